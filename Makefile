@@ -1,0 +1,46 @@
+# One set of targets drives local work and CI (.ci/run calls `make test`).
+# ferry is three Go modules plus the example service's module; every target
+# covers all of them.
+MODULES   := . envfile kit examples/orders-api
+GO        ?= go
+TESTFLAGS ?= -count=1 -shuffle=on
+
+.PHONY: build test test-unit lint vet fmt golden demo bench tidy
+
+build:
+	$(GO) build -o bin/ferry ./cmd/ferry
+
+# The whole suite: vet + gofmt, then every module's tests. Packages with
+# concurrency run under the race detector; the Helm-heavy rest of the root
+# module runs without it to keep CI's compile time in bounds.
+RACE_PKGS ?= ./promote/... ./target/... ./internal/state/...
+
+test: lint test-unit
+
+test-unit:
+	cd envfile && $(GO) test $(TESTFLAGS) ./...
+	[ ! -f kit/go.mod ] || (cd kit && $(GO) test $(TESTFLAGS) -race ./...)
+	[ ! -f examples/orders-api/go.mod ] || (cd examples/orders-api && $(GO) test $(TESTFLAGS) ./...)
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /target -e /internal/state)
+	pkgs=$$($(GO) list $(RACE_PKGS) 2>/dev/null); [ -z "$$pkgs" ] || $(GO) test $(TESTFLAGS) -race $$pkgs
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	@set -e; for m in $(MODULES); do [ -f $$m/go.mod ] && (cd $$m && $(GO) vet ./...); done; true
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# Regenerate golden files after an intended output change.
+golden:
+	$(GO) test ./... -run Golden -update
+
+# ferry's main job on the bundled example.
+demo: build
+	./bin/ferry -C examples/orders-api render staging
+	./bin/ferry -C examples/orders-api diff staging prod
+
+tidy:
+	@set -e; for m in $(MODULES); do [ -f $$m/go.mod ] && (cd $$m && $(GO) mod tidy); done; true
