@@ -1,0 +1,211 @@
+package project
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileName is the name of the optional project file.
+const FileName = "ferry.yaml"
+
+// File is ferry.yaml. Every field is optional.
+type File struct {
+	// Service names the service; it defaults to the chart's name, then to
+	// the directory's name.
+	Service string `yaml:"service"`
+	// Main is the Go main package to build, relative to the project
+	// directory; "." by default.
+	Main string `yaml:"main"`
+	// Chart is the chart directory, relative to the project directory.
+	Chart string `yaml:"chart"`
+	// Image is the image repository the artifact is published as.
+	Image string `yaml:"image"`
+	// Path is the promotion path, first environment first.
+	Path []string `yaml:"path"`
+	// Database describes the database the environments' services share a
+	// server of, for the connection budget.
+	Database Database `yaml:"database"`
+	// Accept lists findings of `ferry check` that the team has accepted.
+	Accept []Acceptance `yaml:"accept"`
+	// Environments holds per-environment settings by name.
+	Environments map[string]EnvSpec `yaml:"environments"`
+}
+
+// Database is ferry.yaml's database section.
+type Database struct {
+	// MaxConnections is the server's connection limit (PostgreSQL's
+	// max_connections); 100 when unset.
+	MaxConnections int `yaml:"maxConnections"`
+}
+
+// Acceptance accepts the findings of one rule in some environments.
+type Acceptance struct {
+	Rule         string   `yaml:"rule"`
+	Environments []string `yaml:"environments"`
+	Reason       string   `yaml:"reason"`
+	// Line is where the acceptance stands in ferry.yaml.
+	Line int `yaml:"-"`
+}
+
+// EnvSpec is ferry.yaml's section for one environment.
+type EnvSpec struct {
+	// Target is "local" (default) or "kube".
+	Target string `yaml:"target"`
+	// Context is the kubeconfig context; the current context by default.
+	Context string `yaml:"context"`
+	// Namespace defaults to the environment's name.
+	Namespace string `yaml:"namespace"`
+	// Release is the Helm release name; the service's name by default.
+	Release string `yaml:"release"`
+	// Values replaces the discovered values files, in order, relative to
+	// the project directory.
+	Values []string `yaml:"values"`
+	// Soak is how long a revision must run healthy here before it may be
+	// promoted onwards.
+	Soak Duration `yaml:"soak"`
+	// Smoke lists the checks run against the environment after a deploy
+	// and before promoting from it.
+	Smoke []SmokeStep `yaml:"smoke"`
+	// Health overrides the health URL (by default the service's
+	// /.well-known/health on its HTTP_PORT).
+	Health string `yaml:"health"`
+	// Env adds or replaces variables for the local target only: ports,
+	// SQLite paths, anything that must differ on one machine.
+	Env map[string]string `yaml:"env"`
+	// SecretsFile is a dotenv file outside the repository that supplies,
+	// for the local target, the values of the Secrets the chart references.
+	SecretsFile string `yaml:"secretsFile"`
+
+	line int
+}
+
+// SmokeStep is one smoke check: an HTTP request or a command.
+type SmokeStep struct {
+	// Name labels the step in reports; derived from the step when empty.
+	Name string `yaml:"name"`
+	// HTTP is "METHOD /path" (or a full URL), sent to the environment.
+	HTTP string `yaml:"http"`
+	// Body is sent with the HTTP request, as JSON.
+	Body string `yaml:"body"`
+	// Expect is the HTTP status that passes; 200 by default.
+	Expect int `yaml:"expect"`
+	// Run is a shell command run with sh -c; exit status 0 passes. The
+	// environment's base URL is in $FERRY_URL.
+	Run string `yaml:"run"`
+}
+
+// String describes the step for reports.
+func (s SmokeStep) String() string {
+	switch {
+	case s.Name != "":
+		return s.Name
+	case s.HTTP != "":
+		want := s.Expect
+		if want == 0 {
+			want = 200
+		}
+		return fmt.Sprintf("%s → %d", s.HTTP, want)
+	default:
+		return s.Run
+	}
+}
+
+// Duration is a time.Duration written as "30m" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration such as 30m", n.Line, n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+// ParseFile reads ferry.yaml content. Unknown fields are errors naming
+// their line; name is used in messages.
+func ParseFile(name string, data []byte) (*File, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	f := &File{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(name, err)
+	}
+	// A second pass over the node tree records the lines that reports
+	// point at.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err == nil && len(doc.Content) == 1 {
+		root := doc.Content[0]
+		if acc := mapValue(root, "accept"); acc != nil {
+			for i, item := range acc.Content {
+				if i < len(f.Accept) {
+					f.Accept[i].Line = item.Line
+				}
+			}
+		}
+		if envs := mapValue(root, "environments"); envs != nil {
+			for i := 0; i+1 < len(envs.Content); i += 2 {
+				if spec, ok := f.Environments[envs.Content[i].Value]; ok {
+					spec.line = envs.Content[i].Line
+					f.Environments[envs.Content[i].Value] = spec
+				}
+			}
+		}
+	}
+	for name, spec := range f.Environments {
+		switch spec.Target {
+		case "", "local", "kube":
+		default:
+			return nil, fmt.Errorf("%s:%d: environment %q: target %q is neither local nor kube", FileName, spec.line, name, spec.Target)
+		}
+		for i, s := range spec.Smoke {
+			if (s.HTTP == "") == (s.Run == "") {
+				return nil, fmt.Errorf("%s:%d: environment %q: smoke step %d needs exactly one of http or run", FileName, spec.line, name, i+1)
+			}
+		}
+	}
+	return f, nil
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// yamlError turns yaml.v3's "yaml: line 3: …" and "yaml: unmarshal errors:
+// line 5: field x not found in type …" into "name:3: …", one line.
+func yamlError(name string, err error) error {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		detail := m[2]
+		if f := regexp.MustCompile(`field (\S+) not found in type`).FindStringSubmatch(detail); f != nil {
+			detail = fmt.Sprintf("unknown field %q", f[1])
+		}
+		return fmt.Errorf("%s:%d: %s", name, line, strings.TrimPrefix(detail, "yaml: "))
+	}
+	return fmt.Errorf("%s: %s", name, strings.TrimPrefix(msg, "yaml: "))
+}

@@ -1,0 +1,359 @@
+package project
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Project is a service repository as ferry sees it.
+type Project struct {
+	// Dir is the project directory, absolute.
+	Dir string
+	// File is ferry.yaml, or nil when the project has none.
+	File *File
+
+	Service string
+	Main    string
+	// Chart is the chart directory relative to Dir; "" when the project
+	// has no chart (configs/ only).
+	Chart string
+	// Image is the image repository; from ferry.yaml, else the chart's
+	// values (read by render), else the service name.
+	Image string
+	// Configs is the GoFr config directory relative to Dir ("configs"),
+	// or "" when there is none.
+	Configs string
+	// Environments in path order, then any off the path alphabetically.
+	Environments []*Environment
+	// Path is the promotion path, first environment first.
+	Path     []string
+	Database Database
+	Accept   []Acceptance
+}
+
+// Environment is one place the service runs.
+type Environment struct {
+	Name      string
+	Target    string // "local" or "kube"
+	Context   string
+	Namespace string
+	Release   string
+	// Values are the chart values files, base first, relative to the
+	// project directory.
+	Values      []string
+	Soak        time.Duration
+	Smoke       []SmokeStep
+	Health      string
+	Env         map[string]string
+	SecretsFile string
+}
+
+// ErrUnknownEnvironment is returned for an environment the project does
+// not have.
+var ErrUnknownEnvironment = errors.New("unknown environment")
+
+// knownOrder is the conventional promotion order; other names come first,
+// alphabetically.
+var knownOrder = []string{"dev", "test", "qa", "staging", "preprod", "prod", "production"}
+
+// Load reads the project in dir: ferry.yaml if present, discovery for the
+// rest.
+func Load(dir string) (*Project, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("project directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("project directory %s is not a directory", dir)
+	}
+	p := &Project{Dir: abs}
+
+	data, err := os.ReadFile(filepath.Join(abs, FileName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		p.File = &File{}
+	case err != nil:
+		return nil, err
+	default:
+		if p.File, err = ParseFile(FileName, data); err != nil {
+			return nil, err
+		}
+	}
+	f := p.File
+
+	if p.Chart, err = p.findChart(f.Chart); err != nil {
+		return nil, err
+	}
+	if isDir(filepath.Join(abs, "configs")) {
+		p.Configs = "configs"
+	}
+
+	p.Service = f.Service
+	if p.Service == "" && p.Chart != "" {
+		p.Service = chartName(filepath.Join(abs, p.Chart))
+	}
+	if p.Service == "" {
+		p.Service = filepath.Base(abs)
+	}
+	p.Main = f.Main
+	if p.Main == "" {
+		p.Main = "."
+	}
+	p.Image = f.Image
+	p.Database = f.Database
+	if p.Database.MaxConnections == 0 {
+		p.Database.MaxConnections = 100
+	}
+	p.Accept = f.Accept
+
+	envFiles := p.discoverValues()
+	names := map[string]bool{}
+	for n := range envFiles {
+		names[n] = true
+	}
+	for _, n := range p.discoverConfigs() {
+		names[n] = true
+	}
+	for n := range f.Environments {
+		names[n] = true
+	}
+	for _, n := range f.Path {
+		names[n] = true
+	}
+	for i, n := range f.Path {
+		if slices.Contains(f.Path[:i], n) {
+			return nil, fmt.Errorf("%s: path names %q twice", FileName, n)
+		}
+	}
+
+	p.Path = f.Path
+	if len(p.Path) == 0 {
+		p.Path = conventionalOrder(names)
+	}
+	ordered := append([]string(nil), p.Path...)
+	var rest []string
+	for n := range names {
+		if !slices.Contains(ordered, n) {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	ordered = append(ordered, rest...)
+
+	base := ""
+	if p.Chart != "" {
+		if b := filepath.Join(p.Chart, "values.yaml"); isFile(filepath.Join(abs, b)) {
+			base = b
+		}
+	}
+	for _, n := range ordered {
+		spec := f.Environments[n]
+		e := &Environment{
+			Name:        n,
+			Target:      spec.Target,
+			Context:     spec.Context,
+			Namespace:   spec.Namespace,
+			Release:     spec.Release,
+			Values:      spec.Values,
+			Soak:        spec.Soak.Duration,
+			Smoke:       spec.Smoke,
+			Health:      spec.Health,
+			Env:         spec.Env,
+			SecretsFile: spec.SecretsFile,
+		}
+		if e.Target == "" {
+			e.Target = "local"
+		}
+		if e.Namespace == "" {
+			e.Namespace = n
+		}
+		if e.Release == "" {
+			e.Release = p.Service
+		}
+		if e.Values == nil {
+			if base != "" {
+				e.Values = append(e.Values, base)
+			}
+			if v, ok := envFiles[n]; ok {
+				e.Values = append(e.Values, v)
+			}
+		}
+		for _, v := range e.Values {
+			if !isFile(filepath.Join(abs, v)) {
+				return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
+			}
+		}
+		p.Environments = append(p.Environments, e)
+	}
+	return p, nil
+}
+
+// Env returns the environment called name.
+func (p *Project) Env(name string) (*Environment, error) {
+	for _, e := range p.Environments {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q (the project has: %s)", ErrUnknownEnvironment, name, strings.Join(p.EnvNames(), ", "))
+}
+
+// EnvNames returns the environments' names in order.
+func (p *Project) EnvNames() []string {
+	out := make([]string, len(p.Environments))
+	for i, e := range p.Environments {
+		out[i] = e.Name
+	}
+	return out
+}
+
+// Next returns the environment after name on the promotion path.
+func (p *Project) Next(name string) (string, bool) {
+	i := slices.Index(p.Path, name)
+	if i < 0 || i+1 >= len(p.Path) {
+		return "", false
+	}
+	return p.Path[i+1], true
+}
+
+// Last returns the last environment of the promotion path, "" when there
+// is no path.
+func (p *Project) Last() string {
+	if len(p.Path) == 0 {
+		return ""
+	}
+	return p.Path[len(p.Path)-1]
+}
+
+func (p *Project) findChart(explicit string) (string, error) {
+	if explicit != "" {
+		if !isFile(filepath.Join(p.Dir, explicit, "Chart.yaml")) {
+			return "", fmt.Errorf("%s: chart %s has no Chart.yaml", FileName, explicit)
+		}
+		return filepath.Clean(explicit), nil
+	}
+	if isFile(filepath.Join(p.Dir, "Chart.yaml")) {
+		return ".", nil
+	}
+	if isFile(filepath.Join(p.Dir, "chart", "Chart.yaml")) {
+		return "chart", nil
+	}
+	matches, _ := filepath.Glob(filepath.Join(p.Dir, "charts", "*", "Chart.yaml"))
+	switch len(matches) {
+	case 0:
+		return "", nil
+	case 1:
+		rel, _ := filepath.Rel(p.Dir, filepath.Dir(matches[0]))
+		return rel, nil
+	default:
+		return "", fmt.Errorf("%d charts under charts/: name one with chart: in %s", len(matches), FileName)
+	}
+}
+
+// discoverValues maps environment names to their values file:
+// values-<env>.yaml, values-<env>.yml, values.<env>.yaml or .yml, in the
+// chart directory or the project directory (the chart directory wins).
+func (p *Project) discoverValues() map[string]string {
+	out := map[string]string{}
+	dirs := []string{"."}
+	if p.Chart != "" && p.Chart != "." {
+		dirs = append(dirs, p.Chart)
+	}
+	for _, d := range dirs {
+		entries, _ := os.ReadDir(filepath.Join(p.Dir, d))
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			name := e.Name()
+			ext := filepath.Ext(name)
+			if ext != ".yaml" && ext != ".yml" {
+				continue
+			}
+			stem := strings.TrimSuffix(name, ext)
+			var env string
+			switch {
+			case strings.HasPrefix(stem, "values-"):
+				env = strings.TrimPrefix(stem, "values-")
+			case strings.HasPrefix(stem, "values."):
+				env = strings.TrimPrefix(stem, "values.")
+			}
+			if env == "" || strings.ContainsAny(env, ".") || env == "schema" {
+				continue
+			}
+			out[env] = filepath.Join(d, name)
+		}
+	}
+	return out
+}
+
+// discoverConfigs names the environments that have a configs/.<env>.env
+// overlay.
+func (p *Project) discoverConfigs() []string {
+	if p.Configs == "" {
+		return nil
+	}
+	entries, _ := os.ReadDir(filepath.Join(p.Dir, p.Configs))
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".env") || name == ".env" {
+			continue
+		}
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(name, "."), ".env"))
+	}
+	return out
+}
+
+func conventionalOrder(names map[string]bool) []string {
+	var others, known []string
+	for n := range names {
+		if !slices.Contains(knownOrder, n) {
+			others = append(others, n)
+		}
+	}
+	sort.Strings(others)
+	for _, k := range knownOrder {
+		if names[k] {
+			known = append(known, k)
+		}
+	}
+	return append(others, known...)
+}
+
+func chartName(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Name string `yaml:"name"`
+	}
+	if yaml.Unmarshal(data, &c) != nil {
+		return ""
+	}
+	return c.Name
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}

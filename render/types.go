@@ -1,0 +1,231 @@
+package render
+
+import (
+	"sort"
+	"strconv"
+)
+
+// Kind says which layer or mechanism produced a value.
+type Kind string
+
+// The kinds of source.
+const (
+	// KindValues: a values file line (chart/values-prod.yaml:7).
+	KindValues Kind = "values"
+	// KindFile: a GoFr .env line baked into the image (configs/.env:3).
+	KindFile Kind = "file"
+	// KindTemplate: a literal or a computation in a template; Line is the
+	// template line when it could be told, 0 otherwise.
+	KindTemplate Kind = "template"
+	// KindExternal: a Secret or ConfigMap the chart references but does
+	// not render; the value is unknown until run time.
+	KindExternal Kind = "external"
+	// KindRuntime: a fieldRef or resourceFieldRef, known only in the pod.
+	KindRuntime Kind = "runtime"
+	// KindProject: set by ferry itself (APP_ENV of a chartless project).
+	KindProject Kind = "project"
+	// KindUnknown: provenance could not be told.
+	KindUnknown Kind = "unknown"
+)
+
+// Source says where a value came from.
+type Source struct {
+	Kind Kind
+	File string // relative to the project directory
+	Line int    // 0 when unknown
+	// Detail adds what a bare location cannot say: the Secret and key of
+	// an external reference, the values a computed value read.
+	Detail string
+}
+
+// String formats the source for people and for JSON: "chart/values.yaml:12",
+// "template chart/templates/deployment.yaml:30", "external Secret db/password".
+func (s Source) String() string {
+	loc := s.File
+	if s.Line > 0 {
+		loc += ":" + strconv.Itoa(s.Line)
+	}
+	switch s.Kind {
+	case KindValues, KindFile:
+		return loc
+	case KindTemplate:
+		if s.Detail != "" {
+			return "template " + loc + " (" + s.Detail + ")"
+		}
+		return "template " + loc
+	case KindExternal, KindRuntime, KindProject:
+		return string(s.Kind) + " " + s.Detail
+	default:
+		if loc != "" {
+			return "unknown (" + loc + ")"
+		}
+		return "unknown"
+	}
+}
+
+// Redacted is what a secret value prints as.
+const Redacted = "<redacted>"
+
+// Entry is one key of an environment's effective configuration.
+type Entry struct {
+	Key   string
+	Value string
+	// Source is where the winning value was set.
+	Source Source
+	// Secret is true when the value came from a Secret or the key's name
+	// is sensitive. Never print Value then; see Display.
+	Secret bool
+	// External is true when the value is not known before run time (a
+	// Secret the chart does not render, a fieldRef); Value is "".
+	External bool
+	// Shadows lists the values this one hides, nearest layer first.
+	Shadows []Shadowed
+}
+
+// Shadowed is a value hidden by a higher layer.
+type Shadowed struct {
+	Value  string
+	Source Source
+	Secret bool
+}
+
+// Display returns the value as it may be shown: redacted when secret,
+// "(set at run time)" when external.
+func (e Entry) Display() string {
+	switch {
+	case e.Secret:
+		return Redacted
+	case e.External:
+		return "(set at run time)"
+	}
+	return e.Value
+}
+
+// Config is the effective configuration of one container.
+type Config struct {
+	Entries []Entry // sorted by key
+	index   map[string]int
+}
+
+// NewConfig builds a Config from entries (in any order; a later entry for
+// the same key replaces an earlier one).
+func NewConfig(entries []Entry) *Config {
+	m := make(map[string]Entry, len(entries))
+	for _, e := range entries {
+		m[e.Key] = e
+	}
+	c := &Config{Entries: make([]Entry, 0, len(m))}
+	for _, e := range m {
+		c.Entries = append(c.Entries, e)
+	}
+	sort.Slice(c.Entries, func(i, j int) bool { return c.Entries[i].Key < c.Entries[j].Key })
+	c.reindex()
+	return c
+}
+
+func (c *Config) reindex() {
+	c.index = make(map[string]int, len(c.Entries))
+	for i, e := range c.Entries {
+		c.index[e.Key] = i
+	}
+}
+
+// Get returns the entry for key.
+func (c *Config) Get(key string) (Entry, bool) {
+	if c == nil {
+		return Entry{}, false
+	}
+	if c.index == nil {
+		c.reindex()
+	}
+	i, ok := c.index[key]
+	if !ok {
+		return Entry{}, false
+	}
+	return c.Entries[i], true
+}
+
+// Value returns the value of key and whether it is set.
+func (c *Config) Value(key string) (string, bool) {
+	e, ok := c.Get(key)
+	return e.Value, ok
+}
+
+// Map returns key → value, secrets included: for starting processes and
+// comparing, never for printing.
+func (c *Config) Map() map[string]string {
+	out := make(map[string]string, len(c.Entries))
+	for _, e := range c.Entries {
+		out[e.Key] = e.Value
+	}
+	return out
+}
+
+// Container is one container of a rendered workload.
+type Container struct {
+	Name   string
+	Image  string
+	Config *Config
+	// Ports maps container port names to numbers ("http" → 8000).
+	Ports map[string]int
+	// Probes holds the HTTP probes by kind: "liveness", "readiness",
+	// "startup".
+	Probes map[string]Probe
+	// Template is the chart template the workload came from.
+	Template string
+}
+
+// Probe is an HTTP probe of a container.
+type Probe struct {
+	Path string
+	Port string // a name or a number, as written
+}
+
+// Workload is a rendered Deployment or StatefulSet.
+type Workload struct {
+	Kind       string
+	Name       string
+	Replicas   int // 1 when unset
+	Containers []Container
+	// TerminationGracePeriodSeconds is 30 when the pod spec leaves it unset.
+	TerminationGracePeriodSeconds int
+	// Annotations of the pod template.
+	PodAnnotations map[string]string
+	// Reads lists the ConfigMaps and Secrets the pod reads through env or
+	// envFrom, as "ConfigMap/name" and "Secret/name".
+	Reads []string
+}
+
+// Object is one rendered manifest.
+type Object struct {
+	Kind      string
+	Name      string
+	Namespace string
+	// Template is the chart file that produced it.
+	Template string
+	// Body is the parsed object.
+	Body map[string]any
+}
+
+// Result is one environment rendered.
+type Result struct {
+	Environment string
+	// Config is the effective configuration of the primary container: the
+	// first container of the first Deployment (or StatefulSet), or the
+	// file layer alone in a project without a chart.
+	Config *Config
+	// Workloads are every Deployment and StatefulSet, in manifest order.
+	Workloads []Workload
+	// Objects are every rendered manifest.
+	Objects []Object
+	// Values are the coalesced chart values.
+	Values map[string]any
+	// ValueSources maps dotted values paths ("config.DB_HOST") to the
+	// values-file line that set the winning value.
+	ValueSources map[string]Source
+	// Image is the primary container's image reference.
+	Image string
+	// Warnings are things a user should know that are not errors: a key
+	// repeated in a values file, a missing configs/.env.
+	Warnings []string
+}
