@@ -1,0 +1,100 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Holder describes who holds an environment's lock.
+type Holder struct {
+	PID     int       `json:"pid"`
+	Command string    `json:"command"`
+	User    string    `json:"user,omitempty"`
+	Since   time.Time `json:"since"`
+}
+
+func (h Holder) String() string {
+	return fmt.Sprintf("%q (pid %d, since %s)", h.Command, h.PID, h.Since.Format(time.RFC3339))
+}
+
+// LockedError is returned when another ferry holds the environment.
+type LockedError struct {
+	Env    string
+	Holder Holder
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("environment %q is locked by %s", e.Env, e.Holder)
+}
+
+// ErrLocked matches every *LockedError with errors.Is.
+var ErrLocked = errors.New("environment locked")
+
+// Is implements errors.Is for ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Lock is a held environment lock. It is an flock on a file, so the
+// kernel releases it when ferry dies, even by kill -9.
+type Lock struct{ f *os.File }
+
+// Acquire takes env's lock in dir without waiting, or returns a
+// *LockedError naming the holder.
+func Acquire(dir, env string, h Holder) (*Lock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lock %q: %w", env, err)
+	}
+	path := filepath.Join(dir, env+".lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", env, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &LockedError{Env: env, Holder: readHolder(path)}
+		}
+		return nil, fmt.Errorf("lock %q: %w", env, err)
+	}
+	if h.PID == 0 {
+		h.PID = os.Getpid()
+	}
+	if h.Since.IsZero() {
+		h.Since = time.Now()
+	}
+	data, _ := json.Marshal(h)
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt(data, 0)
+	}
+	return &Lock{f: f}, nil
+}
+
+// readHolder reads the holder the lock file names; the holder writes it
+// just after locking, so a racing reader retries briefly.
+func readHolder(path string) Holder {
+	var h Holder
+	for range 20 {
+		data, err := os.ReadFile(path)
+		if err == nil && json.Unmarshal(data, &h) == nil && h.PID != 0 {
+			return h
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.Command = "another ferry"
+	return h
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	_ = l.f.Truncate(0)
+	err := l.f.Close() // closing the descriptor drops the flock
+	l.f = nil
+	return err
+}
