@@ -1,0 +1,259 @@
+package render
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/common/util"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	"helm.sh/helm/v4/pkg/engine"
+	"sigs.k8s.io/yaml"
+)
+
+// loadChart loads the chart directory with Helm's loader and refuses
+// dependencies that are declared but not vendored.
+func loadChart(dir, rel string) (*chart.Chart, error) {
+	c, err := loader.Load(dir)
+	if err != nil {
+		return nil, chartErr(rel, err)
+	}
+	var missing []string
+	for _, d := range c.Metadata.Dependencies {
+		found := false
+		for _, sub := range c.Dependencies() {
+			if sub.Name() == d.Name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, d.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &InputError{File: path.Join(rel, "Chart.yaml"), Msg: fmt.Sprintf(
+			"dependency %s is not vendored in %s/charts/: run `helm dependency build %s` and commit the result",
+			strings.Join(missing, ", "), rel, rel)}
+	}
+	return c, nil
+}
+
+var helmLineRe = regexp.MustCompile(`line (\d+)`)
+
+func chartErr(rel string, err error) error {
+	msg := err.Error()
+	ie := &InputError{File: rel, Msg: msg}
+	if strings.Contains(msg, "Chart.yaml") {
+		ie.File = path.Join(rel, "Chart.yaml")
+	}
+	if m := helmLineRe.FindStringSubmatch(msg); m != nil {
+		ie.Line, _ = strconv.Atoi(m[1])
+	}
+	return ie
+}
+
+// engineRender renders the chart's templates with the given top-level
+// values. lookup returns nothing: rendering is offline.
+func engineRender(ctx context.Context, c *chart.Chart, top common.Values) (map[string]string, error) {
+	var e engine.Engine
+	return e.RenderWithContext(ctx, c, top)
+}
+
+// renderValues coalesces user values with the chart's defaults, as helm
+// install does.
+func renderValues(c *chart.Chart, user map[string]any, release, namespace string) (common.Values, error) {
+	if err := chartutil.ProcessDependencies(c, user); err != nil {
+		return nil, err
+	}
+	opts := common.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
+	return util.ToRenderValues(c, user, opts, nil)
+}
+
+var templateErrRe = regexp.MustCompile(`template: ([^:]+):(\d+):(?:\d+:)?\s*(.*)`)
+
+// templateErr turns "template: orders-api/templates/x.yaml:12:3: executing
+// …" into "chart/templates/x.yaml:12: …".
+func templateErr(chartRel, chartName string, err error) error {
+	msg := err.Error()
+	if m := templateErrRe.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[2])
+		return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: m[3]}
+	}
+	return &InputError{File: chartRel, Msg: msg}
+}
+
+// templatePath maps a rendered name ("orders-api/templates/x.yaml") to a
+// path relative to the project ("chart/templates/x.yaml").
+func templatePath(chartRel, chartName, rendered string) string {
+	return path.Join(chartRel, strings.TrimPrefix(rendered, chartName+"/"))
+}
+
+// Markers are how provenance is traced through templates: the chart is
+// rendered a second time with every string and number leaf of the values
+// replaced by a unique marker, and a rendered field that is exactly a
+// marker was copied from that values path. A field with a marker and other
+// text was computed from it. Bools are left alone so that conditionals take
+// the same branches.
+const markerPrefix, markerSuffix = "fry", "yrf"
+
+var markerRe = regexp.MustCompile(`(?i)fry(\d+)yrf`)
+
+type taint struct {
+	paths []string
+}
+
+func (t *taint) mark(v any, prefix string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, vv := range x {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			out[k] = t.mark(vv, p)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, vv := range x {
+			out[i] = t.mark(vv, fmt.Sprintf("%s[%d]", prefix, i))
+		}
+		return out
+	case string, float64, int, int64:
+		t.paths = append(t.paths, prefix)
+		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
+	default:
+		return v
+	}
+}
+
+// trace returns the values paths a rendered string carries, and whether
+// the string is exactly one marker (a verbatim copy).
+func (t *taint) trace(s string) (paths []string, exact bool) {
+	ms := markerRe.FindAllStringSubmatchIndex(s, -1)
+	for _, m := range ms {
+		i, _ := strconv.Atoi(s[m[2]:m[3]])
+		if i < len(t.paths) {
+			paths = append(paths, t.paths[i])
+		}
+	}
+	exact = len(ms) == 1 && ms[0][0] == 0 && ms[0][1] == len(s)
+	return paths, exact
+}
+
+// markedRender renders the chart with tainted values. It returns nil when
+// the chart cannot render with markers (a template that parses a value as
+// a version, say): provenance then falls back to template locations.
+func markedRender(ctx context.Context, c *chart.Chart, top common.Values) (*taint, map[string]string) {
+	t := &taint{}
+	marked := maps.Clone(top)
+	vals, _ := top["Values"].(common.Values)
+	if vals == nil {
+		if m, ok := top["Values"].(map[string]any); ok {
+			vals = m
+		}
+	}
+	marked["Values"] = common.Values(t.mark(map[string]any(vals), "").(map[string]any))
+	out, err := engineRender(ctx, c, marked)
+	if err != nil {
+		return nil, nil
+	}
+	return t, out
+}
+
+// manifest is one rendered document.
+type manifest struct {
+	template string // relative to the project
+	body     map[string]any
+}
+
+// splitManifests parses rendered templates into objects, in template order.
+func splitManifests(rendered map[string]string, chartRel, chartName string) ([]manifest, error) {
+	names := make([]string, 0, len(rendered))
+	for n := range rendered {
+		base := path.Base(n)
+		if strings.HasPrefix(base, "_") || strings.HasSuffix(n, "NOTES.txt") {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []manifest
+	for _, n := range names {
+		tpl := templatePath(chartRel, chartName, n)
+		for _, doc := range splitDocs(rendered[n]) {
+			var body map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &body); err != nil {
+				return nil, &InputError{File: tpl, Msg: "rendered output is not valid YAML: " + err.Error()}
+			}
+			if len(body) == 0 {
+				continue
+			}
+			out = append(out, manifest{template: tpl, body: body})
+		}
+	}
+	return out, nil
+}
+
+var docSep = regexp.MustCompile(`(?m)^---\s*$`)
+
+func splitDocs(s string) []string {
+	return docSep.Split(s, -1)
+}
+
+// secretData returns a rendered Secret's data, base64-decoded, merged
+// with stringData.
+func secretData(body map[string]any) map[string]string {
+	out := map[string]string{}
+	if d, ok := body["data"].(map[string]any); ok {
+		for k, v := range d {
+			s := fmt.Sprint(v)
+			if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
+				out[k] = string(dec)
+			} else {
+				out[k] = s
+			}
+		}
+	}
+	if d, ok := body["stringData"].(map[string]any); ok {
+		for k, v := range d {
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+func configMapData(body map[string]any) map[string]string {
+	out := map[string]string{}
+	if d, ok := body["data"].(map[string]any); ok {
+		for k, v := range d {
+			out[k] = scalar(v)
+		}
+	}
+	return out
+}
+
+// scalar formats a YAML scalar as Kubernetes would see it.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}

@@ -1,0 +1,292 @@
+package render
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// sensitive matches key names whose values are secrets wherever they come
+// from.
+var sensitive = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_KEY|ACCESS_KEY|DSN)`)
+
+// IsSensitive reports whether a key's name marks its value as secret.
+func IsSensitive(key string) bool { return sensitive.MatchString(key) }
+
+// resolver resolves container environments against the rendered objects.
+type resolver struct {
+	objects   []manifest
+	marked    map[string]manifest // template+kind/name → marked twin
+	taint     *taint
+	sources   map[string]Source // values path → line
+	templates map[string]string // template path → source text
+	warnings  *[]string
+}
+
+func objKey(m manifest) string {
+	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
+}
+
+func (r *resolver) find(kind, name string) (manifest, bool) {
+	for _, m := range r.objects {
+		if str(m.body, "kind") == kind && str(m.body, "metadata", "name") == name {
+			return m, true
+		}
+	}
+	return manifest{}, false
+}
+
+// provenance tells where a rendered string came from. fieldPath locates
+// the same string in the marked twin of obj.
+func (r *resolver) provenance(obj manifest, get func(body map[string]any) (string, bool), key string) Source {
+	tpl := obj.template
+	if r.taint != nil {
+		if twin, ok := r.marked[obj.template+"|"+objKey(obj)]; ok {
+			if s, ok := get(twin.body); ok {
+				paths, exact := r.taint.trace(s)
+				if exact {
+					if src, ok := r.sources[paths[0]]; ok {
+						return src
+					}
+					// A chart default with no values line we know of
+					// (a subchart's values, say).
+					return Source{Kind: KindUnknown, Detail: ".Values." + paths[0]}
+				}
+				if len(paths) > 0 {
+					var read []string
+					for _, p := range paths {
+						if src, ok := r.sources[p]; ok {
+							read = append(read, p+" ("+src.String()+")")
+						} else {
+							read = append(read, p)
+						}
+					}
+					return Source{Kind: KindTemplate, File: tpl, Line: r.lineOf(tpl, key), Detail: "computed from " + strings.Join(read, ", ")}
+				}
+			}
+		}
+	}
+	return Source{Kind: KindTemplate, File: tpl, Line: r.lineOf(tpl, key)}
+}
+
+// lineOf finds the template line that names key, when exactly one does;
+// 0 otherwise (better no line than a wrong one).
+func (r *resolver) lineOf(tpl, key string) int {
+	text, ok := r.templates[tpl]
+	if !ok || key == "" {
+		return 0
+	}
+	re := regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+	found := 0
+	for i, line := range strings.Split(text, "\n") {
+		if re.MatchString(line) {
+			if found != 0 {
+				return 0
+			}
+			found = i + 1
+		}
+	}
+	return found
+}
+
+// containerEnv resolves one container's process environment, in
+// Kubernetes order: envFrom sources in order, then env entries, a later
+// definition winning.
+func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[string]any, reads map[string]bool) []Entry {
+	env := map[string]Entry{}
+	var order []string
+	set := func(e Entry) {
+		if old, ok := env[e.Key]; ok {
+			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, shadowsOf(old)...)
+		} else {
+			order = append(order, e.Key)
+		}
+		env[e.Key] = e
+	}
+
+	for _, ef := range list(c["envFrom"]) {
+		efm, _ := ef.(map[string]any)
+		prefix := str(efm, "prefix")
+		switch {
+		case efm["configMapRef"] != nil:
+			name := str(efm, "configMapRef", "name")
+			reads["ConfigMap/"+name] = true
+			cm, ok := r.find("ConfigMap", name)
+			if !ok {
+				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom ConfigMap %q is not rendered by the chart: its keys are set at run time", name))
+				continue
+			}
+			for _, k := range sortedKeys(configMapData(cm.body)) {
+				key := k
+				set(Entry{Key: prefix + k, Value: configMapData(cm.body)[k], Source: r.provenance(cm, func(b map[string]any) (string, bool) {
+					v, ok := configMapData(b)[key]
+					return v, ok
+				}, k)})
+			}
+		case efm["secretRef"] != nil:
+			name := str(efm, "secretRef", "name")
+			reads["Secret/"+name] = true
+			sec, ok := r.find("Secret", name)
+			if !ok {
+				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom Secret %q is not rendered by the chart: its keys are set at run time", name))
+				continue
+			}
+			data := secretData(sec.body)
+			for _, k := range sortedKeys(data) {
+				key := k
+				set(Entry{Key: prefix + k, Value: data[k], Secret: true, Source: r.provenance(sec, func(b map[string]any) (string, bool) {
+					v, ok := secretData(b)[key]
+					return v, ok
+				}, k)})
+			}
+		}
+	}
+
+	for i, ev := range list(c["env"]) {
+		evm, _ := ev.(map[string]any)
+		name := str(evm, "name")
+		if name == "" {
+			continue
+		}
+		idx := i
+		switch vf, _ := evm["valueFrom"].(map[string]any); {
+		case vf == nil:
+			val := expandRefs(scalar(evm["value"]), env)
+			set(Entry{Key: name, Value: val, Source: r.provenance(obj, func(b map[string]any) (string, bool) {
+				e := envAt(b, podPath, ci, idx)
+				if e == nil {
+					return "", false
+				}
+				return scalar(e["value"]), true
+			}, name)})
+		case vf["secretKeyRef"] != nil:
+			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
+			reads["Secret/"+sname] = true
+			if sec, ok := r.find("Secret", sname); ok {
+				v, has := secretData(sec.body)[skey]
+				if has {
+					set(Entry{Key: name, Value: v, Secret: true, Source: r.provenance(sec, func(b map[string]any) (string, bool) {
+						v, ok := secretData(b)[skey]
+						return v, ok
+					}, skey)})
+					continue
+				}
+			}
+			set(Entry{Key: name, Secret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "Secret " + sname + "/" + skey}})
+		case vf["configMapKeyRef"] != nil:
+			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
+			reads["ConfigMap/"+cname] = true
+			if cm, ok := r.find("ConfigMap", cname); ok {
+				if v, has := configMapData(cm.body)[ckey]; has {
+					set(Entry{Key: name, Value: v, Source: r.provenance(cm, func(b map[string]any) (string, bool) {
+						v, ok := configMapData(b)[ckey]
+						return v, ok
+					}, ckey)})
+					continue
+				}
+			}
+			set(Entry{Key: name, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "ConfigMap " + cname + "/" + ckey}})
+		case vf["fieldRef"] != nil:
+			set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "fieldRef " + str(vf, "fieldRef", "fieldPath")}})
+		case vf["resourceFieldRef"] != nil:
+			set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "resourceFieldRef " + str(vf, "resourceFieldRef", "resource")}})
+		}
+	}
+
+	out := make([]Entry, 0, len(order))
+	for _, k := range order {
+		e := env[k]
+		if IsSensitive(k) {
+			e.Secret = true
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func shadowsOf(e Entry) []Shadowed { return e.Shadows }
+
+var refRe = regexp.MustCompile(`\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// expandRefs applies Kubernetes' $(VAR) expansion against variables
+// defined earlier in the container; unknown references stay as written.
+func expandRefs(s string, env map[string]Entry) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return refRe.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$$" {
+			return "$"
+		}
+		if e, ok := env[m[2:len(m)-1]]; ok && !e.External {
+			return e.Value
+		}
+		return m
+	})
+}
+
+// envAt returns env entry idx of container ci in the pod spec at podPath.
+func envAt(body map[string]any, podPath []string, ci, idx int) map[string]any {
+	spec := dig(body, podPath...)
+	cs := list(spec["containers"])
+	if ci >= len(cs) {
+		return nil
+	}
+	c, _ := cs[ci].(map[string]any)
+	env := list(c["env"])
+	if idx >= len(env) {
+		return nil
+	}
+	e, _ := env[idx].(map[string]any)
+	return e
+}
+
+func dig(m map[string]any, path ...string) map[string]any {
+	for _, p := range path {
+		next, _ := m[p].(map[string]any)
+		if next == nil {
+			return map[string]any{}
+		}
+		m = next
+	}
+	return m
+}
+
+func str(m map[string]any, path ...string) string {
+	if len(path) == 0 {
+		return ""
+	}
+	return scalar(dig(m, path[:len(path)-1]...)[path[len(path)-1]])
+}
+
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func toInt(v any, def int) int {
+	switch x := v.(type) {
+	case float64:
+		return int(x)
+	case int:
+		return x
+	case int64:
+		return int(x)
+	case string:
+		if n, err := strconv.Atoi(x); err == nil {
+			return n
+		}
+	}
+	return def
+}
