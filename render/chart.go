@@ -79,15 +79,23 @@ func renderValues(c *chart.Chart, user map[string]any, release, namespace string
 	return util.ToRenderValues(c, user, opts, nil)
 }
 
-var templateErrRe = regexp.MustCompile(`template: ([^:]+):(\d+):(?:\d+:)?\s*(.*)`)
+// Helm reports template errors as "parse error at (x/templates/a.yaml:1):
+// …", "execution error at (x/templates/a.yaml:3:3): …" or Go's own
+// "template: x/templates/a.yaml:12:3: executing …".
+var templateErrRes = []*regexp.Regexp{
+	regexp.MustCompile(`\(([^():\s]+):(\d+)(?::\d+)?\):\s*(.*)`),
+	regexp.MustCompile(`template: ([^:\s]+):(\d+):(?:\d+:)?\s*(.*)`),
+}
 
 // templateErr turns "template: orders-api/templates/x.yaml:12:3: executing
 // …" into "chart/templates/x.yaml:12: …".
 func templateErr(chartRel, chartName string, err error) error {
-	msg := err.Error()
-	if m := templateErrRe.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[2])
-		return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: m[3]}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	for _, re := range templateErrRes {
+		if m := re.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[2])
+			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: m[3]}
+		}
 	}
 	return &InputError{File: chartRel, Msg: msg}
 }

@@ -63,14 +63,31 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 		// A key set again in a later file replaces the earlier subtree's
 		// provenance only where the later file sets it.
 		sources[path] = Source{Kind: KindValues, File: file, Line: k.Line}
-		if v.Kind == yaml.MappingNode {
-			walkValues(file, v, path, sources, warnings)
-		} else {
+		// Whatever an earlier file set below this key is replaced when this
+		// file sets a scalar or a list (lists replace wholesale), and kept
+		// under a map (maps merge).
+		if v.Kind != yaml.MappingNode {
 			for p := range sources {
-				if strings.HasPrefix(p, path+".") {
+				if strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
 					delete(sources, p)
 				}
 			}
+		}
+		walkNode(file, v, path, sources, warnings)
+	}
+}
+
+// walkNode records the paths below a value: map keys, and list elements as
+// path[i].
+func walkNode(file string, v *yaml.Node, path string, sources map[string]Source, warnings *[]string) {
+	switch v.Kind {
+	case yaml.MappingNode:
+		walkValues(file, v, path, sources, warnings)
+	case yaml.SequenceNode:
+		for i, el := range v.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			sources[p] = Source{Kind: KindValues, File: file, Line: el.Line}
+			walkNode(file, el, p, sources, warnings)
 		}
 	}
 }
@@ -95,12 +112,15 @@ type InputError struct {
 	Msg  string
 }
 
+// Error is one line: file:line: message.
 func (e *InputError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	msg := strings.Join(strings.Fields(strings.ReplaceAll(e.Msg, "\n", "; ")), " ")
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+	case e.File == "":
+		return msg
+	default:
+		return fmt.Sprintf("%s: %s", e.File, msg)
 	}
-	if e.File == "" {
-		return e.Msg
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
