@@ -1,0 +1,170 @@
+package project
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const chartYAML = "apiVersion: v2\nname: svc\nversion: 0.1.0\n"
+
+func TestDiscovery(t *testing.T) {
+	tests := []struct {
+		name      string
+		files     map[string]string
+		wantChart string
+		wantPath  []string
+		wantVals  map[string][]string
+		service   string
+	}{
+		{
+			name:      "chart dir with env files beside it",
+			files:     map[string]string{"chart/Chart.yaml": chartYAML, "chart/values.yaml": "", "values-prod.yaml": "", "values-staging.yaml": "", "configs/.env": ""},
+			wantChart: "chart", wantPath: []string{"staging", "prod"}, service: "svc",
+			wantVals: map[string][]string{"staging": {"chart/values.yaml", "values-staging.yaml"}, "prod": {"chart/values.yaml", "values-prod.yaml"}},
+		},
+		{
+			name:      "chart at the root, .yml and values.<env>.yaml",
+			files:     map[string]string{"Chart.yaml": chartYAML, "values.yaml": "", "values-dev.yml": "", "values.qa.yaml": ""},
+			wantChart: ".", wantPath: []string{"dev", "qa"}, service: "svc",
+			wantVals: map[string][]string{"dev": {"values.yaml", "values-dev.yml"}, "qa": {"values.yaml", "values.qa.yaml"}},
+		},
+		{
+			name:      "single chart under charts/, no base values",
+			files:     map[string]string{"charts/api/Chart.yaml": chartYAML, "charts/api/values-production.yaml": "", "charts/api/values-uat.yaml": ""},
+			wantChart: "charts/api", wantPath: []string{"uat", "production"}, service: "svc",
+			wantVals: map[string][]string{"uat": {"charts/api/values-uat.yaml"}, "production": {"charts/api/values-production.yaml"}},
+		},
+		{
+			name:     "configs only: environments from overlays, local from .local.env",
+			files:    map[string]string{"configs/.env": "", "configs/.local.env": "", "configs/.prod.env": "", "configs/.staging.env": ""},
+			wantPath: []string{"local", "staging", "prod"},
+			wantVals: map[string][]string{"local": nil, "staging": nil, "prod": nil},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, tt.files)
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if p.Chart != tt.wantChart {
+				t.Errorf("Chart = %q, want %q", p.Chart, tt.wantChart)
+			}
+			if diff := cmp.Diff(tt.wantPath, p.Path); diff != "" {
+				t.Errorf("Path (-want +got):\n%s", diff)
+			}
+			got := map[string][]string{}
+			for _, e := range p.Environments {
+				got[e.Name] = e.Values
+				if e.Target != "local" || e.Namespace != e.Name {
+					t.Errorf("%s: target %q namespace %q, want local and its name", e.Name, e.Target, e.Namespace)
+				}
+			}
+			if diff := cmp.Diff(tt.wantVals, got); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if tt.service != "" && p.Service != tt.service {
+				t.Errorf("Service = %q, want %q", p.Service, tt.service)
+			}
+		})
+	}
+}
+
+func TestFerryYAML(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"chart/Chart.yaml": chartYAML,
+		"deploy/a.yaml":    "", "deploy/b.yaml": "",
+		"ferry.yaml": `service: orders
+path: [staging, prod]
+accept:
+  - rule: FERRY014
+    environments: [staging, prod]
+    reason: one collector, envs tagged by resource attribute
+environments:
+  staging:
+    soak: 90s
+    env: {HTTP_PORT: "18080"}
+    smoke:
+      - http: GET /orders
+  prod:
+    target: kube
+    namespace: orders-prod
+    values: [deploy/a.yaml, deploy/b.yaml]
+`,
+	})
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := p.Env("staging")
+	pr, _ := p.Env("prod")
+	if st.Soak != 90*time.Second || st.Env["HTTP_PORT"] != "18080" || st.Smoke[0].String() != "GET /orders → 200" || st.Release != "orders" {
+		t.Errorf("staging = %+v", st)
+	}
+	if pr.Target != "kube" || pr.Namespace != "orders-prod" || strings.Join(pr.Values, ",") != "deploy/a.yaml,deploy/b.yaml" {
+		t.Errorf("prod = %+v", pr)
+	}
+	if len(p.Accept) != 1 || p.Accept[0].Line != 4 || p.Accept[0].Rule != "FERRY014" {
+		t.Errorf("Accept = %+v, want FERRY014 at line 4", p.Accept)
+	}
+	if next, ok := p.Next("staging"); !ok || next != "prod" {
+		t.Errorf("Next(staging) = %q, %v", next, ok)
+	}
+	if _, ok := p.Next("prod"); ok {
+		t.Error("Next(prod) exists, want none")
+	}
+	if p.Database.MaxConnections != 100 {
+		t.Errorf("MaxConnections = %d, want the default 100", p.Database.MaxConnections)
+	}
+}
+
+func TestFerryYAMLErrors(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"unknown field", "service: x\nenvironments:\n  prod:\n    soke: 3s\n", `ferry.yaml:4: unknown field "soke"`},
+		{"bad duration", "environments:\n  prod:\n    soak: soon\n", `ferry.yaml:3: "soon" is not a duration such as 30m`},
+		{"malformed", "path: [a, b\n", "ferry.yaml:"},
+		{"bad target", "environments:\n  prod:\n    target: nomad\n", `ferry.yaml:2: environment "prod": target "nomad" is neither local nor kube`},
+		{"smoke step with both", "environments:\n  prod:\n    smoke:\n      - {http: GET /, run: 'true'}\n", "smoke step 1 needs exactly one of http or run"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, map[string]string{"ferry.yaml": tt.body})
+			_, err := Load(dir)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("Load error = %v, want one line containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMissingChart(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"ferry.yaml": "chart: deploy\n"})
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "chart deploy has no Chart.yaml") {
+		t.Errorf("Load error = %v", err)
+	}
+}
