@@ -1,0 +1,486 @@
+// Package artifact builds a Go service once into an OCI image and keeps it
+// in a local OCI image layout (.ferry/images in the project directory):
+// the binary (CGO_ENABLED=0, -trimpath) and the service's configs/
+// directory in one deterministic layer, so that the same source always
+// gives the same digest. Tags are names for digests, recorded in the
+// layout's index; a tag never silently moves to another digest.
+package artifact
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/match"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/ferrydev/ferry/project"
+)
+
+// Labels and annotations ferry writes.
+const (
+	// LabelBinaryDigest is the image config label holding the sha256 of
+	// the executable: a live process is matched to an image by it.
+	LabelBinaryDigest = "dev.ferry.binary.sha256"
+	// LabelBinaryPath is the executable's path inside the image.
+	LabelBinaryPath = "dev.ferry.binary.path"
+	// AnnotationRefName names a tag in the layout's index (OCI standard).
+	AnnotationRefName = "org.opencontainers.image.ref.name"
+	// WorkDir is where the binary and configs/ live in the image: GoFr
+	// reads ./configs relative to the working directory.
+	WorkDir = "/app"
+)
+
+// ErrUnknownArtifact is returned for a digest or tag the layout lacks.
+var ErrUnknownArtifact = errors.New("unknown artifact")
+
+// ErrTagMoved is returned when a tag already names another digest.
+var ErrTagMoved = errors.New("tag already points to another digest")
+
+// Image describes a stored artifact.
+type Image struct {
+	Digest       string // sha256:… of the manifest
+	Tag          string
+	BinaryDigest string // sha256:… of the executable
+	BinaryPath   string // inside the image, e.g. /app/orders-api
+	Revision     string // source revision, "" when unknown
+}
+
+// Store is a local OCI image layout.
+type Store struct{ Dir string }
+
+// NewStore returns the store of project directory dir (.ferry/images).
+func NewStore(projectDir string) *Store {
+	return &Store{Dir: filepath.Join(projectDir, ".ferry", "images")}
+}
+
+func (s *Store) layout() (layout.Path, error) {
+	if p, err := layout.FromPath(s.Dir); err == nil {
+		return p, nil
+	}
+	p, err := layout.Write(s.Dir, empty.Index)
+	if err != nil {
+		return "", fmt.Errorf("image layout %s: %w", s.Dir, err)
+	}
+	return p, nil
+}
+
+// BuildOptions tune Build.
+type BuildOptions struct {
+	// Tag names the digest; "" records no tag.
+	Tag string
+	// Force moves an existing tag to the new digest.
+	Force bool
+	// Revision is the source revision annotated on the image; by default
+	// `git rev-parse HEAD` in the project directory, "" outside git.
+	Revision string
+	// Stderr receives the go build's own output; discarded when nil.
+	Stderr io.Writer
+}
+
+// Build compiles p's main package and stores it with configs/ as an image.
+func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions) (*Image, error) {
+	tmp, err := os.MkdirTemp("", "ferry-build-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, p.Service)
+	main := p.Main
+	if !strings.HasPrefix(main, ".") && !filepath.IsAbs(main) {
+		main = "./" + main
+	}
+	// -buildvcs=false: the VCS stamp flips with unrelated dirty files and
+	// would break "same source, same digest"; the revision goes in an
+	// annotation instead.
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", bin, main)
+	cmd.Dir = p.Dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if opts.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(&stderr, opts.Stderr)
+	}
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go build %s: %w\n%s", main, err, strings.TrimSpace(stderr.String()))
+	}
+	rev := opts.Revision
+	if rev == "" {
+		rev = gitRevision(ctx, p.Dir)
+	}
+	var configs string
+	if p.Configs != "" {
+		configs = filepath.Join(p.Dir, p.Configs)
+	}
+	img, info, err := Package(bin, p.Service, configs, rev)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+		return nil, err
+	}
+	info.Tag = opts.Tag
+	return info, nil
+}
+
+func gitRevision(ctx context.Context, dir string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Package makes the image of binary bin (installed as /app/<name>) and
+// the configs directory (may be ""), annotated with revision.
+func Package(bin, name, configs, revision string) (v1.Image, *Image, error) {
+	layerTar, binSum, err := layerTar(bin, name, configs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("packaging %s: %w", name, err)
+	}
+	binPath := path.Join(WorkDir, name)
+	layer := static.NewLayer(layerTar, types.OCIUncompressedLayer)
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	img, err = mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "ferry build", Created: v1.Time{Time: time.Unix(0, 0).UTC()}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = runtime.GOOS, runtime.GOARCH
+	cf.Created = v1.Time{Time: time.Unix(0, 0).UTC()}
+	cf.Config = v1.Config{
+		Entrypoint: []string{binPath},
+		WorkingDir: WorkDir,
+		Labels:     map[string]string{LabelBinaryDigest: binSum, LabelBinaryPath: binPath},
+	}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		return nil, nil, err
+	}
+	anns := map[string]string{"org.opencontainers.image.title": name}
+	if revision != "" {
+		anns["org.opencontainers.image.revision"] = revision
+	}
+	img = mutate.Annotations(img, anns).(v1.Image)
+	d, err := img.Digest()
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, &Image{Digest: d.String(), BinaryDigest: binSum, BinaryPath: binPath, Revision: revision}, nil
+}
+
+// layerTar writes the layer deterministically: sorted entries, fixed
+// mtimes, owners and modes, so only content changes the digest.
+func layerTar(bin, name, configs string) ([]byte, string, error) {
+	type file struct {
+		name string
+		src  string
+		mode int64
+		dir  bool
+	}
+	files := []file{{name: "app/", dir: true, mode: 0o755}, {name: "app/" + name, src: bin, mode: 0o755}}
+	if configs != "" {
+		err := filepath.WalkDir(configs, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(configs, p)
+			n := path.Join("app/configs", filepath.ToSlash(rel))
+			switch {
+			case d.IsDir():
+				files = append(files, file{name: n + "/", dir: true, mode: 0o755})
+			case d.Type().IsRegular():
+				files = append(files, file{name: n, src: p, mode: 0o644})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	var binSum string
+	for _, f := range files {
+		h := &tar.Header{Name: f.name, Mode: f.mode, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+		var data []byte
+		if f.dir {
+			h.Typeflag = tar.TypeDir
+		} else {
+			var err error
+			if data, err = os.ReadFile(f.src); err != nil {
+				return nil, "", err
+			}
+			h.Typeflag = tar.TypeReg
+			h.Size = int64(len(data))
+			if f.src == bin {
+				sum := sha256.Sum256(data)
+				binSum = "sha256:" + hex.EncodeToString(sum[:])
+			}
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, "", err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), binSum, nil
+}
+
+// Put stores img, naming it tag when tag is not "". A tag that names
+// another digest is refused with ErrTagMoved unless force.
+func (s *Store) Put(img v1.Image, tag string, force bool) error {
+	lp, err := s.layout()
+	if err != nil {
+		return err
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	idx, err := lp.ImageIndex()
+	if err != nil {
+		return err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	have := false
+	for _, desc := range im.Manifests {
+		if desc.Digest == d {
+			if tag == "" || desc.Annotations[AnnotationRefName] == tag {
+				have = true
+			}
+		}
+		if tag != "" && desc.Annotations[AnnotationRefName] == tag && desc.Digest != d && !force {
+			return fmt.Errorf("tag %q: %w %s (use --force to move it)", tag, ErrTagMoved, desc.Digest)
+		}
+	}
+	if !have {
+		if tag == "" {
+			err = lp.AppendImage(img)
+		} else {
+			err = lp.ReplaceImage(img, match.Annotation(AnnotationRefName, tag), layout.WithAnnotations(map[string]string{AnnotationRefName: tag}))
+		}
+		if err != nil {
+			return fmt.Errorf("storing image: %w", err)
+		}
+	}
+	return os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+}
+
+// Resolve turns ref into a stored image: "" is the last build, a
+// "sha256:…" digest (or a unique prefix of one), or a tag.
+func (s *Store) Resolve(ref string) (*Image, error) {
+	lp, err := layout.FromPath(s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: no images built yet (run ferry build)", ErrUnknownArtifact, ref)
+	}
+	if ref == "" {
+		data, err := os.ReadFile(filepath.Join(s.Dir, "last-build"))
+		if err != nil {
+			return nil, fmt.Errorf("%w: no images built yet (run ferry build)", ErrUnknownArtifact)
+		}
+		ref = strings.TrimSpace(string(data))
+	}
+	idx, err := lp.ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	var found *v1.Descriptor
+	for i, desc := range im.Manifests {
+		tag := desc.Annotations[AnnotationRefName]
+		if tag == ref || desc.Digest.String() == ref || (strings.HasPrefix(ref, "sha256:") && len(ref) >= 12 && strings.HasPrefix(desc.Digest.String(), ref)) {
+			found = &im.Manifests[i]
+			if tag == ref {
+				break
+			}
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%w %q in %s", ErrUnknownArtifact, ref, s.Dir)
+	}
+	info, err := s.describe(lp, found.Digest)
+	if err != nil {
+		return nil, err
+	}
+	info.Tag = s.tagOf(im, found.Digest)
+	return info, nil
+}
+
+func (s *Store) tagOf(im *v1.IndexManifest, d v1.Hash) string {
+	for _, desc := range im.Manifests {
+		if desc.Digest == d && desc.Annotations[AnnotationRefName] != "" {
+			return desc.Annotations[AnnotationRefName]
+		}
+	}
+	return ""
+}
+
+func (s *Store) describe(lp layout.Path, d v1.Hash) (*Image, error) {
+	img, err := lp.Image(d)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrUnknownArtifact, d, err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", d, err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	return &Image{
+		Digest:       d.String(),
+		BinaryDigest: cf.Config.Labels[LabelBinaryDigest],
+		BinaryPath:   cf.Config.Labels[LabelBinaryPath],
+		Revision:     m.Annotations["org.opencontainers.image.revision"],
+	}, nil
+}
+
+// Image returns the stored image with digest d.
+func (s *Store) Image(d string) (v1.Image, error) {
+	h, err := v1.NewHash(d)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", ErrUnknownArtifact, d, err)
+	}
+	lp, err := layout.FromPath(s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrUnknownArtifact, d, err)
+	}
+	img, err := lp.Image(h)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrUnknownArtifact, d, err)
+	}
+	return img, nil
+}
+
+// Unpack extracts the image with digest d into dir/<hex> (once; later
+// calls reuse it) and returns that root. The executable's hash is checked
+// against the image's label.
+func (s *Store) Unpack(d, dir string) (string, error) {
+	info, err := s.Resolve(d)
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Join(dir, strings.TrimPrefix(info.Digest, "sha256:")[:16])
+	if _, err := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil {
+		return root, nil
+	}
+	img, err := s.Image(info.Digest)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(dir, ".unpack-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	if err := untar(rc, tmp); err != nil {
+		return "", fmt.Errorf("unpacking %s: %w", info.Digest, err)
+	}
+	got, err := FileDigest(filepath.Join(tmp, filepath.FromSlash(info.BinaryPath)))
+	if err != nil || got != info.BinaryDigest {
+		return "", fmt.Errorf("unpacking %s: executable digest %s, image says %s", info.Digest, got, info.BinaryDigest)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".ferry-complete"), nil, 0o644); err != nil {
+		return "", err
+	}
+	// The rename makes a half-unpacked root impossible to mistake for a
+	// whole one, even if ferry dies here.
+	if err := os.Rename(tmp, root); err != nil {
+		if _, statErr := os.Stat(filepath.Join(root, ".ferry-complete")); statErr == nil {
+			return root, nil
+		}
+		return "", err
+	}
+	return root, nil
+}
+
+func untar(r io.Reader, dir string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("unsafe path %q in layer", h.Name)
+		}
+		target := filepath.Join(dir, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o755)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, tr)
+			if err := errors.Join(err, f.Close()); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// FileDigest returns "sha256:<hex>" of the file at p.
+func FileDigest(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,161 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/ferrydev/ferry/project"
+)
+
+// svcProject copies the stand-in service into a temp dir: builds write
+// .ferry/ into the project directory.
+func svcProject(t *testing.T) *project.Project {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../target/local/testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBuildIsReproducible(t *testing.T) {
+	p := svcProject(t)
+	s := NewStore(p.Dir)
+	ctx := t.Context()
+	first, err := Build(ctx, p, s, BuildOptions{Revision: "abc123"})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	// Touch every file: mtimes must not reach the digest.
+	_ = filepath.Walk(p.Dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			now := info.ModTime().Add(3600e9)
+			_ = os.Chtimes(path, now, now)
+		}
+		return nil
+	})
+	second, err := Build(ctx, p, NewStore(t.TempDir()), BuildOptions{Revision: "abc123"})
+	if err != nil {
+		t.Fatalf("second Build: %v", err)
+	}
+	if first.Digest != second.Digest || first.BinaryDigest != second.BinaryDigest {
+		t.Errorf("same source built twice: %s then %s, want equal digests", first.Digest, second.Digest)
+	}
+	if !strings.HasPrefix(first.Digest, "sha256:") || len(first.Digest) != 71 {
+		t.Errorf("digest %q is not a sha256 digest", first.Digest)
+	}
+	// A change of source changes the digest.
+	src := filepath.Join(p.Dir, "main.go")
+	data, _ := os.ReadFile(src)
+	os.WriteFile(src, []byte(strings.Replace(string(data), `version = "1"`, `version = "2"`, 1)), 0o644)
+	third, err := Build(ctx, p, s, BuildOptions{Revision: "abc123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Digest == first.Digest {
+		t.Errorf("changed source kept digest %s", first.Digest)
+	}
+	// The last build resolves by default; an earlier one by digest prefix.
+	got, err := s.Resolve("")
+	if err != nil || got.Digest != third.Digest {
+		t.Errorf("Resolve(\"\") = %v, %v, want %s", got, err, third.Digest)
+	}
+	got, err = s.Resolve(first.Digest[:19])
+	if err != nil || got.Digest != first.Digest || got.Revision != "abc123" {
+		t.Errorf("Resolve(prefix) = %+v, %v, want %s revision abc123", got, err, first.Digest)
+	}
+	if _, err := s.Resolve("nope"); !errors.Is(err, ErrUnknownArtifact) {
+		t.Errorf("Resolve(nope) = %v, want ErrUnknownArtifact", err)
+	}
+}
+
+func TestTagsAndUnpack(t *testing.T) {
+	p := svcProject(t)
+	s := NewStore(p.Dir)
+	ctx := t.Context()
+	a, err := Build(ctx, p, s, BuildOptions{Tag: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same digest, same tag: fine.
+	if _, err := Build(ctx, p, s, BuildOptions{Tag: "1.0.0"}); err != nil {
+		t.Errorf("rebuild with same tag: %v", err)
+	}
+	os.WriteFile(filepath.Join(p.Dir, "configs", ".env"), []byte("APP_NAME=other\n"), 0o644)
+	if _, err := Build(ctx, p, s, BuildOptions{Tag: "1.0.0"}); !errors.Is(err, ErrTagMoved) {
+		t.Fatalf("tag to another digest = %v, want ErrTagMoved", err)
+	}
+	b, err := Build(ctx, p, s, BuildOptions{Tag: "1.0.0", Force: true})
+	if err != nil {
+		t.Fatalf("--force: %v", err)
+	}
+	got, err := s.Resolve("1.0.0")
+	if err != nil || got.Digest != b.Digest || got.Digest == a.Digest {
+		t.Errorf("Resolve(1.0.0) after --force = %v, %v, want %s", got, err, b.Digest)
+	}
+	root, err := s.Unpack(b.Digest, t.TempDir())
+	if err != nil {
+		t.Fatalf("Unpack: %v", err)
+	}
+	env, err := os.ReadFile(filepath.Join(root, "app", "configs", ".env"))
+	if err != nil || string(env) != "APP_NAME=other\n" {
+		t.Errorf("unpacked configs/.env = %q, %v", env, err)
+	}
+	d, err := FileDigest(filepath.Join(root, "app", "svc"))
+	if err != nil || d != b.BinaryDigest {
+		t.Errorf("unpacked binary digest %s, want %s", d, b.BinaryDigest)
+	}
+}
+
+func TestPush(t *testing.T) {
+	p := svcProject(t)
+	s := NewStore(p.Dir)
+	ctx := context.Background()
+	srv := httptest.NewServer(registry.New())
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	a, err := Build(ctx, p, s, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := host + "/orders-api:1.0.0"
+	if err := s.Push(ctx, a.Digest, ref, false); err != nil {
+		t.Fatalf("Push: %v", err)
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Head(r)
+	if err != nil || desc.Digest.String() != a.Digest {
+		t.Fatalf("registry has %v, %v, want %s", desc, err, a.Digest)
+	}
+	os.WriteFile(filepath.Join(p.Dir, "configs", ".env"), []byte("APP_NAME=other\n"), 0o644)
+	b, err := Build(ctx, p, s, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx, b.Digest, ref, false); !errors.Is(err, ErrTagMoved) {
+		t.Errorf("Push over another digest = %v, want ErrTagMoved", err)
+	}
+	if err := s.Push(ctx, b.Digest, ref, true); err != nil {
+		t.Errorf("Push --force: %v", err)
+	}
+	desc, _ = remote.Head(r)
+	if desc == nil || desc.Digest.String() != b.Digest {
+		t.Errorf("after --force the registry has %v, want %s", desc, b.Digest)
+	}
+}

@@ -1,0 +1,449 @@
+// Package local is the embedded default target: an environment is a set
+// of processes on this machine. A deploy unpacks the image by digest,
+// starts its binary from the unpacked root with exactly the given
+// environment, detached in its own session with its output in a log file,
+// waits for /.well-known/health and then stops the previous revision with
+// SIGTERM and its SHUTDOWN_GRACE_PERIOD.
+//
+// Revision n of environment e keeps its files in <RunDir>/e/r<n>/:
+// process.json (pid, start tick, digest, executable) and log.
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/target"
+)
+
+// Local runs environments as processes on this machine.
+type Local struct {
+	// Images holds the artifacts to unpack.
+	Images *artifact.Store
+	// RunDir holds unpacked roots, logs and process records.
+	RunDir string
+	// HTTPClient calls health endpoints; a 2s-timeout client by default.
+	HTTPClient *http.Client
+	// Wait, when set, is told about long waits (for progress on a TTY).
+	Wait func(what string, elapsed time.Duration)
+}
+
+var _ target.Target = (*Local)(nil)
+
+// New returns the local target of project directory dir.
+func New(projectDir string, images *artifact.Store) *Local {
+	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run")}
+}
+
+// record is process.json.
+type record struct {
+	Env          string    `json:"env"`
+	Revision     int       `json:"revision"`
+	Digest       string    `json:"digest"`
+	BinaryDigest string    `json:"binaryDigest"`
+	PID          int       `json:"pid"`
+	StartTick    uint64    `json:"startTick"`
+	Since        time.Time `json:"since"`
+	Exe          string    `json:"exe"`
+	Dir          string    `json:"dir"`
+	Log          string    `json:"log"`
+	URL          string    `json:"url"`
+}
+
+func (l *Local) client() *http.Client {
+	if l.HTTPClient != nil {
+		return l.HTTPClient
+	}
+	return &http.Client{Timeout: 2 * time.Second}
+}
+
+func (l *Local) revDir(env string, rev int) string {
+	return filepath.Join(l.RunDir, env, "r"+strconv.Itoa(rev))
+}
+
+// HealthURL is where the environment's health endpoint is for vars.
+func HealthURL(vars map[string]string, override string) string {
+	if override != "" {
+		return override
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000)) + "/.well-known/health"
+}
+
+func port(vars map[string]string, key string, def int) int {
+	if v, ok := vars[key]; ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// running returns the environment's live processes by revision.
+func (l *Local) running(env string) []record {
+	dirs, _ := filepath.Glob(filepath.Join(l.RunDir, env, "r*", "process.json"))
+	var out []record
+	for _, f := range dirs {
+		var r record
+		data, err := os.ReadFile(f)
+		if err != nil || json.Unmarshal(data, &r) != nil {
+			continue
+		}
+		if alive(r.PID, r.StartTick) {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Revision < out[j].Revision })
+	return out
+}
+
+// Deploy implements target.Target.
+func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, error) {
+	root, err := l.Images.Unpack(s.Digest, filepath.Join(l.RunDir, "roots"))
+	if err != nil {
+		return nil, err
+	}
+	img, err := l.Images.Resolve(s.Digest)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	for _, v := range s.Vars {
+		vars[v.Key] = v.Value
+	}
+	var others []record
+	for _, r := range l.running(s.Env) {
+		if r.Revision != s.Revision {
+			others = append(others, r)
+		}
+	}
+	// A port held by the environment's previous revision means the two
+	// cannot overlap on this machine: stop it first, restore it on
+	// failure. A port held by anything else is an error before anything
+	// is touched.
+	stopFirst := false
+	for _, key := range []string{"HTTP_PORT", "METRICS_PORT"} {
+		def := map[string]int{"HTTP_PORT": 8000, "METRICS_PORT": 2121}[key]
+		p := port(vars, key, def)
+		if p == 0 {
+			continue
+		}
+		pid, busy := listener(p)
+		if !busy {
+			continue
+		}
+		own := false
+		for _, o := range others {
+			if o.PID == pid {
+				own = true
+			}
+		}
+		if !own {
+			return nil, &target.PortInUseError{Port: p, PID: pid}
+		}
+		stopFirst = true
+	}
+	type saved struct {
+		rec record
+		env []string
+	}
+	var restore []saved
+	if stopFirst {
+		for _, o := range others {
+			e, err := environ(o.PID)
+			if err != nil {
+				return nil, fmt.Errorf("reading revision %d's environment: %w", o.Revision, err)
+			}
+			restore = append(restore, saved{o, envList(e)})
+		}
+		for _, o := range others {
+			l.stop(ctx, o)
+		}
+	}
+	url := HealthURL(vars, s.HealthURL)
+	rec := record{Env: s.Env, Revision: s.Revision, Digest: s.Digest, BinaryDigest: img.BinaryDigest,
+		Exe: filepath.Join(root, filepath.FromSlash(img.BinaryPath)), Dir: filepath.Join(root, filepath.FromSlash(artifact.WorkDir)), URL: url}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	env := make([]string, 0, len(keys))
+	for _, k := range keys {
+		env = append(env, k+"="+vars[k])
+	}
+	proc, startErr := l.start(rec, env)
+	if startErr == nil {
+		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
+	}
+	if startErr != nil {
+		if proc != nil {
+			l.kill(*proc, 3*time.Second)
+		}
+		derr := &target.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error()}
+		if proc != nil {
+			derr.LogTail = tail(proc.Log, 10)
+		}
+		if stopFirst {
+			ok := len(restore) > 0
+			for _, r := range restore {
+				p, err := l.start(r.rec, r.env)
+				if err == nil {
+					err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout)
+				}
+				ok = ok && err == nil
+			}
+			derr.Restored = ok
+		} else {
+			derr.Restored = len(others) > 0
+		}
+		return nil, derr
+	}
+	if !stopFirst {
+		for _, o := range others {
+			l.stop(ctx, o)
+		}
+	}
+	return &target.Process{PID: proc.PID, StartTick: proc.StartTick, Since: proc.Since, Root: root, Log: proc.Log, URL: url}, nil
+}
+
+func envList(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// start launches rec's executable detached with exactly env, and records
+// it in process.json.
+func (l *Local) start(rec record, env []string) (*record, error) {
+	dir := l.revDir(rec.Env, rec.Revision)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	rec.Log = filepath.Join(dir, "log")
+	logf, err := os.OpenFile(rec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(rec.Exe)
+	cmd.Dir = rec.Dir
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own session: the revision outlives ferry and a terminal's ^C.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", rec.Exe, err)
+	}
+	// Reap it if it dies while this ferry runs; after ferry exits the
+	// process is re-parented and reaped by init.
+	go func() { _ = cmd.Wait() }()
+	rec.PID = cmd.Process.Pid
+	_, rec.StartTick, _ = procStat(rec.PID)
+	rec.Since = time.Now().UTC()
+	data, _ := json.MarshalIndent(rec, "", "  ")
+	tmp := filepath.Join(dir, "process.json.tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return &rec, err
+	}
+	return &rec, os.Rename(tmp, filepath.Join(dir, "process.json"))
+}
+
+// waitHealthy polls the health endpoint until it answers 200, the process
+// dies, or the timeout passes.
+func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Duration) error {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	start := time.Now()
+	deadline := start.Add(timeout)
+	var last string
+	for {
+		if !alive(rec.PID, rec.StartTick) {
+			return fmt.Errorf("process %d exited before it became healthy", rec.PID)
+		}
+		h, detail := l.health(ctx, rec.URL)
+		if h == target.HealthUp || h == target.HealthDegraded {
+			return nil
+		}
+		last = detail
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not healthy after %s: %s", timeout, last)
+		}
+		if l.Wait != nil {
+			l.Wait("waiting for "+rec.URL, time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// health calls url: 200 is UP or DEGRADED per the body's status; anything
+// else is DOWN with why.
+func (l *Local) health(ctx context.Context, url string) (target.Health, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return target.HealthUnknown, err.Error()
+	}
+	resp, err := l.client().Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return target.HealthDown, "GET " + url + ": timed out"
+		}
+		return target.HealthDown, "GET " + url + ": " + errText(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return target.HealthDown, fmt.Sprintf("GET %s: %s", url, resp.Status)
+	}
+	var doc struct {
+		Data struct {
+			Status string `json:"status"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(body, &doc) == nil && doc.Data.Status == string(target.HealthDegraded) {
+		return target.HealthDegraded, "status DEGRADED"
+	}
+	return target.HealthUp, ""
+}
+
+func errText(err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Health returns the health of the endpoint at url.
+func (l *Local) Health(ctx context.Context, url string) (target.Health, string) {
+	return l.health(ctx, url)
+}
+
+// Live implements target.Target.
+func (l *Local) Live(ctx context.Context, q target.Query) (*target.Live, error) {
+	recs := l.running(q.Env)
+	var pid int
+	if q.Port > 0 {
+		pid, _ = listener(q.Port)
+	}
+	if pid == 0 && len(recs) > 0 {
+		pid = recs[len(recs)-1].PID
+	}
+	if pid == 0 {
+		return nil, fmt.Errorf("environment %q: %w", q.Env, target.ErrNotRunning)
+	}
+	live := &target.Live{Process: target.Process{PID: pid}}
+	for _, r := range recs {
+		if r.PID == pid {
+			live.Revision = r.Revision
+			live.Process = target.Process{PID: pid, StartTick: r.StartTick, Since: r.Since, Root: filepath.Dir(r.Dir), Log: r.Log, URL: r.URL}
+		}
+	}
+	if live.StartTick == 0 {
+		_, live.StartTick, _ = procStat(pid)
+	}
+	var err error
+	if live.Env, err = environ(pid); err != nil {
+		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
+	}
+	if live.BinaryDigest, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
+	}
+	if live.URL == "" || q.HealthURL != "" {
+		live.URL = HealthURL(live.Env, q.HealthURL)
+	}
+	live.Health, live.HealthDetail = l.health(ctx, live.URL)
+	return live, nil
+}
+
+// Stop implements target.Target.
+func (l *Local) Stop(ctx context.Context, env string, keep int) error {
+	for _, r := range l.running(env) {
+		if r.Revision != keep {
+			l.stop(ctx, r)
+		}
+	}
+	return nil
+}
+
+// StopPID stops a process ferry did not start (found on the env's port).
+func (l *Local) StopPID(ctx context.Context, pid int) {
+	_, tick, _ := procStat(pid)
+	l.stop(ctx, record{PID: pid, StartTick: tick})
+}
+
+// stop sends SIGTERM and waits the process's own SHUTDOWN_GRACE_PERIOD
+// (GoFr's 30s default) plus a margin, then SIGKILL.
+func (l *Local) stop(ctx context.Context, r record) {
+	grace := 30 * time.Second
+	if e, err := environ(r.PID); err == nil {
+		if d, err := time.ParseDuration(e["SHUTDOWN_GRACE_PERIOD"]); err == nil && d >= 0 {
+			grace = d
+		}
+	}
+	l.kill(r, grace+2*time.Second)
+}
+
+func (l *Local) kill(r record, wait time.Duration) {
+	if !alive(r.PID, r.StartTick) {
+		return
+	}
+	signal(r.PID, syscall.SIGTERM)
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if !alive(r.PID, r.StartTick) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	signal(r.PID, syscall.SIGKILL)
+	for range 100 {
+		if !alive(r.PID, r.StartTick) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// tail returns the last n lines of the file at path.
+func tail(path string, n int) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines
+}
+
+// Tail returns the last n lines of revision rev's log in env.
+func (l *Local) Tail(env string, rev, n int) []string {
+	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
+}
