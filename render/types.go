@@ -63,6 +63,15 @@ func (s Source) String() string {
 	}
 }
 
+// Short is String without the detail of a computed or external value,
+// for narrow tables.
+func (s Source) Short() string {
+	if s.Kind == KindTemplate {
+		s.Detail = ""
+	}
+	return s.String()
+}
+
 // Redacted is what a secret value prints as.
 const Redacted = "<redacted>"
 

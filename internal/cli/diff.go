@@ -119,5 +119,5 @@ func describe(e *render.Entry, c render.Change) string {
 	if e.Secret && c.Change == "changed" {
 		v = "differs"
 	}
-	return fmt.Sprintf("%s (%s)", v, e.Source)
+	return fmt.Sprintf("%s (%s)", v, e.Source.Short())
 }
