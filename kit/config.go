@@ -45,6 +45,21 @@ func rejection(cfg *envfile.Config, key, want string) error {
 // ParseSettings validates cfg against the contract. The error of the first
 // bad key reads `configs/.env:3: HTTP_PORT="80x" is not an integer`.
 func ParseSettings(cfg *envfile.Config) (Settings, error) {
+	s, errs := parse(cfg)
+	if len(errs) > 0 {
+		return s, errs[0]
+	}
+	return s, nil
+}
+
+// Validate returns every value kit refuses to start with, each naming its
+// key, value and file:line, in the order ParseSettings checks them.
+func Validate(cfg *envfile.Config) []error {
+	_, errs := parse(cfg)
+	return errs
+}
+
+func parse(cfg *envfile.Config) (Settings, []error) {
 	p := parser{cfg: cfg}
 	s := Settings{
 		AppName:    cfg.String("APP_NAME", "gofr-app"),
@@ -55,15 +70,19 @@ func ParseSettings(cfg *envfile.Config) (Settings, error) {
 	}
 	s.HTTPPort = p.port("HTTP_PORT", 8000, false)
 	s.MetricsPort = p.port("METRICS_PORT", 2121, true)
-	if p.err == nil && s.HTTPPort == s.MetricsPort {
-		p.err = rejection(cfg, "METRICS_PORT", "a port other than HTTP_PORT")
+	if s.HTTPPort == s.MetricsPort {
+		if _, set := cfg.Lookup("METRICS_PORT"); set {
+			p.keep(rejection(cfg, "METRICS_PORT", "a port other than HTTP_PORT"))
+		} else {
+			p.keep(rejection(cfg, "HTTP_PORT", "a port other than METRICS_PORT (2121 by default)"))
+		}
 	}
-	if (s.CertFile == "") != (s.KeyFile == "") && p.err == nil {
+	if (s.CertFile == "") != (s.KeyFile == "") {
 		key := "CERT_FILE"
 		if s.CertFile == "" {
 			key = "KEY_FILE"
 		}
-		p.err = fmt.Errorf("%s: set CERT_FILE and KEY_FILE together, or neither", key)
+		p.keep(fmt.Errorf("%s: set CERT_FILE and KEY_FILE together, or neither", key))
 	}
 
 	level := p.oneOf("LOG_LEVEL", "INFO", loglevel.Names...)
@@ -78,21 +97,21 @@ func ParseSettings(cfg *envfile.Config) (Settings, error) {
 	s.SQL = p.sql()
 	s.Redis = p.redis()
 
-	if v := cfg.Get("PUBSUB_BACKEND"); v != "" && p.err == nil {
-		p.err = rejection(cfg, "PUBSUB_BACKEND", "supported: kit has no pub/sub client; unset it")
+	if v := cfg.Get("PUBSUB_BACKEND"); v != "" {
+		p.keep(rejection(cfg, "PUBSUB_BACKEND", "supported: kit has no pub/sub client; unset it"))
 	}
-	return s, p.err
+	return s, p.errs
 }
 
-// parser keeps the first error so that the settings read as a list.
+// parser collects errors so that the settings read as a list.
 type parser struct {
-	cfg *envfile.Config
-	err error
+	cfg  *envfile.Config
+	errs []error
 }
 
 func (p *parser) keep(err error) {
-	if p.err == nil && err != nil {
-		p.err = err
+	if err != nil {
+		p.errs = append(p.errs, err)
 	}
 }
 
