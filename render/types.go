@@ -160,6 +160,9 @@ func (c *Config) Value(key string) (string, bool) {
 	return e.Value, ok
 }
 
+// Len returns the number of keys.
+func (c *Config) Len() int { return len(c.Entries) }
+
 // Map returns key → value, secrets included: for starting processes and
 // comparing, never for printing.
 func (c *Config) Map() map[string]string {

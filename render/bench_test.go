@@ -1,0 +1,100 @@
+package render
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferrydev/ferry/project"
+)
+
+// synthProject writes a service with a chart, ~40 config keys and n
+// environments (values-env<i>.yaml and configs/.env<i>.env each).
+func synthProject(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	var values, base strings.Builder
+	values.WriteString("replicas: 2\nimage:\n  repository: svc\n  tag: \"1.0\"\nconfig:\n")
+	for k := 0; k < 40; k++ {
+		fmt.Fprintf(&values, "  KEY_%02d: \"value-%d\"\n", k, k)
+		fmt.Fprintf(&base, "FILE_%02d=file-%d\n", k, k)
+	}
+	files := map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+		"chart/values.yaml": values.String(),
+		"chart/templates/configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+data:
+  {{- range $k, $v := .Values.config }}
+  {{ $k }}: {{ $v | quote }}
+  {{- end }}
+`,
+		"chart/templates/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicas }}
+  template:
+    metadata:
+      annotations:
+        checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+    spec:
+      containers:
+        - name: svc
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          envFrom:
+            - configMapRef:
+                name: {{ .Release.Name }}
+          env:
+            - name: DB_PASSWORD
+              valueFrom:
+                secretKeyRef: {name: db, key: password}
+`,
+		"configs/.env": base.String(),
+	}
+	for i := 0; i < n; i++ {
+		files[fmt.Sprintf("values-env%d.yaml", i)] = fmt.Sprintf("config:\n  APP_ENV: env%d\n  KEY_01: other-%d\n  DB_HOST: db-%d\n", i, i, i)
+		files[fmt.Sprintf("configs/.env%d.env", i)] = fmt.Sprintf("FILE_02=overlay-%d\n", i)
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkRenderAll renders every environment of a project from scratch
+// (project load, chart load, values, two template passes, layering), as
+// one `ferry render`/`check` does. Divide ns/op by envs for the per-env
+// cost; it should stay flat as envs grows.
+func BenchmarkRenderAll(b *testing.B) {
+	for _, n := range []int{1, 3, 6, 12} {
+		dir := synthProject(b, n)
+		b.Run(fmt.Sprintf("envs=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				p, err := project.Load(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := RenderAll(b.Context(), p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res) != n || res[0].Config.Len() < 80 {
+					b.Fatalf("%d results, %d keys", len(res), res[0].Config.Len())
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n)/1e6, "ms/env")
+		})
+	}
+}
