@@ -1,0 +1,267 @@
+package check
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
+)
+
+// Severity is how bad a finding is.
+type Severity string
+
+// The severities, worst first.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+func (s Severity) rank() int {
+	switch s {
+	case Error:
+		return 0
+	case Warning:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// Rule is one entry of the rule catalogue.
+type Rule struct {
+	// ID is stable: FERRY010.
+	ID string
+	// Name is the rule's kebab-case name: shared-database.
+	Name string
+	// Severity is the worst severity the rule reports; a rule with two
+	// severities sets each finding's own.
+	Severity Severity
+	// Summary says in one line what the rule detects.
+	Summary string
+	// Help says why it matters and what to do. Rules that encode GoFr's
+	// behaviour cite it here.
+	Help string
+	// Check returns the rule's findings for in. Findings may leave Rule,
+	// Name and Severity empty: Run fills them from the rule.
+	Check func(in *Input) []Finding
+}
+
+// registry holds the catalogue. Each family file adds its rules in init;
+// it is never written after package initialisation.
+var registry []Rule
+
+func register(rules ...Rule) { registry = append(registry, rules...) }
+
+// Rules returns the catalogue sorted by ID.
+func Rules() []Rule {
+	out := slices.Clone(registry)
+	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// RuleByID returns the rule with id.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range registry {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	if id == staleAcceptance.ID {
+		return staleAcceptance, true
+	}
+	return Rule{}, false
+}
+
+// Location is one value a finding involves: which environment and key,
+// and the file:line that set it.
+type Location struct {
+	Environment string `json:"environment,omitempty"`
+	Key         string `json:"key,omitempty"`
+	// Value is the value as it may be shown: secrets are redacted.
+	Value string `json:"value,omitempty"`
+	// Source is the full provenance: "chart/values.yaml:12",
+	// "template chart/templates/deployment.yaml:20", "GoFr default".
+	Source string `json:"source"`
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+}
+
+// Finding is one problem a rule found.
+type Finding struct {
+	Rule         string   `json:"rule"`
+	Name         string   `json:"name"`
+	Severity     Severity `json:"severity"`
+	Environments []string `json:"environments"`
+	Key          string   `json:"key"`
+	// Message says what is wrong and, in its last sentence, what to do.
+	Message string `json:"message"`
+	// File and Line are the primary location, relative to the project
+	// directory.
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Locations are every value involved, each with its source.
+	Locations []Location `json:"locations,omitempty"`
+	// Accepted findings are listed in ferry.yaml accept: with Reason; they
+	// never fail a check.
+	Accepted   bool   `json:"accepted,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	AcceptLine int    `json:"acceptLine,omitempty"`
+	// Project is the project directory as the user named it, set when
+	// several projects are checked at once.
+	Project string `json:"project,omitempty"`
+}
+
+// Summary counts the findings that are not accepted, by severity.
+type Summary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+	Accepted int `json:"accepted"`
+}
+
+// Report is the result of checking one project.
+type Report struct {
+	// Dir is the project directory as the user named it.
+	Dir      string    `json:"-"`
+	Findings []Finding `json:"findings"`
+	Summary  Summary   `json:"summary"`
+}
+
+// Failed reports whether the report fails a check: any error finding, or
+// with strict any warning too. Accepted findings never fail.
+func (r *Report) Failed(strict bool) bool {
+	return r.Summary.Errors > 0 || (strict && r.Summary.Warnings > 0)
+}
+
+// Env is one rendered environment.
+type Env struct {
+	Name   string
+	Spec   *project.Environment
+	Result *render.Result
+}
+
+// Input is what rules see.
+type Input struct {
+	Project *project.Project
+	// Envs are the project's environments in project order (promotion
+	// path first).
+	Envs []*Env
+
+	srcOnce sync.Once
+	src     *goSource
+}
+
+// Load renders every environment of p, concurrently, into an Input.
+func Load(ctx context.Context, p *project.Project) (*Input, error) {
+	in := &Input{Project: p, Envs: make([]*Env, len(p.Environments))}
+	errs := make([]error, len(p.Environments))
+	var wg sync.WaitGroup
+	for i, e := range p.Environments {
+		wg.Go(func() {
+			res, err := render.Render(ctx, p, e.Name)
+			if err != nil {
+				errs[i] = fmt.Errorf("rendering %s: %w", e.Name, err)
+				return
+			}
+			in.Envs[i] = &Env{Name: e.Name, Spec: e, Result: res}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// Project checks the project in dir: load, render, run every rule.
+func Project(ctx context.Context, dir string) (*Report, error) {
+	p, err := project.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	in, err := Load(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	rep := Run(in)
+	rep.Dir = dir
+	return rep, nil
+}
+
+// Run runs every rule over in, applies the project's acceptances and
+// returns the sorted report.
+func Run(in *Input) *Report {
+	var all []Finding
+	for _, r := range Rules() {
+		for _, f := range r.Check(in) {
+			all = append(all, complete(r, f))
+		}
+	}
+	var accepts []project.Acceptance
+	if in.Project != nil {
+		accepts = in.Project.Accept
+	}
+	all = append(all, applyAcceptances(in, accepts, all)...)
+	sortFindings(all)
+	rep := &Report{Findings: all}
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	for _, f := range all {
+		switch {
+		case f.Accepted:
+			rep.Summary.Accepted++
+		case f.Severity == Error:
+			rep.Summary.Errors++
+		case f.Severity == Warning:
+			rep.Summary.Warnings++
+		default:
+			rep.Summary.Infos++
+		}
+	}
+	return rep
+}
+
+// complete fills what a rule may leave out.
+func complete(r Rule, f Finding) Finding {
+	f.Rule, f.Name = r.ID, r.Name
+	if f.Severity == "" {
+		f.Severity = r.Severity
+	}
+	if f.Environments == nil {
+		f.Environments = []string{}
+	}
+	sort.Strings(f.Environments)
+	f.Environments = slices.Compact(f.Environments)
+	if f.File == "" {
+		for _, l := range f.Locations {
+			if l.File != "" {
+				f.File, f.Line = l.File, l.Line
+				break
+			}
+		}
+	}
+	return f
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Severity.rank(), b.Severity.rank()),
+			strings.Compare(a.Rule, b.Rule),
+			strings.Compare(strings.Join(a.Environments, ","), strings.Join(b.Environments, ",")),
+			strings.Compare(a.Key, b.Key),
+			strings.Compare(a.File, b.File),
+			cmp.Compare(a.Line, b.Line),
+		)
+	})
+}

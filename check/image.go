@@ -1,0 +1,120 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Image rules: one artifact, many environments. Every environment runs
+// the same image repository, and what reaches the last environment is
+// pinned by digest.
+
+func init() {
+	register(
+		Rule{
+			ID: "FERRY001", Name: "one-image", Severity: Error,
+			Summary: "The image repository differs between environments",
+			Help: "The same artifact must run everywhere: an environment that pulls another repository " +
+				"runs a build that never passed the earlier environments' gates. Set image.repository " +
+				"once, in the chart's values.yaml, and let only tags or digests vary.",
+			Check: checkOneImage,
+		},
+		Rule{
+			ID: "FERRY002", Name: "mutable-image", Severity: Error,
+			Summary: "Image tag empty or latest, or the last environment pinned by tag",
+			Help: "A missing or latest tag (error) pulls whatever was pushed last; a tag in the last " +
+				"environment of the path (warning) can be re-pushed after it soaked. Use an immutable " +
+				"version tag everywhere, and a digest (or ferry deploy, which pins it) for the last " +
+				"environment.",
+			Check: checkMutableImage,
+		},
+	)
+}
+
+// imageRef splits an image reference into repository, tag and digest.
+// A registry port ("host:5000/app") is part of the repository.
+func imageRef(ref string) (repo, tag, digest string) {
+	ref = strings.TrimSpace(ref)
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref, digest = ref[:i], ref[i+1:]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref, tag = ref[:i], ref[i+1:]
+	}
+	return ref, tag, digest
+}
+
+// imageLoc locates the image of env: the values path that set the part
+// named (repository, tag or digest), else the workload template.
+func imageLoc(e *Env, part, value string) Location {
+	l := e.valuesLoc("image."+part, value)
+	if l.File == "" {
+		if w := e.primary(); w != nil && len(w.Containers) > 0 && w.Containers[0].Template != "" {
+			l.Source, l.File = "template "+w.Containers[0].Template, w.Containers[0].Template
+		}
+	}
+	return l
+}
+
+func checkOneImage(in *Input) []Finding {
+	g := groupBy(in.Envs, func(e *Env) (string, bool) {
+		if e.Result == nil || e.Result.Image == "" {
+			return "", false
+		}
+		repo, _, _ := imageRef(e.Result.Image)
+		return repo, true
+	})
+	if len(g.order) < 2 {
+		return nil
+	}
+	var parts []string
+	var ls []Location
+	var all []*Env
+	for _, repo := range g.order {
+		for _, e := range g.envs[repo] {
+			all = append(all, e)
+			l := imageLoc(e, "repository", repo)
+			ls = append(ls, l)
+			parts = append(parts, fmt.Sprintf("%s pulls %s (%s)", e.Name, repo, where(l)))
+		}
+	}
+	return []Finding{{
+		Environments: names(all), Key: "image.repository", Locations: ls,
+		Message: fmt.Sprintf("the environments run different images: %s; set image.repository once in the chart's values.yaml.",
+			strings.Join(parts, ", ")),
+	}}
+}
+
+func checkMutableImage(in *Input) []Finding {
+	var out []Finding
+	last := in.last()
+	for _, e := range in.Envs {
+		if e.Result == nil || e.Result.Image == "" {
+			continue
+		}
+		_, tag, digest := imageRef(e.Result.Image)
+		switch {
+		case digest != "":
+			continue
+		case tag == "" || tag == "latest":
+			l := imageLoc(e, "tag", tag)
+			what := "has no tag (so it pulls latest)"
+			if tag == "latest" {
+				what = "is tagged latest"
+			}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: "image.tag", Severity: Error, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: image %s %s (set at %s): set an immutable version tag or a digest.",
+					e.Name, e.Result.Image, what, where(l)),
+			})
+		case e == last:
+			l := imageLoc(e, "tag", tag)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: "image.tag", Severity: Warning, Locations: []Location{l},
+				Message: fmt.Sprintf("%s is the last environment of the path and pulls %s by tag (set at %s): pin image.digest, or deploy with ferry deploy, which pins it.",
+					e.Name, e.Result.Image, where(l)),
+			})
+		}
+	}
+	return out
+}

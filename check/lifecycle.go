@@ -1,0 +1,357 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Lifecycle rules: the process starts on the ports the pod expects, parses
+// every typed key the way GoFr does, drains within the pod's termination
+// grace, and restarts when its configuration changes.
+
+func init() {
+	register(
+		Rule{
+			ID: "FERRY050", Name: "bad-duration", Severity: Error,
+			Summary: "A duration key is not a Go duration",
+			Help: "GoFr parses SHUTDOWN_GRACE_PERIOD, REDIS_STREAMS_BLOCK_TIMEOUT, " +
+				"REDIS_PUBSUB_QUERY_TIMEOUT and MQTT_KEEP_ALIVE with time.ParseDuration, which needs " +
+				"units: a bad value (a plain 30 included) silently becomes the default. Write the " +
+				"duration with units, such as 25s or 1m30s.",
+			Check: checkBadDuration,
+		},
+		Rule{
+			ID: "FERRY051", Name: "grace-exceeds-termination", Severity: Error,
+			Summary: "SHUTDOWN_GRACE_PERIOD ≥ the pod's terminationGracePeriodSeconds",
+			Help: "Kubernetes kills the container terminationGracePeriodSeconds (default 30) after " +
+				"SIGTERM; GoFr drains for SHUTDOWN_GRACE_PERIOD (default 30s). When the drain is not " +
+				"shorter, the kubelet kills the pod mid-drain and in-flight requests fail. Set " +
+				"SHUTDOWN_GRACE_PERIOD a few seconds below terminationGracePeriodSeconds.",
+			Check: checkGraceExceedsTermination,
+		},
+		Rule{
+			ID: "FERRY052", Name: "port-mismatch", Severity: Error,
+			Summary: "HTTP and metrics ports collide, or the container's ports and probes disagree with them",
+			Help: "GoFr serves the API and /.well-known/{alive,health} on HTTP_PORT (default 8000) and " +
+				"/metrics on METRICS_PORT (default 2121); equal ports make startup fatal, and ports or " +
+				"probes that point elsewhere make the pod unreachable or never ready. Make the " +
+				"container ports and probes match HTTP_PORT and METRICS_PORT, and probe " +
+				"/.well-known/alive and /.well-known/health.",
+			Check: checkPortMismatch,
+		},
+		Rule{
+			ID: "FERRY053", Name: "invalid-value", Severity: Error,
+			Summary: "A typed key of GoFr's contract does not parse",
+			Help: "GoFr parses ports and counts with strconv.Atoi, switches with ParseBool or an exact " +
+				"\"true\", and silently falls back to its default when a value does not parse " +
+				"(HTTP_PORT → 8000, METRICS_PORT → 2121, DB_MAX_OPEN_CONNECTION → 0 = unlimited, " +
+				"TRACER_RATIO → 0 = no traces; see FERRY022). Write the value in the form GoFr reads.",
+			Check: checkInvalidValue,
+		},
+		Rule{
+			ID: "FERRY054", Name: "metrics-off-drain", Severity: Warning,
+			Summary: "METRICS_PORT=0 makes GoFr exit without draining",
+			Help: "GoFr's App.Run returns when every server goroutine returns; HTTP's returns as soon " +
+				"as Shutdown starts, so the metrics server is what keeps the process alive while " +
+				"requests drain. With METRICS_PORT=0 GoFr exits on SIGTERM and drops in-flight " +
+				"requests (observed: \"Empty reply from server\"). Keep the metrics server on.",
+			Check: checkMetricsOffDrain,
+		},
+		Rule{
+			ID: "FERRY055", Name: "config-not-rolled", Severity: Warning,
+			Summary: "A workload reads a rendered ConfigMap/Secret without a checksum annotation",
+			Help: "Environment variables are read when a container starts; a changed ConfigMap or " +
+				"Secret does not restart pods, which keep the old values until something else rolls " +
+				"them. Add checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . " +
+				"| sha256sum }} to the pod template's annotations.",
+			Check: checkConfigNotRolled,
+		},
+	)
+}
+
+// durationKeys are GoFr's keys parsed with time.ParseDuration.
+var durationKeys = []string{"SHUTDOWN_GRACE_PERIOD", "REDIS_STREAMS_BLOCK_TIMEOUT", "REDIS_PUBSUB_QUERY_TIMEOUT", "MQTT_KEEP_ALIVE"}
+
+func checkBadDuration(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		for _, k := range durationKeys {
+			v, ok := e.value(k)
+			if !ok {
+				continue
+			}
+			if _, err := time.ParseDuration(strings.TrimSpace(v)); err == nil {
+				continue
+			}
+			hint := "such as 25s"
+			if _, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				hint = strings.TrimSpace(v) + "s"
+			}
+			l := e.loc(k, "")
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: k, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s=%q (set at %s) is not a duration, so GoFr uses its default: write it with units, %s.",
+					e.Name, k, v, where(l), hint),
+			})
+		}
+	}
+	return dedupe(out)
+}
+
+func checkGraceExceedsTermination(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		w := e.primary()
+		if w == nil {
+			continue
+		}
+		grace := 30 * time.Second
+		if v, ok := e.value("SHUTDOWN_GRACE_PERIOD"); ok {
+			if d, err := time.ParseDuration(strings.TrimSpace(v)); err == nil {
+				grace = d
+			}
+		}
+		term := time.Duration(w.TerminationGracePeriodSeconds) * time.Second
+		if grace < term {
+			continue
+		}
+		gl := e.loc("SHUTDOWN_GRACE_PERIOD", "30s")
+		tl := e.valuesLocOr("terminationGracePeriodSeconds", strconv.Itoa(w.TerminationGracePeriodSeconds), w.Containers)
+		tl.Key = "terminationGracePeriodSeconds"
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: "SHUTDOWN_GRACE_PERIOD", Locations: []Location{gl, tl},
+			Message: fmt.Sprintf("%s: SHUTDOWN_GRACE_PERIOD %s (%s) is not shorter than the pod's terminationGracePeriodSeconds %d (%s), so the kubelet kills the pod mid-drain: set SHUTDOWN_GRACE_PERIOD a few seconds below it.",
+				e.Name, grace, where(gl), w.TerminationGracePeriodSeconds, where(tl)),
+		})
+	}
+	return dedupe(out)
+}
+
+// port returns key's port in env as GoFr reads it: the default when unset
+// or unparsable.
+func port(e *Env, key string, def int) int {
+	v, ok := e.value(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 || (n == 0 && key != "METRICS_PORT") {
+		return def
+	}
+	return n
+}
+
+func checkPortMismatch(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.external("HTTP_PORT") || e.external("METRICS_PORT") {
+			continue
+		}
+		httpPort, metricsPort := port(e, "HTTP_PORT", 8000), port(e, "METRICS_PORT", 2121)
+		hl, ml := e.loc("HTTP_PORT", "8000"), e.loc("METRICS_PORT", "2121")
+		add := func(msg string, extra ...Location) {
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: "HTTP_PORT",
+				Locations: append([]Location{hl, ml}, extra...),
+				Message:   e.Name + ": " + msg,
+			})
+		}
+		if httpPort == metricsPort {
+			add(fmt.Sprintf("HTTP_PORT (%s) and METRICS_PORT (%s) are both %d, which makes GoFr's start fatal: give the metrics server its own port.",
+				where(hl), where(ml), httpPort))
+			continue
+		}
+		w := e.primary()
+		if w == nil || len(w.Containers) == 0 {
+			continue
+		}
+		c := w.Containers[0]
+		tl := Location{Environment: e.Name, Source: "template " + c.Template, File: c.Template}
+		if n, ok := c.Ports["http"]; ok && n != httpPort {
+			add(fmt.Sprintf("the container port named http is %d but HTTP_PORT is %d (%s): make them equal.", n, httpPort, where(hl)), tl)
+		}
+		if n, ok := c.Ports["metrics"]; ok && metricsPort != 0 && n != metricsPort {
+			add(fmt.Sprintf("the container port named metrics is %d but METRICS_PORT is %d (%s): make them equal.", n, metricsPort, where(ml)), tl)
+		}
+		kinds := make([]string, 0, len(c.Probes))
+		for k := range c.Probes {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		for _, kind := range kinds {
+			p := c.Probes[kind]
+			if !strings.HasPrefix(p.Path, "/.well-known/") {
+				add(fmt.Sprintf("the %s probe requests %q, which GoFr does not serve: probe /.well-known/alive (liveness) or /.well-known/health (readiness).", kind, p.Path), tl)
+			}
+			n, err := strconv.Atoi(p.Port)
+			if err != nil {
+				var ok bool
+				if n, ok = c.Ports[p.Port]; !ok {
+					add(fmt.Sprintf("the %s probe uses port %q, which the container does not declare: name the HTTP_PORT container port in the probe.", kind, p.Port), tl)
+					continue
+				}
+			}
+			if n != httpPort {
+				add(fmt.Sprintf("the %s probe goes to port %d but GoFr serves /.well-known/* on HTTP_PORT %d (%s): point the probe at the http port.", kind, n, httpPort, where(hl)), tl)
+			}
+		}
+	}
+	return out
+}
+
+// typedKey is how GoFr reads a key of its contract.
+type typedKey int
+
+const (
+	tPort typedKey = iota
+	tInt
+	tBool      // strconv.ParseBool
+	tExactTrue // on only for exactly "true"
+	tFloat01
+)
+
+var typedKeys = map[string]typedKey{
+	"HTTP_PORT": tPort, "METRICS_PORT": tPort, "GRPC_PORT": tPort, "DB_PORT": tPort, "REDIS_PORT": tPort, "MQTT_PORT": tPort,
+	"DB_MAX_IDLE_CONNECTION": tInt, "DB_MAX_OPEN_CONNECTION": tInt, "REDIS_DB": tInt, "REDIS_PUBSUB_DB": tInt,
+	"REQUEST_TIMEOUT": tInt, "REMOTE_LOG_FETCH_INTERVAL": tInt, "PARTITION_SIZE": tInt, "PUBSUB_OFFSET": tInt,
+	"KAFKA_BATCH_SIZE": tInt, "KAFKA_BATCH_BYTES": tInt, "KAFKA_BATCH_TIMEOUT": tInt, "MQTT_QOS": tInt,
+	"REDIS_STREAMS_MAXLEN": tInt, "REDIS_PUBSUB_BUFFER_SIZE": tInt, "REDIS_PUBSUB_QUERY_LIMIT": tInt,
+	"LOG_DISABLE_PROBES": tBool, "MQTT_MESSAGE_ORDER": tBool, "MQTT_RETRIEVE_RETAINED": tBool,
+	"REDIS_TLS_ENABLED": tExactTrue, "KAFKA_TLS_INSECURE_SKIP_VERIFY": tExactTrue, "GRPC_ENABLE_REFLECTION": tExactTrue,
+	"REDIS_STREAMS_PEL_RATIO": tFloat01,
+}
+
+// invalid says why v is not what GoFr reads for a key of type t, "" when
+// it is fine.
+func invalid(key string, t typedKey, v string) string {
+	switch t {
+	case tPort:
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			return "is not a port number"
+		case key == "METRICS_PORT" && n == 0 && v == "0":
+			return ""
+		case n <= 0 || n > 65535:
+			return "is outside 1–65535"
+		}
+	case tInt:
+		if _, err := strconv.Atoi(v); err != nil {
+			return "is not an integer"
+		}
+	case tBool:
+		if _, err := strconv.ParseBool(v); err != nil {
+			return "is not a boolean (true or false)"
+		}
+	case tExactTrue:
+		if v != "true" && v != "false" && !(key == "GRPC_ENABLE_REFLECTION" && strings.EqualFold(v, "true")) {
+			return "turns the option on only when exactly \"true\""
+		}
+	case tFloat01:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return "is not a number in [0,1]"
+		}
+	}
+	return ""
+}
+
+func checkInvalidValue(in *Input) []Finding {
+	var out []Finding
+	keys := make([]string, 0, len(typedKeys))
+	for k := range typedKeys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, e := range in.Envs {
+		for _, k := range keys {
+			en, ok := e.entry(k)
+			if !ok || en.External {
+				continue
+			}
+			why := invalid(k, typedKeys[k], en.Value)
+			if why == "" {
+				continue
+			}
+			l := e.loc(k, "")
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: k, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s=%q (set at %s) %s, so GoFr silently uses its default: correct the value.",
+					e.Name, k, en.Value, where(l), why),
+			})
+		}
+	}
+	return dedupe(out)
+}
+
+func checkMetricsOffDrain(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if v, ok := e.value("METRICS_PORT"); !ok || strings.TrimSpace(v) != "0" {
+			continue
+		}
+		l := e.loc("METRICS_PORT", "")
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: "METRICS_PORT", Locations: []Location{l},
+			Message: fmt.Sprintf("%s: METRICS_PORT=0 (set at %s) makes GoFr exit on SIGTERM without draining in-flight requests: keep the metrics server on.",
+				e.Name, where(l)),
+		})
+	}
+	return dedupe(out)
+}
+
+func checkConfigNotRolled(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		for _, w := range e.Result.Workloads {
+			if hasChecksum(w.PodAnnotations) {
+				continue
+			}
+			var rendered []string
+			for _, r := range w.Reads {
+				kind, name, _ := strings.Cut(r, "/")
+				if renders(e, kind, name) {
+					rendered = append(rendered, r)
+				}
+			}
+			if len(rendered) == 0 {
+				continue
+			}
+			tmpl := ""
+			if len(w.Containers) > 0 {
+				tmpl = w.Containers[0].Template
+			}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: w.Kind + "/" + w.Name,
+				Locations: []Location{{Environment: e.Name, Key: w.Kind + "/" + w.Name, Source: "template " + tmpl, File: tmpl}},
+				Message: fmt.Sprintf("%s %s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }} to the pod annotations.",
+					w.Kind, w.Name, strings.Join(rendered, ", ")),
+			})
+		}
+	}
+	return dedupe(out)
+}
+
+func hasChecksum(ann map[string]string) bool {
+	for k := range ann {
+		if strings.Contains(strings.ToLower(k), "checksum") {
+			return true
+		}
+	}
+	return false
+}
+
+func renders(e *Env, kind, name string) bool {
+	for _, o := range e.Result.Objects {
+		if o.Kind == kind && o.Name == name {
+			return true
+		}
+	}
+	return false
+}

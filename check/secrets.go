@@ -1,0 +1,197 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+// Secret rules: credentials reach the container from a Secret, never as a
+// literal in a values file, a template or the image's configs/.env.
+
+func init() {
+	register(Rule{
+		ID: "FERRY040", Name: "secret-in-config", Severity: Error,
+		Summary: "A sensitive key has a literal value outside a Secret",
+		Help: "A key whose name is sensitive (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, " +
+			"CREDENTIAL, ACCESS_KEY, AUTH_KEY) with a literal value in a values file, a template or " +
+			"configs/.env is readable by anyone with the repository, the image or the ConfigMap. " +
+			"Deliver it from a Kubernetes Secret created outside the chart (secretKeyRef or " +
+			"envFrom secretRef), and keep only a reference to it in the chart.",
+		Check: checkSecretInConfig,
+	})
+}
+
+var sensitiveParts = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY", "AUTH_KEY"}
+
+// sensitive reports whether key names a credential. Keys that name where
+// a credential lives (a file, a URL, a Secret's name) are not credentials.
+func sensitive(key string) bool {
+	k := strings.ToUpper(key)
+	for _, suffix := range []string{"_FILE", "_PATH", "_URL", "_URI", "_NAME", "_REF", "_ENDPOINT", "_LENGTH", "_TTL"} {
+		if strings.HasSuffix(k, suffix) {
+			return false
+		}
+	}
+	for _, p := range sensitiveParts {
+		if strings.Contains(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// placeholder reports values that stand for a secret rather than being
+// one: "${{ DB_PASSWORD }}", "REPLACE_WITH_TOKEN", "$(TOKEN)".
+func placeholder(v string) bool {
+	v = strings.TrimSpace(v)
+	return v == "" || strings.HasPrefix(v, "${") || strings.HasPrefix(v, "$(") ||
+		strings.HasPrefix(strings.ToUpper(v), "REPLACE_") || (strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"))
+}
+
+func checkSecretInConfig(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		fromSecret := secretKeys(e)
+		for _, en := range e.Result.Config.Entries {
+			if !sensitive(en.Key) {
+				continue
+			}
+			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && en.Source.Kind != render.KindRuntime {
+				out = append(out, literalSecret(e, en.Key, en.Source, "is a literal value in the configuration"))
+				continue
+			}
+			// The image carries configs/.env even when a Secret wins.
+			for _, sh := range en.Shadows {
+				if sh.Source.Kind == render.KindFile && !placeholder(sh.Value) {
+					out = append(out, literalSecret(e, en.Key, sh.Source, "is baked into the image by a configs file, though a later layer overrides it"))
+				}
+			}
+		}
+	}
+	return dedupe(out)
+}
+
+func literalSecret(e *Env, key string, src render.Source, what string) Finding {
+	return Finding{
+		Environments: []string{e.Name}, Key: key,
+		Locations: []Location{{Environment: e.Name, Key: key, Value: render.Redacted, Source: src.String(), File: src.File, Line: src.Line}},
+		Message: fmt.Sprintf("%s: %s %s (%s): move it to a Secret created outside the chart and reference it with secretKeyRef.",
+			e.Name, key, what, src.String()),
+	}
+}
+
+// dedupe merges findings of one rule that point at the same key and line
+// (a base-layer line every environment inherits) into one finding naming
+// every environment.
+func dedupe(fs []Finding) []Finding {
+	var out []Finding
+	idx := map[string]int{}
+	for _, f := range fs {
+		id := fmt.Sprintf("%s|%s|%s:%d", f.Severity, f.Key, f.Locations[0].File, f.Locations[0].Line)
+		if f.Locations[0].File == "" {
+			out = append(out, f)
+			continue
+		}
+		if i, ok := idx[id]; ok {
+			out[i].Environments = append(out[i].Environments, f.Environments...)
+			continue
+		}
+		idx[id] = len(out)
+		f.Message = strings.TrimPrefix(f.Message, f.Environments[0]+": ")
+		out = append(out, f)
+	}
+	return out
+}
+
+// secretKeys returns the keys the primary container receives from a
+// Secret: an env entry with secretKeyRef, or an envFrom secretRef to a
+// rendered Secret that holds the key (env entries win over envFrom, and a
+// later envFrom over an earlier one, as in Kubernetes).
+func secretKeys(e *Env) map[string]bool {
+	out := map[string]bool{}
+	c := primaryContainerSpec(e)
+	if c == nil {
+		return out
+	}
+	decided := map[string]bool{}
+	envs, _ := c["env"].([]any)
+	for i := len(envs) - 1; i >= 0; i-- {
+		m, _ := envs[i].(map[string]any)
+		name, _ := m["name"].(string)
+		if name == "" || decided[name] {
+			continue
+		}
+		decided[name] = true
+		vf, _ := m["valueFrom"].(map[string]any)
+		if _, ok := vf["secretKeyRef"]; ok {
+			out[name] = true
+		}
+	}
+	from, _ := c["envFrom"].([]any)
+	for i := len(from) - 1; i >= 0; i-- {
+		m, _ := from[i].(map[string]any)
+		prefix, _ := m["prefix"].(string)
+		kind, ref := "ConfigMap", m["configMapRef"]
+		if r, ok := m["secretRef"]; ok {
+			kind, ref = "Secret", r
+		}
+		rm, _ := ref.(map[string]any)
+		name, _ := rm["name"].(string)
+		for _, k := range objectKeys(e, kind, name) {
+			k = prefix + k
+			if decided[k] {
+				continue
+			}
+			decided[k] = true
+			out[k] = kind == "Secret"
+		}
+	}
+	return out
+}
+
+// primaryContainerSpec finds the primary container in the rendered
+// manifests.
+func primaryContainerSpec(e *Env) map[string]any {
+	w := e.primary()
+	if w == nil || len(w.Containers) == 0 {
+		return nil
+	}
+	for _, o := range e.Result.Objects {
+		if o.Kind != w.Kind || o.Name != w.Name {
+			continue
+		}
+		spec, _ := o.Body["spec"].(map[string]any)
+		tmpl, _ := spec["template"].(map[string]any)
+		pod, _ := tmpl["spec"].(map[string]any)
+		cs, _ := pod["containers"].([]any)
+		for _, c := range cs {
+			m, _ := c.(map[string]any)
+			if m["name"] == w.Containers[0].Name {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// objectKeys lists the data keys of a rendered ConfigMap or Secret.
+func objectKeys(e *Env, kind, name string) []string {
+	var out []string
+	for _, o := range e.Result.Objects {
+		if o.Kind != kind || o.Name != name {
+			continue
+		}
+		for _, field := range []string{"data", "stringData", "binaryData"} {
+			d, _ := o.Body[field].(map[string]any)
+			for k := range d {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,331 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Values rules: what a per-environment values file sets must mean
+// something to the chart.
+
+func init() {
+	register(Rule{
+		ID: "FERRY080", Name: "unknown-values-key", Severity: Warning,
+		Summary: "A per-environment values path that the chart neither declares nor reads",
+		Help: "Helm silently ignores a values path that no template reads, so a misspelt key in " +
+			"values-<env>.yaml leaves the environment on the base value. A path counts as known when " +
+			"values.yaml has it, when a .Values reference in the chart is a prefix of it (a map that " +
+			"a template ranges over is read whole), or, where the chart ships values.schema.json, " +
+			"when the schema describes it. Fix the key's spelling or delete it.",
+		Check: checkUnknownValuesKey,
+	})
+}
+
+// valuesPath is one leaf path of a values file.
+type valuesPath struct {
+	Path []string
+	Line int
+}
+
+// leafPaths lists the leaf paths of a YAML values document: scalars,
+// sequences and empty maps.
+func leafPaths(n *yaml.Node, prefix []string, out *[]valuesPath) {
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			leafPaths(c, prefix, out)
+		}
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p := append(append([]string(nil), prefix...), k.Value)
+		if v.Kind == yaml.MappingNode && len(v.Content) > 0 {
+			leafPaths(v, p, out)
+			continue
+		}
+		*out = append(*out, valuesPath{Path: p, Line: k.Line})
+	}
+}
+
+func readValues(path string) ([]valuesPath, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	var out []valuesPath
+	leafPaths(&doc, nil, &out)
+	return out, nil
+}
+
+// chartModel is what FERRY080 knows about a chart.
+type chartModel struct {
+	base     map[string]bool // every path and path prefix of values.yaml
+	open     map[string]bool // base paths that are empty maps or null: anything below is fine
+	refs     [][]string      // .Values references in templates
+	readsAll bool            // a template hands .Values on whole
+	subchart map[string]bool // top-level keys that configure dependencies
+	schema   map[string]any
+}
+
+var (
+	valuesRef = regexp.MustCompile(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
+	quoted    = regexp.MustCompile(`"([^"]*)"`)
+)
+
+func loadChart(dir string) (*chartModel, error) {
+	m := &chartModel{base: map[string]bool{}, open: map[string]bool{}, subchart: map[string]bool{"global": true}}
+	if ps, err := readValues(filepath.Join(dir, "values.yaml")); err == nil {
+		for _, p := range ps {
+			for i := 1; i <= len(p.Path); i++ {
+				m.base[strings.Join(p.Path[:i], ".")] = true
+			}
+		}
+		// Empty maps and nulls in values.yaml invite arbitrary content.
+		data, _ := os.ReadFile(filepath.Join(dir, "values.yaml"))
+		var v map[string]any
+		if yaml.Unmarshal(data, &v) == nil {
+			markOpen(v, nil, m.open)
+		}
+	}
+	err := filepath.WalkDir(filepath.Join(dir, "templates"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, sm := range valuesRef.FindAllSubmatch(data, -1) {
+			var ref []string
+			if len(sm[2]) > 0 {
+				ref = strings.Split(strings.TrimPrefix(string(sm[2]), "."), ".")
+			}
+			if len(sm[1]) > 0 && len(sm[2]) == 0 {
+				for _, q := range quoted.FindAllSubmatch(sm[3], -1) {
+					ref = append(ref, string(q[1]))
+				}
+			}
+			if len(ref) == 0 {
+				m.readsAll = true
+			}
+			m.refs = append(m.refs, ref)
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "charts"))
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".tgz")
+		if i := strings.LastIndex(name, "-"); i > 0 && !e.IsDir() {
+			name = name[:i] // mysql-9.4.1.tgz
+		}
+		m.subchart[name] = true
+	}
+	var chart struct {
+		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil && yaml.Unmarshal(data, &chart) == nil {
+		for _, d := range chart.Dependencies {
+			m.subchart[d.Name], m.subchart[d.Alias] = true, d.Alias != ""
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "values.schema.json")); err == nil {
+		_ = json.Unmarshal(data, &m.schema)
+	}
+	return m, nil
+}
+
+func markOpen(v any, prefix []string, open map[string]bool) {
+	switch v := v.(type) {
+	case nil:
+		open[strings.Join(prefix, ".")] = true
+	case map[string]any:
+		if len(v) == 0 {
+			open[strings.Join(prefix, ".")] = true
+		}
+		for k, c := range v {
+			markOpen(c, append(append([]string(nil), prefix...), k), open)
+		}
+	}
+}
+
+// known reports whether the chart declares or reads path.
+func (m *chartModel) known(path []string) bool {
+	if m.schema != nil {
+		return schemaDescribes(m.schema, path)
+	}
+	if m.readsAll || m.subchart[path[0]] || m.base[strings.Join(path, ".")] {
+		return true
+	}
+	for i := 1; i < len(path); i++ {
+		if m.open[strings.Join(path[:i], ".")] {
+			return true
+		}
+	}
+	for _, r := range m.refs {
+		if len(r) <= len(path) && equalPrefix(r, path) {
+			return true
+		}
+		if len(r) > len(path) && equalPrefix(path, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalPrefix(prefix, path []string) bool {
+	for i := range prefix {
+		if prefix[i] != path[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// schemaDescribes walks a JSON schema's properties along path. An object
+// that allows additional properties (the JSON Schema default) describes
+// anything below it.
+func schemaDescribes(s map[string]any, path []string) bool {
+	for _, seg := range path {
+		props, _ := s["properties"].(map[string]any)
+		if next, ok := props[seg].(map[string]any); ok {
+			s = next
+			continue
+		}
+		if pp, ok := s["patternProperties"].(map[string]any); ok {
+			matched := false
+			for pat, sub := range pp {
+				if re, err := regexp.Compile(pat); err == nil && re.MatchString(seg) {
+					s, _ = sub.(map[string]any)
+					matched = true
+					break
+				}
+			}
+			if matched && s != nil {
+				continue
+			}
+		}
+		ap, has := s["additionalProperties"]
+		if !has || ap == true {
+			return true
+		}
+		if sub, ok := ap.(map[string]any); ok {
+			s = sub
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func checkUnknownValuesKey(in *Input) []Finding {
+	if in.Project == nil || in.Project.Chart == "" {
+		return nil
+	}
+	chartDir := filepath.Join(in.Project.Dir, in.Project.Chart)
+	m, err := loadChart(chartDir)
+	if err != nil {
+		return nil
+	}
+	base := filepath.Join(in.Project.Chart, "values.yaml")
+	users := map[string][]string{}
+	var files []string
+	for _, e := range in.Envs {
+		if e.Spec == nil {
+			continue
+		}
+		for _, v := range e.Spec.Values {
+			if filepath.Clean(v) == base {
+				continue
+			}
+			if _, ok := users[v]; !ok {
+				files = append(files, v)
+			}
+			users[v] = append(users[v], e.Name)
+		}
+	}
+	sort.Strings(files)
+	var out []Finding
+	for _, file := range files {
+		ps, err := readValues(filepath.Join(in.Project.Dir, file))
+		if err != nil {
+			continue // render reports unreadable values files
+		}
+		for _, p := range ps {
+			if m.known(p.Path) {
+				continue
+			}
+			dotted := strings.Join(p.Path, ".")
+			hint := "fix the key's spelling or delete it"
+			if s := m.suggest(dotted); s != "" {
+				hint = "did you mean " + strconv.Quote(s) + "? Fix the key's spelling or delete it"
+			}
+			src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), p.Line)
+			out = append(out, Finding{
+				Environments: users[file], Key: dotted, File: filepath.ToSlash(file), Line: p.Line,
+				Locations: []Location{{Key: dotted, Source: src, File: filepath.ToSlash(file), Line: p.Line}},
+				Message: fmt.Sprintf("%s sets %q, which %s lacks and no template reads, so Helm ignores it: %s.",
+					src, dotted, filepath.ToSlash(base), hint),
+			})
+		}
+	}
+	return out
+}
+
+// suggest returns the declared or read path closest to a misspelt one.
+func (m *chartModel) suggest(path string) string {
+	cands := make([]string, 0, len(m.base)+len(m.refs))
+	for p := range m.base {
+		cands = append(cands, p)
+	}
+	for _, r := range m.refs {
+		cands = append(cands, strings.Join(r, "."))
+	}
+	sort.Strings(cands)
+	best, bestD := "", 3
+	for _, c := range cands {
+		if d := editDistance(path, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
