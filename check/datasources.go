@@ -543,4 +543,3 @@ func (e *Env) valuesLocOr(path, value string, cs []renderContainer) Location {
 	}
 	return l
 }
-
