@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -97,6 +99,56 @@ func TestExitCodes(t *testing.T) {
 			}
 			if strings.Count(strings.TrimSpace(errOut), "\n") > 1 {
 				t.Errorf("error is not one line: %q", errOut)
+			}
+		})
+	}
+}
+
+// TestBadInputExit2 breaks a copy of a small project in each way a user
+// can and expects exit 2 with one line naming the file and line.
+func TestBadInputExit2(t *testing.T) {
+	good := map[string]string{
+		"chart/Chart.yaml":          "apiVersion: v2\nname: x\nversion: 0.1.0\n",
+		"chart/values.yaml":         "config:\n  A: \"1\"\n",
+		"chart/templates/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  A: {{ .Values.config.A | quote }}\n",
+		"values-prod.yaml":          "config:\n  A: \"2\"\n",
+		"configs/.env":              "B=1\n",
+		"chart/templates/NOTES.txt": "hello\n",
+		"chart/templates/_help.tpl": "{{- define \"x\" -}}{{- end -}}\n",
+	}
+	tests := []struct {
+		name   string
+		change map[string]string
+		want   string
+	}{
+		{"malformed values YAML", map[string]string{"values-prod.yaml": "config:\n  A: [\n"}, "values-prod.yaml:"},
+		{"malformed .env", map[string]string{"configs/.env": "B=1\nC-D=2\n"}, "configs/.env:2:"},
+		{"template error", map[string]string{"chart/templates/cm.yaml": "a: {{ .Values.config.A | nope }}\n"}, "chart/templates/cm.yaml:1:"},
+		{"unknown ferry.yaml field", map[string]string{"ferry.yaml": "service: x\nsoak: 3s\n"}, `ferry.yaml:2: unknown field "soak"`},
+		{"missing chart", map[string]string{"ferry.yaml": "chart: nowhere\n"}, "chart nowhere has no Chart.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{}
+			for k, v := range good {
+				files[k] = v
+			}
+			for k, v := range tt.change {
+				files[k] = v
+			}
+			for name, body := range files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, errOut, code := run(t, "-C "+dir+" render prod")
+			if code != 2 || out != "" || !strings.Contains(errOut, tt.want) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, no output, one line with %q", code, out, errOut, tt.want)
 			}
 		})
 	}
