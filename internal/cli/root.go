@@ -59,6 +59,7 @@ func NewRootCmd(streams Streams) *cobra.Command {
 	root.AddCommand(
 		newRenderCmd(g),
 		newDiffCmd(g),
+		newCheckCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/check"
+	"github.com/ferrydev/ferry/project"
+)
+
+type checkOptions struct {
+	// Dirs are the project directories; -C alone when empty.
+	Dirs   []string
+	Format format
+	// Strict fails on warnings too.
+	Strict bool
+}
+
+const checkLong = `Check runs every rule of the catalogue over every environment of the
+project: environments checked against each other (shared databases, Redis,
+brokers, buckets, namespaces, one image) and against GoFr's runtime contract
+(defaults, ports, durations, tracing, shutdown), before anything is deployed.
+
+Each finding names the environments, the key and the file:line that set each
+value involved, and says what to do. Findings accepted in ferry.yaml
+(accept: [{rule, environments, reason}]) are shown as accepted and never
+fail the check; an acceptance that matches nothing is itself reported.
+
+Several project directories may be given; they are checked concurrently.
+
+Exit status: 0 when no error findings (no warnings either with --strict),
+1 when there are, 2 when a project cannot be read or rendered.`
+
+const checkExample = `  # Check the bundled example
+  ferry -C examples/orders-api check
+
+  # In CI: fail on warnings too, and upload SARIF to code scanning
+  ferry check --strict -o sarif > ferry.sarif
+
+  # Check every service of a monorepo at once
+  ferry check services/*`
+
+func newCheckCmd(g *globalOptions) *cobra.Command {
+	opts := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:     "check [dir...] [-o text|json|sarif] [--strict]",
+		Short:   "Check every environment against the rule catalogue",
+		Long:    checkLong,
+		Example: checkExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dirs = args
+			return runCheck(cmd.Context(), g, opts)
+		},
+	}
+	formatFlag(cmd, &opts.Format, formatText, formatJSON, formatSARIF)
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "fail on warnings too")
+	return cmd
+}
+
+func runCheck(ctx context.Context, g *globalOptions, opts *checkOptions) error {
+	dirs := []string{g.Dir}
+	if len(opts.Dirs) > 0 {
+		dirs = dirs[:0]
+		for _, d := range opts.Dirs {
+			if !filepath.IsAbs(d) && g.Dir != "." {
+				d = filepath.Join(g.Dir, d)
+			}
+			dirs = append(dirs, d)
+		}
+	}
+	reports, err := checkAll(ctx, dirs)
+	if err != nil {
+		return err
+	}
+	out := g.streams.Out
+	switch opts.Format {
+	case formatJSON:
+		err = check.WriteJSON(out, reports)
+	case formatSARIF:
+		err = check.WriteSARIF(out, reports, check.SARIFOptions{})
+	default:
+		err = check.WriteText(out, reports, check.TextOptions{Color: g.streams.OutTTY})
+	}
+	if err != nil {
+		return err
+	}
+	if check.Merge(reports).Failed(opts.Strict) {
+		return silentFailure()
+	}
+	return nil
+}
+
+// checkAll checks dirs concurrently, a few at a time: each check already
+// renders its environments in parallel.
+func checkAll(ctx context.Context, dirs []string) ([]*check.Report, error) {
+	reports := make([]*check.Report, len(dirs))
+	errs := make([]error, len(dirs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, d := range dirs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := project.Load(d)
+			if err != nil {
+				errs[i] = usageError(fmt.Errorf("%s: %w", d, err))
+				return
+			}
+			in, err := check.Load(ctx, p)
+			if err != nil {
+				if len(dirs) > 1 {
+					err = fmt.Errorf("%s: %w", d, err)
+				}
+				errs[i] = renderErr(err)
+				return
+			}
+			reports[i] = check.Run(in)
+			reports[i].Dir = d
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, e := range errs {
+			if errors.Is(e, context.Canceled) {
+				return nil, e
+			}
+		}
+		return nil, usageError(err)
+	}
+	return reports, nil
+}
