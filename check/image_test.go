@@ -1,0 +1,61 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+func withImage(e *Env, image string) *Env {
+	e.Result.Image = image
+	e.Result.ValueSources["image.repository"] = render.Source{Kind: render.KindValues, File: "chart/values.yaml", Line: 6}
+	e.Result.ValueSources["image.tag"] = render.Source{Kind: render.KindValues, File: "values-" + e.Name + ".yaml", Line: 2}
+	return e
+}
+
+func TestImageRef(t *testing.T) {
+	for _, tt := range []struct{ ref, repo, tag, digest string }{
+		{"orders-api", "orders-api", "", ""},
+		{"orders-api:1.0", "orders-api", "1.0", ""},
+		{"reg:5000/team/orders-api", "reg:5000/team/orders-api", "", ""},
+		{"reg:5000/orders-api:1.0@sha256:abc", "reg:5000/orders-api", "1.0", "sha256:abc"},
+	} {
+		repo, tag, digest := imageRef(tt.ref)
+		if repo != tt.repo || tag != tt.tag || digest != tt.digest {
+			t.Errorf("imageRef(%q) = %q, %q, %q, want %q, %q, %q", tt.ref, repo, tag, digest, tt.repo, tt.tag, tt.digest)
+		}
+	}
+}
+
+func TestOneImage(t *testing.T) {
+	testRule(t, "FERRY001", []ruleCase{
+		{
+			name: "another repository in prod",
+			in:   inputOf(withImage(envOf("staging"), "reg/orders-api:1.2"), withImage(envOf("prod"), "reg/orders-api-hotfix:1.2")),
+			want: []string{"error prod,staging image.repository"},
+		},
+		{
+			name: "near miss: same repository, other tags and a digest",
+			in:   inputOf(withImage(envOf("staging"), "reg/orders-api:1.3"), withImage(envOf("prod"), "reg/orders-api:1.2@sha256:abc")),
+		},
+	})
+}
+
+func TestMutableImage(t *testing.T) {
+	testRule(t, "FERRY002", []ruleCase{
+		{
+			name: "latest and no tag",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:latest"), withImage(envOf("prod"), "orders-api")),
+			want: []string{"error staging image.tag", "error prod image.tag"},
+		},
+		{
+			name: "last environment pinned by tag",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:1.2"), withImage(envOf("prod"), "orders-api:1.2")),
+			want: []string{"warning prod image.tag"},
+		},
+		{
+			name: "near miss: tag before the last environment, digest in it",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:1.2"), withImage(envOf("prod"), "orders-api@sha256:abc")),
+		},
+	})
+}

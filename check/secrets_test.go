@@ -1,0 +1,64 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+// withPodEnv renders a Deployment whose container takes DB_PASSWORD from
+// a Secret and everything else from the ConfigMap "app-config".
+func withPodEnv(e *Env) *Env {
+	withWorkload(e, render.Workload{})
+	e.Result.Objects = append(e.Result.Objects,
+		render.Object{Kind: "Deployment", Name: "app", Body: map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"containers": []any{map[string]any{
+				"name":    "app",
+				"envFrom": []any{map[string]any{"configMapRef": map[string]any{"name": "app-config"}}, map[string]any{"secretRef": map[string]any{"name": "app-secrets"}}},
+				"env":     []any{map[string]any{"name": "DB_PASSWORD", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "db", "key": "password"}}}},
+			}},
+		}}}}},
+		render.Object{Kind: "ConfigMap", Name: "app-config", Body: map[string]any{"data": map[string]any{"API_TOKEN": "x"}}},
+		render.Object{Kind: "Secret", Name: "app-secrets", Body: map[string]any{"stringData": map[string]any{"STRIPE_API_KEY": "x"}}},
+	)
+	return e
+}
+
+func TestSecretInConfig(t *testing.T) {
+	testRule(t, "FERRY040", []ruleCase{
+		{
+			name: "literal password in every values file",
+			in:   inputOf(envOf("staging", "DB_PASSWORD=hunter2"), envOf("prod", "DB_PASSWORD=hunter3")),
+			want: []string{"error staging DB_PASSWORD", "error prod DB_PASSWORD"},
+		},
+		{
+			name: "one base line inherited by both is one finding",
+			in:   inputOf(envOf("staging", "API_TOKEN=t"+base+"40"), envOf("prod", "API_TOKEN=t"+base+"40")),
+			want: []string{"error prod,staging API_TOKEN"},
+		},
+		{
+			name: "token in a rendered ConfigMap",
+			in:   inputOf(withPodEnv(envOf("prod", "API_TOKEN=abc", "STRIPE_API_KEY=sk", "DB_PASSWORD=pw"))),
+			want: []string{"error prod API_TOKEN"},
+		},
+		{
+			name: "near miss: external Secret, placeholder, names of where a secret lives",
+			in:   inputOf(envOf("prod", "DB_PASSWORD=@ext", "API_TOKEN=REPLACE_WITH_TOKEN", "TOKEN_URL=https://auth/token", "DB_PASSWORD_FILE=/run/secrets/db", "SECRET_NAME=orders")),
+		},
+	})
+}
+
+func TestSecretBakedIntoImage(t *testing.T) {
+	e := envOf("prod", "DB_PASSWORD=@ext")
+	en, _ := e.Result.Config.Get("DB_PASSWORD")
+	en.Shadows = []render.Shadowed{{Value: "devpass", Source: render.Source{Kind: render.KindFile, File: "configs/.env", Line: 4}}}
+	e.Result.Config = render.NewConfig([]render.Entry{en})
+	fs := findings(t, "FERRY040", inputOf(e))
+	if len(fs) != 1 || fs[0].File != "configs/.env" || fs[0].Line != 4 {
+		t.Fatalf("FERRY040 over a shadowed configs/.env password = %+v, want one finding at configs/.env:4", fs)
+	}
+	if strings.Contains(fs[0].Message, "devpass") {
+		t.Errorf("FERRY040 message prints the secret: %s", fs[0].Message)
+	}
+}
