@@ -125,3 +125,5 @@ func findings(t *testing.T, id string, in *Input) []Finding {
 	}
 	return out
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
