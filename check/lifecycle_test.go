@@ -26,7 +26,9 @@ func TestBadDuration(t *testing.T) {
 }
 
 func TestGraceExceedsTermination(t *testing.T) {
-	pod := func(e *Env, term int) *Env { return withWorkload(e, render.Workload{TerminationGracePeriodSeconds: term}) }
+	pod := func(e *Env, term int) *Env {
+		return withWorkload(e, render.Workload{TerminationGracePeriodSeconds: term})
+	}
 	testRule(t, "FERRY051", []ruleCase{
 		{
 			name: "both defaults: 30s drain, 30s kill",
