@@ -1,0 +1,159 @@
+package kit
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ferrydev/ferry/kit/internal/testdep"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestMiddleware(t *testing.T) {
+	var stdout, stderr syncBuffer
+	a, err := New(Options{FS: fstest.MapFS{}, Stdout: &stdout, Stderr: &stderr,
+		Environ: []string{"APP_NAME=svc", "APP_VERSION=v9", "APP_ENV=staging", "LOG_DISABLE_PROBES=true", "REQUEST_TIMEOUT=1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	a.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, 200, map[string]string{"id": r.PathValue("id")})
+	})
+	a.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("kaboom") })
+	a.HandleFunc("GET /slow/", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(3 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+
+	tests := []struct {
+		path     string
+		wantCode int
+		wantBody string
+	}{
+		{"/orders/42", 200, `{"data":{"id":"42"}}`},
+		{"/orders/43", 200, `{"data":{"id":"43"}}`},
+		{"/boom", 500, `{"error":{"message":"some unexpected error has occurred"}}`},
+		{"/slow/x", 503, `{"error":{"message":"request timed out"}}`},
+		{"/.well-known/alive", 200, `{"data":{"status":"UP"}}`},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", tt.path, nil))
+		if rec.Code != tt.wantCode || strings.TrimSpace(rec.Body.String()) != tt.wantBody {
+			t.Errorf("GET %s = %d %s, want %d %s", tt.path, rec.Code, rec.Body, tt.wantCode, tt.wantBody)
+		}
+	}
+
+	// Request logs: JSON with GoFr's level names and "message" key; the
+	// panic at ERROR on stderr; probes not logged.
+	var infoLines []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if m["uri"] != nil {
+			infoLines = append(infoLines, m)
+		}
+	}
+	if len(infoLines) != 2 || infoLines[0]["level"] != "INFO" || infoLines[0]["message"] != "GET /orders/42" || infoLines[0]["response"] != float64(200) {
+		t.Errorf("request log lines = %v, want two INFO lines for /orders", infoLines)
+	}
+	if strings.Contains(stdout.String(), "well-known") {
+		t.Errorf("probe logged despite LOG_DISABLE_PROBES: %s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), `"level":"ERROR"`) || !strings.Contains(stderr.String(), "kaboom") {
+		t.Errorf("stderr = %s, want the panic and the 500 at ERROR", stderr.String())
+	}
+
+	// Metrics: GoFr's names and labels, route templates as path.
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(a.Registry(), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`app_http_response_count{method="GET",otel_scope_name="svc",otel_scope_version="v9",path="/orders/{id}",status="200"} 2`,
+		`app_http_response_count{method="GET",otel_scope_name="svc",otel_scope_version="v9",path="/boom",status="500"} 1`,
+		`app_http_response_bucket{method="GET",otel_scope_name="svc",otel_scope_version="v9",path="/orders/{id}",status="200",le="0.001"}`,
+		`app_http_response_bucket{method="GET",otel_scope_name="svc",otel_scope_version="v9",path="/orders/{id}",status="200",le="30"} 2`,
+		`app_info{app_name="svc",app_version="v9",env="staging",framework_version="` + FrameworkVersion + `",otel_scope_name="svc",otel_scope_version="v9"} 1`,
+		`app_go_routines{`,
+		`go_goroutines `,
+		`process_resident_memory_bytes `,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		fmt.Println(body)
+	}
+}
+
+// TestRemoteLevelInApp checks the wiring: REMOTE_LOG_URL and
+// REMOTE_LOG_FETCH_INTERVAL move a running service's level and back.
+func TestRemoteLevelInApp(t *testing.T) {
+	var mu sync.Mutex
+	level := "DEBUG"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, `{"data":{"serviceName":"svc","logLevel":%q}}`, level)
+	}))
+	defer srv.Close()
+	a, err := New(Options{FS: fstest.MapFS{}, Stdout: io.Discard, Stderr: io.Discard, Environ: []string{
+		"LOG_LEVEL=INFO", "REMOTE_LOG_URL=" + srv.URL, "REMOTE_LOG_FETCH_INTERVAL=1",
+		fmt.Sprintf("HTTP_PORT=%d", testdep.FreePort(t)), "METRICS_PORT=0",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Level().Level().String(); got != "INFO" {
+		t.Fatalf("level before Run = %s, want INFO", got)
+	}
+	_, stop := runApp(t, a)
+	defer stop()
+	waitLevel := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for a.Level().Level().String() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("level = %s, want %s", a.Level().Level(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitLevel("DEBUG")
+	mu.Lock()
+	level = "INFO"
+	mu.Unlock()
+	waitLevel("INFO")
+}
