@@ -21,6 +21,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -483,4 +484,28 @@ func FileDigest(p string) (string, error) {
 		return "", err
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// FindBinary returns the stored image whose executable has digest bd.
+func (s *Store) FindBinary(bd string) (*Image, error) {
+	lp, err := layout.FromPath(s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w with executable %s", ErrUnknownArtifact, bd)
+	}
+	idx, err := lp.ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	for _, desc := range slices.Backward(im.Manifests) {
+		info, err := s.describe(lp, desc.Digest)
+		if err == nil && info.BinaryDigest == bd {
+			info.Tag = s.tagOf(im, desc.Digest)
+			return info, nil
+		}
+	}
+	return nil, fmt.Errorf("%w with executable %s", ErrUnknownArtifact, bd)
 }

@@ -98,6 +98,8 @@ type Target interface {
 	Deploy(ctx context.Context, s Spec) (*Process, error)
 	// Live returns what runs in q.Env, or ErrNotRunning.
 	Live(ctx context.Context, q Query) (*Live, error)
+	// Revisions returns the revisions of env that have a live process.
+	Revisions(ctx context.Context, env string) ([]int, error)
 	// Stop stops every process of env except revision keep (0: all), each
 	// with its own SHUTDOWN_GRACE_PERIOD.
 	Stop(ctx context.Context, env string, keep int) error

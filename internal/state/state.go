@@ -73,13 +73,15 @@ type Revision struct {
 	By           string    `json:"by"`
 	At           time.Time `json:"at"`
 	// Action is deploy, promote or rollback.
-	Action       string  `json:"action"`
-	PromotedFrom string  `json:"promotedFrom,omitempty"`
-	FromRevision int     `json:"fromRevision,omitempty"`
-	SkipPath     string  `json:"skipPath,omitempty"`
-	Gates        []Gate  `json:"gates,omitempty"`
-	Outcome      Outcome `json:"outcome"`
-	Reason       string  `json:"reason,omitempty"`
+	Action       string `json:"action"`
+	PromotedFrom string `json:"promotedFrom,omitempty"`
+	FromRevision int    `json:"fromRevision,omitempty"`
+	SkipPath     string `json:"skipPath,omitempty"`
+	// RollbackOf is the revision a rollback restored.
+	RollbackOf int     `json:"rollbackOf,omitempty"`
+	Gates      []Gate  `json:"gates,omitempty"`
+	Outcome    Outcome `json:"outcome"`
+	Reason     string  `json:"reason,omitempty"`
 	// Process facts recorded by the target: the pid, its start time in
 	// clock ticks since boot (a restart changes it), when it became
 	// healthy, and where its files are.

@@ -378,6 +378,15 @@ func (l *Local) Live(ctx context.Context, q target.Query) (*target.Live, error) 
 	return live, nil
 }
 
+// Revisions implements target.Target.
+func (l *Local) Revisions(_ context.Context, env string) ([]int, error) {
+	var out []int
+	for _, r := range l.running(env) {
+		out = append(out, r.Revision)
+	}
+	return out, nil
+}
+
 // Stop implements target.Target.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
 	for _, r := range l.running(env) {
