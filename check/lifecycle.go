@@ -108,10 +108,12 @@ func checkGraceExceedsTermination(in *Input) []Finding {
 		if w == nil {
 			continue
 		}
-		grace := 30 * time.Second
+		grace, note := 30*time.Second, ""
 		if v, ok := e.value("SHUTDOWN_GRACE_PERIOD"); ok {
 			if d, err := time.ParseDuration(strings.TrimSpace(v)); err == nil {
 				grace = d
+			} else {
+				note = fmt.Sprintf(" (%q does not parse, so GoFr's default)", v)
 			}
 		}
 		term := time.Duration(w.TerminationGracePeriodSeconds) * time.Second
@@ -123,8 +125,8 @@ func checkGraceExceedsTermination(in *Input) []Finding {
 		tl.Key = "terminationGracePeriodSeconds"
 		out = append(out, Finding{
 			Environments: []string{e.Name}, Key: "SHUTDOWN_GRACE_PERIOD", Locations: []Location{gl, tl},
-			Message: fmt.Sprintf("%s: SHUTDOWN_GRACE_PERIOD %s (%s) is not shorter than the pod's terminationGracePeriodSeconds %d (%s), so the kubelet kills the pod mid-drain: set SHUTDOWN_GRACE_PERIOD a few seconds below it.",
-				e.Name, grace, where(gl), w.TerminationGracePeriodSeconds, where(tl)),
+			Message: fmt.Sprintf("%s: SHUTDOWN_GRACE_PERIOD %s%s (%s) is not shorter than the pod's terminationGracePeriodSeconds %d (%s), so the kubelet kills the pod mid-drain: set SHUTDOWN_GRACE_PERIOD a few seconds below it.",
+				e.Name, grace, note, where(gl), w.TerminationGracePeriodSeconds, where(tl)),
 		})
 	}
 	return dedupe(out)
@@ -269,8 +271,8 @@ func checkInvalidValue(in *Input) []Finding {
 	for _, e := range in.Envs {
 		for _, k := range keys {
 			en, ok := e.entry(k)
-			if !ok || en.External {
-				continue
+			if !ok || en.External || en.Value == "" {
+				continue // empty is unset for GoFr's GetOrDefault
 			}
 			why := invalid(k, typedKeys[k], en.Value)
 			if why == "" {

@@ -65,10 +65,18 @@ func checkSecretInConfig(in *Input) []Finding {
 				out = append(out, literalSecret(e, en.Key, en.Source, "is a literal value in the configuration"))
 				continue
 			}
-			// The image carries configs/.env even when a Secret wins.
+			// A hidden literal is still written down: the image carries
+			// configs/.env, a ConfigMap carries what envFrom would have
+			// read, even when a Secret wins.
 			for _, sh := range en.Shadows {
-				if sh.Source.Kind == render.KindFile && !placeholder(sh.Value) {
+				if placeholder(sh.Value) || inRenderedSecret(e, en.Key) {
+					continue
+				}
+				switch sh.Source.Kind {
+				case render.KindFile:
 					out = append(out, literalSecret(e, en.Key, sh.Source, "is baked into the image by a configs file, though a later layer overrides it"))
+				case render.KindValues, render.KindTemplate:
+					out = append(out, literalSecret(e, en.Key, sh.Source, "is a literal in the chart's values or templates (rendered into a ConfigMap or env), though a Secret overrides it"))
 				}
 			}
 		}
@@ -98,11 +106,12 @@ func dedupe(fs []Finding) []Finding {
 			continue
 		}
 		if i, ok := idx[id]; ok {
+			// The message now speaks for several environments.
+			out[i].Message = strings.TrimPrefix(out[i].Message, out[i].Environments[0]+": ")
 			out[i].Environments = append(out[i].Environments, f.Environments...)
 			continue
 		}
 		idx[id] = len(out)
-		f.Message = strings.TrimPrefix(f.Message, f.Environments[0]+": ")
 		out = append(out, f)
 	}
 	return out
@@ -152,6 +161,21 @@ func secretKeys(e *Env) map[string]bool {
 		}
 	}
 	return out
+}
+
+// inRenderedSecret reports whether a Secret the chart renders holds key.
+func inRenderedSecret(e *Env, key string) bool {
+	for _, o := range e.Result.Objects {
+		if o.Kind != "Secret" {
+			continue
+		}
+		for _, k := range objectKeys(e, "Secret", o.Name) {
+			if k == key {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // primaryContainerSpec finds the primary container in the rendered
