@@ -407,6 +407,8 @@ func helper(dir, point string) int {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
 	}
+	tg, _ := c.Target(p.Environments[0])
+	tg.(*local.Local).Hook = c.hook
 	if _, err := NewPromote(c).Run(context.Background(), "staging", "prod"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -415,7 +417,7 @@ func helper(dir, point string) int {
 }
 
 func TestKillMidPromotion(t *testing.T) {
-	for _, point := range []string{"gates", "recorded", "started", "committed", "none"} {
+	for _, point := range []string{"gates", "recorded", "previous-stopped", "new-started", "started", "committed", "none"} {
 		t.Run(point, func(t *testing.T) {
 			c, _ := newProject(t, "")
 			ctx := t.Context()

@@ -40,6 +40,15 @@ type Local struct {
 	HTTPClient *http.Client
 	// Wait, when set, is told about long waits (for progress on a TTY).
 	Wait func(what string, elapsed time.Duration)
+	// Hook, when set, is called at named points of a deploy
+	// ("previous-stopped", "new-started"): tests kill ferry there.
+	Hook func(point string)
+}
+
+func (l *Local) at(point string) {
+	if l.Hook != nil {
+		l.Hook(point)
+	}
 }
 
 var _ target.Target = (*Local)(nil)
@@ -172,6 +181,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		for _, o := range others {
 			l.stop(ctx, o)
 		}
+		l.at("previous-stopped")
 	}
 	url := HealthURL(vars, s.HealthURL)
 	rec := record{Env: s.Env, Revision: s.Revision, Digest: s.Digest, BinaryDigest: img.BinaryDigest,
@@ -186,6 +196,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		env = append(env, k+"="+vars[k])
 	}
 	proc, startErr := l.start(rec, env)
+	l.at("new-started")
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}

@@ -1,0 +1,110 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/target"
+)
+
+func setup(t *testing.T) (*Local, *artifact.Image) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := artifact.NewStore(dir)
+	img, err := artifact.Build(t.Context(), p, s, artifact.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(dir, s)
+	t.Cleanup(func() { _ = l.Stop(context.Background(), "staging", 0) })
+	return l, img
+}
+
+func spec(img *artifact.Image, rev, port int, extra ...target.Var) target.Spec {
+	vars := append([]target.Var{{Key: "HTTP_PORT", Value: strconv.Itoa(port)}, {Key: "METRICS_PORT", Value: "0"}, {Key: "SHUTDOWN_GRACE_PERIOD", Value: "1s"}}, extra...)
+	return target.Spec{Env: "staging", Revision: rev, Digest: img.Digest, Vars: vars, HealthTimeout: 2 * time.Second}
+}
+
+func TestDeployFaults(t *testing.T) {
+	l, img := setup(t)
+	ctx := t.Context()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := busy.Addr().(*net.TCPAddr).Port
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+
+	tests := []struct {
+		name string
+		spec target.Spec
+		want string
+	}{
+		{"port taken by another process", spec(img, 1, busyPort), "port " + strconv.Itoa(busyPort) + " is already in use by pid " + strconv.Itoa(os.Getpid())},
+		{"crash at start", spec(img, 2, port, target.Var{Key: "CRASH", Value: "1"}), "crash requested by CRASH=1"},
+		{"health hangs", spec(img, 3, port, target.Var{Key: "HANG_HEALTH", Value: "1"}), "not healthy after 2s: GET http://127.0.0.1:" + strconv.Itoa(port) + "/.well-known/health: timed out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := l.Deploy(ctx, tt.spec)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Deploy = %v, want an error containing %q", err, tt.want)
+			}
+			if d := time.Since(start); d > 8*time.Second {
+				t.Errorf("Deploy took %s: a timeout is missing", d)
+			}
+			// Nothing half-done is left running.
+			if revs, _ := l.Revisions(ctx, "staging"); len(revs) != 0 {
+				t.Errorf("revisions still running after a failed deploy: %v", revs)
+			}
+		})
+	}
+}
+
+func TestDeployReplacesPrevious(t *testing.T) {
+	l, img := setup(t)
+	ctx := t.Context()
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+	p1, err := l.Deploy(ctx, spec(img, 1, port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := l.Deploy(ctx, spec(img, 2, port, target.Var{Key: "X", Value: "y"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alive(p1.PID, p1.StartTick) || !alive(p2.PID, p2.StartTick) {
+		t.Errorf("after a second deploy: r1 alive=%v r2 alive=%v, want only r2", alive(p1.PID, p1.StartTick), alive(p2.PID, p2.StartTick))
+	}
+	live, err := l.Live(ctx, target.Query{Env: "staging", Port: port})
+	if err != nil || live.Revision != 2 || live.Env["X"] != "y" || live.BinaryDigest != img.BinaryDigest || live.Health != target.HealthUp {
+		t.Fatalf("Live = %+v, %v, want revision 2 with X=y, healthy", live, err)
+	}
+	if err := l.Stop(ctx, "staging", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Live(ctx, target.Query{Env: "staging"}); !errors.Is(err, target.ErrNotRunning) {
+		t.Errorf("Live after Stop = %v, want ErrNotRunning", err)
+	}
+}
