@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const brokenTwin = "../../check/testdata/orders-api-broken"
+
+func TestCheckExitCodes(t *testing.T) {
+	warnOnly := writeProject(t, map[string]string{
+		"configs/.env":         "APP_NAME=x\nLOG_LEVEL=INFO\n",
+		"configs/.staging.env": "LOG_LEVEL=INFO\n",
+		"configs/.prod.env":    "LOG_LEVEL=INFO\nMETRICS_PORT=0\n",
+	})
+	tests := []struct {
+		name string
+		args string
+		code int
+		out  string // substring of stdout
+		err  string // substring of stderr
+	}{
+		{name: "example is clean", args: "-C ../../examples/orders-api check", code: 0, out: "0 errors, 0 warnings, 0 infos, 1 accepted"},
+		{name: "example is clean even strict", args: "-C ../../examples/orders-api check --strict", code: 0},
+		{name: "broken twin fails", args: "-C " + brokenTwin + " check", code: 1, out: "FERRY010 shared-database"},
+		{name: "warnings pass", args: "-C " + warnOnly + " check", code: 0, out: "FERRY054"},
+		{name: "warnings fail strict", args: "-C " + warnOnly + " check --strict", code: 1, out: "FERRY054"},
+		{name: "missing project", args: "-C does-not-exist check", code: 2, err: "does-not-exist"},
+		{name: "bad format", args: "-C ../../examples/orders-api check -o yaml", code: 2, err: "unknown format"},
+		{name: "several projects, concurrently", args: "check ../../examples/orders-api " + brokenTwin, code: 1, out: "== " + brokenTwin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, tt.args)
+			if code != tt.code {
+				t.Errorf("ferry %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", tt.args, code, tt.code, out, errOut)
+			}
+			if !strings.Contains(out, tt.out) {
+				t.Errorf("ferry %s: stdout lacks %q:\n%s", tt.args, tt.out, out)
+			}
+			if !strings.Contains(errOut, tt.err) {
+				t.Errorf("ferry %s: stderr lacks %q:\n%s", tt.args, tt.err, errOut)
+			}
+		})
+	}
+}
+
+// writeProject writes a chartless project: configs/ only.
+func writeProject(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCheckJSON(t *testing.T) {
+	out, _, code := run(t, "-C "+brokenTwin+" check -o json")
+	if code != 1 {
+		t.Errorf("check -o json on the broken twin: exit %d, want 1", code)
+	}
+	var got struct {
+		Findings []struct {
+			Rule, Severity string
+			Environments   []string
+			Accepted       bool
+		}
+		Summary struct{ Errors, Warnings, Infos, Accepted int }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("check -o json is not JSON: %v\n%s", err, out)
+	}
+	if got.Summary.Errors == 0 || got.Summary.Accepted != 1 || len(got.Findings) == 0 {
+		t.Errorf("check -o json summary = %+v", got.Summary)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("check -o json prints a secret value")
+	}
+}
+
+func TestCheckSARIF(t *testing.T) {
+	out, _, code := run(t, "-C "+brokenTwin+" check -o sarif")
+	if code != 1 {
+		t.Errorf("check -o sarif on the broken twin: exit %d, want 1", code)
+	}
+	var log struct {
+		Version string
+		Runs    []struct {
+			Results []struct {
+				RuleID    string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("check -o sarif is not JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) == 0 {
+		t.Fatalf("check -o sarif: version %q, %d runs", log.Version, len(log.Runs))
+	}
+	// URIs are relative to the directory ferry ran in, as code-scanning
+	// UIs resolve them against the repository root.
+	uri := log.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI
+	if !strings.HasPrefix(uri, "../../check/testdata/orders-api-broken/") {
+		t.Errorf("SARIF artifact URI = %q, want it under the project directory as given", uri)
+	}
+}
