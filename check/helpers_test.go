@@ -127,3 +127,13 @@ func findings(t *testing.T, id string, in *Input) []Finding {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// loadDir loads and renders the project in dir.
+func loadDir(tb testing.TB, dir string) (*Input, error) {
+	tb.Helper()
+	p, err := project.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Load(tb.Context(), p)
+}
