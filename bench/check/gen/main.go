@@ -33,7 +33,7 @@ var envs = []string{"dev", "staging", "prod"}
 func service(dir string, i int) error {
 	name := fmt.Sprintf("svc%03d", i)
 	files := map[string]string{
-		"ferry.yaml": fmt.Sprintf("service: %s\nchart: chart\npath: [dev, staging, prod]\naccept:\n  - rule: FERRY002\n    environments: [prod]\n    reason: deploy pins the digest\n", name),
+		"ferry.yaml":       fmt.Sprintf("service: %s\nchart: chart\npath: [dev, staging, prod]\naccept:\n  - rule: FERRY002\n    environments: [prod]\n    reason: deploy pins the digest\n", name),
 		"chart/Chart.yaml": fmt.Sprintf("apiVersion: v2\nname: %s\nversion: 0.1.0\nappVersion: \"1.0.0\"\n", name),
 		"chart/templates/configmap.yaml": `apiVersion: v1
 kind: ConfigMap
@@ -88,7 +88,7 @@ spec:
               port: http
 `,
 		"configs/.env": "APP_NAME=" + name + "\nHTTP_PORT=8000\nMETRICS_PORT=2121\nLOG_LEVEL=INFO\n",
-		"main.go": "package main\n\nimport (\n\t\"log\"\n\t\"os\"\n)\n\nfunc main() { log.Printf(\"env %s\", os.Getenv(\"APP_ENV\")) }\n",
+		"main.go":      "package main\n\nimport (\n\t\"log\"\n\t\"os\"\n)\n\nfunc main() { log.Printf(\"env %s\", os.Getenv(\"APP_ENV\")) }\n",
 	}
 	var base strings.Builder
 	fmt.Fprintf(&base, "replicas: 1\nimage:\n  repository: %s\n  tag: \"1.0.0\"\nterminationGracePeriodSeconds: 40\nconfig:\n", name)
