@@ -341,4 +341,3 @@ func probe(ctx context.Context, client *http.Client, url string) target.Health {
 	}
 	return target.HealthUp
 }
-

@@ -59,6 +59,15 @@ func NewRootCmd(streams Streams) *cobra.Command {
 	root.AddCommand(
 		newRenderCmd(g),
 		newDiffCmd(g),
+		newBuildCmd(g),
+		newDeployCmd(g),
+		newPromoteCmd(g),
+		newRollbackCmd(g),
+		newVerifyCmd(g),
+		newDriftCmd(g),
+		newStatusCmd(g),
+		newHistoryCmd(g),
+		newDownCmd(g),
 		newCheckCmd(g),
 	)
 	return root

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/artifact"
+)
+
+type buildOptions struct {
+	Tag   string
+	Push  string
+	Force bool
+}
+
+const buildLong = `Build compiles the service's main package (ferry.yaml main) once, with
+CGO_ENABLED=0 and -trimpath, and packages the binary with configs/ as an OCI
+image in the project's .ferry/images layout. It prints the image digest.
+
+The same source always gives the same digest: the layer has fixed mtimes,
+owners and order, and the source revision is an annotation. --tag records a
+name for the digest; a tag that already names another digest is refused
+unless --force. --push copies the image to a registry reference.`
+
+const buildExample = `  ferry -C examples/orders-api build --tag 1.4.2
+  ferry build --tag 1.4.2 --push registry.example/team/orders-api:1.4.2`
+
+func newBuildCmd(g *globalOptions) *cobra.Command {
+	opts := &buildOptions{}
+	cmd := &cobra.Command{
+		Use:     "build [--tag <tag>] [--push <ref>] [--force]",
+		Short:   "Build the service once into an OCI image and print its digest",
+		Long:    buildLong,
+		Example: buildExample,
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBuild(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Tag, "tag", "", "name the digest with this tag")
+	cmd.Flags().StringVar(&opts.Push, "push", "", "also push the image to this registry reference")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "move a tag that names another digest")
+	return cmd
+}
+
+func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
+	p, err := g.loadProject()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	s := artifact.NewStore(p.Dir)
+	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force, Stderr: g.streams.ErrOut})
+	if err != nil {
+		return buildErr(err)
+	}
+	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
+	if opts.Push != "" {
+		if err := s.Push(ctx, img.Digest, opts.Push, opts.Force); err != nil {
+			return engineErr(err)
+		}
+		g.progress("pushed %s", opts.Push)
+	}
+	fmt.Fprintln(g.streams.Out, img.Digest)
+	return nil
+}
+
+// buildErr: a moved tag is the user's input (2); a compile error fails
+// the command (1).
+func buildErr(err error) error {
+	e := engineErr(err)
+	var ee *ExitError
+	if errors.As(e, &ee) && ee.Code == ExitTarget {
+		return failedError(err)
+	}
+	return e
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/promote"
+)
+
+type deployOptions struct {
+	Env      string
+	Artifact string
+}
+
+const deployLong = `Deploy puts an artifact into an environment, normally the first of the
+promotion path. Without --artifact it deploys the last build.
+
+On the local target the image is unpacked by digest and its binary started
+with exactly the environment's effective configuration, its ferry.yaml env
+overrides and the secrets from its secretsFile; ferry waits for
+/.well-known/health, then stops the previous revision with SIGTERM and its
+SHUTDOWN_GRACE_PERIOD. A revision that never becomes healthy is stopped and
+the previous one restored; deploy then exits 1 with the last log lines.`
+
+const deployExample = `  ferry -C examples/orders-api deploy staging
+  ferry deploy staging --artifact 1.4.2
+  ferry deploy staging --artifact sha256:3f1c…`
+
+func newDeployCmd(g *globalOptions) *cobra.Command {
+	opts := &deployOptions{}
+	cmd := &cobra.Command{
+		Use:     "deploy <env> [--artifact <tag|digest>]",
+		Short:   "Put an artifact into an environment",
+		Long:    deployLong,
+		Example: deployExample,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Env = args[0]
+			return runDeploy(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Artifact, "artifact", "", "tag or digest to deploy (default: the last build)")
+	return cmd
+}
+
+func runDeploy(ctx context.Context, g *globalOptions, opts *deployOptions) error {
+	c, err := g.engine("ferry deploy " + opts.Env)
+	if err != nil {
+		return err
+	}
+	d := promote.NewDeploy(c)
+	d.Artifact = opts.Artifact
+	rev, err := d.Run(ctx, opts.Env)
+	if err != nil {
+		return engineErr(err)
+	}
+	writeRevision(g.streams.Out, rev)
+	return nil
+}
+
+// writeRevision reports a revision that went live.
+func writeRevision(w io.Writer, r *state.Revision) {
+	tag := ""
+	if r.Tag != "" {
+		tag = " (" + r.Tag + ")"
+	}
+	fmt.Fprintf(w, "%s: revision %d runs %s%s, pid %d, healthy at %s\n", r.Env, r.Number, r.Digest, tag, r.PID, r.URL)
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/render"
+)
+
+type historyOptions struct {
+	Env    string
+	Format format
+}
+
+func newHistoryCmd(g *globalOptions) *cobra.Command {
+	opts := &historyOptions{}
+	cmd := &cobra.Command{
+		Use:   "history <env> [-o table|json]",
+		Short: "Show an environment's past revisions",
+		Long: `History lists every revision of an environment, newest first: digest, tag,
+action (deploy, promote, rollback), where it was promoted from, the gates it
+passed, its outcome, who and when. Config snapshots hold secrets as hashes;
+history prints them redacted.`,
+		Example: "  ferry history prod\n  ferry history prod -o json",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Env = args[0]
+			return runHistory(cmd.Context(), g, opts)
+		},
+	}
+	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
+	return cmd
+}
+
+func runHistory(_ context.Context, g *globalOptions, opts *historyOptions) error {
+	c, err := g.engine("ferry history " + opts.Env)
+	if err != nil {
+		return err
+	}
+	revs, err := c.History(opts.Env)
+	if err != nil {
+		return engineErr(err)
+	}
+	for i := range revs {
+		for j := range revs[i].Config {
+			if revs[i].Config[j].Secret {
+				revs[i].Config[j].Value = render.Redacted
+			}
+		}
+	}
+	out := g.streams.Out
+	if opts.Format == formatJSON {
+		if revs == nil {
+			revs = []state.Revision{}
+		}
+		return writeJSON(out, map[string]any{"environment": opts.Env, "revisions": revs})
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tREASON")
+	for _, r := range revs {
+		from := "-"
+		switch {
+		case r.PromotedFrom != "":
+			from = r.PromotedFrom + " r" + strconv.Itoa(r.FromRevision)
+		case r.RollbackOf > 0:
+			from = "r" + strconv.Itoa(r.RollbackOf)
+		}
+		reason := r.Reason
+		if r.SkipPath != "" {
+			reason = "off the path: " + r.SkipPath
+		}
+		if len(reason) > 80 {
+			reason = reason[:77] + "..."
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, r.At.Local().Format(time.DateTime), reason)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/promote"
+)
+
+type promoteOptions struct {
+	From, To string
+	DryRun   bool
+	SkipPath string
+	Format   format
+}
+
+const promoteLong = `Promote moves the exact digest running in FROM to TO. The digest is read
+from the live process (its executable must be an artifact of this project,
+the one FROM's revision recorded); nothing is rebuilt.
+
+Gates, all on FROM: it is healthy now; its revision has soaked (the
+environment's soak has elapsed since the deploy, with no restart); its smoke
+steps pass. Then the digest is deployed to TO with TO's configuration, TO's
+smoke steps run and TO is verified; any failure rolls TO back and exits 1.
+
+TO must be the next step of the promotion path unless --skip-path gives a
+reason, which is recorded. --dry-run prints the plan and every gate's state
+and changes nothing.`
+
+const promoteExample = `  ferry -C examples/orders-api promote staging prod --dry-run
+  ferry promote staging prod
+  ferry promote dev prod --skip-path "hotfix for incident 4711"`
+
+func newPromoteCmd(g *globalOptions) *cobra.Command {
+	opts := &promoteOptions{}
+	cmd := &cobra.Command{
+		Use:     "promote <from> <to> [--dry-run] [--skip-path <reason>]",
+		Short:   "Move the digest running in one environment to the next, after its gates",
+		Long:    promoteLong,
+		Example: promoteExample,
+		Args:    exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.From, opts.To = args[0], args[1]
+			if cmd.Flags().Changed("skip-path") && opts.SkipPath == "" {
+				return usageError(errors.New("--skip-path needs a reason"))
+			}
+			return runPromote(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and each gate's state; change nothing")
+	cmd.Flags().StringVar(&opts.SkipPath, "skip-path", "", "allow a TO off the path; the reason is recorded")
+	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
+	return cmd
+}
+
+func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) error {
+	c, err := g.engine(fmt.Sprintf("ferry promote %s %s", opts.From, opts.To))
+	if err != nil {
+		return err
+	}
+	pr := promote.NewPromote(c)
+	pr.DryRun, pr.SkipPath = opts.DryRun, opts.SkipPath
+	plan, err := pr.Run(ctx, opts.From, opts.To)
+	if plan != nil && (plan.Digest != "" || len(plan.Gates) > 0) {
+		if opts.Format == formatJSON {
+			if werr := writeJSON(g.streams.Out, planJSON(plan, opts.DryRun, err)); werr != nil {
+				return werr
+			}
+		} else {
+			writePlan(g.streams.Out, plan, opts.DryRun)
+		}
+	}
+	return engineErr(err)
+}
+
+type jsonGate struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail,omitempty"`
+}
+
+type jsonPlan struct {
+	From         string     `json:"from"`
+	To           string     `json:"to"`
+	DryRun       bool       `json:"dryRun"`
+	Digest       string     `json:"digest"`
+	Tag          string     `json:"tag"`
+	FromRevision int        `json:"fromRevision"`
+	ToRevision   int        `json:"toRevision"`
+	ToDigest     string     `json:"toDigest"`
+	Gates        []jsonGate `json:"gates"`
+	Revision     int        `json:"revision,omitempty"`
+	RolledBack   bool       `json:"rolledBack"`
+	SkipPath     string     `json:"skipPath,omitempty"`
+	Error        string     `json:"error,omitempty"`
+}
+
+func planJSON(p *promote.Plan, dry bool, err error) jsonPlan {
+	j := jsonPlan{From: p.From, To: p.To, DryRun: dry, Digest: p.Digest, Tag: p.Tag, FromRevision: p.FromRevision,
+		ToRevision: p.ToRevision, ToDigest: p.ToDigest, Gates: []jsonGate{}, RolledBack: p.RolledBack, SkipPath: p.SkipPath}
+	for _, g := range p.Gates {
+		j.Gates = append(j.Gates, jsonGate{g.Name, g.Passed, g.Detail})
+	}
+	if p.Revision != nil {
+		j.Revision = p.Revision.Number
+	}
+	if err != nil {
+		j.Error = err.Error()
+	}
+	return j
+}
+
+func writePlan(w io.Writer, p *promote.Plan, dry bool) {
+	verb := "promote"
+	if dry {
+		verb = "plan: promote"
+	}
+	tag := ""
+	if p.Tag != "" {
+		tag = " (" + p.Tag + ")"
+	}
+	fmt.Fprintf(w, "%s %s → %s\n", verb, p.From, p.To)
+	fmt.Fprintf(w, "  artifact  %s%s, running in %s revision %d\n", p.Digest, tag, p.From, p.FromRevision)
+	if p.ToRevision > 0 {
+		fmt.Fprintf(w, "  %s now  revision %d, %s\n", p.To, p.ToRevision, shortDigest(p.ToDigest))
+	} else {
+		fmt.Fprintf(w, "  %s now  nothing deployed\n", p.To)
+	}
+	if p.SkipPath != "" {
+		fmt.Fprintf(w, "  off the path: %s\n", p.SkipPath)
+	}
+	fmt.Fprintln(w, "gates:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, g := range p.Gates {
+		mark := "pass"
+		if !g.Passed {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", mark, g.Name, g.Detail)
+	}
+	tw.Flush()
+	switch {
+	case p.Revision != nil && p.RolledBack:
+		fmt.Fprintf(w, "%s revision %d failed; rolled back to revision %d\n", p.To, p.Revision.Number, p.ToRevision)
+	case p.Revision != nil && p.Passed():
+		fmt.Fprintf(w, "%s: revision %d runs %s\n", p.To, p.Revision.Number, p.Revision.Digest)
+	}
+}

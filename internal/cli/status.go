@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+type statusOptions struct{ Format format }
+
+const statusLong = `Status shows every environment in path order: the digest and tag it runs,
+its revision and since when, its health, and how much of its soak is left.
+It reads ferry's state and each health endpoint; it renders nothing.`
+
+func newStatusCmd(g *globalOptions) *cobra.Command {
+	opts := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:     "status [-o table|json]",
+		Short:   "Show what every environment runs",
+		Long:    statusLong,
+		Example: "  ferry -C examples/orders-api status\n  ferry status -o json",
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStatus(cmd.Context(), g, opts)
+		},
+	}
+	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
+	return cmd
+}
+
+func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error {
+	c, err := g.engine("ferry status")
+	if err != nil {
+		return err
+	}
+	envs, err := c.Status(ctx)
+	if err != nil {
+		return engineErr(err)
+	}
+	out := g.streams.Out
+	if opts.Format == formatJSON {
+		return writeJSON(out, map[string]any{"environments": envs})
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ENVIRONMENT\tTARGET\tREVISION\tDIGEST\tTAG\tSINCE\tHEALTH\tSOAK LEFT")
+	for _, e := range envs {
+		if e.Digest == "" {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\t-\n", e.Name, e.Target, e.Health)
+			continue
+		}
+		soak := e.SoakRemaining
+		if soak == "" {
+			soak = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Target, e.Revision, shortDigest(e.Digest), dash(e.Tag), e.Since, e.Health, soak)
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
