@@ -225,8 +225,17 @@ func (c *Config) desired(ctx context.Context, env *project.Environment) (*Desire
 		byKey[e.Key] = se
 	}
 	for k, v := range env.Env {
+		if strings.Contains(v, dataVar) {
+			// Each environment gets its own data directory on this
+			// machine, for SQLite files and the like.
+			dir := filepath.Join(c.Project.Dir, ".ferry", "data", env.Name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("environment %q: data directory: %w", env.Name, err)
+			}
+			v = strings.ReplaceAll(v, dataVar, dir)
+		}
 		old, had := byKey[k]
-		byKey[k] = state.Entry{Key: k, Value: v, Secret: had && old.Secret, Source: project.FileName + " environments." + env.Name + ".env"}
+		byKey[k] = state.Entry{Key: k, Value: v, Secret: (had && old.Secret) || isSensitive(k), Source: project.FileName + " environments." + env.Name + ".env"}
 	}
 	d := &Desired{}
 	for _, e := range byKey {
@@ -235,6 +244,10 @@ func (c *Config) desired(ctx context.Context, env *project.Environment) (*Desire
 	sort.Slice(d.Entries, func(i, j int) bool { return d.Entries[i].Key < d.Entries[j].Key })
 	return d, nil
 }
+
+// dataVar, in a ferry.yaml env value, stands for the environment's data
+// directory, <project>/.ferry/data/<env>.
+const dataVar = "${FERRY_DATA}"
 
 // secrets reads env's secrets file: nil when it names none.
 func (c *Config) secrets(env *project.Environment) (map[string]string, error) {

@@ -56,9 +56,13 @@ func (r *VerifyReport) OK() bool {
 // Summary is one line about the report.
 func (r *VerifyReport) Summary() string {
 	var bad []string
-	if r.Executable != r.WantExecutable || r.Executable == "" {
+	switch {
+	case r.WantExecutable == "":
+		bad = append(bad, "nothing deployed by ferry")
+	case r.Executable != r.WantExecutable:
 		bad = append(bad, "executable differs")
 	}
+
 	if r.Health != target.HealthUp {
 		bad = append(bad, "health "+string(r.Health))
 	}
@@ -69,10 +73,14 @@ func (r *VerifyReport) Summary() string {
 		}
 		bad = append(bad, fmt.Sprintf("%d key(s) differ: %s", n, strings.Join(keys, ", ")))
 	}
-	if len(bad) == 0 {
-		return fmt.Sprintf("pid %d matches revision %d, healthy", r.PID, r.Revision)
+	who := fmt.Sprintf("pid %d (revision %d)", r.PID, r.Revision)
+	if r.Revision == 0 {
+		who = fmt.Sprintf("pid %d (not started by ferry)", r.PID)
 	}
-	return strings.Join(bad, "; ")
+	if len(bad) == 0 {
+		return who + " matches, healthy"
+	}
+	return who + ": " + strings.Join(bad, "; ")
 }
 
 // Verify compares what runs in an environment with what it should run.

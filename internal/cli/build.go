@@ -54,7 +54,7 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	}
 	start := time.Now()
 	s := artifact.NewStore(p.Dir)
-	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force, Stderr: g.streams.ErrOut})
+	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force})
 	if err != nil {
 		return buildErr(err)
 	}

@@ -63,7 +63,11 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 			return err
 		}
 	} else {
-		fmt.Fprintf(out, "%s: pid %d, revision %d, %s\n", rep.Environment, rep.PID, rep.Revision, rep.Summary())
+		verdict := "ok"
+		if !rep.OK() {
+			verdict = "FAILED"
+		}
+		fmt.Fprintf(out, "%s: %s: %s\n", rep.Environment, verdict, rep.Summary())
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		if rep.Executable != rep.WantExecutable || rep.Executable == "" {
 			fmt.Fprintf(tw, "executable\twant %s\tlive %s\n", shortDigest(rep.WantExecutable), shortDigest(rep.Executable))

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferrydev/ferry/internal/state"
+)
+
+// svcProject copies the stand-in service with free loopback ports per
+// environment and returns its directory; every environment is stopped
+// when the test ends.
+func svcProject(t *testing.T, soak string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../target/local/testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	secrets := filepath.Join(t.TempDir(), "prod.env")
+	os.WriteFile(secrets, []byte("API_TOKEN=tok-very-secret\n"), 0o600)
+	yaml := fmt.Sprintf(`service: svc
+path: [staging, prod]
+environments:
+  staging:
+    soak: %s
+    env: {HTTP_PORT: "%d", METRICS_PORT: "0"}
+  prod:
+    soak: 1h
+    env: {HTTP_PORT: "%d", METRICS_PORT: "0", API_TOKEN: "from-yaml"}
+`, soak, freePort(t), freePort(t))
+	os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(yaml), 0o644)
+	t.Cleanup(func() {
+		run(t, "-C "+dir+" down staging")
+		run(t, "-C "+dir+" down prod")
+	})
+	return dir
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestPromoteLoopCLI(t *testing.T) {
+	dir := svcProject(t, "1s")
+	c := "-C " + dir + " "
+	d1, _, code := run(t, c+"build --tag 1.0.0")
+	d2, _, code2 := run(t, c+"build --tag 1.0.0")
+	if code != 0 || code2 != 0 || d1 != d2 || !strings.HasPrefix(d1, "sha256:") {
+		t.Fatalf("build twice = %q (%d), %q (%d), want one digest twice", d1, code, d2, code2)
+	}
+	digest := strings.TrimSpace(d1)
+
+	steps := []struct {
+		args     string
+		wantCode int
+		wantOut  string // substring of stdout, or of stderr when the code is not 0
+	}{
+		{"status", 0, "staging      local   -"},
+		{"verify staging", 1, "not running"},
+		{"deploy staging --artifact nope", 2, `unknown artifact "nope"`},
+		{"deploy qa", 2, `unknown environment "qa"`},
+		{"deploy staging --artifact 1.0.0", 0, "staging: revision 1 runs " + digest},
+		{"verify staging", 0, "staging: ok: pid"},
+		{"promote staging prod", 1, "soaked 1s"},
+		{"promote prod staging", 2, `"staging" is not the next step after "prod"`},
+		{"drift staging", 0, "no drift since revision 1"},
+	}
+	for _, s := range steps {
+		out, errOut, code := run(t, c+s.args)
+		where := out
+		if code != 0 {
+			where = out + errOut
+		}
+		if code != s.wantCode || !strings.Contains(where, s.wantOut) {
+			t.Fatalf("ferry %s = %d\nstdout: %s\nstderr: %s\nwant exit %d and %q", s.args, code, out, errOut, s.wantCode, s.wantOut)
+		}
+	}
+	time.Sleep(time.Second)
+	out, errOut, code := run(t, c+"promote staging prod --dry-run -o json")
+	var plan struct {
+		Digest string `json:"digest"`
+		DryRun bool   `json:"dryRun"`
+		Gates  []struct {
+			Passed bool `json:"passed"`
+		} `json:"gates"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 0 || plan.Digest != digest || !plan.DryRun || len(plan.Gates) != 3 {
+		t.Fatalf("promote --dry-run -o json = %d %v\n%s%s", code, err, out, errOut)
+	}
+	if out, errOut, code = run(t, c+"promote staging prod"); code != 0 {
+		t.Fatalf("promote = %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = run(t, c+"status -o json")
+	var st struct {
+		Environments []struct {
+			Name, Digest, Health string
+			Revision             int
+		} `json:"environments"`
+	}
+	json.Unmarshal([]byte(out), &st)
+	type row struct{ Name, Digest, Health string }
+	var got []row
+	for _, e := range st.Environments {
+		got = append(got, row{e.Name, e.Digest, e.Health})
+	}
+	want := []row{{"staging", digest, "UP"}, {"prod", digest, "UP"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status after promote (-want +got):\n%s", diff)
+	}
+	// The secret-named key never shows, in any output.
+	for _, args := range []string{"verify prod", "verify prod -o json", "history prod", "history prod -o json", "drift prod -o json", "status -o json"} {
+		out, errOut, _ := run(t, c+args)
+		if strings.Contains(out+errOut, "from-yaml") {
+			t.Errorf("ferry %s printed a secret value:\n%s%s", args, out, errOut)
+		}
+	}
+	_, errOut, code = run(t, c+"rollback prod")
+	if code != 2 || !strings.Contains(errOut, `"prod" has no earlier revision`) {
+		t.Errorf("rollback prod with one revision = %d %q, want 2", code, errOut)
+	}
+	if out, _, code = run(t, c+"down staging"); code != 0 || out != "staging: stopped\n" {
+		t.Errorf("down staging = %d %q", code, out)
+	}
+	if _, errOut, code = run(t, c+"promote staging prod"); code != 1 || !strings.Contains(errOut, "nothing is deployed in \"staging\"") {
+		t.Errorf("promote from a stopped env = %d %s, want 1", code, errOut)
+	}
+}
+
+func TestEngineRefusals(t *testing.T) {
+	dir := svcProject(t, "0s")
+	c := "-C " + dir + " "
+	if _, errOut, code := run(t, c+"build"); code != 0 {
+		t.Fatalf("build: %s", errOut)
+	}
+	// Another ferry holds prod: refused naming the holder, exit 1.
+	l, err := state.Acquire(filepath.Join(dir, ".ferry", "locks"), "staging", state.Holder{Command: "ferry promote dev staging"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, c+"deploy staging")
+	l.Release()
+	if code != 1 || !strings.Contains(errOut, `environment "staging" is locked by "ferry promote dev staging"`) {
+		t.Errorf("deploy of a locked env = %d %q, want 1 naming the holder", code, errOut)
+	}
+	// A corrupted state file is refused, and left as it was.
+	db := filepath.Join(dir, ".ferry", "state.db")
+	junk := []byte(strings.Repeat("garbage!", 1024))
+	os.WriteFile(db, junk, 0o600)
+	for _, args := range []string{"status", "deploy staging", "history staging"} {
+		_, errOut, code := run(t, c+args)
+		if code != 2 || !strings.Contains(errOut, "state file is corrupted") {
+			t.Errorf("ferry %s on a corrupt state = %d %q, want 2 and a clear message", args, code, errOut)
+		}
+	}
+	if after, _ := os.ReadFile(db); string(after) != string(junk) {
+		t.Error("the corrupt state file was modified")
+	}
+}
