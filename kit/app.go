@@ -59,6 +59,8 @@ type App struct {
 	settings Settings
 	config   *envfile.Config
 	logger   *slog.Logger
+	logs     *bufferedWriter
+	stderr   io.Writer
 	level    *slog.LevelVar
 	registry *prometheus.Registry
 	httpc    *http.Client
@@ -119,7 +121,9 @@ func New(opts Options) (*App, error) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	level.Set(s.LogLevel)
-	logger := slog.New(newLogHandler(stdout, stderr, level, isTerminal(stdout)))
+	tty := isTerminal(stdout)
+	logs := newBufferedWriter(stdout)
+	logger := slog.New(newLogHandler(logs, stderr, level, tty))
 	for _, f := range cfg.Files {
 		logger.Info("Loaded config from file: " + f)
 	}
@@ -131,6 +135,8 @@ func New(opts Options) (*App, error) {
 		settings: s,
 		config:   cfg,
 		logger:   logger,
+		logs:     logs,
+		stderr:   stderr,
 		level:    level,
 		registry: reg,
 		httpc:    opts.HTTPClient,
@@ -140,6 +146,7 @@ func New(opts Options) (*App, error) {
 	}
 	if err := a.init(); err != nil {
 		a.close()
+		_ = logs.Close()
 		return nil, err
 	}
 	return a, nil
@@ -353,10 +360,12 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.close()
 	a.logger.Info("Application shutdown complete")
+	_ = a.logs.Close()
 	return runErr
 }
 
-// close flushes the tracer and closes the datasources, once.
+// close flushes the tracer and the logs and closes the datasources; the
+// closers run once.
 func (a *App) close() {
 	closers := a.closers
 	a.closers = nil
@@ -365,6 +374,7 @@ func (a *App) close() {
 			a.logger.Error("shutdown: " + err.Error())
 		}
 	}
+	_ = a.logs.Flush()
 }
 
 // Main builds an App from opts, lets setup register routes (and run
@@ -387,6 +397,7 @@ func Main(opts Options, setup func(*App) error) int {
 		if err := setup(app); err != nil {
 			app.close()
 			app.logger.Error(err.Error())
+			_ = app.logs.Close()
 			return 1
 		}
 	}

@@ -24,7 +24,7 @@ func newTestApp(t *testing.T, environ ...string) *App {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(a.close)
+	t.Cleanup(func() { a.close(); a.logs.Close() })
 	return a
 }
 

@@ -22,6 +22,7 @@ import (
 // template (for metrics and span names) is known without matching twice.
 type middleware struct {
 	logger  *slog.Logger
+	access  *accessLog
 	tracer  oteltrace.Tracer
 	prop    propagation.TextMapPropagator
 	hist    *prometheus.HistogramVec
@@ -37,7 +38,8 @@ func newMiddleware(a *App, tracer oteltrace.Tracer, prop propagation.TextMapProp
 	if err := scoped(a.registry, a.settings).Register(hist); err != nil {
 		return nil, fmt.Errorf("registering http metrics: %w", err)
 	}
-	return &middleware{logger: a.logger, tracer: tracer, prop: prop, hist: hist, timeout: a.settings.RequestTimeout}, nil
+	access := &accessLog{logger: a.logger, out: a.logs, err: a.stderr}
+	return &middleware{logger: a.logger, access: access, tracer: tracer, prop: prop, hist: hist, timeout: a.settings.RequestTimeout}, nil
 }
 
 // statusText avoids an allocation per request for the usual codes.
@@ -75,7 +77,10 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		ctx := m.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span := m.tracer.Start(ctx, name, oteltrace.WithSpanKind(oteltrace.SpanKindServer))
 		sc := span.SpanContext()
-		w.Header().Set("X-Correlation-ID", sc.TraceID().String())
+		traceID := sc.TraceID().String()
+		// Set directly: the key is already canonical ("X-Correlation-Id"), as
+		// GoFr's X-Correlation-ID becomes once canonicalised.
+		w.Header()["X-Correlation-Id"] = []string{traceID}
 		rec := &recorder{ResponseWriter: w}
 		r = r.WithContext(ctx)
 
@@ -118,19 +123,13 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			if !m.logger.Enabled(ctx, level) {
-				return
-			}
-			m.logger.LogAttrs(ctx, level, r.Method+" "+r.URL.RequestURI(),
-				slog.String("trace_id", sc.TraceID().String()),
-				slog.String("span_id", sc.SpanID().String()),
-				slog.Int64("response_time", elapsed.Microseconds()),
-				slog.String("method", r.Method),
-				slog.String("uri", r.URL.RequestURI()),
-				slog.Int("response", status),
-				slog.String("ip", clientIP(r)),
-				slog.String("user_agent", r.UserAgent()),
-			)
+			uri := r.URL.RequestURI()
+			m.access.write(ctx, accessEntry{
+				level: level, message: r.Method + " " + uri,
+				traceID: traceID, spanID: sc.SpanID().String(),
+				elapsed: elapsed, method: r.Method, uri: uri, status: status,
+				ip: clientIP(r), agent: r.UserAgent(),
+			})
 		}()
 		h.ServeHTTP(rec, r)
 	})

@@ -42,7 +42,7 @@ func TestMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.close)
+	t.Cleanup(func() { a.close(); a.logs.Close() })
 	a.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, 200, map[string]string{"id": r.PathValue("id")})
 	})
@@ -73,6 +73,7 @@ func TestMiddleware(t *testing.T) {
 		}
 	}
 
+	a.logs.Flush()
 	// Request logs: JSON with GoFr's level names and "message" key; the
 	// panic at ERROR on stderr; probes not logged.
 	var infoLines []map[string]any

@@ -1,0 +1,42 @@
+// Command hello serves GET /hello either through kit with every middleware
+// on (request log at INFO, metrics, tracing at ratio 0 with an OTLP
+// exporter configured) or on bare net/http, for bench/kit/run.sh.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"testing/fstest"
+
+	"github.com/ferrydev/ferry/kit"
+)
+
+func main() {
+	mode := flag.String("mode", "kit", "kit or bare")
+	port := flag.Int("port", 8000, "HTTP port")
+	metrics := flag.Int("metrics-port", 2121, "metrics port (kit mode)")
+	flag.Parse()
+
+	hello := func(w http.ResponseWriter, r *http.Request) { kit.WriteJSON(w, http.StatusOK, "hello") }
+	if *mode == "bare" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /hello", hello)
+		fmt.Fprintln(os.Stderr, http.ListenAndServe(fmt.Sprintf(":%d", *port), mux))
+		os.Exit(1)
+	}
+	os.Exit(kit.Main(kit.Options{
+		FS: fstest.MapFS{},
+		Environ: []string{
+			"APP_NAME=hello", "LOG_LEVEL=INFO",
+			fmt.Sprintf("HTTP_PORT=%d", *port), fmt.Sprintf("METRICS_PORT=%d", *metrics),
+			// Nothing listens there: at ratio 0 no span is exported, but
+			// every request still goes through the tracer.
+			"TRACE_EXPORTER=otlp", "TRACER_URL=127.0.0.1:4317", "TRACER_RATIO=0",
+		},
+	}, func(app *kit.App) error {
+		app.HandleFunc("GET /hello", hello)
+		return nil
+	}))
+}
