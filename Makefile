@@ -38,10 +38,32 @@ fmt:
 golden:
 	$(GO) test ./... -run Golden -update
 
-# ferry's main job on the bundled example.
+# ferry's main job on the bundled example, on this machine: what staging
+# and prod will run, then the whole loop — build once, deploy to staging,
+# verify, promote the same digest to prod after staging's 3s soak (the
+# dry run first shows the soak gate not yet met), status. Both environments
+# stay up (staging :18080, prod :18090) to be poked at; `make demo-down`
+# stops them. The secrets files the chart's external Secret needs are
+# written once, outside the repository, under DEMO_SECRETS.
+DEMO_SECRETS ?= $(HOME)/.config/ferry/orders-api
+DEMO_FERRY   := ./bin/ferry -C examples/orders-api
+
 demo: build
-	./bin/ferry -C examples/orders-api render staging
-	./bin/ferry -C examples/orders-api diff staging prod
+	$(DEMO_FERRY) render staging
+	$(DEMO_FERRY) diff staging prod
+	@mkdir -p $(DEMO_SECRETS); for e in staging prod; do f=$(DEMO_SECRETS)/$$e.env; \
+	  [ -f $$f ] || (umask 077; printf 'DB_PASSWORD=local-demo-%s\n' $$e > $$f); done
+	$(DEMO_FERRY) build
+	$(DEMO_FERRY) deploy staging
+	$(DEMO_FERRY) verify staging
+	-$(DEMO_FERRY) promote staging prod --dry-run
+	sleep 3
+	$(DEMO_FERRY) promote staging prod
+	$(DEMO_FERRY) status
+
+demo-down: build
+	$(DEMO_FERRY) down staging
+	$(DEMO_FERRY) down prod
 
 tidy:
 	@set -e; for m in $(MODULES); do [ -f $$m/go.mod ] && (cd $$m && $(GO) mod tidy); done; true
