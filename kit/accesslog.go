@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	oteltrace "go.opentelemetry.io/otel/trace"
+
 	"github.com/ferrydev/ferry/kit/loglevel"
 )
 
@@ -25,8 +27,8 @@ var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 
 type accessEntry struct {
 	level                  slog.Level
-	message                string
-	traceID, spanID        string
+	traceID                string
+	spanID                 oteltrace.SpanID
 	elapsed                time.Duration
 	method, uri, ip, agent string
 	status                 int
@@ -43,11 +45,17 @@ func (l *accessLog) write(ctx context.Context, e accessEntry) {
 	b = append(b, `","level":"`...)
 	b = append(b, loglevel.Name(e.level)...)
 	b = append(b, `","message":`...)
-	b = appendJSONString(b, e.message)
+	b = append(b, '"')
+	b = appendJSONInner(b, e.method)
+	b = append(b, ' ')
+	b = appendJSONInner(b, e.uri)
+	b = append(b, '"')
 	b = append(b, `,"trace_id":"`...)
 	b = append(b, e.traceID...)
 	b = append(b, `","span_id":"`...)
-	b = append(b, e.spanID...)
+	for _, c := range e.spanID {
+		b = append(b, hex[c>>4], hex[c&0xf])
+	}
 	b = append(b, `","response_time":`...)
 	b = strconv.AppendInt(b, e.elapsed.Microseconds(), 10)
 	b = append(b, `,"method":`...)
@@ -76,6 +84,11 @@ const hex = "0123456789abcdef"
 // U+FFFD, as encoding/json does.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	return append(appendJSONInner(b, s), '"')
+}
+
+// appendJSONInner appends s escaped for a JSON string, without quotes.
+func appendJSONInner(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -98,5 +111,5 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	return append(b, '"')
+	return b
 }

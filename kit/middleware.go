@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,14 +69,34 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// answers 503, which clients and proxies treat as retryable.
 		h = http.TimeoutHandler(h, m.timeout, `{"error":{"message":"request timed out"}}`)
 	}
+	// Observers per method and status, looked up without the vector's
+	// label hashing and lock: this runs on every request.
+	var observers sync.Map // obsKey → prometheus.Observer
+	observe := func(method string, status int, seconds float64) {
+		k := obsKey{method, status}
+		o, ok := observers.Load(k)
+		if !ok {
+			code := statusText[status]
+			if code == "" {
+				code = strconv.Itoa(status)
+			}
+			o, _ = observers.LoadOrStore(k, m.hist.WithLabelValues(path, method, code))
+		}
+		o.(prometheus.Observer).Observe(seconds)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		name := pattern
 		if method == "" {
 			name = r.Method + " " + path
 		}
-		ctx := m.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := m.tracer.Start(ctx, name, oteltrace.WithSpanKind(oteltrace.SpanKindServer))
+		ctx := r.Context()
+		// Most requests carry no trace context: skip the propagators' header
+		// canonicalisation then (the keys below are already canonical).
+		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
+			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+		}
+		ctx, span := m.tracer.Start(ctx, name, serverSpan...)
 		sc := span.SpanContext()
 		traceID := sc.TraceID().String()
 		// Set directly: the key is already canonical ("X-Correlation-Id"), as
@@ -99,12 +120,8 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status == 0 {
 				status = http.StatusOK
 			}
-			code := statusText[status]
-			if code == "" {
-				code = strconv.Itoa(status)
-			}
 			elapsed := time.Since(start)
-			m.hist.WithLabelValues(path, r.Method, code).Observe(elapsed.Seconds())
+			observe(r.Method, status, elapsed.Seconds())
 			if span.IsRecording() {
 				span.SetAttributes(
 					attribute.String("http.request.method", r.Method),
@@ -123,11 +140,9 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			uri := r.URL.RequestURI()
 			m.access.write(ctx, accessEntry{
-				level: level, message: r.Method + " " + uri,
-				traceID: traceID, spanID: sc.SpanID().String(),
-				elapsed: elapsed, method: r.Method, uri: uri, status: status,
+				level: level, traceID: traceID, spanID: sc.SpanID(),
+				elapsed: elapsed, method: r.Method, uri: r.URL.RequestURI(), status: status,
 				ip: clientIP(r), agent: r.UserAgent(),
 			})
 		}()
@@ -144,6 +159,13 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr[:i]
 	}
 	return r.RemoteAddr
+}
+
+var serverSpan = []oteltrace.SpanStartOption{oteltrace.WithSpanKind(oteltrace.SpanKindServer)}
+
+type obsKey struct {
+	method string
+	status int
 }
 
 // recorder remembers the status for the log and metrics.
