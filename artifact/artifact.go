@@ -100,12 +100,13 @@ type BuildOptions struct {
 
 // Build compiles p's main package and stores it with configs/ as an image.
 func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions) (*Image, error) {
-	tmp, err := os.MkdirTemp("", "ferry-build-")
-	if err != nil {
+	// A fixed output path lets go build see the binary is up to date and
+	// skip the link, as a developer's repeated go build does.
+	outDir := filepath.Join(p.Dir, ".ferry", "build")
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, p.Service)
+	bin := filepath.Join(outDir, p.Service)
 	main := p.Main
 	if !strings.HasPrefix(main, ".") && !filepath.IsAbs(main) {
 		main = "./" + main
@@ -154,12 +155,25 @@ func gitRevision(ctx context.Context, dir string) string {
 // Package makes the image of binary bin (installed as /app/<name>) and
 // the configs directory (may be ""), annotated with revision.
 func Package(bin, name, configs, revision string) (v1.Image, *Image, error) {
-	layerTar, binSum, err := layerTar(bin, name, configs)
+	layerTar, binData, err := layerTar(bin, name, configs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("packaging %s: %w", name, err)
 	}
 	binPath := path.Join(WorkDir, name)
 	layer := static.NewLayer(layerTar, types.OCIUncompressedLayer)
+	// The binary's hash and the layer's are the two long passes over tens
+	// of megabytes: run them side by side.
+	var binSum string
+	done := make(chan struct{})
+	go func() {
+		sum := sha256.Sum256(binData)
+		binSum = "sha256:" + hex.EncodeToString(sum[:])
+		close(done)
+	}()
+	if _, err := layer.Digest(); err != nil {
+		return nil, nil, err
+	}
+	<-done
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	img, err = mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "ferry build", Created: v1.Time{Time: time.Unix(0, 0).UTC()}}})
@@ -195,7 +209,7 @@ func Package(bin, name, configs, revision string) (v1.Image, *Image, error) {
 
 // layerTar writes the layer deterministically: sorted entries, fixed
 // mtimes, owners and modes, so only content changes the digest.
-func layerTar(bin, name, configs string) ([]byte, string, error) {
+func layerTar(bin, name, configs string) (layer, binData []byte, err error) {
 	type file struct {
 		name string
 		src  string
@@ -219,13 +233,12 @@ func layerTar(bin, name, configs string) ([]byte, string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	var binSum string
 	for _, f := range files {
 		h := &tar.Header{Name: f.name, Mode: f.mode, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
 		var data []byte
@@ -234,26 +247,26 @@ func layerTar(bin, name, configs string) ([]byte, string, error) {
 		} else {
 			var err error
 			if data, err = os.ReadFile(f.src); err != nil {
-				return nil, "", err
+				return nil, nil, err
 			}
 			h.Typeflag = tar.TypeReg
 			h.Size = int64(len(data))
 			if f.src == bin {
-				sum := sha256.Sum256(data)
-				binSum = "sha256:" + hex.EncodeToString(sum[:])
+				binData = data
+				buf.Grow(len(data) + 64<<10)
 			}
 		}
 		if err := tw.WriteHeader(h); err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		if _, err := tw.Write(data); err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	return buf.Bytes(), binSum, nil
+	return buf.Bytes(), binData, nil
 }
 
 // Put stores img, naming it tag when tag is not "". A tag that names

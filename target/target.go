@@ -51,6 +51,11 @@ type Process struct {
 	Root      string
 	Log       string
 	URL       string
+	// Startup is how long the service took from exec to its first healthy
+	// answer, and StopWait how long the revisions it replaced took to
+	// exit: the service's own time, which ferry only waits for.
+	Startup  time.Duration
+	StopWait time.Duration
 }
 
 // Query says which environment to look at and how to find its process.

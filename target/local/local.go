@@ -170,6 +170,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		env []string
 	}
 	var restore []saved
+	var stopWait time.Duration
 	if stopFirst {
 		for _, o := range others {
 			e, err := environ(o.PID)
@@ -178,9 +179,11 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 			}
 			restore = append(restore, saved{o, envList(e)})
 		}
+		t0 := time.Now()
 		for _, o := range others {
 			l.stop(ctx, o)
 		}
+		stopWait = time.Since(t0)
 		l.at("previous-stopped")
 	}
 	url := HealthURL(vars, s.HealthURL)
@@ -195,11 +198,13 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 	for _, k := range keys {
 		env = append(env, k+"="+vars[k])
 	}
+	t0 := time.Now()
 	proc, startErr := l.start(rec, env)
 	l.at("new-started")
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}
+	startup := time.Since(t0)
 	if startErr != nil {
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
@@ -224,11 +229,14 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		return nil, derr
 	}
 	if !stopFirst {
+		t0 := time.Now()
 		for _, o := range others {
 			l.stop(ctx, o)
 		}
+		stopWait = time.Since(t0)
 	}
-	return &target.Process{PID: proc.PID, StartTick: proc.StartTick, Since: proc.Since, Root: root, Log: proc.Log, URL: url}, nil
+	return &target.Process{PID: proc.PID, StartTick: proc.StartTick, Since: proc.Since, Root: root, Log: proc.Log, URL: url,
+		Startup: startup, StopWait: stopWait}, nil
 }
 
 func envList(m map[string]string) []string {
@@ -284,6 +292,7 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 	}
 	start := time.Now()
 	deadline := start.Add(timeout)
+	pause := 5 * time.Millisecond
 	var last string
 	for {
 		if !alive(rec.PID, rec.StartTick) {
@@ -303,8 +312,11 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(pause):
 		}
+		// Most services answer within tens of milliseconds: poll fast
+		// first, then back off.
+		pause = min(pause*3/2, 200*time.Millisecond)
 	}
 }
 
