@@ -300,12 +300,12 @@ func (c *Config) Status(ctx context.Context) ([]EnvStatus, error) {
 			continue
 		}
 		s.Digest, s.Tag, s.Revision, s.Since = r.Digest, r.Tag, r.Number, r.Since.Format(time.RFC3339)
-		s.Health = target.HealthDown
 		t, err := c.Target(e)
 		if err != nil {
-			out[i] = s
+			out[i] = s // a target ferry cannot reach here: health unknown
 			continue
 		}
+		s.Health = target.HealthDown
 		running, _ := t.Revisions(ctx, e.Name)
 		if slices.Contains(running, r.Number) {
 			s.PID = r.PID

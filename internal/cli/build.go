@@ -60,7 +60,10 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	}
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
 	if opts.Push != "" {
-		if err := s.Push(ctx, img.Digest, opts.Push, opts.Force); err != nil {
+		// A registry that stops answering must not hang a CI job.
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		defer cancel()
+		if err := s.Push(pctx, img.Digest, opts.Push, opts.Force); err != nil {
 			return engineErr(err)
 		}
 		g.progress("pushed %s", opts.Push)

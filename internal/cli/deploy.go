@@ -55,6 +55,7 @@ func runDeploy(ctx context.Context, g *globalOptions, opts *deployOptions) error
 	d := promote.NewDeploy(c)
 	d.Artifact = opts.Artifact
 	rev, err := d.Run(ctx, opts.Env)
+	g.doneWaiting()
 	if err != nil {
 		return engineErr(err)
 	}

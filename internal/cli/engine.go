@@ -41,6 +41,13 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	return c, nil
 }
 
+// doneWaiting clears a progress line left on a terminal.
+func (g *globalOptions) doneWaiting() {
+	if g.streams.ErrTTY {
+		fmt.Fprint(g.streams.ErrOut, "\r\033[K")
+	}
+}
+
 // progress writes a note to stderr when it is a terminal.
 func (g *globalOptions) progress(format string, args ...any) {
 	if g.streams.ErrTTY {

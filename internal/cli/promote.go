@@ -66,6 +66,7 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 	pr := promote.NewPromote(c)
 	pr.DryRun, pr.SkipPath = opts.DryRun, opts.SkipPath
 	plan, err := pr.Run(ctx, opts.From, opts.To)
+	g.doneWaiting()
 	if plan != nil && (plan.Digest != "" || len(plan.Gates) > 0) {
 		if opts.Format == formatJSON {
 			if werr := writeJSON(g.streams.Out, planJSON(plan, opts.DryRun, err)); werr != nil {

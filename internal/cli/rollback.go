@@ -44,6 +44,7 @@ func runRollback(ctx context.Context, g *globalOptions, opts *rollbackOptions) e
 	r := promote.NewRollback(c)
 	r.To = opts.To
 	rev, err := r.Run(ctx, opts.Env)
+	g.doneWaiting()
 	if err != nil {
 		return engineErr(err)
 	}
