@@ -242,6 +242,17 @@ func TestDeployVerifyPromote(t *testing.T) {
 	if _, err := NewPromote(c).Run(ctx, "prod", "staging"); !errors.Is(err, ErrInput) {
 		t.Errorf("promote prod → staging = %v, want ErrInput", err)
 	}
+	clk.Advance(2 * time.Hour)
+	skip := NewPromote(c)
+	skip.SkipPath = "restore staging from prod"
+	plan, err = skip.Run(ctx, "prod", "staging")
+	if err != nil || plan.Revision.SkipPath != "restore staging from prod" {
+		t.Fatalf("promote --skip-path = %+v, %v, want the reason recorded", plan, err)
+	}
+	hist, _ = c.History("staging")
+	if hist[0].SkipPath != "restore staging from prod" || hist[0].PromotedFrom != "prod" {
+		t.Errorf("staging history[0] = %+v, want the skip-path reason stored", hist[0])
+	}
 }
 
 func TestVerifyNamesChangedKey(t *testing.T) {

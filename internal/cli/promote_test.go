@@ -170,3 +170,64 @@ func TestEngineRefusals(t *testing.T) {
 		t.Error("the corrupt state file was modified")
 	}
 }
+
+func TestDeployFaultsCLI(t *testing.T) {
+	dir := svcProject(t, "0s")
+	c := "-C " + dir + " "
+	if _, errOut, code := run(t, c+"build"); code != 0 {
+		t.Fatalf("build: %s", errOut)
+	}
+	yaml, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
+	port := strings.Split(strings.Split(string(yaml), `HTTP_PORT: "`)[1], `"`)[0]
+
+	// A port held by someone else: the target failed, exit 3.
+	l, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, c+"deploy staging")
+	l.Close()
+	if code != 3 || !strings.Contains(errOut, "port "+port+" is already in use") {
+		t.Errorf("deploy onto a taken port = %d %q, want 3", code, errOut)
+	}
+
+	// A binary that crashes at start: exit 1 with its last log lines.
+	crashing := strings.Replace(string(yaml), `METRICS_PORT: "0"}`, `METRICS_PORT: "0", CRASH: "1"}`, 1)
+	os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(crashing), 0o644)
+	_, errOut, code = run(t, c+"deploy staging")
+	if code != 1 || !strings.Contains(errOut, "exited before it became healthy") || !strings.Contains(errOut, "fatal: crash requested by CRASH=1") {
+		t.Errorf("deploy of a crashing binary = %d %q, want 1 with the log line", code, errOut)
+	}
+	out, _, _ := run(t, c+"history staging")
+	if !strings.Contains(out, "failed") {
+		t.Errorf("history after a failed deploy:\n%s", out)
+	}
+
+	// Drift names a key the repository changed since the deploy, and
+	// rollback restores the snapshot, not today's configuration.
+	os.WriteFile(filepath.Join(dir, "ferry.yaml"), yaml, 0o644)
+	if _, errOut, code := run(t, c+"deploy staging"); code != 0 {
+		t.Fatalf("deploy: %s", errOut)
+	}
+	changed := strings.Replace(string(yaml), `METRICS_PORT: "0"}`, `METRICS_PORT: "0", FEATURE: "on"}`, 1)
+	os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(changed), 0o644)
+	out, _, code = run(t, c+"drift staging")
+	if code != 1 || !strings.Contains(out, "FEATURE") || !strings.Contains(out, "added") {
+		t.Errorf("drift after adding FEATURE = %d\n%s", code, out)
+	}
+	if _, errOut, code := run(t, c+"deploy staging"); code != 0 {
+		t.Fatalf("deploy: %s", errOut)
+	}
+	if out, errOut, code := run(t, c+"rollback staging"); code != 0 || !strings.Contains(out, "revision 5") {
+		t.Fatalf("rollback = %d %s%s", code, out, errOut)
+	}
+	out, _, code = run(t, c+"verify staging -o json")
+	var rep struct {
+		OK          bool `json:"ok"`
+		Differences []struct{ Key, Change string }
+	}
+	json.Unmarshal([]byte(out), &rep)
+	if code != 1 || len(rep.Differences) != 1 || rep.Differences[0].Key != "FEATURE" || rep.Differences[0].Change != "missing" {
+		t.Errorf("after rollback the live process should lack FEATURE (today's config has it): exit %d %s", code, out)
+	}
+}
