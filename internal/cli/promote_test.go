@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/ferrydev/ferry/internal/state"
 )
@@ -229,5 +231,33 @@ func TestDeployFaultsCLI(t *testing.T) {
 	json.Unmarshal([]byte(out), &rep)
 	if code != 1 || len(rep.Differences) != 1 || rep.Differences[0].Key != "FEATURE" || rep.Differences[0].Change != "missing" {
 		t.Errorf("after rollback the live process should lack FEATURE (today's config has it): exit %d %s", code, out)
+	}
+}
+
+func TestBuildPushCLI(t *testing.T) {
+	dir := svcProject(t, "0s")
+	c := "-C " + dir + " "
+	srv := httptest.NewServer(registry.New())
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/svc:1.0.0"
+	out, errOut, code := run(t, c+"build --tag 1.0.0 --push "+ref)
+	if code != 0 || !strings.HasPrefix(out, "sha256:") {
+		t.Fatalf("build --push = %d %s%s", code, out, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "configs", ".env"), []byte("APP_NAME=changed\n"), 0o644)
+	tests := []struct {
+		args     string
+		wantCode int
+		want     string
+	}{
+		{"build --tag 1.0.0", 2, `tag "1.0.0": tag already points to another digest ` + strings.TrimSpace(out)},
+		{"build --push " + ref, 2, "tag already points to another digest " + strings.TrimSpace(out)},
+		{"build --tag 1.0.0 --force --push " + ref + " --force", 0, "sha256:"},
+	}
+	for _, tt := range tests {
+		out, errOut, code := run(t, c+tt.args)
+		if code != tt.wantCode || !strings.Contains(out+errOut, tt.want) {
+			t.Errorf("ferry %s = %d %s%s, want %d and %q", tt.args, code, out, errOut, tt.wantCode, tt.want)
+		}
 	}
 }
