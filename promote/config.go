@@ -32,6 +32,9 @@ type Config struct {
 	State   *state.Store
 	// LockDir holds the per-environment lock files.
 	LockDir string
+	// Local is the local target New set up (nil otherwise), for callers
+	// that tune it (progress on a terminal).
+	Local *local.Local
 	// Target returns the target of an environment.
 	Target func(env *project.Environment) (target.Target, error)
 	// Render returns an environment's effective configuration;
@@ -64,9 +67,10 @@ func New(p *project.Project) *Config {
 		Images:  images,
 		State:   state.New(filepath.Join(p.Dir, ".ferry", "state.db")),
 		LockDir: filepath.Join(p.Dir, ".ferry", "locks"),
+		Local:   loc,
 		Target: func(env *project.Environment) (target.Target, error) {
 			if env.Target != "local" {
-				return nil, fmt.Errorf("environment %q: target %q is not supported yet (only local)", env.Name, env.Target)
+				return nil, fmt.Errorf("%w: environment %q: target %q is not supported yet (only local)", ErrInput, env.Name, env.Target)
 			}
 			return loc, nil
 		},

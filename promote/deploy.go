@@ -244,14 +244,10 @@ func (c *Config) rollbackTarget(env string, n int) (*state.Revision, error) {
 		if err != nil {
 			return err
 		}
-		var curDigest string
-		for _, r := range revs {
-			if r.Number == cur {
-				curDigest = r.Digest
-			}
-		}
 		for _, r := range slices.Backward(revs) {
-			if r.Number < cur && (r.Outcome == state.Superseded || r.Outcome == state.Live) && (r.Digest != curDigest || r.Action != "rollback") {
+			// After `ferry down` (nothing current) the stopped revision
+			// is the one to bring back.
+			if (cur == 0 || r.Number < cur) && (r.Outcome == state.Superseded || r.Outcome == state.Stopped) {
 				out = &r
 				return nil
 			}

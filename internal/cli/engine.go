@@ -12,7 +12,6 @@ import (
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/target"
-	"github.com/ferrydev/ferry/target/local"
 )
 
 // engine builds the promote.Config the deploy-side commands share: state
@@ -26,16 +25,9 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	c := promote.New(p)
 	c.Command = command
 	c.Logger = g.logger()
-	if g.streams.ErrTTY {
-		loc := local.New(p.Dir, c.Images)
-		loc.Wait = func(what string, elapsed time.Duration) {
+	if g.streams.ErrTTY && c.Local != nil {
+		c.Local.Wait = func(what string, elapsed time.Duration) {
 			fmt.Fprintf(g.streams.ErrOut, "\r%s (%s)\033[K", what, elapsed.Round(time.Second))
-		}
-		c.Target = func(env *project.Environment) (target.Target, error) {
-			if env.Target != "local" {
-				return nil, fmt.Errorf("environment %q: target %q is not supported yet (only local)", env.Name, env.Target)
-			}
-			return loc, nil
 		}
 	}
 	return c, nil
