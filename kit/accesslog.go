@@ -26,6 +26,7 @@ type accessLog struct {
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 type accessEntry struct {
+	time                   time.Time
 	level                  slog.Level
 	traceID                string
 	spanID                 oteltrace.SpanID
@@ -41,7 +42,7 @@ func (l *accessLog) write(ctx context.Context, e accessEntry) {
 	bp := linePool.Get().(*[]byte)
 	b := (*bp)[:0]
 	b = append(b, `{"time":"`...)
-	b = time.Now().AppendFormat(b, time.RFC3339Nano)
+	b = e.time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"`...)
 	b = append(b, loglevel.Name(e.level)...)
 	b = append(b, `","message":`...)

@@ -120,7 +120,8 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status == 0 {
 				status = http.StatusOK
 			}
-			elapsed := time.Since(start)
+			end := time.Now()
+			elapsed := end.Sub(start)
 			observe(r.Method, status, elapsed.Seconds())
 			if span.IsRecording() {
 				span.SetAttributes(
@@ -141,7 +142,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 				level = slog.LevelError
 			}
 			m.access.write(ctx, accessEntry{
-				level: level, traceID: traceID, spanID: sc.SpanID(),
+				time: end, level: level, traceID: traceID, spanID: sc.SpanID(),
 				elapsed: elapsed, method: r.Method, uri: r.URL.RequestURI(), status: status,
 				ip: clientIP(r), agent: r.UserAgent(),
 			})
