@@ -113,7 +113,6 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 		keep = cur.Number
 	}
 	for _, p := range slices.Backward(pending) {
-		p := p
 		if !curRunning && slices.Contains(running, p.Number) {
 			if live, err := t.Live(ctx, target.Query{Env: env.Name}); err == nil && live.Revision == p.Number && live.Health != target.HealthDown {
 				p.PID, p.StartTick, p.Since, p.Root, p.Log, p.URL = live.PID, live.StartTick, live.Since, live.Root, live.Log, live.URL

@@ -443,10 +443,14 @@ func (l *Local) kill(r record, wait time.Duration) {
 		return
 	}
 	signal(r.PID, syscall.SIGTERM)
-	deadline := time.Now().Add(wait)
+	start := time.Now()
+	deadline := start.Add(wait)
 	for time.Now().Before(deadline) {
 		if !alive(r.PID, r.StartTick) {
 			return
+		}
+		if l.Wait != nil && time.Since(start) > time.Second {
+			l.Wait(fmt.Sprintf("stopping pid %d (SIGTERM, up to %s)", r.PID, wait.Round(time.Second)), time.Since(start))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
