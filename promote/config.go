@@ -217,6 +217,9 @@ func (c *Config) desired(ctx context.Context, env *project.Environment) (*Desire
 			if e.Source.Kind == render.KindRuntime {
 				continue // a fieldRef has no meaning on this machine
 			}
+			if _, ok := env.Env[e.Key]; ok {
+				continue // ferry.yaml's env sets it for this machine
+			}
 			v, ok := secrets[e.Key]
 			if !ok {
 				if secrets == nil {
