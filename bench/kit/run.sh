@@ -65,3 +65,6 @@ echo "kit log lines written: $(wc -l <"$tmp/kit.log")"
 
 echo "== examples/orders-api with SQLite: time to healthy and idle RSS"
 "$tmp/load" start -bin "$tmp/orders-api" -dir ../../examples/orders-api -n 5 -idle 3s
+
+echo "== in-process handler cost (kit's BenchmarkHello: no sockets, steadier on a shared machine)"
+(cd ../../kit && go test -run '^$' -bench BenchmarkHello -benchtime 300000x -count 3 . | grep '^Benchmark')
