@@ -71,7 +71,7 @@ type App struct {
 	tp      *sdktrace.TracerProvider
 	sql     *sqldb.DB
 	redis   *redisdb.Client
-	closers []func() error
+	closers []func(context.Context) error
 
 	mu       sync.Mutex
 	httpAddr string
@@ -162,10 +162,8 @@ func (a *App) init() error {
 		return err
 	}
 	a.tp = tp
-	a.closers = append(a.closers, func() error {
+	a.closers = append(a.closers, func(ctx context.Context) error {
 		// Flush what the batcher holds: GoFr loses these spans at exit.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
 		return tp.Shutdown(ctx)
 	})
 	if s.Trace.Exporter != "" {
@@ -184,7 +182,7 @@ func (a *App) init() error {
 		}
 		a.sql = db
 		a.health.Add("sql", db)
-		a.closers = append(a.closers, db.Close)
+		a.closers = append(a.closers, func(context.Context) error { return db.Close() })
 		a.logger.Info(fmt.Sprintf("connecting to %s database at %s", s.SQL.Dialect, s.SQL.Target()))
 	}
 	if s.Redis != nil {
@@ -194,7 +192,7 @@ func (a *App) init() error {
 		}
 		a.redis = rc
 		a.health.Add("redis", rc)
-		a.closers = append(a.closers, rc.Close)
+		a.closers = append(a.closers, func(context.Context) error { return rc.Close() })
 	}
 
 	a.handle("GET /.well-known/alive", http.HandlerFunc(a.health.Alive), !s.LogProbes)
@@ -358,19 +356,28 @@ func (a *App) Run(ctx context.Context) error {
 			metricsSrv.Close()
 		}
 	}
-	a.close()
+	deadline, _ := sctx.Deadline()
+	a.closeBy(deadline)
 	a.logger.Info("Application shutdown complete")
 	_ = a.logs.Close()
 	return runErr
 }
 
 // close flushes the tracer and the logs and closes the datasources; the
-// closers run once.
-func (a *App) close() {
+// closers run once, within what is left of the grace period (at least a
+// second, so that spans get one chance to leave).
+func (a *App) close() { a.closeBy(time.Now().Add(5 * time.Second)) }
+
+func (a *App) closeBy(deadline time.Time) {
+	if min := time.Now().Add(time.Second); deadline.Before(min) {
+		deadline = min
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	closers := a.closers
 	a.closers = nil
 	for _, c := range closers {
-		if err := c(); err != nil {
+		if err := c(ctx); err != nil {
 			a.logger.Error("shutdown: " + err.Error())
 		}
 	}

@@ -115,6 +115,12 @@ func (p *parser) keep(err error) {
 	}
 }
 
+// source names where key was set, for errors about another key it needs.
+func (p *parser) source(key string) string {
+	v, _ := p.cfg.Var(key)
+	return v.Source.String()
+}
+
 func (p *parser) port(key string, def int, zeroOK bool) int {
 	n, err := p.cfg.Int(key, def)
 	p.keep(err)
@@ -206,7 +212,7 @@ func (p *parser) trace(s Settings) trace.Config {
 		return t
 	}
 	if rawURL == "" {
-		p.keep(fmt.Errorf("TRACER_URL: required when TRACE_EXPORTER=%s (the collector's OTLP/gRPC host:port)", exporter))
+		p.keep(fmt.Errorf("TRACER_URL: required when TRACE_EXPORTER=%s (%s): the collector's OTLP/gRPC host:port", exporter, p.source("TRACE_EXPORTER")))
 		return t
 	}
 	endpoint, useTLS, err := trace.ParseURL(rawURL)
@@ -246,12 +252,13 @@ func (p *parser) sql() *sqldb.Config {
 		p.keep(rejection(p.cfg, "DB_DIALECT", "one of postgres, cockroachdb, supabase, sqlite"))
 		return nil
 	}
+	at := p.source("DB_DIALECT")
 	if c.Name == "" {
-		p.keep(fmt.Errorf("DB_NAME: required when DB_DIALECT=%s", dialect))
+		p.keep(fmt.Errorf("DB_NAME: required when DB_DIALECT=%s (%s)", dialect, at))
 	}
 	if c.Postgres() {
 		if c.Host == "" {
-			p.keep(fmt.Errorf("DB_HOST: required when DB_DIALECT=%s", dialect))
+			p.keep(fmt.Errorf("DB_HOST: required when DB_DIALECT=%s (%s)", dialect, at))
 		}
 		// GoFr defaults DB_PORT to 3306 for every dialect, which never
 		// reaches a PostgreSQL server; kit uses PostgreSQL's port.

@@ -190,5 +190,16 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// Flush implements http.Flusher for handlers that stream (server-sent
+// events) and assert the interface rather than use ResponseController.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		if !r.wrote {
+			r.status, r.wrote = http.StatusOK, true
+		}
+		f.Flush()
+	}
+}
+
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -34,7 +34,7 @@ type Config struct {
 	Password string
 	Name     string // the database; for sqlite the file name without ".db"
 	SSLMode  string // postgres sslmode; "disable" when empty
-	MaxIdle  int    // DB_MAX_IDLE_CONNECTION
+	MaxIdle  int    // DB_MAX_IDLE_CONNECTION (kit's default is GoFr's 2); 0 keeps none
 	MaxOpen  int    // DB_MAX_OPEN_CONNECTION; 0 is unlimited
 }
 
@@ -104,11 +104,7 @@ func Open(cfg Config, reg prometheus.Registerer) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s database %s: %w", cfg.Dialect, cfg.Target(), err)
 	}
-	idle := cfg.MaxIdle
-	if idle == 0 {
-		idle = 2
-	}
-	sqlDB.SetMaxIdleConns(idle)
+	sqlDB.SetMaxIdleConns(cfg.MaxIdle)
 	sqlDB.SetMaxOpenConns(cfg.MaxOpen)
 	db := &DB{DB: sqlDB, cfg: cfg}
 	if reg != nil {
