@@ -369,8 +369,8 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) close() { a.closeBy(time.Now().Add(5 * time.Second)) }
 
 func (a *App) closeBy(deadline time.Time) {
-	if min := time.Now().Add(time.Second); deadline.Before(min) {
-		deadline = min
+	if floor := time.Now().Add(time.Second); deadline.Before(floor) {
+		deadline = floor
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
