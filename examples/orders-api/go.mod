@@ -3,9 +3,11 @@ module github.com/ferrydev/ferry/examples/orders-api
 go 1.26.0
 
 require (
+	github.com/ferrydev/ferry/envfile v0.0.0
 	github.com/ferrydev/ferry/kit v0.0.0
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
+	go.yaml.in/yaml/v3 v3.0.5
 )
 
 require (
@@ -13,7 +15,6 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
-	github.com/ferrydev/ferry/envfile v0.0.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
