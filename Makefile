@@ -51,6 +51,7 @@ DEMO_FERRY   := ./bin/ferry -C examples/orders-api
 demo: build
 	$(DEMO_FERRY) render staging
 	$(DEMO_FERRY) diff staging prod
+	$(DEMO_FERRY) check
 	@mkdir -p $(DEMO_SECRETS); for e in staging prod; do f=$(DEMO_SECRETS)/$$e.env; \
 	  [ -f $$f ] || (umask 077; printf 'DB_PASSWORD=local-demo-%s\n' $$e > $$f); done
 	$(DEMO_FERRY) build
