@@ -1,10 +1,10 @@
 package check
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/internal/testtree"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -31,17 +31,7 @@ func TestAppEnvMismatch(t *testing.T) {
 // writeFiles writes name → content under a temp dir and returns it.
 func writeFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testtree.Write(t, files)
 }
 
 func TestAppEnvBranch(t *testing.T) {

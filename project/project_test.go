@@ -1,26 +1,18 @@
 package project
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/testtree"
 
 	"github.com/google/go-cmp/cmp"
 )
 
 func write(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testtree.WriteIn(t, dir, files)
 }
 
 const chartYAML = "apiVersion: v2\nname: svc\nversion: 0.1.0\n"

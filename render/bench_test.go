@@ -2,10 +2,10 @@ package render
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/internal/testtree"
 
 	"github.com/ferrydev/ferry/project"
 )
@@ -61,15 +61,7 @@ spec:
 		files[fmt.Sprintf("values-env%d.yaml", i)] = fmt.Sprintf("config:\n  APP_ENV: env%d\n  KEY_01: other-%d\n  DB_HOST: db-%d\n", i, i, i)
 		files[fmt.Sprintf("configs/.env%d.env", i)] = fmt.Sprintf("FILE_02=overlay-%d\n", i)
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	testtree.WriteIn(b, dir, files)
 	return dir
 }
 

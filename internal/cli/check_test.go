@@ -2,10 +2,10 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/internal/testtree"
 )
 
 const brokenTwin = "../../check/testdata/orders-api-broken"
@@ -51,17 +51,7 @@ func TestCheckExitCodes(t *testing.T) {
 // writeProject writes a chartless project: configs/ only.
 func writeProject(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testtree.Write(t, files)
 }
 
 func TestCheckJSON(t *testing.T) {

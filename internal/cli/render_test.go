@@ -2,10 +2,10 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/internal/testtree"
 )
 
 const example = "-C ../../examples/orders-api"
@@ -137,15 +137,7 @@ func TestBadInputExit2(t *testing.T) {
 			for k, v := range tt.change {
 				files[k] = v
 			}
-			for name, body := range files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testtree.WriteIn(t, dir, files)
 			out, errOut, code := run(t, "-C "+dir+" render prod")
 			if code != 2 || out != "" || !strings.Contains(errOut, tt.want) || strings.Count(errOut, "\n") != 1 {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, no output, one line with %q", code, out, errOut, tt.want)
