@@ -6,7 +6,11 @@
 // SIGTERM and its SHUTDOWN_GRACE_PERIOD.
 //
 // Revision n of environment e keeps its files in <RunDir>/e/r<n>/:
-// process.json (pid, start tick, digest, executable) and log.
+// process.json (pid, start tick, digest, executable) and log. Every
+// revision of e runs in <RunDir>/e/work/, which links the image's working
+// directory (the binary, configs/): a file the service writes by a relative
+// path lands there, so two environments running the same digest never
+// share it.
 package local
 
 import (
@@ -68,7 +72,8 @@ type record struct {
 	StartTick    uint64    `json:"startTick"`
 	Since        time.Time `json:"since"`
 	Exe          string    `json:"exe"`
-	Dir          string    `json:"dir"`
+	Root         string    `json:"root"` // the unpacked image
+	Dir          string    `json:"dir"`  // the working directory
 	Log          string    `json:"log"`
 	URL          string    `json:"url"`
 }
@@ -187,8 +192,12 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		l.at("previous-stopped")
 	}
 	url := HealthURL(vars, s.HealthURL)
+	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
+	if err != nil {
+		return nil, fmt.Errorf("preparing %s's working directory: %w", s.Env, err)
+	}
 	rec := record{Env: s.Env, Revision: s.Revision, Digest: s.Digest, BinaryDigest: img.BinaryDigest,
-		Exe: filepath.Join(root, filepath.FromSlash(img.BinaryPath)), Dir: filepath.Join(root, filepath.FromSlash(artifact.WorkDir)), URL: url}
+		Exe: filepath.Join(root, filepath.FromSlash(img.BinaryPath)), Root: root, Dir: work, URL: url}
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
@@ -246,6 +255,34 @@ func envList(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// linkWorkDir makes work mirror the image's working directory src with a
+// symbolic link per entry (configs/, the binary), pointing at the root
+// being deployed. Files the service itself wrote there are left alone.
+func linkWorkDir(work, src string) (string, error) {
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		link := filepath.Join(work, e.Name())
+		if fi, err := os.Lstat(link); err == nil {
+			if fi.Mode()&os.ModeSymlink == 0 {
+				return "", fmt.Errorf("%s is in the way of the image's %s", link, e.Name())
+			}
+			if err := os.Remove(link); err != nil {
+				return "", err
+			}
+		}
+		if err := os.Symlink(filepath.Join(src, e.Name()), link); err != nil {
+			return "", err
+		}
+	}
+	return work, nil
 }
 
 // start launches rec's executable detached with exactly env, and records
@@ -381,7 +418,7 @@ func (l *Local) Live(ctx context.Context, q target.Query) (*target.Live, error) 
 	for _, r := range recs {
 		if r.PID == pid {
 			live.Revision = r.Revision
-			live.Process = target.Process{PID: pid, StartTick: r.StartTick, Since: r.Since, Root: filepath.Dir(r.Dir), Log: r.Log, URL: r.URL}
+			live.Process = target.Process{PID: pid, StartTick: r.StartTick, Since: r.Since, Root: r.Root, Log: r.Log, URL: r.URL}
 		}
 	}
 	if live.StartTick == 0 {

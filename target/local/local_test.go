@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,5 +107,41 @@ func TestDeployReplacesPrevious(t *testing.T) {
 	}
 	if _, err := l.Live(ctx, target.Query{Env: "staging"}); !errors.Is(err, target.ErrNotRunning) {
 		t.Errorf("Live after Stop = %v, want ErrNotRunning", err)
+	}
+}
+
+// TestSameDigestOwnWorkDir deploys one digest to two environments whose
+// service writes a file by a relative path (as DB_NAME=orders does for
+// SQLite): each environment must get its own file, and still find the
+// image's configs/ from its working directory.
+func TestSameDigestOwnWorkDir(t *testing.T) {
+	l, img := setup(t)
+	ctx := t.Context()
+	t.Cleanup(func() { _ = l.Stop(context.Background(), "prod", 0) })
+	for _, env := range []string{"staging", "prod"} {
+		free, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := free.Addr().(*net.TCPAddr).Port
+		free.Close()
+		s := spec(img, 1, port, target.Var{Key: "WRITE_FILE", Value: "data.txt"}, target.Var{Key: "MARK", Value: env})
+		s.Env = env
+		if _, err := l.Deploy(ctx, s); err != nil {
+			t.Fatalf("Deploy(%s): %v", env, err)
+		}
+	}
+	for _, env := range []string{"staging", "prod"} {
+		got, err := os.ReadFile(filepath.Join(l.RunDir, env, "work", "data.txt"))
+		if err != nil || string(got) != env {
+			t.Errorf("%s's data.txt = %q, %v; want its own file saying %q", env, got, err, env)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(l.RunDir, "roots")); err != nil {
+		t.Fatal(err)
+	}
+	shared, _ := filepath.Glob(filepath.Join(l.RunDir, "roots", "*", "app", "data.txt"))
+	if len(shared) != 0 {
+		t.Errorf("a service wrote into the shared image root: %v", shared)
 	}
 }

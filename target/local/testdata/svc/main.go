@@ -1,7 +1,8 @@
 // Command svc is a tiny stand-in service for ferry's tests: it serves
 // /.well-known/health on HTTP_PORT and drains on SIGTERM within
 // SHUTDOWN_GRACE_PERIOD. CRASH=1 makes it exit at start; HANG_HEALTH=1
-// makes its health endpoint never answer.
+// makes its health endpoint never answer. WRITE_FILE and MARK write a file
+// by a relative path, as a SQLite DB_NAME would.
 package main
 
 import (
@@ -20,6 +21,18 @@ func main() {
 	if os.Getenv("CRASH") == "1" {
 		fmt.Fprintln(os.Stderr, "fatal: crash requested by CRASH=1")
 		os.Exit(2)
+	}
+	// WRITE_FILE=<relative path> writes MARK there, and fails unless the
+	// image's configs/ is readable from the working directory.
+	if f := os.Getenv("WRITE_FILE"); f != "" {
+		if _, err := os.Stat("configs"); err != nil {
+			fmt.Fprintln(os.Stderr, "fatal: no configs/ in the working directory:", err)
+			os.Exit(2)
+		}
+		if err := os.WriteFile(f, []byte(os.Getenv("MARK")), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "fatal:", err)
+			os.Exit(2)
+		}
 	}
 	port := os.Getenv("HTTP_PORT")
 	if port == "" {
