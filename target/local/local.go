@@ -244,6 +244,9 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		}
 		stopWait = time.Since(t0)
 	}
+	if err := l.PruneRoots(); err != nil {
+		return nil, fmt.Errorf("pruning unused image roots: %w", err)
+	}
 	return &target.Process{PID: proc.PID, StartTick: proc.StartTick, Since: proc.Since, Root: root, Log: proc.Log, URL: url,
 		Startup: startup, StopWait: stopWait}, nil
 }
@@ -445,6 +448,39 @@ func (l *Local) Revisions(_ context.Context, env string) ([]int, error) {
 		out = append(out, r.Revision)
 	}
 	return out, nil
+}
+
+// pruneAfter is how long an unpacked image root no process runs from is
+// kept: a rollback soon after a promotion finds it still there.
+const pruneAfter = time.Hour
+
+// PruneRoots removes the unpacked image roots that no live process of any
+// environment runs from and that were not used for pruneAfter. Roots are a
+// cache: a later deploy of the same digest unpacks it again.
+func (l *Local) PruneRoots() error {
+	envs, err := os.ReadDir(l.RunDir)
+	if err != nil {
+		return nil
+	}
+	inUse := map[string]bool{}
+	for _, e := range envs {
+		if e.IsDir() && e.Name() != "roots" {
+			for _, r := range l.running(e.Name()) {
+				inUse[filepath.Clean(r.Root)] = true
+			}
+		}
+	}
+	roots, _ := os.ReadDir(filepath.Join(l.RunDir, "roots"))
+	var errs []error
+	for _, r := range roots {
+		path := filepath.Join(l.RunDir, "roots", r.Name())
+		info, err := r.Info()
+		if err != nil || !r.IsDir() || inUse[path] || time.Since(info.ModTime()) < pruneAfter {
+			continue
+		}
+		errs = append(errs, os.RemoveAll(path))
+	}
+	return errors.Join(errs...)
 }
 
 // Stop implements target.Target.

@@ -145,3 +145,39 @@ func TestSameDigestOwnWorkDir(t *testing.T) {
 		t.Errorf("a service wrote into the shared image root: %v", shared)
 	}
 }
+
+// TestPruneRoots: a deploy removes unpacked roots that nothing runs from
+// and nobody used for an hour, and keeps the one it runs.
+func TestPruneRoots(t *testing.T) {
+	l, img := setup(t)
+	stale := filepath.Join(l.RunDir, "roots", "0123456789abcdef")
+	recent := filepath.Join(l.RunDir, "roots", "fedcba9876543210")
+	for _, d := range []string{stale, recent} {
+		if err := os.MkdirAll(filepath.Join(d, "app"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+	proc, err := l.Deploy(t.Context(), spec(img, 1, port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The running root is old by its mtime too: only use protects it.
+	if err := os.Chtimes(proc.Root, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PruneRoots(); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{stale: false, recent: true, proc.Root: true} {
+		if _, err := os.Stat(path); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", path, err == nil, want)
+		}
+	}
+}
