@@ -12,10 +12,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -29,8 +31,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/match"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -300,16 +302,61 @@ func (s *Store) Put(img v1.Image, tag string, force bool) error {
 		}
 	}
 	if !have {
-		if tag == "" {
-			err = lp.AppendImage(img)
-		} else {
-			err = lp.ReplaceImage(img, match.Annotation(AnnotationRefName, tag), layout.WithAnnotations(map[string]string{AnnotationRefName: tag}))
+		if err := lp.WriteImage(img); err != nil {
+			return fmt.Errorf("storing image: %w", err)
 		}
-		if err != nil {
+		if err := s.addToIndex(im, img, tag); err != nil {
 			return fmt.Errorf("storing image: %w", err)
 		}
 	}
 	return os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+}
+
+// addToIndex records img (under tag, which it takes from any other image)
+// in index.json. The layout package rewrites index.json in place, which a
+// kill -9 can leave half-written; this writes a new file and renames it
+// over the old one, so the index is always the old or the new one.
+func (s *Store) addToIndex(im *v1.IndexManifest, img v1.Image, tag string) error {
+	desc, err := partial.Descriptor(img)
+	if err != nil {
+		return err
+	}
+	next := *im
+	next.Manifests = nil
+	for _, m := range im.Manifests {
+		if tag != "" && m.Annotations[AnnotationRefName] == tag {
+			// A moved tag leaves its old image in the store, untagged:
+			// an environment may still run it and roll back to it.
+			m.Annotations = maps.Clone(m.Annotations)
+			delete(m.Annotations, AnnotationRefName)
+		}
+		next.Manifests = append(next.Manifests, m)
+	}
+	if tag != "" {
+		desc.Annotations = map[string]string{AnnotationRefName: tag}
+	}
+	next.Manifests = append(next.Manifests, *desc)
+	data, err := json.Marshal(next)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(s.Dir, ".index.json-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(s.Dir, "index.json"))
 }
 
 // Resolve turns ref into a stored image: "" is the last build, a

@@ -106,6 +106,15 @@ func TestTagsAndUnpack(t *testing.T) {
 	if err != nil || got.Digest != b.Digest || got.Digest == a.Digest {
 		t.Errorf("Resolve(1.0.0) after --force = %v, %v, want %s", got, err, b.Digest)
 	}
+	// The image the tag left is still there, by digest: an environment
+	// may run it and roll back to it.
+	if old, err := s.Resolve(a.Digest); err != nil || old.Digest != a.Digest {
+		t.Errorf("Resolve(%s) after the tag moved = %v, %v", a.Digest, old, err)
+	}
+	// index.json was replaced, never left beside a temp file.
+	if tmps, _ := filepath.Glob(filepath.Join(s.Dir, ".index.json-*")); len(tmps) != 0 {
+		t.Errorf("temp index files left: %v", tmps)
+	}
 	root, err := s.Unpack(b.Digest, t.TempDir())
 	if err != nil {
 		t.Fatalf("Unpack: %v", err)
