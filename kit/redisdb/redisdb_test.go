@@ -9,8 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// TestCheckDown covers the DOWN entry against a port nothing listens on.
-// No Redis server ships with the machine image, so UP is not tested here.
+// TestCheckDown covers the DOWN entry against a port nothing ever listened
+// on; TestCheckRealServer covers UP and a server going away.
 func TestCheckDown(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
