@@ -1,7 +1,6 @@
 # One set of targets drives local work and CI (.ci/run calls `make test`).
-# ferry is three Go modules plus the example service's and the kit
-# benchmark's; every target
-# covers all of them.
+# ferry is three Go modules (root, envfile, kit) plus the example service's
+# and the kit benchmark's; every target covers all of them.
 MODULES   := . envfile kit examples/orders-api bench/kit
 GO        ?= go
 TESTFLAGS ?= -count=1 -shuffle=on
