@@ -111,13 +111,15 @@ func templatePath(chartRel, chartName, rendered string) string {
 // replaced by a unique marker, and a rendered field that is exactly a
 // marker was copied from that values path. A field with a marker and other
 // text was computed from it. Bools are left alone so that conditionals take
-// the same branches.
+// the same branches; numbers are marked too unless a template compares or
+// computes with them, in which case only strings are (see markedRender).
 const markerPrefix, markerSuffix = "fry", "yrf"
 
 var markerRe = regexp.MustCompile(`(?i)fry(\d+)yrf`)
 
 type taint struct {
-	paths []string
+	paths   []string
+	numbers bool // mark numbers as well as strings
 }
 
 func (t *taint) mark(v any, prefix string) any {
@@ -138,7 +140,13 @@ func (t *taint) mark(v any, prefix string) any {
 			out[i] = t.mark(vv, fmt.Sprintf("%s[%d]", prefix, i))
 		}
 		return out
-	case string, float64, int, int64:
+	case float64, int, int64:
+		if !t.numbers {
+			return v
+		}
+		t.paths = append(t.paths, prefix)
+		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
+	case string:
 		t.paths = append(t.paths, prefix)
 		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
 	default:
@@ -160,11 +168,11 @@ func (t *taint) trace(s string) (paths []string, exact bool) {
 	return paths, exact
 }
 
-// markedRender renders the chart with tainted values. It returns nil when
-// the chart cannot render with markers (a template that parses a value as
-// a version, say): provenance then falls back to template locations.
-func markedRender(ctx context.Context, c *chart.Chart, top common.Values) (*taint, map[string]string) {
-	t := &taint{}
+// markedRender renders the chart with tainted values (numbers too when
+// numbers is set). It returns nil when the chart cannot render with
+// markers (a template that compares a number or parses a version, say).
+func markedRender(ctx context.Context, c *chart.Chart, top common.Values, numbers bool) (*taint, map[string]string) {
+	t := &taint{numbers: numbers}
 	marked := maps.Clone(top)
 	vals, _ := top["Values"].(common.Values)
 	if vals == nil {

@@ -118,13 +118,21 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	}
 
 	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, warnings: &res.Warnings}
-	if t, out := markedRender(ctx, c, top); t != nil {
+	// Mark numbers too where the chart allows it; a chart that computes
+	// with them gets string provenance only. When neither renders to the
+	// same objects, provenance falls back to template locations.
+	for _, numbers := range []bool{true, false} {
+		t, out := markedRender(ctx, c, top, numbers)
+		if t == nil {
+			continue
+		}
 		if twins, err := splitManifests(out, r.p.Chart, c.Name()); err == nil && len(twins) == len(objs) {
 			rs.taint = t
 			rs.marked = make(map[string]manifest, len(objs))
 			for i, o := range objs {
 				rs.marked[o.template+"|"+objKey(o)] = twins[i]
 			}
+			break
 		}
 	}
 

@@ -204,3 +204,44 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	testtree.WriteIn(t, dir, files)
 }
+
+// TestProvenanceWhenTemplatesComputeWithNumbers: a template that compares
+// a number cannot render with every leaf marked; strings still trace to
+// their values lines.
+func TestProvenanceWhenTemplatesComputeWithNumbers(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: x\nversion: 0.1.0\n",
+		"chart/values.yaml": "replicas: 3\nconfig:\n  DB_HOST: db.internal\n",
+		"chart/templates/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  replicas: {{ .Values.replicas }}
+  template:
+    spec:
+      containers:
+        - name: x
+          image: x:1
+          env:
+            - name: DB_HOST
+              value: {{ .Values.config.DB_HOST | quote }}
+            {{- if gt .Values.replicas 1.0 }}
+            - name: CLUSTERED
+              value: "true"
+            {{- end }}
+`,
+		"values-prod.yaml": "config:\n  DB_HOST: db.prod.internal\n",
+	})
+	res := renderEnv(t, dir, "prod")
+	for key, want := range map[string]string{
+		"DB_HOST":   "db.prod.internal @ values-prod.yaml:2",
+		"CLUSTERED": "true @ template chart/templates/deployment.yaml:16",
+	} {
+		e, _ := res.Config.Get(key)
+		if got := e.Value + " @ " + e.Source.String(); got != want {
+			t.Errorf("%s = %s, want %s", key, got, want)
+		}
+	}
+}
