@@ -192,6 +192,9 @@ func markedRender(ctx context.Context, c *chart.Chart, top common.Values, number
 type manifest struct {
 	template string // relative to the project
 	body     map[string]any
+	// data is a ConfigMap's data or a Secret's decoded data, computed once
+	// here because every key of an envFrom reads it.
+	data map[string]string
 }
 
 // splitManifests parses rendered templates into objects, in template order.
@@ -216,7 +219,14 @@ func splitManifests(rendered map[string]string, chartRel, chartName string) ([]m
 			if len(body) == 0 {
 				continue
 			}
-			out = append(out, manifest{template: tpl, body: body})
+			m := manifest{template: tpl, body: body}
+			switch scalar(body["kind"]) {
+			case "ConfigMap":
+				m.data = configMapData(body)
+			case "Secret":
+				m.data = secretData(body)
+			}
+			out = append(out, m)
 		}
 	}
 	return out, nil

@@ -20,8 +20,8 @@ type resolver struct {
 	objects   []manifest
 	marked    map[string]manifest // template+kind/name → marked twin
 	taint     *taint
-	sources   map[string]Source // values path → line
-	templates map[string]string // template path → source text
+	sources   map[string]Source   // values path → line
+	templates map[string][]string // template path → its lines
 	warnings  *[]string
 }
 
@@ -40,11 +40,11 @@ func (r *resolver) find(kind, name string) (manifest, bool) {
 
 // provenance tells where a rendered string came from. fieldPath locates
 // the same string in the marked twin of obj.
-func (r *resolver) provenance(obj manifest, get func(body map[string]any) (string, bool), key string) Source {
+func (r *resolver) provenance(obj manifest, get func(m manifest) (string, bool), key string) Source {
 	tpl := obj.template
 	if r.taint != nil {
 		if twin, ok := r.marked[obj.template+"|"+objKey(obj)]; ok {
-			if s, ok := get(twin.body); ok {
+			if s, ok := get(twin); ok {
 				paths, exact := r.taint.trace(s)
 				if exact {
 					if src, ok := r.sources[paths[0]]; ok {
@@ -74,13 +74,13 @@ func (r *resolver) provenance(obj manifest, get func(body map[string]any) (strin
 // lineOf finds the template line that names key, when exactly one does;
 // 0 otherwise (better no line than a wrong one).
 func (r *resolver) lineOf(tpl, key string) int {
-	text, ok := r.templates[tpl]
+	lines, ok := r.templates[tpl]
 	if !ok || key == "" {
 		return 0
 	}
 	re := regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
 	found := 0
-	for i, line := range strings.Split(text, "\n") {
+	for i, line := range lines {
 		if re.MatchString(line) {
 			if found != 0 {
 				return 0
@@ -118,12 +118,8 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom ConfigMap %q is not rendered by the chart: its keys are set at run time", name))
 				continue
 			}
-			for _, k := range sortedKeys(configMapData(cm.body)) {
-				key := k
-				set(Entry{Key: prefix + k, Value: configMapData(cm.body)[k], Source: r.provenance(cm, func(b map[string]any) (string, bool) {
-					v, ok := configMapData(b)[key]
-					return v, ok
-				}, k)})
+			for _, k := range sortedKeys(cm.data) {
+				set(Entry{Key: prefix + k, Value: cm.data[k], Source: r.provenance(cm, dataKey(k), k)})
 			}
 		case efm["secretRef"] != nil:
 			name := str(efm, "secretRef", "name")
@@ -133,13 +129,8 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom Secret %q is not rendered by the chart: its keys are set at run time", name))
 				continue
 			}
-			data := secretData(sec.body)
-			for _, k := range sortedKeys(data) {
-				key := k
-				set(Entry{Key: prefix + k, Value: data[k], Secret: true, Source: r.provenance(sec, func(b map[string]any) (string, bool) {
-					v, ok := secretData(b)[key]
-					return v, ok
-				}, k)})
+			for _, k := range sortedKeys(sec.data) {
+				set(Entry{Key: prefix + k, Value: sec.data[k], Secret: true, Source: r.provenance(sec, dataKey(k), k)})
 			}
 		}
 	}
@@ -154,8 +145,8 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 		switch vf, _ := evm["valueFrom"].(map[string]any); {
 		case vf == nil:
 			val := expandRefs(scalar(evm["value"]), env)
-			set(Entry{Key: name, Value: val, Source: r.provenance(obj, func(b map[string]any) (string, bool) {
-				e := envAt(b, podPath, ci, idx)
+			set(Entry{Key: name, Value: val, Source: r.provenance(obj, func(m manifest) (string, bool) {
+				e := envAt(m.body, podPath, ci, idx)
 				if e == nil {
 					return "", false
 				}
@@ -165,12 +156,8 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
 			reads["Secret/"+sname] = true
 			if sec, ok := r.find("Secret", sname); ok {
-				v, has := secretData(sec.body)[skey]
-				if has {
-					set(Entry{Key: name, Value: v, Secret: true, Source: r.provenance(sec, func(b map[string]any) (string, bool) {
-						v, ok := secretData(b)[skey]
-						return v, ok
-					}, skey)})
+				if v, has := sec.data[skey]; has {
+					set(Entry{Key: name, Value: v, Secret: true, Source: r.provenance(sec, dataKey(skey), skey)})
 					continue
 				}
 			}
@@ -179,11 +166,8 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
 			reads["ConfigMap/"+cname] = true
 			if cm, ok := r.find("ConfigMap", cname); ok {
-				if v, has := configMapData(cm.body)[ckey]; has {
-					set(Entry{Key: name, Value: v, Source: r.provenance(cm, func(b map[string]any) (string, bool) {
-						v, ok := configMapData(b)[ckey]
-						return v, ok
-					}, ckey)})
+				if v, has := cm.data[ckey]; has {
+					set(Entry{Key: name, Value: v, Source: r.provenance(cm, dataKey(ckey), ckey)})
 					continue
 				}
 			}
@@ -204,6 +188,15 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 		out = append(out, e)
 	}
 	return out
+}
+
+// dataKey reads key of a ConfigMap's or Secret's data, in the object or
+// its marked twin.
+func dataKey(key string) func(m manifest) (string, bool) {
+	return func(m manifest) (string, bool) {
+		v, ok := m.data[key]
+		return v, ok
+	}
 }
 
 func shadowsOf(e Entry) []Shadowed { return e.Shadows }

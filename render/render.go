@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/ferrydev/ferry/envfile"
@@ -21,7 +22,7 @@ type Renderer struct {
 
 	once      sync.Once
 	chart     *chart.Chart
-	templates map[string]string
+	templates map[string][]string // split once: provenance looks up lines per key
 	err       error
 }
 
@@ -54,9 +55,9 @@ func (r *Renderer) load() error {
 		if r.err != nil {
 			return
 		}
-		r.templates = map[string]string{}
+		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
-			r.templates[path.Join(r.p.Chart, t.Name)] = string(t.Data)
+			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
 		}
 	})
 	return r.err
