@@ -36,42 +36,41 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("FERRY_PROMOTE_HELPER"); dir != "" {
 		os.Exit(helper(dir, os.Getenv("FERRY_KILL_AT")))
 	}
-	code, err := setup()
-	if err != nil {
+	if err := setup(); err != nil {
 		fmt.Fprintln(os.Stderr, "setup:", err)
 		os.Exit(1)
 	}
-	code = m.Run()
+	code := m.Run()
 	os.RemoveAll(template)
 	os.Exit(code)
 }
 
-func setup() (int, error) {
+func setup() error {
 	var err error
 	if template, err = os.MkdirTemp("", "ferry-promote-"); err != nil {
-		return 1, err
+		return err
 	}
 	if err := os.CopyFS(template, os.DirFS("../target/local/testdata/svc")); err != nil {
-		return 1, err
+		return err
 	}
 	p, err := project.Load(template)
 	if err != nil {
-		return 1, err
+		return err
 	}
 	s := artifact.NewStore(template)
 	a, err := artifact.Build(context.Background(), p, s, artifact.BuildOptions{Tag: "1.0.0", Revision: "a"})
 	if err != nil {
-		return 1, err
+		return err
 	}
 	src := filepath.Join(template, "main.go")
 	data, _ := os.ReadFile(src)
 	os.WriteFile(src, []byte(strings.Replace(string(data), `version = "1"`, `version = "2"`, 1)), 0o644)
 	b, err := artifact.Build(context.Background(), p, s, artifact.BuildOptions{Tag: "2.0.0", Revision: "b"})
 	if err != nil {
-		return 1, err
+		return err
 	}
 	digestA, digestB = a.Digest, b.Digest
-	return 0, nil
+	return nil
 }
 
 func freePort(t testing.TB) int {

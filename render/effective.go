@@ -99,7 +99,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 	var order []string
 	set := func(e Entry) {
 		if old, ok := env[e.Key]; ok {
-			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, shadowsOf(old)...)
+			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
 		} else {
 			order = append(order, e.Key)
 		}
@@ -198,8 +198,6 @@ func dataKey(key string) func(m manifest) (string, bool) {
 		return v, ok
 	}
 }
-
-func shadowsOf(e Entry) []Shadowed { return e.Shadows }
 
 var refRe = regexp.MustCompile(`\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 

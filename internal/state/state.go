@@ -22,6 +22,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Outcome says what became of a revision.
@@ -127,7 +128,7 @@ func (s *Store) open(readOnly bool) (*bolt.DB, error) {
 	}
 	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
 		}
 		return nil, fmt.Errorf("%w: %s: %v; move it aside to start afresh", ErrCorrupt, s.path, err)
