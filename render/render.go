@@ -16,10 +16,14 @@ import (
 )
 
 // Renderer renders the environments of one project. It loads the chart
-// once; it is safe for concurrent use.
+// once and is safe for concurrent use, but renders through one Renderer
+// run one at a time: Helm's dependency processing (import-values) writes
+// into the chart's values. Use one Renderer per goroutine to render in
+// parallel.
 type Renderer struct {
 	p *project.Project
 
+	mu        sync.Mutex // held for a whole render; see Renderer
 	once      sync.Once
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
@@ -76,6 +80,8 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 
 	// Provenance first: the chart's own values.yaml is the lowest layer
 	// whether or not the environment lists it.
@@ -97,8 +103,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		user = loader.MergeMaps(user, vf.values)
 	}
 
-	// Helm mutates the chart while processing dependencies: work on a
-	// copy per render so that a Renderer can be shared.
+	// Helm marks dependencies enabled or disabled in the chart's metadata:
+	// work on a copy so that one environment's conditions do not leak into
+	// the next.
 	c := copyChart(r.chart)
 	top, err := renderValues(c, user, e.Release, e.Namespace)
 	if err != nil {

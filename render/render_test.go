@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -242,6 +243,45 @@ spec:
 		e, _ := res.Config.Get(key)
 		if got := e.Value + " @ " + e.Source.String(); got != want {
 			t.Errorf("%s = %s, want %s", key, got, want)
+		}
+	}
+}
+
+// TestRendererSharedAcrossEnvironments renders environments through one
+// Renderer, concurrently: a dependency condition enabled in one
+// environment must not leak into another.
+func TestRendererSharedAcrossEnvironments(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"chart/Chart.yaml":                        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: cache\n    version: 0.1.0\n    condition: cache.enabled\n",
+		"chart/values.yaml":                       "cache:\n  enabled: false\n",
+		"chart/templates/cm.yaml":                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  A: \"1\"\n",
+		"chart/charts/cache/Chart.yaml":           "apiVersion: v2\nname: cache\nversion: 0.1.0\n",
+		"chart/charts/cache/templates/cache.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  B: \"2\"\n",
+		"values-staging.yaml":                     "cache:\n  enabled: false\n",
+		"values-prod.yaml":                        "cache:\n  enabled: true\n",
+	})
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(p)
+	want := map[string]int{"staging": 1, "prod": 2}
+	errs := make(chan error, 20)
+	for i := 0; i < 10; i++ {
+		for env, n := range want {
+			go func() {
+				res, err := r.Render(t.Context(), env)
+				if err == nil && len(res.Objects) != n {
+					err = fmt.Errorf("%s rendered %d objects, want %d", env, len(res.Objects), n)
+				}
+				errs <- err
+			}()
+		}
+	}
+	for i := 0; i < 20; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
