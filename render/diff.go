@@ -1,7 +1,5 @@
 package render
 
-import "crypto/sha256"
-
 // Change is one key whose effective value differs between two
 // environments.
 type Change struct {
@@ -12,8 +10,8 @@ type Change struct {
 }
 
 // Diff lists the keys whose effective values differ from a to b, sorted by
-// key. Secret values are compared, never returned for display: use
-// Entry.Display.
+// key. Secret values are compared like any other; callers print them only
+// through Entry.Display.
 func Diff(a, b *Config) []Change {
 	var out []Change
 	i, j := 0, 0
@@ -45,5 +43,5 @@ func sameValue(a, b Entry) bool {
 	if a.External || b.External {
 		return a.External == b.External && a.Source.Detail == b.Source.Detail
 	}
-	return sha256.Sum256([]byte(a.Value)) == sha256.Sum256([]byte(b.Value))
+	return a.Value == b.Value
 }
