@@ -9,10 +9,12 @@ import (
 
 // loadProject loads the project of -C; every failure is bad input.
 func (g *globalOptions) loadProject() (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.Load(g.Dir)
 	if err != nil {
 		return nil, usageError(err)
 	}
+	done(projectAttrs(p)...)
 	return p, nil
 }
 
