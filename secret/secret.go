@@ -142,7 +142,7 @@ var dsnUserinfo = regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
 
 // portThenPath is what follows "host:" in a URL with an "@" in its path
 // or query (https://host:8443/users/@me): a port, not a password.
-var portThenPath = regexp.MustCompile(`^[0-9]+([/?#]|$)`)
+var portThenPath = regexp.MustCompile(`^[0-9]+[/?#]`)
 
 // RedactURL replaces the password in a URL's or DSN's userinfo with
 // Redacted and reports whether there was one. Comma-separated lists of

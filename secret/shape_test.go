@@ -83,6 +83,7 @@ func TestRedactURLPaths(t *testing.T) {
 		{"https://host:8443/users/@me", "https://host:8443/users/@me"},
 		{"https://host/path?email=a@example.com", "https://host/path?email=a@example.com"},
 		{"http://example.com/a:b@c", "http://example.com/a:b@c"},
+		{"redis://u:12345678@cache:6379", "redis://u:<redacted>@cache:6379"},
 	}
 	for _, tt := range tests {
 		if got := Show("X", tt.in); got != tt.want {
