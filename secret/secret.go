@@ -141,8 +141,10 @@ func Show(key, value string) string {
 var dsnUserinfo = regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
 
 // portThenPath is what follows "host:" in a URL with an "@" in its path
-// or query (https://host:8443/users/@me): a port, not a password.
-var portThenPath = regexp.MustCompile(`^[0-9]+[/?#]`)
+// or query (https://host:8443/users/@me): a port, not a password. A
+// password that starts with up to five digits and a "/" reads the same
+// way and is not redacted; that shape is the one ambiguity left.
+var portThenPath = regexp.MustCompile(`^[0-9]{1,5}[/?#]`)
 
 // RedactURL replaces the password in a URL's or DSN's userinfo with
 // Redacted and reports whether there was one. Comma-separated lists of
