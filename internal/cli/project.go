@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/ferrydev/ferry/project"
 )
@@ -15,6 +16,9 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 		return nil, usageError(err)
 	}
 	done(projectAttrs(p)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+	}
 	return p, nil
 }
 
@@ -27,4 +31,15 @@ func renderErr(err error) error {
 	// Everything else render refuses is the project's input: a values
 	// file, a template, an environment name.
 	return usageError(err)
+}
+
+// envArgs refuses an argument that cannot be an environment's name (a DNS
+// label) before it reaches a path under .ferry/ or a namespace.
+func envArgs(args []string) error {
+	for _, a := range args {
+		if err := project.ValidName(a); err != nil {
+			return usageError(err)
+		}
+	}
+	return nil
 }

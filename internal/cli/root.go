@@ -115,12 +115,13 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-// exactArgs is cobra.ExactArgs with an exit-2 error that names the usage.
+// exactArgs is cobra.ExactArgs with an exit-2 error that names the usage;
+// the arguments must be environment names.
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usageError(fmt.Errorf("%s takes %d argument(s), got %d\nusage: %s", cmd.Name(), n, len(args), cmd.UseLine()))
 		}
-		return nil
+		return envArgs(args) // every command's positional arguments are environments
 	}
 }
