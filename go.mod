@@ -3,7 +3,7 @@ module github.com/ferrydev/ferry
 go 1.26.0
 
 require (
-	github.com/ferrydev/ferry/envfile v0.0.0
+	github.com/ferrydev/ferry/envfile v0.1.0
 	github.com/google/go-cmp v0.7.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
@@ -85,5 +85,3 @@ require (
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 )
-
-replace github.com/ferrydev/ferry/envfile => ./envfile
