@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/base64"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,54 @@ func assertNoCanary(t *testing.T, args, text string) {
 				t.Errorf("ferry %s printed the %s canary: …%s…", args, where, text[lo:hi])
 			}
 		}
+	}
+}
+
+// TestCanariesDeployed deploys the canary project's stand-in service on
+// the local target and greps what the commands that read a running
+// environment print: zero hits, whatever the process holds.
+func TestCanariesDeployed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a service")
+	}
+	dir := canaryProject(t)
+	for _, f := range []string{"main.go", "go.mod"} {
+		data, err := os.ReadFile(filepath.Join("../../target/local/testdata/svc", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yaml, err := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml = []byte(strings.Replace(string(yaml), `HTTP_PORT: "18100"`, fmt.Sprintf(`HTTP_PORT: "%d"`+"\n      METRICS_PORT: \"0\"", freePort(t)), 1))
+	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), yaml, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run(t, "-C "+dir+" down staging") })
+
+	for _, args := range []string{"build", "deploy staging"} {
+		out, errOut, code := run(t, "-C "+dir+" -v "+args)
+		if code != 0 {
+			t.Fatalf("ferry %s: exit %d\n%s%s", args, code, out, errOut)
+		}
+		assertNoCanary(t, args, out+errOut)
+	}
+	for _, args := range []string{
+		"verify staging", "verify staging -o json", "drift staging", "drift staging -o json",
+		"status", "status -o json", "history staging", "history staging -o json",
+	} {
+		out, errOut, code := run(t, "-C "+dir+" -v "+args)
+		if code != 0 {
+			t.Errorf("ferry %s: exit %d\n%s%s", args, code, out, errOut)
+		}
+		if *canaryLog {
+			t.Logf("ferry %s: exit %d\n%s%s", args, code, out, errOut)
+		}
+		assertNoCanary(t, args, out+errOut)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 type historyOptions struct {
@@ -49,8 +50,12 @@ func runHistory(_ context.Context, g *globalOptions, opts *historyOptions) error
 	}
 	for i := range revs {
 		for j := range revs[i].Config {
-			if revs[i].Config[j].Secret {
-				revs[i].Config[j].Value = render.Redacted
+			if cv := &revs[i].Config[j]; cv.Secret {
+				cv.Value = render.Redacted
+			} else {
+				// Records written before the secret package knew a name or
+				// a value's shape are shown through it all the same.
+				cv.Value = secret.Show(cv.Key, cv.Value)
 			}
 		}
 	}
