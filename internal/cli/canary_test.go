@@ -57,28 +57,8 @@ metadata:
 data:
   API_KEY: ` + b64 + `
 `
-	files["chart/templates/deployment.yaml"] = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  selector:
-    matchLabels:
-      {{- include "shop.labels" . | nindent 6 }}
-  template:
-    metadata:
-      labels:
-        {{- include "shop.labels" . | nindent 8 }}
-    spec:
-      containers:
-        - name: shop-api
-          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
-          envFrom:
-            - configMapRef:
-                name: {{ .Release.Name }}-config
-            - secretRef:
-                name: {{ .Release.Name }}-secret
-          env:
+	// The base Deployment, with an env: list after its envFrom.
+	files["chart/templates/deployment.yaml"] += `          env:
             - name: APP_ENV
               value: {{ .Values.appEnv | quote }}
             - name: API_KEY
