@@ -21,8 +21,8 @@ import (
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
-	"github.com/ferrydev/ferry/target"
-	"github.com/ferrydev/ferry/target/local"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/platform/local"
 )
 
 // Config holds what every operation shares.

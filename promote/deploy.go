@@ -9,7 +9,7 @@ import (
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
 )
 
 // change is one revision to put into an environment.

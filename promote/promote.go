@@ -17,7 +17,7 @@ import (
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
 )
 
 // Promote moves the digest running in one environment to the next.

@@ -21,8 +21,8 @@ import (
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
-	"github.com/ferrydev/ferry/target"
-	"github.com/ferrydev/ferry/target/local"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/platform/local"
 )
 
 // template is a project dir with two builds of the stand-in service,
@@ -50,7 +50,7 @@ func setup() error {
 	if template, err = os.MkdirTemp("", "ferry-promote-"); err != nil {
 		return err
 	}
-	if err := os.CopyFS(template, os.DirFS("../target/local/testdata/svc")); err != nil {
+	if err := os.CopyFS(template, os.DirFS("../platform/local/testdata/svc")); err != nil {
 		return err
 	}
 	p, err := project.Load(template)

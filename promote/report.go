@@ -14,7 +14,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/render"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
 )
 
 // Difference is one key whose live value is not the wanted one. Values

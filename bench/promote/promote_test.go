@@ -19,7 +19,7 @@ import (
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
 )
 
 // timed records the service's own time in each deploy.

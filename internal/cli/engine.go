@@ -11,7 +11,7 @@ import (
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
 )
 
 // engine builds the promote.Config the deploy-side commands share: state

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/project"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
 )
 
 func setup(t *testing.T) (*Local, *artifact.Image) {
