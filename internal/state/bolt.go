@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -45,25 +47,109 @@ func (s *Bolt) Lock(_ context.Context, env string, h Holder) (Lock, error) {
 func (s *Bolt) Path() string { return s.path }
 
 func (s *Bolt) open(readOnly bool) (*bolt.DB, error) {
-	if readOnly {
-		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+	st, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && readOnly:
+		return nil, nil
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.create(); err != nil {
+			return nil, err
 		}
-	} else if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("state: %w", err)
+	case !st.Mode().IsRegular():
+		return nil, s.corrupt("is not a regular file")
+	case st.Size() == 0:
+		// ferry creates the file whole (create); an empty one was not
+		// written by it, and bbolt would quietly make it a new store.
+		return nil, s.corrupt("is empty (0 bytes)")
+	case st.Size() < minSize:
+		// bbolt would read past a truncated file's end.
+		return nil, s.corrupt(fmt.Sprintf("is %d bytes, too short for a store", st.Size()))
 	}
-	if st, err := os.Stat(s.path); err == nil && st.Size() > 0 && st.Size() < 4096 {
-		// bbolt would read past a truncated file's end; call it what it is.
-		return nil, fmt.Errorf("%w: %s is %d bytes, too short for a store; move it aside to start afresh", ErrCorrupt, s.path, st.Size())
+	var db *bolt.DB
+	var file *os.File
+	err = s.guard(func() error {
+		var err error
+		db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly,
+			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, mode)
+				file = f
+				return f, err
+			}})
+		return err
+	})
+	if db == nil && file != nil {
+		// bbolt panicked inside Open, holding the file. Its memory map,
+		// if it made one, keeps the file's lock for the rest of this
+		// process: ferry exits on ErrCorrupt; only tests read on.
+		file.Close()
 	}
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
 		}
-		return nil, fmt.Errorf("%w: %s: %v; move it aside to start afresh", ErrCorrupt, s.path, err)
+		if errors.Is(err, ErrCorrupt) {
+			return nil, err
+		}
+		return nil, s.corrupt(err.Error())
 	}
 	return db, nil
+}
+
+// minSize is the smallest file bbolt writes: two meta pages, a freelist
+// page and a root page of 4 KiB each.
+const minSize = 4 * 4096
+
+// create makes a new empty store at the path by writing it beside and
+// renaming it into place, so that no ferry killed midway leaves an empty
+// or half-written file under the name.
+func (s *Bolt) create() error {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".state-*.db")
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	os.Remove(tmp) // bbolt initialises a file it creates itself
+	defer os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.Timeout})
+	if err != nil {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	// Link, not rename: a store another ferry created meanwhile wins.
+	if err := os.Link(tmp, s.path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// corrupt is the one-line refusal of a file that is not a store.
+func (s *Bolt) corrupt(why string) error {
+	if i := strings.IndexByte(why, '\n'); i >= 0 {
+		why = why[:i]
+	}
+	return fmt.Errorf("%w: %s %s; ferry leaves it as it is: `ferry state check` says more, `ferry state repair` copies what is readable into a new file", ErrCorrupt, s.path, why)
+}
+
+// guard runs fn, which reads the file through bbolt, and turns a panic
+// into ErrCorrupt: bbolt trusts the pages it reads and panics (or faults
+// on its memory map) on a damaged file; ferry answers with one line.
+func (s *Bolt) guard(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.corrupt(fmt.Sprintf("cannot be read (%v)", r))
+		}
+	}()
+	return fn()
 }
 
 // Update runs fn in one read-write transaction: all of it lands or none.
@@ -73,7 +159,9 @@ func (s *Bolt) Update(fn func(Tx) error) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	return db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+	return s.guard(func() error {
+		return db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+	})
 }
 
 // View runs fn in a read-only transaction. A store that does not exist yet
@@ -87,7 +175,9 @@ func (s *Bolt) View(fn func(Tx) error) (err error) {
 		return fn(&boltTx{})
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	return db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+	return s.guard(func() error {
+		return db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+	})
 }
 
 // boltTx is a transaction on the file.

@@ -134,4 +134,10 @@ type Revision struct {
 	// Instances are what the target started for the revision, recorded
 	// before they could run unobserved (write-ahead).
 	Instances []Instance `json:"instances,omitempty"`
+	// GatesPending says the revision's after-deploy gates (smoke and
+	// verify of a promotion's target) have not run to the end: recovery
+	// runs them, and rolls back to Replaces when they fail.
+	GatesPending bool `json:"gatesPending,omitempty"`
+	// Replaces is the revision that was live when this one was made.
+	Replaces int `json:"replaces,omitempty"`
 }

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -221,10 +220,19 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		env = append(env, k+"="+vars[k])
 	}
 	t0 := time.Now()
-	proc, startErr := l.start(rec, env)
+	// Write-ahead: the process is created held at its gate, recorded
+	// (process.json, then the caller's state store), and only then let
+	// run; a ferry killed before that leaves a gate that exits.
+	proc, gate, startErr := l.start(rec, env)
 	l.at("new-started")
 	if startErr == nil && s.Started != nil {
 		startErr = s.Started(proc.instance())
+	}
+	if startErr == nil {
+		l.at("pid-recorded")
+		startErr = gate.open()
+	} else {
+		gate.abort()
 	}
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
@@ -241,7 +249,10 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		if stopFirst {
 			ok := len(restore) > 0
 			for _, r := range restore {
-				p, err := l.start(r.rec, r.env)
+				p, g, err := l.start(r.rec, r.env)
+				if err == nil {
+					err = g.open()
+				}
 				if err == nil {
 					err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout)
 				}
@@ -306,42 +317,6 @@ func linkWorkDir(work, src string) (string, error) {
 	return work, nil
 }
 
-// start launches rec's executable detached with exactly env, and records
-// it in process.json.
-func (l *Local) start(rec record, env []string) (*record, error) {
-	dir := l.revDir(rec.Env, rec.Revision)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	rec.Log = filepath.Join(dir, "log")
-	logf, err := os.OpenFile(rec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(rec.Exe)
-	cmd.Dir = rec.Dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own session: the revision outlives ferry and a terminal's ^C.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", rec.Exe, err)
-	}
-	// Reap it if it dies while this ferry runs; after ferry exits the
-	// process is re-parented and reaped by init.
-	go func() { _ = cmd.Wait() }()
-	rec.PID = cmd.Process.Pid
-	_, rec.StartTick, _ = procStat(rec.PID)
-	rec.Since = time.Now().UTC()
-	data, _ := json.MarshalIndent(rec, "", "  ")
-	tmp := filepath.Join(dir, "process.json.tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return &rec, err
-	}
-	return &rec, os.Rename(tmp, filepath.Join(dir, "process.json"))
-}
-
 // waitHealthy polls the health endpoint until it answers 200, the process
 // dies, or the timeout passes.
 func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Duration) error {
@@ -401,15 +376,10 @@ func baseURL(vars map[string]string) string {
 	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000))
 }
 
-// private is what the local target keeps of a process in the state store.
-type private struct {
-	StartTick uint64 `json:"startTick"`
-	Root      string `json:"root,omitempty"`
-	Log       string `json:"log,omitempty"`
-}
-
+// instance describes the process for the caller; its Private is the
+// whole record, which Reattach takes back.
 func (r *record) instance() platform.Instance {
-	data, _ := json.Marshal(private{StartTick: r.StartTick, Root: r.Root, Log: r.Log})
+	data, _ := json.Marshal(r)
 	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), PID: r.PID, Revision: r.Revision, Digest: r.Digest,
 		Executable: r.BinaryDigest, Started: r.Since, Private: data}
 }
@@ -506,43 +476,48 @@ func (l *Local) PruneRoots() error {
 }
 
 // Stop implements platform.Target.
+// It returns an error naming every process that is still there after
+// SIGKILL: `down` never says "stopped" while something runs.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
+	var errs []error
 	for _, r := range l.running(env) {
 		if r.Revision != keep {
-			l.stop(ctx, r)
+			errs = append(errs, l.stop(ctx, r))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // StopPID stops a process ferry did not start (found on the env's port).
-func (l *Local) StopPID(ctx context.Context, pid int) {
+func (l *Local) StopPID(ctx context.Context, pid int) error {
 	_, tick, _ := procStat(pid)
-	l.stop(ctx, record{PID: pid, StartTick: tick})
+	return l.stop(ctx, record{PID: pid, StartTick: tick})
 }
 
 // stop sends SIGTERM and waits the process's own SHUTDOWN_GRACE_PERIOD
 // (GoFr's 30s default) plus a margin, then SIGKILL.
-func (l *Local) stop(ctx context.Context, r record) {
+func (l *Local) stop(ctx context.Context, r record) error {
 	grace := 30 * time.Second
 	if e, err := environ(r.PID); err == nil {
 		if d, err := time.ParseDuration(e["SHUTDOWN_GRACE_PERIOD"]); err == nil && d >= 0 {
 			grace = d
 		}
 	}
-	l.kill(r, grace+2*time.Second)
+	return l.kill(r, grace+2*time.Second)
 }
 
-func (l *Local) kill(r record, wait time.Duration) {
+// kill sends SIGTERM, waits up to wait, then SIGKILL; it returns an error
+// when the process is still there after that.
+func (l *Local) kill(r record, wait time.Duration) error {
 	if !alive(r.PID, r.StartTick) {
-		return
+		return nil
 	}
 	signal(r.PID, syscall.SIGTERM)
 	start := time.Now()
 	deadline := start.Add(wait)
 	for time.Now().Before(deadline) {
 		if !alive(r.PID, r.StartTick) {
-			return
+			return nil
 		}
 		if l.Wait != nil && time.Since(start) > time.Second {
 			l.Wait(fmt.Sprintf("stopping pid %d (SIGTERM, up to %s)", r.PID, wait.Round(time.Second)), time.Since(start))
@@ -550,12 +525,13 @@ func (l *Local) kill(r record, wait time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	signal(r.PID, syscall.SIGKILL)
-	for range 100 {
+	for range 200 {
 		if !alive(r.PID, r.StartTick) {
-			return
+			return nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return fmt.Errorf("pid %d (revision %d) is still running after SIGKILL", r.PID, r.Revision)
 }
 
 // tail returns the last n lines of the file at path.
