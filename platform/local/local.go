@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,39 +157,44 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			others = append(others, r)
 		}
 	}
-	// A port held by the environment's previous revision means the two
-	// cannot overlap on this machine: stop it first, restore it on
-	// failure. A port held by anything else is an error before anything
-	// is touched.
-	stopFirst := false
+	// A port held by anything but the environment's own revisions is an
+	// error before anything is touched. A port its previous revision
+	// holds is shared when that revision's socket allows it
+	// (SO_REUSEPORT): the new revision starts beside the old one, which
+	// is stopped — and drains — only once the new one listens, so the
+	// port never goes unanswered. Otherwise the two cannot overlap on one
+	// machine: the old revision drains first and is restored on failure.
+	busy, share := false, true
 	for _, key := range []string{"HTTP_PORT", "METRICS_PORT"} {
 		def := map[string]int{"HTTP_PORT": 8000, "METRICS_PORT": 2121}[key]
 		p := port(vars, key, def)
 		if p == 0 {
 			continue
 		}
-		pid, busy := listener(p)
-		if !busy {
+		pids, listening := listeners(p)
+		if !listening {
 			continue
 		}
-		own := false
-		for _, o := range others {
-			if o.PID == pid {
-				own = true
+		for _, pid := range pids {
+			if !slices.ContainsFunc(others, func(o record) bool { return o.PID == pid }) {
+				return nil, &platform.PortInUseError{Port: p, PID: pid}
 			}
 		}
-		if !own {
-			return nil, &platform.PortInUseError{Port: p, PID: pid}
+		if len(pids) == 0 {
+			return nil, &platform.PortInUseError{Port: p}
 		}
-		stopFirst = true
+		busy = true
+		share = share && shareable(p)
 	}
+	stopFirst := busy && !share
+	overlap := busy && share
 	type saved struct {
 		rec record
 		env []string
 	}
 	var restore []saved
 	var stopWait time.Duration
-	if stopFirst {
+	if busy {
 		for _, o := range others {
 			e, err := environ(o.PID)
 			if err != nil {
@@ -196,12 +202,17 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			}
 			restore = append(restore, saved{o, envList(e)})
 		}
+	}
+	stopOthers := func() {
 		t0 := time.Now()
 		for _, o := range others {
-			l.stop(ctx, o)
+			_ = l.stop(ctx, o)
 		}
 		stopWait = time.Since(t0)
 		l.at("previous-stopped")
+	}
+	if stopFirst {
+		stopOthers()
 	}
 	url := HealthURL(vars, healthOverride(s.Environment))
 	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
@@ -234,10 +245,23 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 	} else {
 		gate.abort()
 	}
+	oldStopped := stopFirst
+	if startErr == nil && overlap {
+		// Health through the shared port could be the old revision's
+		// answer: wait for the new one to listen, stop the old one,
+		// then ask.
+		if startErr = l.waitListening(ctx, proc, port(vars, "HTTP_PORT", 8000), s.HealthTimeout); startErr == nil {
+			stopOthers()
+			oldStopped = true
+		}
+	}
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}
 	startup := time.Since(t0)
+	if overlap && oldStopped {
+		startup -= stopWait // the old revision's drain is not the new one's start
+	}
 	if startErr != nil {
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
@@ -246,7 +270,7 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		if proc != nil {
 			derr.LogTail = tail(proc.Log, 10)
 		}
-		if stopFirst {
+		if oldStopped {
 			ok := len(restore) > 0
 			for _, r := range restore {
 				p, g, err := l.start(r.rec, r.env)
@@ -264,12 +288,8 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		}
 		return nil, derr
 	}
-	if !stopFirst {
-		t0 := time.Now()
-		for _, o := range others {
-			l.stop(ctx, o)
-		}
-		stopWait = time.Since(t0)
+	if !oldStopped {
+		stopOthers()
 	}
 	if err := l.PruneRoots(); err != nil {
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
@@ -553,4 +573,32 @@ func tail(path string, n int) []string {
 // Tail returns the last n lines of revision rev's log in env.
 func (l *Local) Tail(env string, rev, n int) []string {
 	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
+}
+
+// waitListening waits until rec's process listens on port, dies, or the
+// timeout passes.
+func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeout time.Duration) error {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	start := time.Now()
+	for pause := 5 * time.Millisecond; ; pause = min(pause*3/2, 200*time.Millisecond) {
+		if !alive(rec.PID, rec.StartTick) {
+			return fmt.Errorf("process %d exited before it listened on port %d", rec.PID, port)
+		}
+		if pids, _ := listeners(port); slices.Contains(pids, rec.PID) {
+			return nil
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("not listening on port %d after %s", port, timeout)
+		}
+		if l.Wait != nil {
+			l.Wait(fmt.Sprintf("waiting for pid %d to listen on port %d", rec.PID, port), time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
 }
