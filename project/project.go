@@ -38,6 +38,9 @@ type Project struct {
 	Path     []string
 	Database Database
 	Accept   []Acceptance
+	// Warnings are what ferry.yaml allows but should not say, such as a
+	// secretsFile others can read (see validate.go).
+	Warnings []string
 }
 
 // Environment is one place the service runs.
@@ -93,6 +96,9 @@ func Load(dir string) (*Project, error) {
 		}
 	}
 	f := p.File
+	if p.Warnings, err = validateFile(abs, data, f); err != nil {
+		return nil, err
+	}
 
 	if p.Chart, err = p.findChart(f.Chart); err != nil {
 		return nil, err
@@ -197,6 +203,9 @@ func Load(dir string) (*Project, error) {
 			}
 		}
 		p.Environments = append(p.Environments, e)
+	}
+	if err := validateEnvironments(p, data); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -47,14 +47,18 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 		return err
 	}
 	r := render.New(p)
+	done := g.step("rendered", "env", opts.From)
 	a, err := r.Render(ctx, opts.From)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, a)...)
+	done = g.step("rendered", "env", opts.To)
 	b, err := r.Render(ctx, opts.To)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, b)...)
 	changes := render.Diff(a.Config, b.Config)
 	if opts.Format == formatJSON {
 		return writeJSON(g.streams.Out, diffJSON(opts.From, opts.To, changes))

@@ -65,10 +65,12 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 	if err != nil {
 		return err
 	}
+	done := g.step("rendered", "env", opts.Env)
 	res, err := render.Render(ctx, p, opts.Env)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, res)...)
 	out := g.streams.Out
 	for _, w := range res.Warnings {
 		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
