@@ -126,6 +126,10 @@ type Finding struct {
 	Accepted   bool   `json:"accepted,omitempty"`
 	Reason     string `json:"reason,omitempty"`
 	AcceptLine int    `json:"acceptLine,omitempty"`
+	// Workload names the workloads the finding is about
+	// ("Deployment/ledger-api, Deployment/ledger-worker"); empty for a
+	// finding about the project or a chart without workloads.
+	Workload string `json:"workload,omitempty"`
 	// Project is the project directory as the user named it, set when
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`
@@ -183,6 +187,7 @@ type Input struct {
 
 	srcOnce sync.Once
 	src     *goSource
+	parent  *Input // a per-container view shares its project's source scan
 }
 
 // Load renders every environment of p, concurrently, into an Input. An
@@ -233,14 +238,16 @@ func Project(ctx context.Context, dir string) (*Report, error) {
 func Run(in *Input) *Report {
 	var all []Finding
 	generic := in.Project != nil && in.Project.Runtime == project.RuntimeGeneric
+	views := in.views()
 	for _, r := range Rules() {
 		if generic && gofrContract[r.ID] {
 			continue
 		}
-		for _, f := range r.Check(in) {
+		for _, f := range runRule(r, in, views) {
 			all = append(all, complete(r, f))
 		}
 	}
+	all = mergeWorkloads(all)
 	var accepts []project.Acceptance
 	if in.Project != nil {
 		accepts = in.Project.Accept

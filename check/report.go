@@ -117,6 +117,9 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 					envs = "-"
 				}
 				fmt.Fprintf(&b, "  %s %s  [%s]  %s\n", paint(g.color, f.Rule), f.Name, envs, f.Key)
+				if f.Workload != "" {
+					fmt.Fprintf(&b, "    in %s\n", f.Workload)
+				}
 				loc := f.File
 				if f.Line > 0 {
 					loc = fmt.Sprintf("%s:%d", f.File, f.Line)

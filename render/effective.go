@@ -2,18 +2,17 @@ package render
 
 import (
 	"fmt"
+
+	"github.com/ferrydev/ferry/secret"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// sensitive matches key names whose values are secrets wherever they come
-// from.
-var sensitive = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_KEY|ACCESS_KEY|DSN)`)
-
-// IsSensitive reports whether a key's name marks its value as secret.
-func IsSensitive(key string) bool { return sensitive.MatchString(key) }
+// IsSensitive reports whether a key's name marks its value as secret. It
+// is secret.Name, kept for callers of the old API.
+func IsSensitive(key string) bool { return secret.Name(key) }
 
 // resolver resolves container environments against the rendered objects.
 type resolver struct {
@@ -94,7 +93,7 @@ func (r *resolver) lineOf(tpl, key string) int {
 // containerEnv resolves one container's process environment, in
 // Kubernetes order: envFrom sources in order, then env entries, a later
 // definition winning.
-func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[string]any, reads map[string]bool) []Entry {
+func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
 	env := map[string]Entry{}
 	var order []string
 	set := func(e Entry) {
@@ -130,7 +129,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 				continue
 			}
 			for _, k := range sortedKeys(sec.data) {
-				set(Entry{Key: prefix + k, Value: sec.data[k], Secret: true, Source: r.provenance(sec, dataKey(k), k)})
+				set(Entry{Key: prefix + k, Value: sec.data[k], Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(k), k)})
 			}
 		}
 	}
@@ -146,7 +145,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 		case vf == nil:
 			val := expandRefs(scalar(evm["value"]), env)
 			set(Entry{Key: name, Value: val, Source: r.provenance(obj, func(m manifest) (string, bool) {
-				e := envAt(m.body, podPath, ci, idx)
+				e := envAt(m.body, podPath, field, ci, idx)
 				if e == nil {
 					return "", false
 				}
@@ -157,11 +156,11 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 			reads["Secret/"+sname] = true
 			if sec, ok := r.find("Secret", sname); ok {
 				if v, has := sec.data[skey]; has {
-					set(Entry{Key: name, Value: v, Secret: true, Source: r.provenance(sec, dataKey(skey), skey)})
+					set(Entry{Key: name, Value: v, Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(skey), skey)})
 					continue
 				}
 			}
-			set(Entry{Key: name, Secret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "Secret " + sname + "/" + skey}})
+			set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "Secret " + sname + "/" + skey}})
 		case vf["configMapKeyRef"] != nil:
 			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
 			reads["ConfigMap/"+cname] = true
@@ -182,7 +181,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 	out := make([]Entry, 0, len(order))
 	for _, k := range order {
 		e := env[k]
-		if IsSensitive(k) {
+		if secret.Is(k, e.Value) {
 			e.Secret = true
 		}
 		out = append(out, e)
@@ -219,9 +218,9 @@ func expandRefs(s string, env map[string]Entry) string {
 }
 
 // envAt returns env entry idx of container ci in the pod spec at podPath.
-func envAt(body map[string]any, podPath []string, ci, idx int) map[string]any {
+func envAt(body map[string]any, podPath []string, field string, ci, idx int) map[string]any {
 	spec := dig(body, podPath...)
-	cs := list(spec["containers"])
+	cs := list(spec[field])
 	if ci >= len(cs) {
 		return nil
 	}
