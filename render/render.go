@@ -89,7 +89,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
-		if _, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings); err != nil {
+		if _, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates); err != nil {
 			return nil, err
 		}
 	}
@@ -98,7 +98,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if path.Clean(name) == base {
 			continue // the chart's defaults: coalesced by Helm below
 		}
-		vf, err := readValues(r.p.Dir, name, res.ValueSources, &res.Warnings)
+		vf, err := readValues(r.p.Dir, name, res.ValueSources, &res.Warnings, &res.Duplicates)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +152,14 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 			Kind: str(o.body, "kind"), Name: str(o.body, "metadata", "name"),
 			Namespace: str(o.body, "metadata", "namespace"), Template: o.template, Body: o.body,
 		})
+		if str(o.body, "kind") == "Secret" {
+			for _, k := range sortedKeys(o.data) {
+				res.SecretValues = append(res.SecretValues, SecretValue{
+					Secret: str(o.body, "metadata", "name"), Key: k, Value: o.data[k],
+					Source: rs.provenance(o, dataKey(k), k),
+				})
+			}
+		}
 		if podPathOf(str(o.body, "kind")) == nil {
 			continue
 		}

@@ -255,6 +255,9 @@ type Result struct {
 	ValueSources map[string]Source
 	// Image is the primary container's image reference.
 	Image string
+	// SecretValues are the data of every Secret the chart renders, with
+	// where each value came from. Never print Value.
+	SecretValues []SecretValue
 	// Duplicates are keys repeated in one mapping of a values file.
 	Duplicates []Duplicate
 	// Warnings are things a user should know that are not errors: a key
@@ -289,4 +292,11 @@ func (w *Workload) Label(c *Container) string {
 		l += " (" + c.Name + ")"
 	}
 	return l
+}
+
+// SecretValue is one data key of a Secret the chart renders.
+type SecretValue struct {
+	Secret, Key string
+	Value       string
+	Source      Source
 }

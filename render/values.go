@@ -21,7 +21,7 @@ type valuesFile struct {
 
 // readValues parses a values file with Helm's own loader, after recording
 // where each path is set. name is relative to dir.
-func readValues(dir, name string, sources map[string]Source, warnings *[]string) (*valuesFile, error) {
+func readValues(dir, name string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) (*valuesFile, error) {
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string)
 		return nil, yamlErr(name, err)
 	}
 	if len(doc.Content) > 0 {
-		walkValues(name, doc.Content[0], "", sources, warnings)
+		walkValues(name, doc.Content[0], "", sources, warnings, dups)
 	}
 	vals, err := loader.LoadValues(bytes.NewReader(data))
 	if err != nil {
@@ -45,7 +45,7 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string)
 // walkValues records the line of every path under n. A later file
 // overwrites an earlier one's paths, as Helm's merge does; a list is set
 // wholesale by the line of its key.
-func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Source, warnings *[]string) {
+func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
 	if n.Kind != yaml.MappingNode {
 		return
 	}
@@ -58,6 +58,7 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 		}
 		if prev, dup := seen[k.Value]; dup {
 			*warnings = append(*warnings, fmt.Sprintf("%s:%d: %s is set again (first at line %d); YAML keeps the last one silently", file, k.Line, path, prev))
+			*dups = append(*dups, Duplicate{File: file, Path: path, Line: k.Line, FirstLine: prev})
 		}
 		seen[k.Value] = k.Line
 		// A key set again in a later file replaces the earlier subtree's
@@ -73,21 +74,21 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 				}
 			}
 		}
-		walkNode(file, v, path, sources, warnings)
+		walkNode(file, v, path, sources, warnings, dups)
 	}
 }
 
 // walkNode records the paths below a value: map keys, and list elements as
 // path[i].
-func walkNode(file string, v *yaml.Node, path string, sources map[string]Source, warnings *[]string) {
+func walkNode(file string, v *yaml.Node, path string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
 	switch v.Kind {
 	case yaml.MappingNode:
-		walkValues(file, v, path, sources, warnings)
+		walkValues(file, v, path, sources, warnings, dups)
 	case yaml.SequenceNode:
 		for i, el := range v.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			sources[p] = Source{Kind: KindValues, File: file, Line: el.Line}
-			walkNode(file, el, p, sources, warnings)
+			walkNode(file, el, p, sources, warnings, dups)
 		}
 	}
 }
