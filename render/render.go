@@ -61,6 +61,10 @@ func (r *Renderer) load() error {
 		if r.err != nil {
 			return
 		}
+		if !hasTemplates(r.chart) {
+			r.err = &InputError{File: path.Join(r.p.Chart, "templates"), Msg: "the chart has no templates: there is nothing to render"}
+			return
+		}
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -111,7 +115,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	c := copyChart(r.chart)
 	top, err := renderValues(c, user, e.Release, e.Namespace)
 	if err != nil {
-		return nil, &InputError{File: r.p.Chart, Msg: "values: " + err.Error()}
+		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}
 	}
 	rendered, err := engineRender(ctx, c, top)
 	if err != nil {
@@ -425,4 +429,20 @@ func copyChart(c *chart.Chart) *chart.Chart {
 	}
 	cp.Metadata = &md
 	return &cp
+}
+
+// hasTemplates reports whether c or one of its subcharts has a template
+// that renders a manifest.
+func hasTemplates(c *chart.Chart) bool {
+	for _, t := range c.Templates {
+		if !strings.HasPrefix(path.Base(t.Name), "_") && !strings.HasSuffix(t.Name, "NOTES.txt") {
+			return true
+		}
+	}
+	for _, d := range c.Dependencies() {
+		if hasTemplates(d) {
+			return true
+		}
+	}
+	return false
 }
