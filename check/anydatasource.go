@@ -263,7 +263,7 @@ func checkLoopback(in *Input) []Finding {
 		l := envs[0].loc(h.key, "")
 		inherited := ""
 		if baseLayer(envs[0], l.File) {
-			inherited = fmt.Sprintf(", a layer %s inherit", andList(names(envs)))
+			inherited = fmt.Sprintf(", a layer inherited by %s", andList(names(envs)))
 		}
 		out = append(out, Finding{
 			Environments: names(envs), Key: h.key, Locations: locs(envs, []string{h.key}, nil),

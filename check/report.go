@@ -83,11 +83,7 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 		if len(r.Problems) > 0 {
 			fmt.Fprintf(&b, "%s\n", paint(ansiRed, fmt.Sprintf("Not checked (%d)", len(r.Problems))))
 			for _, pr := range r.Problems {
-				what := pr.Environment
-				if what == "" {
-					what = "project"
-				}
-				fmt.Fprintf(&b, "  %s: %s\n", what, pr.Message)
+				fmt.Fprintf(&b, "  %s\n", pr.Message)
 			}
 		}
 		groups := []struct {

@@ -44,7 +44,7 @@ func checkSecretInConfig(in *Input) []Finding {
 		}
 		fromSecret := secretKeys(e)
 		for _, en := range e.Result.Config.Entries {
-			if !sensitive(en.Key) {
+			if !sensitive(en.Key) || boolish(en.Value) {
 				continue
 			}
 			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && en.Source.Kind != render.KindRuntime {
@@ -145,4 +145,13 @@ func objectKeys(e *Env, kind, name string) []string {
 		}
 	}
 	return out
+}
+
+// boolish values are switches, not credentials: ALLOW_EMPTY_PASSWORD=yes.
+func boolish(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "false", "yes", "no", "on", "off", "0", "1":
+		return true
+	}
+	return false
 }

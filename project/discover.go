@@ -186,7 +186,7 @@ func (p *Project) valuesDirFiles(dir string, envs map[string]string) {
 // isChartSubdir names directories of a chart that are never environments.
 func isChartSubdir(name string) bool {
 	switch name {
-	case "templates", "charts", "crds", "files", "ci", "tests", "configs", "values", "docs", "scripts", "bin", "cmd", "internal", "pkg", "src", "vendor", "node_modules", "test", "helm", "deploy", "chart", "build", "dist", "target", "app", "api", "lib", "static", "public", "migrations":
+	case "templates", "charts", "crds", "files", "ci", "tests", "configs", "values", "docs", "scripts", "bin", "cmd", "internal", "pkg", "src", "vendor", "node_modules", "helm", "deploy", "chart", "build", "dist", "target", "app", "api", "lib", "static", "public", "migrations":
 		return true
 	}
 	return false

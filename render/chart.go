@@ -146,6 +146,12 @@ func (t *taint) mark(v any, prefix string) any {
 		t.paths = append(t.paths, prefix)
 		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
 	case string:
+		if x == "" {
+			// An empty string stays empty: `default`, `if` and `empty`
+			// must take the same branch in the marked render, or a
+			// template default would be traced to the empty value's line.
+			return x
+		}
 		t.paths = append(t.paths, prefix)
 		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
 	default:

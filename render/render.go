@@ -131,7 +131,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		res.Values = m
 	}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, warnings: &res.Warnings}
+	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
 	// Mark numbers too where the chart allows it; a chart that computes
 	// with them gets string provenance only. When neither renders to the
 	// same objects, provenance falls back to template locations.
@@ -148,6 +148,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 			}
 			break
 		}
+	}
+	if rs.taint == nil {
+		res.Warnings = append(res.Warnings, "the chart could not be rendered with traced values, so sources are unknown: a template parses or compares a value as a number or version")
 	}
 
 	files := map[string]*envfile.Config{}
@@ -271,6 +274,14 @@ func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 				}
 			}
 			c.env = rs.containerEnv(o, podPath, field, i, cm, reads)
+			c.ImageFrom, c.ImageTraced = rs.valuesRead(o, func(m manifest) (string, bool) {
+				cs := list(dig(m.body, podPath...)[field])
+				if i >= len(cs) {
+					return "", false
+				}
+				cm, _ := cs[i].(map[string]any)
+				return str(cm, "image"), true
+			})
 			w.Containers = append(w.Containers, c)
 		}
 	}

@@ -190,6 +190,11 @@ type Container struct {
 	Probes map[string]Probe
 	// Template is the chart template the workload came from.
 	Template string
+	// ImageFrom lists the values paths the image reference was made from
+	// ("image.repository", "image.tag"); ImageTraced says whether that
+	// could be told.
+	ImageFrom   []string
+	ImageTraced bool
 	// Init is set for an init container.
 	Init bool
 	// Primary is set for the container that runs the service (Result.Config).
