@@ -145,6 +145,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	p.Accept = f.Accept
 
 	found := p.discoverValues()
+	p.Warnings = append(p.Warnings, found.ignored...)
 	envFiles := found.envs
 	p.Layers = f.Layers
 	if p.Layers == nil {

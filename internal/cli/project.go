@@ -28,11 +28,15 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 // --chart (relative to -C); "" discovers it. It says on -v which chart and
 // runtime it uses.
 func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.LoadChart(g.Dir, chart)
 	if err != nil {
 		return nil, usageError(err)
 	}
-	g.logger().Info("project", "dir", g.Dir, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
+	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+	}
 	return p, nil
 }
 
