@@ -69,6 +69,7 @@ func NewRootCmd(streams Streams) *cobra.Command {
 		newHistoryCmd(g),
 		newDownCmd(g),
 		newCheckCmd(g),
+		newInitCmd(g),
 	)
 	return root
 }
