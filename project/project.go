@@ -38,6 +38,8 @@ type Project struct {
 	Path     []string
 	Database Database
 	Accept   []Acceptance
+	// Trust is ferry.yaml's trust section, as written.
+	Trust Trust
 }
 
 // Environment is one place the service runs.
@@ -118,6 +120,7 @@ func Load(dir string) (*Project, error) {
 		p.Database.MaxConnections = 100
 	}
 	p.Accept = f.Accept
+	p.Trust = f.Trust
 
 	envFiles := p.discoverValues()
 	names := map[string]bool{}
@@ -139,6 +142,14 @@ func Load(dir string) (*Project, error) {
 		}
 	}
 
+	for _, n := range f.Trust.Require {
+		if !names[n] {
+			return nil, fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
+		}
+	}
+	if len(f.Trust.Require) > 0 && len(f.Trust.Keys) == 0 {
+		return nil, fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
+	}
 	p.Path = f.Path
 	if len(p.Path) == 0 {
 		p.Path = conventionalOrder(names)
