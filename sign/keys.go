@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -55,6 +56,8 @@ var (
 	ErrPassword = errors.New("wrong passphrase")
 	// ErrNotKey is a file that holds no key ferry can use.
 	ErrNotKey = errors.New("not a key")
+	// ErrNoKey is a signing key that was not given or cannot be reached.
+	ErrNoKey = errors.New("no signing key")
 )
 
 // GenerateKeyPair returns a new key pair: the private key encrypted with
@@ -147,7 +150,7 @@ func readKeyRef(ref string) (name string, data []byte, err error) {
 	if ref == "" {
 		ref = os.Getenv(EnvKey)
 		if ref == "" {
-			return "", nil, fmt.Errorf("no signing key: pass --key or set %s", EnvKey)
+			return "", nil, fmt.Errorf("%w: pass --key or set %s", ErrNoKey, EnvKey)
 		}
 		if strings.Contains(ref, "-----BEGIN") {
 			return "$" + EnvKey, []byte(ref), nil
@@ -156,18 +159,18 @@ func readKeyRef(ref string) (name string, data []byte, err error) {
 	if v, ok := strings.CutPrefix(ref, "env://"); ok {
 		pemData := os.Getenv(v)
 		if pemData == "" {
-			return "", nil, fmt.Errorf("signing key %s: $%s is empty", ref, v)
+			return "", nil, fmt.Errorf("%w: %s: $%s is empty", ErrNoKey, ref, v)
 		}
 		return "$" + v, []byte(pemData), nil
 	}
 	if i := strings.Index(ref, "://"); i > 0 {
 		// KMS references (awskms://, gcpkms://, hashivault://) name keys
 		// that never leave their service; none is reachable offline.
-		return "", nil, fmt.Errorf("signing key %s: %s:// keys are not supported yet (a key file or PEM is)", ref, ref[:i])
+		return "", nil, fmt.Errorf("%w: %s: %s:// keys are not supported yet (a key file or PEM is)", ErrNoKey, ref, ref[:i])
 	}
 	data, err = os.ReadFile(ref)
 	if err != nil {
-		return "", nil, fmt.Errorf("signing key: %w", err)
+		return "", nil, fmt.Errorf("%w: %w", ErrNoKey, err)
 	}
 	return ref, data, nil
 }
@@ -214,4 +217,20 @@ func KeyID(pub crypto.PublicKey) (string, error) {
 	}
 	sum := sha256.Sum256(der)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// Identity names who signs, for the signed payload: the CI job when ferry
+// runs in one, else user@host.
+func Identity() string {
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		return "github-actions:" + os.Getenv("GITHUB_REPOSITORY") + "/" + os.Getenv("GITHUB_WORKFLOW") + "#" + os.Getenv("GITHUB_RUN_ID")
+	}
+	u := os.Getenv("USER")
+	if u == "" {
+		if cur, err := user.Current(); err == nil {
+			u = cur.Username
+		}
+	}
+	host, _ := os.Hostname()
+	return u + "@" + host
 }

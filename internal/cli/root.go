@@ -70,6 +70,8 @@ func NewRootCmd(streams Streams) *cobra.Command {
 		newDownCmd(g),
 		newCheckCmd(g),
 		newInitCmd(g),
+		newKeysCmd(g),
+		newSignCmd(g),
 	)
 	return root
 }
