@@ -208,7 +208,10 @@ func envSpecs(s *Service, opts Options) []envSpec {
 			e.SmokePath = "/"
 		}
 		if !s.GoFr || s.Readiness != "/.well-known/health" {
+			// ferry finds a GoFr service's health on HTTP_PORT; any
+			// other is named in full, and so is its smoke test.
 			e.Health = "http://127.0.0.1:" + strconv.Itoa(port) + e.SmokePath
+			e.SmokePath = e.Health
 		}
 		if len(s.Secrets) > 0 {
 			e.SecretsFile = "~/.config/ferry/" + s.Name + "/" + env + ".env"
