@@ -106,6 +106,38 @@ func unexpected(t *testing.T, dir string, generic bool) []check.Finding {
 // promotes to prod; both must end up running the same digest.
 func localLoop(t *testing.T, dir string) {
 	t.Helper()
+	localize(t, dir)
+	c := "-C " + dir + " "
+	for _, args := range []string{"build --tag 0.1.0", "deploy staging --artifact 0.1.0"} {
+		if out, errOut, code := run(t, c+args); code != 0 {
+			t.Fatalf("ferry %s = %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if out, errOut, code := run(t, c+"promote staging prod"); code != 0 {
+		t.Fatalf("ferry promote staging prod = %d\n%s%s", code, out, errOut)
+	}
+	sameDigestUp(t, dir)
+}
+
+// sameDigestUp asserts that staging and prod run one digest, prod UP.
+func sameDigestUp(t *testing.T, dir string) {
+	t.Helper()
+	out, _, _ := run(t, "-C "+dir+" status -o json")
+	var st struct {
+		Environments []struct{ Name, Digest, Health string } `json:"environments"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Environments) != 2 ||
+		st.Environments[0].Digest == "" || st.Environments[0].Digest != st.Environments[1].Digest || st.Environments[1].Health != "UP" {
+		t.Errorf("status after the loop: %v\n%s", err, out)
+	}
+}
+
+// localize gives an init'ed project free ports, a 1s soak in its first
+// environment and secrets files in a temporary directory, and stops its
+// environments when the test ends.
+func localize(t *testing.T, dir string) {
+	t.Helper()
 	data, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
 	yaml := string(data)
 	for _, p := range []string{"18080", "18081", "18090", "18091"} {
@@ -118,28 +150,10 @@ func localLoop(t *testing.T, dir string) {
 	}
 	yaml = regexp.MustCompile(`~/\.config/ferry/[a-z-]+`).ReplaceAllString(yaml, secrets)
 	os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(yaml), 0o644)
-	c := "-C " + dir + " "
 	t.Cleanup(func() {
-		run(t, c+"down staging")
-		run(t, c+"down prod")
+		run(t, "-C "+dir+" down staging")
+		run(t, "-C "+dir+" down prod")
 	})
-	for _, args := range []string{"build --tag 0.1.0", "deploy staging --artifact 0.1.0"} {
-		if out, errOut, code := run(t, c+args); code != 0 {
-			t.Fatalf("ferry %s = %d\n%s%s", args, code, out, errOut)
-		}
-	}
-	time.Sleep(1100 * time.Millisecond)
-	if out, errOut, code := run(t, c+"promote staging prod"); code != 0 {
-		t.Fatalf("ferry promote staging prod = %d\n%s%s", code, out, errOut)
-	}
-	out, _, _ := run(t, c+"status -o json")
-	var st struct {
-		Environments []struct{ Name, Digest, Health string } `json:"environments"`
-	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Environments) != 2 ||
-		st.Environments[0].Digest == "" || st.Environments[0].Digest != st.Environments[1].Digest || st.Environments[1].Health != "UP" {
-		t.Errorf("status after the loop: %v\n%s", err, out)
-	}
 }
 
 // TestInitThreeServices: ferry init on a GoFr-style service on kit, a
