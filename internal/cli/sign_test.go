@@ -15,6 +15,15 @@ import (
 	"github.com/ferrydev/ferry/sign"
 )
 
+// loopbackRegistry starts a real registry (go-containerregistry's) on
+// loopback for the test and returns its host:port.
+func loopbackRegistry(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
 // keyPair generates a key pair with ferry keys generate into dir and
 // returns the private and public key paths.
 func keyPair(t *testing.T, dir, prefix, alg string) (string, string) {
@@ -56,9 +65,7 @@ func TestKeysGenerate(t *testing.T) {
 func TestBuildSignPush(t *testing.T) {
 	dir := svcProject(t, "1s")
 	priv, pub := keyPair(t, t.TempDir(), "ci", "ecdsa-p256")
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	repo := strings.TrimPrefix(srv.URL, "http://") + "/team/svc"
+	repo := loopbackRegistry(t) + "/team/svc"
 	c := "-C " + dir + " "
 
 	bad := []struct {

@@ -3,9 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/ferrydev/ferry/artifact"
@@ -57,9 +53,7 @@ func TestSignatureGate(t *testing.T) {
 	keys := t.TempDir()
 	trustedKey, trustedPub := keyPair(t, keys, "ci", "ecdsa-p256")
 	strangerKey, strangerPub := keyPair(t, keys, "stranger", "ed25519")
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	repo := strings.TrimPrefix(srv.URL, "http://") + "/team/svc"
+	repo := loopbackRegistry(t) + "/team/svc"
 	dir := trustProject(t, trustedPub, repo)
 	c := "-C " + dir + " "
 	t.Setenv(sign.EnvKey, "")

@@ -2,9 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"go.yaml.in/yaml/v3"
 
@@ -48,9 +44,7 @@ func TestWorkflowRunsLocally(t *testing.T) {
 		"REPLACE_WITH_PROD_DB_HOST": "inventory-db.prod.svc.cluster.local", "REPLACE_WITH_PROD_DB_NAME": "inventory_prod",
 	})
 	localize(t, dir)
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	repo := strings.TrimPrefix(srv.URL, "http://") + "/shop/inventory"
+	repo := loopbackRegistry(t) + "/shop/inventory"
 
 	// The team's one-time set-up: a key pair, the public key trusted for
 	// prod, the private key and passphrase in the CI's secret store.
