@@ -27,7 +27,7 @@ type keyPair struct {
 	pubPEM []byte
 }
 
-func newKey(t *testing.T, alg Algorithm) keyPair {
+func newKey(t testing.TB, alg Algorithm) keyPair {
 	t.Helper()
 	priv, pub, err := GenerateKeyPair(alg, []byte("correct horse"))
 	if err != nil {

@@ -31,10 +31,11 @@ const keysGenerateExample = `  FERRY_SIGNING_PASSWORD=… ferry keys generate
 
 func newKeysCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "keys <command>",
-		Short: "Manage signing keys",
-		Long:  "Keys manages the key pairs ferry signs image digests with.",
-		Args:  exactArgs(0),
+		Use:     "keys <command>",
+		Short:   "Manage signing keys",
+		Long:    "Keys manages the key pairs ferry signs image digests with.",
+		Example: "  FERRY_SIGNING_PASSWORD=… ferry keys generate",
+		Args:    exactArgs(0),
 	}
 	opts := &keysGenerateOptions{}
 	gen := &cobra.Command{
