@@ -182,3 +182,52 @@ func TestNeverOverwrites(t *testing.T) {
 		t.Errorf("--force left values-qa.yaml as %q", got)
 	}
 }
+
+// TestGoFrWithoutConfigs: a service on gofr.dev with no configs/.env gets
+// one, with GoFr's defaults, and a chart that probes /.well-known/*.
+func TestGoFrWithoutConfigs(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/payments\n\ngo 1.26.0\n\nrequire gofr.dev v1.40.0\n",
+		"cmd/payments/main.go": `package main
+
+import "gofr.dev/pkg/gofr"
+
+func main() {
+	app := gofr.New()
+	app.GET("/payments", func(c *gofr.Context) (any, error) { return nil, nil })
+	app.Run()
+}
+`,
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	svc, err := Detect(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !svc.GoFr || svc.GoFrWhy != "go.mod requires gofr.dev" || svc.Main != "./cmd/payments" || svc.Port != 8000 || svc.MetricsPort != 2121 {
+		t.Fatalf("Detect = %+v", svc)
+	}
+	p, err := NewPlan(svc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range p.Files {
+		got[f.Path] = string(f.Data)
+	}
+	for path, want := range map[string]string{
+		"configs/.env":                    "HTTP_PORT=8000\nMETRICS_PORT=2121\nLOG_LEVEL=INFO\nSHUTDOWN_GRACE_PERIOD=30s\n",
+		"chart/templates/deployment.yaml": "path: /.well-known/health",
+		"chart/values.yaml":               "terminationGracePeriodSeconds: 45",
+		"values-prod.yaml":                `APP_ENV: "prod"`,
+	} {
+		if !strings.Contains(got[path], want) {
+			t.Errorf("%s lacks %q:\n%s", path, want, got[path])
+		}
+	}
+}
