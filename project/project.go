@@ -47,6 +47,8 @@ type Project struct {
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
+	// Trust is ferry.yaml's trust section, as written.
+	Trust Trust
 }
 
 // Environment is one place the service runs.
@@ -143,6 +145,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Database.MaxConnections = 100
 	}
 	p.Accept = f.Accept
+	p.Trust = f.Trust
 
 	found := p.discoverValues()
 	p.Warnings = append(p.Warnings, found.ignored...)
@@ -173,6 +176,14 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 	}
 
+	for _, n := range f.Trust.Require {
+		if !names[n] {
+			return nil, fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
+		}
+	}
+	if len(f.Trust.Require) > 0 && len(f.Trust.Keys) == 0 {
+		return nil, fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
+	}
 	p.Path = slices.DeleteFunc(slices.Clone(f.Path), func(n string) bool { return slices.Contains(f.Exclude, n) })
 	if len(p.Path) == 0 {
 		p.Path = conventionalOrder(names)

@@ -80,6 +80,9 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newDownCmd(g),
 		newCheckCmd(g),
 		newVersionCmd(g),
+		newInitCmd(g),
+		newKeysCmd(g),
+		newSignCmd(g),
 	)
 	return root, g
 }

@@ -134,4 +134,14 @@ type Revision struct {
 	// Instances are what the target started for the revision, recorded
 	// before they could run unobserved (write-ahead).
 	Instances []Instance `json:"instances,omitempty"`
+	// Signature is the verified signature of Digest, recorded when the
+	// environment requires one: the key that signed and who.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature records who signed a revision's digest with which key.
+type Signature struct {
+	KeyID  string `json:"keyId"`
+	Key    string `json:"key"`
+	Signer string `json:"signer,omitempty"`
 }
