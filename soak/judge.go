@@ -90,11 +90,26 @@ func (v *Verdict) Summary() string {
 	return v.Reason + " over " + v.Window()
 }
 
-// Judge judges the samples of the window [from, to] against lim. Samples
-// are oldest first; failed scrapes among them are counted, not summed.
-// A drop in the counts or a new process start time is a restart: the
-// counts after it are counted from zero, never as a negative rate.
-func Judge(samples []Sample, from, to time.Time, lim Limits) Verdict {
+// Window is the span a soak is judged over.
+type Window struct {
+	From, To time.Time
+	// Deployed is when the revision's process was started (zero: From).
+	// A process that started after it counted only the window's
+	// requests, so its first sample counts from zero: one scrape is
+	// then enough to judge the whole window.
+	Deployed time.Time
+}
+
+// Judge judges the samples of the window against lim. Samples are oldest
+// first; failed scrapes among them are counted, not summed. A drop in the
+// counts or a new process start time is a restart: the counts after it
+// are counted from zero, never as a negative rate.
+func Judge(samples []Sample, w Window, lim Limits) Verdict {
+	from, to := w.From, w.To
+	born := w.Deployed
+	if born.IsZero() {
+		born = from
+	}
 	v := Verdict{From: from, To: to, P95: -1, P99: -1}
 	var d delta
 	var prev *Sample
@@ -117,7 +132,7 @@ func Judge(samples []Sample, from, to time.Time, lim Limits) Verdict {
 		lastErr = ""
 		missing = s.Missing
 		switch {
-		case prev == nil && s.Start > 0 && !time.Unix(0, int64(s.Start*1e9)).Before(from):
+		case prev == nil && s.Start > 0 && !time.Unix(0, int64(s.Start*1e9)).Before(born.Truncate(time.Second)):
 			// The process started inside the window: everything it
 			// counted belongs to the window.
 			d.add(s, nil)

@@ -141,9 +141,22 @@ func TestJudge(t *testing.T) {
 			figure: "requests", figSt: Passed,
 		},
 	}
+	// One scrape of a process started after the deploy judges the whole
+	// window, even when the window starts later (at health).
+	t.Run("one scrape of a process started after the deploy", func(t *testing.T) {
+		one := []Sample{{At: t0.Add(30 * time.Second), Requests: 400, Errors: 20, Start: float64(t0.Unix() - 2), Buckets: []Bucket{{0.005, 400}}}}
+		v := Judge(one, Window{From: t0, To: t0.Add(30 * time.Second), Deployed: t0.Add(-3 * time.Second)}, lim)
+		if v.State != Failed || v.Requests != 400 {
+			t.Errorf("Judge = %s with %v requests (%s), want failed on 400", v.State, v.Requests, v.Summary())
+		}
+		v = Judge(one, Window{From: t0, To: t0.Add(30 * time.Second)}, lim)
+		if v.State != Unknown {
+			t.Errorf("without Deployed: %s (%s), want unknown (a baseline only)", v.State, v.Summary())
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := Judge(tt.samples, t0, t0.Add(time.Duration(tt.to)*time.Second), tt.lim)
+			v := Judge(tt.samples, Window{From: t0, To: t0.Add(time.Duration(tt.to) * time.Second)}, tt.lim)
 			if v.State != tt.state {
 				t.Fatalf("Judge state = %s (%s), want %s; figures %+v", v.State, v.Summary(), tt.state, v.Figures)
 			}

@@ -97,7 +97,7 @@ func TestLiveSoak(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := Judge(samples, from, to, lim)
+			v := Judge(samples, Window{From: from, To: to}, lim)
 			if v.State != tt.state {
 				t.Fatalf("state %s (%s), want %s", v.State, v.Summary(), tt.state)
 			}
@@ -121,7 +121,7 @@ func TestLiveSoak(t *testing.T) {
 		svc.metrics.Close()
 		_ = store.AddSample("staging", 1, sc.Scrape(t.Context()))
 		samples, _ := store.Samples("staging", 1, from, time.Now())
-		v := Judge(samples, from, time.Now().Add(time.Second), lim)
+		v := Judge(samples, Window{From: from, To: time.Now().Add(time.Second)}, lim)
 		if v.State != Unknown || !contains(v.Reason, "the metrics stopped at") {
 			t.Errorf("Judge = %s: %s, want unknown because the metrics stopped", v.State, v.Reason)
 		}
