@@ -18,8 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,8 +29,17 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
 )
+
+func init() {
+	platform.Register("local", func(o platform.Options) (platform.Target, error) {
+		l := New(o.Project.Dir, o.Images)
+		l.Wait = o.Wait
+		return l, nil
+	})
+}
 
 // Local runs environments as processes on this machine.
 type Local struct {
@@ -47,6 +54,9 @@ type Local struct {
 	// Hook, when set, is called at named points of a deploy
 	// ("previous-stopped", "new-started"): tests kill ferry there.
 	Hook func(point string)
+	// ProjectDir is the project's directory (for ${FERRY_DATA} and
+	// relative secrets files).
+	ProjectDir string
 }
 
 func (l *Local) at(point string) {
@@ -55,11 +65,14 @@ func (l *Local) at(point string) {
 	}
 }
 
-var _ target.Target = (*Local)(nil)
+var _ platform.Target = (*Local)(nil)
+
+// Name implements platform.Target.
+func (l *Local) Name() string { return "local" }
 
 // New returns the local target of project directory dir.
 func New(projectDir string, images *artifact.Store) *Local {
-	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run")}
+	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run"), ProjectDir: projectDir}
 }
 
 // record is process.json.
@@ -124,8 +137,8 @@ func (l *Local) running(env string) []record {
 	return out
 }
 
-// Deploy implements target.Target.
-func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, error) {
+// Deploy implements platform.Target.
+func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	root, err := l.Images.Unpack(s.Digest, filepath.Join(l.RunDir, "roots"))
 	if err != nil {
 		return nil, err
@@ -166,7 +179,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 			}
 		}
 		if !own {
-			return nil, &target.PortInUseError{Port: p, PID: pid}
+			return nil, &platform.PortInUseError{Port: p, PID: pid}
 		}
 		stopFirst = true
 	}
@@ -191,7 +204,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		stopWait = time.Since(t0)
 		l.at("previous-stopped")
 	}
-	url := HealthURL(vars, s.HealthURL)
+	url := HealthURL(vars, healthOverride(s.Environment))
 	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
 	if err != nil {
 		return nil, fmt.Errorf("preparing %s's working directory: %w", s.Env, err)
@@ -210,6 +223,9 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 	t0 := time.Now()
 	proc, startErr := l.start(rec, env)
 	l.at("new-started")
+	if startErr == nil && s.Started != nil {
+		startErr = s.Started(proc.instance())
+	}
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}
@@ -218,7 +234,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
 		}
-		derr := &target.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error()}
+		derr := &platform.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error()}
 		if proc != nil {
 			derr.LogTail = tail(proc.Log, 10)
 		}
@@ -247,7 +263,9 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 	if err := l.PruneRoots(); err != nil {
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
 	}
-	return &target.Process{PID: proc.PID, StartTick: proc.StartTick, Since: proc.Since, Root: root, Log: proc.Log, URL: url,
+	inst := proc.instance()
+	inst.Digest, inst.Executable, inst.Revision, inst.Ready = s.Digest, img.BinaryDigest, s.Revision, true
+	return &platform.Rollout{Instances: []platform.Instance{inst}, URL: baseURL(vars),
 		Startup: startup, StopWait: stopWait}, nil
 }
 
@@ -339,7 +357,7 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 			return fmt.Errorf("process %d exited before it became healthy", rec.PID)
 		}
 		h, detail := l.health(ctx, rec.URL)
-		if h == target.HealthUp || h == target.HealthDegraded {
+		if h == platform.HealthUp || h == platform.HealthDegraded {
 			return nil
 		}
 		last = detail
@@ -360,88 +378,92 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 	}
 }
 
-// health calls url: 200 is UP or DEGRADED per the body's status; anything
-// else is DOWN with why.
-func (l *Local) health(ctx context.Context, url string) (target.Health, string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return target.HealthUnknown, err.Error()
-	}
-	resp, err := l.client().Do(req)
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return target.HealthDown, "GET " + url + ": timed out"
-		}
-		return target.HealthDown, "GET " + url + ": " + errText(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return target.HealthDown, fmt.Sprintf("GET %s: %s", url, resp.Status)
-	}
-	var doc struct {
-		Data struct {
-			Status string `json:"status"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(body, &doc) == nil && doc.Data.Status == string(target.HealthDegraded) {
-		return target.HealthDegraded, "status DEGRADED"
-	}
-	return target.HealthUp, ""
+// health calls url's GoFr health endpoint.
+func (l *Local) health(ctx context.Context, url string) (platform.Health, string) {
+	return platform.CheckHTTP(ctx, l.client(), url)
 }
 
-func errText(err error) string {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return oe.Err.Error()
+// Health implements platform.Target: the health endpoint of the
+// configuration q.Vars (or ferry.yaml's health: URL).
+func (l *Local) Health(ctx context.Context, q platform.Query) (platform.Health, string) {
+	return l.health(ctx, HealthURL(q.Vars, healthOverride(q.Environment)))
+}
+
+func healthOverride(env *project.Environment) string {
+	if env == nil {
+		return ""
 	}
-	return err.Error()
+	return env.Health
 }
 
-// Health returns the health of the endpoint at url.
-func (l *Local) Health(ctx context.Context, url string) (target.Health, string) {
-	return l.health(ctx, url)
+// baseURL is where the service of vars answers on this machine.
+func baseURL(vars map[string]string) string {
+	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000))
 }
 
-// Live implements target.Target.
-func (l *Local) Live(ctx context.Context, q target.Query) (*target.Live, error) {
+// private is what the local target keeps of a process in the state store.
+type private struct {
+	StartTick uint64 `json:"startTick"`
+	Root      string `json:"root,omitempty"`
+	Log       string `json:"log,omitempty"`
+}
+
+func (r *record) instance() platform.Instance {
+	data, _ := json.Marshal(private{StartTick: r.StartTick, Root: r.Root, Log: r.Log})
+	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), PID: r.PID, Revision: r.Revision, Digest: r.Digest,
+		Executable: r.BinaryDigest, Started: r.Since, Private: data}
+}
+
+// Live implements platform.Target: the process listening on the
+// environment's HTTP port, whoever started it, else its newest revision's
+// process.
+func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, error) {
 	recs := l.running(q.Env)
 	var pid int
-	if q.Port > 0 {
-		pid, _ = listener(q.Port)
+	if p := port(q.Vars, "HTTP_PORT", 8000); p > 0 && q.Vars != nil {
+		pid, _ = listener(p)
 	}
 	if pid == 0 && len(recs) > 0 {
 		pid = recs[len(recs)-1].PID
 	}
 	if pid == 0 {
-		return nil, fmt.Errorf("environment %q: %w", q.Env, target.ErrNotRunning)
+		return nil, fmt.Errorf("environment %q: %w", q.Env, platform.ErrNotRunning)
 	}
-	live := &target.Live{Process: target.Process{PID: pid}}
+	rec := record{PID: pid}
 	for _, r := range recs {
 		if r.PID == pid {
-			live.Revision = r.Revision
-			live.Process = target.Process{PID: pid, StartTick: r.StartTick, Since: r.Since, Root: r.Root, Log: r.Log, URL: r.URL}
+			rec = r
 		}
 	}
-	if live.StartTick == 0 {
-		_, live.StartTick, _ = procStat(pid)
+	if rec.StartTick == 0 {
+		_, rec.StartTick, _ = procStat(pid)
 	}
+	inst := rec.instance()
 	var err error
-	if live.Env, err = environ(pid); err != nil {
+	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
-	if live.BinaryDigest, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+	if inst.Executable, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
 	}
-	if live.URL == "" || q.HealthURL != "" {
-		live.URL = HealthURL(live.Env, q.HealthURL)
+	inst.Digest = ""
+	if l.Images != nil {
+		if img, err := l.Images.FindBinary(inst.Executable); err == nil {
+			inst.Digest = img.Digest
+		}
 	}
-	live.Health, live.HealthDetail = l.health(ctx, live.URL)
+	url := rec.URL
+	if url == "" || healthOverride(q.Environment) != "" {
+		url = HealthURL(inst.Env, healthOverride(q.Environment))
+	}
+	live := &platform.Live{Env: q.Env, Revision: rec.Revision, Digest: inst.Digest, URL: baseURL(inst.Env)}
+	live.Health, live.HealthDetail = l.health(ctx, url)
+	inst.Ready = live.Health == platform.HealthUp || live.Health == platform.HealthDegraded
+	live.Instances = []platform.Instance{inst}
 	return live, nil
 }
 
-// Revisions implements target.Target.
+// Revisions implements platform.Target.
 func (l *Local) Revisions(_ context.Context, env string) ([]int, error) {
 	var out []int
 	for _, r := range l.running(env) {
@@ -483,7 +505,7 @@ func (l *Local) PruneRoots() error {
 	return errors.Join(errs...)
 }
 
-// Stop implements target.Target.
+// Stop implements platform.Target.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
 	for _, r := range l.running(env) {
 		if r.Revision != keep {
