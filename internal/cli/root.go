@@ -69,6 +69,9 @@ func NewRootCmd(streams Streams) *cobra.Command {
 		newHistoryCmd(g),
 		newDownCmd(g),
 		newCheckCmd(g),
+		newSoakCmd(g),
+		newLoglevelCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }
