@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/remotelog"
 )
 
@@ -23,18 +24,21 @@ func (noLevels) AddLevel(remotelog.Setting) error {
 }
 func (noLevels) LevelHistory(string) ([]remotelog.Setting, error) { return nil, nil }
 
-// ConfiguredLevel is envName's LOG_LEVEL as its live revision was
-// deployed with ("" when unset or nothing is deployed).
+// ConfiguredLevel is envName's LOG_LEVEL as its newest revision was
+// deployed with ("" when unset or nothing is deployed). A revision still
+// starting counts: its process polls before it is live, and must be told
+// its own configured level, not its predecessor's.
 func ConfiguredLevel(c *Config, envName string) string {
-	env, err := c.env(envName)
+	revs, err := c.revisions(envName)
 	if err != nil {
 		return ""
 	}
-	cur, err := c.current(env)
-	if err != nil || cur == nil {
-		return ""
+	for i := len(revs) - 1; i >= 0; i-- {
+		if r := &revs[i]; r.Outcome == state.Pending || r.Outcome == state.Live {
+			return snapshotVars(r)["LOG_LEVEL"]
+		}
 	}
-	return snapshotVars(cur)["LOG_LEVEL"]
+	return ""
 }
 
 // LogLevel is envName's level now and where it comes from.
