@@ -95,7 +95,7 @@ type EnvSpec struct {
 	Values []string `yaml:"values"`
 	// Soak is how long a revision must run healthy here before it may be
 	// promoted onwards.
-	Soak Duration `yaml:"soak"`
+	Soak Soak `yaml:"soak"`
 	// Smoke lists the checks run against the environment after a deploy
 	// and before promoting from it.
 	Smoke []SmokeStep `yaml:"smoke"`

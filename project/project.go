@@ -66,6 +66,7 @@ type Environment struct {
 	Health      string
 	Env         map[string]string
 	SecretsFile string
+	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
 }
 
 // ErrUnknownEnvironment is returned for an environment the project does
@@ -213,7 +214,8 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			Namespace:   spec.Namespace,
 			Release:     spec.Release,
 			Values:      spec.Values,
-			Soak:        spec.Soak.Duration,
+			Soak:        spec.Soak.Duration.Duration,
+			SoakGates:   spec.Soak,
 			Smoke:       spec.Smoke,
 			Health:      spec.Health,
 			Env:         spec.Env,

@@ -83,6 +83,9 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newInitCmd(g),
 		newKeysCmd(g),
 		newSignCmd(g),
+		newSoakCmd(g),
+		newLoglevelCmd(g),
+		newServeCmd(g),
 	)
 	return root, g
 }
