@@ -43,7 +43,7 @@ func newSignCmd(g *globalOptions) *cobra.Command {
 		Short:   "Sign an image digest with a key, cosign-compatible",
 		Long:    signLong,
 		Example: signExample,
-		Args:    exactArgs(1),
+		Args:    exactCount(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
 			return runSign(cmd.Context(), g, opts)
