@@ -45,6 +45,7 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	if cur != nil {
 		rep.WantDigest, rep.WantExecutable = cur.Digest, cur.BinaryDigest
 	}
+	rep.Signature = c.signatureView(ctx, env, rep.Digest)
 	rep.Foreign = live.Revision == 0
 	for _, in := range live.Instances {
 		in.Env, in.Private = nil, nil
