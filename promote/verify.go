@@ -71,7 +71,7 @@ func compare(want []platform.Var, live map[string]string, foreign bool) []view.D
 	for _, e := range want {
 		seen[e.Key] = true
 		lv, ok := live[e.Key]
-		isSecret := e.Secret || secret.Is(e.Key, lv)
+		isSecret := e.Secret || secret.Is(e.Key, e.Value) || secret.Is(e.Key, lv)
 		d := view.Difference{Key: e.Key, Secret: isSecret, Want: secret.Show(e.Key, e.Value), Live: secret.Show(e.Key, lv)}
 		if isSecret {
 			d.Want, d.Live = secret.Redacted, secret.Redacted

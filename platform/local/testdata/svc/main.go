@@ -24,6 +24,11 @@ import (
 
 func main() {
 	fmt.Println("svc starting, version", version)
+	// LOG_SECRET=<VAR> logs VAR's value, as a careless service logs its
+	// connection string before it fails.
+	if v := os.Getenv("LOG_SECRET"); v != "" {
+		fmt.Println("connecting with", os.Getenv(v))
+	}
 	if os.Getenv("CRASH") == "1" {
 		fmt.Fprintln(os.Stderr, "fatal: crash requested by CRASH=1")
 		os.Exit(2)
