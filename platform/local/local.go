@@ -514,16 +514,20 @@ func (l *Local) StopPID(ctx context.Context, pid int) error {
 	return l.stop(ctx, record{PID: pid, StartTick: tick})
 }
 
-// stop sends SIGTERM and waits the process's own SHUTDOWN_GRACE_PERIOD
+// stop sends SIGTERM and waits the process's own SHUTDOWN_DELAY (it
+// keeps serving while it fails readiness) and SHUTDOWN_GRACE_PERIOD
 // (GoFr's 30s default) plus a margin, then SIGKILL.
 func (l *Local) stop(ctx context.Context, r record) error {
-	grace := 30 * time.Second
+	wait := 30 * time.Second
 	if e, err := environ(r.PID); err == nil {
 		if d, err := time.ParseDuration(e["SHUTDOWN_GRACE_PERIOD"]); err == nil && d >= 0 {
-			grace = d
+			wait = d
+		}
+		if d, err := time.ParseDuration(e["SHUTDOWN_DELAY"]); err == nil && d > 0 {
+			wait += d
 		}
 	}
-	return l.kill(r, grace+2*time.Second)
+	return l.kill(r, wait+2*time.Second)
 }
 
 // kill sends SIGTERM, waits up to wait, then SIGKILL; it returns an error
