@@ -18,10 +18,10 @@ import (
 // runtimes, each with planted mistakes and near misses. Each chart has
 // testdata/corpus/<name>.want, written by hand:
 //
-//	+ RULE ENVS KEY [WORKLOAD]   must be found (ENVS comma-separated, sorted)
-//	- RULE ENVS KEY              must not be found (* matches anything)
-//	? ENV FILE[:LINE] TEXT       ENV could not be read, for that reason
-//	! TEXT                       never printed (a secret value)
+//   - RULE ENVS KEY [WORKLOAD]   must be found (ENVS comma-separated, sorted)
+//   - RULE ENVS KEY              must not be found (* matches anything)
+//     ? ENV FILE[:LINE] TEXT       ENV could not be read, for that reason
+//     ! TEXT                       never printed (a secret value)
 //
 // and testdata/corpus/<name>.golden, the whole report (go test -update).
 const corpusDir = "testdata/charts"
