@@ -86,6 +86,19 @@ var valuesRefRe = regexp.MustCompile(`\.Values\.([A-Za-z0-9_.]+)`)
 // when it reads none, the template line itself.
 func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (string, bool), key string) Source {
 	line := r.lineOf(tpl, key)
+	if line == 0 {
+		// An env block from an included helper: the one template that
+		// names the key.
+		var hits []string
+		for _, other := range sortedKeys(r.templates) {
+			if other != tpl && r.lineOf(other, key) > 0 {
+				hits = append(hits, other)
+			}
+		}
+		if len(hits) == 1 {
+			tpl, line = hits[0], r.lineOf(hits[0], key)
+		}
+	}
 	rendered, _ := get(obj)
 	lines := r.templates[tpl]
 	if line == 0 {
