@@ -17,6 +17,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"sigs.k8s.io/yaml"
 )
 
@@ -202,7 +203,10 @@ type manifest struct {
 	data map[string]string
 }
 
-// splitManifests parses rendered templates into objects, in template order.
+// splitManifests parses rendered templates into objects, in template order,
+// splitting each template's output exactly as Helm does
+// (releaseutil.SplitManifests: a document may start with "--- # comment")
+// and flattening kind: List, as an install does.
 func splitManifests(rendered map[string]string, chartRel, chartName string) ([]manifest, error) {
 	names := make([]string, 0, len(rendered))
 	for n := range rendered {
@@ -216,31 +220,79 @@ func splitManifests(rendered map[string]string, chartRel, chartName string) ([]m
 	var out []manifest
 	for _, n := range names {
 		tpl := templatePath(chartRel, chartName, n)
-		for _, doc := range splitDocs(rendered[n]) {
+		docs := releaseutil.SplitManifests(rendered[n])
+		keys := make([]string, 0, len(docs))
+		for k := range docs {
+			keys = append(keys, k)
+		}
+		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+		for _, k := range keys {
 			var body map[string]any
-			if err := yaml.Unmarshal([]byte(doc), &body); err != nil {
+			if err := yaml.Unmarshal([]byte(docs[k]), &body); err != nil {
 				return nil, &InputError{File: tpl, Msg: "rendered output is not valid YAML: " + err.Error()}
 			}
 			if len(body) == 0 {
 				continue
 			}
-			m := manifest{template: tpl, body: body}
-			switch scalar(body["kind"]) {
-			case "ConfigMap":
-				m.data = configMapData(body)
-			case "Secret":
-				m.data = secretData(body)
+			for _, b := range flattenList(body) {
+				out = append(out, newManifest(tpl, b))
 			}
-			out = append(out, m)
 		}
 	}
 	return out, nil
 }
 
-var docSep = regexp.MustCompile(`(?m)^---\s*$`)
+// flattenList returns a kind: List's items, or the object itself.
+func flattenList(body map[string]any) []map[string]any {
+	if kind, _ := body["kind"].(string); kind != "List" && !strings.HasSuffix(kind, "List") {
+		return []map[string]any{body}
+	}
+	var out []map[string]any
+	for _, it := range list(body["items"]) {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, flattenList(m)...)
+		}
+	}
+	return out
+}
 
-func splitDocs(s string) []string {
-	return docSep.Split(s, -1)
+func newManifest(tpl string, body map[string]any) manifest {
+	m := manifest{template: tpl, body: body}
+	switch scalar(body["kind"]) {
+	case "ConfigMap":
+		m.data = configMapData(body)
+	case "Secret":
+		m.data = secretData(body)
+	}
+	return m
+}
+
+// dedupeObjects keeps, of several objects with one kind, namespace and
+// name, the last, as an install applies them in order; it reports the
+// others.
+func dedupeObjects(objs []manifest, namespace string) ([]manifest, []string) {
+	last := map[string]int{}
+	for i, o := range objs {
+		last[objID(o, namespace)] = i
+	}
+	var out []manifest
+	var dups []string
+	for i, o := range objs {
+		if j := last[objID(o, namespace)]; j != i {
+			dups = append(dups, fmt.Sprintf("%s: %s is rendered again by %s; an install keeps the last one", o.template, objKey(o), objs[j].template))
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, dups
+}
+
+func objID(o manifest, namespace string) string {
+	ns := str(o.body, "metadata", "namespace")
+	if ns == "" {
+		ns = namespace
+	}
+	return objKey(o) + "@" + ns
 }
 
 // secretData returns a rendered Secret's data, base64-decoded, merged

@@ -22,6 +22,7 @@ type resolver struct {
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
 	values    map[string]any      // the coalesced values
+	namespace string              // the release's namespace
 	warnings  *[]string
 }
 
@@ -29,11 +30,17 @@ func objKey(m manifest) string {
 	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
 }
 
+// find returns the object of kind and name a pod in the release's
+// namespace can read: one rendered into another namespace is not it.
 func (r *resolver) find(kind, name string) (manifest, bool) {
 	for _, m := range r.objects {
-		if str(m.body, "kind") == kind && str(m.body, "metadata", "name") == name {
-			return m, true
+		if str(m.body, "kind") != kind || str(m.body, "metadata", "name") != name {
+			continue
 		}
+		if ns := str(m.body, "metadata", "namespace"); ns != "" && r.namespace != "" && ns != r.namespace {
+			continue
+		}
+		return m, true
 	}
 	return manifest{}, false
 }
