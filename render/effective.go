@@ -24,6 +24,8 @@ type resolver struct {
 	values    map[string]any      // the coalesced values
 	namespace string              // the release's namespace
 	warnings  *[]string
+	keyRe     map[string]*regexp.Regexp // lineOf's pattern per key
+	text      map[string]string         // a template's whole text, for mentions
 }
 
 func objKey(m manifest) string {
@@ -195,6 +197,20 @@ func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool))
 	return paths, true
 }
 
+// mentions is a cheap pre-check for lineOf: most templates do not name the
+// key at all.
+func (r *resolver) mentions(tpl, key string) bool {
+	if r.text == nil {
+		r.text = map[string]string{}
+	}
+	t, ok := r.text[tpl]
+	if !ok {
+		t = strings.Join(r.templates[tpl], "\n")
+		r.text[tpl] = t
+	}
+	return strings.Contains(t, key)
+}
+
 // lineOf finds the template line that names key, when exactly one does;
 // 0 otherwise (better no line than a wrong one).
 func (r *resolver) lineOf(tpl, key string) int {
@@ -202,7 +218,17 @@ func (r *resolver) lineOf(tpl, key string) int {
 	if !ok || key == "" {
 		return 0
 	}
-	re := regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+	if !r.mentions(tpl, key) {
+		return 0
+	}
+	re := r.keyRe[key]
+	if re == nil {
+		re = regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+		if r.keyRe == nil {
+			r.keyRe = map[string]*regexp.Regexp{}
+		}
+		r.keyRe[key] = re
+	}
 	found := 0
 	for i, line := range lines {
 		if re.MatchString(line) {
