@@ -13,7 +13,7 @@ build:
 # The whole suite: vet + gofmt, then every module's tests. Packages with
 # concurrency run under the race detector; the rest of the root
 # module runs without it to keep CI's compile time in bounds.
-RACE_DIRS ?= promote target internal/state render
+RACE_DIRS ?= promote platform internal/state render
 
 test: lint test-unit
 
@@ -21,7 +21,7 @@ test-unit:
 	cd envfile && $(GO) test $(TESTFLAGS) ./...
 	[ ! -f kit/go.mod ] || (cd kit && $(GO) test $(TESTFLAGS) -race ./...)
 	[ ! -f examples/orders-api/go.mod ] || (cd examples/orders-api && $(GO) test $(TESTFLAGS) ./...)
-	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /target -e /internal/state -e /render)
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /internal/state -e /render)
 	pkgs=$$(for d in $(RACE_DIRS); do [ ! -d $$d ] || echo ./$$d/...; done); \
 	  [ -z "$$pkgs" ] || $(GO) test $(TESTFLAGS) -race $$pkgs
 

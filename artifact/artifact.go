@@ -460,7 +460,7 @@ func (s *Store) Unpack(d, dir string) (string, error) {
 	root := filepath.Join(dir, strings.TrimPrefix(info.Digest, "sha256:")[:16])
 	if _, err := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil {
 		// The root's mtime says when it was last used: pruning spares
-		// recently used roots (see target/local).
+		// recently used roots (see platform/local).
 		now := time.Now()
 		_ = os.Chtimes(root, now, now)
 		return root, nil

@@ -9,8 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrydev/ferry/internal/state"
-	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/promote"
 )
 
 type historyOptions struct {
@@ -38,29 +37,20 @@ history prints them redacted.`,
 	return cmd
 }
 
-func runHistory(_ context.Context, g *globalOptions, opts *historyOptions) error {
+func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) error {
 	c, err := g.engine("ferry history " + opts.Env)
 	if err != nil {
 		return err
 	}
-	revs, err := c.History(opts.Env)
+	h, err := promote.NewHistory(c).Run(ctx, opts.Env)
 	if err != nil {
 		return engineErr(err)
 	}
-	for i := range revs {
-		for j := range revs[i].Config {
-			if revs[i].Config[j].Secret {
-				revs[i].Config[j].Value = render.Redacted
-			}
-		}
-	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		if revs == nil {
-			revs = []state.Revision{}
-		}
-		return writeJSON(out, map[string]any{"environment": opts.Env, "revisions": revs})
+		return writeJSON(out, h)
 	}
+	revs := h.Revisions
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tREASON")
 	for _, r := range revs {

@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/promote"
 )
 
 type statusOptions struct{ Format format }
@@ -35,14 +37,15 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	if err != nil {
 		return err
 	}
-	envs, err := c.Status(ctx)
+	st, err := promote.NewStatus(c).Run(ctx)
 	if err != nil {
 		return engineErr(err)
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		return writeJSON(out, map[string]any{"environments": envs})
+		return writeJSON(out, st)
 	}
+	envs := st.Environments
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENVIRONMENT\tTARGET\tREVISION\tDIGEST\tTAG\tSINCE\tHEALTH\tSOAK LEFT")
 	for _, e := range envs {

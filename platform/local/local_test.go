@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -12,8 +13,8 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
-	"github.com/ferrydev/ferry/target"
 )
 
 func setup(t *testing.T) (*Local, *artifact.Image) {
@@ -36,9 +37,9 @@ func setup(t *testing.T) (*Local, *artifact.Image) {
 	return l, img
 }
 
-func spec(img *artifact.Image, rev, port int, extra ...target.Var) target.Spec {
-	vars := append([]target.Var{{Key: "HTTP_PORT", Value: strconv.Itoa(port)}, {Key: "METRICS_PORT", Value: "0"}, {Key: "SHUTDOWN_GRACE_PERIOD", Value: "1s"}}, extra...)
-	return target.Spec{Env: "staging", Revision: rev, Digest: img.Digest, Vars: vars, HealthTimeout: 2 * time.Second}
+func spec(img *artifact.Image, rev, port int, extra ...platform.Var) platform.Spec {
+	vars := append([]platform.Var{{Key: "HTTP_PORT", Value: strconv.Itoa(port)}, {Key: "METRICS_PORT", Value: "0"}, {Key: "SHUTDOWN_GRACE_PERIOD", Value: "1s"}}, extra...)
+	return platform.Spec{Env: "staging", Revision: rev, Digest: img.Digest, Vars: vars, HealthTimeout: 2 * time.Second}
 }
 
 func TestDeployFaults(t *testing.T) {
@@ -56,12 +57,12 @@ func TestDeployFaults(t *testing.T) {
 
 	tests := []struct {
 		name string
-		spec target.Spec
+		spec platform.Spec
 		want string
 	}{
 		{"port taken by another process", spec(img, 1, busyPort), "port " + strconv.Itoa(busyPort) + " is already in use by pid " + strconv.Itoa(os.Getpid())},
-		{"crash at start", spec(img, 2, port, target.Var{Key: "CRASH", Value: "1"}), "crash requested by CRASH=1"},
-		{"health hangs", spec(img, 3, port, target.Var{Key: "HANG_HEALTH", Value: "1"}), "not healthy after 2s: GET http://127.0.0.1:" + strconv.Itoa(port) + "/.well-known/health: timed out"},
+		{"crash at start", spec(img, 2, port, platform.Var{Key: "CRASH", Value: "1"}), "crash requested by CRASH=1"},
+		{"health hangs", spec(img, 3, port, platform.Var{Key: "HANG_HEALTH", Value: "1"}), "not healthy after 2s: GET http://127.0.0.1:" + strconv.Itoa(port) + "/.well-known/health: timed out"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,21 +92,22 @@ func TestDeployReplacesPrevious(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := l.Deploy(ctx, spec(img, 2, port, target.Var{Key: "X", Value: "y"}))
+	p2, err := l.Deploy(ctx, spec(img, 2, port, platform.Var{Key: "X", Value: "y"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if alive(p1.PID, p1.StartTick) || !alive(p2.PID, p2.StartTick) {
-		t.Errorf("after a second deploy: r1 alive=%v r2 alive=%v, want only r2", alive(p1.PID, p1.StartTick), alive(p2.PID, p2.StartTick))
+	if alive1, alive2 := aliveInst(p1.Instances[0]), aliveInst(p2.Instances[0]); alive1 || !alive2 {
+		t.Errorf("after a second deploy: r1 alive=%v r2 alive=%v, want only r2", alive1, alive2)
 	}
-	live, err := l.Live(ctx, target.Query{Env: "staging", Port: port})
-	if err != nil || live.Revision != 2 || live.Env["X"] != "y" || live.BinaryDigest != img.BinaryDigest || live.Health != target.HealthUp {
+	live, err := l.Live(ctx, platform.Query{Env: "staging", Vars: map[string]string{"HTTP_PORT": strconv.Itoa(port)}})
+	if err != nil || live.Revision != 2 || live.Instances[0].Env["X"] != "y" || live.Instances[0].Executable != img.BinaryDigest ||
+		live.Digest != img.Digest || live.Health != platform.HealthUp {
 		t.Fatalf("Live = %+v, %v, want revision 2 with X=y, healthy", live, err)
 	}
 	if err := l.Stop(ctx, "staging", 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Live(ctx, target.Query{Env: "staging"}); !errors.Is(err, target.ErrNotRunning) {
+	if _, err := l.Live(ctx, platform.Query{Env: "staging"}); !errors.Is(err, platform.ErrNotRunning) {
 		t.Errorf("Live after Stop = %v, want ErrNotRunning", err)
 	}
 }
@@ -125,7 +127,7 @@ func TestSameDigestOwnWorkDir(t *testing.T) {
 		}
 		port := free.Addr().(*net.TCPAddr).Port
 		free.Close()
-		s := spec(img, 1, port, target.Var{Key: "WRITE_FILE", Value: "data.txt"}, target.Var{Key: "MARK", Value: env})
+		s := spec(img, 1, port, platform.Var{Key: "WRITE_FILE", Value: "data.txt"}, platform.Var{Key: "MARK", Value: env})
 		s.Env = env
 		if _, err := l.Deploy(ctx, s); err != nil {
 			t.Fatalf("Deploy(%s): %v", env, err)
@@ -164,8 +166,12 @@ func TestPruneRoots(t *testing.T) {
 	free, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := free.Addr().(*net.TCPAddr).Port
 	free.Close()
-	proc, err := l.Deploy(t.Context(), spec(img, 1, port))
+	ro, err := l.Deploy(t.Context(), spec(img, 1, port))
 	if err != nil {
+		t.Fatal(err)
+	}
+	var proc record
+	if err := json.Unmarshal(ro.Instances[0].Private, &proc); err != nil {
 		t.Fatal(err)
 	}
 	// The running root is old by its mtime too: only use protects it.
@@ -180,4 +186,13 @@ func TestPruneRoots(t *testing.T) {
 			t.Errorf("%s exists = %v, want %v", path, err == nil, want)
 		}
 	}
+}
+
+// aliveInst says whether the process of a deployed instance still runs.
+func aliveInst(in platform.Instance) bool {
+	var p record
+	if err := json.Unmarshal(in.Private, &p); err != nil {
+		return false
+	}
+	return alive(in.PID, p.StartTick)
 }

@@ -18,11 +18,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -31,8 +28,17 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
 )
+
+func init() {
+	platform.Register("local", func(o platform.Options) (platform.Target, error) {
+		l := New(o.Project.Dir, o.Images)
+		l.Wait = o.Wait
+		return l, nil
+	})
+}
 
 // Local runs environments as processes on this machine.
 type Local struct {
@@ -47,6 +53,9 @@ type Local struct {
 	// Hook, when set, is called at named points of a deploy
 	// ("previous-stopped", "new-started"): tests kill ferry there.
 	Hook func(point string)
+	// ProjectDir is the project's directory (for ${FERRY_DATA} and
+	// relative secrets files).
+	ProjectDir string
 }
 
 func (l *Local) at(point string) {
@@ -55,11 +64,14 @@ func (l *Local) at(point string) {
 	}
 }
 
-var _ target.Target = (*Local)(nil)
+var _ platform.Target = (*Local)(nil)
+
+// Name implements platform.Target.
+func (l *Local) Name() string { return "local" }
 
 // New returns the local target of project directory dir.
 func New(projectDir string, images *artifact.Store) *Local {
-	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run")}
+	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run"), ProjectDir: projectDir}
 }
 
 // record is process.json.
@@ -124,8 +136,8 @@ func (l *Local) running(env string) []record {
 	return out
 }
 
-// Deploy implements target.Target.
-func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, error) {
+// Deploy implements platform.Target.
+func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	root, err := l.Images.Unpack(s.Digest, filepath.Join(l.RunDir, "roots"))
 	if err != nil {
 		return nil, err
@@ -166,7 +178,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 			}
 		}
 		if !own {
-			return nil, &target.PortInUseError{Port: p, PID: pid}
+			return nil, &platform.PortInUseError{Port: p, PID: pid}
 		}
 		stopFirst = true
 	}
@@ -191,7 +203,7 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		stopWait = time.Since(t0)
 		l.at("previous-stopped")
 	}
-	url := HealthURL(vars, s.HealthURL)
+	url := HealthURL(vars, healthOverride(s.Environment))
 	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
 	if err != nil {
 		return nil, fmt.Errorf("preparing %s's working directory: %w", s.Env, err)
@@ -208,8 +220,20 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		env = append(env, k+"="+vars[k])
 	}
 	t0 := time.Now()
-	proc, startErr := l.start(rec, env)
+	// Write-ahead: the process is created held at its gate, recorded
+	// (process.json, then the caller's state store), and only then let
+	// run; a ferry killed before that leaves a gate that exits.
+	proc, gate, startErr := l.start(rec, env)
 	l.at("new-started")
+	if startErr == nil && s.Started != nil {
+		startErr = s.Started(proc.instance())
+	}
+	if startErr == nil {
+		l.at("pid-recorded")
+		startErr = gate.open()
+	} else {
+		gate.abort()
+	}
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}
@@ -218,14 +242,17 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
 		}
-		derr := &target.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error()}
+		derr := &platform.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error()}
 		if proc != nil {
 			derr.LogTail = tail(proc.Log, 10)
 		}
 		if stopFirst {
 			ok := len(restore) > 0
 			for _, r := range restore {
-				p, err := l.start(r.rec, r.env)
+				p, g, err := l.start(r.rec, r.env)
+				if err == nil {
+					err = g.open()
+				}
 				if err == nil {
 					err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout)
 				}
@@ -247,7 +274,9 @@ func (l *Local) Deploy(ctx context.Context, s target.Spec) (*target.Process, err
 	if err := l.PruneRoots(); err != nil {
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
 	}
-	return &target.Process{PID: proc.PID, StartTick: proc.StartTick, Since: proc.Since, Root: root, Log: proc.Log, URL: url,
+	inst := proc.instance()
+	inst.Digest, inst.Executable, inst.Revision, inst.Ready = s.Digest, img.BinaryDigest, s.Revision, true
+	return &platform.Rollout{Instances: []platform.Instance{inst}, URL: baseURL(vars),
 		Startup: startup, StopWait: stopWait}, nil
 }
 
@@ -288,42 +317,6 @@ func linkWorkDir(work, src string) (string, error) {
 	return work, nil
 }
 
-// start launches rec's executable detached with exactly env, and records
-// it in process.json.
-func (l *Local) start(rec record, env []string) (*record, error) {
-	dir := l.revDir(rec.Env, rec.Revision)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	rec.Log = filepath.Join(dir, "log")
-	logf, err := os.OpenFile(rec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(rec.Exe)
-	cmd.Dir = rec.Dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own session: the revision outlives ferry and a terminal's ^C.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", rec.Exe, err)
-	}
-	// Reap it if it dies while this ferry runs; after ferry exits the
-	// process is re-parented and reaped by init.
-	go func() { _ = cmd.Wait() }()
-	rec.PID = cmd.Process.Pid
-	_, rec.StartTick, _ = procStat(rec.PID)
-	rec.Since = time.Now().UTC()
-	data, _ := json.MarshalIndent(rec, "", "  ")
-	tmp := filepath.Join(dir, "process.json.tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return &rec, err
-	}
-	return &rec, os.Rename(tmp, filepath.Join(dir, "process.json"))
-}
-
 // waitHealthy polls the health endpoint until it answers 200, the process
 // dies, or the timeout passes.
 func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Duration) error {
@@ -339,7 +332,7 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 			return fmt.Errorf("process %d exited before it became healthy", rec.PID)
 		}
 		h, detail := l.health(ctx, rec.URL)
-		if h == target.HealthUp || h == target.HealthDegraded {
+		if h == platform.HealthUp || h == platform.HealthDegraded {
 			return nil
 		}
 		last = detail
@@ -360,88 +353,87 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 	}
 }
 
-// health calls url: 200 is UP or DEGRADED per the body's status; anything
-// else is DOWN with why.
-func (l *Local) health(ctx context.Context, url string) (target.Health, string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return target.HealthUnknown, err.Error()
-	}
-	resp, err := l.client().Do(req)
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return target.HealthDown, "GET " + url + ": timed out"
-		}
-		return target.HealthDown, "GET " + url + ": " + errText(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return target.HealthDown, fmt.Sprintf("GET %s: %s", url, resp.Status)
-	}
-	var doc struct {
-		Data struct {
-			Status string `json:"status"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(body, &doc) == nil && doc.Data.Status == string(target.HealthDegraded) {
-		return target.HealthDegraded, "status DEGRADED"
-	}
-	return target.HealthUp, ""
+// health calls url's GoFr health endpoint.
+func (l *Local) health(ctx context.Context, url string) (platform.Health, string) {
+	return platform.CheckHTTP(ctx, l.client(), url)
 }
 
-func errText(err error) string {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return oe.Err.Error()
+// Health implements platform.Target: the health endpoint of the
+// configuration q.Vars (or ferry.yaml's health: URL).
+func (l *Local) Health(ctx context.Context, q platform.Query) (platform.Health, string) {
+	return l.health(ctx, HealthURL(q.Vars, healthOverride(q.Environment)))
+}
+
+func healthOverride(env *project.Environment) string {
+	if env == nil {
+		return ""
 	}
-	return err.Error()
+	return env.Health
 }
 
-// Health returns the health of the endpoint at url.
-func (l *Local) Health(ctx context.Context, url string) (target.Health, string) {
-	return l.health(ctx, url)
+// baseURL is where the service of vars answers on this machine.
+func baseURL(vars map[string]string) string {
+	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000))
 }
 
-// Live implements target.Target.
-func (l *Local) Live(ctx context.Context, q target.Query) (*target.Live, error) {
+// instance describes the process for the caller; its Private is the
+// whole record, which Reattach takes back.
+func (r *record) instance() platform.Instance {
+	data, _ := json.Marshal(r)
+	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), PID: r.PID, Revision: r.Revision, Digest: r.Digest,
+		Executable: r.BinaryDigest, Started: r.Since, Private: data}
+}
+
+// Live implements platform.Target: the process listening on the
+// environment's HTTP port, whoever started it, else its newest revision's
+// process.
+func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, error) {
 	recs := l.running(q.Env)
 	var pid int
-	if q.Port > 0 {
-		pid, _ = listener(q.Port)
+	if p := port(q.Vars, "HTTP_PORT", 8000); p > 0 && q.Vars != nil {
+		pid, _ = listener(p)
 	}
 	if pid == 0 && len(recs) > 0 {
 		pid = recs[len(recs)-1].PID
 	}
 	if pid == 0 {
-		return nil, fmt.Errorf("environment %q: %w", q.Env, target.ErrNotRunning)
+		return nil, fmt.Errorf("environment %q: %w", q.Env, platform.ErrNotRunning)
 	}
-	live := &target.Live{Process: target.Process{PID: pid}}
+	rec := record{PID: pid}
 	for _, r := range recs {
 		if r.PID == pid {
-			live.Revision = r.Revision
-			live.Process = target.Process{PID: pid, StartTick: r.StartTick, Since: r.Since, Root: r.Root, Log: r.Log, URL: r.URL}
+			rec = r
 		}
 	}
-	if live.StartTick == 0 {
-		_, live.StartTick, _ = procStat(pid)
+	if rec.StartTick == 0 {
+		_, rec.StartTick, _ = procStat(pid)
 	}
+	inst := rec.instance()
 	var err error
-	if live.Env, err = environ(pid); err != nil {
+	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
-	if live.BinaryDigest, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+	if inst.Executable, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
 	}
-	if live.URL == "" || q.HealthURL != "" {
-		live.URL = HealthURL(live.Env, q.HealthURL)
+	inst.Digest = ""
+	if l.Images != nil {
+		if img, err := l.Images.FindBinary(inst.Executable); err == nil {
+			inst.Digest = img.Digest
+		}
 	}
-	live.Health, live.HealthDetail = l.health(ctx, live.URL)
+	url := rec.URL
+	if url == "" || healthOverride(q.Environment) != "" {
+		url = HealthURL(inst.Env, healthOverride(q.Environment))
+	}
+	live := &platform.Live{Env: q.Env, Revision: rec.Revision, Digest: inst.Digest, URL: baseURL(inst.Env)}
+	live.Health, live.HealthDetail = l.health(ctx, url)
+	inst.Ready = live.Health == platform.HealthUp || live.Health == platform.HealthDegraded
+	live.Instances = []platform.Instance{inst}
 	return live, nil
 }
 
-// Revisions implements target.Target.
+// Revisions implements platform.Target.
 func (l *Local) Revisions(_ context.Context, env string) ([]int, error) {
 	var out []int
 	for _, r := range l.running(env) {
@@ -483,44 +475,49 @@ func (l *Local) PruneRoots() error {
 	return errors.Join(errs...)
 }
 
-// Stop implements target.Target.
+// Stop implements platform.Target.
+// It returns an error naming every process that is still there after
+// SIGKILL: `down` never says "stopped" while something runs.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
+	var errs []error
 	for _, r := range l.running(env) {
 		if r.Revision != keep {
-			l.stop(ctx, r)
+			errs = append(errs, l.stop(ctx, r))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // StopPID stops a process ferry did not start (found on the env's port).
-func (l *Local) StopPID(ctx context.Context, pid int) {
+func (l *Local) StopPID(ctx context.Context, pid int) error {
 	_, tick, _ := procStat(pid)
-	l.stop(ctx, record{PID: pid, StartTick: tick})
+	return l.stop(ctx, record{PID: pid, StartTick: tick})
 }
 
 // stop sends SIGTERM and waits the process's own SHUTDOWN_GRACE_PERIOD
 // (GoFr's 30s default) plus a margin, then SIGKILL.
-func (l *Local) stop(ctx context.Context, r record) {
+func (l *Local) stop(ctx context.Context, r record) error {
 	grace := 30 * time.Second
 	if e, err := environ(r.PID); err == nil {
 		if d, err := time.ParseDuration(e["SHUTDOWN_GRACE_PERIOD"]); err == nil && d >= 0 {
 			grace = d
 		}
 	}
-	l.kill(r, grace+2*time.Second)
+	return l.kill(r, grace+2*time.Second)
 }
 
-func (l *Local) kill(r record, wait time.Duration) {
+// kill sends SIGTERM, waits up to wait, then SIGKILL; it returns an error
+// when the process is still there after that.
+func (l *Local) kill(r record, wait time.Duration) error {
 	if !alive(r.PID, r.StartTick) {
-		return
+		return nil
 	}
 	signal(r.PID, syscall.SIGTERM)
 	start := time.Now()
 	deadline := start.Add(wait)
 	for time.Now().Before(deadline) {
 		if !alive(r.PID, r.StartTick) {
-			return
+			return nil
 		}
 		if l.Wait != nil && time.Since(start) > time.Second {
 			l.Wait(fmt.Sprintf("stopping pid %d (SIGTERM, up to %s)", r.PID, wait.Round(time.Second)), time.Since(start))
@@ -528,12 +525,13 @@ func (l *Local) kill(r record, wait time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	signal(r.PID, syscall.SIGKILL)
-	for range 100 {
+	for range 200 {
 		if !alive(r.PID, r.StartTick) {
-			return
+			return nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return fmt.Errorf("pid %d (revision %d) is still running after SIGKILL", r.PID, r.Revision)
 }
 
 // tail returns the last n lines of the file at path.
