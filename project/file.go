@@ -28,8 +28,18 @@ type File struct {
 	Chart string `yaml:"chart"`
 	// Image is the image repository the artifact is published as.
 	Image string `yaml:"image"`
+	// Runtime is "gofr" or "generic"; detected when empty (go.mod requires
+	// gofr.dev or ferry's kit, or configs/.env exists: gofr).
+	Runtime string `yaml:"runtime"`
 	// Path is the promotion path, first environment first.
 	Path []string `yaml:"path"`
+	// Exclude names discovered environments that are not environments
+	// (a values file for a developer's laptop, say).
+	Exclude []string `yaml:"exclude"`
+	// Layers are values files every environment reads after the chart's
+	// values.yaml and before its own (values-common.yaml), relative to the
+	// project directory; discovered when absent.
+	Layers []string `yaml:"layers"`
 	// Database describes the database the environments' services share a
 	// server of, for the connection budget.
 	Database Database `yaml:"database"`

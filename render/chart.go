@@ -52,10 +52,9 @@ var helmLineRe = regexp.MustCompile(`line (\d+)`)
 
 func chartErr(rel string, err error) error {
 	msg := err.Error()
-	ie := &InputError{File: rel, Msg: msg}
-	if strings.Contains(msg, "Chart.yaml") {
-		ie.File = path.Join(rel, "Chart.yaml")
-	}
+	// Helm's loader errors carry no file of their own; Chart.yaml is where
+	// a chart starts.
+	ie := &InputError{File: path.Join(rel, "Chart.yaml"), Msg: msg}
 	if m := helmLineRe.FindStringSubmatch(msg); m != nil {
 		ie.Line, _ = strconv.Atoi(m[1])
 	}
@@ -97,7 +96,7 @@ func templateErr(chartRel, chartName string, err error) error {
 			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: m[3]}
 		}
 	}
-	return &InputError{File: chartRel, Msg: msg}
+	return &InputError{File: path.Join(chartRel, "templates"), Msg: strings.TrimPrefix(msg, "template: ")}
 }
 
 // templatePath maps a rendered name ("orders-api/templates/x.yaml") to a
@@ -147,6 +146,12 @@ func (t *taint) mark(v any, prefix string) any {
 		t.paths = append(t.paths, prefix)
 		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
 	case string:
+		if x == "" {
+			// An empty string stays empty: `default`, `if` and `empty`
+			// must take the same branch in the marked render, or a
+			// template default would be traced to the empty value's line.
+			return x
+		}
 		t.paths = append(t.paths, prefix)
 		return markerPrefix + strconv.Itoa(len(t.paths)-1) + markerSuffix
 	default:

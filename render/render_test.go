@@ -51,9 +51,9 @@ func TestRenderFull(t *testing.T) {
 		{"prod", "SIGNING_KEY", "key-prod", "values-prod.yaml:8", true, false},
 		{"prod", "DB_PASSWORD", "", "external Secret shop-db/password", true, true},
 		{"prod", "POD_NAME", "", "runtime fieldRef metadata.name", false, true},
-		{"prod", "REGION", "eu-west-1", "template deploy/templates/config.yaml:16", false, false},
+		{"prod", "REGION", "eu-west-1", "template deploy/templates/config.yaml:16 (default; reads .Values.region)", false, false},
 		{"prod", "STATIC_FLAG", "static", "template deploy/templates/deployment.yaml:46", false, false},
-		{"prod", "ADDR", "db.prod.internal:5432", "template deploy/templates/deployment.yaml:48", false, false},
+		{"prod", "ADDR", "db.prod.internal:5432", "template deploy/templates/deployment.yaml:48 (expands DB_HOST (values-prod.yaml:4), DB_PORT (deploy/values.yaml:6))", false, false},
 		{"prod", "TRACER_URL", "collector.prod:4317", "values-prod.yaml:6", false, false},
 		// The literal sits in a helper: no line rather than a wrong one.
 		{"staging", "TRACER_URL", "collector:4317", "template deploy/templates/deployment.yaml", false, false},
