@@ -168,6 +168,11 @@ func (b Binaries) Build(ctx context.Context, log io.Writer) error {
 				names = append(names, t.name)
 			}
 		}
+		// With one package, -o names the file: go build would name it
+		// after the package path ("server" for etcd's server/v3).
+		if len(names) == 1 {
+			args[len(args)-2] = filepath.Join(tmp, names[0])
+		}
 		start := time.Now()
 		fmt.Fprintf(log, "testcluster: building %s (module hack/testcluster/%s)…\n", strings.Join(names, ", "), m)
 		cmd := exec.CommandContext(ctx, "go", args...)
@@ -176,16 +181,6 @@ func (b Binaries) Build(ctx context.Context, log io.Writer) error {
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build %s: go %s: %w\n%s", m, strings.Join(args, " "), err, out.String())
-		}
-		// go build names a single main package's binary after its
-		// directory (etcd's is "v3"); rename it to the tool's name.
-		if len(names) == 1 {
-			built := filepath.Join(tmp, filepath.Base(tools[indexOf(names[0])].pkg))
-			if built != filepath.Join(tmp, names[0]) {
-				if err := os.Rename(built, filepath.Join(tmp, names[0])); err != nil {
-					return fmt.Errorf("build %s: %w", m, err)
-				}
-			}
 		}
 		fmt.Fprintf(log, "testcluster: built %s in %s\n", strings.Join(names, ", "), time.Since(start).Round(time.Second))
 	}
@@ -201,13 +196,4 @@ func (b Binaries) Build(ctx context.Context, log io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func indexOf(name string) int {
-	for i, t := range tools {
-		if t.name == name {
-			return i
-		}
-	}
-	panic("testcluster: unknown tool " + name)
 }
