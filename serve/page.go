@@ -79,42 +79,18 @@ func apiError(w http.ResponseWriter, err error) {
 
 func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
 	v, err := promote.NewStatus(s.cfg).Run(r.Context())
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	answer(w, v, err)
 }
 
-func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewHistory(s.cfg).Run(r.Context(), r.PathValue("env"))
-	if err != nil {
-		apiError(w, err)
-		return
+// perEnv serves an operation over the environment the path names.
+func perEnv[T any](run func(ctx context.Context, env string) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := run(r.Context(), r.PathValue("env"))
+		answer(w, v, err)
 	}
-	writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Server) apiSoak(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewSoak(s.cfg).Run(r.Context(), r.PathValue("env"), false)
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
-
-func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewVerify(s.cfg).Run(r.Context(), r.PathValue("env"))
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
-
-func (s *Server) apiDrift(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewDrift(s.cfg).Run(r.Context(), r.PathValue("env"))
+func answer(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		apiError(w, err)
 		return

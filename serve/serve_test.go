@@ -51,23 +51,26 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 
 func get(t *testing.T, u string, header ...string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), resp.Header
+	return send(t, http.MethodGet, u, nil, header)
 }
 
 func post(t *testing.T, u string, form url.Values, header ...string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return send(t, http.MethodPost, u, form, header)
+}
+
+// send makes one request with header's name/value pairs and returns the
+// answer as it came, without following a redirect.
+func send(t *testing.T, method, u string, form url.Values, header []string) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, u, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -76,8 +79,8 @@ func post(t *testing.T, u string, form url.Values, header ...string) (int, strin
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), resp.Header
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data), resp.Header
 }
 
 // TestServe runs ferry serve over a live pipeline on loopback and one

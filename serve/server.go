@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
 )
 
 //go:embed assets
@@ -104,10 +105,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("GET /api/status", s.apiStatus)
-	mux.HandleFunc("GET /api/history/{env}", s.apiHistory)
-	mux.HandleFunc("GET /api/soak/{env}", s.apiSoak)
-	mux.HandleFunc("GET /api/verify/{env}", s.apiVerify)
-	mux.HandleFunc("GET /api/drift/{env}", s.apiDrift)
+	mux.HandleFunc("GET /api/history/{env}", perEnv(promote.NewHistory(s.cfg).Run))
+	mux.HandleFunc("GET /api/soak/{env}", perEnv(func(ctx context.Context, env string) (*soak.Verdict, error) {
+		return promote.NewSoak(s.cfg).Run(ctx, env, false)
+	}))
+	mux.HandleFunc("GET /api/verify/{env}", perEnv(promote.NewVerify(s.cfg).Run))
+	mux.HandleFunc("GET /api/drift/{env}", perEnv(promote.NewDrift(s.cfg).Run))
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.Handle("GET /api/loglevel/{env}", &remotelog.Handler{
 		Service:    s.cfg.Project.Service,
