@@ -53,6 +53,19 @@ type Rule struct {
 	Check func(in *Input) []Finding
 }
 
+// gofrContract are the rules that encode GoFr's configuration contract:
+// they run only for a service that follows it (project.RuntimeGoFr).
+var gofrContract = map[string]bool{
+	"FERRY015": true, "FERRY016": true, "FERRY017": true,
+	"FERRY020": true, "FERRY021": true, "FERRY022": true, "FERRY023": true,
+	"FERRY030": true, "FERRY031": true, "FERRY032": true,
+	"FERRY050": true, "FERRY051": true, "FERRY052": true, "FERRY053": true, "FERRY054": true,
+	"FERRY070": true,
+}
+
+// GoFrOnly reports whether rule id applies only to GoFr services.
+func GoFrOnly(id string) bool { return gofrContract[id] }
+
 // registry holds the catalogue. Each family file adds its rules in init;
 // it is never written after package initialisation.
 var registry []Rule
@@ -113,6 +126,10 @@ type Finding struct {
 	Accepted   bool   `json:"accepted,omitempty"`
 	Reason     string `json:"reason,omitempty"`
 	AcceptLine int    `json:"acceptLine,omitempty"`
+	// Workload names the workloads the finding is about
+	// ("Deployment/ledger-api, Deployment/ledger-worker"); empty for a
+	// finding about the project or a chart without workloads.
+	Workload string `json:"workload,omitempty"`
 	// Project is the project directory as the user named it, set when
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`
@@ -129,8 +146,16 @@ type Summary struct {
 // Report is the result of checking one project.
 type Report struct {
 	// Dir is the project directory as the user named it.
-	Dir      string    `json:"-"`
-	Findings []Finding `json:"findings"`
+	Dir string `json:"-"`
+	// Project says which chart was checked and which runtime was detected;
+	// nil when the project could not be loaded.
+	Project *ProjectInfo `json:"project,omitempty"`
+	// Projects describes each project of a merged report.
+	Projects []*ProjectInfo `json:"projects,omitempty"`
+	Findings []Finding      `json:"findings"`
+	// Problems are the environments and projects that could not be read;
+	// everything else was checked.
+	Problems []Problem `json:"problems,omitempty"`
 	Summary  Summary   `json:"summary"`
 }
 
@@ -139,6 +164,10 @@ type Report struct {
 func (r *Report) Failed(strict bool) bool {
 	return r.Summary.Errors > 0 || (strict && r.Summary.Warnings > 0)
 }
+
+// Incomplete reports whether something could not be read: the check is
+// then not a pass whatever the findings say.
+func (r *Report) Incomplete() bool { return len(r.Problems) > 0 }
 
 // Env is one rendered environment.
 type Env struct {
@@ -150,69 +179,85 @@ type Env struct {
 // Input is what rules see.
 type Input struct {
 	Project *project.Project
-	// Envs are the project's environments in project order (promotion
-	// path first).
+	// Envs are the project's environments that rendered, in project order
+	// (promotion path first).
 	Envs []*Env
+	// Problems are the environments that did not render.
+	Problems []Problem
 
 	srcOnce sync.Once
 	src     *goSource
+	parent  *Input // a per-container view shares its project's source scan
 }
 
-// Load renders every environment of p, concurrently, into an Input.
+// Load renders every environment of p, concurrently, into an Input. An
+// environment that does not render becomes one of the Input's Problems
+// and the others are still checked; only an interruption is an error.
 func Load(ctx context.Context, p *project.Project) (*Input, error) {
-	in := &Input{Project: p, Envs: make([]*Env, len(p.Environments))}
+	in := &Input{Project: p}
+	envs := make([]*Env, len(p.Environments))
 	errs := make([]error, len(p.Environments))
 	var wg sync.WaitGroup
 	for i, e := range p.Environments {
 		wg.Go(func() {
 			res, err := render.Render(ctx, p, e.Name)
 			if err != nil {
-				errs[i] = fmt.Errorf("rendering %s: %w", e.Name, err)
+				errs[i] = err
 				return
 			}
-			in.Envs[i] = &Env{Name: e.Name, Spec: e, Result: res}
+			envs[i] = &Env{Name: e.Name, Spec: e, Result: res}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			in.Envs = append(in.Envs, envs[i])
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		default:
+			in.Problems = append(in.Problems, problemOf(p.Environments[i].Name, fmt.Errorf("%s: %w", p.Environments[i].Name, err)))
 		}
 	}
 	return in, nil
 }
 
-// Project checks the project in dir: load, render, run every rule.
+// Project checks the project in dir: load, render, run every rule. When
+// dir holds several charts, only the first is checked: use Projects and
+// CheckProject for all of them.
 func Project(ctx context.Context, dir string) (*Report, error) {
-	p, err := project.Load(dir)
-	if err != nil {
+	ps, err := Projects(dir)
+	if len(ps) == 0 {
 		return nil, err
 	}
-	in, err := Load(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	rep := Run(in)
-	rep.Dir = dir
-	return rep, nil
+	return CheckProject(ctx, dir, ps[0])
 }
 
 // Run runs every rule over in, applies the project's acceptances and
 // returns the sorted report.
 func Run(in *Input) *Report {
 	var all []Finding
+	generic := in.Project != nil && in.Project.Runtime == project.RuntimeGeneric
+	views := in.views()
 	for _, r := range Rules() {
-		for _, f := range r.Check(in) {
+		if generic && gofrContract[r.ID] {
+			continue
+		}
+		for _, f := range runRule(r, in, views) {
 			all = append(all, complete(r, f))
 		}
 	}
+	all = mergeWorkloads(all)
 	var accepts []project.Acceptance
 	if in.Project != nil {
 		accepts = in.Project.Accept
 	}
 	all = append(all, applyAcceptances(in, accepts, all)...)
 	sortFindings(all)
-	rep := &Report{Findings: all}
+	rep := &Report{Findings: all, Problems: in.Problems}
+	if in.Project != nil {
+		rep.Project = infoOf(in.Project.Dir, in.Project)
+	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}
 	}

@@ -22,6 +22,8 @@ var catalogue = []string{
 	"FERRY015 db-port-default warning",
 	"FERRY016 mqtt-public-broker error",
 	"FERRY017 missing-datasource-key warning",
+	"FERRY018 loopback-datasource error",
+	"FERRY019 foreign-environment error",
 	"FERRY020 tracer-url-scheme error",
 	"FERRY021 tracer-url-port error",
 	"FERRY022 tracer-ratio error",
@@ -30,6 +32,7 @@ var catalogue = []string{
 	"FERRY031 app-env-branch error",
 	"FERRY032 app-env-in-file warning",
 	"FERRY040 secret-in-config error",
+	"FERRY041 committed-secret error",
 	"FERRY050 bad-duration error",
 	"FERRY051 grace-exceeds-termination error",
 	"FERRY052 port-mismatch error",
@@ -39,6 +42,8 @@ var catalogue = []string{
 	"FERRY060 shared-namespace error",
 	"FERRY070 connection-budget warning",
 	"FERRY080 unknown-values-key warning",
+	"FERRY081 duplicate-values-key warning",
+	"FERRY082 placeholder-value error",
 }
 
 func TestCatalogue(t *testing.T) {

@@ -24,7 +24,7 @@ func init() {
 				"(supabase rewrites 3306 to 5432), host names are case-insensitive, and a value inherited " +
 				"from the base layer counts for every environment that inherits it. " +
 				"Set DB_HOST and DB_NAME in each environment's own values file.",
-			Check: checkSharedDatabase,
+			Check: withValues(checkSharedDatabase, "sql", "mongodb", "search"),
 		},
 		Rule{
 			ID: "FERRY011", Name: "shared-redis", Severity: Error,
@@ -32,7 +32,7 @@ func init() {
 			Help: "Two environments with the same REDIS_HOST, REDIS_PORT and REDIS_DB share keys. GoFr " +
 				"defaults REDIS_PORT to 6379 and REDIS_DB to 0. Give each environment its own Redis " +
 				"host or REDIS_DB.",
-			Check: checkSharedRedis,
+			Check: withValues(checkSharedRedis, "redis"),
 		},
 		Rule{
 			ID: "FERRY012", Name: "shared-broker", Severity: Error,
@@ -42,7 +42,7 @@ func init() {
 				"consume each other's messages unless their topics or subjects differ. Give each " +
 				"environment its own broker, or a distinct topic/subject prefix key (a key containing " +
 				"TOPIC, SUBJECT, NAMESPACE or PREFIX).",
-			Check: checkSharedBroker,
+			Check: withValues(checkSharedBroker, "amqp", "kafka", "nats", "mqtt"),
 		},
 		Rule{
 			ID: "FERRY013", Name: "shared-bucket", Severity: Error,
@@ -109,9 +109,14 @@ func sqlOn(e *Env) (string, bool) {
 }
 
 // dbServer is the host:port GoFr dials in env.
+// A half-configured datasource (DB_HOST without DB_DIALECT) counts too:
+// FERRY017 reports the missing dialect, and the host is still shared.
 func dbServer(e *Env) (string, bool) {
 	d, ok := sqlOn(e)
-	if !ok || e.external("DB_HOST") || e.external("DB_PORT") {
+	if !ok && !(d == "" && mustValue(e, "DB_HOST") != "") {
+		return "", false
+	}
+	if e.external("DB_HOST") || e.external("DB_PORT") {
 		return "", false
 	}
 	host, _ := e.value("DB_HOST")

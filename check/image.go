@@ -46,12 +46,27 @@ func imageRef(ref string) (repo, tag, digest string) {
 
 // imageLoc locates the image of env: the values path that set the part
 // named (repository, tag or digest), else the workload template.
+// A container whose image was traced names the values path its part came
+// from (image.tag, worker.image.tag, services.billing.tag), or its
+// template when no values path made that part; never image.tag of another
+// container.
 func imageLoc(e *Env, part, value string) Location {
+	w := e.primary()
+	if w == nil || len(w.Containers) == 0 {
+		return e.valuesLoc("image."+part, value)
+	}
+	c := w.Containers[0]
+	if c.ImageTraced {
+		for _, p := range c.ImageFrom {
+			if p == part || strings.HasSuffix(p, "."+part) {
+				return e.valuesLoc(p, value)
+			}
+		}
+		return Location{Environment: e.Name, Key: "image", Value: value, Source: "template " + c.Template, File: c.Template}
+	}
 	l := e.valuesLoc("image."+part, value)
 	if l.File == "" {
-		if w := e.primary(); w != nil && len(w.Containers) > 0 && w.Containers[0].Template != "" {
-			l.Source, l.File = "template "+w.Containers[0].Template, w.Containers[0].Template
-		}
+		l.Source = "unknown (the image could not be traced to its values)"
 	}
 	return l
 }

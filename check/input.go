@@ -65,10 +65,10 @@ func (e *Env) valuesLoc(path, value string) Location {
 
 // primary returns env's primary workload, if the chart renders one.
 func (e *Env) primary() *render.Workload {
-	if e.Result == nil || len(e.Result.Workloads) == 0 {
+	if e.Result == nil {
 		return nil
 	}
-	return &e.Result.Workloads[0]
+	return e.Result.PrimaryWorkload()
 }
 
 // renderContainer is a rendered container.

@@ -312,7 +312,7 @@ func checkConfigNotRolled(in *Input) []Finding {
 			continue
 		}
 		for _, w := range e.Result.Workloads {
-			if hasChecksum(w.PodAnnotations) {
+			if hasChecksum(w.PodAnnotations) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
 				continue
 			}
 			var rendered []string

@@ -17,9 +17,16 @@ func Merge(reports []*Report) *Report {
 	}
 	out := &Report{Findings: []Finding{}}
 	for _, r := range reports {
+		if r.Project != nil {
+			out.Projects = append(out.Projects, r.Project)
+		}
 		for _, f := range r.Findings {
 			f.Project = r.Dir
 			out.Findings = append(out.Findings, f)
+		}
+		for _, pr := range r.Problems {
+			pr.Project = r.Dir
+			out.Problems = append(out.Problems, pr)
 		}
 		out.Summary.Errors += r.Summary.Errors
 		out.Summary.Warnings += r.Summary.Warnings
@@ -69,6 +76,16 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 		if len(reports) > 1 {
 			fmt.Fprintf(&b, "%s\n", paint(ansiBold, "== "+r.Dir))
 		}
+		if r.Project != nil {
+			fmt.Fprintf(&b, "%s\n", paint(ansiDim, fmt.Sprintf("chart %s, environments %s; runtime %s (%s)",
+				r.Project.Chart, strings.Join(r.Project.Environments, ", "), r.Project.Runtime, r.Project.RuntimeReason)))
+		}
+		if len(r.Problems) > 0 {
+			fmt.Fprintf(&b, "%s\n", paint(ansiRed, fmt.Sprintf("Not checked (%d)", len(r.Problems))))
+			for _, pr := range r.Problems {
+				fmt.Fprintf(&b, "  %s\n", pr.Message)
+			}
+		}
 		groups := []struct {
 			title string
 			color string
@@ -96,6 +113,9 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 					envs = "-"
 				}
 				fmt.Fprintf(&b, "  %s %s  [%s]  %s\n", paint(g.color, f.Rule), f.Name, envs, f.Key)
+				if f.Workload != "" {
+					fmt.Fprintf(&b, "    in %s\n", f.Workload)
+				}
 				loc := f.File
 				if f.Line > 0 {
 					loc = fmt.Sprintf("%s:%d", f.File, f.Line)
@@ -123,10 +143,13 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 			fmt.Fprintf(&b, "%s\n\n", summaryLine(r.Summary))
 		}
 	}
-	if len(total.Findings) == 0 {
+	if len(total.Findings) == 0 && len(total.Problems) == 0 {
 		fmt.Fprintf(&b, "%s\n", paint(ansiBold, "No findings."))
 	}
 	fmt.Fprintf(&b, "%s\n", summaryLine(total.Summary))
+	if len(total.Problems) > 0 {
+		fmt.Fprintf(&b, "%s\n", paint(ansiRed, problemsLine(len(total.Problems))))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -134,6 +157,11 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 func summaryLine(s Summary) string {
 	return fmt.Sprintf("%s, %s, %s, %d accepted",
 		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Infos, "info"), s.Accepted)
+}
+
+// problemsLine says how much could not be checked.
+func problemsLine(n int) string {
+	return fmt.Sprintf("incomplete: %s could not be read (see above)", plural(n, "environment or project"))
 }
 
 func plural(n int, word string) string {

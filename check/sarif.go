@@ -23,8 +23,22 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation reports what could not be checked: an environment that
+// did not render is a tool execution notification, not a finding.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -129,6 +143,17 @@ func WriteSARIF(w io.Writer, reports []*Report, opts SARIFOptions) error {
 	log := sarifLog{Schema: SARIFSchemaURI, Version: "2.1.0"}
 	for _, rep := range reports {
 		run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+		if len(rep.Problems) > 0 {
+			inv := sarifInvocation{}
+			for _, pr := range rep.Problems {
+				n := sarifNotification{Level: "error", Message: sarifText{pr.Message}}
+				if uri := artifactURI(rep.Dir, pr.File); uri != "" {
+					n.Locations = []sarifLocation{{PhysicalLocation: physical(uri, pr.Line)}}
+				}
+				inv.Notifications = append(inv.Notifications, n)
+			}
+			run.Invocations = []sarifInvocation{inv}
+		}
 		for _, f := range rep.Findings {
 			res := sarifResult{
 				RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevel(f.Severity),

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Secret rules: credentials reach the container from a Secret, never as a
@@ -23,24 +24,9 @@ func init() {
 	})
 }
 
-var sensitiveParts = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY", "AUTH_KEY"}
-
-// sensitive reports whether key names a credential. Keys that name where
-// a credential lives (a file, a URL, a Secret's name) are not credentials.
-func sensitive(key string) bool {
-	k := strings.ToUpper(key)
-	for _, suffix := range []string{"_FILE", "_PATH", "_URL", "_URI", "_NAME", "_REF", "_ENDPOINT", "_LENGTH", "_TTL"} {
-		if strings.HasSuffix(k, suffix) {
-			return false
-		}
-	}
-	for _, p := range sensitiveParts {
-		if strings.Contains(k, p) {
-			return true
-		}
-	}
-	return false
-}
+// sensitive reports whether key names a credential: secret.Name, the one
+// list every command shares.
+func sensitive(key string) bool { return secret.Name(key) }
 
 // placeholder reports values that stand for a secret rather than being
 // one: "${{ DB_PASSWORD }}", "REPLACE_WITH_TOKEN", "$(TOKEN)".
@@ -58,7 +44,7 @@ func checkSecretInConfig(in *Input) []Finding {
 		}
 		fromSecret := secretKeys(e)
 		for _, en := range e.Result.Config.Entries {
-			if !sensitive(en.Key) {
+			if !sensitive(en.Key) || boolish(en.Value) {
 				continue
 			}
 			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && en.Source.Kind != render.KindRuntime {
@@ -117,47 +103,13 @@ func dedupe(fs []Finding) []Finding {
 	return out
 }
 
-// secretKeys returns the keys the primary container receives from a
-// Secret: an env entry with secretKeyRef, or an envFrom secretRef to a
-// rendered Secret that holds the key (env entries win over envFrom, and a
-// later envFrom over an earlier one, as in Kubernetes).
+// secretKeys returns the keys the container receives from a Secret
+// (secretKeyRef, or envFrom secretRef to a Secret the chart renders).
 func secretKeys(e *Env) map[string]bool {
 	out := map[string]bool{}
-	c := primaryContainerSpec(e)
-	if c == nil {
-		return out
-	}
-	decided := map[string]bool{}
-	envs, _ := c["env"].([]any)
-	for i := len(envs) - 1; i >= 0; i-- {
-		m, _ := envs[i].(map[string]any)
-		name, _ := m["name"].(string)
-		if name == "" || decided[name] {
-			continue
-		}
-		decided[name] = true
-		vf, _ := m["valueFrom"].(map[string]any)
-		if _, ok := vf["secretKeyRef"]; ok {
-			out[name] = true
-		}
-	}
-	from, _ := c["envFrom"].([]any)
-	for i := len(from) - 1; i >= 0; i-- {
-		m, _ := from[i].(map[string]any)
-		prefix, _ := m["prefix"].(string)
-		kind, ref := "ConfigMap", m["configMapRef"]
-		if r, ok := m["secretRef"]; ok {
-			kind, ref = "Secret", r
-		}
-		rm, _ := ref.(map[string]any)
-		name, _ := rm["name"].(string)
-		for _, k := range objectKeys(e, kind, name) {
-			k = prefix + k
-			if decided[k] {
-				continue
-			}
-			decided[k] = true
-			out[k] = kind == "Secret"
+	for _, en := range e.Result.Config.Entries {
+		if en.FromSecret {
+			out[en.Key] = true
 		}
 	}
 	return out
@@ -178,31 +130,6 @@ func inRenderedSecret(e *Env, key string) bool {
 	return false
 }
 
-// primaryContainerSpec finds the primary container in the rendered
-// manifests.
-func primaryContainerSpec(e *Env) map[string]any {
-	w := e.primary()
-	if w == nil || len(w.Containers) == 0 {
-		return nil
-	}
-	for _, o := range e.Result.Objects {
-		if o.Kind != w.Kind || o.Name != w.Name {
-			continue
-		}
-		spec, _ := o.Body["spec"].(map[string]any)
-		tmpl, _ := spec["template"].(map[string]any)
-		pod, _ := tmpl["spec"].(map[string]any)
-		cs, _ := pod["containers"].([]any)
-		for _, c := range cs {
-			m, _ := c.(map[string]any)
-			if m["name"] == w.Containers[0].Name {
-				return m
-			}
-		}
-	}
-	return nil
-}
-
 // objectKeys lists the data keys of a rendered ConfigMap or Secret.
 func objectKeys(e *Env, kind, name string) []string {
 	var out []string
@@ -218,4 +145,13 @@ func objectKeys(e *Env, kind, name string) []string {
 		}
 	}
 	return out
+}
+
+// boolish values are switches, not credentials: ALLOW_EMPTY_PASSWORD=yes.
+func boolish(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "false", "yes", "no", "on", "off", "0", "1":
+		return true
+	}
+	return false
 }

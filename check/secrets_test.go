@@ -22,6 +22,13 @@ func withPodEnv(e *Env) *Env {
 		render.Object{Kind: "ConfigMap", Name: "app-config", Body: map[string]any{"data": map[string]any{"API_TOKEN": "x"}}},
 		render.Object{Kind: "Secret", Name: "app-secrets", Body: map[string]any{"stringData": map[string]any{"STRIPE_API_KEY": "x"}}},
 	)
+	// render marks what the pod reads from a Secret.
+	var entries []render.Entry
+	for _, en := range e.Result.Config.Entries {
+		en.FromSecret = en.Key == "DB_PASSWORD" || en.Key == "STRIPE_API_KEY"
+		entries = append(entries, en)
+	}
+	e.Result.Config = render.NewConfig(entries)
 	return e
 }
 

@@ -30,6 +30,9 @@ type codeLoc struct {
 }
 
 func (in *Input) source() *goSource {
+	if in.parent != nil {
+		return in.parent.source()
+	}
 	in.srcOnce.Do(func() {
 		in.src = &goSource{}
 		if in.Project != nil && in.Project.Dir != "" {

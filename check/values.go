@@ -27,7 +27,38 @@ func init() {
 			"a template ranges over is read whole), or, where the chart ships values.schema.json, " +
 			"when the schema describes it. Fix the key's spelling or delete it.",
 		Check: checkUnknownValuesKey,
+	}, Rule{
+		ID: "FERRY081", Name: "duplicate-values-key", Severity: Warning,
+		Summary: "A key repeated in one mapping of a values file",
+		Help: "YAML keeps the last of two equal keys in one mapping without a word, so the first " +
+			"line looks effective and is not. Delete one of them.",
+		Check: checkDuplicateValuesKey,
 	})
+}
+
+func checkDuplicateValuesKey(in *Input) []Finding {
+	var out []Finding
+	seen := map[string]int{}
+	for _, e := range in.Envs {
+		for _, d := range e.Result.Duplicates {
+			id := fmt.Sprintf("%s:%d", d.File, d.Line)
+			if i, ok := seen[id]; ok {
+				out[i].Environments = append(out[i].Environments, e.Name)
+				continue
+			}
+			seen[id] = len(out)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: d.Path, File: d.File, Line: d.Line,
+				Locations: []Location{
+					{Key: d.Path, Source: fmt.Sprintf("%s:%d", d.File, d.FirstLine), File: d.File, Line: d.FirstLine},
+					{Key: d.Path, Source: fmt.Sprintf("%s:%d", d.File, d.Line), File: d.File, Line: d.Line},
+				},
+				Message: fmt.Sprintf("%s is set at %s:%d and again at line %d of the same mapping; YAML keeps the last silently: delete one.",
+					d.Path, d.File, d.FirstLine, d.Line),
+			})
+		}
+	}
+	return out
 }
 
 // valuesPath is one leaf path of a values file.

@@ -268,3 +268,11 @@ func (e *PortInUseError) Error() string {
 	}
 	return fmt.Sprintf("port %d is already in use", e.Port)
 }
+
+// Reattacher is a target that can take back instances the state store
+// recorded (write-ahead) but the target itself lost track of: a local
+// process whose record file is gone. Recovery calls it before it looks
+// at what runs.
+type Reattacher interface {
+	Reattach(ctx context.Context, env string, rev int, instances []Instance) error
+}

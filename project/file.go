@@ -28,8 +28,18 @@ type File struct {
 	Chart string `yaml:"chart"`
 	// Image is the image repository the artifact is published as.
 	Image string `yaml:"image"`
+	// Runtime is "gofr" or "generic"; detected when empty (go.mod requires
+	// gofr.dev or ferry's kit, or configs/.env exists: gofr).
+	Runtime string `yaml:"runtime"`
 	// Path is the promotion path, first environment first.
 	Path []string `yaml:"path"`
+	// Exclude names discovered environments that are not environments
+	// (a values file for a developer's laptop, say).
+	Exclude []string `yaml:"exclude"`
+	// Layers are values files every environment reads after the chart's
+	// values.yaml and before its own (values-common.yaml), relative to the
+	// project directory; discovered when absent.
+	Layers []string `yaml:"layers"`
 	// Database describes the database the environments' services share a
 	// server of, for the connection budget.
 	Database Database `yaml:"database"`
@@ -37,6 +47,21 @@ type File struct {
 	Accept []Acceptance `yaml:"accept"`
 	// Environments holds per-environment settings by name.
 	Environments map[string]EnvSpec `yaml:"environments"`
+	// Trust says which signatures count and where they are required.
+	Trust Trust `yaml:"trust"`
+}
+
+// Trust is ferry.yaml's trust section: the signing keys whose signatures
+// count, and the environments whose deploys and promotions require one.
+// Keyless identities (OIDC issuer + subject) would be a third field.
+type Trust struct {
+	// Keys are public keys: a path relative to the project directory,
+	// or an inline PEM.
+	Keys []string `yaml:"keys"`
+	// Require lists the environments that only run signed digests.
+	Require []string `yaml:"require"`
+	// Line is where the section stands in ferry.yaml.
+	Line int `yaml:"-"`
 }
 
 // Database is ferry.yaml's database section.
@@ -152,6 +177,9 @@ func ParseFile(name string, data []byte) (*File, error) {
 					f.Accept[i].Line = item.Line
 				}
 			}
+		}
+		if tr := mapValue(root, "trust"); tr != nil {
+			f.Trust.Line = tr.Line
 		}
 		if envs := mapValue(root, "environments"); envs != nil {
 			for i := 0; i+1 < len(envs.Content); i += 2 {

@@ -29,6 +29,12 @@ type Project struct {
 	// Image is the image repository; from ferry.yaml, else the chart's
 	// values (read by render), else the service name.
 	Image string
+	// Layers are the values files every environment reads after the
+	// chart's values.yaml and before its own.
+	Layers []string
+	// Runtime is RuntimeGoFr or RuntimeGeneric; RuntimeReason says why.
+	Runtime       string
+	RuntimeReason string
 	// Configs is the GoFr config directory relative to Dir ("configs"),
 	// or "" when there is none.
 	Configs string
@@ -38,6 +44,11 @@ type Project struct {
 	Path     []string
 	Database Database
 	Accept   []Acceptance
+	// Warnings are what ferry.yaml allows but should not say, such as a
+	// secretsFile others can read (see validate.go).
+	Warnings []string
+	// Trust is ferry.yaml's trust section, as written.
+	Trust Trust
 }
 
 // Environment is one place the service runs.
@@ -64,11 +75,18 @@ var ErrUnknownEnvironment = errors.New("unknown environment")
 
 // knownOrder is the conventional promotion order; other names come first,
 // alphabetically.
-var knownOrder = []string{"dev", "test", "qa", "staging", "preprod", "prod", "production"}
+var knownOrder = []string{"dev", "development", "test", "qa", "uat", "stage", "staging", "preprod", "prod", "production", "dr"}
 
 // Load reads the project in dir: ferry.yaml if present, discovery for the
-// rest.
-func Load(dir string) (*Project, error) {
+// rest. Without ferry.yaml's chart:, the chart is searched for below dir;
+// when there are several, Load returns a *SeveralChartsError (LoadChart
+// loads each), and when there is neither a chart nor a configs/
+// directory, a *NoChartError.
+func Load(dir string) (*Project, error) { return LoadChart(dir, "") }
+
+// LoadChart is Load with the chart directory given (relative to dir), as
+// if ferry.yaml named it; "" discovers it.
+func LoadChart(dir, chartDir string) (*Project, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -94,12 +112,21 @@ func Load(dir string) (*Project, error) {
 		}
 	}
 	f := p.File
-
-	if p.Chart, err = p.findChart(f.Chart); err != nil {
+	if p.Warnings, err = validateFile(abs, data, f); err != nil {
 		return nil, err
 	}
+	if chartDir == "" {
+		chartDir = f.Chart
+	}
+
 	if isDir(filepath.Join(abs, "configs")) {
 		p.Configs = "configs"
+	}
+	if p.Chart, err = p.findChart(chartDir); err != nil {
+		return nil, err
+	}
+	if p.Runtime, p.RuntimeReason, err = p.detectRuntime(); err != nil {
+		return nil, err
 	}
 
 	p.Service = f.Service
@@ -119,8 +146,15 @@ func Load(dir string) (*Project, error) {
 		p.Database.MaxConnections = 100
 	}
 	p.Accept = f.Accept
+	p.Trust = f.Trust
 
-	envFiles := p.discoverValues()
+	found := p.discoverValues()
+	p.Warnings = append(p.Warnings, found.ignored...)
+	envFiles := found.envs
+	p.Layers = f.Layers
+	if p.Layers == nil {
+		p.Layers = found.layers
+	}
 	names := map[string]bool{}
 	for n := range envFiles {
 		names[n] = true
@@ -134,13 +168,24 @@ func Load(dir string) (*Project, error) {
 	for _, n := range f.Path {
 		names[n] = true
 	}
+	for _, n := range f.Exclude {
+		delete(names, n)
+	}
 	for i, n := range f.Path {
 		if slices.Contains(f.Path[:i], n) {
 			return nil, fmt.Errorf("%s: path names %q twice", FileName, n)
 		}
 	}
 
-	p.Path = f.Path
+	for _, n := range f.Trust.Require {
+		if !names[n] {
+			return nil, fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
+		}
+	}
+	if len(f.Trust.Require) > 0 && len(f.Trust.Keys) == 0 {
+		return nil, fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
+	}
+	p.Path = slices.DeleteFunc(slices.Clone(f.Path), func(n string) bool { return slices.Contains(f.Exclude, n) })
 	if len(p.Path) == 0 {
 		p.Path = conventionalOrder(names)
 	}
@@ -189,6 +234,7 @@ func Load(dir string) (*Project, error) {
 			if base != "" {
 				e.Values = append(e.Values, base)
 			}
+			e.Values = append(e.Values, p.Layers...)
 			if v, ok := envFiles[n]; ok {
 				e.Values = append(e.Values, v)
 			}
@@ -199,6 +245,9 @@ func Load(dir string) (*Project, error) {
 			}
 		}
 		p.Environments = append(p.Environments, e)
+	}
+	if err := validateEnvironments(p, data); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -245,61 +294,29 @@ func (p *Project) findChart(explicit string) (string, error) {
 		if !isFile(filepath.Join(p.Dir, explicit, "Chart.yaml")) {
 			return "", fmt.Errorf("%s: chart %s has no Chart.yaml", FileName, explicit)
 		}
-		return filepath.Clean(explicit), nil
+		return filepath.ToSlash(filepath.Clean(explicit)), nil
 	}
 	if isFile(filepath.Join(p.Dir, "Chart.yaml")) {
 		return ".", nil
 	}
-	if isFile(filepath.Join(p.Dir, "chart", "Chart.yaml")) {
+	charts, err := FindCharts(p.Dir)
+	if err != nil {
+		return "", err
+	}
+	switch len(charts) {
+	case 0:
+		if p.Configs != "" {
+			return "", nil // a GoFr service without a chart
+		}
+		return "", &NoChartError{Dir: p.Dir}
+	case 1:
+		return charts[0], nil
+	}
+	// chart/ beside other charts is the service's own by convention.
+	if slices.Contains(charts, "chart") {
 		return "chart", nil
 	}
-	matches, _ := filepath.Glob(filepath.Join(p.Dir, "charts", "*", "Chart.yaml"))
-	switch len(matches) {
-	case 0:
-		return "", nil
-	case 1:
-		rel, _ := filepath.Rel(p.Dir, filepath.Dir(matches[0]))
-		return rel, nil
-	default:
-		return "", fmt.Errorf("%d charts under charts/: name one with chart: in %s", len(matches), FileName)
-	}
-}
-
-// discoverValues maps environment names to their values file:
-// values-<env>.yaml, values-<env>.yml, values.<env>.yaml or .yml, in the
-// chart directory or the project directory (the chart directory wins).
-func (p *Project) discoverValues() map[string]string {
-	out := map[string]string{}
-	dirs := []string{"."}
-	if p.Chart != "" && p.Chart != "." {
-		dirs = append(dirs, p.Chart)
-	}
-	for _, d := range dirs {
-		entries, _ := os.ReadDir(filepath.Join(p.Dir, d))
-		for _, e := range entries {
-			if e.IsDir() {
-				continue
-			}
-			name := e.Name()
-			ext := filepath.Ext(name)
-			if ext != ".yaml" && ext != ".yml" {
-				continue
-			}
-			stem := strings.TrimSuffix(name, ext)
-			var env string
-			switch {
-			case strings.HasPrefix(stem, "values-"):
-				env = strings.TrimPrefix(stem, "values-")
-			case strings.HasPrefix(stem, "values."):
-				env = strings.TrimPrefix(stem, "values.")
-			}
-			if env == "" || strings.ContainsAny(env, ".") || env == "schema" {
-				continue
-			}
-			out[env] = filepath.Join(d, name)
-		}
-	}
-	return out
+	return "", &SeveralChartsError{Dir: p.Dir, Charts: charts}
 }
 
 // discoverConfigs names the environments that have a configs/.<env>.env

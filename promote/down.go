@@ -2,6 +2,8 @@ package promote
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/ferrydev/ferry/internal/state"
 )
@@ -32,8 +34,16 @@ func (d *Down) Run(ctx context.Context, envName string) error {
 		return err
 	}
 	defer l.Release()
-	if err := t.Stop(ctx, env.Name, 0); err != nil {
+	// Processes ferry recorded but lost track of are stopped too, and
+	// down checks that nothing of the environment is left running.
+	if err := c.reattach(ctx, env, t); err != nil {
 		return err
+	}
+	if err := t.Stop(ctx, env.Name, 0); err != nil {
+		return fmt.Errorf("environment %q: %w", env.Name, err)
+	}
+	if left, err := t.Revisions(ctx, env.Name); err != nil || len(left) > 0 {
+		return errors.Join(err, fmt.Errorf("environment %q: revisions %v still run after stopping", env.Name, left))
 	}
 	return st.Update(func(tx state.Tx) error {
 		cur, err := tx.CurrentRevision(env.Name)

@@ -130,27 +130,29 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 	c.at("gates")
 	rev, err := c.apply(ctx, change{env: toEnv, img: chk.Image, cfg: toCfg, meta: state.Revision{
 		Action: "promote", PromotedFrom: from, FromRevision: plan.FromRevision, SkipPath: pr.SkipPath, Gates: plan.Gates,
+		GatesPending: true, Replaces: plan.ToRevision,
 	}})
 	plan.Revision = rev
 	if err != nil {
 		return plan, err
 	}
 	chk.Revision = rev
-	after, err := c.afterDeploy(ctx, toEnv, rev, chk, plan.ToRevision)
+	c.at("after-gates")
+	after, err := c.afterDeploy(ctx, toEnv, rev, chk)
 	plan.Gates = append(plan.Gates, after...)
-	plan.RolledBack = err != nil && plan.ToRevision > 0 && errors.Is(err, errRolledBack)
+	var rb *rolledBack
+	plan.RolledBack = errors.As(err, &rb)
 	return plan, err
 }
 
-// errRolledBack marks an after-deploy failure that was rolled back.
-var errRolledBack = errors.New("rolled back")
-
 // afterDeploy runs the After gates on rev, just deployed in env, records
-// them, and on failure returns env to revision prev (or stops it when
-// there was none). Recovery calls it too, for a revision it adopted.
-func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev *state.Revision, chk *GateCheck, prev int) ([]state.Gate, error) {
+// them, and on failure returns env to the revision rev replaced (or stops
+// it when there was none). Recovery calls it too, for a revision whose
+// gates a killed ferry left pending.
+func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev *state.Revision, chk *GateCheck) ([]state.Gate, error) {
 	after := c.check(ctx, After, chk)
 	rev.Gates = append(rev.Gates, after...)
+	rev.GatesPending = false
 	bad := failed(after)
 	if len(bad) == 0 {
 		return after, c.update(env, func(tx state.Tx) error { return tx.Put(rev) })
@@ -160,6 +162,26 @@ func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev 
 	if err := c.update(env, func(tx state.Tx) error { return tx.Put(rev) }); err != nil {
 		return after, err
 	}
+	did, err := c.undo(ctx, env, rev)
+	if err != nil {
+		return after, errors.Join(gerr, err)
+	}
+	if rev.Replaces > 0 {
+		return after, fmt.Errorf("%w (%s)", &rolledBack{gerr}, did)
+	}
+	return after, fmt.Errorf("%w (%s)", gerr, did)
+}
+
+// rolledBack marks a gate failure after which the target was rolled back.
+type rolledBack struct{ *GateError }
+
+func (e *rolledBack) Unwrap() error { return e.GateError }
+
+// undo returns env from rev, which failed after it went live, to the
+// revision rev replaced, or stops env when there was none, and says
+// which it did.
+func (c *Config) undo(ctx context.Context, env *project.Environment, rev *state.Revision) (string, error) {
+	prev := rev.Replaces
 	if prev == 0 {
 		t, err := c.Target(env)
 		if err == nil {
@@ -168,16 +190,19 @@ func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev 
 		if err == nil {
 			err = c.update(env, func(tx state.Tx) error { return tx.SetCurrent(env.Name, 0) })
 		}
-		return after, errors.Join(fmt.Errorf("%w (stopped %s: it had no earlier revision)", gerr, env.Name), err)
+		if err != nil {
+			return "", fmt.Errorf("stopping %s: %w", env.Name, err)
+		}
+		return fmt.Sprintf("stopped %s: it had no earlier revision", env.Name), nil
 	}
 	to, err := c.rollbackTarget(env, prev)
 	if err == nil {
 		_, err = c.restore(ctx, env, to, fmt.Sprintf("automatic rollback after revision %d failed", rev.Number))
 	}
 	if err != nil {
-		return after, errors.Join(gerr, fmt.Errorf("rolling %s back to revision %d: %w", env.Name, prev, err))
+		return "", fmt.Errorf("rolling %s back to revision %d: %w", env.Name, prev, err)
 	}
-	return after, fmt.Errorf("%w (%w %s to revision %d)", gerr, errRolledBack, env.Name, prev)
+	return fmt.Sprintf("rolled %s back to revision %d", env.Name, prev), nil
 }
 
 // source reads what runs in from for the gates: its live revision, its

@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -61,6 +62,9 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 	if err != nil {
 		return err
 	}
+	if err := c.reattach(ctx, env, t); err != nil {
+		return err
+	}
 	running, err := t.Revisions(ctx, env.Name)
 	if err != nil {
 		return err
@@ -102,6 +106,71 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 		c.log().Info("restarting the live revision an interrupted ferry left stopped", "env", env.Name, "revision", cur.Number)
 		if _, err := c.restore(ctx, env, cur, "restart after an interrupted ferry"); err != nil {
 			return fmt.Errorf("environment %q: restarting revision %d after an interrupted ferry: %w", env.Name, cur.Number, err)
+		}
+		return nil
+	}
+	return c.finishGates(ctx, env, cur)
+}
+
+// finishGates ends what a ferry killed after a promotion's deploy left
+// undone, as if it had not been killed: a live revision whose
+// after-deploy gates are pending runs them (rolling back when they
+// fail), and a current revision that failed them is rolled back.
+func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur *state.Revision) error {
+	if cur == nil {
+		return nil
+	}
+	switch {
+	case cur.Outcome == state.Live && cur.GatesPending:
+		c.log().Info("running the after-deploy gates an interrupted ferry left pending", "env", env.Name, "revision", cur.Number)
+		chk := &GateCheck{Config: c, To: env, Revision: cur}
+		if from, err := c.Project.Env(cur.PromotedFrom); err == nil {
+			chk.From = from
+		}
+		if img, err := c.Images.Resolve(cur.Digest); err == nil {
+			chk.Image = img
+		}
+		_, err := c.afterDeploy(ctx, env, cur, chk)
+		if errors.Is(err, ErrGate) {
+			// The promotion failed and was rolled back: that is the
+			// recovery's outcome, not an error of the command that ran it.
+			c.log().Warn("after-deploy gates failed on recovery; rolled back", "env", env.Name, "revision", cur.Number, "err", err)
+			return nil
+		}
+		return err
+	case cur.Outcome == state.Failed:
+		c.log().Info("rolling back the failed revision an interrupted ferry left current", "env", env.Name, "revision", cur.Number)
+		_, err := c.undo(ctx, env, cur)
+		return err
+	}
+	return nil
+}
+
+// reattach hands the target back the instances the store recorded for
+// env that the target may have lost track of.
+func (c *Config) reattach(ctx context.Context, env *project.Environment, t platform.Target) error {
+	ra, ok := t.(platform.Reattacher)
+	if !ok {
+		return nil
+	}
+	var revs []state.Revision
+	if err := c.view(env, func(tx state.Tx) error {
+		var err error
+		revs, err = tx.List(env.Name)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, r := range revs {
+		if len(r.Instances) == 0 {
+			continue
+		}
+		ins := make([]platform.Instance, 0, len(r.Instances))
+		for _, in := range r.Instances {
+			ins = append(ins, platform.Instance{Name: in.Name, PID: in.PID, Revision: r.Number, Started: in.Started, Private: in.Private})
+		}
+		if err := ra.Reattach(ctx, env.Name, r.Number, ins); err != nil {
+			return fmt.Errorf("environment %q: revision %d: %w", env.Name, r.Number, err)
 		}
 	}
 	return nil

@@ -2,18 +2,17 @@ package render
 
 import (
 	"fmt"
+
+	"github.com/ferrydev/ferry/secret"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// sensitive matches key names whose values are secrets wherever they come
-// from.
-var sensitive = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_KEY|ACCESS_KEY|DSN)`)
-
-// IsSensitive reports whether a key's name marks its value as secret.
-func IsSensitive(key string) bool { return sensitive.MatchString(key) }
+// IsSensitive reports whether a key's name marks its value as secret. It
+// is secret.Name, kept for callers of the old API.
+func IsSensitive(key string) bool { return secret.Name(key) }
 
 // resolver resolves container environments against the rendered objects.
 type resolver struct {
@@ -22,18 +21,28 @@ type resolver struct {
 	taint     *taint
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
+	values    map[string]any      // the coalesced values
+	namespace string              // the release's namespace
 	warnings  *[]string
+	keyRe     map[string]*regexp.Regexp // lineOf's pattern per key
+	text      map[string]string         // a template's whole text, for mentions
 }
 
 func objKey(m manifest) string {
 	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
 }
 
+// find returns the object of kind and name a pod in the release's
+// namespace can read: one rendered into another namespace is not it.
 func (r *resolver) find(kind, name string) (manifest, bool) {
 	for _, m := range r.objects {
-		if str(m.body, "kind") == kind && str(m.body, "metadata", "name") == name {
-			return m, true
+		if str(m.body, "kind") != kind || str(m.body, "metadata", "name") != name {
+			continue
 		}
+		if ns := str(m.body, "metadata", "namespace"); ns != "" && r.namespace != "" && ns != r.namespace {
+			continue
+		}
+		return m, true
 	}
 	return manifest{}, false
 }
@@ -68,7 +77,138 @@ func (r *resolver) provenance(obj manifest, get func(m manifest) (string, bool),
 			}
 		}
 	}
-	return Source{Kind: KindTemplate, File: tpl, Line: r.lineOf(tpl, key)}
+	if r.taint == nil {
+		// The tracing render failed: a template line would be a guess.
+		return Source{Kind: KindUnknown, File: tpl, Detail: "the chart could not be traced"}
+	}
+	return r.untraced(tpl, obj, get, key)
+}
+
+var valuesRefRe = regexp.MustCompile(`\.Values\.([A-Za-z0-9_.]+)`)
+
+// untraced locates a value that carries no marker: a template literal, or
+// a bool, an empty string or a number (markers cannot stand in for
+// those without changing which branches the templates take). The
+// template line that names the key decides: when it (or the next two
+// lines) reads exactly one .Values path whose value is the rendered one,
+// that path's values line; when it reads values otherwise, unknown;
+// when it reads none, the template line itself.
+func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (string, bool), key string) Source {
+	line := r.lineOf(tpl, key)
+	if line == 0 {
+		// An env block from an included helper: the one template that
+		// names the key.
+		var hits []string
+		for _, other := range sortedKeys(r.templates) {
+			if other != tpl && r.lineOf(other, key) > 0 {
+				hits = append(hits, other)
+			}
+		}
+		if len(hits) == 1 {
+			tpl, line = hits[0], r.lineOf(hits[0], key)
+		}
+	}
+	rendered, _ := get(obj)
+	lines := r.templates[tpl]
+	if line == 0 {
+		if rendered == "" || boolOrNumber(rendered) {
+			return Source{Kind: KindUnknown, File: tpl}
+		}
+		return Source{Kind: KindTemplate, File: tpl}
+	}
+	// The key's line and the lines indented under it (an env entry's
+	// value: below its name:).
+	text := lines[line-1] + "\n"
+	indent := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " -"))
+	for i := line; i < min(line+3, len(lines)); i++ {
+		l := lines[i]
+		if len(l)-len(strings.TrimLeft(l, " ")) < indent || strings.TrimSpace(l) == "" || strings.Contains(l, "name:") {
+			break
+		}
+		text += l + "\n"
+	}
+	refs := valuesRefRe.FindAllStringSubmatch(text, -1)
+	var match []string
+	for _, m := range refs {
+		if v, ok := lookupPath(r.values, m[1]); ok && scalar(v) == rendered {
+			match = append(match, m[1])
+		}
+	}
+	if len(match) == 1 {
+		if src, ok := r.sources[match[0]]; ok {
+			return src
+		}
+		return Source{Kind: KindUnknown, File: tpl, Line: line, Detail: ".Values." + match[0]}
+	}
+	actions := strings.Join(actionRe.FindAllString(text, -1), " ")
+	if len(refs) > 0 && strings.Contains(actions, "default") {
+		var read []string
+		for _, m := range refs {
+			read = append(read, ".Values."+m[1])
+		}
+		return Source{Kind: KindTemplate, File: tpl, Line: line, Detail: "default; reads " + strings.Join(read, ", ")}
+	}
+	if len(refs) > 0 || strings.Contains(actions, "include") || strings.Contains(actions, "tpl ") || strings.Contains(actions, "$") {
+		return Source{Kind: KindUnknown, File: tpl, Line: line}
+	}
+	return Source{Kind: KindTemplate, File: tpl, Line: line}
+}
+
+var actionRe = regexp.MustCompile(`\{\{.*?\}\}`)
+
+func boolOrNumber(s string) bool {
+	if s == "true" || s == "false" {
+		return true
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// lookupPath reads a dotted path of the coalesced values.
+func lookupPath(vals map[string]any, p string) (any, bool) {
+	var cur any = vals
+	for _, part := range strings.Split(p, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// valuesRead returns the values paths a rendered field was made from, and
+// whether that could be told at all (the tracing render worked).
+func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool)) ([]string, bool) {
+	if r.taint == nil {
+		return nil, false
+	}
+	twin, ok := r.marked[obj.template+"|"+objKey(obj)]
+	if !ok {
+		return nil, false
+	}
+	s, ok := get(twin)
+	if !ok {
+		return nil, false
+	}
+	paths, _ := r.taint.trace(s)
+	return paths, true
+}
+
+// mentions is a cheap pre-check for lineOf: most templates do not name the
+// key at all.
+func (r *resolver) mentions(tpl, key string) bool {
+	if r.text == nil {
+		r.text = map[string]string{}
+	}
+	t, ok := r.text[tpl]
+	if !ok {
+		t = strings.Join(r.templates[tpl], "\n")
+		r.text[tpl] = t
+	}
+	return strings.Contains(t, key)
 }
 
 // lineOf finds the template line that names key, when exactly one does;
@@ -78,7 +218,17 @@ func (r *resolver) lineOf(tpl, key string) int {
 	if !ok || key == "" {
 		return 0
 	}
-	re := regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+	if !r.mentions(tpl, key) {
+		return 0
+	}
+	re := r.keyRe[key]
+	if re == nil {
+		re = regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+		if r.keyRe == nil {
+			r.keyRe = map[string]*regexp.Regexp{}
+		}
+		r.keyRe[key] = re
+	}
 	found := 0
 	for i, line := range lines {
 		if re.MatchString(line) {
@@ -94,7 +244,7 @@ func (r *resolver) lineOf(tpl, key string) int {
 // containerEnv resolves one container's process environment, in
 // Kubernetes order: envFrom sources in order, then env entries, a later
 // definition winning.
-func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[string]any, reads map[string]bool) []Entry {
+func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
 	env := map[string]Entry{}
 	var order []string
 	set := func(e Entry) {
@@ -130,7 +280,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 				continue
 			}
 			for _, k := range sortedKeys(sec.data) {
-				set(Entry{Key: prefix + k, Value: sec.data[k], Secret: true, Source: r.provenance(sec, dataKey(k), k)})
+				set(Entry{Key: prefix + k, Value: sec.data[k], Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(k), k)})
 			}
 		}
 	}
@@ -144,24 +294,29 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 		idx := i
 		switch vf, _ := evm["valueFrom"].(map[string]any); {
 		case vf == nil:
-			val := expandRefs(scalar(evm["value"]), env)
-			set(Entry{Key: name, Value: val, Source: r.provenance(obj, func(m manifest) (string, bool) {
-				e := envAt(m.body, podPath, ci, idx)
+			raw := scalar(evm["value"])
+			val := expandRefs(raw, env)
+			src := r.provenance(obj, func(m manifest) (string, bool) {
+				e := envAt(m.body, podPath, field, ci, idx)
 				if e == nil {
 					return "", false
 				}
 				return scalar(e["value"]), true
-			}, name)})
+			}, name)
+			if val != raw {
+				src = expandedSource(src, raw, env)
+			}
+			set(Entry{Key: name, Value: val, Source: src})
 		case vf["secretKeyRef"] != nil:
 			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
 			reads["Secret/"+sname] = true
 			if sec, ok := r.find("Secret", sname); ok {
 				if v, has := sec.data[skey]; has {
-					set(Entry{Key: name, Value: v, Secret: true, Source: r.provenance(sec, dataKey(skey), skey)})
+					set(Entry{Key: name, Value: v, Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(skey), skey)})
 					continue
 				}
 			}
-			set(Entry{Key: name, Secret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "Secret " + sname + "/" + skey}})
+			set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "Secret " + sname + "/" + skey}})
 		case vf["configMapKeyRef"] != nil:
 			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
 			reads["ConfigMap/"+cname] = true
@@ -182,7 +337,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, ci int, c map[st
 	out := make([]Entry, 0, len(order))
 	for _, k := range order {
 		e := env[k]
-		if IsSensitive(k) {
+		if secret.Is(k, e.Value) {
 			e.Secret = true
 		}
 		out = append(out, e)
@@ -218,10 +373,29 @@ func expandRefs(s string, env map[string]Entry) string {
 	})
 }
 
+// expandedSource says what a $(VAR) reference read: the value is computed
+// by the kubelet from the variables it names.
+func expandedSource(src Source, raw string, env map[string]Entry) Source {
+	var read []string
+	for _, m := range refRe.FindAllStringSubmatch(raw, -1) {
+		if e, ok := env[m[1]]; ok && m[1] != "" {
+			read = append(read, m[1]+" ("+e.Source.String()+")")
+		}
+	}
+	if len(read) == 0 {
+		return src
+	}
+	if src.Kind != KindTemplate {
+		src.Kind, src.Line = KindTemplate, 0
+	}
+	src.Detail = "expands " + strings.Join(read, ", ")
+	return src
+}
+
 // envAt returns env entry idx of container ci in the pod spec at podPath.
-func envAt(body map[string]any, podPath []string, ci, idx int) map[string]any {
+func envAt(body map[string]any, podPath []string, field string, ci, idx int) map[string]any {
 	spec := dig(body, podPath...)
-	cs := list(spec["containers"])
+	cs := list(spec[field])
 	if ci >= len(cs) {
 		return nil
 	}

@@ -6,11 +6,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
@@ -59,6 +61,10 @@ func (r *Renderer) load() error {
 		if r.err != nil {
 			return
 		}
+		if !hasTemplates(r.chart) {
+			r.err = &InputError{File: path.Join(r.p.Chart, "templates"), Msg: "the chart has no templates: there is nothing to render"}
+			return
+		}
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -87,7 +93,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
-		if _, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings); err != nil {
+		if _, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates); err != nil {
 			return nil, err
 		}
 	}
@@ -96,7 +102,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if path.Clean(name) == base {
 			continue // the chart's defaults: coalesced by Helm below
 		}
-		vf, err := readValues(r.p.Dir, name, res.ValueSources, &res.Warnings)
+		vf, err := readValues(r.p.Dir, name, res.ValueSources, &res.Warnings, &res.Duplicates)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +115,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	c := copyChart(r.chart)
 	top, err := renderValues(c, user, e.Release, e.Namespace)
 	if err != nil {
-		return nil, &InputError{File: r.p.Chart, Msg: "values: " + err.Error()}
+		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}
 	}
 	rendered, err := engineRender(ctx, c, top)
 	if err != nil {
@@ -119,13 +125,15 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	objs, dups := dedupeObjects(objs, e.Namespace)
+	res.Warnings = append(res.Warnings, dups...)
 	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
 		res.Values = v.AsMap()
 	} else if m, ok := top["Values"].(map[string]any); ok {
 		res.Values = m
 	}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, warnings: &res.Warnings}
+	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, namespace: e.Namespace, warnings: &res.Warnings}
 	// Mark numbers too where the chart allows it; a chart that computes
 	// with them gets string provenance only. When neither renders to the
 	// same objects, provenance falls back to template locations.
@@ -134,7 +142,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if t == nil {
 			continue
 		}
-		if twins, err := splitManifests(out, r.p.Chart, c.Name()); err == nil && len(twins) == len(objs) {
+		twins, err := splitManifests(out, r.p.Chart, c.Name())
+		if err == nil {
+			twins, _ = dedupeObjects(twins, e.Namespace)
+		}
+		if err == nil && len(twins) == len(objs) {
 			rs.taint = t
 			rs.marked = make(map[string]manifest, len(objs))
 			for i, o := range objs {
@@ -143,6 +155,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 			break
 		}
 	}
+	if rs.taint == nil {
+		res.Warnings = append(res.Warnings, "the chart could not be rendered with traced values, so sources are unknown: a template parses or compares a value as a number or version")
+	}
 
 	files := map[string]*envfile.Config{}
 	for _, o := range objs {
@@ -150,20 +165,57 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 			Kind: str(o.body, "kind"), Name: str(o.body, "metadata", "name"),
 			Namespace: str(o.body, "metadata", "namespace"), Template: o.template, Body: o.body,
 		})
-		kind := str(o.body, "kind")
-		if kind != "Deployment" && kind != "StatefulSet" && kind != "DaemonSet" {
+		if str(o.body, "kind") == "Secret" {
+			for _, k := range sortedKeys(o.data) {
+				res.SecretValues = append(res.SecretValues, SecretValue{
+					Secret: str(o.body, "metadata", "name"), Key: k, Value: o.data[k],
+					Source: rs.provenance(o, dataKey(k), k),
+				})
+			}
+		}
+		if podPathOf(str(o.body, "kind")) == nil {
 			continue
 		}
-		w, err := r.workload(rs, o, files, &res.Warnings)
-		if err != nil {
-			return nil, err
-		}
-		res.Workloads = append(res.Workloads, w)
+		res.Workloads = append(res.Workloads, r.workload(rs, o))
 	}
-	if len(res.Workloads) > 0 && len(res.Workloads[0].Containers) > 0 {
-		res.Config = res.Workloads[0].Containers[0].Config
-		res.Image = res.Workloads[0].Containers[0].Image
+	serviceImage := r.p.Image
+	if serviceImage == "" {
+		serviceImage = valuesImage(res.Values)
+	}
+	wi, ci := primary(res.Workloads, serviceImage, e.Release, r.p.Service)
+	primaryRepo := ""
+	if wi >= 0 {
+		primaryRepo = imageRepo(res.Workloads[wi].Containers[ci].Image)
+	}
+	// The GoFr file layer is baked into the service's own image: a
+	// container running another image (a Redis subchart, a proxy sidecar)
+	// does not have it.
+	for i := range res.Workloads {
+		for j := range res.Workloads[i].Containers {
+			c := &res.Workloads[i].Containers[j]
+			fc := &envfile.Config{}
+			if primaryRepo == "" || imageRepo(c.Image) == primaryRepo {
+				appEnv := ""
+				for _, en := range c.env {
+					if en.Key == "APP_ENV" && !en.External {
+						appEnv = en.Value
+					}
+				}
+				if fc, err = r.files(files, appEnv, &res.Warnings); err != nil {
+					return nil, err
+				}
+			}
+			c.Config = layer(fc, c.env)
+			c.env = nil
+		}
+	}
+	if wi >= 0 {
+		res.Primary = wi
+		c := res.Workloads[wi].Containers[ci]
+		res.Config, res.Image = c.Config, c.Image
+		res.Workloads[wi].Containers[ci].Primary = true
 	} else {
+		res.Primary = -1
 		// A chart without a workload still has the image's file layer.
 		fc, err := r.files(files, env, &res.Warnings)
 		if err != nil {
@@ -174,57 +226,151 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	return res, nil
 }
 
-func (r *Renderer) workload(rs *resolver, o manifest, files map[string]*envfile.Config, warnings *[]string) (Workload, error) {
-	podPath := []string{"spec", "template", "spec"}
+// podPathOf is where a workload kind keeps its pod spec; nil for kinds
+// that run no pods.
+func podPathOf(kind string) []string {
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job":
+		return []string{"spec", "template", "spec"}
+	case "CronJob":
+		return []string{"spec", "jobTemplate", "spec", "template", "spec"}
+	case "Pod":
+		return []string{"spec"}
+	}
+	return nil
+}
+
+func (r *Renderer) workload(rs *resolver, o manifest) Workload {
+	kind := str(o.body, "kind")
+	podPath := podPathOf(kind)
 	pod := dig(o.body, podPath...)
 	w := Workload{
-		Kind:                          str(o.body, "kind"),
+		Kind:                          kind,
 		Name:                          str(o.body, "metadata", "name"),
 		Replicas:                      toInt(dig(o.body, "spec")["replicas"], 1),
 		TerminationGracePeriodSeconds: toInt(pod["terminationGracePeriodSeconds"], 30),
 		PodAnnotations:                map[string]string{},
+		Template:                      o.template,
 	}
-	for k, v := range dig(o.body, "spec", "template", "metadata", "annotations") {
+	meta := podPath[:len(podPath)-1]
+	for k, v := range dig(o.body, append(slices.Clone(meta), "metadata", "annotations")...) {
 		w.PodAnnotations[k] = scalar(v)
 	}
 	reads := map[string]bool{}
-	for i, ci := range list(pod["containers"]) {
-		cm, _ := ci.(map[string]any)
-		c := Container{
-			Name: str(cm, "name"), Image: str(cm, "image"), Template: o.template,
-			Ports: map[string]int{}, Probes: map[string]Probe{},
-		}
-		for _, p := range list(cm["ports"]) {
-			pm, _ := p.(map[string]any)
-			n := toInt(pm["containerPort"], 0)
-			name := str(pm, "name")
-			if name == "" {
-				name = fmt.Sprint(n)
+	for _, field := range []string{"initContainers", "containers"} {
+		for i, ci := range list(pod[field]) {
+			cm, _ := ci.(map[string]any)
+			c := Container{
+				Name: str(cm, "name"), Image: str(cm, "image"), Template: o.template,
+				Ports: map[string]int{}, Probes: map[string]Probe{}, Init: field == "initContainers",
 			}
-			c.Ports[name] = n
-		}
-		for _, kind := range []string{"liveness", "readiness", "startup"} {
-			pr := dig(cm, kind+"Probe", "httpGet")
-			if len(pr) > 0 {
-				c.Probes[kind] = Probe{Path: scalar(pr["path"]), Port: scalar(pr["port"])}
+			for _, p := range list(cm["ports"]) {
+				pm, _ := p.(map[string]any)
+				n := toInt(pm["containerPort"], 0)
+				name := str(pm, "name")
+				if name == "" {
+					name = fmt.Sprint(n)
+				}
+				c.Ports[name] = n
 			}
-		}
-		proc := rs.containerEnv(o, podPath, i, cm, reads)
-		appEnv := ""
-		for _, e := range proc {
-			if e.Key == "APP_ENV" && !e.External {
-				appEnv = e.Value
+			for _, kind := range []string{"liveness", "readiness", "startup"} {
+				pr := dig(cm, kind+"Probe", "httpGet")
+				if len(pr) > 0 {
+					c.Probes[kind] = Probe{Path: scalar(pr["path"]), Port: scalar(pr["port"])}
+				}
 			}
+			c.env = rs.containerEnv(o, podPath, field, i, cm, reads)
+			c.ImageFrom, c.ImageTraced = rs.valuesRead(o, func(m manifest) (string, bool) {
+				cs := list(dig(m.body, podPath...)[field])
+				if i >= len(cs) {
+					return "", false
+				}
+				cm, _ := cs[i].(map[string]any)
+				return str(cm, "image"), true
+			})
+			w.Containers = append(w.Containers, c)
 		}
-		fc, err := r.files(files, appEnv, warnings)
-		if err != nil {
-			return Workload{}, err
-		}
-		c.Config = layer(fc, proc)
-		w.Containers = append(w.Containers, c)
 	}
 	w.Reads = sortedKeys(reads)
-	return w, nil
+	return w
+}
+
+// primary picks the workload and container that run the service: the
+// container running the service's image (in a workload named like the
+// release or service when several do), else the workload named like the
+// release or service, else the first workload. Init containers are never
+// primary. It returns -1 when there is no workload.
+func primary(ws []Workload, image, release, service string) (wi, ci int) {
+	named := func(w Workload) bool { return w.Name == release || w.Name == service }
+	first := func(w Workload) int {
+		for j, c := range w.Containers {
+			if !c.Init && (c.Name == service || c.Name == release) {
+				return j
+			}
+		}
+		for j, c := range w.Containers {
+			if !c.Init {
+				return j
+			}
+		}
+		return -1
+	}
+	if repo := imageRepo(image); repo != "" {
+		best, bestC := -1, -1
+		for i, w := range ws {
+			for j, c := range w.Containers {
+				if c.Init || imageRepo(c.Image) != repo {
+					continue
+				}
+				if best < 0 || (named(w) && !named(ws[best])) {
+					best, bestC = i, j
+				}
+				break
+			}
+		}
+		if best >= 0 {
+			return best, bestC
+		}
+	}
+	for i, w := range ws {
+		if named(w) {
+			if j := first(w); j >= 0 {
+				return i, j
+			}
+		}
+	}
+	for i, w := range ws {
+		if j := first(w); j >= 0 {
+			return i, j
+		}
+	}
+	return -1, -1
+}
+
+// imageRepo is an image reference without its tag or digest.
+func imageRepo(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref
+}
+
+// valuesImage is the conventional image.repository (with image.registry)
+// of the chart's values, "" when the chart has none.
+func valuesImage(vals map[string]any) string {
+	img, _ := vals["image"].(map[string]any)
+	repo, _ := img["repository"].(string)
+	if repo == "" {
+		return ""
+	}
+	if reg, _ := img["registry"].(string); reg != "" {
+		repo = reg + "/" + repo
+	}
+	return repo
 }
 
 // files loads the image's GoFr file layer for appEnv, once per value.
@@ -261,7 +407,7 @@ func (r *Renderer) chartless(res *Result, e *project.Environment) (*Result, erro
 func layer(files *envfile.Config, proc []Entry) *Config {
 	m := map[string]Entry{}
 	for _, v := range files.Vars() {
-		e := Entry{Key: v.Key, Value: v.Value, Source: Source{Kind: KindFile, File: v.Source.File, Line: v.Source.Line}, Secret: IsSensitive(v.Key)}
+		e := Entry{Key: v.Key, Value: v.Value, Source: Source{Kind: KindFile, File: v.Source.File, Line: v.Source.Line}, Secret: secret.Is(v.Key, v.Value)}
 		for _, s := range v.Shadows {
 			e.Shadows = append(e.Shadows, Shadowed{Value: s.Value, Source: Source{Kind: KindFile, File: s.Source.File, Line: s.Source.Line}, Secret: e.Secret})
 		}
@@ -300,4 +446,20 @@ func copyChart(c *chart.Chart) *chart.Chart {
 	}
 	cp.Metadata = &md
 	return &cp
+}
+
+// hasTemplates reports whether c or one of its subcharts has a template
+// that renders a manifest.
+func hasTemplates(c *chart.Chart) bool {
+	for _, t := range c.Templates {
+		if !strings.HasPrefix(path.Base(t.Name), "_") && !strings.HasSuffix(t.Name, "NOTES.txt") {
+			return true
+		}
+	}
+	for _, d := range c.Dependencies() {
+		if hasTemplates(d) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,8 @@ package render
 import (
 	"sort"
 	"strconv"
+
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Kind says which layer or mechanism produced a value.
@@ -73,7 +75,7 @@ func (s Source) Short() string {
 }
 
 // Redacted is what a secret value prints as.
-const Redacted = "<redacted>"
+const Redacted = secret.Redacted
 
 // Entry is one key of an environment's effective configuration.
 type Entry struct {
@@ -84,6 +86,9 @@ type Entry struct {
 	// Secret is true when the value came from a Secret or the key's name
 	// is sensitive. Never print Value then; see Display.
 	Secret bool
+	// FromSecret is true when the value comes from a Secret (rendered by
+	// the chart or not).
+	FromSecret bool
 	// External is true when the value is not known before run time (a
 	// Secret the chart does not render, a fieldRef); Value is "".
 	External bool
@@ -185,6 +190,17 @@ type Container struct {
 	Probes map[string]Probe
 	// Template is the chart template the workload came from.
 	Template string
+	// ImageFrom lists the values paths the image reference was made from
+	// ("image.repository", "image.tag"); ImageTraced says whether that
+	// could be told.
+	ImageFrom   []string
+	ImageTraced bool
+	// Init is set for an init container.
+	Init bool
+	// Primary is set for the container that runs the service (Result.Config).
+	Primary bool
+
+	env []Entry // the process environment, until laid over the files
 }
 
 // Probe is an HTTP probe of a container.
@@ -193,10 +209,13 @@ type Probe struct {
 	Port string // a name or a number, as written
 }
 
-// Workload is a rendered Deployment or StatefulSet.
+// Workload is a rendered Deployment, StatefulSet, DaemonSet, ReplicaSet,
+// Job, CronJob or Pod.
 type Workload struct {
-	Kind       string
-	Name       string
+	Kind string
+	Name string
+	// Template is the chart template the workload came from.
+	Template   string
 	Replicas   int // 1 when unset
 	Containers []Container
 	// TerminationGracePeriodSeconds is 30 when the pod spec leaves it unset.
@@ -222,12 +241,16 @@ type Object struct {
 // Result is one environment rendered.
 type Result struct {
 	Environment string
-	// Config is the effective configuration of the primary container: the
-	// first container of the first Deployment (or StatefulSet), or the
-	// file layer alone in a project without a chart.
+	// Config is the effective configuration of the primary container (the
+	// one running the service's image, see Primary), or the file layer
+	// alone in a project without a chart or without a workload.
 	Config *Config
-	// Workloads are every Deployment and StatefulSet, in manifest order.
+	// Workloads are every workload, in manifest order, with every
+	// container and init container.
 	Workloads []Workload
+	// Primary indexes the workload that runs the service; -1 when there
+	// is none.
+	Primary int
 	// Objects are every rendered manifest.
 	Objects []Object
 	// Values are the coalesced chart values.
@@ -237,7 +260,48 @@ type Result struct {
 	ValueSources map[string]Source
 	// Image is the primary container's image reference.
 	Image string
+	// SecretValues are the data of every Secret the chart renders, with
+	// where each value came from. Never print Value.
+	SecretValues []SecretValue
+	// Duplicates are keys repeated in one mapping of a values file.
+	Duplicates []Duplicate
 	// Warnings are things a user should know that are not errors: a key
 	// repeated in a values file, a missing configs/.env.
 	Warnings []string
+}
+
+// Duplicate is a key repeated in one YAML mapping of a values file: YAML
+// keeps the last one silently.
+type Duplicate struct {
+	File string
+	// Path is the dotted values path of the key.
+	Path      string
+	Line      int // the repetition
+	FirstLine int
+}
+
+// PrimaryWorkload returns the workload that runs the service, nil when the
+// chart renders none.
+func (r *Result) PrimaryWorkload() *Workload {
+	if r == nil || r.Primary < 0 || r.Primary >= len(r.Workloads) {
+		return nil
+	}
+	return &r.Workloads[r.Primary]
+}
+
+// Label names a container for people: "Deployment/ledger-worker", with
+// the container when the pod has several ("Deployment/api (proxy)").
+func (w *Workload) Label(c *Container) string {
+	l := w.Kind + "/" + w.Name
+	if c != nil && len(w.Containers) > 1 {
+		l += " (" + c.Name + ")"
+	}
+	return l
+}
+
+// SecretValue is one data key of a Secret the chart renders.
+type SecretValue struct {
+	Secret, Key string
+	Value       string
+	Source      Source
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -21,19 +22,27 @@ type valuesFile struct {
 
 // readValues parses a values file with Helm's own loader, after recording
 // where each path is set. name is relative to dir.
-func readValues(dir, name string, sources map[string]Source, warnings *[]string) (*valuesFile, error) {
+func readValues(dir, name string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) (*valuesFile, error) {
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if err := unreadable(name, data); err != nil {
+		return nil, err
+	}
 
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlErr(name, err)
 	}
 	if len(doc.Content) > 0 {
-		walkValues(name, doc.Content[0], "", sources, warnings)
+		if err := sopsEncrypted(name, doc.Content[0]); err != nil {
+			return nil, err
+		}
+	}
+	if len(doc.Content) > 0 {
+		walkValues(name, doc.Content[0], "", sources, warnings, dups)
 	}
 	vals, err := loader.LoadValues(bytes.NewReader(data))
 	if err != nil {
@@ -45,7 +54,7 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string)
 // walkValues records the line of every path under n. A later file
 // overwrites an earlier one's paths, as Helm's merge does; a list is set
 // wholesale by the line of its key.
-func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Source, warnings *[]string) {
+func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
 	if n.Kind != yaml.MappingNode {
 		return
 	}
@@ -58,6 +67,7 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 		}
 		if prev, dup := seen[k.Value]; dup {
 			*warnings = append(*warnings, fmt.Sprintf("%s:%d: %s is set again (first at line %d); YAML keeps the last one silently", file, k.Line, path, prev))
+			*dups = append(*dups, Duplicate{File: file, Path: path, Line: k.Line, FirstLine: prev})
 		}
 		seen[k.Value] = k.Line
 		// A key set again in a later file replaces the earlier subtree's
@@ -73,21 +83,21 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 				}
 			}
 		}
-		walkNode(file, v, path, sources, warnings)
+		walkNode(file, v, path, sources, warnings, dups)
 	}
 }
 
 // walkNode records the paths below a value: map keys, and list elements as
 // path[i].
-func walkNode(file string, v *yaml.Node, path string, sources map[string]Source, warnings *[]string) {
+func walkNode(file string, v *yaml.Node, path string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
 	switch v.Kind {
 	case yaml.MappingNode:
-		walkValues(file, v, path, sources, warnings)
+		walkValues(file, v, path, sources, warnings, dups)
 	case yaml.SequenceNode:
 		for i, el := range v.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			sources[p] = Source{Kind: KindValues, File: file, Line: el.Line}
-			walkNode(file, el, p, sources, warnings)
+			walkNode(file, el, p, sources, warnings, dups)
 		}
 	}
 }
@@ -123,4 +133,54 @@ func (e *InputError) Error() string {
 	default:
 		return fmt.Sprintf("%s: %s", e.File, msg)
 	}
+}
+
+// unreadable recognises values files that are not text: git-crypt keeps
+// encrypted files binary in the repository until `git-crypt unlock`.
+func unreadable(name string, data []byte) error {
+	if bytes.HasPrefix(data, []byte("\x00GITCRYPT\x00")) {
+		return &InputError{File: name, Msg: "is git-crypt-encrypted: run `git-crypt unlock` first, or leave it out with exclude: in ferry.yaml"}
+	}
+	if bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
+		return &InputError{File: name, Msg: "is not a text file (encrypted or binary); ferry cannot read it"}
+	}
+	return nil
+}
+
+// sopsEncrypted recognises a SOPS file: a top-level sops: section with its
+// metadata, or ENC[…] values. ferry does not decrypt: the values would be
+// ciphertext, so the environment is reported unreadable.
+func sopsEncrypted(name string, root *yaml.Node) error {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value == "sops" && v.Kind == yaml.MappingNode {
+			return sopsErr(name, k.Line)
+		}
+	}
+	var line int
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if line > 0 {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "ENC[") {
+			line = n.Line
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+	if line > 0 {
+		return sopsErr(name, line)
+	}
+	return nil
+}
+
+func sopsErr(name string, line int) error {
+	return &InputError{File: name, Line: line, Msg: "is SOPS-encrypted and ferry does not decrypt it: decrypt it in the pipeline (sops -d, helm secrets) and name the decrypted file in ferry.yaml values:, or leave the environment out with exclude:"}
 }

@@ -74,7 +74,7 @@ func runCheck(ctx context.Context, g *globalOptions, opts *checkOptions) error {
 			dirs = append(dirs, d)
 		}
 	}
-	reports, err := checkAll(ctx, dirs)
+	reports, err := checkAll(ctx, g, dirs)
 	if err != nil {
 		return err
 	}
@@ -85,53 +85,72 @@ func runCheck(ctx context.Context, g *globalOptions, opts *checkOptions) error {
 	case formatSARIF:
 		err = check.WriteSARIF(out, reports, check.SARIFOptions{})
 	default:
-		err = check.WriteText(out, reports, check.TextOptions{Color: g.streams.OutTTY})
+		err = check.WriteText(out, reports, check.TextOptions{Color: g.useColor(g.streams.OutTTY)})
 	}
 	if err != nil {
 		return err
 	}
-	if check.Merge(reports).Failed(opts.Strict) {
+	merged := check.Merge(reports)
+	for _, pr := range merged.Problems {
+		fmt.Fprintf(g.streams.ErrOut, "ferry: %s\n", problemText(pr))
+	}
+	switch {
+	case merged.Incomplete():
+		return &ExitError{Code: ExitUsage, Silent: true}
+	case merged.Failed(opts.Strict):
 		return silentFailure()
 	}
 	return nil
 }
 
+// problemText is one line for stderr: project, environment, reason.
+func problemText(pr check.Problem) string {
+	msg := pr.Message
+	if pr.Project != "" {
+		msg = pr.Project + ": " + msg
+	}
+	return msg
+}
+
 // checkAll checks dirs concurrently, a few at a time: each check already
-// renders its environments in parallel.
-func checkAll(ctx context.Context, dirs []string) ([]*check.Report, error) {
-	reports := make([]*check.Report, len(dirs))
-	errs := make([]error, len(dirs))
+// renders its environments in parallel. A directory holding several charts
+// is checked as one project per chart. A project that cannot be read is a
+// report with a problem; the others are still checked.
+func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Report, error) {
+	type job struct {
+		dir string
+		p   *project.Project
+		err error
+	}
+	var jobs []job
+	for _, d := range dirs {
+		ps, err := check.Projects(d)
+		for _, p := range ps {
+			g.logger().Info("checking", "dir", d, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
+			jobs = append(jobs, job{dir: d, p: p})
+		}
+		if err != nil {
+			jobs = append(jobs, job{dir: d, err: err})
+		}
+	}
+	reports := make([]*check.Report, len(jobs))
+	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, d := range dirs {
+	for i, j := range jobs {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p, err := project.Load(d)
-			if err != nil {
-				errs[i] = usageError(fmt.Errorf("%s: %w", d, err))
+			if j.err != nil {
+				reports[i] = check.Failed(j.dir, j.err)
 				return
 			}
-			in, err := check.Load(ctx, p)
-			if err != nil {
-				if len(dirs) > 1 {
-					err = fmt.Errorf("%s: %w", d, err)
-				}
-				errs[i] = renderErr(err)
-				return
-			}
-			reports[i] = check.Run(in)
-			reports[i].Dir = d
+			reports[i], errs[i] = check.CheckProject(ctx, j.dir, j.p)
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		for _, e := range errs {
-			if errors.Is(e, context.Canceled) {
-				return nil, e
-			}
-		}
-		return nil, usageError(err)
+		return nil, err // only an interruption gets here
 	}
 	return reports, nil
 }

@@ -14,12 +14,20 @@ import (
 type diffOptions struct {
 	From, To string
 	Format   format
+	// Workload compares one workload or container; all by default.
+	Workload string
+	// Chart picks a chart when -C holds several.
+	Chart string
 }
 
 const diffLong = `Diff lists the keys whose effective value differs between two
 environments — changed, added or removed — with the file:line that set each
 side. Secret values are compared but never printed: a differing secret is
-shown as "differs".`
+shown as "differs".
+
+Every workload and container the chart renders is compared with its
+namesake in the other environment, the service's own container first; a
+container only one environment renders is listed as added or removed.`
 
 const diffExample = `  ferry -C examples/orders-api diff staging prod
   ferry diff staging prod -o json`
@@ -38,28 +46,113 @@ func newDiffCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
+	cmd.Flags().StringVar(&opts.Workload, "workload", "", "compare only this workload (name or kind/name) or container")
+	cmd.Flags().StringVar(&opts.Chart, "chart", "", "the chart directory, relative to -C, when there are several")
 	return cmd
 }
 
 func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
-	p, err := g.loadProject()
+	p, err := g.loadProjectChart(opts.Chart)
 	if err != nil {
 		return err
 	}
 	r := render.New(p)
+	done := g.step("rendered", "env", opts.From)
 	a, err := r.Render(ctx, opts.From)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, a)...)
+	done = g.step("rendered", "env", opts.To)
 	b, err := r.Render(ctx, opts.To)
 	if err != nil {
 		return renderErr(err)
 	}
-	changes := render.Diff(a.Config, b.Config)
-	if opts.Format == formatJSON {
-		return writeJSON(g.streams.Out, diffJSON(opts.From, opts.To, changes))
+	done(renderAttrs(p, b)...)
+	pairs, err := pairSlots(a, b, opts.Workload)
+	if err != nil {
+		return err
 	}
-	return writeDiffTable(g.streams.Out, opts, changes)
+	changes := render.Diff(a.Config, b.Config)
+	if opts.Workload != "" && len(pairs) > 0 {
+		changes = pairs[0].changes
+	}
+	if opts.Format == formatJSON {
+		js := diffJSON(opts.From, opts.To, changes)
+		js.Project = projectJSON(g.Dir, p)
+		for _, pr := range pairs {
+			js.Workloads = append(js.Workloads, pr.json())
+		}
+		return writeJSON(g.streams.Out, js)
+	}
+	if len(pairs) <= 1 {
+		return writeDiffTable(g.streams.Out, opts, changes)
+	}
+	for i, pr := range pairs {
+		if i > 0 {
+			fmt.Fprintln(g.streams.Out)
+		}
+		fmt.Fprintf(g.streams.Out, "== %s\n", pr.title)
+		if err := writeDiffTable(g.streams.Out, opts, pr.changes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// slotPair is one container compared across two environments.
+type slotPair struct {
+	kind, name, container string
+	title                 string
+	changes               []render.Change
+	presence              string // "", "added" or "removed"
+}
+
+func (p slotPair) json() jsonWorkloadDiff {
+	js := jsonWorkloadDiff{Kind: p.kind, Name: p.name, Container: p.container, Change: p.presence, Changes: []jsonChange{}}
+	for _, c := range p.changes {
+		js.Changes = append(js.Changes, jsonChange{Key: c.Key, Change: c.Change, From: side(c.From), To: side(c.To)})
+	}
+	return js
+}
+
+// pairSlots matches a's containers with b's by workload kind, name and
+// container name, a's order first.
+func pairSlots(a, b *render.Result, name string) ([]slotPair, error) {
+	as, err := containers(a, name)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := containers(b, name)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]slot{}
+	for _, s := range bs {
+		byID[s.id()] = s
+	}
+	var out []slotPair
+	seen := map[string]bool{}
+	empty := render.NewConfig(nil)
+	for _, s := range as {
+		pr := slotPair{kind: s.W.Kind, name: s.W.Name, container: s.C.Name, title: slotTitle(s)}
+		if o, ok := byID[s.id()]; ok {
+			pr.changes = render.Diff(s.C.Config, o.C.Config)
+		} else {
+			pr.presence, pr.title = "removed", pr.title+" — only in "+a.Environment
+			pr.changes = render.Diff(s.C.Config, empty)
+		}
+		seen[s.id()] = true
+		out = append(out, pr)
+	}
+	for _, s := range bs {
+		if seen[s.id()] {
+			continue
+		}
+		out = append(out, slotPair{kind: s.W.Kind, name: s.W.Name, container: s.C.Name, presence: "added",
+			title: slotTitle(s) + " — only in " + b.Environment, changes: render.Diff(empty, s.C.Config)})
+	}
+	return out, nil
 }
 
 type jsonSide struct {
@@ -76,9 +169,19 @@ type jsonChange struct {
 }
 
 type jsonDiff struct {
-	From    string       `json:"from"`
-	To      string       `json:"to"`
-	Changes []jsonChange `json:"changes"`
+	Project   *jsonProject       `json:"project,omitempty"`
+	From      string             `json:"from"`
+	To        string             `json:"to"`
+	Changes   []jsonChange       `json:"changes"`
+	Workloads []jsonWorkloadDiff `json:"workloads"`
+}
+
+type jsonWorkloadDiff struct {
+	Kind      string       `json:"kind"`
+	Name      string       `json:"name"`
+	Container string       `json:"container"`
+	Change    string       `json:"change,omitempty"`
+	Changes   []jsonChange `json:"changes"`
 }
 
 func side(e *render.Entry) *jsonSide {
@@ -89,7 +192,7 @@ func side(e *render.Entry) *jsonSide {
 }
 
 func diffJSON(from, to string, changes []render.Change) jsonDiff {
-	out := jsonDiff{From: from, To: to, Changes: []jsonChange{}}
+	out := jsonDiff{From: from, To: to, Changes: []jsonChange{}, Workloads: []jsonWorkloadDiff{}}
 	for _, c := range changes {
 		out.Changes = append(out.Changes, jsonChange{Key: c.Key, Change: c.Change, From: side(c.From), To: side(c.To)})
 	}

@@ -3,17 +3,90 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
 )
 
 // loadProject loads the project of -C; every failure is bad input.
 func (g *globalOptions) loadProject() (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.Load(g.Dir)
 	if err != nil {
 		return nil, usageError(err)
 	}
+	done(projectAttrs(p)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+	}
 	return p, nil
+}
+
+// loadProjectChart loads the project of -C with the chart given by
+// --chart (relative to -C); "" discovers it. It says on -v which chart and
+// runtime it uses.
+func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
+	p, err := project.LoadChart(g.Dir, chart)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+	}
+	return p, nil
+}
+
+// jsonProject names, in every JSON output, the chart ferry used.
+type jsonProject struct {
+	Dir     string `json:"dir"`
+	Chart   string `json:"chart"`
+	Runtime string `json:"runtime"`
+}
+
+func projectJSON(dir string, p *project.Project) *jsonProject {
+	return &jsonProject{Dir: dir, Chart: p.Chart, Runtime: p.Runtime}
+}
+
+// slot is one container of a rendered workload.
+type slot struct {
+	W *render.Workload
+	C *render.Container
+}
+
+// id identifies a slot across environments.
+func (s slot) id() string { return s.W.Kind + "/" + s.W.Name + "/" + s.C.Name }
+
+// containers lists res's containers, the service's own first; with name
+// set, only those of the workload called name (or kind/name), or the
+// container called name. An unknown name is bad input.
+func containers(res *render.Result, name string) ([]slot, error) {
+	var out []slot
+	for wi := range res.Workloads {
+		w := &res.Workloads[wi]
+		for ci := range w.Containers {
+			c := &w.Containers[ci]
+			if name != "" && name != w.Name && name != w.Kind+"/"+w.Name && name != c.Name && name != w.Name+"/"+c.Name {
+				continue
+			}
+			if c.Primary {
+				out = append([]slot{{w, c}}, out...)
+			} else {
+				out = append(out, slot{w, c})
+			}
+		}
+	}
+	if name != "" && len(out) == 0 {
+		var names []string
+		for _, w := range res.Workloads {
+			names = append(names, w.Kind+"/"+w.Name)
+		}
+		return nil, usageError(fmt.Errorf("%s renders no workload or container %q (it has: %s)", res.Environment, name, strings.Join(names, ", ")))
+	}
+	return out, nil
 }
 
 // renderErr classifies a render failure: bad input (exit 2) unless the
@@ -25,4 +98,15 @@ func renderErr(err error) error {
 	// Everything else render refuses is the project's input: a values
 	// file, a template, an environment name.
 	return usageError(err)
+}
+
+// envArgs refuses an argument that cannot be an environment's name (a DNS
+// label) before it reaches a path under .ferry/ or a namespace.
+func envArgs(args []string) error {
+	for _, a := range args {
+		if err := project.ValidName(a); err != nil {
+			return usageError(err)
+		}
+	}
+	return nil
 }

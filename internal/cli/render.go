@@ -16,6 +16,10 @@ import (
 type renderOptions struct {
 	Env    string
 	Format format
+	// Workload picks one workload or container; all by default.
+	Workload string
+	// Chart picks a chart when -C holds several.
+	Chart string
 	// Shadows shows, under each key, the values it hides.
 	Shadows bool
 }
@@ -29,9 +33,19 @@ valueFrom resolved against the ConfigMaps and Secrets the chart renders),
 laid over the GoFr file layer baked into the image: configs/.env, then the
 configs/.<APP_ENV>.env overlay that the container's APP_ENV selects.
 
+Every workload the chart renders (Deployments, StatefulSets, DaemonSets,
+Jobs, CronJobs, Pods) is shown, one section per container, the service's
+own container first: the one running the service's image. --workload picks
+one. JSON keeps image and config for the service's container and lists
+every container under workloads.
+
 Secret values (from a Secret, or under a sensitive name) are never printed.
 A Secret the chart references but does not render is shown as set at run
-time.`
+time.
+
+Without -C pointing at a chart, ferry looks for one below the current
+directory (deploy/helm, .helm, helm/, charts/<name>, …); when it finds
+several it lists them: pick one with --chart.`
 
 const renderExample = `  # What prod will run, and where each value came from
   ferry -C examples/orders-api render prod
@@ -40,7 +54,10 @@ const renderExample = `  # What prod will run, and where each value came from
   ferry render prod -o json
 
   # As a dotenv file (secrets commented out)
-  ferry render staging -o dotenv > staging.env`
+  ferry render staging -o dotenv > staging.env
+
+  # Only the worker, in a repository with several charts
+  ferry render prod --chart deploy/helm/ledger --workload ledger-worker`
 
 func newRenderCmd(g *globalOptions) *cobra.Command {
 	opts := &renderOptions{}
@@ -57,17 +74,25 @@ func newRenderCmd(g *globalOptions) *cobra.Command {
 	}
 	formatFlag(cmd, &opts.Format, formatTable, formatJSON, formatDotenv)
 	cmd.Flags().BoolVar(&opts.Shadows, "shadows", false, "also show the values each key hides (table output)")
+	cmd.Flags().StringVar(&opts.Workload, "workload", "", "show only this workload (name or kind/name) or container")
+	cmd.Flags().StringVar(&opts.Chart, "chart", "", "the chart directory, relative to -C, when there are several")
 	return cmd
 }
 
 func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error {
-	p, err := g.loadProject()
+	p, err := g.loadProjectChart(opts.Chart)
 	if err != nil {
 		return err
 	}
+	done := g.step("rendered", "env", opts.Env)
 	res, err := render.Render(ctx, p, opts.Env)
 	if err != nil {
 		return renderErr(err)
+	}
+	done(renderAttrs(p, res)...)
+	slots, err := containers(res, opts.Workload)
+	if err != nil {
+		return err
 	}
 	out := g.streams.Out
 	for _, w := range res.Warnings {
@@ -75,12 +100,52 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 	}
 	switch opts.Format {
 	case formatJSON:
-		return writeJSON(out, renderJSON(res))
+		js := renderJSON(res, slots, opts.Workload != "")
+		js.Project = projectJSON(g.Dir, p)
+		return writeJSON(out, js)
 	case formatDotenv:
-		return writeDotenv(out, res)
+		if opts.Workload != "" && len(slots) > 0 {
+			return writeDotenv(out, res.Environment, slots[0].C.Config)
+		}
+		return writeDotenv(out, res.Environment, res.Config)
 	default:
-		return writeRenderTable(out, res, opts.Shadows)
+		if len(slots) <= 1 {
+			cfg := res.Config
+			if len(slots) == 1 {
+				cfg = slots[0].C.Config
+			}
+			return writeRenderTable(out, cfg, opts.Shadows)
+		}
+		for i, s := range slots {
+			if i > 0 {
+				fmt.Fprintln(out)
+			}
+			fmt.Fprintf(out, "== %s  image %s\n", slotTitle(s), s.C.Image)
+			if err := writeRenderTable(out, s.C.Config, opts.Shadows); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
+}
+
+// slotTitle names a container: "Deployment/ledger-api (api, the service)".
+func slotTitle(s slot) string {
+	var notes []string
+	if len(s.W.Containers) > 1 {
+		notes = append(notes, "container "+s.C.Name)
+	}
+	if s.C.Init {
+		notes = append(notes, "init")
+	}
+	if s.C.Primary {
+		notes = append(notes, "the service")
+	}
+	t := s.W.Kind + "/" + s.W.Name
+	if len(notes) > 0 {
+		t += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return t
 }
 
 type jsonSource struct {
@@ -99,10 +164,23 @@ type jsonEntry struct {
 }
 
 type jsonRender struct {
-	Environment string      `json:"environment"`
-	Image       string      `json:"image,omitempty"`
-	Config      []jsonEntry `json:"config"`
-	Warnings    []string    `json:"warnings,omitempty"`
+	Project     *jsonProject   `json:"project,omitempty"`
+	Environment string         `json:"environment"`
+	Image       string         `json:"image,omitempty"`
+	Config      []jsonEntry    `json:"config"`
+	Workloads   []jsonWorkload `json:"workloads"`
+	Warnings    []string       `json:"warnings,omitempty"`
+}
+
+type jsonWorkload struct {
+	Kind      string      `json:"kind"`
+	Name      string      `json:"name"`
+	Container string      `json:"container"`
+	Init      bool        `json:"init,omitempty"`
+	Primary   bool        `json:"primary,omitempty"`
+	Template  string      `json:"template,omitempty"`
+	Image     string      `json:"image"`
+	Config    []jsonEntry `json:"config"`
 }
 
 func entryJSON(e render.Entry) jsonEntry {
@@ -120,18 +198,35 @@ func entryJSON(e render.Entry) jsonEntry {
 	return je
 }
 
-func renderJSON(res *render.Result) jsonRender {
-	out := jsonRender{Environment: res.Environment, Image: res.Image, Config: []jsonEntry{}, Warnings: res.Warnings}
-	for _, e := range res.Config.Entries {
-		out.Config = append(out.Config, entryJSON(e))
+// renderJSON keeps image and config for the service's container (or the
+// one picked) and lists every container under workloads.
+func renderJSON(res *render.Result, slots []slot, picked bool) jsonRender {
+	image, cfg := res.Image, res.Config
+	if picked && len(slots) > 0 {
+		image, cfg = slots[0].C.Image, slots[0].C.Config
+	}
+	out := jsonRender{Environment: res.Environment, Image: image, Config: configJSON(cfg), Workloads: []jsonWorkload{}, Warnings: res.Warnings}
+	for _, s := range slots {
+		out.Workloads = append(out.Workloads, jsonWorkload{
+			Kind: s.W.Kind, Name: s.W.Name, Container: s.C.Name, Init: s.C.Init, Primary: s.C.Primary,
+			Template: s.W.Template, Image: s.C.Image, Config: configJSON(s.C.Config),
+		})
 	}
 	return out
 }
 
-func writeRenderTable(w io.Writer, res *render.Result, shadows bool) error {
+func configJSON(c *render.Config) []jsonEntry {
+	out := []jsonEntry{}
+	for _, e := range c.Entries {
+		out = append(out, entryJSON(e))
+	}
+	return out
+}
+
+func writeRenderTable(w io.Writer, cfg *render.Config, shadows bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
-	for _, e := range res.Config.Entries {
+	for _, e := range cfg.Entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Display()), e.Source)
 		if shadows {
 			for _, s := range e.Shadows {
@@ -149,9 +244,9 @@ func writeRenderTable(w io.Writer, res *render.Result, shadows bool) error {
 // writeDotenv writes the configuration as a dotenv file. Secret and
 // run-time values become comments, so the file never carries a secret and
 // never pretends to know a value it does not.
-func writeDotenv(w io.Writer, res *render.Result) error {
-	fmt.Fprintf(w, "# effective configuration of %s, rendered by ferry\n", res.Environment)
-	for _, e := range res.Config.Entries {
+func writeDotenv(w io.Writer, env string, cfg *render.Config) error {
+	fmt.Fprintf(w, "# effective configuration of %s, rendered by ferry\n", env)
+	for _, e := range cfg.Entries {
 		switch {
 		case e.Secret || e.External:
 			fmt.Fprintf(w, "# %s=%s  (%s)\n", e.Key, e.Display(), e.Source)

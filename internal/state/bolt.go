@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -44,50 +46,172 @@ func (s *Bolt) Lock(_ context.Context, env string, h Holder) (Lock, error) {
 // Path returns the state file's path.
 func (s *Bolt) Path() string { return s.path }
 
-func (s *Bolt) open(readOnly bool) (*bolt.DB, error) {
-	if readOnly {
-		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+// handle is an open store: bbolt's DB and the file under it.
+type handle struct {
+	db   *bolt.DB
+	file *os.File
+}
+
+// close closes the store. After bbolt panicked (a damaged file), its
+// locks may be held by the transaction that died: the memory map and the
+// file are released directly instead, so that this process (a test, a
+// long-running ferry serve) is not left holding the file's lock.
+func (h *handle) close(panicked bool) error {
+	if !panicked {
+		return h.db.Close()
+	}
+	if h.file != nil {
+		unmap(h.file)
+		return h.file.Close()
+	}
+	return nil
+}
+
+func (s *Bolt) open(readOnly bool) (*handle, error) {
+	st, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && readOnly:
+		return nil, nil
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.create(); err != nil {
+			return nil, err
 		}
-	} else if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("state: %w", err)
+	case !st.Mode().IsRegular():
+		return nil, s.corrupt("is not a regular file")
+	case st.Size() == 0:
+		// ferry creates the file whole (create); an empty one was not
+		// written by it, and bbolt would quietly make it a new store.
+		return nil, s.corrupt("is empty (0 bytes)")
+	case st.Size() < minSize:
+		// bbolt would read past a truncated file's end.
+		return nil, s.corrupt(fmt.Sprintf("is %d bytes, too short for a store", st.Size()))
 	}
-	if st, err := os.Stat(s.path); err == nil && st.Size() > 0 && st.Size() < 4096 {
-		// bbolt would read past a truncated file's end; call it what it is.
-		return nil, fmt.Errorf("%w: %s is %d bytes, too short for a store; move it aside to start afresh", ErrCorrupt, s.path, st.Size())
+	if st != nil {
+		if need, short := cutShort(s.path, st.Size()); short {
+			return nil, s.corrupt(fmt.Sprintf("is cut short: %d bytes of the %d its header says", st.Size(), need))
+		}
 	}
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly})
+	var db *bolt.DB
+	var file *os.File
+	panicked := true
+	err = s.guard(func() error {
+		var err error
+		db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly,
+			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, mode)
+				file = f
+				return f, err
+			}})
+		panicked = false
+		return err
+	})
+	if panicked && file != nil {
+		// bbolt panicked inside Open, holding the file and perhaps a
+		// memory map of it, which would keep its lock. (On an error it
+		// cleans up itself.)
+		(&handle{file: file}).close(true)
+	}
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
 		}
-		return nil, fmt.Errorf("%w: %s: %v; move it aside to start afresh", ErrCorrupt, s.path, err)
+		if errors.Is(err, ErrCorrupt) {
+			return nil, err
+		}
+		return nil, s.corrupt(err.Error())
 	}
-	return db, nil
+	return &handle{db: db, file: file}, nil
+}
+
+// minSize is the smallest file bbolt writes: two meta pages, a freelist
+// page and a root page of 4 KiB each.
+const minSize = 4 * 4096
+
+// create makes a new empty store at the path by writing it beside and
+// renaming it into place, so that no ferry killed midway leaves an empty
+// or half-written file under the name.
+func (s *Bolt) create() error {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".state-*.db")
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	os.Remove(tmp) // bbolt initialises a file it creates itself
+	defer os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.Timeout})
+	if err != nil {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	// Link, not rename: a store another ferry created meanwhile wins.
+	if err := os.Link(tmp, s.path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// corrupt is the one-line refusal of a file that is not a store.
+func (s *Bolt) corrupt(why string) error {
+	if i := strings.IndexByte(why, '\n'); i >= 0 {
+		why = why[:i]
+	}
+	return fmt.Errorf("%w: %s %s; ferry leaves it as it is: `ferry state check` says more, `ferry state repair` copies what is readable into a new file", ErrCorrupt, s.path, why)
+}
+
+// guard runs fn, which reads the file through bbolt, and turns a panic
+// into ErrCorrupt: bbolt trusts the pages it reads and panics (or faults
+// on its memory map) on a damaged file; ferry answers with one line.
+func (s *Bolt) guard(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.corrupt(fmt.Sprintf("cannot be read (%v)", r))
+		}
+	}()
+	return fn()
 }
 
 // Update runs fn in one read-write transaction: all of it lands or none.
 func (s *Bolt) Update(fn func(Tx) error) (err error) {
-	db, err := s.open(false)
+	h, err := s.open(false)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, db.Close()) }()
-	return db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
+	return s.guard(func() error {
+		err := h.db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		panicked = false
+		return err
+	})
 }
 
 // View runs fn in a read-only transaction. A store that does not exist yet
 // reads as empty.
 func (s *Bolt) View(fn func(Tx) error) (err error) {
-	db, err := s.open(true)
+	h, err := s.open(true)
 	if err != nil {
 		return err
 	}
-	if db == nil {
+	if h == nil {
 		return fn(&boltTx{})
 	}
-	defer func() { err = errors.Join(err, db.Close()) }()
-	return db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
+	return s.guard(func() error {
+		err := h.db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		panicked = false
+		return err
+	})
 }
 
 // boltTx is a transaction on the file.

@@ -141,13 +141,20 @@ func (s *Bolt) LevelHistory(env string) ([]remotelog.Setting, error) {
 // raw runs fn in a bbolt transaction of its own; a store that does not
 // exist yet reads as empty.
 func (s *Bolt) raw(readOnly bool, fn func(*bolt.Tx) error) (err error) {
-	db, err := s.open(readOnly)
-	if err != nil || db == nil {
+	h, err := s.open(readOnly)
+	if err != nil || h == nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, db.Close()) }()
-	if readOnly {
-		return db.View(fn)
-	}
-	return db.Update(fn)
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
+	return s.guard(func() error {
+		var err error
+		if readOnly {
+			err = h.db.View(fn)
+		} else {
+			err = h.db.Update(fn)
+		}
+		panicked = false
+		return err
+	})
 }

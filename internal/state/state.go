@@ -134,4 +134,20 @@ type Revision struct {
 	// Instances are what the target started for the revision, recorded
 	// before they could run unobserved (write-ahead).
 	Instances []Instance `json:"instances,omitempty"`
+	// GatesPending says the revision's after-deploy gates (smoke and
+	// verify of a promotion's target) have not run to the end: recovery
+	// runs them, and rolls back to Replaces when they fail.
+	GatesPending bool `json:"gatesPending,omitempty"`
+	// Replaces is the revision that was live when this one was made.
+	Replaces int `json:"replaces,omitempty"`
+	// Signature is the verified signature of Digest, recorded when the
+	// environment requires one: the key that signed and who.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature records who signed a revision's digest with which key.
+type Signature struct {
+	KeyID  string `json:"keyId"`
+	Key    string `json:"key"`
+	Signer string `json:"signer,omitempty"`
 }

@@ -20,8 +20,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -157,39 +157,44 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			others = append(others, r)
 		}
 	}
-	// A port held by the environment's previous revision means the two
-	// cannot overlap on this machine: stop it first, restore it on
-	// failure. A port held by anything else is an error before anything
-	// is touched.
-	stopFirst := false
+	// A port held by anything but the environment's own revisions is an
+	// error before anything is touched. A port its previous revision
+	// holds is shared when that revision's socket allows it
+	// (SO_REUSEPORT): the new revision starts beside the old one, which
+	// is stopped — and drains — only once the new one listens, so the
+	// port never goes unanswered. Otherwise the two cannot overlap on one
+	// machine: the old revision drains first and is restored on failure.
+	busy, share := false, true
 	for _, key := range []string{"HTTP_PORT", "METRICS_PORT"} {
 		def := map[string]int{"HTTP_PORT": 8000, "METRICS_PORT": 2121}[key]
 		p := port(vars, key, def)
 		if p == 0 {
 			continue
 		}
-		pid, busy := listener(p)
-		if !busy {
+		pids, listening := listeners(p)
+		if !listening {
 			continue
 		}
-		own := false
-		for _, o := range others {
-			if o.PID == pid {
-				own = true
+		for _, pid := range pids {
+			if !slices.ContainsFunc(others, func(o record) bool { return o.PID == pid }) {
+				return nil, &platform.PortInUseError{Port: p, PID: pid}
 			}
 		}
-		if !own {
-			return nil, &platform.PortInUseError{Port: p, PID: pid}
+		if len(pids) == 0 {
+			return nil, &platform.PortInUseError{Port: p}
 		}
-		stopFirst = true
+		busy = true
+		share = share && shareable(p)
 	}
+	stopFirst := busy && !share
+	overlap := busy && share
 	type saved struct {
 		rec record
 		env []string
 	}
 	var restore []saved
 	var stopWait time.Duration
-	if stopFirst {
+	if busy {
 		for _, o := range others {
 			e, err := environ(o.PID)
 			if err != nil {
@@ -197,12 +202,17 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			}
 			restore = append(restore, saved{o, envList(e)})
 		}
+	}
+	stopOthers := func() {
 		t0 := time.Now()
 		for _, o := range others {
-			l.stop(ctx, o)
+			_ = l.stop(ctx, o)
 		}
 		stopWait = time.Since(t0)
 		l.at("previous-stopped")
+	}
+	if stopFirst {
+		stopOthers()
 	}
 	url := HealthURL(vars, healthOverride(s.Environment))
 	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
@@ -221,15 +231,37 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		env = append(env, k+"="+vars[k])
 	}
 	t0 := time.Now()
-	proc, startErr := l.start(rec, env)
+	// Write-ahead: the process is created held at its gate, recorded
+	// (process.json, then the caller's state store), and only then let
+	// run; a ferry killed before that leaves a gate that exits.
+	proc, gate, startErr := l.start(rec, env)
 	l.at("new-started")
 	if startErr == nil && s.Started != nil {
 		startErr = s.Started(proc.instance())
 	}
 	if startErr == nil {
+		l.at("pid-recorded")
+		startErr = gate.open()
+	} else {
+		gate.abort()
+	}
+	oldStopped := stopFirst
+	if startErr == nil && overlap {
+		// Health through the shared port could be the old revision's
+		// answer: wait for the new one to listen, stop the old one,
+		// then ask.
+		if startErr = l.waitListening(ctx, proc, port(vars, "HTTP_PORT", 8000), s.HealthTimeout); startErr == nil {
+			stopOthers()
+			oldStopped = true
+		}
+	}
+	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}
 	startup := time.Since(t0)
+	if overlap && oldStopped {
+		startup -= stopWait // the old revision's drain is not the new one's start
+	}
 	if startErr != nil {
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
@@ -238,10 +270,13 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		if proc != nil {
 			derr.LogTail = tail(proc.Log, 10)
 		}
-		if stopFirst {
+		if oldStopped {
 			ok := len(restore) > 0
 			for _, r := range restore {
-				p, err := l.start(r.rec, r.env)
+				p, g, err := l.start(r.rec, r.env)
+				if err == nil {
+					err = g.open()
+				}
 				if err == nil {
 					err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout)
 				}
@@ -253,12 +288,8 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		}
 		return nil, derr
 	}
-	if !stopFirst {
-		t0 := time.Now()
-		for _, o := range others {
-			l.stop(ctx, o)
-		}
-		stopWait = time.Since(t0)
+	if !oldStopped {
+		stopOthers()
 	}
 	if err := l.PruneRoots(); err != nil {
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
@@ -304,42 +335,6 @@ func linkWorkDir(work, src string) (string, error) {
 		}
 	}
 	return work, nil
-}
-
-// start launches rec's executable detached with exactly env, and records
-// it in process.json.
-func (l *Local) start(rec record, env []string) (*record, error) {
-	dir := l.revDir(rec.Env, rec.Revision)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	rec.Log = filepath.Join(dir, "log")
-	logf, err := os.OpenFile(rec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(rec.Exe)
-	cmd.Dir = rec.Dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own session: the revision outlives ferry and a terminal's ^C.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", rec.Exe, err)
-	}
-	// Reap it if it dies while this ferry runs; after ferry exits the
-	// process is re-parented and reaped by init.
-	go func() { _ = cmd.Wait() }()
-	rec.PID = cmd.Process.Pid
-	_, rec.StartTick, _ = procStat(rec.PID)
-	rec.Since = time.Now().UTC()
-	data, _ := json.MarshalIndent(rec, "", "  ")
-	tmp := filepath.Join(dir, "process.json.tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return &rec, err
-	}
-	return &rec, os.Rename(tmp, filepath.Join(dir, "process.json"))
 }
 
 // waitHealthy polls the health endpoint until it answers 200, the process
@@ -401,15 +396,10 @@ func baseURL(vars map[string]string) string {
 	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000))
 }
 
-// private is what the local target keeps of a process in the state store.
-type private struct {
-	StartTick uint64 `json:"startTick"`
-	Root      string `json:"root,omitempty"`
-	Log       string `json:"log,omitempty"`
-}
-
+// instance describes the process for the caller; its Private is the
+// whole record, which Reattach takes back.
 func (r *record) instance() platform.Instance {
-	data, _ := json.Marshal(private{StartTick: r.StartTick, Root: r.Root, Log: r.Log})
+	data, _ := json.Marshal(r)
 	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), PID: r.PID, Revision: r.Revision, Digest: r.Digest,
 		Executable: r.BinaryDigest, Started: r.Since, Private: data}
 }
@@ -506,43 +496,52 @@ func (l *Local) PruneRoots() error {
 }
 
 // Stop implements platform.Target.
+// It returns an error naming every process that is still there after
+// SIGKILL: `down` never says "stopped" while something runs.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
+	var errs []error
 	for _, r := range l.running(env) {
 		if r.Revision != keep {
-			l.stop(ctx, r)
+			errs = append(errs, l.stop(ctx, r))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // StopPID stops a process ferry did not start (found on the env's port).
-func (l *Local) StopPID(ctx context.Context, pid int) {
+func (l *Local) StopPID(ctx context.Context, pid int) error {
 	_, tick, _ := procStat(pid)
-	l.stop(ctx, record{PID: pid, StartTick: tick})
+	return l.stop(ctx, record{PID: pid, StartTick: tick})
 }
 
-// stop sends SIGTERM and waits the process's own SHUTDOWN_GRACE_PERIOD
+// stop sends SIGTERM and waits the process's own SHUTDOWN_DELAY (it
+// keeps serving while it fails readiness) and SHUTDOWN_GRACE_PERIOD
 // (GoFr's 30s default) plus a margin, then SIGKILL.
-func (l *Local) stop(ctx context.Context, r record) {
-	grace := 30 * time.Second
+func (l *Local) stop(ctx context.Context, r record) error {
+	wait := 30 * time.Second
 	if e, err := environ(r.PID); err == nil {
 		if d, err := time.ParseDuration(e["SHUTDOWN_GRACE_PERIOD"]); err == nil && d >= 0 {
-			grace = d
+			wait = d
+		}
+		if d, err := time.ParseDuration(e["SHUTDOWN_DELAY"]); err == nil && d > 0 {
+			wait += d
 		}
 	}
-	l.kill(r, grace+2*time.Second)
+	return l.kill(r, wait+2*time.Second)
 }
 
-func (l *Local) kill(r record, wait time.Duration) {
+// kill sends SIGTERM, waits up to wait, then SIGKILL; it returns an error
+// when the process is still there after that.
+func (l *Local) kill(r record, wait time.Duration) error {
 	if !alive(r.PID, r.StartTick) {
-		return
+		return nil
 	}
 	signal(r.PID, syscall.SIGTERM)
 	start := time.Now()
 	deadline := start.Add(wait)
 	for time.Now().Before(deadline) {
 		if !alive(r.PID, r.StartTick) {
-			return
+			return nil
 		}
 		if l.Wait != nil && time.Since(start) > time.Second {
 			l.Wait(fmt.Sprintf("stopping pid %d (SIGTERM, up to %s)", r.PID, wait.Round(time.Second)), time.Since(start))
@@ -550,12 +549,13 @@ func (l *Local) kill(r record, wait time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	signal(r.PID, syscall.SIGKILL)
-	for range 100 {
+	for range 200 {
 		if !alive(r.PID, r.StartTick) {
-			return
+			return nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return fmt.Errorf("pid %d (revision %d) is still running after SIGKILL", r.PID, r.Revision)
 }
 
 // tail returns the last n lines of the file at path.
@@ -577,4 +577,32 @@ func tail(path string, n int) []string {
 // Tail returns the last n lines of revision rev's log in env.
 func (l *Local) Tail(env string, rev, n int) []string {
 	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
+}
+
+// waitListening waits until rec's process listens on port, dies, or the
+// timeout passes.
+func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeout time.Duration) error {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	start := time.Now()
+	for pause := 5 * time.Millisecond; ; pause = min(pause*3/2, 200*time.Millisecond) {
+		if !alive(rec.PID, rec.StartTick) {
+			return fmt.Errorf("process %d exited before it listened on port %d", rec.PID, port)
+		}
+		if pids, _ := listeners(port); slices.Contains(pids, rec.PID) {
+			return nil
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("not listening on port %d after %s", port, timeout)
+		}
+		if l.Wait != nil {
+			l.Wait(fmt.Sprintf("waiting for pid %d to listen on port %d", rec.PID, port), time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
 }

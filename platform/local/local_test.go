@@ -170,7 +170,7 @@ func TestPruneRoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var proc private
+	var proc record
 	if err := json.Unmarshal(ro.Instances[0].Private, &proc); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestPruneRoots(t *testing.T) {
 
 // aliveInst says whether the process of a deployed instance still runs.
 func aliveInst(in platform.Instance) bool {
-	var p private
+	var p record
 	if err := json.Unmarshal(in.Private, &p); err != nil {
 		return false
 	}

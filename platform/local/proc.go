@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The helpers below read Linux's /proc: what a process really runs with is
@@ -64,10 +66,20 @@ func environ(pid int) (map[string]string, error) {
 	return out, nil
 }
 
-// listener returns the pid listening on TCP port (0 when none) and
-// whether anything listens at all (the socket may belong to a process we
-// cannot see).
+// listener returns a pid listening on TCP port (0 when none visible)
+// and whether anything listens at all.
 func listener(port int) (pid int, listening bool) {
+	pids, listening := listeners(port)
+	if len(pids) > 0 {
+		return pids[0], true
+	}
+	return 0, listening
+}
+
+// listeners returns the pids listening on TCP port, and whether
+// anything listens at all (the socket may belong to a process we cannot
+// see). Sockets shared with SO_REUSEPORT have one pid each.
+func listeners(port int) (pids []int, listening bool) {
 	inodes := map[string]bool{}
 	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		file, err := os.Open(f)
@@ -92,7 +104,7 @@ func listener(port int) (pid int, listening bool) {
 		file.Close()
 	}
 	if len(inodes) == 0 {
-		return 0, false
+		return nil, false
 	}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
@@ -103,11 +115,29 @@ func listener(port int) (pid int, listening bool) {
 		for _, fd := range fds {
 			if link, err := os.Readlink(p + "/fd/" + fd.Name()); err == nil && inodes[link] {
 				n, _ := strconv.Atoi(filepath.Base(p))
-				return n, true
+				pids = append(pids, n)
+				break
 			}
 		}
 	}
-	return 0, true
+	return pids, true
+}
+
+// shareable reports whether a new process could listen on TCP port
+// beside the one listening there now: whether that socket was opened
+// with SO_REUSEPORT (by this user). It binds a socket with SO_REUSEPORT
+// to the port — without listening, so it never takes a connection —
+// and closes it at once.
+func shareable(port int) bool {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) != nil {
+		return false
+	}
+	return unix.Bind(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}) == nil
 }
 
 // signal sends sig to pid's process group (ferry starts each revision in

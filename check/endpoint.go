@@ -1,0 +1,254 @@
+package check
+
+import (
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+// Datasources in any ecosystem: a value is recognised by its shape (a
+// URL or DSN of a known scheme, a broker list) or by its key's convention
+// (*_HOST, *_ADDR, *_URL, *_DSN, *_BROKERS with the family in the name:
+// REDIS_ADDR, ORDERS_DB_HOST, CELERY_BROKER_URL). Its identity is the
+// scheme family, the hosts (case-insensitive, no trailing dot, a short
+// Service name qualified by the environment's namespace), the port (the
+// scheme's default filled in) and the database, vhost or db index.
+
+// endpoint is one datasource or service a container connects to.
+type endpoint struct {
+	family   string   // sql, mongodb, redis, amqp, nats, kafka, mqtt, search, http
+	hosts    []string // host:port, normalised and sorted
+	db       string   // database, vhost or db index
+	keys     []string // the keys that name it; the first holds the host
+	rawHosts []string // hosts as written, for loopback and environment names
+	path     string   // URL path, for environment names
+}
+
+func (ep endpoint) ident() string {
+	return ep.family + "://" + strings.Join(ep.hosts, ",") + "/" + ep.db
+}
+
+// server is the identity without the database.
+func (ep endpoint) server() string {
+	return ep.family + "://" + strings.Join(ep.hosts, ",")
+}
+
+// defaultPorts by scheme.
+var schemes = map[string]struct {
+	family, port string
+}{
+	"postgres": {"sql", "5432"}, "postgresql": {"sql", "5432"}, "pgsql": {"sql", "5432"}, "cockroachdb": {"sql", "26257"},
+	"mysql": {"sql", "3306"}, "mariadb": {"sql", "3306"}, "sqlserver": {"sql", "1433"}, "mssql": {"sql", "1433"}, "oracle": {"sql", "1521"},
+	"mongodb": {"mongodb", "27017"}, "mongodb+srv": {"mongodb", ""},
+	"redis": {"redis", "6379"}, "rediss": {"redis", "6379"}, "valkey": {"redis", "6379"},
+	"amqp": {"amqp", "5672"}, "amqps": {"amqp", "5671"},
+	"nats": {"nats", "4222"}, "tls": {"nats", "4222"},
+	"kafka": {"kafka", "9092"},
+	"mqtt":  {"mqtt", "1883"}, "mqtts": {"mqtt", "8883"}, "ssl": {"mqtt", "8883"},
+	"http": {"http", "80"}, "https": {"http", "443"},
+}
+
+var jdbcDatabase = regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`)
+
+var mysqlDSN = regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`)
+var hostList = regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
+
+// parseURL recognises URLs and DSNs by scheme.
+func parseURL(v string) (endpoint, bool) {
+	v = strings.TrimSpace(v)
+	if m := mysqlDSN.FindStringSubmatch(v); m != nil {
+		return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
+	}
+	v = strings.TrimPrefix(v, "jdbc:")
+	scheme, rest, ok := strings.Cut(v, "://")
+	if !ok {
+		return endpoint{}, false
+	}
+	scheme = strings.ToLower(scheme)
+	if i := strings.LastIndex(scheme, "+"); i > 0 && scheme != "mongodb+srv" {
+		scheme = scheme[:i] // postgresql+asyncpg, redis+sentinel
+	}
+	sc, ok := schemes[scheme]
+	if !ok {
+		return endpoint{}, false
+	}
+	authority, path := rest, ""
+	if i := strings.IndexAny(rest, "/?#;"); i >= 0 {
+		authority, path = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		authority = authority[at+1:]
+	}
+	if authority == "" {
+		return endpoint{}, false
+	}
+	db := ""
+	if strings.HasPrefix(path, "/") {
+		db = strings.TrimPrefix(path, "/")
+		if i := strings.IndexAny(db, "?#;"); i >= 0 {
+			db = db[:i]
+		}
+	}
+	if m := jdbcDatabase.FindStringSubmatch(path); m != nil {
+		db = m[1]
+	}
+	switch sc.family {
+	case "redis":
+		if db == "" {
+			db = "0"
+		}
+	case "amqp":
+		if db == "" {
+			db = "/"
+		}
+	case "http", "kafka", "nats", "mqtt":
+		db = ""
+	}
+	ep := mkEndpoint(sc.family, sc.port, strings.Split(authority, ","), db, path)
+	return ep, true
+}
+
+func mkEndpoint(family, port string, hosts []string, db, path string) endpoint {
+	ep := endpoint{family: family, db: db, path: path}
+	for _, h := range hosts {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		host, p, err := net.SplitHostPort(h)
+		if err != nil {
+			host, p = strings.Trim(h, "[]"), port
+		}
+		ep.rawHosts = append(ep.rawHosts, host)
+		ep.hosts = append(ep.hosts, normHost(host)+":"+normPort(p))
+	}
+	sort.Strings(ep.hosts)
+	return ep
+}
+
+// families by words in a key's name.
+var keyFamilies = []struct {
+	words  []string
+	family string
+	port   string
+}{
+	{[]string{"REDIS", "VALKEY", "CACHE", "SESSION"}, "redis", "6379"},
+	{[]string{"MONGO", "MONGODB"}, "mongodb", "27017"},
+	{[]string{"RABBIT", "RABBITMQ", "AMQP"}, "amqp", "5672"},
+	{[]string{"KAFKA"}, "kafka", "9092"},
+	{[]string{"NATS"}, "nats", "4222"},
+	{[]string{"MQTT"}, "mqtt", "1883"},
+	{[]string{"ELASTIC", "ELASTICSEARCH", "OPENSEARCH"}, "search", "9200"},
+	{[]string{"DB", "DATABASE", "POSTGRES", "POSTGRESQL", "PG", "PGHOST", "MYSQL", "MARIADB", "SQL", "DATASOURCE"}, "sql", ""},
+	{[]string{"BROKER", "BROKERS", "BOOTSTRAP"}, "kafka", "9092"},
+}
+
+func keyFamily(key string) (family, port string) {
+	words := strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool { return r == '_' || r == '-' || r == '.' })
+	for _, f := range keyFamilies {
+		for _, w := range words {
+			for _, fw := range f.words {
+				if w == fw {
+					return f.family, f.port
+				}
+			}
+		}
+	}
+	return "", ""
+}
+
+var hostSuffixes = []string{"_HOST", "_HOSTNAME", "_ADDR", "_ADDRESS", "_SERVER", "_SERVERS", "_BROKERS", "_BROKER", "_BOOTSTRAP_SERVERS", "_NODES", "_HOSTS"}
+
+// endpoints finds the datasources and service URLs of one environment's
+// configuration. skip names keys another rule already compares.
+func endpoints(e *Env, skip map[string]bool) []endpoint {
+	var out []endpoint
+	cfg := e.Result.Config
+	for _, en := range cfg.Entries {
+		if en.External || en.Value == "" || skip[en.Key] {
+			continue
+		}
+		if ep, ok := parseURL(en.Value); ok {
+			if ep.family == "redis" {
+				// REDIS_URL=redis://h:6379 with REDIS_DB=2 beside it.
+				if db, ok := e.value(strings.TrimSuffix(strings.TrimSuffix(en.Key, "_URL"), "_URI") + "_DB"); ok && ep.db == "0" {
+					ep.db = normPort(db)
+				}
+			}
+			ep.keys = []string{en.Key}
+			out = append(out, qualify(ep, e))
+			continue
+		}
+		upper := strings.ToUpper(en.Key)
+		var prefix string
+		for _, s := range hostSuffixes {
+			if strings.HasSuffix(upper, s) {
+				prefix = en.Key[:len(en.Key)-len(s)]
+				break
+			}
+		}
+		if prefix == "" && !strings.HasSuffix(upper, "_BROKERS") {
+			continue
+		}
+		family, port := keyFamily(en.Key)
+		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList.MatchString(en.Value) {
+			continue
+		}
+		keys := []string{en.Key}
+		if p, ok := e.value(prefix + "_PORT"); ok {
+			port = p
+			keys = append(keys, prefix+"_PORT")
+		}
+		db := ""
+		for _, k := range []string{"_NAME", "_DB", "_DATABASE", "_DBNAME", "_INDEX", "_VHOST"} {
+			if v, ok := e.value(prefix + k); ok {
+				db = v
+				keys = append(keys, prefix+k)
+				break
+			}
+		}
+		if family == "redis" && db == "" {
+			db = "0"
+		}
+		ep := mkEndpoint(family, port, strings.Split(en.Value, ","), db, "")
+		ep.keys = keys
+		out = append(out, qualify(ep, e))
+	}
+	return out
+}
+
+// qualify names a short Service name with the environment's namespace:
+// "redis" in staging and "redis" in prod are two Services.
+func qualify(ep endpoint, e *Env) endpoint {
+	ns := ""
+	if e.Spec != nil {
+		ns = e.Spec.Namespace
+	}
+	for i, h := range ep.hosts {
+		host, port, _ := strings.Cut(h, ":")
+		if !strings.Contains(host, ".") && !loopback(host) && ns != "" {
+			ep.hosts[i] = host + "." + ns + ":" + port
+		}
+	}
+	sort.Strings(ep.hosts)
+	return ep
+}
+
+// loopback reports whether host names this machine (this pod).
+func loopback(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// entrySource locates key in env for messages.
+func entrySource(e *Env, key string) render.Source {
+	en, _ := e.entry(key)
+	return en.Source
+}

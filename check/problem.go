@@ -1,0 +1,98 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
+)
+
+// Problem is something check could not read: an environment that does not
+// render, or a project that does not load. Every other environment and
+// project is still checked; a report with problems exits 2.
+type Problem struct {
+	// Environment is empty when the whole project could not be read.
+	Environment string `json:"environment,omitempty"`
+	File        string `json:"file,omitempty"`
+	Line        int    `json:"line,omitempty"`
+	// Message is one line naming the reason.
+	Message string `json:"message"`
+	// Project is the project directory as the user named it, set when
+	// several projects are checked at once.
+	Project string `json:"project,omitempty"`
+}
+
+// ProjectInfo says what check looked at: which chart, and which runtime
+// it detected and why.
+type ProjectInfo struct {
+	Dir           string   `json:"dir"`
+	Chart         string   `json:"chart"`
+	Runtime       string   `json:"runtime"`
+	RuntimeReason string   `json:"runtimeReason"`
+	Environments  []string `json:"environments"`
+}
+
+// problemOf turns a load or render error into a Problem, with the file and
+// line of bad input where there is one.
+func problemOf(env string, err error) Problem {
+	pr := Problem{Environment: env, Message: err.Error()}
+	var ie *render.InputError
+	if errors.As(err, &ie) {
+		pr.File, pr.Line = ie.File, ie.Line
+	}
+	return pr
+}
+
+// Failed reports a project that could not be loaded at all.
+func Failed(dir string, err error) *Report {
+	return &Report{Dir: dir, Findings: []Finding{}, Problems: []Problem{problemOf("", err)}}
+}
+
+// infoOf describes p for reports.
+func infoOf(dir string, p *project.Project) *ProjectInfo {
+	chart := p.Chart
+	if chart == "" {
+		chart = "(none: configs/ only)"
+	}
+	return &ProjectInfo{Dir: dir, Chart: chart, Runtime: p.Runtime, RuntimeReason: p.RuntimeReason, Environments: p.EnvNames()}
+}
+
+// Projects loads the projects in dir: one, or one per chart when discovery
+// finds several. A project that cannot be loaded is returned as an error
+// alone.
+func Projects(dir string) ([]*project.Project, error) {
+	p, err := project.Load(dir)
+	var several *project.SeveralChartsError
+	if !errors.As(err, &several) {
+		if err != nil {
+			return nil, err
+		}
+		return []*project.Project{p}, nil
+	}
+	out := make([]*project.Project, 0, len(several.Charts))
+	var errs []error
+	for _, c := range several.Charts {
+		p, err := project.LoadChart(dir, c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c, err))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, errors.Join(errs...)
+}
+
+// CheckProject loads, renders and checks p; environments that fail to
+// render become the report's problems.
+func CheckProject(ctx context.Context, dir string, p *project.Project) (*Report, error) {
+	in, err := Load(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	rep := Run(in)
+	rep.Dir = dir
+	rep.Project.Dir = dir
+	return rep, nil
+}

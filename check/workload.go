@@ -1,0 +1,132 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+// Rules see one container at a time: a chart with an API, a worker and a
+// scheduler is three services as far as shared databases, images and
+// literal secrets go. A view is one container slot (workload kind, name
+// and container) across the environments that render it.
+
+// projectRules look at the project or the whole rendered chart, not one
+// container: they run once.
+var projectRules = map[string]bool{
+	"FERRY031": true, "FERRY032": true, "FERRY055": true, "FERRY060": true,
+	"FERRY080": true, "FERRY081": true,
+}
+
+type view struct {
+	in    *Input
+	label string // "Deployment/ledger-worker", "CronJob/report (sender)"
+	// service is set when the container runs the service's own image
+	// (not a sidecar, a subchart's Redis or an init container): GoFr's
+	// contract applies to it.
+	service bool
+	primary bool
+}
+
+// views splits in into one Input per container slot; nil when no
+// environment renders a workload.
+func (in *Input) views() []*view {
+	type slot struct{ kind, name, container string }
+	var order []slot
+	byslot := map[slot]*view{}
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		pw := e.Result.PrimaryWorkload()
+		repo := ""
+		if pw != nil {
+			repo = repoOf(e.Result.Image)
+		}
+		for wi := range e.Result.Workloads {
+			w := &e.Result.Workloads[wi]
+			for _, c := range w.Containers {
+				s := slot{w.Kind, w.Name, c.Name}
+				v, ok := byslot[s]
+				if !ok {
+					v = &view{in: &Input{Project: in.Project, parent: in}, label: w.Label(&c)}
+					byslot[s] = v
+					order = append(order, s)
+				}
+				if !c.Init && repoOf(c.Image) == repo {
+					v.service = true
+				}
+				if c.Primary {
+					v.primary = true
+				}
+				res := *e.Result
+				res.Config, res.Image, res.Primary = c.Config, c.Image, 0
+				one := *w
+				one.Containers = []render.Container{c}
+				res.Workloads = []render.Workload{one}
+				v.in.Envs = append(v.in.Envs, &Env{Name: e.Name, Spec: e.Spec, Result: &res})
+			}
+		}
+	}
+	out := make([]*view, 0, len(order))
+	for _, s := range order {
+		out = append(out, byslot[s])
+	}
+	// The service's own container first, so that merged findings name it
+	// first.
+	slices.SortStableFunc(out, func(a, b *view) int {
+		switch {
+		case a.primary == b.primary:
+			return 0
+		case a.primary:
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func repoOf(ref string) string {
+	repo, _, _ := imageRef(ref)
+	return repo
+}
+
+// runRule runs r over in: once for a project rule, else once per
+// container slot (GoFr's contract only on the service's own containers).
+func runRule(r Rule, in *Input, views []*view) []Finding {
+	if projectRules[r.ID] || len(views) == 0 {
+		return r.Check(in)
+	}
+	var out []Finding
+	for _, v := range views {
+		if gofrContract[r.ID] && !v.service {
+			continue
+		}
+		for _, f := range r.Check(v.in) {
+			f.Workload = v.label
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// mergeWorkloads folds findings that differ only in their workload (a
+// base-values line every container inherits) into one naming them all.
+func mergeWorkloads(fs []Finding) []Finding {
+	var out []Finding
+	idx := map[string]int{}
+	for _, f := range fs {
+		id := fmt.Sprintf("%s|%s|%s|%s|%s:%d|%s", f.Rule, f.Severity, strings.Join(f.Environments, ","), f.Key, f.File, f.Line, f.Message)
+		if i, ok := idx[id]; ok {
+			if f.Workload != "" && !slices.Contains(strings.Split(out[i].Workload, ", "), f.Workload) {
+				out[i].Workload += ", " + f.Workload
+			}
+			continue
+		}
+		idx[id] = len(out)
+		out = append(out, f)
+	}
+	return out
+}

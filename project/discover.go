@@ -1,0 +1,259 @@
+package project
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Discovery looks for charts this many directories below the project
+// directory: deep enough for deploy/helm/<name>/Chart.yaml, shallow
+// enough to stay fast in a large repository.
+const maxChartDepth = 4
+
+// skipDirs are never searched: dependencies and VCS metadata hold charts
+// that are not the service's own.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, "testdata": true, ".ferry": true}
+
+// chartPlaces lists, for messages, where discovery looks.
+const chartPlaces = "Chart.yaml at the root, chart/, charts/*, helm/, .helm/, deploy/helm/, deploy/helm/<name>/ and other directories up to 4 levels down"
+
+// NoChartError says that a directory holds neither a chart nor a GoFr
+// configs/ directory: there is nothing to check.
+type NoChartError struct{ Dir string }
+
+func (e *NoChartError) Error() string {
+	return fmt.Sprintf("no Helm chart found under %s (looked in %s); name one with -C or chart: in %s", e.Dir, chartPlaces, FileName)
+}
+
+// SeveralChartsError says that discovery found more than one chart; the
+// caller picks one (-C) or treats each as a project (check).
+type SeveralChartsError struct {
+	Dir    string
+	Charts []string // relative to Dir
+}
+
+func (e *SeveralChartsError) Error() string {
+	return fmt.Sprintf("%d Helm charts under %s (%s): pick one with -C DIR or chart: in %s", len(e.Charts), e.Dir, strings.Join(e.Charts, ", "), FileName)
+}
+
+// FindCharts returns the chart directories below dir, relative to dir and
+// sorted. A chart's own subdirectories (its vendored subcharts under
+// charts/) are not searched: an umbrella chart is one chart.
+func FindCharts(dir string) ([]string, error) {
+	var out []string
+	root := filepath.Clean(dir)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root {
+				return err
+			}
+			return nil // an unreadable subdirectory is not the user's chart
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel != "." {
+			name := d.Name()
+			if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".helm") {
+				return filepath.SkipDir
+			}
+			if strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
+				return filepath.SkipDir
+			}
+		}
+		if isFile(filepath.Join(p, "Chart.yaml")) {
+			out = append(out, filepath.ToSlash(rel))
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// layerStems name values files that every environment shares, not
+// environments: values-common.yaml and the like.
+var layerStems = map[string]bool{"common": true, "base": true, "default": true, "defaults": true, "shared": true, "global": true, "all": true}
+
+// isSecretsLayer recognises helm-secrets style files (secrets.yaml,
+// secrets.prod.yaml, secret-values-prod.yaml, values-secrets.yaml): they
+// are not environments, and ferry.yaml names them when they should be read.
+func isSecretsLayer(stem string) bool {
+	return strings.HasPrefix(stem, "secret") || strings.HasPrefix(stem, "values-secret") || strings.HasPrefix(stem, "values.secret")
+}
+
+var envNameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// valuesFiles is what discovery found for one chart.
+type valuesFiles struct {
+	envs   map[string]string // environment → its values file
+	layers []string          // shared layers, in name order
+	// ignored explains values files that look like an environment's but
+	// whose name cannot be one (not a DNS label).
+	ignored []string
+}
+
+// valuesDirs are the directories whose values-<env>.yaml files belong to
+// the chart: the chart itself, its parent (deploy/helm/<name> with the
+// environments one level up) and the project directory.
+func (p *Project) valuesDirs() []string {
+	dirs := []string{"."}
+	if p.Chart != "" && p.Chart != "." {
+		if parent := path.Dir(p.Chart); parent != "." {
+			dirs = append(dirs, parent)
+		}
+		dirs = append(dirs, p.Chart)
+	}
+	return dirs
+}
+
+// discoverValues finds the environments' values files: values-<env>.yaml,
+// values.<env>.yaml (or .yml), <env>/values.yaml and values/<env>.yaml in
+// the chart directory, its parent or the project directory; a file nearer
+// the chart wins.
+func (p *Project) discoverValues() valuesFiles {
+	vf := valuesFiles{envs: map[string]string{}}
+	layers := map[string]bool{}
+	for _, d := range p.valuesDirs() {
+		entries, _ := os.ReadDir(filepath.Join(p.Dir, d))
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() {
+				switch {
+				case name == "values":
+					p.valuesDirFiles(path.Join(d, name), vf.envs)
+				case !isChartSubdir(name) && envNameRe.MatchString(name) && (d == p.Chart || envLike(name)):
+					for _, f := range []string{"values.yaml", "values.yml"} {
+						if rel := path.Join(d, name, f); isFile(filepath.Join(p.Dir, rel)) {
+							vf.envs[name] = rel
+							break
+						}
+					}
+				}
+				continue
+			}
+			ext := filepath.Ext(name)
+			if ext != ".yaml" && ext != ".yml" {
+				continue
+			}
+			stem := strings.TrimSuffix(name, ext)
+			var env string
+			switch {
+			case isSecretsLayer(stem):
+				continue
+			case strings.HasPrefix(stem, "values-"):
+				env = strings.TrimPrefix(stem, "values-")
+			case strings.HasPrefix(stem, "values."):
+				env = strings.TrimPrefix(stem, "values.")
+			}
+			if env == "" || env == "schema" {
+				continue
+			}
+			if !envNameRe.MatchString(env) {
+				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
+					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
+				continue
+			}
+			rel := path.Join(d, name)
+			if layerStems[env] {
+				layers[rel] = true
+				continue
+			}
+			vf.envs[env] = rel
+		}
+	}
+	for l := range layers {
+		vf.layers = append(vf.layers, l)
+	}
+	sort.Strings(vf.layers)
+	return vf
+}
+
+// valuesDirFiles reads a values/ directory of <env>.yaml files.
+func (p *Project) valuesDirFiles(dir string, envs map[string]string) {
+	entries, _ := os.ReadDir(filepath.Join(p.Dir, dir))
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		stem := strings.TrimSuffix(e.Name(), ext)
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") || !envNameRe.MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
+			continue
+		}
+		envs[stem] = path.Join(dir, e.Name())
+	}
+}
+
+// isChartSubdir names directories of a chart that are never environments.
+func isChartSubdir(name string) bool {
+	switch name {
+	case "templates", "charts", "crds", "files", "ci", "tests", "configs", "values", "docs", "scripts", "bin", "cmd", "internal", "pkg", "src", "vendor", "node_modules", "helm", "deploy", "chart", "build", "dist", "target", "app", "api", "lib", "static", "public", "migrations":
+		return true
+	}
+	return false
+}
+
+// The runtimes check knows. A GoFr service follows GoFr's configuration
+// contract, so GoFr's rules apply to it; a generic one gets the rules that
+// hold for any service.
+const (
+	RuntimeGoFr    = "gofr"
+	RuntimeGeneric = "generic"
+)
+
+var goModGoFr = regexp.MustCompile(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`)
+
+// detectRuntime decides whether the service follows GoFr's contract, and
+// says why.
+func (p *Project) detectRuntime() (runtime, reason string, err error) {
+	switch p.File.Runtime {
+	case RuntimeGoFr, RuntimeGeneric:
+		return p.File.Runtime, FileName + " says runtime: " + p.File.Runtime, nil
+	case "":
+	default:
+		return "", "", fmt.Errorf("%s: runtime %q is neither gofr nor generic", FileName, p.File.Runtime)
+	}
+	// go.mod sits at the repository root, which may be above the project
+	// directory (-C deploy/helm).
+	dir := p.Dir
+	for range 4 {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil {
+			rel, _ := filepath.Rel(p.Dir, filepath.Join(dir, "go.mod"))
+			if m := goModGoFr.FindSubmatch(data); m != nil {
+				return RuntimeGoFr, fmt.Sprintf("%s requires %s", filepath.ToSlash(rel), m[1]), nil
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || isDir(filepath.Join(dir, ".git")) {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	if p.Configs != "" && isFile(filepath.Join(p.Dir, p.Configs, ".env")) {
+		return RuntimeGoFr, p.Configs + "/.env exists", nil
+	}
+	return RuntimeGeneric, "no gofr.dev or ferry kit in go.mod, no configs/.env", nil
+}
+
+// stageWords are names environments go by. Outside the chart directory
+// only a directory named like one (prod, prod-eu, staging2) is taken for
+// an <env>/values.yaml environment; inside it, any.
+var stageWords = []string{"dev", "develop", "development", "test", "testing", "qa", "uat", "stage", "staging", "preprod", "pre-prod", "prod", "production", "dr", "sandbox", "demo", "perf", "local", "int", "integration", "live"}
+
+func envLike(name string) bool {
+	word, _, _ := strings.Cut(name, "-")
+	word = strings.TrimRight(word, "0123456789")
+	return slices.Contains(stageWords, word)
+}

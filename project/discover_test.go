@@ -1,0 +1,156 @@
+package project
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDiscoveryLayouts covers where real repositories keep their charts
+// and environment values, each with a near miss that must not count.
+func TestDiscoveryLayouts(t *testing.T) {
+	tests := []struct {
+		name      string
+		files     map[string]string
+		wantChart string
+		wantVals  map[string][]string
+		runtime   string
+	}{
+		{
+			name: "deploy/helm with values-<env>.yaml and a common layer",
+			files: map[string]string{
+				"go.mod":                          "module x\n\nrequire github.com/gin-gonic/gin v1.10.0\n",
+				"deploy/helm/Chart.yaml":          chartYAML,
+				"deploy/helm/values.yaml":         "",
+				"deploy/helm/values-common.yaml":  "",
+				"deploy/helm/values-staging.yaml": "",
+				"deploy/helm/values-prod.yaml":    "",
+				"deploy/helm/secrets.prod.yaml":   "", // helm-secrets: not an environment
+				"deploy/helm/ci/test-values.yaml": "", // chart-testing: not an environment
+			},
+			wantChart: "deploy/helm", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"staging": {"deploy/helm/values.yaml", "deploy/helm/values-common.yaml", "deploy/helm/values-staging.yaml"},
+				"prod":    {"deploy/helm/values.yaml", "deploy/helm/values-common.yaml", "deploy/helm/values-prod.yaml"},
+			},
+		},
+		{
+			name: ".helm with values.<env>.yaml, GoFr by go.mod",
+			files: map[string]string{
+				"go.mod":                  "module x\n\nrequire (\n\tgofr.dev v1.40.0\n)\n",
+				".helm/Chart.yaml":        chartYAML,
+				".helm/values.dev.yaml":   "",
+				".helm/values.uat.yaml":   "",
+				".github/helm/Chart.yaml": chartYAML, // dot directories other than .helm are skipped
+			},
+			wantChart: ".helm", runtime: RuntimeGoFr,
+			wantVals: map[string][]string{"dev": {".helm/values.dev.yaml"}, "uat": {".helm/values.uat.yaml"}},
+		},
+		{
+			name: "deploy/helm/<name> with environments in the parent",
+			files: map[string]string{
+				"deploy/helm/ledger/Chart.yaml":  chartYAML,
+				"deploy/helm/ledger/values.yaml": "",
+				"deploy/helm/values-dev.yaml":    "",
+				"deploy/helm/values-dr.yaml":     "",
+				"node_modules/x/Chart.yaml":      chartYAML, // dependencies are skipped
+			},
+			wantChart: "deploy/helm/ledger", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"dev": {"deploy/helm/ledger/values.yaml", "deploy/helm/values-dev.yaml"},
+				"dr":  {"deploy/helm/ledger/values.yaml", "deploy/helm/values-dr.yaml"},
+			},
+		},
+		{
+			name: "helm/ with <env>/values.yaml directories, an umbrella's subcharts are one chart",
+			files: map[string]string{
+				"helm/Chart.yaml":                 chartYAML,
+				"helm/charts/redis/Chart.yaml":    chartYAML,
+				"helm/staging/values.yaml":        "",
+				"helm/production/values.yaml":     "",
+				"helm/templates/values.yaml":      "", // not an environment
+				"configs/.env":                    "",
+				"environments/prod/notes.md":      "",
+				"docs/values.yaml":                "",
+				"examples/values-readme.yaml":     "",
+				"examples/deep/er/still/too/deep": "",
+			},
+			wantChart: "helm", runtime: RuntimeGoFr,
+			wantVals: map[string][]string{"staging": {"helm/staging/values.yaml"}, "production": {"helm/production/values.yaml"}},
+		},
+		{
+			name: "<env>/values.yaml at the root beside charts/<name>, ferry.yaml excludes one",
+			files: map[string]string{
+				"ferry.yaml":              "exclude: [local]\nruntime: generic\n",
+				"charts/api/Chart.yaml":   chartYAML,
+				"charts/api/values.yaml":  "",
+				"prod/values.yaml":        "",
+				"qa/values.yaml":          "",
+				"local/values.yaml":       "",
+				"scripts/values.yaml":     "",
+				"charts/api/values/x.txt": "",
+			},
+			wantChart: "charts/api", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"qa":   {"charts/api/values.yaml", "qa/values.yaml"},
+				"prod": {"charts/api/values.yaml", "prod/values.yaml"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, tt.files)
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if p.Chart != tt.wantChart {
+				t.Errorf("Chart = %q, want %q", p.Chart, tt.wantChart)
+			}
+			got := map[string][]string{}
+			for _, e := range p.Environments {
+				got[e.Name] = e.Values
+			}
+			if diff := cmp.Diff(tt.wantVals, got); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if p.Runtime != tt.runtime || p.RuntimeReason == "" {
+				t.Errorf("Runtime = %q (%s), want %q with a reason", p.Runtime, p.RuntimeReason, tt.runtime)
+			}
+		})
+	}
+}
+
+func TestDiscoveryFailures(t *testing.T) {
+	t.Run("empty directory", func(t *testing.T) {
+		dir := t.TempDir()
+		_, err := Load(dir)
+		var nc *NoChartError
+		if !errors.As(err, &nc) || !strings.Contains(err.Error(), "no Helm chart found under") {
+			t.Errorf("Load(empty) = %v, want a NoChartError", err)
+		}
+	})
+	t.Run("several charts", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"deploy/api/Chart.yaml": chartYAML, "deploy/worker/Chart.yaml": chartYAML})
+		_, err := Load(dir)
+		var sc *SeveralChartsError
+		if !errors.As(err, &sc) || !cmp.Equal(sc.Charts, []string{"deploy/api", "deploy/worker"}) {
+			t.Fatalf("Load = %v, want a SeveralChartsError naming both", err)
+		}
+		p, err := LoadChart(dir, "deploy/worker")
+		if err != nil || p.Chart != "deploy/worker" {
+			t.Errorf("LoadChart = %v, %v", p, err)
+		}
+	})
+	t.Run("bad runtime", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"Chart.yaml": chartYAML, "ferry.yaml": "runtime: spring\n"})
+		if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `runtime "spring"`) {
+			t.Errorf("Load = %v", err)
+		}
+	})
+}
