@@ -33,10 +33,13 @@ func examplePipeline(t *testing.T, serveAddr string) (*pipeline, map[string]stri
 		t.Fatal(err)
 	}
 	_ = os.RemoveAll(filepath.Join(dir, ".ferry"))
-	// The copy's replace directives point back at the repository's modules.
+	// Outside the repository's go.work, the copy builds against the
+	// working tree's kit and envfile through replace directives.
 	gomod := filepath.Join(dir, "go.mod")
 	data, _ := os.ReadFile(gomod)
-	data = []byte(strings.NewReplacer("=> ../../envfile", "=> "+filepath.Join(src, "../../envfile"), "=> ../../kit", "=> "+filepath.Join(src, "../../kit")).Replace(string(data)))
+	root := filepath.Join(src, "../..")
+	data = fmt.Appendf(data, "\nreplace (\n\tgithub.com/ferrydev/ferry/envfile => %s\n\tgithub.com/ferrydev/ferry/kit => %s\n)\n",
+		filepath.Join(root, "envfile"), filepath.Join(root, "kit"))
 	if err := os.WriteFile(gomod, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
