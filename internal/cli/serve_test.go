@@ -9,7 +9,7 @@ import (
 // TestSoakLoglevelServeCLI: the three commands' flags, outputs and exit
 // codes over a deployed stand-in service (which serves no metrics).
 func TestSoakLoglevelServeCLI(t *testing.T) {
-	dir := svcProject(t, "{duration: 1s, maxErrorRatio: 0.01, minRequests: 10}")
+	dir := svcProject(t, "{duration: 1s, maxErrorRatio: 0.01, minRequests: 10, interval: 200ms}")
 	c := "-C " + dir + " "
 	if _, errOut, code := run(t, c+"build --tag 1.0.0"); code != 0 {
 		t.Fatal(errOut)
@@ -23,6 +23,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		want     string // in stdout, or stderr when the code is not 0
 	}{
 		{"soak staging", 1, "staging soak unknown: no metrics: no metrics endpoint: METRICS_PORT is 0 in staging"},
+		{"soak staging --watch", 1, "staging soak unknown: no metrics"},
 		{"soak prod", 2, `nothing is deployed in "prod"`},
 		{"soak qa", 2, `unknown environment "qa"`},
 		{"soak", 2, "soak takes 1 argument(s), got 0"},
