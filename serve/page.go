@@ -78,7 +78,7 @@ func apiError(w http.ResponseWriter, err error) {
 // The JSON API: the same view types as the CLI's -o json.
 
 func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewStatus(s.cfg).Run(r.Context())
+	v, err := promote.NewStatus(s.conf()).Run(r.Context())
 	answer(w, v, err)
 }
 
@@ -99,13 +99,13 @@ func answer(w http.ResponseWriter, v any, err error) {
 }
 
 // levels is the store of log-level settings.
-func (s *Server) levels() remotelog.Store { return promote.LevelStore(s.cfg) }
+func (s *Server) levels() remotelog.Store { return promote.LevelStore(s.conf()) }
 
 // configuredLevel is env's LOG_LEVEL as its live revision was deployed
 // with; ok false for an environment the project does not have.
 func (s *Server) configuredLevel(env string) (string, bool) {
-	if _, err := s.cfg.Project.Env(env); err != nil {
+	if _, err := s.conf().Project.Env(env); err != nil {
 		return "", false
 	}
-	return promote.ConfiguredLevel(s.cfg, env), true
+	return promote.ConfiguredLevel(s.conf(), env), true
 }

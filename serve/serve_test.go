@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,4 +196,35 @@ func TestServe(t *testing.T) {
 		}
 		_ = remotelog.Levels
 	})
+}
+
+// TestCarry: what a promotion would carry into prod shows prod's config
+// changes made in the repository since prod's revision; a secret-named
+// key is named, its value never.
+func TestCarry(t *testing.T) {
+	pl := newPipeline(t, []string{"staging", "prod"}, "0s")
+	if _, err := promote.NewDeploy(pl.cfg()).Run(t.Context(), "prod"); err != nil {
+		t.Fatal(err)
+	}
+	pl.serve(t, Options{Interval: 100 * time.Millisecond})
+	// The repository changes prod's configuration: configs/.prod.env.
+	overlay := filepath.Join(pl.dir, "configs", ".prod.env")
+	if err := os.WriteFile(overlay, []byte("FEATURE_X=on\nPAYMENT_API_TOKEN=tok-very-secret-value\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(200 * time.Millisecond) {
+		_, body, _ = get(t, pl.url+"/?fragment=board")
+		if strings.Contains(body, "config change(s) in prod") {
+			break
+		}
+	}
+	for _, want := range []string{"2 config change(s) in prod", "<code>FEATURE_X</code> added: ", "<code>PAYMENT_API_TOKEN</code> added (secret: compared by its keyed hash, never shown)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the board lacks %q:\n%.3000s", want, body)
+		}
+	}
+	if strings.Contains(body, "tok-very-secret-value") {
+		t.Error("the board shows a secret's value")
+	}
 }
