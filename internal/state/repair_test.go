@@ -1,12 +1,12 @@
 package state
 
 import (
-	"runtime"
 	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
