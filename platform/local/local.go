@@ -174,7 +174,11 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		if p == 0 {
 			continue
 		}
-		pids, listening := listeners(p)
+		own := make([]int, 0, len(others))
+		for _, o := range others {
+			own = append(own, o.PID)
+		}
+		pids, listening := listeners(p, own...)
 		if !listening {
 			continue
 		}
@@ -414,7 +418,11 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	recs := l.running(q.Env)
 	var pid int
 	if p := port(q.Vars, "HTTP_PORT", 8000); p > 0 && q.Vars != nil {
-		pid, _ = listener(p)
+		own := make([]int, 0, len(recs))
+		for _, r := range recs {
+			own = append(own, r.PID)
+		}
+		pid, _ = listener(p, own...)
 	}
 	if pid == 0 && len(recs) > 0 {
 		pid = recs[len(recs)-1].PID
@@ -593,7 +601,7 @@ func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeou
 		if !alive(rec.PID, rec.StartTick) {
 			return fmt.Errorf("process %d exited before it listened on port %d", rec.PID, port)
 		}
-		if pids, _ := listeners(port); slices.Contains(pids, rec.PID) {
+		if pids, _ := listeners(port, rec.PID); slices.Contains(pids, rec.PID) {
 			return nil
 		}
 		if time.Since(start) > timeout {
