@@ -442,9 +442,23 @@ func checkForeignEnvironment(in *Input) []Finding {
 // wordIn matches word in text at word boundaries (letters and digits are
 // word characters; a trailing number is allowed: staging2).
 func wordIn(word, text string) bool {
-	re := regexp.MustCompile(`(^|[^a-z0-9])` + regexp.QuoteMeta(word) + `[0-9]*($|[^a-z0-9])`)
-	return re.MatchString(text)
+	for i := 0; ; {
+		j := strings.Index(text[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		for end < len(text) && text[end] >= '0' && text[end] <= '9' {
+			end++
+		}
+		if (start == 0 || !wordChar(text[start-1])) && (end == len(text) || !wordChar(text[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
+
+func wordChar(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // ownPrefix reports whether a is the first word of one of the
 // environment's own hyphenated names (prod in prod-eu).

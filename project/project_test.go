@@ -147,9 +147,7 @@ func TestFerryYAMLErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			// configs/ makes it a project without a chart, so that every
-			// check of ferry.yaml runs.
-			write(t, dir, map[string]string{"ferry.yaml": tt.body, "configs/.env": "APP_NAME=orders\n"})
+			write(t, dir, map[string]string{"ferry.yaml": tt.body, "configs/.env": ""})
 			_, err := Load(dir)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("Load error = %v, want one line containing %q", err, tt.want)
@@ -168,7 +166,7 @@ func TestMissingChart(t *testing.T) {
 
 func TestTrust(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"configs/.env": "APP_NAME=orders\n", "configs/.staging.env": "", "configs/.prod.env": "", "ferry.yaml": "path: [staging, prod]\n\ntrust:\n  keys: [keys/ci.pub, \"-----BEGIN PUBLIC KEY-----\\n…\"]\n  require: [prod]\n"})
+	write(t, dir, map[string]string{"configs/.env": "", "configs/.staging.env": "", "configs/.prod.env": "", "ferry.yaml": "path: [staging, prod]\n\ntrust:\n  keys: [keys/ci.pub, \"-----BEGIN PUBLIC KEY-----\\n…\"]\n  require: [prod]\n"})
 	p, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)

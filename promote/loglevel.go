@@ -29,11 +29,12 @@ func (noLevels) LevelHistory(string) ([]remotelog.Setting, error) { return nil, 
 // starting counts: its process polls before it is live, and must be told
 // its own configured level, not its predecessor's.
 func ConfiguredLevel(c *Config, envName string) string {
-	revs, err := c.revisions(envName)
+	// The newest few suffice: a live revision is never far from the top.
+	revs, _, err := c.recent(envName, 5)
 	if err != nil {
 		return ""
 	}
-	for i := len(revs) - 1; i >= 0; i-- {
+	for i := range revs {
 		if r := &revs[i]; r.Outcome == state.Pending || r.Outcome == state.Live {
 			return snapshotVars(r)["LOG_LEVEL"]
 		}

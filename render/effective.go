@@ -22,18 +22,27 @@ type resolver struct {
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
 	values    map[string]any      // the coalesced values
+	namespace string              // the release's namespace
 	warnings  *[]string
+	keyRe     map[string]*regexp.Regexp // lineOf's pattern per key
+	text      map[string]string         // a template's whole text, for mentions
 }
 
 func objKey(m manifest) string {
 	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
 }
 
+// find returns the object of kind and name a pod in the release's
+// namespace can read: one rendered into another namespace is not it.
 func (r *resolver) find(kind, name string) (manifest, bool) {
 	for _, m := range r.objects {
-		if str(m.body, "kind") == kind && str(m.body, "metadata", "name") == name {
-			return m, true
+		if str(m.body, "kind") != kind || str(m.body, "metadata", "name") != name {
+			continue
 		}
+		if ns := str(m.body, "metadata", "namespace"); ns != "" && r.namespace != "" && ns != r.namespace {
+			continue
+		}
+		return m, true
 	}
 	return manifest{}, false
 }
@@ -86,6 +95,19 @@ var valuesRefRe = regexp.MustCompile(`\.Values\.([A-Za-z0-9_.]+)`)
 // when it reads none, the template line itself.
 func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (string, bool), key string) Source {
 	line := r.lineOf(tpl, key)
+	if line == 0 {
+		// An env block from an included helper: the one template that
+		// names the key.
+		var hits []string
+		for _, other := range sortedKeys(r.templates) {
+			if other != tpl && r.lineOf(other, key) > 0 {
+				hits = append(hits, other)
+			}
+		}
+		if len(hits) == 1 {
+			tpl, line = hits[0], r.lineOf(hits[0], key)
+		}
+	}
 	rendered, _ := get(obj)
 	lines := r.templates[tpl]
 	if line == 0 {
@@ -175,6 +197,20 @@ func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool))
 	return paths, true
 }
 
+// mentions is a cheap pre-check for lineOf: most templates do not name the
+// key at all.
+func (r *resolver) mentions(tpl, key string) bool {
+	if r.text == nil {
+		r.text = map[string]string{}
+	}
+	t, ok := r.text[tpl]
+	if !ok {
+		t = strings.Join(r.templates[tpl], "\n")
+		r.text[tpl] = t
+	}
+	return strings.Contains(t, key)
+}
+
 // lineOf finds the template line that names key, when exactly one does;
 // 0 otherwise (better no line than a wrong one).
 func (r *resolver) lineOf(tpl, key string) int {
@@ -182,7 +218,17 @@ func (r *resolver) lineOf(tpl, key string) int {
 	if !ok || key == "" {
 		return 0
 	}
-	re := regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+	if !r.mentions(tpl, key) {
+		return 0
+	}
+	re := r.keyRe[key]
+	if re == nil {
+		re = regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+		if r.keyRe == nil {
+			r.keyRe = map[string]*regexp.Regexp{}
+		}
+		r.keyRe[key] = re
+	}
 	found := 0
 	for i, line := range lines {
 		if re.MatchString(line) {

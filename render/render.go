@@ -125,13 +125,15 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	objs, dups := dedupeObjects(objs, e.Namespace)
+	res.Warnings = append(res.Warnings, dups...)
 	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
 		res.Values = v.AsMap()
 	} else if m, ok := top["Values"].(map[string]any); ok {
 		res.Values = m
 	}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
+	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, namespace: e.Namespace, warnings: &res.Warnings}
 	// Mark numbers too where the chart allows it; a chart that computes
 	// with them gets string provenance only. When neither renders to the
 	// same objects, provenance falls back to template locations.
@@ -140,7 +142,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if t == nil {
 			continue
 		}
-		if twins, err := splitManifests(out, r.p.Chart, c.Name()); err == nil && len(twins) == len(objs) {
+		twins, err := splitManifests(out, r.p.Chart, c.Name())
+		if err == nil {
+			twins, _ = dedupeObjects(twins, e.Namespace)
+		}
+		if err == nil && len(twins) == len(objs) {
 			rs.taint = t
 			rs.marked = make(map[string]manifest, len(objs))
 			for i, o := range objs {

@@ -30,6 +30,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 )
 
@@ -84,8 +85,9 @@ type Service struct {
 	ConfigsEnv bool
 }
 
-// Detect reads the Go service repository in dir.
-func Detect(dir, mainPkg string) (*Service, error) {
+// Detect reads the Go service repository in dir. mainPkg and chart, when
+// not "", name the main package and the existing chart to use.
+func Detect(dir, mainPkg, chart string) (*Service, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -141,7 +143,15 @@ func Detect(dir, mainPkg string) (*Service, error) {
 	if code.gofrImport != "" && !s.GoFr {
 		s.GoFr, s.GoFrWhy = true, "imports "+code.gofrImport
 	}
-	s.Chart = existingChart(abs)
+	if s.Chart, err = existingChart(abs); err != nil && chart == "" {
+		return nil, err
+	}
+	if chart != "" {
+		s.Chart = filepath.ToSlash(filepath.Clean(chart))
+		if !fileExists(filepath.Join(abs, s.Chart, "Chart.yaml")) {
+			return nil, inputErr("--chart %s: no Chart.yaml there", chart)
+		}
+	}
 	s.classify(envs, code)
 	return s, nil
 }
@@ -350,22 +360,20 @@ func (s *Service) classify(envs map[string]string, c *code) {
 	sort.Strings(s.Datasources)
 }
 
-// existingChart finds a chart the way ferry's discovery does, and in the
-// other places charts sit in real repositories.
-func existingChart(dir string) string {
-	for _, c := range []string{".", "chart", "deploy/helm", "helm", ".helm"} {
-		if fileExists(filepath.Join(dir, c, "Chart.yaml")) {
-			return c
-		}
+// existingChart finds the repository's own chart with ferry's discovery;
+// with several it cannot tell which is the service's.
+func existingChart(dir string) (string, error) {
+	charts, err := project.FindCharts(dir)
+	if err != nil {
+		return "", err
 	}
-	for _, parent := range []string{"charts", "deploy/helm"} {
-		m, _ := filepath.Glob(filepath.Join(dir, parent, "*", "Chart.yaml"))
-		if len(m) == 1 {
-			rel, _ := filepath.Rel(dir, filepath.Dir(m[0]))
-			return filepath.ToSlash(rel)
-		}
+	switch len(charts) {
+	case 0:
+		return "", nil
+	case 1:
+		return charts[0], nil
 	}
-	return ""
+	return "", inputErr("%d Helm charts under %s (%s): name the service's with --chart", len(charts), dir, strings.Join(charts, ", "))
 }
 
 func isIdent(e ast.Expr, name string) bool {

@@ -58,7 +58,7 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Detect(filepath.Join("testdata", tt.name), tt.main)
+			got, err := Detect(filepath.Join("testdata", tt.name), tt.main, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestDetectBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Detect(tt.dir, "")
+			_, err := Detect(tt.dir, "", "")
 			var ie *InputError
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !asInput(err, &ie) {
 				t.Fatalf("Detect(%s) = %v, want an InputError with %q", tt.dir, err, tt.want)
@@ -98,7 +98,7 @@ func asInput(err error, ie **InputError) bool {
 func TestPlanGolden(t *testing.T) {
 	for _, name := range []string{"inventory", "billing", "ledger"} {
 		t.Run(name, func(t *testing.T) {
-			svc, err := Detect(filepath.Join("testdata", name), "")
+			svc, err := Detect(filepath.Join("testdata", name), "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func golden(t *testing.T, name, got string) {
 // TestNeverOverwrites: a second init keeps everything, --force replaces.
 func TestNeverOverwrites(t *testing.T) {
 	dir := copyService(t, "billing")
-	svc, err := Detect(dir, "")
+	svc, err := Detect(dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func main() {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(body), 0o644)
 	}
-	svc, err := Detect(dir, "")
+	svc, err := Detect(dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,5 +229,26 @@ func main() {
 		if !strings.Contains(got[path], want) {
 			t.Errorf("%s lacks %q:\n%s", path, want, got[path])
 		}
+	}
+}
+
+// TestSeveralCharts: with two charts init asks which is the service's;
+// --chart answers.
+func TestSeveralCharts(t *testing.T) {
+	dir := copyService(t, "billing")
+	for _, c := range []string{"charts/billing-api", "charts/billing-worker"} {
+		os.MkdirAll(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "Chart.yaml"), []byte("apiVersion: v2\nname: x\nversion: 0.1.0\n"), 0o644)
+	}
+	_, err := Detect(dir, "", "")
+	if err == nil || !strings.Contains(err.Error(), "2 Helm charts") || !strings.Contains(err.Error(), "charts/billing-api, charts/billing-worker") {
+		t.Fatalf("Detect with two charts = %v, want both named", err)
+	}
+	svc, err := Detect(dir, "", "charts/billing-api/")
+	if err != nil || svc.Chart != "charts/billing-api" {
+		t.Fatalf("Detect --chart = %v, %v", svc, err)
+	}
+	if _, err := Detect(dir, "", "charts/nope"); err == nil || !strings.Contains(err.Error(), "no Chart.yaml there") {
+		t.Errorf("Detect --chart nope = %v", err)
 	}
 }

@@ -37,7 +37,7 @@ func TestWorkflowLint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc, err := Detect(filepath.Join("testdata", tt.name), "")
+			svc, err := Detect(filepath.Join("testdata", tt.name), "", "")
 			if err != nil {
 				t.Fatal(err)
 			}

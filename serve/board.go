@@ -171,20 +171,14 @@ func (s *Server) build(ctx context.Context, sl *slow) (*Board, error) {
 // fill adds an environment's history, soak, level and the slow facts.
 func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	c := s.cfg
-	h, err := promote.NewHistory(c).Run(ctx, col.Name)
-	if err == nil {
-		col.Total = len(h.Revisions)
-		for i := len(h.Revisions) - 1; i >= 0 && len(col.History) < historyShown; i-- {
-			col.History = append(col.History, h.Revisions[i])
-		}
-		col.More = col.Total - len(col.History)
-		lives := 0
-		for _, r := range h.Revisions {
-			if r.Outcome == "live" || r.Outcome == "superseded" {
-				lives++
+	if revs, total, err := promote.Recent(c, col.Name, historyShown); err == nil {
+		col.History, col.Total, col.More = revs, total, total-len(revs)
+		// A rollback needs an earlier revision that was live.
+		for _, r := range revs {
+			if r.Number != col.Revision && r.Outcome == "superseded" {
+				col.CanRollback = true
 			}
 		}
-		col.CanRollback = lives > 1
 	}
 	if col.Digest != "" {
 		if v, err := promote.NewSoak(c).Run(ctx, col.Name, false); err == nil {

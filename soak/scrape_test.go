@@ -13,7 +13,7 @@ import (
 )
 
 // serveFile serves a fixture as a metrics endpoint on 127.0.0.1.
-func serveFile(t *testing.T, name string, status int) string {
+func serveFile(t testing.TB, name string, status int) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

@@ -36,15 +36,20 @@ func ferry(t *testing.T, args ...string) string {
 
 func cosign(t *testing.T, password string, args ...string) string {
 	t.Helper()
-	bin := os.Getenv("FERRY_COSIGN")
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+password, "COSIGN_YES=true", "SIGSTORE_NO_CACHE=true", "TUF_ROOT="+t.TempDir())
-	cmd.Dir = t.TempDir()
-	out, err := cmd.CombinedOutput()
+	out, err := cosignRun(t, password, args...)
 	if err != nil {
 		t.Fatalf("cosign %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
+}
+
+func cosignRun(t *testing.T, password string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Getenv("FERRY_COSIGN"), args...)
+	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+password, "COSIGN_YES=true", "SIGSTORE_NO_CACHE=true", "TUF_ROOT="+t.TempDir())
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 func TestCosignInterop(t *testing.T) {
@@ -78,6 +83,17 @@ func TestCosignInterop(t *testing.T) {
 			if !strings.Contains(out, d) {
 				t.Errorf("cosign verify output does not name %s:\n%s", d, out)
 			}
+			// The same signature under another key is refused: cosign
+			// really checks it.
+			other := "ed25519"
+			if alg == other {
+				other = "ecdsa-p256"
+			}
+			if _, err := os.Stat(filepath.Join(keys, other+".pub")); err == nil {
+				if out, err := cosignRun(t, "", "verify", "--key", filepath.Join(keys, other+".pub"), "--insecure-ignore-tlog=true", "--allow-http-registry", repo+"@"+d); err == nil {
+					t.Errorf("cosign verify with the wrong key passed:\n%s", out)
+				}
+			}
 		})
 	}
 
@@ -100,10 +116,28 @@ func TestCosignInterop(t *testing.T) {
 			if res := (&sign.Policy{Keys: []*sign.PublicKey{pk}}).Verify(d, sigs); !res.OK() {
 				t.Errorf("ferry does not verify cosign's signature: %s", res.Reason)
 			}
+			if res := (&sign.Policy{Keys: []*sign.PublicKey{other(t, keys, key)}}).Verify(d, sigs); res.State != sign.UnknownKey {
+				t.Errorf("cosign's signature under another key: %s, want unknown-key", res.State)
+			}
 			// ferry also signs with cosign's key.
 			if key == "cosign" {
 				ferry(t, "-C", dir, "sign", d, "--key", filepath.Join(keys, "cosign.key"))
 			}
 		})
 	}
+}
+
+// other loads a public key that did not make key's signatures.
+func other(t *testing.T, keys, key string) *sign.PublicKey {
+	t.Helper()
+	name := "ed25519.pub"
+	if key == "ed25519" {
+		name = "cosign.pub"
+	}
+	data, _ := os.ReadFile(filepath.Join(keys, name))
+	pk, err := sign.LoadPublicKey(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
 }

@@ -13,6 +13,7 @@ import (
 type initOptions struct {
 	Envs   []string
 	Main   string
+	Chart  string
 	CI     string
 	Force  bool
 	DryRun bool
@@ -38,7 +39,7 @@ Sensitive keys (passwords, tokens, API keys) go in the environment's
 Secret, which the chart does not render: no secret is ever committed.
 
 Nothing that exists is overwritten: an existing chart is kept and
-ferry.yaml points at it; other files are kept and named. --force replaces
+ferry.yaml points at it (--chart names it among several); other files are kept and named. --force replaces
 them; --dry-run prints the plan and writes nothing.`
 
 const initExample = `  ferry init --dry-run
@@ -48,7 +49,7 @@ const initExample = `  ferry init --dry-run
 func newInitCmd(g *globalOptions) *cobra.Command {
 	opts := &initOptions{}
 	cmd := &cobra.Command{
-		Use:     "init [--env <a,b>] [--main <pkg>] [--ci github] [--force] [--dry-run]",
+		Use:     "init [--env <a,b>] [--main <pkg>] [--chart <dir>] [--ci github] [--force] [--dry-run]",
 		Short:   "Write a chart, values, ferry.yaml and a CI workflow for a Go service",
 		Long:    initLong,
 		Example: initExample,
@@ -59,6 +60,7 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&opts.Envs, "env", []string{"staging", "prod"}, "environments, first of the promotion path first")
 	cmd.Flags().StringVar(&opts.Main, "main", "", "the service's main package (default: the only one)")
+	cmd.Flags().StringVar(&opts.Chart, "chart", "", "the service's existing chart, where the repository holds several")
 	cmd.Flags().StringVar(&opts.CI, "ci", "", "also write a CI workflow: github")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace files that exist")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, write nothing")
@@ -67,7 +69,7 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 }
 
 func runInit(g *globalOptions, opts *initOptions) error {
-	svc, err := scaffold.Detect(g.Dir, opts.Main)
+	svc, err := scaffold.Detect(g.Dir, opts.Main, opts.Chart)
 	if err != nil {
 		return initErr(err)
 	}

@@ -16,12 +16,6 @@ import (
 	"github.com/ferrydev/ferry/internal/testtree"
 )
 
-// gofrContractRules apply only to services on GoFr's contract (DESIGN.md
-// "Runtime"). check does not tell generic services apart yet, so a plain
-// net/http service gets them too; the tests tolerate them there and only
-// there.
-var gofrContractRules = []string{"FERRY015", "FERRY016", "FERRY017", "FERRY020", "FERRY021", "FERRY022", "FERRY023", "FERRY030", "FERRY031", "FERRY032", "FERRY050", "FERRY051", "FERRY052", "FERRY053", "FERRY054", "FERRY070"}
-
 // initService copies scaffold's testdata service name into a temporary
 // directory (a service on kit gets absolute replace directives) and runs
 // ferry init in it.
@@ -81,9 +75,8 @@ func fill(t *testing.T, dir string, values map[string]string) {
 }
 
 // unexpected returns the findings check should not report on an init'ed
-// project: anything but FERRY082 on a placeholder, and GoFr-contract rules
-// on a generic service.
-func unexpected(t *testing.T, dir string, generic bool) []check.Finding {
+// project: anything but FERRY082 on a placeholder.
+func unexpected(t *testing.T, dir string) []check.Finding {
 	t.Helper()
 	rep, err := check.Project(t.Context(), dir)
 	if err != nil {
@@ -93,7 +86,6 @@ func unexpected(t *testing.T, dir string, generic bool) []check.Finding {
 	for _, f := range rep.Findings {
 		switch {
 		case f.Accepted, f.Rule == "FERRY082":
-		case generic && slices.Contains(gofrContractRules, f.Rule):
 		default:
 			bad = append(bad, f)
 		}
@@ -163,10 +155,9 @@ func localize(t *testing.T, dir string) {
 func TestInitThreeServices(t *testing.T) {
 	_, has082 := check.RuleByID("FERRY082")
 	tests := []struct {
-		name    string
-		generic bool
-		want    []string          // placeholders init writes
-		fill    map[string]string // what the team writes there
+		name string
+		want []string          // placeholders init writes
+		fill map[string]string // what the team writes there
 	}{
 		{
 			name: "inventory",
@@ -177,14 +168,14 @@ func TestInitThreeServices(t *testing.T) {
 			},
 		},
 		{
-			name: "billing", generic: true,
+			name: "billing",
 			want: []string{"REPLACE_WITH_PROD_DATABASE_URL", "REPLACE_WITH_STAGING_DATABASE_URL"},
 			fill: map[string]string{
 				"REPLACE_WITH_STAGING_DATABASE_URL": "postgres://billing@billing-db.staging.internal:5432/billing",
 				"REPLACE_WITH_PROD_DATABASE_URL":    "postgres://billing@billing-db.prod.internal:5432/billing",
 			},
 		},
-		{name: "ledger", generic: true}, // its chart and values are kept: nothing to fill
+		{name: "ledger"}, // its chart and values are kept: nothing to fill
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,7 +189,7 @@ func TestInitThreeServices(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("placeholders = %v, want %v", got, tt.want)
 			}
-			bad := unexpected(t, dir, tt.generic)
+			bad := unexpected(t, dir)
 			for _, f := range bad {
 				t.Errorf("check on the fresh project: %s %v %s (%s:%d)", f.Rule, f.Environments, f.Message, f.File, f.Line)
 			}
@@ -214,10 +205,10 @@ func TestInitThreeServices(t *testing.T) {
 					}
 				}
 			} else {
-				t.Logf("FERRY082 is not in check's catalogue yet: the %d placeholders go unreported", len(ph))
+				t.Errorf("FERRY082 is not in check's catalogue")
 			}
 			fill(t, dir, tt.fill)
-			for _, f := range unexpected(t, dir, tt.generic) {
+			for _, f := range unexpected(t, dir) {
 				t.Errorf("check once filled: %s %v %s (%s:%d)", f.Rule, f.Environments, f.Message, f.File, f.Line)
 			}
 			rep, _ := check.Project(t.Context(), dir)

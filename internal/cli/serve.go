@@ -76,6 +76,9 @@ func runServe(ctx context.Context, g *globalOptions, opts *serveOptions) error {
 			return usageError(fmt.Errorf("token file %s is empty", opts.TokenFile))
 		}
 	}
+	if tok == "" && !serve.Loopback(opts.Addr) {
+		return usageError(fmt.Errorf("ferry serve on %s, which is not a loopback address, needs --token or --token-file", opts.Addr))
+	}
 	c, err := g.engine("ferry serve")
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func newSignCmd(g *globalOptions) *cobra.Command {
 		Short:   "Sign an image digest with a key, cosign-compatible",
 		Long:    signLong,
 		Example: signExample,
-		Args:    exactCount(1),
+		Args:    refArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
 			return runSign(cmd.Context(), g, opts)
@@ -53,6 +53,15 @@ func newSignCmd(g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Push, "push", "", "also push the signature to this registry repository (or image reference)")
 	cmd.Flags().StringVar(&opts.Signer, "signer", "", "who signs, as recorded (default: the CI job or user@host)")
 	return cmd
+}
+
+// refArg: sign's one argument names an artifact (a digest or a tag), not
+// an environment, so exactArgs' name check does not apply.
+func refArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageError(fmt.Errorf("%s takes 1 argument (a digest or tag), got %d\nusage: %s", cmd.Name(), len(args), cmd.UseLine()))
+	}
+	return nil
 }
 
 func runSign(ctx context.Context, g *globalOptions, opts *signOptions) error {
