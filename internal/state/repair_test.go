@@ -71,6 +71,18 @@ func damage(t testing.TB, data []byte, how string) []byte {
 	return d
 }
 
+// writeStore writes data as a state file and returns its store.
+func writeStore(t *testing.T, data []byte) (*Bolt, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New(path)
+	s.Timeout = time.Second
+	return s, path
+}
+
 // readSample reads what sample wrote: each environment's live revision
 // and its whole history.
 func readSample(s *Bolt) error {
@@ -95,12 +107,7 @@ func TestDamagedFileRefusedInOneLine(t *testing.T) {
 	for _, how := range []string{"empty", "truncated to 3 pages", "truncated mid-file", "meta pages zeroed", "every leaf page scribbled", "page headers scribbled"} {
 		t.Run(how, func(t *testing.T) {
 			data := damage(t, good, how)
-			path := filepath.Join(t.TempDir(), "state.db")
-			if err := os.WriteFile(path, data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			s := New(path)
-			s.Timeout = time.Second
+			s, path := writeStore(t, data)
 			err := readSample(s)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("reading a file with %s = %v, want ErrCorrupt", how, err)
@@ -229,12 +236,7 @@ func FuzzOpen(f *testing.F) {
 				data = data[:at]
 			}
 		}
-		path := filepath.Join(t.TempDir(), "state.db")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		s := New(path)
-		s.Timeout = time.Second
+		s, path := writeStore(t, data)
 		err := readSample(s)
 		if err != nil && !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("View = %v, want nil or ErrCorrupt", err)
