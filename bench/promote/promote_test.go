@@ -61,6 +61,14 @@ func exampleCopy(b *testing.B) *project.Project {
 		b.Fatal(err)
 	}
 	os.RemoveAll(filepath.Join(dir, ".ferry"))
+	// The example requires kit and envfile at their release versions;
+	// a workspace beside the copy builds it against the working trees,
+	// as the repository's go.work does.
+	work := "go 1.26.0\n\nuse (\n\t./envfile\n\t./examples/orders-api\n\t./kit\n)\n\nreplace (\n" +
+		"\tgithub.com/ferrydev/ferry/envfile v0.1.0 => ./envfile\n\tgithub.com/ferrydev/ferry/kit v0.1.0 => ./kit\n)\n"
+	if err := os.WriteFile(filepath.Join(root, "go.work"), []byte(work), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	secrets := filepath.Join(root, "secrets.env")
 	os.WriteFile(secrets, []byte("DB_PASSWORD=bench\n"), 0o600)
 	data, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
