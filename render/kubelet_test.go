@@ -16,18 +16,25 @@ type kubeletCase struct {
 	warn       string            // a warning that must be given
 }
 
+// renderFixture renders env of testdata/kubelet/chart.
+func renderFixture(t *testing.T, chart, env string) *Result {
+	t.Helper()
+	p, err := project.Load(filepath.Join("testdata", "kubelet", chart))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Render(t.Context(), p, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func runKubelet(t *testing.T, tests []kubeletCase) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.chart+"/"+tt.env, func(t *testing.T) {
-			p, err := project.Load(filepath.Join("testdata", "kubelet", tt.chart))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Render(t.Context(), p, tt.env)
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := renderFixture(t, tt.chart, tt.env)
 			for k, want := range tt.want {
 				e, ok := res.Config.Get(k)
 				switch {
@@ -73,14 +80,7 @@ func TestKubeletServiceLinks(t *testing.T) {
 			"APP_NAME":                 "cache",
 		},
 	}})
-	p, err := project.Load(filepath.Join("testdata", "kubelet", "links"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Render(t.Context(), p, "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := renderFixture(t, "links", "prod")
 	for _, w := range res.Workloads {
 		if w.Name != "cache-worker" {
 			continue
@@ -112,14 +112,7 @@ func TestKubeletReferences(t *testing.T) {
 }
 
 func TestKubeletInvalid(t *testing.T) {
-	p, err := project.Load(filepath.Join("testdata", "kubelet", "invalid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Render(t.Context(), p, "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := renderFixture(t, "invalid", "prod")
 	var got []string
 	for _, iv := range res.Invalid {
 		got = append(got, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg}).Error())
