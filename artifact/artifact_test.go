@@ -21,7 +21,7 @@ import (
 func svcProject(t *testing.T) *project.Project {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../target/local/testdata/svc")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("../platform/local/testdata/svc")); err != nil {
 		t.Fatal(err)
 	}
 	p, err := project.Load(dir)

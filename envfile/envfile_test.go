@@ -1,7 +1,14 @@
 package envfile
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -83,12 +90,21 @@ func TestShadows(t *testing.T) {
 }
 
 func TestParseErrorNamesLine(t *testing.T) {
+	const secret = "hunter2-canary"
 	tests := []struct {
 		name, body string
 		line       int
+		kind       error
 	}{
-		{"bad key character", "A=1\n\n# c\nBAD-KEY=2\nC=3\n", 4},
-		{"unterminated quote", "A=1\nB=\"open\nC=3\n", 2},
+		{"bad key character", "A=1\n\n# c\nBAD-KEY=2\nC=3\n", 4, ErrBadName},
+		{"unterminated quote", "A=1\nB=\"open\nC=3\n", 2, ErrUnterminatedQuote},
+		{"unterminated quote after a secret", "DB_PASSWORD=" + secret + "\nX='" + secret + "\n", 2, ErrUnterminatedQuote},
+		{"unterminated quote at the end", "A=1\nB=\"" + secret, 2, ErrUnterminatedQuote},
+		{"no assignment before a secret line", "oops line\nDB_PASSWORD=" + secret + "\n", 1, ErrMissingAssign},
+		{"multi-line value then a bad line", "A=\"one\ntwo\"\nB=2\n-C=" + secret + "\n", 4, ErrBadName},
+		{"bad key after a quoted value on the same line", "A=\"x\" B-C=" + secret + "\n", 1, ErrBadName},
+		{"export with a bad key", "export  A$B=" + secret + "\n", 1, ErrBadName},
+		{"CRLF lines", "A=1\r\nB=2\r\nC='" + secret + "\r\n", 3, ErrUnterminatedQuote},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +116,78 @@ func TestParseErrorNamesLine(t *testing.T) {
 			}
 			if pe.File != "configs/.env" || pe.Line != tt.line {
 				t.Errorf("ParseError at %s:%d, want configs/.env:%d (%v)", pe.File, pe.Line, tt.line, err)
+			}
+			if !errors.Is(err, tt.kind) {
+				t.Errorf("Load error = %v, want kind %v", err, tt.kind)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "oops") {
+				t.Errorf("Load error = %q carries a value", err)
+			}
+		})
+	}
+}
+
+// TestParseLinear checks the cases that used to be quadratic (an
+// unterminated quote near the top of a long file took 16 s at 20k lines)
+// now finish in well under a second.
+func TestParseLinear(t *testing.T) {
+	var long strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&long, "KEY_%d=value-%d # comment\n", i, i)
+	}
+	tests := []struct{ name, body string }{
+		{"unterminated quote at the top", "A=\"open\n" + long.String()},
+		{"unterminated quote at the end", long.String() + "Z='open\n"},
+		{"bad key at the end", long.String() + "BAD KEY-=1\n"},
+		{"20k good lines", long.String()},
+		{"one 1 MiB quoted value", "A=\"" + strings.Repeat("x\\\"", 1<<20/3) + "\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, _ = Parse("configs/.env", []byte(tt.body))
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("Parse took %v, want linear time (< 2s)", d)
+			}
+		})
+	}
+}
+
+func TestReadFileRefuses(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.env")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("A=1234567\n"), MaxFileSize/10+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "dir.env"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.env"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		kind error
+	}{
+		{"big.env", ErrTooLarge},
+		{"dir.env", ErrNotRegular},
+		{"fifo.env", ErrNotRegular},
+		{"missing.env", fs.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() { _, err := ReadFile(os.DirFS(dir), tt.name); done <- err }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, tt.kind) {
+					t.Errorf("ReadFile(%s) = %v, want %v", tt.name, err, tt.kind)
+				}
+				if tt.kind == ErrTooLarge && !strings.Contains(err.Error(), "10 MiB") {
+					t.Errorf("ReadFile(%s) = %v, want the limit named", tt.name, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("ReadFile(%s) blocked", tt.name)
 			}
 		})
 	}

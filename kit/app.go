@@ -268,8 +268,11 @@ func (a *App) Addr(ctx context.Context) (httpAddr, metricsAddr string, err error
 }
 
 // Run serves until ctx is cancelled (Main cancels it on SIGTERM or SIGINT),
-// then shuts down in order: health turns 503 at once, the HTTP server
-// drains in-flight requests within SHUTDOWN_GRACE_PERIOD, then the metrics
+// then shuts down in order: health turns 503 at once (alive stays 200)
+// while the app keeps serving for SHUTDOWN_DELAY, so that load balancers
+// see it fail readiness and route elsewhere before anything is refused;
+// then the listener closes and the HTTP server drains in-flight requests
+// within SHUTDOWN_GRACE_PERIOD, then the metrics
 // server stops, spans are flushed and datasources closed. Run returns only
 // when all of that is done, so in-flight requests complete whatever
 // METRICS_PORT is.
@@ -343,6 +346,15 @@ func (a *App) Run(ctx context.Context) error {
 	// the requests already accepted finish.
 	a.health.SetShuttingDown()
 	stopPoll()
+	if s.ShutdownDelay > 0 && runErr == nil {
+		a.logger.Info(fmt.Sprintf("Failing readiness, serving for %s more before shutdown", s.ShutdownDelay))
+		delay := time.NewTimer(s.ShutdownDelay)
+		select {
+		case <-delay.C:
+		case runErr = <-errc:
+			delay.Stop()
+		}
+	}
 	a.logger.Info(fmt.Sprintf("Shutting down server with a timeout of %s", s.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ShutdownGrace)
 	defer cancel()

@@ -30,6 +30,12 @@ type Settings struct {
 	RemoteInterval time.Duration // REMOTE_LOG_FETCH_INTERVAL seconds, 15
 	RequestTimeout time.Duration // REQUEST_TIMEOUT seconds; 0 is none
 	ShutdownGrace  time.Duration // SHUTDOWN_GRACE_PERIOD, 30s
+	// ShutdownDelay is how long the app keeps serving after SIGTERM with
+	// /.well-known/health answering 503, before it stops accepting:
+	// SHUTDOWN_DELAY, by default 5s under Kubernetes (KUBERNETES_SERVICE_HOST
+	// set), where endpoints drop a pod only seconds after its signal, and
+	// 0 elsewhere.
+	ShutdownDelay time.Duration
 
 	Trace trace.Config
 	SQL   *sqldb.Config   // nil when DB_DIALECT is unset
@@ -92,6 +98,7 @@ func parse(cfg *envfile.Config) (Settings, []error) {
 	s.RemoteInterval = time.Duration(p.positive("REMOTE_LOG_FETCH_INTERVAL", 15)) * time.Second
 	s.RequestTimeout = time.Duration(p.nonNegative("REQUEST_TIMEOUT", 0)) * time.Second
 	s.ShutdownGrace = p.duration("SHUTDOWN_GRACE_PERIOD", 30*time.Second)
+	s.ShutdownDelay = p.duration("SHUTDOWN_DELAY", defaultShutdownDelay(cfg))
 
 	s.Trace = p.trace(s)
 	s.SQL = p.sql()
@@ -101,6 +108,21 @@ func parse(cfg *envfile.Config) (Settings, []error) {
 		p.keep(rejection(cfg, "PUBSUB_BACKEND", "supported: kit has no pub/sub client; unset it"))
 	}
 	return s, p.errs
+}
+
+// kubeShutdownDelay is SHUTDOWN_DELAY's default under Kubernetes: the
+// time endpoints and the proxies behind them take to drop a terminating pod
+// (typically 1–3 s), with margin.
+const kubeShutdownDelay = 5 * time.Second
+
+// defaultShutdownDelay is 0 unless the process runs in a Kubernetes pod,
+// which the kubelet marks with KUBERNETES_SERVICE_HOST. On one machine
+// nothing routes around a process, so waiting would only slow redeploys.
+func defaultShutdownDelay(cfg *envfile.Config) time.Duration {
+	if cfg.Get("KUBERNETES_SERVICE_HOST") != "" {
+		return kubeShutdownDelay
+	}
+	return 0
 }
 
 // parser collects errors so that the settings read as a list.

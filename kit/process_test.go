@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 				time.Sleep(2 * time.Second)
 				WriteJSON(w, http.StatusOK, "done")
 			})
+			app.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(20 * time.Millisecond)
+				WriteJSON(w, http.StatusOK, "ok")
+			})
 			return nil
 		}))
 	}

@@ -44,6 +44,11 @@ type Project struct {
 	Path     []string
 	Database Database
 	Accept   []Acceptance
+	// Warnings are what ferry.yaml allows but should not say, such as a
+	// secretsFile others can read (see validate.go).
+	Warnings []string
+	// Trust is ferry.yaml's trust section, as written.
+	Trust Trust
 }
 
 // Environment is one place the service runs.
@@ -61,6 +66,7 @@ type Environment struct {
 	Health      string
 	Env         map[string]string
 	SecretsFile string
+	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
 }
 
 // ErrUnknownEnvironment is returned for an environment the project does
@@ -106,6 +112,9 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 	}
 	f := p.File
+	if p.Warnings, err = validateFile(abs, data, f); err != nil {
+		return nil, err
+	}
 	if chartDir == "" {
 		chartDir = f.Chart
 	}
@@ -137,8 +146,10 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Database.MaxConnections = 100
 	}
 	p.Accept = f.Accept
+	p.Trust = f.Trust
 
 	found := p.discoverValues()
+	p.Warnings = append(p.Warnings, found.ignored...)
 	envFiles := found.envs
 	p.Layers = f.Layers
 	if p.Layers == nil {
@@ -166,6 +177,14 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 	}
 
+	for _, n := range f.Trust.Require {
+		if !names[n] {
+			return nil, fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
+		}
+	}
+	if len(f.Trust.Require) > 0 && len(f.Trust.Keys) == 0 {
+		return nil, fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
+	}
 	p.Path = slices.DeleteFunc(slices.Clone(f.Path), func(n string) bool { return slices.Contains(f.Exclude, n) })
 	if len(p.Path) == 0 {
 		p.Path = conventionalOrder(names)
@@ -195,7 +214,8 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			Namespace:   spec.Namespace,
 			Release:     spec.Release,
 			Values:      spec.Values,
-			Soak:        spec.Soak.Duration,
+			Soak:        spec.Soak.Duration.Duration,
+			SoakGates:   spec.Soak,
 			Smoke:       spec.Smoke,
 			Health:      spec.Health,
 			Env:         spec.Env,
@@ -225,6 +245,9 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			}
 		}
 		p.Environments = append(p.Environments, e)
+	}
+	if err := validateEnvironments(p, data); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

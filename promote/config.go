@@ -2,8 +2,6 @@ package promote
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,35 +9,36 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
-	"github.com/ferrydev/ferry/target"
-	"github.com/ferrydev/ferry/target/local"
+	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/sign"
 )
 
 // Config holds what every operation shares.
 type Config struct {
 	Project *project.Project
 	Images  *artifact.Store
-	State   *state.Store
-	// LockDir holds the per-environment lock files.
-	LockDir string
-	// Local is the local target New set up (nil otherwise), for callers
-	// that tune it (progress on a terminal).
-	Local *local.Local
-	// Target returns the target of an environment.
-	Target func(env *project.Environment) (target.Target, error)
+	// State is the project's own store (bbolt under .ferry/); a target
+	// that implements Stateful keeps its environments' state itself.
+	State state.Store
+	// Target returns the target of an environment; by default the one
+	// platform.Open finds under the environment's `target:`, opened once.
+	Target func(env *project.Environment) (platform.Target, error)
 	// Render returns an environment's effective configuration;
 	// render.Render's by default.
 	Render func(ctx context.Context, p *project.Project, env string) (*render.Config, error)
+	// Gates are checked by every promotion; DefaultGates() when nil.
+	Gates []Gate
+	// Hasher fingerprints secrets for the store; by default keyed with
+	// the project's key beside the state (.ferry/secret.key, 0600).
+	Hasher *secret.Hasher
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
 	// User names who acts, for the history; $USER@host by default.
@@ -52,29 +51,70 @@ type Config struct {
 	// HealthTimeout bounds the wait for a new revision to become healthy.
 	HealthTimeout time.Duration
 	Logger        *slog.Logger
+	// Wait, when set, is told about long waits (progress on a TTY); it
+	// is handed to targets when they are opened.
+	Wait func(what string, elapsed time.Duration)
 	// hook, in tests, is called at the named points of a change (to kill
 	// ferry there).
 	hook func(point string)
+
+	mu      sync.Mutex
+	targets map[string]platform.Target
+	// trust is ferry.yaml's trust policy, loaded once.
+	trust    *sign.Policy
+	trustErr error
+}
+
+// Stateful is a target that keeps its environments' revisions and locks
+// itself (a Kubernetes target: in the Helm release and a Lease) instead
+// of in the project's state file.
+type Stateful interface {
+	Store(env *project.Environment) (state.Store, error)
 }
 
 // New returns the Config of project p with its state under p.Dir/.ferry
-// and every environment on the local target.
+// and each environment on the target its ferry.yaml names.
 func New(p *project.Project) *Config {
-	images := artifact.NewStore(p.Dir)
-	loc := local.New(p.Dir, images)
-	return &Config{
+	c := &Config{
 		Project: p,
-		Images:  images,
+		Images:  artifact.NewStore(p.Dir),
 		State:   state.New(filepath.Join(p.Dir, ".ferry", "state.db")),
-		LockDir: filepath.Join(p.Dir, ".ferry", "locks"),
-		Local:   loc,
-		Target: func(env *project.Environment) (target.Target, error) {
-			if env.Target != "local" {
-				return nil, fmt.Errorf("%w: environment %q: target %q is not supported yet (only local)", ErrInput, env.Name, env.Target)
-			}
-			return loc, nil
-		},
 	}
+	c.Target = c.openTarget
+	return c
+}
+
+// openTarget opens env's target once per target name.
+func (c *Config) openTarget(env *project.Environment) (platform.Target, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.targets[env.Target]; ok {
+		return t, nil
+	}
+	t, err := platform.Open(env.Target, platform.Options{Project: c.Project, Images: c.Images, Logger: c.log(), Wait: c.Wait})
+	if errors.Is(err, platform.ErrUnknownTarget) {
+		return nil, fmt.Errorf("%w: environment %q: %w", ErrInput, env.Name, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("environment %q: opening target %s: %w", env.Name, env.Target, err)
+	}
+	if c.targets == nil {
+		c.targets = map[string]platform.Target{}
+	}
+	c.targets[env.Target] = t
+	return t, nil
+}
+
+// store returns the state store that keeps env.
+func (c *Config) store(env *project.Environment) (state.Store, error) {
+	t, err := c.Target(env)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := t.(Stateful); ok {
+		return s.Store(env)
+	}
+	return c.State, nil
 }
 
 func (c *Config) now() time.Time {
@@ -120,13 +160,32 @@ func (c *Config) render(ctx context.Context, env string) (*render.Config, error)
 	return res.Config, nil
 }
 
+// hasher returns the secret fingerprinter, loading the project's key.
+func (c *Config) hasher() (*secret.Hasher, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Hasher != nil {
+		return c.Hasher, nil
+	}
+	key, err := secret.LoadOrCreateKey(filepath.Join(c.Project.Dir, ".ferry", "secret.key"))
+	if err != nil {
+		return nil, err
+	}
+	c.Hasher = secret.NewHasher(key)
+	return c.Hasher, nil
+}
+
 // lock takes env's lock, then finishes whatever a killed ferry left.
 func (c *Config) lock(ctx context.Context, env *project.Environment) (func(), error) {
+	st, err := c.store(env)
+	if err != nil {
+		return nil, err
+	}
 	cmd := c.Command
 	if cmd == "" {
 		cmd = "ferry"
 	}
-	l, err := state.Acquire(c.LockDir, env.Name, state.Holder{Command: cmd, User: c.user()})
+	l, err := st.Lock(ctx, env.Name, state.Holder{Command: cmd, User: c.user()})
 	if err != nil {
 		return nil, err
 	}
@@ -138,185 +197,53 @@ func (c *Config) lock(ctx context.Context, env *project.Environment) (func(), er
 	return release, nil
 }
 
-// Sentinels for the CLI's exit codes.
-var (
-	// ErrInput is bad input: a missing secrets file or key, an unknown
-	// revision, an environment not on the path.
-	ErrInput = errors.New("bad input")
-	// ErrGate is a gate that is not met, or a check that failed.
-	ErrGate = errors.New("gate not met")
-)
-
-// Desired is an environment's configuration as the repository says,
-// ready to run: the effective config, ferry.yaml env overrides on top,
-// and external secrets from the secrets file.
-type Desired struct {
-	Entries []state.Entry // values in the clear; secrets too
-}
-
-// Map returns key → value.
-func (d *Desired) Map() map[string]string {
-	m := make(map[string]string, len(d.Entries))
-	for _, e := range d.Entries {
-		m[e.Key] = e.Value
-	}
-	return m
-}
-
-// Port is the HTTP port the configuration serves on (GoFr's 8000 by
-// default).
-func (d *Desired) Port() int {
-	n, err := strconv.Atoi(d.Map()["HTTP_PORT"])
-	if err != nil {
-		return 8000
-	}
-	return n
-}
-
-// Snapshot returns the entries as stored: secrets as hashes.
-func (d *Desired) Snapshot() []state.Entry {
-	out := make([]state.Entry, len(d.Entries))
-	for i, e := range d.Entries {
-		out[i] = e
-		if e.Secret {
-			out[i].Value = Hash(e.Value)
-		}
-	}
-	return out
-}
-
-// Vars returns the process environment.
-func (d *Desired) Vars() []target.Var {
-	out := make([]target.Var, len(d.Entries))
-	for i, e := range d.Entries {
-		out[i] = target.Var{Key: e.Key, Value: e.Value, Secret: e.Secret}
-	}
-	return out
-}
-
-// Hash is how a secret is stored and compared: never the value itself.
-func Hash(v string) string {
-	s := sha256.Sum256([]byte(v))
-	return "sha256:" + hex.EncodeToString(s[:])
-}
-
-// desired computes env's configuration now.
-func (c *Config) desired(ctx context.Context, env *project.Environment) (*Desired, error) {
-	cfg, err := c.render(ctx, env.Name)
-	if err != nil {
-		return nil, fmt.Errorf("%w: rendering %q: %w", ErrInput, env.Name, err)
-	}
-	secrets, err := c.secrets(env)
+// current returns env's live revision, nil when none.
+func (c *Config) current(env *project.Environment) (*state.Revision, error) {
+	st, err := c.store(env)
 	if err != nil {
 		return nil, err
 	}
-	byKey := map[string]state.Entry{}
-	for _, e := range cfg.Entries {
-		se := state.Entry{Key: e.Key, Value: e.Value, Secret: e.Secret, Source: e.Source.String()}
-		if e.External {
-			if e.Source.Kind == render.KindRuntime {
-				continue // a fieldRef has no meaning on this machine
-			}
-			if _, ok := env.Env[e.Key]; ok {
-				continue // ferry.yaml's env sets it for this machine
-			}
-			v, ok := secrets[e.Key]
-			if !ok {
-				if secrets == nil {
-					return nil, fmt.Errorf("%w: environment %q: %s needs a value (%s) and ferry.yaml sets no secretsFile for it", ErrInput, env.Name, e.Key, se.Source)
-				}
-				return nil, fmt.Errorf("%w: environment %q: secrets file %s has no %s (%s)", ErrInput, env.Name, env.SecretsFile, e.Key, se.Source)
-			}
-			se.Value, se.Source = v, "secretsFile "+env.SecretsFile
-		}
-		byKey[e.Key] = se
-	}
-	for k, v := range env.Env {
-		if strings.Contains(v, dataVar) {
-			// Each environment gets its own data directory on this
-			// machine, for SQLite files and the like.
-			dir := filepath.Join(c.Project.Dir, ".ferry", "data", env.Name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("environment %q: data directory: %w", env.Name, err)
-			}
-			v = strings.ReplaceAll(v, dataVar, dir)
-		}
-		old, had := byKey[k]
-		byKey[k] = state.Entry{Key: k, Value: v, Secret: (had && old.Secret) || isSensitive(k), Source: project.FileName + " environments." + env.Name + ".env"}
-	}
-	d := &Desired{}
-	for _, e := range byKey {
-		d.Entries = append(d.Entries, e)
-	}
-	sort.Slice(d.Entries, func(i, j int) bool { return d.Entries[i].Key < d.Entries[j].Key })
-	return d, nil
+	var cur *state.Revision
+	err = st.View(func(tx state.Tx) error {
+		cur, err = tx.CurrentRevision(env.Name)
+		return err
+	})
+	return cur, err
 }
 
-// dataVar, in a ferry.yaml env value, stands for the environment's data
-// directory, <project>/.ferry/data/<env>.
-const dataVar = "${FERRY_DATA}"
-
-// secrets reads env's secrets file: nil when it names none.
-func (c *Config) secrets(env *project.Environment) (map[string]string, error) {
-	if env.SecretsFile == "" {
-		return nil, nil
-	}
-	path := expandHome(env.SecretsFile)
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(c.Project.Dir, path)
-	}
-	vars, err := envfile.ReadFile(os.DirFS(filepath.Dir(path)), filepath.Base(path))
+// update runs fn in one transaction on env's store.
+func (c *Config) update(env *project.Environment, fn func(state.Tx) error) error {
+	st, err := c.store(env)
 	if err != nil {
-		return nil, fmt.Errorf("%w: environment %q: secrets file: %w", ErrInput, env.Name, err)
+		return err
 	}
-	out := map[string]string{}
-	for _, v := range vars {
-		out[v.Key] = v.Value
-	}
-	return out, nil
+	return st.Update(fn)
 }
 
-func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
+// view runs fn in a read transaction on env's store.
+func (c *Config) view(env *project.Environment, fn func(state.Tx) error) error {
+	st, err := c.store(env)
+	if err != nil {
+		return err
 	}
-	return os.ExpandEnv(p)
+	return st.View(fn)
 }
 
-// fromSnapshot rebuilds a revision's configuration: its stored values,
-// and each secret from the secrets file or the repository, provided the
-// value still hashes to what was stored.
-func (c *Config) fromSnapshot(ctx context.Context, env *project.Environment, rev *state.Revision) (*Desired, error) {
-	var secrets map[string]string
-	var now map[string]string
-	d := &Desired{}
-	for _, e := range rev.Config {
-		if e.Secret {
-			if secrets == nil {
-				s, err := c.secrets(env)
-				if err != nil {
-					return nil, err
-				}
-				secrets = s
-				if secrets == nil {
-					secrets = map[string]string{}
-				}
-				if cur, err := c.desired(ctx, env); err == nil {
-					now = cur.Map()
-				}
-			}
-			switch {
-			case Hash(secrets[e.Key]) == e.Value:
-				e.Value = secrets[e.Key]
-			case now != nil && Hash(now[e.Key]) == e.Value:
-				e.Value = now[e.Key]
-			default:
-				return nil, fmt.Errorf("%w: environment %q revision %d: secret %s has changed since (its value no longer matches the stored hash)", ErrInput, env.Name, rev.Number, e.Key)
-			}
-		}
-		d.Entries = append(d.Entries, e)
+// env returns the project's environment name, or ErrInput.
+func (c *Config) env(name string) (*project.Environment, error) {
+	env, err := c.Project.Env(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	return d, nil
+	return env, nil
 }
+
+// Sentinels for the CLI's exit codes.
+var (
+	// ErrInput is bad input: a missing secrets file or key, an unknown
+	// revision, an environment not on the path. It is the platform's
+	// ErrBadInput, so a target's bad input is the user's.
+	ErrInput = platform.ErrBadInput
+	// ErrGate is a gate that is not met, or a check that failed.
+	ErrGate = errors.New("gate not met")
+)

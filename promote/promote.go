@@ -1,23 +1,17 @@
 package promote
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
-	"github.com/ferrydev/ferry/target"
+	"github.com/ferrydev/ferry/view"
 )
 
 // Promote moves the digest running in one environment to the next.
@@ -36,12 +30,11 @@ func NewPromote(cfg *Config) *Promote { return &Promote{cfg: cfg} }
 // Plan is what a promotion does and how its gates stand.
 type Plan struct {
 	From, To string
-	// FromRevision is the revision live in From; Digest, Tag and
-	// BinaryDigest what runs there, read from the process.
+	// FromRevision is the revision live in From; Digest and Tag what runs
+	// there, read from the instances.
 	FromRevision int
 	Digest       string
 	Tag          string
-	BinaryDigest string
 	// ToRevision and ToDigest are what To runs now (0, "" when nothing).
 	ToRevision int
 	ToDigest   string
@@ -54,13 +47,19 @@ type Plan struct {
 }
 
 // Passed says whether every gate passed.
-func (p *Plan) Passed() bool {
-	for _, g := range p.Gates {
-		if !g.Passed {
-			return false
-		}
+func (p *Plan) Passed() bool { return len(failed(p.Gates)) == 0 }
+
+// View is the plan as shown, with the error the promotion ended with.
+func (p *Plan) View(dryRun bool, err error) *view.Plan {
+	v := &view.Plan{From: p.From, To: p.To, DryRun: dryRun, Digest: p.Digest, Tag: p.Tag, FromRevision: p.FromRevision,
+		ToRevision: p.ToRevision, ToDigest: p.ToDigest, Gates: view.Gates(p.Gates), RolledBack: p.RolledBack, SkipPath: p.SkipPath}
+	if p.Revision != nil {
+		v.Revision = p.Revision.Number
 	}
-	return true
+	if err != nil {
+		v.Error = err.Error()
+	}
+	return v
 }
 
 // GateError is a promotion refused by its gates.
@@ -80,13 +79,13 @@ func (e *GateError) Is(target error) bool { return target == ErrGate }
 // Run promotes from → to. The plan is returned even when a gate fails.
 func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 	c := pr.cfg
-	fromEnv, err := c.Project.Env(from)
+	fromEnv, err := c.env(from)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, err
 	}
-	toEnv, err := c.Project.Env(to)
+	toEnv, err := c.env(to)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, err
 	}
 	if from == to {
 		return nil, fmt.Errorf("%w: cannot promote %q to itself", ErrInput, from)
@@ -103,9 +102,9 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 			return nil, fmt.Errorf("%w: %q is not the next step after %q (the path's next is %s); pass --skip-path with a reason to do it anyway", ErrInput, to, from, want)
 		}
 	}
-	var unlock func()
 	if !pr.DryRun {
-		if unlock, err = c.lock(ctx, toEnv); err != nil {
+		unlock, err := c.lock(ctx, toEnv)
+		if err != nil {
 			return nil, err
 		}
 		defer unlock()
@@ -114,241 +113,131 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := pr.gates(ctx, fromEnv, plan)
+	chk, err := pr.source(ctx, fromEnv, toEnv, plan)
 	if err != nil {
 		return plan, err
 	}
-	_ = c.State.View(func(tx *state.Tx) error {
-		if r, _ := tx.CurrentRevision(to); r != nil {
-			plan.ToRevision, plan.ToDigest = r.Number, r.Digest
-		}
-		return nil
-	})
-	if !plan.Passed() {
-		var failed []state.Gate
-		for _, g := range plan.Gates {
-			if !g.Passed {
-				failed = append(failed, g)
-			}
-		}
-		return plan, &GateError{Failed: failed}
+	plan.Gates = c.check(ctx, Before, chk)
+	if r, _ := c.current(toEnv); r != nil {
+		plan.ToRevision, plan.ToDigest = r.Number, r.Digest
+	}
+	if bad := failed(plan.Gates); len(bad) > 0 {
+		return plan, &GateError{Failed: bad}
 	}
 	if pr.DryRun {
 		return plan, nil
 	}
 	c.at("gates")
-	rev, err := c.apply(ctx, change{env: toEnv, img: img, cfg: toCfg, meta: state.Revision{
+	rev, err := c.apply(ctx, change{env: toEnv, img: chk.Image, cfg: toCfg, meta: state.Revision{
 		Action: "promote", PromotedFrom: from, FromRevision: plan.FromRevision, SkipPath: pr.SkipPath, Gates: plan.Gates,
+		GatesPending: true, Replaces: plan.ToRevision,
 	}})
 	plan.Revision = rev
 	if err != nil {
 		return plan, err
 	}
-	// After the deploy: To's own smoke steps, then verify To.
-	var after []state.Gate
-	after = append(after, c.smoke(ctx, toEnv, rev.URL)...)
-	rep, verr := NewVerify(c).Run(ctx, to)
-	switch {
-	case verr != nil:
-		after = append(after, state.Gate{Name: "verify " + to, Detail: verr.Error()})
-	default:
-		after = append(after, state.Gate{Name: "verify " + to, Passed: rep.OK(), Detail: rep.Summary()})
-	}
-	rev.Gates = append(rev.Gates, after...)
+	chk.Revision = rev
+	c.at("after-gates")
+	after, err := c.afterDeploy(ctx, toEnv, rev, chk)
 	plan.Gates = append(plan.Gates, after...)
-	failed := []state.Gate{}
-	for _, g := range after {
-		if !g.Passed {
-			failed = append(failed, g)
-		}
-	}
-	if len(failed) == 0 {
-		return plan, c.State.Update(func(tx *state.Tx) error { return tx.Put(rev) })
-	}
-	// Roll To back: the revision before this one, if there was one.
-	rev.Outcome, rev.Reason = state.Failed, (&GateError{Failed: failed}).Error()
-	if err := c.State.Update(func(tx *state.Tx) error { return tx.Put(rev) }); err != nil {
-		return plan, err
-	}
-	gerr := &GateError{Failed: failed}
-	if plan.ToRevision == 0 {
-		t, _ := c.Target(toEnv)
-		_ = t.Stop(ctx, to, 0)
-		_ = c.State.Update(func(tx *state.Tx) error { return tx.SetCurrent(to, 0) })
-		return plan, fmt.Errorf("%w (stopped %s: it had no earlier revision)", gerr, to)
-	}
-	prev, err := c.rollbackTarget(to, plan.ToRevision)
-	if err == nil {
-		_, err = c.restore(ctx, toEnv, prev, fmt.Sprintf("automatic rollback after revision %d failed", rev.Number))
-	}
-	if err != nil {
-		return plan, errors.Join(gerr, fmt.Errorf("rolling %s back to revision %d: %w", to, plan.ToRevision, err))
-	}
-	plan.RolledBack = true
-	return plan, fmt.Errorf("%w (rolled %s back to revision %d)", gerr, to, plan.ToRevision)
+	var rb *rolledBack
+	plan.RolledBack = errors.As(err, &rb)
+	return plan, err
 }
 
-// gates evaluates every gate on from and fills plan; it returns the
-// artifact running there. An error means the gates could not be
-// evaluated at all.
-func (pr *Promote) gates(ctx context.Context, from *project.Environment, plan *Plan) (*artifact.Image, error) {
+// afterDeploy runs the After gates on rev, just deployed in env, records
+// them, and on failure returns env to the revision rev replaced (or stops
+// it when there was none). Recovery calls it too, for a revision whose
+// gates a killed ferry left pending.
+func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev *state.Revision, chk *GateCheck) ([]state.Gate, error) {
+	after := c.check(ctx, After, chk)
+	rev.Gates = append(rev.Gates, after...)
+	rev.GatesPending = false
+	bad := failed(after)
+	if len(bad) == 0 {
+		return after, c.update(env, func(tx state.Tx) error { return tx.Put(rev) })
+	}
+	gerr := &GateError{Failed: bad}
+	rev.Outcome, rev.Reason = state.Failed, gerr.Error()
+	if err := c.update(env, func(tx state.Tx) error { return tx.Put(rev) }); err != nil {
+		return after, err
+	}
+	did, err := c.undo(ctx, env, rev)
+	if err != nil {
+		return after, errors.Join(gerr, err)
+	}
+	if rev.Replaces > 0 {
+		return after, fmt.Errorf("%w (%s)", &rolledBack{gerr}, did)
+	}
+	return after, fmt.Errorf("%w (%s)", gerr, did)
+}
+
+// rolledBack marks a gate failure after which the target was rolled back.
+type rolledBack struct{ *GateError }
+
+func (e *rolledBack) Unwrap() error { return e.GateError }
+
+// undo returns env from rev, which failed after it went live, to the
+// revision rev replaced, or stops env when there was none, and says
+// which it did.
+func (c *Config) undo(ctx context.Context, env *project.Environment, rev *state.Revision) (string, error) {
+	prev := rev.Replaces
+	if prev == 0 {
+		t, err := c.Target(env)
+		if err == nil {
+			err = t.Stop(ctx, env.Name, 0)
+		}
+		if err == nil {
+			err = c.update(env, func(tx state.Tx) error { return tx.SetCurrent(env.Name, 0) })
+		}
+		if err != nil {
+			return "", fmt.Errorf("stopping %s: %w", env.Name, err)
+		}
+		return fmt.Sprintf("stopped %s: it had no earlier revision", env.Name), nil
+	}
+	to, err := c.rollbackTarget(env, prev)
+	if err == nil {
+		_, err = c.restore(ctx, env, to, fmt.Sprintf("automatic rollback after revision %d failed", rev.Number))
+	}
+	if err != nil {
+		return "", fmt.Errorf("rolling %s back to revision %d: %w", env.Name, prev, err)
+	}
+	return fmt.Sprintf("rolled %s back to revision %d", env.Name, prev), nil
+}
+
+// source reads what runs in from for the gates: its live revision, its
+// instances as the target reports them, and the artifact they run.
+func (pr *Promote) source(ctx context.Context, from, to *project.Environment, plan *Plan) (*GateCheck, error) {
 	c := pr.cfg
 	t, err := c.Target(from)
 	if err != nil {
 		return nil, err
 	}
-	var cur *state.Revision
-	if err := c.State.View(func(tx *state.Tx) error {
-		var err error
-		cur, err = tx.CurrentRevision(from.Name)
-		return err
-	}); err != nil {
+	cur, err := c.current(from)
+	if err != nil {
 		return nil, err
 	}
 	if cur == nil {
 		return nil, fmt.Errorf("%w: nothing is deployed in %q (ferry deploy %s first)", ErrGate, from.Name, from.Name)
 	}
 	plan.FromRevision = cur.Number
-	port := portOf(cur)
-	live, err := t.Live(ctx, target.Query{Env: from.Name, Port: port, HealthURL: from.Health})
-	if errors.Is(err, target.ErrNotRunning) {
+	live, err := t.Live(ctx, platform.Query{Env: from.Name, Environment: from, Vars: snapshotVars(cur)})
+	if errors.Is(err, platform.ErrNotRunning) {
 		return nil, fmt.Errorf("%w: %q: revision %d is not running", ErrGate, from.Name, cur.Number)
 	}
 	if err != nil {
 		return nil, err
 	}
-	// The digest comes from the process: its executable must be an
-	// artifact ferry built, and the one the revision recorded.
-	img, err := c.Images.FindBinary(live.BinaryDigest)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the process running in %q (pid %d) is no artifact of this project: its executable is %s", ErrGate, from.Name, live.PID, live.BinaryDigest)
+	// The digest comes from what runs: it must be an artifact of this
+	// project (the gates then say whether it is the revision's).
+	if live.Digest == "" {
+		return nil, fmt.Errorf("%w: what runs in %q (%s) is no artifact of this project", ErrGate, from.Name, instanceNames(live))
 	}
-	plan.Digest, plan.Tag, plan.BinaryDigest = img.Digest, cur.Tag, img.BinaryDigest
+	img, err := c.Images.Resolve(live.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("%w: what runs in %q (%s) is %s, which this project's artifact store lacks: %w", ErrGate, from.Name, instanceNames(live), live.Digest, err)
+	}
 	img.Tag = cur.Tag
-	same := live.BinaryDigest == cur.BinaryDigest && live.Revision == cur.Number
-	g := state.Gate{Name: "live is revision " + strconv.Itoa(cur.Number), Passed: same}
-	if same {
-		g.Detail = fmt.Sprintf("pid %d runs %s", live.PID, short(img.Digest))
-	} else {
-		g.Detail = fmt.Sprintf("pid %d runs %s, not revision %d's %s", live.PID, short(live.BinaryDigest), cur.Number, short(cur.BinaryDigest))
-	}
-	plan.Gates = append(plan.Gates, g)
-
-	healthy := live.Health == target.HealthUp
-	g = state.Gate{Name: "healthy", Passed: healthy, Detail: string(live.Health)}
-	if !healthy && live.HealthDetail != "" {
-		g.Detail += ": " + live.HealthDetail
-	}
-	plan.Gates = append(plan.Gates, g)
-
-	elapsed := c.now().Sub(cur.Since)
-	restarted := live.PID != cur.PID || live.StartTick != cur.StartTick
-	g = state.Gate{Name: "soaked " + from.Soak.String()}
-	switch {
-	case restarted:
-		g.Detail = fmt.Sprintf("the process restarted since revision %d was deployed (pid %d, was %d)", cur.Number, live.PID, cur.PID)
-	case elapsed < from.Soak:
-		g.Detail = fmt.Sprintf("%s of %s elapsed, %s left", elapsed.Round(100*time.Millisecond), from.Soak, (from.Soak - elapsed).Round(100*time.Millisecond))
-	case !healthy:
-		g.Detail = "soak elapsed but not healthy now"
-	default:
-		g.Passed = true
-		g.Detail = fmt.Sprintf("running %s without restart", elapsed.Round(time.Second))
-	}
-	plan.Gates = append(plan.Gates, g)
-	plan.Gates = append(plan.Gates, c.smoke(ctx, from, cur.URL)...)
-	return img, nil
-}
-
-func portOf(r *state.Revision) int {
-	for _, e := range r.Config {
-		if e.Key == "HTTP_PORT" {
-			if n, err := strconv.Atoi(e.Value); err == nil {
-				return n
-			}
-		}
-	}
-	return 8000
-}
-
-func short(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
-}
-
-// smoke runs env's smoke steps against the service whose health URL is
-// healthURL; each is a gate.
-func (c *Config) smoke(ctx context.Context, env *project.Environment, healthURL string) []state.Gate {
-	base := strings.TrimSuffix(healthURL, "/.well-known/health")
-	var out []state.Gate
-	for _, s := range env.Smoke {
-		g := state.Gate{Name: "smoke " + env.Name + ": " + s.String()}
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if s.HTTP != "" {
-			g.Passed, g.Detail = c.smokeHTTP(sctx, base, s)
-		} else {
-			cmd := exec.CommandContext(sctx, "sh", "-c", s.Run)
-			cmd.Env = append(os.Environ(), "FERRY_URL="+base)
-			var buf bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &buf, &buf
-			if err := cmd.Run(); err != nil {
-				g.Detail = err.Error() + lastLine(buf.String())
-			} else {
-				g.Passed, g.Detail = true, "exit 0"
-			}
-		}
-		cancel()
-		out = append(out, g)
-	}
-	return out
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if l := lines[len(lines)-1]; l != "" {
-		return ": " + l
-	}
-	return ""
-}
-
-func (c *Config) smokeHTTP(ctx context.Context, base string, s project.SmokeStep) (bool, string) {
-	method, path, ok := strings.Cut(strings.TrimSpace(s.HTTP), " ")
-	if !ok {
-		method, path = http.MethodGet, s.HTTP
-	}
-	url := path
-	if strings.HasPrefix(path, "/") {
-		url = base + path
-	}
-	var body io.Reader
-	if s.Body != "" {
-		body = strings.NewReader(s.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return false, err.Error()
-	}
-	if s.Body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	client := c.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return false, err.Error()
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	want := s.Expect
-	if want == 0 {
-		want = http.StatusOK
-	}
-	if resp.StatusCode != want {
-		return false, fmt.Sprintf("%s %s: %d, want %d", method, path, resp.StatusCode, want)
-	}
-	return true, fmt.Sprintf("%d", resp.StatusCode)
+	plan.Digest, plan.Tag = img.Digest, cur.Tag
+	return &GateCheck{Config: c, From: from, To: to, Source: cur, Live: live, Image: img}, nil
 }

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,10 +18,12 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
-	"github.com/ferrydev/ferry/target"
-	"github.com/ferrydev/ferry/target/local"
+	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/view"
 )
 
 // template is a project dir with two builds of the stand-in service,
@@ -34,7 +35,7 @@ var (
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("FERRY_PROMOTE_HELPER"); dir != "" {
-		os.Exit(helper(dir, os.Getenv("FERRY_KILL_AT")))
+		os.Exit(helper(dir, os.Getenv("FERRY_HELPER_OP"), os.Getenv("FERRY_KILL_AT")))
 	}
 	if err := setup(); err != nil {
 		fmt.Fprintln(os.Stderr, "setup:", err)
@@ -50,7 +51,7 @@ func setup() error {
 	if template, err = os.MkdirTemp("", "ferry-promote-"); err != nil {
 		return err
 	}
-	if err := os.CopyFS(template, os.DirFS("../target/local/testdata/svc")); err != nil {
+	if err := os.CopyFS(template, os.DirFS("../platform/local/testdata/svc")); err != nil {
 		return err
 	}
 	p, err := project.Load(template)
@@ -121,7 +122,7 @@ environments:
     soak: 1h
     env: {HTTP_PORT: "%d", METRICS_PORT: "0", DB_NAME: prod.db}
     smoke:
-      - run: test -n "$FERRY_URL"
+      - run: test -n "$FERRY_URL" && test -z "$FERRY_TEST_SMOKE_FAIL"
 %s`, secrets, freePort(t), freePort(t), extra)
 	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
@@ -199,8 +200,8 @@ func TestDeployVerifyPromote(t *testing.T) {
 	if err != nil || !plan.Passed() || plan.Digest != digestB || plan.Revision != nil {
 		t.Fatalf("dry run = %+v, %v, want every gate passed and no revision", plan, err)
 	}
-	if st, _ := c.Status(ctx); st[1].Digest != "" {
-		t.Fatalf("dry run deployed prod: %+v", st[1])
+	if st, _ := NewStatus(c).Run(ctx); st.Environments[1].Digest != "" {
+		t.Fatalf("dry run deployed prod: %+v", st.Environments[1])
 	}
 	pr.DryRun = false
 	plan, err = pr.Run(ctx, "staging", "prod")
@@ -211,7 +212,7 @@ func TestDeployVerifyPromote(t *testing.T) {
 	for _, g := range plan.Gates {
 		names = append(names, g.Name)
 	}
-	wantGates := []string{"live is revision 1", "healthy", "soaked 2s", `smoke staging: POST /orders → 201`, "smoke staging: GET /orders → 200", `smoke prod: test -n "$FERRY_URL"`, "verify prod"}
+	wantGates := []string{"live is revision 1", "healthy", "soaked 2s", `smoke staging: POST /orders → 201`, "smoke staging: GET /orders → 200", `smoke prod: test -n "$FERRY_URL" && test -z "$FERRY_TEST_SMOKE_FAIL"`, "verify prod"}
 	if diff := cmp.Diff(wantGates, names); diff != "" {
 		t.Errorf("gates (-want +got):\n%s", diff)
 	}
@@ -220,12 +221,13 @@ func TestDeployVerifyPromote(t *testing.T) {
 	if err != nil || !rep.OK() || rep.Digest != digestB {
 		t.Fatalf("verify prod = %+v, %v, want ok running %s", rep, err, digestB)
 	}
-	st, err := c.Status(ctx)
+	status, err := NewStatus(c).Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	st := status.Environments
 	for _, s := range st {
-		if s.Digest != digestB || s.Health != target.HealthUp || s.Tag != "2.0.0" {
+		if s.Digest != digestB || s.Health != platform.HealthUp || s.Tag != "2.0.0" {
 			t.Errorf("status %s = %+v, want %s UP tag 2.0.0", s.Name, s, digestB)
 		}
 	}
@@ -233,7 +235,7 @@ func TestDeployVerifyPromote(t *testing.T) {
 	if left, err := time.ParseDuration(st[1].SoakRemaining); err != nil || left < 59*time.Minute || left > time.Hour {
 		t.Errorf("prod soak remaining = %q, want just under 1h", st[1].SoakRemaining)
 	}
-	hist, _ := c.History("prod")
+	hist, _ := c.revisions("prod")
 	if len(hist) != 1 || hist[0].PromotedFrom != "staging" || hist[0].FromRevision != 1 {
 		t.Errorf("prod history = %+v, want one revision promoted from staging r1", hist)
 	}
@@ -248,7 +250,7 @@ func TestDeployVerifyPromote(t *testing.T) {
 	if err != nil || plan.Revision.SkipPath != "restore staging from prod" {
 		t.Fatalf("promote --skip-path = %+v, %v, want the reason recorded", plan, err)
 	}
-	hist, _ = c.History("staging")
+	hist, _ = c.revisions("staging")
 	if hist[0].SkipPath != "restore staging from prod" || hist[0].PromotedFrom != "prod" {
 		t.Errorf("staging history[0] = %+v, want the skip-path reason stored", hist[0])
 	}
@@ -259,12 +261,12 @@ func TestVerifyNamesChangedKey(t *testing.T) {
 	ctx := t.Context()
 	deploy(t, c, "staging", "1.0.0")
 	l := c.mustLocal(t)
-	live, err := l.Live(ctx, target.Query{Env: "staging"})
+	live, err := l.Live(ctx, platform.Query{Env: "staging"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := live.Env
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", live.PID))
+	env := live.Instances[0].Env
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", live.Instances[0].PID))
 	if err := l.Stop(ctx, "staging", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +288,7 @@ func TestVerifyNamesChangedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Difference{{Key: "DB_NAME", Change: "differs", Want: "staging.db", Live: "other.db"}}
+	want := []view.Difference{{Key: "DB_NAME", Change: "differs", Want: "staging.db", Live: secret.Redacted}}
 	if diff := cmp.Diff(want, rep.Differences); diff != "" || rep.OK() || rep.PID != cmd.Process.Pid {
 		t.Errorf("verify of a hand-started process: ok=%v pid=%d (want %d), differences (-want +got):\n%s", rep.OK(), rep.PID, cmd.Process.Pid, diff)
 	}
@@ -294,9 +296,9 @@ func TestVerifyNamesChangedKey(t *testing.T) {
 
 func waitUp(t *testing.T, url string) {
 	t.Helper()
-	l := &local.Local{}
+	client := &http.Client{Timeout: time.Second}
 	for range 100 {
-		if h, _ := l.Health(t.Context(), url); h == target.HealthUp {
+		if h, _ := platform.CheckHTTP(t.Context(), client, url); h == platform.HealthUp {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -322,7 +324,7 @@ func TestBrokenRevisionRollsBack(t *testing.T) {
 	d := NewDeploy(c)
 	d.Artifact = "2.0.0"
 	_, err := d.Run(ctx, "staging")
-	var de *target.DeployError
+	var de *platform.DeployError
 	if !errors.As(err, &de) || !de.Restored || !strings.Contains(err.Error(), "crash requested") {
 		t.Fatalf("deploy of a crashing revision = %v, want a DeployError with the log line, previous restored", err)
 	}
@@ -331,7 +333,7 @@ func TestBrokenRevisionRollsBack(t *testing.T) {
 	if err != nil || !rep.OK() || rep.Digest != digestA || rep.Revision != r1.Number {
 		t.Fatalf("after failed deploy verify = %+v, %v, want revision 1 (%s) ok", rep, err, digestA)
 	}
-	hist, _ := c.History("staging")
+	hist, _ := c.revisions("staging")
 	if hist[0].Outcome != state.Failed || hist[1].Outcome != state.Live {
 		t.Errorf("history outcomes = %s, %s, want failed, live", hist[0].Outcome, hist[1].Outcome)
 	}
@@ -350,11 +352,11 @@ func TestPromoteRollsBackOnFailedSmoke(t *testing.T) {
 		t.Fatalf("promote with failing prod smoke = %v (plan %+v), want gate error and rollback", err, plan)
 	}
 	rep, err := NewVerify(c).Run(ctx, "prod")
-	if err != nil || rep.Digest != digestA || rep.Health != target.HealthUp {
+	if err != nil || rep.Digest != digestA || rep.Health != platform.HealthUp {
 		t.Fatalf("prod after rollback = %+v, %v, want %s UP", rep, err, digestA)
 	}
 	// Manual rollback: back to the promoted digest's revision and forth.
-	hist, _ := c.History("prod")
+	hist, _ := c.revisions("prod")
 	if hist[0].Action != "rollback" || hist[1].Outcome != state.Failed {
 		t.Errorf("prod history = %+v", hist)
 	}
@@ -403,87 +405,17 @@ func TestConcurrentPromotionsOneRefused(t *testing.T) {
 	}
 }
 
-// helper runs a promotion in a child process and kills itself at point.
-func helper(dir, point string) int {
-	p, err := project.Load(dir)
-	if err != nil {
-		return 3
-	}
-	c := New(p)
-	c.Render = withExternalSecret
-	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
-	c.hook = func(at string) {
-		if at == point {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		}
-	}
-	tg, _ := c.Target(p.Environments[0])
-	tg.(*local.Local).Hook = c.hook
-	if _, err := NewPromote(c).Run(context.Background(), "staging", "prod"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
-func TestKillMidPromotion(t *testing.T) {
-	for _, point := range []string{"gates", "recorded", "previous-stopped", "new-started", "started", "committed", "none"} {
-		t.Run(point, func(t *testing.T) {
-			c, _ := newProject(t, "")
-			ctx := t.Context()
-			old := deploy(t, c, "prod", "1.0.0")
-			deploy(t, c, "staging", "2.0.0")
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "FERRY_PROMOTE_HELPER="+c.Project.Dir, "FERRY_KILL_AT="+point)
-			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
-			if killed != (point != "none") {
-				t.Fatalf("helper: %v %s (killed=%v)", err, out, killed)
-			}
-			// The store opens and is whole.
-			if _, err := c.History("prod"); err != nil {
-				t.Fatalf("store after kill at %s: %v", point, err)
-			}
-			if err := c.Recover(ctx, "prod"); err != nil {
-				t.Fatalf("recover: %v", err)
-			}
-			var cur *state.Revision
-			c.State.View(func(tx *state.Tx) error { cur, err = tx.CurrentRevision("prod"); return err })
-			rep, err := NewVerify(c).Run(ctx, "prod")
-			if err != nil {
-				t.Fatalf("verify after kill at %s: %v", point, err)
-			}
-			if rep.Digest != digestA && rep.Digest != digestB || !rep.OK() || rep.Revision != cur.Number || rep.Digest != cur.Digest {
-				t.Errorf("after kill at %s: live %+v, store says revision %d %s; want the old or new revision, consistent", point, rep, cur.Number, cur.Digest)
-			}
-			revs, _ := c.Target(c.Project.Environments[1])
-			running, _ := revs.Revisions(ctx, "prod")
-			if len(running) != 1 {
-				t.Errorf("after kill at %s: running revisions %v, want one", point, running)
-			}
-			if point == "gates" && cur.Number != old.Number {
-				t.Errorf("killed before deploy, prod moved to revision %d", cur.Number)
-			}
-			if point == "none" && cur.Digest != digestB {
-				t.Errorf("finished promotion left prod on %s", cur.Digest)
-			}
-			t.Logf("kill at %s: prod on revision %d (%s)", point, cur.Number, strconv.Quote(short(cur.Digest)))
-		})
-	}
-}
-
 func TestSecrets(t *testing.T) {
 	c, _ := newProject(t, "")
 	ctx := t.Context()
 	rev := deploy(t, c, "staging", "1.0.0")
 	for _, e := range rev.Config {
-		if e.Key == "DB_PASSWORD" && (e.Value != Hash("s3cret-value") || !e.Secret) {
+		if e.Key == "DB_PASSWORD" && (!c.sameSecret("s3cret-value", e.Value) || !strings.HasPrefix(e.Value, "hmac-sha256:") || !e.Secret) {
 			t.Errorf("stored DB_PASSWORD = %q, want its hash", e.Value)
 		}
 	}
-	live, err := c.mustLocal(t).Live(ctx, target.Query{Env: "staging"})
-	if err != nil || live.Env["DB_PASSWORD"] != "s3cret-value" {
+	live, err := c.mustLocal(t).Live(ctx, platform.Query{Env: "staging"})
+	if err != nil || live.Instances[0].Env["DB_PASSWORD"] != "s3cret-value" {
 		t.Fatalf("the process does not get the secret from the secrets file: %v", err)
 	}
 	env, _ := c.Project.Env("staging")
@@ -492,12 +424,12 @@ func TestSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Difference{{Key: "DB_PASSWORD", Change: "differs", Want: render.Redacted, Live: render.Redacted, Secret: true}}
+	want := []view.Difference{{Key: "DB_PASSWORD", Change: "differs", Want: secret.Redacted, Live: secret.Redacted, Secret: true}}
 	if diff := cmp.Diff(want, rep.Differences); diff != "" {
 		t.Errorf("verify after the secret changed (-want +got):\n%s", diff)
 	}
-	drift, err := c.Drift(ctx, "staging")
-	if err != nil || len(drift.Changes) != 1 || drift.Changes[0].Desired != render.Redacted {
+	drift, err := NewDrift(c).Run(ctx, "staging")
+	if err != nil || len(drift.Changes) != 1 || drift.Changes[0].Desired != secret.Redacted {
 		t.Errorf("drift = %+v, %v, want DB_PASSWORD changed, redacted", drift, err)
 	}
 	os.WriteFile(env.SecretsFile, []byte("OTHER=x\n"), 0o600)

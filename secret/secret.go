@@ -108,7 +108,7 @@ func opaqueSecret(v string) bool {
 			return true
 		}
 	}
-	return false
+	return shaped(v)
 }
 
 // tokenShapes are vendor token formats that are unambiguous on their own.
@@ -140,6 +140,12 @@ func Show(key, value string) string {
 // MySQL driver form `user:pass@tcp(host:3306)/db`.
 var dsnUserinfo = regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
 
+// portThenPath is what follows "host:" in a URL with an "@" in its path
+// or query (https://host:8443/users/@me): a port, not a password. A
+// password that starts with up to five digits and a "/" reads the same
+// way and is not redacted; that shape is the one ambiguity left.
+var portThenPath = regexp.MustCompile(`^[0-9]{1,5}[/?#]`)
+
 // RedactURL replaces the password in a URL's or DSN's userinfo with
 // Redacted and reports whether there was one. Comma-separated lists of
 // URLs (broker lists) are handled element by element.
@@ -162,8 +168,12 @@ func RedactURL(v string) (string, bool) {
 		return v, false
 	}
 	// A JDBC URL nests the real one: jdbc:postgresql://u:p@h/db.
+	// Passwords are often not percent-encoded, so the userinfo runs to
+	// the last "@" of the URL, "/", "?" and "#" included
+	// (postgres://u:pa/ss@h/db); what a path or query holds after a host
+	// and port is told apart below.
 	authority := rest
-	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+	if i := strings.IndexAny(authority, " \t\n"); i >= 0 {
 		authority = authority[:i]
 	}
 	at := strings.LastIndex(authority, "@")
@@ -171,7 +181,7 @@ func RedactURL(v string) (string, bool) {
 		return v, false
 	}
 	user, pass, hasPass := strings.Cut(authority[:at], ":")
-	if !hasPass || pass == "" {
+	if !hasPass || pass == "" || strings.ContainsAny(user, "/?#") || portThenPath.MatchString(pass) {
 		return v, false
 	}
 	if u, err := url.PathUnescape(pass); err == nil && (u == Redacted || pass == Redacted) {

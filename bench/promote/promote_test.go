@@ -17,18 +17,19 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/platform"
+	_ "github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
-	"github.com/ferrydev/ferry/target"
 )
 
 // timed records the service's own time in each deploy.
 type timed struct {
-	target.Target
+	platform.Target
 	own time.Duration
 }
 
-func (t *timed) Deploy(ctx context.Context, s target.Spec) (*target.Process, error) {
+func (t *timed) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	p, err := t.Target.Deploy(ctx, s)
 	if p != nil {
 		t.own += p.Startup + p.StopWait
@@ -93,14 +94,14 @@ func BenchmarkPromoteOverhead(b *testing.B) {
 	c.Now = func() time.Time { return time.Now().Add(time.Hour) } // soak elapsed
 	base := c.Target
 	tt := &timed{}
-	c.Target = func(e *project.Environment) (target.Target, error) {
+	c.Target = func(e *project.Environment) (platform.Target, error) {
 		t, err := base(e)
 		tt.Target = t
 		return tt, err
 	}
 	defer func() {
 		for _, e := range p.Environments {
-			_ = c.Down(ctx, e.Name)
+			_ = promote.NewDown(c).Run(ctx, e.Name)
 		}
 	}()
 	if _, err := promote.NewDeploy(c).Run(ctx, "staging"); err != nil {
@@ -143,7 +144,7 @@ func BenchmarkStatus3(b *testing.B) {
 	p.Environments = append(p.Environments, &qa)
 	defer func() {
 		for _, e := range p.Environments {
-			_ = c.Down(ctx, e.Name)
+			_ = promote.NewDown(c).Run(ctx, e.Name)
 		}
 	}()
 	for _, e := range p.Environments {
@@ -152,8 +153,8 @@ func BenchmarkStatus3(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		st, err := c.Status(ctx)
-		if err != nil || len(st) != 3 || st[2].Health != target.HealthUp {
+		st, err := promote.NewStatus(c).Run(ctx)
+		if err != nil || len(st.Environments) != 3 || st.Environments[2].Health != platform.HealthUp {
 			b.Fatalf("status = %+v, %v", st, err)
 		}
 	}

@@ -85,7 +85,7 @@ func runCheck(ctx context.Context, g *globalOptions, opts *checkOptions) error {
 	case formatSARIF:
 		err = check.WriteSARIF(out, reports, check.SARIFOptions{})
 	default:
-		err = check.WriteText(out, reports, check.TextOptions{Color: g.streams.OutTTY})
+		err = check.WriteText(out, reports, check.TextOptions{Color: g.useColor(g.streams.OutTTY)})
 	}
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -69,5 +70,9 @@ func writeRevision(w io.Writer, r *state.Revision) {
 	if r.Tag != "" {
 		tag = " (" + r.Tag + ")"
 	}
-	fmt.Fprintf(w, "%s: revision %d runs %s%s, pid %d, healthy at %s\n", r.Env, r.Number, r.Digest, tag, r.PID, r.URL)
+	var names []string
+	for _, in := range r.Instances {
+		names = append(names, in.Name)
+	}
+	fmt.Fprintf(w, "%s: revision %d runs %s%s, %s, healthy at %s\n", r.Env, r.Number, r.Digest, tag, strings.Join(names, ", "), r.URL)
 }

@@ -57,14 +57,18 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 		return err
 	}
 	r := render.New(p)
+	done := g.step("rendered", "env", opts.From)
 	a, err := r.Render(ctx, opts.From)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, a)...)
+	done = g.step("rendered", "env", opts.To)
 	b, err := r.Render(ctx, opts.To)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, b)...)
 	pairs, err := pairSlots(a, b, opts.Workload)
 	if err != nil {
 		return err

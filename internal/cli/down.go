@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/promote"
 )
 
 type downOptions struct {
@@ -37,7 +39,7 @@ func runDown(ctx context.Context, g *globalOptions, opts *downOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Down(ctx, opts.Env); err != nil {
+	if err := promote.NewDown(c).Run(ctx, opts.Env); err != nil {
 		return engineErr(err)
 	}
 	fmt.Fprintf(g.streams.Out, "%s: stopped\n", opts.Env)

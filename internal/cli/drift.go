@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/promote"
 )
 
 type driftOptions struct {
@@ -40,7 +42,7 @@ func runDrift(ctx context.Context, g *globalOptions, opts *driftOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := c.Drift(ctx, opts.Env)
+	rep, err := promote.NewDrift(c).Run(ctx, opts.Env)
 	if err != nil {
 		return engineErr(err)
 	}

@@ -9,14 +9,15 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
-	"github.com/ferrydev/ferry/target"
 )
 
 // engine builds the promote.Config the deploy-side commands share: state
-// and images under the project's .ferry/, every environment on the local
-// target, progress on stderr when it is a terminal.
+// and images under the project's .ferry/, each environment on the target
+// ferry.yaml names (targets.go lists those this ferry supports), progress
+// on stderr when it is a terminal.
 func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	p, err := g.loadProject()
 	if err != nil {
@@ -25,8 +26,8 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	c := promote.New(p)
 	c.Command = command
 	c.Logger = g.logger()
-	if g.streams.ErrTTY && c.Local != nil {
-		c.Local.Wait = func(what string, elapsed time.Duration) {
+	if g.streams.ErrTTY {
+		c.Wait = func(what string, elapsed time.Duration) {
 			fmt.Fprintf(g.streams.ErrOut, "\r%s (%s)\033[K", what, elapsed.Round(time.Second))
 		}
 	}
@@ -52,8 +53,8 @@ func (g *globalOptions) progress(format string, args ...any) {
 func engineErr(err error) error {
 	var (
 		locked *state.LockedError
-		deploy *target.DeployError
-		port   *target.PortInUseError
+		deploy *platform.DeployError
+		port   *platform.PortInUseError
 	)
 	switch {
 	case err == nil:

@@ -9,8 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrydev/ferry/internal/state"
-	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/promote"
 )
 
 type historyOptions struct {
@@ -38,31 +37,31 @@ history prints them redacted.`,
 	return cmd
 }
 
-func runHistory(_ context.Context, g *globalOptions, opts *historyOptions) error {
+func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) error {
 	c, err := g.engine("ferry history " + opts.Env)
 	if err != nil {
 		return err
 	}
-	revs, err := c.History(opts.Env)
+	h, err := promote.NewHistory(c).Run(ctx, opts.Env)
 	if err != nil {
 		return engineErr(err)
 	}
-	for i := range revs {
-		for j := range revs[i].Config {
-			if revs[i].Config[j].Secret {
-				revs[i].Config[j].Value = render.Redacted
-			}
-		}
-	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		if revs == nil {
-			revs = []state.Revision{}
-		}
-		return writeJSON(out, map[string]any{"environment": opts.Env, "revisions": revs})
+		return writeJSON(out, h)
 	}
+	revs := h.Revisions
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tREASON")
+	// The signing key shows only where an environment required it.
+	signed := false
+	for _, r := range revs {
+		signed = signed || r.Signature != nil
+	}
+	header := "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tREASON"
+	if signed {
+		header = "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tSIGNED BY\tREASON"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range revs {
 		from := "-"
 		switch {
@@ -78,7 +77,18 @@ func runHistory(_ context.Context, g *globalOptions, opts *historyOptions) error
 		if len(reason) > 80 {
 			reason = reason[:77] + "..."
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, r.At.Local().Format(time.DateTime), reason)
+		at := r.At.Local().Format(time.DateTime)
+		if signed {
+			by := "-"
+			if r.Signature != nil {
+				by = r.Signature.Key
+				if r.Signature.Signer != "" {
+					by += " (" + r.Signature.Signer + ")"
+				}
+			}
+			at += "\t" + by
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, at, reason)
 	}
 	return tw.Flush()
 }

@@ -12,9 +12,14 @@ import (
 
 // loadProject loads the project of -C; every failure is bad input.
 func (g *globalOptions) loadProject() (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.Load(g.Dir)
 	if err != nil {
 		return nil, usageError(err)
+	}
+	done(projectAttrs(p)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
 	}
 	return p, nil
 }
@@ -23,11 +28,15 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 // --chart (relative to -C); "" discovers it. It says on -v which chart and
 // runtime it uses.
 func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.LoadChart(g.Dir, chart)
 	if err != nil {
 		return nil, usageError(err)
 	}
-	g.logger().Info("project", "dir", g.Dir, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
+	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+	}
 	return p, nil
 }
 
@@ -89,4 +98,15 @@ func renderErr(err error) error {
 	// Everything else render refuses is the project's input: a values
 	// file, a template, an environment name.
 	return usageError(err)
+}
+
+// envArgs refuses an argument that cannot be an environment's name (a DNS
+// label) before it reaches a path under .ferry/ or a namespace.
+func envArgs(args []string) error {
+	for _, a := range args {
+		if err := project.ValidName(a); err != nil {
+			return usageError(err)
+		}
+	}
+	return nil
 }

@@ -69,7 +69,7 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 	g.doneWaiting()
 	if plan != nil && (plan.Digest != "" || len(plan.Gates) > 0) {
 		if opts.Format == formatJSON {
-			if werr := writeJSON(g.streams.Out, planJSON(plan, opts.DryRun, err)); werr != nil {
+			if werr := writeJSON(g.streams.Out, plan.View(opts.DryRun, err)); werr != nil {
 				return werr
 			}
 		} else {
@@ -77,43 +77,6 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 		}
 	}
 	return engineErr(err)
-}
-
-type jsonGate struct {
-	Name   string `json:"name"`
-	Passed bool   `json:"passed"`
-	Detail string `json:"detail,omitempty"`
-}
-
-type jsonPlan struct {
-	From         string     `json:"from"`
-	To           string     `json:"to"`
-	DryRun       bool       `json:"dryRun"`
-	Digest       string     `json:"digest"`
-	Tag          string     `json:"tag"`
-	FromRevision int        `json:"fromRevision"`
-	ToRevision   int        `json:"toRevision"`
-	ToDigest     string     `json:"toDigest"`
-	Gates        []jsonGate `json:"gates"`
-	Revision     int        `json:"revision,omitempty"`
-	RolledBack   bool       `json:"rolledBack"`
-	SkipPath     string     `json:"skipPath,omitempty"`
-	Error        string     `json:"error,omitempty"`
-}
-
-func planJSON(p *promote.Plan, dry bool, err error) jsonPlan {
-	j := jsonPlan{From: p.From, To: p.To, DryRun: dry, Digest: p.Digest, Tag: p.Tag, FromRevision: p.FromRevision,
-		ToRevision: p.ToRevision, ToDigest: p.ToDigest, Gates: []jsonGate{}, RolledBack: p.RolledBack, SkipPath: p.SkipPath}
-	for _, g := range p.Gates {
-		j.Gates = append(j.Gates, jsonGate{g.Name, g.Passed, g.Detail})
-	}
-	if p.Revision != nil {
-		j.Revision = p.Revision.Number
-	}
-	if err != nil {
-		j.Error = err.Error()
-	}
-	return j
 }
 
 func writePlan(w io.Writer, p *promote.Plan, dry bool) {

@@ -23,7 +23,7 @@ import (
 func svcProject(t *testing.T, soak string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../../target/local/testdata/svc")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("../../platform/local/testdata/svc")); err != nil {
 		t.Fatal(err)
 	}
 	secrets := filepath.Join(t.TempDir(), "prod.env")

@@ -84,10 +84,12 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 	if err != nil {
 		return err
 	}
+	done := g.step("rendered", "env", opts.Env)
 	res, err := render.Render(ctx, p, opts.Env)
 	if err != nil {
 		return renderErr(err)
 	}
+	done(renderAttrs(p, res)...)
 	slots, err := containers(res, opts.Workload)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -14,15 +15,14 @@ import (
 type globalOptions struct {
 	Dir     string // -C: the project directory
 	Verbose bool
+	Color   colorMode // --color
 	streams Streams
-}
 
-// logger returns the library logger: silent unless -v.
-func (g *globalOptions) logger() *slog.Logger {
-	if !g.Verbose {
-		return slog.New(slog.DiscardHandler)
-	}
-	return slog.New(slog.NewTextHandler(g.streams.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log     *slog.Logger        // set by setupLog; see verbose.go
+	started time.Time           // when the command started, for -v timings
+	env     func(string) string // os.Getenv unless a test sets it
+	// restoreLog puts back slog's default logger after the command.
+	restoreLog func()
 }
 
 const rootLong = `ferry moves one Go service's artifact through its environments.
@@ -41,6 +41,11 @@ Exit codes:
 
 // NewRootCmd builds the ferry command tree over streams.
 func NewRootCmd(streams Streams) *cobra.Command {
+	root, _ := newRoot(streams)
+	return root
+}
+
+func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 	g := &globalOptions{streams: streams}
 	root := &cobra.Command{
 		Use:           "ferry <command> [flags]",
@@ -48,13 +53,18 @@ func NewRootCmd(streams Streams) *cobra.Command {
 		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       currentBuild().Version,
 	}
+	root.SetVersionTemplate(currentBuild().String() + "\n")
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.SetIn(streams.In)
 	root.PersistentFlags().StringVarP(&g.Dir, "dir", "C", ".", "project directory (holds ferry.yaml, the chart and configs/)")
-	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "log what ferry does to stderr")
+	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "log each step ferry takes, with timings, to stderr (Helm's own log lines too)")
+	g.Color = colorAuto
+	root.PersistentFlags().Var(&g.Color, "color", "colour output: auto (a terminal, unless NO_COLOR is set), always or never")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.PersistentPreRun = func(*cobra.Command, []string) { g.restoreLog = g.setupLog() }
 
 	root.AddCommand(
 		newRenderCmd(g),
@@ -69,22 +79,33 @@ func NewRootCmd(streams Streams) *cobra.Command {
 		newHistoryCmd(g),
 		newDownCmd(g),
 		newCheckCmd(g),
+		newStateCmd(g),
+		newVersionCmd(g),
+		newInitCmd(g),
+		newKeysCmd(g),
+		newSignCmd(g),
+		newSoakCmd(g),
+		newLoglevelCmd(g),
+		newServeCmd(g),
 	)
-	return root
+	return root, g
 }
 
 // Main runs ferry with args and returns the process exit code.
 func Main(ctx context.Context, args []string, streams Streams) int {
-	root := NewRootCmd(streams)
+	root, g := newRoot(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if g.restoreLog != nil {
+		g.restoreLog()
+	}
 	code, silent := exitCode(err)
 	if err != nil && !silent {
 		var ee *ExitError
 		if !errors.As(err, &ee) && isCobraUsage(err) {
 			code = ExitUsage
 		}
-		fmt.Fprintf(streams.ErrOut, "ferry: %v\n", err)
+		fmt.Fprintf(streams.ErrOut, "ferry: %s\n", errorMessage(err))
 	}
 	return code
 }
@@ -101,8 +122,21 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-// exactArgs is cobra.ExactArgs with an exit-2 error that names the usage.
+// exactArgs is cobra.ExactArgs with an exit-2 error that names the usage;
+// the arguments must be environment names.
 func exactArgs(n int) cobra.PositionalArgs {
+	count := exactCount(n)
+	return func(cmd *cobra.Command, args []string) error {
+		if err := count(cmd, args); err != nil {
+			return err
+		}
+		return envArgs(args)
+	}
+}
+
+// exactCount is exactArgs for arguments that are not environments (a
+// tag, a digest).
+func exactCount(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usageError(fmt.Errorf("%s takes %d argument(s), got %d\nusage: %s", cmd.Name(), n, len(args), cmd.UseLine()))

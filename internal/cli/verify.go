@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/promote"
-	"github.com/ferrydev/ferry/target"
 )
 
 type verifyOptions struct {
@@ -47,7 +47,7 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 		return err
 	}
 	rep, err := promote.NewVerify(c).Run(ctx, opts.Env)
-	if errors.Is(err, target.ErrNotRunning) {
+	if errors.Is(err, platform.ErrNotRunning) {
 		return failedError(err)
 	}
 	if err != nil {
@@ -55,11 +55,7 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		type jsonVerify struct {
-			*promote.VerifyReport
-			OK bool `json:"ok"`
-		}
-		if err := writeJSON(out, jsonVerify{rep, rep.OK()}); err != nil {
+		if err := writeJSON(out, rep); err != nil {
 			return err
 		}
 	} else {
@@ -69,10 +65,13 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 		}
 		fmt.Fprintf(out, "%s: %s: %s\n", rep.Environment, verdict, rep.Summary())
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		if rep.Executable != rep.WantExecutable || rep.Executable == "" {
+		if rep.Digest != rep.WantDigest || rep.Executable != rep.WantExecutable {
+			fmt.Fprintf(tw, "digest\twant %s\tlive %s\n", shortDigest(rep.WantDigest), shortDigest(rep.Digest))
+		}
+		if rep.Executable != rep.WantExecutable {
 			fmt.Fprintf(tw, "executable\twant %s\tlive %s\n", shortDigest(rep.WantExecutable), shortDigest(rep.Executable))
 		}
-		if rep.Health != target.HealthUp {
+		if rep.Health != platform.HealthUp {
 			fmt.Fprintf(tw, "health\t%s\t%s\n", rep.Health, rep.HealthDetail)
 		}
 		if len(rep.Differences) > 0 {

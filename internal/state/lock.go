@@ -38,13 +38,13 @@ var ErrLocked = errors.New("environment locked")
 // Is implements errors.Is for ErrLocked.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
-// Lock is a held environment lock. It is an flock on a file, so the
+// FileLock is a held environment lock. It is an flock on a file, so the
 // kernel releases it when ferry dies, even by kill -9.
-type Lock struct{ f *os.File }
+type FileLock struct{ f *os.File }
 
 // Acquire takes env's lock in dir without waiting, or returns a
 // *LockedError naming the holder.
-func Acquire(dir, env string, h Holder) (*Lock, error) {
+func Acquire(dir, env string, h Holder) (*FileLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock %q: %w", env, err)
 	}
@@ -70,7 +70,7 @@ func Acquire(dir, env string, h Holder) (*Lock, error) {
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt(data, 0)
 	}
-	return &Lock{f: f}, nil
+	return &FileLock{f: f}, nil
 }
 
 // readHolder reads the holder the lock file names; the holder writes it
@@ -89,7 +89,7 @@ func readHolder(path string) Holder {
 }
 
 // Release gives the lock up.
-func (l *Lock) Release() error {
+func (l *FileLock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}

@@ -1,29 +1,73 @@
 // Package state is ferry's memory of what it deployed: per environment,
-// every revision (digest, tag, config snapshot with secrets as hashes only,
-// who and when, where it was promoted from, the gates it passed, its
-// outcome), kept in an embedded transactional store (bbolt), plus a
-// per-environment lock so that two deploys of one environment never
+// every revision (digest, tag, config snapshot with secrets as keyed
+// hashes only, who and when, where it was promoted from, the gates it
+// passed, its outcome, the instances its target started), plus a
+// per-environment lock so that two changes of one environment never
 // interleave.
 //
-// Every change is one bbolt transaction, so a ferry killed at any moment
-// leaves the file either before or after the change. The store is opened
-// only for the length of a transaction: bbolt holds an exclusive file lock
-// while open, and short opens let concurrent ferry processes share it.
+// Store is the interface promote works through. Bolt keeps a project's
+// revisions in an embedded transactional file (bbolt) with flock-based
+// locks, for the local target; a target that keeps history elsewhere (a
+// Kubernetes target: the Helm release's revisions and a Lease per
+// environment) provides its own Store for its environments.
+//
+// Every change is one transaction, so a ferry killed at any moment leaves
+// the store either before or after the change.
 package state
 
 import (
-	"encoding/binary"
+	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
+
+// Store keeps revisions and locks environments.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(fn func(Tx) error) error
+	// Update runs fn in one read-write transaction: all of it lands or
+	// none. An error from fn aborts it.
+	Update(fn func(Tx) error) error
+	// Lock takes env's lock without waiting, or returns a *LockedError
+	// naming the holder. A lock whose holder died is free again (an
+	// flock dies with its process; a Lease expires).
+	Lock(ctx context.Context, env string, h Holder) (Lock, error)
+}
+
+// Tx is a transaction on a Store. Methods take the environment's name, so
+// one transaction may read several environments of one store.
+type Tx interface {
+	// Current returns the environment's live revision number, 0 when none.
+	Current(env string) (int, error)
+	// CurrentRevision returns the live revision, nil when none.
+	CurrentRevision(env string) (*Revision, error)
+	// SetCurrent makes revision n the live one (0: nothing live).
+	SetCurrent(env string, n int) error
+	// Get returns revision n of env, or an error matching ErrNoRevision.
+	Get(env string, n int) (*Revision, error)
+	// List returns every revision of env, oldest first.
+	List(env string) ([]Revision, error)
+	// Add stores r as the environment's next revision, setting r.Number.
+	Add(r *Revision) (int, error)
+	// Put stores r under its number, replacing what was there.
+	Put(r *Revision) error
+}
+
+// Lock is a held environment lock.
+type Lock interface {
+	Release() error
+}
+
+// Instance is what a target started for a revision: enough for recovery
+// to find it again and to tell a restart from the original.
+type Instance struct {
+	Name    string    `json:"name"`
+	PID     int       `json:"pid,omitempty"`
+	Started time.Time `json:"started,omitzero"`
+	// Private is the target's own record (a process's start tick, log
+	// path); only the target reads it.
+	Private json.RawMessage `json:"private,omitempty"`
+}
 
 // Outcome says what became of a revision.
 type Outcome string
@@ -83,218 +127,27 @@ type Revision struct {
 	Gates      []Gate  `json:"gates,omitempty"`
 	Outcome    Outcome `json:"outcome"`
 	Reason     string  `json:"reason,omitempty"`
-	// Process facts recorded by the target: the pid, its start time in
-	// clock ticks since boot (a restart changes it), when it became
-	// healthy, and where its files are.
-	PID       int       `json:"pid,omitempty"`
-	StartTick uint64    `json:"startTick,omitempty"`
-	Since     time.Time `json:"since,omitzero"`
-	Root      string    `json:"root,omitempty"`
-	Log       string    `json:"log,omitempty"`
-	URL       string    `json:"url,omitempty"`
+	// Since is when the revision became healthy (its soak starts there);
+	// URL the service's base URL as ferry reaches it.
+	Since time.Time `json:"since,omitzero"`
+	URL   string    `json:"url,omitempty"`
+	// Instances are what the target started for the revision, recorded
+	// before they could run unobserved (write-ahead).
+	Instances []Instance `json:"instances,omitempty"`
+	// GatesPending says the revision's after-deploy gates (smoke and
+	// verify of a promotion's target) have not run to the end: recovery
+	// runs them, and rolls back to Replaces when they fail.
+	GatesPending bool `json:"gatesPending,omitempty"`
+	// Replaces is the revision that was live when this one was made.
+	Replaces int `json:"replaces,omitempty"`
+	// Signature is the verified signature of Digest, recorded when the
+	// environment requires one: the key that signed and who.
+	Signature *Signature `json:"signature,omitempty"`
 }
 
-// ErrCorrupt is returned when the state file cannot be read as a store.
-// ferry never overwrites such a file.
-var ErrCorrupt = errors.New("state file is corrupted")
-
-// ErrNoRevision is returned for a revision number an environment lacks.
-var ErrNoRevision = errors.New("no such revision")
-
-// Store is the state file of one project.
-type Store struct {
-	path string
-	// Timeout bounds the wait for another ferry's transaction.
-	Timeout time.Duration
-}
-
-// New returns the store kept at path (created on first write).
-func New(path string) *Store { return &Store{path: path, Timeout: 10 * time.Second} }
-
-// Path returns the state file's path.
-func (s *Store) Path() string { return s.path }
-
-func (s *Store) open(readOnly bool) (*bolt.DB, error) {
-	if readOnly {
-		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-	} else if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
-		return nil, fmt.Errorf("state: %w", err)
-	}
-	if st, err := os.Stat(s.path); err == nil && st.Size() > 0 && st.Size() < 4096 {
-		// bbolt would read past a truncated file's end; call it what it is.
-		return nil, fmt.Errorf("%w: %s is %d bytes, too short for a store; move it aside to start afresh", ErrCorrupt, s.path, st.Size())
-	}
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
-		}
-		return nil, fmt.Errorf("%w: %s: %v; move it aside to start afresh", ErrCorrupt, s.path, err)
-	}
-	return db, nil
-}
-
-// Update runs fn in one read-write transaction: all of it lands or none.
-func (s *Store) Update(fn func(*Tx) error) (err error) {
-	db, err := s.open(false)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, db.Close()) }()
-	return db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
-}
-
-// View runs fn in a read-only transaction. A store that does not exist yet
-// reads as empty.
-func (s *Store) View(fn func(*Tx) error) (err error) {
-	db, err := s.open(true)
-	if err != nil {
-		return err
-	}
-	if db == nil {
-		return fn(&Tx{})
-	}
-	defer func() { err = errors.Join(err, db.Close()) }()
-	return db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
-}
-
-// Tx is a transaction on the store.
-type Tx struct{ tx *bolt.Tx }
-
-var (
-	keyCurrent = []byte("current")
-	bucketRevs = []byte("revisions")
-	bucketEnvs = []byte("envs")
-)
-
-func (t *Tx) env(name string, create bool) (*bolt.Bucket, error) {
-	if t.tx == nil {
-		return nil, nil
-	}
-	envs := t.tx.Bucket(bucketEnvs)
-	if envs == nil {
-		if !create {
-			return nil, nil
-		}
-		var err error
-		if envs, err = t.tx.CreateBucket(bucketEnvs); err != nil {
-			return nil, err
-		}
-	}
-	b := envs.Bucket([]byte(name))
-	if b == nil && create {
-		var err error
-		if b, err = envs.CreateBucket([]byte(name)); err != nil {
-			return nil, err
-		}
-		if _, err = b.CreateBucket(bucketRevs); err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
-}
-
-func itob(n int) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, uint64(n))
-	return b
-}
-
-// Current returns the environment's live revision number, 0 when none.
-func (t *Tx) Current(env string) (int, error) {
-	b, err := t.env(env, false)
-	if err != nil || b == nil {
-		return 0, err
-	}
-	v := b.Get(keyCurrent)
-	if len(v) != 8 {
-		return 0, nil
-	}
-	return int(binary.BigEndian.Uint64(v)), nil
-}
-
-// CurrentRevision returns the live revision, nil when none.
-func (t *Tx) CurrentRevision(env string) (*Revision, error) {
-	n, err := t.Current(env)
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	return t.Get(env, n)
-}
-
-// SetCurrent makes revision n the live one (0: nothing live).
-func (t *Tx) SetCurrent(env string, n int) error {
-	b, err := t.env(env, true)
-	if err != nil {
-		return err
-	}
-	return b.Put(keyCurrent, itob(n))
-}
-
-// Get returns revision n of env, or ErrNoRevision.
-func (t *Tx) Get(env string, n int) (*Revision, error) {
-	b, err := t.env(env, false)
-	if err != nil {
-		return nil, err
-	}
-	if b == nil {
-		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
-	}
-	v := b.Bucket(bucketRevs).Get(itob(n))
-	if v == nil {
-		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
-	}
-	var r Revision
-	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("%w: revision %d of %q: %v", ErrCorrupt, n, env, err)
-	}
-	return &r, nil
-}
-
-// List returns every revision of env, oldest first.
-func (t *Tx) List(env string) ([]Revision, error) {
-	b, err := t.env(env, false)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	var out []Revision
-	err = b.Bucket(bucketRevs).ForEach(func(k, v []byte) error {
-		var r Revision
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("%w: %q revision %d: %v", ErrCorrupt, env, binary.BigEndian.Uint64(k), err)
-		}
-		out = append(out, r)
-		return nil
-	})
-	return out, err
-}
-
-// Add stores r as the environment's next revision and returns its number.
-func (t *Tx) Add(r *Revision) (int, error) {
-	b, err := t.env(r.Env, true)
-	if err != nil {
-		return 0, err
-	}
-	revs := b.Bucket(bucketRevs)
-	seq, err := revs.NextSequence()
-	if err != nil {
-		return 0, err
-	}
-	r.Number = int(seq)
-	return r.Number, t.Put(r)
-}
-
-// Put stores r under its number, replacing what was there.
-func (t *Tx) Put(r *Revision) error {
-	b, err := t.env(r.Env, true)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return b.Bucket(bucketRevs).Put(itob(r.Number), data)
+// Signature records who signed a revision's digest with which key.
+type Signature struct {
+	KeyID  string `json:"keyId"`
+	Key    string `json:"key"`
+	Signer string `json:"signer,omitempty"`
 }

@@ -17,7 +17,7 @@ func TestRevisions(t *testing.T) {
 	s := New(filepath.Join(t.TempDir(), "state.db"))
 	var got []int
 	for _, d := range []string{"sha256:a", "sha256:b"} {
-		err := s.Update(func(tx *Tx) error {
+		err := s.Update(func(tx Tx) error {
 			n, err := tx.Add(&Revision{Env: "staging", Digest: d, Outcome: Pending})
 			got = append(got, n)
 			if err != nil {
@@ -32,7 +32,7 @@ func TestRevisions(t *testing.T) {
 	if diff := cmp.Diff([]int{1, 2}, got); diff != "" {
 		t.Errorf("revision numbers (-want +got):\n%s", diff)
 	}
-	err := s.View(func(tx *Tx) error {
+	err := s.View(func(tx Tx) error {
 		r, err := tx.CurrentRevision("staging")
 		if err != nil {
 			return err
@@ -57,7 +57,7 @@ func TestRevisions(t *testing.T) {
 func TestUpdateRollsBackOnError(t *testing.T) {
 	s := New(filepath.Join(t.TempDir(), "state.db"))
 	boom := errors.New("boom")
-	err := s.Update(func(tx *Tx) error {
+	err := s.Update(func(tx Tx) error {
 		if _, err := tx.Add(&Revision{Env: "staging"}); err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func TestUpdateRollsBackOnError(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update = %v, want boom", err)
 	}
-	_ = s.View(func(tx *Tx) error {
+	_ = s.View(func(tx Tx) error {
 		revs, _ := tx.List("staging")
 		if len(revs) != 0 {
 			t.Errorf("List after failed Update = %d revisions, want 0", len(revs))
@@ -91,11 +91,11 @@ func TestCorruptFileRefusedNotOverwritten(t *testing.T) {
 			}
 			s := New(path)
 			s.Timeout = time.Second
-			err := s.Update(func(tx *Tx) error { _, err := tx.Add(&Revision{Env: "x"}); return err })
+			err := s.Update(func(tx Tx) error { _, err := tx.Add(&Revision{Env: "x"}); return err })
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) {
 				t.Errorf("Update on corrupt file = %v, want ErrCorrupt naming the file", err)
 			}
-			if err := s.View(func(*Tx) error { return nil }); !errors.Is(err, ErrCorrupt) {
+			if err := s.View(func(Tx) error { return nil }); !errors.Is(err, ErrCorrupt) {
 				t.Errorf("View on corrupt file = %v, want ErrCorrupt", err)
 			}
 			after, _ := os.ReadFile(path)

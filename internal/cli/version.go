@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// buildInfo is what ferry knows about its own build, from the module
+// information the Go toolchain embeds: the module version (set by
+// `go install …@v1.2.3`, "(devel)" in a checkout), the VCS commit and
+// time (set by `go build` in a git checkout), and the Go version.
+type buildInfo struct {
+	Version  string `json:"version"`
+	Commit   string `json:"commit,omitempty"`
+	Time     string `json:"time,omitempty"`
+	Modified bool   `json:"modified,omitempty"`
+	Go       string `json:"go"`
+	Platform string `json:"platform"`
+}
+
+// readBuildInfo is a variable so a test can give it a tagged build.
+var readBuildInfo = debug.ReadBuildInfo
+
+func currentBuild() buildInfo {
+	b := buildInfo{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	bi, ok := readBuildInfo()
+	if !ok {
+		return b
+	}
+	if v := bi.Main.Version; v != "" {
+		b.Version = v
+	}
+	if bi.GoVersion != "" {
+		b.Go = bi.GoVersion
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit = s.Value
+		case "vcs.time":
+			b.Time = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
+		}
+	}
+	return b
+}
+
+// String is the one line of `ferry --version`.
+func (b buildInfo) String() string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "ferry %s", b.Version)
+	if b.Commit != "" {
+		c := b.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		fmt.Fprintf(&s, " (commit %s", c)
+		if b.Modified {
+			s.WriteString(", modified")
+		}
+		if b.Time != "" {
+			fmt.Fprintf(&s, ", %s", b.Time)
+		}
+		s.WriteString(")")
+	}
+	fmt.Fprintf(&s, " %s %s", b.Go, b.Platform)
+	return s.String()
+}
+
+const versionLong = `Version prints the version of this ferry binary: the module version it was
+installed at (` + "`go install github.com/ferrydev/ferry/cmd/ferry@v1.2.3`" + `,
+"(devel)" for a build from a checkout), the commit and its time when built
+from a git checkout, and the Go version and platform it was built with.
+
+` + "`ferry --version`" + ` prints the same line.`
+
+const versionExample = `  ferry version
+  ferry --version
+
+  # For scripts and bug reports
+  ferry version -o json`
+
+type versionOptions struct{ Format format }
+
+func newVersionCmd(g *globalOptions) *cobra.Command {
+	opts := &versionOptions{}
+	cmd := &cobra.Command{
+		Use:     "version [-o text|json]",
+		Short:   "Show ferry's version, commit and Go version",
+		Long:    versionLong,
+		Example: versionExample,
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return writeVersion(g.streams.Out, opts.Format, currentBuild())
+		},
+	}
+	formatFlag(cmd, &opts.Format, formatText, formatJSON)
+	return cmd
+}
+
+func writeVersion(w io.Writer, f format, b buildInfo) error {
+	if f == formatJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(b)
+	}
+	_, err := fmt.Fprintln(w, b.String())
+	return err
+}

@@ -1,0 +1,354 @@
+package state
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// ErrCorrupt is returned when the state file cannot be read as a store.
+// ferry never overwrites such a file.
+var ErrCorrupt = errors.New("state file is corrupted")
+
+// ErrNoRevision is returned for a revision number an environment lacks.
+var ErrNoRevision = errors.New("no such revision")
+
+// Bolt is the state file of one project (bbolt), with flock locks in the
+// locks directory beside it.
+type Bolt struct {
+	path string
+	// Timeout bounds the wait for another ferry's transaction.
+	Timeout time.Duration
+}
+
+var _ Store = (*Bolt)(nil)
+
+// New returns the store kept at path (created on first write); its locks
+// are in the directory "locks" beside it.
+func New(path string) *Bolt { return &Bolt{path: path, Timeout: 10 * time.Second} }
+
+// Lock implements Store with an flock on <dir>/locks/<env>.lock.
+func (s *Bolt) Lock(_ context.Context, env string, h Holder) (Lock, error) {
+	return Acquire(filepath.Join(filepath.Dir(s.path), "locks"), env, h)
+}
+
+// Path returns the state file's path.
+func (s *Bolt) Path() string { return s.path }
+
+// handle is an open store: bbolt's DB and the file under it.
+type handle struct {
+	db   *bolt.DB
+	file *os.File
+}
+
+// close closes the store. After bbolt panicked (a damaged file), its
+// locks may be held by the transaction that died: the memory map and the
+// file are released directly instead, so that this process (a test, a
+// long-running ferry serve) is not left holding the file's lock.
+func (h *handle) close(panicked bool) error {
+	if !panicked {
+		return h.db.Close()
+	}
+	if h.file != nil {
+		unmap(h.file)
+		return h.file.Close()
+	}
+	return nil
+}
+
+func (s *Bolt) open(readOnly bool) (*handle, error) {
+	st, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && readOnly:
+		return nil, nil
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.create(); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, fmt.Errorf("state: %w", err)
+	case !st.Mode().IsRegular():
+		return nil, s.corrupt("is not a regular file")
+	case st.Size() == 0:
+		// ferry creates the file whole (create); an empty one was not
+		// written by it, and bbolt would quietly make it a new store.
+		return nil, s.corrupt("is empty (0 bytes)")
+	case st.Size() < minSize:
+		// bbolt would read past a truncated file's end.
+		return nil, s.corrupt(fmt.Sprintf("is %d bytes, too short for a store", st.Size()))
+	}
+	if st != nil {
+		if need, short := cutShort(s.path, st.Size()); short {
+			return nil, s.corrupt(fmt.Sprintf("is cut short: %d bytes of the %d its header says", st.Size(), need))
+		}
+	}
+	var db *bolt.DB
+	var file *os.File
+	panicked := true
+	err = s.guard(func() error {
+		var err error
+		db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly,
+			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, mode)
+				file = f
+				return f, err
+			}})
+		panicked = false
+		return err
+	})
+	if panicked && file != nil {
+		// bbolt panicked inside Open, holding the file and perhaps a
+		// memory map of it, which would keep its lock. (On an error it
+		// cleans up itself.)
+		(&handle{file: file}).close(true)
+	}
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
+		}
+		if errors.Is(err, ErrCorrupt) {
+			return nil, err
+		}
+		return nil, s.corrupt(err.Error())
+	}
+	return &handle{db: db, file: file}, nil
+}
+
+// minSize is the smallest file bbolt writes: two meta pages, a freelist
+// page and a root page of 4 KiB each.
+const minSize = 4 * 4096
+
+// create makes a new empty store at the path by writing it beside and
+// renaming it into place, so that no ferry killed midway leaves an empty
+// or half-written file under the name.
+func (s *Bolt) create() error {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".state-*.db")
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	os.Remove(tmp) // bbolt initialises a file it creates itself
+	defer os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.Timeout})
+	if err != nil {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	// Link, not rename: a store another ferry created meanwhile wins.
+	if err := os.Link(tmp, s.path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("state: creating %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// corrupt is the one-line refusal of a file that is not a store.
+func (s *Bolt) corrupt(why string) error {
+	if i := strings.IndexByte(why, '\n'); i >= 0 {
+		why = why[:i]
+	}
+	return fmt.Errorf("%w: %s %s; ferry leaves it as it is: `ferry state check` says more, `ferry state repair` copies what is readable into a new file", ErrCorrupt, s.path, why)
+}
+
+// guard runs fn, which reads the file through bbolt, and turns a panic
+// into ErrCorrupt: bbolt trusts the pages it reads and panics (or faults
+// on its memory map) on a damaged file; ferry answers with one line.
+func (s *Bolt) guard(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.corrupt(fmt.Sprintf("cannot be read (%v)", r))
+		}
+	}()
+	return fn()
+}
+
+// Update runs fn in one read-write transaction: all of it lands or none.
+func (s *Bolt) Update(fn func(Tx) error) (err error) {
+	h, err := s.open(false)
+	if err != nil {
+		return err
+	}
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
+	return s.guard(func() error {
+		err := h.db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		panicked = false
+		return err
+	})
+}
+
+// View runs fn in a read-only transaction. A store that does not exist yet
+// reads as empty.
+func (s *Bolt) View(fn func(Tx) error) (err error) {
+	h, err := s.open(true)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return fn(&boltTx{})
+	}
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
+	return s.guard(func() error {
+		err := h.db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		panicked = false
+		return err
+	})
+}
+
+// boltTx is a transaction on the file.
+type boltTx struct{ tx *bolt.Tx }
+
+var (
+	keyCurrent = []byte("current")
+	bucketRevs = []byte("revisions")
+	bucketEnvs = []byte("envs")
+)
+
+func (t *boltTx) env(name string, create bool) (*bolt.Bucket, error) {
+	if t.tx == nil {
+		return nil, nil
+	}
+	envs := t.tx.Bucket(bucketEnvs)
+	if envs == nil {
+		if !create {
+			return nil, nil
+		}
+		var err error
+		if envs, err = t.tx.CreateBucket(bucketEnvs); err != nil {
+			return nil, err
+		}
+	}
+	b := envs.Bucket([]byte(name))
+	if b == nil && create {
+		var err error
+		if b, err = envs.CreateBucket([]byte(name)); err != nil {
+			return nil, err
+		}
+		if _, err = b.CreateBucket(bucketRevs); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func itob(n int) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, uint64(n))
+	return b
+}
+
+// Current returns the environment's live revision number, 0 when none.
+func (t *boltTx) Current(env string) (int, error) {
+	b, err := t.env(env, false)
+	if err != nil || b == nil {
+		return 0, err
+	}
+	v := b.Get(keyCurrent)
+	if len(v) != 8 {
+		return 0, nil
+	}
+	return int(binary.BigEndian.Uint64(v)), nil
+}
+
+// CurrentRevision returns the live revision, nil when none.
+func (t *boltTx) CurrentRevision(env string) (*Revision, error) {
+	n, err := t.Current(env)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	return t.Get(env, n)
+}
+
+// SetCurrent makes revision n the live one (0: nothing live).
+func (t *boltTx) SetCurrent(env string, n int) error {
+	b, err := t.env(env, true)
+	if err != nil {
+		return err
+	}
+	return b.Put(keyCurrent, itob(n))
+}
+
+// Get returns revision n of env, or ErrNoRevision.
+func (t *boltTx) Get(env string, n int) (*Revision, error) {
+	b, err := t.env(env, false)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
+	}
+	v := b.Bucket(bucketRevs).Get(itob(n))
+	if v == nil {
+		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
+	}
+	var r Revision
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("%w: revision %d of %q: %v", ErrCorrupt, n, env, err)
+	}
+	return &r, nil
+}
+
+// List returns every revision of env, oldest first.
+func (t *boltTx) List(env string) ([]Revision, error) {
+	b, err := t.env(env, false)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var out []Revision
+	err = b.Bucket(bucketRevs).ForEach(func(k, v []byte) error {
+		var r Revision
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("%w: %q revision %d: %v", ErrCorrupt, env, binary.BigEndian.Uint64(k), err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// Add stores r as the environment's next revision and returns its number.
+func (t *boltTx) Add(r *Revision) (int, error) {
+	b, err := t.env(r.Env, true)
+	if err != nil {
+		return 0, err
+	}
+	revs := b.Bucket(bucketRevs)
+	seq, err := revs.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	r.Number = int(seq)
+	return r.Number, t.Put(r)
+}
+
+// Put stores r under its number, replacing what was there.
+func (t *boltTx) Put(r *Revision) error {
+	b, err := t.env(r.Env, true)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return b.Bucket(bucketRevs).Put(itob(r.Number), data)
+}

@@ -1,0 +1,18 @@
+// Package kube runs environments on Kubernetes: one Helm release per
+// environment, installed and upgraded through the Helm v4 SDK with
+// server-side apply under one field manager (ferry), the service's image
+// pinned by digest in every workload container that runs it, whatever the
+// chart's templates say. What runs is read back from the cluster itself —
+// the digest from every pod's status.containerStatuses[].imageID, the
+// configuration from the pods' env and envFrom resolved against the live
+// ConfigMaps and Secrets — never from what ferry meant to deploy.
+//
+// A kube environment keeps its state in the cluster, so two people
+// promoting from two laptops see one history and one lock: the revisions
+// are the Helm release's (ferry's metadata in its labels and description,
+// so `helm history` and `ferry history` tell the same story), and the lock
+// is a coordination.k8s.io Lease per environment that expires when its
+// holder dies.
+//
+// Nothing shells out to helm or kubectl.
+package kube

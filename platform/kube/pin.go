@@ -1,0 +1,169 @@
+package kube
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"sigs.k8s.io/yaml"
+)
+
+// pinner is the post-render step that pins the service's image: every
+// container of every workload whose image is the service's repository
+// gets repository@digest, whatever tag or digest the templates wrote. It
+// refuses a manifest where no container runs the repository, or where a
+// container runs the same image name from another repository (the
+// cluster would pull something ferry did not push).
+type pinner struct {
+	repo   string // the service's repository, as ferry.yaml names it
+	digest string // sha256:…
+	// pinned lists "Kind/name container" for every container pinned.
+	pinned []string
+}
+
+// Run implements Helm's postrenderer.PostRenderer.
+func (p *pinner) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+	p.pinned = nil
+	want := normRepo(p.repo)
+	var out bytes.Buffer
+	var foreign []string
+	for _, doc := range splitYAML(in.String()) {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil || obj == nil {
+			writeDoc(&out, doc)
+			continue
+		}
+		kind, _ := obj["kind"].(string)
+		objName, _ := nested(obj, "metadata", "name").(string)
+		changed := false
+		for _, c := range containersOf(obj) {
+			img, _ := c["image"].(string)
+			cname, _ := c["name"].(string)
+			repo := normRepo(img)
+			switch {
+			case repo == want:
+				c["image"] = p.repo + "@" + p.digest
+				p.pinned = append(p.pinned, fmt.Sprintf("%s/%s container %s", kind, objName, cname))
+				changed = true
+			case path.Base(repo) == path.Base(want):
+				foreign = append(foreign, fmt.Sprintf("%s/%s container %s runs %s", kind, objName, cname, img))
+			}
+		}
+		if !changed {
+			writeDoc(&out, doc)
+			continue
+		}
+		b, err := yaml.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("pin %s/%s: %w", kind, objName, err)
+		}
+		writeDoc(&out, string(b))
+	}
+	if len(foreign) > 0 {
+		return nil, fmt.Errorf("%w: %s, not ferry.yaml's image %s: the cluster would pull an image ferry did not push; set the chart's image repository to %s",
+			ErrBadInput, strings.Join(foreign, "; "), p.repo, p.repo)
+	}
+	if len(p.pinned) == 0 {
+		return nil, fmt.Errorf("%w: the chart renders no workload container with image %s, so there is nothing to pin to %s; check ferry.yaml's image: against the chart's image values",
+			ErrBadInput, p.repo, p.digest)
+	}
+	return &out, nil
+}
+
+var docSep = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)
+
+func splitYAML(s string) []string {
+	var docs []string
+	for _, d := range docSep.Split(s, -1) {
+		if strings.TrimSpace(d) != "" {
+			docs = append(docs, d)
+		}
+	}
+	return docs
+}
+
+func writeDoc(b *bytes.Buffer, doc string) {
+	b.WriteString("---\n")
+	b.WriteString(strings.TrimLeft(doc, "\n"))
+	if !strings.HasSuffix(doc, "\n") {
+		b.WriteByte('\n')
+	}
+}
+
+// podSpecPath is where each workload kind keeps its pod spec.
+var podSpecPath = map[string][]string{
+	"Pod":         {"spec"},
+	"Deployment":  {"spec", "template", "spec"},
+	"StatefulSet": {"spec", "template", "spec"},
+	"DaemonSet":   {"spec", "template", "spec"},
+	"ReplicaSet":  {"spec", "template", "spec"},
+	"Job":         {"spec", "template", "spec"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+// containersOf returns the containers and init containers of a workload
+// object, as the maps inside obj (changing them changes obj).
+func containersOf(obj map[string]any) []map[string]any {
+	kind, _ := obj["kind"].(string)
+	p, ok := podSpecPath[kind]
+	if !ok {
+		return nil
+	}
+	spec, _ := nested(obj, p...).(map[string]any)
+	var out []map[string]any
+	for _, key := range []string{"initContainers", "containers"} {
+		list, _ := spec[key].([]any)
+		for _, c := range list {
+			if m, ok := c.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func nested(obj map[string]any, keys ...string) any {
+	var cur any = obj
+	for _, k := range keys {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	return cur
+}
+
+// normRepo returns an image reference's repository, normalised the way a
+// container runtime resolves it (orders-api → index.docker.io/library/
+// orders-api), without tag or digest.
+func normRepo(img string) string {
+	ref, err := name.ParseReference(img, name.WeakValidation)
+	if err != nil {
+		if i := strings.IndexAny(img, "@"); i >= 0 {
+			img = img[:i]
+		}
+		if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") {
+			img = img[:i]
+		}
+		return img
+	}
+	return ref.Context().Name()
+}
+
+// digestOf returns the sha256:… digest of an image reference or a
+// container status's imageID (docker-pullable://repo@sha256:…), "" when it
+// names none.
+func digestOf(ref string) string {
+	i := strings.LastIndex(ref, "@sha256:")
+	if i < 0 {
+		if strings.HasPrefix(ref, "sha256:") {
+			return ref
+		}
+		return ""
+	}
+	return ref[i+1:]
+}

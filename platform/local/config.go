@@ -1,0 +1,101 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
+)
+
+// Desired implements platform.Target: the effective configuration, with
+// what only this machine needs on top — ferry.yaml's env: (ports, SQLite
+// paths; ${FERRY_DATA} is the environment's own data directory) and, for
+// the Secrets the chart references but does not render, the values of
+// the environment's secretsFile. A runtime value (fieldRef) has no
+// meaning here and is left out.
+func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render.Config) ([]platform.Var, error) {
+	secrets, err := l.secrets(env)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]platform.Var{}
+	for _, e := range eff.Entries {
+		v := platform.Var{Key: e.Key, Value: e.Value, Secret: e.Secret, Source: e.Source.String()}
+		if e.External {
+			if e.Source.Kind == render.KindRuntime {
+				continue
+			}
+			if _, ok := env.Env[e.Key]; ok {
+				continue // ferry.yaml's env sets it for this machine
+			}
+			val, ok := secrets[e.Key]
+			if !ok {
+				if secrets == nil {
+					return nil, fmt.Errorf("%w: environment %q: %s needs a value (%s) and ferry.yaml sets no secretsFile for it", platform.ErrBadInput, env.Name, e.Key, v.Source)
+				}
+				return nil, fmt.Errorf("%w: environment %q: secrets file %s has no %s (%s)", platform.ErrBadInput, env.Name, env.SecretsFile, e.Key, v.Source)
+			}
+			v.Value, v.Source = val, "secretsFile "+env.SecretsFile
+		}
+		byKey[e.Key] = v
+	}
+	for k, val := range env.Env {
+		if strings.Contains(val, DataVar) {
+			dir := filepath.Join(l.ProjectDir, ".ferry", "data", env.Name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("environment %q: data directory: %w", env.Name, err)
+			}
+			val = strings.ReplaceAll(val, DataVar, dir)
+		}
+		old, had := byKey[k]
+		byKey[k] = platform.Var{Key: k, Value: val, Secret: (had && old.Secret) || secret.Is(k, val),
+			Source: project.FileName + " environments." + env.Name + ".env"}
+	}
+	out := make([]platform.Var, 0, len(byKey))
+	for _, v := range byKey {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// DataVar, in a ferry.yaml env value, stands for the environment's data
+// directory on this machine, <project>/.ferry/data/<env>.
+const DataVar = "${FERRY_DATA}"
+
+// secrets reads env's secrets file: nil when it names none.
+func (l *Local) secrets(env *project.Environment) (map[string]string, error) {
+	if env.SecretsFile == "" {
+		return nil, nil
+	}
+	path := expandHome(env.SecretsFile)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(l.ProjectDir, path)
+	}
+	vars, err := envfile.ReadFile(os.DirFS(filepath.Dir(path)), filepath.Base(path))
+	if err != nil {
+		return nil, fmt.Errorf("%w: environment %q: secrets file: %w", platform.ErrBadInput, env.Name, err)
+	}
+	out := map[string]string{}
+	for _, v := range vars {
+		out[v.Key] = v.Value
+	}
+	return out, nil
+}
+
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return os.ExpandEnv(p)
+}

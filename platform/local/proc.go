@@ -1,0 +1,148 @@
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The helpers below read Linux's /proc: what a process really runs with is
+// there, whoever started it.
+
+// procStat returns the process's state letter and start time (clock ticks
+// since boot).
+func procStat(pid int) (state byte, start uint64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// The command name is in parentheses and may hold spaces; the fields
+	// after the last ')' are fixed.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, errors.New("malformed stat")
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 20 {
+		return 0, 0, errors.New("malformed stat")
+	}
+	start, err = strconv.ParseUint(f[19], 10, 64)
+	return f[0][0], start, err
+}
+
+// alive reports whether pid runs and, when tick is not 0, is the same
+// process that started at tick (pids are reused).
+func alive(pid int, tick uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, start, err := procStat(pid)
+	if err != nil || st == 'Z' || st == 'X' {
+		return false
+	}
+	return tick == 0 || start == tick
+}
+
+// environ reads the process environment as the kernel holds it.
+func environ(pid int) (map[string]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, kv := range bytes.Split(data, []byte{0}) {
+		if k, v, ok := strings.Cut(string(kv), "="); ok && k != "" {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// listener returns a pid listening on TCP port (0 when none visible)
+// and whether anything listens at all.
+func listener(port int) (pid int, listening bool) {
+	pids, listening := listeners(port)
+	if len(pids) > 0 {
+		return pids[0], true
+	}
+	return 0, listening
+}
+
+// listeners returns the pids listening on TCP port, and whether
+// anything listens at all (the socket may belong to a process we cannot
+// see). Sockets shared with SO_REUSEPORT have one pid each.
+func listeners(port int) (pids []int, listening bool) {
+	inodes := map[string]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		file, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(file)
+		sc.Scan()
+		for sc.Scan() {
+			fs := strings.Fields(sc.Text())
+			if len(fs) < 10 || fs[3] != "0A" {
+				continue
+			}
+			_, hexPort, ok := strings.Cut(fs[1], ":")
+			if !ok {
+				continue
+			}
+			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == port {
+				inodes["socket:["+fs[9]+"]"] = true
+			}
+		}
+		file.Close()
+	}
+	if len(inodes) == 0 {
+		return nil, false
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		fds, err := os.ReadDir(p + "/fd")
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if link, err := os.Readlink(p + "/fd/" + fd.Name()); err == nil && inodes[link] {
+				n, _ := strconv.Atoi(filepath.Base(p))
+				pids = append(pids, n)
+				break
+			}
+		}
+	}
+	return pids, true
+}
+
+// shareable reports whether a new process could listen on TCP port
+// beside the one listening there now: whether that socket was opened
+// with SO_REUSEPORT (by this user). It binds a socket with SO_REUSEPORT
+// to the port — without listening, so it never takes a connection —
+// and closes it at once.
+func shareable(port int) bool {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) != nil {
+		return false
+	}
+	return unix.Bind(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}) == nil
+}
+
+// signal sends sig to pid's process group (ferry starts each revision in
+// its own session) and to pid itself.
+func signal(pid int, sig syscall.Signal) {
+	_ = syscall.Kill(-pid, sig)
+	_ = syscall.Kill(pid, sig)
+}

@@ -1,0 +1,278 @@
+// Package platform defines where an environment runs: the Target
+// interface that deploys an image digest with a configuration, reports
+// the instances that are live and their health, and stops an environment,
+// plus a registry of targets by ferry.yaml's `target:` name.
+//
+// The interface speaks in neutral facts (an image reference, instances,
+// health), so every target — platform/local runs processes on this
+// machine, platform/kube a Helm release — is driven by the same promote
+// code: revisions, gates, history and rollback live above the target.
+// Settings that only one target understands (the local target's `env:`,
+// `secretsFile` and ${FERRY_DATA}) are that target's business, through
+// its Desired method.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
+)
+
+// Var is one variable of the configuration a revision runs with.
+type Var struct {
+	Key    string
+	Value  string
+	Secret bool
+	// Source says where the value came from (file:line, ferry.yaml, the
+	// secrets file), for the stored snapshot and reports.
+	Source string
+}
+
+// Spec is what to deploy: one image with one configuration.
+type Spec struct {
+	// Env is the environment's name; Environment its ferry.yaml settings
+	// (namespace, release, values files, health…).
+	Env         string
+	Environment *project.Environment
+	// Revision is the number the state store gave this deploy.
+	Revision int
+	// Image is the image reference, pinned by digest
+	// (repository@sha256:…); Digest is that digest and Tag the tag it was
+	// built as, for labels.
+	Image  string
+	Digest string
+	Tag    string
+	// Vars is the configuration as Desired returned it, secrets included.
+	Vars []Var
+	// HealthTimeout bounds the wait for the new revision to become
+	// healthy; 30s when zero.
+	HealthTimeout time.Duration
+	// Started, when set, is called with each instance the target has
+	// created before it may run unobserved: the caller records it
+	// (write-ahead) so that a ferry killed at any point leaves nothing it
+	// does not know about. An error stops the deploy and the instance.
+	Started func(Instance) error
+}
+
+// Instance is one running copy of a revision: a process, a pod.
+type Instance struct {
+	// Name identifies it to a user: "pid 4242", a pod's name.
+	Name string `json:"name"`
+	// Digest is the image digest it runs, read from the instance itself
+	// (a process's executable, a pod's imageID); "" when it runs nothing
+	// ferry knows.
+	Digest string `json:"digest"`
+	// Revision is the ferry revision that started it, 0 when ferry did
+	// not (started by hand).
+	Revision int  `json:"revision"`
+	Ready    bool `json:"ready"`
+	// Restarts counts restarts since the revision was deployed.
+	Restarts int       `json:"restarts"`
+	Started  time.Time `json:"started,omitzero"`
+	Node     string    `json:"node,omitempty"`
+	// Executable is the digest of the running executable, where the
+	// platform sees one (local); Digest is the image it belongs to.
+	Executable string `json:"executable,omitempty"`
+	// PID is the process id where the platform has one (local), else 0.
+	PID int `json:"pid,omitempty"`
+	// Env is the environment as the instance got it (secrets included:
+	// never printed, compared by hash).
+	Env map[string]string `json:"-"`
+	// Private is the target's own record of the instance (a local
+	// process's start time and log), kept in the state store with the
+	// revision and handed back on recovery; nothing else reads it.
+	Private []byte `json:"-"`
+}
+
+// Rollout is what Deploy did.
+type Rollout struct {
+	Instances []Instance
+	// URL is the service's base URL as ferry reaches it
+	// (http://127.0.0.1:18080), for smoke steps; "" when unreachable.
+	URL string
+	// Startup is how long the service took from start to its first
+	// healthy answer, and StopWait how long the revisions it replaced
+	// took to stop: the service's own time, which ferry only waits for.
+	Startup  time.Duration
+	StopWait time.Duration
+}
+
+// Query says which environment to look at.
+type Query struct {
+	Env         string
+	Environment *project.Environment
+	// Vars is the configuration the environment is meant to run (the
+	// live revision's snapshot or the desired one): the local target
+	// finds the process serving its HTTP_PORT, whoever started it.
+	Vars map[string]string
+}
+
+// Health is an environment's health as its endpoint reports it.
+type Health string
+
+// The health states (DESIGN.md's status shape).
+const (
+	HealthUp       Health = "UP"
+	HealthDegraded Health = "DEGRADED"
+	HealthDown     Health = "DOWN"
+	HealthUnknown  Health = "UNKNOWN"
+)
+
+// Live is what runs in an environment now, read from the instances.
+type Live struct {
+	Env string
+	// Revision is the ferry revision the instances belong to, 0 when
+	// ferry did not start them.
+	Revision int
+	// Digest is the one image digest the instances run ("" when they
+	// run nothing ferry knows, or different ones).
+	Digest    string
+	Instances []Instance
+	// URL is the service's base URL as ferry reaches it.
+	URL          string
+	Health       Health
+	HealthDetail string
+}
+
+// Target runs environments.
+type Target interface {
+	// Name is the target's ferry.yaml name: "local", "kube".
+	Name() string
+	// Desired turns an environment's effective configuration, as the
+	// repository renders it, into what the target runs it with: the
+	// local target adds ferry.yaml's env: and the secrets file's
+	// values. Errors wrap project.ErrInput-style bad input as
+	// ErrBadInput.
+	Desired(ctx context.Context, env *project.Environment, eff *render.Config) ([]Var, error)
+	// Deploy starts s, waits until it is healthy, then retires the
+	// environment's other revisions. When s does not become healthy it is
+	// stopped, the previous revision is left (or put back) running, and a
+	// *DeployError says why.
+	Deploy(ctx context.Context, s Spec) (*Rollout, error)
+	// Live returns what runs in q.Env, or an error matching
+	// ErrNotRunning.
+	Live(ctx context.Context, q Query) (*Live, error)
+	// Health asks the environment's health endpoint; the string says why
+	// when it is not UP.
+	Health(ctx context.Context, q Query) (Health, string)
+	// Revisions returns the revisions of env that have live instances.
+	Revisions(ctx context.Context, env string) ([]int, error)
+	// Stop stops every instance of env except those of revision keep
+	// (0: all) and returns once they are gone.
+	Stop(ctx context.Context, env string, keep int) error
+}
+
+// Options is what a target is opened with.
+type Options struct {
+	Project *project.Project
+	// Images is the project's artifact store.
+	Images *artifact.Store
+	Logger *slog.Logger
+	// Wait, when set, is told about long waits (progress on a TTY).
+	Wait func(what string, elapsed time.Duration)
+}
+
+// Opener opens a target for a project.
+type Opener func(o Options) (Target, error)
+
+var (
+	mu      sync.Mutex
+	openers = map[string]Opener{}
+)
+
+// Register makes a target available under name (ferry.yaml's `target:`).
+// Targets register themselves in their package's init; a program picks
+// the targets it supports by importing their packages.
+func Register(name string, open Opener) {
+	mu.Lock()
+	defer mu.Unlock()
+	openers[name] = open
+}
+
+// Names returns the registered target names, sorted.
+func Names() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]string, 0, len(openers))
+	for n := range openers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrUnknownTarget is returned by Open for a name nothing registered.
+var ErrUnknownTarget = errors.New("unknown target")
+
+// Open opens the target registered as name.
+func Open(name string, o Options) (Target, error) {
+	mu.Lock()
+	open, ok := openers[name]
+	mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w %q (this ferry supports %s)", ErrUnknownTarget, name, strings.Join(Names(), ", "))
+	}
+	return open(o)
+}
+
+// ErrNotRunning is returned by Live when nothing runs in the environment.
+var ErrNotRunning = errors.New("not running")
+
+// ErrBadInput marks an error in what the user gave the target (a missing
+// secrets file, a chart that pins nothing): exit 2.
+var ErrBadInput = errors.New("bad input")
+
+// DeployError is a revision that did not become healthy.
+type DeployError struct {
+	Env      string
+	Revision int
+	Reason   string
+	// LogTail is the last lines of the revision's log (or its failing
+	// objects' events), already scrubbed of secrets.
+	LogTail []string
+	// Restored says whether the previous revision runs again.
+	Restored bool
+}
+
+func (e *DeployError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s revision %d: %s", e.Env, e.Revision, e.Reason)
+	if e.Restored {
+		b.WriteString(" (previous revision restored)")
+	}
+	if len(e.LogTail) > 0 {
+		b.WriteString("; last log lines:\n  " + strings.Join(e.LogTail, "\n  "))
+	}
+	return b.String()
+}
+
+// PortInUseError is returned when a port the revision needs is held by a
+// process that is not the environment's.
+type PortInUseError struct {
+	Port int
+	PID  int
+}
+
+func (e *PortInUseError) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("port %d is already in use by pid %d", e.Port, e.PID)
+	}
+	return fmt.Sprintf("port %d is already in use", e.Port)
+}
+
+// Reattacher is a target that can take back instances the state store
+// recorded (write-ahead) but the target itself lost track of: a local
+// process whose record file is gone. Recovery calls it before it looks
+// at what runs.
+type Reattacher interface {
+	Reattach(ctx context.Context, env string, rev int, instances []Instance) error
+}

@@ -1,0 +1,263 @@
+package project
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxValuesSize is the largest values file ferry reads. Real values files
+// are a few KiB; a bigger one is a mistake that would only cost memory and
+// time.
+const MaxValuesSize = 10 << 20
+
+// envName is a DNS label: environment names become namespaces, release
+// suffixes, directory names under .ferry/ and parts of host names, so
+// "../x" or "Prod" must never get that far.
+var envName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// ValidName reports whether name may name an environment: a DNS label of
+// at most 63 characters.
+func ValidName(name string) error {
+	if len(name) > 63 || !envName.MatchString(name) {
+		return fmt.Errorf("environment name %q: use lower-case letters, digits and '-' (a DNS label, at most 63 characters)", name)
+	}
+	return nil
+}
+
+// fileLines are the lines ferry.yaml's settings stand on, for errors.
+type fileLines struct {
+	chart, main int
+	path        []int
+	env         map[string]envLines
+}
+
+type envLines struct {
+	name, soak, secretsFile int
+	values                  []int
+}
+
+func readLines(data []byte) fileLines {
+	l := fileLines{env: map[string]envLines{}}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) != 1 {
+		return l
+	}
+	root := doc.Content[0]
+	if n := mapValue(root, "chart"); n != nil {
+		l.chart = n.Line
+	}
+	if n := mapValue(root, "main"); n != nil {
+		l.main = n.Line
+	}
+	if n := mapValue(root, "path"); n != nil {
+		for _, item := range n.Content {
+			l.path = append(l.path, item.Line)
+		}
+	}
+	if envs := mapValue(root, "environments"); envs != nil && envs.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(envs.Content); i += 2 {
+			key, spec := envs.Content[i], envs.Content[i+1]
+			el := envLines{name: key.Line}
+			if n := mapValue(spec, "soak"); n != nil {
+				el.soak = n.Line
+			}
+			if n := mapValue(spec, "secretsFile"); n != nil {
+				el.secretsFile = n.Line
+			}
+			if n := mapValue(spec, "values"); n != nil {
+				for _, item := range n.Content {
+					el.values = append(el.values, item.Line)
+				}
+			}
+			l.env[key.Value] = el
+		}
+	}
+	return l
+}
+
+// at formats ferry.yaml:LINE, or ferry.yaml when the line is unknown.
+func at(line int) string {
+	if line <= 0 {
+		return FileName
+	}
+	return fmt.Sprintf("%s:%d", FileName, line)
+}
+
+func lineAt(lines []int, i int) int {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return 0
+}
+
+// validateFile refuses what ferry.yaml may not say, naming its line:
+// environment names that are not DNS labels, paths that leave the project
+// (only secretsFile may, being kept outside the repository on purpose),
+// values files that are not regular files or are over MaxValuesSize, a
+// secrets file that is not a regular file, negative durations. It returns
+// warnings for what is allowed but unwise: a secrets file others can read.
+func validateFile(dir string, data []byte, f *File) (warnings []string, err error) {
+	lines := readLines(data)
+	if f.Chart != "" {
+		if err := inside(dir, f.Chart); err != nil {
+			return nil, fmt.Errorf("%s: chart: %w", at(lines.chart), err)
+		}
+	}
+	if f.Main != "" {
+		if err := inside(dir, f.Main); err != nil {
+			return nil, fmt.Errorf("%s: main: %w", at(lines.main), err)
+		}
+	}
+	for i, n := range f.Path {
+		if err := ValidName(n); err != nil {
+			return nil, fmt.Errorf("%s: path: %w", at(lineAt(lines.path, i)), err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Environments)) {
+		spec, el := f.Environments[name], lines.env[name]
+		if err := ValidName(name); err != nil {
+			return nil, fmt.Errorf("%s: %w", at(el.name), err)
+		}
+		if spec.Soak.Duration.Duration < 0 {
+			return nil, fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
+		}
+		for i, v := range spec.Values {
+			if err := valuesFile(dir, v); err != nil {
+				return nil, fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el.values, i)), name, v, err)
+			}
+		}
+		if spec.SecretsFile != "" {
+			w, err := secretsFile(dir, spec.SecretsFile)
+			if err != nil {
+				return nil, fmt.Errorf("%s: environment %q: secretsFile %s: %w", at(el.secretsFile), name, spec.SecretsFile, err)
+			}
+			if w != "" {
+				warnings = append(warnings, fmt.Sprintf("%s: environment %q: secretsFile %s %s", at(el.secretsFile), name, spec.SecretsFile, w))
+			}
+		}
+	}
+	return warnings, nil
+}
+
+// validateEnvironments checks the environments the loader settled on:
+// each name (discovered ones too) is a DNS label, and each entry of
+// ferry.yaml's path is an environment the project has — one ferry.yaml
+// configures, or one with a values file or a configs overlay of its own —
+// rather than a typo that would become an empty environment.
+func validateEnvironments(p *Project, data []byte) error {
+	lines := readLines(data)
+	for _, e := range p.Environments {
+		if err := ValidName(e.Name); err != nil {
+			return fmt.Errorf("%w; rename the values or configs file it was found from", err)
+		}
+		for _, v := range e.Values {
+			if err := valuesFile(p.Dir, v); err != nil {
+				return fmt.Errorf("environment %q: values file %s: %w", e.Name, v, err)
+			}
+		}
+	}
+	if p.File == nil {
+		return nil
+	}
+	base := filepath.Join(p.Chart, "values.yaml")
+	for i, n := range p.File.Path {
+		if _, ok := p.File.Environments[n]; ok {
+			continue
+		}
+		e, err := p.Env(n)
+		if err == nil && hasOwnFiles(p, e, base) {
+			continue
+		}
+		return fmt.Errorf("%s: path names %q, which is not an environment: no values-%s.yaml, no configs/.%s.env and no entry under environments:", at(lineAt(lines.path, i)), n, n, n)
+	}
+	return nil
+}
+
+func hasOwnFiles(p *Project, e *Environment, base string) bool {
+	for _, v := range e.Values {
+		if filepath.Clean(v) != base {
+			return true
+		}
+	}
+	return p.Configs != "" && isFile(filepath.Join(p.Dir, p.Configs, "."+e.Name+".env"))
+}
+
+// inside refuses a path that leads out of dir, lexically or through a
+// symbolic link.
+func inside(dir, rel string) error {
+	if filepath.IsAbs(rel) || !filepath.IsLocal(filepath.Clean(rel)) {
+		return fmt.Errorf("%s is outside the project directory", rel)
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(dir, rel))
+	if err != nil {
+		return nil // a missing path is reported where it is used
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil
+	}
+	if r, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(r) {
+		return fmt.Errorf("%s leads outside the project directory (a symbolic link)", rel)
+	}
+	return nil
+}
+
+// valuesFile refuses a values file outside the project, one that is not a
+// regular file (a directory would be skipped, a FIFO would block the
+// reader) and one over MaxValuesSize. A missing file is the loader's to
+// report.
+func valuesFile(dir, rel string) error {
+	if err := inside(dir, rel); err != nil {
+		return err
+	}
+	st, err := os.Stat(filepath.Join(dir, rel))
+	if err != nil {
+		return nil
+	}
+	return regularWithin(st, MaxValuesSize)
+}
+
+func regularWithin(st os.FileInfo, limit int64) error {
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("is a directory, not a file")
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("is not a regular file (%s)", st.Mode().Type())
+	case st.Size() > limit:
+		return fmt.Errorf("is larger than the %d MiB limit", limit>>20)
+	}
+	return nil
+}
+
+// secretsFile checks the file that supplies Secrets' values on the local
+// target. It lives outside the repository on purpose; it must be a
+// regular file, and it should be readable by its owner alone.
+func secretsFile(dir, name string) (warning string, err error) {
+	path := name
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, rest)
+		}
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", nil // needed only to deploy; reported there
+	}
+	if err := regularWithin(st, MaxValuesSize); err != nil {
+		return "", err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Sprintf("is readable by others (mode %04o); chmod 600 it", perm), nil
+	}
+	return "", nil
+}

@@ -1,0 +1,129 @@
+package promote
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
+)
+
+// change is one revision to put into an environment.
+type change struct {
+	env  *project.Environment
+	img  *artifact.Image
+	cfg  *Desired
+	meta state.Revision // Action, PromotedFrom, FromRevision, SkipPath, Gates
+}
+
+// apply records the revision as pending, has the target run it, and
+// records the outcome; the caller holds the lock. The store is written
+// before anything starts, again as each instance is created (before it
+// can outlive ferry unrecorded) and after it is healthy, so a ferry
+// killed in between leaves a pending revision that recover resolves.
+func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) {
+	t, err := c.Target(ch.env)
+	if err != nil {
+		return nil, err
+	}
+	rev := ch.meta
+	if rev.Signature, err = c.requireSignature(ctx, ch.env, ch.img.Digest); err != nil {
+		return nil, err
+	}
+	rev.Env, rev.Digest, rev.BinaryDigest, rev.Tag = ch.env.Name, ch.img.Digest, ch.img.BinaryDigest, ch.img.Tag
+	if rev.Config, err = c.snapshot(ch.cfg); err != nil {
+		return nil, err
+	}
+	rev.By, rev.At, rev.Outcome = c.user(), c.now().UTC(), state.Pending
+	if err := c.update(ch.env, func(tx state.Tx) error { _, err := tx.Add(&rev); return err }); err != nil {
+		return nil, err
+	}
+	c.at("recorded")
+	var known []string
+	for _, v := range ch.cfg.Vars {
+		if v.Secret {
+			known = append(known, v.Value)
+		}
+	}
+	ro, err := t.Deploy(ctx, platform.Spec{
+		Env: ch.env.Name, Environment: ch.env, Revision: rev.Number, Image: imageRef(c.Project, ch.img),
+		Digest: rev.Digest, Tag: rev.Tag, Vars: ch.cfg.Vars, HealthTimeout: c.HealthTimeout,
+		Started: func(in platform.Instance) error {
+			rev.Instances = append(rev.Instances, stored(in))
+			return c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) })
+		},
+	})
+	c.at("started")
+	if err != nil {
+		var de *platform.DeployError
+		if errors.As(err, &de) {
+			// A service may log its own secrets before it dies.
+			for i, l := range de.LogTail {
+				de.LogTail[i] = secret.Scrub(l, known...)
+			}
+		}
+		rev.Outcome, rev.Reason = state.Failed, secret.Scrub(err.Error(), known...)
+		if uerr := c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) }); uerr != nil {
+			return nil, errors.Join(err, uerr)
+		}
+		return &rev, err
+	}
+	rev.URL, rev.Since = ro.URL, c.now().UTC()
+	rev.Instances = rev.Instances[:0]
+	for _, in := range ro.Instances {
+		rev.Instances = append(rev.Instances, stored(in))
+	}
+	err = c.update(ch.env, func(tx state.Tx) error { return commit(tx, &rev) })
+	c.at("committed")
+	return &rev, err
+}
+
+func stored(in platform.Instance) state.Instance {
+	return state.Instance{Name: in.Name, PID: in.PID, Started: in.Started, Private: in.Private}
+}
+
+// imageRef is the image's reference by digest: the project's image
+// repository (ferry.yaml image:, else the service's name) @ digest.
+func imageRef(p *project.Project, img *artifact.Image) string {
+	repo := p.Image
+	if repo == "" {
+		repo = p.Service
+	}
+	return repo + "@" + img.Digest
+}
+
+// commit makes rev the live revision of its environment.
+func commit(tx state.Tx, rev *state.Revision) error {
+	prev, err := tx.CurrentRevision(rev.Env)
+	if err != nil {
+		return err
+	}
+	if prev != nil && prev.Number != rev.Number && prev.Outcome == state.Live {
+		prev.Outcome = state.Superseded
+		if err := tx.Put(prev); err != nil {
+			return err
+		}
+	}
+	rev.Outcome = state.Live
+	if err := tx.Put(rev); err != nil {
+		return err
+	}
+	return tx.SetCurrent(rev.Env, rev.Number)
+}
+
+// restore puts revision rev back with its digest and config snapshot, as
+// a new revision.
+func (c *Config) restore(ctx context.Context, env *project.Environment, rev *state.Revision, why string) (*state.Revision, error) {
+	img, err := c.Images.Resolve(rev.Digest)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := c.fromSnapshot(ctx, env, rev)
+	if err != nil {
+		return nil, err
+	}
+	return c.apply(ctx, change{env: env, img: img, cfg: cfg, meta: state.Revision{Action: "rollback", RollbackOf: rev.Number, Reason: why}})
+}

@@ -1,0 +1,110 @@
+package promote
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
+)
+
+// Phase says when a gate is checked.
+type Phase int
+
+const (
+	// Before the deploy, on the source environment: a failure refuses
+	// the promotion and changes nothing.
+	Before Phase = iota
+	// After the deploy, on the target environment: a failure rolls the
+	// target back to the revision it ran before.
+	After
+)
+
+// Gate is one condition a promotion must meet. Adding one (a signature,
+// a metrics soak) is a new file with a type implementing Gate and an
+// init that registers it:
+//
+//	func init() { RegisterGate(25, signed{}) }
+type Gate interface {
+	// Phase says when the gate is checked.
+	Phase() Phase
+	// Check evaluates the gate: one result per thing checked (a smoke
+	// gate returns one per step), none when it does not apply.
+	Check(ctx context.Context, g *GateCheck) []state.Gate
+}
+
+// GateCheck is what a gate sees.
+type GateCheck struct {
+	Config *Config
+	// From and To are the promotion's environments.
+	From, To *project.Environment
+	// Source is From's live revision and Live what runs there now, as
+	// its target reports (Before gates).
+	Source *state.Revision
+	Live   *platform.Live
+	// Image is the artifact being promoted.
+	Image *artifact.Image
+	// Revision is the revision just deployed in To (After gates).
+	Revision *state.Revision
+}
+
+type rankedGate struct {
+	rank int
+	gate Gate
+}
+
+var (
+	gatesMu    sync.Mutex
+	registered []rankedGate
+)
+
+// RegisterGate adds g to the default gates. Gates run in rank order
+// within their phase; the built-in ones are ranked 10 (live revision),
+// 20 (healthy), 30 (soaked), 40 (source smoke), 110 (target smoke) and
+// 120 (verify target).
+func RegisterGate(rank int, g Gate) {
+	gatesMu.Lock()
+	defer gatesMu.Unlock()
+	registered = append(registered, rankedGate{rank, g})
+	sort.SliceStable(registered, func(i, j int) bool { return registered[i].rank < registered[j].rank })
+}
+
+// DefaultGates returns the registered gates in order.
+func DefaultGates() []Gate {
+	gatesMu.Lock()
+	defer gatesMu.Unlock()
+	out := make([]Gate, len(registered))
+	for i, r := range registered {
+		out[i] = r.gate
+	}
+	return out
+}
+
+// check runs the gates of phase in order.
+func (c *Config) check(ctx context.Context, phase Phase, g *GateCheck) []state.Gate {
+	gates := c.Gates
+	if gates == nil {
+		gates = DefaultGates()
+	}
+	var out []state.Gate
+	for _, gate := range gates {
+		if gate.Phase() == phase {
+			out = append(out, gate.Check(ctx, g)...)
+		}
+	}
+	return out
+}
+
+// failed returns the results that did not pass.
+func failed(gs []state.Gate) []state.Gate {
+	var out []state.Gate
+	for _, g := range gs {
+		if !g.Passed {
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -1,0 +1,197 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform/local"
+	"github.com/ferrydev/ferry/project"
+)
+
+// helper runs a deploy or a promotion in a child process and kills
+// itself with SIGKILL at point: what a user's kill -9, an OOM kill or a
+// closed laptop does to ferry.
+func helper(dir, op, point string) int {
+	p, err := project.Load(dir)
+	if err != nil {
+		return 3
+	}
+	c := New(p)
+	c.Render = withExternalSecret
+	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	c.hook = func(at string) {
+		if at == point {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+	}
+	tg, _ := c.Target(p.Environments[0])
+	tg.(*local.Local).Hook = c.hook
+	if op == "deploy" {
+		d := NewDeploy(c)
+		d.Artifact = "2.0.0"
+		_, err = d.Run(context.Background(), "prod")
+	} else {
+		_, err = NewPromote(c).Run(context.Background(), "staging", "prod")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// servicePIDs returns the processes running in env's working directory
+// of project dir: every revision's service, and a start held at its gate.
+func servicePIDs(dir, env string) []int {
+	work, _ := filepath.EvalSymlinks(filepath.Join(dir, ".ferry", "run", env, "work"))
+	var out []int
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		cwd, err := os.Readlink(p + "/cwd")
+		if err != nil || cwd != work {
+			continue
+		}
+		if st, err := os.ReadFile(p + "/stat"); err == nil && strings.Contains(string(st), ") Z ") {
+			continue // a zombie the test process has not reaped yet
+		}
+		var pid int
+		fmt.Sscan(filepath.Base(p), &pid)
+		out = append(out, pid)
+	}
+	return out
+}
+
+// TestKillAtEveryPoint kills ferry at every point of a deploy and of a
+// promotion, then lets the next command recover. Every time: prod runs
+// exactly one revision, the one the store calls live, it passed all its
+// gates (a promotion's after-deploy smoke and verify included, even when
+// ferry died before running them), and no process is left over — also
+// for a kill between starting the process and recording its pid.
+func TestKillAtEveryPoint(t *testing.T) {
+	points := map[string][]string{
+		"deploy":  {"recorded", "previous-stopped", "new-started", "pid-recorded", "started", "committed", "none"},
+		"promote": {"gates", "recorded", "previous-stopped", "new-started", "pid-recorded", "started", "committed", "after-gates", "none"},
+	}
+	type run struct {
+		op, point  string
+		smokeFails bool
+	}
+	var runs []run
+	for _, op := range []string{"deploy", "promote"} {
+		for _, p := range points[op] {
+			runs = append(runs, run{op, p, false})
+		}
+	}
+	// A promotion whose after-deploy smoke fails must end rolled back,
+	// whether ferry finished it or recovery did.
+	for _, p := range []string{"committed", "after-gates", "none"} {
+		runs = append(runs, run{"promote", p, true})
+	}
+	for _, r := range runs {
+		name := r.op + "/" + r.point
+		if r.smokeFails {
+			name += "/smoke-fails"
+		}
+		t.Run(name, func(t *testing.T) {
+			if r.smokeFails {
+				t.Setenv("FERRY_TEST_SMOKE_FAIL", "1")
+			}
+			c, _ := newProject(t, "")
+			ctx := t.Context()
+			old := deploy(t, c, "prod", "1.0.0")
+			deploy(t, c, "staging", "2.0.0")
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "FERRY_PROMOTE_HELPER="+c.Project.Dir, "FERRY_HELPER_OP="+r.op, "FERRY_KILL_AT="+r.point)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+			if killed != (r.point != "none") {
+				t.Fatalf("helper: %v %s (killed=%v)", err, out, killed)
+			}
+			if _, err := c.revisions("prod"); err != nil {
+				t.Fatalf("store after kill: %v", err)
+			}
+			if err := NewRecover(c).Run(ctx, "prod"); err != nil {
+				t.Fatalf("recover: %v", err)
+			}
+			var cur *state.Revision
+			c.State.View(func(tx state.Tx) error { cur, err = tx.CurrentRevision("prod"); return err })
+			if cur == nil {
+				t.Fatalf("nothing live in prod after recovery")
+			}
+			rep, err := NewVerify(c).Run(ctx, "prod")
+			if err != nil {
+				t.Fatalf("verify after kill: %v", err)
+			}
+			if !rep.OK() || rep.Revision != cur.Number || rep.Digest != cur.Digest {
+				t.Errorf("live %s, store says revision %d %s; want them consistent and healthy", rep.Summary(), cur.Number, short(cur.Digest))
+			}
+			if cur.GatesPending || cur.Outcome != state.Live {
+				t.Errorf("live revision %d: outcome %s, gates pending %v", cur.Number, cur.Outcome, cur.GatesPending)
+			}
+			if cur.Action == "promote" && !slices.ContainsFunc(cur.Gates, func(g state.Gate) bool { return g.Name == "verify prod" && g.Passed }) {
+				t.Errorf("promoted revision %d is live without its after-deploy gates: %+v", cur.Number, cur.Gates)
+			}
+			switch {
+			case r.smokeFails && cur.Digest != old.Digest:
+				t.Errorf("after-deploy smoke failed, prod still on %s, want rolled back to %s", short(cur.Digest), short(old.Digest))
+			case r.point == "gates" && cur.Number != old.Number:
+				t.Errorf("killed before deploy, prod moved to revision %d", cur.Number)
+			case r.point == "none" && !r.smokeFails && cur.Digest != digestB:
+				t.Errorf("finished %s left prod on %s", r.op, short(cur.Digest))
+			}
+			var pids []int
+			for range 100 { // a gated start exits as soon as it sees EOF
+				if pids = servicePIDs(c.Project.Dir, "prod"); len(pids) == 1 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if len(pids) != 1 || pids[0] != rep.PID {
+				t.Errorf("processes in prod's working directory: %v, want only the live pid %d", pids, rep.PID)
+			}
+			t.Logf("prod on revision %d (%s, %s)", cur.Number, cur.Action, short(cur.Digest))
+		})
+	}
+}
+
+// TestOrphanWithoutProcessRecord is the repro: a process whose
+// process.json is gone (as a ferry killed before writing it left it)
+// must not make every later deploy fail with "port in use", and down
+// must really stop it.
+func TestOrphanWithoutProcessRecord(t *testing.T) {
+	c, _ := newProject(t, "")
+	ctx := t.Context()
+	r1 := deploy(t, c, "prod", "1.0.0")
+	recs, _ := filepath.Glob(filepath.Join(c.Project.Dir, ".ferry", "run", "prod", "r*", "process.json"))
+	for _, f := range recs {
+		os.Remove(f)
+	}
+	r2 := deploy(t, c, "prod", "2.0.0")
+	if r2.Number != r1.Number+1 {
+		t.Fatalf("deploy after losing process.json = revision %d", r2.Number)
+	}
+	if pids := servicePIDs(c.Project.Dir, "prod"); len(pids) != 1 {
+		t.Errorf("after redeploy prod runs %v, want one process", pids)
+	}
+	recs, _ = filepath.Glob(filepath.Join(c.Project.Dir, ".ferry", "run", "prod", "r*", "process.json"))
+	for _, f := range recs {
+		os.Remove(f)
+	}
+	if err := NewDown(c).Run(ctx, "prod"); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if pids := servicePIDs(c.Project.Dir, "prod"); len(pids) != 0 {
+		t.Errorf("down said stopped, but prod runs %v", pids)
+	}
+}

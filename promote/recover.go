@@ -1,0 +1,187 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
+)
+
+// Recover takes an environment's lock and finishes what a ferry killed
+// mid-change left there. Every changing operation does this first; the
+// command exists for scripts and tests.
+type Recover struct{ cfg *Config }
+
+// NewRecover returns a Recover over cfg.
+func NewRecover(cfg *Config) *Recover { return &Recover{cfg: cfg} }
+
+// Run recovers envName.
+func (r *Recover) Run(ctx context.Context, envName string) error {
+	env, err := r.cfg.env(envName)
+	if err != nil {
+		return err
+	}
+	unlock, err := r.cfg.lock(ctx, env)
+	if err != nil {
+		return err
+	}
+	unlock()
+	return nil
+}
+
+// recover finishes what a ferry killed mid-change left in env: a pending
+// revision whose instances run while the recorded one's do not becomes
+// the live one (the change had got that far); otherwise it is stopped and
+// marked aborted. Instances of revisions other than the live one are
+// stopped; a live revision with nothing running is started again from
+// its snapshot.
+func (c *Config) recover(ctx context.Context, env *project.Environment) error {
+	t, err := c.Target(env)
+	if err != nil {
+		return err
+	}
+	var cur *state.Revision
+	var pending []state.Revision
+	err = c.view(env, func(tx state.Tx) error {
+		var err error
+		if cur, err = tx.CurrentRevision(env.Name); err != nil {
+			return err
+		}
+		revs, err := tx.List(env.Name)
+		for _, r := range revs {
+			if r.Outcome == state.Pending {
+				pending = append(pending, r)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := c.reattach(ctx, env, t); err != nil {
+		return err
+	}
+	running, err := t.Revisions(ctx, env.Name)
+	if err != nil {
+		return err
+	}
+	curRunning := cur != nil && slices.Contains(running, cur.Number)
+	keep := 0
+	if cur != nil {
+		keep = cur.Number
+	}
+	for _, p := range slices.Backward(pending) {
+		if !curRunning && slices.Contains(running, p.Number) {
+			q := platform.Query{Env: env.Name, Environment: env, Vars: snapshotVars(&p)}
+			if live, err := t.Live(ctx, q); err == nil && live.Revision == p.Number && live.Health != platform.HealthDown {
+				p.URL, p.Since = live.URL, c.now().UTC()
+				p.Instances = p.Instances[:0]
+				for _, in := range live.Instances {
+					p.Instances = append(p.Instances, stored(in))
+				}
+				p.Reason = "adopted after an interrupted ferry"
+				if err := c.update(env, func(tx state.Tx) error { return commit(tx, &p) }); err != nil {
+					return err
+				}
+				keep, curRunning, cur = p.Number, true, &p
+				continue
+			}
+		}
+		p.Outcome, p.Reason = state.Aborted, "ferry was interrupted before this revision went live"
+		if err := c.update(env, func(tx state.Tx) error { return tx.Put(&p) }); err != nil {
+			return err
+		}
+	}
+	if len(running) > 0 && (len(running) > 1 || running[0] != keep) {
+		c.log().Info("stopping instances left by an interrupted ferry", "env", env.Name, "keep", keep)
+		if err := t.Stop(ctx, env.Name, keep); err != nil {
+			return err
+		}
+	}
+	if len(pending) > 0 && cur != nil && !curRunning && cur.Outcome == state.Live {
+		c.log().Info("restarting the live revision an interrupted ferry left stopped", "env", env.Name, "revision", cur.Number)
+		if _, err := c.restore(ctx, env, cur, "restart after an interrupted ferry"); err != nil {
+			return fmt.Errorf("environment %q: restarting revision %d after an interrupted ferry: %w", env.Name, cur.Number, err)
+		}
+		return nil
+	}
+	return c.finishGates(ctx, env, cur)
+}
+
+// finishGates ends what a ferry killed after a promotion's deploy left
+// undone, as if it had not been killed: a live revision whose
+// after-deploy gates are pending runs them (rolling back when they
+// fail), and a current revision that failed them is rolled back.
+func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur *state.Revision) error {
+	if cur == nil {
+		return nil
+	}
+	switch {
+	case cur.Outcome == state.Live && cur.GatesPending:
+		c.log().Info("running the after-deploy gates an interrupted ferry left pending", "env", env.Name, "revision", cur.Number)
+		chk := &GateCheck{Config: c, To: env, Revision: cur}
+		if from, err := c.Project.Env(cur.PromotedFrom); err == nil {
+			chk.From = from
+		}
+		if img, err := c.Images.Resolve(cur.Digest); err == nil {
+			chk.Image = img
+		}
+		_, err := c.afterDeploy(ctx, env, cur, chk)
+		if errors.Is(err, ErrGate) {
+			// The promotion failed and was rolled back: that is the
+			// recovery's outcome, not an error of the command that ran it.
+			c.log().Warn("after-deploy gates failed on recovery; rolled back", "env", env.Name, "revision", cur.Number, "err", err)
+			return nil
+		}
+		return err
+	case cur.Outcome == state.Failed:
+		c.log().Info("rolling back the failed revision an interrupted ferry left current", "env", env.Name, "revision", cur.Number)
+		_, err := c.undo(ctx, env, cur)
+		return err
+	}
+	return nil
+}
+
+// reattach hands the target back the instances the store recorded for
+// env that the target may have lost track of.
+func (c *Config) reattach(ctx context.Context, env *project.Environment, t platform.Target) error {
+	ra, ok := t.(platform.Reattacher)
+	if !ok {
+		return nil
+	}
+	var revs []state.Revision
+	if err := c.view(env, func(tx state.Tx) error {
+		var err error
+		revs, err = tx.List(env.Name)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, r := range revs {
+		if len(r.Instances) == 0 {
+			continue
+		}
+		ins := make([]platform.Instance, 0, len(r.Instances))
+		for _, in := range r.Instances {
+			ins = append(ins, platform.Instance{Name: in.Name, PID: in.PID, Revision: r.Number, Started: in.Started, Private: in.Private})
+		}
+		if err := ra.Reattach(ctx, env.Name, r.Number, ins); err != nil {
+			return fmt.Errorf("environment %q: revision %d: %w", env.Name, r.Number, err)
+		}
+	}
+	return nil
+}
+
+// snapshotVars is a stored revision's configuration as a map (secrets as
+// their hashes): enough for a target to find ports and endpoints.
+func snapshotVars(r *state.Revision) map[string]string {
+	m := make(map[string]string, len(r.Config))
+	for _, e := range r.Config {
+		m[e.Key] = e.Value
+	}
+	return m
+}

@@ -1,0 +1,128 @@
+package secret
+
+import (
+	"encoding/base64"
+	"math"
+	"regexp"
+	"strings"
+)
+
+// vendorShapes are more vendor token formats, matched anywhere in free text
+// as well as as whole values: each has a fixed prefix long enough that an
+// ordinary word or identifier does not take that form.
+var vendorShapes = []*regexp.Regexp{
+	regexp.MustCompile(`\b(AKIA|ASIA|AGPA|AROA|AIDA)[0-9A-Z]{16}\b`),   // AWS key ids
+	regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`),               // GitHub
+	regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{40,}\b`),             // GitHub fine-grained
+	regexp.MustCompile(`\bxox[abeprs]-[A-Za-z0-9-]{10,}`),              // Slack tokens
+	regexp.MustCompile(`\bxapp-[0-9]-[A-Za-z0-9-]{10,}`),               // Slack app-level tokens
+	regexp.MustCompile(`hooks\.slack\.com/services/[A-Za-z0-9/]{20,}`), // Slack webhook
+	regexp.MustCompile(`\b[rs]k_(live|test)_[A-Za-z0-9]{16,}\b`),       // Stripe
+	regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`),                   // GitLab
+	regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`),                    // Google API key
+	regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`),                      // npm
+	regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`), // SendGrid
+	regexp.MustCompile(`\bsk-(proj-|ant-)?[A-Za-z0-9_-]{32,}`),         // OpenAI, Anthropic
+	regexp.MustCompile(`\bdop_v1_[a-f0-9]{64}\b`),                      // DigitalOcean
+	regexp.MustCompile(`\bhvs\.[A-Za-z0-9_-]{24,}`),                    // Vault service token
+	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----|$)`),
+}
+
+// tokenChars is a single token of base64, base64url or hex characters: the
+// alphabet of generated keys.
+var tokenChars = regexp.MustCompile(`^[A-Za-z0-9+/_=-]+$`)
+
+// uuid and plain digests are long and random-looking, but identifiers.
+var (
+	uuid      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	hexDigest = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
+	hexOnly   = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+)
+
+// shaped reports a value that is a secret by a shape of its own: one that
+// holds a vendor token, a PEM private key (also base64-encoded, as Secret data carries
+// it), or a generated key — a single token of 32 or more base64 or hex
+// characters with the randomness of one.
+func shaped(v string) bool {
+	for _, re := range vendorShapes {
+		if re.MatchString(v) {
+			return true
+		}
+	}
+	if strings.HasPrefix(v, base64Begin) {
+		return base64PEM(v)
+	}
+	return generatedKey(v)
+}
+
+// base64Begin is "-----BEGIN" in base64.
+const base64Begin = "LS0tLS1CRUdJTi"
+
+// base64PEM reports base64 text that decodes to a PEM private key. A
+// certificate, which is public, decodes to a PEM block too, and is not a
+// secret.
+func base64PEM(v string) bool {
+	dec, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v), ""))
+	return err == nil && strings.Contains(string(dec), "PRIVATE KEY")
+}
+
+// generatedKey tells a generated key from identifiers of the same length:
+// it must be one token of at least 32 characters, and not a UUID, a bare
+// git or sha256 digest (a "sha256:" digest has a colon and never matches),
+// nor text — a path, an image reference or a name — which has too few
+// distinct characters or lacks the mix of cases and digits that base64
+// has. A hex key (32 hex digits and more, other than the digest lengths)
+// must look random too.
+func generatedKey(v string) bool {
+	if len(v) < 32 || len(v) > 4096 || !tokenChars.MatchString(v) || uuid.MatchString(v) || hexDigest.MatchString(v) {
+		return false
+	}
+	if hexOnly.MatchString(v) {
+		return entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
+	}
+	if strings.Count(v, "/") > 3 || strings.Count(v, "-")+strings.Count(v, "_") > len(v)/8 {
+		// paths and dashed-or-underscored names
+		return false
+	}
+	var upper, lower, digit bool
+	for _, r := range v {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		}
+	}
+	return upper && lower && digit && entropy(v) >= 4.0
+}
+
+func hasDigit(v string) bool { return strings.IndexAny(v, "0123456789") >= 0 }
+
+// entropy is the Shannon entropy of v in bits per character.
+func entropy(v string) float64 {
+	var counts [256]int
+	for i := 0; i < len(v); i++ {
+		counts[v[i]]++
+	}
+	var h float64
+	n := float64(len(v))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+// scrubShapes replaces vendor tokens and PEM private keys in free text.
+// The generic generated-key rule is not used on free text: log lines are
+// full of trace ids and digests.
+func scrubShapes(text string) string {
+	for _, re := range vendorShapes {
+		text = re.ReplaceAllString(text, Redacted)
+	}
+	return text
+}

@@ -1,0 +1,299 @@
+// Package view holds what ferry shows about environments — status,
+// history, verify, drift, a promotion's plan — as plain values that
+// every output format (table, JSON, the web page) renders as they are.
+//
+// A view is redacted when it is built: secret values are never in it,
+// URLs show their host with only the password replaced, free text (a
+// failed revision's reason, a gate's detail) is scrubbed. The JSON field
+// names are ferry's stable contract (DESIGN.md): fields are added, never
+// renamed. Nothing here is a stored record: a history entry does not
+// carry the pids, log paths and other target facts the state keeps.
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/secret"
+)
+
+// Gate is one promotion gate and whether it passed.
+type Gate struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Gates converts stored gates, scrubbing their details.
+func Gates(gs []state.Gate) []Gate {
+	out := make([]Gate, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, Gate{Name: g.Name, Passed: g.Passed, Detail: secret.Scrub(g.Detail)})
+	}
+	return out
+}
+
+// Status is `ferry status`.
+type Status struct {
+	Environments []EnvStatus `json:"environments"`
+}
+
+// EnvStatus is one environment in `ferry status` (DESIGN.md's shape).
+type EnvStatus struct {
+	Name          string          `json:"name"`
+	Target        string          `json:"target"`
+	Digest        string          `json:"digest"`
+	Tag           string          `json:"tag"`
+	Revision      int             `json:"revision"`
+	Since         string          `json:"since"`
+	Health        platform.Health `json:"health"`
+	SoakRemaining string          `json:"soakRemaining"`
+	// PID is the live revision's process on the local target, 0 when none.
+	PID int `json:"pid,omitempty"`
+	// HealthDetail says why health is not UP.
+	HealthDetail string `json:"healthDetail,omitempty"`
+	// Signature is the signature state of Digest; nil when the project
+	// trusts no key.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature is the signature state of a digest under the project's trust
+// policy.
+type Signature struct {
+	// State is verified, unsigned, unknown-key, other-digest or tampered.
+	State string `json:"state"`
+	// Required says the environment runs only verified digests.
+	Required bool   `json:"required"`
+	KeyID    string `json:"keyId,omitempty"`
+	Key      string `json:"key,omitempty"`
+	Signer   string `json:"signer,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// OK reports whether the signature state lets the environment run it.
+func (s *Signature) OK() bool { return s == nil || !s.Required || s.State == "verified" }
+
+// Entry is one key of a revision's configuration, redacted.
+type Entry struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Secret bool   `json:"secret,omitempty"`
+	Source string `json:"source,omitempty"`
+}
+
+// History is `ferry history <env>`.
+type History struct {
+	Environment string     `json:"environment"`
+	Revisions   []Revision `json:"revisions"`
+}
+
+// Revision is one entry of an environment's history.
+type Revision struct {
+	Env          string    `json:"env"`
+	Number       int       `json:"revision"`
+	Digest       string    `json:"digest"`
+	BinaryDigest string    `json:"binaryDigest,omitempty"`
+	Tag          string    `json:"tag,omitempty"`
+	Config       []Entry   `json:"config"`
+	By           string    `json:"by"`
+	At           time.Time `json:"at"`
+	// Action is deploy, promote or rollback.
+	Action       string `json:"action"`
+	PromotedFrom string `json:"promotedFrom,omitempty"`
+	FromRevision int    `json:"fromRevision,omitempty"`
+	SkipPath     string `json:"skipPath,omitempty"`
+	RollbackOf   int    `json:"rollbackOf,omitempty"`
+	Gates        []Gate `json:"gates,omitempty"`
+	// Outcome is pending, live, superseded, failed, aborted or stopped.
+	Outcome state.Outcome `json:"outcome"`
+	Reason  string        `json:"reason,omitempty"`
+	// Since is when the revision became healthy.
+	Since time.Time `json:"since,omitzero"`
+	// Signature is the key that signed the digest, when the environment
+	// required a signature.
+	Signature *state.Signature `json:"signature,omitempty"`
+}
+
+// NewRevision is the view of a stored revision.
+func NewRevision(r *state.Revision) Revision {
+	v := Revision{Env: r.Env, Number: r.Number, Digest: r.Digest, BinaryDigest: r.BinaryDigest, Tag: r.Tag,
+		Config: Entries(r.Config), By: r.By, At: r.At, Action: r.Action, PromotedFrom: r.PromotedFrom,
+		FromRevision: r.FromRevision, SkipPath: secret.Scrub(r.SkipPath), RollbackOf: r.RollbackOf,
+		Outcome: r.Outcome, Reason: secret.Scrub(r.Reason), Since: r.Since, Signature: r.Signature}
+	if len(r.Gates) > 0 {
+		v.Gates = Gates(r.Gates)
+	}
+	return v
+}
+
+// Entries redacts a stored configuration snapshot: secrets (stored as
+// keyed hashes) show as secret.Redacted, a URL's password is replaced.
+func Entries(es []state.Entry) []Entry {
+	out := make([]Entry, 0, len(es))
+	for _, e := range es {
+		v := Entry{Key: e.Key, Value: secret.Show(e.Key, e.Value), Secret: e.Secret, Source: e.Source}
+		if e.Secret {
+			v.Value = secret.Redacted
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Difference is one key whose live value is not the wanted one.
+type Difference struct {
+	Key string `json:"key"`
+	// Change is "differs", "missing" (wanted, not live) or "unexpected"
+	// (live, not wanted).
+	Change string `json:"change"`
+	Want   string `json:"want"`
+	Live   string `json:"live"`
+	Secret bool   `json:"secret"`
+}
+
+// Verify is what `ferry verify` found.
+type Verify struct {
+	Environment string `json:"environment"`
+	// PID is the live process on the local target (0 elsewhere).
+	PID int `json:"pid"`
+	// Revision is the ferry revision of what runs, 0 when ferry did not
+	// start it.
+	Revision int `json:"revision"`
+	// Digest is the image what runs belongs to ("" when none of this
+	// project's).
+	Digest string `json:"digest"`
+	// WantDigest is the live revision's image digest.
+	WantDigest string `json:"wantDigest"`
+	// WantExecutable and Executable are the live revision's and the
+	// running process's executable digests (local target).
+	WantExecutable string              `json:"wantExecutable"`
+	Executable     string              `json:"executable"`
+	Health         platform.Health     `json:"health"`
+	HealthDetail   string              `json:"healthDetail,omitempty"`
+	Instances      []platform.Instance `json:"instances,omitempty"`
+	Differences    []Difference        `json:"differences"`
+	// Foreign says what runs was not started by ferry: its differing
+	// keys are named, its values never shown.
+	Foreign bool `json:"foreign,omitempty"`
+	// Signature is the running digest's signature state; nil when the
+	// project trusts no key.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// OK says whether what runs is what was meant, and healthy.
+func (r *Verify) OK() bool {
+	same := r.WantDigest != "" && r.Digest == r.WantDigest
+	if r.WantExecutable != "" || r.Executable != "" {
+		same = same && r.Executable == r.WantExecutable
+	}
+	return len(r.Differences) == 0 && same && r.Health == platform.HealthUp && r.Signature.OK()
+}
+
+// MarshalJSON adds "ok".
+func (r *Verify) MarshalJSON() ([]byte, error) {
+	type plain Verify
+	return json.Marshal(struct {
+		*plain
+		OK bool `json:"ok"`
+	}{(*plain)(r), r.OK()})
+}
+
+// Who names what runs: "pid 42 (revision 3)".
+func (r *Verify) Who() string {
+	name := "nothing"
+	switch {
+	case r.PID > 0:
+		name = fmt.Sprintf("pid %d", r.PID)
+	case len(r.Instances) == 1:
+		name = r.Instances[0].Name
+	case len(r.Instances) > 1:
+		name = fmt.Sprintf("%d instances", len(r.Instances))
+	}
+	if r.Revision == 0 {
+		return name + " (not started by ferry)"
+	}
+	return fmt.Sprintf("%s (revision %d)", name, r.Revision)
+}
+
+// Summary is one line about the report.
+func (r *Verify) Summary() string {
+	var bad []string
+	switch {
+	case r.WantDigest == "":
+		bad = append(bad, "nothing deployed by ferry")
+	case r.Digest != r.WantDigest || r.Executable != r.WantExecutable:
+		bad = append(bad, "executable differs")
+	}
+	if r.Health != platform.HealthUp {
+		bad = append(bad, "health "+string(r.Health))
+	}
+	if n := len(r.Differences); n > 0 {
+		keys := make([]string, 0, n)
+		for _, d := range r.Differences {
+			keys = append(keys, d.Key)
+		}
+		bad = append(bad, fmt.Sprintf("%d key(s) differ: %s", n, strings.Join(keys, ", ")))
+	}
+	if !r.Signature.OK() {
+		bad = append(bad, "signature "+r.Signature.State)
+	}
+	if len(bad) == 0 {
+		if r.Signature != nil && r.Signature.State == "verified" {
+			return r.Who() + " matches, healthy, signed by " + r.Signature.Key
+		}
+		return r.Who() + " matches, healthy"
+	}
+	return r.Who() + ": " + strings.Join(bad, "; ")
+}
+
+// Change is one key of drift: how the repository's desired configuration
+// differs from the snapshot of the live revision.
+type Change struct {
+	Key    string `json:"key"`
+	Change string `json:"change"` // added, removed, changed
+	// Deployed and Desired are the two values, redacted.
+	Deployed string `json:"deployed"`
+	Desired  string `json:"desired"`
+	Source   string `json:"source,omitempty"`
+	Secret   bool   `json:"secret"`
+}
+
+// Drift is what changed in the repository since the live revision.
+type Drift struct {
+	Environment string   `json:"environment"`
+	Revision    int      `json:"revision"`
+	Changes     []Change `json:"changes"`
+}
+
+// Plan is a promotion: what it moves and how its gates stand.
+type Plan struct {
+	From         string `json:"from"`
+	To           string `json:"to"`
+	DryRun       bool   `json:"dryRun"`
+	Digest       string `json:"digest"`
+	Tag          string `json:"tag"`
+	FromRevision int    `json:"fromRevision"`
+	ToRevision   int    `json:"toRevision"`
+	ToDigest     string `json:"toDigest"`
+	Gates        []Gate `json:"gates"`
+	// Revision is the revision created in To (0 on a dry run or when
+	// refused).
+	Revision   int    `json:"revision,omitempty"`
+	RolledBack bool   `json:"rolledBack"`
+	SkipPath   string `json:"skipPath,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Passed says whether every gate passed.
+func (p *Plan) Passed() bool {
+	for _, g := range p.Gates {
+		if !g.Passed {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,66 @@
+package view
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
+)
+
+func TestRevisionRedacted(t *testing.T) {
+	r := &state.Revision{Env: "prod", Number: 3, Digest: "sha256:abc", Outcome: state.Failed,
+		Config: []state.Entry{
+			{Key: "DB_PASSWORD", Value: "hmac-sha256:0011", Secret: true},
+			{Key: "DATABASE_URL", Value: "postgres://app:hunter2@db/orders"},
+			{Key: "LOG_LEVEL", Value: "INFO"},
+		},
+		Reason:    "revision 3: crashed; last log lines:\n  connecting to postgres://app:hunter2@db/orders",
+		Gates:     []state.Gate{{Name: "smoke", Detail: "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}},
+		Instances: []state.Instance{{Name: "pid 42", PID: 42, Private: json.RawMessage(`{"log":"/x/log"}`)}},
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as the CLI writes JSON
+	if err := enc.Encode(NewRevision(r)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, bad := range []string{"hunter2", "hmac-sha256:0011", "eyJzdWIi", `"pid"`, "/x/log", "instances"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("history entry holds %q:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{`"value":"INFO"`, "postgres://app:<redacted>@db/orders", `"outcome":"failed"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("history entry lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestVerifyOK(t *testing.T) {
+	tests := []struct {
+		name string
+		v    Verify
+		want bool
+	}{
+		{"local match", Verify{Digest: "d", WantDigest: "d", Executable: "x", WantExecutable: "x", Health: platform.HealthUp}, true},
+		{"kube match", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp}, true},
+		{"nothing deployed", Verify{Digest: "d", Health: platform.HealthUp}, false},
+		{"other executable", Verify{Digest: "d", WantDigest: "d", Executable: "y", WantExecutable: "x", Health: platform.HealthUp}, false},
+		{"degraded", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthDegraded}, false},
+		{"a key differs", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp, Differences: []Difference{{Key: "K"}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.v.OK(); got != tt.want {
+				t.Errorf("OK() = %v, want %v (%s)", got, tt.want, tt.v.Summary())
+			}
+			data, _ := json.Marshal(&tt.v)
+			if !strings.Contains(string(data), `"ok":`+map[bool]string{true: "true", false: "false"}[tt.want]) {
+				t.Errorf("JSON lacks ok: %s", data)
+			}
+		})
+	}
+}
