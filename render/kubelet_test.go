@@ -129,3 +129,16 @@ func TestKubeletInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectPaths(t *testing.T) {
+	tests := []struct{ msg, want string }{
+		{`error calling include: template: shop/templates/_helpers.tpl:5:3: executing "x" at <.Values.a>: nil`, `error calling include: deploy/helm/templates/_helpers.tpl:5:3: executing "x" at <.Values.a>: nil`},
+		{`template: shop/charts/redis/templates/sts.yaml:2: bad`, `deploy/helm/charts/redis/templates/sts.yaml:2: bad`},
+		{`other/templates/a.yaml is another chart's`, `other/templates/a.yaml is another chart's`},
+	}
+	for _, tt := range tests {
+		if got := projectPaths(tt.msg, "deploy/helm", "shop"); got != tt.want {
+			t.Errorf("projectPaths(%q) = %q, want %q", tt.msg, got, tt.want)
+		}
+	}
+}
