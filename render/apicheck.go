@@ -38,7 +38,9 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 	for _, o := range objs {
 		kind, name := str(o.body, "kind"), str(o.body, "metadata", "name")
 		add := func(key, msg string) {
-			out = append(out, Invalid{File: o.template, Line: r.lineOf(o.template, key), Msg: kind + "/" + name + ": " + msg})
+			// The object goes last, in parentheses: "Secret x-secret: …"
+			// would read as a key: value pair to secret.Scrub.
+			out = append(out, Invalid{File: o.template, Line: r.lineOf(o.template, key), Msg: msg + " (" + kind + "/" + name + ")"})
 		}
 		switch {
 		case name == "":
@@ -52,7 +54,7 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 			d, _ := o.body["data"].(map[string]any)
 			for _, k := range sortedKeys(d) {
 				if _, ok := d[k].(string); !ok && d[k] != nil {
-					add(k, fmt.Sprintf("data %s is %v, not a string: quote it (the API server rejects the ConfigMap)", k, scalar(d[k])))
+					add(k, fmt.Sprintf("data %s is %v, not a string: quote it", k, scalar(d[k])))
 				}
 			}
 		case "Secret":
@@ -77,7 +79,7 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 						evm, _ := ev.(map[string]any)
 						if v, ok := evm["value"]; ok && v != nil {
 							if _, isStr := v.(string); !isStr {
-								add(str(evm, "name"), fmt.Sprintf("container %s: env %s value %v is not a string: quote it (the API server rejects the pod)", str(cm, "name"), str(evm, "name"), scalar(v)))
+								add(str(evm, "name"), fmt.Sprintf("container %s: env %s value %v is not a string: quote it", str(cm, "name"), str(evm, "name"), scalar(v)))
 							}
 						}
 					}

@@ -119,10 +119,10 @@ func TestKubeletInvalid(t *testing.T) {
 	}
 	for _, want := range []string{
 		`release name "baseChart"`,
-		"templates/all.yaml:6: ConfigMap/invalid-config: data PORT is 8080, not a string",
-		"templates/all.yaml:7: ConfigMap/invalid-config: data RATIO is 0.5",
-		"templates/all.yaml:14: Secret/invalid-secret: data token is not base64",
-		"templates/all.yaml:31: Deployment/invalid: container invalid: env DEBUG value true is not a string",
+		"templates/all.yaml:6: data PORT is 8080, not a string",
+		"templates/all.yaml:7: data RATIO is 0.5",
+		"templates/all.yaml:14: data token is not base64: use stringData, or b64enc it (Secret/invalid-secret)",
+		"templates/all.yaml:31: container invalid: env DEBUG value true is not a string",
 	} {
 		if !strings.Contains(strings.Join(got, "\n"), want) {
 			t.Errorf("Invalid lacks %q:\n%s", want, strings.Join(got, "\n"))

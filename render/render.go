@@ -161,7 +161,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 
 	res.Invalid = rs.apiCheck(objs, e.Release)
 	for _, iv := range res.Invalid {
-		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + ": the install would fail"}).Error())
+		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
 	}
 	links := serviceLinks(objs, e.Namespace)
 	files := map[string]*envfile.Config{}
