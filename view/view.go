@@ -165,6 +165,11 @@ func (r *Verify) OK() bool {
 	if r.WantExecutable != "" || r.Executable != "" {
 		same = same && r.Executable == r.WantExecutable
 	}
+	for _, in := range r.Instances {
+		if len(in.Stale) > 0 {
+			return false
+		}
+	}
 	return len(r.Differences) == 0 && same && r.Health == platform.HealthUp
 }
 
@@ -213,6 +218,15 @@ func (r *Verify) Summary() string {
 		}
 		bad = append(bad, fmt.Sprintf("%d key(s) differ: %s", n, strings.Join(keys, ", ")))
 	}
+	var stale []string
+	for _, in := range r.Instances {
+		if len(in.Stale) > 0 {
+			stale = append(stale, in.Name)
+		}
+	}
+	if len(stale) > 0 {
+		bad = append(bad, fmt.Sprintf("%d stale (started before a change of config they read): %s", len(stale), strings.Join(stale, ", ")))
+	}
 	if len(bad) == 0 {
 		return r.Who() + " matches, healthy"
 	}
@@ -236,6 +250,9 @@ type Drift struct {
 	Environment string   `json:"environment"`
 	Revision    int      `json:"revision"`
 	Changes     []Change `json:"changes"`
+	// Objects are live objects changed behind ferry's back, on targets
+	// that have them (Kubernetes); secret values show as fingerprints.
+	Objects []platform.ObjectDrift `json:"objects,omitempty"`
 }
 
 // Plan is a promotion: what it moves and how its gates stand.

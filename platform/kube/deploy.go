@@ -106,7 +106,7 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	}
 	start := time.Now()
 	var rel any
-	if len(rels) == 0 || allUninstalled(rels) {
+	if len(rels) == 0 || lastUninstalled(rels) {
 		in := action.NewInstall(c.helm)
 		in.ReleaseName, in.Namespace = env.Release, env.Namespace
 		in.ServerSideApply, in.ForceConflicts = true, o.ForceConflicts
@@ -143,13 +143,12 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	return res, nil
 }
 
-func allUninstalled(rels []*rv1.Release) bool {
-	for _, r := range rels {
-		if r.Info == nil || r.Info.Status.String() != "uninstalled" {
-			return false
-		}
-	}
-	return true
+// lastUninstalled says the release was uninstalled with its history
+// kept (ferry down): the next deploy installs it again (Helm's Replace),
+// continuing the revision numbers.
+func lastUninstalled(rels []*rv1.Release) bool {
+	last := rels[len(rels)-1]
+	return last.Info != nil && last.Info.Status.String() == "uninstalled"
 }
 
 // loadChart loads the environment's chart and merges its values files the

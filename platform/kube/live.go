@@ -31,7 +31,13 @@ type Pod struct {
 	Started time.Time
 	// Workload is the Kind/name of the workload that owns it.
 	Workload string
-	pod      *corev1.Pod
+	// Env is the service container's environment as it got it (secrets
+	// included: never printed); Stale names the ConfigMaps and Secrets
+	// it reads that changed after it started. Both are filled by
+	// resolveEnv.
+	Env   map[string]string
+	Stale []string
+	pod   *corev1.Pod
 }
 
 // Live is what runs in an environment now.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ const (
 	labelTag  = "ferry.dev/tag"
 	labelFrom = "ferry.dev/promoted-from"
 	labelBy   = "ferry.dev/by"
+	// labelRevision links the Helm revision to ferry's revision number.
+	labelRevision = "ferry.dev/revision"
 )
 
 // Revision is one revision of an environment's release.
@@ -41,6 +44,9 @@ type Revision struct {
 	Updated     time.Time
 	// ApplyMethod is "ssa" or "csa" (client-side: installed by Helm 3).
 	ApplyMethod string
+	// Ferry is ferry's revision number for it, 0 when ferry did not
+	// make it (a helm upgrade by hand).
+	Ferry int
 }
 
 // Meta is ferry's record of why a revision exists.
@@ -50,10 +56,15 @@ type Meta struct {
 	From  string
 	By    string
 	Gates []string
+	// Revision is ferry's revision number.
+	Revision int
 }
 
 func (m Meta) labels() map[string]string {
 	l := map[string]string{}
+	if m.Revision > 0 {
+		l[labelRevision] = strconv.Itoa(m.Revision)
+	}
 	for k, v := range map[string]string{labelOp: m.Op, labelTag: m.Tag, labelFrom: m.From, labelBy: m.By} {
 		if v = labelValue(v); v != "" {
 			l[k] = v
@@ -103,6 +114,7 @@ func revisionOf(r *rv1.Release, repo string) Revision {
 		By:          r.Labels[labelBy],
 		ApplyMethod: r.ApplyMethod,
 	}
+	rev.Ferry, _ = strconv.Atoi(r.Labels[labelRevision])
 	if r.Info != nil {
 		rev.Status = r.Info.Status.String()
 		rev.Description = r.Info.Description

@@ -1,0 +1,222 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/testcluster"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/promote"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// kubeProject is a copy of the bundled example whose environments are on
+// the test cluster (namespace per environment), found through $KUBECONFIG
+// and its current context as kubectl would, with an artifact built into
+// its store. Each call is a separate ferry with no state of its own.
+type kubeProject struct {
+	dir    string
+	digest string
+}
+
+func newKubeProject(t testing.TB, c *testcluster.Cluster, nsStaging, nsProd string) *kubeProject {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(example(t))); err != nil {
+		t.Fatal(err)
+	}
+	ferry := fmt.Sprintf(`service: orders-api
+chart: chart
+image: orders-api
+path: [staging, prod]
+environments:
+  staging:
+    target: kube
+    namespace: %s
+    soak: 1s
+    health: readiness
+  prod:
+    target: kube
+    namespace: %s
+    health: readiness
+`, nsStaging, nsProd)
+	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(ferry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The artifact: a real OCI image in the project's store, packaged
+	// from a stand-in executable (kwok runs no containers).
+	bin := filepath.Join(t.TempDir(), "orders-api")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho orders-api "+t.Name()+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img, desc, err := artifact.Package(bin, "orders-api", filepath.Join(dir, "configs"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := artifact.NewStore(dir).Put(img, "1.0.0", false); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", c.Kubeconfig)
+	return &kubeProject{dir: dir, digest: desc.Digest}
+}
+
+// engine is one ferry process's view: a fresh project load and engine.
+func (kp *kubeProject) engine(t testing.TB, user string) *promote.Config {
+	t.Helper()
+	p, err := project.Load(kp.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := promote.New(p)
+	cfg.User = user
+	return cfg
+}
+
+func TestEngineDeployPromoteVerifyDriftOnKube(t *testing.T) {
+	c := testcluster.Get(t)
+	ctx := context.Background()
+	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
+	kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
+
+	d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
+	d.Artifact = "1.0.0"
+	rev, err := d.Run(ctx, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev.Number != 1 || rev.Digest != kp.digest || rev.Outcome != state.Live {
+		t.Fatalf("deploy staging: %+v", rev)
+	}
+	time.Sleep(1100 * time.Millisecond) // staging's soak
+
+	// Another laptop: no local state, same cluster.
+	plan, err := promote.NewPromote(kp.engine(t, "bob@desk")).Run(ctx, "staging", "prod")
+	if err != nil {
+		t.Fatalf("promote: %v (gates %+v)", err, plan)
+	}
+	if plan.Digest != kp.digest || plan.Revision == nil || plan.Revision.PromotedFrom != "staging" {
+		t.Fatalf("plan = %+v", plan)
+	}
+	live, err := (&Kube{}).Live(ctx, prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Digest != kp.digest || len(live.Pods) != 10 || live.Revision.Ferry != 1 || live.Revision.From != "staging" || live.Revision.Op != "promote" {
+		t.Errorf("prod runs %s on %d pods, release %+v", live.Digest, len(live.Pods), live.Revision)
+	}
+	// `helm history` tells the same story as ferry's.
+	hist, err := (&Kube{}).History(ctx, prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || !strings.Contains(hist[0].Description, "ferry promote from staging: "+kp.digest) || !strings.Contains(hist[0].Description, "by bob@desk") {
+		t.Errorf("helm history of prod: %+v", hist)
+	}
+	fh, err := promote.NewHistory(kp.engine(t, "carol@ci")).Run(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fh.Revisions) != 1 {
+		t.Errorf("ferry history of prod from a third ferry: %+v", fh)
+	}
+
+	v, err := promote.NewVerify(kp.engine(t, "carol@ci")).Run(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.OK() || v.Digest != kp.digest || len(v.Instances) != 10 {
+		t.Errorf("verify prod: ok=%v digest %s instances %d differences %+v health %s %s", v.OK(), v.Digest, len(v.Instances), v.Differences, v.Health, v.HealthDetail)
+	}
+
+	// kubectl edit of the ConfigMap: drift names the key and the field
+	// manager; verify names the pods that started before the change.
+	cms := c.Client.CoreV1().ConfigMaps(prod.Namespace)
+	cm, err := cms.Get(ctx, "orders-api-config", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // managedFields times have second resolution
+	cm.Data["LOG_LEVEL"] = "DEBUG"
+	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+	dr, err := promote.NewDrift(kp.engine(t, "carol@ci")).Run(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("drift: %+v", dr)
+	v, err = promote.NewVerify(kp.engine(t, "carol@ci")).Run(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := 0
+	for _, in := range v.Instances {
+		if len(in.Stale) > 0 && strings.Contains(in.Stale[0], "ConfigMap/orders-api-config") {
+			stale++
+		}
+	}
+	if v.OK() || stale != 10 {
+		t.Errorf("verify after the ConfigMap edit: ok=%v, %d stale pods, want 10", v.OK(), stale)
+	}
+}
+
+func TestTwoPromotionsOneLease(t *testing.T) {
+	c := testcluster.Get(t)
+	ctx := context.Background()
+	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
+	kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
+	d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
+	d.Artifact = "1.0.0"
+	if _, err := d.Run(ctx, "staging"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	users := []string{"alice@laptop", "bob@desk"}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, u := range users {
+		cfg := kp.engine(t, u)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = promote.NewPromote(cfg).Run(ctx, "staging", "prod")
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var locked *state.LockedError
+	ok, refused := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &locked):
+			refused++
+			if locked.Holder.User != users[1-i] || locked.Holder.Since.IsZero() {
+				t.Errorf("refusal names %+v, want %s", locked.Holder, users[1-i])
+			}
+		default:
+			t.Errorf("%s: %v", users[i], err)
+		}
+	}
+	if ok != 1 || refused != 1 {
+		t.Errorf("promotions: %d ok, %d refused by the Lease (%v); want 1 and 1", ok, refused, errs)
+	}
+	if _, err := c.Client.CoordinationV1().Leases(prod.Namespace).Get(ctx, leaseName(prod), metav1.GetOptions{}); err == nil {
+		t.Error("the Lease outlived the promotion")
+	}
+}
+
+var _ platform.Target = (*Target)(nil)
