@@ -31,16 +31,7 @@ type kubeProject struct {
 
 func newKubeProject(t testing.TB, c *testcluster.Cluster, nsStaging, nsProd string) *kubeProject {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(example(t))); err != nil {
-		t.Fatal(err)
-	}
-	ferry := fmt.Sprintf(`service: orders-api
-chart: chart
-image: orders-api
-path: [staging, prod]
-environments:
-  staging:
+	return newKubeProjectWith(t, c.Kubeconfig, fmt.Sprintf(`  staging:
     target: kube
     namespace: %s
     soak: 1s
@@ -49,7 +40,18 @@ environments:
     target: kube
     namespace: %s
     health: readiness
-`, nsStaging, nsProd)
+`, nsStaging, nsProd))
+}
+
+// newKubeProjectWith writes ferry.yaml with the given environments block
+// and points $KUBECONFIG (a list, as kubectl takes it) at kubeconfig.
+func newKubeProjectWith(t testing.TB, kubeconfig, environments string) *kubeProject {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(example(t))); err != nil {
+		t.Fatal(err)
+	}
+	ferry := "service: orders-api\nchart: chart\nimage: orders-api\npath: [staging, prod]\nenvironments:\n" + environments
 	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(ferry), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ environments:
 	if err := artifact.NewStore(dir).Put(img, "1.0.0", false); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("KUBECONFIG", c.Kubeconfig)
+	t.Setenv("KUBECONFIG", kubeconfig)
 	return &kubeProject{dir: dir, digest: desc.Digest}
 }
 
@@ -216,6 +218,58 @@ func TestTwoPromotionsOneLease(t *testing.T) {
 	}
 	if _, err := c.Client.CoordinationV1().Leases(prod.Namespace).Get(ctx, leaseName(prod), metav1.GetOptions{}); err == nil {
 		t.Error("the Lease outlived the promotion")
+	}
+}
+
+// TestPromoteAcrossClusters: staging and prod on two API servers (cluster
+// per environment), chosen by kubeconfig context from one $KUBECONFIG
+// list.
+func TestPromoteAcrossClusters(t *testing.T) {
+	c := testcluster.Get(t)
+	ctx := context.Background()
+	c2, err := testcluster.Start(ctx, testcluster.Options{Name: "prod-eu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Stop()
+	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c2, "prod")
+	kp := newKubeProjectWith(t, c.Kubeconfig+string(os.PathListSeparator)+c2.Kubeconfig, fmt.Sprintf(`  staging:
+    target: kube
+    context: %s
+    namespace: %s
+    health: readiness
+  prod:
+    target: kube
+    context: prod-eu
+    namespace: %s
+    health: readiness
+`, c.Context, staging.Namespace, prod.Namespace))
+	d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
+	d.Artifact = "1.0.0"
+	if _, err := d.Run(ctx, "staging"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := promote.NewPromote(kp.engine(t, "alice@laptop")).Run(ctx, "staging", "prod"); err != nil {
+		t.Fatal(err)
+	}
+	pods, err := c2.Client.CoreV1().Pods(prod.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=orders-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pods.Items) != 10 || pods.Items[0].Spec.Containers[0].Image != "orders-api@"+kp.digest {
+		t.Errorf("second cluster runs %d pods of %q", len(pods.Items), pods.Items[0].Spec.Containers[0].Image)
+	}
+	if l, err := c.Client.CoreV1().Pods(prod.Namespace).List(ctx, metav1.ListOptions{}); err == nil && len(l.Items) > 0 {
+		t.Errorf("prod's pods landed on the staging cluster too")
+	}
+	st, err := promote.NewStatus(kp.engine(t, "carol@ci")).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range st.Environments {
+		if e.Digest != kp.digest || e.Health != platform.HealthUp {
+			t.Errorf("status %s: digest %s health %s", e.Name, e.Digest, e.Health)
+		}
 	}
 }
 
