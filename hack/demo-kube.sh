@@ -8,10 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/ferry-demo-kube.XXXXXX)
+# The example's copy sits beside it, so that its go.mod's replace of
+# ../../kit still resolves; a dot directory, so ./... never sees it.
+demo=examples/.demo-kube
 up_pid=
 cleanup() {
   [ -z "$up_pid" ] || { kill "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; }
-  rm -rf "$work"
+  rm -rf "$work" "$demo"
 }
 trap cleanup EXIT
 
@@ -27,8 +30,8 @@ done
 export KUBECONFIG=$work/kubeconfig
 
 # The example, with both environments on the cluster.
-cp -r examples/orders-api "$work/orders-api"
-cat > "$work/orders-api/ferry.yaml" <<'YAML'
+rm -rf "$demo" && cp -r examples/orders-api "$demo"
+cat > "$demo/ferry.yaml" <<'YAML'
 service: orders-api
 main: .
 chart: chart
@@ -38,7 +41,7 @@ environments:
   staging: {target: kube, soak: 3s, health: readiness}
   prod:    {target: kube, health: readiness}
 YAML
-ferry() { ./bin/ferry -C "$work/orders-api" "$@"; }
+ferry() { ./bin/ferry -C "$demo" "$@"; }
 
 set -x
 ferry build --tag 1.0.0

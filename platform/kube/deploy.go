@@ -106,7 +106,10 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	}
 	start := time.Now()
 	var rel any
-	if len(rels) == 0 || lastUninstalled(rels) {
+	// Install (reusing the name, as helm install --replace) when nothing
+	// is deployed: a new release, one that ferry down uninstalled, or one
+	// whose only revisions failed (a first install that was killed).
+	if len(rels) == 0 || deployed(rels) == nil {
 		in := action.NewInstall(c.helm)
 		in.ReleaseName, in.Namespace = env.Release, env.Namespace
 		in.ServerSideApply, in.ForceConflicts = true, o.ForceConflicts
@@ -141,14 +144,6 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	}
 	res.Revision = revisionOf(r, env.Image)
 	return res, nil
-}
-
-// lastUninstalled says the release was uninstalled with its history
-// kept (ferry down): the next deploy installs it again (Helm's Replace),
-// continuing the revision numbers.
-func lastUninstalled(rels []*rv1.Release) bool {
-	last := rels[len(rels)-1]
-	return last.Info != nil && last.Info.Status.String() == "uninstalled"
 }
 
 // loadChart loads the environment's chart and merges its values files the

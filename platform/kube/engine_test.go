@@ -17,7 +17,10 @@ import (
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	coordv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // kubeProject is a copy of the bundled example whose environments are on
@@ -274,3 +277,114 @@ func TestPromoteAcrossClusters(t *testing.T) {
 }
 
 var _ platform.Target = (*Target)(nil)
+
+// TestKilledFerryIsRecovered: the state a ferry killed at each step of a
+// kube deploy leaves behind — its Lease not renewed any more, its
+// revision pending in the cluster's history, the Helm release untouched,
+// mid-upgrade or upgraded — and the next ferry's deploy finishing the job.
+func TestKilledFerryIsRecovered(t *testing.T) {
+	c := testcluster.Get(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// kill leaves the state of a ferry killed at that step, after
+		// revision 1 went live; revision 2 is pending in the store.
+		kill func(t *testing.T, env Env, rev2 *state.Revision)
+		// want2 is what becomes of revision 2.
+		want2 state.Outcome
+	}{
+		{"after recording, before helm", func(*testing.T, Env, *state.Revision) {}, state.Aborted},
+		{"mid-upgrade: release pending-upgrade", func(t *testing.T, env Env, _ *state.Revision) {
+			cn, err := dial(env, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rels, err := cn.releases()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending := *rels[len(rels)-1]
+			info := *pending.Info
+			pending.Info, pending.Version = &info, pending.Version+1
+			info.Status = rcommon.StatusPendingUpgrade
+			info.Description = "Preparing upgrade"
+			if err := cn.helm.Releases.Create(&pending); err != nil {
+				t.Fatal(err)
+			}
+		}, state.Aborted},
+		{"after the upgrade, before the commit", func(t *testing.T, env Env, rev2 *state.Revision) {
+			if _, err := (&Kube{}).Deploy(ctx, env, digestB, Meta{Op: "deploy", Revision: rev2.Number}, DeployOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}, state.Superseded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
+			kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
+			d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
+			d.Artifact = "1.0.0"
+			if _, err := d.Run(ctx, "staging"); err != nil {
+				t.Fatal(err)
+			}
+			env := kp.kubeEnv(t, "staging")
+			rev2 := &state.Revision{Env: "staging", Digest: digestB, Action: "deploy", By: "alice@laptop", Outcome: state.Pending}
+			if err := (&Kube{}).NewStore(env).Update(func(tx state.Tx) error { _, err := tx.Add(rev2); return err }); err != nil {
+				t.Fatal(err)
+			}
+			tt.kill(t, env, rev2)
+			dead := metav1.NewMicroTime(time.Now().Add(-2 * LeaseDuration))
+			if _, err := c.Client.CoordinationV1().Leases(env.Namespace).Create(ctx, &coordv1.Lease{
+				ObjectMeta: metav1.ObjectMeta{Name: leaseName(env)},
+				Spec: coordv1.LeaseSpec{HolderIdentity: ptr.To("alice@laptop: ferry deploy staging (pid 4242)"), AcquireTime: &dead, RenewTime: &dead,
+					LeaseDurationSeconds: ptr.To(int32(LeaseDuration / time.Second))},
+			}, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+
+			d = promote.NewDeploy(kp.engine(t, "bob@desk"))
+			d.Artifact = "1.0.0"
+			rev, err := d.Run(ctx, "staging")
+			if err != nil {
+				t.Fatalf("the next deploy: %v", err)
+			}
+			if rev.Number != 3 || rev.Outcome != state.Live {
+				t.Errorf("next deploy made %d %s, want 3 live", rev.Number, rev.Outcome)
+			}
+			h, err := promote.NewHistory(kp.engine(t, "bob@desk")).Run(ctx, "staging")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var outcomes []string
+			for _, r := range h.Revisions {
+				outcomes = append(outcomes, fmt.Sprintf("%d:%s", r.Number, r.Outcome))
+			}
+			want := fmt.Sprintf("3:live,2:%s,1:superseded", tt.want2) // newest first
+			if got := strings.Join(outcomes, ","); got != want {
+				t.Errorf("history %s, want %s", got, want)
+			}
+			live, err := (&Kube{}).Live(ctx, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if live.Revision.Ferry != 3 || live.Digest != kp.digest || live.Revision.Status != "deployed" {
+				t.Errorf("release after recovery: %+v, digest %s", live.Revision, live.Digest)
+			}
+		})
+	}
+}
+
+// kubeEnv is the kube settings the target derives for one of the
+// project's environments.
+func (kp *kubeProject) kubeEnv(t testing.TB, name string) Env {
+	t.Helper()
+	p, err := project.Load(kp.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := p.Env(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewTarget(p, nil, "").Env(e)
+}
