@@ -173,6 +173,21 @@ func TestEngineDeployPromoteVerifyDriftOnKube(t *testing.T) {
 	if v.OK() || stale != 10 {
 		t.Errorf("verify after the ConfigMap edit: ok=%v, %d stale pods, want 10", v.OK(), stale)
 	}
+
+	// The edited field belongs to kubectl-edit now: a deploy that would
+	// change it back conflicts, naming the manager, and changes nothing
+	// unless told to force.
+	k := &Kube{}
+	_, err = k.Deploy(ctx, prod, kp.digest, Meta{Op: "deploy"}, DeployOptions{})
+	if err == nil || !strings.Contains(err.Error(), "kubectl-edit") || !strings.Contains(err.Error(), "conflict") {
+		t.Fatalf("deploy over a field kubectl-edit owns: %v", err)
+	}
+	if _, err := k.Deploy(ctx, prod, kp.digest, Meta{Op: "deploy"}, DeployOptions{ForceConflicts: true}); err != nil {
+		t.Fatalf("deploy with ForceConflicts: %v", err)
+	}
+	if objs, err := k.Drift(ctx, prod); err != nil || len(objs) != 0 {
+		t.Errorf("drift after the forced deploy: %v %+v", err, objs)
+	}
 }
 
 func TestTwoPromotionsOneLease(t *testing.T) {
