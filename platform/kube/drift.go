@@ -31,13 +31,9 @@ func (k *Kube) Drift(ctx context.Context, env Env) ([]ObjectDrift, error) {
 	if err != nil {
 		return nil, err
 	}
-	rels, err := c.releases()
+	cur, err := c.current()
 	if err != nil {
 		return nil, err
-	}
-	cur := deployed(rels)
-	if cur == nil {
-		return nil, fmt.Errorf("%s: release %s: %w", c.env.where(), c.env.Release, ErrNotDeployed)
 	}
 	scaled, err := c.autoscaled(ctx)
 	if err != nil {

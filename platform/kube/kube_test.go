@@ -172,8 +172,8 @@ func TestUpgradeNeverReadyIsRolledBack(t *testing.T) {
 	if !de.Restored || de.Revision != 2 {
 		t.Errorf("DeployError = %+v, want revision 2 restored", de)
 	}
-	if !strings.Contains(strings.Join(de.Details, "\n"), "Insufficient cpu") {
-		t.Errorf("details do not say why: %q", de.Details)
+	if !strings.Contains(strings.Join(de.LogTail, "\n"), "Insufficient cpu") {
+		t.Errorf("details do not say why: %q", de.LogTail)
 	}
 	hist, err := k.History(ctx, env)
 	if err != nil {

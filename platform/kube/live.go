@@ -67,13 +67,9 @@ func (k *Kube) Live(ctx context.Context, env Env) (*Live, error) {
 }
 
 func (c *conn) live(ctx context.Context) (*Live, error) {
-	rels, err := c.releases()
+	cur, err := c.current()
 	if err != nil {
 		return nil, err
-	}
-	cur := deployed(rels)
-	if cur == nil {
-		return nil, fmt.Errorf("%s: release %s: %w", c.env.where(), c.env.Release, ErrNotDeployed)
 	}
 	rev := revisionOf(cur, c.env.Image)
 	l := &Live{Env: c.env.Name, Revision: &rev}

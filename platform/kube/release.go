@@ -170,6 +170,36 @@ func (c *conn) releases() ([]*rv1.Release, error) {
 	return out, nil
 }
 
+// current returns the release's deployed revision, or an error matching
+// ErrNotDeployed.
+func (c *conn) current() (*rv1.Release, error) {
+	rels, err := c.releases()
+	if err != nil {
+		return nil, err
+	}
+	cur := deployed(rels)
+	if cur == nil {
+		return nil, fmt.Errorf("%s: release %s: %w", c.env.where(), c.env.Release, ErrNotDeployed)
+	}
+	return cur, nil
+}
+
+// openChange dials env and reads the release's revisions for a change
+// (deploy, rollback), recovering a revision a killed ferry left pending
+// first; it says what it recovered.
+func (k *Kube) openChange(env Env) (*conn, []*rv1.Release, string, error) {
+	c, err := dial(env, k.Log)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rels, err := c.releases()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	recovered, err := c.recoverPending(rels)
+	return c, rels, recovered, err
+}
+
 // deployed returns the release's deployed revision, nil when none.
 func deployed(rels []*rv1.Release) *rv1.Release {
 	for i := len(rels) - 1; i >= 0; i-- {

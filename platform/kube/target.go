@@ -141,7 +141,8 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 	if err != nil {
 		var de *DeployError
 		if errors.As(err, &de) {
-			return nil, &platform.DeployError{Env: env.Name, Revision: s.Revision, Reason: de.Reason, LogTail: de.Details, Restored: de.Restored}
+			de.Revision = s.Revision // ferry's number, not Helm's
+			return nil, de
 		}
 		if errors.Is(err, ErrBadInput) {
 			return nil, fmt.Errorf("%w: %w", platform.ErrBadInput, err)
