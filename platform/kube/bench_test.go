@@ -19,11 +19,7 @@ func BenchmarkVerifyStatus10Pods(b *testing.B) {
 	ctx := context.Background()
 	staging, prod := exampleEnv(b, c, "staging"), exampleEnv(b, c, "prod")
 	kp := newKubeProject(b, c, staging.Namespace, prod.Namespace)
-	d := promote.NewDeploy(kp.engine(b, "bench"))
-	d.Artifact = "1.0.0"
-	if _, err := d.Run(ctx, "prod"); err != nil {
-		b.Fatal(err)
-	}
+	kp.deploy(b, "prod", "bench")
 	if _, err := c.WaitPods(ctx, prod.Namespace, "app.kubernetes.io/name=orders-api", 10, time.Minute); err != nil {
 		b.Fatal(err)
 	}

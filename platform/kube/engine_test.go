@@ -87,18 +87,25 @@ func (kp *kubeProject) engine(t testing.TB, user string) *promote.Config {
 	return cfg
 }
 
+// deploy runs `ferry deploy ENV --artifact 1.0.0` as user.
+func (kp *kubeProject) deploy(t testing.TB, env, user string) *state.Revision {
+	t.Helper()
+	d := promote.NewDeploy(kp.engine(t, user))
+	d.Artifact = "1.0.0"
+	rev, err := d.Run(context.Background(), env)
+	if err != nil {
+		t.Fatalf("deploy %s: %v", env, err)
+	}
+	return rev
+}
+
 func TestEngineDeployPromoteVerifyDriftOnKube(t *testing.T) {
 	c := testcluster.Get(t)
 	ctx := context.Background()
 	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
 	kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
 
-	d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
-	d.Artifact = "1.0.0"
-	rev, err := d.Run(ctx, "staging")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rev := kp.deploy(t, "staging", "alice@laptop")
 	if rev.Number != 1 || rev.Digest != kp.digest || rev.Outcome != state.Live {
 		t.Fatalf("deploy staging: %+v", rev)
 	}
@@ -195,11 +202,7 @@ func TestTwoPromotionsOneLease(t *testing.T) {
 	ctx := context.Background()
 	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
 	kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
-	d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
-	d.Artifact = "1.0.0"
-	if _, err := d.Run(ctx, "staging"); err != nil {
-		t.Fatal(err)
-	}
+	kp.deploy(t, "staging", "alice@laptop")
 	time.Sleep(1100 * time.Millisecond)
 	users := []string{"alice@laptop", "bob@desk"}
 	errs := make([]error, 2)
@@ -262,11 +265,7 @@ func TestPromoteAcrossClusters(t *testing.T) {
     namespace: %s
     health: readiness
 `, c.Context, staging.Namespace, prod.Namespace))
-	d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
-	d.Artifact = "1.0.0"
-	if _, err := d.Run(ctx, "staging"); err != nil {
-		t.Fatal(err)
-	}
+	kp.deploy(t, "staging", "alice@laptop")
 	if _, err := promote.NewPromote(kp.engine(t, "alice@laptop")).Run(ctx, "staging", "prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -337,11 +336,7 @@ func TestKilledFerryIsRecovered(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
 			kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
-			d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
-			d.Artifact = "1.0.0"
-			if _, err := d.Run(ctx, "staging"); err != nil {
-				t.Fatal(err)
-			}
+			kp.deploy(t, "staging", "alice@laptop")
 			env := kp.kubeEnv(t, "staging")
 			rev2 := &state.Revision{Env: "staging", Digest: digestB, Action: "deploy", By: "alice@laptop", Outcome: state.Pending}
 			if err := (&Kube{}).NewStore(env).Update(func(tx state.Tx) error { _, err := tx.Add(rev2); return err }); err != nil {
@@ -357,12 +352,7 @@ func TestKilledFerryIsRecovered(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			d = promote.NewDeploy(kp.engine(t, "bob@desk"))
-			d.Artifact = "1.0.0"
-			rev, err := d.Run(ctx, "staging")
-			if err != nil {
-				t.Fatalf("the next deploy: %v", err)
-			}
+			rev := kp.deploy(t, "staging", "bob@desk")
 			if rev.Number != 3 || rev.Outcome != state.Live {
 				t.Errorf("next deploy made %d %s, want 3 live", rev.Number, rev.Outcome)
 			}
