@@ -417,3 +417,23 @@ func TestUnknownContextIsBadInput(t *testing.T) {
 		t.Errorf("unknown context: %v", err)
 	}
 }
+
+// TestForbiddenNamespaceNamesRBAC: a user the cluster's RBAC allows
+// nothing gets an error that says so, naming the user and what was
+// denied, and the engine treats it as a target failure (exit 3).
+func TestForbiddenNamespaceNamesRBAC(t *testing.T) {
+	c := testcluster.Get(t)
+	env := exampleEnv(t, c, "prod")
+	kc, err := c.NobodyKubeconfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Kubeconfig = kc
+	_, err = (&Kube{}).Live(context.Background(), env)
+	if err == nil || !strings.Contains(err.Error(), `User "nobody" cannot`) || !strings.Contains(err.Error(), env.Namespace) {
+		t.Fatalf("live as a user without permission: %v", err)
+	}
+	if errors.Is(err, ErrBadInput) {
+		t.Errorf("a permission error is the cluster's answer, not bad input: %v", err)
+	}
+}
