@@ -151,7 +151,7 @@ func TestCanariesDeployed(t *testing.T) {
 	}
 	dir := canaryProject(t)
 	for _, f := range []string{"main.go", "go.mod"} {
-		data, err := os.ReadFile(filepath.Join("../../target/local/testdata/svc", f))
+		data, err := os.ReadFile(filepath.Join("../../platform/local/testdata/svc", f))
 		if err != nil {
 			t.Fatal(err)
 		}
