@@ -134,6 +134,9 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 		return nil, err
 	}
+	if p.Configs == "" {
+		p.Configs = p.serviceConfigs()
+	}
 	if p.Runtime, p.RuntimeReason, err = p.detectRuntime(); err != nil {
 		return nil, err
 	}

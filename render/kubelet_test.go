@@ -142,3 +142,41 @@ func TestProjectPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestPrimaryContainer: Result.Config is the container running the
+// service's own image, not a sidecar listed first, a subchart's Redis or
+// a worker that sorts first.
+func TestPrimaryContainer(t *testing.T) {
+	tests := []struct{ repo, env, workload, container string }{
+		{"gin-cloudsql-sidecar", "prod", "Deployment/inventory", "inventory"},
+		{"umbrella-subchart", "prod", "Deployment/cart", "cart"},
+		{"flask-celery-helm", "prod", "Deployment/invoicing", "invoicing"},
+		{"django-cronjob-job", "prod", "Deployment/reports", "reports"},
+		{"kratos-range-services", "qa", "Deployment/billing", "billing"}, // no service image: the first
+	}
+	for _, tt := range tests {
+		t.Run(tt.repo, func(t *testing.T) {
+			p, err := project.Load(filepath.Join(corpus, tt.repo))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Render(t.Context(), p, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := res.PrimaryWorkload()
+			if w == nil {
+				t.Fatal("no primary workload")
+			}
+			var c *Container
+			for i := range w.Containers {
+				if w.Containers[i].Primary {
+					c = &w.Containers[i]
+				}
+			}
+			if got := w.Kind + "/" + w.Name; got != tt.workload || c == nil || c.Name != tt.container || c.Image != res.Image {
+				t.Errorf("primary = %s container %+v, want %s container %s", got, c, tt.workload, tt.container)
+			}
+		})
+	}
+}
