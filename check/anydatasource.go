@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // FERRY010–012 in any ecosystem: besides GoFr's keys (with GoFr's
@@ -149,11 +150,12 @@ func what(ep endpoint) string {
 	return ep.family + " broker"
 }
 
-// shown is the identity as it may be printed: nothing of a value that is
-// secret.
+// shown is the identity as it may be printed: the identity of a URL
+// whose only secret is its password (never part of the identity) is
+// shown; nothing of a value from a Secret or under a secret name.
 func shown(group []envEndpoint) string {
 	for _, g := range group {
-		if en, _ := g.env.entry(g.ep.keys[0]); en.Secret {
+		if en, _ := g.env.entry(g.ep.keys[0]); en.FromSecret || secret.Name(en.Key) {
 			return "(from a secret value)"
 		}
 	}

@@ -63,8 +63,13 @@ var gofrContract = map[string]bool{
 	"FERRY070": true,
 }
 
+// genericToo are contract rules with a generic equivalent: they run for
+// every runtime, on the service's own containers, and check GoFr's keys
+// for a GoFr service and other runtimes' known settings otherwise.
+var genericToo = map[string]bool{"FERRY051": true}
+
 // GoFrOnly reports whether rule id applies only to GoFr services.
-func GoFrOnly(id string) bool { return gofrContract[id] }
+func GoFrOnly(id string) bool { return gofrContract[id] && !genericToo[id] }
 
 // registry holds the catalogue. Each family file adds its rules in init;
 // it is never written after package initialisation.
@@ -240,7 +245,7 @@ func Run(in *Input) *Report {
 	generic := in.Project != nil && in.Project.Runtime == project.RuntimeGeneric
 	views := in.views()
 	for _, r := range Rules() {
-		if generic && gofrContract[r.ID] {
+		if generic && gofrContract[r.ID] && !genericToo[r.ID] {
 			continue
 		}
 		for _, f := range runRule(r, in, views) {

@@ -59,7 +59,7 @@ func TestCorpus(t *testing.T) {
 				problems = append(problems, r.Problems...)
 				if r.Project != nil && r.Project.Runtime == project.RuntimeGeneric {
 					for _, f := range r.Findings {
-						if gofrContract[f.Rule] {
+						if GoFrOnly(f.Rule) {
 							t.Errorf("GoFr-contract finding on a %s service: %s %s %s", r.Project.Runtime, f.Rule, f.Environments, f.Key)
 						}
 					}

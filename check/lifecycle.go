@@ -101,7 +101,69 @@ func checkBadDuration(in *Input) []Finding {
 	return dedupe(out)
 }
 
+// shutdownKeys are other runtimes' drain timeouts, read only where a
+// configuration sets them: what the service does without them is not
+// known.
+var shutdownKeys = []struct{ key, what string }{
+	{"SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "Spring Boot's graceful shutdown phase"},
+	{"QUARKUS_SHUTDOWN_TIMEOUT", "Quarkus' shutdown timeout"},
+	{"GRACEFUL_TIMEOUT", "the graceful shutdown timeout"},
+}
+
+// parseDrain reads a duration as Go ("45s"), ISO 8601 ("PT45S") or a
+// bare number of seconds.
+func parseDrain(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if d, err := time.ParseDuration(v); err == nil {
+		return d, true
+	}
+	if u := strings.ToUpper(v); strings.HasPrefix(u, "PT") {
+		if d, err := time.ParseDuration(strings.ToLower(u[2:])); err == nil {
+			return d, true
+		}
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second, true
+	}
+	return 0, false
+}
+
+// checkGenericGrace is FERRY051 for services that do not follow GoFr's
+// contract: only a drain timeout the configuration sets is compared.
+func checkGenericGrace(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		w := e.primary()
+		if w == nil {
+			continue
+		}
+		for _, sk := range shutdownKeys {
+			v, ok := e.value(sk.key)
+			if !ok {
+				continue
+			}
+			d, ok := parseDrain(v)
+			term := time.Duration(w.TerminationGracePeriodSeconds) * time.Second
+			if !ok || d < term {
+				continue
+			}
+			gl := e.loc(sk.key, "")
+			tl := e.valuesLocOr("terminationGracePeriodSeconds", strconv.Itoa(w.TerminationGracePeriodSeconds), w.Containers)
+			tl.Key = "terminationGracePeriodSeconds"
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: sk.key, Locations: []Location{gl, tl},
+				Message: fmt.Sprintf("%s: %s=%s, %s (%s), is not shorter than the pod's terminationGracePeriodSeconds %d (%s), so the kubelet kills the pod mid-drain: shorten it, or raise terminationGracePeriodSeconds.",
+					e.Name, sk.key, v, sk.what, where(gl), w.TerminationGracePeriodSeconds, where(tl)),
+			})
+		}
+	}
+	return dedupe(out)
+}
+
 func checkGraceExceedsTermination(in *Input) []Finding {
+	if !gofr(in) {
+		return checkGenericGrace(in)
+	}
 	var out []Finding
 	for _, e := range in.Envs {
 		w := e.primary()

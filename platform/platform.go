@@ -84,6 +84,10 @@ type Instance struct {
 	Executable string `json:"executable,omitempty"`
 	// PID is the process id where the platform has one (local), else 0.
 	PID int `json:"pid,omitempty"`
+	// Stale names what the instance read at start that changed since (a
+	// ConfigMap or Secret it reads through env on Kubernetes): its
+	// process does not have the current values.
+	Stale []string `json:"stale,omitempty"`
 	// Env is the environment as the instance got it (secrets included:
 	// never printed, compared by hash).
 	Env map[string]string `json:"-"`
@@ -267,6 +271,24 @@ func (e *PortInUseError) Error() string {
 		return fmt.Sprintf("port %d is already in use by pid %d", e.Port, e.PID)
 	}
 	return fmt.Sprintf("port %d is already in use", e.Port)
+}
+
+// ObjectDrift is one field of a live object that differs from what the
+// live revision deployed, and the field manager that changed it.
+type ObjectDrift struct {
+	Object  string `json:"object"`
+	Field   string `json:"field"`
+	Desired string `json:"desired"`
+	Live    string `json:"live"`
+	Manager string `json:"manager,omitempty"`
+	Secret  bool   `json:"secret,omitempty"`
+}
+
+// Drifter is a target whose environments are objects that can be changed
+// behind ferry's back (a ConfigMap edited with kubectl): drift compares
+// them with what the live revision deployed.
+type Drifter interface {
+	ObjectDrift(ctx context.Context, q Query) ([]ObjectDrift, error)
 }
 
 // Reattacher is a target that can take back instances the state store

@@ -93,6 +93,18 @@ func isSecretsLayer(stem string) bool {
 
 var envNameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 
+// serviceConfigs finds the GoFr configs/ directory of a chart's service
+// in a monorepo: the nearest configs/ above the chart, below the project
+// directory (services/orders/configs beside services/orders/chart).
+func (p *Project) serviceConfigs() string {
+	for d := path.Dir(p.Chart); p.Chart != "" && d != "." && d != "/"; d = path.Dir(d) {
+		if isDir(filepath.Join(p.Dir, d, "configs")) {
+			return path.Join(d, "configs")
+		}
+	}
+	return ""
+}
+
 // valuesFiles is what discovery found for one chart.
 type valuesFiles struct {
 	envs   map[string]string // environment → its values file
@@ -220,8 +232,23 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 	default:
 		return "", "", fmt.Errorf("%s: runtime %q is neither gofr nor generic", FileName, p.File.Runtime)
 	}
-	// go.mod sits at the repository root, which may be above the project
-	// directory (-C deploy/helm).
+	// The service's go.mod is the nearest one above its chart: the chart's
+	// own service directory in a monorepo (services/orders/chart), else
+	// the repository root, which may be above the project directory (-C
+	// deploy/helm).
+	for d := path.Dir(p.Chart); p.Chart != "" && d != "." && d != "/"; d = path.Dir(d) {
+		data, err := os.ReadFile(filepath.Join(p.Dir, d, "go.mod"))
+		if err != nil {
+			continue
+		}
+		if m := goModGoFr.FindSubmatch(data); m != nil {
+			return RuntimeGoFr, fmt.Sprintf("%s/go.mod requires %s", d, m[1]), nil
+		}
+		if p.Configs == "" || !isFile(filepath.Join(p.Dir, p.Configs, ".env")) {
+			return RuntimeGeneric, fmt.Sprintf("%s/go.mod requires neither gofr.dev nor ferry's kit, and there is no configs/.env", d), nil
+		}
+		break
+	}
 	dir := p.Dir
 	for range 4 {
 		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))

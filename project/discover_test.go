@@ -17,6 +17,7 @@ func TestDiscoveryLayouts(t *testing.T) {
 		wantChart string
 		wantVals  map[string][]string
 		runtime   string
+		configs   string // checked when set
 	}{
 		{
 			name: "deploy/helm with values-<env>.yaml and a common layer",
@@ -81,6 +82,24 @@ func TestDiscoveryLayouts(t *testing.T) {
 			wantVals: map[string][]string{"staging": {"helm/staging/values.yaml"}, "production": {"helm/production/values.yaml"}},
 		},
 		{
+			name: "a service directory in a monorepo: its own go.mod and configs/",
+			files: map[string]string{
+				"go.mod":                              "module acme/platform\n\nrequire github.com/gin-gonic/gin v1.10.0\n",
+				"services/ledger/go.mod":              "module acme/ledger\n\nrequire gofr.dev v1.42.0\n",
+				"services/ledger/configs/.env":        "APP_NAME=ledger\n",
+				"services/ledger/configs/.qa.env":     "",
+				"services/ledger/chart/Chart.yaml":    chartYAML,
+				"services/ledger/values-prod.yaml":    "",
+				"services/ledger/chart/values.yaml":   "",
+				"services/ledger/chart/values-qa.yml": "",
+			},
+			wantChart: "services/ledger/chart", runtime: RuntimeGoFr, configs: "services/ledger/configs",
+			wantVals: map[string][]string{
+				"qa":   {"services/ledger/chart/values.yaml", "services/ledger/chart/values-qa.yml"},
+				"prod": {"services/ledger/chart/values.yaml", "services/ledger/values-prod.yaml"},
+			},
+		},
+		{
 			name: "<env>/values.yaml at the root beside charts/<name>, ferry.yaml excludes one",
 			files: map[string]string{
 				"ferry.yaml":              "exclude: [local]\nruntime: generic\n",
@@ -116,6 +135,9 @@ func TestDiscoveryLayouts(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantVals, got); diff != "" {
 				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if tt.configs != "" && p.Configs != tt.configs {
+				t.Errorf("Configs = %q, want %q", p.Configs, tt.configs)
 			}
 			if p.Runtime != tt.runtime || p.RuntimeReason == "" {
 				t.Errorf("Runtime = %q (%s), want %q with a reason", p.Runtime, p.RuntimeReason, tt.runtime)

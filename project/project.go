@@ -123,7 +123,19 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Configs = "configs"
 	}
 	if p.Chart, err = p.findChart(chartDir); err != nil {
+		// Name the directory as the user did, not its absolute path.
+		var nc *NoChartError
+		var sc *SeveralChartsError
+		switch {
+		case errors.As(err, &nc):
+			nc.Dir = dir
+		case errors.As(err, &sc):
+			sc.Dir = dir
+		}
 		return nil, err
+	}
+	if p.Configs == "" {
+		p.Configs = p.serviceConfigs()
 	}
 	if p.Runtime, p.RuntimeReason, err = p.detectRuntime(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/view"
 )
@@ -75,5 +76,12 @@ func (d *Drift) Run(ctx context.Context, envName string) (*view.Drift, error) {
 		rep.Changes = append(rep.Changes, ch)
 	}
 	sort.Slice(rep.Changes, func(i, j int) bool { return rep.Changes[i].Key < rep.Changes[j].Key })
+	if t, err := c.Target(env); err == nil {
+		if dr, ok := t.(platform.Drifter); ok {
+			if rep.Objects, err = dr.ObjectDrift(ctx, platform.Query{Env: envName, Environment: env}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return rep, nil
 }

@@ -38,7 +38,7 @@ func (metricsGate) Check(ctx context.Context, g *GateCheck) []state.Gate {
 		}
 		r.Detail += " over " + v.Window()
 		if f.State == soak.Unknown {
-			r.Detail += ": unknown, " + v.Reason
+			r.Detail += ": unknown" // the verdict below says why, once
 		}
 		out = append(out, r)
 	}

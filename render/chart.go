@@ -94,10 +94,27 @@ func templateErr(chartRel, chartName string, err error) error {
 	for _, re := range templateErrRes {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[2])
-			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: m[3]}
+			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: projectPaths(m[3], chartRel, chartName)}
 		}
 	}
 	return &InputError{File: path.Join(chartRel, "templates"), Msg: strings.TrimPrefix(msg, "template: ")}
+}
+
+// helmPathRe finds Helm's internal template names in a message, with the
+// "template: " Go's text/template puts before them.
+var helmPathRe = regexp.MustCompile(`(?:template: )?([A-Za-z0-9_.-]+)/((?:charts/[^/\s:]+/)*templates/[^\s:]+)`)
+
+// projectPaths rewrites Helm's internal template names left inside a
+// message ("error calling include: template: x/templates/_helpers.tpl:5:3")
+// as paths relative to the project.
+func projectPaths(msg, chartRel, chartName string) string {
+	return helmPathRe.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := helmPathRe.FindStringSubmatch(m)
+		if sub[1] != chartName {
+			return m
+		}
+		return path.Join(chartRel, sub[2])
+	})
 }
 
 // templatePath maps a rendered name ("orders-api/templates/x.yaml") to a

@@ -52,7 +52,7 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		c.Title = fmt.Sprintf("Promote %s → %s", from, to)
 		c.Button = "Promote " + to
 		c.Hidden = []field{{"from", from}, {"to", to}}
-		pr := promote.NewPromote(s.cfg)
+		pr := promote.NewPromote(s.conf())
 		pr.DryRun = true
 		plan, err := pr.Run(r.Context(), from, to)
 		if plan == nil {

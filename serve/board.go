@@ -129,7 +129,7 @@ type slow struct {
 // environment), soak from the stored samples, verify and drift from the
 // slow cache.
 func (s *Server) build(ctx context.Context, sl *slow) (*Board, error) {
-	c := s.cfg
+	c := s.conf()
 	st, err := promote.NewStatus(c).Run(ctx)
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (s *Server) build(ctx context.Context, sl *slow) (*Board, error) {
 
 // fill adds an environment's history, soak, level and the slow facts.
 func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
-	c := s.cfg
+	c := s.conf()
 	if revs, total, err := promote.Recent(c, col.Name, historyShown); err == nil {
 		col.History, col.Total, col.More = revs, total, total-len(revs)
 		// A rollback needs an earlier revision that was live.
@@ -214,10 +214,11 @@ func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	}
 }
 
-// refreshSlow re-runs verify and drift when an environment's revision
-// changed or every minute.
+// refreshSlow re-reads the project and re-runs verify and drift when an
+// environment's revision changed, or every 30 refresh intervals (a minute
+// by default).
 func (s *Server) refreshSlow(ctx context.Context, sl *slow, b *Board) {
-	changed := time.Since(sl.at) > time.Minute
+	changed := time.Since(sl.at) > 30*s.opts.Interval
 	revs := map[string]int{}
 	if b != nil {
 		for _, col := range b.Columns {
@@ -231,17 +232,21 @@ func (s *Server) refreshSlow(ctx context.Context, sl *slow, b *Board) {
 		return
 	}
 	sl.at, sl.revs = time.Now(), revs
+	// Reload the project too: drift must see the repository as it is now.
+	if c := s.opts.Config(); c != nil {
+		s.cfg.Store(c)
+	}
 	sl.verify, sl.drift, sl.errs = map[string]*view.Verify{}, map[string]*view.Drift{}, map[string]string{}
-	for _, e := range s.cfg.Project.Environments {
+	for _, e := range s.conf().Project.Environments {
 		if revs[e.Name] == 0 {
 			continue
 		}
-		if v, err := promote.NewVerify(s.cfg).Run(ctx, e.Name); err == nil {
+		if v, err := promote.NewVerify(s.conf()).Run(ctx, e.Name); err == nil {
 			sl.verify[e.Name] = v
 		} else {
 			sl.errs["verify "+e.Name] = err.Error()
 		}
-		if d, err := promote.NewDrift(s.cfg).Run(ctx, e.Name); err == nil {
+		if d, err := promote.NewDrift(s.conf()).Run(ctx, e.Name); err == nil {
 			sl.drift[e.Name] = d
 		} else {
 			sl.errs["drift "+e.Name] = err.Error()
@@ -277,7 +282,7 @@ func (s *Server) refresh(ctx context.Context, sl *slow) {
 	if b2, err := s.build(ctx, sl); err == nil {
 		b = b2
 	}
-	s.scrapers.sync(ctx, s.cfg, b)
+	s.scrapers.sync(ctx, s.conf(), b)
 	s.publish(b)
 }
 

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
 )
 
@@ -35,10 +33,13 @@ func examplePipeline(t *testing.T, serveAddr string) (*pipeline, map[string]stri
 		t.Fatal(err)
 	}
 	_ = os.RemoveAll(filepath.Join(dir, ".ferry"))
-	// The copy's replace directives point back at the repository's modules.
+	// Outside the repository's go.work, the copy builds against the
+	// working tree's kit and envfile through replace directives.
 	gomod := filepath.Join(dir, "go.mod")
 	data, _ := os.ReadFile(gomod)
-	data = []byte(strings.NewReplacer("=> ../../envfile", "=> "+filepath.Join(src, "../../envfile"), "=> ../../kit", "=> "+filepath.Join(src, "../../kit")).Replace(string(data)))
+	root := filepath.Join(src, "../..")
+	data = fmt.Appendf(data, "\nreplace (\n\tgithub.com/ferrydev/ferry/envfile => %s\n\tgithub.com/ferrydev/ferry/kit => %s\n)\n",
+		filepath.Join(root, "envfile"), filepath.Join(root, "kit"))
 	if err := os.WriteFile(gomod, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -73,27 +74,7 @@ func examplePipeline(t *testing.T, serveAddr string) (*pipeline, map[string]stri
       REMOTE_LOG_FETCH_INTERVAL: "1"
 `, env, soak, secrets, port, freePort(t), serveAddr, env)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := project.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := func() *promote.Config {
-		c := promote.New(p)
-		c.User = "test"
-		return c
-	}
-	if _, err := artifact.Build(t.Context(), p, artifact.NewStore(dir), artifact.BuildOptions{Tag: "1.0.0"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, e := range []string{"staging", "prod"} {
-			_ = promote.NewDown(cfg()).Run(t.Context(), e)
-		}
-	})
-	return &pipeline{dir: dir, cfg: cfg}, urls
+	return build(t, dir, yaml, []string{"staging", "prod"}), urls
 }
 
 // load sends n requests to base, fail of them to the 2s debug route that

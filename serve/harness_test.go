@@ -54,6 +54,17 @@ func newPipeline(t *testing.T, envs []string, soak string) *pipeline {
 	for _, e := range envs {
 		yaml += fmt.Sprintf("  %s:\n    soak: %s\n    env: {HTTP_PORT: \"%d\", METRICS_PORT: \"0\"}\n", e, soak, freePort(t))
 	}
+	pl := build(t, dir, yaml, envs)
+	if _, err := promote.NewDeploy(pl.cfg()).Run(t.Context(), envs[0]); err != nil {
+		t.Fatal(err)
+	}
+	return pl
+}
+
+// build writes ferry.yaml into the project at dir, builds it once as tag
+// 1.0.0, and stops envs when the test ends.
+func build(t *testing.T, dir, yaml string, envs []string) *pipeline {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -74,9 +85,6 @@ func newPipeline(t *testing.T, envs []string, soak string) *pipeline {
 			_ = promote.NewDown(cfg()).Run(context.Background(), e)
 		}
 	})
-	if _, err := promote.NewDeploy(cfg()).Run(t.Context(), envs[0]); err != nil {
-		t.Fatal(err)
-	}
 	return &pipeline{dir: dir, cfg: cfg}
 }
 

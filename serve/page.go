@@ -78,43 +78,19 @@ func apiError(w http.ResponseWriter, err error) {
 // The JSON API: the same view types as the CLI's -o json.
 
 func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewStatus(s.cfg).Run(r.Context())
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	v, err := promote.NewStatus(s.conf()).Run(r.Context())
+	answer(w, v, err)
 }
 
-func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewHistory(s.cfg).Run(r.Context(), r.PathValue("env"))
-	if err != nil {
-		apiError(w, err)
-		return
+// perEnv serves an operation over the environment the path names.
+func perEnv[T any](run func(ctx context.Context, env string) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := run(r.Context(), r.PathValue("env"))
+		answer(w, v, err)
 	}
-	writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Server) apiSoak(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewSoak(s.cfg).Run(r.Context(), r.PathValue("env"), false)
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
-
-func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewVerify(s.cfg).Run(r.Context(), r.PathValue("env"))
-	if err != nil {
-		apiError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
-
-func (s *Server) apiDrift(w http.ResponseWriter, r *http.Request) {
-	v, err := promote.NewDrift(s.cfg).Run(r.Context(), r.PathValue("env"))
+func answer(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		apiError(w, err)
 		return
@@ -123,13 +99,13 @@ func (s *Server) apiDrift(w http.ResponseWriter, r *http.Request) {
 }
 
 // levels is the store of log-level settings.
-func (s *Server) levels() remotelog.Store { return promote.LevelStore(s.cfg) }
+func (s *Server) levels() remotelog.Store { return promote.LevelStore(s.conf()) }
 
 // configuredLevel is env's LOG_LEVEL as its live revision was deployed
 // with; ok false for an environment the project does not have.
 func (s *Server) configuredLevel(env string) (string, bool) {
-	if _, err := s.cfg.Project.Env(env); err != nil {
+	if _, err := s.conf().Project.Env(env); err != nil {
 		return "", false
 	}
-	return promote.ConfiguredLevel(s.cfg, env), true
+	return promote.ConfiguredLevel(s.conf(), env), true
 }

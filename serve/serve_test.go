@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,23 +53,26 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 
 func get(t *testing.T, u string, header ...string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), resp.Header
+	return send(t, http.MethodGet, u, nil, header)
 }
 
 func post(t *testing.T, u string, form url.Values, header ...string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return send(t, http.MethodPost, u, form, header)
+}
+
+// send makes one request with header's name/value pairs and returns the
+// answer as it came, without following a redirect.
+func send(t *testing.T, method, u string, form url.Values, header []string) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, u, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -76,8 +81,8 @@ func post(t *testing.T, u string, form url.Values, header ...string) (int, strin
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), resp.Header
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data), resp.Header
 }
 
 // TestServe runs ferry serve over a live pipeline on loopback and one
@@ -191,4 +196,35 @@ func TestServe(t *testing.T) {
 		}
 		_ = remotelog.Levels
 	})
+}
+
+// TestCarry: what a promotion would carry into prod shows prod's config
+// changes made in the repository since prod's revision; a secret-named
+// key is named, its value never.
+func TestCarry(t *testing.T) {
+	pl := newPipeline(t, []string{"staging", "prod"}, "0s")
+	if _, err := promote.NewDeploy(pl.cfg()).Run(t.Context(), "prod"); err != nil {
+		t.Fatal(err)
+	}
+	pl.serve(t, Options{Interval: 100 * time.Millisecond})
+	// The repository changes prod's configuration: configs/.prod.env.
+	overlay := filepath.Join(pl.dir, "configs", ".prod.env")
+	if err := os.WriteFile(overlay, []byte("FEATURE_X=on\nPAYMENT_API_TOKEN=tok-very-secret-value\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(200 * time.Millisecond) {
+		_, body, _ = get(t, pl.url+"/?fragment=board")
+		if strings.Contains(body, "config change(s) in prod") {
+			break
+		}
+	}
+	for _, want := range []string{"2 config change(s) in prod", "<code>FEATURE_X</code> added: ", "<code>PAYMENT_API_TOKEN</code> added (secret: compared by its keyed hash, never shown)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the board lacks %q:\n%.3000s", want, body)
+		}
+	}
+	if strings.Contains(body, "tok-very-secret-value") {
+		t.Error("the board shows a secret's value")
+	}
 }

@@ -11,10 +11,13 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/view"
 )
 
 //go:embed assets
@@ -41,7 +44,7 @@ type Options struct {
 // Server is `ferry serve`.
 type Server struct {
 	opts     Options
-	cfg      *promote.Config // for reads and scrapes
+	cfg      atomic.Pointer[promote.Config] // for reads and scrapes; reloaded now and then
 	token    string
 	loopback bool
 	tmpl     *template.Template
@@ -72,7 +75,8 @@ func New(opts Options) (*Server, error) {
 	if !loopback && opts.Token == "" {
 		return nil, fmt.Errorf("%w: ferry serve on %s, which is not a loopback address, needs --token or --token-file", promote.ErrInput, opts.Addr)
 	}
-	s := &Server{opts: opts, cfg: opts.Config(), token: opts.Token, loopback: loopback, log: opts.Logger, subs: map[chan string]struct{}{}}
+	s := &Server{opts: opts, token: opts.Token, loopback: loopback, log: opts.Logger, subs: map[chan string]struct{}{}}
+	s.cfg.Store(opts.Config())
 	if s.token == "" {
 		s.token = NewToken()
 	}
@@ -83,6 +87,9 @@ func New(opts Options) (*Server, error) {
 	s.tmpl = t
 	return s, nil
 }
+
+// conf is the project's Config as last loaded.
+func (s *Server) conf() *promote.Config { return s.cfg.Load() }
 
 // Token returns the token actions need.
 func (s *Server) Token() string { return s.token }
@@ -104,13 +111,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("GET /api/status", s.apiStatus)
-	mux.HandleFunc("GET /api/history/{env}", s.apiHistory)
-	mux.HandleFunc("GET /api/soak/{env}", s.apiSoak)
-	mux.HandleFunc("GET /api/verify/{env}", s.apiVerify)
-	mux.HandleFunc("GET /api/drift/{env}", s.apiDrift)
+	mux.HandleFunc("GET /api/history/{env}", perEnv(func(ctx context.Context, env string) (*view.History, error) {
+		return promote.NewHistory(s.conf()).Run(ctx, env)
+	}))
+	mux.HandleFunc("GET /api/soak/{env}", perEnv(func(ctx context.Context, env string) (*soak.Verdict, error) {
+		return promote.NewSoak(s.conf()).Run(ctx, env, false)
+	}))
+	mux.HandleFunc("GET /api/verify/{env}", perEnv(func(ctx context.Context, env string) (*view.Verify, error) {
+		return promote.NewVerify(s.conf()).Run(ctx, env)
+	}))
+	mux.HandleFunc("GET /api/drift/{env}", perEnv(func(ctx context.Context, env string) (*view.Drift, error) {
+		return promote.NewDrift(s.conf()).Run(ctx, env)
+	}))
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.Handle("GET /api/loglevel/{env}", &remotelog.Handler{
-		Service:    s.cfg.Project.Service,
+		Service:    s.conf().Project.Service,
 		Store:      s.levels(),
 		Env:        func(r *http.Request) string { return r.PathValue("env") },
 		Configured: s.configuredLevel,

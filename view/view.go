@@ -190,6 +190,11 @@ func (r *Verify) OK() bool {
 	if r.WantExecutable != "" || r.Executable != "" {
 		same = same && r.Executable == r.WantExecutable
 	}
+	for _, in := range r.Instances {
+		if len(in.Stale) > 0 {
+			return false
+		}
+	}
 	return len(r.Differences) == 0 && same && r.Health == platform.HealthUp && r.Signature.OK()
 }
 
@@ -241,6 +246,15 @@ func (r *Verify) Summary() string {
 	if !r.Signature.OK() {
 		bad = append(bad, "signature "+r.Signature.State)
 	}
+	var stale []string
+	for _, in := range r.Instances {
+		if len(in.Stale) > 0 {
+			stale = append(stale, in.Name)
+		}
+	}
+	if len(stale) > 0 {
+		bad = append(bad, fmt.Sprintf("%d stale (started before a change of config they read): %s", len(stale), strings.Join(stale, ", ")))
+	}
 	if len(bad) == 0 {
 		if r.Signature != nil && r.Signature.State == "verified" {
 			return r.Who() + " matches, healthy, signed by " + r.Signature.Key
@@ -267,6 +281,9 @@ type Drift struct {
 	Environment string   `json:"environment"`
 	Revision    int      `json:"revision"`
 	Changes     []Change `json:"changes"`
+	// Objects are live objects changed behind ferry's back, on targets
+	// that have them (Kubernetes); secret values show as fingerprints.
+	Objects []platform.ObjectDrift `json:"objects,omitempty"`
 }
 
 // Plan is a promotion: what it moves and how its gates stand.

@@ -144,6 +144,10 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if err := ctx.Err(); err != nil {
+				errs[i] = err // interrupted: the projects not begun are not begun
+				return
+			}
 			if j.err != nil {
 				reports[i] = check.Failed(j.dir, j.err)
 				return

@@ -51,9 +51,9 @@ func runDrift(ctx context.Context, g *globalOptions, opts *driftOptions) error {
 		if err := writeJSON(out, rep); err != nil {
 			return err
 		}
-	} else if len(rep.Changes) == 0 {
+	} else if len(rep.Changes) == 0 && len(rep.Objects) == 0 {
 		fmt.Fprintf(out, "%s: no drift since revision %d\n", rep.Environment, rep.Revision)
-	} else {
+	} else if len(rep.Changes) > 0 {
 		fmt.Fprintf(out, "%s: %d change(s) since revision %d\n", rep.Environment, len(rep.Changes), rep.Revision)
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KEY\tCHANGE\tDEPLOYED\tDESIRED\tSOURCE")
@@ -62,7 +62,16 @@ func runDrift(ctx context.Context, g *globalOptions, opts *driftOptions) error {
 		}
 		tw.Flush()
 	}
-	if len(rep.Changes) > 0 {
+	if opts.Format != formatJSON && len(rep.Objects) > 0 {
+		fmt.Fprintf(out, "%s: %d live field(s) changed outside ferry\n", rep.Environment, len(rep.Objects))
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "OBJECT\tFIELD\tDESIRED\tLIVE\tMANAGER")
+		for _, o := range rep.Objects {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Object, o.Field, o.Desired, o.Live, o.Manager)
+		}
+		tw.Flush()
+	}
+	if len(rep.Changes) > 0 || len(rep.Objects) > 0 {
 		return silentFailure()
 	}
 	return nil

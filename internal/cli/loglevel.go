@@ -29,7 +29,8 @@ so set that in the environment (for the local target, ferry.yaml env:).
 
 With --for the level holds for that long and then goes back to the
 environment's configured LOG_LEVEL; --reset gives it back now. Every change
-is recorded with who and when. Without LEVEL it shows the level now.
+is recorded with who and when. Without LEVEL it shows the level now and the
+last changes.
 Levels: DEBUG, INFO, NOTICE, WARN, ERROR, FATAL; anything else is refused,
 since services would ignore it.`
 
@@ -87,8 +88,15 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 	if err != nil {
 		return engineErr(err)
 	}
+	hist, err := promote.LogLevels(c, opts.Env)
+	if err != nil {
+		return engineErr(err)
+	}
 	if opts.Format == formatJSON {
-		return writeJSON(g.streams.Out, cur)
+		return writeJSON(g.streams.Out, struct {
+			remotelog.Current
+			History []remotelog.Setting `json:"history"`
+		}{cur, hist})
 	}
 	line := fmt.Sprintf("%s: %s", cur.Env, cur.Level)
 	if s := cur.Setting; s != nil {
@@ -101,5 +109,16 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 		line += " (configured)"
 	}
 	fmt.Fprintln(g.streams.Out, line)
+	// The last changes, newest first: who raised it, and when it went back.
+	for i := len(hist) - 1; i >= max(0, len(hist)-10); i-- {
+		s := hist[i]
+		what := s.Level
+		if s.Reset {
+			what = "back to configured"
+		} else if !s.Until.IsZero() {
+			what += " for " + s.Until.Sub(s.At).String()
+		}
+		fmt.Fprintf(g.streams.Out, "  %s  %-28s %s\n", s.At.Local().Format(time.DateTime), what, s.By)
+	}
 	return nil
 }

@@ -30,6 +30,10 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error) {
 	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.LoadChart(g.Dir, chart)
+	var several *project.SeveralChartsError
+	if errors.As(err, &several) {
+		return nil, usageError(fmt.Errorf("%w, or name it with --chart %s", err, several.Charts[0]))
+	}
 	if err != nil {
 		return nil, usageError(err)
 	}

@@ -96,7 +96,12 @@ func runServe(ctx context.Context, g *globalOptions, opts *serveOptions) error {
 		Addr:  opts.Addr,
 		Token: tok,
 		Config: func() *promote.Config {
-			c, _ := g.engine("ferry serve")
+			// A fresh Config per action records its own user; should the
+			// project have become unreadable since, act on the one read at
+			// start rather than fail the page.
+			if fresh, err := g.engine("ferry serve"); err == nil {
+				return fresh
+			}
 			return c
 		},
 		Interval: opts.Interval,

@@ -9,7 +9,7 @@ import (
 // TestSoakLoglevelServeCLI: the three commands' flags, outputs and exit
 // codes over a deployed stand-in service (which serves no metrics).
 func TestSoakLoglevelServeCLI(t *testing.T) {
-	dir := svcProject(t, "{duration: 1s, maxErrorRatio: 0.01, minRequests: 10}")
+	dir := svcProject(t, "{duration: 1s, maxErrorRatio: 0.01, minRequests: 10, interval: 200ms}")
 	c := "-C " + dir + " "
 	if _, errOut, code := run(t, c+"build --tag 1.0.0"); code != 0 {
 		t.Fatal(errOut)
@@ -23,6 +23,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		want     string // in stdout, or stderr when the code is not 0
 	}{
 		{"soak staging", 1, "staging soak unknown: no metrics: no metrics endpoint: METRICS_PORT is 0 in staging"},
+		{"soak staging --watch", 1, "staging soak unknown: no metrics"},
 		{"soak prod", 2, `nothing is deployed in "prod"`},
 		{"soak qa", 2, `unknown environment "qa"`},
 		{"soak", 2, "soak takes 1 argument(s), got 0"},
@@ -31,6 +32,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		{"loglevel staging TRACE", 2, `unknown log level "TRACE": one of DEBUG, INFO, NOTICE, WARN, ERROR, FATAL`},
 		{"loglevel staging warn --for 15m", 0, "staging: WARN (set by"},
 		{"loglevel staging --reset", 0, "staging: DEBUG (configured)"},
+		{"loglevel staging", 0, "back to configured"},
 		{"loglevel staging WARN --reset", 2, "--reset takes no level"},
 		{"loglevel qa DEBUG", 2, `unknown environment "qa"`},
 		{"serve --addr 0.0.0.0:0", 2, "not a loopback address, needs --token or --token-file"},
@@ -58,7 +60,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		t.Errorf("soak -o json = %d %v %s", code, err, out)
 	}
 	out, _, _ = run(t, c+"loglevel staging -o json")
-	if !strings.Contains(out, `"configured": "DEBUG"`) {
+	if !strings.Contains(out, `"configured": "DEBUG"`) || !strings.Contains(out, `"history": [`) || strings.Count(out, `"by":`) != 2 {
 		t.Errorf("loglevel -o json = %s", out)
 	}
 }

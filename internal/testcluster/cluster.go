@@ -31,6 +31,10 @@ var stages embed.FS
 // member of system:masters. It exists only on loopback, for one test run.
 const adminToken = "ferry-testcluster-admin"
 
+// nobodyToken authenticates user "nobody", whom no RBAC rule grants
+// anything: tests of what a user without permission sees.
+const nobodyToken = "ferry-testcluster-nobody"
+
 // NodeName is the kwok node every pod lands on.
 const NodeName = "kwok-node-0"
 
@@ -126,7 +130,8 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	}
 
 	tokens := filepath.Join(dir, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(adminToken+`,admin,admin-uid,"system:masters"`+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokens, []byte(adminToken+`,admin,admin-uid,"system:masters"`+"\n"+
+		nobodyToken+",nobody,nobody-uid\n"), 0o600); err != nil {
 		return nil, err
 	}
 	api, err := c.start(bins, "kube-apiserver", "--etcd-servers="+etcdURL,
@@ -241,7 +246,16 @@ func (c *Cluster) pool() *x509.CertPool {
 	return p
 }
 
-func (c *Cluster) kubeconfig(name string) []byte {
+// NobodyKubeconfig writes a kubeconfig for user "nobody" (authenticated,
+// allowed nothing) and returns its path.
+func (c *Cluster) NobodyKubeconfig() (string, error) {
+	path := filepath.Join(c.Dir, "kubeconfig-nobody")
+	return path, os.WriteFile(path, c.kubeconfigFor(c.Context, nobodyToken), 0o600)
+}
+
+func (c *Cluster) kubeconfig(name string) []byte { return c.kubeconfigFor(name, adminToken) }
+
+func (c *Cluster) kubeconfigFor(name, token string) []byte {
 	return fmt.Appendf(nil, `apiVersion: v1
 kind: Config
 clusters:
@@ -260,7 +274,7 @@ contexts:
     user: %[1]s-admin
     namespace: default
 current-context: %[1]s
-`, name, c.Server, filepath.Join(c.Dir, "ca.crt"), adminToken)
+`, name, c.Server, filepath.Join(c.Dir, "ca.crt"), token)
 }
 
 // writeStages writes kwok's configuration: every vendored stage, as one

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferrydev/ferry/platform"
 	"helm.sh/helm/v4/pkg/action"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -50,27 +51,9 @@ type Result struct {
 }
 
 // DeployError is a rollout that failed: the release was rolled back (or,
-// for a first install, removed), and Details carries the failing
-// objects' conditions and recent events.
-type DeployError struct {
-	Env      string
-	Revision int
-	Reason   string
-	Details  []string
-	Restored bool
-}
-
-func (e *DeployError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s revision %d: %s", e.Env, e.Revision, e.Reason)
-	if e.Restored {
-		b.WriteString(" (previous revision restored)")
-	}
-	if len(e.Details) > 0 {
-		b.WriteString(":\n  " + strings.Join(e.Details, "\n  "))
-	}
-	return b.String()
-}
+// for a first install, removed); its LogTail carries the failing objects'
+// conditions and recent events.
+type DeployError = platform.DeployError
 
 // Deploy installs or upgrades the environment's release with the service
 // pinned to env.Image@digest, waits for every object to be ready (Helm's
@@ -79,19 +62,12 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	if !strings.HasPrefix(digest, "sha256:") || len(digest) != len("sha256:")+64 {
 		return nil, fmt.Errorf("%w: %q is not a sha256 image digest", ErrBadInput, digest)
 	}
-	c, err := dial(env, k.Log)
+	c, rels, recovered, err := k.openChange(env)
 	if err != nil {
 		return nil, err
 	}
 	env = c.env
-	rels, err := c.releases()
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{}
-	if res.Recovered, err = c.recoverPending(rels); err != nil {
-		return nil, err
-	}
+	res := &Result{Recovered: recovered}
 	if cur := deployed(rels); cur != nil && cur.ApplyMethod != "ssa" && !o.MigrateClientSide {
 		return nil, fmt.Errorf("%w: %s: release %s revision %d was applied client-side (installed or upgraded by Helm 3); ferry applies server-side as field manager %q. Pass --migrate-ssa to move its fields over once",
 			ErrBadInput, env.where(), env.Release, cur.Version, FieldManager)
@@ -106,7 +82,10 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	}
 	start := time.Now()
 	var rel any
-	if len(rels) == 0 || allUninstalled(rels) {
+	// Install (reusing the name, as helm install --replace) when nothing
+	// is deployed: a new release, one that ferry down uninstalled, or one
+	// whose only revisions failed (a first install that was killed).
+	if len(rels) == 0 || deployed(rels) == nil {
 		in := action.NewInstall(c.helm)
 		in.ReleaseName, in.Namespace = env.Release, env.Namespace
 		in.ServerSideApply, in.ForceConflicts = true, o.ForceConflicts
@@ -141,15 +120,6 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	}
 	res.Revision = revisionOf(r, env.Image)
 	return res, nil
-}
-
-func allUninstalled(rels []*rv1.Release) bool {
-	for _, r := range rels {
-		if r.Info == nil || r.Info.Status.String() != "uninstalled" {
-			return false
-		}
-	}
-	return true
 }
 
 // loadChart loads the environment's chart and merges its values files the
@@ -208,7 +178,7 @@ func (c *conn) deployFailure(ctx context.Context, cause error) error {
 	de.Restored = deployed(rels) != nil
 	// The rollback replaced the failed revision's objects; what failed is
 	// still in the events and in the pods the failed ReplicaSets left.
-	de.Details = c.explain(ctx, failed.Manifest)
+	de.LogTail = c.explain(ctx, failed.Manifest)
 	return de
 }
 

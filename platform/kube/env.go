@@ -106,7 +106,9 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 	flags.Namespace = &e.Namespace
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
-		if clientcmd.IsContextNotFound(err) || clientcmd.IsEmptyConfig(err) || strings.Contains(err.Error(), "context was not found") {
+		msg := err.Error()
+		if clientcmd.IsContextNotFound(err) || clientcmd.IsEmptyConfig(err) ||
+			(strings.Contains(msg, "context") && (strings.Contains(msg, "does not exist") || strings.Contains(msg, "was not found"))) {
 			return nil, fmt.Errorf("%w: environment %s: %w", ErrBadInput, e.Name, err)
 		}
 		return nil, fmt.Errorf("environment %s: kubeconfig: %w", e.Name, err)

@@ -31,7 +31,13 @@ type Pod struct {
 	Started time.Time
 	// Workload is the Kind/name of the workload that owns it.
 	Workload string
-	pod      *corev1.Pod
+	// Env is the service container's environment as it got it (secrets
+	// included: never printed); Stale names the ConfigMaps and Secrets
+	// it reads that changed after it started. Both are filled by
+	// resolveEnv.
+	Env   map[string]string
+	Stale []string
+	pod   *corev1.Pod
 }
 
 // Live is what runs in an environment now.
@@ -61,13 +67,9 @@ func (k *Kube) Live(ctx context.Context, env Env) (*Live, error) {
 }
 
 func (c *conn) live(ctx context.Context) (*Live, error) {
-	rels, err := c.releases()
+	cur, err := c.current()
 	if err != nil {
 		return nil, err
-	}
-	cur := deployed(rels)
-	if cur == nil {
-		return nil, fmt.Errorf("%s: release %s: %w", c.env.where(), c.env.Release, ErrNotDeployed)
 	}
 	rev := revisionOf(cur, c.env.Image)
 	l := &Live{Env: c.env.Name, Revision: &rev}

@@ -31,19 +31,12 @@ func (k *Kube) History(ctx context.Context, env Env) ([]Revision, error) {
 // back, waits for it to be ready, and returns the new revision. A pending
 // release left by a killed ferry is recovered first.
 func (k *Kube) Rollback(ctx context.Context, env Env, to int, by string) (*Result, error) {
-	c, err := dial(env, k.Log)
+	c, rels, recovered, err := k.openChange(env)
 	if err != nil {
 		return nil, err
 	}
 	env = c.env
-	rels, err := c.releases()
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{}
-	if res.Recovered, err = c.recoverPending(rels); err != nil {
-		return nil, err
-	}
+	res := &Result{Recovered: recovered}
 	cur := deployed(rels)
 	if cur == nil {
 		return nil, fmt.Errorf("%w: %s: release %s has no deployed revision to roll back from", ErrBadInput, env.where(), env.Release)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ const (
 	labelTag  = "ferry.dev/tag"
 	labelFrom = "ferry.dev/promoted-from"
 	labelBy   = "ferry.dev/by"
+	// labelRevision links the Helm revision to ferry's revision number.
+	labelRevision = "ferry.dev/revision"
 )
 
 // Revision is one revision of an environment's release.
@@ -41,6 +44,9 @@ type Revision struct {
 	Updated     time.Time
 	// ApplyMethod is "ssa" or "csa" (client-side: installed by Helm 3).
 	ApplyMethod string
+	// Ferry is ferry's revision number for it, 0 when ferry did not
+	// make it (a helm upgrade by hand).
+	Ferry int
 }
 
 // Meta is ferry's record of why a revision exists.
@@ -50,10 +56,15 @@ type Meta struct {
 	From  string
 	By    string
 	Gates []string
+	// Revision is ferry's revision number.
+	Revision int
 }
 
 func (m Meta) labels() map[string]string {
 	l := map[string]string{}
+	if m.Revision > 0 {
+		l[labelRevision] = strconv.Itoa(m.Revision)
+	}
 	for k, v := range map[string]string{labelOp: m.Op, labelTag: m.Tag, labelFrom: m.From, labelBy: m.By} {
 		if v = labelValue(v); v != "" {
 			l[k] = v
@@ -103,6 +114,7 @@ func revisionOf(r *rv1.Release, repo string) Revision {
 		By:          r.Labels[labelBy],
 		ApplyMethod: r.ApplyMethod,
 	}
+	rev.Ferry, _ = strconv.Atoi(r.Labels[labelRevision])
 	if r.Info != nil {
 		rev.Status = r.Info.Status.String()
 		rev.Description = r.Info.Description
@@ -156,6 +168,36 @@ func (c *conn) releases() ([]*rv1.Release, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
+}
+
+// current returns the release's deployed revision, or an error matching
+// ErrNotDeployed.
+func (c *conn) current() (*rv1.Release, error) {
+	rels, err := c.releases()
+	if err != nil {
+		return nil, err
+	}
+	cur := deployed(rels)
+	if cur == nil {
+		return nil, fmt.Errorf("%s: release %s: %w", c.env.where(), c.env.Release, ErrNotDeployed)
+	}
+	return cur, nil
+}
+
+// openChange dials env and reads the release's revisions for a change
+// (deploy, rollback), recovering a revision a killed ferry left pending
+// first; it says what it recovered.
+func (k *Kube) openChange(env Env) (*conn, []*rv1.Release, string, error) {
+	c, err := dial(env, k.Log)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rels, err := c.releases()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	recovered, err := c.recoverPending(rels)
+	return c, rels, recovered, err
 }
 
 // deployed returns the release's deployed revision, nil when none.

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -54,6 +55,8 @@ type Local struct {
 	// Hook, when set, is called at named points of a deploy
 	// ("previous-stopped", "new-started"): tests kill ferry there.
 	Hook func(point string)
+	// digests caches executables' digests by file identity.
+	digests sync.Map
 	// ProjectDir is the project's directory (for ${FERRY_DATA} and
 	// relative secrets files).
 	ProjectDir string
@@ -171,7 +174,11 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		if p == 0 {
 			continue
 		}
-		pids, listening := listeners(p)
+		own := make([]int, 0, len(others))
+		for _, o := range others {
+			own = append(own, o.PID)
+		}
+		pids, listening := listeners(p, own...)
 		if !listening {
 			continue
 		}
@@ -411,7 +418,11 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	recs := l.running(q.Env)
 	var pid int
 	if p := port(q.Vars, "HTTP_PORT", 8000); p > 0 && q.Vars != nil {
-		pid, _ = listener(p)
+		own := make([]int, 0, len(recs))
+		for _, r := range recs {
+			own = append(own, r.PID)
+		}
+		pid, _ = listener(p, own...)
 	}
 	if pid == 0 && len(recs) > 0 {
 		pid = recs[len(recs)-1].PID
@@ -433,7 +444,7 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
-	if inst.Executable, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+	if inst.Executable, err = l.exeDigest(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
 	}
 	inst.Digest = ""
@@ -590,7 +601,7 @@ func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeou
 		if !alive(rec.PID, rec.StartTick) {
 			return fmt.Errorf("process %d exited before it listened on port %d", rec.PID, port)
 		}
-		if pids, _ := listeners(port); slices.Contains(pids, rec.PID) {
+		if pids, _ := listeners(port, rec.PID); slices.Contains(pids, rec.PID) {
 			return nil
 		}
 		if time.Since(start) > timeout {
@@ -605,4 +616,26 @@ func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeou
 		case <-time.After(pause):
 		}
 	}
+}
+
+// exeDigest is the sha256 of the executable pid runs, read through
+// /proc/<pid>/exe. Two environments running one digest run one unpacked
+// file, and a promotion reads it twice (source, then verify): the digest
+// is kept per file identity — device, inode, size, modification and
+// change times, the last of which any write or rename moves.
+func (l *Local) exeDigest(pid int) (string, error) {
+	path := fmt.Sprintf("/proc/%d/exe", pid)
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return "", err
+	}
+	key := fmt.Sprintf("%d/%d/%d/%d.%d/%d.%d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec)
+	if d, ok := l.digests.Load(key); ok {
+		return d.(string), nil
+	}
+	d, err := artifact.FileDigest(path)
+	if err == nil {
+		l.digests.Store(key, d)
+	}
+	return d, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -67,9 +68,10 @@ func environ(pid int) (map[string]string, error) {
 }
 
 // listener returns a pid listening on TCP port (0 when none visible)
-// and whether anything listens at all.
-func listener(port int) (pid int, listening bool) {
-	pids, listening := listeners(port)
+// and whether anything listens at all; the candidates' sockets are
+// looked at first.
+func listener(port int, candidates ...int) (pid int, listening bool) {
+	pids, listening := listeners(port, candidates...)
 	if len(pids) > 0 {
 		return pids[0], true
 	}
@@ -78,8 +80,11 @@ func listener(port int) (pid int, listening bool) {
 
 // listeners returns the pids listening on TCP port, and whether
 // anything listens at all (the socket may belong to a process we cannot
-// see). Sockets shared with SO_REUSEPORT have one pid each.
-func listeners(port int) (pids []int, listening bool) {
+// see). Sockets shared with SO_REUSEPORT have one pid each. The
+// candidates (the environment's own processes) are looked at first:
+// when they hold every listening socket of the port, the rest of /proc
+// is not read, which on a busy machine is most of the cost.
+func listeners(port int, candidates ...int) (pids []int, listening bool) {
 	inodes := map[string]bool{}
 	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		file, err := os.Open(f)
@@ -106,18 +111,37 @@ func listeners(port int) (pids []int, listening bool) {
 	if len(inodes) == 0 {
 		return nil, false
 	}
+	found := map[string]bool{}
+	holds := func(pid int) bool {
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+		fds, err := os.ReadDir(dir)
+		if err != nil {
+			return false
+		}
+		held := false
+		for _, fd := range fds {
+			if link, err := os.Readlink(dir + "/" + fd.Name()); err == nil && inodes[link] {
+				found[link], held = true, true
+			}
+		}
+		return held
+	}
+	for _, pid := range candidates {
+		if pid > 0 && holds(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	if len(found) == len(inodes) {
+		return pids, true
+	}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
-		fds, err := os.ReadDir(p + "/fd")
-		if err != nil {
+		n, err := strconv.Atoi(filepath.Base(p))
+		if err != nil || slices.Contains(candidates, n) {
 			continue
 		}
-		for _, fd := range fds {
-			if link, err := os.Readlink(p + "/fd/" + fd.Name()); err == nil && inodes[link] {
-				n, _ := strconv.Atoi(filepath.Base(p))
-				pids = append(pids, n)
-				break
-			}
+		if holds(n) {
+			pids = append(pids, n)
 		}
 	}
 	return pids, true

@@ -79,6 +79,9 @@ func main() {
 	srv := &http.Server{Handler: mux}
 	lc := net.ListenConfig{}
 	if os.Getenv("NO_REUSEPORT") != "1" {
+		// Go listens with MPTCP where the kernel has it, and an MPTCP
+		// socket takes no reuseport program (EOPNOTSUPP).
+		lc.SetMultipathTCP(false)
 		lc.Control = func(_, _ string, c syscall.RawConn) error {
 			var serr error
 			err := c.Control(func(fd uintptr) {
@@ -95,8 +98,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "fatal:", err)
 		os.Exit(1)
 	}
+
 	if os.Getenv("NO_REUSEPORT") != "1" {
-		if err := steerToNewest(ln); err != nil {
+		sc, err := ln.(*net.TCPListener).SyscallConn()
+		if err == nil {
+			err = sc.Control(func(fd uintptr) { err = steerToNewest(fd) })
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "warning: steering new connections:", err)
 		}
 	}
@@ -137,12 +145,11 @@ const soReusePort = 0xf
 // the newest, while an old revision still listens — and, when there is
 // none (index out of range), lets the kernel pick as usual. The old
 // revision then only finishes what it accepted: when it closes its
-// listener no connection is waiting in its queue to be reset.
-func steerToNewest(ln net.Listener) error {
-	sc, err := ln.(*net.TCPListener).SyscallConn()
-	if err != nil {
-		return err
-	}
+// listener no connection is waiting in its queue to be reset. Each
+// revision attaches it once it listens (a socket with a program of its
+// own before bind could not join the group); it is the group's, and
+// stays while revisions overlap.
+func steerToNewest(fd uintptr) error {
 	// BPF_RET|BPF_K 1: "use socket 1".
 	prog := []struct {
 		code   uint16
@@ -153,17 +160,11 @@ func steerToNewest(ln net.Listener) error {
 		n      uint16
 		filter unsafe.Pointer
 	}{uint16(len(prog)), unsafe.Pointer(&prog[0])}
-	var serr error
-	err = sc.Control(func(fd uintptr) {
-		const soAttachReuseportCBPF = 51
-		_, _, errno := syscall.Syscall6(syscall.SYS_SETSOCKOPT, fd, syscall.SOL_SOCKET, soAttachReuseportCBPF,
-			uintptr(unsafe.Pointer(&fprog)), unsafe.Sizeof(fprog), 0)
-		if errno != 0 {
-			serr = errno
-		}
-	})
-	if err != nil {
-		return err
+	const soAttachReuseportCBPF = 51
+	_, _, errno := syscall.Syscall6(syscall.SYS_SETSOCKOPT, fd, syscall.SOL_SOCKET, soAttachReuseportCBPF,
+		uintptr(unsafe.Pointer(&fprog)), unsafe.Sizeof(fprog), 0)
+	if errno != 0 {
+		return errno
 	}
-	return serr
+	return nil
 }
