@@ -5,6 +5,7 @@ import (
 
 	"github.com/ferrydev/ferry/secret"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -316,7 +317,8 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 				set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Line: src.Line, Detail: "expands " + strings.Join(read, ", ") + " at run time"}})
 				continue
 			}
-			set(Entry{Key: name, Value: val, Source: src})
+			// A $(VAR) copy of a secret is as secret as what it copies.
+			set(Entry{Key: name, Value: val, Source: src, Secret: slices.ContainsFunc(read, func(k string) bool { return env[k].Secret })})
 		case vf["secretKeyRef"] != nil:
 			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
 			reads["Secret/"+sname] = true

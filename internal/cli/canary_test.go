@@ -24,8 +24,9 @@ var canaries = map[string]string{
 	"values, sensitive config": "cnry-ValuesConfig-5d6e7f",
 }
 
-// canaryProject plants every canary: a Secret rendered from values, a
-// Secret with a literal base64 value, a sensitive name in values,
+// canaryProject plants every canary: a Secret rendered from values (and
+// copied by a $(VAR) reference), a Secret with a literal base64 value, a
+// sensitive name in values,
 // ferry.yaml env:, a secrets file for an external Secret, configs/.env and
 // its overlay.
 func canaryProject(t *testing.T) string {
@@ -59,6 +60,8 @@ data:
 `
 	// The base Deployment, with an env: list after its envFrom.
 	files["chart/templates/deployment.yaml"] += `          env:
+            - name: LEGACY_DB_AUTH
+              value: "$(DB_PASSWORD)"
             - name: APP_ENV
               value: {{ .Values.appEnv | quote }}
             - name: API_KEY
