@@ -20,13 +20,16 @@ var canaries = map[string]string{
 	"ferry.yaml env:":          "cnry-FerryYamlEnv-3e4f5a",
 	"secrets file":             "cnry-SecretsFile-6b7c8d",
 	"configs/.env":             "cnry-ConfigsEnv-9e0f1a",
+	"DSN userinfo":             "cnry-DsnUserinfo-91ab3c",
+	"ENCRYPTION_KEY name":      "cnry-EncryptionKey-5e6f7a",
+	"SIGNING_KEY name":         "cnry-SigningKey-0b1c2d",
 	"configs overlay":          "cnry-ConfigsOverlay-2b3c4d",
 	"values, sensitive config": "cnry-ValuesConfig-5d6e7f",
 }
 
 // canaryProject plants every canary: a Secret rendered from values (and
 // copied by a $(VAR) reference), a Secret with a literal base64 value, a
-// sensitive name in values,
+// sensitive name in values, a DSN with a password, *_KEY names,
 // ferry.yaml env:, a secrets file for an external Secret, configs/.env and
 // its overlay.
 func canaryProject(t *testing.T) string {
@@ -75,6 +78,9 @@ data:
 config:
   DB_HOST: staging-db.internal
   SMTP_PASSWORD: ` + c["values, sensitive config"] + `
+  DATABASE_URL: postgres://shop:` + c["DSN userinfo"] + `@staging-db.internal:5432/shop
+  ENCRYPTION_KEY: ` + c["ENCRYPTION_KEY name"] + `
+  SIGNING_KEY: ` + c["SIGNING_KEY name"] + `
 secret:
   DB_PASSWORD: ` + c["values → chart Secret"] + `
 `
