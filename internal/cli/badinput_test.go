@@ -188,6 +188,8 @@ func badInputCases() []badInput {
 		{name: "template renders bad YAML", files: tmpl("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n"), args: "render staging", code: 2, where: "extra.yaml"},
 		{name: "unvendored dependency", files: map[string]string{"chart/Chart.yaml": "apiVersion: v2\nname: shop-api\nversion: 0.3.1\ndependencies:\n  - name: redis\n    version: 18.0.0\n    repository: oci://charts.example.com/bitnami\n"}, args: "render staging", code: 2, where: "redis"},
 
+		{name: "chart without a name", files: map[string]string{"chart/Chart.yaml": "apiVersion: v2\nversion: 0.3.1\n"}, args: "render staging", code: 2, where: "Chart.yaml"},
+
 		// check and diff on bad input.
 		{name: "check with a bad env file", files: envFile("DB_PASSWORD=" + canary + "\nX=\"open\n"), args: "check", code: 2, where: "configs/.env:2"},
 		{name: "diff with a bad values file", files: map[string]string{"values-prod.yaml": "secret:\n  DB_PASSWORD: " + canary + "\n  : bad\n"}, args: "diff staging prod", code: 2, where: "values-prod.yaml"},
