@@ -185,12 +185,18 @@ func TestEngineDeployPromoteVerifyDriftOnKube(t *testing.T) {
 	// change it back conflicts, naming the manager, and changes nothing
 	// unless told to force.
 	k := &Kube{}
-	_, err = k.Deploy(ctx, prod, kp.digest, Meta{Op: "deploy"}, DeployOptions{})
+	d := promote.NewDeploy(kp.engine(t, "carol@ci"))
+	d.Artifact = "1.0.0"
+	_, err = d.Run(ctx, "prod")
 	if err == nil || !strings.Contains(err.Error(), "kubectl-edit") || !strings.Contains(err.Error(), "conflict") {
 		t.Fatalf("deploy over a field kubectl-edit owns: %v", err)
 	}
-	if _, err := k.Deploy(ctx, prod, kp.digest, Meta{Op: "deploy"}, DeployOptions{ForceConflicts: true}); err != nil {
-		t.Fatalf("deploy with ForceConflicts: %v", err)
+	forced := kp.engine(t, "carol@ci")
+	forced.ForceConflicts = true // --force-conflicts
+	d = promote.NewDeploy(forced)
+	d.Artifact = "1.0.0"
+	if _, err := d.Run(ctx, "prod"); err != nil {
+		t.Fatalf("deploy with --force-conflicts: %v", err)
 	}
 	if objs, err := k.Drift(ctx, prod); err != nil || len(objs) != 0 {
 		t.Errorf("drift after the forced deploy: %v %+v", err, objs)
