@@ -1,6 +1,7 @@
 # One set of targets drives local work and CI (.ci/run calls `make test`).
 # ferry is three Go modules (root, envfile, kit) plus the example service's
-# and the kit benchmark's; every target covers all of them.
+# and the kit benchmark's; every target covers all of them. go.work joins
+# them for development; each go.mod requires the others at release versions.
 MODULES   := . envfile kit examples/orders-api bench/kit
 GO        ?= go
 TESTFLAGS ?= -count=1 -shuffle=on
@@ -13,7 +14,7 @@ build:
 # The whole suite: vet + gofmt, then every module's tests. Packages with
 # concurrency run under the race detector; the rest of the root
 # module runs without it to keep CI's compile time in bounds.
-RACE_DIRS ?= promote platform internal/state render
+RACE_DIRS ?= promote platform internal/state render serve soak
 
 # Packages that start a real Kubernetes control plane (internal/testcluster):
 # one package at a time (-p 1; a cluster holds about 620 MiB), after the
@@ -32,7 +33,7 @@ test-unit: testcluster
 	cd envfile && $(GO) test $(TESTFLAGS) ./...
 	[ ! -f kit/go.mod ] || (cd kit && $(GO) test $(TESTFLAGS) -race ./...)
 	[ ! -f examples/orders-api/go.mod ] || (cd examples/orders-api && $(GO) test $(TESTFLAGS) ./...)
-	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /internal/state -e /render -e /internal/testcluster)
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /internal/state -e /render -e /serve -e /soak -e /internal/testcluster)
 	pkgs=$$(for d in $(RACE_DIRS); do [ ! -d $$d ] || echo ./$$d/...; done); \
 	  [ -z "$$pkgs" ] || $(GO) test $(TESTFLAGS) -race $$($(GO) list $$pkgs | grep -v -e /platform/kube)
 	$(GO) test $(TESTFLAGS) -race -p 1 -timeout 20m $(addprefix ./,$(addsuffix /...,$(KUBE_DIRS)))
@@ -46,9 +47,13 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# Regenerate golden files after an intended output change.
+# Regenerate golden files after an intended output change: every package
+# of the root module whose tests define the -update flag runs all its
+# tests with it (golden tests need not be named *Golden*).
 golden:
-	$(GO) test ./... -run Golden -update
+	@pkgs=$$(for d in $$($(GO) list -f '{{.Dir}}' ./...); do \
+	  grep -qs 'flag.Bool("update"' $$d/*_test.go && echo $$d; done); \
+	  echo "golden files in: $$pkgs"; $(GO) test -count=1 $$pkgs -update
 
 # ferry's main job on the bundled example, on this machine: what staging
 # and prod will run, then the whole loop — build once, deploy to staging,
@@ -83,5 +88,13 @@ demo-down: build
 	$(DEMO_FERRY) down staging
 	$(DEMO_FERRY) down prod
 
+# go mod tidy ignores go.work, and the versions of envfile and kit that the
+# go.mod files require exist only once tagged: tidy each module with
+# temporary replacements to the working tree, dropped again afterwards.
+FERRY_MODS := envfile kit
 tidy:
-	@set -e; for m in $(MODULES); do [ -f $$m/go.mod ] && (cd $$m && $(GO) mod tidy); done; true
+	@set -e; for m in $(MODULES); do [ -f $$m/go.mod ] || continue; \
+	  (cd $$m && rel=$$(realpath --relative-to=. $(CURDIR)); \
+	   for d in $(FERRY_MODS); do [ "$$m" = "$$d" ] || $(GO) mod edit -replace=github.com/ferrydev/ferry/$$d=$$rel/$$d; done; \
+	   $(GO) mod tidy; \
+	   for d in $(FERRY_MODS); do $(GO) mod edit -dropreplace=github.com/ferrydev/ferry/$$d; done); done

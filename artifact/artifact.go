@@ -274,6 +274,17 @@ func layerTar(bin, name, configs string) (layer, binData []byte, err error) {
 // Put stores img, naming it tag when tag is not "". A tag that names
 // another digest is refused with ErrTagMoved unless force.
 func (s *Store) Put(img v1.Image, tag string, force bool) error {
+	if err := s.put(img, tag, force); err != nil {
+		return err
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+}
+
+func (s *Store) put(img v1.Image, tag string, force bool) error {
 	lp, err := s.layout()
 	if err != nil {
 		return err
@@ -309,7 +320,7 @@ func (s *Store) Put(img v1.Image, tag string, force bool) error {
 			return fmt.Errorf("storing image: %w", err)
 		}
 	}
-	return os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+	return nil
 }
 
 // addToIndex records img (under tag, which it takes from any other image)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // FERRY010–012 in any ecosystem: besides GoFr's keys (with GoFr's
@@ -149,11 +150,12 @@ func what(ep endpoint) string {
 	return ep.family + " broker"
 }
 
-// shown is the identity as it may be printed: nothing of a value that is
-// secret.
+// shown is the identity as it may be printed: the identity of a URL
+// whose only secret is its password (never part of the identity) is
+// shown; nothing of a value from a Secret or under a secret name.
 func shown(group []envEndpoint) string {
 	for _, g := range group {
-		if en, _ := g.env.entry(g.ep.keys[0]); en.Secret {
+		if en, _ := g.env.entry(g.ep.keys[0]); en.FromSecret || secret.Name(en.Key) {
 			return "(from a secret value)"
 		}
 	}
@@ -442,9 +444,23 @@ func checkForeignEnvironment(in *Input) []Finding {
 // wordIn matches word in text at word boundaries (letters and digits are
 // word characters; a trailing number is allowed: staging2).
 func wordIn(word, text string) bool {
-	re := regexp.MustCompile(`(^|[^a-z0-9])` + regexp.QuoteMeta(word) + `[0-9]*($|[^a-z0-9])`)
-	return re.MatchString(text)
+	for i := 0; ; {
+		j := strings.Index(text[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		for end < len(text) && text[end] >= '0' && text[end] <= '9' {
+			end++
+		}
+		if (start == 0 || !wordChar(text[start-1])) && (end == len(text) || !wordChar(text[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
+
+func wordChar(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // ownPrefix reports whether a is the first word of one of the
 // environment's own hyphenated names (prod in prod-eu).

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"os"
 	"sync"
 	"testing"
 )
@@ -25,5 +26,19 @@ func BenchmarkRun(b *testing.B) {
 	for b.Loop() {
 		in.srcOnce = sync.Once{} // re-read the Go source each time
 		Run(in)
+	}
+}
+
+// BenchmarkFleet checks bench/charts' generated repository (3
+// environments, 11 workloads) when FERRY_BENCH_FLEET names it.
+func BenchmarkFleet(b *testing.B) {
+	dir := os.Getenv("FERRY_BENCH_FLEET")
+	if dir == "" {
+		b.Skip("FERRY_BENCH_FLEET is not set: go run ./bench/charts/gen -o DIR")
+	}
+	for b.Loop() {
+		if _, err := Project(b.Context(), dir); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

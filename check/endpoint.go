@@ -51,6 +51,8 @@ var schemes = map[string]struct {
 	"http": {"http", "80"}, "https": {"http", "443"},
 }
 
+var jdbcDatabase = regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`)
+
 var mysqlDSN = regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`)
 var hostList = regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
 
@@ -90,7 +92,7 @@ func parseURL(v string) (endpoint, bool) {
 			db = db[:i]
 		}
 	}
-	if m := regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`).FindStringSubmatch(path); m != nil {
+	if m := jdbcDatabase.FindStringSubmatch(path); m != nil {
 		db = m[1]
 	}
 	switch sc.family {

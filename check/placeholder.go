@@ -110,7 +110,7 @@ func checkPlaceholder(in *Input) []Finding {
 			}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
-				Message: fmt.Sprintf("%s: %s is the placeholder %q (set at %s): set the real value, or have the pipeline replace it.",
+				Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
 					e.Name, en.Key, shownPlaceholder(en), l.Source),
 			})
 		}
@@ -133,7 +133,7 @@ func checkPlaceholder(in *Input) []Finding {
 // ("changeme" is the password if it is deployed).
 func shownPlaceholder(en render.Entry) string {
 	if en.Secret {
-		return render.Redacted
+		return "an unreplaced placeholder (value redacted)"
 	}
-	return en.Value
+	return fmt.Sprintf("the placeholder %q", en.Value)
 }

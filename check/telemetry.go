@@ -84,10 +84,29 @@ func envAttribute(e *Env) (string, bool) {
 	return "", false
 }
 
+// collector is where env sends traces: GoFr's TRACER_URL, else the
+// OpenTelemetry SDKs' OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+// OTEL_EXPORTER_OTLP_ENDPOINT (any runtime). A node-local agent
+// (localhost) is one per node, not shared.
+func collector(e *Env) (url, key string) {
+	if u, _ := tracerURL(e); u != "" {
+		return u, "TRACER_URL"
+	}
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		if u, ok := e.value(k); ok {
+			if ep, ok := parseURL(u); ok && anyLoopback(ep) {
+				return "", ""
+			}
+			return strings.TrimSpace(u), k
+		}
+	}
+	return "", ""
+}
+
 func checkSharedTelemetry(in *Input) []Finding {
 	var out []Finding
 	g := groupBy(in.Envs, func(e *Env) (string, bool) {
-		url, _ := tracerURL(e)
+		url, _ := collector(e)
 		return strings.ToLower(strings.TrimSuffix(url, "/")), url != ""
 	})
 	for _, envs := range g.groups() {
@@ -104,13 +123,13 @@ func checkSharedTelemetry(in *Input) []Finding {
 		if distinct {
 			continue
 		}
-		url, _ := tracerURL(envs[0])
+		url, key := collector(envs[0])
 		out = append(out, Finding{
-			Environments: names(envs), Key: "TRACER_URL",
-			Locations: locs(envs, []string{"TRACER_URL", "OTEL_RESOURCE_ATTRIBUTES"}, nil),
-			Message: fmt.Sprintf("%s export traces to the same collector %s (TRACER_URL set at %s) without a distinct deployment.environment resource attribute: "+
+			Environments: names(envs), Key: key,
+			Locations: locs(envs, []string{key, "OTEL_RESOURCE_ATTRIBUTES"}, nil),
+			Message: fmt.Sprintf("%s export traces to the same collector %s (%s set at %s) without a distinct deployment.environment resource attribute: "+
 				"set OTEL_RESOURCE_ATTRIBUTES=deployment.environment=<env> in each environment.",
-				andList(names(envs)), url, sourcesOf(envs, "TRACER_URL", "")),
+				andList(names(envs)), url, key, sourcesOf(envs, key, "")),
 		})
 	}
 	return out

@@ -236,3 +236,23 @@ func TestTypedGetters(t *testing.T) {
 		t.Errorf("String(EMPTY) = %q, want the default", s)
 	}
 }
+
+// BenchmarkParse measures parsing a 20k-line file, whole and with an
+// unterminated quote on its first line (quadratic before: 16 s).
+func BenchmarkParse(b *testing.B) {
+	var long strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&long, "KEY_%d=value-%d # comment\n", i, i)
+	}
+	for _, bb := range []struct{ name, body string }{
+		{"20k lines", long.String()},
+		{"20k lines, unterminated quote first", "A=\"open\n" + long.String()},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bb.body)))
+			for b.Loop() {
+				_, _ = Parse("configs/.env", []byte(bb.body))
+			}
+		})
+	}
+}

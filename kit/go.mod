@@ -3,7 +3,7 @@ module github.com/ferrydev/ferry/kit
 go 1.26.0
 
 require (
-	github.com/ferrydev/ferry/envfile v0.0.0
+	github.com/ferrydev/ferry/envfile v0.1.0
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.25.0
@@ -54,5 +54,3 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
-
-replace github.com/ferrydev/ferry/envfile => ../envfile

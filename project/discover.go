@@ -97,6 +97,9 @@ var envNameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 type valuesFiles struct {
 	envs   map[string]string // environment → its values file
 	layers []string          // shared layers, in name order
+	// ignored explains values files that look like an environment's but
+	// whose name cannot be one (not a DNS label).
+	ignored []string
 }
 
 // valuesDirs are the directories whose values-<env>.yaml files belong to
@@ -152,7 +155,12 @@ func (p *Project) discoverValues() valuesFiles {
 			case strings.HasPrefix(stem, "values."):
 				env = strings.TrimPrefix(stem, "values.")
 			}
-			if env == "" || !envNameRe.MatchString(env) || env == "schema" {
+			if env == "" || env == "schema" {
+				continue
+			}
+			if !envNameRe.MatchString(env) {
+				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
+					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
 				continue
 			}
 			rel := path.Join(d, name)

@@ -47,6 +47,21 @@ type File struct {
 	Accept []Acceptance `yaml:"accept"`
 	// Environments holds per-environment settings by name.
 	Environments map[string]EnvSpec `yaml:"environments"`
+	// Trust says which signatures count and where they are required.
+	Trust Trust `yaml:"trust"`
+}
+
+// Trust is ferry.yaml's trust section: the signing keys whose signatures
+// count, and the environments whose deploys and promotions require one.
+// Keyless identities (OIDC issuer + subject) would be a third field.
+type Trust struct {
+	// Keys are public keys: a path relative to the project directory,
+	// or an inline PEM.
+	Keys []string `yaml:"keys"`
+	// Require lists the environments that only run signed digests.
+	Require []string `yaml:"require"`
+	// Line is where the section stands in ferry.yaml.
+	Line int `yaml:"-"`
 }
 
 // Database is ferry.yaml's database section.
@@ -80,7 +95,7 @@ type EnvSpec struct {
 	Values []string `yaml:"values"`
 	// Soak is how long a revision must run healthy here before it may be
 	// promoted onwards.
-	Soak Duration `yaml:"soak"`
+	Soak Soak `yaml:"soak"`
 	// Smoke lists the checks run against the environment after a deploy
 	// and before promoting from it.
 	Smoke []SmokeStep `yaml:"smoke"`
@@ -162,6 +177,9 @@ func ParseFile(name string, data []byte) (*File, error) {
 					f.Accept[i].Line = item.Line
 				}
 			}
+		}
+		if tr := mapValue(root, "trust"); tr != nil {
+			f.Trust.Line = tr.Line
 		}
 		if envs := mapValue(root, "environments"); envs != nil {
 			for i := 0; i+1 < len(envs.Content); i += 2 {

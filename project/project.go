@@ -47,6 +47,8 @@ type Project struct {
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
+	// Trust is ferry.yaml's trust section, as written.
+	Trust Trust
 }
 
 // Environment is one place the service runs.
@@ -64,6 +66,7 @@ type Environment struct {
 	Health      string
 	Env         map[string]string
 	SecretsFile string
+	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
 }
 
 // ErrUnknownEnvironment is returned for an environment the project does
@@ -120,6 +123,15 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Configs = "configs"
 	}
 	if p.Chart, err = p.findChart(chartDir); err != nil {
+		// Name the directory as the user did, not its absolute path.
+		var nc *NoChartError
+		var sc *SeveralChartsError
+		switch {
+		case errors.As(err, &nc):
+			nc.Dir = dir
+		case errors.As(err, &sc):
+			sc.Dir = dir
+		}
 		return nil, err
 	}
 	if p.Runtime, p.RuntimeReason, err = p.detectRuntime(); err != nil {
@@ -143,8 +155,10 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Database.MaxConnections = 100
 	}
 	p.Accept = f.Accept
+	p.Trust = f.Trust
 
 	found := p.discoverValues()
+	p.Warnings = append(p.Warnings, found.ignored...)
 	envFiles := found.envs
 	p.Layers = f.Layers
 	if p.Layers == nil {
@@ -172,6 +186,14 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 	}
 
+	for _, n := range f.Trust.Require {
+		if !names[n] {
+			return nil, fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
+		}
+	}
+	if len(f.Trust.Require) > 0 && len(f.Trust.Keys) == 0 {
+		return nil, fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
+	}
 	p.Path = slices.DeleteFunc(slices.Clone(f.Path), func(n string) bool { return slices.Contains(f.Exclude, n) })
 	if len(p.Path) == 0 {
 		p.Path = conventionalOrder(names)
@@ -201,7 +223,8 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			Namespace:   spec.Namespace,
 			Release:     spec.Release,
 			Values:      spec.Values,
-			Soak:        spec.Soak.Duration,
+			Soak:        spec.Soak.Duration.Duration,
+			SoakGates:   spec.Soak,
 			Smoke:       spec.Smoke,
 			Health:      spec.Health,
 			Env:         spec.Env,

@@ -140,11 +140,14 @@ func TestFerryYAMLErrors(t *testing.T) {
 		{"malformed", "path: [a, b\n", "ferry.yaml:"},
 		{"bad target", "environments:\n  prod:\n    target: nomad\n", `ferry.yaml:2: environment "prod": target "nomad" is neither local nor kube`},
 		{"smoke step with both", "environments:\n  prod:\n    smoke:\n      - {http: GET /, run: 'true'}\n", "smoke step 1 needs exactly one of http or run"},
+		{"trust requires an unknown environment", "path: [staging, prod]\ntrust:\n  keys: [ferry.pub]\n  require: [prd]\n", `ferry.yaml:3: trust.require names "prd", which is not an environment`},
+		{"trust requires without keys", "path: [staging, prod]\ntrust:\n  require: [prod]\n", "ferry.yaml:3: trust.require needs at least one key in trust.keys"},
+		{"trust with an unknown field", "trust:\n  key: [ferry.pub]\n", `ferry.yaml:2: unknown field "key"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, map[string]string{"ferry.yaml": tt.body})
+			write(t, dir, map[string]string{"ferry.yaml": tt.body, "configs/.env": ""})
 			_, err := Load(dir)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("Load error = %v, want one line containing %q", err, tt.want)
@@ -158,5 +161,18 @@ func TestMissingChart(t *testing.T) {
 	write(t, dir, map[string]string{"ferry.yaml": "chart: deploy\n"})
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "chart deploy has no Chart.yaml") {
 		t.Errorf("Load error = %v", err)
+	}
+}
+
+func TestTrust(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"configs/.env": "", "configs/.staging.env": "", "configs/.prod.env": "", "ferry.yaml": "path: [staging, prod]\n\ntrust:\n  keys: [keys/ci.pub, \"-----BEGIN PUBLIC KEY-----\\n…\"]\n  require: [prod]\n"})
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Trust{Keys: []string{"keys/ci.pub", "-----BEGIN PUBLIC KEY-----\n…"}, Require: []string{"prod"}, Line: 4}
+	if diff := cmp.Diff(want, p.Trust); diff != "" {
+		t.Errorf("Trust (-want +got):\n%s", diff)
 	}
 }

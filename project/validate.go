@@ -125,8 +125,8 @@ func validateFile(dir string, data []byte, f *File) (warnings []string, err erro
 		if err := ValidName(name); err != nil {
 			return nil, fmt.Errorf("%s: %w", at(el.name), err)
 		}
-		if spec.Soak.Duration < 0 {
-			return nil, fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration)
+		if spec.Soak.Duration.Duration < 0 {
+			return nil, fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
 		}
 		for i, v := range spec.Values {
 			if err := valuesFile(dir, v); err != nil {

@@ -3,6 +3,7 @@ package project
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,9 +79,18 @@ func TestValidate(t *testing.T) {
 func TestValidateDiscoveredName(t *testing.T) {
 	files := base()
 	files["values-Prod_EU.yaml"] = ""
-	_, err := Load(testtree.Write(t, files))
-	if err == nil || !strings.Contains(err.Error(), `environment name "Prod_EU"`) {
-		t.Fatalf("Load error = %v, want the discovered name refused", err)
+	p, err := Load(testtree.Write(t, files))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	// Discovery never takes the file for an environment, and says so.
+	if _, err := p.Env("Prod_EU"); err == nil {
+		t.Error(`values-Prod_EU.yaml became environment "Prod_EU"`)
+	}
+	if !slices.ContainsFunc(p.Warnings, func(w string) bool {
+		return strings.Contains(w, "values-Prod_EU.yaml") && strings.Contains(w, "not an environment name")
+	}) {
+		t.Errorf("warnings %q do not name the ignored values-Prod_EU.yaml", p.Warnings)
 	}
 }
 

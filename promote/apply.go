@@ -30,6 +30,9 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 		return nil, err
 	}
 	rev := ch.meta
+	if rev.Signature, err = c.requireSignature(ctx, ch.env, ch.img.Digest); err != nil {
+		return nil, err
+	}
 	rev.Env, rev.Digest, rev.BinaryDigest, rev.Tag = ch.env.Name, ch.img.Digest, ch.img.BinaryDigest, ch.img.Tag
 	if rev.Config, err = c.snapshot(ch.cfg); err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/sign"
 )
 
 // Config holds what every operation shares.
@@ -62,6 +63,9 @@ type Config struct {
 
 	mu      sync.Mutex
 	targets map[string]platform.Target
+	// trust is ferry.yaml's trust policy, loaded once.
+	trust    *sign.Policy
+	trustErr error
 }
 
 // Stateful is a target that keeps its environments' revisions and locks

@@ -11,6 +11,7 @@ import (
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Desired is an environment's configuration as the repository says,
@@ -47,8 +48,11 @@ func (c *Config) snapshot(d *Desired) ([]state.Entry, error) {
 	}
 	out := make([]state.Entry, len(d.Vars))
 	for i, v := range d.Vars {
-		out[i] = state.Entry{Key: v.Key, Value: v.Value, Secret: v.Secret, Source: v.Source}
-		if v.Secret {
+		// A secret by its name or by its value (a DSN with a password, a
+		// token) is stored as its keyed hash, whatever the target said.
+		sec := v.Secret || secret.Is(v.Key, v.Value)
+		out[i] = state.Entry{Key: v.Key, Value: v.Value, Secret: sec, Source: v.Source}
+		if sec {
 			out[i].Value = h.Sum(v.Value)
 		}
 	}

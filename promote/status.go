@@ -39,6 +39,7 @@ func (s *Status) Run(ctx context.Context) (*view.Status, error) {
 			continue
 		}
 		es.Digest, es.Tag, es.Revision, es.Since = r.Digest, r.Tag, r.Number, r.Since.Format(time.RFC3339)
+		es.Signature = c.signatureView(ctx, e, r.Digest)
 		es.Health = platform.HealthDown
 		out[i] = es
 		wg.Add(1)

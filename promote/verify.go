@@ -45,6 +45,7 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	if cur != nil {
 		rep.WantDigest, rep.WantExecutable = cur.Digest, cur.BinaryDigest
 	}
+	rep.Signature = c.signatureView(ctx, env, rep.Digest)
 	rep.Foreign = live.Revision == 0
 	for _, in := range live.Instances {
 		in.Env, in.Private = nil, nil
@@ -70,7 +71,7 @@ func compare(want []platform.Var, live map[string]string, foreign bool) []view.D
 	for _, e := range want {
 		seen[e.Key] = true
 		lv, ok := live[e.Key]
-		isSecret := e.Secret || secret.Is(e.Key, lv)
+		isSecret := e.Secret || secret.Is(e.Key, e.Value) || secret.Is(e.Key, lv)
 		d := view.Difference{Key: e.Key, Secret: isSecret, Want: secret.Show(e.Key, e.Value), Live: secret.Show(e.Key, lv)}
 		if isSecret {
 			d.Want, d.Live = secret.Redacted, secret.Redacted

@@ -11,13 +11,14 @@ import (
 	"strconv"
 	"strings"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
-	"sigs.k8s.io/yaml"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 )
 
 // loadChart loads the chart directory with Helm's loader and refuses
@@ -93,10 +94,27 @@ func templateErr(chartRel, chartName string, err error) error {
 	for _, re := range templateErrRes {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[2])
-			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: m[3]}
+			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: projectPaths(m[3], chartRel, chartName)}
 		}
 	}
 	return &InputError{File: path.Join(chartRel, "templates"), Msg: strings.TrimPrefix(msg, "template: ")}
+}
+
+// helmPathRe finds Helm's internal template names in a message, with the
+// "template: " Go's text/template puts before them.
+var helmPathRe = regexp.MustCompile(`(?:template: )?([A-Za-z0-9_.-]+)/((?:charts/[^/\s:]+/)*templates/[^\s:]+)`)
+
+// projectPaths rewrites Helm's internal template names left inside a
+// message ("error calling include: template: x/templates/_helpers.tpl:5:3")
+// as paths relative to the project.
+func projectPaths(msg, chartRel, chartName string) string {
+	return helmPathRe.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := helmPathRe.FindStringSubmatch(m)
+		if sub[1] != chartName {
+			return m
+		}
+		return path.Join(chartRel, sub[2])
+	})
 }
 
 // templatePath maps a rendered name ("orders-api/templates/x.yaml") to a
@@ -202,7 +220,10 @@ type manifest struct {
 	data map[string]string
 }
 
-// splitManifests parses rendered templates into objects, in template order.
+// splitManifests parses rendered templates into objects, in template order,
+// splitting each template's output exactly as Helm does
+// (releaseutil.SplitManifests: a document may start with "--- # comment")
+// and flattening kind: List, as an install does.
 func splitManifests(rendered map[string]string, chartRel, chartName string) ([]manifest, error) {
 	names := make([]string, 0, len(rendered))
 	for n := range rendered {
@@ -216,31 +237,118 @@ func splitManifests(rendered map[string]string, chartRel, chartName string) ([]m
 	var out []manifest
 	for _, n := range names {
 		tpl := templatePath(chartRel, chartName, n)
-		for _, doc := range splitDocs(rendered[n]) {
-			var body map[string]any
-			if err := yaml.Unmarshal([]byte(doc), &body); err != nil {
+		docs := releaseutil.SplitManifests(rendered[n])
+		keys := make([]string, 0, len(docs))
+		for k := range docs {
+			keys = append(keys, k)
+		}
+		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+		for _, k := range keys {
+			body, err := parseManifest(docs[k])
+			if err != nil {
 				return nil, &InputError{File: tpl, Msg: "rendered output is not valid YAML: " + err.Error()}
 			}
 			if len(body) == 0 {
 				continue
 			}
-			m := manifest{template: tpl, body: body}
-			switch scalar(body["kind"]) {
-			case "ConfigMap":
-				m.data = configMapData(body)
-			case "Secret":
-				m.data = secretData(body)
+			for _, b := range flattenList(body) {
+				out = append(out, newManifest(tpl, b))
 			}
-			out = append(out, m)
 		}
 	}
 	return out, nil
 }
 
-var docSep = regexp.MustCompile(`(?m)^---\s*$`)
+// parseManifest parses one document as sigs.k8s.io/yaml (and so
+// Kubernetes' own clients) does — YAML 1.1 scalars through yaml.v2, numbers
+// as float64 as JSON has them — without its round trip through JSON, which
+// cost a third of a render.
+func parseManifest(doc string) (map[string]any, error) {
+	var raw any
+	if err := yamlv2.Unmarshal([]byte(doc), &raw); err != nil {
+		return nil, err
+	}
+	m, _ := jsonish(raw).(map[string]any)
+	return m, nil
+}
 
-func splitDocs(s string) []string {
-	return docSep.Split(s, -1)
+// jsonish converts yaml.v2's values to what encoding/json would decode
+// from the same document.
+func jsonish(v any) any {
+	switch x := v.(type) {
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, vv := range x {
+			out[fmt.Sprint(k)] = jsonish(vv)
+		}
+		return out
+	case []any:
+		for i, vv := range x {
+			x[i] = jsonish(vv)
+		}
+		return x
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	default:
+		return v
+	}
+}
+
+// flattenList returns a kind: List's items, or the object itself.
+func flattenList(body map[string]any) []map[string]any {
+	if kind, _ := body["kind"].(string); kind != "List" && !strings.HasSuffix(kind, "List") {
+		return []map[string]any{body}
+	}
+	var out []map[string]any
+	for _, it := range list(body["items"]) {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, flattenList(m)...)
+		}
+	}
+	return out
+}
+
+func newManifest(tpl string, body map[string]any) manifest {
+	m := manifest{template: tpl, body: body}
+	switch scalar(body["kind"]) {
+	case "ConfigMap":
+		m.data = configMapData(body)
+	case "Secret":
+		m.data = secretData(body)
+	}
+	return m
+}
+
+// dedupeObjects keeps, of several objects with one kind, namespace and
+// name, the last, as an install applies them in order; it reports the
+// others.
+func dedupeObjects(objs []manifest, namespace string) ([]manifest, []string) {
+	last := map[string]int{}
+	for i, o := range objs {
+		last[objID(o, namespace)] = i
+	}
+	var out []manifest
+	var dups []string
+	for i, o := range objs {
+		if j := last[objID(o, namespace)]; j != i {
+			dups = append(dups, fmt.Sprintf("%s: %s is rendered again by %s; an install keeps the last one", o.template, objKey(o), objs[j].template))
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, dups
+}
+
+func objID(o manifest, namespace string) string {
+	ns := str(o.body, "metadata", "namespace")
+	if ns == "" {
+		ns = namespace
+	}
+	return objKey(o) + "@" + ns
 }
 
 // secretData returns a rendered Secret's data, base64-decoded, merged

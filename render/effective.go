@@ -22,18 +22,28 @@ type resolver struct {
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
 	values    map[string]any      // the coalesced values
+	namespace string              // the release's namespace
 	warnings  *[]string
+	keyRe     map[string]*regexp.Regexp // lineOf's pattern per key
+	links     map[string]Entry          // service links of the pod being resolved
+	text      map[string]string         // a template's whole text, for mentions
 }
 
 func objKey(m manifest) string {
 	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
 }
 
+// find returns the object of kind and name a pod in the release's
+// namespace can read: one rendered into another namespace is not it.
 func (r *resolver) find(kind, name string) (manifest, bool) {
 	for _, m := range r.objects {
-		if str(m.body, "kind") == kind && str(m.body, "metadata", "name") == name {
-			return m, true
+		if str(m.body, "kind") != kind || str(m.body, "metadata", "name") != name {
+			continue
 		}
+		if ns := str(m.body, "metadata", "namespace"); ns != "" && r.namespace != "" && ns != r.namespace {
+			continue
+		}
+		return m, true
 	}
 	return manifest{}, false
 }
@@ -86,6 +96,19 @@ var valuesRefRe = regexp.MustCompile(`\.Values\.([A-Za-z0-9_.]+)`)
 // when it reads none, the template line itself.
 func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (string, bool), key string) Source {
 	line := r.lineOf(tpl, key)
+	if line == 0 {
+		// An env block from an included helper: the one template that
+		// names the key.
+		var hits []string
+		for _, other := range sortedKeys(r.templates) {
+			if other != tpl && r.lineOf(other, key) > 0 {
+				hits = append(hits, other)
+			}
+		}
+		if len(hits) == 1 {
+			tpl, line = hits[0], r.lineOf(hits[0], key)
+		}
+	}
 	rendered, _ := get(obj)
 	lines := r.templates[tpl]
 	if line == 0 {
@@ -97,10 +120,15 @@ func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (stri
 	// The key's line and the lines indented under it (an env entry's
 	// value: below its name:).
 	text := lines[line-1] + "\n"
-	indent := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " -"))
+	first := lines[line-1]
+	indent := len(first) - len(strings.TrimLeft(first, " -"))
+	item := strings.HasPrefix(strings.TrimLeft(first, " "), "-")
 	for i := line; i < min(line+3, len(lines)); i++ {
 		l := lines[i]
-		if len(l)-len(strings.TrimLeft(l, " ")) < indent || strings.TrimSpace(l) == "" || strings.Contains(l, "name:") {
+		in := len(l) - len(strings.TrimLeft(l, " "))
+		// A list item's fields sit at its own indentation; a map key's
+		// value lines sit deeper.
+		if in < indent || (!item && in == indent) || strings.TrimSpace(l) == "" || strings.HasPrefix(strings.TrimSpace(l), "-") || strings.Contains(l, "name:") {
 			break
 		}
 		text += l + "\n"
@@ -175,6 +203,20 @@ func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool))
 	return paths, true
 }
 
+// mentions is a cheap pre-check for lineOf: most templates do not name the
+// key at all.
+func (r *resolver) mentions(tpl, key string) bool {
+	if r.text == nil {
+		r.text = map[string]string{}
+	}
+	t, ok := r.text[tpl]
+	if !ok {
+		t = strings.Join(r.templates[tpl], "\n")
+		r.text[tpl] = t
+	}
+	return strings.Contains(t, key)
+}
+
 // lineOf finds the template line that names key, when exactly one does;
 // 0 otherwise (better no line than a wrong one).
 func (r *resolver) lineOf(tpl, key string) int {
@@ -182,7 +224,17 @@ func (r *resolver) lineOf(tpl, key string) int {
 	if !ok || key == "" {
 		return 0
 	}
-	re := regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+	if !r.mentions(tpl, key) {
+		return 0
+	}
+	re := r.keyRe[key]
+	if re == nil {
+		re = regexp.MustCompile(`(^|[\s"'-])` + regexp.QuoteMeta(key) + `["']?\s*:|name:\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*$`)
+		if r.keyRe == nil {
+			r.keyRe = map[string]*regexp.Regexp{}
+		}
+		r.keyRe[key] = re
+	}
 	found := 0
 	for i, line := range lines {
 		if re.MatchString(line) {
@@ -249,7 +301,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		switch vf, _ := evm["valueFrom"].(map[string]any); {
 		case vf == nil:
 			raw := scalar(evm["value"])
-			val := expandRefs(raw, env)
+			val, read, runtime := expand(raw, env, r.links)
 			src := r.provenance(obj, func(m manifest) (string, bool) {
 				e := envAt(m.body, podPath, field, ci, idx)
 				if e == nil {
@@ -257,30 +309,46 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 				}
 				return scalar(e["value"]), true
 			}, name)
-			if val != raw {
-				src = expandedSource(src, raw, env)
+			if len(read) > 0 {
+				src = expandedSource(src, read, env, r.links)
+			}
+			if runtime {
+				set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Line: src.Line, Detail: "expands " + strings.Join(read, ", ") + " at run time"}})
+				continue
 			}
 			set(Entry{Key: name, Value: val, Source: src})
 		case vf["secretKeyRef"] != nil:
 			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
 			reads["Secret/"+sname] = true
+			ref := "Secret " + sname + "/" + skey
 			if sec, ok := r.find("Secret", sname); ok {
 				if v, has := sec.data[skey]; has {
 					set(Entry{Key: name, Value: v, Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(skey), skey)})
 					continue
 				}
+				if optional(vf, "secretKeyRef") {
+					continue // Kubernetes leaves it unset, or keeps an earlier definition
+				}
+				set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Missing: true, Source: Source{Kind: KindMissing, File: sec.template, Detail: ref}})
+				continue
 			}
-			set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "Secret " + sname + "/" + skey}})
+			set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: ref}})
 		case vf["configMapKeyRef"] != nil:
 			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
 			reads["ConfigMap/"+cname] = true
+			ref := "ConfigMap " + cname + "/" + ckey
 			if cm, ok := r.find("ConfigMap", cname); ok {
 				if v, has := cm.data[ckey]; has {
 					set(Entry{Key: name, Value: v, Source: r.provenance(cm, dataKey(ckey), ckey)})
 					continue
 				}
+				if optional(vf, "configMapKeyRef") {
+					continue
+				}
+				set(Entry{Key: name, External: true, Missing: true, Source: Source{Kind: KindMissing, File: cm.template, Detail: ref}})
+				continue
 			}
-			set(Entry{Key: name, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: "ConfigMap " + cname + "/" + ckey}})
+			set(Entry{Key: name, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: ref}})
 		case vf["fieldRef"] != nil:
 			set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "fieldRef " + str(vf, "fieldRef", "fieldPath")}})
 		case vf["resourceFieldRef"] != nil:
@@ -288,6 +356,12 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		}
 	}
 
+	// Service links come last and never replace the container's own.
+	for _, k := range sortedKeys(r.links) {
+		if _, ok := env[k]; !ok {
+			set(r.links[k])
+		}
+	}
 	out := make([]Entry, 0, len(order))
 	for _, k := range order {
 		e := env[k]
@@ -308,42 +382,76 @@ func dataKey(key string) func(m manifest) (string, bool) {
 	}
 }
 
-var refRe = regexp.MustCompile(`\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
-
-// expandRefs applies Kubernetes' $(VAR) expansion against variables
-// defined earlier in the container; unknown references stay as written.
-func expandRefs(s string, env map[string]Entry) string {
+// expand applies the kubelet's $(VAR) expansion (its
+// third_party/forked/golang/expansion): $$ is a literal $, $(NAME) is the
+// value of NAME defined earlier in the container (any name envFrom can
+// bring, dots and dashes included) or of a service link, and an unknown
+// or unterminated reference stays as written. It returns the names read
+// and whether one of them is known only at run time.
+func expand(s string, env map[string]Entry, links map[string]Entry) (out string, read []string, runtime bool) {
 	if !strings.Contains(s, "$") {
-		return s
+		return s, nil, false
 	}
-	return refRe.ReplaceAllStringFunc(s, func(m string) string {
-		if m == "$$" {
-			return "$"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
 		}
-		if e, ok := env[m[2:len(m)-1]]; ok && !e.External {
-			return e.Value
+		switch s[i+1] {
+		case '$':
+			b.WriteByte('$')
+			i++
+		case '(':
+			end := strings.IndexByte(s[i+2:], ')')
+			if end < 0 {
+				b.WriteString(s[i:])
+				return b.String(), read, runtime
+			}
+			name := s[i+2 : i+2+end]
+			e, ok := env[name]
+			if !ok {
+				e, ok = links[name]
+			}
+			if ok && name != "" {
+				read = append(read, name)
+				if e.External {
+					runtime = true
+				}
+				b.WriteString(e.Value)
+			} else {
+				b.WriteString(s[i : i+3+end])
+			}
+			i += 2 + end
+		default:
+			b.WriteByte('$')
 		}
-		return m
-	})
+	}
+	return b.String(), read, runtime
 }
 
 // expandedSource says what a $(VAR) reference read: the value is computed
 // by the kubelet from the variables it names.
-func expandedSource(src Source, raw string, env map[string]Entry) Source {
-	var read []string
-	for _, m := range refRe.FindAllStringSubmatch(raw, -1) {
-		if e, ok := env[m[1]]; ok && m[1] != "" {
-			read = append(read, m[1]+" ("+e.Source.String()+")")
+func expandedSource(src Source, read []string, env, links map[string]Entry) Source {
+	var parts []string
+	for _, n := range read {
+		e, ok := env[n]
+		if !ok {
+			e = links[n]
 		}
-	}
-	if len(read) == 0 {
-		return src
+		parts = append(parts, n+" ("+e.Source.String()+")")
 	}
 	if src.Kind != KindTemplate {
 		src.Kind, src.Line = KindTemplate, 0
 	}
-	src.Detail = "expands " + strings.Join(read, ", ")
+	src.Detail = "expands " + strings.Join(parts, ", ")
 	return src
+}
+
+// optional reads a key reference's optional: true.
+func optional(vf map[string]any, ref string) bool {
+	o, _ := dig(vf, ref)["optional"].(bool)
+	return o
 }
 
 // envAt returns env entry idx of container ci in the pod spec at podPath.

@@ -125,13 +125,15 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	objs, dups := dedupeObjects(objs, e.Namespace)
+	res.Warnings = append(res.Warnings, dups...)
 	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
 		res.Values = v.AsMap()
 	} else if m, ok := top["Values"].(map[string]any); ok {
 		res.Values = m
 	}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
+	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, namespace: e.Namespace, warnings: &res.Warnings}
 	// Mark numbers too where the chart allows it; a chart that computes
 	// with them gets string provenance only. When neither renders to the
 	// same objects, provenance falls back to template locations.
@@ -140,7 +142,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if t == nil {
 			continue
 		}
-		if twins, err := splitManifests(out, r.p.Chart, c.Name()); err == nil && len(twins) == len(objs) {
+		twins, err := splitManifests(out, r.p.Chart, c.Name())
+		if err == nil {
+			twins, _ = dedupeObjects(twins, e.Namespace)
+		}
+		if err == nil && len(twins) == len(objs) {
 			rs.taint = t
 			rs.marked = make(map[string]manifest, len(objs))
 			for i, o := range objs {
@@ -153,6 +159,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		res.Warnings = append(res.Warnings, "the chart could not be rendered with traced values, so sources are unknown: a template parses or compares a value as a number or version")
 	}
 
+	res.Invalid = rs.apiCheck(objs, e.Release)
+	for _, iv := range res.Invalid {
+		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
+	}
+	links := serviceLinks(objs, e.Namespace)
 	files := map[string]*envfile.Config{}
 	for _, o := range objs {
 		res.Objects = append(res.Objects, Object{
@@ -170,7 +181,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if podPathOf(str(o.body, "kind")) == nil {
 			continue
 		}
-		res.Workloads = append(res.Workloads, r.workload(rs, o))
+		res.Workloads = append(res.Workloads, r.workload(rs, o, links))
 	}
 	serviceImage := r.p.Image
 	if serviceImage == "" {
@@ -234,10 +245,14 @@ func podPathOf(kind string) []string {
 	return nil
 }
 
-func (r *Renderer) workload(rs *resolver, o manifest) Workload {
+func (r *Renderer) workload(rs *resolver, o manifest, links map[string]Entry) Workload {
 	kind := str(o.body, "kind")
 	podPath := podPathOf(kind)
 	pod := dig(o.body, podPath...)
+	rs.links = links
+	if on, ok := pod["enableServiceLinks"].(bool); ok && !on {
+		rs.links = nil
+	}
 	w := Workload{
 		Kind:                          kind,
 		Name:                          str(o.body, "metadata", "name"),

@@ -56,7 +56,7 @@ func TestRenderFull(t *testing.T) {
 		{"prod", "ADDR", "db.prod.internal:5432", "template deploy/templates/deployment.yaml:48 (expands DB_HOST (values-prod.yaml:4), DB_PORT (deploy/values.yaml:6))", false, false},
 		{"prod", "TRACER_URL", "collector.prod:4317", "values-prod.yaml:6", false, false},
 		// The literal sits in a helper: no line rather than a wrong one.
-		{"staging", "TRACER_URL", "collector:4317", "template deploy/templates/deployment.yaml", false, false},
+		{"staging", "TRACER_URL", "collector:4317", "template deploy/templates/_helpers.tpl:4 (default; reads .Values.tracerUrl)", false, false},
 		{"prod", "DB_URL", "postgres://db.prod.internal:5432/shop_prod",
 			"template deploy/templates/deployment.yaml:30 (computed from db.host (values-prod.yaml:4), db.port (deploy/values.yaml:6), db.name (values-prod.yaml:5))", false, false},
 		{"prod", "HTTP_PORT", "8000", "configs/.env:1", false, false},

@@ -24,6 +24,10 @@ const (
 	KindExternal Kind = "external"
 	// KindRuntime: a fieldRef or resourceFieldRef, known only in the pod.
 	KindRuntime Kind = "runtime"
+	// KindMissing: a key reference (not optional) to a ConfigMap or
+	// Secret the chart renders without that key: the pod fails with
+	// CreateContainerConfigError.
+	KindMissing Kind = "missing"
 	// KindProject: set by ferry itself (APP_ENV of a chartless project).
 	KindProject Kind = "project"
 	// KindUnknown: provenance could not be told.
@@ -55,7 +59,7 @@ func (s Source) String() string {
 			return "template " + loc + " (" + s.Detail + ")"
 		}
 		return "template " + loc
-	case KindExternal, KindRuntime, KindProject:
+	case KindExternal, KindRuntime, KindProject, KindMissing:
 		return string(s.Kind) + " " + s.Detail
 	default:
 		if loc != "" {
@@ -92,6 +96,9 @@ type Entry struct {
 	// External is true when the value is not known before run time (a
 	// Secret the chart does not render, a fieldRef); Value is "".
 	External bool
+	// Missing is true for a required key reference the rendered object
+	// lacks (FERRY056); Value is "".
+	Missing bool
 	// Shadows lists the values this one hides, nearest layer first.
 	Shadows []Shadowed
 }
@@ -107,6 +114,8 @@ type Shadowed struct {
 // "(set at run time)" when external.
 func (e Entry) Display() string {
 	switch {
+	case e.Missing:
+		return "(missing: the pod fails to start)"
 	case e.Secret:
 		return Redacted
 	case e.External:
@@ -263,6 +272,9 @@ type Result struct {
 	// SecretValues are the data of every Secret the chart renders, with
 	// where each value came from. Never print Value.
 	SecretValues []SecretValue
+	// Invalid lists what the API server or Helm would refuse in the
+	// rendered objects (FERRY057).
+	Invalid []Invalid
 	// Duplicates are keys repeated in one mapping of a values file.
 	Duplicates []Duplicate
 	// Warnings are things a user should know that are not errors: a key

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/secret"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
 
@@ -123,8 +125,9 @@ type InputError struct {
 }
 
 // Error is one line: file:line: message.
+// A parser may quote the offending line: secrets are scrubbed from it.
 func (e *InputError) Error() string {
-	msg := strings.Join(strings.Fields(strings.ReplaceAll(e.Msg, "\n", "; ")), " ")
+	msg := secret.Scrub(strings.Join(strings.Fields(strings.ReplaceAll(e.Msg, "\n", "; ")), " "))
 	switch {
 	case e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)

@@ -80,7 +80,8 @@ func generatedKey(v string) bool {
 	if hexOnly.MatchString(v) {
 		return entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
 	}
-	if strings.Count(v, "/") > 3 || strings.Count(v, "-")+strings.Count(v, "_") > len(v)/8 {
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
+		strings.Count(v, "/") > 3 || strings.Count(v, "-")+strings.Count(v, "_") > len(v)/8 {
 		// paths and dashed-or-underscored names
 		return false
 	}

@@ -37,6 +37,8 @@ func TestValueShapes(t *testing.T) {
 		{"kebab name", "orders-api-production-eu-west-1-primary-db", false},
 		{"snake name", "ORDERS_SERVICE_PRIMARY_DATABASE_CONNECTION_POOL", false},
 		{"path", "/var/lib/orders/data/2026/12/01/segments/AbC123", false},
+		{"test temp dir", "/tmp/TestCanariesDeployed2766993947/002", false},
+		{"relative path", "./build/OrdersApiServer2026Linux64Bin", false},
 		{"Java class", "com.example.orders.infrastructure.PostgresOrderRepository", false},
 		{"certificate", cert, false},
 		{"base64 certificate", base64.StdEncoding.EncodeToString([]byte(cert)), false},

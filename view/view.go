@@ -56,7 +56,26 @@ type EnvStatus struct {
 	PID int `json:"pid,omitempty"`
 	// HealthDetail says why health is not UP.
 	HealthDetail string `json:"healthDetail,omitempty"`
+	// Signature is the signature state of Digest; nil when the project
+	// trusts no key.
+	Signature *Signature `json:"signature,omitempty"`
 }
+
+// Signature is the signature state of a digest under the project's trust
+// policy.
+type Signature struct {
+	// State is verified, unsigned, unknown-key, other-digest or tampered.
+	State string `json:"state"`
+	// Required says the environment runs only verified digests.
+	Required bool   `json:"required"`
+	KeyID    string `json:"keyId,omitempty"`
+	Key      string `json:"key,omitempty"`
+	Signer   string `json:"signer,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// OK reports whether the signature state lets the environment run it.
+func (s *Signature) OK() bool { return s == nil || !s.Required || s.State == "verified" }
 
 // Entry is one key of a revision's configuration, redacted.
 type Entry struct {
@@ -94,6 +113,9 @@ type Revision struct {
 	Reason  string        `json:"reason,omitempty"`
 	// Since is when the revision became healthy.
 	Since time.Time `json:"since,omitzero"`
+	// Signature is the key that signed the digest, when the environment
+	// required a signature.
+	Signature *state.Signature `json:"signature,omitempty"`
 }
 
 // NewRevision is the view of a stored revision.
@@ -101,7 +123,7 @@ func NewRevision(r *state.Revision) Revision {
 	v := Revision{Env: r.Env, Number: r.Number, Digest: r.Digest, BinaryDigest: r.BinaryDigest, Tag: r.Tag,
 		Config: Entries(r.Config), By: r.By, At: r.At, Action: r.Action, PromotedFrom: r.PromotedFrom,
 		FromRevision: r.FromRevision, SkipPath: secret.Scrub(r.SkipPath), RollbackOf: r.RollbackOf,
-		Outcome: r.Outcome, Reason: secret.Scrub(r.Reason), Since: r.Since}
+		Outcome: r.Outcome, Reason: secret.Scrub(r.Reason), Since: r.Since, Signature: r.Signature}
 	if len(r.Gates) > 0 {
 		v.Gates = Gates(r.Gates)
 	}
@@ -157,6 +179,9 @@ type Verify struct {
 	// Foreign says what runs was not started by ferry: its differing
 	// keys are named, its values never shown.
 	Foreign bool `json:"foreign,omitempty"`
+	// Signature is the running digest's signature state; nil when the
+	// project trusts no key.
+	Signature *Signature `json:"signature,omitempty"`
 }
 
 // OK says whether what runs is what was meant, and healthy.
@@ -170,7 +195,7 @@ func (r *Verify) OK() bool {
 			return false
 		}
 	}
-	return len(r.Differences) == 0 && same && r.Health == platform.HealthUp
+	return len(r.Differences) == 0 && same && r.Health == platform.HealthUp && r.Signature.OK()
 }
 
 // MarshalJSON adds "ok".
@@ -218,6 +243,9 @@ func (r *Verify) Summary() string {
 		}
 		bad = append(bad, fmt.Sprintf("%d key(s) differ: %s", n, strings.Join(keys, ", ")))
 	}
+	if !r.Signature.OK() {
+		bad = append(bad, "signature "+r.Signature.State)
+	}
 	var stale []string
 	for _, in := range r.Instances {
 		if len(in.Stale) > 0 {
@@ -228,6 +256,9 @@ func (r *Verify) Summary() string {
 		bad = append(bad, fmt.Sprintf("%d stale (started before a change of config they read): %s", len(stale), strings.Join(stale, ", ")))
 	}
 	if len(bad) == 0 {
+		if r.Signature != nil && r.Signature.State == "verified" {
+			return r.Who() + " matches, healthy, signed by " + r.Signature.Key
+		}
 		return r.Who() + " matches, healthy"
 	}
 	return r.Who() + ": " + strings.Join(bad, "; ")

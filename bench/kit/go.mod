@@ -2,14 +2,14 @@ module github.com/ferrydev/ferry/bench/kit
 
 go 1.26.0
 
-require github.com/ferrydev/ferry/kit v0.0.0
+require github.com/ferrydev/ferry/kit v0.1.0
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
-	github.com/ferrydev/ferry/envfile v0.0.0 // indirect
+	github.com/ferrydev/ferry/envfile v0.1.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -50,9 +50,4 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
-)
-
-replace (
-	github.com/ferrydev/ferry/envfile => ../../envfile
-	github.com/ferrydev/ferry/kit => ../../kit
 )

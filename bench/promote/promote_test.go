@@ -61,6 +61,14 @@ func exampleCopy(b *testing.B) *project.Project {
 		b.Fatal(err)
 	}
 	os.RemoveAll(filepath.Join(dir, ".ferry"))
+	// The example requires kit and envfile at their release versions;
+	// a workspace beside the copy builds it against the working trees,
+	// as the repository's go.work does.
+	work := "go 1.26.0\n\nuse (\n\t./envfile\n\t./examples/orders-api\n\t./kit\n)\n\nreplace (\n" +
+		"\tgithub.com/ferrydev/ferry/envfile v0.1.0 => ./envfile\n\tgithub.com/ferrydev/ferry/kit v0.1.0 => ./kit\n)\n"
+	if err := os.WriteFile(filepath.Join(root, "go.work"), []byte(work), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	secrets := filepath.Join(root, "secrets.env")
 	os.WriteFile(secrets, []byte("DB_PASSWORD=bench\n"), 0o600)
 	data, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
@@ -91,7 +99,6 @@ func BenchmarkPromoteOverhead(b *testing.B) {
 	if _, err := artifact.Build(ctx, p, c.Images, artifact.BuildOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	c.Now = func() time.Time { return time.Now().Add(time.Hour) } // soak elapsed
 	base := c.Target
 	tt := &timed{}
 	c.Target = func(e *project.Environment) (platform.Target, error) {
@@ -107,6 +114,9 @@ func BenchmarkPromoteOverhead(b *testing.B) {
 	if _, err := promote.NewDeploy(c).Run(ctx, "staging"); err != nil {
 		b.Fatal(err)
 	}
+	// Staging's soak has elapsed: the clock runs an hour ahead of its
+	// deploy.
+	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
 	if _, err := promote.NewPromote(c).Run(ctx, "staging", "prod"); err != nil {
 		b.Fatal(err)
 	}

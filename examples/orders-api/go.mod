@@ -3,8 +3,8 @@ module github.com/ferrydev/ferry/examples/orders-api
 go 1.26.0
 
 require (
-	github.com/ferrydev/ferry/envfile v0.0.0
-	github.com/ferrydev/ferry/kit v0.0.0
+	github.com/ferrydev/ferry/envfile v0.1.0
+	github.com/ferrydev/ferry/kit v0.1.0
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
 	go.yaml.in/yaml/v3 v3.0.5
@@ -54,9 +54,4 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
-)
-
-replace (
-	github.com/ferrydev/ferry/envfile => ../../envfile
-	github.com/ferrydev/ferry/kit => ../../kit
 )

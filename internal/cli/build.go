@@ -9,12 +9,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/sign"
 )
 
 type buildOptions struct {
 	Tag   string
 	Push  string
 	Force bool
+	Sign  bool
+	Key   string
 }
 
 const buildLong = `Build compiles the service's main package (ferry.yaml main) once, with
@@ -24,15 +27,21 @@ image in the project's .ferry/images layout. It prints the image digest.
 The same source always gives the same digest: the layer has fixed mtimes,
 owners and order, and the source revision is an annotation. --tag records a
 name for the digest; a tag that already names another digest is refused
-unless --force. --push copies the image to a registry reference.`
+unless --force. --push copies the image to a registry reference, with the
+credentials docker login left.
+
+--sign signs the digest (see ferry sign --help for the key: --key, or
+FERRY_SIGNING_KEY with FERRY_SIGNING_PASSWORD) and, with --push, pushes the
+signature under cosign's sha256-<hex>.sig tag beside the image.`
 
 const buildExample = `  ferry -C examples/orders-api build --tag 1.4.2
-  ferry build --tag 1.4.2 --push registry.example/team/orders-api:1.4.2`
+  ferry build --tag 1.4.2 --push registry.example/team/orders-api:1.4.2
+  ferry build --tag 1.4.2 --sign --key ferry.key --push registry.example/team/orders-api:1.4.2`
 
 func newBuildCmd(g *globalOptions) *cobra.Command {
 	opts := &buildOptions{}
 	cmd := &cobra.Command{
-		Use:     "build [--tag <tag>] [--push <ref>] [--force]",
+		Use:     "build [--tag <tag>] [--push <ref>] [--sign [--key <file>]] [--force]",
 		Short:   "Build the service once into an OCI image and print its digest",
 		Long:    buildLong,
 		Example: buildExample,
@@ -44,6 +53,8 @@ func newBuildCmd(g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Tag, "tag", "", "name the digest with this tag")
 	cmd.Flags().StringVar(&opts.Push, "push", "", "also push the image to this registry reference")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "move a tag that names another digest")
+	cmd.Flags().BoolVar(&opts.Sign, "sign", false, "sign the digest (cosign-compatible)")
+	cmd.Flags().StringVar(&opts.Key, "key", "", "private key file for --sign (default: $FERRY_SIGNING_KEY)")
 	return cmd
 }
 
@@ -51,6 +62,14 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	p, err := g.loadProject()
 	if err != nil {
 		return err
+	}
+	// Open the key before building: a wrong passphrase should not cost
+	// a build, nor leave an unsigned image pushed.
+	var signer *sign.Signer
+	if opts.Sign {
+		if signer, err = sign.LoadSignerFrom(opts.Key); err != nil {
+			return signErr(err)
+		}
 	}
 	start := time.Now()
 	s := artifact.NewStore(p.Dir)
@@ -63,10 +82,17 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 		// A registry that stops answering must not hang a CI job.
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
-		if err := s.Push(pctx, img.Digest, opts.Push, opts.Force); err != nil {
+		if err := s.Push(pctx, img.Digest, opts.Push, opts.Force, registryAuth()); err != nil {
 			return engineErr(err)
 		}
 		g.progress("pushed %s", opts.Push)
+	}
+	if signer != nil {
+		msg, err := signAndPush(ctx, g, p, s, signer, img.Digest, opts.Push, "")
+		if err != nil {
+			return err
+		}
+		g.progress("%s", msg)
 	}
 	fmt.Fprintln(g.streams.Out, img.Digest)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -74,10 +75,12 @@ func runCheck(ctx context.Context, g *globalOptions, opts *checkOptions) error {
 			dirs = append(dirs, d)
 		}
 	}
+	done := g.step("checked", "projects", strings.Join(dirs, ","))
 	reports, err := checkAll(ctx, g, dirs)
 	if err != nil {
 		return err
 	}
+	done("findings", len(check.Merge(reports).Findings))
 	out := g.streams.Out
 	switch opts.Format {
 	case formatJSON:
@@ -141,6 +144,10 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if err := ctx.Err(); err != nil {
+				errs[i] = err // interrupted: the projects not begun are not begun
+				return
+			}
 			if j.err != nil {
 				reports[i] = check.Failed(j.dir, j.err)
 				return

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/internal/testtree"
 )
 
 func TestVersion(t *testing.T) {
@@ -93,26 +95,9 @@ func TestColor(t *testing.T) {
 // own lines (a symlinked chart file makes Helm log one) appear with -v and
 // never without it, and that no secret reaches the log.
 func TestVerbose(t *testing.T) {
-	dir := writeProject(t, map[string]string{
-		"chart/Chart.yaml":  "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
-		"chart/values.yaml": "env:\n  DB_HOST: db\n",
-		"chart/templates/deployment.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: svc}
-spec:
-  template:
-    spec:
-      containers:
-        - name: svc
-          image: svc:1.0.0
-          env:
-            {{- range $k, $v := .Values.env }}
-            - {name: {{ $k }}, value: {{ $v | quote }}}
-            {{- end }}
-`,
-		"values-staging.yaml": "env:\n  DB_PASSWORD: canary-Verbose-9f3k\n",
-		"shared/extra.yaml":   "# linked into the chart\n",
-	})
+	files := shopAPI()
+	files["shared/extra.yaml"] = "# linked into the chart\n"
+	dir := testtree.Write(t, files)
 	if err := os.Symlink(filepath.Join(dir, "shared", "extra.yaml"), filepath.Join(dir, "chart", "extra.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +110,7 @@ spec:
 			t.Errorf("render -v stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	if strings.Contains(out+errOut, "canary-Verbose-9f3k") {
+	if strings.Contains(out+errOut, canary) {
 		t.Errorf("render -v printed the secret:\n%s\n%s", out, errOut)
 	}
 	_, errOut, _ = run(t, "-C "+dir+" render staging")

@@ -52,7 +52,16 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 	}
 	revs := h.Revisions
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tREASON")
+	// The signing key shows only where an environment required it.
+	signed := false
+	for _, r := range revs {
+		signed = signed || r.Signature != nil
+	}
+	header := "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tREASON"
+	if signed {
+		header = "REVISION\tACTION\tDIGEST\tTAG\tFROM\tOUTCOME\tBY\tAT\tSIGNED BY\tREASON"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range revs {
 		from := "-"
 		switch {
@@ -68,7 +77,18 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 		if len(reason) > 80 {
 			reason = reason[:77] + "..."
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, r.At.Local().Format(time.DateTime), reason)
+		at := r.At.Local().Format(time.DateTime)
+		if signed {
+			by := "-"
+			if r.Signature != nil {
+				by = r.Signature.Key
+				if r.Signature.Signer != "" {
+					by += " (" + r.Signature.Signer + ")"
+				}
+			}
+			at += "\t" + by
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, at, reason)
 	}
 	return tw.Flush()
 }

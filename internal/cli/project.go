@@ -28,11 +28,19 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 // --chart (relative to -C); "" discovers it. It says on -v which chart and
 // runtime it uses.
 func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error) {
+	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.LoadChart(g.Dir, chart)
+	var several *project.SeveralChartsError
+	if errors.As(err, &several) {
+		return nil, usageError(fmt.Errorf("%w, or name it with --chart %s", err, several.Charts[0]))
+	}
 	if err != nil {
 		return nil, usageError(err)
 	}
-	g.logger().Info("project", "dir", g.Dir, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
+	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+	}
 	return p, nil
 }
 

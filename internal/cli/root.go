@@ -79,7 +79,14 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newHistoryCmd(g),
 		newDownCmd(g),
 		newCheckCmd(g),
+		newStateCmd(g),
 		newVersionCmd(g),
+		newInitCmd(g),
+		newKeysCmd(g),
+		newSignCmd(g),
+		newSoakCmd(g),
+		newLoglevelCmd(g),
+		newServeCmd(g),
 	)
 	return root, g
 }
@@ -118,10 +125,22 @@ func isCobraUsage(err error) bool {
 // exactArgs is cobra.ExactArgs with an exit-2 error that names the usage;
 // the arguments must be environment names.
 func exactArgs(n int) cobra.PositionalArgs {
+	count := exactCount(n)
+	return func(cmd *cobra.Command, args []string) error {
+		if err := count(cmd, args); err != nil {
+			return err
+		}
+		return envArgs(args)
+	}
+}
+
+// exactCount is exactArgs for arguments that are not environments (a
+// tag, a digest).
+func exactCount(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usageError(fmt.Errorf("%s takes %d argument(s), got %d\nusage: %s", cmd.Name(), n, len(args), cmd.UseLine()))
 		}
-		return envArgs(args) // every command's positional arguments are environments
+		return nil
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/sign"
+	"github.com/ferrydev/ferry/view"
 )
 
 type statusOptions struct{ Format format }
@@ -46,20 +48,46 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		return writeJSON(out, st)
 	}
 	envs := st.Environments
+	// The signature column shows only where ferry.yaml trusts keys.
+	signed := false
+	for _, e := range envs {
+		signed = signed || e.Signature != nil
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENVIRONMENT\tTARGET\tREVISION\tDIGEST\tTAG\tSINCE\tHEALTH\tSOAK LEFT")
+	header := "ENVIRONMENT\tTARGET\tREVISION\tDIGEST\tTAG\tSINCE\tHEALTH\tSOAK LEFT"
+	if signed {
+		header += "\tSIGNATURE"
+	}
+	fmt.Fprintln(tw, header)
 	for _, e := range envs {
 		if e.Digest == "" {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\t-\n", e.Name, e.Target, e.Health)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\t-%s\n", e.Name, e.Target, e.Health, signatureCell(signed, e.Signature))
 			continue
 		}
 		soak := e.SoakRemaining
 		if soak == "" {
 			soak = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Target, e.Revision, shortDigest(e.Digest), dash(e.Tag), e.Since, e.Health, soak)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s%s\n", e.Name, e.Target, e.Revision, shortDigest(e.Digest), dash(e.Tag), e.Since, e.Health, soak, signatureCell(signed, e.Signature))
 	}
 	return tw.Flush()
+}
+
+// signatureCell is the SIGNATURE column: the state, and the key that
+// verified; "" when the table has no such column.
+func signatureCell(column bool, s *view.Signature) string {
+	switch {
+	case !column:
+		return ""
+	case s == nil:
+		return "\t-"
+	case s.State == string(sign.Verified):
+		return "\tverified (" + s.Key + ")"
+	case s.Required:
+		return "\t" + s.State + " (required)"
+	default:
+		return "\t" + s.State
+	}
 }
 
 func dash(s string) string {

@@ -162,7 +162,7 @@ func projectAttrs(p *project.Project) []any {
 	if p.File != nil {
 		file = "ferry.yaml"
 	}
-	return []any{"file", file, "chart", p.Chart, "configs", p.Configs, "environments", strings.Join(names, ","), "path", strings.Join(p.Path, ",")}
+	return []any{"file", file, "chart", p.Chart, "runtime", p.Runtime, "configs", p.Configs, "environments", strings.Join(names, ","), "path", strings.Join(p.Path, ",")}
 }
 
 // renderAttrs is what -v says about a render: the files it read, what it

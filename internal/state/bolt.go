@@ -46,7 +46,28 @@ func (s *Bolt) Lock(_ context.Context, env string, h Holder) (Lock, error) {
 // Path returns the state file's path.
 func (s *Bolt) Path() string { return s.path }
 
-func (s *Bolt) open(readOnly bool) (*bolt.DB, error) {
+// handle is an open store: bbolt's DB and the file under it.
+type handle struct {
+	db   *bolt.DB
+	file *os.File
+}
+
+// close closes the store. After bbolt panicked (a damaged file), its
+// locks may be held by the transaction that died: the memory map and the
+// file are released directly instead, so that this process (a test, a
+// long-running ferry serve) is not left holding the file's lock.
+func (h *handle) close(panicked bool) error {
+	if !panicked {
+		return h.db.Close()
+	}
+	if h.file != nil {
+		unmap(h.file)
+		return h.file.Close()
+	}
+	return nil
+}
+
+func (s *Bolt) open(readOnly bool) (*handle, error) {
 	st, err := os.Stat(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && readOnly:
@@ -67,8 +88,14 @@ func (s *Bolt) open(readOnly bool) (*bolt.DB, error) {
 		// bbolt would read past a truncated file's end.
 		return nil, s.corrupt(fmt.Sprintf("is %d bytes, too short for a store", st.Size()))
 	}
+	if st != nil {
+		if need, short := cutShort(s.path, st.Size()); short {
+			return nil, s.corrupt(fmt.Sprintf("is cut short: %d bytes of the %d its header says", st.Size(), need))
+		}
+	}
 	var db *bolt.DB
 	var file *os.File
+	panicked := true
 	err = s.guard(func() error {
 		var err error
 		db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly,
@@ -77,13 +104,14 @@ func (s *Bolt) open(readOnly bool) (*bolt.DB, error) {
 				file = f
 				return f, err
 			}})
+		panicked = false
 		return err
 	})
-	if db == nil && file != nil {
-		// bbolt panicked inside Open, holding the file. Its memory map,
-		// if it made one, keeps the file's lock for the rest of this
-		// process: ferry exits on ErrCorrupt; only tests read on.
-		file.Close()
+	if panicked && file != nil {
+		// bbolt panicked inside Open, holding the file and perhaps a
+		// memory map of it, which would keep its lock. (On an error it
+		// cleans up itself.)
+		(&handle{file: file}).close(true)
 	}
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
@@ -94,7 +122,7 @@ func (s *Bolt) open(readOnly bool) (*bolt.DB, error) {
 		}
 		return nil, s.corrupt(err.Error())
 	}
-	return db, nil
+	return &handle{db: db, file: file}, nil
 }
 
 // minSize is the smallest file bbolt writes: two meta pages, a freelist
@@ -154,29 +182,35 @@ func (s *Bolt) guard(fn func() error) (err error) {
 
 // Update runs fn in one read-write transaction: all of it lands or none.
 func (s *Bolt) Update(fn func(Tx) error) (err error) {
-	db, err := s.open(false)
+	h, err := s.open(false)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, db.Close()) }()
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
 	return s.guard(func() error {
-		return db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		err := h.db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		panicked = false
+		return err
 	})
 }
 
 // View runs fn in a read-only transaction. A store that does not exist yet
 // reads as empty.
 func (s *Bolt) View(fn func(Tx) error) (err error) {
-	db, err := s.open(true)
+	h, err := s.open(true)
 	if err != nil {
 		return err
 	}
-	if db == nil {
+	if h == nil {
 		return fn(&boltTx{})
 	}
-	defer func() { err = errors.Join(err, db.Close()) }()
+	panicked := true
+	defer func() { err = errors.Join(err, h.close(panicked)) }()
 	return s.guard(func() error {
-		return db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		err := h.db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		panicked = false
+		return err
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,34 @@ func damage(t testing.TB, data []byte, how string) []byte {
 	return d
 }
 
+// writeStore writes data as a state file and returns its store.
+func writeStore(t *testing.T, data []byte) (*Bolt, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New(path)
+	s.Timeout = time.Second
+	return s, path
+}
+
+// readSample reads what sample wrote: each environment's live revision
+// and its whole history.
+func readSample(s *Bolt) error {
+	return s.View(func(tx Tx) error {
+		for _, env := range []string{"staging", "prod"} {
+			if _, err := tx.CurrentRevision(env); err != nil && !errors.Is(err, ErrNoRevision) {
+				return err
+			}
+			if _, err := tx.List(env); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func TestDamagedFileRefusedInOneLine(t *testing.T) {
 	good, err := os.ReadFile(sample(t))
 	if err != nil {
@@ -78,20 +107,8 @@ func TestDamagedFileRefusedInOneLine(t *testing.T) {
 	for _, how := range []string{"empty", "truncated to 3 pages", "truncated mid-file", "meta pages zeroed", "every leaf page scribbled", "page headers scribbled"} {
 		t.Run(how, func(t *testing.T) {
 			data := damage(t, good, how)
-			path := filepath.Join(t.TempDir(), "state.db")
-			if err := os.WriteFile(path, data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			s := New(path)
-			s.Timeout = time.Second
-			err := s.View(func(tx Tx) error {
-				for _, env := range []string{"staging", "prod"} {
-					if _, err := tx.List(env); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			s, path := writeStore(t, data)
+			err := readSample(s)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("reading a file with %s = %v, want ErrCorrupt", how, err)
 			}
@@ -193,6 +210,19 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte{0x20, 0x00, 0x55, 0x01, 0x30, 0x00, 0xaa, 0x01, 0x40, 0x00, 0x0f, 0x00}) // leaf bytes
 	f.Add([]byte{0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00}) // meta magic
 	f.Fuzz(func(t *testing.T, edits []byte) {
+		if os.Getenv("FERRY_FUZZ_WATCH") != "" {
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				select {
+				case <-done:
+				case <-time.After(3 * time.Second):
+					os.WriteFile(os.Getenv("FERRY_FUZZ_WATCH"), edits, 0o644)
+					buf := make([]byte, 1<<20)
+					os.WriteFile(os.Getenv("FERRY_FUZZ_WATCH")+".stack", buf[:runtime.Stack(buf, true)], 0o644)
+				}
+			}()
+		}
 		data := bytes.Clone(good)
 		for i := 0; i+3 < len(edits) && len(data) > 0; i += 4 {
 			at := int(edits[i])<<8 | int(edits[i+1])
@@ -206,23 +236,8 @@ func FuzzOpen(f *testing.F) {
 				data = data[:at]
 			}
 		}
-		path := filepath.Join(t.TempDir(), "state.db")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		s := New(path)
-		s.Timeout = time.Second
-		err := s.View(func(tx Tx) error {
-			for _, env := range []string{"staging", "prod"} {
-				if _, err := tx.CurrentRevision(env); err != nil && !errors.Is(err, ErrNoRevision) {
-					return err
-				}
-				if _, err := tx.List(env); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		s, path := writeStore(t, data)
+		err := readSample(s)
 		if err != nil && !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("View = %v, want nil or ErrCorrupt", err)
 		}

@@ -140,4 +140,14 @@ type Revision struct {
 	GatesPending bool `json:"gatesPending,omitempty"`
 	// Replaces is the revision that was live when this one was made.
 	Replaces int `json:"replaces,omitempty"`
+	// Signature is the verified signature of Digest, recorded when the
+	// environment requires one: the key that signed and who.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature records who signed a revision's digest with which key.
+type Signature struct {
+	KeyID  string `json:"keyId"`
+	Key    string `json:"key"`
+	Signer string `json:"signer,omitempty"`
 }

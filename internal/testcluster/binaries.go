@@ -177,6 +177,9 @@ func (b Binaries) Build(ctx context.Context, log io.Writer) error {
 		fmt.Fprintf(log, "testcluster: building %s (module hack/testcluster/%s)…\n", strings.Join(names, ", "), m)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = filepath.Join(b.Src, m)
+		// Each tools module keeps its own upstream-tested pins; ferry's
+		// go.work must not pull it into the development workspace.
+		cmd.Env = append(os.Environ(), "GOWORK=off")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {

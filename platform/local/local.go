@@ -21,9 +21,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,6 +55,8 @@ type Local struct {
 	// Hook, when set, is called at named points of a deploy
 	// ("previous-stopped", "new-started"): tests kill ferry there.
 	Hook func(point string)
+	// digests caches executables' digests by file identity.
+	digests sync.Map
 	// ProjectDir is the project's directory (for ${FERRY_DATA} and
 	// relative secrets files).
 	ProjectDir string
@@ -156,39 +160,48 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			others = append(others, r)
 		}
 	}
-	// A port held by the environment's previous revision means the two
-	// cannot overlap on this machine: stop it first, restore it on
-	// failure. A port held by anything else is an error before anything
-	// is touched.
-	stopFirst := false
+	// A port held by anything but the environment's own revisions is an
+	// error before anything is touched. A port its previous revision
+	// holds is shared when that revision's socket allows it
+	// (SO_REUSEPORT): the new revision starts beside the old one, which
+	// is stopped — and drains — only once the new one listens, so the
+	// port never goes unanswered. Otherwise the two cannot overlap on one
+	// machine: the old revision drains first and is restored on failure.
+	busy, share := false, true
 	for _, key := range []string{"HTTP_PORT", "METRICS_PORT"} {
 		def := map[string]int{"HTTP_PORT": 8000, "METRICS_PORT": 2121}[key]
 		p := port(vars, key, def)
 		if p == 0 {
 			continue
 		}
-		pid, busy := listener(p)
-		if !busy {
+		own := make([]int, 0, len(others))
+		for _, o := range others {
+			own = append(own, o.PID)
+		}
+		pids, listening := listeners(p, own...)
+		if !listening {
 			continue
 		}
-		own := false
-		for _, o := range others {
-			if o.PID == pid {
-				own = true
+		for _, pid := range pids {
+			if !slices.ContainsFunc(others, func(o record) bool { return o.PID == pid }) {
+				return nil, &platform.PortInUseError{Port: p, PID: pid}
 			}
 		}
-		if !own {
-			return nil, &platform.PortInUseError{Port: p, PID: pid}
+		if len(pids) == 0 {
+			return nil, &platform.PortInUseError{Port: p}
 		}
-		stopFirst = true
+		busy = true
+		share = share && shareable(p)
 	}
+	stopFirst := busy && !share
+	overlap := busy && share
 	type saved struct {
 		rec record
 		env []string
 	}
 	var restore []saved
 	var stopWait time.Duration
-	if stopFirst {
+	if busy {
 		for _, o := range others {
 			e, err := environ(o.PID)
 			if err != nil {
@@ -196,12 +209,17 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			}
 			restore = append(restore, saved{o, envList(e)})
 		}
+	}
+	stopOthers := func() {
 		t0 := time.Now()
 		for _, o := range others {
-			l.stop(ctx, o)
+			_ = l.stop(ctx, o)
 		}
 		stopWait = time.Since(t0)
 		l.at("previous-stopped")
+	}
+	if stopFirst {
+		stopOthers()
 	}
 	url := HealthURL(vars, healthOverride(s.Environment))
 	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
@@ -234,10 +252,23 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 	} else {
 		gate.abort()
 	}
+	oldStopped := stopFirst
+	if startErr == nil && overlap {
+		// Health through the shared port could be the old revision's
+		// answer: wait for the new one to listen, stop the old one,
+		// then ask.
+		if startErr = l.waitListening(ctx, proc, port(vars, "HTTP_PORT", 8000), s.HealthTimeout); startErr == nil {
+			stopOthers()
+			oldStopped = true
+		}
+	}
 	if startErr == nil {
 		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
 	}
 	startup := time.Since(t0)
+	if overlap && oldStopped {
+		startup -= stopWait // the old revision's drain is not the new one's start
+	}
 	if startErr != nil {
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
@@ -246,7 +277,7 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		if proc != nil {
 			derr.LogTail = tail(proc.Log, 10)
 		}
-		if stopFirst {
+		if oldStopped {
 			ok := len(restore) > 0
 			for _, r := range restore {
 				p, g, err := l.start(r.rec, r.env)
@@ -264,12 +295,8 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		}
 		return nil, derr
 	}
-	if !stopFirst {
-		t0 := time.Now()
-		for _, o := range others {
-			l.stop(ctx, o)
-		}
-		stopWait = time.Since(t0)
+	if !oldStopped {
+		stopOthers()
 	}
 	if err := l.PruneRoots(); err != nil {
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
@@ -391,7 +418,11 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	recs := l.running(q.Env)
 	var pid int
 	if p := port(q.Vars, "HTTP_PORT", 8000); p > 0 && q.Vars != nil {
-		pid, _ = listener(p)
+		own := make([]int, 0, len(recs))
+		for _, r := range recs {
+			own = append(own, r.PID)
+		}
+		pid, _ = listener(p, own...)
 	}
 	if pid == 0 && len(recs) > 0 {
 		pid = recs[len(recs)-1].PID
@@ -413,7 +444,7 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
-	if inst.Executable, err = artifact.FileDigest(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+	if inst.Executable, err = l.exeDigest(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
 	}
 	inst.Digest = ""
@@ -494,16 +525,20 @@ func (l *Local) StopPID(ctx context.Context, pid int) error {
 	return l.stop(ctx, record{PID: pid, StartTick: tick})
 }
 
-// stop sends SIGTERM and waits the process's own SHUTDOWN_GRACE_PERIOD
+// stop sends SIGTERM and waits the process's own SHUTDOWN_DELAY (it
+// keeps serving while it fails readiness) and SHUTDOWN_GRACE_PERIOD
 // (GoFr's 30s default) plus a margin, then SIGKILL.
 func (l *Local) stop(ctx context.Context, r record) error {
-	grace := 30 * time.Second
+	wait := 30 * time.Second
 	if e, err := environ(r.PID); err == nil {
 		if d, err := time.ParseDuration(e["SHUTDOWN_GRACE_PERIOD"]); err == nil && d >= 0 {
-			grace = d
+			wait = d
+		}
+		if d, err := time.ParseDuration(e["SHUTDOWN_DELAY"]); err == nil && d > 0 {
+			wait += d
 		}
 	}
-	return l.kill(r, grace+2*time.Second)
+	return l.kill(r, wait+2*time.Second)
 }
 
 // kill sends SIGTERM, waits up to wait, then SIGKILL; it returns an error
@@ -553,4 +588,54 @@ func tail(path string, n int) []string {
 // Tail returns the last n lines of revision rev's log in env.
 func (l *Local) Tail(env string, rev, n int) []string {
 	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
+}
+
+// waitListening waits until rec's process listens on port, dies, or the
+// timeout passes.
+func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeout time.Duration) error {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	start := time.Now()
+	for pause := 5 * time.Millisecond; ; pause = min(pause*3/2, 200*time.Millisecond) {
+		if !alive(rec.PID, rec.StartTick) {
+			return fmt.Errorf("process %d exited before it listened on port %d", rec.PID, port)
+		}
+		if pids, _ := listeners(port, rec.PID); slices.Contains(pids, rec.PID) {
+			return nil
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("not listening on port %d after %s", port, timeout)
+		}
+		if l.Wait != nil {
+			l.Wait(fmt.Sprintf("waiting for pid %d to listen on port %d", rec.PID, port), time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// exeDigest is the sha256 of the executable pid runs, read through
+// /proc/<pid>/exe. Two environments running one digest run one unpacked
+// file, and a promotion reads it twice (source, then verify): the digest
+// is kept per file identity — device, inode, size, modification and
+// change times, the last of which any write or rename moves.
+func (l *Local) exeDigest(pid int) (string, error) {
+	path := fmt.Sprintf("/proc/%d/exe", pid)
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return "", err
+	}
+	key := fmt.Sprintf("%d/%d/%d/%d.%d/%d.%d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec)
+	if d, ok := l.digests.Load(key); ok {
+		return d.(string), nil
+	}
+	d, err := artifact.FileDigest(path)
+	if err == nil {
+		l.digests.Store(key, d)
+	}
+	return d, err
 }

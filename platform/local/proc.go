@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The helpers below read Linux's /proc: what a process really runs with is
@@ -64,10 +67,24 @@ func environ(pid int) (map[string]string, error) {
 	return out, nil
 }
 
-// listener returns the pid listening on TCP port (0 when none) and
-// whether anything listens at all (the socket may belong to a process we
-// cannot see).
-func listener(port int) (pid int, listening bool) {
+// listener returns a pid listening on TCP port (0 when none visible)
+// and whether anything listens at all; the candidates' sockets are
+// looked at first.
+func listener(port int, candidates ...int) (pid int, listening bool) {
+	pids, listening := listeners(port, candidates...)
+	if len(pids) > 0 {
+		return pids[0], true
+	}
+	return 0, listening
+}
+
+// listeners returns the pids listening on TCP port, and whether
+// anything listens at all (the socket may belong to a process we cannot
+// see). Sockets shared with SO_REUSEPORT have one pid each. The
+// candidates (the environment's own processes) are looked at first:
+// when they hold every listening socket of the port, the rest of /proc
+// is not read, which on a busy machine is most of the cost.
+func listeners(port int, candidates ...int) (pids []int, listening bool) {
 	inodes := map[string]bool{}
 	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		file, err := os.Open(f)
@@ -92,22 +109,59 @@ func listener(port int) (pid int, listening bool) {
 		file.Close()
 	}
 	if len(inodes) == 0 {
-		return 0, false
+		return nil, false
+	}
+	found := map[string]bool{}
+	holds := func(pid int) bool {
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+		fds, err := os.ReadDir(dir)
+		if err != nil {
+			return false
+		}
+		held := false
+		for _, fd := range fds {
+			if link, err := os.Readlink(dir + "/" + fd.Name()); err == nil && inodes[link] {
+				found[link], held = true, true
+			}
+		}
+		return held
+	}
+	for _, pid := range candidates {
+		if pid > 0 && holds(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	if len(found) == len(inodes) {
+		return pids, true
 	}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
-		fds, err := os.ReadDir(p + "/fd")
-		if err != nil {
+		n, err := strconv.Atoi(filepath.Base(p))
+		if err != nil || slices.Contains(candidates, n) {
 			continue
 		}
-		for _, fd := range fds {
-			if link, err := os.Readlink(p + "/fd/" + fd.Name()); err == nil && inodes[link] {
-				n, _ := strconv.Atoi(filepath.Base(p))
-				return n, true
-			}
+		if holds(n) {
+			pids = append(pids, n)
 		}
 	}
-	return 0, true
+	return pids, true
+}
+
+// shareable reports whether a new process could listen on TCP port
+// beside the one listening there now: whether that socket was opened
+// with SO_REUSEPORT (by this user). It binds a socket with SO_REUSEPORT
+// to the port — without listening, so it never takes a connection —
+// and closes it at once.
+func shareable(port int) bool {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) != nil {
+		return false
+	}
+	return unix.Bind(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}) == nil
 }
 
 // signal sends sig to pid's process group (ferry starts each revision in

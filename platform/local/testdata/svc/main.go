@@ -2,22 +2,33 @@
 // /.well-known/health on HTTP_PORT and drains on SIGTERM within
 // SHUTDOWN_GRACE_PERIOD. CRASH=1 makes it exit at start; HANG_HEALTH=1
 // makes its health endpoint never answer. WRITE_FILE and MARK write a file
-// by a relative path, as a SQLite DB_NAME would.
+// by a relative path, as a SQLite DB_NAME would. It listens with
+// SO_REUSEPORT, so a new revision can listen beside it, unless
+// NO_REUSEPORT=1; on SIGTERM it answers health with 503 but keeps
+// serving for SHUTDOWN_DELAY, then drains, as ferry's kit does.
 package main
 
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
 	fmt.Println("svc starting, version", version)
+	// LOG_SECRET=<VAR> logs VAR's value, as a careless service logs its
+	// connection string before it fails.
+	if v := os.Getenv("LOG_SECRET"); v != "" {
+		fmt.Println("connecting with", os.Getenv(v))
+	}
 	if os.Getenv("CRASH") == "1" {
 		fmt.Fprintln(os.Stderr, "fatal: crash requested by CRASH=1")
 		os.Exit(2)
@@ -46,6 +57,10 @@ func main() {
 			<-r.Context().Done()
 			return
 		}
+		if draining.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintf(w, `{"data":{"name":%q,"status":"UP"}}`, os.Getenv("APP_NAME"))
 	})
 	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
@@ -61,9 +76,32 @@ func main() {
 		defer mu.Unlock()
 		fmt.Fprintf(w, `{"data":{"count":%d}}`, len(orders))
 	})
-	srv := &http.Server{Addr: "127.0.0.1:" + port, Handler: mux}
+	srv := &http.Server{Handler: mux}
+	lc := net.ListenConfig{}
+	if os.Getenv("NO_REUSEPORT") != "1" {
+		lc.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+port)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fatal:", err)
+		os.Exit(1)
+	}
+	if os.Getenv("NO_REUSEPORT") != "1" {
+		if err := steerToNewest(ln); err != nil {
+			fmt.Fprintln(os.Stderr, "warning: steering new connections:", err)
+		}
+	}
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 			fmt.Fprintln(os.Stderr, "fatal:", err)
 			os.Exit(1)
 		}
@@ -71,6 +109,10 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	<-sig
+	draining.Store(true)
+	if d, err := time.ParseDuration(os.Getenv("SHUTDOWN_DELAY")); err == nil {
+		time.Sleep(d)
+	}
 	grace, err := time.ParseDuration(os.Getenv("SHUTDOWN_GRACE_PERIOD"))
 	if err != nil {
 		grace = 30 * time.Second
@@ -82,3 +124,46 @@ func main() {
 }
 
 var version = "1"
+
+// draining is set on SIGTERM: health fails while requests are served.
+var draining atomic.Bool
+
+// soReusePort is SO_REUSEPORT on Linux (the syscall package lacks it, and
+// this module has no dependencies).
+const soReusePort = 0xf
+
+// steerToNewest attaches a classic BPF program to the port's SO_REUSEPORT
+// group that sends every new connection to the group's second socket —
+// the newest, while an old revision still listens — and, when there is
+// none (index out of range), lets the kernel pick as usual. The old
+// revision then only finishes what it accepted: when it closes its
+// listener no connection is waiting in its queue to be reset.
+func steerToNewest(ln net.Listener) error {
+	sc, err := ln.(*net.TCPListener).SyscallConn()
+	if err != nil {
+		return err
+	}
+	// BPF_RET|BPF_K 1: "use socket 1".
+	prog := []struct {
+		code   uint16
+		jt, jf uint8
+		k      uint32
+	}{{code: 0x06, k: 1}}
+	fprog := struct {
+		n      uint16
+		filter unsafe.Pointer
+	}{uint16(len(prog)), unsafe.Pointer(&prog[0])}
+	var serr error
+	err = sc.Control(func(fd uintptr) {
+		const soAttachReuseportCBPF = 51
+		_, _, errno := syscall.Syscall6(syscall.SYS_SETSOCKOPT, fd, syscall.SOL_SOCKET, soAttachReuseportCBPF,
+			uintptr(unsafe.Pointer(&fprog)), unsafe.Sizeof(fprog), 0)
+		if errno != 0 {
+			serr = errno
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}

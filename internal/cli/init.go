@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/scaffold"
+)
+
+type initOptions struct {
+	Envs   []string
+	Main   string
+	Chart  string
+	CI     string
+	Force  bool
+	DryRun bool
+	Format format
+}
+
+const initLong = `Init reads the Go service repository in -C (default .) and writes what
+ferry needs to move it: a chart, values files per environment, configs/.env
+for a service on GoFr's contract, ferry.yaml and, with --ci, a CI workflow.
+
+It detects the module (go.mod), the main package (it refuses to guess
+between two: --main names it), the port and health paths the code names,
+the environment variables it reads, and whether it follows GoFr's contract
+(go.mod requires gofr.dev or ferry's kit, or configs/.env exists).
+
+The chart's Deployment reads a ConfigMap and a Secret through envFrom,
+probes the service's health paths, rolls pods when the ConfigMap changes
+(checksum annotation) and gives the container a termination grace longer
+than its SHUTDOWN_GRACE_PERIOD. Each environment's values file holds one
+REPLACE_WITH_<ENV>_<KEY> placeholder per datasource the service reads (a
+database host or URL ferry cannot know); ferry check names each one left.
+Sensitive keys (passwords, tokens, API keys) go in the environment's
+Secret, which the chart does not render: no secret is ever committed.
+
+Nothing that exists is overwritten: an existing chart is kept and
+ferry.yaml points at it (--chart names it among several); other files are kept and named. --force replaces
+them; --dry-run prints the plan and writes nothing.`
+
+const initExample = `  ferry init --dry-run
+  ferry -C ~/src/billing init --env staging,prod --main ./cmd/billing
+  ferry init --ci github        # also .github/workflows/ferry.yaml`
+
+func newInitCmd(g *globalOptions) *cobra.Command {
+	opts := &initOptions{}
+	cmd := &cobra.Command{
+		Use:     "init [--env <a,b>] [--main <pkg>] [--chart <dir>] [--ci github] [--force] [--dry-run]",
+		Short:   "Write a chart, values, ferry.yaml and a CI workflow for a Go service",
+		Long:    initLong,
+		Example: initExample,
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInit(g, opts)
+		},
+	}
+	cmd.Flags().StringSliceVar(&opts.Envs, "env", []string{"staging", "prod"}, "environments, first of the promotion path first")
+	cmd.Flags().StringVar(&opts.Main, "main", "", "the service's main package (default: the only one)")
+	cmd.Flags().StringVar(&opts.Chart, "chart", "", "the service's existing chart, where the repository holds several")
+	cmd.Flags().StringVar(&opts.CI, "ci", "", "also write a CI workflow: github")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace files that exist")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, write nothing")
+	formatFlag(cmd, &opts.Format, formatText, formatJSON)
+	return cmd
+}
+
+func runInit(g *globalOptions, opts *initOptions) error {
+	svc, err := scaffold.Detect(g.Dir, opts.Main, opts.Chart)
+	if err != nil {
+		return initErr(err)
+	}
+	plan, err := scaffold.NewPlan(svc, scaffold.Options{Envs: opts.Envs, Force: opts.Force, CI: opts.CI})
+	if err != nil {
+		return initErr(err)
+	}
+	if !opts.DryRun {
+		if err := plan.Write(); err != nil {
+			return err
+		}
+	}
+	if opts.Format == formatJSON {
+		type file struct {
+			Path   string `json:"path"`
+			Action string `json:"action"`
+			Why    string `json:"why,omitempty"`
+		}
+		out := struct {
+			Module  string `json:"module"`
+			Main    string `json:"main"`
+			Runtime string `json:"runtime"`
+			DryRun  bool   `json:"dryRun"`
+			Files   []file `json:"files"`
+		}{Module: svc.Module, Main: svc.Main, Runtime: "generic", DryRun: opts.DryRun}
+		if svc.GoFr {
+			out.Runtime = "gofr"
+		}
+		for _, f := range plan.Files {
+			out.Files = append(out.Files, file{f.Path, string(f.Action), f.Why})
+		}
+		enc := json.NewEncoder(g.streams.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	runtime := "generic"
+	if svc.GoFr {
+		runtime = "gofr (" + svc.GoFrWhy + ")"
+	}
+	fmt.Fprintf(g.streams.Out, "%s: main %s, runtime %s, port %s=%d\n", svc.Module, svc.Main, runtime, svc.PortKey, svc.Port)
+	plan.Print(g.streams.Out)
+	if opts.DryRun {
+		fmt.Fprintln(g.streams.Out, "dry run: nothing written")
+	}
+	return nil
+}
+
+func initErr(err error) error {
+	var ie *scaffold.InputError
+	if errors.As(err, &ie) {
+		return usageError(err)
+	}
+	return err
+}

@@ -1,0 +1,394 @@
+// Package scaffold writes what a Go service repository needs to be moved
+// by ferry: a chart (Deployment reading a ConfigMap and a Secret through
+// envFrom, probes on the service's health paths, checksum annotations, a
+// termination grace longer than the service's shutdown grace), values.yaml
+// and values-<env>.yaml with one placeholder per datasource the service
+// reads, configs/.env where it follows GoFr's layering, ferry.yaml and
+// optionally a CI workflow.
+//
+// Detect reads the repository (go.mod, the main package, the ports and
+// environment variables its code names, configs/.env); NewPlan turns that
+// into files, never replacing one that exists unless told to.
+package scaffold
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
+)
+
+// InputError is bad input: no Go module, no or several main packages, an
+// environment name that cannot be a file name.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErr(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Service is what Detect learned about a repository.
+type Service struct {
+	// Dir is the repository, absolute.
+	Dir string
+	// Module is go.mod's module path; Name its last element.
+	Module, Name string
+	// Main is the main package, "." or "./cmd/api".
+	Main string
+	// GoFr says whether the service follows GoFr's configuration contract;
+	// GoFrWhy says what showed it.
+	GoFr    bool
+	GoFrWhy string
+	// PortKey is the variable the service reads its HTTP port from
+	// (HTTP_PORT under GoFr's contract); Port its value.
+	PortKey string
+	Port    int
+	// MetricsPort is GoFr's METRICS_PORT, 0 for other services.
+	MetricsPort int
+	// Readiness and Liveness are the HTTP paths of the probes; "" when the
+	// service serves none (a TCP probe is used instead).
+	Readiness, Liveness string
+	// Grace is the service's shutdown grace period.
+	Grace time.Duration
+	// Config holds the non-secret, non-datasource keys the service reads
+	// that the chart's ConfigMap should carry, with their defaults.
+	Config map[string]string
+	// Datasources are the keys that locate a datasource: they differ per
+	// environment and no default can be guessed.
+	Datasources []string
+	// LocalDefaults are the datasources' values in configs/.env or the
+	// code's fallbacks: what a laptop uses.
+	LocalDefaults map[string]string
+	// Secrets are the sensitive keys the service reads: they come from
+	// the environment's Secret, never from values files.
+	Secrets []string
+	// Chart is an existing chart directory relative to Dir, "" if none.
+	Chart string
+	// ConfigsEnv is true when configs/.env exists.
+	ConfigsEnv bool
+}
+
+// Detect reads the Go service repository in dir. mainPkg and chart, when
+// not "", name the main package and the existing chart to use.
+func Detect(dir, mainPkg, chart string) (*Service, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{Dir: abs, Config: map[string]string{}, LocalDefaults: map[string]string{}}
+	gomod := filepath.Join(abs, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return nil, inputErr("%s has no go.mod: ferry init works in a Go module's root (run go mod init first)", abs)
+	}
+	s.Module = modfile.ModulePath(data)
+	if s.Module == "" {
+		return nil, inputErr("%s:1: no module line", gomod)
+	}
+	s.Name = path.Base(s.Module)
+	if mf, err := modfile.ParseLax(gomod, data, nil); err == nil {
+		for _, r := range mf.Require {
+			if r.Mod.Path == "gofr.dev" || r.Mod.Path == "github.com/ferrydev/ferry/kit" {
+				s.GoFr, s.GoFrWhy = true, "go.mod requires "+r.Mod.Path
+			}
+		}
+	}
+
+	mains, err := mainPackages(abs)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case mainPkg != "":
+		s.Main = mainPkg
+	case len(mains) == 0:
+		return nil, inputErr("no main package under %s", abs)
+	case len(mains) > 1:
+		return nil, inputErr("%d main packages (%s): name the service's with --main", len(mains), strings.Join(mains, ", "))
+	default:
+		s.Main = mains[0]
+	}
+
+	envs := map[string]string{}
+	if vars, err := envfile.ReadFile(os.DirFS(abs), "configs/.env"); err == nil {
+		s.ConfigsEnv = true
+		for _, v := range vars {
+			envs[v.Key] = v.Value
+		}
+		if !s.GoFr {
+			s.GoFr, s.GoFrWhy = true, "configs/.env exists"
+		}
+	}
+	code, err := scanCode(filepath.Join(abs, filepath.FromSlash(s.Main)))
+	if err != nil {
+		return nil, err
+	}
+	if code.gofrImport != "" && !s.GoFr {
+		s.GoFr, s.GoFrWhy = true, "imports "+code.gofrImport
+	}
+	if s.Chart, err = existingChart(abs); err != nil && chart == "" {
+		return nil, err
+	}
+	if chart != "" {
+		s.Chart = filepath.ToSlash(filepath.Clean(chart))
+		if !fileExists(filepath.Join(abs, s.Chart, "Chart.yaml")) {
+			return nil, inputErr("--chart %s: no Chart.yaml there", chart)
+		}
+	}
+	s.classify(envs, code)
+	return s, nil
+}
+
+// mainPackages lists the directories (./x/y, or ".") holding package main.
+func mainPackages(root string) ([]string, error) {
+	seen := map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			// A nested module is another project.
+			if p != root && fileExists(filepath.Join(p, "go.mod")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, nil, parser.PackageClauseOnly)
+		if err != nil || f.Name.Name != "main" {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(p))
+		if rel == "." {
+			seen["."] = true
+		} else {
+			seen["./"+filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, err
+}
+
+// code is what the main package's source says.
+type code struct {
+	gofrImport string
+	envKeys    map[string]string // key → the default the code falls back to, "" if none
+	ports      []int             // ":8080"-like literals
+	paths      []string          // HTTP route literals
+}
+
+var (
+	portLit  = regexp.MustCompile(`^:(\d{2,5})$`)
+	routeLit = regexp.MustCompile(`^(?:(?:GET|HEAD) )?(/[A-Za-z0-9._/-]*)$`)
+)
+
+// scanCode reads the main package's Go files: imports, the string
+// literals given to os.Getenv/LookupEnv, port and route literals.
+func scanCode(dir string) (*code, error) {
+	c := &code{envKeys: map[string]string{}}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, inputErr("main package %s: %v", dir, err)
+	}
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, 0)
+		if err != nil {
+			return nil, inputErr("%v", err)
+		}
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			if p == "gofr.dev/pkg/gofr" || strings.HasPrefix(p, "github.com/ferrydev/ferry/kit") {
+				c.gofrImport = p
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if len(n.Args) == 0 {
+					return true
+				}
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && isIdent(sel.X, "os") && (sel.Sel.Name == "Getenv" || sel.Sel.Name == "LookupEnv") {
+					if lit, ok := n.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						k, _ := strconv.Unquote(lit.Value)
+						if _, seen := c.envKeys[k]; !seen {
+							c.envKeys[k] = ""
+						}
+					}
+				}
+				// envOr("PORT", "8080")-style helpers: a call whose first
+				// two arguments are an upper-case key and a literal.
+				if len(n.Args) == 2 {
+					k, ok1 := n.Args[0].(*ast.BasicLit)
+					v, ok2 := n.Args[1].(*ast.BasicLit)
+					if ok1 && ok2 && k.Kind == token.STRING && v.Kind == token.STRING {
+						key, _ := strconv.Unquote(k.Value)
+						val, _ := strconv.Unquote(v.Value)
+						if envKey.MatchString(key) {
+							c.envKeys[key] = val
+						}
+					}
+				}
+			case *ast.BasicLit:
+				if n.Kind != token.STRING {
+					return true
+				}
+				v, _ := strconv.Unquote(n.Value)
+				if m := portLit.FindStringSubmatch(v); m != nil {
+					p, _ := strconv.Atoi(m[1])
+					c.ports = append(c.ports, p)
+				}
+				if m := routeLit.FindStringSubmatch(v); m != nil {
+					c.paths = append(c.paths, m[1])
+				}
+			}
+			return true
+		})
+	}
+	return c, nil
+}
+
+var envKey = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// datasourceKey: keys that locate a datasource and so must differ per
+// environment. Hosts, URLs and DSNs of databases, caches and brokers.
+var datasourceKey = regexp.MustCompile(`^(?:DB_HOST|DB_NAME|REDIS_HOST|PUBSUB_BROKER|MQTT_HOST|NATS_SERVER|.*(?:DATABASE|POSTGRES|MYSQL|MONGO|REDIS|AMQP|RABBIT|KAFKA|BROKER|NATS|DB)_(?:URL|URI|DSN|ADDR|ADDRESS|HOST|BROKERS?))$`)
+
+// classify sorts the keys the service reads into config, datasources and
+// secrets, and settles ports, probes and grace.
+func (s *Service) classify(envs map[string]string, c *code) {
+	keys := map[string]string{}
+	for k, v := range envs {
+		keys[k] = v
+	}
+	for k, v := range c.envKeys {
+		if _, ok := keys[k]; !ok {
+			keys[k] = v
+		}
+	}
+	if s.GoFr {
+		s.PortKey, s.Port, s.MetricsPort = "HTTP_PORT", atoiOr(keys["HTTP_PORT"], 8000), atoiOr(keys["METRICS_PORT"], 2121)
+		s.Readiness, s.Liveness = "/.well-known/health", "/.well-known/alive"
+		s.Grace = 30 * time.Second // GoFr's default
+		if d, err := time.ParseDuration(keys["SHUTDOWN_GRACE_PERIOD"]); err == nil {
+			s.Grace = d
+		}
+		// A DB_DIALECT in configs/.env means a SQL database: its host
+		// differs per environment even where the file has none.
+		if keys["DB_DIALECT"] != "" {
+			for _, k := range []string{"DB_HOST", "DB_NAME"} {
+				if _, ok := keys[k]; !ok {
+					keys[k] = ""
+				}
+			}
+		}
+	} else {
+		s.PortKey = "PORT"
+		for _, k := range []string{"PORT", "HTTP_PORT", "ADDR", "LISTEN_ADDR"} {
+			if _, ok := keys[k]; ok {
+				s.PortKey = k
+				break
+			}
+		}
+		s.Port = atoiOr(strings.TrimPrefix(keys[s.PortKey], ":"), 0)
+		if s.Port == 0 && len(c.ports) > 0 {
+			s.Port = c.ports[0]
+		}
+		if s.Port == 0 {
+			s.Port = 8080
+		}
+		for _, want := range []string{"/readyz", "/healthz", "/health", "/livez", "/ping"} {
+			if slices.Contains(c.paths, want) {
+				if s.Readiness == "" {
+					s.Readiness = want
+				}
+				if want == "/livez" || s.Liveness == "" {
+					s.Liveness = want
+				}
+			}
+		}
+		s.Grace = 30 * time.Second // Kubernetes' own default
+	}
+	for k, v := range keys {
+		switch {
+		case k == s.PortKey || k == "METRICS_PORT" || k == "APP_ENV":
+		case secret.Name(k):
+			s.Secrets = append(s.Secrets, k)
+		case datasourceKey.MatchString(k):
+			s.Datasources = append(s.Datasources, k)
+			if v != "" {
+				s.LocalDefaults[k] = v
+			}
+		case s.GoFr && s.ConfigsEnv:
+			// The image's configs/.env already carries these defaults.
+		case v != "":
+			s.Config[k] = v
+		}
+	}
+	sort.Strings(s.Secrets)
+	sort.Strings(s.Datasources)
+}
+
+// existingChart finds the repository's own chart with ferry's discovery;
+// with several it cannot tell which is the service's.
+func existingChart(dir string) (string, error) {
+	charts, err := project.FindCharts(dir)
+	if err != nil {
+		return "", err
+	}
+	switch len(charts) {
+	case 0:
+		return "", nil
+	case 1:
+		return charts[0], nil
+	}
+	return "", inputErr("%d Helm charts under %s (%s): name the service's with --chart", len(charts), dir, strings.Join(charts, ", "))
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
+}
+
+func atoiOr(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}

@@ -1,0 +1,254 @@
+package scaffold
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// copyService copies testdata/name into a temporary directory, so that
+// init can write into it.
+func copyService(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name string
+		main string
+		want Service
+	}{
+		{name: "inventory", want: Service{
+			Module: "example.com/shop/inventory", Name: "inventory", Main: ".",
+			GoFr: true, GoFrWhy: "go.mod requires github.com/ferrydev/ferry/kit",
+			PortKey: "HTTP_PORT", Port: 9000, MetricsPort: 2122,
+			Readiness: "/.well-known/health", Liveness: "/.well-known/alive", Grace: 20 * time.Second,
+			Config: map[string]string{}, Datasources: []string{"DB_HOST", "DB_NAME"},
+			LocalDefaults: map[string]string{"DB_NAME": "inventory.db"}, ConfigsEnv: true,
+		}},
+		{name: "billing", want: Service{
+			Module: "github.com/acme/billing", Name: "billing", Main: "./cmd/billing",
+			PortKey: "PORT", Port: 8081, Readiness: "/healthz", Liveness: "/healthz", Grace: 30 * time.Second,
+			Config: map[string]string{}, Datasources: []string{"DATABASE_URL"}, Secrets: []string{"STRIPE_API_KEY"},
+			LocalDefaults: map[string]string{},
+		}},
+		{name: "ledger", want: Service{
+			Module: "git.example.org/payments/ledger", Name: "ledger", Main: ".",
+			PortKey: "PORT", Port: 8080, Readiness: "/readyz", Liveness: "/livez", Grace: 30 * time.Second,
+			Config: map[string]string{}, Datasources: []string{"LEDGER_DB_URL"},
+			LocalDefaults: map[string]string{}, Chart: "deploy/helm/ledger",
+		}},
+		{name: "twomains", main: "./cmd/api", want: Service{
+			Module: "example.com/twomains", Name: "twomains", Main: "./cmd/api",
+			PortKey: "PORT", Port: 8080, Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Detect(filepath.Join("testdata", tt.name), tt.main, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Dir = ""
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("Detect(%s) (-want +got):\n%s", tt.name, diff)
+			}
+		})
+	}
+}
+
+func TestDetectBadInput(t *testing.T) {
+	tests := []struct {
+		name, dir, want string
+	}{
+		{"no module", t.TempDir(), "has no go.mod"},
+		{"two main packages", "testdata/twomains", "2 main packages (./cmd/api, ./cmd/worker): name the service's with --main"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Detect(tt.dir, "", "")
+			var ie *InputError
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !asInput(err, &ie) {
+				t.Fatalf("Detect(%s) = %v, want an InputError with %q", tt.dir, err, tt.want)
+			}
+		})
+	}
+}
+
+func asInput(err error, ie **InputError) bool {
+	e, ok := err.(*InputError)
+	*ie = e
+	return ok
+}
+
+// TestPlanGolden compares every file init writes with testdata/golden.
+func TestPlanGolden(t *testing.T) {
+	for _, name := range []string{"inventory", "billing", "ledger"} {
+		t.Run(name, func(t *testing.T) {
+			svc, err := Detect(filepath.Join("testdata", name), "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewPlan(svc, Options{CI: "github"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var summary strings.Builder
+			p.Print(&summary)
+			golden(t, filepath.Join(name, "PLAN"), summary.String())
+			for _, f := range p.Files {
+				if f.Action == Keep {
+					continue
+				}
+				golden(t, filepath.Join(name, f.Path), string(f.Data))
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-golden +got):\n%s", name, diff)
+	}
+}
+
+// TestNeverOverwrites: a second init keeps everything, --force replaces.
+func TestNeverOverwrites(t *testing.T) {
+	dir := copyService(t, "billing")
+	svc, err := Detect(dir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := NewPlan(svc, Options{Envs: []string{"qa", "prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Write(); err != nil {
+		t.Fatal(err)
+	}
+	mine := []byte("# mine\nconfig: {DATABASE_URL: postgres://billing@db.qa/billing}\n")
+	os.WriteFile(filepath.Join(dir, "values-qa.yaml"), mine, 0o644)
+
+	second, err := NewPlan(svc, Options{Envs: []string{"qa", "prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range second.Files {
+		if f.Action != Keep {
+			t.Errorf("second plan: %s %s, want keep", f.Action, f.Path)
+		}
+	}
+	if err := second.Write(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "values-qa.yaml")); string(got) != string(mine) {
+		t.Errorf("values-qa.yaml was overwritten: %q", got)
+	}
+
+	forced, err := NewPlan(svc, Options{Envs: []string{"qa", "prod"}, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forced.Write()
+	if got, _ := os.ReadFile(filepath.Join(dir, "values-qa.yaml")); !strings.Contains(string(got), Placeholder("qa", "DATABASE_URL")) {
+		t.Errorf("--force left values-qa.yaml as %q", got)
+	}
+}
+
+// TestGoFrWithoutConfigs: a service on gofr.dev with no configs/.env gets
+// one, with GoFr's defaults, and a chart that probes /.well-known/*.
+func TestGoFrWithoutConfigs(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/payments\n\ngo 1.26.0\n\nrequire gofr.dev v1.40.0\n",
+		"cmd/payments/main.go": `package main
+
+import "gofr.dev/pkg/gofr"
+
+func main() {
+	app := gofr.New()
+	app.GET("/payments", func(c *gofr.Context) (any, error) { return nil, nil })
+	app.Run()
+}
+`,
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	svc, err := Detect(dir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !svc.GoFr || svc.GoFrWhy != "go.mod requires gofr.dev" || svc.Main != "./cmd/payments" || svc.Port != 8000 || svc.MetricsPort != 2121 {
+		t.Fatalf("Detect = %+v", svc)
+	}
+	p, err := NewPlan(svc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range p.Files {
+		got[f.Path] = string(f.Data)
+	}
+	for path, want := range map[string]string{
+		"configs/.env":                    "HTTP_PORT=8000\nMETRICS_PORT=2121\nLOG_LEVEL=INFO\nSHUTDOWN_GRACE_PERIOD=30s\n",
+		"chart/templates/deployment.yaml": "path: /.well-known/health",
+		"chart/values.yaml":               "terminationGracePeriodSeconds: 45",
+		"values-prod.yaml":                `APP_ENV: "prod"`,
+	} {
+		if !strings.Contains(got[path], want) {
+			t.Errorf("%s lacks %q:\n%s", path, want, got[path])
+		}
+	}
+}
+
+// TestSeveralCharts: with two charts init asks which is the service's;
+// --chart answers.
+func TestSeveralCharts(t *testing.T) {
+	dir := copyService(t, "billing")
+	for _, c := range []string{"charts/billing-api", "charts/billing-worker"} {
+		os.MkdirAll(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "Chart.yaml"), []byte("apiVersion: v2\nname: x\nversion: 0.1.0\n"), 0o644)
+	}
+	_, err := Detect(dir, "", "")
+	if err == nil || !strings.Contains(err.Error(), "2 Helm charts") || !strings.Contains(err.Error(), "charts/billing-api, charts/billing-worker") {
+		t.Fatalf("Detect with two charts = %v, want both named", err)
+	}
+	svc, err := Detect(dir, "", "charts/billing-api/")
+	if err != nil || svc.Chart != "charts/billing-api" {
+		t.Fatalf("Detect --chart = %v, %v", svc, err)
+	}
+	if _, err := Detect(dir, "", "charts/nope"); err == nil || !strings.Contains(err.Error(), "no Chart.yaml there") {
+		t.Errorf("Detect --chart nope = %v", err)
+	}
+}

@@ -1,0 +1,3 @@
+module git.example.org/payments/ledger
+
+go 1.26.0

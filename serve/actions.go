@@ -1,0 +1,168 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/view"
+)
+
+// confirmation is the page an action shows before it is performed.
+type confirmation struct {
+	Title, What, Button, Action string
+	Hidden                      []field
+	Gates                       []view.Gate
+	Who                         string
+	Authed                      bool
+	Problem                     string
+}
+
+type field struct{ Name, Value string }
+
+// action performs promote, rollback or loglevel: the first post shows
+// what will happen and asks for a name (and the token when the browser
+// has none); the second, with confirm=yes and a valid token, does it.
+func (s *Server) action(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		http.Error(w, "ferry serve: a form from another site cannot act here", http.StatusForbidden)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	f := r.PostForm
+	c := confirmation{Action: r.URL.Path, Authed: authed(r), Who: strings.TrimSpace(f.Get("who"))}
+	if c.Who == "" {
+		if ck, err := r.Cookie("ferry_who"); err == nil {
+			c.Who, _ = url.QueryUnescape(ck.Value)
+		}
+	}
+	var do func(ctx context.Context, cfg *promote.Config) (string, error)
+	switch r.PathValue("action") {
+	case "promote":
+		from, to := f.Get("from"), f.Get("to")
+		c.Title = fmt.Sprintf("Promote %s → %s", from, to)
+		c.Button = "Promote " + to
+		c.Hidden = []field{{"from", from}, {"to", to}}
+		pr := promote.NewPromote(s.conf())
+		pr.DryRun = true
+		plan, err := pr.Run(r.Context(), from, to)
+		if plan == nil {
+			s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: c.Title, Problem: err.Error(), Action: "/"})
+			return
+		}
+		pv := plan.View(true, err)
+		c.Gates = pv.Gates
+		c.What = fmt.Sprintf("Deploy %s%s, running in %s as revision %d, to %s.", pv.Digest, tagNote(pv.Tag), from, pv.FromRevision, to)
+		if err != nil {
+			c.Problem = "Gates not met now: " + err.Error() + ". The promotion will be refused unless they pass when you confirm."
+		}
+		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
+			p, err := promote.NewPromote(cfg).Run(ctx, from, to)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Promoted %s to %s: revision %d.", from, to, p.Revision.Number), nil
+		}
+	case "rollback":
+		env := f.Get("env")
+		c.Title, c.Button = "Roll back "+env, "Roll back "+env
+		c.Hidden = []field{{"env", env}}
+		c.What = fmt.Sprintf("Put %s back on the revision that was live before its current one: that revision's digest and its configuration.", env)
+		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
+			rev, err := promote.NewRollback(cfg).Run(ctx, env)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Rolled %s back: revision %d.", env, rev.Number), nil
+		}
+	case "loglevel":
+		env := f.Get("env")
+		level, err := remotelog.Parse(f.Get("level"))
+		if err != nil {
+			s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: "Log level of " + env, Problem: err.Error(), Action: "/"})
+			return
+		}
+		var d time.Duration
+		if v := f.Get("for"); v != "" {
+			if d, err = time.ParseDuration(v); err != nil || d <= 0 {
+				s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: "Log level of " + env, Problem: fmt.Sprintf("for %q is not a duration such as 15m", v), Action: "/"})
+				return
+			}
+		}
+		c.Title, c.Button = fmt.Sprintf("Set %s's log level to %s", env, level), "Set "+level
+		c.Hidden = []field{{"env", env}, {"level", level}, {"for", f.Get("for")}}
+		c.What = fmt.Sprintf("Services of %s that poll REMOTE_LOG_URL switch to %s at their next poll", env, level)
+		if d > 0 {
+			c.What += fmt.Sprintf(", and back to their configured level after %s.", d)
+		} else {
+			c.What += ", until it is changed again."
+		}
+		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
+			if _, err := promote.SetLogLevel(cfg, env, level, d); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s's log level is %s.", env, level), nil
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+
+	if f.Get("confirm") != "yes" {
+		s.render(w, http.StatusOK, "confirm", c)
+		return
+	}
+	switch {
+	case !authed(r):
+		c.Problem = "The token is missing or wrong: it is the one ferry serve printed when it started."
+		s.render(w, http.StatusForbidden, "confirm", c)
+		return
+	case c.Who == "" || len(c.Who) > 80:
+		c.Problem = "Say who you are (up to 80 characters): the history records it."
+		s.render(w, http.StatusBadRequest, "confirm", c)
+		return
+	}
+	// Remember the token and the name in this browser for the next action.
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tokenOf(r), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: "ferry_who", Value: url.QueryEscape(c.Who), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+
+	s.actMu.Lock()
+	cfg := s.opts.Config()
+	cfg.User = fmt.Sprintf("%s via ferry serve (%s)", c.Who, clientIP(r))
+	msg, err := do(r.Context(), cfg)
+	s.actMu.Unlock()
+	s.poke()
+	q := url.Values{}
+	if err != nil {
+		s.log.Warn("action failed", "action", r.PathValue("action"), "by", cfg.User, "err", err)
+		q.Set("failed", err.Error())
+	} else {
+		s.log.Info("action", "action", r.PathValue("action"), "by", cfg.User, "result", msg)
+		q.Set("done", msg)
+	}
+	http.Redirect(w, r, "/?"+q.Encode(), http.StatusSeeOther)
+}
+
+func tagNote(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return " (" + tag + ")"
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,172 @@
+package serve
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/view"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Options configure a Server.
+type Options struct {
+	// Addr is where to listen; 127.0.0.1:7070 by default.
+	Addr string
+	// Token guards the server: every request when Addr is not loopback,
+	// the actions always. A random one when empty (Token reports it).
+	Token string
+	// Config returns a fresh promote.Config of the project for each
+	// action, so that each records its own user.
+	Config func() *promote.Config
+	// Interval is how often the board is refreshed (health, soak); 2s
+	// by default. Scrapes follow each environment's soak interval.
+	Interval time.Duration
+	Logger   *slog.Logger
+	// Now is the clock; time.Now by default.
+	Now func() time.Time
+}
+
+// Server is `ferry serve`.
+type Server struct {
+	opts     Options
+	cfg      atomic.Pointer[promote.Config] // for reads and scrapes; reloaded now and then
+	token    string
+	loopback bool
+	tmpl     *template.Template
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	board   *Board
+	version string
+	subs    map[chan string]struct{}
+	actMu   sync.Mutex // one action at a time: each holds its environment's lock anyway
+	kickCh  chan struct{}
+
+	scrapers scrapers
+}
+
+// New returns a Server. It needs a token when opts.Addr is not loopback.
+func New(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:7070"
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 2 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	loopback := Loopback(opts.Addr)
+	if !loopback && opts.Token == "" {
+		return nil, fmt.Errorf("%w: ferry serve on %s, which is not a loopback address, needs --token or --token-file", promote.ErrInput, opts.Addr)
+	}
+	s := &Server{opts: opts, token: opts.Token, loopback: loopback, log: opts.Logger, subs: map[chan string]struct{}{}}
+	s.cfg.Store(opts.Config())
+	if s.token == "" {
+		s.token = NewToken()
+	}
+	t, err := template.New("").Funcs(funcs).ParseFS(assets, "assets/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s.tmpl = t
+	return s, nil
+}
+
+// conf is the project's Config as last loaded.
+func (s *Server) conf() *promote.Config { return s.cfg.Load() }
+
+// Token returns the token actions need.
+func (s *Server) Token() string { return s.token }
+
+// Addr returns the configured address.
+func (s *Server) Addr() string { return s.opts.Addr }
+
+func (s *Server) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+// Handler returns the server's routes behind the token guard.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "assets")
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", s.page)
+	mux.HandleFunc("GET /api/status", s.apiStatus)
+	mux.HandleFunc("GET /api/history/{env}", perEnv(func(ctx context.Context, env string) (*view.History, error) {
+		return promote.NewHistory(s.conf()).Run(ctx, env)
+	}))
+	mux.HandleFunc("GET /api/soak/{env}", perEnv(func(ctx context.Context, env string) (*soak.Verdict, error) {
+		return promote.NewSoak(s.conf()).Run(ctx, env, false)
+	}))
+	mux.HandleFunc("GET /api/verify/{env}", perEnv(func(ctx context.Context, env string) (*view.Verify, error) {
+		return promote.NewVerify(s.conf()).Run(ctx, env)
+	}))
+	mux.HandleFunc("GET /api/drift/{env}", perEnv(func(ctx context.Context, env string) (*view.Drift, error) {
+		return promote.NewDrift(s.conf()).Run(ctx, env)
+	}))
+	mux.HandleFunc("GET /api/events", s.events)
+	mux.Handle("GET /api/loglevel/{env}", &remotelog.Handler{
+		Service:    s.conf().Project.Service,
+		Store:      s.levels(),
+		Env:        func(r *http.Request) string { return r.PathValue("env") },
+		Configured: s.configuredLevel,
+		Now:        s.now,
+	})
+	mux.HandleFunc("POST /actions/{action}", s.action)
+	return s.guard(mux)
+}
+
+// Run serves until ctx is done, refreshing the board and scraping the
+// soaking environments meanwhile. ready, when not nil, is called with the
+// listening address once the server accepts connections.
+func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
+	l, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("ferry serve: %w", err)
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); s.refreshLoop(ctx) }()
+	if ready != nil {
+		ready(l.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer scancel()
+	s.closeSubs()
+	_ = srv.Shutdown(sctx)
+	cancel()
+	wg.Wait()
+	s.scrapers.stopAll()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,15 @@
+// Package soak judges a soaking environment from the service's own
+// metrics, with no Prometheus server in between.
+//
+// A Scraper reads the service's /metrics (the Prometheus text exposition
+// format, parsed by prometheus/common's expfmt) and reduces it to a Sample:
+// the cumulative request and 5xx counts and latency buckets of one metric
+// (GoFr's and kit's app_http_response histogram by default; any counter or
+// histogram with a status label for a generic service), and the process
+// start time. Samples go to a Store, so that a ferry restarted mid-soak
+// judges the whole window. Judge turns the samples of a window into the
+// figures the gates compare: error ratio, p95 and p99 latency, restarts.
+//
+// The judgement has three outcomes, never two: a window with too few
+// requests, or with no metrics at all, is Unknown — not passed.
+package soak

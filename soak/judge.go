@@ -1,0 +1,309 @@
+package soak
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits are a soak's gates. A zero limit is not checked, except
+// Duration and MinRequests, whose zero means none required.
+type Limits struct {
+	// Duration is how long the revision must soak.
+	Duration time.Duration `json:"duration"`
+	// MaxErrorRatio is the highest share of 5xx answers; nil: not checked.
+	MaxErrorRatio *float64 `json:"maxErrorRatio,omitempty"`
+	// MaxP95 and MaxP99 bound the latency quantiles; zero: not checked.
+	MaxP95 time.Duration `json:"maxP95,omitempty"`
+	MaxP99 time.Duration `json:"maxP99,omitempty"`
+	// MinRequests is how many requests the window needs before its
+	// figures mean anything; fewer makes the soak unknown.
+	MinRequests int `json:"minRequests,omitempty"`
+}
+
+// Metric says whether the limits need metrics at all: a soak of elapsed
+// time only (`soak: 30m`) does not scrape.
+func (l Limits) Metric() bool {
+	return l.MaxErrorRatio != nil || l.MaxP95 > 0 || l.MaxP99 > 0 || l.MinRequests > 0
+}
+
+// State is a soak's or one figure's outcome.
+type State string
+
+// The states of a soak. Unknown and Soaking block a promotion as Failed
+// does, but they say something else: not enough to judge, or not yet.
+const (
+	Passed  State = "passed"
+	Failed  State = "failed"
+	Unknown State = "unknown"
+	Soaking State = "soaking"
+)
+
+// Figure is one measured figure against its limit.
+type Figure struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Limit string `json:"limit,omitempty"`
+	State State  `json:"state"`
+}
+
+// Verdict is a judged soak window.
+type Verdict struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	State State     `json:"state"`
+	// Reason says in one line why the state is what it is.
+	Reason     string  `json:"reason"`
+	Requests   float64 `json:"requests"`
+	Errors     float64 `json:"errors"`
+	ErrorRatio float64 `json:"errorRatio"`
+	// P95 and P99 are in seconds; -1 when unknown (a counter, or no
+	// request).
+	P95      float64  `json:"p95Seconds"`
+	P99      float64  `json:"p99Seconds"`
+	Restarts int      `json:"restarts"`
+	Scrapes  int      `json:"scrapes"`
+	Failed   int      `json:"failedScrapes"`
+	Figures  []Figure `json:"figures"`
+}
+
+// Window describes the window for messages: "12:00:01–12:30:01 (30m0s)".
+func (v *Verdict) Window() string {
+	return fmt.Sprintf("%s–%s (%s)", v.From.UTC().Format(time.TimeOnly), v.To.UTC().Format(time.TimeOnly), v.To.Sub(v.From).Round(time.Second))
+}
+
+// Summary is the verdict in one line, naming each figure not met and the
+// window.
+func (v *Verdict) Summary() string {
+	var bad []string
+	for _, f := range v.Figures {
+		if f.State == Failed {
+			bad = append(bad, fmt.Sprintf("%s %s, limit %s", f.Name, f.Value, f.Limit))
+		}
+	}
+	if len(bad) > 0 {
+		return strings.Join(bad, "; ") + " over " + v.Window()
+	}
+	return v.Reason + " over " + v.Window()
+}
+
+// Window is the span a soak is judged over.
+type Window struct {
+	From, To time.Time
+	// Deployed is when the revision's process was started (zero: From).
+	// A process that started after it counted only the window's
+	// requests, so its first sample counts from zero: one scrape is
+	// then enough to judge the whole window.
+	Deployed time.Time
+}
+
+// Judge judges the samples of the window against lim. Samples are oldest
+// first; failed scrapes among them are counted, not summed. A drop in the
+// counts or a new process start time is a restart: the counts after it
+// are counted from zero, never as a negative rate.
+func Judge(samples []Sample, w Window, lim Limits) Verdict {
+	from, to := w.From, w.To
+	born := w.Deployed
+	if born.IsZero() {
+		born = from
+	}
+	v := Verdict{From: from, To: to, P95: -1, P99: -1}
+	var d delta
+	var prev *Sample
+	var lastErr string
+	var lastErrAt time.Time
+	var missing string
+	for i := range samples {
+		s := &samples[i]
+		v.Scrapes++
+		if s.Err != "" {
+			v.Failed++
+			lastErr, lastErrAt = s.Err, s.At
+			continue
+		}
+		if s.Missing != "" && prev != nil && prev.Missing == "" && (s.Start == 0 || s.Start == prev.Start) {
+			// The same process no longer shows the metric.
+			lastErr, lastErrAt = s.Missing, s.At
+			continue
+		}
+		lastErr = ""
+		missing = s.Missing
+		switch {
+		case prev == nil && s.Start > 0 && !time.Unix(0, int64(s.Start*1e9)).Before(born.Truncate(time.Second)):
+			// The process started inside the window: everything it
+			// counted belongs to the window.
+			d.add(s, nil)
+		case prev == nil:
+			// Counts from before the window are the baseline.
+		case s.Requests < prev.Requests || (s.Start > 0 && prev.Start > 0 && s.Start != prev.Start):
+			v.Restarts++
+			d.add(s, nil)
+		default:
+			d.add(s, prev)
+		}
+		prev = s
+	}
+	v.Requests, v.Errors = d.requests, d.errors
+	if d.requests > 0 {
+		v.ErrorRatio = d.errors / d.requests
+	}
+	hist := len(d.buckets) > 0
+	if hist && d.requests > 0 {
+		v.P95, v.P99 = d.quantile(0.95), d.quantile(0.99)
+	}
+	enough := prev != nil && d.requests >= float64(lim.MinRequests) && d.requests > 0
+	elapsed := to.Sub(from)
+
+	fig := func(name, value, limit string, st State) {
+		v.Figures = append(v.Figures, Figure{Name: name, Value: value, Limit: limit, State: st})
+	}
+	st := Passed
+	if elapsed < lim.Duration {
+		st = Soaking
+	}
+	fig("duration", elapsed.Round(time.Second).String(), "≥ "+lim.Duration.String(), st)
+	if lim.Metric() {
+		st = Passed
+		if !enough {
+			st = Unknown
+		}
+		limit := ""
+		if lim.MinRequests > 0 {
+			limit = "≥ " + strconv.Itoa(lim.MinRequests)
+		}
+		fig("requests", strconv.FormatFloat(d.requests, 'f', -1, 64), limit, st)
+	}
+	if lim.MaxErrorRatio != nil {
+		fig("error ratio", percent(v.ErrorRatio), "≤ "+percent(*lim.MaxErrorRatio), judged(enough, v.ErrorRatio <= *lim.MaxErrorRatio))
+	}
+	for _, q := range []struct {
+		name  string
+		value float64
+		limit time.Duration
+	}{{"p95", v.P95, lim.MaxP95}, {"p99", v.P99, lim.MaxP99}} {
+		if q.limit <= 0 {
+			continue
+		}
+		switch {
+		case !hist && prev != nil:
+			fig(q.name, "not measured (the metric is a counter)", "≤ "+q.limit.String(), Unknown)
+		case q.value < 0:
+			fig(q.name, "no requests", "≤ "+q.limit.String(), Unknown)
+		default:
+			fig(q.name, seconds(q.value), "≤ "+q.limit.String(), judged(enough, q.value <= q.limit.Seconds()))
+		}
+	}
+	if lim.Metric() {
+		st = Passed
+		if v.Restarts > 0 {
+			st = Failed
+		}
+		fig("restarts", strconv.Itoa(v.Restarts), "0", st)
+	}
+
+	// The state: a figure over its limit fails the soak even before its
+	// time is up; otherwise not yet, then not enough to judge, then passed.
+	v.State, v.Reason = Passed, "every figure within its limit"
+	for _, f := range v.Figures {
+		if f.State == Failed {
+			v.State, v.Reason = Failed, f.Name+" "+f.Value+", limit "+f.Limit
+			return v
+		}
+	}
+	switch {
+	case lim.Metric() && lastErr != "" && prev != nil:
+		v.State, v.Reason = Unknown, fmt.Sprintf("the metrics stopped at %s: %s", lastErrAt.UTC().Format(time.TimeOnly), lastErr)
+	case lim.Metric() && prev == nil && lastErr != "":
+		v.State, v.Reason = Unknown, "no metrics: "+lastErr
+	case lim.Metric() && prev == nil:
+		v.State, v.Reason = Unknown, "no metrics scraped yet"
+	case elapsed < lim.Duration:
+		v.State, v.Reason = Soaking, fmt.Sprintf("%s of %s soaked, %s left", elapsed.Round(time.Second), lim.Duration, (lim.Duration-elapsed).Round(time.Second))
+	case lim.Metric() && missing != "":
+		v.State, v.Reason = Unknown, missing
+	case lim.Metric() && !enough:
+		v.State, v.Reason = Unknown, fmt.Sprintf("too few requests to judge: %s, need %d", strconv.FormatFloat(d.requests, 'f', -1, 64), max(lim.MinRequests, 1))
+	}
+	return v
+}
+
+func judged(enough, within bool) State {
+	switch {
+	case !enough:
+		return Unknown
+	case within:
+		return Passed
+	}
+	return Failed
+}
+
+// percent writes a ratio with up to two decimals: 5%, 0.25%, 5.12%.
+func percent(r float64) string {
+	s := strconv.FormatFloat(r*100, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(100 * time.Microsecond).String()
+}
+
+// delta sums the growth of the counts over the window.
+type delta struct {
+	requests, errors float64
+	buckets          map[float64]float64
+}
+
+// add adds s's growth since prev; nil prev counts s from zero.
+func (d *delta) add(s, prev *Sample) {
+	var base Sample
+	if prev != nil {
+		base = *prev
+	}
+	d.requests += s.Requests - base.Requests
+	d.errors += s.Errors - base.Errors
+	if len(s.Buckets) > 0 && d.buckets == nil {
+		d.buckets = map[float64]float64{}
+	}
+	j := 0
+	for _, b := range s.Buckets {
+		c := b.Count
+		for j < len(base.Buckets) && base.Buckets[j].LE < b.LE {
+			j++
+		}
+		if j < len(base.Buckets) && base.Buckets[j].LE == b.LE {
+			c -= base.Buckets[j].Count
+		}
+		d.buckets[b.LE] += max(c, 0)
+	}
+}
+
+// quantile estimates the q-quantile from the cumulative buckets as
+// Prometheus's histogram_quantile does: linearly within the bucket the
+// rank falls in; beyond the last finite bucket, that bucket's bound.
+func (d *delta) quantile(q float64) float64 {
+	les := make([]float64, 0, len(d.buckets))
+	for le := range d.buckets {
+		les = append(les, le)
+	}
+	slices.Sort(les)
+	rank := q * d.requests
+	lower, below := 0.0, 0.0
+	for _, le := range les {
+		c := d.buckets[le]
+		if c >= rank {
+			if c == below {
+				return le
+			}
+			return lower + (le-lower)*(rank-below)/(c-below)
+		}
+		lower, below = le, c
+	}
+	if len(les) == 0 {
+		return math.NaN()
+	}
+	return les[len(les)-1]
+}
