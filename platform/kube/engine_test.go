@@ -315,14 +315,7 @@ func TestKilledFerryIsRecovered(t *testing.T) {
 	}{
 		{"after recording, before helm", func(*testing.T, Env, *state.Revision) {}, state.Aborted},
 		{"mid-upgrade: release pending-upgrade", func(t *testing.T, env Env, _ *state.Revision) {
-			cn, err := dial(env, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rels, err := cn.releases()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cn, rels := releasesOf(t, env)
 			pending := *rels[len(rels)-1]
 			info := *pending.Info
 			pending.Info, pending.Version = &info, pending.Version+1
