@@ -8,13 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/ferry-demo-kube.XXXXXX)
-# The example's copy sits beside it, so that its go.mod's replace of
-# ../../kit still resolves; a dot directory, so ./... never sees it.
-demo=examples/.demo-kube
+# The example's copy builds in a workspace beside it against this tree's
+# kit and envfile, as the repository's go.work does.
+demo=$work/examples/orders-api
 up_pid=
 cleanup() {
   [ -z "$up_pid" ] || { kill "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; }
-  rm -rf "$work" "$demo"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -30,7 +30,22 @@ done
 export KUBECONFIG=$work/kubeconfig
 
 # The example, with both environments on the cluster.
-rm -rf "$demo" && cp -r examples/orders-api "$demo"
+mkdir -p "$work/examples" && cp -r examples/orders-api "$demo"
+ln -s "$PWD/kit" "$work/kit" && ln -s "$PWD/envfile" "$work/envfile"
+cat > "$work/go.work" <<'WORK'
+go 1.26.0
+
+use (
+	./envfile
+	./examples/orders-api
+	./kit
+)
+
+replace (
+	github.com/ferrydev/ferry/envfile v0.1.0 => ./envfile
+	github.com/ferrydev/ferry/kit v0.1.0 => ./kit
+)
+WORK
 cat > "$demo/ferry.yaml" <<'YAML'
 service: orders-api
 main: .

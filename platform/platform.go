@@ -56,6 +56,11 @@ type Spec struct {
 	// HealthTimeout bounds the wait for the new revision to become
 	// healthy; 30s when zero.
 	HealthTimeout time.Duration
+	// ForceConflicts lets a target that applies server-side take over
+	// fields another field manager owns (kubectl edit); without it such
+	// a field fails the deploy, naming the manager. MigrateApply lets it
+	// move a release last applied client-side to server-side apply.
+	ForceConflicts, MigrateApply bool
 	// Started, when set, is called with each instance the target has
 	// created before it may run unobserved: the caller records it
 	// (write-ahead) so that a ferry killed at any point leaves nothing it

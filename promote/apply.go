@@ -51,6 +51,7 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	ro, err := t.Deploy(ctx, platform.Spec{
 		Env: ch.env.Name, Environment: ch.env, Revision: rev.Number, Image: imageRef(c.Project, ch.img),
 		Digest: rev.Digest, Tag: rev.Tag, Vars: ch.cfg.Vars, HealthTimeout: c.HealthTimeout,
+		ForceConflicts: c.ForceConflicts, MigrateApply: c.MigrateApply,
 		Started: func(in platform.Instance) error {
 			rev.Instances = append(rev.Instances, stored(in))
 			return c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) })

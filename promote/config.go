@@ -48,6 +48,9 @@ type Config struct {
 	Command string
 	// HTTPClient runs HTTP smoke steps; a 10s-timeout client by default.
 	HTTPClient *http.Client
+	// ForceConflicts and MigrateApply are handed to the target with every
+	// deploy (platform.Spec): --force-conflicts, --migrate-ssa.
+	ForceConflicts, MigrateApply bool
 	// HealthTimeout bounds the wait for a new revision to become healthy.
 	HealthTimeout time.Duration
 	Logger        *slog.Logger

@@ -15,6 +15,7 @@ import (
 type deployOptions struct {
 	Env      string
 	Artifact string
+	apply    applyOptions
 }
 
 const deployLong = `Deploy puts an artifact into an environment, normally the first of the
@@ -45,6 +46,7 @@ func newDeployCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.Artifact, "artifact", "", "tag or digest to deploy (default: the last build)")
+	opts.apply.flags(cmd)
 	return cmd
 }
 
@@ -53,6 +55,7 @@ func runDeploy(ctx context.Context, g *globalOptions, opts *deployOptions) error
 	if err != nil {
 		return err
 	}
+	opts.apply.set(c)
 	d := promote.NewDeploy(c)
 	d.Artifact = opts.Artifact
 	rev, err := d.Run(ctx, opts.Env)
@@ -74,5 +77,9 @@ func writeRevision(w io.Writer, r *state.Revision) {
 	for _, in := range r.Instances {
 		names = append(names, in.Name)
 	}
-	fmt.Fprintf(w, "%s: revision %d runs %s%s, %s, healthy at %s\n", r.Env, r.Number, r.Digest, tag, strings.Join(names, ", "), r.URL)
+	at := ""
+	if r.URL != "" {
+		at = " at " + r.URL
+	}
+	fmt.Fprintf(w, "%s: revision %d runs %s%s, %s, healthy%s\n", r.Env, r.Number, r.Digest, tag, strings.Join(names, ", "), at)
 }

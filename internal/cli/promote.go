@@ -17,6 +17,7 @@ type promoteOptions struct {
 	DryRun   bool
 	SkipPath string
 	Format   format
+	apply    applyOptions
 }
 
 const promoteLong = `Promote moves the exact digest running in FROM to TO. The digest is read
@@ -55,6 +56,7 @@ func newPromoteCmd(g *globalOptions) *cobra.Command {
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and each gate's state; change nothing")
 	cmd.Flags().StringVar(&opts.SkipPath, "skip-path", "", "allow a TO off the path; the reason is recorded")
 	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
+	opts.apply.flags(cmd)
 	return cmd
 }
 
@@ -65,6 +67,7 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 	}
 	pr := promote.NewPromote(c)
 	pr.DryRun, pr.SkipPath = opts.DryRun, opts.SkipPath
+	opts.apply.set(c)
 	plan, err := pr.Run(ctx, opts.From, opts.To)
 	g.doneWaiting()
 	if plan != nil && (plan.Digest != "" || len(plan.Gates) > 0) {

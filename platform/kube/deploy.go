@@ -69,7 +69,7 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	env = c.env
 	res := &Result{Recovered: recovered}
 	if cur := deployed(rels); cur != nil && cur.ApplyMethod != "ssa" && !o.MigrateClientSide {
-		return nil, fmt.Errorf("%w: %s: release %s revision %d was applied client-side (installed or upgraded by Helm 3); ferry applies server-side as field manager %q. Pass --migrate-ssa to move its fields over once",
+		return nil, fmt.Errorf("%w: %s: release %s revision %d was applied client-side (installed or upgraded by Helm 3); ferry applies server-side as field manager %q: pass --migrate-ssa once to move its fields over",
 			ErrBadInput, env.where(), env.Release, cur.Version, FieldManager)
 	}
 	ch, vals, err := loadChart(env)

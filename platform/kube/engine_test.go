@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +20,9 @@ import (
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	coordv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,7 +40,7 @@ type kubeProject struct {
 
 func newKubeProject(t testing.TB, c *testcluster.Cluster, nsStaging, nsProd string) *kubeProject {
 	t.Helper()
-	return newKubeProjectWith(t, c.Kubeconfig, fmt.Sprintf(`  staging:
+	return newKubeProjectWith(t, c.Kubeconfig, "orders-api", fmt.Sprintf(`  staging:
     target: kube
     namespace: %s
     soak: 1s
@@ -48,13 +54,13 @@ func newKubeProject(t testing.TB, c *testcluster.Cluster, nsStaging, nsProd stri
 
 // newKubeProjectWith writes ferry.yaml with the given environments block
 // and points $KUBECONFIG (a list, as kubectl takes it) at kubeconfig.
-func newKubeProjectWith(t testing.TB, kubeconfig, environments string) *kubeProject {
+func newKubeProjectWith(t testing.TB, kubeconfig, image, environments string) *kubeProject {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(example(t))); err != nil {
 		t.Fatal(err)
 	}
-	ferry := "service: orders-api\nchart: chart\nimage: orders-api\npath: [staging, prod]\nenvironments:\n" + environments
+	ferry := "service: orders-api\nchart: chart\nimage: " + image + "\npath: [staging, prod]\nenvironments:\n" + environments
 	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(ferry), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -185,12 +191,18 @@ func TestEngineDeployPromoteVerifyDriftOnKube(t *testing.T) {
 	// change it back conflicts, naming the manager, and changes nothing
 	// unless told to force.
 	k := &Kube{}
-	_, err = k.Deploy(ctx, prod, kp.digest, Meta{Op: "deploy"}, DeployOptions{})
+	d := promote.NewDeploy(kp.engine(t, "carol@ci"))
+	d.Artifact = "1.0.0"
+	_, err = d.Run(ctx, "prod")
 	if err == nil || !strings.Contains(err.Error(), "kubectl-edit") || !strings.Contains(err.Error(), "conflict") {
 		t.Fatalf("deploy over a field kubectl-edit owns: %v", err)
 	}
-	if _, err := k.Deploy(ctx, prod, kp.digest, Meta{Op: "deploy"}, DeployOptions{ForceConflicts: true}); err != nil {
-		t.Fatalf("deploy with ForceConflicts: %v", err)
+	forced := kp.engine(t, "carol@ci")
+	forced.ForceConflicts = true // --force-conflicts
+	d = promote.NewDeploy(forced)
+	d.Artifact = "1.0.0"
+	if _, err := d.Run(ctx, "prod"); err != nil {
+		t.Fatalf("deploy with --force-conflicts: %v", err)
 	}
 	if objs, err := k.Drift(ctx, prod); err != nil || len(objs) != 0 {
 		t.Errorf("drift after the forced deploy: %v %+v", err, objs)
@@ -254,7 +266,7 @@ func TestPromoteAcrossClusters(t *testing.T) {
 	}
 	defer c2.Stop()
 	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c2, "prod")
-	kp := newKubeProjectWith(t, c.Kubeconfig+string(os.PathListSeparator)+c2.Kubeconfig, fmt.Sprintf(`  staging:
+	kp := newKubeProjectWith(t, c.Kubeconfig+string(os.PathListSeparator)+c2.Kubeconfig, "orders-api", fmt.Sprintf(`  staging:
     target: kube
     context: %s
     namespace: %s
@@ -290,6 +302,63 @@ func TestPromoteAcrossClusters(t *testing.T) {
 	}
 }
 
+// TestDeployPushesToTheEnvironmentsRegistry: ferry.yaml's image names the
+// repository the cluster pulls from (a real registry on loopback); the
+// deploy pushes the artifact there by digest when it is missing and pins
+// the pods to it. A registry that does not answer fails the deploy
+// before anything changes in the cluster.
+func TestDeployPushesToTheEnvironmentsRegistry(t *testing.T) {
+	c := testcluster.Get(t)
+	ctx := context.Background()
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	repo := strings.TrimPrefix(reg.URL, "http://") + "/shop/orders-api"
+	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
+	kp := newKubeProjectWith(t, c.Kubeconfig, repo, fmt.Sprintf(`  staging:
+    target: kube
+    namespace: %s
+    health: readiness
+    values: [chart/values.yaml, values-staging.yaml, values-registry.yaml]
+  prod:
+    target: kube
+    namespace: %s
+`, staging.Namespace, prod.Namespace))
+	// The chart must name the same repository, or the pin is refused.
+	if err := os.WriteFile(filepath.Join(kp.dir, "values-registry.yaml"), []byte("image:\n  repository: "+repo+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(repo + "@" + kp.digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Head(ref); err == nil {
+		t.Fatal("the registry has the image before any deploy")
+	}
+	kp.deploy(t, "staging", "alice@laptop")
+	if _, err := remote.Head(ref); err != nil {
+		t.Errorf("after the deploy the registry lacks %s: %v", ref, err)
+	}
+	pods, err := c.WaitPods(ctx, staging.Namespace, "app.kubernetes.io/name=orders-api", 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img := pods[0].Spec.Containers[0].Image; img != ref.String() {
+		t.Errorf("pod image %q, want %q", img, ref)
+	}
+
+	reg.Close() // the registry goes away: the next deploy cannot push
+	other := kp.engine(t, "bob@desk")
+	d := promote.NewDeploy(other)
+	d.Artifact = "1.0.0"
+	_, err = d.Run(ctx, "staging")
+	if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(reg.URL, "http://")) {
+		t.Errorf("deploy with the registry down: %v, want an error naming it", err)
+	}
+	if errors.Is(err, platform.ErrBadInput) {
+		t.Errorf("an unreachable registry is a target failure (exit 3), not bad input: %v", err)
+	}
+}
+
 var _ platform.Target = (*Target)(nil)
 
 // TestKilledFerryIsRecovered: the state a ferry killed at each step of a
@@ -309,14 +378,7 @@ func TestKilledFerryIsRecovered(t *testing.T) {
 	}{
 		{"after recording, before helm", func(*testing.T, Env, *state.Revision) {}, state.Aborted},
 		{"mid-upgrade: release pending-upgrade", func(t *testing.T, env Env, _ *state.Revision) {
-			cn, err := dial(env, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rels, err := cn.releases()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cn, rels := releasesOf(t, env)
 			pending := *rels[len(rels)-1]
 			info := *pending.Info
 			pending.Info, pending.Version = &info, pending.Version+1

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/testcluster"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
+	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	coordv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -342,14 +343,7 @@ func TestPendingReleaseIsRecovered(t *testing.T) {
 	}
 	// A ferry killed mid-upgrade leaves the newest revision
 	// pending-upgrade; Helm refuses any operation on such a release.
-	cn, err := dial(env, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rels, err := cn.releases()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cn, rels := releasesOf(t, env)
 	last := rels[len(rels)-1]
 	last.Info.Status = rcommon.StatusPendingUpgrade
 	if err := cn.helm.Releases.Update(last); err != nil {
@@ -436,4 +430,18 @@ func TestForbiddenNamespaceNamesRBAC(t *testing.T) {
 	if errors.Is(err, ErrBadInput) {
 		t.Errorf("a permission error is the cluster's answer, not bad input: %v", err)
 	}
+}
+
+// releasesOf connects to env and returns its release's revisions.
+func releasesOf(t *testing.T, env Env) (*conn, []*rv1.Release) {
+	t.Helper()
+	cn, err := dial(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels, err := cn.releases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cn, rels
 }

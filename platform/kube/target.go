@@ -137,7 +137,7 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 		}
 		return nil
 	})
-	res, err := t.k.Deploy(ctx, env, s.Digest, meta, DeployOptions{})
+	res, err := t.k.Deploy(ctx, env, s.Digest, meta, DeployOptions{ForceConflicts: s.ForceConflicts, MigrateClientSide: s.MigrateApply})
 	if err != nil {
 		var de *DeployError
 		if errors.As(err, &de) {
