@@ -77,8 +77,9 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 			fmt.Fprintf(&b, "%s\n", paint(ansiBold, "== "+r.Dir))
 		}
 		if r.Project != nil {
-			fmt.Fprintf(&b, "%s\n", paint(ansiDim, fmt.Sprintf("chart %s, environments %s; runtime %s (%s)",
-				r.Project.Chart, strings.Join(r.Project.Environments, ", "), r.Project.Runtime, r.Project.RuntimeReason)))
+			// "chart chart/" reads better than "chart chart".
+			fmt.Fprintf(&b, "%s\n", paint(ansiDim, fmt.Sprintf("chart %s/, environments %s; runtime %s (%s)",
+				strings.TrimSuffix(r.Project.Chart, "/"), strings.Join(r.Project.Environments, ", "), r.Project.Runtime, r.Project.RuntimeReason)))
 		}
 		if len(r.Problems) > 0 {
 			fmt.Fprintf(&b, "%s\n", paint(ansiRed, fmt.Sprintf("Not checked (%d)", len(r.Problems))))
