@@ -229,20 +229,7 @@ func pathName(path [][]byte) string {
 // scan finds revision records in the raw bytes of a file bbolt cannot
 // read: each record is a JSON object stored whole in a page.
 func scan(data []byte) []Revision {
-	var out []Revision
-	marker := []byte(`{"env":"`)
-	for i := 0; ; {
-		j := bytes.Index(data[i:], marker)
-		if j < 0 {
-			return out
-		}
-		i += j
-		var r Revision
-		if err := json.NewDecoder(bytes.NewReader(data[i:])).Decode(&r); err == nil && r.Env != "" && r.Number > 0 {
-			out = append(out, r)
-		}
-		i += len(marker)
-	}
+	return scanRecords(data, func(r *Revision) bool { return r.Env != "" && r.Number > 0 })
 }
 
 // scanLevels finds log-level settings in the raw bytes of a file bbolt
@@ -251,7 +238,24 @@ func scan(data []byte) []Revision {
 // neither their environment nor their revision, so they cannot be told
 // apart in raw bytes and are not looked for.
 func scanLevels(data []byte) []remotelog.Setting {
-	var out []remotelog.Setting
+	type setting struct {
+		remotelog.Setting
+		Number *int `json:"revision"`
+	}
+	found := scanRecords(data, func(r *setting) bool {
+		return r.Number == nil && r.Env != "" && r.By != "" && !r.At.IsZero() && (r.Reset || validLevel(r.Level))
+	})
+	out := make([]remotelog.Setting, 0, len(found))
+	for _, r := range found {
+		out = append(out, r.Setting)
+	}
+	return out
+}
+
+// scanRecords decodes a T at every {"env":" in data and keeps those keep
+// accepts.
+func scanRecords[T any](data []byte, keep func(*T) bool) []T {
+	var out []T
 	marker := []byte(`{"env":"`)
 	for i := 0; ; {
 		j := bytes.Index(data[i:], marker)
@@ -259,13 +263,9 @@ func scanLevels(data []byte) []remotelog.Setting {
 			return out
 		}
 		i += j
-		var r struct {
-			remotelog.Setting
-			Number *int `json:"revision"`
-		}
-		if err := json.NewDecoder(bytes.NewReader(data[i:])).Decode(&r); err == nil && r.Number == nil &&
-			r.Env != "" && r.By != "" && !r.At.IsZero() && (r.Reset || validLevel(r.Level)) {
-			out = append(out, r.Setting)
+		var r T
+		if err := json.NewDecoder(bytes.NewReader(data[i:])).Decode(&r); err == nil && keep(&r) {
+			out = append(out, r)
 		}
 		i += len(marker)
 	}
