@@ -14,7 +14,8 @@ type History struct{ cfg *Config }
 // NewHistory returns a History over cfg.
 func NewHistory(cfg *Config) *History { return &History{cfg: cfg} }
 
-// Run returns envName's revisions, newest first, redacted.
+// Run returns envName's revisions and log-level changes, newest first,
+// redacted.
 func (h *History) Run(_ context.Context, envName string) (*view.History, error) {
 	revs, err := h.cfg.revisions(envName)
 	if err != nil {
@@ -23,6 +24,9 @@ func (h *History) Run(_ context.Context, envName string) (*view.History, error) 
 	out := &view.History{Environment: envName, Revisions: make([]view.Revision, 0, len(revs))}
 	for i := range revs {
 		out.Revisions = append(out.Revisions, view.NewRevision(&revs[i]))
+	}
+	if out.LogLevels, err = LevelChanges(h.cfg, envName); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/view"
 )
 
 // LevelStore is where log-level settings are kept: the project's state.
@@ -56,6 +57,16 @@ func LogLevels(c *Config, envName string) ([]remotelog.Setting, error) {
 		return nil, err
 	}
 	return LevelStore(c).LevelHistory(envName)
+}
+
+// LevelChanges is envName's log-level history as it is shown: newest
+// first, with the reverts of settings that ran out.
+func LevelChanges(c *Config, envName string) ([]view.LevelChange, error) {
+	hist, err := LogLevels(c, envName)
+	if err != nil {
+		return nil, fmt.Errorf("log levels of %s: %w", envName, err)
+	}
+	return view.LevelChanges(hist, c.now()), nil
 }
 
 // SetLogLevel sets envName's level for d (0: until changed; level ""

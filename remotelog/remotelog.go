@@ -141,3 +141,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(b)
 }
+
+// Equal says whether s and o are the same setting (times compared as
+// instants, whatever their location).
+func (s Setting) Equal(o Setting) bool {
+	return s.Env == o.Env && s.Level == o.Level && s.By == o.By && s.Reset == o.Reset &&
+		s.At.Equal(o.At) && s.Until.Equal(o.Until)
+}

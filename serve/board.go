@@ -50,7 +50,7 @@ type Column struct {
 	CanRollback bool
 	History     []view.Revision // newest first, at most historyShown
 	Total, More int
-	Levels      []remotelog.Setting // newest first
+	Levels      []view.LevelChange // newest first, at most historyShown
 }
 
 // Carry is a promotion's payload: the digest running here, and the
@@ -188,10 +188,8 @@ func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	if cur, err := promote.LogLevel(c, col.Name); err == nil {
 		col.Level = cur
 	}
-	if hist, err := promote.LogLevels(c, col.Name); err == nil {
-		for i := len(hist) - 1; i >= 0 && len(col.Levels) < historyShown; i-- {
-			col.Levels = append(col.Levels, hist[i])
-		}
+	if changes, err := promote.LevelChanges(c, col.Name); err == nil {
+		col.Levels = changes[:min(len(changes), historyShown)]
 	}
 	if v := sl.verify[col.Name]; v != nil {
 		col.VerifySummary, col.VerifyOK = v.Summary(), v.OK()

@@ -89,6 +89,9 @@ type Entry struct {
 type History struct {
 	Environment string     `json:"environment"`
 	Revisions   []Revision `json:"revisions"`
+	// LogLevels are the changes of the environment's log level, newest
+	// first: who set which level and when, and when it went back.
+	LogLevels []LevelChange `json:"logLevels"`
 }
 
 // Revision is one entry of an environment's history.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/view"
 )
 
 type historyOptions struct {
@@ -25,7 +27,12 @@ func newHistoryCmd(g *globalOptions) *cobra.Command {
 		Long: `History lists every revision of an environment, newest first: digest, tag,
 action (deploy, promote, rollback), where it was promoted from, the gates it
 passed, its outcome, who and when. Config snapshots hold secrets as hashes;
-history prints them redacted.`,
+history prints them redacted.
+
+Below the revisions come the changes of the environment's log level (ferry
+loglevel, or the page of ferry serve), newest first: who set which level
+and when, and a revert by ferry where a level set with --for ran out.
+Actions taken on the page are by "<name> via ferry serve (<address>)".`,
 		Example: "  ferry history prod\n  ferry history prod -o json",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -89,6 +96,25 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 			at += "\t" + by
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, at, reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(h.LogLevels) == 0 {
+		return nil
+	}
+	fmt.Fprintf(out, "\nLog level of %s, newest first:\n", h.Environment)
+	return writeLevelChanges(out, h.LogLevels, "")
+}
+
+// writeLevelChanges writes log-level changes as a table, each line
+// starting with indent.
+func writeLevelChanges(w io.Writer, changes []view.LevelChange, indent string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%sAT\tCHANGE\tLEVEL\tBY\n", indent)
+	for i := range changes {
+		c := &changes[i]
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\n", indent, c.At.Local().Format(time.DateTime), c.Change, c.What(), c.By)
 	}
 	return tw.Flush()
 }

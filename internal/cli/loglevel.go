@@ -9,6 +9,7 @@ import (
 
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/view"
 )
 
 type loglevelOptions struct {
@@ -92,11 +93,17 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 	if err != nil {
 		return engineErr(err)
 	}
+	changes, err := promote.LevelChanges(c, opts.Env)
+	if err != nil {
+		return engineErr(err)
+	}
 	if opts.Format == formatJSON {
 		return writeJSON(g.streams.Out, struct {
 			remotelog.Current
 			History []remotelog.Setting `json:"history"`
-		}{cur, hist})
+			// Changes are the history as ferry history shows it.
+			Changes []view.LevelChange `json:"changes"`
+		}{cur, hist, changes})
 	}
 	line := fmt.Sprintf("%s: %s", cur.Env, cur.Level)
 	if s := cur.Setting; s != nil {
@@ -109,16 +116,9 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 		line += " (configured)"
 	}
 	fmt.Fprintln(g.streams.Out, line)
-	// The last changes, newest first: who raised it, and when it went back.
-	for i := len(hist) - 1; i >= max(0, len(hist)-10); i-- {
-		s := hist[i]
-		what := s.Level
-		if s.Reset {
-			what = "back to configured"
-		} else if !s.Until.IsZero() {
-			what += " for " + s.Until.Sub(s.At).String()
-		}
-		fmt.Fprintf(g.streams.Out, "  %s  %-28s %s\n", s.At.Local().Format(time.DateTime), what, s.By)
+	if len(changes) == 0 {
+		return nil
 	}
-	return nil
+	// The last changes: who raised it, and when it went back.
+	return writeLevelChanges(g.streams.Out, changes[:min(len(changes), 10)], "  ")
 }

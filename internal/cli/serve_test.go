@@ -32,7 +32,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		{"loglevel staging TRACE", 2, `unknown log level "TRACE": one of DEBUG, INFO, NOTICE, WARN, ERROR, FATAL`},
 		{"loglevel staging warn --for 15m", 0, "staging: WARN (set by"},
 		{"loglevel staging --reset", 0, "staging: DEBUG (configured)"},
-		{"loglevel staging", 0, "back to configured"},
+		{"loglevel staging", 0, "back to the configured level"},
 		{"loglevel staging WARN --reset", 2, "--reset takes no level"},
 		{"loglevel qa DEBUG", 2, `unknown environment "qa"`},
 		{"serve --addr 0.0.0.0:0", 2, "not a loopback address, needs --token or --token-file"},
@@ -60,7 +60,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		t.Errorf("soak -o json = %d %v %s", code, err, out)
 	}
 	out, _, _ = run(t, c+"loglevel staging -o json")
-	if !strings.Contains(out, `"configured": "DEBUG"`) || !strings.Contains(out, `"history": [`) || strings.Count(out, `"by":`) != 2 {
+	if !strings.Contains(out, `"configured": "DEBUG"`) || !strings.Contains(out, `"history": [`) || !strings.Contains(out, `"changes": [`) || strings.Count(out, `"by":`) != 4 {
 		t.Errorf("loglevel -o json = %s", out)
 	}
 }

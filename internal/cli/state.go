@@ -45,7 +45,7 @@ func newStateCheckCmd(g *globalOptions) *cobra.Command {
 		Use:   "check [-o text|json]",
 		Short: "Read every record of the state file and report what is unreadable",
 		Long: `Check reads .ferry/state.db whole without changing it: every environment,
-every revision. It exits 0 when all of it reads, 1 when something does not
+every revision, the soak samples and the log-level changes. It exits 0 when all of it reads, 1 when something does not
 (each problem on one line), 2 when there is no state file.`,
 		Example: "  ferry state check\n  ferry state check -o json",
 		Args:    exactArgs(0),
@@ -68,7 +68,8 @@ every revision. It exits 0 when all of it reads, 1 when something does not
 				if !rep.OK {
 					verdict = "DAMAGED"
 				}
-				fmt.Fprintf(out, "%s: %s: %d revision(s)%s\n", rep.Path, verdict, rep.Revisions, envCounts(rep.Environments))
+				fmt.Fprintf(out, "%s: %s: %d revision(s)%s, %d soak sample(s), %d log-level change(s)\n",
+					rep.Path, verdict, rep.Revisions, envCounts(rep.Environments), rep.Samples, rep.LogLevels)
 				for _, p := range rep.Problems {
 					fmt.Fprintf(out, "  %s\n", p)
 				}
@@ -87,7 +88,8 @@ func newStateRepairCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "repair",
 		Short: "Copy the readable records into a new state file, keeping the old one",
-		Long: `Repair copies every record of .ferry/state.db it can read into a new file,
+		Long: `Repair copies every record of .ferry/state.db it can read — revisions,
+soak samples, log-level changes — into a new file,
 moves the damaged one aside as state.db.damaged-<time> (unchanged) and puts
 the new one in its place. Each environment keeps its live revision where
 that can be read, else the newest revision recorded live; the next
@@ -107,8 +109,8 @@ command's recovery reconciles it with what really runs.`,
 			if got.Scanned {
 				how = " (some found in the raw bytes)"
 			}
-			fmt.Fprintf(g.streams.Out, "%s: %d revision(s)%s copied%s; the damaged file is %s\n",
-				got.Path, got.Revisions, envCounts(got.Environments), how, got.Old)
+			fmt.Fprintf(g.streams.Out, "%s: %d revision(s)%s, %d soak sample(s) and %d log-level change(s) copied%s; the damaged file is %s\n",
+				got.Path, got.Revisions, envCounts(got.Environments), got.Samples, got.LogLevels, how, got.Old)
 			return nil
 		},
 	}

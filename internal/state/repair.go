@@ -9,10 +9,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
 )
 
 // Report is what Check found in a state file.
@@ -23,12 +29,17 @@ type Report struct {
 	// Environments maps each environment to its revision count.
 	Environments map[string]int `json:"environments"`
 	Revisions    int            `json:"revisions"`
+	// Samples and LogLevels count the stored metric samples and log-level
+	// settings that read.
+	Samples   int `json:"samples"`
+	LogLevels int `json:"logLevels"`
 	// Problems are one line each: what could not be read and why.
 	Problems []string `json:"problems"`
 }
 
 // Check reads the whole state file at path — every environment, every
-// revision — without changing it, and reports what it could read.
+// revision, every sample and log-level setting — without changing it, and
+// reports what it could read.
 func Check(path string) (*Report, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
@@ -41,6 +52,7 @@ func Check(path string) (*Report, error) {
 		rep.Environments[r.Env]++
 		rep.Revisions++
 	}
+	rep.Samples, rep.LogLevels = recs.samples(), recs.logLevels()
 	rep.Problems = append(rep.Problems, recs.problems...)
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) {
@@ -52,64 +64,198 @@ func Check(path string) (*Report, error) {
 	return rep, nil
 }
 
+// contents is what a store holds: the revisions and each environment's
+// live one, the log-level settings, and every record of the other
+// buckets (the metric samples, and whatever a later ferry keeps) with
+// their buckets' sequences.
+type contents struct {
+	revs    []Revision
+	current map[string]int
+	levels  map[string][]remotelog.Setting
+	records []record
+	buckets []bucketSeq
+}
+
+// record is one key of a bucket other than the revisions and levels,
+// copied as it is: path names its bucket from the top.
+type record struct {
+	path       [][]byte
+	key, value []byte
+}
+
+// bucketSeq is a bucket and its sequence, so that the copy numbers new
+// records after the old ones, and an empty bucket is kept.
+type bucketSeq struct {
+	path [][]byte
+	seq  uint64
+}
+
+func (c *contents) samples() int {
+	n := 0
+	for _, r := range c.records {
+		if bytes.Equal(r.path[0], bucketSamples) {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *contents) logLevels() int {
+	n := 0
+	for _, ls := range c.levels {
+		n += len(ls)
+	}
+	return n
+}
+
 // salvage is what could be read of a state file.
 type salvage struct {
-	revs     []Revision
-	current  map[string]int
+	contents
 	problems []string
 }
 
 // readAll reads every record through bbolt, keeping what it gets before
 // the file fails it.
 func (s *Bolt) readAll() (salvage, error) {
-	out := salvage{current: map[string]int{}}
+	out := salvage{contents: contents{current: map[string]int{}, levels: map[string][]remotelog.Setting{}}}
 	err := s.View(func(t Tx) error {
 		tx := t.(*boltTx).tx
 		if tx == nil {
 			return nil
 		}
-		envs := tx.Bucket(bucketEnvs)
-		if envs == nil {
-			return nil
-		}
-		return envs.ForEach(func(name, v []byte) error {
-			env := string(name)
-			b := envs.Bucket(name)
-			if b == nil {
-				out.problems = append(out.problems, fmt.Sprintf("environment %q: not a bucket", env))
-				return nil
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			switch {
+			case bytes.Equal(name, bucketEnvs):
+				return out.readEnvs(b)
+			case bytes.Equal(name, bucketLevels):
+				return out.readLevels(b)
 			}
-			if c := b.Get(keyCurrent); len(c) == 8 {
-				out.current[env] = int(binary.BigEndian.Uint64(c))
-			}
-			revs := b.Bucket(bucketRevs)
-			if revs == nil {
-				out.problems = append(out.problems, fmt.Sprintf("environment %q: no revisions bucket", env))
-				return nil
-			}
-			return revs.ForEach(func(k, v []byte) error {
-				var r Revision
-				if len(k) != 8 {
-					out.problems = append(out.problems, fmt.Sprintf("environment %q: a revision key of %d bytes", env, len(k)))
-					return nil
-				}
-				n := int(binary.BigEndian.Uint64(k))
-				if err := json.Unmarshal(v, &r); err != nil || r.Env != env || r.Number != n {
-					out.problems = append(out.problems, fmt.Sprintf("environment %q revision %d: unreadable record", env, n))
-					return nil
-				}
-				out.revs = append(out.revs, r)
-				return nil
-			})
+			return out.walk([][]byte{bytes.Clone(name)}, b)
 		})
 	})
 	return out, err
 }
 
+// readEnvs reads every environment's revisions and live revision.
+func (out *salvage) readEnvs(envs *bolt.Bucket) error {
+	return envs.ForEach(func(name, v []byte) error {
+		env := string(name)
+		b := envs.Bucket(name)
+		if b == nil {
+			out.problems = append(out.problems, fmt.Sprintf("environment %q: not a bucket", env))
+			return nil
+		}
+		if c := b.Get(keyCurrent); len(c) == 8 {
+			out.current[env] = int(binary.BigEndian.Uint64(c))
+		}
+		revs := b.Bucket(bucketRevs)
+		if revs == nil {
+			out.problems = append(out.problems, fmt.Sprintf("environment %q: no revisions bucket", env))
+			return nil
+		}
+		return revs.ForEach(func(k, v []byte) error {
+			var r Revision
+			if len(k) != 8 {
+				out.problems = append(out.problems, fmt.Sprintf("environment %q: a revision key of %d bytes", env, len(k)))
+				return nil
+			}
+			n := int(binary.BigEndian.Uint64(k))
+			if err := json.Unmarshal(v, &r); err != nil || r.Env != env || r.Number != n {
+				out.problems = append(out.problems, fmt.Sprintf("environment %q revision %d: unreadable record", env, n))
+				return nil
+			}
+			out.revs = append(out.revs, r)
+			return nil
+		})
+	})
+}
+
+// readLevels reads every environment's log-level settings, oldest first.
+func (out *salvage) readLevels(levels *bolt.Bucket) error {
+	return levels.ForEach(func(name, _ []byte) error {
+		env := string(name)
+		b := levels.Bucket(name)
+		if b == nil {
+			out.problems = append(out.problems, fmt.Sprintf("log levels of %q: not a bucket", env))
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var set remotelog.Setting
+			if err := json.Unmarshal(v, &set); err != nil || set.Env != env {
+				out.problems = append(out.problems, fmt.Sprintf("log levels of %q: setting %x is unreadable", env, k))
+				return nil
+			}
+			out.levels[env] = append(out.levels[env], set)
+			return nil
+		})
+	})
+}
+
+// walk copies every record of b and of the buckets in it, checking the
+// samples as soak reads them.
+func (out *salvage) walk(path [][]byte, b *bolt.Bucket) error {
+	out.buckets = append(out.buckets, bucketSeq{path: path, seq: b.Sequence()})
+	return b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			if sub := b.Bucket(k); sub != nil {
+				return out.walk(append(slices.Clip(path), bytes.Clone(k)), sub)
+			}
+		}
+		if bytes.Equal(path[0], bucketSamples) {
+			var smp soak.Sample
+			if err := json.Unmarshal(v, &smp); err != nil || len(path) != 3 || len(k) != 8 {
+				out.problems = append(out.problems, fmt.Sprintf("a sample under %s: unreadable record", pathName(path)))
+				return nil
+			}
+		}
+		out.records = append(out.records, record{path: path, key: bytes.Clone(k), value: bytes.Clone(v)})
+		return nil
+	})
+}
+
+// pathName is a bucket path as a person reads it: samples/staging/4.
+func pathName(path [][]byte) string {
+	parts := make([]string, len(path))
+	for i, p := range path {
+		if len(p) == 8 && i > 0 {
+			parts[i] = strconv.FormatUint(binary.BigEndian.Uint64(p), 10)
+		} else {
+			parts[i] = fmt.Sprintf("%q", p)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
 // scan finds revision records in the raw bytes of a file bbolt cannot
 // read: each record is a JSON object stored whole in a page.
 func scan(data []byte) []Revision {
-	var out []Revision
+	return scanRecords(data, func(r *Revision) bool { return r.Env != "" && r.Number > 0 })
+}
+
+// scanLevels finds log-level settings in the raw bytes of a file bbolt
+// cannot read. They start as revisions do ({"env":…) but carry no
+// revision number, and always who set them and when. Samples carry
+// neither their environment nor their revision, so they cannot be told
+// apart in raw bytes and are not looked for.
+func scanLevels(data []byte) []remotelog.Setting {
+	type setting struct {
+		remotelog.Setting
+		Number *int `json:"revision"`
+	}
+	found := scanRecords(data, func(r *setting) bool {
+		return r.Number == nil && r.Env != "" && r.By != "" && !r.At.IsZero() && (r.Reset || validLevel(r.Level))
+	})
+	out := make([]remotelog.Setting, 0, len(found))
+	for _, r := range found {
+		out = append(out, r.Setting)
+	}
+	return out
+}
+
+// scanRecords decodes a T at every {"env":" in data and keeps those keep
+// accepts.
+func scanRecords[T any](data []byte, keep func(*T) bool) []T {
+	var out []T
 	marker := []byte(`{"env":"`)
 	for i := 0; ; {
 		j := bytes.Index(data[i:], marker)
@@ -117,12 +263,17 @@ func scan(data []byte) []Revision {
 			return out
 		}
 		i += j
-		var r Revision
-		if err := json.NewDecoder(bytes.NewReader(data[i:])).Decode(&r); err == nil && r.Env != "" && r.Number > 0 {
+		var r T
+		if err := json.NewDecoder(bytes.NewReader(data[i:])).Decode(&r); err == nil && keep(&r) {
 			out = append(out, r)
 		}
 		i += len(marker)
 	}
+}
+
+func validLevel(l string) bool {
+	got, err := remotelog.Parse(l)
+	return err == nil && got == l
 }
 
 // rank orders versions of one revision found in the raw bytes (bbolt
@@ -145,16 +296,22 @@ type Repaired struct {
 	// Revisions counts the records copied, by environment.
 	Environments map[string]int `json:"environments"`
 	Revisions    int            `json:"revisions"`
+	// Samples and LogLevels count the metric samples and log-level
+	// settings copied.
+	Samples   int `json:"samples"`
+	LogLevels int `json:"logLevels"`
 	// Scanned says records were recovered from the raw bytes because
 	// bbolt could not read the file whole.
 	Scanned bool `json:"scanned"`
 }
 
 // Repair copies every readable record of the state file at path into a
-// new store, moves the old file aside (path.damaged-<time>, kept) and
-// puts the new one in its place. Records bbolt cannot reach are looked
-// for in the file's raw bytes. Each environment's live revision is kept
-// where it can be read, else the newest revision recorded live.
+// new store — revisions, metric samples, log-level settings and any other
+// bucket's records — moves the old file aside (path.damaged-<time>, kept)
+// and puts the new one in its place. Revisions and log-level settings
+// bbolt cannot reach are looked for in the file's raw bytes. Each
+// environment's live revision is kept where it can be read, else the
+// newest revision recorded live.
 func Repair(path string, now time.Time) (*Repaired, error) {
 	s := New(path)
 	s.Timeout = time.Second
@@ -178,6 +335,16 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 				byKey[key(r)] = r
 				out.Scanned = true
 			}
+		}
+		for _, set := range scanLevels(data) {
+			if !slices.ContainsFunc(got.levels[set.Env], set.Equal) {
+				got.levels[set.Env] = append(got.levels[set.Env], set)
+				out.Scanned = true
+			}
+		}
+		// Settings are kept in the order they were made.
+		for _, ls := range got.levels {
+			slices.SortStableFunc(ls, func(a, b remotelog.Setting) int { return a.At.Compare(b.At) })
 		}
 	}
 	revs := make([]Revision, 0, len(byKey))
@@ -203,7 +370,8 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 	}
 	tmp := path + ".repairing"
 	os.Remove(tmp)
-	if err := write(tmp, revs, current); err != nil {
+	got.revs, got.current = revs, current
+	if err := write(tmp, &got.contents); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("state: writing the repaired store: %w", err)
 	}
@@ -220,6 +388,7 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 		out.Environments[r.Env]++
 		out.Revisions++
 	}
+	out.Samples, out.LogLevels = got.samples(), got.logLevels()
 	return out, nil
 }
 
@@ -232,9 +401,9 @@ func containsRev(revs []Revision, r Revision) bool {
 	return false
 }
 
-// write makes a new store at path holding revs, with each environment's
+// write makes a new store at path holding c, with each environment's
 // sequence past its highest revision so new numbers never collide.
-func write(path string, revs []Revision, current map[string]int) error {
+func write(path string, c *contents) error {
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s is in the way", path)
 	}
@@ -248,11 +417,11 @@ func write(path string, revs []Revision, current map[string]int) error {
 	err = db.Update(func(tx *bolt.Tx) error {
 		t := &boltTx{tx: tx}
 		top := map[string]uint64{}
-		for i := range revs {
-			if err := t.Put(&revs[i]); err != nil {
+		for i := range c.revs {
+			if err := t.Put(&c.revs[i]); err != nil {
 				return err
 			}
-			top[revs[i].Env] = max(top[revs[i].Env], uint64(revs[i].Number))
+			top[c.revs[i].Env] = max(top[c.revs[i].Env], uint64(c.revs[i].Number))
 		}
 		for env, n := range top {
 			b, err := t.env(env, true)
@@ -263,7 +432,7 @@ func write(path string, revs []Revision, current map[string]int) error {
 				return err
 			}
 		}
-		for env, n := range current {
+		for env, n := range c.current {
 			if top[env] == 0 {
 				continue
 			}
@@ -271,7 +440,49 @@ func write(path string, revs []Revision, current map[string]int) error {
 				return err
 			}
 		}
-		return nil
+		return writeRest(tx, c)
 	})
 	return errors.Join(err, db.Close())
+}
+
+// writeRest writes the log-level settings, renumbered in order, and the
+// other buckets' records as they were.
+func writeRest(tx *bolt.Tx, c *contents) error {
+	for env, ls := range c.levels {
+		b, err := nested(tx, true, bucketLevels, []byte(env))
+		if err != nil {
+			return err
+		}
+		for i, set := range ls {
+			data, err := json.Marshal(set)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(itob(i+1), data); err != nil {
+				return err
+			}
+		}
+		if err := b.SetSequence(uint64(len(ls))); err != nil {
+			return err
+		}
+	}
+	for _, bs := range c.buckets {
+		b, err := nested(tx, true, bs.path...)
+		if err != nil {
+			return err
+		}
+		if err := b.SetSequence(bs.seq); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.records {
+		b, err := nested(tx, true, r.path...)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(r.key, r.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,14 +7,36 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
 )
+
+// sampleT0 is when the sample's soak samples and log levels were taken.
+var sampleT0 = time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
 
 // sample writes a store with two environments and a few revisions, as
 // ferry leaves it after some deploys, and returns its path.
 func sample(t testing.TB) string {
+	t.Helper()
+	return sampleOf(t, false)
+}
+
+// fullSample is sample with the soak samples ferry serve scraped of each
+// live revision and a few log-level changes.
+func fullSample(t testing.TB) string {
+	t.Helper()
+	return sampleOf(t, true)
+}
+
+func sampleOf(t testing.TB, full bool) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state.db")
 	s := New(path)
@@ -36,8 +58,36 @@ func sample(t testing.TB) string {
 				t.Fatal(err)
 			}
 		}
+		if !full {
+			continue
+		}
+		for i := range sampleSamples {
+			smp := soak.Sample{At: sampleT0.Add(time.Duration(i) * 5 * time.Second), Requests: float64(40 * i), Errors: float64(i / 2), Start: 1764586800,
+				Buckets: []soak.Bucket{{LE: 0.05, Count: float64(38 * i)}, {LE: 0.5, Count: float64(40 * i)}}}
+			if err := s.AddSample(env, 3, smp); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !full {
+		return path
+	}
+	for _, set := range sampleLevels {
+		if err := s.AddLevel(set); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return path
+}
+
+// sampleSamples is how many samples sample stores per environment.
+const sampleSamples = 4
+
+// sampleLevels are the log-level changes sample stores, oldest first.
+var sampleLevels = []remotelog.Setting{
+	{Env: "staging", Level: "DEBUG", By: "ann@ci-runner-7", At: sampleT0, Until: sampleT0.Add(15 * time.Minute)},
+	{Env: "prod", Level: "WARN", By: "bob via ferry serve (10.0.4.2)", At: sampleT0.Add(time.Minute)},
+	{Env: "prod", Reset: true, By: "bob via ferry serve (10.0.4.2)", At: sampleT0.Add(20 * time.Minute)},
 }
 
 // damage returns the sample's bytes damaged in one of the ways files
@@ -52,7 +102,13 @@ func damage(t testing.TB, data []byte, how string) []byte {
 	case "truncated to 3 pages":
 		return d[:3*page]
 	case "truncated mid-file":
-		return d[:len(d)/2+100]
+		// Half of the pages in use (bbolt's file may be longer).
+		tmp := filepath.Join(t.TempDir(), "state.db")
+		if err := os.WriteFile(tmp, d, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		need, _ := cutShort(tmp, int64(len(d)))
+		return d[:need/2+100]
 	case "meta pages zeroed":
 		clear(d[:2*page])
 	case "every leaf page scribbled":
@@ -83,10 +139,10 @@ func writeStore(t *testing.T, data []byte) (*Bolt, string) {
 	return s, path
 }
 
-// readSample reads what sample wrote: each environment's live revision
-// and its whole history.
+// readSample reads what sample wrote: each environment's live revision,
+// its whole history, its samples and its log levels.
 func readSample(s *Bolt) error {
-	return s.View(func(tx Tx) error {
+	err := s.View(func(tx Tx) error {
 		for _, env := range []string{"staging", "prod"} {
 			if _, err := tx.CurrentRevision(env); err != nil && !errors.Is(err, ErrNoRevision) {
 				return err
@@ -97,6 +153,15 @@ func readSample(s *Bolt) error {
 		}
 		return nil
 	})
+	for _, env := range []string{"staging", "prod"} {
+		if err != nil {
+			return err
+		}
+		if _, err = s.Samples(env, 3, sampleT0, sampleT0.Add(time.Hour)); err == nil {
+			_, err = s.LevelHistory(env)
+		}
+	}
+	return err
 }
 
 func TestDamagedFileRefusedInOneLine(t *testing.T) {
@@ -133,7 +198,7 @@ func TestDamagedFileRefusedInOneLine(t *testing.T) {
 }
 
 func TestRepair(t *testing.T) {
-	good, err := os.ReadFile(sample(t))
+	good, err := os.ReadFile(fullSample(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,16 +206,24 @@ func TestRepair(t *testing.T) {
 		how string
 		// min revisions the repaired store must hold (6 were written)
 		min int
+		// samples and log levels it must hold exactly: every one that was
+		// written where bbolt reads the file, none or every one elsewhere
+		// (samples cannot be told apart in raw bytes; levels can).
+		samples, levels int
 	}{
-		{"truncated mid-file", 0},
-		{"meta pages zeroed", 6},
-		{"page headers scribbled", 6},
-		{"empty", 0},
+		{"intact", 6, 2 * sampleSamples, len(sampleLevels)},
+		{"truncated mid-file", 0, -1, -1},
+		{"meta pages zeroed", 6, 0, len(sampleLevels)},
+		{"page headers scribbled", 6, 0, len(sampleLevels)},
+		{"empty", 0, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.how, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.db")
-			data := damage(t, good, tt.how)
+			data := good
+			if tt.how != "intact" {
+				data = damage(t, good, tt.how)
+			}
 			if err := os.WriteFile(path, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -162,12 +235,15 @@ func TestRepair(t *testing.T) {
 			if got.Revisions < tt.min {
 				t.Errorf("repaired %d revisions, want at least %d", got.Revisions, tt.min)
 			}
+			if (tt.samples >= 0 && got.Samples != tt.samples) || (tt.levels >= 0 && got.LogLevels != tt.levels) {
+				t.Errorf("repaired %d samples and %d log levels, want %d and %d", got.Samples, got.LogLevels, tt.samples, tt.levels)
+			}
 			if old, _ := os.ReadFile(got.Old); !bytes.Equal(old, data) {
 				t.Errorf("the damaged file was not kept as it was at %s", got.Old)
 			}
 			rep, err := Check(path)
-			if err != nil || !rep.OK || rep.Revisions != got.Revisions {
-				t.Fatalf("Check after repair = %+v, %v", rep, err)
+			if err != nil || !rep.OK || rep.Revisions != got.Revisions || rep.Samples != got.Samples || rep.LogLevels != got.LogLevels {
+				t.Fatalf("Check after repair = %+v, %v; repaired %+v", rep, err, got)
 			}
 			// The repaired store takes new revisions after the old ones,
 			// and knows each environment's live revision.
@@ -187,7 +263,63 @@ func TestRepair(t *testing.T) {
 					return nil
 				})
 			}
+			if tt.samples > 0 {
+				smp, err := s.Samples("staging", 3, sampleT0, sampleT0.Add(time.Hour))
+				if err != nil || len(smp) != sampleSamples || smp[1].Requests != 40 || len(smp[1].Buckets) != 2 {
+					t.Errorf("staging's samples after repair = %+v, %v", smp, err)
+				}
+			}
+			if tt.levels > 0 {
+				// The history reads as it was, and a new setting comes
+				// after it rather than over its first entry.
+				next := remotelog.Setting{Env: "prod", Level: "ERROR", By: "cy", At: now}
+				if err := s.AddLevel(next); err != nil {
+					t.Fatal(err)
+				}
+				var all []remotelog.Setting
+				for _, env := range []string{"staging", "prod"} {
+					ls, err := s.LevelHistory(env)
+					if err != nil {
+						t.Fatal(err)
+					}
+					all = append(all, ls...)
+				}
+				want := append(slices.Clone(sampleLevels), next)
+				if diff := cmp.Diff(want, all, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+					t.Errorf("log levels after repair (-want +got):\n%s", diff)
+				}
+			}
 		})
+	}
+}
+
+// TestCheckNamesUnreadableRecords: a sample or log-level record that
+// bbolt reads but that does not decode is reported by check and left out
+// by repair, which keeps every other record.
+func TestCheckNamesUnreadableRecords(t *testing.T) {
+	path := fullSample(t)
+	s := New(path)
+	if err := s.raw(false, func(tx *bolt.Tx) error {
+		b, _ := nested(tx, false, bucketSamples, []byte("prod"), itob(3))
+		if err := b.Put(timeKey(sampleT0.Add(time.Hour)), []byte(`{"at":"not a time"`)); err != nil {
+			return err
+		}
+		b, _ = nested(tx, false, bucketLevels, []byte("staging"))
+		return b.Put(itob(9), []byte(`{"env":"prod","level":"DEBUG"}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(path)
+	if err != nil || rep.OK || len(rep.Problems) != 2 ||
+		!strings.Contains(rep.Problems[1], `a sample under "samples"/"prod"/3`) || !strings.Contains(rep.Problems[0], `log levels of "staging"`) {
+		t.Fatalf("Check = %+v, %v; want the two records named", rep, err)
+	}
+	got, err := Repair(path, time.Now())
+	if err != nil || got.Samples != 2*sampleSamples || got.LogLevels != len(sampleLevels) || got.Revisions != 6 {
+		t.Fatalf("Repair = %+v, %v", got, err)
+	}
+	if rep, err := Check(path); err != nil || !rep.OK {
+		t.Errorf("Check after repair = %+v, %v", rep, err)
 	}
 }
 
