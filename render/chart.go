@@ -72,9 +72,9 @@ var chartAPIVersions = []string{"v1", "v2"}
 // for an apiVersion Helm would accept and mis-read.
 func checkChartFile(dir, rel string) error {
 	name := path.Join(rel, "Chart.yaml")
-	data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
-	if err != nil {
-		return nil // Helm's loader says what is wrong
+	data, err := readRegular(dir, rel, "Chart.yaml")
+	if data == nil {
+		return err // nil when missing: Helm's loader says what is wrong
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -96,6 +96,28 @@ func checkChartFile(dir, rel string) error {
 	return nil
 }
 
+// readRegular reads a chart file that must be a regular file: a FIFO
+// would block the read, a directory is a mistake to name. It returns nil
+// data and a nil error when the file cannot be read at all.
+func readRegular(dir, rel, file string) ([]byte, error) {
+	p := filepath.Join(dir, file)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, nil
+	}
+	switch {
+	case st.IsDir():
+		return nil, &InputError{File: path.Join(rel, file), Msg: "is a directory, not a file"}
+	case !st.Mode().IsRegular():
+		return nil, &InputError{File: path.Join(rel, file), Msg: fmt.Sprintf("is not a regular file (%s)", st.Mode().Type())}
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, nil
+	}
+	return data, nil
+}
+
 // checkChartValues names the chart's values.yaml, at the true line of its
 // syntax error, when that is what Helm's loader refused: Helm's message
 // names neither the file nor the right line.
@@ -104,9 +126,9 @@ func checkChartValues(dir, rel string, loadErr error) error {
 		return nil
 	}
 	name := path.Join(rel, "values.yaml")
-	data, err := os.ReadFile(filepath.Join(dir, "values.yaml"))
-	if err != nil {
-		return nil
+	data, err := readRegular(dir, rel, "values.yaml")
+	if data == nil {
+		return err
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
