@@ -73,9 +73,10 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 type valuesWalk struct {
 	file    string
 	sources map[string]Source
-	// below maps a path to the recorded paths under it: those starting
-	// with the path and then "." or "[". A path is listed under each of
-	// its ancestors; a list is dropped once its subtree is removed.
+	// below maps a path to the recorded paths under it that start with
+	// the path and ".", and path+"[" to those that start with that (its
+	// list elements). A path is listed under each of its ancestors; a
+	// list is dropped once its subtree is removed.
 	below    map[string][]string
 	warnings *[]string
 	dups     *[]Duplicate
@@ -83,8 +84,11 @@ type valuesWalk struct {
 
 func (w *valuesWalk) index(p string) {
 	for i := 0; i < len(p); i++ {
-		if p[i] == '.' || p[i] == '[' {
+		switch p[i] {
+		case '.':
 			w.below[p[:i]] = append(w.below[p[:i]], p)
+		case '[':
+			w.below[p[:i+1]] = append(w.below[p[:i+1]], p)
 		}
 	}
 }
@@ -96,12 +100,19 @@ func (w *valuesWalk) record(p string, line int) {
 	w.sources[p] = Source{Kind: KindValues, File: w.file, Line: line}
 }
 
-// drop removes what is recorded below p.
-func (w *valuesWalk) drop(p string) {
-	for _, q := range w.below[p] {
-		delete(w.sources, q)
+// drop removes what is recorded below p: its keys and its elements, or
+// (elements only) its list elements.
+func (w *valuesWalk) drop(p string, keys bool) {
+	lists := []string{p + "["}
+	if keys {
+		lists = append(lists, p)
 	}
-	delete(w.below, p)
+	for _, l := range lists {
+		for _, q := range w.below[l] {
+			delete(w.sources, q)
+		}
+		delete(w.below, l)
+	}
 }
 
 func (w *valuesWalk) mapping(n *yaml.Node, prefix string) {
@@ -125,10 +136,8 @@ func (w *valuesWalk) mapping(n *yaml.Node, prefix string) {
 		w.record(path, k.Line)
 		// Whatever an earlier file set below this key is replaced when this
 		// file sets a scalar or a list (lists replace wholesale), and kept
-		// under a map (maps merge).
-		if v.Kind != yaml.MappingNode {
-			w.drop(path)
-		}
+		// under a map (maps merge) unless it was a list's elements.
+		w.drop(path, v.Kind != yaml.MappingNode)
 		w.node(v, path)
 	}
 }

@@ -51,6 +51,16 @@ func TestWalkValuesReplaces(t *testing.T) {
 			want:  "hosts=f1.yaml:1 hosts[0]=f1.yaml:1",
 		},
 		{
+			name:  "a map over a list drops the elements",
+			files: []string{"ports:\n  - name: http\n    port: 80\n", "ports:\n  http: 80\n"},
+			want:  "ports=f1.yaml:1 ports.http=f1.yaml:2",
+		},
+		{
+			name:  "a list over a list of maps drops the old elements' keys",
+			files: []string{"env:\n  - name: A\n    value: x\n  - name: B\n", "env:\n  - name: C\n"},
+			want:  "env=f1.yaml:1 env[0]=f1.yaml:2 env[0].name=f1.yaml:2",
+		},
+		{
 			name:  "a sibling sharing a prefix is kept",
 			files: []string{"db:\n  host: a\ndbx:\n  host: b\n", "db: ~\n"},
 			want:  "db=f1.yaml:1 dbx=f0.yaml:3 dbx.host=f0.yaml:4",
