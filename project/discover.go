@@ -139,7 +139,10 @@ func (p *Project) discoverValues() valuesFiles {
 		entries, _ := os.ReadDir(filepath.Join(p.Dir, d))
 		for _, e := range entries {
 			name := e.Name()
-			if e.IsDir() {
+			// A directory named like a values file (values-prod.yaml/) is
+			// taken as one, so that validation refuses it rather than the
+			// environment silently losing its values.
+			if e.IsDir() && !yamlName(name) {
 				switch {
 				case name == "values":
 					p.valuesDirFiles(path.Join(d, name), vf.envs)
@@ -196,11 +199,17 @@ func (p *Project) valuesDirFiles(dir string, envs map[string]string) {
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
 		stem := strings.TrimSuffix(e.Name(), ext)
-		if e.IsDir() || (ext != ".yaml" && ext != ".yml") || !envNameRe.MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
+		if !yamlName(e.Name()) || !envNameRe.MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
 			continue
 		}
 		envs[stem] = path.Join(dir, e.Name())
 	}
+}
+
+// yamlName reports whether a name ends in .yaml or .yml.
+func yamlName(name string) bool {
+	ext := filepath.Ext(name)
+	return ext == ".yaml" || ext == ".yml"
 }
 
 // isChartSubdir names directories of a chart that are never environments.

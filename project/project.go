@@ -252,8 +252,17 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			}
 		}
 		for _, v := range e.Values {
-			if !isFile(filepath.Join(abs, v)) {
+			st, err := os.Stat(filepath.Join(abs, v))
+			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
+			}
+			if err == nil {
+				err = regularWithin(st, MaxValuesSize) // a directory or a FIFO is named, never skipped or read
+			} else {
+				err = errors.Unwrap(err)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: environment %q: values file %s: %w", FileName, n, v, err)
 			}
 		}
 		p.Environments = append(p.Environments, e)

@@ -3,15 +3,21 @@ package render
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"text/template"
 
 	yamlv2 "go.yaml.in/yaml/v2"
+	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
@@ -24,8 +30,14 @@ import (
 // loadChart loads the chart directory with Helm's loader and refuses
 // dependencies that are declared but not vendored.
 func loadChart(dir, rel string) (*chart.Chart, error) {
+	if err := checkChartFile(dir, rel); err != nil {
+		return nil, err
+	}
 	c, err := loader.Load(dir)
 	if err != nil {
+		if verr := checkChartValues(dir, rel, err); verr != nil {
+			return nil, verr
+		}
 		return nil, chartErr(rel, err)
 	}
 	var missing []string
@@ -51,6 +63,84 @@ func loadChart(dir, rel string) (*chart.Chart, error) {
 
 var helmLineRe = regexp.MustCompile(`line (\d+)`)
 
+// chartAPIVersions are the Chart.yaml apiVersions Helm's chart v2 loader
+// understands; it takes any other without a word.
+var chartAPIVersions = []string{"v1", "v2"}
+
+// checkChartFile reads Chart.yaml before Helm does: for a syntax error
+// at its true line (Helm's parser may report the line it gave up on), and
+// for an apiVersion Helm would accept and mis-read.
+func checkChartFile(dir, rel string) error {
+	name := path.Join(rel, "Chart.yaml")
+	data, err := readRegular(dir, rel, "Chart.yaml")
+	if data == nil {
+		return err // nil when missing: Helm's loader says what is wrong
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return yamlErr(name, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "apiVersion" {
+			continue
+		}
+		if v.Kind != yaml.ScalarNode || !slices.Contains(chartAPIVersions, v.Value) {
+			return &InputError{File: name, Line: v.Line, Msg: fmt.Sprintf("apiVersion %q is not supported (supported: %s)", v.Value, strings.Join(chartAPIVersions, ", "))}
+		}
+	}
+	return nil
+}
+
+// readRegular reads a chart file that must be a regular file: a FIFO
+// would block the read, a directory is a mistake to name. It returns nil
+// data and a nil error when the file cannot be read at all.
+func readRegular(dir, rel, file string) ([]byte, error) {
+	p := filepath.Join(dir, file)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, nil
+	}
+	switch {
+	case st.IsDir():
+		return nil, &InputError{File: path.Join(rel, file), Msg: "is a directory, not a file"}
+	case !st.Mode().IsRegular():
+		return nil, &InputError{File: path.Join(rel, file), Msg: fmt.Sprintf("is not a regular file (%s)", st.Mode().Type())}
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, nil
+	}
+	return data, nil
+}
+
+// checkChartValues names the chart's values.yaml, at the true line of its
+// syntax error, when that is what Helm's loader refused: Helm's message
+// names neither the file nor the right line.
+func checkChartValues(dir, rel string, loadErr error) error {
+	if !strings.Contains(loadErr.Error(), "values.yaml") {
+		return nil
+	}
+	name := path.Join(rel, "values.yaml")
+	data, err := readRegular(dir, rel, "values.yaml")
+	if data == nil {
+		return err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return yamlErr(name, err)
+	}
+	msg := loadErr.Error()
+	if i := strings.LastIndex(msg, "yaml: "); i >= 0 {
+		msg = msg[i+len("yaml: "):]
+	}
+	return &InputError{File: name, Msg: msg}
+}
+
 func chartErr(rel string, err error) error {
 	msg := err.Error()
 	// Helm's loader errors carry no file of their own; Chart.yaml is where
@@ -65,8 +155,23 @@ func chartErr(rel string, err error) error {
 // engineRender renders the chart's templates with the given top-level
 // values. lookup returns nothing: rendering is offline.
 func engineRender(ctx context.Context, c *chart.Chart, top common.Values) (map[string]string, error) {
-	var e engine.Engine
+	e := engine.Engine{CustomTemplateFuncs: tracedFuncs}
 	return e.RenderWithContext(ctx, c, top)
+}
+
+// tracedFuncs are Helm's required and fail with plain errors. Helm's own
+// wrap the message in markers and then report it at the outermost
+// template, dropping where an included template called them; a plain
+// error keeps text/template's whole chain, whose innermost location
+// templateErr reports.
+var tracedFuncs = template.FuncMap{
+	"required": func(msg string, val any) (any, error) {
+		if s, ok := val.(string); val == nil || (ok && s == "") {
+			return val, errors.New(msg)
+		}
+		return val, nil
+	},
+	"fail": func(msg string) (string, error) { return "", errors.New(msg) },
 }
 
 // renderValues coalesces user values with the chart's defaults, as helm
@@ -80,24 +185,34 @@ func renderValues(c *chart.Chart, user map[string]any, release, namespace string
 }
 
 // Helm reports template errors as "parse error at (x/templates/a.yaml:1):
-// …", "execution error at (x/templates/a.yaml:3:3): …" or Go's own
-// "template: x/templates/a.yaml:12:3: executing …".
-var templateErrRes = []*regexp.Regexp{
-	regexp.MustCompile(`\(([^():\s]+):(\d+)(?::\d+)?\):\s*(.*)`),
-	regexp.MustCompile(`template: ([^:\s]+):(\d+):(?:\d+:)?\s*(.*)`),
-}
+// …", "execution error at (x/templates/a.yaml:3:3): …", Go's own
+// "template: x/templates/a.yaml:12:3: executing …" or, for an error inside
+// an included template, a chain of locations from the outermost template
+// to the innermost, one per include.
+var templateLocRe = regexp.MustCompile(`([A-Za-z0-9_.-]+/(?:charts/[^/\s:]+/)*templates/[^\s:()"]+):(\d+)(?::\d+)?`)
 
-// templateErr turns "template: orders-api/templates/x.yaml:12:3: executing
-// …" into "chart/templates/x.yaml:12: …".
+// templateChatter is what stands between the innermost location and the
+// error itself: text/template's "executing "name" at <action>:" and the
+// "error calling include:" of each level.
+var templateChatter = regexp.MustCompile(`^(?:[):\s]+|executing "[^"]*" at <.*?>:|error calling \w+:|HELM_ERR_START)+`)
+
+// templateErr reports a template error at the innermost template it
+// happened in — the included helper that called fail or required, not
+// the template that included it — as "chart/templates/_x.tpl:12: …", in
+// one short line however deep an include recursed.
 func templateErr(chartRel, chartName string, err error) error {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	for _, re := range templateErrRes {
-		if m := re.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[2])
-			return &InputError{File: templatePath(chartRel, chartName, m[1]), Line: line, Msg: projectPaths(m[3], chartRel, chartName)}
-		}
+	msg := strings.ReplaceAll(err.Error(), "HELM_ERR_END", "")
+	locs := templateLocRe.FindAllStringSubmatchIndex(msg, -1)
+	if len(locs) == 0 {
+		return &InputError{File: path.Join(chartRel, "templates"), Msg: strings.TrimPrefix(msg, "template: ")}
 	}
-	return &InputError{File: path.Join(chartRel, "templates"), Msg: strings.TrimPrefix(msg, "template: ")}
+	last := locs[len(locs)-1]
+	line, _ := strconv.Atoi(msg[last[4]:last[5]])
+	rest := templateChatter.ReplaceAllString(msg[last[1]:], "")
+	if first := locs[0]; len(locs) > 1 && msg[first[2]:first[5]] != msg[last[2]:last[5]] {
+		rest += fmt.Sprintf(" (included from %s:%s)", templatePath(chartRel, chartName, msg[first[2]:first[3]]), msg[first[4]:first[5]])
+	}
+	return &InputError{File: templatePath(chartRel, chartName, msg[last[2]:last[3]]), Line: line, Msg: projectPaths(strings.TrimSpace(rest), chartRel, chartName)}
 }
 
 // helmPathRe finds Helm's internal template names in a message, with the

@@ -56,7 +56,66 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string,
 // walkValues records the line of every path under n. A later file
 // overwrites an earlier one's paths, as Helm's merge does; a list is set
 // wholesale by the line of its key.
+//
+// It takes time linear in the paths recorded: the paths already in sources
+// are indexed once by each of their ancestors, so replacing a subtree
+// visits only what it removes (a scan of every recorded path per key made
+// a 30,000-key file take most of a minute).
 func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
+	w := &valuesWalk{file: file, sources: sources, below: make(map[string][]string, len(sources)), warnings: warnings, dups: dups}
+	for p := range sources {
+		w.index(p)
+	}
+	w.mapping(n, prefix)
+}
+
+// valuesWalk is one walk of a values file.
+type valuesWalk struct {
+	file    string
+	sources map[string]Source
+	// below maps a path to the recorded paths under it that start with
+	// the path and ".", and path+"[" to those that start with that (its
+	// list elements). A path is listed under each of its ancestors; a
+	// list is dropped once its subtree is removed.
+	below    map[string][]string
+	warnings *[]string
+	dups     *[]Duplicate
+}
+
+func (w *valuesWalk) index(p string) {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '.':
+			w.below[p[:i]] = append(w.below[p[:i]], p)
+		case '[':
+			w.below[p[:i+1]] = append(w.below[p[:i+1]], p)
+		}
+	}
+}
+
+func (w *valuesWalk) record(p string, line int) {
+	if _, ok := w.sources[p]; !ok {
+		w.index(p)
+	}
+	w.sources[p] = Source{Kind: KindValues, File: w.file, Line: line}
+}
+
+// drop removes what is recorded below p: its keys and its elements, or
+// (elements only) its list elements.
+func (w *valuesWalk) drop(p string, keys bool) {
+	lists := []string{p + "["}
+	if keys {
+		lists = append(lists, p)
+	}
+	for _, l := range lists {
+		for _, q := range w.below[l] {
+			delete(w.sources, q)
+		}
+		delete(w.below, l)
+	}
+}
+
+func (w *valuesWalk) mapping(n *yaml.Node, prefix string) {
 	if n.Kind != yaml.MappingNode {
 		return
 	}
@@ -68,52 +127,74 @@ func walkValues(file string, n *yaml.Node, prefix string, sources map[string]Sou
 			path = prefix + "." + k.Value
 		}
 		if prev, dup := seen[k.Value]; dup {
-			*warnings = append(*warnings, fmt.Sprintf("%s:%d: %s is set again (first at line %d); YAML keeps the last one silently", file, k.Line, path, prev))
-			*dups = append(*dups, Duplicate{File: file, Path: path, Line: k.Line, FirstLine: prev})
+			*w.warnings = append(*w.warnings, fmt.Sprintf("%s:%d: %s is set again (first at line %d); YAML keeps the last one silently", w.file, k.Line, path, prev))
+			*w.dups = append(*w.dups, Duplicate{File: w.file, Path: path, Line: k.Line, FirstLine: prev})
 		}
 		seen[k.Value] = k.Line
 		// A key set again in a later file replaces the earlier subtree's
 		// provenance only where the later file sets it.
-		sources[path] = Source{Kind: KindValues, File: file, Line: k.Line}
+		w.record(path, k.Line)
 		// Whatever an earlier file set below this key is replaced when this
 		// file sets a scalar or a list (lists replace wholesale), and kept
-		// under a map (maps merge).
-		if v.Kind != yaml.MappingNode {
-			for p := range sources {
-				if strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
-					delete(sources, p)
-				}
-			}
-		}
-		walkNode(file, v, path, sources, warnings, dups)
+		// under a map (maps merge) unless it was a list's elements.
+		w.drop(path, v.Kind != yaml.MappingNode)
+		w.node(v, path)
 	}
 }
 
-// walkNode records the paths below a value: map keys, and list elements as
+// node records the paths below a value: map keys, and list elements as
 // path[i].
-func walkNode(file string, v *yaml.Node, path string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
+func (w *valuesWalk) node(v *yaml.Node, path string) {
 	switch v.Kind {
 	case yaml.MappingNode:
-		walkValues(file, v, path, sources, warnings, dups)
+		w.mapping(v, path)
 	case yaml.SequenceNode:
 		for i, el := range v.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			sources[p] = Source{Kind: KindValues, File: file, Line: el.Line}
-			walkNode(file, el, p, sources, warnings, dups)
+			p := path + "[" + strconv.Itoa(i) + "]"
+			w.record(p, el.Line)
+			w.node(el, p)
 		}
 	}
 }
 
 var yamlLineRe = regexp.MustCompile(`line (\d+): (.*)`)
 
-// yamlErr names the file and line of a YAML error in one line.
+// yamlParserProblems are the problems yaml.v3's parser (not its scanner)
+// reports. For these it gives the 0-based line of the construct it was
+// parsing (a flow list left open on line 3 is "line 2"), and no line at
+// all when that is the first; scanner errors carry the true line.
+var yamlParserProblems = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found undefined tag handle",
+	"found duplicate %YAML directive",
+	"found duplicate %TAG directive",
+	"found incompatible YAML document",
+}
+
+// yamlErr names the file and the true line of a yaml.v3 error in one line.
 func yamlErr(name string, err error) error {
-	msg := err.Error()
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, rest := 0, msg
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &InputError{File: name, Line: line, Msg: strings.TrimSpace(m[2])}
+		line, _ = strconv.Atoi(m[1])
+		rest = strings.TrimSpace(m[2])
 	}
-	return &InputError{File: name, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	for _, p := range yamlParserProblems {
+		if strings.HasPrefix(rest, p) {
+			line++
+			break
+		}
+	}
+	if line > 0 {
+		return &InputError{File: name, Line: line, Msg: rest}
+	}
+	return &InputError{File: name, Msg: msg}
 }
 
 // InputError is bad input: a file ferry cannot use as it is. The CLI

@@ -164,10 +164,19 @@ func badInputCases() []badInput {
 
 		// Values files.
 		{name: "values syntax error after a secret", files: stagingValues("secret:\n  DB_PASSWORD: " + canary + "\nconfig: [unclosed\n"), args: "render staging", code: 2, where: "values-staging.yaml:"},
-		{name: "values bad indentation", files: stagingValues("config:\n  DB_HOST: a\n   LOG_LEVEL: b\n"), args: "render staging", code: 2, where: "values-staging.yaml:"},
+		{name: "values bad indentation", files: stagingValues("config:\n  DB_HOST: a\n   LOG_LEVEL: b\n"), args: "render staging", code: 2, where: "values-staging.yaml:3:"},
+		{name: "values unclosed flow list", files: stagingValues("config:\n  DB_HOST: a\n  HOSTS: [a, b\n  LOG_LEVEL: b\nsecret:\n  DB_PASSWORD: " + canary + "\n"), args: "render staging", code: 2, where: "values-staging.yaml:3:"},
+		{name: "values file a directory", setup: replaceWithDir("values-staging.yaml"), args: "render staging", code: 2, where: "values-staging.yaml: is a directory"},
+		{name: "values file a directory under values/", files: map[string]string{"values-staging.yaml": "-"}, setup: mkdir("values/staging.yaml/inner"), args: "render staging", code: 2, where: "values/staging.yaml: is a directory"},
+		{name: "chart values syntax error", files: map[string]string{"chart/values.yaml": "image:\n  repository: registry.example.com/shop-api\n   tag: 1.4.2\nconfig:\n  APP_NAME: shop-api\n"}, args: "render staging", code: 2, where: "chart/values.yaml:3: mapping values are not allowed"},
+		{name: "chart values a FIFO", setup: replaceWithFIFO("chart/values.yaml"), args: "render staging", code: 2, where: "chart/values.yaml: is not a regular file"},
+		{name: "chart values a directory", setup: replaceWithDir("chart/values.yaml"), args: "render staging", code: 2, where: "chart/values.yaml: is a directory"},
+		{name: "chart values unclosed quote", files: map[string]string{"chart/values.yaml": "image:\n  repository: registry.example.com/shop-api\n  tag: \"1.4.2\nconfig:\n  APP_NAME: shop-api\n"}, args: "render staging", code: 2, where: "chart/values.yaml:3: found unexpected end of stream"},
+		{name: "values with 30k keys and a required value unset", files: tmpl("kind: ConfigMap\nx: {{ required \"db.host is required\" .Values.dbHost }}\n"), setup: long("values-staging.yaml", "secret:\n  DB_PASSWORD: "+canary+"\n", "key%d: v\n", 30000), args: "render staging", code: 2, where: "chart/templates/extra.yaml:2: db.host is required"},
+		{name: "values with 30k nested keys and a required value unset", files: tmpl("kind: ConfigMap\nx: {{ required \"db.host is required\" .Values.dbHost }}\n"), setup: long("values-staging.yaml", "config:\n", "  KEY_%d: v\n", 30000), args: "render staging", code: 2, where: "chart/templates/extra.yaml:2: db.host is required"},
 		{name: "values a list", files: stagingValues("- a\n- b\n"), args: "render staging", code: 2, where: "values-staging.yaml"},
 		{name: "values over 10 MiB", setup: big("values-staging.yaml", "k%d: v\n"), args: "render staging", code: 2, where: "10 MiB"},
-		{name: "values file a FIFO", setup: replaceWithFIFO("values-staging.yaml"), args: "render staging", code: 2, where: "values-staging.yaml"},
+		{name: "values file a FIFO", setup: replaceWithFIFO("values-staging.yaml"), args: "render staging", code: 2, where: "values-staging.yaml: is not a regular file"},
 
 		// configs/.env.
 		{name: "env unterminated quote after a secret", files: envFile("APP_NAME=shop-api\nDB_PASSWORD=" + canary + "\nGREETING=\"hello\n"), args: "render staging", code: 2, where: "configs/.env:3: unterminated quoted value"},
@@ -188,6 +197,11 @@ func badInputCases() []badInput {
 		{name: "template renders bad YAML", files: tmpl("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n"), args: "render staging", code: 2, where: "extra.yaml"},
 		{name: "unvendored dependency", files: map[string]string{"chart/Chart.yaml": "apiVersion: v2\nname: shop-api\nversion: 0.3.1\ndependencies:\n  - name: redis\n    version: 18.0.0\n    repository: oci://charts.example.com/bitnami\n"}, args: "render staging", code: 2, where: "redis"},
 
+		{name: "Chart.yaml apiVersion v9", files: map[string]string{"chart/Chart.yaml": "name: shop-api\napiVersion: v9\nversion: 0.3.1\n"}, args: "render staging", code: 2, where: `chart/Chart.yaml:2: apiVersion "v9" is not supported (supported: v1, v2)`},
+		{name: "Chart.yaml syntax error at its line", files: map[string]string{"chart/Chart.yaml": "apiVersion: v2\nname: shop-api\n  version: 0.3.1\n"}, args: "render staging", code: 2, where: "chart/Chart.yaml:3:"},
+		{name: "template required in an include", files: map[string]string{"chart/templates/_db.tpl": "{{- define \"shop.db\" -}}\nhost: {{ .Values.db | default dict | dig \"host\" \"\" }}\nport: {{ required \"db.port is required\" .Values.dbPort }}\n{{- end }}\n", "chart/templates/extra.yaml": "kind: ConfigMap\ndata:\n  {{- include \"shop.db\" . | nindent 2 }}\n"}, args: "render staging", code: 2, where: "chart/templates/_db.tpl:3: db.port is required (included from chart/templates/extra.yaml:3)"},
+		{name: "template fail in a nested include", files: map[string]string{"chart/templates/_db.tpl": "{{- define \"shop.db\" -}}\n{{ include \"shop.check\" . }}\n{{- end }}\n{{- define \"shop.check\" -}}\n\n{{ fail \"db is not configured\" }}\n{{- end }}\n", "chart/templates/extra.yaml": "kind: ConfigMap\nx: {{ include \"shop.db\" . }}\n"}, args: "render staging", code: 2, where: "chart/templates/_db.tpl:6: db is not configured"},
+		{name: "template infinite include", files: map[string]string{"chart/templates/_loop.tpl": "{{- define \"shop.loop\" -}}\nx: {{ include \"shop.loop\" . }}\n{{- end }}\n", "chart/templates/extra.yaml": "kind: ConfigMap\ndata:\n  x: {{ include \"shop.loop\" . }}\n"}, args: "render staging", code: 2, where: "chart/templates/_loop.tpl:2: rendering template has a nested reference name: shop.loop"},
 		{name: "chart without a name", files: map[string]string{"chart/Chart.yaml": "apiVersion: v2\nversion: 0.3.1\n"}, args: "render staging", code: 2, where: "Chart.yaml"},
 
 		// check and diff on bad input.
@@ -206,6 +220,10 @@ func TestBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			files := shopAPI()
 			for k, v := range tt.files {
+				if v == "-" {
+					delete(files, k)
+					continue
+				}
 				files[k] = v
 			}
 			dir := testtree.Write(t, files)
@@ -238,6 +256,9 @@ func TestBadInput(t *testing.T) {
 			if n := strings.Count(strings.TrimSpace(errOut), "\n") + 1; n > maxMessageLines+1 {
 				t.Errorf("ferry %s: %d lines on stderr, want at most %d", tt.args, n, maxMessageLines+1)
 			}
+			if len(errOut) > 1000 {
+				t.Errorf("ferry %s: %d bytes on stderr, want a short message", tt.args, len(errOut))
+			}
 			if took > 2*time.Second {
 				t.Errorf("ferry %s took %v, want at most 2s", tt.args, took)
 			}
@@ -252,6 +273,15 @@ func fifo(name string) func(*testing.T, string) {
 	return func(t *testing.T, dir string) {
 		t.Helper()
 		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mkdir(name string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
