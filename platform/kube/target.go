@@ -160,8 +160,7 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 // repository names a registry and lacks the digest. A bare name
 // (orders-api) is the cluster's business (a preloaded image, kind load).
 func (t *Target) push(ctx context.Context, env Env, digest string) error {
-	first, _, ok := strings.Cut(env.Image, "/")
-	if !ok || !(strings.ContainsAny(first, ".:") || first == "localhost") || t.images == nil {
+	if !namesRegistry(env.Image) || t.images == nil {
 		return nil
 	}
 	ref := env.Image + "@" + digest
