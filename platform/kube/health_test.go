@@ -14,10 +14,9 @@ import (
 
 // TestHealth: how each health: mode judges an environment whose pods are
 // all Ready. kwok runs no containers, so the service is a real HTTP server
-// on loopback answering like GoFr, reached through the URL mode. (The
-// default mode, gofr through the API server's service proxy, needs an
-// endpoint the API server may dial: it refuses loopback, and this
-// sandbox denies the host's other address, so it is not covered here.)
+// on loopback answering like GoFr, reached through the URL mode. The
+// default mode, gofr through the API server's service proxy, is
+// TestHealthThroughServiceProxy's.
 func TestHealth(t *testing.T) {
 	c := testcluster.Get(t)
 	ctx := context.Background()
