@@ -3,8 +3,6 @@ package kube
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,15 +35,9 @@ func TestAPIServerGoneMidRollout(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Revision 2 never becomes ready (more CPU than the node has), so
-	// the deploy is still waiting when the API server goes.
-	greedy := filepath.Join(t.TempDir(), "values-greedy.yaml")
-	if err := os.WriteFile(greedy, []byte("resources:\n  requests:\n    cpu: \"64\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	slow := env
-	slow.Values = append(append([]string(nil), env.Values...), greedy)
-	slow.Timeout = 10 * time.Second
+	// Revision 2 never becomes ready, so the deploy is still waiting
+	// when the API server goes.
+	slow := neverReady(t, env, 10*time.Second)
 	done := make(chan error, 1)
 	go func() {
 		_, err := k.Deploy(ctx, slow, digestB, Meta{Op: "deploy"}, DeployOptions{})
@@ -106,15 +98,7 @@ func TestAPIServerGoneMidRollout(t *testing.T) {
 	if res.Revision.Status != "deployed" || res.Revision.Digest != digestA {
 		t.Errorf("after the outage: revision %+v", res.Revision)
 	}
-	hist, err := k.History(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var states []string
-	for _, r := range hist {
-		states = append(states, r.Status)
-	}
-	if got := strings.Join(states, ","); got != "superseded,failed,deployed" {
+	if got := helmStates(t, env); got != "superseded,failed,deployed" {
 		t.Errorf("history after recovery %q, want superseded,failed,deployed", got)
 	}
 }

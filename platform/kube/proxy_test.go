@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,18 +36,7 @@ func TestHealthThroughServiceProxy(t *testing.T) {
 	l := listenLocalNonLoopback(t)
 	ip, port := l.Addr().(*net.TCPAddr).IP.String(), l.Addr().(*net.TCPAddr).Port
 
-	var mu sync.Mutex
-	status, body, gotPath := 200, "", ""
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		gotPath = r.URL.Path
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		w.Write([]byte(body))
-	})}
-	go srv.Serve(l)
-	defer srv.Close()
+	srv := serveGoFr(t, l)
 
 	// The container's http port is the server's.
 	portValues := filepath.Join(t.TempDir(), "values-port.yaml")
@@ -72,44 +58,14 @@ func TestHealthThroughServiceProxy(t *testing.T) {
 	}
 	waitSliceIs(t, c, env.Namespace, "orders-api", fmt.Sprintf("%s:%d", ip, port))
 
-	tests := []struct {
-		name, mode string
-		status     int
-		body       string
-		want       platform.Health
-		wantPath   string
-		wantDetail string
-	}{
+	checkHealth(t, env, srv, []healthCase{
 		{"GoFr UP", "gofr", 200, `{"data":{"status":"UP","details":{"sql":{"status":"UP"}}}}`, platform.HealthUp, "/.well-known/health", ""},
 		// GoFr answers 200 while a datasource is down: DEGRADED is unhealthy.
 		{"GoFr DEGRADED with a 200", "gofr", 200, `{"data":{"status":"DEGRADED","details":{"redis":{"status":"DOWN"}}}}`, platform.HealthDegraded, "/.well-known/health", "DEGRADED"},
 		{"GoFr 503", "gofr", 503, `{"data":{"status":"DOWN"}}`, platform.HealthDown, "/.well-known/health", "503"},
 		{"another path through the proxy", "/healthz", 200, `ok`, platform.HealthUp, "/healthz", ""},
 		{"another path answering 500", "/healthz", 500, `boom`, platform.HealthDown, "/healthz", "500"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			mu.Lock()
-			status, body, gotPath = tt.status, tt.body, ""
-			mu.Unlock()
-			e := env
-			e.Health = tt.mode
-			cn, err := dial(e, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			live, err := cn.live(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, detail := cn.health(ctx, live)
-			mu.Lock()
-			defer mu.Unlock()
-			if h != tt.want || !strings.Contains(detail, tt.wantDetail) || gotPath != tt.wantPath {
-				t.Errorf("health %s %q (server saw %q), want %s containing %q at %q", h, detail, gotPath, tt.want, tt.wantDetail, tt.wantPath)
-			}
-		})
-	}
+	})
 }
 
 // listenLocalNonLoopback listens on a free port of this machine's first
