@@ -122,6 +122,9 @@ func (t *Target) Desired(ctx context.Context, e *project.Environment, eff *rende
 // upgraded (or installed) with it pinned.
 func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	env := t.Env(s.Environment)
+	if s.HealthTimeout > 0 {
+		env.Timeout = s.HealthTimeout
+	}
 	if err := t.push(ctx, env, s.Digest); err != nil {
 		return nil, err
 	}
