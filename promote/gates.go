@@ -47,6 +47,9 @@ type GateCheck struct {
 	Live   *platform.Live
 	// Image is the artifact being promoted.
 	Image *artifact.Image
+	// Artifact is the tag or digest the user named (promote --artifact),
+	// "" when none: it must be what runs in From.
+	Artifact string
 	// Revision is the revision just deployed in To (After gates).
 	Revision *state.Revision
 }

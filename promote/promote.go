@@ -22,6 +22,10 @@ type Promote struct {
 	// SkipPath allows a TO that is not the next step of the path; the
 	// reason is recorded with the revision.
 	SkipPath string
+	// Artifact, when set, is the tag or digest the user means to
+	// promote: refused unless it is what runs in From (a tag resolved
+	// through From's registry where its target has one).
+	Artifact string
 }
 
 // NewPromote returns a Promote over cfg.
@@ -117,6 +121,7 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 	if err != nil {
 		return plan, err
 	}
+	chk.Artifact = pr.Artifact
 	plan.Gates = c.check(ctx, Before, chk)
 	if r, _ := c.current(toEnv); r != nil {
 		plan.ToRevision, plan.ToDigest = r.Number, r.Digest

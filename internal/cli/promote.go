@@ -16,6 +16,7 @@ type promoteOptions struct {
 	From, To string
 	DryRun   bool
 	SkipPath string
+	Artifact string
 	Format   format
 	apply    applyOptions
 }
@@ -31,16 +32,24 @@ smoke steps run and TO is verified; any failure rolls TO back and exits 1.
 
 TO must be the next step of the promotion path unless --skip-path gives a
 reason, which is recorded. --dry-run prints the plan and every gate's state
-and changes nothing.`
+and changes nothing.
+
+--artifact names the tag or digest you mean to promote: it is a gate that
+what runs in FROM is it. A tag is resolved where FROM pulls from (the
+registry of ferry.yaml's image on Kubernetes, with your docker credentials),
+else in the project's artifact store; a tag re-pushed since FROM's deploy
+names something that never soaked, and the promotion is refused naming both
+digests.`
 
 const promoteExample = `  ferry -C examples/orders-api promote staging prod --dry-run
   ferry promote staging prod
+  ferry promote staging prod --artifact 1.4.2
   ferry promote dev prod --skip-path "hotfix for incident 4711"`
 
 func newPromoteCmd(g *globalOptions) *cobra.Command {
 	opts := &promoteOptions{}
 	cmd := &cobra.Command{
-		Use:     "promote <from> <to> [--dry-run] [--skip-path <reason>]",
+		Use:     "promote <from> <to> [--dry-run] [--skip-path <reason>] [--artifact <tag|digest>]",
 		Short:   "Move the digest running in one environment to the next, after its gates",
 		Long:    promoteLong,
 		Example: promoteExample,
@@ -55,6 +64,7 @@ func newPromoteCmd(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and each gate's state; change nothing")
 	cmd.Flags().StringVar(&opts.SkipPath, "skip-path", "", "allow a TO off the path; the reason is recorded")
+	cmd.Flags().StringVar(&opts.Artifact, "artifact", "", "tag or digest you mean to promote: refused unless it is what runs in FROM")
 	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
 	opts.apply.flags(cmd)
 	return cmd
@@ -66,7 +76,7 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 		return err
 	}
 	pr := promote.NewPromote(c)
-	pr.DryRun, pr.SkipPath = opts.DryRun, opts.SkipPath
+	pr.DryRun, pr.SkipPath, pr.Artifact = opts.DryRun, opts.SkipPath, opts.Artifact
 	opts.apply.set(c)
 	plan, err := pr.Run(ctx, opts.From, opts.To)
 	g.doneWaiting()

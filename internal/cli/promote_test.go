@@ -103,6 +103,20 @@ func TestPromoteLoopCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 0 || plan.Digest != digest || !plan.DryRun || len(plan.Gates) != 3 {
 		t.Fatalf("promote --dry-run -o json = %d %v\n%s%s", code, err, out, errOut)
 	}
+	// --artifact names what the user means to promote: a gate.
+	for _, s := range []struct {
+		args     string
+		wantCode int
+		want     string
+	}{
+		{"--artifact 1.0.0", 0, "artifact 1.0.0 is what soaked"},
+		{"--artifact nope", 1, "cannot resolve nope"},
+	} {
+		out, errOut, code := run(t, c+"promote staging prod --dry-run "+s.args)
+		if code != s.wantCode || !strings.Contains(out+errOut, s.want) {
+			t.Errorf("promote --dry-run %s = %d\n%s%s\nwant exit %d and %q", s.args, code, out, errOut, s.wantCode, s.want)
+		}
+	}
 	if out, errOut, code = run(t, c+"promote staging prod"); code != 0 {
 		t.Fatalf("promote = %d\n%s%s", code, out, errOut)
 	}

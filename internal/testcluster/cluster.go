@@ -56,6 +56,12 @@ type Cluster struct {
 	caPEM    []byte
 	procs    []*proc // in start order; stopped in reverse
 	stopOnce sync.Once
+	// bins, apiArgs and api let StartAPIServer start the API server
+	// again, on the same port and etcd, at procs[api].
+	bins     Binaries
+	apiArgs  []string
+	api      int
+	restarts int
 }
 
 // Options tune Start.
@@ -134,25 +140,25 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		nobodyToken+",nobody,nobody-uid\n"), 0o600); err != nil {
 		return nil, err
 	}
-	api, err := c.start(bins, "kube-apiserver", "--etcd-servers="+etcdURL,
+	c.bins, c.api = bins, len(c.procs)
+	c.apiArgs = []string{"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		// The default reconciler refuses a loopback advertise address;
 		// only default/kubernetes's endpoints are lost, which kwok
 		// does not need.
 		"--endpoint-reconciler-type=none",
-		"--secure-port="+strconv.Itoa(apiPort),
-		"--tls-cert-file="+pk.CertFile, "--tls-private-key-file="+pk.KeyFile,
-		"--client-ca-file="+pk.CAFile,
-		"--token-auth-file="+tokens, "--authorization-mode=Node,RBAC",
-		"--service-account-key-file="+pk.SAPub, "--service-account-signing-key-file="+pk.SAKey,
+		"--secure-port=" + strconv.Itoa(apiPort),
+		"--tls-cert-file=" + pk.CertFile, "--tls-private-key-file=" + pk.KeyFile,
+		"--client-ca-file=" + pk.CAFile,
+		"--token-auth-file=" + tokens, "--authorization-mode=Node,RBAC",
+		"--service-account-key-file=" + pk.SAPub, "--service-account-signing-key-file=" + pk.SAKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-cluster-ip-range=10.96.0.0/16")
+		"--service-cluster-ip-range=10.96.0.0/16"}
+	api, err := c.start(bins, "kube-apiserver", c.apiArgs...)
 	if err != nil {
 		return nil, err
 	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.pool()}}
-	defer tr.CloseIdleConnections()
-	if err := waitHTTP(ctx, api, &http.Client{Transport: tr, Timeout: 5 * time.Second}, c.Server+"/readyz", adminToken, 60*time.Second); err != nil {
+	if err := c.waitAPIServer(ctx, api); err != nil {
 		return nil, err
 	}
 
@@ -227,6 +233,36 @@ func (c *Cluster) Stop() {
 			os.RemoveAll(c.Dir)
 		}
 	})
+}
+
+// StopAPIServer stops the API server alone, as a control plane that goes
+// away under a client (an upgrade of the masters, a network cut):
+// etcd, the controllers and kwok keep running and reconnect once
+// StartAPIServer brings it back.
+func (c *Cluster) StopAPIServer() {
+	c.procs[c.api].stop(5 * time.Second)
+}
+
+// StartAPIServer starts the API server again after StopAPIServer, with
+// the same flags, port and etcd (so the same objects), and returns once
+// it is ready. Its log is a new file, kube-apiserver-restart-N.log.
+func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	if !c.procs[c.api].exited() {
+		return fmt.Errorf("testcluster: kube-apiserver is still running")
+	}
+	c.restarts++
+	p, err := startProc(c.bins.Path("kube-apiserver"), fmt.Sprintf("kube-apiserver-restart-%d", c.restarts), c.Dir, c.apiArgs...)
+	if err != nil {
+		return err
+	}
+	c.procs[c.api] = p
+	return c.waitAPIServer(ctx, p)
+}
+
+func (c *Cluster) waitAPIServer(ctx context.Context, api *proc) error {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.pool()}}
+	defer tr.CloseIdleConnections()
+	return waitHTTP(ctx, api, &http.Client{Transport: tr, Timeout: 5 * time.Second}, c.Server+"/readyz", adminToken, 60*time.Second)
 }
 
 // RESTConfig returns a client config for the cluster's admin.

@@ -163,7 +163,13 @@ func mergeValues(dst, src map[string]any) map[string]any {
 func (c *conn) deployFailure(ctx context.Context, cause error) error {
 	env := c.env
 	rels, err := c.releases()
-	if err != nil || len(rels) == 0 {
+	if err != nil {
+		// The cluster stopped answering (the API server went away
+		// mid-rollout): nothing could be rolled back or recorded, so
+		// the release is left pending, which the next change recovers.
+		return fmt.Errorf("%s: release %s: the cluster stopped answering during the rollout; the release is left as it was, and the next deploy or rollback recovers it: %w", env.where(), env.Release, cause)
+	}
+	if len(rels) == 0 {
 		return fmt.Errorf("%s: release %s: %w", env.where(), env.Release, cause)
 	}
 	de := &DeployError{Env: env.Name, Reason: cause.Error()}

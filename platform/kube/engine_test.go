@@ -310,23 +310,7 @@ func TestPromoteAcrossClusters(t *testing.T) {
 func TestDeployPushesToTheEnvironmentsRegistry(t *testing.T) {
 	c := testcluster.Get(t)
 	ctx := context.Background()
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	repo := strings.TrimPrefix(reg.URL, "http://") + "/shop/orders-api"
-	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
-	kp := newKubeProjectWith(t, c.Kubeconfig, repo, fmt.Sprintf(`  staging:
-    target: kube
-    namespace: %s
-    health: readiness
-    values: [chart/values.yaml, values-staging.yaml, values-registry.yaml]
-  prod:
-    target: kube
-    namespace: %s
-`, staging.Namespace, prod.Namespace))
-	// The chart must name the same repository, or the pin is refused.
-	if err := os.WriteFile(filepath.Join(kp.dir, "values-registry.yaml"), []byte("image:\n  repository: "+repo+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	kp, reg, repo, staging := newRegistryProject(t, c)
 	ref, err := name.ParseReference(repo + "@" + kp.digest)
 	if err != nil {
 		t.Fatal(err)
@@ -360,6 +344,34 @@ func TestDeployPushesToTheEnvironmentsRegistry(t *testing.T) {
 }
 
 var _ platform.Target = (*Target)(nil)
+
+// newRegistryProject is the example on the test cluster with ferry.yaml's
+// image in a real registry on loopback (go-containerregistry's, empty):
+// staging (soak 1s) and prod in namespaces of their own, the chart told
+// the same repository (or the pin is refused).
+func newRegistryProject(t *testing.T, c *testcluster.Cluster) (kp *kubeProject, reg *httptest.Server, repo string, staging Env) {
+	t.Helper()
+	reg = httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
+	repo = strings.TrimPrefix(reg.URL, "http://") + "/shop/orders-api"
+	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
+	kp = newKubeProjectWith(t, c.Kubeconfig, repo, fmt.Sprintf(`  staging:
+    target: kube
+    namespace: %s
+    soak: 1s
+    health: readiness
+    values: [chart/values.yaml, values-staging.yaml, values-registry.yaml]
+  prod:
+    target: kube
+    namespace: %s
+    health: readiness
+    values: [chart/values.yaml, values-prod.yaml, values-registry.yaml]
+`, staging.Namespace, prod.Namespace))
+	if err := os.WriteFile(filepath.Join(kp.dir, "values-registry.yaml"), []byte("image:\n  repository: "+repo+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return kp, reg, repo, staging
+}
 
 // TestKilledFerryIsRecovered: the state a ferry killed at each step of a
 // kube deploy leaves behind — its Lease not renewed any more, its

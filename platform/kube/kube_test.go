@@ -156,15 +156,7 @@ func TestUpgradeNeverReadyIsRolledBack(t *testing.T) {
 	if _, err := k.Deploy(ctx, env, digestA, Meta{}, DeployOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// The next revision asks for more CPU than the node has: its pod
-	// stays Pending (FailedScheduling), as on a real cluster.
-	greedy := filepath.Join(t.TempDir(), "values-greedy.yaml")
-	if err := os.WriteFile(greedy, []byte("resources:\n  requests:\n    cpu: \"64\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bad := env
-	bad.Values = append(append([]string(nil), env.Values...), greedy)
-	bad.Timeout = 4 * time.Second
+	bad := neverReady(t, env, 4*time.Second)
 	_, err := k.Deploy(ctx, bad, digestB, Meta{}, DeployOptions{})
 	var de *DeployError
 	if !errors.As(err, &de) {
@@ -176,16 +168,8 @@ func TestUpgradeNeverReadyIsRolledBack(t *testing.T) {
 	if !strings.Contains(strings.Join(de.LogTail, "\n"), "Insufficient cpu") {
 		t.Errorf("details do not say why: %q", de.LogTail)
 	}
-	hist, err := k.History(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var states []string
-	for _, r := range hist {
-		states = append(states, r.Status)
-	}
-	if strings.Join(states, ",") != "superseded,failed,deployed" {
-		t.Errorf("history states %q, want superseded,failed,deployed", states)
+	if got := helmStates(t, env); got != "superseded,failed,deployed" {
+		t.Errorf("history states %q, want superseded,failed,deployed", got)
 	}
 	live, err := k.Live(ctx, env)
 	if err != nil {
@@ -433,6 +417,35 @@ func TestForbiddenNamespaceNamesRBAC(t *testing.T) {
 }
 
 // releasesOf connects to env and returns its release's revisions.
+// neverReady is env with a values file that asks for more CPU than the
+// node has: its next revision's pod stays Pending (FailedScheduling), as
+// on a real cluster, until timeout.
+func neverReady(t *testing.T, env Env, timeout time.Duration) Env {
+	t.Helper()
+	greedy := filepath.Join(t.TempDir(), "values-greedy.yaml")
+	if err := os.WriteFile(greedy, []byte("resources:\n  requests:\n    cpu: \"64\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env.Values = append(append([]string(nil), env.Values...), greedy)
+	env.Timeout = timeout
+	return env
+}
+
+// helmStates is the release's history as `helm history` shows its
+// statuses, oldest first: "superseded,failed,deployed".
+func helmStates(t *testing.T, env Env) string {
+	t.Helper()
+	hist, err := (&Kube{}).History(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, r := range hist {
+		states = append(states, r.Status)
+	}
+	return strings.Join(states, ",")
+}
+
 func releasesOf(t *testing.T, env Env) (*conn, []*rv1.Release) {
 	t.Helper()
 	cn, err := dial(env, nil)

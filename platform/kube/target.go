@@ -122,6 +122,9 @@ func (t *Target) Desired(ctx context.Context, e *project.Environment, eff *rende
 // upgraded (or installed) with it pinned.
 func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	env := t.Env(s.Environment)
+	if s.HealthTimeout > 0 {
+		env.Timeout = s.HealthTimeout
+	}
 	if err := t.push(ctx, env, s.Digest); err != nil {
 		return nil, err
 	}
@@ -160,8 +163,7 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 // repository names a registry and lacks the digest. A bare name
 // (orders-api) is the cluster's business (a preloaded image, kind load).
 func (t *Target) push(ctx context.Context, env Env, digest string) error {
-	first, _, ok := strings.Cut(env.Image, "/")
-	if !ok || !(strings.ContainsAny(first, ".:") || first == "localhost") || t.images == nil {
+	if !namesRegistry(env.Image) || t.images == nil {
 		return nil
 	}
 	ref := env.Image + "@" + digest
