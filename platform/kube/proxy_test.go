@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/platform"
@@ -23,17 +28,16 @@ import (
 //
 // The API server proxies only to an address that is a pod's status.podIP
 // and never to loopback, and kwok's pods run nothing. So the service is a
-// real HTTP server on this machine's own non-loopback address (the
-// kernel's local route: the traffic never leaves the machine, which the
-// bind proves: only a local address can be bound), and the one staging
-// pod reports that address as its IP, as a kubelet would after a CNI
+// real HTTP server on a test host of the test's own (a network namespace
+// joined by a veth pair, see listenInTestHost), and the one staging pod
+// reports that host's address as its IP, as a kubelet would after a CNI
 // gave it one; the EndpointSlice controller then points the Service at
 // it. No other address is ever proxied to: the probe waits until the
 // slice lists that one address alone.
 func TestHealthThroughServiceProxy(t *testing.T) {
 	c := testcluster.Get(t)
 	ctx := context.Background()
-	l := listenLocalNonLoopback(t)
+	l := listenInTestHost(t)
 	ip, port := l.Addr().(*net.TCPAddr).IP.String(), l.Addr().(*net.TCPAddr).Port
 
 	srv := serveGoFr(t, l)
@@ -68,33 +72,79 @@ func TestHealthThroughServiceProxy(t *testing.T) {
 	})
 }
 
-// listenLocalNonLoopback listens on a free port of this machine's first
-// non-loopback IPv4 address. Without one the test cannot run: it skips,
-// and fails under CI=true.
-func listenLocalNonLoopback(t *testing.T) net.Listener {
+// listenInTestHost listens on a test host of the test's own: a network
+// namespace it creates (removed at cleanup), joined to this one by a veth
+// pair, 10.213.N.1 on this side and 10.213.N.2 on the other. The API
+// server proxies only to a pod's IP and never to loopback, and traffic
+// must stay on this machine's loopback or its own test hosts: so the
+// service listens inside that namespace, and the pod reports 10.213.N.2
+// as its IP. The socket is made in the namespace and stays there (a
+// socket belongs to the namespace it was created in), so the rest of the
+// test runs in its own namespace as usual. Without root or iproute2 the
+// test cannot run: it skips, and fails under CI=true.
+func listenInTestHost(t *testing.T) net.Listener {
 	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tried []string
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok || n.IP.To4() == nil || n.IP.IsLoopback() || !n.IP.IsGlobalUnicast() {
-			continue
+	fail := func(format string, args ...any) {
+		t.Helper()
+		if testcluster.CI() {
+			t.Fatalf(format, args...)
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort(n.IP.String(), "0"))
-		if err == nil {
-			return l
+		t.Skipf(format, args...)
+	}
+	if os.Geteuid() != 0 {
+		fail("a test host needs a network namespace, which needs root")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		fail("a test host needs iproute2's ip: %v", err)
+	}
+	n := os.Getpid()%200 + 20
+	ns, host, peer := fmt.Sprintf("ferry-test-%d", os.Getpid()), fmt.Sprintf("ferryh%d", os.Getpid()%100000), "ferryp0"
+	local, remote := fmt.Sprintf("10.213.%d.1", n), fmt.Sprintf("10.213.%d.2", n)
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
-		tried = append(tried, err.Error())
 	}
-	msg := fmt.Sprintf("no non-loopback IPv4 address to listen on (the API server proxies to no loopback address); tried %q", tried)
-	if testcluster.CI() {
-		t.Fatal(msg)
+	ip("netns", "add", ns)
+	// Deleting the namespace deletes the veth pair with it.
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	ip("link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns)
+	ip("addr", "add", local+"/30", "dev", host)
+	ip("link", "set", host, "up")
+	ip("-n", ns, "addr", "add", remote+"/30", "dev", peer)
+	ip("-n", ns, "link", "set", peer, "up")
+	ip("-n", ns, "link", "set", "lo", "up")
+
+	type result struct {
+		l   net.Listener
+		err error
 	}
-	t.Skip(msg)
-	return nil
+	done := make(chan result, 1)
+	go func() {
+		// The thread that enters the namespace is never handed back to
+		// the scheduler: the goroutine ends locked, so the runtime
+		// retires the thread with it.
+		runtime.LockOSThread()
+		target, err := os.Open(filepath.Join("/var/run/netns", ns))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer target.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- result{err: fmt.Errorf("enter %s: %w", ns, err)}
+			return
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(remote, "0"))
+		done <- result{l, err}
+	}()
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("listen in test host %s: %v", ns, r.err)
+	}
+	t.Cleanup(func() { r.l.Close() })
+	return r.l
 }
 
 // waitSliceIs waits until the Service's EndpointSlices list exactly one
