@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 
 	"github.com/ferrydev/ferry/check"
+	"github.com/ferrydev/ferry/internal/cli"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/render/sopsvalues"
@@ -296,6 +298,52 @@ func TestNoKey(t *testing.T) {
 			}
 			if e, _ := res.Config.Get("RELEASE_NOTES"); e.Secret || e.Source.Encrypted || e.Display() != "rolled out by the sops-free staging pipeline" {
 				t.Errorf("staging RELEASE_NOTES shown %q (secret %v): a plain file that mentions sops is plain", e.Display(), e.Secret)
+			}
+		})
+	}
+}
+
+// TestCLINeverPrints runs ferry's commands on the decrypted project:
+// every output format shows the decrypted values redacted, never in
+// clear, and still names where they were set.
+func TestCLINeverPrints(t *testing.T) {
+	noKeys(t)
+	dir, id, enc := fixture(t)
+	t.Setenv("SOPS_AGE_KEY", id.String())
+	where := "deploy/helm/values-prod.yaml:" + strconv.Itoa(lineOf(t, enc, "REDIS_URL"))
+	tests := []struct {
+		args string
+		code int
+		want []string
+	}{
+		{"render prod", 0, []string{"REDIS_URL", render.Redacted, where}},
+		{"render prod -o json", 0, []string{`"REDIS_URL"`, where}},
+		{"render prod -o dotenv", 0, []string{"REDIS_URL"}},
+		{"diff staging prod", 0, []string{"REDIS_URL"}},
+		{"diff staging prod -o json", 0, []string{"REDIS_URL"}},
+		{"check -o json", -1, []string{`"findings"`}},
+		{"check -o sarif", -1, []string{`"runs"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli.Main(t.Context(), append([]string{"-C", dir}, strings.Fields(tt.args)...), cli.Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+			all := out.String() + errOut.String()
+			if tt.code >= 0 && code != tt.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.code, all)
+			}
+			if code == cli.ExitUsage {
+				t.Errorf("exit 2: prod was not decrypted:\n%s", all)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("output lacks %q:\n%s", w, all)
+				}
+			}
+			for _, s := range prodSecrets {
+				if strings.Contains(all, s) {
+					t.Errorf("output shows decrypted %q:\n%s", s, all)
+				}
 			}
 		})
 	}
