@@ -10,7 +10,7 @@ import (
 // render does not decrypt by itself: the SOPS library links every cloud
 // key service it supports, which weighs on the cold compile of every
 // package that imports render. The sops-backed Decrypter lives in
-// render/sopsvalues; the CLI installs it with SetDecrypter.
+// package sopsvalues; the CLI installs it with SetDecrypter.
 type Decrypter interface {
 	// Decrypt returns the plaintext of data, the content of the values
 	// file name (relative to the project). Its error is one line that

@@ -1,6 +1,6 @@
 package cli
 
-import "github.com/ferrydev/ferry/render/sopsvalues"
+import "github.com/ferrydev/ferry/sopsvalues"
 
 // Every command that renders decrypts SOPS values files with the user's
 // keys, as `sops -d` would; render itself stays free of the SOPS library

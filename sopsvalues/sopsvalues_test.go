@@ -22,7 +22,7 @@ import (
 	"github.com/ferrydev/ferry/internal/cli"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
-	"github.com/ferrydev/ferry/render/sopsvalues"
+	"github.com/ferrydev/ferry/sopsvalues"
 )
 
 // The plaintext of production's values, encrypted at test time: every
@@ -140,7 +140,6 @@ func renderEnv(t *testing.T, dir, env string) (*render.Result, error) {
 // encrypted file's lines as their sources.
 func TestDecrypt(t *testing.T) {
 	sopsvalues.Install()
-	t.Cleanup(func() { render.SetDecrypter(nil) })
 	tests := []struct {
 		name string
 		key  func(t *testing.T, home string, id *age.X25519Identity)
@@ -222,7 +221,6 @@ func writeKey(t *testing.T, path string, id *age.X25519Identity) {
 // file's values committed literals.
 func TestCheckNeverShowsDecrypted(t *testing.T) {
 	sopsvalues.Install()
-	t.Cleanup(func() { render.SetDecrypter(nil) })
 	noKeys(t)
 	dir, id, _ := fixture(t)
 	t.Setenv("SOPS_AGE_KEY", id.String())
@@ -268,7 +266,11 @@ func TestNoKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.install {
 				sopsvalues.Install()
-				t.Cleanup(func() { render.SetDecrypter(nil) })
+			} else {
+				// As a program that does not install it; the CLI, linked
+				// into this test, does.
+				render.SetDecrypter(nil)
+				t.Cleanup(sopsvalues.Install)
 			}
 			noKeys(t)
 			dir, id, enc := fixture(t)
