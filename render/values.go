@@ -67,6 +67,10 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string,
 		}
 	}
 	vals, err := loader.LoadValues(bytes.NewReader(data))
+	if err != nil && encrypted {
+		// The parser would quote the plaintext, at its own lines.
+		return nil, &InputError{File: name, Msg: "its decrypted values are not a YAML mapping Helm can use"}
+	}
 	if err != nil {
 		return nil, yamlErr(name, err)
 	}
