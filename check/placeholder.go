@@ -54,7 +54,7 @@ func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
 		for _, sv := range e.Result.SecretValues {
-			if sv.Source.Kind != render.KindValues || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) {
+			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: render.Redacted, Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -67,7 +67,7 @@ func checkCommittedSecret(in *Input) []Finding {
 		for _, w := range e.Result.Workloads {
 			for _, c := range w.Containers {
 				for _, en := range c.Config.Entries {
-					if en.External || !committedKind(en.Source.Kind) {
+					if en.External || en.Source.Encrypted || !committedKind(en.Source.Kind) {
 						continue
 					}
 					if _, ok := secret.RedactURL(en.Value); !ok {

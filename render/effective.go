@@ -67,14 +67,16 @@ func (r *resolver) provenance(obj manifest, get func(m manifest) (string, bool),
 				}
 				if len(paths) > 0 {
 					var read []string
+					sealed := false
 					for _, p := range paths {
 						if src, ok := r.sources[p]; ok {
 							read = append(read, p+" ("+src.String()+")")
+							sealed = sealed || src.Encrypted
 						} else {
 							read = append(read, p)
 						}
 					}
-					return Source{Kind: KindTemplate, File: tpl, Line: r.lineOf(tpl, key), Detail: "computed from " + strings.Join(read, ", ")}
+					return Source{Kind: KindTemplate, File: tpl, Line: r.lineOf(tpl, key), Detail: "computed from " + strings.Join(read, ", "), Encrypted: sealed}
 				}
 			}
 		}
@@ -148,15 +150,20 @@ func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (stri
 		return Source{Kind: KindUnknown, File: tpl, Line: line, Detail: ".Values." + match[0]}
 	}
 	actions := strings.Join(actionRe.FindAllString(text, -1), " ")
+	// A value that may have read an encrypted one is secret.
+	sealed := false
+	for _, m := range refs {
+		sealed = sealed || r.sources[m[1]].Encrypted
+	}
 	if len(refs) > 0 && strings.Contains(actions, "default") {
 		var read []string
 		for _, m := range refs {
 			read = append(read, ".Values."+m[1])
 		}
-		return Source{Kind: KindTemplate, File: tpl, Line: line, Detail: "default; reads " + strings.Join(read, ", ")}
+		return Source{Kind: KindTemplate, File: tpl, Line: line, Detail: "default; reads " + strings.Join(read, ", "), Encrypted: sealed}
 	}
 	if len(refs) > 0 || strings.Contains(actions, "include") || strings.Contains(actions, "tpl ") || strings.Contains(actions, "$") {
-		return Source{Kind: KindUnknown, File: tpl, Line: line}
+		return Source{Kind: KindUnknown, File: tpl, Line: line, Encrypted: sealed}
 	}
 	return Source{Kind: KindTemplate, File: tpl, Line: line}
 }
@@ -255,6 +262,9 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 	env := map[string]Entry{}
 	var order []string
 	set := func(e Entry) {
+		if e.Source.Encrypted {
+			e.Secret = true
+		}
 		if old, ok := env[e.Key]; ok {
 			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
 		} else {
@@ -442,6 +452,7 @@ func expandedSource(src Source, read []string, env, links map[string]Entry) Sour
 			e = links[n]
 		}
 		parts = append(parts, n+" ("+e.Source.String()+")")
+		src.Encrypted = src.Encrypted || e.Source.Encrypted
 	}
 	if src.Kind != KindTemplate {
 		src.Kind, src.Line = KindTemplate, 0

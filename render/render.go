@@ -92,10 +92,13 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	// Provenance first: the chart's own values.yaml is the lowest layer
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
+	var sealed []string // values decrypted from SOPS files
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
-		if _, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates); err != nil {
+		vf, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates)
+		if err != nil {
 			return nil, err
 		}
+		sealed = append(sealed, vf.sealed...)
 	}
 	user := map[string]any{}
 	for _, name := range e.Values {
@@ -106,6 +109,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		sealed = append(sealed, vf.sealed...)
 		user = loader.MergeMaps(user, vf.values)
 	}
 
@@ -213,6 +217,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 			c.Config = layer(fc, c.env)
 			c.env = nil
 		}
+	}
+	if len(sealed) > 0 {
+		seal(res, sealed)
 	}
 	if wi >= 0 {
 		res.Primary = wi

@@ -42,6 +42,10 @@ type Source struct {
 	// Detail adds what a bare location cannot say: the Secret and key of
 	// an external reference, the values a computed value read.
 	Detail string
+	// Encrypted is set when the value was decrypted from a SOPS-encrypted
+	// values file, or computed from such a value: it is secret whatever
+	// its key is called, and it was never committed in clear.
+	Encrypted bool
 }
 
 // String formats the source for people and for JSON: "chart/values.yaml:12",

@@ -20,6 +20,8 @@ import (
 type valuesFile struct {
 	name   string // relative to the project directory
 	values map[string]any
+	// sealed are the string values decrypted from a SOPS file.
+	sealed []string
 }
 
 // readValues parses a values file with Helm's own loader, after recording
@@ -38,19 +40,45 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string,
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlErr(name, err)
 	}
+	vf := &valuesFile{name: name}
+	encrypted := false
 	if len(doc.Content) > 0 {
-		if err := sopsEncrypted(name, doc.Content[0]); err != nil {
-			return nil, err
+		root := doc.Content[0]
+		if line := sopsMetadata(root); line > 0 {
+			// The keys and their lines are in clear in a SOPS file: the
+			// provenance is the committed file's, the values the
+			// plaintext's.
+			if data, err = decrypt(name, line, data); err != nil {
+				return nil, err
+			}
+			encrypted = true
+			root = withoutKey(root, "sops")
+			walkValues(name, root, "", sources, warnings, dups)
+			for p, src := range sources {
+				if src.File == name {
+					src.Encrypted = true
+					sources[p] = src
+				}
+			}
+		} else if line := encValue(root); line > 0 {
+			return nil, &InputError{File: name, Line: line, Msg: "has SOPS-encrypted ENC[…] values but no sops: metadata to decrypt them with: restore the file's sops: section, or decrypt it in the pipeline and name the decrypted file in ferry.yaml values:"}
+		} else {
+			walkValues(name, root, "", sources, warnings, dups)
 		}
 	}
-	if len(doc.Content) > 0 {
-		walkValues(name, doc.Content[0], "", sources, warnings, dups)
-	}
 	vals, err := loader.LoadValues(bytes.NewReader(data))
+	if err != nil && encrypted {
+		// The parser would quote the plaintext, at its own lines.
+		return nil, &InputError{File: name, Msg: "its decrypted values are not a YAML mapping Helm can use"}
+	}
 	if err != nil {
 		return nil, yamlErr(name, err)
 	}
-	return &valuesFile{name: name, values: vals}, nil
+	vf.values = vals
+	if encrypted {
+		vf.sealed = leaves(vals, nil)
+	}
+	return vf, nil
 }
 
 // walkValues records the line of every path under n. A later file
@@ -231,40 +259,62 @@ func unreadable(name string, data []byte) error {
 	return nil
 }
 
-// sopsEncrypted recognises a SOPS file: a top-level sops: section with its
-// metadata, or ENC[…] values. ferry does not decrypt: the values would be
-// ciphertext, so the environment is reported unreadable.
-func sopsEncrypted(name string, root *yaml.Node) error {
+// sopsMetadata returns the line of a SOPS file's top-level sops: section,
+// 0 when root has none.
+func sopsMetadata(root *yaml.Node) int {
 	if root.Kind != yaml.MappingNode {
-		return nil
+		return 0
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Value == "sops" && v.Kind == yaml.MappingNode {
-			return sopsErr(name, k.Line)
+			return k.Line
 		}
 	}
-	var line int
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
-		if line > 0 {
-			return
-		}
-		if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "ENC[") {
-			line = n.Line
-			return
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(root)
-	if line > 0 {
-		return sopsErr(name, line)
-	}
-	return nil
+	return 0
 }
 
-func sopsErr(name string, line int) error {
-	return &InputError{File: name, Line: line, Msg: "is SOPS-encrypted and ferry does not decrypt it: decrypt it in the pipeline (sops -d, helm secrets) and name the decrypted file in ferry.yaml values:, or leave the environment out with exclude:"}
+// encValue returns the line of the first ENC[…] value under n, 0 when
+// there is none. Only values count: a comment that mentions ENC[ is not
+// one.
+func encValue(n *yaml.Node) int {
+	if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "ENC[") {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if line := encValue(c); line > 0 {
+			return line
+		}
+	}
+	return 0
+}
+
+// withoutKey returns a copy of mapping n without key.
+func withoutKey(n *yaml.Node, key string) *yaml.Node {
+	cp := *n
+	cp.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != key {
+			cp.Content = append(cp.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	return &cp
+}
+
+// leaves appends the string values under v: what a decrypted file
+// holds, to be recognised wherever a template copies or splices it.
+func leaves(v any, out []string) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, c := range v {
+			out = leaves(c, out)
+		}
+	case []any:
+		for _, c := range v {
+			out = leaves(c, out)
+		}
+	case string:
+		out = append(out, v)
+	}
+	return out
 }

@@ -1,0 +1,3 @@
+{{- define "billing.fullname" -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
