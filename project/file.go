@@ -108,6 +108,8 @@ type EnvSpec struct {
 	// SecretsFile is a dotenv file outside the repository that supplies,
 	// for the local target, the values of the Secrets the chart references.
 	SecretsFile string `yaml:"secretsFile"`
+	// Timeout bounds a rollout on a cluster (kube target; 5m when unset).
+	Timeout Duration `yaml:"timeout"`
 
 	line int
 }

@@ -67,6 +67,8 @@ type Environment struct {
 	Env         map[string]string
 	SecretsFile string
 	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
+	// Timeout bounds a rollout on a cluster; 0 leaves the target's default.
+	Timeout time.Duration
 }
 
 // ErrUnknownEnvironment is returned for an environment the project does
@@ -232,6 +234,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			Health:      spec.Health,
 			Env:         spec.Env,
 			SecretsFile: spec.SecretsFile,
+			Timeout:     spec.Timeout.Duration,
 		}
 		if e.Target == "" {
 			e.Target = "local"

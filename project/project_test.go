@@ -142,6 +142,7 @@ func TestFerryYAMLErrors(t *testing.T) {
 		{"smoke step with both", "environments:\n  prod:\n    smoke:\n      - {http: GET /, run: 'true'}\n", "smoke step 1 needs exactly one of http or run"},
 		{"trust requires an unknown environment", "path: [staging, prod]\ntrust:\n  keys: [ferry.pub]\n  require: [prd]\n", `ferry.yaml:3: trust.require names "prd", which is not an environment`},
 		{"trust requires without keys", "path: [staging, prod]\ntrust:\n  require: [prod]\n", "ferry.yaml:3: trust.require needs at least one key in trust.keys"},
+		{"negative timeout", "environments:\n  prod:\n    timeout: -1m\n", `ferry.yaml:2: environment "prod": timeout -1m0s is negative`},
 		{"trust with an unknown field", "trust:\n  key: [ferry.pub]\n", `ferry.yaml:2: unknown field "key"`},
 	}
 	for _, tt := range tests {
@@ -174,5 +175,23 @@ func TestTrust(t *testing.T) {
 	want := Trust{Keys: []string{"keys/ci.pub", "-----BEGIN PUBLIC KEY-----\n…"}, Require: []string{"prod"}, Line: 4}
 	if diff := cmp.Diff(want, p.Trust); diff != "" {
 		t.Errorf("Trust (-want +got):\n%s", diff)
+	}
+}
+
+// TestTimeout: an environment's rollout timeout reaches the project.
+func TestTimeout(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"configs/.env": "APP_NAME=orders\n", "configs/.prod.env": "",
+		"ferry.yaml": "environments:\n  prod:\n    target: kube\n    timeout: 90s\n"})
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := p.Env("prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Timeout != 90*time.Second {
+		t.Errorf("Timeout = %v, want 90s", e.Timeout)
 	}
 }

@@ -125,6 +125,9 @@ func validateFile(dir string, data []byte, f *File) (warnings []string, err erro
 		if err := ValidName(name); err != nil {
 			return nil, fmt.Errorf("%s: %w", at(el.name), err)
 		}
+		if spec.Timeout.Duration < 0 {
+			return nil, fmt.Errorf("%s: environment %q: timeout %s is negative", at(el.name), name, spec.Timeout.Duration)
+		}
 		if spec.Soak.Duration.Duration < 0 {
 			return nil, fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
 		}

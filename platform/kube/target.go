@@ -14,6 +14,7 @@ import (
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,7 +63,7 @@ func (t *Target) Env(e *project.Environment) Env {
 	env := Env{
 		Name: e.Name, Kubeconfig: t.Kubeconfig, Context: e.Context, Namespace: e.Namespace,
 		Release: release, Chart: filepath.Join(t.p.Dir, t.p.Chart), Values: values,
-		Image: repo, Health: e.Health,
+		Image: repo, Health: e.Health, Timeout: e.Timeout,
 	}
 	env.defaults()
 	return env
@@ -171,7 +172,7 @@ func (t *Target) push(ctx context.Context, env Env, digest string) error {
 	if err != nil {
 		return fmt.Errorf("%w: image %s: %w", platform.ErrBadInput, ref, err)
 	}
-	if _, err := remote.Head(r, remote.WithContext(ctx)); err == nil {
+	if _, err := remote.Head(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)); err == nil {
 		return nil
 	}
 	if err := t.images.Push(ctx, digest, ref, false); err != nil {
