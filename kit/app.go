@@ -280,11 +280,14 @@ func (a *App) Run(ctx context.Context) error {
 	s := a.settings
 	defer a.close()
 
-	var lc net.ListenConfig
+	// Shared with the next revision while this one drains (SO_REUSEPORT
+	// on Linux): ferry's local target overlaps revisions on one port.
+	lc := shareableListenConfig()
 	httpLn, err := lc.Listen(ctx, "tcp", ":"+strconv.Itoa(s.HTTPPort))
 	if err != nil {
 		return fmt.Errorf("http port %d: %w", s.HTTPPort, err)
 	}
+	a.steer("http", httpLn)
 	srv := &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError)}
 
 	var metricsSrv *http.Server
@@ -295,6 +298,7 @@ func (a *App) Run(ctx context.Context) error {
 			httpLn.Close()
 			return fmt.Errorf("metrics port %d: %w", s.MetricsPort, err)
 		}
+		a.steer("metrics", metricsLn)
 		metricsSrv = &http.Server{Handler: metricsHandler(a.registry), ReadHeaderTimeout: 10 * time.Second}
 	} else {
 		a.logger.Info("Metrics server is disabled (METRICS_PORT=0)")
