@@ -349,6 +349,11 @@ func (a *App) Run(ctx context.Context) error {
 	// Readiness first: the load balancer should stop routing here while
 	// the requests already accepted finish.
 	a.health.SetShuttingDown()
+	// Each keep-alive connection gets "Connection: close" on its next
+	// response, so its client reconnects — to the next revision sharing
+	// the port, or through the balancer — while this one still serves,
+	// instead of racing the idle-connection close at Shutdown.
+	srv.SetKeepAlivesEnabled(false)
 	stopPoll()
 	if s.ShutdownDelay > 0 && runErr == nil {
 		a.logger.Info(fmt.Sprintf("Failing readiness, serving for %s more before shutdown", s.ShutdownDelay))
