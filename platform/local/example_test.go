@@ -6,13 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/platform"
-	"github.com/ferrydev/ferry/project"
 )
 
 // setupExample builds the bundled example (examples/orders-api, a service
@@ -40,18 +38,7 @@ func setupExample(t *testing.T) (*Local, *artifact.Image) {
 	if err := os.WriteFile(gomod, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := project.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := artifact.NewStore(dir)
-	img, err := artifact.Build(t.Context(), p, s, artifact.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := New(dir, s)
-	t.Cleanup(func() { _ = l.Stop(t.Context(), "staging", 0) })
-	return l, img
+	return build(t, dir)
 }
 
 // TestExampleRedeployUnderLoad redeploys the real example three times on
@@ -82,7 +69,6 @@ func TestExampleRedeployUnderLoad(t *testing.T) {
 
 func redeployExampleUnderLoad(t *testing.T, delay string) {
 	l, img := setupExample(t)
-	ctx := t.Context()
 	free := func() int {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -106,40 +92,8 @@ func redeployExampleUnderLoad(t *testing.T, delay string) {
 		}
 		return platform.Spec{Env: "staging", Revision: rev, Digest: img.Digest, Vars: vars, HealthTimeout: 10 * time.Second}
 	}
-	if _, err := l.Deploy(ctx, spec(1)); err != nil {
-		t.Fatal(err)
-	}
-	var ld load
-	stop := make(chan struct{})
-	wg := ld.run("http://127.0.0.1:"+strconv.Itoa(httpPort)+"/orders", 8, stop)
-	time.Sleep(300 * time.Millisecond)
-	for rev := 2; rev <= 4; rev++ {
-		ro, err := l.Deploy(ctx, spec(rev))
-		if err != nil {
-			close(stop)
-			wg.Wait()
-			t.Fatalf("redeploy %d: %v", rev, err)
-		}
-		if ro.StopWait == 0 {
-			t.Errorf("revision %d: the old revision was not stopped", rev)
-		}
-		t.Logf("revision %d: startup %s, old revision's stop %s", rev, ro.Startup.Round(time.Millisecond), ro.StopWait.Round(time.Millisecond))
-		if tail := strings.Join(l.Tail("staging", rev, 20), "\n"); strings.Contains(tail, "not steered") {
-			t.Errorf("revision %d: %s", rev, tail)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	close(stop)
-	wg.Wait()
-	total := ld.ok.Load() + ld.failed.Load()
-	t.Logf("%d requests, %d failed (first: %v)", total, ld.failed.Load(), ld.firstErr)
-	if ld.ok.Load() < 100 {
-		t.Errorf("only %d requests succeeded: the load did not run", ld.ok.Load())
-	}
+	ld := redeployUnderLoad(t, l, httpPort, spec)
 	if ld.failed.Load() != 0 {
-		t.Errorf("%d of %d requests failed through redeploys of the example, want 0 (first: %v)", ld.failed.Load(), total, ld.firstErr)
-	}
-	if revs, _ := l.Revisions(ctx, "staging"); len(revs) != 1 || revs[0] != 4 {
-		t.Errorf("running revisions after the redeploys: %v, want [4]", revs)
+		t.Errorf("%d of %d requests failed through redeploys of the example, want 0 (first: %v)", ld.failed.Load(), ld.ok.Load()+ld.failed.Load(), ld.firstErr)
 	}
 }
