@@ -280,11 +280,14 @@ func (a *App) Run(ctx context.Context) error {
 	s := a.settings
 	defer a.close()
 
-	var lc net.ListenConfig
+	// Shared with the next revision while this one drains (SO_REUSEPORT
+	// on Linux): ferry's local target overlaps revisions on one port.
+	lc := shareableListenConfig()
 	httpLn, err := lc.Listen(ctx, "tcp", ":"+strconv.Itoa(s.HTTPPort))
 	if err != nil {
 		return fmt.Errorf("http port %d: %w", s.HTTPPort, err)
 	}
+	a.steer("http", httpLn)
 	srv := &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError)}
 
 	var metricsSrv *http.Server
@@ -295,6 +298,7 @@ func (a *App) Run(ctx context.Context) error {
 			httpLn.Close()
 			return fmt.Errorf("metrics port %d: %w", s.MetricsPort, err)
 		}
+		a.steer("metrics", metricsLn)
 		metricsSrv = &http.Server{Handler: metricsHandler(a.registry), ReadHeaderTimeout: 10 * time.Second}
 	} else {
 		a.logger.Info("Metrics server is disabled (METRICS_PORT=0)")
@@ -345,6 +349,11 @@ func (a *App) Run(ctx context.Context) error {
 	// Readiness first: the load balancer should stop routing here while
 	// the requests already accepted finish.
 	a.health.SetShuttingDown()
+	// Each keep-alive connection gets "Connection: close" on its next
+	// response, so its client reconnects — to the next revision sharing
+	// the port, or through the balancer — while this one still serves,
+	// instead of racing the idle-connection close at Shutdown.
+	srv.SetKeepAlivesEnabled(false)
 	stopPoll()
 	if s.ShutdownDelay > 0 && runErr == nil {
 		a.logger.Info(fmt.Sprintf("Failing readiness, serving for %s more before shutdown", s.ShutdownDelay))

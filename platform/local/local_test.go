@@ -23,6 +23,13 @@ func setup(t *testing.T) (*Local, *artifact.Image) {
 	if err := os.CopyFS(dir, os.DirFS("testdata/svc")); err != nil {
 		t.Fatal(err)
 	}
+	return build(t, dir)
+}
+
+// build builds the project in dir and returns a local target for it
+// whose staging is stopped when the test ends.
+func build(t *testing.T, dir string) (*Local, *artifact.Image) {
+	t.Helper()
 	p, err := project.Load(dir)
 	if err != nil {
 		t.Fatal(err)
