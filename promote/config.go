@@ -57,9 +57,9 @@ type Config struct {
 	// Wait, when set, is told about long waits (progress on a TTY); it
 	// is handed to targets when they are opened.
 	Wait func(what string, elapsed time.Duration)
-	// hook, in tests, is called at the named points of a change (to kill
-	// ferry there).
-	hook func(point string)
+	// Hook, in tests, is called at the named points of a change (to kill
+	// ferry there); exported for platform/kube's kill test.
+	Hook func(point string)
 
 	mu      sync.Mutex
 	targets map[string]platform.Target
@@ -135,8 +135,8 @@ func (c *Config) log() *slog.Logger {
 }
 
 func (c *Config) at(point string) {
-	if c.hook != nil {
-		c.hook(point)
+	if c.Hook != nil {
+		c.Hook(point)
 	}
 }
 

@@ -29,13 +29,13 @@ func helper(dir, op, point string) int {
 	c := New(p)
 	c.Render = withExternalSecret
 	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
-	c.hook = func(at string) {
+	c.Hook = func(at string) {
 		if at == point {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
 	}
 	tg, _ := c.Target(p.Environments[0])
-	tg.(*local.Local).Hook = c.hook
+	tg.(*local.Local).Hook = c.Hook
 	if op == "deploy" {
 		d := NewDeploy(c)
 		d.Artifact = "2.0.0"

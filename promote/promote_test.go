@@ -385,7 +385,7 @@ func TestConcurrentPromotionsOneRefused(t *testing.T) {
 	c2.Command = "second"
 	inside, release := make(chan struct{}), make(chan struct{})
 	c1.Command = "ferry promote staging prod"
-	c1.hook = func(point string) {
+	c1.Hook = func(point string) {
 		if point == "gates" {
 			close(inside)
 			<-release

@@ -91,7 +91,8 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 				continue
 			}
 		}
-		p.Outcome, p.Reason = state.Aborted, "ferry was interrupted before this revision went live"
+		// It never went live, so its after-deploy gates will never run.
+		p.Outcome, p.Reason, p.GatesPending = state.Aborted, "ferry was interrupted before this revision went live", false
 		if err := c.update(env, func(tx state.Tx) error { return tx.Put(&p) }); err != nil {
 			return err
 		}

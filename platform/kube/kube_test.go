@@ -19,7 +19,12 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("FERRY_KUBE_KILL_HELPER"); dir != "" {
+		os.Exit(killHelper(dir, os.Getenv("FERRY_KILL_AT")))
+	}
+	os.Exit(testcluster.Main(m))
+}
 
 // The digests the tests deploy: what `ferry build` would have produced.
 const (
