@@ -86,15 +86,7 @@ func TestKilledPromotionIsRecovered(t *testing.T) {
 				if _, err := next.Run(ctx, "staging", "prod"); !errors.As(err, &locked) || !strings.Contains(locked.Holder.User, "carol@ci") {
 					t.Fatalf("promote while the dead ferry's Lease is fresh: %v, want refused naming carol@ci", err)
 				}
-				l, err := leases.Get(ctx, leaseName(env), metav1.GetOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				old := metav1.NewMicroTime(time.Now().Add(-2 * LeaseDuration))
-				l.Spec.RenewTime, l.Spec.AcquireTime = &old, &old
-				if _, err := leases.Update(ctx, l, metav1.UpdateOptions{}); err != nil {
-					t.Fatal(err)
-				}
+				ageLease(t, c, env)
 			}
 			if plan, err := next.Run(ctx, "staging", "prod"); err != nil {
 				t.Fatalf("the promotion after the kill: %v (gates %+v)", err, plan)
@@ -156,5 +148,23 @@ func TestKilledPromotionIsRecovered(t *testing.T) {
 			}
 			t.Logf("helm history %v, ferry revision %d live", states, cur.Number)
 		})
+	}
+}
+
+// ageLease makes env's Lease look as a holder that stopped renewing it
+// two Lease durations ago left it: what a dead ferry's Lease is once it
+// has expired, without waiting a minute for it.
+func ageLease(t *testing.T, c *testcluster.Cluster, env Env) {
+	t.Helper()
+	ctx := context.Background()
+	leases := c.Client.CoordinationV1().Leases(env.Namespace)
+	l, err := leases.Get(ctx, leaseName(env), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := metav1.NewMicroTime(time.Now().Add(-2 * LeaseDuration))
+	l.Spec.RenewTime, l.Spec.AcquireTime = &old, &old
+	if _, err := leases.Update(ctx, l, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

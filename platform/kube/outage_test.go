@@ -185,16 +185,7 @@ func TestAPIServerGoneMidDeployCommand(t *testing.T) {
 	if _, err := d.Run(ctx, "staging"); !errors.As(err, &locked) || !strings.Contains(locked.Holder.User, "alice@laptop") {
 		t.Fatalf("deploy while the outage's Lease is fresh: %v, want refused naming alice@laptop", err)
 	}
-	leases := c.Client.CoordinationV1().Leases(staging.Namespace)
-	l, err := leases.Get(ctx, leaseName(staging), metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := metav1.NewMicroTime(time.Now().Add(-2 * LeaseDuration))
-	l.Spec.RenewTime, l.Spec.AcquireTime = &old, &old
-	if _, err := leases.Update(ctx, l, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	ageLease(t, c, staging)
 	rev := kp.deploy(t, "staging", "bob@desk")
 	if rev.Number != 3 || rev.Outcome != state.Live {
 		t.Errorf("the deploy after the outage made %d %s, want 3 live", rev.Number, rev.Outcome)
