@@ -9,13 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/soak"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestSoakScrapesThroughPodProxy: on kube, a soak sample is read through
@@ -56,19 +53,7 @@ func TestSoakScrapesThroughPodProxy(t *testing.T) {
 		t.Fatalf("direct scrape of the fixture: %+v", want)
 	}
 
-	env := exampleEnv(t, c, "staging")
-	if _, err := (&Kube{}).Deploy(ctx, env, digestA, Meta{}, DeployOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	pods, err := c.WaitPods(ctx, env.Namespace, "app.kubernetes.io/name=orders-api", 1, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod := pods[0]
-	pod.Status.PodIP, pod.Status.PodIPs = ip, []corev1.PodIP{{IP: ip}}
-	if _, err := c.Client.CoreV1().Pods(env.Namespace).UpdateStatus(ctx, &pod, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	env, pod := deployAtTestHost(t, c, ip)
 
 	p, err := project.Load(example(t))
 	if err != nil {
