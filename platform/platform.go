@@ -96,6 +96,10 @@ type Instance struct {
 	// Env is the environment as the instance got it (secrets included:
 	// never printed, compared by hash).
 	Env map[string]string `json:"-"`
+	// Runtime marks the keys of Env the platform itself set at run time
+	// (Kubernetes service links and fieldRefs): no repository says their
+	// value, so verify counts any value as matching.
+	Runtime map[string]bool `json:"-"`
 	// Private is the target's own record of the instance (a local
 	// process's start time and log), kept in the state store with the
 	// revision and handed back on recovery; nothing else reads it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -38,8 +39,14 @@ func (c *Config) samples() (soak.Store, error) {
 	return st, nil
 }
 
+// metricsEndpoint is a target whose instances ferry cannot reach itself
+// (kube: through the API server's pod proxy).
+type metricsEndpoint interface {
+	MetricsEndpoint(ctx context.Context, e *project.Environment, port string) (string, *http.Client, error)
+}
+
 // scraper returns the scraper of env's live revision: its METRICS_PORT
-// on the host the revision's URL names.
+// on the host the revision's URL names, or where the target says.
 func (c *Config) scraper(env *project.Environment) (*soak.Scraper, int, error) {
 	cur, err := c.current(env)
 	if err != nil {
@@ -48,9 +55,6 @@ func (c *Config) scraper(env *project.Environment) (*soak.Scraper, int, error) {
 	if cur == nil {
 		return nil, 0, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, env.Name)
 	}
-	if env.Target != "local" {
-		return nil, cur.Number, fmt.Errorf("scraping %s's metrics: only the local target is scraped so far (on kube it would go through the API server's pod proxy)", env.Name)
-	}
 	vars := snapshotVars(cur)
 	port := vars["METRICS_PORT"]
 	switch port {
@@ -58,6 +62,21 @@ func (c *Config) scraper(env *project.Environment) (*soak.Scraper, int, error) {
 		port = "2121" // GoFr's and kit's default
 	case "0":
 		return nil, cur.Number, fmt.Errorf("no metrics endpoint: METRICS_PORT is 0 in %s, so the service serves no /metrics", env.Name)
+	}
+	if env.Target != "local" {
+		t, err := c.Target(env)
+		if err != nil {
+			return nil, cur.Number, err
+		}
+		m, ok := t.(metricsEndpoint)
+		if !ok {
+			return nil, cur.Number, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
+		}
+		u, hc, err := m.MetricsEndpoint(context.Background(), env, port)
+		if err != nil {
+			return nil, cur.Number, err
+		}
+		return &soak.Scraper{URL: u, Client: hc, Metrics: soakMetrics(env), Now: c.now}, cur.Number, nil
 	}
 	host := "127.0.0.1"
 	if u, err := url.Parse(cur.URL); err == nil && u.Hostname() != "" {

@@ -48,7 +48,7 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	rep.Signature = c.signatureView(ctx, env, rep.Digest)
 	rep.Foreign = live.Revision == 0
 	for _, in := range live.Instances {
-		in.Env, in.Private = nil, nil
+		in.Env, in.Private, in.Runtime = nil, nil, nil
 		rep.Instances = append(rep.Instances, in)
 	}
 	if len(live.Instances) > 0 {
@@ -57,15 +57,17 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 		if rep.Executable == "" {
 			rep.WantExecutable = ""
 		}
-		rep.Differences = compare(want.Vars, first.Env, rep.Foreign)
+		rep.Differences = compare(want.Vars, first.Env, first.Runtime, rep.Foreign)
 	}
 	return rep, nil
 }
 
 // compare lists the differences between want and the live environment.
 // Secrets show as redacted; for an instance ferry did not start
-// (foreign) no value is shown at all, only the keys that differ.
-func compare(want []platform.Var, live map[string]string, foreign bool) []view.Difference {
+// (foreign) no value is shown at all, only the keys that differ. A
+// runtime key (a service link, a fieldRef) not in want is the platform's,
+// not an unexpected one.
+func compare(want []platform.Var, live map[string]string, runtime map[string]bool, foreign bool) []view.Difference {
 	out := []view.Difference{}
 	seen := map[string]bool{}
 	for _, e := range want {
@@ -91,7 +93,7 @@ func compare(want []platform.Var, live map[string]string, foreign bool) []view.D
 	}
 	keys := make([]string, 0, len(live))
 	for k := range live {
-		if !seen[k] {
+		if !seen[k] && !runtime[k] {
 			keys = append(keys, k)
 		}
 	}

@@ -37,7 +37,10 @@ type Pod struct {
 	// resolveEnv.
 	Env   map[string]string
 	Stale []string
-	pod   *corev1.Pod
+	// Runtime marks the keys of Env the platform set (service links,
+	// fieldRefs): their values exist only in the cluster.
+	Runtime map[string]bool
+	pod     *corev1.Pod
 }
 
 // Live is what runs in an environment now.

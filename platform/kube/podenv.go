@@ -75,6 +75,7 @@ func lastChange(m metav1.ObjectMeta) time.Time {
 // container started (their new values are not in the process).
 func (c *conn) resolveEnv(ctx context.Context, l *Live) error {
 	srcs := &sources{c: c, ctx: ctx, seen: map[string]*source{}}
+	master, svcs := c.linkServices(ctx)
 	for i := range l.Pods {
 		p := &l.Pods[i]
 		var ctr *corev1.Container
@@ -86,7 +87,13 @@ func (c *conn) resolveEnv(ctx context.Context, l *Live) error {
 		if ctr == nil {
 			continue
 		}
-		p.Env = map[string]string{}
+		// The kubelet starts from the service links; envFrom and env
+		// override them, and the keys they keep are the platform's own.
+		p.Env = serviceEnv(p.pod, master, svcs)
+		p.Runtime = map[string]bool{}
+		for k := range p.Env {
+			p.Runtime[k] = true
+		}
 		read := map[string]*source{}
 		for _, ef := range ctr.EnvFrom {
 			var src *source
@@ -101,9 +108,11 @@ func (c *conn) resolveEnv(ctx context.Context, l *Live) error {
 			read[src.kind+"/"+src.name] = src
 			for k, v := range src.data {
 				p.Env[ef.Prefix+k] = v
+				delete(p.Runtime, ef.Prefix+k)
 			}
 		}
 		for _, e := range ctr.Env {
+			delete(p.Runtime, e.Name)
 			if e.ValueFrom == nil {
 				p.Env[e.Name] = e.Value
 				continue
@@ -117,6 +126,7 @@ func (c *conn) resolveEnv(ctx context.Context, l *Live) error {
 				src, key = srcs.get("Secret", vf.SecretKeyRef.Name), vf.SecretKeyRef.Key
 			case vf.FieldRef != nil:
 				p.Env[e.Name] = fieldValue(p.pod, vf.FieldRef.FieldPath)
+				p.Runtime[e.Name] = true
 				continue
 			default:
 				continue

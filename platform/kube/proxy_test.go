@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,7 +37,6 @@ import (
 // slice lists that one address alone.
 func TestHealthThroughServiceProxy(t *testing.T) {
 	c := testcluster.Get(t)
-	ctx := context.Background()
 	l := listenInTestHost(t)
 	ip, port := l.Addr().(*net.TCPAddr).IP.String(), l.Addr().(*net.TCPAddr).Port
 
@@ -47,19 +47,7 @@ func TestHealthThroughServiceProxy(t *testing.T) {
 	if err := os.WriteFile(portValues, fmt.Appendf(nil, "config:\n  HTTP_PORT: %q\n", fmt.Sprint(port)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := exampleEnv(t, c, "staging", portValues)
-	if _, err := (&Kube{}).Deploy(ctx, env, digestA, Meta{}, DeployOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	pods, err := c.WaitPods(ctx, env.Namespace, "app.kubernetes.io/name=orders-api", 1, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod := pods[0]
-	pod.Status.PodIP, pod.Status.PodIPs = ip, []corev1.PodIP{{IP: ip}}
-	if _, err := c.Client.CoreV1().Pods(env.Namespace).UpdateStatus(ctx, &pod, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	env, _ := deployAtTestHost(t, c, ip, portValues)
 	waitSliceIs(t, c, env.Namespace, "orders-api", fmt.Sprintf("%s:%d", ip, port))
 
 	checkHealth(t, env, srv, []healthCase{
@@ -97,8 +85,11 @@ func listenInTestHost(t *testing.T) net.Listener {
 	if _, err := exec.LookPath("ip"); err != nil {
 		fail("a test host needs iproute2's ip: %v", err)
 	}
-	n := os.Getpid()%200 + 20
-	ns, host, peer := fmt.Sprintf("ferry-test-%d", os.Getpid()), fmt.Sprintf("ferryh%d", os.Getpid()%100000), "ferryp0"
+	// Each call its own names and subnet: a test binary may make several,
+	// and a deleted veth pair lingers a moment.
+	k := int(testHosts.Add(1))
+	n := (os.Getpid()+7*k)%200 + 20
+	ns, host, peer := fmt.Sprintf("ferry-test-%d-%d", os.Getpid(), k), fmt.Sprintf("fh%d-%d", os.Getpid()%100000, k), "ferryp0"
 	local, remote := fmt.Sprintf("10.213.%d.1", n), fmt.Sprintf("10.213.%d.2", n)
 	ip := func(args ...string) {
 		t.Helper()
@@ -146,6 +137,31 @@ func listenInTestHost(t *testing.T) net.Listener {
 	t.Cleanup(func() { r.l.Close() })
 	return r.l
 }
+
+// deployAtTestHost deploys staging with one pod and has that pod report
+// ip (a test host's, see listenInTestHost) as its IP, as a kubelet would
+// after a CNI gave it one.
+func deployAtTestHost(t *testing.T, c *testcluster.Cluster, ip string, extraValues ...string) (Env, corev1.Pod) {
+	t.Helper()
+	ctx := context.Background()
+	env := exampleEnv(t, c, "staging", extraValues...)
+	if _, err := (&Kube{}).Deploy(ctx, env, digestA, Meta{}, DeployOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pods, err := c.WaitPods(ctx, env.Namespace, "app.kubernetes.io/name=orders-api", 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := pods[0]
+	pod.Status.PodIP, pod.Status.PodIPs = ip, []corev1.PodIP{{IP: ip}}
+	if _, err := c.Client.CoreV1().Pods(env.Namespace).UpdateStatus(ctx, &pod, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return env, pod
+}
+
+// testHosts counts the test hosts this test binary made.
+var testHosts atomic.Int32
 
 // waitSliceIs waits until the Service's EndpointSlices list exactly one
 // ready endpoint for port http, at want (ip:port).

@@ -186,7 +186,7 @@ func instances(l *Live) []platform.Instance {
 	for _, p := range l.Pods {
 		out = append(out, platform.Instance{
 			Name: p.Name, Digest: p.Digest, Revision: l.Revision.Ferry, Ready: p.Ready,
-			Restarts: p.Restarts, Started: p.Started, Node: p.Node, Env: p.Env, Stale: p.Stale,
+			Restarts: p.Restarts, Started: p.Started, Node: p.Node, Env: p.Env, Stale: p.Stale, Runtime: p.Runtime,
 		})
 	}
 	return out
