@@ -31,16 +31,51 @@ func ValidName(name string) error {
 	return nil
 }
 
+// serviceName is what ferry.yaml may name a service: the name becomes
+// the binary .ferry/build/<service>, the image's name and the release's,
+// so it is one path element of letters, digits, '.', '_' and '-' that
+// starts with a letter or digit ("..", "../x" and "/x" never are).
+var serviceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidServiceName reports whether name may name a service in ferry.yaml.
+func ValidServiceName(name string) error {
+	if !serviceName.MatchString(name) {
+		return fmt.Errorf("service name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128): it becomes a file name under .ferry/build", name)
+	}
+	return nil
+}
+
+// ValidFileName reports whether a name that ferry derives (from a
+// chart's name, a directory's) and then uses as a file name is one path
+// element: not empty, ".", "..", and without a separator or a NUL.
+func ValidFileName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return fmt.Errorf("%q is not a file name: it must be one path element, without '/', '\\' or '..'", name)
+	}
+	return nil
+}
+
+// ValidNamespace reports whether name may name a Kubernetes namespace:
+// a DNS label, as the API server requires. ferry also names local state
+// after it.
+func ValidNamespace(name string) error {
+	if len(name) > 63 || !envName.MatchString(name) {
+		return fmt.Errorf("namespace %q: use lower-case letters, digits and '-' (a DNS label, at most 63 characters)", name)
+	}
+	return nil
+}
+
 // fileLines are the lines ferry.yaml's settings stand on, for errors.
 type fileLines struct {
-	chart, main int
-	path        []int
-	env         map[string]envLines
+	chart, main, service int
+	path, layers         []int
+	trustKeys            []int
+	env                  map[string]envLines
 }
 
 type envLines struct {
-	name, soak, secretsFile int
-	values                  []int
+	name, soak, secretsFile, namespace, release int
+	values                                      []int
 }
 
 func readLines(data []byte) fileLines {
@@ -56,10 +91,13 @@ func readLines(data []byte) fileLines {
 	if n := mapValue(root, "main"); n != nil {
 		l.main = n.Line
 	}
-	if n := mapValue(root, "path"); n != nil {
-		for _, item := range n.Content {
-			l.path = append(l.path, item.Line)
-		}
+	if n := mapValue(root, "service"); n != nil {
+		l.service = n.Line
+	}
+	l.path = itemLines(mapValue(root, "path"))
+	l.layers = itemLines(mapValue(root, "layers"))
+	if n := mapValue(root, "trust"); n != nil {
+		l.trustKeys = itemLines(mapValue(n, "keys"))
 	}
 	if envs := mapValue(root, "environments"); envs != nil && envs.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(envs.Content); i += 2 {
@@ -71,15 +109,42 @@ func readLines(data []byte) fileLines {
 			if n := mapValue(spec, "secretsFile"); n != nil {
 				el.secretsFile = n.Line
 			}
-			if n := mapValue(spec, "values"); n != nil {
-				for _, item := range n.Content {
-					el.values = append(el.values, item.Line)
-				}
+			if n := mapValue(spec, "namespace"); n != nil {
+				el.namespace = n.Line
 			}
+			if n := mapValue(spec, "release"); n != nil {
+				el.release = n.Line
+			}
+			el.values = itemLines(mapValue(spec, "values"))
 			l.env[key.Value] = el
 		}
 	}
 	return l
+}
+
+// lineOf is ":LINE" of key at the top of the YAML file at path, or "".
+func lineOf(path, key string) string {
+	data, err := os.ReadFile(path)
+	var doc yaml.Node
+	if err != nil || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) != 1 {
+		return ""
+	}
+	if n := mapValue(doc.Content[0], key); n != nil {
+		return fmt.Sprintf(":%d", n.Line)
+	}
+	return ""
+}
+
+// itemLines are the lines of a sequence's items.
+func itemLines(n *yaml.Node) []int {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	lines := make([]int, len(n.Content))
+	for i, item := range n.Content {
+		lines[i] = item.Line
+	}
+	return lines
 }
 
 // at formats ferry.yaml:LINE, or ferry.yaml when the line is unknown.
@@ -98,8 +163,10 @@ func lineAt(lines []int, i int) int {
 }
 
 // validateFile refuses what ferry.yaml may not say, naming its line:
-// environment names that are not DNS labels, paths that leave the project
-// (only secretsFile may, being kept outside the repository on purpose),
+// environment names and namespaces that are not DNS labels, a service or
+// release name that is not one file name, paths that leave the project
+// (chart, main, layers, values, trust.keys; only secretsFile may, being
+// kept outside the repository on purpose),
 // values files that are not regular files or are over MaxValuesSize, a
 // secrets file that is not a regular file, negative durations. It returns
 // warnings for what is allowed but unwise: a secrets file others can read.
@@ -115,15 +182,43 @@ func validateFile(dir string, data []byte, f *File) (warnings []string, err erro
 			return nil, fmt.Errorf("%s: main: %w", at(lines.main), err)
 		}
 	}
+	if f.Service != "" {
+		if err := ValidServiceName(f.Service); err != nil {
+			return nil, fmt.Errorf("%s: %w", at(lines.service), err)
+		}
+	}
 	for i, n := range f.Path {
 		if err := ValidName(n); err != nil {
 			return nil, fmt.Errorf("%s: path: %w", at(lineAt(lines.path, i)), err)
+		}
+	}
+	for i, l := range f.Layers {
+		if err := valuesFile(dir, l); err != nil {
+			return nil, fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines.layers, i)), l, err)
+		}
+	}
+	for i, k := range f.Trust.Keys {
+		if strings.Contains(k, "-----BEGIN ") {
+			continue // an inline key
+		}
+		if err := inside(dir, k); err != nil {
+			return nil, fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines.trustKeys, i)), err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Environments)) {
 		spec, el := f.Environments[name], lines.env[name]
 		if err := ValidName(name); err != nil {
 			return nil, fmt.Errorf("%s: %w", at(el.name), err)
+		}
+		if spec.Namespace != "" {
+			if err := ValidNamespace(spec.Namespace); err != nil {
+				return nil, fmt.Errorf("%s: environment %q: %w", at(el.namespace), name, err)
+			}
+		}
+		if spec.Release != "" {
+			if err := ValidFileName(spec.Release); err != nil {
+				return nil, fmt.Errorf("%s: environment %q: release: %w", at(el.release), name, err)
+			}
 		}
 		if spec.Timeout.Duration < 0 {
 			return nil, fmt.Errorf("%s: environment %q: timeout %s is negative", at(el.name), name, spec.Timeout.Duration)
@@ -156,6 +251,12 @@ func validateFile(dir string, data []byte, f *File) (warnings []string, err erro
 // rather than a typo that would become an empty environment.
 func validateEnvironments(p *Project, data []byte) error {
 	lines := readLines(data)
+	if err := ValidFileName(p.Service); err != nil {
+		// Not from ferry.yaml (validateFile checked that): from the
+		// chart's name.
+		chartFile := filepath.Join(p.Chart, "Chart.yaml")
+		return fmt.Errorf("%s: name: the service is named after the chart, and %w; set service: in %s", chartFile+lineOf(filepath.Join(p.Dir, chartFile), "name"), err, FileName)
+	}
 	for _, e := range p.Environments {
 		if err := ValidName(e.Name); err != nil {
 			return fmt.Errorf("%w; rename the values or configs file it was found from", err)
