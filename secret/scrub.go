@@ -9,10 +9,11 @@ import (
 var (
 	pemBlock  = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
 	jwtInText = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`)
-	// urlInText finds scheme://user:password@ in free text; the password
-	// runs up to the last @ before the host.
-	urlInText = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:@/\s"']*):([^@\s"']+)@`)
+	// urlInText finds a URL in free text, to be redacted as a value is.
+	urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`)
 	dsnInText = regexp.MustCompile(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`)
+	// authInText is an Authorization header's credentials in a dump.
+	authInText = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`)
 	// assignment finds the KEY= and KEY: of KEY=value pairs, as a
 	// service's log or a parser's message carries them.
 	assignment = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`)
@@ -37,8 +38,13 @@ func Scrub(text string, known ...string) string {
 	text = pemBlock.ReplaceAllString(text, Redacted)
 	text = scrubShapes(text)
 	text = jwtInText.ReplaceAllString(text, Redacted)
-	text = urlInText.ReplaceAllString(text, "${1}:"+Redacted+"@")
+	text = urlInText.ReplaceAllStringFunc(text, func(u string) string {
+		r, _ := RedactURL(u)
+		return r
+	})
 	text = dsnInText.ReplaceAllString(text, "${1}:"+Redacted+"@${3}(")
+	text = authInText.ReplaceAllString(text, "${1}${2}"+Redacted)
+	text = scrubKVPasswords(text)
 	text = scrubAssignments(text)
 	return text
 }
@@ -51,7 +57,8 @@ func scrubAssignments(text string) string {
 	type span struct{ from, to int }
 	var spans []span
 	for _, m := range assignment.FindAllStringSubmatchIndex(text, -1) {
-		if !Name(text[m[2]:m[3]]) {
+		key := text[m[2]:m[3]]
+		if !Name(key) || text[m[1]-1] == ':' && (fileName(text, m[2], key) || messageWord(text[m[1]:])) {
 			continue
 		}
 		from := m[1]
@@ -92,4 +99,57 @@ func scrubAssignments(text string) string {
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// scrubKVPasswords replaces the password= of key=value DSNs in text
+// (Pwd= too, which the sensitive-name rule leaves to the shell's PWD).
+func scrubKVPasswords(text string) string {
+	ms := kvPassword.FindAllStringSubmatchIndex(text, -1)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if from, to := ms[i][4], ms[i][5]; to > from && text[from:to] != Redacted {
+			text = text[:from] + Redacted + text[to:]
+		}
+	}
+	return text
+}
+
+// fileExts are the extensions of files an error names before a colon
+// (secret.yaml:12:5, stat secret.env: no such file): what follows is a
+// line number or the error's words, not a value.
+var fileExts = map[string]bool{
+	"yaml": true, "yml": true, "json": true, "env": true, "tpl": true, "txt": true, "toml": true,
+	"ini": true, "properties": true, "conf": true, "cfg": true, "pem": true, "key": true, "crt": true,
+	"go": true, "sh": true, "tmpl": true, "gotmpl": true, "lock": true, "db": true, "token": true,
+}
+
+// fileName reports whether the key of a "key:" pair at text[at:] is a
+// file's name: it has a file extension, or a path leads to it.
+func fileName(text string, at int, key string) bool {
+	if at > 0 && (text[at-1] == '/' || text[at-1] == '\\') {
+		return true
+	}
+	if i := strings.LastIndexByte(key, '.'); i > 0 {
+		return fileExts[strings.ToLower(key[i+1:])]
+	}
+	return false
+}
+
+// messageWords start the English of an error after "secret:" or
+// "password:", where a value would otherwise stand.
+var messageWords = map[string]bool{
+	"no": true, "not": true, "is": true, "are": true, "was": true, "must": true, "missing": true,
+	"empty": true, "required": true, "invalid": true, "unknown": true, "failed": true, "cannot": true,
+	"can't": true, "does": true, "has": true, "should": true, "expected": true, "too": true, "the": true,
+	"a": true, "an": true, "permission": true, "open": true, "read": true, "key": true, "value": true,
+}
+
+// messageWord reports whether rest (what follows "key:") starts with a
+// word of an error message rather than a value.
+func messageWord(rest string) bool {
+	rest = strings.TrimLeft(rest, " \t")
+	end := strings.IndexAny(rest, " \t\r\n,;:")
+	if end < 0 {
+		return false // the last word of the text is a value: "password: hunter2"
+	}
+	return messageWords[strings.ToLower(rest[:end])]
 }

@@ -9,8 +9,8 @@
 package secret
 
 import (
-	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -27,7 +27,17 @@ var sensitiveTokens = [][]string{
 	{"SIGNING", "KEY"}, {"ENCRYPTION", "KEY"}, {"CREDENTIAL"}, {"CREDENTIALS"},
 	// Compound spellings seen in real charts (ACCESSKEY, CLIENTSECRET).
 	{"ACCESSKEY"}, {"PRIVATEKEY"}, {"CLIENTSECRET"}, {"AUTHTOKEN"}, {"DBPASSWORD"},
+	{"PASSPHRASE"},
 }
+
+// credentialSuffixes mark a word as a credential when it ends in one:
+// PGPASSWORD, MYSQLPWD, GPGPASSPHRASE. PWD is not among them (it ends
+// too many words that are not passwords), nor KEY (MONKEY, TURKEY).
+var credentialSuffixes = []string{"PASSWORD", "PASSWD", "PASSPHRASE"}
+
+// lastOnly are words that are a credential only as the name's last word:
+// DB_PASS and SMTP_PASS, but not PASS_THROUGH.
+var lastOnly = map[string]bool{"PASS": true}
 
 // nonSecretQualifiers are trailing words that turn a credential's name
 // into the name of something about it: how long it lives, who issues
@@ -52,10 +62,19 @@ func Name(key string) bool {
 	if len(words) == 0 || shellNames[strings.ToUpper(key)] {
 		return false
 	}
-	if nonSecretQualifiers[words[len(words)-1]] {
+	last := words[len(words)-1]
+	if nonSecretQualifiers[last] || slices.Contains(words, "EXISTING") || referenceToKey(words) {
 		return false
 	}
-	for i := range words {
+	if lastOnly[last] {
+		return true
+	}
+	for i, w := range words {
+		for _, suf := range credentialSuffixes {
+			if strings.HasSuffix(w, suf) {
+				return true
+			}
+		}
 		for _, tok := range sensitiveTokens {
 			if i+len(tok) <= len(words) && equalWords(words[i:i+len(tok)], tok) {
 				return true
@@ -65,11 +84,41 @@ func Name(key string) bool {
 	return false
 }
 
-func splitWords(key string) []string {
-	return strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool {
-		return r == '_' || r == '-' || r == '.' || r == '/'
-	})
+// referenceToKey reports the Bitnami-style names of a key inside a
+// Secret (existingSecretPasswordKey, passwordKey: "db-password"), which
+// hold a key's name, not a credential.
+func referenceToKey(words []string) bool {
+	n := len(words)
+	return n >= 2 && words[n-1] == "KEY" && (words[n-2] == "PASSWORD" || words[n-2] == "SECRET" && n >= 3 && words[n-3] == "EXISTING")
 }
+
+// splitWords splits a key into upper-case words at '_', '-', '.', '/'
+// and camelCase humps: smtpPassword is SMTP PASSWORD, DBPassword is DB
+// PASSWORD, and an all-caps word stays whole.
+func splitWords(key string) []string {
+	var words []string
+	for _, part := range strings.FieldsFunc(key, func(r rune) bool {
+		return r == '_' || r == '-' || r == '.' || r == '/'
+	}) {
+		start := 0
+		for i := 1; i < len(part); i++ {
+			prev, cur := part[i-1], part[i]
+			lowerToUpper := isLower(prev) && isUpper(cur)
+			acronymEnd := isUpper(prev) && isUpper(cur) && i+1 < len(part) && isLower(part[i+1])
+			digitToUpper := isDigit(prev) && isUpper(cur) && i > 1 && isLower(part[i-2])
+			if lowerToUpper || acronymEnd || digitToUpper {
+				words = append(words, strings.ToUpper(part[start:i]))
+				start = i
+			}
+		}
+		words = append(words, strings.ToUpper(part[start:]))
+	}
+	return words
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func equalWords(a, b []string) bool {
 	for i := range a {
@@ -84,13 +133,10 @@ func equalWords(a, b []string) bool {
 func Is(key, value string) bool { return Name(key) || Value(value) }
 
 // Value reports whether a value is a secret by its shape alone: a URL or
-// DSN with a password in its userinfo, a PEM block, a JWT, or a token of
-// a known vendor format.
+// DSN with a password (see Passwords), a PEM block, a JWT, a bearer
+// token, a token of a known vendor format or a generated key.
 func Value(v string) bool {
-	if _, ok := RedactURL(v); ok {
-		return true
-	}
-	return opaqueSecret(v)
+	return len(Passwords(v)) > 0 || opaqueSecret(v)
 }
 
 // opaqueSecret reports values that are a secret through and through:
@@ -108,6 +154,9 @@ func opaqueSecret(v string) bool {
 			return true
 		}
 	}
+	if authScheme.MatchString(v) {
+		return true
+	}
 	return shaped(v)
 }
 
@@ -121,6 +170,10 @@ var tokenShapes = []*regexp.Regexp{
 	regexp.MustCompile(`^sk_(live|test)_[A-Za-z0-9]{16,}$`),
 	regexp.MustCompile(`^glpat-[A-Za-z0-9_-]{20,}$`), // GitLab
 }
+
+// authScheme is an Authorization header's value: a scheme and its
+// credentials (Bearer eyJ…, Basic dXNlcjpwYXNz).
+var authScheme = regexp.MustCompile(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`)
 
 // Show returns what may be printed of a key's value: the value itself,
 // Redacted for a secret, or — when the only secret part is a URL's
@@ -136,56 +189,12 @@ func Show(key, value string) string {
 	return value
 }
 
-// dsnUserinfo finds the password in DSNs that are not URLs, such as Go's
-// MySQL driver form `user:pass@tcp(host:3306)/db`.
-var dsnUserinfo = regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
-
-// portThenPath is what follows "host:" in a URL with an "@" in its path
-// or query (https://host:8443/users/@me): a port, not a password. A
-// password that starts with up to five digits and a "/" reads the same
-// way and is not redacted; that shape is the one ambiguity left.
-var portThenPath = regexp.MustCompile(`^[0-9]{1,5}[/?#]`)
-
-// RedactURL replaces the password in a URL's or DSN's userinfo with
-// Redacted and reports whether there was one. Comma-separated lists of
-// URLs (broker lists) are handled element by element.
+// RedactURL replaces every password of a URL or DSN value (see
+// Passwords) with Redacted and reports whether there was one.
 func RedactURL(v string) (string, bool) {
-	if strings.Contains(v, ",") && strings.Contains(v, "://") {
-		parts := strings.Split(v, ",")
-		any := false
-		for i, p := range parts {
-			if r, ok := RedactURL(p); ok {
-				parts[i], any = r, true
-			}
-		}
-		return strings.Join(parts, ","), any
+	ps := Passwords(v)
+	for i := len(ps) - 1; i >= 0; i-- {
+		v = v[:ps[i].Start] + Redacted + v[ps[i].End:]
 	}
-	if m := dsnUserinfo.FindStringSubmatchIndex(v); m != nil {
-		return v[:m[4]] + Redacted + v[m[5]:], true
-	}
-	scheme, rest, ok := strings.Cut(v, "://")
-	if !ok || scheme == "" || strings.ContainsAny(scheme, " \t\n") {
-		return v, false
-	}
-	// A JDBC URL nests the real one: jdbc:postgresql://u:p@h/db.
-	// Passwords are often not percent-encoded, so the userinfo runs to
-	// the last "@" of the URL, "/", "?" and "#" included
-	// (postgres://u:pa/ss@h/db); what a path or query holds after a host
-	// and port is told apart below.
-	authority := rest
-	if i := strings.IndexAny(authority, " \t\n"); i >= 0 {
-		authority = authority[:i]
-	}
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return v, false
-	}
-	user, pass, hasPass := strings.Cut(authority[:at], ":")
-	if !hasPass || pass == "" || strings.ContainsAny(user, "/?#") || portThenPath.MatchString(pass) {
-		return v, false
-	}
-	if u, err := url.PathUnescape(pass); err == nil && (u == Redacted || pass == Redacted) {
-		return v, true
-	}
-	return scheme + "://" + user + ":" + Redacted + rest[at:], true
+	return v, len(ps) > 0
 }

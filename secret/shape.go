@@ -30,7 +30,7 @@ var vendorShapes = []*regexp.Regexp{
 
 // tokenChars is a single token of base64, base64url or hex characters: the
 // alphabet of generated keys.
-var tokenChars = regexp.MustCompile(`^[A-Za-z0-9+/_=-]+$`)
+var tokenChars = regexp.MustCompile(`^[A-Za-z0-9+/_-]+={0,2}$`)
 
 // uuid and plain digests are long and random-looking, but identifiers.
 var (
@@ -74,11 +74,11 @@ func base64PEM(v string) bool {
 // has. A hex key (32 hex digits and more, other than the digest lengths)
 // must look random too.
 func generatedKey(v string) bool {
-	if len(v) < 32 || len(v) > 4096 || !tokenChars.MatchString(v) || uuid.MatchString(v) || hexDigest.MatchString(v) {
+	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars.MatchString(v) || uuid.MatchString(v) || hexDigest.MatchString(v) {
 		return false
 	}
 	if hexOnly.MatchString(v) {
-		return entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
+		return len(v) >= 32 && entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
 		strings.Count(v, "/") > 3 || strings.Count(v, "-")+strings.Count(v, "_") > len(v)/8 {
@@ -96,7 +96,52 @@ func generatedKey(v string) bool {
 			digit = true
 		}
 	}
-	return upper && lower && digit && entropy(v) >= 4.0
+	return upper && lower && digit && entropy(v) >= keyEntropy(len(v)) && !wordy(v)
+}
+
+// wordy reports an identifier made of words (AbstractFactoryBean2024X,
+// MyServiceAccount2024Prod): more than half of it is runs of three or
+// more lower-case letters or of four or more digits. In a random base64
+// key such runs cover about a seventh.
+func wordy(v string) bool {
+	covered, run, kind := 0, 0, 0
+	flush := func() {
+		if kind == 1 && run >= 3 || kind == 2 && run >= 4 {
+			covered += run
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		k := 0
+		switch c := v[i]; {
+		case isLower(c):
+			k = 1
+		case isDigit(c):
+			k = 2
+		}
+		if k != kind {
+			flush()
+			run, kind = 0, k
+		}
+		run++
+	}
+	flush()
+	return covered*2 > len(v)
+}
+
+// minKeyLen is the shortest generated key recognised: 24 characters is
+// 18 random bytes in base64, the shortest key generators produce.
+var minKeyLen = 24
+
+// keyEntropy is the entropy a generated key of n characters has at least:
+// a random 24-character base64 string has about 4.2 bits a character
+// (it cannot exceed log2(24) = 4.58), a 40-character one about 4.7. The
+// bar is below those and above identifiers of the same length
+// (OrdersApiServer2026Linux has 3.7).
+func keyEntropy(n int) float64 {
+	if n < 32 {
+		return 3.9
+	}
+	return 4.0
 }
 
 func hasDigit(v string) bool { return strings.IndexAny(v, "0123456789") >= 0 }
