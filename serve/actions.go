@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/view"
 )
 
@@ -22,7 +23,17 @@ type confirmation struct {
 	Who                         string
 	Authed                      bool
 	Problem                     string
+	// Ask is the page that asks for the token before anything is
+	// previewed: it posts the same action again, unconfirmed.
+	Ask bool
 }
+
+// actionFields are the fields an action's form carries, kept across the
+// page that asks for the token.
+var actionFields = []string{"from", "to", "env", "level", "for"}
+
+// tokenProblem is what the page says to a request without a valid token.
+const tokenProblem = "The token is missing or wrong: it is the one ferry serve printed when it started (kept in .ferry/serve.token). Nothing is run or previewed without it."
 
 type field struct{ Name, Value string }
 
@@ -39,12 +50,30 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	c := confirmation{Action: r.URL.Path, Authed: authed(r), Who: strings.TrimSpace(f.Get("who"))}
+	// The name goes into the history, which `ferry history` prints on
+	// terminals: no escape sequences in it.
+	c := confirmation{Action: r.URL.Path, Authed: authed(r), Who: secret.PrintableLine(strings.TrimSpace(f.Get("who")))}
 	if c.Who == "" {
 		if ck, err := r.Cookie("ferry_who"); err == nil {
-			c.Who, _ = url.QueryUnescape(ck.Value)
+			w, _ := url.QueryUnescape(ck.Value)
+			c.Who = secret.PrintableLine(w)
 		}
 	}
+	if !c.Authed {
+		// Nothing runs without the token, not even the preview: a
+		// promotion's dry run runs its gates.
+		ask := confirmation{Title: "Token needed", Action: r.URL.Path, Ask: true, Problem: tokenProblem, Button: "Continue"}
+		for _, k := range actionFields {
+			if v := f.Get(k); v != "" {
+				ask.Hidden = append(ask.Hidden, field{k, v})
+			}
+		}
+		s.render(w, http.StatusForbidden, "confirm", ask)
+		return
+	}
+	// A token typed into the form is kept in this browser, so the
+	// confirmation that follows carries it.
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tokenOf(r), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	var do func(ctx context.Context, cfg *promote.Config) (string, error)
 	switch r.PathValue("action") {
 	case "promote":
@@ -56,14 +85,14 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		pr.DryRun = true
 		plan, err := pr.Run(r.Context(), from, to)
 		if plan == nil {
-			s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: c.Title, Problem: err.Error(), Action: "/"})
+			s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: c.Title, Problem: secret.Scrub(err.Error()), Action: "/"})
 			return
 		}
 		pv := plan.View(true, err)
 		c.Gates = pv.Gates
 		c.What = fmt.Sprintf("Deploy %s%s, running in %s as revision %d, to %s.", pv.Digest, tagNote(pv.Tag), from, pv.FromRevision, to)
 		if err != nil {
-			c.Problem = "Gates not met now: " + err.Error() + ". The promotion will be refused unless they pass when you confirm."
+			c.Problem = "Gates not met now: " + secret.Scrub(err.Error()) + ". The promotion will be refused unless they pass when you confirm."
 		}
 		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
 			p, err := promote.NewPromote(cfg).Run(ctx, from, to)
@@ -122,17 +151,12 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case !authed(r):
-		c.Problem = "The token is missing or wrong: it is the one ferry serve printed when it started."
-		s.render(w, http.StatusForbidden, "confirm", c)
-		return
 	case c.Who == "" || len(c.Who) > 80:
 		c.Problem = "Say who you are (up to 80 characters): the history records it."
 		s.render(w, http.StatusBadRequest, "confirm", c)
 		return
 	}
-	// Remember the token and the name in this browser for the next action.
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tokenOf(r), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	// Remember the name in this browser for the next action.
 	http.SetCookie(w, &http.Cookie{Name: "ferry_who", Value: url.QueryEscape(c.Who), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 
 	s.actMu.Lock()
@@ -143,8 +167,9 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	s.poke()
 	q := url.Values{}
 	if err != nil {
-		s.log.Warn("action failed", "action", r.PathValue("action"), "by", cfg.User, "err", err)
-		q.Set("failed", err.Error())
+		msg := secret.Scrub(err.Error())
+		s.log.Warn("action failed", "action", r.PathValue("action"), "by", cfg.User, "err", msg)
+		q.Set("failed", msg)
 	} else {
 		s.log.Info("action", "action", r.PathValue("action"), "by", cfg.User, "result", msg)
 		q.Set("done", msg)

@@ -46,7 +46,16 @@ func TestNewRefusesOpenAddressWithoutToken(t *testing.T) {
 	if err == nil || !errors.Is(err, promote.ErrInput) || !strings.Contains(err.Error(), "needs --token") {
 		t.Errorf("New(0.0.0.0 without token) = %v, want a bad-input error asking for --token", err)
 	}
+	for _, tok := range []string{"a", "s3cr3t-token-for-tests", strings.Repeat("x", MinTokenLen-1)} {
+		_, err := New(Options{Addr: "0.0.0.0:7070", Token: tok, Config: pl.cfg})
+		if !errors.Is(err, promote.ErrInput) || !strings.Contains(err.Error(), "at least 32 characters") {
+			t.Errorf("New(0.0.0.0, --token of %d) = %v, want a bad-input error", len(tok), err)
+		}
+	}
 }
+
+// openToken is the token of the test server bound to every interface.
+const openToken = "s3cr3t-token-for-tests-5f2b8c1e9d7a4036b1e8"
 
 // noRedirect keeps a client on the answer it got.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
@@ -74,6 +83,10 @@ func send(t *testing.T, method, u string, form url.Values, header []string) (int
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1] // Header["Host"] is not sent
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := noRedirect.Do(req)
@@ -91,7 +104,7 @@ func TestServe(t *testing.T) {
 	pl := newPipeline(t, []string{"staging", "prod"}, "0s")
 	pl.serve(t, Options{})
 	open := newPipeline(t, []string{"staging", "prod"}, "0s")
-	open.serve(t, Options{Addr: fmt.Sprintf("0.0.0.0:%d", freePort(t)), Token: "s3cr3t-token-for-tests"})
+	open.serve(t, Options{Addr: fmt.Sprintf("0.0.0.0:%d", freePort(t)), Token: openToken})
 	openURL := strings.Replace(open.url, "0.0.0.0", "127.0.0.1", 1)
 	// The page of a server bound to every interface, reached by an
 	// address that is not loopback, is what a colleague sees.
@@ -114,11 +127,11 @@ func TestServe(t *testing.T) {
 		{"assets are embedded", pl.url + "/assets/app.js", nil, 200, "EventSource"},
 		{"open address without token", openURL + "/", nil, 401, "needs its token"},
 		{"open address, API without token", openURL + "/api/status", nil, 401, "needs its token"},
-		{"open address, wrong token", openURL + "/api/status", []string{"Authorization", "Bearer s3cr3t-token-for-tesTS"}, 401, ""},
-		{"open address, bearer token", openURL + "/api/status", []string{"Authorization", "Bearer s3cr3t-token-for-tests"}, 200, `"environments"`},
-		{"open address, remote log URL with the token in its query", openURL + "/api/loglevel/prod?token=s3cr3t-token-for-tests", nil, 200, `"serviceName":"svc"`},
-		{"open address, token in the query sets the cookie", openURL + "/?token=s3cr3t-token-for-tests", nil, 303, ""},
-		{"open address, cookie", openURL + "/", []string{"Cookie", cookieName + "=s3cr3t-token-for-tests"}, 200, "<main"},
+		{"open address, wrong token", openURL + "/api/status", []string{"Authorization", "Bearer " + openToken[:len(openToken)-2] + "XX"}, 401, ""},
+		{"open address, bearer token", openURL + "/api/status", []string{"Authorization", "Bearer " + openToken}, 200, `"environments"`},
+		{"open address, remote log URL with the token in its query", openURL + "/api/loglevel/prod?token=" + openToken, nil, 200, `"serviceName":"svc"`},
+		{"open address, token in the query sets the cookie", openURL + "/?token=" + openToken, nil, 303, ""},
+		{"open address, cookie", openURL + "/", []string{"Cookie", cookieName + "=" + openToken}, 200, "<main"},
 	}
 	for _, tt := range reads {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,20 +173,25 @@ func TestServe(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"first post asks for confirmation", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "for": {"15m"}}, origin, 200, "Set staging&#39;s log level to WARN"},
+		{"first post asks for confirmation", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "for": {"15m"}, "token": {pl.token}}, origin, 200, "Set staging&#39;s log level to WARN"},
+		{"first post without the token asks for it and previews nothing", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "for": {"15m"}}, origin, 403, `<input type="hidden" name="level" value="WARN">`},
 		{"confirmation without the token", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "confirm": {"yes"}, "who": {"ann"}}, origin, 403, "The token is missing or wrong"},
 		{"confirmation with a wrong token", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "confirm": {"yes"}, "who": {"ann"}, "token": {"nope"}}, origin, 403, "The token is missing or wrong"},
-		{"unknown level refused", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"TRACE"}}, origin, 400, "unknown log level &#34;TRACE&#34;"},
+		{"unknown level refused", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"TRACE"}, "token": {pl.token}}, origin, 400, "unknown log level &#34;TRACE&#34;"},
 		{"a form from another site", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "confirm": {"yes"}, "who": {"ann"}, "token": {pl.token}}, []string{"Origin", "http://evil.example"}, 403, "another site"},
 		{"no name", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"WARN"}, "confirm": {"yes"}, "token": {pl.token}}, origin, 400, "Say who you are"},
 		{"confirmed with the token", "/actions/loglevel", url.Values{"env": {"staging"}, "level": {"warn"}, "for": {"15m"}, "confirm": {"yes"}, "who": {"ann"}, "token": {pl.token}}, origin, 303, ""},
-		{"promote shows its gates first", "/actions/promote", url.Values{"from": {"staging"}, "to": {"prod"}}, origin, 200, "live is revision 1"},
+		{"promote shows its gates first", "/actions/promote", url.Values{"from": {"staging"}, "to": {"prod"}, "token": {pl.token}}, origin, 200, "live is revision 1"},
+		{"promote without the token runs no gate", "/actions/promote", url.Values{"from": {"staging"}, "to": {"prod"}}, origin, 403, "Nothing is run or previewed without it"},
 	}
 	for _, tt := range actions {
 		t.Run(tt.name, func(t *testing.T) {
 			code, body, h := post(t, pl.url+tt.path, tt.form, tt.header...)
 			if code != tt.status || !strings.Contains(body, tt.want) {
 				t.Errorf("POST %s = %d %.400q, want %d with %q", tt.path, code, body, tt.status, tt.want)
+			}
+			if code == 403 && (strings.Contains(body, "live is revision") || strings.Contains(body, "Set staging")) {
+				t.Errorf("POST %s without the token previewed the action:\n%.600s", tt.path, body)
 			}
 			if code == 303 && !strings.HasPrefix(h.Get("Location"), "/?done=") {
 				t.Errorf("after the action: Location %q, want /?done=…", h.Get("Location"))

@@ -28,8 +28,14 @@ type Options struct {
 	// Addr is where to listen; 127.0.0.1:7070 by default.
 	Addr string
 	// Token guards the server: every request when Addr is not loopback,
-	// the actions always. A random one when empty (Token reports it).
+	// the actions always. A random one when empty (Token reports it). Off
+	// loopback it must have at least MinTokenLen characters.
 	Token string
+	// Hosts are the names the server is reached by besides loopback
+	// addresses (a name in /etc/hosts, a proxy's): requests whose Host
+	// header names anything else are refused, which is what stops a
+	// DNS-rebinding page from reading or acting.
+	Hosts []string
 	// Config returns a fresh promote.Config of the project for each
 	// action, so that each records its own user.
 	Config func() *promote.Config
@@ -74,6 +80,9 @@ func New(opts Options) (*Server, error) {
 	loopback := Loopback(opts.Addr)
 	if !loopback && opts.Token == "" {
 		return nil, fmt.Errorf("%w: ferry serve on %s, which is not a loopback address, needs --token or --token-file", promote.ErrInput, opts.Addr)
+	}
+	if !loopback && len(opts.Token) < MinTokenLen {
+		return nil, fmt.Errorf("%w: ferry serve on %s, which is not a loopback address, needs a token of at least %d characters (this one has %d): openssl rand -hex 32 makes one", promote.ErrInput, opts.Addr, MinTokenLen, len(opts.Token))
 	}
 	s := &Server{opts: opts, token: opts.Token, loopback: loopback, log: opts.Logger, subs: map[chan string]struct{}{}}
 	s.cfg.Store(opts.Config())

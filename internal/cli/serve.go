@@ -2,14 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/serve"
 )
@@ -18,6 +17,7 @@ type serveOptions struct {
 	Addr      string
 	Token     string
 	TokenFile string
+	Hosts     []string
 	Interval  time.Duration
 }
 
@@ -56,7 +56,8 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "address to listen on; anything but loopback needs a token")
 	cmd.Flags().StringVar(&opts.Token, "token", "", "token every action (and, off loopback, every request) must carry")
-	cmd.Flags().StringVar(&opts.TokenFile, "token-file", "", "file holding the token (first line)")
+	cmd.Flags().StringVar(&opts.TokenFile, "token-file", "", "file holding the token (first line); refused if others can read it")
+	cmd.Flags().StringSliceVar(&opts.Hosts, "host", nil, "a name the page is opened by besides loopback addresses (requests naming any other host are refused)")
 	cmd.Flags().DurationVar(&opts.Interval, "refresh", 2*time.Second, "how often health and soak are refreshed")
 	return cmd
 }
@@ -67,13 +68,9 @@ func runServe(ctx context.Context, g *globalOptions, opts *serveOptions) error {
 		if tok != "" {
 			return usageError(fmt.Errorf("--token and --token-file: give one"))
 		}
-		data, err := os.ReadFile(opts.TokenFile)
-		if err != nil {
-			return usageError(fmt.Errorf("token file: %w", err))
-		}
-		tok, _, _ = strings.Cut(strings.TrimSpace(string(data)), "\n")
-		if tok == "" {
-			return usageError(fmt.Errorf("token file %s is empty", opts.TokenFile))
+		var err error
+		if tok, err = serve.ReadTokenFile(opts.TokenFile); err != nil {
+			return usageError(stripKind(err))
 		}
 	}
 	if tok == "" && !serve.Loopback(opts.Addr) {
@@ -87,14 +84,22 @@ func runServe(ctx context.Context, g *globalOptions, opts *serveOptions) error {
 	if tok == "" {
 		// Loopback without a token: actions still need one. It is kept in
 		// a 0600 file beside the state, never printed.
-		tokenPath = filepath.Join(c.Project.Dir, ".ferry", "serve.token")
-		if tok, err = serve.LoadOrCreateToken(tokenPath); err != nil {
+		tf, err := serve.ProjectToken(c.Project.Dir)
+		if errors.Is(err, confine.ErrRefused) {
+			return usageError(err)
+		}
+		if err != nil {
 			return targetError(err)
+		}
+		tok, tokenPath = tf.Token, tf.Path
+		if tf.Notice != "" {
+			fmt.Fprintf(g.streams.ErrOut, "ferry serve: %s\n", tf.Notice)
 		}
 	}
 	srv, err := serve.New(serve.Options{
 		Addr:  opts.Addr,
 		Token: tok,
+		Hosts: opts.Hosts,
 		Config: func() *promote.Config {
 			// A fresh Config per action records its own user; should the
 			// project have become unreadable since, act on the one read at

@@ -37,6 +37,7 @@ func TestSoakLoglevelServeCLI(t *testing.T) {
 		{"loglevel qa DEBUG", 2, `unknown environment "qa"`},
 		{"serve --addr 0.0.0.0:0", 2, "not a loopback address, needs --token or --token-file"},
 		{"serve --token a --token-file b", 2, "--token and --token-file: give one"},
+		{"serve --addr 0.0.0.0:0 --token a", 2, "needs a token of at least 32 characters (this one has 1)"},
 		{"serve --help", 0, "ferry serve --addr 0.0.0.0:7070 --token-file"},
 		{"soak --help", 0, "ferry soak staging --watch"},
 		{"loglevel --help", 0, "ferry loglevel staging DEBUG --for 15m"},
