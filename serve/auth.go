@@ -261,7 +261,7 @@ func distrust(dir *confine.Root, projectDir, rel string) (string, error) {
 	case !fi.Mode().IsRegular():
 		return "", fmt.Errorf("%s is not a regular file (%s): remove it", filepath.Join(dir.Dir(), tokenName), fi.Mode().Type())
 	}
-	if uid, ok := fileOwner(fi); ok && uid != os.Getuid() {
+	if uid, ok := confine.Owner(fi); ok && uid != os.Getuid() {
 		return fmt.Sprintf("belongs to user %d, not to you", uid), nil
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
@@ -297,7 +297,7 @@ func ReadTokenFile(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: token file: %w", promote.ErrInput, err)
 	}
-	if uid, ok := fileOwner(fi); ok && uid != os.Getuid() {
+	if uid, ok := confine.Owner(fi); ok && uid != os.Getuid() {
 		return "", fmt.Errorf("%w: token file %s belongs to user %d, not to you", promote.ErrInput, path, uid)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {

@@ -153,55 +153,33 @@ func (r *Root) culprit(name string) string {
 	return "through a symbolic link"
 }
 
-// Open opens name for reading.
-func (r *Root) Open(name string) (*os.File, error) {
-	c, err := r.clean("open", name)
+// do runs op on the cleaned name and turns an escape into an *Error.
+func do[T any](r *Root, op, name string, f func(string) (T, error)) (T, error) {
+	c, err := r.clean(op, name)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	f, err := r.root.Open(c)
-	return f, r.refusal("open", name, c, err)
+	v, err := f(c)
+	return v, r.refusal(op, name, c, err)
 }
+
+// Open opens name for reading.
+func (r *Root) Open(name string) (*os.File, error) { return do(r, "open", name, r.root.Open) }
 
 // ReadFile reads the whole of name.
-func (r *Root) ReadFile(name string) ([]byte, error) {
-	c, err := r.clean("read", name)
-	if err != nil {
-		return nil, err
-	}
-	b, err := r.root.ReadFile(c)
-	return b, r.refusal("read", name, c, err)
-}
+func (r *Root) ReadFile(name string) ([]byte, error) { return do(r, "read", name, r.root.ReadFile) }
 
 // Stat follows symbolic links that stay inside.
-func (r *Root) Stat(name string) (fs.FileInfo, error) {
-	c, err := r.clean("stat", name)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := r.root.Stat(c)
-	return fi, r.refusal("stat", name, c, err)
-}
+func (r *Root) Stat(name string) (fs.FileInfo, error) { return do(r, "stat", name, r.root.Stat) }
 
 // Lstat does not follow a final symbolic link; those before it must stay
 // inside.
-func (r *Root) Lstat(name string) (fs.FileInfo, error) {
-	c, err := r.clean("lstat", name)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := r.root.Lstat(c)
-	return fi, r.refusal("lstat", name, c, err)
-}
+func (r *Root) Lstat(name string) (fs.FileInfo, error) { return do(r, "lstat", name, r.root.Lstat) }
 
 // ReadDir lists a directory, sorted by name.
 func (r *Root) ReadDir(name string) ([]fs.DirEntry, error) {
-	c, err := r.clean("readdir", name)
-	if err != nil {
-		return nil, err
-	}
-	es, err := fs.ReadDir(r.root.FS(), c)
-	return es, r.refusal("readdir", name, c, err)
+	return do(r, "readdir", name, func(c string) ([]fs.DirEntry, error) { return fs.ReadDir(r.root.FS(), c) })
 }
 
 // WalkDir walks the tree at name in lexical order as fs.WalkDir does, and
@@ -289,41 +267,27 @@ func (r renamed) Name() string { return r.name }
 
 // MkdirAll makes name and its parents with perm.
 func (r *Root) MkdirAll(name string, perm fs.FileMode) error {
-	c, err := r.clean("mkdir", name)
-	if err != nil {
-		return err
-	}
-	return r.refusal("mkdir", name, c, r.root.MkdirAll(c, perm))
+	_, err := do(r, "mkdir", name, func(c string) (struct{}, error) { return struct{}{}, r.root.MkdirAll(c, perm) })
+	return err
 }
 
 // WriteFile writes data to name, creating it with perm or truncating it.
 // A symbolic link at name is followed only if it stays inside.
 func (r *Root) WriteFile(name string, data []byte, perm fs.FileMode) error {
-	c, err := r.clean("write", name)
-	if err != nil {
-		return err
-	}
-	return r.refusal("write", name, c, r.root.WriteFile(c, data, perm))
+	_, err := do(r, "write", name, func(c string) (struct{}, error) { return struct{}{}, r.root.WriteFile(c, data, perm) })
+	return err
 }
 
 // OpenFile opens name with flag and perm, as os.OpenFile does.
 func (r *Root) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
-	c, err := r.clean("open", name)
-	if err != nil {
-		return nil, err
-	}
-	f, err := r.root.OpenFile(c, flag, perm)
-	return f, r.refusal("open", name, c, err)
+	return do(r, "open", name, func(c string) (*os.File, error) { return r.root.OpenFile(c, flag, perm) })
 }
 
 // Remove removes name (a file or an empty directory; a symbolic link
 // itself, not its target).
 func (r *Root) Remove(name string) error {
-	c, err := r.clean("remove", name)
-	if err != nil {
-		return err
-	}
-	return r.refusal("remove", name, c, r.root.Remove(c))
+	_, err := do(r, "remove", name, func(c string) (struct{}, error) { return struct{}{}, r.root.Remove(c) })
+	return err
 }
 
 // Rename renames within the project.
@@ -477,7 +441,7 @@ func usableStateDir(fi fs.FileInfo) error {
 	case !fi.IsDir():
 		return &Error{Op: "open", Path: StateDir, Why: "is a file, not the directory ferry keeps its state in: move it away"}
 	}
-	if uid, ok := owner(fi); ok && uid != os.Getuid() {
+	if uid, ok := Owner(fi); ok && uid != os.Getuid() {
 		return &Error{Op: "open", Path: StateDir, Why: fmt.Sprintf("belongs to user %d, not to you (%d); ferry will not use another user's state: remove it or run ferry as its owner", uid, os.Getuid())}
 	}
 	return nil

@@ -4,5 +4,5 @@ package confine
 
 import "io/fs"
 
-// owner is unknown where files have no numeric owner.
-func owner(fs.FileInfo) (int, bool) { return 0, false }
+// Owner is unknown where files have no numeric owner.
+func Owner(fs.FileInfo) (int, bool) { return 0, false }

@@ -7,8 +7,8 @@ import (
 	"syscall"
 )
 
-// owner is the file's owning user id.
-func owner(fi fs.FileInfo) (int, bool) {
+// Owner is the file's owning user id, when the system has one.
+func Owner(fi fs.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, false
