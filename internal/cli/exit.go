@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
+
+	"github.com/ferrydev/ferry/internal/confine"
 )
 
 // Exit codes; see the package documentation.
@@ -51,6 +53,11 @@ func exitCode(err error) (code int, silent bool) {
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted, false
+	}
+	// A path that leaves the project, or a .ferry ferry will not use, is
+	// bad input however deep in a command it was found.
+	if errors.Is(err, confine.ErrRefused) {
+		return ExitUsage, false
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
