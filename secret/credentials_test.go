@@ -39,6 +39,12 @@ func TestNameShapes(t *testing.T) {
 		{"tokenizerModel", false},
 		{"keycloakRealm", false},
 		{"passThrough", false},
+		{"passwordSecret", false},
+		{"tlsSecret", false},
+		{"imagePullSecrets", false},
+		{"jwtSecret", true},
+		{"sessionSecret", true},
+		{"tokenSecret", true},
 	}
 	for _, tt := range tests {
 		if got := Name(tt.key); got != tt.want {

@@ -85,11 +85,30 @@ func Name(key string) bool {
 }
 
 // referenceToKey reports the Bitnami-style names of a key inside a
-// Secret (existingSecretPasswordKey, passwordKey: "db-password"), which
-// hold a key's name, not a credential.
+// Secret (existingSecretPasswordKey, passwordKey: "db-password") and of
+// a Secret (passwordSecret: orders-db), which hold a name, not a
+// credential.
 func referenceToKey(words []string) bool {
 	n := len(words)
-	return n >= 2 && words[n-1] == "KEY" && (words[n-2] == "PASSWORD" || words[n-2] == "SECRET" && n >= 3 && words[n-3] == "EXISTING")
+	if n < 2 {
+		return false
+	}
+	switch words[n-1] {
+	case "KEY":
+		return words[n-2] == "PASSWORD" || words[n-2] == "SECRET" && n >= 3 && words[n-3] == "EXISTING"
+	case "SECRET", "SECRETS":
+		// passwordSecret, tlsSecret, imagePullSecrets: the name of the
+		// Secret that holds the credential.
+		return secretNameQualifiers[words[n-2]]
+	}
+	return false
+}
+
+// secretNameQualifiers are the words before SECRET in the names of
+// values that name a Secret rather than hold one.
+var secretNameQualifiers = map[string]bool{
+	"PASSWORD": true, "PASSWORDS": true, "TLS": true, "CREDENTIALS": true, "CREDENTIAL": true,
+	"PULL": true, "CERT": true, "CERTIFICATE": true, "CA": true,
 }
 
 // splitWords splits a key into upper-case words at '_', '-', '.', '/'
