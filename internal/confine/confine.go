@@ -15,6 +15,7 @@ package confine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -164,11 +165,37 @@ func do[T any](r *Root, op, name string, f func(string) (T, error)) (T, error) {
 	return v, r.refusal(op, name, c, err)
 }
 
-// Open opens name for reading.
-func (r *Root) Open(name string) (*os.File, error) { return do(r, "open", name, r.root.Open) }
+// Open opens name for reading: a regular file or a directory. A FIFO, a
+// socket or a device is refused by name, without blocking: a planted
+// FIFO would otherwise hang ferry in open until someone writes to it.
+func (r *Root) Open(name string) (*os.File, error) {
+	return do(r, "open", name, func(c string) (*os.File, error) {
+		f, err := r.root.OpenFile(c, os.O_RDONLY|nonblock, 0)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if t := fi.Mode().Type(); t != 0 && t != fs.ModeDir {
+			f.Close()
+			return nil, &Error{Op: "open", Path: name, Why: fmt.Sprintf("is not a regular file (%s)", t)}
+		}
+		return f, nil
+	})
+}
 
-// ReadFile reads the whole of name.
-func (r *Root) ReadFile(name string) ([]byte, error) { return do(r, "read", name, r.root.ReadFile) }
+// ReadFile reads the whole of name, a regular file.
+func (r *Root) ReadFile(name string) ([]byte, error) {
+	f, err := r.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
 
 // Stat follows symbolic links that stay inside.
 func (r *Root) Stat(name string) (fs.FileInfo, error) { return do(r, "stat", name, r.root.Stat) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // tree writes a project: a value starting with "->" makes a symbolic
@@ -363,5 +364,77 @@ func TestFerryLinks(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "main.go")); string(b) != "package main\n" {
 		t.Errorf("main.go truncated: %q", b)
+	}
+}
+
+func TestFiles(t *testing.T) {
+	dir, _ := tree(t, map[string]string{
+		"chart/Chart.yaml":                 "name: orders\n",
+		"chart/templates/cm.yaml":          "kind: ConfigMap\n",
+		"chart/templates/_helpers.tpl":     "->../../shared/_helpers.tpl",
+		"shared/_helpers.tpl":              "{{ define \"x\" }}{{ end }}\n",
+		"evil/chart/Chart.yaml":            "name: evil\n",
+		"evil/chart/files/passwd":          "->{out}/secret.txt",
+		"big/chart/values.yaml":            strings.Repeat("k: v\n", 300),
+		"big/chart/charts/sub/values.yaml": strings.Repeat("k: v\n", 300),
+	})
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	files, err := r.Files("chart", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name)
+	}
+	if want := []string{"Chart.yaml", "templates/_helpers.tpl", "templates/cm.yaml"}; !slices.Equal(names, want) {
+		t.Errorf("Files = %v, want %v", names, want)
+	}
+	if string(files[1].Data) != "{{ define \"x\" }}{{ end }}\n" {
+		t.Errorf("linked helper = %q", files[1].Data)
+	}
+	if _, err := r.Files("evil/chart", 1<<20); !errors.Is(err, ErrOutside) || !strings.HasPrefix(err.Error(), "evil/chart/files/passwd: ") {
+		t.Errorf("Files(evil) = %v, want the link named", err)
+	}
+	// The bound covers the whole tree, subcharts included.
+	if _, err := r.Files("big/chart", 2000); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Files(big, 2000 bytes) = %v, want the limit", err)
+	}
+	if err := syscallMkfifo(filepath.Join(dir, "chart", "templates", "fifo.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Files("chart", 1<<20); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "chart/templates/fifo.yaml: is not a regular file") {
+		t.Errorf("Files with a FIFO = %v", err)
+	}
+}
+
+// TestFIFONeverBlocks: a FIFO planted where a values file or a template
+// is expected is refused at once, not waited on.
+func TestFIFONeverBlocks(t *testing.T) {
+	dir, _ := tree(t, map[string]string{"chart/Chart.yaml": "name: x\n", "values-prod.yaml": "->chart/fifo"})
+	if err := syscallMkfifo(filepath.Join(dir, "chart", "fifo")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.ReadFile("values-prod.yaml")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "values-prod.yaml: is not a regular file") {
+			t.Errorf("ReadFile(FIFO) = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadFile blocked on a FIFO")
 	}
 }

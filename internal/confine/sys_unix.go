@@ -15,3 +15,6 @@ func Owner(fi fs.FileInfo) (int, bool) {
 	}
 	return int(st.Uid), true
 }
+
+// nonblock opens without waiting: a FIFO's open would block.
+const nonblock = syscall.O_NONBLOCK
