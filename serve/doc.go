@@ -9,6 +9,11 @@
 // is embedded: no CDN, no build step.
 //
 // Reads need no token on a loopback address; anything else needs the
-// token, checked on every request in constant time. Actions always need
-// the token and a confirmation step, and are recorded with who.
+// token, checked on every request in constant time. Actions — their
+// previews too — always need the token, a same-origin request and a
+// confirmation step, and are recorded with who. On loopback only
+// loopback Host headers (and the names given with --host) are answered,
+// so a page elsewhere cannot reach the server through DNS rebinding. A
+// kept token that others may have seen (committed, readable by others,
+// another user's) is replaced.
 package serve

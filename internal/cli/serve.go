@@ -37,9 +37,11 @@ process, and scrapes the metrics of every environment that soaks.
 Promote, rollback and log level changes from the page need the token and a
 confirmation, and are recorded with who. On a loopback address reads need
 no token, and the actions' token is kept in .ferry/serve.token (created
-0600 on first use); on any other address
---token or --token-file is required and every request must carry it
-(Authorization: Bearer, or ?token= once in the browser).`
+0600 on first use, and replaced when it is committed or readable by others);
+only loopback Host headers and the names given with --host are answered.
+On any other address --token (at least 32 characters) or --token-file is
+required and every request must carry it (Authorization: Bearer, or
+?token= once in the browser).`
 
 func newServeCmd(g *globalOptions) *cobra.Command {
 	opts := &serveOptions{}
