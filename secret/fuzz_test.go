@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // plantable is what a planted secret is made of in the fuzz targets: the
@@ -86,6 +87,31 @@ func FuzzShow(f *testing.F) {
 			if got := Show(key, v); strings.Contains(got, secret) {
 				t.Fatalf("Show(%q, %q) = %q, still has %q", key, v, got, secret)
 			}
+		}
+	})
+}
+
+// FuzzPrintable: whatever an untrusted string holds, what Printable
+// returns has no escape, no control character but tab and newline, no C1
+// control, no bidirectional override, is valid UTF-8, and is unchanged by
+// a second pass.
+func FuzzPrintable(f *testing.F) {
+	f.Add("eve\x1b[2J\x1b[1;1Hok")
+	f.Add("\x1b]52;c;ZWNobyBwd25lZA==\x07")
+	f.Add("a\u202eb\xffc\u009b31m")
+	f.Add("\x1bP\x1b\\\x1b")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Printable(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("Printable(%q) = %q, not UTF-8", s, out)
+		}
+		for _, r := range out {
+			if r == 0x1b || r < 0x20 && r != '\t' && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+				t.Fatalf("Printable(%q) = %q keeps %U", s, out, r)
+			}
+		}
+		if again := Printable(out); again != out {
+			t.Fatalf("Printable not idempotent: %q then %q", out, again)
 		}
 	})
 }
