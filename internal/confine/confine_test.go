@@ -55,6 +55,17 @@ func tree(t testing.TB, files map[string]string) (dir, out string) {
 // project is a realistic chart repository with links a team might
 // commit (a shared helpers file, a templates directory kept elsewhere in
 // the repository) and links a hostile one would.
+// openRoot opens dir as a Root until the test ends.
+func openRoot(t testing.TB, dir string) *Root {
+	t.Helper()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 func project() map[string]string {
 	return map[string]string{
 		"ferry.yaml":                         "service: orders\n",
@@ -78,11 +89,7 @@ func project() map[string]string {
 
 func TestRead(t *testing.T) {
 	dir, _ := tree(t, project())
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	tests := []struct {
 		name string
 		want string // content; "" when refused
@@ -156,11 +163,7 @@ func TestWrite(t *testing.T) {
 		"locks/prod.lock":  "->../../outside/secret.txt",
 		"locks/stage.lock": "->{out}/secret.txt",
 	})
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	for _, name := range []string{".ferry/build/orders", "locks/prod.lock", "locks/stage.lock", "../outside/x", "/tmp/x"} {
 		if err := r.WriteFile(name, []byte("PLANTED"), 0o755); !errors.Is(err, ErrOutside) || !strings.HasPrefix(err.Error(), name+": write") {
 			t.Errorf("WriteFile(%s) = %v, want a refusal naming it", name, err)
@@ -197,13 +200,9 @@ func TestWalkDir(t *testing.T) {
 		"chart/templates/out.yaml": "->../../../outside/secret.txt",
 		"chart/files/outdir":       "->{out}",
 	})
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	var files, refused []string
-	err = r.WalkDir("chart", func(p string, d fs.DirEntry, err error) error {
+	err := r.WalkDir("chart", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if !errors.Is(err, ErrOutside) || !strings.HasPrefix(err.Error(), p+":") {
 				t.Errorf("walk error at %s = %v", p, err)
@@ -243,11 +242,7 @@ func TestFS(t *testing.T) {
 		"chart/files/app.ini":     "[db]\nhost = db\n",
 		"chart/files/leak":        "->../../../outside/secret.txt",
 	})
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	chart, err := fs.Sub(r.FS(), "chart")
 	if err != nil {
 		t.Fatal(err)
@@ -303,11 +298,7 @@ func TestFerry(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, dir)
 			}
-			r, err := Open(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := openRoot(t, dir)
 			f, err := r.Ferry()
 			if tt.want != "" {
 				if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tt.want) {
@@ -346,11 +337,7 @@ func TestFerryLinks(t *testing.T) {
 		".ferry/build":           "->../bin",
 		"bin/.keep":              "",
 	})
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	f, err := r.Ferry()
 	if err != nil {
 		t.Fatal(err)
@@ -378,11 +365,7 @@ func TestFiles(t *testing.T) {
 		"big/chart/values.yaml":            strings.Repeat("k: v\n", 300),
 		"big/chart/charts/sub/values.yaml": strings.Repeat("k: v\n", 300),
 	})
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	files, err := r.Files("chart", 1<<20)
 	if err != nil {
 		t.Fatal(err)
@@ -419,11 +402,7 @@ func TestFIFONeverBlocks(t *testing.T) {
 	if err := syscallMkfifo(filepath.Join(dir, "chart", "fifo")); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRoot(t, dir)
 	done := make(chan error, 1)
 	go func() {
 		_, err := r.ReadFile("values-prod.yaml")
