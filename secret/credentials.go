@@ -3,6 +3,7 @@ package secret
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -52,10 +53,43 @@ func Passwords(v string) []Password {
 	if len(out) > 0 {
 		return out
 	}
-	if m := userPass.FindStringSubmatchIndex(v); m != nil && passwordLike(v[m[4]:m[5]]) && !notAUser[strings.ToLower(v[m[2]:m[3]])] {
-		return []Password{{User: v[m[2]:m[3]], Value: v[m[4]:m[5]], Start: m[4], End: m[5]}}
+	if p, ok := pair(v); ok && passwordLike(p.Value, true) {
+		return []Password{p}
 	}
 	return nil
+}
+
+// pair is a bare user:password value's password, however weak.
+func pair(v string) (Password, bool) {
+	m := userPass.FindStringSubmatchIndex(v)
+	if m == nil || notAUser[strings.ToLower(v[m[2]:m[3]])] || !passwordLike(v[m[4]:m[5]], false) {
+		return Password{}, false
+	}
+	return Password{User: v[m[2]:m[3]], Value: v[m[4]:m[5]], Start: m[4], End: m[5]}, true
+}
+
+// pairKeyWords mark a key whose value is a user:password pair
+// (BASIC_AUTH=admin:hunter2, HTPASSWD, REGISTRY_LOGIN): there even a
+// password of lower-case letters and digits, which reads like an image
+// tag elsewhere (orders:build42), is one.
+var pairKeyWords = map[string]bool{"AUTH": true, "BASICAUTH": true, "HTPASSWD": true, "USERINFO": true, "LOGIN": true, "USERPASS": true}
+
+// pairKey reports a key named for a user:password pair.
+func pairKey(key string) bool {
+	words := splitWords(key)
+	if len(words) == 0 || nonSecretQualifiers[words[len(words)-1]] {
+		return false
+	}
+	return slices.ContainsFunc(words, func(w string) bool { return pairKeyWords[w] })
+}
+
+// keyedPair is the password of a user:password value under a key named
+// for one.
+func keyedPair(key, v string) (Password, bool) {
+	if !pairKey(key) {
+		return Password{}, false
+	}
+	return pair(v)
 }
 
 // dsnUserinfo finds the password in DSNs that are not URLs, such as Go's
@@ -80,8 +114,11 @@ var versionish = regexp.MustCompile(`^v?[0-9]|[0-9]+\.[0-9]+`)
 // passwordLike tells a password after "user:" from an image tag or a
 // port name: not a version, and more than one kind of character, with a
 // digit or a symbol among them (hunter2, s3cr3t!, not alpine or
-// stable-slim).
-func passwordLike(p string) bool {
+// stable-slim). A strong one also mixes cases with a digit, or has a
+// symbol (S3cr3tPass, hunter2!): image tags are lower-case (build42,
+// sha-1a2b3c), so only a strong one is a password without a key that
+// says so.
+func passwordLike(p string, strong bool) bool {
 	if versionish.MatchString(p) || placeholderWord(p) {
 		return false
 	}
@@ -103,6 +140,9 @@ func passwordLike(p string) bool {
 		if k {
 			kinds++
 		}
+	}
+	if strong {
+		return symbol && (lower || upper) || upper && lower && digit
 	}
 	return kinds >= 2 && (digit || symbol)
 }

@@ -61,7 +61,8 @@ func TestValueShapesIssue18(t *testing.T) {
 		{"Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig", true},
 		{"bearer 9f8e7d6c5b4a39281706", true},
 		{"Basic YWRtaW46aHVudGVyMg==", true},
-		{"admin:hunter2", true},
+		{"admin:Hunter2x", true},
+		{"admin:hunter2!", true},
 		{"deploy:S3cr3t!x", true},
 		{"https://hooks.internal/notify?password=hunter2", true},
 		{"http://ferry.internal:7070/api/loglevel/prod?token=8c1d2e3f4a5b6c7d8e9f", true},
@@ -121,6 +122,32 @@ func TestShowKeepsWhatIsNotSecret(t *testing.T) {
 	for _, tt := range tests {
 		if got := Show(tt.key, tt.value); got != tt.want {
 			t.Errorf("Show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.want)
+		}
+	}
+}
+
+// TestPairs: under a key named for a user:password pair, a password of
+// lower-case letters and digits is one too; elsewhere it is an image tag.
+func TestPairs(t *testing.T) {
+	tests := []struct {
+		key, value, show string
+		secret           bool
+	}{
+		{"BASIC_AUTH", "admin:hunter2", "admin:<redacted>", true},
+		{"basicAuth", "ops:letmein9", "ops:<redacted>", true},
+		{"REGISTRY_LOGIN", "ci:tok3n42", "ci:<redacted>", true},
+		{"HTPASSWD", "admin:hunter2", Redacted, true}, // a credential by its name
+		{"AUTH_URL", "admin:hunter2", "admin:hunter2", false},
+		{"AUTH_MODE", "oidc:strict", "oidc:strict", false},
+		{"IMAGE", "orders:build42", "orders:build42", false},
+		{"BASIC_AUTH", "", "", false},
+	}
+	for _, tt := range tests {
+		if got := Show(tt.key, tt.value); got != tt.show {
+			t.Errorf("Show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.show)
+		}
+		if got := Is(tt.key, tt.value); got != tt.secret {
+			t.Errorf("Is(%q, %q) = %v, want %v", tt.key, tt.value, got, tt.secret)
 		}
 	}
 }

@@ -149,7 +149,12 @@ func equalWords(a, b []string) bool {
 }
 
 // Is reports whether a key's value is a secret, by its name or its value.
-func Is(key, value string) bool { return Name(key) || Value(value) }
+func Is(key, value string) bool {
+	if _, ok := keyedPair(key, value); ok {
+		return true
+	}
+	return Name(key) || Value(value)
+}
 
 // Value reports whether a value is a secret by its shape alone: a URL or
 // DSN with a password (see Passwords), a PEM block, a JWT, a bearer
@@ -204,6 +209,9 @@ func Show(key, value string) string {
 	}
 	if red, ok := RedactURL(value); ok {
 		return red
+	}
+	if p, ok := keyedPair(key, value); ok {
+		return value[:p.Start] + Redacted + value[p.End:]
 	}
 	return value
 }
