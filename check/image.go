@@ -28,6 +28,14 @@ func init() {
 				"environment.",
 			Check: checkMutableImage,
 		},
+		Rule{
+			ID: "FERRY003", Name: "image-without-repository", Severity: Error,
+			Summary: "An image reference has a tag but no repository",
+			Help: "An image such as \":1.0.0\" (image.repository empty or misspelt, so only the tag " +
+				"renders) is refused by the kubelet: the pod never starts (InvalidImageName). Set " +
+				"image.repository in the chart's values.yaml.",
+			Check: checkImageWithoutRepository,
+		},
 	)
 }
 
@@ -132,4 +140,78 @@ func checkMutableImage(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// foldTagWarnings makes FERRY002's last-environment-by-tag warning one
+// finding per chart: every pinned version tag is the same advice, and one
+// warning per image drowned the findings that matter.
+func foldTagWarnings(fs []Finding) []Finding {
+	var out []Finding
+	first := map[string]int{}
+	var parts map[int][]string
+	for _, f := range fs {
+		if f.Rule != "FERRY002" || f.Severity != Warning {
+			out = append(out, f)
+			continue
+		}
+		envs := strings.Join(f.Environments, ",")
+		part := fmt.Sprintf("%s tag %s (set at %s)", f.Workload, firstValue(f), firstSource(f))
+		i, ok := first[envs]
+		if !ok {
+			first[envs] = len(out)
+			if parts == nil {
+				parts = map[int][]string{}
+			}
+			parts[len(out)] = []string{part}
+			out = append(out, f)
+			continue
+		}
+		parts[i] = append(parts[i], part)
+		out[i].Locations = append(out[i].Locations, f.Locations...)
+		if f.Workload != "" {
+			out[i].Workload += ", " + f.Workload
+		}
+	}
+	for i, ps := range parts {
+		if len(ps) < 2 {
+			continue
+		}
+		out[i].Message = fmt.Sprintf("%s is the last environment of the path and pulls %d images by tag: %s; pin their digests, or deploy with ferry deploy, which pins them.",
+			andList(out[i].Environments), len(ps), strings.Join(ps, ", "))
+	}
+	return out
+}
+
+func firstValue(f Finding) string {
+	if len(f.Locations) == 0 {
+		return ""
+	}
+	return f.Locations[0].Value
+}
+
+func firstSource(f Finding) string {
+	if len(f.Locations) == 0 {
+		return "unknown"
+	}
+	return f.Locations[0].Source
+}
+
+func checkImageWithoutRepository(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil || e.Result.Image == "" {
+			continue
+		}
+		repo, _, _ := imageRef(e.Result.Image)
+		if repo != "" && !strings.HasSuffix(repo, "/") {
+			continue
+		}
+		l := imageLoc(e, "repository", repo)
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: "image.repository", Locations: []Location{l},
+			Message: fmt.Sprintf("%s: image %q has no repository (set at %s), so the pod never starts: set image.repository in the chart's values.yaml.",
+				e.Name, e.Result.Image, where(l)),
+		})
+	}
+	return dedupe(out)
 }

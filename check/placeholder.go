@@ -13,11 +13,21 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|^TODO\b|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+
+// placeholderParts match a placeholder inside a longer value: a host
+// your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
+// XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
+var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your[-_][a-z0-9]|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|:123456789012:)|(?-i:^(TODO|TBD|FIXME)\b)`)
+
+// placeholderHosts are the domains reserved for documentation (RFC 2606,
+// RFC 6761): a service configured with one reaches nothing.
+var placeholderHost = regexp.MustCompile(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`)
 
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {
-	return ciPlaceholder.MatchString(strings.TrimSpace(v))
+	v = strings.TrimSpace(v)
+	return ciPlaceholder.MatchString(v) || placeholderParts.MatchString(v) || placeholderHost.MatchString(v)
 }
 
 // encrypted reports a SOPS-encrypted value.
@@ -43,6 +53,16 @@ func init() {
 				"environment of the path, a warning in the first. Set the real value, or reference a Secret.",
 			Check: checkPlaceholder,
 		},
+		Rule{
+			ID: "FERRY083", Name: "emptied-value", Severity: Warning,
+			Summary: "A later environment empties a value an earlier one sets",
+			Help: "A key that an earlier environment of the path sets and a later one sets to \"\" " +
+				"(OIDC_AUTH_SERVER_URL: \"\" in prod where staging has a URL) reaches the container " +
+				"empty: most libraries treat that as unset, and the feature silently falls back or " +
+				"fails at run time. Set the later environment's real value, or delete the key there " +
+				"if the base value is right.",
+			Check: checkEmptiedValue,
+		},
 	)
 	projectRules["FERRY041"] = true
 }
@@ -54,7 +74,8 @@ func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
 		for _, sv := range e.Result.SecretValues {
-			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) {
+			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
+				namesNotSecret(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: render.Redacted, Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -101,21 +122,34 @@ func checkPlaceholder(in *Input) []Finding {
 			sev = Warning
 		}
 		for _, en := range e.Result.Config.Entries {
-			if en.External || !isPlaceholder(en.Value) {
+			if en.External || e.entrySetByCI(en.Key) {
 				continue
 			}
 			l := e.loc(en.Key, "")
 			if en.Secret {
 				l.Value = render.Redacted
 			}
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
-				Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
-					e.Name, en.Key, shownPlaceholder(en), l.Source),
-			})
+			if isPlaceholder(en.Value) {
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
+						e.Name, en.Key, shownPlaceholder(en), l.Source),
+				})
+				continue
+			}
+			if other, ok := realElsewhere(in, e, en); ok {
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l, other.loc(en.Key, "")},
+					Message: fmt.Sprintf("%s: %s is the bare word %q (set at %s) where %s sets a real value: set %s's own value.",
+						e.Name, en.Key, en.Value, l.Source, other.Name, e.Name),
+				})
+			}
 		}
 		if img := e.Result.Image; img != "" {
 			_, tag, _ := imageRef(img)
+			if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
+				continue
+			}
 			if isPlaceholder(tag) || strings.Contains(img, "${") {
 				l := imageLoc(e, "tag", tag)
 				out = append(out, Finding{
@@ -136,4 +170,144 @@ func shownPlaceholder(en render.Entry) string {
 		return "an unreplaced placeholder (value redacted)"
 	}
 	return fmt.Sprintf("the placeholder %q", en.Value)
+}
+
+// identityWords end the names of what a Secret often carries beside the
+// credential without being one: who connects, to what, where.
+var identityWords = map[string]bool{
+	"USER": true, "USERNAME": true, "LOGIN": true, "NAME": true, "DATABASE": true, "DB": true, "DBNAME": true,
+	"SCHEMA": true, "HOST": true, "HOSTNAME": true, "PORT": true, "EMAIL": true, "REGION": true, "BUCKET": true,
+	"URL": true, "URI": true, "ENDPOINT": true, "ADDR": true, "ADDRESS": true, "SERVER": true, "DIALECT": true,
+	"DRIVER": true, "SSLMODE": true, "MODE": true, "ID": true,
+}
+
+// namesNotSecret reports a Secret data key that names a user, database,
+// host or the like, whose value is not a credential by its shape: a
+// database name in a Secret is not a committed secret.
+func namesNotSecret(key, value string) bool {
+	if secret.Name(key) || secret.Value(value) {
+		return false
+	}
+	words := splitWords(camelWords(key))
+	return len(words) > 0 && identityWords[words[len(words)-1]]
+}
+
+// camelWords separates camelCase words with '_': rootUser → root_User.
+func camelWords(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && r >= 'A' && r <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// splitWords splits a key into upper-case words at '_', '-', '.' and '/'.
+func splitWords(key string) []string {
+	return strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool {
+		return r == '_' || r == '-' || r == '.' || r == '/'
+	})
+}
+
+// bareWords stand for a value in examples and templates: DS_HOST: host,
+// DB_NAME: dsname.
+var bareWords = map[string]bool{
+	"host": true, "hostname": true, "dbhost": true, "server": true, "servername": true, "endpoint": true,
+	"address": true, "url": true, "dsname": true, "dbname": true, "database": true, "value": true,
+	"dummy": true, "placeholder": true, "foo": true, "bar": true, "string": true, "username": true,
+}
+
+// bareWord reports a value that is a generic word or the key's own name
+// (DS_HOST: host, DS_NAME: dsname, DB_USER: user).
+func bareWord(key, v string) bool {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "" || strings.ContainsAny(v, ".:/@ ") {
+		return false
+	}
+	if bareWords[v] {
+		return true
+	}
+	words := splitWords(camelWords(key))
+	if len(words) < 2 || !roleWords[words[len(words)-1]] {
+		return false
+	}
+	return v == strings.ToLower(words[len(words)-1]) || v == strings.ToLower(strings.Join(words, ""))
+}
+
+// roleWords end keys whose value a template spells as the key itself.
+var roleWords = map[string]bool{
+	"HOST": true, "HOSTNAME": true, "NAME": true, "USER": true, "USERNAME": true, "DATABASE": true,
+	"DB": true, "SERVER": true, "ENDPOINT": true, "URL": true, "ADDR": true, "ADDRESS": true, "SCHEMA": true,
+}
+
+// realElsewhere returns an environment where key has a real value while
+// e has a bare word: the word was a stand-in someone forgot to replace.
+func realElsewhere(in *Input, e *Env, en render.Entry) (*Env, bool) {
+	if en.Secret || !bareWord(en.Key, en.Value) {
+		return nil, false
+	}
+	for _, o := range in.Envs {
+		if o == e {
+			continue
+		}
+		if v, ok := o.value(en.Key); ok && !bareWord(en.Key, v) && !isPlaceholder(v) {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
+func checkEmptiedValue(in *Input) []Finding {
+	if in.Project == nil || len(in.Project.Path) < 2 {
+		return nil
+	}
+	var out []Finding
+	for i, name := range in.Project.Path {
+		e := envNamed(in, name)
+		if e == nil || e.Result == nil {
+			continue
+		}
+		for _, en := range e.Result.Config.Entries {
+			// Only an environment's own file empties a value; a base
+			// layer's "" is a default the earlier environment overrode.
+			if en.Value != "" || en.External || en.Missing || baseLayer(e, en.Source.File) {
+				continue
+			}
+			var earlier *Env
+			for _, prev := range in.Project.Path[:i] {
+				if p := envNamed(in, prev); p != nil {
+					if _, ok := p.value(en.Key); ok {
+						earlier = p
+					}
+				}
+			}
+			if earlier == nil {
+				continue
+			}
+			l := e.loc(en.Key, "")
+			l.Value, l.Source, l.File, l.Line = `""`, en.Source.String(), en.Source.File, en.Source.Line
+			el := earlier.loc(en.Key, "")
+			if en.Secret || secret.Name(en.Key) {
+				el.Value = render.Redacted
+			}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l, el},
+				Message: fmt.Sprintf("%s: %s is empty (set at %s) where %s sets it (%s): set %s's real value, or delete the key there.",
+					e.Name, en.Key, en.Source, earlier.Name, el.Source, e.Name),
+			})
+		}
+	}
+	return out
+}
+
+// envNamed returns the rendered environment called name.
+func envNamed(in *Input, name string) *Env {
+	for _, e := range in.Envs {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
 }
