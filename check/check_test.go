@@ -49,6 +49,7 @@ var catalogue = []string{
 	"FERRY081 duplicate-values-key warning",
 	"FERRY082 placeholder-value error",
 	"FERRY083 emptied-value warning",
+	"FERRY084 env-file-key-repeated warning",
 }
 
 func TestCatalogue(t *testing.T) {

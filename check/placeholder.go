@@ -73,7 +73,11 @@ var urlPassword = regexp.MustCompile(`^(?:[a-zA-Z][a-zA-Z0-9+.:-]*://)?[^:/@\s]*
 func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
+		out = append(out, fileSecretFindings(e, true)...)
 		for _, sv := range e.Result.SecretValues {
+			if configFileKind(sv.Key) != "" {
+				continue // a file: its keys are checked one by one above
+			}
 			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
 				namesNotSecret(sv.Key, sv.Value) {
 				continue
