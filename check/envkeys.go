@@ -41,7 +41,12 @@ func checkEnvFileKeys(in *Input) []Finding {
 			if err != nil {
 				continue
 			}
-			out = append(out, repeatedKeys(names(in.Envs), file, file, string(data))...)
+			envs := names(in.Envs)
+			// An overlay (.staging.env) is its environment's alone.
+			if overlay := strings.TrimSuffix(strings.TrimPrefix(de.Name(), "."), ".env"); hasEnv(in, overlay) {
+				envs = []string{overlay}
+			}
+			out = append(out, repeatedKeys(envs, file, file, string(data))...)
 		}
 	}
 	seen := map[string]int{}

@@ -85,7 +85,7 @@ func checkOneImage(in *Input) []Finding {
 			return "", false
 		}
 		repo, _, _ := imageRef(e.Result.Image)
-		return repo, true
+		return repo, repo != "" && !strings.HasSuffix(repo, "/") // FERRY003's
 	})
 	if len(g.order) < 2 {
 		return nil
@@ -207,6 +207,9 @@ func checkImageWithoutRepository(in *Input) []Finding {
 			continue
 		}
 		l := imageLoc(e, "repository", repo)
+		if l.File == "" || !strings.HasSuffix(l.Key, "repository") {
+			l = emptyRepoLoc(e, l)
+		}
 		out = append(out, Finding{
 			Environments: []string{e.Name}, Key: "image.repository", Locations: []Location{l},
 			Message: fmt.Sprintf("%s: image %q has no repository (set at %s), so the pod never starts: set image.repository in the chart's values.yaml.",
@@ -214,4 +217,27 @@ func checkImageWithoutRepository(in *Input) []Finding {
 		})
 	}
 	return dedupe(out)
+}
+
+// emptyRepoLoc locates an empty repository beside the tag the image was
+// traced to (worker.image.tag → worker.image.repository): an empty string
+// leaves no trace in the rendered image.
+func emptyRepoLoc(e *Env, l Location) Location {
+	w := e.primary()
+	if w == nil || len(w.Containers) == 0 {
+		return l
+	}
+	for _, p := range w.Containers[0].ImageFrom {
+		i := strings.LastIndex(p, ".")
+		if i < 0 {
+			continue
+		}
+		repo := p[:i] + ".repository"
+		if v, ok := valueAt(e.Result.Values, repo); ok && v == "" {
+			if rl := e.valuesLoc(repo, ""); rl.File != "" {
+				return rl
+			}
+		}
+	}
+	return l
 }

@@ -276,7 +276,16 @@ func checkEmptiedValue(in *Input) []Finding {
 		for _, en := range e.Result.Config.Entries {
 			// Only an environment's own file empties a value; a base
 			// layer's "" is a default the earlier environment overrode.
-			if en.Value != "" || en.External || en.Missing || baseLayer(e, en.Source.File) {
+			if en.Value != "" || en.External || en.Missing {
+				continue
+			}
+			src := en.Source
+			if src.Kind != render.KindValues {
+				// "" leaves no trace in a template; the values path that
+				// holds it does.
+				src = e.emptySource(en.Key)
+			}
+			if src.Kind != render.KindValues || baseLayer(e, src.File) {
 				continue
 			}
 			var earlier *Env
@@ -291,7 +300,7 @@ func checkEmptiedValue(in *Input) []Finding {
 				continue
 			}
 			l := e.loc(en.Key, "")
-			l.Value, l.Source, l.File, l.Line = `""`, en.Source.String(), en.Source.File, en.Source.Line
+			l.Value, l.Source, l.File, l.Line = `""`, src.String(), src.File, src.Line
 			el := earlier.loc(en.Key, "")
 			if en.Secret || secret.Name(en.Key) {
 				el.Value = render.Redacted
@@ -299,7 +308,7 @@ func checkEmptiedValue(in *Input) []Finding {
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l, el},
 				Message: fmt.Sprintf("%s: %s is empty (set at %s) where %s sets it (%s): set %s's real value, or delete the key there.",
-					e.Name, en.Key, en.Source, earlier.Name, el.Source, e.Name),
+					e.Name, en.Key, src, earlier.Name, el.Source, e.Name),
 			})
 		}
 	}
@@ -314,4 +323,37 @@ func envNamed(in *Input, name string) *Env {
 		}
 	}
 	return nil
+}
+
+// emptySource finds the values line that set key to "": a values path
+// ending in key whose value is empty, the environment's own file first.
+// The zero Source when there is none or it cannot be told which.
+func (e *Env) emptySource(key string) render.Source {
+	var found []render.Source
+	for p, src := range e.Result.ValueSources {
+		if p != key && !strings.HasSuffix(p, "."+key) {
+			continue
+		}
+		if v, ok := valueAt(e.Result.Values, p); ok && v == "" {
+			found = append(found, src)
+		}
+	}
+	if len(found) != 1 {
+		return render.Source{}
+	}
+	return found[0]
+}
+
+// valueAt returns the string at a dotted values path.
+func valueAt(vals map[string]any, p string) (string, bool) {
+	var cur any = vals
+	for _, seg := range strings.Split(p, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		cur = m[seg]
+	}
+	s, ok := cur.(string)
+	return s, ok
 }
