@@ -80,8 +80,23 @@ func scanSource(dir string) *goSource {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
-	for _, d := range dirs {
-		s := newAppEnvScan(fset, dir, pkgs[d])
+	// A struct field assigned from APP_ENV in one package (config.Load)
+	// is compared in another (main): field taints are shared by all.
+	scans := make([]*appEnvScan, len(dirs))
+	fields := map[string]bool{}
+	for i, d := range dirs {
+		scans[i] = newAppEnvScan(fset, dir, pkgs[d])
+		scans[i].taint()
+		for k := range scans[i].tainted {
+			if strings.HasPrefix(k, "field:") {
+				fields[k] = true
+			}
+		}
+	}
+	for _, s := range scans {
+		for k := range fields {
+			s.tainted[k] = true
+		}
 		s.run()
 		out.branches = append(out.branches, s.found...)
 		out.subscribes = out.subscribes || s.subscribes
@@ -120,6 +135,15 @@ func newAppEnvScan(fset *token.FileSet, root string, files []*ast.File) *appEnvS
 }
 
 func (s *appEnvScan) run() {
+	s.taint()
+	for _, f := range s.files {
+		s.walk(f, s.report)
+	}
+}
+
+// taint finds the constants naming APP_ENV and spreads taint along
+// assignments.
+func (s *appEnvScan) taint() {
 	for _, f := range s.files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			if vs, ok := n.(*ast.ValueSpec); ok {
@@ -138,9 +162,6 @@ func (s *appEnvScan) run() {
 		for _, f := range s.files {
 			s.walk(f, s.taintAssign)
 		}
-	}
-	for _, f := range s.files {
-		s.walk(f, s.report)
 	}
 }
 
