@@ -259,7 +259,12 @@ func yamlLeaves(n *yaml.Node, prefix string, out *[]fileEntry) {
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			yamlLeaves(c, fmt.Sprintf("%s[%d]", prefix, i), out)
+			k := fmt.Sprintf("%s[%d]", prefix, i)
+			if c.Kind == yaml.ScalarNode {
+				*out = append(*out, fileEntry{Key: k, Value: c.Value, Line: c.Line})
+				continue
+			}
+			yamlLeaves(c, k, out)
 		}
 	}
 }
