@@ -85,7 +85,8 @@ func checkOneImage(in *Input) []Finding {
 			return "", false
 		}
 		repo, _, _ := imageRef(e.Result.Image)
-		return repo, repo != "" && !strings.HasSuffix(repo, "/") // FERRY003's
+		// FERRY003 and FERRY082 report empty and placeholder repositories.
+		return repo, repo != "" && !strings.HasSuffix(repo, "/") && !isPlaceholder(repo)
 	})
 	if len(g.order) < 2 {
 		return nil
@@ -119,11 +120,14 @@ func checkMutableImage(in *Input) []Finding {
 		switch {
 		case digest != "":
 			continue
-		case tag == "" || tag == "latest":
+		case tag == "" || tag == "latest" || movingTag(tag):
 			l := imageLoc(e, "tag", tag)
 			what := "has no tag (so it pulls latest)"
-			if tag == "latest" {
+			switch {
+			case tag == "latest":
 				what = "is tagged latest"
+			case tag != "":
+				what = fmt.Sprintf("is tagged %s, a tag each build moves", tag)
 			}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: "image.tag", Severity: Error, Locations: []Location{l},
@@ -240,4 +244,11 @@ func emptyRepoLoc(e *Env, l Location) Location {
 		}
 	}
 	return l
+}
+
+// movingTag reports tags a pipeline re-points at every build:
+// prod-latest, staging-latest, latest-arm64.
+func movingTag(tag string) bool {
+	t := strings.ToLower(tag)
+	return strings.HasSuffix(t, "-latest") || strings.HasPrefix(t, "latest-") || strings.HasSuffix(t, "_latest")
 }

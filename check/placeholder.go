@@ -18,7 +18,7 @@ var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your[-_][a-z0-9]|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|:123456789012:)|(?-i:^(TODO|TBD|FIXME)\b)`)
+var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|:123456789012:)|(?-i:^(TODO|TBD|FIXME)\b)`)
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -119,7 +119,7 @@ func committedKind(k render.Kind) bool {
 }
 
 func checkPlaceholder(in *Input) []Finding {
-	var out []Finding
+	out := placeholderHosts(in)
 	for _, e := range in.Envs {
 		sev := Error
 		if firstStep(in, e.Name) {
@@ -150,7 +150,15 @@ func checkPlaceholder(in *Input) []Finding {
 			}
 		}
 		if img := e.Result.Image; img != "" {
-			_, tag, _ := imageRef(img)
+			repo, tag, _ := imageRef(img)
+			if isPlaceholder(repo) {
+				l := imageLoc(e, "repository", repo)
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: "image.repository", Severity: sev, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: image %s names a placeholder registry or repository (set at %s): set the real repository.",
+						e.Name, img, l.Source),
+				})
+			}
 			if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
 				continue
 			}
@@ -356,4 +364,86 @@ func valueAt(vals map[string]any, p string) (string, bool) {
 	}
 	s, ok := cur.(string)
 	return s, ok
+}
+
+// placeholderHosts reports Ingress hosts that are placeholders
+// (api.yourdomain.com, app.example.com). Ingresses belong to the chart,
+// not a container: only the service's own view reports them.
+func placeholderHosts(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		if w := e.primary(); in.parent != nil && (w == nil || len(w.Containers) == 0 || !w.Containers[0].Primary) {
+			continue
+		}
+		sev := Error
+		if firstStep(in, e.Name) {
+			sev = Warning
+		}
+		for _, o := range e.Result.Objects {
+			if o.Kind != "Ingress" {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, h := range ingressHosts(o.Body) {
+				if seen[h] || !isPlaceholder(h) {
+					continue
+				}
+				seen[h] = true
+				l := Location{Environment: e.Name, Key: "ingress host", Value: h, Source: "template " + o.Template, File: o.Template}
+				if src, p, ok := e.valuesHolding(h); ok {
+					l = Location{Environment: e.Name, Key: p, Value: h, Source: src.String(), File: src.File, Line: src.Line}
+				}
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: "ingress.host", Severity: sev, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: Ingress %s serves the placeholder host %q (set at %s): set the environment's real host.",
+						e.Name, o.Name, h, l.Source),
+				})
+			}
+		}
+	}
+	return out
+}
+
+// ingressHosts lists an Ingress's rule and TLS hosts.
+func ingressHosts(body map[string]any) []string {
+	var out []string
+	spec, _ := body["spec"].(map[string]any)
+	rules, _ := spec["rules"].([]any)
+	for _, r := range rules {
+		if m, ok := r.(map[string]any); ok {
+			if h, ok := m["host"].(string); ok && h != "" {
+				out = append(out, h)
+			}
+		}
+	}
+	tls, _ := spec["tls"].([]any)
+	for _, t := range tls {
+		m, _ := t.(map[string]any)
+		hs, _ := m["hosts"].([]any)
+		for _, h := range hs {
+			if s, ok := h.(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// valuesHolding finds the one values path whose value is v, and the line
+// that set it; ok is false when none or several hold it, so a line is
+// never guessed.
+func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
+	var found []string
+	for p := range e.Result.ValueSources {
+		if got, ok := valueAt(e.Result.Values, p); ok && got == v {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 {
+		return render.Source{}, "", false
+	}
+	return e.Result.ValueSources[found[0]], found[0], true
 }

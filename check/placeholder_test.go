@@ -33,6 +33,10 @@ func TestIsPlaceholder(t *testing.T) {
 		{"exampleservice.acme.dev", false},
 		{"maxxx", false},
 		{"yourself", false},
+		{"api.yourdomain.com", true},
+		{"yourapp.herokuapp.com", true},
+		{"yours.acme.dev", false},
+		{"registry.example.com/ml/serving", true},
 		{"pg.prod.acme.internal", false},
 	}
 	for _, tt := range tests {

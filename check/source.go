@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -216,11 +217,22 @@ func (s *appEnvScan) isTainted(fn string, e ast.Expr) bool {
 // Config.Get/GetOrDefault, the kit's String, and look-alikes.
 var getters = map[string]bool{"Get": true, "GetOrDefault": true, "String": true, "Getenv": true, "LookupEnv": true, "Lookup": true, "MustGet": true}
 
+// envHelper names a service's own environment readers: getEnv, envOr,
+// mustEnv, getenvDefault.
+var envHelper = regexp.MustCompile(`(?i)env|^get`)
+
 var normalisers = map[string]bool{"ToLower": true, "ToUpper": true, "TrimSpace": true, "Trim": true, "TrimPrefix": true, "TrimSuffix": true}
 
 func (s *appEnvScan) readsAppEnv(fn string, c *ast.CallExpr) bool {
+	if len(c.Args) == 0 {
+		return false
+	}
+	// A helper of the service's own: getEnv("APP_ENV", "development").
+	if id, ok := c.Fun.(*ast.Ident); ok {
+		return envHelper.MatchString(id.Name) && s.isKey(c.Args[0])
+	}
 	sel, ok := c.Fun.(*ast.SelectorExpr)
-	if !ok || len(c.Args) == 0 {
+	if !ok {
 		return false
 	}
 	if x, ok := sel.X.(*ast.Ident); ok && x.Name == "strings" && normalisers[sel.Sel.Name] {

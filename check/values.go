@@ -301,10 +301,45 @@ func checkUnknownValuesKey(in *Input) []Finding {
 		if err != nil {
 			continue // render reports unreadable values files
 		}
+		// Unknown leaves under one unknown map (backup.schedule,
+		// backup.s3.bucket …) are one finding: the map is what Helm
+		// ignores.
+		groups := map[string][]valuesPath{}
+		var order []string
 		for _, p := range ps {
 			if m.known(p.Path) {
 				continue
 			}
+			g := p.Path
+			for i := 1; i < len(p.Path); i++ {
+				if !m.known(p.Path[:i]) {
+					g = p.Path[:i]
+					break
+				}
+			}
+			id := strings.Join(g, ".")
+			if _, ok := groups[id]; !ok {
+				order = append(order, id)
+			}
+			groups[id] = append(groups[id], p)
+		}
+		for _, id := range order {
+			g := groups[id]
+			if len(g) > 1 {
+				src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), g[0].Line)
+				var keys []string
+				for _, p := range g {
+					keys = append(keys, strings.Join(p.Path, "."))
+				}
+				out = append(out, Finding{
+					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: g[0].Line,
+					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: g[0].Line}},
+					Message: fmt.Sprintf("%s sets %d keys under %q (%s), which %s lacks and no template reads, so Helm ignores them: fix the spelling, or delete them.",
+						src, len(g), id, strings.Join(keys, ", "), filepath.ToSlash(base)),
+				})
+				continue
+			}
+			p := g[0]
 			dotted := strings.Join(p.Path, ".")
 			hint := "fix the key's spelling or delete it"
 			if s := m.suggest(dotted); s != "" {
