@@ -152,11 +152,11 @@ func checkPlaceholder(in *Input) []Finding {
 		if img := e.Result.Image; img != "" {
 			repo, tag, _ := imageRef(img)
 			if isPlaceholder(repo) {
-				l := imageLoc(e, "repository", repo)
+				l, part := placeholderImagePart(e, repo)
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: "image.repository", Severity: sev, Locations: []Location{l},
-					Message: fmt.Sprintf("%s: image %s names a placeholder registry or repository (set at %s): set the real repository.",
-						e.Name, img, l.Source),
+					Message: fmt.Sprintf("%s: the image registry or repository %q (set at %s) is a placeholder: set the real one.",
+						e.Name, part, l.Source),
 				})
 			}
 			if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
@@ -446,4 +446,18 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 		return render.Source{}, "", false
 	}
 	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// placeholderImagePart locates the part of an image reference that is a
+// placeholder: the values path it was built from whose own value is one
+// (global.imageRegistry: registry.example.com), else the repository.
+func placeholderImagePart(e *Env, repo string) (Location, string) {
+	if w := e.primary(); w != nil && len(w.Containers) > 0 {
+		for _, p := range w.Containers[0].ImageFrom {
+			if v, ok := valueAt(e.Result.Values, p); ok && isPlaceholder(v) {
+				return e.valuesLoc(p, v), v
+			}
+		}
+	}
+	return imageLoc(e, "repository", repo), repo
 }
