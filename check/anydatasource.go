@@ -44,7 +44,7 @@ func envEndpoints(in *Input, e *Env) []endpoint {
 	if gofr(in) {
 		skip = gofrCovered(e)
 	}
-	return endpoints(e, skip)
+	return append(endpoints(e, skip), fileEndpoints(e)...)
 }
 
 // withValues adds the value-recognised datasources of families to a GoFr
@@ -155,7 +155,7 @@ func what(ep endpoint) string {
 // shown; nothing of a value from a Secret or under a secret name.
 func shown(group []envEndpoint) string {
 	for _, g := range group {
-		if en, _ := g.env.entry(g.ep.keys[0]); en.FromSecret || secret.Name(en.Key) {
+		if en, _ := g.env.entry(g.ep.keys[0]); en.FromSecret || secret.Name(en.Key) || g.ep.fromSecret {
 			return "(from a secret value)"
 		}
 	}
@@ -168,10 +168,10 @@ func sharedFinding(group []envEndpoint, sev Severity, what string) Finding {
 	for _, g := range group {
 		envs = append(envs, g.env)
 		for _, k := range g.ep.keys {
-			ls = append(ls, g.env.loc(k, ""))
+			ls = append(ls, g.loc(k))
 		}
 	}
-	key := group[0].ep.keys[0]
+	key := group[0].loc(group[0].ep.keys[0]).Key
 	return Finding{
 		Environments: names(envs), Key: key, Severity: sev, Locations: ls,
 		Message: fmt.Sprintf("%s use %s (%s): give each environment its own in its own values file.",
@@ -184,7 +184,8 @@ func keySources(group []envEndpoint) string {
 	var order []string
 	by := map[string][]string{}
 	for _, g := range group {
-		s := g.ep.keys[0] + " set at " + where(g.env.loc(g.ep.keys[0], ""))
+		l := g.loc(g.ep.keys[0])
+		s := l.Key + " set at " + where(l)
 		if _, ok := by[s]; !ok {
 			order = append(order, s)
 		}
@@ -471,4 +472,13 @@ func ownPrefix(own []string, a string) bool {
 		}
 	}
 	return false
+}
+
+// loc locates one key of the endpoint: a configuration key of the
+// environment, or a key of a configuration file it mounts.
+func (g envEndpoint) loc(k string) Location {
+	if l, ok := g.ep.where[k]; ok {
+		return l
+	}
+	return g.env.loc(k, "")
 }

@@ -66,7 +66,9 @@ var gofrContract = map[string]bool{
 // genericToo are contract rules with a generic equivalent: they run for
 // every runtime, on the service's own containers, and check GoFr's keys
 // for a GoFr service and other runtimes' known settings otherwise.
-var genericToo = map[string]bool{"FERRY051": true}
+// FERRY031 runs on any Go service's code: branching on the environment's
+// name is as wrong without GoFr as with it.
+var genericToo = map[string]bool{"FERRY051": true, "FERRY031": true}
 
 // GoFrOnly reports whether rule id applies only to GoFr services.
 func GoFrOnly(id string) bool { return gofrContract[id] && !genericToo[id] }
@@ -179,6 +181,9 @@ type Env struct {
 	Name   string
 	Spec   *project.Environment
 	Result *render.Result
+	// SetByCI maps the values paths the CI deploy command sets to the
+	// CI file:line that sets them (see ci.go).
+	SetByCI map[string]string
 }
 
 // Input is what rules see.
@@ -210,7 +215,7 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 				errs[i] = err
 				return
 			}
-			envs[i] = &Env{Name: e.Name, Spec: e, Result: res}
+			envs[i] = &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e)}
 		})
 	}
 	wg.Wait()
@@ -224,6 +229,8 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 			in.Problems = append(in.Problems, problemOf(p.Environments[i].Name, fmt.Errorf("%s: %w", p.Environments[i].Name, err)))
 		}
 	}
+	in.pruneTestHooks()
+	in.runtimeFromConfig()
 	return in, nil
 }
 
@@ -252,7 +259,7 @@ func Run(in *Input) *Report {
 			all = append(all, complete(r, f))
 		}
 	}
-	all = mergeWorkloads(all)
+	all = foldTagWarnings(mergeWorkloads(all))
 	var accepts []project.Acceptance
 	if in.Project != nil {
 		accepts = in.Project.Accept

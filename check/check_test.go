@@ -14,6 +14,7 @@ import (
 var catalogue = []string{
 	"FERRY001 one-image error",
 	"FERRY002 mutable-image error",
+	"FERRY003 image-without-repository error",
 	"FERRY010 shared-database error",
 	"FERRY011 shared-redis error",
 	"FERRY012 shared-broker error",
@@ -47,6 +48,8 @@ var catalogue = []string{
 	"FERRY080 unknown-values-key warning",
 	"FERRY081 duplicate-values-key warning",
 	"FERRY082 placeholder-value error",
+	"FERRY083 emptied-value warning",
+	"FERRY084 env-file-key-repeated warning",
 }
 
 func TestCatalogue(t *testing.T) {

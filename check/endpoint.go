@@ -25,6 +25,10 @@ type endpoint struct {
 	keys     []string // the keys that name it; the first holds the host
 	rawHosts []string // hosts as written, for loopback and environment names
 	path     string   // URL path, for environment names
+	// where locates the keys of an endpoint read from a configuration
+	// file (see configfiles.go); fromSecret says that file is a Secret.
+	where      map[string]Location
+	fromSecret bool
 }
 
 func (ep endpoint) ident() string {
@@ -142,7 +146,7 @@ var keyFamilies = []struct {
 	{[]string{"NATS"}, "nats", "4222"},
 	{[]string{"MQTT"}, "mqtt", "1883"},
 	{[]string{"ELASTIC", "ELASTICSEARCH", "OPENSEARCH"}, "search", "9200"},
-	{[]string{"DB", "DATABASE", "POSTGRES", "POSTGRESQL", "PG", "PGHOST", "MYSQL", "MARIADB", "SQL", "DATASOURCE"}, "sql", ""},
+	{[]string{"DB", "DATABASE", "POSTGRES", "POSTGRESQL", "PG", "PGHOST", "MYSQL", "MARIADB", "SQL", "DATASOURCE", "DS", "JDBC", "RDS", "PGSQL", "AURORA"}, "sql", ""},
 	{[]string{"BROKER", "BROKERS", "BOOTSTRAP"}, "kafka", "9092"},
 }
 
@@ -194,6 +198,9 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 			continue
 		}
 		family, port := keyFamily(en.Key)
+		if family == "" {
+			family, port = prefixFamily(e, prefix)
+		}
 		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList.MatchString(en.Value) {
 			continue
 		}
@@ -251,4 +258,28 @@ func loopback(host string) bool {
 func entrySource(e *Env, key string) render.Source {
 	en, _ := e.entry(key)
 	return en.Source
+}
+
+// prefixFamily recognises a datasource by the set of keys sharing a
+// prefix: LEDGER_HOST beside LEDGER_PORT, LEDGER_NAME and LEDGER_USER is
+// a database whatever LEDGER means; the port tells which kind.
+func prefixFamily(e *Env, prefix string) (family, port string) {
+	has := func(suffixes ...string) bool {
+		for _, s := range suffixes {
+			if _, ok := e.entry(prefix + s); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if prefix == "" || !has("_PORT") || !has("_NAME", "_DB", "_DATABASE", "_DBNAME") || !has("_USER", "_USERNAME", "_PASSWORD") {
+		return "", ""
+	}
+	switch p, _ := e.value(prefix + "_PORT"); normPort(p) {
+	case "6379":
+		return "redis", "6379"
+	case "27017":
+		return "mongodb", "27017"
+	}
+	return "sql", ""
 }

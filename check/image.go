@@ -28,6 +28,14 @@ func init() {
 				"environment.",
 			Check: checkMutableImage,
 		},
+		Rule{
+			ID: "FERRY003", Name: "image-without-repository", Severity: Error,
+			Summary: "An image reference has a tag but no repository",
+			Help: "An image such as \":1.0.0\" (image.repository empty or misspelt, so only the tag " +
+				"renders) is refused by the kubelet: the pod never starts (InvalidImageName). Set " +
+				"image.repository in the chart's values.yaml.",
+			Check: checkImageWithoutRepository,
+		},
 	)
 }
 
@@ -77,7 +85,8 @@ func checkOneImage(in *Input) []Finding {
 			return "", false
 		}
 		repo, _, _ := imageRef(e.Result.Image)
-		return repo, true
+		// FERRY003 and FERRY082 report empty and placeholder repositories.
+		return repo, repo != "" && !strings.HasSuffix(repo, "/") && !isPlaceholder(repo)
 	})
 	if len(g.order) < 2 {
 		return nil
@@ -111,11 +120,14 @@ func checkMutableImage(in *Input) []Finding {
 		switch {
 		case digest != "":
 			continue
-		case tag == "" || tag == "latest":
+		case tag == "" || tag == "latest" || movingTag(tag):
 			l := imageLoc(e, "tag", tag)
 			what := "has no tag (so it pulls latest)"
-			if tag == "latest" {
+			switch {
+			case tag == "latest":
 				what = "is tagged latest"
+			case tag != "":
+				what = fmt.Sprintf("is tagged %s, a tag each build moves", tag)
 			}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: "image.tag", Severity: Error, Locations: []Location{l},
@@ -132,4 +144,111 @@ func checkMutableImage(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// foldTagWarnings makes FERRY002's last-environment-by-tag warning one
+// finding per chart: every pinned version tag is the same advice, and one
+// warning per image drowned the findings that matter.
+func foldTagWarnings(fs []Finding) []Finding {
+	var out []Finding
+	first := map[string]int{}
+	var parts map[int][]string
+	for _, f := range fs {
+		if f.Rule != "FERRY002" || f.Severity != Warning {
+			out = append(out, f)
+			continue
+		}
+		envs := strings.Join(f.Environments, ",")
+		part := fmt.Sprintf("%s tag %s (set at %s)", f.Workload, firstValue(f), firstSource(f))
+		i, ok := first[envs]
+		if !ok {
+			first[envs] = len(out)
+			if parts == nil {
+				parts = map[int][]string{}
+			}
+			parts[len(out)] = []string{part}
+			out = append(out, f)
+			continue
+		}
+		parts[i] = append(parts[i], part)
+		out[i].Locations = append(out[i].Locations, f.Locations...)
+		if f.Workload != "" {
+			out[i].Workload += ", " + f.Workload
+		}
+	}
+	for i, ps := range parts {
+		if len(ps) < 2 {
+			continue
+		}
+		out[i].Message = fmt.Sprintf("%s is the last environment of the path and pulls %d images by tag: %s; pin their digests, or deploy with ferry deploy, which pins them.",
+			andList(out[i].Environments), len(ps), strings.Join(ps, ", "))
+	}
+	return out
+}
+
+func firstValue(f Finding) string {
+	if len(f.Locations) == 0 {
+		return ""
+	}
+	return f.Locations[0].Value
+}
+
+func firstSource(f Finding) string {
+	if len(f.Locations) == 0 {
+		return "unknown"
+	}
+	return f.Locations[0].Source
+}
+
+func checkImageWithoutRepository(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil || e.Result.Image == "" {
+			continue
+		}
+		repo, _, _ := imageRef(e.Result.Image)
+		if repo != "" && !strings.HasSuffix(repo, "/") {
+			continue
+		}
+		l := imageLoc(e, "repository", repo)
+		if l.File == "" || !strings.HasSuffix(l.Key, "repository") {
+			l = emptyRepoLoc(e, l)
+		}
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: "image.repository", Locations: []Location{l},
+			Message: fmt.Sprintf("%s: image %q has no repository (set at %s), so the pod never starts: set image.repository in the chart's values.yaml.",
+				e.Name, e.Result.Image, where(l)),
+		})
+	}
+	return dedupe(out)
+}
+
+// emptyRepoLoc locates an empty repository beside the tag the image was
+// traced to (worker.image.tag → worker.image.repository): an empty string
+// leaves no trace in the rendered image.
+func emptyRepoLoc(e *Env, l Location) Location {
+	w := e.primary()
+	if w == nil || len(w.Containers) == 0 {
+		return l
+	}
+	for _, p := range w.Containers[0].ImageFrom {
+		i := strings.LastIndex(p, ".")
+		if i < 0 {
+			continue
+		}
+		repo := p[:i] + ".repository"
+		if v, ok := valueAt(e.Result.Values, repo); ok && v == "" {
+			if rl := e.valuesLoc(repo, ""); rl.File != "" {
+				return rl
+			}
+		}
+	}
+	return l
+}
+
+// movingTag reports tags a pipeline re-points at every build:
+// prod-latest, staging-latest, latest-arm64.
+func movingTag(tag string) bool {
+	t := strings.ToLower(tag)
+	return strings.HasSuffix(t, "-latest") || strings.HasPrefix(t, "latest-") || strings.HasSuffix(t, "_latest")
 }

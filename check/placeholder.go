@@ -13,11 +13,21 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|^TODO\b|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+
+// placeholderParts match a placeholder inside a longer value: a host
+// your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
+// XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
+var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|:123456789012:)|(?-i:^(TODO|TBD|FIXME)\b)`)
+
+// placeholderHosts are the domains reserved for documentation (RFC 2606,
+// RFC 6761): a service configured with one reaches nothing.
+var placeholderHost = regexp.MustCompile(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`)
 
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {
-	return ciPlaceholder.MatchString(strings.TrimSpace(v))
+	v = strings.TrimSpace(v)
+	return ciPlaceholder.MatchString(v) || placeholderParts.MatchString(v) || placeholderHost.MatchString(v)
 }
 
 // encrypted reports a SOPS-encrypted value.
@@ -43,6 +53,16 @@ func init() {
 				"environment of the path, a warning in the first. Set the real value, or reference a Secret.",
 			Check: checkPlaceholder,
 		},
+		Rule{
+			ID: "FERRY083", Name: "emptied-value", Severity: Warning,
+			Summary: "A later environment empties a value an earlier one sets",
+			Help: "A key that an earlier environment of the path sets and a later one sets to \"\" " +
+				"(OIDC_AUTH_SERVER_URL: \"\" in prod where staging has a URL) reaches the container " +
+				"empty: most libraries treat that as unset, and the feature silently falls back or " +
+				"fails at run time. Set the later environment's real value, or delete the key there " +
+				"if the base value is right.",
+			Check: checkEmptiedValue,
+		},
 	)
 	projectRules["FERRY041"] = true
 }
@@ -53,8 +73,13 @@ var urlPassword = regexp.MustCompile(`^(?:[a-zA-Z][a-zA-Z0-9+.:-]*://)?[^:/@\s]*
 func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
+		out = append(out, fileSecretFindings(e, true)...)
 		for _, sv := range e.Result.SecretValues {
-			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) {
+			if configFileKind(sv.Key) != "" {
+				continue // a file: its keys are checked one by one above
+			}
+			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
+				namesNotSecret(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: render.Redacted, Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -94,28 +119,49 @@ func committedKind(k render.Kind) bool {
 }
 
 func checkPlaceholder(in *Input) []Finding {
-	var out []Finding
+	out := placeholderHosts(in)
 	for _, e := range in.Envs {
 		sev := Error
 		if firstStep(in, e.Name) {
 			sev = Warning
 		}
 		for _, en := range e.Result.Config.Entries {
-			if en.External || !isPlaceholder(en.Value) {
+			if en.External || e.entrySetByCI(en.Key) {
 				continue
 			}
 			l := e.loc(en.Key, "")
 			if en.Secret {
 				l.Value = render.Redacted
 			}
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
-				Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
-					e.Name, en.Key, shownPlaceholder(en), l.Source),
-			})
+			if isPlaceholder(en.Value) {
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
+						e.Name, en.Key, shownPlaceholder(en), l.Source),
+				})
+				continue
+			}
+			if other, ok := realElsewhere(in, e, en); ok {
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l, other.loc(en.Key, "")},
+					Message: fmt.Sprintf("%s: %s is the bare word %q (set at %s) where %s sets a real value: set %s's own value.",
+						e.Name, en.Key, en.Value, l.Source, other.Name, e.Name),
+				})
+			}
 		}
 		if img := e.Result.Image; img != "" {
-			_, tag, _ := imageRef(img)
+			repo, tag, _ := imageRef(img)
+			if isPlaceholder(repo) {
+				l, part := placeholderImagePart(e, repo)
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: "image.repository", Severity: sev, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: the image registry or repository %q (set at %s) is a placeholder: set the real one.",
+						e.Name, part, l.Source),
+				})
+			}
+			if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
+				continue
+			}
 			if isPlaceholder(tag) || strings.Contains(img, "${") {
 				l := imageLoc(e, "tag", tag)
 				out = append(out, Finding{
@@ -136,4 +182,282 @@ func shownPlaceholder(en render.Entry) string {
 		return "an unreplaced placeholder (value redacted)"
 	}
 	return fmt.Sprintf("the placeholder %q", en.Value)
+}
+
+// identityWords end the names of what a Secret often carries beside the
+// credential without being one: who connects, to what, where.
+var identityWords = map[string]bool{
+	"USER": true, "USERNAME": true, "LOGIN": true, "NAME": true, "DATABASE": true, "DB": true, "DBNAME": true,
+	"SCHEMA": true, "HOST": true, "HOSTNAME": true, "PORT": true, "EMAIL": true, "REGION": true, "BUCKET": true,
+	"URL": true, "URI": true, "ENDPOINT": true, "ADDR": true, "ADDRESS": true, "SERVER": true, "DIALECT": true,
+	"DRIVER": true, "SSLMODE": true, "MODE": true, "ID": true,
+}
+
+// namesNotSecret reports a Secret data key that names a user, database,
+// host or the like, whose value is not a credential by its shape: a
+// database name in a Secret is not a committed secret.
+func namesNotSecret(key, value string) bool {
+	if secret.Name(key) || secret.Value(value) {
+		return false
+	}
+	words := splitWords(camelWords(key))
+	return len(words) > 0 && identityWords[words[len(words)-1]]
+}
+
+// camelWords separates camelCase words with '_': rootUser → root_User.
+func camelWords(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && r >= 'A' && r <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// splitWords splits a key into upper-case words at '_', '-', '.' and '/'.
+func splitWords(key string) []string {
+	return strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool {
+		return r == '_' || r == '-' || r == '.' || r == '/'
+	})
+}
+
+// bareWords stand for a value in examples and templates: DS_HOST: host,
+// DB_NAME: dsname.
+var bareWords = map[string]bool{
+	"host": true, "hostname": true, "dbhost": true, "server": true, "servername": true, "endpoint": true,
+	"address": true, "url": true, "dsname": true, "dbname": true, "database": true, "value": true,
+	"dummy": true, "placeholder": true, "foo": true, "bar": true, "string": true, "username": true,
+}
+
+// bareWord reports a value that is a generic word or the key's own name
+// (DS_HOST: host, DS_NAME: dsname, DB_USER: user).
+func bareWord(key, v string) bool {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "" || strings.ContainsAny(v, ".:/@ ") {
+		return false
+	}
+	if bareWords[v] {
+		return true
+	}
+	words := splitWords(camelWords(key))
+	if len(words) < 2 || !roleWords[words[len(words)-1]] {
+		return false
+	}
+	return v == strings.ToLower(words[len(words)-1]) || v == strings.ToLower(strings.Join(words, ""))
+}
+
+// roleWords end keys whose value a template spells as the key itself.
+var roleWords = map[string]bool{
+	"HOST": true, "HOSTNAME": true, "NAME": true, "USER": true, "USERNAME": true, "DATABASE": true,
+	"DB": true, "SERVER": true, "ENDPOINT": true, "URL": true, "ADDR": true, "ADDRESS": true, "SCHEMA": true,
+}
+
+// realElsewhere returns an environment where key has a real value while
+// e has a bare word: the word was a stand-in someone forgot to replace.
+func realElsewhere(in *Input, e *Env, en render.Entry) (*Env, bool) {
+	if en.Secret || !bareWord(en.Key, en.Value) {
+		return nil, false
+	}
+	for _, o := range in.Envs {
+		if o == e {
+			continue
+		}
+		if v, ok := o.value(en.Key); ok && !bareWord(en.Key, v) && !isPlaceholder(v) {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
+func checkEmptiedValue(in *Input) []Finding {
+	if in.Project == nil || len(in.Project.Path) < 2 {
+		return nil
+	}
+	var out []Finding
+	for i, name := range in.Project.Path {
+		e := envNamed(in, name)
+		if e == nil || e.Result == nil {
+			continue
+		}
+		for _, en := range e.Result.Config.Entries {
+			// Only an environment's own file empties a value; a base
+			// layer's "" is a default the earlier environment overrode.
+			if en.Value != "" || en.External || en.Missing {
+				continue
+			}
+			src := en.Source
+			if src.Kind != render.KindValues {
+				// "" leaves no trace in a template; the values path that
+				// holds it does.
+				src = e.emptySource(en.Key)
+			}
+			if src.Kind != render.KindValues || baseLayer(e, src.File) {
+				continue
+			}
+			var earlier *Env
+			for _, prev := range in.Project.Path[:i] {
+				if p := envNamed(in, prev); p != nil {
+					if _, ok := p.value(en.Key); ok {
+						earlier = p
+					}
+				}
+			}
+			if earlier == nil {
+				continue
+			}
+			l := e.loc(en.Key, "")
+			l.Value, l.Source, l.File, l.Line = `""`, src.String(), src.File, src.Line
+			el := earlier.loc(en.Key, "")
+			if en.Secret || secret.Name(en.Key) {
+				el.Value = render.Redacted
+			}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l, el},
+				Message: fmt.Sprintf("%s: %s is empty (set at %s) where %s sets it (%s): set %s's real value, or delete the key there.",
+					e.Name, en.Key, src, earlier.Name, el.Source, e.Name),
+			})
+		}
+	}
+	return out
+}
+
+// envNamed returns the rendered environment called name.
+func envNamed(in *Input, name string) *Env {
+	for _, e := range in.Envs {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// emptySource finds the values line that set key to "": a values path
+// ending in key whose value is empty, the environment's own file first.
+// The zero Source when there is none or it cannot be told which.
+func (e *Env) emptySource(key string) render.Source {
+	var found []render.Source
+	for p, src := range e.Result.ValueSources {
+		if p != key && !strings.HasSuffix(p, "."+key) {
+			continue
+		}
+		if v, ok := valueAt(e.Result.Values, p); ok && v == "" {
+			found = append(found, src)
+		}
+	}
+	if len(found) != 1 {
+		return render.Source{}
+	}
+	return found[0]
+}
+
+// valueAt returns the string at a dotted values path.
+func valueAt(vals map[string]any, p string) (string, bool) {
+	var cur any = vals
+	for _, seg := range strings.Split(p, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		cur = m[seg]
+	}
+	s, ok := cur.(string)
+	return s, ok
+}
+
+// placeholderHosts reports Ingress hosts that are placeholders
+// (api.yourdomain.com, app.example.com). Ingresses belong to the chart,
+// not a container: only the service's own view reports them.
+func placeholderHosts(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		if w := e.primary(); in.parent != nil && (w == nil || len(w.Containers) == 0 || !w.Containers[0].Primary) {
+			continue
+		}
+		sev := Error
+		if firstStep(in, e.Name) {
+			sev = Warning
+		}
+		for _, o := range e.Result.Objects {
+			if o.Kind != "Ingress" {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, h := range ingressHosts(o.Body) {
+				if seen[h] || !isPlaceholder(h) {
+					continue
+				}
+				seen[h] = true
+				l := Location{Environment: e.Name, Key: "ingress host", Value: h, Source: "template " + o.Template, File: o.Template}
+				if src, p, ok := e.valuesHolding(h); ok {
+					l = Location{Environment: e.Name, Key: p, Value: h, Source: src.String(), File: src.File, Line: src.Line}
+				}
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: "ingress.host", Severity: sev, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: Ingress %s serves the placeholder host %q (set at %s): set the environment's real host.",
+						e.Name, o.Name, h, l.Source),
+				})
+			}
+		}
+	}
+	return out
+}
+
+// ingressHosts lists an Ingress's rule and TLS hosts.
+func ingressHosts(body map[string]any) []string {
+	var out []string
+	spec, _ := body["spec"].(map[string]any)
+	rules, _ := spec["rules"].([]any)
+	for _, r := range rules {
+		if m, ok := r.(map[string]any); ok {
+			if h, ok := m["host"].(string); ok && h != "" {
+				out = append(out, h)
+			}
+		}
+	}
+	tls, _ := spec["tls"].([]any)
+	for _, t := range tls {
+		m, _ := t.(map[string]any)
+		hs, _ := m["hosts"].([]any)
+		for _, h := range hs {
+			if s, ok := h.(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// valuesHolding finds the one values path whose value is v, and the line
+// that set it; ok is false when none or several hold it, so a line is
+// never guessed.
+func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
+	var found []string
+	for p := range e.Result.ValueSources {
+		if got, ok := valueAt(e.Result.Values, p); ok && got == v {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 {
+		return render.Source{}, "", false
+	}
+	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// placeholderImagePart locates the part of an image reference that is a
+// placeholder: the values path it was built from whose own value is one
+// (global.imageRegistry: registry.example.com), else the repository.
+func placeholderImagePart(e *Env, repo string) (Location, string) {
+	if w := e.primary(); w != nil && len(w.Containers) > 0 {
+		for _, p := range w.Containers[0].ImageFrom {
+			if v, ok := valueAt(e.Result.Values, p); ok && isPlaceholder(v) {
+				return e.valuesLoc(p, v), v
+			}
+		}
+	}
+	return imageLoc(e, "repository", repo), repo
 }

@@ -42,6 +42,7 @@ func checkSecretInConfig(in *Input) []Finding {
 		if e.Result == nil {
 			continue
 		}
+		out = append(out, fileSecretFindings(e, false)...)
 		fromSecret := secretKeys(e)
 		for _, en := range e.Result.Config.Entries {
 			if !sensitive(en.Key) || boolish(en.Value) {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,8 +81,23 @@ func scanSource(dir string) *goSource {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
-	for _, d := range dirs {
-		s := newAppEnvScan(fset, dir, pkgs[d])
+	// A struct field assigned from APP_ENV in one package (config.Load)
+	// is compared in another (main): field taints are shared by all.
+	scans := make([]*appEnvScan, len(dirs))
+	fields := map[string]bool{}
+	for i, d := range dirs {
+		scans[i] = newAppEnvScan(fset, dir, pkgs[d])
+		scans[i].taint()
+		for k := range scans[i].tainted {
+			if strings.HasPrefix(k, "field:") {
+				fields[k] = true
+			}
+		}
+	}
+	for _, s := range scans {
+		for k := range fields {
+			s.tainted[k] = true
+		}
 		s.run()
 		out.branches = append(out.branches, s.found...)
 		out.subscribes = out.subscribes || s.subscribes
@@ -120,6 +136,15 @@ func newAppEnvScan(fset *token.FileSet, root string, files []*ast.File) *appEnvS
 }
 
 func (s *appEnvScan) run() {
+	s.taint()
+	for _, f := range s.files {
+		s.walk(f, s.report)
+	}
+}
+
+// taint finds the constants naming APP_ENV and spreads taint along
+// assignments.
+func (s *appEnvScan) taint() {
 	for _, f := range s.files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			if vs, ok := n.(*ast.ValueSpec); ok {
@@ -138,9 +163,6 @@ func (s *appEnvScan) run() {
 		for _, f := range s.files {
 			s.walk(f, s.taintAssign)
 		}
-	}
-	for _, f := range s.files {
-		s.walk(f, s.report)
 	}
 }
 
@@ -195,11 +217,22 @@ func (s *appEnvScan) isTainted(fn string, e ast.Expr) bool {
 // Config.Get/GetOrDefault, the kit's String, and look-alikes.
 var getters = map[string]bool{"Get": true, "GetOrDefault": true, "String": true, "Getenv": true, "LookupEnv": true, "Lookup": true, "MustGet": true}
 
+// envHelper names a service's own environment readers: getEnv, envOr,
+// mustEnv, getenvDefault.
+var envHelper = regexp.MustCompile(`(?i)env|^get`)
+
 var normalisers = map[string]bool{"ToLower": true, "ToUpper": true, "TrimSpace": true, "Trim": true, "TrimPrefix": true, "TrimSuffix": true}
 
 func (s *appEnvScan) readsAppEnv(fn string, c *ast.CallExpr) bool {
+	if len(c.Args) == 0 {
+		return false
+	}
+	// A helper of the service's own: getEnv("APP_ENV", "development").
+	if id, ok := c.Fun.(*ast.Ident); ok {
+		return envHelper.MatchString(id.Name) && s.isKey(c.Args[0])
+	}
 	sel, ok := c.Fun.(*ast.SelectorExpr)
-	if !ok || len(c.Args) == 0 {
+	if !ok {
 		return false
 	}
 	if x, ok := sel.X.(*ast.Ident); ok && x.Name == "strings" && normalisers[sel.Sel.Name] {

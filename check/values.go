@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -296,15 +297,78 @@ func checkUnknownValuesKey(in *Input) []Finding {
 	}
 	sort.Strings(files)
 	var out []Finding
+	leaves := map[string][]string{} // group → the leaf paths it stands for
 	for _, file := range files {
 		ps, err := readValues(filepath.Join(in.Project.Dir, file))
 		if err != nil {
 			continue // render reports unreadable values files
 		}
+		// Unknown leaves under one unknown map (backup.schedule,
+		// backup.s3.bucket …) are one finding: the map is what Helm
+		// ignores.
+		groups := map[string][]valuesPath{}
+		var order []string
 		for _, p := range ps {
 			if m.known(p.Path) {
 				continue
 			}
+			g := p.Path
+			for i := 1; i < len(p.Path); i++ {
+				if !m.known(p.Path[:i]) {
+					g = p.Path[:i]
+					break
+				}
+			}
+			id := strings.Join(g, ".")
+			if _, ok := groups[id]; !ok {
+				order = append(order, id)
+			}
+			groups[id] = append(groups[id], p)
+		}
+		// Single keys under one known map (ingress.annotations.a, .b)
+		// are one finding too.
+		byParent := map[string][]string{}
+		for _, id := range order {
+			if g := groups[id]; len(g) == 1 && len(g[0].Path) > 1 {
+				parent := strings.Join(g[0].Path[:len(g[0].Path)-1], ".")
+				byParent[parent] = append(byParent[parent], id)
+			}
+		}
+		for parent, ids := range byParent {
+			if len(ids) < 2 {
+				continue
+			}
+			for _, id := range ids {
+				groups[parent] = append(groups[parent], groups[id]...)
+				delete(groups, id)
+			}
+			order = append(order, parent)
+		}
+		for _, id := range order {
+			if _, ok := groups[id]; !ok {
+				continue
+			}
+			g := groups[id]
+			if len(g) > 1 {
+				src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), g[0].Line)
+				var keys []string
+				for _, p := range g {
+					keys = append(keys, strings.Join(p.Path, "."))
+				}
+				for _, k := range keys {
+					if !slices.Contains(leaves[id], k) {
+						leaves[id] = append(leaves[id], k)
+					}
+				}
+				out = append(out, Finding{
+					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: g[0].Line,
+					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: g[0].Line}},
+					Message: fmt.Sprintf("%s sets %d keys under %q (%s), which %s lacks and no template reads, so Helm ignores them: fix the spelling, or delete them.",
+						src, len(g), id, strings.Join(keys, ", "), filepath.ToSlash(base)),
+				})
+				continue
+			}
+			p := g[0]
 			dotted := strings.Join(p.Path, ".")
 			hint := "fix the key's spelling or delete it"
 			if s := m.suggest(dotted); s != "" {
@@ -318,6 +382,40 @@ func checkUnknownValuesKey(in *Input) []Finding {
 					src, dotted, filepath.ToSlash(base), hint),
 			})
 		}
+	}
+	return acrossFiles(out, leaves)
+}
+
+// acrossFiles folds the findings of one values path that several
+// environments' files set alike into one naming every file.
+func acrossFiles(fs []Finding, leaves map[string][]string) []Finding {
+	var out []Finding
+	idx := map[string]int{}
+	for _, f := range fs {
+		i, ok := idx[f.Key]
+		if !ok {
+			idx[f.Key] = len(out)
+			out = append(out, f)
+			continue
+		}
+		out[i].Environments = append(out[i].Environments, f.Environments...)
+		out[i].Locations = append(out[i].Locations, f.Locations...)
+	}
+	for i, f := range out {
+		if len(f.Locations) < 2 {
+			continue
+		}
+		var at []string
+		for _, l := range f.Locations {
+			at = append(at, l.Source)
+		}
+		if ks := leaves[f.Key]; len(ks) > 0 {
+			out[i].Message = fmt.Sprintf("%s under %q are set at %s, and no template reads them, so Helm ignores them: fix the spelling, or delete them.",
+				strings.Join(ks, ", "), f.Key, strings.Join(at, ", "))
+			continue
+		}
+		out[i].Message = fmt.Sprintf("%q is set at %s, and no template reads it, so Helm ignores it: fix the spelling, or delete it.",
+			f.Key, strings.Join(at, ", "))
 	}
 	return out
 }

@@ -66,7 +66,7 @@ func (in *Input) views() []*view {
 				one := *w
 				one.Containers = []render.Container{c}
 				res.Workloads = []render.Workload{one}
-				v.in.Envs = append(v.in.Envs, &Env{Name: e.Name, Spec: e.Spec, Result: &res})
+				v.in.Envs = append(v.in.Envs, &Env{Name: e.Name, Spec: e.Spec, Result: &res, SetByCI: e.SetByCI})
 			}
 		}
 	}
@@ -129,4 +129,50 @@ func mergeWorkloads(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// pruneTestHooks drops the pods and Jobs of `helm test` hooks from the
+// workloads: Helm creates them only when someone runs helm test, never on
+// install or upgrade, so they are not part of what an environment runs.
+func (in *Input) pruneTestHooks() {
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		hooks := map[string]bool{}
+		for _, o := range e.Result.Objects {
+			if testHook(o.Body) {
+				hooks[o.Kind+"/"+o.Name] = true
+			}
+		}
+		if len(hooks) == 0 {
+			continue
+		}
+		res := *e.Result
+		res.Workloads = nil
+		res.Primary = -1
+		for i, w := range e.Result.Workloads {
+			if hooks[w.Kind+"/"+w.Name] {
+				continue
+			}
+			if i == e.Result.Primary {
+				res.Primary = len(res.Workloads)
+			}
+			res.Workloads = append(res.Workloads, w)
+		}
+		e.Result = &res
+	}
+}
+
+// testHook reports an object annotated helm.sh/hook: test (or the Helm 2
+// spellings test-success and test-failure).
+func testHook(body map[string]any) bool {
+	hook, _ := digMap(body, "metadata", "annotations")["helm.sh/hook"].(string)
+	for _, h := range strings.Split(hook, ",") {
+		switch strings.TrimSpace(h) {
+		case "test", "test-success", "test-failure":
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,62 @@
+package check
+
+import (
+	"strings"
+
+	"github.com/ferrydev/ferry/project"
+)
+
+// Values the repository's CI deploy command sets (--set image.tag=${{
+// github.sha }}) are filled in as the pipeline runs: a ${{ X }} or $VAR
+// there is "set by CI", never an unreplaced placeholder. The mark is per
+// values path, with the CI file:line that sets it.
+
+// ciSets returns the values paths the environment's deploy command sets,
+// each with where ("…/deploy.yml:42"). project does not read CI files
+// yet; it returns nil until it does (see the project package's Deploy).
+var ciSets = func(*project.Environment) map[string]string { return nil }
+
+// setByCI reports whether the deploy command sets values path p, or a map
+// above it, and where.
+func (e *Env) setByCI(p string) (string, bool) {
+	for p != "" {
+		if loc, ok := e.SetByCI[p]; ok {
+			return loc, true
+		}
+		i := strings.LastIndex(p, ".")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return "", false
+}
+
+// valuesPathOf finds the values path whose line set a configuration
+// entry, "" when the entry did not come from a values file.
+func (e *Env) valuesPathOf(file string, line int) string {
+	if e.Result == nil || file == "" || line == 0 {
+		return ""
+	}
+	best := ""
+	for p, s := range e.Result.ValueSources {
+		if s.File == file && s.Line == line && (best == "" || len(p) > len(best)) {
+			best = p
+		}
+	}
+	return best
+}
+
+// entrySetByCI reports whether CI sets the value of configuration key in e.
+func (e *Env) entrySetByCI(key string) bool {
+	en, ok := e.entry(key)
+	if !ok {
+		return false
+	}
+	if p := e.valuesPathOf(en.Source.File, en.Source.Line); p != "" {
+		if _, ok := e.setByCI(p); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,132 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+func TestIsPlaceholder(t *testing.T) {
+	tests := []struct {
+		v    string
+		want bool
+	}{
+		{"your-rds-endpoint.eu-west-1.rds.amazonaws.com", true},
+		{"https://YOUR_TENANT.auth0.com", true},
+		{"arn:aws:iam::XXXXXXXXXXXX:role/app", true},
+		{"arn:aws:iam::123456789012:role/app", true},
+		{"https://hooks.example.com/x", true},
+		{"noreply@example.org", true},
+		{"db.payments.invalid:5432", true},
+		{"changeme123", true},
+		{"https://<tenant>.eu.auth0.com", true},
+		{"TODO", true},
+		{"todo", true},
+		{"TODO: set the real bucket", true},
+		{"${{ secrets.DB_HOST }}", true},
+		// Near misses.
+		{"todo-api.tools.svc.cluster.local", false},
+		{"http://todo-api:3000", false},
+		{"Acme Shop <shop@acme.dev>", false},
+		{"arn:aws:iam::310987654321:role/app", false},
+		{"myexample.com", false},
+		{"exampleservice.acme.dev", false},
+		{"maxxx", false},
+		{"yourself", false},
+		{"api.yourdomain.com", true},
+		{"yourapp.herokuapp.com", true},
+		{"yours.acme.dev", false},
+		{"registry.example.com/ml/serving", true},
+		{"pg.prod.acme.internal", false},
+	}
+	for _, tt := range tests {
+		if got := isPlaceholder(tt.v); got != tt.want {
+			t.Errorf("isPlaceholder(%q) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestBareWordPlaceholder(t *testing.T) {
+	testRule(t, "FERRY082", []ruleCase{
+		{
+			name: "a bare word where another environment has a host",
+			in:   inputOf(envOf("staging", "DS_HOST=pg.staging.acme.internal", "DS_NAME=ledger"), envOf("prod", "DS_HOST=host", "DS_NAME=dsname")),
+			want: []string{"error prod DS_HOST", "error prod DS_NAME"},
+		},
+		{
+			name: "the same word everywhere is somebody's real name",
+			in:   inputOf(envOf("staging", "DB_HOST=postgres"), envOf("prod", "DB_HOST=postgres")),
+		},
+		{
+			name: "a short Service name is no bare word",
+			in:   inputOf(envOf("staging", "POSTGRES_HOST=pg.staging.acme.internal"), envOf("prod", "POSTGRES_HOST=postgres")),
+		},
+		{
+			name: "a key not naming a place",
+			in:   inputOf(envOf("staging", "EXTRA_ONE=uno"), envOf("prod", "EXTRA_ONE=one")),
+		},
+	})
+}
+
+// CI fills in what its deploy command sets with --set: the expression in
+// the values file is not a placeholder then.
+func TestPlaceholderSetByCI(t *testing.T) {
+	mk := func(ci map[string]string) *Input {
+		staging := envOf("staging", "API_URL=https://api.staging.acme.dev")
+		prod := envOf("prod", "API_URL=${{ vars.API_URL }}@values-prod.yaml:3")
+		prod.Result.ValueSources["env.API_URL"] = render.Source{Kind: render.KindValues, File: "values-prod.yaml", Line: 3}
+		prod.SetByCI = ci
+		return inputOf(staging, prod)
+	}
+	testRule(t, "FERRY082", []ruleCase{
+		{name: "not set by CI", in: mk(nil), want: []string{"error prod API_URL"}},
+		{name: "--set env.API_URL", in: mk(map[string]string{"env.API_URL": ".github/workflows/deploy.yml:42"})},
+		{name: "--set of the map above it", in: mk(map[string]string{"env": ".github/workflows/deploy.yml:42"})},
+		{name: "another key set by CI", in: mk(map[string]string{"image.tag": ".github/workflows/deploy.yml:42"}), want: []string{"error prod API_URL"}},
+	})
+}
+
+func TestEmptiedValue(t *testing.T) {
+	testRule(t, "FERRY083", []ruleCase{
+		{
+			name: "prod empties staging's URL",
+			in:   inputOf(envOf("staging", "OIDC_AUTH_SERVER_URL=https://sso.staging.acme.dev"), envOf("prod", "OIDC_AUTH_SERVER_URL=")),
+			want: []string{"warning prod OIDC_AUTH_SERVER_URL"},
+		},
+		{
+			name: "an earlier environment may leave it empty",
+			in:   inputOf(envOf("staging", "SENTRY_DSN="), envOf("prod", "SENTRY_DSN=https://sentry.acme.dev/4")),
+		},
+		{
+			name: "a base default both keep",
+			in:   inputOf(envOf("staging", "FEATURE_URL=@chart/values.yaml:4"), envOf("prod", "FEATURE_URL=@chart/values.yaml:4")),
+		},
+		{
+			name: "a base empty the earlier one overrode",
+			in:   inputOf(envOf("staging", "FEATURE_URL=https://f.acme.dev"), envOf("prod", "FEATURE_URL=@chart/values.yaml:4")),
+		},
+	})
+}
+
+func TestNamesNotSecret(t *testing.T) {
+	tests := []struct {
+		key, value string
+		want       bool
+	}{
+		{"username", "orders_app", true},
+		{"DB_USER", "orders", true},
+		{"database", "orders", true},
+		{"rootUser", "admin", true},
+		{"postgres-host", "pg.acme.internal", true},
+		{"password", "s3cret", false},
+		{"DB_PASSWORD", "s3cret", false},
+		{"DATABASE_URL", "postgres://u:pw@h/db", false},
+		{"dsn", "u:pw@tcp(h:3306)/db", false},
+		{"api-key", "k", false},
+	}
+	for _, tt := range tests {
+		if got := namesNotSecret(tt.key, tt.value); got != tt.want {
+			t.Errorf("namesNotSecret(%q) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}
