@@ -16,11 +16,10 @@ import (
 	"github.com/ferrydev/ferry/sign"
 )
 
-// trustProject is svcProject with prod requiring a signature by
+// trustProject makes the project in dir require a signature in prod by
 // trusted's public key, and the image named as a repository of reg.
-func trustProject(t *testing.T, trustedPub, repo string) string {
+func trustProject(t *testing.T, dir, trustedPub, repo string) string {
 	t.Helper()
-	dir := svcProject(t, "1s")
 	f, err := os.OpenFile(filepath.Join(dir, "ferry.yaml"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +27,24 @@ func trustProject(t *testing.T, trustedPub, repo string) string {
 	fmt.Fprintf(f, "image: %s\ntrust:\n  keys: [%s]\n  require: [prod]\n", repo, trustedPub)
 	f.Close()
 	return dir
+}
+
+// inProject copies the public key pub into dir/keys and returns its path
+// relative to dir, as ferry.yaml names it.
+func inProject(t *testing.T, dir, pub string) string {
+	t.Helper()
+	data, err := os.ReadFile(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := filepath.Join("keys", filepath.Base(pub))
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rel
 }
 
 // newBuild builds a new digest: configs/ is in the image, so a new line
@@ -54,7 +71,11 @@ func TestSignatureGate(t *testing.T) {
 	trustedKey, trustedPub := keyPair(t, keys, "ci", "ecdsa-p256")
 	strangerKey, strangerPub := keyPair(t, keys, "stranger", "ed25519")
 	repo := loopbackRegistry(t) + "/team/svc"
-	dir := trustProject(t, trustedPub, repo)
+	dir := svcProject(t, "1s")
+	// trust.keys name files inside the project (issue 18): the public
+	// keys are committed there, the private ones stay outside.
+	trustedPub, strangerPub = inProject(t, dir, trustedPub), inProject(t, dir, strangerPub)
+	dir = trustProject(t, dir, trustedPub, repo)
 	c := "-C " + dir + " "
 	t.Setenv(sign.EnvKey, "")
 
