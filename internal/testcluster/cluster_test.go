@@ -3,6 +3,7 @@ package testcluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,5 +230,69 @@ func TestCacheKeyFollowsModuleFiles(t *testing.T) {
 				t.Errorf("key %s vs base %s: same = %v, want %v", got, base, got == base, tt.same)
 			}
 		})
+	}
+}
+
+// failedTB is a test that has failed, whose log is kept.
+type failedTB struct {
+	testing.TB
+	logs []string
+}
+
+func (f *failedTB) Failed() bool { return true }
+func (f *failedTB) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
+
+// TestExitedNamesTheComponent: a component that dies is named, with the
+// last lines of its log, by Exited, by the waits (at once, not after
+// their time runs out) and in a failed test's output; one that was
+// stopped is not. The components are real processes (sh) standing in
+// for the control plane, so this runs without the binaries.
+func TestExitedNamesTheComponent(t *testing.T) {
+	c := &Cluster{Dir: t.TempDir()}
+	sh := func(name, script string) *proc {
+		t.Helper()
+		p, err := startProc("/bin/sh", name, c.Dir, "-c", script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.procs = append(c.procs, p)
+		t.Cleanup(func() { p.stop(time.Second) })
+		return p
+	}
+	api := sh("kube-apiserver", "echo serving; exec sleep 60")
+	api.stop(5 * time.Second)
+	if err := c.Exited(); err != nil {
+		t.Fatalf("Exited after a stop = %v, want nil", err)
+	}
+	sched := sh("kube-scheduler", `for i in $(seq 1 30); do echo "I1207 line $i"; done
+echo 'E1207 server.go:72] "command failed" err="leader election lost"' >&2
+exit 1`)
+	<-sched.done
+	err := c.Exited()
+	if err == nil {
+		t.Fatal("Exited = nil after kube-scheduler died")
+	}
+	for _, want := range []string{"control plane component kube-scheduler exited at", "(exit status 1)", `err="leader election lost"`, "I1207 line 17\n", "I1207 line 30"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Exited() = %q, want %q in it", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "I1207 line 16\n") || strings.Contains(err.Error(), "kube-apiserver") {
+		t.Errorf("Exited() = %q, want the last 15 lines of kube-scheduler alone", err)
+	}
+	// The waits fail with it instead of waiting out their minute.
+	if _, werr := c.WaitPods(t.Context(), "default", "app=x", 1, time.Minute); werr == nil || werr.Error() != err.Error() {
+		t.Errorf("WaitPods = %v, want %v", werr, err)
+	}
+	if werr := c.waitServiceAccount(t.Context(), "default", time.Minute); werr == nil || werr.Error() != err.Error() {
+		t.Errorf("waitServiceAccount = %v, want %v", werr, err)
+	}
+	// A failed test that used the cluster says so in its output.
+	ft := &failedTB{TB: t}
+	c.explain(ft)
+	if len(ft.logs) != 1 || !strings.Contains(ft.logs[0], "testcluster: control plane component kube-scheduler exited") {
+		t.Errorf("explain logged %q, want the exited component", ft.logs)
 	}
 }
