@@ -296,3 +296,51 @@ exit 1`)
 		t.Errorf("explain logged %q, want the exited component", ft.logs)
 	}
 }
+
+// TestDeadComponentNamed: on a real control plane whose scheduler dies
+// (killed, as the OOM killer would), waiting for a pod fails at once
+// naming kube-scheduler, how it ended and its last log lines, instead of
+// "0 pods, 0 ready" a minute later. A cluster of its own: the package's
+// shared one must keep its scheduler.
+func TestDeadComponentNamed(t *testing.T) {
+	Get(t) // the skip and CI rules
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Name: "dying"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	ns := c.Namespace(t)
+	var sched *proc
+	for _, p := range c.procs {
+		if p.name == "kube-scheduler" {
+			sched = p
+		}
+	}
+	if err := sched.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-sched.done
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "one", Labels: map[string]string{"app": "one"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "orders-api@" + digest}}},
+	}
+	if _, err := c.Client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.WaitPods(ctx, ns, "app=one", 1, time.Minute)
+	if err == nil {
+		t.Fatal("WaitPods passed with the scheduler dead")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "control plane component kube-scheduler exited at") || !strings.Contains(msg, "(signal: killed)") ||
+		!strings.Contains(msg, "last lines of its log:\n    ") || strings.Contains(msg, "kube-apiserver") {
+		t.Errorf("WaitPods = %v, want kube-scheduler named, killed, with its log's last lines", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("WaitPods took %s, want it to fail at once", took)
+	}
+	t.Logf("WaitPods: %v", err)
+}
