@@ -150,6 +150,27 @@ func TestStructureDamageFound(t *testing.T) {
 			free := int(le64(meta[32:]))
 			clear(d[free*page : (free+1)*page])
 		}, "page structure"},
+		{"a bit of a revisions bucket's sequence flipped", func(d []byte) {
+			// The key "revisions", then the bucket's header: its root
+			// page and its sequence, 3 (every copy: old ones are free).
+			seq := []byte{3, 0, 0, 0, 0, 0, 0, 0}
+			key := []byte("revisions")
+			n := 0
+			for i := 0; ; i++ {
+				j := bytes.Index(d[i:], key)
+				if j < 0 {
+					break
+				}
+				i += j
+				if at := i + len(key) + 8; at+8 <= len(d) && bytes.Equal(d[at:at+8], seq) {
+					d[at] ^= 0x10
+					n++
+				}
+			}
+			if n == 0 {
+				panic("no revisions bucket header found")
+			}
+		}, `the revision sequence is 19, the newest revision 3`},
 		{"a bit of the newer meta page flipped", func(d []byte) {
 			page, meta := activeMeta(d)
 			_ = page

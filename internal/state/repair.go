@@ -184,6 +184,11 @@ func (out *salvage) readEnvs(envs *bolt.Bucket) error {
 			out.problems = append(out.problems, fmt.Sprintf("environment %q: no revisions bucket", env))
 			return nil
 		}
+		// Revisions are numbered by the bucket's sequence and never
+		// deleted: the sequence is the newest number.
+		if k, _ := revs.Cursor().Last(); len(k) == 8 && binary.BigEndian.Uint64(k) != revs.Sequence() {
+			out.problems = append(out.problems, fmt.Sprintf("environment %q: the revision sequence is %d, the newest revision %d", env, revs.Sequence(), binary.BigEndian.Uint64(k)))
+		}
 		return revs.ForEach(func(k, v []byte) error {
 			if len(k) != 8 {
 				out.problems = append(out.problems, fmt.Sprintf("environment %q: a revision key of %d bytes", env, len(k)))
@@ -208,6 +213,9 @@ func (out *salvage) readLevels(levels *bolt.Bucket) error {
 		if b == nil {
 			out.problems = append(out.problems, fmt.Sprintf("log levels of %q: not a bucket", env))
 			return nil
+		}
+		if k, _ := b.Cursor().Last(); len(k) == 8 && binary.BigEndian.Uint64(k) != b.Sequence() {
+			out.problems = append(out.problems, fmt.Sprintf("log levels of %q: the sequence is %d, the newest setting %d", env, b.Sequence(), binary.BigEndian.Uint64(k)))
 		}
 		return b.ForEach(func(k, v []byte) error {
 			set, err := readLevel(env, k, v)
