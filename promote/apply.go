@@ -79,6 +79,9 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	}
 	err = c.update(ch.env, func(tx state.Tx) error { return commit(tx, &rev) })
 	c.at("committed")
+	if err == nil {
+		c.recordBaseline(ctx, ch.env, &rev)
+	}
 	return &rev, err
 }
 

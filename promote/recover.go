@@ -87,6 +87,7 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 				if err := c.update(env, func(tx state.Tx) error { return commit(tx, &p) }); err != nil {
 					return err
 				}
+				c.recordBaseline(ctx, env, &p)
 				keep, curRunning, cur = p.Number, true, &p
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/soak"
 )
@@ -45,8 +46,7 @@ type metricsEndpoint interface {
 	MetricsEndpoint(ctx context.Context, e *project.Environment, port string) (string, *http.Client, error)
 }
 
-// scraper returns the scraper of env's live revision: its METRICS_PORT
-// on the host the revision's URL names, or where the target says.
+// scraper returns the scraper of env's live revision and its number.
 func (c *Config) scraper(env *project.Environment) (*soak.Scraper, int, error) {
 	cur, err := c.current(env)
 	if err != nil {
@@ -55,39 +55,89 @@ func (c *Config) scraper(env *project.Environment) (*soak.Scraper, int, error) {
 	if cur == nil {
 		return nil, 0, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, env.Name)
 	}
-	vars := snapshotVars(cur)
+	sc, err := c.scraperOf(env, cur)
+	return sc, cur.Number, err
+}
+
+// scraperOf returns the scraper of revision rev of env: its METRICS_PORT
+// on the host the revision's URL names, or where the target says.
+func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak.Scraper, error) {
+	vars := snapshotVars(rev)
 	port := vars["METRICS_PORT"]
 	switch port {
 	case "":
 		port = "2121" // GoFr's and kit's default
 	case "0":
-		return nil, cur.Number, fmt.Errorf("no metrics endpoint: METRICS_PORT is 0 in %s, so the service serves no /metrics", env.Name)
+		return nil, fmt.Errorf("no metrics endpoint: METRICS_PORT is 0 in %s, so the service serves no /metrics", env.Name)
 	}
 	if env.Target != "local" {
 		t, err := c.Target(env)
 		if err != nil {
-			return nil, cur.Number, err
+			return nil, err
 		}
 		m, ok := t.(metricsEndpoint)
 		if !ok {
-			return nil, cur.Number, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
+			return nil, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
 		}
 		u, hc, err := m.MetricsEndpoint(context.Background(), env, port)
 		if err != nil {
-			return nil, cur.Number, err
+			return nil, err
 		}
-		return &soak.Scraper{URL: u, Client: hc, Metrics: soakMetrics(env), Now: c.now}, cur.Number, nil
+		return &soak.Scraper{URL: u, Client: hc, Metrics: soakMetrics(env), Now: c.now}, nil
 	}
 	host := "127.0.0.1"
-	if u, err := url.Parse(cur.URL); err == nil && u.Hostname() != "" {
+	if u, err := url.Parse(rev.URL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	return &soak.Scraper{URL: "http://" + host + ":" + port + "/metrics", Metrics: soakMetrics(env), Now: c.now}, cur.Number, nil
+	return &soak.Scraper{URL: "http://" + host + ":" + port + "/metrics", Metrics: soakMetrics(env), Now: c.now}, nil
 }
 
-// Run judges envName's live revision over its life so far. With scrape,
-// a sample is taken (and stored) first, which is enough for a process
-// that exposes its start time: it counted only this revision's requests.
+// baseline stores the sample a metrics soak counts from, taken as rev
+// goes live (and dated rev.Since): without it, a soak judged with no
+// sampler running (deploy, traffic, promote) would have nothing before
+// the window to count from. A scrape that fails is stored as such; the
+// soak then counts from the process's start, when it exposes one.
+func (c *Config) baseline(ctx context.Context, env *project.Environment, rev *state.Revision) error {
+	if !SoakLimits(env).Metric() {
+		return nil
+	}
+	smp := soak.Sample{At: rev.Since}
+	if sc, err := c.scraperOf(env, rev); err != nil {
+		smp.Err = err.Error()
+	} else {
+		sc.Now = func() time.Time { return rev.Since }
+		ctx, cancel := context.WithTimeout(ctx, baselineTimeout)
+		smp = sc.Scrape(ctx)
+		cancel()
+	}
+	smp.Live = true
+	st, err := c.samples()
+	if err != nil {
+		return err
+	}
+	if err := st.AddSample(env.Name, rev.Number, smp); err != nil {
+		return fmt.Errorf("storing %s revision %d's soak baseline: %w", env.Name, rev.Number, err)
+	}
+	return nil
+}
+
+// recordBaseline records rev's baseline once it is live; the revision
+// stays live without one (its soak then counts from the process's
+// start), so a failure is logged, not returned.
+func (c *Config) recordBaseline(ctx context.Context, env *project.Environment, rev *state.Revision) {
+	if err := c.baseline(ctx, env, rev); err != nil {
+		c.log().Warn("no soak baseline", "env", env.Name, "revision", rev.Number, "error", err)
+	}
+}
+
+// baselineTimeout bounds the baseline scrape, which a deploy waits for.
+const baselineTimeout = 3 * time.Second
+
+// Run judges envName's live revision over the last soak duration of its
+// life (all of it while shorter), counting from the last sample at or
+// before the window: the baseline stored as it went live, or a later
+// one. With scrape, a sample is taken (and stored) first, which is the
+// window's end.
 func (s *Soak) Run(ctx context.Context, envName string, scrape bool) (*soak.Verdict, error) {
 	c := s.cfg
 	env, err := c.env(envName)
@@ -102,35 +152,34 @@ func (s *Soak) Run(ctx context.Context, envName string, scrape bool) (*soak.Verd
 		return nil, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, envName)
 	}
 	lim := SoakLimits(env)
-	w := soak.Window{From: cur.Since, To: c.now(), Deployed: cur.At}
-	if w.From.IsZero() {
-		w.From = cur.At
-	}
 	st, err := c.samples()
 	if err != nil {
 		return nil, err
 	}
+	now := c.now()
 	if scrape && lim.Metric() {
-		sc, rev, err := c.scraper(env)
-		smp := soak.Sample{At: c.now()}
-		if err != nil {
+		smp := soak.Sample{At: now}
+		if sc, err := c.scraperOf(env, cur); err != nil {
 			smp.Err = err.Error()
 		} else {
 			smp = sc.Scrape(ctx)
 		}
-		if rev > 0 {
-			if err := st.AddSample(envName, rev, smp); err != nil {
-				return nil, err
-			}
+		if err := st.AddSample(envName, cur.Number, smp); err != nil {
+			return nil, err
 		}
-		w.To = smp.At
+		now = smp.At
 	}
+	live := cur.Since
+	if live.IsZero() {
+		live = cur.At
+	}
+	w := soak.NewWindow(live, cur.At, now, lim.Duration)
 	samples, err := st.Samples(envName, cur.Number, cur.At, w.To)
 	if err != nil {
 		return nil, err
 	}
 	if lim.Metric() && len(samples) == 0 {
-		if _, _, err := c.scraper(env); err != nil {
+		if _, err := c.scraperOf(env, cur); err != nil {
 			samples = []soak.Sample{{At: w.To, Err: err.Error()}}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/soak"
 )
 
 // examplePipeline copies the bundled example (a kit service: real
@@ -118,56 +119,138 @@ func load(t *testing.T, base string, n, fail int) {
 	}
 }
 
-// TestExampleSoak is the soak: the example's staging under
-// generated load with 0% 5xx promotes; at 5% 5xx the promotion is refused
-// naming the error ratio; with too few requests the soak is unknown.
+// frozen is a clock that moves only when told, so that a soak's window
+// and the samples bounding it are the same however long the deploy and
+// the load take on a loaded machine.
+type frozen struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (f *frozen) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
+func (f *frozen) Set(t time.Time) {
+	f.mu.Lock()
+	f.t = t
+	f.mu.Unlock()
+}
+func (f *frozen) Advance(d time.Duration) { f.Set(f.Now().Add(d)) }
+
+// soakGate is the detail of the promotion's gate "soak <figure>".
+func soakGate(t *testing.T, plan *promote.Plan, figure string) string {
+	t.Helper()
+	for _, g := range plan.Gates {
+		if g.Name == "soak "+figure {
+			return g.Detail
+		}
+	}
+	t.Fatalf("no gate %q in %+v", "soak "+figure, plan.Gates)
+	return ""
+}
+
+// TestExampleSoak is the soak: the example's staging under a real
+// load with 0% 5xx promotes; at 5% 5xx the promotion is refused naming
+// the error ratio; with too few requests the soak is unknown. Time is a
+// frozen clock and the samples are taken at set points around the load
+// (no ferry serve sampling beside it), so the counts are exact.
 func TestExampleSoak(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	pl, urls := examplePipeline(t, addr)
-	pl.serve(t, Options{Addr: addr})
+	pl, urls := examplePipeline(t, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	// In the past, so that the revisions of the real-time test after
+	// these come later.
+	clk := &frozen{}
+	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	cfg := func() *promote.Config { c := pl.cfg(); c.Now = clk.Now; return c }
+	clock := func(t time.Time) string { return t.UTC().Format(time.TimeOnly) }
 
 	tests := []struct {
-		name     string
-		requests int
-		fail     int
-		passed   bool
-		want     string // in the promotion's error
+		name          string
+		requests      int
+		fail          int
+		passed        bool
+		want          string // in the promotion's error
+		state         soak.State
+		ratio, reason string
 	}{
-		{"0% 5xx promotes", 400, 0, true, ""},
-		{"5% 5xx is refused naming the error ratio", 400, 20, false, "soak error ratio: 5% (limit ≤ 1%) over"},
-		{"too few requests is unknown", 20, 0, false, "too few requests to judge: 20, need 100"},
+		{"0% 5xx promotes", 400, 0, true, "", soak.Passed, "0%", "every figure within its limit"},
+		{"5% 5xx is refused naming the error ratio", 400, 20, false, "soak error ratio: 5% (limit ≤ 1%) over", soak.Failed, "5%", "error ratio 5%, limit ≤ 1%"},
+		{"too few requests is unknown", 20, 0, false, "soak verdict: unknown: too few requests to judge: 20, need 100", soak.Unknown, "0%", "too few requests to judge: 20, need 100"},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// A fresh revision of staging each time: a new process, new counts.
-			if _, err := promote.NewDeploy(pl.cfg()).Run(t.Context(), "staging"); err != nil {
+			t0 := start.Add(time.Duration(i) * time.Minute)
+			clk.Set(t0)
+			// A fresh revision of staging each time: a new process, new
+			// counts. Its baseline is taken at t0.
+			rev, err := promote.NewDeploy(cfg()).Run(t.Context(), "staging")
+			if err != nil {
 				t.Fatal(err)
 			}
+			if !rev.Since.Equal(t0) {
+				t.Fatalf("live since %s, want %s", rev.Since, t0)
+			}
+			// A sample at t0+1s, before the load: the last before the
+			// window that the promotion at t0+3.5s judges (t0+1.5s–t0+3.5s).
+			clk.Advance(time.Second)
+			sk := promote.NewSoak(cfg())
+			v, err := sk.Run(t.Context(), "staging", true)
+			if err != nil || v.State != soak.Soaking || v.Requests != 0 || v.BaseKind != soak.BaseLive {
+				t.Fatalf("soak before the load = %+v, %v; want soaking, 0 requests from the baseline", v, err)
+			}
 			load(t, urls["staging"], tt.requests, tt.fail)
-			time.Sleep(2500 * time.Millisecond) // the soak's 2s
-			pr := promote.NewPromote(pl.cfg())
+			clk.Advance(2500 * time.Millisecond)
+			pr := promote.NewPromote(cfg())
 			pr.DryRun = !tt.passed
 			plan, err := pr.Run(t.Context(), "staging", "prod")
-			if tt.passed {
-				if err != nil {
-					t.Fatalf("promote: %v", err)
-				}
-				found := false
-				for _, g := range plan.Gates {
-					if g.Name == "soak error ratio" && g.Passed && strings.HasPrefix(g.Detail, "0% (limit ≤ 1%)") {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("no passed error-ratio gate in %+v", plan.Gates)
-				}
-				return
+			if tt.passed != (err == nil) || (err != nil && !errors.Is(err, promote.ErrGate)) {
+				t.Fatalf("promote = %v, want passed %v or a gate error", err, tt.passed)
 			}
-			if !errors.Is(err, promote.ErrGate) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("promote = %v, want a gate error with %q", err, tt.want)
+			if err != nil && !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("promote = %v, want it to say %q", err, tt.want)
+			}
+			bounds := fmt.Sprintf("over %s–%s (2s), counted from the sample at %s to the sample at %s",
+				clock(t0.Add(1500*time.Millisecond)), clock(t0.Add(3500*time.Millisecond)), clock(t0.Add(time.Second)), clock(t0.Add(3500*time.Millisecond)))
+			if plan != nil {
+				want := fmt.Sprintf("%d (limit ≥ 100) %s", tt.requests, bounds)
+				if got := soakGate(t, plan, "requests"); !strings.HasPrefix(got, want) {
+					t.Errorf("soak requests gate = %q, want %q", got, want)
+				}
+			}
+			// The verdict of the samples stored, as ferry serve and
+			// ferry soak show it: exact counts.
+			v, err = promote.NewSoak(cfg()).Run(t.Context(), "staging", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.State != tt.state || v.Requests != float64(tt.requests) || v.Errors != float64(tt.fail) ||
+				v.ErrorRatio != float64(tt.fail)/float64(tt.requests) || v.Restarts != 0 || v.Scrapes != 2 {
+				t.Errorf("verdict = %s, %v requests, %v errors (%v), %d restarts, %d scrapes; want %s, %d, %d (%s), 0, 2",
+					v.State, v.Requests, v.Errors, v.ErrorRatio, v.Restarts, v.Scrapes, tt.state, tt.requests, tt.fail, tt.ratio)
+			}
+			if got := v.Summary(); !strings.Contains(got, tt.reason+" "+bounds) {
+				t.Errorf("verdict = %q, want %q", got, tt.reason+" "+bounds)
 			}
 		})
 	}
+
+	// The CLI-only flow on the real clock: deploy, load, wait past the
+	// soak, promote — no ferry serve or soak --watch sampling between.
+	// The deploy's baseline is what the promotion counts from.
+	t.Run("deploy, load, wait, promote with no sampler", func(t *testing.T) {
+		if _, err := promote.NewDeploy(pl.cfg()).Run(t.Context(), "staging"); err != nil {
+			t.Fatal(err)
+		}
+		load(t, urls["staging"], 400, 0)
+		time.Sleep(2500 * time.Millisecond) // past the soak's 2s
+		plan, err := promote.NewPromote(pl.cfg()).Run(t.Context(), "staging", "prod")
+		if err != nil {
+			t.Fatalf("promote: %v", err)
+		}
+		if got := soakGate(t, plan, "requests"); !strings.HasPrefix(got, "400 (limit ≥ 100) over ") || !strings.Contains(got, "counted from the baseline taken live at") {
+			t.Errorf("soak requests gate = %q, want 400 counted from the baseline", got)
+		}
+		if got := soakGate(t, plan, "error ratio"); !strings.HasPrefix(got, "0% (limit ≤ 1%)") {
+			t.Errorf("soak error ratio gate = %q, want 0%%", got)
+		}
+	})
 }
 
 // TestExampleRemoteLogLevel: the running example polls ferry serve every

@@ -10,6 +10,12 @@
 // judges the whole window. Judge turns the samples of a window into the
 // figures the gates compare: error ratio, p95 and p99 latency, restarts.
 //
+// The window is [max(live, now − duration), now] (NewWindow), and its
+// counts run from the last sample at or before its start — the baseline
+// ferry takes as a revision goes live, or a later one — to the newest:
+// how often samples were taken changes how tightly the window is
+// bounded, never what is counted, and the verdict names both samples.
+//
 // The judgement has three outcomes, never two: a window with too few
 // requests, or with no metrics at all, is Unknown — not passed.
 package soak

@@ -52,9 +52,24 @@ type Figure struct {
 
 // Verdict is a judged soak window.
 type Verdict struct {
-	From  time.Time `json:"from"`
-	To    time.Time `json:"to"`
-	State State     `json:"state"`
+	// From and To are the window judged: the last Duration of the
+	// revision's life, or all of it while shorter.
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Since is when the revision went live; its soak has run To − Since.
+	Since time.Time `json:"since"`
+	// Base and End are the samples the counts run between, so that a
+	// verdict says what it saw: Base is at or before From (or, with no
+	// sample there, the first one after it), End is the newest. BaseKind
+	// says what Base is: "baseline" (taken as the revision went live),
+	// "sample" (the last before the window), "process start" (no sample
+	// before the window, but the process started in it, so its counts
+	// start at zero) or "first sample" (requests before it are not
+	// counted).
+	Base     time.Time `json:"base,omitzero"`
+	BaseKind string    `json:"baseKind,omitempty"`
+	End      time.Time `json:"end,omitzero"`
+	State    State     `json:"state"`
 	// Reason says in one line why the state is what it is.
 	Reason     string  `json:"reason"`
 	Requests   float64 `json:"requests"`
@@ -70,10 +85,51 @@ type Verdict struct {
 	Figures  []Figure `json:"figures"`
 }
 
-// Window describes the window for messages: "12:00:01–12:30:01 (30m0s)".
+// The kinds of sample a verdict's counts start from (Verdict.BaseKind).
+const (
+	BaseLive   = "baseline"
+	BaseSample = "sample"
+	BaseStart  = "process start"
+	BaseFirst  = "first sample"
+)
+
+// Window describes the window for messages, with the samples that
+// bounded its counts: "12:00:01–12:30:01 (30m0s), counted from the
+// sample at 12:00:00 to the sample at 12:30:01".
 func (v *Verdict) Window() string {
-	return fmt.Sprintf("%s–%s (%s)", v.From.UTC().Format(time.TimeOnly), v.To.UTC().Format(time.TimeOnly), v.To.Sub(v.From).Round(time.Second))
+	s := fmt.Sprintf("%s–%s (%s)", clock(v.From), clock(v.To), v.To.Sub(v.From).Round(time.Second))
+	if b := v.Bounds(); b != "" {
+		s += ", " + b
+	}
+	return s
 }
+
+// Bounds says which samples the counts run between ("" before any).
+func (v *Verdict) Bounds() string {
+	if v.BaseKind == "" {
+		return ""
+	}
+	var from string
+	switch v.BaseKind {
+	case BaseLive:
+		from = "the baseline taken live at " + clock(v.Base)
+	case BaseStart:
+		from = "the process's start at " + clock(v.Base)
+	case BaseFirst:
+		from = "the first sample at " + clock(v.Base) + " (none before the window)"
+	default:
+		from = "the sample at " + clock(v.Base)
+	}
+	if v.End.Equal(v.Base) {
+		return "counted at " + from + " alone"
+	}
+	return "counted from " + from + " to the sample at " + clock(v.End)
+}
+
+func clock(t time.Time) string { return t.UTC().Format(time.TimeOnly) }
+
+// startTime reads process_start_time_seconds.
+func startTime(sec float64) time.Time { return time.Unix(0, int64(sec*1e9)) }
 
 // Summary is the verdict in one line, naming each figure not met and the
 // window.
@@ -92,31 +148,72 @@ func (v *Verdict) Summary() string {
 
 // Window is the span a soak is judged over.
 type Window struct {
+	// From and To bound it; NewWindow sets From to the last soak
+	// duration before To, or Live when the revision is younger.
 	From, To time.Time
-	// Deployed is when the revision's process was started (zero: From).
-	// A process that started after it counted only the window's
-	// requests, so its first sample counts from zero: one scrape is
-	// then enough to judge the whole window.
+	// Live is when the revision went live (zero: From).
+	Live time.Time
+	// Deployed is when the revision's process was started (zero: Live).
+	// A process that started after it counted only the revision's
+	// requests, so without a sample before the window its first sample
+	// counts from zero.
 	Deployed time.Time
 }
 
-// Judge judges the samples of the window against lim. Samples are oldest
-// first; failed scrapes among them are counted, not summed. A drop in the
-// counts or a new process start time is a restart: the counts after it
-// are counted from zero, never as a negative rate.
+// NewWindow is the window a soak of duration d judges at now, of a
+// revision deployed (its process started) at deployed and live since
+// live: [max(live, now − d), now]. With no duration it is the
+// revision's whole life.
+func NewWindow(live, deployed, now time.Time, d time.Duration) Window {
+	from := live
+	if d > 0 && now.Add(-d).After(live) {
+		from = now.Add(-d)
+	}
+	return Window{From: from, To: now, Live: live, Deployed: deployed}
+}
+
+// startSlack is how early a process start time can read: the kernel
+// reports it as its boot time, in whole seconds and drifting with clock
+// adjustments, plus the ticks since boot.
+const startSlack = time.Second
+
+// Judge judges the samples of a revision against lim over the window w.
+// Samples are oldest first and may reach back before the window: the
+// counts run from the last sample at or before w.From (the baseline
+// taken as the revision went live, or a later one) to the newest sample
+// up to w.To, so that how often samples were taken changes how precisely
+// the window is bounded, never what was counted. Failed scrapes are
+// counted, not summed. A drop in the counts or a new process start time
+// is a restart: the counts after it are counted from zero, never as a
+// negative rate.
 func Judge(samples []Sample, w Window, lim Limits) Verdict {
 	from, to := w.From, w.To
+	live := w.Live
+	if live.IsZero() {
+		live = from
+	}
 	born := w.Deployed
 	if born.IsZero() {
-		born = from
+		born = live
 	}
-	v := Verdict{From: from, To: to, P95: -1, P99: -1}
+	v := Verdict{From: from, To: to, Since: live, P95: -1, P99: -1}
+	// The base: the newest sample that is not a failed scrape at or
+	// before the window's start. Older samples are not looked at.
+	first := 0
+	for i, s := range samples {
+		if s.At.After(from) {
+			break
+		}
+		if s.Err == "" {
+			first = i
+		}
+	}
 	var d delta
 	var prev *Sample
 	var lastErr string
 	var lastErrAt time.Time
 	var missing string
-	for i := range samples {
+	for i := first; i < len(samples) && !samples[i].At.After(to); i++ {
 		s := &samples[i]
 		v.Scrapes++
 		if s.Err != "" {
@@ -132,12 +229,21 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 		lastErr = ""
 		missing = s.Missing
 		switch {
-		case prev == nil && s.Start > 0 && !time.Unix(0, int64(s.Start*1e9)).Before(born.Truncate(time.Second)):
-			// The process started inside the window: everything it
-			// counted belongs to the window.
+		case prev == nil && !s.At.After(from):
+			// Counts up to the window's start are the baseline.
+			v.Base, v.BaseKind = s.At, BaseSample
+			if s.Live {
+				v.BaseKind = BaseLive
+			}
+		case prev == nil && s.Start > 0 && !startTime(s.Start).Before(born.Add(-startSlack)):
+			// No sample before the window, but the process started
+			// for this revision: everything it counted is the revision's.
+			v.Base, v.BaseKind = startTime(s.Start), BaseStart
 			d.add(s, nil)
 		case prev == nil:
-			// Counts from before the window are the baseline.
+			// Nothing to count from but this sample: what it counted
+			// is not known to be this revision's.
+			v.Base, v.BaseKind = s.At, BaseFirst
 		case s.Requests < prev.Requests || (s.Start > 0 && prev.Start > 0 && s.Start != prev.Start):
 			v.Restarts++
 			d.add(s, nil)
@@ -145,6 +251,7 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 			d.add(s, prev)
 		}
 		prev = s
+		v.End = s.At
 	}
 	v.Requests, v.Errors = d.requests, d.errors
 	if d.requests > 0 {
@@ -155,7 +262,7 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 		v.P95, v.P99 = d.quantile(0.95), d.quantile(0.99)
 	}
 	enough := prev != nil && d.requests >= float64(lim.MinRequests) && d.requests > 0
-	elapsed := to.Sub(from)
+	elapsed := to.Sub(live)
 
 	fig := func(name, value, limit string, st State) {
 		v.Figures = append(v.Figures, Figure{Name: name, Value: value, Limit: limit, State: st})

@@ -204,3 +204,129 @@ func TestQuantile(t *testing.T) {
 		})
 	}
 }
+
+func TestNewWindow(t *testing.T) {
+	tests := []struct {
+		name     string
+		live, to int // seconds after t0
+		d        time.Duration
+		from     int
+	}{
+		{"younger than the soak: its whole life", 0, 20, 30 * time.Second, 0},
+		{"exactly the soak", 0, 30, 30 * time.Second, 0},
+		{"older: the last soak duration", 0, 100, 30 * time.Second, 70},
+		{"no duration: its whole life", 5, 100, 0, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := t0.Add(time.Duration(tt.live) * time.Second)
+			w := NewWindow(live, live.Add(-time.Second), t0.Add(time.Duration(tt.to)*time.Second), tt.d)
+			if want := t0.Add(time.Duration(tt.from) * time.Second); !w.From.Equal(want) || !w.Live.Equal(live) {
+				t.Errorf("NewWindow = %+v, want From %s", w, want)
+			}
+		})
+	}
+}
+
+// live is the baseline sample taken as a revision goes live.
+func live(s Sample) Sample { s.Live = true; return s }
+
+// TestJudgeWindow: the counts run from the last sample at or before the
+// window's start to the newest, so how densely samples were taken bounds
+// the window more or less precisely but never loses what was counted,
+// and the verdict names the samples that bounded it.
+func TestJudgeWindow(t *testing.T) {
+	lim := Limits{Duration: 30 * time.Second, MaxErrorRatio: ratio(0.05), MinRequests: 100}
+	end := t0.Add(40 * time.Second)
+	win := NewWindow(t0, t0.Add(-2*time.Second), end, lim.Duration) // 12:00:10–12:00:40
+	tests := []struct {
+		name     string
+		samples  []Sample
+		w        Window
+		state    State
+		requests float64
+		restarts int
+		bounds   string
+	}{
+		{
+			name: "no sampler: the baseline and the promote's own sample",
+			// deploy, 400 requests (20 errors), promote: the CLI-only flow
+			samples: []Sample{live(at(0, 0, 0, 0)), at(40, 400, 20, 0)},
+			w:       win, state: Passed, requests: 400,
+			bounds: "counted from the baseline taken live at 12:00:00 to the sample at 12:00:40",
+		},
+		{
+			name: "a dense sampler bounds the window at its last sample before it",
+			samples: []Sample{live(at(0, 0, 0, 0)), at(5, 300, 0, 0), at(9, 380, 0, 0),
+				at(20, 400, 5, 0), at(40, 550, 8, 0)},
+			w: win, state: Passed, requests: 170,
+			bounds: "counted from the sample at 12:00:09 to the sample at 12:00:40",
+		},
+		{
+			name:    "a sample exactly at the window's start bounds it",
+			samples: []Sample{live(at(0, 0, 0, 0)), at(10, 300, 0, 0), at(40, 420, 0, 0)},
+			w:       win, state: Passed, requests: 120,
+			bounds: "counted from the sample at 12:00:10",
+		},
+		{
+			name:    "load before the window, then quiet: too few in the window",
+			samples: []Sample{live(at(0, 0, 0, 0)), at(5, 400, 0, 0), at(40, 400, 0, 0)},
+			w:       win, state: Unknown, requests: 0,
+		},
+		{
+			name:    "a failed scrape before the window does not bound it",
+			samples: []Sample{live(at(0, 0, 0, 0)), {At: t0.Add(8 * time.Second), Err: "metrics endpoint answered 503"}, at(40, 400, 0, 0)},
+			w:       win, state: Passed, requests: 400,
+			bounds: "counted from the baseline taken live at 12:00:00",
+		},
+		{
+			name:    "samples after the window's end are not counted",
+			samples: []Sample{live(at(0, 0, 0, 0)), at(40, 400, 0, 0), at(45, 900, 500, 0)},
+			w:       win, state: Passed, requests: 400,
+		},
+		{
+			name: "a restart inside the window counts from zero",
+			samples: []Sample{live(at(0, 0, 0, 0)), at(9, 200, 0, 0),
+				{At: t0.Add(25 * time.Second), Requests: 120, Start: 1025, Buckets: []Bucket{{0.005, 120}}}},
+			w: win, state: Failed, requests: 120, restarts: 1,
+		},
+		{
+			name: "a restart between the baseline and the window counts from zero too",
+			samples: []Sample{live(at(0, 0, 0, 0)),
+				{At: t0.Add(40 * time.Second), Requests: 300, Start: 1005, Buckets: []Bucket{{0.005, 300}}}},
+			w: win, state: Failed, requests: 300, restarts: 1,
+		},
+		{
+			name: "no baseline: a process that started for the revision counts from zero",
+			// The kernel's start time reads up to a second early.
+			samples: []Sample{{At: end, Requests: 400, Start: float64(t0.Add(-2*time.Second).Unix()) - 0.8, Buckets: []Bucket{{0.005, 400}}}},
+			w:       win, state: Passed, requests: 400,
+			bounds: "counted from the process's start at 11:59:57",
+		},
+		{
+			name:    "no baseline and an older process: the first sample is all there is",
+			samples: []Sample{{At: t0.Add(20 * time.Second), Requests: 50, Start: 900}, {At: end, Requests: 450, Start: 900}},
+			w:       win, state: Passed, requests: 400,
+			bounds: "counted from the first sample at 12:00:20 (none before the window) to the sample at 12:00:40",
+		},
+		{
+			name:    "a failed baseline falls back to the process's start",
+			samples: []Sample{{At: t0, Err: "no metrics endpoint: nothing listens at http://127.0.0.1:2121/metrics", Live: true}, {At: end, Requests: 150, Start: float64(t0.Unix())}},
+			w:       win, state: Passed, requests: 150,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Judge(tt.samples, tt.w, lim)
+			if v.State != tt.state || v.Requests != tt.requests || v.Restarts != tt.restarts {
+				t.Fatalf("Judge = %s, %v requests, %d restarts (%s); want %s, %v, %d", v.State, v.Requests, v.Restarts, v.Summary(), tt.state, tt.requests, tt.restarts)
+			}
+			if !strings.Contains(v.Summary(), "over 12:00:10–12:00:40 (30s)") || !strings.Contains(v.Summary(), tt.bounds) {
+				t.Errorf("Summary() = %q, want the window and %q", v.Summary(), tt.bounds)
+			}
+			if d := v.Figures[0]; d.Name != "duration" || d.Value != "40s" || d.State != Passed {
+				t.Errorf("duration figure = %+v, want 40s since live, passed", d)
+			}
+		})
+	}
+}

@@ -83,21 +83,35 @@ func TestLiveSoak(t *testing.T) {
 			svc.failEvery.Store(tt.failEvery)
 			store := &MemStore{}
 			sc := &Scraper{URL: svc.metrics.URL + "/metrics"}
+			// The baseline, as a deploy takes it when the revision goes
+			// live: the window counts from it whatever the sampler beside
+			// the load happened to catch.
+			base := sc.Scrape(t.Context())
+			base.Live = true
+			from := base.At
+			if err := store.AddSample("staging", 1, base); err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithCancel(t.Context())
-			from := time.Now()
 			done := make(chan error, 1)
 			go func() { done <- Watch(ctx, sc, store, "staging", 1, 20*time.Millisecond, nil) }()
-			time.Sleep(30 * time.Millisecond) // a baseline scrape first
 			svc.load(t, tt.requests)
-			time.Sleep(lim.Duration + 50*time.Millisecond)
+			time.Sleep(lim.Duration) // at least the soak's duration
 			cancel()
 			<-done
-			to := time.Now()
+			last := sc.Scrape(t.Context())
+			if err := store.AddSample("staging", 1, last); err != nil {
+				t.Fatal(err)
+			}
+			to := last.At
 			samples, err := store.Samples("staging", 1, from, to)
 			if err != nil {
 				t.Fatal(err)
 			}
 			v := Judge(samples, Window{From: from, To: to}, lim)
+			if v.BaseKind != BaseLive || !v.Base.Equal(from) || !v.End.Equal(to) {
+				t.Errorf("counted from %s %s to %s, want from the baseline at %s to %s", v.BaseKind, v.Base, v.End, from, to)
+			}
 			if v.State != tt.state {
 				t.Fatalf("state %s (%s), want %s", v.State, v.Summary(), tt.state)
 			}

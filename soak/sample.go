@@ -27,6 +27,9 @@ type Sample struct {
 	// Start is the process start time (process_start_time_seconds), zero
 	// when the service does not expose it.
 	Start float64 `json:"start,omitempty"`
+	// Live marks the baseline: the sample taken as the revision went
+	// live, which its soak counts from.
+	Live bool `json:"live,omitempty"`
 }
 
 // Bucket is one cumulative histogram bucket: Count observations ≤ LE

@@ -21,7 +21,7 @@ type soakOptions struct {
 
 const soakLong = `Soak judges an environment's live revision from the service's own metrics:
 the error ratio (5xx of all requests), p95 and p99 latency and restarts over
-the window since it became healthy, each against its limit in ferry.yaml:
+the last soak duration since it went live, each against its limit in ferry.yaml:
 
   environments:
     staging:
@@ -74,7 +74,7 @@ func runSoak(ctx context.Context, g *globalOptions, opts *soakOptions) error {
 			interval = 5 * time.Second
 		}
 		last := ""
-		for v.State == soak.Soaking || (v.State == soak.Unknown && v.To.Sub(v.From) < env.Soak+interval) {
+		for v.State == soak.Soaking || (v.State == soak.Unknown && v.To.Sub(v.Since) < env.Soak+interval) {
 			if s := v.Summary(); s != last && opts.Format != formatJSON {
 				fmt.Fprintf(g.streams.ErrOut, "%s %s: %s\n", time.Now().Format(time.TimeOnly), v.State, s)
 				last = s

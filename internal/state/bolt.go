@@ -189,7 +189,7 @@ func (s *Bolt) Update(fn func(Tx) error) (err error) {
 	panicked := true
 	defer func() { err = errors.Join(err, h.close(panicked)) }()
 	return s.guard(func() error {
-		err := h.db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
+		err := s.update(h, func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
 		panicked = false
 		return err
 	})
@@ -262,11 +262,26 @@ func (t *boltTx) Current(env string) (int, error) {
 	if err != nil || b == nil {
 		return 0, err
 	}
-	v := b.Get(keyCurrent)
-	if len(v) != 8 {
+	return readCurrent(env, b.Get(keyCurrent))
+}
+
+// readCurrent reads an environment's live revision number as stored.
+func readCurrent(env string, v []byte) (int, error) {
+	if v == nil {
 		return 0, nil
 	}
-	return int(binary.BigEndian.Uint64(v)), nil
+	n, err := unseal(envPath(env), keyCurrent, v, numberRecord)
+	if err != nil || len(n) != 8 {
+		return 0, fmt.Errorf("%w: the live revision of %q: %v", ErrCorrupt, env, errOr(err, "not a number"))
+	}
+	return int(binary.BigEndian.Uint64(n)), nil
+}
+
+func errOr(err error, why string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return why
 }
 
 // CurrentRevision returns the live revision, nil when none.
@@ -284,7 +299,7 @@ func (t *boltTx) SetCurrent(env string, n int) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(keyCurrent, itob(n))
+	return b.Put(keyCurrent, seal(envPath(env), keyCurrent, itob(n)))
 }
 
 // Get returns revision n of env, or ErrNoRevision.
@@ -300,9 +315,25 @@ func (t *boltTx) Get(env string, n int) (*Revision, error) {
 	if v == nil {
 		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
 	}
-	var r Revision
-	if err := json.Unmarshal(v, &r); err != nil {
+	return readRevision(env, itob(n), v)
+}
+
+// readRevision reads the revision stored as v under key in env.
+func readRevision(env string, key, v []byte) (*Revision, error) {
+	n := -1
+	if len(key) == 8 {
+		n = int(binary.BigEndian.Uint64(key))
+	}
+	data, err := unseal(revsPath(env), key, v, jsonRecord)
+	if err != nil {
 		return nil, fmt.Errorf("%w: revision %d of %q: %v", ErrCorrupt, n, env, err)
+	}
+	var r Revision
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%w: revision %d of %q: %v", ErrCorrupt, n, env, err)
+	}
+	if r.Env != env || r.Number != n {
+		return nil, fmt.Errorf("%w: revision %d of %q: the record says revision %d of %q", ErrCorrupt, n, env, r.Number, r.Env)
 	}
 	return &r, nil
 }
@@ -315,11 +346,11 @@ func (t *boltTx) List(env string) ([]Revision, error) {
 	}
 	var out []Revision
 	err = b.Bucket(bucketRevs).ForEach(func(k, v []byte) error {
-		var r Revision
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("%w: %q revision %d: %v", ErrCorrupt, env, binary.BigEndian.Uint64(k), err)
+		r, err := readRevision(env, k, v)
+		if err != nil {
+			return err
 		}
-		out = append(out, r)
+		out = append(out, *r)
 		return nil
 	})
 	return out, err
@@ -337,6 +368,10 @@ func (t *boltTx) Add(r *Revision) (int, error) {
 		return 0, err
 	}
 	r.Number = int(seq)
+	if revs.Get(itob(r.Number)) != nil {
+		// A damaged sequence would overwrite a revision.
+		return 0, fmt.Errorf("%w: %q's next revision number, %d, is taken", ErrCorrupt, r.Env, r.Number)
+	}
 	return r.Number, t.Put(r)
 }
 
@@ -350,5 +385,5 @@ func (t *boltTx) Put(r *Revision) error {
 	if err != nil {
 		return err
 	}
-	return b.Bucket(bucketRevs).Put(itob(r.Number), data)
+	return b.Bucket(bucketRevs).Put(itob(r.Number), seal(revsPath(r.Env), itob(r.Number), data))
 }

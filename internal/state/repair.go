@@ -18,7 +18,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/ferrydev/ferry/remotelog"
-	"github.com/ferrydev/ferry/soak"
 )
 
 // Report is what Check found in a state file.
@@ -54,6 +53,18 @@ func Check(path string) (*Report, error) {
 	}
 	rep.Samples, rep.LogLevels = recs.samples(), recs.logLevels()
 	rep.Problems = append(rep.Problems, recs.problems...)
+	rep.Problems = append(rep.Problems, metaProblems(path)...)
+	if err == nil && len(rep.Problems) == 0 {
+		// bbolt's structural check runs in a goroutine of its own,
+		// where a fault on a wild page would not be recovered: only
+		// after every bucket's pages read.
+		err = s.View(func(t Tx) error {
+			if tx := t.(*boltTx).tx; tx != nil {
+				rep.Problems = append(rep.Problems, structure(tx)...)
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) {
 			return nil, err
@@ -123,15 +134,24 @@ func (s *Bolt) readAll() (salvage, error) {
 		if tx == nil {
 			return nil
 		}
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			switch {
-			case bytes.Equal(name, bucketEnvs):
-				return out.readEnvs(b)
-			case bytes.Equal(name, bucketLevels):
-				return out.readLevels(b)
-			}
-			return out.walk([][]byte{bytes.Clone(name)}, b)
-		})
+		var err error
+		out, err = readTx(tx)
+		return err
+	})
+	return out, err
+}
+
+// readTx reads every record of tx.
+func readTx(tx *bolt.Tx) (salvage, error) {
+	out := salvage{contents: contents{current: map[string]int{}, levels: map[string][]remotelog.Setting{}}}
+	err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		switch {
+		case bytes.Equal(name, bucketEnvs):
+			return out.readEnvs(b)
+		case bytes.Equal(name, bucketLevels):
+			return out.readLevels(b)
+		}
+		return out.walk([][]byte{bytes.Clone(name)}, b)
 	})
 	return out, err
 }
@@ -145,26 +165,41 @@ func (out *salvage) readEnvs(envs *bolt.Bucket) error {
 			out.problems = append(out.problems, fmt.Sprintf("environment %q: not a bucket", env))
 			return nil
 		}
-		if c := b.Get(keyCurrent); len(c) == 8 {
-			out.current[env] = int(binary.BigEndian.Uint64(c))
+		if c := b.Get(keyCurrent); c != nil {
+			n, err := readCurrent(env, c)
+			if err != nil {
+				out.problems = append(out.problems, fmt.Sprintf("environment %q: its live revision is unreadable (%s)", env, cause(err)))
+			} else {
+				out.current[env] = n
+			}
 		}
+		_ = b.ForEach(func(k, v []byte) error {
+			if !bytes.Equal(k, keyCurrent) && !(bytes.Equal(k, bucketRevs) && v == nil) {
+				out.problems = append(out.problems, fmt.Sprintf("environment %q: an unknown key %q", env, k))
+			}
+			return nil
+		})
 		revs := b.Bucket(bucketRevs)
 		if revs == nil {
 			out.problems = append(out.problems, fmt.Sprintf("environment %q: no revisions bucket", env))
 			return nil
 		}
+		// Revisions are numbered by the bucket's sequence and never
+		// deleted: the sequence is the newest number.
+		if k, _ := revs.Cursor().Last(); len(k) == 8 && binary.BigEndian.Uint64(k) != revs.Sequence() {
+			out.problems = append(out.problems, fmt.Sprintf("environment %q: the revision sequence is %d, the newest revision %d", env, revs.Sequence(), binary.BigEndian.Uint64(k)))
+		}
 		return revs.ForEach(func(k, v []byte) error {
-			var r Revision
 			if len(k) != 8 {
 				out.problems = append(out.problems, fmt.Sprintf("environment %q: a revision key of %d bytes", env, len(k)))
 				return nil
 			}
-			n := int(binary.BigEndian.Uint64(k))
-			if err := json.Unmarshal(v, &r); err != nil || r.Env != env || r.Number != n {
-				out.problems = append(out.problems, fmt.Sprintf("environment %q revision %d: unreadable record", env, n))
+			r, err := readRevision(env, k, v)
+			if err != nil {
+				out.problems = append(out.problems, fmt.Sprintf("environment %q revision %d: unreadable record (%s)", env, binary.BigEndian.Uint64(k), cause(err)))
 				return nil
 			}
-			out.revs = append(out.revs, r)
+			out.revs = append(out.revs, *r)
 			return nil
 		})
 	})
@@ -179,10 +214,13 @@ func (out *salvage) readLevels(levels *bolt.Bucket) error {
 			out.problems = append(out.problems, fmt.Sprintf("log levels of %q: not a bucket", env))
 			return nil
 		}
+		if k, _ := b.Cursor().Last(); len(k) == 8 && binary.BigEndian.Uint64(k) != b.Sequence() {
+			out.problems = append(out.problems, fmt.Sprintf("log levels of %q: the sequence is %d, the newest setting %d", env, b.Sequence(), binary.BigEndian.Uint64(k)))
+		}
 		return b.ForEach(func(k, v []byte) error {
-			var set remotelog.Setting
-			if err := json.Unmarshal(v, &set); err != nil || set.Env != env {
-				out.problems = append(out.problems, fmt.Sprintf("log levels of %q: setting %x is unreadable", env, k))
+			set, err := readLevel(env, k, v)
+			if err != nil {
+				out.problems = append(out.problems, fmt.Sprintf("log levels of %q: setting %x is unreadable (%v)", env, k, err))
 				return nil
 			}
 			out.levels[env] = append(out.levels[env], set)
@@ -202,9 +240,8 @@ func (out *salvage) walk(path [][]byte, b *bolt.Bucket) error {
 			}
 		}
 		if bytes.Equal(path[0], bucketSamples) {
-			var smp soak.Sample
-			if err := json.Unmarshal(v, &smp); err != nil || len(path) != 3 || len(k) != 8 {
-				out.problems = append(out.problems, fmt.Sprintf("a sample under %s: unreadable record", pathName(path)))
+			if _, err := decodeSample(path, k, v); err != nil || len(path) != 3 || len(k) != 8 {
+				out.problems = append(out.problems, fmt.Sprintf("a sample under %s: unreadable record (%s)", pathName(path), errOr(err, "not where samples are kept")))
 				return nil
 			}
 		}
@@ -392,6 +429,15 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 	return out, nil
 }
 
+// cause is a read error without ErrCorrupt's words, for a report line.
+func cause(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
 func containsRev(revs []Revision, r Revision) bool {
 	for _, x := range revs {
 		if x.Env == r.Env && x.Number == r.Number {
@@ -458,7 +504,7 @@ func writeRest(tx *bolt.Tx, c *contents) error {
 			if err != nil {
 				return err
 			}
-			if err := b.Put(itob(i+1), data); err != nil {
+			if err := b.Put(itob(i+1), seal(levelsPath(env), itob(i+1), data)); err != nil {
 				return err
 			}
 		}

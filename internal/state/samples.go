@@ -73,7 +73,7 @@ func (s *Bolt) AddSample(env string, rev int, smp soak.Sample) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(timeKey(smp.At), data)
+		return b.Put(timeKey(smp.At), seal(samplesPath(env, rev), timeKey(smp.At), data))
 	})
 }
 
@@ -88,8 +88,8 @@ func (s *Bolt) Samples(env string, rev int, from, to time.Time) ([]soak.Sample, 
 		c := b.Cursor()
 		end := timeKey(to)
 		for k, v := c.Seek(timeKey(from)); k != nil && string(k) <= string(end); k, v = c.Next() {
-			var smp soak.Sample
-			if err := json.Unmarshal(v, &smp); err != nil {
+			smp, err := decodeSample(samplesPath(env, rev), k, v)
+			if err != nil {
 				return fmt.Errorf("%w: a sample of %q revision %d: %v", ErrCorrupt, env, rev, err)
 			}
 			out = append(out, smp)
@@ -114,7 +114,11 @@ func (s *Bolt) AddLevel(set remotelog.Setting) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(itob(int(n)), data)
+		k := itob(int(n))
+		if b.Get(k) != nil {
+			return fmt.Errorf("%w: the next log-level number of %q, %d, is taken", ErrCorrupt, set.Env, n)
+		}
+		return b.Put(k, seal(levelsPath(set.Env), k, data))
 	})
 }
 
@@ -126,9 +130,9 @@ func (s *Bolt) LevelHistory(env string) ([]remotelog.Setting, error) {
 		if err != nil || b == nil {
 			return err
 		}
-		return b.ForEach(func(_, v []byte) error {
-			var set remotelog.Setting
-			if err := json.Unmarshal(v, &set); err != nil {
+		return b.ForEach(func(k, v []byte) error {
+			set, err := readLevel(env, k, v)
+			if err != nil {
 				return fmt.Errorf("%w: a log level of %q: %v", ErrCorrupt, env, err)
 			}
 			out = append(out, set)
@@ -136,6 +140,32 @@ func (s *Bolt) LevelHistory(env string) ([]remotelog.Setting, error) {
 		})
 	})
 	return out, err
+}
+
+// decodeSample reads the sample stored as v under key in the bucket at path.
+func decodeSample(path [][]byte, key, v []byte) (soak.Sample, error) {
+	var smp soak.Sample
+	data, err := unseal(path, key, v, jsonRecord)
+	if err == nil {
+		err = json.Unmarshal(data, &smp)
+	}
+	if err == nil && len(key) == 8 && !smp.At.Equal(time.Unix(0, int64(binary.BigEndian.Uint64(key)))) {
+		err = errors.New("its time is not its key's")
+	}
+	return smp, err
+}
+
+// readLevel reads the log-level setting stored as v under key in env.
+func readLevel(env string, key, v []byte) (remotelog.Setting, error) {
+	var set remotelog.Setting
+	data, err := unseal(levelsPath(env), key, v, jsonRecord)
+	if err == nil {
+		err = json.Unmarshal(data, &set)
+	}
+	if err == nil && set.Env != env {
+		err = fmt.Errorf("the setting is %q's", set.Env)
+	}
+	return set, err
 }
 
 // raw runs fn in a bbolt transaction of its own; a store that does not
@@ -152,7 +182,7 @@ func (s *Bolt) raw(readOnly bool, fn func(*bolt.Tx) error) (err error) {
 		if readOnly {
 			err = h.db.View(fn)
 		} else {
-			err = h.db.Update(fn)
+			err = s.update(h, fn)
 		}
 		panicked = false
 		return err

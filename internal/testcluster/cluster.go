@@ -235,6 +235,27 @@ func (c *Cluster) Stop() {
 	})
 }
 
+// Exited names each component that exited without being stopped, with
+// the last lines of its log: nil while all of them run. Waits fail with
+// it at once instead of running out their time, and a failing test that
+// used the cluster shows it (Get), so that a test failed by a dead
+// control plane says which part died and why.
+func (c *Cluster) Exited() error {
+	if c == nil {
+		return nil
+	}
+	var dead []string
+	for _, p := range c.procs {
+		if d := p.died(); d != "" {
+			dead = append(dead, d)
+		}
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	return fmt.Errorf("control plane component %s", strings.Join(dead, "\ncontrol plane component "))
+}
+
 // StopAPIServer stops the API server alone, as a control plane that goes
 // away under a client (an upgrade of the masters, a network cut):
 // etcd, the controllers and kwok keep running and reconnect once
@@ -362,10 +383,7 @@ func (c *Cluster) createNode(ctx context.Context) error {
 }
 
 func (c *Cluster) waitNodeReady(ctx context.Context, kwok *proc, limit time.Duration) error {
-	return poll(ctx, limit, func() (bool, error) {
-		if kwok.exited() {
-			return false, kwok.failure("node "+NodeName+" never Ready", errTimeout)
-		}
+	return c.poll(ctx, limit, func() (bool, error) {
 		n, err := c.Client.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
 		if err != nil {
 			return false, nil
@@ -383,7 +401,7 @@ func (c *Cluster) waitNodeReady(ctx context.Context, kwok *proc, limit time.Dura
 // controller-manager creates it asynchronously, and until it exists the
 // ServiceAccount admission plugin rejects pods.
 func (c *Cluster) waitServiceAccount(ctx context.Context, ns string, limit time.Duration) error {
-	return poll(ctx, limit, func() (bool, error) {
+	return c.poll(ctx, limit, func() (bool, error) {
 		_, err := c.Client.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return false, nil
@@ -418,6 +436,16 @@ func waitHTTP(ctx context.Context, p *proc, client *http.Client, url, token stri
 		last = fmt.Sprintf("%d %s", resp.StatusCode, bytes.TrimSpace(body))
 		return resp.StatusCode == http.StatusOK, nil
 	}, func() error { return p.failure("GET "+url+" last answered "+last, errTimeout) })
+}
+
+// poll is poll that fails as soon as a component of c has exited.
+func (c *Cluster) poll(ctx context.Context, limit time.Duration, cond func() (bool, error), timeout func() error) error {
+	return poll(ctx, limit, func() (bool, error) {
+		if err := c.Exited(); err != nil {
+			return false, err
+		}
+		return cond()
+	}, timeout)
 }
 
 // poll calls cond every 50 ms until it is true or fails, or limit passes.

@@ -3,6 +3,7 @@ package testcluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,4 +231,116 @@ func TestCacheKeyFollowsModuleFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failedTB is a test that has failed, whose log is kept.
+type failedTB struct {
+	testing.TB
+	logs []string
+}
+
+func (f *failedTB) Failed() bool { return true }
+func (f *failedTB) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
+
+// TestExitedNamesTheComponent: a component that dies is named, with the
+// last lines of its log, by Exited, by the waits (at once, not after
+// their time runs out) and in a failed test's output; one that was
+// stopped is not. The components are real processes (sh) standing in
+// for the control plane, so this runs without the binaries.
+func TestExitedNamesTheComponent(t *testing.T) {
+	c := &Cluster{Dir: t.TempDir()}
+	sh := func(name, script string) *proc {
+		t.Helper()
+		p, err := startProc("/bin/sh", name, c.Dir, "-c", script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.procs = append(c.procs, p)
+		t.Cleanup(func() { p.stop(time.Second) })
+		return p
+	}
+	api := sh("kube-apiserver", "echo serving; exec sleep 60")
+	api.stop(5 * time.Second)
+	if err := c.Exited(); err != nil {
+		t.Fatalf("Exited after a stop = %v, want nil", err)
+	}
+	sched := sh("kube-scheduler", `for i in $(seq 1 30); do echo "I1207 line $i"; done
+echo 'E1207 server.go:72] "command failed" err="leader election lost"' >&2
+exit 1`)
+	<-sched.done
+	err := c.Exited()
+	if err == nil {
+		t.Fatal("Exited = nil after kube-scheduler died")
+	}
+	for _, want := range []string{"control plane component kube-scheduler exited at", "(exit status 1)", `err="leader election lost"`, "I1207 line 17\n", "I1207 line 30"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Exited() = %q, want %q in it", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "I1207 line 16\n") || strings.Contains(err.Error(), "kube-apiserver") {
+		t.Errorf("Exited() = %q, want the last 15 lines of kube-scheduler alone", err)
+	}
+	// The waits fail with it instead of waiting out their minute.
+	if _, werr := c.WaitPods(t.Context(), "default", "app=x", 1, time.Minute); werr == nil || werr.Error() != err.Error() {
+		t.Errorf("WaitPods = %v, want %v", werr, err)
+	}
+	if werr := c.waitServiceAccount(t.Context(), "default", time.Minute); werr == nil || werr.Error() != err.Error() {
+		t.Errorf("waitServiceAccount = %v, want %v", werr, err)
+	}
+	// A failed test that used the cluster says so in its output.
+	ft := &failedTB{TB: t}
+	c.explain(ft)
+	if len(ft.logs) != 1 || !strings.Contains(ft.logs[0], "testcluster: control plane component kube-scheduler exited") {
+		t.Errorf("explain logged %q, want the exited component", ft.logs)
+	}
+}
+
+// TestDeadComponentNamed: on a real control plane whose scheduler dies
+// (killed, as the OOM killer would), waiting for a pod fails at once
+// naming kube-scheduler, how it ended and its last log lines, instead of
+// "0 pods, 0 ready" a minute later. A cluster of its own: the package's
+// shared one must keep its scheduler.
+func TestDeadComponentNamed(t *testing.T) {
+	Get(t) // the skip and CI rules
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Name: "dying"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	ns := c.Namespace(t)
+	var sched *proc
+	for _, p := range c.procs {
+		if p.name == "kube-scheduler" {
+			sched = p
+		}
+	}
+	if err := sched.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-sched.done
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "one", Labels: map[string]string{"app": "one"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "orders-api@" + digest}}},
+	}
+	if _, err := c.Client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.WaitPods(ctx, ns, "app=one", 1, time.Minute)
+	if err == nil {
+		t.Fatal("WaitPods passed with the scheduler dead")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "control plane component kube-scheduler exited at") || !strings.Contains(msg, "(signal: killed)") ||
+		!strings.Contains(msg, "last lines of its log:\n    ") || strings.Contains(msg, "kube-apiserver") {
+		t.Errorf("WaitPods = %v, want kube-scheduler named, killed, with its log's last lines", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("WaitPods took %s, want it to fail at once", took)
+	}
+	t.Logf("WaitPods: %v", err)
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,7 +20,15 @@ type proc struct {
 	cmd  *exec.Cmd
 	log  string
 	done chan struct{}
+	// stopping says the exit was asked for (stop), not the component's
+	// own doing.
+	stopping atomic.Bool
+	// err, at and last are set when the process exits, before done is
+	// closed: its exit status, when, and its log's last lines, kept
+	// because the cluster's directory is removed when it stops.
 	err  error
+	at   time.Time
+	last string
 }
 
 func startProc(bin, name, dir string, args ...string) (*proc, error) {
@@ -42,6 +51,7 @@ func startProc(bin, name, dir string, args ...string) (*proc, error) {
 	go func() {
 		p.err = cmd.Wait()
 		f.Close()
+		p.at, p.last = time.Now(), p.tail(tailLines)
 		close(p.done)
 	}()
 	return p, nil
@@ -62,6 +72,7 @@ func (p *proc) stop(grace time.Duration) {
 	if p.exited() {
 		return
 	}
+	p.stopping.Store(true)
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
@@ -70,6 +81,9 @@ func (p *proc) stop(grace time.Duration) {
 		<-p.done
 	}
 }
+
+// tailLines is how much of a component's log an error shows.
+const tailLines = 15
 
 // tail returns the last lines of the process's log, for errors.
 func (p *proc) tail(n int) string {
@@ -90,8 +104,23 @@ func (p *proc) failure(what string, err error) error {
 			state = "exited: " + p.err.Error()
 		}
 	}
-	return fmt.Errorf("%s: %s: %w (%s); last lines of %s:\n%s", p.name, what, err, state, p.log, p.tail(15))
+	return fmt.Errorf("%s: %s: %w (%s); last lines of %s:\n%s", p.name, what, err, state, p.log, p.tail(tailLines))
 }
+
+// died describes a process that exited without being asked to, with the
+// last lines of its log; "" while it runs or when it was stopped.
+func (p *proc) died() string {
+	if !p.exited() || p.stopping.Load() {
+		return ""
+	}
+	status := "exit status 0"
+	if p.err != nil {
+		status = p.err.Error()
+	}
+	return fmt.Sprintf("%s exited at %s (%s); last lines of its log:\n%s", p.name, p.at.UTC().Format("15:04:05.000"), status, indent(p.last))
+}
+
+func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
 
 // freePorts returns n distinct free loopback ports. They are free when
 // chosen; a process elsewhere could take one before the component binds

@@ -30,6 +30,9 @@ func Main(m *testing.M) int {
 		flag.Parse()
 	}
 	code := m.Run()
+	if err := shared.Exited(); err != nil && code != 0 {
+		fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
+	}
 	shared.Stop()
 	if shared != nil && code != 0 {
 		fmt.Fprintf(os.Stderr, "testcluster: component logs were in %s (set FERRY_TESTCLUSTER_KEEP=1 to keep them)\n", shared.Dir)
@@ -63,7 +66,22 @@ func Get(t testing.TB) *Cluster {
 		}
 		t.Fatalf("testcluster: %v", sharedErr)
 	}
+	if err := shared.Exited(); err != nil {
+		t.Fatalf("testcluster: %v", err)
+	}
+	t.Cleanup(func() { shared.explain(t) })
 	return shared
+}
+
+// explain adds to a failed test's output which components exited while
+// it ran: its own error is often only a timeout or a refused connection.
+func (c *Cluster) explain(t testing.TB) {
+	if !t.Failed() {
+		return
+	}
+	if err := c.Exited(); err != nil {
+		t.Logf("testcluster: %v", err)
+	}
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -121,7 +139,7 @@ func (c *Cluster) SetContainerStatus(ctx context.Context, ns, pod, container str
 func (c *Cluster) WaitPods(ctx context.Context, ns, selector string, want int, limit time.Duration) ([]corev1.Pod, error) {
 	var pods []corev1.Pod
 	var last string
-	err := poll(ctx, limit, func() (bool, error) {
+	err := c.poll(ctx, limit, func() (bool, error) {
 		l, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			return false, err
