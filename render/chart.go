@@ -333,6 +333,31 @@ type manifest struct {
 	// data is a ConfigMap's data or a Secret's decoded data, computed once
 	// here because every key of an envFrom reads it.
 	data map[string]string
+	// ns is the namespace the API server puts the object in: its own
+	// metadata.namespace, else the release's; "" for cluster-scoped kinds.
+	ns string
+}
+
+// clusterScoped are the kinds that live in no namespace.
+var clusterScoped = map[string]bool{
+	"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
+	"PersistentVolume": true, "StorageClass": true, "PriorityClass": true, "IngressClass": true,
+	"MutatingWebhookConfiguration": true, "ValidatingWebhookConfiguration": true, "APIService": true,
+	"CSIDriver": true, "RuntimeClass": true, "ClusterIssuer": true, "VolumeSnapshotClass": true,
+}
+
+// placeNamespaces gives each object the namespace it is created in, as
+// Helm and the API server decide: the manifest's own, else the release's.
+func placeNamespaces(objs []manifest, release string) {
+	for i := range objs {
+		o := &objs[i]
+		if clusterScoped[str(o.body, "kind")] {
+			continue
+		}
+		if o.ns = str(o.body, "metadata", "namespace"); o.ns == "" {
+			o.ns = release
+		}
+	}
 }
 
 // splitManifests parses rendered templates into objects, in template order,

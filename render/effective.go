@@ -23,30 +23,45 @@ type resolver struct {
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
 	values    map[string]any      // the coalesced values
-	namespace string              // the release's namespace
 	warnings  *[]string
 	keyRe     map[string]*regexp.Regexp // lineOf's pattern per key
 	links     map[string]Entry          // service links of the pod being resolved
-	text      map[string]string         // a template's whole text, for mentions
+	// linksIn caches the service links a pod sees, per namespace.
+	linksIn map[string]map[string]Entry
+	text    map[string]string // a template's whole text, for mentions
 }
 
 func objKey(m manifest) string {
 	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
 }
 
-// find returns the object of kind and name a pod in the release's
-// namespace can read: one rendered into another namespace is not it.
-func (r *resolver) find(kind, name string) (manifest, bool) {
+// find returns the object of kind and name that a pod in namespace ns
+// reads: envFrom and valueFrom resolve within the pod's own namespace, so
+// one rendered into another namespace is not it.
+func (r *resolver) find(kind, name, ns string) (manifest, bool) {
 	for _, m := range r.objects {
 		if str(m.body, "kind") != kind || str(m.body, "metadata", "name") != name {
 			continue
 		}
-		if ns := str(m.body, "metadata", "namespace"); ns != "" && r.namespace != "" && ns != r.namespace {
+		if m.ns != ns {
 			continue
 		}
 		return m, true
 	}
 	return manifest{}, false
+}
+
+// linksFor returns the service links a pod in namespace ns sees.
+func (r *resolver) linksFor(ns string) map[string]Entry {
+	if l, ok := r.linksIn[ns]; ok {
+		return l
+	}
+	if r.linksIn == nil {
+		r.linksIn = map[string]map[string]Entry{}
+	}
+	l := serviceLinks(r.objects, ns)
+	r.linksIn[ns] = l
+	return l
 }
 
 // provenance tells where a rendered string came from. fieldPath locates
@@ -280,7 +295,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		case efm["configMapRef"] != nil:
 			name := str(efm, "configMapRef", "name")
 			reads["ConfigMap/"+name] = true
-			cm, ok := r.find("ConfigMap", name)
+			cm, ok := r.find("ConfigMap", name, obj.ns)
 			if !ok {
 				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom ConfigMap %q is not rendered by the chart: its keys are set at run time", name))
 				continue
@@ -291,7 +306,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		case efm["secretRef"] != nil:
 			name := str(efm, "secretRef", "name")
 			reads["Secret/"+name] = true
-			sec, ok := r.find("Secret", name)
+			sec, ok := r.find("Secret", name, obj.ns)
 			if !ok {
 				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom Secret %q is not rendered by the chart: its keys are set at run time", name))
 				continue
@@ -333,7 +348,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
 			reads["Secret/"+sname] = true
 			ref := "Secret " + sname + "/" + skey
-			if sec, ok := r.find("Secret", sname); ok {
+			if sec, ok := r.find("Secret", sname, obj.ns); ok {
 				if v, has := sec.data[skey]; has {
 					set(Entry{Key: name, Value: v, Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(skey), skey)})
 					continue
@@ -349,7 +364,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
 			reads["ConfigMap/"+cname] = true
 			ref := "ConfigMap " + cname + "/" + ckey
-			if cm, ok := r.find("ConfigMap", cname); ok {
+			if cm, ok := r.find("ConfigMap", cname, obj.ns); ok {
 				if v, has := cm.data[ckey]; has {
 					set(Entry{Key: name, Value: v, Source: r.provenance(cm, dataKey(ckey), ckey)})
 					continue

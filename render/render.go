@@ -131,13 +131,15 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	}
 	objs, dups := dedupeObjects(objs, e.Namespace)
 	res.Warnings = append(res.Warnings, dups...)
+	placeNamespaces(objs, e.Namespace)
+	res.Namespace = e.Namespace
 	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
 		res.Values = v.AsMap()
 	} else if m, ok := top["Values"].(map[string]any); ok {
 		res.Values = m
 	}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, namespace: e.Namespace, warnings: &res.Warnings}
+	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
 	// Mark numbers too where the chart allows it; a chart that computes
 	// with them gets string provenance only. When neither renders to the
 	// same objects, provenance falls back to template locations.
@@ -167,13 +169,15 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	for _, iv := range res.Invalid {
 		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
 	}
-	links := serviceLinks(objs, e.Namespace)
 	files := map[string]*envfile.Config{}
 	for _, o := range objs {
 		res.Objects = append(res.Objects, Object{
 			Kind: str(o.body, "kind"), Name: str(o.body, "metadata", "name"),
-			Namespace: str(o.body, "metadata", "namespace"), Template: o.template, Body: o.body,
+			Namespace: o.ns, Template: o.template, Body: o.body,
 		})
+		if o.ns != "" && !slices.Contains(res.Namespaces, o.ns) {
+			res.Namespaces = append(res.Namespaces, o.ns)
+		}
 		if str(o.body, "kind") == "Secret" {
 			for _, k := range sortedKeys(o.data) {
 				res.SecretValues = append(res.SecretValues, SecretValue{
@@ -185,8 +189,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if podPathOf(str(o.body, "kind")) == nil {
 			continue
 		}
-		res.Workloads = append(res.Workloads, r.workload(rs, o, links))
+		res.Workloads = append(res.Workloads, r.workload(rs, o))
 	}
+	slices.Sort(res.Namespaces)
 	serviceImage := r.p.Image
 	if serviceImage == "" {
 		serviceImage = valuesImage(res.Values)
@@ -252,17 +257,18 @@ func podPathOf(kind string) []string {
 	return nil
 }
 
-func (r *Renderer) workload(rs *resolver, o manifest, links map[string]Entry) Workload {
+func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 	kind := str(o.body, "kind")
 	podPath := podPathOf(kind)
 	pod := dig(o.body, podPath...)
-	rs.links = links
+	rs.links = rs.linksFor(o.ns)
 	if on, ok := pod["enableServiceLinks"].(bool); ok && !on {
 		rs.links = nil
 	}
 	w := Workload{
 		Kind:                          kind,
 		Name:                          str(o.body, "metadata", "name"),
+		Namespace:                     o.ns,
 		Replicas:                      toInt(dig(o.body, "spec")["replicas"], 1),
 		TerminationGracePeriodSeconds: toInt(pod["terminationGracePeriodSeconds"], 30),
 		PodAnnotations:                map[string]string{},

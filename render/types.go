@@ -227,6 +227,9 @@ type Probe struct {
 type Workload struct {
 	Kind string
 	Name string
+	// Namespace is where the pod runs: the manifest's metadata.namespace,
+	// else the release's. Its envFrom and valueFrom resolve there.
+	Namespace string
 	// Template is the chart template the workload came from.
 	Template   string
 	Replicas   int // 1 when unset
@@ -242,8 +245,10 @@ type Workload struct {
 
 // Object is one rendered manifest.
 type Object struct {
-	Kind      string
-	Name      string
+	Kind string
+	Name string
+	// Namespace is where the API server puts the object: its manifest's
+	// metadata.namespace, else the release's; "" for cluster-scoped kinds.
 	Namespace string
 	// Template is the chart file that produced it.
 	Template string
@@ -254,6 +259,14 @@ type Object struct {
 // Result is one environment rendered.
 type Result struct {
 	Environment string
+	// Namespace is the release's namespace (project.Environment.Namespace,
+	// whose NamespaceFrom says where it came from).
+	Namespace string
+	// Namespaces are the namespaces the rendered objects really land in,
+	// sorted: the release's, and any a manifest names itself
+	// (namespace: {{ .Values.namespace }}). Environments that share one
+	// share everything namespaced.
+	Namespaces []string
 	// Config is the effective configuration of the primary container (the
 	// one running the service's image, see Primary), or the file layer
 	// alone in a project without a chart or without a workload.
