@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -281,15 +280,4 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 		return RuntimeGoFr, p.Configs + "/.env exists", nil
 	}
 	return RuntimeGeneric, "no gofr.dev or ferry kit in go.mod, no configs/.env", nil
-}
-
-// stageWords are names environments go by. Outside the chart directory
-// only a directory named like one (prod, prod-eu, staging2) is taken for
-// an <env>/values.yaml environment; inside it, any.
-var stageWords = []string{"dev", "develop", "development", "test", "testing", "qa", "uat", "stage", "staging", "preprod", "pre-prod", "prod", "production", "dr", "sandbox", "demo", "perf", "local", "int", "integration", "live"}
-
-func envLike(name string) bool {
-	word, _, _ := strings.Cut(name, "-")
-	word = strings.TrimRight(word, "0123456789")
-	return slices.Contains(stageWords, word)
 }

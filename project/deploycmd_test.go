@@ -1,0 +1,84 @@
+package project
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// describe prints what Load made of a repository's deploy commands: the
+// order and why, every command found, and each environment's definition
+// with where each part came from.
+func describe(p *Project) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "chart %s, order %s\n  %s\n", p.Chart, strings.Join(p.Path, " → "), p.OrderReason)
+	for _, d := range p.Deploys {
+		fmt.Fprintf(&b, "deploy %s: helm %s release=%q chart=%q namespace=%q env=%q values=%q", d.Loc(), d.Command, d.Release, d.Chart, d.Namespace, d.Env, d.Values)
+		for _, s := range d.Set {
+			fmt.Fprintf(&b, " set %s=%s", s.Path, s.Value)
+			if s.ByCI {
+				b.WriteString(" (by CI)")
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	for _, e := range p.Environments {
+		fmt.Fprintf(&b, "env %s: %s\n", e.Name, e.From.Definition)
+		fmt.Fprintf(&b, "  release %s (%s)\n  namespace %s (%s)\n  values %s (%s)\n", e.Release, e.From.Release, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)
+		for _, s := range e.Set {
+			fmt.Fprintf(&b, "  --set %s=%s by CI=%v\n", s.Path, s.Value, s.ByCI)
+		}
+	}
+	return b.String()
+}
+
+// TestDeployCommands reads the CI files of realistic repositories (a
+// Node service deployed by GitHub Actions, a Spring one by GitLab CI
+// with YAML anchors, a Flask one by a Makefile with ferry.yaml
+// overriding a namespace, a Go one by a deploy script written for every
+// environment) and compares what each environment is made of with the
+// golden file. Near misses planted: a commented-out helm command, a helm
+// template lint of values-prod.yaml, a Redis install of another chart.
+func TestDeployCommands(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/ci/*")
+	var n int
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := describe(p)
+			golden := dir + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", dir, diff)
+			}
+		})
+	}
+	if n < 4 {
+		t.Fatalf("%d fixtures, want at least 4", n)
+	}
+}
