@@ -117,7 +117,7 @@ func ciRoots(dir string) []string {
 	out := []string{dir}
 	d := dir
 	for range 4 {
-		if isDir(filepath.Join(d, ".git")) {
+		if exists(filepath.Join(d, ".git")) {
 			break
 		}
 		parent := filepath.Dir(d)
@@ -125,7 +125,7 @@ func ciRoots(dir string) []string {
 			break
 		}
 		d = parent
-		if isDir(filepath.Join(d, ".git")) {
+		if exists(filepath.Join(d, ".git")) { // a directory, or a worktree's file
 			out = append(out, d)
 			break
 		}
@@ -600,4 +600,9 @@ func stageIn(name string) string {
 		}
 	}
 	return ""
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
 }

@@ -280,6 +280,9 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		if e.Source.Encrypted {
 			e.Secret = true
 		}
+		if e.Source.CI {
+			e.External, e.Value = true, ""
+		}
 		if old, ok := env[e.Key]; ok {
 			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
 		} else {

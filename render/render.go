@@ -14,6 +14,7 @@ import (
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/strvals"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
 
@@ -111,6 +112,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		}
 		sealed = append(sealed, vf.sealed...)
 		user = loader.MergeMaps(user, vf.values)
+	}
+	if err := applySet(user, e, res.ValueSources); err != nil {
+		return nil, err
 	}
 
 	// Helm marks dependencies enabled or disabled in the chart's metadata:
@@ -484,4 +488,34 @@ func hasTemplates(c *chart.Chart) bool {
 		}
 	}
 	return false
+}
+
+// applySet applies the deploy command's --set and --set-string keys after
+// the values files, as Helm does, and records the command's line as
+// their source. A value CI fills in (${{ github.sha }}) is kept as
+// written: it is known only when the pipeline runs.
+func applySet(user map[string]any, e *project.Environment, sources map[string]Source) error {
+	for _, s := range e.Set {
+		kv := s.Path + "=" + s.Value
+		var err error
+		if s.String {
+			err = strvals.ParseIntoString(kv, user)
+		} else {
+			err = strvals.ParseInto(kv, user)
+		}
+		if err != nil {
+			return &InputError{File: e.Deploy.File, Line: e.Deploy.Line, Msg: fmt.Sprintf("--set %s: %v", s.Path, err)}
+		}
+		for p := range sources {
+			if strings.HasPrefix(p, s.Path+".") || strings.HasPrefix(p, s.Path+"[") {
+				delete(sources, p)
+			}
+		}
+		flag := "--set"
+		if s.String {
+			flag = "--set-string"
+		}
+		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: e.Deploy.Line, Detail: flag + " " + s.Path, CI: s.ByCI}
+	}
+	return nil
 }

@@ -30,6 +30,10 @@ const (
 	KindMissing Kind = "missing"
 	// KindProject: set by ferry itself (APP_ENV of a chartless project).
 	KindProject Kind = "project"
+	// KindCI: set by the CI deploy command's --set
+	// (.github/workflows/deploy.yml:36); Source.CI when CI fills the value
+	// in as it runs.
+	KindCI Kind = "ci"
 	// KindUnknown: provenance could not be told.
 	KindUnknown Kind = "unknown"
 )
@@ -46,6 +50,10 @@ type Source struct {
 	// values file, or computed from such a value: it is secret whatever
 	// its key is called, and it was never committed in clear.
 	Encrypted bool
+	// CI is set when the CI pipeline fills the value in as it runs
+	// (--set image.tag=${{ github.sha }}): it is neither a placeholder
+	// nor known before the deploy.
+	CI bool
 }
 
 // String formats the source for people and for JSON: "chart/values.yaml:12",
@@ -58,6 +66,8 @@ func (s Source) String() string {
 	switch s.Kind {
 	case KindValues, KindFile:
 		return loc
+	case KindCI:
+		return "CI " + loc + " (" + s.Detail + ")"
 	case KindTemplate:
 		if s.Detail != "" {
 			return "template " + loc + " (" + s.Detail + ")"
@@ -122,6 +132,8 @@ func (e Entry) Display() string {
 		return "(missing: the pod fails to start)"
 	case e.Secret:
 		return Redacted
+	case e.External && e.Source.CI:
+		return "(set by CI)"
 	case e.External:
 		return "(set at run time)"
 	}
