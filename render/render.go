@@ -14,8 +14,8 @@ import (
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	"helm.sh/helm/v4/pkg/strvals"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/strvals"
 )
 
 // Renderer renders the environments of one project. It loads the chart
