@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -252,6 +251,9 @@ var markerRe = regexp.MustCompile(`(?i)fry(\d+)yrf`)
 type taint struct {
 	paths   []string
 	numbers bool // mark numbers as well as strings
+	// allow, when set, admits the paths to mark; the others keep their
+	// values (see traced).
+	allow func(path string) bool
 }
 
 func (t *taint) mark(v any, prefix string) any {
@@ -273,7 +275,7 @@ func (t *taint) mark(v any, prefix string) any {
 		}
 		return out
 	case float64, int, int64:
-		if !t.numbers {
+		if !t.numbers || (t.allow != nil && !t.allow(prefix)) {
 			return v
 		}
 		t.paths = append(t.paths, prefix)
@@ -283,6 +285,9 @@ func (t *taint) mark(v any, prefix string) any {
 			// An empty string stays empty: `default`, `if` and `empty`
 			// must take the same branch in the marked render, or a
 			// template default would be traced to the empty value's line.
+			return x
+		}
+		if t.allow != nil && !t.allow(prefix) {
 			return x
 		}
 		t.paths = append(t.paths, prefix)
@@ -306,26 +311,6 @@ func (t *taint) trace(s string) (paths []string, exact bool) {
 	return paths, exact
 }
 
-// markedRender renders the chart with tainted values (numbers too when
-// numbers is set). It returns nil when the chart cannot render with
-// markers (a template that compares a number or parses a version, say).
-func markedRender(ctx context.Context, c *chart.Chart, top common.Values, numbers bool) (*taint, map[string]string) {
-	t := &taint{numbers: numbers}
-	marked := maps.Clone(top)
-	vals, _ := top["Values"].(common.Values)
-	if vals == nil {
-		if m, ok := top["Values"].(map[string]any); ok {
-			vals = m
-		}
-	}
-	marked["Values"] = common.Values(t.mark(map[string]any(vals), "").(map[string]any))
-	out, err := engineRender(ctx, c, marked)
-	if err != nil {
-		return nil, nil
-	}
-	return t, out
-}
-
 // manifest is one rendered document.
 type manifest struct {
 	template string // relative to the project
@@ -333,6 +318,9 @@ type manifest struct {
 	// data is a ConfigMap's data or a Secret's decoded data, computed once
 	// here because every key of an envFrom reads it.
 	data map[string]string
+	// idx is the object's position among the release's objects, which its
+	// marked twin shares.
+	idx int
 	// ns is the namespace the API server puts the object in: its own
 	// metadata.namespace, else the release's; "" for cluster-scoped kinds.
 	ns string
@@ -453,7 +441,7 @@ func flattenList(body map[string]any) []map[string]any {
 }
 
 func newManifest(tpl string, body map[string]any) manifest {
-	m := manifest{template: tpl, body: body}
+	m := manifest{template: tpl, body: body, idx: -1}
 	switch scalar(body["kind"]) {
 	case "ConfigMap":
 		m.data = configMapData(body)

@@ -18,8 +18,9 @@ func IsSensitive(key string) bool { return secret.Name(key) }
 // resolver resolves container environments against the rendered objects.
 type resolver struct {
 	objects   []manifest
-	marked    map[string]manifest // template+kind/name → marked twin
+	marked    []manifest // the marked twin of each object, by manifest.idx
 	taint     *taint
+	skipped   []string            // values left unmarked: a template compares them
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
 	values    map[string]any      // the coalesced values
@@ -51,6 +52,15 @@ func (r *resolver) find(kind, name, ns string) (manifest, bool) {
 	return manifest{}, false
 }
 
+// twin returns obj's marked twin. Objects are paired by position: two
+// objects of one kind and name (in two namespaces) are two objects.
+func (r *resolver) twin(obj manifest) (manifest, bool) {
+	if obj.idx < 0 || obj.idx >= len(r.marked) {
+		return manifest{}, false
+	}
+	return r.marked[obj.idx], true
+}
+
 // linksFor returns the service links a pod in namespace ns sees.
 func (r *resolver) linksFor(ns string) map[string]Entry {
 	if l, ok := r.linksIn[ns]; ok {
@@ -69,7 +79,7 @@ func (r *resolver) linksFor(ns string) map[string]Entry {
 func (r *resolver) provenance(obj manifest, get func(m manifest) (string, bool), key string) Source {
 	tpl := obj.template
 	if r.taint != nil {
-		if twin, ok := r.marked[obj.template+"|"+objKey(obj)]; ok {
+		if twin, ok := r.twin(obj); ok {
 			if s, ok := get(twin); ok {
 				paths, exact := r.taint.trace(s)
 				if exact {
@@ -180,6 +190,11 @@ func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (stri
 	if len(refs) > 0 || strings.Contains(actions, "include") || strings.Contains(actions, "tpl ") || strings.Contains(actions, "$") {
 		return Source{Kind: KindUnknown, File: tpl, Line: line, Encrypted: sealed}
 	}
+	if actions == "" && rendered != "" && !strings.Contains(text, rendered) {
+		// A literal line that does not hold the value (the same key in
+		// another document of the template) did not set it.
+		return Source{Kind: KindUnknown, File: tpl}
+	}
 	return Source{Kind: KindTemplate, File: tpl, Line: line}
 }
 
@@ -214,7 +229,7 @@ func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool))
 	if r.taint == nil {
 		return nil, false
 	}
-	twin, ok := r.marked[obj.template+"|"+objKey(obj)]
+	twin, ok := r.twin(obj)
 	if !ok {
 		return nil, false
 	}

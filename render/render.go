@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
@@ -30,6 +32,7 @@ type Renderer struct {
 	once      sync.Once
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
+	reads     *valuesReads        // what the templates read of .Values
 	err       error
 }
 
@@ -66,6 +69,7 @@ func (r *Renderer) load() error {
 			r.err = &InputError{File: path.Join(r.p.Chart, "templates"), Msg: "the chart has no templates: there is nothing to render"}
 			return
 		}
+		r.reads = chartReads(r.chart)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -94,6 +98,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
 	var sealed []string // values decrypted from SOPS files
+	r.subchartSources(res.ValueSources)
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
 		vf, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates)
 		if err != nil {
@@ -136,6 +141,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	objs, dups := dedupeObjects(objs, e.Namespace)
 	res.Warnings = append(res.Warnings, dups...)
 	placeNamespaces(objs, e.Namespace)
+	for i := range objs {
+		objs[i].idx = i
+	}
 	res.Namespace = e.Namespace
 	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
 		res.Values = v.AsMap()
@@ -144,28 +152,22 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	}
 
 	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
-	// Mark numbers too where the chart allows it; a chart that computes
-	// with them gets string provenance only. When neither renders to the
-	// same objects, provenance falls back to template locations.
-	for _, numbers := range []bool{true, false} {
-		t, out := markedRender(ctx, c, top, numbers)
-		if t == nil {
-			continue
-		}
+	t, twins, skipped := traced(ctx, c, top, func(out map[string]string) ([]manifest, bool) {
 		twins, err := splitManifests(out, r.p.Chart, c.Name())
-		if err == nil {
-			twins, _ = dedupeObjects(twins, e.Namespace)
+		if err != nil {
+			return nil, false
 		}
-		if err == nil && len(twins) == len(objs) {
-			rs.taint = t
-			rs.marked = make(map[string]manifest, len(objs))
-			for i, o := range objs {
-				rs.marked[o.template+"|"+objKey(o)] = twins[i]
-			}
-			break
+		twins, _ = dedupeObjects(twins, e.Namespace)
+		return twins, len(twins) == len(objs)
+	})
+	if t != nil {
+		rs.taint = t
+		rs.marked = twins
+		rs.skipped = skipped
+		if len(skipped) > 0 {
+			res.Warnings = append(res.Warnings, untracedWarning(skipped))
 		}
-	}
-	if rs.taint == nil {
+	} else {
 		res.Warnings = append(res.Warnings, "the chart could not be rendered with traced values, so sources are unknown: a template parses or compares a value as a number or version")
 	}
 
@@ -174,6 +176,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
 	}
 	files := map[string]*envfile.Config{}
+	var unprovided []Reference
 	for _, o := range objs {
 		res.Objects = append(res.Objects, Object{
 			Kind: str(o.body, "kind"), Name: str(o.body, "metadata", "name"),
@@ -193,8 +196,19 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if podPathOf(str(o.body, "kind")) == nil {
 			continue
 		}
-		res.Workloads = append(res.Workloads, r.workload(rs, o))
+		w := r.workload(rs, o)
+		res.Workloads = append(res.Workloads, w)
+		unprovided = append(unprovided, rs.podReferences(o, dig(o.body, podPathOf(w.Kind)...), w.Kind+"/"+w.Name)...)
 	}
+	if len(unprovided) > 0 {
+		made := provided(objs)
+		for _, ref := range unprovided {
+			if !made[ref.Kind+"/"+ref.Namespace+"/"+ref.Name] && !slices.Contains(res.Unprovided, ref) {
+				res.Unprovided = append(res.Unprovided, ref)
+			}
+		}
+	}
+	res.Unread = unread(r.reads, res.ValueSources, res.Values, envFiles(r.p.Chart, e.Values))
 	slices.Sort(res.Namespaces)
 	serviceImage := r.p.Image
 	if serviceImage == "" {
@@ -314,6 +328,7 @@ func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 				cm, _ := cs[i].(map[string]any)
 				return str(cm, "image"), true
 			})
+			c.ImageTag = rs.imageTag(o.template, c.Image, c.ImageFrom, c.ImageTraced)
 			w.Containers = append(w.Containers, c)
 		}
 	}
@@ -518,4 +533,37 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: e.Deploy.Line, Detail: flag + " " + s.Path, CI: s.ByCI}
 	}
 	return nil
+}
+
+// subchartSources records the lines of the vendored subcharts' own
+// values.yaml files under their names (postgresql.image.tag at
+// chart/charts/postgresql/values.yaml:188), lowest layer first: what the
+// parent's values set replaces them. A packaged subchart (.tgz) has no
+// line ferry can point at; its values stay unknown.
+func (r *Renderer) subchartSources(sources map[string]Source) {
+	aliases := map[string]string{}
+	for _, d := range r.chart.Metadata.Dependencies {
+		if d.Alias != "" {
+			aliases[d.Name] = d.Alias
+		}
+	}
+	for _, sub := range r.chart.Dependencies() {
+		file := path.Join(r.p.Chart, "charts", sub.Name(), "values.yaml")
+		data, err := os.ReadFile(filepath.Join(r.p.Dir, file))
+		if err != nil || len(data) > project.MaxValuesSize {
+			continue
+		}
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+			continue
+		}
+		prefix := sub.Name()
+		if a, ok := aliases[prefix]; ok {
+			prefix = a
+		}
+		// The subchart author's repeated keys are not the user's to fix.
+		var discard []Duplicate
+		var quiet []string
+		walkValues(file, doc.Content[0], prefix, sources, &quiet, &discard)
+	}
 }

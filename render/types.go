@@ -220,6 +220,11 @@ type Container struct {
 	// could be told.
 	ImageFrom   []string
 	ImageTraced bool
+	// ImageTag is where this image's tag (or digest) was set: the values
+	// line of this container's own tag (postgresql.image.tag in a
+	// subchart's values.yaml, not the service's image.tag), a template
+	// literal, or KindUnknown — never another image's line.
+	ImageTag Source
 	// Init is set for an init container.
 	Init bool
 	// Primary is set for the container that runs the service (Result.Config).
@@ -306,6 +311,13 @@ type Result struct {
 	Invalid []Invalid
 	// Duplicates are keys repeated in one mapping of a values file.
 	Duplicates []Duplicate
+	// Unread are the values keys this environment's files set that no
+	// template reads: they never reach a container.
+	Unread []Unread
+	// Unprovided are the ConfigMaps and Secrets a pod reads that the chart
+	// does not render and nothing it renders creates (an ExternalSecret,
+	// a SealedSecret, a cert-manager Certificate).
+	Unprovided []Reference
 	// Warnings are things a user should know that are not errors: a key
 	// repeated in a values file, a missing configs/.env.
 	Warnings []string
@@ -345,4 +357,35 @@ type SecretValue struct {
 	Secret, Key string
 	Value       string
 	Source      Source
+}
+
+// Unread is a values key that no template reads.
+type Unread struct {
+	// Path is the dotted values path (sso.issuerUrl); a whole map when
+	// nothing under it is read.
+	Path string
+	// Source is the line that sets it.
+	Source Source
+}
+
+// Reference is a pod's reference to a ConfigMap or Secret.
+type Reference struct {
+	Kind, Name string
+	// Namespace is the pod's, where the object is looked for.
+	Namespace string
+	// Key is the key a valueFrom reads; "" for envFrom.
+	Key string
+	// Workload is the referring workload ("Deployment/api"), Template its
+	// template.
+	Workload, Template string
+	Optional           bool
+}
+
+// String is "Secret sso-client/secret (Deployment/api, chart/templates/deployment.yaml)".
+func (r Reference) String() string {
+	s := r.Kind + " " + r.Name
+	if r.Key != "" {
+		s += "/" + r.Key
+	}
+	return s + " (" + r.Workload + ", " + r.Template + ")"
 }
