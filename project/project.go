@@ -257,7 +257,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	if len(p.Path) == 0 {
 		p.Path, p.OrderReason = conventionalOrder(names)
 	} else {
-		p.OrderReason = FileName + " path:"
+		p.OrderReason = FileName + "'s path"
 	}
 	ordered := append([]string(nil), p.Path...)
 	var rest []string
@@ -448,9 +448,9 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 	case d != nil:
 		e.From.Definition = "CI " + d.Loc()
 	case envFile != "":
-		e.From.Definition = "discovered from " + envFile
+		e.From.Definition = envFile + " (discovered)"
 	default:
-		e.From.Definition = "discovered from " + path.Join(p.Configs, "."+e.Name+".env")
+		e.From.Definition = path.Join(p.Configs, "."+e.Name+".env") + " (discovered)"
 	}
 
 	switch {
