@@ -50,12 +50,20 @@ func describeResult(p *project.Project, e *project.Environment, res *Result) str
 // no canary secret may appear in them.
 func TestCorpus(t *testing.T) {
 	dirs, _ := filepath.Glob("testdata/corpus/*")
+	// The deploy-command repositories of package project, rendered as CI
+	// deploys them.
+	ci, _ := filepath.Glob("../project/testdata/ci/*")
+	dirs = append(dirs, ci...)
 	n := 0
 	for _, dir := range dirs {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			continue
 		}
 		n++
+		golden := dir + ".golden"
+		if strings.HasPrefix(dir, "../") {
+			golden = filepath.Join("testdata", "corpus", "ci-"+filepath.Base(dir)+".render")
+		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			p, err := project.Load(dir)
 			if err != nil {
@@ -78,7 +86,6 @@ func TestCorpus(t *testing.T) {
 			if strings.Contains(got, "canary-") {
 				t.Errorf("a canary secret is printed:\n%s", got)
 			}
-			golden := dir + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
