@@ -32,6 +32,9 @@ func loadChart(dir, rel string) (*chart.Chart, error) {
 	if err := checkChartFile(dir, rel); err != nil {
 		return nil, err
 	}
+	if err := checkChartSize(dir, rel); err != nil {
+		return nil, err
+	}
 	c, err := loader.Load(dir)
 	if err != nil {
 		if verr := checkChartValues(dir, rel, err); verr != nil {
@@ -154,7 +157,7 @@ func chartErr(rel string, err error) error {
 // engineRender renders the chart's templates with the given top-level
 // values. lookup returns nothing: rendering is offline.
 func engineRender(ctx context.Context, c *chart.Chart, top common.Values) (map[string]string, error) {
-	e := engine.Engine{CustomTemplateFuncs: tracedFuncs}
+	e := engine.Engine{CustomTemplateFuncs: renderFuncs(ctx)}
 	return e.RenderWithContext(ctx, c, top)
 }
 
@@ -171,6 +174,18 @@ var tracedFuncs = template.FuncMap{
 		return val, nil
 	},
 	"fail": func(msg string) (string, error) { return "", errors.New(msg) },
+}
+
+// renderFuncs are tracedFuncs and boundedFuncs(ctx).
+func renderFuncs(ctx context.Context) template.FuncMap {
+	m := template.FuncMap{}
+	for k, v := range tracedFuncs {
+		m[k] = v
+	}
+	for k, v := range boundedFuncs(ctx) {
+		m[k] = v
+	}
+	return m
 }
 
 // renderValues coalesces user values with the chart's defaults, as helm

@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -15,6 +16,7 @@ import (
 	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
+	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/strvals"
@@ -130,7 +132,18 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err != nil {
 		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}
 	}
-	rendered, err := engineRender(ctx, c, top)
+	if err := checkValuesTree(top["Values"], "the values of "+e.Name+" (the chart's and its subcharts')"); err != nil {
+		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: err.Error()}
+	}
+	if vals, ok := top["Values"].(common.Values); ok {
+		if err := checkTplChains(vals, res.ValueSources); err != nil {
+			return nil, err
+		}
+	}
+	rendered, err := boundedRender(ctx, c, top)
+	if errors.Is(err, errBudget) {
+		return nil, &InputError{File: path.Join(r.p.Chart, "templates"), Msg: err.Error()}
+	}
 	if err != nil {
 		return nil, templateErr(r.p.Chart, c.Name(), err)
 	}

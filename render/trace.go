@@ -124,7 +124,7 @@ func markedRender(ctx context.Context, c *chart.Chart, top common.Values, number
 		}
 	}
 	marked["Values"] = common.Values(t.mark(map[string]any(vals), "").(map[string]any))
-	out, err := engineRender(ctx, c, marked)
+	out, err := boundedRender(ctx, c, marked)
 	return t, out, err
 }
 
