@@ -35,6 +35,7 @@ type Renderer struct {
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
 	reads     *valuesReads        // what the templates read of .Values
+	subValues []subValues         // the vendored subcharts' values.yaml
 	err       error
 }
 
@@ -72,6 +73,7 @@ func (r *Renderer) load() error {
 			return
 		}
 		r.reads = chartReads(r.chart)
+		r.loadSubValues()
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -554,6 +556,23 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 // parent's values set replaces them. A packaged subchart (.tgz) has no
 // line ferry can point at; its values stay unknown.
 func (r *Renderer) subchartSources(sources map[string]Source) {
+	for _, sv := range r.subValues {
+		// The subchart author's repeated keys are not the user's to fix.
+		var discard []Duplicate
+		var quiet []string
+		walkValues(sv.file, sv.root, sv.prefix, sources, &quiet, &discard)
+	}
+}
+
+// subValues is a vendored subchart's values.yaml, parsed once.
+type subValues struct {
+	file, prefix string
+	root         *yaml.Node
+}
+
+// loadSubValues parses the values.yaml of each subchart vendored as a
+// directory.
+func (r *Renderer) loadSubValues() {
 	aliases := map[string]string{}
 	for _, d := range r.chart.Metadata.Dependencies {
 		if d.Alias != "" {
@@ -567,16 +586,13 @@ func (r *Renderer) subchartSources(sources map[string]Source) {
 			continue
 		}
 		var doc yaml.Node
-		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || nodeTooDeep(&doc, 2*limits.ValuesDepth+2) {
 			continue
 		}
 		prefix := sub.Name()
 		if a, ok := aliases[prefix]; ok {
 			prefix = a
 		}
-		// The subchart author's repeated keys are not the user's to fix.
-		var discard []Duplicate
-		var quiet []string
-		walkValues(file, doc.Content[0], prefix, sources, &quiet, &discard)
+		r.subValues = append(r.subValues, subValues{file: file, prefix: prefix, root: doc.Content[0]})
 	}
 }
