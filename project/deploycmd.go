@@ -308,12 +308,16 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 
 // merged returns a mapping with its YAML merge keys (<<: *anchor)
 // resolved, as GitLab reads a job that extends a template.
-func merged(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode {
+func merged(n *yaml.Node) *yaml.Node { return mergedDepth(n, 0) }
+
+// mergedDepth is merged with the depth of merges followed: an anchor
+// that merges itself must not recurse for ever.
+func mergedDepth(n *yaml.Node, depth int) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if n.Kind != yaml.MappingNode {
-		return n
+	if n == nil || n.Kind != yaml.MappingNode || depth > 8 {
+		return &yaml.Node{Kind: yaml.MappingNode}
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line}
 	has := map[string]bool{}
@@ -332,7 +336,7 @@ func merged(n *yaml.Node) *yaml.Node {
 		out.Content = append(out.Content, k, v)
 	}
 	for _, b := range bases {
-		b = merged(b)
+		b = mergedDepth(b, depth+1)
 		for i := 0; i+1 < len(b.Content); i += 2 {
 			if !has[b.Content[i].Value] {
 				has[b.Content[i].Value] = true

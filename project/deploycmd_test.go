@@ -82,3 +82,40 @@ func TestDeployCommands(t *testing.T) {
 		t.Fatalf("%d fixtures, want at least 4", n)
 	}
 }
+
+// FuzzDeployCommand feeds arbitrary CI files, Makefiles and scripts to the
+// deploy-command reader: it must never panic, every command it finds must
+// stand at a line of the input, and a --set must have a key.
+func FuzzDeployCommand(f *testing.F) {
+	for _, seed := range []string{
+		"jobs:\n  d:\n    environment: prod\n    steps:\n      - run: helm upgrade --install x ./chart -n ns -f values-prod.yaml --set a=b,c={d,e}\n",
+		"deploy:\n  environment: {name: prod}\n  script:\n    - helm install x chart --namespace=ns --values a.yaml,b.yaml\n",
+		"deploy-prod:\n\thelm upgrade -i $(R) chart \\\n\t\t-n$(NS)\n",
+		"helm template chart -f 'values ${{ x }}.yaml' --set-string a=\"b c\"\n",
+		"x: &a {<<: *a}\n", "helm upgrade", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		n := strings.Count(in, "\n") + 2
+		var lines []shellLine
+		lines = append(lines, ciYAMLLines([]byte(in), false)...)
+		lines = append(lines, ciYAMLLines([]byte(in), true)...)
+		lines = append(lines, makeLines([]byte(in))...)
+		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
+		for _, l := range lines {
+			d, ok := parseHelm(l, t.TempDir(), t.TempDir())
+			if !ok {
+				continue
+			}
+			if d.Line < 1 || d.Line > n {
+				t.Errorf("command at line %d of a %d-line input", d.Line, n)
+			}
+			for _, s := range d.Set {
+				if s.Path == "" && s.Value != "" {
+					t.Errorf("--set without a key: %+v", s)
+				}
+			}
+		}
+	})
+}
