@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"text/template"
 	"time"
@@ -37,6 +38,10 @@ type Limits struct {
 	ChartSize int64
 	// TplDepth is how deep values may evaluate values through tpl.
 	TplDepth int
+	// Memory is the live heap at which a render is abandoned, bytes: a
+	// check polled while it runs, so that it fails cleanly rather than
+	// the process being killed.
+	Memory uint64
 }
 
 // DefaultLimits are generous for real charts: the largest public charts
@@ -50,13 +55,14 @@ var DefaultLimits = Limits{
 	ValuesLeaves: 500_000,
 	ChartSize:    256 << 20,
 	TplDepth:     16,
+	Memory:       512 << 20,
 }
 
 // limits are the ones in force; tests lower them.
 var limits = DefaultLimits
 
-// errBudget is returned when a render runs out of time.
-var errBudget = errors.New("rendering took longer than the budget")
+// errBudget is returned when a render runs out of time or memory.
+var errBudget = errors.New("rendering exceeded its budget")
 
 // boundedRender renders within limits.Budget and limits.Output. A render
 // that overruns is abandoned (its goroutine ends with the process, or
@@ -75,24 +81,43 @@ func boundedRender(ctx context.Context, c *chart.Chart, top common.Values) (map[
 	}()
 	timer := time.NewTimer(limits.Budget)
 	defer timer.Stop()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, r.err
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if heap := liveHeap(); heap > limits.Memory {
+				return nil, fmt.Errorf("%w: the heap reached %d MiB (the limit is %d MiB): a template builds too much", errBudget, heap>>20, limits.Memory>>20)
+			}
+			continue
+		case r := <-done:
+			if r.err != nil {
+				return nil, r.err
+			}
+			total := 0
+			for _, s := range r.out {
+				total += len(s)
+			}
+			if total > limits.Output {
+				return nil, fmt.Errorf("the templates produce %d MiB, more than the %d MiB ferry renders", total>>20, limits.Output>>20)
+			}
+			return r.out, nil
+		case <-timer.C:
+			return nil, fmt.Errorf("%w (took longer than %s): a template loops or recurses without end", errBudget, limits.Budget)
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		total := 0
-		for _, s := range r.out {
-			total += len(s)
-		}
-		if total > limits.Output {
-			return nil, fmt.Errorf("the templates produce %d MiB, more than the %d MiB ferry renders", total>>20, limits.Output>>20)
-		}
-		return r.out, nil
-	case <-timer.C:
-		return nil, fmt.Errorf("%w (%s): a template loops or recurses without end", errBudget, limits.Budget)
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
+}
+
+// liveHeap reads the bytes of live and not yet swept heap objects.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // boundedFuncs replace sprig's list and string builders with ones that

@@ -120,8 +120,28 @@ func TestRenderBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Render(t.Context(), p, "prod")
-	want := "chart/templates: rendering took longer than the budget (300ms): a template loops or recurses without end"
+	want := "chart/templates: rendering exceeded its budget (took longer than 300ms): a template loops or recurses without end"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %q", err, want)
+	}
+}
+
+// TestRenderMemory abandons a render whose heap passes the ceiling,
+// lowered here below what the chart builds (a dict of 100,000 strings
+// held while the loop runs).
+func TestRenderMemory(t *testing.T) {
+	old := limits
+	limits.Memory = liveHeap() + 8<<20
+	t.Cleanup(func() { limits = old })
+	dir := hostileChart(t, map[string]string{
+		"chart/templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- $d := dict }}{{- range until 100000 }}{{- $_ := set $d (printf \"k%d\" .) (repeat 64 \"x\") }}{{- range until 1000 }}{{- end }}{{- end }}\n",
+	})
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Render(t.Context(), p, "prod")
+	if err == nil || !strings.Contains(err.Error(), "rendering exceeded its budget: the heap reached") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %v, want one line saying the heap reached the limit", err)
 	}
 }
