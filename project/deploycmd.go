@@ -57,7 +57,7 @@ type SetFlag struct {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
+var ciExpr = regexp.MustCompile(`\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
 
 // IsCIExpr reports whether s holds something CI substitutes (${{ X }},
 // $VAR, ${VAR}, $(VAR)).
@@ -71,6 +71,17 @@ func findDeploys(dir string) []Deploy {
 	seen := map[string]bool{}
 	for _, root := range ciRoots(dir) {
 		var files []string
+		for _, hf := range []string{"helmfile.yaml", "helmfile.yml"} {
+			f := filepath.Join(root, hf)
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			if data, err := readCIFile(f); err == nil {
+				rel, _ := filepath.Rel(dir, f)
+				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
+			}
+		}
 		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
@@ -81,11 +92,7 @@ func findDeploys(dir string) []Deploy {
 				continue
 			}
 			seen[f] = true
-			st, err := os.Lstat(f)
-			if err != nil || !st.Mode().IsRegular() || st.Size() > 1<<20 {
-				continue // a symlink or a huge file is not a CI file ferry reads
-			}
-			data, err := os.ReadFile(f)
+			data, err := readCIFile(f)
 			if err != nil {
 				continue
 			}
@@ -609,4 +616,76 @@ func stageIn(name string) string {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
+}
+
+// readCIFile reads a CI file: a regular file of at most 1 MiB (a symlink
+// or a huge file is not one ferry reads).
+func readCIFile(f string) ([]byte, error) {
+	st, err := os.Lstat(f)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() || st.Size() > 1<<20 {
+		return nil, fmt.Errorf("%s: not a regular file of at most 1 MiB", f)
+	}
+	return os.ReadFile(f)
+}
+
+// helmfileEnv is how a helmfile names the environment in its templates.
+var helmfileEnv = regexp.MustCompile(`\{\{-?\s*\.Environment\.Name\s*-?\}\}`)
+
+// helmfileDeploys reads a helmfile.yaml's releases: one deploy per
+// release and environment, {{ .Environment.Name }} filled in. Other
+// template expressions stay as written (ferry does not run helmfile's
+// templating), so a values file named by one is not taken.
+func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	top := doc.Content[0]
+	var envs []string
+	if e := mapValue(top, "environments"); e != nil && e.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(e.Content); i += 2 {
+			if n := e.Content[i].Value; n != "default" {
+				envs = append(envs, n)
+			}
+		}
+	}
+	rels := mapValue(top, "releases")
+	if rels == nil || rels.Kind != yaml.SequenceNode || len(envs) == 0 {
+		return nil
+	}
+	var out []Deploy
+	for _, r := range rels.Content {
+		r = merged(r)
+		chartRef := scalarOf(mapValue(r, "chart"))
+		for _, env := range envs {
+			fill := func(s string) string { return helmfileEnv.ReplaceAllString(s, env) }
+			d := Deploy{File: rel, Line: r.Line, Env: env, Command: "helmfile", Release: fill(scalarOf(mapValue(r, "name"))), Namespace: fill(scalarOf(mapValue(r, "namespace")))}
+			l := shellLine{}
+			d.Chart = l.relPath(fill(chartRef), dir, root)
+			if vs := mapValue(r, "values"); vs != nil && vs.Kind == yaml.SequenceNode {
+				for _, v := range vs.Content {
+					if v.Kind == yaml.ScalarNode {
+						d.Values = append(d.Values, l.relPath(fill(v.Value), dir, root))
+					}
+				}
+			}
+			if ss := mapValue(r, "set"); ss != nil && ss.Kind == yaml.SequenceNode {
+				for _, sv := range ss.Content {
+					vn := mapValue(sv, "value")
+					v := fill(scalarOf(vn))
+					if vn != nil && vn.Kind != yaml.ScalarNode {
+						v = "{{ … }}" // an unquoted template, which YAML reads as a flow mapping
+					}
+					d.Set = append(d.Set, SetFlag{Path: scalarOf(mapValue(sv, "name")), Value: v, ByCI: IsCIExpr(v) || strings.Contains(v, "{{")})
+				}
+			}
+			if d.Release != "" && d.Chart != "" {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }

@@ -528,9 +528,14 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 	for _, s := range e.Set {
 		kv := s.Path + "=" + s.Value
 		var err error
-		if s.String {
+		switch {
+		case s.ByCI:
+			// What CI fills in is one string, whatever braces or commas
+			// its expression holds.
+			err = strvals.ParseLiteralInto(kv, user)
+		case s.String:
 			err = strvals.ParseIntoString(kv, user)
-		} else {
+		default:
 			err = strvals.ParseInto(kv, user)
 		}
 		if err != nil {
