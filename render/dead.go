@@ -251,15 +251,18 @@ func (r *resolver) podReferences(o manifest, pod map[string]any, label string) [
 // renders create at run time: an ExternalSecret's target, a SealedSecret,
 // a cert-manager Certificate's secretName, a CSI SecretProviderClass's
 // synced Secrets.
-func provided(objs []manifest) map[string]bool {
-	out := map[string]bool{}
+func provided(objs []manifest) map[string]string {
+	out := map[string]string{}
+	var by string
 	add := func(kind, ns, name string) {
 		if name != "" {
-			out[kind+"/"+ns+"/"+name] = true
+			out[kind+"/"+ns+"/"+name] = by
 		}
 	}
 	for _, o := range objs {
-		switch kind := str(o.body, "kind"); kind {
+		kind := str(o.body, "kind")
+		by = kind + " " + str(o.body, "metadata", "name")
+		switch kind {
 		case "ExternalSecret", "ClusterExternalSecret":
 			name := str(o.body, "spec", "target", "name")
 			if name == "" {
@@ -297,4 +300,34 @@ func envFiles(chartDir string, values []string) []string {
 		out = append(out, path.Clean(v))
 	}
 	return out
+}
+
+// markProviders says, on each entry read from a Secret or ConfigMap the
+// chart does not render, what makes it at run time (an ExternalSecret)
+// or that nothing in the repository does.
+func markProviders(ws []Workload, made map[string]string, missing []Reference) {
+	none := map[string]bool{}
+	for _, r := range missing {
+		none[r.Kind+"/"+r.Namespace+"/"+r.Name] = true
+	}
+	for i := range ws {
+		for j := range ws[i].Containers {
+			c := &ws[i].Containers[j]
+			for k := range c.env {
+				src := &c.env[k].Source
+				if src.Kind != KindExternal {
+					continue
+				}
+				kind, rest, _ := strings.Cut(src.Detail, " ")
+				name, _, _ := strings.Cut(rest, "/")
+				id := kind + "/" + ws[i].Namespace + "/" + name
+				switch {
+				case made[id] != "":
+					src.Provider = made[id]
+				case none[id]:
+					src.Provider = "-"
+				}
+			}
+		}
+	}
 }

@@ -218,10 +218,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if len(unprovided) > 0 {
 		made := provided(objs)
 		for _, ref := range unprovided {
-			if !made[ref.Kind+"/"+ref.Namespace+"/"+ref.Name] && !slices.Contains(res.Unprovided, ref) {
+			if made[ref.Kind+"/"+ref.Namespace+"/"+ref.Name] == "" && !slices.Contains(res.Unprovided, ref) {
 				res.Unprovided = append(res.Unprovided, ref)
 			}
 		}
+		markProviders(res.Workloads, made, res.Unprovided)
 	}
 	res.Unread = unread(r.reads, res.ValueSources, res.Values, envFiles(r.p.Chart, e.Values))
 	slices.Sort(res.Namespaces)

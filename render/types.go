@@ -50,6 +50,10 @@ type Source struct {
 	// values file, or computed from such a value: it is secret whatever
 	// its key is called, and it was never committed in clear.
 	Encrypted bool
+	// Provider, for an external value, names what makes the Secret or
+	// ConfigMap at run time ("ExternalSecret catalog-db"); "-" when
+	// nothing in the repository does; "" when not looked for.
+	Provider string
 	// CI is set when the CI pipeline fills the value in as it runs
 	// (--set image.tag=${{ github.sha }}): it is neither a placeholder
 	// nor known before the deploy.
@@ -73,7 +77,16 @@ func (s Source) String() string {
 			return "template " + loc + " (" + s.Detail + ")"
 		}
 		return "template " + loc
-	case KindExternal, KindRuntime, KindProject, KindMissing:
+	case KindExternal:
+		switch s.Provider {
+		case "":
+			return string(s.Kind) + " " + s.Detail
+		case "-":
+			return string(s.Kind) + " " + s.Detail + " (nothing in the repository provides it)"
+		default:
+			return string(s.Kind) + " " + s.Detail + " (made by " + s.Provider + ")"
+		}
+	case KindRuntime, KindProject, KindMissing:
 		return string(s.Kind) + " " + s.Detail
 	default:
 		if loc != "" {
