@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -283,13 +282,158 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 	return RuntimeGeneric, "no gofr.dev or ferry kit in go.mod, no configs/.env", nil
 }
 
-// stageWords are names environments go by. Outside the chart directory
-// only a directory named like one (prod, prod-eu, staging2) is taken for
-// an <env>/values.yaml environment; inside it, any.
-var stageWords = []string{"dev", "develop", "development", "test", "testing", "qa", "uat", "stage", "staging", "preprod", "pre-prod", "prod", "production", "dr", "sandbox", "demo", "perf", "local", "int", "integration", "live"}
+// LoadAll loads every project under dir, each with its own ferry.yaml: a
+// monorepo's services/orders/ferry.yaml governs the charts below
+// services/orders (its accepted findings, runtime, environments and
+// layers), and the root's ferry.yaml only the charts no nearer one
+// claims. A directory that is one project is loaded as Load does. The
+// projects that load are returned with the errors of those that do not.
+func LoadAll(dir string) ([]*Project, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if isFile(filepath.Join(abs, "Chart.yaml")) {
+		p, err := Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		return []*Project{p}, nil
+	}
+	owners := ownerDirs(abs)
+	if len(owners) == 0 {
+		p, err := Load(dir)
+		var several *SeveralChartsError
+		if !errors.As(err, &several) {
+			if err != nil {
+				return nil, err
+			}
+			return []*Project{p}, nil
+		}
+		return loadEach(dir, "", several.Charts)
+	}
+	charts, err := FindCharts(abs)
+	if err != nil {
+		return nil, err
+	}
+	// Each chart belongs to the nearest directory above it (or its own)
+	// that holds a ferry.yaml; the rest to dir.
+	byOwner := map[string][]string{}
+	for _, c := range charts {
+		owner := ""
+		for _, o := range owners {
+			if (c == o || strings.HasPrefix(c, o+"/")) && len(o) > len(owner) {
+				owner = o
+			}
+		}
+		byOwner[owner] = append(byOwner[owner], c)
+	}
+	var out []*Project
+	var errs []error
+	for _, o := range owners {
+		sub := filepath.Join(dir, o)
+		var ps []*Project
+		var err error
+		if len(byOwner[o]) == 0 {
+			// A service of configs/ only, or one whose ferry.yaml names
+			// its chart: Load finds what it has. A ferry.yaml above other
+			// services' own is not a project by itself.
+			if f, _ := readFileIfAny(sub); !isDir(filepath.Join(sub, "configs")) && (f == nil || f.Chart == "") {
+				continue
+			}
+			var p *Project
+			if p, err = Load(sub); err == nil {
+				ps = []*Project{p}
+			}
+		} else {
+			ps, err = loadEach(sub, o, byOwner[o])
+		}
+		out = append(out, ps...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o, err))
+		}
+	}
+	if rest := byOwner[""]; len(rest) > 0 {
+		ps, err := loadEach(dir, "", rest)
+		out = append(out, ps...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errors.Join(errs...)
+}
 
-func envLike(name string) bool {
-	word, _, _ := strings.Cut(name, "-")
-	word = strings.TrimRight(word, "0123456789")
-	return slices.Contains(stageWords, word)
+// loadEach loads one project per chart of dir (charts relative to the
+// directory above dir by prefix, "" when they are relative to dir).
+// A ferry.yaml that names its chart makes dir one project.
+func loadEach(dir, prefix string, charts []string) ([]*Project, error) {
+	if f, err := readFileIfAny(dir); err == nil && f != nil && f.Chart != "" {
+		p, err := Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		return []*Project{p}, nil
+	}
+	if len(charts) == 1 && prefix != "" {
+		p, err := LoadChart(dir, strings.TrimPrefix(strings.TrimPrefix(charts[0], prefix), "/"))
+		if err != nil {
+			return nil, err
+		}
+		return []*Project{p}, nil
+	}
+	var out []*Project
+	var errs []error
+	for _, c := range charts {
+		rel := c
+		if prefix != "" {
+			rel = strings.TrimPrefix(strings.TrimPrefix(c, prefix), "/")
+		}
+		if rel == "" {
+			rel = "."
+		}
+		p, err := LoadChart(dir, rel)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c, err))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, errors.Join(errs...)
+}
+
+// readFileIfAny parses dir's ferry.yaml; nil when there is none.
+func readFileIfAny(dir string) (*File, error) {
+	data, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, nil
+	}
+	return ParseFile(FileName, data)
+}
+
+// ownerDirs are the directories below root (relative, slash-separated)
+// that hold their own ferry.yaml, searched as deep as charts are.
+func ownerDirs(root string) []string {
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == "." {
+			return nil
+		}
+		name := d.Name()
+		if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".helm") || strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
+			return filepath.SkipDir
+		}
+		if isFile(filepath.Join(p, "Chart.yaml")) && !isFile(filepath.Join(p, FileName)) {
+			return filepath.SkipDir // a chart's own subcharts are not projects
+		}
+		if isFile(filepath.Join(p, FileName)) {
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
 }

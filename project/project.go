@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -41,7 +43,13 @@ type Project struct {
 	// Environments in path order, then any off the path alphabetically.
 	Environments []*Environment
 	// Path is the promotion path, first environment first.
-	Path     []string
+	Path []string
+	// OrderReason says why the environments are in this order: ferry.yaml's
+	// path, or what their names say.
+	OrderReason string
+	// Deploys are the helm commands found in the repository's CI files
+	// and scripts; each environment's Deploy is one of them.
+	Deploys  []Deploy
 	Database Database
 	Accept   []Acceptance
 	// Warnings are what ferry.yaml allows but should not say, such as a
@@ -69,15 +77,31 @@ type Environment struct {
 	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
 	// Timeout bounds a rollout on a cluster; 0 leaves the target's default.
 	Timeout time.Duration
+	// From says where each part of this definition came from.
+	From Origin
+	// Deploy is the CI command that deploys this environment, nil when
+	// none was found.
+	Deploy *Deploy
+	// Set are the values the deploy command sets with --set, applied after
+	// the values files as Helm does.
+	Set []SetFlag
+}
+
+// Origin says where an environment's definition came from, for the
+// report header: ferry.yaml, the CI deploy command, or discovery.
+type Origin struct {
+	// Definition sums it up: "ferry.yaml:12", "CI .github/workflows/deploy.yml:42",
+	// "discovered from values-prod.yaml".
+	Definition string
+	// Release, Namespace and Values each say where that part came from:
+	// "ferry.yaml:12", ".github/workflows/deploy.yml:42 (-n)", "the
+	// environment's name", "the chart's name".
+	Release, Namespace, Values string
 }
 
 // ErrUnknownEnvironment is returned for an environment the project does
 // not have.
 var ErrUnknownEnvironment = errors.New("unknown environment")
-
-// knownOrder is the conventional promotion order; other names come first,
-// alphabetically.
-var knownOrder = []string{"dev", "development", "test", "qa", "uat", "stage", "staging", "preprod", "prod", "production", "dr"}
 
 // Load reads the project in dir: ferry.yaml if present, discovery for the
 // rest. Without ferry.yaml's chart:, the chart is searched for below dir;
@@ -170,13 +194,43 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Layers = found.layers
 	}
 	names := map[string]bool{}
-	for n := range envFiles {
-		names[n] = true
+	p.Deploys = findDeploys(abs)
+	deploys := p.assignDeploys(envFiles)
+	// When CI deploys the chart, its commands say which values files are
+	// environments: one deployed under another name is that environment's,
+	// one no command deploys is left out (with a word) unless ferry.yaml
+	// names it.
+	used := map[string]string{}
+	for n, d := range deploys {
+		for _, v := range d.Values {
+			used[v] = n
+		}
+	}
+	for n, file := range envFiles {
+		_, named := f.Environments[n]
+		switch by, ok := used[file]; {
+		case len(deploys) == 0 || named || slices.Contains(f.Path, n) || by == n:
+			names[n] = true
+		case ok:
+			// deployed as environment by: not an environment of its own
+		default:
+			var envs []string
+			for e := range deploys {
+				envs = append(envs, e)
+			}
+			sort.Strings(envs)
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no deploy command of the repository uses it (CI deploys %s), so it is not checked; name it under environments: in %s to check it",
+				file, strings.Join(envs, ", "), FileName))
+			delete(envFiles, n)
+		}
 	}
 	for _, n := range p.discoverConfigs() {
 		names[n] = true
 	}
 	for n := range f.Environments {
+		names[n] = true
+	}
+	for n := range deploys {
 		names[n] = true
 	}
 	for _, n := range f.Path {
@@ -201,7 +255,9 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	}
 	p.Path = slices.DeleteFunc(slices.Clone(f.Path), func(n string) bool { return slices.Contains(f.Exclude, n) })
 	if len(p.Path) == 0 {
-		p.Path = conventionalOrder(names)
+		p.Path, p.OrderReason = conventionalOrder(names)
+	} else {
+		p.OrderReason = FileName + "'s path"
 	}
 	ordered := append([]string(nil), p.Path...)
 	var rest []string
@@ -239,21 +295,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		if e.Target == "" {
 			e.Target = "local"
 		}
-		if e.Namespace == "" {
-			e.Namespace = n
-		}
-		if e.Release == "" {
-			e.Release = p.Service
-		}
-		if e.Values == nil {
-			if base != "" {
-				e.Values = append(e.Values, base)
-			}
-			e.Values = append(e.Values, p.Layers...)
-			if v, ok := envFiles[n]; ok {
-				e.Values = append(e.Values, v)
-			}
-		}
+		p.define(e, spec, f.Environments, deploys[n], base, envFiles[n])
 		for _, v := range e.Values {
 			st, err := os.Stat(filepath.Join(abs, v))
 			if errors.Is(err, fs.ErrNotExist) {
@@ -356,25 +398,12 @@ func (p *Project) discoverConfigs() []string {
 		if e.IsDir() || !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".env") || name == ".env" {
 			continue
 		}
+		if name == ".local.env" {
+			continue // GoFr's overlay for a developer's machine is never an environment
+		}
 		out = append(out, strings.TrimSuffix(strings.TrimPrefix(name, "."), ".env"))
 	}
 	return out
-}
-
-func conventionalOrder(names map[string]bool) []string {
-	var others, known []string
-	for n := range names {
-		if !slices.Contains(knownOrder, n) {
-			others = append(others, n)
-		}
-	}
-	sort.Strings(others)
-	for _, k := range knownOrder {
-		if names[k] {
-			known = append(known, k)
-		}
-	}
-	return append(others, known...)
 }
 
 func chartName(dir string) string {
@@ -399,4 +428,204 @@ func isFile(p string) bool {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// define fills in what ferry.yaml leaves unset of e: from the CI deploy
+// command when there is one, else by convention; and says where each
+// part came from.
+func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec, d *Deploy, base, envFile string) {
+	_, inFile := specs[e.Name]
+	fileAt := FileName
+	if spec.line > 0 {
+		fileAt = fmt.Sprintf("%s:%d", FileName, spec.line)
+	}
+	e.Deploy = d
+	switch {
+	case inFile && d != nil:
+		e.From.Definition = fileAt + ", CI " + d.Loc()
+	case inFile:
+		e.From.Definition = fileAt
+	case d != nil:
+		e.From.Definition = "CI " + d.Loc()
+	case envFile != "":
+		e.From.Definition = envFile + " (discovered)"
+	default:
+		e.From.Definition = path.Join(p.Configs, "."+e.Name+".env") + " (discovered)"
+	}
+
+	switch {
+	case e.Namespace != "":
+		e.From.Namespace = fileAt
+	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
+		e.Namespace, e.From.Namespace = d.Namespace, d.Loc()+" (-n)"
+	default:
+		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
+		if d != nil && d.Namespace != "" {
+			e.From.Namespace += "; CI sets " + d.Namespace + " at " + d.Loc()
+		}
+	}
+
+	switch {
+	case e.Release != "":
+		e.From.Release = fileAt
+	case d != nil && d.Release != "" && !IsCIExpr(d.Release):
+		e.Release, e.From.Release = d.Release, d.Loc()
+	default:
+		e.Release = p.Service
+		e.From.Release = "the service's name"
+		if p.File.Service == "" {
+			e.From.Release = "the chart's name"
+		}
+	}
+
+	if e.Values != nil {
+		e.From.Values = fileAt
+	} else if vals, ok := d.valuesFiles(p.Dir); ok {
+		if base != "" && !slices.Contains(vals, base) {
+			e.Values = append(e.Values, base)
+		}
+		e.Values = append(e.Values, vals...)
+		e.From.Values = d.Loc() + " (-f)"
+	} else {
+		if base != "" {
+			e.Values = append(e.Values, base)
+		}
+		e.Values = append(e.Values, p.Layers...)
+		if envFile != "" {
+			e.Values = append(e.Values, envFile)
+		}
+		e.From.Values = "discovered"
+	}
+	if d != nil {
+		e.Set = d.Set
+	}
+}
+
+// valuesFiles returns the deploy's -f files when every one of them is a
+// file of the project; false when there are none or CI names one ferry
+// cannot resolve.
+func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
+	if d == nil || len(d.Values) == 0 {
+		return nil, false
+	}
+	for _, v := range d.Values {
+		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !isFile(filepath.Join(dir, v)) {
+			return nil, false
+		}
+	}
+	return d.Values, true
+}
+
+// assignDeploys decides which environment each deploy command deploys,
+// and keeps one command per environment (an install or upgrade over a
+// template). A command whose chart is not this project's is not its
+// deploy.
+func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
+	out := map[string]*Deploy{}
+	byFile := map[string]string{}
+	for env, f := range envFiles {
+		byFile[f] = env
+	}
+	add := func(env string, d Deploy) {
+		env = strings.ToLower(env)
+		if !envNameRe.MatchString(env) || env == "local" {
+			return
+		}
+		if old, ok := out[env]; ok && (old.Command != "template" || d.Command == "template") {
+			return // the first install or upgrade for an environment wins over a later one and a template
+		}
+		out[env] = &d
+	}
+	// helm template only counts where nothing installs the chart (helm
+	// template | kubectl apply).
+	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" })
+	for _, d := range p.Deploys {
+		if !p.ownChart(d.Chart) {
+			continue
+		}
+		if d.Command == "template" && installs {
+			continue // a lint or a diff, not the deploy
+		}
+		env := d.Env
+		if env == "" {
+			for _, v := range d.Values {
+				if e, ok := byFile[v]; ok {
+					env = e
+				}
+			}
+		}
+		if env == "" {
+			// A command written for every environment:
+			// -f values-${{ env.STAGE }}.yaml.
+			if matched := p.patternDeploys(d, envFiles); len(matched) > 0 {
+				for e, dd := range matched {
+					add(e, dd)
+				}
+				continue
+			}
+		}
+		if env == "" {
+			for _, v := range d.Values {
+				stem := strings.TrimSuffix(strings.TrimSuffix(path.Base(v), path.Ext(v)), ".values")
+				stem = strings.TrimPrefix(strings.TrimPrefix(stem, "values-"), "values.")
+				if env = stageIn(stem); env != "" {
+					break
+				}
+			}
+		}
+		if env == "" && !IsCIExpr(d.Namespace) {
+			env = stageIn(d.Namespace)
+		}
+		if env != "" {
+			add(env, d)
+		}
+	}
+	return out
+}
+
+// ownChart reports whether a command's chart argument is this project's
+// chart (or one CI fills in).
+func (p *Project) ownChart(c string) bool {
+	if p.Chart == "" || c == "" {
+		return false
+	}
+	if IsCIExpr(c) {
+		return true
+	}
+	return path.Clean(c) == path.Clean(p.Chart)
+}
+
+// patternDeploys matches a deploy command whose values file names its
+// environment by a variable (values-$ENV.yaml) against the discovered
+// values files, one deploy per environment, the variable filled in
+// wherever else the command uses it.
+func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[string]Deploy {
+	out := map[string]Deploy{}
+	for _, v := range d.Values {
+		locs := ciExpr.FindAllStringIndex(v, -1)
+		if len(locs) != 1 {
+			continue
+		}
+		expr := v[locs[0][0]:locs[0][1]]
+		re, err := regexp.Compile("^" + regexp.QuoteMeta(v[:locs[0][0]]) + "([a-z0-9-]+)" + regexp.QuoteMeta(v[locs[0][1]:]) + "$")
+		if err != nil {
+			continue
+		}
+		for env, f := range envFiles {
+			m := re.FindStringSubmatch(f)
+			if m == nil || m[1] != env {
+				continue
+			}
+			dd := d
+			dd.Env = env
+			dd.Values = nil
+			for _, x := range d.Values {
+				dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
+			}
+			dd.Namespace = strings.ReplaceAll(d.Namespace, expr, env)
+			dd.Release = strings.ReplaceAll(d.Release, expr, env)
+			out[env] = dd
+		}
+	}
+	return out
 }

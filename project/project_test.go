@@ -45,10 +45,11 @@ func TestDiscovery(t *testing.T) {
 			wantVals: map[string][]string{"uat": {"charts/api/values-uat.yaml"}, "production": {"charts/api/values-production.yaml"}},
 		},
 		{
-			name:     "configs only: environments from overlays, local from .local.env",
+			// GoFr's .local.env is a developer's machine, never an environment (issue 17).
+			name:     "configs only: environments from overlays, never local from .local.env",
 			files:    map[string]string{"configs/.env": "", "configs/.local.env": "", "configs/.prod.env": "", "configs/.staging.env": ""},
-			wantPath: []string{"local", "staging", "prod"},
-			wantVals: map[string][]string{"local": nil, "staging": nil, "prod": nil},
+			wantPath: []string{"staging", "prod"},
+			wantVals: map[string][]string{"staging": nil, "prod": nil},
 		},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -31,6 +30,9 @@ import (
 // dependencies that are declared but not vendored.
 func loadChart(dir, rel string) (*chart.Chart, error) {
 	if err := checkChartFile(dir, rel); err != nil {
+		return nil, err
+	}
+	if err := checkChartSize(dir, rel); err != nil {
 		return nil, err
 	}
 	c, err := loader.Load(dir)
@@ -155,7 +157,7 @@ func chartErr(rel string, err error) error {
 // engineRender renders the chart's templates with the given top-level
 // values. lookup returns nothing: rendering is offline.
 func engineRender(ctx context.Context, c *chart.Chart, top common.Values) (map[string]string, error) {
-	e := engine.Engine{CustomTemplateFuncs: tracedFuncs}
+	e := engine.Engine{CustomTemplateFuncs: renderFuncs(ctx)}
 	return e.RenderWithContext(ctx, c, top)
 }
 
@@ -172,6 +174,18 @@ var tracedFuncs = template.FuncMap{
 		return val, nil
 	},
 	"fail": func(msg string) (string, error) { return "", errors.New(msg) },
+}
+
+// renderFuncs are tracedFuncs and boundedFuncs(ctx).
+func renderFuncs(ctx context.Context) template.FuncMap {
+	m := template.FuncMap{}
+	for k, v := range tracedFuncs {
+		m[k] = v
+	}
+	for k, v := range boundedFuncs(ctx) {
+		m[k] = v
+	}
+	return m
 }
 
 // renderValues coalesces user values with the chart's defaults, as helm
@@ -252,6 +266,9 @@ var markerRe = regexp.MustCompile(`(?i)fry(\d+)yrf`)
 type taint struct {
 	paths   []string
 	numbers bool // mark numbers as well as strings
+	// allow, when set, admits the paths to mark; the others keep their
+	// values (see traced).
+	allow func(path string) bool
 }
 
 func (t *taint) mark(v any, prefix string) any {
@@ -273,7 +290,7 @@ func (t *taint) mark(v any, prefix string) any {
 		}
 		return out
 	case float64, int, int64:
-		if !t.numbers {
+		if !t.numbers || (t.allow != nil && !t.allow(prefix)) {
 			return v
 		}
 		t.paths = append(t.paths, prefix)
@@ -283,6 +300,9 @@ func (t *taint) mark(v any, prefix string) any {
 			// An empty string stays empty: `default`, `if` and `empty`
 			// must take the same branch in the marked render, or a
 			// template default would be traced to the empty value's line.
+			return x
+		}
+		if t.allow != nil && !t.allow(prefix) {
 			return x
 		}
 		t.paths = append(t.paths, prefix)
@@ -306,26 +326,6 @@ func (t *taint) trace(s string) (paths []string, exact bool) {
 	return paths, exact
 }
 
-// markedRender renders the chart with tainted values (numbers too when
-// numbers is set). It returns nil when the chart cannot render with
-// markers (a template that compares a number or parses a version, say).
-func markedRender(ctx context.Context, c *chart.Chart, top common.Values, numbers bool) (*taint, map[string]string) {
-	t := &taint{numbers: numbers}
-	marked := maps.Clone(top)
-	vals, _ := top["Values"].(common.Values)
-	if vals == nil {
-		if m, ok := top["Values"].(map[string]any); ok {
-			vals = m
-		}
-	}
-	marked["Values"] = common.Values(t.mark(map[string]any(vals), "").(map[string]any))
-	out, err := engineRender(ctx, c, marked)
-	if err != nil {
-		return nil, nil
-	}
-	return t, out
-}
-
 // manifest is one rendered document.
 type manifest struct {
 	template string // relative to the project
@@ -333,6 +333,34 @@ type manifest struct {
 	// data is a ConfigMap's data or a Secret's decoded data, computed once
 	// here because every key of an envFrom reads it.
 	data map[string]string
+	// idx is the object's position among the release's objects, which its
+	// marked twin shares.
+	idx int
+	// ns is the namespace the API server puts the object in: its own
+	// metadata.namespace, else the release's; "" for cluster-scoped kinds.
+	ns string
+}
+
+// clusterScoped are the kinds that live in no namespace.
+var clusterScoped = map[string]bool{
+	"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
+	"PersistentVolume": true, "StorageClass": true, "PriorityClass": true, "IngressClass": true,
+	"MutatingWebhookConfiguration": true, "ValidatingWebhookConfiguration": true, "APIService": true,
+	"CSIDriver": true, "RuntimeClass": true, "ClusterIssuer": true, "VolumeSnapshotClass": true,
+}
+
+// placeNamespaces gives each object the namespace it is created in, as
+// Helm and the API server decide: the manifest's own, else the release's.
+func placeNamespaces(objs []manifest, release string) {
+	for i := range objs {
+		o := &objs[i]
+		if clusterScoped[str(o.body, "kind")] {
+			continue
+		}
+		if o.ns = str(o.body, "metadata", "namespace"); o.ns == "" {
+			o.ns = release
+		}
+	}
 }
 
 // splitManifests parses rendered templates into objects, in template order,
@@ -428,7 +456,7 @@ func flattenList(body map[string]any) []map[string]any {
 }
 
 func newManifest(tpl string, body map[string]any) manifest {
-	m := manifest{template: tpl, body: body}
+	m := manifest{template: tpl, body: body, idx: -1}
 	switch scalar(body["kind"]) {
 	case "ConfigMap":
 		m.data = configMapData(body)

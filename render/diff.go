@@ -1,5 +1,10 @@
 package render
 
+import (
+	"fmt"
+	"sort"
+)
+
 // Change is one key whose effective value differs between two
 // environments.
 type Change struct {
@@ -44,4 +49,29 @@ func sameValue(a, b Entry) bool {
 		return a.External == b.External && a.Source.Detail == b.Source.Detail
 	}
 	return a.Value == b.Value
+}
+
+// UnreadChanges lists the values keys whose value differs between a and
+// b but that no template reads: a difference in the values files that
+// never reaches a container. Each carries the line that sets it in b
+// (or in a when only a sets it).
+func UnreadChanges(a, b *Result) []Unread {
+	seen := map[string]bool{}
+	var out []Unread
+	for _, side := range []struct{ own, other *Result }{{b, a}, {a, b}} {
+		for _, u := range side.own.Unread {
+			if seen[u.Path] {
+				continue
+			}
+			va, okA := lookupPath(side.own.Values, u.Path)
+			vb, okB := lookupPath(side.other.Values, u.Path)
+			if okA == okB && fmt.Sprint(va) == fmt.Sprint(vb) {
+				continue
+			}
+			seen[u.Path] = true
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
 }

@@ -18,30 +18,33 @@ func IsSensitive(key string) bool { return secret.Name(key) }
 // resolver resolves container environments against the rendered objects.
 type resolver struct {
 	objects   []manifest
-	marked    map[string]manifest // template+kind/name → marked twin
+	marked    []manifest // the marked twin of each object, by manifest.idx
 	taint     *taint
+	skipped   []string            // values left unmarked: a template compares them
 	sources   map[string]Source   // values path → line
 	templates map[string][]string // template path → its lines
 	values    map[string]any      // the coalesced values
-	namespace string              // the release's namespace
 	warnings  *[]string
 	keyRe     map[string]*regexp.Regexp // lineOf's pattern per key
 	links     map[string]Entry          // service links of the pod being resolved
-	text      map[string]string         // a template's whole text, for mentions
+	// linksIn caches the service links a pod sees, per namespace.
+	linksIn map[string]map[string]Entry
+	text    map[string]string // a template's whole text, for mentions
 }
 
 func objKey(m manifest) string {
 	return str(m.body, "kind") + "/" + str(m.body, "metadata", "name")
 }
 
-// find returns the object of kind and name a pod in the release's
-// namespace can read: one rendered into another namespace is not it.
-func (r *resolver) find(kind, name string) (manifest, bool) {
+// find returns the object of kind and name that a pod in namespace ns
+// reads: envFrom and valueFrom resolve within the pod's own namespace, so
+// one rendered into another namespace is not it.
+func (r *resolver) find(kind, name, ns string) (manifest, bool) {
 	for _, m := range r.objects {
 		if str(m.body, "kind") != kind || str(m.body, "metadata", "name") != name {
 			continue
 		}
-		if ns := str(m.body, "metadata", "namespace"); ns != "" && r.namespace != "" && ns != r.namespace {
+		if m.ns != ns {
 			continue
 		}
 		return m, true
@@ -49,12 +52,34 @@ func (r *resolver) find(kind, name string) (manifest, bool) {
 	return manifest{}, false
 }
 
+// twin returns obj's marked twin. Objects are paired by position: two
+// objects of one kind and name (in two namespaces) are two objects.
+func (r *resolver) twin(obj manifest) (manifest, bool) {
+	if obj.idx < 0 || obj.idx >= len(r.marked) {
+		return manifest{}, false
+	}
+	return r.marked[obj.idx], true
+}
+
+// linksFor returns the service links a pod in namespace ns sees.
+func (r *resolver) linksFor(ns string) map[string]Entry {
+	if l, ok := r.linksIn[ns]; ok {
+		return l
+	}
+	if r.linksIn == nil {
+		r.linksIn = map[string]map[string]Entry{}
+	}
+	l := serviceLinks(r.objects, ns)
+	r.linksIn[ns] = l
+	return l
+}
+
 // provenance tells where a rendered string came from. fieldPath locates
 // the same string in the marked twin of obj.
 func (r *resolver) provenance(obj manifest, get func(m manifest) (string, bool), key string) Source {
 	tpl := obj.template
 	if r.taint != nil {
-		if twin, ok := r.marked[obj.template+"|"+objKey(obj)]; ok {
+		if twin, ok := r.twin(obj); ok {
 			if s, ok := get(twin); ok {
 				paths, exact := r.taint.trace(s)
 				if exact {
@@ -165,6 +190,11 @@ func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (stri
 	if len(refs) > 0 || strings.Contains(actions, "include") || strings.Contains(actions, "tpl ") || strings.Contains(actions, "$") {
 		return Source{Kind: KindUnknown, File: tpl, Line: line, Encrypted: sealed}
 	}
+	if actions == "" && rendered != "" && !strings.Contains(text, rendered) {
+		// A literal line that does not hold the value (the same key in
+		// another document of the template) did not set it.
+		return Source{Kind: KindUnknown, File: tpl}
+	}
 	return Source{Kind: KindTemplate, File: tpl, Line: line}
 }
 
@@ -199,7 +229,7 @@ func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool))
 	if r.taint == nil {
 		return nil, false
 	}
-	twin, ok := r.marked[obj.template+"|"+objKey(obj)]
+	twin, ok := r.twin(obj)
 	if !ok {
 		return nil, false
 	}
@@ -265,6 +295,9 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		if e.Source.Encrypted {
 			e.Secret = true
 		}
+		if e.Source.CI {
+			e.External, e.Value = true, ""
+		}
 		if old, ok := env[e.Key]; ok {
 			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
 		} else {
@@ -280,7 +313,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		case efm["configMapRef"] != nil:
 			name := str(efm, "configMapRef", "name")
 			reads["ConfigMap/"+name] = true
-			cm, ok := r.find("ConfigMap", name)
+			cm, ok := r.find("ConfigMap", name, obj.ns)
 			if !ok {
 				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom ConfigMap %q is not rendered by the chart: its keys are set at run time", name))
 				continue
@@ -291,7 +324,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 		case efm["secretRef"] != nil:
 			name := str(efm, "secretRef", "name")
 			reads["Secret/"+name] = true
-			sec, ok := r.find("Secret", name)
+			sec, ok := r.find("Secret", name, obj.ns)
 			if !ok {
 				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom Secret %q is not rendered by the chart: its keys are set at run time", name))
 				continue
@@ -333,7 +366,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
 			reads["Secret/"+sname] = true
 			ref := "Secret " + sname + "/" + skey
-			if sec, ok := r.find("Secret", sname); ok {
+			if sec, ok := r.find("Secret", sname, obj.ns); ok {
 				if v, has := sec.data[skey]; has {
 					set(Entry{Key: name, Value: v, Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(skey), skey)})
 					continue
@@ -349,7 +382,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
 			reads["ConfigMap/"+cname] = true
 			ref := "ConfigMap " + cname + "/" + ckey
-			if cm, ok := r.find("ConfigMap", cname); ok {
+			if cm, ok := r.find("ConfigMap", cname, obj.ns); ok {
 				if v, has := cm.data[ckey]; has {
 					set(Entry{Key: name, Value: v, Source: r.provenance(cm, dataKey(ckey), ckey)})
 					continue

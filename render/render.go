@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -10,11 +11,15 @@ import (
 	"strings"
 	"sync"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
+	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/strvals"
 )
 
 // Renderer renders the environments of one project. It loads the chart
@@ -29,6 +34,8 @@ type Renderer struct {
 	once      sync.Once
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
+	reads     *valuesReads        // what the templates read of .Values
+	subValues []subValues         // the vendored subcharts' values.yaml
 	err       error
 }
 
@@ -65,6 +72,8 @@ func (r *Renderer) load() error {
 			r.err = &InputError{File: path.Join(r.p.Chart, "templates"), Msg: "the chart has no templates: there is nothing to render"}
 			return
 		}
+		r.reads = chartReads(r.chart)
+		r.loadSubValues()
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -93,6 +102,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
 	var sealed []string // values decrypted from SOPS files
+	r.subchartSources(res.ValueSources)
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
 		vf, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates)
 		if err != nil {
@@ -112,6 +122,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		sealed = append(sealed, vf.sealed...)
 		user = loader.MergeMaps(user, vf.values)
 	}
+	if err := applySet(user, e, res.ValueSources); err != nil {
+		return nil, err
+	}
 
 	// Helm marks dependencies enabled or disabled in the chart's metadata:
 	// work on a copy so that one environment's conditions do not leak into
@@ -121,7 +134,18 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err != nil {
 		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}
 	}
-	rendered, err := engineRender(ctx, c, top)
+	if err := checkValuesTree(top["Values"], "the values of "+e.Name+" (the chart's and its subcharts')"); err != nil {
+		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: err.Error()}
+	}
+	if vals, ok := top["Values"].(common.Values); ok {
+		if err := checkTplChains(vals, res.ValueSources); err != nil {
+			return nil, err
+		}
+	}
+	rendered, err := boundedRender(ctx, c, top)
+	if errors.Is(err, errBudget) {
+		return nil, &InputError{File: path.Join(r.p.Chart, "templates"), Msg: err.Error()}
+	}
 	if err != nil {
 		return nil, templateErr(r.p.Chart, c.Name(), err)
 	}
@@ -131,35 +155,34 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	}
 	objs, dups := dedupeObjects(objs, e.Namespace)
 	res.Warnings = append(res.Warnings, dups...)
+	placeNamespaces(objs, e.Namespace)
+	for i := range objs {
+		objs[i].idx = i
+	}
+	res.Namespace = e.Namespace
 	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
 		res.Values = v.AsMap()
 	} else if m, ok := top["Values"].(map[string]any); ok {
 		res.Values = m
 	}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, namespace: e.Namespace, warnings: &res.Warnings}
-	// Mark numbers too where the chart allows it; a chart that computes
-	// with them gets string provenance only. When neither renders to the
-	// same objects, provenance falls back to template locations.
-	for _, numbers := range []bool{true, false} {
-		t, out := markedRender(ctx, c, top, numbers)
-		if t == nil {
-			continue
-		}
+	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
+	t, twins, skipped := traced(ctx, c, top, func(out map[string]string) ([]manifest, bool) {
 		twins, err := splitManifests(out, r.p.Chart, c.Name())
-		if err == nil {
-			twins, _ = dedupeObjects(twins, e.Namespace)
+		if err != nil {
+			return nil, false
 		}
-		if err == nil && len(twins) == len(objs) {
-			rs.taint = t
-			rs.marked = make(map[string]manifest, len(objs))
-			for i, o := range objs {
-				rs.marked[o.template+"|"+objKey(o)] = twins[i]
-			}
-			break
+		twins, _ = dedupeObjects(twins, e.Namespace)
+		return twins, len(twins) == len(objs)
+	})
+	if t != nil {
+		rs.taint = t
+		rs.marked = twins
+		rs.skipped = skipped
+		if len(skipped) > 0 {
+			res.Warnings = append(res.Warnings, untracedWarning(skipped))
 		}
-	}
-	if rs.taint == nil {
+	} else {
 		res.Warnings = append(res.Warnings, "the chart could not be rendered with traced values, so sources are unknown: a template parses or compares a value as a number or version")
 	}
 
@@ -167,13 +190,16 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	for _, iv := range res.Invalid {
 		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
 	}
-	links := serviceLinks(objs, e.Namespace)
 	files := map[string]*envfile.Config{}
+	var unprovided []Reference
 	for _, o := range objs {
 		res.Objects = append(res.Objects, Object{
 			Kind: str(o.body, "kind"), Name: str(o.body, "metadata", "name"),
-			Namespace: str(o.body, "metadata", "namespace"), Template: o.template, Body: o.body,
+			Namespace: o.ns, Template: o.template, Body: o.body,
 		})
+		if o.ns != "" && !slices.Contains(res.Namespaces, o.ns) {
+			res.Namespaces = append(res.Namespaces, o.ns)
+		}
 		if str(o.body, "kind") == "Secret" {
 			for _, k := range sortedKeys(o.data) {
 				res.SecretValues = append(res.SecretValues, SecretValue{
@@ -185,8 +211,21 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if podPathOf(str(o.body, "kind")) == nil {
 			continue
 		}
-		res.Workloads = append(res.Workloads, r.workload(rs, o, links))
+		w := r.workload(rs, o)
+		res.Workloads = append(res.Workloads, w)
+		unprovided = append(unprovided, rs.podReferences(o, dig(o.body, podPathOf(w.Kind)...), w.Kind+"/"+w.Name)...)
 	}
+	if len(unprovided) > 0 {
+		made := provided(objs)
+		for _, ref := range unprovided {
+			if made[ref.Kind+"/"+ref.Namespace+"/"+ref.Name] == "" && !slices.Contains(res.Unprovided, ref) {
+				res.Unprovided = append(res.Unprovided, ref)
+			}
+		}
+		markProviders(res.Workloads, made, res.Unprovided)
+	}
+	res.Unread = unread(r.reads, res.ValueSources, res.Values, envFiles(r.p.Chart, e.Values))
+	slices.Sort(res.Namespaces)
 	serviceImage := r.p.Image
 	if serviceImage == "" {
 		serviceImage = valuesImage(res.Values)
@@ -252,17 +291,18 @@ func podPathOf(kind string) []string {
 	return nil
 }
 
-func (r *Renderer) workload(rs *resolver, o manifest, links map[string]Entry) Workload {
+func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 	kind := str(o.body, "kind")
 	podPath := podPathOf(kind)
 	pod := dig(o.body, podPath...)
-	rs.links = links
+	rs.links = rs.linksFor(o.ns)
 	if on, ok := pod["enableServiceLinks"].(bool); ok && !on {
 		rs.links = nil
 	}
 	w := Workload{
 		Kind:                          kind,
 		Name:                          str(o.body, "metadata", "name"),
+		Namespace:                     o.ns,
 		Replicas:                      toInt(dig(o.body, "spec")["replicas"], 1),
 		TerminationGracePeriodSeconds: toInt(pod["terminationGracePeriodSeconds"], 30),
 		PodAnnotations:                map[string]string{},
@@ -304,6 +344,7 @@ func (r *Renderer) workload(rs *resolver, o manifest, links map[string]Entry) Wo
 				cm, _ := cs[i].(map[string]any)
 				return str(cm, "image"), true
 			})
+			c.ImageTag = rs.imageTag(o.template, c.Image, c.ImageFrom, c.ImageTraced)
 			w.Containers = append(w.Containers, c)
 		}
 	}
@@ -478,4 +519,86 @@ func hasTemplates(c *chart.Chart) bool {
 		}
 	}
 	return false
+}
+
+// applySet applies the deploy command's --set and --set-string keys after
+// the values files, as Helm does, and records the command's line as
+// their source. A value CI fills in (${{ github.sha }}) is kept as
+// written: it is known only when the pipeline runs.
+func applySet(user map[string]any, e *project.Environment, sources map[string]Source) error {
+	for _, s := range e.Set {
+		kv := s.Path + "=" + s.Value
+		var err error
+		switch {
+		case s.ByCI:
+			// What CI fills in is one string, whatever braces or commas
+			// its expression holds.
+			err = strvals.ParseLiteralInto(kv, user)
+		case s.String:
+			err = strvals.ParseIntoString(kv, user)
+		default:
+			err = strvals.ParseInto(kv, user)
+		}
+		if err != nil {
+			return &InputError{File: e.Deploy.File, Line: e.Deploy.Line, Msg: fmt.Sprintf("--set %s: %v", s.Path, err)}
+		}
+		for p := range sources {
+			if strings.HasPrefix(p, s.Path+".") || strings.HasPrefix(p, s.Path+"[") {
+				delete(sources, p)
+			}
+		}
+		flag := "--set"
+		if s.String {
+			flag = "--set-string"
+		}
+		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: e.Deploy.Line, Detail: flag + " " + s.Path, CI: s.ByCI}
+	}
+	return nil
+}
+
+// subchartSources records the lines of the vendored subcharts' own
+// values.yaml files under their names (postgresql.image.tag at
+// chart/charts/postgresql/values.yaml:188), lowest layer first: what the
+// parent's values set replaces them. A packaged subchart (.tgz) has no
+// line ferry can point at; its values stay unknown.
+func (r *Renderer) subchartSources(sources map[string]Source) {
+	for _, sv := range r.subValues {
+		// The subchart author's repeated keys are not the user's to fix.
+		var discard []Duplicate
+		var quiet []string
+		walkValues(sv.file, sv.root, sv.prefix, sources, &quiet, &discard)
+	}
+}
+
+// subValues is a vendored subchart's values.yaml, parsed once.
+type subValues struct {
+	file, prefix string
+	root         *yaml.Node
+}
+
+// loadSubValues parses the values.yaml of each subchart vendored as a
+// directory.
+func (r *Renderer) loadSubValues() {
+	aliases := map[string]string{}
+	for _, d := range r.chart.Metadata.Dependencies {
+		if d.Alias != "" {
+			aliases[d.Name] = d.Alias
+		}
+	}
+	for _, sub := range r.chart.Dependencies() {
+		file := path.Join(r.p.Chart, "charts", sub.Name(), "values.yaml")
+		data, err := os.ReadFile(filepath.Join(r.p.Dir, file))
+		if err != nil || len(data) > project.MaxValuesSize {
+			continue
+		}
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || nodeTooDeep(&doc, 2*limits.ValuesDepth+2) {
+			continue
+		}
+		prefix := sub.Name()
+		if a, ok := aliases[prefix]; ok {
+			prefix = a
+		}
+		r.subValues = append(r.subValues, subValues{file: file, prefix: prefix, root: doc.Content[0]})
+	}
 }

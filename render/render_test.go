@@ -49,7 +49,7 @@ func TestRenderFull(t *testing.T) {
 		{"staging", "FROM_LIST", "base-list", "deploy/values.yaml:12", false, false},
 		{"prod", "API_TOKEN", "tok-prod", "values-prod.yaml:7", true, false},
 		{"prod", "SIGNING_KEY", "key-prod", "values-prod.yaml:8", true, false},
-		{"prod", "DB_PASSWORD", "", "external Secret shop-db/password", true, true},
+		{"prod", "DB_PASSWORD", "", "external Secret shop-db/password (nothing in the repository provides it)", true, true},
 		{"prod", "POD_NAME", "", "runtime fieldRef metadata.name", false, true},
 		{"prod", "REGION", "eu-west-1", "template deploy/templates/config.yaml:16 (default; reads .Values.region)", false, false},
 		{"prod", "STATIC_FLAG", "static", "template deploy/templates/deployment.yaml:46", false, false},

@@ -25,7 +25,7 @@ func serviceLinks(objs []manifest, namespace string) map[string]Entry {
 		if str(o.body, "kind") != "Service" {
 			continue
 		}
-		if ns := str(o.body, "metadata", "namespace"); ns != "" && namespace != "" && ns != namespace {
+		if o.ns != namespace {
 			continue
 		}
 		spec := dig(o.body, "spec")

@@ -30,6 +30,10 @@ const (
 	KindMissing Kind = "missing"
 	// KindProject: set by ferry itself (APP_ENV of a chartless project).
 	KindProject Kind = "project"
+	// KindCI: set by the CI deploy command's --set
+	// (.github/workflows/deploy.yml:36); Source.CI when CI fills the value
+	// in as it runs.
+	KindCI Kind = "ci"
 	// KindUnknown: provenance could not be told.
 	KindUnknown Kind = "unknown"
 )
@@ -46,6 +50,14 @@ type Source struct {
 	// values file, or computed from such a value: it is secret whatever
 	// its key is called, and it was never committed in clear.
 	Encrypted bool
+	// Provider, for an external value, names what makes the Secret or
+	// ConfigMap at run time ("ExternalSecret catalog-db"); "-" when
+	// nothing in the repository does; "" when not looked for.
+	Provider string
+	// CI is set when the CI pipeline fills the value in as it runs
+	// (--set image.tag=${{ github.sha }}): it is neither a placeholder
+	// nor known before the deploy.
+	CI bool
 }
 
 // String formats the source for people and for JSON: "chart/values.yaml:12",
@@ -58,12 +70,23 @@ func (s Source) String() string {
 	switch s.Kind {
 	case KindValues, KindFile:
 		return loc
+	case KindCI:
+		return "CI " + loc + " (" + s.Detail + ")"
 	case KindTemplate:
 		if s.Detail != "" {
 			return "template " + loc + " (" + s.Detail + ")"
 		}
 		return "template " + loc
-	case KindExternal, KindRuntime, KindProject, KindMissing:
+	case KindExternal:
+		switch s.Provider {
+		case "":
+			return string(s.Kind) + " " + s.Detail
+		case "-":
+			return string(s.Kind) + " " + s.Detail + " (nothing in the repository provides it)"
+		default:
+			return string(s.Kind) + " " + s.Detail + " (made by " + s.Provider + ")"
+		}
+	case KindRuntime, KindProject, KindMissing:
 		return string(s.Kind) + " " + s.Detail
 	default:
 		if loc != "" {
@@ -122,6 +145,8 @@ func (e Entry) Display() string {
 		return "(missing: the pod fails to start)"
 	case e.Secret:
 		return Redacted
+	case e.External && e.Source.CI:
+		return "(set by CI)"
 	case e.External:
 		return "(set at run time)"
 	}
@@ -208,6 +233,11 @@ type Container struct {
 	// could be told.
 	ImageFrom   []string
 	ImageTraced bool
+	// ImageTag is where this image's tag (or digest) was set: the values
+	// line of this container's own tag (postgresql.image.tag in a
+	// subchart's values.yaml, not the service's image.tag), a template
+	// literal, or KindUnknown — never another image's line.
+	ImageTag Source
 	// Init is set for an init container.
 	Init bool
 	// Primary is set for the container that runs the service (Result.Config).
@@ -227,6 +257,9 @@ type Probe struct {
 type Workload struct {
 	Kind string
 	Name string
+	// Namespace is where the pod runs: the manifest's metadata.namespace,
+	// else the release's. Its envFrom and valueFrom resolve there.
+	Namespace string
 	// Template is the chart template the workload came from.
 	Template   string
 	Replicas   int // 1 when unset
@@ -242,8 +275,10 @@ type Workload struct {
 
 // Object is one rendered manifest.
 type Object struct {
-	Kind      string
-	Name      string
+	Kind string
+	Name string
+	// Namespace is where the API server puts the object: its manifest's
+	// metadata.namespace, else the release's; "" for cluster-scoped kinds.
 	Namespace string
 	// Template is the chart file that produced it.
 	Template string
@@ -254,6 +289,14 @@ type Object struct {
 // Result is one environment rendered.
 type Result struct {
 	Environment string
+	// Namespace is the release's namespace (project.Environment.Namespace,
+	// whose NamespaceFrom says where it came from).
+	Namespace string
+	// Namespaces are the namespaces the rendered objects really land in,
+	// sorted: the release's, and any a manifest names itself
+	// (namespace: {{ .Values.namespace }}). Environments that share one
+	// share everything namespaced.
+	Namespaces []string
 	// Config is the effective configuration of the primary container (the
 	// one running the service's image, see Primary), or the file layer
 	// alone in a project without a chart or without a workload.
@@ -281,6 +324,13 @@ type Result struct {
 	Invalid []Invalid
 	// Duplicates are keys repeated in one mapping of a values file.
 	Duplicates []Duplicate
+	// Unread are the values keys this environment's files set that no
+	// template reads: they never reach a container.
+	Unread []Unread
+	// Unprovided are the ConfigMaps and Secrets a pod reads that the chart
+	// does not render and nothing it renders creates (an ExternalSecret,
+	// a SealedSecret, a cert-manager Certificate).
+	Unprovided []Reference
 	// Warnings are things a user should know that are not errors: a key
 	// repeated in a values file, a missing configs/.env.
 	Warnings []string
@@ -320,4 +370,35 @@ type SecretValue struct {
 	Secret, Key string
 	Value       string
 	Source      Source
+}
+
+// Unread is a values key that no template reads.
+type Unread struct {
+	// Path is the dotted values path (sso.issuerUrl); a whole map when
+	// nothing under it is read.
+	Path string
+	// Source is the line that sets it.
+	Source Source
+}
+
+// Reference is a pod's reference to a ConfigMap or Secret.
+type Reference struct {
+	Kind, Name string
+	// Namespace is the pod's, where the object is looked for.
+	Namespace string
+	// Key is the key a valueFrom reads; "" for envFrom.
+	Key string
+	// Workload is the referring workload ("Deployment/api"), Template its
+	// template.
+	Workload, Template string
+	Optional           bool
+}
+
+// String is "Secret sso-client/secret (Deployment/api, chart/templates/deployment.yaml)".
+func (r Reference) String() string {
+	s := r.Kind + " " + r.Name
+	if r.Key != "" {
+		s += "/" + r.Key
+	}
+	return s + " (" + r.Workload + ", " + r.Template + ")"
 }

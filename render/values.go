@@ -40,6 +40,10 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string,
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlErr(name, err)
 	}
+	// A mapping is two nodes deep per level.
+	if nodeTooDeep(&doc, 2*limits.ValuesDepth+2) {
+		return nil, &InputError{File: name, Msg: fmt.Sprintf("values nest deeper than %d levels", limits.ValuesDepth)}
+	}
 	vf := &valuesFile{name: name}
 	encrypted := false
 	if len(doc.Content) > 0 {

@@ -127,10 +127,16 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 	}
 	var jobs []job
 	for _, d := range dirs {
-		ps, err := check.Projects(d)
+		// Each service of a monorepo is loaded with its own ferry.yaml.
+		ps, err := project.LoadAll(d)
+		abs, _ := filepath.Abs(d)
 		for _, p := range ps {
-			g.logger().Info("checking", "dir", d, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
-			jobs = append(jobs, job{dir: d, p: p})
+			dir := d
+			if rel, rerr := filepath.Rel(abs, p.Dir); rerr == nil && rel != "." {
+				dir = filepath.Join(d, rel)
+			}
+			g.logger().Info("checking", "dir", dir, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
+			jobs = append(jobs, job{dir: dir, p: p})
 		}
 		if err != nil {
 			jobs = append(jobs, job{dir: d, err: err})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -77,14 +78,24 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 	if opts.Workload != "" && len(pairs) > 0 {
 		changes = pairs[0].changes
 	}
+	unread := render.UnreadChanges(a, b)
 	if opts.Format == formatJSON {
 		js := diffJSON(opts.From, opts.To, changes)
 		js.Project = projectJSON(g.Dir, p)
 		for _, pr := range pairs {
 			js.Workloads = append(js.Workloads, pr.json())
 		}
+		for _, u := range unread {
+			js.NeverArrive = append(js.NeverArrive, jsonUnread{Key: u.Path, Source: u.Source.String()})
+		}
 		return writeJSON(g.streams.Out, js)
 	}
+	for _, r := range []*render.Result{a, b} {
+		if e, err := p.Env(r.Environment); err == nil {
+			fmt.Fprintf(g.streams.Out, "# %s: defined by %s; namespace %s (%s); values %s (%s)\n", e.Name, e.From.Definition, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)
+		}
+	}
+	defer writeNeverArrive(g.streams.Out, opts, unread, len(changes) == 0 && len(pairs) <= 1)
 	if len(pairs) <= 1 {
 		return writeDiffTable(g.streams.Out, opts, changes)
 	}
@@ -169,11 +180,14 @@ type jsonChange struct {
 }
 
 type jsonDiff struct {
-	Project   *jsonProject       `json:"project,omitempty"`
-	From      string             `json:"from"`
-	To        string             `json:"to"`
-	Changes   []jsonChange       `json:"changes"`
-	Workloads []jsonWorkloadDiff `json:"workloads"`
+	Project *jsonProject `json:"project,omitempty"`
+	// NeverArrive are values keys that differ between the environments
+	// but that no template reads.
+	NeverArrive []jsonUnread       `json:"neverArrive,omitempty"`
+	From        string             `json:"from"`
+	To          string             `json:"to"`
+	Changes     []jsonChange       `json:"changes"`
+	Workloads   []jsonWorkloadDiff `json:"workloads"`
 }
 
 type jsonWorkloadDiff struct {
@@ -223,4 +237,22 @@ func describe(e *render.Entry, c render.Change) string {
 		v = "differs"
 	}
 	return fmt.Sprintf("%s (%s)", v, e.Source.Short())
+}
+
+// writeNeverArrive names the values keys that differ between the two
+// environments but that no template reads: a difference in the values
+// files that the containers never see.
+func writeNeverArrive(w io.Writer, opts *diffOptions, unread []render.Unread, same bool) {
+	if len(unread) == 0 {
+		return
+	}
+	var parts []string
+	for _, u := range unread {
+		parts = append(parts, fmt.Sprintf("%s (%s)", u.Path, u.Source))
+	}
+	if same {
+		fmt.Fprintf(w, "# the values of %s and %s differ, but not their containers' configuration: no template reads %s\n", opts.From, opts.To, strings.Join(parts, ", "))
+		return
+	}
+	fmt.Fprintf(w, "# values that differ but never reach a container (no template reads them): %s\n", strings.Join(parts, ", "))
 }

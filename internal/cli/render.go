@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 )
 
@@ -98,17 +100,31 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 	for _, w := range res.Warnings {
 		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
 	}
+	e, err := p.Env(opts.Env)
+	if err != nil {
+		return err
+	}
 	switch opts.Format {
 	case formatJSON:
 		js := renderJSON(res, slots, opts.Workload != "")
 		js.Project = projectJSON(g.Dir, p)
+		js.Definition = definitionJSON(p, e, res)
+		for _, u := range res.Unread {
+			js.Unread = append(js.Unread, jsonUnread{Key: u.Path, Source: u.Source.String()})
+		}
+		for _, r := range res.Unprovided {
+			js.Unprovided = append(js.Unprovided, r.String())
+		}
 		return writeJSON(out, js)
 	case formatDotenv:
+		writeHeader(out, p, e, res)
 		if opts.Workload != "" && len(slots) > 0 {
 			return writeDotenv(out, res.Environment, slots[0].C.Config)
 		}
 		return writeDotenv(out, res.Environment, res.Config)
 	default:
+		writeHeader(out, p, e, res)
+		defer writeNotArriving(out, res)
 		if len(slots) <= 1 {
 			cfg := res.Config
 			if len(slots) == 1 {
@@ -126,6 +142,62 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 			}
 		}
 		return nil
+	}
+}
+
+// writeHeader says, as comment lines, where the environment's definition
+// came from (ferry.yaml, the CI deploy command or discovery), the
+// namespaces its objects land in, and the order of the environments and
+// why.
+func writeHeader(w io.Writer, p *project.Project, e *project.Environment, res *render.Result) {
+	fmt.Fprintf(w, "# %s: defined by %s; release %s (%s); namespace %s (%s)", e.Name, e.From.Definition, e.Release, e.From.Release, e.Namespace, e.From.Namespace)
+	if len(res.Namespaces) > 0 && !slices.Equal(res.Namespaces, []string{res.Namespace}) {
+		fmt.Fprintf(w, "; objects land in %s", strings.Join(res.Namespaces, ", "))
+	}
+	fmt.Fprintf(w, "\n# values: %s (%s)\n", strings.Join(e.Values, ", "), e.From.Values)
+	if len(p.Path) > 1 {
+		fmt.Fprintf(w, "# order: %s (%s)\n", strings.Join(p.Path, " → "), p.OrderReason)
+	}
+}
+
+// writeNotArriving names, after the table, the values that never reach a
+// container and the references nothing provides.
+func writeNotArriving(w io.Writer, res *render.Result) {
+	if len(res.Unread) > 0 {
+		var parts []string
+		for _, u := range res.Unread {
+			parts = append(parts, fmt.Sprintf("%s (%s)", u.Path, u.Source))
+		}
+		fmt.Fprintf(w, "# no template reads: %s\n", strings.Join(parts, ", "))
+	}
+	for _, r := range res.Unprovided {
+		fmt.Fprintf(w, "# nothing in the repository provides %s: it must exist in the cluster before the pod can start\n", r)
+	}
+}
+
+type jsonDefinition struct {
+	DefinedBy     string   `json:"definedBy"`
+	Release       string   `json:"release"`
+	ReleaseFrom   string   `json:"releaseFrom"`
+	Namespace     string   `json:"namespace"`
+	NamespaceFrom string   `json:"namespaceFrom"`
+	Namespaces    []string `json:"namespaces,omitempty"`
+	Values        []string `json:"values"`
+	ValuesFrom    string   `json:"valuesFrom"`
+	Order         []string `json:"order"`
+	OrderReason   string   `json:"orderReason"`
+}
+
+type jsonUnread struct {
+	Key    string `json:"key"`
+	Source string `json:"source"`
+}
+
+func definitionJSON(p *project.Project, e *project.Environment, res *render.Result) *jsonDefinition {
+	return &jsonDefinition{
+		DefinedBy: e.From.Definition, Release: e.Release, ReleaseFrom: e.From.Release,
+		Namespace: e.Namespace, NamespaceFrom: e.From.Namespace, Namespaces: res.Namespaces,
+		Values: e.Values, ValuesFrom: e.From.Values, Order: p.Path, OrderReason: p.OrderReason,
 	}
 }
 
@@ -164,12 +236,15 @@ type jsonEntry struct {
 }
 
 type jsonRender struct {
-	Project     *jsonProject   `json:"project,omitempty"`
-	Environment string         `json:"environment"`
-	Image       string         `json:"image,omitempty"`
-	Config      []jsonEntry    `json:"config"`
-	Workloads   []jsonWorkload `json:"workloads"`
-	Warnings    []string       `json:"warnings,omitempty"`
+	Project     *jsonProject    `json:"project,omitempty"`
+	Definition  *jsonDefinition `json:"definition,omitempty"`
+	Unread      []jsonUnread    `json:"unread,omitempty"`
+	Unprovided  []string        `json:"unprovided,omitempty"`
+	Environment string          `json:"environment"`
+	Image       string          `json:"image,omitempty"`
+	Config      []jsonEntry     `json:"config"`
+	Workloads   []jsonWorkload  `json:"workloads"`
+	Warnings    []string        `json:"warnings,omitempty"`
 }
 
 type jsonWorkload struct {

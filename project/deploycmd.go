@@ -1,0 +1,695 @@
+package project
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/shlex"
+	"go.yaml.in/yaml/v3"
+)
+
+// The deploy command: what the repository's CI really runs. Release
+// name, namespace, values files and --set keys live in workflow files,
+// Makefiles and scripts; ferry reads them so that it checks what CI
+// deploys rather than what it would guess from the chart.
+
+// Deploy is one `helm upgrade --install`, `helm install` or `helm
+// template` found in the repository's CI files or scripts.
+type Deploy struct {
+	// File and Line locate the command, File relative to the project
+	// directory (.github/workflows/deploy.yml:42).
+	File string
+	Line int
+	// Env is the environment the command deploys: from the CI job's
+	// environment:, the target or script name, or the values file.
+	Env string
+	// Command is upgrade, install or template.
+	Command string
+	// Release, Chart and Namespace as written; Namespace "" when the
+	// command sets none. A part CI fills in keeps its expression.
+	Release, Chart, Namespace string
+	// Values are the -f files, relative to the project directory.
+	Values []string
+	// Set are the --set/--set-string keys.
+	Set []SetFlag
+}
+
+// SetFlag is one key a deploy command sets with --set or --set-string.
+type SetFlag struct {
+	Path  string // the values path, image.tag
+	Value string // as written; a CI expression stays one
+	// String is set for --set-string.
+	String bool
+	// ByCI is set when CI fills the value in (${{ … }}, $VAR).
+	ByCI bool
+}
+
+// Loc is "file:line".
+func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
+
+// ciExpr matches what CI substitutes before the command runs.
+var ciExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
+// $(command substitution) and `backticks`.
+var wordExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`)
+
+// IsCIExpr reports whether s holds something CI substitutes (${{ X }},
+// $VAR, ${VAR}, $(VAR)).
+func IsCIExpr(s string) bool { return ciExpr.MatchString(s) }
+
+// findDeploys reads the deploy commands of the repository holding dir:
+// GitHub Actions workflows, .gitlab-ci.yml, Makefiles and shell scripts,
+// in dir and (for a service inside a repository) at the repository root.
+func findDeploys(dir string) []Deploy {
+	var out []Deploy
+	seen := map[string]bool{}
+	for _, root := range ciRoots(dir) {
+		var files []string
+		for _, hf := range []string{"helmfile.yaml", "helmfile.yml"} {
+			f := filepath.Join(root, hf)
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			if data, err := readCIFile(f); err == nil {
+				rel, _ := filepath.Rel(dir, f)
+				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
+			}
+		}
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh"} {
+			m, _ := filepath.Glob(filepath.Join(root, pat))
+			files = append(files, m...)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			data, err := readCIFile(f)
+			if err != nil {
+				continue
+			}
+			rel, _ := filepath.Rel(dir, f)
+			rel = filepath.ToSlash(rel)
+			var cmds []shellLine
+			switch base := filepath.Base(f); {
+			case strings.HasSuffix(base, ".sh"):
+				cmds = scriptLines(data, 1, strings.TrimSuffix(base, ".sh"))
+			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
+				cmds = makeLines(data)
+			default:
+				cmds = ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml"))
+			}
+			for _, c := range cmds {
+				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
+					d.File = rel
+					out = append(out, d)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ciRoots are dir and, when dir lies inside a repository, the repository
+// root (at most four levels up), where .github/ lives.
+func ciRoots(dir string) []string {
+	out := []string{dir}
+	d := dir
+	for range 4 {
+		if exists(filepath.Join(d, ".git")) {
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+		if exists(filepath.Join(d, ".git")) { // a directory, or a worktree's file
+			out = append(out, d)
+			break
+		}
+	}
+	return out
+}
+
+// shellLine is one logical shell command line with where it stands and
+// what names the context it runs in (a CI job's environment, a Makefile
+// target, a script's name).
+type shellLine struct {
+	text string
+	line int
+	// env is the CI job's declared environment, "" when none.
+	env string
+	// hint is a job, target or script name that may name the environment.
+	hint string
+	// vars are the variables the job or target defines.
+	vars map[string]string
+	// workdir is the directory the job runs in (working-directory:).
+	workdir string
+}
+
+// scriptLines splits a shell script into logical lines (backslash
+// continuations joined), numbered from first.
+func scriptLines(data []byte, first int, hint string) []shellLine {
+	var out []shellLine
+	var cur strings.Builder
+	start := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	n := first - 1
+	for sc.Scan() {
+		n++
+		l := sc.Text()
+		if cur.Len() == 0 {
+			start = n
+			if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
+				continue
+			}
+		}
+		if strings.HasSuffix(l, "\\") {
+			cur.WriteString(strings.TrimSuffix(l, "\\"))
+			cur.WriteByte(' ')
+			continue
+		}
+		cur.WriteString(l)
+		out = append(out, shellLine{text: cur.String(), line: start, hint: hint})
+		cur.Reset()
+	}
+	if cur.Len() > 0 {
+		out = append(out, shellLine{text: cur.String(), line: start, hint: hint})
+	}
+	return out
+}
+
+var (
+	makeTarget = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
+	makeVar    = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
+)
+
+// makeLines reads a Makefile's recipe lines, each with its target's name
+// and the file's variables.
+func makeLines(data []byte) []shellLine {
+	vars := map[string]string{}
+	target := ""
+	var out []shellLine
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if strings.HasPrefix(l, "\t") {
+			start := i + 1
+			text := strings.TrimLeft(l, "\t@-+ ")
+			for strings.HasSuffix(text, "\\") && i+1 < len(lines) {
+				i++
+				text = strings.TrimSuffix(text, "\\") + " " + strings.TrimSpace(lines[i])
+			}
+			out = append(out, shellLine{text: text, line: start, hint: target, vars: vars})
+			continue
+		}
+		if m := makeVar.FindStringSubmatch(l); m != nil {
+			vars[m[1]] = strings.TrimSpace(m[2])
+			continue
+		}
+		if m := makeTarget.FindStringSubmatch(l); m != nil {
+			target = m[1]
+		}
+	}
+	return out
+}
+
+// ciYAMLLines reads the run: steps of a GitHub Actions workflow, or the
+// script: lines of GitLab CI jobs, with each job's environment and
+// variables.
+func ciYAMLLines(data []byte, gitlab bool) []shellLine {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	globals := yamlVars(mapValue(root, "env"))
+	if gitlab {
+		globals = yamlVars(mapValue(root, "variables"))
+	}
+	var out []shellLine
+	jobs := root
+	if !gitlab {
+		jobs = mapValue(root, "jobs")
+	}
+	if jobs == nil || jobs.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(jobs.Content); i += 2 {
+		name, job := jobs.Content[i].Value, merged(jobs.Content[i+1])
+		if job.Kind != yaml.MappingNode || (gitlab && strings.HasPrefix(name, ".")) {
+			continue // a GitLab hidden job is a template the real jobs extend
+		}
+		vars := map[string]string{}
+		for k, v := range globals {
+			vars[k] = v
+		}
+		env := jobEnvironment(mapValue(job, "environment"))
+		if gitlab {
+			for k, v := range yamlVars(mapValue(job, "variables")) {
+				vars[k] = v
+			}
+			if env != "" && !IsCIExpr(env) {
+				vars["CI_ENVIRONMENT_NAME"] = env // GitLab's own variable for the job's environment
+			}
+			for _, key := range []string{"before_script", "script", "after_script"} {
+				s := mapValue(job, key)
+				if s == nil {
+					continue
+				}
+				items := []*yaml.Node{s}
+				if s.Kind == yaml.SequenceNode {
+					items = s.Content
+				}
+				for _, it := range items {
+					out = append(out, blockLines(it, shellLine{env: env, hint: name, vars: vars})...)
+				}
+			}
+			continue
+		}
+		for k, v := range yamlVars(mapValue(job, "env")) {
+			vars[k] = v
+		}
+		workdir := ""
+		if d := mapValue(mapValue(job, "defaults"), "run"); d != nil {
+			workdir = scalarOf(mapValue(d, "working-directory"))
+		}
+		steps := mapValue(job, "steps")
+		if steps == nil || steps.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, st := range steps.Content {
+			run := mapValue(st, "run")
+			if run == nil {
+				continue
+			}
+			sv := vars
+			if se := yamlVars(mapValue(st, "env")); len(se) > 0 {
+				sv = map[string]string{}
+				for k, v := range vars {
+					sv[k] = v
+				}
+				for k, v := range se {
+					sv[k] = v
+				}
+			}
+			wd := workdir
+			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
+				wd = w
+			}
+			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd})...)
+		}
+	}
+	return out
+}
+
+// merged returns a mapping with its YAML merge keys (<<: *anchor)
+// resolved, as GitLab reads a job that extends a template.
+func merged(n *yaml.Node) *yaml.Node { return mergedDepth(n, 0) }
+
+// mergedDepth is merged with the depth of merges followed: an anchor
+// that merges itself must not recurse for ever.
+func mergedDepth(n *yaml.Node, depth int) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode || depth > 8 {
+		return &yaml.Node{Kind: yaml.MappingNode}
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line}
+	has := map[string]bool{}
+	var bases []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			if v.Kind == yaml.SequenceNode {
+				bases = append(bases, v.Content...)
+			} else {
+				bases = append(bases, v)
+			}
+			continue
+		}
+		has[k.Value] = true
+		out.Content = append(out.Content, k, v)
+	}
+	for _, b := range bases {
+		b = mergedDepth(b, depth+1)
+		for i := 0; i+1 < len(b.Content); i += 2 {
+			if !has[b.Content[i].Value] {
+				has[b.Content[i].Value] = true
+				out.Content = append(out.Content, b.Content[i], b.Content[i+1])
+			}
+		}
+	}
+	return out
+}
+
+// blockLines splits a YAML scalar holding shell lines into logical lines
+// at their lines in the file: a block scalar's text starts on the line
+// after its indicator.
+func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return nil
+	}
+	first := n.Line
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		first++
+	}
+	text := n.Value
+	if n.Style&yaml.FoldedStyle != 0 {
+		text = strings.ReplaceAll(text, "\n", " ")
+	}
+	lines := scriptLines([]byte(text), first, ctx.hint)
+	for i := range lines {
+		lines[i].env, lines[i].vars, lines[i].workdir = ctx.env, ctx.vars, ctx.workdir
+	}
+	return lines
+}
+
+// jobEnvironment reads a job's environment: "prod" or {name: prod}.
+func jobEnvironment(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.Kind == yaml.MappingNode {
+		n = mapValue(n, "name")
+	}
+	return scalarOf(n)
+}
+
+func yamlVars(n *yaml.Node) map[string]string {
+	out := map[string]string{}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := n.Content[i+1]
+		if v.Kind == yaml.MappingNode { // GitLab's {value: …, description: …}
+			v = mapValue(v, "value")
+		}
+		out[n.Content[i].Value] = scalarOf(v)
+	}
+	return out
+}
+
+func scalarOf(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// helmValueFlags are the helm flags that take a value.
+var helmValueFlags = map[string]bool{
+	"-n": true, "--namespace": true, "-f": true, "--values": true, "--set": true, "--set-string": true,
+	"--set-file": true, "--set-json": true, "--set-literal": true, "--timeout": true, "--version": true,
+	"--kube-context": true, "--kubeconfig": true, "--description": true, "--history-max": true,
+	"--post-renderer": true, "--post-renderer-args": true, "--repo": true, "--username": true,
+	"--password": true, "--ca-file": true, "--cert-file": true, "--key-file": true, "-o": true,
+	"--output": true, "-a": true, "--api-versions": true, "--kube-version": true, "-s": true,
+	"--show-only": true, "--output-dir": true, "--registry-config": true, "--repository-config": true,
+	"--repository-cache": true, "--kube-token": true, "--kube-apiserver": true, "--kube-as-user": true,
+	"--wait-for": true, "--rollback-on-failure": false, "--labels": true, "-l": true, "--name-template": true,
+}
+
+// parseHelm finds a helm install, upgrade or template command in one
+// shell line. dir is the project directory, fileDir the CI file's own
+// directory (a script's relative paths start there, a workflow's at the
+// repository root).
+func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
+	if !strings.Contains(l.text, "helm") {
+		return Deploy{}, false
+	}
+	// ${{ x }} and $(git rev-parse HEAD) hold spaces: keep each as one word.
+	exprs := map[string]string{}
+	text := wordExpr.ReplaceAllStringFunc(l.text, func(m string) string {
+		k := fmt.Sprintf("FERRYCIEXPR%dX", len(exprs))
+		exprs[k] = m
+		return k
+	})
+	words, err := shlex.Split(text)
+	if err != nil {
+		return Deploy{}, false
+	}
+	for i, w := range words {
+		for k, v := range exprs {
+			w = strings.ReplaceAll(w, k, v)
+		}
+		words[i] = w
+	}
+	start := -1
+	for i, w := range words {
+		if path.Base(w) == "helm" && i+1 < len(words) {
+			switch words[i+1] {
+			case "upgrade", "install", "template":
+				start = i
+			}
+		}
+		if start >= 0 {
+			break
+		}
+	}
+	if start < 0 {
+		return Deploy{}, false
+	}
+	words = words[start+1:]
+	for i, w := range words {
+		if w == "&&" || w == "||" || w == ";" || w == "|" || strings.HasSuffix(w, ";") {
+			words = words[:i]
+			break
+		}
+	}
+	sub := words[0]
+	d := Deploy{Line: l.line, Command: sub}
+	var pos []string
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		name, val, hasVal := strings.Cut(w, "=")
+		if !strings.HasPrefix(w, "-") {
+			pos = append(pos, l.expand(w))
+			continue
+		}
+		if !hasVal {
+			name = w
+			if helmValueFlags[name] && i+1 < len(words) {
+				i++
+				val = words[i]
+			} else if strings.HasPrefix(w, "-n") && len(w) > 2 && !strings.HasPrefix(w, "--") {
+				name, val = "-n", w[2:]
+			} else if strings.HasPrefix(w, "-f") && len(w) > 2 && !strings.HasPrefix(w, "--") {
+				name, val = "-f", w[2:]
+			} else {
+				continue
+			}
+		}
+		switch name {
+		case "-n", "--namespace":
+			d.Namespace = l.expand(val)
+		case "-f", "--values":
+			for _, f := range strings.Split(val, ",") {
+				d.Values = append(d.Values, l.relPath(l.expand(f), dir, fileDir))
+			}
+		case "--set", "--set-string":
+			for _, kv := range splitSet(val) {
+				k, v, _ := strings.Cut(kv, "=")
+				v = l.expand(v)
+				d.Set = append(d.Set, SetFlag{Path: k, Value: v, String: name == "--set-string", ByCI: IsCIExpr(v)})
+			}
+		}
+	}
+	switch {
+	case sub == "template" && len(pos) == 1:
+		d.Chart = pos[0]
+	case len(pos) >= 2:
+		d.Release, d.Chart = pos[0], l.relPath(pos[1], dir, fileDir)
+	case len(pos) == 1:
+		d.Chart = l.relPath(pos[0], dir, fileDir)
+	default:
+		return Deploy{}, false
+	}
+	d.Env = l.env
+	if IsCIExpr(d.Env) {
+		d.Env = ""
+	}
+	if d.Env == "" {
+		d.Env = stageIn(l.hint)
+	}
+	return d, true
+}
+
+// splitSet splits a --set value at the commas Helm splits at (not
+// escaped ones, not inside {…}).
+func splitSet(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '{':
+			depth++
+		case '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+// expand replaces the variables the job or target defines with their
+// values, once; others stay as written (CI fills them in).
+func (l shellLine) expand(s string) string {
+	if len(l.vars) == 0 || !strings.Contains(s, "$") {
+		return s
+	}
+	return ciExpr.ReplaceAllStringFunc(s, func(m string) string {
+		name := strings.Trim(m, "${}() ")
+		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
+		if v, ok := l.vars[name]; ok && !strings.Contains(v, "$") {
+			return v
+		}
+		return m
+	})
+}
+
+// relPath makes a path in a command relative to the project directory:
+// a workflow runs at the repository root (or its working-directory), a
+// script in its own directory as often as not — the first that exists
+// wins.
+func (l shellLine) relPath(p, dir, fileDir string) string {
+	if IsCIExpr(p) || filepath.IsAbs(p) {
+		return p
+	}
+	var bases []string
+	if l.workdir != "" {
+		bases = append(bases, filepath.Join(ciRepoRoot(fileDir), l.workdir))
+	}
+	bases = append(bases, ciRepoRoot(fileDir), fileDir, dir)
+	for _, b := range bases {
+		full := filepath.Join(b, p)
+		if _, err := os.Stat(full); err == nil {
+			if rel, err := filepath.Rel(dir, full); err == nil {
+				return filepath.ToSlash(rel)
+			}
+		}
+	}
+	return path.Clean(p)
+}
+
+// ciRepoRoot is where a CI file's commands start: the directory holding
+// .github/ or .gitlab-ci.yml.
+func ciRepoRoot(fileDir string) string {
+	if filepath.Base(fileDir) == "workflows" && filepath.Base(filepath.Dir(fileDir)) == ".github" {
+		return filepath.Dir(filepath.Dir(fileDir))
+	}
+	if filepath.Base(fileDir) == "ci" && filepath.Base(filepath.Dir(fileDir)) == ".gitlab" {
+		return filepath.Dir(filepath.Dir(fileDir))
+	}
+	return fileDir
+}
+
+// stageIn finds an environment's name in a job, target or script name:
+// deploy-prod, deploy_staging, release-live.
+func stageIn(name string) string {
+	for _, part := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ':' || r == '/' }) {
+		if slices.Contains(stageWords, strings.TrimRight(part, "0123456789")) {
+			return part
+		}
+	}
+	return ""
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// readCIFile reads a CI file: a regular file of at most 1 MiB (a symlink
+// or a huge file is not one ferry reads).
+func readCIFile(f string) ([]byte, error) {
+	st, err := os.Lstat(f)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() || st.Size() > 1<<20 {
+		return nil, fmt.Errorf("%s: not a regular file of at most 1 MiB", f)
+	}
+	return os.ReadFile(f)
+}
+
+// helmfileEnv is how a helmfile names the environment in its templates.
+var helmfileEnv = regexp.MustCompile(`\{\{-?\s*\.Environment\.Name\s*-?\}\}`)
+
+// helmfileDeploys reads a helmfile.yaml's releases: one deploy per
+// release and environment, {{ .Environment.Name }} filled in. Other
+// template expressions stay as written (ferry does not run helmfile's
+// templating), so a values file named by one is not taken.
+func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	top := doc.Content[0]
+	var envs []string
+	if e := mapValue(top, "environments"); e != nil && e.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(e.Content); i += 2 {
+			if n := e.Content[i].Value; n != "default" {
+				envs = append(envs, n)
+			}
+		}
+	}
+	rels := mapValue(top, "releases")
+	if rels == nil || rels.Kind != yaml.SequenceNode || len(envs) == 0 {
+		return nil
+	}
+	var out []Deploy
+	for _, r := range rels.Content {
+		r = merged(r)
+		chartRef := scalarOf(mapValue(r, "chart"))
+		for _, env := range envs {
+			fill := func(s string) string { return helmfileEnv.ReplaceAllString(s, env) }
+			d := Deploy{File: rel, Line: r.Line, Env: env, Command: "helmfile", Release: fill(scalarOf(mapValue(r, "name"))), Namespace: fill(scalarOf(mapValue(r, "namespace")))}
+			l := shellLine{}
+			d.Chart = l.relPath(fill(chartRef), dir, root)
+			if vs := mapValue(r, "values"); vs != nil && vs.Kind == yaml.SequenceNode {
+				for _, v := range vs.Content {
+					if v.Kind == yaml.ScalarNode {
+						d.Values = append(d.Values, l.relPath(fill(v.Value), dir, root))
+					}
+				}
+			}
+			if ss := mapValue(r, "set"); ss != nil && ss.Kind == yaml.SequenceNode {
+				for _, sv := range ss.Content {
+					vn := mapValue(sv, "value")
+					v := fill(scalarOf(vn))
+					if vn != nil && vn.Kind != yaml.ScalarNode {
+						v = "{{ … }}" // an unquoted template, which YAML reads as a flow mapping
+					}
+					d.Set = append(d.Set, SetFlag{Path: scalarOf(mapValue(sv, "name")), Value: v, ByCI: IsCIExpr(v) || strings.Contains(v, "{{")})
+				}
+			}
+			if d.Release != "" && d.Chart != "" {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,158 @@
+package project
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// describe prints what Load made of a repository's deploy commands: the
+// order and why, every command found, and each environment's definition
+// with where each part came from.
+func describe(p *Project) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "chart %s, order %s\n  %s\n", p.Chart, strings.Join(p.Path, " → "), p.OrderReason)
+	for _, d := range p.Deploys {
+		fmt.Fprintf(&b, "deploy %s: helm %s release=%q chart=%q namespace=%q env=%q values=%q", d.Loc(), d.Command, d.Release, d.Chart, d.Namespace, d.Env, d.Values)
+		for _, s := range d.Set {
+			fmt.Fprintf(&b, " set %s=%s", s.Path, s.Value)
+			if s.ByCI {
+				b.WriteString(" (by CI)")
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	for _, e := range p.Environments {
+		fmt.Fprintf(&b, "env %s: %s\n", e.Name, e.From.Definition)
+		fmt.Fprintf(&b, "  release %s (%s)\n  namespace %s (%s)\n  values %s (%s)\n", e.Release, e.From.Release, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)
+		for _, s := range e.Set {
+			fmt.Fprintf(&b, "  --set %s=%s by CI=%v\n", s.Path, s.Value, s.ByCI)
+		}
+	}
+	return b.String()
+}
+
+// TestDeployCommands reads the CI files of realistic repositories (a
+// Node service deployed by GitHub Actions, a Spring one by GitLab CI
+// with YAML anchors, a Flask one by a Makefile with ferry.yaml
+// overriding a namespace, a Go one by a deploy script written for every
+// environment) and compares what each environment is made of with the
+// golden file. Near misses planted: a commented-out helm command, a helm
+// template lint of values-prod.yaml, a Redis install of another chart.
+func TestDeployCommands(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/ci/*")
+	var n int
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := describe(p)
+			golden := dir + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", dir, diff)
+			}
+		})
+	}
+	if n < 4 {
+		t.Fatalf("%d fixtures, want at least 4", n)
+	}
+}
+
+// FuzzDeployCommand feeds arbitrary CI files, Makefiles and scripts to the
+// deploy-command reader: it must never panic, every command it finds must
+// stand at a line of the input, and a --set must have a key.
+func FuzzDeployCommand(f *testing.F) {
+	for _, seed := range []string{
+		"jobs:\n  d:\n    environment: prod\n    steps:\n      - run: helm upgrade --install x ./chart -n ns -f values-prod.yaml --set a=b,c={d,e}\n",
+		"deploy:\n  environment: {name: prod}\n  script:\n    - helm install x chart --namespace=ns --values a.yaml,b.yaml\n",
+		"deploy-prod:\n\thelm upgrade -i $(R) chart \\\n\t\t-n$(NS)\n",
+		"helm template chart -f 'values ${{ x }}.yaml' --set-string a=\"b c\"\n",
+		"x: &a {<<: *a}\n", "helm upgrade", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		n := strings.Count(in, "\n") + 2
+		var lines []shellLine
+		lines = append(lines, ciYAMLLines([]byte(in), false)...)
+		lines = append(lines, ciYAMLLines([]byte(in), true)...)
+		lines = append(lines, makeLines([]byte(in))...)
+		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
+		for _, l := range lines {
+			d, ok := parseHelm(l, t.TempDir(), t.TempDir())
+			if !ok {
+				continue
+			}
+			if d.Line < 1 || d.Line > n {
+				t.Errorf("command at line %d of a %d-line input", d.Line, n)
+			}
+			for _, s := range d.Set {
+				if s.Path == "" && s.Value != "" {
+					t.Errorf("--set without a key: %+v", s)
+				}
+			}
+		}
+	})
+}
+
+// TestParseHelm covers command shapes seen in public repositories.
+func TestParseHelm(t *testing.T) {
+	tests := []struct {
+		line                           string
+		release, chart, ns, set, value string
+	}{
+		{"helm upgrade --install ai-dev ./helm/ai --namespace ai-dev --create-namespace -f helm/ai/values-dev.yaml --set global.imageTag=$(git rev-parse --short HEAD)",
+			"ai-dev", "helm/ai", "ai-dev", "global.imageTag", "$(git rev-parse --short HEAD)"},
+		{"helm upgrade --install --namespace apps user-manager --set image.tag=${{ env.COMMIT_HASH }} ./user-manager",
+			"user-manager", "user-manager", "apps", "image.tag", "${{ env.COMMIT_HASH }}"},
+		{"VERSION=`git rev-parse HEAD`; helm upgrade tools . --install --set version=`git describe` --namespace=apps-production --values=values.yaml",
+			"tools", ".", "apps-production", "version", "`git describe`"},
+		{"helm3 upgrade x y", "", "", "", "", ""},
+		{"echo helm upgrade is run by CI", "", "", "", "", ""},
+	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		d, ok := parseHelm(shellLine{text: tt.line, line: 1}, dir, dir)
+		if tt.release == "" {
+			if ok && d.Release == "is" {
+				continue // prose that looks like a command: harmless, its chart is no project's
+			}
+			if ok {
+				t.Errorf("%q: found %+v, want nothing", tt.line, d)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%q: no command found", tt.line)
+			continue
+		}
+		if d.Release != tt.release || d.Chart != tt.chart || d.Namespace != tt.ns || len(d.Set) == 0 || d.Set[0].Path != tt.set || d.Set[0].Value != tt.value || !d.Set[0].ByCI {
+			t.Errorf("%q:\n got %+v\nwant release %s chart %s ns %s set %s=%s by CI", tt.line, d, tt.release, tt.chart, tt.ns, tt.set, tt.value)
+		}
+	}
+}
