@@ -60,15 +60,20 @@ type Environment struct {
 	Release   string
 	// Values are the chart values files, base first, relative to the
 	// project directory.
-	Values      []string
-	Soak        time.Duration
-	Smoke       []SmokeStep
-	Health      string
+	Values []string
+	Soak   time.Duration
+	Smoke  []SmokeStep
+	Health string
+	// Port is ferry.yaml's port: (0 when unset).
+	Port        int
 	Env         map[string]string
 	SecretsFile string
 	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
 	// Timeout bounds a rollout on a cluster; 0 leaves the target's default.
 	Timeout time.Duration
+	// SecretsFileLine is the ferry.yaml line that names SecretsFile (0
+	// when unknown), for messages about the file.
+	SecretsFileLine int
 }
 
 // ErrUnknownEnvironment is returned for an environment the project does
@@ -232,6 +237,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			SoakGates:   spec.Soak,
 			Smoke:       spec.Smoke,
 			Health:      spec.Health,
+			Port:        spec.Port,
 			Env:         spec.Env,
 			SecretsFile: spec.SecretsFile,
 			Timeout:     spec.Timeout.Duration,

@@ -157,6 +157,7 @@ func validateFile(dir string, data []byte, f *File) (warnings []string, err erro
 func validateEnvironments(p *Project, data []byte) error {
 	lines := readLines(data)
 	for _, e := range p.Environments {
+		e.SecretsFileLine = lines.env[e.Name].secretsFile
 		if err := ValidName(e.Name); err != nil {
 			return fmt.Errorf("%w; rename the values or configs file it was found from", err)
 		}
