@@ -87,6 +87,14 @@ type Instance struct {
 	// Executable is the digest of the running executable, where the
 	// platform sees one (local); Digest is the image it belongs to.
 	Executable string `json:"executable,omitempty"`
+	// Configs is the digest of the configuration layer (configs/) the
+	// instance reads, where the platform sees it apart from the image
+	// (local); "" elsewhere.
+	Configs string `json:"configs,omitempty"`
+	// Mismatch says why Digest is "" for an instance that runs: not
+	// started by ferry, or its executable or configs/ is not what its
+	// revision's artifact holds.
+	Mismatch string `json:"mismatch,omitempty"`
 	// PID is the process id where the platform has one (local), else 0.
 	PID int `json:"pid,omitempty"`
 	// Stale names what the instance read at start that changed since (a
@@ -252,9 +260,19 @@ type DeployError struct {
 	// LogTail is the last lines of the revision's log (or its failing
 	// objects' events), already scrubbed of secrets.
 	LogTail []string
-	// Restored says whether the previous revision runs again.
+	// Restored says whether the previous revision runs (again).
 	Restored bool
+	// Restarted are the instances of the previous revision that had to be
+	// stopped for the new one and were started again: the caller records
+	// them, and their soak starts over.
+	Restarted []Instance
+	// Err is the cause, when it is one a caller tells apart (an
+	// interrupt: context.Canceled).
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *DeployError) Unwrap() error { return e.Err }
 
 func (e *DeployError) Error() string {
 	var b strings.Builder

@@ -4,7 +4,12 @@
 // makes its health endpoint never answer. WRITE_FILE and MARK write a file
 // by a relative path, as a SQLite DB_NAME would. It listens with
 // SO_REUSEPORT, so a new revision can listen beside it, unless
-// NO_REUSEPORT=1; on SIGTERM it answers health with 503 but keeps
+// NO_REUSEPORT=1 (NO_STEER=1 leaves new connections to the kernel's
+// hash instead of steering them to the newest revision); HTTP_PORT,
+// else PORT, is its port. CRASH_AFTER=<duration> makes it exit that long
+// after it starts serving, as a build that fails on its first request
+// does; UNHEALTHY=1 answers health 503 and DEGRADED=<dependency> answers
+// 200 with GoFr's DEGRADED body naming it. On SIGTERM it answers health with 503 but keeps
 // serving for SHUTDOWN_DELAY, then drains, as ferry's kit does.
 package main
 
@@ -45,7 +50,12 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	port := os.Getenv("HTTP_PORT")
+	var port string
+	for _, k := range []string{"HTTP_PORT", "PORT", "SERVER_PORT", "APP_PORT", "LISTEN"} {
+		if port = os.Getenv(k); port != "" {
+			break
+		}
+	}
 	if port == "" {
 		port = "8000"
 	}
@@ -57,8 +67,12 @@ func main() {
 			<-r.Context().Done()
 			return
 		}
-		if draining.Load() {
+		if draining.Load() || os.Getenv("UNHEALTHY") == "1" {
 			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		if dep := os.Getenv("DEGRADED"); dep != "" {
+			fmt.Fprintf(w, `{"data":{"status":"DEGRADED",%q:{"status":"DOWN","details":{"error":"connection refused"}}}}`, dep)
 			return
 		}
 		fmt.Fprintf(w, `{"data":{"name":%q,"status":"UP"}}`, os.Getenv("APP_NAME"))
@@ -99,7 +113,7 @@ func main() {
 		os.Exit(1)
 	}
 
-	if os.Getenv("NO_REUSEPORT") != "1" {
+	if os.Getenv("NO_REUSEPORT") != "1" && os.Getenv("NO_STEER") != "1" {
 		sc, err := ln.(*net.TCPListener).SyscallConn()
 		if err == nil {
 			err = sc.Control(func(fd uintptr) { err = steerToNewest(fd) })
@@ -114,6 +128,12 @@ func main() {
 			os.Exit(1)
 		}
 	}()
+	if d, err := time.ParseDuration(os.Getenv("CRASH_AFTER")); err == nil {
+		time.AfterFunc(d, func() {
+			fmt.Fprintln(os.Stderr, "panic: nil map write (CRASH_AFTER)")
+			os.Exit(2)
+		})
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	<-sig
