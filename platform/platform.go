@@ -286,6 +286,46 @@ func (e *DeployError) Error() string {
 	return b.String()
 }
 
+// MissingSecretsError is an environment whose secrets file does not
+// exist. Vars is the configuration with each key the file should supply
+// valued MissingSecret(Path): read commands show that, commands that
+// start something refuse with the error, which names the file's full
+// path, the ferry.yaml line that points at it and the keys it must hold.
+type MissingSecretsError struct {
+	Env  string
+	Path string
+	// Line is the ferry.yaml line of secretsFile: (0 when unknown).
+	Line int
+	Keys []string
+	Vars []Var
+}
+
+func (e *MissingSecretsError) Error() string {
+	where := "ferry.yaml"
+	if e.Line > 0 {
+		where = fmt.Sprintf("ferry.yaml:%d", e.Line)
+	}
+	keys := "the Secrets the chart references"
+	if len(e.Keys) > 0 {
+		keys = strings.Join(e.Keys, ", ")
+	}
+	return fmt.Sprintf("environment %q: secrets file %s does not exist (%s sets secretsFile:); create it (mode 0600) with %s", e.Env, e.Path, where, keys)
+}
+
+// Is makes it bad input.
+func (e *MissingSecretsError) Is(target error) bool { return target == ErrBadInput }
+
+// MissingSecret is the value shown for a key whose secrets file is
+// missing.
+func MissingSecret(path string) string { return missingSecret + path + ")" }
+
+const missingSecret = "(secret file missing: "
+
+// IsMissingSecret says whether v is a MissingSecret placeholder.
+func IsMissingSecret(v string) bool {
+	return strings.HasPrefix(v, missingSecret) && strings.HasSuffix(v, ")")
+}
+
 // PortInUseError is returned when a port the revision needs is held by a
 // process that is not the environment's.
 type PortInUseError struct {

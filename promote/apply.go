@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
@@ -67,8 +68,18 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 			}
 		}
 		rev.Outcome, rev.Reason = state.Failed, secret.Scrub(err.Error(), known...)
-		if uerr := c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) }); uerr != nil {
+		if errors.Is(err, context.Canceled) {
+			rev.Outcome, rev.Reason = state.Aborted, "interrupted before it went live"
+		}
+		restarted, uerr := c.recordRestarted(ch.env, de)
+		if uerr == nil {
+			uerr = c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) })
+		}
+		if uerr != nil {
 			return nil, errors.Join(err, uerr)
+		}
+		if restarted != "" {
+			err = fmt.Errorf("%w; %s", err, restarted)
 		}
 		return &rev, err
 	}
@@ -80,6 +91,31 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	err = c.update(ch.env, func(tx state.Tx) error { return commit(tx, &rev) })
 	c.at("committed")
 	return &rev, err
+}
+
+// recordRestarted records the instances of env's live revision that the
+// target had to stop for a new revision that then failed, and started
+// again: they are the revision's instances now, and its soak starts over
+// from their start (a restart is a restart). It says so for the message.
+func (c *Config) recordRestarted(env *project.Environment, de *platform.DeployError) (string, error) {
+	if de == nil || len(de.Restarted) == 0 {
+		return "", nil
+	}
+	var msg string
+	err := c.update(env, func(tx state.Tx) error {
+		cur, err := tx.CurrentRevision(env.Name)
+		if err != nil || cur == nil || cur.Number != de.Restarted[0].Revision {
+			return err
+		}
+		cur.Instances = cur.Instances[:0]
+		for _, in := range de.Restarted {
+			cur.Instances = append(cur.Instances, stored(in))
+		}
+		cur.Since = c.now().UTC()
+		msg = fmt.Sprintf("revision %d had to stop for it (its port cannot be shared) and was started again: its soak of %s starts over now", cur.Number, env.Soak)
+		return tx.Put(cur)
+	})
+	return msg, err
 }
 
 func stored(in platform.Instance) state.Instance {
