@@ -68,7 +68,8 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 			}
 		}
 		rev.Outcome, rev.Reason = state.Failed, secret.Scrub(err.Error(), known...)
-		if errors.Is(err, context.Canceled) {
+		interrupted := errors.Is(err, context.Canceled)
+		if interrupted {
 			rev.Outcome, rev.Reason = state.Aborted, "interrupted before it went live"
 		}
 		restarted, uerr := c.recordRestarted(ch.env, de)
@@ -77,6 +78,9 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 		}
 		if uerr != nil {
 			return nil, errors.Join(err, uerr)
+		}
+		if interrupted {
+			return &rev, c.interrupted(ch.env, &rev, restarted)
 		}
 		if restarted != "" {
 			err = fmt.Errorf("%w; %s", err, restarted)
@@ -91,6 +95,33 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	err = c.update(ch.env, func(tx state.Tx) error { return commit(tx, &rev) })
 	c.at("committed")
 	return &rev, err
+}
+
+// InterruptedError is a change a signal cut short, saying what became of
+// the environment and what is left to do. It matches context.Canceled.
+type InterruptedError struct{ What string }
+
+func (e *InterruptedError) Error() string { return "interrupted: " + e.What }
+
+// Unwrap makes it a context.Canceled.
+func (e *InterruptedError) Unwrap() error { return context.Canceled }
+
+// interrupted describes env after rev was stopped by an interrupt before
+// it went live.
+func (c *Config) interrupted(env *project.Environment, rev *state.Revision, restarted string) error {
+	what := fmt.Sprintf("revision %d was stopped before it went live in %s", rev.Number, env.Name)
+	cur, err := c.current(env)
+	switch {
+	case err != nil:
+		what += fmt.Sprintf(" (reading what is live: %v)", err)
+	case restarted != "":
+		what += "; " + restarted
+	case cur != nil:
+		what += fmt.Sprintf("; revision %d still serves, untouched: its soak goes on", cur.Number)
+	default:
+		what += "; nothing runs there"
+	}
+	return &InterruptedError{What: what}
 }
 
 // recordRestarted records the instances of env's live revision that the

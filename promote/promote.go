@@ -161,12 +161,12 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 // gates a killed ferry left pending.
 func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev *state.Revision, chk *GateCheck) ([]state.Gate, error) {
 	after := c.check(ctx, After, chk)
-	if err := ctx.Err(); err != nil {
+	if ctx.Err() != nil {
 		// Cut short: the gates' verdict means nothing. The revision stays
 		// live with its gates pending, which the next change of env
 		// finishes before anything else (recover).
-		return nil, fmt.Errorf("%w: revision %d is live in %s but its after-deploy gates were cut short; the next ferry deploy, promote or rollback of %s runs them first and rolls back if they fail",
-			err, rev.Number, env.Name, env.Name)
+		return nil, &InterruptedError{What: fmt.Sprintf("revision %d is live in %s but its after-deploy gates were cut short; the next ferry deploy, promote or rollback of %s runs them first and rolls back if they fail",
+			rev.Number, env.Name, env.Name)}
 	}
 	rev.Gates = append(rev.Gates, after...)
 	rev.GatesPending = false
