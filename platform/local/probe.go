@@ -1,12 +1,12 @@
 package local
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,38 +68,15 @@ func (l *Local) probe(ctx context.Context, url string, candidates ...int) answer
 // the TCP connection from clientPort to serverPort on this machine, ""
 // when the table has none (or only one in no process's hands).
 func serverSocket(serverPort, clientPort int) string {
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		file, err := os.Open(f)
-		if err != nil {
-			continue
+	found := ""
+	tcpSockets(func(s tcpSocket) bool {
+		if !s.listening && s.local == serverPort && s.remote == clientPort && s.inode != "socket:[0]" {
+			found = s.inode
+			return false
 		}
-		sc := bufio.NewScanner(file)
-		sc.Scan()
-		for sc.Scan() {
-			fs := strings.Fields(sc.Text())
-			if len(fs) < 10 || fs[3] == "0A" || fs[9] == "0" {
-				continue
-			}
-			if hexPort(fs[1]) == serverPort && hexPort(fs[2]) == clientPort {
-				file.Close()
-				return "socket:[" + fs[9] + "]"
-			}
-		}
-		file.Close()
-	}
-	return ""
-}
-
-func hexPort(addr string) int {
-	_, h, ok := strings.Cut(addr, ":")
-	if !ok {
-		return -1
-	}
-	n, err := strconv.ParseInt(h, 16, 32)
-	if err != nil {
-		return -1
-	}
-	return int(n)
+		return true
+	})
+	return found
 }
 
 // holder returns the process whose file table holds inode, looking at
@@ -130,19 +107,7 @@ func holder(inode string, candidates ...int) int {
 	return 0
 }
 
-func holds(pid int, inode string) bool {
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-	fds, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, fd := range fds {
-		if link, err := os.Readlink(dir + "/" + fd.Name()); err == nil && link == inode {
-			return true
-		}
-	}
-	return false
-}
+func holds(pid int, inode string) bool { return fdLinks(pid)[inode] }
 
 // session returns pid's session id (ferry starts each revision as the
 // leader of its own), 0 when unknown.
@@ -164,46 +129,16 @@ func session(pid int) int {
 	return n
 }
 
-// listeningPorts returns the TCP ports pid (or a process of its session)
-// listens on, in the order the kernel lists them.
+// listeningPorts returns the TCP ports pid listens on, in the order the
+// kernel lists them.
 func listeningPorts(pid int) []int {
-	inodes := map[string]int{}
-	var order []string
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		file, err := os.Open(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(file)
-		sc.Scan()
-		for sc.Scan() {
-			fs := strings.Fields(sc.Text())
-			if len(fs) < 10 || fs[3] != "0A" {
-				continue
-			}
-			key := "socket:[" + fs[9] + "]"
-			if _, seen := inodes[key]; !seen {
-				order = append(order, key)
-			}
-			inodes[key] = hexPort(fs[1])
-		}
-		file.Close()
-	}
-	held := map[string]bool{}
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-	fds, _ := os.ReadDir(dir)
-	for _, fd := range fds {
-		if link, err := os.Readlink(dir + "/" + fd.Name()); err == nil {
-			held[link] = true
-		}
-	}
+	held := fdLinks(pid)
 	var out []int
-	seen := map[int]bool{}
-	for _, k := range order {
-		if p := inodes[k]; held[k] && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+	tcpSockets(func(s tcpSocket) bool {
+		if s.listening && held[s.inode] && !slices.Contains(out, s.local) {
+			out = append(out, s.local)
 		}
-	}
+		return true
+	})
 	return out
 }

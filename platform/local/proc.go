@@ -86,41 +86,20 @@ func listener(port int, candidates ...int) (pid int, listening bool) {
 // is not read, which on a busy machine is most of the cost.
 func listeners(port int, candidates ...int) (pids []int, listening bool) {
 	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		file, err := os.Open(f)
-		if err != nil {
-			continue
+	tcpSockets(func(s tcpSocket) bool {
+		if s.listening && s.local == port {
+			inodes[s.inode] = true
 		}
-		sc := bufio.NewScanner(file)
-		sc.Scan()
-		for sc.Scan() {
-			fs := strings.Fields(sc.Text())
-			if len(fs) < 10 || fs[3] != "0A" {
-				continue
-			}
-			_, hexPort, ok := strings.Cut(fs[1], ":")
-			if !ok {
-				continue
-			}
-			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == port {
-				inodes["socket:["+fs[9]+"]"] = true
-			}
-		}
-		file.Close()
-	}
+		return true
+	})
 	if len(inodes) == 0 {
 		return nil, false
 	}
 	found := map[string]bool{}
 	holds := func(pid int) bool {
-		dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-		fds, err := os.ReadDir(dir)
-		if err != nil {
-			return false
-		}
 		held := false
-		for _, fd := range fds {
-			if link, err := os.Readlink(dir + "/" + fd.Name()); err == nil && inodes[link] {
+		for link := range fdLinks(pid) {
+			if inodes[link] {
 				found[link], held = true, true
 			}
 		}
@@ -145,6 +124,68 @@ func listeners(port int, candidates ...int) (pids []int, listening bool) {
 		}
 	}
 	return pids, true
+}
+
+// tcpSocket is one row of the kernel's TCP tables.
+type tcpSocket struct {
+	local, remote int // ports
+	listening     bool
+	// inode is "socket:[n]", as a process's fd links name it; "socket:[0]"
+	// for one no process holds (TIME_WAIT, an orphan).
+	inode string
+}
+
+// tcpSockets calls fn with every TCP socket of this machine, IPv4 and
+// IPv6, until fn returns false.
+func tcpSockets(fn func(tcpSocket) bool) {
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		file, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(file)
+		sc.Scan()
+		for sc.Scan() {
+			fs := strings.Fields(sc.Text())
+			if len(fs) < 10 {
+				continue
+			}
+			if !fn(tcpSocket{local: hexPort(fs[1]), remote: hexPort(fs[2]), listening: fs[3] == "0A", inode: "socket:[" + fs[9] + "]"}) {
+				file.Close()
+				return
+			}
+		}
+		file.Close()
+	}
+}
+
+func hexPort(addr string) int {
+	_, h, ok := strings.Cut(addr, ":")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.ParseInt(h, 16, 32)
+	if err != nil {
+		return -1
+	}
+	return int(n)
+}
+
+// fdLinks returns what pid's open files link to ("socket:[n]", paths);
+// empty when ferry cannot read them.
+func fdLinks(pid int) map[string]bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	fds, err := os.ReadDir(dir)
+	out := map[string]bool{}
+	if err != nil {
+		return out
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(dir + "/" + fd.Name()); err == nil {
+			out[link] = true
+		}
+	}
+	return out
 }
 
 // shareable reports whether a new process could listen on TCP port
