@@ -266,6 +266,9 @@ type DeployError struct {
 	// stopped for the new one and were started again: the caller records
 	// them, and their soak starts over.
 	Restarted []Instance
+	// Note is what the caller adds about the outcome (a restarted
+	// revision's soak).
+	Note string
 	// Err is the cause, when it is one a caller tells apart (an
 	// interrupt: context.Canceled).
 	Err error
@@ -277,8 +280,14 @@ func (e *DeployError) Unwrap() error { return e.Err }
 func (e *DeployError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s revision %d: %s", e.Env, e.Revision, e.Reason)
-	if e.Restored {
-		b.WriteString(" (previous revision restored)")
+	switch {
+	case e.Restored && len(e.Restarted) > 0:
+		b.WriteString(" (previous revision restarted)")
+	case e.Restored:
+		b.WriteString(" (the previous revision kept serving)")
+	}
+	if e.Note != "" {
+		b.WriteString("; " + e.Note)
 	}
 	if len(e.LogTail) > 0 {
 		b.WriteString("; last log lines:\n  " + strings.Join(e.LogTail, "\n  "))

@@ -83,7 +83,7 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 			return &rev, c.interrupted(ch.env, &rev, restarted)
 		}
 		if restarted != "" {
-			err = fmt.Errorf("%w; %s", err, restarted)
+			de.Note = restarted
 		}
 		return &rev, err
 	}

@@ -77,7 +77,8 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	if missing != nil {
+	if missing != nil && len(missing.Keys) > 0 {
+		// A file no key needs is not missed.
 		sort.Strings(missing.Keys)
 		missing.Vars = out
 		return nil, missing
