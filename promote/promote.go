@@ -128,6 +128,10 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 	if missing != nil {
 		plan.Gates = append(plan.Gates, state.Gate{Name: "secrets file of " + to, Detail: missing.Error()})
 	}
+	if ctx.Err() != nil {
+		// The gates' verdict was cut short; nothing has changed yet.
+		return plan, &InterruptedError{What: fmt.Sprintf("the promotion stopped at its gates; nothing changed in %s", to)}
+	}
 	if r, _ := c.current(toEnv); r != nil {
 		plan.ToRevision, plan.ToDigest = r.Number, r.Digest
 	}

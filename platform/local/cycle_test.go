@@ -26,7 +26,7 @@ func TestManyCycles(t *testing.T) {
 			l, img := setup(t)
 			l.Settle = 50 * time.Millisecond
 			port := freePort(t)
-			for rev := 1; rev <= 12; rev++ {
+			for rev := 1; rev <= 24; rev++ {
 				s := spec(img, rev, port, append(tt.extra, platform.Var{Key: "X", Value: strconv.Itoa(rev % 2)})...)
 				if _, err := l.Deploy(t.Context(), s); err != nil {
 					t.Fatalf("cycle %d: %v", rev, err)

@@ -145,3 +145,27 @@ func TestInterruptedDeploy(t *testing.T) {
 		t.Errorf("running revisions %v, want [1]", revs)
 	}
 }
+
+// TestZombieLeaderIsAlive: a process whose main thread has exited while
+// its other threads still serve (as a multi-threaded process is for a
+// moment while it exits) holds its port: ferry must not take it for gone.
+// Before, it did — so the next revision, started as soon as the old one
+// "exited", now and then died with "bind: address already in use".
+func TestZombieLeaderIsAlive(t *testing.T) {
+	l, img := setup(t)
+	l.Settle = 100 * time.Millisecond
+	port := freePort(t)
+	noShare := platform.Var{Key: "NO_REUSEPORT", Value: "1"}
+	if _, err := l.Deploy(t.Context(), spec(img, 1, port, noShare, platform.Var{Key: "LEADER_EXIT", Value: "1"})); err != nil {
+		t.Fatalf("deploy of a process whose leader thread exits: %v", err)
+	}
+	if rev, _ := livePID(t, l, port); rev != 1 {
+		t.Errorf("staging runs revision %d, want 1", rev)
+	}
+	if _, err := l.Deploy(t.Context(), spec(img, 2, port, noShare)); err != nil {
+		t.Fatalf("the next revision on its port: %v", err)
+	}
+	if rev, _ := livePID(t, l, port); rev != 2 {
+		t.Errorf("staging runs revision %d, want 2", rev)
+	}
+}

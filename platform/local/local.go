@@ -734,6 +734,17 @@ func (l *Local) exeDigest(pid int, rec record) (string, error) {
 	path := fmt.Sprintf("/proc/%d/exe", pid)
 	key, err := fileID(path)
 	if err != nil {
+		// A leader thread that has exited: ask a thread that has not.
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, t := range tasks {
+			p := fmt.Sprintf("/proc/%d/task/%s/exe", pid, t.Name())
+			if k, terr := fileID(p); terr == nil {
+				path, key, err = p, k, nil
+				break
+			}
+		}
+	}
+	if err != nil {
 		return "", err
 	}
 	if rec.ExeID != "" && key == rec.ExeID && rec.BinaryDigest != "" {

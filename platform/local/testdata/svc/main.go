@@ -20,12 +20,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 )
+
+func init() {
+	if os.Getenv("LEADER_EXIT") == "1" {
+		runtime.LockOSThread() // main runs on the leader thread
+	}
+}
 
 func main() {
 	fmt.Println("svc starting, version", version)
@@ -136,6 +143,17 @@ func main() {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	if os.Getenv("LEADER_EXIT") == "1" {
+		// The main thread exits alone (exit, not exit_group): the
+		// process's leader is a zombie while its other threads serve and
+		// hold its listener, as a multi-threaded process is for a moment
+		// while it exits.
+		go func() {
+			<-sig
+			os.Exit(0)
+		}()
+		syscall.RawSyscall(syscall.SYS_EXIT, 0, 0, 0)
+	}
 	<-sig
 	draining.Store(true)
 	if d, err := time.ParseDuration(os.Getenv("SHUTDOWN_DELAY")); err == nil {
