@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sort"
+	"strings"
 )
 
 // CheckHTTP calls a GoFr-style health endpoint: 200 is UP, or DEGRADED
@@ -31,20 +33,57 @@ func CheckHTTP(ctx context.Context, client *http.Client, url string) (Health, st
 	return ParseHealth(resp.StatusCode, body, url)
 }
 
-// ParseHealth judges a health answer: status code and body.
+// ParseHealth judges a health answer: status code and body. A GoFr
+// service answers 200 with data.status DEGRADED while a datasource is
+// down, kit answers 503 with the same body: both are DEGRADED, and the
+// detail names the dependencies that are not UP ("DEGRADED: redis DOWN").
+// Any other answer but 200 is DOWN.
 func ParseHealth(status int, body []byte, url string) (Health, string) {
-	if status != http.StatusOK {
-		return HealthDown, fmt.Sprintf("GET %s: %d %s", url, status, http.StatusText(status))
-	}
 	var doc struct {
-		Data struct {
-			Status string `json:"status"`
-		} `json:"data"`
+		Data map[string]json.RawMessage `json:"data"`
 	}
-	if json.Unmarshal(body, &doc) == nil && doc.Data.Status == string(HealthDegraded) {
-		return HealthDegraded, "status DEGRADED"
+	_ = json.Unmarshal(body, &doc)
+	var overall string
+	_ = json.Unmarshal(doc.Data["status"], &overall)
+	deps := downDependencies(doc.Data)
+	switch {
+	case status == http.StatusOK && overall == string(HealthDegraded), status == http.StatusOK && len(deps) > 0:
+		return HealthDegraded, degraded(deps)
+	case status == http.StatusOK:
+		return HealthUp, ""
+	case overall == string(HealthDegraded) && len(deps) > 0:
+		return HealthDegraded, degraded(deps)
 	}
-	return HealthUp, ""
+	return HealthDown, fmt.Sprintf("GET %s: %d %s", url, status, http.StatusText(status))
+}
+
+func degraded(deps []string) string {
+	if len(deps) == 0 {
+		return "status DEGRADED"
+	}
+	return "DEGRADED: " + strings.Join(deps, ", ")
+}
+
+// downDependencies names the entries of a GoFr health body's data that
+// are not UP: "redis DOWN (dial tcp …: connection refused)", sorted.
+func downDependencies(data map[string]json.RawMessage) []string {
+	var out []string
+	for key, raw := range data {
+		var dep struct {
+			Status  string         `json:"status"`
+			Details map[string]any `json:"details"`
+		}
+		if json.Unmarshal(raw, &dep) != nil || dep.Status == "" || dep.Status == string(HealthUp) {
+			continue
+		}
+		d := key + " " + dep.Status
+		if e, ok := dep.Details["error"].(string); ok && e != "" {
+			d += " (" + e + ")"
+		}
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func errText(err error) string {

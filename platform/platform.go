@@ -87,6 +87,14 @@ type Instance struct {
 	// Executable is the digest of the running executable, where the
 	// platform sees one (local); Digest is the image it belongs to.
 	Executable string `json:"executable,omitempty"`
+	// Configs is the digest of the configuration layer (configs/) the
+	// instance reads, where the platform sees it apart from the image
+	// (local); "" elsewhere.
+	Configs string `json:"configs,omitempty"`
+	// Mismatch says why Digest is "" for an instance that runs: not
+	// started by ferry, or its executable or configs/ is not what its
+	// revision's artifact holds.
+	Mismatch string `json:"mismatch,omitempty"`
 	// PID is the process id where the platform has one (local), else 0.
 	PID int `json:"pid,omitempty"`
 	// Stale names what the instance read at start that changed since (a
@@ -252,20 +260,79 @@ type DeployError struct {
 	// LogTail is the last lines of the revision's log (or its failing
 	// objects' events), already scrubbed of secrets.
 	LogTail []string
-	// Restored says whether the previous revision runs again.
+	// Restored says whether the previous revision runs (again).
 	Restored bool
+	// Restarted are the instances of the previous revision that had to be
+	// stopped for the new one and were started again: the caller records
+	// them, and their soak starts over.
+	Restarted []Instance
+	// Note is what the caller adds about the outcome (a restarted
+	// revision's soak).
+	Note string
+	// Err is the cause, when it is one a caller tells apart (an
+	// interrupt: context.Canceled).
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *DeployError) Unwrap() error { return e.Err }
 
 func (e *DeployError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s revision %d: %s", e.Env, e.Revision, e.Reason)
-	if e.Restored {
-		b.WriteString(" (previous revision restored)")
+	switch {
+	case e.Restored && len(e.Restarted) > 0:
+		b.WriteString(" (previous revision restarted)")
+	case e.Restored:
+		b.WriteString(" (the previous revision kept serving)")
+	}
+	if e.Note != "" {
+		b.WriteString("; " + e.Note)
 	}
 	if len(e.LogTail) > 0 {
 		b.WriteString("; last log lines:\n  " + strings.Join(e.LogTail, "\n  "))
 	}
 	return b.String()
+}
+
+// MissingSecretsError is an environment whose secrets file does not
+// exist. Vars is the configuration with each key the file should supply
+// valued MissingSecret(Path): read commands show that, commands that
+// start something refuse with the error, which names the file's full
+// path, the ferry.yaml line that points at it and the keys it must hold.
+type MissingSecretsError struct {
+	Env  string
+	Path string
+	// Line is the ferry.yaml line of secretsFile: (0 when unknown).
+	Line int
+	Keys []string
+	Vars []Var
+}
+
+func (e *MissingSecretsError) Error() string {
+	where := "ferry.yaml"
+	if e.Line > 0 {
+		where = fmt.Sprintf("ferry.yaml:%d", e.Line)
+	}
+	keys := "the Secrets the chart references"
+	if len(e.Keys) > 0 {
+		keys = strings.Join(e.Keys, ", ")
+	}
+	return fmt.Sprintf("environment %q: secrets file %s does not exist (%s sets secretsFile:); create it (mode 0600) with %s", e.Env, e.Path, where, keys)
+}
+
+// Is makes it bad input.
+func (e *MissingSecretsError) Is(target error) bool { return target == ErrBadInput }
+
+// MissingSecret is the value shown for a key whose secrets file is
+// missing.
+func MissingSecret(path string) string { return missingSecret + path + ")" }
+
+const missingSecret = "(secret file missing: "
+
+// IsMissingSecret says whether v is a MissingSecret placeholder.
+func IsMissingSecret(v string) bool {
+	return strings.HasPrefix(v, missingSecret) && strings.HasSuffix(v, ")")
 }
 
 // PortInUseError is returned when a port the revision needs is held by a

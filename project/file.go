@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,10 @@ type EnvSpec struct {
 	// Health overrides the health URL (by default the service's
 	// /.well-known/health on its HTTP_PORT).
 	Health string `yaml:"health"`
+	// Port is the port the service answers HTTP on, for the local
+	// target, when its configuration does not say it in a variable ferry
+	// knows (HTTP_PORT, PORT, SERVER_PORT, APP_PORT).
+	Port int `yaml:"port"`
 	// Env adds or replaces variables for the local target only: ports,
 	// SQLite paths, anything that must differ on one machine.
 	Env map[string]string `yaml:"env"`
@@ -127,6 +132,31 @@ type SmokeStep struct {
 	// Run is a shell command run with sh -c; exit status 0 passes. The
 	// environment's base URL is in $FERRY_URL.
 	Run string `yaml:"run"`
+	// Line is where the step stands in ferry.yaml.
+	Line int `yaml:"-"`
+}
+
+// smokeMethods are the HTTP methods a smoke step may send.
+var smokeMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// Method is the HTTP method of an http step (GET when the step names
+// only a path), "" for a run step.
+func (s SmokeStep) Method() string {
+	if s.HTTP == "" {
+		return ""
+	}
+	if m, _, ok := strings.Cut(strings.TrimSpace(s.HTTP), " "); ok {
+		return m
+	}
+	return "GET"
+}
+
+// Safe says whether the step only reads: an HTTP GET or HEAD. A run
+// step may do anything, so it is not safe; dry runs and read commands
+// run only safe steps.
+func (s SmokeStep) Safe() bool {
+	m := s.Method()
+	return m == "GET" || m == "HEAD"
 }
 
 // String describes the step for reports.
@@ -187,6 +217,13 @@ func ParseFile(name string, data []byte) (*File, error) {
 			for i := 0; i+1 < len(envs.Content); i += 2 {
 				if spec, ok := f.Environments[envs.Content[i].Value]; ok {
 					spec.line = envs.Content[i].Line
+					if sm := mapValue(envs.Content[i+1], "smoke"); sm != nil {
+						for j, item := range sm.Content {
+							if j < len(spec.Smoke) {
+								spec.Smoke[j].Line = item.Line
+							}
+						}
+					}
 					f.Environments[envs.Content[i].Value] = spec
 				}
 			}
@@ -201,6 +238,13 @@ func ParseFile(name string, data []byte) (*File, error) {
 		for i, s := range spec.Smoke {
 			if (s.HTTP == "") == (s.Run == "") {
 				return nil, fmt.Errorf("%s:%d: environment %q: smoke step %d needs exactly one of http or run", FileName, spec.line, name, i+1)
+			}
+			if m := s.Method(); m != "" && !slices.Contains(smokeMethods, m) {
+				line := s.Line
+				if line == 0 {
+					line = spec.line
+				}
+				return nil, fmt.Errorf("%s:%d: environment %q: smoke step %d: %q is not an HTTP method (%s)", FileName, line, name, i+1, m, strings.Join(smokeMethods, ", "))
 			}
 		}
 	}

@@ -68,10 +68,12 @@ type Environment struct {
 	Release   string
 	// Values are the chart values files, base first, relative to the
 	// project directory.
-	Values      []string
-	Soak        time.Duration
-	Smoke       []SmokeStep
-	Health      string
+	Values []string
+	Soak   time.Duration
+	Smoke  []SmokeStep
+	Health string
+	// Port is ferry.yaml's port: (0 when unset).
+	Port        int
 	Env         map[string]string
 	SecretsFile string
 	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
@@ -85,6 +87,9 @@ type Environment struct {
 	// Set are the values the deploy command sets with --set, applied after
 	// the values files as Helm does.
 	Set []SetFlag
+	// SecretsFileLine is the ferry.yaml line that names SecretsFile (0
+	// when unknown), for messages about the file.
+	SecretsFileLine int
 }
 
 // Origin says where an environment's definition came from, for the
@@ -288,6 +293,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			SoakGates:   spec.Soak,
 			Smoke:       spec.Smoke,
 			Health:      spec.Health,
+			Port:        spec.Port,
 			Env:         spec.Env,
 			SecretsFile: spec.SecretsFile,
 			Timeout:     spec.Timeout.Duration,

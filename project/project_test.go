@@ -140,6 +140,7 @@ func TestFerryYAMLErrors(t *testing.T) {
 		{"bad duration", "environments:\n  prod:\n    soak: soon\n", `ferry.yaml:3: "soon" is not a duration such as 30m`},
 		{"malformed", "path: [a, b\n", "ferry.yaml:"},
 		{"bad target", "environments:\n  prod:\n    target: nomad\n", `ferry.yaml:2: environment "prod": target "nomad" is neither local nor kube`},
+		{"smoke method that is none", "environments:\n  prod:\n    smoke:\n      - {http: GET /}\n      - {http: FETCH /orders}\n", `ferry.yaml:5: environment "prod": smoke step 2: "FETCH" is not an HTTP method`},
 		{"smoke step with both", "environments:\n  prod:\n    smoke:\n      - {http: GET /, run: 'true'}\n", "smoke step 1 needs exactly one of http or run"},
 		{"trust requires an unknown environment", "path: [staging, prod]\ntrust:\n  keys: [ferry.pub]\n  require: [prd]\n", `ferry.yaml:3: trust.require names "prd", which is not an environment`},
 		{"trust requires without keys", "path: [staging, prod]\ntrust:\n  require: [prod]\n", "ferry.yaml:3: trust.require needs at least one key in trust.keys"},

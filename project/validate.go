@@ -258,6 +258,7 @@ func validateEnvironments(p *Project, data []byte) error {
 		return fmt.Errorf("%s: name: the service is named after the chart, and %w; set service: in %s", chartFile+lineOf(filepath.Join(p.Dir, chartFile), "name"), err, FileName)
 	}
 	for _, e := range p.Environments {
+		e.SecretsFileLine = lines.env[e.Name].secretsFile
 		if err := ValidName(e.Name); err != nil {
 			return fmt.Errorf("%w; rename the values or configs file it was found from", err)
 		}

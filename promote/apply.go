@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
@@ -67,8 +68,22 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 			}
 		}
 		rev.Outcome, rev.Reason = state.Failed, secret.Scrub(err.Error(), known...)
-		if uerr := c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) }); uerr != nil {
+		interrupted := errors.Is(err, context.Canceled)
+		if interrupted {
+			rev.Outcome, rev.Reason = state.Aborted, "interrupted before it went live"
+		}
+		restarted, uerr := c.recordRestarted(ch.env, de)
+		if uerr == nil {
+			uerr = c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) })
+		}
+		if uerr != nil {
 			return nil, errors.Join(err, uerr)
+		}
+		if interrupted {
+			return &rev, c.interrupted(ch.env, &rev, restarted)
+		}
+		if restarted != "" {
+			de.Note = restarted
 		}
 		return &rev, err
 	}
@@ -83,6 +98,58 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 		c.recordBaseline(ctx, ch.env, &rev)
 	}
 	return &rev, err
+}
+
+// InterruptedError is a change a signal cut short, saying what became of
+// the environment and what is left to do. It matches context.Canceled.
+type InterruptedError struct{ What string }
+
+func (e *InterruptedError) Error() string { return "interrupted: " + e.What }
+
+// Unwrap makes it a context.Canceled.
+func (e *InterruptedError) Unwrap() error { return context.Canceled }
+
+// interrupted describes env after rev was stopped by an interrupt before
+// it went live.
+func (c *Config) interrupted(env *project.Environment, rev *state.Revision, restarted string) error {
+	what := fmt.Sprintf("revision %d was stopped before it went live in %s", rev.Number, env.Name)
+	cur, err := c.current(env)
+	switch {
+	case err != nil:
+		what += fmt.Sprintf(" (reading what is live: %v)", err)
+	case restarted != "":
+		what += "; " + restarted
+	case cur != nil:
+		what += fmt.Sprintf("; revision %d still serves, untouched: its soak goes on", cur.Number)
+	default:
+		what += "; nothing runs there"
+	}
+	return &InterruptedError{What: what}
+}
+
+// recordRestarted records the instances of env's live revision that the
+// target had to stop for a new revision that then failed, and started
+// again: they are the revision's instances now, and its soak starts over
+// from their start (a restart is a restart). It says so for the message.
+func (c *Config) recordRestarted(env *project.Environment, de *platform.DeployError) (string, error) {
+	if de == nil || len(de.Restarted) == 0 {
+		return "", nil
+	}
+	var msg string
+	err := c.update(env, func(tx state.Tx) error {
+		cur, err := tx.CurrentRevision(env.Name)
+		if err != nil || cur == nil || cur.Number != de.Restarted[0].Revision {
+			return err
+		}
+		cur.Instances = cur.Instances[:0]
+		for _, in := range de.Restarted {
+			cur.Instances = append(cur.Instances, stored(in))
+		}
+		cur.Since = c.now().UTC()
+		msg = fmt.Sprintf("revision %d had to stop for it (its port cannot be shared) and was started again: its soak of %s starts over now", cur.Number, env.Soak)
+		return tx.Put(cur)
+	})
+	return msg, err
 }
 
 func stored(in platform.Instance) state.Instance {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -86,6 +87,17 @@ func (c *Config) desired(ctx context.Context, env *project.Environment) (*Desire
 		return nil, err
 	}
 	return &Desired{Vars: vars}, nil
+}
+
+// desiredForRead is desired for commands that only read (verify, drift,
+// a dry run): without the environment's secrets file the keys it should
+// supply are valued platform.MissingSecret(path), and missing says so.
+func (c *Config) desiredForRead(ctx context.Context, env *project.Environment) (d *Desired, missing *platform.MissingSecretsError, err error) {
+	d, err = c.desired(ctx, env)
+	if errors.As(err, &missing) {
+		return &Desired{Vars: missing.Vars}, missing, nil
+	}
+	return d, nil, err
 }
 
 // fromSnapshot rebuilds a revision's configuration: its stored values,

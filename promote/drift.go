@@ -11,6 +11,60 @@ import (
 	"github.com/ferrydev/ferry/view"
 )
 
+// changes lists what differs between the configuration revision cur was
+// deployed with and want, the repository's now: added, removed and
+// changed keys, secrets compared by hash and shown redacted.
+func (c *Config) changes(cur *state.Revision, want *Desired) ([]view.Change, error) {
+	snap, err := c.snapshot(want)
+	if err != nil {
+		return nil, err
+	}
+	out := []view.Change{}
+	deployed := map[string]state.Entry{}
+	for _, e := range cur.Config {
+		deployed[e.Key] = e
+	}
+	for i, e := range snap {
+		dep, ok := deployed[e.Key]
+		delete(deployed, e.Key)
+		ch := view.Change{Key: e.Key, Desired: secret.Show(e.Key, e.Value), Deployed: secret.Show(dep.Key, dep.Value), Source: e.Source, Secret: e.Secret || dep.Secret}
+		switch {
+		case platform.IsMissingSecret(want.Vars[i].Value):
+			// Its secrets file is missing: what it says is unknown.
+			ch.Change, ch.Desired = "unknown", want.Vars[i].Value
+			if ok {
+				ch.Deployed = secret.Redacted
+			}
+			out = append(out, ch)
+			continue
+		case !ok:
+			ch.Change, ch.Deployed = "added", ""
+		case dep.Value == e.Value:
+			continue
+		case dep.Secret && c.sameSecret(want.Vars[i].Value, dep.Value):
+			continue // stored under an older hash
+		default:
+			ch.Change = "changed"
+		}
+		if ch.Secret {
+			ch.Desired = secret.Redacted
+			if ok {
+				ch.Deployed = secret.Redacted
+			}
+		}
+		out = append(out, ch)
+	}
+	for _, dep := range deployed {
+		ch := view.Change{Key: dep.Key, Change: "removed", Deployed: secret.Show(dep.Key, dep.Value), Secret: dep.Secret}
+		if dep.Secret {
+			ch.Deployed = secret.Redacted
+		}
+		out = append(out, ch)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
 // Drift compares an environment's desired configuration with its live
 // revision's snapshot.
 type Drift struct{ cfg *Config }
@@ -33,49 +87,14 @@ func (d *Drift) Run(ctx context.Context, envName string) (*view.Drift, error) {
 	if cur == nil {
 		return nil, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, envName)
 	}
-	want, err := c.desired(ctx, env)
+	want, _, err := c.desiredForRead(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := c.snapshot(want)
-	if err != nil {
+	rep := &view.Drift{Environment: envName, Revision: cur.Number}
+	if rep.Changes, err = c.changes(cur, want); err != nil {
 		return nil, err
 	}
-	rep := &view.Drift{Environment: envName, Revision: cur.Number, Changes: []view.Change{}}
-	deployed := map[string]state.Entry{}
-	for _, e := range cur.Config {
-		deployed[e.Key] = e
-	}
-	for i, e := range snap {
-		dep, ok := deployed[e.Key]
-		delete(deployed, e.Key)
-		ch := view.Change{Key: e.Key, Desired: secret.Show(e.Key, e.Value), Deployed: secret.Show(dep.Key, dep.Value), Source: e.Source, Secret: e.Secret || dep.Secret}
-		switch {
-		case !ok:
-			ch.Change, ch.Deployed = "added", ""
-		case dep.Value == e.Value:
-			continue
-		case dep.Secret && c.sameSecret(want.Vars[i].Value, dep.Value):
-			continue // stored under an older hash
-		default:
-			ch.Change = "changed"
-		}
-		if ch.Secret {
-			ch.Desired = secret.Redacted
-			if ok {
-				ch.Deployed = secret.Redacted
-			}
-		}
-		rep.Changes = append(rep.Changes, ch)
-	}
-	for _, dep := range deployed {
-		ch := view.Change{Key: dep.Key, Change: "removed", Deployed: secret.Show(dep.Key, dep.Value), Secret: dep.Secret}
-		if dep.Secret {
-			ch.Deployed = secret.Redacted
-		}
-		rep.Changes = append(rep.Changes, ch)
-	}
-	sort.Slice(rep.Changes, func(i, j int) bool { return rep.Changes[i].Key < rep.Changes[j].Key })
 	if t, err := c.Target(env); err == nil {
 		if dr, ok := t.(platform.Drifter); ok {
 			if rep.Objects, err = dr.ObjectDrift(ctx, platform.Query{Env: envName, Environment: env}); err != nil {

@@ -19,7 +19,7 @@ func (s smokeGate) Phase() Phase { return s.phase }
 
 func (s smokeGate) Check(ctx context.Context, g *GateCheck) []state.Gate {
 	if s.phase == Before {
-		return g.Config.smoke(ctx, g.From, g.Source.URL)
+		return g.Config.smoke(ctx, g.From, g.Source.URL, g.DryRun)
 	}
-	return g.Config.smoke(ctx, g.To, g.Revision.URL)
+	return g.Config.smoke(ctx, g.To, g.Revision.URL, g.DryRun)
 }

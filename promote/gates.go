@@ -52,6 +52,10 @@ type GateCheck struct {
 	Artifact string
 	// Revision is the revision just deployed in To (After gates).
 	Revision *state.Revision
+	// DryRun says the gates are only evaluated: a gate runs nothing that
+	// could change anything (a smoke step that is not a GET or HEAD is
+	// listed as "would run").
+	DryRun bool
 }
 
 type rankedGate struct {

@@ -113,16 +113,25 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 		}
 		defer unlock()
 	}
-	toCfg, err := c.desired(ctx, toEnv)
-	if err != nil {
-		return nil, err
+	// A dry run reads: without To's secrets file it still shows the
+	// plan, with the missing file as the gate the promotion would fail.
+	toCfg, missing, err := c.desiredForRead(ctx, toEnv)
+	if err != nil || (missing != nil && !pr.DryRun) {
+		return nil, errors.Join(err, missingErr(missing))
 	}
 	chk, err := pr.source(ctx, fromEnv, toEnv, plan)
 	if err != nil {
 		return plan, err
 	}
-	chk.Artifact = pr.Artifact
+	chk.Artifact, chk.DryRun = pr.Artifact, pr.DryRun
 	plan.Gates = c.check(ctx, Before, chk)
+	if missing != nil {
+		plan.Gates = append(plan.Gates, state.Gate{Name: "secrets file of " + to, Detail: missing.Error()})
+	}
+	if ctx.Err() != nil {
+		// The gates' verdict was cut short; nothing has changed yet.
+		return plan, &InterruptedError{What: fmt.Sprintf("the promotion stopped at its gates; nothing changed in %s", to)}
+	}
 	if r, _ := c.current(toEnv); r != nil {
 		plan.ToRevision, plan.ToDigest = r.Number, r.Digest
 	}
@@ -156,6 +165,13 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 // gates a killed ferry left pending.
 func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev *state.Revision, chk *GateCheck) ([]state.Gate, error) {
 	after := c.check(ctx, After, chk)
+	if ctx.Err() != nil {
+		// Cut short: the gates' verdict means nothing. The revision stays
+		// live with its gates pending, which the next change of env
+		// finishes before anything else (recover).
+		return nil, &InterruptedError{What: fmt.Sprintf("revision %d is live in %s but its after-deploy gates were cut short; the next ferry deploy, promote or rollback of %s runs them first and rolls back if they fail",
+			rev.Number, env.Name, env.Name)}
+	}
 	rev.Gates = append(rev.Gates, after...)
 	rev.GatesPending = false
 	bad := failed(after)
@@ -175,6 +191,14 @@ func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev 
 		return after, fmt.Errorf("%w (%s)", &rolledBack{gerr}, did)
 	}
 	return after, fmt.Errorf("%w (%s)", gerr, did)
+}
+
+// missingErr is m as an error, nil when m is (a typed nil is not).
+func missingErr(m *platform.MissingSecretsError) error {
+	if m == nil {
+		return nil
+	}
+	return m
 }
 
 // rolledBack marks a gate failure after which the target was rolled back.
@@ -242,7 +266,8 @@ func (pr *Promote) source(ctx context.Context, from, to *project.Environment, pl
 	if err != nil {
 		return nil, fmt.Errorf("%w: what runs in %q (%s) is %s, which this project's artifact store lacks: %w", ErrGate, from.Name, instanceNames(live), live.Digest, err)
 	}
-	img.Tag = cur.Tag
-	plan.Digest, plan.Tag = img.Digest, cur.Tag
+	// The tag shown is the one that points at the digest now, never the
+	// revision's tag (which may have moved since).
+	plan.Digest, plan.Tag = img.Digest, img.Tag
 	return &GateCheck{Config: c, From: from, To: to, Source: cur, Live: live, Image: img}, nil
 }

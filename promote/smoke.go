@@ -15,6 +15,7 @@ import (
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/view"
 )
 
 func short(d string) string {
@@ -26,12 +27,22 @@ func short(d string) string {
 
 // smoke runs env's smoke steps against the service at base (a URL that
 // an older ferry stored with the health path still works); each is a
-// gate.
-func (c *Config) smoke(ctx context.Context, env *project.Environment, base string) []state.Gate {
+// gate. With safeOnly (a dry run, a read) only the steps that cannot
+// change anything run — GET and HEAD; the others pass as WouldRun.
+func (c *Config) smoke(ctx context.Context, env *project.Environment, base string, safeOnly bool) []state.Gate {
 	base = strings.TrimSuffix(base, "/.well-known/health")
 	var out []state.Gate
 	for _, s := range env.Smoke {
 		g := state.Gate{Name: "smoke " + env.Name + ": " + s.String()}
+		if safeOnly && !s.Safe() {
+			what := "a command"
+			if s.HTTP != "" {
+				what = "a " + s.Method() + " request"
+			}
+			g.Passed, g.Detail = true, view.WouldRun+": "+what+" may change "+env.Name+", so a dry run does not send it"
+			out = append(out, g)
+			continue
+		}
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if s.HTTP != "" {
 			g.Passed, g.Detail = c.smokeHTTP(sctx, base, s)

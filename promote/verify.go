@@ -4,27 +4,36 @@ import (
 	"context"
 	"sort"
 
+	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/view"
 )
 
-// Verify compares what runs in an environment with what it should run.
+// Verify compares what runs in an environment with what was deployed
+// there, and what was deployed with what the repository says now.
 type Verify struct{ cfg *Config }
 
 // NewVerify returns a Verify over cfg.
 func NewVerify(cfg *Config) *Verify { return &Verify{cfg: cfg} }
 
-// Run verifies envName: each live instance's environment key by key
-// against the desired configuration (secrets compared, never shown), the
-// digest it runs against the live revision's, and its health.
+// configsReader is a target that sees an artifact's configuration layer
+// apart from its executable (the local target): verify compares the
+// live instance's with the live revision's artifact's.
+type configsReader interface {
+	ImageConfigs(digest string) (string, error)
+}
+
+// Run verifies envName and reports three things apart: health (what the
+// endpoint says, naming a degraded dependency); identity — whether the
+// live instance runs the live revision's artifact (digest, executable,
+// configuration layer) with the configuration that revision was deployed
+// with, key by key (secrets compared by hash, never shown); and drift —
+// what changed in the repository (or the secrets file) since that deploy,
+// which is not a failure: a deploy applies it.
 func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) {
 	c := v.cfg
 	env, err := c.env(envName)
-	if err != nil {
-		return nil, err
-	}
-	want, err := c.desired(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -36,14 +45,30 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	if err != nil {
 		return nil, err
 	}
-	live, err := t.Live(ctx, platform.Query{Env: envName, Environment: env, Vars: want.Map()})
+	// The repository's configuration is needed only for drift (and to
+	// judge a process nobody deployed): without the secrets file, its
+	// keys' drift is unknown and the rest is verified.
+	want, _, err := c.desiredForRead(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	q := platform.Query{Env: envName, Environment: env}
+	if cur != nil {
+		q.Vars = snapshotVars(cur)
+	} else {
+		q.Vars = want.Map()
+	}
+	live, err := t.Live(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	rep := &view.Verify{Environment: envName, Revision: live.Revision, Digest: live.Digest,
 		Health: live.Health, HealthDetail: secret.Scrub(live.HealthDetail), Differences: []view.Difference{}}
 	if cur != nil {
-		rep.WantDigest, rep.WantExecutable = cur.Digest, cur.BinaryDigest
+		rep.WantDigest, rep.WantExecutable, rep.Tag = cur.Digest, cur.BinaryDigest, cur.Tag
+		if cr, ok := t.(configsReader); ok {
+			rep.WantConfigs, _ = cr.ImageConfigs(cur.Digest)
+		}
 	}
 	rep.Signature = c.signatureView(ctx, env, rep.Digest)
 	rep.Foreign = live.Revision == 0
@@ -53,13 +78,40 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	}
 	if len(live.Instances) > 0 {
 		first := live.Instances[0]
-		rep.PID, rep.Executable = first.PID, first.Executable
+		rep.PID, rep.Executable, rep.Configs, rep.Mismatch = first.PID, first.Executable, first.Configs, first.Mismatch
 		if rep.Executable == "" {
 			rep.WantExecutable = ""
 		}
-		rep.Differences = compare(want.Vars, first.Env, first.Runtime, rep.Foreign)
+		if rep.Configs == "" {
+			rep.WantConfigs = ""
+		}
+		if cur != nil {
+			rep.Differences = c.compareSnapshot(cur.Config, first.Env, first.Runtime, rep.Foreign)
+		} else {
+			rep.Differences = compare(want.Vars, first.Env, first.Runtime, rep.Foreign)
+		}
+	}
+	if cur != nil {
+		if rep.Drift, err = c.changes(cur, want); err != nil {
+			return nil, err
+		}
 	}
 	return rep, nil
+}
+
+// compareSnapshot lists the differences between the configuration a
+// revision was deployed with (secrets as keyed hashes) and the live
+// environment.
+func (c *Config) compareSnapshot(snap []state.Entry, live map[string]string, runtime map[string]bool, foreign bool) []view.Difference {
+	want := make([]platform.Var, 0, len(snap))
+	for _, e := range snap {
+		v := platform.Var{Key: e.Key, Value: e.Value, Secret: e.Secret}
+		if lv, ok := live[e.Key]; ok && e.Secret && c.sameSecret(lv, e.Value) {
+			v.Value = lv // the same secret: compare equal, shown redacted
+		}
+		want = append(want, v)
+	}
+	return compare(want, live, runtime, foreign)
 }
 
 // compare lists the differences between want and the live environment.

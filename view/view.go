@@ -26,13 +26,19 @@ type Gate struct {
 	Name   string `json:"name"`
 	Passed bool   `json:"passed"`
 	Detail string `json:"detail,omitempty"`
+	// WouldRun marks a step a dry run did not run because it could
+	// change the environment (a smoke step that is not GET or HEAD).
+	WouldRun bool `json:"wouldRun,omitempty"`
 }
+
+// WouldRun starts the detail of a gate a dry run did not run.
+const WouldRun = "would run"
 
 // Gates converts stored gates, scrubbing their details.
 func Gates(gs []state.Gate) []Gate {
 	out := make([]Gate, 0, len(gs))
 	for _, g := range gs {
-		out = append(out, Gate{Name: g.Name, Passed: g.Passed, Detail: secret.Scrub(g.Detail)})
+		out = append(out, Gate{Name: g.Name, Passed: g.Passed, Detail: secret.Scrub(g.Detail), WouldRun: strings.HasPrefix(g.Detail, WouldRun+":")})
 	}
 	return out
 }
@@ -158,7 +164,12 @@ type Difference struct {
 	Secret bool   `json:"secret"`
 }
 
-// Verify is what `ferry verify` found.
+// Verify is what `ferry verify` found, in three parts that are judged
+// apart: health (what the endpoint says), identity (whether what runs is
+// the live revision's artifact with the configuration it was deployed
+// with) and drift (what changed in the repository since that deploy).
+// Health or identity failing is a failure; drift alone is not (a deploy
+// applies it), unless the caller is strict.
 type Verify struct {
 	Environment string `json:"environment"`
 	// PID is the live process on the local target (0 elsewhere).
@@ -166,19 +177,33 @@ type Verify struct {
 	// Revision is the ferry revision of what runs, 0 when ferry did not
 	// start it.
 	Revision int `json:"revision"`
-	// Digest is the image what runs belongs to ("" when none of this
-	// project's).
+	// Digest is the artifact what runs was started from, as its revision
+	// recorded it and its executable and configuration layer confirm (""
+	// when they do not, or ferry did not start it: Mismatch says why).
 	Digest string `json:"digest"`
-	// WantDigest is the live revision's image digest.
+	// WantDigest is the live revision's artifact digest, Tag its tag.
 	WantDigest string `json:"wantDigest"`
+	Tag        string `json:"tag,omitempty"`
 	// WantExecutable and Executable are the live revision's and the
 	// running process's executable digests (local target).
-	WantExecutable string              `json:"wantExecutable"`
-	Executable     string              `json:"executable"`
-	Health         platform.Health     `json:"health"`
-	HealthDetail   string              `json:"healthDetail,omitempty"`
-	Instances      []platform.Instance `json:"instances,omitempty"`
-	Differences    []Difference        `json:"differences"`
+	WantExecutable string `json:"wantExecutable"`
+	Executable     string `json:"executable"`
+	// WantConfigs and Configs are the digests of the live revision's
+	// artifact's configuration layer (configs/) and of the one the
+	// process reads (local target).
+	WantConfigs string `json:"wantConfigs,omitempty"`
+	Configs     string `json:"configs,omitempty"`
+	// Mismatch says why Digest is not the revision's.
+	Mismatch     string              `json:"mismatch,omitempty"`
+	Health       platform.Health     `json:"health"`
+	HealthDetail string              `json:"healthDetail,omitempty"`
+	Instances    []platform.Instance `json:"instances,omitempty"`
+	// Differences are the keys whose live value is not the one the live
+	// revision was deployed with (part of identity).
+	Differences []Difference `json:"differences"`
+	// Drift is what changed in the repository's configuration (or the
+	// secrets file) since the live revision was deployed.
+	Drift []Change `json:"drift"`
 	// Foreign says what runs was not started by ferry: its differing
 	// keys are named, its values never shown.
 	Foreign bool `json:"foreign,omitempty"`
@@ -187,27 +212,96 @@ type Verify struct {
 	Signature *Signature `json:"signature,omitempty"`
 }
 
-// OK says whether what runs is what was meant, and healthy.
-func (r *Verify) OK() bool {
-	same := r.WantDigest != "" && r.Digest == r.WantDigest
-	if r.WantExecutable != "" || r.Executable != "" {
-		same = same && r.Executable == r.WantExecutable
-	}
-	for _, in := range r.Instances {
-		if len(in.Stale) > 0 {
-			return false
+// HealthOK says whether the endpoint answers UP.
+func (r *Verify) HealthOK() bool { return r.Health == platform.HealthUp }
+
+// IdentityOK says whether what runs is the live revision's artifact —
+// digest, executable and configuration layer — with the configuration
+// it was deployed with, signed as the environment requires.
+func (r *Verify) IdentityOK() bool { return len(r.identityProblems()) == 0 }
+
+// Drifted says whether the repository changed since the deploy (keys
+// whose value is unknown — their secrets file is missing — aside).
+func (r *Verify) Drifted() bool {
+	for _, c := range r.Drift {
+		if c.Change != "unknown" {
+			return true
 		}
 	}
-	return len(r.Differences) == 0 && same && r.Health == platform.HealthUp && r.Signature.OK()
+	return false
 }
 
-// MarshalJSON adds "ok".
+// OK says whether what runs is what was deployed, and healthy. Drift
+// does not count: see Strict.
+func (r *Verify) OK() bool { return r.HealthOK() && r.IdentityOK() }
+
+// Strict is OK with drift counted as a failure (verify --strict).
+func (r *Verify) Strict() bool { return r.OK() && len(r.Drift) == 0 }
+
+func (r *Verify) identityProblems() []string {
+	var bad []string
+	switch {
+	case r.WantDigest == "":
+		bad = append(bad, "nothing deployed by ferry")
+	case r.Digest != r.WantDigest:
+		what := fmt.Sprintf("runs %s, not the live revision's %s", orNone(short(r.Digest)), short(r.WantDigest))
+		if r.Mismatch != "" {
+			what += " (" + r.Mismatch + ")"
+		}
+		bad = append(bad, what)
+	}
+	if r.Executable != r.WantExecutable && r.Executable != "" && r.WantExecutable != "" {
+		bad = append(bad, fmt.Sprintf("executable %s, want %s", short(r.Executable), short(r.WantExecutable)))
+	}
+	if r.Configs != r.WantConfigs && r.Configs != "" && r.WantConfigs != "" {
+		bad = append(bad, fmt.Sprintf("configuration layer %s, want %s", short(r.Configs), short(r.WantConfigs)))
+	}
+	if n := len(r.Differences); n > 0 {
+		keys := make([]string, 0, n)
+		for _, d := range r.Differences {
+			keys = append(keys, d.Key)
+		}
+		bad = append(bad, fmt.Sprintf("%d key(s) not as deployed: %s", n, strings.Join(keys, ", ")))
+	}
+	if !r.Signature.OK() {
+		bad = append(bad, "signature "+r.Signature.State)
+	}
+	var stale []string
+	for _, in := range r.Instances {
+		if len(in.Stale) > 0 {
+			stale = append(stale, in.Name)
+		}
+	}
+	if len(stale) > 0 {
+		bad = append(bad, fmt.Sprintf("%d stale (started before a change of config they read): %s", len(stale), strings.Join(stale, ", ")))
+	}
+	return bad
+}
+
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no artifact of this project"
+	}
+	return s
+}
+
+// MarshalJSON adds "ok", "healthOk", "identityOk" and "drifted".
 func (r *Verify) MarshalJSON() ([]byte, error) {
 	type plain Verify
 	return json.Marshal(struct {
 		*plain
-		OK bool `json:"ok"`
-	}{(*plain)(r), r.OK()})
+		OK         bool `json:"ok"`
+		HealthOK   bool `json:"healthOk"`
+		IdentityOK bool `json:"identityOk"`
+		Drifted    bool `json:"drifted"`
+	}{(*plain)(r), r.OK(), r.HealthOK(), r.IdentityOK(), r.Drifted()})
 }
 
 // Who names what runs: "pid 42 (revision 3)".
@@ -227,44 +321,72 @@ func (r *Verify) Who() string {
 	return fmt.Sprintf("%s (revision %d)", name, r.Revision)
 }
 
-// Summary is one line about the report.
+// HealthLine says the health part: "UP", "DEGRADED: redis DOWN (…)".
+func (r *Verify) HealthLine() string {
+	if r.HealthDetail == "" || strings.HasPrefix(r.HealthDetail, string(r.Health)) {
+		return orText(r.HealthDetail, string(r.Health))
+	}
+	return string(r.Health) + ": " + r.HealthDetail
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// IdentityLine says the identity part.
+func (r *Verify) IdentityLine() string {
+	if bad := r.identityProblems(); len(bad) > 0 {
+		return strings.Join(bad, "; ")
+	}
+	s := "runs " + short(r.Digest)
+	if r.Tag != "" {
+		s += " (" + r.Tag + ")"
+	}
+	s += " as deployed"
+	if r.Signature != nil && r.Signature.State == "verified" {
+		s += ", signed by " + r.Signature.Key
+	}
+	return s
+}
+
+// DriftLine says the drift part.
+func (r *Verify) DriftLine() string {
+	if len(r.Drift) == 0 {
+		return "none: the repository says what was deployed"
+	}
+	var changed, unknown []string
+	for _, c := range r.Drift {
+		if c.Change == "unknown" {
+			unknown = append(unknown, c.Key+" "+c.Desired)
+		} else {
+			changed = append(changed, c.Key+" "+c.Change)
+		}
+	}
+	var parts []string
+	if len(changed) > 0 {
+		parts = append(parts, fmt.Sprintf("%d key(s) changed in the repository since revision %d: %s (ferry deploy applies them)", len(changed), r.Revision, strings.Join(changed, ", ")))
+	}
+	if len(unknown) > 0 {
+		parts = append(parts, "unknown: "+strings.Join(unknown, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Summary is one line about the report: health, identity and drift.
 func (r *Verify) Summary() string {
-	var bad []string
-	switch {
-	case r.WantDigest == "":
-		bad = append(bad, "nothing deployed by ferry")
-	case r.Digest != r.WantDigest || r.Executable != r.WantExecutable:
-		bad = append(bad, "executable differs")
+	parts := []string{"health " + r.HealthLine()}
+	if r.IdentityOK() {
+		parts = append(parts, "identity ok")
+	} else {
+		parts = append(parts, "identity: "+r.IdentityLine())
 	}
-	if r.Health != platform.HealthUp {
-		bad = append(bad, "health "+string(r.Health))
+	if r.Drifted() {
+		parts = append(parts, fmt.Sprintf("drift: %d key(s) changed since the deploy", len(r.Drift)))
 	}
-	if n := len(r.Differences); n > 0 {
-		keys := make([]string, 0, n)
-		for _, d := range r.Differences {
-			keys = append(keys, d.Key)
-		}
-		bad = append(bad, fmt.Sprintf("%d key(s) differ: %s", n, strings.Join(keys, ", ")))
-	}
-	if !r.Signature.OK() {
-		bad = append(bad, "signature "+r.Signature.State)
-	}
-	var stale []string
-	for _, in := range r.Instances {
-		if len(in.Stale) > 0 {
-			stale = append(stale, in.Name)
-		}
-	}
-	if len(stale) > 0 {
-		bad = append(bad, fmt.Sprintf("%d stale (started before a change of config they read): %s", len(stale), strings.Join(stale, ", ")))
-	}
-	if len(bad) == 0 {
-		if r.Signature != nil && r.Signature.State == "verified" {
-			return r.Who() + " matches, healthy, signed by " + r.Signature.Key
-		}
-		return r.Who() + " matches, healthy"
-	}
-	return r.Who() + ": " + strings.Join(bad, "; ")
+	return r.Who() + ": " + strings.Join(parts, "; ")
 }
 
 // Change is one key of drift: how the repository's desired configuration

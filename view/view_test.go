@@ -51,6 +51,8 @@ func TestVerifyOK(t *testing.T) {
 		{"other executable", Verify{Digest: "d", WantDigest: "d", Executable: "y", WantExecutable: "x", Health: platform.HealthUp}, false},
 		{"degraded", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthDegraded}, false},
 		{"a key differs", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp, Differences: []Difference{{Key: "K"}}}, false},
+		{"other configuration layer", Verify{Digest: "d", WantDigest: "d", Executable: "x", WantExecutable: "x", Configs: "c", WantConfigs: "w", Health: platform.HealthUp}, false},
+		{"drift alone", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp, Drift: []Change{{Key: "K", Change: "changed"}}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +62,30 @@ func TestVerifyOK(t *testing.T) {
 			data, _ := json.Marshal(&tt.v)
 			if !strings.Contains(string(data), `"ok":`+map[bool]string{true: "true", false: "false"}[tt.want]) {
 				t.Errorf("JSON lacks ok: %s", data)
+			}
+		})
+	}
+}
+
+// TestIdentityNamesWhatDiffers: verify never says "differs" of two equal
+// hashes: each part that differs is named with both values, and only it.
+func TestIdentityNamesWhatDiffers(t *testing.T) {
+	tests := []struct {
+		name string
+		v    Verify
+		want string
+	}{
+		{"configs only", Verify{Revision: 2, Digest: "sha256:a", WantDigest: "sha256:a", Executable: "sha256:x", WantExecutable: "sha256:x", Configs: "sha256:c1", WantConfigs: "sha256:c2"},
+			"configuration layer sha256:c1, want sha256:c2"},
+		{"another artifact", Verify{Revision: 2, Digest: "", WantDigest: "sha256:b", Executable: "sha256:x", WantExecutable: "sha256:x", Mismatch: "its configs/ (sha256:c1) is not sha256:b's configuration layer (sha256:c2)"},
+			"runs no artifact of this project, not the live revision's sha256:b (its configs/ (sha256:c1) is not sha256:b's configuration layer (sha256:c2))"},
+		{"same", Verify{Revision: 2, Digest: "sha256:a", WantDigest: "sha256:a", Tag: "1.1.0", Executable: "sha256:x", WantExecutable: "sha256:x"},
+			"runs sha256:a (1.1.0) as deployed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.v.IdentityLine(); got != tt.want {
+				t.Errorf("IdentityLine = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -23,10 +23,16 @@ promotion path. Without --artifact it deploys the last build.
 
 On the local target the image is unpacked by digest and its binary started
 with exactly the environment's effective configuration, its ferry.yaml env
-overrides and the secrets from its secretsFile; ferry waits for
-/.well-known/health, then stops the previous revision with SIGTERM and its
-SHUTDOWN_GRACE_PERIOD. A revision that never becomes healthy is stopped and
-the previous one restored; deploy then exits 1 with the last log lines.`
+overrides and the secrets from its secretsFile, beside the previous revision,
+which keeps serving. ferry finds the service's port in ferry.yaml (port:,
+health:) or its configuration (HTTP_PORT, PORT, SERVER_PORT, APP_PORT), or
+learns it from what the new process listens on, and waits until the new
+process itself answers /.well-known/health UP and stays alive for a settle
+window; then it stops the previous revision with SIGTERM and its
+SHUTDOWN_GRACE_PERIOD. A revision that dies, or is not UP within the health
+timeout (DEGRADED names the dependency that is down), is stopped while the
+previous one serves on; deploy then exits 1 with the URL and the last log
+lines. Ctrl-C exits 130 and leaves the previous revision serving.`
 
 const deployExample = `  ferry -C examples/orders-api deploy staging
   ferry deploy staging --artifact 1.4.2

@@ -15,6 +15,7 @@ const (
 	ExitUsage       = 2
 	ExitTarget      = 3
 	ExitInterrupted = 130
+	ExitTerminated  = 143
 )
 
 // ExitError carries the exit code a command's error should end ferry with.

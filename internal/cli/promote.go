@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/view"
 )
 
 type promoteOptions struct {
@@ -32,7 +34,8 @@ smoke steps run and TO is verified; any failure rolls TO back and exits 1.
 
 TO must be the next step of the promotion path unless --skip-path gives a
 reason, which is recorded. --dry-run prints the plan and every gate's state
-and changes nothing.
+and changes nothing: it runs only the smoke steps that cannot change an
+environment (GET and HEAD); the others are listed as "skip … would run".
 
 --artifact names the tag or digest you mean to promote: it is a gate that
 what runs in FROM is it. A tag is resolved where FROM pulls from (the
@@ -115,8 +118,11 @@ func writePlan(w io.Writer, p *promote.Plan, dry bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, g := range p.Gates {
 		mark := "pass"
-		if !g.Passed {
+		switch {
+		case !g.Passed:
 			mark = "FAIL"
+		case strings.HasPrefix(g.Detail, view.WouldRun+":"):
+			mark = "skip"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", mark, g.Name, g.Detail)
 	}

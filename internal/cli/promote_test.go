@@ -237,14 +237,21 @@ func TestDeployFaultsCLI(t *testing.T) {
 	if out, errOut, code := run(t, c+"rollback staging"); code != 0 || !strings.Contains(out, "revision 5") {
 		t.Fatalf("rollback = %d %s%s", code, out, errOut)
 	}
+	// The live process runs the snapshot it was deployed with: identity
+	// holds, and today's FEATURE is drift (exit 0; 1 with --strict).
 	out, _, code = run(t, c+"verify staging -o json")
 	var rep struct {
 		OK          bool `json:"ok"`
+		Drifted     bool `json:"drifted"`
 		Differences []struct{ Key, Change string }
+		Drift       []struct{ Key, Change string }
 	}
 	json.Unmarshal([]byte(out), &rep)
-	if code != 1 || len(rep.Differences) != 1 || rep.Differences[0].Key != "FEATURE" || rep.Differences[0].Change != "missing" {
-		t.Errorf("after rollback the live process should lack FEATURE (today's config has it): exit %d %s", code, out)
+	if code != 0 || !rep.OK || len(rep.Differences) != 0 || !rep.Drifted || len(rep.Drift) != 1 || rep.Drift[0].Key != "FEATURE" || rep.Drift[0].Change != "added" {
+		t.Errorf("after rollback the live process runs the snapshot and FEATURE is drift: exit %d %s", code, out)
+	}
+	if out, _, code = run(t, c+"verify staging --strict"); code != 1 || !strings.Contains(out, "FEATURE  added") {
+		t.Errorf("verify --strict with drift = %d\n%s\nwant 1 naming FEATURE", code, out)
 	}
 }
 

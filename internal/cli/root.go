@@ -5,10 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/promote"
 )
 
 // globalOptions are the flags every command shares.
@@ -37,7 +43,12 @@ Exit codes:
   1    the command's check failed (error findings, unhealthy, drift, gate not met)
   2    bad input or usage (the message names file:line where there is one)
   3    the target failed (process or cluster error)
-  130  interrupted`
+  130  interrupted (SIGINT, Ctrl-C)
+  143  terminated (SIGTERM)
+
+Interrupted, ferry stops what it started that is not live yet and leaves
+the environment on its previous revision, which keeps serving (and its
+soak), and its state consistent; the message says what is left to do.`
 
 // NewRootCmd builds the ferry command tree over streams.
 func NewRootCmd(streams Streams) *cobra.Command {
@@ -91,8 +102,14 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 	return root, g
 }
 
-// Main runs ferry with args and returns the process exit code.
+// Main runs ferry with args and returns the process exit code. SIGINT
+// and SIGTERM cancel the command's context: every command then stops
+// what it started that is not yet live and leaves its state consistent,
+// and ferry exits 130 (SIGINT) or 143 (SIGTERM), as shells report a
+// process those signals ended.
 func Main(ctx context.Context, args []string, streams Streams) int {
+	ctx, sig, stop := catchSignals(ctx)
+	defer stop()
 	root, g := newRoot(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -100,14 +117,51 @@ func Main(ctx context.Context, args []string, streams Streams) int {
 		g.restoreLog()
 	}
 	code, silent := exitCode(err)
+	if code == ExitInterrupted && sig() == syscall.SIGTERM {
+		code = ExitTerminated
+	}
 	if err != nil && !silent {
 		var ee *ExitError
 		if !errors.As(err, &ee) && isCobraUsage(err) {
 			code = ExitUsage
 		}
+		var ie *promote.InterruptedError
+		if code >= ExitInterrupted && !errors.As(err, &ie) {
+			// Cut short before it changed anything.
+			err = errors.New("interrupted")
+		}
 		fmt.Fprintf(streams.ErrOut, "ferry: %s\n", errorMessage(err))
 	}
 	return code
+}
+
+// catchSignals returns ctx cancelled on SIGINT or SIGTERM, a function
+// that says which arrived (nil when none) and one that stops catching.
+func catchSignals(parent context.Context) (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-c:
+			got.Store(s)
+			cancel()
+		case <-done:
+		}
+	}()
+	which := func() os.Signal {
+		// The signal may have reached the parent's handler first.
+		select {
+		case s := <-c:
+			got.Store(s)
+		case <-time.After(10 * time.Millisecond):
+		}
+		s, _ := got.Load().(os.Signal)
+		return s
+	}
+	return ctx, which, func() { signal.Stop(c); close(done); cancel() }
 }
 
 // isCobraUsage recognises cobra's own argument and command errors, which

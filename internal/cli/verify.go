@@ -15,28 +15,41 @@ import (
 type verifyOptions struct {
 	Env    string
 	Format format
+	Strict bool
 }
 
-const verifyLong = `Verify proves that what runs in an environment is what was meant. It finds
-the process serving the environment's HTTP port, whoever started it, and
-compares its environment (/proc/<pid>/environ) key by key with the
-environment's effective configuration (secrets by hash, never printed),
-its executable with the live revision's, and calls /.well-known/health.
-Any difference exits 1 with a table of what differs.`
+const verifyLong = `Verify proves that what runs in an environment is what was deployed there,
+and says apart three things:
+
+  health    what /.well-known/health answers: UP, DEGRADED (naming the
+            dependency GoFr's health body reports down) or DOWN
+  identity  whether the live process runs the live revision's artifact —
+            its digest, executable and configuration layer (configs/) — with
+            exactly the configuration that revision was deployed with, key by
+            key (/proc/<pid>/environ on the local target; secrets compared by
+            hash, never printed)
+  drift     what changed in the repository (or the secrets file) since that
+            deploy: not a failure, a deploy applies it
+
+Exit status: 0 when health is UP and identity matches, drift or not;
+1 when health is not UP or identity does not match, or with --strict when
+the repository drifted. Without the environment's secrets file verify still
+runs: drift is then reported unknown.`
 
 func newVerifyCmd(g *globalOptions) *cobra.Command {
 	opts := &verifyOptions{}
 	cmd := &cobra.Command{
-		Use:     "verify <env> [-o table|json]",
-		Short:   "Compare the live process with the environment's effective config, and check health",
+		Use:     "verify <env> [--strict] [-o table|json]",
+		Short:   "Check what runs in an environment: health, identity, drift",
 		Long:    verifyLong,
-		Example: "  ferry -C examples/orders-api verify staging\n  ferry verify prod -o json",
+		Example: "  ferry -C examples/orders-api verify staging\n  ferry verify prod -o json\n  ferry verify prod --strict",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Env = args[0]
 			return runVerify(cmd.Context(), g, opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 when the repository drifted since the deploy too")
 	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
 	return cmd
 }
@@ -53,6 +66,10 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 	if err != nil {
 		return engineErr(err)
 	}
+	ok := rep.OK()
+	if opts.Strict {
+		ok = rep.Strict()
+	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
 		if err := writeJSON(out, rep); err != nil {
@@ -60,29 +77,38 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 		}
 	} else {
 		verdict := "ok"
-		if !rep.OK() {
+		switch {
+		case !ok:
 			verdict = "FAILED"
+		case rep.Drifted():
+			verdict = "ok, drifted"
 		}
-		fmt.Fprintf(out, "%s: %s: %s\n", rep.Environment, verdict, rep.Summary())
+		fmt.Fprintf(out, "%s: %s: %s\n", rep.Environment, verdict, rep.Who())
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		if rep.Digest != rep.WantDigest || rep.Executable != rep.WantExecutable {
-			fmt.Fprintf(tw, "digest\twant %s\tlive %s\n", shortDigest(rep.WantDigest), shortDigest(rep.Digest))
-		}
-		if rep.Executable != rep.WantExecutable {
-			fmt.Fprintf(tw, "executable\twant %s\tlive %s\n", shortDigest(rep.WantExecutable), shortDigest(rep.Executable))
-		}
-		if rep.Health != platform.HealthUp {
-			fmt.Fprintf(tw, "health\t%s\t%s\n", rep.Health, rep.HealthDetail)
-		}
-		if len(rep.Differences) > 0 {
-			fmt.Fprintln(tw, "KEY\tCHANGE\tWANT\tLIVE")
-			for _, d := range rep.Differences {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Key, d.Change, d.Want, d.Live)
-			}
-		}
+		fmt.Fprintf(tw, "  health\t%s\n", rep.HealthLine())
+		fmt.Fprintf(tw, "  identity\t%s\n", rep.IdentityLine())
+		fmt.Fprintf(tw, "  drift\t%s\n", rep.DriftLine())
 		tw.Flush()
+		if len(rep.Differences) > 0 {
+			fmt.Fprintln(out, "not as deployed:")
+			tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "  KEY\tCHANGE\tDEPLOYED\tLIVE")
+			for _, d := range rep.Differences {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.Key, d.Change, d.Want, d.Live)
+			}
+			tw.Flush()
+		}
+		if len(rep.Drift) > 0 {
+			fmt.Fprintln(out, "changed in the repository since the deploy:")
+			tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "  KEY\tCHANGE\tDEPLOYED\tREPOSITORY")
+			for _, d := range rep.Drift {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.Key, d.Change, d.Deployed, d.Desired)
+			}
+			tw.Flush()
+		}
 	}
-	if !rep.OK() {
+	if !ok {
 		return silentFailure()
 	}
 	return nil

@@ -2,7 +2,9 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,9 +23,16 @@ import (
 // the Secrets the chart references but does not render, the values of
 // the environment's secretsFile. A runtime value (fieldRef) has no
 // meaning here and is left out.
+//
+// A secrets file that does not exist is a *platform.MissingSecretsError
+// that carries the configuration with the keys it should supply shown as
+// platform.MissingSecret: read commands go on with it.
 func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render.Config) ([]platform.Var, error) {
 	secrets, err := l.secrets(env)
-	if err != nil {
+	var missing *platform.MissingSecretsError
+	if errors.As(err, &missing) {
+		secrets = map[string]string{}
+	} else if err != nil {
 		return nil, err
 	}
 	byKey := map[string]platform.Var{}
@@ -37,6 +46,10 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 				continue // ferry.yaml's env sets it for this machine
 			}
 			val, ok := secrets[e.Key]
+			if missing != nil {
+				missing.Keys = append(missing.Keys, e.Key)
+				val, ok = platform.MissingSecret(missing.Path), true
+			}
 			if !ok {
 				if secrets == nil {
 					return nil, fmt.Errorf("%w: environment %q: %s needs a value (%s) and ferry.yaml sets no secretsFile for it", platform.ErrBadInput, env.Name, e.Key, v.Source)
@@ -64,6 +77,12 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	if missing != nil && len(missing.Keys) > 0 {
+		// A file no key needs is not missed.
+		sort.Strings(missing.Keys)
+		missing.Vars = out
+		return nil, missing
+	}
 	return out, nil
 }
 
@@ -81,6 +100,9 @@ func (l *Local) secrets(env *project.Environment) (map[string]string, error) {
 		path = filepath.Join(l.ProjectDir, path)
 	}
 	vars, err := envfile.ReadFile(os.DirFS(filepath.Dir(path)), filepath.Base(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &platform.MissingSecretsError{Env: env.Name, Path: path, Line: env.SecretsFileLine}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: environment %q: secrets file: %w", platform.ErrBadInput, env.Name, err)
 	}

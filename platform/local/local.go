@@ -57,6 +57,8 @@ type Local struct {
 	Hook func(point string)
 	// digests caches executables' digests by file identity.
 	digests sync.Map
+	// Settle overrides DefaultSettle.
+	Settle time.Duration
 	// ProjectDir is the project's directory (for ${FERRY_DATA} and
 	// relative secrets files).
 	ProjectDir string
@@ -91,7 +93,15 @@ type record struct {
 	Root         string    `json:"root"` // the unpacked image
 	Dir          string    `json:"dir"`  // the working directory
 	Log          string    `json:"log"`
-	URL          string    `json:"url"`
+	// URL is the revision's health URL ("" while its port is unknown).
+	URL string `json:"url"`
+	// ExeID is the executable's file identity when it was started
+	// (fileID): a process whose /proc/<pid>/exe has it runs BinaryDigest
+	// without ferry hashing tens of megabytes again.
+	ExeID string `json:"exeId,omitempty"`
+	// Configs is the digest of the image's configuration layer
+	// (configsDigest), as started.
+	Configs string `json:"configs,omitempty"`
 }
 
 func (l *Local) client() *http.Client {
@@ -103,23 +113,6 @@ func (l *Local) client() *http.Client {
 
 func (l *Local) revDir(env string, rev int) string {
 	return filepath.Join(l.RunDir, env, "r"+strconv.Itoa(rev))
-}
-
-// HealthURL is where the environment's health endpoint is for vars.
-func HealthURL(vars map[string]string, override string) string {
-	if override != "" {
-		return override
-	}
-	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000)) + "/.well-known/health"
-}
-
-func port(vars map[string]string, key string, def int) int {
-	if v, ok := vars[key]; ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
-	}
-	return def
 }
 
 // running returns the environment's live processes by revision.
@@ -140,7 +133,29 @@ func (l *Local) running(env string) []record {
 	return out
 }
 
+// DefaultSettle is how long a new revision must stay alive after its
+// first healthy answer before the previous one is stopped: a build that
+// crashes a moment after start fails its deploy.
+const DefaultSettle = time.Second
+
+func (l *Local) settleTime() time.Duration {
+	if l.Settle > 0 {
+		return l.Settle
+	}
+	return DefaultSettle
+}
+
 // Deploy implements platform.Target.
+//
+// The new revision must prove itself while the old one still serves:
+// ferry waits until the new process itself answers its health endpoint
+// (the kernel's socket table says which process accepted the probe; an
+// answer from the old revision, sharing the port, counts for nothing) and
+// then stays alive through the settle window. Only then is the old
+// revision stopped. A new revision that dies or never becomes healthy is
+// stopped and the old one has served throughout; only when the two cannot
+// share a port (no SO_REUSEPORT) must the old one stop first, and it is
+// restarted on failure.
 func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	root, err := l.Images.Unpack(s.Digest, filepath.Join(l.RunDir, "roots"))
 	if err != nil {
@@ -160,24 +175,28 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			others = append(others, r)
 		}
 	}
+	configured, _ := servicePort(s.Environment, vars)
+	httpPort := configured
+	if httpPort == 0 {
+		// Nothing says: the new process's port is learnt from what it
+		// listens on; the previous revision's (learnt the same way) is
+		// the likely one, whose holder must be known beforehand.
+		for _, o := range others {
+			httpPort = max(httpPort, urlPort(o.URL))
+		}
+	}
 	// A port held by anything but the environment's own revisions is an
 	// error before anything is touched. A port its previous revision
 	// holds is shared when that revision's socket allows it
-	// (SO_REUSEPORT): the new revision starts beside the old one, which
-	// is stopped — and drains — only once the new one listens, so the
-	// port never goes unanswered. Otherwise the two cannot overlap on one
-	// machine: the old revision drains first and is restored on failure.
+	// (SO_REUSEPORT): the new revision starts beside the old one.
+	// Otherwise the two cannot overlap on one machine: the old revision
+	// drains first and is restored on failure.
 	busy, share := false, true
-	for _, key := range []string{"HTTP_PORT", "METRICS_PORT"} {
-		def := map[string]int{"HTTP_PORT": 8000, "METRICS_PORT": 2121}[key]
-		p := port(vars, key, def)
-		if p == 0 {
-			continue
-		}
-		own := make([]int, 0, len(others))
-		for _, o := range others {
-			own = append(own, o.PID)
-		}
+	own := make([]int, 0, len(others))
+	for _, o := range others {
+		own = append(own, o.PID)
+	}
+	for _, p := range uniquePorts(httpPort, metricsPort(vars)) {
 		pids, listening := listeners(p, own...)
 		if !listening {
 			continue
@@ -194,14 +213,13 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		share = share && shareable(p)
 	}
 	stopFirst := busy && !share
-	overlap := busy && share
 	type saved struct {
 		rec record
 		env []string
 	}
 	var restore []saved
 	var stopWait time.Duration
-	if busy {
+	if stopFirst {
 		for _, o := range others {
 			e, err := environ(o.PID)
 			if err != nil {
@@ -210,10 +228,12 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 			restore = append(restore, saved{o, envList(e)})
 		}
 	}
+	// Stopping is not interrupted with the command: a revision half
+	// stopped serves nobody.
 	stopOthers := func() {
 		t0 := time.Now()
 		for _, o := range others {
-			_ = l.stop(ctx, o)
+			_ = l.stop(context.WithoutCancel(ctx), o)
 		}
 		stopWait = time.Since(t0)
 		l.at("previous-stopped")
@@ -221,13 +241,22 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 	if stopFirst {
 		stopOthers()
 	}
-	url := HealthURL(vars, healthOverride(s.Environment))
-	work, err := linkWorkDir(filepath.Join(l.RunDir, s.Env, "work"), filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
+	workDir := filepath.Join(l.RunDir, s.Env, "work")
+	work, err := linkWorkDir(workDir, filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
 	if err != nil {
 		return nil, fmt.Errorf("preparing %s's working directory: %w", s.Env, err)
 	}
 	rec := record{Env: s.Env, Revision: s.Revision, Digest: s.Digest, BinaryDigest: img.BinaryDigest,
-		Exe: filepath.Join(root, filepath.FromSlash(img.BinaryPath)), Root: root, Dir: work, URL: url}
+		Exe: filepath.Join(root, filepath.FromSlash(img.BinaryPath)), Root: root, Dir: work, URL: healthURL(s.Environment, configured)}
+	// What the revision is started from is recorded before it starts:
+	// the executable's file identity (so that reading what runs later
+	// needs no hash of it) and its configuration layer's digest.
+	if rec.ExeID, err = fileID(rec.Exe); err != nil {
+		return nil, err
+	}
+	if rec.Configs, err = configsDigest(filepath.Join(root, filepath.FromSlash(artifact.WorkDir))); err != nil {
+		return nil, fmt.Errorf("reading %s's configuration layer: %w", s.Digest, err)
+	}
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
@@ -237,7 +266,6 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 	for _, k := range keys {
 		env = append(env, k+"="+vars[k])
 	}
-	t0 := time.Now()
 	// Write-ahead: the process is created held at its gate, recorded
 	// (process.json, then the caller's state store), and only then let
 	// run; a ferry killed before that leaves a gate that exits.
@@ -252,32 +280,23 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 	} else {
 		gate.abort()
 	}
-	oldStopped := stopFirst
-	if startErr == nil && overlap {
-		// Health through the shared port could be the old revision's
-		// answer: wait for the new one to listen, stop the old one,
-		// then ask.
-		if startErr = l.waitListening(ctx, proc, port(vars, "HTTP_PORT", 8000), s.HealthTimeout); startErr == nil {
-			stopOthers()
-			oldStopped = true
-		}
-	}
+	var startup time.Duration
 	if startErr == nil {
-		startErr = l.waitHealthy(ctx, proc, s.HealthTimeout)
-	}
-	startup := time.Since(t0)
-	if overlap && oldStopped {
-		startup -= stopWait // the old revision's drain is not the new one's start
+		startup, startErr = l.waitHealthy(ctx, proc, s.HealthTimeout, own)
 	}
 	if startErr != nil {
 		if proc != nil {
 			l.kill(*proc, 3*time.Second)
 		}
-		derr := &platform.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error()}
+		derr := &platform.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error(), Err: startErr}
 		if proc != nil {
 			derr.LogTail = tail(proc.Log, 10)
 		}
-		if oldStopped {
+		if len(others) > 0 {
+			// The working directory goes back to the revision that serves.
+			_, _ = linkWorkDir(workDir, filepath.Join(others[len(others)-1].Root, filepath.FromSlash(artifact.WorkDir)))
+		}
+		if stopFirst {
 			ok := len(restore) > 0
 			for _, r := range restore {
 				p, g, err := l.start(r.rec, r.env)
@@ -285,7 +304,10 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 					err = g.open()
 				}
 				if err == nil {
-					err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout)
+					_, err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout, nil)
+				}
+				if err == nil {
+					derr.Restarted = append(derr.Restarted, p.instance())
 				}
 				ok = ok && err == nil
 			}
@@ -295,16 +317,26 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		}
 		return nil, derr
 	}
-	if !oldStopped {
+	if !stopFirst {
 		stopOthers()
 	}
 	if err := l.PruneRoots(); err != nil {
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
 	}
 	inst := proc.instance()
-	inst.Digest, inst.Executable, inst.Revision, inst.Ready = s.Digest, img.BinaryDigest, s.Revision, true
-	return &platform.Rollout{Instances: []platform.Instance{inst}, URL: baseURL(vars),
+	inst.Digest, inst.Executable, inst.Configs, inst.Revision, inst.Ready = s.Digest, img.BinaryDigest, proc.Configs, s.Revision, true
+	return &platform.Rollout{Instances: []platform.Instance{inst}, URL: base(proc.URL),
 		Startup: startup, StopWait: stopWait}, nil
+}
+
+func uniquePorts(ps ...int) []int {
+	var out []int
+	for _, p := range ps {
+		if p > 0 && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func envList(m map[string]string) []string {
@@ -344,34 +376,60 @@ func linkWorkDir(work, src string) (string, error) {
 	return work, nil
 }
 
-// waitHealthy polls the health endpoint until it answers 200, the process
-// dies, or the timeout passes.
-func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Duration) error {
+// waitHealthy waits until rec's own process answers its health endpoint
+// UP, then keeps it under watch through the Settle window; it returns how
+// long the service took to its first healthy answer. It fails when the
+// process dies, answers DEGRADED or DOWN until the timeout, or only ever
+// another process answers (others: the revisions it replaces). When the
+// revision's port is not known, it is the port the process listens on
+// whose /.well-known/health answers.
+func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Duration, others []int) (time.Duration, error) {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
 	start := time.Now()
 	deadline := start.Add(timeout)
 	pause := 5 * time.Millisecond
-	var last string
+	last := "nothing answered yet"
+	exited := func(when string) error {
+		return fmt.Errorf("process %d exited %s (health at %s)", rec.PID, when, orUnknown(rec.URL))
+	}
 	for {
 		if !alive(rec.PID, rec.StartTick) {
-			return fmt.Errorf("process %d exited before it became healthy", rec.PID)
+			return 0, exited("before it became healthy")
 		}
-		h, detail := l.health(ctx, rec.URL)
-		if h == platform.HealthUp || h == platform.HealthDegraded {
-			return nil
+		if rec.URL == "" {
+			l.learnURL(ctx, rec)
 		}
-		last = detail
+		if rec.URL != "" {
+			a := l.probe(ctx, rec.URL, append([]int{rec.PID}, others...)...)
+			switch {
+			case a.health == platform.HealthUp && (a.pid == rec.PID || !local(rec.URL)):
+				firstHealthy := time.Since(start)
+				if err := l.settle(ctx, rec); err != nil {
+					return 0, err
+				}
+				return firstHealthy, nil
+			case a.pid != 0 && a.pid != rec.PID:
+				last = fmt.Sprintf("GET %s: answered by pid %d, not the new revision's pid %d", rec.URL, a.pid, rec.PID)
+			case a.health == platform.HealthDegraded && a.pid == rec.PID:
+				last = a.detail
+			case a.detail != "":
+				last = a.detail
+			}
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not healthy after %s: %s", timeout, last)
+			if rec.URL == "" {
+				return 0, fmt.Errorf("not healthy after %s: pid %d answers /.well-known/health on none of the ports it listens on %v (set port: in ferry.yaml)", timeout, rec.PID, listeningPorts(rec.PID))
+			}
+			return 0, fmt.Errorf("not healthy after %s: %s", timeout, last)
 		}
 		if l.Wait != nil {
-			l.Wait("waiting for "+rec.URL, time.Since(start))
+			l.Wait("waiting for "+orUnknown(rec.URL), time.Since(start))
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-time.After(pause):
 		}
 		// Most services answer within tens of milliseconds: poll fast
@@ -380,27 +438,69 @@ func (l *Local) waitHealthy(ctx context.Context, rec *record, timeout time.Durat
 	}
 }
 
-// health calls url's GoFr health endpoint.
-func (l *Local) health(ctx context.Context, url string) (platform.Health, string) {
-	return platform.CheckHTTP(ctx, l.client(), url)
+// settle watches a process that just answered healthy through the Settle
+// window: it must still run, and still answer, at its end.
+func (l *Local) settle(ctx context.Context, rec *record) error {
+	end := time.Now().Add(l.settleTime())
+	for time.Now().Before(end) {
+		if !alive(rec.PID, rec.StartTick) {
+			return fmt.Errorf("process %d exited within %s of its first healthy answer at %s", rec.PID, l.settleTime(), rec.URL)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if !alive(rec.PID, rec.StartTick) {
+		return fmt.Errorf("process %d exited within %s of its first healthy answer at %s", rec.PID, l.settleTime(), rec.URL)
+	}
+	if a := l.probe(ctx, rec.URL, rec.PID); a.health != platform.HealthUp {
+		return fmt.Errorf("healthy at first, then %s after %s: %s", a.health, l.settleTime(), a.detail)
+	}
+	return nil
+}
+
+// learnURL sets rec's health URL to /.well-known/health on the port the
+// process listens on that answers it, and records it.
+func (l *Local) learnURL(ctx context.Context, rec *record) {
+	for _, p := range listeningPorts(rec.PID) {
+		u := healthURL(nil, p)
+		if a := l.probe(ctx, u, rec.PID); a.pid == rec.PID && a.health != platform.HealthDown {
+			rec.URL = u
+			_ = writeRecord(l.revDir(rec.Env, rec.Revision), *rec)
+			return
+		}
+	}
+}
+
+func orUnknown(url string) string {
+	if url == "" {
+		return "an unknown port"
+	}
+	return url
+}
+
+// local says whether url names this machine: only there can ferry tell
+// which process answered.
+func local(url string) bool {
+	h := base(url)
+	return strings.Contains(h, "://127.") || strings.Contains(h, "://localhost") || strings.Contains(h, "://[::1]")
 }
 
 // Health implements platform.Target: the health endpoint of the
-// configuration q.Vars (or ferry.yaml's health: URL).
+// configuration q.Vars (or ferry.yaml's health:, port:), else of the
+// environment's newest running revision, whose deploy learnt its port.
 func (l *Local) Health(ctx context.Context, q platform.Query) (platform.Health, string) {
-	return l.health(ctx, HealthURL(q.Vars, healthOverride(q.Environment)))
-}
-
-func healthOverride(env *project.Environment) string {
-	if env == nil {
-		return ""
+	port, _ := servicePort(q.Environment, q.Vars)
+	url := healthURL(q.Environment, port)
+	if recs := l.running(q.Env); len(recs) > 0 && (url == "" || port == 0) {
+		url = recs[len(recs)-1].URL
 	}
-	return env.Health
-}
-
-// baseURL is where the service of vars answers on this machine.
-func baseURL(vars map[string]string) string {
-	return "http://127.0.0.1:" + strconv.Itoa(port(vars, "HTTP_PORT", 8000))
+	if url == "" {
+		return platform.HealthUnknown, "the service's port is not known: set port: in ferry.yaml"
+	}
+	return platform.CheckHTTP(ctx, l.client(), url)
 }
 
 // instance describes the process for the caller; its Private is the
@@ -408,21 +508,28 @@ func baseURL(vars map[string]string) string {
 func (r *record) instance() platform.Instance {
 	data, _ := json.Marshal(r)
 	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), PID: r.PID, Revision: r.Revision, Digest: r.Digest,
-		Executable: r.BinaryDigest, Started: r.Since, Private: data}
+		Executable: r.BinaryDigest, Configs: r.Configs, Started: r.Since, Private: data}
 }
 
 // Live implements platform.Target: the process listening on the
 // environment's HTTP port, whoever started it, else its newest revision's
-// process.
+// process. The digest it runs is the one its revision recorded before it
+// started, provided its executable and configuration layer are still
+// what that artifact holds; it is never guessed from the executable
+// alone (two artifacts that differ only in configs/ share one).
 func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, error) {
 	recs := l.running(q.Env)
+	own := make([]int, 0, len(recs))
+	for _, r := range recs {
+		own = append(own, r.PID)
+	}
 	var pid int
-	if p := port(q.Vars, "HTTP_PORT", 8000); p > 0 && q.Vars != nil {
-		own := make([]int, 0, len(recs))
-		for _, r := range recs {
-			own = append(own, r.PID)
-		}
-		pid, _ = listener(p, own...)
+	port, _ := servicePort(q.Environment, q.Vars)
+	if port == 0 && len(recs) > 0 {
+		port = urlPort(recs[len(recs)-1].URL)
+	}
+	if port > 0 && (q.Vars != nil || q.Environment != nil) {
+		pid, _ = listener(port, own...)
 	}
 	if pid == 0 && len(recs) > 0 {
 		pid = recs[len(recs)-1].PID
@@ -431,9 +538,10 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 		return nil, fmt.Errorf("environment %q: %w", q.Env, platform.ErrNotRunning)
 	}
 	rec := record{PID: pid}
+	ours := false
 	for _, r := range recs {
 		if r.PID == pid {
-			rec = r
+			rec, ours = r, true
 		}
 	}
 	if rec.StartTick == 0 {
@@ -444,24 +552,50 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
-	if inst.Executable, err = l.exeDigest(pid); err != nil {
+	if inst.Executable, err = l.exeDigest(pid, rec); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
 	}
+	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
+		inst.Configs, _ = configsDigest(cwd)
+	}
 	inst.Digest = ""
-	if l.Images != nil {
-		if img, err := l.Images.FindBinary(inst.Executable); err == nil {
-			inst.Digest = img.Digest
-		}
+	switch {
+	case !ours:
+		inst.Mismatch = "not started by ferry"
+	case inst.Executable != rec.BinaryDigest:
+		inst.Mismatch = fmt.Sprintf("its executable is %s, not %s's %s", short(inst.Executable), short(rec.Digest), short(rec.BinaryDigest))
+	case rec.Configs != "" && inst.Configs != rec.Configs:
+		inst.Mismatch = fmt.Sprintf("its configs/ (%s) is not %s's configuration layer (%s)", short(inst.Configs), short(rec.Digest), short(rec.Configs))
+	default:
+		inst.Digest = rec.Digest
 	}
 	url := rec.URL
-	if url == "" || healthOverride(q.Environment) != "" {
-		url = HealthURL(inst.Env, healthOverride(q.Environment))
+	if u := healthURL(q.Environment, port); u != "" && (url == "" || healthOverride(q.Environment) != "" || !ours) {
+		url = u
 	}
-	live := &platform.Live{Env: q.Env, Revision: rec.Revision, Digest: inst.Digest, URL: baseURL(inst.Env)}
-	live.Health, live.HealthDetail = l.health(ctx, url)
+	live := &platform.Live{Env: q.Env, Revision: rec.Revision, Digest: inst.Digest, URL: base(url)}
+	if url == "" {
+		live.Health, live.HealthDetail = platform.HealthUnknown, "the service's port is not known: set port: in ferry.yaml"
+	} else {
+		live.Health, live.HealthDetail = platform.CheckHTTP(ctx, l.client(), url)
+	}
 	inst.Ready = live.Health == platform.HealthUp || live.Health == platform.HealthDegraded
 	live.Instances = []platform.Instance{inst}
 	return live, nil
+}
+
+func healthOverride(env *project.Environment) string {
+	if env == nil {
+		return ""
+	}
+	return env.Health
+}
+
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
 }
 
 // Revisions implements platform.Target.
@@ -590,46 +724,32 @@ func (l *Local) Tail(env string, rev, n int) []string {
 	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
 }
 
-// waitListening waits until rec's process listens on port, dies, or the
-// timeout passes.
-func (l *Local) waitListening(ctx context.Context, rec *record, port int, timeout time.Duration) error {
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	start := time.Now()
-	for pause := 5 * time.Millisecond; ; pause = min(pause*3/2, 200*time.Millisecond) {
-		if !alive(rec.PID, rec.StartTick) {
-			return fmt.Errorf("process %d exited before it listened on port %d", rec.PID, port)
-		}
-		if pids, _ := listeners(port, rec.PID); slices.Contains(pids, rec.PID) {
-			return nil
-		}
-		if time.Since(start) > timeout {
-			return fmt.Errorf("not listening on port %d after %s", port, timeout)
-		}
-		if l.Wait != nil {
-			l.Wait(fmt.Sprintf("waiting for pid %d to listen on port %d", rec.PID, port), time.Since(start))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
-		}
-	}
-}
-
 // exeDigest is the sha256 of the executable pid runs, read through
-// /proc/<pid>/exe. Two environments running one digest run one unpacked
-// file, and a promotion reads it twice (source, then verify): the digest
-// is kept per file identity — device, inode, size, modification and
-// change times, the last of which any write or rename moves.
-func (l *Local) exeDigest(pid int) (string, error) {
+// /proc/<pid>/exe. A process ferry started whose executable still has
+// the identity recorded at start runs its record's BinaryDigest: nothing
+// is read. Otherwise the digest is kept per file identity for the life
+// of this ferry: two environments running one digest run one file, and a
+// promotion reads it twice (source, then verify).
+func (l *Local) exeDigest(pid int, rec record) (string, error) {
 	path := fmt.Sprintf("/proc/%d/exe", pid)
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
+	key, err := fileID(path)
+	if err != nil {
+		// A leader thread that has exited: ask a thread that has not.
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, t := range tasks {
+			p := fmt.Sprintf("/proc/%d/task/%s/exe", pid, t.Name())
+			if k, terr := fileID(p); terr == nil {
+				path, key, err = p, k, nil
+				break
+			}
+		}
+	}
+	if err != nil {
 		return "", err
 	}
-	key := fmt.Sprintf("%d/%d/%d/%d.%d/%d.%d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec)
+	if rec.ExeID != "" && key == rec.ExeID && rec.BinaryDigest != "" {
+		return rec.BinaryDigest, nil
+	}
 	if d, ok := l.digests.Load(key); ok {
 		return d.(string), nil
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/ferrydev/ferry/project"
 )
 
-func setup(t *testing.T) (*Local, *artifact.Image) {
+func setup(t testing.TB) (*Local, *artifact.Image) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("testdata/svc")); err != nil {
@@ -28,7 +28,7 @@ func setup(t *testing.T) (*Local, *artifact.Image) {
 
 // build builds the project in dir and returns a local target for it
 // whose staging is stopped when the test ends.
-func build(t *testing.T, dir string) (*Local, *artifact.Image) {
+func build(t testing.TB, dir string) (*Local, *artifact.Image) {
 	t.Helper()
 	p, err := project.Load(dir)
 	if err != nil {

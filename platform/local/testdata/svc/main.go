@@ -4,7 +4,12 @@
 // makes its health endpoint never answer. WRITE_FILE and MARK write a file
 // by a relative path, as a SQLite DB_NAME would. It listens with
 // SO_REUSEPORT, so a new revision can listen beside it, unless
-// NO_REUSEPORT=1; on SIGTERM it answers health with 503 but keeps
+// NO_REUSEPORT=1 (NO_STEER=1 leaves new connections to the kernel's
+// hash instead of steering them to the newest revision); HTTP_PORT,
+// else PORT, is its port. CRASH_AFTER=<duration> makes it exit that long
+// after it starts serving, as a build that fails on its first request
+// does; UNHEALTHY=1 answers health 503 and DEGRADED=<dependency> answers
+// 200 with GoFr's DEGRADED body naming it. On SIGTERM it answers health with 503 but keeps
 // serving for SHUTDOWN_DELAY, then drains, as ferry's kit does.
 package main
 
@@ -15,12 +20,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 )
+
+func init() {
+	if os.Getenv("LEADER_EXIT") == "1" {
+		runtime.LockOSThread() // main runs on the leader thread
+	}
+}
 
 func main() {
 	fmt.Println("svc starting, version", version)
@@ -45,7 +57,12 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	port := os.Getenv("HTTP_PORT")
+	var port string
+	for _, k := range []string{"HTTP_PORT", "PORT", "SERVER_PORT", "APP_PORT", "LISTEN"} {
+		if port = os.Getenv(k); port != "" {
+			break
+		}
+	}
 	if port == "" {
 		port = "8000"
 	}
@@ -57,8 +74,12 @@ func main() {
 			<-r.Context().Done()
 			return
 		}
-		if draining.Load() {
+		if draining.Load() || os.Getenv("UNHEALTHY") == "1" {
 			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		if dep := os.Getenv("DEGRADED"); dep != "" {
+			fmt.Fprintf(w, `{"data":{"status":"DEGRADED",%q:{"status":"DOWN","details":{"error":"connection refused"}}}}`, dep)
 			return
 		}
 		fmt.Fprintf(w, `{"data":{"name":%q,"status":"UP"}}`, os.Getenv("APP_NAME"))
@@ -99,7 +120,7 @@ func main() {
 		os.Exit(1)
 	}
 
-	if os.Getenv("NO_REUSEPORT") != "1" {
+	if os.Getenv("NO_REUSEPORT") != "1" && os.Getenv("NO_STEER") != "1" {
 		sc, err := ln.(*net.TCPListener).SyscallConn()
 		if err == nil {
 			err = sc.Control(func(fd uintptr) { err = steerToNewest(fd) })
@@ -114,8 +135,25 @@ func main() {
 			os.Exit(1)
 		}
 	}()
+	if d, err := time.ParseDuration(os.Getenv("CRASH_AFTER")); err == nil {
+		time.AfterFunc(d, func() {
+			fmt.Fprintln(os.Stderr, "panic: nil map write (CRASH_AFTER)")
+			os.Exit(2)
+		})
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	if os.Getenv("LEADER_EXIT") == "1" {
+		// The main thread exits alone (exit, not exit_group): the
+		// process's leader is a zombie while its other threads serve and
+		// hold its listener, as a multi-threaded process is for a moment
+		// while it exits.
+		go func() {
+			<-sig
+			os.Exit(0)
+		}()
+		syscall.RawSyscall(syscall.SYS_EXIT, 0, 0, 0)
+	}
 	<-sig
 	draining.Store(true)
 	if d, err := time.ParseDuration(os.Getenv("SHUTDOWN_DELAY")); err == nil {
