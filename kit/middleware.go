@@ -3,12 +3,15 @@ package kit
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
@@ -69,21 +72,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// answers 503, which clients and proxies treat as retryable.
 		h = http.TimeoutHandler(h, m.timeout, `{"error":{"message":"request timed out"}}`)
 	}
-	// Observers per method and status, looked up without the vector's
-	// label hashing and lock: this runs on every request.
-	var observers sync.Map // obsKey → prometheus.Observer
-	observe := func(method string, status int, seconds float64) {
-		k := obsKey{method, status}
-		o, ok := observers.Load(k)
-		if !ok {
-			code := statusText[status]
-			if code == "" {
-				code = strconv.Itoa(status)
-			}
-			o, _ = observers.LoadOrStore(k, m.hist.WithLabelValues(path, method, code))
-		}
-		o.(prometheus.Observer).Observe(seconds)
-	}
+	obs := &observers{vec: m.hist, path: path}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		name := pattern
@@ -98,11 +87,11 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		}
 		ctx, span := m.tracer.Start(ctx, name, serverSpan...)
 		sc := span.SpanContext()
-		traceID := sc.TraceID().String()
+		st := newRequestState(w, sc.TraceID())
+		rec, traceID := &st.rec, st.id[0]
 		// Set directly: the key is already canonical ("X-Correlation-Id"), as
 		// GoFr's X-Correlation-ID becomes once canonicalised.
-		w.Header()["X-Correlation-Id"] = []string{traceID}
-		rec := &recorder{ResponseWriter: w}
+		w.Header()["X-Correlation-Id"] = st.id[:]
 		r = r.WithContext(ctx)
 
 		defer func() {
@@ -122,7 +111,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			}
 			end := time.Now()
 			elapsed := end.Sub(start)
-			observe(r.Method, status, elapsed.Seconds())
+			obs.observe(r.Method, status, elapsed.Seconds())
 			if span.IsRecording() {
 				span.SetAttributes(
 					attribute.String("http.request.method", r.Method),
@@ -167,6 +156,69 @@ var serverSpan = []oteltrace.SpanStartOption{oteltrace.WithSpanKind(oteltrace.Sp
 type obsKey struct {
 	method string
 	status int
+}
+
+// observers holds one route's histogram children per method and status,
+// so that a request finds its child without the vector's label hashing,
+// lock and label slice, and without boxing a key (as a sync.Map would).
+// The map is copied on the rare miss and never written once published.
+type observers struct {
+	vec  *prometheus.HistogramVec
+	path string
+	m    atomic.Pointer[map[obsKey]prometheus.Observer]
+	mu   sync.Mutex // serialises misses
+}
+
+func (o *observers) observe(method string, status int, seconds float64) {
+	k := obsKey{method, status}
+	if m := o.m.Load(); m != nil {
+		if h, ok := (*m)[k]; ok {
+			h.Observe(seconds)
+			return
+		}
+	}
+	o.mu.Lock()
+	old := o.m.Load()
+	h, ok := prometheus.Observer(nil), false
+	if old != nil {
+		h, ok = (*old)[k]
+	}
+	if !ok {
+		code := statusText[status]
+		if code == "" {
+			code = strconv.Itoa(status)
+		}
+		h = o.vec.WithLabelValues(o.path, method, code)
+		next := make(map[obsKey]prometheus.Observer, 1)
+		if old != nil {
+			maps.Copy(next, *old)
+		}
+		next[k] = h
+		o.m.Store(&next)
+	}
+	o.mu.Unlock()
+	h.Observe(seconds)
+}
+
+// requestState is what the middleware keeps per request, in one
+// allocation: the status recorder and the X-Correlation-Id header value
+// with its bytes. It is not pooled: the header map keeps the value until
+// net/http has written the response, after the handler returned, and a
+// handler that wrongly keeps the writer must not reach another request's.
+type requestState struct {
+	rec recorder
+	id  [1]string
+	hex [32]byte
+}
+
+func newRequestState(w http.ResponseWriter, traceID oteltrace.TraceID) *requestState {
+	st := &requestState{rec: recorder{ResponseWriter: w}}
+	for i, b := range traceID {
+		st.hex[2*i], st.hex[2*i+1] = hex[b>>4], hex[b&0xf]
+	}
+	// The bytes are never written again.
+	st.id[0] = unsafe.String(&st.hex[0], len(st.hex))
+	return st
 }
 
 // recorder remembers the status for the log and metrics.
