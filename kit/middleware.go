@@ -46,15 +46,6 @@ func newMiddleware(a *App, tracer oteltrace.Tracer, prop propagation.TextMapProp
 	return &middleware{logger: a.logger, access: access, tracer: tracer, prop: prop, hist: hist, timeout: a.settings.RequestTimeout}, nil
 }
 
-// statusText avoids an allocation per request for the usual codes.
-var statusText = func() map[int]string {
-	m := map[int]string{}
-	for c := 100; c < 600; c++ {
-		m[c] = strconv.Itoa(c)
-	}
-	return m
-}()
-
 func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handler {
 	method, path, found := strings.Cut(pattern, " ")
 	if !found {
@@ -184,11 +175,7 @@ func (o *observers) observe(method string, status int, seconds float64) {
 		h, ok = (*old)[k]
 	}
 	if !ok {
-		code := statusText[status]
-		if code == "" {
-			code = strconv.Itoa(status)
-		}
-		h = o.vec.WithLabelValues(o.path, method, code)
+		h = o.vec.WithLabelValues(o.path, method, strconv.Itoa(status))
 		next := make(map[obsKey]prometheus.Observer, 1)
 		if old != nil {
 			maps.Copy(next, *old)
