@@ -169,7 +169,7 @@ func (a *App) init() error {
 	if s.Trace.Exporter != "" {
 		a.logger.Info(fmt.Sprintf("Exporting traces to %s at %s", s.Trace.Exporter, s.Trace.Endpoint), "ratio", s.Trace.Ratio)
 	}
-	mw, err := newMiddleware(a, tp.Tracer("github.com/ferrydev/ferry/kit"), propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	mw, err := newMiddleware(a, tp, propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -17,23 +18,28 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	oteltrace "go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 
 	"github.com/ferrydev/ferry/kit/metric"
+	"github.com/ferrydev/ferry/kit/trace"
 )
 
 // middleware wraps each route once, at registration, so that the route
 // template (for metrics and span names) is known without matching twice.
 type middleware struct {
-	logger  *slog.Logger
-	access  *accessLog
-	tracer  oteltrace.Tracer
-	prop    propagation.TextMapPropagator
-	hist    *prometheus.HistogramVec
-	timeout time.Duration
+	logger   *slog.Logger
+	access   *accessLog
+	tracer   oteltrace.Tracer
+	sampler  sdktrace.Sampler
+	provider oteltrace.TracerProvider
+	prop     propagation.TextMapPropagator
+	hist     *prometheus.HistogramVec
+	timeout  time.Duration
 }
 
-func newMiddleware(a *App, tracer oteltrace.Tracer, prop propagation.TextMapPropagator) (*middleware, error) {
+func newMiddleware(a *App, tp *sdktrace.TracerProvider, prop propagation.TextMapPropagator) (*middleware, error) {
 	hist := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "app_http_response",
 		Help:    "Response time of HTTP requests in seconds.",
@@ -43,7 +49,12 @@ func newMiddleware(a *App, tracer oteltrace.Tracer, prop propagation.TextMapProp
 		return nil, fmt.Errorf("registering http metrics: %w", err)
 	}
 	access := &accessLog{logger: a.logger, out: a.logs, err: a.stderr}
-	return &middleware{logger: a.logger, access: access, tracer: tracer, prop: prop, hist: hist, timeout: a.settings.RequestTimeout}, nil
+	return &middleware{
+		logger: a.logger, access: access, prop: prop, hist: hist, timeout: a.settings.RequestTimeout,
+		tracer: tp.Tracer("github.com/ferrydev/ferry/kit"), provider: tp,
+		// The provider's own sampler (trace.New), asked before the SDK is.
+		sampler: trace.Sampler(a.settings.Trace),
+	}, nil
 }
 
 func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handler {
@@ -76,9 +87,10 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
 			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
 		}
-		ctx, span := m.tracer.Start(ctx, name, serverSpan...)
+		st := &requestState{rec: recorder{ResponseWriter: w}}
+		ctx, span := m.startSpan(ctx, name, st)
 		sc := span.SpanContext()
-		st := newRequestState(w, sc.TraceID())
+		st.setTraceID(sc.TraceID())
 		rec, traceID := &st.rec, st.id[0]
 		// Set directly: the key is already canonical ("X-Correlation-Id"), as
 		// GoFr's X-Correlation-ID becomes once canonicalised.
@@ -188,25 +200,68 @@ func (o *observers) observe(method string, status int, seconds float64) {
 }
 
 // requestState is what the middleware keeps per request, in one
-// allocation: the status recorder and the X-Correlation-Id header value
-// with its bytes. It is not pooled: the header map keeps the value until
-// net/http has written the response, after the handler returned, and a
-// handler that wrongly keeps the writer must not reach another request's.
+// allocation: the status recorder, the span when it is not sampled, and
+// the X-Correlation-Id header value with its bytes. It is not pooled: the
+// header map keeps the value until net/http has written the response,
+// after the handler returned, and a handler that wrongly keeps the writer
+// or span must not reach another request's.
 type requestState struct {
-	rec recorder
-	id  [1]string
-	hex [32]byte
+	rec  recorder
+	span unsampledSpan
+	id   [1]string
+	hex  [32]byte
 }
 
-func newRequestState(w http.ResponseWriter, traceID oteltrace.TraceID) *requestState {
-	st := &requestState{rec: recorder{ResponseWriter: w}}
+func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
 	for i, b := range traceID {
 		st.hex[2*i], st.hex[2*i+1] = hex[b>>4], hex[b&0xf]
 	}
 	// The bytes are never written again.
 	st.id[0] = unsafe.String(&st.hex[0], len(st.hex))
-	return st
 }
+
+// startSpan starts the request's server span. Most requests are roots the
+// sampler drops (TRACER_RATIO below 1, or no exporter): for those it asks
+// the sampler itself and makes the non-recording span in st, which the
+// SDK would otherwise configure, sample and allocate on every request.
+// Requests with a parent, and sampled roots (started with the IDs the
+// decision was made on), go through the SDK.
+func (m *middleware) startSpan(ctx context.Context, name string, st *requestState) (context.Context, oteltrace.Span) {
+	if oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
+		return m.tracer.Start(ctx, name, serverSpan...)
+	}
+	tid, sid := trace.NewIDs()
+	res := m.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: tid, Name: name, Kind: oteltrace.SpanKindServer})
+	if res.Decision != sdktrace.Drop {
+		return m.tracer.Start(trace.WithIDs(ctx, tid, sid), name, serverSpan...)
+	}
+	st.span = unsampledSpan{
+		sc: oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: res.Tracestate}),
+		tp: m.provider,
+	}
+	return oteltrace.ContextWithSpan(ctx, &st.span), &st.span
+}
+
+// unsampledSpan is a span the sampler dropped, as the SDK's own
+// non-recording span behaves: it carries the IDs, so that child spans join
+// the trace (and are dropped with it), records nothing, and names the
+// SDK's provider.
+type unsampledSpan struct {
+	embedded.Span
+	sc oteltrace.SpanContext
+	tp oteltrace.TracerProvider
+}
+
+func (s *unsampledSpan) SpanContext() oteltrace.SpanContext          { return s.sc }
+func (s *unsampledSpan) TracerProvider() oteltrace.TracerProvider    { return s.tp }
+func (s *unsampledSpan) IsRecording() bool                           { return false }
+func (s *unsampledSpan) SetStatus(codes.Code, string)                {}
+func (s *unsampledSpan) SetAttributes(...attribute.KeyValue)         {}
+func (s *unsampledSpan) End(...oteltrace.SpanEndOption)              {}
+func (s *unsampledSpan) RecordError(error, ...oteltrace.EventOption) {}
+func (s *unsampledSpan) AddEvent(string, ...oteltrace.EventOption)   {}
+func (s *unsampledSpan) AddLink(oteltrace.Link)                      {}
+func (s *unsampledSpan) SetName(string)                              {}
 
 // recorder remembers the status for the log and metrics.
 type recorder struct {

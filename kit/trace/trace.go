@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, error) {
 		return nil, fmt.Errorf("trace resource: %w", err)
 	}
 	if cfg.Exporter == "" {
-		return sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithResource(res)), nil
+		return sdktrace.NewTracerProvider(sdktrace.WithSampler(Sampler(cfg)), sdktrace.WithResource(res), sdktrace.WithIDGenerator(idGenerator{})), nil
 	}
 	exp, err := otlptrace.New(ctx, newGRPCClient(cfg))
 	if err != nil {
@@ -133,8 +133,19 @@ func New(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, error) {
 	return sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp),
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Ratio))),
+		sdktrace.WithSampler(Sampler(cfg)),
+		sdktrace.WithIDGenerator(idGenerator{}),
 	), nil
+}
+
+// Sampler is the provider's sampler: GoFr's
+// ParentBased(TraceIDRatioBased(TRACER_RATIO)), or never without an
+// exporter.
+func Sampler(cfg Config) sdktrace.Sampler {
+	if cfg.Exporter == "" {
+		return sdktrace.NeverSample()
+	}
+	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Ratio))
 }
 
 // ParseHeaders reads TRACER_HEADERS: "K1=V1,K2=V2", split on the first
