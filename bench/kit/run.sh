@@ -79,11 +79,11 @@ for r in $(seq "$rounds"); do
     out=$("$tmp/load" http -url "http://127.0.0.1:$port/hello" -c "$conc" -d "${secs}s" -warmup 0)
     after=$(cpu_ticks "$pid")
     a1=$(allocs "$pid" "$mode")
-    before=$(cpu_ticks "$pid")
+    pbefore=$(cpu_ticks "$pid")
     paced=$("$tmp/load" http -url "http://127.0.0.1:$port/hello" -c "$conc" -d "${secs}s" -warmup 0 -rate "$rate")
-    after=$(cpu_ticks "$pid")
+    pafter=$(cpu_ticks "$pid")
     preqs=$(echo "$paced" | sed -E 's/.*requests=([0-9]+).*/\1/')
-    pcpu=$(awk -v a="$after" -v b="$before" -v n="$preqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (a-b)/hz*1e6/n}')
+    pcpu=$(awk -v a="$pafter" -v b="$pbefore" -v n="$preqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (a-b)/hz*1e6/n}')
     prps=$(echo "$paced" | sed -E 's/.*rps=([0-9]+).*/\1/')
     # Server CPU per request: less sensitive than req/s to other work on
     # a shared machine.
