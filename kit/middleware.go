@@ -172,6 +172,9 @@ type observers struct {
 	mu   sync.Mutex // serialises misses
 }
 
+// maxObservers bounds the cache per route.
+const maxObservers = 64
+
 func (o *observers) observe(method string, status int, seconds float64) {
 	k := obsKey{method, status}
 	if m := o.m.Load(); m != nil {
@@ -188,6 +191,13 @@ func (o *observers) observe(method string, status int, seconds float64) {
 	}
 	if !ok {
 		h = o.vec.WithLabelValues(o.path, method, strconv.Itoa(status))
+		if old != nil && len(*old) >= maxObservers {
+			// A route without a method in its pattern sees whatever methods
+			// clients send: past the usual few, do not copy on every new one.
+			o.mu.Unlock()
+			h.Observe(seconds)
+			return
+		}
 		next := make(map[obsKey]prometheus.Observer, 1)
 		if old != nil {
 			maps.Copy(next, *old)
