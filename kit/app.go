@@ -169,7 +169,7 @@ func (a *App) init() error {
 	if s.Trace.Exporter != "" {
 		a.logger.Info(fmt.Sprintf("Exporting traces to %s at %s", s.Trace.Exporter, s.Trace.Endpoint), "ratio", s.Trace.Ratio)
 	}
-	mw, err := newMiddleware(a, tp.Tracer("github.com/ferrydev/ferry/kit"), propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	mw, err := newMiddleware(a, tp, propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	if err != nil {
 		return err
 	}
@@ -186,13 +186,9 @@ func (a *App) init() error {
 		a.logger.Info(fmt.Sprintf("connecting to %s database at %s", s.SQL.Dialect, s.SQL.Target()))
 	}
 	if s.Redis != nil {
-		rc, err := redisdb.Open(*s.Redis, a.registry)
-		if err != nil {
+		if err := a.openRedis(); err != nil {
 			return err
 		}
-		a.redis = rc
-		a.health.Add("redis", rc)
-		a.closers = append(a.closers, func(context.Context) error { return rc.Close() })
 	}
 
 	a.handle("GET /.well-known/alive", http.HandlerFunc(a.health.Alive), !s.LogProbes)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/ferrydev/ferry/envfile"
@@ -249,8 +250,29 @@ func (p *parser) trace(s Settings) trace.Config {
 			headers = map[string]string{"Authorization": key}
 		}
 	}
+	// The OpenTelemetry exporter's own keys apply beneath GoFr's, as in
+	// GoFr: headers when TRACER_HEADERS and TRACER_AUTH_KEY are unset,
+	// timeout (milliseconds) and compression; a value the exporter would
+	// ignore is ignored.
+	if len(headers) == 0 {
+		if v := p.otlp("HEADERS"); v != "" {
+			headers = trace.ParseOTLPHeaders(v)
+		}
+	}
 	t.Headers = headers
+	if ms, err := strconv.Atoi(p.otlp("TIMEOUT")); err == nil && ms > 0 {
+		t.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	t.Gzip = lower(p.otlp("COMPRESSION")) == "gzip"
 	return t
+}
+
+// otlp reads OTEL_EXPORTER_OTLP_TRACES_<key>, else OTEL_EXPORTER_OTLP_<key>.
+func (p *parser) otlp(key string) string {
+	if v := p.cfg.Get("OTEL_EXPORTER_OTLP_TRACES_" + key); v != "" {
+		return v
+	}
+	return p.cfg.Get("OTEL_EXPORTER_OTLP_" + key)
 }
 
 func (p *parser) sql() *sqldb.Config {

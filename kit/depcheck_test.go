@@ -7,9 +7,12 @@ import (
 )
 
 // TestDepcheck keeps the runtime light: a service importing kit (or
-// envfile) must never download Helm, client-go or cobra.
+// envfile) must never download Helm, client-go or cobra, nor link grpc-go
+// (kit's OTLP/gRPC client is net/http's HTTP/2; grpc-go's packages and
+// registries were a quarter of an idle service's memory). Tests may use
+// grpc-go as the collector.
 func TestDepcheck(t *testing.T) {
-	banned := []string{"helm.sh/", "k8s.io/", "sigs.k8s.io/", "github.com/spf13/cobra"}
+	banned := []string{"helm.sh/", "k8s.io/", "sigs.k8s.io/", "github.com/spf13/cobra", "google.golang.org/grpc"}
 	for _, dir := range []string{".", "../envfile"} {
 		out, err := exec.Command("go", "list", "-C", dir, "-deps", "./...").CombinedOutput()
 		if err != nil {

@@ -1,36 +1,45 @@
 package kit
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	oteltrace "go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 
 	"github.com/ferrydev/ferry/kit/metric"
+	"github.com/ferrydev/ferry/kit/trace"
 )
 
 // middleware wraps each route once, at registration, so that the route
 // template (for metrics and span names) is known without matching twice.
 type middleware struct {
-	logger  *slog.Logger
-	access  *accessLog
-	tracer  oteltrace.Tracer
-	prop    propagation.TextMapPropagator
-	hist    *prometheus.HistogramVec
-	timeout time.Duration
+	logger   *slog.Logger
+	access   *accessLog
+	tracer   oteltrace.Tracer
+	sampler  sdktrace.Sampler
+	provider oteltrace.TracerProvider
+	prop     propagation.TextMapPropagator
+	hist     *prometheus.HistogramVec
+	timeout  time.Duration
 }
 
-func newMiddleware(a *App, tracer oteltrace.Tracer, prop propagation.TextMapPropagator) (*middleware, error) {
+func newMiddleware(a *App, tp *sdktrace.TracerProvider, prop propagation.TextMapPropagator) (*middleware, error) {
 	hist := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "app_http_response",
 		Help:    "Response time of HTTP requests in seconds.",
@@ -40,17 +49,13 @@ func newMiddleware(a *App, tracer oteltrace.Tracer, prop propagation.TextMapProp
 		return nil, fmt.Errorf("registering http metrics: %w", err)
 	}
 	access := &accessLog{logger: a.logger, out: a.logs, err: a.stderr}
-	return &middleware{logger: a.logger, access: access, tracer: tracer, prop: prop, hist: hist, timeout: a.settings.RequestTimeout}, nil
+	return &middleware{
+		logger: a.logger, access: access, prop: prop, hist: hist, timeout: a.settings.RequestTimeout,
+		tracer: tp.Tracer("github.com/ferrydev/ferry/kit"), provider: tp,
+		// The provider's own sampler (trace.New), asked before the SDK is.
+		sampler: trace.Sampler(a.settings.Trace),
+	}, nil
 }
-
-// statusText avoids an allocation per request for the usual codes.
-var statusText = func() map[int]string {
-	m := map[int]string{}
-	for c := 100; c < 600; c++ {
-		m[c] = strconv.Itoa(c)
-	}
-	return m
-}()
 
 func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handler {
 	method, path, found := strings.Cut(pattern, " ")
@@ -69,21 +74,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// answers 503, which clients and proxies treat as retryable.
 		h = http.TimeoutHandler(h, m.timeout, `{"error":{"message":"request timed out"}}`)
 	}
-	// Observers per method and status, looked up without the vector's
-	// label hashing and lock: this runs on every request.
-	var observers sync.Map // obsKey → prometheus.Observer
-	observe := func(method string, status int, seconds float64) {
-		k := obsKey{method, status}
-		o, ok := observers.Load(k)
-		if !ok {
-			code := statusText[status]
-			if code == "" {
-				code = strconv.Itoa(status)
-			}
-			o, _ = observers.LoadOrStore(k, m.hist.WithLabelValues(path, method, code))
-		}
-		o.(prometheus.Observer).Observe(seconds)
-	}
+	obs := &observers{vec: m.hist, path: path}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		name := pattern
@@ -96,13 +87,14 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
 			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
 		}
-		ctx, span := m.tracer.Start(ctx, name, serverSpan...)
+		st := &requestState{rec: recorder{ResponseWriter: w}}
+		ctx, span := m.startSpan(ctx, name, st)
 		sc := span.SpanContext()
-		traceID := sc.TraceID().String()
+		st.setTraceID(sc.TraceID())
+		rec, traceID := &st.rec, st.id[0]
 		// Set directly: the key is already canonical ("X-Correlation-Id"), as
 		// GoFr's X-Correlation-ID becomes once canonicalised.
-		w.Header()["X-Correlation-Id"] = []string{traceID}
-		rec := &recorder{ResponseWriter: w}
+		w.Header()["X-Correlation-Id"] = st.id[:]
 		r = r.WithContext(ctx)
 
 		defer func() {
@@ -122,7 +114,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			}
 			end := time.Now()
 			elapsed := end.Sub(start)
-			observe(r.Method, status, elapsed.Seconds())
+			obs.observe(r.Method, status, elapsed.Seconds())
 			if span.IsRecording() {
 				span.SetAttributes(
 					attribute.String("http.request.method", r.Method),
@@ -168,6 +160,118 @@ type obsKey struct {
 	method string
 	status int
 }
+
+// observers holds one route's histogram children per method and status,
+// so that a request finds its child without the vector's label hashing,
+// lock and label slice, and without boxing a key (as a sync.Map would).
+// The map is copied on the rare miss and never written once published.
+type observers struct {
+	vec  *prometheus.HistogramVec
+	path string
+	m    atomic.Pointer[map[obsKey]prometheus.Observer]
+	mu   sync.Mutex // serialises misses
+}
+
+// maxObservers bounds the cache per route.
+const maxObservers = 64
+
+func (o *observers) observe(method string, status int, seconds float64) {
+	k := obsKey{method, status}
+	if m := o.m.Load(); m != nil {
+		if h, ok := (*m)[k]; ok {
+			h.Observe(seconds)
+			return
+		}
+	}
+	o.mu.Lock()
+	old := o.m.Load()
+	h, ok := prometheus.Observer(nil), false
+	if old != nil {
+		h, ok = (*old)[k]
+	}
+	if !ok {
+		h = o.vec.WithLabelValues(o.path, method, strconv.Itoa(status))
+		if old != nil && len(*old) >= maxObservers {
+			// A route without a method in its pattern sees whatever methods
+			// clients send: past the usual few, do not copy on every new one.
+			o.mu.Unlock()
+			h.Observe(seconds)
+			return
+		}
+		next := make(map[obsKey]prometheus.Observer, 1)
+		if old != nil {
+			maps.Copy(next, *old)
+		}
+		next[k] = h
+		o.m.Store(&next)
+	}
+	o.mu.Unlock()
+	h.Observe(seconds)
+}
+
+// requestState is what the middleware keeps per request, in one
+// allocation: the status recorder, the span when it is not sampled, and
+// the X-Correlation-Id header value with its bytes. It is not pooled: the
+// header map keeps the value until net/http has written the response,
+// after the handler returned, and a handler that wrongly keeps the writer
+// or span must not reach another request's.
+type requestState struct {
+	rec  recorder
+	span unsampledSpan
+	id   [1]string
+	hex  [32]byte
+}
+
+func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
+	for i, b := range traceID {
+		st.hex[2*i], st.hex[2*i+1] = hex[b>>4], hex[b&0xf]
+	}
+	// The bytes are never written again.
+	st.id[0] = unsafe.String(&st.hex[0], len(st.hex))
+}
+
+// startSpan starts the request's server span. Most requests are roots the
+// sampler drops (TRACER_RATIO below 1, or no exporter): for those it asks
+// the sampler itself and makes the non-recording span in st, which the
+// SDK would otherwise configure, sample and allocate on every request.
+// Requests with a parent, and sampled roots (started with the IDs the
+// decision was made on), go through the SDK.
+func (m *middleware) startSpan(ctx context.Context, name string, st *requestState) (context.Context, oteltrace.Span) {
+	if oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
+		return m.tracer.Start(ctx, name, serverSpan...)
+	}
+	tid, sid := trace.NewIDs()
+	res := m.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: tid, Name: name, Kind: oteltrace.SpanKindServer})
+	if res.Decision != sdktrace.Drop {
+		return m.tracer.Start(trace.WithIDs(ctx, tid, sid), name, serverSpan...)
+	}
+	st.span = unsampledSpan{
+		sc: oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: res.Tracestate}),
+		tp: m.provider,
+	}
+	return oteltrace.ContextWithSpan(ctx, &st.span), &st.span
+}
+
+// unsampledSpan is a span the sampler dropped, as the SDK's own
+// non-recording span behaves: it carries the IDs, so that child spans join
+// the trace (and are dropped with it), records nothing, and names the
+// SDK's provider.
+type unsampledSpan struct {
+	embedded.Span
+	sc oteltrace.SpanContext
+	tp oteltrace.TracerProvider
+}
+
+func (s *unsampledSpan) SpanContext() oteltrace.SpanContext          { return s.sc }
+func (s *unsampledSpan) TracerProvider() oteltrace.TracerProvider    { return s.tp }
+func (s *unsampledSpan) IsRecording() bool                           { return false }
+func (s *unsampledSpan) SetStatus(codes.Code, string)                {}
+func (s *unsampledSpan) SetAttributes(...attribute.KeyValue)         {}
+func (s *unsampledSpan) End(...oteltrace.SpanEndOption)              {}
+func (s *unsampledSpan) RecordError(error, ...oteltrace.EventOption) {}
+func (s *unsampledSpan) AddEvent(string, ...oteltrace.EventOption)   {}
+func (s *unsampledSpan) AddLink(oteltrace.Link)                      {}
+func (s *unsampledSpan) SetName(string)                              {}
 
 // recorder remembers the status for the log and metrics.
 type recorder struct {

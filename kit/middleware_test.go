@@ -13,7 +13,10 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ferrydev/ferry/kit/internal/testdep"
 )
@@ -157,4 +160,34 @@ func TestRemoteLevelInApp(t *testing.T) {
 	level = "INFO"
 	mu.Unlock()
 	waitLevel("INFO")
+}
+
+// TestObserversCountEverySeries: the per-route cache of histogram children
+// records every observation in its (method, status) series, also past
+// its bound (a route without a method sees whatever methods clients send).
+func TestObserversCountEverySeries(t *testing.T) {
+	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "h", Buckets: []float64{1}}, []string{"path", "method", "status"})
+	o := &observers{vec: vec, path: "/x"}
+	const methods = 2 * maxObservers
+	for i := range methods {
+		o.observe(fmt.Sprintf("M%d", i), 200, 0.5)
+		o.observe("GET", 200, 0.5)
+		o.observe("GET", 503, 0.5)
+	}
+	if got := testutil.CollectAndCount(vec); got != methods+2 {
+		t.Errorf("series = %d, want %d", got, methods+2)
+	}
+	tests := []struct {
+		method, status string
+		want           uint64
+	}{{"GET", "200", methods}, {"GET", "503", methods}, {"M0", "200", 1}, {fmt.Sprintf("M%d", methods-1), "200", 1}}
+	for _, tt := range tests {
+		var m dto.Metric
+		if err := vec.WithLabelValues("/x", tt.method, tt.status).(prometheus.Histogram).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetHistogram().GetSampleCount(); got != tt.want {
+			t.Errorf("%s %s: count = %d, want %d", tt.method, tt.status, got, tt.want)
+		}
+	}
 }

@@ -41,6 +41,13 @@ func TestMain(m *testing.M) {
 // configs/.env = env.
 func helper(t *testing.T, env string, environ ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
+	return startService(t, exec.Command(os.Args[0], "-test.run=^$"), env, append([]string{"KIT_TEST_HELPER=serve"}, environ...)...)
+}
+
+// startService starts cmd in a new directory holding configs/.env = env,
+// with environ added to the process environment; its stderr is returned.
+func startService(t *testing.T, cmd *exec.Cmd, env string, environ ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "configs"), 0o755); err != nil {
 		t.Fatal(err)
@@ -48,10 +55,8 @@ func helper(t *testing.T, env string, environ ...string) (*exec.Cmd, *bytes.Buff
 	if err := os.WriteFile(filepath.Join(dir, "configs", ".env"), []byte(env), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KIT_TEST_HELPER=serve")
-	cmd.Env = append(cmd.Env, environ...)
+	cmd.Env = append(os.Environ(), environ...)
 	var stderr bytes.Buffer
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &stderr

@@ -2,6 +2,8 @@ package kit
 
 import (
 	"context"
+	"encoding/binary"
+	hexenc "encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	oteltrace "go.opentelemetry.io/otel/trace"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
@@ -140,6 +143,101 @@ func TestTracingOTLP(t *testing.T) {
 						t.Errorf("resource %s = %q, want %q", k, r[k], v)
 					}
 				}
+			}
+		})
+	}
+}
+
+// spanRecord is one exported span, by hex IDs.
+type spanRecord struct{ name, traceID, spanID, parentID string }
+
+func (c *collector) spansByName() []spanRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []spanRecord
+	for _, rs := range c.spans {
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				out = append(out, spanRecord{s.Name, hexenc.EncodeToString(s.TraceId), hexenc.EncodeToString(s.SpanId), hexenc.EncodeToString(s.ParentSpanId)})
+			}
+		}
+	}
+	return out
+}
+
+// TestTracingSamplesRootsAsTheSDK: the middleware decides on unparented
+// requests itself (sparing the SDK for the spans it drops), so the
+// decision must be TraceIDRatioBased's on the trace ID the response
+// names, sampled spans must keep that ID, and a handler's child span must
+// join the request's trace whether or not it is sampled.
+func TestTracingSamplesRootsAsTheSDK(t *testing.T) {
+	for _, ratio := range []float64{0, 0.5, 1} {
+		t.Run(fmt.Sprint("ratio ", ratio), func(t *testing.T) {
+			col, addr := startCollector(t)
+			a, err := New(Options{FS: fstest.MapFS{}, Stdout: io.Discard, Stderr: io.Discard, Environ: []string{
+				fmt.Sprintf("HTTP_PORT=%d", testdep.FreePort(t)), "METRICS_PORT=0",
+				"TRACE_EXPORTER=otlp", "TRACER_URL=" + addr, fmt.Sprint("TRACER_RATIO=", ratio),
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			type seen struct{ traceID, childTrace string }
+			children := make(chan seen, 100)
+			a.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
+				server := oteltrace.SpanFromContext(r.Context())
+				// The provider a span names is where instrumentation finds a tracer.
+				_, child := server.TracerProvider().Tracer("test").Start(r.Context(), "child")
+				child.End()
+				children <- seen{server.SpanContext().TraceID().String(), child.SpanContext().TraceID().String()}
+				WriteJSON(w, 200, "ok")
+			})
+			base, stop := runApp(t, a)
+			const n = 40
+			want := map[string]bool{} // trace ID → sampled
+			bound := uint64(ratio * (1 << 63))
+			for range n {
+				resp, err := http.Get(base + "/work")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				id := resp.Header.Get("X-Correlation-ID")
+				raw, err := hexenc.DecodeString(id)
+				if err != nil || len(raw) != 16 {
+					t.Fatalf("X-Correlation-ID = %q", id)
+				}
+				want[id] = ratio >= 1 || binary.BigEndian.Uint64(raw[8:])>>1 < bound
+				c := <-children
+				if c.traceID != id || c.childTrace != id {
+					t.Errorf("response %s: server span in trace %s, child in %s", id, c.traceID, c.childTrace)
+				}
+			}
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]spanRecord{}
+			for _, s := range col.spansByName() {
+				got[s.name+" "+s.traceID] = s
+			}
+			sampled := 0
+			for id, w := range want {
+				server, okS := got["GET /work "+id]
+				child, okC := got["child "+id]
+				if okS != w || okC != w {
+					t.Errorf("trace %s: exported server %v child %v, want %v (TraceIDRatioBased(%v))", id, okS, okC, w, ratio)
+				}
+				if w && child.parentID != server.spanID {
+					t.Errorf("trace %s: child's parent %s, want the server span %s", id, child.parentID, server.spanID)
+				}
+				if w {
+					sampled++
+				}
+			}
+			if len(got) != 2*sampled {
+				t.Errorf("collector got %d spans, want %d", len(got), 2*sampled)
+			}
+			if ratio == 0.5 && (sampled == 0 || sampled == n) {
+				t.Errorf("ratio 0.5 sampled %d of %d", sampled, n)
 			}
 		})
 	}

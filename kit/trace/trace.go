@@ -3,6 +3,10 @@
 // TLS, the OTLP/HTTP port 4318 is refused instead of silently exporting
 // nothing, the resource carries service.version and
 // deployment.environment.name, and the provider is flushed at shutdown.
+//
+// Spans leave over OTLP/gRPC, spoken with net/http's HTTP/2 (see
+// otlpgrpc.go) rather than grpc-go, which services would otherwise link
+// and initialise for one call every few seconds.
 package trace
 
 import (
@@ -12,13 +16,13 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
-	"google.golang.org/grpc/credentials"
 )
 
 // Config is the tracing part of a service's configuration.
@@ -31,6 +35,11 @@ type Config struct {
 	// Ratio samples root spans: ParentBased(TraceIDRatioBased(Ratio)).
 	Ratio   float64
 	Headers map[string]string
+	// Timeout bounds one export, retries included (10s when zero);
+	// Gzip compresses it. Both come from OTEL_EXPORTER_OTLP_(TRACES_)*,
+	// which otlptracegrpc reads too.
+	Timeout time.Duration
+	Gzip    bool
 
 	ServiceName    string // APP_NAME
 	ServiceVersion string // APP_VERSION
@@ -115,26 +124,28 @@ func New(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, error) {
 		return nil, fmt.Errorf("trace resource: %w", err)
 	}
 	if cfg.Exporter == "" {
-		return sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithResource(res)), nil
+		return sdktrace.NewTracerProvider(sdktrace.WithSampler(Sampler(cfg)), sdktrace.WithResource(res), sdktrace.WithIDGenerator(idGenerator{})), nil
 	}
-	opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(cfg.Endpoint)}
-	if cfg.TLS {
-		opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(nil)))
-	} else {
-		opts = append(opts, otlptracegrpc.WithInsecure())
-	}
-	if len(cfg.Headers) > 0 {
-		opts = append(opts, otlptracegrpc.WithHeaders(cfg.Headers))
-	}
-	exp, err := otlptracegrpc.New(ctx, opts...)
+	exp, err := otlptrace.New(ctx, newGRPCClient(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("otlp exporter for %s: %w", cfg.Endpoint, err)
 	}
 	return sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp),
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Ratio))),
+		sdktrace.WithSampler(Sampler(cfg)),
+		sdktrace.WithIDGenerator(idGenerator{}),
 	), nil
+}
+
+// Sampler is the provider's sampler: GoFr's
+// ParentBased(TraceIDRatioBased(TRACER_RATIO)), or never without an
+// exporter.
+func Sampler(cfg Config) sdktrace.Sampler {
+	if cfg.Exporter == "" {
+		return sdktrace.NeverSample()
+	}
+	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Ratio))
 }
 
 // ParseHeaders reads TRACER_HEADERS: "K1=V1,K2=V2", split on the first
@@ -148,6 +159,26 @@ func ParseHeaders(s string) map[string]string {
 			continue
 		}
 		out[k] = v
+	}
+	return out
+}
+
+// ParseOTLPHeaders reads OTEL_EXPORTER_OTLP_HEADERS as the exporter does:
+// "k=v,k2=v2" with percent-encoded values; a pair without "=" or with an
+// undecodable value is dropped.
+func ParseOTLPHeaders(s string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			continue
+		}
+		dv, err := url.PathUnescape(v)
+		if err != nil {
+			continue
+		}
+		out[k] = strings.TrimSpace(dv)
 	}
 	return out
 }

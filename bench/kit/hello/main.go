@@ -1,6 +1,7 @@
-// Command hello serves GET /hello either through kit with every middleware
-// on (request log at INFO, metrics, tracing at ratio 0 with an OTLP
-// exporter configured) or on bare net/http, for bench/kit/run.sh.
+// Command hello serves GET /hello through kit with every middleware on
+// (request log at INFO, metrics, tracing at ratio 0 with an OTLP exporter
+// configured), for bench/kit/run.sh; bench/kit/bare is the same on bare
+// net/http.
 package main
 
 import (
@@ -10,24 +11,19 @@ import (
 	"os"
 	"testing/fstest"
 
+	"github.com/ferrydev/ferry/bench/kit/internal/allocs"
 	"github.com/ferrydev/ferry/kit"
 )
 
 func main() {
-	mode := flag.String("mode", "kit", "kit or bare")
 	port := flag.Int("port", 8000, "HTTP port")
 	metrics := flag.Int("metrics-port", 2121, "metrics port (kit mode)")
 	var extra envList
 	flag.Var(&extra, "env", "KEY=VALUE added to kit's environment (repeatable), to measure one part at a time")
 	flag.Parse()
 
+	allocs.ReportOnSignal()
 	hello := func(w http.ResponseWriter, r *http.Request) { kit.WriteJSON(w, http.StatusOK, "hello") }
-	if *mode == "bare" {
-		mux := http.NewServeMux()
-		mux.HandleFunc("GET /hello", hello)
-		fmt.Fprintln(os.Stderr, http.ListenAndServe(fmt.Sprintf(":%d", *port), mux))
-		os.Exit(1)
-	}
 	os.Exit(kit.Main(kit.Options{
 		FS: fstest.MapFS{},
 		Environ: append([]string{

@@ -2,6 +2,7 @@
 // installing. Subcommands:
 //
 //	load http -url URL -c 32 -d 5s     closed-loop load: req/s, p50, p99
+//	load http ... -rate 8000           the same paced to 8000 req/s in all
 //	load start -bin BIN -dir DIR -n 5  time-to-healthy and idle RSS of a service
 package main
 
@@ -48,6 +49,7 @@ func loadHTTP(args []string) error {
 	conc := fs.Int("c", 32, "concurrent connections")
 	dur := fs.Duration("d", 5*time.Second, "duration")
 	warm := fs.Duration("warmup", time.Second, "warm-up, not measured")
+	rate := fs.Int("rate", 0, "requests per second in all (0: as fast as the server answers)")
 	fs.Parse(args)
 
 	tr := &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc}
@@ -55,6 +57,13 @@ func loadHTTP(args []string) error {
 	run := func(d time.Duration, record bool) ([]time.Duration, int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
+		// A paced run hands out one token per request at the given rate,
+		// so that servers are compared doing the same work.
+		var tokens chan struct{}
+		if *rate > 0 {
+			tokens = make(chan struct{}, *conc)
+			go pace(ctx, *rate, tokens)
+		}
 		var (
 			mu   sync.Mutex
 			all  []time.Duration
@@ -66,6 +75,13 @@ func loadHTTP(args []string) error {
 				lat := make([]time.Duration, 0, 1<<16)
 				bad := 0
 				for ctx.Err() == nil {
+					if tokens != nil {
+						select {
+						case <-tokens:
+						case <-ctx.Done():
+							continue
+						}
+					}
 					t0 := time.Now()
 					resp, err := client.Get(*url)
 					if err != nil {
@@ -102,6 +118,29 @@ func loadHTTP(args []string) error {
 	q := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)] }
 	fmt.Printf("requests=%d errors=%d rps=%.0f p50=%s p99=%s\n", len(lat), errs, float64(len(lat))/dur.Seconds(), q(0.50), q(0.99))
 	return nil
+}
+
+// pace sends rate tokens a second until ctx ends, catching up after a
+// late wake-up rather than drifting.
+func pace(ctx context.Context, rate int, tokens chan<- struct{}) {
+	start, sent := time.Now(), 0
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		due := int(time.Since(start).Seconds() * float64(rate))
+		for ; sent < due; sent++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 func freePort() int {

@@ -1,0 +1,25 @@
+// Package allocs lets bench/kit/run.sh count a server's heap allocations
+// over a load run: on SIGUSR1 the server prints its running total.
+package allocs
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/metrics"
+	"syscall"
+)
+
+// ReportOnSignal prints "allocs=N bytes=B" (heap objects and bytes
+// allocated since start) to stderr on every SIGUSR1.
+func ReportOnSignal() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGUSR1)
+	go func() {
+		s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/allocs:bytes"}}
+		for range c {
+			metrics.Read(s)
+			fmt.Fprintf(os.Stderr, "allocs=%d bytes=%d\n", s[0].Value.Uint64(), s[1].Value.Uint64())
+		}
+	}()
+}

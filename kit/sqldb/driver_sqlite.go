@@ -1,0 +1,5 @@
+//go:build !kit_nosqlite
+
+package sqldb
+
+import _ "modernc.org/sqlite" // registers "sqlite"
