@@ -73,14 +73,7 @@ func fixture(t *testing.T, kind keyKind) (string, keys, []byte) {
 		t.Fatal(err)
 	}
 	k.age = id
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/billing")); err != nil {
-		t.Fatal(err)
-	}
-	plain, err := os.ReadFile("testdata/plain/values-prod.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, plain := billing(t)
 	in := filepath.Join(t.TempDir(), "values-prod.yaml")
 	if err := os.WriteFile(in, plain, 0o600); err != nil {
 		t.Fatal(err)
@@ -107,6 +100,21 @@ func fixture(t *testing.T, kind keyKind) (string, keys, []byte) {
 		t.Fatal(err)
 	}
 	return dir, k, enc
+}
+
+// billing copies testdata/billing into a temporary project and returns
+// it with production's plaintext values, not yet written.
+func billing(t *testing.T) (dir string, prod []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/billing")); err != nil {
+		t.Fatal(err)
+	}
+	prod, err := os.ReadFile("testdata/plain/values-prod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, prod
 }
 
 // gnupgKey makes a GNUPGHOME with one fresh PGP key without a passphrase
@@ -419,14 +427,7 @@ func edit(t *testing.T, path string, re *regexp.Regexp, repl string) {
 // only records that it ran.
 func TestCheckWithoutSOPS(t *testing.T) {
 	sopsvalues.Install()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/billing")); err != nil {
-		t.Fatal(err)
-	}
-	plain, err := os.ReadFile("testdata/plain/values-prod.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, plain := billing(t)
 	if err := os.WriteFile(filepath.Join(dir, "deploy/helm/values-prod.yaml"), plain, 0o644); err != nil {
 		t.Fatal(err)
 	}
