@@ -134,12 +134,30 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if p.Configs != "" {
 		configs = filepath.Join(p.Dir, p.Configs)
 	}
+	// Nothing changed since the last build (go build left the binary as
+	// it was, configs/ and the revision are the same): the image is the
+	// one stored, without reading, packing and hashing the binary again.
+	stampFile := bin + ".stamp"
+	st, stErr := newStamp(bin, p.Service, configs, rev)
+	if stErr == nil {
+		if info, img := s.unchanged(stampFile, st); img != nil {
+			if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+				return nil, err
+			}
+			info.Tag = opts.Tag
+			return info, nil
+		}
+	}
 	img, info, err := Package(bin, p.Service, configs, rev)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Put(img, opts.Tag, opts.Force); err != nil {
 		return nil, err
+	}
+	if stErr == nil {
+		st.Image = *info
+		st.write(stampFile)
 	}
 	info.Tag = opts.Tag
 	return info, nil
