@@ -7,7 +7,9 @@
 #     one helm template of it;
 #   - ferry check of 3 environments × 10 workloads (bench/charts/gen)
 #     against one helm template of it;
-# each as wall, CPU and peak memory, ferry / helm and their ratio; then
+#   - ferry build with nothing changed against go build of the same
+#     package with the same flags (examples/orders-api; not helm);
+# each as wall, CPU and peak memory, ferry / other and their ratio; then
 # both binaries' sizes and their module counts.
 #
 # ferry is built as `make build` builds it. helm is built from the Helm v4
@@ -41,6 +43,9 @@ go build -o "$work/pairs" ./bench/lean/pairs
 go run ./bench/charts/gen -o "$work/fleet"
 cp -r examples/orders-api "$work/orders"
 rm -rf "$work/orders/.ferry"
+# The example builds in the workspace (go.work), so in place.
+orders=$PWD/examples/orders-api
+(cd "$orders" && "$work/ferry" build >/dev/null && CGO_ENABLED=0 go build -trimpath -buildvcs=false -o "$work/plain" .)
 
 f=$work/ferry h=$work/helm p=$work/pairs
 echo "$pairs interleaved pairs, medians; ferry / helm (ratio)"
@@ -52,6 +57,8 @@ echo "|---|---|---|---|"
   -a "$f check" -b "$h template orders-api chart -f values-prod.yaml"
 "$p" -n "$pairs" -name '`ferry check`, 3 environments × 10 workloads, vs one `helm template`' -dir "$work/fleet" \
   -a "$f check" -b "$h template fleet deploy/helm/fleet -f deploy/helm/values-prod.yaml"
+"$p" -n "$pairs" -name '`ferry build`, nothing changed, vs `go build`' -dir "$orders" \
+  -a "$f build" -b "env CGO_ENABLED=0 go build -trimpath -buildvcs=false -o $work/plain ."
 
 fs=$(stat -c %s "$f") hs=$(stat -c %s "$h")
 fm=$(go version -m "$f" | grep -c '^[[:space:]]*dep') hm=$(go version -m "$h" | grep -c '^[[:space:]]*dep')
