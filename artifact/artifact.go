@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,12 +134,30 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if p.Configs != "" {
 		configs = filepath.Join(p.Dir, p.Configs)
 	}
+	// Nothing changed since the last build (go build left the binary as
+	// it was, configs/ and the revision are the same): the image is the
+	// one stored, without reading, packing and hashing the binary again.
+	stampFile := bin + ".stamp"
+	st, stErr := newStamp(bin, p.Service, configs, rev)
+	if stErr == nil {
+		if info, img := s.unchanged(stampFile, st); img != nil {
+			if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+				return nil, err
+			}
+			info.Tag = opts.Tag
+			return info, nil
+		}
+	}
 	img, info, err := Package(bin, p.Service, configs, rev)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Put(img, opts.Tag, opts.Force); err != nil {
 		return nil, err
+	}
+	if stErr == nil {
+		st.Image = *info
+		st.write(stampFile)
 	}
 	info.Tag = opts.Tag
 	return info, nil
@@ -324,9 +341,7 @@ func (s *Store) put(img v1.Image, tag string, force bool) error {
 }
 
 // addToIndex records img (under tag, which it takes from any other image)
-// in index.json. The layout package rewrites index.json in place, which a
-// kill -9 can leave half-written; this writes a new file and renames it
-// over the old one, so the index is always the old or the new one.
+// in index.json.
 func (s *Store) addToIndex(im *v1.IndexManifest, img v1.Image, tag string) error {
 	desc, err := partial.Descriptor(img)
 	if err != nil {
@@ -347,27 +362,7 @@ func (s *Store) addToIndex(im *v1.IndexManifest, img v1.Image, tag string) error
 		desc.Annotations = map[string]string{AnnotationRefName: tag}
 	}
 	next.Manifests = append(next.Manifests, *desc)
-	data, err := json.Marshal(next)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(s.Dir, ".index.json-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(s.Dir, "index.json"))
+	return s.writeIndex(&next)
 }
 
 // Resolve turns ref into a stored image: "" is the last build, a
@@ -384,11 +379,7 @@ func (s *Store) Resolve(ref string) (*Image, error) {
 		}
 		ref = strings.TrimSpace(string(data))
 	}
-	idx, err := lp.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	im, err := idx.IndexManifest()
+	im, err := indexManifest(lp)
 	if err != nil {
 		return nil, err
 	}
@@ -547,6 +538,15 @@ func untar(r io.Reader, dir string) error {
 	}
 }
 
+// indexManifest reads the layout's index.json.
+func indexManifest(lp layout.Path) (*v1.IndexManifest, error) {
+	idx, err := lp.ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	return idx.IndexManifest()
+}
+
 // FileDigest returns "sha256:<hex>" of the file at p.
 func FileDigest(p string) (string, error) {
 	f, err := os.Open(p)
@@ -567,11 +567,7 @@ func (s *Store) FindBinary(bd string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w with executable %s", ErrUnknownArtifact, bd)
 	}
-	idx, err := lp.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	im, err := idx.IndexManifest()
+	im, err := indexManifest(lp)
 	if err != nil {
 		return nil, err
 	}

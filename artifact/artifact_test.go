@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,5 +167,69 @@ func TestPush(t *testing.T) {
 	desc, _ = remote.Head(r)
 	if desc == nil || desc.Digest.String() != b.Digest {
 		t.Errorf("after --force the registry has %v, want %s", desc, b.Digest)
+	}
+}
+
+// TestNoOpBuild: a build with nothing changed reuses the stored image
+// (go build leaves the binary untouched) and still records its tag;
+// a changed config file, a pruned image or a new revision packages anew.
+func TestNoOpBuild(t *testing.T) {
+	p := svcProject(t)
+	s := NewStore(p.Dir)
+	ctx := t.Context()
+	first, err := Build(ctx, p, s, BuildOptions{Revision: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(p.Dir, ".ferry", "build", "svc")
+	if _, err := os.Stat(bin + ".stamp"); err != nil {
+		t.Fatalf("no stamp: %v", err)
+	}
+	want, err := exec.Command("go", "tool", "buildid", bin).Output()
+	if id, err2 := buildID(bin); err != nil || err2 != nil || id != strings.TrimSpace(string(want)) {
+		t.Errorf("build ID %q (%v), go tool buildid says %q (%v)", id, err2, want, err)
+	}
+	again, err := Build(ctx, p, s, BuildOptions{Revision: "r1", Tag: "1.0.0"})
+	if err != nil || again.Digest != first.Digest || again.BinaryDigest != first.BinaryDigest || again.Tag != "1.0.0" {
+		t.Fatalf("no-op build = %+v, %v, want %s tagged 1.0.0", again, err, first.Digest)
+	}
+	if got, err := s.Resolve("1.0.0"); err != nil || got.Digest != first.Digest {
+		t.Errorf("tag of a no-op build: %v, %v", got, err)
+	}
+
+	env := filepath.Join(p.Dir, "configs", ".env")
+	orig, _ := os.ReadFile(env)
+	os.WriteFile(env, []byte("APP_NAME=other\n"), 0o644)
+	changed, err := Build(ctx, p, s, BuildOptions{Revision: "r1"})
+	if err != nil || changed.Digest == first.Digest {
+		t.Fatalf("changed configs: %+v, %v, want a new digest", changed, err)
+	}
+	if rev, err := Build(ctx, p, s, BuildOptions{Revision: "r2"}); err != nil || rev.Digest == changed.Digest {
+		t.Errorf("new revision: %+v, %v, want a new digest", rev, err)
+	}
+
+	// The image is taken from the stamp: one naming another stored image
+	// (which only a bug could write) is believed, one naming a pruned
+	// image is not.
+	os.WriteFile(env, orig, 0o644)
+	forged, _ := os.ReadFile(bin + ".stamp")
+	if _, err := Build(ctx, p, s, BuildOptions{Revision: "r1"}); err != nil {
+		t.Fatal(err)
+	}
+	stamp, _ := os.ReadFile(bin + ".stamp")
+	os.WriteFile(bin+".stamp", []byte(strings.Replace(string(stamp), first.Digest, changed.Digest, 1)), 0o644)
+	if got, err := Build(ctx, p, s, BuildOptions{Revision: "r1"}); err != nil || got.Digest != changed.Digest {
+		t.Errorf("the stamp was not read: %+v, %v", got, err)
+	}
+	os.WriteFile(bin+".stamp", forged, 0o644)
+	if _, err := s.Prune(PruneOptions{Keep: 0}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Build(ctx, p, s, BuildOptions{Revision: "r1"})
+	if err != nil || back.Digest != first.Digest {
+		t.Fatalf("rebuild after prune = %+v, %v, want %s", back, err, first.Digest)
+	}
+	if _, err := s.Unpack(back.Digest, t.TempDir()); err != nil {
+		t.Errorf("rebuilt image: %v", err)
 	}
 }

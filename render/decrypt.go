@@ -7,14 +7,14 @@ import (
 
 // Decrypter turns a SOPS-encrypted values file into its plaintext YAML.
 //
-// render does not decrypt by itself: the SOPS library links every cloud
-// key service it supports, which weighs on the cold compile of every
-// package that imports render. The sops-backed Decrypter lives in
-// package sopsvalues; the CLI installs it with SetDecrypter.
+// render does not decrypt by itself: the Decrypter that runs the user's
+// sops executable lives in package sopsvalues, and the CLI installs it
+// with SetDecrypter. It is asked only for files with a sops: section.
 type Decrypter interface {
 	// Decrypt returns the plaintext of data, the content of the values
 	// file name (relative to the project). Its error is one line that
-	// says what to do, such as which key variable to set.
+	// says what to do, such as which key variable to set, and never
+	// quotes the plaintext.
 	Decrypt(name string, data []byte) ([]byte, error)
 }
 

@@ -1,91 +1,191 @@
-// Package sopsvalues decrypts SOPS-encrypted Helm values files with the
-// SOPS library itself, so that ferry renders an environment whose values
-// are encrypted in the repository the way `sops -d` would see them.
+// Package sopsvalues decrypts SOPS-encrypted Helm values files by running
+// the user's own sops executable, as `helm secrets` does, so that ferry
+// renders an environment whose values are encrypted in the repository the
+// way `sops -d` sees them.
 //
-// The keys are the user's, found where sops looks for them: age
+// The keys are the user's, found by sops where it always looks: age
 // identities in SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD or the
 // default keys file (<user config dir>/sops/age/keys.txt), PGP keys
 // through gpg and its agent, and the cloud key services through their
 // usual credentials. Without a key the error says which to set.
 //
-// It is its own package because the SOPS library links every cloud key
-// service: only the binaries that install it pay for compiling them.
+// ferry does not link the SOPS library: it brings every cloud key
+// service's SDK (AWS, Google Cloud, Azure, Vault: a third of the binary
+// and of every command's start-up), while SOPS users have sops already.
+// sops is looked for only when a values file has a sops: section.
 package sopsvalues
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/getsops/sops/v3"
-	"github.com/getsops/sops/v3/aes"
-	"github.com/getsops/sops/v3/config"
-	"github.com/getsops/sops/v3/keyservice"
-	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/render"
 )
 
-// Decrypter decrypts SOPS YAML files with the local key services, as the
-// sops command does without --keyservice.
+// Command is the name of the executable Decrypter runs, looked up in PATH.
+const Command = "sops"
+
+// sops's exit statuses that ferry explains (sops/v3/cmd/sops/codes).
+const (
+	exitMacMismatch         = 51
+	exitCouldNotRetrieveKey = 128
+)
+
+// Decrypter decrypts SOPS YAML files with the sops executable on PATH and
+// the user's keys, as `sops --decrypt` does.
 type Decrypter struct{}
 
 var _ render.Decrypter = Decrypter{}
 
-// Install makes every later render decrypt SOPS values files.
+// Install makes every later render decrypt SOPS values files. It costs
+// nothing until a values file is encrypted.
 func Install() { render.SetDecrypter(Decrypter{}) }
 
-// Decrypt returns the plaintext YAML of the SOPS file name. The MAC is
-// checked: a file edited by hand after encryption is refused, as sops
-// refuses it.
+// Decrypt returns the plaintext YAML of the SOPS file name. sops checks
+// the MAC: a file edited by hand after encryption is refused. The
+// plaintext goes only to the returned slice: sops writes it to a pipe,
+// never to a file, and no error quotes it.
 func (Decrypter) Decrypt(name string, data []byte) ([]byte, error) {
-	store := sopsyaml.NewStore(&config.YAMLStoreConfig{})
-	tree, err := store.LoadEncryptedFile(data)
+	bin, err := exec.LookPath(Command)
 	if err != nil {
-		return nil, fmt.Errorf("reading its sops: metadata: %w", err)
+		return nil, fmt.Errorf("decrypting it needs the %s command, and none is on PATH: install sops (the same one `helm secrets` uses), or decrypt it in the pipeline and name the decrypted file in ferry.yaml values:", Command)
 	}
-	cipher := aes.NewCipher()
-	key, err := tree.Metadata.GetDataKeyWithKeyServices([]keyservice.KeyServiceClient{keyservice.NewLocalClient()}, nil)
+	// sops reads a file (older versions cannot read stdin): the
+	// ciphertext, which is committed anyway, goes to a private temporary
+	// copy so that the argument does not depend on the working directory.
+	tmp, err := os.CreateTemp("", "ferry-sops-*.yaml")
 	if err != nil {
-		return nil, errors.New(noKey(tree.Metadata))
+		return nil, fmt.Errorf("copying it for %s: %w", Command, err)
 	}
-	mac, err := tree.Decrypt(key, cipher)
-	if err != nil {
-		return nil, fmt.Errorf("decrypting its values: %w", err)
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("copying it for %s: %w", Command, err)
 	}
-	fileMac, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, key, tree.Metadata.LastModified.Format(time.RFC3339))
-	if err != nil || fileMac != mac {
-		return nil, errors.New("its MAC does not match its values (edited after encryption?): re-encrypt it with sops")
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("copying it for %s: %w", Command, err)
 	}
-	plain, err := store.EmitPlainFile(tree.Branches)
-	if err != nil {
-		return nil, fmt.Errorf("writing its plaintext: %w", err)
+
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, "--decrypt", "--input-type", "yaml", "--output-type", "yaml", tmp.Name())
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if err == nil {
+		return stdout.Bytes(), nil
 	}
-	return plain, nil
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return nil, fmt.Errorf("running %s: %w", bin, err)
+	}
+	switch exit.ExitCode() {
+	case exitCouldNotRetrieveKey:
+		return nil, fmt.Errorf("%s found %s", Command, noKey(data))
+	case exitMacMismatch:
+		return nil, fmt.Errorf("%s refused it: its MAC does not match its values (edited after encryption?): re-encrypt it with sops", Command)
+	}
+	return nil, fmt.Errorf("%s failed (%s): %s", bin, exit, oneLine(stderr.String()))
 }
 
-// noKey says which keys the file is encrypted for and where ferry, like
-// sops, looks for each kind.
-func noKey(md sops.Metadata) string {
-	kinds := map[string][]string{}
-	for _, g := range md.KeyGroups {
-		for _, k := range g {
-			t := k.TypeToIdentifier()
-			if !slices.Contains(kinds[t], k.ToString()) {
-				kinds[t] = append(kinds[t], k.ToString())
-			}
+// oneLine joins what sops said into one line, short enough to read. sops
+// never prints plaintext when it fails to decrypt.
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
 		}
+	}
+	out := strings.Join(parts, "; ")
+	if out == "" {
+		return "it printed nothing"
+	}
+	if r := []rune(out); len(r) > 400 {
+		out = string(r[:400]) + "…"
+	}
+	return out
+}
+
+// metadata is the part of a file's sops: section that names its keys.
+type metadata struct {
+	Age []struct {
+		Recipient string `yaml:"recipient"`
+	} `yaml:"age"`
+	PGP []struct {
+		FP string `yaml:"fp"`
+	} `yaml:"pgp"`
+	KMS []struct {
+		ARN string `yaml:"arn"`
+	} `yaml:"kms"`
+	GCPKMS []struct {
+		ResourceID string `yaml:"resource_id"`
+	} `yaml:"gcp_kms"`
+	AzureKV []struct {
+		VaultURL string `yaml:"vault_url"`
+		Name     string `yaml:"name"`
+	} `yaml:"azure_kv"`
+	HCVault []struct {
+		Address string `yaml:"vault_address"`
+		Engine  string `yaml:"engine_path"`
+		Key     string `yaml:"key_name"`
+	} `yaml:"hc_vault"`
+	// Shamir key groups hold the same lists, one per group.
+	KeyGroups []metadata `yaml:"key_groups"`
+}
+
+// keys lists, by kind, the keys m names.
+func (m metadata) keys(out map[string][]string) {
+	add := func(kind, key string) {
+		if key != "" && !slices.Contains(out[kind], key) {
+			out[kind] = append(out[kind], key)
+		}
+	}
+	for _, k := range m.Age {
+		add("age", k.Recipient)
+	}
+	for _, k := range m.PGP {
+		add("pgp", k.FP)
+	}
+	for _, k := range m.KMS {
+		add("kms", k.ARN)
+	}
+	for _, k := range m.GCPKMS {
+		add("gcp_kms", k.ResourceID)
+	}
+	for _, k := range m.AzureKV {
+		add("azure_kv", strings.TrimSuffix(k.VaultURL, "/")+"/keys/"+k.Name)
+	}
+	for _, k := range m.HCVault {
+		add("hc_vault", strings.TrimSuffix(k.Address, "/")+"/v1/"+k.Engine+"/keys/"+k.Key)
+	}
+	for _, g := range m.KeyGroups {
+		g.keys(out)
+	}
+}
+
+// noKey says which keys the file is encrypted for and where sops looks
+// for each kind.
+func noKey(data []byte) string {
+	var doc struct {
+		Sops metadata `yaml:"sops"`
+	}
+	kinds := map[string][]string{}
+	if yaml.Unmarshal(data, &doc) == nil {
+		doc.Sops.keys(kinds)
 	}
 	var hints []string
 	for _, t := range sortedKinds(kinds) {
 		hints = append(hints, hint(t, kinds[t]))
 	}
 	if len(hints) == 0 {
-		return "it names no key to decrypt it with"
+		return "no key to decrypt it, and it names none"
 	}
 	return "no key to decrypt it: " + strings.Join(hints, "; or ")
 }
@@ -111,21 +211,13 @@ func hint(kind string, keys []string) string {
 
 // sortedKinds puts the kinds a developer most often holds first.
 func sortedKinds(m map[string][]string) []string {
-	order := []string{"age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault"}
 	var out []string
-	for _, k := range order {
+	for _, k := range []string{"age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault"} {
 		if _, ok := m[k]; ok {
 			out = append(out, k)
 		}
 	}
-	var rest []string
-	for k := range m {
-		if !slices.Contains(order, k) {
-			rest = append(rest, k)
-		}
-	}
-	slices.Sort(rest)
-	return append(out, rest...)
+	return out
 }
 
 // ageKeysFile is where sops looks for age identities by default.

@@ -3,20 +3,16 @@ package sopsvalues_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"filippo.io/age"
-	"github.com/getsops/sops/v3"
-	"github.com/getsops/sops/v3/aes"
-	sopsage "github.com/getsops/sops/v3/age"
-	"github.com/getsops/sops/v3/config"
-	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 
 	"github.com/ferrydev/ferry/check"
 	"github.com/ferrydev/ferry/internal/cli"
@@ -32,61 +28,69 @@ var prodSecrets = []string{
 	"billing-db.prod.internal", "billing_app", "Vq7-prod-db-3f9a1c", "sk_live_51HxAcmeBillingProdKey",
 }
 
-// encrypt encrypts a plaintext values file for recipient the way
-// `sops -e --age` does, with the SOPS library itself.
-func encrypt(t *testing.T, plain []byte, recipient string) []byte {
+// sopsRun runs the sops on PATH in dir, with stdin empty.
+func sopsRun(t *testing.T, dir string, args ...string) ([]byte, error) {
 	t.Helper()
-	store := sopsyaml.NewStore(&config.YAMLStoreConfig{})
-	branches, err := store.LoadPlainFile(plain)
+	cmd := exec.Command("sops", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("sops %s: %w: %s", strings.Join(args, " "), err, stderr.String())
 	}
-	key, err := sopsage.MasterKeyFromRecipient(recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree := sops.Tree{Branches: branches, Metadata: sops.Metadata{
-		KeyGroups: []sops.KeyGroup{{key}}, UnencryptedSuffix: "_unencrypted", Version: "3.13.3",
-	}}
-	dataKey, errs := tree.GenerateDataKey()
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	cipher := aes.NewCipher()
-	mac, err := tree.Encrypt(dataKey, cipher)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree.Metadata.LastModified = time.Now().UTC()
-	if tree.Metadata.MessageAuthenticationCode, err = cipher.Encrypt(mac, dataKey, tree.Metadata.LastModified.Format(time.RFC3339)); err != nil {
-		t.Fatal(err)
-	}
-	out, err := store.EmitEncryptedFile(tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return out, nil
+}
+
+// keyKind is how a fixture's production values are encrypted.
+type keyKind int
+
+const (
+	ageKey keyKind = iota
+	pgpKey
+)
+
+// keys are the fixture's: a fresh age identity, and for PGP the
+// fingerprint of a key in gnupg (a GNUPGHOME of its own).
+type keys struct {
+	age    *age.X25519Identity
+	pgp    string
+	gnupg  string
+	sopsOn string // the directory of the sops under test
 }
 
 // fixture copies testdata/billing (a NestJS service whose chart sits in
-// deploy/helm) and writes its production values encrypted for a fresh
-// age identity. It returns the project directory, the identity and the
-// encrypted file.
-func fixture(t *testing.T) (string, *age.X25519Identity, []byte) {
+// deploy/helm) and writes its production values encrypted by sops, as
+// `sops -e --age` or `sops -e --pgp` does, for fresh keys. It returns the
+// project directory, the keys and the encrypted file. The key stays out
+// of the environment; each test puts it where it means to.
+func fixture(t *testing.T, kind keyKind) (string, keys, []byte) {
 	t.Helper()
+	var k keys
+	k.sopsOn = useSops(t)
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/billing")); err != nil {
+	k.age = id
+	dir, plain := billing(t)
+	in := filepath.Join(t.TempDir(), "values-prod.yaml")
+	if err := os.WriteFile(in, plain, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := os.ReadFile("testdata/plain/values-prod.yaml")
+	args := []string{"--encrypt", "--input-type", "yaml", "--output-type", "yaml"}
+	switch kind {
+	case ageKey:
+		args = append(args, "--age", id.Recipient().String())
+	case pgpKey:
+		k.gnupg, k.pgp = gnupgKey(t)
+		t.Setenv("GNUPGHOME", k.gnupg)
+		args = append(args, "--pgp", k.pgp)
+	}
+	enc, err := sopsRun(t, dir, append(args, in)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc := encrypt(t, plain, id.Recipient().String())
 	for _, s := range prodSecrets {
 		if bytes.Contains(enc, []byte(s)) {
 			t.Fatalf("the encrypted file holds %q in clear", s)
@@ -95,7 +99,63 @@ func fixture(t *testing.T) (string, *age.X25519Identity, []byte) {
 	if err := os.WriteFile(filepath.Join(dir, "deploy/helm/values-prod.yaml"), enc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir, id, enc
+	return dir, k, enc
+}
+
+// billing copies testdata/billing into a temporary project and returns
+// it with production's plaintext values, not yet written.
+func billing(t *testing.T) (dir string, prod []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/billing")); err != nil {
+		t.Fatal(err)
+	}
+	prod, err := os.ReadFile("testdata/plain/values-prod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, prod
+}
+
+// gnupgKey makes a GNUPGHOME with one fresh PGP key without a passphrase
+// (ed25519, with a cv25519 subkey to encrypt to) and returns the home and
+// the key's fingerprint. Its gpg-agent is stopped at the end of the test.
+func gnupgKey(t *testing.T) (home, fpr string) {
+	t.Helper()
+	if _, err := exec.LookPath("gpg"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("gpg is needed for the PGP tests: %v", err)
+		}
+		t.Skipf("gpg not installed: %v", err)
+	}
+	// gpg-agent's socket path must stay short: not under t.TempDir().
+	home, err := os.MkdirTemp("", "gpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gpg := func(args ...string) []byte {
+		cmd := exec.Command("gpg", append([]string{"--batch", "--homedir", home}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("gpg %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	t.Cleanup(func() {
+		exec.Command("gpgconf", "--homedir", home, "--kill", "gpg-agent").Run()
+		os.RemoveAll(home)
+	})
+	gpg("--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "Billing Prod <billing-prod@acme-payments.example>", "future-default", "default", "never")
+	for _, l := range strings.Split(string(gpg("--with-colons", "--list-secret-keys")), "\n") {
+		if f := strings.Split(l, ":"); f[0] == "fpr" && len(f) > 9 {
+			return home, f[9]
+		}
+	}
+	t.Fatal("gpg listed no fingerprint")
+	return "", ""
 }
 
 // lineOf is the line of the encrypted file that sets key: what
@@ -142,25 +202,30 @@ func TestDecrypt(t *testing.T) {
 	sopsvalues.Install()
 	tests := []struct {
 		name string
-		key  func(t *testing.T, home string, id *age.X25519Identity)
+		kind keyKind
+		key  func(t *testing.T, home string, k keys)
 	}{
-		{"SOPS_AGE_KEY", func(t *testing.T, _ string, id *age.X25519Identity) {
-			t.Setenv("SOPS_AGE_KEY", id.String())
+		{"SOPS_AGE_KEY", ageKey, func(t *testing.T, _ string, k keys) {
+			t.Setenv("SOPS_AGE_KEY", k.age.String())
 		}},
-		{"SOPS_AGE_KEY_FILE", func(t *testing.T, home string, id *age.X25519Identity) {
+		{"SOPS_AGE_KEY_FILE", ageKey, func(t *testing.T, home string, k keys) {
 			f := filepath.Join(home, "prod.agekey")
-			writeKey(t, f, id)
+			writeKey(t, f, k.age)
 			t.Setenv("SOPS_AGE_KEY_FILE", f)
 		}},
-		{"default keys file", func(t *testing.T, home string, id *age.X25519Identity) {
-			writeKey(t, filepath.Join(home, ".config", "sops", "age", "keys.txt"), id)
+		{"default keys file", ageKey, func(t *testing.T, home string, k keys) {
+			writeKey(t, filepath.Join(home, ".config", "sops", "age", "keys.txt"), k.age)
+		}},
+		{"PGP key in gpg", pgpKey, func(t *testing.T, _ string, k keys) {
+			t.Setenv("GNUPGHOME", k.gnupg)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			home := noKeys(t)
-			dir, id, enc := fixture(t)
-			tt.key(t, home, id)
+			dir, k, enc := fixture(t, tt.kind)
+			t.Setenv("GNUPGHOME", filepath.Join(home, ".gnupg"))
+			tt.key(t, home, k)
 			res, err := renderEnv(t, dir, "prod")
 			if err != nil {
 				t.Fatalf("render prod: %v", err)
@@ -222,8 +287,8 @@ func writeKey(t *testing.T, path string, id *age.X25519Identity) {
 func TestCheckNeverShowsDecrypted(t *testing.T) {
 	sopsvalues.Install()
 	noKeys(t)
-	dir, id, _ := fixture(t)
-	t.Setenv("SOPS_AGE_KEY", id.String())
+	dir, k, _ := fixture(t, ageKey)
+	t.Setenv("SOPS_AGE_KEY", k.age.String())
 	rep, err := check.Project(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -250,17 +315,45 @@ func TestCheckNeverShowsDecrypted(t *testing.T) {
 	}
 }
 
-// TestNoKey: without a key the environment is unreadable, with the line
-// of the sops: section and the variables to set; the plain environment
-// next to it still renders.
+// TestNoKey: without a key, without sops, or with a file sops refuses,
+// the environment is unreadable, in one line at the sops: section that
+// names sops and what to do; the plain environment next to it still
+// renders.
 func TestNoKey(t *testing.T) {
 	tests := []struct {
 		name    string
+		kind    keyKind
 		install bool
-		want    []string
+		setup   func(t *testing.T, dir string, k keys) // after the keys are gone
+		want    func(k keys) []string
 	}{
-		{"no key", true, []string{"deploy/helm/values-prod.yaml:", "is SOPS-encrypted and could not be decrypted", "set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY)", "sops/age/keys.txt"}},
-		{"no decrypter", false, []string{"is SOPS-encrypted and this ferry was built without SOPS decryption"}},
+		{"no age key", ageKey, true, nil, func(k keys) []string {
+			return []string{"is SOPS-encrypted and could not be decrypted: sops found no key to decrypt it", "set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY)", "sops/age/keys.txt", k.age.Recipient().String()}
+		}},
+		{"no PGP key", pgpKey, true, nil, func(k keys) []string {
+			return []string{"sops found no key to decrypt it: import the PGP key " + k.pgp + " into gpg"}
+		}},
+		{"no sops on PATH", ageKey, true, func(t *testing.T, _ string, k keys) {
+			t.Setenv("SOPS_AGE_KEY", k.age.String())
+			t.Setenv("PATH", t.TempDir())
+		}, func(keys) []string {
+			return []string{"decrypting it needs the sops command, and none is on PATH: install sops"}
+		}},
+		{"edited after encryption", ageKey, true, func(t *testing.T, dir string, k keys) {
+			t.Setenv("SOPS_AGE_KEY", k.age.String())
+			edit(t, filepath.Join(dir, "deploy/helm/values-prod.yaml"), regexp.MustCompile(`lastmodified: "[^"]*"`), `lastmodified: "2024-01-02T03:04:05Z"`)
+		}, func(keys) []string {
+			return []string{"sops refused it: its MAC does not match its values"}
+		}},
+		{"ciphertext damaged", ageKey, true, func(t *testing.T, dir string, k keys) {
+			t.Setenv("SOPS_AGE_KEY", k.age.String())
+			edit(t, filepath.Join(dir, "deploy/helm/values-prod.yaml"), regexp.MustCompile(`(REDIS_URL: ENC\[AES256_GCM,data:)[^,]{4}`), `${1}AAAA`)
+		}, func(keys) []string {
+			return []string{"is SOPS-encrypted and could not be decrypted: ", "sops failed (exit status"}
+		}},
+		{"no decrypter", ageKey, false, nil, func(keys) []string {
+			return []string{"is SOPS-encrypted and this ferry was built without SOPS decryption"}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,15 +365,20 @@ func TestNoKey(t *testing.T) {
 				render.SetDecrypter(nil)
 				t.Cleanup(sopsvalues.Install)
 			}
-			noKeys(t)
-			dir, id, enc := fixture(t)
+			home := noKeys(t)
+			dir, k, enc := fixture(t, tt.kind)
+			t.Setenv("GNUPGHOME", filepath.Join(home, ".gnupg"))
+			if tt.setup != nil {
+				tt.setup(t, dir, k)
+			}
 			_, err := renderEnv(t, dir, "prod")
 			var ie *render.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("render prod: %v, want an InputError", err)
 			}
 			msg := err.Error()
-			for _, w := range tt.want {
+			t.Log(msg)
+			for _, w := range append(tt.want(k), "deploy/helm/values-prod.yaml:") {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q lacks %q", msg, w)
 				}
@@ -288,11 +386,13 @@ func TestNoKey(t *testing.T) {
 			if ie.Line != lineOf(t, enc, "sops") {
 				t.Errorf("error at line %d, want the sops: line %d", ie.Line, lineOf(t, enc, "sops"))
 			}
-			if tt.install && !strings.Contains(msg, id.Recipient().String()) {
-				t.Errorf("error %q does not name the recipient", msg)
-			}
 			if strings.Contains(msg, "\n") {
 				t.Errorf("error is not one line: %q", msg)
+			}
+			for _, s := range prodSecrets {
+				if strings.Contains(msg, s) {
+					t.Errorf("error shows decrypted %q", s)
+				}
 			}
 			res, err := renderEnv(t, dir, "staging")
 			if err != nil {
@@ -305,13 +405,59 @@ func TestNoKey(t *testing.T) {
 	}
 }
 
+// edit replaces re's first match in the file at path with repl.
+func edit(t *testing.T, path string, re *regexp.Regexp, repl string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := re.FindIndex(b)
+	if loc == nil {
+		t.Fatalf("%s: no match for %s", path, re)
+	}
+	out := append(append([]byte{}, b[:loc[0]]...), re.Expand(nil, []byte(repl), b, re.FindSubmatchIndex(b))...)
+	if err := os.WriteFile(path, append(out, b[loc[1]:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckWithoutSOPS: on a project without SOPS files ferry never runs
+// sops, nor needs one on PATH. The spy on PATH is a fake by design: it
+// only records that it ran.
+func TestCheckWithoutSOPS(t *testing.T) {
+	sopsvalues.Install()
+	dir, plain := billing(t)
+	if err := os.WriteFile(filepath.Join(dir, "deploy/helm/values-prod.yaml"), plain, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spyDir := t.TempDir()
+	ran := filepath.Join(spyDir, "ran")
+	if err := os.WriteFile(filepath.Join(spyDir, "sops"), []byte("#!/bin/sh\ntouch "+ran+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{spyDir, t.TempDir()} {
+		t.Setenv("PATH", path)
+		var out, errOut bytes.Buffer
+		code := cli.Main(t.Context(), []string{"-C", dir, "check"}, cli.Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		// Production's committed secrets are findings (exit 1); bad
+		// input (2) would mean ferry wanted sops.
+		if code > cli.ExitFailed || strings.Contains(errOut.String(), "sops") {
+			t.Errorf("PATH=%s: check exit %d, want 0 or 1 and no word of sops:\n%s%s", path, code, out.String(), errOut.String())
+		}
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Error("check ran sops on a project without SOPS files")
+	}
+}
+
 // TestCLINeverPrints runs ferry's commands on the decrypted project:
 // every output format shows the decrypted values redacted, never in
 // clear, and still names where they were set.
 func TestCLINeverPrints(t *testing.T) {
 	noKeys(t)
-	dir, id, enc := fixture(t)
-	t.Setenv("SOPS_AGE_KEY", id.String())
+	dir, k, enc := fixture(t, ageKey)
+	t.Setenv("SOPS_AGE_KEY", k.age.String())
 	where := "deploy/helm/values-prod.yaml:" + strconv.Itoa(lineOf(t, enc, "REDIS_URL"))
 	tests := []struct {
 		args string

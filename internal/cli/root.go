@@ -98,6 +98,7 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newSoakCmd(g),
 		newLoglevelCmd(g),
 		newServeCmd(g),
+		newGCCmd(g),
 	)
 	return root, g
 }

@@ -27,8 +27,14 @@ type buildInfo struct {
 // readBuildInfo is a variable so a test can give it a tagged build.
 var readBuildInfo = debug.ReadBuildInfo
 
+// The commit, its time and whether the tree was modified, set with -X by
+// `make build` for builds without VCS stamping (-buildvcs=false, as CI
+// builds); the toolchain's own stamp wins where there is one.
+var stampCommit, stampTime, stampModified string
+
 func currentBuild() buildInfo {
-	b := buildInfo{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	b := buildInfo{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		Commit: stampCommit, Time: stampTime, Modified: stampModified == "true"}
 	bi, ok := readBuildInfo()
 	if !ok {
 		return b

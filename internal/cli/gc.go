@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/promote"
+)
+
+type gcOptions struct {
+	Keep   int
+	DryRun bool
+	Format format
+}
+
+// keepEnv overrides the default of --keep for every gc.
+const keepEnv = "FERRY_KEEP_BUILDS"
+
+const gcLong = `Gc removes from .ferry/images the images nothing needs any more, and every
+layer only they used (each build of a changed binary adds one the size of
+the binary). It keeps:
+
+  - every tagged image (ferry build --tag), with its signatures;
+  - every image a revision of an environment names (ferry history), so a
+    rollback always finds its image;
+  - the last build, and the latest --keep builds (default 5, or
+    $` + keepEnv + `).
+
+It prints how much it freed; --dry-run shows the same without removing
+anything. A build running at the same time keeps what it is writing.`
+
+const gcExample = `  ferry gc
+  ferry gc --keep 2 --dry-run
+  ferry gc -o json`
+
+func newGCCmd(g *globalOptions) *cobra.Command {
+	opts := &gcOptions{Keep: artifact.DefaultKeep}
+	cmd := &cobra.Command{
+		Use:     "gc [--keep N] [--dry-run] [-o text|json]",
+		Short:   "Remove the stored images no tag, revision or recent build needs",
+		Long:    gcLong,
+		Example: gcExample,
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("keep") {
+				if v := g.getenv(keepEnv); v != "" {
+					n, err := strconv.Atoi(v)
+					if err != nil || n < 0 {
+						return usageError(fmt.Errorf("%s=%q: want a number of builds, 0 or more", keepEnv, v))
+					}
+					opts.Keep = n
+				}
+			}
+			if opts.Keep < 0 {
+				return usageError(fmt.Errorf("--keep %d: want a number of builds, 0 or more", opts.Keep))
+			}
+			return runGC(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().IntVar(&opts.Keep, "keep", opts.Keep, "keep this many of the latest builds besides tagged and deployed ones")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "say what would be removed, remove nothing")
+	formatFlag(cmd, &opts.Format, formatText, formatJSON)
+	return cmd
+}
+
+func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
+	c, err := g.engine("ferry gc")
+	if err != nil {
+		return err
+	}
+	// Every environment's revisions, wherever its target keeps them: an
+	// environment whose history cannot be read stops gc rather than
+	// lose the image a rollback would need.
+	referenced := map[string]bool{}
+	h := promote.NewHistory(c)
+	for _, env := range c.Project.Environments {
+		hist, err := h.Run(ctx, env.Name)
+		if err != nil {
+			return engineErr(fmt.Errorf("reading %s's revisions (gc keeps every image they name): %w", env.Name, err))
+		}
+		for _, r := range hist.Revisions {
+			referenced[r.Digest] = true
+		}
+	}
+	got, err := artifact.NewStore(c.Project.Dir).Prune(artifact.PruneOptions{Keep: opts.Keep, Referenced: referenced, DryRun: opts.DryRun})
+	if err != nil {
+		return targetError(err)
+	}
+	out := g.streams.Out
+	if opts.Format == formatJSON {
+		return writeJSON(out, got)
+	}
+	verb := "removed"
+	if got.DryRun {
+		verb = "would remove"
+	}
+	for _, d := range got.Removed {
+		fmt.Fprintf(out, "%s %s\n", verb, d)
+	}
+	fmt.Fprintf(out, "%s %d image(s) and %d blob(s), freeing %s; kept %d image(s)\n", verb, len(got.Removed), got.Blobs, humanBytes(got.Freed), len(got.Kept))
+	return nil
+}
+
+// humanBytes is n in the largest unit that keeps it at or above 1.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

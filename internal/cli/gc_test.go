@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/internal/state"
+)
+
+// TestGC stores seven builds of the stand-in service (each its own 1 MiB
+// binary), tags the first, deploys the second to staging, and runs
+// ferry gc: the tagged, deployed, last and latest --keep builds stay,
+// the rest and their layers go, and gc says how much it freed.
+func TestGC(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../platform/local/testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	s := artifact.NewStore(dir)
+	var d []string
+	for i := range 7 {
+		bin := filepath.Join(t.TempDir(), "svc")
+		if err := os.WriteFile(bin, bytes.Repeat([]byte(fmt.Sprintf("build %d;", i)), 1<<20/8), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		img, info, err := artifact.Package(bin, "svc", filepath.Join(dir, "configs"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag := ""
+		if i == 0 {
+			tag = "1.0.0"
+		}
+		if err := s.Put(img, tag, false); err != nil {
+			t.Fatal(err)
+		}
+		d = append(d, info.Digest)
+	}
+	st := state.New(filepath.Join(dir, ".ferry", "state.db"))
+	if err := st.Update(func(tx state.Tx) error {
+		_, err := tx.Add(&state.Revision{Env: "staging", Digest: d[1], Action: "deploy", Outcome: state.Live})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		args    string
+		code    int
+		removed []int
+		want    []string
+	}{
+		{"gc --keep 2 --dry-run", 0, []int{2, 3, 4}, []string{"would remove 3 image(s) and 9 blob(s), freeing 3.0 MiB; kept 4 image(s)"}},
+		{"gc --keep -1", 2, nil, []string{"--keep -1: want a number of builds"}},
+		{"gc --keep 2 -o json", 0, []int{2, 3, 4}, []string{`"freedBytes": 31`}},
+		{"gc", 0, nil, []string{"removed 0 image(s) and 0 blob(s), freeing 0 B; kept 4 image(s)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			out, errOut, code := run(t, "-C "+dir+" "+tt.args)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d:\n%s%s", code, tt.code, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, out, errOut)
+				}
+			}
+			if code != 0 {
+				return
+			}
+			var removed []string
+			if strings.Contains(tt.args, "json") {
+				var got artifact.Pruned
+				if err := json.Unmarshal([]byte(out), &got); err != nil {
+					t.Fatalf("%v:\n%s", err, out)
+				}
+				removed = got.Removed
+			} else {
+				for _, l := range strings.Split(out, "\n") {
+					if f := strings.Fields(l); len(f) > 1 && strings.HasPrefix(f[len(f)-1], "sha256:") {
+						removed = append(removed, f[len(f)-1])
+					}
+				}
+			}
+			var want []string
+			for _, i := range tt.removed {
+				want = append(want, d[i])
+			}
+			if !slices.Equal(removed, want) {
+				t.Errorf("removed %v, want %v", removed, want)
+			}
+		})
+	}
+	for i, gone := range []bool{false, false, true, true, true, false, false} {
+		if _, err := s.Resolve(d[i]); (err != nil) != gone {
+			t.Errorf("image %d: resolve error %v, want gone=%v", i, err, gone)
+		}
+	}
+}
