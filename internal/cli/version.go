@@ -27,6 +27,12 @@ type buildInfo struct {
 // readBuildInfo is a variable so a test can give it a tagged build.
 var readBuildInfo = debug.ReadBuildInfo
 
+// linkedCommit is the commit of a build that carries no VCS information
+// (go.work's workspace mode and -buildvcs=false stamp none), set with
+// -ldflags "-X github.com/ferrydev/ferry/internal/cli.linkedCommit=<sha>":
+// ferry init --ci pins a pipeline's ferry to it.
+var linkedCommit string
+
 func currentBuild() buildInfo {
 	b := buildInfo{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	bi, ok := readBuildInfo()
@@ -48,6 +54,9 @@ func currentBuild() buildInfo {
 		case "vcs.modified":
 			b.Modified = s.Value == "true"
 		}
+	}
+	if b.Commit == "" {
+		b.Commit = linkedCommit
 	}
 	return b
 }

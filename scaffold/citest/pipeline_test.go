@@ -400,7 +400,14 @@ func loopbackRegistry(t *testing.T) string {
 func releaseBuild(t *testing.T) (string, string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ferry")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "../../cmd/ferry")
+	// In go.work's workspace mode (and with -buildvcs=false) go build
+	// stamps no commit; the linker flag gives it this checkout's.
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatalf("git rev-parse HEAD: %v", err)
+	}
+	ldflags := "-s -w -X github.com/ferrydev/ferry/internal/cli.linkedCommit=" + strings.TrimSpace(string(head))
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", bin, "../../cmd/ferry")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ferry: %v\n%s", err, out)
