@@ -147,9 +147,9 @@ func (p *project) pipeline(t *testing.T, ci string) []job {
 	return nil
 }
 
-// status asks the cluster, from a fresh clone and HOME, what each
-// environment runs.
-func (p *project) status(t *testing.T, bin string) map[string]string {
+// ferryJSON runs a read command of the release-built ferry from a fresh
+// clone and HOME against the cluster, and decodes its -o json.
+func (p *project) ferryJSON(t *testing.T, bin string, v any, args ...string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "src")
 	if out, err := exec.Command("git", "clone", "-q", p.dir, dir).CombinedOutput(); err != nil {
@@ -157,15 +157,21 @@ func (p *project) status(t *testing.T, bin string) map[string]string {
 	}
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
 	os.WriteFile(kc, []byte(p.kubeconfig), 0o600)
-	cmd := exec.Command(bin, "-C", dir, "status", "-o", "json")
+	cmd := exec.Command(bin, append([]string{"-C", dir}, append(args, "-o", "json")...)...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "KUBECONFIG="+kc)
 	out, _ := cmd.Output()
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("ferry %v -o json: %v\n%s", args, err, out)
+	}
+}
+
+// status says what each environment runs.
+func (p *project) status(t *testing.T, bin string) map[string]string {
+	t.Helper()
 	var st struct {
 		Environments []struct{ Name, Digest string } `json:"environments"`
 	}
-	if err := json.Unmarshal(out, &st); err != nil {
-		t.Fatalf("status -o json: %v\n%s", err, out)
-	}
+	p.ferryJSON(t, bin, &st, "status")
 	got := map[string]string{}
 	for _, e := range st.Environments {
 		got[e.Name] = e.Digest
@@ -238,7 +244,7 @@ func TestPipelineOnFreshRunners(t *testing.T) {
 			r.run(jobs)
 			logText := r.log.String()
 			t.Cleanup(func() {
-				if t.Failed() {
+				if t.Failed() || testing.Verbose() {
 					t.Logf("pipeline log:\n%s", logText)
 				}
 			})
@@ -276,6 +282,17 @@ func TestPipelineOnFreshRunners(t *testing.T) {
 			}
 			if sigs, err := sign.Remote(context.Background(), ref.Repository, digest); err != nil || len(sigs) != 1 {
 				t.Errorf("signatures of %s in the registry: %d, %v; want 1", digest, len(sigs), err)
+			}
+			var h struct {
+				Revisions []struct {
+					Digest    string
+					Signature *struct{ Signer string }
+				} `json:"revisions"`
+			}
+			p.ferryJSON(t, bin, &h, "history", "prod")
+			signer := map[string]string{"github": "github-actions:acme/billing/ferry#42", "gitlab": "gitlab-ci:acme/billing#42"}[tt.ci]
+			if len(h.Revisions) != 1 || h.Revisions[0].Signature == nil || h.Revisions[0].Signature.Signer != signer {
+				t.Errorf("prod's history does not record the CI job's signature (%s): %+v", signer, h.Revisions)
 			}
 		})
 	}
