@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make demo-kube: the whole loop on Kubernetes with the bundled example,
+# in the same checkout as make demo (whose .ferry/ it leaves alone),
 # against a throwaway local control plane (internal/testcluster; built once
 # into the cache, about 8.5 minutes the first time). kwok plays the
 # kubelets, so pods become Ready and report the pinned digest but run no
@@ -12,13 +13,33 @@ work=$(mktemp -d /tmp/ferry-demo-kube.XXXXXX)
 # kit and envfile, as the repository's go.work does.
 demo=$work/examples/orders-api
 up_pid=
+build_pid=
 cleanup() {
+  [ -z "$build_pid" ] || kill "$build_pid" 2>/dev/null || true
   [ -z "$up_pid" ] || { kill "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 go build -o bin/ferry ./cmd/ferry
+
+# The control plane's binaries: built once (about 8.5 minutes on 2 idle
+# cores), cached after. While they build, say which, how many and for how
+# long; the builder itself names each module as it starts and ends.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/ferry/testcluster
+go run ./hack/testcluster/build >"$work/bins" &
+build_pid=$!
+start=$SECONDS
+while kill -0 "$build_pid" 2>/dev/null; do
+  for _ in $(seq 20); do kill -0 "$build_pid" 2>/dev/null && sleep 1; done
+  kill -0 "$build_pid" 2>/dev/null || break
+  tmp=$(ls -dt "$cache"/*.tmp-* 2>/dev/null | head -n 1 || true)
+  done_bins=$( [ -n "$tmp" ] && ls "$tmp" 2>/dev/null | tr '\n' ' ' || true)
+  n=$(echo "$done_bins" | wc -w)
+  printf 'demo-kube: building the control plane: %d of 5 binaries built%s, %dm%02ds so far (about 8.5 minutes the first time)\n' \
+    "$n" "${done_bins:+ ($done_bins)}" $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) >&2
+done
+wait "$build_pid" || { echo "demo-kube: building the control plane failed" >&2; exit 1; }
 go build -o "$work/up" ./hack/testcluster/up
 "$work/up" -kubeconfig "$work/kubeconfig" -namespace staging -namespace prod \
   -secret staging/orders-api-db/password=demo-staging -secret prod/orders-api-db/password=demo-prod &
@@ -29,8 +50,10 @@ until [ -s "$work/kubeconfig" ]; do
 done
 export KUBECONFIG=$work/kubeconfig
 
-# The example, with both environments on the cluster.
-mkdir -p "$work/examples" && cp -r examples/orders-api "$demo"
+# The example, with both environments on the cluster: its sources only,
+# never the .ferry/ that make demo leaves (images, tags, local state).
+mkdir -p "$demo"
+tar -C examples/orders-api --exclude=./.ferry --exclude=./bin -cf - . | tar -C "$demo" -xf -
 ln -s "$PWD/kit" "$work/kit" && ln -s "$PWD/envfile" "$work/envfile"
 cat > "$work/go.work" <<'WORK'
 go 1.26.0

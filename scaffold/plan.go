@@ -3,6 +3,7 @@ package scaffold
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/ferrydev/ferry/internal/portholder"
+	"github.com/ferrydev/ferry/project"
 )
 
 //go:embed all:templates
@@ -27,6 +34,7 @@ const (
 	Create  Action = "create"
 	Replace Action = "replace" // exists; --force given
 	Keep    Action = "keep"    // exists; left as it is
+	Update  Action = "update"  // exists; lines appended (.gitignore)
 )
 
 // File is one file of a plan.
@@ -45,16 +53,35 @@ type Options struct {
 	Envs []string
 	// Force replaces files that exist instead of keeping them.
 	Force bool
-	// CI names a CI system to write a workflow for ("github"), "" for none.
+	// CI names a CI system to write a pipeline for ("github", "gitlab"),
+	// "" for none. A pipeline needs environments whose state lives
+	// outside the runner: Target kube.
 	CI string
-	// LocalPortBase is the first local-target port; 18080 by default.
+	// Target is the environments' target: "local" (the default) or
+	// "kube".
+	Target string
+	// Image is ferry.yaml's image: the registry repository the pipeline
+	// pushes to and the cluster pulls from (kube); the service's name
+	// when "".
+	Image string
+	// Install is the version of ferry the pipeline installs (a module
+	// version or a commit): the one writing it.
+	Install string
+	// LocalPortBase, when not 0, is the first local-target port instead
+	// of one derived from the service's own port.
 	LocalPortBase int
+	// PortFree says whether a port is free and, if not, who holds it;
+	// nil asks this machine (package portholder).
+	PortFree func(port int) (free bool, holder string)
 }
 
 // Plan is the files ferry init writes, keeps or replaces.
 type Plan struct {
 	Service *Service
 	Files   []File
+	// Notes are what init decided for the user that a file does not
+	// show on its own: a port skipped because another process held it.
+	Notes []string
 }
 
 // KV is one key and value, in the order written.
@@ -75,11 +102,26 @@ type data struct {
 	LastEnv            []string
 	FirstName          string
 	LastName           string
+	Target, Image      string
+	Install            string
+	Promotions         []promotion
+	GoImage            string
 }
 
 type envSpec struct {
 	Name, Soak, Health, SecretsFile, SmokePath string
 	Env                                        []KV
+	Kube                                       bool
+}
+
+// promotion is one step of the path, one CI job.
+type promotion struct {
+	From, To string
+	// Last: the step into the last environment, which waits for a
+	// person (the CI's environment protection).
+	Last bool
+	// SoakMinutes is From's soak, for the CI job's time limit.
+	SoakMinutes int
 }
 
 // Placeholder is the value written for a key only the user can know.
@@ -97,14 +139,15 @@ func NewPlan(svc *Service, opts Options) (*Plan, error) {
 			return nil, inputErr("--env: %q is not an environment name", e)
 		}
 	}
-	if opts.LocalPortBase == 0 {
-		opts.LocalPortBase = 18080
+	if err := checkTarget(svc, &opts); err != nil {
+		return nil, err
 	}
-	d := &data{Service: svc, Envs: opts.Envs, ChartDir: "chart"}
+	d := &data{Service: svc, Envs: opts.Envs, ChartDir: "chart", Target: opts.Target, Image: opts.Image, Install: opts.Install}
 	d.Why = "detected: module " + svc.Module
 	if svc.GoFr {
 		d.Why += "; GoFr contract: " + svc.GoFrWhy
 	}
+	d.GoImage = goImage(svc.Dir)
 	d.TerminationSeconds = int(math.Ceil(svc.Grace.Seconds())) + 15
 	d.BaseConfig = baseConfig(svc)
 	p := &Plan{Service: svc}
@@ -142,22 +185,152 @@ func NewPlan(svc *Service, opts Options) (*Plan, error) {
 			return nil, err
 		}
 	}
-	d.EnvSpecs = envSpecs(svc, opts)
+	d.EnvSpecs = p.envSpecs(svc, opts)
 	d.LocalDatasources = len(svc.Datasources) > 0
 	d.LastEnv = opts.Envs[len(opts.Envs)-1:]
 	d.FirstName, d.LastName = opts.Envs[0], opts.Envs[len(opts.Envs)-1]
+	for i := 1; i < len(opts.Envs); i++ {
+		d.Promotions = append(d.Promotions, promotion{From: opts.Envs[i-1], To: opts.Envs[i], Last: i == len(opts.Envs)-1, SoakMinutes: soakMinutes(d.EnvSpecs[i-1].Soak)})
+	}
 	if err := p.add(d, "templates/ferry.yaml.tmpl", "ferry.yaml", "ferry's project file", opts.Force); err != nil {
 		return nil, err
 	}
-	if opts.CI != "" {
-		if opts.CI != "github" {
-			return nil, inputErr("--ci %q: only github is supported", opts.CI)
+	if err := p.gitignore(); err != nil {
+		return nil, err
+	}
+	switch opts.CI {
+	case "github":
+		err := p.add(d, "templates/github.yaml.tmpl", ".github/workflows/ferry.yaml", "CI: on v* tags build once, sign, push; deploy "+d.FirstName+", soak, promote", opts.Force)
+		if err != nil {
+			return nil, err
 		}
-		if err := p.add(d, "templates/github.yaml.tmpl", ".github/workflows/ferry.yaml", "CI: build, sign, check, deploy and promote on v* tags", opts.Force); err != nil {
+	case "gitlab":
+		err := p.add(d, "templates/gitlab-ci.yml.tmpl", ".gitlab-ci.yml", "CI: on v* tags build once, sign, push; deploy "+d.FirstName+", soak, promote", opts.Force)
+		if err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// checkTarget settles opts' target, image and CI, refusing a pipeline for
+// environments that live on the runner.
+func checkTarget(svc *Service, opts *Options) error {
+	switch opts.Target {
+	case "":
+		opts.Target = "local"
+	case "local", "kube":
+	default:
+		return inputErr("--target %q: local or kube", opts.Target)
+	}
+	switch opts.CI {
+	case "", "github", "gitlab":
+	default:
+		return inputErr("--ci %q: github or gitlab", opts.CI)
+	}
+	if opts.CI != "" && opts.Target == "local" {
+		return inputErr("--ci %s: each CI job runs on a fresh runner, where a local environment has no process and no state; add --target kube --image <registry>/<repository> (environments on a cluster, their state kept there)", opts.CI)
+	}
+	if opts.CI != "" && !NamesRegistry(opts.Image) {
+		return inputErr("--ci %s needs --image <registry host>/<repository>: the image the pipeline pushes once and the cluster pulls (got %q)", opts.CI, opts.Image)
+	}
+	if opts.CI != "" && opts.Install == "" {
+		return errors.New("scaffold: no ferry version to install in the pipeline")
+	}
+	if opts.Image == "" {
+		opts.Image = svc.Name
+	}
+	// A ferry.yaml that is kept must suit the pipeline as well.
+	if opts.CI != "" && !opts.Force {
+		data, err := os.ReadFile(filepath.Join(svc.Dir, "ferry.yaml"))
+		if err == nil {
+			f, err := project.ParseFile("ferry.yaml", data)
+			if err != nil {
+				return inputErr("%v", err)
+			}
+			for _, env := range opts.Envs {
+				spec, ok := f.Environments[env]
+				if !ok || spec.Target == "" || spec.Target == "local" {
+					return inputErr("--ci %s: ferry.yaml (kept) runs %s on the local target, which a fresh CI runner cannot reach; give it target: kube, or --force to rewrite ferry.yaml", opts.CI, env)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// NamesRegistry says whether repo starts with a registry host
+// (registry.example.com/shop/api, localhost:5000/api) rather than being a
+// bare name.
+func NamesRegistry(repo string) bool {
+	first, rest, ok := strings.Cut(repo, "/")
+	return ok && rest != "" && (strings.ContainsAny(first, ".:") || first == "localhost")
+}
+
+// goImage is the Go toolchain image tag for go.mod's go line: "1.26"
+// for go 1.26.0, "1" when go.mod names none.
+func goImage(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return "1"
+	}
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil || f.Go == nil {
+		return "1"
+	}
+	parts := strings.SplitN(f.Go.Version, ".", 3)
+	if len(parts) < 2 {
+		return parts[0]
+	}
+	return parts[0] + "." + parts[1]
+}
+
+func soakMinutes(soak string) int {
+	d, err := time.ParseDuration(soak)
+	if err != nil {
+		return 30
+	}
+	return int(math.Ceil(d.Minutes()))
+}
+
+// gitignore plans .gitignore so that .ferry/ (state, images, secrets'
+// fingerprint key, logs) and a signing key are never committed.
+func (p *Plan) gitignore() error {
+	want := []string{".ferry/", "*.key"}
+	rel := ".gitignore"
+	data, err := os.ReadFile(filepath.Join(p.Service.Dir, rel))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		have[strings.TrimSuffix(strings.TrimPrefix(l, "/"), "/")] = true
+	}
+	var add []string
+	for _, w := range want {
+		if !have[strings.TrimSuffix(w, "/")] {
+			add = append(add, w)
+		}
+	}
+	if len(add) == 0 {
+		p.Files = append(p.Files, File{Path: rel, Action: Keep, Why: "already ignores .ferry/ and keys"})
+		return nil
+	}
+	var buf bytes.Buffer
+	action := Create
+	if data != nil {
+		action = Update
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			buf.WriteByte('\n')
+		}
+	}
+	buf.WriteString("# ferry: local state, images and logs; private signing keys\n")
+	for _, a := range add {
+		buf.WriteString(a + "\n")
+	}
+	p.Files = append(p.Files, File{Path: rel, Action: action, Data: buf.Bytes(), Why: "ignore " + strings.Join(add, ", ")})
+	return nil
 }
 
 // baseConfig is values.yaml's config: the ports the chart's probes and
@@ -185,27 +358,37 @@ func baseConfig(s *Service) []KV {
 	return out
 }
 
-// envSpecs is ferry.yaml's per-environment section: distinct local ports,
-// a soak that grows along the path, the health endpoint as smoke test.
-func envSpecs(s *Service, opts Options) []envSpec {
+// envSpecs is ferry.yaml's per-environment section: a soak that grows
+// along the path; on the local target distinct free ports and the health
+// endpoint as smoke test; on kube the readiness of the chart's probes.
+func (p *Plan) envSpecs(s *Service, opts Options) []envSpec {
 	out := make([]envSpec, 0, len(opts.Envs))
+	var ports [][2]int
+	if opts.Target == "local" {
+		ports = p.localPorts(s, opts)
+	}
 	for i, env := range opts.Envs {
-		port := opts.LocalPortBase + 10*i
 		e := envSpec{Name: env, Soak: "1m", SmokePath: s.Readiness}
 		if i == len(opts.Envs)-1 {
 			e.Soak = "30m"
 		}
+		if e.SmokePath == "" {
+			e.SmokePath = "/"
+		}
+		if opts.Target == "kube" {
+			e.Kube = true
+			out = append(out, e)
+			continue
+		}
+		port := ports[i][0]
 		e.Env = append(e.Env, KV{s.PortKey, strconv.Itoa(port)})
 		if s.MetricsPort != 0 {
-			e.Env = append(e.Env, KV{"METRICS_PORT", strconv.Itoa(port + 1)})
+			e.Env = append(e.Env, KV{"METRICS_PORT", strconv.Itoa(ports[i][1])})
 		}
 		// Never the environment's own datasources from a laptop: the
 		// local defaults the code or configs/.env has, else nothing.
 		for _, k := range s.Datasources {
 			e.Env = append(e.Env, KV{k, s.LocalDefaults[k]})
-		}
-		if e.SmokePath == "" {
-			e.SmokePath = "/"
 		}
 		if !s.GoFr || s.Readiness != "/.well-known/health" {
 			// ferry finds a GoFr service's health on HTTP_PORT; any
@@ -217,6 +400,66 @@ func envSpecs(s *Service, opts Options) []envSpec {
 			e.SecretsFile = "~/.config/ferry/" + s.Name + "/" + env + ".env"
 		}
 		out = append(out, e)
+	}
+	return out
+}
+
+// localPorts gives each environment an HTTP port (and a metrics port for
+// GoFr) derived from the service's own: its port + 10000, then +10 per
+// environment, so two projects seldom meet and none sits on another's
+// usual port. A port that is in use now is skipped, naming its holder.
+func (p *Plan) localPorts(s *Service, opts Options) [][2]int {
+	free := opts.PortFree
+	if free == nil {
+		free = func(port int) (bool, string) {
+			if portholder.Free(port) {
+				return true, ""
+			}
+			return false, portholder.Holder(port)
+		}
+	}
+	shift := func(port int) int {
+		if port+10000+10*len(opts.Envs)*20 <= 65535 {
+			return port + 10000
+		}
+		return 20000 + port%10000
+	}
+	base, mbase := opts.LocalPortBase, opts.LocalPortBase+1
+	if base == 0 {
+		base, mbase = shift(s.Port), shift(s.MetricsPort)
+	}
+	out := make([][2]int, 0, len(opts.Envs))
+	slot := 0
+	for _, env := range opts.Envs {
+		var taken []string
+		for tries := 0; ; tries++ {
+			http, metrics := base+10*slot, mbase+10*slot
+			slot++
+			need := []int{http}
+			if s.MetricsPort != 0 {
+				need = append(need, metrics)
+			}
+			busy := ""
+			for _, port := range need {
+				if ok, holder := free(port); !ok {
+					if holder == "" {
+						holder = "another process"
+					}
+					busy = fmt.Sprintf("%d (in use by %s)", port, holder)
+					break
+				}
+			}
+			// Past 20 slots, take the port anyway: deploy will say
+			// who holds it then.
+			if busy == "" || tries == 20 {
+				if len(taken) > 0 {
+					p.Notes = append(p.Notes, fmt.Sprintf("%s: skipped port %s; %s gets %s=%d", env, strings.Join(taken, ", port "), env, s.PortKey, http))
+				}
+				out = append(out, [2]int{http, metrics})
+				break
+			}
+			taken = append(taken, busy)
+		}
 	}
 	return out
 }
@@ -239,6 +482,11 @@ func (p *Plan) add(d *data, tmpl, rel, why string, force bool) error {
 		"join":  strings.Join,
 		"quote": strconv.Quote,
 		"flow":  func(s []string) string { return "[" + strings.Join(s, ", ") + "]" },
+		"add":   func(a, b int) int { return a + b },
+		"registry": func(image string) string {
+			host, _, _ := strings.Cut(image, "/")
+			return host
+		},
 	}).Parse(string(src))
 	if err != nil {
 		return err
@@ -260,6 +508,9 @@ func (p *Plan) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "note     %s\n", n)
+	}
 }
 
 // Write writes the plan's created and replaced files.
@@ -272,9 +523,25 @@ func (p *Plan) Write() error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, f.Data, 0o644); err != nil {
+		flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if f.Action == Update {
+			flag = os.O_WRONLY | os.O_APPEND
+		}
+		if err := writeFile(dst, flag, f.Data); err != nil {
 			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
 	}
 	return nil
+}
+
+func writeFile(name string, flag int, data []byte) error {
+	f, err := os.OpenFile(name, flag, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

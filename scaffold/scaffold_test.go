@@ -94,26 +94,41 @@ func asInput(err error, ie **InputError) bool {
 	return ok
 }
 
-// TestPlanGolden compares every file init writes with testdata/golden.
+// allFree is a machine on which every port is free, for golden files.
+func allFree(int) (bool, string) { return true, "" }
+
+// TestPlanGolden compares every file init writes with testdata/golden:
+// each service on the local target, and two on kube with a pipeline.
 func TestPlanGolden(t *testing.T) {
-	for _, name := range []string{"inventory", "billing", "ledger"} {
-		t.Run(name, func(t *testing.T) {
-			svc, err := Detect(filepath.Join("testdata", name), "", "")
+	tests := []struct {
+		golden, service string
+		opts            Options
+	}{
+		{"inventory", "inventory", Options{}},
+		{"billing", "billing", Options{}},
+		{"ledger", "ledger", Options{}},
+		{"billing-kube-github", "billing", Options{Target: "kube", CI: "github", Image: "registry.example.com/acme/billing", Install: "v0.4.0"}},
+		{"inventory-kube-gitlab", "inventory", Options{Target: "kube", CI: "gitlab", Image: "registry.example.com/shop/inventory", Install: "v0.0.0-20261207071516-04d0f54aa1b2", Envs: []string{"dev", "staging", "production"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			svc, err := Detect(filepath.Join("testdata", tt.service), "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := NewPlan(svc, Options{CI: "github"})
+			tt.opts.PortFree = allFree
+			p, err := NewPlan(svc, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var summary strings.Builder
 			p.Print(&summary)
-			golden(t, filepath.Join(name, "PLAN"), summary.String())
+			golden(t, filepath.Join(tt.golden, "PLAN"), summary.String())
 			for _, f := range p.Files {
 				if f.Action == Keep {
 					continue
 				}
-				golden(t, filepath.Join(name, f.Path), string(f.Data))
+				golden(t, filepath.Join(tt.golden, f.Path), string(f.Data))
 			}
 		})
 	}

@@ -225,6 +225,9 @@ func Identity() string {
 	if os.Getenv("GITHUB_ACTIONS") == "true" {
 		return "github-actions:" + os.Getenv("GITHUB_REPOSITORY") + "/" + os.Getenv("GITHUB_WORKFLOW") + "#" + os.Getenv("GITHUB_RUN_ID")
 	}
+	if os.Getenv("GITLAB_CI") == "true" {
+		return "gitlab-ci:" + os.Getenv("CI_PROJECT_PATH") + "#" + os.Getenv("CI_PIPELINE_ID")
+	}
 	u := os.Getenv("USER")
 	if u == "" {
 		if cur, err := user.Current(); err == nil {

@@ -3,10 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/ferrydev/ferry/check"
 	"github.com/ferrydev/ferry/internal/testtree"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/sign"
 )
 
 // initService copies scaffold's testdata service name into a temporary
@@ -132,9 +136,16 @@ func localize(t *testing.T, dir string) {
 	t.Helper()
 	data, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
 	yaml := string(data)
-	for _, p := range []string{"18080", "18081", "18090", "18091"} {
-		yaml = strings.ReplaceAll(yaml, p, fmt.Sprint(freePort(t)))
-	}
+	// Every port init chose (in env: and the health and smoke URLs) gets
+	// a port free now, the same one wherever it appears.
+	free := map[string]string{}
+	yaml = regexp.MustCompile(`("|http://127\.0\.0\.1:)(\d{4,5})\b`).ReplaceAllStringFunc(yaml, func(m string) string {
+		i := strings.LastIndexAny(m, `":`) + 1
+		if free[m[i:]] == "" {
+			free[m[i:]] = fmt.Sprint(freePort(t))
+		}
+		return m[:i] + free[m[i:]]
+	})
 	yaml = strings.Replace(yaml, "soak: 1m", "soak: 1s", 1)
 	secrets := t.TempDir()
 	for _, env := range []string{"staging", "prod"} {
@@ -264,4 +275,231 @@ func goBuild(t *testing.T) string {
 		t.Fatalf("go build ferry: %v\n%s", err, out)
 	}
 	return filepath.Dir(bin)
+}
+
+// envPorts reads the local ports init gave each environment.
+func envPorts(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range p.Environments {
+		for _, k := range []string{"PORT", "HTTP_PORT", "METRICS_PORT"} {
+			if v, ok := e.Env[k]; ok {
+				out[e.Name+"."+k] = v
+			}
+		}
+	}
+	return out
+}
+
+// TestInitFirstContact: two services get ports of their own, derived from
+// their own configuration, never the demo's 18080/18090; a port in use is
+// skipped and its holder named; .ferry/ and keys are ignored by git, in a
+// new .gitignore or appended to the team's.
+func TestInitFirstContact(t *testing.T) {
+	// Hold billing's first candidate (its PORT 8081 + 10000), as a
+	// running service would.
+	l, lerr := net.Listen("tcp", "127.0.0.1:18081")
+	if lerr == nil {
+		defer l.Close()
+	}
+	billing := filepath.Join(t.TempDir(), "billing")
+	os.CopyFS(billing, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "billing")))
+	os.WriteFile(filepath.Join(billing, ".gitignore"), []byte("/bin\n*.out"), 0o644)
+	out, errOut, code := run(t, "-C "+billing+" init")
+	if code != 0 {
+		t.Fatalf("init = %d\n%s%s", code, out, errOut)
+	}
+	holder := "(in use by "
+	if lerr == nil {
+		comm, _ := os.ReadFile("/proc/self/comm")
+		holder = fmt.Sprintf("(in use by %s (pid %d))", strings.TrimSpace(string(comm)), os.Getpid())
+	}
+	if !strings.Contains(out, "skipped port 18081 "+holder) {
+		t.Errorf("init does not name the holder of port 18081 (want %q):\n%s", holder, out)
+	}
+	if !strings.Contains(out, "update   .gitignore") {
+		t.Errorf("init does not plan to update .gitignore:\n%s", out)
+	}
+	gi, _ := os.ReadFile(filepath.Join(billing, ".gitignore"))
+	if !strings.HasPrefix(string(gi), "/bin\n*.out\n") || !strings.Contains(string(gi), "\n.ferry/\n") || !strings.Contains(string(gi), "\n*.key\n") {
+		t.Errorf(".gitignore after init:\n%s", gi)
+	}
+
+	inventory := initService(t, "inventory", "")
+	if gi, _ := os.ReadFile(filepath.Join(inventory, ".gitignore")); !strings.Contains(string(gi), ".ferry/\n") {
+		t.Errorf("new .gitignore: %q", gi)
+	}
+	seen := map[string]string{}
+	for _, dir := range []string{billing, inventory} {
+		for k, v := range envPorts(t, dir) {
+			if v == "18080" || v == "18090" || v == "18081" && lerr == nil {
+				t.Errorf("%s %s = %s: a port every project (or the holder) has", filepath.Base(dir), k, v)
+			}
+			if other, ok := seen[v]; ok {
+				t.Errorf("%s %s = %s, as %s", filepath.Base(dir), k, v, other)
+			}
+			seen[v] = filepath.Base(dir) + " " + k
+		}
+	}
+	if got := envPorts(t, inventory); got["staging.HTTP_PORT"] != "19000" || got["prod.METRICS_PORT"] != "12132" {
+		t.Errorf("inventory (HTTP_PORT 9000, METRICS_PORT 2122) ports = %v, want HTTP 19000… and metrics …12132", got)
+	}
+
+	// Twice: nothing more is appended.
+	run(t, "-C "+billing+" init")
+	if again, _ := os.ReadFile(filepath.Join(billing, ".gitignore")); string(again) != string(gi) {
+		t.Errorf("a second init changed .gitignore:\n%s", again)
+	}
+}
+
+// gitRepo makes dir a git work tree (its files not committed).
+func gitRepo(t *testing.T, dir string) {
+	t.Helper()
+	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+}
+
+// TestKeysGenerateOutsideRepository: by default the private key goes
+// under the user's config directory and only ferry.pub into the project;
+// --out into the work tree is refused unless git ignores the path.
+func TestKeysGenerateOutsideRepository(t *testing.T) {
+	conf := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", conf)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv(sign.EnvPassword, "correct horse battery")
+	dir := initService(t, "billing", "")
+	gitRepo(t, dir)
+
+	out, errOut, code := run(t, "-C "+dir+" keys generate")
+	if code != 0 {
+		t.Fatalf("keys generate = %d\n%s%s", code, out, errOut)
+	}
+	priv := filepath.Join(conf, "ferry", "billing", "ferry.key")
+	if st, err := os.Stat(priv); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("private key %s: %v", priv, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ferry.pub")); err != nil {
+		t.Errorf("no ferry.pub in the project: %v", err)
+	}
+	keys, _ := filepath.Glob(filepath.Join(dir, "*.key"))
+	if len(keys) > 0 {
+		t.Errorf("private key in the repository: %v", keys)
+	}
+	if !strings.Contains(out, priv) {
+		t.Errorf("keys generate does not say where the private key is:\n%s", out)
+	}
+
+	// Into the work tree, not ignored: refused, nothing written.
+	os.WriteFile(filepath.Join(dir, ".gitignore"), []byte(".ferry/\n"), 0o644)
+	if _, errOut, code := run(t, "-C "+dir+" keys generate --out signing"); code != 2 || !strings.Contains(errOut, "git would commit the private key") {
+		t.Errorf("keys generate --out signing in a work tree = %d %q, want 2", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "signing.key")); err == nil {
+		t.Errorf("a refused keys generate wrote signing.key")
+	}
+	// Ignored: allowed.
+	os.WriteFile(filepath.Join(dir, ".gitignore"), []byte(".ferry/\n*.key\n"), 0o644)
+	if out, errOut, code := run(t, "-C "+dir+" keys generate --out signing"); code != 0 {
+		t.Errorf("keys generate --out signing, ignored = %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestInitCIRefusesLocal: a pipeline for local environments is refused
+// (each job's fresh runner has no process and no state), as is one
+// without a registry to push the one build to.
+func TestInitCIRefusesLocal(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "billing")
+	os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "billing")))
+	for _, tt := range []struct{ args, want string }{
+		{"init --ci github", "add --target kube"},
+		{"init --ci gitlab --target local", "add --target kube"},
+		{"init --ci github --target kube", "needs --image <registry host>/<repository>"},
+		{"init --ci jenkins --target kube --image r.example/x", `--ci "jenkins": github or gitlab`},
+	} {
+		if _, errOut, code := run(t, "-C "+dir+" "+tt.args); code != 2 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%s = %d %q, want 2 with %q", tt.args, code, errOut, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ferry.yaml")); err == nil {
+		t.Errorf("a refused init wrote ferry.yaml")
+	}
+	// A kept ferry.yaml on the local target is refused for a pipeline too.
+	run(t, "-C "+dir+" init")
+	if _, errOut, code := run(t, "-C "+dir+" init --ci github --target kube --image r.example/acme/billing"); code != 2 || !strings.Contains(errOut, "ferry.yaml (kept) runs staging on the local target") {
+		t.Errorf("init --ci over a local ferry.yaml = %d %q", code, errOut)
+	}
+}
+
+// TestInitCheckStrict: ferry check --strict passes on everything init
+// writes, on either target, once the team has filled the placeholders.
+func TestInitCheckStrict(t *testing.T) {
+	pinBuild(t, "v0.4.0", "")
+	for _, tt := range []struct{ name, args string }{
+		{"billing", ""},
+		{"inventory", ""},
+		{"ledger", ""},
+		{"billing", "--target kube --image registry.example.com/acme/billing --ci github"},
+		{"inventory", "--target kube --image registry.example.com/shop/inventory --ci gitlab --env dev,staging,prod"},
+	} {
+		t.Run(tt.name+strings.ReplaceAll(tt.args, " ", "_"), func(t *testing.T) {
+			dir := initService(t, tt.name, tt.args)
+			values := map[string]string{}
+			for k := range placeholders(t, dir) {
+				values[k] = strings.ToLower(strings.TrimPrefix(k, "REPLACE_WITH_")) + ".db.internal"
+			}
+			fill(t, dir, values)
+			if out, errOut, code := run(t, "-C "+dir+" check --strict"); code != 0 {
+				t.Errorf("check --strict = %d\n%s%s", code, out, errOut)
+			}
+		})
+	}
+}
+
+// pinBuild makes this test's ferry a build of version (or, with version
+// "(devel)", of commit).
+func pinBuild(t *testing.T, version, commit string) {
+	t.Helper()
+	saved := readBuildInfo
+	t.Cleanup(func() { readBuildInfo = saved })
+	readBuildInfo = func() (*debug.BuildInfo, bool) {
+		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/ferrydev/ferry", Version: version}}
+		if commit != "" {
+			bi.Settings = append(bi.Settings, debug.BuildSetting{Key: "vcs.revision", Value: commit}, debug.BuildSetting{Key: "vcs.modified", Value: "true"})
+		}
+		return bi, true
+	}
+}
+
+// TestInitPinsFerry: the pipeline installs the ferry that wrote it: the
+// module version of a release, the commit of a checkout build (with a
+// warning when it had local changes).
+func TestInitPinsFerry(t *testing.T) {
+	for _, tt := range []struct{ version, commit, want, warn string }{
+		{"v0.4.0", "", "FERRY_VERSION: v0.4.0", ""},
+		{"v0.0.0-20261207071516-04d0f54aa1b2+dirty", "04d0f54aa1b2c3d4e5f60718293a4b5c6d7e8f90", "FERRY_VERSION: 04d0f54aa1b2c3d4e5f60718293a4b5c6d7e8f90", "built from commit 04d0f54aa1b2 with local changes"},
+		{"(devel)", "04d0f54aa1b2c3d4e5f60718293a4b5c6d7e8f90", "FERRY_VERSION: 04d0f54aa1b2c3d4e5f60718293a4b5c6d7e8f90", "local changes"},
+	} {
+		pinBuild(t, tt.version, tt.commit)
+		dir := filepath.Join(t.TempDir(), "billing")
+		os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "billing")))
+		out, errOut, code := run(t, "-C "+dir+" init --target kube --image registry.example.com/acme/billing --ci github")
+		wf, _ := os.ReadFile(filepath.Join(dir, ".github", "workflows", "ferry.yaml"))
+		if code != 0 || !strings.Contains(string(wf), tt.want) || !strings.Contains(errOut, tt.warn) {
+			t.Errorf("init of build %s/%s = %d\n%s%s\nworkflow lacks %q or stderr %q", tt.version, tt.commit, code, out, errOut, tt.want, tt.warn)
+		}
+		if strings.Contains(string(wf), "@latest") {
+			t.Errorf("the workflow installs ferry @latest")
+		}
+	}
+	pinBuild(t, "(devel)", "")
+	dir := filepath.Join(t.TempDir(), "billing")
+	os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "billing")))
+	if _, errOut, code := run(t, "-C "+dir+" init --target kube --image registry.example.com/acme/billing --ci github"); code != 2 || !strings.Contains(errOut, "no module version or commit") {
+		t.Errorf("init --ci from a build with no version = %d %q, want 2", code, errOut)
+	}
 }

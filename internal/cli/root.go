@@ -94,6 +94,7 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newVersionCmd(g),
 		newInitCmd(g),
 		newKeysCmd(g),
+		newPullCmd(g),
 		newSignCmd(g),
 		newSoakCmd(g),
 		newLoglevelCmd(g),

@@ -28,8 +28,9 @@ type buildInfo struct {
 var readBuildInfo = debug.ReadBuildInfo
 
 // The commit, its time and whether the tree was modified, set with -X by
-// `make build` for builds without VCS stamping (-buildvcs=false, as CI
-// builds); the toolchain's own stamp wins where there is one.
+// `make build` for builds without VCS stamping (go.work's workspace mode
+// and -buildvcs=false stamp none); the toolchain's own stamp wins where
+// there is one. ferry init --ci pins a pipeline's ferry to the commit.
 var stampCommit, stampTime, stampModified string
 
 func currentBuild() buildInfo {
