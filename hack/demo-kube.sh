@@ -34,7 +34,7 @@ while kill -0 "$build_pid" 2>/dev/null; do
   for _ in $(seq 20); do kill -0 "$build_pid" 2>/dev/null && sleep 1; done
   kill -0 "$build_pid" 2>/dev/null || break
   tmp=$(ls -dt "$cache"/*.tmp-* 2>/dev/null | head -n 1 || true)
-  done_bins=$( [ -n "$tmp" ] && ls "$tmp" 2>/dev/null | tr '\n' ' ' || true)
+  done_bins=$( [ -n "$tmp" ] && ls "$tmp" 2>/dev/null | xargs || true)
   n=$(echo "$done_bins" | wc -w)
   printf 'demo-kube: building the control plane: %d of 5 binaries built%s, %dm%02ds so far (about 8.5 minutes the first time)\n' \
     "$n" "${done_bins:+ ($done_bins)}" $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) >&2

@@ -1,6 +1,6 @@
 // Package scaffold writes what a Go service repository needs to be moved
-// by ferry: a chart (Deployment reading a ConfigMap and a Secret through
-// envFrom, probes on the service's health paths, checksum annotations, a
+// by ferry: a chart (Deployment reading a ConfigMap through envFrom and
+// each secret key from the environment's Secret by name, probes on the service's health paths, checksum annotations, a
 // termination grace longer than the service's shutdown grace), values.yaml
 // and values-<env>.yaml with one placeholder per datasource the service
 // reads, configs/.env where it follows GoFr's layering, ferry.yaml and

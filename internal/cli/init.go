@@ -32,8 +32,8 @@ between two: --main names it), the port and health paths the code names,
 the environment variables it reads, and whether it follows GoFr's contract
 (go.mod requires gofr.dev or ferry's kit, or configs/.env exists).
 
-The chart's Deployment reads a ConfigMap and a Secret through envFrom,
-probes the service's health paths, rolls pods when the ConfigMap changes
+The chart's Deployment reads a ConfigMap through envFrom and each secret
+key by name from the environment's Secret (secretKeyRef), probes the service's health paths, rolls pods when the ConfigMap changes
 (checksum annotation) and gives the container a termination grace longer
 than its SHUTDOWN_GRACE_PERIOD. Each environment's values file holds one
 REPLACE_WITH_<ENV>_<KEY> placeholder per datasource the service reads (a
