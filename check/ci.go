@@ -11,10 +11,21 @@ import (
 // there is "set by CI", never an unreplaced placeholder. The mark is per
 // values path, with the CI file:line that sets it.
 
-// ciSets returns the values paths the environment's deploy command sets,
-// each with where ("…/deploy.yml:42"). project does not read CI files
-// yet; it returns nil until it does (see the project package's Deploy).
-var ciSets = func(*project.Environment) map[string]string { return nil }
+// ciSets returns the values paths the environment's deploy command sets
+// with --set/--set-string, each with where the command is
+// ("…/deploy.yml:42"): whatever the values files hold there, CI
+// replaces before Helm renders.
+func ciSets(env *project.Environment) map[string]string {
+	if env == nil || env.Deploy == nil || len(env.Set) == 0 {
+		return nil
+	}
+	loc := env.Deploy.Loc()
+	m := make(map[string]string, len(env.Set))
+	for _, s := range env.Set {
+		m[s.Path] = loc
+	}
+	return m
+}
 
 // setByCI reports whether the deploy command sets values path p, or a map
 // above it, and where.
