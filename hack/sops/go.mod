@@ -1,3 +1,7 @@
+// The sops the SOPS tests run (package sopsvalues builds it once into
+// <user cache>/ferry/sops/<hash of this file and go.sum>), with sops's own
+// dependency pins, outside ferry's workspace and binary. To move to a new
+// sops: GOWORK=off go get -tool github.com/getsops/sops/v3/cmd/sops@vX.Y.Z
 module github.com/ferrydev/ferry/hack/sops
 
 go 1.26.0

@@ -78,6 +78,7 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 		return buildErr(err)
 	}
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
+	g.pruneAfterBuild(ctx, s)
 	if opts.Push != "" {
 		// A registry that stops answering must not hang a CI job.
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)

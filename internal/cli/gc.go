@@ -31,7 +31,11 @@ the binary). It keeps:
     $` + keepEnv + `).
 
 It prints how much it freed; --dry-run shows the same without removing
-anything. A build running at the same time keeps what it is writing.`
+anything. A build running at the same time keeps what it is writing.
+
+ferry build does the same after each build when every environment runs
+on this machine (target local); with other targets, whose history is a
+round trip away, run ferry gc.`
 
 const gcExample = `  ferry gc
   ferry gc --keep 2 --dry-run
@@ -72,19 +76,9 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	if err != nil {
 		return err
 	}
-	// Every environment's revisions, wherever its target keeps them: an
-	// environment whose history cannot be read stops gc rather than
-	// lose the image a rollback would need.
-	referenced := map[string]bool{}
-	h := promote.NewHistory(c)
-	for _, env := range c.Project.Environments {
-		hist, err := h.Run(ctx, env.Name)
-		if err != nil {
-			return engineErr(fmt.Errorf("reading %s's revisions (gc keeps every image they name): %w", env.Name, err))
-		}
-		for _, r := range hist.Revisions {
-			referenced[r.Digest] = true
-		}
+	referenced, err := revisionDigests(ctx, c)
+	if err != nil {
+		return engineErr(err)
 	}
 	got, err := artifact.NewStore(c.Project.Dir).Prune(artifact.PruneOptions{Keep: opts.Keep, Referenced: referenced, DryRun: opts.DryRun})
 	if err != nil {
@@ -103,6 +97,55 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	}
 	fmt.Fprintf(out, "%s %d image(s) and %d blob(s), freeing %s; kept %d image(s)\n", verb, len(got.Removed), got.Blobs, humanBytes(got.Freed), len(got.Kept))
 	return nil
+}
+
+// revisionDigests returns the digests every environment's revisions
+// name, wherever its target keeps them: an environment whose history
+// cannot be read stops gc rather than lose the image a rollback needs.
+func revisionDigests(ctx context.Context, c *promote.Config) (map[string]bool, error) {
+	referenced := map[string]bool{}
+	h := promote.NewHistory(c)
+	for _, env := range c.Project.Environments {
+		hist, err := h.Run(ctx, env.Name)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s's revisions (gc keeps every image they name): %w", env.Name, err)
+		}
+		for _, r := range hist.Revisions {
+			referenced[r.Digest] = true
+		}
+	}
+	return referenced, nil
+}
+
+// pruneAfterBuild keeps .ferry/images to what gc would keep after each
+// build, where that costs nothing: when every environment runs on this
+// machine (its revisions are in .ferry/state.db). Any other target's
+// history is a round trip to read, left to an explicit ferry gc. A
+// failure only leaves the store as it was; -v logs it.
+func (g *globalOptions) pruneAfterBuild(ctx context.Context, s *artifact.Store) {
+	c, err := g.engine("ferry build")
+	if err != nil {
+		return
+	}
+	for _, env := range c.Project.Environments {
+		if env.Target != "local" {
+			return
+		}
+	}
+	keep := artifact.DefaultKeep
+	if n, err := strconv.Atoi(g.getenv(keepEnv)); err == nil && n >= 0 {
+		keep = n
+	}
+	referenced, err := revisionDigests(ctx, c)
+	if err == nil {
+		var got *artifact.Pruned
+		if got, err = s.Prune(artifact.PruneOptions{Keep: keep, Referenced: referenced}); err == nil && len(got.Removed) > 0 {
+			g.logger().Info("pruned old builds", "images", len(got.Removed), "freed", humanBytes(got.Freed))
+		}
+	}
+	if err != nil {
+		g.logger().Info("old builds not pruned", "err", err)
+	}
 }
 
 // humanBytes is n in the largest unit that keeps it at or above 1.

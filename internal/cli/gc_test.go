@@ -12,13 +12,14 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/project"
 )
 
-// TestGC stores seven builds of the stand-in service (each its own 1 MiB
-// binary), tags the first, deploys the second to staging, and runs
-// ferry gc: the tagged, deployed, last and latest --keep builds stay,
-// the rest and their layers go, and gc says how much it freed.
-func TestGC(t *testing.T) {
+// gcProject copies the stand-in service and stores seven builds of it
+// (each its own 1 MiB binary); it tags the first and deploys the second
+// to staging. It returns the project directory and the digests.
+func gcProject(t *testing.T) (string, []string) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("../../platform/local/testdata/svc")); err != nil {
 		t.Fatal(err)
@@ -50,7 +51,47 @@ func TestGC(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return dir, d
+}
 
+// TestPruneAfterBuild: after a build the store keeps what gc would keep
+// ($FERRY_KEEP_BUILDS of the latest), when every environment is local;
+// with a Kubernetes environment it leaves the store to ferry gc.
+func TestPruneAfterBuild(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		gone []bool
+	}{
+		{"local", "", []bool{false, false, true, true, true, false, false}},
+		{"kube", "service: svc\nmain: .\npath: [staging, prod]\nenvironments:\n  staging: {}\n  prod: {target: kube, namespace: svc-prod}\n", make([]bool, 7)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, d := gcProject(t)
+			if tt.yaml != "" {
+				if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(tt.yaml), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A project that does not load would prune nothing either.
+			if p, err := project.Load(dir); err != nil || len(p.Environments) != 2 {
+				t.Fatalf("project: %v", err)
+			}
+			t.Setenv(keepEnv, "2")
+			s := artifact.NewStore(dir)
+			(&globalOptions{Dir: dir}).pruneAfterBuild(t.Context(), s)
+			assertGone(t, s, d, tt.gone)
+		})
+	}
+}
+
+// TestGC stores seven builds of the stand-in service (each its own 1 MiB
+// binary), tags the first, deploys the second to staging, and runs
+// ferry gc: the tagged, deployed, last and latest --keep builds stay,
+// the rest and their layers go, and gc says how much it freed.
+func TestGC(t *testing.T) {
+	dir, d := gcProject(t)
 	tests := []struct {
 		args    string
 		code    int
@@ -99,9 +140,14 @@ func TestGC(t *testing.T) {
 			}
 		})
 	}
-	for i, gone := range []bool{false, false, true, true, true, false, false} {
-		if _, err := s.Resolve(d[i]); (err != nil) != gone {
-			t.Errorf("image %d: resolve error %v, want gone=%v", i, err, gone)
+	assertGone(t, artifact.NewStore(dir), d, []bool{false, false, true, true, true, false, false})
+}
+
+func assertGone(t *testing.T, s *artifact.Store, d []string, gone []bool) {
+	t.Helper()
+	for i, g := range gone {
+		if _, err := s.Resolve(d[i]); (err != nil) != g {
+			t.Errorf("image %d: resolve error %v, want gone=%v", i, err, g)
 		}
 	}
 }
