@@ -62,6 +62,10 @@ func newGRPCClient(cfg Config) *grpcClient {
 	if cfg.TLS {
 		scheme = "https://"
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		// Tunnelled through HTTPS_PROXY (CONNECT) as grpc-go did; a
+		// plaintext collector is dialled directly, since h2c cannot go
+		// through a proxy that reads the request.
+		tr.Proxy = http.ProxyFromEnvironment
 		p.SetHTTP2(true)
 	} else {
 		// Prior-knowledge HTTP/2 without TLS, as a gRPC server expects on
