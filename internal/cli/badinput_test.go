@@ -259,8 +259,12 @@ func TestBadInput(t *testing.T) {
 			if len(errOut) > 1000 {
 				t.Errorf("ferry %s: %d bytes on stderr, want a short message", tt.args, len(errOut))
 			}
-			if took > 2*time.Second {
-				t.Errorf("ferry %s took %v, want at most 2s", tt.args, took)
+			// A guard against hanging on bad input, not a performance
+			// target (render/bench_test.go and bench/ measure those): on
+			// a 2-core machine shared with a compiling test suite, a
+			// 30k-key render takes up to 5 s.
+			if took > 20*time.Second {
+				t.Errorf("ferry %s took %v, want at most 20s", tt.args, took)
 			}
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 200<<20 {
 				t.Errorf("ferry %s allocated %d MiB, want at most 200", tt.args, alloc>>20)
