@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/view"
 )
 
@@ -88,14 +89,14 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 		if signed {
 			by := "-"
 			if r.Signature != nil {
-				by = r.Signature.Key
+				by = secret.PrintableLine(r.Signature.Key)
 				if r.Signature.Signer != "" {
-					by += " (" + r.Signature.Signer + ")"
+					by += " (" + secret.PrintableLine(r.Signature.Signer) + ")"
 				}
 			}
 			at += "\t" + by
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, at, reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, secret.PrintableLine(r.By), at, secret.PrintableLine(reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -114,7 +115,7 @@ func writeLevelChanges(w io.Writer, changes []view.LevelChange, indent string) e
 	fmt.Fprintf(tw, "%sAT\tCHANGE\tLEVEL\tBY\n", indent)
 	for i := range changes {
 		c := &changes[i]
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\n", indent, c.At.Local().Format(time.DateTime), c.Change, c.What(), c.By)
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\n", indent, c.At.Local().Format(time.DateTime), c.Change, secret.PrintableLine(c.What()), secret.PrintableLine(c.By))
 	}
 	return tw.Flush()
 }
