@@ -201,3 +201,19 @@ func RollbackTarget(c *Config, envName string, n int) (view.Revision, error) {
 	}
 	return view.NewRevision(r), nil
 }
+
+// PollsLevel says whether envName's newest revision was deployed with a
+// REMOTE_LOG_URL, without which its service never polls for a log level:
+// the page says so beside its log-level control.
+func PollsLevel(c *Config, envName string) bool {
+	revs, _, err := c.recent(envName, 5)
+	if err != nil {
+		return false
+	}
+	for i := range revs {
+		if r := &revs[i]; r.Outcome == state.Pending || r.Outcome == state.Live {
+			return snapshotVars(r)["REMOTE_LOG_URL"] != ""
+		}
+	}
+	return false
+}

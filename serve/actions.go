@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ type confirmation struct {
 
 // actionFields are the fields an action's form carries, kept across the
 // page that asks for the token.
-var actionFields = []string{"from", "to", "env", "level", "for"}
+var actionFields = []string{"from", "to", "env", "level", "for", "revision"}
 
 // tokenProblem is what the page says to a request without a valid token.
 const tokenProblem = "The token is missing or wrong: it is the one ferry serve printed when it started (kept in .ferry/serve.token). Nothing is run or previewed without it."
@@ -103,15 +104,28 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		}
 	case "rollback":
 		env := f.Get("env")
-		c.Title, c.Button = "Roll back "+env, "Roll back "+env
-		c.Hidden = []field{{"env", env}}
-		c.What = fmt.Sprintf("Put %s back on the revision that was live before its current one: that revision's digest and its configuration.", env)
+		c.Title = "Roll back " + env
+		// The confirmation names the revision it goes back to, and the
+		// confirmed action goes to that one even if another deploy
+		// happened in between.
+		n, _ := strconv.Atoi(f.Get("revision"))
+		to, err := promote.RollbackTarget(s.conf(), env, n)
+		if err != nil {
+			s.render(w, http.StatusConflict, "confirm", confirmation{Title: c.Title, Problem: "Rollback refused now: " + why(err), Action: "/"})
+			return
+		}
+		c.Button = fmt.Sprintf("Roll back %s to revision %d", env, to.Number)
+		c.Hidden = []field{{"env", env}, {"revision", strconv.Itoa(to.Number)}}
+		c.What = fmt.Sprintf("Put %s back on revision %d%s, digest %s, deployed %s by %s: that revision's digest and its configuration.",
+			env, to.Number, tagNote(to.Tag), to.Digest, to.At.Local().Format("Jan 2 15:04"), to.By)
 		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
-			rev, err := promote.NewRollback(cfg).Run(ctx, env)
+			rb := promote.NewRollback(cfg)
+			rb.To = to.Number
+			rev, err := rb.Run(ctx, env)
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("Rolled %s back: revision %d.", env, rev.Number), nil
+			return fmt.Sprintf("Rolled %s back to revision %d%s: revision %d.", env, to.Number, tagNote(to.Tag), rev.Number), nil
 		}
 	case "loglevel":
 		env := f.Get("env")
@@ -134,6 +148,9 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 			c.What += fmt.Sprintf(", and back to their configured level after %s.", d)
 		} else {
 			c.What += ", until it is changed again."
+		}
+		if !promote.PollsLevel(s.conf(), env) {
+			c.Problem = fmt.Sprintf("%s's live revision has no REMOTE_LOG_URL: its service never asks for a level, so this one is recorded but changes nothing until a revision with REMOTE_LOG_URL is deployed.", env)
 		}
 		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
 			if _, err := promote.SetLogLevel(cfg, env, level, d); err != nil {

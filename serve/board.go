@@ -15,6 +15,7 @@ import (
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/view"
 )
@@ -46,11 +47,20 @@ type Column struct {
 	VerifyOK      bool
 	DriftSummary  string
 	// Carry is what a promotion to the next environment would carry.
-	Carry       *Carry
-	CanRollback bool
+	Carry *Carry
+	// RollbackTo is the revision a rollback would return to; RollbackWhy,
+	// when there is none, says why a rollback would be refused.
+	RollbackTo  *view.Revision
+	RollbackWhy string
 	History     []view.Revision // newest first, at most historyShown
 	Total, More int
 	Levels      []view.LevelChange // newest first, at most historyShown
+	// Refused are the refused promotions into this environment, newest
+	// first, at most historyShown.
+	Refused []promote.Refusal
+	// NoRemoteLog: the live revision has no REMOTE_LOG_URL, so a log
+	// level set here reaches no process.
+	NoRemoteLog bool
 }
 
 // Carry is a promotion's payload: the digest running here, and the
@@ -62,6 +72,11 @@ type Carry struct {
 	ToDigest    string
 	Same        bool
 	Changes     []view.Change
+	// Why, when not empty, is the gate that would refuse the promotion
+	// now (promote.Preflight: read-only gates only); Gates are all of
+	// them as they stand.
+	Why   string
+	Gates []view.Gate
 }
 
 // Percent is how far a soak is, for the progress bar.
@@ -163,6 +178,13 @@ func (s *Server) build(ctx context.Context, sl *slow) (*Board, error) {
 		if d := sl.drift[next]; d != nil {
 			cr.Changes = d.Changes
 		}
+		plan, err := promote.Preflight(ctx, c, col.Name, next)
+		if plan != nil {
+			cr.Gates = view.Gates(plan.Gates)
+		}
+		if err != nil {
+			cr.Why = why(err)
+		}
 		col.Carry = cr
 	}
 	return b, nil
@@ -173,13 +195,16 @@ func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	c := s.conf()
 	if revs, total, err := promote.Recent(c, col.Name, historyShown); err == nil {
 		col.History, col.Total, col.More = revs, total, total-len(revs)
-		// A rollback needs an earlier revision that was live.
-		for _, r := range revs {
-			if r.Number != col.Revision && r.Outcome == "superseded" {
-				col.CanRollback = true
-			}
-		}
 	}
+	if to, err := promote.RollbackTarget(c, col.Name, 0); err == nil {
+		col.RollbackTo = &to
+	} else {
+		col.RollbackWhy = why(err)
+	}
+	if ref, err := promote.Refusals(c, col.Name); err == nil {
+		col.Refused = ref[:min(len(ref), historyShown)]
+	}
+	col.NoRemoteLog = !promote.PollsLevel(c, col.Name)
 	if col.Digest != "" {
 		if v, err := promote.NewSoak(c).Run(ctx, col.Name, false); err == nil {
 			col.Soak = v
@@ -210,6 +235,16 @@ func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	default:
 		col.DriftSummary = "—"
 	}
+}
+
+// why is the reason an action would be refused, as one scrubbed line
+// without the sentinel's prefix.
+func why(err error) string {
+	msg := err.Error()
+	for _, p := range []string{promote.ErrInput.Error() + ": ", promote.ErrGate.Error() + ": "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return secret.Scrub(msg)
 }
 
 // refreshSlow re-reads the project and re-runs verify and drift when an
