@@ -132,6 +132,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/drift/{env}", perEnv(func(ctx context.Context, env string) (*view.Drift, error) {
 		return promote.NewDrift(s.conf()).Run(ctx, env)
 	}))
+	mux.HandleFunc("GET /api/render/{env}", perEnv(s.renderEnv))
+	mux.HandleFunc("GET /api/diff/{from}/{to}", s.apiDiff)
+	mux.HandleFunc("GET /config/{env}", s.configPage)
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.Handle("GET /api/loglevel/{env}", &remotelog.Handler{
 		Service:    s.conf().Project.Service,
