@@ -21,9 +21,12 @@ type confirmation struct {
 	Title, What, Button, Action string
 	Hidden                      []field
 	Gates                       []view.Gate
-	Who                         string
-	Authed                      bool
-	Problem                     string
+	// WouldRun are the steps the preview did not run: smoke steps, which
+	// run when the action is confirmed.
+	WouldRun []string
+	Who      string
+	Authed   bool
+	Problem  string
 	// Ask is the page that asks for the token before anything is
 	// previewed: it posts the same action again, unconfirmed.
 	Ask bool
@@ -82,15 +85,16 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		c.Title = fmt.Sprintf("Promote %s → %s", from, to)
 		c.Button = "Promote " + to
 		c.Hidden = []field{{"from", from}, {"to", to}}
-		pr := promote.NewPromote(s.conf())
-		pr.DryRun = true
-		plan, err := pr.Run(r.Context(), from, to)
+		// The preview runs only the read-only gates: a smoke step may
+		// write (POST /orders), so it is listed, and runs on confirmation.
+		plan, err := promote.Preflight(r.Context(), s.conf(), from, to)
 		if plan == nil {
 			s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: c.Title, Problem: secret.Scrub(err.Error()), Action: "/"})
 			return
 		}
 		pv := plan.View(true, err)
 		c.Gates = pv.Gates
+		c.WouldRun = smokeSteps(s.conf(), from, to)
 		c.What = fmt.Sprintf("Deploy %s%s, running in %s as revision %d, to %s.", pv.Digest, tagNote(pv.Tag), from, pv.FromRevision, to)
 		if err != nil {
 			c.Problem = "Gates not met now: " + secret.Scrub(err.Error()) + ". The promotion will be refused unless they pass when you confirm."
@@ -192,6 +196,22 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		q.Set("done", msg)
 	}
 	http.Redirect(w, r, "/?"+q.Encode(), http.StatusSeeOther)
+}
+
+// smokeSteps lists the smoke steps a promotion from → to runs: from's
+// before the deploy, to's after it.
+func smokeSteps(c *promote.Config, from, to string) []string {
+	var out []string
+	for _, name := range []string{from, to} {
+		env, err := c.Project.Env(name)
+		if err != nil {
+			continue
+		}
+		for _, st := range env.Smoke {
+			out = append(out, "smoke "+name+": "+st.String())
+		}
+	}
+	return out
 }
 
 func tagNote(tag string) string {

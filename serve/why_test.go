@@ -2,8 +2,11 @@ package serve
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +99,50 @@ func TestPageSaysWhy(t *testing.T) {
 	_, body, _ = post(t, pl.url+"/actions/loglevel", url.Values{"env": {"staging"}, "level": {"debug"}, "token": {pl.token}}, origin...)
 	if !strings.Contains(body, "has no REMOTE_LOG_URL") {
 		t.Errorf("the log-level confirmation does not say the service never polls:\n%s", body)
+	}
+}
+
+// TestPreviewRunsNoSmoke: the promote confirmation previews the gates
+// without running a smoke step (which may write: a POST), and lists the
+// steps it will run on confirmation; confirmed, they run.
+func TestPreviewRunsNoSmoke(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../platform/local/testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	mark := filepath.Join(t.TempDir(), "smoke-ran")
+	yaml := fmt.Sprintf(`service: svc
+path: [staging, prod]
+environments:
+  staging:
+    soak: 0s
+    env: {HTTP_PORT: "%d", METRICS_PORT: "0"}
+    smoke:
+      - run: echo staging >> %s
+  prod:
+    soak: 0s
+    env: {HTTP_PORT: "%d", METRICS_PORT: "0"}
+`, freePort(t), mark, freePort(t))
+	pl := build(t, dir, yaml, []string{"staging", "prod"})
+	if _, err := promote.NewDeploy(pl.cfg()).Run(t.Context(), "staging"); err != nil {
+		t.Fatal(err)
+	}
+	pl.serve(t, Options{})
+	origin := []string{"Origin", pl.url}
+	form := url.Values{"from": {"staging"}, "to": {"prod"}, "token": {pl.token}}
+	code, body, _ := post(t, pl.url+"/actions/promote", form, origin...)
+	if code != 200 || !strings.Contains(body, "Runs when you confirm") || !strings.Contains(body, "smoke staging: echo staging") {
+		t.Errorf("the confirmation (%d) does not list the smoke step it will run:\n%s", code, body)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("the preview ran staging's smoke step")
+	}
+	form.Set("confirm", "yes")
+	form.Set("who", "pat")
+	if code, body, h := post(t, pl.url+"/actions/promote", form, origin...); code != 303 || !strings.HasPrefix(h.Get("Location"), "/?done=") {
+		t.Fatalf("confirmed promote = %d %q, Location %q", code, body, h.Get("Location"))
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Errorf("the confirmed promotion did not run the smoke step: %v", err)
 	}
 }
