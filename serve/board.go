@@ -138,6 +138,55 @@ type slow struct {
 	verify map[string]*view.Verify
 	drift  map[string]*view.Drift
 	errs   map[string]string
+
+	preMu sync.Mutex
+	pre   map[string]preflight
+}
+
+// preflight is a promotion's read-only gates as last judged, and what
+// they were judged on.
+type preflight struct {
+	key   string
+	at    time.Time
+	why   string
+	gates []view.Gate
+}
+
+// preflightEvery bounds how often a column's promotion is judged again
+// while nothing it depends on changed: its signature gate may ask a
+// registry, which the board's two-second refresh must not do each time.
+const preflightEvery = 15 * time.Second
+
+// preflight says why a promotion from col to next would be refused now
+// ("" when it would not) and how its read-only gates stand. It is judged
+// again when col's revision, health or soak state changed, or after
+// preflightEvery.
+func (sl *slow) preflight(ctx context.Context, c *promote.Config, col *Column, next string, now time.Time) (string, []view.Gate) {
+	key := fmt.Sprintf("%s %d %s %s", next, col.Revision, col.Health, col.Digest)
+	if col.Soak != nil {
+		key += " " + string(col.Soak.State)
+	}
+	sl.preMu.Lock()
+	p, ok := sl.pre[col.Name]
+	sl.preMu.Unlock()
+	if ok && p.key == key && now.Sub(p.at) < preflightEvery {
+		return p.why, p.gates
+	}
+	p = preflight{key: key, at: now}
+	plan, err := promote.Preflight(ctx, c, col.Name, next)
+	if plan != nil {
+		p.gates = view.Gates(plan.Gates)
+	}
+	if err != nil {
+		p.why = why(err)
+	}
+	sl.preMu.Lock()
+	if sl.pre == nil {
+		sl.pre = map[string]preflight{}
+	}
+	sl.pre[col.Name] = p
+	sl.preMu.Unlock()
+	return p.why, p.gates
 }
 
 // build gathers the board. Health comes from status (in parallel per
@@ -178,13 +227,7 @@ func (s *Server) build(ctx context.Context, sl *slow) (*Board, error) {
 		if d := sl.drift[next]; d != nil {
 			cr.Changes = d.Changes
 		}
-		plan, err := promote.Preflight(ctx, c, col.Name, next)
-		if plan != nil {
-			cr.Gates = view.Gates(plan.Gates)
-		}
-		if err != nil {
-			cr.Why = why(err)
-		}
+		cr.Why, cr.Gates = sl.preflight(ctx, c, col, next, s.now())
 		col.Carry = cr
 	}
 	return b, nil

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -8,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/promote"
 )
 
@@ -144,5 +147,34 @@ environments:
 	}
 	if _, err := os.Stat(mark); err != nil {
 		t.Errorf("the confirmed promotion did not run the smoke step: %v", err)
+	}
+}
+
+// countGate counts how often the board judges a promotion.
+type countGate struct{ n *atomic.Int32 }
+
+func (countGate) Phase() promote.Phase { return promote.Before }
+func (g countGate) Check(context.Context, *promote.GateCheck) []state.Gate {
+	g.n.Add(1)
+	return nil
+}
+
+// TestPreflightNotEveryRefresh: the board judges a promotion again only
+// when what it depends on changed or after preflightEvery, not at every
+// refresh: a signature gate may ask a registry.
+func TestPreflightNotEveryRefresh(t *testing.T) {
+	pl := newPipeline(t, []string{"staging", "prod"}, "1h")
+	var n atomic.Int32
+	base := pl.cfg
+	pl.cfg = func() *promote.Config {
+		c := base()
+		c.Gates = append(promote.DefaultGates(), countGate{&n})
+		return c
+	}
+	pl.serve(t, Options{Interval: 20 * time.Millisecond})
+	waitPage(t, pl, "Refused now:")
+	time.Sleep(time.Second) // some 50 refreshes
+	if got := n.Load(); got < 1 || got > 3 {
+		t.Errorf("the promotion was judged %d times in a second of refreshes, want 1 to 3", got)
 	}
 }
