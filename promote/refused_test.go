@@ -94,3 +94,36 @@ func TestPreflightRunsNoSmoke(t *testing.T) {
 		t.Errorf("preflight ran staging's smoke step")
 	}
 }
+
+// TestPreflightSoakFromStoredSamples: with metric soak limits, the
+// preflight judges the samples already stored and takes none itself.
+func TestPreflightSoakFromStoredSamples(t *testing.T) {
+	c, _, clk := fakeProject(t)
+	env, _ := c.Project.Env("staging")
+	env.SoakGates.MinRequests = 100
+	deploy(t, c, "staging", "2.0.0")
+	clk.Advance(time.Minute)
+	plan, err := Preflight(t.Context(), c, "staging", "prod")
+	if !errors.Is(err, ErrGate) || plan == nil {
+		t.Fatalf("preflight without samples = %v, want the soak metrics not met", err)
+	}
+	var found bool
+	for _, g := range plan.Gates {
+		if g.Name == "soak metrics" {
+			found = true
+			if g.Passed || !strings.Contains(g.Detail, "unknown") {
+				t.Errorf("soak metrics gate = %+v, want not met: unknown without samples", g)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("preflight gates = %+v, want a soak metrics gate", plan.Gates)
+	}
+	st, err := c.samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Samples("staging", 1, time.Time{}, clk.Now()); err != nil || len(got) != 0 {
+		t.Errorf("preflight stored samples: %+v, %v", got, err)
+	}
+}
