@@ -121,6 +121,7 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 	}
 	chk, err := pr.source(ctx, fromEnv, toEnv, plan)
 	if err != nil {
+		pr.refused(plan, err) // recorded in To's history (refused.go)
 		return plan, err
 	}
 	chk.Artifact, chk.DryRun = pr.Artifact, pr.DryRun
@@ -136,6 +137,7 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 		plan.ToRevision, plan.ToDigest = r.Number, r.Digest
 	}
 	if bad := failed(plan.Gates); len(bad) > 0 {
+		pr.refused(plan, &GateError{Failed: bad})
 		return plan, &GateError{Failed: bad}
 	}
 	if pr.DryRun {

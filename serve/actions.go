@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,9 +21,12 @@ type confirmation struct {
 	Title, What, Button, Action string
 	Hidden                      []field
 	Gates                       []view.Gate
-	Who                         string
-	Authed                      bool
-	Problem                     string
+	// WouldRun are the steps the preview did not run: smoke steps, which
+	// run when the action is confirmed.
+	WouldRun []string
+	Who      string
+	Authed   bool
+	Problem  string
 	// Ask is the page that asks for the token before anything is
 	// previewed: it posts the same action again, unconfirmed.
 	Ask bool
@@ -30,7 +34,7 @@ type confirmation struct {
 
 // actionFields are the fields an action's form carries, kept across the
 // page that asks for the token.
-var actionFields = []string{"from", "to", "env", "level", "for"}
+var actionFields = []string{"from", "to", "env", "level", "for", "revision"}
 
 // tokenProblem is what the page says to a request without a valid token.
 const tokenProblem = "The token is missing or wrong: it is the one ferry serve printed when it started (kept in .ferry/serve.token). Nothing is run or previewed without it."
@@ -81,15 +85,16 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		c.Title = fmt.Sprintf("Promote %s → %s", from, to)
 		c.Button = "Promote " + to
 		c.Hidden = []field{{"from", from}, {"to", to}}
-		pr := promote.NewPromote(s.conf())
-		pr.DryRun = true
-		plan, err := pr.Run(r.Context(), from, to)
+		// The preview runs only the read-only gates: a smoke step may
+		// write (POST /orders), so it is listed, and runs on confirmation.
+		plan, err := promote.Preflight(r.Context(), s.conf(), from, to)
 		if plan == nil {
 			s.render(w, http.StatusBadRequest, "confirm", confirmation{Title: c.Title, Problem: secret.Scrub(err.Error()), Action: "/"})
 			return
 		}
 		pv := plan.View(true, err)
 		c.Gates = pv.Gates
+		c.WouldRun = smokeSteps(s.conf(), from, to)
 		c.What = fmt.Sprintf("Deploy %s%s, running in %s as revision %d, to %s.", pv.Digest, tagNote(pv.Tag), from, pv.FromRevision, to)
 		if err != nil {
 			c.Problem = "Gates not met now: " + secret.Scrub(err.Error()) + ". The promotion will be refused unless they pass when you confirm."
@@ -103,15 +108,28 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		}
 	case "rollback":
 		env := f.Get("env")
-		c.Title, c.Button = "Roll back "+env, "Roll back "+env
-		c.Hidden = []field{{"env", env}}
-		c.What = fmt.Sprintf("Put %s back on the revision that was live before its current one: that revision's digest and its configuration.", env)
+		c.Title = "Roll back " + env
+		// The confirmation names the revision it goes back to, and the
+		// confirmed action goes to that one even if another deploy
+		// happened in between.
+		n, _ := strconv.Atoi(f.Get("revision"))
+		to, err := promote.RollbackTarget(s.conf(), env, n)
+		if err != nil {
+			s.render(w, http.StatusConflict, "confirm", confirmation{Title: c.Title, Problem: "Rollback refused now: " + why(err), Action: "/"})
+			return
+		}
+		c.Button = fmt.Sprintf("Roll back %s to revision %d", env, to.Number)
+		c.Hidden = []field{{"env", env}, {"revision", strconv.Itoa(to.Number)}}
+		c.What = fmt.Sprintf("Put %s back on revision %d%s, digest %s, deployed %s by %s: that revision's digest and its configuration.",
+			env, to.Number, tagNote(to.Tag), to.Digest, to.At.Local().Format("Jan 2 15:04"), to.By)
 		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
-			rev, err := promote.NewRollback(cfg).Run(ctx, env)
+			rb := promote.NewRollback(cfg)
+			rb.To = to.Number
+			rev, err := rb.Run(ctx, env)
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("Rolled %s back: revision %d.", env, rev.Number), nil
+			return fmt.Sprintf("Rolled %s back to revision %d%s: revision %d.", env, to.Number, tagNote(to.Tag), rev.Number), nil
 		}
 	case "loglevel":
 		env := f.Get("env")
@@ -134,6 +152,9 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 			c.What += fmt.Sprintf(", and back to their configured level after %s.", d)
 		} else {
 			c.What += ", until it is changed again."
+		}
+		if !promote.PollsLevel(s.conf(), env) {
+			c.Problem = fmt.Sprintf("%s's live revision has no REMOTE_LOG_URL: its service never asks for a level, so this one is recorded but changes nothing until a revision with REMOTE_LOG_URL is deployed.", env)
 		}
 		do = func(ctx context.Context, cfg *promote.Config) (string, error) {
 			if _, err := promote.SetLogLevel(cfg, env, level, d); err != nil {
@@ -175,6 +196,22 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		q.Set("done", msg)
 	}
 	http.Redirect(w, r, "/?"+q.Encode(), http.StatusSeeOther)
+}
+
+// smokeSteps lists the smoke steps a promotion from → to runs: from's
+// before the deploy, to's after it.
+func smokeSteps(c *promote.Config, from, to string) []string {
+	var out []string
+	for _, name := range []string{from, to} {
+		env, err := c.Project.Env(name)
+		if err != nil {
+			continue
+		}
+		for _, st := range env.Smoke {
+			out = append(out, "smoke "+name+": "+st.String())
+		}
+	}
+	return out
 }
 
 func tagNote(tag string) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/view"
 )
@@ -46,11 +47,20 @@ type Column struct {
 	VerifyOK      bool
 	DriftSummary  string
 	// Carry is what a promotion to the next environment would carry.
-	Carry       *Carry
-	CanRollback bool
+	Carry *Carry
+	// RollbackTo is the revision a rollback would return to; RollbackWhy,
+	// when there is none, says why a rollback would be refused.
+	RollbackTo  *view.Revision
+	RollbackWhy string
 	History     []view.Revision // newest first, at most historyShown
 	Total, More int
 	Levels      []view.LevelChange // newest first, at most historyShown
+	// Refused are the refused promotions into this environment, newest
+	// first, at most historyShown.
+	Refused []promote.Refusal
+	// NoRemoteLog: the live revision has no REMOTE_LOG_URL, so a log
+	// level set here reaches no process.
+	NoRemoteLog bool
 }
 
 // Carry is a promotion's payload: the digest running here, and the
@@ -62,6 +72,11 @@ type Carry struct {
 	ToDigest    string
 	Same        bool
 	Changes     []view.Change
+	// Why, when not empty, is the gate that would refuse the promotion
+	// now (promote.Preflight: read-only gates only); Gates are all of
+	// them as they stand.
+	Why   string
+	Gates []view.Gate
 }
 
 // Percent is how far a soak is, for the progress bar.
@@ -123,6 +138,55 @@ type slow struct {
 	verify map[string]*view.Verify
 	drift  map[string]*view.Drift
 	errs   map[string]string
+
+	preMu sync.Mutex
+	pre   map[string]preflight
+}
+
+// preflight is a promotion's read-only gates as last judged, and what
+// they were judged on.
+type preflight struct {
+	key   string
+	at    time.Time
+	why   string
+	gates []view.Gate
+}
+
+// preflightEvery bounds how often a column's promotion is judged again
+// while nothing it depends on changed: its signature gate may ask a
+// registry, which the board's two-second refresh must not do each time.
+const preflightEvery = 15 * time.Second
+
+// preflight says why a promotion from col to next would be refused now
+// ("" when it would not) and how its read-only gates stand. It is judged
+// again when col's revision, health or soak state changed, or after
+// preflightEvery.
+func (sl *slow) preflight(ctx context.Context, c *promote.Config, col *Column, next string, now time.Time) (string, []view.Gate) {
+	key := fmt.Sprintf("%s %d %s %s", next, col.Revision, col.Health, col.Digest)
+	if col.Soak != nil {
+		key += " " + string(col.Soak.State)
+	}
+	sl.preMu.Lock()
+	p, ok := sl.pre[col.Name]
+	sl.preMu.Unlock()
+	if ok && p.key == key && now.Sub(p.at) < preflightEvery {
+		return p.why, p.gates
+	}
+	p = preflight{key: key, at: now}
+	plan, err := promote.Preflight(ctx, c, col.Name, next)
+	if plan != nil {
+		p.gates = view.Gates(plan.Gates)
+	}
+	if err != nil {
+		p.why = why(err)
+	}
+	sl.preMu.Lock()
+	if sl.pre == nil {
+		sl.pre = map[string]preflight{}
+	}
+	sl.pre[col.Name] = p
+	sl.preMu.Unlock()
+	return p.why, p.gates
 }
 
 // build gathers the board. Health comes from status (in parallel per
@@ -163,6 +227,7 @@ func (s *Server) build(ctx context.Context, sl *slow) (*Board, error) {
 		if d := sl.drift[next]; d != nil {
 			cr.Changes = d.Changes
 		}
+		cr.Why, cr.Gates = sl.preflight(ctx, c, col, next, s.now())
 		col.Carry = cr
 	}
 	return b, nil
@@ -173,13 +238,16 @@ func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	c := s.conf()
 	if revs, total, err := promote.Recent(c, col.Name, historyShown); err == nil {
 		col.History, col.Total, col.More = revs, total, total-len(revs)
-		// A rollback needs an earlier revision that was live.
-		for _, r := range revs {
-			if r.Number != col.Revision && r.Outcome == "superseded" {
-				col.CanRollback = true
-			}
-		}
 	}
+	if to, err := promote.RollbackTarget(c, col.Name, 0); err == nil {
+		col.RollbackTo = &to
+	} else {
+		col.RollbackWhy = why(err)
+	}
+	if ref, err := promote.Refusals(c, col.Name); err == nil {
+		col.Refused = ref[:min(len(ref), historyShown)]
+	}
+	col.NoRemoteLog = !promote.PollsLevel(c, col.Name)
 	if col.Digest != "" {
 		if v, err := promote.NewSoak(c).Run(ctx, col.Name, false); err == nil {
 			col.Soak = v
@@ -210,6 +278,16 @@ func (s *Server) fill(ctx context.Context, col *Column, sl *slow) {
 	default:
 		col.DriftSummary = "—"
 	}
+}
+
+// why is the reason an action would be refused, as one scrubbed line
+// without the sentinel's prefix.
+func why(err error) string {
+	msg := err.Error()
+	for _, p := range []string{promote.ErrInput.Error() + ": ", promote.ErrGate.Error() + ": "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return secret.Scrub(msg)
 }
 
 // refreshSlow re-reads the project and re-runs verify and drift when an

@@ -110,8 +110,21 @@ func shoot(ctx context.Context, t *testing.T, dir, name string, width int64, dar
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Sleep(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	// A viewport as tall as the page: no scrollbar, so the picture shows
+	// the layout a reader at width px sees (a full-page capture with a
+	// scrollbar cut the right 15 px off).
+	h, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, max(h, 900)), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, name)
@@ -153,6 +166,42 @@ const a11y = `(() => {
   }
   return out;
 })()`
+
+// clip is run in the page: every element that sticks out of the viewport
+// or whose content overflows its box (hidden, or scrolled sideways), and
+// every line of text cut at its box's edge. Open <details> first: what
+// they hold must fit too.
+const clip = `(() => {
+  document.querySelectorAll("details").forEach(d => d.open = true);
+  const out = [];
+  const vw = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().replace(/\s+/g, ".") : "") + " '" + el.textContent.trim().slice(0, 40) + "'";
+  if (document.documentElement.scrollWidth > vw) out.push("the page scrolls sideways: " + document.documentElement.scrollWidth + " > " + vw);
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".sr, .skip") || !el.getClientRects().length) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue; // nothing, or visually hidden for screen readers
+    if (r.right > vw + 1 || r.left < -1) out.push("outside the " + vw + " px viewport (" + Math.round(r.left) + "–" + Math.round(r.right) + "): " + name(el));
+    const o = getComputedStyle(el).overflowX;
+    if (o !== "visible" && el.scrollWidth > el.clientWidth + 1) out.push("content wider than its box (" + el.scrollWidth + " > " + el.clientWidth + ", overflow " + o + "): " + name(el));
+  }
+  return out;
+})()`
+
+// notClipped fails the test for whatever clip finds at width px.
+func notClipped(ctx context.Context, t *testing.T, what string, width int64) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](clip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s at %d px: %s", what, width, p)
+	}
+}
 
 // TestBrowser drives the page in headless Chromium over a running local
 // pipeline: it loads without console errors, shows every environment,
@@ -207,6 +256,9 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("at 360 px the page scrolls sideways (%v)", err)
 	}
 	shoot(ctx, t, dir, "pipeline-360-dark.png", 360, true)
+	for _, w := range []int64{360, 1280} {
+		notClipped(ctx, t, "the board", w)
+	}
 	if err := scheme(ctx, false); err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +310,80 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
 	}
 	fmt.Fprintln(os.Stderr, "screenshots in", dir)
+}
+
+// TestBrowserSaysWhy: with staging still soaking, the page shows Promote
+// and Roll back disabled with their reasons, a refused promotion in
+// prod's history and the log-level note, and the configuration page with
+// its diff; nothing is clipped at 360 or 1280 px, in light or dark.
+func TestBrowserSaysWhy(t *testing.T) {
+	ctx, consoleErrors := browser(t)
+	pl := newPipeline(t, []string{"staging", "prod"}, "1h")
+	// A refused promotion, by the CLI's user, for prod's history.
+	if _, err := promote.NewPromote(pl.cfg()).Run(t.Context(), "staging", "prod"); err == nil {
+		t.Fatal("promote before the soak passed")
+	}
+	pl.serve(t, Options{})
+	dir := screenshots(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(pl.url+"/?token="+pl.token), chromedp.WaitVisible(`#why-promote-staging`)); err != nil {
+		t.Fatal(err)
+	}
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("button:disabled")].map(b => b.textContent.trim() + " | " + document.getElementById(b.getAttribute("aria-describedby")).innerText)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Promote staging → prod… | Refused now: soaked 1h", "Roll back staging… | Rollback refused now: environment \"staging\" has no earlier revision"}
+	if len(disabled) != len(want) {
+		t.Fatalf("disabled buttons = %q, want %d", disabled, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(disabled[i], w) {
+			t.Errorf("disabled button %d = %q, want it to start %q", i, disabled[i], w)
+		}
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelectorAll("details").forEach(d => d.open = true); document.body.innerText`))
+	for _, w := range []string{"Refused promotions", "✗ from staging r1", "has no REMOTE_LOG_URL"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the page does not show %q:\n%s", w, text)
+		}
+	}
+	for _, dark := range []bool{false, true} {
+		if err := scheme(ctx, dark); err != nil {
+			t.Fatal(err)
+		}
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("accessibility (dark %v): %s", dark, p)
+		}
+		for _, w := range []int64{360, 1280} {
+			notClipped(ctx, t, fmt.Sprintf("the board (dark %v)", dark), w)
+		}
+	}
+	shoot(ctx, t, dir, "why-1280.png", 1280, false)
+	shoot(ctx, t, dir, "why-360.png", 360, false)
+
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(pl.url+"/config/staging?with=prod"), chromedp.WaitVisible(`#render-h`)); err != nil {
+		t.Fatal(err)
+	}
+	text, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	for _, w := range []string{"staging → prod:", "HTTP_PORT", "staging: "} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the configuration page does not show %q:\n%s", w, text)
+		}
+	}
+	problems, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11y))
+	for _, p := range problems {
+		t.Errorf("accessibility of the configuration page: %s", p)
+	}
+	for _, w := range []int64{360, 1280} {
+		notClipped(ctx, t, "the configuration page", w)
+	}
+	shoot(ctx, t, dir, "config-1280.png", 1280, false)
+	shoot(ctx, t, dir, "config-360.png", 360, false)
+	if errs := consoleErrors(); len(errs) > 0 {
+		t.Errorf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
+	}
 }

@@ -206,3 +206,33 @@ func TestStores(t *testing.T) {
 		t.Errorf("Claims = %+v, %v", c, err)
 	}
 }
+
+// TestVerifyPrintsNoEscapes: a signer name in a signature's payload is
+// anyone's to write; a terminal escape planted there (a window title, a
+// screen clear) never reaches the result ferry prints.
+func TestVerifyPrintsNoEscapes(t *testing.T) {
+	k := newKey(t, ECDSAP256)
+	stranger := newKey(t, ECDSAP256)
+	a := digestOf("image a")
+	const planted = "\x1b]0;pwned\x07ci\x1b[2J@runner\u202e"
+	for _, tt := range []struct {
+		name string
+		key  keyPair
+	}{{"trusted", k}, {"unknown key", stranger}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Sign(tt.key.signer, "orders-api", a, planted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := (&Policy{Keys: []*PublicKey{k.pub}}).Verify(a, []Signature{*s})
+			for _, f := range []string{got.Signer, got.Reason, got.Key, got.KeyID} {
+				if strings.ContainsAny(f, "\x1b\x07\u202e") {
+					t.Errorf("%s result carries an escape: %q", got.State, f)
+				}
+			}
+			if got.Signer != "ci@runner" {
+				t.Errorf("signer = %q, want the printable rest, ci@runner", got.Signer)
+			}
+		})
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/ferrydev/ferry/secret"
 )
 
 // State is what a digest's signatures amount to under a policy.
@@ -101,25 +103,27 @@ func (p *Policy) Verify(digest string, sigs []Signature) Result {
 	for _, s := range sigs {
 		raw, err := base64.StdEncoding.DecodeString(s.Base64)
 		claims, cerr := s.Claims()
+		// The payload is anyone's: what it says is printed on terminals.
+		claims = printableClaims(claims)
 		for _, k := range p.Keys {
 			if err != nil || k.VerifySignature(bytes.NewReader(raw), bytes.NewReader(s.Payload)) != nil {
 				continue
 			}
 			if cerr == nil && claims.Digest == digest {
-				return Result{Digest: digest, State: Verified, KeyID: k.KeyID, Key: k.Name, Signer: claims.Signer,
-					Reason: fmt.Sprintf("%s is signed by %s (%s)%s", digest, k.Name, k.KeyID, by(claims.Signer))}
+				return Result{Digest: digest, State: Verified, KeyID: k.KeyID, Key: keyName(k), Signer: claims.Signer,
+					Reason: fmt.Sprintf("%s is signed by %s (%s)%s", digest, keyName(k), k.KeyID, by(claims.Signer))}
 			}
 			if other == nil {
-				other = &Result{Digest: digest, State: OtherDigest, KeyID: k.KeyID, Key: k.Name, Signer: claims.Signer,
-					Reason: fmt.Sprintf("%s carries a signature by %s made for another digest, %s: a signature moved from another image does not count", short, k.Name, claims.Digest)}
+				other = &Result{Digest: digest, State: OtherDigest, KeyID: k.KeyID, Key: keyName(k), Signer: claims.Signer,
+					Reason: fmt.Sprintf("%s carries a signature by %s made for another digest, %s: a signature moved from another image does not count", short, keyName(k), claims.Digest)}
 			}
 		}
 		// No trusted key verifies it. A payload that names a trusted key
 		// was signed by it and altered since; otherwise the key is
 		// unknown (a key dropped from trust.keys lands here too).
 		if k := p.key(claims.KeyID); k != nil && tampered == nil {
-			tampered = &Result{Digest: digest, State: Tampered, KeyID: k.KeyID, Key: k.Name, Signer: claims.Signer,
-				Reason: fmt.Sprintf("%s has a signature claiming %s that does not verify: its payload or signature was altered", short, k.Name)}
+			tampered = &Result{Digest: digest, State: Tampered, KeyID: k.KeyID, Key: keyName(k), Signer: claims.Signer,
+				Reason: fmt.Sprintf("%s has a signature claiming %s that does not verify: its payload or signature was altered", short, keyName(k))}
 		}
 		if unknown == nil {
 			id := claims.KeyID
@@ -149,6 +153,19 @@ func (p *Policy) key(id string) *PublicKey {
 	}
 	return nil
 }
+
+// printableClaims returns c with no terminal escapes in what ferry prints
+// of it: a signature's payload is written by whoever signed.
+func printableClaims(c Claims) Claims {
+	c.Signer = secret.PrintableLine(c.Signer)
+	c.KeyID = secret.PrintableLine(c.KeyID)
+	c.Digest = secret.PrintableLine(c.Digest)
+	return c
+}
+
+// keyName is a trusted key's name, fit for a terminal: it comes from a
+// file name or ferry.yaml, which a pull request can change.
+func keyName(k *PublicKey) string { return secret.PrintableLine(k.Name) }
 
 func by(signer string) string {
 	if signer == "" {

@@ -4,12 +4,17 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/testtree"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/serve"
 )
 
 // canaries are secrets planted in every place a secret can live in a
@@ -197,5 +202,42 @@ func TestCanariesDeployed(t *testing.T) {
 			t.Logf("ferry %s: exit %d\n%s%s", args, code, out, errOut)
 		}
 		assertNoCanary(t, args, out+errOut)
+	}
+}
+
+// TestCanariesOnPage: the page of ferry serve shows render and diff of
+// the canary project (HTML and its JSON API) without any planted secret,
+// while showing the keys and the values that are not secret.
+func TestCanariesOnPage(t *testing.T) {
+	dir := canaryProject(t)
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(serve.Options{Config: func() *promote.Config { return promote.New(p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, tt := range []struct{ path, want string }{
+		{"/config/staging", "staging-db.internal"},
+		{"/config/staging?with=prod", "prod-db.internal"},
+		{"/config/prod?with=staging", "DB_PASSWORD"},
+		{"/api/render/staging", `"key": "DATABASE_URL"`},
+		{"/api/render/prod", `"environment": "prod"`},
+		{"/api/diff/staging/prod", `"key": "DB_HOST"`},
+		{"/api/diff/prod/staging", `"key": "SMTP_PASSWORD"`},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			req.Host = "127.0.0.1:7070"
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK || !strings.Contains(body, tt.want) {
+				t.Errorf("GET %s = %d, want 200 showing %q:\n%.2000s", tt.path, rec.Code, tt.want, body)
+			}
+			assertNoCanary(t, "serve GET "+tt.path, body)
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/view"
 )
 
@@ -32,7 +33,9 @@ history prints them redacted.
 Below the revisions come the changes of the environment's log level (ferry
 loglevel, or the page of ferry serve), newest first: who set which level
 and when, and a revert by ferry where a level set with --for ran out.
-Actions taken on the page are by "<name> via ferry serve (<address>)".`,
+Refused promotions into the environment follow: a promotion its gates
+refused deploys nothing, so it is no revision, but who tried, what and why
+are kept. Actions taken on the page are by "<name> via ferry serve (<address>)".`,
 		Example: "  ferry history prod\n  ferry history prod -o json",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,7 +52,7 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 	if err != nil {
 		return err
 	}
-	h, err := promote.NewHistory(c).Run(ctx, opts.Env)
+	h, err := promote.NewHistory(c).RunFull(ctx, opts.Env)
 	if err != nil {
 		return engineErr(err)
 	}
@@ -88,17 +91,23 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 		if signed {
 			by := "-"
 			if r.Signature != nil {
-				by = r.Signature.Key
+				by = secret.PrintableLine(r.Signature.Key)
 				if r.Signature.Signer != "" {
-					by += " (" + r.Signature.Signer + ")"
+					by += " (" + secret.PrintableLine(r.Signature.Signer) + ")"
 				}
 			}
 			at += "\t" + by
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, r.By, at, reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Action, shortDigest(r.Digest), dash(r.Tag), from, r.Outcome, secret.PrintableLine(r.By), at, secret.PrintableLine(reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(h.Refused) > 0 {
+		fmt.Fprintf(out, "\nRefused promotions into %s, newest first:\n", h.Environment)
+		if err := writeRefusals(out, h.Refused); err != nil {
+			return err
+		}
 	}
 	if len(h.LogLevels) == 0 {
 		return nil
@@ -114,7 +123,18 @@ func writeLevelChanges(w io.Writer, changes []view.LevelChange, indent string) e
 	fmt.Fprintf(tw, "%sAT\tCHANGE\tLEVEL\tBY\n", indent)
 	for i := range changes {
 		c := &changes[i]
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\n", indent, c.At.Local().Format(time.DateTime), c.Change, c.What(), c.By)
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\n", indent, c.At.Local().Format(time.DateTime), c.Change, secret.PrintableLine(c.What()), secret.PrintableLine(c.By))
+	}
+	return tw.Flush()
+}
+
+// writeRefusals writes refused promotions as a table.
+func writeRefusals(w io.Writer, refused []promote.Refusal) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "AT\tFROM\tDIGEST\tTAG\tBY\tREASON")
+	for _, r := range refused {
+		fmt.Fprintf(tw, "%s\t%s r%d\t%s\t%s\t%s\t%s\n", r.At.Local().Format(time.DateTime), r.From, r.FromRevision,
+			dash(shortDigest(r.Digest)), dash(r.Tag), secret.PrintableLine(r.By), secret.PrintableLine(r.Reason))
 	}
 	return tw.Flush()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/view"
 )
 
@@ -107,7 +108,7 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 	}
 	line := fmt.Sprintf("%s: %s", cur.Env, cur.Level)
 	if s := cur.Setting; s != nil {
-		line += fmt.Sprintf(" (set by %s at %s", s.By, s.At.Local().Format(time.DateTime))
+		line += fmt.Sprintf(" (set by %s at %s", secret.PrintableLine(s.By), s.At.Local().Format(time.DateTime))
 		if !s.Until.IsZero() {
 			line += ", until " + s.Until.Local().Format(time.DateTime)
 		}

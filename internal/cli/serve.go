@@ -27,15 +27,20 @@ process, and scrapes the metrics of every environment that soaks.
   /                      the promotion path as columns: per environment the
                          digest and tag it runs, revision, since, health,
                          soak with its figures, verify and drift, what a
-                         promote would carry, the history; works without
-                         JavaScript, updates live with it
+                         promote would carry and the gate that would
+                         refuse it, the history with refused promotions;
+                         works without JavaScript, updates live with it
+  /config/ENV?with=OTHER ENV's effective configuration and its diff with
+                         OTHER, secrets redacted as ferry render and diff do
   /api/status            the same JSON as ferry status -o json (also
                          /api/history/ENV, /api/soak/ENV, /api/verify/ENV,
-                         /api/drift/ENV)
+                         /api/drift/ENV, /api/render/ENV, /api/diff/A/B)
   /api/loglevel/ENV      GoFr's REMOTE_LOG_URL answer for ENV
 
 Promote, rollback and log level changes from the page need the token and a
-confirmation, and are recorded with who. On a loopback address reads need
+confirmation, and are recorded with who. A button whose action a gate would
+refuse is disabled and says which gate; the promote preview runs only the
+read-only gates and lists the smoke steps that run on confirmation. On a loopback address reads need
 no token, and the actions' token is kept in .ferry/serve.token (created
 0600 on first use, and replaced when it is committed or readable by others);
 only loopback Host headers and the names given with --host are answered.

@@ -1,0 +1,219 @@
+package promote
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/view"
+)
+
+// Refusal is a promotion its gates refused. Nothing was deployed, so it
+// is no revision of the target environment, but its history keeps it:
+// who tried to promote what, and why it was refused.
+type Refusal struct {
+	// Environment is where the promotion was going; From where it came.
+	Environment  string      `json:"environment"`
+	From         string      `json:"from"`
+	FromRevision int         `json:"fromRevision,omitempty"`
+	Digest       string      `json:"digest,omitempty"`
+	Tag          string      `json:"tag,omitempty"`
+	By           string      `json:"by"`
+	At           time.Time   `json:"at"`
+	Reason       string      `json:"reason"`
+	Gates        []view.Gate `json:"gates,omitempty"`
+}
+
+// FullHistory is an environment's history as shown: its revisions and
+// log-level changes, and the promotions into it that were refused.
+type FullHistory struct {
+	*view.History
+	// Refused are the refused promotions into the environment, newest
+	// first.
+	Refused []Refusal `json:"refused"`
+}
+
+// RunFull is Run with the refused promotions into envName.
+func (h *History) RunFull(ctx context.Context, envName string) (*FullHistory, error) {
+	hist, err := h.Run(ctx, envName)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := Refusals(h.cfg, envName)
+	if err != nil {
+		return nil, err
+	}
+	return &FullHistory{History: hist, Refused: ref}, nil
+}
+
+// refusedFile keeps an environment's refused promotions, one JSON object
+// a line: appended whole by one write, so concurrent ferries do not tear
+// each other's lines. It sits beside the state, like the soak samples.
+func (c *Config) refusedFile(env string) string {
+	return filepath.Join(c.Project.Dir, ".ferry", "refused", env+".jsonl")
+}
+
+// refused records a promotion refused by a gate (err matches ErrGate); a
+// dry run and any other error are no refusal. Recording is best effort:
+// the refusal itself is what the user must see, so a failure to record
+// is logged, not returned.
+func (pr *Promote) refused(plan *Plan, err error) {
+	if pr.DryRun || !errors.Is(err, ErrGate) {
+		return
+	}
+	c := pr.cfg
+	r := Refusal{Environment: plan.To, From: plan.From, FromRevision: plan.FromRevision, Digest: plan.Digest, Tag: plan.Tag,
+		By: c.user(), At: c.now().UTC(), Reason: secret.Scrub(err.Error()), Gates: view.Gates(plan.Gates)}
+	if werr := c.addRefusal(r); werr != nil {
+		c.log().Warn("recording a refused promotion", "env", plan.To, "err", werr)
+	}
+}
+
+func (c *Config) addRefusal(r Refusal) error {
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	p := c.refusedFile(r.Environment)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(line, '\n'))
+	return errors.Join(err, f.Close())
+}
+
+// Refusals returns the refused promotions into envName, newest first. A
+// line that does not parse (a write cut short by a crash) is skipped.
+func Refusals(c *Config, envName string) ([]Refusal, error) {
+	if _, err := c.env(envName); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(c.refusedFile(envName))
+	if errors.Is(err, os.ErrNotExist) {
+		return []Refusal{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("refused promotions of %s: %w", envName, err)
+	}
+	out := []Refusal{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r Refusal
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			out = append(out, r)
+		}
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// Preflight is how a promotion from → to stands now, by its read-only
+// gates only: what runs in from, its health, soak, signature and the
+// artifact checks, never a smoke step (which may write) and never the
+// lock. The page shows it beside the Promote button, refreshed every few
+// seconds; the confirmation runs the full dry run.
+func Preflight(ctx context.Context, c *Config, from, to string) (*Plan, error) {
+	fromEnv, err := c.env(from)
+	if err != nil {
+		return nil, err
+	}
+	toEnv, err := c.env(to)
+	if err != nil {
+		return nil, err
+	}
+	pr := &Promote{cfg: c, DryRun: true}
+	plan := &Plan{From: from, To: to}
+	chk, err := pr.source(ctx, fromEnv, toEnv, plan)
+	if err != nil {
+		return plan, err
+	}
+	gates := c.Gates
+	if gates == nil {
+		gates = DefaultGates()
+	}
+	for _, g := range gates {
+		switch g.(type) {
+		case smokeGate:
+			continue
+		case metricsGate:
+			plan.Gates = append(plan.Gates, storedSoak(ctx, chk)...)
+			continue
+		}
+		if g.Phase() == Before {
+			plan.Gates = append(plan.Gates, g.Check(ctx, chk)...)
+		}
+	}
+	if r, _ := c.current(toEnv); r != nil {
+		plan.ToRevision, plan.ToDigest = r.Number, r.Digest
+	}
+	if bad := failed(plan.Gates); len(bad) > 0 {
+		return plan, &GateError{Failed: bad}
+	}
+	return plan, nil
+}
+
+// storedSoak is the metrics gate judged from the samples already stored
+// (the page's scrapers take them), without taking one.
+func storedSoak(ctx context.Context, g *GateCheck) []state.Gate {
+	if !SoakLimits(g.From).Metric() {
+		return nil
+	}
+	r := state.Gate{Name: "soak metrics"}
+	v, err := NewSoak(g.Config).Run(ctx, g.From.Name, false)
+	if err != nil {
+		r.Detail = err.Error()
+		return []state.Gate{r}
+	}
+	r.Passed = v.State == soak.Passed
+	r.Detail = string(v.State) + " over " + v.Window()
+	if v.Reason != "" {
+		r.Detail += ": " + v.Reason
+	}
+	return []state.Gate{r}
+}
+
+// RollbackTarget is the revision a rollback of envName would return to
+// (n 0: the one live before the current one), read only; an error says
+// why a rollback would be refused.
+func RollbackTarget(c *Config, envName string, n int) (view.Revision, error) {
+	env, err := c.env(envName)
+	if err != nil {
+		return view.Revision{}, err
+	}
+	r, err := c.rollbackTarget(env, n)
+	if err != nil {
+		return view.Revision{}, err
+	}
+	return view.NewRevision(r), nil
+}
+
+// PollsLevel says whether envName's newest revision was deployed with a
+// REMOTE_LOG_URL, without which its service never polls for a log level:
+// the page says so beside its log-level control.
+func PollsLevel(c *Config, envName string) bool {
+	revs, _, err := c.recent(envName, 5)
+	if err != nil {
+		return false
+	}
+	for i := range revs {
+		if r := &revs[i]; r.Outcome == state.Pending || r.Outcome == state.Live {
+			return snapshotVars(r)["REMOTE_LOG_URL"] != ""
+		}
+	}
+	return false
+}
