@@ -170,7 +170,7 @@ func TestGitLabPipelineValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := NewPlan(svc, Options{CI: "gitlab", Envs: envs, Target: "kube", Image: "registry.example.com/shop/inventory", Install: "v0.4.0"})
+		p, err := NewPlan(svc, Options{CI: "gitlab", Envs: envs, Target: "kube", Image: "registry.acme.internal/shop/inventory", Install: "v0.4.0"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -260,7 +260,7 @@ func checkTarget(svc *Service, opts *Options) error {
 }
 
 // NamesRegistry says whether repo starts with a registry host
-// (registry.example.com/shop/api, localhost:5000/api) rather than being a
+// (registry.acme.internal/shop/api, localhost:5000/api) rather than being a
 // bare name.
 func NamesRegistry(repo string) bool {
 	first, rest, ok := strings.Cut(repo, "/")

@@ -107,8 +107,8 @@ func TestPlanGolden(t *testing.T) {
 		{"inventory", "inventory", Options{}},
 		{"billing", "billing", Options{}},
 		{"ledger", "ledger", Options{}},
-		{"billing-kube-github", "billing", Options{Target: "kube", CI: "github", Image: "registry.example.com/acme/billing", Install: "v0.4.0"}},
-		{"inventory-kube-gitlab", "inventory", Options{Target: "kube", CI: "gitlab", Image: "registry.example.com/shop/inventory", Install: "v0.0.0-20261207071516-04d0f54aa1b2", Envs: []string{"dev", "staging", "production"}}},
+		{"billing-kube-github", "billing", Options{Target: "kube", CI: "github", Image: "registry.acme.internal/acme/billing", Install: "v0.4.0"}},
+		{"inventory-kube-gitlab", "inventory", Options{Target: "kube", CI: "gitlab", Image: "registry.acme.internal/shop/inventory", Install: "v0.0.0-20261207071516-04d0f54aa1b2", Envs: []string{"dev", "staging", "production"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {

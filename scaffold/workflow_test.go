@@ -41,7 +41,7 @@ func TestWorkflowLint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := NewPlan(svc, Options{CI: "github", Envs: tt.envs, Target: "kube", Image: "registry.example.com/team/" + tt.name, Install: "v0.4.0"})
+			p, err := NewPlan(svc, Options{CI: "github", Envs: tt.envs, Target: "kube", Image: "registry.acme.internal/team/" + tt.name, Install: "v0.4.0"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -443,8 +443,8 @@ func TestInitCheckStrict(t *testing.T) {
 		{"billing", ""},
 		{"inventory", ""},
 		{"ledger", ""},
-		{"billing", "--target kube --image registry.example.com/acme/billing --ci github"},
-		{"inventory", "--target kube --image registry.example.com/shop/inventory --ci gitlab --env dev,staging,prod"},
+		{"billing", "--target kube --image registry.acme.internal/acme/billing --ci github"},
+		{"inventory", "--target kube --image registry.acme.internal/shop/inventory --ci gitlab --env dev,staging,prod"},
 	} {
 		t.Run(tt.name+strings.ReplaceAll(tt.args, " ", "_"), func(t *testing.T) {
 			dir := initService(t, tt.name, tt.args)
@@ -487,7 +487,7 @@ func TestInitPinsFerry(t *testing.T) {
 		pinBuild(t, tt.version, tt.commit)
 		dir := filepath.Join(t.TempDir(), "billing")
 		os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "billing")))
-		out, errOut, code := run(t, "-C "+dir+" init --target kube --image registry.example.com/acme/billing --ci github")
+		out, errOut, code := run(t, "-C "+dir+" init --target kube --image registry.acme.internal/acme/billing --ci github")
 		wf, _ := os.ReadFile(filepath.Join(dir, ".github", "workflows", "ferry.yaml"))
 		if code != 0 || !strings.Contains(string(wf), tt.want) || !strings.Contains(errOut, tt.warn) {
 			t.Errorf("init of build %s/%s = %d\n%s%s\nworkflow lacks %q or stderr %q", tt.version, tt.commit, code, out, errOut, tt.want, tt.warn)
@@ -499,7 +499,7 @@ func TestInitPinsFerry(t *testing.T) {
 	pinBuild(t, "(devel)", "")
 	dir := filepath.Join(t.TempDir(), "billing")
 	os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "billing")))
-	if _, errOut, code := run(t, "-C "+dir+" init --target kube --image registry.example.com/acme/billing --ci github"); code != 2 || !strings.Contains(errOut, "no module version or commit") {
+	if _, errOut, code := run(t, "-C "+dir+" init --target kube --image registry.acme.internal/acme/billing --ci github"); code != 2 || !strings.Contains(errOut, "no module version or commit") {
 		t.Errorf("init --ci from a build with no version = %d %q, want 2", code, errOut)
 	}
 }
