@@ -124,13 +124,16 @@ func liveHeap() uint64 {
 // refuse sizes no chart needs, and that stop a render abandoned at its
 // budget (ctx is cancelled then) at its next loop.
 func boundedFuncs(ctx context.Context) template.FuncMap {
+	// A copy: an abandoned render may still be running its current loop
+	// when the next render (or a test) changes the limits in force.
+	lim := limits
 	return template.FuncMap{
 		"until": func(n int) ([]int, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			if n > limits.Loop {
-				return nil, fmt.Errorf("until %d: more than %d elements", n, limits.Loop)
+			if n > lim.Loop {
+				return nil, fmt.Errorf("until %d: more than %d elements", n, lim.Loop)
 			}
 			return untilStep(0, n, 1), nil
 		},
@@ -138,13 +141,13 @@ func boundedFuncs(ctx context.Context) template.FuncMap {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			if step != 0 && (stop-start)/step > limits.Loop {
-				return nil, fmt.Errorf("untilStep %d %d %d: more than %d elements", start, stop, step, limits.Loop)
+			if step != 0 && (stop-start)/step > lim.Loop {
+				return nil, fmt.Errorf("untilStep %d %d %d: more than %d elements", start, stop, step, lim.Loop)
 			}
 			return untilStep(start, stop, step), nil
 		},
 		"repeat": func(n int, s string) (string, error) {
-			if n > limits.Loop || n*len(s) > limits.Output {
+			if n > lim.Loop || n*len(s) > lim.Output {
 				return "", fmt.Errorf("repeat %d: too large", n)
 			}
 			return strings.Repeat(s, max(n, 0)), nil

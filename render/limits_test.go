@@ -127,14 +127,15 @@ func TestRenderBudget(t *testing.T) {
 }
 
 // TestRenderMemory abandons a render whose heap passes the ceiling,
-// lowered here below what the chart builds (a dict of 100,000 strings
-// held while the loop runs).
+// lowered here below what the chart builds (a dict of 100,000 strings of
+// 4 KiB held while the loop runs: the ceiling is met within a few
+// thousand steps, however slow the machine).
 func TestRenderMemory(t *testing.T) {
 	old := limits
 	limits.Memory = liveHeap() + 8<<20
 	t.Cleanup(func() { limits = old })
 	dir := hostileChart(t, map[string]string{
-		"chart/templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- $d := dict }}{{- range until 100000 }}{{- $_ := set $d (printf \"k%d\" .) (repeat 64 \"x\") }}{{- range until 1000 }}{{- end }}{{- end }}\n",
+		"chart/templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- $d := dict }}{{- range until 100000 }}{{- $_ := set $d (printf \"k%d\" .) (repeat 4096 \"x\") }}{{- range until 10 }}{{- end }}{{- end }}\n",
 	})
 	p, err := project.Load(dir)
 	if err != nil {
