@@ -80,7 +80,11 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	if err != nil {
 		return engineErr(err)
 	}
-	got, err := artifact.NewStore(c.Project.Dir).Prune(artifact.PruneOptions{Keep: opts.Keep, Referenced: referenced, DryRun: opts.DryRun})
+	s, err := g.openStore(c.Project.Dir)
+	if err != nil {
+		return err
+	}
+	got, err := s.Prune(artifact.PruneOptions{Keep: opts.Keep, Referenced: referenced, DryRun: opts.DryRun})
 	if err != nil {
 		return targetError(err)
 	}
