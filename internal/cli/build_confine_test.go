@@ -73,6 +73,16 @@ func TestBuildConfined(t *testing.T) {
 			plantDir(t, filepath.Join(dir, ".ferry", "images"))
 			plantLink(t, filepath.Join(outside, "id_rsa"), filepath.Join(dir, ".ferry", "images", "last-build"))
 		}, "build", ".ferry/images/last-build"},
+		{"gc: .ferry plain file", func(t *testing.T, dir, outside string) {
+			plantFile(t, filepath.Join(dir, ".ferry"), "not a directory\n")
+		}, "gc", ".ferry: is a file"},
+		{"gc: .ferry link", func(t *testing.T, dir, outside string) {
+			plantLink(t, outside, filepath.Join(dir, ".ferry"))
+		}, "gc", ".ferry: is a symbolic link"},
+		{"gc: link in the store", func(t *testing.T, dir, outside string) {
+			plantDir(t, filepath.Join(dir, ".ferry", "images", "blobs"))
+			plantLink(t, outside, filepath.Join(dir, ".ferry", "images", "blobs", "sha256"))
+		}, "gc", ".ferry/images/blobs/sha256"},
 		{"pull: .ferry plain file", func(t *testing.T, dir, outside string) {
 			plantFile(t, filepath.Join(dir, ".ferry"), "not a directory\n")
 		}, "pull 1.0.0 --from registry.invalid/team/svc", ".ferry: is a file"},
