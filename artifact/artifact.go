@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -486,6 +487,14 @@ func (s *Store) Unpack(d, dir string) (string, error) {
 		return "", err
 	}
 	root := filepath.Join(dir, strings.TrimPrefix(info.Digest, "sha256:")[:16])
+	// dir is under .ferry, where a repository may have committed links:
+	// unpacking through one would write the image (an executable) where
+	// the link points, and reusing a linked root would run what it holds.
+	for _, p := range []string{dir, root} {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return "", &confine.Error{Op: "unpack", Path: p, Why: "is a symbolic link; ferry unpacks images there and will not follow one: remove it"}
+		}
+	}
 	if _, err := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil {
 		// The root's mtime says when it was last used: pruning spares
 		// recently used roots (see platform/local).

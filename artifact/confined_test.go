@@ -75,3 +75,34 @@ func TestConfigSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestUnpackRefusesLinks: a committed link at the unpack directory or an
+// image's root is refused, and nothing is written where it points.
+func TestUnpackRefusesLinks(t *testing.T) {
+	p := svcProject(t)
+	s := NewStore(t.TempDir())
+	img, err := Build(t.Context(), p, s, BuildOptions{Revision: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, link string }{
+		{"unpack directory", "roots"},
+		{"image root", filepath.Join("roots", strings.TrimPrefix(img.Digest, "sha256:")[:16])},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run, outside := t.TempDir(), t.TempDir()
+			os.MkdirAll(filepath.Dir(filepath.Join(run, tt.link)), 0o755)
+			if err := os.Symlink(outside, filepath.Join(run, tt.link)); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(outside, ".ferry-complete"), nil, 0o644)
+			_, err := s.Unpack(img.Digest, filepath.Join(run, "roots"))
+			if !errors.Is(err, confine.ErrRefused) {
+				t.Errorf("Unpack through a link: %v, want a refusal", err)
+			}
+			if entries, _ := os.ReadDir(outside); len(entries) != 1 {
+				t.Errorf("wrote %v where the link points", entries)
+			}
+		})
+	}
+}
