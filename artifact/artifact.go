@@ -35,6 +35,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -65,6 +66,9 @@ type Image struct {
 	BinaryDigest string // sha256:… of the executable
 	BinaryPath   string // inside the image, e.g. /app/orders-api
 	Revision     string // source revision, "" when unknown
+	// Warnings are what Build found worth saying that did not stop it:
+	// a secret-looking key in configs/, which the image carries.
+	Warnings []string `json:"-"`
 }
 
 // Store is a local OCI image layout.
@@ -100,14 +104,31 @@ type BuildOptions struct {
 }
 
 // Build compiles p's main package and stores it with configs/ as an image.
+// Every file it reads or writes in the project goes through a
+// confine.Root: a configs/ link that leaves the project, a committed
+// .ferry or .ferry/build link, or a service name that is not one path
+// element is refused (errors.Is confine.ErrRefused) before the compiler
+// runs.
 func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions) (*Image, error) {
-	// A fixed output path lets go build see the binary is up to date and
-	// skip the link, as a developer's repeated go build does.
-	outDir := filepath.Join(p.Dir, ".ferry", "build")
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	root, err := confine.Open(p.Dir)
+	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(outDir, p.Service)
+	defer root.Close()
+	// A fixed output path lets go build see the binary is up to date and
+	// skip the link, as a developer's repeated go build does.
+	bin, err := buildOutput(root, p.Service)
+	if err != nil {
+		return nil, err
+	}
+	// configs/ is read before compiling: a link out of the project fails
+	// the build before it costs one.
+	var configs []configFile
+	if p.Configs != "" {
+		if configs, err = readConfigs(root, p.Configs); err != nil {
+			return nil, fmt.Errorf("packing %s: %w", p.Configs, err)
+		}
+	}
 	main := p.Main
 	if !strings.HasPrefix(main, ".") && !filepath.IsAbs(main) {
 		main = "./" + main
@@ -130,10 +151,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if rev == "" {
 		rev = gitRevision(ctx, p.Dir)
 	}
-	var configs string
-	if p.Configs != "" {
-		configs = filepath.Join(p.Dir, p.Configs)
-	}
+	warnings := configSecrets(p.Configs, configs)
 	// Nothing changed since the last build (go build left the binary as
 	// it was, configs/ and the revision are the same): the image is the
 	// one stored, without reading, packing and hashing the binary again.
@@ -144,11 +162,11 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 			if err := s.Put(img, opts.Tag, opts.Force); err != nil {
 				return nil, err
 			}
-			info.Tag = opts.Tag
+			info.Tag, info.Warnings = opts.Tag, warnings
 			return info, nil
 		}
 	}
-	img, info, err := Package(bin, p.Service, configs, rev)
+	img, info, err := pack(bin, p.Service, configs, rev)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +177,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 		st.Image = *info
 		st.write(stampFile)
 	}
-	info.Tag = opts.Tag
+	info.Tag, info.Warnings = opts.Tag, warnings
 	return info, nil
 }
 
@@ -173,7 +191,24 @@ func gitRevision(ctx context.Context, dir string) string {
 
 // Package makes the image of binary bin (installed as /app/<name>) and
 // the configs directory (may be ""), annotated with revision.
+// configs is read confined to itself: a link that leaves it is refused.
 func Package(bin, name, configs, revision string) (v1.Image, *Image, error) {
+	var files []configFile
+	if configs != "" {
+		root, err := confine.Open(configs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging %s: %w", name, err)
+		}
+		files, err = readConfigs(root, ".")
+		root.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging %s: %w", name, err)
+		}
+	}
+	return pack(bin, name, files, revision)
+}
+
+func pack(bin, name string, configs []configFile, revision string) (v1.Image, *Image, error) {
 	layerTar, binData, err := layerTar(bin, name, configs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("packaging %s: %w", name, err)
@@ -228,31 +263,21 @@ func Package(bin, name, configs, revision string) (v1.Image, *Image, error) {
 
 // layerTar writes the layer deterministically: sorted entries, fixed
 // mtimes, owners and modes, so only content changes the digest.
-func layerTar(bin, name, configs string) (layer, binData []byte, err error) {
+func layerTar(bin, name string, configs []configFile) (layer, binData []byte, err error) {
 	type file struct {
 		name string
 		src  string
+		data []byte
 		mode int64
 		dir  bool
 	}
 	files := []file{{name: "app/", dir: true, mode: 0o755}, {name: "app/" + name, src: bin, mode: 0o755}}
-	if configs != "" {
-		err := filepath.WalkDir(configs, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(configs, p)
-			n := path.Join("app/configs", filepath.ToSlash(rel))
-			switch {
-			case d.IsDir():
-				files = append(files, file{name: n + "/", dir: true, mode: 0o755})
-			case d.Type().IsRegular():
-				files = append(files, file{name: n, src: p, mode: 0o644})
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, nil, err
+	for _, c := range configs {
+		n := path.Join("app/configs", c.name)
+		if c.dir {
+			files = append(files, file{name: n + "/", dir: true, mode: 0o755})
+		} else {
+			files = append(files, file{name: n, data: c.data, mode: 0o644})
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
@@ -260,13 +285,15 @@ func layerTar(bin, name, configs string) (layer, binData []byte, err error) {
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
 		h := &tar.Header{Name: f.name, Mode: f.mode, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
-		var data []byte
+		data := f.data
 		if f.dir {
 			h.Typeflag = tar.TypeDir
 		} else {
-			var err error
-			if data, err = os.ReadFile(f.src); err != nil {
-				return nil, nil, err
+			if f.src != "" {
+				var err error
+				if data, err = os.ReadFile(f.src); err != nil {
+					return nil, nil, err
+				}
 			}
 			h.Typeflag = tar.TypeReg
 			h.Size = int64(len(data))
@@ -460,6 +487,14 @@ func (s *Store) Unpack(d, dir string) (string, error) {
 		return "", err
 	}
 	root := filepath.Join(dir, strings.TrimPrefix(info.Digest, "sha256:")[:16])
+	// dir is under .ferry, where a repository may have committed links:
+	// unpacking through one would write the image (an executable) where
+	// the link points, and reusing a linked root would run what it holds.
+	for _, p := range []string{dir, root} {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return "", &confine.Error{Op: "unpack", Path: p, Why: "is a symbolic link; ferry unpacks images there and will not follow one: remove it"}
+		}
+	}
 	if _, err := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil {
 		// The root's mtime says when it was last used: pruning spares
 		// recently used roots (see platform/local).

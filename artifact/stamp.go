@@ -2,7 +2,9 @@ package artifact
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +37,7 @@ type fileStamp struct {
 	Size    int64  `json:"size"`
 	ModTime int64  `json:"mtime"` // UnixNano
 	Mode    uint32 `json:"mode"`
+	Sum     string `json:"sum,omitempty"` // sha256 hex of a config file
 }
 
 func statFile(p string) (fileStamp, error) {
@@ -45,9 +48,10 @@ func statFile(p string) (fileStamp, error) {
 	return fileStamp{Path: p, Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: uint32(fi.Mode())}, nil
 }
 
-// newStamp reads the binary's build ID and stats every file under
-// configs ("" for none).
-func newStamp(bin, name, configs, revision string) (*stamp, error) {
+// newStamp reads the binary's build ID and records every file of
+// configs (already read, so by its content's hash: the files were read
+// through confine, and their times are the checkout's, not the content's).
+func newStamp(bin, name string, configs []configFile, revision string) (*stamp, error) {
 	id, err := buildID(bin)
 	if err != nil {
 		return nil, err
@@ -58,18 +62,15 @@ func newStamp(bin, name, configs, revision string) (*stamp, error) {
 	}
 	b.ModTime = 0
 	st := &stamp{Name: name, Revision: revision, BuildID: id, Files: []fileStamp{b}}
-	if configs == "" {
-		return st, nil
-	}
-	err = filepath.WalkDir(configs, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, c := range configs {
+		f := fileStamp{Path: c.name + "/", Mode: uint32(fs.ModeDir)}
+		if !c.dir {
+			sum := sha256.Sum256(c.data)
+			f = fileStamp{Path: c.name, Size: int64(len(c.data)), Sum: hex.EncodeToString(sum[:])}
 		}
-		f, err := statFile(p)
 		st.Files = append(st.Files, f)
-		return err
-	})
-	return st, err
+	}
+	return st, nil
 }
 
 func (st *stamp) same(o *stamp) bool {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/sign"
 )
 
@@ -72,10 +73,16 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 		}
 	}
 	start := time.Now()
-	s := artifact.NewStore(p.Dir)
+	s, err := g.openStore(p.Dir)
+	if err != nil {
+		return err
+	}
 	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force})
 	if err != nil {
 		return buildErr(err)
+	}
+	for _, w := range img.Warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
 	}
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
 	g.pruneAfterBuild(ctx, s)
@@ -99,9 +106,30 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	return nil
 }
 
-// buildErr: a moved tag is the user's input (2); a compile error fails
-// the command (1).
+// openStore opens the project's .ferry/images through confine: a .ferry
+// or a link in the store that ferry will not use is bad input (2).
+func (g *globalOptions) openStore(dir string) (*artifact.Store, error) {
+	root, err := confine.Open(dir)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	defer root.Close()
+	s, err := artifact.OpenStore(root)
+	if err != nil {
+		if errors.Is(err, confine.ErrRefused) {
+			return nil, usageError(err)
+		}
+		return nil, targetError(err)
+	}
+	return s, nil
+}
+
+// buildErr: a moved tag or a refused path is the user's input (2); a
+// compile error fails the command (1).
 func buildErr(err error) error {
+	if errors.Is(err, confine.ErrRefused) {
+		return usageError(err)
+	}
 	e := engineErr(err)
 	var ee *ExitError
 	if errors.As(e, &ee) && ee.Code == ExitTarget {

@@ -76,11 +76,17 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	if err != nil {
 		return err
 	}
+	// The store first: a .ferry ferry will not use is refused as such
+	// (exit 2), not as an unreadable history.
+	s, err := g.openStore(c.Project.Dir)
+	if err != nil {
+		return err
+	}
 	referenced, err := revisionDigests(ctx, c)
 	if err != nil {
 		return engineErr(err)
 	}
-	got, err := artifact.NewStore(c.Project.Dir).Prune(artifact.PruneOptions{Keep: opts.Keep, Referenced: referenced, DryRun: opts.DryRun})
+	got, err := s.Prune(artifact.PruneOptions{Keep: opts.Keep, Referenced: referenced, DryRun: opts.DryRun})
 	if err != nil {
 		return targetError(err)
 	}

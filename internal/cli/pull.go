@@ -68,7 +68,11 @@ func runPull(ctx context.Context, g *globalOptions, opts *pullOptions) error {
 	// A registry that stops answering must not hang a CI job.
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	d, err := artifact.NewStore(p.Dir).Pull(pctx, ref, tag, opts.Force, registryAuth())
+	s, err := g.openStore(p.Dir)
+	if err != nil {
+		return err
+	}
+	d, err := s.Pull(pctx, ref, tag, opts.Force, registryAuth())
 	if errors.Is(err, artifact.ErrTagMoved) {
 		return usageError(err)
 	}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -62,8 +64,8 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 	}
 	for k, val := range env.Env {
 		if strings.Contains(val, DataVar) {
-			dir := filepath.Join(l.ProjectDir, ".ferry", "data", env.Name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			dir, err := dataDir(l.ProjectDir, env.Name)
+			if err != nil {
 				return nil, fmt.Errorf("environment %q: data directory: %w", env.Name, err)
 			}
 			val = strings.ReplaceAll(val, DataVar, dir)
@@ -120,4 +122,39 @@ func expandHome(p string) string {
 		}
 	}
 	return os.ExpandEnv(p)
+}
+
+// dataDir makes <project>/.ferry/data/<env> through confine and returns
+// its path: the service is handed the path and writes its database
+// there, so .ferry (see confine.Root.Ferry), .ferry/data and the
+// environment's directory must each be a directory of its own, not a
+// link a repository committed to send those writes elsewhere.
+func dataDir(projectDir, env string) (string, error) {
+	if err := project.ValidName(env); err != nil {
+		return "", &confine.Error{Op: "mkdir", Path: path.Join(confine.StateDir, "data", env), Why: err.Error()}
+	}
+	root, err := confine.Open(projectDir)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	fr, err := root.Ferry()
+	if err != nil {
+		return "", err
+	}
+	defer fr.Close()
+	name := path.Join("data", env)
+	if err := fr.MkdirAll(name, 0o755); err != nil {
+		return "", err
+	}
+	for _, n := range []string{"data", name} {
+		fi, err := fr.Lstat(n)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() {
+			return "", &confine.Error{Op: "mkdir", Path: path.Join(confine.StateDir, n), Why: "is not a directory of its own (a link or a file); ferry keeps the environment's data there: remove it"}
+		}
+	}
+	return filepath.Join(fr.Dir(), "data", env), nil
 }

@@ -95,7 +95,10 @@ func configsDigest(dir string) (string, error) {
 func (l *Local) ImageConfigs(d string) (string, error) {
 	if hexd, ok := strings.CutPrefix(d, "sha256:"); ok && len(hexd) >= 16 {
 		root := filepath.Join(l.RunDir, "roots", hexd[:16])
-		if _, err := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil {
+		// A root that is a link (committed under .ferry/run) is not one
+		// ferry unpacked: the image itself is read instead.
+		fi, err := os.Lstat(root)
+		if _, done := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil && fi.IsDir() && done == nil {
 			return configsDigest(filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
 		}
 	}
