@@ -35,6 +35,7 @@ func formatFlag(cmd *cobra.Command, f *format, allowed ...format) {
 	}
 	cmd.Flags().VarP(&formatValue{f: f, allowed: allowed}, "output", "o",
 		"output format: "+strings.Join(names, "|"))
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(names, cobra.ShellCompDirectiveNoFileComp))
 }
 
 type formatValue struct {
