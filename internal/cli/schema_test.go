@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,18 +74,7 @@ func TestJSONSchemas(t *testing.T) {
 			if !slices.Contains(tc.codes, code) {
 				t.Fatalf("ferry %s -o json = %d, want one of %v\n%s%s", tc.args, code, tc.codes, out, errOut)
 			}
-			sch := compileSchema(t, tc.schema)
-			inst := validate(t, sch, tc.args, out)
-			doc := inst.(map[string]any)
-			if p, _ := doc["project"].(map[string]any); p == nil || p["name"] != "svc" {
-				t.Errorf("ferry %s -o json names project %v, want svc", tc.args, doc["project"])
-			}
-			if sch.Required == nil {
-				t.Fatalf("schema %s states no required field", tc.schema)
-			}
-			for _, field := range sch.Required {
-				refuses(t, sch, tc.args, doc, field, func(d map[string]any) { delete(d, field) })
-			}
+			checkSchema(t, tc.schema, tc.args, out, "svc")
 		})
 	}
 	// Nested rows name their environment "environment" too.
@@ -100,6 +90,39 @@ func TestJSONSchemas(t *testing.T) {
 	refuses(t, compileSchema(t, "history"), "history", h, "revisions[0].environment", func(d map[string]any) {
 		delete(d["revisions"].([]any)[0].(map[string]any), "environment")
 	})
+}
+
+// checkSchema validates out, the output of ferry args, against its schema,
+// expects the project called name in it, then removes each required field
+// in turn and expects the schema to refuse what is left.
+func checkSchema(t *testing.T, schema, args, out, name string) {
+	t.Helper()
+	sch := compileSchema(t, schema)
+	doc := validate(t, sch, args, out).(map[string]any)
+	if p, _ := doc["project"].(map[string]any); p == nil || p["name"] != name {
+		t.Errorf("ferry %s -o json names project %v, want %s", args, doc["project"], name)
+	}
+	if len(sch.Required) == 0 {
+		t.Fatalf("schema %s states no required field", schema)
+	}
+	for _, field := range sch.Required {
+		refuses(t, sch, args, doc, field, func(d map[string]any) { delete(d, field) })
+	}
+}
+
+// TestInitJSONSchema: init's plan, before anything is written, names the
+// project it would make.
+func TestInitJSONSchema(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ledger")
+	if err := os.CopyFS(dir, os.DirFS("../../scaffold/testdata/ledger")); err != nil {
+		t.Fatal(err)
+	}
+	args := "-C " + dir + " init --dry-run"
+	out, errOut, code := run(t, args+" -o json")
+	if code != 0 {
+		t.Fatalf("ferry %s -o json = %d\n%s%s", args, code, out, errOut)
+	}
+	checkSchema(t, "init", "init --dry-run", out, "ledger")
 }
 
 // validate parses out and validates it against sch.
