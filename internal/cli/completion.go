@@ -20,7 +20,8 @@ import (
 // so a new command gets completion by its usage line alone.
 var envPlaceholders = []string{"<env>", "<from>", "<to>", "<env-a>", "<env-b>"}
 
-// refPlaceholders are the usage words that stand for a stored artifact.
+// refPlaceholders are the usage words that stand for a stored artifact
+// (pull's names an image in a remote repository: not completed).
 var refPlaceholders = []string{"<digest|tag>", "<tag|digest>"}
 
 const noFiles = cobra.ShellCompDirectiveNoFileComp
@@ -77,7 +78,7 @@ func usageArgs(use string) []string {
 // completeArgs completes the position len(args) by what its usage word
 // stands for; environments already given are not offered again.
 func (g *globalOptions) completeArgs(words []string) cobra.CompletionFunc {
-	return func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) >= len(words) {
 			return nil, noFiles
 		}
@@ -90,7 +91,7 @@ func (g *globalOptions) completeArgs(words []string) cobra.CompletionFunc {
 				}
 			}
 			return out, noFiles | cobra.ShellCompDirectiveKeepOrder
-		case slices.Contains(refPlaceholders, w):
+		case slices.Contains(refPlaceholders, w) && cmd.Name() != "pull":
 			return g.artifactRefs(), noFiles | cobra.ShellCompDirectiveKeepOrder
 		case w == "[LEVEL]":
 			return remotelog.Levels, noFiles | cobra.ShellCompDirectiveKeepOrder

@@ -69,6 +69,7 @@ func TestCompletion(t *testing.T) {
 		{"deploy staging --artifact ''", []string{"1.0.1", "1.0.0", digest}},
 		{"promote staging prod --artifact ''", []string{"1.0.1", "1.0.0", digest}},
 		{"sign ''", []string{"1.0.1", "1.0.0", digest}},
+		{"pull ''", nil}, // a remote repository's tags: not the store's
 		{"rollback staging --to ''", []string{"2", "1"}},
 		{"rollback prod --to ''", nil},
 		{"render staging -o ''", []string{"table", "json", "dotenv"}},
