@@ -53,10 +53,15 @@ func TestJSONSchemas(t *testing.T) {
 			t.Fatalf("ferry %s = %d\n%s%s", args, code, out, errOut)
 		}
 	}
+	example, err := filepath.Abs("../../examples/orders-api")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []schemaCase{
 		{"render", "render staging", []int{0}},
 		{"diff", "diff staging prod", []int{0}},
 		{"check", "check", []int{0, 1}},
+		{"check", "check . " + example, []int{0, 1}},
 		{"status", "status", []int{0}},
 		{"history", "history staging", []int{0}},
 		{"verify", "verify staging", []int{0}},
@@ -69,7 +74,7 @@ func TestJSONSchemas(t *testing.T) {
 		{"version", "version", []int{0}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.schema, func(t *testing.T) {
+		t.Run(tc.args, func(t *testing.T) {
 			out, errOut, code := run(t, c+tc.args+" -o json")
 			if !slices.Contains(tc.codes, code) {
 				t.Fatalf("ferry %s -o json = %d, want one of %v\n%s%s", tc.args, code, tc.codes, out, errOut)
@@ -99,8 +104,15 @@ func checkSchema(t *testing.T, schema, args, out, name string) {
 	t.Helper()
 	sch := compileSchema(t, schema)
 	doc := validate(t, sch, args, out).(map[string]any)
-	if p, _ := doc["project"].(map[string]any); p == nil || p["name"] != name {
-		t.Errorf("ferry %s -o json names project %v, want %s", args, doc["project"], name)
+	proj := doc["project"]
+	if several, ok := doc["projects"].([]any); ok { // check of several directories
+		proj = several[0]
+		refuses(t, sch, args, doc, "projects", func(d map[string]any) { delete(d, "projects") })
+	} else if schema != "version" {
+		refuses(t, sch, args, doc, "project", func(d map[string]any) { delete(d, "project") })
+	}
+	if p, _ := proj.(map[string]any); p == nil || p["name"] != name {
+		t.Errorf("ferry %s -o json names project %v, want %s", args, proj, name)
 	}
 	if len(sch.Required) == 0 {
 		t.Fatalf("schema %s states no required field", schema)
