@@ -27,6 +27,8 @@ type Problem struct {
 // ProjectInfo says what check looked at: which chart, and which runtime
 // it detected and why.
 type ProjectInfo struct {
+	// Name is the service's name, as in every other JSON output's project.
+	Name          string   `json:"name"`
 	Dir           string   `json:"dir"`
 	Chart         string   `json:"chart"`
 	Runtime       string   `json:"runtime"`
@@ -56,7 +58,7 @@ func infoOf(dir string, p *project.Project) *ProjectInfo {
 	if chart == "" {
 		chart = "(none: configs/ only)"
 	}
-	return &ProjectInfo{Dir: dir, Chart: chart, Runtime: p.Runtime, RuntimeReason: p.RuntimeReason, Environments: p.EnvNames()}
+	return &ProjectInfo{Name: p.Service, Dir: dir, Chart: chart, Runtime: p.Runtime, RuntimeReason: p.RuntimeReason, Environments: p.EnvNames()}
 }
 
 // Projects loads the projects in dir: one, or one per chart when discovery

@@ -25,7 +25,7 @@ func (s *Status) Run(ctx context.Context) (*view.Status, error) {
 	out := make([]view.EnvStatus, len(c.Project.Environments))
 	var wg sync.WaitGroup
 	for i, e := range c.Project.Environments {
-		es := view.EnvStatus{Name: e.Name, Target: e.Target, Health: platform.HealthUnknown}
+		es := view.EnvStatus{Environment: e.Name, Name: e.Name, Target: e.Target, Health: platform.HealthUnknown}
 		out[i] = es
 		t, err := c.Target(e)
 		if err != nil {

@@ -78,7 +78,10 @@ type Options struct {
 // Plan is the files ferry init writes, keeps or replaces.
 type Plan struct {
 	Service *Service
-	Files   []File
+	// Chart is the chart directory relative to the service: the existing
+	// one, or the one init writes.
+	Chart string
+	Files []File
 	// Notes are what init decided for the user that a file does not
 	// show on its own: a port skipped because another process held it.
 	Notes []string
@@ -154,6 +157,9 @@ func NewPlan(svc *Service, opts Options) (*Plan, error) {
 
 	if svc.Chart != "" {
 		d.ChartDir = svc.Chart
+	}
+	p.Chart = d.ChartDir
+	if svc.Chart != "" {
 		p.Files = append(p.Files, File{Path: svc.Chart + "/", Action: Keep, Why: "existing chart: ferry.yaml points at it; its values files are kept as they are"})
 	} else {
 		err := fs.WalkDir(templates, "templates/chart", func(name string, de fs.DirEntry, err error) error {

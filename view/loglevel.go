@@ -25,7 +25,10 @@ const RevertBy = "ferry (expiry)"
 // LevelChange is one change of an environment's log level, in `ferry
 // history`, `ferry loglevel` and on the page.
 type LevelChange struct {
-	Env string `json:"env"`
+	// Environment is the environment's name; Env is its older alias,
+	// kept for one release.
+	Environment string `json:"environment"`
+	Env         string `json:"env"`
 	// Change is set, reset or revert.
 	Change string `json:"change"`
 	// Level is the level set; empty after a reset or a revert, when the
@@ -44,7 +47,7 @@ type LevelChange struct {
 func LevelChanges(hist []remotelog.Setting, now time.Time) []LevelChange {
 	out := make([]LevelChange, 0, len(hist))
 	for i, s := range hist {
-		c := LevelChange{Env: s.Env, Change: LevelSet, Level: s.Level, Until: s.Until, By: s.By, At: s.At}
+		c := LevelChange{Environment: s.Env, Env: s.Env, Change: LevelSet, Level: s.Level, Until: s.Until, By: s.By, At: s.At}
 		if s.Reset {
 			c.Change, c.Level, c.Until = LevelReset, "", time.Time{}
 		}
@@ -60,7 +63,7 @@ func LevelChanges(hist []remotelog.Setting, now time.Time) []LevelChange {
 		}
 		if ranOut {
 			set := c
-			out = append(out, LevelChange{Env: s.Env, Change: LevelRevert, By: RevertBy, At: s.Until, Reverts: &set})
+			out = append(out, LevelChange{Environment: s.Env, Env: s.Env, Change: LevelRevert, By: RevertBy, At: s.Until, Reverts: &set})
 		}
 	}
 	// Newest first, as revisions are listed.

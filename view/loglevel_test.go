@@ -50,9 +50,9 @@ func TestLevelChanges(t *testing.T) {
 	}
 	// The JSON names what reverted; a reset carries no level.
 	data, _ := json.Marshal(LevelChanges([]remotelog.Setting{debug15, {Env: "staging", Reset: true, By: "bob", At: at(20)}}, at(30)))
-	want := `[{"env":"staging","change":"reset","by":"bob","at":"2026-12-01T09:50:00Z"},` +
-		`{"env":"staging","change":"revert","by":"ferry (expiry)","at":"2026-12-01T09:45:00Z","reverts":{"env":"staging","change":"set","level":"DEBUG","until":"2026-12-01T09:45:00Z","by":"ann@laptop","at":"2026-12-01T09:30:00Z"}},` +
-		`{"env":"staging","change":"set","level":"DEBUG","until":"2026-12-01T09:45:00Z","by":"ann@laptop","at":"2026-12-01T09:30:00Z"}]`
+	want := `[{"environment":"staging","env":"staging","change":"reset","by":"bob","at":"2026-12-01T09:50:00Z"},` +
+		`{"environment":"staging","env":"staging","change":"revert","by":"ferry (expiry)","at":"2026-12-01T09:45:00Z","reverts":{"environment":"staging","env":"staging","change":"set","level":"DEBUG","until":"2026-12-01T09:45:00Z","by":"ann@laptop","at":"2026-12-01T09:30:00Z"}},` +
+		`{"environment":"staging","env":"staging","change":"set","level":"DEBUG","until":"2026-12-01T09:45:00Z","by":"ann@laptop","at":"2026-12-01T09:30:00Z"}]`
 	if string(data) != want {
 		t.Errorf("JSON:\n%s\nwant\n%s", data, want)
 	}

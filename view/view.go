@@ -50,6 +50,9 @@ type Status struct {
 
 // EnvStatus is one environment in `ferry status` (DESIGN.md's shape).
 type EnvStatus struct {
+	// Environment is the environment's name; Name is its older alias,
+	// kept for one release (DESIGN.md: an environment is "environment").
+	Environment   string          `json:"environment"`
 	Name          string          `json:"name"`
 	Target        string          `json:"target"`
 	Digest        string          `json:"digest"`
@@ -102,6 +105,9 @@ type History struct {
 
 // Revision is one entry of an environment's history.
 type Revision struct {
+	// Environment is the environment's name; Env is its older alias,
+	// kept for one release.
+	Environment  string    `json:"environment"`
 	Env          string    `json:"env"`
 	Number       int       `json:"revision"`
 	Digest       string    `json:"digest"`
@@ -129,7 +135,7 @@ type Revision struct {
 
 // NewRevision is the view of a stored revision.
 func NewRevision(r *state.Revision) Revision {
-	v := Revision{Env: r.Env, Number: r.Number, Digest: r.Digest, BinaryDigest: r.BinaryDigest, Tag: r.Tag,
+	v := Revision{Environment: r.Env, Env: r.Env, Number: r.Number, Digest: r.Digest, BinaryDigest: r.BinaryDigest, Tag: r.Tag,
 		Config: Entries(r.Config), By: r.By, At: r.At, Action: r.Action, PromotedFrom: r.PromotedFrom,
 		FromRevision: r.FromRevision, SkipPath: secret.Scrub(r.SkipPath), RollbackOf: r.RollbackOf,
 		Outcome: r.Outcome, Reason: secret.Scrub(r.Reason), Since: r.Since, Signature: r.Signature}

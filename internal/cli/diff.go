@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/view"
 )
 
 type diffOptions struct {
@@ -81,7 +82,7 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 	unread := render.UnreadChanges(a, b)
 	if opts.Format == formatJSON {
 		js := diffJSON(opts.From, opts.To, changes)
-		js.Project = projectJSON(g.Dir, p)
+		js.Project = projectView(g.Dir, p)
 		for _, pr := range pairs {
 			js.Workloads = append(js.Workloads, pr.json())
 		}
@@ -180,7 +181,7 @@ type jsonChange struct {
 }
 
 type jsonDiff struct {
-	Project *jsonProject `json:"project,omitempty"`
+	Project *view.Project `json:"project,omitempty"`
 	// NeverArrive are values keys that differ between the environments
 	// but that no template reads.
 	NeverArrive []jsonUnread       `json:"neverArrive,omitempty"`

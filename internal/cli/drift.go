@@ -48,7 +48,7 @@ func runDrift(ctx context.Context, g *globalOptions, opts *driftOptions) error {
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		if err := writeJSON(out, rep); err != nil {
+		if err := writeProjectJSON(out, projectView(g.Dir, c.Project), opts.Env, rep); err != nil {
 			return err
 		}
 	} else if len(rep.Changes) == 0 && len(rep.Objects) == 0 {

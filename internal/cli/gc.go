@@ -92,7 +92,7 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		return writeJSON(out, got)
+		return writeProjectJSON(out, projectView(g.Dir, c.Project), "", got)
 	}
 	verb := "removed"
 	if got.DryRun {

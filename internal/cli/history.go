@@ -58,7 +58,7 @@ func runHistory(ctx context.Context, g *globalOptions, opts *historyOptions) err
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		return writeJSON(out, h)
+		return writeProjectJSON(out, projectView(g.Dir, c.Project), opts.Env, h)
 	}
 	revs := h.Revisions
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,6 +8,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/ferrydev/ferry/scaffold"
+	"github.com/ferrydev/ferry/view"
 )
 
 type initOptions struct {
@@ -136,9 +136,7 @@ func runInit(g *globalOptions, opts *initOptions) error {
 		for _, f := range plan.Files {
 			out.Files = append(out.Files, file{f.Path, string(f.Action), f.Why})
 		}
-		enc := json.NewEncoder(g.streams.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeProjectJSON(g.streams.Out, &view.Project{Name: svc.Name, Dir: g.Dir, Chart: plan.Chart, Runtime: out.Runtime}, "", out)
 	}
 	runtime := "generic"
 	if svc.GoFr {

@@ -99,7 +99,7 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 		return engineErr(err)
 	}
 	if opts.Format == formatJSON {
-		return writeJSON(g.streams.Out, struct {
+		return writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), opts.Env, struct {
 			remotelog.Current
 			History []remotelog.Setting `json:"history"`
 			// Changes are the history as ferry history shows it.

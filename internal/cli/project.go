@@ -44,17 +44,6 @@ func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error)
 	return p, nil
 }
 
-// jsonProject names, in every JSON output, the chart ferry used.
-type jsonProject struct {
-	Dir     string `json:"dir"`
-	Chart   string `json:"chart"`
-	Runtime string `json:"runtime"`
-}
-
-func projectJSON(dir string, p *project.Project) *jsonProject {
-	return &jsonProject{Dir: dir, Chart: p.Chart, Runtime: p.Runtime}
-}
-
 // slot is one container of a rendered workload.
 type slot struct {
 	W *render.Workload

@@ -85,7 +85,7 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 	g.doneWaiting()
 	if plan != nil && (plan.Digest != "" || len(plan.Gates) > 0) {
 		if opts.Format == formatJSON {
-			if werr := writeJSON(g.streams.Out, plan.View(opts.DryRun, err)); werr != nil {
+			if werr := writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), "", plan.View(opts.DryRun, err)); werr != nil {
 				return werr
 			}
 		} else {

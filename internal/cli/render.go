@@ -13,6 +13,7 @@ import (
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/view"
 )
 
 type renderOptions struct {
@@ -107,7 +108,7 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 	switch opts.Format {
 	case formatJSON:
 		js := renderJSON(res, slots, opts.Workload != "")
-		js.Project = projectJSON(g.Dir, p)
+		js.Project = projectView(g.Dir, p)
 		js.Definition = definitionJSON(p, e, res)
 		for _, u := range res.Unread {
 			js.Unread = append(js.Unread, jsonUnread{Key: u.Path, Source: u.Source.String()})
@@ -236,7 +237,7 @@ type jsonEntry struct {
 }
 
 type jsonRender struct {
-	Project     *jsonProject    `json:"project,omitempty"`
+	Project     *view.Project   `json:"project,omitempty"`
 	Definition  *jsonDefinition `json:"definition,omitempty"`
 	Unread      []jsonUnread    `json:"unread,omitempty"`
 	Unprovided  []string        `json:"unprovided,omitempty"`

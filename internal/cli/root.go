@@ -101,6 +101,7 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newServeCmd(g),
 		newGCCmd(g),
 	)
+	registerCompletions(root, g)
 	return root, g
 }
 

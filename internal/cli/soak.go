@@ -90,7 +90,7 @@ func runSoak(ctx context.Context, g *globalOptions, opts *soakOptions) error {
 		}
 	}
 	if opts.Format == formatJSON {
-		if err := writeJSON(g.streams.Out, v); err != nil {
+		if err := writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), opts.Env, v); err != nil {
 			return err
 		}
 	} else {

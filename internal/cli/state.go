@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/project"
 )
 
 const stateLong = `State inspects and mends ferry's memory of what it deployed:
@@ -50,17 +51,17 @@ every revision, the soak samples and the log-level changes. It exits 0 when all 
 		Example: "  ferry state check\n  ferry state check -o json",
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := g.statePath()
+			p, err := g.loadProject()
 			if err != nil {
 				return err
 			}
-			rep, err := state.Check(path)
+			rep, err := state.Check(stateFile(p))
 			if err != nil {
 				return usageError(err)
 			}
 			out := g.streams.Out
 			if opts.Format == formatJSON {
-				if err := writeJSON(out, rep); err != nil {
+				if err := writeProjectJSON(out, projectView(g.Dir, p), "", rep); err != nil {
 					return err
 				}
 			} else {
@@ -122,8 +123,11 @@ func (g *globalOptions) statePath() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(p.Dir, ".ferry", "state.db"), nil
+	return stateFile(p), nil
 }
+
+// stateFile is p's state file.
+func stateFile(p *project.Project) string { return filepath.Join(p.Dir, ".ferry", "state.db") }
 
 func envCounts(m map[string]int) string {
 	if len(m) == 0 {

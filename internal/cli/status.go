@@ -45,7 +45,7 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		return writeJSON(out, st)
+		return writeProjectJSON(out, projectView(g.Dir, c.Project), "", st)
 	}
 	envs := st.Environments
 	// The signature column shows only where ferry.yaml trusts keys.

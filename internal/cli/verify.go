@@ -72,7 +72,7 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
-		if err := writeJSON(out, rep); err != nil {
+		if err := writeProjectJSON(out, projectView(g.Dir, c.Project), opts.Env, rep); err != nil {
 			return err
 		}
 	} else {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -9,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/view"
 )
 
 // buildInfo is what ferry knows about its own build, from the module
@@ -105,18 +107,26 @@ func newVersionCmd(g *globalOptions) *cobra.Command {
 		Example: versionExample,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return writeVersion(g.streams.Out, opts.Format, currentBuild())
+			return writeVersion(g.streams.Out, opts.Format, currentBuild(), g.versionProject())
 		},
 	}
 	formatFlag(cmd, &opts.Format, formatText, formatJSON)
 	return cmd
 }
 
-func writeVersion(w io.Writer, f format, b buildInfo) error {
+// versionProject is the project of -C for version's JSON, or nil: version
+// runs anywhere, and says nothing about a directory that is no project.
+func (g *globalOptions) versionProject() *view.Project {
+	p, err := project.Load(g.Dir)
+	if err != nil {
+		return nil
+	}
+	return projectView(g.Dir, p)
+}
+
+func writeVersion(w io.Writer, f format, b buildInfo, proj *view.Project) error {
 	if f == formatJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(b)
+		return writeProjectJSON(w, proj, "", b)
 	}
 	_, err := fmt.Fprintln(w, b.String())
 	return err

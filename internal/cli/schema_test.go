@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// schemaDir holds the committed JSON Schema of every JSON output: the
+// contract scripts rely on (fields are added, never renamed).
+const schemaDir = "../../docs/schema"
+
+// compileSchema compiles docs/schema/name.json (and the shared defs it
+// refers to), asserting formats such as date-time.
+func compileSchema(t *testing.T, name string) *jsonschema.Schema {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join(schemaDir, name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	sch, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("compiling %s: %v", name, err)
+	}
+	return sch
+}
+
+// schemaCase is one read command, the exit codes its run here may end
+// with, and the schema its -o json must satisfy.
+type schemaCase struct {
+	schema string
+	args   string
+	codes  []int
+}
+
+// TestJSONSchemas runs every read command's -o json on a real project
+// with a running service (built, deployed, its log level set) and
+// validates each output against its committed schema. It then removes
+// each required field in turn and expects the schema to refuse the
+// output: a renamed field fails this test.
+func TestJSONSchemas(t *testing.T) {
+	dir := svcProject(t, "0s")
+	c := "-C " + dir + " "
+	for _, args := range []string{"build --tag 1.0.0", "deploy staging --artifact 1.0.0", "loglevel staging DEBUG --for 1h"} {
+		if out, errOut, code := run(t, c+args); code != 0 {
+			t.Fatalf("ferry %s = %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	example, err := filepath.Abs("../../examples/orders-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []schemaCase{
+		{"render", "render staging", []int{0}},
+		{"diff", "diff staging prod", []int{0}},
+		{"check", "check", []int{0, 1}},
+		{"check", "check . " + example, []int{0, 1}},
+		{"status", "status", []int{0}},
+		{"history", "history staging", []int{0}},
+		{"verify", "verify staging", []int{0}},
+		{"drift", "drift staging", []int{0}},
+		{"soak", "soak staging", []int{0}},
+		{"loglevel", "loglevel staging", []int{0}},
+		{"gc", "gc --dry-run", []int{0}},
+		{"state-check", "state check", []int{0}},
+		{"promote", "promote staging prod --dry-run", []int{0}},
+		{"version", "version", []int{0}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.args, func(t *testing.T) {
+			out, errOut, code := run(t, c+tc.args+" -o json")
+			if !slices.Contains(tc.codes, code) {
+				t.Fatalf("ferry %s -o json = %d, want one of %v\n%s%s", tc.args, code, tc.codes, out, errOut)
+			}
+			checkSchema(t, tc.schema, tc.args, out, "svc")
+		})
+	}
+	// Nested rows name their environment "environment" too.
+	out, _, _ := run(t, c+"status -o json")
+	var st map[string]any
+	json.Unmarshal([]byte(out), &st)
+	refuses(t, compileSchema(t, "status"), "status", st, "environments[0].environment", func(d map[string]any) {
+		delete(d["environments"].([]any)[0].(map[string]any), "environment")
+	})
+	out, _, _ = run(t, c+"history staging -o json")
+	var h map[string]any
+	json.Unmarshal([]byte(out), &h)
+	refuses(t, compileSchema(t, "history"), "history", h, "revisions[0].environment", func(d map[string]any) {
+		delete(d["revisions"].([]any)[0].(map[string]any), "environment")
+	})
+}
+
+// checkSchema validates out, the output of ferry args, against its schema,
+// expects the project called name in it, then removes each required field
+// in turn and expects the schema to refuse what is left.
+func checkSchema(t *testing.T, schema, args, out, name string) {
+	t.Helper()
+	sch := compileSchema(t, schema)
+	doc := validate(t, sch, args, out).(map[string]any)
+	proj := doc["project"]
+	if several, ok := doc["projects"].([]any); ok { // check of several directories
+		proj = several[0]
+		refuses(t, sch, args, doc, "projects", func(d map[string]any) { delete(d, "projects") })
+	} else if schema != "version" {
+		refuses(t, sch, args, doc, "project", func(d map[string]any) { delete(d, "project") })
+	}
+	if p, _ := proj.(map[string]any); p == nil || p["name"] != name {
+		t.Errorf("ferry %s -o json names project %v, want %s", args, proj, name)
+	}
+	if len(sch.Required) == 0 {
+		t.Fatalf("schema %s states no required field", schema)
+	}
+	for _, field := range sch.Required {
+		refuses(t, sch, args, doc, field, func(d map[string]any) { delete(d, field) })
+	}
+}
+
+// TestInitJSONSchema: init's plan, before anything is written, names the
+// project it would make.
+func TestInitJSONSchema(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ledger")
+	if err := os.CopyFS(dir, os.DirFS("../../scaffold/testdata/ledger")); err != nil {
+		t.Fatal(err)
+	}
+	args := "-C " + dir + " init --dry-run"
+	out, errOut, code := run(t, args+" -o json")
+	if code != 0 {
+		t.Fatalf("ferry %s -o json = %d\n%s%s", args, code, out, errOut)
+	}
+	checkSchema(t, "init", "init --dry-run", out, "ledger")
+}
+
+// validate parses out and validates it against sch.
+func validate(t *testing.T, sch *jsonschema.Schema, args, out string) any {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("ferry %s -o json is not JSON: %v\n%s", args, err, out)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Fatalf("ferry %s -o json does not match its schema: %v\n%s", args, err, out)
+	}
+	return inst
+}
+
+// refuses expects sch to reject doc (a fresh copy) once change is made.
+func refuses(t *testing.T, sch *jsonschema.Schema, args string, doc map[string]any, what string, change func(map[string]any)) {
+	t.Helper()
+	data, _ := json.Marshal(doc)
+	cp, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(cp.(map[string]any))
+	if sch.Validate(cp) == nil {
+		t.Errorf("the schema of ferry %s accepts the output without %s", args, what)
+	}
+}
