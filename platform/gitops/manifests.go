@@ -88,12 +88,13 @@ func Manifests(ctx context.Context, p *project.Project, env *project.Environment
 	if pinned == 0 {
 		return nil, fmt.Errorf("the chart renders no container with image %s, so there is nothing to pin to %s; check ferry.yaml's image: against the chart's image values", repo, m.Digest)
 	}
+	files[MetaFile], err = metaJSON(m)
+	return files, err
+}
+
+func metaJSON(m Meta) ([]byte, error) {
 	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	files[MetaFile] = append(b, '\n')
-	return files, nil
+	return append(b, '\n'), err
 }
 
 func fileName(kind, name string) string {
