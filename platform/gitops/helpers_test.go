@@ -31,6 +31,17 @@ func bareRepo(t testing.TB) string {
 // environments' manifests going to repository url.
 func exampleProject(t testing.TB, url string) *project.Project {
 	t.Helper()
+	p, err := project.Load(exampleDir(t, url, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// exampleDir writes the example project and returns its directory;
+// replace maps words of testdata/ferry.yaml to what they become.
+func exampleDir(t testing.TB, url string, replace map[string]string) string {
+	t.Helper()
 	dir := t.TempDir()
 	src, err := filepath.Abs("../../examples/orders-api")
 	if err != nil {
@@ -54,12 +65,17 @@ func exampleProject(t testing.TB, url string) *project.Project {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, project.FileName), []byte(strings.ReplaceAll(string(y), "REPO", url)), 0o644); err != nil {
+	text := strings.ReplaceAll(string(y), "REPO", url)
+	for from, to := range map[string]string{"NS_STAGING": "staging", "NS_PROD": "prod"} {
+		if _, ok := replace[from]; !ok {
+			text = strings.ReplaceAll(text, from, to)
+		}
+	}
+	for from, to := range replace {
+		text = strings.ReplaceAll(text, from, to)
+	}
+	if err := os.WriteFile(filepath.Join(dir, project.FileName), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := project.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return dir
 }
