@@ -79,3 +79,31 @@ func exampleDir(t testing.TB, url string, replace map[string]string) string {
 	}
 	return dir
 }
+
+func mustProject(t testing.TB, dir string) *project.Project {
+	t.Helper()
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// appendValues adds YAML to a values file of the project in dir and
+// returns the function that puts the file back.
+func appendValues(t testing.TB, dir, name, extra string) func() {
+	t.Helper()
+	f := filepath.Join(dir, name)
+	orig, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, append(append([]byte{}, orig...), extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := os.WriteFile(f, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
