@@ -230,6 +230,34 @@ func TestPromoteThroughFlux(t *testing.T) {
 	if err != nil || len(hist.Revisions) != 3 {
 		t.Errorf("ferry history staging: %+v, %v", hist, err)
 	}
+
+	// A manifest the engine refuses: the deploy fails with Flux's own
+	// message, and a commit puts the previous manifests back.
+	restore := appendValues(t, fe.dir, "values-staging.yaml", "resources:\n  limits:\n    memory: lots\n")
+	_, err = fe.deploy(t, "staging", "1.1.0", "alice@laptop")
+	if err == nil || !strings.Contains(err.Error(), "refused commit") || !strings.Contains(err.Error(), "quantities must match") {
+		t.Errorf("deploy of a manifest the API server refuses: %v", err)
+	}
+	restore()
+	fe.assertPods(t, "staging", d1)
+
+	// kustomize-controller dies mid-deploy: ferry keeps waiting and
+	// reports once the restarted controller has applied the commit.
+	fe.flux.KillKustomize()
+	go func() {
+		time.Sleep(3 * time.Second)
+		if _, err := fe.flux.StartKustomize(); err != nil {
+			t.Error(err)
+		}
+	}()
+	start = time.Now()
+	if _, err := fe.deploy(t, "staging", "1.1.0", "alice@laptop"); err != nil {
+		t.Fatalf("deploy across a controller restart: %v", err)
+	}
+	if took := time.Since(start); took < 3*time.Second {
+		t.Errorf("deploy returned after %s, before the controller was back", took)
+	}
+	fe.assertPods(t, "staging", d2)
 }
 
 // assertPods checks that the environment's pods are ready on digest, as
