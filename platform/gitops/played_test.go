@@ -148,6 +148,23 @@ func TestDeployWaitsForEngine(t *testing.T) {
 		t.Errorf("verify after deploy: %+v, %v", rep, err)
 	}
 
+	// Someone edits the live ConfigMap: drift names the field and them.
+	cm, err := c.Client.CoreV1().ConfigMaps(ns).Get(ctx, "orders-api-config", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data["LOG_LEVEL"] = "ERROR"
+	if _, err := c.Client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+	p := mustProject(t, fe.dir)
+	env, _ := p.Env("staging")
+	drift, err := New(p, c.Kubeconfig).ObjectDrift(ctx, platform.Query{Env: "staging", Environment: env})
+	want := platform.ObjectDrift{Object: "ConfigMap/orders-api-config", Field: "data.LOG_LEVEL", Desired: "DEBUG", Live: "ERROR", Manager: "kubectl-edit"}
+	if err != nil || len(drift) != 1 || drift[0] != want {
+		t.Errorf("drift = %+v, %v; want [%+v]", drift, err, want)
+	}
+
 	// A manifest the API server refuses: the engine says so, ferry fails
 	// the deploy with its message and pushes a revert.
 	d2 := fe.build(t, "1.1.0")
@@ -174,7 +191,7 @@ func TestDeployWaitsForEngine(t *testing.T) {
 	var progress []string
 	tgt.wait = func(what string, _ time.Duration) { progress = append(progress, what) }
 	tgt.Poll = 200 * time.Millisecond
-	env, _ := tgt.p.Env("staging")
+	env, _ = tgt.p.Env("staging")
 	start := time.Now()
 	_, err = tgt.Deploy(ctx, platform.Spec{Env: "staging", Environment: env, Revision: 9, Image: "orders-api@" + d2, Digest: d2, Tag: "1.1.0", HealthTimeout: 2 * time.Second})
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "did not apply commit") || !strings.Contains(err.Error(), "within 2s") {
