@@ -159,6 +159,14 @@ func TestDeployWaitsForEngine(t *testing.T) {
 	}
 	p := mustProject(t, fe.dir)
 	env, _ := p.Env("staging")
+	// status: the committed commit and the engine's applied revision side
+	// by side.
+	head, _ := fe.repo().Log(ctx, eng.dir, 1)
+	l, err := New(p, c.Kubeconfig).Live(ctx, platform.Query{Env: "staging", Environment: env})
+	if err != nil || l.Health != platform.HealthUp || l.Digest != d1 || l.Revision != rev.Number ||
+		!strings.Contains(l.HealthDetail, "committed "+short(head[0].Commit)+", Flux Kustomization applied "+short(head[0].Commit)+", Ready=True") {
+		t.Errorf("live = %+v, %v", l, err)
+	}
 	drift, err := New(p, c.Kubeconfig).ObjectDrift(ctx, platform.Query{Env: "staging", Environment: env})
 	want := platform.ObjectDrift{Object: "ConfigMap/orders-api-config", Field: "data.LOG_LEVEL", Desired: "DEBUG", Live: "ERROR", Manager: "kubectl-edit"}
 	if err != nil || len(drift) != 1 || drift[0] != want {
