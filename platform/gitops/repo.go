@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/memfs"
 	"github.com/go-git/go-billy/v5/util"
@@ -43,6 +44,8 @@ type Change struct {
 	Files   Files
 	Message string
 	Author  object.Signature
+	// SignKey, when set, signs the commit.
+	SignKey *openpgp.Entity
 }
 
 // Commit is what Write did.
@@ -281,7 +284,7 @@ func commitChange(repo *git.Repository, ch Change) (*Commit, error) {
 	if sig.When.IsZero() {
 		sig.When = time.Now()
 	}
-	h, err := wt.Commit(ch.Message, &git.CommitOptions{Author: &sig, Committer: &sig, AllowEmptyCommits: false})
+	h, err := wt.Commit(ch.Message, &git.CommitOptions{Author: &sig, Committer: &sig, SignKey: ch.SignKey})
 	if err != nil {
 		return nil, fmt.Errorf("git commit: %w", err)
 	}

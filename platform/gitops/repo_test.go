@@ -1,12 +1,16 @@
 package gitops
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"sigs.k8s.io/yaml"
 )
@@ -156,5 +160,41 @@ func TestConcurrentWrites(t *testing.T) {
 	log, _ := (&Repo{URL: url, Branch: "main"}).Log(ctx, staging.Dir, 1)
 	if len(log) != 1 || log[0].Commit != otherCommit {
 		t.Errorf("staging head = %+v, want the other ferry's commit only", log)
+	}
+}
+
+// With a signing key, the commit carries an OpenPGP signature that
+// verifies against the public key.
+func TestWriteSigned(t *testing.T) {
+	ent, err := openpgp.NewEntity("ferry-bot", "", "ferry-bot@example.com", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pub bytes.Buffer
+	w, _ := armor.Encode(&pub, openpgp.PublicKeyType, nil)
+	if err := ent.Serialize(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	ch := change(t, "staging", digestA, 1)
+	ch.SignKey = ent
+	r := &Repo{URL: bareRepo(t), Branch: "main"}
+	c, err := r.Write(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := r.clone(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, err := repo.CommitObject(plumbing.NewHash(c.Hash))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commit.PGPSignature == "" {
+		t.Fatal("the commit is not signed")
+	}
+	if _, err := commit.Verify(pub.String()); err != nil {
+		t.Errorf("signature does not verify: %v", err)
 	}
 }

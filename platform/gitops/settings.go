@@ -35,6 +35,10 @@ type Settings struct {
 	Object ObjectRef `yaml:"object"`
 	// Author signs the commits; "ferry <ferry@localhost>" when empty.
 	Author Author `yaml:"author"`
+	// SigningKey is an armored OpenPGP private key (a path relative to
+	// the project directory; not passphrase-protected) that signs every
+	// commit; unsigned when empty.
+	SigningKey string `yaml:"signingKey"`
 
 	line int
 }
@@ -57,7 +61,7 @@ func Decode(env string, n *yaml.Node) (Settings, error) {
 	var s Settings
 	if n != nil {
 		s.line = n.Line
-		if err := known(n, "gitops", "repository", "branch", "directory", "engine", "object", "author"); err != nil {
+		if err := known(n, "gitops", "repository", "branch", "directory", "engine", "object", "author", "signingKey"); err != nil {
 			return s, err
 		}
 		for _, sub := range []struct {

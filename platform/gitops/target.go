@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
@@ -206,7 +208,11 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 	if err != nil {
 		return nil, err
 	}
-	c, err := repo.Write(ctx, Change{Dir: set.Directory, Files: files, Message: message(m), Author: signature(set)})
+	key, err := t.signKey(set)
+	if err != nil {
+		return nil, err
+	}
+	c, err := repo.Write(ctx, Change{Dir: set.Directory, Files: files, Message: message(m), Author: signature(set), SignKey: key})
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", env.Name, err)
 	}
@@ -261,6 +267,30 @@ func (t *Target) repoName() string {
 		return t.p.Image
 	}
 	return t.p.Service
+}
+
+// signKey reads the environment's signing key, nil when none is set.
+func (t *Target) signKey(set Settings) (*openpgp.Entity, error) {
+	if set.SigningKey == "" {
+		return nil, nil
+	}
+	f := set.SigningKey
+	if !filepath.IsAbs(f) {
+		f = filepath.Join(t.p.Dir, f)
+	}
+	r, err := os.Open(f)
+	if err != nil {
+		return nil, fmt.Errorf("%w: gitops.signingKey: %w", platform.ErrBadInput, err)
+	}
+	defer r.Close()
+	ring, err := openpgp.ReadArmoredKeyRing(r)
+	if err != nil || len(ring) == 0 || ring[0].PrivateKey == nil {
+		return nil, fmt.Errorf("%w: gitops.signingKey %s: not an armored OpenPGP private key (%v)", platform.ErrBadInput, set.SigningKey, err)
+	}
+	if ring[0].PrivateKey.Encrypted {
+		return nil, fmt.Errorf("%w: gitops.signingKey %s is passphrase-protected; ferry needs a key it can use unattended", platform.ErrBadInput, set.SigningKey)
+	}
+	return ring[0], nil
 }
 
 func signature(s Settings) object.Signature {
