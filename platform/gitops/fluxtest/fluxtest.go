@@ -157,6 +157,9 @@ func Start(kubeconfig, dir string) (*Flux, error) {
 		return nil, fmt.Errorf("%w: %s missing in %s; build them with `go run ./hack/testcluster/fluxbuild`", ErrNoBinaries, strings.Join(m, ", "), bins.Dir)
 	}
 	f := &Flux{bins: bins, dir: dir, kubeconfig: kubeconfig, storage: filepath.Join(dir, "artifacts")}
+	if err := os.MkdirAll(f.storage, 0o755); err != nil {
+		return nil, err
+	}
 	if f.Source, err = f.startSource(); err != nil {
 		return nil, err
 	}
@@ -189,7 +192,9 @@ func (f *Flux) StartKustomize() (*Controller, error) {
 	c, err := f.start("kustomize-controller",
 		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", ports[0]), fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[1]),
 		"--enable-leader-election=false", "--watch-all-namespaces=true", "--log-level=info", "--concurrent=2",
-		"--events-addr=")
+		// A Kustomization whose source has no artifact yet (the first
+		// push is still being fetched) retries after this, 30s by default.
+		"--requeue-dependency=2s", "--events-addr=")
 	if err == nil {
 		f.Kustomize = c
 	}
