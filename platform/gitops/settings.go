@@ -61,7 +61,7 @@ func Decode(env string, n *yaml.Node) (Settings, error) {
 	var s Settings
 	if n != nil {
 		s.line = n.Line
-		if err := known(n, "gitops", "repository", "branch", "directory", "engine", "object", "author", "signingKey"); err != nil {
+		if err := known(n, env, "gitops", "repository", "branch", "directory", "engine", "object", "author", "signingKey"); err != nil {
 			return s, err
 		}
 		for _, sub := range []struct {
@@ -72,7 +72,7 @@ func Decode(env string, n *yaml.Node) (Settings, error) {
 			{"author", []string{"name", "email"}},
 		} {
 			if v := value(n, sub.key); v != nil {
-				if err := known(v, "gitops."+sub.key, sub.keys...); err != nil {
+				if err := known(v, env, "gitops."+sub.key, sub.keys...); err != nil {
 					return s, err
 				}
 			}
@@ -133,14 +133,14 @@ func (s *Settings) defaults(env string) {
 }
 
 // known fails on the first key of mapping n not in keys.
-func known(n *yaml.Node, where string, keys ...string) error {
+func known(n *yaml.Node, env, where string, keys ...string) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("%s:%d: %s must be a mapping", project.FileName, n.Line, where)
+		return fmt.Errorf("%s:%d: environment %q: %s must be a mapping", project.FileName, n.Line, env, where)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !slices.Contains(keys, k.Value) {
-			return fmt.Errorf("%s:%d: %s: unknown field %q (known: %s)", project.FileName, k.Line, where, k.Value, strings.Join(keys, ", "))
+			return fmt.Errorf("%s:%d: environment %q: %s: unknown field %q (known: %s)", project.FileName, k.Line, env, where, k.Value, strings.Join(keys, ", "))
 		}
 	}
 	return nil

@@ -21,13 +21,13 @@ func TestDecodeSettings(t *testing.T) {
 		{name: "all set", yaml: "repository: https://git.example/deploy.git\nbranch: envs\ndirectory: prod\nobject: {name: api, namespace: ops}\nauthor: {name: bot, email: bot@example.com}\n",
 			want: Settings{Repository: "https://git.example/deploy.git", Branch: "envs", Directory: "prod", Engine: Flux,
 				Object: ObjectRef{"api", "ops"}, Author: Author{"bot", "bot@example.com"}}},
-		{name: "unknown key", yaml: "branch: main\nbrnach: x\n", err: `ferry.yaml:11: gitops: unknown field "brnach"`},
-		{name: "unknown object key", yaml: "object:\n  nmae: x\n", err: `ferry.yaml:11: gitops.object: unknown field "nmae"`},
+		{name: "unknown key", yaml: "branch: main\nbrnach: x\n", err: `ferry.yaml:11: environment "prod": gitops: unknown field "brnach"`},
+		{name: "unknown object key", yaml: "object:\n  nmae: x\n", err: `ferry.yaml:11: environment "prod": gitops.object: unknown field "nmae"`},
 		{name: "bad engine", yaml: "engine: fleet\n", err: `ferry.yaml:10: environment "prod": gitops.engine: "fleet" is neither flux nor argocd`},
 		{name: "directory escapes", yaml: "directory: ../other\n", err: `ferry.yaml:10: environment "prod": gitops.directory: "../other" must be a directory inside the repository`},
 		{name: "root directory", yaml: "directory: /\n", err: `gitops.directory: "/" must be a directory`},
 		{name: "bad branch", yaml: "branch: 'a b'\n", err: `gitops.branch: "a b" is not a branch name`},
-		{name: "not a mapping", yaml: "[1]\n", err: "ferry.yaml:10: gitops must be a mapping"},
+		{name: "not a mapping", yaml: "[1]\n", err: `ferry.yaml:10: environment "prod": gitops must be a mapping`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
