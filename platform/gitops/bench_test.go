@@ -47,18 +47,7 @@ func BenchmarkRawGitCommitPush(b *testing.B) {
 	ctx := context.Background()
 	p := exampleProject(b, "unused")
 	env, _ := p.Env("prod")
-	remote := bareRepo(b)
-	work := filepath.Join(b.TempDir(), "work")
-	git := func(args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", work, "-c", "user.name=ci", "-c", "user.email=ci@localhost"}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	if out, err := exec.Command("git", "init", "-q", "-b", "main", work).CombinedOutput(); err != nil {
-		b.Fatalf("git init: %v\n%s", err, out)
-	}
-	git("remote", "add", "origin", remote)
+	work, git := rawClone(b, bareRepo(b))
 	// The same files ferry writes, rendered once outside the timing.
 	var sets []Files
 	for i, d := range []string{digestA, digestB} {
@@ -71,19 +60,43 @@ func BenchmarkRawGitCommitPush(b *testing.B) {
 	dir := filepath.Join(work, "clusters", "prod", "orders-api")
 	b.ResetTimer()
 	for i := range b.N {
-		if err := os.RemoveAll(dir); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		for n, data := range sets[i%2] {
-			if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
-		git("add", "-A")
-		git("commit", "-q", "-m", fmt.Sprintf("promote %d", i))
-		git("push", "-q", "origin", "main")
+		rawCommitPush(b, git, dir, sets[i%2], fmt.Sprintf("promote %d", i))
 	}
+}
+
+// rawClone makes a git checkout whose origin is remote, as a CI job
+// has, and returns it with a function that runs git in it.
+func rawClone(b *testing.B, remote string) (string, func(...string)) {
+	b.Helper()
+	work := filepath.Join(b.TempDir(), "work")
+	git := func(args ...string) {
+		cmd := exec.Command("git", append([]string{"-C", work, "-c", "user.name=ci", "-c", "user.email=ci@localhost"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if out, err := exec.Command("git", "init", "-q", "-b", "main", work).CombinedOutput(); err != nil {
+		b.Fatalf("git init: %v\n%s", err, out)
+	}
+	git("remote", "add", "origin", remote)
+	return work, git
+}
+
+// rawCommitPush replaces dir with files and runs git add, commit, push.
+func rawCommitPush(b *testing.B, git func(...string), dir string, files Files, msg string) {
+	b.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for n, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", msg)
+	git("push", "-q", "origin", "main")
 }

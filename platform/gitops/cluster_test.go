@@ -30,7 +30,7 @@ var crdsOnce sync.Once
 // cluster returns the package's test cluster with Flux's CRDs (as
 // source-controller and kustomize-controller v1.9.6 ship them) and the
 // Argo CD Application CRD installed, and a dynamic client.
-func cluster(t *testing.T) (*testcluster.Cluster, dynamic.Interface) {
+func cluster(t testing.TB) (*testcluster.Cluster, dynamic.Interface) {
 	t.Helper()
 	c := testcluster.Get(t)
 	dc, err := dynamic.NewForConfig(c.RESTConfig())

@@ -3,9 +3,11 @@ package gitops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +26,8 @@ import (
 	"k8s.io/client-go/dynamic"
 )
 
+var fluxRuns atomic.Int32
+
 var gitRepositoryGVR = schema.GroupVersionResource{Group: "source.toolkit.fluxcd.io", Version: "v1", Resource: "gitrepositories"}
 
 // fluxEnv is a test's GitOps setup: a git server on 127.0.0.1 with an
@@ -40,7 +44,7 @@ type fluxEnv struct {
 	ns      map[string]string // environment → namespace
 }
 
-func startFlux(t *testing.T) *fluxEnv {
+func startFlux(t testing.TB) *fluxEnv {
 	t.Helper()
 	c, dc := cluster(t)
 	flux, err := fluxtest.Start(c.Kubeconfig, t.TempDir())
@@ -69,8 +73,11 @@ func startFlux(t *testing.T) *fluxEnv {
 	}
 	fe := &fluxEnv{c: c, dc: dc, flux: flux, url: srv.HTTPAddress() + "/deploy.git", digests: map[string]string{}, ns: map[string]string{}}
 	ctx := context.Background()
+	// A benchmark runs its function more than once; objects of the last
+	// run may still be finalizing.
+	run := fmt.Sprint(fluxRuns.Add(1))
 	for _, env := range []string{"staging", "prod"} {
-		ns := c.Namespace(&namedT{t, t.Name() + "-" + env})
+		ns := c.Namespace(&namedT{t, strings.ReplaceAll(t.Name(), "Benchmark", "B") + "-" + run + "-" + env})
 		fe.ns[env] = ns
 		// The Secret the chart expects the cluster to have.
 		if _, err := c.Client.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "orders-api-db"},
@@ -78,7 +85,7 @@ func startFlux(t *testing.T) *fluxEnv {
 			t.Fatal(err)
 		}
 	}
-	name := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	name := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) + "-" + run
 	fe.dir = exampleDir(t, fe.url, map[string]string{"NS_STAGING": fe.ns["staging"], "NS_PROD": fe.ns["prod"],
 		"orders-api-staging": name + "-staging", "{name: orders-api-prod}": "{name: " + name + "-prod}"})
 	fe.create(t, gitRepositoryGVR, name, map[string]any{"url": fe.url, "interval": "2s", "timeout": "20s", "ref": map[string]any{"branch": "main"}})
@@ -94,13 +101,13 @@ func startFlux(t *testing.T) *fluxEnv {
 
 // namedT names a namespace differently from its test.
 type namedT struct {
-	*testing.T
+	testing.TB
 	name string
 }
 
 func (n *namedT) Name() string { return n.name }
 
-func (fe *fluxEnv) create(t *testing.T, gvr schema.GroupVersionResource, name string, spec map[string]any) {
+func (fe *fluxEnv) create(t testing.TB, gvr schema.GroupVersionResource, name string, spec map[string]any) {
 	t.Helper()
 	kind := map[string]string{"gitrepositories": "GitRepository", "kustomizations": "Kustomization"}[gvr.Resource]
 	obj := &unstructured.Unstructured{Object: map[string]any{
@@ -117,7 +124,7 @@ func (fe *fluxEnv) create(t *testing.T, gvr schema.GroupVersionResource, name st
 
 // build packages a stand-in executable as the service's image tagged tag
 // in the project's store (kwok runs no containers).
-func (fe *fluxEnv) build(t *testing.T, tag string) string {
+func (fe *fluxEnv) build(t testing.TB, tag string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "orders-api")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho orders-api "+tag+"\n"), 0o755); err != nil {
@@ -134,7 +141,7 @@ func (fe *fluxEnv) build(t *testing.T, tag string) string {
 	return desc.Digest
 }
 
-func (fe *fluxEnv) engine(t *testing.T, user string) *promote.Config {
+func (fe *fluxEnv) engine(t testing.TB, user string) *promote.Config {
 	t.Helper()
 	p, err := project.Load(fe.dir)
 	if err != nil {
@@ -147,7 +154,7 @@ func (fe *fluxEnv) engine(t *testing.T, user string) *promote.Config {
 
 func (fe *fluxEnv) repo() *Repo { return &Repo{URL: fe.url, Branch: "main"} }
 
-func (fe *fluxEnv) deploy(t *testing.T, env, tag, user string) (*state.Revision, error) {
+func (fe *fluxEnv) deploy(t testing.TB, env, tag, user string) (*state.Revision, error) {
 	t.Helper()
 	d := promote.NewDeploy(fe.engine(t, user))
 	d.Artifact = tag
