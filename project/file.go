@@ -115,6 +115,8 @@ type EnvSpec struct {
 	SecretsFile string `yaml:"secretsFile"`
 	// Timeout bounds a rollout on a cluster (kube target; 5m when unset).
 	Timeout Duration `yaml:"timeout"`
+	// GitOps is the gitops target's block, decoded by platform/gitops.
+	GitOps TargetBlock `yaml:"gitops"`
 
 	line int
 }
@@ -231,7 +233,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 	}
 	for name, spec := range f.Environments {
 		switch spec.Target {
-		case "", "local", "kube":
+		case "", "local", "kube", "gitops":
 		default:
 			return nil, fmt.Errorf("%s:%d: environment %q: target %q is neither local nor kube", FileName, spec.line, name, spec.Target)
 		}
