@@ -1,0 +1,58 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+func unread(e *Env, path string, src render.Source) *Env {
+	e.Result.Unread = append(e.Result.Unread, render.Unread{Path: path, Source: src})
+	return e
+}
+
+func TestUnreadValuesKey(t *testing.T) {
+	prod := render.Source{Kind: render.KindValues, File: "values-prod.yaml", Line: 4}
+	base := render.Source{Kind: render.KindValues, File: "chart/values.yaml", Line: 9}
+	ci := render.Source{Kind: render.KindCI, File: ".github/workflows/deploy.yml", Line: 30, Detail: "--set sso.issuerUrl"}
+	in := func(envs ...*Env) *Input {
+		i := inputOf(envs...)
+		i.Project.Chart, i.Project.Dir = "chart", t.TempDir()
+		return i
+	}
+	testRule(t, "FERRY085", []ruleCase{
+		{
+			name: "prod's own file sets a key no template reads",
+			in:   in(envOf("staging"), unread(envOf("prod"), "sso.issuerUrl", prod)),
+			want: []string{"warning prod sso.issuerUrl"},
+		},
+		{
+			name: "the CI's --set sets one",
+			in:   in(unread(envOf("staging"), "sso.issuerUrl", ci), unread(envOf("prod"), "sso.issuerUrl", ci)),
+			want: []string{"warning prod,staging sso.issuerUrl"},
+		},
+		{
+			name: "near miss: the chart's own default nobody reads",
+			in:   in(unread(envOf("staging"), "nameOverride", base), unread(envOf("prod"), "nameOverride", base)),
+		},
+	})
+}
+
+func TestUnprovidedReference(t *testing.T) {
+	ref := func(e *Env, optional bool) *Env {
+		e.Result.Unprovided = append(e.Result.Unprovided, render.Reference{Kind: "Secret", Name: "sso-client", Key: "secret",
+			Namespace: e.Name, Workload: "Deployment/api", Template: "chart/templates/deployment.yaml", Optional: optional})
+		return e
+	}
+	testRule(t, "FERRY086", []ruleCase{
+		{
+			name: "a Secret nothing provides",
+			in:   inputOf(ref(envOf("staging"), false), ref(envOf("prod"), false)),
+			want: []string{"info prod,staging Secret/sso-client/secret"},
+		},
+		{
+			name: "near miss: optional",
+			in:   inputOf(ref(envOf("staging"), true), ref(envOf("prod"), true)),
+		},
+	})
+}
