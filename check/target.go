@@ -50,7 +50,7 @@ func checkSharedNamespace(in *Input) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	for _, p := range order {
-		envs := byPair[p]
+		envs, clash := colliding(byPair[p], p.ns)
 		if len(envs) < 2 {
 			continue
 		}
@@ -81,12 +81,61 @@ func checkSharedNamespace(in *Input) []Finding {
 		case fromCI:
 			fix = "give each environment its own namespace with -n in its deploy command, or in " + project.FileName
 		}
+		if clash != "" {
+			both := "both"
+			if len(envs) > 2 {
+				both = "each"
+			}
+			ctx += ", " + both + " rendering " + clash + " there"
+		}
 		out = append(out, Finding{
 			Environments: names(envs), Key: "namespace", Locations: ls,
 			Message: fmt.Sprintf("%s deploy to namespace %q in %s: %s.", andList(names(envs)), p.ns, ctx, fix),
 		})
 	}
 	return out
+}
+
+// colliding keeps the environments of envs that really collide in ns:
+// those whose release namespace it is (their releases and everything
+// namespaced share it), and those that render an object there of the
+// same kind and name as another environment does. Two environments that
+// each put a differently named ServiceMonitor into a shared "monitoring"
+// namespace do not collide. clash names one shared object.
+func colliding(envs []*Env, ns string) ([]*Env, string) {
+	objs := make([]map[string]bool, len(envs))
+	for i, e := range envs {
+		objs[i] = map[string]bool{}
+		if e.Result != nil {
+			for _, o := range e.Result.Objects {
+				if o.Namespace == ns {
+					objs[i][o.Kind+"/"+o.Name] = true
+				}
+			}
+		}
+	}
+	var out []*Env
+	clash := ""
+	for i, e := range envs {
+		keep := ns == e.Spec.Namespace
+		for j := range envs {
+			if j == i {
+				continue
+			}
+			for k := range objs[i] {
+				if objs[j][k] {
+					keep = true
+					if clash == "" || k < clash {
+						clash = k
+					}
+				}
+			}
+		}
+		if keep {
+			out = append(out, e)
+		}
+	}
+	return out, clash
 }
 
 // clusterNamespaces are the namespaces e's objects land in on a cluster:

@@ -33,8 +33,18 @@ func TestSharedNamespace(t *testing.T) {
 // values line that set them.
 func rendered(e *Env, ns ...string) *Env {
 	e.Result.Namespaces = ns
+	for _, n := range ns {
+		e.Result.Objects = append(e.Result.Objects, render.Object{Kind: "Deployment", Name: "app", Namespace: n})
+	}
 	e.Result.Values = map[string]any{"namespace": ns[0]}
 	e.Result.ValueSources["namespace"] = render.Source{Kind: render.KindValues, File: "values-" + e.Name + ".yaml", Line: 1}
+	return e
+}
+
+// monitor adds a ServiceMonitor the chart puts into "monitoring".
+func monitor(e *Env, name string) *Env {
+	e.Result.Namespaces = append(e.Result.Namespaces, "monitoring")
+	e.Result.Objects = append(e.Result.Objects, render.Object{Kind: "ServiceMonitor", Name: name, Namespace: "monitoring"})
 	return e
 }
 
@@ -43,6 +53,19 @@ func TestSharedNamespaceRendered(t *testing.T) {
 		{
 			name: "manifests name one namespace from values",
 			in:   inputOf(rendered(envOf("staging"), "shop"), rendered(envOf("prod"), "shop")),
+			want: []string{"error prod,staging namespace"},
+		},
+		{
+			name: "near miss: differently named objects in a shared monitoring namespace",
+			in: inputOf(
+				monitor(rendered(envOf("staging"), "shop-staging"), "app-staging"),
+				monitor(rendered(envOf("prod"), "shop-prod"), "app-prod")),
+		},
+		{
+			name: "the same ServiceMonitor in a shared monitoring namespace",
+			in: inputOf(
+				monitor(rendered(envOf("staging"), "shop-staging"), "app"),
+				monitor(rendered(envOf("prod"), "shop-prod"), "app")),
 			want: []string{"error prod,staging namespace"},
 		},
 		{
