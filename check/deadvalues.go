@@ -147,8 +147,10 @@ func checkUnprovidedReference(in *Input) []Finding {
 }
 
 // referenceLine is the line of tmpl that names the referenced object
-// literally (name: sso-client); 0 when its name is computed, so never a
-// line that says something else.
+// literally inside a reference (name: sso-client under a secretKeyRef,
+// configMapRef or configMap volume; secretName: sso-client); 0 when its
+// name is computed or named twice, so never a line that says something
+// else (a container that happens to share the name).
 func referenceLine(dir string, r render.Reference) int {
 	if r.Template == "" {
 		return 0
@@ -157,17 +159,38 @@ func referenceLine(dir string, r render.Reference) int {
 	if err != nil {
 		return 0
 	}
+	lines := strings.Split(string(data), "\n")
 	found := 0
-	for i, line := range strings.Split(string(data), "\n") {
+	for i, line := range lines {
 		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
-		v, ok := strings.CutPrefix(t, "name:")
+		key, v, ok := strings.Cut(t, ":")
 		if !ok || strings.Trim(strings.TrimSpace(v), `"'`) != r.Name {
 			continue
 		}
+		switch {
+		case key == "secretName":
+		case key == "name" && underReference(lines[max(0, i-2):i]):
+		default:
+			continue
+		}
 		if found != 0 {
-			return 0 // named twice: which one is this reference cannot be told
+			return 0
 		}
 		found = i + 1
 	}
 	return found
+}
+
+// underReference reports whether the lines just above a name: open a
+// ConfigMap or Secret reference.
+func underReference(above []string) bool {
+	for _, l := range above {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
+		for _, k := range []string{"secretKeyRef:", "configMapKeyRef:", "secretRef:", "configMapRef:", "configMap:", "secret:"} {
+			if l == k {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/ferrydev/ferry/render"
@@ -55,4 +57,41 @@ func TestUnprovidedReference(t *testing.T) {
 			in:   inputOf(ref(envOf("staging"), true), ref(envOf("prod"), true)),
 		},
 	})
+}
+
+func TestReferenceLine(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := `spec:
+  containers:
+    - name: api
+      env:
+        - name: SSO_SECRET
+          valueFrom:
+            secretKeyRef:
+              name: sso-client
+              key: secret
+      envFrom:
+        - secretRef:
+            name: {{ .Release.Name }}
+  volumes:
+    - name: certs
+      secret:
+        secretName: api-certs
+`
+	if err := os.WriteFile(filepath.Join(dir, "deployment.yaml"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		want int
+	}{
+		{"sso-client", 8},
+		{"api-certs", 16},
+		// the Secret's name is computed; the container named api is not it.
+		{"api", 0},
+	} {
+		if got := referenceLine(dir, render.Reference{Kind: "Secret", Name: tt.name, Template: "deployment.yaml"}); got != tt.want {
+			t.Errorf("referenceLine(%s) = %d, want %d", tt.name, got, tt.want)
+		}
+	}
 }
