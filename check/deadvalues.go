@@ -111,6 +111,9 @@ func checkUnprovidedReference(in *Input) []Finding {
 		if e.Result == nil {
 			continue
 		}
+		if e.Spec != nil && e.Spec.Target == "local" && e.Spec.SecretsFile != "" {
+			continue // ferry itself supplies what the Secrets would hold, from the secretsFile
+		}
 		for _, r := range e.Result.Unprovided {
 			if r.Optional {
 				continue
