@@ -269,6 +269,13 @@ func Run(in *Input) *Report {
 	rep := &Report{Findings: all, Problems: in.Problems}
 	if in.Project != nil {
 		rep.Project = infoOf(in.Project.Dir, in.Project)
+		for i, d := range rep.Project.Definitions {
+			for _, e := range in.Envs {
+				if e.Name == d.Name && e.Result != nil && !slices.Equal(e.Result.Namespaces, []string{d.Namespace}) {
+					rep.Project.Definitions[i].Objects = e.Result.Namespaces
+				}
+			}
+		}
 	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}

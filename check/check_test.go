@@ -50,6 +50,8 @@ var catalogue = []string{
 	"FERRY082 placeholder-value error",
 	"FERRY083 emptied-value warning",
 	"FERRY084 env-file-key-repeated warning",
+	"FERRY085 unread-values-key warning",
+	"FERRY086 unprovided-reference info",
 }
 
 func TestCatalogue(t *testing.T) {

@@ -126,6 +126,9 @@ func compact(reports []*Report) string {
 	for _, r := range reports {
 		if r.Project != nil {
 			fmt.Fprintf(&b, "chart %s; environments %s; runtime %s (%s)\n", r.Project.Chart, strings.Join(r.Project.Environments, ","), r.Project.Runtime, r.Project.RuntimeReason)
+			for _, l := range headerLines(r.Project) {
+				fmt.Fprintf(&b, "%s\n", l)
+			}
 		}
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "  unreadable %s: %s\n", p.Environment, p.Message)

@@ -2,7 +2,10 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/ferrydev/ferry/render"
 )
 
 // Image rules: one artifact, many environments. Every environment runs
@@ -54,27 +57,84 @@ func imageRef(ref string) (repo, tag, digest string) {
 
 // imageLoc locates the image of env: the values path that set the part
 // named (repository, tag or digest), else the workload template.
-// A container whose image was traced names the values path its part came
-// from (image.tag, worker.image.tag, services.billing.tag), or its
-// template when no values path made that part; never image.tag of another
-// container.
+// A tag is where render traced this container's own tag to
+// (Container.ImageTag: postgresql.image.tag in a subchart's values, not
+// the service's image.tag); a traced repository names the values path
+// it came from. What cannot be told is "unknown", never another image's
+// line.
 func imageLoc(e *Env, part, value string) Location {
-	w := e.primary()
-	if w == nil || len(w.Containers) == 0 {
+	c := imageContainer(e)
+	if c == nil {
 		return e.valuesLoc("image."+part, value)
 	}
-	c := w.Containers[0]
+	if part == "tag" && c.ImageTag.Kind != "" && c.ImageTag.Kind != render.KindUnknown {
+		return tagLoc(e, c, value)
+	}
+	// render could not tell (or was not asked): a values path is cited
+	// only when it holds the very value the image shows.
+	holds := func(p string) bool {
+		v, ok := valueAt(e.Result.Values, p)
+		return ok && v == value && value != ""
+	}
+	unknown := Location{Environment: e.Name, Key: "image." + part, Value: value, Source: "unknown (the image could not be traced to its values)"}
 	if c.ImageTraced {
 		for _, p := range c.ImageFrom {
 			if p == part || strings.HasSuffix(p, "."+part) {
+				if part == "tag" && c.ImageTag.Kind == render.KindUnknown && !holds(p) {
+					return unknown
+				}
 				return e.valuesLoc(p, value)
 			}
 		}
 		return Location{Environment: e.Name, Key: "image", Value: value, Source: "template " + c.Template, File: c.Template}
 	}
-	l := e.valuesLoc("image."+part, value)
-	if l.File == "" {
-		l.Source = "unknown (the image could not be traced to its values)"
+	if holds("image." + part) {
+		return e.valuesLoc("image."+part, value)
+	}
+	return unknown
+}
+
+// imageContainer is the container whose image env's image findings are
+// about: in a per-container view its only one, else the primary
+// container of the primary workload.
+func imageContainer(e *Env) *render.Container {
+	w := e.primary()
+	if w == nil || len(w.Containers) == 0 {
+		return nil
+	}
+	for i := range w.Containers {
+		if w.Containers[i].Primary {
+			return &w.Containers[i]
+		}
+	}
+	for i := range w.Containers {
+		if w.Containers[i].Image == e.Result.Image {
+			return &w.Containers[i]
+		}
+	}
+	return &w.Containers[0]
+}
+
+// tagLoc locates c's tag from render's ImageTag, keyed by the values
+// path that set it when one did.
+func tagLoc(e *Env, c *render.Container, value string) Location {
+	s := c.ImageTag
+	l := Location{Environment: e.Name, Key: "image", Value: value, Source: s.String(), File: s.File, Line: s.Line}
+	switch s.Kind {
+	case render.KindTemplate:
+		return l
+	}
+	paths := slices.Clone(c.ImageFrom)
+	rest := make([]string, 0, len(e.Result.ValueSources))
+	for p := range e.Result.ValueSources {
+		rest = append(rest, p)
+	}
+	slices.Sort(rest)
+	for _, p := range append(paths, rest...) {
+		if src, ok := e.Result.ValueSources[p]; ok && src == s {
+			l.Key = p
+			return l
+		}
 	}
 	return l
 }
@@ -231,7 +291,7 @@ func emptyRepoLoc(e *Env, l Location) Location {
 	if w == nil || len(w.Containers) == 0 {
 		return l
 	}
-	for _, p := range w.Containers[0].ImageFrom {
+	for _, p := range imageContainer(e).ImageFrom {
 		i := strings.LastIndex(p, ".")
 		if i < 0 {
 			continue

@@ -59,3 +59,33 @@ func TestMutableImage(t *testing.T) {
 		},
 	})
 }
+
+// TestImageLocOwnTag: an image finding cites the tag line of that image,
+// and "unknown" where render could not tell — never the service's
+// image.tag for a subchart's image.
+func TestImageLocOwnTag(t *testing.T) {
+	pg := func(c render.Container) *Env {
+		e := withImage(envOf("prod"), "docker.io/bitnami/postgresql:15.3.0")
+		e.Result.Values = map[string]any{"image": map[string]any{"tag": "4.12.1"}}
+		c.Name, c.Image, c.Template = "postgresql", e.Result.Image, "chart/charts/postgresql/templates/statefulset.yaml"
+		return withWorkload(e, render.Workload{Kind: "StatefulSet", Containers: []render.Container{c}})
+	}
+	own := render.Source{Kind: render.KindValues, File: "chart/charts/postgresql/values.yaml", Line: 188}
+	for _, tt := range []struct {
+		name string
+		e    *Env
+		want string
+	}{
+		{"render traced its own tag", pg(render.Container{ImageTag: own}), "chart/charts/postgresql/values.yaml:188"},
+		{"render could not tell", pg(render.Container{ImageTag: render.Source{Kind: render.KindUnknown}}), ":0"},
+		{"untraced, image.tag holds another value", pg(render.Container{}), ":0"},
+		{"traced, image.tag holds another value", pg(render.Container{ImageTraced: true, ImageFrom: []string{"image.tag"}, ImageTag: render.Source{Kind: render.KindUnknown}}), ":0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := imageLoc(tt.e, "tag", "15.3.0")
+			if got := l.File + ":" + itoa(l.Line); got != tt.want {
+				t.Errorf("imageLoc = %s (%s), want %s", got, l.Source, tt.want)
+			}
+		})
+	}
+}

@@ -453,7 +453,7 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 // (global.imageRegistry: registry.example.com), else the repository.
 func placeholderImagePart(e *Env, repo string) (Location, string) {
 	if w := e.primary(); w != nil && len(w.Containers) > 0 {
-		for _, p := range w.Containers[0].ImageFrom {
+		for _, p := range imageContainer(e).ImageFrom {
 			if v, ok := valueAt(e.Result.Values, p); ok && isPlaceholder(v) {
 				return e.valuesLoc(p, v), v
 			}

@@ -34,6 +34,28 @@ type ProjectInfo struct {
 	Runtime       string   `json:"runtime"`
 	RuntimeReason string   `json:"runtimeReason"`
 	Environments  []string `json:"environments"`
+	// OrderReason says why the environments are in this order:
+	// ferry.yaml's path, or what their names say.
+	OrderReason string `json:"orderReason,omitempty"`
+	// Definitions say, per environment in order, where its definition
+	// came from: ferry.yaml, the CI deploy command, or discovery.
+	Definitions []EnvDefinition `json:"definitions,omitempty"`
+}
+
+// EnvDefinition is where one environment's definition came from
+// (project.Origin), for the report header.
+type EnvDefinition struct {
+	Name          string `json:"name"`
+	Definition    string `json:"definition"`
+	Release       string `json:"release,omitempty"`
+	ReleaseFrom   string `json:"releaseFrom,omitempty"`
+	Namespace     string `json:"namespace,omitempty"`
+	NamespaceFrom string `json:"namespaceFrom,omitempty"`
+	// Objects are the namespaces its rendered objects land in, when a
+	// manifest names its own (namespace: {{ .Values.namespace }}).
+	Objects    []string `json:"objectNamespaces,omitempty"`
+	Values     []string `json:"values,omitempty"`
+	ValuesFrom string   `json:"valuesFrom,omitempty"`
 }
 
 // problemOf turns a load or render error into a Problem, with the file and
@@ -58,7 +80,16 @@ func infoOf(dir string, p *project.Project) *ProjectInfo {
 	if chart == "" {
 		chart = "(none: configs/ only)"
 	}
-	return &ProjectInfo{Name: p.Service, Dir: dir, Chart: chart, Runtime: p.Runtime, RuntimeReason: p.RuntimeReason, Environments: p.EnvNames()}
+	info := &ProjectInfo{Name: p.Service, Dir: dir, Chart: chart, Runtime: p.Runtime, RuntimeReason: p.RuntimeReason, Environments: p.EnvNames(), OrderReason: p.OrderReason}
+	for _, e := range p.Environments {
+		info.Definitions = append(info.Definitions, EnvDefinition{
+			Name: e.Name, Definition: e.From.Definition,
+			Release: e.Release, ReleaseFrom: e.From.Release,
+			Namespace: e.Namespace, NamespaceFrom: e.From.Namespace,
+			Values: e.Values, ValuesFrom: e.From.Values,
+		})
+	}
+	return info
 }
 
 // Projects loads the projects in dir: one, or one per chart when discovery

@@ -80,6 +80,9 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 			// "chart chart/" reads better than "chart chart".
 			fmt.Fprintf(&b, "%s\n", paint(ansiDim, fmt.Sprintf("chart %s/, environments %s; runtime %s (%s)",
 				strings.TrimSuffix(r.Project.Chart, "/"), strings.Join(r.Project.Environments, ", "), r.Project.Runtime, r.Project.RuntimeReason)))
+			for _, l := range headerLines(r.Project) {
+				fmt.Fprintf(&b, "%s\n", paint(ansiDim, l))
+			}
 		}
 		if len(r.Problems) > 0 {
 			fmt.Fprintf(&b, "%s\n", paint(ansiRed, fmt.Sprintf("Not checked (%d)", len(r.Problems))))
@@ -153,6 +156,35 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// headerLines say why the environments are in their order and where
+// each one's definition came from.
+func headerLines(p *ProjectInfo) []string {
+	var out []string
+	if p.OrderReason != "" {
+		out = append(out, fmt.Sprintf("order %s (%s)", strings.Join(p.Environments, " → "), p.OrderReason))
+	}
+	for _, d := range p.Definitions {
+		if d.Definition == "" {
+			continue
+		}
+		l := fmt.Sprintf("  %s: from %s", d.Name, d.Definition)
+		if d.Release != "" {
+			l += fmt.Sprintf("; release %s (%s)", d.Release, d.ReleaseFrom)
+		}
+		if d.Namespace != "" {
+			l += fmt.Sprintf("; namespace %s (%s)", d.Namespace, d.NamespaceFrom)
+		}
+		if len(d.Objects) > 0 {
+			l += fmt.Sprintf("; objects in %s", strings.Join(d.Objects, ", "))
+		}
+		if len(d.Values) > 0 {
+			l += fmt.Sprintf("; values %s (%s)", strings.Join(d.Values, ", "), d.ValuesFrom)
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 func summaryLine(s Summary) string {

@@ -202,3 +202,42 @@ func TestSARIFSchemaBites(t *testing.T) {
 		}
 	}
 }
+
+// TestReportHeader: the header says where each environment's definition
+// came from and why the environments are in their order, in text and as
+// JSON fields.
+func TestReportHeader(t *testing.T) {
+	reports := checkCorpus(t, filepath.Join(corpusDir, "ruby-ci-set"))
+	var text, js bytes.Buffer
+	if err := WriteText(&text, reports, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, reports); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"order staging → production (by name:",
+		"staging: from CI .github/workflows/deploy.yml:13; release billing (.github/workflows/deploy.yml:13); namespace billing-staging (.github/workflows/deploy.yml:13 (-n))",
+	} {
+		if !strings.Contains(text.String(), w) {
+			t.Errorf("text header lacks %q:\n%s", w, text.String())
+		}
+	}
+	var got struct {
+		Project struct {
+			OrderReason string `json:"orderReason"`
+			Definitions []struct {
+				Name, Definition, NamespaceFrom string
+			} `json:"definitions"`
+		} `json:"project"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	p := got.Project
+	if !strings.HasPrefix(p.OrderReason, "by name:") || len(p.Definitions) != 2 ||
+		p.Definitions[1].Name != "production" || p.Definitions[1].Definition != "CI .github/workflows/deploy.yml:25" ||
+		p.Definitions[1].NamespaceFrom != ".github/workflows/deploy.yml:25 (-n)" {
+		t.Errorf("JSON header = %+v", p)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -26,41 +27,185 @@ func init() {
 }
 
 func checkSharedNamespace(in *Input) []Finding {
-	g := groupBy(in.Envs, func(e *Env) (string, bool) {
-		if e.Spec == nil || e.Spec.Target != "kube" {
-			return "", false
+	// Each environment deploys into the namespaces its rendered objects
+	// land in (a manifest's own namespace: {{ .Values.namespace }}, else
+	// the release's); two environments that share any one of them on one
+	// context install over each other there.
+	type pair struct{ ctx, ns string }
+	byPair := map[pair][]*Env{}
+	var order []pair
+	for _, e := range in.Envs {
+		if e.Spec == nil {
+			continue
 		}
-		return e.Spec.Context + "\x00" + e.Spec.Namespace, true
-	})
+		for _, ns := range clusterNamespaces(e) {
+			p := pair{e.Spec.Context, ns}
+			if _, ok := byPair[p]; !ok {
+				order = append(order, p)
+			}
+			byPair[p] = append(byPair[p], e)
+		}
+	}
 	var lines map[string]map[string]int
 	var out []Finding
-	for _, envs := range g.groups() {
+	seen := map[string]bool{}
+	for _, p := range order {
+		envs, clash := colliding(byPair[p], p.ns)
+		if len(envs) < 2 {
+			continue
+		}
+		id := p.ctx + "\x00" + strings.Join(names(envs), ",")
+		if seen[id] {
+			continue // one finding per set of environments, at their first shared namespace
+		}
+		seen[id] = true
 		if lines == nil && in.Project != nil {
 			lines = envLines(in.Project.Dir)
 		}
-		ctx, ns := envs[0].Spec.Context, envs[0].Spec.Namespace
-		if ctx == "" {
-			ctx = "the current context"
-		} else {
-			ctx = fmt.Sprintf("context %q", ctx)
+		ctx := "the current context"
+		if p.ctx != "" {
+			ctx = fmt.Sprintf("context %q", p.ctx)
 		}
 		var ls []Location
+		fromValues, fromCI := false, false
 		for _, e := range envs {
-			l := Location{Environment: e.Name, Key: "namespace", Value: ns, Source: "default (the environment's name)"}
-			if n := lines[e.Name]["namespace"]; n > 0 {
-				l.Source, l.File, l.Line = fmt.Sprintf("%s:%d", project.FileName, n), project.FileName, n
-			} else if n := lines[e.Name][""]; n > 0 {
-				l.File, l.Line = project.FileName, n
-			}
+			l := namespaceLoc(e, p.ns, lines[e.Name])
+			fromValues = fromValues || p.ns != e.Spec.Namespace
+			fromCI = fromCI || (lines[e.Name]["namespace"] == 0 && e.Spec.Deploy != nil && e.Spec.Deploy.Namespace == p.ns)
 			ls = append(ls, l)
+		}
+		fix := "give each environment its own namespace in " + project.FileName
+		switch {
+		case fromValues:
+			fix = "give each environment its own namespace in its values file"
+		case fromCI:
+			fix = "give each environment its own namespace with -n in its deploy command, or in " + project.FileName
+		}
+		if clash != "" {
+			both := "both"
+			if len(envs) > 2 {
+				both = "each"
+			}
+			ctx += ", " + both + " rendering " + clash + " there"
 		}
 		out = append(out, Finding{
 			Environments: names(envs), Key: "namespace", Locations: ls,
-			Message: fmt.Sprintf("%s deploy to namespace %q in %s: give each environment its own namespace in %s.",
-				andList(names(envs)), ns, ctx, project.FileName),
+			Message: fmt.Sprintf("%s deploy to namespace %q in %s: %s.", andList(names(envs)), p.ns, ctx, fix),
 		})
 	}
 	return out
+}
+
+// colliding keeps the environments of envs that really collide in ns:
+// those whose release namespace it is (their releases and everything
+// namespaced share it), and those that render an object there of the
+// same kind and name as another environment does. Two environments that
+// each put a differently named ServiceMonitor into a shared "monitoring"
+// namespace do not collide. clash names one shared object.
+func colliding(envs []*Env, ns string) ([]*Env, string) {
+	objs := make([]map[string]bool, len(envs))
+	for i, e := range envs {
+		objs[i] = map[string]bool{}
+		if e.Result != nil {
+			for _, o := range e.Result.Objects {
+				if o.Namespace == ns {
+					objs[i][o.Kind+"/"+o.Name] = true
+				}
+			}
+		}
+	}
+	var out []*Env
+	clash := ""
+	for i, e := range envs {
+		keep := ns == e.Spec.Namespace
+		for j := range envs {
+			if j == i {
+				continue
+			}
+			for k := range objs[i] {
+				if objs[j][k] {
+					keep = true
+					if clash == "" || k < clash {
+						clash = k
+					}
+				}
+			}
+		}
+		if keep {
+			out = append(out, e)
+		}
+	}
+	return out, clash
+}
+
+// clusterNamespaces are the namespaces e's objects land in on a cluster:
+// render's, or the release namespace when render saw no namespaced
+// object. An environment ferry runs locally is still deployed to a
+// cluster by its CI command (whose -n is its namespace) or, with neither,
+// into any namespace its manifests name themselves
+// (namespace: {{ .Values.namespace }}); its default release namespace,
+// the environment's name, is ferry's guess and never shared.
+func clusterNamespaces(e *Env) []string {
+	all := []string{e.Spec.Namespace}
+	if e.Result != nil && len(e.Result.Namespaces) > 0 {
+		all = e.Result.Namespaces
+	}
+	if e.Spec.Target == "kube" || e.Spec.Deploy != nil {
+		return all
+	}
+	var own []string
+	for _, ns := range all {
+		if ns != e.Spec.Namespace {
+			own = append(own, ns)
+		}
+	}
+	return own
+}
+
+// namespaceLoc says where e's namespace ns was set: ferry.yaml or the CI
+// deploy command for the release namespace, else the values line or the
+// template of a manifest that names ns itself.
+func namespaceLoc(e *Env, ns string, lines map[string]int) Location {
+	l := Location{Environment: e.Name, Key: "namespace", Value: ns}
+	if ns == e.Spec.Namespace {
+		l.Source = "default (the environment's name)"
+		if from := e.Spec.From.Namespace; from != "" && from != "the environment's name" {
+			l.Source = from
+		}
+		if n := lines["namespace"]; n > 0 {
+			l.Source, l.File, l.Line = fmt.Sprintf("%s:%d", project.FileName, n), project.FileName, n
+		} else if d := e.Spec.Deploy; d != nil && d.Namespace == ns {
+			l.File, l.Line = d.File, d.Line
+		} else if n := lines[""]; n > 0 {
+			l.File, l.Line = project.FileName, n
+		}
+		return l
+	}
+	// A manifest names ns itself: cite the values key that holds it when
+	// one does, else the manifest's template.
+	var paths []string
+	for p := range e.Result.ValueSources {
+		last := p[strings.LastIndex(p, ".")+1:]
+		if strings.Contains(strings.ToLower(last), "namespace") {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if v, ok := valueAt(e.Result.Values, p); ok && v == ns {
+			s := e.Result.ValueSources[p]
+			l.Key, l.Source, l.File, l.Line = p, s.String(), s.File, s.Line
+			return l
+		}
+	}
+	l.Source = "unknown"
+	for _, o := range e.Result.Objects {
+		if o.Namespace == ns && o.Template != "" {
+			l.Source, l.File = "template "+o.Template, o.Template
+			break
+		}
+	}
+	return l
 }
 
 // envLines maps environment → field → line in ferry.yaml ("" is the

@@ -1,6 +1,10 @@
 package check
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ferrydev/ferry/render"
+)
 
 func kube(e *Env, ctx, ns string) *Env {
 	e.Spec.Target, e.Spec.Context, e.Spec.Namespace = "kube", ctx, ns
@@ -23,4 +27,54 @@ func TestSharedNamespace(t *testing.T) {
 			in:   inputOf(envOf("staging"), envOf("prod")),
 		},
 	})
+}
+
+// rendered gives e the namespaces its rendered objects land in, and the
+// values line that set them.
+func rendered(e *Env, ns ...string) *Env {
+	e.Result.Namespaces = ns
+	for _, n := range ns {
+		e.Result.Objects = append(e.Result.Objects, render.Object{Kind: "Deployment", Name: "app", Namespace: n})
+	}
+	e.Result.Values = map[string]any{"namespace": ns[0]}
+	e.Result.ValueSources["namespace"] = render.Source{Kind: render.KindValues, File: "values-" + e.Name + ".yaml", Line: 1}
+	return e
+}
+
+// monitor adds a ServiceMonitor the chart puts into "monitoring".
+func monitor(e *Env, name string) *Env {
+	e.Result.Namespaces = append(e.Result.Namespaces, "monitoring")
+	e.Result.Objects = append(e.Result.Objects, render.Object{Kind: "ServiceMonitor", Name: name, Namespace: "monitoring"})
+	return e
+}
+
+func TestSharedNamespaceRendered(t *testing.T) {
+	testRule(t, "FERRY060", []ruleCase{
+		{
+			name: "manifests name one namespace from values",
+			in:   inputOf(rendered(envOf("staging"), "shop"), rendered(envOf("prod"), "shop")),
+			want: []string{"error prod,staging namespace"},
+		},
+		{
+			name: "near miss: differently named objects in a shared monitoring namespace",
+			in: inputOf(
+				monitor(rendered(envOf("staging"), "shop-staging"), "app-staging"),
+				monitor(rendered(envOf("prod"), "shop-prod"), "app-prod")),
+		},
+		{
+			name: "the same ServiceMonitor in a shared monitoring namespace",
+			in: inputOf(
+				monitor(rendered(envOf("staging"), "shop-staging"), "app"),
+				monitor(rendered(envOf("prod"), "shop-prod"), "app")),
+			want: []string{"error prod,staging namespace"},
+		},
+		{
+			name: "near miss: manifests name each environment's own",
+			in:   inputOf(rendered(envOf("staging"), "shop-staging"), rendered(envOf("prod"), "shop")),
+		},
+	})
+	f := findings(t, "FERRY060", inputOf(rendered(envOf("staging"), "shop"), rendered(envOf("prod"), "shop")))
+	if len(f) != 1 || f[0].File != "values-prod.yaml" && f[0].File != "values-staging.yaml" || f[0].Line != 1 {
+		t.Errorf("FERRY060 should cite the values line that names the namespace, got %+v", f)
+	}
 }

@@ -17,7 +17,7 @@ import (
 // container: they run once.
 var projectRules = map[string]bool{
 	"FERRY031": true, "FERRY032": true, "FERRY055": true, "FERRY060": true,
-	"FERRY080": true, "FERRY081": true,
+	"FERRY080": true, "FERRY081": true, "FERRY085": true, "FERRY086": true,
 }
 
 type view struct {

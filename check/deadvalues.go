@@ -1,0 +1,199 @@
+package check
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+// Dead values: what an environment sets that never reaches a container,
+// and what a pod reads that nothing provides. Both are invisible in the
+// rendered configuration.
+
+func init() {
+	register(Rule{
+		ID: "FERRY085", Name: "unread-values-key", Severity: Warning,
+		Summary: "A per-environment values key (or --set) that values.yaml declares but no template reads",
+		Help: "An environment's values file or deploy command sets a key that the chart's values.yaml " +
+			"declares but no template (of the chart or its subcharts) reads, so the environment's " +
+			"setting changes nothing: sso.issuerUrl in values-prod.yaml that no template uses. A key " +
+			"values.yaml lacks too is FERRY080. A map a template hands on whole (toYaml .Values.x) " +
+			"counts as read. Make a template read it, or delete it.",
+		Check: checkUnreadValuesKey,
+	}, Rule{
+		ID: "FERRY086", Name: "unprovided-reference", Severity: Info,
+		Summary: "A pod reads a ConfigMap or Secret that nothing in the repository provides",
+		Help: "A pod's envFrom, valueFrom or volume names a ConfigMap or Secret (without optional: " +
+			"true) that the chart does not render and that nothing it renders creates (an " +
+			"ExternalSecret, a SealedSecret, a cert-manager Certificate). That is fine for a Secret " +
+			"made outside the repository (by hand, Terraform, a Vault operator) — an info, never a " +
+			"failure — but if nobody makes it the pod waits in CreateContainerConfigError. Make sure " +
+			"it exists in each namespace before deploying, render it, or add what creates it.",
+		Check: checkUnprovidedReference,
+	})
+}
+
+func checkUnreadValuesKey(in *Input) []Finding {
+	if in.Project == nil || in.Project.Chart == "" {
+		return nil
+	}
+	base := filepath.ToSlash(filepath.Join(in.Project.Chart, "values.yaml"))
+	// FERRY080 already reports a key values.yaml lacks: one key, one
+	// finding.
+	reported := map[string][]string{} // file → keys FERRY080 reports there
+	for _, f := range checkUnknownValuesKey(in) {
+		for _, l := range f.Locations {
+			reported[l.File] = append(reported[l.File], f.Key)
+		}
+	}
+	var out []Finding
+	idx := map[string]int{}
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		for _, u := range e.Result.Unread {
+			s := u.Source
+			if s.Kind == render.KindValues && (s.File == base || s.File == "") {
+				continue // the chart's own default: not this environment's setting
+			}
+			if s.Kind != render.KindValues && s.Kind != render.KindCI {
+				continue
+			}
+			if overlaps(u.Path, reported[s.File]) {
+				continue
+			}
+			id := u.Path + "|" + s.String()
+			if i, ok := idx[id]; ok {
+				out[i].Environments = append(out[i].Environments, e.Name)
+				out[i].Locations = append(out[i].Locations, unreadLoc(e.Name, u))
+				continue
+			}
+			idx[id] = len(out)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: u.Path, File: s.File, Line: s.Line,
+				Locations: []Location{unreadLoc(e.Name, u)},
+				Message: fmt.Sprintf("%s sets %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
+					s.String(), u.Path),
+			})
+		}
+	}
+	return out
+}
+
+func unreadLoc(env string, u render.Unread) Location {
+	return Location{Environment: env, Key: u.Path, Source: u.Source.String(), File: u.Source.File, Line: u.Source.Line}
+}
+
+// overlaps reports whether path is one of keys, under one, or above one.
+func overlaps(path string, keys []string) bool {
+	for _, k := range keys {
+		if path == k || strings.HasPrefix(path, k+".") || strings.HasPrefix(k, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func checkUnprovidedReference(in *Input) []Finding {
+	var out []Finding
+	var nss [][]string
+	idx := map[string]int{}
+	dir := ""
+	if in.Project != nil {
+		dir = in.Project.Dir
+	}
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		if e.Spec != nil && e.Spec.Target == "local" && e.Spec.SecretsFile != "" {
+			continue // ferry itself supplies what the Secrets would hold, from the secretsFile
+		}
+		for _, r := range e.Result.Unprovided {
+			if r.Optional {
+				continue
+			}
+			what := r.Kind + "/" + r.Name
+			if r.Key != "" {
+				what += "/" + r.Key // a key has no slash: this reads unambiguously
+			}
+			id := what + "|" + r.Workload
+			l := Location{Environment: e.Name, Key: what, File: r.Template, Line: referenceLine(dir, r)}
+			l.Source = "template " + l.File
+			if l.Line > 0 {
+				l.Source += ":" + strconv.Itoa(l.Line)
+			}
+			ns := e.Name + ": " + r.Namespace
+			if i, ok := idx[id]; ok {
+				out[i].Environments = append(out[i].Environments, e.Name)
+				out[i].Locations = append(out[i].Locations, l)
+				nss[i] = append(nss[i], ns)
+				continue
+			}
+			idx[id] = len(out)
+			nss = append(nss, []string{ns})
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: what, Workload: r.Workload, Locations: []Location{l},
+			})
+		}
+	}
+	for i, f := range out {
+		out[i].Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, the pod waits in CreateContainerConfigError; make sure it exists before deploying, render it, or add what creates it.",
+			f.Workload, f.Key, strings.Join(nss[i], ", "))
+	}
+	return out
+}
+
+// referenceLine is the line of tmpl that names the referenced object
+// literally inside a reference (name: sso-client under a secretKeyRef,
+// configMapRef or configMap volume; secretName: sso-client); 0 when its
+// name is computed or named twice, so never a line that says something
+// else (a container that happens to share the name).
+func referenceLine(dir string, r render.Reference) int {
+	if r.Template == "" {
+		return 0
+	}
+	data, err := os.ReadFile(filepath.Join(dir, r.Template))
+	if err != nil {
+		return 0
+	}
+	lines := strings.Split(string(data), "\n")
+	found := 0
+	for i, line := range lines {
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+		key, v, ok := strings.Cut(t, ":")
+		if !ok || strings.Trim(strings.TrimSpace(v), `"'`) != r.Name {
+			continue
+		}
+		switch {
+		case key == "secretName":
+		case key == "name" && underReference(lines[max(0, i-2):i]):
+		default:
+			continue
+		}
+		if found != 0 {
+			return 0
+		}
+		found = i + 1
+	}
+	return found
+}
+
+// underReference reports whether the lines just above a name: open a
+// ConfigMap or Secret reference.
+func underReference(above []string) bool {
+	for _, l := range above {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
+		for _, k := range []string{"secretKeyRef:", "configMapKeyRef:", "secretRef:", "configMapRef:", "configMap:", "secret:"} {
+			if l == k {
+				return true
+			}
+		}
+	}
+	return false
+}
