@@ -9,8 +9,6 @@ import (
 	"github.com/ferrydev/ferry/project"
 )
 
-func init() { RegisterGate(15, artifactGate{}) }
-
 // TagResolver is a target whose environments pull from a registry: a tag
 // named on the command line is resolved there, where the cluster would
 // resolve it, not in this laptop's artifact store. It returns "" (and no

@@ -7,8 +7,6 @@ import (
 	"github.com/ferrydev/ferry/platform"
 )
 
-func init() { RegisterGate(20, healthyGate{}) }
-
 // healthyGate: the source answers UP now.
 type healthyGate struct{}
 

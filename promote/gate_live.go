@@ -8,8 +8,6 @@ import (
 	"github.com/ferrydev/ferry/internal/state"
 )
 
-func init() { RegisterGate(10, liveGate{}) }
-
 // liveGate: what runs in the source is its live revision's artifact,
 // started by ferry for that revision.
 type liveGate struct{}

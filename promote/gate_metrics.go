@@ -8,8 +8,6 @@ import (
 	"github.com/ferrydev/ferry/soak"
 )
 
-func init() { RegisterGate(35, metricsGate{}) }
-
 // metricsGate: the source's soak judged from its own metrics (ferry.yaml
 // soak: {maxErrorRatio, maxP95, maxP99, minRequests}), one result per
 // figure so that a dry run shows each against its limit and a refusal

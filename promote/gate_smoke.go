@@ -6,11 +6,6 @@ import (
 	"github.com/ferrydev/ferry/internal/state"
 )
 
-func init() {
-	RegisterGate(40, smokeGate{Before})
-	RegisterGate(110, smokeGate{After})
-}
-
 // smokeGate runs an environment's smoke steps: the source's before the
 // deploy, the target's after it.
 type smokeGate struct{ phase Phase }

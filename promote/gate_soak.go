@@ -10,8 +10,6 @@ import (
 	"github.com/ferrydev/ferry/platform"
 )
 
-func init() { RegisterGate(30, soakGate{}) }
-
 // soakGate: the source's revision has run its environment's soak time,
 // healthy and without a restart.
 type soakGate struct{}

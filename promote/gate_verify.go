@@ -7,8 +7,6 @@ import (
 	"github.com/ferrydev/ferry/secret"
 )
 
-func init() { RegisterGate(120, verifyGate{}) }
-
 // verifyGate: after the deploy, the target runs what was meant, healthy.
 type verifyGate struct{}
 
