@@ -3,8 +3,8 @@ package promote
 import (
 	"context"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/state"
 )
 
 // healthyGate: the source answers UP now.

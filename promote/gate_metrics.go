@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 )
 
 // metricsGate: the source's soak judged from its own metrics (ferry.yaml

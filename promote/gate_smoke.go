@@ -3,7 +3,7 @@ package promote
 import (
 	"context"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 )
 
 // smokeGate runs an environment's smoke steps: the source's before the

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/state"
 )
 
 // soakGate: the source's revision has run its environment's soak time,

@@ -3,8 +3,8 @@ package promote
 import (
 	"context"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/state"
 )
 
 // verifyGate: after the deploy, the target runs what was meant, healthy.

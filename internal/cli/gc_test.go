@@ -11,7 +11,8 @@ import (
 	"testing"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
+	"github.com/ferrydev/ferry/state"
 )
 
 // TestGC stores seven builds of the stand-in service (each its own 1 MiB
@@ -43,7 +44,7 @@ func TestGC(t *testing.T) {
 		}
 		d = append(d, info.Digest)
 	}
-	st := state.New(filepath.Join(dir, ".ferry", "state.db"))
+	st := boltstore.New(filepath.Join(dir, ".ferry", "state.db"))
 	if err := st.Update(func(tx state.Tx) error {
 		_, err := tx.Add(&state.Revision{Env: "staging", Digest: d[1], Action: "deploy", Outcome: state.Live})
 		return err

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
 )
 
 const stateLong = `State inspects and mends ferry's memory of what it deployed:
@@ -54,7 +54,7 @@ every revision, the soak samples and the log-level changes. It exits 0 when all 
 			if err != nil {
 				return err
 			}
-			rep, err := state.Check(path)
+			rep, err := boltstore.Check(path)
 			if err != nil {
 				return usageError(err)
 			}
@@ -101,7 +101,7 @@ command's recovery reconciles it with what really runs.`,
 			if err != nil {
 				return err
 			}
-			got, err := state.Repair(path, time.Now())
+			got, err := boltstore.Repair(path, time.Now())
 			if err != nil {
 				return targetError(err)
 			}

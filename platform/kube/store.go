@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -214,4 +216,33 @@ func (t *tx) Put(r *state.Revision) error {
 	}
 	t.st.Revisions = append(t.st.Revisions, *r)
 	return nil
+}
+
+// errNoSamples: the cluster store does not keep soak samples or log
+// levels yet, and keeping them on this laptop would show two people
+// promoting one environment two different soaks.
+func (s *Store) errNoSamples(what string) error {
+	return fmt.Errorf("%s: this target keeps no %s in the cluster yet, and ferry does not keep them on one laptop instead", s.env.where(), what)
+}
+
+// AddSample implements state.Store by refusing (see errNoSamples).
+func (s *Store) AddSample(string, int, soak.Sample) error {
+	return s.errNoSamples("soak samples")
+}
+
+// Samples implements state.Store: there are none, since AddSample
+// refuses.
+func (s *Store) Samples(string, int, time.Time, time.Time) ([]soak.Sample, error) {
+	return nil, nil
+}
+
+// AddLevel implements state.Store by refusing (see errNoSamples).
+func (s *Store) AddLevel(remotelog.Setting) error {
+	return s.errNoSamples("log-level settings")
+}
+
+// LevelHistory implements state.Store: there are none, since AddLevel
+// refuses.
+func (s *Store) LevelHistory(string) ([]remotelog.Setting, error) {
+	return nil, nil
 }
