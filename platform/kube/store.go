@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ferrydev/ferry/remotelog"
-	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/state"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -86,7 +84,7 @@ func (s *Store) Update(fn func(state.Tx) error) error {
 		return err
 	}
 	secrets := c.client.CoreV1().Secrets(s.env.Namespace)
-	for attempt := 0; ; attempt++ {
+	return retryConflicts(func() error {
 		st, sec, err := s.load(ctx, c)
 		if err != nil {
 			return err
@@ -100,22 +98,38 @@ func (s *Store) Update(fn func(state.Tx) error) error {
 		}
 		if sec == nil {
 			_, err = secrets.Create(ctx, &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Name: historyName(s.env), Labels: map[string]string{
-					"app.kubernetes.io/managed-by": "ferry", "ferry.dev/release": labelValue(s.env.Release)}},
-				Type: "ferry.dev/history",
-				Data: map[string][]byte{historyKey: data},
+				ObjectMeta: s.meta(historyName(s.env)),
+				Type:       "ferry.dev/history",
+				Data:       map[string][]byte{historyKey: data},
 			}, metav1.CreateOptions{FieldManager: FieldManager})
 		} else {
 			sec.Data = map[string][]byte{historyKey: data}
 			_, err = secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: FieldManager})
 		}
-		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < 5 {
-			continue
-		}
 		if err != nil {
 			return fmt.Errorf("%s: write history: %w", s.env.where(), err)
 		}
 		return nil
+	})
+}
+
+// meta is the metadata of an object the store creates.
+func (s *Store) meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Labels: map[string]string{
+		"app.kubernetes.io/managed-by": "ferry", "ferry.dev/release": labelValue(s.env.Release)}}
+}
+
+// retryConflicts runs write (a read, change and write back with the
+// resourceVersion read) again when another writer got in between, a few
+// times, so that concurrent ferries add to each other's records instead
+// of overwriting them.
+func retryConflicts(write func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := write()
+		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < 5 {
+			continue
+		}
+		return err
 	}
 }
 
@@ -216,33 +230,4 @@ func (t *tx) Put(r *state.Revision) error {
 	}
 	t.st.Revisions = append(t.st.Revisions, *r)
 	return nil
-}
-
-// errNoSamples: the cluster store does not keep soak samples or log
-// levels yet, and keeping them on this laptop would show two people
-// promoting one environment two different soaks.
-func (s *Store) errNoSamples(what string) error {
-	return fmt.Errorf("%s: this target keeps no %s in the cluster yet, and ferry does not keep them on one laptop instead", s.env.where(), what)
-}
-
-// AddSample implements state.Store by refusing (see errNoSamples).
-func (s *Store) AddSample(string, int, soak.Sample) error {
-	return s.errNoSamples("soak samples")
-}
-
-// Samples implements state.Store: there are none, since AddSample
-// refuses.
-func (s *Store) Samples(string, int, time.Time, time.Time) ([]soak.Sample, error) {
-	return nil, nil
-}
-
-// AddLevel implements state.Store by refusing (see errNoSamples).
-func (s *Store) AddLevel(remotelog.Setting) error {
-	return s.errNoSamples("log-level settings")
-}
-
-// LevelHistory implements state.Store: there are none, since AddLevel
-// refuses.
-func (s *Store) LevelHistory(string) ([]remotelog.Setting, error) {
-	return nil, nil
 }
