@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/ferrydev/ferry/state"
@@ -133,20 +131,10 @@ func retryConflicts(write func() error) error {
 	}
 }
 
-var holderRe = regexp.MustCompile(`^(.*): (.*) \(pid (\d+)\)$`)
-
-// Lock implements state.Store with the environment's Lease.
-func (s *Store) Lock(ctx context.Context, env string, h state.Holder) (state.Lock, error) {
-	id := fmt.Sprintf("%s: %s (pid %d)", h.User, h.Command, h.PID)
-	l, err := s.k.Lock(ctx, s.env, id)
-	if le, ok := err.(*LockedError); ok {
-		held := state.Holder{Command: le.Holder, Since: le.Since}
-		if m := holderRe.FindStringSubmatch(le.Holder); m != nil {
-			held.User, held.Command = m[1], m[2]
-			held.PID, _ = strconv.Atoi(m[3])
-		}
-		return nil, &state.LockedError{Env: env, Holder: held}
-	}
+// Lock implements state.Store with the environment's Lease; a held one
+// is a *LockedError, which is a *state.LockedError.
+func (s *Store) Lock(ctx context.Context, _ string, h state.Holder) (state.Lock, error) {
+	l, err := s.k.Lock(ctx, s.env, h)
 	if err != nil {
 		return nil, err
 	}
