@@ -69,12 +69,8 @@ type Config struct {
 	trustErr error
 }
 
-// Stateful is a target that keeps its environments' revisions and locks
-// itself (a Kubernetes target: in the Helm release and a Lease) instead
-// of in the project's state file.
-type Stateful interface {
-	Store(env *project.Environment) (state.Store, error)
-}
+// Stateful is platform.StoreOwner, under the name promote gave it first.
+type Stateful = platform.StoreOwner
 
 // New returns the Config of project p with its state under p.Dir/.ferry
 // and each environment on the target its ferry.yaml names.

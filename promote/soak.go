@@ -3,10 +3,10 @@ package promote
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/state"
@@ -28,12 +28,6 @@ func SoakLimits(env *project.Environment) soak.Limits {
 func soakMetrics(env *project.Environment) soak.Metrics {
 	g := env.SoakGates
 	return soak.Metrics{Name: g.Metric, StatusLabel: g.StatusLabel, PathLabel: g.PathLabel, IgnorePaths: g.IgnorePaths}
-}
-
-// metricsEndpoint is a target whose instances ferry cannot reach itself
-// (kube: through the API server's pod proxy).
-type metricsEndpoint interface {
-	MetricsEndpoint(ctx context.Context, e *project.Environment, port string) (string, *http.Client, error)
 }
 
 // scraper returns the scraper of env's live revision and its number.
@@ -65,7 +59,7 @@ func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak
 		if err != nil {
 			return nil, err
 		}
-		m, ok := t.(metricsEndpoint)
+		m, ok := t.(platform.MetricsEndpoint)
 		if !ok {
 			return nil, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
 		}
