@@ -39,7 +39,7 @@ bench-lean:
 # The whole suite: vet + gofmt, then every module's tests. Packages with
 # concurrency run under the race detector; the rest of the root
 # module runs without it to keep CI's compile time in bounds.
-RACE_DIRS ?= promote platform internal/state render serve soak
+RACE_DIRS ?= promote platform state internal/boltstore render serve soak
 
 # Packages that start a real Kubernetes control plane (internal/testcluster):
 # one package at a time (-p 1; a cluster holds about 620 MiB), after the
@@ -58,7 +58,7 @@ test-unit: testcluster
 	cd envfile && $(GO) test $(TESTFLAGS) ./...
 	[ ! -f kit/go.mod ] || (cd kit && $(GO) test $(TESTFLAGS) -race ./...)
 	[ ! -f examples/orders-api/go.mod ] || (cd examples/orders-api && $(GO) test $(TESTFLAGS) ./...)
-	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /internal/state -e /render -e /serve -e /soak -e /internal/testcluster -e /scaffold/citest)
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /ferry/state -e /internal/boltstore -e /render -e /serve -e /soak -e /internal/testcluster -e /scaffold/citest)
 	pkgs=$$(for d in $(RACE_DIRS); do [ ! -d $$d ] || echo ./$$d/...; done); \
 	  [ -z "$$pkgs" ] || $(GO) test $(TESTFLAGS) -race $$($(GO) list $$pkgs | grep -v -e /platform/kube -e /platform/gitops)
 	$(GO) test $(TESTFLAGS) -race -p 1 -timeout 20m $(addprefix ./,$(addsuffix /...,$(KUBE_DIRS)))

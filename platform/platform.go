@@ -359,18 +359,3 @@ type ObjectDrift struct {
 	Manager string `json:"manager,omitempty"`
 	Secret  bool   `json:"secret,omitempty"`
 }
-
-// Drifter is a target whose environments are objects that can be changed
-// behind ferry's back (a ConfigMap edited with kubectl): drift compares
-// them with what the live revision deployed.
-type Drifter interface {
-	ObjectDrift(ctx context.Context, q Query) ([]ObjectDrift, error)
-}
-
-// Reattacher is a target that can take back instances the state store
-// recorded (write-ahead) but the target itself lost track of: a local
-// process whose record file is gone. Recovery calls it before it looks
-// at what runs.
-type Reattacher interface {
-	Reattach(ctx context.Context, env string, rev int, instances []Instance) error
-}

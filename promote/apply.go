@@ -6,10 +6,10 @@ import (
 	"fmt"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/state"
 )
 
 // change is one revision to put into an environment.

@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/sign"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Config holds what every operation shares.
@@ -68,12 +69,8 @@ type Config struct {
 	trustErr error
 }
 
-// Stateful is a target that keeps its environments' revisions and locks
-// itself (a Kubernetes target: in the Helm release and a Lease) instead
-// of in the project's state file.
-type Stateful interface {
-	Store(env *project.Environment) (state.Store, error)
-}
+// Stateful is platform.StoreOwner, under the name promote gave it first.
+type Stateful = platform.StoreOwner
 
 // New returns the Config of project p with its state under p.Dir/.ferry
 // and each environment on the target its ferry.yaml names.
@@ -81,7 +78,7 @@ func New(p *project.Project) *Config {
 	c := &Config{
 		Project: p,
 		Images:  artifact.NewStore(p.Dir),
-		State:   state.New(filepath.Join(p.Dir, ".ferry", "state.db")),
+		State:   boltstore.New(filepath.Join(p.Dir, ".ferry", "state.db")),
 	}
 	c.Target = c.openTarget
 	return c
@@ -118,6 +115,16 @@ func (c *Config) store(env *project.Environment) (state.Store, error) {
 		return s.Store(env)
 	}
 	return c.State, nil
+}
+
+// storeNamed returns the state store that keeps the environment named
+// env.
+func (c *Config) storeNamed(env string) (state.Store, error) {
+	e, err := c.env(env)
+	if err != nil {
+		return nil, err
+	}
+	return c.store(e)
 }
 
 func (c *Config) now() time.Time {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Deploy puts an artifact into an environment.

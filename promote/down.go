@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Down stops an environment; its history stays.

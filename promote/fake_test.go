@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/platform/platformtest"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/state"
 )
 
 // fakeProject is newProject on the fake target: the gate, rollback and

@@ -5,19 +5,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ferrydev/ferry/internal/state"
-	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/state"
 )
 
-func init() { RegisterGate(15, artifactGate{}) }
-
-// TagResolver is a target whose environments pull from a registry: a tag
-// named on the command line is resolved there, where the cluster would
-// resolve it, not in this laptop's artifact store. It returns "" (and no
-// error) when the environment names no registry.
-type TagResolver interface {
-	ResolveTag(ctx context.Context, env *project.Environment, tag string) (digest, where string, err error)
-}
+// TagResolver is platform.TagResolver, under the name promote gave it
+// first.
+type TagResolver = platform.TagResolver
 
 // artifactGate: the artifact named on the command line (promote
 // --artifact) is what runs and soaked in the source. A tag is mutable:

@@ -3,11 +3,9 @@ package promote
 import (
 	"context"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/state"
 )
-
-func init() { RegisterGate(20, healthyGate{}) }
 
 // healthyGate: the source answers UP now.
 type healthyGate struct{}

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 )
-
-func init() { RegisterGate(10, liveGate{}) }
 
 // liveGate: what runs in the source is its live revision's artifact,
 // started by ferry for that revision.

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 )
-
-func init() { RegisterGate(35, metricsGate{}) }
 
 // metricsGate: the source's soak judged from its own metrics (ferry.yaml
 // soak: {maxErrorRatio, maxP95, maxP99, minRequests}), one result per

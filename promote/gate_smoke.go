@@ -3,13 +3,8 @@ package promote
 import (
 	"context"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 )
-
-func init() {
-	RegisterGate(40, smokeGate{Before})
-	RegisterGate(110, smokeGate{After})
-}
 
 // smokeGate runs an environment's smoke steps: the source's before the
 // deploy, the target's after it.

@@ -6,11 +6,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/state"
 )
-
-func init() { RegisterGate(30, soakGate{}) }
 
 // soakGate: the source's revision has run its environment's soak time,
 // healthy and without a restart.

@@ -3,11 +3,9 @@ package promote
 import (
 	"context"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/state"
 )
-
-func init() { RegisterGate(120, verifyGate{}) }
 
 // verifyGate: after the deploy, the target runs what was meant, healthy.
 type verifyGate struct{}

@@ -2,13 +2,11 @@ package promote
 
 import (
 	"context"
-	"sort"
-	"sync"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Phase says when a gate is checked.
@@ -24,10 +22,9 @@ const (
 )
 
 // Gate is one condition a promotion must meet. Adding one (a signature,
-// a metrics soak) is a new file with a type implementing Gate and an
-// init that registers it:
-//
-//	func init() { RegisterGate(25, signed{}) }
+// a metrics soak) is a new file with a type implementing Gate and one
+// line in DefaultGates, where it runs; a caller embedding promote adds
+// its own through Config.Gates.
 type Gate interface {
 	// Phase says when the gate is checked.
 	Phase() Phase
@@ -58,36 +55,24 @@ type GateCheck struct {
 	DryRun bool
 }
 
-type rankedGate struct {
-	rank int
-	gate Gate
-}
-
-var (
-	gatesMu    sync.Mutex
-	registered []rankedGate
-)
-
-// RegisterGate adds g to the default gates. Gates run in rank order
-// within their phase; the built-in ones are ranked 10 (live revision),
-// 20 (healthy), 30 (soaked), 40 (source smoke), 110 (target smoke) and
-// 120 (verify target).
-func RegisterGate(rank int, g Gate) {
-	gatesMu.Lock()
-	defer gatesMu.Unlock()
-	registered = append(registered, rankedGate{rank, g})
-	sort.SliceStable(registered, func(i, j int) bool { return registered[i].rank < registered[j].rank })
-}
-
-// DefaultGates returns the registered gates in order.
+// DefaultGates returns the built-in gates in the order they run, which
+// is the order a dry run and a refusal list their results: the cheap
+// facts about the source first, the smoke steps that exercise it last.
+// The list is new on every call, so a caller may append to it.
 func DefaultGates() []Gate {
-	gatesMu.Lock()
-	defer gatesMu.Unlock()
-	out := make([]Gate, len(registered))
-	for i, r := range registered {
-		out[i] = r.gate
+	return []Gate{
+		// Before the deploy, on the source environment.
+		liveGate{},        // what runs there is its live revision's artifact
+		artifactGate{},    // the artifact named on the command line is that one
+		healthyGate{},     // it answers UP now
+		signedGate{},      // trust.require: the digest is signed
+		soakGate{},        // it has run its soak time without a restart
+		metricsGate{},     // its metrics are within the soak limits
+		smokeGate{Before}, // its smoke steps pass
+		// After the deploy, on the target environment.
+		smokeGate{After}, // the target's smoke steps pass
+		verifyGate{},     // the target runs what was meant, healthy
 	}
-	return out
 }
 
 // check runs the gates of phase in order.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
 

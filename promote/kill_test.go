@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/state"
 )
 
 // helper runs a deploy or a promotion in a child process and kills

@@ -1,29 +1,37 @@
 package promote
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
 
-// LevelStore is where log-level settings are kept: the project's state.
-func LevelStore(c *Config) remotelog.Store {
-	if st, ok := c.State.(remotelog.Store); ok {
-		return st
+// LevelStore is where log-level settings are kept: each environment's
+// own state store (the project's file, or its target's), so that
+// everyone promoting an environment sees one history.
+func LevelStore(c *Config) remotelog.Store { return envLevels{c} }
+
+// envLevels sends each environment's settings to its store.
+type envLevels struct{ c *Config }
+
+func (l envLevels) AddLevel(s remotelog.Setting) error {
+	st, err := l.c.storeNamed(s.Env)
+	if err != nil {
+		return err
 	}
-	return noLevels{}
+	return st.AddLevel(s)
 }
 
-type noLevels struct{}
-
-func (noLevels) AddLevel(remotelog.Setting) error {
-	return errors.New("the state store keeps no log levels")
+func (l envLevels) LevelHistory(env string) ([]remotelog.Setting, error) {
+	st, err := l.c.storeNamed(env)
+	if err != nil {
+		return nil, err
+	}
+	return st.LevelHistory(env)
 }
-func (noLevels) LevelHistory(string) ([]remotelog.Setting, error) { return nil, nil }
 
 // ConfiguredLevel is envName's LOG_LEVEL as its newest revision was
 // deployed with ("" when unset or nothing is deployed). A revision still

@@ -3,7 +3,7 @@ package promote
 import (
 	"errors"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
 

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Recover takes an environment's lock and finishes what a ferry killed

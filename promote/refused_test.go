@@ -119,7 +119,7 @@ func TestPreflightSoakFromStoredSamples(t *testing.T) {
 	if !found {
 		t.Errorf("preflight gates = %+v, want a soak metrics gate", plan.Gates)
 	}
-	st, err := c.samples()
+	st, err := c.storeNamed("staging")
 	if err != nil {
 		t.Fatal(err)
 	}

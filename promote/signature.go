@@ -9,13 +9,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/sign"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
-
-func init() { RegisterGate(25, signedGate{}) }
 
 // signedGate: an environment that ferry.yaml's trust.require names only
 // receives a digest signed by one of trust.keys.

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
 

@@ -2,15 +2,14 @@ package promote
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Soak judges an environment's live revision from the samples scraped
@@ -29,21 +28,6 @@ func SoakLimits(env *project.Environment) soak.Limits {
 func soakMetrics(env *project.Environment) soak.Metrics {
 	g := env.SoakGates
 	return soak.Metrics{Name: g.Metric, StatusLabel: g.StatusLabel, PathLabel: g.PathLabel, IgnorePaths: g.IgnorePaths}
-}
-
-// samples is where scraped samples are kept: the project's state file.
-func (c *Config) samples() (soak.Store, error) {
-	st, ok := c.State.(soak.Store)
-	if !ok {
-		return nil, errors.New("the state store keeps no metric samples")
-	}
-	return st, nil
-}
-
-// metricsEndpoint is a target whose instances ferry cannot reach itself
-// (kube: through the API server's pod proxy).
-type metricsEndpoint interface {
-	MetricsEndpoint(ctx context.Context, e *project.Environment, port string) (string, *http.Client, error)
 }
 
 // scraper returns the scraper of env's live revision and its number.
@@ -75,7 +59,7 @@ func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak
 		if err != nil {
 			return nil, err
 		}
-		m, ok := t.(metricsEndpoint)
+		m, ok := t.(platform.MetricsEndpoint)
 		if !ok {
 			return nil, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
 		}
@@ -111,7 +95,7 @@ func (c *Config) baseline(ctx context.Context, env *project.Environment, rev *st
 		cancel()
 	}
 	smp.Live = true
-	st, err := c.samples()
+	st, err := c.store(env)
 	if err != nil {
 		return err
 	}
@@ -152,7 +136,7 @@ func (s *Soak) Run(ctx context.Context, envName string, scrape bool) (*soak.Verd
 		return nil, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, envName)
 	}
 	lim := SoakLimits(env)
-	st, err := c.samples()
+	st, err := c.store(env)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +184,7 @@ func (s *Soak) Watcher(envName string) (func(ctx context.Context) error, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.samples()
+	st, err := c.store(env)
 	if err != nil {
 		return nil, err
 	}

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 )
 
 // counterMetrics stands in for a service's /metrics, which the stand-in

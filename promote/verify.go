@@ -4,9 +4,9 @@ import (
 	"context"
 	"sort"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
 
@@ -16,13 +16,6 @@ type Verify struct{ cfg *Config }
 
 // NewVerify returns a Verify over cfg.
 func NewVerify(cfg *Config) *Verify { return &Verify{cfg: cfg} }
-
-// configsReader is a target that sees an artifact's configuration layer
-// apart from its executable (the local target): verify compares the
-// live instance's with the live revision's artifact's.
-type configsReader interface {
-	ImageConfigs(digest string) (string, error)
-}
 
 // Run verifies envName and reports three things apart: health (what the
 // endpoint says, naming a degraded dependency); identity — whether the
@@ -66,7 +59,7 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 		Health: live.Health, HealthDetail: secret.Scrub(live.HealthDetail), Differences: []view.Difference{}}
 	if cur != nil {
 		rep.WantDigest, rep.WantExecutable, rep.Tag = cur.Digest, cur.BinaryDigest, cur.Tag
-		if cr, ok := t.(configsReader); ok {
+		if cr, ok := t.(platform.ConfigsReader); ok {
 			rep.WantConfigs, _ = cr.ImageConfigs(cur.Digest)
 		}
 	}

@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 )
 
 // benchProject is a project of six environments whose state holds 200
@@ -35,7 +36,7 @@ func benchProject(b *testing.B) func() *promote.Config {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := state.New(filepath.Join(dir, ".ferry", "state.db"))
+	st := boltstore.New(filepath.Join(dir, ".ferry", "state.db"))
 	at := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	err = st.Update(func(tx state.Tx) error {
 		for _, e := range envs {

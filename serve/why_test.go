@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/promote"
 )
 

@@ -16,9 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Gate is one promotion gate and whether it passed.

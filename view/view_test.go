@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/state"
 )
 
 func TestRevisionRedacted(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 )
 
 type deployOptions struct {

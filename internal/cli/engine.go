@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 )
 
 // engine builds the promote.Config the deploy-side commands share: state

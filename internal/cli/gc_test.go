@@ -11,8 +11,9 @@ import (
 	"testing"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/state"
 )
 
 // gcProject copies the stand-in service and stores seven builds of it
@@ -44,7 +45,7 @@ func gcProject(t *testing.T) (string, []string) {
 		}
 		d = append(d, info.Digest)
 	}
-	st := state.New(filepath.Join(dir, ".ferry", "state.db"))
+	st := boltstore.New(filepath.Join(dir, ".ferry", "state.db"))
 	if err := st.Update(func(tx state.Tx) error {
 		_, err := tx.Add(&state.Revision{Env: "staging", Digest: d[1], Action: "deploy", Outcome: state.Live})
 		return err

@@ -14,7 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/registry"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
+	"github.com/ferrydev/ferry/state"
 )
 
 // svcProject copies the stand-in service with free loopback ports per
@@ -163,7 +164,7 @@ func TestEngineRefusals(t *testing.T) {
 		t.Fatalf("build: %s", errOut)
 	}
 	// Another ferry holds prod: refused naming the holder, exit 1.
-	l, err := state.Acquire(filepath.Join(dir, ".ferry", "locks"), "staging", state.Holder{Command: "ferry promote dev staging"})
+	l, err := boltstore.Acquire(filepath.Join(dir, ".ferry", "locks"), "staging", state.Holder{Command: "ferry promote dev staging"})
 	if err != nil {
 		t.Fatal(err)
 	}

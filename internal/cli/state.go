@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -55,7 +55,7 @@ every revision, the soak samples and the log-level changes. It exits 0 when all 
 			if err != nil {
 				return err
 			}
-			rep, err := state.Check(stateFile(p))
+			rep, err := boltstore.Check(stateFile(p))
 			if err != nil {
 				return usageError(err)
 			}
@@ -102,7 +102,7 @@ command's recovery reconciles it with what really runs.`,
 			if err != nil {
 				return err
 			}
-			got, err := state.Repair(path, time.Now())
+			got, err := boltstore.Repair(path, time.Now())
 			if err != nil {
 				return targetError(err)
 			}

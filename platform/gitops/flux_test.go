@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/platform/gitops/fluxtest"
 	"github.com/ferrydev/ferry/project"

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/state"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"k8s.io/client-go/dynamic"
@@ -171,7 +172,7 @@ func namespaceOf(e *project.Environment) string {
 func (t *Target) revision(env string, n int) *state.Revision {
 	st := t.State
 	if st == nil {
-		st = state.New(filepath.Join(t.p.Dir, ".ferry", "state.db"))
+		st = boltstore.New(filepath.Join(t.p.Dir, ".ferry", "state.db"))
 	}
 	var out *state.Revision
 	_ = st.View(func(tx state.Tx) error {

@@ -12,7 +12,9 @@
 // are the Helm release's (ferry's metadata in its labels and description,
 // so `helm history` and `ferry history` tell the same story), and the lock
 // is a coordination.k8s.io Lease per environment that expires when its
-// holder dies.
+// holder dies. The rest of the record — the metric samples of each
+// revision's soak and the log-level settings — is a ConfigMap beside
+// them (record.go), so both people judge one soak.
 //
 // Nothing shells out to helm or kubectl.
 package kube

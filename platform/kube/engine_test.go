@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -64,21 +64,29 @@ func newKubeProjectWith(t testing.TB, kubeconfig, image, environments string) *k
 	if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(ferry), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The artifact: a real OCI image in the project's store, packaged
-	// from a stand-in executable (kwok runs no containers).
+	t.Setenv("KUBECONFIG", kubeconfig)
+	kp := &kubeProject{dir: dir}
+	kp.digest = kp.put(t, "1.0.0")
+	return kp
+}
+
+// put builds an artifact tagged tag into the project's store and
+// returns its digest: a real OCI image packaged from a stand-in
+// executable (kwok runs no containers), different for every tag.
+func (kp *kubeProject) put(t testing.TB, tag string) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "orders-api")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho orders-api "+t.Name()+"\n"), 0o755); err != nil {
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho orders-api "+tag+" "+t.Name()+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	img, desc, err := artifact.Package(bin, "orders-api", filepath.Join(dir, "configs"), "test")
+	img, desc, err := artifact.Package(bin, "orders-api", filepath.Join(kp.dir, "configs"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := artifact.NewStore(dir).Put(img, "1.0.0", false); err != nil {
+	if err := artifact.NewStore(kp.dir).Put(img, tag, false); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("KUBECONFIG", kubeconfig)
-	return &kubeProject{dir: dir, digest: desc.Digest}
+	return desc.Digest
 }
 
 // engine is one ferry process's view: a fresh project load and engine.
@@ -133,10 +141,7 @@ func TestEngineDeployPromoteVerifyDriftOnKube(t *testing.T) {
 		t.Errorf("prod runs %s on %d pods, release %+v", live.Digest, len(live.Pods), live.Revision)
 	}
 	// `helm history` tells the same story as ferry's.
-	hist, err := (&Kube{}).History(ctx, prod)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hist := helmHistory(t, prod)
 	if len(hist) != 1 || !strings.Contains(hist[0].Description, "ferry promote from staging: "+kp.digest) || !strings.Contains(hist[0].Description, "by bob@desk") {
 		t.Errorf("helm history of prod: %+v", hist)
 	}

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/testcluster"
+	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	coordv1 "k8s.io/api/coordination/v1"
@@ -105,10 +107,7 @@ func TestInstallStagingFromExampleChart(t *testing.T) {
 	if !applied {
 		t.Errorf("no server-side apply by %q in %+v", FieldManager, d.ManagedFields)
 	}
-	hist, err := k.History(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hist := helmHistory(t, env)
 	if len(hist) != 1 || hist[0].Op != "deploy" || hist[0].Tag != "1.0.0" || hist[0].By != "alice_laptop" ||
 		!strings.Contains(hist[0].Description, "ferry deploy: "+digestA+" (tag 1.0.0) by alice@laptop") {
 		t.Errorf("history = %+v", hist)
@@ -243,7 +242,7 @@ func TestLeaseOneHolderAtATime(t *testing.T) {
 	env := exampleEnv(t, c, "prod")
 	// Two ferries, no shared state but the cluster: two Kube values, two
 	// connections.
-	holders := []string{"alice@laptop pid 101", "bob@desk pid 202"}
+	holders := []state.Holder{{User: "alice@laptop", Command: "ferry promote staging prod", PID: 101}, {User: "bob@desk", Command: "ferry deploy prod", PID: 202}}
 	var wg sync.WaitGroup
 	locks := make([]*Lock, 2)
 	errs := make([]error, 2)
@@ -266,9 +265,17 @@ func TestLeaseOneHolderAtATime(t *testing.T) {
 	if won < 0 || lost < 0 {
 		t.Fatalf("want exactly one lock: errs %v", errs)
 	}
+	// The holder comes back whole, typed: no text to parse.
 	var le *LockedError
-	if !errors.As(errs[lost], &le) || le.Holder != holders[won] || time.Since(le.Since) > time.Minute {
-		t.Fatalf("loser's error %v, want *LockedError naming %q", errs[lost], holders[won])
+	var sle *state.LockedError
+	want := holders[won]
+	if !errors.As(errs[lost], &le) || !errors.As(errs[lost], &sle) || !errors.Is(errs[lost], state.ErrLocked) ||
+		sle.Holder.User != want.User || sle.Holder.Command != want.Command || sle.Holder.PID != want.PID ||
+		time.Since(sle.Holder.Since) > time.Minute || le.Expires.Before(sle.Holder.Since) {
+		t.Fatalf("loser's error %v, want a *LockedError naming %+v", errs[lost], want)
+	}
+	if !strings.Contains(errs[lost].Error(), "alice@laptop") && !strings.Contains(errs[lost].Error(), "bob@desk") {
+		t.Errorf("the message names no holder: %v", errs[lost])
 	}
 	if err := locks[won].Release(); err != nil {
 		t.Fatal(err)
@@ -306,10 +313,12 @@ func TestLeaseOfKilledHolderExpires(t *testing.T) {
 			}, metav1.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			lk, err := (&Kube{}).Lock(ctx, env, "dave@desk pid 7")
+			lk, err := (&Kube{}).Lock(ctx, env, state.Holder{User: "dave@desk", Command: "ferry deploy prod", PID: 7})
 			if tt.wantErr {
-				var le *LockedError
-				if !errors.As(err, &le) || le.Holder != "carol@ci pid 9 (killed)" {
+				// A Lease taken by something other than ferry: its
+				// identity is all there is to name.
+				var le *state.LockedError
+				if !errors.As(err, &le) || le.Holder.Command != "carol@ci pid 9 (killed)" {
 					t.Fatalf("lock over a live lease: %v", err)
 				}
 				return
@@ -351,20 +360,32 @@ func TestRollbackAndDown(t *testing.T) {
 	c := testcluster.Get(t)
 	ctx := context.Background()
 	k := &Kube{}
-	env := exampleEnv(t, c, "staging")
-	for _, d := range []string{digestA, digestB} {
-		if _, err := k.Deploy(ctx, env, d, Meta{}, DeployOptions{}); err != nil {
-			t.Fatal(err)
+	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
+	kp := newKubeProject(t, c, staging.Namespace, prod.Namespace)
+	second := kp.put(t, "2.0.0")
+	for _, ref := range []string{"1.0.0", "2.0.0"} {
+		d := promote.NewDeploy(kp.engine(t, "alice@laptop"))
+		d.Artifact = ref
+		if _, err := d.Run(ctx, "staging"); err != nil {
+			t.Fatalf("deploy %s: %v", ref, err)
 		}
 	}
-	res, err := k.Rollback(ctx, env, 0, "alice")
+	// `ferry rollback staging`, as a user runs it.
+	rev, err := promote.NewRollback(kp.engine(t, "alice@laptop")).Run(ctx, "staging")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Revision.Number != 3 || res.Revision.Digest != digestA {
-		t.Errorf("rollback made %+v, want revision 3 with %s", res.Revision, digestA)
+	env := kp.kubeEnv(t, "staging")
+	live, err := k.Live(ctx, env)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := k.Rollback(ctx, env, 9, "alice"); !errors.Is(err, ErrBadInput) {
+	if rev.Number != 3 || rev.RollbackOf != 1 || rev.Digest != kp.digest || live.Digest != kp.digest || live.Revision.Number != 3 {
+		t.Errorf("rollback made %+v, runs %s in release revision %d; want revision 3 with %s (not %s)", rev, live.Digest, live.Revision.Number, kp.digest, second)
+	}
+	rb := promote.NewRollback(kp.engine(t, "alice@laptop"))
+	rb.To = 9
+	if _, err := rb.Run(ctx, "staging"); !errors.Is(err, promote.ErrInput) && !errors.Is(err, state.ErrNoRevision) {
 		t.Errorf("rollback to a revision that does not exist: %v", err)
 	}
 	if err := k.Down(ctx, env); err != nil {
@@ -383,7 +404,7 @@ func TestRollbackAndDown(t *testing.T) {
 		}
 	}
 	// The history outlives the release, and a new deploy continues it.
-	res, err = k.Deploy(ctx, env, digestB, Meta{}, DeployOptions{})
+	res, err := k.Deploy(ctx, env, digestB, Meta{}, DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,16 +457,24 @@ func neverReady(t *testing.T, env Env, timeout time.Duration) Env {
 	return env
 }
 
+// helmHistory is the release's revisions as `helm history` reads them
+// (Helm's release records), oldest first.
+func helmHistory(t *testing.T, env Env) []Revision {
+	t.Helper()
+	cn, rels := releasesOf(t, env)
+	out := make([]Revision, 0, len(rels))
+	for _, r := range rels {
+		out = append(out, revisionOf(r, cn.env.Image))
+	}
+	return out
+}
+
 // helmStates is the release's history as `helm history` shows its
 // statuses, oldest first: "superseded,failed,deployed".
 func helmStates(t *testing.T, env Env) string {
 	t.Helper()
-	hist, err := (&Kube{}).History(context.Background(), env)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var states []string
-	for _, r := range hist {
+	for _, r := range helmHistory(t, env) {
 		states = append(states, r.Status)
 	}
 	return strings.Join(states, ",")

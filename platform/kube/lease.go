@@ -2,7 +2,9 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -10,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/ferrydev/ferry/state"
 )
 
 // LeaseDuration is how long a lock outlives its holder: a ferry killed
@@ -17,18 +21,44 @@ import (
 // this much time has passed since the last renewal.
 const LeaseDuration = 60 * time.Second
 
-// LockedError is an environment locked by another operation.
+// LockedError is an environment whose Lease another ferry holds: the
+// holder as every store names one (a *state.LockedError, which it
+// unwraps to, so errors.As and errors.Is(err, state.ErrLocked) find it),
+// and when the Lease frees itself if the holder died.
 type LockedError struct {
-	Env    string
-	Holder string
-	Since  time.Time
+	state.LockedError
 	// Expires is when the lock is free if its holder stops renewing.
 	Expires time.Time
 }
 
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("%s is locked by %s since %s (Lease; free at %s at the latest if its holder died)",
-		e.Env, e.Holder, e.Since.Local().Format(time.RFC3339), e.Expires.Local().Format(time.RFC3339))
+		e.Env, identity(e.Holder), e.Holder.Since.Local().Format(time.RFC3339), e.Expires.Local().Format(time.RFC3339))
+}
+
+// Unwrap returns the holder as every store names one.
+func (e *LockedError) Unwrap() error { return &e.LockedError }
+
+// holderAnnotation keeps the holder whole on the Lease (JSON), beside
+// its holderIdentity, which is for people (kubectl get lease).
+const holderAnnotation = "ferry.dev/holder"
+
+// identity is h as a Lease's holderIdentity: "who: command (pid N)".
+func identity(h state.Holder) string {
+	if h.User == "" && h.PID == 0 {
+		return h.Command
+	}
+	return fmt.Sprintf("%s: %s (pid %d)", h.User, h.Command, h.PID)
+}
+
+// holderOf reads the holder a Lease names: whole from ferry's
+// annotation, or only its identity when something else took the Lease.
+func holderOf(l *coordv1.Lease) state.Holder {
+	var h state.Holder
+	if raw, ok := l.Annotations[holderAnnotation]; ok && json.Unmarshal([]byte(raw), &h) == nil {
+		return h
+	}
+	return state.Holder{Command: *l.Spec.HolderIdentity}
 }
 
 // Lock is a held environment lock: a coordination.k8s.io Lease named
@@ -45,11 +75,10 @@ type Lock struct {
 
 func leaseName(env Env) string { return "ferry-" + env.Release }
 
-// Lock takes the environment's Lease for holder (who@host pid N), without
-// waiting. A Lease whose holder stopped renewing more than its duration
+// Lock takes the environment's Lease for holder, without waiting. A Lease whose holder stopped renewing more than its duration
 // ago is taken over; a live one gives a *LockedError naming the holder and
 // since when.
-func (k *Kube) Lock(ctx context.Context, env Env, holder string) (*Lock, error) {
+func (k *Kube) Lock(ctx context.Context, env Env, holder state.Holder) (*Lock, error) {
 	c, err := dial(env, k.Log)
 	if err != nil {
 		return nil, err
@@ -58,14 +87,19 @@ func (k *Kube) Lock(ctx context.Context, env Env, holder string) (*Lock, error) 
 	leases := c.client.CoordinationV1().Leases(env.Namespace)
 	name := leaseName(env)
 	now := metav1.NewMicroTime(time.Now())
+	who, err := json.Marshal(holder)
+	if err != nil {
+		return nil, err
+	}
+	annotations := map[string]string{holderAnnotation: string(who)}
 	spec := coordv1.LeaseSpec{
-		HolderIdentity:       &holder,
+		HolderIdentity:       ptr.To(identity(holder)),
 		LeaseDurationSeconds: ptr.To(int32(LeaseDuration / time.Second)),
 		AcquireTime:          &now,
 		RenewTime:            &now,
 	}
 	l, err := leases.Create(ctx, &coordv1.Lease{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app.kubernetes.io/managed-by": "ferry"}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app.kubernetes.io/managed-by": "ferry"}, Annotations: annotations},
 		Spec:       spec,
 	}, metav1.CreateOptions{FieldManager: FieldManager})
 	if apierrors.IsAlreadyExists(err) {
@@ -80,6 +114,10 @@ func (k *Kube) Lock(ctx context.Context, env Env, holder string) (*Lock, error) 
 		// just read, so of two ferries taking over at once one wins and
 		// the other sees a conflict.
 		cur.Spec = spec
+		if cur.Annotations == nil {
+			cur.Annotations = map[string]string{}
+		}
+		maps.Copy(cur.Annotations, annotations)
 		l, err = leases.Update(ctx, cur, metav1.UpdateOptions{FieldManager: FieldManager})
 		if apierrors.IsConflict(err) {
 			if again, gerr := leases.Get(ctx, name, metav1.GetOptions{}); gerr == nil {
@@ -119,7 +157,9 @@ func heldError(env Env, l *coordv1.Lease, now time.Time) *LockedError {
 	if s.AcquireTime != nil {
 		since = s.AcquireTime.Time
 	}
-	return &LockedError{Env: env.Name, Holder: *s.HolderIdentity, Since: since, Expires: renewed.Add(dur)}
+	h := holderOf(l)
+	h.Since = since
+	return &LockedError{LockedError: state.LockedError{Env: env.Name, Holder: h}, Expires: renewed.Add(dur)}
 }
 
 // renew keeps the Lease fresh every third of its duration.

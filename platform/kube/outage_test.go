@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
-	"strconv"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/state"
+	"github.com/ferrydev/ferry/state"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -84,7 +82,7 @@ func (s *Store) Update(fn func(state.Tx) error) error {
 		return err
 	}
 	secrets := c.client.CoreV1().Secrets(s.env.Namespace)
-	for attempt := 0; ; attempt++ {
+	return retryConflicts(func() error {
 		st, sec, err := s.load(ctx, c)
 		if err != nil {
 			return err
@@ -98,39 +96,45 @@ func (s *Store) Update(fn func(state.Tx) error) error {
 		}
 		if sec == nil {
 			_, err = secrets.Create(ctx, &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Name: historyName(s.env), Labels: map[string]string{
-					"app.kubernetes.io/managed-by": "ferry", "ferry.dev/release": labelValue(s.env.Release)}},
-				Type: "ferry.dev/history",
-				Data: map[string][]byte{historyKey: data},
+				ObjectMeta: s.meta(historyName(s.env)),
+				Type:       "ferry.dev/history",
+				Data:       map[string][]byte{historyKey: data},
 			}, metav1.CreateOptions{FieldManager: FieldManager})
 		} else {
 			sec.Data = map[string][]byte{historyKey: data}
 			_, err = secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: FieldManager})
 		}
-		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < 5 {
-			continue
-		}
 		if err != nil {
 			return fmt.Errorf("%s: write history: %w", s.env.where(), err)
 		}
 		return nil
+	})
+}
+
+// meta is the metadata of an object the store creates.
+func (s *Store) meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Labels: map[string]string{
+		"app.kubernetes.io/managed-by": "ferry", "ferry.dev/release": labelValue(s.env.Release)}}
+}
+
+// retryConflicts runs write (a read, change and write back with the
+// resourceVersion read) again when another writer got in between, a few
+// times, so that concurrent ferries add to each other's records instead
+// of overwriting them.
+func retryConflicts(write func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := write()
+		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < 5 {
+			continue
+		}
+		return err
 	}
 }
 
-var holderRe = regexp.MustCompile(`^(.*): (.*) \(pid (\d+)\)$`)
-
-// Lock implements state.Store with the environment's Lease.
-func (s *Store) Lock(ctx context.Context, env string, h state.Holder) (state.Lock, error) {
-	id := fmt.Sprintf("%s: %s (pid %d)", h.User, h.Command, h.PID)
-	l, err := s.k.Lock(ctx, s.env, id)
-	if le, ok := err.(*LockedError); ok {
-		held := state.Holder{Command: le.Holder, Since: le.Since}
-		if m := holderRe.FindStringSubmatch(le.Holder); m != nil {
-			held.User, held.Command = m[1], m[2]
-			held.PID, _ = strconv.Atoi(m[3])
-		}
-		return nil, &state.LockedError{Env: env, Holder: held}
-	}
+// Lock implements state.Store with the environment's Lease; a held one
+// is a *LockedError, which is a *state.LockedError.
+func (s *Store) Lock(ctx context.Context, _ string, h state.Holder) (state.Lock, error) {
+	l, err := s.k.Lock(ctx, s.env, h)
 	if err != nil {
 		return nil, err
 	}

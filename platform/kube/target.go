@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/internal/state"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/state"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"

@@ -1,27 +1,43 @@
-// Package state is ferry's memory of what it deployed: per environment,
-// every revision (digest, tag, config snapshot with secrets as keyed
-// hashes only, who and when, where it was promoted from, the gates it
-// passed, its outcome, the instances its target started), plus a
-// per-environment lock so that two changes of one environment never
-// interleave.
+// Package state is ferry's record model: what it deployed, per
+// environment — every revision (digest, tag, config snapshot with secrets
+// as keyed hashes only, who and when, where it was promoted from, the
+// gates it passed, its outcome, the instances its target started) — the
+// metric samples scraped while a revision soaks, the log-level settings
+// made at run time, and a per-environment lock so that two changes of one
+// environment never interleave.
 //
-// Store is the interface promote works through. Bolt keeps a project's
-// revisions in an embedded transactional file (bbolt) with flock-based
-// locks, for the local target; a target that keeps history elsewhere (a
-// Kubernetes target: the Helm release's revisions and a Lease per
-// environment) provides its own Store for its environments.
+// It is public so that a program embedding promote, or a target kept
+// outside this module, can name what promote returns and provide its own
+// Store. Store is the whole interface promote works through: a target
+// that keeps an environment's history somewhere of its own (a Kubernetes
+// target: a Secret and a Lease in the cluster) keeps its samples and log
+// levels there too, so everyone promoting that environment sees one
+// record. The project's own store, a bbolt file under .ferry/, is
+// internal/boltstore.
 //
-// Every change is one transaction, so a ferry killed at any moment leaves
-// the store either before or after the change.
+// A Store's every change is one transaction, so a ferry killed at any
+// moment leaves it either before or after the change.
 package state
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
+
+	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/soak"
 )
 
-// Store keeps revisions and locks environments.
+// ErrCorrupt is returned when a store's records cannot be read as
+// records; ferry never overwrites them.
+var ErrCorrupt = errors.New("state file is corrupted")
+
+// ErrNoRevision is returned for a revision number an environment lacks.
+var ErrNoRevision = errors.New("no such revision")
+
+// Store keeps an environment's whole record: its revisions, the metric
+// samples of each revision's soak, its log-level settings, and its lock.
 type Store interface {
 	// View runs fn in a read-only transaction.
 	View(fn func(Tx) error) error
@@ -32,7 +48,24 @@ type Store interface {
 	// naming the holder. A lock whose holder died is free again (an
 	// flock dies with its process; a Lease expires).
 	Lock(ctx context.Context, env string, h Holder) (Lock, error)
+
+	// AddSample records a metric sample scraped from revision rev of
+	// env while it soaks.
+	AddSample(env string, rev int, s soak.Sample) error
+	// Samples returns the samples of revision rev of env taken in
+	// [from, to], oldest first.
+	Samples(env string, rev int, from, to time.Time) ([]soak.Sample, error)
+	// AddLevel records s as s.Env's latest log-level setting.
+	AddLevel(s remotelog.Setting) error
+	// LevelHistory returns env's log-level settings, oldest first.
+	LevelHistory(env string) ([]remotelog.Setting, error)
 }
+
+// A Store is what the soak judge and the log-level server read.
+var (
+	_ soak.Store      = Store(nil)
+	_ remotelog.Store = Store(nil)
+)
 
 // Tx is a transaction on a Store. Methods take the environment's name, so
 // one transaction may read several environments of one store.

@@ -1,4 +1,4 @@
-package state
+package boltstore
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/ferrydev/ferry/remotelog"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 )
 
 // sampleT0 is when the sample's soak samples and log levels were taken.
@@ -42,15 +43,15 @@ func sampleOf(t testing.TB, full bool) string {
 	s := New(path)
 	for _, env := range []string{"staging", "prod"} {
 		for i := range 3 {
-			r := &Revision{Env: env, Digest: fmt.Sprintf("sha256:%064d", i), Action: "deploy", Outcome: Superseded,
-				Config:    []Entry{{Key: "DB_PASSWORD", Value: "hmac-sha256:00", Secret: true}, {Key: "LOG_LEVEL", Value: "INFO"}},
-				Instances: []Instance{{Name: "pid 42", PID: 42}}}
+			r := &state.Revision{Env: env, Digest: fmt.Sprintf("sha256:%064d", i), Action: "deploy", Outcome: state.Superseded,
+				Config:    []state.Entry{{Key: "DB_PASSWORD", Value: "hmac-sha256:00", Secret: true}, {Key: "LOG_LEVEL", Value: "INFO"}},
+				Instances: []state.Instance{{Name: "pid 42", PID: 42}}}
 			if i == 2 {
-				r.Outcome = Live
+				r.Outcome = state.Live
 			}
-			if err := s.Update(func(tx Tx) error {
+			if err := s.Update(func(tx state.Tx) error {
 				n, err := tx.Add(r)
-				if err == nil && r.Outcome == Live {
+				if err == nil && r.Outcome == state.Live {
 					err = tx.SetCurrent(env, n)
 				}
 				return err
@@ -142,9 +143,9 @@ func writeStore(t *testing.T, data []byte) (*Bolt, string) {
 // readSample reads what sample wrote: each environment's live revision,
 // its whole history, its samples and its log levels.
 func readSample(s *Bolt) error {
-	err := s.View(func(tx Tx) error {
+	err := s.View(func(tx state.Tx) error {
 		for _, env := range []string{"staging", "prod"} {
-			if _, err := tx.CurrentRevision(env); err != nil && !errors.Is(err, ErrNoRevision) {
+			if _, err := tx.CurrentRevision(env); err != nil && !errors.Is(err, state.ErrNoRevision) {
 				return err
 			}
 			if _, err := tx.List(env); err != nil {
@@ -174,7 +175,7 @@ func TestDamagedFileRefusedInOneLine(t *testing.T) {
 			data := damage(t, good, how)
 			s, path := writeStore(t, data)
 			err := readSample(s)
-			if !errors.Is(err, ErrCorrupt) {
+			if !errors.Is(err, state.ErrCorrupt) {
 				t.Fatalf("reading a file with %s = %v, want ErrCorrupt", how, err)
 			}
 			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, path) || strings.Contains(msg, "goroutine") {
@@ -186,8 +187,8 @@ func TestDamagedFileRefusedInOneLine(t *testing.T) {
 			}
 			// Last: a panic inside bbolt's Open for writing keeps the
 			// file locked for the rest of this process.
-			werr := s.Update(func(tx Tx) error { _, err := tx.Add(&Revision{Env: "prod"}); return err })
-			if !errors.Is(werr, ErrCorrupt) {
+			werr := s.Update(func(tx state.Tx) error { _, err := tx.Add(&state.Revision{Env: "prod"}); return err })
+			if !errors.Is(werr, state.ErrCorrupt) {
 				t.Errorf("writing a file with %s = %v, want ErrCorrupt", how, werr)
 			}
 			if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
@@ -249,14 +250,14 @@ func TestRepair(t *testing.T) {
 			// and knows each environment's live revision.
 			s := New(path)
 			var n int
-			if err := s.Update(func(tx Tx) error { n, err = tx.Add(&Revision{Env: "prod"}); return err }); err != nil {
+			if err := s.Update(func(tx state.Tx) error { n, err = tx.Add(&state.Revision{Env: "prod"}); return err }); err != nil {
 				t.Fatal(err)
 			}
 			if n != got.Environments["prod"]+1 && got.Environments["prod"] == 3 {
 				t.Errorf("next prod revision = %d after repairing %d", n, got.Environments["prod"])
 			}
 			if tt.min == 6 {
-				s.View(func(tx Tx) error {
+				s.View(func(tx state.Tx) error {
 					if cur, _ := tx.Current("prod"); cur != 3 {
 						t.Errorf("prod's live revision after repair = %d, want 3", cur)
 					}
@@ -372,7 +373,7 @@ func FuzzOpen(f *testing.F) {
 		}
 		s, path := writeStore(t, data)
 		err := readSample(s)
-		if err != nil && !errors.Is(err, ErrCorrupt) {
+		if err != nil && !errors.Is(err, state.ErrCorrupt) {
 			t.Fatalf("View = %v, want nil or ErrCorrupt", err)
 		}
 		if err != nil && strings.Contains(err.Error(), "\n") {

@@ -1,4 +1,4 @@
-package state
+package boltstore
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/state"
 )
 
 // locate finds, in the state file at path, every copy of the record that
@@ -122,7 +123,7 @@ func TestSingleBitFlips(t *testing.T) {
 				// Every eighth flip: a write must refuse the file too.
 				if i%8 == 0 {
 					err := New(p).AddLevel(remotelog.Setting{Env: "staging", Level: "WARN", By: "test", At: time.Now()})
-					if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "ferry state repair") {
+					if !errors.Is(err, state.ErrCorrupt) || !strings.Contains(err.Error(), "ferry state repair") {
 						t.Errorf("bit %d of the record's byte %d flipped: AddLevel = %v, want it refused with the repair hint", bit%8, bit/8, err)
 					}
 				}
@@ -192,8 +193,8 @@ func TestStructureDamageFound(t *testing.T) {
 			if err != nil || rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), tt.want) {
 				t.Errorf("Check = %+v, %v; want a problem with %q", rep, err, tt.want)
 			}
-			err = New(path).Update(func(tx Tx) error { return tx.SetCurrent("staging", 1) })
-			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "ferry state repair") {
+			err = New(path).Update(func(tx state.Tx) error { return tx.SetCurrent("staging", 1) })
+			if !errors.Is(err, state.ErrCorrupt) || !strings.Contains(err.Error(), "ferry state repair") {
 				t.Errorf("Update = %v, want it refused with the repair hint", err)
 			}
 			if got, _ := os.ReadFile(path); !bytes.Equal(got, d) {

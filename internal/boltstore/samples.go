@@ -1,4 +1,4 @@
-package state
+package boltstore
 
 import (
 	"encoding/binary"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrydev/ferry/remotelog"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Metric samples and log-level settings live beside the revisions, in
@@ -90,7 +91,7 @@ func (s *Bolt) Samples(env string, rev int, from, to time.Time) ([]soak.Sample, 
 		for k, v := c.Seek(timeKey(from)); k != nil && string(k) <= string(end); k, v = c.Next() {
 			smp, err := decodeSample(samplesPath(env, rev), k, v)
 			if err != nil {
-				return fmt.Errorf("%w: a sample of %q revision %d: %v", ErrCorrupt, env, rev, err)
+				return fmt.Errorf("%w: a sample of %q revision %d: %v", state.ErrCorrupt, env, rev, err)
 			}
 			out = append(out, smp)
 		}
@@ -116,7 +117,7 @@ func (s *Bolt) AddLevel(set remotelog.Setting) error {
 		}
 		k := itob(int(n))
 		if b.Get(k) != nil {
-			return fmt.Errorf("%w: the next log-level number of %q, %d, is taken", ErrCorrupt, set.Env, n)
+			return fmt.Errorf("%w: the next log-level number of %q, %d, is taken", state.ErrCorrupt, set.Env, n)
 		}
 		return b.Put(k, seal(levelsPath(set.Env), k, data))
 	})
@@ -133,7 +134,7 @@ func (s *Bolt) LevelHistory(env string) ([]remotelog.Setting, error) {
 		return b.ForEach(func(k, v []byte) error {
 			set, err := readLevel(env, k, v)
 			if err != nil {
-				return fmt.Errorf("%w: a log level of %q: %v", ErrCorrupt, env, err)
+				return fmt.Errorf("%w: a log level of %q: %v", state.ErrCorrupt, env, err)
 			}
 			out = append(out, set)
 			return nil

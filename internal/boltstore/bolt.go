@@ -1,4 +1,13 @@
-package state
+// Package boltstore is the project's own state.Store: one bbolt file,
+// .ferry/state.db, with flock locks in the locks directory beside it, for
+// the environments whose target keeps no record of its own (the local
+// target). Every record is sealed with a checksum of its place in the
+// file, so damage is found and refused in one line; Check and Repair are
+// `ferry state check` and `ferry state repair`.
+//
+// It is internal so that bbolt stays an implementation detail: what the
+// rest of ferry (and anyone embedding it) names is the state package.
+package boltstore
 
 import (
 	"context"
@@ -15,14 +24,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/ferrydev/ferry/state"
 )
-
-// ErrCorrupt is returned when the state file cannot be read as a store.
-// ferry never overwrites such a file.
-var ErrCorrupt = errors.New("state file is corrupted")
-
-// ErrNoRevision is returned for a revision number an environment lacks.
-var ErrNoRevision = errors.New("no such revision")
 
 // Bolt is the state file of one project (bbolt), with flock locks in the
 // locks directory beside it.
@@ -32,14 +36,14 @@ type Bolt struct {
 	Timeout time.Duration
 }
 
-var _ Store = (*Bolt)(nil)
+var _ state.Store = (*Bolt)(nil)
 
 // New returns the store kept at path (created on first write); its locks
 // are in the directory "locks" beside it.
 func New(path string) *Bolt { return &Bolt{path: path, Timeout: 10 * time.Second} }
 
 // Lock implements Store with an flock on <dir>/locks/<env>.lock.
-func (s *Bolt) Lock(_ context.Context, env string, h Holder) (Lock, error) {
+func (s *Bolt) Lock(_ context.Context, env string, h state.Holder) (state.Lock, error) {
 	return Acquire(filepath.Join(filepath.Dir(s.path), "locks"), env, h)
 }
 
@@ -117,7 +121,7 @@ func (s *Bolt) open(readOnly bool) (*handle, error) {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
 		}
-		if errors.Is(err, ErrCorrupt) {
+		if errors.Is(err, state.ErrCorrupt) {
 			return nil, err
 		}
 		return nil, s.corrupt(err.Error())
@@ -164,7 +168,7 @@ func (s *Bolt) corrupt(why string) error {
 	if i := strings.IndexByte(why, '\n'); i >= 0 {
 		why = why[:i]
 	}
-	return fmt.Errorf("%w: %s %s; ferry leaves it as it is: `ferry state check` says more, `ferry state repair` copies what is readable into a new file", ErrCorrupt, s.path, why)
+	return fmt.Errorf("%w: %s %s; ferry leaves it as it is: `ferry state check` says more, `ferry state repair` copies what is readable into a new file", state.ErrCorrupt, s.path, why)
 }
 
 // guard runs fn, which reads the file through bbolt, and turns a panic
@@ -181,7 +185,7 @@ func (s *Bolt) guard(fn func() error) (err error) {
 }
 
 // Update runs fn in one read-write transaction: all of it lands or none.
-func (s *Bolt) Update(fn func(Tx) error) (err error) {
+func (s *Bolt) Update(fn func(state.Tx) error) (err error) {
 	h, err := s.open(false)
 	if err != nil {
 		return err
@@ -197,7 +201,7 @@ func (s *Bolt) Update(fn func(Tx) error) (err error) {
 
 // View runs fn in a read-only transaction. A store that does not exist yet
 // reads as empty.
-func (s *Bolt) View(fn func(Tx) error) (err error) {
+func (s *Bolt) View(fn func(state.Tx) error) (err error) {
 	h, err := s.open(true)
 	if err != nil {
 		return err
@@ -272,7 +276,7 @@ func readCurrent(env string, v []byte) (int, error) {
 	}
 	n, err := unseal(envPath(env), keyCurrent, v, numberRecord)
 	if err != nil || len(n) != 8 {
-		return 0, fmt.Errorf("%w: the live revision of %q: %v", ErrCorrupt, env, errOr(err, "not a number"))
+		return 0, fmt.Errorf("%w: the live revision of %q: %v", state.ErrCorrupt, env, errOr(err, "not a number"))
 	}
 	return int(binary.BigEndian.Uint64(n)), nil
 }
@@ -285,7 +289,7 @@ func errOr(err error, why string) string {
 }
 
 // CurrentRevision returns the live revision, nil when none.
-func (t *boltTx) CurrentRevision(env string) (*Revision, error) {
+func (t *boltTx) CurrentRevision(env string) (*state.Revision, error) {
 	n, err := t.Current(env)
 	if err != nil || n == 0 {
 		return nil, err
@@ -303,48 +307,48 @@ func (t *boltTx) SetCurrent(env string, n int) error {
 }
 
 // Get returns revision n of env, or ErrNoRevision.
-func (t *boltTx) Get(env string, n int) (*Revision, error) {
+func (t *boltTx) Get(env string, n int) (*state.Revision, error) {
 	b, err := t.env(env, false)
 	if err != nil {
 		return nil, err
 	}
 	if b == nil {
-		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
+		return nil, fmt.Errorf("%w %d in %q", state.ErrNoRevision, n, env)
 	}
 	v := b.Bucket(bucketRevs).Get(itob(n))
 	if v == nil {
-		return nil, fmt.Errorf("%w %d in %q", ErrNoRevision, n, env)
+		return nil, fmt.Errorf("%w %d in %q", state.ErrNoRevision, n, env)
 	}
 	return readRevision(env, itob(n), v)
 }
 
 // readRevision reads the revision stored as v under key in env.
-func readRevision(env string, key, v []byte) (*Revision, error) {
+func readRevision(env string, key, v []byte) (*state.Revision, error) {
 	n := -1
 	if len(key) == 8 {
 		n = int(binary.BigEndian.Uint64(key))
 	}
 	data, err := unseal(revsPath(env), key, v, jsonRecord)
 	if err != nil {
-		return nil, fmt.Errorf("%w: revision %d of %q: %v", ErrCorrupt, n, env, err)
+		return nil, fmt.Errorf("%w: revision %d of %q: %v", state.ErrCorrupt, n, env, err)
 	}
-	var r Revision
+	var r state.Revision
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%w: revision %d of %q: %v", ErrCorrupt, n, env, err)
+		return nil, fmt.Errorf("%w: revision %d of %q: %v", state.ErrCorrupt, n, env, err)
 	}
 	if r.Env != env || r.Number != n {
-		return nil, fmt.Errorf("%w: revision %d of %q: the record says revision %d of %q", ErrCorrupt, n, env, r.Number, r.Env)
+		return nil, fmt.Errorf("%w: revision %d of %q: the record says revision %d of %q", state.ErrCorrupt, n, env, r.Number, r.Env)
 	}
 	return &r, nil
 }
 
 // List returns every revision of env, oldest first.
-func (t *boltTx) List(env string) ([]Revision, error) {
+func (t *boltTx) List(env string) ([]state.Revision, error) {
 	b, err := t.env(env, false)
 	if err != nil || b == nil {
 		return nil, err
 	}
-	var out []Revision
+	var out []state.Revision
 	err = b.Bucket(bucketRevs).ForEach(func(k, v []byte) error {
 		r, err := readRevision(env, k, v)
 		if err != nil {
@@ -357,7 +361,7 @@ func (t *boltTx) List(env string) ([]Revision, error) {
 }
 
 // Add stores r as the environment's next revision and returns its number.
-func (t *boltTx) Add(r *Revision) (int, error) {
+func (t *boltTx) Add(r *state.Revision) (int, error) {
 	b, err := t.env(r.Env, true)
 	if err != nil {
 		return 0, err
@@ -370,13 +374,13 @@ func (t *boltTx) Add(r *Revision) (int, error) {
 	r.Number = int(seq)
 	if revs.Get(itob(r.Number)) != nil {
 		// A damaged sequence would overwrite a revision.
-		return 0, fmt.Errorf("%w: %q's next revision number, %d, is taken", ErrCorrupt, r.Env, r.Number)
+		return 0, fmt.Errorf("%w: %q's next revision number, %d, is taken", state.ErrCorrupt, r.Env, r.Number)
 	}
 	return r.Number, t.Put(r)
 }
 
 // Put stores r under its number, replacing what was there.
-func (t *boltTx) Put(r *Revision) error {
+func (t *boltTx) Put(r *state.Revision) error {
 	b, err := t.env(r.Env, true)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package state
+package boltstore
 
 import (
 	"bytes"
@@ -11,14 +11,16 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferrydev/ferry/state"
 )
 
 func TestRevisions(t *testing.T) {
 	s := New(filepath.Join(t.TempDir(), "state.db"))
 	var got []int
 	for _, d := range []string{"sha256:a", "sha256:b"} {
-		err := s.Update(func(tx Tx) error {
-			n, err := tx.Add(&Revision{Env: "staging", Digest: d, Outcome: Pending})
+		err := s.Update(func(tx state.Tx) error {
+			n, err := tx.Add(&state.Revision{Env: "staging", Digest: d, Outcome: state.Pending})
 			got = append(got, n)
 			if err != nil {
 				return err
@@ -32,7 +34,7 @@ func TestRevisions(t *testing.T) {
 	if diff := cmp.Diff([]int{1, 2}, got); diff != "" {
 		t.Errorf("revision numbers (-want +got):\n%s", diff)
 	}
-	err := s.View(func(tx Tx) error {
+	err := s.View(func(tx state.Tx) error {
 		r, err := tx.CurrentRevision("staging")
 		if err != nil {
 			return err
@@ -40,7 +42,7 @@ func TestRevisions(t *testing.T) {
 		if r.Number != 2 || r.Digest != "sha256:b" {
 			t.Errorf("CurrentRevision = %d %s, want 2 sha256:b", r.Number, r.Digest)
 		}
-		if _, err := tx.Get("staging", 9); !errors.Is(err, ErrNoRevision) {
+		if _, err := tx.Get("staging", 9); !errors.Is(err, state.ErrNoRevision) {
 			t.Errorf("Get(9) = %v, want ErrNoRevision", err)
 		}
 		none, err := tx.CurrentRevision("prod")
@@ -57,8 +59,8 @@ func TestRevisions(t *testing.T) {
 func TestUpdateRollsBackOnError(t *testing.T) {
 	s := New(filepath.Join(t.TempDir(), "state.db"))
 	boom := errors.New("boom")
-	err := s.Update(func(tx Tx) error {
-		if _, err := tx.Add(&Revision{Env: "staging"}); err != nil {
+	err := s.Update(func(tx state.Tx) error {
+		if _, err := tx.Add(&state.Revision{Env: "staging"}); err != nil {
 			return err
 		}
 		return boom
@@ -66,7 +68,7 @@ func TestUpdateRollsBackOnError(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update = %v, want boom", err)
 	}
-	_ = s.View(func(tx Tx) error {
+	_ = s.View(func(tx state.Tx) error {
 		revs, _ := tx.List("staging")
 		if len(revs) != 0 {
 			t.Errorf("List after failed Update = %d revisions, want 0", len(revs))
@@ -91,11 +93,11 @@ func TestCorruptFileRefusedNotOverwritten(t *testing.T) {
 			}
 			s := New(path)
 			s.Timeout = time.Second
-			err := s.Update(func(tx Tx) error { _, err := tx.Add(&Revision{Env: "x"}); return err })
-			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) {
-				t.Errorf("Update on corrupt file = %v, want ErrCorrupt naming the file", err)
+			err := s.Update(func(tx state.Tx) error { _, err := tx.Add(&state.Revision{Env: "x"}); return err })
+			if !errors.Is(err, state.ErrCorrupt) || !strings.Contains(err.Error(), path) {
+				t.Errorf("Update on corrupt file = %v, want state.ErrCorrupt naming the file", err)
 			}
-			if err := s.View(func(Tx) error { return nil }); !errors.Is(err, ErrCorrupt) {
+			if err := s.View(func(state.Tx) error { return nil }); !errors.Is(err, state.ErrCorrupt) {
 				t.Errorf("View on corrupt file = %v, want ErrCorrupt", err)
 			}
 			after, _ := os.ReadFile(path)
@@ -108,19 +110,19 @@ func TestCorruptFileRefusedNotOverwritten(t *testing.T) {
 
 func TestLock(t *testing.T) {
 	dir := t.TempDir()
-	l, err := Acquire(dir, "prod", Holder{Command: "ferry promote staging prod"})
+	l, err := Acquire(dir, "prod", state.Holder{Command: "ferry promote staging prod"})
 	if err != nil {
 		t.Fatalf("Acquire: %v", err)
 	}
-	_, err = Acquire(dir, "prod", Holder{Command: "ferry deploy prod"})
-	var le *LockedError
-	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
+	_, err = Acquire(dir, "prod", state.Holder{Command: "ferry deploy prod"})
+	var le *state.LockedError
+	if !errors.As(err, &le) || !errors.Is(err, state.ErrLocked) {
 		t.Fatalf("second Acquire = %v, want *LockedError", err)
 	}
 	if le.Holder.Command != "ferry promote staging prod" || le.Holder.PID != os.Getpid() {
 		t.Errorf("holder = %+v, want the promote command and this pid", le.Holder)
 	}
-	other, err := Acquire(dir, "staging", Holder{Command: "x"})
+	other, err := Acquire(dir, "staging", state.Holder{Command: "x"})
 	if err != nil {
 		t.Errorf("Acquire of another env = %v, want nil", err)
 	}
@@ -128,7 +130,7 @@ func TestLock(t *testing.T) {
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := Acquire(dir, "prod", Holder{Command: "y"})
+	again, err := Acquire(dir, "prod", state.Holder{Command: "y"})
 	if err != nil {
 		t.Fatalf("Acquire after Release = %v", err)
 	}
@@ -139,7 +141,7 @@ func TestLock(t *testing.T) {
 // the kernel drops an flock with its last descriptor.
 func TestLockReleasedByKill(t *testing.T) {
 	if os.Getenv("FERRY_LOCK_HELPER") != "" {
-		if _, err := Acquire(os.Getenv("FERRY_LOCK_HELPER"), "prod", Holder{Command: "helper"}); err != nil {
+		if _, err := Acquire(os.Getenv("FERRY_LOCK_HELPER"), "prod", state.Holder{Command: "helper"}); err != nil {
 			os.Exit(1)
 		}
 		os.Stdout.WriteString("locked\n")
@@ -157,13 +159,13 @@ func TestLockReleasedByKill(t *testing.T) {
 	if _, err := out.Read(buf); err != nil || string(buf) != "locked\n" {
 		t.Fatalf("helper did not lock: %q %v", buf, err)
 	}
-	var le *LockedError
-	if _, err := Acquire(dir, "prod", Holder{}); !errors.As(err, &le) || le.Holder.Command != "helper" {
+	var le *state.LockedError
+	if _, err := Acquire(dir, "prod", state.Holder{}); !errors.As(err, &le) || le.Holder.Command != "helper" {
 		t.Fatalf("Acquire while helper holds = %v, want locked by helper", err)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	l, err := Acquire(dir, "prod", Holder{})
+	l, err := Acquire(dir, "prod", state.Holder{})
 	if err != nil {
 		t.Fatalf("Acquire after kill -9 of holder = %v, want nil", err)
 	}

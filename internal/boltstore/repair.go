@@ -1,4 +1,4 @@
-package state
+package boltstore
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/state"
 )
 
 // Report is what Check found in a state file.
@@ -58,7 +59,7 @@ func Check(path string) (*Report, error) {
 		// bbolt's structural check runs in a goroutine of its own,
 		// where a fault on a wild page would not be recovered: only
 		// after every bucket's pages read.
-		err = s.View(func(t Tx) error {
+		err = s.View(func(t state.Tx) error {
 			if tx := t.(*boltTx).tx; tx != nil {
 				rep.Problems = append(rep.Problems, structure(tx)...)
 			}
@@ -66,7 +67,7 @@ func Check(path string) (*Report, error) {
 		})
 	}
 	if err != nil {
-		if !errors.Is(err, ErrCorrupt) {
+		if !errors.Is(err, state.ErrCorrupt) {
 			return nil, err
 		}
 		rep.Problems = append(rep.Problems, err.Error())
@@ -80,7 +81,7 @@ func Check(path string) (*Report, error) {
 // buckets (the metric samples, and whatever a later ferry keeps) with
 // their buckets' sequences.
 type contents struct {
-	revs    []Revision
+	revs    []state.Revision
 	current map[string]int
 	levels  map[string][]remotelog.Setting
 	records []record
@@ -129,7 +130,7 @@ type salvage struct {
 // the file fails it.
 func (s *Bolt) readAll() (salvage, error) {
 	out := salvage{contents: contents{current: map[string]int{}, levels: map[string][]remotelog.Setting{}}}
-	err := s.View(func(t Tx) error {
+	err := s.View(func(t state.Tx) error {
 		tx := t.(*boltTx).tx
 		if tx == nil {
 			return nil
@@ -265,8 +266,8 @@ func pathName(path [][]byte) string {
 
 // scan finds revision records in the raw bytes of a file bbolt cannot
 // read: each record is a JSON object stored whole in a page.
-func scan(data []byte) []Revision {
-	return scanRecords(data, func(r *Revision) bool { return r.Env != "" && r.Number > 0 })
+func scan(data []byte) []state.Revision {
+	return scanRecords(data, func(r *state.Revision) bool { return r.Env != "" && r.Number > 0 })
 }
 
 // scanLevels finds log-level settings in the raw bytes of a file bbolt
@@ -316,9 +317,9 @@ func validLevel(l string) bool {
 // rank orders versions of one revision found in the raw bytes (bbolt
 // leaves older copies in freed pages): a settled outcome beats pending,
 // then the fuller record.
-func rank(r Revision) int {
+func rank(r state.Revision) int {
 	n := len(r.Gates) + len(r.Instances)
-	if r.Outcome != Pending {
+	if r.Outcome != state.Pending {
 		n += 1000
 	}
 	return n
@@ -353,12 +354,12 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 	s := New(path)
 	s.Timeout = time.Second
 	got, err := s.readAll()
-	if err != nil && !errors.Is(err, ErrCorrupt) {
+	if err != nil && !errors.Is(err, state.ErrCorrupt) {
 		return nil, err
 	}
 	out := &Repaired{Environments: map[string]int{}}
-	byKey := map[string]Revision{}
-	key := func(r Revision) string { return fmt.Sprintf("%s/%d", r.Env, r.Number) }
+	byKey := map[string]state.Revision{}
+	key := func(r state.Revision) string { return fmt.Sprintf("%s/%d", r.Env, r.Number) }
 	for _, r := range got.revs {
 		byKey[key(r)] = r
 	}
@@ -384,7 +385,7 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 			slices.SortStableFunc(ls, func(a, b remotelog.Setting) int { return a.At.Compare(b.At) })
 		}
 	}
-	revs := make([]Revision, 0, len(byKey))
+	revs := make([]state.Revision, 0, len(byKey))
 	for _, r := range byKey {
 		revs = append(revs, r)
 	}
@@ -401,7 +402,7 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 		}
 	}
 	for _, r := range revs {
-		if _, ok := got.current[r.Env]; !ok && r.Outcome == Live {
+		if _, ok := got.current[r.Env]; !ok && r.Outcome == state.Live {
 			current[r.Env] = max(current[r.Env], r.Number)
 		}
 	}
@@ -438,7 +439,7 @@ func cause(err error) string {
 	return s
 }
 
-func containsRev(revs []Revision, r Revision) bool {
+func containsRev(revs []state.Revision, r state.Revision) bool {
 	for _, x := range revs {
 		if x.Env == r.Env && x.Number == r.Number {
 			return true

@@ -1,4 +1,4 @@
-package state
+package boltstore
 
 import (
 	"encoding/json"
@@ -8,35 +8,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/ferrydev/ferry/state"
 )
-
-// Holder describes who holds an environment's lock.
-type Holder struct {
-	PID     int       `json:"pid"`
-	Command string    `json:"command"`
-	User    string    `json:"user,omitempty"`
-	Since   time.Time `json:"since"`
-}
-
-func (h Holder) String() string {
-	return fmt.Sprintf("%q (pid %d, since %s)", h.Command, h.PID, h.Since.Format(time.RFC3339))
-}
-
-// LockedError is returned when another ferry holds the environment.
-type LockedError struct {
-	Env    string
-	Holder Holder
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("environment %q is locked by %s", e.Env, e.Holder)
-}
-
-// ErrLocked matches every *LockedError with errors.Is.
-var ErrLocked = errors.New("environment locked")
-
-// Is implements errors.Is for ErrLocked.
-func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 // FileLock is a held environment lock. It is an flock on a file, so the
 // kernel releases it when ferry dies, even by kill -9.
@@ -44,7 +18,7 @@ type FileLock struct{ f *os.File }
 
 // Acquire takes env's lock in dir without waiting, or returns a
 // *LockedError naming the holder.
-func Acquire(dir, env string, h Holder) (*FileLock, error) {
+func Acquire(dir, env string, h state.Holder) (*FileLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock %q: %w", env, err)
 	}
@@ -56,7 +30,7 @@ func Acquire(dir, env string, h Holder) (*FileLock, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &LockedError{Env: env, Holder: readHolder(path)}
+			return nil, &state.LockedError{Env: env, Holder: readHolder(path)}
 		}
 		return nil, fmt.Errorf("lock %q: %w", env, err)
 	}
@@ -75,8 +49,8 @@ func Acquire(dir, env string, h Holder) (*FileLock, error) {
 
 // readHolder reads the holder the lock file names; the holder writes it
 // just after locking, so a racing reader retries briefly.
-func readHolder(path string) Holder {
-	var h Holder
+func readHolder(path string) state.Holder {
+	var h state.Holder
 	for range 20 {
 		data, err := os.ReadFile(path)
 		if err == nil && json.Unmarshal(data, &h) == nil && h.PID != 0 {
