@@ -37,6 +37,28 @@ type Renderer struct {
 	reads     *valuesReads        // what the templates read of .Values
 	subValues []subValues         // the vendored subcharts' values.yaml
 	err       error
+	// parsed are the values files read so far, by name, with their error:
+	// an environment that shares a file with another does not parse or
+	// decrypt it again. Guarded by mu.
+	parsed map[string]parsedValues
+}
+
+type parsedValues struct {
+	vf  *valuesFile
+	err error
+}
+
+// values parses the values file name once per Renderer.
+func (r *Renderer) values(name string) (*valuesFile, error) {
+	if pv, ok := r.parsed[name]; ok {
+		return pv.vf, pv.err
+	}
+	vf, err := parseValues(r.p.Dir, name)
+	if r.parsed == nil {
+		r.parsed = map[string]parsedValues{}
+	}
+	r.parsed[name] = parsedValues{vf, err}
+	return vf, err
 }
 
 // New returns a Renderer for p.
@@ -104,10 +126,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	var sealed []string // values decrypted from SOPS files
 	r.subchartSources(res.ValueSources)
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
-		vf, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates)
+		vf, err := r.values(base)
 		if err != nil {
 			return nil, err
 		}
+		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
 		sealed = append(sealed, vf.sealed...)
 	}
 	user := map[string]any{}
@@ -115,12 +138,17 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if path.Clean(name) == base {
 			continue // the chart's defaults: coalesced by Helm below
 		}
-		vf, err := readValues(r.p.Dir, name, res.ValueSources, &res.Warnings, &res.Duplicates)
+		vf, err := r.values(name)
+		if err != nil {
+			return nil, err
+		}
+		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
+		vals, err := vf.helmValues()
 		if err != nil {
 			return nil, err
 		}
 		sealed = append(sealed, vf.sealed...)
-		user = loader.MergeMaps(user, vf.values)
+		user = loader.MergeMaps(user, copyValues(vals).(map[string]any))
 	}
 	if err := applySet(user, e, res.ValueSources); err != nil {
 		return nil, err
