@@ -23,14 +23,13 @@ import (
 )
 
 // Renderer renders the environments of one project. It loads the chart
-// once and is safe for concurrent use, but renders through one Renderer
-// run one at a time: Helm's dependency processing (import-values) writes
-// into the chart's values. Use one Renderer per goroutine to render in
-// parallel.
+// and parses each values file once, and is safe for concurrent use:
+// environments render in parallel, each on its own copy of what Helm's
+// dependency processing writes (copyChart).
 type Renderer struct {
 	p *project.Project
 
-	mu        sync.Mutex // held for a whole render; see Renderer
+	mu        sync.Mutex // guards parsed
 	once      sync.Once
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
@@ -39,26 +38,30 @@ type Renderer struct {
 	err       error
 	// parsed are the values files read so far, by name, with their error:
 	// an environment that shares a file with another does not parse or
-	// decrypt it again. Guarded by mu.
-	parsed map[string]parsedValues
+	// decrypt it again.
+	parsed map[string]*parsedValues
 }
 
 type parsedValues struct {
-	vf  *valuesFile
-	err error
+	once sync.Once
+	vf   *valuesFile
+	err  error
 }
 
 // values parses the values file name once per Renderer.
 func (r *Renderer) values(name string) (*valuesFile, error) {
-	if pv, ok := r.parsed[name]; ok {
-		return pv.vf, pv.err
+	r.mu.Lock()
+	pv, ok := r.parsed[name]
+	if !ok {
+		if r.parsed == nil {
+			r.parsed = map[string]*parsedValues{}
+		}
+		pv = &parsedValues{}
+		r.parsed[name] = pv
 	}
-	vf, err := parseValues(r.p.Dir, name)
-	if r.parsed == nil {
-		r.parsed = map[string]parsedValues{}
-	}
-	r.parsed[name] = parsedValues{vf, err}
-	return vf, err
+	r.mu.Unlock()
+	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.p.Dir, name) })
+	return pv.vf, pv.err
 }
 
 // New returns a Renderer for p.
@@ -117,9 +120,6 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-
 	// Provenance first: the chart's own values.yaml is the lowest layer
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
@@ -154,9 +154,8 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		return nil, err
 	}
 
-	// Helm marks dependencies enabled or disabled in the chart's metadata:
-	// work on a copy so that one environment's conditions do not leak into
-	// the next.
+	// Helm marks dependencies enabled or disabled in the chart's metadata
+	// and imports values into it: work on a copy.
 	c := copyChart(r.chart)
 	top, err := renderValues(c, user, e.Release, e.Namespace)
 	if err != nil {
@@ -519,8 +518,12 @@ func fileErr(err error) error {
 	return err
 }
 
-// copyChart returns a shallow copy of c whose dependency metadata can be
-// changed without touching c.
+// copyChart returns a copy of c and its subcharts whose dependency
+// metadata, dependency lists and values Helm's dependency processing
+// (conditions, tags, import-values) can change without touching c: one
+// environment's conditions do not leak into the next, and environments
+// render concurrently from one loaded chart. Templates and files are
+// shared: nothing writes them.
 func copyChart(c *chart.Chart) *chart.Chart {
 	cp := *c
 	md := *c.Metadata
@@ -530,6 +533,14 @@ func copyChart(c *chart.Chart) *chart.Chart {
 		md.Dependencies = append(md.Dependencies, &dd)
 	}
 	cp.Metadata = &md
+	if c.Values != nil {
+		cp.Values = copyValues(c.Values).(map[string]any)
+	}
+	subs := make([]*chart.Chart, 0, len(c.Dependencies()))
+	for _, d := range c.Dependencies() {
+		subs = append(subs, copyChart(d))
+	}
+	cp.SetDependencies(subs...)
 	return &cp
 }
 

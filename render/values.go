@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -26,9 +27,10 @@ type valuesFile struct {
 	root      *yaml.Node
 	encrypted bool
 	// data is the (decrypted) text, parsed into values on first use.
-	data   []byte
-	values map[string]any
-	err    error
+	data       []byte
+	valuesOnce sync.Once
+	values     map[string]any
+	err        error
 	// sealed are the string values decrypted from a SOPS file.
 	sealed []string
 }
@@ -84,20 +86,19 @@ func parseValues(dir, name string) (*valuesFile, error) {
 // helmValues are the file's values as Helm's loader reads them, parsed
 // on first use. They are shared: merge a copy (copyValues).
 func (vf *valuesFile) helmValues() (map[string]any, error) {
-	if vf.values != nil || vf.err != nil {
-		return vf.values, vf.err
-	}
-	vals, err := loader.LoadValues(bytes.NewReader(vf.data))
-	switch {
-	case err != nil && vf.encrypted:
-		// The parser would quote the plaintext, at its own lines.
-		vf.err = &InputError{File: vf.name, Msg: "its decrypted values are not a YAML mapping Helm can use"}
-	case err != nil:
-		vf.err = yamlErr(vf.name, err)
-	default:
-		vf.values = vals
-	}
-	vf.data = nil
+	vf.valuesOnce.Do(func() {
+		vals, err := loader.LoadValues(bytes.NewReader(vf.data))
+		switch {
+		case err != nil && vf.encrypted:
+			// The parser would quote the plaintext, at its own lines.
+			vf.err = &InputError{File: vf.name, Msg: "its decrypted values are not a YAML mapping Helm can use"}
+		case err != nil:
+			vf.err = yamlErr(vf.name, err)
+		default:
+			vf.values = vals
+		}
+		vf.data = nil
+	})
 	return vf.values, vf.err
 }
 
