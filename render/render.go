@@ -36,19 +36,23 @@ type Renderer struct {
 	reads     *valuesReads        // what the templates read of .Values
 	subValues []subValues         // the vendored subcharts' values.yaml
 	err       error
-	// parsed are the values files read so far, by name, with their error:
-	// an environment that shares a file with another does not parse or
-	// decrypt it again.
+	// parsed are the values files read and not yet used by every
+	// environment that names them, by name, with their error: an
+	// environment that shares a file with another does not parse or
+	// decrypt it again, and a file no environment will read again is not
+	// kept.
 	parsed map[string]*parsedValues
 }
 
 type parsedValues struct {
 	once sync.Once
+	uses int // the renders still to read it
 	vf   *valuesFile
 	err  error
 }
 
-// values parses the values file name once per Renderer.
+// values parses the values file name once for the environments of the
+// project that read it.
 func (r *Renderer) values(name string) (*valuesFile, error) {
 	r.mu.Lock()
 	pv, ok := r.parsed[name]
@@ -56,12 +60,28 @@ func (r *Renderer) values(name string) (*valuesFile, error) {
 		if r.parsed == nil {
 			r.parsed = map[string]*parsedValues{}
 		}
-		pv = &parsedValues{}
+		pv = &parsedValues{uses: r.readers(name)}
 		r.parsed[name] = pv
+	}
+	if pv.uses--; pv.uses <= 0 {
+		delete(r.parsed, name)
 	}
 	r.mu.Unlock()
 	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.p.Dir, name) })
 	return pv.vf, pv.err
+}
+
+// readers counts the project's environments that read values file name:
+// every one reads the chart's values.yaml.
+func (r *Renderer) readers(name string) int {
+	if name == path.Join(r.p.Chart, "values.yaml") {
+		return len(r.p.Environments)
+	}
+	n := 0
+	for _, e := range r.p.Environments {
+		n += len(slices.DeleteFunc(slices.Clone(e.Values), func(v string) bool { return v != name }))
+	}
+	return n
 }
 
 // New returns a Renderer for p.
@@ -519,8 +539,9 @@ func fileErr(err error) error {
 }
 
 // copyChart returns a copy of c and its subcharts whose dependency
-// metadata, dependency lists and values Helm's dependency processing
-// (conditions, tags, import-values) can change without touching c: one
+// metadata, dependency lists and (where a chart has dependencies) values
+// Helm's dependency processing (conditions, tags, import-values) can
+// change without touching c: one
 // environment's conditions do not leak into the next, and environments
 // render concurrently from one loaded chart. Templates and files are
 // shared: nothing writes them.
@@ -533,7 +554,8 @@ func copyChart(c *chart.Chart) *chart.Chart {
 		md.Dependencies = append(md.Dependencies, &dd)
 	}
 	cp.Metadata = &md
-	if c.Values != nil {
+	if c.Values != nil && len(c.Metadata.Dependencies) > 0 {
+		// Only a chart with dependencies has values imported into it.
 		cp.Values = copyValues(c.Values).(map[string]any)
 	}
 	subs := make([]*chart.Chart, 0, len(c.Dependencies()))
