@@ -208,9 +208,12 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 	envs := make([]*Env, len(p.Environments))
 	errs := make([]error, len(p.Environments))
 	var wg sync.WaitGroup
+	// One Renderer: the chart is loaded and each values file parsed once
+	// for every environment.
+	r := render.New(p)
 	for i, e := range p.Environments {
 		wg.Go(func() {
-			res, err := render.Render(ctx, p, e.Name)
+			res, err := r.Render(ctx, e.Name)
 			if err != nil {
 				errs[i] = err
 				return

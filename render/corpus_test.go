@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -102,5 +103,51 @@ func TestCorpus(t *testing.T) {
 	}
 	if n < 3 {
 		t.Fatalf("%d corpus charts, want at least 3", n)
+	}
+}
+
+// TestConcurrentRenders renders every environment of the corpus twice,
+// all at once through one Renderer (one loaded chart, each values file
+// parsed once, dependency conditions decided per environment), and
+// compares each with a render by a Renderer of its own: sharing must not
+// leak one environment's values, conditions or provenance into another.
+// Run it with -race.
+func TestConcurrentRenders(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/corpus/*")
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			p, err := project.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for _, e := range p.Environments {
+				res, err := New(p).Render(t.Context(), e.Name)
+				if err != nil {
+					t.Fatalf("%s: %v", e.Name, err)
+				}
+				want[e.Name] = describeResult(p, e, res)
+			}
+			r := New(p)
+			var wg sync.WaitGroup
+			for range 2 {
+				for _, e := range p.Environments {
+					wg.Go(func() {
+						res, err := r.Render(t.Context(), e.Name)
+						if err != nil {
+							t.Errorf("%s: %v", e.Name, err)
+							return
+						}
+						if diff := cmp.Diff(want[e.Name], describeResult(p, e, res)); diff != "" {
+							t.Errorf("%s rendered alongside the others (-alone +shared):\n%s", e.Name, diff)
+						}
+					})
+				}
+			}
+			wg.Wait()
+		})
 	}
 }

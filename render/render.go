@@ -23,20 +23,65 @@ import (
 )
 
 // Renderer renders the environments of one project. It loads the chart
-// once and is safe for concurrent use, but renders through one Renderer
-// run one at a time: Helm's dependency processing (import-values) writes
-// into the chart's values. Use one Renderer per goroutine to render in
-// parallel.
+// and parses each values file once, and is safe for concurrent use:
+// environments render in parallel, each on its own copy of what Helm's
+// dependency processing writes (copyChart).
 type Renderer struct {
 	p *project.Project
 
-	mu        sync.Mutex // held for a whole render; see Renderer
+	mu        sync.Mutex // guards parsed
 	once      sync.Once
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
 	reads     *valuesReads        // what the templates read of .Values
 	subValues []subValues         // the vendored subcharts' values.yaml
 	err       error
+	// parsed are the values files read and not yet used by every
+	// environment that names them, by name, with their error: an
+	// environment that shares a file with another does not parse or
+	// decrypt it again, and a file no environment will read again is not
+	// kept.
+	parsed map[string]*parsedValues
+}
+
+type parsedValues struct {
+	once sync.Once
+	uses int // the renders still to read it
+	vf   *valuesFile
+	err  error
+}
+
+// values parses the values file name once for the environments of the
+// project that read it.
+func (r *Renderer) values(name string) (*valuesFile, error) {
+	r.mu.Lock()
+	pv, ok := r.parsed[name]
+	if !ok {
+		if r.parsed == nil {
+			r.parsed = map[string]*parsedValues{}
+		}
+		pv = &parsedValues{uses: r.readers(name)}
+		r.parsed[name] = pv
+	}
+	if pv.uses--; pv.uses <= 0 {
+		delete(r.parsed, name)
+	}
+	r.mu.Unlock()
+	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.p.Dir, name) })
+	return pv.vf, pv.err
+}
+
+// readers counts the project's environments that read values file name:
+// every one reads the chart's values.yaml.
+func (r *Renderer) readers(name string) int {
+	if name == path.Join(r.p.Chart, "values.yaml") {
+		return len(r.p.Environments)
+	}
+	n := 0
+	for _, e := range r.p.Environments {
+		n += len(slices.DeleteFunc(slices.Clone(e.Values), func(v string) bool { return v != name }))
+	}
+	return n
 }
 
 // New returns a Renderer for p.
@@ -95,19 +140,17 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-
 	// Provenance first: the chart's own values.yaml is the lowest layer
 	// whether or not the environment lists it.
 	base := path.Join(r.p.Chart, "values.yaml")
 	var sealed []string // values decrypted from SOPS files
 	r.subchartSources(res.ValueSources)
 	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
-		vf, err := readValues(r.p.Dir, base, res.ValueSources, &res.Warnings, &res.Duplicates)
+		vf, err := r.values(base)
 		if err != nil {
 			return nil, err
 		}
+		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
 		sealed = append(sealed, vf.sealed...)
 	}
 	user := map[string]any{}
@@ -115,20 +158,24 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		if path.Clean(name) == base {
 			continue // the chart's defaults: coalesced by Helm below
 		}
-		vf, err := readValues(r.p.Dir, name, res.ValueSources, &res.Warnings, &res.Duplicates)
+		vf, err := r.values(name)
+		if err != nil {
+			return nil, err
+		}
+		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
+		vals, err := vf.helmValues()
 		if err != nil {
 			return nil, err
 		}
 		sealed = append(sealed, vf.sealed...)
-		user = loader.MergeMaps(user, vf.values)
+		user = loader.MergeMaps(user, copyValues(vals).(map[string]any))
 	}
 	if err := applySet(user, e, res.ValueSources); err != nil {
 		return nil, err
 	}
 
-	// Helm marks dependencies enabled or disabled in the chart's metadata:
-	// work on a copy so that one environment's conditions do not leak into
-	// the next.
+	// Helm marks dependencies enabled or disabled in the chart's metadata
+	// and imports values into it: work on a copy.
 	c := copyChart(r.chart)
 	top, err := renderValues(c, user, e.Release, e.Namespace)
 	if err != nil {
@@ -491,8 +538,13 @@ func fileErr(err error) error {
 	return err
 }
 
-// copyChart returns a shallow copy of c whose dependency metadata can be
-// changed without touching c.
+// copyChart returns a copy of c and its subcharts whose dependency
+// metadata, dependency lists and (where a chart has dependencies) values
+// Helm's dependency processing (conditions, tags, import-values) can
+// change without touching c: one
+// environment's conditions do not leak into the next, and environments
+// render concurrently from one loaded chart. Templates and files are
+// shared: nothing writes them.
 func copyChart(c *chart.Chart) *chart.Chart {
 	cp := *c
 	md := *c.Metadata
@@ -502,6 +554,15 @@ func copyChart(c *chart.Chart) *chart.Chart {
 		md.Dependencies = append(md.Dependencies, &dd)
 	}
 	cp.Metadata = &md
+	if c.Values != nil && len(c.Metadata.Dependencies) > 0 {
+		// Only a chart with dependencies has values imported into it.
+		cp.Values = copyValues(c.Values).(map[string]any)
+	}
+	subs := make([]*chart.Chart, 0, len(c.Dependencies()))
+	for _, d := range c.Dependencies() {
+		subs = append(subs, copyChart(d))
+	}
+	cp.SetDependencies(subs...)
 	return &cp
 }
 

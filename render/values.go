@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -16,17 +17,28 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
 
-// valuesFile is one parsed values file.
+// valuesFile is one parsed values file. A Renderer parses each file
+// once and keeps it for every environment that names it: the walk that
+// records the file's lines runs per environment, on the kept node.
 type valuesFile struct {
-	name   string // relative to the project directory
-	values map[string]any
+	name string // relative to the project directory
+	// root is the document's top node (its sops: section left out), nil
+	// for an empty file.
+	root      *yaml.Node
+	encrypted bool
+	// data is the (decrypted) text, parsed into values on first use.
+	data       []byte
+	valuesOnce sync.Once
+	values     map[string]any
+	err        error
 	// sealed are the string values decrypted from a SOPS file.
 	sealed []string
 }
 
-// readValues parses a values file with Helm's own loader, after recording
-// where each path is set. name is relative to dir.
-func readValues(dir, name string, sources map[string]Source, warnings *[]string, dups *[]Duplicate) (*valuesFile, error) {
+// parseValues reads and parses a values file, decrypting a SOPS file.
+// name is relative to dir. Helm's loader parses it lazily (see
+// helmValues): the chart's own values.yaml needs only its lines.
+func parseValues(dir, name string) (*valuesFile, error) {
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return nil, err
@@ -44,45 +56,87 @@ func readValues(dir, name string, sources map[string]Source, warnings *[]string,
 	if nodeTooDeep(&doc, 2*limits.ValuesDepth+2) {
 		return nil, &InputError{File: name, Msg: fmt.Sprintf("values nest deeper than %d levels", limits.ValuesDepth)}
 	}
-	vf := &valuesFile{name: name}
-	encrypted := false
+	vf := &valuesFile{name: name, data: data}
 	if len(doc.Content) > 0 {
 		root := doc.Content[0]
 		if line := sopsMetadata(root); line > 0 {
 			// The keys and their lines are in clear in a SOPS file: the
 			// provenance is the committed file's, the values the
 			// plaintext's.
-			if data, err = decrypt(name, line, data); err != nil {
+			if vf.data, err = decrypt(name, line, data); err != nil {
 				return nil, err
 			}
-			encrypted = true
+			vf.encrypted = true
 			root = withoutKey(root, "sops")
-			walkValues(name, root, "", sources, warnings, dups)
-			for p, src := range sources {
-				if src.File == name {
-					src.Encrypted = true
-					sources[p] = src
-				}
-			}
 		} else if line := encValue(root); line > 0 {
 			return nil, &InputError{File: name, Line: line, Msg: "has SOPS-encrypted ENC[…] values but no sops: metadata to decrypt them with: restore the file's sops: section, or decrypt it in the pipeline and name the decrypted file in ferry.yaml values:"}
-		} else {
-			walkValues(name, root, "", sources, warnings, dups)
 		}
+		vf.root = root
 	}
-	vals, err := loader.LoadValues(bytes.NewReader(data))
-	if err != nil && encrypted {
-		// The parser would quote the plaintext, at its own lines.
-		return nil, &InputError{File: name, Msg: "its decrypted values are not a YAML mapping Helm can use"}
-	}
-	if err != nil {
-		return nil, yamlErr(name, err)
-	}
-	vf.values = vals
-	if encrypted {
+	if vf.encrypted {
+		vals, err := vf.helmValues()
+		if err != nil {
+			return nil, err
+		}
 		vf.sealed = leaves(vals, nil)
 	}
 	return vf, nil
+}
+
+// helmValues are the file's values as Helm's loader reads them, parsed
+// on first use. They are shared: merge a copy (copyValues).
+func (vf *valuesFile) helmValues() (map[string]any, error) {
+	vf.valuesOnce.Do(func() {
+		vals, err := loader.LoadValues(bytes.NewReader(vf.data))
+		switch {
+		case err != nil && vf.encrypted:
+			// The parser would quote the plaintext, at its own lines.
+			vf.err = &InputError{File: vf.name, Msg: "its decrypted values are not a YAML mapping Helm can use"}
+		case err != nil:
+			vf.err = yamlErr(vf.name, err)
+		default:
+			vf.values = vals
+		}
+		vf.data = nil
+	})
+	return vf.values, vf.err
+}
+
+// record records where each path of the file is set, over what sources
+// already holds.
+func (vf *valuesFile) record(sources map[string]Source, warnings *[]string, dups *[]Duplicate) {
+	if vf.root == nil {
+		return
+	}
+	walkValues(vf.name, vf.root, "", sources, warnings, dups)
+	if vf.encrypted {
+		for p, src := range sources {
+			if src.File == vf.name {
+				src.Encrypted = true
+				sources[p] = src
+			}
+		}
+	}
+}
+
+// copyValues copies the maps and lists of v, so that merging and --set
+// do not write into a parsed file another environment reads.
+func copyValues(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, c := range x {
+			out[k] = copyValues(c)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, c := range x {
+			out[i] = copyValues(c)
+		}
+		return out
+	}
+	return v
 }
 
 // walkValues records the line of every path under n. A later file
