@@ -42,7 +42,8 @@ type object = map[string]any
 var docSep = regexp.MustCompile(`(?m)^---`)
 
 // Containers computes every container's environment in the manifest
-// stream for a release in namespace.
+// stream for a release in namespace (objects that name no namespace of
+// their own are in it).
 func Containers(stream, namespace string) ([]Container, error) {
 	var objs []object
 	for _, doc := range docSep.Split(stream, -1) {
@@ -67,21 +68,43 @@ func Containers(stream, namespace string) ([]Container, error) {
 		}
 		objs = append(objs, o)
 	}
-	// Only the namespace's objects, the last of each kind and name.
-	byID := map[string]object{}
-	var order []string
+	// Each object lives in the namespace its manifest names, the release's
+	// when it names none; a pod sees only its own namespace's ConfigMaps,
+	// Secrets and Services, the last of each kind and name.
+	type group struct {
+		byID  map[string]object
+		order []string
+	}
+	groups := map[string]*group{}
+	var nsOrder []string
 	for _, o := range objs {
 		meta, _ := o["metadata"].(map[string]any)
 		ns, _ := meta["namespace"].(string)
-		if ns != "" && ns != namespace {
-			continue
+		if ns == "" {
+			ns = namespace
+		}
+		g := groups[ns]
+		if g == nil {
+			g = &group{byID: map[string]object{}}
+			groups[ns] = g
+			nsOrder = append(nsOrder, ns)
 		}
 		id := fmt.Sprint(o["kind"], "/", meta["name"])
-		if _, ok := byID[id]; !ok {
-			order = append(order, id)
+		if _, ok := g.byID[id]; !ok {
+			g.order = append(g.order, id)
 		}
-		byID[id] = o
+		g.byID[id] = o
 	}
+	var out []Container
+	for _, ns := range nsOrder {
+		out = append(out, namespaceContainers(groups[ns].byID, groups[ns].order)...)
+	}
+	return out, nil
+}
+
+// namespaceContainers computes the environment of every container of
+// one namespace's objects.
+func namespaceContainers(byID map[string]object, order []string) []Container {
 	links := serviceEnv(byID, order)
 	var out []Container
 	for _, id := range order {
@@ -108,7 +131,7 @@ func Containers(stream, namespace string) ([]Container, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func podSpec(o object) map[string]any {
