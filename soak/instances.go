@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -22,7 +23,7 @@ const defaultConcurrency = 4
 // instance's last good counts); the sample fails only when every part
 // does.
 func (s *Scraper) scrapeInstances(ctx context.Context, at time.Time) Sample {
-	urls, err := s.Instances(ctx)
+	urls, client, err := s.Instances(ctx)
 	if err != nil {
 		return Sample{At: at, Err: err.Error()}
 	}
@@ -40,7 +41,7 @@ func (s *Scraper) scrapeInstances(ctx context.Context, at time.Time) Sample {
 	for i, name := range names {
 		g.Go(func() error {
 			p := Sample{At: at}
-			fams, err := s.fetchURL(ctx, urls[name])
+			fams, err := s.fetchURL(ctx, cmp.Or(client, s.Client), urls[name])
 			if err == nil {
 				err = s.Metrics.reduce(fams, &p)
 			}

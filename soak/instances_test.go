@@ -160,7 +160,7 @@ func TestScrapeInstances(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 	urls["pod-down"] = down.URL + "/metrics"
-	sc := &Scraper{Concurrency: 2, Instances: func(context.Context) (map[string]string, error) { return urls, nil }}
+	sc := &Scraper{Concurrency: 2, Instances: func(context.Context) (map[string]string, *http.Client, error) { return urls, nil, nil }}
 	s := sc.Scrape(context.Background())
 	if s.Err != "" || len(s.Instances) != 7 {
 		t.Fatalf("sample %+v", s)
@@ -181,7 +181,7 @@ func TestScrapeInstances(t *testing.T) {
 		t.Errorf("%d scrapes at once, want at most 2", p)
 	}
 
-	none := (&Scraper{Instances: func(context.Context) (map[string]string, error) { return nil, nil }}).Scrape(context.Background())
+	none := (&Scraper{Instances: func(context.Context) (map[string]string, *http.Client, error) { return nil, nil, nil }}).Scrape(context.Background())
 	if none.Err == "" {
 		t.Errorf("no instances: %+v, want a failed sample", none)
 	}

@@ -63,9 +63,10 @@ type Scraper struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Instances, when set, lists the instances to scrape at each scrape
-	// (name → metrics URL; URL is then unused): every one is read, at
-	// most Concurrency at once, into one Sample with per-instance parts.
-	Instances func(ctx context.Context) (map[string]string, error)
+	// (name → metrics URL; URL is then unused) and the client that
+	// reads them (Client when nil): every one is read, at most
+	// Concurrency at once, into one Sample with per-instance parts.
+	Instances func(ctx context.Context) (map[string]string, *http.Client, error)
 	// Concurrency bounds the instances scraped at once; 4 when zero.
 	Concurrency int
 }
@@ -96,11 +97,10 @@ func (s *Scraper) Scrape(ctx context.Context) Sample {
 }
 
 func (s *Scraper) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error) {
-	return s.fetchURL(ctx, s.URL)
+	return s.fetchURL(ctx, s.Client, s.URL)
 }
 
-func (s *Scraper) fetchURL(ctx context.Context, u string) (map[string]*dto.MetricFamily, error) {
-	client := s.Client
+func (s *Scraper) fetchURL(ctx context.Context, client *http.Client, u string) (map[string]*dto.MetricFamily, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
