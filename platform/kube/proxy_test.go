@@ -70,7 +70,11 @@ func TestHealthThroughServiceProxy(t *testing.T) {
 // socket belongs to the namespace it was created in), so the rest of the
 // test runs in its own namespace as usual. Without root or iproute2 the
 // test cannot run: it skips, and fails under CI=true.
-func listenInTestHost(t *testing.T) net.Listener {
+//
+// port, when given, is the port to listen on (0 by default): test hosts
+// are separate network namespaces, so several can listen on one port, as
+// a release's pods do.
+func listenInTestHost(t *testing.T, port ...int) net.Listener {
 	t.Helper()
 	fail := func(format string, args ...any) {
 		t.Helper()
@@ -127,7 +131,7 @@ func listenInTestHost(t *testing.T) net.Listener {
 			done <- result{err: fmt.Errorf("enter %s: %w", ns, err)}
 			return
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort(remote, "0"))
+		l, err := net.Listen("tcp", net.JoinHostPort(remote, fmt.Sprint(append(port, 0)[0])))
 		done <- result{l, err}
 	}()
 	r := <-done
