@@ -10,14 +10,10 @@ import (
 	"github.com/ferrydev/ferry/project"
 )
 
-// TestPortForwardReachesThePodsSubresource: a smoke step without a URL
-// goes through a port-forward to a ready pod (pods/<pod>/portforward on
-// the API server, over SPDY). kwok's pods run nothing and no kubelet
-// answers for the fake node, so the real API server here cannot finish
-// the forward: the test checks what can be checked on it, that the
-// upgrade request reaches the API server for the release's ready pod and
-// fails there (at the kubelet hop) with an error that names the pod and
-// port, and that nothing is left listening.
+// TestPortForwardReachesThePodsSubresource: when the pod's node cannot
+// be reached (here kwok's node, for which no kubelet answers; see
+// TestSmokeThroughPortForward for one that does), the port-forward fails
+// at once with an error naming the environment, the pod and the port.
 func TestPortForwardReachesThePodsSubresource(t *testing.T) {
 	c := testcluster.Get(t)
 	ctx := context.Background()
