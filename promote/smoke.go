@@ -30,7 +30,8 @@ func short(d string) string {
 // gate. With safeOnly (a dry run, a read) only the steps that cannot
 // change anything run — GET and HEAD; the others pass as WouldRun.
 func (c *Config) smoke(ctx context.Context, env *project.Environment, base string, safeOnly bool) []state.Gate {
-	base = strings.TrimSuffix(base, "/.well-known/health")
+	base, closeBase, noBase := c.smokeBase(ctx, env, strings.TrimSuffix(base, "/.well-known/health"), safeOnly)
+	defer closeBase()
 	var out []state.Gate
 	for _, s := range env.Smoke {
 		g := state.Gate{Name: "smoke " + env.Name + ": " + s.String()}
@@ -40,6 +41,11 @@ func (c *Config) smoke(ctx context.Context, env *project.Environment, base strin
 				what = "a " + s.Method() + " request"
 			}
 			g.Passed, g.Detail = true, view.WouldRun+": "+what+" may change "+env.Name+", so a dry run does not send it"
+			out = append(out, g)
+			continue
+		}
+		if noBase != "" && stepNeedsBase(s) {
+			g.Detail = noBase
 			out = append(out, g)
 			continue
 		}

@@ -59,6 +59,9 @@ func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak
 		if err != nil {
 			return nil, err
 		}
+		if m, ok := t.(podsMetrics); ok {
+			return c.podsScraper(m, env, port), nil
+		}
 		m, ok := t.(platform.MetricsEndpoint)
 		if !ok {
 			return nil, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)

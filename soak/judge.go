@@ -83,6 +83,12 @@ type Verdict struct {
 	Scrapes  int      `json:"scrapes"`
 	Failed   int      `json:"failedScrapes"`
 	Figures  []Figure `json:"figures"`
+	// Instances are each instance's figures when the samples have
+	// per-instance parts (kube: one per pod), and Worst the name of the
+	// one that did worst by the figure that failed (by error ratio when
+	// none did).
+	Instances []InstanceFigures `json:"instances,omitempty"`
+	Worst     string            `json:"worst,omitempty"`
 }
 
 // The kinds of sample a verdict's counts start from (Verdict.BaseKind).
@@ -141,6 +147,9 @@ func (v *Verdict) Summary() string {
 		}
 	}
 	if len(bad) > 0 {
+		if w, ok := v.worst(); ok && len(v.Instances) > 1 {
+			bad = append(bad, "worst "+w.String())
+		}
 		return strings.Join(bad, "; ") + " over " + v.Window()
 	}
 	return v.Reason + " over " + v.Window()
@@ -235,6 +244,7 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 			if s.Live {
 				v.BaseKind = BaseLive
 			}
+			d.seed(s)
 		case prev == nil && s.Start > 0 && !startTime(s.Start).Before(born.Add(-startSlack)):
 			// No sample before the window, but the process started
 			// for this revision: everything it counted is the revision's.
@@ -244,6 +254,10 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 			// Nothing to count from but this sample: what it counted
 			// is not known to be this revision's.
 			v.Base, v.BaseKind = s.At, BaseFirst
+			d.seed(s)
+		case len(s.Instances) > 0 && len(prev.Instances) > 0:
+			// Each instance counts against its own last good part.
+			v.Restarts += d.addParts(s)
 		case s.Requests < prev.Requests || (s.Start > 0 && prev.Start > 0 && s.Start != prev.Start):
 			v.Restarts++
 			d.add(s, nil)
@@ -254,6 +268,7 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 		v.End = s.At
 	}
 	v.Requests, v.Errors = d.requests, d.errors
+	v.Instances = d.instances()
 	if d.requests > 0 {
 		v.ErrorRatio = d.errors / d.requests
 	}
@@ -314,9 +329,18 @@ func Judge(samples []Sample, w Window, lim Limits) Verdict {
 	// The state: a figure over its limit fails the soak even before its
 	// time is up; otherwise not yet, then not enough to judge, then passed.
 	v.State, v.Reason = Passed, "every figure within its limit"
+	if w, ok := worst(v.Instances, ""); ok {
+		v.Worst = w.Name
+	}
 	for _, f := range v.Figures {
 		if f.State == Failed {
 			v.State, v.Reason = Failed, f.Name+" "+f.Value+", limit "+f.Limit
+			if w, ok := worst(v.Instances, f.Name); ok {
+				v.Worst = w.Name
+				if len(v.Instances) > 1 {
+					v.Reason += "; worst " + w.String()
+				}
+			}
 			return v
 		}
 	}
@@ -358,14 +382,32 @@ func seconds(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(100 * time.Microsecond).String()
 }
 
-// delta sums the growth of the counts over the window.
+// delta sums the growth of the counts over the window; with
+// per-instance samples, also each instance's (parts) from its last good
+// part (last).
 type delta struct {
 	requests, errors float64
 	buckets          map[float64]float64
+	last             map[string]Sample
+	parts            map[string]*part
 }
 
-// add adds s's growth since prev; nil prev counts s from zero.
+// add adds s's growth since prev; nil prev counts s from zero, and then
+// s's parts from zero too.
 func (d *delta) add(s, prev *Sample) {
+	d.addFlat(s, prev)
+	if prev == nil {
+		for name, p := range s.Instances {
+			if p.Err == "" {
+				d.part(name).addFlat(&p, nil)
+			}
+		}
+	}
+	d.seed(s)
+}
+
+// addFlat adds s's growth since prev in the top-level counts only.
+func (d *delta) addFlat(s, prev *Sample) {
 	var base Sample
 	if prev != nil {
 		base = *prev

@@ -30,6 +30,12 @@ type Sample struct {
 	// Live marks the baseline: the sample taken as the revision went
 	// live, which its soak counts from.
 	Live bool `json:"live,omitempty"`
+	// Instances are the per-instance parts of a sample of several
+	// instances (kube: one per ready pod, by name), whose sums are the
+	// fields above. Each is counted against its own earlier parts, so a
+	// restart of one instance counts from zero for it alone. Empty for a
+	// sample of one instance.
+	Instances map[string]Sample `json:"instances,omitempty"`
 }
 
 // Bucket is one cumulative histogram bucket: Count observations ≤ LE

@@ -62,6 +62,13 @@ type Scraper struct {
 	Client *http.Client
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Instances, when set, lists the instances to scrape at each scrape
+	// (name → metrics URL; URL is then unused) and the client that
+	// reads them (Client when nil): every one is read, at most
+	// Concurrency at once, into one Sample with per-instance parts.
+	Instances func(ctx context.Context) (map[string]string, *http.Client, error)
+	// Concurrency bounds the instances scraped at once; 4 when zero.
+	Concurrency int
 }
 
 // maxBody bounds what is read of an exposition: a service's own metrics
@@ -76,6 +83,9 @@ func (s *Scraper) Scrape(ctx context.Context) Sample {
 		now = s.Now
 	}
 	smp := Sample{At: now()}
+	if s.Instances != nil {
+		return s.scrapeInstances(ctx, smp.At)
+	}
 	fams, err := s.fetch(ctx)
 	if err == nil {
 		err = s.Metrics.reduce(fams, &smp)
@@ -87,32 +97,35 @@ func (s *Scraper) Scrape(ctx context.Context) Sample {
 }
 
 func (s *Scraper) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error) {
-	client := s.Client
+	return s.fetchURL(ctx, s.Client, s.URL)
+}
+
+func (s *Scraper) fetchURL(ctx context.Context, client *http.Client, u string) (map[string]*dto.MetricFamily, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("metrics URL %q: %w", s.URL, err)
+		return nil, fmt.Errorf("metrics URL %q: %w", u, err)
 	}
 	// Ask for the text format: it is what every client library serves.
 	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {
-			return nil, fmt.Errorf("no metrics endpoint: nothing listens at %s", s.URL)
+			return nil, fmt.Errorf("no metrics endpoint: nothing listens at %s", u)
 		}
-		return nil, fmt.Errorf("metrics endpoint %s: %w", s.URL, err)
+		return nil, fmt.Errorf("metrics endpoint %s: %w", u, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return nil, fmt.Errorf("metrics endpoint %s answered %s", s.URL, resp.Status)
+		return nil, fmt.Errorf("metrics endpoint %s answered %s", u, resp.Status)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, fmt.Errorf("malformed metrics from %s: %w", s.URL, err)
+		return nil, fmt.Errorf("malformed metrics from %s: %w", u, err)
 	}
 	return fams, nil
 }

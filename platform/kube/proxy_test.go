@@ -70,7 +70,11 @@ func TestHealthThroughServiceProxy(t *testing.T) {
 // socket belongs to the namespace it was created in), so the rest of the
 // test runs in its own namespace as usual. Without root or iproute2 the
 // test cannot run: it skips, and fails under CI=true.
-func listenInTestHost(t *testing.T) net.Listener {
+//
+// port, when given, is the port to listen on (0 by default): test hosts
+// are separate network namespaces, so several can listen on one port, as
+// a release's pods do.
+func listenInTestHost(t *testing.T, port ...int) net.Listener {
 	t.Helper()
 	fail := func(format string, args ...any) {
 		t.Helper()
@@ -113,10 +117,18 @@ func listenInTestHost(t *testing.T) net.Listener {
 	}
 	done := make(chan result, 1)
 	go func() {
-		// The thread that enters the namespace is never handed back to
-		// the scheduler: the goroutine ends locked, so the runtime
-		// retires the thread with it.
+		// The thread enters the namespace and comes back before it is
+		// handed back to the scheduler. It is not retired instead: a
+		// control plane process started from it (Pdeathsig) would be
+		// killed with it. If it cannot come back, the goroutine ends
+		// locked and the runtime retires the thread.
 		runtime.LockOSThread()
+		home, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer home.Close()
 		target, err := os.Open(filepath.Join("/var/run/netns", ns))
 		if err != nil {
 			done <- result{err: err}
@@ -127,7 +139,10 @@ func listenInTestHost(t *testing.T) net.Listener {
 			done <- result{err: fmt.Errorf("enter %s: %w", ns, err)}
 			return
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort(remote, "0"))
+		l, err := net.Listen("tcp", net.JoinHostPort(remote, fmt.Sprint(append(port, 0)[0])))
+		if unix.Setns(int(home.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
 		done <- result{l, err}
 	}()
 	r := <-done
