@@ -12,9 +12,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/soak"
+	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/view"
 )
 

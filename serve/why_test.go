@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 )
 
 // waitPage polls the page until it shows every one of wants (the board

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
-	"github.com/ferrydev/ferry/state"
 	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/platform/gitops/fluxtest"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/state"
 	"github.com/fluxcd/pkg/gittestserver"
 	"github.com/go-git/go-git/v5"
 	corev1 "k8s.io/api/core/v1"
