@@ -201,34 +201,44 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	names := map[string]bool{}
 	p.Deploys = findDeploys(abs)
 	deploys := p.assignDeploys(envFiles)
-	// When CI deploys the chart, its commands say which values files are
-	// environments: one deployed under another name is that environment's,
-	// one no command deploys is left out (with a word) unless ferry.yaml
-	// names it.
+	p.siblingValues(deploys, envFiles)
+	// When CI deploys the chart, its commands define the environments they
+	// deploy; the values files define the rest. A file deployed under
+	// another name is that environment's; a file for an environment CI
+	// deploys with other files (or under a synonym: values-prod.yaml where
+	// CI deploys production from values-live.yaml) is left out with a
+	// word unless ferry.yaml names it. No environment is dropped silently.
 	used := map[string]string{}
 	for n, d := range deploys {
 		for _, v := range d.Values {
 			used[v] = n
 		}
 	}
+	var fromFiles []string
 	for n, file := range envFiles {
 		_, named := f.Environments[n]
-		switch by, ok := used[file]; {
+		by, ok := used[file]
+		deployedAs := deployedSynonym(n, deploys)
+		switch {
 		case len(deploys) == 0 || named || slices.Contains(f.Path, n) || by == n:
 			names[n] = true
 		case ok:
 			// deployed as environment by: not an environment of its own
-		default:
-			var envs []string
-			for e := range deploys {
-				envs = append(envs, e)
-			}
-			sort.Strings(envs)
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no deploy command of the repository uses it (CI deploys %s), so it is not checked; name it under environments: in %s to check it",
-				file, strings.Join(envs, ", "), FileName))
+		case deployedAs != "":
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
+				file, deployedAs, deploys[deployedAs].Loc(), FileName))
 			delete(envFiles, n)
+		default:
+			names[n] = true
+			fromFiles = append(fromFiles, n)
 		}
 	}
+	sort.Strings(fromFiles)
+	var fromCI []string
+	for n := range deploys {
+		fromCI = append(fromCI, n)
+	}
+	sort.Strings(fromCI)
 	for _, n := range p.discoverConfigs() {
 		names[n] = true
 	}
@@ -263,6 +273,12 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Path, p.OrderReason = conventionalOrder(names)
 	} else {
 		p.OrderReason = FileName + "'s path"
+	}
+	if len(fromCI) > 0 && len(fromFiles) > 0 {
+		// CI deploys some environments and not others: say which is which,
+		// so that a reader sees the ones CI would not have checked.
+		p.OrderReason += "; defined by CI's deploy commands: " + strings.Join(fromCI, ", ") +
+			"; by values files alone (no deploy command of the repository deploys them): " + strings.Join(fromFiles, ", ")
 	}
 	ordered := append([]string(nil), p.Path...)
 	var rest []string
@@ -453,6 +469,8 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 		e.From.Definition = fileAt
 	case d != nil:
 		e.From.Definition = "CI " + d.Loc()
+	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
+		e.From.Definition = envFile + " (discovered; no deploy command of the repository deploys " + e.Name + ")"
 	case envFile != "":
 		e.From.Definition = envFile + " (discovered)"
 	default:
@@ -634,4 +652,73 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		}
 	}
 	return out
+}
+
+// deploysChart reports whether any deploy command found deploys this
+// project's chart.
+func (p *Project) deploysChart() bool {
+	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) })
+}
+
+// deployedSynonym returns the environment CI deploys that is env under
+// another name or env itself (prod where CI deploys production), "" when
+// CI deploys no such environment.
+func deployedSynonym(env string, deploys map[string]*Deploy) string {
+	if _, ok := deploys[env]; ok {
+		return env
+	}
+	for n := range deploys {
+		if synonym(n) != "" && synonym(n) == synonym(env) {
+			return n
+		}
+	}
+	return ""
+}
+
+// synonyms are the spellings of one stage.
+var synonyms = map[string]string{
+	"prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
+	"stage": "staging", "staging": "staging", "stg": "staging",
+	"dev": "dev", "develop": "dev", "development": "dev",
+	"test": "test", "testing": "test", "tst": "test",
+}
+
+func synonym(name string) string { return synonyms[name] }
+
+// siblingValues finds the environments a CI-deployed values file's
+// siblings define by the same naming (helm/values/bb_production.yaml
+// deployed as production beside bb_staging.yaml: staging), which
+// discovery's conventions do not know.
+func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]string) {
+	known := map[string]bool{}
+	for _, f := range envFiles {
+		known[f] = true
+	}
+	for n, d := range deploys {
+		for _, v := range d.Values {
+			i := strings.LastIndex(path.Base(v), n)
+			if i < 0 || IsCIExpr(v) || !isFile(filepath.Join(p.Dir, v)) {
+				continue
+			}
+			prefix, suffix := path.Base(v)[:i], path.Base(v)[i+len(n):]
+			if !yamlName(suffix) && (suffix == "" || !yamlName("x"+suffix)) {
+				continue
+			}
+			entries, _ := os.ReadDir(filepath.Join(p.Dir, path.Dir(v)))
+			for _, e := range entries {
+				name := e.Name()
+				if e.IsDir() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, suffix) || len(name) <= len(prefix)+len(suffix) {
+					continue
+				}
+				env := name[len(prefix) : len(name)-len(suffix)]
+				rel := path.Join(path.Dir(v), name)
+				if known[rel] || !envNameRe.MatchString(env) || !envLike(env) || layerStems[env] {
+					continue
+				}
+				if _, ok := envFiles[env]; !ok {
+					envFiles[env] = rel
+				}
+			}
+		}
+	}
 }
