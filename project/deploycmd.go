@@ -169,9 +169,21 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n := first - 1
+	heredoc := "" // the terminator of a here-document being skipped
 	for sc.Scan() {
 		n++
 		l := sc.Text()
+		if heredoc != "" {
+			if strings.TrimSpace(l) == heredoc {
+				heredoc = ""
+			}
+			continue
+		}
+		if m := hereDoc.FindStringSubmatch(l); m != nil && !hereToShell.MatchString(l[:strings.Index(l, "<<")]) {
+			// A here-document's lines are text a command reads (cat <<EOF
+			// prints them), not commands — unless a shell reads them.
+			heredoc = m[1]
+		}
 		if cur.Len() == 0 {
 			start = n
 			if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
@@ -194,8 +206,10 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 }
 
 var (
-	makeTarget = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
-	makeVar    = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
+	hereDoc     = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
+	hereToShell = regexp.MustCompile(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`)
+	makeTarget  = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
+	makeVar     = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
 )
 
 // makeLines reads a Makefile's recipe lines, each with its target's name
@@ -453,7 +467,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	start := -1
 	for i, w := range words {
-		if path.Base(w) == "helm" && i+1 < len(words) {
+		if path.Base(w) == "helm" && i+1 < len(words) && commandAt(words, i) {
 			switch words[i+1] {
 			case "upgrade", "install", "template":
 				start = i
@@ -468,8 +482,12 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	words = words[start+1:]
 	for i, w := range words {
-		if w == "&&" || w == "||" || w == ";" || w == "|" || strings.HasSuffix(w, ";") {
+		if w == "&&" || w == "||" || w == ";" || w == "|" || isRedirect(w) {
 			words = words[:i]
+			break
+		}
+		if strings.HasSuffix(w, ";") { // the last argument: --set a=$B; then …
+			words = append(words[:i], strings.TrimRight(w, ";"))
 			break
 		}
 	}
@@ -480,7 +498,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		w := words[i]
 		name, val, hasVal := strings.Cut(w, "=")
 		if !strings.HasPrefix(w, "-") {
-			pos = append(pos, l.expand(w))
+			if !optionalWord.MatchString(w) {
+				pos = append(pos, l.expand(w))
+			}
 			continue
 		}
 		if !hasVal {
@@ -529,6 +549,46 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		d.Env = stageIn(l.hint)
 	}
 	return d, true
+}
+
+// commandAt reports whether words[i] is a command the shell runs, not an
+// argument: it starts the line or follows a separator, a keyword or a
+// prefix command (sudo, env, time), variable assignments skipped. echo
+// helm upgrade … prints a command, it does not run one.
+func commandAt(words []string, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		w := words[j]
+		switch {
+		case w == "&&" || w == "||" || w == ";" || w == "|" || strings.HasSuffix(w, ";") || strings.HasSuffix(w, "&&"):
+			return true
+		case shellPrefix[w]:
+			continue
+		case assignment.MatchString(w):
+			continue
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// shellPrefix are keywords and commands after which the next word is
+// still a command.
+var shellPrefix = map[string]bool{
+	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true,
+	"{": true, "(": true, "sudo": true, "exec": true, "time": true, "env": true, "command": true, "nohup": true,
+}
+
+// optionalWord is a word that expands to nothing or to a flag
+// (${DRY_RUN:-}, ${PARAM:---atomic}): not the release or the chart.
+var optionalWord = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`)
+
+var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
+// isRedirect reports whether a word redirects output (> out.yaml, 2>&1):
+// the command's arguments end there.
+func isRedirect(w string) bool {
+	return strings.HasPrefix(w, ">") || strings.HasPrefix(w, "<") || strings.HasPrefix(w, "1>") || strings.HasPrefix(w, "2>") || strings.HasPrefix(w, "&>")
 }
 
 // splitSet splits a --set value at the commas Helm splits at (not

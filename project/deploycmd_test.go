@@ -134,14 +134,21 @@ func TestParseHelm(t *testing.T) {
 			"tools", ".", "apps-production", "version", "`git describe`"},
 		{"helm3 upgrade x y", "", "", "", "", ""},
 		{"echo helm upgrade is run by CI", "", "", "", "", ""},
+		{"echo helm upgrade ${PARAM} --install --namespace=${NS} api charts/ --set image.tag=${version}", "", "", "", "", ""},
+		{"printf 'helm upgrade --install api ./chart -n prod --set a=%s\\n' $TAG", "", "", "", "", ""},
+		{"log \"helm upgrade --install\" api ./chart", "", "", "", "", ""},
+		{"# helm upgrade --install api ./chart --set a=$B", "", "", "", "", ""},
+		{"KUBECONFIG=/tmp/kc sudo helm upgrade --install api ./chart -n apps --set image.tag=$TAG",
+			"api", "chart", "apps", "image.tag", "$TAG"},
+		{"set -e; if helm upgrade --install api ./chart -n apps --set image.tag=$TAG; then echo ok; fi",
+			"api", "chart", "apps", "image.tag", "$TAG"},
+		{"make lint && helm upgrade --install api ./chart -n apps --set image.tag=${TAG} 2>&1 | tee log",
+			"api", "chart", "apps", "image.tag", "${TAG}"},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {
 		d, ok := parseHelm(shellLine{text: tt.line, line: 1}, dir, dir)
 		if tt.release == "" {
-			if ok && d.Release == "is" {
-				continue // prose that looks like a command: harmless, its chart is no project's
-			}
 			if ok {
 				t.Errorf("%q: found %+v, want nothing", tt.line, d)
 			}
@@ -154,5 +161,34 @@ func TestParseHelm(t *testing.T) {
 		if d.Release != tt.release || d.Chart != tt.chart || d.Namespace != tt.ns || len(d.Set) == 0 || d.Set[0].Path != tt.set || d.Set[0].Value != tt.value || !d.Set[0].ByCI {
 			t.Errorf("%q:\n got %+v\nwant release %s chart %s ns %s set %s=%s by CI", tt.line, d, tt.release, tt.chart, tt.ns, tt.set, tt.value)
 		}
+	}
+}
+
+// TestScriptHereDocuments: a here-document's lines are text a command
+// reads (usage printed with cat <<EOF), not commands; one a shell reads
+// (ssh host bash <<EOF) holds commands.
+func TestScriptHereDocuments(t *testing.T) {
+	script := `#!/bin/sh
+usage() {
+  cat <<-'EOF'
+	usage: deploy.sh ENV
+	  runs: helm upgrade --install api ./chart -n api-$ENV
+	EOF
+}
+ssh deploy@bastion bash <<EOF
+helm upgrade --install api ./chart -n api-prod
+EOF
+cat > values-ci.yaml <<YAML
+x: helm upgrade
+YAML
+`
+	var got []int
+	for _, l := range scriptLines([]byte(script), 1, "deploy") {
+		if strings.Contains(l.text, "helm upgrade") {
+			got = append(got, l.line)
+		}
+	}
+	if diff := cmp.Diff([]int{9}, got); diff != "" {
+		t.Errorf("lines with a helm command (-want +got):\n%s", diff)
 	}
 }
