@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -105,11 +106,11 @@ func findDeploys(dir string) []Deploy {
 			var cmds []shellLine
 			switch base := filepath.Base(f); {
 			case strings.HasSuffix(base, ".sh"):
-				cmds = scriptLines(data, 1, strings.TrimSuffix(base, ".sh"))
+				cmds = withAssignments(scriptLines(data, 1, strings.TrimSuffix(base, ".sh")))
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data)
+				cmds = makeLines(data) // each recipe line is a shell of its own
 			default:
-				cmds = ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml"))
+				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			for _, c := range cmds {
 				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
@@ -158,6 +159,78 @@ type shellLine struct {
 	vars map[string]string
 	// workdir is the directory the job runs in (working-directory:).
 	workdir string
+	// assigned are the variables the script assigned literally before
+	// this line (ENVIRON=prod), their values expanded as far as known;
+	// choices the ones it assigns one of several values
+	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
+	assigned map[string]string
+	choices  map[string][]string
+}
+
+// shellAssign matches a variable assignment where a command may stand:
+// at the line's start (after export, local, readonly) or after &&, ||,
+// ;, then, else.
+var shellAssign = regexp.MustCompile(`(?:^|&&|\|\||;|\bthen\b|\belse\b)\s*(?:(?:export|local|readonly|declare)\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`)
+
+// simpleRef is a plain reference to a variable: $ENV, ${ENV}.
+var simpleRef = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+
+// withAssignments gives each line the variables the script assigned
+// before it. An assignment at the start of a line outside if/case is
+// certain and replaces what came before; one after a condition or
+// inside if/case is one choice among others, and a variable with
+// choices is left for CI (or a values file pattern) to fill in. A new
+// job or step (a different hint) starts afresh.
+func withAssignments(lines []shellLine) []shellLine {
+	assigned := map[string]string{}
+	choices := map[string][]string{}
+	depth, hint := 0, ""
+	for i := range lines {
+		l := &lines[i]
+		if l.hint != hint {
+			assigned, choices, depth, hint = map[string]string{}, map[string][]string{}, 0, l.hint
+		}
+		l.assigned, l.choices = assigned, choices
+		t := strings.TrimSpace(l.text)
+		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
+		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
+		ms := shellAssign.FindAllStringSubmatchIndex(t, -1)
+		if len(ms) > 0 {
+			// Copy on write: earlier lines keep what held for them.
+			assigned, choices = maps.Clone(assigned), maps.Clone(choices)
+		}
+		for _, m := range ms {
+			name, val := t[m[2]:m[3]], strings.Trim(t[m[4]:m[5]], `"'`)
+			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
+				// $1, ${X:-y}, $(cmd): known only when the script runs.
+				delete(assigned, name)
+				delete(choices, name)
+				continue
+			}
+			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
+			certain := m[0] == 0 && depth == 0 && !opens
+			if certain {
+				assigned[name] = val
+				delete(choices, name)
+				continue
+			}
+			if old, ok := assigned[name]; ok {
+				choices[name] = []string{old}
+				delete(assigned, name)
+			}
+			if !slices.Contains(choices[name], val) {
+				choices[name] = append(slices.Clone(choices[name]), val)
+			}
+		}
+		if opens && !closes {
+			depth++
+		}
+		if closes && !opens && depth > 0 {
+			depth--
+		}
+		l.assigned, l.choices = assigned, choices
+	}
+	return lines
 }
 
 // scriptLines splits a shell script into logical lines (backslash
@@ -617,12 +690,17 @@ func splitSet(s string) []string {
 // expand replaces the variables the job or target defines with their
 // values, once; others stay as written (CI fills them in).
 func (l shellLine) expand(s string) string {
-	if len(l.vars) == 0 || !strings.Contains(s, "$") {
+	if (len(l.vars) == 0 && len(l.assigned) == 0) || !strings.Contains(s, "$") {
 		return s
 	}
 	return ciExpr.ReplaceAllStringFunc(s, func(m string) string {
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
+		// What the script assigned wins over the job's variables, and may
+		// itself hold what CI fills in (NS=orders-$ENV).
+		if v, ok := l.assigned[name]; ok {
+			return v
+		}
 		if v, ok := l.vars[name]; ok && !strings.Contains(v, "$") {
 			return v
 		}

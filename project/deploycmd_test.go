@@ -192,3 +192,37 @@ YAML
 		t.Errorf("lines with a helm command (-want +got):\n%s", diff)
 	}
 }
+
+// TestScriptAssignments: a variable assigned literally before a command
+// is expanded in it; one assigned from an argument or a command, or one
+// of several values under conditions, is left for CI to fill in.
+func TestScriptAssignments(t *testing.T) {
+	script := `ENVIRON=prod
+export NS="orders-$ENVIRON"
+TARGET=$1
+TAG=$(git rev-parse --short HEAD)
+if [ "$FAST" = 1 ]; then
+  MODE=fast
+fi
+REGION=eu
+[ -n "$US" ] && REGION=us
+helm upgrade --install orders-$ENVIRON ./chart -n $NS --set secretName=orders-${ENVIRON}-secret,target=$TARGET,tag=$TAG,mode=$MODE,region=$REGION
+`
+	lines := withAssignments(scriptLines([]byte(script), 1, "deploy"))
+	d, ok := parseHelm(lines[len(lines)-1], t.TempDir(), t.TempDir())
+	if !ok {
+		t.Fatal("no command found")
+	}
+	got := []string{d.Release, d.Namespace}
+	for _, s := range d.Set {
+		got = append(got, fmt.Sprintf("%s=%s by CI %v", s.Path, s.Value, s.ByCI))
+	}
+	want := []string{"orders-prod", "orders-prod", "secretName=orders-prod-secret by CI false", "target=$TARGET by CI true",
+		"tag=$TAG by CI true", "mode=$MODE by CI true", "region=$REGION by CI true"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if c := lines[len(lines)-1].choices["REGION"]; !cmp.Equal(c, []string{"eu", "us"}) {
+		t.Errorf("REGION choices = %q, want eu, us", c)
+	}
+}

@@ -648,6 +648,12 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			}
 			dd.Namespace = strings.ReplaceAll(d.Namespace, expr, env)
 			dd.Release = strings.ReplaceAll(d.Release, expr, env)
+			dd.Set = nil
+			for _, sf := range d.Set {
+				sf.Value = strings.ReplaceAll(sf.Value, expr, env)
+				sf.ByCI = IsCIExpr(sf.Value)
+				dd.Set = append(dd.Set, sf)
+			}
 			out[env] = dd
 		}
 	}
