@@ -42,6 +42,13 @@ type Deploy struct {
 	Values []string
 	// Set are the --set/--set-string keys.
 	Set []SetFlag
+	// Missing is a values file the command names for this environment
+	// that does not exist (a variable's value with no values-<env>.yaml):
+	// the environment has the chart's values and the command's --set.
+	Missing string
+	// choices are the values the script may give each variable the
+	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
+	choices map[string][]string
 }
 
 // SetFlag is one key a deploy command sets with --set or --set-string.
@@ -565,7 +572,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]

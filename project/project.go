@@ -467,6 +467,8 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 		e.From.Definition = fileAt + ", CI " + d.Loc()
 	case inFile:
 		e.From.Definition = fileAt
+	case d != nil && d.Missing != "":
+		e.From.Definition = "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
 		e.From.Definition = "CI " + d.Loc()
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
@@ -504,6 +506,12 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 
 	if e.Values != nil {
 		e.From.Values = fileAt
+	} else if d != nil && d.Missing != "" {
+		e.Values = append(e.Values, d.Values...)
+		if base != "" && !slices.Contains(e.Values, base) {
+			e.Values = append([]string{base}, e.Values...)
+		}
+		e.From.Values = d.Loc() + " (-f " + d.Missing + " does not exist)"
 	} else if vals, ok := d.valuesFiles(p.Dir); ok {
 		if base != "" && !slices.Contains(vals, base) {
 			e.Values = append(e.Values, base)
@@ -640,24 +648,52 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			if m == nil || m[1] != env {
 				continue
 			}
-			dd := d
-			dd.Env = env
-			dd.Values = nil
-			for _, x := range d.Values {
-				dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
+			out[env] = fillDeploy(d, expr, env)
+		}
+		// A value the script gives the variable with no values file is an
+		// environment too: the chart's values and the command's --set.
+		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")
+		for _, env := range d.choices[name] {
+			if _, ok := out[env]; ok || !envNameRe.MatchString(env) || env == "local" {
+				continue
 			}
-			dd.Namespace = strings.ReplaceAll(d.Namespace, expr, env)
-			dd.Release = strings.ReplaceAll(d.Release, expr, env)
-			dd.Set = nil
-			for _, sf := range d.Set {
-				sf.Value = strings.ReplaceAll(sf.Value, expr, env)
-				sf.ByCI = IsCIExpr(sf.Value)
-				dd.Set = append(dd.Set, sf)
+			if _, ok := envFiles[env]; ok {
+				continue
 			}
-			out[env] = dd
+			dd := fillDeploy(d, expr, env)
+			dd.Values = slices.DeleteFunc(dd.Values, func(f string) bool {
+				if strings.Contains(v, expr) && f == strings.ReplaceAll(v, expr, env) && !isFile(filepath.Join(p.Dir, f)) {
+					dd.Missing = f
+					return true
+				}
+				return false
+			})
+			if dd.Missing != "" {
+				out[env] = dd
+			}
 		}
 	}
 	return out
+}
+
+// fillDeploy is d with the variable expr given the value env wherever
+// the command uses it.
+func fillDeploy(d Deploy, expr, env string) Deploy {
+	dd := d
+	dd.Env = env
+	dd.Values = nil
+	for _, x := range d.Values {
+		dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
+	}
+	dd.Namespace = strings.ReplaceAll(d.Namespace, expr, env)
+	dd.Release = strings.ReplaceAll(d.Release, expr, env)
+	dd.Set = nil
+	for _, sf := range d.Set {
+		sf.Value = strings.ReplaceAll(sf.Value, expr, env)
+		sf.ByCI = IsCIExpr(sf.Value)
+		dd.Set = append(dd.Set, sf)
+	}
+	return dd
 }
 
 // deploysChart reports whether any deploy command found deploys this
