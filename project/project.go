@@ -318,6 +318,10 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			e.Target = "local"
 		}
 		p.define(e, spec, f.Environments, deploys[n], base, envFiles[n])
+		if d := e.Deploy; d != nil && d.Missing != "" && e.From.Values != fileAt(spec) {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with -f %s, which does not exist, so helm fails there; %s is checked with the chart's values and the command's --set",
+				d.Loc(), n, d.Missing, n))
+		}
 		for _, v := range e.Values {
 			st, err := os.Stat(filepath.Join(abs, v))
 			if errors.Is(err, fs.ErrNotExist) {
@@ -457,10 +461,7 @@ func isDir(p string) bool {
 // part came from.
 func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec, d *Deploy, base, envFile string) {
 	_, inFile := specs[e.Name]
-	fileAt := FileName
-	if spec.line > 0 {
-		fileAt = fmt.Sprintf("%s:%d", FileName, spec.line)
-	}
+	fileAt := fileAt(spec)
 	e.Deploy = d
 	switch {
 	case inFile && d != nil:
@@ -531,6 +532,14 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 	if d != nil {
 		e.Set = d.Set
 	}
+}
+
+// fileAt is where ferry.yaml defines an environment: "ferry.yaml:12".
+func fileAt(spec EnvSpec) string {
+	if spec.line > 0 {
+		return fmt.Sprintf("%s:%d", FileName, spec.line)
+	}
+	return FileName
 }
 
 // valuesFiles returns the deploy's -f files when every one of them is a
