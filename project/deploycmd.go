@@ -636,27 +636,36 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 // prefix command (sudo, env, time), variable assignments skipped. echo
 // helm upgrade … prints a command, it does not run one.
 func commandAt(words []string, i int) bool {
+	args := false // flags or a duration seen, which only a prefix command takes (sudo -E, timeout 5m)
 	for j := i - 1; j >= 0; j-- {
 		w := words[j]
 		switch {
 		case w == "&&" || w == "||" || w == ";" || w == "|" || strings.HasSuffix(w, ";") || strings.HasSuffix(w, "&&"):
-			return true
-		case shellPrefix[w]:
-			continue
+			return !args
+		case shellPrefix[w] || prefixWithArgs[w]:
+			args = args && !prefixWithArgs[w]
+		case strings.HasPrefix(w, "-") || duration.MatchString(w):
+			args = true
 		case assignment.MatchString(w):
 			continue
 		default:
 			return false
 		}
 	}
-	return true
+	return !args
 }
+
+// prefixWithArgs are commands that run the rest of the line and take
+// flags or a duration first.
+var prefixWithArgs = map[string]bool{"sudo": true, "env": true, "timeout": true, "nice": true, "retry": true}
+
+var duration = regexp.MustCompile(`^[0-9]+[smhd]?$`)
 
 // shellPrefix are keywords and commands after which the next word is
 // still a command.
 var shellPrefix = map[string]bool{
 	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true,
-	"{": true, "(": true, "sudo": true, "exec": true, "time": true, "env": true, "command": true, "nohup": true,
+	"{": true, "(": true, "exec": true, "time": true, "command": true, "nohup": true,
 }
 
 // optionalWord is a word that expands to nothing or to a flag
