@@ -172,6 +172,9 @@ type shellLine struct {
 	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
 	assigned map[string]string
 	choices  map[string][]string
+	// shell numbers the shell the line runs in: a workflow's steps each
+	// run in their own, so one step's variables are not the next one's.
+	shell int
 }
 
 // shellAssign matches a variable assignment where a command may stand:
@@ -191,11 +194,11 @@ var simpleRef = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
 func withAssignments(lines []shellLine) []shellLine {
 	assigned := map[string]string{}
 	choices := map[string][]string{}
-	depth, hint := 0, ""
+	depth, hint, shell := 0, "", 0
 	for i := range lines {
 		l := &lines[i]
-		if l.hint != hint {
-			assigned, choices, depth, hint = map[string]string{}, map[string][]string{}, 0, l.hint
+		if l.hint != hint || l.shell != shell {
+			assigned, choices, depth, hint, shell = map[string]string{}, map[string][]string{}, 0, l.hint, l.shell
 		}
 		l.assigned, l.choices = assigned, choices
 		t := strings.TrimSpace(l.text)
@@ -405,7 +408,7 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd})...)
+			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1})...)
 		}
 	}
 	return out
@@ -469,7 +472,7 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 	}
 	lines := scriptLines([]byte(text), first, ctx.hint)
 	for i := range lines {
-		lines[i].env, lines[i].vars, lines[i].workdir = ctx.env, ctx.vars, ctx.workdir
+		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell = ctx.env, ctx.vars, ctx.workdir, ctx.shell
 	}
 	return lines
 }

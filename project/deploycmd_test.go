@@ -229,3 +229,39 @@ helm upgrade --install orders-$ENVIRON ./chart -n $NS --set secretName=orders-${
 		t.Errorf("REGION choices = %q, want eu, us", c)
 	}
 }
+
+// TestWorkflowStepsAreShells: a variable one workflow step assigns is
+// not set in the next step (each run: is its own shell), while a GitLab
+// job's script lines share one.
+func TestWorkflowStepsAreShells(t *testing.T) {
+	gh := `jobs:
+  deploy:
+    environment: prod
+    steps:
+      - run: STAGE=canary
+      - run: helm upgrade --install api ./chart -n api-$STAGE
+      - run: |
+          STAGE=prod
+          helm upgrade --install api ./chart -n api-$STAGE
+`
+	gl := `deploy:
+  environment: prod
+  script:
+    - STAGE=prod
+    - helm upgrade --install api ./chart -n api-$STAGE
+`
+	var got []string
+	for _, l := range withAssignments(ciYAMLLines([]byte(gh), false)) {
+		if d, ok := parseHelm(l, t.TempDir(), t.TempDir()); ok {
+			got = append(got, d.Namespace)
+		}
+	}
+	for _, l := range withAssignments(ciYAMLLines([]byte(gl), true)) {
+		if d, ok := parseHelm(l, t.TempDir(), t.TempDir()); ok {
+			got = append(got, d.Namespace)
+		}
+	}
+	if diff := cmp.Diff([]string{"api-$STAGE", "api-prod", "api-prod"}, got); diff != "" {
+		t.Errorf("namespaces (-want +got):\n%s", diff)
+	}
+}
