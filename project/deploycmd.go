@@ -609,6 +609,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		case "--set", "--set-string":
 			for _, kv := range splitSet(val) {
 				k, v, _ := strings.Cut(kv, "=")
+				if k == "" {
+					continue // --set =x sets nothing; helm refuses it
+				}
 				v = l.expand(v)
 				d.Set = append(d.Set, SetFlag{Path: k, Value: v, String: name == "--set-string", ByCI: IsCIExpr(v)})
 			}

@@ -92,7 +92,8 @@ func FuzzDeployCommand(f *testing.F) {
 		"deploy:\n  environment: {name: prod}\n  script:\n    - helm install x chart --namespace=ns --values a.yaml,b.yaml\n",
 		"deploy-prod:\n\thelm upgrade -i $(R) chart \\\n\t\t-n$(NS)\n",
 		"helm template chart -f 'values ${{ x }}.yaml' --set-string a=\"b c\"\n",
-		"x: &a {<<: *a}\n", "helm upgrade", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
+		"x: &a {<<: *a}\n", "helm upgrade",
+		"E=qa\n[ -n \"$T\" ] && E=prod\ncat <<EOF\nhelm upgrade a b\nEOF\nsudo -E helm upgrade $E-x chart -f values-$E.yaml --set a=$E;\n", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
 	} {
 		f.Add(seed)
 	}
@@ -103,7 +104,7 @@ func FuzzDeployCommand(f *testing.F) {
 		lines = append(lines, ciYAMLLines([]byte(in), true)...)
 		lines = append(lines, makeLines([]byte(in))...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
-		for _, l := range lines {
+		for _, l := range withAssignments(lines) {
 			d, ok := parseHelm(l, t.TempDir(), t.TempDir())
 			if !ok {
 				continue
