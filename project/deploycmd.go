@@ -177,10 +177,37 @@ type shellLine struct {
 	shell int
 }
 
-// shellAssign matches a variable assignment where a command may stand:
-// at the line's start (after export, local, readonly) or after &&, ||,
-// ;, then, else.
-var shellAssign = regexp.MustCompile(`(?:^|&&|\|\||;|\bthen\b|\belse\b)\s*(?:(?:export|local|readonly|declare)\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`)
+// shellAssign matches a variable assignment at the start of a command
+// (after export, local, readonly, then, else); shellSeparator splits a
+// line into its commands.
+var (
+	shellAssign    = regexp.MustCompile(`^\s*(?:(?:then|else|do|export|local|readonly|declare)\s+)*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`)
+	shellSeparator = regexp.MustCompile(`&&|\|\||;`)
+)
+
+// lineAssignments returns the assignments of a line, name and value,
+// and whether each starts the line.
+func lineAssignments(t string) (out []struct {
+	name, val string
+	first     bool
+}) {
+	if !strings.Contains(t, "=") {
+		return nil
+	}
+	cmds := []string{t}
+	if strings.ContainsAny(t, "&|;") {
+		cmds = shellSeparator.Split(t, -1)
+	}
+	for i, c := range cmds {
+		if m := shellAssign.FindStringSubmatch(c); m != nil {
+			out = append(out, struct {
+				name, val string
+				first     bool
+			}{m[1], m[2], i == 0 && !strings.HasPrefix(strings.TrimSpace(c), "then") && !strings.HasPrefix(strings.TrimSpace(c), "else")})
+		}
+	}
+	return out
+}
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}.
 var simpleRef = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
@@ -204,13 +231,13 @@ func withAssignments(lines []shellLine) []shellLine {
 		t := strings.TrimSpace(l.text)
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
 		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
-		ms := shellAssign.FindAllStringSubmatchIndex(t, -1)
+		ms := lineAssignments(t)
 		if len(ms) > 0 {
 			// Copy on write: earlier lines keep what held for them.
 			assigned, choices = maps.Clone(assigned), maps.Clone(choices)
 		}
 		for _, m := range ms {
-			name, val := t[m[2]:m[3]], strings.Trim(t[m[4]:m[5]], `"'`)
+			name, val := m.name, strings.Trim(m.val, `"'`)
 			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
 				// $1, ${X:-y}, $(cmd): known only when the script runs.
 				delete(assigned, name)
@@ -218,7 +245,7 @@ func withAssignments(lines []shellLine) []shellLine {
 				continue
 			}
 			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
-			certain := m[0] == 0 && depth == 0 && !opens
+			certain := m.first && depth == 0 && !opens
 			if certain {
 				assigned[name] = val
 				delete(choices, name)
@@ -262,7 +289,9 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 			}
 			continue
 		}
-		if m := hereDoc.FindStringSubmatch(l); m != nil && !hereToShell.MatchString(l[:strings.Index(l, "<<")]) {
+		if !strings.Contains(l, "<<") {
+			// no here-document starts here
+		} else if m := hereDoc.FindStringSubmatch(l); m != nil && !hereToShell.MatchString(l[:strings.Index(l, "<<")]) {
 			// A here-document's lines are text a command reads (cat <<EOF
 			// prints them), not commands — unless a shell reads them.
 			heredoc = m[1]
