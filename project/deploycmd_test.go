@@ -266,3 +266,34 @@ func TestWorkflowStepsAreShells(t *testing.T) {
 		t.Errorf("namespaces (-want +got):\n%s", diff)
 	}
 }
+
+// TestUnresolvedDeployKeepsValuesFile: CI deploys prod with a values
+// file ferry cannot resolve (a repository variable), so prod keeps its
+// discovered values-prod.yaml rather than losing it; staging, which no
+// command deploys, is an environment of its own.
+func TestUnresolvedDeployKeepsValuesFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"chart/Chart.yaml":          chartYAML,
+		"chart/values.yaml":         "replicaCount: 1\n",
+		"chart/values-prod.yaml":    "replicaCount: 3\n",
+		"chart/values-staging.yaml": "replicaCount: 1\n",
+		".github/workflows/cd.yml": "jobs:\n  deploy:\n    environment: prod\n    steps:\n" +
+			"      - run: helm upgrade --install api ./chart -n api -f ${{ vars.VALUES_FILE }} --set image.tag=${{ github.sha }}\n",
+	})
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, e := range p.Environments {
+		got[e.Name] = e.Values
+	}
+	want := map[string][]string{
+		"staging": {"chart/values.yaml", "chart/values-staging.yaml"},
+		"prod":    {"chart/values.yaml", "chart/values-prod.yaml"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(p.Warnings) != 0 {
+		t.Errorf("values (-want +got):\n%s\nwarnings: %q", diff, p.Warnings)
+	}
+}

@@ -224,6 +224,10 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			names[n] = true
 		case ok:
 			// deployed as environment by: not an environment of its own
+		case deployedAs != "" && !deploys[deployedAs].resolved(p.Dir):
+			// CI deploys it with values files ferry cannot resolve (-f
+			// $VALUES_FILE): the discovered file is the best definition.
+			names[n] = true
 		case deployedAs != "":
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
 				file, deployedAs, deploys[deployedAs].Loc(), FileName))
@@ -540,6 +544,13 @@ func fileAt(spec EnvSpec) string {
 		return fmt.Sprintf("%s:%d", FileName, spec.line)
 	}
 	return FileName
+}
+
+// resolved reports whether the deploy's -f files are all the project's
+// (valuesFiles would use them).
+func (d *Deploy) resolved(dir string) bool {
+	_, ok := d.valuesFiles(dir)
+	return ok
 }
 
 // valuesFiles returns the deploy's -f files when every one of them is a
