@@ -610,7 +610,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		w := words[i]
 		name, val, hasVal := strings.Cut(w, "=")
 		if !strings.HasPrefix(w, "-") {
-			if !optionalWord.MatchString(w) {
+			if !optionalWord.MatchString(w) && !l.flagsOnly(w) {
 				pos = append(pos, l.expand(w))
 			}
 			continue
@@ -701,6 +701,29 @@ var duration = regexp.MustCompile(`^[0-9]+[smhd]?$`)
 var shellPrefix = map[string]bool{
 	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true,
 	"{": true, "(": true, "exec": true, "time": true, "command": true, "nohup": true,
+}
+
+// flagsOnly reports whether w is a variable the script sets only to
+// nothing or to flags (PARAM="" and, under a condition,
+// PARAM="--debug --dry-run"): not the release or the chart.
+func (l shellLine) flagsOnly(w string) bool {
+	if !simpleRef.MatchString(w) || simpleRef.FindString(w) != w {
+		return false
+	}
+	name := strings.Trim(w, "${}")
+	vals, ok := l.choices[name]
+	if v, set := l.assigned[name]; set {
+		vals, ok = []string{v}, true
+	}
+	if !ok {
+		return false
+	}
+	for _, v := range vals {
+		if v != "" && !strings.HasPrefix(v, "-") {
+			return false
+		}
+	}
+	return true
 }
 
 // optionalWord is a word that expands to nothing or to a flag

@@ -210,7 +210,11 @@ if [ "$FAST" = 1 ]; then
 fi
 REGION=eu
 [ -n "$US" ] && REGION=us
-helm upgrade --install orders-$ENVIRON ./chart -n $NS --set secretName=orders-${ENVIRON}-secret,target=$TARGET,tag=$TAG,mode=$MODE,region=$REGION
+PARAM=""
+if [ "$DEBUG" = true ]; then
+  PARAM="--debug --dry-run"
+fi
+helm upgrade $PARAM --install orders-$ENVIRON ./chart -n $NS --set secretName=orders-${ENVIRON}-secret,target=$TARGET,tag=$TAG,mode=$MODE,region=$REGION
 `
 	lines := withAssignments(scriptLines([]byte(script), 1, "deploy"))
 	d, ok := parseHelm(lines[len(lines)-1], t.TempDir(), t.TempDir())
