@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -37,5 +38,34 @@ func BenchmarkDiscovery(b *testing.B) {
 		if err != nil || p.Chart != filepath.ToSlash("deploy/helm/svc") {
 			b.Fatalf("Load = %v, %v", p, err)
 		}
+	}
+}
+
+// BenchmarkLoadCI loads every CI fixture (workflows, GitLab CI,
+// Makefiles, scripts, helmfiles): the cost of reading the deploy
+// commands, for comparison before and after a change (issue 17: CI
+// files add at most 10% to check).
+func BenchmarkLoadCI(b *testing.B) {
+	dirs, _ := filepath.Glob("testdata/ci/*")
+	var projects []string
+	for _, d := range dirs {
+		if filepath.Ext(d) == "" {
+			projects = append(projects, d)
+		}
+	}
+	for _, d := range projects {
+		b.Run(filepath.Base(d), func(b *testing.B) {
+			// A copy outside this repository: its own CI files must not be read.
+			tmp := filepath.Join(b.TempDir(), filepath.Base(d))
+			if err := os.CopyFS(tmp, os.DirFS(d)); err != nil {
+				b.Fatal(err)
+			}
+			d := tmp
+			for b.Loop() {
+				if _, err := Load(d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

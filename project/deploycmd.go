@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -41,6 +42,13 @@ type Deploy struct {
 	Values []string
 	// Set are the --set/--set-string keys.
 	Set []SetFlag
+	// Missing is a values file the command names for this environment
+	// that does not exist (a variable's value with no values-<env>.yaml):
+	// the environment has the chart's values and the command's --set.
+	Missing string
+	// choices are the values the script may give each variable the
+	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
+	choices map[string][]string
 }
 
 // SetFlag is one key a deploy command sets with --set or --set-string.
@@ -105,11 +113,11 @@ func findDeploys(dir string) []Deploy {
 			var cmds []shellLine
 			switch base := filepath.Base(f); {
 			case strings.HasSuffix(base, ".sh"):
-				cmds = scriptLines(data, 1, strings.TrimSuffix(base, ".sh"))
+				cmds = withAssignments(scriptLines(data, 1, strings.TrimSuffix(base, ".sh")))
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data)
+				cmds = makeLines(data) // each recipe line is a shell of its own
 			default:
-				cmds = ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml"))
+				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			for _, c := range cmds {
 				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
@@ -158,6 +166,108 @@ type shellLine struct {
 	vars map[string]string
 	// workdir is the directory the job runs in (working-directory:).
 	workdir string
+	// assigned are the variables the script assigned literally before
+	// this line (ENVIRON=prod), their values expanded as far as known;
+	// choices the ones it assigns one of several values
+	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
+	assigned map[string]string
+	choices  map[string][]string
+	// shell numbers the shell the line runs in: a workflow's steps each
+	// run in their own, so one step's variables are not the next one's.
+	shell int
+}
+
+// shellAssign matches a variable assignment at the start of a command
+// (after export, local, readonly, then, else); shellSeparator splits a
+// line into its commands.
+var (
+	shellAssign    = regexp.MustCompile(`^\s*(?:(?:then|else|do|export|local|readonly|declare)\s+)*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`)
+	shellSeparator = regexp.MustCompile(`&&|\|\||;`)
+)
+
+// lineAssignments returns the assignments of a line, name and value,
+// and whether each starts the line.
+func lineAssignments(t string) (out []struct {
+	name, val string
+	first     bool
+}) {
+	if !strings.Contains(t, "=") {
+		return nil
+	}
+	cmds := []string{t}
+	if strings.ContainsAny(t, "&|;") {
+		cmds = shellSeparator.Split(t, -1)
+	}
+	for i, c := range cmds {
+		if m := shellAssign.FindStringSubmatch(c); m != nil {
+			out = append(out, struct {
+				name, val string
+				first     bool
+			}{m[1], m[2], i == 0 && !strings.HasPrefix(strings.TrimSpace(c), "then") && !strings.HasPrefix(strings.TrimSpace(c), "else")})
+		}
+	}
+	return out
+}
+
+// simpleRef is a plain reference to a variable: $ENV, ${ENV}.
+var simpleRef = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+
+// withAssignments gives each line the variables the script assigned
+// before it. An assignment at the start of a line outside if/case is
+// certain and replaces what came before; one after a condition or
+// inside if/case is one choice among others, and a variable with
+// choices is left for CI (or a values file pattern) to fill in. A new
+// job or step (a different hint) starts afresh.
+func withAssignments(lines []shellLine) []shellLine {
+	assigned := map[string]string{}
+	choices := map[string][]string{}
+	depth, hint, shell := 0, "", 0
+	for i := range lines {
+		l := &lines[i]
+		if l.hint != hint || l.shell != shell {
+			assigned, choices, depth, hint, shell = map[string]string{}, map[string][]string{}, 0, l.hint, l.shell
+		}
+		l.assigned, l.choices = assigned, choices
+		t := strings.TrimSpace(l.text)
+		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
+		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
+		ms := lineAssignments(t)
+		if len(ms) > 0 {
+			// Copy on write: earlier lines keep what held for them.
+			assigned, choices = maps.Clone(assigned), maps.Clone(choices)
+		}
+		for _, m := range ms {
+			name, val := m.name, strings.Trim(m.val, `"'`)
+			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
+				// $1, ${X:-y}, $(cmd): known only when the script runs.
+				delete(assigned, name)
+				delete(choices, name)
+				continue
+			}
+			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
+			certain := m.first && depth == 0 && !opens
+			if certain {
+				assigned[name] = val
+				delete(choices, name)
+				continue
+			}
+			if old, ok := assigned[name]; ok {
+				choices[name] = []string{old}
+				delete(assigned, name)
+			}
+			if !slices.Contains(choices[name], val) {
+				choices[name] = append(slices.Clone(choices[name]), val)
+			}
+		}
+		if opens && !closes {
+			depth++
+		}
+		if closes && !opens && depth > 0 {
+			depth--
+		}
+		l.assigned, l.choices = assigned, choices
+	}
+	return lines
 }
 
 // scriptLines splits a shell script into logical lines (backslash
@@ -169,9 +279,23 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n := first - 1
+	heredoc := "" // the terminator of a here-document being skipped
 	for sc.Scan() {
 		n++
 		l := sc.Text()
+		if heredoc != "" {
+			if strings.TrimSpace(l) == heredoc {
+				heredoc = ""
+			}
+			continue
+		}
+		if !strings.Contains(l, "<<") {
+			// no here-document starts here
+		} else if m := hereDoc.FindStringSubmatch(l); m != nil && !hereToShell.MatchString(l[:strings.Index(l, "<<")]) {
+			// A here-document's lines are text a command reads (cat <<EOF
+			// prints them), not commands — unless a shell reads them.
+			heredoc = m[1]
+		}
 		if cur.Len() == 0 {
 			start = n
 			if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
@@ -194,8 +318,10 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 }
 
 var (
-	makeTarget = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
-	makeVar    = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
+	hereDoc     = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
+	hereToShell = regexp.MustCompile(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`)
+	makeTarget  = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
+	makeVar     = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
 )
 
 // makeLines reads a Makefile's recipe lines, each with its target's name
@@ -311,7 +437,7 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd})...)
+			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1})...)
 		}
 	}
 	return out
@@ -375,7 +501,7 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 	}
 	lines := scriptLines([]byte(text), first, ctx.hint)
 	for i := range lines {
-		lines[i].env, lines[i].vars, lines[i].workdir = ctx.env, ctx.vars, ctx.workdir
+		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell = ctx.env, ctx.vars, ctx.workdir, ctx.shell
 	}
 	return lines
 }
@@ -453,7 +579,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	start := -1
 	for i, w := range words {
-		if path.Base(w) == "helm" && i+1 < len(words) {
+		if path.Base(w) == "helm" && i+1 < len(words) && commandAt(words, i) {
 			switch words[i+1] {
 			case "upgrade", "install", "template":
 				start = i
@@ -468,19 +594,25 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	words = words[start+1:]
 	for i, w := range words {
-		if w == "&&" || w == "||" || w == ";" || w == "|" || strings.HasSuffix(w, ";") {
+		if w == "&&" || w == "||" || w == ";" || w == "|" || isRedirect(w) {
 			words = words[:i]
+			break
+		}
+		if strings.HasSuffix(w, ";") { // the last argument: --set a=$B; then …
+			words = append(words[:i], strings.TrimRight(w, ";"))
 			break
 		}
 	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
 		name, val, hasVal := strings.Cut(w, "=")
 		if !strings.HasPrefix(w, "-") {
-			pos = append(pos, l.expand(w))
+			if !optionalWord.MatchString(w) && !l.flagsOnly(w) {
+				pos = append(pos, l.expand(w))
+			}
 			continue
 		}
 		if !hasVal {
@@ -506,6 +638,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		case "--set", "--set-string":
 			for _, kv := range splitSet(val) {
 				k, v, _ := strings.Cut(kv, "=")
+				if k == "" {
+					continue // --set =x sets nothing; helm refuses it
+				}
 				v = l.expand(v)
 				d.Set = append(d.Set, SetFlag{Path: k, Value: v, String: name == "--set-string", ByCI: IsCIExpr(v)})
 			}
@@ -529,6 +664,78 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		d.Env = stageIn(l.hint)
 	}
 	return d, true
+}
+
+// commandAt reports whether words[i] is a command the shell runs, not an
+// argument: it starts the line or follows a separator, a keyword or a
+// prefix command (sudo, env, time), variable assignments skipped. echo
+// helm upgrade … prints a command, it does not run one.
+func commandAt(words []string, i int) bool {
+	args := false // flags or a duration seen, which only a prefix command takes (sudo -E, timeout 5m)
+	for j := i - 1; j >= 0; j-- {
+		w := words[j]
+		switch {
+		case w == "&&" || w == "||" || w == ";" || w == "|" || strings.HasSuffix(w, ";") || strings.HasSuffix(w, "&&"):
+			return !args
+		case shellPrefix[w] || prefixWithArgs[w]:
+			args = args && !prefixWithArgs[w]
+		case strings.HasPrefix(w, "-") || duration.MatchString(w):
+			args = true
+		case assignment.MatchString(w):
+			continue
+		default:
+			return false
+		}
+	}
+	return !args
+}
+
+// prefixWithArgs are commands that run the rest of the line and take
+// flags or a duration first.
+var prefixWithArgs = map[string]bool{"sudo": true, "env": true, "timeout": true, "nice": true, "retry": true}
+
+var duration = regexp.MustCompile(`^[0-9]+[smhd]?$`)
+
+// shellPrefix are keywords and commands after which the next word is
+// still a command.
+var shellPrefix = map[string]bool{
+	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true,
+	"{": true, "(": true, "exec": true, "time": true, "command": true, "nohup": true,
+}
+
+// flagsOnly reports whether w is a variable the script sets only to
+// nothing or to flags (PARAM="" and, under a condition,
+// PARAM="--debug --dry-run"): not the release or the chart.
+func (l shellLine) flagsOnly(w string) bool {
+	if !simpleRef.MatchString(w) || simpleRef.FindString(w) != w {
+		return false
+	}
+	name := strings.Trim(w, "${}")
+	vals, ok := l.choices[name]
+	if v, set := l.assigned[name]; set {
+		vals, ok = []string{v}, true
+	}
+	if !ok {
+		return false
+	}
+	for _, v := range vals {
+		if v != "" && !strings.HasPrefix(v, "-") {
+			return false
+		}
+	}
+	return true
+}
+
+// optionalWord is a word that expands to nothing or to a flag
+// (${DRY_RUN:-}, ${PARAM:---atomic}): not the release or the chart.
+var optionalWord = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`)
+
+var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
+// isRedirect reports whether a word redirects output (> out.yaml, 2>&1):
+// the command's arguments end there.
+func isRedirect(w string) bool {
+	return strings.HasPrefix(w, ">") || strings.HasPrefix(w, "<") || strings.HasPrefix(w, "1>") || strings.HasPrefix(w, "2>") || strings.HasPrefix(w, "&>")
 }
 
 // splitSet splits a --set value at the commas Helm splits at (not
@@ -557,12 +764,17 @@ func splitSet(s string) []string {
 // expand replaces the variables the job or target defines with their
 // values, once; others stay as written (CI fills them in).
 func (l shellLine) expand(s string) string {
-	if len(l.vars) == 0 || !strings.Contains(s, "$") {
+	if (len(l.vars) == 0 && len(l.assigned) == 0) || !strings.Contains(s, "$") {
 		return s
 	}
 	return ciExpr.ReplaceAllStringFunc(s, func(m string) string {
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
+		// What the script assigned wins over the job's variables, and may
+		// itself hold what CI fills in (NS=orders-$ENV).
+		if v, ok := l.assigned[name]; ok {
+			return v
+		}
 		if v, ok := l.vars[name]; ok && !strings.Contains(v, "$") {
 			return v
 		}

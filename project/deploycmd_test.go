@@ -92,7 +92,8 @@ func FuzzDeployCommand(f *testing.F) {
 		"deploy:\n  environment: {name: prod}\n  script:\n    - helm install x chart --namespace=ns --values a.yaml,b.yaml\n",
 		"deploy-prod:\n\thelm upgrade -i $(R) chart \\\n\t\t-n$(NS)\n",
 		"helm template chart -f 'values ${{ x }}.yaml' --set-string a=\"b c\"\n",
-		"x: &a {<<: *a}\n", "helm upgrade", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
+		"x: &a {<<: *a}\n", "helm upgrade",
+		"E=qa\n[ -n \"$T\" ] && E=prod\ncat <<EOF\nhelm upgrade a b\nEOF\nsudo -E helm upgrade $E-x chart -f values-$E.yaml --set a=$E;\n", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
 	} {
 		f.Add(seed)
 	}
@@ -103,7 +104,7 @@ func FuzzDeployCommand(f *testing.F) {
 		lines = append(lines, ciYAMLLines([]byte(in), true)...)
 		lines = append(lines, makeLines([]byte(in))...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
-		for _, l := range lines {
+		for _, l := range withAssignments(lines) {
 			d, ok := parseHelm(l, t.TempDir(), t.TempDir())
 			if !ok {
 				continue
@@ -134,14 +135,24 @@ func TestParseHelm(t *testing.T) {
 			"tools", ".", "apps-production", "version", "`git describe`"},
 		{"helm3 upgrade x y", "", "", "", "", ""},
 		{"echo helm upgrade is run by CI", "", "", "", "", ""},
+		{"echo helm upgrade ${PARAM} --install --namespace=${NS} api charts/ --set image.tag=${version}", "", "", "", "", ""},
+		{"printf 'helm upgrade --install api ./chart -n prod --set a=%s\\n' $TAG", "", "", "", "", ""},
+		{"log \"helm upgrade --install\" api ./chart", "", "", "", "", ""},
+		{"# helm upgrade --install api ./chart --set a=$B", "", "", "", "", ""},
+		{"KUBECONFIG=/tmp/kc sudo helm upgrade --install api ./chart -n apps --set image.tag=$TAG",
+			"api", "chart", "apps", "image.tag", "$TAG"},
+		{"timeout 10m sudo -E helm upgrade --install api ./chart -n apps --set image.tag=$TAG",
+			"api", "chart", "apps", "image.tag", "$TAG"},
+		{"grep -q 5 helm upgrade --install api ./chart -n apps --set image.tag=$TAG", "", "", "", "", ""},
+		{"set -e; if helm upgrade --install api ./chart -n apps --set image.tag=$TAG; then echo ok; fi",
+			"api", "chart", "apps", "image.tag", "$TAG"},
+		{"make lint && helm upgrade --install api ./chart -n apps --set image.tag=${TAG} 2>&1 | tee log",
+			"api", "chart", "apps", "image.tag", "${TAG}"},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {
 		d, ok := parseHelm(shellLine{text: tt.line, line: 1}, dir, dir)
 		if tt.release == "" {
-			if ok && d.Release == "is" {
-				continue // prose that looks like a command: harmless, its chart is no project's
-			}
 			if ok {
 				t.Errorf("%q: found %+v, want nothing", tt.line, d)
 			}
@@ -154,5 +165,139 @@ func TestParseHelm(t *testing.T) {
 		if d.Release != tt.release || d.Chart != tt.chart || d.Namespace != tt.ns || len(d.Set) == 0 || d.Set[0].Path != tt.set || d.Set[0].Value != tt.value || !d.Set[0].ByCI {
 			t.Errorf("%q:\n got %+v\nwant release %s chart %s ns %s set %s=%s by CI", tt.line, d, tt.release, tt.chart, tt.ns, tt.set, tt.value)
 		}
+	}
+}
+
+// TestScriptHereDocuments: a here-document's lines are text a command
+// reads (usage printed with cat <<EOF), not commands; one a shell reads
+// (ssh host bash <<EOF) holds commands.
+func TestScriptHereDocuments(t *testing.T) {
+	script := `#!/bin/sh
+usage() {
+  cat <<-'EOF'
+	usage: deploy.sh ENV
+	  runs: helm upgrade --install api ./chart -n api-$ENV
+	EOF
+}
+ssh deploy@bastion bash <<EOF
+helm upgrade --install api ./chart -n api-prod
+EOF
+cat > values-ci.yaml <<YAML
+x: helm upgrade
+YAML
+`
+	var got []int
+	for _, l := range scriptLines([]byte(script), 1, "deploy") {
+		if strings.Contains(l.text, "helm upgrade") {
+			got = append(got, l.line)
+		}
+	}
+	if diff := cmp.Diff([]int{9}, got); diff != "" {
+		t.Errorf("lines with a helm command (-want +got):\n%s", diff)
+	}
+}
+
+// TestScriptAssignments: a variable assigned literally before a command
+// is expanded in it; one assigned from an argument or a command, or one
+// of several values under conditions, is left for CI to fill in.
+func TestScriptAssignments(t *testing.T) {
+	script := `ENVIRON=prod
+export NS="orders-$ENVIRON"
+TARGET=$1
+TAG=$(git rev-parse --short HEAD)
+if [ "$FAST" = 1 ]; then
+  MODE=fast
+fi
+REGION=eu
+[ -n "$US" ] && REGION=us
+PARAM=""
+if [ "$DEBUG" = true ]; then
+  PARAM="--debug --dry-run"
+fi
+helm upgrade $PARAM --install orders-$ENVIRON ./chart -n $NS --set secretName=orders-${ENVIRON}-secret,target=$TARGET,tag=$TAG,mode=$MODE,region=$REGION
+`
+	lines := withAssignments(scriptLines([]byte(script), 1, "deploy"))
+	d, ok := parseHelm(lines[len(lines)-1], t.TempDir(), t.TempDir())
+	if !ok {
+		t.Fatal("no command found")
+	}
+	got := []string{d.Release, d.Namespace}
+	for _, s := range d.Set {
+		got = append(got, fmt.Sprintf("%s=%s by CI %v", s.Path, s.Value, s.ByCI))
+	}
+	want := []string{"orders-prod", "orders-prod", "secretName=orders-prod-secret by CI false", "target=$TARGET by CI true",
+		"tag=$TAG by CI true", "mode=$MODE by CI true", "region=$REGION by CI true"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if c := lines[len(lines)-1].choices["REGION"]; !cmp.Equal(c, []string{"eu", "us"}) {
+		t.Errorf("REGION choices = %q, want eu, us", c)
+	}
+}
+
+// TestWorkflowStepsAreShells: a variable one workflow step assigns is
+// not set in the next step (each run: is its own shell), while a GitLab
+// job's script lines share one.
+func TestWorkflowStepsAreShells(t *testing.T) {
+	gh := `jobs:
+  deploy:
+    environment: prod
+    steps:
+      - run: STAGE=canary
+      - run: helm upgrade --install api ./chart -n api-$STAGE
+      - run: |
+          STAGE=prod
+          helm upgrade --install api ./chart -n api-$STAGE
+`
+	gl := `deploy:
+  environment: prod
+  script:
+    - STAGE=prod
+    - helm upgrade --install api ./chart -n api-$STAGE
+`
+	var got []string
+	for _, l := range withAssignments(ciYAMLLines([]byte(gh), false)) {
+		if d, ok := parseHelm(l, t.TempDir(), t.TempDir()); ok {
+			got = append(got, d.Namespace)
+		}
+	}
+	for _, l := range withAssignments(ciYAMLLines([]byte(gl), true)) {
+		if d, ok := parseHelm(l, t.TempDir(), t.TempDir()); ok {
+			got = append(got, d.Namespace)
+		}
+	}
+	if diff := cmp.Diff([]string{"api-$STAGE", "api-prod", "api-prod"}, got); diff != "" {
+		t.Errorf("namespaces (-want +got):\n%s", diff)
+	}
+}
+
+// TestUnresolvedDeployKeepsValuesFile: CI deploys prod with a values
+// file ferry cannot resolve (a repository variable), so prod keeps its
+// discovered values-prod.yaml rather than losing it; staging, which no
+// command deploys, is an environment of its own.
+func TestUnresolvedDeployKeepsValuesFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"chart/Chart.yaml":          chartYAML,
+		"chart/values.yaml":         "replicaCount: 1\n",
+		"chart/values-prod.yaml":    "replicaCount: 3\n",
+		"chart/values-staging.yaml": "replicaCount: 1\n",
+		".github/workflows/cd.yml": "jobs:\n  deploy:\n    environment: prod\n    steps:\n" +
+			"      - run: helm upgrade --install api ./chart -n api -f ${{ vars.VALUES_FILE }} --set image.tag=${{ github.sha }}\n",
+	})
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, e := range p.Environments {
+		got[e.Name] = e.Values
+	}
+	want := map[string][]string{
+		"staging": {"chart/values.yaml", "chart/values-staging.yaml"},
+		"prod":    {"chart/values.yaml", "chart/values-prod.yaml"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(p.Warnings) != 0 {
+		t.Errorf("values (-want +got):\n%s\nwarnings: %q", diff, p.Warnings)
 	}
 }

@@ -8,8 +8,11 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Discovery looks for charts this many directories below the project
@@ -147,10 +150,16 @@ func (p *Project) discoverValues() valuesFiles {
 					p.valuesDirFiles(path.Join(d, name), vf.envs)
 				case !isChartSubdir(name) && envNameRe.MatchString(name) && (d == p.Chart || envLike(name)):
 					for _, f := range []string{"values.yaml", "values.yml"} {
-						if rel := path.Join(d, name, f); isFile(filepath.Join(p.Dir, rel)) {
-							vf.envs[name] = rel
+						rel := path.Join(d, name, f)
+						if !isFile(filepath.Join(p.Dir, rel)) {
+							continue
+						}
+						if why := p.otherChartValues(path.Join(d, name)); why != "" {
+							vf.ignored = append(vf.ignored, fmt.Sprintf("%s: not an environment: %s", rel, why))
 							break
 						}
+						vf.envs[name] = rel
+						break
 					}
 				}
 				continue
@@ -190,6 +199,55 @@ func (p *Project) discoverValues() valuesFiles {
 	}
 	sort.Strings(vf.layers)
 	return vf
+}
+
+// otherChartValues says why the values.yaml in folder (relative to the
+// project) belongs to another install than this chart's environments —
+// the folder is a chart itself, or is named for one of the chart's
+// dependencies (helm/keycloak/values.yaml beside helm/charts/keycloak,
+// the values of a separate keycloak install) — and "" when it may be
+// an environment's.
+func (p *Project) otherChartValues(folder string) string {
+	name := path.Base(folder)
+	if isFile(filepath.Join(p.Dir, folder, "Chart.yaml")) {
+		return folder + "/ is a chart of its own, and a chart's values.yaml is its defaults"
+	}
+	if p.Chart == "" || envLike(name) {
+		return ""
+	}
+	if slices.Contains(chartDependencies(filepath.Join(p.Dir, p.Chart)), name) {
+		return fmt.Sprintf("%q is a dependency of chart %s, so this is the values of a separate %s install", name, p.Chart, name)
+	}
+	return ""
+}
+
+// chartDependencies names a chart's dependencies: Chart.yaml's (or
+// requirements.yaml's) dependencies by name and alias, and the charts
+// vendored under charts/.
+func chartDependencies(chart string) []string {
+	var out []string
+	for _, f := range []string{"Chart.yaml", "requirements.yaml"} {
+		data, err := os.ReadFile(filepath.Join(chart, f))
+		if err != nil {
+			continue
+		}
+		var c struct {
+			Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
+		}
+		if yaml.Unmarshal(data, &c) != nil {
+			continue
+		}
+		for _, d := range c.Dependencies {
+			out = append(out, d.Name, d.Alias)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(chart, "charts"))
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
 
 // valuesDirFiles reads a values/ directory of <env>.yaml files.

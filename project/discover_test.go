@@ -17,7 +17,8 @@ func TestDiscoveryLayouts(t *testing.T) {
 		wantChart string
 		wantVals  map[string][]string
 		runtime   string
-		configs   string // checked when set
+		configs   string   // checked when set
+		warnings  []string // checked when set
 	}{
 		{
 			name: "deploy/helm with values-<env>.yaml and a common layer",
@@ -117,6 +118,50 @@ func TestDiscoveryLayouts(t *testing.T) {
 				"prod": {"charts/api/values.yaml", "prod/values.yaml"},
 			},
 		},
+		{
+			name: "values of separate installs beside the chart are not environments (Java, Chart v1 requirements)",
+			files: map[string]string{
+				"pom.xml":         "<project/>",
+				"helm/Chart.yaml": "apiVersion: v1\nname: workout\nversion: 0.1.0\n",
+				"helm/requirements.yaml": "dependencies:\n  - name: keycloak\n    version: 0.1.0\n    repository: file://charts/keycloak\n" +
+					"  - name: postgresql\n    alias: db\n    version: 12.1.0\n    repository: https://charts.example.org\n",
+				"helm/charts/keycloak/Chart.yaml": chartYAML,
+				"helm/values.yaml":                "service:\n  port: 8080\nkeycloak:\n  enabled: true\n",
+				"helm/values-prod.yaml":           "image:\n  tag: 1.4.2\n",
+				"helm/keycloak/values.yaml":       "auth:\n  adminUser: admin\nservice:\n  type: ClusterIP\n",
+				"helm/db/values.yaml":             "primary:\n  persistence:\n    size: 8Gi\n", // by alias
+				"helm/minio/Chart.yaml":           chartYAML,                                   // a chart of its own
+				"helm/minio/values.yaml":          "mode: standalone\n",
+				"helm/eu-west/values.yaml":        "replicaCount: 3\n", // near miss: a region's values, an environment
+			},
+			wantChart: "helm", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"prod":    {"helm/values.yaml", "helm/values-prod.yaml"},
+				"eu-west": {"helm/values.yaml", "helm/eu-west/values.yaml"},
+			},
+			warnings: []string{
+				`helm/db/values.yaml: not an environment: "db" is a dependency of chart helm, so this is the values of a separate db install`,
+				`helm/keycloak/values.yaml: not an environment: "keycloak" is a dependency of chart helm, so this is the values of a separate keycloak install`,
+				"helm/minio/values.yaml: not an environment: helm/minio/ is a chart of its own, and a chart's values.yaml is its defaults",
+			},
+		},
+		{
+			name: "a sibling install's values beside deploy/helm/<svc> (Python, Chart v2 dependencies)",
+			files: map[string]string{
+				"pyproject.toml":                   "[project]\nname = \"orders\"\n",
+				"deploy/helm/orders/Chart.yaml":    "apiVersion: v2\nname: orders\nversion: 1.0.0\ndependencies:\n  - name: rabbitmq\n    version: 12.0.0\n    repository: oci://charts.example.org\n",
+				"deploy/helm/orders/values.yaml":   "image:\n  repository: ghcr.io/acme/orders\n",
+				"deploy/helm/rabbitmq/values.yaml": "auth:\n  username: orders\n",
+				"deploy/helm/redis/values.yaml":    "architecture: standalone\n",
+				"deploy/helm/staging/values.yaml":  "replicaCount: 2\n",
+				"deploy/helm/values-prod.yaml":     "replicaCount: 4\n",
+			},
+			wantChart: "deploy/helm/orders", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"staging": {"deploy/helm/orders/values.yaml", "deploy/helm/staging/values.yaml"},
+				"prod":    {"deploy/helm/orders/values.yaml", "deploy/helm/values-prod.yaml"},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +180,9 @@ func TestDiscoveryLayouts(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantVals, got); diff != "" {
 				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.warnings, p.Warnings); tt.warnings != nil && diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
 			}
 			if tt.configs != "" && p.Configs != tt.configs {
 				t.Errorf("Configs = %q, want %q", p.Configs, tt.configs)

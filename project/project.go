@@ -201,34 +201,48 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	names := map[string]bool{}
 	p.Deploys = findDeploys(abs)
 	deploys := p.assignDeploys(envFiles)
-	// When CI deploys the chart, its commands say which values files are
-	// environments: one deployed under another name is that environment's,
-	// one no command deploys is left out (with a word) unless ferry.yaml
-	// names it.
+	p.siblingValues(deploys, envFiles)
+	// When CI deploys the chart, its commands define the environments they
+	// deploy; the values files define the rest. A file deployed under
+	// another name is that environment's; a file for an environment CI
+	// deploys with other files (or under a synonym: values-prod.yaml where
+	// CI deploys production from values-live.yaml) is left out with a
+	// word unless ferry.yaml names it. No environment is dropped silently.
 	used := map[string]string{}
 	for n, d := range deploys {
 		for _, v := range d.Values {
 			used[v] = n
 		}
 	}
+	var fromFiles []string
 	for n, file := range envFiles {
 		_, named := f.Environments[n]
-		switch by, ok := used[file]; {
+		by, ok := used[file]
+		deployedAs := deployedSynonym(n, deploys)
+		switch {
 		case len(deploys) == 0 || named || slices.Contains(f.Path, n) || by == n:
 			names[n] = true
 		case ok:
 			// deployed as environment by: not an environment of its own
-		default:
-			var envs []string
-			for e := range deploys {
-				envs = append(envs, e)
-			}
-			sort.Strings(envs)
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no deploy command of the repository uses it (CI deploys %s), so it is not checked; name it under environments: in %s to check it",
-				file, strings.Join(envs, ", "), FileName))
+		case deployedAs != "" && !deploys[deployedAs].resolved(p.Dir):
+			// CI deploys it with values files ferry cannot resolve (-f
+			// $VALUES_FILE): the discovered file is the best definition.
+			names[n] = true
+		case deployedAs != "":
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
+				file, deployedAs, deploys[deployedAs].Loc(), FileName))
 			delete(envFiles, n)
+		default:
+			names[n] = true
+			fromFiles = append(fromFiles, n)
 		}
 	}
+	sort.Strings(fromFiles)
+	var fromCI []string
+	for n := range deploys {
+		fromCI = append(fromCI, n)
+	}
+	sort.Strings(fromCI)
 	for _, n := range p.discoverConfigs() {
 		names[n] = true
 	}
@@ -263,6 +277,12 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.Path, p.OrderReason = conventionalOrder(names)
 	} else {
 		p.OrderReason = FileName + "'s path"
+	}
+	if len(fromCI) > 0 && len(fromFiles) > 0 {
+		// CI deploys some environments and not others: say which is which,
+		// so that a reader sees the ones CI would not have checked.
+		p.OrderReason += "; defined by CI's deploy commands: " + strings.Join(fromCI, ", ") +
+			"; by values files alone (no deploy command of the repository deploys them): " + strings.Join(fromFiles, ", ")
 	}
 	ordered := append([]string(nil), p.Path...)
 	var rest []string
@@ -302,6 +322,10 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 			e.Target = "local"
 		}
 		p.define(e, spec, f.Environments, deploys[n], base, envFiles[n])
+		if d := e.Deploy; d != nil && d.Missing != "" && e.From.Values != fileAt(spec) {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with -f %s, which does not exist, so helm fails there; %s is checked with the chart's values and the command's --set",
+				d.Loc(), n, d.Missing, n))
+		}
 		for _, v := range e.Values {
 			st, err := os.Stat(filepath.Join(abs, v))
 			if errors.Is(err, fs.ErrNotExist) {
@@ -441,18 +465,19 @@ func isDir(p string) bool {
 // part came from.
 func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec, d *Deploy, base, envFile string) {
 	_, inFile := specs[e.Name]
-	fileAt := FileName
-	if spec.line > 0 {
-		fileAt = fmt.Sprintf("%s:%d", FileName, spec.line)
-	}
+	fileAt := fileAt(spec)
 	e.Deploy = d
 	switch {
 	case inFile && d != nil:
 		e.From.Definition = fileAt + ", CI " + d.Loc()
 	case inFile:
 		e.From.Definition = fileAt
+	case d != nil && d.Missing != "":
+		e.From.Definition = "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
 		e.From.Definition = "CI " + d.Loc()
+	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
+		e.From.Definition = envFile + " (discovered; no deploy command of the repository deploys " + e.Name + ")"
 	case envFile != "":
 		e.From.Definition = envFile + " (discovered)"
 	default:
@@ -486,6 +511,12 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 
 	if e.Values != nil {
 		e.From.Values = fileAt
+	} else if d != nil && d.Missing != "" {
+		e.Values = append(e.Values, d.Values...)
+		if base != "" && !slices.Contains(e.Values, base) {
+			e.Values = append([]string{base}, e.Values...)
+		}
+		e.From.Values = d.Loc() + " (-f " + d.Missing + " does not exist)"
 	} else if vals, ok := d.valuesFiles(p.Dir); ok {
 		if base != "" && !slices.Contains(vals, base) {
 			e.Values = append(e.Values, base)
@@ -505,6 +536,21 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 	if d != nil {
 		e.Set = d.Set
 	}
+}
+
+// fileAt is where ferry.yaml defines an environment: "ferry.yaml:12".
+func fileAt(spec EnvSpec) string {
+	if spec.line > 0 {
+		return fmt.Sprintf("%s:%d", FileName, spec.line)
+	}
+	return FileName
+}
+
+// resolved reports whether the deploy's -f files are all the project's
+// (valuesFiles would use them).
+func (d *Deploy) resolved(dir string) bool {
+	_, ok := d.valuesFiles(dir)
+	return ok
 }
 
 // valuesFiles returns the deploy's -f files when every one of them is a
@@ -622,16 +668,119 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			if m == nil || m[1] != env {
 				continue
 			}
-			dd := d
-			dd.Env = env
-			dd.Values = nil
-			for _, x := range d.Values {
-				dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
+			out[env] = fillDeploy(d, expr, env)
+		}
+		// A value the script gives the variable with no values file is an
+		// environment too: the chart's values and the command's --set.
+		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")
+		for _, env := range d.choices[name] {
+			if _, ok := out[env]; ok || !envNameRe.MatchString(env) || env == "local" {
+				continue
 			}
-			dd.Namespace = strings.ReplaceAll(d.Namespace, expr, env)
-			dd.Release = strings.ReplaceAll(d.Release, expr, env)
-			out[env] = dd
+			if _, ok := envFiles[env]; ok {
+				continue
+			}
+			dd := fillDeploy(d, expr, env)
+			dd.Values = slices.DeleteFunc(dd.Values, func(f string) bool {
+				if strings.Contains(v, expr) && f == strings.ReplaceAll(v, expr, env) && !isFile(filepath.Join(p.Dir, f)) {
+					dd.Missing = f
+					return true
+				}
+				return false
+			})
+			if dd.Missing != "" {
+				out[env] = dd
+			}
 		}
 	}
 	return out
+}
+
+// fillDeploy is d with the variable expr given the value env wherever
+// the command uses it.
+func fillDeploy(d Deploy, expr, env string) Deploy {
+	dd := d
+	dd.Env = env
+	dd.Values = nil
+	for _, x := range d.Values {
+		dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
+	}
+	dd.Namespace = strings.ReplaceAll(d.Namespace, expr, env)
+	dd.Release = strings.ReplaceAll(d.Release, expr, env)
+	dd.Set = nil
+	for _, sf := range d.Set {
+		sf.Value = strings.ReplaceAll(sf.Value, expr, env)
+		sf.ByCI = IsCIExpr(sf.Value)
+		dd.Set = append(dd.Set, sf)
+	}
+	return dd
+}
+
+// deploysChart reports whether any deploy command found deploys this
+// project's chart.
+func (p *Project) deploysChart() bool {
+	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) })
+}
+
+// deployedSynonym returns the environment CI deploys that is env under
+// another name or env itself (prod where CI deploys production), "" when
+// CI deploys no such environment.
+func deployedSynonym(env string, deploys map[string]*Deploy) string {
+	if _, ok := deploys[env]; ok {
+		return env
+	}
+	for n := range deploys {
+		if synonym(n) != "" && synonym(n) == synonym(env) {
+			return n
+		}
+	}
+	return ""
+}
+
+// synonyms are the spellings of one stage.
+var synonyms = map[string]string{
+	"prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
+	"stage": "staging", "staging": "staging", "stg": "staging",
+	"dev": "dev", "develop": "dev", "development": "dev",
+	"test": "test", "testing": "test", "tst": "test",
+}
+
+func synonym(name string) string { return synonyms[name] }
+
+// siblingValues finds the environments a CI-deployed values file's
+// siblings define by the same naming (helm/values/bb_production.yaml
+// deployed as production beside bb_staging.yaml: staging), which
+// discovery's conventions do not know.
+func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]string) {
+	known := map[string]bool{}
+	for _, f := range envFiles {
+		known[f] = true
+	}
+	for n, d := range deploys {
+		for _, v := range d.Values {
+			i := strings.LastIndex(path.Base(v), n)
+			if i < 0 || IsCIExpr(v) || !isFile(filepath.Join(p.Dir, v)) {
+				continue
+			}
+			prefix, suffix := path.Base(v)[:i], path.Base(v)[i+len(n):]
+			if !yamlName(suffix) && (suffix == "" || !yamlName("x"+suffix)) {
+				continue
+			}
+			entries, _ := os.ReadDir(filepath.Join(p.Dir, path.Dir(v)))
+			for _, e := range entries {
+				name := e.Name()
+				if e.IsDir() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, suffix) || len(name) <= len(prefix)+len(suffix) {
+					continue
+				}
+				env := name[len(prefix) : len(name)-len(suffix)]
+				rel := path.Join(path.Dir(v), name)
+				if known[rel] || !envNameRe.MatchString(env) || !envLike(env) || layerStems[env] {
+					continue
+				}
+				if _, ok := envFiles[env]; !ok {
+					envFiles[env] = rel
+				}
+			}
+		}
+	}
 }
