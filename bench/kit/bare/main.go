@@ -26,6 +26,6 @@ func main() {
 			Data any `json:"data"`
 		}{"hello"})
 	})
-	fmt.Fprintln(os.Stderr, http.ListenAndServe(fmt.Sprintf(":%d", *port), mux))
+	fmt.Fprintln(os.Stderr, http.ListenAndServe(fmt.Sprintf("127.0.0.1:%d", *port), mux))
 	os.Exit(1)
 }
