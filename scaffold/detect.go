@@ -28,8 +28,10 @@ import (
 	"time"
 
 	"golang.org/x/mod/modfile"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 )
@@ -83,6 +85,9 @@ type Service struct {
 	Chart string
 	// ConfigsEnv is true when configs/.env exists.
 	ConfigsEnv bool
+	// ChartImage is the image repository the existing chart's values.yaml
+	// names (image.registry/image.repository), "" if it names none.
+	ChartImage string
 }
 
 // Detect reads the Go service repository in dir. mainPkg and chart, when
@@ -152,8 +157,40 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 			return nil, inputErr("--chart %s: no Chart.yaml there", chart)
 		}
 	}
+	if s.Chart != "" {
+		s.ChartImage = chartImage(abs, path.Join(s.Chart, "values.yaml"))
+	}
 	s.classify(envs, code)
 	return s, nil
+}
+
+// chartImage reads the image repository a chart's values.yaml names in
+// the common shape (image.repository, with Bitnami's image.registry).
+// The file is read confined to the repository: a link out of it reads
+// nothing.
+func chartImage(dir, valuesFile string) string {
+	root, err := confine.Open(dir)
+	if err != nil {
+		return ""
+	}
+	defer root.Close()
+	data, err := root.ReadFile(valuesFile)
+	if err != nil {
+		return ""
+	}
+	var v struct {
+		Image struct {
+			Registry   string `yaml:"registry"`
+			Repository string `yaml:"repository"`
+		} `yaml:"image"`
+	}
+	if yaml.Unmarshal(data, &v) != nil || v.Image.Repository == "" {
+		return ""
+	}
+	if v.Image.Registry != "" {
+		return v.Image.Registry + "/" + v.Image.Repository
+	}
+	return v.Image.Repository
 }
 
 // mainPackages lists the directories (./x/y, or ".") holding package main.
@@ -314,8 +351,10 @@ func (s *Service) classify(envs map[string]string, c *code) {
 			}
 		}
 	} else {
+		// The names the local target knows first (HTTP_PORT, PORT,
+		// SERVER_PORT, APP_PORT), then address-shaped ones.
 		s.PortKey = "PORT"
-		for _, k := range []string{"PORT", "HTTP_PORT", "ADDR", "LISTEN_ADDR"} {
+		for _, k := range []string{"PORT", "HTTP_PORT", "SERVER_PORT", "APP_PORT", "LISTEN_PORT", "ADDR", "HTTP_ADDR", "LISTEN_ADDR", "SERVER_ADDR"} {
 			if _, ok := keys[k]; ok {
 				s.PortKey = k
 				break

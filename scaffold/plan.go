@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
@@ -244,7 +245,8 @@ func checkTarget(svc *Service, opts *Options) error {
 		return errors.New("scaffold: no ferry version to install in the pipeline")
 	}
 	if opts.Image == "" {
-		opts.Image = svc.Name
+		// The chart that is kept already says what it pulls.
+		opts.Image = cmp.Or(svc.ChartImage, svc.Name)
 	}
 	// A ferry.yaml that is kept must suit the pipeline as well.
 	if opts.CI != "" && !opts.Force {
@@ -340,17 +342,21 @@ func (p *Plan) gitignore() error {
 }
 
 // baseConfig is values.yaml's config: the ports the chart's probes and
-// container ports read, the service's defaults, and GoFr's basics.
+// container ports read, the service's defaults, and GoFr's basics. A
+// service with its own configs/.env already carries its defaults in the
+// image, and the ConfigMap's variables would win over its
+// configs/.<APP_ENV>.env overlays: the chart then sets only the ports.
 func baseConfig(s *Service) []KV {
+	basics := s.GoFr && !s.ConfigsEnv
 	out := []KV{}
-	if s.GoFr {
+	if basics {
 		out = append(out, KV{"APP_NAME", s.Name})
 	}
 	out = append(out, KV{s.PortKey, strconv.Itoa(s.Port)})
 	if s.MetricsPort != 0 {
 		out = append(out, KV{"METRICS_PORT", strconv.Itoa(s.MetricsPort)})
 	}
-	if s.GoFr {
+	if basics {
 		out = append(out, KV{"LOG_LEVEL", "INFO"}, KV{"SHUTDOWN_GRACE_PERIOD", s.Grace.String()})
 	}
 	keys := make([]string, 0, len(s.Config))

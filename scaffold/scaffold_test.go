@@ -49,6 +49,14 @@ func TestDetect(t *testing.T) {
 			PortKey: "PORT", Port: 8080, Readiness: "/readyz", Liveness: "/livez", Grace: 30 * time.Second,
 			Config: map[string]string{}, Datasources: []string{"LEDGER_DB_URL"},
 			LocalDefaults: map[string]string{}, Chart: "deploy/helm/ledger",
+			ChartImage: "registry.payments.internal/payments/ledger",
+		}},
+		// Near miss of PORT: the local target and the chart must set the
+		// variable the code reads, or the service binds its default.
+		{name: "reports", want: Service{
+			Module: "example.com/acme/reports", Name: "reports", Main: "./cmd/reports",
+			PortKey: "SERVER_PORT", Port: 8080, Readiness: "/healthz", Liveness: "/healthz", Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{},
 		}},
 		{name: "twomains", main: "./cmd/api", want: Service{
 			Module: "example.com/twomains", Name: "twomains", Main: "./cmd/api",
