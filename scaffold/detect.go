@@ -27,8 +27,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/modfile"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/mod/modfile"
 
 	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/internal/confine"
