@@ -456,6 +456,10 @@ func TestInitCheckStrict(t *testing.T) {
 			if out, errOut, code := run(t, "-C "+dir+" check --strict"); code != 0 {
 				t.Errorf("check --strict = %d\n%s%s", code, out, errOut)
 			}
+			// Nothing init writes is a value no template reads.
+			if out, _, _ := run(t, "-C "+dir+" render staging"); strings.Contains(out, "no template reads") {
+				t.Errorf("render staging of init's chart names unread values:\n%s", out)
+			}
 		})
 	}
 }
