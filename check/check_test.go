@@ -52,6 +52,7 @@ var catalogue = []string{
 	"FERRY084 env-file-key-repeated warning",
 	"FERRY085 unread-values-key warning",
 	"FERRY086 unprovided-reference info",
+	"FERRY090 overlay-overridden warning",
 }
 
 func TestCatalogue(t *testing.T) {
