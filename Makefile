@@ -45,7 +45,7 @@ RACE_DIRS ?= promote platform state internal/boltstore render serve soak
 # one package at a time (-p 1; a cluster holds about 620 MiB), after the
 # control plane's binaries are built (make testcluster: about 8.5 minutes
 # on 2 cores the first time, cached by the tools modules' go.sum after).
-KUBE_DIRS ?= internal/testcluster platform/kube platform/gitops scaffold/citest
+KUBE_DIRS ?= internal/testcluster platform/kube platform/gitops scaffold/citest internal/demotest
 
 test: lint size test-unit
 
@@ -58,7 +58,7 @@ test-unit: testcluster
 	cd envfile && $(GO) test $(TESTFLAGS) ./...
 	[ ! -f kit/go.mod ] || (cd kit && $(GO) test $(TESTFLAGS) -race ./...)
 	[ ! -f examples/orders-api/go.mod ] || (cd examples/orders-api && $(GO) test $(TESTFLAGS) ./...)
-	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /ferry/state -e /internal/boltstore -e /render -e /serve -e /soak -e /internal/testcluster -e /scaffold/citest)
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -e /promote -e /platform -e /ferry/state -e /internal/boltstore -e /render -e /serve -e /soak -e /internal/testcluster -e /scaffold/citest -e /internal/demotest)
 	pkgs=$$(for d in $(RACE_DIRS); do [ ! -d $$d ] || echo ./$$d/...; done); \
 	  [ -z "$$pkgs" ] || $(GO) test $(TESTFLAGS) -race $$($(GO) list $$pkgs | grep -v -e /platform/kube -e /platform/gitops)
 	$(GO) test $(TESTFLAGS) -race -p 1 -timeout 20m $(addprefix ./,$(addsuffix /...,$(KUBE_DIRS)))
