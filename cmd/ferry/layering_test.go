@@ -12,7 +12,7 @@ import (
 // above. A package is placed by its longest listed prefix; a package no
 // prefix places fails the test, so that a new one is placed on purpose.
 var floors = map[string]int{
-	"cmd": 6, "bench": 6, "hack": 6, "scaffold/citest": 6,
+	"cmd": 6, "bench": 6, "hack": 6, "scaffold/citest": 6, "internal/demotest": 6,
 	"internal/cli": 5,
 	"serve":        4, "promote": 4,
 	"platform": 3, "view": 3,
