@@ -2,8 +2,8 @@ package check
 
 import (
 	"fmt"
-	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/ferrydev/ferry/envfile"
@@ -100,8 +100,9 @@ func checkAppEnvInFile(in *Input) []Finding {
 		return nil
 	}
 	dir := in.Project.Configs
-	fsys := os.DirFS(in.Project.Dir)
-	entries, err := os.ReadDir(in.Project.Dir + "/" + dir)
+	files := in.files()
+	fsys := files.FS()
+	entries, err := files.ReadDir(filepath.Join(in.Project.Dir, dir))
 	if err != nil {
 		return nil
 	}

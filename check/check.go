@@ -195,9 +195,11 @@ type Input struct {
 	// Problems are the environments that did not render.
 	Problems []Problem
 
-	srcOnce sync.Once
-	src     *goSource
-	parent  *Input // a per-container view shares its project's source scan
+	srcOnce  sync.Once
+	src      *goSource
+	treeOnce sync.Once
+	tree     *tree
+	parent   *Input // a per-container view shares its project's source scan
 }
 
 // Load renders every environment of p, concurrently, into an Input. An

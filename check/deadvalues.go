@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -123,7 +122,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 				what += "/" + r.Key // a key has no slash: this reads unambiguously
 			}
 			id := what + "|" + r.Workload
-			l := Location{Environment: e.Name, Key: what, File: r.Template, Line: referenceLine(dir, r)}
+			l := Location{Environment: e.Name, Key: what, File: r.Template, Line: referenceLine(in.files(), dir, r)}
 			l.Source = "template " + l.File
 			if l.Line > 0 {
 				l.Source += ":" + strconv.Itoa(l.Line)
@@ -154,11 +153,11 @@ func checkUnprovidedReference(in *Input) []Finding {
 // configMapRef or configMap volume; secretName: sso-client); 0 when its
 // name is computed or named twice, so never a line that says something
 // else (a container that happens to share the name).
-func referenceLine(dir string, r render.Reference) int {
+func referenceLine(files *tree, dir string, r render.Reference) int {
 	if r.Template == "" {
 		return 0
 	}
-	data, err := os.ReadFile(filepath.Join(dir, r.Template))
+	data, err := files.ReadFile(filepath.Join(dir, r.Template))
 	if err != nil {
 		return 0
 	}

@@ -90,7 +90,7 @@ func TestReferenceLine(t *testing.T) {
 		// the Secret's name is computed; the container named api is not it.
 		{"api", 0},
 	} {
-		if got := referenceLine(dir, render.Reference{Kind: "Secret", Name: tt.name, Template: "deployment.yaml"}); got != tt.want {
+		if got := referenceLine(newTree(dir), dir, render.Reference{Kind: "Secret", Name: tt.name, Template: "deployment.yaml"}); got != tt.want {
 			t.Errorf("referenceLine(%s) = %d, want %d", tt.name, got, tt.want)
 		}
 	}

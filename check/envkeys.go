@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -31,13 +30,14 @@ func init() {
 func checkEnvFileKeys(in *Input) []Finding {
 	var out []Finding
 	if in.Project != nil && in.Project.Configs != "" {
-		entries, _ := os.ReadDir(filepath.Join(in.Project.Dir, in.Project.Configs))
+		files := in.files()
+		entries, _ := files.ReadDir(filepath.Join(in.Project.Dir, in.Project.Configs))
 		for _, de := range entries {
 			if de.IsDir() || configFileKind(de.Name()) != "env" {
 				continue
 			}
 			file := path.Join(in.Project.Configs, de.Name())
-			data, err := os.ReadFile(filepath.Join(in.Project.Dir, file))
+			data, err := files.ReadFile(filepath.Join(in.Project.Dir, file))
 			if err != nil {
 				continue
 			}

@@ -6,7 +6,6 @@ import (
 	"go/token"
 	"go/types"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -37,7 +36,7 @@ func (in *Input) source() *goSource {
 	in.srcOnce.Do(func() {
 		in.src = &goSource{}
 		if in.Project != nil && in.Project.Dir != "" {
-			in.src = scanSource(in.Project.Dir)
+			in.src = scanSource(in.files(), in.Project.Dir)
 		}
 	})
 	return in.src
@@ -46,10 +45,10 @@ func (in *Input) source() *goSource {
 // scanSource parses every Go file under dir except tests, vendor/ and
 // testdata/. Files that do not parse are skipped: the compiler reports
 // them better than check can.
-func scanSource(dir string) *goSource {
+func scanSource(files *tree, dir string) *goSource {
 	pkgs := map[string][]*ast.File{}
 	fset := token.NewFileSet()
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	_ = files.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
@@ -64,7 +63,7 @@ func scanSource(dir string) *goSource {
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
-		src, err := os.ReadFile(path)
+		src, err := files.ReadFile(path)
 		if err != nil {
 			return nil
 		}

@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -60,7 +59,7 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		seen[id] = true
 		if lines == nil && in.Project != nil {
-			lines = envLines(in.Project.Dir)
+			lines = envLines(in.files(), in.Project.Dir)
 		}
 		ctx := "the current context"
 		if p.ctx != "" {
@@ -210,9 +209,9 @@ func namespaceLoc(e *Env, ns string, lines map[string]int) Location {
 
 // envLines maps environment → field → line in ferry.yaml ("" is the
 // environment's own line).
-func envLines(dir string) map[string]map[string]int {
+func envLines(files *tree, dir string) map[string]map[string]int {
 	out := map[string]map[string]int{}
-	data, err := os.ReadFile(filepath.Join(dir, project.FileName))
+	data, err := files.ReadFile(filepath.Join(dir, project.FileName))
 	if err != nil {
 		return out
 	}

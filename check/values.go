@@ -3,8 +3,9 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -91,8 +92,8 @@ func leafPaths(n *yaml.Node, prefix []string, out *[]valuesPath) {
 	}
 }
 
-func readValues(path string) ([]valuesPath, error) {
-	data, err := os.ReadFile(path)
+func readValues(files *tree, path string) ([]valuesPath, error) {
+	data, err := files.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -121,26 +122,26 @@ var (
 	quoted    = regexp.MustCompile(`"([^"]*)"`)
 )
 
-func loadChart(dir string) (*chartModel, error) {
+func loadChart(files *tree, dir string) (*chartModel, error) {
 	m := &chartModel{base: map[string]bool{}, open: map[string]bool{}, subchart: map[string]bool{"global": true}}
-	if ps, err := readValues(filepath.Join(dir, "values.yaml")); err == nil {
+	if ps, err := readValues(files, filepath.Join(dir, "values.yaml")); err == nil {
 		for _, p := range ps {
 			for i := 1; i <= len(p.Path); i++ {
 				m.base[strings.Join(p.Path[:i], ".")] = true
 			}
 		}
 		// Empty maps and nulls in values.yaml invite arbitrary content.
-		data, _ := os.ReadFile(filepath.Join(dir, "values.yaml"))
+		data, _ := files.ReadFile(filepath.Join(dir, "values.yaml"))
 		var v map[string]any
 		if yaml.Unmarshal(data, &v) == nil {
 			markOpen(v, nil, m.open)
 		}
 	}
-	err := filepath.WalkDir(filepath.Join(dir, "templates"), func(path string, d os.DirEntry, err error) error {
+	err := files.WalkDir(filepath.Join(dir, "templates"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := os.ReadFile(path)
+		data, err := files.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -161,10 +162,10 @@ func loadChart(dir string) (*chartModel, error) {
 		}
 		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	entries, _ := os.ReadDir(filepath.Join(dir, "charts"))
+	entries, _ := files.ReadDir(filepath.Join(dir, "charts"))
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".tgz")
 		if i := strings.LastIndex(name, "-"); i > 0 && !e.IsDir() {
@@ -175,12 +176,12 @@ func loadChart(dir string) (*chartModel, error) {
 	var chart struct {
 		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil && yaml.Unmarshal(data, &chart) == nil {
+	if data, err := files.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil && yaml.Unmarshal(data, &chart) == nil {
 		for _, d := range chart.Dependencies {
 			m.subchart[d.Name], m.subchart[d.Alias] = true, d.Alias != ""
 		}
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "values.schema.json")); err == nil {
+	if data, err := files.ReadFile(filepath.Join(dir, "values.schema.json")); err == nil {
 		_ = json.Unmarshal(data, &m.schema)
 	}
 	return m, nil
@@ -274,7 +275,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 		return nil
 	}
 	chartDir := filepath.Join(in.Project.Dir, in.Project.Chart)
-	m, err := loadChart(chartDir)
+	m, err := loadChart(in.files(), chartDir)
 	if err != nil {
 		return nil
 	}
@@ -299,7 +300,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 	var out []Finding
 	leaves := map[string][]string{} // group → the leaf paths it stands for
 	for _, file := range files {
-		ps, err := readValues(filepath.Join(in.Project.Dir, file))
+		ps, err := readValues(in.files(), filepath.Join(in.Project.Dir, file))
 		if err != nil {
 			continue // render reports unreadable values files
 		}
