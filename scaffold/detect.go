@@ -12,12 +12,12 @@
 package scaffold
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -98,8 +98,15 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{Dir: abs, Config: map[string]string{}, LocalDefaults: map[string]string{}}
+	// Everything init reads of the repository, it reads confined to it:
+	// a link out of the repository is not followed.
+	root, err := confine.Open(abs)
+	if err != nil {
+		return nil, inputErr("%v", err)
+	}
+	defer root.Close()
 	gomod := filepath.Join(abs, "go.mod")
-	data, err := os.ReadFile(gomod)
+	data, err := root.ReadFile("go.mod")
 	if err != nil {
 		return nil, inputErr("%s has no go.mod: ferry init works in a Go module's root (run go mod init first)", abs)
 	}
@@ -116,7 +123,7 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 		}
 	}
 
-	mains, err := mainPackages(abs)
+	mains, err := mainPackages(root)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +139,7 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 	}
 
 	envs := map[string]string{}
-	if vars, err := envfile.ReadFile(os.DirFS(abs), "configs/.env"); err == nil {
+	if vars, err := envfile.ReadFile(root.FS(), "configs/.env"); err == nil {
 		s.ConfigsEnv = true
 		for _, v := range vars {
 			envs[v.Key] = v.Value
@@ -141,7 +148,7 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 			s.GoFr, s.GoFrWhy = true, "configs/.env exists"
 		}
 	}
-	code, err := scanCode(filepath.Join(abs, filepath.FromSlash(s.Main)))
+	code, err := scanCode(root, s.Main)
 	if err != nil {
 		return nil, err
 	}
@@ -153,12 +160,12 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 	}
 	if chart != "" {
 		s.Chart = filepath.ToSlash(filepath.Clean(chart))
-		if !fileExists(filepath.Join(abs, s.Chart, "Chart.yaml")) {
+		if st, err := root.Stat(path.Join(s.Chart, "Chart.yaml")); err != nil || st.IsDir() {
 			return nil, inputErr("--chart %s: no Chart.yaml there", chart)
 		}
 	}
 	if s.Chart != "" {
-		s.ChartImage = chartImage(abs, path.Join(s.Chart, "values.yaml"))
+		s.ChartImage = chartImage(root, path.Join(s.Chart, "values.yaml"))
 	}
 	s.classify(envs, code)
 	return s, nil
@@ -166,14 +173,7 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 
 // chartImage reads the image repository a chart's values.yaml names in
 // the common shape (image.repository, with Bitnami's image.registry).
-// The file is read confined to the repository: a link out of it reads
-// nothing.
-func chartImage(dir, valuesFile string) string {
-	root, err := confine.Open(dir)
-	if err != nil {
-		return ""
-	}
-	defer root.Close()
+func chartImage(root *confine.Root, valuesFile string) string {
 	data, err := root.ReadFile(valuesFile)
 	if err != nil {
 		return ""
@@ -194,19 +194,23 @@ func chartImage(dir, valuesFile string) string {
 }
 
 // mainPackages lists the directories (./x/y, or ".") holding package main.
-func mainPackages(root string) ([]string, error) {
+func mainPackages(root *confine.Root) ([]string, error) {
 	seen := map[string]bool{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := root.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			var out *confine.Error
+			if errors.As(err, &out) {
+				return nil // a link out of the repository is none of its packages
+			}
 			return err
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if p != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
+			if p != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
 				return filepath.SkipDir
 			}
 			// A nested module is another project.
-			if p != root && fileExists(filepath.Join(p, "go.mod")) {
+			if _, err := root.Stat(path.Join(p, "go.mod")); p != "." && err == nil {
 				return filepath.SkipDir
 			}
 			return nil
@@ -214,15 +218,18 @@ func mainPackages(root string) ([]string, error) {
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), p, nil, parser.PackageClauseOnly)
+		src, err := root.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, src, parser.PackageClauseOnly)
 		if err != nil || f.Name.Name != "main" {
 			return nil
 		}
-		rel, _ := filepath.Rel(root, filepath.Dir(p))
-		if rel == "." {
+		if dir := path.Dir(p); dir == "." {
 			seen["."] = true
 		} else {
-			seen["./"+filepath.ToSlash(rel)] = true
+			seen["./"+dir] = true
 		}
 		return nil
 	})
@@ -249,18 +256,24 @@ var (
 
 // scanCode reads the main package's Go files: imports, the string
 // literals given to os.Getenv/LookupEnv, port and route literals.
-func scanCode(dir string) (*code, error) {
+func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 	c := &code{envKeys: map[string]string{}}
-	entries, err := os.ReadDir(dir)
+	dir := path.Clean(mainPkg)
+	entries, err := root.ReadDir(dir)
 	if err != nil {
-		return nil, inputErr("main package %s: %v", dir, err)
+		return nil, inputErr("main package %s: %v", mainPkg, err)
 	}
 	fset := token.NewFileSet()
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, 0)
+		name := path.Join(dir, e.Name())
+		src, err := root.ReadFile(name)
+		if err != nil {
+			return nil, inputErr("%v", err)
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(root.Dir(), filepath.FromSlash(name)), src, 0)
 		if err != nil {
 			return nil, inputErr("%v", err)
 		}
@@ -425,9 +438,4 @@ func atoiOr(s string, def int) int {
 		return n
 	}
 	return def
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
 }

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/internal/portholder"
 	"github.com/ferrydev/ferry/project"
 )
@@ -250,7 +251,7 @@ func checkTarget(svc *Service, opts *Options) error {
 	}
 	// A ferry.yaml that is kept must suit the pipeline as well.
 	if opts.CI != "" && !opts.Force {
-		data, err := os.ReadFile(filepath.Join(svc.Dir, "ferry.yaml"))
+		data, err := readRepo(svc.Dir, "ferry.yaml")
 		if err == nil {
 			f, err := project.ParseFile("ferry.yaml", data)
 			if err != nil {
@@ -278,7 +279,7 @@ func NamesRegistry(repo string) bool {
 // goImage is the Go toolchain image tag for go.mod's go line: "1.26"
 // for go 1.26.0, "1" when go.mod names none.
 func goImage(dir string) string {
-	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	data, err := readRepo(dir, "go.mod")
 	if err != nil {
 		return "1"
 	}
@@ -306,7 +307,7 @@ func soakMinutes(soak string) int {
 func (p *Plan) gitignore() error {
 	want := []string{".ferry/", "*.key"}
 	rel := ".gitignore"
-	data, err := os.ReadFile(filepath.Join(p.Service.Dir, rel))
+	data, err := readRepo(p.Service.Dir, rel)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -525,29 +526,45 @@ func (p *Plan) Print(w io.Writer) {
 	}
 }
 
-// Write writes the plan's created and replaced files.
+// Write writes the plan's created and replaced files, confined to the
+// repository: a committed link (chart/ or .gitignore pointing elsewhere)
+// is refused, never written through.
 func (p *Plan) Write() error {
+	root, err := confine.Open(p.Service.Dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	for _, f := range p.Files {
 		if f.Action == Keep {
 			continue
 		}
-		dst := filepath.Join(p.Service.Dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
+		if err := root.MkdirAll(path.Dir(f.Path), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
 		flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		if f.Action == Update {
 			flag = os.O_WRONLY | os.O_APPEND
 		}
-		if err := writeFile(dst, flag, f.Data); err != nil {
+		if err := writeFile(root, f.Path, flag, f.Data); err != nil {
 			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
 	}
 	return nil
 }
 
-func writeFile(name string, flag int, data []byte) error {
-	f, err := os.OpenFile(name, flag, 0o644)
+// readRepo reads a file of the repository in dir, confined to it.
+func readRepo(dir, name string) ([]byte, error) {
+	root, err := confine.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(name)
+}
+
+func writeFile(root *confine.Root, name string, flag int, data []byte) error {
+	f, err := root.OpenFile(name, flag, 0o644)
 	if err != nil {
 		return err
 	}

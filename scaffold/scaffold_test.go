@@ -275,3 +275,66 @@ func TestSeveralCharts(t *testing.T) {
 		t.Errorf("Detect --chart nope = %v", err)
 	}
 }
+
+// TestConfined: init reads and writes the repository only. A committed
+// chart/ or .gitignore that links elsewhere is refused by name and the
+// place it points at is left as it was; a Go file linked from outside is
+// not read as a main package.
+func TestConfined(t *testing.T) {
+	for _, link := range []string{"chart", ".gitignore"} {
+		t.Run(link, func(t *testing.T) {
+			dir := copyService(t, "billing")
+			elsewhere := filepath.Join(t.TempDir(), "elsewhere")
+			if link == "chart" {
+				if err := os.Mkdir(elsewhere, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(elsewhere, []byte("keep me\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(elsewhere, filepath.Join(dir, link)); err != nil {
+				t.Fatal(err)
+			}
+			svc, err := Detect(dir, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Refused as the plan reads it, or as it writes.
+			plan, err := NewPlan(svc, Options{Envs: []string{"staging", "prod"}})
+			if err == nil {
+				err = plan.Write()
+			}
+			if err == nil || !strings.Contains(err.Error(), link+" is a symbolic link") {
+				t.Fatalf("Write = %v, want a refusal naming %s", err, link)
+			}
+			if link == "chart" {
+				if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+					t.Errorf("init wrote %d entries through the chart link", len(entries))
+				}
+			} else if got, _ := os.ReadFile(elsewhere); string(got) != "keep me\n" {
+				t.Errorf("init appended through the .gitignore link: %q", got)
+			}
+		})
+	}
+
+	t.Run("main package linked in", func(t *testing.T) {
+		dir := copyService(t, "billing")
+		other := filepath.Join(t.TempDir(), "main.go")
+		if err := os.WriteFile(other, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "cmd", "linked"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(other, filepath.Join(dir, "cmd", "linked", "main.go")); err != nil {
+			t.Fatal(err)
+		}
+		svc, err := Detect(dir, "", "")
+		if err != nil {
+			t.Fatalf("Detect = %v: a main package linked from outside counted as one of the repository's", err)
+		}
+		if svc.Main != "./cmd/billing" {
+			t.Errorf("main = %s, want ./cmd/billing", svc.Main)
+		}
+	})
+}
