@@ -236,3 +236,28 @@ func TestVerifyPrintsNoEscapes(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyKeysConfined: a trust key is read from the project only. The
+// same public key in the project loads; linked from outside, it is
+// refused by name.
+func TestPolicyKeysConfined(t *testing.T) {
+	k := newKey(t, ECDSAP256)
+	outside := filepath.Join(t.TempDir(), "ferry.pub")
+	if err := os.WriteFile(outside, k.pubPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ci.pub"), k.pubPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "ferry.pub")); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := LoadPolicy(dir, []string{"ci.pub"}, nil); err != nil || len(p.Keys) != 1 {
+		t.Fatalf("LoadPolicy(ci.pub) = %v, %v; want one key", p, err)
+	}
+	_, err := LoadPolicy(dir, []string{"ferry.pub"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "ferry.pub is a symbolic link") {
+		t.Errorf("LoadPolicy(ferry.pub linked from outside) = %v, want a refusal naming the link", err)
+	}
+}

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/secret"
 )
 
@@ -69,12 +68,10 @@ func LoadPolicy(dir string, keys, require []string) (*Policy, error) {
 		if strings.Contains(k, "-----BEGIN") {
 			name, data = fmt.Sprintf("trust.keys[%d]", i), []byte(k)
 		} else {
-			path := k
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(dir, k)
-			}
+			// The repository names the file: read it confined to the
+			// project, so neither the name nor a link leaves it.
 			var err error
-			if data, err = os.ReadFile(path); err != nil {
+			if data, err = readConfined(dir, k); err != nil {
 				return nil, fmt.Errorf("trust key: %w", err)
 			}
 		}
@@ -172,4 +169,13 @@ func by(signer string) string {
 		return ""
 	}
 	return ", signer " + signer
+}
+
+func readConfined(dir, name string) ([]byte, error) {
+	root, err := confine.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(name)
 }
