@@ -81,15 +81,13 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 	}
 	unread := render.UnreadChanges(a, b)
 	if opts.Format == formatJSON {
-		js := diffJSON(opts.From, opts.To, changes)
-		js.Project = projectView(g.Dir, p)
+		v := view.NewConfigDiff(opts.From, opts.To, changes)
+		v.Project = projectView(g.Dir, p)
 		for _, pr := range pairs {
-			js.Workloads = append(js.Workloads, pr.json())
+			v.Workloads = append(v.Workloads, pr.view())
 		}
-		for _, u := range unread {
-			js.NeverArrive = append(js.NeverArrive, jsonUnread{Key: u.Path, Source: u.Source.String()})
-		}
-		return writeJSON(g.streams.Out, js)
+		v.NeverArrive = view.NewUnread(unread)
+		return writeJSON(g.streams.Out, v)
 	}
 	for _, r := range []*render.Result{a, b} {
 		if e, err := p.Env(r.Environment); err == nil {
@@ -120,12 +118,8 @@ type slotPair struct {
 	presence              string // "", "added" or "removed"
 }
 
-func (p slotPair) json() jsonWorkloadDiff {
-	js := jsonWorkloadDiff{Kind: p.kind, Name: p.name, Container: p.container, Change: p.presence, Changes: []jsonChange{}}
-	for _, c := range p.changes {
-		js.Changes = append(js.Changes, jsonChange{Key: c.Key, Change: c.Change, From: side(c.From), To: side(c.To)})
-	}
-	return js
+func (p slotPair) view() view.WorkloadDiff {
+	return view.WorkloadDiff{Kind: p.kind, Name: p.name, Container: p.container, Change: p.presence, Changes: view.NewChanges(p.changes)}
 }
 
 // pairSlots matches a's containers with b's by workload kind, name and
@@ -167,53 +161,6 @@ func pairSlots(a, b *render.Result, name string) ([]slotPair, error) {
 	return out, nil
 }
 
-type jsonSide struct {
-	Value  string `json:"value"`
-	Source string `json:"source"`
-	Secret bool   `json:"secret,omitempty"`
-}
-
-type jsonChange struct {
-	Key    string    `json:"key"`
-	Change string    `json:"change"`
-	From   *jsonSide `json:"from,omitempty"`
-	To     *jsonSide `json:"to,omitempty"`
-}
-
-type jsonDiff struct {
-	Project *view.Project `json:"project,omitempty"`
-	// NeverArrive are values keys that differ between the environments
-	// but that no template reads.
-	NeverArrive []jsonUnread       `json:"neverArrive,omitempty"`
-	From        string             `json:"from"`
-	To          string             `json:"to"`
-	Changes     []jsonChange       `json:"changes"`
-	Workloads   []jsonWorkloadDiff `json:"workloads"`
-}
-
-type jsonWorkloadDiff struct {
-	Kind      string       `json:"kind"`
-	Name      string       `json:"name"`
-	Container string       `json:"container"`
-	Change    string       `json:"change,omitempty"`
-	Changes   []jsonChange `json:"changes"`
-}
-
-func side(e *render.Entry) *jsonSide {
-	if e == nil {
-		return nil
-	}
-	return &jsonSide{Value: e.Display(), Source: e.Source.String(), Secret: e.Secret}
-}
-
-func diffJSON(from, to string, changes []render.Change) jsonDiff {
-	out := jsonDiff{From: from, To: to, Changes: []jsonChange{}, Workloads: []jsonWorkloadDiff{}}
-	for _, c := range changes {
-		out.Changes = append(out.Changes, jsonChange{Key: c.Key, Change: c.Change, From: side(c.From), To: side(c.To)})
-	}
-	return out
-}
-
 func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) error {
 	if len(changes) == 0 {
 		_, err := fmt.Fprintf(w, "%s and %s have the same effective configuration\n", opts.From, opts.To)
@@ -221,7 +168,7 @@ func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "KEY\tCHANGE\t%s\t%s\n", opts.From, opts.To)
-	for _, c := range changes {
+	for _, c := range view.NewChanges(changes) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Key, c.Change, describe(c.From, c), describe(c.To, c))
 	}
 	return tw.Flush()
@@ -229,15 +176,15 @@ func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) err
 
 // describe shows one side of a change: value and source, or "differs"
 // for a secret.
-func describe(e *render.Entry, c render.Change) string {
-	if e == nil {
+func describe(s *view.ConfigSide, c view.ConfigChange) string {
+	if s == nil {
 		return "-"
 	}
-	v := oneLine(e.Display())
-	if e.Secret && c.Change == "changed" {
+	v := oneLine(s.Value)
+	if s.Secret && c.Change == "changed" {
 		v = "differs"
 	}
-	return fmt.Sprintf("%s (%s)", v, e.Source.Short())
+	return fmt.Sprintf("%s (%s)", v, s.ShortSource())
 }
 
 // writeNeverArrive names the values keys that differ between the two

@@ -68,7 +68,7 @@ func writeJSON(w io.Writer, v any) error {
 // projectView is the project object of every JSON output: dir is -C as
 // the user gave it, so two runs on one checkout print the same.
 func projectView(dir string, p *project.Project) *view.Project {
-	return &view.Project{Name: p.Service, Dir: dir, Chart: p.Chart, Runtime: p.Runtime}
+	return view.NewProject(dir, p)
 }
 
 // writeProjectJSON writes v, a JSON object, as writeJSON does, with the
