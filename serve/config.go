@@ -37,7 +37,7 @@ func (s *Server) diffEnvs(ctx context.Context, from, to string) (*view.ConfigDif
 
 func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) {
 	v, err := s.diffEnvs(r.Context(), r.PathValue("from"), r.PathValue("to"))
-	answer(w, v, err)
+	s.answer(w, "", v, err)
 }
 
 // configView is the configuration page: one environment's effective
