@@ -77,14 +77,14 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 	}
 	changes := render.Diff(a.Config, b.Config)
 	if opts.Workload != "" && len(pairs) > 0 {
-		changes = pairs[0].changes
+		changes = pairs[0].Changes
 	}
 	unread := render.UnreadChanges(a, b)
 	if opts.Format == formatJSON {
 		v := view.NewConfigDiff(opts.From, opts.To, changes)
 		v.Project = projectView(g.Dir, p)
 		for _, pr := range pairs {
-			v.Workloads = append(v.Workloads, pr.view())
+			v.Workloads = append(v.Workloads, pr.View())
 		}
 		v.NeverArrive = view.NewUnread(unread)
 		return writeJSON(g.streams.Out, v)
@@ -102,29 +102,17 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 		if i > 0 {
 			fmt.Fprintln(g.streams.Out)
 		}
-		fmt.Fprintf(g.streams.Out, "== %s\n", pr.title)
-		if err := writeDiffTable(g.streams.Out, opts, pr.changes); err != nil {
+		fmt.Fprintf(g.streams.Out, "== %s\n", pairTitle(pr, opts))
+		if err := writeDiffTable(g.streams.Out, opts, pr.Changes); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// slotPair is one container compared across two environments.
-type slotPair struct {
-	kind, name, container string
-	title                 string
-	changes               []render.Change
-	presence              string // "", "added" or "removed"
-}
-
-func (p slotPair) view() view.WorkloadDiff {
-	return view.WorkloadDiff{Kind: p.kind, Name: p.name, Container: p.container, Change: p.presence, Changes: view.NewChanges(p.changes)}
-}
-
-// pairSlots matches a's containers with b's by workload kind, name and
-// container name, a's order first.
-func pairSlots(a, b *render.Result, name string) ([]slotPair, error) {
+// pairSlots matches a's containers with b's (view.PairSlots), with --workload
+// name applied to both.
+func pairSlots(a, b *render.Result, name string) ([]view.SlotPair, error) {
 	as, err := containers(a, name)
 	if err != nil {
 		return nil, err
@@ -133,32 +121,18 @@ func pairSlots(a, b *render.Result, name string) ([]slotPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]slot{}
-	for _, s := range bs {
-		byID[s.id()] = s
+	return view.PairSlots(as, bs), nil
+}
+
+// pairTitle names a compared container, and the environment it is only in.
+func pairTitle(pr view.SlotPair, opts *diffOptions) string {
+	switch pr.Presence {
+	case "removed":
+		return slotTitle(pr.Slot) + " — only in " + opts.From
+	case "added":
+		return slotTitle(pr.Slot) + " — only in " + opts.To
 	}
-	var out []slotPair
-	seen := map[string]bool{}
-	empty := render.NewConfig(nil)
-	for _, s := range as {
-		pr := slotPair{kind: s.W.Kind, name: s.W.Name, container: s.C.Name, title: slotTitle(s)}
-		if o, ok := byID[s.id()]; ok {
-			pr.changes = render.Diff(s.C.Config, o.C.Config)
-		} else {
-			pr.presence, pr.title = "removed", pr.title+" — only in "+a.Environment
-			pr.changes = render.Diff(s.C.Config, empty)
-		}
-		seen[s.id()] = true
-		out = append(out, pr)
-	}
-	for _, s := range bs {
-		if seen[s.id()] {
-			continue
-		}
-		out = append(out, slotPair{kind: s.W.Kind, name: s.W.Name, container: s.C.Name, presence: "added",
-			title: slotTitle(s) + " — only in " + b.Environment, changes: render.Diff(empty, s.C.Config)})
-	}
-	return out, nil
+	return slotTitle(pr.Slot)
 }
 
 func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) error {

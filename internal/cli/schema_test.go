@@ -230,3 +230,49 @@ func serveGet(h http.Handler, path string) *httptest.ResponseRecorder {
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// TestServeAnswersAsCLI: ferry serve's render and diff answer what
+// render and diff -o json print — one output model — for a chart of
+// several workloads and containers.
+func TestServeAnswersAsCLI(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../render/testdata/full")); err != nil {
+		t.Fatal(err)
+	}
+	h := serveHandler(t, dir)
+	for _, tc := range []struct {
+		args, path string
+		fields     []string
+	}{
+		{"render prod", "/api/render/prod", []string{"environment", "image", "config", "workloads", "unread", "unprovided"}},
+		{"diff staging prod", "/api/diff/staging/prod", []string{"from", "to", "changes", "workloads", "neverArrive"}},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			out, errOut, code := run(t, "-C "+dir+" "+tc.args+" -o json")
+			if code != 0 {
+				t.Fatalf("ferry %s = %d: %s", tc.args, code, errOut)
+			}
+			rec := serveGet(h, tc.path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d\n%s", tc.path, rec.Code, rec.Body)
+			}
+			var cli, api map[string]any
+			if err := json.Unmarshal([]byte(out), &cli); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &api); err != nil {
+				t.Fatal(err)
+			}
+			if w, _ := cli["workloads"].([]any); len(w) < 2 {
+				t.Fatalf("ferry %s shows %d workloads, want several to compare", tc.args, len(w))
+			}
+			for _, f := range tc.fields {
+				c, _ := json.Marshal(cli[f])
+				a, _ := json.Marshal(api[f])
+				if string(c) != string(a) {
+					t.Errorf("%s: ferry %s says\n%s\nGET %s says\n%s", f, tc.args, c, tc.path, a)
+				}
+			}
+		})
+	}
+}
