@@ -53,44 +53,48 @@ func (e ConfigEntry) ShortSource() string {
 }
 
 // NewConfigEntry is the printable form of e, and the only place a
-// rendered value becomes printable: a secret shows as render.Redacted
+// rendered value becomes printable (by shown's rule, which the stored
+// snapshots of Entries follow too): a secret shows as secret.Redacted
 // (its shadows too), a value ferry cannot know as what sets it, and
 // nothing of e reaches an output any other way.
 func NewConfigEntry(e render.Entry) ConfigEntry {
-	shown := printable(e)
-	ce := ConfigEntry{Key: e.Key, Value: shown, Source: e.Source.String(), Secret: e.Secret, External: e.External,
-		Kind: e.Source.Kind, text: shown, short: e.Source.Short()}
+	text := printable(e)
+	ce := ConfigEntry{Key: e.Key, Value: text, Source: e.Source.String(), Secret: e.Secret, External: e.External,
+		Kind: e.Source.Kind, text: text, short: e.Source.Short()}
 	if e.External {
 		ce.Value = ""
 	}
 	for _, s := range e.Shadows {
-		v := secret.Show(e.Key, s.Value)
-		if s.Secret || e.Secret {
-			v = render.Redacted
-		}
-		ce.Shadows = append(ce.Shadows, ConfigSource{Value: v, Source: s.Source.String()})
+		ce.Shadows = append(ce.Shadows, ConfigSource{Value: shown(e.Key, s.Value, s.Secret || e.Secret, true), Source: s.Source.String()})
 	}
 	return ce
 }
 
-// printable is e's value as it may be shown. A secret only by its shape
-// — a URL or DSN with a password, under a name that is not sensitive, not
-// from a Secret or an encrypted file — shows with only the password
-// replaced, as verify and history show it; any other secret shows as
-// render.Redacted; a plain value passes secret.Show too, so a password a
-// renderer missed is still replaced.
+// printable is e's value as it may be shown: what sets a value ferry
+// cannot know, else shown's verdict — a secret from a Secret or an
+// encrypted file is wholly hidden.
 func printable(e render.Entry) string {
-	shown := e.Display()
-	if e.Missing || e.External || e.Value == "" {
-		return shown
+	if e.Missing || e.External {
+		return e.Display()
 	}
-	if e.Secret && (e.FromSecret || e.Source.Encrypted) {
-		return render.Redacted
+	return shown(e.Key, e.Value, e.Secret, e.FromSecret || e.Source.Encrypted)
+}
+
+// shown is the one rule for what of a value may be printed, for every
+// view that holds one (a rendered configuration, a stored snapshot): a
+// secret that is one wholly shows as secret.Redacted; a secret only by
+// its shape — a URL or DSN with a password — shows with only the
+// password replaced, the host visible; a plain value passes secret.Show
+// too, so a password or a sensitive name a producer missed is still
+// hidden.
+func shown(key, value string, isSecret, wholly bool) string {
+	if isSecret && wholly {
+		return secret.Redacted
 	}
-	if s := secret.Show(e.Key, e.Value); s != e.Value || !e.Secret {
+	if s := secret.Show(key, value); s != value || !isSecret {
 		return s
 	}
-	return render.Redacted
+	return secret.Redacted
 }
 
 // NewConfig is every entry of c, printable.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/state"
 )
 
 // TestNoSecretPrinted is the one test over the one place a rendered value
@@ -58,5 +59,18 @@ func TestNoSecretPrinted(t *testing.T) {
 				t.Errorf("the key is not shown: %s", b)
 			}
 		})
+	}
+	// A stored snapshot follows the same rule: a secret (a keyed hash)
+	// wholly hidden, a URL's password replaced.
+	stored := Entries([]state.Entry{
+		{Key: "DB_PASSWORD", Value: "hmac-sha256:" + pw, Secret: true},
+		{Key: "DATABASE_URL", Value: "postgres://app:" + pw + "@db/orders"},
+		{Key: "SIGNING_KEY", Value: pw},
+	})
+	want := []string{render.Redacted, "postgres://app:" + render.Redacted + "@db/orders", render.Redacted}
+	for i, e := range stored {
+		if e.Value != want[i] {
+			t.Errorf("stored %s shows %q, want %q", e.Key, e.Value, want[i])
+		}
 	}
 }

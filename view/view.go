@@ -130,11 +130,8 @@ func NewRevision(r *state.Revision) Revision {
 func Entries(es []state.Entry) []Entry {
 	out := make([]Entry, 0, len(es))
 	for _, e := range es {
-		v := Entry{Key: e.Key, Value: secret.Show(e.Key, e.Value), Secret: e.Secret, Source: e.Source}
-		if e.Secret {
-			v.Value = secret.Redacted
-		}
-		out = append(out, v)
+		// A stored secret is a keyed hash: wholly hidden.
+		out = append(out, Entry{Key: e.Key, Value: shown(e.Key, e.Value, e.Secret, true), Secret: e.Secret, Source: e.Source})
 	}
 	return out
 }
