@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/soak"
@@ -18,21 +17,9 @@ import (
 	"github.com/ferrydev/ferry/view"
 )
 
-// Refusal is a promotion its gates refused. Nothing was deployed, so it
-// is no revision of the target environment, but its history keeps it:
-// who tried to promote what, and why it was refused.
-type Refusal struct {
-	// Environment is where the promotion was going; From where it came.
-	Environment  string      `json:"environment"`
-	From         string      `json:"from"`
-	FromRevision int         `json:"fromRevision,omitempty"`
-	Digest       string      `json:"digest,omitempty"`
-	Tag          string      `json:"tag,omitempty"`
-	By           string      `json:"by"`
-	At           time.Time   `json:"at"`
-	Reason       string      `json:"reason"`
-	Gates        []view.Gate `json:"gates,omitempty"`
-}
+// Refusal is a promotion its gates refused, as the environment's store
+// keeps it.
+type Refusal = state.Refusal
 
 // FullHistory is an environment's history as shown: its revisions and
 // log-level changes, and the promotions into it that were refused.
@@ -56,9 +43,10 @@ func (h *History) RunFull(ctx context.Context, envName string) (*FullHistory, er
 	return &FullHistory{History: hist, Refused: ref}, nil
 }
 
-// refusedFile keeps an environment's refused promotions, one JSON object
-// a line: appended whole by one write, so concurrent ferries do not tear
-// each other's lines. It sits beside the state, like the soak samples.
+// refusedFile keeps the refused promotions of an environment whose
+// store keeps none (the project's own, under .ferry/), one JSON object a
+// line: appended whole by one write, so concurrent ferries do not tear
+// each other's lines. It sits beside that store, like its samples.
 func (c *Config) refusedFile(env string) string {
 	return filepath.Join(c.Project.Dir, ".ferry", "refused", env+".jsonl")
 }
@@ -73,13 +61,26 @@ func (pr *Promote) refused(plan *Plan, err error) {
 	}
 	c := pr.cfg
 	r := Refusal{Environment: plan.To, From: plan.From, FromRevision: plan.FromRevision, Digest: plan.Digest, Tag: plan.Tag,
-		By: c.user(), At: c.now().UTC(), Reason: secret.Scrub(err.Error()), Gates: view.Gates(plan.Gates)}
+		By: c.user(), At: c.now().UTC(), Reason: secret.Scrub(err.Error())}
+	for _, g := range plan.Gates {
+		r.Gates = append(r.Gates, state.Gate{Name: g.Name, Passed: g.Passed, Detail: secret.Scrub(g.Detail)})
+	}
 	if werr := c.addRefusal(r); werr != nil {
 		c.log().Warn("recording a refused promotion", "env", plan.To, "err", werr)
 	}
 }
 
+// addRefusal records r in the store that keeps r.Environment, so that
+// everyone promoting it sees it; in the file beside the project's own
+// store when that store keeps none.
 func (c *Config) addRefusal(r Refusal) error {
+	st, err := c.storeNamed(r.Environment)
+	if err != nil {
+		return err
+	}
+	if rs, ok := st.(state.RefusalStore); ok {
+		return rs.AddRefusal(r)
+	}
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -96,20 +97,49 @@ func (c *Config) addRefusal(r Refusal) error {
 	return errors.Join(err, f.Close())
 }
 
-// Refusals returns the refused promotions into envName, newest first. A
-// line that does not parse (a write cut short by a crash) is skipped.
+// Refusals returns the refused promotions into envName, newest first,
+// from the store that keeps the environment. Their reasons and gate
+// details are scrubbed again as they are read: another ferry wrote them.
 func Refusals(c *Config, envName string) ([]Refusal, error) {
-	if _, err := c.env(envName); err != nil {
+	st, err := c.storeNamed(envName)
+	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(c.refusedFile(envName))
-	if errors.Is(err, os.ErrNotExist) {
-		return []Refusal{}, nil
+	var out []Refusal
+	if rs, ok := st.(state.RefusalStore); ok {
+		out, err = rs.Refusals(envName)
+	} else {
+		out, err = c.fileRefusals(envName)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("refused promotions of %s: %w", envName, err)
 	}
-	out := []Refusal{}
+	for i := range out {
+		r := &out[i]
+		r.Reason = secret.Scrub(r.Reason)
+		for j := range r.Gates {
+			r.Gates[j].Detail = secret.Scrub(r.Gates[j].Detail)
+		}
+	}
+	slices.Reverse(out)
+	if out == nil {
+		out = []Refusal{}
+	}
+	return out, nil
+}
+
+// fileRefusals reads the file of envName's refused promotions, oldest
+// first. A line that does not parse (a write cut short by a crash) is
+// skipped.
+func (c *Config) fileRefusals(envName string) ([]Refusal, error) {
+	data, err := os.ReadFile(c.refusedFile(envName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Refusal
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -118,7 +148,6 @@ func Refusals(c *Config, envName string) ([]Refusal, error) {
 			out = append(out, r)
 		}
 	}
-	slices.Reverse(out)
 	return out, nil
 }
 

@@ -20,8 +20,9 @@ func (s *Server) renderEnv(ctx context.Context, env string) (*view.Render, error
 	return view.NewRender(res), nil
 }
 
-// diffEnvs is what differs in the service's container from one
-// environment to another, as `ferry diff -o json` says it.
+// diffEnvs is what differs from one environment to another, in the
+// service's container and in every container, as `ferry diff -o json`
+// says it.
 func (s *Server) diffEnvs(ctx context.Context, from, to string) (*view.ConfigDiff, error) {
 	r := render.New(s.conf().Project)
 	a, err := r.Render(ctx, from)
@@ -32,12 +33,12 @@ func (s *Server) diffEnvs(ctx context.Context, from, to string) (*view.ConfigDif
 	if err != nil {
 		return nil, err
 	}
-	return view.NewConfigDiff(from, to, render.Diff(a.Config, b.Config)), nil
+	return view.NewDiff(a, b), nil
 }
 
 func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) {
 	v, err := s.diffEnvs(r.Context(), r.PathValue("from"), r.PathValue("to"))
-	answer(w, v, err)
+	s.answer(w, "", v, err)
 }
 
 // configView is the configuration page: one environment's effective

@@ -10,6 +10,7 @@ import (
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/view"
 )
 
 type authedKey struct{}
@@ -79,23 +80,41 @@ func apiError(w http.ResponseWriter, err error) {
 
 func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
 	v, err := promote.NewStatus(s.conf()).Run(r.Context())
-	answer(w, v, err)
+	s.answer(w, "", v, err)
 }
 
 // perEnv serves an operation over the environment the path names.
-func perEnv[T any](run func(ctx context.Context, env string) (T, error)) http.HandlerFunc {
+func perEnv[T any](s *Server, run func(ctx context.Context, env string) (T, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := run(r.Context(), r.PathValue("env"))
-		answer(w, v, err)
+		env := r.PathValue("env")
+		v, err := run(r.Context(), env)
+		s.answer(w, env, v, err)
 	}
 }
 
-func answer(w http.ResponseWriter, v any, err error) {
+// answer writes v as the CLI's -o json does: with the project and, when
+// env is set, the environment first (view.WithProject).
+func (s *Server) answer(w http.ResponseWriter, env string, v any, err error) {
 	if err != nil {
 		apiError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	p := s.conf().Project
+	b, err := view.WithProject(view.NewProject(p.Dir, p), env, v)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		apiError(w, err)
+		return
+	}
+	out.WriteByte('\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = out.WriteTo(w)
 }
 
 // levels is the store of log-level settings.

@@ -120,19 +120,19 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("GET /api/status", s.apiStatus)
-	mux.HandleFunc("GET /api/history/{env}", perEnv(func(ctx context.Context, env string) (*promote.FullHistory, error) {
+	mux.HandleFunc("GET /api/history/{env}", perEnv(s, func(ctx context.Context, env string) (*promote.FullHistory, error) {
 		return promote.NewHistory(s.conf()).RunFull(ctx, env)
 	}))
-	mux.HandleFunc("GET /api/soak/{env}", perEnv(func(ctx context.Context, env string) (*soak.Verdict, error) {
+	mux.HandleFunc("GET /api/soak/{env}", perEnv(s, func(ctx context.Context, env string) (*soak.Verdict, error) {
 		return promote.NewSoak(s.conf()).Run(ctx, env, false)
 	}))
-	mux.HandleFunc("GET /api/verify/{env}", perEnv(func(ctx context.Context, env string) (*view.Verify, error) {
+	mux.HandleFunc("GET /api/verify/{env}", perEnv(s, func(ctx context.Context, env string) (*view.Verify, error) {
 		return promote.NewVerify(s.conf()).Run(ctx, env)
 	}))
-	mux.HandleFunc("GET /api/drift/{env}", perEnv(func(ctx context.Context, env string) (*view.Drift, error) {
+	mux.HandleFunc("GET /api/drift/{env}", perEnv(s, func(ctx context.Context, env string) (*view.Drift, error) {
 		return promote.NewDrift(s.conf()).Run(ctx, env)
 	}))
-	mux.HandleFunc("GET /api/render/{env}", perEnv(s.renderEnv))
+	mux.HandleFunc("GET /api/render/{env}", perEnv(s, s.renderEnv))
 	mux.HandleFunc("GET /api/diff/{from}/{to}", s.apiDiff)
 	mux.HandleFunc("GET /config/{env}", s.configPage)
 	mux.HandleFunc("GET /api/events", s.events)

@@ -91,3 +91,49 @@ func (c *LevelChange) What() string {
 	}
 	return c.Level + " for " + c.Until.Sub(c.At).String()
 }
+
+// LevelSetting is one stored log-level setting as shown: the stored
+// fields, with the environment named "environment" (the stored "env"
+// stays beside it as its older alias, for one release).
+type LevelSetting struct {
+	Environment string `json:"environment"`
+	remotelog.Setting
+}
+
+// NewLevelSetting is s as shown; nil for nil.
+func NewLevelSetting(s *remotelog.Setting) *LevelSetting {
+	if s == nil {
+		return nil
+	}
+	return &LevelSetting{Environment: s.Env, Setting: *s}
+}
+
+// LogLevel is `ferry loglevel <env>`: the level now, and the settings
+// and changes that led to it.
+type LogLevel struct {
+	Environment string `json:"environment"`
+	// Env is Environment's older alias, kept for one release.
+	Env   string `json:"env"`
+	Level string `json:"level"`
+	// Configured is the level the configuration sets (LOG_LEVEL).
+	Configured string `json:"configured"`
+	// Setting is the active setting, nil when the configured level holds.
+	Setting *LevelSetting  `json:"setting,omitempty"`
+	History []LevelSetting `json:"history"`
+	// Changes are the history as ferry history shows it.
+	Changes []LevelChange `json:"changes"`
+}
+
+// NewLogLevel is the level cur says, with the stored settings hist
+// (oldest first) and the changes they make.
+func NewLogLevel(cur remotelog.Current, hist []remotelog.Setting, changes []LevelChange) *LogLevel {
+	v := &LogLevel{Environment: cur.Env, Env: cur.Env, Level: cur.Level, Configured: cur.Configured,
+		Setting: NewLevelSetting(cur.Setting), History: []LevelSetting{}, Changes: changes}
+	for i := range hist {
+		v.History = append(v.History, *NewLevelSetting(&hist[i]))
+	}
+	if v.Changes == nil {
+		v.Changes = []LevelChange{}
+	}
+	return v
+}

@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/secret"
@@ -86,13 +85,9 @@ type Signature struct {
 // OK reports whether the signature state lets the environment run it.
 func (s *Signature) OK() bool { return s == nil || !s.Required || s.State == "verified" }
 
-// Entry is one key of a revision's configuration, redacted.
-type Entry struct {
-	Key    string `json:"key"`
-	Value  string `json:"value"`
-	Secret bool   `json:"secret,omitempty"`
-	Source string `json:"source,omitempty"`
-}
+// Entry is one key of a revision's configuration, redacted (Entries):
+// the stored shape, with a value that may be shown.
+type Entry = state.Entry
 
 // History is `ferry history <env>`.
 type History struct {
@@ -103,42 +98,27 @@ type History struct {
 	LogLevels []LevelChange `json:"logLevels"`
 }
 
-// Revision is one entry of an environment's history.
+// Revision is one entry of an environment's history: the stored
+// revision's fields under the same names, its configuration, gates,
+// reason and skip path redacted, and without what only the target and
+// recovery read (instances, URL, pending gates, the revision it replaced).
 type Revision struct {
-	// Environment is the environment's name; Env is its older alias,
-	// kept for one release.
-	Environment  string    `json:"environment"`
-	Env          string    `json:"env"`
-	Number       int       `json:"revision"`
-	Digest       string    `json:"digest"`
-	BinaryDigest string    `json:"binaryDigest,omitempty"`
-	Tag          string    `json:"tag,omitempty"`
-	Config       []Entry   `json:"config"`
-	By           string    `json:"by"`
-	At           time.Time `json:"at"`
-	// Action is deploy, promote or rollback.
-	Action       string `json:"action"`
-	PromotedFrom string `json:"promotedFrom,omitempty"`
-	FromRevision int    `json:"fromRevision,omitempty"`
-	SkipPath     string `json:"skipPath,omitempty"`
-	RollbackOf   int    `json:"rollbackOf,omitempty"`
-	Gates        []Gate `json:"gates,omitempty"`
-	// Outcome is pending, live, superseded, failed, aborted or stopped.
-	Outcome state.Outcome `json:"outcome"`
-	Reason  string        `json:"reason,omitempty"`
-	// Since is when the revision became healthy.
-	Since time.Time `json:"since,omitzero"`
-	// Signature is the key that signed the digest, when the environment
-	// required a signature.
-	Signature *state.Signature `json:"signature,omitempty"`
+	// Environment is the environment's name; the stored Env ("env") is
+	// its older alias, kept for one release.
+	Environment string `json:"environment"`
+	state.Revision
+	// Config and Gates replace the stored ones, redacted.
+	Config []Entry `json:"config"`
+	Gates  []Gate  `json:"gates,omitempty"`
 }
 
 // NewRevision is the view of a stored revision.
 func NewRevision(r *state.Revision) Revision {
-	v := Revision{Environment: r.Env, Env: r.Env, Number: r.Number, Digest: r.Digest, BinaryDigest: r.BinaryDigest, Tag: r.Tag,
-		Config: Entries(r.Config), By: r.By, At: r.At, Action: r.Action, PromotedFrom: r.PromotedFrom,
-		FromRevision: r.FromRevision, SkipPath: secret.Scrub(r.SkipPath), RollbackOf: r.RollbackOf,
-		Outcome: r.Outcome, Reason: secret.Scrub(r.Reason), Since: r.Since, Signature: r.Signature}
+	v := Revision{Environment: r.Env, Revision: *r, Config: Entries(r.Config)}
+	v.Revision.Config, v.Revision.Gates = nil, nil
+	v.SkipPath, v.Reason = secret.Scrub(r.SkipPath), secret.Scrub(r.Reason)
+	// What the target and recovery read stays in the record.
+	v.URL, v.Instances, v.GatesPending, v.Replaces = "", nil, false, 0
 	if len(r.Gates) > 0 {
 		v.Gates = Gates(r.Gates)
 	}
@@ -150,11 +130,8 @@ func NewRevision(r *state.Revision) Revision {
 func Entries(es []state.Entry) []Entry {
 	out := make([]Entry, 0, len(es))
 	for _, e := range es {
-		v := Entry{Key: e.Key, Value: secret.Show(e.Key, e.Value), Secret: e.Secret, Source: e.Source}
-		if e.Secret {
-			v.Value = secret.Redacted
-		}
-		out = append(out, v)
+		// A stored secret is a keyed hash: wholly hidden.
+		out = append(out, Entry{Key: e.Key, Value: shown(e.Key, e.Value, e.Secret, true), Secret: e.Secret, Source: e.Source})
 	}
 	return out
 }

@@ -90,3 +90,35 @@ func TestIdentityNamesWhatDiffers(t *testing.T) {
 		})
 	}
 }
+
+// TestRevisionFields: a view of a revision with every stored field set
+// shows exactly these fields, so a field added to state.Revision is shown
+// only once someone adds it here (and decides whether it needs redacting).
+func TestRevisionFields(t *testing.T) {
+	r := &state.Revision{Env: "prod", Number: 2, Digest: "sha256:a", BinaryDigest: "sha256:b", Tag: "1.0", By: "ana",
+		Action: "promote", PromotedFrom: "staging", FromRevision: 4, SkipPath: "x", RollbackOf: 1,
+		Config: []state.Entry{{Key: "K", Value: "v"}}, Gates: []state.Gate{{Name: "soak", Passed: true}},
+		Outcome: state.Live, Reason: "r", URL: "http://127.0.0.1:1", Instances: []state.Instance{{Name: "pid 1", PID: 1}},
+		GatesPending: true, Replaces: 1, Signature: &state.Signature{KeyID: "k", Key: "ci"}}
+	r.At = r.At.AddDate(2026, 0, 0)
+	r.Since = r.At
+	b, err := json.Marshal(NewRevision(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"environment", "env", "revision", "digest", "binaryDigest", "tag", "config", "by", "at", "action",
+		"promotedFrom", "fromRevision", "skipPath", "rollbackOf", "gates", "outcome", "reason", "since", "signature"}
+	for _, k := range want {
+		if _, ok := got[k]; !ok {
+			t.Errorf("the view lacks %q: %s", k, b)
+		}
+		delete(got, k)
+	}
+	for k := range got {
+		t.Errorf("the view shows the stored field %q, not reviewed for showing: %s", k, b)
+	}
+}

@@ -5,16 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/testtree"
-	"github.com/ferrydev/ferry/project"
-	"github.com/ferrydev/ferry/promote"
-	"github.com/ferrydev/ferry/serve"
 )
 
 // canaries are secrets planted in every place a secret can live in a
@@ -209,16 +205,7 @@ func TestCanariesDeployed(t *testing.T) {
 // the canary project (HTML and its JSON API) without any planted secret,
 // while showing the keys and the values that are not secret.
 func TestCanariesOnPage(t *testing.T) {
-	dir := canaryProject(t)
-	p, err := project.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := serve.New(serve.Options{Config: func() *promote.Config { return promote.New(p) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
+	h := serveHandler(t, canaryProject(t))
 	for _, tt := range []struct{ path, want string }{
 		{"/config/staging", "staging-db.internal"},
 		{"/config/staging?with=prod", "prod-db.internal"},
@@ -229,10 +216,7 @@ func TestCanariesOnPage(t *testing.T) {
 		{"/api/diff/prod/staging", `"key": "SMTP_PASSWORD"`},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
-			req.Host = "127.0.0.1:7070"
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serveGet(h, tt.path)
 			body := rec.Body.String()
 			if rec.Code != http.StatusOK || !strings.Contains(body, tt.want) {
 				t.Errorf("GET %s = %d, want 200 showing %q:\n%.2000s", tt.path, rec.Code, tt.want, body)

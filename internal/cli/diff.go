@@ -77,19 +77,17 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 	}
 	changes := render.Diff(a.Config, b.Config)
 	if opts.Workload != "" && len(pairs) > 0 {
-		changes = pairs[0].changes
+		changes = pairs[0].Changes
 	}
 	unread := render.UnreadChanges(a, b)
 	if opts.Format == formatJSON {
-		js := diffJSON(opts.From, opts.To, changes)
-		js.Project = projectView(g.Dir, p)
+		v := view.NewConfigDiff(opts.From, opts.To, changes)
+		v.Project = projectView(g.Dir, p)
 		for _, pr := range pairs {
-			js.Workloads = append(js.Workloads, pr.json())
+			v.Workloads = append(v.Workloads, pr.View())
 		}
-		for _, u := range unread {
-			js.NeverArrive = append(js.NeverArrive, jsonUnread{Key: u.Path, Source: u.Source.String()})
-		}
-		return writeJSON(g.streams.Out, js)
+		v.NeverArrive = view.NewUnread(unread)
+		return writeJSON(g.streams.Out, v)
 	}
 	for _, r := range []*render.Result{a, b} {
 		if e, err := p.Env(r.Environment); err == nil {
@@ -104,33 +102,17 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 		if i > 0 {
 			fmt.Fprintln(g.streams.Out)
 		}
-		fmt.Fprintf(g.streams.Out, "== %s\n", pr.title)
-		if err := writeDiffTable(g.streams.Out, opts, pr.changes); err != nil {
+		fmt.Fprintf(g.streams.Out, "== %s\n", pairTitle(pr, opts))
+		if err := writeDiffTable(g.streams.Out, opts, pr.Changes); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// slotPair is one container compared across two environments.
-type slotPair struct {
-	kind, name, container string
-	title                 string
-	changes               []render.Change
-	presence              string // "", "added" or "removed"
-}
-
-func (p slotPair) json() jsonWorkloadDiff {
-	js := jsonWorkloadDiff{Kind: p.kind, Name: p.name, Container: p.container, Change: p.presence, Changes: []jsonChange{}}
-	for _, c := range p.changes {
-		js.Changes = append(js.Changes, jsonChange{Key: c.Key, Change: c.Change, From: side(c.From), To: side(c.To)})
-	}
-	return js
-}
-
-// pairSlots matches a's containers with b's by workload kind, name and
-// container name, a's order first.
-func pairSlots(a, b *render.Result, name string) ([]slotPair, error) {
+// pairSlots matches a's containers with b's (view.PairSlots), with --workload
+// name applied to both.
+func pairSlots(a, b *render.Result, name string) ([]view.SlotPair, error) {
 	as, err := containers(a, name)
 	if err != nil {
 		return nil, err
@@ -139,79 +121,18 @@ func pairSlots(a, b *render.Result, name string) ([]slotPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]slot{}
-	for _, s := range bs {
-		byID[s.id()] = s
+	return view.PairSlots(as, bs), nil
+}
+
+// pairTitle names a compared container, and the environment it is only in.
+func pairTitle(pr view.SlotPair, opts *diffOptions) string {
+	switch pr.Presence {
+	case "removed":
+		return slotTitle(pr.Slot) + " — only in " + opts.From
+	case "added":
+		return slotTitle(pr.Slot) + " — only in " + opts.To
 	}
-	var out []slotPair
-	seen := map[string]bool{}
-	empty := render.NewConfig(nil)
-	for _, s := range as {
-		pr := slotPair{kind: s.W.Kind, name: s.W.Name, container: s.C.Name, title: slotTitle(s)}
-		if o, ok := byID[s.id()]; ok {
-			pr.changes = render.Diff(s.C.Config, o.C.Config)
-		} else {
-			pr.presence, pr.title = "removed", pr.title+" — only in "+a.Environment
-			pr.changes = render.Diff(s.C.Config, empty)
-		}
-		seen[s.id()] = true
-		out = append(out, pr)
-	}
-	for _, s := range bs {
-		if seen[s.id()] {
-			continue
-		}
-		out = append(out, slotPair{kind: s.W.Kind, name: s.W.Name, container: s.C.Name, presence: "added",
-			title: slotTitle(s) + " — only in " + b.Environment, changes: render.Diff(empty, s.C.Config)})
-	}
-	return out, nil
-}
-
-type jsonSide struct {
-	Value  string `json:"value"`
-	Source string `json:"source"`
-	Secret bool   `json:"secret,omitempty"`
-}
-
-type jsonChange struct {
-	Key    string    `json:"key"`
-	Change string    `json:"change"`
-	From   *jsonSide `json:"from,omitempty"`
-	To     *jsonSide `json:"to,omitempty"`
-}
-
-type jsonDiff struct {
-	Project *view.Project `json:"project,omitempty"`
-	// NeverArrive are values keys that differ between the environments
-	// but that no template reads.
-	NeverArrive []jsonUnread       `json:"neverArrive,omitempty"`
-	From        string             `json:"from"`
-	To          string             `json:"to"`
-	Changes     []jsonChange       `json:"changes"`
-	Workloads   []jsonWorkloadDiff `json:"workloads"`
-}
-
-type jsonWorkloadDiff struct {
-	Kind      string       `json:"kind"`
-	Name      string       `json:"name"`
-	Container string       `json:"container"`
-	Change    string       `json:"change,omitempty"`
-	Changes   []jsonChange `json:"changes"`
-}
-
-func side(e *render.Entry) *jsonSide {
-	if e == nil {
-		return nil
-	}
-	return &jsonSide{Value: e.Display(), Source: e.Source.String(), Secret: e.Secret}
-}
-
-func diffJSON(from, to string, changes []render.Change) jsonDiff {
-	out := jsonDiff{From: from, To: to, Changes: []jsonChange{}, Workloads: []jsonWorkloadDiff{}}
-	for _, c := range changes {
-		out.Changes = append(out.Changes, jsonChange{Key: c.Key, Change: c.Change, From: side(c.From), To: side(c.To)})
-	}
-	return out
+	return slotTitle(pr.Slot)
 }
 
 func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) error {
@@ -221,7 +142,7 @@ func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "KEY\tCHANGE\t%s\t%s\n", opts.From, opts.To)
-	for _, c := range changes {
+	for _, c := range view.NewChanges(changes) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Key, c.Change, describe(c.From, c), describe(c.To, c))
 	}
 	return tw.Flush()
@@ -229,15 +150,15 @@ func writeDiffTable(w io.Writer, opts *diffOptions, changes []render.Change) err
 
 // describe shows one side of a change: value and source, or "differs"
 // for a secret.
-func describe(e *render.Entry, c render.Change) string {
-	if e == nil {
+func describe(s *view.ConfigSide, c view.ConfigChange) string {
+	if s == nil {
 		return "-"
 	}
-	v := oneLine(e.Display())
-	if e.Secret && c.Change == "changed" {
+	v := oneLine(s.Value)
+	if s.Secret && c.Change == "changed" {
 		v = "differs"
 	}
-	return fmt.Sprintf("%s (%s)", v, e.Source.Short())
+	return fmt.Sprintf("%s (%s)", v, s.ShortSource())
 }
 
 // writeNeverArrive names the values keys that differ between the two

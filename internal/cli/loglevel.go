@@ -99,12 +99,7 @@ func runLoglevel(_ context.Context, g *globalOptions, opts *loglevelOptions) err
 		return engineErr(err)
 	}
 	if opts.Format == formatJSON {
-		return writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), opts.Env, struct {
-			remotelog.Current
-			History []remotelog.Setting `json:"history"`
-			// Changes are the history as ferry history shows it.
-			Changes []view.LevelChange `json:"changes"`
-		}{cur, hist, changes})
+		return writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), opts.Env, view.NewLogLevel(cur, hist, changes))
 	}
 	line := fmt.Sprintf("%s: %s", cur.Env, cur.Level)
 	if s := cur.Setting; s != nil {

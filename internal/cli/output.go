@@ -68,54 +68,21 @@ func writeJSON(w io.Writer, v any) error {
 // projectView is the project object of every JSON output: dir is -C as
 // the user gave it, so two runs on one checkout print the same.
 func projectView(dir string, p *project.Project) *view.Project {
-	return &view.Project{Name: p.Service, Dir: dir, Chart: p.Chart, Runtime: p.Runtime}
+	return view.NewProject(dir, p)
 }
 
 // writeProjectJSON writes v, a JSON object, as writeJSON does, with the
-// project object first and, when env is set and v has no "environment"
-// of its own, env as "environment": the two fields DESIGN.md promises in
-// every output, added here once rather than in every view type. A field
-// v calls "env" or "name" stays beside it as an alias for one release.
+// project object and env first (view.WithProject).
 func writeProjectJSON(w io.Writer, proj *view.Project, env string, v any) error {
-	var body bytes.Buffer
-	enc := json.NewEncoder(&body)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := view.WithProject(proj, env, v)
+	if err != nil {
 		return err
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body.Bytes(), &fields); err != nil {
-		return fmt.Errorf("JSON output is not an object: %w", err)
-	}
-	head := map[string]any{}
-	if _, ok := fields["project"]; !ok && proj != nil {
-		head["project"] = proj
-	}
-	if _, ok := fields["environment"]; !ok && env != "" {
-		head["environment"] = env
-	}
-	var out bytes.Buffer
-	out.WriteByte('{')
-	for _, k := range []string{"project", "environment"} {
-		if hv, ok := head[k]; ok {
-			b, err := json.Marshal(hv)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(&out, "%q:%s,", k, b)
-		}
-	}
-	rest := bytes.TrimSpace(body.Bytes())[1:]
-	if len(fields) == 0 {
-		// {} : drop the comma the head left.
-		out.Truncate(max(out.Len()-1, 1))
-	}
-	out.Write(rest)
 	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, out.Bytes(), "", "  "); err != nil {
+	if err := json.Indent(&pretty, b, "", "  "); err != nil {
 		return err
 	}
 	pretty.WriteByte('\n')
-	_, err := w.Write(pretty.Bytes())
+	_, err = w.Write(pretty.Bytes())
 	return err
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/view"
 )
 
 // loadProject loads the project of -C; every failure is bad input.
@@ -45,39 +45,14 @@ func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error)
 }
 
 // slot is one container of a rendered workload.
-type slot struct {
-	W *render.Workload
-	C *render.Container
-}
+type slot = view.Slot
 
-// id identifies a slot across environments.
-func (s slot) id() string { return s.W.Kind + "/" + s.W.Name + "/" + s.C.Name }
-
-// containers lists res's containers, the service's own first; with name
-// set, only those of the workload called name (or kind/name), or the
-// container called name. An unknown name is bad input.
+// containers lists res's containers as view.Containers does; an unknown
+// name is bad input.
 func containers(res *render.Result, name string) ([]slot, error) {
-	var out []slot
-	for wi := range res.Workloads {
-		w := &res.Workloads[wi]
-		for ci := range w.Containers {
-			c := &w.Containers[ci]
-			if name != "" && name != w.Name && name != w.Kind+"/"+w.Name && name != c.Name && name != w.Name+"/"+c.Name {
-				continue
-			}
-			if c.Primary {
-				out = append([]slot{{w, c}}, out...)
-			} else {
-				out = append(out, slot{w, c})
-			}
-		}
-	}
-	if name != "" && len(out) == 0 {
-		var names []string
-		for _, w := range res.Workloads {
-			names = append(names, w.Kind+"/"+w.Name)
-		}
-		return nil, usageError(fmt.Errorf("%s renders no workload or container %q (it has: %s)", res.Environment, name, strings.Join(names, ", ")))
+	out, err := view.Containers(res, name)
+	if err != nil {
+		return nil, usageError(err)
 	}
 	return out, nil
 }

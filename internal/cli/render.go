@@ -105,31 +105,22 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 	if err != nil {
 		return err
 	}
+	v := renderView(res, slots, opts.Workload != "")
 	switch opts.Format {
 	case formatJSON:
-		js := renderJSON(res, slots, opts.Workload != "")
-		js.Project = projectView(g.Dir, p)
-		js.Definition = definitionJSON(p, e, res)
-		for _, u := range res.Unread {
-			js.Unread = append(js.Unread, jsonUnread{Key: u.Path, Source: u.Source.String()})
-		}
-		for _, r := range res.Unprovided {
-			js.Unprovided = append(js.Unprovided, r.String())
-		}
-		return writeJSON(out, js)
+		v.Project = projectView(g.Dir, p)
+		v.Definition = view.NewDefinition(p, e, res)
+		return writeJSON(out, v)
 	case formatDotenv:
 		writeHeader(out, p, e, res)
-		if opts.Workload != "" && len(slots) > 0 {
-			return writeDotenv(out, res.Environment, slots[0].C.Config)
-		}
-		return writeDotenv(out, res.Environment, res.Config)
+		return writeDotenv(out, res.Environment, v.Config)
 	default:
 		writeHeader(out, p, e, res)
 		defer writeNotArriving(out, res)
 		if len(slots) <= 1 {
-			cfg := res.Config
+			cfg := v.Config
 			if len(slots) == 1 {
-				cfg = slots[0].C.Config
+				cfg = v.Workloads[0].Config
 			}
 			return writeRenderTable(out, cfg, opts.Shadows)
 		}
@@ -138,7 +129,7 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 				fmt.Fprintln(out)
 			}
 			fmt.Fprintf(out, "== %s  image %s\n", slotTitle(s), s.C.Image)
-			if err := writeRenderTable(out, s.C.Config, opts.Shadows); err != nil {
+			if err := writeRenderTable(out, v.Workloads[i].Config, opts.Shadows); err != nil {
 				return err
 			}
 		}
@@ -176,32 +167,6 @@ func writeNotArriving(w io.Writer, res *render.Result) {
 	}
 }
 
-type jsonDefinition struct {
-	DefinedBy     string   `json:"definedBy"`
-	Release       string   `json:"release"`
-	ReleaseFrom   string   `json:"releaseFrom"`
-	Namespace     string   `json:"namespace"`
-	NamespaceFrom string   `json:"namespaceFrom"`
-	Namespaces    []string `json:"namespaces,omitempty"`
-	Values        []string `json:"values"`
-	ValuesFrom    string   `json:"valuesFrom"`
-	Order         []string `json:"order"`
-	OrderReason   string   `json:"orderReason"`
-}
-
-type jsonUnread struct {
-	Key    string `json:"key"`
-	Source string `json:"source"`
-}
-
-func definitionJSON(p *project.Project, e *project.Environment, res *render.Result) *jsonDefinition {
-	return &jsonDefinition{
-		DefinedBy: e.From.Definition, Release: e.Release, ReleaseFrom: e.From.Release,
-		Namespace: e.Namespace, NamespaceFrom: e.From.Namespace, Namespaces: res.Namespaces,
-		Values: e.Values, ValuesFrom: e.From.Values, Order: p.Path, OrderReason: p.OrderReason,
-	}
-}
-
 // slotTitle names a container: "Deployment/ledger-api (api, the service)".
 func slotTitle(s slot) string {
 	var notes []string
@@ -221,96 +186,28 @@ func slotTitle(s slot) string {
 	return t
 }
 
-type jsonSource struct {
-	Value  string `json:"value"`
-	Source string `json:"source"`
-}
-
-type jsonEntry struct {
-	Key      string       `json:"key"`
-	Value    string       `json:"value"`
-	Source   string       `json:"source"`
-	Secret   bool         `json:"secret"`
-	External bool         `json:"external,omitempty"`
-	Kind     render.Kind  `json:"kind"`
-	Shadows  []jsonSource `json:"shadows,omitempty"`
-}
-
-type jsonRender struct {
-	Project     *view.Project   `json:"project,omitempty"`
-	Definition  *jsonDefinition `json:"definition,omitempty"`
-	Unread      []jsonUnread    `json:"unread,omitempty"`
-	Unprovided  []string        `json:"unprovided,omitempty"`
-	Environment string          `json:"environment"`
-	Image       string          `json:"image,omitempty"`
-	Config      []jsonEntry     `json:"config"`
-	Workloads   []jsonWorkload  `json:"workloads"`
-	Warnings    []string        `json:"warnings,omitempty"`
-}
-
-type jsonWorkload struct {
-	Kind      string      `json:"kind"`
-	Name      string      `json:"name"`
-	Container string      `json:"container"`
-	Init      bool        `json:"init,omitempty"`
-	Primary   bool        `json:"primary,omitempty"`
-	Template  string      `json:"template,omitempty"`
-	Image     string      `json:"image"`
-	Config    []jsonEntry `json:"config"`
-}
-
-func entryJSON(e render.Entry) jsonEntry {
-	je := jsonEntry{Key: e.Key, Value: e.Display(), Source: e.Source.String(), Secret: e.Secret, External: e.External, Kind: e.Source.Kind}
-	if e.External {
-		je.Value = ""
-	}
-	for _, s := range e.Shadows {
-		v := s.Value
-		if s.Secret || e.Secret {
-			v = render.Redacted
-		}
-		je.Shadows = append(je.Shadows, jsonSource{Value: v, Source: s.Source.String()})
-	}
-	return je
-}
-
-// renderJSON keeps image and config for the service's container (or the
-// one picked) and lists every container under workloads.
-func renderJSON(res *render.Result, slots []slot, picked bool) jsonRender {
-	image, cfg := res.Image, res.Config
-	if picked && len(slots) > 0 {
-		image, cfg = slots[0].C.Image, slots[0].C.Config
-	}
-	out := jsonRender{Environment: res.Environment, Image: image, Config: configJSON(cfg), Workloads: []jsonWorkload{}, Warnings: res.Warnings}
+// renderView is res as shown: the containers of slots, and the image
+// and configuration of the service's container, or of the one picked.
+func renderView(res *render.Result, slots []slot, picked bool) *view.Render {
+	v := view.NewRender(res)
+	v.Workloads = v.Workloads[:0]
 	for _, s := range slots {
-		out.Workloads = append(out.Workloads, jsonWorkload{
-			Kind: s.W.Kind, Name: s.W.Name, Container: s.C.Name, Init: s.C.Init, Primary: s.C.Primary,
-			Template: s.W.Template, Image: s.C.Image, Config: configJSON(s.C.Config),
-		})
+		v.Workloads = append(v.Workloads, view.NewContainer(s.W, s.C))
 	}
-	return out
+	if picked && len(v.Workloads) > 0 {
+		v.Image, v.Config = v.Workloads[0].Image, v.Workloads[0].Config
+	}
+	return v
 }
 
-func configJSON(c *render.Config) []jsonEntry {
-	out := []jsonEntry{}
-	for _, e := range c.Entries {
-		out = append(out, entryJSON(e))
-	}
-	return out
-}
-
-func writeRenderTable(w io.Writer, cfg *render.Config, shadows bool) error {
+func writeRenderTable(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
-	for _, e := range cfg.Entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Display()), e.Source)
+	for _, e := range cfg {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Text()), e.Source)
 		if shadows {
 			for _, s := range e.Shadows {
-				v := s.Value
-				if s.Secret || e.Secret {
-					v = render.Redacted
-				}
-				fmt.Fprintf(tw, "\t  shadows %s\t%s\n", oneLine(v), s.Source)
+				fmt.Fprintf(tw, "\t  shadows %s\t%s\n", oneLine(s.Value), s.Source)
 			}
 		}
 	}
@@ -320,12 +217,15 @@ func writeRenderTable(w io.Writer, cfg *render.Config, shadows bool) error {
 // writeDotenv writes the configuration as a dotenv file. Secret and
 // run-time values become comments, so the file never carries a secret and
 // never pretends to know a value it does not.
-func writeDotenv(w io.Writer, env string, cfg *render.Config) error {
+func writeDotenv(w io.Writer, env string, cfg []view.ConfigEntry) error {
 	fmt.Fprintf(w, "# effective configuration of %s, rendered by ferry\n", env)
-	for _, e := range cfg.Entries {
+	for _, e := range cfg {
 		switch {
 		case e.Secret || e.External:
-			fmt.Fprintf(w, "# %s=%s  (%s)\n", e.Key, e.Display(), e.Source)
+			fmt.Fprintf(w, "# %s=%s  (%s)\n", e.Key, e.Text(), e.Source)
+		case e.Kind == render.KindMissing:
+			// A key the pod lacks has no value to write.
+			fmt.Fprintf(w, "%s=%s\n", e.Key, dotenvQuote(""))
 		default:
 			fmt.Fprintf(w, "%s=%s\n", e.Key, dotenvQuote(e.Value))
 		}

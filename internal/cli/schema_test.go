@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +11,10 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/serve"
 )
 
 // schemaDir holds the committed JSON Schema of every JSON output: the
@@ -95,6 +101,43 @@ func TestJSONSchemas(t *testing.T) {
 	refuses(t, compileSchema(t, "history"), "history", h, "revisions[0].environment", func(d map[string]any) {
 		delete(d["revisions"].([]any)[0].(map[string]any), "environment")
 	})
+	out, _, _ = run(t, c+"loglevel staging -o json")
+	var lv map[string]any
+	json.Unmarshal([]byte(out), &lv)
+	refuses(t, compileSchema(t, "loglevel"), "loglevel", lv, "history[0].environment", func(d map[string]any) {
+		delete(d["history"].([]any)[0].(map[string]any), "environment")
+	})
+	refuses(t, compileSchema(t, "loglevel"), "loglevel", lv, "setting.environment", func(d map[string]any) {
+		delete(d["setting"].(map[string]any), "environment")
+	})
+	t.Run("serve", func(t *testing.T) { serveSchemas(t, dir) })
+}
+
+// serveSchemas asks ferry serve's JSON API, over the project dir, for
+// what the read commands print, and validates each answer against the
+// command's schema: the API and -o json are one contract.
+func serveSchemas(t *testing.T, dir string) {
+	h := serveHandler(t, dir)
+	for _, tc := range []struct{ schema, path string }{
+		{"status", "/api/status"},
+		{"history", "/api/history/staging"},
+		{"soak", "/api/soak/staging"},
+		{"verify", "/api/verify/staging"},
+		{"drift", "/api/drift/staging"},
+		{"render", "/api/render/staging"},
+		{"diff", "/api/diff/staging/prod"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			rec := serveGet(h, tc.path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d\n%s", tc.path, rec.Code, rec.Body)
+			}
+			checkSchema(t, tc.schema, "serve GET "+tc.path, rec.Body.String(), "svc")
+			if doc := validate(t, compileSchema(t, tc.schema), tc.path, rec.Body.String()).(map[string]any); tc.schema != "status" && tc.schema != "diff" && doc["environment"] != "staging" {
+				t.Errorf("GET %s names environment %v, want staging", tc.path, doc["environment"])
+			}
+		})
+	}
 }
 
 // checkSchema validates out, the output of ferry args, against its schema,
@@ -161,5 +204,75 @@ func refuses(t *testing.T, sch *jsonschema.Schema, args string, doc map[string]a
 	change(cp.(map[string]any))
 	if sch.Validate(cp) == nil {
 		t.Errorf("the schema of ferry %s accepts the output without %s", args, what)
+	}
+}
+
+// serveHandler is ferry serve's handler over the project in dir.
+func serveHandler(t *testing.T, dir string) http.Handler {
+	t.Helper()
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(serve.Options{Config: func() *promote.Config { return promote.New(p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.Handler()
+}
+
+// serveGet is h's answer to GET path from the loopback address serve
+// binds.
+func serveGet(h http.Handler, path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Host = "127.0.0.1:7070"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestServeAnswersAsCLI: ferry serve's render and diff answer what
+// render and diff -o json print — one output model — for a chart of
+// several workloads and containers.
+func TestServeAnswersAsCLI(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../render/testdata/full")); err != nil {
+		t.Fatal(err)
+	}
+	h := serveHandler(t, dir)
+	for _, tc := range []struct {
+		args, path string
+		fields     []string
+	}{
+		{"render prod", "/api/render/prod", []string{"environment", "image", "config", "workloads", "unread", "unprovided"}},
+		{"diff staging prod", "/api/diff/staging/prod", []string{"from", "to", "changes", "workloads", "neverArrive"}},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			out, errOut, code := run(t, "-C "+dir+" "+tc.args+" -o json")
+			if code != 0 {
+				t.Fatalf("ferry %s = %d: %s", tc.args, code, errOut)
+			}
+			rec := serveGet(h, tc.path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d\n%s", tc.path, rec.Code, rec.Body)
+			}
+			var cli, api map[string]any
+			if err := json.Unmarshal([]byte(out), &cli); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &api); err != nil {
+				t.Fatal(err)
+			}
+			if w, _ := cli["workloads"].([]any); len(w) < 2 {
+				t.Fatalf("ferry %s shows %d workloads, want several to compare", tc.args, len(w))
+			}
+			for _, f := range tc.fields {
+				c, _ := json.Marshal(cli[f])
+				a, _ := json.Marshal(api[f])
+				if string(c) != string(a) {
+					t.Errorf("%s: ferry %s says\n%s\nGET %s says\n%s", f, tc.args, c, tc.path, a)
+				}
+			}
+		})
 	}
 }

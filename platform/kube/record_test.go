@@ -3,13 +3,11 @@ package kube
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/boltstore"
-	"github.com/ferrydev/ferry/internal/testcluster"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/soak"
 )
@@ -19,24 +17,9 @@ import (
 // and see one log-level history: both live in the cluster, beside the
 // revisions, and neither machine's state file holds any of it.
 func TestRecordSharedBetweenTwoMachines(t *testing.T) {
-	c := testcluster.Get(t)
 	ctx := context.Background()
-	staging, prod := exampleEnv(t, c, "staging"), exampleEnv(t, c, "prod")
 	// minRequests makes the soak a metrics soak: samples are stored.
-	kp := newKubeProjectWith(t, c.Kubeconfig, "orders-api", fmt.Sprintf(`  staging:
-    target: kube
-    namespace: %s
-    soak: {duration: 1s, minRequests: 1}
-    health: readiness
-  prod:
-    target: kube
-    namespace: %s
-    health: readiness
-`, staging.Namespace, prod.Namespace))
-	other := &kubeProject{dir: t.TempDir(), digest: kp.digest}
-	if err := os.CopyFS(other.dir, os.DirFS(kp.dir)); err != nil {
-		t.Fatal(err)
-	}
+	kp, other := twoCheckouts(t, "{duration: 1s, minRequests: 1}")
 	homeA, homeB := t.TempDir(), t.TempDir()
 	on := func(home string, kp *kubeProject, user string) *promote.Config {
 		t.Setenv("HOME", home)
