@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/secret"
@@ -27,7 +28,7 @@ func (c *Config) changes(cur *state.Revision, want *Desired) ([]view.Change, err
 	for i, e := range snap {
 		dep, ok := deployed[e.Key]
 		delete(deployed, e.Key)
-		ch := view.Change{Key: e.Key, Desired: secret.Show(e.Key, e.Value), Deployed: secret.Show(dep.Key, dep.Value), Source: e.Source, Secret: e.Secret || dep.Secret}
+		ch := view.Change{Key: e.Key, Desired: secret.Show(e.Key, e.Value), Deployed: secret.Show(dep.Key, dep.Value), Source: e.Source, Secret: e.Secret || dep.Secret, InImage: c.inImage(e.Source)}
 		switch {
 		case platform.IsMissingSecret(want.Vars[i].Value):
 			// Its secrets file is missing: what it says is unknown.
@@ -63,6 +64,13 @@ func (c *Config) changes(cur *state.Revision, want *Desired) ([]view.Change, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+// inImage says whether a value's source is a line of the GoFr files the
+// artifact carries (configs/.env and its overlays).
+func (c *Config) inImage(source string) bool {
+	p := c.Project
+	return p != nil && p.Configs != "" && strings.HasPrefix(source, p.Configs+"/")
 }
 
 // Drift compares an environment's desired configuration with its live

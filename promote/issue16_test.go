@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -190,6 +191,47 @@ func TestVerifyDriftIsNotFailure(t *testing.T) {
 	for _, w := range []string{`"ok":true`, `"healthOk":true`, `"identityOk":true`, `"drifted":true`} {
 		if !strings.Contains(string(js), w) {
 			t.Errorf("verify JSON lacks %s: %s", w, js)
+		}
+	}
+}
+
+// TestDriftInImage: a key changed in configs/ travels in the image, so
+// verify says a build is needed, not a redeploy; a key changed in
+// ferry.yaml still says that a deploy applies it.
+func TestDriftInImage(t *testing.T) {
+	c, _ := newProject(t, "")
+	deploy(t, c, "staging", "1.0.0")
+	overlay := filepath.Join(c.Project.Dir, "configs", ".staging.env")
+	data, err := os.ReadFile(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(overlay, append(data, "ORDERS_PAGE_SIZE=50\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	yaml := filepath.Join(c.Project.Dir, "ferry.yaml")
+	data, _ = os.ReadFile(yaml)
+	os.WriteFile(yaml, []byte(strings.Replace(string(data), "DB_NAME: staging.db", "DB_NAME: staging2.db", 1)), 0o644)
+	p, err := project.Load(c.Project.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Project = p
+	rep, err := NewVerify(c).Run(t.Context(), "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]bool{}
+	for _, ch := range rep.Drift {
+		in[ch.Key] = ch.InImage
+	}
+	if want := map[string]bool{"ORDERS_PAGE_SIZE": true, "DB_NAME": false}; !maps.Equal(in, want) {
+		t.Errorf("drift keys → in image = %v, want %v", in, want)
+	}
+	line := rep.DriftLine()
+	for _, w := range []string{"DB_NAME changed (ferry deploy applies them)", "ORDERS_PAGE_SIZE added (they travel in the image: ferry build, then deploy the new artifact)"} {
+		if !strings.Contains(line, w) {
+			t.Errorf("drift line %q lacks %q", line, w)
 		}
 	}
 }

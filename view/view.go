@@ -340,17 +340,23 @@ func (r *Verify) DriftLine() string {
 	if len(r.Drift) == 0 {
 		return "none: the repository says what was deployed"
 	}
-	var changed, unknown []string
+	var changed, baked, unknown []string
 	for _, c := range r.Drift {
-		if c.Change == "unknown" {
+		switch {
+		case c.Change == "unknown":
 			unknown = append(unknown, c.Key+" "+c.Desired)
-		} else {
+		case c.InImage:
+			baked = append(baked, c.Key+" "+c.Change)
+		default:
 			changed = append(changed, c.Key+" "+c.Change)
 		}
 	}
 	var parts []string
 	if len(changed) > 0 {
 		parts = append(parts, fmt.Sprintf("%d key(s) changed in the repository since revision %d: %s (ferry deploy applies them)", len(changed), r.Revision, strings.Join(changed, ", ")))
+	}
+	if len(baked) > 0 {
+		parts = append(parts, fmt.Sprintf("%d key(s) changed in the image's configuration files since revision %d: %s (they travel in the image: ferry build, then deploy the new artifact)", len(baked), r.Revision, strings.Join(baked, ", ")))
 	}
 	if len(unknown) > 0 {
 		parts = append(parts, "unknown: "+strings.Join(unknown, ", "))
@@ -382,6 +388,10 @@ type Change struct {
 	Desired  string `json:"desired"`
 	Source   string `json:"source,omitempty"`
 	Secret   bool   `json:"secret"`
+	// InImage is set when the repository's value is a line of the GoFr
+	// files baked into the image (configs/): a deploy of the same
+	// artifact does not change it, a new build does.
+	InImage bool `json:"inImage,omitempty"`
 }
 
 // Drift is what changed in the repository since the live revision.
