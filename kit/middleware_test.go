@@ -2,6 +2,7 @@ package kit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/ferrydev/ferry/kit/internal/testdep"
 )
@@ -189,5 +191,34 @@ func TestObserversCountEverySeries(t *testing.T) {
 		if got := m.GetHistogram().GetSampleCount(); got != tt.want {
 			t.Errorf("%s %s: count = %d, want %d", tt.method, tt.status, got, tt.want)
 		}
+	}
+}
+
+// TestSpanContextInRequestState: the span of an unsampled request lives in
+// the request's own allocation (spanCtx) rather than in a context
+// ContextWithSpan allocates; OpenTelemetry, and contexts derived from it,
+// must find it there as they would have in ContextWithSpan's.
+func TestSpanContextInRequestState(t *testing.T) {
+	key := probeSpanKey(nil)
+	if key == nil {
+		t.Fatal("probeSpanKey found no key: the middleware fell back to ContextWithSpan (one more allocation per request)")
+	}
+	span := &unsampledSpan{}
+	type other struct{}
+	parent := context.WithValue(context.Background(), other{}, "kept")
+	ctx := &spanCtx{Context: parent, key: key, span: span}
+	derived, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for name, c := range map[string]context.Context{"spanCtx": ctx, "derived": derived} {
+		if got := oteltrace.SpanFromContext(c); got != oteltrace.Span(span) {
+			t.Errorf("%s: SpanFromContext = %v, want the request's span", name, got)
+		}
+		if got := c.Value(other{}); got != "kept" {
+			t.Errorf("%s: parent value = %v, want kept", name, got)
+		}
+	}
+	cancel()
+	if derived.Err() == nil || ctx.Err() != nil {
+		t.Errorf("cancel: derived.Err() = %v, spanCtx.Err() = %v", derived.Err(), ctx.Err())
 	}
 }
