@@ -222,3 +222,42 @@ func TestSpanContextInRequestState(t *testing.T) {
 		t.Errorf("cancel: derived.Err() = %v, spanCtx.Err() = %v", derived.Err(), ctx.Err())
 	}
 }
+
+// TestObserversConcurrent: requests of one route observed at once, on the
+// status-200 fast path and through the map, all land in their own child.
+func TestObserversConcurrent(t *testing.T) {
+	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "h"}, []string{"path", "method", "status"})
+	o := &observers{vec: vec, path: "/x", method: "GET"}
+	const workers, each = 8, 200
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			for j := range each {
+				switch (i + j) % 3 {
+				case 0:
+					o.observe("GET", 200, 0.001)
+				case 1:
+					o.observe("GET", 404, 0.001)
+				default:
+					o.observe("POST", 200, 0.001)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, l := range [][]string{{"/x", "GET", "200"}, {"/x", "GET", "404"}, {"/x", "POST", "200"}} {
+		m := &dto.Metric{}
+		if err := vec.WithLabelValues(l...).(prometheus.Histogram).Write(m); err != nil {
+			t.Fatal(err)
+		}
+		n := int(m.GetHistogram().GetSampleCount())
+		if n < workers*each/3-workers || n > workers*each/3+workers {
+			t.Errorf("%v: %d observations, want about %d", l, n, workers*each/3)
+		}
+		total += n
+	}
+	if total != workers*each {
+		t.Errorf("%d observations in all, want %d", total, workers*each)
+	}
+}
