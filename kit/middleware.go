@@ -89,10 +89,6 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		name := pattern
-		if method == "" {
-			name = r.Method + " " + path
-		}
 		ctx := r.Context()
 		// Most requests carry no trace context: skip the propagators' header
 		// canonicalisation then (the keys below are already canonical).
@@ -100,7 +96,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
 		}
 		st := &requestState{rec: recorder{ResponseWriter: w}}
-		ctx, span := m.startSpan(ctx, name, st)
+		ctx, span := m.startSpan(ctx, spanName{pattern, method, path, r.Method}, st)
 		sc := span.SpanContext()
 		st.setTraceID(sc.TraceID())
 		rec, traceID := &st.rec, st.id[0]
@@ -272,13 +268,14 @@ func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
 // SDK would otherwise configure, sample and allocate on every request.
 // Requests with a parent, and sampled roots (started with the IDs the
 // decision was made on), go through the SDK.
-func (m *middleware) startSpan(ctx context.Context, name string, st *requestState) (context.Context, oteltrace.Span) {
+func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestState) (context.Context, oteltrace.Span) {
 	if oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
-		return m.tracer.Start(ctx, name, serverSpan...)
+		return m.tracer.Start(ctx, sn.String(), serverSpan...)
 	}
 	tid, sid := trace.NewIDs()
 	var ts oteltrace.TraceState
 	if m.sampler != nil {
+		name := sn.String()
 		res := m.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: tid, Name: name, Kind: oteltrace.SpanKindServer})
 		if res.Decision != sdktrace.Drop {
 			return m.tracer.Start(trace.WithIDs(ctx, tid, sid), name, serverSpan...)
@@ -294,6 +291,18 @@ func (m *middleware) startSpan(ctx context.Context, name string, st *requestStat
 	}
 	st.ctx = spanCtx{Context: ctx, key: m.spanKey, span: &st.span}
 	return &st.ctx, &st.span
+}
+
+// spanName is the server span's name, built only for a span that needs
+// one: the route's pattern, or for a pattern without a method the
+// request's method and the route's path (a concatenation per request).
+type spanName struct{ pattern, routeMethod, path, method string }
+
+func (n spanName) String() string {
+	if n.routeMethod != "" {
+		return n.pattern
+	}
+	return n.method + " " + n.path
 }
 
 // spanCtx is ctx carrying span, as oteltrace.ContextWithSpan makes it,

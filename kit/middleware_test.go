@@ -261,3 +261,19 @@ func TestObserversConcurrent(t *testing.T) {
 		t.Errorf("%d observations in all, want %d", total, workers*each)
 	}
 }
+
+func TestSpanName(t *testing.T) {
+	tests := []struct {
+		sn   spanName
+		want string
+	}{
+		{spanName{pattern: "GET /orders/{id}", routeMethod: "GET", path: "/orders/{id}", method: "GET"}, "GET /orders/{id}"},
+		{spanName{pattern: "/orders/{id}", path: "/orders/{id}", method: "POST"}, "POST /orders/{id}"},
+		{spanName{pattern: "example.com/x/", path: "/x", method: "PUT"}, "PUT /x"},
+	}
+	for _, tt := range tests {
+		if got := tt.sn.String(); got != tt.want {
+			t.Errorf("%+v.String() = %q, want %q", tt.sn, got, tt.want)
+		}
+	}
+}
