@@ -69,6 +69,9 @@ type Image struct {
 	// Warnings are what Build found worth saying that did not stop it:
 	// a secret-looking key in configs/, which the image carries.
 	Warnings []string `json:"-"`
+	// BuildTags are the kit tags Build passed to go build, leaving out
+	// the datasource clients the configuration never asks for (leanTags).
+	BuildTags []string `json:"-"`
 }
 
 // Store is a local OCI image layout.
@@ -136,7 +139,12 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	// -buildvcs=false: the VCS stamp flips with unrelated dirty files and
 	// would break "same source, same digest"; the revision goes in an
 	// annotation instead.
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", bin, main)
+	args := []string{"build", "-trimpath", "-buildvcs=false"}
+	tags := leanTags(root, p, configs)
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", bin, main)...)
 	cmd.Dir = p.Dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var stderr bytes.Buffer
@@ -162,7 +170,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 			if err := s.Put(img, opts.Tag, opts.Force); err != nil {
 				return nil, err
 			}
-			info.Tag, info.Warnings = opts.Tag, warnings
+			info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
 			return info, nil
 		}
 	}
@@ -177,7 +185,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 		st.Image = *info
 		st.write(stampFile)
 	}
-	info.Tag, info.Warnings = opts.Tag, warnings
+	info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
 	return info, nil
 }
 

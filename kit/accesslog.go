@@ -1,7 +1,6 @@
 package kit
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"strconv"
@@ -20,8 +19,8 @@ import (
 // is the hot path: through slog, encoding its eight attributes cost more
 // than serving a small response (see BenchmarkHello).
 type accessLog struct {
-	logger   *slog.Logger // for Enabled: the level is the service's
-	out, err io.Writer    // below ERROR, and ERROR (unbuffered)
+	level    *slog.LevelVar // the service's live level, as its logger's
+	out, err io.Writer      // below ERROR, and ERROR (unbuffered)
 }
 
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -36,8 +35,8 @@ type accessEntry struct {
 	status                 int
 }
 
-func (l *accessLog) write(ctx context.Context, e accessEntry) {
-	if !l.logger.Enabled(ctx, e.level) {
+func (l *accessLog) write(e accessEntry) {
+	if e.level < l.level.Level() {
 		return
 	}
 	bp := linePool.Get().(*[]byte)

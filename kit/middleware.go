@@ -29,14 +29,19 @@ import (
 // middleware wraps each route once, at registration, so that the route
 // template (for metrics and span names) is known without matching twice.
 type middleware struct {
-	logger   *slog.Logger
-	access   *accessLog
-	tracer   oteltrace.Tracer
+	logger *slog.Logger
+	access *accessLog
+	tracer oteltrace.Tracer
+	// sampler decides root spans; nil when none is ever sampled (no
+	// exporter, or TRACER_RATIO 0), so that such requests skip it.
 	sampler  sdktrace.Sampler
 	provider oteltrace.TracerProvider
 	prop     propagation.TextMapPropagator
 	hist     *prometheus.HistogramVec
 	timeout  time.Duration
+	// spanKey is the context key under which OpenTelemetry keeps the
+	// current span; nil if it could not be found (see probeSpanKey).
+	spanKey any
 }
 
 func newMiddleware(a *App, tp *sdktrace.TracerProvider, prop propagation.TextMapPropagator) (*middleware, error) {
@@ -48,13 +53,17 @@ func newMiddleware(a *App, tp *sdktrace.TracerProvider, prop propagation.TextMap
 	if err := scoped(a.registry, a.settings).Register(hist); err != nil {
 		return nil, fmt.Errorf("registering http metrics: %w", err)
 	}
-	access := &accessLog{logger: a.logger, out: a.logs, err: a.stderr}
-	return &middleware{
+	access := &accessLog{level: a.level, out: a.logs, err: a.stderr}
+	m := &middleware{
 		logger: a.logger, access: access, prop: prop, hist: hist, timeout: a.settings.RequestTimeout,
 		tracer: tp.Tracer("github.com/ferrydev/ferry/kit"), provider: tp,
+		spanKey: probeSpanKey(tp),
+	}
+	if trace.SamplesRoots(a.settings.Trace) {
 		// The provider's own sampler (trace.New), asked before the SDK is.
-		sampler: trace.Sampler(a.settings.Trace),
-	}, nil
+		m.sampler = trace.Sampler(a.settings.Trace)
+	}
+	return m, nil
 }
 
 func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handler {
@@ -74,13 +83,12 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// answers 503, which clients and proxies treat as retryable.
 		h = http.TimeoutHandler(h, m.timeout, `{"error":{"message":"request timed out"}}`)
 	}
-	obs := &observers{vec: m.hist, path: path}
+	obs := &observers{vec: m.hist, path: path, method: method}
+	if method == "" {
+		obs.method = http.MethodGet
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		name := pattern
-		if method == "" {
-			name = r.Method + " " + path
-		}
 		ctx := r.Context()
 		// Most requests carry no trace context: skip the propagators' header
 		// canonicalisation then (the keys below are already canonical).
@@ -88,7 +96,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
 		}
 		st := &requestState{rec: recorder{ResponseWriter: w}}
-		ctx, span := m.startSpan(ctx, name, st)
+		ctx, span := m.startSpan(ctx, spanName{pattern, method, path, r.Method}, st)
 		sc := span.SpanContext()
 		st.setTraceID(sc.TraceID())
 		rec, traceID := &st.rec, st.id[0]
@@ -133,18 +141,27 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			m.access.write(ctx, accessEntry{
+			m.access.write(accessEntry{
 				time: end, level: level, traceID: traceID, spanID: sc.SpanID(),
 				elapsed: elapsed, method: r.Method, uri: r.URL.RequestURI(), status: status,
-				ip: clientIP(r), agent: r.UserAgent(),
+				ip: clientIP(r), agent: firstValue(r.Header, "User-Agent"),
 			})
 		}()
 		h.ServeHTTP(rec, r)
 	})
 }
 
+// firstValue is Header.Get for a key already in canonical form, without
+// canonicalising it again on every request.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func clientIP(r *http.Request) string {
-	if f := r.Header.Get("X-Forwarded-For"); f != "" {
+	if f := firstValue(r.Header, "X-Forwarded-For"); f != "" {
 		ip, _, _ := strings.Cut(f, ",")
 		return strings.TrimSpace(ip)
 	}
@@ -168,14 +185,25 @@ type obsKey struct {
 type observers struct {
 	vec  *prometheus.HistogramVec
 	path string
-	m    atomic.Pointer[map[obsKey]prometheus.Observer]
-	mu   sync.Mutex // serialises misses
+	// method is the route's method (GET for a route without one) and ok
+	// its child for status 200, looked up without hashing: most requests.
+	method string
+	ok     atomic.Pointer[prometheus.Observer]
+	m      atomic.Pointer[map[obsKey]prometheus.Observer]
+	mu     sync.Mutex // serialises misses
 }
 
 // maxObservers bounds the cache per route.
 const maxObservers = 64
 
 func (o *observers) observe(method string, status int, seconds float64) {
+	hot := status == http.StatusOK && method == o.method
+	if hot {
+		if h := o.ok.Load(); h != nil {
+			(*h).Observe(seconds)
+			return
+		}
+	}
 	k := obsKey{method, status}
 	if m := o.m.Load(); m != nil {
 		if h, ok := (*m)[k]; ok {
@@ -191,6 +219,9 @@ func (o *observers) observe(method string, status int, seconds float64) {
 	}
 	if !ok {
 		h = o.vec.WithLabelValues(o.path, method, strconv.Itoa(status))
+		if hot {
+			o.ok.Store(&h)
+		}
 		if old != nil && len(*old) >= maxObservers {
 			// A route without a method in its pattern sees whatever methods
 			// clients send: past the usual few, do not copy on every new one.
@@ -218,6 +249,7 @@ func (o *observers) observe(method string, status int, seconds float64) {
 type requestState struct {
 	rec  recorder
 	span unsampledSpan
+	ctx  spanCtx
 	id   [1]string
 	hex  [32]byte
 }
@@ -236,20 +268,86 @@ func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
 // SDK would otherwise configure, sample and allocate on every request.
 // Requests with a parent, and sampled roots (started with the IDs the
 // decision was made on), go through the SDK.
-func (m *middleware) startSpan(ctx context.Context, name string, st *requestState) (context.Context, oteltrace.Span) {
+func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestState) (context.Context, oteltrace.Span) {
 	if oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
-		return m.tracer.Start(ctx, name, serverSpan...)
+		return m.tracer.Start(ctx, sn.String(), serverSpan...)
 	}
 	tid, sid := trace.NewIDs()
-	res := m.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: tid, Name: name, Kind: oteltrace.SpanKindServer})
-	if res.Decision != sdktrace.Drop {
-		return m.tracer.Start(trace.WithIDs(ctx, tid, sid), name, serverSpan...)
+	var ts oteltrace.TraceState
+	if m.sampler != nil {
+		name := sn.String()
+		res := m.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: tid, Name: name, Kind: oteltrace.SpanKindServer})
+		if res.Decision != sdktrace.Drop {
+			return m.tracer.Start(trace.WithIDs(ctx, tid, sid), name, serverSpan...)
+		}
+		ts = res.Tracestate
 	}
 	st.span = unsampledSpan{
-		sc: oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: res.Tracestate}),
+		sc: oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: ts}),
 		tp: m.provider,
 	}
-	return oteltrace.ContextWithSpan(ctx, &st.span), &st.span
+	if m.spanKey == nil {
+		return oteltrace.ContextWithSpan(ctx, &st.span), &st.span
+	}
+	st.ctx = spanCtx{Context: ctx, key: m.spanKey, span: &st.span}
+	return &st.ctx, &st.span
+}
+
+// spanName is the server span's name, built only for a span that needs
+// one: the route's pattern, or for a pattern without a method the
+// request's method and the route's path (a concatenation per request).
+type spanName struct{ pattern, routeMethod, path, method string }
+
+func (n spanName) String() string {
+	if n.routeMethod != "" {
+		return n.pattern
+	}
+	return n.method + " " + n.path
+}
+
+// spanCtx is ctx carrying span, as oteltrace.ContextWithSpan makes it,
+// but inside the request's one allocation instead of a second one.
+type spanCtx struct {
+	context.Context
+	key  any
+	span oteltrace.Span
+}
+
+func (c *spanCtx) Value(key any) any {
+	if key == c.key {
+		return c.span
+	}
+	return c.Context.Value(key)
+}
+
+// keyProbe records the key it is asked for.
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	return nil
+}
+
+// probeSpanKey finds the (unexported) context key OpenTelemetry looks the
+// current span up by, by asking a context that records it, and checks
+// that a spanCtx under that key is what OpenTelemetry finds. It returns
+// nil, and the middleware uses ContextWithSpan, if OpenTelemetry ever
+// looks spans up differently.
+func probeSpanKey(tp oteltrace.TracerProvider) any {
+	p := &keyProbe{Context: context.Background()}
+	oteltrace.SpanFromContext(p)
+	if p.key == nil {
+		return nil
+	}
+	span := &unsampledSpan{tp: tp}
+	ctx := &spanCtx{Context: context.Background(), key: p.key, span: span}
+	if oteltrace.SpanFromContext(ctx) != oteltrace.Span(span) || oteltrace.ContextWithSpan(context.Background(), span).Value(p.key) != any(span) {
+		return nil
+	}
+	return p.key
 }
 
 // unsampledSpan is a span the sampler dropped, as the SDK's own

@@ -2,6 +2,7 @@ package kit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/ferrydev/ferry/kit/internal/testdep"
 )
@@ -188,6 +190,90 @@ func TestObserversCountEverySeries(t *testing.T) {
 		}
 		if got := m.GetHistogram().GetSampleCount(); got != tt.want {
 			t.Errorf("%s %s: count = %d, want %d", tt.method, tt.status, got, tt.want)
+		}
+	}
+}
+
+// TestSpanContextInRequestState: the span of an unsampled request lives in
+// the request's own allocation (spanCtx) rather than in a context
+// ContextWithSpan allocates; OpenTelemetry, and contexts derived from it,
+// must find it there as they would have in ContextWithSpan's.
+func TestSpanContextInRequestState(t *testing.T) {
+	key := probeSpanKey(nil)
+	if key == nil {
+		t.Fatal("probeSpanKey found no key: the middleware fell back to ContextWithSpan (one more allocation per request)")
+	}
+	span := &unsampledSpan{}
+	type other struct{}
+	parent := context.WithValue(context.Background(), other{}, "kept")
+	ctx := &spanCtx{Context: parent, key: key, span: span}
+	derived, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for name, c := range map[string]context.Context{"spanCtx": ctx, "derived": derived} {
+		if got := oteltrace.SpanFromContext(c); got != oteltrace.Span(span) {
+			t.Errorf("%s: SpanFromContext = %v, want the request's span", name, got)
+		}
+		if got := c.Value(other{}); got != "kept" {
+			t.Errorf("%s: parent value = %v, want kept", name, got)
+		}
+	}
+	cancel()
+	if derived.Err() == nil || ctx.Err() != nil {
+		t.Errorf("cancel: derived.Err() = %v, spanCtx.Err() = %v", derived.Err(), ctx.Err())
+	}
+}
+
+// TestObserversConcurrent: requests of one route observed at once, on the
+// status-200 fast path and through the map, all land in their own child.
+func TestObserversConcurrent(t *testing.T) {
+	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "h"}, []string{"path", "method", "status"})
+	o := &observers{vec: vec, path: "/x", method: "GET"}
+	const workers, each = 8, 200
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			for j := range each {
+				switch (i + j) % 3 {
+				case 0:
+					o.observe("GET", 200, 0.001)
+				case 1:
+					o.observe("GET", 404, 0.001)
+				default:
+					o.observe("POST", 200, 0.001)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, l := range [][]string{{"/x", "GET", "200"}, {"/x", "GET", "404"}, {"/x", "POST", "200"}} {
+		m := &dto.Metric{}
+		if err := vec.WithLabelValues(l...).(prometheus.Histogram).Write(m); err != nil {
+			t.Fatal(err)
+		}
+		n := int(m.GetHistogram().GetSampleCount())
+		if n < workers*each/3-workers || n > workers*each/3+workers {
+			t.Errorf("%v: %d observations, want about %d", l, n, workers*each/3)
+		}
+		total += n
+	}
+	if total != workers*each {
+		t.Errorf("%d observations in all, want %d", total, workers*each)
+	}
+}
+
+func TestSpanName(t *testing.T) {
+	tests := []struct {
+		sn   spanName
+		want string
+	}{
+		{spanName{pattern: "GET /orders/{id}", routeMethod: "GET", path: "/orders/{id}", method: "GET"}, "GET /orders/{id}"},
+		{spanName{pattern: "/orders/{id}", path: "/orders/{id}", method: "POST"}, "POST /orders/{id}"},
+		{spanName{pattern: "example.com/x/", path: "/x", method: "PUT"}, "PUT /x"},
+	}
+	for _, tt := range tests {
+		if got := tt.sn.String(); got != tt.want {
+			t.Errorf("%+v.String() = %q, want %q", tt.sn, got, tt.want)
 		}
 	}
 }

@@ -14,7 +14,8 @@
 #  - examples/orders-api with SQLite: time to healthy and idle RSS.
 # kit is measured twice: as built by default, and "kit-lean", built with
 # the tags that leave out the datasource clients hello never configures
-# (kit_nopostgres, kit_nosqlite, kit_noredis). Every binary is built as
+# (kit_nopostgres, kit_nosqlite, kit_noredis) — what `ferry build` makes
+# of a service whose configuration names no DB_ or REDIS_ key. Every binary is built as
 # ferry build builds a service (CGO_ENABLED=0, -trimpath) and copied
 # before it runs: a binary fresh from the linker can be mapped with huge
 # pages and read heavier. Rounds alternate the services so that noise

@@ -148,6 +148,10 @@ func Sampler(cfg Config) sdktrace.Sampler {
 	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Ratio))
 }
 
+// SamplesRoots reports whether Sampler can ever sample a span without a
+// parent: not without an exporter, nor at TRACER_RATIO 0.
+func SamplesRoots(cfg Config) bool { return cfg.Exporter != "" && cfg.Ratio > 0 }
+
 // ParseHeaders reads TRACER_HEADERS: "K1=V1,K2=V2", split on the first
 // "=", trimmed, empty pairs dropped.
 func ParseHeaders(s string) map[string]string {

@@ -1,0 +1,100 @@
+package artifact
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+
+	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/project"
+)
+
+// kit's build tags that leave a datasource client out of a service (see
+// kit/sqldb and kit's redis.go). Linked, the pgx, SQLite and Redis
+// clients' package initialisation pages in about 2.8 MB of an idle kit
+// service's 14 MB, whether or not the service configures them.
+const (
+	tagNoPostgres = "kit_nopostgres"
+	tagNoSQLite   = "kit_nosqlite"
+	tagNoRedis    = "kit_noredis"
+)
+
+var (
+	dbKey    = regexp.MustCompile(`(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`)
+	redisKey = regexp.MustCompile(`(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`)
+	// envFrom brings a ConfigMap's or Secret's keys into the container
+	// without naming them in the chart.
+	envFrom = regexp.MustCompile(`\benvFrom\b`)
+)
+
+// leanTags returns the tags that leave out the datasource clients nothing
+// in the service's configuration could ask for. It reads by text and
+// keeps a client on any doubt: a DB_ key (REDIS_ key) anywhere in
+// configs/, the chart (values and templates), an environment's env, its
+// --set flags or its secrets file keeps the SQL drivers (the Redis
+// client); so does an envFrom in the chart, whose keys it cannot see, a
+// ferry.yaml database section, or a file it cannot read. The tags are
+// harmless to a service that does not use kit, and a kit service built
+// without a client refuses, at start and in one line naming the tag, a
+// configuration that asks for it.
+func leanTags(root *confine.Root, p *project.Project, configs []configFile) []string {
+	var texts [][]byte
+	for _, f := range configs {
+		texts = append(texts, f.data)
+	}
+	if p.Chart != "" {
+		err := root.WalkDir(p.Chart, func(name string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := root.ReadFile(name)
+			texts = append(texts, data)
+			return err
+		})
+		if err != nil {
+			return nil
+		}
+	}
+	for _, e := range p.Environments {
+		for k, v := range e.Env {
+			texts = append(texts, []byte(k+"="+v))
+		}
+		for _, s := range e.Set {
+			texts = append(texts, []byte(s.Path+"="+s.Value))
+		}
+		if e.SecretsFile != "" {
+			// Outside the repository by design; only its key names matter
+			// here, and nothing of it is printed.
+			path := e.SecretsFile
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(p.Dir, path)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			texts = append(texts, data)
+		}
+	}
+	// ferry.yaml's database section (p.Database is defaulted without one).
+	sql := p.File != nil && p.File.Database != (project.Database{})
+	redis := false
+	for _, t := range texts {
+		if envFrom.Match(t) {
+			return nil
+		}
+		sql = sql || dbKey.Match(t)
+		redis = redis || redisKey.Match(t)
+	}
+	var tags []string
+	if !sql {
+		tags = append(tags, tagNoPostgres, tagNoSQLite)
+	}
+	if !redis {
+		tags = append(tags, tagNoRedis)
+	}
+	slices.Sort(tags)
+	return tags
+}
