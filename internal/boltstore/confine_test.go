@@ -82,7 +82,9 @@ func update(s *Bolt) error {
 	return s.Update(func(tx state.Tx) error { return tx.SetCurrent("prod", 0) })
 }
 
-func view(s *Bolt) error { return s.View(func(tx state.Tx) error { _, err := tx.Current("prod"); return err }) }
+func view(s *Bolt) error {
+	return s.View(func(tx state.Tx) error { _, err := tx.Current("prod"); return err })
+}
 
 func lock(env string) func(*Bolt) error {
 	return func(s *Bolt) error {
