@@ -62,9 +62,10 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	if err != nil {
 		var de *platform.DeployError
 		if errors.As(err, &de) {
-			// A service may log its own secrets before it dies.
+			// A service may log its own secrets before it dies, and
+			// anything else: the tail reaches the operator's terminal.
 			for i, l := range de.LogTail {
-				de.LogTail[i] = secret.Scrub(l, known...)
+				de.LogTail[i] = secret.Printable(secret.Scrub(l, known...))
 			}
 		}
 		rev.Outcome, rev.Reason = state.Failed, secret.Scrub(err.Error(), known...)
