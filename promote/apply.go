@@ -93,6 +93,15 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	for _, in := range ro.Instances {
 		rev.Instances = append(rev.Instances, stored(in))
 	}
+	if rev.GatesPending {
+		// A promoted revision is not live until its after-deploy gates
+		// pass (afterDeploy commits it): a ferry killed before they do
+		// leaves it pending in the record — verify fails on it — and
+		// recover runs its gates before anything calls it live.
+		err = c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) })
+		c.at("committed")
+		return &rev, err
+	}
 	err = c.update(ch.env, func(tx state.Tx) error { return commit(tx, &rev) })
 	c.at("committed")
 	if err == nil {
