@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+	"path"
 	"slices"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/state"
@@ -56,11 +58,43 @@ func (h *History) RunFull(ctx context.Context, envName string) (*FullHistory, er
 	return &FullHistory{History: hist, Refused: ref}, nil
 }
 
-// refusedFile keeps an environment's refused promotions, one JSON object
+// refusedDir keeps each environment's refused promotions, one JSON object
 // a line: appended whole by one write, so concurrent ferries do not tear
-// each other's lines. It sits beside the state, like the soak samples.
-func (c *Config) refusedFile(env string) string {
-	return filepath.Join(c.Project.Dir, ".ferry", "refused", env+".jsonl")
+// each other's lines. It sits beside the state, like the soak samples,
+// and is reached the same way: through confine's .ferry, refused/ and
+// the file ferry's own (a link a repository committed is refused).
+const refusedDir = "refused"
+
+// openRefused opens env's refusals file with flag. Reading a project
+// without .ferry creates nothing (fs.ErrNotExist).
+func (c *Config) openRefused(env string, flag int) (*os.File, error) {
+	root, err := confine.Open(c.Project.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	if flag&os.O_CREATE == 0 {
+		if _, err := root.Lstat(confine.StateDir); err != nil {
+			return nil, err
+		}
+	}
+	fr, err := root.Ferry()
+	if err != nil {
+		return nil, err
+	}
+	defer fr.Close()
+	name := path.Join(refusedDir, env+".jsonl")
+	shown := path.Join(confine.StateDir, name)
+	const what = "the refused promotions"
+	if _, err := fr.Lstat(refusedDir); err == nil || flag&os.O_CREATE != 0 {
+		if err := fr.OwnDir(refusedDir, path.Join(confine.StateDir, refusedDir), what); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := fr.OwnFile(name, shown, what); err != nil {
+		return nil, err
+	}
+	return fr.OpenFile(name, flag, 0o600)
 }
 
 // refused records a promotion refused by a gate (err matches ErrGate); a
@@ -84,11 +118,7 @@ func (c *Config) addRefusal(r Refusal) error {
 	if err != nil {
 		return err
 	}
-	p := c.refusedFile(r.Environment)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := c.openRefused(r.Environment, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return err
 	}
@@ -102,10 +132,18 @@ func Refusals(c *Config, envName string) ([]Refusal, error) {
 	if _, err := c.env(envName); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(c.refusedFile(envName))
+	f, err := c.openRefused(envName, os.O_RDONLY)
 	if errors.Is(err, os.ErrNotExist) {
 		return []Refusal{}, nil
 	}
+	if errors.Is(err, confine.ErrRefused) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("refused promotions of %s: %w", envName, err)
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("refused promotions of %s: %w", envName, err)
 	}

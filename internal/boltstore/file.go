@@ -53,27 +53,6 @@ func ownFile(r *confine.Root, name, shown string) error {
 	return err
 }
 
-// ownDir makes dir in r (0700) and refuses it unless it is a directory
-// of its own, not a link.
-func ownDir(r *confine.Root, dir, shown string) error {
-	fi, err := r.Lstat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := r.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("%s: %w", shown, err)
-		}
-		fi, err = r.Lstat(dir)
-	}
-	switch {
-	case err != nil:
-		return fmt.Errorf("%s: %w", shown, err)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return &confine.Error{Op: "open", Path: shown, Why: "is a symbolic link; ferry keeps its locks there and will not follow one (a repository should not commit .ferry/): remove it"}
-	case !fi.IsDir():
-		return &confine.Error{Op: "open", Path: shown, Why: "is not a directory: remove it"}
-	}
-	return nil
-}
-
 // fileName refuses a name that is not one path element: an environment
 // name becomes a lock file's name.
 func fileName(name, shown string) error {

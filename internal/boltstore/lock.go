@@ -40,7 +40,7 @@ func acquire(r *confine.Root, sub, shown, env string, h state.Holder) (*FileLock
 		return nil, err
 	}
 	if sub != "" {
-		if err := ownDir(r, sub, shown); err != nil {
+		if err := r.OwnDir(sub, shown, "its locks"); err != nil {
 			return nil, err
 		}
 	}

@@ -85,6 +85,17 @@ func TestStateConfined(t *testing.T) {
 			outsideStore(t, outside)
 			plantLink(t, outside, filepath.Join(dir, ".ferry"))
 		}, "history staging -o json", ".ferry: is a symbolic link"},
+		{"history: refused promotions link reads outside", func(t *testing.T, dir, outside string) {
+			plantDir(t, filepath.Join(dir, ".ferry", "refused"))
+			plantFile(t, filepath.Join(outside, "refused.jsonl"), `{"environment":"prod","from":"staging","by":"x","reason":"`+outsideCanary+`"}`+"\n")
+			plantLink(t, filepath.Join(outside, "refused.jsonl"), filepath.Join(dir, ".ferry", "refused", "prod.jsonl"))
+		}, "history prod -o json", ".ferry/refused/prod.jsonl"},
+		{"history: refused directory link", func(t *testing.T, dir, outside string) {
+			plantDir(t, filepath.Join(dir, ".ferry"))
+			plantDir(t, filepath.Join(outside, "r"))
+			plantFile(t, filepath.Join(outside, "r", "prod.jsonl"), `{"environment":"prod","from":"staging","by":"x","reason":"`+outsideCanary+`"}`+"\n")
+			plantLink(t, filepath.Join(outside, "r"), filepath.Join(dir, ".ferry", "refused"))
+		}, "history prod -o json", ".ferry/refused"},
 		{"rollback: .ferry plain file", func(t *testing.T, dir, outside string) {
 			plantFile(t, filepath.Join(dir, ".ferry"), "not a directory\n")
 		}, "rollback staging", ".ferry: is a file"},
@@ -96,6 +107,24 @@ func TestStateConfined(t *testing.T) {
 			tt.plant(t, dir, outside)
 			confinedRun(t, dir, outside, tt.args, tt.want)
 		})
+	}
+}
+
+// TestRefusalRecordConfined: a promotion its gates refuse is recorded
+// in .ferry/refused/<env>.jsonl; a committed link there is not appended
+// to (the refusal itself still exits 1, the record is best effort).
+func TestRefusalRecordConfined(t *testing.T) {
+	dir, outside := svcProject(t, "0s"), t.TempDir()
+	plantFile(t, filepath.Join(outside, "id_rsa"), outsideCanary+"\n")
+	plantDir(t, filepath.Join(dir, ".ferry", "refused"))
+	plantLink(t, filepath.Join(outside, "id_rsa"), filepath.Join(dir, ".ferry", "refused", "prod.jsonl"))
+	before := listing(t, outside)
+	_, errOut, code := run(t, "-C "+dir+" promote staging prod")
+	if code != ExitFailed || !strings.Contains(errOut, "nothing is deployed") {
+		t.Fatalf("promote with nothing in staging = %d %q, want %d", code, errOut, ExitFailed)
+	}
+	if after := listing(t, outside); after != before {
+		t.Errorf("appended the refusal outside the project:\nbefore %s\nafter  %s", before, after)
 	}
 }
 

@@ -509,3 +509,26 @@ func (r *Root) OwnFile(name, shown, what string) (fs.FileInfo, error) {
 	}
 	return fi, nil
 }
+
+// OwnDir makes name a directory (0700) when missing and refuses it
+// unless it is a directory of its own: not a symbolic link, even one
+// that stays inside. shown names it in the refusal; what says what
+// ferry keeps there.
+func (r *Root) OwnDir(name, shown, what string) error {
+	fi, err := r.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := r.MkdirAll(name, 0o700); err != nil {
+			return fmt.Errorf("%s: %w", shown, err)
+		}
+		fi, err = r.Lstat(name)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", shown, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return &Error{Op: "open", Path: shown, Why: fmt.Sprintf("is a symbolic link; ferry keeps %s there and will not follow one (a repository should not commit .ferry/): remove it", what)}
+	case !fi.IsDir():
+		return &Error{Op: "open", Path: shown, Why: "is not a directory: remove it"}
+	}
+	return nil
+}
