@@ -67,8 +67,19 @@ func init() {
 	projectRules["FERRY041"] = true
 }
 
-// urlPassword finds the password of a URL's or DSN's userinfo.
-var urlPassword = regexp.MustCompile(`^(?:[a-zA-Z][a-zA-Z0-9+.:-]*://)?[^:/@\s]*:([^@/\s]*)@`)
+// placeholderPasswords reports a URL or DSN whose every password (by
+// secret.Passwords, the one parser of them: userinfo, ?password=,
+// password= of a DSN) is a placeholder or a $(VAR) reference: it
+// commits no credential.
+func placeholderPasswords(v string) bool {
+	ps := secret.Passwords(v)
+	for _, p := range ps {
+		if !placeholder(p.Value) && !isPlaceholder(p.Value) && !strings.Contains(p.Value, "$(") {
+			return false
+		}
+	}
+	return len(ps) > 0
+}
 
 func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
@@ -98,7 +109,7 @@ func checkCommittedSecret(in *Input) []Finding {
 					if _, ok := secret.RedactURL(en.Value); !ok {
 						continue
 					}
-					if m := urlPassword.FindStringSubmatch(en.Value); m != nil && (placeholder(m[1]) || isPlaceholder(m[1]) || strings.Contains(m[1], "$(")) {
+					if placeholderPasswords(en.Value) {
 						continue
 					}
 					l := Location{Environment: e.Name, Key: en.Key, Value: render.Redacted, Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}

@@ -25,6 +25,7 @@ import (
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Var is one variable of the configuration a revision runs with.
@@ -290,7 +291,13 @@ func (e *DeployError) Error() string {
 		b.WriteString("; " + e.Note)
 	}
 	if len(e.LogTail) > 0 {
-		b.WriteString("; last log lines:\n  " + strings.Join(e.LogTail, "\n  "))
+		// The service wrote these lines, escape sequences and all: they
+		// reach the operator's terminal.
+		lines := make([]string, len(e.LogTail))
+		for i, l := range e.LogTail {
+			lines[i] = secret.PrintableLine(l)
+		}
+		b.WriteString("; last log lines:\n  " + strings.Join(lines, "\n  "))
 	}
 	return b.String()
 }

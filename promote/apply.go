@@ -62,9 +62,10 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	if err != nil {
 		var de *platform.DeployError
 		if errors.As(err, &de) {
-			// A service may log its own secrets before it dies.
+			// A service may log its own secrets before it dies, and
+			// anything else: the tail reaches the operator's terminal.
 			for i, l := range de.LogTail {
-				de.LogTail[i] = secret.Scrub(l, known...)
+				de.LogTail[i] = secret.Printable(secret.Scrub(l, known...))
 			}
 		}
 		rev.Outcome, rev.Reason = state.Failed, secret.Scrub(err.Error(), known...)
@@ -91,6 +92,15 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	rev.Instances = rev.Instances[:0]
 	for _, in := range ro.Instances {
 		rev.Instances = append(rev.Instances, stored(in))
+	}
+	if rev.GatesPending {
+		// A promoted revision is not live until its after-deploy gates
+		// pass (afterDeploy commits it): a ferry killed before they do
+		// leaves it pending in the record — verify fails on it — and
+		// recover runs its gates before anything calls it live.
+		err = c.update(ch.env, func(tx state.Tx) error { return tx.Put(&rev) })
+		c.at("committed")
+		return &rev, err
 	}
 	err = c.update(ch.env, func(tx state.Tx) error { return commit(tx, &rev) })
 	c.at("committed")

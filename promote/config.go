@@ -8,12 +8,13 @@ import (
 	"net/http"
 	"os"
 	"os/user"
-	"path/filepath"
+	"path"
 	"sync"
 	"time"
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/boltstore"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -73,15 +74,37 @@ type Config struct {
 type Stateful = platform.StoreOwner
 
 // New returns the Config of project p with its state under p.Dir/.ferry
-// and each environment on the target its ferry.yaml names.
+// and each environment on the target its ferry.yaml names. The state
+// store and the secret key are reached through confine's .ferry; Open
+// also opens the image store that way, refusing a .ferry/images a
+// repository planted.
 func New(p *project.Project) *Config {
 	c := &Config{
 		Project: p,
 		Images:  artifact.NewStore(p.Dir),
-		State:   boltstore.New(filepath.Join(p.Dir, ".ferry", "state.db")),
+		State:   boltstore.Project(p.Dir),
 	}
 	c.Target = c.openTarget
 	return c
+}
+
+// Open is New with the image store opened through confine
+// (artifact.OpenStore): a .ferry that is a link, a file or another
+// user's, or a link in .ferry/images, is refused (exit 2) before any
+// command reads or writes there.
+func Open(p *project.Project) (*Config, error) {
+	root, err := confine.Open(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	images, err := artifact.OpenStore(root)
+	if err != nil {
+		return nil, err
+	}
+	c := New(p)
+	c.Images = images
+	return c, nil
 }
 
 // openTarget opens env's target once per target name.
@@ -177,12 +200,27 @@ func (c *Config) hasher() (*secret.Hasher, error) {
 	if c.Hasher != nil {
 		return c.Hasher, nil
 	}
-	key, err := secret.LoadOrCreateKey(filepath.Join(c.Project.Dir, ".ferry", "secret.key"))
+	key, err := c.loadKey()
 	if err != nil {
 		return nil, err
 	}
 	c.Hasher = secret.NewHasher(key)
 	return c.Hasher, nil
+}
+
+// loadKey reads (or makes) .ferry/secret.key through confine's .ferry.
+func (c *Config) loadKey() ([]byte, error) {
+	root, err := confine.Open(c.Project.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fr, err := root.Ferry()
+	if err != nil {
+		return nil, err
+	}
+	defer fr.Close()
+	return secret.LoadOrCreateKeyAt(fr, "secret.key", path.Join(confine.StateDir, "secret.key"))
 }
 
 // lock takes env's lock, then finishes whatever a killed ferry left.

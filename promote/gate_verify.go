@@ -14,7 +14,9 @@ func (verifyGate) Phase() Phase { return After }
 
 func (verifyGate) Check(ctx context.Context, g *GateCheck) []state.Gate {
 	r := state.Gate{Name: "verify " + g.To.Name}
-	rep, err := NewVerify(g.Config).Run(ctx, g.To.Name)
+	v := NewVerify(g.Config)
+	v.rev = g.Revision
+	rep, err := v.Run(ctx, g.To.Name)
 	if err != nil {
 		r.Detail = secret.Scrub(err.Error())
 	} else {

@@ -121,6 +121,9 @@ func TestKillAtEveryPoint(t *testing.T) {
 			if _, err := c.revisions("prod"); err != nil {
 				t.Fatalf("store after kill: %v", err)
 			}
+			if r.op == "promote" && (r.point == "committed" || r.point == "after-gates") {
+				promotedNotLive(t, c, old)
+			}
 			if err := NewRecover(c).Run(ctx, "prod"); err != nil {
 				t.Fatalf("recover: %v", err)
 			}
@@ -193,5 +196,42 @@ func TestOrphanWithoutProcessRecord(t *testing.T) {
 	}
 	if pids := servicePIDs(c.Project.Dir, "prod"); len(pids) != 0 {
 		t.Errorf("down said stopped, but prod runs %v", pids)
+	}
+}
+
+// promotedNotLive: ferry was killed after a promotion's deploy and
+// before its after-deploy gates passed. Until the next ferry runs them,
+// the promoted revision may run, but ferry's record does not call it
+// live: the previous revision is still the current one, the promoted
+// one is pending with its gates pending, and verify fails on what runs,
+// so whoever watches prod with ferry verify sees it.
+func promotedNotLive(t *testing.T, c *Config, old *state.Revision) {
+	t.Helper()
+	var cur *state.Revision
+	var revs []state.Revision
+	err := c.State.View(func(tx state.Tx) error {
+		var err error
+		if cur, err = tx.CurrentRevision("prod"); err != nil {
+			return err
+		}
+		revs, err = tx.List("prod")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur == nil || cur.Number != old.Number {
+		got := 0
+		if cur != nil {
+			got = cur.Number
+		}
+		t.Errorf("killed before the after-deploy gates ran, the record calls revision %d live; want %d (the promoted revision is not live before its gates)", got, old.Number)
+	}
+	last := revs[len(revs)-1]
+	if last.Action != "promote" || last.Outcome != state.Pending || !last.GatesPending {
+		t.Errorf("promoted revision %d: action %s, outcome %s, gates pending %v; want a pending promotion with its gates pending", last.Number, last.Action, last.Outcome, last.GatesPending)
+	}
+	if rep, err := NewVerify(c).Run(t.Context(), "prod"); err == nil && rep.OK() {
+		t.Errorf("verify passes while prod runs revision %d, whose after-deploy gates never ran: %s", rep.Revision, rep.Summary())
 	}
 }

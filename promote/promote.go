@@ -171,14 +171,19 @@ func (c *Config) afterDeploy(ctx context.Context, env *project.Environment, rev 
 		// Cut short: the gates' verdict means nothing. The revision stays
 		// live with its gates pending, which the next change of env
 		// finishes before anything else (recover).
-		return nil, &InterruptedError{What: fmt.Sprintf("revision %d is live in %s but its after-deploy gates were cut short; the next ferry deploy, promote or rollback of %s runs them first and rolls back if they fail",
+		return nil, &InterruptedError{What: fmt.Sprintf("revision %d runs in %s but its after-deploy gates were cut short, so ferry does not record it live; the next ferry deploy, promote or rollback of %s runs them first and rolls back if they fail",
 			rev.Number, env.Name, env.Name)}
 	}
 	rev.Gates = append(rev.Gates, after...)
 	rev.GatesPending = false
 	bad := failed(after)
 	if len(bad) == 0 {
-		return after, c.update(env, func(tx state.Tx) error { return tx.Put(rev) })
+		// Only now is it the live revision.
+		if err := c.update(env, func(tx state.Tx) error { return commit(tx, rev) }); err != nil {
+			return after, err
+		}
+		c.recordBaseline(ctx, env, rev)
+		return after, nil
 	}
 	gerr := &GateError{Failed: bad}
 	rev.Outcome, rev.Reason = state.Failed, gerr.Error()

@@ -84,10 +84,19 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 					p.Instances = append(p.Instances, stored(in))
 				}
 				p.Reason = "adopted after an interrupted ferry"
-				if err := c.update(env, func(tx state.Tx) error { return commit(tx, &p) }); err != nil {
-					return err
+				if p.GatesPending {
+					// A promotion whose after-deploy gates did not
+					// pass yet: recorded as it runs, still pending;
+					// finishGates runs them and only then commits it.
+					if err := c.update(env, func(tx state.Tx) error { return tx.Put(&p) }); err != nil {
+						return err
+					}
+				} else {
+					if err := c.update(env, func(tx state.Tx) error { return commit(tx, &p) }); err != nil {
+						return err
+					}
+					c.recordBaseline(ctx, env, &p)
 				}
-				c.recordBaseline(ctx, env, &p)
 				keep, curRunning, cur = p.Number, true, &p
 				continue
 			}
@@ -115,15 +124,17 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 }
 
 // finishGates ends what a ferry killed after a promotion's deploy left
-// undone, as if it had not been killed: a live revision whose
-// after-deploy gates are pending runs them (rolling back when they
-// fail), and a current revision that failed them is rolled back.
+// undone, as if it had not been killed: a revision whose after-deploy
+// gates are pending — running but pending in the record, or live as an
+// older ferry recorded it — runs them, becoming live when they pass and
+// rolled back when they fail; a current revision that failed them is
+// rolled back.
 func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur *state.Revision) error {
 	if cur == nil {
 		return nil
 	}
 	switch {
-	case cur.Outcome == state.Live && cur.GatesPending:
+	case (cur.Outcome == state.Live || cur.Outcome == state.Pending) && cur.GatesPending:
 		c.log().Info("running the after-deploy gates an interrupted ferry left pending", "env", env.Name, "revision", cur.Number)
 		chk := &GateCheck{Config: c, To: env, Revision: cur}
 		if from, err := c.Project.Env(cur.PromotedFrom); err == nil {

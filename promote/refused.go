@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+	"path"
 	"slices"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/state"
@@ -43,12 +45,44 @@ func (h *History) RunFull(ctx context.Context, envName string) (*FullHistory, er
 	return &FullHistory{History: hist, Refused: ref}, nil
 }
 
-// refusedFile keeps the refused promotions of an environment whose
-// store keeps none (the project's own, under .ferry/), one JSON object a
-// line: appended whole by one write, so concurrent ferries do not tear
-// each other's lines. It sits beside that store, like its samples.
-func (c *Config) refusedFile(env string) string {
-	return filepath.Join(c.Project.Dir, ".ferry", "refused", env+".jsonl")
+// refusedDir keeps the refused promotions of an environment whose store
+// keeps none (the project's own, under .ferry/), one JSON object a line:
+// appended whole by one write, so concurrent ferries do not tear each
+// other's lines. It sits beside that store, like its samples, and is
+// reached the same way: through confine's .ferry, refused/ and the file
+// ferry's own (a link a repository committed is refused).
+const refusedDir = "refused"
+
+// openRefused opens env's refusals file with flag. Reading a project
+// without .ferry creates nothing (fs.ErrNotExist).
+func (c *Config) openRefused(env string, flag int) (*os.File, error) {
+	root, err := confine.Open(c.Project.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	if flag&os.O_CREATE == 0 {
+		if _, err := root.Lstat(confine.StateDir); err != nil {
+			return nil, err
+		}
+	}
+	fr, err := root.Ferry()
+	if err != nil {
+		return nil, err
+	}
+	defer fr.Close()
+	name := path.Join(refusedDir, env+".jsonl")
+	shown := path.Join(confine.StateDir, name)
+	const what = "the refused promotions"
+	if _, err := fr.Lstat(refusedDir); err == nil || flag&os.O_CREATE != 0 {
+		if err := fr.OwnDir(refusedDir, path.Join(confine.StateDir, refusedDir), what); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := fr.OwnFile(name, shown, what); err != nil {
+		return nil, err
+	}
+	return fr.OpenFile(name, flag, 0o600)
 }
 
 // refused records a promotion refused by a gate (err matches ErrGate); a
@@ -85,11 +119,7 @@ func (c *Config) addRefusal(r Refusal) error {
 	if err != nil {
 		return err
 	}
-	p := c.refusedFile(r.Environment)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := c.openRefused(r.Environment, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return err
 	}
@@ -110,6 +140,9 @@ func Refusals(c *Config, envName string) ([]Refusal, error) {
 		out, err = rs.Refusals(envName)
 	} else {
 		out, err = c.fileRefusals(envName)
+	}
+	if errors.Is(err, confine.ErrRefused) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("refused promotions of %s: %w", envName, err)
@@ -132,10 +165,15 @@ func Refusals(c *Config, envName string) ([]Refusal, error) {
 // first. A line that does not parse (a write cut short by a crash) is
 // skipped.
 func (c *Config) fileRefusals(envName string) ([]Refusal, error) {
-	data, err := os.ReadFile(c.refusedFile(envName))
+	f, err := c.openRefused(envName, os.O_RDONLY)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil, err
 	}

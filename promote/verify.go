@@ -12,7 +12,13 @@ import (
 
 // Verify compares what runs in an environment with what was deployed
 // there, and what was deployed with what the repository says now.
-type Verify struct{ cfg *Config }
+type Verify struct {
+	cfg *Config
+	// rev is the revision to verify against; nil: the live one. The
+	// verify gate sets it to the promoted revision, which is not live
+	// until its after-deploy gates pass.
+	rev *state.Revision
+}
 
 // NewVerify returns a Verify over cfg.
 func NewVerify(cfg *Config) *Verify { return &Verify{cfg: cfg} }
@@ -34,9 +40,11 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	if err != nil {
 		return nil, err
 	}
-	cur, err := c.current(env)
-	if err != nil {
-		return nil, err
+	cur := v.rev
+	if cur == nil {
+		if cur, err = c.current(env); err != nil {
+			return nil, err
+		}
 	}
 	// The repository's configuration is needed only for drift (and to
 	// judge a process nobody deployed): without the secrets file, its

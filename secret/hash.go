@@ -7,9 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/ferrydev/ferry/internal/confine"
 )
 
 // Hasher fingerprints secret values so that two of them can be compared
@@ -37,51 +40,76 @@ const KeySize = 32
 // file readable by others is refused: anyone who reads it can test
 // guesses against the stored fingerprints.
 func LoadOrCreateKey(path string) ([]byte, error) {
-	key, err := readKey(path)
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	r, err := confine.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	defer r.Close()
+	return LoadOrCreateKeyAt(r, filepath.Base(path), path)
+}
+
+// LoadOrCreateKeyAt is LoadOrCreateKey of the file name in the confined
+// directory r (a project's .ferry), shown as shown in messages. A key
+// that is a symbolic link is refused (exit 2), even one that stays in r:
+// a repository that commits .ferry/secret.key as a link would otherwise
+// have ferry key its fingerprints with a file of its choosing, or write
+// a new key through the link.
+func LoadOrCreateKeyAt(r *confine.Root, name, shown string) ([]byte, error) {
+	key, err := readKey(r, name, shown)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
 	}
 	key = make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) { // another ferry made it first
-		return readKey(path)
+	// O_EXCL: never through a link, and another ferry's key wins.
+	f, err := r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return readKey(r, name, shown)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
 	if _, err := f.Write(key); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("secret key %s: %w", path, err)
+		return nil, fmt.Errorf("secret key %s: %w", shown, err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("secret key %s: %w", path, err)
+		return nil, fmt.Errorf("secret key %s: %w", shown, err)
 	}
 	return key, nil
 }
 
-func readKey(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
+func readKey(r *confine.Root, name, shown string) ([]byte, error) {
+	fi, err := r.OwnFile(name, shown, "the key secrets are fingerprinted with")
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("secret key %s: not a regular file", path)
+	if fi == nil {
+		return nil, fs.ErrNotExist
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("secret key %s: mode %v is readable by others; chmod 600 it", path, fi.Mode().Perm())
+		return nil, fmt.Errorf("secret key %s: mode %v is readable by others; chmod 600 it", shown, fi.Mode().Perm())
 	}
-	key, err := os.ReadFile(path)
+	f, err := r.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !os.SameFile(st, fi) {
+		return nil, &confine.Error{Op: "open", Path: shown, Why: "changed while ferry read it; run ferry again"}
+	}
+	key, err := io.ReadAll(io.LimitReader(f, KeySize+1))
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
 	if len(key) != KeySize {
-		return nil, fmt.Errorf("secret key %s: %d bytes, want %d", path, len(key), KeySize)
+		return nil, fmt.Errorf("secret key %s: %d bytes, want %d", shown, fi.Size(), KeySize)
 	}
 	return key, nil
 }

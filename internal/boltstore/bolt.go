@@ -25,6 +25,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/state"
 )
 
@@ -32,6 +33,11 @@ import (
 // locks directory beside it.
 type Bolt struct {
 	path string
+	// dir opens the directory the file and its locks are kept in; with
+	// create false, a missing directory is fs.ErrNotExist.
+	dir func(create bool) (*confine.Root, error)
+	// name is the file's name in dir; shown is dir as refusals name it.
+	name, shown string
 	// Timeout bounds the wait for another ferry's transaction.
 	Timeout time.Duration
 }
@@ -39,12 +45,50 @@ type Bolt struct {
 var _ state.Store = (*Bolt)(nil)
 
 // New returns the store kept at path (created on first write); its locks
-// are in the directory "locks" beside it.
-func New(path string) *Bolt { return &Bolt{path: path, Timeout: 10 * time.Second} }
+// are in the directory "locks" beside it. The directory is the confined
+// root: the file and the locks may not be links.
+func New(path string) *Bolt {
+	dir := filepath.Dir(path)
+	return &Bolt{path: path, name: filepath.Base(path), shown: dir, Timeout: 10 * time.Second,
+		dir: func(create bool) (*confine.Root, error) {
+			if create {
+				if err := os.MkdirAll(dir, 0o700); err != nil {
+					return nil, err
+				}
+			}
+			return confine.Open(dir)
+		}}
+}
+
+// Project returns the store of the project in dir: .ferry/state.db, with
+// its locks in .ferry/locks, reached through confine's .ferry (created
+// 0700; a .ferry that is a link, a file or another user's is refused).
+// Reading a project without .ferry creates nothing.
+func Project(dir string) *Bolt {
+	return &Bolt{path: filepath.Join(dir, confine.StateDir, "state.db"), name: "state.db", shown: confine.StateDir, Timeout: 10 * time.Second,
+		dir: func(create bool) (*confine.Root, error) {
+			root, err := confine.Open(dir)
+			if err != nil {
+				return nil, err
+			}
+			defer root.Close()
+			if !create {
+				if _, err := root.Lstat(confine.StateDir); err != nil {
+					return nil, err
+				}
+			}
+			return root.Ferry()
+		}}
+}
 
 // Lock implements Store with an flock on <dir>/locks/<env>.lock.
 func (s *Bolt) Lock(_ context.Context, env string, h state.Holder) (state.Lock, error) {
-	return Acquire(filepath.Join(filepath.Dir(s.path), "locks"), env, h)
+	r, err := s.dir(true)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", env, err)
+	}
+	defer r.Close()
+	return acquire(r, "locks", at(s.shown, "locks"), env, h)
 }
 
 // Path returns the state file's path.
@@ -72,18 +116,28 @@ func (h *handle) close(panicked bool) error {
 }
 
 func (s *Bolt) open(readOnly bool) (*handle, error) {
-	st, err := os.Stat(s.path)
+	r, err := s.dir(!readOnly)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && readOnly:
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	defer r.Close()
+	shown := at(s.shown, s.name)
+	if err := ownFile(r, s.name, shown); err != nil {
+		return nil, err
+	}
+	st, err := r.Lstat(s.name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && readOnly:
 		return nil, nil
 	case errors.Is(err, fs.ErrNotExist):
-		if err := s.create(); err != nil {
+		if err := s.create(r); err != nil {
 			return nil, err
 		}
 	case err != nil:
 		return nil, fmt.Errorf("state: %w", err)
-	case !st.Mode().IsRegular():
-		return nil, s.corrupt("is not a regular file")
 	case st.Size() == 0:
 		// ferry creates the file whole (create); an empty one was not
 		// written by it, and bbolt would quietly make it a new store.
@@ -93,7 +147,13 @@ func (s *Bolt) open(readOnly bool) (*handle, error) {
 		return nil, s.corrupt(fmt.Sprintf("is %d bytes, too short for a store", st.Size()))
 	}
 	if st != nil {
-		if need, short := cutShort(s.path, st.Size()); short {
+		f, err := plainFile(r, s.name, shown, os.O_RDONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		need, short := cutShort(f, st.Size())
+		f.Close()
+		if short {
 			return nil, s.corrupt(fmt.Sprintf("is cut short: %d bytes of the %d its header says", st.Size(), need))
 		}
 	}
@@ -103,8 +163,8 @@ func (s *Bolt) open(readOnly bool) (*handle, error) {
 	err = s.guard(func() error {
 		var err error
 		db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.Timeout, ReadOnly: readOnly,
-			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
-				f, err := os.OpenFile(name, flag, mode)
+			OpenFile: func(_ string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := plainFile(r, s.name, shown, flag, mode)
 				file = f
 				return f, err
 			}})
@@ -121,7 +181,7 @@ func (s *Bolt) open(readOnly bool) (*handle, error) {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("state: %s is held by another ferry for over %s", s.path, s.Timeout)
 		}
-		if errors.Is(err, state.ErrCorrupt) {
+		if errors.Is(err, state.ErrCorrupt) || errors.Is(err, confine.ErrRefused) {
 			return nil, err
 		}
 		return nil, s.corrupt(err.Error())
@@ -133,34 +193,36 @@ func (s *Bolt) open(readOnly bool) (*handle, error) {
 // page and a root page of 4 KiB each.
 const minSize = 4 * 4096
 
-// create makes a new empty store at the path by writing it beside and
-// renaming it into place, so that no ferry killed midway leaves an empty
-// or half-written file under the name.
-func (s *Bolt) create() error {
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".state-*.db")
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	tmp := f.Name()
-	f.Close()
-	os.Remove(tmp) // bbolt initialises a file it creates itself
-	defer os.Remove(tmp)
-	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.Timeout})
-	if err != nil {
-		return fmt.Errorf("state: creating %s: %w", s.path, err)
-	}
-	if err := db.Close(); err != nil {
+// create makes a new empty store in r by writing it beside and linking
+// it into place, so that no ferry killed midway leaves an empty or
+// half-written file under the name.
+func (s *Bolt) create(r *confine.Root) error {
+	tmp := fmt.Sprintf(".state-%d-%d.db", os.Getpid(), time.Now().UnixNano())
+	defer r.Remove(tmp)
+	if err := newBolt(r, tmp, s.Timeout, nil); err != nil {
 		return fmt.Errorf("state: creating %s: %w", s.path, err)
 	}
 	// Link, not rename: a store another ferry created meanwhile wins.
-	if err := os.Link(tmp, s.path); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := r.Link(tmp, s.name); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("state: creating %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// newBolt makes a new store named name in r, which must not exist yet,
+// and runs fn (when not nil) in a write transaction on it.
+func newBolt(r *confine.Root, name string, timeout time.Duration, fn func(*bolt.Tx) error) error {
+	db, err := bolt.Open(filepath.Join(r.Dir(), name), 0o600, &bolt.Options{Timeout: timeout,
+		OpenFile: func(_ string, flag int, mode os.FileMode) (*os.File, error) {
+			return r.OpenFile(name, flag|os.O_EXCL, mode)
+		}})
+	if err != nil {
+		return err
+	}
+	if fn != nil {
+		err = db.Update(fn)
+	}
+	return errors.Join(err, db.Close())
 }
 
 // corrupt is the one-line refusal of a file that is not a store.

@@ -19,15 +19,9 @@ import (
 // first two, sealed records the third. Check runs them all; a write
 // runs them before it changes a file this process has not verified.
 
-// metaProblems checks both meta pages of the file at path: magic,
-// version and checksum (FNV-64a of the fields before it, as bbolt
-// writes them).
-func metaProblems(path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return []string{err.Error()}
-	}
-	defer f.Close()
+// metaProblems checks both meta pages of the file f: magic, version
+// and checksum (FNV-64a of the fields before it, as bbolt writes them).
+func metaProblems(f *os.File) []string {
 	var out []string
 	buf := make([]byte, 80)
 	pageSize := int64(0)
@@ -94,8 +88,11 @@ type fileState struct {
 	mtime time.Time
 }
 
-func (s *Bolt) stateOf(txid int) (fileState, bool) {
-	st, err := os.Stat(s.path)
+func (s *Bolt) stateOf(h *handle, txid int) (fileState, bool) {
+	if h.file == nil {
+		return fileState{}, false
+	}
+	st, err := h.file.Stat()
 	if err != nil {
 		return fileState{}, false
 	}
@@ -114,14 +111,14 @@ func (s *Bolt) verify(h *handle) error {
 	if err := h.db.View(func(tx *bolt.Tx) error { txid = tx.ID(); return nil }); err != nil {
 		return err
 	}
-	now, ok := s.stateOf(txid)
+	now, ok := s.stateOf(h, txid)
 	verified.Lock()
 	done := ok && verified.files[s.path] == now
 	verified.Unlock()
 	if done {
 		return nil
 	}
-	problems := metaProblems(s.path)
+	problems := metaProblems(h.file)
 	err := h.db.View(func(tx *bolt.Tx) error {
 		got, err := readTx(tx)
 		problems = append(problems, got.problems...)
@@ -143,13 +140,13 @@ func (s *Bolt) verify(h *handle) error {
 		}
 		return s.corrupt("is damaged: " + problems[0] + more)
 	}
-	s.sound(txid)
+	s.sound(h, txid)
 	return nil
 }
 
 // sound records the file's present state, at transaction txid, as sound.
-func (s *Bolt) sound(txid int) {
-	if now, ok := s.stateOf(txid); ok {
+func (s *Bolt) sound(h *handle, txid int) {
+	if now, ok := s.stateOf(h, txid); ok {
 		verified.Lock()
 		verified.files[s.path] = now
 		verified.Unlock()
@@ -168,7 +165,7 @@ func (s *Bolt) update(h *handle, fn func(*bolt.Tx) error) error {
 		return fn(tx)
 	})
 	if err == nil {
-		s.sound(txid)
+		s.sound(h, txid)
 	}
 	return err
 }

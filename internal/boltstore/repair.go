@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/remotelog"
 	"github.com/ferrydev/ferry/state"
 )
@@ -40,13 +42,18 @@ type Report struct {
 // Check reads the whole state file at path — every environment, every
 // revision, every sample and log-level setting — without changing it, and
 // reports what it could read.
-func Check(path string) (*Report, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("state: %w", err)
+func Check(path string) (*Report, error) { return New(path).Check() }
+
+// Check reads the whole state file — every environment, every revision,
+// every sample and log-level setting — without changing it, and reports
+// what it could read.
+func (s *Bolt) Check() (*Report, error) {
+	meta, err := withFile(s, func(f *os.File) ([]string, error) { return metaProblems(f), nil })
+	if err != nil {
+		return nil, err
 	}
-	s := New(path)
-	s.Timeout = time.Second
-	rep := &Report{Path: path, Environments: map[string]int{}, Problems: []string{}}
+	s = s.with(time.Second)
+	rep := &Report{Path: s.path, Environments: map[string]int{}, Problems: []string{}}
 	recs, err := s.readAll()
 	for _, r := range recs.revs {
 		rep.Environments[r.Env]++
@@ -54,7 +61,7 @@ func Check(path string) (*Report, error) {
 	}
 	rep.Samples, rep.LogLevels = recs.samples(), recs.logLevels()
 	rep.Problems = append(rep.Problems, recs.problems...)
-	rep.Problems = append(rep.Problems, metaProblems(path)...)
+	rep.Problems = append(rep.Problems, meta...)
 	if err == nil && len(rep.Problems) == 0 {
 		// bbolt's structural check runs in a goroutine of its own,
 		// where a fault on a wild page would not be recovered: only
@@ -350,9 +357,11 @@ type Repaired struct {
 // bbolt cannot reach are looked for in the file's raw bytes. Each
 // environment's live revision is kept where it can be read, else the
 // newest revision recorded live.
-func Repair(path string, now time.Time) (*Repaired, error) {
-	s := New(path)
-	s.Timeout = time.Second
+func Repair(path string, now time.Time) (*Repaired, error) { return New(path).Repair(now) }
+
+// Repair is the package's Repair of s's file, in its confined directory.
+func (s *Bolt) Repair(now time.Time) (*Repaired, error) {
+	s = s.with(time.Second)
 	got, err := s.readAll()
 	if err != nil && !errors.Is(err, state.ErrCorrupt) {
 		return nil, err
@@ -364,9 +373,9 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 		byKey[key(r)] = r
 	}
 	if err != nil || len(got.problems) > 0 {
-		data, rerr := os.ReadFile(path)
+		data, rerr := withFile(s, func(f *os.File) ([]byte, error) { return io.ReadAll(f) })
 		if rerr != nil {
-			return nil, fmt.Errorf("state: %w", rerr)
+			return nil, rerr
 		}
 		for _, r := range scan(data) {
 			if old, ok := byKey[key(r)]; !ok || (!containsRev(got.revs, r) && rank(r) > rank(old)) {
@@ -406,22 +415,28 @@ func Repair(path string, now time.Time) (*Repaired, error) {
 			current[r.Env] = max(current[r.Env], r.Number)
 		}
 	}
-	tmp := path + ".repairing"
-	os.Remove(tmp)
+	r, err := s.dir(true)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	defer r.Close()
+	tmp := s.name + ".repairing"
+	r.Remove(tmp)
 	got.revs, got.current = revs, current
-	if err := write(tmp, &got.contents); err != nil {
-		os.Remove(tmp)
+	if err := write(r, tmp, &got.contents); err != nil {
+		r.Remove(tmp)
 		return nil, fmt.Errorf("state: writing the repaired store: %w", err)
 	}
-	out.Old = path + ".damaged-" + now.UTC().Format("20060102T150405Z")
-	if err := os.Rename(path, out.Old); err != nil {
-		os.Remove(tmp)
+	old := s.name + ".damaged-" + now.UTC().Format("20060102T150405Z")
+	out.Old = filepath.Join(filepath.Dir(s.path), old)
+	if err := r.Rename(s.name, old); err != nil {
+		r.Remove(tmp)
 		return nil, fmt.Errorf("state: moving the damaged file aside: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := r.Rename(tmp, s.name); err != nil {
 		return nil, fmt.Errorf("state: putting the repaired store in place (the old file is %s): %w", out.Old, err)
 	}
-	out.Path = path
+	out.Path = s.path
 	for _, r := range revs {
 		out.Environments[r.Env]++
 		out.Revisions++
@@ -448,20 +463,14 @@ func containsRev(revs []state.Revision, r state.Revision) bool {
 	return false
 }
 
-// write makes a new store at path holding c, with each environment's
-// sequence past its highest revision so new numbers never collide.
-func write(path string, c *contents) error {
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s is in the way", path)
+// write makes a new store named name in r holding c, with each
+// environment's sequence past its highest revision so new numbers never
+// collide.
+func write(r *confine.Root, name string, c *contents) error {
+	if _, err := r.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s is in the way", filepath.Join(r.Dir(), name))
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return err
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	return newBolt(r, name, time.Second, func(tx *bolt.Tx) error {
 		t := &boltTx{tx: tx}
 		top := map[string]uint64{}
 		for i := range c.revs {
@@ -489,7 +498,6 @@ func write(path string, c *contents) error {
 		}
 		return writeRest(tx, c)
 	})
-	return errors.Join(err, db.Close())
 }
 
 // writeRest writes the log-level settings, renumbered in order, and the

@@ -108,7 +108,12 @@ func damage(t testing.TB, data []byte, how string) []byte {
 		if err := os.WriteFile(tmp, d, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		need, _ := cutShort(tmp, int64(len(d)))
+		f, err := os.Open(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		need, _ := cutShort(f, int64(len(d)))
+		f.Close()
 		return d[:need/2+100]
 	case "meta pages zeroed":
 		clear(d[:2*page])

@@ -44,16 +44,11 @@ func unmap(f *os.File) {
 	}
 }
 
-// cutShort reports whether the bbolt file at path is shorter than its
+// cutShort reports whether the bbolt file f is shorter than its
 // own meta page says it is: its high-water page id times its page size.
 // A file cut short (a full disk, a copy interrupted) can otherwise read
 // cleanly up to the missing pages, and bbolt would write past the cut.
-func cutShort(path string, size int64) (need int64, short bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
+func cutShort(f *os.File, size int64) (need int64, short bool) {
 	buf := make([]byte, 72)
 	var best struct{ txid, need uint64 }
 	for _, off := range []int64{0, -1} {

@@ -23,7 +23,10 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := promote.New(p)
+	c, err := promote.Open(p)
+	if err != nil {
+		return nil, err
+	}
 	c.Command = command
 	c.Logger = g.logger()
 	if g.streams.ErrTTY {

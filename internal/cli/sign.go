@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/sign"
 )
@@ -69,7 +70,15 @@ func runSign(ctx context.Context, g *globalOptions, opts *signOptions) error {
 	if err != nil {
 		return err
 	}
-	s := artifact.NewStore(p.Dir)
+	root, err := confine.Open(p.Dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	s, err := artifact.OpenStore(root)
+	if err != nil {
+		return err
+	}
 	img, err := s.Resolve(opts.Ref)
 	if err != nil {
 		return engineErr(err)

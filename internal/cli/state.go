@@ -2,14 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/internal/boltstore"
-	"github.com/ferrydev/ferry/project"
 )
 
 const stateLong = `State inspects and mends ferry's memory of what it deployed:
@@ -55,7 +53,7 @@ every revision, the soak samples and the log-level changes. It exits 0 when all 
 			if err != nil {
 				return err
 			}
-			rep, err := boltstore.Check(stateFile(p))
+			rep, err := boltstore.Project(p.Dir).Check()
 			if err != nil {
 				return usageError(err)
 			}
@@ -98,11 +96,11 @@ command's recovery reconciles it with what really runs.`,
 		Example: "  ferry state repair",
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := g.statePath()
+			p, err := g.loadProject()
 			if err != nil {
 				return err
 			}
-			got, err := boltstore.Repair(path, time.Now())
+			got, err := boltstore.Project(p.Dir).Repair(time.Now())
 			if err != nil {
 				return targetError(err)
 			}
@@ -116,18 +114,6 @@ command's recovery reconciles it with what really runs.`,
 		},
 	}
 }
-
-// statePath is the project's state file.
-func (g *globalOptions) statePath() (string, error) {
-	p, err := g.loadProject()
-	if err != nil {
-		return "", err
-	}
-	return stateFile(p), nil
-}
-
-// stateFile is p's state file.
-func stateFile(p *project.Project) string { return filepath.Join(p.Dir, ".ferry", "state.db") }
 
 func envCounts(m map[string]int) string {
 	if len(m) == 0 {

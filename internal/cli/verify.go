@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/secret"
+	"github.com/ferrydev/ferry/view"
 )
 
 type verifyOptions struct {
@@ -76,40 +79,47 @@ func runVerify(ctx context.Context, g *globalOptions, opts *verifyOptions) error
 			return err
 		}
 	} else {
-		verdict := "ok"
-		switch {
-		case !ok:
-			verdict = "FAILED"
-		case rep.Drifted():
-			verdict = "ok, drifted"
-		}
-		fmt.Fprintf(out, "%s: %s: %s\n", rep.Environment, verdict, rep.Who())
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "  health\t%s\n", rep.HealthLine())
-		fmt.Fprintf(tw, "  identity\t%s\n", rep.IdentityLine())
-		fmt.Fprintf(tw, "  drift\t%s\n", rep.DriftLine())
-		tw.Flush()
-		if len(rep.Differences) > 0 {
-			fmt.Fprintln(out, "not as deployed:")
-			tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "  KEY\tCHANGE\tDEPLOYED\tLIVE")
-			for _, d := range rep.Differences {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.Key, d.Change, d.Want, d.Live)
-			}
-			tw.Flush()
-		}
-		if len(rep.Drift) > 0 {
-			fmt.Fprintln(out, "changed in the repository since the deploy:")
-			tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "  KEY\tCHANGE\tDEPLOYED\tREPOSITORY")
-			for _, d := range rep.Drift {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.Key, d.Change, d.Deployed, d.Desired)
-			}
-			tw.Flush()
-		}
+		writeVerify(out, rep, ok)
 	}
 	if !ok {
 		return silentFailure()
 	}
 	return nil
+}
+
+// writeVerify writes the text report of rep, whose verdict is ok.
+func writeVerify(out io.Writer, rep *view.Verify, ok bool) {
+	verdict := "ok"
+	switch {
+	case !ok:
+		verdict = "FAILED"
+	case rep.Drifted():
+		verdict = "ok, drifted"
+	}
+	fmt.Fprintf(out, "%s: %s: %s\n", rep.Environment, verdict, secret.PrintableLine(rep.Who()))
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	// The health detail is the service's own answer, escape
+	// sequences and all.
+	fmt.Fprintf(tw, "  health\t%s\n", secret.PrintableLine(rep.HealthLine()))
+	fmt.Fprintf(tw, "  identity\t%s\n", rep.IdentityLine())
+	fmt.Fprintf(tw, "  drift\t%s\n", rep.DriftLine())
+	tw.Flush()
+	if len(rep.Differences) > 0 {
+		fmt.Fprintln(out, "not as deployed:")
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  KEY\tCHANGE\tDEPLOYED\tLIVE")
+		for _, d := range rep.Differences {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.Key, d.Change, d.Want, secret.PrintableLine(d.Live))
+		}
+		tw.Flush()
+	}
+	if len(rep.Drift) > 0 {
+		fmt.Fprintln(out, "changed in the repository since the deploy:")
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  KEY\tCHANGE\tDEPLOYED\tREPOSITORY")
+		for _, d := range rep.Drift {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.Key, d.Change, d.Deployed, d.Desired)
+		}
+		tw.Flush()
+	}
 }

@@ -330,6 +330,21 @@ func (r *Root) Rename(from, to string) error {
 	return r.refusal("rename", from, cf, r.root.Rename(cf, ct))
 }
 
+// Link makes a hard link to from at to, within the project; an existing
+// to is fs.ErrExist (the way to put a file in place unless someone else
+// did first).
+func (r *Root) Link(from, to string) error {
+	cf, err := r.clean("link", from)
+	if err != nil {
+		return err
+	}
+	ct, err := r.clean("link", to)
+	if err != nil {
+		return err
+	}
+	return r.refusal("link", from, cf, r.root.Link(cf, ct))
+}
+
 // FS is the project as an fs.FS — for Helm's chart loader (walk it and
 // hand the files to loader.LoadFiles) and for a chart's .Files — whose
 // every refusal is an *Error. It implements fs.StatFS, fs.ReadFileFS,
@@ -470,6 +485,50 @@ func usableStateDir(fi fs.FileInfo) error {
 	}
 	if uid, ok := Owner(fi); ok && uid != os.Getuid() {
 		return &Error{Op: "open", Path: StateDir, Why: fmt.Sprintf("belongs to user %d, not to you (%d); ferry will not use another user's state: remove it or run ferry as its owner", uid, os.Getuid())}
+	}
+	return nil
+}
+
+// OwnFile refuses name unless it is missing or a regular file: a
+// symbolic link (even one that stays inside) or a FIFO where ferry keeps
+// a file of its own (state, a lock, a key) is one ferry never made, so a
+// repository planted it. shown names it in the refusal; what says what
+// ferry keeps there. It returns the file's Lstat, nil when missing.
+func (r *Root) OwnFile(name, shown, what string) (fs.FileInfo, error) {
+	fi, err := r.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, _ := r.root.Readlink(name)
+		return nil, &Error{Op: "open", Path: shown, Why: fmt.Sprintf("is a symbolic link (to %s); ferry keeps %s there and will not follow one (a repository should not commit .ferry/): remove it", target, what)}
+	case !fi.Mode().IsRegular():
+		return nil, &Error{Op: "open", Path: shown, Why: fmt.Sprintf("is not a regular file (%s): remove it", fi.Mode().Type())}
+	}
+	return fi, nil
+}
+
+// OwnDir makes name a directory (0700) when missing and refuses it
+// unless it is a directory of its own: not a symbolic link, even one
+// that stays inside. shown names it in the refusal; what says what
+// ferry keeps there.
+func (r *Root) OwnDir(name, shown, what string) error {
+	fi, err := r.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := r.MkdirAll(name, 0o700); err != nil {
+			return fmt.Errorf("%s: %w", shown, err)
+		}
+		fi, err = r.Lstat(name)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", shown, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return &Error{Op: "open", Path: shown, Why: fmt.Sprintf("is a symbolic link; ferry keeps %s there and will not follow one (a repository should not commit .ferry/): remove it", what)}
+	case !fi.IsDir():
+		return &Error{Op: "open", Path: shown, Why: "is not a directory: remove it"}
 	}
 	return nil
 }

@@ -172,7 +172,7 @@ func namespaceOf(e *project.Environment) string {
 func (t *Target) revision(env string, n int) *state.Revision {
 	st := t.State
 	if st == nil {
-		st = boltstore.New(filepath.Join(t.p.Dir, ".ferry", "state.db"))
+		st = boltstore.Project(t.p.Dir)
 	}
 	var out *state.Revision
 	_ = st.View(func(tx state.Tx) error {
