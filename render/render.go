@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,9 +12,11 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/strvals"
@@ -28,6 +28,12 @@ import (
 // dependency processing writes (copyChart).
 type Renderer struct {
 	p *project.Project
+
+	// root is the project directory, confined: every file rendering
+	// reads (the chart, values files, configs/) is read through it.
+	rootOnce sync.Once
+	root     *confine.Root
+	rootErr  error
 
 	mu        sync.Mutex // guards parsed
 	once      sync.Once
@@ -67,7 +73,14 @@ func (r *Renderer) values(name string) (*valuesFile, error) {
 		delete(r.parsed, name)
 	}
 	r.mu.Unlock()
-	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.p.Dir, name) })
+	pv.once.Do(func() {
+		root, err := r.openRoot()
+		if err != nil {
+			pv.err = err
+			return
+		}
+		pv.vf, pv.err = parseValues(root, name)
+	})
 	return pv.vf, pv.err
 }
 
@@ -106,10 +119,21 @@ func RenderAll(ctx context.Context, p *project.Project) ([]*Result, error) {
 	return out, nil
 }
 
+// openRoot opens the project directory once.
+func (r *Renderer) openRoot() (*confine.Root, error) {
+	r.rootOnce.Do(func() { r.root, r.rootErr = confine.Open(r.p.Dir) })
+	return r.root, r.rootErr
+}
+
 func (r *Renderer) load() error {
 	r.once.Do(func() {
-		dir := filepath.Join(r.p.Dir, r.p.Chart)
-		r.chart, r.err = loadChart(dir, r.p.Chart)
+		root, err := r.openRoot()
+		if err != nil {
+			r.err = err
+			return
+		}
+		var files []*archive.BufferedFile
+		r.chart, files, r.err = loadChart(root, r.p.Chart)
 		if r.err != nil {
 			return
 		}
@@ -118,7 +142,7 @@ func (r *Renderer) load() error {
 			return
 		}
 		r.reads = chartReads(r.chart)
-		r.loadSubValues()
+		r.loadSubValues(files)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -145,7 +169,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	base := path.Join(r.p.Chart, "values.yaml")
 	var sealed []string // values decrypted from SOPS files
 	r.subchartSources(res.ValueSources)
-	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
+	if _, err := r.root.Stat(base); err == nil {
 		vf, err := r.values(base)
 		if err != nil {
 			return nil, err
@@ -487,7 +511,11 @@ func (r *Renderer) files(cache map[string]*envfile.Config, appEnv string, warnin
 		cache[appEnv] = c
 		return c, nil
 	}
-	c, err := envfile.LoadFiles(os.DirFS(r.p.Dir), r.p.Configs, appEnv)
+	root, err := r.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	c, err := envfile.LoadFiles(root.FS(), r.p.Configs, appEnv)
 	if err != nil {
 		return nil, fileErr(err)
 	}
@@ -638,8 +666,8 @@ type subValues struct {
 }
 
 // loadSubValues parses the values.yaml of each subchart vendored as a
-// directory.
-func (r *Renderer) loadSubValues() {
+// directory, among the chart's files as read.
+func (r *Renderer) loadSubValues(files []*archive.BufferedFile) {
 	aliases := map[string]string{}
 	for _, d := range r.chart.Metadata.Dependencies {
 		if d.Alias != "" {
@@ -648,8 +676,8 @@ func (r *Renderer) loadSubValues() {
 	}
 	for _, sub := range r.chart.Dependencies() {
 		file := path.Join(r.p.Chart, "charts", sub.Name(), "values.yaml")
-		data, err := os.ReadFile(filepath.Join(r.p.Dir, file))
-		if err != nil || len(data) > project.MaxValuesSize {
+		data := chartFile(files, path.Join("charts", sub.Name(), "values.yaml"))
+		if data == nil {
 			continue
 		}
 		var doc yaml.Node
