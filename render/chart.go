@@ -24,6 +24,7 @@ import (
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // loadChart loads the chart at rel, relative to the project root, and
@@ -204,6 +205,29 @@ func renderValues(c *chart.Chart, user map[string]any, release, namespace string
 	}
 	opts := common.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
 	return util.ToRenderValues(c, user, opts, nil)
+}
+
+// scrubbed removes from a render error every secret among the values
+// the chart was rendered with (top's Values): Helm's fail and required
+// print a message the chart built, often from the values themselves
+// (fail (printf "password %s is too short" .Values.db.password)), and
+// render, diff, check and deploy print the error. Every error a render
+// returns passes here.
+func scrubbed(err error, top common.Values) error {
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	var vals map[string]any
+	switch v := top["Values"].(type) {
+	case common.Values:
+		vals = v
+	case map[string]any:
+		vals = v
+	}
+	cp := *ie
+	cp.Msg = secret.ScrubRenderError(ie.Msg, vals)
+	return &cp
 }
 
 // Helm reports template errors as "parse error at (x/templates/a.yaml:1):

@@ -203,7 +203,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	c := copyChart(r.chart)
 	top, err := renderValues(c, user, e.Release, e.Namespace)
 	if err != nil {
-		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}
+		return nil, scrubbed(&InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}, common.Values{"Values": user})
 	}
 	if err := checkValuesTree(top["Values"], "the values of "+e.Name+" (the chart's and its subcharts')"); err != nil {
 		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: err.Error()}
@@ -218,11 +218,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		return nil, &InputError{File: path.Join(r.p.Chart, "templates"), Msg: err.Error()}
 	}
 	if err != nil {
-		return nil, templateErr(r.p.Chart, c.Name(), err)
+		return nil, scrubbed(templateErr(r.p.Chart, c.Name(), err), top)
 	}
 	objs, err := splitManifests(rendered, r.p.Chart, c.Name())
 	if err != nil {
-		return nil, err
+		return nil, scrubbed(err, top)
 	}
 	objs, dups := dedupeObjects(objs, e.Namespace)
 	res.Warnings = append(res.Warnings, dups...)
@@ -258,8 +258,9 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	}
 
 	res.Invalid = rs.apiCheck(objs, e.Release)
-	for _, iv := range res.Invalid {
-		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
+	for i, iv := range res.Invalid {
+		res.Invalid[i].Msg = secret.ScrubRenderError(iv.Msg, res.Values)
+		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: res.Invalid[i].Msg + "; the install would fail"}).Error())
 	}
 	files := map[string]*envfile.Config{}
 	var unprovided []Reference
