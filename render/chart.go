@@ -293,7 +293,45 @@ func templatePath(chartRel, chartName, rendered string) string {
 // computes with them, in which case only strings are (see markedRender).
 const markerPrefix, markerSuffix = "fry", "yrf"
 
-var markerRe = regexp.MustCompile(`(?i)fry(\d+)yrf`)
+// markerAt reports the marker at the start of s, case-insensitively (a
+// template may upper-case it): its number and length. It matches what
+// the regular expression (?i)fry(\d+)yrf would there, without its cost
+// on every rendered field of a large chart.
+func markerAt(s string) (n int, size int, ok bool) {
+	if len(s) < 7 || !strings.EqualFold(s[:3], markerPrefix) {
+		return 0, 0, false
+	}
+	j := 3
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j == 3 || len(s) < j+3 || !strings.EqualFold(s[j:j+3], markerSuffix) {
+		return 0, 0, false
+	}
+	n, err := strconv.Atoi(s[3:j])
+	if err != nil {
+		n = -1 // more digits than an int: no marker ferry made
+	}
+	return n, j + 3, true
+}
+
+// markers calls f with the number, start and end of each marker in s,
+// leftmost first, not overlapping.
+func markers(s string, f func(n, start, end int)) {
+	for i := 0; i < len(s); {
+		k := strings.IndexAny(s[i:], "fF")
+		if k < 0 {
+			return
+		}
+		i += k
+		if n, size, ok := markerAt(s[i:]); ok {
+			f(n, i, i+size)
+			i += size
+			continue
+		}
+		i++
+	}
+}
 
 type taint struct {
 	paths   []string
@@ -347,15 +385,15 @@ func (t *taint) mark(v any, prefix string) any {
 // trace returns the values paths a rendered string carries, and whether
 // the string is exactly one marker (a verbatim copy).
 func (t *taint) trace(s string) (paths []string, exact bool) {
-	ms := markerRe.FindAllStringSubmatchIndex(s, -1)
-	for _, m := range ms {
-		i, _ := strconv.Atoi(s[m[2]:m[3]])
-		if i < len(t.paths) {
+	count := 0
+	markers(s, func(i, start, end int) {
+		count++
+		if i >= 0 && i < len(t.paths) {
 			paths = append(paths, t.paths[i])
 		}
-	}
-	exact = len(ms) == 1 && ms[0][0] == 0 && ms[0][1] == len(s)
-	return paths, exact
+		exact = start == 0 && end == len(s)
+	})
+	return paths, exact && count == 1
 }
 
 // manifest is one rendered document.

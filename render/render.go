@@ -61,6 +61,33 @@ type parsedValues struct {
 // project that read it.
 func (r *Renderer) values(name string) (*valuesFile, error) {
 	r.mu.Lock()
+	pv := r.parsedEntry(name)
+	if pv.uses--; pv.uses <= 0 {
+		delete(r.parsed, name)
+	}
+	r.mu.Unlock()
+	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name) })
+	return pv.vf, pv.err
+}
+
+// prefetch starts parsing values file name for the first environment
+// that reads it: the chart's values.yaml is parsed for its lines while
+// Helm's loader parses it for its values. wait waits for the parse.
+func (r *Renderer) prefetch(name string) (wait func()) {
+	r.mu.Lock()
+	pv := r.parsedEntry(name)
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name) })
+	}()
+	return func() { <-done }
+}
+
+// parsedEntry is the entry of values file name in r.parsed, made when
+// missing; r.mu is held.
+func (r *Renderer) parsedEntry(name string) *parsedValues {
 	pv, ok := r.parsed[name]
 	if !ok {
 		if r.parsed == nil {
@@ -69,19 +96,7 @@ func (r *Renderer) values(name string) (*valuesFile, error) {
 		pv = &parsedValues{uses: r.readers(name)}
 		r.parsed[name] = pv
 	}
-	if pv.uses--; pv.uses <= 0 {
-		delete(r.parsed, name)
-	}
-	r.mu.Unlock()
-	pv.once.Do(func() {
-		root, err := r.openRoot()
-		if err != nil {
-			pv.err = err
-			return
-		}
-		pv.vf, pv.err = parseValues(root, name)
-	})
-	return pv.vf, pv.err
+	return pv
 }
 
 // readers counts the project's environments that read values file name:
@@ -132,6 +147,11 @@ func (r *Renderer) load() error {
 			r.err = err
 			return
 		}
+		if st, err := root.Stat(path.Join(r.p.Chart, "values.yaml")); err == nil && st.Mode().IsRegular() {
+			// A load that fails returns once the parse has: nothing of
+			// this render outlives it.
+			defer r.prefetch(path.Join(r.p.Chart, "values.yaml"))()
+		}
 		var files []*archive.BufferedFile
 		r.chart, files, r.err = loadChart(root, r.p.Chart)
 		if r.err != nil {
@@ -165,9 +185,11 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		return nil, err
 	}
 	run := &renderRun{Renderer: r, e: e, res: res}
+	defer func() { run.marked.stop() }() // set by startTrace
 	steps := []func(context.Context) error{
 		run.readValues,      // every values file, with the line of each key
 		run.coalesce,        // the values Helm renders with, within limits
+		run.startTrace,      // the marked render, alongside the next step
 		run.renderManifests, // the templates, into objects
 		run.traceSources,    // where each rendered field came from
 		run.describe,        // objects, secrets, workloads, references
@@ -193,6 +215,7 @@ type renderRun struct {
 	top    common.Values  // what the templates see: .Values, .Release, …
 	objs   []manifest
 	rs     *resolver
+	marked *markedRun // the first marked render, started ahead
 }
 
 // readValues records where each key of the environment's values files
@@ -282,20 +305,31 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 	return nil
 }
 
-// traceSources renders the chart again with marked values (see traced)
-// to find where each rendered field came from, and checks the objects
-// as the API server would.
+// startTrace starts the first marked render (see traced) while the
+// plain render runs.
+func (run *renderRun) startTrace(ctx context.Context) error {
+	run.marked = startMarked(ctx, run.c, run.top, run.twins)
+	return nil
+}
+
+// twins parses a marked render's output into objects, as
+// renderManifests does the plain render's.
+func (run *renderRun) twins(out map[string]string) ([]manifest, error) {
+	twins, err := splitManifests(out, run.p.Chart, run.c.Name())
+	if err != nil {
+		return nil, err
+	}
+	twins, _ = dedupeObjects(twins, run.e.Namespace)
+	return twins, nil
+}
+
+// traceSources finds where each rendered field came from, in the
+// marked render(s) (see traced), and checks the objects as the API
+// server would.
 func (run *renderRun) traceSources(ctx context.Context) error {
 	res := run.res
 	run.rs = &resolver{objects: run.objs, sources: res.ValueSources, templates: run.templates, values: res.Values, warnings: &res.Warnings}
-	t, twins, skipped := traced(ctx, run.c, run.top, func(out map[string]string) ([]manifest, bool) {
-		twins, err := splitManifests(out, run.p.Chart, run.c.Name())
-		if err != nil {
-			return nil, false
-		}
-		twins, _ = dedupeObjects(twins, run.e.Namespace)
-		return twins, len(twins) == len(run.objs)
-	})
+	t, twins, skipped := traced(ctx, run.c, run.top, run.marked, run.twins, len(run.objs))
 	if t != nil {
 		run.rs.taint, run.rs.marked, run.rs.skipped = t, twins, skipped
 		if len(skipped) > 0 {
