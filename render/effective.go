@@ -336,7 +336,7 @@ func (l *envList) entries() []Entry {
 	out := make([]Entry, 0, len(l.order))
 	for _, k := range l.order {
 		e := l.env[k]
-		if secret.Is(k, e.Value) {
+		if !e.Secret && secret.Is(k, e.Value) {
 			e.Secret = true
 		}
 		out = append(out, e)
