@@ -162,9 +162,12 @@ func TestRenderConfined(t *testing.T) {
 
 // TestRenderLinksInside follows links that stay in the project, as
 // Helm's loader does: a template, a file .Files.Get reads, a vendored
-// subchart, configs/.env and the environment's values file.
+// subchart, configs/.env and the environment's values file. A link out
+// that .helmignore leaves out is not read, so not refused either.
 func TestRenderLinksInside(t *testing.T) {
-	dir, _ := confinedProject(t)
+	dir, out := confinedProject(t)
+	testtree.WriteIn(t, dir, map[string]string{"chart/.helmignore": "# local notes\nnotes/\n"})
+	symlink(t, out, filepath.Join(dir, "chart/notes"))
 	testtree.WriteIn(t, dir, map[string]string{
 		"shared/motd.txt":             "shared welcome",
 		"shared/cm.yaml":              "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  k: v\n",

@@ -40,8 +40,11 @@ func chartFiles(root *confine.Root, rel string) ([]*archive.BufferedFile, error)
 		}
 		info, ierr := entryInfo(d)
 		if err != nil {
-			if ierr == nil && rules.Ignore(n, info) {
-				return nil // a link out that Helm would not read either
+			// A link out that .helmignore leaves out is not read, so not
+			// refused. What it points to is not looked at: it is ignored
+			// if it would be as a file or as a directory.
+			if ierr == nil && (rules.Ignore(n, info) || rules.Ignore(n, dirInfo{info})) {
+				return nil
 			}
 			return err
 		}
@@ -89,6 +92,12 @@ func chartName(rel, p string) string {
 	}
 	return strings.TrimPrefix(p, rel+"/")
 }
+
+// dirInfo is a link's info as if it led to a directory.
+type dirInfo struct{ fs.FileInfo }
+
+func (dirInfo) IsDir() bool       { return true }
+func (dirInfo) Mode() fs.FileMode { return fs.ModeDir | 0o755 }
 
 func entryInfo(d fs.DirEntry) (fs.FileInfo, error) {
 	if d == nil {
