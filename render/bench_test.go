@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,40 +12,10 @@ import (
 	"github.com/ferrydev/ferry/project"
 )
 
-// The benchmark charts' templates: every config key copied into a
-// ConfigMap that the Deployment's container takes whole.
-const benchConfigMap = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}
-data:
-  {{- range $k, $v := .Values.config }}
-  {{ $k }}: {{ $v | quote }}
-  {{- end }}
-`
-
-const benchDeployment = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  replicas: {{ .Values.replicas }}
-  template:
-    metadata:
-      annotations:
-        checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
-    spec:
-      containers:
-        - name: svc
-          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
-          envFrom:
-            - configMapRef:
-                name: {{ .Release.Name }}
-          env:
-            - name: DB_PASSWORD
-              valueFrom:
-                secretKeyRef: {name: db, key: password}
-`
+// benchTemplates are the benchmark chart's templates (every config key
+// copied into a ConfigMap that the Deployment's container takes whole),
+// shared with bench/lean/keys.sh.
+var benchTemplates = []string{"configmap.yaml", "deployment.yaml"}
 
 // synthProject writes a service with a chart, keys config keys (and 40
 // in its config files) and n environments (values-env<i>.yaml and
@@ -60,11 +32,16 @@ func synthProject(b *testing.B, n, keys int) string {
 		fmt.Fprintf(&base, "FILE_%02d=file-%d\n", k, k)
 	}
 	files := map[string]string{
-		"chart/Chart.yaml":                "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
-		"chart/values.yaml":               values.String(),
-		"chart/templates/configmap.yaml":  benchConfigMap,
-		"chart/templates/deployment.yaml": benchDeployment,
-		"configs/.env":                    base.String(),
+		"chart/Chart.yaml":  "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+		"chart/values.yaml": values.String(),
+		"configs/.env":      base.String(),
+	}
+	for _, name := range benchTemplates {
+		data, err := os.ReadFile(filepath.Join("testdata", "bench", name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		files["chart/templates/"+name] = string(data)
 	}
 	for i := 0; i < n; i++ {
 		files[fmt.Sprintf("values-env%d.yaml", i)] = fmt.Sprintf("config:\n  APP_ENV: env%d\n  KEY_01: other-%d\n  DB_HOST: db-%d\n", i, i, i)

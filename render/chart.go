@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,48 +17,60 @@ import (
 	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
+
+	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/secret"
 )
 
-// loadChart loads the chart directory with Helm's loader and refuses
-// dependencies that are declared but not vendored.
-func loadChart(dir, rel string) (*chart.Chart, error) {
-	if err := checkChartFile(dir, rel); err != nil {
-		return nil, err
+// loadChart loads the chart at rel, relative to the project root, and
+// refuses dependencies that are declared but not vendored. It returns
+// the chart's files as read (nil for a packaged chart).
+func loadChart(root *confine.Root, rel string) (*chart.Chart, []*archive.BufferedFile, error) {
+	if err := chartFileIsFile(root, rel, "Chart.yaml"); err != nil {
+		return nil, nil, err
 	}
-	if err := checkChartSize(dir, rel); err != nil {
-		return nil, err
+	files, c, err := loadChartFiles(root, rel)
+	if errors.Is(err, confine.ErrRefused) {
+		return nil, nil, err
 	}
-	c, err := loader.Load(dir)
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return nil, nil, err
+	}
+	if err := checkChartFile(rel, chartFile(files, "Chart.yaml")); err != nil {
+		return nil, nil, err
+	}
 	if err != nil {
-		if verr := checkChartValues(dir, rel, err); verr != nil {
-			return nil, verr
+		if verr := checkChartValues(rel, chartFile(files, "values.yaml"), err); verr != nil {
+			return nil, nil, verr
 		}
-		return nil, chartErr(rel, err)
+		return nil, nil, chartErr(rel, err)
 	}
+	if err := vendored(c, rel); err != nil {
+		return nil, nil, err
+	}
+	return c, files, nil
+}
+
+// vendored refuses dependencies that are declared but not vendored.
+func vendored(c *chart.Chart, rel string) error {
 	var missing []string
 	for _, d := range c.Metadata.Dependencies {
-		found := false
-		for _, sub := range c.Dependencies() {
-			if sub.Name() == d.Name {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(c.Dependencies(), func(sub *chart.Chart) bool { return sub.Name() == d.Name }) {
 			missing = append(missing, d.Name)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &InputError{File: path.Join(rel, "Chart.yaml"), Msg: fmt.Sprintf(
+		return &InputError{File: path.Join(rel, "Chart.yaml"), Msg: fmt.Sprintf(
 			"dependency %s is not vendored in %s/charts/: run `helm dependency build %s` and commit the result",
 			strings.Join(missing, ", "), rel, rel)}
 	}
-	return c, nil
+	return nil
 }
 
 var helmLineRe = regexp.MustCompile(`line (\d+)`)
@@ -69,15 +79,16 @@ var helmLineRe = regexp.MustCompile(`line (\d+)`)
 // understands; it takes any other without a word.
 var chartAPIVersions = []string{"v1", "v2"}
 
-// checkChartFile reads Chart.yaml before Helm does: for a syntax error
-// at its true line (Helm's parser may report the line it gave up on), and
-// for an apiVersion Helm would accept and mis-read.
-func checkChartFile(dir, rel string) error {
-	name := path.Join(rel, "Chart.yaml")
-	data, err := readRegular(dir, rel, "Chart.yaml")
+// checkChartFile reads Chart.yaml before Helm's error is reported: for a
+// syntax error at its true line (Helm's parser may report the line it
+// gave up on), and for an apiVersion Helm would accept and mis-read.
+// data is nil when the chart has no Chart.yaml: Helm's loader says what
+// is wrong.
+func checkChartFile(rel string, data []byte) error {
 	if data == nil {
-		return err // nil when missing: Helm's loader says what is wrong
+		return nil
 	}
+	name := path.Join(rel, "Chart.yaml")
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return yamlErr(name, err)
@@ -98,40 +109,38 @@ func checkChartFile(dir, rel string) error {
 	return nil
 }
 
-// readRegular reads a chart file that must be a regular file: a FIFO
-// would block the read, a directory is a mistake to name. It returns nil
-// data and a nil error when the file cannot be read at all.
-func readRegular(dir, rel, file string) ([]byte, error) {
-	p := filepath.Join(dir, file)
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, nil
-	}
+// chartFileIsFile refuses a chart file that is a directory: a mistake to
+// name, which Helm's loader would walk into.
+func chartFileIsFile(root *confine.Root, rel, file string) error {
+	st, err := root.Stat(path.Join(rel, file))
 	switch {
-	case st.IsDir():
-		return nil, &InputError{File: path.Join(rel, file), Msg: "is a directory, not a file"}
-	case !st.Mode().IsRegular():
-		return nil, &InputError{File: path.Join(rel, file), Msg: fmt.Sprintf("is not a regular file (%s)", st.Mode().Type())}
+	case errors.Is(err, confine.ErrRefused):
+		return err
+	case err == nil && st.IsDir():
+		return &InputError{File: path.Join(rel, file), Msg: "is a directory, not a file"}
 	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, nil
+	return nil
+}
+
+// chartFile is the data of the chart's file name as read, nil when the
+// chart has none.
+func chartFile(files []*archive.BufferedFile, name string) []byte {
+	for _, f := range files {
+		if f.Name == name {
+			return f.Data
+		}
 	}
-	return data, nil
+	return nil
 }
 
 // checkChartValues names the chart's values.yaml, at the true line of its
 // syntax error, when that is what Helm's loader refused: Helm's message
 // names neither the file nor the right line.
-func checkChartValues(dir, rel string, loadErr error) error {
-	if !strings.Contains(loadErr.Error(), "values.yaml") {
+func checkChartValues(rel string, data []byte, loadErr error) error {
+	if data == nil || !strings.Contains(loadErr.Error(), "values.yaml") {
 		return nil
 	}
 	name := path.Join(rel, "values.yaml")
-	data, err := readRegular(dir, rel, "values.yaml")
-	if data == nil {
-		return err
-	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return yamlErr(name, err)
@@ -198,6 +207,29 @@ func renderValues(c *chart.Chart, user map[string]any, release, namespace string
 	return util.ToRenderValues(c, user, opts, nil)
 }
 
+// scrubbed removes from a render error every secret among the values
+// the chart was rendered with (top's Values): Helm's fail and required
+// print a message the chart built, often from the values themselves
+// (fail (printf "password %s is too short" .Values.db.password)), and
+// render, diff, check and deploy print the error. Every error a render
+// returns passes here.
+func scrubbed(err error, top common.Values) error {
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	var vals map[string]any
+	switch v := top["Values"].(type) {
+	case common.Values:
+		vals = v
+	case map[string]any:
+		vals = v
+	}
+	cp := *ie
+	cp.Msg = secret.ScrubRenderError(ie.Msg, vals)
+	return &cp
+}
+
 // Helm reports template errors as "parse error at (x/templates/a.yaml:1):
 // …", "execution error at (x/templates/a.yaml:3:3): …", Go's own
 // "template: x/templates/a.yaml:12:3: executing …" or, for an error inside
@@ -261,7 +293,45 @@ func templatePath(chartRel, chartName, rendered string) string {
 // computes with them, in which case only strings are (see markedRender).
 const markerPrefix, markerSuffix = "fry", "yrf"
 
-var markerRe = regexp.MustCompile(`(?i)fry(\d+)yrf`)
+// markerAt reports the marker at the start of s, case-insensitively (a
+// template may upper-case it): its number and length. It matches what
+// the regular expression (?i)fry(\d+)yrf would there, without its cost
+// on every rendered field of a large chart.
+func markerAt(s string) (n int, size int, ok bool) {
+	if len(s) < 7 || !strings.EqualFold(s[:3], markerPrefix) {
+		return 0, 0, false
+	}
+	j := 3
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j == 3 || len(s) < j+3 || !strings.EqualFold(s[j:j+3], markerSuffix) {
+		return 0, 0, false
+	}
+	n, err := strconv.Atoi(s[3:j])
+	if err != nil {
+		n = -1 // more digits than an int: no marker ferry made
+	}
+	return n, j + 3, true
+}
+
+// markers calls f with the number, start and end of each marker in s,
+// leftmost first, not overlapping.
+func markers(s string, f func(n, start, end int)) {
+	for i := 0; i < len(s); {
+		k := strings.IndexAny(s[i:], "fF")
+		if k < 0 {
+			return
+		}
+		i += k
+		if n, size, ok := markerAt(s[i:]); ok {
+			f(n, i, i+size)
+			i += size
+			continue
+		}
+		i++
+	}
+}
 
 type taint struct {
 	paths   []string
@@ -315,15 +385,15 @@ func (t *taint) mark(v any, prefix string) any {
 // trace returns the values paths a rendered string carries, and whether
 // the string is exactly one marker (a verbatim copy).
 func (t *taint) trace(s string) (paths []string, exact bool) {
-	ms := markerRe.FindAllStringSubmatchIndex(s, -1)
-	for _, m := range ms {
-		i, _ := strconv.Atoi(s[m[2]:m[3]])
-		if i < len(t.paths) {
+	count := 0
+	markers(s, func(i, start, end int) {
+		count++
+		if i >= 0 && i < len(t.paths) {
 			paths = append(paths, t.paths[i])
 		}
-	}
-	exact = len(ms) == 1 && ms[0][0] == 0 && ms[0][1] == len(s)
-	return paths, exact
+		exact = start == 0 && end == len(s)
+	})
+	return paths, exact && count == 1
 }
 
 // manifest is one rendered document.

@@ -289,133 +289,162 @@ func (r *resolver) lineOf(tpl, key string) int {
 // Kubernetes order: envFrom sources in order, then env entries, a later
 // definition winning.
 func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
-	env := map[string]Entry{}
-	var order []string
-	set := func(e Entry) {
-		if e.Source.Encrypted {
-			e.Secret = true
-		}
-		if e.Source.CI {
-			e.External, e.Value = true, ""
-		}
-		if old, ok := env[e.Key]; ok {
-			e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
-		} else {
-			order = append(order, e.Key)
-		}
-		env[e.Key] = e
-	}
-
+	l := &envList{env: map[string]Entry{}}
 	for _, ef := range list(c["envFrom"]) {
 		efm, _ := ef.(map[string]any)
-		prefix := str(efm, "prefix")
-		switch {
-		case efm["configMapRef"] != nil:
-			name := str(efm, "configMapRef", "name")
-			reads["ConfigMap/"+name] = true
-			cm, ok := r.find("ConfigMap", name, obj.ns)
-			if !ok {
-				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom ConfigMap %q is not rendered by the chart: its keys are set at run time", name))
-				continue
-			}
-			for _, k := range sortedKeys(cm.data) {
-				set(Entry{Key: prefix + k, Value: cm.data[k], Source: r.provenance(cm, dataKey(k), k)})
-			}
-		case efm["secretRef"] != nil:
-			name := str(efm, "secretRef", "name")
-			reads["Secret/"+name] = true
-			sec, ok := r.find("Secret", name, obj.ns)
-			if !ok {
-				*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom Secret %q is not rendered by the chart: its keys are set at run time", name))
-				continue
-			}
-			for _, k := range sortedKeys(sec.data) {
-				set(Entry{Key: prefix + k, Value: sec.data[k], Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(k), k)})
-			}
-		}
+		r.envFrom(l, obj, efm, reads)
 	}
-
 	for i, ev := range list(c["env"]) {
 		evm, _ := ev.(map[string]any)
-		name := str(evm, "name")
-		if name == "" {
-			continue
-		}
-		idx := i
-		switch vf, _ := evm["valueFrom"].(map[string]any); {
-		case vf == nil:
-			raw := scalar(evm["value"])
-			val, read, runtime := expand(raw, env, r.links)
-			src := r.provenance(obj, func(m manifest) (string, bool) {
-				e := envAt(m.body, podPath, field, ci, idx)
-				if e == nil {
-					return "", false
-				}
-				return scalar(e["value"]), true
-			}, name)
-			if len(read) > 0 {
-				src = expandedSource(src, read, env, r.links)
-			}
-			if runtime {
-				set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Line: src.Line, Detail: "expands " + strings.Join(read, ", ") + " at run time"}})
-				continue
-			}
-			// A $(VAR) copy of a secret is as secret as what it copies.
-			set(Entry{Key: name, Value: val, Source: src, Secret: slices.ContainsFunc(read, func(k string) bool { return env[k].Secret })})
-		case vf["secretKeyRef"] != nil:
-			sname, skey := str(vf, "secretKeyRef", "name"), str(vf, "secretKeyRef", "key")
-			reads["Secret/"+sname] = true
-			ref := "Secret " + sname + "/" + skey
-			if sec, ok := r.find("Secret", sname, obj.ns); ok {
-				if v, has := sec.data[skey]; has {
-					set(Entry{Key: name, Value: v, Secret: true, FromSecret: true, Source: r.provenance(sec, dataKey(skey), skey)})
-					continue
-				}
-				if optional(vf, "secretKeyRef") {
-					continue // Kubernetes leaves it unset, or keeps an earlier definition
-				}
-				set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Missing: true, Source: Source{Kind: KindMissing, File: sec.template, Detail: ref}})
-				continue
-			}
-			set(Entry{Key: name, Secret: true, FromSecret: true, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: ref}})
-		case vf["configMapKeyRef"] != nil:
-			cname, ckey := str(vf, "configMapKeyRef", "name"), str(vf, "configMapKeyRef", "key")
-			reads["ConfigMap/"+cname] = true
-			ref := "ConfigMap " + cname + "/" + ckey
-			if cm, ok := r.find("ConfigMap", cname, obj.ns); ok {
-				if v, has := cm.data[ckey]; has {
-					set(Entry{Key: name, Value: v, Source: r.provenance(cm, dataKey(ckey), ckey)})
-					continue
-				}
-				if optional(vf, "configMapKeyRef") {
-					continue
-				}
-				set(Entry{Key: name, External: true, Missing: true, Source: Source{Kind: KindMissing, File: cm.template, Detail: ref}})
-				continue
-			}
-			set(Entry{Key: name, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: ref}})
-		case vf["fieldRef"] != nil:
-			set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "fieldRef " + str(vf, "fieldRef", "fieldPath")}})
-		case vf["resourceFieldRef"] != nil:
-			set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "resourceFieldRef " + str(vf, "resourceFieldRef", "resource")}})
-		}
+		at := envAddr{podPath: podPath, field: field, container: ci, entry: i}
+		r.envVar(l, obj, at, evm, reads)
 	}
-
 	// Service links come last and never replace the container's own.
 	for _, k := range sortedKeys(r.links) {
-		if _, ok := env[k]; !ok {
-			set(r.links[k])
+		if _, ok := l.env[k]; !ok {
+			l.set(r.links[k])
 		}
 	}
-	out := make([]Entry, 0, len(order))
-	for _, k := range order {
-		e := env[k]
-		if secret.Is(k, e.Value) {
+	return l.entries()
+}
+
+// envList is a container's environment as it is built: a later
+// definition of a key shadows the earlier ones.
+type envList struct {
+	env   map[string]Entry
+	order []string
+}
+
+func (l *envList) set(e Entry) {
+	if e.Source.Encrypted {
+		e.Secret = true
+	}
+	if e.Source.CI {
+		e.External, e.Value = true, ""
+	}
+	if old, ok := l.env[e.Key]; ok {
+		e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
+	} else {
+		l.order = append(l.order, e.Key)
+	}
+	l.env[e.Key] = e
+}
+
+// entries are the keys in the order first defined, each marked secret by
+// its name or value where nothing marked it before.
+func (l *envList) entries() []Entry {
+	out := make([]Entry, 0, len(l.order))
+	for _, k := range l.order {
+		e := l.env[k]
+		if !e.Secret && secret.Is(k, e.Value) {
 			e.Secret = true
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// envFrom adds every key of one envFrom source (a ConfigMap's or a
+// Secret's), with its prefix.
+func (r *resolver) envFrom(l *envList, obj manifest, efm map[string]any, reads map[string]bool) {
+	kind, ref := "ConfigMap", "configMapRef"
+	switch {
+	case efm["configMapRef"] != nil:
+	case efm["secretRef"] != nil:
+		kind, ref = "Secret", "secretRef"
+	default:
+		return
+	}
+	name, prefix := str(efm, ref, "name"), str(efm, "prefix")
+	reads[kind+"/"+name] = true
+	src, ok := r.find(kind, name, obj.ns)
+	if !ok {
+		*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom %s %q is not rendered by the chart: its keys are set at run time", kind, name))
+		return
+	}
+	isSecret := kind == "Secret"
+	for _, k := range sortedKeys(src.data) {
+		l.set(Entry{Key: prefix + k, Value: src.data[k], Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(k), k)})
+	}
+}
+
+// envAddr is where an env entry sits in a workload: its pod spec's path,
+// the containers field, the container's and the entry's index.
+type envAddr struct {
+	podPath          []string
+	field            string
+	container, entry int
+}
+
+// envVar adds one env entry: a value (with $(VAR) references expanded),
+// a key of a ConfigMap or Secret, or a field known only at run time.
+func (r *resolver) envVar(l *envList, obj manifest, at envAddr, evm map[string]any, reads map[string]bool) {
+	name := str(evm, "name")
+	if name == "" {
+		return
+	}
+	switch vf, _ := evm["valueFrom"].(map[string]any); {
+	case vf == nil:
+		r.envValue(l, obj, at, name, scalar(evm["value"]))
+	case vf["secretKeyRef"] != nil:
+		r.envKeyRef(l, obj, name, "Secret", "secretKeyRef", vf, reads)
+	case vf["configMapKeyRef"] != nil:
+		r.envKeyRef(l, obj, name, "ConfigMap", "configMapKeyRef", vf, reads)
+	case vf["fieldRef"] != nil:
+		l.set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "fieldRef " + str(vf, "fieldRef", "fieldPath")}})
+	case vf["resourceFieldRef"] != nil:
+		l.set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Detail: "resourceFieldRef " + str(vf, "resourceFieldRef", "resource")}})
+	}
+}
+
+// envValue adds an env entry with a value, traced to where it was copied
+// or computed from; $(VAR) references are expanded from the entries
+// before it.
+func (r *resolver) envValue(l *envList, obj manifest, at envAddr, name, raw string) {
+	val, read, runtime := expand(raw, l.env, r.links)
+	src := r.provenance(obj, func(m manifest) (string, bool) {
+		e := envAt(m.body, at.podPath, at.field, at.container, at.entry)
+		if e == nil {
+			return "", false
+		}
+		return scalar(e["value"]), true
+	}, name)
+	if len(read) > 0 {
+		src = expandedSource(src, read, l.env, r.links)
+	}
+	if runtime {
+		l.set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Line: src.Line, Detail: "expands " + strings.Join(read, ", ") + " at run time"}})
+		return
+	}
+	// A $(VAR) copy of a secret is as secret as what it copies.
+	l.set(Entry{Key: name, Value: val, Source: src, Secret: slices.ContainsFunc(read, func(k string) bool { return l.env[k].Secret })})
+}
+
+// envKeyRef adds an env entry read from one key of a ConfigMap or Secret
+// (kind; ref is the valueFrom field naming it): its value when the chart
+// renders the object, else missing (the object lacks the key) or
+// external (the chart does not render it).
+func (r *resolver) envKeyRef(l *envList, obj manifest, name, kind, ref string, vf map[string]any, reads map[string]bool) {
+	oname, key := str(vf, ref, "name"), str(vf, ref, "key")
+	reads[kind+"/"+oname] = true
+	detail := kind + " " + oname + "/" + key
+	isSecret := kind == "Secret"
+	src, ok := r.find(kind, oname, obj.ns)
+	switch {
+	case !ok:
+		l.set(Entry{Key: name, Secret: isSecret, FromSecret: isSecret, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: detail}})
+	case hasKey(src.data, key):
+		l.set(Entry{Key: name, Value: src.data[key], Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(key), key)})
+	case optional(vf, ref):
+		// Kubernetes leaves it unset, or keeps an earlier definition.
+	default:
+		l.set(Entry{Key: name, Secret: isSecret, FromSecret: isSecret, External: true, Missing: true, Source: Source{Kind: KindMissing, File: src.template, Detail: detail}})
+	}
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // dataKey reads key of a ConfigMap's or Secret's data, in the object or

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"path/filepath"
 	"runtime/metrics"
 	"strings"
 	"text/template"
@@ -15,8 +12,6 @@ import (
 	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-
-	"github.com/ferrydev/ferry/project"
 )
 
 // Limits bound what rendering a chart may cost, so that a hostile
@@ -217,31 +212,6 @@ func checkValuesTree(v any, what string) error {
 		return nil
 	}
 	return walk(v, 0)
-}
-
-// checkChartSize refuses a chart directory larger than limits.ChartSize,
-// or holding a values.yaml (its own or a subchart's) larger than
-// project.MaxValuesSize, before Helm's loader reads it all into memory.
-func checkChartSize(dir, rel string) error {
-	var total int64
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil || !info.Mode().IsRegular() {
-			return nil
-		}
-		r, _ := filepath.Rel(dir, p)
-		name := path.Join(rel, filepath.ToSlash(r))
-		if d.Name() == "values.yaml" && info.Size() > project.MaxValuesSize {
-			return &InputError{File: name, Msg: fmt.Sprintf("is %d MiB, more than the %d MiB ferry reads", info.Size()>>20, project.MaxValuesSize>>20)}
-		}
-		if total += info.Size(); total > limits.ChartSize {
-			return &InputError{File: rel, Msg: fmt.Sprintf("the chart holds more than %d MiB", limits.ChartSize>>20)}
-		}
-		return nil
-	})
 }
 
 // checkTplChains refuses values that evaluate values through tpl in a

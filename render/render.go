@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,9 +12,11 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/envfile"
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/strvals"
@@ -28,6 +28,12 @@ import (
 // dependency processing writes (copyChart).
 type Renderer struct {
 	p *project.Project
+
+	// root is the project directory, confined: every file rendering
+	// reads (the chart, values files, configs/) is read through it.
+	rootOnce sync.Once
+	root     *confine.Root
+	rootErr  error
 
 	mu        sync.Mutex // guards parsed
 	once      sync.Once
@@ -55,6 +61,33 @@ type parsedValues struct {
 // project that read it.
 func (r *Renderer) values(name string) (*valuesFile, error) {
 	r.mu.Lock()
+	pv := r.parsedEntry(name)
+	if pv.uses--; pv.uses <= 0 {
+		delete(r.parsed, name)
+	}
+	r.mu.Unlock()
+	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name) })
+	return pv.vf, pv.err
+}
+
+// prefetch starts parsing values file name for the first environment
+// that reads it: the chart's values.yaml is parsed for its lines while
+// Helm's loader parses it for its values. wait waits for the parse.
+func (r *Renderer) prefetch(name string) (wait func()) {
+	r.mu.Lock()
+	pv := r.parsedEntry(name)
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name) })
+	}()
+	return func() { <-done }
+}
+
+// parsedEntry is the entry of values file name in r.parsed, made when
+// missing; r.mu is held.
+func (r *Renderer) parsedEntry(name string) *parsedValues {
 	pv, ok := r.parsed[name]
 	if !ok {
 		if r.parsed == nil {
@@ -63,12 +96,7 @@ func (r *Renderer) values(name string) (*valuesFile, error) {
 		pv = &parsedValues{uses: r.readers(name)}
 		r.parsed[name] = pv
 	}
-	if pv.uses--; pv.uses <= 0 {
-		delete(r.parsed, name)
-	}
-	r.mu.Unlock()
-	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.p.Dir, name) })
-	return pv.vf, pv.err
+	return pv
 }
 
 // readers counts the project's environments that read values file name:
@@ -106,10 +134,26 @@ func RenderAll(ctx context.Context, p *project.Project) ([]*Result, error) {
 	return out, nil
 }
 
+// openRoot opens the project directory once.
+func (r *Renderer) openRoot() (*confine.Root, error) {
+	r.rootOnce.Do(func() { r.root, r.rootErr = confine.Open(r.p.Dir) })
+	return r.root, r.rootErr
+}
+
 func (r *Renderer) load() error {
 	r.once.Do(func() {
-		dir := filepath.Join(r.p.Dir, r.p.Chart)
-		r.chart, r.err = loadChart(dir, r.p.Chart)
+		root, err := r.openRoot()
+		if err != nil {
+			r.err = err
+			return
+		}
+		if st, err := root.Stat(path.Join(r.p.Chart, "values.yaml")); err == nil && st.Mode().IsRegular() {
+			// A load that fails returns once the parse has: nothing of
+			// this render outlives it.
+			defer r.prefetch(path.Join(r.p.Chart, "values.yaml"))()
+		}
+		var files []*archive.BufferedFile
+		r.chart, files, r.err = loadChart(root, r.p.Chart)
 		if r.err != nil {
 			return
 		}
@@ -118,7 +162,7 @@ func (r *Renderer) load() error {
 			return
 		}
 		r.reads = chartReads(r.chart)
-		r.loadSubValues()
+		r.loadSubValues(files)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
 			r.templates[path.Join(r.p.Chart, t.Name)] = strings.Split(string(t.Data), "\n")
@@ -127,7 +171,7 @@ func (r *Renderer) load() error {
 	return r.err
 }
 
-// Render renders environment env.
+// Render renders environment env, in named steps (see renderRun).
 func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	e, err := r.p.Env(env)
 	if err != nil {
@@ -140,188 +184,287 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
-	// Provenance first: the chart's own values.yaml is the lowest layer
-	// whether or not the environment lists it.
-	base := path.Join(r.p.Chart, "values.yaml")
-	var sealed []string // values decrypted from SOPS files
-	r.subchartSources(res.ValueSources)
-	if _, err := os.Stat(filepath.Join(r.p.Dir, base)); err == nil {
-		vf, err := r.values(base)
-		if err != nil {
+	run := &renderRun{Renderer: r, e: e, res: res}
+	defer func() { run.marked.stop() }() // set by startTrace
+	steps := []func(context.Context) error{
+		run.readValues,      // every values file, with the line of each key
+		run.coalesce,        // the values Helm renders with, within limits
+		run.startTrace,      // the marked render, alongside the next step
+		run.renderManifests, // the templates, into objects
+		run.traceSources,    // where each rendered field came from
+		run.describe,        // objects, secrets, workloads, references
+		run.layerConfig,     // the file layer under each container's env
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
 			return nil, err
 		}
-		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
-		sealed = append(sealed, vf.sealed...)
 	}
-	user := map[string]any{}
-	for _, name := range e.Values {
+	return res, nil
+}
+
+// renderRun is one environment's render as it goes through its steps.
+type renderRun struct {
+	*Renderer
+	e   *project.Environment
+	res *Result
+
+	sealed []string       // values decrypted from SOPS files
+	user   map[string]any // the environment's values files and --set, merged
+	c      *chart.Chart   // this render's copy of the chart
+	top    common.Values  // what the templates see: .Values, .Release, …
+	objs   []manifest
+	rs     *resolver
+	marked *markedRun // the first marked render, started ahead
+}
+
+// readValues records where each key of the environment's values files
+// is set, lowest layer first (the subcharts', the chart's values.yaml
+// whether or not the environment lists it, then the environment's files
+// and --set), and merges the environment's values.
+func (run *renderRun) readValues(context.Context) error {
+	res := run.res
+	base := path.Join(run.p.Chart, "values.yaml")
+	run.subchartSources(res.ValueSources)
+	if _, err := run.root.Stat(base); err == nil {
+		vf, err := run.values(base)
+		if err != nil {
+			return err
+		}
+		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
+		run.sealed = append(run.sealed, vf.sealed...)
+	}
+	run.user = map[string]any{}
+	for _, name := range run.e.Values {
 		if path.Clean(name) == base {
 			continue // the chart's defaults: coalesced by Helm below
 		}
-		vf, err := r.values(name)
+		vf, err := run.values(name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
 		vals, err := vf.helmValues()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		sealed = append(sealed, vf.sealed...)
-		user = loader.MergeMaps(user, copyValues(vals).(map[string]any))
+		run.sealed = append(run.sealed, vf.sealed...)
+		run.user = loader.MergeMaps(run.user, copyValues(vals).(map[string]any))
 	}
-	if err := applySet(user, e, res.ValueSources); err != nil {
-		return nil, err
-	}
+	return applySet(run.user, run.e, res.ValueSources)
+}
 
-	// Helm marks dependencies enabled or disabled in the chart's metadata
-	// and imports values into it: work on a copy.
-	c := copyChart(r.chart)
-	top, err := renderValues(c, user, e.Release, e.Namespace)
+// coalesce coalesces the environment's values with the chart's, as helm
+// install does, on a copy of the chart (Helm marks dependencies enabled
+// or disabled in its metadata and imports values into it), and refuses
+// values beyond the limits.
+func (run *renderRun) coalesce(context.Context) error {
+	valuesFile := path.Join(run.p.Chart, "values.yaml")
+	run.c = copyChart(run.chart)
+	top, err := renderValues(run.c, run.user, run.e.Release, run.e.Namespace)
 	if err != nil {
-		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: "coalescing values: " + err.Error()}
+		return scrubbed(&InputError{File: valuesFile, Msg: "coalescing values: " + err.Error()}, common.Values{"Values": run.user})
 	}
-	if err := checkValuesTree(top["Values"], "the values of "+e.Name+" (the chart's and its subcharts')"); err != nil {
-		return nil, &InputError{File: path.Join(r.p.Chart, "values.yaml"), Msg: err.Error()}
+	run.top = top
+	if err := checkValuesTree(top["Values"], "the values of "+run.e.Name+" (the chart's and its subcharts')"); err != nil {
+		return &InputError{File: valuesFile, Msg: err.Error()}
 	}
 	if vals, ok := top["Values"].(common.Values); ok {
-		if err := checkTplChains(vals, res.ValueSources); err != nil {
-			return nil, err
-		}
+		return checkTplChains(vals, run.res.ValueSources)
 	}
-	rendered, err := boundedRender(ctx, c, top)
+	return nil
+}
+
+// renderManifests renders the templates within the limits and parses
+// them into the release's objects, as an install would create them.
+func (run *renderRun) renderManifests(ctx context.Context) error {
+	rendered, err := boundedRender(ctx, run.c, run.top)
 	if errors.Is(err, errBudget) {
-		return nil, &InputError{File: path.Join(r.p.Chart, "templates"), Msg: err.Error()}
+		return &InputError{File: path.Join(run.p.Chart, "templates"), Msg: err.Error()}
 	}
 	if err != nil {
-		return nil, templateErr(r.p.Chart, c.Name(), err)
+		return scrubbed(templateErr(run.p.Chart, run.c.Name(), err), run.top)
 	}
-	objs, err := splitManifests(rendered, r.p.Chart, c.Name())
+	objs, err := splitManifests(rendered, run.p.Chart, run.c.Name())
 	if err != nil {
-		return nil, err
+		return scrubbed(err, run.top)
 	}
-	objs, dups := dedupeObjects(objs, e.Namespace)
-	res.Warnings = append(res.Warnings, dups...)
-	placeNamespaces(objs, e.Namespace)
+	objs, dups := dedupeObjects(objs, run.e.Namespace)
+	run.res.Warnings = append(run.res.Warnings, dups...)
+	placeNamespaces(objs, run.e.Namespace)
 	for i := range objs {
 		objs[i].idx = i
 	}
-	res.Namespace = e.Namespace
-	if v, ok := top["Values"].(interface{ AsMap() map[string]any }); ok {
-		res.Values = v.AsMap()
-	} else if m, ok := top["Values"].(map[string]any); ok {
-		res.Values = m
+	run.objs = objs
+	run.res.Namespace = run.e.Namespace
+	if v, ok := run.top["Values"].(interface{ AsMap() map[string]any }); ok {
+		run.res.Values = v.AsMap()
+	} else if m, ok := run.top["Values"].(map[string]any); ok {
+		run.res.Values = m
 	}
+	return nil
+}
 
-	rs := &resolver{objects: objs, sources: res.ValueSources, templates: r.templates, values: res.Values, warnings: &res.Warnings}
-	t, twins, skipped := traced(ctx, c, top, func(out map[string]string) ([]manifest, bool) {
-		twins, err := splitManifests(out, r.p.Chart, c.Name())
-		if err != nil {
-			return nil, false
-		}
-		twins, _ = dedupeObjects(twins, e.Namespace)
-		return twins, len(twins) == len(objs)
-	})
+// startTrace starts the first marked render (see traced) while the
+// plain render runs.
+func (run *renderRun) startTrace(ctx context.Context) error {
+	run.marked = startMarked(ctx, run.c, run.top, run.twins)
+	return nil
+}
+
+// twins parses a marked render's output into objects, as
+// renderManifests does the plain render's.
+func (run *renderRun) twins(out map[string]string) ([]manifest, error) {
+	twins, err := splitManifests(out, run.p.Chart, run.c.Name())
+	if err != nil {
+		return nil, err
+	}
+	twins, _ = dedupeObjects(twins, run.e.Namespace)
+	return twins, nil
+}
+
+// traceSources finds where each rendered field came from, in the
+// marked render(s) (see traced), and checks the objects as the API
+// server would.
+func (run *renderRun) traceSources(ctx context.Context) error {
+	res := run.res
+	run.rs = &resolver{objects: run.objs, sources: res.ValueSources, templates: run.templates, values: res.Values, warnings: &res.Warnings}
+	t, twins, skipped := traced(ctx, run.c, run.top, run.marked, run.twins, len(run.objs))
 	if t != nil {
-		rs.taint = t
-		rs.marked = twins
-		rs.skipped = skipped
+		run.rs.taint, run.rs.marked, run.rs.skipped = t, twins, skipped
 		if len(skipped) > 0 {
 			res.Warnings = append(res.Warnings, untracedWarning(skipped))
 		}
 	} else {
 		res.Warnings = append(res.Warnings, "the chart could not be rendered with traced values, so sources are unknown: a template parses or compares a value as a number or version")
 	}
-
-	res.Invalid = rs.apiCheck(objs, e.Release)
-	for _, iv := range res.Invalid {
-		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: iv.Msg + "; the install would fail"}).Error())
+	res.Invalid = run.rs.apiCheck(run.objs, run.e.Release)
+	for i, iv := range res.Invalid {
+		res.Invalid[i].Msg = secret.ScrubRenderError(iv.Msg, res.Values)
+		res.Warnings = append(res.Warnings, (&InputError{File: iv.File, Line: iv.Line, Msg: res.Invalid[i].Msg + "; the install would fail"}).Error())
 	}
-	files := map[string]*envfile.Config{}
+	return nil
+}
+
+// describe lists the objects, the Secrets' values, the workloads with
+// their containers' environments, what they reference that nothing in
+// the chart provides, and the values nothing reads.
+func (run *renderRun) describe(context.Context) error {
+	res := run.res
 	var unprovided []Reference
-	for _, o := range objs {
+	for _, o := range run.objs {
+		kind := str(o.body, "kind")
 		res.Objects = append(res.Objects, Object{
-			Kind: str(o.body, "kind"), Name: str(o.body, "metadata", "name"),
+			Kind: kind, Name: str(o.body, "metadata", "name"),
 			Namespace: o.ns, Template: o.template, Body: o.body,
 		})
 		if o.ns != "" && !slices.Contains(res.Namespaces, o.ns) {
 			res.Namespaces = append(res.Namespaces, o.ns)
 		}
-		if str(o.body, "kind") == "Secret" {
-			for _, k := range sortedKeys(o.data) {
-				res.SecretValues = append(res.SecretValues, SecretValue{
-					Secret: str(o.body, "metadata", "name"), Key: k, Value: o.data[k],
-					Source: rs.provenance(o, dataKey(k), k),
-				})
-			}
+		if kind == "Secret" {
+			run.secretValues(o)
 		}
-		if podPathOf(str(o.body, "kind")) == nil {
+		if podPathOf(kind) == nil {
 			continue
 		}
-		w := r.workload(rs, o)
+		w := run.workload(run.rs, o)
 		res.Workloads = append(res.Workloads, w)
-		unprovided = append(unprovided, rs.podReferences(o, dig(o.body, podPathOf(w.Kind)...), w.Kind+"/"+w.Name)...)
+		unprovided = append(unprovided, run.rs.podReferences(o, dig(o.body, podPathOf(w.Kind)...), w.Kind+"/"+w.Name)...)
 	}
-	if len(unprovided) > 0 {
-		made := provided(objs)
-		for _, ref := range unprovided {
-			if made[ref.Kind+"/"+ref.Namespace+"/"+ref.Name] == "" && !slices.Contains(res.Unprovided, ref) {
-				res.Unprovided = append(res.Unprovided, ref)
-			}
-		}
-		markProviders(res.Workloads, made, res.Unprovided)
-	}
-	res.Unread = unread(r.reads, res.ValueSources, res.Values, envFiles(r.p.Chart, e.Values))
+	run.unprovided(unprovided)
+	res.Unread = unread(run.reads, res.ValueSources, res.Values, envFiles(run.p.Chart, run.e.Values))
 	slices.Sort(res.Namespaces)
-	serviceImage := r.p.Image
+	return nil
+}
+
+// secretValues records a rendered Secret's values with their sources.
+func (run *renderRun) secretValues(o manifest) {
+	for _, k := range sortedKeys(o.data) {
+		run.res.SecretValues = append(run.res.SecretValues, SecretValue{
+			Secret: str(o.body, "metadata", "name"), Key: k, Value: o.data[k],
+			Source: run.rs.provenance(o, dataKey(k), k),
+		})
+	}
+}
+
+// unprovided keeps the references no rendered object provides, and marks
+// the workloads' providers.
+func (run *renderRun) unprovided(refs []Reference) {
+	if len(refs) == 0 {
+		return
+	}
+	res := run.res
+	made := provided(run.objs)
+	for _, ref := range refs {
+		if made[ref.Kind+"/"+ref.Namespace+"/"+ref.Name] == "" && !slices.Contains(res.Unprovided, ref) {
+			res.Unprovided = append(res.Unprovided, ref)
+		}
+	}
+	markProviders(res.Workloads, made, res.Unprovided)
+}
+
+// layerConfig puts each container's environment over the GoFr file
+// layer its image carries, and picks the service's own container.
+func (run *renderRun) layerConfig(context.Context) error {
+	res := run.res
+	serviceImage := run.p.Image
 	if serviceImage == "" {
 		serviceImage = valuesImage(res.Values)
 	}
-	wi, ci := primary(res.Workloads, serviceImage, e.Release, r.p.Service)
+	wi, ci := primary(res.Workloads, serviceImage, run.e.Release, run.p.Service)
 	primaryRepo := ""
 	if wi >= 0 {
 		primaryRepo = imageRepo(res.Workloads[wi].Containers[ci].Image)
 	}
-	// The GoFr file layer is baked into the service's own image: a
-	// container running another image (a Redis subchart, a proxy sidecar)
-	// does not have it.
+	files := map[string]*envfile.Config{}
 	for i := range res.Workloads {
 		for j := range res.Workloads[i].Containers {
-			c := &res.Workloads[i].Containers[j]
-			fc := &envfile.Config{}
-			if primaryRepo == "" || imageRepo(c.Image) == primaryRepo {
-				appEnv := ""
-				for _, en := range c.env {
-					if en.Key == "APP_ENV" && !en.External {
-						appEnv = en.Value
-					}
-				}
-				if fc, err = r.files(files, appEnv, &res.Warnings); err != nil {
-					return nil, err
-				}
+			if err := run.containerConfig(&res.Workloads[i].Containers[j], primaryRepo, files); err != nil {
+				return err
 			}
-			c.Config = layer(fc, c.env)
-			c.env = nil
 		}
 	}
-	if len(sealed) > 0 {
-		seal(res, sealed)
+	if len(run.sealed) > 0 {
+		seal(res, run.sealed)
 	}
-	if wi >= 0 {
-		res.Primary = wi
-		c := res.Workloads[wi].Containers[ci]
-		res.Config, res.Image = c.Config, c.Image
-		res.Workloads[wi].Containers[ci].Primary = true
-	} else {
+	if wi < 0 {
 		res.Primary = -1
 		// A chart without a workload still has the image's file layer.
-		fc, err := r.files(files, env, &res.Warnings)
+		fc, err := run.files(files, run.e.Name, &res.Warnings)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Config = layer(fc, nil)
+		return nil
 	}
-	return res, nil
+	res.Primary = wi
+	c := res.Workloads[wi].Containers[ci]
+	res.Config, res.Image = c.Config, c.Image
+	res.Workloads[wi].Containers[ci].Primary = true
+	return nil
+}
+
+// containerConfig layers one container's environment over the file
+// layer. The GoFr file layer is baked into the service's own image: a
+// container running another image (a Redis subchart, a proxy sidecar)
+// does not have it.
+func (run *renderRun) containerConfig(c *Container, primaryRepo string, files map[string]*envfile.Config) error {
+	fc := &envfile.Config{}
+	if primaryRepo == "" || imageRepo(c.Image) == primaryRepo {
+		appEnv := ""
+		for _, en := range c.env {
+			if en.Key == "APP_ENV" && !en.External {
+				appEnv = en.Value
+			}
+		}
+		var err error
+		if fc, err = run.files(files, appEnv, &run.res.Warnings); err != nil {
+			return err
+		}
+	}
+	c.Config = layer(fc, c.env)
+	c.env = nil
+	return nil
 }
 
 // podPathOf is where a workload kind keeps its pod spec; nil for kinds
@@ -487,7 +630,11 @@ func (r *Renderer) files(cache map[string]*envfile.Config, appEnv string, warnin
 		cache[appEnv] = c
 		return c, nil
 	}
-	c, err := envfile.LoadFiles(os.DirFS(r.p.Dir), r.p.Configs, appEnv)
+	root, err := r.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	c, err := envfile.LoadFiles(root.FS(), r.p.Configs, appEnv)
 	if err != nil {
 		return nil, fileErr(err)
 	}
@@ -638,8 +785,8 @@ type subValues struct {
 }
 
 // loadSubValues parses the values.yaml of each subchart vendored as a
-// directory.
-func (r *Renderer) loadSubValues() {
+// directory, among the chart's files as read.
+func (r *Renderer) loadSubValues(files []*archive.BufferedFile) {
 	aliases := map[string]string{}
 	for _, d := range r.chart.Metadata.Dependencies {
 		if d.Alias != "" {
@@ -648,8 +795,8 @@ func (r *Renderer) loadSubValues() {
 	}
 	for _, sub := range r.chart.Dependencies() {
 		file := path.Join(r.p.Chart, "charts", sub.Name(), "values.yaml")
-		data, err := os.ReadFile(filepath.Join(r.p.Dir, file))
-		if err != nil || len(data) > project.MaxValuesSize {
+		data := chartFile(files, path.Join("charts", sub.Name(), "values.yaml"))
+		if data == nil {
 			continue
 		}
 		var doc yaml.Node

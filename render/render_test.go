@@ -285,3 +285,64 @@ func TestRendererSharedAcrossEnvironments(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderErrorScrubbed renders charts whose fail or required message
+// is built from a secret among the values (issue 18): the error, which
+// render, diff, check and deploy print, names the template and keeps the
+// message's words, but none of the secrets — by key (the chart's, a
+// subchart's), by a password inside a URL, or by shape.
+func TestRenderErrorScrubbed(t *testing.T) {
+	base := map[string]string{
+		"chart/Chart.yaml":                           "apiVersion: v2\nname: orders\nversion: 0.1.0\ndependencies:\n  - name: postgresql\n    version: 1.0.0\n",
+		"chart/values.yaml":                          "db:\n  host: db.internal\n  user: orders\n",
+		"chart/charts/postgresql/Chart.yaml":         "apiVersion: v2\nname: postgresql\nversion: 1.0.0\n",
+		"chart/charts/postgresql/values.yaml":        "auth:\n  postgresPassword: \"\"\n",
+		"chart/charts/postgresql/templates/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: pg\n",
+		"values-prod.yaml": "db:\n  password: Tr0ub4dor-canary-3\n  url: postgres://orders:pg-canary-91@db/orders\n" +
+			"postgresql:\n  auth:\n    postgresPassword: sub-canary-77\nsmtpPassword: smtp-canary-55\n",
+	}
+	tests := []struct {
+		name, template string
+		want           []string // in the error
+		leak           string
+	}{
+		{"fail with the chart's password",
+			"{{- if lt (len .Values.db.password) 32 }}\n{{- fail (printf \"db.password %s is too short\" .Values.db.password) }}\n{{- end }}\n",
+			[]string{"chart/templates/check.yaml:2", "is too short"}, "Tr0ub4dor-canary-3"},
+		{"required naming a subchart's password",
+			"{{- required (printf \"postgresql.auth.postgresPassword %s needs db.replica\" .Values.postgresql.auth.postgresPassword) .Values.db.replica }}\n",
+			[]string{"chart/templates/check.yaml:1", "needs db.replica"}, "sub-canary-77"},
+		{"fail quoting a URL",
+			"{{- fail (printf \"cannot reach %s\" .Values.db.url) }}\n",
+			[]string{"chart/templates/check.yaml:1", "cannot reach postgres://orders:", "@db/orders"}, "pg-canary-91"},
+		{"fail in an included helper with a camelCase key",
+			"{{- define \"orders.smtp\" }}{{ fail (printf \"smtp %s rejected\" .Values.smtpPassword) }}{{ end }}\n{{- include \"orders.smtp\" . }}\n",
+			[]string{"chart/templates/check.yaml:1", "rejected"}, "smtp-canary-55"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]string{"chart/templates/check.yaml": tt.template}
+			for k, v := range base {
+				files[k] = v
+			}
+			p, err := project.Load(testtree.Write(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Render(t.Context(), p, "prod")
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v, want an *InputError", err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, tt.leak) || strings.Contains(ie.Msg, tt.leak) {
+				t.Errorf("the error prints the secret %s: %s", tt.leak, msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q, want it to contain %q", msg, w)
+				}
+			}
+		})
+	}
+}

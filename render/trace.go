@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -20,15 +19,31 @@ import (
 const traceBudget = 24
 
 // traced renders the chart with markers and returns the taint and the
-// twins of objs, or nil when no marked render matches them. Numbers are
+// twins of the plain render's want objects (twinsOf parses a render's
+// output into them), or nil when no marked render matches them. Numbers are
 // marked too where the chart allows it. When a template compares or
 // parses a value (semverCompare, a numeric gt), the values it chokes on
 // are found and left unmarked, so that only their keys fall back to
 // template lines: provenance degrades per key, not for the whole chart.
 // skipped lists the values left unmarked.
-func traced(ctx context.Context, c *chart.Chart, top common.Values, match func(map[string]string) ([]manifest, bool)) (t *taint, twins []manifest, skipped []string) {
+//
+// first, when not nil, is the first marked render (numbers marked too),
+// started ahead by startMarked while the plain render ran.
+func traced(ctx context.Context, c *chart.Chart, top common.Values, first *markedRun, twinsOf func(map[string]string) ([]manifest, error), want int) (t *taint, twins []manifest, skipped []string) {
+	match := func(out map[string]string) ([]manifest, bool) {
+		twins, err := twinsOf(out)
+		return twins, err == nil && len(twins) == want
+	}
 	var last *taint
 	for _, numbers := range []bool{true, false} {
+		if numbers && first != nil {
+			t, twins, ok := first.wait(want)
+			if ok {
+				return t, twins, nil
+			}
+			last = t
+			continue
+		}
 		t, out, err := markedRender(ctx, c, top, numbers, nil)
 		if err == nil {
 			if twins, ok := match(out); ok {
@@ -74,11 +89,11 @@ func traced(ctx context.Context, c *chart.Chart, top common.Values, match func(m
 		// argument (strconv, a regexp, a duration parser).
 		found := false
 		if err != nil && t != nil {
-			for _, m := range markerRe.FindAllStringSubmatch(err.Error(), -1) {
-				if i, _ := strconv.Atoi(m[1]); i < len(t.paths) && !skip[t.paths[i]] {
+			markers(err.Error(), func(i, _, _ int) {
+				if i >= 0 && i < len(t.paths) && !skip[t.paths[i]] {
 					skip[t.paths[i]], found = true, true
 				}
-			}
+			})
 		}
 		if found {
 			continue
@@ -110,12 +125,57 @@ func setOf(ps []string) map[string]bool {
 	return m
 }
 
-// markedRender renders the chart with tainted values (numbers too when
-// numbers is set; only the paths allow admits when allow is not nil).
-// The taint is returned even when the render fails: its paths are the
-// candidates traced bisects.
-func markedRender(ctx context.Context, c *chart.Chart, top common.Values, numbers bool, allow func(string) bool) (*taint, map[string]string, error) {
-	t := &taint{numbers: numbers, allow: allow}
+// markedRun is a marked render running alongside the plain one, with
+// the parse of its output: on a machine with a second core the trace
+// costs little wall time. The values are marked before either render
+// starts, so a template that writes into .Values (set) cannot race with
+// the marking.
+type markedRun struct {
+	t      *taint
+	done   chan struct{}
+	twins  []manifest
+	err    error
+	cancel context.CancelFunc
+}
+
+// startMarked starts the first marked render of traced (numbers marked
+// too) and twinsOf on its output. Stop it with stop once its result is
+// no longer wanted.
+func startMarked(ctx context.Context, c *chart.Chart, top common.Values, twinsOf func(map[string]string) ([]manifest, error)) *markedRun {
+	ctx, cancel := context.WithCancel(ctx)
+	t := &taint{numbers: true}
+	marked := markValues(t, top)
+	m := &markedRun{t: t, done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(m.done)
+		out, err := boundedRender(ctx, c, marked)
+		if err == nil {
+			m.twins, err = twinsOf(out)
+		}
+		m.err = err
+	}()
+	return m
+}
+
+// wait returns the marked render's taint and twins, and whether they
+// match the plain render's want objects.
+func (m *markedRun) wait(want int) (*taint, []manifest, bool) {
+	<-m.done
+	return m.t, m.twins, m.err == nil && len(m.twins) == want
+}
+
+// stop abandons the marked render if it still runs, and waits for
+// boundedRender to give it up (at once: it watches the context), so that
+// nothing of this render outlives Render.
+func (m *markedRun) stop() {
+	if m != nil {
+		m.cancel()
+		<-m.done
+	}
+}
+
+// markValues returns top with its Values marked by t.
+func markValues(t *taint, top common.Values) common.Values {
 	marked := maps.Clone(top)
 	vals, _ := top["Values"].(common.Values)
 	if vals == nil {
@@ -124,7 +184,16 @@ func markedRender(ctx context.Context, c *chart.Chart, top common.Values, number
 		}
 	}
 	marked["Values"] = common.Values(t.mark(map[string]any(vals), "").(map[string]any))
-	out, err := boundedRender(ctx, c, marked)
+	return marked
+}
+
+// markedRender renders the chart with tainted values (numbers too when
+// numbers is set; only the paths allow admits when allow is not nil).
+// The taint is returned even when the render fails: its paths are the
+// candidates traced bisects.
+func markedRender(ctx context.Context, c *chart.Chart, top common.Values, numbers bool, allow func(string) bool) (*taint, map[string]string, error) {
+	t := &taint{numbers: numbers, allow: allow}
+	out, err := boundedRender(ctx, c, markValues(t, top))
 	return t, out, err
 }
 

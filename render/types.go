@@ -1,8 +1,9 @@
 package render
 
 import (
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ferrydev/ferry/secret"
 )
@@ -162,16 +163,22 @@ type Config struct {
 // NewConfig builds a Config from entries (in any order; a later entry for
 // the same key replaces an earlier one).
 func NewConfig(entries []Entry) *Config {
-	m := make(map[string]Entry, len(entries))
-	for _, e := range entries {
-		m[e.Key] = e
+	// The last entry of each key, sorted by key: indices are sorted, not
+	// the entries (large structs; a chart may have 30,000 of them).
+	last := make(map[string]int, len(entries))
+	for i, e := range entries {
+		last[e.Key] = i
 	}
-	c := &Config{Entries: make([]Entry, 0, len(m))}
-	for _, e := range m {
-		c.Entries = append(c.Entries, e)
+	order := make([]int, 0, len(last))
+	for _, i := range last {
+		order = append(order, i)
 	}
-	sort.Slice(c.Entries, func(i, j int) bool { return c.Entries[i].Key < c.Entries[j].Key })
-	c.reindex()
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(entries[a].Key, entries[b].Key) })
+	c := &Config{Entries: make([]Entry, len(order)), index: make(map[string]int, len(order))}
+	for j, i := range order {
+		c.Entries[j] = entries[i]
+		c.index[entries[i].Key] = j
+	}
 	return c
 }
 

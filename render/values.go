@@ -3,8 +3,6 @@ package render
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,6 +11,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
@@ -38,8 +38,8 @@ type valuesFile struct {
 // parseValues reads and parses a values file, decrypting a SOPS file.
 // name is relative to dir. Helm's loader parses it lazily (see
 // helmValues): the chart's own values.yaml needs only its lines.
-func parseValues(dir, name string) (*valuesFile, error) {
-	data, err := os.ReadFile(filepath.Join(dir, name))
+func parseValues(root *confine.Root, name string) (*valuesFile, error) {
+	data, err := readValues(root, name)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +81,18 @@ func parseValues(dir, name string) (*valuesFile, error) {
 		vf.sealed = leaves(vals, nil)
 	}
 	return vf, nil
+}
+
+// readValues reads the values file name through root: a path that is
+// absolute, climbs with "..", or passes through a link out of the
+// project is refused, naming it; a file over project.MaxValuesSize is
+// not read past the limit.
+func readValues(root *confine.Root, name string) ([]byte, error) {
+	data, over, err := readAtMost(root, name, project.MaxValuesSize)
+	if over {
+		return nil, &InputError{File: name, Msg: fmt.Sprintf("is larger than the %d MiB limit", project.MaxValuesSize>>20)}
+	}
+	return data, err
 }
 
 // helmValues are the file's values as Helm's loader reads them, parsed

@@ -3,7 +3,9 @@ package render
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -142,6 +144,30 @@ func BenchmarkWalkValues(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/key")
 			})
+		}
+	}
+}
+
+// TestMarkers finds the markers the regular expression they are defined
+// by finds, at the same places, in rendered text as templates leave it:
+// copied, upper-cased, spliced, quoted, and near misses.
+func TestMarkers(t *testing.T) {
+	re := regexp.MustCompile(`(?i)fry(\d+)yrf`)
+	for _, s := range []string{
+		"", "fry0yrf", "FRY12YRF", "postgres://fry3yrf:fry4yrf/fry5yrf", "fryyrf", "fry12yr", "ffry7yrf",
+		"fry1yrffry2yrf", "\"fry9yrf\"", "fry-1yrf", "frY08YrF!", "fry99999999999999999999999yrf", "frfry1yrf", "fry1fry2yrf",
+	} {
+		var want, got [][3]int
+		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+			n, err := strconv.Atoi(s[m[2]:m[3]])
+			if err != nil {
+				n = -1
+			}
+			want = append(want, [3]int{n, m[0], m[1]})
+		}
+		markers(s, func(n, start, end int) { got = append(got, [3]int{n, start, end}) })
+		if !slices.Equal(got, want) {
+			t.Errorf("markers(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -7,6 +7,9 @@
 #     one helm template of it;
 #   - ferry check of 3 environments × 10 workloads (bench/charts/gen)
 #     against one helm template of it;
+#   - ferry render of one environment whose values hold 30,000 keys, all
+#     copied into a ConfigMap (bench/lean/keys.sh), against helm template
+#     of it (issue 19: within 1.2×);
 #   - ferry build with nothing changed against go build of the same
 #     package with the same flags (examples/orders-api; not helm);
 # each as wall, CPU and peak memory, ferry / other and their ratio; then
@@ -41,6 +44,7 @@ cp "$helm_cache/helm" "$work/helm"
 
 go build -o "$work/pairs" ./bench/lean/pairs
 go run ./bench/charts/gen -o "$work/fleet"
+bench/lean/keys.sh "$work/keys" 30000
 cp -r examples/orders-api "$work/orders"
 rm -rf "$work/orders/.ferry"
 # The example builds in the workspace (go.work), so in place.
@@ -57,6 +61,8 @@ echo "|---|---|---|---|"
   -a "$f check" -b "$h template orders-api chart -f values-prod.yaml"
 "$p" -n "$pairs" -name '`ferry check`, 3 environments × 10 workloads, vs one `helm template`' -dir "$work/fleet" \
   -a "$f check" -b "$h template fleet deploy/helm/fleet -f deploy/helm/values-prod.yaml"
+"$p" -n "$pairs" -name '`ferry render`, 30,000 values keys, vs `helm template`' -dir "$work/keys" \
+  -a "$f render env0" -b "$h template svc chart -f values-env0.yaml"
 "$p" -n "$pairs" -name '`ferry build`, nothing changed, vs `go build`' -dir "$orders" \
   -a "$f build" -b "env CGO_ENABLED=0 go build -trimpath -buildvcs=false -o $work/plain ."
 
