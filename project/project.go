@@ -61,24 +61,26 @@ type Project struct {
 
 // Environment is one place the service runs.
 type Environment struct {
-	Name      string
-	Target    string // "local" or "kube"
-	Context   string
+	Name string
+	// Target is the name of the registered target that runs it.
+	Target    string
 	Namespace string
 	Release   string
 	// Values are the chart values files, base first, relative to the
 	// project directory.
-	Values []string
-	Soak   time.Duration
-	Smoke  []SmokeStep
-	Health string
-	// Port is ferry.yaml's port: (0 when unset).
-	Port        int
-	Env         map[string]string
-	SecretsFile string
-	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
-	// Timeout bounds a rollout on a cluster; 0 leaves the target's default.
-	Timeout time.Duration
+	Values    []string
+	Soak      time.Duration
+	Smoke     []SmokeStep
+	Health    string
+	SoakGates Soak // the soak's metric gates: ferry.yaml soak: {…}
+	// Section is the environment's ferry.yaml section as written (nil
+	// when ferry.yaml has none): the target's keys are read from it by
+	// the target's decoder, and Line is where it stands.
+	Section *yaml.Node
+	Line    int
+	// Settings are the target's own settings, as its decoder returned
+	// them (platform.DecodeSettings); nil until decoded.
+	Settings any
 	// From says where each part of this definition came from.
 	From Origin
 	// Deploy is the CI command that deploys this environment, nil when
@@ -87,9 +89,6 @@ type Environment struct {
 	// Set are the values the deploy command sets with --set, applied after
 	// the values files as Helm does.
 	Set []SetFlag
-	// SecretsFileLine is the ferry.yaml line that names SecretsFile (0
-	// when unknown), for messages about the file.
-	SecretsFileLine int
 }
 
 // Origin says where an environment's definition came from, for the
@@ -143,7 +142,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 	}
 	f := p.File
-	if p.Warnings, err = validateFile(abs, data, f); err != nil {
+	if err = validateFile(abs, data, f); err != nil {
 		return nil, err
 	}
 	if chartDir == "" {
@@ -303,20 +302,17 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	for _, n := range ordered {
 		spec := f.Environments[n]
 		e := &Environment{
-			Name:        n,
-			Target:      spec.Target,
-			Context:     spec.Context,
-			Namespace:   spec.Namespace,
-			Release:     spec.Release,
-			Values:      spec.Values,
-			Soak:        spec.Soak.Duration.Duration,
-			SoakGates:   spec.Soak,
-			Smoke:       spec.Smoke,
-			Health:      spec.Health,
-			Port:        spec.Port,
-			Env:         spec.Env,
-			SecretsFile: spec.SecretsFile,
-			Timeout:     spec.Timeout.Duration,
+			Name:      n,
+			Target:    spec.Target,
+			Namespace: spec.Namespace,
+			Release:   spec.Release,
+			Values:    spec.Values,
+			Soak:      spec.Soak.Duration.Duration,
+			SoakGates: spec.Soak,
+			Smoke:     spec.Smoke,
+			Health:    spec.Health,
+			Section:   spec.Section,
+			Line:      spec.line,
 		}
 		if e.Target == "" {
 			e.Target = "local"
@@ -332,7 +328,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 				return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
 			}
 			if err == nil {
-				err = regularWithin(st, MaxValuesSize) // a directory or a FIFO is named, never skipped or read
+				err = RegularWithin(st, MaxValuesSize) // a directory or a FIFO is named, never skipped or read
 			} else {
 				err = errors.Unwrap(err)
 			}

@@ -64,9 +64,6 @@ func TestValidate(t *testing.T) {
 		{name: "trust key through a symlink out", yaml: "trust:\n  keys:\n    - linked.yaml\n", setup: symlinkOut("linked.yaml"), want: "ferry.yaml:3: trust.keys: linked.yaml leads outside"},
 		{name: "trust key inline", yaml: "trust:\n  keys:\n    - |\n      -----BEGIN PUBLIC KEY-----\n      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n      -----END PUBLIC KEY-----\n"},
 		{name: "layer climbing out", yaml: "layers:\n  - values-common.yaml\n  - ../shared/values.yaml\n", want: "ferry.yaml:3: layers: ../shared/values.yaml: ../shared/values.yaml is outside the project"},
-		{name: "secretsFile outside is fine", yaml: "environments:\n  prod:\n    secretsFile: ~/.config/ferry/orders-prod.env\n"},
-		{name: "secretsFile a directory", yaml: "environments:\n  prod:\n    secretsFile: /etc\n", want: "ferry.yaml:3: environment \"prod\": secretsFile /etc: is a directory"},
-		{name: "secretsFile a FIFO", yaml: "environments:\n  prod:\n    secretsFile: fifo.env\n", setup: mkfifo("fifo.env"), want: "ferry.yaml:3: environment \"prod\": secretsFile fifo.env: is not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,29 +102,6 @@ func TestValidateDiscoveredName(t *testing.T) {
 		return strings.Contains(w, "values-Prod_EU.yaml") && strings.Contains(w, "not an environment name")
 	}) {
 		t.Errorf("warnings %q do not name the ignored values-Prod_EU.yaml", p.Warnings)
-	}
-}
-
-func TestSecretsFileModeWarns(t *testing.T) {
-	for _, tt := range []struct {
-		mode os.FileMode
-		warn bool
-	}{{0o600, false}, {0o400, false}, {0o640, true}, {0o644, true}} {
-		files := base()
-		files[FileName] = "environments:\n  prod:\n    secretsFile: secrets/prod.env\n"
-		files["secrets/prod.env"] = "DB_PASSWORD=x\n"
-		dir := testtree.Write(t, files)
-		if err := os.Chmod(filepath.Join(dir, "secrets/prod.env"), tt.mode); err != nil {
-			t.Fatal(err)
-		}
-		p, err := Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := len(p.Warnings) == 1 && strings.Contains(p.Warnings[0], "ferry.yaml:3:") && strings.Contains(p.Warnings[0], "chmod 600")
-		if got != tt.warn {
-			t.Errorf("mode %04o: warnings %q, want a warning: %v", tt.mode, p.Warnings, tt.warn)
-		}
 	}
 }
 

@@ -22,9 +22,9 @@ import (
 )
 
 func init() {
-	platform.Register("kube", func(o platform.Options) (platform.Target, error) {
+	platform.Register("kube", platform.Registration{Decode: decode, Open: func(o platform.Options) (platform.Target, error) {
 		return &Target{k: &Kube{Log: o.Logger}, p: o.Project, images: o.Images}, nil
-	})
+	}})
 }
 
 // Target is the Kubernetes platform.Target: ferry.yaml's `target: kube`.
@@ -60,10 +60,11 @@ func (t *Target) Env(e *project.Environment) Env {
 	for _, v := range e.Values {
 		values = append(values, filepath.Join(t.p.Dir, v))
 	}
+	own := settingsOf(e)
 	env := Env{
-		Name: e.Name, Kubeconfig: t.Kubeconfig, Context: e.Context, Namespace: e.Namespace,
+		Name: e.Name, Kubeconfig: t.Kubeconfig, Context: own.Context, Namespace: e.Namespace,
 		Release: release, Chart: filepath.Join(t.p.Dir, t.p.Chart), Values: values,
-		Image: repo, Health: e.Health, Timeout: e.Timeout,
+		Image: repo, Health: e.Health, Timeout: own.Timeout.Duration,
 	}
 	env.defaults()
 	return env

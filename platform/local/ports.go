@@ -23,8 +23,8 @@ var gofrKeys = []string{"APP_NAME", "METRICS_PORT", "REMOTE_LOG_URL", "TRACE_EXP
 // health: URL, a port variable, GoFr's default. 0 when nothing says:
 // the port is then learnt from what the new process listens on.
 func servicePort(env *project.Environment, vars map[string]string) (int, string) {
-	if env != nil && env.Port > 0 {
-		return env.Port, "ferry.yaml port:"
+	if env != nil && Of(env).Port > 0 {
+		return Of(env).Port, "ferry.yaml port:"
 	}
 	if env != nil && env.Health != "" {
 		if n := urlPort(env.Health); n > 0 {

@@ -1,0 +1,37 @@
+package kube
+
+import (
+	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/project"
+)
+
+// Settings are the kube target's own keys of an environment's ferry.yaml
+// section: the cluster (context:) and the rollout's timeout. The release
+// and namespace the chart renders with are every target's.
+type Settings struct {
+	platform.Cluster `yaml:",inline"`
+}
+
+// decode is the kube target's platform.Decoder.
+func decode(_ *project.Project, e *project.Environment) (any, error) {
+	s := &Settings{}
+	if err := e.DecodeSettings("kube", s); err != nil {
+		return nil, err
+	}
+	if err := s.Check(e); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// settingsOf returns e's kube settings, decoding them when nothing has
+// (an environment built by hand); a section that does not decode gives
+// the defaults, the error being platform.Open's to report.
+func settingsOf(e *project.Environment) *Settings {
+	if s, ok := e.Settings.(*Settings); ok {
+		return s
+	}
+	s := &Settings{}
+	_ = e.DecodeSettings("kube", s)
+	return s
+}
