@@ -45,6 +45,15 @@ type TagResolver interface {
 	ResolveTag(ctx context.Context, env *project.Environment, tag string) (digest, where string, err error)
 }
 
+// DirectMetrics is a target whose instances ferry reaches itself (local:
+// processes on this machine): a soak scrapes their metrics port on the
+// host the revision's URL names. A target that implements none of
+// DirectMetrics, MetricsEndpoint and the kube target's per-pod
+// MetricsEndpoints has no metrics soak.
+type DirectMetrics interface {
+	DirectMetrics()
+}
+
 // MetricsEndpoint is a target whose instances ferry cannot reach itself
 // (kube: through the API server's pod proxy): it returns the URL of the
 // instances' metrics on port and the client to scrape it with.

@@ -18,6 +18,10 @@ var portKeys = []string{"HTTP_PORT", "PORT", "SERVER_PORT", "APP_PORT"}
 // (HTTP 8000, metrics 2121).
 var gofrKeys = []string{"APP_NAME", "METRICS_PORT", "REMOTE_LOG_URL", "TRACE_EXPORTER", "DB_DIALECT"}
 
+// DirectMetrics implements platform.DirectMetrics: the processes serve
+// their metrics on this machine, where a soak scrapes them.
+func (l *Local) DirectMetrics() {}
+
 // servicePort is the port the service of env with configuration vars
 // answers HTTP on, and what says so: ferry.yaml's port:, the port of its
 // health: URL, a port variable, GoFr's default. 0 when nothing says:
