@@ -37,6 +37,14 @@ type StoreOwner interface {
 	Store(env *project.Environment) (state.Store, error)
 }
 
+// SourceChecker is a target that knows, beyond the digest Live reports,
+// why an environment cannot be promoted from right now (kube: a rollout
+// in progress, pods not ready or running different digests, an image
+// changed by hand), naming what is wrong. The live gate fails with it.
+type SourceChecker interface {
+	Promotable(ctx context.Context, q Query) error
+}
+
 // TagResolver is a target whose environments pull from a registry: a tag
 // named on the command line is resolved there, where the cluster would
 // resolve it, not in this laptop's artifact store. It returns "" (and no

@@ -218,6 +218,21 @@ func (t *Target) Live(ctx context.Context, q platform.Query) (*platform.Live, er
 	return pl, nil
 }
 
+// Promotable implements platform.SourceChecker: q's environment can be
+// promoted from only once its rollout has settled and every pod runs,
+// ready, the one digest its release pins.
+func (t *Target) Promotable(ctx context.Context, q platform.Query) error {
+	env, err := t.queryEnv(q)
+	if err != nil {
+		return err
+	}
+	l, err := t.k.Live(ctx, env)
+	if err != nil {
+		return err
+	}
+	return l.promotable()
+}
+
 func (t *Target) queryEnv(q platform.Query) (Env, error) {
 	if q.Environment != nil {
 		return t.Env(q.Environment), nil
