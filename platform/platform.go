@@ -7,9 +7,13 @@
 // health), so every target — platform/local runs processes on this
 // machine, platform/kube a Helm release — is driven by the same promote
 // code: revisions, gates, history and rollback live above the target.
-// Settings that only one target understands (the local target's `env:`,
-// `secretsFile` and ${FERRY_DATA}) are that target's business, through
-// its Desired method.
+// Settings that only one target understands are that target's business:
+// it registers a Decoder with Register that reads its keys of an
+// environment's ferry.yaml section (the local target's `env:`,
+// `secretsFile`; kube's `context:`) and refuses what is wrong at its
+// line, and its Desired method applies them. A new target is its own
+// package plus one registration line; platformtest/targetsuite is the
+// suite every target passes.
 package platform
 
 import (
