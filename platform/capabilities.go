@@ -69,6 +69,22 @@ type MetricsEndpoint interface {
 	MetricsEndpoint(ctx context.Context, e *project.Environment, port string) (string, *http.Client, error)
 }
 
+// PodsMetrics is a target that runs several instances ferry cannot reach
+// itself (kube: every ready pod, through the API server's pod proxy): a
+// soak scrapes each one it lists, looked up again at every scrape, and
+// sums them.
+type PodsMetrics interface {
+	MetricsEndpoints(ctx context.Context, e *project.Environment, port string) (map[string]string, *http.Client, error)
+}
+
+// PortForwarder is a target whose service ferry may reach only inside
+// the cluster (kube: a port-forward to a ready pod through the API
+// server): smoke steps are sent through it. It returns the forwarded
+// base URL and the function that closes it.
+type PortForwarder interface {
+	PortForward(ctx context.Context, e *project.Environment) (string, func(), error)
+}
+
 // ConfigsReader is a target that sees an artifact's configuration layer
 // apart from its executable (the local target): verify compares the live
 // instance's with the live revision's artifact's.

@@ -81,7 +81,7 @@ func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak
 		return nil, err
 	}
 	switch m := t.(type) {
-	case podsMetrics:
+	case platform.PodsMetrics:
 		return c.podsScraper(m, env, port), nil
 	case platform.MetricsEndpoint:
 		u, hc, err := m.MetricsEndpoint(context.Background(), env, port)

@@ -5,6 +5,18 @@ import (
 	"github.com/ferrydev/ferry/project"
 )
 
+// The optional interfaces (platform/capabilities.go) the kube target
+// implements; a change of signature there fails here.
+var (
+	_ platform.Drifter         = (*Target)(nil)
+	_ platform.StoreOwner      = (*Target)(nil)
+	_ platform.TagResolver     = (*Target)(nil)
+	_ platform.MetricsEndpoint = (*Target)(nil)
+	_ platform.PodsMetrics     = (*Target)(nil)
+	_ platform.PortForwarder   = (*Target)(nil)
+	_ platform.SourceChecker   = (*Target)(nil)
+)
+
 // Settings are the kube target's own keys of an environment's ferry.yaml
 // section: the cluster (context:) and the rollout's timeout. The release
 // and namespace the chart renders with are every target's.

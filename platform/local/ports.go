@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -17,6 +18,14 @@ var portKeys = []string{"HTTP_PORT", "PORT", "SERVER_PORT", "APP_PORT"}
 // them and no port variable, the service listens on GoFr's defaults
 // (HTTP 8000, metrics 2121).
 var gofrKeys = []string{"APP_NAME", "METRICS_PORT", "REMOTE_LOG_URL", "TRACE_EXPORTER", "DB_DIALECT"}
+
+// The optional interfaces (platform/capabilities.go) the local target
+// implements; a change of signature there fails here.
+var (
+	_ platform.Reattacher    = (*Local)(nil)
+	_ platform.ConfigsReader = (*Local)(nil)
+	_ platform.DirectMetrics = (*Local)(nil)
+)
 
 // DirectMetrics implements platform.DirectMetrics: the processes serve
 // their metrics on this machine, where a soak scrapes them.
