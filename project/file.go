@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -136,6 +137,9 @@ func (s *EnvSpec) UnmarshalYAML(n *yaml.Node) error {
 		}
 	}
 	type plain EnvSpec // without this method
+	if err := knownFields(&shared, reflect.TypeFor[plain]()); err != nil {
+		return err
+	}
 	if err := shared.Decode((*plain)(s)); err != nil {
 		return err
 	}

@@ -145,6 +145,7 @@ func TestFerryYAMLErrors(t *testing.T) {
 	}{
 		{"unknown field", "service: x\nsrevice: y\n", `ferry.yaml:2: unknown field "srevice"`},
 		{"unknown field in soak", "service: x\nenvironments:\n  prod:\n    soak:\n      durration: 3s\n", `ferry.yaml:5: unknown field "durration" in soak`},
+		{"smoke step with a misspelt key", "environments:\n  prod:\n    smoke:\n      - {http: GET /orders, expct: 201}\n", `ferry.yaml:4: unknown field "expct"`},
 		{"section not a mapping", "environments:\n  prod: [kube]\n", `ferry.yaml:2: an environment's section must be a mapping`},
 		{"bad duration", "environments:\n  prod:\n    soak: soon\n", `ferry.yaml:3: "soon" is not a duration such as 30m`},
 		{"malformed", "path: [a, b\n", "ferry.yaml:"},

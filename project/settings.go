@@ -33,7 +33,11 @@ func (e *Environment) DecodeSettings(target string, out any) error {
 				FileName, k.Line, e.Name, k.Value, target, orNone(keys), strings.Join(SharedKeys, ", "))
 		}
 	}
-	if err := own.Decode(out); err != nil {
+	err := knownFields(&own, reflect.TypeOf(out))
+	if err == nil {
+		err = own.Decode(out)
+	}
+	if err != nil {
 		where, msg, _ := strings.Cut(yamlError(FileName, err).Error(), ": ")
 		return fmt.Errorf("%s: environment %q: %s", where, e.Name, msg)
 	}
@@ -67,24 +71,38 @@ func (e *Environment) KeyLine(key string) int {
 
 // yamlKeys are the yaml names of the fields of the struct out points at.
 func yamlKeys(out any) []string {
-	t := reflect.TypeOf(out)
+	var keys []string
+	for _, f := range yamlFields(reflect.TypeOf(out)) {
+		keys = append(keys, f.name)
+	}
+	return keys
+}
+
+type yamlField struct {
+	name string
+	typ  reflect.Type
+}
+
+// yamlFields are the fields of struct type t (through pointers) by their
+// yaml names, an inlined struct's among them.
+func yamlFields(t reflect.Type) []yamlField {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	var keys []string
 	if t.Kind() != reflect.Struct {
 		return nil
 	}
+	var out []yamlField
 	for f := range t.Fields() {
 		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		switch {
 		case opts == "inline":
-			keys = append(keys, yamlKeys(reflect.New(f.Type).Interface())...)
+			out = append(out, yamlFields(f.Type)...)
 		case name != "" && name != "-":
-			keys = append(keys, name)
+			out = append(out, yamlField{name, f.Type})
 		}
 	}
-	return keys
+	return out
 }
 
 func orNone(keys []string) string {
@@ -92,4 +110,44 @@ func orNone(keys []string) string {
 		return "none"
 	}
 	return strings.Join(keys, ", ")
+}
+
+var unmarshaler = reflect.TypeFor[yaml.Unmarshaler]()
+
+// knownFields refuses a key of mapping n that the struct type t (or, for
+// a slice, its elements) does not name, as a yaml decoder with
+// KnownFields does, where a node is decoded on its own (node.Decode has
+// no such option). A type that decodes itself is its own judge, and a
+// yaml.Node field (a block a target decodes later) is left as written.
+func knownFields(n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n == nil || t == reflect.TypeFor[yaml.Node]() || reflect.PointerTo(t).Implements(unmarshaler) {
+		return nil // kept as written, or decoded by its own method
+	}
+	switch {
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, item := range n.Content {
+			if err := knownFields(item, t.Elem()); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		for _, f := range yamlFields(t) {
+			fields[f.name] = f.typ
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("line %d: field %s not found in type %s", k.Line, k.Value, t)
+			}
+			if err := knownFields(n.Content[i+1], ft); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

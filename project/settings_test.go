@@ -12,6 +12,9 @@ import (
 type clusterSettings struct {
 	Context string   `yaml:"context"`
 	Timeout Duration `yaml:"timeout"`
+	Object  struct {
+		Name string `yaml:"name"`
+	} `yaml:"object"`
 }
 
 // TestDecodeSettings: a target's keys reach its settings; a key neither
@@ -24,7 +27,8 @@ func TestDecodeSettings(t *testing.T) {
 	}{
 		{name: "own and shared keys", section: "    target: kube\n    namespace: orders\n    context: kind-prod\n    timeout: 90s\n",
 			want: clusterSettings{Context: "kind-prod", Timeout: Duration{90 * time.Second}}},
-		{name: "typo'd key", section: "    target: kube\n    contxt: kind-prod\n", err: `ferry.yaml:5: environment "prod": unknown field "contxt" for target kube (its own: context, timeout; every target's: target,`},
+		{name: "typo'd nested key", section: "    target: kube\n    object:\n      nmae: api\n", err: `ferry.yaml:6: environment "prod": unknown field "nmae"`},
+		{name: "typo'd key", section: "    target: kube\n    contxt: kind-prod\n", err: `ferry.yaml:5: environment "prod": unknown field "contxt" for target kube (its own: context, timeout, object; every target's: target,`},
 		{name: "another target's key", section: "    target: kube\n    secretsFile: ~/.config/x.env\n", err: `ferry.yaml:5: environment "prod": unknown field "secretsFile" for target kube`},
 		{name: "bad value", section: "    target: kube\n    timeout: soon\n", err: `ferry.yaml:5: environment "prod": "soon" is not a duration such as 30m`},
 		{name: "no section", section: ""},
