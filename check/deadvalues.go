@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 )
 
@@ -110,7 +111,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 		if e.Result == nil {
 			continue
 		}
-		if e.Spec != nil && e.Spec.Target == "local" && e.Spec.SecretsFile != "" {
+		if e.Spec != nil && e.Spec.Target == "local" && secretsFile(e.Spec) != "" {
 			continue // ferry itself supplies what the Secrets would hold, from the secretsFile
 		}
 		for _, r := range e.Result.Unprovided {
@@ -195,4 +196,11 @@ func underReference(above []string) bool {
 		}
 	}
 	return false
+}
+
+// secretsFile is the local target's secretsFile: of an environment ("" when
+// it names none), read from its ferry.yaml section.
+func secretsFile(e *project.Environment) string {
+	v, _ := e.Setting("secretsFile")
+	return v
 }

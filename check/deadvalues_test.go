@@ -98,7 +98,7 @@ func TestReferenceLine(t *testing.T) {
 
 func TestUnprovidedReferenceSecretsFile(t *testing.T) {
 	e := envOf("staging")
-	e.Spec.SecretsFile = "~/.config/ferry/api/staging.env"
+	setting(e.Spec, "secretsFile", "~/.config/ferry/api/staging.env")
 	e.Result.Unprovided = []render.Reference{{Kind: "Secret", Name: "db", Key: "password", Namespace: "staging", Workload: "Deployment/api", Template: "t.yaml"}}
 	if f := findings(t, "FERRY086", inputOf(e)); len(f) != 0 {
 		t.Errorf("a local environment with a secretsFile gets its Secrets from ferry, got %+v", f)

@@ -38,7 +38,8 @@ func checkSharedNamespace(in *Input) []Finding {
 			continue
 		}
 		for _, ns := range clusterNamespaces(e) {
-			p := pair{e.Spec.Context, ns}
+			ctx, _ := e.Spec.Setting("context") // the cluster targets' kubeconfig context
+			p := pair{ctx, ns}
 			if _, ok := byPair[p]; !ok {
 				order = append(order, p)
 			}

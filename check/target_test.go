@@ -3,12 +3,27 @@ package check
 import (
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 )
 
 func kube(e *Env, ctx, ns string) *Env {
-	e.Spec.Target, e.Spec.Context, e.Spec.Namespace = "kube", ctx, ns
+	e.Spec.Target, e.Spec.Namespace = "kube", ns
+	setting(e.Spec, "context", ctx)
 	return e
+}
+
+// setting writes key: value into e's ferry.yaml section, as the target's
+// key it is.
+func setting(e *project.Environment, key, value string) {
+	if e.Section == nil {
+		e.Section = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	e.Section.Content = append(e.Section.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value})
 }
 
 func TestSharedNamespace(t *testing.T) {

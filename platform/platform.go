@@ -7,9 +7,13 @@
 // health), so every target — platform/local runs processes on this
 // machine, platform/kube a Helm release — is driven by the same promote
 // code: revisions, gates, history and rollback live above the target.
-// Settings that only one target understands (the local target's `env:`,
-// `secretsFile` and ${FERRY_DATA}) are that target's business, through
-// its Desired method.
+// Settings that only one target understands are that target's business:
+// it registers a Decoder with Register that reads its keys of an
+// environment's ferry.yaml section (the local target's `env:`,
+// `secretsFile`; kube's `context:`) and refuses what is wrong at its
+// line, and its Desired method applies them. A new target is its own
+// package plus one registration line; platformtest/targetsuite is the
+// suite every target passes.
 package platform
 
 import (
@@ -17,7 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -206,45 +211,115 @@ type Options struct {
 // Opener opens a target for a project.
 type Opener func(o Options) (Target, error)
 
+// Decoder reads one environment's settings that belong to the target —
+// the keys of its ferry.yaml section beyond project.SharedKeys, usually
+// through e.DecodeSettings — validates them, naming ferry.yaml:line, and
+// returns them typed; the target finds them again in e.Settings. It may
+// add to p.Warnings what is allowed but unwise.
+type Decoder func(p *project.Project, e *project.Environment) (any, error)
+
+// Registration is what a target registers: how to open it and how to
+// decode its environments' settings (nil: it has none, and any key of
+// its own is refused).
+type Registration struct {
+	Open   Opener
+	Decode Decoder
+}
+
 var (
 	mu      sync.Mutex
-	openers = map[string]Opener{}
+	targets = map[string]Registration{}
 )
 
 // Register makes a target available under name (ferry.yaml's `target:`).
 // Targets register themselves in their package's init; a program picks
 // the targets it supports by importing their packages.
-func Register(name string, open Opener) {
+func Register(name string, r Registration) {
 	mu.Lock()
 	defer mu.Unlock()
-	openers[name] = open
+	targets[name] = r
 }
 
 // Names returns the registered target names, sorted.
 func Names() []string {
 	mu.Lock()
 	defer mu.Unlock()
-	out := make([]string, 0, len(openers))
-	for n := range openers {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(targets))
 }
 
 // ErrUnknownTarget is returned by Open for a name nothing registered.
 var ErrUnknownTarget = errors.New("unknown target")
 
-// Open opens the target registered as name.
-func Open(name string, o Options) (Target, error) {
+func lookup(name string) (Registration, error) {
 	mu.Lock()
-	open, ok := openers[name]
+	r, ok := targets[name]
 	mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("%w %q (this ferry supports %s)", ErrUnknownTarget, name, strings.Join(Names(), ", "))
+		return r, fmt.Errorf("%w %q (this ferry supports %s)", ErrUnknownTarget, name, strings.Join(Names(), ", "))
 	}
-	return open(o)
+	return r, nil
 }
+
+// Open opens the target registered as name, once the settings of the
+// project's environments on it are decoded (DecodeSettings).
+func Open(name string, o Options) (Target, error) {
+	r, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if o.Project != nil {
+		for _, e := range o.Project.Environments {
+			if e.Target == name {
+				if err := decode(o.Project, e, r); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return r.Open(o)
+}
+
+// DecodeSettings runs each environment's target decoder over its
+// ferry.yaml section and keeps the result in e.Settings. The first
+// environment whose target is unknown or whose settings are wrong is an
+// error matching ErrBadInput that names ferry.yaml:line; `ferry check`
+// runs it so that a bad block is found before anything deploys.
+func DecodeSettings(p *project.Project) error {
+	for _, e := range p.Environments {
+		r, err := lookup(e.Target)
+		if err != nil {
+			return badInput{fmt.Errorf("%s:%d: environment %q: target: %w", project.FileName, e.KeyLine("target"), e.Name, err)}
+		}
+		if err := decode(p, e, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decode decodes e's settings once.
+func decode(p *project.Project, e *project.Environment, r Registration) error {
+	if e.Settings != nil {
+		return nil
+	}
+	var err error
+	if r.Decode == nil {
+		err = e.DecodeSettings(e.Target, &struct{}{})
+	} else {
+		e.Settings, err = r.Decode(p, e)
+	}
+	if err != nil && !errors.Is(err, ErrBadInput) {
+		err = badInput{err}
+	}
+	return err
+}
+
+// badInput is an error in ferry.yaml, matching ErrBadInput but said as
+// itself: it starts with the ferry.yaml:line it is about.
+type badInput struct{ error }
+
+func (e badInput) Is(target error) bool { return target == ErrBadInput }
+func (e badInput) Unwrap() error        { return e.error }
 
 // ErrNotRunning is returned by Live when nothing runs in the environment.
 var ErrNotRunning = errors.New("not running")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -81,15 +82,20 @@ type Acceptance struct {
 	Line int `yaml:"-"`
 }
 
-// EnvSpec is ferry.yaml's section for one environment.
+// EnvSpec is ferry.yaml's section for one environment: the settings
+// every target shares. Everything else in the section belongs to the
+// environment's target, which decodes and validates it from Section
+// (platform.Register's decoder): a new per-environment setting is one
+// target package's business, not project's.
 type EnvSpec struct {
-	// Target is "local" (default) or "kube".
+	// Target names the registered target that runs the environment:
+	// "local" (default), "kube", "gitops".
 	Target string `yaml:"target"`
-	// Context is the kubeconfig context; the current context by default.
-	Context string `yaml:"context"`
-	// Namespace defaults to the environment's name.
+	// Namespace is the release's namespace, which the chart renders with
+	// whatever the target; the environment's name by default.
 	Namespace string `yaml:"namespace"`
-	// Release is the Helm release name; the service's name by default.
+	// Release is the Helm release name the chart renders with; the
+	// service's name by default.
 	Release string `yaml:"release"`
 	// Values replaces the discovered values files, in order, relative to
 	// the project directory.
@@ -103,22 +109,42 @@ type EnvSpec struct {
 	// Health overrides the health URL (by default the service's
 	// /.well-known/health on its HTTP_PORT).
 	Health string `yaml:"health"`
-	// Port is the port the service answers HTTP on, for the local
-	// target, when its configuration does not say it in a variable ferry
-	// knows (HTTP_PORT, PORT, SERVER_PORT, APP_PORT).
-	Port int `yaml:"port"`
-	// Env adds or replaces variables for the local target only: ports,
-	// SQLite paths, anything that must differ on one machine.
-	Env map[string]string `yaml:"env"`
-	// SecretsFile is a dotenv file outside the repository that supplies,
-	// for the local target, the values of the Secrets the chart references.
-	SecretsFile string `yaml:"secretsFile"`
-	// Timeout bounds a rollout on a cluster (kube target; 5m when unset).
-	Timeout Duration `yaml:"timeout"`
-	// GitOps is the gitops target's block, decoded by platform/gitops.
-	GitOps TargetBlock `yaml:"gitops"`
+	// Section is the whole section as written, the target's keys
+	// included, for the target's decoder.
+	Section *yaml.Node `yaml:"-"`
 
 	line int
+}
+
+// SharedKeys are the keys of an environment's section that project
+// reads for every target; a target's decoder reads the others.
+var SharedKeys = []string{"target", "namespace", "release", "values", "soak", "smoke", "health"}
+
+// UnmarshalYAML implements yaml.Unmarshaler: it decodes the shared keys
+// and keeps the section for the target.
+func (s *EnvSpec) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		if n.Tag == "!!null" {
+			return nil
+		}
+		return fmt.Errorf("line %d: an environment's section must be a mapping", n.Line)
+	}
+	shared := *n
+	shared.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if slices.Contains(SharedKeys, n.Content[i].Value) {
+			shared.Content = append(shared.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	type plain EnvSpec // without this method
+	if err := knownFields(&shared, reflect.TypeFor[plain]()); err != nil {
+		return err
+	}
+	if err := shared.Decode((*plain)(s)); err != nil {
+		return err
+	}
+	s.Section = n
+	return nil
 }
 
 // SmokeStep is one smoke check: an HTTP request or a command.
@@ -232,11 +258,6 @@ func ParseFile(name string, data []byte) (*File, error) {
 		}
 	}
 	for name, spec := range f.Environments {
-		switch spec.Target {
-		case "", "local", "kube", "gitops":
-		default:
-			return nil, fmt.Errorf("%s:%d: environment %q: target %q is neither local nor kube", FileName, spec.line, name, spec.Target)
-		}
 		for i, s := range spec.Smoke {
 			if (s.HTTP == "") == (s.Run == "") {
 				return nil, fmt.Errorf("%s:%d: environment %q: smoke step %d needs exactly one of http or run", FileName, spec.line, name, i+1)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/confine"
 )
 
 // Project is a service repository as ferry sees it.
@@ -61,24 +63,26 @@ type Project struct {
 
 // Environment is one place the service runs.
 type Environment struct {
-	Name      string
-	Target    string // "local" or "kube"
-	Context   string
+	Name string
+	// Target is the name of the registered target that runs it.
+	Target    string
 	Namespace string
 	Release   string
 	// Values are the chart values files, base first, relative to the
 	// project directory.
-	Values []string
-	Soak   time.Duration
-	Smoke  []SmokeStep
-	Health string
-	// Port is ferry.yaml's port: (0 when unset).
-	Port        int
-	Env         map[string]string
-	SecretsFile string
-	SoakGates   Soak // the soak's metric gates: ferry.yaml soak: {…}
-	// Timeout bounds a rollout on a cluster; 0 leaves the target's default.
-	Timeout time.Duration
+	Values    []string
+	Soak      time.Duration
+	Smoke     []SmokeStep
+	Health    string
+	SoakGates Soak // the soak's metric gates: ferry.yaml soak: {…}
+	// Section is the environment's ferry.yaml section as written (nil
+	// when ferry.yaml has none): the target's keys are read from it by
+	// the target's decoder, and Line is where it stands.
+	Section *yaml.Node
+	Line    int
+	// Settings are the target's own settings, as its decoder returned
+	// them (platform.DecodeSettings); nil until decoded.
+	Settings any
 	// From says where each part of this definition came from.
 	From Origin
 	// Deploy is the CI command that deploys this environment, nil when
@@ -87,9 +91,6 @@ type Environment struct {
 	// Set are the values the deploy command sets with --set, applied after
 	// the values files as Helm does.
 	Set []SetFlag
-	// SecretsFileLine is the ferry.yaml line that names SecretsFile (0
-	// when unknown), for messages about the file.
-	SecretsFileLine int
 }
 
 // Origin says where an environment's definition came from, for the
@@ -116,8 +117,53 @@ var ErrUnknownEnvironment = errors.New("unknown environment")
 func Load(dir string) (*Project, error) { return LoadChart(dir, "") }
 
 // LoadChart is Load with the chart directory given (relative to dir), as
-// if ferry.yaml named it; "" discovers it.
+// if ferry.yaml named it; "" discovers it. It reads ferry.yaml and
+// Chart.yaml through internal/confine: one that leads out of the project
+// is refused, naming it.
 func LoadChart(dir, chartDir string) (*Project, error) {
+	p, err := open(dir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := confine.Open(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	var data []byte
+	if p.File, data, err = readFile(root); err != nil {
+		return nil, err
+	}
+	if err := validateFile(p.Dir, data, p.File); err != nil {
+		return nil, err
+	}
+	if chartDir == "" {
+		chartDir = p.File.Chart
+	}
+	if err := p.locate(dir, chartDir); err != nil {
+		return nil, err
+	}
+	if err := p.identify(root); err != nil {
+		return nil, err
+	}
+	envFiles, deploys := p.sources()
+	names, fromFiles, fromCI := p.classify(envFiles, deploys)
+	if err := p.settle(names); err != nil {
+		return nil, err
+	}
+	p.order(names, fromCI, fromFiles)
+	if err := p.defineAll(names, deploys, envFiles); err != nil {
+		return nil, err
+	}
+	if err := validateEnvironments(p, data); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// open is the project at dir, which must be a directory, before
+// anything is read.
+func open(dir string) (*Project, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -129,30 +175,30 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("project directory %s is not a directory", dir)
 	}
-	p := &Project{Dir: abs}
+	return &Project{Dir: abs}, nil
+}
 
-	data, err := os.ReadFile(filepath.Join(abs, FileName))
+// readFile reads and parses ferry.yaml, and returns it as read for the
+// messages that name its lines; a project without one has an empty File.
+func readFile(root *confine.Root) (*File, []byte, error) {
+	data, err := root.ReadFile(FileName)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		p.File = &File{}
+		return &File{}, nil, nil
 	case err != nil:
-		return nil, err
-	default:
-		if p.File, err = ParseFile(FileName, data); err != nil {
-			return nil, err
-		}
+		return nil, nil, err
 	}
-	f := p.File
-	if p.Warnings, err = validateFile(abs, data, f); err != nil {
-		return nil, err
-	}
-	if chartDir == "" {
-		chartDir = f.Chart
-	}
+	f, err := ParseFile(FileName, data)
+	return f, data, err
+}
 
-	if isDir(filepath.Join(abs, "configs")) {
+// locate finds the configs directory, the chart (chartDir when given)
+// and the runtime. dir is the directory as the user named it.
+func (p *Project) locate(dir, chartDir string) error {
+	if isDir(filepath.Join(p.Dir, "configs")) {
 		p.Configs = "configs"
 	}
+	var err error
 	if p.Chart, err = p.findChart(chartDir); err != nil {
 		// Name the directory as the user did, not its absolute path.
 		var nc *NoChartError
@@ -163,25 +209,36 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		case errors.As(err, &sc):
 			sc.Dir = dir
 		}
-		return nil, err
+		return err
 	}
 	if p.Configs == "" {
 		p.Configs = p.serviceConfigs()
 	}
-	if p.Runtime, p.RuntimeReason, err = p.detectRuntime(); err != nil {
-		return nil, err
-	}
+	p.Runtime, p.RuntimeReason, err = p.detectRuntime()
+	return err
+}
 
+// identify takes what ferry.yaml says of the service as a whole, with
+// the defaults: its name from the chart, then the directory; "." as its
+// main package, which must be a directory of the project.
+func (p *Project) identify(root *confine.Root) error {
+	f := p.File
 	p.Service = f.Service
 	if p.Service == "" && p.Chart != "" {
-		p.Service = chartName(filepath.Join(abs, p.Chart))
+		name, err := chartName(root, p.Chart)
+		if err != nil {
+			return err
+		}
+		p.Service = name
 	}
 	if p.Service == "" {
-		p.Service = filepath.Base(abs)
+		p.Service = filepath.Base(p.Dir)
 	}
 	p.Main = f.Main
 	if p.Main == "" {
 		p.Main = "."
+	} else if err := ownPackage(root, p.Main); err != nil {
+		return fmt.Errorf("%s%s: main: %w", FileName, lineOf(filepath.Join(p.Dir, FileName), "main"), err)
 	}
 	p.Image = f.Image
 	p.Database = f.Database
@@ -190,31 +247,61 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	}
 	p.Accept = f.Accept
 	p.Trust = f.Trust
+	return nil
+}
 
+// ownPackage refuses a main: that is not a directory of the project: an
+// import path (github.com/acme/tools/cmd/x) or a pattern would have go
+// build compile code from outside the repository under the service's name.
+func ownPackage(root *confine.Root, main string) error {
+	if strings.Contains(main, "...") {
+		return fmt.Errorf("%s is a package pattern; name the one main package, a directory of the project", main)
+	}
+	st, err := root.Stat(strings.TrimPrefix(filepath.ToSlash(main), "./"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s is not a directory of the project; ferry builds only the project's own packages", main)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory", main)
+	}
+	return nil
+}
+
+// sources finds what defines environments besides ferry.yaml: the
+// values files by name and the repository's deploy commands, each
+// command assigned to the environment it deploys.
+func (p *Project) sources() (envFiles map[string]string, deploys map[string]*Deploy) {
 	found := p.discoverValues()
 	p.Warnings = append(p.Warnings, found.ignored...)
-	envFiles := found.envs
-	p.Layers = f.Layers
+	p.Layers = p.File.Layers
 	if p.Layers == nil {
 		p.Layers = found.layers
 	}
-	names := map[string]bool{}
-	p.Deploys = findDeploys(abs)
-	deploys := p.assignDeploys(envFiles)
-	p.siblingValues(deploys, envFiles)
-	// When CI deploys the chart, its commands define the environments they
-	// deploy; the values files define the rest. A file deployed under
-	// another name is that environment's; a file for an environment CI
-	// deploys with other files (or under a synonym: values-prod.yaml where
-	// CI deploys production from values-live.yaml) is left out with a
-	// word unless ferry.yaml names it. No environment is dropped silently.
+	p.Deploys = findDeploys(p.Dir)
+	deploys = p.assignDeploys(found.envs)
+	p.siblingValues(deploys, found.envs)
+	return found.envs, deploys
+}
+
+// classify decides which values files are environments. When CI deploys
+// the chart, its commands define the environments they deploy; the
+// values files define the rest. A file deployed under another name is
+// that environment's; a file for an environment CI deploys with other
+// files (or under a synonym: values-prod.yaml where CI deploys
+// production from values-live.yaml) is left out with a word unless
+// ferry.yaml names it. No environment is dropped silently. It returns
+// the names, and which came from values files alone and which from CI.
+func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deploy) (names map[string]bool, fromFiles, fromCI []string) {
+	f := p.File
+	names = map[string]bool{}
 	used := map[string]string{}
 	for n, d := range deploys {
 		for _, v := range d.Values {
 			used[v] = n
 		}
 	}
-	var fromFiles []string
 	for n, file := range envFiles {
 		_, named := f.Environments[n]
 		by, ok := used[file]
@@ -238,18 +325,23 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		}
 	}
 	sort.Strings(fromFiles)
-	var fromCI []string
 	for n := range deploys {
 		fromCI = append(fromCI, n)
+		names[n] = true
 	}
 	sort.Strings(fromCI)
+	return names, fromFiles, fromCI
+}
+
+// settle adds the environments configs/ overlays and ferry.yaml name,
+// drops the excluded ones, and refuses a path or trust section that
+// names one twice or one that is not there.
+func (p *Project) settle(names map[string]bool) error {
+	f := p.File
 	for _, n := range p.discoverConfigs() {
 		names[n] = true
 	}
 	for n := range f.Environments {
-		names[n] = true
-	}
-	for n := range deploys {
 		names[n] = true
 	}
 	for _, n := range f.Path {
@@ -260,18 +352,24 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	}
 	for i, n := range f.Path {
 		if slices.Contains(f.Path[:i], n) {
-			return nil, fmt.Errorf("%s: path names %q twice", FileName, n)
+			return fmt.Errorf("%s: path names %q twice", FileName, n)
 		}
 	}
-
 	for _, n := range f.Trust.Require {
 		if !names[n] {
-			return nil, fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
+			return fmt.Errorf("%s:%d: trust.require names %q, which is not an environment", FileName, f.Trust.Line, n)
 		}
 	}
 	if len(f.Trust.Require) > 0 && len(f.Trust.Keys) == 0 {
-		return nil, fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
+		return fmt.Errorf("%s:%d: trust.require needs at least one key in trust.keys", FileName, f.Trust.Line)
 	}
+	return nil
+}
+
+// order sets the promotion path — ferry.yaml's, else what the names say —
+// and says why.
+func (p *Project) order(names map[string]bool, fromCI, fromFiles []string) {
+	f := p.File
 	p.Path = slices.DeleteFunc(slices.Clone(f.Path), func(n string) bool { return slices.Contains(f.Exclude, n) })
 	if len(p.Path) == 0 {
 		p.Path, p.OrderReason = conventionalOrder(names)
@@ -284,6 +382,11 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 		p.OrderReason += "; defined by CI's deploy commands: " + strings.Join(fromCI, ", ") +
 			"; by values files alone (no deploy command of the repository deploys them): " + strings.Join(fromFiles, ", ")
 	}
+}
+
+// defineAll defines the environments, the path's first, then the others
+// alphabetically.
+func (p *Project) defineAll(names map[string]bool, deploys map[string]*Deploy, envFiles map[string]string) error {
 	ordered := append([]string(nil), p.Path...)
 	var rest []string
 	for n := range names {
@@ -296,56 +399,60 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 
 	base := ""
 	if p.Chart != "" {
-		if b := filepath.Join(p.Chart, "values.yaml"); isFile(filepath.Join(abs, b)) {
+		if b := filepath.Join(p.Chart, "values.yaml"); isFile(filepath.Join(p.Dir, b)) {
 			base = b
 		}
 	}
 	for _, n := range ordered {
-		spec := f.Environments[n]
-		e := &Environment{
-			Name:        n,
-			Target:      spec.Target,
-			Context:     spec.Context,
-			Namespace:   spec.Namespace,
-			Release:     spec.Release,
-			Values:      spec.Values,
-			Soak:        spec.Soak.Duration.Duration,
-			SoakGates:   spec.Soak,
-			Smoke:       spec.Smoke,
-			Health:      spec.Health,
-			Port:        spec.Port,
-			Env:         spec.Env,
-			SecretsFile: spec.SecretsFile,
-			Timeout:     spec.Timeout.Duration,
-		}
-		if e.Target == "" {
-			e.Target = "local"
-		}
-		p.define(e, spec, f.Environments, deploys[n], base, envFiles[n])
-		if d := e.Deploy; d != nil && d.Missing != "" && e.From.Values != fileAt(spec) {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with -f %s, which does not exist, so helm fails there; %s is checked with the chart's values and the command's --set",
-				d.Loc(), n, d.Missing, n))
-		}
-		for _, v := range e.Values {
-			st, err := os.Stat(filepath.Join(abs, v))
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
-			}
-			if err == nil {
-				err = regularWithin(st, MaxValuesSize) // a directory or a FIFO is named, never skipped or read
-			} else {
-				err = errors.Unwrap(err)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("%s: environment %q: values file %s: %w", FileName, n, v, err)
-			}
+		e, err := p.environment(n, deploys[n], base, envFiles[n])
+		if err != nil {
+			return err
 		}
 		p.Environments = append(p.Environments, e)
 	}
-	if err := validateEnvironments(p, data); err != nil {
-		return nil, err
+	return nil
+}
+
+// environment defines environment n from its ferry.yaml section and
+// what else defines it, and checks its values files.
+func (p *Project) environment(n string, d *Deploy, base, envFile string) (*Environment, error) {
+	spec := p.File.Environments[n]
+	e := &Environment{
+		Name:      n,
+		Target:    spec.Target,
+		Namespace: spec.Namespace,
+		Release:   spec.Release,
+		Values:    spec.Values,
+		Soak:      spec.Soak.Duration.Duration,
+		SoakGates: spec.Soak,
+		Smoke:     spec.Smoke,
+		Health:    spec.Health,
+		Section:   spec.Section,
+		Line:      spec.line,
 	}
-	return p, nil
+	if e.Target == "" {
+		e.Target = "local"
+	}
+	p.define(e, spec, p.File.Environments, d, base, envFile)
+	if d := e.Deploy; d != nil && d.Missing != "" && e.From.Values != fileAt(spec) {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with -f %s, which does not exist, so helm fails there; %s is checked with the chart's values and the command's --set",
+			d.Loc(), n, d.Missing, n))
+	}
+	for _, v := range e.Values {
+		st, err := os.Stat(filepath.Join(p.Dir, v))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
+		}
+		if err == nil {
+			err = RegularWithin(st, MaxValuesSize) // a directory or a FIFO is named, never skipped or read
+		} else {
+			err = errors.Unwrap(err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: environment %q: values file %s: %w", FileName, n, v, err)
+		}
+	}
+	return e, nil
 }
 
 // Env returns the environment called name.
@@ -436,18 +543,24 @@ func (p *Project) discoverConfigs() []string {
 	return out
 }
 
-func chartName(dir string) string {
-	data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+// chartName is the name Chart.yaml gives the chart in directory chart
+// (relative to the project), "" when it gives none; a Chart.yaml that
+// leads out of the project is refused, naming it.
+func chartName(root *confine.Root, chart string) (string, error) {
+	data, err := root.ReadFile(path.Join(filepath.ToSlash(chart), "Chart.yaml"))
+	if errors.Is(err, confine.ErrRefused) {
+		return "", err
+	}
 	if err != nil {
-		return ""
+		return "", nil // findChart saw it; render reports what is wrong with it
 	}
 	var c struct {
 		Name string `yaml:"name"`
 	}
 	if yaml.Unmarshal(data, &c) != nil {
-		return ""
+		return "", nil
 	}
-	return c.Name
+	return c.Name, nil
 }
 
 func isFile(p string) bool {
@@ -465,28 +578,43 @@ func isDir(p string) bool {
 // part came from.
 func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec, d *Deploy, base, envFile string) {
 	_, inFile := specs[e.Name]
-	fileAt := fileAt(spec)
+	at := fileAt(spec)
 	e.Deploy = d
+	e.From.Definition = p.definition(e.Name, inFile, at, d, envFile)
+	defineNamespace(e, at, d)
+	p.defineRelease(e, at, d)
+	p.defineValues(e, at, d, base, envFile)
+	if d != nil {
+		e.Set = d.Set
+	}
+}
+
+// definition sums up where environment name is defined, for the report
+// header.
+func (p *Project) definition(name string, inFile bool, at string, d *Deploy, envFile string) string {
 	switch {
 	case inFile && d != nil:
-		e.From.Definition = fileAt + ", CI " + d.Loc()
+		return at + ", CI " + d.Loc()
 	case inFile:
-		e.From.Definition = fileAt
+		return at
 	case d != nil && d.Missing != "":
-		e.From.Definition = "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
+		return "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
-		e.From.Definition = "CI " + d.Loc()
+		return "CI " + d.Loc()
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
-		e.From.Definition = envFile + " (discovered; no deploy command of the repository deploys " + e.Name + ")"
+		return envFile + " (discovered; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
-		e.From.Definition = envFile + " (discovered)"
-	default:
-		e.From.Definition = path.Join(p.Configs, "."+e.Name+".env") + " (discovered)"
+		return envFile + " (discovered)"
 	}
+	return path.Join(p.Configs, "."+name+".env") + " (discovered)"
+}
 
+// defineNamespace: ferry.yaml's, else the deploy command's -n, else the
+// environment's name.
+func defineNamespace(e *Environment, at string, d *Deploy) {
 	switch {
 	case e.Namespace != "":
-		e.From.Namespace = fileAt
+		e.From.Namespace = at
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
 		e.Namespace, e.From.Namespace = d.Namespace, d.Loc()+" (-n)"
 	default:
@@ -495,10 +623,14 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 			e.From.Namespace += "; CI sets " + d.Namespace + " at " + d.Loc()
 		}
 	}
+}
 
+// defineRelease: ferry.yaml's, else the deploy command's, else the
+// service's name.
+func (p *Project) defineRelease(e *Environment, at string, d *Deploy) {
 	switch {
 	case e.Release != "":
-		e.From.Release = fileAt
+		e.From.Release = at
 	case d != nil && d.Release != "" && !IsCIExpr(d.Release):
 		e.Release, e.From.Release = d.Release, d.Loc()
 	default:
@@ -508,34 +640,39 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 			e.From.Release = "the chart's name"
 		}
 	}
+}
 
+// defineValues: ferry.yaml's values files, else the deploy command's -f
+// files (after the chart's values.yaml), else the discovered ones.
+func (p *Project) defineValues(e *Environment, at string, d *Deploy, base, envFile string) {
 	if e.Values != nil {
-		e.From.Values = fileAt
-	} else if d != nil && d.Missing != "" {
+		e.From.Values = at
+		return
+	}
+	if d != nil && d.Missing != "" {
 		e.Values = append(e.Values, d.Values...)
 		if base != "" && !slices.Contains(e.Values, base) {
 			e.Values = append([]string{base}, e.Values...)
 		}
 		e.From.Values = d.Loc() + " (-f " + d.Missing + " does not exist)"
-	} else if vals, ok := d.valuesFiles(p.Dir); ok {
+		return
+	}
+	if vals, ok := d.valuesFiles(p.Dir); ok {
 		if base != "" && !slices.Contains(vals, base) {
 			e.Values = append(e.Values, base)
 		}
 		e.Values = append(e.Values, vals...)
 		e.From.Values = d.Loc() + " (-f)"
-	} else {
-		if base != "" {
-			e.Values = append(e.Values, base)
-		}
-		e.Values = append(e.Values, p.Layers...)
-		if envFile != "" {
-			e.Values = append(e.Values, envFile)
-		}
-		e.From.Values = "discovered"
+		return
 	}
-	if d != nil {
-		e.Set = d.Set
+	if base != "" {
+		e.Values = append(e.Values, base)
 	}
+	e.Values = append(e.Values, p.Layers...)
+	if envFile != "" {
+		e.Values = append(e.Values, envFile)
+	}
+	e.From.Values = "discovered"
 }
 
 // fileAt is where ferry.yaml defines an environment: "ferry.yaml:12".

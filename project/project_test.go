@@ -112,8 +112,15 @@ environments:
 	}
 	st, _ := p.Env("staging")
 	pr, _ := p.Env("prod")
-	if st.Soak != 90*time.Second || st.Env["HTTP_PORT"] != "18080" || st.Smoke[0].String() != "GET /orders → 200" || st.Release != "orders" {
+	if st.Soak != 90*time.Second || st.Smoke[0].String() != "GET /orders → 200" || st.Release != "orders" {
 		t.Errorf("staging = %+v", st)
+	}
+	// env: is the local target's: project keeps it in the section.
+	var own struct {
+		Env map[string]string `yaml:"env"`
+	}
+	if err := st.DecodeSettings("local", &own); err != nil || own.Env["HTTP_PORT"] != "18080" {
+		t.Errorf("staging's own settings = %+v, %v; want env HTTP_PORT 18080", own, err)
 	}
 	if pr.Target != "kube" || pr.Namespace != "orders-prod" || strings.Join(pr.Values, ",") != "deploy/a.yaml,deploy/b.yaml" {
 		t.Errorf("prod = %+v", pr)
@@ -136,15 +143,16 @@ func TestFerryYAMLErrors(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"unknown field", "service: x\nenvironments:\n  prod:\n    soke: 3s\n", `ferry.yaml:4: unknown field "soke"`},
+		{"unknown field", "service: x\nsrevice: y\n", `ferry.yaml:2: unknown field "srevice"`},
+		{"unknown field in soak", "service: x\nenvironments:\n  prod:\n    soak:\n      durration: 3s\n", `ferry.yaml:5: unknown field "durration" in soak`},
+		{"smoke step with a misspelt key", "environments:\n  prod:\n    smoke:\n      - {http: GET /orders, expct: 201}\n", `ferry.yaml:4: unknown field "expct"`},
+		{"section not a mapping", "environments:\n  prod: [kube]\n", `ferry.yaml:2: an environment's section must be a mapping`},
 		{"bad duration", "environments:\n  prod:\n    soak: soon\n", `ferry.yaml:3: "soon" is not a duration such as 30m`},
 		{"malformed", "path: [a, b\n", "ferry.yaml:"},
-		{"bad target", "environments:\n  prod:\n    target: nomad\n", `ferry.yaml:2: environment "prod": target "nomad" is neither local nor kube`},
 		{"smoke method that is none", "environments:\n  prod:\n    smoke:\n      - {http: GET /}\n      - {http: FETCH /orders}\n", `ferry.yaml:5: environment "prod": smoke step 2: "FETCH" is not an HTTP method`},
 		{"smoke step with both", "environments:\n  prod:\n    smoke:\n      - {http: GET /, run: 'true'}\n", "smoke step 1 needs exactly one of http or run"},
 		{"trust requires an unknown environment", "path: [staging, prod]\ntrust:\n  keys: [ferry.pub]\n  require: [prd]\n", `ferry.yaml:3: trust.require names "prd", which is not an environment`},
 		{"trust requires without keys", "path: [staging, prod]\ntrust:\n  require: [prod]\n", "ferry.yaml:3: trust.require needs at least one key in trust.keys"},
-		{"negative timeout", "environments:\n  prod:\n    timeout: -1m\n", `ferry.yaml:2: environment "prod": timeout -1m0s is negative`},
 		{"trust with an unknown field", "trust:\n  key: [ferry.pub]\n", `ferry.yaml:2: unknown field "key"`},
 	}
 	for _, tt := range tests {
@@ -177,23 +185,5 @@ func TestTrust(t *testing.T) {
 	want := Trust{Keys: []string{"keys/ci.pub", "-----BEGIN PUBLIC KEY-----\n…"}, Require: []string{"prod"}, Line: 4}
 	if diff := cmp.Diff(want, p.Trust); diff != "" {
 		t.Errorf("Trust (-want +got):\n%s", diff)
-	}
-}
-
-// TestTimeout: an environment's rollout timeout reaches the project.
-func TestTimeout(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, map[string]string{"configs/.env": "APP_NAME=orders\n", "configs/.prod.env": "",
-		"ferry.yaml": "environments:\n  prod:\n    target: kube\n    timeout: 90s\n"})
-	p, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := p.Env("prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.Timeout != 90*time.Second {
-		t.Errorf("Timeout = %v, want 90s", e.Timeout)
 	}
 }

@@ -74,8 +74,8 @@ type fileLines struct {
 }
 
 type envLines struct {
-	name, soak, secretsFile, namespace, release int
-	values                                      []int
+	name, soak, namespace, release int
+	values                         []int
 }
 
 func readLines(data []byte) fileLines {
@@ -105,9 +105,6 @@ func readLines(data []byte) fileLines {
 			el := envLines{name: key.Line}
 			if n := mapValue(spec, "soak"); n != nil {
 				el.soak = n.Line
-			}
-			if n := mapValue(spec, "secretsFile"); n != nil {
-				el.secretsFile = n.Line
 			}
 			if n := mapValue(spec, "namespace"); n != nil {
 				el.namespace = n.Line
@@ -165,36 +162,35 @@ func lineAt(lines []int, i int) int {
 // validateFile refuses what ferry.yaml may not say, naming its line:
 // environment names and namespaces that are not DNS labels, a service or
 // release name that is not one file name, paths that leave the project
-// (chart, main, layers, values, trust.keys; only secretsFile may, being
-// kept outside the repository on purpose),
-// values files that are not regular files or are over MaxValuesSize, a
-// secrets file that is not a regular file, negative durations. It returns
-// warnings for what is allowed but unwise: a secrets file others can read.
-func validateFile(dir string, data []byte, f *File) (warnings []string, err error) {
+// (chart, main, layers, values, trust.keys), values files that are not
+// regular files or are over MaxValuesSize, a negative soak. A target's
+// own settings (the local target's secretsFile, which may lie outside)
+// are its decoder's to check.
+func validateFile(dir string, data []byte, f *File) error {
 	lines := readLines(data)
 	if f.Chart != "" {
 		if err := inside(dir, f.Chart); err != nil {
-			return nil, fmt.Errorf("%s: chart: %w", at(lines.chart), err)
+			return fmt.Errorf("%s: chart: %w", at(lines.chart), err)
 		}
 	}
 	if f.Main != "" {
 		if err := inside(dir, f.Main); err != nil {
-			return nil, fmt.Errorf("%s: main: %w", at(lines.main), err)
+			return fmt.Errorf("%s: main: %w", at(lines.main), err)
 		}
 	}
 	if f.Service != "" {
 		if err := ValidServiceName(f.Service); err != nil {
-			return nil, fmt.Errorf("%s: %w", at(lines.service), err)
+			return fmt.Errorf("%s: %w", at(lines.service), err)
 		}
 	}
 	for i, n := range f.Path {
 		if err := ValidName(n); err != nil {
-			return nil, fmt.Errorf("%s: path: %w", at(lineAt(lines.path, i)), err)
+			return fmt.Errorf("%s: path: %w", at(lineAt(lines.path, i)), err)
 		}
 	}
 	for i, l := range f.Layers {
 		if err := valuesFile(dir, l); err != nil {
-			return nil, fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines.layers, i)), l, err)
+			return fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines.layers, i)), l, err)
 		}
 	}
 	for i, k := range f.Trust.Keys {
@@ -202,46 +198,34 @@ func validateFile(dir string, data []byte, f *File) (warnings []string, err erro
 			continue // an inline key
 		}
 		if err := inside(dir, k); err != nil {
-			return nil, fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines.trustKeys, i)), err)
+			return fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines.trustKeys, i)), err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Environments)) {
 		spec, el := f.Environments[name], lines.env[name]
 		if err := ValidName(name); err != nil {
-			return nil, fmt.Errorf("%s: %w", at(el.name), err)
+			return fmt.Errorf("%s: %w", at(el.name), err)
 		}
 		if spec.Namespace != "" {
 			if err := ValidNamespace(spec.Namespace); err != nil {
-				return nil, fmt.Errorf("%s: environment %q: %w", at(el.namespace), name, err)
+				return fmt.Errorf("%s: environment %q: %w", at(el.namespace), name, err)
 			}
 		}
 		if spec.Release != "" {
 			if err := ValidFileName(spec.Release); err != nil {
-				return nil, fmt.Errorf("%s: environment %q: release: %w", at(el.release), name, err)
+				return fmt.Errorf("%s: environment %q: release: %w", at(el.release), name, err)
 			}
 		}
-		if spec.Timeout.Duration < 0 {
-			return nil, fmt.Errorf("%s: environment %q: timeout %s is negative", at(el.name), name, spec.Timeout.Duration)
-		}
 		if spec.Soak.Duration.Duration < 0 {
-			return nil, fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
+			return fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
 		}
 		for i, v := range spec.Values {
 			if err := valuesFile(dir, v); err != nil {
-				return nil, fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el.values, i)), name, v, err)
-			}
-		}
-		if spec.SecretsFile != "" {
-			w, err := secretsFile(dir, spec.SecretsFile)
-			if err != nil {
-				return nil, fmt.Errorf("%s: environment %q: secretsFile %s: %w", at(el.secretsFile), name, spec.SecretsFile, err)
-			}
-			if w != "" {
-				warnings = append(warnings, fmt.Sprintf("%s: environment %q: secretsFile %s %s", at(el.secretsFile), name, spec.SecretsFile, w))
+				return fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el.values, i)), name, v, err)
 			}
 		}
 	}
-	return warnings, nil
+	return nil
 }
 
 // validateEnvironments checks the environments the loader settled on:
@@ -258,7 +242,6 @@ func validateEnvironments(p *Project, data []byte) error {
 		return fmt.Errorf("%s: name: the service is named after the chart, and %w; set service: in %s", chartFile+lineOf(filepath.Join(p.Dir, chartFile), "name"), err, FileName)
 	}
 	for _, e := range p.Environments {
-		e.SecretsFileLine = lines.env[e.Name].secretsFile
 		if err := ValidName(e.Name); err != nil {
 			return fmt.Errorf("%w; rename the values or configs file it was found from", err)
 		}
@@ -326,10 +309,13 @@ func valuesFile(dir, rel string) error {
 	if err != nil {
 		return nil
 	}
-	return regularWithin(st, MaxValuesSize)
+	return RegularWithin(st, MaxValuesSize)
 }
 
-func regularWithin(st os.FileInfo, limit int64) error {
+// RegularWithin refuses what is not a regular file of at most limit
+// bytes: a directory would be skipped and a FIFO would block its reader,
+// so either is named instead.
+func RegularWithin(st os.FileInfo, limit int64) error {
 	switch {
 	case st.IsDir():
 		return fmt.Errorf("is a directory, not a file")
@@ -339,30 +325,4 @@ func regularWithin(st os.FileInfo, limit int64) error {
 		return fmt.Errorf("is larger than the %d MiB limit", limit>>20)
 	}
 	return nil
-}
-
-// secretsFile checks the file that supplies Secrets' values on the local
-// target. It lives outside the repository on purpose; it must be a
-// regular file, and it should be readable by its owner alone.
-func secretsFile(dir, name string) (warning string, err error) {
-	path := name
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, rest)
-		}
-	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, path)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", nil // needed only to deploy; reported there
-	}
-	if err := regularWithin(st, MaxValuesSize); err != nil {
-		return "", err
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Sprintf("is readable by others (mode %04o); chmod 600 it", perm), nil
-	}
-	return "", nil
 }

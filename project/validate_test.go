@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/internal/testtree"
 )
 
@@ -64,9 +66,6 @@ func TestValidate(t *testing.T) {
 		{name: "trust key through a symlink out", yaml: "trust:\n  keys:\n    - linked.yaml\n", setup: symlinkOut("linked.yaml"), want: "ferry.yaml:3: trust.keys: linked.yaml leads outside"},
 		{name: "trust key inline", yaml: "trust:\n  keys:\n    - |\n      -----BEGIN PUBLIC KEY-----\n      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n      -----END PUBLIC KEY-----\n"},
 		{name: "layer climbing out", yaml: "layers:\n  - values-common.yaml\n  - ../shared/values.yaml\n", want: "ferry.yaml:3: layers: ../shared/values.yaml: ../shared/values.yaml is outside the project"},
-		{name: "secretsFile outside is fine", yaml: "environments:\n  prod:\n    secretsFile: ~/.config/ferry/orders-prod.env\n"},
-		{name: "secretsFile a directory", yaml: "environments:\n  prod:\n    secretsFile: /etc\n", want: "ferry.yaml:3: environment \"prod\": secretsFile /etc: is a directory"},
-		{name: "secretsFile a FIFO", yaml: "environments:\n  prod:\n    secretsFile: fifo.env\n", setup: mkfifo("fifo.env"), want: "ferry.yaml:3: environment \"prod\": secretsFile fifo.env: is not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,29 +107,6 @@ func TestValidateDiscoveredName(t *testing.T) {
 	}
 }
 
-func TestSecretsFileModeWarns(t *testing.T) {
-	for _, tt := range []struct {
-		mode os.FileMode
-		warn bool
-	}{{0o600, false}, {0o400, false}, {0o640, true}, {0o644, true}} {
-		files := base()
-		files[FileName] = "environments:\n  prod:\n    secretsFile: secrets/prod.env\n"
-		files["secrets/prod.env"] = "DB_PASSWORD=x\n"
-		dir := testtree.Write(t, files)
-		if err := os.Chmod(filepath.Join(dir, "secrets/prod.env"), tt.mode); err != nil {
-			t.Fatal(err)
-		}
-		p, err := Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := len(p.Warnings) == 1 && strings.Contains(p.Warnings[0], "ferry.yaml:3:") && strings.Contains(p.Warnings[0], "chmod 600")
-		if got != tt.warn {
-			t.Errorf("mode %04o: warnings %q, want a warning: %v", tt.mode, p.Warnings, tt.warn)
-		}
-	}
-}
-
 func mkfifo(name string) func(*testing.T, string) {
 	return func(t *testing.T, dir string) {
 		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o600); err != nil {
@@ -156,5 +132,65 @@ func symlinkOut(name string) func(*testing.T, string) {
 		if err := os.Symlink(out, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestConfinedReads: ferry.yaml and Chart.yaml are read through
+// internal/confine, and main: names a directory of the project. A file
+// that leads out is refused naming it (confine.ErrRefused: exit 2), never
+// read; a main: that is an import path or a pattern is refused at its
+// line.
+func TestConfinedReads(t *testing.T) {
+	outside := func(name string) func(*testing.T, string) {
+		return func(t *testing.T, dir string) {
+			out := filepath.Join(t.TempDir(), "secret.yaml")
+			if err := os.WriteFile(out, []byte("service: stolen\nname: stolen\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(filepath.Join(dir, name))
+			if err := os.Symlink(out, filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		name    string
+		yaml    string
+		setup   func(*testing.T, string)
+		want    string
+		refused bool
+	}{
+		{name: "ferry.yaml linked out", yaml: "service: orders\n", setup: outside(FileName), want: "ferry.yaml: open leaves the project directory: ferry.yaml is a symbolic link to the absolute path /", refused: true},
+		{name: "Chart.yaml linked out", yaml: "path: [staging]\n", setup: outside("chart/Chart.yaml"), want: "chart/Chart.yaml: open leaves the project directory: chart/Chart.yaml is a symbolic link to the absolute path /", refused: true},
+		{name: "main an import path", yaml: "service: orders\nmain: github.com/acme/tools/cmd/migrate\n", want: "ferry.yaml:2: main: github.com/acme/tools/cmd/migrate is not a directory of the project"},
+		{name: "main a pattern", yaml: "service: orders\nmain: ./cmd/...\n", want: "ferry.yaml:2: main: ./cmd/... is a package pattern"},
+		{name: "main a file", yaml: "service: orders\nmain: chart/values.yaml\n", want: "ferry.yaml:2: main: chart/values.yaml is not a directory"},
+		{name: "main a directory of the project", yaml: "service: orders\nmain: ./chart\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := base()
+			files[FileName] = tt.yaml
+			dir := testtree.Write(t, files)
+			if tt.setup != nil {
+				tt.setup(t, dir)
+			}
+			p, err := Load(dir)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load = %v, want an error containing %q", err, tt.want)
+			}
+			if errors.Is(err, confine.ErrRefused) != tt.refused {
+				t.Errorf("Load error %v: refused by confine = %v, want %v", err, !tt.refused, tt.refused)
+			}
+			if p != nil {
+				t.Errorf("Load returned a project with the error")
+			}
+		})
 	}
 }

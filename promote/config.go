@@ -118,6 +118,9 @@ func (c *Config) openTarget(env *project.Environment) (platform.Target, error) {
 	if errors.Is(err, platform.ErrUnknownTarget) {
 		return nil, fmt.Errorf("%w: environment %q: %w", ErrInput, env.Name, err)
 	}
+	if errors.Is(err, platform.ErrBadInput) {
+		return nil, err // the target's settings: it names ferry.yaml:line
+	}
 	if err != nil {
 		return nil, fmt.Errorf("environment %q: opening target %s: %w", env.Name, env.Target, err)
 	}

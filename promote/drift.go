@@ -2,7 +2,6 @@ package promote
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -84,16 +83,9 @@ func NewDrift(cfg *Config) *Drift { return &Drift{cfg: cfg} }
 // live revision was deployed.
 func (d *Drift) Run(ctx context.Context, envName string) (*view.Drift, error) {
 	c := d.cfg
-	env, err := c.env(envName)
+	env, cur, err := c.envLive(envName)
 	if err != nil {
 		return nil, err
-	}
-	cur, err := c.current(env)
-	if err != nil {
-		return nil, err
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, envName)
 	}
 	want, _, err := c.desiredForRead(ctx, env)
 	if err != nil {

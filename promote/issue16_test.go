@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/state"
@@ -245,14 +246,14 @@ func TestMissingSecretsFile(t *testing.T) {
 	ctx := t.Context()
 	deploy(t, c, "staging", "1.0.0")
 	env := mustEnv(t, c, "staging")
-	if err := os.Remove(env.SecretsFile); err != nil {
+	if err := os.Remove(local.Of(env).SecretsFile); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := NewVerify(c).Run(ctx, "staging")
 	if err != nil || !rep.OK() {
 		t.Fatalf("verify without the secrets file = %v, %v; want it to run, ok", rep, err)
 	}
-	placeholder := "(secret file missing: " + env.SecretsFile + ")"
+	placeholder := "(secret file missing: " + local.Of(env).SecretsFile + ")"
 	if len(rep.Drift) != 1 || rep.Drift[0].Key != "DB_PASSWORD" || rep.Drift[0].Change != "unknown" || rep.Drift[0].Desired != placeholder || rep.Drifted() {
 		t.Errorf("verify's drift = %+v, want DB_PASSWORD unknown, shown as %s", rep.Drift, placeholder)
 	}
@@ -260,13 +261,13 @@ func TestMissingSecretsFile(t *testing.T) {
 		t.Errorf("drift without the secrets file: %v", err)
 	}
 	_, err = NewDeploy(c).Run(ctx, "staging")
-	for _, w := range []string{env.SecretsFile + " does not exist", "ferry.yaml:6", "DB_PASSWORD"} {
+	for _, w := range []string{local.Of(env).SecretsFile + " does not exist", "ferry.yaml:6", "DB_PASSWORD"} {
 		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), w) {
 			t.Errorf("deploy without the secrets file = %v; want bad input saying %q", err, w)
 		}
 	}
-	if !filepath.IsAbs(env.SecretsFile) {
-		t.Fatalf("the test's secrets file %s is not absolute", env.SecretsFile)
+	if !filepath.IsAbs(local.Of(env).SecretsFile) {
+		t.Fatalf("the test's secrets file %s is not absolute", local.Of(env).SecretsFile)
 	}
 	_ = secret.Redacted
 }
@@ -280,15 +281,15 @@ func TestRestartedRevisionKeepsPromotable(t *testing.T) {
 	c, clk := newProject(t, "")
 	ctx := t.Context()
 	env := mustEnv(t, c, "staging")
-	env.Env["NO_REUSEPORT"] = "1"
+	local.Of(env).Env["NO_REUSEPORT"] = "1"
 	r1 := deploy(t, c, "staging", "1.0.0")
-	env.Env["CRASH"] = "1"
+	local.Of(env).Env["CRASH"] = "1"
 	_, err := NewDeploy(c).Run(ctx, "staging")
 	var de *platform.DeployError
 	if !errors.As(err, &de) || len(de.Restarted) != 1 || !strings.Contains(err.Error(), "its soak of 2s starts over now") {
 		t.Fatalf("failed deploy = %v, want revision 1 restarted and said so", err)
 	}
-	delete(env.Env, "CRASH")
+	delete(local.Of(env).Env, "CRASH")
 	cur, _ := c.current(env)
 	if cur.Number != r1.Number || cur.Instances[0].PID == r1.Instances[0].PID {
 		t.Fatalf("live revision %d pid %d, want revision %d with its new process", cur.Number, cur.Instances[0].PID, r1.Number)

@@ -320,7 +320,7 @@ func TestBrokenRevisionRollsBack(t *testing.T) {
 	ctx := t.Context()
 	r1 := deploy(t, c, "staging", "1.0.0")
 	env, _ := c.Project.Env("staging")
-	env.Env["CRASH"] = "1"
+	local.Of(env).Env["CRASH"] = "1"
 	d := NewDeploy(c)
 	d.Artifact = "2.0.0"
 	_, err := d.Run(ctx, "staging")
@@ -328,7 +328,7 @@ func TestBrokenRevisionRollsBack(t *testing.T) {
 	if !errors.As(err, &de) || !de.Restored || !strings.Contains(err.Error(), "crash requested") {
 		t.Fatalf("deploy of a crashing revision = %v, want a DeployError with the log line, previous restored", err)
 	}
-	delete(env.Env, "CRASH")
+	delete(local.Of(env).Env, "CRASH")
 	rep, err := NewVerify(c).Run(ctx, "staging")
 	if err != nil || !rep.OK() || rep.Digest != digestA || rep.Revision != r1.Number {
 		t.Fatalf("after failed deploy verify = %+v, %v, want revision 1 (%s) ok", rep, err, digestA)
@@ -419,14 +419,14 @@ func TestSecrets(t *testing.T) {
 		t.Fatalf("the process does not get the secret from the secrets file: %v", err)
 	}
 	env, _ := c.Project.Env("staging")
-	os.WriteFile(env.SecretsFile, []byte("DB_PASSWORD=rotated\n"), 0o600)
+	os.WriteFile(local.Of(env).SecretsFile, []byte("DB_PASSWORD=rotated\n"), 0o600)
 	rep, err := NewVerify(c).Run(ctx, "staging")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The process runs what was deployed: the rotation is drift (the
 	// next deploy applies it), not a difference of what runs.
-	wantDrift := []view.Change{{Key: "DB_PASSWORD", Change: "changed", Deployed: secret.Redacted, Desired: secret.Redacted, Source: "secretsFile " + env.SecretsFile, Secret: true}}
+	wantDrift := []view.Change{{Key: "DB_PASSWORD", Change: "changed", Deployed: secret.Redacted, Desired: secret.Redacted, Source: "secretsFile " + local.Of(env).SecretsFile, Secret: true}}
 	if diff := cmp.Diff(wantDrift, rep.Drift); diff != "" || len(rep.Differences) != 0 || !rep.OK() || rep.Strict() {
 		t.Errorf("verify after the secret changed: ok=%v strict=%v differences %+v, drift (-want +got):\n%s", rep.OK(), rep.Strict(), rep.Differences, diff)
 	}
@@ -434,12 +434,12 @@ func TestSecrets(t *testing.T) {
 	if err != nil || len(drift.Changes) != 1 || drift.Changes[0].Desired != secret.Redacted {
 		t.Errorf("drift = %+v, %v, want DB_PASSWORD changed, redacted", drift, err)
 	}
-	os.WriteFile(env.SecretsFile, []byte("OTHER=x\n"), 0o600)
+	os.WriteFile(local.Of(env).SecretsFile, []byte("OTHER=x\n"), 0o600)
 	_, err = NewDeploy(c).Run(ctx, "staging")
 	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "DB_PASSWORD") {
 		t.Errorf("deploy without the secret = %v, want ErrInput naming DB_PASSWORD", err)
 	}
-	os.Remove(env.SecretsFile)
+	os.Remove(local.Of(env).SecretsFile)
 	if _, err = NewDeploy(c).Run(ctx, "staging"); !errors.Is(err, ErrInput) {
 		t.Errorf("deploy with a missing secrets file = %v, want ErrInput", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/platform/local"
 )
 
 // TestSecretsNeverStored plants secrets where a local environment gets
@@ -22,20 +23,20 @@ func TestSecretsNeverStored(t *testing.T) {
 	ctx := t.Context()
 	env, _ := c.Project.Env("staging")
 	canaries := []string{"AKIAQ7CANARYKEY00001", "dsn-canary-pw-4711", "s3cret-value"}
-	env.Env["AWS_ACCESS_KEY"] = canaries[0]
-	env.Env["REPORTS_URL"] = "postgres://reports:" + canaries[1] + "@db.internal:5432/reports"
+	local.Of(env).Env["AWS_ACCESS_KEY"] = canaries[0]
+	local.Of(env).Env["REPORTS_URL"] = "postgres://reports:" + canaries[1] + "@db.internal:5432/reports"
 	rev := deploy(t, c, "staging", "1.0.0")
 
 	// The service fails after logging its connection string.
-	env.Env["LOG_SECRET"], env.Env["CRASH"] = "REPORTS_URL", "1"
+	local.Of(env).Env["LOG_SECRET"], local.Of(env).Env["CRASH"] = "REPORTS_URL", "1"
 	_, err := NewDeploy(c).Run(ctx, "staging")
 	var de *platform.DeployError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "connecting with <redacted>") {
 		t.Fatalf("failed deploy = %v, want a DeployError with the (scrubbed) log line", err)
 	}
 	deployErr := err.Error()
-	delete(env.Env, "CRASH")
-	delete(env.Env, "LOG_SECRET")
+	delete(local.Of(env).Env, "CRASH")
+	delete(local.Of(env).Env, "LOG_SECRET")
 
 	h, err := NewHistory(c).Run(ctx, "staging")
 	if err != nil {

@@ -4,15 +4,9 @@ import (
 	"context"
 	"strings"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 )
-
-// portForwarder is a target whose service ferry may reach only inside
-// the cluster (kube: a port-forward to a ready pod through the API
-// server).
-type portForwarder interface {
-	PortForward(ctx context.Context, e *project.Environment) (string, func(), error)
-}
 
 // smokeBase is where env's smoke steps are sent: base when the revision
 // has a URL; otherwise, on a target that can, a port-forward opened for
@@ -29,7 +23,7 @@ func (c *Config) smokeBase(ctx context.Context, env *project.Environment, base s
 	if err != nil {
 		return "", nothing, err.Error()
 	}
-	pf, ok := t.(portForwarder)
+	pf, ok := t.(platform.PortForwarder)
 	if !ok {
 		return "", nothing, ""
 	}

@@ -32,19 +32,41 @@ func soakMetrics(env *project.Environment) soak.Metrics {
 
 // scraper returns the scraper of env's live revision and its number.
 func (c *Config) scraper(env *project.Environment) (*soak.Scraper, int, error) {
-	cur, err := c.current(env)
+	cur, err := c.liveRevision(env)
 	if err != nil {
 		return nil, 0, err
-	}
-	if cur == nil {
-		return nil, 0, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, env.Name)
 	}
 	sc, err := c.scraperOf(env, cur)
 	return sc, cur.Number, err
 }
 
-// scraperOf returns the scraper of revision rev of env: its METRICS_PORT
-// on the host the revision's URL names, or where the target says.
+// envLive returns the environment called name and its live revision;
+// an unknown environment or one with nothing deployed is bad input.
+func (c *Config) envLive(name string) (*project.Environment, *state.Revision, error) {
+	env, err := c.env(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err := c.liveRevision(env)
+	return env, cur, err
+}
+
+// liveRevision returns env's live revision; nothing deployed is bad
+// input.
+func (c *Config) liveRevision(env *project.Environment) (*state.Revision, error) {
+	cur, err := c.current(env)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil {
+		return nil, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, env.Name)
+	}
+	return cur, nil
+}
+
+// scraperOf returns the scraper of revision rev of env, where env's
+// target says its metrics are (platform/capabilities.go): every pod, one
+// endpoint, or the instances themselves on the host rev's URL names.
 func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak.Scraper, error) {
 	vars := snapshotVars(rev)
 	port := vars["METRICS_PORT"]
@@ -54,29 +76,27 @@ func (c *Config) scraperOf(env *project.Environment, rev *state.Revision) (*soak
 	case "0":
 		return nil, fmt.Errorf("no metrics endpoint: METRICS_PORT is 0 in %s, so the service serves no /metrics", env.Name)
 	}
-	if env.Target != "local" {
-		t, err := c.Target(env)
-		if err != nil {
-			return nil, err
-		}
-		if m, ok := t.(podsMetrics); ok {
-			return c.podsScraper(m, env, port), nil
-		}
-		m, ok := t.(platform.MetricsEndpoint)
-		if !ok {
-			return nil, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
-		}
+	t, err := c.Target(env)
+	if err != nil {
+		return nil, err
+	}
+	switch m := t.(type) {
+	case platform.PodsMetrics:
+		return c.podsScraper(m, env, port), nil
+	case platform.MetricsEndpoint:
 		u, hc, err := m.MetricsEndpoint(context.Background(), env, port)
 		if err != nil {
 			return nil, err
 		}
 		return &soak.Scraper{URL: u, Client: hc, Metrics: soakMetrics(env), Now: c.now}, nil
+	case platform.DirectMetrics:
+		host := "127.0.0.1"
+		if u, err := url.Parse(rev.URL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		return &soak.Scraper{URL: "http://" + host + ":" + port + "/metrics", Metrics: soakMetrics(env), Now: c.now}, nil
 	}
-	host := "127.0.0.1"
-	if u, err := url.Parse(rev.URL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	return &soak.Scraper{URL: "http://" + host + ":" + port + "/metrics", Metrics: soakMetrics(env), Now: c.now}, nil
+	return nil, fmt.Errorf("scraping %s's metrics: the %s target exposes no metrics endpoint", env.Name, env.Target)
 }
 
 // baseline stores the sample a metrics soak counts from, taken as rev
@@ -127,16 +147,9 @@ const baselineTimeout = 3 * time.Second
 // window's end.
 func (s *Soak) Run(ctx context.Context, envName string, scrape bool) (*soak.Verdict, error) {
 	c := s.cfg
-	env, err := c.env(envName)
+	env, cur, err := c.envLive(envName)
 	if err != nil {
 		return nil, err
-	}
-	cur, err := c.current(env)
-	if err != nil {
-		return nil, err
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("%w: nothing is deployed in %q", ErrInput, envName)
 	}
 	lim := SoakLimits(env)
 	st, err := c.store(env)

@@ -8,6 +8,7 @@ package promotebench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/platform"
-	_ "github.com/ferrydev/ferry/platform/local"
+	"github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
 )
@@ -146,11 +147,10 @@ func BenchmarkStatus3(b *testing.B) {
 	// A third environment on its own ports.
 	qa := *p.Environments[0]
 	qa.Name = "qa"
-	qa.Env = map[string]string{}
-	for k, v := range p.Environments[0].Env {
-		qa.Env[k] = v
-	}
-	qa.Env["HTTP_PORT"], qa.Env["METRICS_PORT"] = fmt.Sprint(freePort(b)), fmt.Sprint(freePort(b))
+	own := *local.Of(p.Environments[0])
+	own.Env = maps.Clone(own.Env)
+	own.Env["HTTP_PORT"], own.Env["METRICS_PORT"] = fmt.Sprint(freePort(b)), fmt.Sprint(freePort(b))
+	qa.Settings = &own
 	p.Environments = append(p.Environments, &qa)
 	defer func() {
 		for _, e := range p.Environments {

@@ -137,8 +137,8 @@ func badInputCases() []badInput {
 		// ferry.yaml.
 		{name: "yaml syntax error", files: withYAML("service: shop-api\npath: [staging, prod\nenvironments: {}\n"), args: "render staging", code: 2, where: "ferry.yaml:"},
 		{name: "yaml unknown field", files: withYAML("service: shop-api\nchart: chart\nenviroments:\n  staging: {}\n"), args: "render staging", code: 2, where: `ferry.yaml:3: unknown field "enviroments"`},
-		{name: "yaml unknown env field", files: withYAML("environments:\n  staging:\n    sok: 1m\n"), args: "render staging", code: 2, where: `ferry.yaml:3: unknown field "sok"`},
-		{name: "yaml bad target", files: withYAML("environments:\n  staging:\n    target: mars\n"), args: "render staging", code: 2, where: "ferry.yaml:2:"},
+		{name: "yaml unknown env field", files: withYAML("environments:\n  staging:\n    sok: 1m\n"), args: "render staging", code: 2, where: `ferry.yaml:3: environment "staging": unknown field "sok" for target local`},
+		{name: "yaml bad target", files: withYAML("environments:\n  staging:\n    target: mars\n"), args: "render staging", code: 2, where: `ferry.yaml:3: environment "staging": target: unknown target "mars"`},
 		{name: "yaml bad soak", files: withYAML("environments:\n  staging:\n    soak: soon\n"), args: "render staging", code: 2, where: "ferry.yaml:3:"},
 		{name: "yaml negative soak", files: withYAML("environments:\n  staging:\n    soak: -5m\n"), args: "render staging", code: 2, where: "ferry.yaml:3: environment \"staging\": soak -5m0s is negative"},
 		{name: "yaml smoke with neither", files: withYAML("environments:\n  staging:\n    smoke:\n      - name: nothing\n"), args: "render staging", code: 2, where: "ferry.yaml:2:"},
@@ -160,7 +160,7 @@ func badInputCases() []badInput {
 		{name: "yaml not a mapping", files: withYAML("- staging\n- prod\n"), args: "render staging", code: 2, where: "ferry.yaml:1:"},
 		{name: "yaml environments a list", files: withYAML("service: shop-api\nenvironments: [staging, prod]\n"), args: "render staging", code: 2, where: "ferry.yaml:2:"},
 		{name: "yaml tab indentation", files: withYAML("environments:\n\tstaging: {}\n"), args: "render staging", code: 2, where: "ferry.yaml:2:"},
-		{name: "yaml env value with a secret, then an error", files: withYAML("environments:\n  staging:\n    env:\n      API_TOKEN: " + canary + "\n    bogus: 1\n"), args: "render staging", code: 2, where: `ferry.yaml:5: unknown field "bogus"`},
+		{name: "yaml env value with a secret, then an error", files: withYAML("environments:\n  staging:\n    env:\n      API_TOKEN: " + canary + "\n    bogus: 1\n"), args: "render staging", code: 2, where: `ferry.yaml:5: environment "staging": unknown field "bogus" for target local`},
 
 		// Values files.
 		{name: "values syntax error after a secret", files: stagingValues("secret:\n  DB_PASSWORD: " + canary + "\nconfig: [unclosed\n"), args: "render staging", code: 2, where: "values-staging.yaml:"},

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/check"
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -134,6 +135,13 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 			dir := d
 			if rel, rerr := filepath.Rel(abs, p.Dir); rerr == nil && rel != "." {
 				dir = filepath.Join(d, rel)
+			}
+			// Each environment's target reads its own keys (a gitops:
+			// block, kube's context:): a bad one is the project's bad
+			// input, found before anything deploys.
+			if derr := platform.DecodeSettings(p); derr != nil {
+				jobs = append(jobs, job{dir: dir, err: derr})
+				continue
 			}
 			g.logger().Info("checking", "dir", dir, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
 			jobs = append(jobs, job{dir: dir, p: p})

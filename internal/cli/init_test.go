@@ -16,6 +16,7 @@ import (
 
 	"github.com/ferrydev/ferry/check"
 	"github.com/ferrydev/ferry/internal/testtree"
+	"github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/sign"
 )
@@ -287,7 +288,7 @@ func envPorts(t *testing.T, dir string) map[string]string {
 	out := map[string]string{}
 	for _, e := range p.Environments {
 		for _, k := range []string{"PORT", "HTTP_PORT", "METRICS_PORT"} {
-			if v, ok := e.Env[k]; ok {
+			if v, ok := local.Of(e).Env[k]; ok {
 				out[e.Name+"."+k] = v
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/view"
@@ -14,6 +15,9 @@ import (
 func (g *globalOptions) loadProject() (*project.Project, error) {
 	done := g.step("project loaded", "dir", g.Dir)
 	p, err := project.Load(g.Dir)
+	if err == nil {
+		err = platform.DecodeSettings(p) // each environment's target reads its own keys
+	}
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -33,6 +37,9 @@ func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error)
 	var several *project.SeveralChartsError
 	if errors.As(err, &several) {
 		return nil, usageError(fmt.Errorf("%w, or name it with --chart %s", err, several.Charts[0]))
+	}
+	if err == nil {
+		err = platform.DecodeSettings(p)
 	}
 	if err != nil {
 		return nil, usageError(err)

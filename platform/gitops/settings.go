@@ -6,9 +6,54 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"go.yaml.in/yaml/v3"
 )
+
+// envSettings are the gitops target's own keys of an environment's
+// ferry.yaml section: the cluster it reads status and pods from
+// (context:, timeout:) and the `gitops:` block.
+type envSettings struct {
+	platform.Cluster `yaml:",inline"`
+	// Block is the `gitops:` block as written; GitOps is it decoded.
+	Block  yaml.Node `yaml:"gitops"`
+	GitOps Settings  `yaml:"-"`
+}
+
+// decodeEnv is the gitops target's platform.Decoder.
+func decodeEnv(_ *project.Project, e *project.Environment) (any, error) {
+	s := &envSettings{}
+	if err := e.DecodeSettings("gitops", s); err != nil {
+		return nil, err
+	}
+	if err := s.Check(e); err != nil {
+		return nil, err
+	}
+	var block *yaml.Node
+	if s.Block.Kind != 0 {
+		block = &s.Block
+	}
+	var err error
+	if s.GitOps, err = Decode(e.Name, block); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// settingsOf returns e's gitops settings, decoding them when nothing has
+// (an environment built by hand).
+func settingsOf(e *project.Environment) (*envSettings, error) {
+	if s, ok := e.Settings.(*envSettings); ok {
+		return s, nil
+	}
+	s, err := decodeEnv(nil, e)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", platform.ErrBadInput, err)
+	}
+	e.Settings = s
+	return s.(*envSettings), nil
+}
 
 // Engines are the GitOps engines ferry reads status from.
 const (

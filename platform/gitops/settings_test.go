@@ -63,19 +63,41 @@ func TestDecodeSettings(t *testing.T) {
 // The block reaches the target through project, which keeps it as YAML.
 func TestSettingsFromFerryYAML(t *testing.T) {
 	p := exampleProject(t, "/srv/deploy.git")
-	s, err := Decode("staging", p.GitOps("staging"))
+	staging, _ := p.Env("staging")
+	own, err := settingsOf(staging)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := own.GitOps
 	if s.Directory != "clusters/staging/orders-api" || s.Object.Name != "orders-api-staging" || s.Author.Name != "ferry-bot" || s.Repository != "/srv/deploy.git" {
 		t.Errorf("staging = %+v", s)
-	}
-	if p.GitOps("nowhere") != nil {
-		t.Error("an unknown environment has a gitops block")
 	}
 	env, _ := p.Env("prod")
 	if env.Target != "gitops" {
 		t.Errorf("prod target = %q", env.Target)
 	}
-	_ = project.FileName
+}
+
+// A near miss in an environment's section is refused by the gitops
+// decoder at its ferry.yaml line, whichever part of the section it is in.
+func TestDecodeEnvRefuses(t *testing.T) {
+	tests := []struct{ name, section, err string }{
+		{"key beside the block", "    target: gitops\n    gitop:\n      engine: flux\n", `ferry.yaml:5: environment "prod": unknown field "gitop" for target gitops`},
+		{"local key", "    target: gitops\n    secretsFile: x.env\n", `ferry.yaml:5: environment "prod": unknown field "secretsFile" for target gitops`},
+		{"negative timeout", "    target: gitops\n    timeout: -5m\n", `ferry.yaml:5: environment "prod": timeout -5m0s is negative`},
+		{"wrong engine", "    target: gitops\n    gitops:\n      engine: argo\n", `ferry.yaml:6: environment "prod": gitops.engine: "argo" is neither flux nor argocd`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var doc yaml.Node
+			if err := yaml.Unmarshal([]byte("path: [prod]\nenvironments:\n  prod:\n"+tt.section), &doc); err != nil {
+				t.Fatal(err)
+			}
+			sec := doc.Content[0].Content[3].Content[1]
+			e := &project.Environment{Name: "prod", Target: "gitops", Section: sec, Line: 3}
+			if _, err := decodeEnv(nil, e); err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("err = %v, want %q", err, tt.err)
+			}
+		})
+	}
 }

@@ -25,9 +25,9 @@ import (
 )
 
 func init() {
-	platform.Register("gitops", func(o platform.Options) (platform.Target, error) {
+	platform.Register("gitops", platform.Registration{Decode: decodeEnv, Open: func(o platform.Options) (platform.Target, error) {
 		return &Target{p: o.Project, log: o.Logger, wait: o.Wait}, nil
-	})
+	}})
 }
 
 // Target is the gitops platform.Target: ferry.yaml's `target: gitops`.
@@ -57,10 +57,15 @@ func (t *Target) Name() string { return "gitops" }
 // Settings returns environment env's decoded `gitops:` block and its
 // repository.
 func (t *Target) Settings(env string) (Settings, *Repo, error) {
-	s, err := Decode(env, t.p.GitOps(env))
+	e, err := t.p.Env(env)
 	if err != nil {
-		return s, nil, fmt.Errorf("%w: %w", platform.ErrBadInput, err)
+		return Settings{}, nil, fmt.Errorf("%w: %w", platform.ErrBadInput, err)
 	}
+	own, err := settingsOf(e)
+	if err != nil {
+		return Settings{}, nil, err
+	}
+	s := own.GitOps
 	url := s.Repository
 	switch {
 	case url == "":
@@ -113,11 +118,15 @@ func (t *Target) envOf(q platform.Query) (*project.Environment, error) {
 
 // clients returns read clients for env's cluster.
 func (t *Target) clients(env *project.Environment) (kubernetes.Interface, dynamic.Interface, error) {
+	own, err := settingsOf(env)
+	if err != nil {
+		return nil, nil, err
+	}
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if t.Kubeconfig != "" {
 		rules.ExplicitPath = t.Kubeconfig
 	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: env.Context}).ClientConfig()
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: own.Context}).ClientConfig()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: environment %s: kubeconfig: %w", platform.ErrBadInput, env.Name, err)
 	}
@@ -219,10 +228,11 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 	}
 	timeout := s.HealthTimeout
 	if timeout == 0 {
-		timeout = env.Timeout
-	}
-	if timeout == 0 {
-		timeout = 5 * time.Minute
+		own, err := settingsOf(env)
+		if err != nil {
+			return nil, err
+		}
+		timeout = own.RolloutTimeout(5 * time.Minute)
 	}
 	live, err := t.await(ctx, env, set, files, c.Hash, s.Digest, timeout)
 	if err != nil {

@@ -28,6 +28,19 @@ func TestMain(m *testing.M) {
 	os.Exit(testcluster.Main(m))
 }
 
+// promoteSource is what the live gate learns of env through Target.Promotable:
+// the digest that runs there, or why it cannot be promoted from.
+func promoteSource(ctx context.Context, k *Kube, env Env) (string, *Live, error) {
+	l, err := k.Live(ctx, env)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := l.promotable(); err != nil {
+		return "", l, err
+	}
+	return l.Digest, l, nil
+}
+
 // The digests the tests deploy: what `ferry build` would have produced.
 const (
 	digestA = "sha256:a3c1e04ab1a0f5ad8e2a6c4bd92b04bbdb6a7bd5b5e2b8bc2d0e3bd53c2f0a1d"
@@ -123,7 +136,7 @@ func TestPromoteToProdInAnotherNamespace(t *testing.T) {
 	if _, err := k.Deploy(ctx, staging, digestA, Meta{Op: "deploy", Tag: "1.0.0"}, DeployOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	d, src, err := k.Source(ctx, staging)
+	d, src, err := promoteSource(ctx, k, staging)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +198,7 @@ func TestUpgradeNeverReadyIsRolledBack(t *testing.T) {
 	// Once the rollback's rollout settles the source is promotable again.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		d, _, err := k.Source(ctx, env)
+		d, _, err := promoteSource(ctx, k, env)
 		if err == nil {
 			if d != digestA {
 				t.Errorf("source digest %s after rollback, want %s", d, digestA)
@@ -219,7 +232,7 @@ func TestSourceRefusesMixedImageIDs(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = k.Source(ctx, env)
+	_, _, err = promoteSource(ctx, k, env)
 	var np *NotPromotableError
 	if !errors.As(err, &np) {
 		t.Fatalf("Source with mixed imageIDs: %v, want *NotPromotableError", err)
@@ -231,7 +244,7 @@ func TestSourceRefusesMixedImageIDs(t *testing.T) {
 	if err := c.SetContainerStatus(ctx, env.Namespace, odd, "orders-api", func(s *corev1.ContainerStatus) { s.ImageID = "" }); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err = k.Source(ctx, env); !errors.As(err, &np) || !strings.Contains(err.Error(), "no image digest") || !strings.Contains(err.Error(), odd) {
+	if _, _, err = promoteSource(ctx, k, env); !errors.As(err, &np) || !strings.Contains(err.Error(), "no image digest") || !strings.Contains(err.Error(), odd) {
 		t.Errorf("Source with a pod without imageID: %v", err)
 	}
 }

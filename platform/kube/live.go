@@ -216,18 +216,14 @@ func (e *NotPromotableError) Error() string {
 	return fmt.Sprintf("%s cannot be promoted from: %s", e.Env, e.Reason)
 }
 
-// Source returns the digest that runs in env, read from every pod's
-// imageID, and the deployed revision. It refuses while a rollout is in
-// progress, when pods run different digests, and when what runs is not
-// what the release pins (someone changed the image by hand), naming the
-// pods.
-func (k *Kube) Source(ctx context.Context, env Env) (string, *Live, error) {
-	l, err := k.Live(ctx, env)
-	if err != nil {
-		return "", nil, err
-	}
-	refuse := func(format string, args ...any) (string, *Live, error) {
-		return "", l, &NotPromotableError{Env: env.Name, Reason: fmt.Sprintf(format, args...)}
+// promotable refuses, as a *NotPromotableError naming the pods, an
+// environment that cannot be promoted from: a rollout in progress, no
+// pods, pods not ready or reporting no image digest, pods running
+// different digests, or pods running another digest than the release
+// pins (someone changed the image by hand).
+func (l *Live) promotable() error {
+	refuse := func(format string, args ...any) error {
+		return &NotPromotableError{Env: l.Env, Reason: fmt.Sprintf(format, args...)}
 	}
 	if l.Rollout != "" {
 		return refuse("a rollout is in progress (%s)", l.Rollout)
@@ -264,7 +260,7 @@ func (k *Kube) Source(ctx context.Context, env Env) (string, *Live, error) {
 	if l.Revision.Digest != "" && l.Digest != l.Revision.Digest {
 		return refuse("pods run %s but release revision %d pins %s: the image was changed outside ferry", short(l.Digest), l.Revision.Number, short(l.Revision.Digest))
 	}
-	return l.Digest, l, nil
+	return nil
 }
 
 // short abbreviates a digest for messages: sha256:4c1e04ab1a0f.

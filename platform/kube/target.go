@@ -22,9 +22,9 @@ import (
 )
 
 func init() {
-	platform.Register("kube", func(o platform.Options) (platform.Target, error) {
+	platform.Register("kube", platform.Registration{Decode: decode, Open: func(o platform.Options) (platform.Target, error) {
 		return &Target{k: &Kube{Log: o.Logger}, p: o.Project, images: o.Images}, nil
-	})
+	}})
 }
 
 // Target is the Kubernetes platform.Target: ferry.yaml's `target: kube`.
@@ -60,10 +60,11 @@ func (t *Target) Env(e *project.Environment) Env {
 	for _, v := range e.Values {
 		values = append(values, filepath.Join(t.p.Dir, v))
 	}
+	own := settingsOf(e)
 	env := Env{
-		Name: e.Name, Kubeconfig: t.Kubeconfig, Context: e.Context, Namespace: e.Namespace,
+		Name: e.Name, Kubeconfig: t.Kubeconfig, Context: own.Context, Namespace: e.Namespace,
 		Release: release, Chart: filepath.Join(t.p.Dir, t.p.Chart), Values: values,
-		Image: repo, Health: e.Health, Timeout: e.Timeout,
+		Image: repo, Health: e.Health, Timeout: own.Timeout.Duration,
 	}
 	env.defaults()
 	return env
@@ -215,6 +216,21 @@ func (t *Target) Live(ctx context.Context, q platform.Query) (*platform.Live, er
 	pl := &platform.Live{Env: env.Name, Revision: l.Revision.Ferry, Digest: l.Digest, Instances: instances(l)}
 	pl.Health, pl.HealthDetail = c.health(ctx, l)
 	return pl, nil
+}
+
+// Promotable implements platform.SourceChecker: q's environment can be
+// promoted from only once its rollout has settled and every pod runs,
+// ready, the one digest its release pins.
+func (t *Target) Promotable(ctx context.Context, q platform.Query) error {
+	env, err := t.queryEnv(q)
+	if err != nil {
+		return err
+	}
+	l, err := t.k.Live(ctx, env)
+	if err != nil {
+		return err
+	}
+	return l.promotable()
 }
 
 func (t *Target) queryEnv(q platform.Query) (Env, error) {

@@ -30,6 +30,7 @@ import (
 // that carries the configuration with the keys it should supply shown as
 // platform.MissingSecret: read commands go on with it.
 func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render.Config) ([]platform.Var, error) {
+	own := Of(env)
 	secrets, err := l.secrets(env)
 	var missing *platform.MissingSecretsError
 	if errors.As(err, &missing) {
@@ -44,7 +45,7 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 			if e.Source.Kind == render.KindRuntime {
 				continue
 			}
-			if _, ok := env.Env[e.Key]; ok {
+			if _, ok := own.Env[e.Key]; ok {
 				continue // ferry.yaml's env sets it for this machine
 			}
 			val, ok := secrets[e.Key]
@@ -56,13 +57,13 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 				if secrets == nil {
 					return nil, fmt.Errorf("%w: environment %q: %s needs a value (%s) and ferry.yaml sets no secretsFile for it", platform.ErrBadInput, env.Name, e.Key, v.Source)
 				}
-				return nil, fmt.Errorf("%w: environment %q: secrets file %s has no %s (%s)", platform.ErrBadInput, env.Name, env.SecretsFile, e.Key, v.Source)
+				return nil, fmt.Errorf("%w: environment %q: secrets file %s has no %s (%s)", platform.ErrBadInput, env.Name, own.SecretsFile, e.Key, v.Source)
 			}
-			v.Value, v.Source = val, "secretsFile "+env.SecretsFile
+			v.Value, v.Source = val, "secretsFile "+own.SecretsFile
 		}
 		byKey[e.Key] = v
 	}
-	for k, val := range env.Env {
+	for k, val := range own.Env {
 		if strings.Contains(val, DataVar) {
 			dir, err := dataDir(l.ProjectDir, env.Name)
 			if err != nil {
@@ -94,16 +95,17 @@ const DataVar = "${FERRY_DATA}"
 
 // secrets reads env's secrets file: nil when it names none.
 func (l *Local) secrets(env *project.Environment) (map[string]string, error) {
-	if env.SecretsFile == "" {
+	own := Of(env)
+	if own.SecretsFile == "" {
 		return nil, nil
 	}
-	path := expandHome(env.SecretsFile)
+	path := expandHome(own.SecretsFile)
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(l.ProjectDir, path)
 	}
 	vars, err := envfile.ReadFile(os.DirFS(filepath.Dir(path)), filepath.Base(path))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &platform.MissingSecretsError{Env: env.Name, Path: path, Line: env.SecretsFileLine}
+		return nil, &platform.MissingSecretsError{Env: env.Name, Path: path, Line: own.SecretsFileLine}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: environment %q: secrets file: %w", platform.ErrBadInput, env.Name, err)

@@ -35,7 +35,7 @@ func TestDataDirConfined(t *testing.T) {
 			return os.Symlink(outside, filepath.Join(dir, ".ferry", "data", "staging"))
 		}},
 	}
-	env := &project.Environment{Name: "staging", Env: map[string]string{"DB_PATH": DataVar + "/app.db"}}
+	env := &project.Environment{Name: "staging", Settings: &Settings{Env: map[string]string{"DB_PATH": DataVar + "/app.db"}}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, outside := t.TempDir(), t.TempDir()

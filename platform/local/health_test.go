@@ -101,7 +101,7 @@ func TestPortFromConfiguration(t *testing.T) {
 			s.Vars = []platform.Var{{Key: "SHUTDOWN_GRACE_PERIOD", Value: "1s"}}
 			switch key {
 			case "port:":
-				s.Environment = &project.Environment{Name: "staging", Port: port}
+				s.Environment = &project.Environment{Name: "staging", Settings: &Settings{Port: port}}
 				s.Vars = append(s.Vars, platform.Var{Key: "LISTEN", Value: strconv.Itoa(port)})
 			default:
 				s.Vars = append(s.Vars, platform.Var{Key: key, Value: strconv.Itoa(port)})

@@ -35,11 +35,11 @@ import (
 )
 
 func init() {
-	platform.Register("local", func(o platform.Options) (platform.Target, error) {
+	platform.Register("local", platform.Registration{Decode: decode, Open: func(o platform.Options) (platform.Target, error) {
 		l := New(o.Project.Dir, o.Images)
 		l.Wait = o.Wait
 		return l, nil
-	})
+	}})
 }
 
 // Local runs environments as processes on this machine.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -18,13 +19,25 @@ var portKeys = []string{"HTTP_PORT", "PORT", "SERVER_PORT", "APP_PORT"}
 // (HTTP 8000, metrics 2121).
 var gofrKeys = []string{"APP_NAME", "METRICS_PORT", "REMOTE_LOG_URL", "TRACE_EXPORTER", "DB_DIALECT"}
 
+// The optional interfaces (platform/capabilities.go) the local target
+// implements; a change of signature there fails here.
+var (
+	_ platform.Reattacher    = (*Local)(nil)
+	_ platform.ConfigsReader = (*Local)(nil)
+	_ platform.DirectMetrics = (*Local)(nil)
+)
+
+// DirectMetrics implements platform.DirectMetrics: the processes serve
+// their metrics on this machine, where a soak scrapes them.
+func (l *Local) DirectMetrics() {}
+
 // servicePort is the port the service of env with configuration vars
 // answers HTTP on, and what says so: ferry.yaml's port:, the port of its
 // health: URL, a port variable, GoFr's default. 0 when nothing says:
 // the port is then learnt from what the new process listens on.
 func servicePort(env *project.Environment, vars map[string]string) (int, string) {
-	if env != nil && env.Port > 0 {
-		return env.Port, "ferry.yaml port:"
+	if env != nil && Of(env).Port > 0 {
+		return Of(env).Port, "ferry.yaml port:"
 	}
 	if env != nil && env.Health != "" {
 		if n := urlPort(env.Health); n > 0 {

@@ -51,7 +51,7 @@ var _ platform.Target = (*Fake)(nil)
 
 // Register registers f as the target "fake" (platform.Open finds it).
 func Register(f *Fake) {
-	platform.Register(Name, func(platform.Options) (platform.Target, error) { return f, nil })
+	platform.Register(Name, platform.Registration{Open: func(platform.Options) (platform.Target, error) { return f, nil }})
 }
 
 func (f *Fake) env(name string) *env {
