@@ -9,6 +9,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
+	"go.yaml.in/yaml/v3"
 )
 
 // kit's build tags that leave a datasource client out of a service (see
@@ -58,16 +59,20 @@ func leanTags(root *confine.Root, p *project.Project, configs []configFile) []st
 		}
 	}
 	for _, e := range p.Environments {
-		for k, v := range e.Env {
-			texts = append(texts, []byte(k+"="+v))
+		// The environment's own section as written (a target's env:
+		// block among it): read as text, as the chart is.
+		if e.Section != nil {
+			if data, err := yaml.Marshal(e.Section); err == nil {
+				texts = append(texts, data)
+			}
 		}
 		for _, s := range e.Set {
 			texts = append(texts, []byte(s.Path+"="+s.Value))
 		}
-		if e.SecretsFile != "" {
+		if secretsFile, _ := e.Setting("secretsFile"); secretsFile != "" {
 			// Outside the repository by design; only its key names matter
 			// here, and nothing of it is printed.
-			path := e.SecretsFile
+			path := secretsFile
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(p.Dir, path)
 			}
