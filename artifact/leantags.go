@@ -7,9 +7,10 @@ import (
 	"regexp"
 	"slices"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
-	"go.yaml.in/yaml/v3"
 )
 
 // kit's build tags that leave a datasource client out of a service (see
