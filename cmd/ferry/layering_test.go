@@ -13,8 +13,9 @@ import (
 // prefix places fails the test, so that a new one is placed on purpose.
 var floors = map[string]int{
 	"cmd": 6, "bench": 6, "hack": 6, "scaffold/citest": 6, "internal/demotest": 6,
-	"internal/cli": 5,
-	"serve":        4, "promote": 4,
+	"platform/platformtest/targetsuite": 6,
+	"internal/cli":                      5,
+	"serve":                             4, "promote": 4,
 	"platform": 3, "view": 3,
 	"state": 2, "internal/boltstore": 2, "render": 2, "check": 2, "artifact": 2, "sign": 2,
 	"soak": 2, "remotelog": 2, "sopsvalues": 2, "scaffold": 2,
