@@ -149,8 +149,8 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 		GatesPending: true, Replaces: plan.ToRevision,
 	}})
 	plan.Revision = rev
-	if err != nil {
-		return plan, err
+	if err != nil || AwaitsReview(rev) {
+		return plan, err // after review, Resume runs the after-deploy gates
 	}
 	chk.Revision = rev
 	c.at("after-gates")

@@ -62,6 +62,7 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 	if err != nil {
 		return err
 	}
+	pending = reviewed(pending)
 	if err := c.reattach(ctx, env, t); err != nil {
 		return err
 	}
@@ -125,14 +126,7 @@ func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur 
 	switch {
 	case cur.Outcome == state.Live && cur.GatesPending:
 		c.log().Info("running the after-deploy gates an interrupted ferry left pending", "env", env.Name, "revision", cur.Number)
-		chk := &GateCheck{Config: c, To: env, Revision: cur}
-		if from, err := c.Project.Env(cur.PromotedFrom); err == nil {
-			chk.From = from
-		}
-		if img, err := c.Images.Resolve(cur.Digest); err == nil {
-			chk.Image = img
-		}
-		_, err := c.afterDeploy(ctx, env, cur, chk)
+		_, err := c.afterDeploy(ctx, env, cur, c.pendingCheck(env, cur))
 		if errors.Is(err, ErrGate) {
 			// The promotion failed and was rolled back: that is the
 			// recovery's outcome, not an error of the command that ran it.
@@ -148,6 +142,19 @@ func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur 
 	return nil
 }
 
+// pendingCheck is the after-deploy gates' input for rev, live in env,
+// whose gates have not run: recovery's and a resumed review's.
+func (c *Config) pendingCheck(env *project.Environment, rev *state.Revision) *GateCheck {
+	chk := &GateCheck{Config: c, To: env, Revision: rev}
+	if from, err := c.Project.Env(rev.PromotedFrom); err == nil {
+		chk.From = from
+	}
+	if img, err := c.Images.Resolve(rev.Digest); err == nil {
+		chk.Image = img
+	}
+	return chk
+}
+
 // reattach hands the target back the instances the store recorded for
 // env that the target may have lost track of.
 func (c *Config) reattach(ctx context.Context, env *project.Environment, t platform.Target) error {
@@ -155,12 +162,8 @@ func (c *Config) reattach(ctx context.Context, env *project.Environment, t platf
 	if !ok {
 		return nil
 	}
-	var revs []state.Revision
-	if err := c.view(env, func(tx state.Tx) error {
-		var err error
-		revs, err = tx.List(env.Name)
-		return err
-	}); err != nil {
+	revs, err := c.revisions(env.Name)
+	if err != nil {
 		return err
 	}
 	for _, r := range revs {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -70,7 +71,16 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s%s\n", e.Name, e.Target, e.Revision, shortDigest(e.Digest), dash(e.Tag), e.Since, e.Health, soak, signatureCell(signed, e.Signature))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range envs {
+		// A change awaiting review leads the detail (promote.Status).
+		if note, _, _ := strings.Cut(e.HealthDetail, "; "); strings.Contains(note, " awaits review: ") {
+			fmt.Fprintf(out, "%s: %s\n", e.Name, note)
+		}
+	}
+	return nil
 }
 
 // signatureCell is the SIGNATURE column: the state, and the key that

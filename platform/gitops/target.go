@@ -213,8 +213,18 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 	if err != nil {
 		return nil, err
 	}
-	c, err := repo.Write(ctx, Change{Dir: set.Directory, Files: files, Message: message(m), Author: signature(set), SignKey: key})
-	if err != nil {
+	ch := Change{Dir: set.Directory, Files: files, Message: message(m), Author: signature(set), SignKey: key}
+	var c *Commit
+	if set.PullRequest {
+		branch := ReviewBranch(env.Name, s.Revision, s.Digest)
+		if c, err = repo.WriteBranch(ctx, ch, branch); err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env.Name, err)
+		}
+		if c.Changed {
+			return nil, &ReviewError{Env: env.Name, Revision: s.Revision, Repo: repo.URL, Base: set.Branch, Branch: branch, Commit: c.Hash, Dir: set.Directory}
+		}
+		// Nothing to review: the branch already holds these manifests.
+	} else if c, err = repo.Write(ctx, ch); err != nil {
 		return nil, fmt.Errorf("environment %s: %w", env.Name, err)
 	}
 	timeout := s.HealthTimeout
