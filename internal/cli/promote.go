@@ -125,6 +125,10 @@ func runResume(ctx context.Context, g *globalOptions, opts *promoteOptions, env 
 	opts.apply.set(c)
 	plan, err := promote.NewResume(c).Run(ctx, env)
 	g.doneWaiting()
+	var nm *promote.NotMergedError
+	if errors.As(err, &nm) {
+		return failedError(err) // nothing happened: the error says what to merge
+	}
 	if plan != nil {
 		if opts.Format == formatJSON {
 			if werr := writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), "", plan.View(false, err)); werr != nil {
@@ -133,10 +137,6 @@ func runResume(ctx context.Context, g *globalOptions, opts *promoteOptions, env 
 		} else {
 			writePlan(g.streams.Out, plan, false)
 		}
-	}
-	var nm *promote.NotMergedError
-	if errors.As(err, &nm) {
-		return failedError(err)
 	}
 	return engineErr(err)
 }
