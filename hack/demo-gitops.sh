@@ -11,7 +11,9 @@
 # no container: health is `readiness`). It leaves the checkout alone (the
 # example is copied, make demo's .ferry/ and bin/ untouched) and removes
 # everything at the end. The binaries are built once into the user cache
-# (about 8.5 minutes for the control plane and 4 for Flux the first time).
+# (the first time: about 8.5 minutes for the control plane on 2 idle
+# cores, and for Flux's controllers more, up to half an hour on a loaded
+# machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
