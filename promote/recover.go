@@ -135,6 +135,9 @@ func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur 
 		}
 		return err
 	case cur.Outcome == state.Failed:
+		if back, _ := c.awaiting(env); back != nil {
+			return nil // the way back awaits review (pull-request mode)
+		}
 		c.log().Info("rolling back the failed revision an interrupted ferry left current", "env", env.Name, "revision", cur.Number)
 		_, err := c.undo(ctx, env, cur)
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,11 +71,13 @@ func TestPromoteThroughReview(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
 		failResume string
+		failAfter  bool
 		wantProd   int
 		wantOut    state.Outcome
 	}{
 		{name: "merged and applied", wantProd: 2, wantOut: state.Live},
 		{name: "engine refuses the merge", failResume: "Flux Kustomization refused commit 1a2b3c: quantities must match", wantProd: 1, wantOut: state.Failed},
+		{name: "after-deploy gate fails", failAfter: true, wantProd: 2, wantOut: state.Failed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, f, clk := fakeProject(t)
@@ -127,7 +130,21 @@ func TestPromoteThroughReview(t *testing.T) {
 			}
 
 			rt.merged = true
+			if tt.failAfter {
+				c.Gates = append(DefaultGates(), gateFunc{After, "metrics", func(*GateCheck) bool { return false }})
+			}
 			plan, err = NewResume(c).Run(ctx, "prod")
+			if tt.failAfter {
+				// The way back is a change too: it awaits review, and
+				// recovery does not push it again.
+				if !errors.Is(err, ErrGate) || !plan.RolledBack || !strings.Contains(err.Error(), "the rollback of prod to revision 1 awaits review: merge branch ferry/prod/revision-3") {
+					t.Fatalf("resume with a failing after-deploy gate = %v (rolled back %v)", err, plan.RolledBack)
+				}
+				if err := NewRecover(c).Run(ctx, "prod"); err != nil || len(rt.branches) != 2 {
+					t.Errorf("recovery after it = %v, branches %v; want the one rollback branch", err, rt.branches)
+				}
+				return
+			}
 			switch {
 			case tt.failResume == "" && err != nil:
 				t.Fatalf("resume after the merge = %v", err)
