@@ -53,8 +53,10 @@ build() {
 
 mkdir -p "$work/bin"
 say "building ferry and the demo's helper"
+t0=$SECONDS
 go build -o "$work/bin/ferry" ./cmd/ferry
 go build -o "$work/bin/gitopsup" ./hack/testcluster/gitopsup
+say "ferry and the helper built ($((SECONDS - t0))s)"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/ferry
 build "the control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)" "$cache/testcluster" 5 go run ./hack/testcluster/build
 build "Flux (source-controller, kustomize-controller)" "$cache/flux" 2 go run ./hack/testcluster/fluxbuild
@@ -107,7 +109,7 @@ YAML
 step() {
   local start rc=0
   start=$(date +%s%N)
-  printf '\n$ %s\n' "$*"
+  if [ "$1" = must ]; then printf '\n$ %s\n' "${*:2}"; else printf '\n$ %s\n' "$*"; fi
   "$@" || rc=$?
   printf '  (%d ms, exit %d)\n' $((($(date +%s%N) - start) / 1000000)) "$rc"
 }
