@@ -188,7 +188,9 @@ func (t *Target) revision(env string, n int) *state.Revision {
 // until the engine has applied that commit and the pods run the digest.
 // When the engine refuses the commit or the wait runs out, a commit
 // restoring the previous manifests is pushed (never a force-push) and a
-// *platform.DeployError carries the engine's message.
+// *platform.DeployError carries the engine's message. In pull-request
+// mode a change goes to a review branch and Deploy returns a
+// *ReviewError at once (Resume takes it from there).
 func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	env := s.Environment
 	set, repo, err := t.Settings(env.Name)
