@@ -124,7 +124,7 @@ sleep 3
 step must ferry promote staging prod
 branch=$(git --git-dir "$repo" for-each-ref --format='%(refname:short)' 'refs/heads/ferry/prod/*' | head -n 1)
 [ -n "$branch" ] || { say "no review branch for prod"; exit 1; }
-step must ferry status
+step must ferry status prod
 step ferry promote --resume prod
 # The reviewer merges the branch (a merge commit) and pushes main.
 git clone -q -b main "$url" "$work/review"

@@ -71,6 +71,7 @@ func TestDemoGitops(t *testing.T) {
 		`(?m)^staging: revision 1 runs sha256:[0-9a-f]{64} \(1\.0\.0\), orders-api-\S+, healthy$`,
 		`FAIL\s+soaked 3s\s+.*\n.*\n\s+\(\d+ ms, exit 1\)`,
 		`(?m)^prod: revision 1 awaits review: merge branch ferry/prod/revision-1-[0-9a-f]{12} \(commit [0-9a-f]{12}, changes clusters/prod/orders-api only\) into main of http://127\.0\.0\.1:\d+/deploy\.git, then run ferry promote --resume prod$`,
+		`SOAK LEFT\nprod\s+gitops\s+-\s.*\nprod: revision 1 awaits review: merge branch ferry/prod/revision-1-`,
 		`ferry: prod revision 1 is not merged yet: merge branch .*\n\s+\(\d+ ms, exit 1\)`,
 		`pass\s+verify prod\s+.*Flux Kustomization applied [0-9a-f]{12}, Ready=True.*identity ok`,
 		`(?m)^prod: revision 1 runs sha256:`,
