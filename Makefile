@@ -6,7 +6,7 @@ MODULES   := . envfile kit examples/orders-api bench/kit
 GO        ?= go
 TESTFLAGS ?= -count=1 -shuffle=on
 
-.PHONY: build size bench-lean test test-unit testcluster demo-kube lint vet fmt golden demo bench tidy
+.PHONY: build size bench-lean test test-unit testcluster demo-kube demo-gitops lint vet fmt golden demo bench tidy
 
 # Built as Helm builds its releases: without cgo (with it, Helm's
 # pkg/action pulls in Go's plugin package and the linker exports every
@@ -108,6 +108,12 @@ demo: build
 # (make testcluster's binaries), staging and prod as namespaces.
 demo-kube:
 	hack/demo-kube.sh
+
+# The same loop through git: the control plane, Flux's controllers and a
+# git server on 127.0.0.1, throwaway; staging and prod are directories of
+# one deploy repository, prod protected by review (pull-request mode).
+demo-gitops:
+	hack/demo-gitops.sh
 
 demo-down: build
 	$(DEMO_FERRY) down staging

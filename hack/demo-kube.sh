@@ -50,25 +50,8 @@ until [ -s "$work/kubeconfig" ]; do
 done
 export KUBECONFIG=$work/kubeconfig
 
-# The example, with both environments on the cluster: its sources only,
-# never the .ferry/ that make demo leaves (images, tags, local state).
-mkdir -p "$demo"
-tar -C examples/orders-api --exclude=./.ferry --exclude=./bin -cf - . | tar -C "$demo" -xf -
-ln -s "$PWD/kit" "$work/kit" && ln -s "$PWD/envfile" "$work/envfile"
-cat > "$work/go.work" <<'WORK'
-go 1.26.0
-
-use (
-	./envfile
-	./examples/orders-api
-	./kit
-)
-
-replace (
-	github.com/ferrydev/ferry/envfile v0.1.0 => ./envfile
-	github.com/ferrydev/ferry/kit v0.1.0 => ./kit
-)
-WORK
+. hack/demo-example.sh
+copy_example "$work"
 cat > "$demo/ferry.yaml" <<'YAML'
 service: orders-api
 main: .

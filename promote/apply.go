@@ -59,6 +59,9 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 		},
 	})
 	c.at("started")
+	if review, uerr := c.handedToReview(ch.env, &rev, err); review || uerr != nil {
+		return &rev, uerr
+	}
 	if err != nil {
 		var de *platform.DeployError
 		if errors.As(err, &de) {

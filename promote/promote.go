@@ -149,8 +149,8 @@ func (pr *Promote) Run(ctx context.Context, from, to string) (*Plan, error) {
 		GatesPending: true, Replaces: plan.ToRevision,
 	}})
 	plan.Revision = rev
-	if err != nil {
-		return plan, err
+	if err != nil || AwaitsReview(rev) {
+		return plan, err // after review, Resume runs the after-deploy gates
 	}
 	chk.Revision = rev
 	c.at("after-gates")
@@ -232,11 +232,15 @@ func (c *Config) undo(ctx context.Context, env *project.Environment, rev *state.
 		return fmt.Sprintf("stopped %s: it had no earlier revision", env.Name), nil
 	}
 	to, err := c.rollbackTarget(env, prev)
+	var back *state.Revision
 	if err == nil {
-		_, err = c.restore(ctx, env, to, fmt.Sprintf("automatic rollback after revision %d failed", rev.Number))
+		back, err = c.restore(ctx, env, to, fmt.Sprintf("automatic rollback after revision %d failed", rev.Number))
 	}
 	if err != nil {
 		return "", fmt.Errorf("rolling %s back to revision %d: %w", env.Name, prev, err)
+	}
+	if AwaitsReview(back) {
+		return fmt.Sprintf("the rollback of %s to revision %d awaits review: %s", env.Name, prev, ReviewNote(back)), nil
 	}
 	return fmt.Sprintf("rolled %s back to revision %d", env.Name, prev), nil
 }

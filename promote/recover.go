@@ -62,6 +62,7 @@ func (c *Config) recover(ctx context.Context, env *project.Environment) error {
 	if err != nil {
 		return err
 	}
+	pending = reviewed(pending)
 	if err := c.reattach(ctx, env, t); err != nil {
 		return err
 	}
@@ -136,14 +137,7 @@ func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur 
 	switch {
 	case (cur.Outcome == state.Live || cur.Outcome == state.Pending) && cur.GatesPending:
 		c.log().Info("running the after-deploy gates an interrupted ferry left pending", "env", env.Name, "revision", cur.Number)
-		chk := &GateCheck{Config: c, To: env, Revision: cur}
-		if from, err := c.Project.Env(cur.PromotedFrom); err == nil {
-			chk.From = from
-		}
-		if img, err := c.Images.Resolve(cur.Digest); err == nil {
-			chk.Image = img
-		}
-		_, err := c.afterDeploy(ctx, env, cur, chk)
+		_, err := c.afterDeploy(ctx, env, cur, c.pendingCheck(env, cur))
 		if errors.Is(err, ErrGate) {
 			// The promotion failed and was rolled back: that is the
 			// recovery's outcome, not an error of the command that ran it.
@@ -152,11 +146,27 @@ func (c *Config) finishGates(ctx context.Context, env *project.Environment, cur 
 		}
 		return err
 	case cur.Outcome == state.Failed:
+		if back, _ := c.awaiting(env); back != nil {
+			return nil // the way back awaits review (pull-request mode)
+		}
 		c.log().Info("rolling back the failed revision an interrupted ferry left current", "env", env.Name, "revision", cur.Number)
 		_, err := c.undo(ctx, env, cur)
 		return err
 	}
 	return nil
+}
+
+// pendingCheck is the after-deploy gates' input for rev, live in env,
+// whose gates have not run: recovery's and a resumed review's.
+func (c *Config) pendingCheck(env *project.Environment, rev *state.Revision) *GateCheck {
+	chk := &GateCheck{Config: c, To: env, Revision: rev}
+	if from, err := c.Project.Env(rev.PromotedFrom); err == nil {
+		chk.From = from
+	}
+	if img, err := c.Images.Resolve(rev.Digest); err == nil {
+		chk.Image = img
+	}
+	return chk
 }
 
 // reattach hands the target back the instances the store recorded for
@@ -166,12 +176,8 @@ func (c *Config) reattach(ctx context.Context, env *project.Environment, t platf
 	if !ok {
 		return nil
 	}
-	var revs []state.Revision
-	if err := c.view(env, func(tx state.Tx) error {
-		var err error
-		revs, err = tx.List(env.Name)
-		return err
-	}); err != nil {
+	revs, err := c.revisions(env.Name)
+	if err != nil {
 		return err
 	}
 	for _, r := range revs {

@@ -2,7 +2,9 @@ package promote
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +59,14 @@ func (s *Status) Run(ctx context.Context) (*view.Status, error) {
 		}()
 	}
 	wg.Wait()
+	// A change awaiting review (gitops pull-request mode) comes first:
+	// it is what the environment waits for.
+	for i, e := range c.Project.Environments {
+		if r, err := c.awaiting(e); err == nil {
+			note := fmt.Sprintf("revision %d awaits review: %s", r.Number, ReviewNote(r))
+			out[i].HealthDetail = strings.TrimSuffix(note+"; "+out[i].HealthDetail, "; ")
+		}
+	}
 	return &view.Status{Environments: out}, nil
 }
 

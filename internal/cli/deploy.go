@@ -75,6 +75,10 @@ func runDeploy(ctx context.Context, g *globalOptions, opts *deployOptions) error
 
 // writeRevision reports a revision that went live.
 func writeRevision(w io.Writer, r *state.Revision) {
+	if promote.AwaitsReview(r) {
+		fmt.Fprintf(w, "%s: revision %d awaits review: %s\n", r.Env, r.Number, promote.ReviewNote(r))
+		return
+	}
 	tag := ""
 	if r.Tag != "" {
 		tag = " (" + r.Tag + ")"

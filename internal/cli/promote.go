@@ -19,6 +19,7 @@ type promoteOptions struct {
 	DryRun   bool
 	SkipPath string
 	Artifact string
+	Resume   bool
 	Format   format
 	apply    applyOptions
 }
@@ -42,22 +43,41 @@ what runs in FROM is it. A tag is resolved where FROM pulls from (the
 registry of ferry.yaml's image on Kubernetes, with your docker credentials),
 else in the project's artifact store; a tag re-pushed since FROM's deploy
 names something that never soaked, and the promotion is refused naming both
-digests.`
+digests.
+
+A protected environment (gitops.pullRequest: true) changes by review: after
+the gates, the promotion pushes the rendered manifests to a new branch,
+prints it and what a reviewer must merge, and exits 0 with the revision
+pending. Once it is merged, --resume TO waits for the engine to apply it and
+runs the after-deploy gates, recording the revision live or failed (exit 1
+while the branch is not merged yet).`
 
 const promoteExample = `  ferry -C examples/orders-api promote staging prod --dry-run
   ferry promote staging prod
   ferry promote staging prod --artifact 1.4.2
-  ferry promote dev prod --skip-path "hotfix for incident 4711"`
+  ferry promote dev prod --skip-path "hotfix for incident 4711"
+  ferry promote --resume prod`
 
 func newPromoteCmd(g *globalOptions) *cobra.Command {
 	opts := &promoteOptions{}
 	cmd := &cobra.Command{
-		Use:     "promote <from> <to> [--dry-run] [--skip-path <reason>] [--artifact <tag|digest>]",
+		Use:     "promote <from> <to> [--dry-run] [--skip-path <reason>] [--artifact <tag|digest>] | promote --resume <to>",
 		Short:   "Move the digest running in one environment to the next, after its gates",
 		Long:    promoteLong,
 		Example: promoteExample,
-		Args:    exactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if opts.Resume {
+				return exactArgs(1)(cmd, args)
+			}
+			return exactArgs(2)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Resume {
+				if opts.DryRun || opts.SkipPath != "" || opts.Artifact != "" {
+					return usageError(errors.New("--resume takes no --dry-run, --skip-path or --artifact: the gates before the deploy ran when the change went to review"))
+				}
+				return runResume(cmd.Context(), g, opts, args[0])
+			}
 			opts.From, opts.To = args[0], args[1]
 			if cmd.Flags().Changed("skip-path") && opts.SkipPath == "" {
 				return usageError(errors.New("--skip-path needs a reason"))
@@ -67,6 +87,7 @@ func newPromoteCmd(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and each gate's state; change nothing")
 	cmd.Flags().StringVar(&opts.SkipPath, "skip-path", "", "allow a TO off the path; the reason is recorded")
+	cmd.Flags().BoolVar(&opts.Resume, "resume", false, "finish TO's change awaiting review, once merged: wait for the engine, run the after-deploy gates")
 	cmd.Flags().StringVar(&opts.Artifact, "artifact", "", "tag or digest you mean to promote: refused unless it is what runs in FROM")
 	formatFlag(cmd, &opts.Format, formatTable, formatJSON)
 	opts.apply.flags(cmd)
@@ -95,6 +116,31 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 	return engineErr(err)
 }
 
+// runResume finishes env's promotion (or deploy) that awaits review.
+func runResume(ctx context.Context, g *globalOptions, opts *promoteOptions, env string) error {
+	c, err := g.engine("ferry promote --resume " + env)
+	if err != nil {
+		return err
+	}
+	opts.apply.set(c)
+	plan, err := promote.NewResume(c).Run(ctx, env)
+	g.doneWaiting()
+	var nm *promote.NotMergedError
+	if errors.As(err, &nm) {
+		return failedError(err) // nothing happened: the error says what to merge
+	}
+	if plan != nil {
+		if opts.Format == formatJSON {
+			if werr := writeProjectJSON(g.streams.Out, projectView(g.Dir, c.Project), "", plan.View(false, err)); werr != nil {
+				return werr
+			}
+		} else {
+			writePlan(g.streams.Out, plan, false)
+		}
+	}
+	return engineErr(err)
+}
+
 func writePlan(w io.Writer, p *promote.Plan, dry bool) {
 	verb := "promote"
 	if dry {
@@ -104,8 +150,17 @@ func writePlan(w io.Writer, p *promote.Plan, dry bool) {
 	if p.Tag != "" {
 		tag = " (" + p.Tag + ")"
 	}
-	fmt.Fprintf(w, "%s %s → %s\n", verb, p.From, p.To)
-	fmt.Fprintf(w, "  artifact  %s%s, running in %s revision %d\n", p.Digest, tag, p.From, p.FromRevision)
+	switch {
+	case p.From == "":
+		fmt.Fprintf(w, "deploy %s\n", p.To) // a deploy resumed after review
+	default:
+		fmt.Fprintf(w, "%s %s → %s\n", verb, p.From, p.To)
+	}
+	if p.From != "" {
+		fmt.Fprintf(w, "  artifact  %s%s, running in %s revision %d\n", p.Digest, tag, p.From, p.FromRevision)
+	} else {
+		fmt.Fprintf(w, "  artifact  %s%s\n", p.Digest, tag)
+	}
 	if p.ToRevision > 0 {
 		fmt.Fprintf(w, "  %s now  revision %d, %s\n", p.To, p.ToRevision, shortDigest(p.ToDigest))
 	} else {
@@ -128,6 +183,8 @@ func writePlan(w io.Writer, p *promote.Plan, dry bool) {
 	}
 	tw.Flush()
 	switch {
+	case promote.AwaitsReview(p.Revision):
+		fmt.Fprintf(w, "%s: revision %d awaits review: %s\n", p.To, p.Revision.Number, promote.ReviewNote(p.Revision))
 	case p.Revision != nil && p.RolledBack:
 		fmt.Fprintf(w, "%s revision %d failed; rolled back to revision %d\n", p.To, p.Revision.Number, p.ToRevision)
 	case p.Revision != nil && p.Passed():

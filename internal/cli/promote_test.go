@@ -73,6 +73,11 @@ func TestPromoteLoopCLI(t *testing.T) {
 		wantOut  string // substring of stdout, or of stderr when the code is not 0
 	}{
 		{"status", 0, "staging      local   -"},
+		{"status prod", 0, "prod         local   -"},
+		{"status qa", 2, `unknown environment "qa"`},
+		{"promote --resume prod", 2, "its target local hands nothing to review"},
+		{"promote --resume staging prod", 2, "promote takes 1 argument(s), got 2"},
+		{"promote --resume prod --dry-run", 2, "--resume takes no --dry-run"},
 		{"verify staging", 1, "not running"},
 		{"deploy staging --artifact nope", 2, `unknown artifact "nope"`},
 		{"deploy qa", 2, `unknown environment "qa"`},

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -12,21 +14,35 @@ import (
 	"github.com/ferrydev/ferry/view"
 )
 
-type statusOptions struct{ Format format }
+type statusOptions struct {
+	Env    string
+	Format format
+}
 
 const statusLong = `Status shows every environment in path order: the digest and tag it runs,
 its revision and since when, its health, and how much of its soak is left.
-It reads ferry's state and each health endpoint; it renders nothing.`
+It reads ferry's state and each health endpoint; it renders nothing. With
+an environment it shows only that one. A change awaiting review (a gitops
+environment's pull-request mode) is named under the table, with what to
+merge; ferry promote --resume finishes it.`
 
 func newStatusCmd(g *globalOptions) *cobra.Command {
 	opts := &statusOptions{}
 	cmd := &cobra.Command{
-		Use:     "status [-o table|json]",
+		Use:     "status [<env>] [-o table|json]",
 		Short:   "Show what every environment runs",
 		Long:    statusLong,
-		Example: "  ferry -C examples/orders-api status\n  ferry status -o json",
-		Args:    exactArgs(0),
+		Example: "  ferry -C examples/orders-api status\n  ferry status prod\n  ferry status -o json",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return exactArgs(1)(cmd, args)
+			}
+			return envArgs(args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Env = args[0]
+			}
 			return runStatus(cmd.Context(), g, opts)
 		},
 	}
@@ -39,9 +55,17 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	if err != nil {
 		return err
 	}
+	if opts.Env != "" {
+		if _, err := c.Project.Env(opts.Env); err != nil {
+			return usageError(err)
+		}
+	}
 	st, err := promote.NewStatus(c).Run(ctx)
 	if err != nil {
 		return engineErr(err)
+	}
+	if opts.Env != "" {
+		st.Environments = slices.DeleteFunc(st.Environments, func(e view.EnvStatus) bool { return e.Name != opts.Env })
 	}
 	out := g.streams.Out
 	if opts.Format == formatJSON {
@@ -70,7 +94,16 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s%s\n", e.Name, e.Target, e.Revision, shortDigest(e.Digest), dash(e.Tag), e.Since, e.Health, soak, signatureCell(signed, e.Signature))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range envs {
+		// A change awaiting review leads the detail (promote.Status).
+		if note, _, _ := strings.Cut(e.HealthDetail, "; "); strings.Contains(note, " awaits review: ") {
+			fmt.Fprintf(out, "%s: %s\n", e.Name, note)
+		}
+	}
+	return nil
 }
 
 // signatureCell is the SIGNATURE column: the state, and the key that

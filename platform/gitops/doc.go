@@ -6,6 +6,8 @@
 // the configured repository and branch, commits and pushes it, then
 // waits until the engine reports that commit applied and healthy and the
 // pods run the digest. Rollback is a new commit; the audit trail is git.
+// A protected environment (pull-request mode, review.go) gets its change
+// on a review branch instead, and Resume finishes it once merged.
 //
 // Settings live in the environment's `gitops:` block of ferry.yaml,
 // which this package decodes and validates itself (settings.go).

@@ -291,3 +291,103 @@ func (fe *fluxEnv) assertPods(t *testing.T, env, digest string) {
 		t.Errorf("%s has no pods", env)
 	}
 }
+
+// protect puts env in pull-request mode (gitops.pullRequest: true).
+func (fe *fluxEnv) protect(t testing.TB, env string) {
+	t.Helper()
+	f := filepath.Join(fe.dir, project.FileName)
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "-"+env+"}\n", "-"+env+"}\n      pullRequest: true\n", 1)
+	if text == string(b) {
+		t.Fatalf("no gitops.object line for %s in ferry.yaml", env)
+	}
+	if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Pull-request mode against the real engine: a refused gate pushes
+// nothing; a promotion of the protected prod pushes a review branch
+// that Flux never sees and stops, prod untouched; after a reviewer's
+// merge (a merge commit, made with go-git) ferry promote --resume waits
+// for kustomize-controller to apply the merge, runs the after-deploy
+// gates and records the revision live.
+func TestPromoteThroughFluxReview(t *testing.T) {
+	fe := startFlux(t)
+	fe.protect(t, "prod")
+	ctx := context.Background()
+	d1 := fe.build(t, "1.0.0")
+	if _, err := fe.deploy(t, "staging", "1.0.0", "alice@laptop"); err != nil {
+		t.Fatalf("deploy staging: %v", err)
+	}
+	before, err := fe.repo().heads(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// staging has not soaked its 1s yet: refused, and nothing is pushed.
+	if _, err := promote.NewPromote(fe.engine(t, "bob@desk")).Run(ctx, "staging", "prod"); !errors.Is(err, promote.ErrGate) {
+		t.Fatalf("promote before the soak = %v, want a gate error", err)
+	}
+	if after, _ := fe.repo().heads(ctx); len(after) != len(before) || after["main"] != before["main"] {
+		t.Fatalf("a refused promotion wrote to git: branches %v, were %v", after, before)
+	}
+	time.Sleep(1100 * time.Millisecond)
+
+	plan, err := promote.NewPromote(fe.engine(t, "bob@desk")).Run(ctx, "staging", "prod")
+	if err != nil || !promote.AwaitsReview(plan.Revision) {
+		t.Fatalf("promote to a protected prod = %+v, %v; want it awaiting review", plan.Revision, err)
+	}
+	t.Logf("awaiting review: %s", promote.ReviewNote(plan.Revision))
+	heads, _ := fe.repo().heads(ctx)
+	branch := ReviewBranch("prod", plan.Revision.Number, d1)
+	if heads[branch] == "" || heads["main"] != before["main"] {
+		t.Fatalf("branches after the promotion = %v; want %s, main unmoved", heads, branch)
+	}
+	var nm *promote.NotMergedError
+	if _, err := promote.NewResume(fe.engine(t, "bob@desk")).Run(ctx, "prod"); !errors.As(err, &nm) {
+		t.Fatalf("resume before the merge = %v, want NotMergedError", err)
+	}
+	pods, _ := fe.c.Client.CoreV1().Pods(fe.ns["prod"]).List(ctx, metav1.ListOptions{})
+	if len(pods.Items) != 0 {
+		t.Fatalf("prod runs %d pods before the merge", len(pods.Items))
+	}
+
+	merge := reviewerMerge(t, fe.url, "main", branch)
+	start := time.Now()
+	plan, err = promote.NewResume(fe.engine(t, "bob@desk")).Run(ctx, "prod")
+	if err != nil {
+		t.Fatalf("resume after the merge: %v (plan %+v)", err, plan)
+	}
+	t.Logf("resume (Flux applies the merge, pods ready, after-deploy gates): %s", time.Since(start).Round(time.Millisecond))
+	fe.assertPods(t, "prod", d1)
+	if r := plan.Revision; r.Outcome != state.Live || r.GatesPending || r.Digest != d1 {
+		t.Errorf("prod's revision after resume = %s, gates pending %v, digest %s", r.Outcome, r.GatesPending, r.Digest)
+	}
+	var after int
+	for _, g := range plan.Gates {
+		if strings.HasPrefix(g.Name, "verify") || strings.HasPrefix(g.Name, "smoke") {
+			after++
+		}
+	}
+	if after == 0 {
+		t.Errorf("no after-deploy gate ran: %+v", plan.Gates)
+	}
+	l, err := fe.repo().Log(ctx, "clusters/prod/orders-api", 0)
+	if err != nil || len(l) == 0 || l[0].Commit != merge || l[0].Meta == nil || l[0].Meta.PromotedFrom != "staging" {
+		t.Errorf("prod's git history = %+v, %v; want the reviewer's merge %s on top", l, err, short(merge))
+	}
+	st, err := fe.dc.Resource(KustomizationGVR).Namespace("flux-system").List(ctx, metav1.ListOptions{})
+	if err == nil {
+		for _, k := range st.Items {
+			if strings.HasSuffix(k.GetName(), "-prod") {
+				if got := fluxStatus(&k); !sameCommit(got.Applied, merge) {
+					t.Errorf("Flux applied %s, want the merge %s", got.Applied, merge)
+				}
+			}
+		}
+	}
+}

@@ -84,6 +84,11 @@ type Settings struct {
 	// the project directory; not passphrase-protected) that signs every
 	// commit; unsigned when empty.
 	SigningKey string `yaml:"signingKey"`
+	// PullRequest, for a protected environment, pushes each change to a
+	// new branch (ReviewBranch) instead of Branch and stops: a reviewer
+	// merges it, then `ferry promote --resume` waits for the engine and
+	// runs the after-deploy gates.
+	PullRequest bool `yaml:"pullRequest"`
 
 	line int
 }
@@ -106,7 +111,7 @@ func Decode(env string, n *yaml.Node) (Settings, error) {
 	var s Settings
 	if n != nil {
 		s.line = n.Line
-		if err := known(n, env, "gitops", "repository", "branch", "directory", "engine", "object", "author", "signingKey"); err != nil {
+		if err := known(n, env, "gitops", "repository", "branch", "directory", "engine", "object", "author", "signingKey", "pullRequest"); err != nil {
 			return s, err
 		}
 		for _, sub := range []struct {
@@ -121,6 +126,9 @@ func Decode(env string, n *yaml.Node) (Settings, error) {
 					return s, err
 				}
 			}
+		}
+		if v := value(n, "pullRequest"); v != nil && v.ShortTag() != "!!bool" {
+			return s, fmt.Errorf("%s:%d: environment %q: gitops.pullRequest: %q is neither true nor false", project.FileName, v.Line, env, v.Value)
 		}
 		if err := n.Decode(&s); err != nil {
 			return s, fmt.Errorf("%s:%d: environment %q: gitops: %s", project.FileName, n.Line, env, strings.TrimPrefix(err.Error(), "yaml: "))

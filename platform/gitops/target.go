@@ -197,7 +197,9 @@ func (t *Target) revision(env string, n int) *state.Revision {
 // until the engine has applied that commit and the pods run the digest.
 // When the engine refuses the commit or the wait runs out, a commit
 // restoring the previous manifests is pushed (never a force-push) and a
-// *platform.DeployError carries the engine's message.
+// *platform.DeployError carries the engine's message. In pull-request
+// mode a change goes to a review branch and Deploy returns a
+// *ReviewError at once (Resume takes it from there).
 func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
 	env := s.Environment
 	set, repo, err := t.Settings(env.Name)
@@ -222,8 +224,18 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 	if err != nil {
 		return nil, err
 	}
-	c, err := repo.Write(ctx, Change{Dir: set.Directory, Files: files, Message: message(m), Author: signature(set), SignKey: key})
-	if err != nil {
+	ch := Change{Dir: set.Directory, Files: files, Message: message(m), Author: signature(set), SignKey: key}
+	var c *Commit
+	if set.PullRequest {
+		branch := ReviewBranch(env.Name, s.Revision, s.Digest)
+		if c, err = repo.WriteBranch(ctx, ch, branch); err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env.Name, err)
+		}
+		if c.Changed {
+			return nil, &ReviewError{Env: env.Name, Revision: s.Revision, Repo: repo.URL, Base: set.Branch, Branch: branch, Commit: c.Hash, Dir: set.Directory}
+		}
+		// Nothing to review: the branch already holds these manifests.
+	} else if c, err = repo.Write(ctx, ch); err != nil {
 		return nil, fmt.Errorf("environment %s: %w", env.Name, err)
 	}
 	timeout := s.HealthTimeout
