@@ -141,10 +141,11 @@ func (t *Target) Resume(ctx context.Context, s platform.Spec) (*platform.Rollout
 	}
 	timeout := s.HealthTimeout
 	if timeout == 0 {
-		timeout = env.Timeout
-	}
-	if timeout == 0 {
-		timeout = 5 * time.Minute
+		own, err := settingsOf(env)
+		if err != nil {
+			return nil, err
+		}
+		timeout = own.RolloutTimeout(5 * time.Minute)
 	}
 	start := time.Now()
 	live, err := t.await(ctx, env, set, files, tip, s.Digest, timeout)
