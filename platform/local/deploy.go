@@ -15,6 +15,7 @@ import (
 // revisions it replaces.
 type deployment struct {
 	s    platform.Spec
+	run  *runFS
 	root string // the unpacked image
 	img  *artifact.Image
 	vars map[string]string
@@ -30,7 +31,6 @@ type deployment struct {
 	stopFirst bool
 	restore   []saved
 	stopWait  time.Duration
-	workDir   string
 }
 
 // saved is a stopped revision's record and environment, to restart it.
@@ -51,7 +51,12 @@ type saved struct {
 // share a port (no SO_REUSEPORT) must the old one stop first, and it is
 // restarted on failure.
 func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
-	d, err := l.prepare(s)
+	run, err := l.openRun(true)
+	if err != nil {
+		return nil, err
+	}
+	defer run.Close()
+	d, err := l.prepare(run, s)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +90,11 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 }
 
 // prepare unpacks the image and finds the revisions the new one replaces.
-func (l *Local) prepare(s platform.Spec) (*deployment, error) {
-	root, err := l.Images.Unpack(s.Digest, filepath.Join(l.RunDir, "roots"))
+func (l *Local) prepare(run *runFS, s platform.Spec) (*deployment, error) {
+	if err := run.ownDir("run/roots", true); err != nil {
+		return nil, err
+	}
+	root, err := l.Images.Unpack(s.Digest, run.path("run/roots"))
 	if err != nil {
 		return nil, err
 	}
@@ -94,12 +102,15 @@ func (l *Local) prepare(s platform.Spec) (*deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &deployment{s: s, root: root, img: img, vars: map[string]string{},
-		workDir: filepath.Join(l.RunDir, s.Env, "work")}
+	recs, err := run.running(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	d := &deployment{s: s, run: run, root: root, img: img, vars: map[string]string{}}
 	for _, v := range s.Vars {
 		d.vars[v.Key] = v.Value
 	}
-	for _, r := range l.running(s.Env) {
+	for _, r := range recs {
 		if r.Revision != s.Revision {
 			d.others = append(d.others, r)
 			d.own = append(d.own, r.PID)
@@ -176,7 +187,7 @@ func (l *Local) stopOthers(ctx context.Context, d *deployment) {
 // and its configuration layer's digest.
 func (l *Local) newRecord(d *deployment) (record, error) {
 	s, imgWork := d.s, filepath.Join(d.root, filepath.FromSlash(artifact.WorkDir))
-	work, err := linkWorkDir(d.workDir, imgWork)
+	work, err := d.run.linkWorkDir(s.Env, imgWork)
 	if err != nil {
 		return record{}, fmt.Errorf("preparing %s's working directory: %w", s.Env, err)
 	}
@@ -198,7 +209,7 @@ func (l *Local) newRecord(d *deployment) (record, error) {
 // a ferry killed before that leaves a gate that exits. The process is
 // returned even when it failed, for recover to stop.
 func (l *Local) launch(ctx context.Context, d *deployment, rec record) (*record, time.Duration, error) {
-	proc, gate, err := l.start(rec, envList(d.vars))
+	proc, gate, err := l.start(d.run, rec, envList(d.vars))
 	l.at("new-started")
 	if err == nil && d.s.Started != nil {
 		err = d.s.Started(proc.instance())
@@ -222,11 +233,11 @@ func (l *Local) recover(ctx context.Context, d *deployment, proc *record, cause 
 	derr := &platform.DeployError{Env: d.s.Env, Revision: d.s.Revision, Reason: cause.Error(), Err: cause}
 	if proc != nil {
 		l.kill(*proc, 3*time.Second)
-		derr.LogTail = tail(proc.Log, 10)
+		derr.LogTail = l.Tail(proc.Env, proc.Revision, 10)
 	}
 	if len(d.others) > 0 {
 		// The working directory goes back to the revision that serves.
-		_, _ = linkWorkDir(d.workDir, filepath.Join(d.others[len(d.others)-1].Root, filepath.FromSlash(artifact.WorkDir)))
+		_, _ = d.run.linkWorkDir(d.s.Env, filepath.Join(d.others[len(d.others)-1].Root, filepath.FromSlash(artifact.WorkDir)))
 	}
 	if !d.stopFirst {
 		derr.Restored = len(d.others) > 0
@@ -234,7 +245,7 @@ func (l *Local) recover(ctx context.Context, d *deployment, proc *record, cause 
 	}
 	ok := len(d.restore) > 0
 	for _, r := range d.restore {
-		p, g, err := l.start(r.rec, r.env)
+		p, g, err := l.start(d.run, r.rec, r.env)
 		if err == nil {
 			err = g.open()
 		}

@@ -5,12 +5,13 @@
 // waits for /.well-known/health and then stops the previous revision with
 // SIGTERM and its SHUTDOWN_GRACE_PERIOD.
 //
-// Revision n of environment e keeps its files in <RunDir>/e/r<n>/:
+// Revision n of environment e keeps its files in .ferry/run/e/r<n>/:
 // process.json (pid, start tick, digest, executable) and log. Every
-// revision of e runs in <RunDir>/e/work/, which links the image's working
+// revision of e runs in .ferry/run/e/work/, which links the image's working
 // directory (the binary, configs/): a file the service writes by a relative
 // path lands there, so two environments running the same digest never
-// share it.
+// share it. All of .ferry/run is reached through internal/confine (see
+// rundir.go): a repository that commits .ferry/ cannot redirect it.
 package local
 
 import (
@@ -20,7 +21,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -46,8 +46,6 @@ func init() {
 type Local struct {
 	// Images holds the artifacts to unpack.
 	Images *artifact.Store
-	// RunDir holds unpacked roots, logs and process records.
-	RunDir string
 	// HTTPClient calls health endpoints; a 2s-timeout client by default.
 	HTTPClient *http.Client
 	// Wait, when set, is told about long waits (for progress on a TTY).
@@ -59,8 +57,9 @@ type Local struct {
 	digests sync.Map
 	// Settle overrides DefaultSettle.
 	Settle time.Duration
-	// ProjectDir is the project's directory (for ${FERRY_DATA} and
-	// relative secrets files).
+	// ProjectDir is the project's directory: its .ferry/run holds
+	// unpacked roots, logs and process records, .ferry/data the
+	// environments' data; relative secrets files are read from it.
 	ProjectDir string
 }
 
@@ -77,7 +76,7 @@ func (l *Local) Name() string { return "local" }
 
 // New returns the local target of project directory dir.
 func New(projectDir string, images *artifact.Store) *Local {
-	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run"), ProjectDir: projectDir}
+	return &Local{Images: images, ProjectDir: projectDir}
 }
 
 // record is process.json.
@@ -111,28 +110,6 @@ func (l *Local) client() *http.Client {
 	return &http.Client{Timeout: 2 * time.Second}
 }
 
-func (l *Local) revDir(env string, rev int) string {
-	return filepath.Join(l.RunDir, env, "r"+strconv.Itoa(rev))
-}
-
-// running returns the environment's live processes by revision.
-func (l *Local) running(env string) []record {
-	dirs, _ := filepath.Glob(filepath.Join(l.RunDir, env, "r*", "process.json"))
-	var out []record
-	for _, f := range dirs {
-		var r record
-		data, err := os.ReadFile(f)
-		if err != nil || json.Unmarshal(data, &r) != nil {
-			continue
-		}
-		if alive(r.PID, r.StartTick) {
-			out = append(out, r)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Revision < out[j].Revision })
-	return out
-}
-
 // DefaultSettle is how long a new revision must stay alive after its
 // first healthy answer before the previous one is stopped: a build that
 // crashes a moment after start fails its deploy.
@@ -162,34 +139,6 @@ func envList(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// linkWorkDir makes work mirror the image's working directory src with a
-// symbolic link per entry (configs/, the binary), pointing at the root
-// being deployed. Files the service itself wrote there are left alone.
-func linkWorkDir(work, src string) (string, error) {
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return "", err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		link := filepath.Join(work, e.Name())
-		if fi, err := os.Lstat(link); err == nil {
-			if fi.Mode()&os.ModeSymlink == 0 {
-				return "", fmt.Errorf("%s is in the way of the image's %s", link, e.Name())
-			}
-			if err := os.Remove(link); err != nil {
-				return "", err
-			}
-		}
-		if err := os.Symlink(filepath.Join(src, e.Name()), link); err != nil {
-			return "", err
-		}
-	}
-	return work, nil
 }
 
 // waitHealthy waits until rec's own process answers its health endpoint
@@ -284,7 +233,7 @@ func (l *Local) learnURL(ctx context.Context, rec *record) {
 		u := healthURL(nil, p)
 		if a := l.probe(ctx, u, rec.PID); a.pid == rec.PID && a.health != platform.HealthDown {
 			rec.URL = u
-			_ = writeRecord(l.revDir(rec.Env, rec.Revision), *rec)
+			l.rewrite(*rec)
 			return
 		}
 	}
@@ -310,7 +259,11 @@ func local(url string) bool {
 func (l *Local) Health(ctx context.Context, q platform.Query) (platform.Health, string) {
 	port, _ := servicePort(q.Environment, q.Vars)
 	url := healthURL(q.Environment, port)
-	if recs := l.running(q.Env); len(recs) > 0 && (url == "" || port == 0) {
+	recs, err := l.running(q.Env)
+	if err != nil {
+		return platform.HealthUnknown, err.Error()
+	}
+	if len(recs) > 0 && (url == "" || port == 0) {
 		url = recs[len(recs)-1].URL
 	}
 	if url == "" {
@@ -334,7 +287,10 @@ func (r *record) instance() platform.Instance {
 // what that artifact holds; it is never guessed from the executable
 // alone (two artifacts that differ only in configs/ share one).
 func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, error) {
-	recs := l.running(q.Env)
+	recs, err := l.running(q.Env)
+	if err != nil {
+		return nil, err
+	}
 	own := make([]int, 0, len(recs))
 	for _, r := range recs {
 		own = append(own, r.PID)
@@ -364,7 +320,6 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 		_, rec.StartTick, _ = procStat(pid)
 	}
 	inst := rec.instance()
-	var err error
 	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
@@ -416,52 +371,21 @@ func short(d string) string {
 
 // Revisions implements platform.Target.
 func (l *Local) Revisions(_ context.Context, env string) ([]int, error) {
+	recs, err := l.running(env)
 	var out []int
-	for _, r := range l.running(env) {
+	for _, r := range recs {
 		out = append(out, r.Revision)
 	}
-	return out, nil
-}
-
-// pruneAfter is how long an unpacked image root no process runs from is
-// kept: a rollback soon after a promotion finds it still there.
-const pruneAfter = time.Hour
-
-// PruneRoots removes the unpacked image roots that no live process of any
-// environment runs from and that were not used for pruneAfter. Roots are a
-// cache: a later deploy of the same digest unpacks it again.
-func (l *Local) PruneRoots() error {
-	envs, err := os.ReadDir(l.RunDir)
-	if err != nil {
-		return nil
-	}
-	inUse := map[string]bool{}
-	for _, e := range envs {
-		if e.IsDir() && e.Name() != "roots" {
-			for _, r := range l.running(e.Name()) {
-				inUse[filepath.Clean(r.Root)] = true
-			}
-		}
-	}
-	roots, _ := os.ReadDir(filepath.Join(l.RunDir, "roots"))
-	var errs []error
-	for _, r := range roots {
-		path := filepath.Join(l.RunDir, "roots", r.Name())
-		info, err := r.Info()
-		if err != nil || !r.IsDir() || inUse[path] || time.Since(info.ModTime()) < pruneAfter {
-			continue
-		}
-		errs = append(errs, os.RemoveAll(path))
-	}
-	return errors.Join(errs...)
+	return out, err
 }
 
 // Stop implements platform.Target.
 // It returns an error naming every process that is still there after
 // SIGKILL: `down` never says "stopped" while something runs.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
-	var errs []error
-	for _, r := range l.running(env) {
+	recs, err := l.running(env)
+	errs := []error{err}
+	for _, r := range recs {
 		if r.Revision != keep {
 			errs = append(errs, l.stop(ctx, r))
 		}
@@ -517,27 +441,6 @@ func (l *Local) kill(r record, wait time.Duration) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return fmt.Errorf("pid %d (revision %d) is still running after SIGKILL", r.PID, r.Revision)
-}
-
-// tail returns the last n lines of the file at path.
-func tail(path string, n int) []string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return nil
-	}
-	return lines
-}
-
-// Tail returns the last n lines of revision rev's log in env.
-func (l *Local) Tail(env string, rev, n int) []string {
-	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
 }
 
 // exeDigest is the sha256 of the executable pid runs, read through
