@@ -106,6 +106,9 @@ func (l *Local) prepare(run *runFS, s platform.Spec) (*deployment, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := run.usable(s.Env, s.Revision); err != nil {
+		return nil, err
+	}
 	d := &deployment{s: s, run: run, root: root, img: img, vars: map[string]string{}}
 	for _, v := range s.Vars {
 		d.vars[v.Key] = v.Value

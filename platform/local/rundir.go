@@ -124,8 +124,11 @@ func (r *runFS) noLink(name string) error {
 		return nil
 	case err != nil:
 		return inFerry(err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, _ := os.Readlink(r.path(name))
+		return &confine.Error{Op: "open", Path: path.Join(confine.StateDir, name), Why: fmt.Sprintf("is a symbolic link (to %s); ferry will not follow one (a repository should not commit .ferry/): remove it", target)}
 	case !fi.Mode().IsRegular():
-		return &confine.Error{Op: "open", Path: path.Join(confine.StateDir, name), Why: fmt.Sprintf("is not a regular file (%s); ferry will not follow one (a repository should not commit .ferry/): remove it", fi.Mode().Type())}
+		return &confine.Error{Op: "open", Path: path.Join(confine.StateDir, name), Why: fmt.Sprintf("is not a regular file (%s): remove it", fi.Mode().Type())}
 	}
 	return nil
 }
@@ -154,6 +157,29 @@ func revName(env string, rev int) (string, error) {
 		return "", err
 	}
 	return path.Join(d, "r"+strconv.Itoa(rev)), nil
+}
+
+// usable refuses, before a deploy touches anything, what start and
+// linkWorkDir would refuse later: a committed link among the revision's
+// directory, its log and record, or the working directory. An old
+// revision that had to stop first is then never stopped for nothing.
+func (r *runFS) usable(env string, rev int) error {
+	dir, err := revName(env, rev)
+	if err != nil {
+		return err
+	}
+	if err := r.ownDir(dir, true); err != nil {
+		return err
+	}
+	if err := r.ownDir(path.Join(path.Dir(dir), "work"), true); err != nil {
+		return err
+	}
+	for _, f := range []string{"log", "process.json"} {
+		if err := r.noLink(path.Join(dir, f)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openLog opens the revision's log for the process to append to,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/platform"
 )
 
 // TestCommittedRunDirRefused: a repository that commits .ferry/run (or a
@@ -177,4 +178,34 @@ func snapshot(t *testing.T, p string) string {
 		return nil
 	})
 	return strings.Join(names, "\n")
+}
+
+// TestRefusalStopsNothing: a committed link under the next revision's
+// directory is refused before the running revision is touched, even one
+// that cannot share its port and would be stopped first.
+func TestRefusalStopsNothing(t *testing.T) {
+	l, img := setup(t)
+	l.Settle = 50 * time.Millisecond
+	port := freePort(t)
+	noShare := platform.Var{Key: "NO_REUSEPORT", Value: "1"}
+	if _, err := l.Deploy(t.Context(), spec(img, 1, port, noShare)); err != nil {
+		t.Fatal(err)
+	}
+	r2 := filepath.Join(l.ProjectDir, ".ferry", "run", "staging", "r2")
+	mkdir(t, r2)
+	victim := writeFile(t, filepath.Join(t.TempDir(), "victim"), "victim\n")
+	if err := os.Symlink(victim, filepath.Join(r2, "log")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.Deploy(t.Context(), spec(img, 2, port, noShare))
+	if !errors.Is(err, confine.ErrRefused) {
+		t.Fatalf("Deploy: %v, want a refusal", err)
+	}
+	if revs, rerr := l.Revisions(t.Context(), "staging"); rerr != nil || len(revs) != 1 || revs[0] != 1 {
+		t.Errorf("running revisions %v, %v; want revision 1 untouched", revs, rerr)
+	}
+	var de *platform.DeployError
+	if errors.As(err, &de) {
+		t.Errorf("the refusal went through a failed start: %v", de)
+	}
 }
