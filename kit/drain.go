@@ -19,10 +19,11 @@ import (
 // stay idle for idleDrain are closed by the server.
 type drainer struct {
 	draining atomic.Bool
-	mu       sync.Mutex
-	// conns are the open connections; the time is when one became idle
-	// (or new), zero while it serves a request.
-	conns map[net.Conn]time.Time
+	// conns holds each open connection's *atomic.Int64: when it became
+	// idle (or new), in Unix nanoseconds, 0 while it serves a request.
+	// A sync.Map and atomics, not a mutex: the hook runs twice per
+	// request on every connection.
+	conns sync.Map
 }
 
 // idleDrain is how long a connection must have been idle before a
@@ -33,18 +34,21 @@ const idleDrain = time.Second
 
 // connState is the server's ConnState hook.
 func (d *drainer) connState(c net.Conn, s http.ConnState) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.conns == nil {
-		d.conns = map[net.Conn]time.Time{}
-	}
 	switch s {
-	case http.StateNew, http.StateIdle:
-		d.conns[c] = time.Now()
-	case http.StateActive:
-		d.conns[c] = time.Time{}
+	case http.StateNew:
+		since := new(atomic.Int64)
+		since.Store(time.Now().UnixNano())
+		d.conns.Store(c, since)
+	case http.StateActive, http.StateIdle:
+		if v, ok := d.conns.Load(c); ok {
+			var now int64
+			if s == http.StateIdle {
+				now = time.Now().UnixNano()
+			}
+			v.(*atomic.Int64).Store(now)
+		}
 	default: // closed, hijacked
-		delete(d.conns, c)
+		d.conns.Delete(c)
 	}
 }
 
@@ -68,16 +72,16 @@ func (d *drainer) start() { d.draining.Store(true) }
 // what is left and waits for requests in flight).
 func (d *drainer) closeIdle(deadline time.Time) {
 	for {
-		d.mu.Lock()
-		now := time.Now()
-		for c, since := range d.conns {
-			if !since.IsZero() && now.Sub(since) >= idleDrain {
-				c.Close()
-				delete(d.conns, c)
+		now, left := time.Now(), 0
+		d.conns.Range(func(k, v any) bool {
+			if since := v.(*atomic.Int64).Load(); since != 0 && now.UnixNano()-since >= int64(idleDrain) {
+				k.(net.Conn).Close()
+				d.conns.Delete(k)
+			} else {
+				left++
 			}
-		}
-		left := len(d.conns)
-		d.mu.Unlock()
+			return true
+		})
 		if left == 0 || now.After(deadline) {
 			return
 		}
