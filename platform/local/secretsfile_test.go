@@ -21,53 +21,20 @@ import (
 // in the project. Every refusal is bad input (exit 2) naming the path and
 // never shows the file's content.
 func TestSecretsFileTrusted(t *testing.T) {
-	home := t.TempDir()
-	own := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(home, name)
-		writeFile(t, p, content)
-		if err := os.Chmod(p, mode); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	good := own("staging.env", "DB_PASSWORD=s3cret-value\n", 0o600)
-	loose := own("loose.env", "DB_PASSWORD=LOOSE-CONTENT\n", 0o644)
-	groupRead := own("group.env", "DB_PASSWORD=GROUP-CONTENT\n", 0o640)
-	linkToGood, linkToLoose := filepath.Join(home, "good-link.env"), filepath.Join(home, "loose-link.env")
-	if err := os.Symlink(good, linkToGood); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(loose, linkToLoose); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(home, "fifo.env")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	outside := own("outside.env", "DB_PASSWORD=OUTSIDE-CONTENT\n", 0o600)
-	// Another user's file: /etc/passwd is root's, unless the test runs
-	// as root, which gives a file away to nobody.
-	others := "/etc/passwd"
-	if os.Getuid() == 0 {
-		others = own("nobody.env", "DB_PASSWORD=OTHERS-CONTENT\n", 0o600)
-		if err := os.Chown(others, 65534, 65534); err != nil {
-			t.Fatal(err)
-		}
-	}
-
+	f := secretsFixtures(t)
 	tests := []struct {
 		name, file string
 		want       string // the value delivered, or "" for a refusal
 		why        string // the refusal says
 	}{
-		{"own 0600 file outside the project", good, "s3cret-value", ""},
-		{"link to an own 0600 file", linkToGood, "s3cret-value", ""},
+		{"own 0600 file outside the project", f["good"], "s3cret-value", ""},
+		{"link to an own 0600 file", f["link to good"], "s3cret-value", ""},
 		{"inside the project", "secrets/staging.env", "in-project", ""},
-		{"another user's file", others, "", "belongs to user"},
-		{"world-readable own file", loose, "", "mode 0644"},
-		{"group-readable own file", groupRead, "", "mode 0640"},
-		{"link to a world-readable file", linkToLoose, "", "mode 0644"},
-		{"FIFO", fifo, "", "not a regular file"},
+		{"another user's file", f["others"], "", "belongs to user"},
+		{"world-readable own file", f["loose"], "", "mode 0644"},
+		{"group-readable own file", f["group"], "", "mode 0640"},
+		{"link to a world-readable file", f["link to loose"], "", "mode 0644"},
+		{"FIFO", f["fifo"], "", "not a regular file"},
 		{"relative path climbing out", "../outside.env", "", "leaves the project"},
 		{"project link to a file outside", "secrets/link.env", "", "leaves the project"},
 	}
@@ -76,12 +43,12 @@ func TestSecretsFileTrusted(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "proj")
 			mkdir(t, filepath.Join(dir, "secrets"))
 			writeFile(t, filepath.Join(dir, "secrets", "staging.env"), "DB_PASSWORD=in-project\n")
-			if err := os.Symlink(outside, filepath.Join(dir, "secrets", "link.env")); err != nil {
+			if err := os.Symlink(f["outside"], filepath.Join(dir, "secrets", "link.env")); err != nil {
 				t.Fatal(err)
 			}
 			if strings.HasPrefix(tt.file, "../") {
 				// The climb is relative to the project directory.
-				rel, err := filepath.Rel(dir, outside)
+				rel, err := filepath.Rel(dir, f["outside"])
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -110,4 +77,43 @@ func TestSecretsFileTrusted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// secretsFixtures makes the files outside a project that a secretsFile
+// may name, by what they are: good (the user's, 0600), loose (0644),
+// group (0640), links to good and to loose, a FIFO, outside (0600, for
+// paths from the project) and others (another user's).
+func secretsFixtures(t *testing.T) map[string]string {
+	home := t.TempDir()
+	f := map[string]string{}
+	own := func(key, name, content string, mode os.FileMode) {
+		f[key] = writeFile(t, filepath.Join(home, name), content)
+		if err := os.Chmod(f[key], mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own("good", "staging.env", "DB_PASSWORD=s3cret-value\n", 0o600)
+	own("loose", "loose.env", "DB_PASSWORD=LOOSE-CONTENT\n", 0o644)
+	own("group", "group.env", "DB_PASSWORD=GROUP-CONTENT\n", 0o640)
+	own("outside", "outside.env", "DB_PASSWORD=OUTSIDE-CONTENT\n", 0o600)
+	for key, to := range map[string]string{"link to good": "good", "link to loose": "loose"} {
+		f[key] = filepath.Join(home, strings.ReplaceAll(key, " ", "-")+".env")
+		if err := os.Symlink(f[to], f[key]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f["fifo"] = filepath.Join(home, "fifo.env")
+	if err := syscall.Mkfifo(f["fifo"], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Another user's file: /etc/passwd is root's, unless the test runs
+	// as root, which gives a file away to nobody.
+	f["others"] = "/etc/passwd"
+	if os.Getuid() == 0 {
+		own("others", "nobody.env", "DB_PASSWORD=OTHERS-CONTENT\n", 0o600)
+		if err := os.Chown(f["others"], 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
 }
