@@ -284,7 +284,8 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("http port %d: %w", s.HTTPPort, err)
 	}
 	a.steer("http", httpLn)
-	srv := &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError)}
+	var drain drainer
+	srv := &http.Server{Handler: drain.handler(a.mux), ConnState: drain.connState, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError)}
 
 	var metricsSrv *http.Server
 	var metricsLn net.Listener
@@ -347,9 +348,10 @@ func (a *App) Run(ctx context.Context) error {
 	a.health.SetShuttingDown()
 	// Each keep-alive connection gets "Connection: close" on its next
 	// response, so its client reconnects — to the next revision sharing
-	// the port, or through the balancer — while this one still serves,
-	// instead of racing the idle-connection close at Shutdown.
-	srv.SetKeepAlivesEnabled(false)
+	// the port, or through the balancer — while this one still serves.
+	// Not SetKeepAlivesEnabled(false): it closes every idle connection at
+	// once, under the next request of a client about to send one.
+	drain.start()
 	stopPoll()
 	if s.ShutdownDelay > 0 && runErr == nil {
 		a.logger.Info(fmt.Sprintf("Failing readiness, serving for %s more before shutdown", s.ShutdownDelay))
@@ -363,6 +365,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.logger.Info(fmt.Sprintf("Shutting down server with a timeout of %s", s.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ShutdownGrace)
 	defer cancel()
+	// Connections in use leave after their next answer; only those idle
+	// for a while are closed by the server (see drainer).
+	if deadline, ok := sctx.Deadline(); ok {
+		drain.closeIdle(deadline)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		// The grace period ran out: cut what is left.
 		srv.Close()

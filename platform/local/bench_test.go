@@ -17,7 +17,10 @@ func BenchmarkLiveExecutable(b *testing.B) {
 		b.Fatal(err)
 	}
 	pid := ro.Instances[0].PID
-	recs := l.running("staging")
+	recs, err := l.running("staging")
+	if err != nil || len(recs) != 1 {
+		b.Fatal(recs, err)
+	}
 	b.Run("recorded identity", func(b *testing.B) {
 		for b.Loop() {
 			if d, err := l.exeDigest(pid, recs[0]); err != nil || d != img.BinaryDigest {

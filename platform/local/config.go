@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
@@ -99,16 +98,20 @@ func (l *Local) secrets(env *project.Environment) (map[string]string, error) {
 	if own.SecretsFile == "" {
 		return nil, nil
 	}
-	path := expandHome(own.SecretsFile)
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(l.ProjectDir, path)
-	}
-	vars, err := envfile.ReadFile(os.DirFS(filepath.Dir(path)), filepath.Base(path))
+	name := expandHome(own.SecretsFile)
+	vars, err := l.readSecretsFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &platform.MissingSecretsError{Env: env.Name, Path: path, Line: own.SecretsFileLine}
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(l.ProjectDir, name)
+		}
+		return nil, &platform.MissingSecretsError{Env: env.Name, Path: name, Line: own.SecretsFileLine}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: environment %q: secrets file: %w", platform.ErrBadInput, env.Name, err)
+		where := project.FileName
+		if own.SecretsFileLine > 0 {
+			where = fmt.Sprintf("%s:%d", where, own.SecretsFileLine)
+		}
+		return nil, fmt.Errorf("%w: %s: environment %q: secretsFile: %w", platform.ErrBadInput, where, env.Name, err)
 	}
 	out := map[string]string{}
 	for _, v := range vars {
@@ -145,18 +148,8 @@ func dataDir(projectDir, env string) (string, error) {
 		return "", err
 	}
 	defer fr.Close()
-	name := path.Join("data", env)
-	if err := fr.MkdirAll(name, 0o755); err != nil {
+	if err := ownDirs(fr, "data", path.Join("data", env)); err != nil {
 		return "", err
-	}
-	for _, n := range []string{"data", name} {
-		fi, err := fr.Lstat(n)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() {
-			return "", &confine.Error{Op: "mkdir", Path: path.Join(confine.StateDir, n), Why: "is not a directory of its own (a link or a file); ferry keeps the environment's data there: remove it"}
-		}
 	}
 	return filepath.Join(fr.Dir(), "data", env), nil
 }

@@ -69,6 +69,18 @@ func TestExampleRedeployUnderLoad(t *testing.T) {
 
 func redeployExampleUnderLoad(t *testing.T, delay string) {
 	l, img := setupExample(t)
+	spec, httpPort := exampleSpec(t, img, delay)
+	ld := redeployUnderLoad(t, l, httpPort, spec)
+	if ld.failed.Load() != 0 {
+		t.Errorf("%d of %d requests failed through redeploys of the example, want 0 (first: %v)", ld.failed.Load(), ld.ok.Load()+ld.failed.Load(), ld.firstErr)
+	}
+}
+
+// exampleSpec returns the specs of the example's revisions in staging,
+// configured as its ferry.yaml configures the local target (free ports,
+// SQLite in one data directory every revision shares, no collector), and
+// the HTTP port they share.
+func exampleSpec(t *testing.T, img *artifact.Image, delay string) (func(rev int) platform.Spec, int) {
 	free := func() int {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -79,7 +91,7 @@ func redeployExampleUnderLoad(t *testing.T, delay string) {
 	}
 	httpPort, metricsPort := free(), free()
 	db := filepath.Join(t.TempDir(), "orders") // every revision's, as in an environment
-	spec := func(rev int) platform.Spec {
+	return func(rev int) platform.Spec {
 		vars := []platform.Var{
 			{Key: "HTTP_PORT", Value: strconv.Itoa(httpPort)},
 			{Key: "METRICS_PORT", Value: strconv.Itoa(metricsPort)},
@@ -91,9 +103,5 @@ func redeployExampleUnderLoad(t *testing.T, delay string) {
 			{Key: "LOG_DISABLE_PROBES", Value: "true"},
 		}
 		return platform.Spec{Env: "staging", Revision: rev, Digest: img.Digest, Vars: vars, HealthTimeout: 10 * time.Second}
-	}
-	ld := redeployUnderLoad(t, l, httpPort, spec)
-	if ld.failed.Load() != 0 {
-		t.Errorf("%d of %d requests failed through redeploys of the example, want 0 (first: %v)", ld.failed.Load(), ld.ok.Load()+ld.failed.Load(), ld.firstErr)
-	}
+	}, httpPort
 }

@@ -94,11 +94,7 @@ func configsDigest(dir string) (string, error) {
 // the image without unpacking it.
 func (l *Local) ImageConfigs(d string) (string, error) {
 	if hexd, ok := strings.CutPrefix(d, "sha256:"); ok && len(hexd) >= 16 {
-		root := filepath.Join(l.RunDir, "roots", hexd[:16])
-		// A root that is a link (committed under .ferry/run) is not one
-		// ferry unpacked: the image itself is read instead.
-		fi, err := os.Lstat(root)
-		if _, done := os.Stat(filepath.Join(root, ".ferry-complete")); err == nil && fi.IsDir() && done == nil {
+		if root := l.unpacked(hexd[:16]); root != "" {
 			return configsDigest(filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
 		}
 	}
@@ -126,4 +122,24 @@ func (l *Local) ImageConfigs(d string) (string, error) {
 			}
 		}
 	}
+}
+
+// unpacked is the path of the complete unpacked root named name, or ""
+// when there is none ferry made: a root that is a link, or under one
+// (committed under .ferry/), is not one it unpacked, and the image itself
+// is read instead.
+func (l *Local) unpacked(name string) string {
+	run, err := l.openRun(false)
+	if err != nil || run == nil {
+		return ""
+	}
+	defer run.Close()
+	root := path.Join("run/roots", name)
+	if run.ownDir(root, false) != nil || run.noLink(path.Join(root, ".ferry-complete")) != nil {
+		return ""
+	}
+	if _, err := run.ferry.Lstat(path.Join(root, ".ferry-complete")); err != nil {
+		return ""
+	}
+	return run.path(root)
 }

@@ -1,10 +1,15 @@
 package local
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,13 +20,30 @@ import (
 	"github.com/ferrydev/ferry/platform"
 )
 
-// load sends requests to url from n clients until stop closes, and
-// counts them and their failures (any error or non-200).
+// load sends requests to url from n clients until stop closes (or
+// maxRequests were sent), and counts them and their failures (any error
+// or non-200).
 type load struct {
 	ok, failed atomic.Int64
 	mu         sync.Mutex
 	firstErr   error
+	// pace, when set, is the pause after each answer: clients that keep
+	// their connection idle most of the time, as a service's callers do,
+	// instead of sending back to back.
+	pace time.Duration
+	// errs counts the failures by message (at most 20 messages).
+	errs map[string]int
 }
+
+// errors lists the failures' messages with their counts.
+func (l *load) errors() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.errs)
+}
+
+// maxRequests bounds a load in count, whatever its callers' timing.
+const maxRequests = 1_000_000
 
 func (l *load) run(url string, n int, stop <-chan struct{}) *sync.WaitGroup {
 	var wg sync.WaitGroup
@@ -41,10 +63,26 @@ func (l *load) run(url string, n int, stop <-chan struct{}) *sync.WaitGroup {
 					return
 				default:
 				}
-				if i%20 == 0 {
+				if l.ok.Load()+l.failed.Load() >= maxRequests {
+					return
+				}
+				if l.pace > 0 {
+					time.Sleep(l.pace/2 + rand.N(l.pace))
+				} else if i%20 == 0 {
 					tr.CloseIdleConnections()
 				}
-				resp, err := client.Get(url)
+				// Go's client sends an idempotent request again when a
+				// reused connection fails before the answer (a reset, an
+				// EOF); most clients do not, so a second connection for
+				// one request is a failure too.
+				conns := 0
+				trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conns++ }}
+				req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, url, nil)
+				resp, err := client.Do(req)
+				if err == nil && conns > 1 {
+					resp.Body.Close()
+					err = errors.New("the request failed on a reused connection (Go's client sent it again)")
+				}
 				if err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
@@ -57,6 +95,12 @@ func (l *load) run(url string, n int, stop <-chan struct{}) *sync.WaitGroup {
 					l.mu.Lock()
 					if l.firstErr == nil {
 						l.firstErr = err
+					}
+					if l.errs == nil {
+						l.errs = map[string]int{}
+					}
+					if _, ok := l.errs[err.Error()]; ok || len(l.errs) < 20 {
+						l.errs[err.Error()]++
 					}
 					l.mu.Unlock()
 					continue

@@ -5,12 +5,13 @@
 // waits for /.well-known/health and then stops the previous revision with
 // SIGTERM and its SHUTDOWN_GRACE_PERIOD.
 //
-// Revision n of environment e keeps its files in <RunDir>/e/r<n>/:
+// Revision n of environment e keeps its files in .ferry/run/e/r<n>/:
 // process.json (pid, start tick, digest, executable) and log. Every
-// revision of e runs in <RunDir>/e/work/, which links the image's working
+// revision of e runs in .ferry/run/e/work/, which links the image's working
 // directory (the binary, configs/): a file the service writes by a relative
 // path lands there, so two environments running the same digest never
-// share it.
+// share it. All of .ferry/run is reached through internal/confine (see
+// rundir.go): a repository that commits .ferry/ cannot redirect it.
 package local
 
 import (
@@ -20,7 +21,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -46,8 +46,6 @@ func init() {
 type Local struct {
 	// Images holds the artifacts to unpack.
 	Images *artifact.Store
-	// RunDir holds unpacked roots, logs and process records.
-	RunDir string
 	// HTTPClient calls health endpoints; a 2s-timeout client by default.
 	HTTPClient *http.Client
 	// Wait, when set, is told about long waits (for progress on a TTY).
@@ -59,8 +57,9 @@ type Local struct {
 	digests sync.Map
 	// Settle overrides DefaultSettle.
 	Settle time.Duration
-	// ProjectDir is the project's directory (for ${FERRY_DATA} and
-	// relative secrets files).
+	// ProjectDir is the project's directory: its .ferry/run holds
+	// unpacked roots, logs and process records, .ferry/data the
+	// environments' data; relative secrets files are read from it.
 	ProjectDir string
 }
 
@@ -77,7 +76,7 @@ func (l *Local) Name() string { return "local" }
 
 // New returns the local target of project directory dir.
 func New(projectDir string, images *artifact.Store) *Local {
-	return &Local{Images: images, RunDir: filepath.Join(projectDir, ".ferry", "run"), ProjectDir: projectDir}
+	return &Local{Images: images, ProjectDir: projectDir}
 }
 
 // record is process.json.
@@ -111,28 +110,6 @@ func (l *Local) client() *http.Client {
 	return &http.Client{Timeout: 2 * time.Second}
 }
 
-func (l *Local) revDir(env string, rev int) string {
-	return filepath.Join(l.RunDir, env, "r"+strconv.Itoa(rev))
-}
-
-// running returns the environment's live processes by revision.
-func (l *Local) running(env string) []record {
-	dirs, _ := filepath.Glob(filepath.Join(l.RunDir, env, "r*", "process.json"))
-	var out []record
-	for _, f := range dirs {
-		var r record
-		data, err := os.ReadFile(f)
-		if err != nil || json.Unmarshal(data, &r) != nil {
-			continue
-		}
-		if alive(r.PID, r.StartTick) {
-			out = append(out, r)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Revision < out[j].Revision })
-	return out
-}
-
 // DefaultSettle is how long a new revision must stay alive after its
 // first healthy answer before the previous one is stopped: a build that
 // crashes a moment after start fails its deploy.
@@ -143,190 +120,6 @@ func (l *Local) settleTime() time.Duration {
 		return l.Settle
 	}
 	return DefaultSettle
-}
-
-// Deploy implements platform.Target.
-//
-// The new revision must prove itself while the old one still serves:
-// ferry waits until the new process itself answers its health endpoint
-// (the kernel's socket table says which process accepted the probe; an
-// answer from the old revision, sharing the port, counts for nothing) and
-// then stays alive through the settle window. Only then is the old
-// revision stopped. A new revision that dies or never becomes healthy is
-// stopped and the old one has served throughout; only when the two cannot
-// share a port (no SO_REUSEPORT) must the old one stop first, and it is
-// restarted on failure.
-func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout, error) {
-	root, err := l.Images.Unpack(s.Digest, filepath.Join(l.RunDir, "roots"))
-	if err != nil {
-		return nil, err
-	}
-	img, err := l.Images.Resolve(s.Digest)
-	if err != nil {
-		return nil, err
-	}
-	vars := map[string]string{}
-	for _, v := range s.Vars {
-		vars[v.Key] = v.Value
-	}
-	var others []record
-	for _, r := range l.running(s.Env) {
-		if r.Revision != s.Revision {
-			others = append(others, r)
-		}
-	}
-	configured, _ := servicePort(s.Environment, vars)
-	httpPort := configured
-	if httpPort == 0 {
-		// Nothing says: the new process's port is learnt from what it
-		// listens on; the previous revision's (learnt the same way) is
-		// the likely one, whose holder must be known beforehand.
-		for _, o := range others {
-			httpPort = max(httpPort, urlPort(o.URL))
-		}
-	}
-	// A port held by anything but the environment's own revisions is an
-	// error before anything is touched. A port its previous revision
-	// holds is shared when that revision's socket allows it
-	// (SO_REUSEPORT): the new revision starts beside the old one.
-	// Otherwise the two cannot overlap on one machine: the old revision
-	// drains first and is restored on failure.
-	busy, share := false, true
-	own := make([]int, 0, len(others))
-	for _, o := range others {
-		own = append(own, o.PID)
-	}
-	for _, p := range uniquePorts(httpPort, metricsPort(vars)) {
-		pids, listening := listeners(p, own...)
-		if !listening {
-			continue
-		}
-		for _, pid := range pids {
-			if !slices.ContainsFunc(others, func(o record) bool { return o.PID == pid }) {
-				return nil, &platform.PortInUseError{Port: p, PID: pid}
-			}
-		}
-		if len(pids) == 0 {
-			return nil, &platform.PortInUseError{Port: p}
-		}
-		busy = true
-		share = share && shareable(p)
-	}
-	stopFirst := busy && !share
-	type saved struct {
-		rec record
-		env []string
-	}
-	var restore []saved
-	var stopWait time.Duration
-	if stopFirst {
-		for _, o := range others {
-			e, err := environ(o.PID)
-			if err != nil {
-				return nil, fmt.Errorf("reading revision %d's environment: %w", o.Revision, err)
-			}
-			restore = append(restore, saved{o, envList(e)})
-		}
-	}
-	// Stopping is not interrupted with the command: a revision half
-	// stopped serves nobody.
-	stopOthers := func() {
-		t0 := time.Now()
-		for _, o := range others {
-			_ = l.stop(context.WithoutCancel(ctx), o)
-		}
-		stopWait = time.Since(t0)
-		l.at("previous-stopped")
-	}
-	if stopFirst {
-		stopOthers()
-	}
-	workDir := filepath.Join(l.RunDir, s.Env, "work")
-	work, err := linkWorkDir(workDir, filepath.Join(root, filepath.FromSlash(artifact.WorkDir)))
-	if err != nil {
-		return nil, fmt.Errorf("preparing %s's working directory: %w", s.Env, err)
-	}
-	rec := record{Env: s.Env, Revision: s.Revision, Digest: s.Digest, BinaryDigest: img.BinaryDigest,
-		Exe: filepath.Join(root, filepath.FromSlash(img.BinaryPath)), Root: root, Dir: work, URL: healthURL(s.Environment, configured)}
-	// What the revision is started from is recorded before it starts:
-	// the executable's file identity (so that reading what runs later
-	// needs no hash of it) and its configuration layer's digest.
-	if rec.ExeID, err = fileID(rec.Exe); err != nil {
-		return nil, err
-	}
-	if rec.Configs, err = configsDigest(filepath.Join(root, filepath.FromSlash(artifact.WorkDir))); err != nil {
-		return nil, fmt.Errorf("reading %s's configuration layer: %w", s.Digest, err)
-	}
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	env := make([]string, 0, len(keys))
-	for _, k := range keys {
-		env = append(env, k+"="+vars[k])
-	}
-	// Write-ahead: the process is created held at its gate, recorded
-	// (process.json, then the caller's state store), and only then let
-	// run; a ferry killed before that leaves a gate that exits.
-	proc, gate, startErr := l.start(rec, env)
-	l.at("new-started")
-	if startErr == nil && s.Started != nil {
-		startErr = s.Started(proc.instance())
-	}
-	if startErr == nil {
-		l.at("pid-recorded")
-		startErr = gate.open()
-	} else {
-		gate.abort()
-	}
-	var startup time.Duration
-	if startErr == nil {
-		startup, startErr = l.waitHealthy(ctx, proc, s.HealthTimeout, own)
-	}
-	if startErr != nil {
-		if proc != nil {
-			l.kill(*proc, 3*time.Second)
-		}
-		derr := &platform.DeployError{Env: s.Env, Revision: s.Revision, Reason: startErr.Error(), Err: startErr}
-		if proc != nil {
-			derr.LogTail = tail(proc.Log, 10)
-		}
-		if len(others) > 0 {
-			// The working directory goes back to the revision that serves.
-			_, _ = linkWorkDir(workDir, filepath.Join(others[len(others)-1].Root, filepath.FromSlash(artifact.WorkDir)))
-		}
-		if stopFirst {
-			ok := len(restore) > 0
-			for _, r := range restore {
-				p, g, err := l.start(r.rec, r.env)
-				if err == nil {
-					err = g.open()
-				}
-				if err == nil {
-					_, err = l.waitHealthy(context.WithoutCancel(ctx), p, s.HealthTimeout, nil)
-				}
-				if err == nil {
-					derr.Restarted = append(derr.Restarted, p.instance())
-				}
-				ok = ok && err == nil
-			}
-			derr.Restored = ok
-		} else {
-			derr.Restored = len(others) > 0
-		}
-		return nil, derr
-	}
-	if !stopFirst {
-		stopOthers()
-	}
-	if err := l.PruneRoots(); err != nil {
-		return nil, fmt.Errorf("pruning unused image roots: %w", err)
-	}
-	inst := proc.instance()
-	inst.Digest, inst.Executable, inst.Configs, inst.Revision, inst.Ready = s.Digest, img.BinaryDigest, proc.Configs, s.Revision, true
-	return &platform.Rollout{Instances: []platform.Instance{inst}, URL: base(proc.URL),
-		Startup: startup, StopWait: stopWait}, nil
 }
 
 func uniquePorts(ps ...int) []int {
@@ -346,34 +139,6 @@ func envList(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// linkWorkDir makes work mirror the image's working directory src with a
-// symbolic link per entry (configs/, the binary), pointing at the root
-// being deployed. Files the service itself wrote there are left alone.
-func linkWorkDir(work, src string) (string, error) {
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return "", err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		link := filepath.Join(work, e.Name())
-		if fi, err := os.Lstat(link); err == nil {
-			if fi.Mode()&os.ModeSymlink == 0 {
-				return "", fmt.Errorf("%s is in the way of the image's %s", link, e.Name())
-			}
-			if err := os.Remove(link); err != nil {
-				return "", err
-			}
-		}
-		if err := os.Symlink(filepath.Join(src, e.Name()), link); err != nil {
-			return "", err
-		}
-	}
-	return work, nil
 }
 
 // waitHealthy waits until rec's own process answers its health endpoint
@@ -468,7 +233,7 @@ func (l *Local) learnURL(ctx context.Context, rec *record) {
 		u := healthURL(nil, p)
 		if a := l.probe(ctx, u, rec.PID); a.pid == rec.PID && a.health != platform.HealthDown {
 			rec.URL = u
-			_ = writeRecord(l.revDir(rec.Env, rec.Revision), *rec)
+			l.rewrite(*rec)
 			return
 		}
 	}
@@ -494,7 +259,11 @@ func local(url string) bool {
 func (l *Local) Health(ctx context.Context, q platform.Query) (platform.Health, string) {
 	port, _ := servicePort(q.Environment, q.Vars)
 	url := healthURL(q.Environment, port)
-	if recs := l.running(q.Env); len(recs) > 0 && (url == "" || port == 0) {
+	recs, err := l.running(q.Env)
+	if err != nil {
+		return platform.HealthUnknown, err.Error()
+	}
+	if len(recs) > 0 && (url == "" || port == 0) {
 		url = recs[len(recs)-1].URL
 	}
 	if url == "" {
@@ -518,7 +287,10 @@ func (r *record) instance() platform.Instance {
 // what that artifact holds; it is never guessed from the executable
 // alone (two artifacts that differ only in configs/ share one).
 func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, error) {
-	recs := l.running(q.Env)
+	recs, err := l.running(q.Env)
+	if err != nil {
+		return nil, err
+	}
 	own := make([]int, 0, len(recs))
 	for _, r := range recs {
 		own = append(own, r.PID)
@@ -548,7 +320,6 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 		_, rec.StartTick, _ = procStat(pid)
 	}
 	inst := rec.instance()
-	var err error
 	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
@@ -600,52 +371,21 @@ func short(d string) string {
 
 // Revisions implements platform.Target.
 func (l *Local) Revisions(_ context.Context, env string) ([]int, error) {
+	recs, err := l.running(env)
 	var out []int
-	for _, r := range l.running(env) {
+	for _, r := range recs {
 		out = append(out, r.Revision)
 	}
-	return out, nil
-}
-
-// pruneAfter is how long an unpacked image root no process runs from is
-// kept: a rollback soon after a promotion finds it still there.
-const pruneAfter = time.Hour
-
-// PruneRoots removes the unpacked image roots that no live process of any
-// environment runs from and that were not used for pruneAfter. Roots are a
-// cache: a later deploy of the same digest unpacks it again.
-func (l *Local) PruneRoots() error {
-	envs, err := os.ReadDir(l.RunDir)
-	if err != nil {
-		return nil
-	}
-	inUse := map[string]bool{}
-	for _, e := range envs {
-		if e.IsDir() && e.Name() != "roots" {
-			for _, r := range l.running(e.Name()) {
-				inUse[filepath.Clean(r.Root)] = true
-			}
-		}
-	}
-	roots, _ := os.ReadDir(filepath.Join(l.RunDir, "roots"))
-	var errs []error
-	for _, r := range roots {
-		path := filepath.Join(l.RunDir, "roots", r.Name())
-		info, err := r.Info()
-		if err != nil || !r.IsDir() || inUse[path] || time.Since(info.ModTime()) < pruneAfter {
-			continue
-		}
-		errs = append(errs, os.RemoveAll(path))
-	}
-	return errors.Join(errs...)
+	return out, err
 }
 
 // Stop implements platform.Target.
 // It returns an error naming every process that is still there after
 // SIGKILL: `down` never says "stopped" while something runs.
 func (l *Local) Stop(ctx context.Context, env string, keep int) error {
-	var errs []error
-	for _, r := range l.running(env) {
+	recs, err := l.running(env)
+	errs := []error{err}
+	for _, r := range recs {
 		if r.Revision != keep {
 			errs = append(errs, l.stop(ctx, r))
 		}
@@ -701,27 +441,6 @@ func (l *Local) kill(r record, wait time.Duration) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return fmt.Errorf("pid %d (revision %d) is still running after SIGKILL", r.PID, r.Revision)
-}
-
-// tail returns the last n lines of the file at path.
-func tail(path string, n int) []string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return nil
-	}
-	return lines
-}
-
-// Tail returns the last n lines of revision rev's log in env.
-func (l *Local) Tail(env string, rev, n int) []string {
-	return tail(filepath.Join(l.revDir(env, rev), "log"), n)
 }
 
 // exeDigest is the sha256 of the executable pid runs, read through

@@ -141,15 +141,15 @@ func TestSameDigestOwnWorkDir(t *testing.T) {
 		}
 	}
 	for _, env := range []string{"staging", "prod"} {
-		got, err := os.ReadFile(filepath.Join(l.RunDir, env, "work", "data.txt"))
+		got, err := os.ReadFile(filepath.Join(runDir(l), env, "work", "data.txt"))
 		if err != nil || string(got) != env {
 			t.Errorf("%s's data.txt = %q, %v; want its own file saying %q", env, got, err, env)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(l.RunDir, "roots")); err != nil {
+	if _, err := os.Stat(filepath.Join(runDir(l), "roots")); err != nil {
 		t.Fatal(err)
 	}
-	shared, _ := filepath.Glob(filepath.Join(l.RunDir, "roots", "*", "app", "data.txt"))
+	shared, _ := filepath.Glob(filepath.Join(runDir(l), "roots", "*", "app", "data.txt"))
 	if len(shared) != 0 {
 		t.Errorf("a service wrote into the shared image root: %v", shared)
 	}
@@ -159,8 +159,8 @@ func TestSameDigestOwnWorkDir(t *testing.T) {
 // and nobody used for an hour, and keeps the one it runs.
 func TestPruneRoots(t *testing.T) {
 	l, img := setup(t)
-	stale := filepath.Join(l.RunDir, "roots", "0123456789abcdef")
-	recent := filepath.Join(l.RunDir, "roots", "fedcba9876543210")
+	stale := filepath.Join(runDir(l), "roots", "0123456789abcdef")
+	recent := filepath.Join(runDir(l), "roots", "fedcba9876543210")
 	for _, d := range []string{stale, recent} {
 		if err := os.MkdirAll(filepath.Join(d, "app"), 0o755); err != nil {
 			t.Fatal(err)
@@ -203,3 +203,5 @@ func aliveInst(in platform.Instance) bool {
 	}
 	return alive(in.PID, p.StartTick)
 }
+
+func runDir(l *Local) string { return filepath.Join(l.ProjectDir, ".ferry", "run") }

@@ -57,7 +57,7 @@ func decode(p *project.Project, e *project.Environment) (any, error) {
 		return nil, fmt.Errorf("%s:%d: environment %q: secretsFile %s: %w", project.FileName, s.SecretsFileLine, e.Name, s.SecretsFile, err)
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: environment %q: secretsFile %s is readable by others (mode %04o); chmod 600 it",
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: environment %q: secretsFile %s is readable by others (mode %04o), so a deploy will not read it; chmod 600 it",
 			project.FileName, s.SecretsFileLine, e.Name, s.SecretsFile, perm))
 	}
 	return s, nil

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"path"
 	"slices"
 	"strings"
 	"syscall"
@@ -53,21 +53,23 @@ func (g *gate) abort() {
 }
 
 // start creates rec's process detached, with exactly env, held at its
-// gate, and records it in process.json. The caller opens the gate (or
-// aborts it) once the pid is recorded wherever else it must be.
-func (l *Local) start(rec record, env []string) (*record, *gate, error) {
-	dir := l.revDir(rec.Env, rec.Revision)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// gate, and records it in process.json under run. The caller opens the
+// gate (or aborts it) once the pid is recorded wherever else it must be.
+func (l *Local) start(run *runFS, rec record, env []string) (*record, *gate, error) {
+	dir, err := revName(rec.Env, rec.Revision)
+	if err != nil {
 		return nil, nil, err
 	}
-	rec.Log = filepath.Join(dir, "log")
-	// The service's output may carry its secrets: only the user reads it.
-	logf, err := os.OpenFile(rec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err := run.ownDir(dir, true); err != nil {
+		return nil, nil, err
+	}
+	logName := path.Join(dir, "log")
+	rec.Log = run.path(logName)
+	logf, err := run.openLog(logName)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer logf.Close()
-	_ = logf.Chmod(0o600) // a log an older ferry made world-readable
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
@@ -95,24 +97,24 @@ func (l *Local) start(rec record, env []string) (*record, *gate, error) {
 	rec.PID = cmd.Process.Pid
 	_, rec.StartTick, _ = procStat(rec.PID)
 	rec.Since = time.Now().UTC()
-	if err := writeRecord(dir, rec); err != nil {
+	if err := run.writeRecord(dir, rec); err != nil {
 		g.abort()
 		return &rec, nil, err
 	}
 	return &rec, g, nil
 }
 
-// writeRecord writes process.json atomically, readable by the user only.
-func writeRecord(dir string, rec record) error {
-	data, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
+// rewrite records rec again (a health URL learnt after start); a record
+// that cannot be written is learnt again by the next deploy.
+func (l *Local) rewrite(rec record) {
+	run, err := l.openRun(false)
+	if err != nil || run == nil {
+		return
 	}
-	tmp := filepath.Join(dir, "process.json.tmp")
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
+	defer run.Close()
+	if dir, err := revName(rec.Env, rec.Revision); err == nil {
+		_ = run.writeRecord(dir, rec)
 	}
-	return os.Rename(tmp, filepath.Join(dir, "process.json"))
 }
 
 var _ platform.Reattacher = (*Local)(nil)
@@ -122,6 +124,15 @@ var _ platform.Reattacher = (*Local)(nil)
 // (deleted, or never written by a ferry killed at the wrong moment) is
 // recorded again, so that Revisions, Live and Stop see it.
 func (l *Local) Reattach(_ context.Context, env string, rev int, instances []platform.Instance) error {
+	run, err := l.openRun(true)
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+	dir, err := revName(env, rev)
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, in := range instances {
 		var rec record
@@ -131,16 +142,15 @@ func (l *Local) Reattach(_ context.Context, env string, rev int, instances []pla
 		if !alive(rec.PID, rec.StartTick) {
 			continue
 		}
-		dir := l.revDir(env, rev)
-		if _, err := os.Stat(filepath.Join(dir, "process.json")); err == nil {
+		if _, err := run.ferry.Lstat(path.Join(dir, "process.json")); err == nil {
 			continue
 		}
 		rec.Env, rec.Revision = env, rev
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		if err := run.ownDir(dir, true); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, writeRecord(dir, rec))
+		errs = append(errs, run.writeRecord(dir, rec))
 	}
 	return errors.Join(errs...)
 }
