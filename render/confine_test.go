@@ -156,7 +156,38 @@ func TestRenderConfined(t *testing.T) {
 			if strings.Contains(msg, outsideCanary) {
 				t.Errorf("error prints the outside file: %s", msg)
 			}
+			// What a Helm target installs is read the same way.
+			if strings.HasPrefix(tt.name, "configs") {
+				return // the image's files, not Helm's input
+			}
+			if _, vals, err := New(p).HelmInput(t.Context(), "prod"); !errors.Is(err, confine.ErrRefused) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("HelmInput = %v, %v; want the refusal naming %s", vals, err, tt.want)
+			}
 		})
+	}
+}
+
+// TestHelmInput: the chart and values a Helm target installs are the
+// ones render reads: values files merged in order, the deploy command's
+// literal --set applied, and what CI fills in as it runs left out.
+func TestHelmInput(t *testing.T) {
+	dir, _ := confinedProject(t)
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := p.Environments[0]
+	e.Deploy = &project.Deploy{File: ".github/workflows/deploy.yml", Line: 42}
+	e.Set = []project.SetFlag{{Path: "replicas", Value: "3"}, {Path: "image.tag", Value: "${{ github.sha }}", ByCI: true}}
+	ch, vals, err := New(p).HelmInput(t.Context(), e.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Name() != "orders" || vals["banner"] != "prod" || vals["replicas"] != int64(3) {
+		t.Errorf("HelmInput = chart %s, values %v; want orders with banner prod and replicas 3", ch.Name(), vals)
+	}
+	if img, _ := vals["image"].(map[string]any); img != nil && img["tag"] != nil {
+		t.Errorf("HelmInput applied CI's own --set image.tag=%v", img["tag"])
 	}
 }
 

@@ -72,7 +72,7 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 		return nil, fmt.Errorf("%w: %s: release %s revision %d was applied client-side (installed or upgraded by Helm 3); ferry applies server-side as field manager %q: pass --migrate-ssa once to move its fields over",
 			ErrBadInput, env.where(), env.Release, cur.Version, FieldManager)
 	}
-	ch, vals, err := loadChart(env)
+	ch, vals, err := env.helmInput(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +120,19 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 	}
 	res.Revision = revisionOf(r, env.Image)
 	return res, nil
+}
+
+// helmInput is the chart and values to install: the target's Input when
+// it sets one, else the Chart and Values files.
+func (env Env) helmInput(ctx context.Context) (*chart.Chart, map[string]any, error) {
+	if env.Input == nil {
+		return loadChart(env)
+	}
+	ch, vals, err := env.Input(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrBadInput, env.where(), err)
+	}
+	return ch, vals, nil
 }
 
 // loadChart loads the environment's chart and merges its values files the

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	helmkube "helm.sh/helm/v4/pkg/kube"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
@@ -43,6 +45,10 @@ type Env struct {
 	// first (absolute paths).
 	Chart  string
 	Values []string
+	// Input, when set, gives the chart and merged values to install in
+	// place of loading Chart and Values: the target sets it to read them
+	// as ferry render does (confined to the project, SOPS decrypted).
+	Input func(context.Context) (*chart.Chart, map[string]any, error)
 	// Image is the repository the cluster pulls the service from; every
 	// workload container running it is pinned to Image@digest.
 	Image string

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -65,6 +66,9 @@ func (t *Target) Env(e *project.Environment) Env {
 		Name: e.Name, Kubeconfig: t.Kubeconfig, Context: own.Context, Namespace: e.Namespace,
 		Release: release, Chart: filepath.Join(t.p.Dir, t.p.Chart), Values: values,
 		Image: repo, Health: e.Health, Timeout: own.Timeout.Duration,
+		Input: func(ctx context.Context) (*chart.Chart, map[string]any, error) {
+			return render.New(t.p).HelmInput(ctx, e.Name)
+		},
 	}
 	env.defaults()
 	return env
