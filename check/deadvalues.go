@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,9 +101,17 @@ func overlaps(path string, keys []string) bool {
 }
 
 func checkUnprovidedReference(in *Input) []Finding {
-	var out []Finding
-	var nss [][]string
-	idx := map[string]int{}
+	// One finding per object an environment lacks, naming every key and
+	// workload that reads it: a Secret made by Terraform that eight
+	// workloads read twenty keys of is one thing to make sure of, not 160.
+	type group struct {
+		f         Finding
+		keys, wls []string
+		nss       []string
+		seenLoc   map[string]bool
+	}
+	var groups []*group
+	idx := map[string]*group{}
 	dir := ""
 	if in.Project != nil {
 		dir = in.Project.Dir
@@ -118,33 +127,53 @@ func checkUnprovidedReference(in *Input) []Finding {
 			if r.Optional {
 				continue
 			}
-			what := r.Kind + "/" + r.Name
-			if r.Key != "" {
-				what += "/" + r.Key // a key has no slash: this reads unambiguously
+			obj := r.Kind + "/" + r.Name
+			g, ok := idx[obj]
+			if !ok {
+				g = &group{f: Finding{Key: obj}, seenLoc: map[string]bool{}}
+				idx[obj] = g
+				groups = append(groups, g)
 			}
-			id := what + "|" + r.Workload
-			l := Location{Environment: e.Name, Key: what, File: r.Template, Line: referenceLine(dir, r)}
+			if r.Key != "" && !slices.Contains(g.keys, r.Key) {
+				g.keys = append(g.keys, r.Key)
+			}
+			if !slices.Contains(g.wls, r.Workload) {
+				g.wls = append(g.wls, r.Workload)
+			}
+			if !slices.Contains(g.f.Environments, e.Name) {
+				g.f.Environments = append(g.f.Environments, e.Name)
+				g.nss = append(g.nss, e.Name+": "+r.Namespace)
+			}
+			l := Location{Environment: e.Name, Key: obj, File: r.Template, Line: referenceLine(dir, r)}
+			if r.Key != "" {
+				l.Key += "/" + r.Key // a key has no slash: this reads unambiguously
+			}
 			l.Source = "template " + l.File
 			if l.Line > 0 {
 				l.Source += ":" + strconv.Itoa(l.Line)
 			}
-			ns := e.Name + ": " + r.Namespace
-			if i, ok := idx[id]; ok {
-				out[i].Environments = append(out[i].Environments, e.Name)
-				out[i].Locations = append(out[i].Locations, l)
-				nss[i] = append(nss[i], ns)
-				continue
+			if id := l.Environment + "|" + l.Source; !g.seenLoc[id] {
+				g.seenLoc[id] = true
+				g.f.Locations = append(g.f.Locations, l)
 			}
-			idx[id] = len(out)
-			nss = append(nss, []string{ns})
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: what, Workload: r.Workload, Locations: []Location{l},
-			})
 		}
 	}
-	for i, f := range out {
-		out[i].Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, the pod waits in CreateContainerConfigError; make sure it exists before deploying, render it, or add what creates it.",
-			f.Workload, f.Key, strings.Join(nss[i], ", "))
+	out := make([]Finding, 0, len(groups))
+	for _, g := range groups {
+		f := g.f
+		what := f.Key
+		switch len(g.keys) {
+		case 0:
+		case 1:
+			f.Key += "/" + g.keys[0]
+			what = f.Key
+		default:
+			what = fmt.Sprintf("%s (keys %s)", f.Key, strings.Join(g.keys, ", "))
+		}
+		f.Workload = strings.Join(g.wls, ", ")
+		f.Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, the pod waits in CreateContainerConfigError; make sure it exists before deploying, render it, or add what creates it.",
+			f.Workload, what, strings.Join(g.nss, ", "))
+		out = append(out, f)
 	}
 	return out
 }
