@@ -49,9 +49,24 @@ func TestMutableImage(t *testing.T) {
 			want: []string{"error staging image.tag", "error prod image.tag"},
 		},
 		{
-			name: "last environment pinned by tag",
+			name: "last environment pinned by a version tag: advice only",
 			in:   inputOf(withImage(envOf("staging"), "orders-api:1.2"), withImage(envOf("prod"), "orders-api:1.2")),
-			want: []string{"warning prod image.tag"},
+			want: []string{"info prod image.tag"},
+		},
+		{
+			name: "a commit or CI-substituted tag in the last environment: advice only",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:sha-28b16cb"), withImage(envOf("prod"), "orders-api:$CI_COMMIT_SHA-prod")),
+			want: []string{"info prod image.tag"},
+		},
+		{
+			name: "branch and environment names move",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:master"), withImage(envOf("prod"), "orders-api:prod")),
+			want: []string{"error staging image.tag", "error prod image.tag"},
+		},
+		{
+			name: "a name that is no version, before the last environment",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:clean-up-repo"), withImage(envOf("prod"), "orders-api:2.0.1")),
+			want: []string{"warning staging image.tag", "info prod image.tag"},
 		},
 		{
 			name: "near miss: tag before the last environment, digest in it",
