@@ -75,6 +75,7 @@ func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
 		out = append(out, fileSecretFindings(e, true)...)
+		out = append(out, pullSecretFindings(e)...)
 		for _, sv := range e.Result.SecretValues {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
