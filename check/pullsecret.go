@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
@@ -54,31 +53,6 @@ func registryPasswords(doc string) []string {
 	return slices.Compact(out)
 }
 
-// valuesPathsOf returns the values paths whose value is v, sorted.
-func valuesPathsOf(values map[string]any, v string) []string {
-	var out []string
-	var walk func(prefix string, m map[string]any)
-	walk = func(prefix string, m map[string]any) {
-		for k, x := range m {
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
-			}
-			switch x := x.(type) {
-			case map[string]any:
-				walk(p, x)
-			case string:
-				if x == v {
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	walk("", values)
-	sort.Strings(out)
-	return out
-}
-
 // pullSecretFindings reports registry passwords committed in a values
 // file and rendered into an image pull Secret.
 func pullSecretFindings(e *Env) []Finding {
@@ -91,14 +65,11 @@ func pullSecretFindings(e *Env) []Finding {
 			if placeholder(pw) || isPlaceholder(pw) || encrypted(pw) || strings.Contains(pw, "$") {
 				continue
 			}
-			for _, p := range valuesPathsOf(e.Result.Values, pw) {
-				src, ok := e.Result.ValueSources[p]
-				if !ok || src.Kind != render.KindValues || src.Encrypted {
-					continue
-				}
-				if _, ci := e.setByCI(p); ci {
-					continue
-				}
+			src, p, ok := e.valuesHolding(pw)
+			if !ok || src.Kind != render.KindValues || src.Encrypted {
+				continue
+			}
+			if _, ci := e.setByCI(p); !ci {
 				l := Location{Environment: e.Name, Key: p, Value: render.Redacted, Source: src.String(), File: src.File, Line: src.Line}
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: p, Locations: []Location{l},
