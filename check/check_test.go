@@ -44,6 +44,7 @@ var catalogue = []string{
 	"FERRY057 invalid-manifest error",
 	"FERRY058 service-link-collision error",
 	"FERRY060 shared-namespace error",
+	"FERRY061 removed-api-version error",
 	"FERRY070 connection-budget warning",
 	"FERRY080 unknown-values-key warning",
 	"FERRY081 duplicate-values-key warning",
@@ -52,6 +53,7 @@ var catalogue = []string{
 	"FERRY084 env-file-key-repeated warning",
 	"FERRY085 unread-values-key warning",
 	"FERRY086 unprovided-reference info",
+	"FERRY087 unrendered-template error",
 }
 
 func TestCatalogue(t *testing.T) {
