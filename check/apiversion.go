@@ -70,10 +70,7 @@ func init() {
 func checkRemovedAPIVersion(in *Input) []Finding {
 	var out []Finding
 	idx := map[string]int{}
-	dir := ""
-	if in.Project != nil {
-		dir = in.Project.Dir
-	}
+	dir := in.dir()
 	for _, e := range in.Envs {
 		if e.Result == nil {
 			continue

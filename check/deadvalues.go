@@ -112,10 +112,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 	}
 	var groups []*group
 	idx := map[string]*group{}
-	dir := ""
-	if in.Project != nil {
-		dir = in.Project.Dir
-	}
+	dir := in.dir()
 	for _, e := range in.Envs {
 		if e.Result == nil {
 			continue
