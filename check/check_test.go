@@ -34,6 +34,7 @@ var catalogue = []string{
 	"FERRY032 app-env-in-file warning",
 	"FERRY040 secret-in-config error",
 	"FERRY041 committed-secret error",
+	"FERRY042 reused-secret error",
 	"FERRY050 bad-duration error",
 	"FERRY051 grace-exceeds-termination error",
 	"FERRY052 port-mismatch error",
