@@ -44,6 +44,7 @@ var catalogue = []string{
 	"FERRY056 missing-config-key error",
 	"FERRY057 invalid-manifest error",
 	"FERRY058 service-link-collision error",
+	"FERRY059 duplicate-manifest-key error",
 	"FERRY060 shared-namespace error",
 	"FERRY061 removed-api-version error",
 	"FERRY070 connection-budget warning",
