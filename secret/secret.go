@@ -48,6 +48,8 @@ var nonSecretQualifiers = map[string]bool{
 	"TYPE": true, "HEADER": true, "NAME": true, "LENGTH": true, "REF": true,
 	"MINUTES": true, "SECONDS": true, "HOURS": true, "DAYS": true, "DURATION": true,
 	"ENABLED": true, "REQUIRED": true, "POLICY": true,
+	// Where credentials are kept, not one: SECRETS_BACKEND=vault.
+	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
 }
 
 // featureWords, right after a credential's word, make the name a
