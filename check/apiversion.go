@@ -68,7 +68,10 @@ func init() {
 }
 
 func checkRemovedAPIVersion(in *Input) []Finding {
+	// One finding per API and kind, naming every template: four CronJob
+	// templates on batch/v1beta1 are one fix.
 	var out []Finding
+	var templates [][]string
 	idx := map[string]int{}
 	dir := in.dir()
 	for _, e := range in.Envs {
@@ -77,29 +80,42 @@ func checkRemovedAPIVersion(in *Input) []Finding {
 		}
 		for _, o := range e.Result.Objects {
 			gv, _ := o.Body["apiVersion"].(string)
-			api, ok := removedAPIs[gv+" "+o.Kind]
+			if _, ok := removedAPIs[gv+" "+o.Kind]; !ok {
+				continue
+			}
+			id := gv + " " + o.Kind
+			i, ok := idx[id]
 			if !ok {
+				i = len(out)
+				idx[id] = i
+				out = append(out, Finding{Key: o.Kind})
+				templates = append(templates, nil)
+			}
+			f := &out[i]
+			if !slices.Contains(f.Environments, e.Name) {
+				f.Environments = append(f.Environments, e.Name)
+			}
+			if slices.Contains(templates[i], o.Template) {
 				continue
 			}
-			id := o.Template + "|" + gv + "|" + o.Kind
-			if i, ok := idx[id]; ok {
-				if !slices.Contains(out[i].Environments, e.Name) {
-					out[i].Environments = append(out[i].Environments, e.Name)
-				}
-				continue
-			}
-			idx[id] = len(out)
+			templates[i] = append(templates[i], o.Template)
 			line := literalLine(dir, o.Template, "apiVersion", gv)
 			l := Location{Environment: e.Name, Key: "apiVersion", Value: gv, Source: "template " + o.Template, File: o.Template, Line: line}
 			if line > 0 {
 				l.Source = fmt.Sprintf("template %s:%d", o.Template, line)
 			}
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: o.Kind, File: o.Template, Line: line, Locations: []Location{l},
-				Message: fmt.Sprintf("the %s of %s is %s, which Kubernetes %s removed: every current cluster refuses it and the release fails to install; use %s.",
-					o.Kind, o.Template, gv, api.removedIn, api.use),
-			})
+			if len(f.Locations) == 0 {
+				f.File, f.Line = o.Template, line
+			}
+			f.Locations = append(f.Locations, l)
 		}
+	}
+	for i := range out {
+		f := &out[i]
+		gv := f.Locations[0].Value
+		api := removedAPIs[gv+" "+f.Key]
+		f.Message = fmt.Sprintf("the %s of %s is %s, which Kubernetes %s removed: every current cluster refuses it and the release fails to install; use %s.",
+			f.Key, andList(templates[i]), gv, api.removedIn, api.use)
 	}
 	return out
 }
