@@ -196,7 +196,7 @@ func checkMutableImage(in *Input) []Finding {
 				Message: fmt.Sprintf("%s: image %s %s (set at %s): set an immutable version tag or a digest.",
 					e.Name, e.Result.Image, what, where(l)),
 			})
-		case nameTag(tag):
+		case nameTag(tag) && !tagSetByCI(e, tag):
 			l := imageLoc(e, "tag", tag)
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: "image.tag", Severity: Warning, Locations: []Location{l},
@@ -326,6 +326,15 @@ var branchWords = map[string]bool{
 	"stable": true, "edge": true, "nightly": true, "snapshot": true, "current": true, "head": true,
 	"prod": true, "production": true, "staging": true, "stage": true, "qa": true, "test": true,
 	"uat": true, "preprod": true, "release": true,
+}
+
+// tagSetByCI reports a tag the deploy command sets: the pipeline that
+// builds the image chooses its name (kairos-node:local for a dev cluster
+// the script builds into).
+func tagSetByCI(e *Env, tag string) bool {
+	l := imageLoc(e, "tag", tag)
+	_, ci := e.setByCI(l.Key)
+	return ci || strings.HasPrefix(l.Source, "CI ")
 }
 
 func branchTag(tag string) bool { return branchWords[strings.ToLower(tag)] }

@@ -64,6 +64,14 @@ func TestMutableImage(t *testing.T) {
 			want: []string{"error staging image.tag", "error prod image.tag"},
 		},
 		{
+			name: "near miss: a name tag the deploy script sets for the image it builds",
+			in: inputOf(func() *Env {
+				e := withImage(envOf("dev"), "kairos-node:local")
+				e.SetByCI = map[string]string{"image.tag": "deploy-dev.sh:20"}
+				return e
+			}(), withImage(envOf("prod"), "kairos-node@sha256:abc")),
+		},
+		{
 			name: "a name that is no version, before the last environment",
 			in:   inputOf(withImage(envOf("staging"), "orders-api:clean-up-repo"), withImage(envOf("prod"), "orders-api:2.0.1")),
 			want: []string{"warning staging image.tag", "info prod image.tag"},
