@@ -92,7 +92,11 @@ func templateDuplicates(text string) map[string][]int {
 			continue
 		}
 		at := slices.Clone(frames)
-		for _, m := range tmplAction.FindAllStringSubmatch(line, -1) {
+		var actions [][]string
+		if strings.Contains(line, "{{") {
+			actions = tmplAction.FindAllStringSubmatch(line, -1)
+		}
+		for _, m := range actions {
 			act := m[1]
 			switch word, _, _ := strings.Cut(act, " "); word {
 			case "if", "with", "range", "define", "block":
