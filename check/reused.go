@@ -57,13 +57,16 @@ func checkReusedSecret(in *Input) []Finding {
 		}
 		seen := map[string]bool{}
 		for _, en := range allEntries(e) {
+			// Cheap tests first: this walks every container of the chart.
+			if en.External || en.Source.Kind != render.KindValues || en.Source.Encrypted || baseLayer(e, en.Source.File) {
+				continue
+			}
 			id := en.Key + "\x00" + en.Value
 			if seen[id] {
 				continue
 			}
 			seen[id] = true
-			if !sensitive(en.Key) || en.External || en.Source.Kind != render.KindValues || en.Source.Encrypted ||
-				baseLayer(e, en.Source.File) || placeholder(en.Value) || isPlaceholder(en.Value) || boolish(en.Value) || encrypted(en.Value) {
+			if !sensitive(en.Key) || placeholder(en.Value) || isPlaceholder(en.Value) || boolish(en.Value) || encrypted(en.Value) {
 				continue
 			}
 			byValue, ok := keys[en.Key]
