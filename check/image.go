@@ -196,7 +196,7 @@ func checkMutableImage(in *Input) []Finding {
 				Message: fmt.Sprintf("%s: image %s %s (set at %s): set an immutable version tag or a digest.",
 					e.Name, e.Result.Image, what, where(l)),
 			})
-		case nameTag(tag) && !tagSetByCI(e, tag):
+		case nameTag(tag) && !tagSetByCI(e, tag) && !localBuild(e.Result.Image, tag):
 			l := imageLoc(e, "tag", tag)
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: "image.tag", Severity: Warning, Locations: []Location{l},
@@ -335,6 +335,16 @@ func tagSetByCI(e *Env, tag string) bool {
 	l := imageLoc(e, "tag", tag)
 	_, ci := e.setByCI(l.Key)
 	return ci || strings.HasPrefix(l.Source, "CI ")
+}
+
+// localBuild reports an image built on the developer's machine: a
+// loopback registry (localhost:5000/app) or the tag local. Nothing else
+// pulls it.
+func localBuild(image, tag string) bool {
+	repo, _, _ := imageRef(image)
+	host, _, _ := strings.Cut(repo, "/")
+	host, _, _ = strings.Cut(host, ":")
+	return strings.EqualFold(tag, "local") || (strings.Contains(repo, "/") && loopback(host))
 }
 
 func branchTag(tag string) bool { return branchWords[strings.ToLower(tag)] }

@@ -72,6 +72,10 @@ func TestMutableImage(t *testing.T) {
 			}(), withImage(envOf("prod"), "kairos-node@sha256:abc")),
 		},
 		{
+			name: "near miss: a developer's build in a loopback registry",
+			in:   inputOf(withImage(envOf("local"), "localhost:5000/kong/python:dev-build"), withImage(envOf("prod"), "kong/python@sha256:abc")),
+		},
+		{
 			name: "a name that is no version, before the last environment",
 			in:   inputOf(withImage(envOf("staging"), "orders-api:clean-up-repo"), withImage(envOf("prod"), "orders-api:2.0.1")),
 			want: []string{"warning staging image.tag", "info prod image.tag"},
