@@ -68,19 +68,35 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			if overlaps(u.Path, reported[s.File]) {
 				continue
 			}
-			id := u.Path + "|" + s.String()
-			if i, ok := idx[id]; ok {
-				out[i].Environments = append(out[i].Environments, e.Name)
+			// One finding per path, naming every file that sets it: three
+			// environments' files setting autoscaling.* no template reads
+			// are one thing to fix.
+			if i, ok := idx[u.Path]; ok {
+				if !slices.Contains(out[i].Environments, e.Name) {
+					out[i].Environments = append(out[i].Environments, e.Name)
+				}
 				out[i].Locations = append(out[i].Locations, unreadLoc(e.Name, u))
 				continue
 			}
-			idx[id] = len(out)
+			idx[u.Path] = len(out)
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: u.Path, File: s.File, Line: s.Line,
 				Locations: []Location{unreadLoc(e.Name, u)},
 				Message: fmt.Sprintf("%s sets %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
 					s.String(), u.Path),
 			})
+		}
+	}
+	for i, f := range out {
+		var srcs []string
+		for _, l := range f.Locations {
+			if !slices.Contains(srcs, l.Source) {
+				srcs = append(srcs, l.Source)
+			}
+		}
+		if len(srcs) > 1 {
+			out[i].Message = fmt.Sprintf("%s set %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
+				andList(srcs), f.Key)
 		}
 	}
 	return out
