@@ -56,6 +56,7 @@ var catalogue = []string{
 	"FERRY085 unread-values-key warning",
 	"FERRY086 unprovided-reference info",
 	"FERRY087 unrendered-template error",
+	"FERRY088 unset-values-read warning",
 }
 
 func TestCatalogue(t *testing.T) {
