@@ -57,6 +57,7 @@ var catalogue = []string{
 	"FERRY086 unprovided-reference info",
 	"FERRY087 unrendered-template error",
 	"FERRY088 unset-values-read warning",
+	"FERRY089 unsafe-production-setting error",
 }
 
 func TestCatalogue(t *testing.T) {
