@@ -144,9 +144,11 @@ func checkOneImage(in *Input) []Finding {
 		if e.Result == nil || e.Result.Image == "" {
 			return "", false
 		}
-		repo, _, _ := imageRef(e.Result.Image)
-		// FERRY003 and FERRY082 report empty and placeholder repositories.
-		return repo, repo != "" && !strings.HasSuffix(repo, "/") && !isPlaceholder(repo)
+		repo, tag, _ := imageRef(e.Result.Image)
+		// FERRY003 and FERRY082 report empty and placeholder repositories;
+		// a developer's own build (kairos-node:local, localhost:5000/app)
+		// is not the artifact the path promotes.
+		return repo, repo != "" && !strings.HasSuffix(repo, "/") && !isPlaceholder(repo) && !localBuild(e.Result.Image, tag)
 	})
 	if len(g.order) < 2 {
 		return nil

@@ -38,6 +38,10 @@ func TestOneImage(t *testing.T) {
 			name: "near miss: same repository, other tags and a digest",
 			in:   inputOf(withImage(envOf("staging"), "reg/orders-api:1.3"), withImage(envOf("prod"), "reg/orders-api:1.2@sha256:abc")),
 		},
+		{
+			name: "near miss: a local environment runs the developer's own build",
+			in:   inputOf(withImage(envOf("local"), "localhost:5000/orders-api:dev"), withImage(envOf("dev"), "orders-api:local"), withImage(envOf("prod"), "ghcr.io/acme/orders-api:1.0")),
+		},
 	})
 }
 
