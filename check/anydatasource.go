@@ -403,7 +403,7 @@ func checkForeignEnvironment(in *Input) []Finding {
 	if in.Project == nil {
 		return nil
 	}
-	var out []Finding
+	var out, images []Finding
 	for _, e := range in.Envs {
 		if firstStep(in, e.Name) {
 			continue
@@ -438,8 +438,40 @@ func checkForeignEnvironment(in *Input) []Finding {
 			}
 		next:
 		}
+		if f, ok := foreignImage(in, e, own); ok {
+			images = append(images, f)
+		}
 	}
-	return out
+	// A base-values repository every later environment inherits is one
+	// line to fix.
+	return append(out, dedupe(images)...)
+}
+
+// foreignImage reports an image repository that names another
+// environment of the path: prod pulling …/orders-dev runs dev's builds.
+func foreignImage(in *Input, e *Env, own []string) (Finding, bool) {
+	if e.Result == nil || e.Result.Image == "" {
+		return Finding{}, false
+	}
+	repo, _, _ := imageRef(e.Result.Image)
+	text := strings.ToLower(repo)
+	for _, other := range in.Project.EnvNames() {
+		if other == e.Name {
+			continue
+		}
+		for _, a := range aliases(other) {
+			if slices.Contains(own, a) || !wordIn(a, text) || ownPrefix(own, a) {
+				continue
+			}
+			l := imageLoc(e, "repository", repo)
+			return Finding{
+				Environments: []string{e.Name}, Key: "image.repository", Locations: []Location{l},
+				Message: fmt.Sprintf("%s: the image repository %s (set at %s) names environment %s (%q): %s runs the builds made for %s; pull %s's own repository.",
+					e.Name, repo, where(l), other, a, e.Name, other, e.Name),
+			}, true
+		}
+	}
+	return Finding{}, false
 }
 
 // wordIn matches word in text at word boundaries (letters and digits are

@@ -120,3 +120,24 @@ func TestImageLocOwnTag(t *testing.T) {
 		})
 	}
 }
+
+func TestForeignImage(t *testing.T) {
+	base := func(e *Env) *Env {
+		e.Result.ValueSources["image.repository"] = render.Source{Kind: render.KindValues, File: "charts/values.yaml", Line: 4}
+		return e
+	}
+	testRule(t, "FERRY019", []ruleCase{
+		{
+			name: "stage and prod pull the repository built for dev",
+			in: inputOf(base(withImage(envOf("dev"), "123.dkr.ecr.eu-west-1.amazonaws.com/connect-order-dev:42")),
+				base(withImage(envOf("stage"), "123.dkr.ecr.eu-west-1.amazonaws.com/connect-order-dev:42")),
+				base(withImage(envOf("prod"), "123.dkr.ecr.eu-west-1.amazonaws.com/connect-order-dev:42"))),
+			want: []string{"error prod,stage image.repository"},
+		},
+		{
+			name: "near miss: each environment its own repository, and devops is no environment",
+			in: inputOf(withImage(envOf("dev"), "acr.io/acme/dev/ingestion:1"), withImage(envOf("test"), "acr.io/acme/test/ingestion:1"),
+				withImage(envOf("prod"), "acr.io/devops/prod/ingestion:1")),
+		},
+	})
+}
