@@ -31,25 +31,65 @@ var (
 	// plainRead is an action that prints (or binds) one values path as
 	// it is: no default, no required.
 	plainRead = regexp.MustCompile(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
-	// guardedRead finds a values path a template tests or defaults.
-	guardedRead = regexp.MustCompile(`\b(if|with|default|required|hasKey|empty|and|or|not|coalesce)\b[^}]*\.Values\.([A-Za-z0-9_.]+)`)
 )
+
+// guardWords are the functions and actions that test or default a value.
+var guardWords = map[string]bool{"if": true, "with": true, "default": true, "required": true, "hasKey": true,
+	"empty": true, "and": true, "or": true, "not": true, "coalesce": true}
+
+// valuesPaths returns the .Values paths an action names.
+func valuesPaths(act string) []string {
+	var out []string
+	for {
+		i := strings.Index(act, ".Values.")
+		if i < 0 {
+			return out
+		}
+		act = act[i+len(".Values."):]
+		j := 0
+		for j < len(act) && (keyChar(act[j]) && act[j] != '-' && act[j] != '/') {
+			j++
+		}
+		out = append(out, strings.TrimSuffix(act[:j], "."))
+		act = act[j:]
+	}
+}
+
+// guarded reports whether an action tests or defaults what it reads.
+func guarded(act string) bool {
+	for _, w := range strings.FieldsFunc(act, func(r rune) bool { return r == ' ' || r == '(' || r == '|' || r == ')' }) {
+		if guardWords[w] {
+			return true
+		}
+	}
+	return false
+}
 
 // plainReads returns the values paths a template prints without a guard,
 // with the first line that does.
 func plainReads(text string) map[string]int {
-	guarded := map[string]bool{}
-	for _, m := range guardedRead.FindAllStringSubmatch(text, -1) {
-		guarded[m[2]] = true
+	lines := strings.Split(text, "\n")
+	guards := map[string]bool{}
+	for _, line := range lines {
+		if !strings.Contains(line, ".Values.") {
+			continue
+		}
+		for _, act := range actions(line) {
+			if guarded(act) {
+				for _, p := range valuesPaths(act) {
+					guards[p] = true
+				}
+			}
+		}
 	}
 	out := map[string]int{}
-	for i, line := range strings.Split(text, "\n") {
+	for i, line := range lines {
 		if strings.HasPrefix(strings.TrimSpace(line), "#") || !strings.Contains(line, ".Values.") {
 			continue
 		}
-		for _, m := range tmplAction.FindAllStringSubmatch(line, -1) {
-			r := plainRead.FindStringSubmatch(strings.TrimSpace(m[1]))
-			if r == nil || underGuard(r[2], guarded) {
+		for _, act := range actions(line) {
+			r := plainRead.FindStringSubmatch(act)
+			if r == nil || underGuard(r[2], guards) {
 				continue
 			}
 			if _, ok := out[r[2]]; !ok {
