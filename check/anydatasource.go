@@ -403,7 +403,7 @@ func checkForeignEnvironment(in *Input) []Finding {
 	if in.Project == nil {
 		return nil
 	}
-	var out []Finding
+	var out, images []Finding
 	for _, e := range in.Envs {
 		if firstStep(in, e.Name) {
 			continue
@@ -418,28 +418,59 @@ func checkForeignEnvironment(in *Input) []Finding {
 			if len(parts) == 0 {
 				continue
 			}
-			text := strings.ToLower(strings.Join(parts, " "))
-			for _, other := range in.Project.EnvNames() {
-				if other == e.Name {
-					continue
-				}
-				for _, a := range aliases(other) {
-					if slices.Contains(own, a) || !wordIn(a, text) || ownPrefix(own, a) {
-						continue
-					}
-					l := e.loc(en.Key, "")
-					out = append(out, Finding{
-						Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
-						Message: fmt.Sprintf("%s: %s=%s (set at %s) names environment %s (%q): point %s at its own datasource.",
-							e.Name, en.Key, l.Value, l.Source, other, a, e.Name),
-					})
-					goto next
-				}
+			other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(strings.Join(parts, " ")))
+			if !ok {
+				continue
 			}
-		next:
+			l := e.loc(en.Key, "")
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s=%s (set at %s) names environment %s (%q): point %s at its own datasource.",
+					e.Name, en.Key, l.Value, l.Source, other, a, e.Name),
+			})
+		}
+		if f, ok := foreignImage(in, e, own); ok {
+			images = append(images, f)
 		}
 	}
-	return out
+	// A base-values repository every later environment inherits is one
+	// line to fix.
+	return append(out, dedupe(images)...)
+}
+
+// foreignImage reports an image repository that names another
+// environment of the path: prod pulling …/orders-dev runs dev's builds.
+func foreignImage(in *Input, e *Env, own []string) (Finding, bool) {
+	if e.Result == nil || e.Result.Image == "" {
+		return Finding{}, false
+	}
+	repo, _, _ := imageRef(e.Result.Image)
+	other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(repo))
+	if !ok {
+		return Finding{}, false
+	}
+	l := imageLoc(e, "repository", repo)
+	return Finding{
+		Environments: []string{e.Name}, Key: "image.repository", Locations: []Location{l},
+		Message: fmt.Sprintf("%s: the image repository %s (set at %s) names environment %s (%q): %s runs the builds made for %s; pull %s's own repository.",
+			e.Name, repo, where(l), other, a, e.Name, other, e.Name),
+	}, true
+}
+
+// namedEnv finds another environment of the path that text names (by
+// one of its aliases, as a whole word), other than env's own names.
+func namedEnv(in *Input, env string, own []string, text string) (other, alias string, ok bool) {
+	for _, other := range in.Project.EnvNames() {
+		if other == env {
+			continue
+		}
+		for _, a := range aliases(other) {
+			if !slices.Contains(own, a) && wordIn(a, text) && !ownPrefix(own, a) {
+				return other, a, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // wordIn matches word in text at word boundaries (letters and digits are

@@ -34,6 +34,7 @@ var catalogue = []string{
 	"FERRY032 app-env-in-file warning",
 	"FERRY040 secret-in-config error",
 	"FERRY041 committed-secret error",
+	"FERRY042 reused-secret error",
 	"FERRY050 bad-duration error",
 	"FERRY051 grace-exceeds-termination error",
 	"FERRY052 port-mismatch error",
@@ -43,7 +44,9 @@ var catalogue = []string{
 	"FERRY056 missing-config-key error",
 	"FERRY057 invalid-manifest error",
 	"FERRY058 service-link-collision error",
+	"FERRY059 duplicate-manifest-key error",
 	"FERRY060 shared-namespace error",
+	"FERRY061 removed-api-version error",
 	"FERRY070 connection-budget warning",
 	"FERRY080 unknown-values-key warning",
 	"FERRY081 duplicate-values-key warning",
@@ -52,6 +55,9 @@ var catalogue = []string{
 	"FERRY084 env-file-key-repeated warning",
 	"FERRY085 unread-values-key warning",
 	"FERRY086 unprovided-reference info",
+	"FERRY087 unrendered-template error",
+	"FERRY088 unset-values-read warning",
+	"FERRY089 unsafe-production-setting error",
 	"FERRY090 overlay-overridden warning",
 }
 

@@ -111,6 +111,17 @@ func TestSharedBroker(t *testing.T) {
 			name: "near miss: different brokers",
 			in:   inputOf(envOf("staging", "PUBSUB_BACKEND=KAFKA", "PUBSUB_BROKER=k1:9092"), envOf("prod", "PUBSUB_BACKEND=KAFKA", "PUBSUB_BROKER=k9:9092")),
 		},
+		{
+			name: "one RabbitMQ, one virtual host",
+			in: inputOf(envOf("test", "SPRING_RABBITMQ_HOST=shared-rmq.mq.svc.cluster.local", "SPRING_RABBITMQ_VIRTUAL_HOST=/app"),
+				envOf("prod", "SPRING_RABBITMQ_HOST=shared-rmq.mq.svc.cluster.local", "SPRING_RABBITMQ_VIRTUAL_HOST=/app")),
+			want: []string{"error prod,test SPRING_RABBITMQ_HOST"},
+		},
+		{
+			name: "near miss: one RabbitMQ, a virtual host per environment",
+			in: inputOf(envOf("test", "SPRING_RABBITMQ_HOST=shared-rmq.mq.svc.cluster.local", "SPRING_RABBITMQ_VIRTUAL_HOST=/app-test"),
+				envOf("prod", "SPRING_RABBITMQ_HOST=shared-rmq.mq.svc.cluster.local", "SPRING_RABBITMQ_VIRTUAL_HOST=/app-prod")),
+		},
 	})
 }
 

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,19 +68,35 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			if overlaps(u.Path, reported[s.File]) {
 				continue
 			}
-			id := u.Path + "|" + s.String()
-			if i, ok := idx[id]; ok {
-				out[i].Environments = append(out[i].Environments, e.Name)
+			// One finding per path, naming every file that sets it: three
+			// environments' files setting autoscaling.* no template reads
+			// are one thing to fix.
+			if i, ok := idx[u.Path]; ok {
+				if !slices.Contains(out[i].Environments, e.Name) {
+					out[i].Environments = append(out[i].Environments, e.Name)
+				}
 				out[i].Locations = append(out[i].Locations, unreadLoc(e.Name, u))
 				continue
 			}
-			idx[id] = len(out)
+			idx[u.Path] = len(out)
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: u.Path, File: s.File, Line: s.Line,
 				Locations: []Location{unreadLoc(e.Name, u)},
 				Message: fmt.Sprintf("%s sets %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
 					s.String(), u.Path),
 			})
+		}
+	}
+	for i, f := range out {
+		var srcs []string
+		for _, l := range f.Locations {
+			if !slices.Contains(srcs, l.Source) {
+				srcs = append(srcs, l.Source)
+			}
+		}
+		if len(srcs) > 1 {
+			out[i].Message = fmt.Sprintf("%s set %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
+				andList(srcs), f.Key)
 		}
 	}
 	return out
@@ -100,13 +117,18 @@ func overlaps(path string, keys []string) bool {
 }
 
 func checkUnprovidedReference(in *Input) []Finding {
-	var out []Finding
-	var nss [][]string
-	idx := map[string]int{}
-	dir := ""
-	if in.Project != nil {
-		dir = in.Project.Dir
+	// One finding per object an environment lacks, naming every key and
+	// workload that reads it: a Secret made by Terraform that eight
+	// workloads read twenty keys of is one thing to make sure of, not 160.
+	type group struct {
+		f         Finding
+		keys, wls []string
+		nss       []string
+		seenLoc   map[string]bool
 	}
+	var groups []*group
+	idx := map[string]*group{}
+	dir := in.dir()
 	for _, e := range in.Envs {
 		if e.Result == nil {
 			continue
@@ -118,33 +140,53 @@ func checkUnprovidedReference(in *Input) []Finding {
 			if r.Optional {
 				continue
 			}
-			what := r.Kind + "/" + r.Name
-			if r.Key != "" {
-				what += "/" + r.Key // a key has no slash: this reads unambiguously
+			obj := r.Kind + "/" + r.Name
+			g, ok := idx[obj]
+			if !ok {
+				g = &group{f: Finding{Key: obj}, seenLoc: map[string]bool{}}
+				idx[obj] = g
+				groups = append(groups, g)
 			}
-			id := what + "|" + r.Workload
-			l := Location{Environment: e.Name, Key: what, File: r.Template, Line: referenceLine(in.files(), dir, r)}
+			if r.Key != "" && !slices.Contains(g.keys, r.Key) {
+				g.keys = append(g.keys, r.Key)
+			}
+			if !slices.Contains(g.wls, r.Workload) {
+				g.wls = append(g.wls, r.Workload)
+			}
+			if !slices.Contains(g.f.Environments, e.Name) {
+				g.f.Environments = append(g.f.Environments, e.Name)
+				g.nss = append(g.nss, e.Name+": "+r.Namespace)
+			}
+			l := Location{Environment: e.Name, Key: obj, File: r.Template, Line: referenceLine(in.files(), dir, r)}
+			if r.Key != "" {
+				l.Key += "/" + r.Key // a key has no slash: this reads unambiguously
+			}
 			l.Source = "template " + l.File
 			if l.Line > 0 {
 				l.Source += ":" + strconv.Itoa(l.Line)
 			}
-			ns := e.Name + ": " + r.Namespace
-			if i, ok := idx[id]; ok {
-				out[i].Environments = append(out[i].Environments, e.Name)
-				out[i].Locations = append(out[i].Locations, l)
-				nss[i] = append(nss[i], ns)
-				continue
+			if id := l.Environment + "|" + l.Source; !g.seenLoc[id] {
+				g.seenLoc[id] = true
+				g.f.Locations = append(g.f.Locations, l)
 			}
-			idx[id] = len(out)
-			nss = append(nss, []string{ns})
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: what, Workload: r.Workload, Locations: []Location{l},
-			})
 		}
 	}
-	for i, f := range out {
-		out[i].Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, the pod waits in CreateContainerConfigError; make sure it exists before deploying, render it, or add what creates it.",
-			f.Workload, f.Key, strings.Join(nss[i], ", "))
+	out := make([]Finding, 0, len(groups))
+	for _, g := range groups {
+		f := g.f
+		what := f.Key
+		switch len(g.keys) {
+		case 0:
+		case 1:
+			f.Key += "/" + g.keys[0]
+			what = f.Key
+		default:
+			what = fmt.Sprintf("%s (keys %s)", f.Key, strings.Join(g.keys, ", "))
+		}
+		f.Workload = strings.Join(g.wls, ", ")
+		f.Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, the pod waits in CreateContainerConfigError; make sure it exists before deploying, render it, or add what creates it.",
+			f.Workload, what, strings.Join(g.nss, ", "))
+		out = append(out, f)
 	}
 	return out
 }

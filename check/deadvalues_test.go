@@ -34,6 +34,12 @@ func TestUnreadValuesKey(t *testing.T) {
 			want: []string{"warning prod,staging sso.issuerUrl"},
 		},
 		{
+			name: "each environment's file sets it: one finding",
+			in: in(unread(envOf("dev"), "autoscaling.maxReplicas", render.Source{Kind: render.KindValues, File: "values-dev.yaml", Line: 30}),
+				unread(envOf("prod"), "autoscaling.maxReplicas", render.Source{Kind: render.KindValues, File: "values-prod.yaml", Line: 33})),
+			want: []string{"warning dev,prod autoscaling.maxReplicas"},
+		},
+		{
 			name: "near miss: the chart's own default nobody reads",
 			in:   in(unread(envOf("staging"), "nameOverride", base), unread(envOf("prod"), "nameOverride", base)),
 		},

@@ -216,7 +216,9 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 			keys = append(keys, prefix+"_PORT")
 		}
 		db := ""
-		for _, k := range []string{"_NAME", "_DB", "_DATABASE", "_DBNAME", "_INDEX", "_VHOST"} {
+		// A RabbitMQ virtual host keeps environments apart on one broker
+		// as a database name does on one server.
+		for _, k := range []string{"_NAME", "_DB", "_DATABASE", "_DBNAME", "_INDEX", "_VHOST", "_VIRTUAL_HOST", "_VIRTUALHOST"} {
 			if v, ok := e.value(prefix + k); ok {
 				db = v
 				keys = append(keys, prefix+k)

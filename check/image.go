@@ -144,9 +144,11 @@ func checkOneImage(in *Input) []Finding {
 		if e.Result == nil || e.Result.Image == "" {
 			return "", false
 		}
-		repo, _, _ := imageRef(e.Result.Image)
-		// FERRY003 and FERRY082 report empty and placeholder repositories.
-		return repo, repo != "" && !strings.HasSuffix(repo, "/") && !isPlaceholder(repo)
+		repo, tag, _ := imageRef(e.Result.Image)
+		// FERRY003 and FERRY082 report empty and placeholder repositories;
+		// a developer's own build (kairos-node:local, localhost:5000/app)
+		// is not the artifact the path promotes.
+		return repo, repo != "" && !strings.HasSuffix(repo, "/") && !isPlaceholder(repo) && !localBuild(e.Result.Image, tag)
 	})
 	if len(g.order) < 2 {
 		return nil
@@ -180,12 +182,14 @@ func checkMutableImage(in *Input) []Finding {
 		switch {
 		case digest != "":
 			continue
-		case tag == "" || tag == "latest" || movingTag(tag):
+		case tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag):
 			l := imageLoc(e, "tag", tag)
 			what := "has no tag (so it pulls latest)"
 			switch {
 			case tag == "latest":
 				what = "is tagged latest"
+			case branchTag(tag):
+				what = fmt.Sprintf("is tagged %s, a branch or environment name each push moves", tag)
 			case tag != "":
 				what = fmt.Sprintf("is tagged %s, a tag each build moves", tag)
 			}
@@ -194,10 +198,19 @@ func checkMutableImage(in *Input) []Finding {
 				Message: fmt.Sprintf("%s: image %s %s (set at %s): set an immutable version tag or a digest.",
 					e.Name, e.Result.Image, what, where(l)),
 			})
-		case e == last:
+		case nameTag(tag) && !tagSetByCI(e, tag) && !localBuild(e.Result.Image, tag):
 			l := imageLoc(e, "tag", tag)
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: "image.tag", Severity: Warning, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: image %s is tagged %s, a name rather than a version or commit (set at %s): whoever pushes that name next changes what runs; tag builds with a version or commit.",
+					e.Name, e.Result.Image, tag, where(l)),
+			})
+		case e == last:
+			// A version, commit or CI-substituted tag is pinned by
+			// convention: pinning the digest is advice, not a problem.
+			l := imageLoc(e, "tag", tag)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: "image.tag", Severity: Info, Locations: []Location{l},
 				Message: fmt.Sprintf("%s is the last environment of the path and pulls %s by tag (set at %s): pin image.digest, or deploy with ferry deploy, which pins it.",
 					e.Name, e.Result.Image, where(l)),
 			})
@@ -214,7 +227,7 @@ func foldTagWarnings(fs []Finding) []Finding {
 	first := map[string]int{}
 	var parts map[int][]string
 	for _, f := range fs {
-		if f.Rule != "FERRY002" || f.Severity != Warning {
+		if f.Rule != "FERRY002" || f.Severity != Info {
 			out = append(out, f)
 			continue
 		}
@@ -308,6 +321,42 @@ func emptyRepoLoc(e *Env, l Location) Location {
 
 // movingTag reports tags a pipeline re-points at every build:
 // prod-latest, staging-latest, latest-arm64.
+// branchWords are tags that name a branch, an environment or a channel:
+// every push to it moves the tag.
+var branchWords = map[string]bool{
+	"master": true, "main": true, "develop": true, "development": true, "dev": true, "trunk": true,
+	"stable": true, "edge": true, "nightly": true, "snapshot": true, "current": true, "head": true,
+	"prod": true, "production": true, "staging": true, "stage": true, "qa": true, "test": true,
+	"uat": true, "preprod": true, "release": true,
+}
+
+// tagSetByCI reports a tag the deploy command sets: the pipeline that
+// builds the image chooses its name (kairos-node:local for a dev cluster
+// the script builds into).
+func tagSetByCI(e *Env, tag string) bool {
+	l := imageLoc(e, "tag", tag)
+	_, ci := e.setByCI(l.Key)
+	return ci || strings.HasPrefix(l.Source, "CI ")
+}
+
+// localBuild reports an image built on the developer's machine: a
+// loopback registry (localhost:5000/app) or the tag local. Nothing else
+// pulls it.
+func localBuild(image, tag string) bool {
+	repo, _, _ := imageRef(image)
+	host, _, _ := strings.Cut(repo, "/")
+	host, _, _ = strings.Cut(host, ":")
+	return strings.EqualFold(tag, "local") || (strings.Contains(repo, "/") && loopback(host))
+}
+
+func branchTag(tag string) bool { return branchWords[strings.ToLower(tag)] }
+
+// nameTag reports a tag with no digit and no CI substitution: a branch
+// (clean-up-repo) or a channel (alpine), not a version or a commit.
+func nameTag(tag string) bool {
+	return tag != "" && !strings.ContainsAny(tag, "0123456789$")
+}
+
 func movingTag(tag string) bool {
 	t := strings.ToLower(tag)
 	return strings.HasSuffix(t, "-latest") || strings.HasPrefix(t, "latest-") || strings.HasSuffix(t, "_latest")

@@ -38,6 +38,10 @@ func TestOneImage(t *testing.T) {
 			name: "near miss: same repository, other tags and a digest",
 			in:   inputOf(withImage(envOf("staging"), "reg/orders-api:1.3"), withImage(envOf("prod"), "reg/orders-api:1.2@sha256:abc")),
 		},
+		{
+			name: "near miss: a local environment runs the developer's own build",
+			in:   inputOf(withImage(envOf("local"), "localhost:5000/orders-api:dev"), withImage(envOf("dev"), "orders-api:local"), withImage(envOf("prod"), "ghcr.io/acme/orders-api:1.0")),
+		},
 	})
 }
 
@@ -49,9 +53,36 @@ func TestMutableImage(t *testing.T) {
 			want: []string{"error staging image.tag", "error prod image.tag"},
 		},
 		{
-			name: "last environment pinned by tag",
+			name: "last environment pinned by a version tag: advice only",
 			in:   inputOf(withImage(envOf("staging"), "orders-api:1.2"), withImage(envOf("prod"), "orders-api:1.2")),
-			want: []string{"warning prod image.tag"},
+			want: []string{"info prod image.tag"},
+		},
+		{
+			name: "a commit or CI-substituted tag in the last environment: advice only",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:sha-28b16cb"), withImage(envOf("prod"), "orders-api:$CI_COMMIT_SHA-prod")),
+			want: []string{"info prod image.tag"},
+		},
+		{
+			name: "branch and environment names move",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:master"), withImage(envOf("prod"), "orders-api:prod")),
+			want: []string{"error staging image.tag", "error prod image.tag"},
+		},
+		{
+			name: "near miss: a name tag the deploy script sets for the image it builds",
+			in: inputOf(func() *Env {
+				e := withImage(envOf("dev"), "kairos-node:local")
+				e.SetByCI = map[string]string{"image.tag": "deploy-dev.sh:20"}
+				return e
+			}(), withImage(envOf("prod"), "kairos-node@sha256:abc")),
+		},
+		{
+			name: "near miss: a developer's build in a loopback registry",
+			in:   inputOf(withImage(envOf("local"), "localhost:5000/kong/python:dev-build"), withImage(envOf("prod"), "kong/python@sha256:abc")),
+		},
+		{
+			name: "a name that is no version, before the last environment",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:clean-up-repo"), withImage(envOf("prod"), "orders-api:2.0.1")),
+			want: []string{"warning staging image.tag", "info prod image.tag"},
 		},
 		{
 			name: "near miss: tag before the last environment, digest in it",
@@ -88,4 +119,25 @@ func TestImageLocOwnTag(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestForeignImage(t *testing.T) {
+	base := func(e *Env) *Env {
+		e.Result.ValueSources["image.repository"] = render.Source{Kind: render.KindValues, File: "charts/values.yaml", Line: 4}
+		return e
+	}
+	testRule(t, "FERRY019", []ruleCase{
+		{
+			name: "stage and prod pull the repository built for dev",
+			in: inputOf(base(withImage(envOf("dev"), "123.dkr.ecr.eu-west-1.amazonaws.com/connect-order-dev:42")),
+				base(withImage(envOf("stage"), "123.dkr.ecr.eu-west-1.amazonaws.com/connect-order-dev:42")),
+				base(withImage(envOf("prod"), "123.dkr.ecr.eu-west-1.amazonaws.com/connect-order-dev:42"))),
+			want: []string{"error prod,stage image.repository"},
+		},
+		{
+			name: "near miss: each environment its own repository, and devops is no environment",
+			in: inputOf(withImage(envOf("dev"), "acr.io/acme/dev/ingestion:1"), withImage(envOf("test"), "acr.io/acme/test/ingestion:1"),
+				withImage(envOf("prod"), "acr.io/devops/prod/ingestion:1")),
+		},
+	})
 }

@@ -63,6 +63,15 @@ func (e *Env) valuesLoc(path, value string) Location {
 	return l
 }
 
+// dir is the project directory files are read from; "" when there is
+// no project.
+func (in *Input) dir() string {
+	if in.Project == nil {
+		return ""
+	}
+	return in.Project.Dir
+}
+
 // primary returns env's primary workload, if the chart renders one.
 func (e *Env) primary() *render.Workload {
 	if e.Result == nil {

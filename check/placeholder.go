@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strings"
@@ -85,12 +86,13 @@ func checkCommittedSecret(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
 		out = append(out, fileSecretFindings(e, true)...)
+		out = append(out, pullSecretFindings(e)...)
 		for _, sv := range e.Result.SecretValues {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
 			}
 			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
-				namesNotSecret(sv.Key, sv.Value) {
+				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: render.Redacted, Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -123,6 +125,22 @@ func checkCommittedSecret(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// publicCertificate reports a certificate without its private key
+// (tls.crt, ca.crt): a certificate is sent to every client, committing it
+// reveals nothing. tls.key beside it is the secret.
+func publicCertificate(key, value string) bool {
+	if strings.Contains(value, "PRIVATE KEY") {
+		return false
+	}
+	if strings.Contains(value, "-----BEGIN CERTIFICATE-----") {
+		return true
+	}
+	if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value)); err == nil {
+		return publicCertificate(key, string(b)) && !strings.Contains(string(b), "PRIVATE KEY")
+	}
+	return false
 }
 
 func committedKind(k render.Kind) bool {

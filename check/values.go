@@ -290,10 +290,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			if filepath.Clean(v) == base {
 				continue
 			}
-			if _, ok := users[v]; !ok {
-				files = append(files, v)
-			}
-			users[v] = append(users[v], e.Name)
+			files = addUser(users, files, v, e.Name)
 		}
 	}
 	sort.Strings(files)

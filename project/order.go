@@ -102,3 +102,8 @@ func conventionalOrder(names map[string]bool) (order []string, reason string) {
 	}
 	return order, "by name: " + strings.Join(parts, " → ")
 }
+
+// ProdLike reports whether an environment's name says production (prod,
+// production, live, prod-eu, dr): settings fine for development are
+// errors there.
+func ProdLike(name string) bool { return stageOf(strings.ToLower(name)).class == "prod-like" }

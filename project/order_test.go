@@ -37,3 +37,11 @@ func TestConventionalOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestProdLike(t *testing.T) {
+	for name, want := range map[string]bool{"prod": true, "production": true, "prod-eu": true, "dr": true, "Live": true, "preprod": false, "staging": false, "dev": false, "payments": false} {
+		if got := ProdLike(name); got != want {
+			t.Errorf("ProdLike(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -48,6 +48,21 @@ var nonSecretQualifiers = map[string]bool{
 	"TYPE": true, "HEADER": true, "NAME": true, "LENGTH": true, "REF": true,
 	"MINUTES": true, "SECONDS": true, "HOURS": true, "DAYS": true, "DURATION": true,
 	"ENABLED": true, "REQUIRED": true, "POLICY": true,
+	// Where credentials are kept, not one: SECRETS_BACKEND=vault.
+	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
+}
+
+// featureWords, right after a credential's word, make the name a
+// feature about credentials rather than one: PASSWORD_RECOVERY_DEFAULT
+// and PASSWORD_RESET_ALLOWED_DOMAINS configure a flow. A later
+// credential word still counts (PASSWORD_RESET_TOKEN is a token).
+var featureWords = map[string]bool{
+	"RECOVERY": true, "RESET": true, "COMPLEXITY": true, "STRENGTH": true, "HISTORY": true,
+	"ROTATION": true, "RULES": true, "HINT": true, "PROMPT": true, "FORGOT": true, "CHANGE": true,
+}
+
+func featureAfter(words []string, next int) bool {
+	return next < len(words) && featureWords[words[next]]
 }
 
 // shellNames are process variables that only look like credentials: PWD
@@ -71,12 +86,12 @@ func Name(key string) bool {
 	}
 	for i, w := range words {
 		for _, suf := range credentialSuffixes {
-			if strings.HasSuffix(w, suf) {
+			if strings.HasSuffix(w, suf) && !featureAfter(words, i+1) {
 				return true
 			}
 		}
 		for _, tok := range sensitiveTokens {
-			if i+len(tok) <= len(words) && equalWords(words[i:i+len(tok)], tok) {
+			if i+len(tok) <= len(words) && equalWords(words[i:i+len(tok)], tok) && !featureAfter(words, i+len(tok)) {
 				return true
 			}
 		}

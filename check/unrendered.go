@@ -1,0 +1,67 @@
+package check
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/ferrydev/ferry/render"
+)
+
+// Template text in a value: Helm renders templates, not values. A value
+// that holds "{{ .Release.Name }}-kafka:9092" reaches the container as
+// those very characters unless the template passes it through tpl.
+
+func init() {
+	register(Rule{
+		ID: "FERRY087", Name: "unrendered-template", Severity: Error,
+		Summary: "A value holds Helm template text that no tpl evaluates",
+		Help: "Helm evaluates templates, not values: a value such as \"{{ .Release.Name }}-kafka:9092\" " +
+			"reaches the container as that literal text unless the template that reads it passes it " +
+			"through tpl (value: {{ tpl .Values.x . | quote }}). The service then connects to a host " +
+			"named \"{{ .Release.Name }}-kafka\". Render it with tpl in the template, or write the " +
+			"value out in each environment's values file.",
+		Check: checkUnrenderedTemplate,
+	})
+}
+
+// helmAction matches a Helm template action: {{ .Values.x }}, {{ include … }},
+// {{- $x }}. ${{ X }} is a CI placeholder (FERRY082), not Helm's.
+var helmAction = regexp.MustCompile(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`)
+
+func checkUnrenderedTemplate(in *Input) []Finding {
+	var out []Finding
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		for _, en := range e.Result.Config.Entries {
+			if en.External || !committedKind(en.Source.Kind) || !helmAction.MatchString(en.Value) {
+				continue
+			}
+			l := e.loc(en.Key, "")
+			if en.Secret {
+				l.Value = render.Redacted
+			}
+			text := fmt.Sprintf("the literal template text %q", trimLeft(helmAction.FindStringSubmatch(en.Value)[0]))
+			if en.Secret {
+				text = "literal template text (value redacted)"
+			}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s reaches the container with %s (set at %s), which no tpl evaluates: pass the value through tpl in the template, or write it out per environment.",
+					e.Name, en.Key, text, l.Source),
+			})
+		}
+	}
+	return dedupe(out)
+}
+
+// trimLeft drops the character before "{{" the pattern had to match.
+func trimLeft(s string) string {
+	for i := range s {
+		if s[i] == '{' {
+			return s[i:]
+		}
+	}
+	return s
+}

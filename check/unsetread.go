@@ -1,0 +1,199 @@
+package check
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A template that prints a values key no values file sets renders it
+// empty: `key1: "{{ .Values.key1 }}"` makes an empty Secret in every
+// environment, `path: {{ .Values.ingress.path }}` an Ingress path of "".
+
+func init() {
+	register(Rule{
+		ID: "FERRY088", Name: "unset-values-read", Severity: Warning,
+		Summary: "A template prints a values key that no values file sets",
+		Help: "A template that prints .Values.x with no default, where neither values.yaml nor the " +
+			"environment's files set x, renders it empty (Helm prints nothing for a missing key): a " +
+			"Secret key, an env value or an Ingress path that is silently \"\". Set the key in " +
+			"values.yaml (or the environment's file), give the template a default, or make it " +
+			"required. A read guarded by if, with, default or required is not reported.",
+		Check: checkUnsetValuesRead,
+	})
+	projectRules["FERRY088"] = true
+}
+
+var (
+	// plainRead is an action that prints (or binds) one values path as
+	// it is: no default, no required.
+	plainRead = regexp.MustCompile(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
+)
+
+// guardWords are the functions and actions that test or default a value.
+var guardWords = map[string]bool{"if": true, "with": true, "default": true, "required": true, "hasKey": true,
+	"empty": true, "and": true, "or": true, "not": true, "coalesce": true}
+
+// valuesPaths returns the .Values paths an action names.
+func valuesPaths(act string) []string {
+	var out []string
+	for {
+		i := strings.Index(act, ".Values.")
+		if i < 0 {
+			return out
+		}
+		act = act[i+len(".Values."):]
+		j := 0
+		for j < len(act) && (keyChar(act[j]) && act[j] != '-' && act[j] != '/') {
+			j++
+		}
+		out = append(out, strings.TrimSuffix(act[:j], "."))
+		act = act[j:]
+	}
+}
+
+// guarded reports whether an action tests or defaults what it reads.
+func guarded(act string) bool {
+	for _, w := range strings.FieldsFunc(act, func(r rune) bool { return r == ' ' || r == '(' || r == '|' || r == ')' }) {
+		if guardWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// plainReads returns the values paths a template prints without a guard,
+// with the first line that does.
+func plainReads(text string) map[string]int {
+	lines := strings.Split(text, "\n")
+	guards := map[string]bool{}
+	for _, line := range lines {
+		if !strings.Contains(line, ".Values.") {
+			continue
+		}
+		for _, act := range actions(line) {
+			if guarded(act) {
+				for _, p := range valuesPaths(act) {
+					guards[p] = true
+				}
+			}
+		}
+	}
+	out := map[string]int{}
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") || !strings.Contains(line, ".Values.") {
+			continue
+		}
+		for _, act := range actions(line) {
+			r := plainRead.FindStringSubmatch(act)
+			if r == nil || underGuard(r[2], guards) {
+				continue
+			}
+			if _, ok := out[r[2]]; !ok {
+				out[r[2]] = i + 1
+			}
+		}
+	}
+	return out
+}
+
+// underGuard reports whether path or a map above it is tested.
+func underGuard(path string, guarded map[string]bool) bool {
+	for p := path; p != ""; {
+		if guarded[p] {
+			return true
+		}
+		i := strings.LastIndex(p, ".")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return false
+}
+
+// valueSet reports whether path holds a value (of any type) in vals.
+func valueSet(vals map[string]any, path string) bool {
+	var cur any = vals
+	for _, seg := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return false
+		}
+		if cur, ok = m[seg]; !ok {
+			return false
+		}
+	}
+	return cur != nil
+}
+
+// subchartScope is where a template's .Values live in the parent's
+// values: "keycloak." for charts/keycloak/templates/x.yaml, relative to
+// the chart's directory.
+func subchartScope(template string) string {
+	parts := strings.Split(filepath.ToSlash(template), "/")
+	scope := ""
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "charts" && i+2 < len(parts) {
+			scope += parts[i+1] + "."
+		}
+	}
+	return scope
+}
+
+func checkUnsetValuesRead(in *Input) []Finding {
+	envsOf := map[string][]string{}
+	var files []string
+	byName := map[string]*Env{}
+	for _, e := range in.Envs {
+		if e.Result == nil {
+			continue
+		}
+		byName[e.Name] = e
+		for _, o := range e.Result.Objects {
+			if o.Template != "" {
+				files = addUser(envsOf, files, o.Template, e.Name)
+			}
+		}
+	}
+	chart := ""
+	if in.Project != nil && in.Project.Chart != "" {
+		chart = strings.TrimSuffix(filepath.ToSlash(in.Project.Chart), "/") + "/"
+	}
+	var out []Finding
+	for _, f := range files {
+		data, err := in.files().ReadFile(filepath.Join(in.dir(), f))
+		if err != nil {
+			continue
+		}
+		reads := plainReads(string(data))
+		paths := make([]string, 0, len(reads))
+		for p := range reads {
+			paths = append(paths, p)
+		}
+		slices.SortFunc(paths, func(a, b string) int { return reads[a] - reads[b] })
+		for _, p := range paths {
+			var unset []string
+			scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(f), chart))
+			for _, env := range envsOf[f] {
+				vals := byName[env].Result.Values
+				if !valueSet(vals, scope+p) && !(strings.HasPrefix(p, "global.") && valueSet(vals, p)) {
+					unset = append(unset, env)
+				}
+			}
+			if len(unset) == 0 {
+				continue
+			}
+			line := reads[p]
+			l := Location{Key: p, Source: fmt.Sprintf("template %s:%d", f, line), File: f, Line: line}
+			out = append(out, Finding{
+				Environments: unset, Key: p, File: f, Line: line, Locations: []Location{l},
+				Message: fmt.Sprintf("%s:%d prints .Values.%s, which no values file of %s sets, so it renders empty: set it in values.yaml or the environment's file, or give the template a default.",
+					f, line, p, andList(unset)),
+			})
+		}
+	}
+	return out
+}

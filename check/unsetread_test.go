@@ -1,0 +1,49 @@
+package check
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestPlainReads(t *testing.T) {
+	text := `{{- $ingressPath := .Values.ingress.path -}}
+stringData:
+  key1: "{{ .Values.key1 }}"
+  region: {{ .Values.s3.region | quote }}
+  timeout: {{ .Values.timeout | default "30s" | quote }}
+  token: {{ required "token is required" .Values.token }}
+{{- if .Values.sentry.dsn }}
+  dsn: {{ .Values.sentry.dsn | quote }}
+{{- end }}
+{{- with .Values.extra }}
+  extra: {{ .Values.extra.value }}
+{{- end }}
+  name: {{ include "app.fullname" . }}
+# port: {{ .Values.commented.port }}
+`
+	want := map[string]int{"ingress.path": 1, "key1": 3, "s3.region": 4}
+	if got := plainReads(text); !reflect.DeepEqual(got, want) {
+		t.Errorf("plainReads = %v, want %v", got, want)
+	}
+}
+
+func TestSubchartScope(t *testing.T) {
+	for tmpl, want := range map[string]string{
+		"templates/secret.yaml":                                   "",
+		"charts/keycloak/templates/deployment.yaml":               "keycloak.",
+		"charts/platform/charts/redis/templates/statefulset.yaml": "platform.redis.",
+	} {
+		if got := subchartScope(tmpl); got != want {
+			t.Errorf("subchartScope(%s) = %q, want %q", tmpl, got, want)
+		}
+	}
+}
+
+func TestValueSet(t *testing.T) {
+	vals := map[string]any{"ingress": map[string]any{"enabled": false, "path": nil}, "replicas": 0}
+	for path, want := range map[string]bool{"ingress.enabled": true, "replicas": true, "ingress.path": false, "ingress.host": false, "key1": false} {
+		if got := valueSet(vals, path); got != want {
+			t.Errorf("valueSet(%s) = %v, want %v", path, got, want)
+		}
+	}
+}
