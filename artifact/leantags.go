@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/mod/modfile"
 
 	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/project"
@@ -37,11 +38,16 @@ var (
 // configs/, the chart (values and templates), an environment's env, its
 // --set flags or its secrets file keeps the SQL drivers (the Redis
 // client); so does an envFrom in the chart, whose keys it cannot see, a
-// ferry.yaml database section, or a file it cannot read. The tags are
-// harmless to a service that does not use kit, and a kit service built
-// without a client refuses, at start and in one line naming the tag, a
+// ferry.yaml database section, or a file it cannot read. A service whose
+// go.mod does not require kit gets none: the tags would change nothing
+// but its executable's build ID, and with it the executable a
+// configuration-only rebuild must share. A kit service built without a
+// client refuses, at start and in one line naming the tag, a
 // configuration that asks for it.
 func leanTags(root *confine.Root, p *project.Project, configs []configFile) []string {
+	if !requiresKit(root) {
+		return nil
+	}
 	var texts [][]byte
 	for _, f := range configs {
 		texts = append(texts, f.data)
@@ -104,3 +110,19 @@ func leanTags(root *confine.Root, p *project.Project, configs []configFile) []st
 	slices.Sort(tags)
 	return tags
 }
+
+// requiresKit says whether the project's go.mod requires ferry's kit.
+func requiresKit(root *confine.Root) bool {
+	data, err := root.ReadFile("go.mod")
+	if err != nil {
+		return false
+	}
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(f.Require, func(r *modfile.Require) bool { return r.Mod.Path == kitModule })
+}
+
+// kitModule is the module path of ferry's kit.
+const kitModule = "github.com/ferrydev/ferry/kit"

@@ -1,6 +1,8 @@
 package artifact
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +66,7 @@ func TestLeanTags(t *testing.T) {
 		{"database section in ferry.yaml", map[string]string{
 			"ferry.yaml": "service: svc\nmain: .\npath: [staging, prod]\ndatabase:\n  maxConnections: 50\nenvironments:\n  staging:\n    soak: 1s\n  prod:\n    soak: 1h\n",
 		}, []string{tagNoRedis}},
+		{"near miss: a service that does not use kit", map[string]string{"go.mod": "module example.com/svc\n\ngo 1.26\n"}, nil},
 		{"secrets file that cannot be read", map[string]string{
 			"ferry.yaml": "service: svc\nmain: .\npath: [staging, prod]\nenvironments:\n  staging:\n    target: local\n    secretsFile: ../missing-secrets.env\n  prod:\n    soak: 1h\n",
 		}, nil},
@@ -74,6 +77,7 @@ func TestLeanTags(t *testing.T) {
 			if err := os.CopyFS(dir, os.DirFS("../platform/local/testdata/svc")); err != nil {
 				t.Fatal(err)
 			}
+			requireKit(t, dir)
 			for name, data := range tt.files {
 				path := filepath.Join(dir, name)
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -110,6 +114,7 @@ func TestLeanTags(t *testing.T) {
 // build information, and Build reports them.
 func TestBuildPassesLeanTags(t *testing.T) {
 	p := svcProject(t)
+	requireKit(t, p.Dir)
 	img, err := Build(t.Context(), p, NewStore(p.Dir), BuildOptions{Revision: "abc123"})
 	if err != nil {
 		t.Fatal(err)
@@ -139,4 +144,23 @@ func mustOpen(t *testing.T, dir string) *confine.Root {
 	}
 	t.Cleanup(func() { root.Close() })
 	return root
+}
+
+// requireKit makes the stand-in service in dir a kit service by its
+// go.mod, as the tags are only for one: it requires kit (replaced by this
+// tree's, so nothing is fetched) without importing it.
+func requireKit(t *testing.T, dir string) {
+	t.Helper()
+	kit, err := filepath.Abs("../kit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fmt.Fprintf(f, "\nrequire %s v0.1.0\n\nreplace %s => %s\n", kitModule, kitModule, kit)
+	if err := errors.Join(err, f.Close()); err != nil {
+		t.Fatal(err)
+	}
 }
