@@ -140,7 +140,10 @@ func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (stri
 	rendered, _ := get(obj)
 	lines := r.templates[tpl]
 	if line == 0 {
-		if rendered == "" || boolOrNumber(rendered) {
+		// A template that names the key on several lines (one per
+		// branch of an if/else) chose one of them by values: which
+		// line, and so whether a value decided it, is not known.
+		if rendered == "" || boolOrNumber(rendered) || r.mentions(tpl, key) {
 			return Source{Kind: KindUnknown, File: tpl}
 		}
 		return Source{Kind: KindTemplate, File: tpl}

@@ -189,8 +189,8 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	steps := []func(context.Context) error{
 		run.readValues,      // every values file, with the line of each key
 		run.coalesce,        // the values Helm renders with, within limits
-		run.startTrace,      // the marked render, alongside the next step
 		run.renderManifests, // the templates, into objects
+		run.startTrace,      // the marked render, once the plain one stands
 		run.traceSources,    // where each rendered field came from
 		run.describe,        // objects, secrets, workloads, references
 		run.layerConfig,     // the file layer under each container's env
@@ -305,8 +305,11 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 	return nil
 }
 
-// startTrace starts the first marked render (see traced) while the
-// plain render runs.
+// startTrace starts the first marked render (see traced). It starts
+// after the plain render has succeeded, not beside it: a chart whose
+// templates fail (a runaway include) then costs one render's memory and
+// time, not two, and on a busy machine the overlap saved nothing
+// measurable.
 func (run *renderRun) startTrace(ctx context.Context) error {
 	run.marked = startMarked(ctx, run.c, run.top, run.twins)
 	return nil

@@ -441,7 +441,10 @@ func (t *boltTx) Add(r *state.Revision) (int, error) {
 	return r.Number, t.Put(r)
 }
 
-// Put stores r under its number, replacing what was there.
+// Put stores r under its number, replacing what was there. A number past
+// the environment's sequence (a store that numbers revisions after ones
+// recorded elsewhere, as the gitops target's does) moves the sequence
+// up to it, so that Add never hands that number out again.
 func (t *boltTx) Put(r *state.Revision) error {
 	b, err := t.env(r.Env, true)
 	if err != nil {
@@ -451,5 +454,11 @@ func (t *boltTx) Put(r *state.Revision) error {
 	if err != nil {
 		return err
 	}
-	return b.Bucket(bucketRevs).Put(itob(r.Number), seal(revsPath(r.Env), itob(r.Number), data))
+	revs := b.Bucket(bucketRevs)
+	if n := uint64(r.Number); n > revs.Sequence() {
+		if err := revs.SetSequence(n); err != nil {
+			return err
+		}
+	}
+	return revs.Put(itob(r.Number), seal(revsPath(r.Env), itob(r.Number), data))
 }

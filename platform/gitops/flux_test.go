@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,6 +155,34 @@ func (fe *fluxEnv) engine(t testing.TB, user string) *promote.Config {
 
 func (fe *fluxEnv) repo() *Repo { return &Repo{URL: fe.url, Branch: "main"} }
 
+// checkout copies the project as a fresh clone would have it: without
+// .ferry, so with no record of what was deployed.
+func (fe *fluxEnv) checkout(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := filepath.WalkDir(fe.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(fe.dir, path)
+		switch {
+		case d.IsDir() && d.Name() == ".ferry":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func (fe *fluxEnv) deploy(t testing.TB, env, tag, user string) (*state.Revision, error) {
 	t.Helper()
 	d := promote.NewDeploy(fe.engine(t, user))
@@ -236,6 +265,18 @@ func TestPromoteThroughFlux(t *testing.T) {
 	hist, err := promote.NewHistory(fe.engine(t, "carol@ci")).Run(ctx, "staging")
 	if err != nil || len(hist.Revisions) != 3 {
 		t.Errorf("ferry history staging: %+v, %v", hist, err)
+	}
+	// Another checkout (a CI runner) made none of these revisions: its
+	// history is git's, newest first, the rollback live.
+	other := fe.checkout(t)
+	p2, err := project.Load(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist2, err := promote.NewHistory(promote.New(p2)).Run(ctx, "staging")
+	if err != nil || len(hist2.Revisions) != 3 || hist2.Revisions[0].Number != 3 || hist2.Revisions[0].Outcome != state.Live ||
+		hist2.Revisions[0].RollbackOf != 1 || hist2.Revisions[2].Digest != d1 || hist2.Revisions[2].By != "alice@laptop" {
+		t.Errorf("ferry history staging in a fresh checkout: %+v, %v; want the three committed revisions, 3 (rollback of 1) live", hist2, err)
 	}
 
 	// A manifest the engine refuses: the deploy fails with Flux's own

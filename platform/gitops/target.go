@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -44,6 +45,9 @@ type Target struct {
 	// State is where promote keeps the revisions (who, gates) that go
 	// into ferry.json; the project's .ferry/state.db when nil.
 	State state.Store
+
+	histMu sync.Mutex
+	hist   map[string]gitHistory // each environment's commits, read once
 }
 
 // New returns the gitops target of project p.
