@@ -139,13 +139,9 @@ func (t *Target) Resume(ctx context.Context, s platform.Spec) (*platform.Rollout
 	if err != nil {
 		return nil, err
 	}
-	timeout := s.HealthTimeout
-	if timeout == 0 {
-		own, err := settingsOf(env)
-		if err != nil {
-			return nil, err
-		}
-		timeout = own.RolloutTimeout(5 * time.Minute)
+	timeout, err := rolloutTimeout(s, env)
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	live, err := t.await(ctx, env, set, files, tip, s.Digest, timeout)

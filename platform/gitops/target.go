@@ -242,13 +242,9 @@ func (t *Target) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout
 	} else if c, err = repo.Write(ctx, ch); err != nil {
 		return nil, fmt.Errorf("environment %s: %w", env.Name, err)
 	}
-	timeout := s.HealthTimeout
-	if timeout == 0 {
-		own, err := settingsOf(env)
-		if err != nil {
-			return nil, err
-		}
-		timeout = own.RolloutTimeout(5 * time.Minute)
+	timeout, err := rolloutTimeout(s, env)
+	if err != nil {
+		return nil, err
 	}
 	live, err := t.await(ctx, env, set, files, c.Hash, s.Digest, timeout)
 	if err != nil {
@@ -559,4 +555,17 @@ func (t *Target) Stop(ctx context.Context, env string, keep int) error {
 	}
 	_, err = repo.Write(ctx, Change{Dir: set.Directory, Files: Files{}, Message: "down " + env + ": remove its manifests", Author: signature(set)})
 	return err
+}
+
+// rolloutTimeout bounds the wait for the engine: the spec's health
+// timeout, else the environment's timeout:, else 5 minutes.
+func rolloutTimeout(s platform.Spec, env *project.Environment) (time.Duration, error) {
+	if s.HealthTimeout != 0 {
+		return s.HealthTimeout, nil
+	}
+	own, err := settingsOf(env)
+	if err != nil {
+		return 0, err
+	}
+	return own.RolloutTimeout(5 * time.Minute), nil
 }
