@@ -28,28 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 say() { printf 'demo-gitops: %s\n' "$*" >&2; }
-
-# build LABEL CACHE TOTAL CMD…: runs a builder in the background and says
-# every 20s how far it got (the binaries already in its temporary cache
-# directory) and for how long.
-build() {
-  local label=$1 cache=$2 total=$3 start=$SECONDS
-  shift 3
-  "$@" >"$work/build.out" 2>&1 &
-  build_pid=$!
-  while kill -0 "$build_pid" 2>/dev/null; do
-    for _ in $(seq 20); do kill -0 "$build_pid" 2>/dev/null && sleep 1; done
-    kill -0 "$build_pid" 2>/dev/null || break
-    local tmp done_bins n
-    tmp=$(ls -dt "$cache"/*.tmp-* 2>/dev/null | head -n 1 || true)
-    done_bins=$( [ -n "$tmp" ] && ls "$tmp" 2>/dev/null | xargs || true)
-    n=$(echo "$done_bins" | wc -w)
-    say "building $label: $n of $total built${done_bins:+ ($done_bins)}, $(((SECONDS - start) / 60))m$(printf %02d $(((SECONDS - start) % 60)))s so far"
-  done
-  wait "$build_pid" || { cat "$work/build.out" >&2; say "building $label failed"; exit 1; }
-  build_pid=
-  say "$label ready ($((SECONDS - start))s)"
-}
+. hack/demo-example.sh
 
 mkdir -p "$work/bin"
 say "building ferry and the demo's helper"
@@ -74,7 +53,6 @@ export KUBECONFIG=$work/kubeconfig
 url=$(cat "$work/repo-url")
 repo=$(cat "$work/repo-path")
 
-. hack/demo-example.sh
 copy_example "$work"
 cat > "$demo/ferry.yaml" <<YAML
 service: orders-api

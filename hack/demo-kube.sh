@@ -20,26 +20,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+say() { printf 'demo-kube: %s\n' "$*" >&2; }
+. hack/demo-example.sh
 
 go build -o bin/ferry ./cmd/ferry
 
 # The control plane's binaries: built once (about 8.5 minutes on 2 idle
-# cores), cached after. While they build, say which, how many and for how
-# long; the builder itself names each module as it starts and ends.
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/ferry/testcluster
-go run ./hack/testcluster/build >"$work/bins" &
-build_pid=$!
-start=$SECONDS
-while kill -0 "$build_pid" 2>/dev/null; do
-  for _ in $(seq 20); do kill -0 "$build_pid" 2>/dev/null && sleep 1; done
-  kill -0 "$build_pid" 2>/dev/null || break
-  tmp=$(ls -dt "$cache"/*.tmp-* 2>/dev/null | head -n 1 || true)
-  done_bins=$( [ -n "$tmp" ] && ls "$tmp" 2>/dev/null | xargs || true)
-  n=$(echo "$done_bins" | wc -w)
-  printf 'demo-kube: building the control plane: %d of 5 binaries built%s, %dm%02ds so far (about 8.5 minutes the first time)\n' \
-    "$n" "${done_bins:+ ($done_bins)}" $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) >&2
-done
-wait "$build_pid" || { echo "demo-kube: building the control plane failed" >&2; exit 1; }
+# cores), cached after, saying how far the build got while it runs.
+build "the control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)" \
+  "${XDG_CACHE_HOME:-$HOME/.cache}/ferry/testcluster" 5 go run ./hack/testcluster/build
 go build -o "$work/up" ./hack/testcluster/up
 "$work/up" -kubeconfig "$work/kubeconfig" -namespace staging -namespace prod \
   -secret staging/orders-api-db/password=demo-staging -secret prod/orders-api-db/password=demo-prod &
@@ -50,7 +39,6 @@ until [ -s "$work/kubeconfig" ]; do
 done
 export KUBECONFIG=$work/kubeconfig
 
-. hack/demo-example.sh
 copy_example "$work"
 cat > "$demo/ferry.yaml" <<'YAML'
 service: orders-api
