@@ -59,6 +59,9 @@ type SetFlag struct {
 	String bool
 	// ByCI is set when CI fills the value in (${{ … }}, $VAR).
 	ByCI bool
+	// Line is the line of the file that holds the flag, when the
+	// command spans several (0: the command's own line stands).
+	Line int
 }
 
 // Loc is "file:line".
@@ -119,9 +122,11 @@ func findDeploys(dir string) []Deploy {
 			default:
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
+			lines := strings.Split(string(data), "\n")
 			for _, c := range cmds {
 				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
 					d.File = rel
+					setLines(&d, lines)
 					out = append(out, d)
 				}
 			}
@@ -129,6 +134,40 @@ func findDeploys(dir string) []Deploy {
 	}
 	return out
 }
+
+// setLines finds the line of each --set flag of a command that spans
+// several lines (continued with a backslash, or a YAML block): the one
+// line among the command's next few that sets that path with --set.
+// Where none or several do, the flag keeps the command's line, which is
+// where the command that sets it starts.
+func setLines(d *Deploy, lines []string) {
+	end := min(d.Line+maxCommandLines, len(lines))
+	for i := range d.Set {
+		s := &d.Set[i]
+		flag := "--set"
+		if s.String {
+			flag = "--set-string"
+		}
+		found := 0
+		for n := d.Line; n <= end && n > 0; n++ {
+			l := lines[n-1]
+			if at := strings.Index(l, flag); at >= 0 && strings.Contains(l[at:], s.Path+"=") {
+				if found != 0 {
+					found = -1
+					break
+				}
+				found = n
+			}
+		}
+		if found > d.Line {
+			s.Line = found
+		}
+	}
+}
+
+// maxCommandLines bounds how far below its first line a continued
+// command is searched for its flags.
+const maxCommandLines = 40
 
 // ciRoots are dir and, when dir lies inside a repository, the repository
 // root (at most four levels up), where .github/ lives.

@@ -23,6 +23,9 @@ func describe(p *Project) string {
 		fmt.Fprintf(&b, "deploy %s: helm %s release=%q chart=%q namespace=%q env=%q values=%q", d.Loc(), d.Command, d.Release, d.Chart, d.Namespace, d.Env, d.Values)
 		for _, s := range d.Set {
 			fmt.Fprintf(&b, " set %s=%s", s.Path, s.Value)
+			if s.Line > 0 {
+				fmt.Fprintf(&b, " (line %d)", s.Line)
+			}
 			if s.ByCI {
 				b.WriteString(" (by CI)")
 			}

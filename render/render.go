@@ -762,7 +762,11 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 		if s.String {
 			flag = "--set-string"
 		}
-		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: e.Deploy.Line, Detail: flag + " " + s.Path, CI: s.ByCI}
+		line := e.Deploy.Line
+		if s.Line > 0 {
+			line = s.Line // the flag's own line in a command continued over several
+		}
+		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: line, Detail: flag + " " + s.Path, CI: s.ByCI}
 	}
 	return nil
 }
