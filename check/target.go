@@ -150,7 +150,7 @@ func clusterNamespaces(e *Env) []string {
 	if e.Result != nil && len(e.Result.Namespaces) > 0 {
 		all = e.Result.Namespaces
 	}
-	if e.Spec.Target == "kube" || e.Spec.Deploy != nil {
+	if onCluster(e) || e.Spec.Deploy != nil {
 		return all
 	}
 	var own []string
@@ -236,4 +236,11 @@ func envLines(files *tree, dir string) map[string]map[string]int {
 		}
 	}
 	return out
+}
+
+// onCluster says whether ferry itself puts e on a cluster: the kube
+// target installs there, and a gitops engine applies what ferry commits
+// into the context the environment names.
+func onCluster(e *Env) bool {
+	return e.Spec.Target == "kube" || e.Spec.Target == "gitops"
 }

@@ -41,7 +41,22 @@ func TestSharedNamespace(t *testing.T) {
 			name: "near miss: local targets",
 			in:   inputOf(envOf("staging"), envOf("prod")),
 		},
+		{
+			name: "gitops environments applied into one context and namespace",
+			in:   inputOf(gitops(envOf("staging"), "prod-cluster", "orders"), gitops(envOf("prod"), "prod-cluster", "orders")),
+			want: []string{"error prod,staging namespace"},
+		},
+		{
+			name: "near miss: gitops environments on two clusters",
+			in:   inputOf(gitops(envOf("staging"), "staging-cluster", "orders"), gitops(envOf("prod"), "prod-cluster", "orders")),
+		},
 	})
+}
+
+func gitops(e *Env, ctx, ns string) *Env {
+	kube(e, ctx, ns)
+	e.Spec.Target = "gitops"
+	return e
 }
 
 // rendered gives e the namespaces its rendered objects land in, and the
