@@ -118,9 +118,7 @@ func TestBuildConfined(t *testing.T) {
 // secret there is in every copy of it; build says so, key by key with
 // file:line, and never prints the value. Near misses stay quiet.
 func TestBuildConfigSecrets(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") == "" {
-		t.Skip("builds a service")
-	}
+	slow(t, "builds a service")
 	const canary = "Xq7vR2mK9pL4wN8s" // a password's value, printed nowhere
 	dir := buildProject(t)
 	plantFile(t, filepath.Join(dir, "configs", ".env"), strings.Join([]string{

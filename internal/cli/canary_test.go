@@ -156,9 +156,7 @@ func assertNoCanary(t *testing.T, args, text string) {
 // the local target and greps what the commands that read a running
 // environment print: zero hits, whatever the process holds.
 func TestCanariesDeployed(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") == "" {
-		t.Skip("builds and runs a service")
-	}
+	slow(t, "builds and runs a service")
 	dir := canaryProject(t)
 	for _, f := range []string{"main.go", "go.mod"} {
 		data, err := os.ReadFile(filepath.Join("../../platform/local/testdata/svc", f))

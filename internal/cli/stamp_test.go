@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"os/exec"
 	"runtime/debug"
 	"strings"
@@ -45,12 +44,7 @@ func TestStampedCommit(t *testing.T) {
 // Makefile that stops passing the commit fails here, not in a release.
 func TestMakeBuildStampsCommit(t *testing.T) {
 	for _, tool := range []string{"make", "git"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is needed: %v", tool, err)
-			}
-			t.Skipf("%s is not installed", tool)
-		}
+		needTool(t, tool)
 	}
 	cmd := exec.Command("make", "-n", "build")
 	cmd.Dir = "../.."

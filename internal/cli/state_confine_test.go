@@ -132,9 +132,7 @@ func TestRefusalRecordConfined(t *testing.T) {
 // to a file ferry would create outside, or to a key of the attacker's)
 // is refused by deploy with exit 2, and no key is written outside.
 func TestSecretKeyConfined(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") == "" {
-		t.Skip("builds a service")
-	}
+	slow(t, "builds a service")
 	dir, outside := svcProject(t, "0s"), t.TempDir()
 	if _, errOut, code := run(t, "-C "+dir+" build"); code != 0 {
 		t.Fatalf("build: %s", errOut)
