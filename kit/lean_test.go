@@ -22,7 +22,7 @@ const leanTags = "kit_nopostgres,kit_nosqlite,kit_noredis"
 // and refuses at start, in one line naming the tag, a datasource its
 // configuration asks for but the binary left out.
 func TestLeanBuild(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") != "true" {
 		t.Skip("builds a service binary")
 	}
 	bin := filepath.Join(t.TempDir(), "leanservice")

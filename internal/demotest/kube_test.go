@@ -19,7 +19,7 @@ import (
 // it. The script builds the control plane if the cache lacks it; without
 // the binaries the test skips, except under CI=true.
 func TestDemoKube(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && !testcluster.CI() {
 		t.Skip("demo-kube starts a control plane")
 	}
 	bins, err := testcluster.Locate()

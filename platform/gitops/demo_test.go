@@ -25,7 +25,7 @@ import (
 // from git. It needs the cached control-plane and Flux binaries (the
 // script would otherwise spend minutes building them) and git.
 func TestDemoGitops(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && !testcluster.CI() {
 		t.Skip("demo-gitops starts a cluster, Flux and a git server")
 	}
 	var missing []string

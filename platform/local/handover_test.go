@@ -1,6 +1,7 @@
 package local
 
 import (
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ const handovers = 100
 // handover itself: the run takes about two minutes with -race on a busy
 // 2-core machine. -short skips it.
 func TestExampleHandovers(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") != "true" {
 		t.Skip("100 redeploys of the example under load (about two minutes); run without -short")
 	}
 	l, img := setupExample(t)
