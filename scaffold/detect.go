@@ -12,6 +12,7 @@
 package scaffold
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -168,7 +169,44 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 		s.ChartImage = chartImage(root, path.Join(s.Chart, "values.yaml"))
 	}
 	s.classify(envs, code)
+	if s.Chart != "" && s.Readiness == "" {
+		// The code names no health route ferry knows; the chart that is
+		// kept probes one already.
+		s.Readiness = chartProbe(root, s.Chart, "readinessProbe")
+		s.Liveness = cmp.Or(chartProbe(root, s.Chart, "livenessProbe"), s.Readiness)
+	}
 	return s, nil
+}
+
+// chartProbe is the literal httpGet path of the first probe named kind
+// in the chart's templates ("" when none, or when it is templated): the
+// route the chart already trusts to say the service is up.
+func chartProbe(root *confine.Root, chart, kind string) string {
+	var found string
+	_ = root.WalkDir(path.Join(chart, "templates"), func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found != "" {
+			return nil
+		}
+		data, err := root.ReadFile(name)
+		if err != nil {
+			return nil
+		}
+		lines := strings.Split(string(data), "\n")
+		for i, l := range lines {
+			if strings.TrimSpace(l) != kind+":" {
+				continue
+			}
+			for _, next := range lines[i+1 : min(i+6, len(lines))] {
+				k, v, ok := strings.Cut(strings.TrimSpace(next), ":")
+				if v = strings.Trim(strings.TrimSpace(v), `"'`); ok && k == "path" && strings.HasPrefix(v, "/") && !strings.Contains(v, "{{") {
+					found = v
+					return fs.SkipAll
+				}
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // chartImage reads the image repository a chart's values.yaml names in

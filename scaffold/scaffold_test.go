@@ -51,6 +51,12 @@ func TestDetect(t *testing.T) {
 			LocalDefaults: map[string]string{}, Chart: "deploy/helm/ledger",
 			ChartImage: "registry.payments.internal/payments/ledger",
 		}},
+		// No health route the code names: the kept chart's probes.
+		{name: "yeller", want: Service{
+			Module: "example.com/training/yeller", Name: "yeller", Main: ".",
+			PortKey: "PORT", Port: 8080, Readiness: "/yelling?word=foo", Liveness: "/yelling?word=alive", Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{}, Chart: "charts", ChartImage: "training/yeller",
+		}},
 		// Near miss of PORT: the local target and the chart must set the
 		// variable the code reads, or the service binds its default.
 		{name: "reports", want: Service{

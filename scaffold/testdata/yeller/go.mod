@@ -1,0 +1,3 @@
+module example.com/training/yeller
+
+go 1.26.0
