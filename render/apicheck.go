@@ -70,7 +70,7 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 				}
 			}
 		}
-		if pp := podPathOf(kind); pp != nil {
+		if pp := PodSpecPath(kind); pp != nil {
 			pod := dig(o.body, pp...)
 			for _, field := range []string{"initContainers", "containers"} {
 				for _, c := range list(pod[field]) {

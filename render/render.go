@@ -367,12 +367,12 @@ func (run *renderRun) describe(context.Context) error {
 		if kind == "Secret" {
 			run.secretValues(o)
 		}
-		if podPathOf(kind) == nil {
+		if PodSpecPath(kind) == nil {
 			continue
 		}
 		w := run.workload(run.rs, o)
 		res.Workloads = append(res.Workloads, w)
-		unprovided = append(unprovided, run.rs.podReferences(o, dig(o.body, podPathOf(w.Kind)...), w.Kind+"/"+w.Name)...)
+		unprovided = append(unprovided, run.rs.podReferences(o, dig(o.body, PodSpecPath(w.Kind)...), w.Kind+"/"+w.Name)...)
 	}
 	run.unprovided(unprovided)
 	res.Unread = unread(run.reads, res.ValueSources, res.Values, envFiles(run.p.Chart, run.e.Values))
@@ -470,9 +470,9 @@ func (run *renderRun) containerConfig(c *Container, primaryRepo string, files ma
 	return nil
 }
 
-// podPathOf is where a workload kind keeps its pod spec; nil for kinds
-// that run no pods.
-func podPathOf(kind string) []string {
+// PodSpecPath is where a workload kind keeps its pod spec; nil for kinds
+// that run no pods. The targets that pin or read pods ask it too.
+func PodSpecPath(kind string) []string {
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job":
 		return []string{"spec", "template", "spec"}
@@ -486,7 +486,7 @@ func podPathOf(kind string) []string {
 
 func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 	kind := str(o.body, "kind")
-	podPath := podPathOf(kind)
+	podPath := PodSpecPath(kind)
 	pod := dig(o.body, podPath...)
 	rs.links = rs.linksFor(o.ns)
 	if on, ok := pod["enableServiceLinks"].(bool); ok && !on {

@@ -120,23 +120,12 @@ func deepCopy(v map[string]any) (map[string]any, error) {
 	return out, json.Unmarshal(b, &out)
 }
 
-// podSpec is where each workload kind keeps its pod spec.
-var podSpec = map[string][]string{
-	"Pod":         {"spec"},
-	"Deployment":  {"spec", "template", "spec"},
-	"StatefulSet": {"spec", "template", "spec"},
-	"DaemonSet":   {"spec", "template", "spec"},
-	"ReplicaSet":  {"spec", "template", "spec"},
-	"Job":         {"spec", "template", "spec"},
-	"CronJob":     {"spec", "jobTemplate", "spec", "template", "spec"},
-}
-
 // pin sets every container of obj whose image is repo (any tag or
 // digest) to repo@digest and returns how many it set.
 func pin(obj map[string]any, repo, digest string) int {
 	kind, _ := obj["kind"].(string)
-	keys, ok := podSpec[kind]
-	if !ok {
+	keys := render.PodSpecPath(kind)
+	if keys == nil {
 		return 0
 	}
 	var spec any = obj

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -44,7 +45,7 @@ func (t *Target) live(ctx context.Context, kc kubernetes.Interface, env *project
 		if !strings.HasSuffix(n, ".yaml") || yaml.Unmarshal(files[n], &w) != nil {
 			continue
 		}
-		if _, ok := podSpec[w.Kind]; !ok || w.Kind == "Job" || w.Kind == "CronJob" {
+		if render.PodSpecPath(w.Kind) == nil || w.Kind == "Job" || w.Kind == "CronJob" {
 			continue
 		}
 		ns := w.Metadata.Namespace

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/platform"
+	"github.com/ferrydev/ferry/render"
 	"helm.sh/helm/v4/pkg/action"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -276,7 +277,7 @@ func workloads(manifest string) []workload {
 			continue
 		}
 		kind, _ := obj["kind"].(string)
-		if _, ok := podSpecPath[kind]; !ok {
+		if render.PodSpecPath(kind) == nil {
 			continue
 		}
 		name, _ := nested(obj, "metadata", "name").(string)

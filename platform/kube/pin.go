@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ferrydev/ferry/render"
 )
 
 // pinner is the post-render step that pins the service's image: every
@@ -93,23 +95,12 @@ func writeDoc(b *bytes.Buffer, doc string) {
 	}
 }
 
-// podSpecPath is where each workload kind keeps its pod spec.
-var podSpecPath = map[string][]string{
-	"Pod":         {"spec"},
-	"Deployment":  {"spec", "template", "spec"},
-	"StatefulSet": {"spec", "template", "spec"},
-	"DaemonSet":   {"spec", "template", "spec"},
-	"ReplicaSet":  {"spec", "template", "spec"},
-	"Job":         {"spec", "template", "spec"},
-	"CronJob":     {"spec", "jobTemplate", "spec", "template", "spec"},
-}
-
 // containersOf returns the containers and init containers of a workload
 // object, as the maps inside obj (changing them changes obj).
 func containersOf(obj map[string]any) []map[string]any {
 	kind, _ := obj["kind"].(string)
-	p, ok := podSpecPath[kind]
-	if !ok {
+	p := render.PodSpecPath(kind)
+	if p == nil {
 		return nil
 	}
 	spec, _ := nested(obj, p...).(map[string]any)
