@@ -68,7 +68,8 @@ func TestSIGTERMUnderLoadLosesNothing(t *testing.T) {
 			}
 		})
 	}
-	// The balancer: readiness every 50ms, as a fast endpoints controller.
+	// The balancer: readiness every 50ms, as a fast endpoints controller,
+	// and 200ms for the pod to leave every endpoint list.
 	var healthCode, aliveCode atomic.Int64
 	balancerDone := make(chan struct{})
 	go func() {
@@ -81,6 +82,9 @@ func TestSIGTERMUnderLoadLosesNothing(t *testing.T) {
 				if c, err := get("/.well-known/alive"); err == nil {
 					aliveCode.Store(int64(c))
 				}
+				// Endpoints take a moment to drop the pod everywhere
+				// (well inside SHUTDOWN_DELAY): requests keep coming.
+				time.Sleep(200 * time.Millisecond)
 				routed.Store(false)
 				return
 			}
