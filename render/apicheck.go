@@ -61,7 +61,7 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 			d, _ := o.body["data"].(map[string]any)
 			for _, k := range sortedKeys(d) {
 				v, ok := d[k].(string)
-				if !ok {
+				if !ok && d[k] != nil { // null is stored as an empty value
 					add(k, fmt.Sprintf("data %s is not a string", k))
 					continue
 				}

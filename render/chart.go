@@ -570,7 +570,7 @@ func secretData(body map[string]any) map[string]string {
 	out := map[string]string{}
 	if d, ok := body["data"].(map[string]any); ok {
 		for k, v := range d {
-			s := fmt.Sprint(v)
+			s := scalar(v) // null is an empty value, never the text "<nil>"
 			if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
 				out[k] = string(dec)
 			} else {
@@ -580,7 +580,7 @@ func secretData(body map[string]any) map[string]string {
 	}
 	if d, ok := body["stringData"].(map[string]any); ok {
 		for k, v := range d {
-			out[k] = fmt.Sprint(v)
+			out[k] = scalar(v)
 		}
 	}
 	return out

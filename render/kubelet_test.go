@@ -122,11 +122,17 @@ func TestKubeletInvalid(t *testing.T) {
 		"templates/all.yaml:6: data PORT is 8080, not a string",
 		"templates/all.yaml:7: data RATIO is 0.5",
 		"templates/all.yaml:14: data token is not base64: use stringData, or b64enc it (Secret/invalid-secret)",
-		"templates/all.yaml:31: container invalid: env DEBUG value true is not a string",
+		"templates/all.yaml:34: container invalid: env DEBUG value true is not a string",
 	} {
 		if !strings.Contains(strings.Join(got, "\n"), want) {
 			t.Errorf("Invalid lacks %q:\n%s", want, strings.Join(got, "\n"))
 		}
+	}
+	if s := strings.Join(got, "\n"); strings.Contains(s, "data empty") {
+		t.Errorf("a null Secret value (an empty one) is reported invalid:\n%s", s)
+	}
+	if v, _ := res.Workloads[0].Containers[0].Config.Value("EMPTY"); v != "" {
+		t.Errorf("EMPTY from a null Secret value = %q, want the empty value the API server stores", v)
 	}
 }
 

@@ -154,6 +154,9 @@ func data(o object) map[string]string {
 	d, _ := o["data"].(map[string]any)
 	for k, v := range d {
 		s := fmt.Sprint(v)
+		if v == nil { // the API server decodes null as an empty value
+			s = ""
+		}
 		if o["kind"] == "Secret" {
 			if b, err := base64.StdEncoding.DecodeString(s); err == nil {
 				s = string(b)
@@ -167,6 +170,9 @@ func data(o object) map[string]string {
 		sd, _ := o["stringData"].(map[string]any)
 		for k, v := range sd {
 			out[k] = fmt.Sprint(v)
+			if v == nil {
+				out[k] = ""
+			}
 		}
 	}
 	return out
