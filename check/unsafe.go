@@ -2,9 +2,12 @@ package check
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Development switches left on in production: each is harmless on a
@@ -16,10 +19,12 @@ func init() {
 		Summary: "A development-only switch is on in a production environment",
 		Help: "OAUTHLIB_INSECURE_TRANSPORT=1 (OAuth over plain HTTP), NODE_TLS_REJECT_UNAUTHORIZED=0 " +
 			"and PYTHONHTTPSVERIFY=0 (no certificate verification), FLASK_DEBUG=1 (a debugger that runs " +
-			"code from the browser) and SPRING_JPA_HIBERNATE_DDL_AUTO=update/create (Hibernate alters " +
-			"or drops the schema at start) are for a developer's machine. In the last environment of " +
-			"the path, or one whose name says production, turn them off (and migrate the schema with " +
-			"Flyway or Liquibase).",
+			"code from the browser), DEBUG/APP_DEBUG/DJANGO_DEBUG=true (stack traces and settings in " +
+			"error pages), SPRING_JPA_HIBERNATE_DDL_AUTO=update/create (Hibernate alters or drops the " +
+			"schema at start) and sslmode=disable to a database outside the cluster (credentials and " +
+			"data in clear across the network) are for a developer's machine. In the last environment " +
+			"of the path, or one whose name says production, turn them off (and migrate the schema " +
+			"with Flyway or Liquibase).",
 		Check: checkUnsafeProductionSetting,
 	})
 }
@@ -34,6 +39,9 @@ var unsafeSettings = map[string]struct {
 	"NODE_TLS_REJECT_UNAUTHORIZED":  {func(v string) bool { return v == "0" }, "turns off certificate verification for every TLS connection"},
 	"PYTHONHTTPSVERIFY":             {func(v string) bool { return v == "0" }, "turns off HTTPS certificate verification"},
 	"FLASK_DEBUG":                   {truthy, "runs Flask's debugger, which executes code sent from a browser"},
+	"DEBUG":                         {truthy, "turns debug mode on: error pages show stack traces and settings"},
+	"APP_DEBUG":                     {truthy, "turns debug mode on: error pages show stack traces and settings"},
+	"DJANGO_DEBUG":                  {truthy, "turns Django's debug mode on: error pages show settings and SQL"},
 	"SPRING_JPA_HIBERNATE_DDL_AUTO": {ddlWrites, "lets Hibernate alter or drop the production schema at start"},
 	"SPRING_JPA_HIBERNATE_DDLAUTO":  {ddlWrites, "lets Hibernate alter or drop the production schema at start"},
 }
@@ -63,8 +71,20 @@ func checkUnsafeProductionSetting(in *Input) []Finding {
 		}
 		for _, en := range e.Result.Config.Entries {
 			k := strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToUpper(en.Key))
+			if en.External {
+				continue
+			}
+			if host, param, ok := plainToRemoteDB(en.Value); ok {
+				l := e.loc(en.Key, "")
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: %s (set at %s) connects to %s with %s: credentials and data cross the network in clear; require TLS (sslmode=require or verify-full) in %s.",
+						e.Name, en.Key, l.Source, host, param, e.Name),
+				})
+				continue
+			}
 			s, ok := unsafeSettings[k]
-			if !ok || en.External || !s.bad(en.Value) {
+			if !ok || !s.bad(en.Value) {
 				continue
 			}
 			l := e.loc(en.Key, "")
@@ -76,4 +96,58 @@ func checkUnsafeProductionSetting(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// plainToRemoteDB reports a database URL that turns TLS off
+// (sslmode=disable, ssl=false, tls=false) towards a host outside the
+// cluster: the host and the parameter, never the URL (it may hold a
+// password). Inside the cluster, or on a private address, plain
+// connections are a common and deliberate choice.
+func plainToRemoteDB(v string) (host, param string, ok bool) {
+	ep, isURL := parseURL(v)
+	if !isURL || len(ep.rawHosts) == 0 {
+		return "", "", false
+	}
+	switch ep.family {
+	case "sql", "mongodb", "redis", "amqp":
+	default:
+		return "", "", false
+	}
+	rv, _ := secret.RedactURL(strings.TrimSpace(v)) // a password may hold '?' or ';'
+	_, query, _ := strings.Cut(rv, "?")
+	q, err := url.ParseQuery(strings.ReplaceAll(query, ";", "&"))
+	if err != nil {
+		return "", "", false
+	}
+	for _, p := range []string{"sslmode", "ssl", "tls", "useSSL"} {
+		val := strings.ToLower(q.Get(p))
+		if val != "disable" && val != "false" {
+			continue
+		}
+		for _, h := range ep.rawHosts {
+			if remoteHost(h) {
+				return h, p + "=" + q.Get(p), true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// remoteHost reports whether host is a DNS name or public address outside
+// the cluster: a dotted name that is not a cluster or .local name, or a
+// public IP.
+func remoteHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if ip := net.ParseIP(h); ip != nil {
+		return !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast()
+	}
+	if !strings.Contains(h, ".") || loopback(h) {
+		return false
+	}
+	for _, suffix := range []string{".svc", ".cluster.local", ".local", ".internal", ".lan", ".home.arpa"} {
+		if strings.HasSuffix(h, suffix) || strings.Contains(h, ".svc.") {
+			return false
+		}
+	}
+	return true
 }
