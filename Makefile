@@ -6,7 +6,7 @@ MODULES   := . envfile kit examples/orders-api bench/kit
 GO        ?= go
 TESTFLAGS ?= -count=1 -shuffle=on
 
-.PHONY: build size bench-lean test test-unit testcluster demo-kube demo-gitops lint vet fmt golden demo bench tidy
+.PHONY: build size bench-size bench-lean test test-unit testcluster demo-kube demo-gitops lint vet fmt golden demo bench tidy
 
 # Built as Helm builds its releases: without cgo (with it, Helm's
 # pkg/action pulls in Go's plugin package and the linker exports every
@@ -31,6 +31,10 @@ size: build
 	@budget=$$(cat bench/lean/budget); size=$$(stat -c %s bin/ferry); \
 	  echo "bin/ferry: $$size bytes, budget $$budget"; \
 	  [ "$$size" -le "$$budget" ] || { echo "bin/ferry is over its budget by $$((size - budget)) bytes"; exit 1; }
+
+# Where the binary's bytes go, by module, against Helm's: bench/lean/sizes.sh.
+bench-size:
+	bench/lean/sizes.sh
 
 # ferry against helm template, interleaved: see bench/lean/run.sh.
 bench-lean:

@@ -17,10 +17,9 @@
 #
 # ferry is built as `make build` builds it. helm is built from the Helm v4
 # module version ferry's go.mod requires, as Helm builds its releases
-# (CGO_ENABLED=0, -trimpath, -s -w), and cached under the user cache
-# directory (the first build takes minutes). Both binaries are copied
-# before timing: a binary fresh from the linker is mapped with huge pages
-# on Linux 6.x and reads ~40 MiB heavier.
+# (CGO_ENABLED=0, -trimpath, -s -w), and cached (bench/lean/helm.sh).
+# Both binaries are copied before timing: a binary fresh from the linker
+# is mapped with huge pages on Linux 6.x and reads ~40 MiB heavier.
 # Usage: bench/lean/run.sh [pairs]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,16 +30,7 @@ make -s build >/dev/null
 cp bin/ferry "$work/ferry"
 
 helm_version=$(go list -m -f '{{.Version}}' helm.sh/helm/v4)
-helm_cache=${XDG_CACHE_HOME:-$HOME/.cache}/ferry/bench/helm-$helm_version
-if [ ! -x "$helm_cache/helm" ]; then
-  mkdir -p "$work/helmbuild" "$helm_cache"
-  printf 'module helmbuild\n\ngo 1.26.0\n\nrequire helm.sh/helm/v4 %s\n' "$helm_version" > "$work/helmbuild/go.mod"
-  printf '//go:build tools\n\npackage helmbuild\n\nimport _ "helm.sh/helm/v4/cmd/helm"\n' > "$work/helmbuild/tools.go"
-  (cd "$work/helmbuild" && GOWORK=off go mod tidy >/dev/null 2>&1 &&
-    GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$helm_cache/helm.tmp" helm.sh/helm/v4/cmd/helm)
-  mv "$helm_cache/helm.tmp" "$helm_cache/helm"
-fi
-cp "$helm_cache/helm" "$work/helm"
+cp "$(bench/lean/helm.sh helm)" "$work/helm"
 
 go build -o "$work/pairs" ./bench/lean/pairs
 go run ./bench/charts/gen -o "$work/fleet"

@@ -11,7 +11,6 @@ import (
 	"github.com/ferrydev/ferry/render"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 )
 
@@ -30,7 +29,7 @@ type workload struct {
 // live returns the pods of the workloads in files that run the
 // service's image, with the digest each runs (its imageID) and its
 // environment as the kubelet gives it.
-func (t *Target) live(ctx context.Context, kc kubernetes.Interface, env *project.Environment, files Files) (*platform.Live, error) {
+func (t *Target) live(ctx context.Context, kc kubeReader, env *project.Environment, files Files) (*platform.Live, error) {
 	l := &platform.Live{Env: env.Name}
 	var m Meta
 	if b, ok := files[MetaFile]; ok {
@@ -118,12 +117,12 @@ func instance(p *corev1.Pod, ci int) platform.Instance {
 // objects reads a namespace's ConfigMaps and Secrets once each.
 type objects struct {
 	ctx  context.Context
-	kc   kubernetes.Interface
+	kc   kubeReader
 	ns   string
 	seen map[string]map[string]string
 }
 
-func newObjects(ctx context.Context, kc kubernetes.Interface, ns string) *objects {
+func newObjects(ctx context.Context, kc kubeReader, ns string) *objects {
 	return &objects{ctx: ctx, kc: kc, ns: ns, seen: map[string]map[string]string{}}
 }
 

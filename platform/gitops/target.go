@@ -20,7 +20,6 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -121,7 +120,7 @@ func (t *Target) envOf(q platform.Query) (*project.Environment, error) {
 }
 
 // clients returns read clients for env's cluster.
-func (t *Target) clients(env *project.Environment) (kubernetes.Interface, dynamic.Interface, error) {
+func (t *Target) clients(env *project.Environment) (kubeReader, dynamic.Interface, error) {
 	own, err := settingsOf(env)
 	if err != nil {
 		return nil, nil, err
@@ -136,7 +135,7 @@ func (t *Target) clients(env *project.Environment) (kubernetes.Interface, dynami
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 50, 100
-	kc, err := kubernetes.NewForConfig(cfg)
+	kc, err := newKubeReader(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
