@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // What the API server would reject in the objects ferry reads: ferry
@@ -75,6 +76,10 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 			for _, field := range []string{"initContainers", "containers"} {
 				for _, c := range list(pod[field]) {
 					cm, _ := c.(map[string]any)
+					if bad := probeFields(cm); len(bad) > 0 {
+						probe, _, _ := strings.Cut(bad[0].at, ".")
+						add(probe, fmt.Sprintf("container %s: %s: the API server refuses it", str(cm, "name"), describeBadFields(bad)))
+					}
 					for _, ev := range list(cm["env"]) {
 						evm, _ := ev.(map[string]any)
 						if v, ok := evm["value"]; ok && v != nil {
@@ -88,5 +93,81 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
+// Fields of a probe and of its handlers (core/v1 Probe, HTTPGetAction,
+// TCPSocketAction, GRPCAction, ExecAction).
+var (
+	probeKeys   = set("exec", "httpGet", "tcpSocket", "grpc", "initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds")
+	handlerKeys = map[string]map[string]bool{
+		"httpGet":   set("path", "port", "host", "scheme", "httpHeaders"),
+		"tcpSocket": set("port", "host"),
+		"grpc":      set("port", "service"),
+		"exec":      set("command"),
+	}
+)
+
+func set(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+type badField struct{ at, field, hint string }
+
+// describeBadFields says it once per place, the fields together:
+// "livenessProbe.httpGet has no fields initialDelaySeconds, periodSeconds
+// (indent them one level up, beside httpGet)".
+func describeBadFields(bad []badField) string {
+	var parts []string
+	for i := 0; i < len(bad); {
+		j := i
+		var fields []string
+		for ; j < len(bad) && bad[j].at == bad[i].at && bad[j].hint == bad[i].hint; j++ {
+			fields = append(fields, bad[j].field)
+		}
+		noun, hint := "field", bad[i].hint
+		if len(fields) > 1 {
+			noun, hint = "fields", strings.Replace(hint, "indent it", "indent them", 1)
+		}
+		parts = append(parts, fmt.Sprintf("%s has no %s %s (%s)", bad[i].at, noun, strings.Join(fields, ", "), hint))
+		i = j
+	}
+	return strings.Join(parts, "; ")
+}
+
+// probeFields lists the fields of a container's probes that the schema
+// does not have. The common slip is a probe's timing indented one level
+// too deep, under httpGet: strict validation refuses the manifest, and
+// without it the timings are dropped.
+func probeFields(c map[string]any) []badField {
+	var out []badField
+	for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
+		p, _ := c[probe].(map[string]any)
+		for _, k := range sortedKeys(p) {
+			if !probeKeys[k] {
+				out = append(out, badField{probe, k, "a probe has exec, httpGet, tcpSocket or grpc and its timings"})
+				continue
+			}
+			h, _ := p[k].(map[string]any)
+			allowed := handlerKeys[k]
+			if h == nil || allowed == nil {
+				continue
+			}
+			for _, hk := range sortedKeys(h) {
+				if allowed[hk] {
+					continue
+				}
+				hint := "check its spelling"
+				if probeKeys[hk] {
+					hint = "indent it one level up, beside " + k
+				}
+				out = append(out, badField{probe + "." + k, hk, hint})
+			}
+		}
+	}
 	return out
 }
