@@ -1263,6 +1263,7 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 	}
 	return out
 }
+
 // circleLines reads the run: steps of a CircleCI config's jobs, each
 // with its job's name and environment: variables; each step runs in a
 // shell of its own. A step may be an alias of one under references:.
