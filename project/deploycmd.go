@@ -89,7 +89,7 @@ type SetFlag struct {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$\{?[1-9]\}?`)
+var ciExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
@@ -312,8 +312,8 @@ type shellLine struct {
 
 // shellArray is a bash array's words as written, and the lines it spans.
 type shellArray struct {
-	words       string
-	first, last int
+	words string
+	spans [][2]int
 }
 
 // shellAssign matches a variable assignment at the start of a command
@@ -349,10 +349,10 @@ func lineAssignments(t string) (out []struct {
 }
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
-var simpleRef = regexp.MustCompile(`\$\{?(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}?`)
+var simpleRef = regexp.MustCompile(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
 
 // positional matches a reference to a script's argument.
-var positional = regexp.MustCompile(`\$\{?[1-9]\}?`)
+var positional = regexp.MustCompile(`\$(?:\{[1-9]\}|[1-9])`)
 
 // arrayAssign matches a bash array assignment, name, += and words;
 // scriptDirAssign the idiom that sets a variable to the script's own
@@ -388,9 +388,10 @@ func withAssignments(lines []shellLine) []shellLine {
 			// array is used. One assigned under a condition counts too: it
 			// holds flags, which say which keys CI sets.
 			arrays = maps.Clone(arrays)
-			a := shellArray{words: m[3], first: l.line, last: max(l.last, l.line)}
+			a := shellArray{words: m[3], spans: [][2]int{{l.line, max(l.last, l.line)}}}
 			if old, ok := arrays[m[1]]; ok && m[2] == "+" {
 				a.words = old.words + " " + a.words
+				a.spans = append(slices.Clip(old.spans), a.spans...)
 			}
 			arrays[m[1]] = a
 			l.arrays = arrays
@@ -412,13 +413,14 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
+			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
 			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
-				// ${X:-y}, $(cmd): known only when the script runs.
+				// ${X:-y} of an X CI sets, $(cmd): known only when the
+				// script runs.
 				delete(assigned, name)
 				delete(choices, name)
 				continue
 			}
-			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
 			if positional.MatchString(val) {
 				// $1 with no caller ferry followed: the script's argument.
 				delete(assigned, name)
@@ -854,7 +856,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			if !ok {
 				return ""
 			}
-			spans = append(spans, [2]int{a.first, a.last})
+			spans = append(spans, a.spans...)
 			return " " + a.words + " "
 		})
 	}
@@ -1050,7 +1052,7 @@ func (l shellLine) isHelm(w string) bool {
 		return false
 	}
 	name := strings.TrimPrefix(strings.Trim(w, "${}() "), "env.")
-	if v := l.expand(w); v != w && v != "" {
+	if v := l.expand(w); v != w && v != "" && !IsCIExpr(v) {
 		f := strings.Fields(v)
 		return helmBinary.MatchString(path.Base(f[len(f)-1])) // microk8s helm3
 	}
@@ -1393,11 +1395,11 @@ type clusterChoice struct{ name, at string }
 
 // Commands that point kubectl and helm at a cluster.
 var (
-	eksKubeconfig = regexp.MustCompile(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\S+)`)
-	gkeGetCreds   = regexp.MustCompile(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*([^\s-]\S*)`)
-	aksGetCreds   = regexp.MustCompile(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\S+)`)
-	useContext    = regexp.MustCompile(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\S+)`)
-	doctlKubecfg  = regexp.MustCompile(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|[^\s-]\S*)`)
+	eksKubeconfig = regexp.MustCompile(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	gkeGetCreds   = regexp.MustCompile(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
+	aksGetCreds   = regexp.MustCompile(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	useContext    = regexp.MustCompile(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	doctlKubecfg  = regexp.MustCompile(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`)
 )
 
 // cluster reads a line that points the job at a cluster: its name, and
@@ -1414,7 +1416,7 @@ func (l shellLine) cluster(file string) (clusterChoice, bool) {
 	}{{eksKubeconfig, "EKS cluster "}, {gkeGetCreds, "GKE cluster "}, {aksGetCreds, "AKS cluster "}, {useContext, "context "}, {doctlKubecfg, "DOKS cluster "}} {
 		if m := c.re.FindStringSubmatch(t); m != nil {
 			name := l.expand(strings.Trim(m[1], `"'`))
-			if name == "" || IsCIExpr(name) {
+			if name == "" || IsCIExpr(name) || strings.ContainsAny(name, "${}") {
 				return clusterChoice{}, true
 			}
 			return clusterChoice{c.kind + name, file + ":" + strconv.Itoa(l.line)}, true
@@ -1439,16 +1441,16 @@ func prefer(old, d *Deploy) bool {
 		return false // one script that two jobs call
 	case (old.Command == "template") != (d.Command == "template"):
 		return old.Command == "template"
-	case old.canary() != d.canary():
-		if old.canary() {
-			return keep(d, old, "the main deploy, not the canary")
-		}
-		return keep(old, d, "the main deploy, not the canary")
 	case old.dryRun != d.dryRun:
 		if old.dryRun {
 			return keep(d, old, "the deploy, not the --dry-run")
 		}
 		return keep(old, d, "the deploy, not the --dry-run")
+	case old.canary() != d.canary():
+		if old.canary() {
+			return keep(d, old, "the main deploy, not the canary")
+		}
+		return keep(old, d, "the main deploy, not the canary")
 	case old.File == d.File && old.job == d.job && old.job != "" && d.Line > old.Line && old.Via == d.Via:
 		return keep(d, old, "the job's last helm "+d.Command)
 	}
