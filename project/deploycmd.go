@@ -383,7 +383,9 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		l.assigned, l.choices, l.arrays = assigned, choices, arrays
 		t := strings.TrimSpace(l.text)
-		if m := arrayAssign.FindStringSubmatch(t); m != nil {
+		if !strings.Contains(t, "=(") {
+			// no array here (the common case: skip the regexp)
+		} else if m := arrayAssign.FindStringSubmatch(t); m != nil {
 			// HELM_SET=( "--set" "a=b" … ): its words, expanded where the
 			// array is used. One assigned under a condition counts too: it
 			// holds flags, which say which keys CI sets.
@@ -397,7 +399,9 @@ func withAssignments(lines []shellLine) []shellLine {
 			l.arrays = arrays
 			continue
 		}
-		if m := scriptDirAssign.FindStringSubmatch(t); m != nil && l.dir != "" {
+		if l.dir == "" || !strings.Contains(t, "dirname") {
+			// not the script-directory idiom
+		} else if m := scriptDirAssign.FindStringSubmatch(t); m != nil {
 			// ROOT=$(cd "$(dirname "$0")/.." && pwd): a path ferry knows.
 			assigned = maps.Clone(assigned)
 			assigned[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2]))
@@ -461,7 +465,8 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n := first - 1
-	heredoc := "" // the terminator of a here-document being skipped
+	heredoc := ""    // the terminator of a here-document being skipped
+	inArray := false // inside a bash array's lines
 	for sc.Scan() {
 		n++
 		l := sc.Text()
@@ -489,14 +494,16 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 			cur.WriteByte(' ')
 			continue
 		}
-		if t := strings.TrimSpace(l); cur.Len() > 0 && strings.HasPrefix(t, "#") && openArray(cur.String()) {
+		if t := strings.TrimSpace(l); inArray && strings.HasPrefix(t, "#") {
 			continue // a comment inside an array's lines
 		}
 		cur.WriteString(l)
-		if openArray(cur.String()) && n-start < maxCommandLines {
+		if (inArray || strings.Contains(l, "=(")) && openArray(cur.String()) && n-start < maxCommandLines {
 			cur.WriteByte(' ') // ARGS=( spans lines until its )
+			inArray = true
 			continue
 		}
+		inArray = false
 		out = append(out, shellLine{text: cur.String(), line: start, last: n, hint: hint})
 		cur.Reset()
 	}
@@ -1052,9 +1059,9 @@ func (l shellLine) isHelm(w string) bool {
 		return false
 	}
 	name := strings.TrimPrefix(strings.Trim(w, "${}() "), "env.")
-	if v := l.expand(w); v != w && v != "" && !IsCIExpr(v) {
+	if v := l.expand(w); v != w && !IsCIExpr(v) {
 		f := strings.Fields(v)
-		return helmBinary.MatchString(path.Base(f[len(f)-1])) // microk8s helm3
+		return len(f) > 0 && helmBinary.MatchString(path.Base(f[len(f)-1])) // microk8s helm3
 	}
 	return strings.Contains(strings.ToUpper(name), "HELM") && !strings.ContainsAny(name, " :")
 }

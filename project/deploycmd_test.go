@@ -97,6 +97,9 @@ func FuzzDeployCommand(f *testing.F) {
 		"helm template chart -f 'values ${{ x }}.yaml' --set-string a=\"b c\"\n",
 		"x: &a {<<: *a}\n", "helm upgrade",
 		"E=qa\n[ -n \"$T\" ] && E=prod\ncat <<EOF\nhelm upgrade a b\nEOF\nsudo -E helm upgrade $E-x chart -f values-$E.yaml --set a=$E;\n", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
+		"A=(\n --set a=b\n)\nH=\nR=$(cd \"$(dirname \"$0\")/..\" && pwd)\n$H upgrade x $R/c \"${A[@]}\" -n ${1:-x}\n",
+		"define d\n\t$(HELM) upgrade $(1) c \\\n\t -n $(2)\nendef\nt:\n\t$(call d,a,b)\n",
+		"jobs:\n  deploy_prod:\n    steps:\n      - run: aws eks update-kubeconfig --name c\n      - run: {command: ./bin/deploy prod}\n",
 	} {
 		f.Add(seed)
 	}
@@ -107,6 +110,11 @@ func FuzzDeployCommand(f *testing.F) {
 		lines = append(lines, ciYAMLLines([]byte(in), true)...)
 		lines = append(lines, makeLines([]byte(in), "")...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
+		lines = append(lines, circleLines([]byte(in))...)
+		for _, l := range lines {
+			l.cluster("ci.yml")
+			l.writes()
+		}
 		for _, l := range withAssignments(lines) {
 			d, ok := parseHelm(l, t.TempDir(), t.TempDir())
 			if !ok {
