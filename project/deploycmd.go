@@ -308,6 +308,11 @@ type shellLine struct {
 	// arrays are the bash arrays the script assigned before this line
 	// (HELM_SET=(--set a=b …)).
 	arrays map[string]shellArray
+	// overridable are a Makefile's NAMESPACE ?= test: defaults the caller
+	// overrides (make deploy NAMESPACE=prod). keep leaves them as
+	// written, for a command whose values file they name.
+	overridable map[string]bool
+	keep        bool
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -525,7 +530,7 @@ var (
 	hereDoc     = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
 	hereToShell = regexp.MustCompile(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`)
 	makeTarget  = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
-	makeVar     = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
+	makeVar     = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*([:?]?)=\s*(.*)$`)
 )
 
 // makeLines reads a Makefile's recipe lines, each with its target's name
@@ -535,6 +540,7 @@ var (
 // filled in, at the macro's own lines.
 func makeLines(data []byte, dir string) []shellLine {
 	vars := map[string]string{}
+	overridable := map[string]bool{}
 	defines := map[string][]shellLine{}
 	target, define := "", ""
 	var out []shellLine
@@ -571,12 +577,12 @@ func makeLines(data []byte, dir string) []shellLine {
 						}
 						return ""
 					})
-					d.hint, d.vars = target, vars
+					d.hint, d.vars, d.overridable = target, vars, overridable
 					out = append(out, d)
 				}
 				continue
 			}
-			out = append(out, shellLine{text: text, line: start, last: i + 1, hint: target, vars: vars})
+			out = append(out, shellLine{text: text, line: start, last: i + 1, hint: target, vars: vars, overridable: overridable})
 			continue
 		}
 		if m := makeDefine.FindStringSubmatch(l); m != nil {
@@ -590,7 +596,7 @@ func makeLines(data []byte, dir string) []shellLine {
 					if inc, err := readCIFile(f); err == nil {
 						for _, il := range strings.Split(string(inc), "\n") {
 							if m := makeVar.FindStringSubmatch(il); m != nil {
-								vars[m[1]] = makeValue(m[2])
+								vars[m[1]] = makeValue(m[3])
 							}
 						}
 					}
@@ -599,7 +605,12 @@ func makeLines(data []byte, dir string) []shellLine {
 			continue
 		}
 		if m := makeVar.FindStringSubmatch(l); m != nil {
-			vars[m[1]] = makeValue(m[2])
+			vars[m[1]] = makeValue(m[3])
+			if m[2] == "?" && !strings.Contains(m[3], "$") {
+				overridable[m[1]] = true
+			} else {
+				delete(overridable, m[1])
+			}
 			continue
 		}
 		if m := makeTarget.FindStringSubmatch(l); m != nil {
@@ -910,6 +921,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			break
 		}
 	}
+	if len(l.overridable) > 0 {
+		l = l.keepOverridable(words)
+	}
 	sub := words[0]
 	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans}
 	var pos []string
@@ -1120,6 +1134,9 @@ func (l shellLine) expandDepth(s string, depth int) string {
 			if v, ok := l.assigned[name[:i]]; ok && v != "" && (name[i:i+1] == ":" || name[i:i+1] == "-") && !strings.HasPrefix(name[i:], ":?") && !strings.HasPrefix(name[i:], ":=") && !strings.HasPrefix(name[i:], ":+") {
 				return v
 			}
+			return m
+		}
+		if l.keep && l.overridable[name] {
 			return m
 		}
 		// What the script assigned wins over the job's variables, and may
@@ -1547,4 +1564,30 @@ func (l shellLine) writes() []string {
 		}
 	}
 	return out
+}
+
+// keepOverridable is l keeping a Makefile's ?= defaults as written when
+// the command's values file names one (-f .helm/values-$(NAMESPACE).yaml
+// with NAMESPACE ?= test): the target deploys whichever environment the
+// caller names, one per values file, not only the default's.
+func (l shellLine) keepOverridable(words []string) shellLine {
+	kept := l
+	kept.keep = true
+	for i, w := range words {
+		val := ""
+		switch {
+		case (w == "-f" || w == "--values") && i+1 < len(words):
+			val = words[i+1]
+		case strings.HasPrefix(w, "--values="):
+			val = strings.TrimPrefix(w, "--values=")
+		case strings.HasPrefix(w, "-f") && len(w) > 2 && !strings.HasPrefix(w, "--"):
+			val = w[2:]
+		}
+		for _, m := range ciExpr.FindAllString(kept.expand(val), -1) {
+			if l.overridable[strings.Trim(m, "${}() ")] {
+				return kept
+			}
+		}
+	}
+	return l
 }
