@@ -1344,7 +1344,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 	var out []shellLine
 	for _, c := range cmds {
 		out = append(out, c)
-		if c.file != "" || !strings.Contains(c.text, "/") && !strings.Contains(c.text, ".sh") {
+		if c.file != "" || !mayCallScript(c.text) {
 			continue
 		}
 		f, args := c.scriptCall(dir, fileDir)
@@ -1590,4 +1590,17 @@ func (l shellLine) keepOverridable(words []string) shellLine {
 		}
 	}
 	return l
+}
+
+// mayCallScript is a cheap look at a line's first word before it is split
+// into words: a path (./deploy.sh, bin/release), or a shell, exec or an
+// assignment in front of one.
+func mayCallScript(t string) bool {
+	w, _, _ := strings.Cut(strings.TrimSpace(t), " ")
+	switch {
+	case w == "bash" || w == "sh" || w == "exec" || w == "source" || w == "." || strings.Contains(w, "="):
+		return strings.Contains(t, "/") || strings.Contains(t, ".sh")
+	default:
+		return strings.Contains(w, "/") || strings.HasSuffix(w, ".sh")
+	}
 }
