@@ -1318,6 +1318,9 @@ func circleLines(data []byte) []shellLine {
 				st = st.Alias
 			}
 			run := mapValue(st, "run")
+			if run == nil {
+				run = mapValue(st, "deploy") // CircleCI's older name for a run step
+			}
 			sv := vars
 			if run != nil && run.Kind == yaml.MappingNode {
 				if se := yamlVars(mapValue(run, "environment")); len(se) > 0 {
