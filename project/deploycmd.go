@@ -70,6 +70,9 @@ type Deploy struct {
 	// spans are the line ranges besides the command's own that hold its
 	// flags (a bash array expanded into it).
 	spans [][2]int
+	// last is the command's last line when known (0: it may run on for
+	// up to maxCommandLines).
+	last int
 }
 
 // SetFlag is one key a deploy command sets with --set or --set-string.
@@ -222,7 +225,11 @@ var shellShebang = regexp.MustCompile(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`)
 // several do, the flag keeps the command's line, which is where the
 // command that sets it starts.
 func setLines(d *Deploy, lines []string) {
-	spans := append([][2]int{{d.Line, d.Line + maxCommandLines}}, d.spans...)
+	end := d.Line + maxCommandLines
+	if d.last >= d.Line {
+		end = d.last // the command's own lines: not the next job's same flag
+	}
+	spans := append([][2]int{{d.Line, end}}, d.spans...)
 	for i := range d.Set {
 		s := &d.Set[i]
 		flag := "--set"
@@ -805,6 +812,9 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 	}
 	lines := scriptLines([]byte(text), first, ctx.hint)
 	for i := range lines {
+		if n.Style&yaml.LiteralStyle == 0 {
+			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
+		}
 		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell = ctx.env, ctx.vars, ctx.workdir, ctx.shell
 	}
 	return lines
@@ -925,7 +935,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		l = l.keepOverridable(words)
 	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
