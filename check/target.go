@@ -38,7 +38,7 @@ func checkSharedNamespace(in *Input) []Finding {
 			continue
 		}
 		for _, ns := range clusterNamespaces(e) {
-			ctx, _ := e.Spec.Setting("context") // the cluster targets' kubeconfig context
+			ctx := project.ClusterKey(e.Spec, in.Project) // the target's context, else the cluster its CI job points at
 			p := pair{ctx, ns}
 			if _, ok := byPair[p]; !ok {
 				order = append(order, p)

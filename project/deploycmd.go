@@ -46,9 +46,33 @@ type Deploy struct {
 	// that does not exist (a variable's value with no values-<env>.yaml):
 	// the environment has the chart's values and the command's --set.
 	Missing string
+	// Cluster is the cluster or kubeconfig context the command deploys
+	// to, as its job chose it (aws eks update-kubeconfig --name X, gcloud
+	// container clusters get-credentials X, az aks get-credentials --name
+	// X, kubectl config use-context X, helm --kube-context X): "EKS
+	// cluster X", "context X"; "" when the job does not say or CI fills it
+	// in. ClusterAt is where it was chosen (file:line).
+	Cluster, ClusterAt string
+	// Via is where a wrapper script holding the command was called from
+	// (.github/workflows/cd.yml:24), "" when the command stands there.
+	Via string
+	// Chosen says why this command defines its environment when the
+	// environment has several ("the main deploy: cd.yml:127 deploys the
+	// canary"), "" when it has one.
+	Chosen string
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
+	// job names the CI job, target or script the command runs in, and
+	// dryRun marks a --dry-run: what prefer weighs between two commands.
+	job    string
+	dryRun bool
+	// spans are the line ranges besides the command's own that hold its
+	// flags (a bash array expanded into it).
+	spans [][2]int
+	// last is the command's last line when known (0: it may run on for
+	// up to maxCommandLines).
+	last int
 }
 
 // SetFlag is one key a deploy command sets with --set or --set-string.
@@ -68,7 +92,7 @@ type SetFlag struct {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
+var ciExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
@@ -84,6 +108,7 @@ func IsCIExpr(s string) bool { return ciExpr.MatchString(s) }
 func findDeploys(dir string) []Deploy {
 	var out []Deploy
 	seen := map[string]bool{}
+	called := map[string]bool{} // wrapper scripts followed from a CI job
 	for _, root := range ciRoots(dir) {
 		var files []string
 		for _, hf := range []string{"helmfile.yaml", "helmfile.yml"} {
@@ -97,9 +122,19 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
+		}
+		for _, d := range []string{"bin", "scripts", "deploy", "ci"} {
+			// Extension-less scripts (bin/deploy, scripts/release): only
+			// the ones whose first line says a shell runs them.
+			m, _ := filepath.Glob(filepath.Join(root, d, "*"))
+			for _, f := range m {
+				if !strings.Contains(filepath.Base(f), ".") {
+					files = append(files, f)
+				}
+			}
 		}
 		sort.Strings(files)
 		for _, f := range files {
@@ -115,33 +150,86 @@ func findDeploys(dir string) []Deploy {
 			rel = filepath.ToSlash(rel)
 			var cmds []shellLine
 			switch base := filepath.Base(f); {
-			case strings.HasSuffix(base, ".sh"):
-				cmds = withAssignments(scriptLines(data, 1, strings.TrimSuffix(base, ".sh")))
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data) // each recipe line is a shell of its own
+				cmds = makeLines(data, filepath.Dir(f)) // each recipe line is a shell of its own
+			case strings.HasSuffix(base, ".sh") || !strings.Contains(base, "."):
+				if !strings.HasSuffix(base, ".sh") && !shellShebang.Match(data) {
+					continue // bin/rails: a Ruby script, not a shell one
+				}
+				cmds = scriptLines(data, 1, strings.TrimSuffix(base, ".sh"))
+				for i := range cmds {
+					cmds[i].dir = filepath.Dir(f)
+				}
+				cmds = withAssignments(cmds)
+			case strings.HasPrefix(rel, ".circleci/") || strings.Contains(rel, "/.circleci/"):
+				cmds = withAssignments(circleLines(data))
 			default:
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
-			lines := strings.Split(string(data), "\n")
+			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
+			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
+			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
+			written := map[string]bool{}           // by job and path: files the job writes (sops -d … > dec.yaml)
 			for _, c := range cmds {
-				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
-					d.File = rel
-					setLines(&d, lines)
-					out = append(out, d)
+				for _, w := range c.writes() {
+					written[c.hint+"\x00"+w] = true
 				}
+				file := rel
+				if c.file != "" {
+					file = c.file
+				}
+				if cc, ok := c.cluster(file); ok {
+					clusters[c.hint] = cc
+				}
+				fileDir := filepath.Dir(f)
+				if c.dir != "" {
+					fileDir = c.dir
+				}
+				d, ok := parseHelm(c, dir, fileDir)
+				if !ok {
+					continue
+				}
+				d.File = file
+				d.Values = slices.DeleteFunc(d.Values, func(v string) bool {
+					// A values file the job itself writes (decrypted secrets)
+					// is not the repository's: the files it has are checked.
+					return written[c.hint+"\x00"+path.Clean(v)] && !isFile(filepath.Join(dir, v))
+				})
+				if d.Cluster == "" {
+					cc := clusters[c.hint]
+					d.Cluster, d.ClusterAt = cc.name, cc.at
+				} else {
+					d.ClusterAt = d.Loc() + " (--kube-context)"
+				}
+				if _, ok := lines[file]; !ok {
+					data, _ := readCIFile(filepath.Join(dir, filepath.FromSlash(file)))
+					lines[file] = strings.Split(string(data), "\n")
+				}
+				setLines(&d, lines[file])
+				out = append(out, d)
 			}
 		}
 	}
-	return out
+	// A script a CI job calls is that job's: its commands as a file of
+	// their own (no arguments, no job) would be a guess.
+	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] })
 }
 
+// shellShebang matches the first line of a script a shell runs.
+var shellShebang = regexp.MustCompile(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`)
+
 // setLines finds the line of each --set flag of a command that spans
-// several lines (continued with a backslash, or a YAML block): the one
-// line among the command's next few that sets that path with --set.
-// Where none or several do, the flag keeps the command's line, which is
-// where the command that sets it starts.
+// several lines (continued with a backslash, or a YAML block, or a bash
+// array expanded into it): the one line among the command's next few
+// (and the array's) that sets that path with --set. Where none or
+// several do, the flag keeps the command's line, which is where the
+// command that sets it starts.
 func setLines(d *Deploy, lines []string) {
-	end := min(d.Line+maxCommandLines, len(lines))
+	end := d.Line + maxCommandLines
+	if d.last >= d.Line {
+		end = d.last // the command's own lines: not the next job's same flag
+	}
+	spans := append([][2]int{{d.Line, end}}, d.spans...)
 	for i := range d.Set {
 		s := &d.Set[i]
 		flag := "--set"
@@ -149,17 +237,19 @@ func setLines(d *Deploy, lines []string) {
 			flag = "--set-string"
 		}
 		found := 0
-		for n := d.Line; n <= end && n > 0; n++ {
-			l := lines[n-1]
-			if at := strings.Index(l, flag); at >= 0 && strings.Contains(l[at:], s.Path+"=") {
-				if found != 0 {
-					found = -1
-					break
+		for _, sp := range spans {
+			for n := sp[0]; n <= min(sp[1], len(lines)) && n > 0; n++ {
+				l := lines[n-1]
+				if at := strings.Index(l, flag); at >= 0 && strings.Contains(l[at:], s.Path+"=") {
+					if found != 0 && found != n {
+						found = -1
+						break
+					}
+					found = n
 				}
-				found = n
 			}
 		}
-		if found > d.Line {
+		if found > 0 && found != d.Line {
 			s.Line = found
 		}
 	}
@@ -214,6 +304,28 @@ type shellLine struct {
 	// shell numbers the shell the line runs in: a workflow's steps each
 	// run in their own, so one step's variables are not the next one's.
 	shell int
+	// dir is the directory of the script holding the line ("" for a CI
+	// file's): where "$(dirname "$0")" points. file is the script's path
+	// when a CI job called it (relative to the project), via where it was
+	// called from, args the arguments it was given ($1, $2).
+	dir, file, via string
+	args           []string
+	// last is the line a continued line ends on.
+	last int
+	// arrays are the bash arrays the script assigned before this line
+	// (HELM_SET=(--set a=b …)).
+	arrays map[string]shellArray
+	// overridable are a Makefile's NAMESPACE ?= test: defaults the caller
+	// overrides (make deploy NAMESPACE=prod). keep leaves them as
+	// written, for a command whose values file they name.
+	overridable map[string]bool
+	keep        bool
+}
+
+// shellArray is a bash array's words as written, and the lines it spans.
+type shellArray struct {
+	words string
+	spans [][2]int
 }
 
 // shellAssign matches a variable assignment at the start of a command
@@ -248,8 +360,19 @@ func lineAssignments(t string) (out []struct {
 	return out
 }
 
-// simpleRef is a plain reference to a variable: $ENV, ${ENV}.
-var simpleRef = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+// simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
+var simpleRef = regexp.MustCompile(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
+
+// positional matches a reference to a script's argument.
+var positional = regexp.MustCompile(`\$(?:\{[1-9]\}|[1-9])`)
+
+// arrayAssign matches a bash array assignment, name, += and words;
+// scriptDirAssign the idiom that sets a variable to the script's own
+// directory or one above it, and how far up.
+var (
+	arrayAssign     = regexp.MustCompile(`(?s)^(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=\((.*)\)\s*;?$`)
+	scriptDirAssign = regexp.MustCompile(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\((?:\s*cd\s+"?)?\$\(\s*dirname\s+"?\$(?:\{BASH_SOURCE\[0\]\}|\{BASH_SOURCE\}|BASH_SOURCE|0|\{0\})"?\s*\)"?((?:/\.\.)*)/?"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*)?\)"?$`)
+)
 
 // withAssignments gives each line the variables the script assigned
 // before it. An assignment at the start of a line outside if/case is
@@ -260,14 +383,43 @@ var simpleRef = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
 func withAssignments(lines []shellLine) []shellLine {
 	assigned := map[string]string{}
 	choices := map[string][]string{}
+	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
 	for i := range lines {
 		l := &lines[i]
-		if l.hint != hint || l.shell != shell {
-			assigned, choices, depth, hint, shell = map[string]string{}, map[string][]string{}, 0, l.hint, l.shell
+		if i == 0 || l.hint != hint || l.shell != shell {
+			assigned, choices, arrays, depth, hint, shell = map[string]string{}, map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			for n, a := range l.args {
+				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
+			}
 		}
-		l.assigned, l.choices = assigned, choices
+		l.assigned, l.choices, l.arrays = assigned, choices, arrays
 		t := strings.TrimSpace(l.text)
+		if !strings.Contains(t, "=(") {
+			// no array here (the common case: skip the regexp)
+		} else if m := arrayAssign.FindStringSubmatch(t); m != nil {
+			// HELM_SET=( "--set" "a=b" … ): its words, expanded where the
+			// array is used. One assigned under a condition counts too: it
+			// holds flags, which say which keys CI sets.
+			arrays = maps.Clone(arrays)
+			a := shellArray{words: m[3], spans: [][2]int{{l.line, max(l.last, l.line)}}}
+			if old, ok := arrays[m[1]]; ok && m[2] == "+" {
+				a.words = old.words + " " + a.words
+				a.spans = append(slices.Clip(old.spans), a.spans...)
+			}
+			arrays[m[1]] = a
+			l.arrays = arrays
+			continue
+		}
+		if l.dir == "" || !strings.Contains(t, "dirname") {
+			// not the script-directory idiom
+		} else if m := scriptDirAssign.FindStringSubmatch(t); m != nil {
+			// ROOT=$(cd "$(dirname "$0")/.." && pwd): a path ferry knows.
+			assigned = maps.Clone(assigned)
+			assigned[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2]))
+			l.assigned = assigned
+			continue
+		}
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
 		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
 		ms := lineAssignments(t)
@@ -277,13 +429,20 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
+			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
 			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
-				// $1, ${X:-y}, $(cmd): known only when the script runs.
+				// ${X:-y} of an X CI sets, $(cmd): known only when the
+				// script runs.
 				delete(assigned, name)
 				delete(choices, name)
 				continue
 			}
-			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
+			if positional.MatchString(val) {
+				// $1 with no caller ferry followed: the script's argument.
+				delete(assigned, name)
+				delete(choices, name)
+				continue
+			}
 			certain := m.first && depth == 0 && !opens
 			if certain {
 				assigned[name] = val
@@ -318,7 +477,8 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n := first - 1
-	heredoc := "" // the terminator of a here-document being skipped
+	heredoc := ""    // the terminator of a here-document being skipped
+	inArray := false // inside a bash array's lines
 	for sc.Scan() {
 		n++
 		l := sc.Text()
@@ -346,32 +506,68 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 			cur.WriteByte(' ')
 			continue
 		}
+		if t := strings.TrimSpace(l); inArray && strings.HasPrefix(t, "#") {
+			continue // a comment inside an array's lines
+		}
 		cur.WriteString(l)
-		out = append(out, shellLine{text: cur.String(), line: start, hint: hint})
+		if (inArray || strings.Contains(l, "=(")) && openArray(cur.String()) && n-start < maxCommandLines {
+			cur.WriteByte(' ') // ARGS=( spans lines until its )
+			inArray = true
+			continue
+		}
+		inArray = false
+		out = append(out, shellLine{text: cur.String(), line: start, last: n, hint: hint})
 		cur.Reset()
 	}
 	if cur.Len() > 0 {
-		out = append(out, shellLine{text: cur.String(), line: start, hint: hint})
+		out = append(out, shellLine{text: cur.String(), line: start, last: n, hint: hint})
 	}
 	return out
+}
+
+// arrayStart matches the start of a bash array assignment.
+var arrayStart = regexp.MustCompile(`^\s*(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?[A-Za-z_][A-Za-z0-9_]*\+?=\(`)
+
+// openArray reports whether s starts a bash array whose ) has not come.
+func openArray(s string) bool {
+	return arrayStart.MatchString(s) && strings.Count(s, "(") > strings.Count(s, ")")
 }
 
 var (
 	hereDoc     = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
 	hereToShell = regexp.MustCompile(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`)
 	makeTarget  = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
-	makeVar     = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$`)
+	makeVar     = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*([:?]?)=\s*(.*)$`)
 )
 
 // makeLines reads a Makefile's recipe lines, each with its target's name
-// and the file's variables.
-func makeLines(data []byte) []shellLine {
+// and the file's variables (with those of the files it includes, in
+// dir). A recipe line that calls a define'd macro ($(call deploy,ctx,ns,
+// values-stage.yaml)) stands for the macro's lines, its $(1), $(2)
+// filled in, at the macro's own lines.
+func makeLines(data []byte, dir string) []shellLine {
 	vars := map[string]string{}
-	target := ""
+	overridable := map[string]bool{}
+	defines := map[string][]shellLine{}
+	target, define := "", ""
 	var out []shellLine
 	lines := strings.Split(string(data), "\n")
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
+		if define != "" {
+			if strings.TrimSpace(l) == "endef" {
+				define = ""
+				continue
+			}
+			start := i + 1
+			text := strings.TrimLeft(l, "\t@-+ ")
+			for strings.HasSuffix(text, "\\") && i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "endef" {
+				i++
+				text = strings.TrimSuffix(text, "\\") + " " + strings.TrimSpace(lines[i])
+			}
+			defines[define] = append(defines[define], shellLine{text: strings.TrimSuffix(text, "\\"), line: start, last: i + 1})
+			continue
+		}
 		if strings.HasPrefix(l, "\t") {
 			start := i + 1
 			text := strings.TrimLeft(l, "\t@-+ ")
@@ -379,11 +575,49 @@ func makeLines(data []byte) []shellLine {
 				i++
 				text = strings.TrimSuffix(text, "\\") + " " + strings.TrimSpace(lines[i])
 			}
-			out = append(out, shellLine{text: text, line: start, hint: target, vars: vars})
+			if m := makeCall.FindStringSubmatch(text); m != nil && defines[m[1]] != nil {
+				args := splitMakeArgs(m[2])
+				for _, d := range defines[m[1]] {
+					d.text = makeArg.ReplaceAllStringFunc(d.text, func(a string) string {
+						if n, _ := strconv.Atoi(strings.Trim(a, "${}()")); n >= 1 && n <= len(args) {
+							return strings.TrimSpace(args[n-1])
+						}
+						return ""
+					})
+					d.hint, d.vars, d.overridable = target, vars, overridable
+					out = append(out, d)
+				}
+				continue
+			}
+			out = append(out, shellLine{text: text, line: start, last: i + 1, hint: target, vars: vars, overridable: overridable})
+			continue
+		}
+		if m := makeDefine.FindStringSubmatch(l); m != nil {
+			define = m[1]
+			continue
+		}
+		if m := makeInclude.FindStringSubmatch(l); m != nil && dir != "" {
+			for _, pat := range strings.Fields(m[1]) {
+				fs, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
+				for _, f := range fs {
+					if inc, err := readCIFile(f); err == nil {
+						for _, il := range strings.Split(string(inc), "\n") {
+							if m := makeVar.FindStringSubmatch(il); m != nil {
+								vars[m[1]] = makeValue(m[3])
+							}
+						}
+					}
+				}
+			}
 			continue
 		}
 		if m := makeVar.FindStringSubmatch(l); m != nil {
-			vars[m[1]] = strings.TrimSpace(m[2])
+			vars[m[1]] = makeValue(m[3])
+			if m[2] == "?" && !strings.Contains(m[3], "$") {
+				overridable[m[1]] = true
+			} else {
+				delete(overridable, m[1])
+			}
 			continue
 		}
 		if m := makeTarget.FindStringSubmatch(l); m != nil {
@@ -391,6 +625,44 @@ func makeLines(data []byte) []shellLine {
 		}
 	}
 	return out
+}
+
+var (
+	makeDefine  = regexp.MustCompile(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`)
+	makeInclude = regexp.MustCompile(`^-?include\s+(.+)$`)
+	makeCall    = regexp.MustCompile(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`)
+	makeArg     = regexp.MustCompile(`\$[({][1-9][)}]|\$[1-9]`)
+)
+
+// makeValue is a Makefile variable's value: make keeps quotes in it, the
+// shell that runs the recipe removes them.
+func makeValue(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		v = v[1 : len(v)-1]
+	}
+	return v
+}
+
+// splitMakeArgs splits $(call …)'s arguments at the commas outside
+// parentheses and braces.
+func splitMakeArgs(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '{':
+			depth++
+		case ')', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
 }
 
 // ciYAMLLines reads the run: steps of a GitHub Actions workflow, or the
@@ -540,6 +812,9 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 	}
 	lines := scriptLines([]byte(text), first, ctx.hint)
 	for i := range lines {
+		if n.Style&yaml.LiteralStyle == 0 {
+			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
+		}
 		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell = ctx.env, ctx.vars, ctx.workdir, ctx.shell
 	}
 	return lines
@@ -596,12 +871,26 @@ var helmValueFlags = map[string]bool{
 // directory (a script's relative paths start there, a workflow's at the
 // repository root).
 func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
-	if !strings.Contains(l.text, "helm") {
+	if !strings.Contains(l.text, "helm") && !strings.Contains(l.text, "HELM") {
 		return Deploy{}, false
+	}
+	text := l.text
+	var spans [][2]int
+	if strings.Contains(text, "[@]}") || strings.Contains(text, "[*]}") {
+		// "${HELM_SET[@]}": the array's words; one ferry does not know
+		// holds flags or arguments it cannot read, so it counts as none.
+		text = arrayRef.ReplaceAllStringFunc(text, func(m string) string {
+			a, ok := l.arrays[arrayRef.FindStringSubmatch(m)[1]]
+			if !ok {
+				return ""
+			}
+			spans = append(spans, a.spans...)
+			return " " + a.words + " "
+		})
 	}
 	// ${{ x }} and $(git rev-parse HEAD) hold spaces: keep each as one word.
 	exprs := map[string]string{}
-	text := wordExpr.ReplaceAllStringFunc(l.text, func(m string) string {
+	text = wordExpr.ReplaceAllStringFunc(text, func(m string) string {
 		k := fmt.Sprintf("FERRYCIEXPR%dX", len(exprs))
 		exprs[k] = m
 		return k
@@ -618,7 +907,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	start := -1
 	for i, w := range words {
-		if path.Base(w) == "helm" && i+1 < len(words) && commandAt(words, i) {
+		if i+1 < len(words) && l.isHelm(w) && commandAt(words, i) {
 			switch words[i+1] {
 			case "upgrade", "install", "template":
 				start = i
@@ -642,8 +931,11 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			break
 		}
 	}
+	if len(l.overridable) > 0 {
+		l = l.keepOverridable(words)
+	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
@@ -653,6 +945,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 				pos = append(pos, l.expand(w))
 			}
 			continue
+		}
+		if name == "--dry-run" {
+			d.dryRun = true
 		}
 		if !hasVal {
 			name = w
@@ -670,6 +965,10 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		switch name {
 		case "-n", "--namespace":
 			d.Namespace = l.expand(val)
+		case "--kube-context":
+			if c := l.expand(val); !IsCIExpr(c) {
+				d.Cluster = "context " + c
+			}
 		case "-f", "--values":
 			for _, f := range strings.Split(val, ",") {
 				d.Values = append(d.Values, l.relPath(l.expand(f), dir, fileDir))
@@ -740,6 +1039,7 @@ var duration = regexp.MustCompile(`^[0-9]+[smhd]?$`)
 var shellPrefix = map[string]bool{
 	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true,
 	"{": true, "(": true, "exec": true, "time": true, "command": true, "nohup": true,
+	"microk8s": true, // microk8s helm3 upgrade …
 }
 
 // flagsOnly reports whether w is a variable the script sets only to
@@ -767,6 +1067,29 @@ func (l shellLine) flagsOnly(w string) bool {
 
 // optionalWord is a word that expands to nothing or to a flag
 // (${DRY_RUN:-}, ${PARAM:---atomic}): not the release or the chart.
+var arrayRef = regexp.MustCompile(`"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?`)
+
+// helmBinary is the name of a Helm binary: helm, helm3.
+var helmBinary = regexp.MustCompile(`^helm[0-9]?$`)
+
+// isHelm reports whether w runs Helm: helm, /usr/local/bin/helm3, or a
+// variable holding it ($HELM, ${HELM_BIN}, $(HELM)) — its value when
+// the script or job sets it, else its name.
+func (l shellLine) isHelm(w string) bool {
+	if helmBinary.MatchString(path.Base(w)) {
+		return true
+	}
+	if !strings.HasPrefix(w, "$") || ciExpr.FindString(w) != w {
+		return false
+	}
+	name := strings.TrimPrefix(strings.Trim(w, "${}() "), "env.")
+	if v := l.expand(w); v != w && !IsCIExpr(v) {
+		f := strings.Fields(v)
+		return len(f) > 0 && helmBinary.MatchString(path.Base(f[len(f)-1])) // microk8s helm3
+	}
+	return strings.Contains(strings.ToUpper(name), "HELM") && !strings.ContainsAny(name, " :")
+}
+
 var optionalWord = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`)
 
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
@@ -802,20 +1125,42 @@ func splitSet(s string) []string {
 
 // expand replaces the variables the job or target defines with their
 // values, once; others stay as written (CI fills them in).
-func (l shellLine) expand(s string) string {
+func (l shellLine) expand(s string) string { return l.expandDepth(s, 0) }
+
+// expandDepth is expand of a value that is itself a variable's: a
+// Makefile's SERVICE := $(APP)-api is expanded in turn, a few levels at
+// most.
+func (l shellLine) expandDepth(s string, depth int) string {
 	if (len(l.vars) == 0 && len(l.assigned) == 0) || !strings.Contains(s, "$") {
 		return s
 	}
 	return ciExpr.ReplaceAllStringFunc(s, func(m string) string {
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
+		if i := strings.IndexAny(name, ":-=?+"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
+			// ${NS:-chat}: the variable's value when the script set it;
+			// otherwise CI's, which ferry does not know (the default is
+			// only what runs when CI sets nothing).
+			if v, ok := l.assigned[name[:i]]; ok && v != "" && (name[i:i+1] == ":" || name[i:i+1] == "-") && !strings.HasPrefix(name[i:], ":?") && !strings.HasPrefix(name[i:], ":=") && !strings.HasPrefix(name[i:], ":+") {
+				return v
+			}
+			return m
+		}
+		if l.keep && l.overridable[name] {
+			return m
+		}
 		// What the script assigned wins over the job's variables, and may
 		// itself hold what CI fills in (NS=orders-$ENV).
 		if v, ok := l.assigned[name]; ok {
 			return v
 		}
-		if v, ok := l.vars[name]; ok && !strings.Contains(v, "$") {
-			return v
+		if v, ok := l.vars[name]; ok {
+			if !strings.Contains(v, "$") {
+				return v
+			}
+			if depth < 4 {
+				return l.expandDepth(v, depth+1)
+			}
 		}
 		return m
 	})
@@ -826,8 +1171,18 @@ func (l shellLine) expand(s string) string {
 // script in its own directory as often as not — the first that exists
 // wins.
 func (l shellLine) relPath(p, dir, fileDir string) string {
-	if IsCIExpr(p) || filepath.IsAbs(p) {
+	if filepath.IsAbs(p) {
+		// "${ROOT_DIR}/deploy/helm", ROOT_DIR the script's parent
+		if rel, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
 		return p
+	}
+	if IsCIExpr(p) {
+		if strings.HasPrefix(p, "$") {
+			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
+		}
+		return path.Clean(p) // ./helm/values-${env}.yaml
 	}
 	var bases []string
 	if l.workdir != "" {
@@ -943,4 +1298,322 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 		}
 	}
 	return out
+}
+
+// circleLines reads the run: steps of a CircleCI config's jobs, each
+// with its job's name and environment: variables; each step runs in a
+// shell of its own. A step may be an alias of one under references:.
+func circleLines(data []byte) []shellLine {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	jobs := mapValue(doc.Content[0], "jobs")
+	if jobs == nil || jobs.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []shellLine
+	for i := 0; i+1 < len(jobs.Content); i += 2 {
+		name, job := jobs.Content[i].Value, merged(jobs.Content[i+1])
+		vars := yamlVars(mapValue(job, "environment"))
+		steps := mapValue(job, "steps")
+		for steps != nil && steps.Kind == yaml.AliasNode {
+			steps = steps.Alias
+		}
+		if steps == nil || steps.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, st := range steps.Content {
+			for st != nil && st.Kind == yaml.AliasNode {
+				st = st.Alias
+			}
+			run := mapValue(st, "run")
+			if run == nil {
+				run = mapValue(st, "deploy") // CircleCI's older name for a run step
+			}
+			sv := vars
+			if run != nil && run.Kind == yaml.MappingNode {
+				if se := yamlVars(mapValue(run, "environment")); len(se) > 0 {
+					sv = maps.Clone(vars)
+					maps.Copy(sv, se)
+				}
+				run = mapValue(run, "command")
+			}
+			if run == nil {
+				continue
+			}
+			out = append(out, blockLines(run, shellLine{hint: name, vars: sv, shell: len(out) + 1})...)
+		}
+	}
+	return out
+}
+
+// followCalls puts after each line that runs one of the repository's
+// scripts (./scripts/deploy.sh staging, bash bin/release prod) that
+// script's lines, as the job runs them: the job's name, environment and
+// variables, the call's arguments as $1, $2. One level deep: a script a
+// called script calls is read as a file of its own.
+func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]bool) []shellLine {
+	var out []shellLine
+	for _, c := range cmds {
+		out = append(out, c)
+		if c.file != "" || !mayCallScript(c.text) {
+			continue
+		}
+		f, args := c.scriptCall(dir, fileDir)
+		if f == "" {
+			continue
+		}
+		data, err := readCIFile(f)
+		if err != nil || !strings.HasSuffix(f, ".sh") && !shellShebang.Match(data) {
+			continue
+		}
+		srel, err := filepath.Rel(dir, f)
+		if err != nil {
+			continue
+		}
+		srel = filepath.ToSlash(srel)
+		called[srel] = true
+		lines := scriptLines(data, 1, c.hint)
+		for i := range lines {
+			l := &lines[i]
+			l.env, l.vars, l.shell, l.args = c.env, c.vars, -(len(out) + 1), args
+			l.dir, l.file, l.via = filepath.Dir(f), srel, rel+":"+strconv.Itoa(c.line)
+		}
+		out = append(out, withAssignments(lines)...)
+	}
+	return out
+}
+
+// scriptCall returns the script a line runs, as a path on disk, and its
+// arguments expanded as far as known; "" when the line runs none of the
+// repository's scripts.
+func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
+	words, err := shlex.Split(wordExpr.ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") }))
+	if err != nil || len(words) == 0 {
+		return "", nil
+	}
+	i := 0
+	for i < len(words) && (assignment.MatchString(words[i]) || words[i] == "exec" || words[i] == "bash" || words[i] == "sh" || words[i] == "source" || words[i] == ".") {
+		i++
+	}
+	if i >= len(words) || strings.HasPrefix(words[i], "-") || strings.Contains(words[i], "$") {
+		return "", nil
+	}
+	script := words[i]
+	if !strings.Contains(script, "/") && !strings.HasSuffix(script, ".sh") {
+		return "", nil // a command on PATH
+	}
+	var args []string
+	for _, w := range words[i+1:] {
+		if w == "&&" || w == "||" || w == ";" || w == "|" || isRedirect(w) {
+			break
+		}
+		args = append(args, l.expand(strings.TrimSuffix(w, ";")))
+	}
+	bases := []string{ciRepoRoot(fileDir), fileDir, dir}
+	if l.workdir != "" {
+		bases = append([]string{filepath.Join(ciRepoRoot(fileDir), l.workdir)}, bases...)
+	}
+	for _, b := range bases {
+		f := filepath.Join(b, filepath.FromSlash(script))
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+			if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
+				return f, args
+			}
+		}
+	}
+	return "", nil
+}
+
+// clusterChoice is the cluster a job's kubeconfig points at and where
+// the job chose it.
+type clusterChoice struct{ name, at string }
+
+// Commands that point kubectl and helm at a cluster.
+var (
+	eksKubeconfig = regexp.MustCompile(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	gkeGetCreds   = regexp.MustCompile(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
+	aksGetCreds   = regexp.MustCompile(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	useContext    = regexp.MustCompile(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	doctlKubecfg  = regexp.MustCompile(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`)
+)
+
+// cluster reads a line that points the job at a cluster: its name, and
+// where (file:line). A name CI fills in is no name ferry can compare:
+// the job's cluster becomes unknown.
+func (l shellLine) cluster(file string) (clusterChoice, bool) {
+	t := l.text
+	if !strings.Contains(t, "kubeconfig") && !strings.Contains(t, "get-credentials") && !strings.Contains(t, "use-context") {
+		return clusterChoice{}, false
+	}
+	for _, c := range []struct {
+		re   *regexp.Regexp
+		kind string
+	}{{eksKubeconfig, "EKS cluster "}, {gkeGetCreds, "GKE cluster "}, {aksGetCreds, "AKS cluster "}, {useContext, "context "}, {doctlKubecfg, "DOKS cluster "}} {
+		if m := c.re.FindStringSubmatch(t); m != nil {
+			name := l.expand(strings.Trim(m[1], `"'`))
+			if name == "" || IsCIExpr(name) || strings.ContainsAny(name, "${}") {
+				return clusterChoice{}, true
+			}
+			return clusterChoice{c.kind + name, file + ":" + strconv.Itoa(l.line)}, true
+		}
+	}
+	return clusterChoice{}, false
+}
+
+// prefer reports whether d, found after old for the same environment,
+// deploys it rather than old, and notes on the one kept why it was
+// chosen. An install or upgrade wins over a template; the main deploy
+// over a canary or a --dry-run (its release, values files or --set say
+// canary); of two commands in one job, the last (a canary step, then
+// the real one); otherwise the first found.
+func prefer(old, d *Deploy) bool {
+	keep := func(win, lose *Deploy, why string) bool {
+		win.Chosen = why + ": " + lose.Loc() + " " + lose.what() + " too"
+		return win == d
+	}
+	switch {
+	case old.Loc() == d.Loc():
+		return false // one script that two jobs call
+	case (old.Command == "template") != (d.Command == "template"):
+		return old.Command == "template"
+	case old.dryRun != d.dryRun:
+		if old.dryRun {
+			return keep(d, old, "the deploy, not the --dry-run")
+		}
+		return keep(old, d, "the deploy, not the --dry-run")
+	case old.canary() != d.canary():
+		if old.canary() {
+			return keep(d, old, "the main deploy, not the canary")
+		}
+		return keep(old, d, "the main deploy, not the canary")
+	case old.File == d.File && old.job == d.job && old.job != "" && d.Line > old.Line && old.Via == d.Via:
+		return keep(d, old, "the job's last helm "+d.Command)
+	}
+	if old.Chosen == "" {
+		old.Chosen = "the first found: " + d.Loc() + " " + d.what() + " too"
+	}
+	return false
+}
+
+// what says what a deploy command deploys, for a note.
+func (d *Deploy) what() string {
+	if d.Release != "" {
+		return "deploys release " + d.Release
+	}
+	return "deploys it"
+}
+
+// canary reports whether a command deploys a canary: its release or a
+// values file says so, or it sets a canary key to true.
+func (d *Deploy) canary() bool {
+	if strings.Contains(strings.ToLower(d.Release), "canary") {
+		return true
+	}
+	for _, v := range d.Values {
+		if strings.Contains(strings.ToLower(path.Base(v)), "canary") {
+			return true
+		}
+	}
+	for _, s := range d.Set {
+		if strings.Contains(strings.ToLower(s.Path), "canary") && s.Value == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+// Why is what an environment's definition adds to the deploy command's
+// location: why this command of several, the wrapper script's caller,
+// the cluster its job points at.
+func (d *Deploy) Why() string {
+	var parts []string
+	if d.Via != "" {
+		parts = append(parts, "called from "+d.Via)
+	}
+	if d.Chosen != "" {
+		parts = append(parts, d.Chosen)
+	}
+	if d.Cluster != "" {
+		parts = append(parts, d.Cluster+" ("+d.ClusterAt+")")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// ClusterKey is the cluster environment e deploys to, for telling two
+// environments' namespaces apart: its target's context (ferry.yaml),
+// else the cluster its CI job points at. It is "" — one cluster, as
+// before — unless every environment of p has a known one, so that an
+// environment whose cluster ferry cannot tell still counts as sharing.
+func ClusterKey(e *Environment, p *Project) string {
+	ctx, _ := e.Setting("context")
+	if ctx != "" || p == nil || e.Deploy == nil || e.Deploy.Cluster == "" {
+		return ctx
+	}
+	for _, o := range p.Environments {
+		if c, _ := o.Setting("context"); c == "" && (o.Deploy == nil || o.Deploy.Cluster == "") {
+			return ""
+		}
+	}
+	return e.Deploy.Cluster
+}
+
+// redirect matches output redirected to a file.
+var redirect = regexp.MustCompile(`(?:^|[^0-9&<>])>>?\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
+
+// writes returns the files a line writes by redirection, cleaned.
+func (l shellLine) writes() []string {
+	if !strings.Contains(l.text, ">") {
+		return nil
+	}
+	var out []string
+	for _, m := range redirect.FindAllStringSubmatch(l.text, -1) {
+		if w := strings.Trim(m[1], `"'`); w != "/dev/null" && !strings.HasPrefix(w, "&") && !strings.HasPrefix(w, "$") {
+			out = append(out, path.Clean(w))
+		}
+	}
+	return out
+}
+
+// keepOverridable is l keeping a Makefile's ?= defaults as written when
+// the command's values file names one (-f .helm/values-$(NAMESPACE).yaml
+// with NAMESPACE ?= test): the target deploys whichever environment the
+// caller names, one per values file, not only the default's.
+func (l shellLine) keepOverridable(words []string) shellLine {
+	kept := l
+	kept.keep = true
+	for i, w := range words {
+		val := ""
+		switch {
+		case (w == "-f" || w == "--values") && i+1 < len(words):
+			val = words[i+1]
+		case strings.HasPrefix(w, "--values="):
+			val = strings.TrimPrefix(w, "--values=")
+		case strings.HasPrefix(w, "-f") && len(w) > 2 && !strings.HasPrefix(w, "--"):
+			val = w[2:]
+		}
+		for _, m := range ciExpr.FindAllString(kept.expand(val), -1) {
+			if l.overridable[strings.Trim(m, "${}() ")] {
+				return kept
+			}
+		}
+	}
+	return l
+}
+
+// mayCallScript is a cheap look at a line's first word before it is split
+// into words: a path (./deploy.sh, bin/release), or a shell, exec or an
+// assignment in front of one.
+func mayCallScript(t string) bool {
+	w, _, _ := strings.Cut(strings.TrimSpace(t), " ")
+	switch {
+	case w == "bash" || w == "sh" || w == "exec" || w == "source" || w == "." || strings.Contains(w, "="):
+		return strings.Contains(t, "/") || strings.Contains(t, ".sh")
+	default:
+		return strings.Contains(w, "/") || strings.HasSuffix(w, ".sh")
+	}
 }

@@ -97,6 +97,9 @@ func FuzzDeployCommand(f *testing.F) {
 		"helm template chart -f 'values ${{ x }}.yaml' --set-string a=\"b c\"\n",
 		"x: &a {<<: *a}\n", "helm upgrade",
 		"E=qa\n[ -n \"$T\" ] && E=prod\ncat <<EOF\nhelm upgrade a b\nEOF\nsudo -E helm upgrade $E-x chart -f values-$E.yaml --set a=$E;\n", "helm upgrade --install a b --set", "jobs: [1]\n", "'unterminated",
+		"A=(\n --set a=b\n)\nH=\nR=$(cd \"$(dirname \"$0\")/..\" && pwd)\n$H upgrade x $R/c \"${A[@]}\" -n ${1:-x}\n",
+		"define d\n\t$(HELM) upgrade $(1) c \\\n\t -n $(2)\nendef\nt:\n\t$(call d,a,b)\n",
+		"jobs:\n  deploy_prod:\n    steps:\n      - run: aws eks update-kubeconfig --name c\n      - run: {command: ./bin/deploy prod}\n",
 	} {
 		f.Add(seed)
 	}
@@ -105,8 +108,13 @@ func FuzzDeployCommand(f *testing.F) {
 		var lines []shellLine
 		lines = append(lines, ciYAMLLines([]byte(in), false)...)
 		lines = append(lines, ciYAMLLines([]byte(in), true)...)
-		lines = append(lines, makeLines([]byte(in))...)
+		lines = append(lines, makeLines([]byte(in), "")...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
+		lines = append(lines, circleLines([]byte(in))...)
+		for _, l := range lines {
+			l.cluster("ci.yml")
+			l.writes()
+		}
 		for _, l := range withAssignments(lines) {
 			d, ok := parseHelm(l, t.TempDir(), t.TempDir())
 			if !ok {
@@ -136,7 +144,16 @@ func TestParseHelm(t *testing.T) {
 			"user-manager", "user-manager", "apps", "image.tag", "${{ env.COMMIT_HASH }}"},
 		{"VERSION=`git rev-parse HEAD`; helm upgrade tools . --install --set version=`git describe` --namespace=apps-production --values=values.yaml",
 			"tools", ".", "apps-production", "version", "`git describe`"},
-		{"helm3 upgrade x y", "", "", "", "", ""},
+		// Helm under another name (issue 17): helm3, microk8s helm3, a
+		// variable the script sets from a function or CI sets.
+		{"helm3 upgrade x y --set image.tag=$TAG", "x", "y", "", "image.tag", "$TAG"},
+		{"microk8s helm3 upgrade --install api ./chart -n apps --set image.tag=$TAG", "api", "chart", "apps", "image.tag", "$TAG"},
+		{"${HELM_BIN} upgrade --install api ./chart -n apps --set image.tag=${TAG}", "api", "chart", "apps", "image.tag", "${TAG}"},
+		{"$HELM upgrade --install api ./chart -n apps --set image.tag=$TAG", "api", "chart", "apps", "image.tag", "$TAG"},
+		{"helm3 lint ./chart --set image.tag=$TAG", "", "", "", "", ""},
+		{"helmfile upgrade x y --set image.tag=$TAG", "", "", "", "", ""},
+		{"${KUBECTL} upgrade x y --set image.tag=$TAG", "", "", "", "", ""},
+		{"echo ${HELM_BIN} upgrade --install api ./chart --set image.tag=$TAG", "", "", "", "", ""},
 		{"echo helm upgrade is run by CI", "", "", "", "", ""},
 		{"echo helm upgrade ${PARAM} --install --namespace=${NS} api charts/ --set image.tag=${version}", "", "", "", "", ""},
 		{"printf 'helm upgrade --install api ./chart -n prod --set a=%s\\n' $TAG", "", "", "", "", ""},

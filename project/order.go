@@ -31,6 +31,7 @@ func init() {
 		class string
 		words string
 	}{
+		{5, "dev-like", "local localhost laptop"},
 		{10, "dev-like", "dev develop development sandbox preview"},
 		{14, "dev-like", "ci int integration"},
 		{18, "test-like", "test testing tst sit"},

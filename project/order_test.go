@@ -22,6 +22,10 @@ func TestConventionalOrder(t *testing.T) {
 		{"alpha beta dev", "dev alpha beta"},
 		{"canary live sandbox", "sandbox canary live"},
 		{"dr prod test", "test prod dr"},
+		// local is a developer's machine: before dev, never after staging.
+		{"staging local production", "local staging production"},
+		{"production local dev", "local dev production"},
+		{"blue local prod", "local blue prod"},
 	}
 	for _, tt := range tests {
 		names := map[string]bool{}

@@ -594,13 +594,13 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 func (p *Project) definition(name string, inFile bool, at string, d *Deploy, envFile string) string {
 	switch {
 	case inFile && d != nil:
-		return at + ", CI " + d.Loc()
+		return at + ", CI " + d.Loc() + d.Why()
 	case inFile:
 		return at
 	case d != nil && d.Missing != "":
 		return "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
-		return "CI " + d.Loc()
+		return "CI " + d.Loc() + d.Why()
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
 		return envFile + " (discovered; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
@@ -720,8 +720,8 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if !envNameRe.MatchString(env) || env == "local" {
 			return
 		}
-		if old, ok := out[env]; ok && (old.Command != "template" || d.Command == "template") {
-			return // the first install or upgrade for an environment wins over a later one and a template
+		if old, ok := out[env]; ok && !prefer(old, &d) {
+			return // deploycmd.go's prefer: the main deploy, else the job's last, else the first
 		}
 		out[env] = &d
 	}

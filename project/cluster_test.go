@@ -1,0 +1,73 @@
+package project
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestClusterKey: two environments deployed to one namespace name are
+// told apart by the cluster each CI job points at, and only when every
+// environment's cluster is known; a switch in one job does not leak into
+// the next, and a cluster CI fills in is unknown.
+func TestClusterKey(t *testing.T) {
+	job := func(name, env, setup, ns string) string {
+		return "  " + name + ":\n    runs-on: ubuntu-latest\n    environment: " + env + "\n    steps:\n      - uses: actions/checkout@v4\n" + setup +
+			"      - run: helm upgrade --install orders ./chart -n " + ns + " -f chart/values-" + env + ".yaml --set image.tag=${{ github.sha }}\n"
+	}
+	step := func(cmd string) string { return "      - run: " + cmd + "\n" }
+	tests := []struct {
+		name string
+		jobs string
+		want map[string]string
+	}{
+		{"different EKS clusters", job("stg", "staging", step("aws eks update-kubeconfig --region eu-west-1 --name orders-staging"), "orders") +
+			job("prd", "prod", step("aws eks update-kubeconfig --name=orders-prod --region eu-west-1"), "orders"),
+			map[string]string{"staging": "EKS cluster orders-staging", "prod": "EKS cluster orders-prod"}},
+		{"GKE and AKS", job("stg", "staging", step("gcloud container clusters get-credentials orders-stg --zone europe-west1-b"), "orders") +
+			job("prd", "prod", step("az aks get-credentials -g rg-orders --name orders-aks-prod"), "orders"),
+			map[string]string{"staging": "GKE cluster orders-stg", "prod": "AKS cluster orders-aks-prod"}},
+		{"one context for both", job("stg", "staging", step("kubectl config use-context shared"), "orders") +
+			job("prd", "prod", step("kubectl config use-context shared"), "orders"),
+			map[string]string{"staging": "context shared", "prod": "context shared"}},
+		{"helm --kube-context wins over the job's", job("stg", "staging", step("kubectl config use-context shared"), "orders --kube-context stg-ctx") +
+			job("prd", "prod", "", "orders --kube-context=prod-ctx"),
+			map[string]string{"staging": "context stg-ctx", "prod": "context prod-ctx"}},
+		// Near misses: unknown stays one cluster, as before.
+		{"the next job does not inherit a switch", job("stg", "staging", step("aws eks update-kubeconfig --name orders-staging"), "orders") +
+			job("prd", "prod", "", "orders"),
+			map[string]string{"staging": "", "prod": ""}},
+		{"a cluster CI fills in", job("stg", "staging", step("aws eks update-kubeconfig --name ${{ vars.CLUSTER }}"), "orders") +
+			job("prd", "prod", step("aws eks update-kubeconfig --name orders-prod"), "orders"),
+			map[string]string{"staging": "", "prod": ""}},
+		{"a switch after the deploy", job("stg", "staging", "", "orders") + "      - run: aws eks update-kubeconfig --name orders-staging\n" +
+			job("prd", "prod", step("aws eks update-kubeconfig --name orders-prod"), "orders"),
+			map[string]string{"staging": "", "prod": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, map[string]string{
+				"chart/Chart.yaml":          chartYAML,
+				"chart/values.yaml":         "replicaCount: 1\n",
+				"chart/values-staging.yaml": "replicaCount: 1\n",
+				"chart/values-prod.yaml":    "replicaCount: 3\n",
+				".github/workflows/cd.yml":  "on: push\njobs:\n" + tt.jobs,
+			})
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, e := range p.Environments {
+				got[e.Name] = ClusterKey(e, p)
+				if e.Deploy == nil || e.Namespace != "orders" {
+					t.Errorf("%s: deploy %v, namespace %q: want CI's, orders", e.Name, e.Deploy, e.Namespace)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("cluster keys (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
