@@ -29,13 +29,16 @@ const (
 	Whole
 )
 
-// MarkedIf is Marked for a value its producer marked secret, else
-// Unmarked.
-func MarkedIf(isSecret bool) Secrecy {
-	if isSecret {
-		return Marked
+// SecrecyOf is what a producer that knows whether a value is secret,
+// and whether wholly so, tells Shown: Unmarked, Marked or Whole.
+func SecrecyOf(isSecret, wholly bool) Secrecy {
+	switch {
+	case !isSecret:
+		return Unmarked
+	case wholly:
+		return Whole
 	}
-	return Unmarked
+	return Marked
 }
 
 // Shown is key's value as an output may print it: Redacted for a secret,
@@ -76,16 +79,3 @@ func redactURL(v string) (string, bool) {
 	}
 	return v, len(ps) > 0
 }
-
-// Show is Shown(key, value, Unmarked) without the removal of control
-// sequences.
-//
-// Deprecated: call Shown; Show goes once no package outside secret
-// calls it.
-func Show(key, value string) string { return show(key, value) }
-
-// RedactURL is redactURL, for the callers that have not moved to Shown
-// or Passwords.
-//
-// Deprecated: call Shown to print a value, Passwords to find one.
-func RedactURL(v string) (string, bool) { return redactURL(v) }

@@ -57,8 +57,13 @@ func TestShownPrintsNoSecret(t *testing.T) {
 	}
 }
 
-func TestMarkedIf(t *testing.T) {
-	if MarkedIf(true) != Marked || MarkedIf(false) != Unmarked {
-		t.Errorf("MarkedIf(true, false) = %d, %d", MarkedIf(true), MarkedIf(false))
+func TestSecrecyOf(t *testing.T) {
+	for _, tt := range []struct {
+		isSecret, wholly bool
+		want             Secrecy
+	}{{false, false, Unmarked}, {false, true, Unmarked}, {true, false, Marked}, {true, true, Whole}} {
+		if got := SecrecyOf(tt.isSecret, tt.wholly); got != tt.want {
+			t.Errorf("SecrecyOf(%v, %v) = %d, want %d", tt.isSecret, tt.wholly, got, tt.want)
+		}
 	}
 }
