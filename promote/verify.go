@@ -79,8 +79,8 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	}
 	if len(live.Instances) > 0 {
 		first := live.Instances[0]
-		rep.PID, rep.Executable, rep.Configs, rep.Mismatch = first.PID, first.Executable, first.Configs, first.Mismatch
-		if rep.Executable == "" {
+		rep.Details, rep.Configs, rep.Mismatch = first.Details, first.Configs, first.Mismatch
+		if first.Details[platform.DetailExecutable] == "" {
 			rep.WantExecutable = ""
 		}
 		if rep.Configs == "" {
