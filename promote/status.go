@@ -51,7 +51,7 @@ func (s *Status) Run(ctx context.Context) (*view.Status, error) {
 			if !slices.Contains(running, r.Number) {
 				return
 			}
-			es.Details = details(t, r)
+			es.SetDetails(details(t, r))
 			left := e.Soak - c.now().Sub(r.Since)
 			es.SoakRemaining = max(left, 0).Round(time.Second).String()
 			es.Health, es.HealthDetail = t.Health(ctx, platform.Query{Env: e.Name, Environment: e, Vars: snapshotVars(r)})

@@ -61,14 +61,24 @@ type EnvStatus struct {
 	Health        platform.Health `json:"health"`
 	SoakRemaining string          `json:"soakRemaining"`
 	// Details are what the target says of the live revision's instance
-	// (the local target: its "pid"), from its own record; JSON also
-	// carries "pid", the deprecated alias of details.pid.
+	// (the local target: its "pid"), from its own record.
 	Details map[string]string `json:"details,omitempty"`
+	// PID is details.pid as a number, set with it (SetDetails).
+	//
+	// Deprecated: read Details; kept for one release. (A field, not a
+	// MarshalJSON: serve's Column embeds EnvStatus and is marshalled
+	// whole.)
+	PID int `json:"pid,omitempty"`
 	// HealthDetail says why health is not UP.
 	HealthDetail string `json:"healthDetail,omitempty"`
 	// Signature is the signature state of Digest; nil when the project
 	// trusts no key.
 	Signature *Signature `json:"signature,omitempty"`
+}
+
+// SetDetails sets Details and their deprecated alias PID.
+func (e *EnvStatus) SetDetails(d map[string]string) {
+	e.Details, e.PID = d, platform.DetailPIDOf(d)
 }
 
 // Signature is the signature state of a digest under the project's trust
@@ -295,16 +305,6 @@ func (r *Verify) MarshalJSON() ([]byte, error) {
 		Executable string `json:"executable"`
 	}{(*plain)(r), r.OK(), r.HealthOK(), r.IdentityOK(), r.Drifted(),
 		platform.DetailPIDOf(r.Details), r.Details[platform.DetailExecutable]})
-}
-
-// MarshalJSON adds the deprecated "pid" (details.pid), kept for one
-// release.
-func (e EnvStatus) MarshalJSON() ([]byte, error) {
-	type plain EnvStatus
-	return json.Marshal(struct {
-		plain
-		PID int `json:"pid,omitempty"`
-	}{plain(e), platform.DetailPIDOf(e.Details)})
 }
 
 // Who names what runs: "pid 42 (revision 3)", "orders-7d9f-abcde

@@ -131,7 +131,8 @@ func TestDetailsAliases(t *testing.T) {
 	details := map[string]string{platform.DetailPID: "838", platform.DetailExecutable: "sha256:e"}
 	v := &Verify{Environment: "prod", Revision: 3, Details: details,
 		Instances: []platform.Instance{{Name: "pid 838", Revision: 3, Details: details}}}
-	st := Status{Environments: []EnvStatus{{Environment: "prod", Details: map[string]string{platform.DetailPID: "838"}}, {Environment: "kube"}}}
+	st := Status{Environments: []EnvStatus{{Environment: "prod"}, {Environment: "kube"}}}
+	st.Environments[0].SetDetails(map[string]string{platform.DetailPID: "838"})
 	for _, tt := range []struct {
 		what    string
 		value   any
