@@ -42,12 +42,11 @@ func (f fileEntry) loc(env string) Location {
 	if f.Line > 0 {
 		src = fmt.Sprintf("%s %s:%d in %s", f.Object, f.File, f.Line, f.Template)
 	}
-	v := f.Value
+	how := secret.Unmarked
 	if f.Secret || secret.Is(f.Key, f.Value) {
-		v = render.Redacted
-	} else if red, ok := secret.RedactURL(v); ok {
-		v = red
+		how = secret.Whole
 	}
+	v := secret.Shown(f.Key, f.Value, how)
 	return Location{Environment: env, Key: f.label(), Value: v, Source: src, File: f.Template}
 }
 
@@ -357,7 +356,7 @@ func fileSecret(f fileEntry) bool {
 	if secret.Name(upperKey(f.Key)) {
 		return true
 	}
-	_, ok := secret.RedactURL(v)
+	ok := len(secret.Passwords(v)) > 0
 	return ok && !strings.Contains(v, "${") && !strings.Contains(v, "$(")
 }
 

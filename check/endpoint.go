@@ -64,11 +64,11 @@ var hostList = regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d
 // parseURL recognises URLs and DSNs by scheme.
 func parseURL(v string) (endpoint, bool) {
 	// Passwords are found by secret.Passwords, the one parser of them,
-	// and redacted before the parse: one holding "/", "?", "#" or "@"
+	// and redacted by secret.Shown before the parse: one holding "/", "?", "#" or "@"
 	// (postgres://app:pa/ss@db/orders, seldom percent-encoded) is then
 	// not read as the host, path or database, and none reaches an
 	// endpoint.
-	v, _ = secret.RedactURL(strings.TrimSpace(v))
+	v = secret.Shown("", strings.TrimSpace(v), secret.Unmarked)
 	if m := mysqlDSN.FindStringSubmatch(v); m != nil {
 		return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
 	}

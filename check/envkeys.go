@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // A dotenv file that sets one key twice keeps the last silently, like a
@@ -131,7 +131,7 @@ func envLoc(label, file string, l envLine) Location {
 	if !sensitive(l.key) {
 		loc.Value = l.value
 	} else {
-		loc.Value = render.Redacted
+		loc.Value = secret.Shown(l.key, l.value, secret.Whole)
 	}
 	return loc
 }

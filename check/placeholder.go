@@ -95,7 +95,7 @@ func checkCommittedSecret(in *Input) []Finding {
 				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) {
 				continue
 			}
-			l := Location{Environment: e.Name, Key: sv.Key, Value: render.Redacted, Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: sv.Key, Locations: []Location{l},
 				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or encrypt the file with SOPS.",
@@ -108,13 +108,13 @@ func checkCommittedSecret(in *Input) []Finding {
 					if en.External || en.Source.Encrypted || !committedKind(en.Source.Kind) {
 						continue
 					}
-					if _, ok := secret.RedactURL(en.Value); !ok {
+					if len(secret.Passwords(en.Value)) == 0 {
 						continue
 					}
 					if placeholderPasswords(en.Value) {
 						continue
 					}
-					l := Location{Environment: e.Name, Key: en.Key, Value: render.Redacted, Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
+					l := Location{Environment: e.Name, Key: en.Key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
 					out = append(out, Finding{
 						Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
 						Message: fmt.Sprintf("%s: %s carries a password in its URL (set at %s): deliver the password from a Secret and build the URL with $(DB_PASSWORD) in env.",
@@ -160,7 +160,7 @@ func checkPlaceholder(in *Input) []Finding {
 			}
 			l := e.loc(en.Key, "")
 			if en.Secret {
-				l.Value = render.Redacted
+				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
 			if isPlaceholder(en.Value) {
 				out = append(out, Finding{
@@ -340,7 +340,7 @@ func checkEmptiedValue(in *Input) []Finding {
 			l.Value, l.Source, l.File, l.Line = `""`, src.String(), src.File, src.Line
 			el := earlier.loc(en.Key, "")
 			if en.Secret || secret.Name(en.Key) {
-				el.Value = render.Redacted
+				el.Value = secret.Shown(en.Key, "", secret.Whole)
 			}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l, el},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Registry credentials: a chart that renders its own image pull Secret
@@ -70,7 +71,7 @@ func pullSecretFindings(e *Env) []Finding {
 				continue
 			}
 			if _, ci := e.setByCI(p); !ci {
-				l := Location{Environment: e.Name, Key: p, Value: render.Redacted, Source: src.String(), File: src.File, Line: src.Line}
+				l := Location{Environment: e.Name, Key: p, Value: secret.Shown(p, pw, secret.Whole), Source: src.String(), File: src.File, Line: src.Line}
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: p, Locations: []Location{l},
 					Message: fmt.Sprintf("%s: the registry password %s (set at %s) is rendered into the image pull Secret %s, committed with the repository: create the pull Secret outside the chart (kubectl create secret docker-registry) and name it in imagePullSecrets.",

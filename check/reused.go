@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // One credential in two environments: a password copied from dev's
@@ -96,7 +97,7 @@ func checkReusedSecret(in *Input) []Finding {
 			var locs []Location
 			var where []string
 			for i, e := range s.envs {
-				l := Location{Environment: e.Name, Key: k, Value: render.Redacted, Source: s.srcs[i].String(), File: s.srcs[i].File, Line: s.srcs[i].Line}
+				l := Location{Environment: e.Name, Key: k, Value: secret.Shown(k, "", secret.Whole), Source: s.srcs[i].String(), File: s.srcs[i].File, Line: s.srcs[i].Line}
 				locs = append(locs, l)
 				where = append(where, fmt.Sprintf("%s at %s", e.Name, l.Source))
 			}

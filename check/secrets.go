@@ -74,7 +74,7 @@ func checkSecretInConfig(in *Input) []Finding {
 func literalSecret(e *Env, key string, src render.Source, what string) Finding {
 	return Finding{
 		Environments: []string{e.Name}, Key: key,
-		Locations: []Location{{Environment: e.Name, Key: key, Value: render.Redacted, Source: src.String(), File: src.File, Line: src.Line}},
+		Locations: []Location{{Environment: e.Name, Key: key, Value: secret.Shown(key, "", secret.Whole), Source: src.String(), File: src.File, Line: src.Line}},
 		Message: fmt.Sprintf("%s: %s %s (%s): move it to a Secret created outside the chart and reference it with secretKeyRef.",
 			e.Name, key, what, src.String()),
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // Template text in a value: Helm renders templates, not values. A value
@@ -40,7 +40,7 @@ func checkUnrenderedTemplate(in *Input) []Finding {
 			}
 			l := e.loc(en.Key, "")
 			if en.Secret {
-				l.Value = render.Redacted
+				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
 			text := fmt.Sprintf("the literal template text %q", trimLeft(helmAction.FindStringSubmatch(en.Value)[0]))
 			if en.Secret {

@@ -91,3 +91,11 @@ type PortForwarder interface {
 type ConfigsReader interface {
 	ImageConfigs(digest string) (string, error)
 }
+
+// Describer is a target that can say, from its own record of an instance
+// (Private, as Deploy returned it and the state store kept it), what
+// people should see of it without asking the platform: a local
+// process's pid. `ferry status` shows it; the record stays the target's.
+type Describer interface {
+	Describe(in Instance) map[string]string
+}

@@ -18,11 +18,13 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -90,19 +92,20 @@ type Instance struct {
 	Restarts int       `json:"restarts"`
 	Started  time.Time `json:"started,omitzero"`
 	Node     string    `json:"node,omitempty"`
-	// Executable is the digest of the running executable, where the
-	// platform sees one (local); Digest is the image it belongs to.
-	Executable string `json:"executable,omitempty"`
 	// Configs is the digest of the configuration layer (configs/) the
 	// instance reads, where the platform sees it apart from the image
 	// (local); "" elsewhere.
 	Configs string `json:"configs,omitempty"`
 	// Mismatch says why Digest is "" for an instance that runs: not
-	// started by ferry, or its executable or configs/ is not what its
-	// revision's artifact holds.
+	// started by ferry, or what it runs is not what its revision's
+	// artifact holds (the target checks its own facts: the local one a
+	// process's executable and configs/).
 	Mismatch string `json:"mismatch,omitempty"`
-	// PID is the process id where the platform has one (local), else 0.
-	PID int `json:"pid,omitempty"`
+	// Details are the target's own facts about the instance, for people,
+	// by label: a local process's "pid" and "executable" digest. Only
+	// the target that wrote them knows what they mean; outputs show them
+	// as they are (see DetailsText).
+	Details map[string]string `json:"details,omitempty"`
 	// Stale names what the instance read at start that changed since (a
 	// ConfigMap or Secret it reads through env on Kubernetes): its
 	// process does not have the current values.
@@ -118,6 +121,45 @@ type Instance struct {
 	// process's start time and log), kept in the state store with the
 	// revision and handed back on recovery; nothing else reads it.
 	Private []byte `json:"-"`
+}
+
+// The labels of Details that the JSON outputs carried as fields of their
+// own before targets owned their facts. Those fields ("pid", "executable")
+// are kept, filled from Details, for one release.
+//
+// Deprecated: read Details; the aliases go in the release after this one.
+const (
+	DetailPID        = "pid"
+	DetailExecutable = "executable"
+)
+
+// DetailPIDOf is Details' "pid" as a number, 0 when the target gave none:
+// the deprecated "pid" JSON field.
+func DetailPIDOf(details map[string]string) int {
+	n, _ := strconv.Atoi(details[DetailPID])
+	return n
+}
+
+// DetailsText is details as a line of text for people, labels in order:
+// "pid 838". Values are the target's own and printed as they are (never
+// a secret: a target writes no configuration value here).
+func DetailsText(details map[string]string) string {
+	parts := make([]string, 0, len(details))
+	for _, k := range slices.Sorted(maps.Keys(details)) {
+		parts = append(parts, k+" "+details[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// MarshalJSON adds the deprecated "pid" and "executable" fields, read
+// from Details.
+func (in Instance) MarshalJSON() ([]byte, error) {
+	type plain Instance
+	return json.Marshal(struct {
+		plain
+		PID        int    `json:"pid,omitempty"`
+		Executable string `json:"executable,omitempty"`
+	}{plain(in), DetailPIDOf(in.Details), in.Details[DetailExecutable]})
 }
 
 // Rollout is what Deploy did.

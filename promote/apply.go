@@ -166,7 +166,7 @@ func (c *Config) recordRestarted(env *project.Environment, de *platform.DeployEr
 }
 
 func stored(in platform.Instance) state.Instance {
-	return state.Instance{Name: in.Name, PID: in.PID, Started: in.Started, Private: in.Private}
+	return state.Instance{Name: in.Name, Started: in.Started, Private: in.Private}
 }
 
 // imageRef is the image's reference by digest: the project's image

@@ -27,18 +27,23 @@ func (c *Config) changes(cur *state.Revision, want *Desired) ([]view.Change, err
 	for i, e := range snap {
 		dep, ok := deployed[e.Key]
 		delete(deployed, e.Key)
-		ch := view.Change{Key: e.Key, Desired: secret.Show(e.Key, e.Value), Deployed: secret.Show(dep.Key, dep.Value), Source: e.Source, Secret: e.Secret || dep.Secret, InImage: c.inImage(e.Source)}
+		// A secret shows wholly hidden: deployed, it is a keyed hash.
+		how := secret.SecrecyOf(e.Secret || dep.Secret, true)
+		ch := view.Change{Key: e.Key, Desired: secret.Shown(e.Key, e.Value, how), Source: e.Source, Secret: e.Secret || dep.Secret, InImage: c.inImage(e.Source)}
+		if ok {
+			ch.Deployed = secret.Shown(dep.Key, dep.Value, how)
+		}
 		switch {
 		case platform.IsMissingSecret(want.Vars[i].Value):
 			// Its secrets file is missing: what it says is unknown.
 			ch.Change, ch.Desired = "unknown", want.Vars[i].Value
 			if ok {
-				ch.Deployed = secret.Redacted
+				ch.Deployed = secret.Shown(dep.Key, dep.Value, secret.Whole)
 			}
 			out = append(out, ch)
 			continue
 		case !ok:
-			ch.Change, ch.Deployed = "added", ""
+			ch.Change = "added"
 		case dep.Value == e.Value:
 			continue
 		case dep.Secret && c.sameSecret(want.Vars[i].Value, dep.Value):
@@ -46,20 +51,10 @@ func (c *Config) changes(cur *state.Revision, want *Desired) ([]view.Change, err
 		default:
 			ch.Change = "changed"
 		}
-		if ch.Secret {
-			ch.Desired = secret.Redacted
-			if ok {
-				ch.Deployed = secret.Redacted
-			}
-		}
 		out = append(out, ch)
 	}
 	for _, dep := range deployed {
-		ch := view.Change{Key: dep.Key, Change: "removed", Deployed: secret.Show(dep.Key, dep.Value), Secret: dep.Secret}
-		if dep.Secret {
-			ch.Deployed = secret.Redacted
-		}
-		out = append(out, ch)
+		out = append(out, view.Change{Key: dep.Key, Change: "removed", Deployed: secret.Shown(dep.Key, dep.Value, secret.SecrecyOf(dep.Secret, true)), Secret: dep.Secret})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil

@@ -291,8 +291,8 @@ func TestRestartedRevisionKeepsPromotable(t *testing.T) {
 	}
 	delete(local.Of(env).Env, "CRASH")
 	cur, _ := c.current(env)
-	if cur.Number != r1.Number || cur.Instances[0].PID == r1.Instances[0].PID {
-		t.Fatalf("live revision %d pid %d, want revision %d with its new process", cur.Number, cur.Instances[0].PID, r1.Number)
+	if cur.Number != r1.Number || cur.Instances[0].Name == r1.Instances[0].Name {
+		t.Fatalf("live revision %d %s, want revision %d with its new process", cur.Number, cur.Instances[0].Name, r1.Number)
 	}
 	clk.Advance(3 * time.Second)
 	if _, err := NewPromote(c).Run(ctx, "staging", "prod"); err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/platform/local"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/state"
@@ -160,8 +161,8 @@ func TestKillAtEveryPoint(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			if len(pids) != 1 || pids[0] != rep.PID {
-				t.Errorf("processes in prod's working directory: %v, want only the live pid %d", pids, rep.PID)
+			if len(pids) != 1 || pids[0] != platform.DetailPIDOf(rep.Details) {
+				t.Errorf("processes in prod's working directory: %v, want only the live pid %d", pids, platform.DetailPIDOf(rep.Details))
 			}
 			t.Logf("prod on revision %d (%s, %s)", cur.Number, cur.Action, short(cur.Digest))
 		})

@@ -266,7 +266,7 @@ func TestVerifyNamesChangedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := live.Instances[0].Env
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", live.Instances[0].PID))
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", platform.DetailPIDOf(live.Instances[0].Details)))
 	if err := l.Stop(ctx, "staging", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -289,8 +289,8 @@ func TestVerifyNamesChangedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []view.Difference{{Key: "DB_NAME", Change: "differs", Want: "staging.db", Live: secret.Redacted}}
-	if diff := cmp.Diff(want, rep.Differences); diff != "" || rep.OK() || rep.PID != cmd.Process.Pid {
-		t.Errorf("verify of a hand-started process: ok=%v pid=%d (want %d), differences (-want +got):\n%s", rep.OK(), rep.PID, cmd.Process.Pid, diff)
+	if diff := cmp.Diff(want, rep.Differences); diff != "" || rep.OK() || platform.DetailPIDOf(rep.Details) != cmd.Process.Pid {
+		t.Errorf("verify of a hand-started process: ok=%v pid=%d (want %d), differences (-want +got):\n%s", rep.OK(), platform.DetailPIDOf(rep.Details), cmd.Process.Pid, diff)
 	}
 }
 

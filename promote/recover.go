@@ -186,7 +186,7 @@ func (c *Config) reattach(ctx context.Context, env *project.Environment, t platf
 		}
 		ins := make([]platform.Instance, 0, len(r.Instances))
 		for _, in := range r.Instances {
-			ins = append(ins, platform.Instance{Name: in.Name, PID: in.PID, Revision: r.Number, Started: in.Started, Private: in.Private})
+			ins = append(ins, platform.Instance{Name: in.Name, Revision: r.Number, Started: in.Started, Private: in.Private})
 		}
 		if err := ra.Reattach(ctx, env.Name, r.Number, ins); err != nil {
 			return fmt.Errorf("environment %q: revision %d: %w", env.Name, r.Number, err)

@@ -51,7 +51,7 @@ func (s *Status) Run(ctx context.Context) (*view.Status, error) {
 			if !slices.Contains(running, r.Number) {
 				return
 			}
-			es.PID = firstPID(r)
+			es.SetDetails(details(t, r))
 			left := e.Soak - c.now().Sub(r.Since)
 			es.SoakRemaining = max(left, 0).Round(time.Second).String()
 			es.Health, es.HealthDetail = t.Health(ctx, platform.Query{Env: e.Name, Environment: e, Vars: snapshotVars(r)})
@@ -70,11 +70,18 @@ func (s *Status) Run(ctx context.Context) (*view.Status, error) {
 	return &view.Status{Environments: out}, nil
 }
 
-func firstPID(r *state.Revision) int {
+// details are what t says of r's first instance it describes, from its
+// own record (the local target: the pid); nil for a target that says
+// nothing.
+func details(t platform.Target, r *state.Revision) map[string]string {
+	d, ok := t.(platform.Describer)
+	if !ok {
+		return nil
+	}
 	for _, in := range r.Instances {
-		if in.PID > 0 {
-			return in.PID
+		if m := d.Describe(platform.Instance{Name: in.Name, Revision: r.Number, Started: in.Started, Private: in.Private}); len(m) > 0 {
+			return m
 		}
 	}
-	return 0
+	return nil
 }

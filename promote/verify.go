@@ -79,8 +79,8 @@ func (v *Verify) Run(ctx context.Context, envName string) (*view.Verify, error) 
 	}
 	if len(live.Instances) > 0 {
 		first := live.Instances[0]
-		rep.PID, rep.Executable, rep.Configs, rep.Mismatch = first.PID, first.Executable, first.Configs, first.Mismatch
-		if rep.Executable == "" {
+		rep.Details, rep.Configs, rep.Mismatch = first.Details, first.Configs, first.Mismatch
+		if first.Details[platform.DetailExecutable] == "" {
 			rep.WantExecutable = ""
 		}
 		if rep.Configs == "" {
@@ -127,10 +127,8 @@ func compare(want []platform.Var, live map[string]string, runtime map[string]boo
 		seen[e.Key] = true
 		lv, ok := live[e.Key]
 		isSecret := e.Secret || secret.Is(e.Key, e.Value) || secret.Is(e.Key, lv)
-		d := view.Difference{Key: e.Key, Secret: isSecret, Want: secret.Show(e.Key, e.Value), Live: secret.Show(e.Key, lv)}
-		if isSecret {
-			d.Want, d.Live = secret.Redacted, secret.Redacted
-		}
+		how := secret.SecrecyOf(isSecret, true)
+		d := view.Difference{Key: e.Key, Secret: isSecret, Want: secret.Shown(e.Key, e.Value, how), Live: secret.Shown(e.Key, lv, how)}
 		switch {
 		case !ok:
 			d.Change, d.Live = "missing", ""
@@ -140,7 +138,7 @@ func compare(want []platform.Var, live map[string]string, runtime map[string]boo
 			continue
 		}
 		if foreign && d.Live != "" {
-			d.Live = secret.Redacted
+			d.Live = secret.Shown(e.Key, lv, secret.Whole)
 		}
 		out = append(out, d)
 	}
@@ -153,11 +151,7 @@ func compare(want []platform.Var, live map[string]string, runtime map[string]boo
 	sort.Strings(keys)
 	for _, k := range keys {
 		isSecret := secret.Is(k, live[k])
-		d := view.Difference{Key: k, Change: "unexpected", Live: secret.Show(k, live[k]), Secret: isSecret}
-		if isSecret || foreign {
-			d.Live = secret.Redacted
-		}
-		out = append(out, d)
+		out = append(out, view.Difference{Key: k, Change: "unexpected", Live: secret.Shown(k, live[k], secret.SecrecyOf(isSecret || foreign, true)), Secret: isSecret})
 	}
 	return out
 }

@@ -106,9 +106,6 @@ func (s Source) Short() string {
 	return s.String()
 }
 
-// Redacted is what a secret value prints as.
-const Redacted = secret.Redacted
-
 // Entry is one key of an environment's effective configuration.
 type Entry struct {
 	Key   string
@@ -145,7 +142,7 @@ func (e Entry) Display() string {
 	case e.Missing:
 		return "(missing: the pod fails to start)"
 	case e.Secret:
-		return Redacted
+		return secret.Shown(e.Key, e.Value, secret.Whole)
 	case e.External && e.Source.CI:
 		return "(set by CI)"
 	case e.External:

@@ -120,8 +120,8 @@ func TestShowKeepsWhatIsNotSecret(t *testing.T) {
 		{"IMAGE", "nginx:stable-alpine", "nginx:stable-alpine"},
 	}
 	for _, tt := range tests {
-		if got := Show(tt.key, tt.value); got != tt.want {
-			t.Errorf("Show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.want)
+		if got := show(tt.key, tt.value); got != tt.want {
+			t.Errorf("show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.want)
 		}
 	}
 }
@@ -143,8 +143,8 @@ func TestPairs(t *testing.T) {
 		{"BASIC_AUTH", "", "", false},
 	}
 	for _, tt := range tests {
-		if got := Show(tt.key, tt.value); got != tt.show {
-			t.Errorf("Show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.show)
+		if got := show(tt.key, tt.value); got != tt.show {
+			t.Errorf("show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.show)
 		}
 		if got := Is(tt.key, tt.value); got != tt.secret {
 			t.Errorf("Is(%q, %q) = %v, want %v", tt.key, tt.value, got, tt.secret)

@@ -16,7 +16,7 @@ func plantOK(s string) bool {
 	return plantable.MatchString(s) && !strings.Contains(strings.ToLower(s), "redacted")
 }
 
-// portLike is the one password shape RedactURL leaves alone: it reads as
+// portLike is the one password shape redactURL leaves alone: it reads as
 // host:port/path with an "@" later in the path (see portThenPath).
 var portLike = regexp.MustCompile(`^[0-9]{1,5}[/?#]`)
 
@@ -60,7 +60,7 @@ func FuzzScrub(f *testing.F) {
 	})
 }
 
-// FuzzShow checks that a URL's or DSN's password never survives Show,
+// FuzzShow checks that a URL's or DSN's password never survives show,
 // whatever the key, user and host around it.
 func FuzzShow(f *testing.F) {
 	f.Add("DATABASE_URL", "postgres", "app", "db:5432", "/orders", "hunter2-canary")
@@ -78,14 +78,14 @@ func FuzzShow(f *testing.F) {
 			scheme + "://" + user + ":" + secret + "@" + host + rest,
 			"jdbc:" + scheme + "://" + user + ":" + secret + "@" + host + rest,
 		} {
-			if got := Show(key, v); strings.Contains(got, secret) {
-				t.Fatalf("Show(%q, %q) = %q, still has %q", key, v, got, secret)
+			if got := show(key, v); strings.Contains(got, secret) {
+				t.Fatalf("show(%q, %q) = %q, still has %q", key, v, got, secret)
 			}
 		}
 		if user != "" {
 			v := user + ":" + secret + "@tcp(" + host + ")" + rest
-			if got := Show(key, v); strings.Contains(got, secret) {
-				t.Fatalf("Show(%q, %q) = %q, still has %q", key, v, got, secret)
+			if got := show(key, v); strings.Contains(got, secret) {
+				t.Fatalf("show(%q, %q) = %q, still has %q", key, v, got, secret)
 			}
 		}
 	})

@@ -39,7 +39,7 @@ func Scrub(text string, known ...string) string {
 	text = scrubShapes(text)
 	text = jwtInText.ReplaceAllString(text, Redacted)
 	text = urlInText.ReplaceAllStringFunc(text, func(u string) string {
-		r, _ := RedactURL(u)
+		r, _ := redactURL(u)
 		return r
 	})
 	text = dsnInText.ReplaceAllString(text, "${1}:"+Redacted+"@${3}(")

@@ -14,9 +14,6 @@ import (
 	"strings"
 )
 
-// Redacted stands in for a secret value in every output.
-const Redacted = "<redacted>"
-
 // sensitiveTokens are the name tokens that mark a credential. A token
 // matches whole underscore- (or dash-, dot-) separated words, and the
 // two-word ones match as a pair, so ACCESS_KEY_ID is sensitive and
@@ -213,30 +210,3 @@ var tokenShapes = []*regexp.Regexp{
 // authScheme is an Authorization header's value: a scheme and its
 // credentials (Bearer eyJ…, Basic dXNlcjpwYXNz).
 var authScheme = regexp.MustCompile(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`)
-
-// Show returns what may be printed of a key's value: the value itself,
-// Redacted for a secret, or — when the only secret part is a URL's
-// password — the URL with that password replaced, so the host stays
-// visible.
-func Show(key, value string) string {
-	if Name(key) || opaqueSecret(value) {
-		return Redacted
-	}
-	if red, ok := RedactURL(value); ok {
-		return red
-	}
-	if p, ok := keyedPair(key, value); ok {
-		return value[:p.Start] + Redacted + value[p.End:]
-	}
-	return value
-}
-
-// RedactURL replaces every password of a URL or DSN value (see
-// Passwords) with Redacted and reports whether there was one.
-func RedactURL(v string) (string, bool) {
-	ps := Passwords(v)
-	for i := len(ps) - 1; i >= 0; i-- {
-		v = v[:ps[i].Start] + Redacted + v[ps[i].End:]
-	}
-	return v, len(ps) > 0
-}

@@ -92,8 +92,8 @@ func TestShow(t *testing.T) {
 		{"GIT_URL", "git@github.example:org/repo.git", "git@github.example:org/repo.git"},
 	}
 	for _, tt := range tests {
-		if got := Show(tt.key, tt.value); got != tt.want {
-			t.Errorf("Show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.want)
+		if got := show(tt.key, tt.value); got != tt.want {
+			t.Errorf("show(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.want)
 		}
 		if secretish := tt.want != tt.value; secretish != Is(tt.key, tt.value) {
 			t.Errorf("Is(%q, %q) = %v, want %v", tt.key, tt.value, !secretish, secretish)

@@ -88,8 +88,8 @@ func TestRedactURLPaths(t *testing.T) {
 		{"redis://u:12345678@cache:6379", "redis://u:<redacted>@cache:6379"},
 	}
 	for _, tt := range tests {
-		if got := Show("X", tt.in); got != tt.want {
-			t.Errorf("Show(X, %q) = %q, want %q", tt.in, got, tt.want)
+		if got := show("X", tt.in); got != tt.want {
+			t.Errorf("show(X, %q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

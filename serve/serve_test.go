@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
+	"github.com/ferrydev/ferry/view"
 )
 
 func TestLoopback(t *testing.T) {
@@ -244,5 +245,19 @@ func TestCarry(t *testing.T) {
 	}
 	if strings.Contains(body, "tok-very-secret-value") {
 		t.Error("the board shows a secret's value")
+	}
+}
+
+// TestFingerprintSeesEveryColumnField: the page is pushed again when any
+// part of a column changes, not only its status: a column embeds
+// view.EnvStatus, which must not bring a MarshalJSON of its own that
+// would leave the rest of the column out of the fingerprint.
+func TestFingerprintSeesEveryColumnField(t *testing.T) {
+	b := &Board{Columns: []Column{{EnvStatus: view.EnvStatus{Environment: "prod", Name: "prod"}}}}
+	b.Columns[0].EnvStatus.SetDetails(map[string]string{"pid": "838"})
+	before := fingerprint(b)
+	b.Columns[0].VerifySummary = "identity: runs another artifact"
+	if fingerprint(b) == before {
+		t.Error("the fingerprint did not change with the column's verify summary")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ferrydev/ferry/internal/cli"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/sopsvalues"
 )
 
@@ -248,7 +249,7 @@ func TestDecrypt(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s not rendered", w.key)
 				}
-				if e.Value != w.value || !e.Secret || !e.Source.Encrypted || e.Display() != render.Redacted {
+				if e.Value != w.value || !e.Secret || !e.Source.Encrypted || e.Display() != secret.Redacted {
 					t.Errorf("%s = %q (secret %v, encrypted %v, shown %q), want %q, secret and redacted", w.key, e.Value, e.Secret, e.Source.Encrypted, e.Display(), w.value)
 				}
 				if w.source == file {
@@ -464,7 +465,7 @@ func TestCLINeverPrints(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"render prod", 0, []string{"REDIS_URL", render.Redacted, where}},
+		{"render prod", 0, []string{"REDIS_URL", secret.Redacted, where}},
 		{"render prod -o json", 0, []string{`"REDIS_URL"`, where}},
 		{"render prod -o dotenv", 0, []string{"REDIS_URL"}},
 		{"diff staging prod", 0, []string{"REDIS_URL"}},

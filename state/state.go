@@ -92,13 +92,15 @@ type Lock interface {
 }
 
 // Instance is what a target started for a revision: enough for recovery
-// to find it again and to tell a restart from the original.
+// to find it again and to tell a restart from the original. What it is
+// (a process, a pod) and its facts (a pid) are in Private, the target's
+// own record: records written before it moved there carry a "pid" field
+// too, which is read no more.
 type Instance struct {
 	Name    string    `json:"name"`
-	PID     int       `json:"pid,omitempty"`
 	Started time.Time `json:"started,omitzero"`
-	// Private is the target's own record (a process's start tick, log
-	// path); only the target reads it.
+	// Private is the target's own record (a process's pid and start
+	// tick, its log path); only the target reads it.
 	Private json.RawMessage `json:"private,omitempty"`
 }
 

@@ -9,9 +9,10 @@ import (
 // The effective configuration and the difference between two
 // environments, as `ferry render -o json` and `ferry diff -o json` print
 // them and the page of `ferry serve` shows them: one set of types for
-// every output. NewConfigEntry is the one place a rendered value becomes
-// printable; every other constructor here, and every table, dotenv file
-// and page, takes its values from what it returns.
+// every output. NewConfigEntry takes a rendered value through
+// secret.Shown, the one place a value becomes printable; every other
+// constructor here, and every table, dotenv file and page, takes its
+// values from what it returns.
 
 // ConfigSource is a value a key's winning value hides, and where it was set.
 type ConfigSource struct {
@@ -52,11 +53,10 @@ func (e ConfigEntry) ShortSource() string {
 	return e.short
 }
 
-// NewConfigEntry is the printable form of e, and the only place a
-// rendered value becomes printable (by shown's rule, which the stored
-// snapshots of Entries follow too): a secret shows as secret.Redacted
-// (its shadows too), a value ferry cannot know as what sets it, and
-// nothing of e reaches an output any other way.
+// NewConfigEntry is the printable form of e: its value, and its
+// shadows', pass secret.Shown (through shown), a value ferry cannot know
+// shows as what sets it, and nothing of e reaches an output any other
+// way.
 func NewConfigEntry(e render.Entry) ConfigEntry {
 	text := printable(e)
 	ce := ConfigEntry{Key: e.Key, Value: text, Source: e.Source.String(), Secret: e.Secret, External: e.External,
@@ -80,21 +80,14 @@ func printable(e render.Entry) string {
 	return shown(e.Key, e.Value, e.Secret, e.FromSecret || e.Source.Encrypted)
 }
 
-// shown is the one rule for what of a value may be printed, for every
-// view that holds one (a rendered configuration, a stored snapshot): a
-// secret that is one wholly shows as secret.Redacted; a secret only by
-// its shape — a URL or DSN with a password — shows with only the
-// password replaced, the host visible; a plain value passes secret.Show
-// too, so a password or a sensitive name a producer missed is still
-// hidden.
+// shown says to secret.Shown, the one place a value becomes printable,
+// what view knows of a value: a secret that is one wholly (from a Secret,
+// an encrypted file, a stored snapshot's keyed hash) shows as
+// secret.Redacted; another secret with only its URL's or DSN's passwords
+// replaced, the host visible; a plain value is still checked by its
+// key's name and its shape, so a password a producer missed is hidden.
 func shown(key, value string, isSecret, wholly bool) string {
-	if isSecret && wholly {
-		return secret.Redacted
-	}
-	if s := secret.Show(key, value); s != value || !isSecret {
-		return s
-	}
-	return secret.Redacted
+	return secret.Shown(key, value, secret.SecrecyOf(isSecret, wholly))
 }
 
 // NewConfig is every entry of c, printable.

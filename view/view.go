@@ -60,13 +60,25 @@ type EnvStatus struct {
 	Since         string          `json:"since"`
 	Health        platform.Health `json:"health"`
 	SoakRemaining string          `json:"soakRemaining"`
-	// PID is the live revision's process on the local target, 0 when none.
+	// Details are what the target says of the live revision's instance
+	// (the local target: its "pid"), from its own record.
+	Details map[string]string `json:"details,omitempty"`
+	// PID is details.pid as a number, set with it (SetDetails).
+	//
+	// Deprecated: read Details; kept for one release. (A field, not a
+	// MarshalJSON: serve's Column embeds EnvStatus and is marshalled
+	// whole.)
 	PID int `json:"pid,omitempty"`
 	// HealthDetail says why health is not UP.
 	HealthDetail string `json:"healthDetail,omitempty"`
 	// Signature is the signature state of Digest; nil when the project
 	// trusts no key.
 	Signature *Signature `json:"signature,omitempty"`
+}
+
+// SetDetails sets Details and their deprecated alias PID.
+func (e *EnvStatus) SetDetails(d map[string]string) {
+	e.Details, e.PID = d, platform.DetailPIDOf(d)
 }
 
 // Signature is the signature state of a digest under the project's trust
@@ -155,8 +167,11 @@ type Difference struct {
 // applies it), unless the caller is strict.
 type Verify struct {
 	Environment string `json:"environment"`
-	// PID is the live process on the local target (0 elsewhere).
-	PID int `json:"pid"`
+	// Details are what the target says of the live instance (the local
+	// target: its "pid" and running "executable" digest); JSON also
+	// carries "pid" and "executable", their deprecated aliases, kept for
+	// one release.
+	Details map[string]string `json:"details,omitempty"`
 	// Revision is the ferry revision of what runs, 0 when ferry did not
 	// start it.
 	Revision int `json:"revision"`
@@ -167,10 +182,14 @@ type Verify struct {
 	// WantDigest is the live revision's artifact digest, Tag its tag.
 	WantDigest string `json:"wantDigest"`
 	Tag        string `json:"tag,omitempty"`
-	// WantExecutable and Executable are the live revision's and the
-	// running process's executable digests (local target).
+	// WantExecutable is the live revision's executable digest where the
+	// instance's details name an executable (local target). Whether the
+	// process runs it is the target's to judge: it reports the answer
+	// as Mismatch.
+	//
+	// Deprecated: compare details.executable or read Mismatch; kept for
+	// one release.
 	WantExecutable string `json:"wantExecutable"`
-	Executable     string `json:"executable"`
 	// WantConfigs and Configs are the digests of the live revision's
 	// artifact's configuration layer (configs/) and of the one the
 	// process reads (local target).
@@ -233,9 +252,6 @@ func (r *Verify) identityProblems() []string {
 		}
 		bad = append(bad, what)
 	}
-	if r.Executable != r.WantExecutable && r.Executable != "" && r.WantExecutable != "" {
-		bad = append(bad, fmt.Sprintf("executable %s, want %s", short(r.Executable), short(r.WantExecutable)))
-	}
 	if r.Configs != r.WantConfigs && r.Configs != "" && r.WantConfigs != "" {
 		bad = append(bad, fmt.Sprintf("configuration layer %s, want %s", short(r.Configs), short(r.WantConfigs)))
 	}
@@ -275,24 +291,27 @@ func orNone(s string) string {
 	return s
 }
 
-// MarshalJSON adds "ok", "healthOk", "identityOk" and "drifted".
+// MarshalJSON adds "ok", "healthOk", "identityOk" and "drifted", and
+// the deprecated "pid" and "executable" (details.pid, details.executable).
 func (r *Verify) MarshalJSON() ([]byte, error) {
 	type plain Verify
 	return json.Marshal(struct {
 		*plain
-		OK         bool `json:"ok"`
-		HealthOK   bool `json:"healthOk"`
-		IdentityOK bool `json:"identityOk"`
-		Drifted    bool `json:"drifted"`
-	}{(*plain)(r), r.OK(), r.HealthOK(), r.IdentityOK(), r.Drifted()})
+		OK         bool   `json:"ok"`
+		HealthOK   bool   `json:"healthOk"`
+		IdentityOK bool   `json:"identityOk"`
+		Drifted    bool   `json:"drifted"`
+		PID        int    `json:"pid"`
+		Executable string `json:"executable"`
+	}{(*plain)(r), r.OK(), r.HealthOK(), r.IdentityOK(), r.Drifted(),
+		platform.DetailPIDOf(r.Details), r.Details[platform.DetailExecutable]})
 }
 
-// Who names what runs: "pid 42 (revision 3)".
+// Who names what runs: "pid 42 (revision 3)", "orders-7d9f-abcde
+// (revision 3)": the instance as its target names it.
 func (r *Verify) Who() string {
 	name := "nothing"
 	switch {
-	case r.PID > 0:
-		name = fmt.Sprintf("pid %d", r.PID)
 	case len(r.Instances) == 1:
 		name = r.Instances[0].Name
 	case len(r.Instances) > 1:

@@ -18,7 +18,7 @@ func TestRevisionRedacted(t *testing.T) {
 		},
 		Reason:    "revision 3: crashed; last log lines:\n  connecting to postgres://app:hunter2@db/orders",
 		Gates:     []state.Gate{{Name: "smoke", Detail: "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}},
-		Instances: []state.Instance{{Name: "pid 42", PID: 42, Private: json.RawMessage(`{"log":"/x/log"}`)}},
+		Instances: []state.Instance{{Name: "pid 42", Private: json.RawMessage(`{"log":"/x/log"}`)}},
 	}
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
@@ -45,13 +45,14 @@ func TestVerifyOK(t *testing.T) {
 		v    Verify
 		want bool
 	}{
-		{"local match", Verify{Digest: "d", WantDigest: "d", Executable: "x", WantExecutable: "x", Health: platform.HealthUp}, true},
+		{"local match", Verify{Digest: "d", WantDigest: "d", Details: map[string]string{"pid": "42", "executable": "x"}, WantExecutable: "x", Health: platform.HealthUp}, true},
 		{"kube match", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp}, true},
 		{"nothing deployed", Verify{Digest: "d", Health: platform.HealthUp}, false},
-		{"other executable", Verify{Digest: "d", WantDigest: "d", Executable: "y", WantExecutable: "x", Health: platform.HealthUp}, false},
+		// The local target judges its executable and says so as a mismatch.
+		{"other executable", Verify{Digest: "", WantDigest: "d", Details: map[string]string{"executable": "y"}, WantExecutable: "x", Mismatch: "its executable is y, not d's x", Health: platform.HealthUp}, false},
 		{"degraded", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthDegraded}, false},
 		{"a key differs", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp, Differences: []Difference{{Key: "K"}}}, false},
-		{"other configuration layer", Verify{Digest: "d", WantDigest: "d", Executable: "x", WantExecutable: "x", Configs: "c", WantConfigs: "w", Health: platform.HealthUp}, false},
+		{"other configuration layer", Verify{Digest: "d", WantDigest: "d", WantExecutable: "x", Configs: "c", WantConfigs: "w", Health: platform.HealthUp}, false},
 		{"drift alone", Verify{Digest: "d", WantDigest: "d", Health: platform.HealthUp, Drift: []Change{{Key: "K", Change: "changed"}}}, true},
 	}
 	for _, tt := range tests {
@@ -75,11 +76,11 @@ func TestIdentityNamesWhatDiffers(t *testing.T) {
 		v    Verify
 		want string
 	}{
-		{"configs only", Verify{Revision: 2, Digest: "sha256:a", WantDigest: "sha256:a", Executable: "sha256:x", WantExecutable: "sha256:x", Configs: "sha256:c1", WantConfigs: "sha256:c2"},
+		{"configs only", Verify{Revision: 2, Digest: "sha256:a", WantDigest: "sha256:a", WantExecutable: "sha256:x", Configs: "sha256:c1", WantConfigs: "sha256:c2"},
 			"configuration layer sha256:c1, want sha256:c2"},
-		{"another artifact", Verify{Revision: 2, Digest: "", WantDigest: "sha256:b", Executable: "sha256:x", WantExecutable: "sha256:x", Mismatch: "its configs/ (sha256:c1) is not sha256:b's configuration layer (sha256:c2)"},
+		{"another artifact", Verify{Revision: 2, Digest: "", WantDigest: "sha256:b", WantExecutable: "sha256:x", Mismatch: "its configs/ (sha256:c1) is not sha256:b's configuration layer (sha256:c2)"},
 			"runs no artifact of this project, not the live revision's sha256:b (its configs/ (sha256:c1) is not sha256:b's configuration layer (sha256:c2))"},
-		{"same", Verify{Revision: 2, Digest: "sha256:a", WantDigest: "sha256:a", Tag: "1.1.0", Executable: "sha256:x", WantExecutable: "sha256:x"},
+		{"same", Verify{Revision: 2, Digest: "sha256:a", WantDigest: "sha256:a", Tag: "1.1.0", WantExecutable: "sha256:x"},
 			"runs sha256:a (1.1.0) as deployed"},
 	}
 	for _, tt := range tests {
@@ -98,7 +99,7 @@ func TestRevisionFields(t *testing.T) {
 	r := &state.Revision{Env: "prod", Number: 2, Digest: "sha256:a", BinaryDigest: "sha256:b", Tag: "1.0", By: "ana",
 		Action: "promote", PromotedFrom: "staging", FromRevision: 4, SkipPath: "x", RollbackOf: 1,
 		Config: []state.Entry{{Key: "K", Value: "v"}}, Gates: []state.Gate{{Name: "soak", Passed: true}},
-		Outcome: state.Live, Reason: "r", URL: "http://127.0.0.1:1", Instances: []state.Instance{{Name: "pid 1", PID: 1}},
+		Outcome: state.Live, Reason: "r", URL: "http://127.0.0.1:1", Instances: []state.Instance{{Name: "pid 1"}},
 		GatesPending: true, Replaces: 1, Signature: &state.Signature{KeyID: "k", Key: "ci"}}
 	r.At = r.At.AddDate(2026, 0, 0)
 	r.Since = r.At
@@ -120,5 +121,47 @@ func TestRevisionFields(t *testing.T) {
 	}
 	for k := range got {
 		t.Errorf("the view shows the stored field %q, not reviewed for showing: %s", k, b)
+	}
+}
+
+// TestDetailsAliases: a target's details reach JSON as "details", and
+// the fields they replaced ("pid", "executable") stay, filled from them,
+// for one release; the text names the instance as its target does.
+func TestDetailsAliases(t *testing.T) {
+	details := map[string]string{platform.DetailPID: "838", platform.DetailExecutable: "sha256:e"}
+	v := &Verify{Environment: "prod", Revision: 3, Details: details,
+		Instances: []platform.Instance{{Name: "pid 838", Revision: 3, Details: details}}}
+	st := Status{Environments: []EnvStatus{{Environment: "prod"}, {Environment: "kube"}}}
+	st.Environments[0].SetDetails(map[string]string{platform.DetailPID: "838"})
+	for _, tt := range []struct {
+		what    string
+		value   any
+		want    []string
+		wantNot []string
+	}{
+		{"verify", v, []string{`"details":{"executable":"sha256:e","pid":"838"}`, `"pid":838`, `"executable":"sha256:e"`}, nil},
+		{"instance", v.Instances[0], []string{`"details":{`, `"pid":838`, `"executable":"sha256:e"`}, nil},
+		{"status", st, []string{`"details":{"pid":"838"}`, `"pid":838`}, []string{`"pid":0`}},
+	} {
+		b, err := json.Marshal(tt.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s JSON lacks %s: %s", tt.what, w, b)
+			}
+		}
+		for _, w := range tt.wantNot {
+			if strings.Contains(string(b), w) {
+				t.Errorf("%s JSON has %s: %s", tt.what, w, b)
+			}
+		}
+	}
+	if got := v.Who(); got != "pid 838 (revision 3)" {
+		t.Errorf("Who() = %q, want the target's name of the instance", got)
+	}
+	if got := platform.DetailsText(details); got != "executable sha256:e, pid 838" {
+		t.Errorf("DetailsText = %q", got)
 	}
 }

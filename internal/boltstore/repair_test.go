@@ -45,7 +45,7 @@ func sampleOf(t testing.TB, full bool) string {
 		for i := range 3 {
 			r := &state.Revision{Env: env, Digest: fmt.Sprintf("sha256:%064d", i), Action: "deploy", Outcome: state.Superseded,
 				Config:    []state.Entry{{Key: "DB_PASSWORD", Value: "hmac-sha256:00", Secret: true}, {Key: "LOG_LEVEL", Value: "INFO"}},
-				Instances: []state.Instance{{Name: "pid 42", PID: 42}}}
+				Instances: []state.Instance{{Name: "pid 42"}}}
 			if i == 2 {
 				r.Outcome = state.Live
 			}

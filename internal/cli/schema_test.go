@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -110,7 +111,42 @@ func TestJSONSchemas(t *testing.T) {
 	refuses(t, compileSchema(t, "loglevel"), "loglevel", lv, "setting.environment", func(d map[string]any) {
 		delete(d["setting"].(map[string]any), "environment")
 	})
+	localDetails(t, c)
 	t.Run("serve", func(t *testing.T) { serveSchemas(t, dir) })
+}
+
+// localDetails: the local target's facts about what runs reach status
+// and verify as details.pid, with the deprecated "pid" alias the same
+// number, and the text of both names the pid; a details value that is
+// not text is refused by the schema.
+func localDetails(t *testing.T, c string) {
+	t.Helper()
+	for _, tc := range []struct {
+		schema, args string
+		row          func(map[string]any) map[string]any
+	}{
+		{"status", "status", func(d map[string]any) map[string]any { return d["environments"].([]any)[0].(map[string]any) }},
+		{"verify", "verify staging", func(d map[string]any) map[string]any { return d }},
+	} {
+		out, errOut, code := run(t, c+tc.args+" -o json")
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+			t.Fatalf("ferry %s -o json = %d %v\n%s%s", tc.args, code, err, out, errOut)
+		}
+		row := tc.row(doc)
+		details, _ := row["details"].(map[string]any)
+		pid, _ := details["pid"].(string)
+		if pid == "" || pid == "0" || fmt.Sprint(row["pid"]) != pid {
+			t.Errorf("ferry %s -o json: details %v, pid %v: want details.pid and its alias pid, equal", tc.args, row["details"], row["pid"])
+		}
+		refuses(t, compileSchema(t, tc.schema), tc.args, doc, "details.pid as text", func(d map[string]any) {
+			tc.row(d)["details"].(map[string]any)["pid"] = 1
+		})
+		text, _, _ := run(t, c+tc.args)
+		if !strings.Contains(text, "pid "+pid) {
+			t.Errorf("ferry %s does not name pid %s:\n%s", tc.args, pid, text)
+		}
+	}
 }
 
 // serveSchemas asks ferry serve's JSON API, over the project dir, for

@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/promote"
+	"github.com/ferrydev/ferry/secret"
 	"github.com/ferrydev/ferry/sign"
 	"github.com/ferrydev/ferry/view"
 )
@@ -101,6 +103,10 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		// A change awaiting review leads the detail (promote.Status).
 		if note, _, _ := strings.Cut(e.HealthDetail, "; "); strings.Contains(note, " awaits review: ") {
 			fmt.Fprintf(out, "%s: %s\n", e.Name, note)
+		}
+		// What the target says of what runs: "staging: pid 838".
+		if len(e.Details) > 0 {
+			fmt.Fprintf(out, "%s: %s\n", e.Name, secret.PrintableLine(platform.DetailsText(e.Details)))
 		}
 	}
 	return nil

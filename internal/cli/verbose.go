@@ -105,16 +105,12 @@ func redactAttr(a slog.Attr) slog.Attr {
 		}
 		return slog.Group(a.Key, red...)
 	case slog.KindString:
-		return slog.String(a.Key, secret.Scrub(secret.Show(a.Key, v.String())))
+		return slog.String(a.Key, secret.Scrub(secret.Shown(a.Key, v.String(), secret.Unmarked)))
 	case slog.KindAny:
-		s := fmt.Sprint(v.Any())
-		if secret.Name(a.Key) {
-			s = secret.Redacted
-		}
-		return slog.String(a.Key, secret.Scrub(s))
+		return slog.String(a.Key, secret.Scrub(secret.Shown(a.Key, fmt.Sprint(v.Any()), secret.Unmarked)))
 	default:
 		if secret.Name(a.Key) {
-			return slog.String(a.Key, secret.Redacted)
+			return slog.String(a.Key, secret.Shown(a.Key, v.String(), secret.Whole))
 		}
 		return slog.Attr{Key: a.Key, Value: v}
 	}

@@ -28,7 +28,7 @@ func TestVerifyHealthPrintable(t *testing.T) {
 		t.Fatalf("health %s %q: want DEGRADED with the raw escapes (the attack)", h, detail)
 	}
 	var out bytes.Buffer
-	writeVerify(&out, &view.Verify{Environment: "prod", PID: 42, Revision: 3, Health: h, HealthDetail: detail}, false)
+	writeVerify(&out, &view.Verify{Environment: "prod", Instances: []platform.Instance{{Name: "pid 42"}}, Revision: 3, Health: h, HealthDetail: detail}, false)
 	got := out.String()
 	if strings.ContainsAny(got, "\x1b\x07\u202e") || strings.Contains(got, "owned") {
 		t.Errorf("verify printed a terminal escape:\n%q", got)

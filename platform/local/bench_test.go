@@ -3,6 +3,8 @@ package local
 import (
 	"testing"
 	"time"
+
+	"github.com/ferrydev/ferry/platform"
 )
 
 // BenchmarkLiveExecutable measures how ferry identifies the executable a
@@ -16,7 +18,7 @@ func BenchmarkLiveExecutable(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pid := ro.Instances[0].PID
+	pid := platform.DetailPIDOf(ro.Instances[0].Details)
 	recs, err := l.running("staging")
 	if err != nil || len(recs) != 1 {
 		b.Fatal(recs, err)

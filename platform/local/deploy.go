@@ -84,7 +84,8 @@ func (l *Local) Deploy(ctx context.Context, s platform.Spec) (*platform.Rollout,
 		return nil, fmt.Errorf("pruning unused image roots: %w", err)
 	}
 	inst := proc.instance()
-	inst.Digest, inst.Executable, inst.Configs, inst.Revision, inst.Ready = s.Digest, d.img.BinaryDigest, proc.Configs, s.Revision, true
+	inst.Digest, inst.Configs, inst.Revision, inst.Ready = s.Digest, proc.Configs, s.Revision, true
+	inst.Details[platform.DetailExecutable] = d.img.BinaryDigest
 	return &platform.Rollout{Instances: []platform.Instance{inst}, URL: base(proc.URL),
 		Startup: startup, StopWait: d.stopWait}, nil
 }

@@ -33,7 +33,7 @@ func livePID(t *testing.T, l *Local, port int) (int, int) {
 	if live.Health != platform.HealthUp {
 		t.Fatalf("staging is %s (%s), want UP", live.Health, live.HealthDetail)
 	}
-	return live.Revision, live.Instances[0].PID
+	return live.Revision, platform.DetailPIDOf(live.Instances[0].Details)
 }
 
 // TestNewRevisionMustProveItself: a new revision that is not healthy

@@ -276,8 +276,30 @@ func (l *Local) Health(ctx context.Context, q platform.Query) (platform.Health, 
 // whole record, which Reattach takes back.
 func (r *record) instance() platform.Instance {
 	data, _ := json.Marshal(r)
-	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), PID: r.PID, Revision: r.Revision, Digest: r.Digest,
-		Executable: r.BinaryDigest, Configs: r.Configs, Started: r.Since, Private: data}
+	return platform.Instance{Name: "pid " + strconv.Itoa(r.PID), Revision: r.Revision, Digest: r.Digest,
+		Configs: r.Configs, Started: r.Since, Private: data, Details: r.details()}
+}
+
+// details are the process's facts as people see them: its pid and the
+// executable its artifact holds (Live replaces it with the one that
+// runs).
+func (r *record) details() map[string]string {
+	d := map[string]string{platform.DetailPID: strconv.Itoa(r.PID)}
+	if r.BinaryDigest != "" {
+		d[platform.DetailExecutable] = r.BinaryDigest
+	}
+	return d
+}
+
+var _ platform.Describer = (*Local)(nil)
+
+// Describe implements platform.Describer: the pid its record holds.
+func (l *Local) Describe(in platform.Instance) map[string]string {
+	var rec record
+	if json.Unmarshal(in.Private, &rec) != nil || rec.PID == 0 {
+		return nil
+	}
+	return map[string]string{platform.DetailPID: strconv.Itoa(rec.PID)}
 }
 
 // Live implements platform.Target: the process listening on the
@@ -323,9 +345,11 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	if inst.Env, err = environ(pid); err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d: %w", q.Env, pid, err)
 	}
-	if inst.Executable, err = l.exeDigest(pid, rec); err != nil {
+	exe, err := l.exeDigest(pid, rec)
+	if err != nil {
 		return nil, fmt.Errorf("environment %q: reading pid %d's executable: %w", q.Env, pid, err)
 	}
+	inst.Details[platform.DetailExecutable] = exe
 	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
 		inst.Configs, _ = configsDigest(cwd)
 	}
@@ -333,8 +357,9 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	switch {
 	case !ours:
 		inst.Mismatch = "not started by ferry"
-	case inst.Executable != rec.BinaryDigest:
-		inst.Mismatch = fmt.Sprintf("its executable is %s, not %s's %s", short(inst.Executable), short(rec.Digest), short(rec.BinaryDigest))
+	case exe != rec.BinaryDigest:
+		// The target owns this fact: verify learns of it as a mismatch.
+		inst.Mismatch = fmt.Sprintf("its executable is %s, not %s's %s", short(exe), short(rec.Digest), short(rec.BinaryDigest))
 	case rec.Configs != "" && inst.Configs != rec.Configs:
 		inst.Mismatch = fmt.Sprintf("its configs/ (%s) is not %s's configuration layer (%s)", short(inst.Configs), short(rec.Digest), short(rec.Configs))
 	default:

@@ -107,7 +107,7 @@ func TestDeployReplacesPrevious(t *testing.T) {
 		t.Errorf("after a second deploy: r1 alive=%v r2 alive=%v, want only r2", alive1, alive2)
 	}
 	live, err := l.Live(ctx, platform.Query{Env: "staging", Vars: map[string]string{"HTTP_PORT": strconv.Itoa(port)}})
-	if err != nil || live.Revision != 2 || live.Instances[0].Env["X"] != "y" || live.Instances[0].Executable != img.BinaryDigest ||
+	if err != nil || live.Revision != 2 || live.Instances[0].Env["X"] != "y" || live.Instances[0].Details[platform.DetailExecutable] != img.BinaryDigest ||
 		live.Digest != img.Digest || live.Health != platform.HealthUp {
 		t.Fatalf("Live = %+v, %v, want revision 2 with X=y, healthy", live, err)
 	}
@@ -201,7 +201,7 @@ func aliveInst(in platform.Instance) bool {
 	if err := json.Unmarshal(in.Private, &p); err != nil {
 		return false
 	}
-	return alive(in.PID, p.StartTick)
+	return alive(p.PID, p.StartTick)
 }
 
 func runDir(l *Local) string { return filepath.Join(l.ProjectDir, ".ferry", "run") }
