@@ -113,7 +113,7 @@ func plainToRemoteDB(v string) (host, param string, ok bool) {
 	default:
 		return "", "", false
 	}
-	rv, _ := secret.RedactURL(strings.TrimSpace(v)) // a password may hold '?' or ';'
+	rv := secret.Shown("", strings.TrimSpace(v), secret.Unmarked) // a password may hold ? or ;
 	_, query, _ := strings.Cut(rv, "?")
 	q, err := url.ParseQuery(strings.ReplaceAll(query, ";", "&"))
 	if err != nil {
