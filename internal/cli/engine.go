@@ -29,6 +29,7 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	}
 	c.Command = command
 	c.Logger = g.logger()
+	c.Guard = guardCommand(p.Dir)
 	if g.streams.ErrTTY {
 		c.Wait = func(what string, elapsed time.Duration) {
 			fmt.Fprintf(g.streams.ErrOut, "\r%s (%s)\033[K", what, elapsed.Round(time.Second))
