@@ -23,6 +23,9 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := g.refuseTrackedState(p.Dir); err != nil {
+		return nil, err
+	}
 	c, err := promote.Open(p)
 	if err != nil {
 		return nil, err
