@@ -55,7 +55,8 @@ func (c *Config) guard(env *project.Environment) {
 	if health <= 0 {
 		health = 10 * time.Minute
 	}
-	cmd := c.Guard(env.Name, c.now().Add(health+guardMargin))
+	// Wall-clock time: the guard is another process, with its own clock.
+	cmd := c.Guard(env.Name, time.Now().Add(health+guardMargin))
 	if cmd == nil {
 		return
 	}
