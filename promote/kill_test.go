@@ -25,13 +25,11 @@ func helper(dir, op, point string) int {
 	if op == "guard" {
 		return guardHelper(dir)
 	}
-	p, err := project.Load(dir)
+	c, err := helperConfig(dir)
 	if err != nil {
 		return 3
 	}
-	c := New(p)
-	c.Render = withExternalSecret
-	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	p := c.Project
 	if os.Getenv("FERRY_HELPER_GUARD") == "1" {
 		c.Guard = helperGuard(dir)
 	}
@@ -54,6 +52,18 @@ func helper(dir, op, point string) int {
 		return 1
 	}
 	return 0
+}
+
+// helperConfig is the configuration of dir a helper process uses.
+func helperConfig(dir string) (*Config, error) {
+	p, err := project.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := New(p)
+	c.Render = withExternalSecret
+	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	return c, nil
 }
 
 // servicePIDs returns the processes running in env's working directory

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/state"
 )
 
@@ -43,13 +42,10 @@ func guardHelper(dir string) int {
 	if !died {
 		return 0 // the change ended normally: nothing to say
 	}
-	p, err := project.Load(dir)
+	c, err := helperConfig(dir)
 	if err != nil {
 		return 3
 	}
-	c := New(p)
-	c.Render = withExternalSecret
-	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
 	what, err := NewRecover(c).Guard(context.Background(), "prod", ferry)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "guard:", err)
