@@ -80,27 +80,32 @@ func TestGuardFinishesKilledPromotion(t *testing.T) {
 			if err := ferry.Start(); err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { ferry.Process.Kill(); ferry.Wait() })
 			for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				if _, err := os.Stat(mark); err == nil {
 					break
 				}
 				if time.Now().After(deadline) {
-					ferry.Process.Kill()
-					ferry.Wait()
 					t.Fatalf("prod's smoke never started:\n%s", out.String())
 				}
+			}
+			// Read before the kill: the guard acts as soon as ferry dies.
+			promoted := last(t, dir)
+			if promoted.Action != "promote" || promoted.Outcome != state.Pending || !promoted.GatesPending || len(promoted.Instances) != 1 {
+				t.Fatalf("while prod's smoke runs, the promotion is recorded %s %s (gates pending %v, %d instances); want a pending promotion that runs", promoted.Action, promoted.Outcome, promoted.GatesPending, len(promoted.Instances))
+			}
+			pid := promoted.Instances[0].PID
+			if !alive(pid) {
+				t.Fatalf("the promoted process %d does not run while its smoke does", pid)
 			}
 			ferry.Process.Signal(syscall.SIGKILL)
 			ferry.Wait()
 			killed := time.Now()
-			promoted := last(t, dir)
-			if promoted.Action != "promote" || promoted.Outcome != state.Pending || !promoted.GatesPending || len(promoted.Instances) != 1 {
-				t.Fatalf("after the kill, the promotion is recorded %s %s (gates pending %v, %d instances); want a pending promotion that runs", promoted.Action, promoted.Outcome, promoted.GatesPending, len(promoted.Instances))
-			}
-			pid := promoted.Instances[0].PID
-			if !alive(pid) {
-				t.Fatalf("the promoted process %d is not running after the kill", pid)
-			}
+			t.Cleanup(func() { // the guard writes in .ferry until it exits
+				for end := time.Now().Add(30 * time.Second); len(guards(dir)) > 0 && time.Now().Before(end); {
+					time.Sleep(20 * time.Millisecond)
+				}
+			})
 
 			// No ferry runs from here on: only the guard.
 			var cur *state.Revision
