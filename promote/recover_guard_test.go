@@ -101,3 +101,50 @@ func TestGuardAtEveryKillPoint(t *testing.T) {
 	})
 	t.Logf("slowest guard: %s after the kill", slowest.Round(time.Millisecond))
 }
+
+// TestAwaitChange: what a guard makes of its pipe — the ferry's byte at
+// the end of a change, the EOF of its death, and its own deadline.
+func TestAwaitChange(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		end    func(w *os.File)
+		died   bool
+		gaveUp bool
+	}{
+		{"change ended", func(w *os.File) { w.Write([]byte{guardDone}); w.Close() }, false, false},
+		{"ferry died", func(w *os.File) { w.Close() }, true, false},
+		{"ferry died mid-write of something else", func(w *os.File) { w.Write([]byte{'x'}); w.Close() }, true, false},
+		{"change outlasts the guard", func(w *os.File) { t.Cleanup(func() { w.Close() }) }, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			tt.end(w)
+			died, err := AwaitChange(r, time.Now().Add(200*time.Millisecond))
+			if died != tt.died || (err != nil) != tt.gaveUp {
+				t.Errorf("AwaitChange = %v, %v; want died %v, gave up %v", died, err, tt.died, tt.gaveUp)
+			}
+		})
+	}
+}
+
+// TestGuardLeavesLockToOtherFerry: when a user's ferry took the lock
+// before the guard, its own recovery finishes the change: the guard says
+// so and exits at once instead of waiting for it.
+func TestGuardLeavesLockToOtherFerry(t *testing.T) {
+	c, _ := newProject(t, "")
+	deploy(t, c, "prod", "1.0.0")
+	l, err := c.State.Lock(t.Context(), "prod", state.Holder{Command: "ferry deploy prod", PID: os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	start := time.Now()
+	what, err := NewRecover(c).Guard(t.Context(), "prod", os.Getpid()+1<<20)
+	if err != nil || !strings.Contains(what, "ferry deploy prod") || time.Since(start) > guardLockWait/2 {
+		t.Errorf("Guard with the lock held by another ferry = %q, %v after %s; want it to leave the change to that ferry at once", what, err, time.Since(start))
+	}
+}
