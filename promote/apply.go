@@ -42,6 +42,7 @@ func (c *Config) apply(ctx context.Context, ch change) (*state.Revision, error) 
 	if err := c.update(ch.env, func(tx state.Tx) error { _, err := tx.Add(&rev); return err }); err != nil {
 		return nil, err
 	}
+	c.guard(ch.env) // finishes the change if this ferry dies before it does
 	c.at("recorded")
 	var known []string
 	for _, v := range ch.cfg.Vars {

@@ -62,8 +62,13 @@ type Config struct {
 	// Hook, in tests, is called at the named points of a change (to kill
 	// ferry there); exported for platform/kube's kill test.
 	Hook func(point string)
+	// Guard, when set, starts a process that outlives ferry when a
+	// revision goes pending, and finishes the change if ferry dies
+	// before it does (recover_guard.go).
+	Guard GuardFunc
 
 	mu      sync.Mutex
+	guards  map[string]*os.File // per environment, the pipe to its guard
 	targets map[string]platform.Target
 	// trust is ferry.yaml's trust policy, loaded once.
 	trust    *sign.Policy
@@ -213,17 +218,25 @@ func (c *Config) hasher() (*secret.Hasher, error) {
 
 // loadKey reads (or makes) .ferry/secret.key through confine's .ferry.
 func (c *Config) loadKey() ([]byte, error) {
-	root, err := confine.Open(c.Project.Dir)
+	return inFerry(c.Project.Dir, func(fr *confine.Root) ([]byte, error) {
+		return secret.LoadOrCreateKeyAt(fr, "secret.key", path.Join(confine.StateDir, "secret.key"))
+	})
+}
+
+// inFerry runs f on project dir's .ferry, opened through confine.
+func inFerry[T any](dir string, f func(fr *confine.Root) (T, error)) (T, error) {
+	var zero T
+	root, err := confine.Open(dir)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer root.Close()
 	fr, err := root.Ferry()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer fr.Close()
-	return secret.LoadOrCreateKeyAt(fr, "secret.key", path.Join(confine.StateDir, "secret.key"))
+	return f(fr)
 }
 
 // lock takes env's lock, then finishes whatever a killed ferry left.
@@ -240,7 +253,7 @@ func (c *Config) lock(ctx context.Context, env *project.Environment) (func(), er
 	if err != nil {
 		return nil, err
 	}
-	release := func() { _ = l.Release() }
+	release := func() { _ = l.Release(); c.unguard(env.Name) }
 	if err := c.recover(ctx, env); err != nil {
 		release()
 		return nil, err

@@ -23,13 +23,17 @@ import (
 // itself with SIGKILL at point: what a user's kill -9, an OOM kill or a
 // closed laptop does to ferry.
 func helper(dir, op, point string) int {
-	p, err := project.Load(dir)
+	if op == "guard" {
+		return guardHelper(dir)
+	}
+	c, err := helperConfig(dir)
 	if err != nil {
 		return 3
 	}
-	c := New(p)
-	c.Render = withExternalSecret
-	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	p := c.Project
+	if os.Getenv("FERRY_HELPER_GUARD") == "1" {
+		c.Guard = helperGuard(dir)
+	}
 	c.Hook = func(at string) {
 		if at == point {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
@@ -49,6 +53,18 @@ func helper(dir, op, point string) int {
 		return 1
 	}
 	return 0
+}
+
+// helperConfig is the configuration of dir a helper process uses.
+func helperConfig(dir string) (*Config, error) {
+	p, err := project.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := New(p)
+	c.Render = withExternalSecret
+	c.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	return c, nil
 }
 
 // servicePIDs returns the processes running in env's working directory
@@ -79,24 +95,46 @@ func servicePIDs(dir, env string) []int {
 // ferry died before running them), and no process is left over — also
 // for a kill between starting the process and recording its pid.
 func TestKillAtEveryPoint(t *testing.T) {
+	killAtEveryPoint(t, nil, func(t *testing.T, c *Config, r killRun, old *state.Revision) {
+		if _, err := c.revisions("prod"); err != nil {
+			t.Fatalf("store after kill: %v", err)
+		}
+		if r.op == "promote" && (r.point == "committed" || r.point == "after-gates") {
+			promotedNotLive(t, c, old)
+		}
+		if err := NewRecover(c).Run(t.Context(), "prod"); err != nil {
+			t.Fatalf("recover: %v", err)
+		}
+	})
+}
+
+// killRun is where killAtEveryPoint kills ferry.
+type killRun struct {
+	op, point  string
+	smokeFails bool
+}
+
+// killAtEveryPoint runs a deploy and a promotion in a helper process
+// (with env added to its environment) that kills itself at every point
+// of the change, has finish bring prod back, and then checks prod: it
+// runs exactly one revision, the one the store calls live, nothing is
+// left pending, the revision passed all its gates — rolled back when a
+// promotion's after-deploy smoke fails — and no process is left over.
+func killAtEveryPoint(t *testing.T, env []string, finish func(t *testing.T, c *Config, r killRun, old *state.Revision)) {
 	points := map[string][]string{
 		"deploy":  {"recorded", "previous-stopped", "new-started", "pid-recorded", "started", "committed", "none"},
 		"promote": {"gates", "recorded", "previous-stopped", "new-started", "pid-recorded", "started", "committed", "after-gates", "none"},
 	}
-	type run struct {
-		op, point  string
-		smokeFails bool
-	}
-	var runs []run
+	var runs []killRun
 	for _, op := range []string{"deploy", "promote"} {
 		for _, p := range points[op] {
-			runs = append(runs, run{op, p, false})
+			runs = append(runs, killRun{op, p, false})
 		}
 	}
 	// A promotion whose after-deploy smoke fails must end rolled back,
 	// whether ferry finished it or recovery did.
 	for _, p := range []string{"committed", "after-gates", "none"} {
-		runs = append(runs, run{"promote", p, true})
+		runs = append(runs, killRun{"promote", p, true})
 	}
 	for _, r := range runs {
 		name := r.op + "/" + r.point
@@ -112,26 +150,30 @@ func TestKillAtEveryPoint(t *testing.T) {
 			old := deploy(t, c, "prod", "1.0.0")
 			deploy(t, c, "staging", "2.0.0")
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "FERRY_PROMOTE_HELPER="+c.Project.Dir, "FERRY_HELPER_OP="+r.op, "FERRY_KILL_AT="+r.point)
+			cmd.Env = append(append(os.Environ(), "FERRY_PROMOTE_HELPER="+c.Project.Dir, "FERRY_HELPER_OP="+r.op, "FERRY_KILL_AT="+r.point), env...)
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
 			killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
 			if killed != (r.point != "none") {
 				t.Fatalf("helper: %v %s (killed=%v)", err, out, killed)
 			}
-			if _, err := c.revisions("prod"); err != nil {
-				t.Fatalf("store after kill: %v", err)
-			}
-			if r.op == "promote" && (r.point == "committed" || r.point == "after-gates") {
-				promotedNotLive(t, c, old)
-			}
-			if err := NewRecover(c).Run(ctx, "prod"); err != nil {
-				t.Fatalf("recover: %v", err)
-			}
+			finish(t, c, r, old)
 			var cur *state.Revision
-			c.State.View(func(tx state.Tx) error { cur, err = tx.CurrentRevision("prod"); return err })
+			var revs []state.Revision
+			c.State.View(func(tx state.Tx) error {
+				if cur, err = tx.CurrentRevision("prod"); err != nil {
+					return err
+				}
+				revs, err = tx.List("prod")
+				return err
+			})
 			if cur == nil {
 				t.Fatalf("nothing live in prod after recovery")
+			}
+			for _, rv := range revs {
+				if rv.Outcome == state.Pending {
+					t.Errorf("revision %d is still pending after recovery", rv.Number)
+				}
 			}
 			rep, err := NewVerify(c).Run(ctx, "prod")
 			if err != nil {

@@ -109,6 +109,9 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 // openStore opens the project's .ferry/images through confine: a .ferry
 // or a link in the store that ferry will not use is bad input (2).
 func (g *globalOptions) openStore(dir string) (*artifact.Store, error) {
+	if err := g.refuseTrackedState(dir); err != nil {
+		return nil, err
+	}
 	root, err := confine.Open(dir)
 	if err != nil {
 		return nil, usageError(err)

@@ -23,12 +23,16 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := g.refuseTrackedState(p.Dir); err != nil {
+		return nil, err
+	}
 	c, err := promote.Open(p)
 	if err != nil {
 		return nil, err
 	}
 	c.Command = command
 	c.Logger = g.logger()
+	c.Guard = guardCommand(p.Dir)
 	if g.streams.ErrTTY {
 		c.Wait = func(what string, elapsed time.Duration) {
 			fmt.Fprintf(g.streams.ErrOut, "\r%s (%s)\033[K", what, elapsed.Round(time.Second))

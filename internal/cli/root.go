@@ -100,6 +100,7 @@ func newRoot(streams Streams) (*cobra.Command, *globalOptions) {
 		newLoglevelCmd(g),
 		newServeCmd(g),
 		newGCCmd(g),
+		newGuardCmd(g),
 	)
 	registerCompletions(root, g)
 	return root, g

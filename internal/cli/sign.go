@@ -70,6 +70,9 @@ func runSign(ctx context.Context, g *globalOptions, opts *signOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := g.refuseTrackedState(p.Dir); err != nil {
+		return err
+	}
 	root, err := confine.Open(p.Dir)
 	if err != nil {
 		return err

@@ -53,6 +53,9 @@ every revision, the soak samples and the log-level changes. It exits 0 when all 
 			if err != nil {
 				return err
 			}
+			if err := g.refuseTrackedState(p.Dir); err != nil {
+				return err
+			}
 			rep, err := boltstore.Project(p.Dir).Check()
 			if err != nil {
 				return usageError(err)
@@ -98,6 +101,9 @@ command's recovery reconciles it with what really runs.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := g.loadProject()
 			if err != nil {
+				return err
+			}
+			if err := g.refuseTrackedState(p.Dir); err != nil {
 				return err
 			}
 			got, err := boltstore.Project(p.Dir).Repair(time.Now())
