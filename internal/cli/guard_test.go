@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -94,7 +95,7 @@ func TestGuardFinishesKilledPromotion(t *testing.T) {
 			if promoted.Action != "promote" || promoted.Outcome != state.Pending || !promoted.GatesPending || len(promoted.Instances) != 1 {
 				t.Fatalf("while prod's smoke runs, the promotion is recorded %s %s (gates pending %v, %d instances); want a pending promotion that runs", promoted.Action, promoted.Outcome, promoted.GatesPending, len(promoted.Instances))
 			}
-			pid := promoted.Instances[0].PID
+			pid := localPID(t, promoted.Instances[0])
 			if !alive(pid) {
 				t.Fatalf("the promoted process %d does not run while its smoke does", pid)
 			}
@@ -250,4 +251,17 @@ func guards(dir string) []int {
 		}
 	}
 	return out
+}
+
+// localPID is the process id the local target keeps in its own record of
+// an instance (the pid is the target's fact, not the shared record's).
+func localPID(t *testing.T, in state.Instance) int {
+	t.Helper()
+	var rec struct {
+		PID int `json:"pid"`
+	}
+	if err := json.Unmarshal(in.Private, &rec); err != nil || rec.PID == 0 {
+		t.Fatalf("instance %s: no pid in the local target's record %s (%v)", in.Name, in.Private, err)
+	}
+	return rec.PID
 }
