@@ -30,6 +30,23 @@ type resolver struct {
 	// linksIn caches the service links a pod sees, per namespace.
 	linksIn map[string]map[string]Entry
 	text    map[string]string // a template's whole text, for mentions
+	// secrets caches secret.Is by key and value: every container that
+	// takes a ConfigMap whole judges each of its keys again.
+	secrets map[[2]string]bool
+}
+
+// isSecret is secret.Is, once per key and value.
+func (r *resolver) isSecret(key, value string) bool {
+	kv := [2]string{key, value}
+	is, ok := r.secrets[kv]
+	if !ok {
+		if r.secrets == nil {
+			r.secrets = map[[2]string]bool{}
+		}
+		is = secret.Is(key, value)
+		r.secrets[kv] = is
+	}
+	return is
 }
 
 func objKey(m manifest) string {
@@ -308,7 +325,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			l.set(r.links[k])
 		}
 	}
-	return l.entries()
+	return l.entries(r.isSecret)
 }
 
 // envList is a container's environment as it is built: a later
@@ -335,11 +352,11 @@ func (l *envList) set(e Entry) {
 
 // entries are the keys in the order first defined, each marked secret by
 // its name or value where nothing marked it before.
-func (l *envList) entries() []Entry {
+func (l *envList) entries(isSecret func(key, value string) bool) []Entry {
 	out := make([]Entry, 0, len(l.order))
 	for _, k := range l.order {
 		e := l.env[k]
-		if !e.Secret && secret.Is(k, e.Value) {
+		if !e.Secret && isSecret(k, e.Value) {
 			e.Secret = true
 		}
 		out = append(out, e)

@@ -419,7 +419,7 @@ func (run *renderRun) layerConfig(context.Context) error {
 	if wi >= 0 {
 		primaryRepo = imageRepo(res.Workloads[wi].Containers[ci].Image)
 	}
-	files := map[string]*envfile.Config{}
+	files := map[string]*fileLayer{}
 	for i := range res.Workloads {
 		for j := range res.Workloads[i].Containers {
 			if err := run.containerConfig(&res.Workloads[i].Containers[j], primaryRepo, files); err != nil {
@@ -451,8 +451,8 @@ func (run *renderRun) layerConfig(context.Context) error {
 // layer. The GoFr file layer is baked into the service's own image: a
 // container running another image (a Redis subchart, a proxy sidecar)
 // does not have it.
-func (run *renderRun) containerConfig(c *Container, primaryRepo string, files map[string]*envfile.Config) error {
-	fc := &envfile.Config{}
+func (run *renderRun) containerConfig(c *Container, primaryRepo string, files map[string]*fileLayer) error {
+	fc := &fileLayer{}
 	if primaryRepo == "" || imageRepo(c.Image) == primaryRepo {
 		appEnv := ""
 		for _, en := range c.env {
@@ -623,13 +623,36 @@ func valuesImage(vals map[string]any) string {
 	return repo
 }
 
+// fileLayer is the image's GoFr file layer for one APP_ENV, as entries
+// (each judged secret once, however many containers it lies under).
+type fileLayer struct {
+	keys []string
+	vars map[string]Entry
+}
+
+// newFileLayer makes the entries of the file layer c.
+func newFileLayer(c *envfile.Config) *fileLayer {
+	fl := &fileLayer{vars: map[string]Entry{}}
+	for _, v := range c.Vars() {
+		e := Entry{Key: v.Key, Value: v.Value, Source: Source{Kind: KindFile, File: v.Source.File, Line: v.Source.Line}, Secret: secret.Is(v.Key, v.Value)}
+		for _, s := range v.Shadows {
+			e.Shadows = append(e.Shadows, Shadowed{Value: s.Value, Source: Source{Kind: KindFile, File: s.Source.File, Line: s.Source.Line}, Secret: e.Secret})
+		}
+		if _, ok := fl.vars[v.Key]; !ok {
+			fl.keys = append(fl.keys, v.Key)
+		}
+		fl.vars[v.Key] = e
+	}
+	return fl
+}
+
 // files loads the image's GoFr file layer for appEnv, once per value.
-func (r *Renderer) files(cache map[string]*envfile.Config, appEnv string, warnings *[]string) (*envfile.Config, error) {
+func (r *Renderer) files(cache map[string]*fileLayer, appEnv string, warnings *[]string) (*fileLayer, error) {
 	if c, ok := cache[appEnv]; ok {
 		return c, nil
 	}
 	if r.p.Configs == "" {
-		c := &envfile.Config{}
+		c := &fileLayer{}
 		cache[appEnv] = c
 		return c, nil
 	}
@@ -642,14 +665,15 @@ func (r *Renderer) files(cache map[string]*envfile.Config, appEnv string, warnin
 		return nil, fileErr(err)
 	}
 	*warnings = append(*warnings, c.Warnings...)
-	cache[appEnv] = c
-	return c, nil
+	fl := newFileLayer(c)
+	cache[appEnv] = fl
+	return fl, nil
 }
 
 // chartless is a project with configs/ only: the process gets APP_ENV
 // from ferry, the files do the rest.
 func (r *Renderer) chartless(res *Result, e *project.Environment) (*Result, error) {
-	fc, err := r.files(map[string]*envfile.Config{}, e.Name, &res.Warnings)
+	fc, err := r.files(map[string]*fileLayer{}, e.Name, &res.Warnings)
 	if err != nil {
 		return nil, err
 	}
@@ -657,25 +681,29 @@ func (r *Renderer) chartless(res *Result, e *project.Environment) (*Result, erro
 	return res, nil
 }
 
-// layer puts the process environment over the file layer.
-func layer(files *envfile.Config, proc []Entry) *Config {
-	m := map[string]Entry{}
-	for _, v := range files.Vars() {
-		e := Entry{Key: v.Key, Value: v.Value, Source: Source{Kind: KindFile, File: v.Source.File, Line: v.Source.Line}, Secret: secret.Is(v.Key, v.Value)}
-		for _, s := range v.Shadows {
-			e.Shadows = append(e.Shadows, Shadowed{Value: s.Value, Source: Source{Kind: KindFile, File: s.Source.File, Line: s.Source.Line}, Secret: e.Secret})
-		}
-		m[v.Key] = e
-	}
+// layer puts the process environment over the file layer. proc holds
+// each key once (envList.entries).
+func layer(files *fileLayer, proc []Entry) *Config {
+	entries := make([]Entry, 0, len(proc)+len(files.keys))
+	var hidden map[string]bool // the file keys proc sets
 	for _, p := range proc {
-		if old, ok := m[p.Key]; ok {
+		if old, ok := files.vars[p.Key]; ok {
 			p.Shadows = append(p.Shadows, Shadowed{Value: old.Value, Source: old.Source, Secret: old.Secret})
 			p.Shadows = append(p.Shadows, old.Shadows...)
+			if hidden == nil {
+				hidden = map[string]bool{}
+			}
+			hidden[p.Key] = true
 		}
-		m[p.Key] = p
+		entries = append(entries, p)
 	}
-	entries := make([]Entry, 0, len(m))
-	for _, e := range m {
+	for _, k := range files.keys {
+		if hidden[k] {
+			continue
+		}
+		e := files.vars[k]
+		// Each container's entries are its own: seal marks them in place.
+		e.Shadows = slices.Clone(e.Shadows)
 		entries = append(entries, e)
 	}
 	return NewConfig(entries)
