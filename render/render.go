@@ -40,7 +40,10 @@ type Renderer struct {
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
 	reads     *valuesReads        // what the templates read of .Values
-	subValues []subValues         // the vendored subcharts' values.yaml
+	// traceTpls are the templates marked renders use instead (see
+	// traceTemplates).
+	traceTpls map[*common.File]*common.File
+	subValues []subValues // the vendored subcharts' values.yaml
 	err       error
 	// parsed are the values files read and not yet used by every
 	// environment that names them, by name, with their error: an
@@ -162,6 +165,7 @@ func (r *Renderer) load() error {
 			return
 		}
 		r.reads = chartReads(r.chart)
+		r.traceTpls = traceTemplates(r.chart)
 		r.loadSubValues(files)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
@@ -212,6 +216,7 @@ type renderRun struct {
 	sealed []string       // values decrypted from SOPS files
 	user   map[string]any // the environment's values files and --set, merged
 	c      *chart.Chart   // this render's copy of the chart
+	tc     *chart.Chart   // c with the templates marked renders use
 	top    common.Values  // what the templates see: .Values, .Release, …
 	objs   []manifest
 	rs     *resolver
@@ -311,7 +316,8 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 // time, not two, and on a busy machine the overlap saved nothing
 // measurable.
 func (run *renderRun) startTrace(ctx context.Context) error {
-	run.marked = startMarked(ctx, run.c, run.top, run.twins)
+	run.tc = withTraceTemplates(run.c, run.traceTpls)
+	run.marked = startMarked(ctx, run.tc, run.top, run.twins)
 	return nil
 }
 
@@ -332,7 +338,7 @@ func (run *renderRun) twins(out map[string]string) ([]manifest, error) {
 func (run *renderRun) traceSources(ctx context.Context) error {
 	res := run.res
 	run.rs = &resolver{objects: run.objs, sources: res.ValueSources, templates: run.templates, values: res.Values, warnings: &res.Warnings}
-	t, twins, skipped := traced(ctx, run.c, run.top, run.marked, run.twins, len(run.objs))
+	t, twins, skipped := traced(ctx, run.tc, run.top, run.marked, run.twins, len(run.objs))
 	if t != nil {
 		run.rs.taint, run.rs.marked, run.rs.skipped = t, twins, skipped
 		if len(skipped) > 0 {
