@@ -189,11 +189,12 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 		return nil, err
 	}
 	run := &renderRun{Renderer: r, e: e, res: res}
-	defer func() { run.marked.stop() }() // set by renderManifests
+	defer func() { run.marked.stop() }() // set by startTrace
 	steps := []func(context.Context) error{
 		run.readValues,      // every values file, with the line of each key
 		run.coalesce,        // the values Helm renders with, within limits
-		run.renderManifests, // the templates, into objects; the marked render starts
+		run.renderManifests, // the templates, into objects
+		run.startTrace,      // the marked render, once the plain one stands
 		run.traceSources,    // where each rendered field came from
 		run.describe,        // objects, secrets, workloads, references
 		run.layerConfig,     // the file layer under each container's env
@@ -281,10 +282,6 @@ func (run *renderRun) coalesce(context.Context) error {
 
 // renderManifests renders the templates within the limits and parses
 // them into the release's objects, as an install would create them.
-// Once the templates have rendered, the first marked render (see traced)
-// starts beside the parse. It starts after the plain render has
-// succeeded, not beside it: a chart whose templates fail (a runaway
-// include) then costs one render's memory and time, not two.
 func (run *renderRun) renderManifests(ctx context.Context) error {
 	rendered, err := boundedRender(ctx, run.c, run.top)
 	if errors.Is(err, errBudget) {
@@ -293,8 +290,6 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 	if err != nil {
 		return scrubbed(templateErr(run.p.Chart, run.c.Name(), err), run.top)
 	}
-	run.tc = withTraceTemplates(run.c, run.traceTpls)
-	run.marked = startMarked(ctx, run.tc, run.top, run.twins)
 	objs, err := splitManifests(rendered, run.p.Chart, run.c.Name())
 	if err != nil {
 		return scrubbed(err, run.top)
@@ -312,6 +307,17 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 	} else if m, ok := run.top["Values"].(map[string]any); ok {
 		run.res.Values = m
 	}
+	return nil
+}
+
+// startTrace starts the first marked render (see traced). It starts
+// after the plain render has succeeded, not beside it: a chart whose
+// templates fail (a runaway include) then costs one render's memory and
+// time, not two, and on a busy machine the overlap saved nothing
+// measurable.
+func (run *renderRun) startTrace(ctx context.Context) error {
+	run.tc = withTraceTemplates(run.c, run.traceTpls)
+	run.marked = startMarked(ctx, run.tc, run.top, run.twins)
 	return nil
 }
 
