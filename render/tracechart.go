@@ -162,7 +162,7 @@ func actionSpan(text string, pos int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	start = open + 2
-	if strings.HasPrefix(text[start:], "- ") {
+	if start+1 < len(text) && text[start] == '-' && isTrimSpace(text[start+1]) {
 		start += 2
 	}
 	// The pipeline's strings may hold "}}": skip them.
@@ -184,7 +184,7 @@ func actionSpan(text string, pos int) (start, end int, ok bool) {
 		case '}':
 			if strings.HasPrefix(text[i:], "}}") {
 				end = i
-				if strings.HasSuffix(text[:end], " -") {
+				if end-2 >= start && text[end-1] == '-' && isTrimSpace(text[end-2]) {
 					end -= 2
 				}
 				return start, end, end >= start
@@ -193,6 +193,10 @@ func actionSpan(text string, pos int) (start, end int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// isTrimSpace reports the spaces text/template wants beside a trim
+// marker.
+func isTrimSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // withTraceTemplates returns a copy of c (a render's copyChart) and its
 // subcharts whose templates are the trace copies where there are any.
