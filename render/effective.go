@@ -30,13 +30,19 @@ type resolver struct {
 	// linksIn caches the service links a pod sees, per namespace.
 	linksIn map[string]map[string]Entry
 	text    map[string]string // a template's whole text, for mentions
-	// secrets caches secret.Is by key and value: every container that
-	// takes a ConfigMap whole judges each of its keys again.
-	secrets map[[2]string]bool
+	// secrets caches secret.Is by key and value from the second
+	// container on: every container that takes a ConfigMap whole judges
+	// each of its keys again, and a chart with one container (of 30,000
+	// keys, say) would only pay for the cache.
+	secrets    map[[2]string]bool
+	containers int
 }
 
 // isSecret is secret.Is, once per key and value.
 func (r *resolver) isSecret(key, value string) bool {
+	if r.containers < 2 {
+		return secret.Is(key, value)
+	}
 	kv := [2]string{key, value}
 	is, ok := r.secrets[kv]
 	if !ok {
@@ -309,6 +315,7 @@ func (r *resolver) lineOf(tpl, key string) int {
 // Kubernetes order: envFrom sources in order, then env entries, a later
 // definition winning.
 func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
+	r.containers++
 	l := &envList{env: map[string]Entry{}}
 	for _, ef := range list(c["envFrom"]) {
 		efm, _ := ef.(map[string]any)
