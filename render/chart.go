@@ -492,7 +492,11 @@ func jsonish(v any) any {
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, vv := range x {
-			out[fmt.Sprint(k)] = jsonish(vv)
+			ks, ok := k.(string)
+			if !ok {
+				ks = fmt.Sprint(k)
+			}
+			out[ks] = jsonish(vv)
 		}
 		return out
 	case []any:

@@ -30,6 +30,29 @@ type resolver struct {
 	// linksIn caches the service links a pod sees, per namespace.
 	linksIn map[string]map[string]Entry
 	text    map[string]string // a template's whole text, for mentions
+	// secrets caches secret.Is by key and value from the second
+	// container on: every container that takes a ConfigMap whole judges
+	// each of its keys again, and a chart with one container (of 30,000
+	// keys, say) would only pay for the cache.
+	secrets    map[[2]string]bool
+	containers int
+}
+
+// isSecret is secret.Is, once per key and value.
+func (r *resolver) isSecret(key, value string) bool {
+	if r.containers < 2 {
+		return secret.Is(key, value)
+	}
+	kv := [2]string{key, value}
+	is, ok := r.secrets[kv]
+	if !ok {
+		if r.secrets == nil {
+			r.secrets = map[[2]string]bool{}
+		}
+		is = secret.Is(key, value)
+		r.secrets[kv] = is
+	}
+	return is
 }
 
 func objKey(m manifest) string {
@@ -292,6 +315,7 @@ func (r *resolver) lineOf(tpl, key string) int {
 // Kubernetes order: envFrom sources in order, then env entries, a later
 // definition winning.
 func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
+	r.containers++
 	l := &envList{env: map[string]Entry{}}
 	for _, ef := range list(c["envFrom"]) {
 		efm, _ := ef.(map[string]any)
@@ -308,7 +332,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			l.set(r.links[k])
 		}
 	}
-	return l.entries()
+	return l.entries(r.isSecret)
 }
 
 // envList is a container's environment as it is built: a later
@@ -335,11 +359,11 @@ func (l *envList) set(e Entry) {
 
 // entries are the keys in the order first defined, each marked secret by
 // its name or value where nothing marked it before.
-func (l *envList) entries() []Entry {
+func (l *envList) entries(isSecret func(key, value string) bool) []Entry {
 	out := make([]Entry, 0, len(l.order))
 	for _, k := range l.order {
 		e := l.env[k]
-		if !e.Secret && secret.Is(k, e.Value) {
+		if !e.Secret && isSecret(k, e.Value) {
 			e.Secret = true
 		}
 		out = append(out, e)

@@ -40,7 +40,10 @@ type Renderer struct {
 	chart     *chart.Chart
 	templates map[string][]string // split once: provenance looks up lines per key
 	reads     *valuesReads        // what the templates read of .Values
-	subValues []subValues         // the vendored subcharts' values.yaml
+	// traceTpls are the templates marked renders use instead (see
+	// traceTemplates).
+	traceTpls map[*common.File]*common.File
+	subValues []subValues // the vendored subcharts' values.yaml
 	err       error
 	// parsed are the values files read and not yet used by every
 	// environment that names them, by name, with their error: an
@@ -162,6 +165,7 @@ func (r *Renderer) load() error {
 			return
 		}
 		r.reads = chartReads(r.chart)
+		r.traceTpls = traceTemplates(r.chart)
 		r.loadSubValues(files)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
@@ -212,6 +216,7 @@ type renderRun struct {
 	sealed []string       // values decrypted from SOPS files
 	user   map[string]any // the environment's values files and --set, merged
 	c      *chart.Chart   // this render's copy of the chart
+	tc     *chart.Chart   // c with the templates marked renders use
 	top    common.Values  // what the templates see: .Values, .Release, …
 	objs   []manifest
 	rs     *resolver
@@ -311,7 +316,8 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 // time, not two, and on a busy machine the overlap saved nothing
 // measurable.
 func (run *renderRun) startTrace(ctx context.Context) error {
-	run.marked = startMarked(ctx, run.c, run.top, run.twins)
+	run.tc = withTraceTemplates(run.c, run.traceTpls)
+	run.marked = startMarked(ctx, run.tc, run.top, run.twins)
 	return nil
 }
 
@@ -332,7 +338,7 @@ func (run *renderRun) twins(out map[string]string) ([]manifest, error) {
 func (run *renderRun) traceSources(ctx context.Context) error {
 	res := run.res
 	run.rs = &resolver{objects: run.objs, sources: res.ValueSources, templates: run.templates, values: res.Values, warnings: &res.Warnings}
-	t, twins, skipped := traced(ctx, run.c, run.top, run.marked, run.twins, len(run.objs))
+	t, twins, skipped := traced(ctx, run.tc, run.top, run.marked, run.twins, len(run.objs))
 	if t != nil {
 		run.rs.taint, run.rs.marked, run.rs.skipped = t, twins, skipped
 		if len(skipped) > 0 {
@@ -419,7 +425,7 @@ func (run *renderRun) layerConfig(context.Context) error {
 	if wi >= 0 {
 		primaryRepo = imageRepo(res.Workloads[wi].Containers[ci].Image)
 	}
-	files := map[string]*envfile.Config{}
+	files := map[string]*fileLayer{}
 	for i := range res.Workloads {
 		for j := range res.Workloads[i].Containers {
 			if err := run.containerConfig(&res.Workloads[i].Containers[j], primaryRepo, files); err != nil {
@@ -451,8 +457,8 @@ func (run *renderRun) layerConfig(context.Context) error {
 // layer. The GoFr file layer is baked into the service's own image: a
 // container running another image (a Redis subchart, a proxy sidecar)
 // does not have it.
-func (run *renderRun) containerConfig(c *Container, primaryRepo string, files map[string]*envfile.Config) error {
-	fc := &envfile.Config{}
+func (run *renderRun) containerConfig(c *Container, primaryRepo string, files map[string]*fileLayer) error {
+	fc := &fileLayer{}
 	if primaryRepo == "" || imageRepo(c.Image) == primaryRepo {
 		appEnv := ""
 		for _, en := range c.env {
@@ -623,13 +629,36 @@ func valuesImage(vals map[string]any) string {
 	return repo
 }
 
+// fileLayer is the image's GoFr file layer for one APP_ENV, as entries
+// (each judged secret once, however many containers it lies under).
+type fileLayer struct {
+	keys []string
+	vars map[string]Entry
+}
+
+// newFileLayer makes the entries of the file layer c.
+func newFileLayer(c *envfile.Config) *fileLayer {
+	fl := &fileLayer{vars: map[string]Entry{}}
+	for _, v := range c.Vars() {
+		e := Entry{Key: v.Key, Value: v.Value, Source: Source{Kind: KindFile, File: v.Source.File, Line: v.Source.Line}, Secret: secret.Is(v.Key, v.Value)}
+		for _, s := range v.Shadows {
+			e.Shadows = append(e.Shadows, Shadowed{Value: s.Value, Source: Source{Kind: KindFile, File: s.Source.File, Line: s.Source.Line}, Secret: e.Secret})
+		}
+		if _, ok := fl.vars[v.Key]; !ok {
+			fl.keys = append(fl.keys, v.Key)
+		}
+		fl.vars[v.Key] = e
+	}
+	return fl
+}
+
 // files loads the image's GoFr file layer for appEnv, once per value.
-func (r *Renderer) files(cache map[string]*envfile.Config, appEnv string, warnings *[]string) (*envfile.Config, error) {
+func (r *Renderer) files(cache map[string]*fileLayer, appEnv string, warnings *[]string) (*fileLayer, error) {
 	if c, ok := cache[appEnv]; ok {
 		return c, nil
 	}
 	if r.p.Configs == "" {
-		c := &envfile.Config{}
+		c := &fileLayer{}
 		cache[appEnv] = c
 		return c, nil
 	}
@@ -642,14 +671,15 @@ func (r *Renderer) files(cache map[string]*envfile.Config, appEnv string, warnin
 		return nil, fileErr(err)
 	}
 	*warnings = append(*warnings, c.Warnings...)
-	cache[appEnv] = c
-	return c, nil
+	fl := newFileLayer(c)
+	cache[appEnv] = fl
+	return fl, nil
 }
 
 // chartless is a project with configs/ only: the process gets APP_ENV
 // from ferry, the files do the rest.
 func (r *Renderer) chartless(res *Result, e *project.Environment) (*Result, error) {
-	fc, err := r.files(map[string]*envfile.Config{}, e.Name, &res.Warnings)
+	fc, err := r.files(map[string]*fileLayer{}, e.Name, &res.Warnings)
 	if err != nil {
 		return nil, err
 	}
@@ -657,25 +687,29 @@ func (r *Renderer) chartless(res *Result, e *project.Environment) (*Result, erro
 	return res, nil
 }
 
-// layer puts the process environment over the file layer.
-func layer(files *envfile.Config, proc []Entry) *Config {
-	m := map[string]Entry{}
-	for _, v := range files.Vars() {
-		e := Entry{Key: v.Key, Value: v.Value, Source: Source{Kind: KindFile, File: v.Source.File, Line: v.Source.Line}, Secret: secret.Is(v.Key, v.Value)}
-		for _, s := range v.Shadows {
-			e.Shadows = append(e.Shadows, Shadowed{Value: s.Value, Source: Source{Kind: KindFile, File: s.Source.File, Line: s.Source.Line}, Secret: e.Secret})
-		}
-		m[v.Key] = e
-	}
+// layer puts the process environment over the file layer. proc holds
+// each key once (envList.entries).
+func layer(files *fileLayer, proc []Entry) *Config {
+	entries := make([]Entry, 0, len(proc)+len(files.keys))
+	var hidden map[string]bool // the file keys proc sets
 	for _, p := range proc {
-		if old, ok := m[p.Key]; ok {
+		if old, ok := files.vars[p.Key]; ok {
 			p.Shadows = append(p.Shadows, Shadowed{Value: old.Value, Source: old.Source, Secret: old.Secret})
 			p.Shadows = append(p.Shadows, old.Shadows...)
+			if hidden == nil {
+				hidden = map[string]bool{}
+			}
+			hidden[p.Key] = true
 		}
-		m[p.Key] = p
+		entries = append(entries, p)
 	}
-	entries := make([]Entry, 0, len(m))
-	for _, e := range m {
+	for _, k := range files.keys {
+		if hidden[k] {
+			continue
+		}
+		e := files.vars[k]
+		// Each container's entries are its own: seal marks them in place.
+		e.Shadows = slices.Clone(e.Shadows)
 		entries = append(entries, e)
 	}
 	return NewConfig(entries)

@@ -189,10 +189,22 @@ func slotTitle(s slot) string {
 // renderView is res as shown: the containers of slots, and the image
 // and configuration of the service's container, or of the one picked.
 func renderView(res *render.Result, slots []slot, picked bool) *view.Render {
-	v := view.NewRender(res)
-	v.Workloads = v.Workloads[:0]
+	// Each configuration is converted once: the slots' containers here,
+	// not every container in NewRender, and the service's container's
+	// (res.Config itself) not again.
+	top := *res
+	top.Workloads = nil
+	v := view.NewRender(&top)
 	for _, s := range slots {
-		v.Workloads = append(v.Workloads, view.NewContainer(s.W, s.C))
+		c := *s.C
+		c.Config = nil
+		cv := view.NewContainer(s.W, &c)
+		if s.C.Config == res.Config {
+			cv.Config = v.Config
+		} else {
+			cv.Config = view.NewConfig(s.C.Config)
+		}
+		v.Workloads = append(v.Workloads, cv)
 	}
 	if picked && len(v.Workloads) > 0 {
 		v.Image, v.Config = v.Workloads[0].Image, v.Workloads[0].Config
