@@ -191,6 +191,36 @@ func TestHelmInput(t *testing.T) {
 	}
 }
 
+// TestSetListOfCI: a --set whose braces are the command's is a list of
+// what CI fills in (a chart ranges over it); an expression's own braces
+// stay one string.
+func TestSetListOfCI(t *testing.T) {
+	tests := []struct {
+		v    string
+		list bool
+	}{
+		{"{$RELEASE_HOST}", true},
+		{"{${HOST},www.${HOST}}", true},
+		{"${{ github.sha }}", false},
+		{"$TAG", false},
+		{"{{ .Values.x }}", false},
+	}
+	for _, tt := range tests {
+		if got := listOfCI(tt.v); got != tt.list {
+			t.Errorf("listOfCI(%q) = %v, want %v", tt.v, got, tt.list)
+		}
+	}
+	user := map[string]any{}
+	e := &project.Environment{Deploy: &project.Deploy{File: "bin/deploy", Line: 11}, Set: []project.SetFlag{{Path: "ingress.hosts", Value: "{$RELEASE_HOST}", ByCI: true}}}
+	if err := applySet(user, e, map[string]Source{}); err != nil {
+		t.Fatal(err)
+	}
+	ing, _ := user["ingress"].(map[string]any)
+	if hosts, ok := ing["hosts"].([]any); !ok || len(hosts) != 1 || hosts[0] != "$RELEASE_HOST" {
+		t.Errorf("--set ingress.hosts={$RELEASE_HOST} gave %#v, want a list of one item", ing["hosts"])
+	}
+}
+
 // TestRenderLinksInside follows links that stay in the project, as
 // Helm's loader does: a template, a file .Files.Get reads, a vendored
 // subchart, configs/.env and the environment's values file. A link out

@@ -775,6 +775,10 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 		kv := s.Path + "=" + s.Value
 		var err error
 		switch {
+		case s.ByCI && listOfCI(s.Value):
+			// --set hosts="{$HOST}": the braces are the command's, a list
+			// of what CI fills in.
+			err = strvals.ParseInto(kv, user)
 		case s.ByCI:
 			// What CI fills in is one string, whatever braces or commas
 			// its expression holds.
@@ -803,6 +807,13 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: line, Detail: flag + " " + s.Path, CI: s.ByCI}
 	}
 	return nil
+}
+
+// listOfCI reports a --set value written as a list whose items CI fills
+// in: "{$HOST}", "{${HOST},www.${HOST}}"; not "${{ x }}", whose braces are
+// the expression's.
+func listOfCI(v string) bool {
+	return strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "{{") && strings.HasSuffix(v, "}")
 }
 
 // subchartSources records the lines of the vendored subcharts' own
