@@ -169,10 +169,12 @@ func findDeploys(dir string) []Deploy {
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
-			written := map[string]bool{}           // by job and path: files the job writes (sops -d … > dec.yaml)
+			// by job and path: files the job writes, each with the SOPS
+			// file it decrypts into it ("" for any other write)
+			written := map[string]string{}
 			for _, c := range cmds {
 				for _, w := range c.writes() {
-					written[c.hint+"\x00"+w] = true
+					written[c.hint+"\x00"+w] = c.decrypts(w)
 				}
 				file := rel
 				if c.file != "" {
@@ -190,10 +192,9 @@ func findDeploys(dir string) []Deploy {
 					continue
 				}
 				d.File = file
-				d.Values = slices.DeleteFunc(d.Values, func(v string) bool {
-					// A values file the job itself writes (decrypted secrets)
-					// is not the repository's: the files it has are checked.
-					return written[c.hint+"\x00"+path.Clean(v)] && !isFile(filepath.Join(dir, v))
+				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
+					src, ok := written[c.hint+"\x00"+path.Clean(v)]
+					return src, ok
 				})
 				if d.Cluster == "" {
 					cc := clusters[c.hint]
@@ -1563,6 +1564,43 @@ func ClusterKey(e *Environment, p *Project) string {
 }
 
 // redirect matches output redirected to a file.
+// jobValues is a deploy command's values files as the repository has
+// them. A file the job writes itself is not the repository's: when it
+// is what `sops -d secret-values.yaml > dec.yaml` decrypts, the SOPS file
+// stands in for it (render decrypts it, or checks it without its values);
+// any other written file is left out, and the files it has are checked.
+func jobValues(values []string, dir string, writtenFrom func(string) (string, bool)) []string {
+	out := values[:0]
+	for _, v := range values {
+		src, written := writtenFrom(v)
+		switch {
+		case !written || isFile(filepath.Join(dir, v)):
+			out = append(out, v)
+		case src != "" && isFile(filepath.Join(dir, src)) && !slices.Contains(out, src):
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
+// sopsDecrypt matches `sops -d SRC > DST` (or --decrypt, with options).
+var sopsDecrypt = regexp.MustCompile(`\bsops\s+(?:--?\S+\s+)*?(?:-d|--decrypt)\s+(?:--?\S+(?:\s+[^-\s>]\S*)?\s+)*?("[^"]*"|'[^']*'|[^\s>;&|]+)\s*>\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
+
+// decrypts is the file l decrypts with sops into w, "" when l writes w
+// some other way.
+func (l shellLine) decrypts(w string) string {
+	for _, m := range sopsDecrypt.FindAllStringSubmatch(l.text, -1) {
+		if path.Clean(strings.Trim(m[2], `"'`)) == w {
+			src := strings.Trim(m[1], `"'`)
+			if strings.ContainsAny(src, "$`") {
+				return ""
+			}
+			return path.Clean(src)
+		}
+	}
+	return ""
+}
+
 var redirect = regexp.MustCompile(`(?:^|[^0-9&<>])>>?\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
 
 // writes returns the files a line writes by redirection, cleaned.

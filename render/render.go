@@ -51,7 +51,17 @@ type Renderer struct {
 	// decrypt it again, and a file no environment will read again is not
 	// kept.
 	parsed map[string]*parsedValues
+	// standIns: see StandInForEncrypted.
+	standIns bool
 }
+
+// StandInForEncrypted lets r's renders go on when a SOPS values file
+// cannot be decrypted (no sops, no key): each encrypted value becomes a
+// stand-in of its type, secret like a decrypted one, and the Result's
+// NotDecrypted says which files and why. A check can then read
+// everything else of the environment; nothing that deploys may use it.
+// Call it before the first render.
+func (r *Renderer) StandInForEncrypted() { r.standIns = true }
 
 type parsedValues struct {
 	once sync.Once
@@ -69,7 +79,7 @@ func (r *Renderer) values(name string) (*valuesFile, error) {
 		delete(r.parsed, name)
 	}
 	r.mu.Unlock()
-	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name) })
+	pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name, r.standIns) })
 	return pv.vf, pv.err
 }
 
@@ -83,7 +93,7 @@ func (r *Renderer) prefetch(name string) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name) })
+		pv.once.Do(func() { pv.vf, pv.err = parseValues(r.root, name, r.standIns) })
 	}()
 	return func() { <-done }
 }
@@ -249,6 +259,9 @@ func (run *renderRun) readValues(context.Context) error {
 			return err
 		}
 		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
+		if vf.notDecrypted != nil {
+			res.NotDecrypted = append(res.NotDecrypted, *vf.notDecrypted)
+		}
 		vals, err := vf.helmValues()
 		if err != nil {
 			return err

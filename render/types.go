@@ -338,6 +338,10 @@ type Result struct {
 	// Warnings are things a user should know that are not errors: a key
 	// repeated in a values file, a missing configs/.env.
 	Warnings []string
+	// NotDecrypted lists the SOPS values files whose values are
+	// stand-ins, each with why it could not be decrypted (only with
+	// Renderer.StandInForEncrypted).
+	NotDecrypted []InputError
 }
 
 // Duplicate is a key repeated in one YAML mapping of a values file: YAML

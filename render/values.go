@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -33,12 +34,15 @@ type valuesFile struct {
 	err        error
 	// sealed are the string values decrypted from a SOPS file.
 	sealed []string
+	// notDecrypted says why a SOPS file's values are stand-ins (see
+	// Renderer.StandInForEncrypted); nil when it was decrypted.
+	notDecrypted *InputError
 }
 
 // parseValues reads and parses a values file, decrypting a SOPS file.
 // name is relative to dir. Helm's loader parses it lazily (see
 // helmValues): the chart's own values.yaml needs only its lines.
-func parseValues(root *confine.Root, name string) (*valuesFile, error) {
+func parseValues(root *confine.Root, name string, standIns bool) (*valuesFile, error) {
 	data, err := readValues(root, name)
 	if err != nil {
 		return nil, err
@@ -63,11 +67,18 @@ func parseValues(root *confine.Root, name string) (*valuesFile, error) {
 			// The keys and their lines are in clear in a SOPS file: the
 			// provenance is the committed file's, the values the
 			// plaintext's.
+			root = withoutKey(root, "sops")
 			if vf.data, err = decrypt(name, line, data); err != nil {
-				return nil, err
+				var ie *InputError
+				if !standIns || !errors.As(err, &ie) {
+					return nil, err
+				}
+				if vf.data, err = standInValues(root, name); err != nil {
+					return nil, err
+				}
+				vf.notDecrypted = ie
 			}
 			vf.encrypted = true
-			root = withoutKey(root, "sops")
 		} else if line := encValue(root); line > 0 {
 			return nil, &InputError{File: name, Line: line, Msg: "has SOPS-encrypted ENC[…] values but no sops: metadata to decrypt them with: restore the file's sops: section, or decrypt it in the pipeline and name the decrypted file in ferry.yaml values:"}
 		}
@@ -387,4 +398,64 @@ func leaves(v any, out []string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// encValue matches a SOPS-encrypted scalar and its type.
+var encScalar = regexp.MustCompile(`^ENC\[AES256_GCM,data:[^\]]*,type:(\w+)\]$`)
+
+// standInValues is the YAML of a SOPS file that could not be decrypted,
+// each encrypted scalar replaced by a stand-in of its type: a string
+// naming the file and key (secret by where it comes from, like every
+// decrypted value, and different per file so no two environments seem
+// to share a credential), 1 for a number, true for a boolean. The keys
+// are the committed file's, in clear.
+func standInValues(root *yaml.Node, name string) ([]byte, error) {
+	doc := copyNode(root)
+	var walk func(n *yaml.Node, at string)
+	walk = func(n *yaml.Node, at string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], joinPath(at, n.Content[i].Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", at, i))
+			}
+		case yaml.ScalarNode:
+			m := encScalar.FindStringSubmatch(n.Value)
+			if m == nil {
+				return
+			}
+			n.Style, n.Tag = 0, ""
+			switch m[1] {
+			case "int", "float":
+				n.Value = "1"
+			case "bool":
+				n.Value = "true"
+			default:
+				n.Value, n.Tag, n.Style = "sops-encrypted:"+name+":"+at, "!!str", yaml.DoubleQuotedStyle
+			}
+		}
+	}
+	walk(doc, "")
+	return yaml.Marshal(doc)
+}
+
+func joinPath(at, key string) string {
+	if at == "" {
+		return key
+	}
+	return at + "." + key
+}
+
+// copyNode copies n deeply, so the stand-ins do not write into the node
+// provenance reads the committed file's lines from.
+func copyNode(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, k := range n.Content {
+		c.Content[i] = copyNode(k)
+	}
+	return &c
 }
