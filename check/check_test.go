@@ -59,6 +59,7 @@ var catalogue = []string{
 	"FERRY088 unset-values-read warning",
 	"FERRY089 unsafe-production-setting error",
 	"FERRY090 overlay-overridden warning",
+	"FERRY093 shared-secret-store error",
 }
 
 func TestCatalogue(t *testing.T) {
