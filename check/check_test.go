@@ -60,6 +60,7 @@ var catalogue = []string{
 	"FERRY089 unsafe-production-setting error",
 	"FERRY090 overlay-overridden warning",
 	"FERRY093 shared-secret-store error",
+	"FERRY094 secret-in-command error",
 }
 
 func TestCatalogue(t *testing.T) {

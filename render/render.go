@@ -532,6 +532,11 @@ func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 				Name: str(cm, "name"), Image: str(cm, "image"), Template: o.template,
 				Ports: map[string]int{}, Probes: map[string]Probe{}, Init: field == "initContainers",
 			}
+			for _, f := range []string{"command", "args"} {
+				for _, a := range list(cm[f]) {
+					c.Command = append(c.Command, scalar(a))
+				}
+			}
 			for _, p := range list(cm["ports"]) {
 				pm, _ := p.(map[string]any)
 				n := toInt(pm["containerPort"], 0)

@@ -242,6 +242,9 @@ type Container struct {
 	// subchart's values.yaml, not the service's image.tag), a template
 	// literal, or KindUnknown — never another image's line.
 	ImageTag Source
+	// Command is the container's command and args as rendered: text a
+	// check reads for literal credentials, never printed as it is.
+	Command []string
 	// Init is set for an init container.
 	Init bool
 	// Primary is set for the container that runs the service (Result.Config).
