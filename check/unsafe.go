@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/ferrydev/ferry/project"
@@ -21,8 +22,9 @@ func init() {
 			"and PYTHONHTTPSVERIFY=0 (no certificate verification), FLASK_DEBUG=1 (a debugger that runs " +
 			"code from the browser), DEBUG/APP_DEBUG/DJANGO_DEBUG=true (stack traces and settings in " +
 			"error pages), SPRING_JPA_HIBERNATE_DDL_AUTO=update/create (Hibernate alters or drops the " +
-			"schema at start) and sslmode=disable to a database outside the cluster (credentials and " +
-			"data in clear across the network) are for a developer's machine. In the last environment " +
+			"schema at start), sslmode=disable to a database outside the cluster, and an identity " +
+			"provider (OIDC, Keycloak, SSO) reached over plain http outside the cluster (credentials, " +
+			"tokens and data in clear across the network) are for a developer's machine. In the last environment " +
 			"of the path, or one whose name says production, turn them off (and migrate the schema " +
 			"with Flyway or Liquibase).",
 		Check: checkUnsafeProductionSetting,
@@ -72,6 +74,15 @@ func checkUnsafeProductionSetting(in *Input) []Finding {
 		for _, en := range e.Result.Config.Entries {
 			k := strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToUpper(en.Key))
 			if en.External {
+				continue
+			}
+			if host, ok := plainAuthURL(en.Key, en.Value); ok {
+				l := e.loc(en.Key, "")
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+					Message: fmt.Sprintf("%s: %s (set at %s) reaches the identity provider %s over plain http: logins and tokens cross the network in clear; use https in %s.",
+						e.Name, en.Key, l.Source, host, e.Name),
+				})
 				continue
 			}
 			if host, param, ok := plainToRemoteDB(en.Value); ok {
@@ -150,4 +161,26 @@ func remoteHost(host string) bool {
 		}
 	}
 	return true
+}
+
+// authWords mark a key that points at an identity provider.
+var authWords = []string{"KEYCLOAK", "OIDC", "OAUTH", "ISSUER", "SSO", "AUTH_SERVER", "AUTH_URL", "IDP", "JWKS"}
+
+// plainAuthURL reports an identity provider's URL over plain http to a
+// host outside the cluster (a dotted name or any non-loopback address,
+// a private one included: the LAN is still a network): the host.
+func plainAuthURL(key, v string) (string, bool) {
+	k := strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToUpper(key))
+	if !slices.ContainsFunc(authWords, func(w string) bool { return strings.Contains(k, w) }) {
+		return "", false
+	}
+	u, err := url.Parse(strings.TrimSpace(v))
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		return "", false
+	}
+	h := u.Hostname()
+	if ip := net.ParseIP(h); ip != nil {
+		return h, !ip.IsLoopback()
+	}
+	return h, remoteHost(h)
 }

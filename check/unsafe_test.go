@@ -28,3 +28,26 @@ func TestPlainToRemoteDB(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainAuthURL(t *testing.T) {
+	tests := []struct {
+		key, v, host string
+	}{
+		{"KEYCLOAK_URL", "http://192.168.14.55:8080", "192.168.14.55"},
+		{"OIDC_ISSUER", "http://sso.acme-corp.com/realms/main", "sso.acme-corp.com"},
+		{"auth.oidc.issuerUrl", "http://login.example.org", "login.example.org"},
+		// https, inside the cluster, loopback, or not an identity provider: no finding.
+		{"KEYCLOAK_URL", "https://sso.acme-corp.com", ""},
+		{"KEYCLOAK_URL", "http://keycloak:8080", ""},
+		{"KEYCLOAK_URL", "http://keycloak.auth.svc.cluster.local:8080", ""},
+		{"OIDC_ISSUER", "http://localhost:8080", ""},
+		{"API_URL", "http://api.acme-corp.com", ""},
+		{"AUTHOR_NAME", "http://blog.acme-corp.com", ""},
+	}
+	for _, tt := range tests {
+		host, ok := plainAuthURL(tt.key, tt.v)
+		if ok != (tt.host != "") || (ok && host != tt.host) {
+			t.Errorf("plainAuthURL(%q, %q) = %q, %v; want %q", tt.key, tt.v, host, ok, tt.host)
+		}
+	}
+}
