@@ -103,7 +103,10 @@ func RuleByID(id string) (Rule, bool) {
 // and the file:line that set it.
 type Location struct {
 	Environment string `json:"environment,omitempty"`
-	Key         string `json:"key,omitempty"`
+	// Environments, when the value is one every one of them reads (the
+	// chart's values.yaml), lists them all; Environment is the first.
+	Environments []string `json:"environments,omitempty"`
+	Key          string   `json:"key,omitempty"`
 	// Value is the value as it may be shown: secrets are redacted.
 	Value string `json:"value,omitempty"`
 	// Source is the full provenance: "chart/values.yaml:12",
@@ -269,7 +272,10 @@ func Run(in *Input) *Report {
 	if in.Project != nil {
 		accepts = in.Project.Accept
 	}
-	all = append(all, applyAcceptances(in, accepts, all)...)
+	// Acceptances name environments: they apply to each environment's
+	// finding before a shared value's findings fold into one.
+	stale := applyAcceptances(in, accepts, all)
+	all = append(mergeShared(all), stale...)
 	sortFindings(all)
 	rep := &Report{Findings: all, Problems: in.Problems}
 	if in.Project != nil {

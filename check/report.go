@@ -136,7 +136,7 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 					if l.Value != "" {
 						v = "=" + l.Value
 					}
-					fmt.Fprintf(&b, "      %s: %s%s  (%s)\n", l.Environment, l.Key, v, l.Source)
+					fmt.Fprintf(&b, "      %s: %s%s  (%s)\n", l.envs(), l.Key, v, l.Source)
 				}
 				if f.Accepted {
 					fmt.Fprintf(&b, "    accepted at ferry.yaml:%d: %s\n", f.AcceptLine, f.Reason)
