@@ -59,6 +59,7 @@ var catalogue = []string{
 	"FERRY088 unset-values-read warning",
 	"FERRY089 unsafe-production-setting error",
 	"FERRY090 overlay-overridden warning",
+	"FERRY091 missing-values-file error",
 }
 
 func TestCatalogue(t *testing.T) {

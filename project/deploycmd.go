@@ -46,6 +46,10 @@ type Deploy struct {
 	// that does not exist (a variable's value with no values-<env>.yaml):
 	// the environment has the chart's values and the command's --set.
 	Missing string
+	// Throwaway is set for a command that installs into a cluster its own
+	// job makes and discards (kind, k3d, minikube in a CI test job): a
+	// test of the chart, not an environment's deploy.
+	Throwaway bool
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
@@ -123,9 +127,11 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			lines := strings.Split(string(data), "\n")
+			markThrowaway(cmds)
 			for _, c := range cmds {
 				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
 					d.File = rel
+					d.Throwaway = c.throwaway || throwawayContext.MatchString(c.text)
 					setLines(&d, lines)
 					out = append(out, d)
 				}
@@ -214,6 +220,9 @@ type shellLine struct {
 	// shell numbers the shell the line runs in: a workflow's steps each
 	// run in their own, so one step's variables are not the next one's.
 	shell int
+	// throwaway is set for the lines of a job, target or script that makes
+	// its own throwaway cluster (kind create cluster, a kind action).
+	throwaway bool
 }
 
 // shellAssign matches a variable assignment at the start of a command
@@ -457,6 +466,10 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 		if steps == nil || steps.Kind != yaml.SequenceNode {
 			continue
 		}
+		throwaway := false
+		for _, st := range steps.Content {
+			throwaway = throwaway || throwawayAction.MatchString(scalarOf(mapValue(st, "uses")))
+		}
 		for _, st := range steps.Content {
 			run := mapValue(st, "run")
 			if run == nil {
@@ -476,7 +489,7 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1})...)
+			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway})...)
 		}
 	}
 	return out
@@ -485,6 +498,34 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 // merged returns a mapping with its YAML merge keys (<<: *anchor)
 // resolved, as GitLab reads a job that extends a template.
 func merged(n *yaml.Node) *yaml.Node { return mergedDepth(n, 0) }
+
+// Throwaway clusters: what a CI test job runs to make a cluster of its
+// own, and the actions that do it for a GitHub workflow.
+var (
+	throwawayCluster = regexp.MustCompile(`\b(kind\s+(create\s+cluster|load\s+docker-image|load\s+image-archive)|k3d\s+(cluster\s+create|image\s+import)|minikube\s+(start|image\s+load)|ct\s+install)\b`)
+	throwawayAction  = regexp.MustCompile(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`)
+	// throwawayContext is a helm command aimed at such a cluster itself.
+	throwawayContext = regexp.MustCompile(`--kube-context[= ](kind|k3d|minikube)\b`)
+	// throwawayHint is a job, target or script named for one.
+	throwawayHint = regexp.MustCompile(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`)
+)
+
+// markThrowaway marks the lines of every job, target or script (one
+// hint) that makes a throwaway cluster anywhere in it: its helm install
+// tests the chart there and deploys no environment.
+func markThrowaway(lines []shellLine) {
+	hints := map[string]bool{}
+	for _, l := range lines {
+		if throwawayCluster.MatchString(l.text) || throwawayHint.MatchString(l.hint) {
+			hints[l.hint] = true
+		}
+	}
+	for i := range lines {
+		if hints[lines[i].hint] {
+			lines[i].throwaway = true
+		}
+	}
+}
 
 // mergedDepth is merged with the depth of merges followed: an anchor
 // that merges itself must not recurse for ever.
@@ -540,7 +581,7 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 	}
 	lines := scriptLines([]byte(text), first, ctx.hint)
 	for i := range lines {
-		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell = ctx.env, ctx.vars, ctx.workdir, ctx.shell
+		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.workdir, ctx.shell, ctx.throwaway
 	}
 	return lines
 }
@@ -944,3 +985,26 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 	}
 	return out
 }
+
+// MissingValues returns the -f files of the command that do not exist,
+// relative to the project directory dir: helm stops there with "no such
+// file", so the job fails before it deploys anything. Files CI names by
+// an expression (values-${{ env.STAGE }}.yaml) are not known here.
+func (d *Deploy) MissingValues(dir string) []string {
+	var out []string
+	for _, v := range d.Values {
+		if v == "" || v == "-" || IsCIExpr(v) || filepath.IsAbs(v) || strings.Contains(v, "://") {
+			continue
+		}
+		if !exists(filepath.Join(dir, v)) {
+			out = append(out, v)
+		}
+	}
+	if d.Missing != "" && !slices.Contains(out, d.Missing) {
+		out = append(out, d.Missing)
+	}
+	return out
+}
+
+// OwnChart reports whether the command installs the project's chart.
+func (p *Project) OwnChart(d Deploy) bool { return p.ownChart(d.Chart) }

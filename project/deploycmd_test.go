@@ -21,6 +21,9 @@ func describe(p *Project) string {
 	fmt.Fprintf(&b, "chart %s, order %s\n  %s\n", p.Chart, strings.Join(p.Path, " → "), p.OrderReason)
 	for _, d := range p.Deploys {
 		fmt.Fprintf(&b, "deploy %s: helm %s release=%q chart=%q namespace=%q env=%q values=%q", d.Loc(), d.Command, d.Release, d.Chart, d.Namespace, d.Env, d.Values)
+		if d.Throwaway {
+			b.WriteString(" (a throwaway cluster of its own)")
+		}
 		for _, s := range d.Set {
 			fmt.Fprintf(&b, " set %s=%s", s.Path, s.Value)
 			if s.Line > 0 {

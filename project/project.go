@@ -657,6 +657,19 @@ func (p *Project) defineValues(e *Environment, at string, d *Deploy, base, envFi
 		e.From.Values = d.Loc() + " (-f " + d.Missing + " does not exist)"
 		return
 	}
+	if missing := d.missingOwn(p.Dir); len(missing) > 0 && envFile == "" {
+		// helm fails on the missing file; the rest is what it would read.
+		if base != "" {
+			e.Values = append(e.Values, base)
+		}
+		for _, v := range d.Values {
+			if !slices.Contains(missing, v) && !slices.Contains(e.Values, v) {
+				e.Values = append(e.Values, v)
+			}
+		}
+		e.From.Values = d.Loc() + " (-f " + strings.Join(missing, ", ") + " does not exist)"
+		return
+	}
 	if vals, ok := d.valuesFiles(p.Dir); ok {
 		if base != "" && !slices.Contains(vals, base) {
 			e.Values = append(e.Values, base)
@@ -681,6 +694,15 @@ func fileAt(spec EnvSpec) string {
 		return fmt.Sprintf("%s:%d", FileName, spec.line)
 	}
 	return FileName
+}
+
+// missingOwn is MissingValues for a command that names only files
+// ferry can tell (no CI expression among its -f files).
+func (d *Deploy) missingOwn(dir string) []string {
+	if d == nil || slices.ContainsFunc(d.Values, IsCIExpr) {
+		return nil
+	}
+	return d.MissingValues(dir)
 }
 
 // resolved reports whether the deploy's -f files are all the project's
@@ -727,10 +749,10 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	// helm template only counts where nothing installs the chart (helm
 	// template | kubectl apply).
-	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" })
+	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway })
 	for _, d := range p.Deploys {
-		if !p.ownChart(d.Chart) {
-			continue
+		if !p.ownChart(d.Chart) || d.Throwaway {
+			continue // a CI test job's own kind cluster is no environment
 		}
 		if d.Command == "template" && installs {
 			continue // a lint or a diff, not the deploy
@@ -856,7 +878,7 @@ func fillDeploy(d Deploy, expr, env string) Deploy {
 // deploysChart reports whether any deploy command found deploys this
 // project's chart.
 func (p *Project) deploysChart() bool {
-	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) })
+	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && !d.Throwaway })
 }
 
 // deployedSynonym returns the environment CI deploys that is env under
