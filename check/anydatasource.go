@@ -458,7 +458,11 @@ func foreignImage(in *Input, e *Env, own []string) (Finding, bool) {
 		return Finding{}, false
 	}
 	repo, _, _ := imageRef(e.Result.Image)
-	other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(repo))
+	named := repo
+	if host, rest, ok := strings.Cut(repo, "/"); ok && strings.ContainsAny(host, ".:") {
+		named = withoutTLD(strings.Split(host, ":")[0]) + "/" + rest // registry.acme.dev is no dev
+	}
+	other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(named))
 	if !ok {
 		return Finding{}, false
 	}

@@ -187,6 +187,9 @@ type Env struct {
 	// SetByCI maps the values paths the CI deploy command sets to the
 	// CI file:line that sets them (see ci.go).
 	SetByCI map[string]string
+	// Failure is set for an environment whose chart did not render: its
+	// Result holds its values alone (see failed.go).
+	Failure *Failure
 }
 
 // Input is what rules see.
@@ -195,8 +198,13 @@ type Input struct {
 	// Envs are the project's environments that rendered, in project order
 	// (promotion path first).
 	Envs []*Env
-	// Problems are the environments that did not render.
+	// Problems are the environments that did not render and could not be
+	// checked at all.
 	Problems []Problem
+	// Failed are the environments that did not render but whose values
+	// were read: FERRY092 reports each, and the rules that need only
+	// values run over them too (valuesRules).
+	Failed []*Env
 
 	srcOnce  sync.Once
 	src      *goSource
@@ -227,6 +235,7 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 		})
 	}
 	wg.Wait()
+	anyRendered := slices.Contains(errs, nil)
 	for i, err := range errs {
 		switch {
 		case err == nil:
@@ -234,6 +243,10 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:
+			if e, ok := partial(ctx, r, p, p.Environments[i], err, anyRendered); ok {
+				in.Failed = append(in.Failed, e)
+				continue
+			}
 			in.Problems = append(in.Problems, problemOf(p.Environments[i].Name, fmt.Errorf("%s: %w", p.Environments[i].Name, err)))
 		}
 	}
@@ -267,6 +280,7 @@ func Run(in *Input) *Report {
 			all = append(all, complete(r, f))
 		}
 	}
+	all = append(all, valuesPass(in)...)
 	all = foldTagWarnings(mergeWorkloads(all))
 	var accepts []project.Acceptance
 	if in.Project != nil {

@@ -60,6 +60,7 @@ var catalogue = []string{
 	"FERRY089 unsafe-production-setting error",
 	"FERRY090 overlay-overridden warning",
 	"FERRY091 missing-values-file error",
+	"FERRY092 render-failed error",
 }
 
 func TestCatalogue(t *testing.T) {

@@ -33,7 +33,8 @@ type Deploy struct {
 	// Env is the environment the command deploys: from the CI job's
 	// environment:, the target or script name, or the values file.
 	Env string
-	// Command is upgrade, install or template.
+	// Command is upgrade, install, template, lint or "dependency build"
+	// (or update).
 	Command string
 	// Release, Chart and Namespace as written; Namespace "" when the
 	// command sets none. A part CI fills in keeps its expression.
@@ -50,6 +51,11 @@ type Deploy struct {
 	// job makes and discards (kind, k3d, minikube in a CI test job): a
 	// test of the chart, not an environment's deploy.
 	Throwaway bool
+	// Lint is set for helm lint and helm dependency build (Command
+	// "dependency build"), and for a helm template whose output nothing
+	// applies (> /dev/null, a schema validator, a lint job): a
+	// check of the chart, not an environment's deploy.
+	Lint bool
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
@@ -132,6 +138,7 @@ func findDeploys(dir string) []Deploy {
 				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
 					d.File = rel
 					d.Throwaway = c.throwaway || throwawayContext.MatchString(c.text)
+					d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput.MatchString(c.text) || lintName.MatchString(c.hint) || lintName.MatchString(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))))
 					setLines(&d, lines)
 					out = append(out, d)
 				}
@@ -510,6 +517,13 @@ var (
 	throwawayHint = regexp.MustCompile(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`)
 )
 
+// lintOutput is a helm template whose manifests go nowhere or to a
+// validator; lintName a job, target or workflow named for a check.
+var (
+	lintOutput = regexp.MustCompile(`>\s*/dev/null|\|\s*(kubeconform|kubeval|conftest|kube-linter|polaris|datree|checkov|kube-score|pluto)\b`)
+	lintName   = regexp.MustCompile(`(?i)(^|[-_. ])(lint|linter|validate|validation|verify|check|checks|pr|pull-request)([-_. ]|$)`)
+)
+
 // markThrowaway marks the lines of every job, target or script (one
 // hint) that makes a throwaway cluster anywhere in it: its helm install
 // tests the chart there and deploys no environment.
@@ -661,7 +675,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	for i, w := range words {
 		if path.Base(w) == "helm" && i+1 < len(words) && commandAt(words, i) {
 			switch words[i+1] {
-			case "upgrade", "install", "template":
+			case "upgrade", "install", "template", "lint", "dependency", "dep":
 				start = i
 			}
 		}
@@ -727,6 +741,14 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 	}
 	switch {
+	case sub == "dependency" || sub == "dep":
+		// helm dependency build CHART: fetches what charts/ lacks.
+		if len(pos) < 2 || (pos[0] != "build" && pos[0] != "update" && pos[0] != "up") {
+			return Deploy{}, false
+		}
+		d.Command, d.Chart = "dependency "+pos[0], l.relPath(pos[1], dir, fileDir)
+	case sub == "lint" && len(pos) == 1:
+		d.Chart = l.relPath(pos[0], dir, fileDir)
 	case sub == "template" && len(pos) == 1:
 		d.Chart = pos[0]
 	case len(pos) >= 2:

@@ -24,6 +24,9 @@ func describe(p *Project) string {
 		if d.Throwaway {
 			b.WriteString(" (a throwaway cluster of its own)")
 		}
+		if d.Lint {
+			b.WriteString(" (a check of the chart)")
+		}
 		for _, s := range d.Set {
 			fmt.Fprintf(&b, " set %s=%s", s.Path, s.Value)
 			if s.Line > 0 {

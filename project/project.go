@@ -749,9 +749,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	// helm template only counts where nothing installs the chart (helm
 	// template | kubectl apply).
-	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway })
+	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway && !d.Lint })
 	for _, d := range p.Deploys {
-		if !p.ownChart(d.Chart) || d.Throwaway {
+		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint {
 			continue // a CI test job's own kind cluster is no environment
 		}
 		if d.Command == "template" && installs {
@@ -878,7 +878,7 @@ func fillDeploy(d Deploy, expr, env string) Deploy {
 // deploysChart reports whether any deploy command found deploys this
 // project's chart.
 func (p *Project) deploysChart() bool {
-	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && !d.Throwaway })
+	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && !d.Throwaway && !d.Lint })
 }
 
 // deployedSynonym returns the environment CI deploys that is env under
