@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A value in a file every environment reads (the chart's values.yaml, a
@@ -64,9 +65,18 @@ func mergeShared(fs []Finding) []Finding {
 	return out
 }
 
+// envWords caches envWord: a project has a handful of environments and a
+// report many findings.
+var envWords sync.Map
+
 // envWord matches an environment's name as a word of a message.
 func envWord(env string) *regexp.Regexp {
-	return regexp.MustCompile(`(^|[^A-Za-z0-9_-])` + regexp.QuoteMeta(env) + `([^A-Za-z0-9_-]|$)`)
+	if re, ok := envWords.Load(env); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(`(^|[^A-Za-z0-9_-])` + regexp.QuoteMeta(env) + `([^A-Za-z0-9_-]|$)`)
+	envWords.Store(env, re)
+	return re
 }
 
 // withoutEnv is msg with env's name blanked out where it stands as a word.
