@@ -33,7 +33,9 @@ func mergeShared(fs []Finding) []Finding {
 			continue
 		}
 		env := f.Environments[0]
-		id := strings.Join([]string{f.Rule, f.Key, fmt.Sprintf("%s:%d", f.File, f.Line), f.Workload, withoutEnv(f.Message, env), locationsWithoutEnv(f.Locations, env)}, "\x00")
+		// Workloads may differ (a worker only prod runs; an environment
+		// that did not render has none): the line is what is shared.
+		id := strings.Join([]string{f.Rule, f.Key, fmt.Sprintf("%s:%d", f.File, f.Line), withoutEnv(f.Message, env), locationsWithoutEnv(f.Locations, env)}, "\x00")
 		g, ok := groups[id]
 		if !ok {
 			groups[id] = &group{at: len(out), envs: []string{env}}
@@ -42,6 +44,11 @@ func mergeShared(fs []Finding) []Finding {
 		}
 		g.envs = append(g.envs, env)
 		m := &out[g.at]
+		for _, w := range strings.Split(f.Workload, ", ") {
+			if w != "" && !slices.Contains(strings.Split(m.Workload, ", "), w) {
+				m.Workload = strings.TrimPrefix(m.Workload+", "+w, ", ")
+			}
+		}
 		if f.Severity.rank() < m.Severity.rank() {
 			m.Severity = f.Severity
 		}

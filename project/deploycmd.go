@@ -133,7 +133,7 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			lines := strings.Split(string(data), "\n")
-			markThrowaway(cmds)
+			markThrowaway(cmds, strings.HasSuffix(f, ".sh"))
 			for _, c := range cmds {
 				if d, ok := parseHelm(c, dir, filepath.Dir(f)); ok {
 					d.File = rel
@@ -513,6 +513,8 @@ var (
 	throwawayAction  = regexp.MustCompile(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`)
 	// throwawayContext is a helm command aimed at such a cluster itself.
 	throwawayContext = regexp.MustCompile(`--kube-context[= ](kind|k3d|minikube)\b`)
+	// testScript is a script named for a test of the chart.
+	testScript = regexp.MustCompile(`(?i)(^|[-_.])(e2e|test|tests|smoke|integration|it|ci)([-_.]|$)`)
 	// throwawayHint is a job, target or script named for one.
 	throwawayHint = regexp.MustCompile(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`)
 )
@@ -527,10 +529,15 @@ var (
 // markThrowaway marks the lines of every job, target or script (one
 // hint) that makes a throwaway cluster anywhere in it: its helm install
 // tests the chart there and deploys no environment.
-func markThrowaway(lines []shellLine) {
+//
+// A script is one context for all its lines, and a deploy script may make
+// a kind cluster only for "local" (if [ "$ENV" = local ]; then kind create
+// cluster; fi): a script counts only when its name says so too (e2e.sh,
+// kind-up.sh, test-chart.sh).
+func markThrowaway(lines []shellLine, script bool) {
 	hints := map[string]bool{}
 	for _, l := range lines {
-		if throwawayCluster.MatchString(l.text) || throwawayHint.MatchString(l.hint) {
+		if throwawayHint.MatchString(l.hint) || (throwawayCluster.MatchString(l.text) && (!script || testScript.MatchString(l.hint))) {
 			hints[l.hint] = true
 		}
 	}

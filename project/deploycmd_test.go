@@ -310,3 +310,45 @@ func TestUnresolvedDeployKeepsValuesFile(t *testing.T) {
 		t.Errorf("values (-want +got):\n%s\nwarnings: %q", diff, p.Warnings)
 	}
 }
+
+// TestThrowaway: a job, target or test script that makes its own
+// cluster installs the chart to test it; a deploy script that makes one
+// only for "local" still deploys the real environments.
+func TestThrowaway(t *testing.T) {
+	tests := []struct {
+		name, file, text string
+		want             bool
+	}{
+		{"workflow job with kind-action", ".github/workflows/ci.yml",
+			"jobs:\n  smoke:\n    steps:\n      - uses: helm/kind-action@v1.10.0\n      - run: helm install app ./chart --set image.tag=latest\n", true},
+		{"gitlab job making a k3d cluster", ".gitlab-ci.yml",
+			"it:\n  script:\n    - k3d cluster create it\n    - helm install app ./chart\n", true},
+		{"makefile target loading into kind", "Makefile",
+			"e2e:\n\tkind load docker-image app:latest\n\thelm install app ./chart\n", true},
+		{"helm aimed at a kind context", "Makefile",
+			"deploy:\n\thelm upgrade --install app ./chart --kube-context kind-app\n", true},
+		{"test script", "e2e.sh", "kind create cluster\nhelm install app ./chart\n", true},
+		{"deploy script with a local branch", "deploy.sh",
+			"ENV=$1\nif [ \"$ENV\" = local ]; then kind create cluster; fi\nhelm upgrade --install app ./chart -f values-$ENV.yaml\n", false},
+		{"deploy job", ".github/workflows/deploy.yml",
+			"jobs:\n  deploy:\n    environment: prod\n    steps:\n      - run: helm upgrade --install app ./chart -f values-prod.yaml\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(tt.file)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ds := findDeploys(dir)
+			if len(ds) != 1 {
+				t.Fatalf("found %d deploy commands, want 1: %+v", len(ds), ds)
+			}
+			if ds[0].Throwaway != tt.want {
+				t.Errorf("Throwaway = %v, want %v", ds[0].Throwaway, tt.want)
+			}
+		})
+	}
+}
