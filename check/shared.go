@@ -28,7 +28,7 @@ func mergeShared(fs []Finding) []Finding {
 	var out []Finding
 	groups := map[string]*group{}
 	for _, f := range fs {
-		if len(f.Environments) != 1 || f.File == "" || f.Line == 0 || f.Accepted {
+		if len(f.Environments) != 1 || f.File == "" || f.Accepted {
 			out = append(out, f)
 			continue
 		}
@@ -81,7 +81,10 @@ func envWord(env string) *regexp.Regexp {
 	if re, ok := envWords.Load(env); ok {
 		return re.(*regexp.Regexp)
 	}
-	re := regexp.MustCompile(`(^|[^A-Za-z0-9_-])` + regexp.QuoteMeta(env) + `([^A-Za-z0-9_-]|$)`)
+	// A word of the sentence, not part of a host or a path
+	// (shipping-db.prod.svc names a host; "prod:" and "prod's" name the
+	// environment).
+	re := regexp.MustCompile(`(^|[\s(\[,])` + regexp.QuoteMeta(env) + `($|[\s)\],;]|:\s|:$|'s\b)`)
 	envWords.Store(env, re)
 	return re
 }

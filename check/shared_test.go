@@ -22,7 +22,11 @@ func TestMergeShared(t *testing.T) {
 	}{
 		{"one base line, worst severity kept", []Finding{at("dev", Warning, "values.yaml", 3, msg), at("prod", Error, "values.yaml", 3, msg)}, []string{"dev,prod"}, Error},
 		{"different lines stay apart", []Finding{at("dev", Warning, "values.yaml", 3, msg), at("prod", Error, "values-prod.yaml", 3, msg)}, []string{"dev", "prod"}, Warning},
-		{"no line: nothing to share", []Finding{at("dev", Error, "templates/x.yaml", 0, msg), at("prod", Error, "templates/x.yaml", 0, msg)}, []string{"dev", "prod"}, Error},
+		{"a template without a line is shared too", []Finding{at("dev", Error, "templates/x.yaml", 0, msg), at("prod", Error, "templates/x.yaml", 0, msg)}, []string{"dev,prod"}, Error},
+		{"an environment's name inside a host is no word", []Finding{
+			at("dev", Warning, "templates/x.yaml", 0, "ENV on database server db.dev.svc may open too many connections."),
+			at("prod", Warning, "templates/x.yaml", 0, "ENV on database server db.prod.svc may open too many connections."),
+		}, []string{"dev", "prod"}, Warning},
 		{"another message stays apart", []Finding{at("dev", Error, "values.yaml", 3, msg), at("prod", Error, "values.yaml", 3, "ENV: something else")}, []string{"dev", "prod"}, Error},
 		{"an accepted finding stays its own", func() []Finding {
 			a := at("dev", Error, "values.yaml", 3, msg)
