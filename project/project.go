@@ -302,10 +302,34 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 			used[v] = n
 		}
 	}
+	// Values files a throwaway cluster's install reads (a lint of
+	// values-prod.yaml reads an environment's file: not these).
+	tests := map[string]string{}
+	for _, d := range p.Deploys {
+		if d.Throwaway && p.ownChart(d.Chart) {
+			for _, v := range d.Values {
+				tests[v] = d.Loc()
+			}
+		}
+	}
 	for n, file := range envFiles {
 		_, named := f.Environments[n]
 		by, ok := used[file]
 		deployedAs := deployedSynonym(n, deploys)
+		if !named && !slices.Contains(f.Path, n) && !ok {
+			at, tested := tests[file]
+			// A stage's own file (values-dev.yaml) stays an environment
+			// even when a test job borrows it.
+			if (tested && (!envLike(n) || n == "ci" || n == "e2e")) || testClusterStems[n] {
+				why := "values for a test cluster"
+				if tested {
+					why = "only " + at + " reads it, to test the chart in a cluster of its own"
+				}
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: not an environment: %s; name it under environments: in %s to check it as one", file, why, FileName))
+				delete(envFiles, n)
+				continue
+			}
+		}
 		switch {
 		case len(deploys) == 0 || named || slices.Contains(f.Path, n) || by == n:
 			names[n] = true
@@ -895,6 +919,11 @@ func deployedSynonym(env string, deploys map[string]*Deploy) string {
 	}
 	return ""
 }
+
+// testClusterStems name values files written for a throwaway cluster
+// (values-kind.yaml, chart-testing's), not an environment; values-ci.yaml
+// and values-e2e.yaml are one when a throwaway cluster's job reads them.
+var testClusterStems = map[string]bool{"kind": true, "k3d": true, "k3s": true, "minikube": true, "ct": true, "chart-testing": true}
 
 // synonyms are the spellings of one stage.
 var synonyms = map[string]string{
