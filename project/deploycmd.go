@@ -432,6 +432,9 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 	}
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
 		name, job := jobs.Content[i].Value, merged(jobs.Content[i+1])
+		if gitlab {
+			job = extended(jobs, job, 0)
+		}
 		if job.Kind != yaml.MappingNode || (gitlab && strings.HasPrefix(name, ".")) {
 			continue // a GitLab hidden job is a template the real jobs extend
 		}
@@ -497,6 +500,42 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 				wd = w
 			}
 			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway})...)
+		}
+	}
+	return out
+}
+
+// extended resolves GitLab's extends: (a job name or a list of them,
+// hidden templates such as .deploy included): the job's own keys win,
+// then each template's, later templates over earlier ones, as GitLab
+// merges them (one level of keys deep: script, environment, variables).
+func extended(jobs, job *yaml.Node, depth int) *yaml.Node {
+	ext := mapValue(job, "extends")
+	if ext == nil || depth > 8 {
+		return job
+	}
+	var bases []string
+	if ext.Kind == yaml.SequenceNode {
+		for _, n := range ext.Content {
+			bases = append(bases, scalarOf(n))
+		}
+	} else {
+		bases = append(bases, scalarOf(ext))
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Line: job.Line}
+	has := map[string]bool{}
+	add := func(m *yaml.Node) {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i].Value; !has[k] && k != "extends" {
+				has[k] = true
+				out.Content = append(out.Content, m.Content[i], m.Content[i+1])
+			}
+		}
+	}
+	add(job)
+	for i := len(bases) - 1; i >= 0; i-- {
+		if b := mapValue(jobs, bases[i]); b != nil {
+			add(extended(jobs, merged(b), depth+1))
 		}
 	}
 	return out

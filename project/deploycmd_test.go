@@ -352,3 +352,34 @@ func TestThrowaway(t *testing.T) {
 		})
 	}
 }
+
+// TestGitLabExtends: jobs that extend a hidden template run its script
+// with their own environment; a job's own keys win over the template's.
+func TestGitLabExtends(t *testing.T) {
+	dir := t.TempDir()
+	ci := `.deploy:
+  script:
+    - helm upgrade --install "api-${CI_ENVIRONMENT_NAME}" chart -n api -f chart/values-${CI_ENVIRONMENT_NAME}.yaml
+deploy-staging:
+  extends: .deploy
+  environment: staging
+.base:
+  environment: nowhere
+  script:
+    - echo base
+deploy-prod:
+  extends: [.base, .deploy]
+  environment: prod
+`
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(ci), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range findDeploys(dir) {
+		got = append(got, d.Env+" "+d.Release)
+	}
+	want := []string{"staging api-staging", "prod api-prod"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deploys (-want +got):\n%s", diff)
+	}
+}
