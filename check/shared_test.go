@@ -1,6 +1,7 @@
 package check
 
 import (
+	"github.com/ferrydev/ferry/project"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,27 @@ func TestMergeShared(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSlotName(t *testing.T) {
+	env := func(name, release string) *Env {
+		return &Env{Name: name, Spec: &project.Environment{Name: name, Release: release}}
+	}
+	tests := []struct {
+		a, b   *Env
+		na, nb string
+		same   bool
+	}{
+		{env("dev", "shop-dev"), env("prod", "shop-prod"), "shop-dev-worker", "shop-prod-worker", true},
+		{env("dev", "shop"), env("prod", "shop"), "orders-dev", "orders-prod", true},
+		{env("dev", "shop"), env("prod", "shop"), "shop", "shop", true},
+		{env("dev", "shop"), env("prod", "shop"), "shop-api", "shop-worker", false},
+		{env("dev", "shop"), env("prod", "shop"), "devtools", "prodtools", false},
+	}
+	for _, tt := range tests {
+		if got := slotName(tt.a, tt.na) == slotName(tt.b, tt.nb); got != tt.same {
+			t.Errorf("%s in %s and %s in %s: same slot %v, want %v", tt.na, tt.a.Name, tt.nb, tt.b.Name, got, tt.same)
+		}
 	}
 }

@@ -126,6 +126,15 @@ func slotName(e *Env, name string) string {
 	if e.Spec != nil && e.Spec.Release != "" && strings.Contains(name, e.Spec.Release) {
 		return strings.Replace(name, e.Spec.Release, "\x00", 1)
 	}
+	// orders-{{ .Values.environment }}: the environment's name as a
+	// dash-separated part.
+	parts := strings.Split(name, "-")
+	for i, p := range parts {
+		if p == e.Name && len(parts) > 1 {
+			parts[i] = "\x01"
+			return strings.Join(parts, "-")
+		}
+	}
 	return name
 }
 
