@@ -390,13 +390,26 @@ func placeParts(key, value string, eps []endpoint) []string {
 		if !slices.Contains(ep.keys, key) || ep.keys[0] != key {
 			continue
 		}
-		parts = append(parts, ep.rawHosts...)
+		for _, h := range ep.rawHosts {
+			parts = append(parts, withoutTLD(h))
+		}
 		parts = append(parts, ep.db, ep.path)
 	}
 	if len(parts) == 0 && nameKeys.MatchString(key) {
 		parts = append(parts, value)
 	}
 	return parts
+}
+
+// withoutTLD drops the top-level domain of a public host name: .dev and
+// .live are registries' domains (staging.shop.acme.dev), not the dev
+// environment. A short cluster name keeps it: postgres.dev is the
+// Service postgres in namespace dev.
+func withoutTLD(host string) string {
+	if strings.Count(host, ".") < 2 {
+		return host
+	}
+	return host[:strings.LastIndex(host, ".")]
 }
 
 func checkForeignEnvironment(in *Input) []Finding {
@@ -445,7 +458,11 @@ func foreignImage(in *Input, e *Env, own []string) (Finding, bool) {
 		return Finding{}, false
 	}
 	repo, _, _ := imageRef(e.Result.Image)
-	other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(repo))
+	named := repo
+	if host, rest, ok := strings.Cut(repo, "/"); ok && strings.ContainsAny(host, ".:") {
+		named = withoutTLD(strings.Split(host, ":")[0]) + "/" + rest // registry.acme.dev is no dev
+	}
+	other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(named))
 	if !ok {
 		return Finding{}, false
 	}

@@ -103,7 +103,10 @@ func RuleByID(id string) (Rule, bool) {
 // and the file:line that set it.
 type Location struct {
 	Environment string `json:"environment,omitempty"`
-	Key         string `json:"key,omitempty"`
+	// Environments, when the value is one every one of them reads (the
+	// chart's values.yaml), lists them all; Environment is the first.
+	Environments []string `json:"environments,omitempty"`
+	Key          string   `json:"key,omitempty"`
 	// Value is the value as it may be shown: secrets are redacted.
 	Value string `json:"value,omitempty"`
 	// Source is the full provenance: "chart/values.yaml:12",
@@ -184,6 +187,9 @@ type Env struct {
 	// SetByCI maps the values paths the CI deploy command sets to the
 	// CI file:line that sets them (see ci.go).
 	SetByCI map[string]string
+	// Failure is set for an environment whose chart did not render: its
+	// Result holds its values alone (see failed.go).
+	Failure *Failure
 }
 
 // Input is what rules see.
@@ -192,8 +198,13 @@ type Input struct {
 	// Envs are the project's environments that rendered, in project order
 	// (promotion path first).
 	Envs []*Env
-	// Problems are the environments that did not render.
+	// Problems are the environments that did not render and could not be
+	// checked at all.
 	Problems []Problem
+	// Failed are the environments that did not render but whose values
+	// were read: FERRY092 reports each, and the rules that need only
+	// values run over them too (valuesRules).
+	Failed []*Env
 
 	srcOnce  sync.Once
 	src      *goSource
@@ -213,6 +224,10 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 	// One Renderer: the chart is loaded and each values file parsed once
 	// for every environment.
 	r := render.New(p)
+	// A SOPS file that cannot be decrypted here (no sops, no key) is
+	// checked with stand-ins for its values, and the header says so:
+	// everything else about the environment can still be read.
+	r.StandInForEncrypted()
 	for i, e := range p.Environments {
 		wg.Go(func() {
 			res, err := r.Render(ctx, e.Name)
@@ -224,13 +239,21 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 		})
 	}
 	wg.Wait()
+	anyRendered := slices.Contains(errs, nil)
 	for i, err := range errs {
 		switch {
 		case err == nil:
 			in.Envs = append(in.Envs, envs[i])
+			for _, nd := range envs[i].Result.NotDecrypted {
+				in.Problems = append(in.Problems, notDecrypted(envs[i].Name, nd))
+			}
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:
+			if e, ok := partial(ctx, r, p, p.Environments[i], err, anyRendered); ok {
+				in.Failed = append(in.Failed, e)
+				continue
+			}
 			in.Problems = append(in.Problems, problemOf(p.Environments[i].Name, fmt.Errorf("%s: %w", p.Environments[i].Name, err)))
 		}
 	}
@@ -264,21 +287,29 @@ func Run(in *Input) *Report {
 			all = append(all, complete(r, f))
 		}
 	}
+	all = append(all, valuesPass(in)...)
 	all = foldTagWarnings(mergeWorkloads(all))
 	var accepts []project.Acceptance
 	if in.Project != nil {
 		accepts = in.Project.Accept
 	}
-	all = append(all, applyAcceptances(in, accepts, all)...)
+	// Acceptances name environments: they apply to each environment's
+	// finding before a shared value's findings fold into one.
+	stale := applyAcceptances(in, accepts, all)
+	all = append(mergeShared(all), stale...)
 	sortFindings(all)
 	rep := &Report{Findings: all, Problems: in.Problems}
 	if in.Project != nil {
 		rep.Project = infoOf(in.Project.Dir, in.Project)
 		for i, d := range rep.Project.Definitions {
 			for _, e := range in.Envs {
-				if e.Name == d.Name && e.Result != nil && !slices.Equal(e.Result.Namespaces, []string{d.Namespace}) {
+				if e.Name != d.Name || e.Result == nil {
+					continue
+				}
+				if !slices.Equal(e.Result.Namespaces, []string{d.Namespace}) {
 					rep.Project.Definitions[i].Objects = e.Result.Namespaces
 				}
+
 			}
 		}
 	}
@@ -333,4 +364,17 @@ func sortFindings(fs []Finding) {
 			cmp.Compare(a.Line, b.Line),
 		)
 	})
+}
+
+// notDecrypted is the problem of an environment checked without the
+// values of a SOPS file that could not be decrypted here.
+func notDecrypted(env string, e render.InputError) Problem {
+	why := e.Msg
+	if _, after, ok := strings.Cut(why, "could not be decrypted: "); ok {
+		why = after
+	} else if strings.Contains(why, "without SOPS decryption") {
+		why = "this ferry decrypts nothing"
+	}
+	return Problem{Environment: env, File: e.File, Line: e.Line, Partial: true,
+		Message: fmt.Sprintf("%s: %s:%d is SOPS-encrypted and was not decrypted here (%s): its keys were checked, its values were not", env, e.File, e.Line, why)}
 }

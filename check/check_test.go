@@ -59,6 +59,8 @@ var catalogue = []string{
 	"FERRY088 unset-values-read warning",
 	"FERRY089 unsafe-production-setting error",
 	"FERRY090 overlay-overridden warning",
+	"FERRY091 missing-values-file error",
+	"FERRY092 render-failed error",
 	"FERRY093 shared-secret-store error",
 	"FERRY094 secret-in-command error",
 }

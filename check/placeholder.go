@@ -3,6 +3,8 @@ package check
 import (
 	"encoding/base64"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -322,6 +324,13 @@ func checkEmptiedValue(in *Input) []Finding {
 				// holds it does.
 				src = e.emptySource(en.Key)
 			}
+			if src.Kind != render.KindValues {
+				// Nor could render tell the template line (the key is
+				// named on two lines of it, a comment and the data): the
+				// line of the chart's templates that names the key and
+				// reads an empty values path.
+				src = e.emptyViaTemplate(in, en.Key, en.Source.File)
+			}
 			if src.Kind != render.KindValues || baseLayer(e, src.File) {
 				continue
 			}
@@ -379,6 +388,82 @@ func (e *Env) emptySource(key string) render.Source {
 		return render.Source{}
 	}
 	return found[0]
+}
+
+// emptyViaTemplate finds the values path set to "" that a template line
+// naming key reads ({{ .Values.config.appBaseUrl | quote }} beside
+// APP_BASE_URL:), in tpl when render named the template, else in any of
+// the chart's templates. The zero Source unless exactly one path fits.
+func (e *Env) emptyViaTemplate(in *Input, key, tpl string) render.Source {
+	if in.Project == nil || in.Project.Chart == "" || e.Result == nil {
+		return render.Source{}
+	}
+	var empty []string
+	for p, src := range e.Result.ValueSources {
+		if v, ok := valueAt(e.Result.Values, p); ok && v == "" && src.Kind == render.KindValues {
+			empty = append(empty, p)
+		}
+	}
+	if len(empty) == 0 {
+		return render.Source{}
+	}
+	var files []string
+	if tpl != "" && strings.HasPrefix(tpl, in.Project.Chart) {
+		files = []string{filepath.Join(in.Project.Dir, filepath.FromSlash(tpl))}
+	} else {
+		dir := filepath.Join(in.Project.Dir, filepath.FromSlash(in.Project.Chart), "templates")
+		_ = in.files().WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	found := map[string]bool{}
+	for _, f := range files {
+		data, err := in.files().ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if !strings.Contains(l, key) || strings.HasPrefix(strings.TrimSpace(l), "#") {
+				continue
+			}
+			for _, p := range empty {
+				if readsPath(l, p) {
+					found[p] = true
+				}
+			}
+		}
+	}
+	if len(found) != 1 {
+		return render.Source{}
+	}
+	for p := range found {
+		return e.Result.ValueSources[p]
+	}
+	return render.Source{}
+}
+
+// readsPath reports whether a template line reads .Values.p itself, not a
+// longer path that starts with it.
+func readsPath(line, p string) bool {
+	ref := ".Values." + p
+	for i := 0; ; {
+		j := strings.Index(line[i:], ref)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(ref)
+		if end == len(line) || !(isIdent(line[end]) || line[end] == '.') {
+			return true
+		}
+		i = end
+	}
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // valueAt returns the string at a dotted values path.

@@ -19,6 +19,10 @@ type Problem struct {
 	Line        int    `json:"line,omitempty"`
 	// Message is one line naming the reason.
 	Message string `json:"message"`
+	// Partial is set when the environment was checked but not all of it:
+	// a SOPS values file that could not be decrypted here had its keys
+	// checked and its values stand in as secrets.
+	Partial bool `json:"partial,omitempty"`
 	// Project is the project directory as the user named it, set when
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`

@@ -85,8 +85,12 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 			}
 		}
 		if len(r.Problems) > 0 {
-			fmt.Fprintf(&b, "%s\n", paint(ansiRed, fmt.Sprintf("Not checked (%d)", len(r.Problems))))
+			fmt.Fprintf(&b, "%s\n", paint(ansiRed, fmt.Sprintf("Not checked, or in part only (%d)", len(r.Problems))))
 			for _, pr := range r.Problems {
+				if pr.Partial {
+					fmt.Fprintf(&b, "  in part: %s\n", pr.Message)
+					continue
+				}
 				fmt.Fprintf(&b, "  %s\n", pr.Message)
 			}
 		}
@@ -136,7 +140,7 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 					if l.Value != "" {
 						v = "=" + l.Value
 					}
-					fmt.Fprintf(&b, "      %s: %s%s  (%s)\n", l.Environment, l.Key, v, l.Source)
+					fmt.Fprintf(&b, "      %s: %s%s  (%s)\n", l.envs(), l.Key, v, l.Source)
 				}
 				if f.Accepted {
 					fmt.Fprintf(&b, "    accepted at ferry.yaml:%d: %s\n", f.AcceptLine, f.Reason)
@@ -194,7 +198,7 @@ func summaryLine(s Summary) string {
 
 // problemsLine says how much could not be checked.
 func problemsLine(n int) string {
-	return fmt.Sprintf("incomplete: %s could not be read (see above)", plural(n, "environment or project"))
+	return fmt.Sprintf("incomplete: %s could not be read in full (see above)", plural(n, "environment or project"))
 }
 
 func plural(n int, word string) string {

@@ -175,7 +175,7 @@ func WriteSARIF(w io.Writer, reports []*Report, opts SARIFOptions) error {
 				id++
 				text := l.Key
 				if l.Environment != "" {
-					text = l.Environment + ": " + l.Key
+					text = l.envs() + ": " + l.Key
 				}
 				if l.Value != "" {
 					text += "=" + l.Value

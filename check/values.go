@@ -104,7 +104,31 @@ func readValues(files *tree, path string) ([]valuesPath, error) {
 	}
 	var out []valuesPath
 	leafPaths(&doc, nil, &out)
+	if sopsFile(&doc) { // sops: is the file's encryption metadata, not a value
+		out = slices.DeleteFunc(out, func(p valuesPath) bool { return len(p.Path) > 0 && p.Path[0] == "sops" })
+	}
 	return out, nil
+}
+
+// sopsFile reports a values document with SOPS's metadata: a top-level
+// sops: mapping holding its mac or version.
+func sopsFile(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != "sops" || m.Content[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		meta := m.Content[i+1]
+		for j := 0; j+1 < len(meta.Content); j += 2 {
+			if k := meta.Content[j].Value; k == "mac" || k == "version" || k == "lastmodified" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // chartModel is what FERRY080 knows about a chart.

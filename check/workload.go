@@ -28,6 +28,26 @@ type view struct {
 	// contract applies to it.
 	service bool
 	primary bool
+	// labels are the slot's label in each environment, when the
+	// workload's name differs between them (shop-dev, shop-prod).
+	labels map[string]string
+}
+
+// labelFor names the workload as the environments of a finding know it.
+func (v *view) labelFor(envs []string) string {
+	if len(v.labels) == 0 {
+		return v.label
+	}
+	var out []string
+	for _, e := range envs {
+		if l, ok := v.labels[e]; ok && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return v.label
+	}
+	return strings.Join(out, ", ")
 }
 
 // views splits in into one Input per container slot; nil when no
@@ -48,12 +68,21 @@ func (in *Input) views() []*view {
 		for wi := range e.Result.Workloads {
 			w := &e.Result.Workloads[wi]
 			for _, c := range w.Containers {
-				s := slot{w.Kind, w.Name, c.Name}
+				s := slot{w.Kind, slotName(e, w.Name), c.Name}
 				v, ok := byslot[s]
 				if !ok {
 					v = &view{in: &Input{Project: in.Project, parent: in}, label: w.Label(&c)}
 					byslot[s] = v
 					order = append(order, s)
+				}
+				if l := w.Label(&c); l != v.label || len(v.labels) > 0 {
+					if v.labels == nil {
+						v.labels = map[string]string{}
+						for _, prev := range v.in.Envs {
+							v.labels[prev.Name] = v.label
+						}
+					}
+					v.labels[e.Name] = l
 				}
 				if !c.Init && repoOf(c.Image) == repo {
 					v.service = true
@@ -88,6 +117,27 @@ func (in *Input) views() []*view {
 	return out
 }
 
+// slotName is a workload's name with its environment's own part left
+// out: a chart names its objects after the release, and CI deploys
+// shop-dev, shop-staging and shop-prod, whose Deployments shop-dev and
+// shop-prod are one workload of the chart (else no view holds two
+// environments, and every rule that compares them is silent).
+func slotName(e *Env, name string) string {
+	if e.Spec != nil && e.Spec.Release != "" && strings.Contains(name, e.Spec.Release) {
+		return strings.Replace(name, e.Spec.Release, "\x00", 1)
+	}
+	// orders-{{ .Values.environment }}: the environment's name as a
+	// dash-separated part.
+	parts := strings.Split(name, "-")
+	for i, p := range parts {
+		if p == e.Name && len(parts) > 1 {
+			parts[i] = "\x01"
+			return strings.Join(parts, "-")
+		}
+	}
+	return name
+}
+
 func repoOf(ref string) string {
 	repo, _, _ := imageRef(ref)
 	return repo
@@ -105,7 +155,7 @@ func runRule(r Rule, in *Input, views []*view) []Finding {
 			continue
 		}
 		for _, f := range r.Check(v.in) {
-			f.Workload = v.label
+			f.Workload = v.labelFor(f.Environments)
 			out = append(out, f)
 		}
 	}

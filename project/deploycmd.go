@@ -33,7 +33,8 @@ type Deploy struct {
 	// Env is the environment the command deploys: from the CI job's
 	// environment:, the target or script name, or the values file.
 	Env string
-	// Command is upgrade, install or template.
+	// Command is upgrade, install, template, lint or "dependency build"
+	// (or update).
 	Command string
 	// Release, Chart and Namespace as written; Namespace "" when the
 	// command sets none. A part CI fills in keeps its expression.
@@ -60,6 +61,15 @@ type Deploy struct {
 	// environment has several ("the main deploy: cd.yml:127 deploys the
 	// canary"), "" when it has one.
 	Chosen string
+	// Throwaway is set for a command that installs into a cluster its own
+	// job makes and discards (kind, k3d, minikube in a CI test job): a
+	// test of the chart, not an environment's deploy.
+	Throwaway bool
+	// Lint is set for helm lint and helm dependency build (Command
+	// "dependency build"), and for a helm template whose output nothing
+	// applies (> /dev/null, a schema validator, a lint job): a
+	// check of the chart, not an environment's deploy.
+	Lint bool
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
@@ -167,6 +177,7 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
+			markThrowaway(cmds, strings.HasSuffix(f, ".sh"))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
 			// by job and path: files the job writes, each with the SOPS
@@ -192,6 +203,8 @@ func findDeploys(dir string) []Deploy {
 					continue
 				}
 				d.File = file
+				d.Throwaway = c.throwaway || throwawayContext.MatchString(c.text)
+				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput.MatchString(c.text) || lintName.MatchString(c.hint) || lintName.MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
 					return src, ok
@@ -321,6 +334,9 @@ type shellLine struct {
 	// written, for a command whose values file they name.
 	overridable map[string]bool
 	keep        bool
+	// throwaway is set for the lines of a job, target or script that makes
+	// its own throwaway cluster (kind create cluster, a kind action).
+	throwaway bool
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -689,6 +705,9 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 	}
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
 		name, job := jobs.Content[i].Value, merged(jobs.Content[i+1])
+		if gitlab {
+			job = extended(jobs, job, 0)
+		}
 		if job.Kind != yaml.MappingNode || (gitlab && strings.HasPrefix(name, ".")) {
 			continue // a GitLab hidden job is a template the real jobs extend
 		}
@@ -730,6 +749,10 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 		if steps == nil || steps.Kind != yaml.SequenceNode {
 			continue
 		}
+		throwaway := false
+		for _, st := range steps.Content {
+			throwaway = throwaway || throwawayAction.MatchString(scalarOf(mapValue(st, "uses")))
+		}
 		for _, st := range steps.Content {
 			run := mapValue(st, "run")
 			if run == nil {
@@ -749,7 +772,43 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1})...)
+			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway})...)
+		}
+	}
+	return out
+}
+
+// extended resolves GitLab's extends: (a job name or a list of them,
+// hidden templates such as .deploy included): the job's own keys win,
+// then each template's, later templates over earlier ones, as GitLab
+// merges them (one level of keys deep: script, environment, variables).
+func extended(jobs, job *yaml.Node, depth int) *yaml.Node {
+	ext := mapValue(job, "extends")
+	if ext == nil || depth > 8 {
+		return job
+	}
+	var bases []string
+	if ext.Kind == yaml.SequenceNode {
+		for _, n := range ext.Content {
+			bases = append(bases, scalarOf(n))
+		}
+	} else {
+		bases = append(bases, scalarOf(ext))
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Line: job.Line}
+	has := map[string]bool{}
+	add := func(m *yaml.Node) {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i].Value; !has[k] && k != "extends" {
+				has[k] = true
+				out.Content = append(out.Content, m.Content[i], m.Content[i+1])
+			}
+		}
+	}
+	add(job)
+	for i := len(bases) - 1; i >= 0; i-- {
+		if b := mapValue(jobs, bases[i]); b != nil {
+			add(extended(jobs, merged(b), depth+1))
 		}
 	}
 	return out
@@ -758,6 +817,48 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 // merged returns a mapping with its YAML merge keys (<<: *anchor)
 // resolved, as GitLab reads a job that extends a template.
 func merged(n *yaml.Node) *yaml.Node { return mergedDepth(n, 0) }
+
+// Throwaway clusters: what a CI test job runs to make a cluster of its
+// own, and the actions that do it for a GitHub workflow.
+var (
+	throwawayCluster = regexp.MustCompile(`\b(kind\s+(create\s+cluster|load\s+docker-image|load\s+image-archive)|k3d\s+(cluster\s+create|image\s+import)|minikube\s+(start|image\s+load)|ct\s+install)\b`)
+	throwawayAction  = regexp.MustCompile(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`)
+	// throwawayContext is a helm command aimed at such a cluster itself.
+	throwawayContext = regexp.MustCompile(`--kube-context[= ](kind|k3d|minikube)\b`)
+	// testScript is a script named for a test of the chart.
+	testScript = regexp.MustCompile(`(?i)(^|[-_.])(e2e|test|tests|smoke|integration|it|ci)([-_.]|$)`)
+	// throwawayHint is a job, target or script named for one.
+	throwawayHint = regexp.MustCompile(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`)
+)
+
+// lintOutput is a helm template whose manifests go nowhere or to a
+// validator; lintName a job, target or workflow named for a check.
+var (
+	lintOutput = regexp.MustCompile(`>\s*/dev/null|\|\s*(kubeconform|kubeval|conftest|kube-linter|polaris|datree|checkov|kube-score|pluto)\b`)
+	lintName   = regexp.MustCompile(`(?i)(^|[-_. ])(lint|linter|validate|validation|verify|check|checks|pr|pull-request)([-_. ]|$)`)
+)
+
+// markThrowaway marks the lines of every job, target or script (one
+// hint) that makes a throwaway cluster anywhere in it: its helm install
+// tests the chart there and deploys no environment.
+//
+// A script is one context for all its lines, and a deploy script may make
+// a kind cluster only for "local" (if [ "$ENV" = local ]; then kind create
+// cluster; fi): a script counts only when its name says so too (e2e.sh,
+// kind-up.sh, test-chart.sh).
+func markThrowaway(lines []shellLine, script bool) {
+	hints := map[string]bool{}
+	for _, l := range lines {
+		if throwawayHint.MatchString(l.hint) || (throwawayCluster.MatchString(l.text) && (!script || testScript.MatchString(l.hint))) {
+			hints[l.hint] = true
+		}
+	}
+	for i := range lines {
+		if hints[lines[i].hint] {
+			lines[i].throwaway = true
+		}
+	}
+}
 
 // mergedDepth is merged with the depth of merges followed: an anchor
 // that merges itself must not recurse for ever.
@@ -816,7 +917,7 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 		if n.Style&yaml.LiteralStyle == 0 {
 			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
 		}
-		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell = ctx.env, ctx.vars, ctx.workdir, ctx.shell
+		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.workdir, ctx.shell, ctx.throwaway
 	}
 	return lines
 }
@@ -910,7 +1011,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	for i, w := range words {
 		if i+1 < len(words) && l.isHelm(w) && commandAt(words, i) {
 			switch words[i+1] {
-			case "upgrade", "install", "template":
+			case "upgrade", "install", "template", "lint", "dependency", "dep":
 				start = i
 			}
 		}
@@ -986,6 +1087,14 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 	}
 	switch {
+	case sub == "dependency" || sub == "dep":
+		// helm dependency build CHART: fetches what charts/ lacks.
+		if len(pos) < 2 || (pos[0] != "build" && pos[0] != "update" && pos[0] != "up") {
+			return Deploy{}, false
+		}
+		d.Command, d.Chart = "dependency "+pos[0], l.relPath(pos[1], dir, fileDir)
+	case sub == "lint" && len(pos) == 1:
+		d.Chart = l.relPath(pos[0], dir, fileDir)
 	case sub == "template" && len(pos) == 1:
 		d.Chart = pos[0]
 	case len(pos) >= 2:
@@ -1617,6 +1726,26 @@ func (l shellLine) writes() []string {
 	return out
 }
 
+// MissingValues returns the -f files of the command that do not exist,
+// relative to the project directory dir: helm stops there with "no such
+// file", so the job fails before it deploys anything. Files CI names by
+// an expression (values-${{ env.STAGE }}.yaml) are not known here.
+func (d *Deploy) MissingValues(dir string) []string {
+	var out []string
+	for _, v := range d.Values {
+		if v == "" || v == "-" || IsCIExpr(v) || filepath.IsAbs(v) || strings.Contains(v, "://") {
+			continue
+		}
+		if !exists(filepath.Join(dir, v)) {
+			out = append(out, v)
+		}
+	}
+	if d.Missing != "" && !slices.Contains(out, d.Missing) {
+		out = append(out, d.Missing)
+	}
+	return out
+}
+
 // keepOverridable is l keeping a Makefile's ?= defaults as written when
 // the command's values file names one (-f .helm/values-$(NAMESPACE).yaml
 // with NAMESPACE ?= test): the target deploys whichever environment the
@@ -1655,3 +1784,6 @@ func mayCallScript(t string) bool {
 		return strings.Contains(w, "/") || strings.HasSuffix(w, ".sh")
 	}
 }
+
+// OwnChart reports whether the command installs the project's chart.
+func (p *Project) OwnChart(d Deploy) bool { return p.ownChart(d.Chart) }

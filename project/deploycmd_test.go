@@ -21,6 +21,12 @@ func describe(p *Project) string {
 	fmt.Fprintf(&b, "chart %s, order %s\n  %s\n", p.Chart, strings.Join(p.Path, " → "), p.OrderReason)
 	for _, d := range p.Deploys {
 		fmt.Fprintf(&b, "deploy %s: helm %s release=%q chart=%q namespace=%q env=%q values=%q", d.Loc(), d.Command, d.Release, d.Chart, d.Namespace, d.Env, d.Values)
+		if d.Throwaway {
+			b.WriteString(" (a throwaway cluster of its own)")
+		}
+		if d.Lint {
+			b.WriteString(" (a check of the chart)")
+		}
 		for _, s := range d.Set {
 			fmt.Fprintf(&b, " set %s=%s", s.Path, s.Value)
 			if s.Line > 0 {
@@ -150,7 +156,7 @@ func TestParseHelm(t *testing.T) {
 		{"microk8s helm3 upgrade --install api ./chart -n apps --set image.tag=$TAG", "api", "chart", "apps", "image.tag", "$TAG"},
 		{"${HELM_BIN} upgrade --install api ./chart -n apps --set image.tag=${TAG}", "api", "chart", "apps", "image.tag", "${TAG}"},
 		{"$HELM upgrade --install api ./chart -n apps --set image.tag=$TAG", "api", "chart", "apps", "image.tag", "$TAG"},
-		{"helm3 lint ./chart --set image.tag=$TAG", "", "", "", "", ""},
+		{"helm3 status api --namespace apps", "", "", "", "", ""}, // not a deploy; helm lint is read as a check of the chart (d.Lint, the CI goldens)
 		{"helmfile upgrade x y --set image.tag=$TAG", "", "", "", "", ""},
 		{"${KUBECTL} upgrade x y --set image.tag=$TAG", "", "", "", "", ""},
 		{"echo ${HELM_BIN} upgrade --install api ./chart --set image.tag=$TAG", "", "", "", "", ""},
@@ -319,5 +325,78 @@ func TestUnresolvedDeployKeepsValuesFile(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" || len(p.Warnings) != 0 {
 		t.Errorf("values (-want +got):\n%s\nwarnings: %q", diff, p.Warnings)
+	}
+}
+
+// TestThrowaway: a job, target or test script that makes its own
+// cluster installs the chart to test it; a deploy script that makes one
+// only for "local" still deploys the real environments.
+func TestThrowaway(t *testing.T) {
+	tests := []struct {
+		name, file, text string
+		want             bool
+	}{
+		{"workflow job with kind-action", ".github/workflows/ci.yml",
+			"jobs:\n  smoke:\n    steps:\n      - uses: helm/kind-action@v1.10.0\n      - run: helm install app ./chart --set image.tag=latest\n", true},
+		{"gitlab job making a k3d cluster", ".gitlab-ci.yml",
+			"it:\n  script:\n    - k3d cluster create it\n    - helm install app ./chart\n", true},
+		{"makefile target loading into kind", "Makefile",
+			"e2e:\n\tkind load docker-image app:latest\n\thelm install app ./chart\n", true},
+		{"helm aimed at a kind context", "Makefile",
+			"deploy:\n\thelm upgrade --install app ./chart --kube-context kind-app\n", true},
+		{"test script", "e2e.sh", "kind create cluster\nhelm install app ./chart\n", true},
+		{"deploy script with a local branch", "deploy.sh",
+			"ENV=$1\nif [ \"$ENV\" = local ]; then kind create cluster; fi\nhelm upgrade --install app ./chart -f values-$ENV.yaml\n", false},
+		{"deploy job", ".github/workflows/deploy.yml",
+			"jobs:\n  deploy:\n    environment: prod\n    steps:\n      - run: helm upgrade --install app ./chart -f values-prod.yaml\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(tt.file)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ds := findDeploys(dir)
+			if len(ds) != 1 {
+				t.Fatalf("found %d deploy commands, want 1: %+v", len(ds), ds)
+			}
+			if ds[0].Throwaway != tt.want {
+				t.Errorf("Throwaway = %v, want %v", ds[0].Throwaway, tt.want)
+			}
+		})
+	}
+}
+
+// TestGitLabExtends: jobs that extend a hidden template run its script
+// with their own environment; a job's own keys win over the template's.
+func TestGitLabExtends(t *testing.T) {
+	dir := t.TempDir()
+	ci := `.deploy:
+  script:
+    - helm upgrade --install "api-${CI_ENVIRONMENT_NAME}" chart -n api -f chart/values-${CI_ENVIRONMENT_NAME}.yaml
+deploy-staging:
+  extends: .deploy
+  environment: staging
+.base:
+  environment: nowhere
+  script:
+    - echo base
+deploy-prod:
+  extends: [.base, .deploy]
+  environment: prod
+`
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(ci), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range findDeploys(dir) {
+		got = append(got, d.Env+" "+d.Release)
+	}
+	want := []string{"staging api-staging", "prod api-prod"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deploys (-want +got):\n%s", diff)
 	}
 }

@@ -302,10 +302,34 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 			used[v] = n
 		}
 	}
+	// Values files a throwaway cluster's install reads (a lint of
+	// values-prod.yaml reads an environment's file: not these).
+	tests := map[string]string{}
+	for _, d := range p.Deploys {
+		if d.Throwaway && p.ownChart(d.Chart) {
+			for _, v := range d.Values {
+				tests[v] = d.Loc()
+			}
+		}
+	}
 	for n, file := range envFiles {
 		_, named := f.Environments[n]
 		by, ok := used[file]
 		deployedAs := deployedSynonym(n, deploys)
+		if !named && !slices.Contains(f.Path, n) && !ok {
+			at, tested := tests[file]
+			// A stage's own file (values-dev.yaml) stays an environment
+			// even when a test job borrows it.
+			if (tested && (!envLike(n) || n == "ci" || n == "e2e")) || testClusterStems[n] {
+				why := "values for a test cluster"
+				if tested {
+					why = "only " + at + " reads it, to test the chart in a cluster of its own"
+				}
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: not an environment: %s; name it under environments: in %s to check it as one", file, why, FileName))
+				delete(envFiles, n)
+				continue
+			}
+		}
 		switch {
 		case len(deploys) == 0 || named || slices.Contains(f.Path, n) || by == n:
 			names[n] = true
@@ -657,6 +681,19 @@ func (p *Project) defineValues(e *Environment, at string, d *Deploy, base, envFi
 		e.From.Values = d.Loc() + " (-f " + d.Missing + " does not exist)"
 		return
 	}
+	if missing := d.missingOwn(p.Dir); len(missing) > 0 && envFile == "" {
+		// helm fails on the missing file; the rest is what it would read.
+		if base != "" {
+			e.Values = append(e.Values, base)
+		}
+		for _, v := range d.Values {
+			if !slices.Contains(missing, v) && !slices.Contains(e.Values, v) {
+				e.Values = append(e.Values, v)
+			}
+		}
+		e.From.Values = d.Loc() + " (-f " + strings.Join(missing, ", ") + " does not exist)"
+		return
+	}
 	if vals, ok := d.valuesFiles(p.Dir); ok {
 		if base != "" && !slices.Contains(vals, base) {
 			e.Values = append(e.Values, base)
@@ -681,6 +718,15 @@ func fileAt(spec EnvSpec) string {
 		return fmt.Sprintf("%s:%d", FileName, spec.line)
 	}
 	return FileName
+}
+
+// missingOwn is MissingValues for a command that names only files
+// ferry can tell (no CI expression among its -f files).
+func (d *Deploy) missingOwn(dir string) []string {
+	if d == nil || slices.ContainsFunc(d.Values, IsCIExpr) {
+		return nil
+	}
+	return d.MissingValues(dir)
 }
 
 // resolved reports whether the deploy's -f files are all the project's
@@ -727,10 +773,10 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	// helm template only counts where nothing installs the chart (helm
 	// template | kubectl apply).
-	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" })
+	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway && !d.Lint })
 	for _, d := range p.Deploys {
-		if !p.ownChart(d.Chart) {
-			continue
+		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint {
+			continue // a CI test job's own kind cluster is no environment
 		}
 		if d.Command == "template" && installs {
 			continue // a lint or a diff, not the deploy
@@ -856,7 +902,7 @@ func fillDeploy(d Deploy, expr, env string) Deploy {
 // deploysChart reports whether any deploy command found deploys this
 // project's chart.
 func (p *Project) deploysChart() bool {
-	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) })
+	return slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && !d.Throwaway && !d.Lint })
 }
 
 // deployedSynonym returns the environment CI deploys that is env under
@@ -873,6 +919,11 @@ func deployedSynonym(env string, deploys map[string]*Deploy) string {
 	}
 	return ""
 }
+
+// testClusterStems name values files written for a throwaway cluster
+// (values-kind.yaml, chart-testing's), not an environment; values-ci.yaml
+// and values-e2e.yaml are one when a throwaway cluster's job reads them.
+var testClusterStems = map[string]bool{"kind": true, "k3d": true, "k3s": true, "minikube": true, "ct": true, "chart-testing": true}
 
 // synonyms are the spellings of one stage.
 var synonyms = map[string]string{

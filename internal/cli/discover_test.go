@@ -26,7 +26,10 @@ func TestCheckFromRepositoryRoot(t *testing.T) {
 		{repo: "quarkus-values-dir", wantCode: 1, wantChart: "k8s/chart"},
 		// One environment unreadable: the other is still checked, exit 2.
 		{repo: "gin-sops-prod", wantCode: 2, wantChart: "deploy/helm", wantOut: []string{`"problems"`, "SOPS-encrypted"}, wantErr: "values-prod.yaml:3"},
-		{repo: "flask-notes-required", wantCode: 2, wantChart: "chart", wantOut: []string{"FERRY002", "ingress.host is required"}, wantErr: "chart/templates/NOTES.txt:1"},
+		// One environment's chart fails on a required value the other
+		// sets: a finding naming the key and the line (exit 1), not
+		// "could not be read".
+		{repo: "flask-notes-required", wantCode: 1, wantChart: "chart", wantOut: []string{"FERRY002", "FERRY092", `"file": "chart/templates/NOTES.txt"`, "requires ingress.host"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.repo, func(t *testing.T) {

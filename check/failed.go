@@ -1,0 +1,364 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
+	"github.com/ferrydev/ferry/secret"
+)
+
+// An environment whose chart does not render — a value the chart requires
+// that only a CI lint job sets, a dependency not vendored — used to leave
+// it unchecked (exit 2, nothing said about prod). It is now a finding for
+// that environment (FERRY092, an error: the install fails the same way),
+// and what its values say is still checked: placeholders, committed
+// secrets, images, datasources shared with other environments, values
+// keys. Other render failures of a chart that renders nowhere stay
+// problems: there is no working chart to hold the environment against.
+
+func init() {
+	register(Rule{
+		ID: "FERRY092", Name: "render-failed", Severity: Error,
+		Summary: "The chart does not render for an environment: a required value unset, a dependency not vendored",
+		Help: "helm install fails the same way, so the environment cannot be deployed as it is. " +
+			"Set the value the template requires in the environment's own values file (a --set in a " +
+			"lint job does not reach the deploy), or vendor the dependency (helm dependency build, " +
+			"and commit charts/). The environment's values are still checked; its manifests are not.",
+		Check: checkRenderFailed,
+	})
+	projectRules["FERRY092"] = true
+}
+
+// valuesRules are the rules that read values and need no rendered
+// manifest: they run over the environments that did not render too.
+var valuesRules = map[string]bool{
+	"FERRY002": true, "FERRY003": true, "FERRY010": true, "FERRY011": true, "FERRY012": true,
+	"FERRY013": true, "FERRY018": true, "FERRY019": true, "FERRY041": true, "FERRY060": true,
+	"FERRY080": true, "FERRY081": true, "FERRY082": true,
+}
+
+// Failure is why an environment did not render, kept with it.
+type Failure struct {
+	Problem
+	// Key is the values path the failing template requires, when the
+	// failure is a required value.
+	Key string
+	// Dependency is set when a declared dependency is not vendored.
+	Dependency bool
+}
+
+// partial renders what can be of an environment that failed: its values
+// alone, with a configuration made of them. ok is false when not even the
+// values can be read, or the failure is one a working chart elsewhere is
+// needed to judge and none rendered.
+func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *project.Environment, err error, anyRendered bool) (*Env, bool) {
+	pr := problemOf(e.Name, fmt.Errorf("%s: %w", e.Name, err))
+	f := &Failure{Problem: pr}
+	var ie *render.InputError
+	if errors.As(err, &ie) {
+		f.Dependency = strings.Contains(ie.Msg, "is not vendored")
+		f.Key = requiredKey(p.Dir, ie.File, ie.Line)
+	}
+	if !anyRendered && !f.Dependency && f.Key == "" {
+		return nil, false
+	}
+	res, verr := r.ValuesOnly(ctx, e.Name)
+	if verr != nil {
+		return nil, false
+	}
+	res.Config = render.NewConfig(valuesEntries(res))
+	res.Image = valuesImage(res.Values)
+	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f}, true
+}
+
+// requiredRe finds the values path a template line requires:
+// {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x.
+var requiredRe = regexp.MustCompile(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`)
+
+// requiredKey reads the template line that failed for the values path it
+// requires, "" when the line is not a required.
+func requiredKey(dir, file string, line int) string {
+	if file == "" || line <= 0 {
+		return ""
+	}
+	data, err := readConfined(dir, file)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(data), "\n")
+	if line > len(lines) {
+		return ""
+	}
+	if m := requiredRe.FindStringSubmatch(lines[line-1]); m != nil {
+		return strings.TrimSuffix(m[1], ".")
+	}
+	return ""
+}
+
+// readConfined reads a project file through the confined tree.
+func readConfined(dir, rel string) ([]byte, error) {
+	return newTree(dir).ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+}
+
+// valuesEntries makes a configuration of an environment's values: every
+// scalar a values file sets, keyed as a chart usually hands it to the
+// container (env.DATABASE_URL → DATABASE_URL, config.dbHost →
+// CONFIG_DB_HOST; a {name, value} list item → its name).
+func valuesEntries(res *render.Result) []render.Entry {
+	var out []render.Entry
+	var walk func(p string, v any)
+	walk = func(p string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(join(p, k), x)
+			}
+		case []any:
+			for i, x := range v {
+				m, ok := x.(map[string]any)
+				name, _ := m["name"].(string)
+				val, isStr := m["value"].(string)
+				if ok && name != "" && isStr {
+					if src, ok := res.ValueSources[p+"["+strconv.Itoa(i)+"].value"]; ok {
+						out = append(out, entry(name, val, src))
+					} else if src, ok := res.ValueSources[p]; ok {
+						out = append(out, entry(name, val, src))
+					}
+				}
+			}
+		case string, bool, int, int64, float64:
+			src, ok := res.ValueSources[p]
+			if !ok || src.Kind != render.KindValues {
+				return
+			}
+			out = append(out, entry(valuesKey(p), fmt.Sprint(v), src))
+		}
+	}
+	walk("", res.Values)
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func join(p, k string) string {
+	if p == "" {
+		return k
+	}
+	return p + "." + k
+}
+
+func entry(key, val string, src render.Source) render.Entry {
+	return render.Entry{Key: key, Value: val, Source: src, Secret: render.IsSensitive(key) || src.Encrypted}
+}
+
+var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// valuesKey names a values path as an environment variable.
+func valuesKey(p string) string {
+	parts := strings.Split(p, ".")
+	if last := parts[len(parts)-1]; envName.MatchString(last) {
+		return last
+	}
+	return upperKey(p)
+}
+
+// valuesImage is the image the values name (image.registry,
+// image.repository, image.tag), "" when they name no tag: the template
+// may default it to the chart's appVersion, which is not a values line.
+func valuesImage(vals map[string]any) string {
+	img, _ := vals["image"].(map[string]any)
+	repo, _ := img["repository"].(string)
+	tag := fmt.Sprint(img["tag"])
+	if repo == "" || img["tag"] == nil || tag == "" {
+		return ""
+	}
+	if reg, _ := img["registry"].(string); reg != "" {
+		repo = reg + "/" + repo
+	}
+	return repo + ":" + tag
+}
+
+func checkRenderFailed(in *Input) []Finding {
+	var out []Finding
+	at := map[string]int{} // one finding for a failure every environment shares
+	for _, e := range in.Failed {
+		f := e.Failure
+		l := Location{Environment: e.Name, Key: "chart", Source: f.File, File: f.File, Line: f.Line}
+		if f.Line > 0 {
+			l.Source = fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		if f.Dependency {
+			l.Key = "dependencies"
+		}
+		reason := strings.TrimPrefix(f.Message, e.Name+": ")
+		id := fmt.Sprintf("%s|%s", l.Source, reason)
+		if i, ok := at[id]; ok && f.Key == "" {
+			out[i].Environments = append(out[i].Environments, e.Name)
+			out[i].Locations = append(out[i].Locations, l)
+			continue
+		}
+		key, what := "chart", ""
+		switch {
+		case f.Dependency:
+			key = "dependencies"
+		case f.Key != "":
+			key, l.Key = f.Key, f.Key
+			what = fmt.Sprintf("%s requires %s, which no values file or deploy command of %s sets%s", l.Source, f.Key, e.Name, setElsewhere(in, f.Key))
+		}
+		if what == "" {
+			what = reason
+		}
+		at[id] = len(out)
+		fd := Finding{
+			Environments: []string{e.Name}, Key: key, Locations: []Location{l}, File: f.File, Line: f.Line,
+			Message: "\x00the chart does not render: " + what + "; helm install fails the same way. The values were checked, the manifests were not: " + fix(f),
+		}
+		if build := depBuild(in); f.Dependency && build != "" {
+			// CI fetches the dependencies before it deploys: the install
+			// works, only ferry could not render.
+			fd.Severity = Warning
+			fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s), and CI fetches them at %s before it deploys: the values were checked, the manifests were not; commit charts/ (helm dependency build) to have them checked.", reason, build)
+		}
+		out = append(out, fd)
+	}
+	for i := range out {
+		out[i].Message = strings.Replace(out[i].Message, "\x00", andList(out[i].Environments)+": ", 1)
+	}
+	return out
+}
+
+// depBuild is where CI runs helm dependency build (or update) on the
+// project's chart, "" when it does not.
+func depBuild(in *Input) string {
+	if in.Project == nil {
+		return ""
+	}
+	for _, d := range in.Project.Deploys {
+		if strings.HasPrefix(d.Command, "dependency") && in.Project.OwnChart(d) {
+			return d.Loc()
+		}
+	}
+	return ""
+}
+
+func fix(f *Failure) string {
+	if f.Dependency {
+		return "vendor the dependency as the message says."
+	}
+	if f.Key != "" {
+		return "set " + f.Key + " in the environment's own values file."
+	}
+	return "fix the template or the environment's values."
+}
+
+// setElsewhere says where else key is set: a CI command that is not the
+// environment's deploy (helm lint or template with --set), another
+// environment's values.
+func setElsewhere(in *Input, key string) string {
+	var where []string
+	if in.Project != nil {
+		for _, d := range in.Project.Deploys {
+			if slices.ContainsFunc(d.Set, func(s project.SetFlag) bool { return s.Path == key }) {
+				where = append(where, fmt.Sprintf("helm %s at %s sets it with --set", d.Command, d.Loc()))
+				break
+			}
+		}
+	}
+	for _, o := range in.Envs {
+		if o.Result == nil {
+			continue
+		}
+		if s, ok := o.Result.ValueSources[key]; ok && s.Kind == render.KindValues {
+			where = append(where, fmt.Sprintf("%s sets it at %s", o.Name, s))
+			break
+		}
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(where, "; ") + ")"
+}
+
+// valuesSecrets reports the literal credentials an environment that did
+// not render sets in its own values files: where they would have gone is
+// unknown, that they are committed is not.
+func valuesSecrets(e *Env) []Finding {
+	var out []Finding
+	for _, en := range e.Result.Config.Entries {
+		if len(secret.Passwords(en.Value)) > 0 && en.Source.Kind == render.KindValues && !en.Source.Encrypted && !placeholderPasswords(en.Value) {
+			l := Location{Environment: e.Name, Key: en.Key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s carries a password in its URL (set at %s): deliver the password from a Secret and build the URL with $(DB_PASSWORD) in env.",
+					e.Name, en.Key, en.Source),
+			})
+			continue
+		}
+		if !en.Secret || en.Value == "" || en.Source.Encrypted || en.Source.Kind != render.KindValues ||
+			baseLayer(e, en.Source.File) || placeholder(en.Value) || isPlaceholder(en.Value) || encrypted(en.Value) ||
+			project.IsCIExpr(en.Value) || !secret.Name(en.Key) {
+			continue
+		}
+		key := e.valuesPathOf(en.Source.File, en.Source.Line)
+		if key == "" {
+			key = en.Key
+		}
+		l := Location{Environment: e.Name, Key: key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: key, Locations: []Location{l},
+			Message: fmt.Sprintf("%s: %s is a literal credential in %s, committed with the repository: deliver it from a Secret created outside the chart, or encrypt the file with SOPS.",
+				e.Name, key, en.Source),
+		})
+	}
+	return out
+}
+
+// valuesPass runs the rules that need only values over every environment,
+// the ones that did not render included, and keeps what involves those:
+// the rest the ordinary pass has reported.
+func valuesPass(in *Input) []Finding {
+	if len(in.Failed) == 0 {
+		return nil
+	}
+	all := &Input{Project: in.Project, Problems: in.Problems, parent: in}
+	order := map[string]int{}
+	if in.Project != nil {
+		for i, n := range in.Project.EnvNames() {
+			order[n] = i
+		}
+	}
+	all.Envs = append(slices.Clone(in.Envs), in.Failed...)
+	slices.SortStableFunc(all.Envs, func(a, b *Env) int { return order[a.Name] - order[b.Name] })
+	failed := func(f Finding) bool {
+		return slices.ContainsFunc(f.Environments, func(n string) bool {
+			return slices.ContainsFunc(in.Failed, func(e *Env) bool { return e.Name == n })
+		})
+	}
+	generic := in.Project != nil && in.Project.Runtime == project.RuntimeGeneric
+	var out []Finding
+	for _, r := range Rules() {
+		if !valuesRules[r.ID] || (generic && GoFrOnly(r.ID)) {
+			continue
+		}
+		for _, f := range r.Check(all) {
+			if f = complete(r, f); failed(f) {
+				out = append(out, f)
+			}
+		}
+	}
+	committed, _ := RuleByID("FERRY041")
+	for _, e := range in.Failed {
+		for _, f := range valuesSecrets(e) {
+			out = append(out, complete(committed, f))
+		}
+	}
+	return out
+}

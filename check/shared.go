@@ -1,0 +1,118 @@
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// A value in a file every environment reads (the chart's values.yaml, a
+// shared layer) is one mistake however many environments it reaches:
+// reported once per environment it repeated at the same file:line and
+// buried the findings that differ. mergeShared folds such findings into
+// one naming every environment it affects.
+
+// mergeShared folds the single-environment findings of one rule that
+// point at the same file:line, about the same key and workloads, and say
+// the same thing but for the environment's name. The folded finding is
+// as severe as the worst of them (a placeholder is a warning in the
+// first environment and an error after it), and each location keeps its
+// first environment in Environment and lists them all in Environments.
+func mergeShared(fs []Finding) []Finding {
+	type group struct {
+		at   int
+		envs []string
+	}
+	var out []Finding
+	groups := map[string]*group{}
+	for _, f := range fs {
+		if len(f.Environments) != 1 || f.File == "" || f.Accepted {
+			out = append(out, f)
+			continue
+		}
+		env := f.Environments[0]
+		// Workloads may differ (a worker only prod runs; an environment
+		// that did not render has none): the line is what is shared.
+		id := strings.Join([]string{f.Rule, f.Key, fmt.Sprintf("%s:%d", f.File, f.Line), withoutEnv(f.Message, env), locationsWithoutEnv(f.Locations, env)}, "\x00")
+		g, ok := groups[id]
+		if !ok {
+			groups[id] = &group{at: len(out), envs: []string{env}}
+			out = append(out, f)
+			continue
+		}
+		g.envs = append(g.envs, env)
+		m := &out[g.at]
+		for _, w := range strings.Split(f.Workload, ", ") {
+			if w != "" && !slices.Contains(strings.Split(m.Workload, ", "), w) {
+				m.Workload = strings.TrimPrefix(m.Workload+", "+w, ", ")
+			}
+		}
+		if f.Severity.rank() < m.Severity.rank() {
+			m.Severity = f.Severity
+		}
+	}
+	for _, g := range groups {
+		if len(g.envs) < 2 {
+			continue
+		}
+		f := &out[g.at]
+		first := f.Environments[0]
+		envs := slices.Clone(g.envs)
+		slices.Sort(envs)
+		f.Environments = envs
+		f.Message = envWord(first).ReplaceAllString(f.Message, "${1}"+strings.ReplaceAll(andList(envs), "$", "$$")+"${2}")
+		for i := range f.Locations {
+			if f.Locations[i].Environment == first {
+				f.Locations[i].Environments = envs
+			}
+		}
+	}
+	return out
+}
+
+// envWords caches envWord: a project has a handful of environments and a
+// report many findings.
+var envWords sync.Map
+
+// envWord matches an environment's name as a word of a message.
+func envWord(env string) *regexp.Regexp {
+	if re, ok := envWords.Load(env); ok {
+		return re.(*regexp.Regexp)
+	}
+	// A word of the sentence, not part of a host or a path
+	// (shipping-db.prod.svc names a host; "prod:" and "prod's" name the
+	// environment).
+	re := regexp.MustCompile(`(^|[\s(\[,])` + regexp.QuoteMeta(env) + `($|[\s)\],;]|:\s|:$|'s\b)`)
+	envWords.Store(env, re)
+	return re
+}
+
+// withoutEnv is msg with env's name blanked out where it stands as a word.
+func withoutEnv(msg, env string) string {
+	return envWord(env).ReplaceAllString(msg, "${1}\x01${2}")
+}
+
+// locationsWithoutEnv describes locs for comparison, env's name left out:
+// findings fold only when every value they cite is the same.
+func locationsWithoutEnv(locs []Location, env string) string {
+	var b strings.Builder
+	for _, l := range locs {
+		e := l.Environment
+		if e == env {
+			e = "\x01"
+		}
+		fmt.Fprintf(&b, "%s|%s|%s|%s|%s:%d\x00", e, l.Key, l.Value, l.Source, l.File, l.Line)
+	}
+	return b.String()
+}
+
+// envs names the location's environments: "dev, staging" for a value
+// every one of them reads.
+func (l Location) envs() string {
+	if len(l.Environments) > 1 {
+		return strings.Join(l.Environments, ", ")
+	}
+	return l.Environment
+}

@@ -1,0 +1,84 @@
+package check
+
+import (
+	"github.com/ferrydev/ferry/project"
+	"strings"
+	"testing"
+)
+
+func TestMergeShared(t *testing.T) {
+	at := func(env string, sev Severity, file string, line int, msg string) Finding {
+		return Finding{
+			Rule: "FERRY082", Severity: sev, Environments: []string{env}, Key: "SUPPORT_EMAIL", File: file, Line: line,
+			Message:   strings.ReplaceAll(msg, "ENV", env),
+			Locations: []Location{{Environment: env, Key: "SUPPORT_EMAIL", Value: "x@yourcompany.com", Source: file, File: file, Line: line}},
+		}
+	}
+	const msg = "ENV: SUPPORT_EMAIL is the placeholder (set at values.yaml:3): set ENV's real value."
+	tests := []struct {
+		name string
+		in   []Finding
+		want []string // environments of each finding out, in order
+		sev  Severity // of the first finding out
+	}{
+		{"one base line, worst severity kept", []Finding{at("dev", Warning, "values.yaml", 3, msg), at("prod", Error, "values.yaml", 3, msg)}, []string{"dev,prod"}, Error},
+		{"different lines stay apart", []Finding{at("dev", Warning, "values.yaml", 3, msg), at("prod", Error, "values-prod.yaml", 3, msg)}, []string{"dev", "prod"}, Warning},
+		{"a template without a line is shared too", []Finding{at("dev", Error, "templates/x.yaml", 0, msg), at("prod", Error, "templates/x.yaml", 0, msg)}, []string{"dev,prod"}, Error},
+		{"an environment's name inside a host is no word", []Finding{
+			at("dev", Warning, "templates/x.yaml", 0, "ENV on database server db.dev.svc may open too many connections."),
+			at("prod", Warning, "templates/x.yaml", 0, "ENV on database server db.prod.svc may open too many connections."),
+		}, []string{"dev", "prod"}, Warning},
+		{"another message stays apart", []Finding{at("dev", Error, "values.yaml", 3, msg), at("prod", Error, "values.yaml", 3, "ENV: something else")}, []string{"dev", "prod"}, Error},
+		{"an accepted finding stays its own", func() []Finding {
+			a := at("dev", Error, "values.yaml", 3, msg)
+			a.Accepted = true
+			return []Finding{a, at("prod", Error, "values.yaml", 3, msg)}
+		}(), []string{"dev", "prod"}, Error},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := mergeShared(tc.in)
+			var got []string
+			for _, f := range out {
+				got = append(got, strings.Join(f.Environments, ","))
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("environments %v, want %v", got, tc.want)
+			}
+			if out[0].Severity != tc.sev {
+				t.Errorf("severity %s, want %s", out[0].Severity, tc.sev)
+			}
+			if len(out) == 1 {
+				f := out[0]
+				if !strings.HasPrefix(f.Message, "dev and prod: ") || !strings.Contains(f.Message, "set dev and prod's real value") {
+					t.Errorf("message %q does not name both environments", f.Message)
+				}
+				if l := f.Locations[0]; l.Environment != "dev" || strings.Join(l.Environments, ",") != "dev,prod" {
+					t.Errorf("location %+v: want environment dev and environments dev,prod", l)
+				}
+			}
+		})
+	}
+}
+
+func TestSlotName(t *testing.T) {
+	env := func(name, release string) *Env {
+		return &Env{Name: name, Spec: &project.Environment{Name: name, Release: release}}
+	}
+	tests := []struct {
+		a, b   *Env
+		na, nb string
+		same   bool
+	}{
+		{env("dev", "shop-dev"), env("prod", "shop-prod"), "shop-dev-worker", "shop-prod-worker", true},
+		{env("dev", "shop"), env("prod", "shop"), "orders-dev", "orders-prod", true},
+		{env("dev", "shop"), env("prod", "shop"), "shop", "shop", true},
+		{env("dev", "shop"), env("prod", "shop"), "shop-api", "shop-worker", false},
+		{env("dev", "shop"), env("prod", "shop"), "devtools", "prodtools", false},
+	}
+	for _, tt := range tests {
+		if got := slotName(tt.a, tt.na) == slotName(tt.b, tt.nb); got != tt.same {
+			t.Errorf("%s in %s and %s in %s: same slot %v, want %v", tt.na, tt.a.Name, tt.nb, tt.b.Name, got, tt.same)
+		}
+	}
+}

@@ -1,0 +1,4 @@
+const express = require("express");
+const app = express();
+app.get("/healthz", (_req, res) => res.send("ok"));
+app.listen(process.env.PORT || 3000);

@@ -1,0 +1,3 @@
+{{- define "orders.name" -}}
+{{ .Release.Name }}
+{{- end -}}
