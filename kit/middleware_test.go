@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -195,21 +196,21 @@ func TestObserversCountEverySeries(t *testing.T) {
 }
 
 // TestSpanContextInRequestState: the span of an unsampled request lives in
-// the request's own allocation (spanCtx) rather than in a context
-// ContextWithSpan allocates; OpenTelemetry, and contexts derived from it,
-// must find it there as they would have in ContextWithSpan's.
+// the request's own allocation (requestState, which is also the request's
+// context) rather than in a context ContextWithSpan allocates;
+// OpenTelemetry, and contexts derived from it, must find it there as they
+// would have in ContextWithSpan's.
 func TestSpanContextInRequestState(t *testing.T) {
-	key := probeSpanKey(nil)
-	if key == nil {
+	if spanKey == nil {
 		t.Fatal("probeSpanKey found no key: the middleware fell back to ContextWithSpan (one more allocation per request)")
 	}
-	span := &unsampledSpan{}
 	type other struct{}
 	parent := context.WithValue(context.Background(), other{}, "kept")
-	ctx := &spanCtx{Context: parent, key: key, span: span}
+	ctx := &requestState{Context: parent}
+	span := &ctx.span
 	derived, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for name, c := range map[string]context.Context{"spanCtx": ctx, "derived": derived} {
+	for name, c := range map[string]context.Context{"requestState": ctx, "derived": derived} {
 		if got := oteltrace.SpanFromContext(c); got != oteltrace.Span(span) {
 			t.Errorf("%s: SpanFromContext = %v, want the request's span", name, got)
 		}
@@ -219,7 +220,7 @@ func TestSpanContextInRequestState(t *testing.T) {
 	}
 	cancel()
 	if derived.Err() == nil || ctx.Err() != nil {
-		t.Errorf("cancel: derived.Err() = %v, spanCtx.Err() = %v", derived.Err(), ctx.Err())
+		t.Errorf("cancel: derived.Err() = %v, requestState.Err() = %v", derived.Err(), ctx.Err())
 	}
 }
 
@@ -275,5 +276,17 @@ func TestSpanName(t *testing.T) {
 		if got := tt.sn.String(); got != tt.want {
 			t.Errorf("%+v.String() = %q, want %q", tt.sn, got, tt.want)
 		}
+	}
+}
+
+// TestRequestStateSize: requestState, the middleware's one allocation per
+// request, fills a size class exactly; a field more costs a class more
+// (512 bytes) on every request.
+func TestRequestStateSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the size is worked out for 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(requestState{}); got != 480 {
+		t.Errorf("requestState is %d bytes, want 480 (a size class)", got)
 	}
 }
