@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -91,6 +92,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx := r.Context()
+		owned := ctx.Value(serverRequest{}) != nil
 		// Most requests carry no trace context: skip the propagators' header
 		// canonicalisation then (the keys below are already canonical).
 		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
@@ -104,10 +106,16 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// Set directly: the key is already canonical ("X-Correlation-Id"), as
 		// GoFr's X-Correlation-ID becomes once canonicalised.
 		w.Header()["X-Correlation-Id"] = st.id[:]
-		// WithContext, inlined, makes its copy on the stack; the request
-		// the handler gets is the one in st, not an allocation of its own.
-		st.req = *r.WithContext(ctx)
-		r = &st.req
+		if owned && ctx == context.Context(st) {
+			// A request kit's own server made for this call alone: it takes
+			// the span's context in place (WithContext, inlined, copies on
+			// the stack) instead of being copied into an allocation of its
+			// own. st hides the mark, so a kit handler this one calls with r
+			// copies it.
+			*r = *r.WithContext(ctx)
+		} else {
+			r = r.WithContext(ctx)
+		}
 
 		defer func() {
 			if p := recover(); p != nil {
@@ -245,31 +253,46 @@ func (o *observers) observe(method string, status int, seconds float64) {
 }
 
 // requestState is what the middleware keeps per request, in one
-// allocation (480 bytes, a size class; keep it so): the request the
-// handler sees, the status recorder, the span when it is not sampled,
-// and the X-Correlation-Id header value with its bytes. When the span is
-// the unsampled one, requestState is also the request's context: the
-// context it was started in (embedded) with the span under
-// OpenTelemetry's key, as oteltrace.ContextWithSpan makes it but without
-// an allocation of its own. It is not pooled: the header map keeps the
-// value until net/http has written the response, after the handler
-// returned, and a handler that wrongly keeps the request, writer or span
-// must not reach another request's.
+// allocation (176 bytes, a size class; keep it so): the status recorder,
+// the span when it is not sampled, and the X-Correlation-Id header value
+// with its bytes. When the span is the unsampled one, requestState is
+// also the request's context: the context it was started in (embedded)
+// with the span under OpenTelemetry's key, as oteltrace.ContextWithSpan
+// makes it but without an allocation of its own. It is not pooled: the
+// header map keeps the value until net/http has written the response,
+// after the handler returned, and a handler that wrongly keeps the
+// request, writer or span must not reach another request's.
 type requestState struct {
 	context.Context
-	req  http.Request
 	rec  recorder
 	span unsampledSpan
 	id   [1]string
 	hex  [32]byte
 }
 
-// Value finds the request's unsampled span under OpenTelemetry's key.
+// Value finds the request's unsampled span under OpenTelemetry's key,
+// and hides the serverRequest mark (see wrap).
 func (st *requestState) Value(key any) any {
-	if key == spanKey && spanKey != nil {
+	switch {
+	case key == spanKey && spanKey != nil:
 		return &st.span
+	case key == any(serverRequest{}):
+		return nil
 	}
 	return st.Context.Value(key)
+}
+
+// serverRequest marks the contexts of the requests kit's own server
+// makes (see App.Run): net/http makes a Request for each call of the
+// handler and keeps nothing in it that the middleware changes, so the
+// middleware may set its context in place rather than copy it (304 bytes
+// per request). Any other request, as a test or a wrapping handler
+// passes it, may be shared and is copied.
+type serverRequest struct{}
+
+// markServerRequests is kit's server's ConnContext.
+func markServerRequests(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, serverRequest{}, true)
 }
 
 func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
