@@ -64,7 +64,11 @@ func (l *accessLog) write(e accessEntry) {
 	b = append(b, `,"uri":`...)
 	b = appendJSONString(b, e.uri)
 	b = append(b, `,"response":`...)
-	b = strconv.AppendInt(b, int64(e.status), 10)
+	if e.status >= 100 && e.status <= 999 { // always, from net/http
+		b = append(b, byte('0'+e.status/100), byte('0'+e.status/10%10), byte('0'+e.status%10))
+	} else {
+		b = strconv.AppendInt(b, int64(e.status), 10)
+	}
 	b = append(b, `,"ip":`...)
 	b = appendJSONString(b, e.ip)
 	b = append(b, `,"user_agent":`...)
@@ -90,7 +94,14 @@ func appendJSONString(b []byte, s string) []byte {
 
 // appendJSONInner appends s escaped for a JSON string, without quotes.
 func appendJSONInner(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
+	// Methods, paths, addresses and user agents rarely need escaping:
+	// append the plain prefix in one piece.
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < utf8.RuneSelf && s[i] != '"' && s[i] != '\\' {
+		i++
+	}
+	b = append(b, s[:i]...)
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {

@@ -285,7 +285,10 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.steer("http", httpLn)
 	var drain drainer
-	srv := &http.Server{Handler: drain.handler(a.mux), ConnState: drain.connState, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError)}
+	srv := &http.Server{
+		Handler: drain.handler(a.mux), ConnState: drain.connState, ConnContext: markServerRequests,
+		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError),
+	}
 
 	var metricsSrv *http.Server
 	var metricsLn net.Listener

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	oteltrace "go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/ferrydev/ferry/kit/metric"
 	"github.com/ferrydev/ferry/kit/trace"
@@ -39,10 +41,11 @@ type middleware struct {
 	prop     propagation.TextMapPropagator
 	hist     *prometheus.HistogramVec
 	timeout  time.Duration
-	// spanKey is the context key under which OpenTelemetry keeps the
-	// current span; nil if it could not be found (see probeSpanKey).
-	spanKey any
 }
+
+// spanKey is the context key under which OpenTelemetry keeps the current
+// span; nil if it could not be found (see probeSpanKey).
+var spanKey = probeSpanKey()
 
 func newMiddleware(a *App, tp *sdktrace.TracerProvider, prop propagation.TextMapPropagator) (*middleware, error) {
 	hist := prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -57,7 +60,6 @@ func newMiddleware(a *App, tp *sdktrace.TracerProvider, prop propagation.TextMap
 	m := &middleware{
 		logger: a.logger, access: access, prop: prop, hist: hist, timeout: a.settings.RequestTimeout,
 		tracer: tp.Tracer("github.com/ferrydev/ferry/kit"), provider: tp,
-		spanKey: probeSpanKey(tp),
 	}
 	if trace.SamplesRoots(a.settings.Trace) {
 		// The provider's own sampler (trace.New), asked before the SDK is.
@@ -90,6 +92,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx := r.Context()
+		owned := ctx.Value(serverRequest{}) != nil
 		// Most requests carry no trace context: skip the propagators' header
 		// canonicalisation then (the keys below are already canonical).
 		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
@@ -103,7 +106,16 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// Set directly: the key is already canonical ("X-Correlation-Id"), as
 		// GoFr's X-Correlation-ID becomes once canonicalised.
 		w.Header()["X-Correlation-Id"] = st.id[:]
-		r = r.WithContext(ctx)
+		if owned && ctx == context.Context(st) {
+			// A request kit's own server made for this call alone: it takes
+			// the span's context in place (WithContext, inlined, copies on
+			// the stack) instead of being copied into an allocation of its
+			// own. st hides the mark, so a kit handler this one calls with r
+			// copies it.
+			*r = *r.WithContext(ctx)
+		} else {
+			r = r.WithContext(ctx)
+		}
 
 		defer func() {
 			if p := recover(); p != nil {
@@ -116,7 +128,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 				}
 				rec.status = http.StatusInternalServerError
 			}
-			status := rec.status
+			status := int(rec.status)
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -241,17 +253,46 @@ func (o *observers) observe(method string, status int, seconds float64) {
 }
 
 // requestState is what the middleware keeps per request, in one
-// allocation: the status recorder, the span when it is not sampled, and
-// the X-Correlation-Id header value with its bytes. It is not pooled: the
+// allocation (176 bytes, a size class; keep it so): the status recorder,
+// the span when it is not sampled, and the X-Correlation-Id header value
+// with its bytes. When the span is the unsampled one, requestState is
+// also the request's context: the context it was started in (embedded)
+// with the span under OpenTelemetry's key, as oteltrace.ContextWithSpan
+// makes it but without an allocation of its own. It is not pooled: the
 // header map keeps the value until net/http has written the response,
-// after the handler returned, and a handler that wrongly keeps the writer
-// or span must not reach another request's.
+// after the handler returned, and a handler that wrongly keeps the
+// request, writer or span must not reach another request's.
 type requestState struct {
+	context.Context
 	rec  recorder
 	span unsampledSpan
-	ctx  spanCtx
 	id   [1]string
 	hex  [32]byte
+}
+
+// Value finds the request's unsampled span under OpenTelemetry's key,
+// and hides the serverRequest mark (see wrap).
+func (st *requestState) Value(key any) any {
+	switch {
+	case key == spanKey && spanKey != nil:
+		return &st.span
+	case key == any(serverRequest{}):
+		return nil
+	}
+	return st.Context.Value(key)
+}
+
+// serverRequest marks the contexts of the requests kit's own server
+// makes (see App.Run): net/http makes a Request for each call of the
+// handler and keeps nothing in it that the middleware changes, so the
+// middleware may set its context in place rather than copy it (304 bytes
+// per request). Any other request, as a test or a wrapping handler
+// passes it, may be shared and is copied.
+type serverRequest struct{}
+
+// markServerRequests is kit's server's ConnContext.
+func markServerRequests(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, serverRequest{}, true)
 }
 
 func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
@@ -284,13 +325,13 @@ func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestStat
 	}
 	st.span = unsampledSpan{
 		sc: oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: ts}),
-		tp: m.provider,
+		m:  m,
 	}
-	if m.spanKey == nil {
+	if spanKey == nil {
 		return oteltrace.ContextWithSpan(ctx, &st.span), &st.span
 	}
-	st.ctx = spanCtx{Context: ctx, key: m.spanKey, span: &st.span}
-	return &st.ctx, &st.span
+	st.Context = ctx
+	return st, &st.span
 }
 
 // spanName is the server span's name, built only for a span that needs
@@ -303,21 +344,6 @@ func (n spanName) String() string {
 		return n.pattern
 	}
 	return n.method + " " + n.path
-}
-
-// spanCtx is ctx carrying span, as oteltrace.ContextWithSpan makes it,
-// but inside the request's one allocation instead of a second one.
-type spanCtx struct {
-	context.Context
-	key  any
-	span oteltrace.Span
-}
-
-func (c *spanCtx) Value(key any) any {
-	if key == c.key {
-		return c.span
-	}
-	return c.Context.Value(key)
 }
 
 // keyProbe records the key it is asked for.
@@ -333,17 +359,17 @@ func (p *keyProbe) Value(key any) any {
 
 // probeSpanKey finds the (unexported) context key OpenTelemetry looks the
 // current span up by, by asking a context that records it, and checks
-// that a spanCtx under that key is what OpenTelemetry finds. It returns
-// nil, and the middleware uses ContextWithSpan, if OpenTelemetry ever
-// looks spans up differently.
-func probeSpanKey(tp oteltrace.TracerProvider) any {
+// that OpenTelemetry finds a span stored under that key, as requestState
+// stores it. It returns nil, and the middleware uses ContextWithSpan, if
+// OpenTelemetry ever looks spans up differently.
+func probeSpanKey() any {
 	p := &keyProbe{Context: context.Background()}
 	oteltrace.SpanFromContext(p)
 	if p.key == nil {
 		return nil
 	}
-	span := &unsampledSpan{tp: tp}
-	ctx := &spanCtx{Context: context.Background(), key: p.key, span: span}
+	span := &unsampledSpan{}
+	ctx := context.WithValue(context.Background(), p.key, oteltrace.Span(span))
 	if oteltrace.SpanFromContext(ctx) != oteltrace.Span(span) || oteltrace.ContextWithSpan(context.Background(), span).Value(p.key) != any(span) {
 		return nil
 	}
@@ -357,11 +383,16 @@ func probeSpanKey(tp oteltrace.TracerProvider) any {
 type unsampledSpan struct {
 	embedded.Span
 	sc oteltrace.SpanContext
-	tp oteltrace.TracerProvider
+	m  *middleware // its provider; a pointer, not the interface, to keep requestState small
 }
 
-func (s *unsampledSpan) SpanContext() oteltrace.SpanContext          { return s.sc }
-func (s *unsampledSpan) TracerProvider() oteltrace.TracerProvider    { return s.tp }
+func (s *unsampledSpan) SpanContext() oteltrace.SpanContext { return s.sc }
+func (s *unsampledSpan) TracerProvider() oteltrace.TracerProvider {
+	if s.m == nil {
+		return noop.NewTracerProvider()
+	}
+	return s.m.provider
+}
 func (s *unsampledSpan) IsRecording() bool                           { return false }
 func (s *unsampledSpan) SetStatus(codes.Code, string)                {}
 func (s *unsampledSpan) SetAttributes(...attribute.KeyValue)         {}
@@ -374,13 +405,13 @@ func (s *unsampledSpan) SetName(string)                              {}
 // recorder remembers the status for the log and metrics.
 type recorder struct {
 	http.ResponseWriter
-	status int
+	status int32 // not int: it keeps requestState in its size class
 	wrote  bool
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if !r.wrote {
-		r.status, r.wrote = code, true
+		r.status, r.wrote = int32(code), true
 	}
 	r.ResponseWriter.WriteHeader(code)
 }

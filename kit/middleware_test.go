@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -195,21 +196,21 @@ func TestObserversCountEverySeries(t *testing.T) {
 }
 
 // TestSpanContextInRequestState: the span of an unsampled request lives in
-// the request's own allocation (spanCtx) rather than in a context
-// ContextWithSpan allocates; OpenTelemetry, and contexts derived from it,
-// must find it there as they would have in ContextWithSpan's.
+// the request's own allocation (requestState, which is also the request's
+// context) rather than in a context ContextWithSpan allocates;
+// OpenTelemetry, and contexts derived from it, must find it there as they
+// would have in ContextWithSpan's.
 func TestSpanContextInRequestState(t *testing.T) {
-	key := probeSpanKey(nil)
-	if key == nil {
+	if spanKey == nil {
 		t.Fatal("probeSpanKey found no key: the middleware fell back to ContextWithSpan (one more allocation per request)")
 	}
-	span := &unsampledSpan{}
 	type other struct{}
 	parent := context.WithValue(context.Background(), other{}, "kept")
-	ctx := &spanCtx{Context: parent, key: key, span: span}
+	ctx := &requestState{Context: parent}
+	span := &ctx.span
 	derived, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for name, c := range map[string]context.Context{"spanCtx": ctx, "derived": derived} {
+	for name, c := range map[string]context.Context{"requestState": ctx, "derived": derived} {
 		if got := oteltrace.SpanFromContext(c); got != oteltrace.Span(span) {
 			t.Errorf("%s: SpanFromContext = %v, want the request's span", name, got)
 		}
@@ -219,7 +220,7 @@ func TestSpanContextInRequestState(t *testing.T) {
 	}
 	cancel()
 	if derived.Err() == nil || ctx.Err() != nil {
-		t.Errorf("cancel: derived.Err() = %v, spanCtx.Err() = %v", derived.Err(), ctx.Err())
+		t.Errorf("cancel: derived.Err() = %v, requestState.Err() = %v", derived.Err(), ctx.Err())
 	}
 }
 
@@ -275,5 +276,74 @@ func TestSpanName(t *testing.T) {
 		if got := tt.sn.String(); got != tt.want {
 			t.Errorf("%+v.String() = %q, want %q", tt.sn, got, tt.want)
 		}
+	}
+}
+
+// TestRequestStateSize: requestState, the middleware's one allocation per
+// request, fills a size class exactly; a field more costs a class more
+// (192 bytes) on every request.
+func TestRequestStateSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the size is worked out for 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(requestState{}); got != 176 {
+		t.Errorf("requestState is %d bytes, want 176 (a size class)", got)
+	}
+}
+
+// TestRequestContextInPlace: a request kit's server made takes the span's
+// context in place; a request from anywhere else (a test, a wrapping
+// handler, a kit handler calling another with its own request) is left
+// as it was and the handler gets a copy. Either way the handler's context
+// carries the span whose trace ID the response names.
+func TestRequestContextInPlace(t *testing.T) {
+	a, err := New(Options{FS: fstest.MapFS{}, Stdout: io.Discard, Stderr: io.Discard, Environ: []string{"METRICS_PORT=0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	type seen struct {
+		r     *http.Request
+		trace string
+	}
+	var inner, outer seen
+	a.HandleFunc("GET /inner", func(w http.ResponseWriter, r *http.Request) {
+		inner = seen{r, oteltrace.SpanContextFromContext(r.Context()).TraceID().String()}
+	})
+	a.HandleFunc("GET /outer", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		r.URL.Path = "/inner"
+		a.Handler().ServeHTTP(httptest.NewRecorder(), r)
+		if r.Context() != ctx {
+			t.Error("a kit handler called with the outer request changed its context")
+		}
+		outer = seen{r, oteltrace.SpanContextFromContext(r.Context()).TraceID().String()}
+	})
+	for _, tt := range []struct {
+		name    string
+		marked  bool
+		inPlace bool
+	}{{"server's request", true, true}, {"other request", false, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/outer", nil)
+			if tt.marked {
+				req = req.WithContext(markServerRequests(req.Context(), nil))
+			}
+			ctx := req.Context()
+			rec := httptest.NewRecorder()
+			a.Handler().ServeHTTP(rec, req)
+			if got := outer.r == req; got != tt.inPlace {
+				t.Errorf("handler got the caller's request: %v, want %v", got, tt.inPlace)
+			}
+			if !tt.inPlace && req.Context() != ctx {
+				t.Error("the caller's request has a new context")
+			}
+			if want := rec.Header().Get("X-Correlation-Id"); outer.trace != want || len(want) != 32 {
+				t.Errorf("handler's trace ID %q, X-Correlation-Id %q", outer.trace, want)
+			}
+			if inner.r == outer.r || inner.trace != outer.trace {
+				t.Errorf("inner handler: same request %v, trace %s, want a copy in trace %s", inner.r == outer.r, inner.trace, outer.trace)
+			}
+		})
 	}
 }

@@ -55,7 +55,7 @@ serve() { # port mode → prints the pid; logs go to a file, as a container's wo
   echo $!
 }
 
-allocs() { # pid mode → "objects bytes" allocated so far (the server prints them on SIGUSR1)
+allocs() { # pid mode → "objects bytes gcs" allocated and GC cycles so far (the server prints them on SIGUSR1)
   local pid=$1 mode=$2 n
   n=$(grep -c '^allocs=' "$tmp/$mode.err" || true)
   kill -USR1 "$pid"
@@ -63,7 +63,7 @@ allocs() { # pid mode → "objects bytes" allocated so far (the server prints th
     [ "$(grep -c '^allocs=' "$tmp/$mode.err" || true)" -gt "$n" ] && break
     sleep 0.01
   done
-  grep '^allocs=' "$tmp/$mode.err" | tail -1 | sed -E 's/allocs=([0-9]+) bytes=([0-9]+)/\1 \2/'
+  grep '^allocs=' "$tmp/$mode.err" | tail -1 | sed -E 's/allocs=([0-9]+) bytes=([0-9]+) gcs=([0-9]+)/\1 \2 \3/'
 }
 
 echo "== hello: bare net/http vs kit (c=$conc, ${secs}s closed-loop after 1s warm-up, then ${secs}s at $rate req/s; $rounds rounds)"
@@ -90,10 +90,16 @@ for r in $(seq "$rounds"); do
     # a shared machine.
     reqs=$(echo "$out" | sed -E 's/.*requests=([0-9]+).*/\1/')
     cpu_us=$(awk -v a="$after" -v b="$before" -v n="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (a-b)/hz*1e6/n}')
-    apr=$(awk -v a="${a1% *}" -v b="${a0% *}" -v n="$reqs" 'BEGIN {printf "%.1f", (a-b)/n}')
-    bpr=$(awk -v a="${a1#* }" -v b="${a0#* }" -v n="$reqs" 'BEGIN {printf "%.0f", (a-b)/n}')
+    read -r o0 b0 g0 <<<"$a0"
+    read -r o1 b1 g1 <<<"$a1"
+    apr=$(awk -v a="$o1" -v b="$o0" -v n="$reqs" 'BEGIN {printf "%.1f", (a-b)/n}')
+    bpr=$(awk -v a="$b1" -v b="$b0" -v n="$reqs" 'BEGIN {printf "%.0f", (a-b)/n}')
+    # GC cycles per 1000 requests: what the allocations and the live heap
+    # cost, counted rather than timed, so other work on the machine does
+    # not move it.
+    gpk=$(awk -v a="$g1" -v b="$g0" -v n="$reqs" 'BEGIN {printf "%.3f", (a-b)*1000/n}')
     printf 'round %s %-8s ' "$r" "$mode"
-    echo "$out cpu_per_req=${cpu_us}us allocs_per_req=$apr bytes_per_req=$bpr idle_rss=${rss}kB paced_rps=$prps paced_cpu_per_req=${pcpu}us" | tee -a "$tmp/$mode.results"
+    echo "$out cpu_per_req=${cpu_us}us allocs_per_req=$apr bytes_per_req=$bpr gc_per_1k=$gpk idle_rss=${rss}kB paced_rps=$prps paced_cpu_per_req=${pcpu}us" | tee -a "$tmp/$mode.results"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done
@@ -103,18 +109,18 @@ field() { sed -E "s/.*[ ]$1=([0-9.]+)(µs|ms|s|us|kB)?.*/\1 \2/" | awk '{v=$1; i
 med() { field "$2" <"$tmp/$1.results" | median; }
 for mode in $modes; do
   awk -v m="$mode" -v rps="$(med "$mode" rps)" -v p99="$(med "$mode" p99)" -v cpu="$(med "$mode" cpu_per_req)" \
-    -v al="$(med "$mode" allocs_per_req)" -v by="$(med "$mode" bytes_per_req)" -v rss="$(med "$mode" idle_rss)" \
+    -v al="$(med "$mode" allocs_per_req)" -v by="$(med "$mode" bytes_per_req)" -v gc="$(med "$mode" gc_per_1k)" -v rss="$(med "$mode" idle_rss)" \
     -v prps="$(med "$mode" paced_rps)" -v pcpu="$(med "$mode" paced_cpu_per_req)" 'BEGIN {
-    printf "median %-8s %6.0f req/s  p99 %6.0fµs  cpu/req %6.2fµs  allocs/req %5.1f  bytes/req %5.0f  idle RSS %5.1f MB | paced %5.0f req/s cpu/req %6.2fµs\n", m, rps, p99, cpu, al, by, rss/1024, prps, pcpu
+    printf "median %-8s %6.0f req/s  p99 %6.0fµs  cpu/req %6.2fµs  allocs/req %5.1f  bytes/req %5.0f  GCs/1k req %5.3f  idle RSS %5.1f MB | paced %5.0f req/s cpu/req %6.2fµs\n", m, rps, p99, cpu, al, by, gc, rss/1024, prps, pcpu
   }'
 done
 for mode in kit kit-lean; do
   awk -v m="$mode" -v bc="$(med bare cpu_per_req)" -v kc="$(med "$mode" cpu_per_req)" -v bp="$(med bare p99)" -v kp="$(med "$mode" p99)" \
-    -v br="$(med bare rps)" -v kr="$(med "$mode" rps)" -v km="$(med "$mode" idle_rss)" \
+    -v br="$(med bare rps)" -v kr="$(med "$mode" rps)" -v km="$(med "$mode" idle_rss)" -v bg="$(med bare gc_per_1k)" -v kg="$(med "$mode" gc_per_1k)" \
     -v bpc="$(med bare paced_cpu_per_req)" -v kpc="$(med "$mode" paced_cpu_per_req)" 'BEGIN {
     printf "%-8s / bare: server CPU per request %.3fx closed-loop, %.3fx paced (target <= 1.1x): %s\n", m, kc/bc, kpc/bpc, (kc/bc <= 1.1 ? "met" : (kpc/bpc <= 1.1 ? "met paced only" : "MISSED"))
     printf "%-8s / bare: p99 %.3fx (target <= 1.1x): %s; req/s %.3fx\n", m, kp/bp, (kp/bp <= 1.1 ? "met" : "MISSED"), kr/br
-    printf "%-8s idle RSS %.1f MB (target <= 12 MB): %s\n", m, km/1024, (km <= 12*1024 ? "met" : "MISSED")
+    printf "%-8s idle RSS %.1f MB (target <= 12 MB): %s; GC cycles per request %.3fx\n", m, km/1024, (km <= 12*1024 ? "met" : "MISSED"), (bg > 0 ? kg/bg : 0)
   }'
 done
 echo "kit log lines written in its last round: $(wc -l <"$tmp/kit.log")"
