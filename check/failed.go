@@ -54,6 +54,9 @@ type Failure struct {
 	Key string
 	// Dependency is set when a declared dependency is not vendored.
 	Dependency bool
+	// Unset is set when the template failed on Key being unset (a nil
+	// pointer, b64enc of nothing) rather than on a required.
+	Unset bool
 }
 
 // partial renders what can be of an environment that failed: its values
@@ -67,6 +70,10 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	if errors.As(err, &ie) {
 		f.Dependency = strings.Contains(ie.Msg, "is not vendored")
 		f.Key = requiredKey(p.Dir, ie.File, ie.Line)
+		if f.Key == "" {
+			f.Key = unsetKey(p.Dir, ie.File, ie.Line, ie.Msg)
+			f.Unset = f.Key != ""
+		}
 	}
 	if !anyRendered && !f.Dependency && f.Key == "" {
 		return nil, false
@@ -102,6 +109,49 @@ func requiredKey(dir, file string, line int) string {
 		return strings.TrimSuffix(m[1], ".")
 	}
 	return ""
+}
+
+// unsetKey reads the template line that failed on a value being unset
+// for the values path it reads: nil pointer evaluating
+// interface {}.repository on {{ .Values.image.repository }}, "expected
+// string" on {{ .Values.mongo_dsn | b64enc }}. "" when the line does not
+// tell.
+func unsetKey(dir, file string, line int, msg string) string {
+	if !strings.Contains(msg, "nil pointer evaluating") && !strings.Contains(msg, "expected string") && !strings.Contains(msg, "wrong type for value") {
+		return ""
+	}
+	text := templateLine(dir, file, line)
+	refs := valuesRefs.FindAllStringSubmatch(text, -1)
+	if i := strings.LastIndex(msg, "}."); i >= 0 && strings.Contains(msg, "nil pointer evaluating") {
+		field := strings.FieldsFunc(msg[i+2:], func(r rune) bool { return !isIdent(byte(r)) || r > 127 })
+		for _, r := range refs {
+			if len(field) > 0 && (strings.HasSuffix(r[1], "."+field[0]) || r[1] == field[0]) {
+				return r[1]
+			}
+		}
+	}
+	if len(refs) == 1 {
+		return refs[0][1]
+	}
+	return ""
+}
+
+var valuesRefs = regexp.MustCompile(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`)
+
+// templateLine is line of a project file, "" when it cannot be read.
+func templateLine(dir, file string, line int) string {
+	if file == "" || line <= 0 {
+		return ""
+	}
+	data, err := readConfined(dir, file)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(data), "\n")
+	if line > len(lines) {
+		return ""
+	}
+	return lines[line-1]
 }
 
 // readConfined reads a project file through the confined tree.
@@ -211,7 +261,11 @@ func checkRenderFailed(in *Input) []Finding {
 			key = "dependencies"
 		case f.Key != "":
 			key, l.Key = f.Key, f.Key
-			what = fmt.Sprintf("%s requires %s, which no values file or deploy command of %s sets%s", l.Source, f.Key, e.Name, setElsewhere(in, f.Key))
+			verb := "requires"
+			if f.Unset {
+				verb = "reads"
+			}
+			what = fmt.Sprintf("%s %s %s, which no values file or deploy command of %s sets%s", l.Source, verb, f.Key, e.Name, setElsewhere(in, f.Key))
 		}
 		if what == "" {
 			what = reason
