@@ -94,7 +94,7 @@ func checkCommittedSecret(in *Input) []Finding {
 				continue // a file: its keys are checked one by one above
 			}
 			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
-				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) {
+				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) || plainSetting(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: render.Redacted, Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -233,6 +233,25 @@ func namesNotSecret(key, value string) bool {
 	}
 	words := splitWords(camelWords(key))
 	return len(words) > 0 && identityWords[words[len(words)-1]]
+}
+
+// plainSetting reports a Secret data key that is neither named like a
+// credential nor shaped like one, with a value too short or too plain to
+// be one (ALLOWED_IPS: '*', FEATURE_X: "true"): a setting that happens
+// to travel in a Secret, not a committed secret.
+func plainSetting(key, value string) bool {
+	if secret.Name(key) || secret.Value(value) {
+		return false
+	}
+	v := strings.TrimSpace(value)
+	if len(v) < 8 {
+		return true
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "enabled", "disabled":
+		return true
+	}
+	return strings.ContainsAny(v, " ,*") // a list or a sentence, not a token
 }
 
 // camelWords separates camelCase words with '_': rootUser → root_User.
