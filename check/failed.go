@@ -275,6 +275,11 @@ func checkRenderFailed(in *Input) []Finding {
 			Environments: []string{e.Name}, Key: key, Locations: []Location{l}, File: f.File, Line: f.Line,
 			Message: "\x00the chart does not render: " + what + "; helm install fails the same way. The values were checked, the manifests were not: " + fix(f),
 		}
+		if f.Key != "" && unlayeredFile(in, f.Key) != "" {
+			// The value may be layered at deploy time (helm-secrets).
+			fd.Severity = Warning
+			fd.Message = strings.Replace(fd.Message, "helm install fails the same way.", "helm install fails the same way unless the deploy layers that file.", 1)
+		}
 		if build := depBuild(in); f.Dependency && build != "" {
 			// CI fetches the dependencies before it deploys: the install
 			// works, only ferry could not render.
@@ -335,10 +340,50 @@ func setElsewhere(in *Input, key string) string {
 			break
 		}
 	}
+	if f := unlayeredFile(in, key); f != "" {
+		where = append(where, f+" sets it, but no environment's values include that file")
+	}
 	if len(where) == 0 {
 		return ""
 	}
 	return " (" + strings.Join(where, "; ") + ")"
+}
+
+// unlayeredFile finds a YAML file beside the chart's values that sets
+// key's first segment at its top level but that no environment reads
+// (secret-values-prod.yaml a helm-secrets plugin layers in CI): the
+// value may well arrive at deploy time, ferry cannot tell.
+func unlayeredFile(in *Input, key string) string {
+	p := in.Project
+	if p == nil || p.Chart == "" {
+		return ""
+	}
+	read := map[string]bool{}
+	for _, e := range p.Environments {
+		for _, v := range e.Values {
+			read[v] = true
+		}
+	}
+	top, _, _ := strings.Cut(key, ".")
+	dir := filepath.Join(p.Dir, filepath.FromSlash(p.Chart))
+	ents, _ := in.files().ReadDir(dir)
+	for _, ent := range ents {
+		n := ent.Name()
+		rel := filepath.ToSlash(filepath.Join(p.Chart, n))
+		if ent.IsDir() || read[rel] || n == "Chart.yaml" || (!strings.HasSuffix(n, ".yaml") && !strings.HasSuffix(n, ".yml")) {
+			continue
+		}
+		data, err := in.files().ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, top+":") {
+				return rel
+			}
+		}
+	}
+	return ""
 }
 
 // valuesSecrets reports the literal credentials an environment that did
