@@ -87,6 +87,15 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			})
 		}
 	}
+	// A key under one already reported dead is the same fix (ingress and
+	// ingress.annotations.…): the parent's finding stands for it.
+	dead := make([]string, len(out))
+	for i, f := range out {
+		dead[i] = f.Key
+	}
+	out = slices.DeleteFunc(out, func(f Finding) bool {
+		return slices.ContainsFunc(dead, func(k string) bool { return strings.HasPrefix(f.Key, k+".") })
+	})
 	for i, f := range out {
 		var srcs []string
 		for _, l := range f.Locations {

@@ -54,6 +54,9 @@ type Failure struct {
 	Key string
 	// Dependency is set when a declared dependency is not vendored.
 	Dependency bool
+	// Unset is set when the template failed on Key being unset (a nil
+	// pointer, b64enc of nothing) rather than on a required.
+	Unset bool
 }
 
 // partial renders what can be of an environment that failed: its values
@@ -67,6 +70,10 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	if errors.As(err, &ie) {
 		f.Dependency = strings.Contains(ie.Msg, "is not vendored")
 		f.Key = requiredKey(p.Dir, ie.File, ie.Line)
+		if f.Key == "" {
+			f.Key = unsetKey(p.Dir, ie.File, ie.Line, ie.Msg)
+			f.Unset = f.Key != ""
+		}
 	}
 	if !anyRendered && !f.Dependency && f.Key == "" {
 		return nil, false
@@ -102,6 +109,49 @@ func requiredKey(dir, file string, line int) string {
 		return strings.TrimSuffix(m[1], ".")
 	}
 	return ""
+}
+
+// unsetKey reads the template line that failed on a value being unset
+// for the values path it reads: nil pointer evaluating
+// interface {}.repository on {{ .Values.image.repository }}, "expected
+// string" on {{ .Values.mongo_dsn | b64enc }}. "" when the line does not
+// tell.
+func unsetKey(dir, file string, line int, msg string) string {
+	if !strings.Contains(msg, "nil pointer evaluating") && !strings.Contains(msg, "expected string") && !strings.Contains(msg, "wrong type for value") {
+		return ""
+	}
+	text := templateLine(dir, file, line)
+	refs := valuesRefs.FindAllStringSubmatch(text, -1)
+	if i := strings.LastIndex(msg, "}."); i >= 0 && strings.Contains(msg, "nil pointer evaluating") {
+		field := strings.FieldsFunc(msg[i+2:], func(r rune) bool { return !isIdent(byte(r)) || r > 127 })
+		for _, r := range refs {
+			if len(field) > 0 && (strings.HasSuffix(r[1], "."+field[0]) || r[1] == field[0]) {
+				return r[1]
+			}
+		}
+	}
+	if len(refs) == 1 {
+		return refs[0][1]
+	}
+	return ""
+}
+
+var valuesRefs = regexp.MustCompile(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`)
+
+// templateLine is line of a project file, "" when it cannot be read.
+func templateLine(dir, file string, line int) string {
+	if file == "" || line <= 0 {
+		return ""
+	}
+	data, err := readConfined(dir, file)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(data), "\n")
+	if line > len(lines) {
+		return ""
+	}
+	return lines[line-1]
 }
 
 // readConfined reads a project file through the confined tree.
@@ -211,7 +261,11 @@ func checkRenderFailed(in *Input) []Finding {
 			key = "dependencies"
 		case f.Key != "":
 			key, l.Key = f.Key, f.Key
-			what = fmt.Sprintf("%s requires %s, which no values file or deploy command of %s sets%s", l.Source, f.Key, e.Name, setElsewhere(in, f.Key))
+			verb := "requires"
+			if f.Unset {
+				verb = "reads"
+			}
+			what = fmt.Sprintf("%s %s %s, which no values file or deploy command of %s sets%s", l.Source, verb, f.Key, e.Name, setElsewhere(in, f.Key))
 		}
 		if what == "" {
 			what = reason
@@ -220,6 +274,11 @@ func checkRenderFailed(in *Input) []Finding {
 		fd := Finding{
 			Environments: []string{e.Name}, Key: key, Locations: []Location{l}, File: f.File, Line: f.Line,
 			Message: "\x00the chart does not render: " + what + "; helm install fails the same way. The values were checked, the manifests were not: " + fix(f),
+		}
+		if f.Key != "" && unlayeredFile(in, f.Key) != "" {
+			// The value may be layered at deploy time (helm-secrets).
+			fd.Severity = Warning
+			fd.Message = strings.Replace(fd.Message, "helm install fails the same way.", "helm install fails the same way unless the deploy layers that file.", 1)
 		}
 		if build := depBuild(in); f.Dependency && build != "" {
 			// CI fetches the dependencies before it deploys: the install
@@ -281,10 +340,50 @@ func setElsewhere(in *Input, key string) string {
 			break
 		}
 	}
+	if f := unlayeredFile(in, key); f != "" {
+		where = append(where, f+" sets it, but no environment's values include that file")
+	}
 	if len(where) == 0 {
 		return ""
 	}
 	return " (" + strings.Join(where, "; ") + ")"
+}
+
+// unlayeredFile finds a YAML file beside the chart's values that sets
+// key's first segment at its top level but that no environment reads
+// (secret-values-prod.yaml a helm-secrets plugin layers in CI): the
+// value may well arrive at deploy time, ferry cannot tell.
+func unlayeredFile(in *Input, key string) string {
+	p := in.Project
+	if p == nil || p.Chart == "" {
+		return ""
+	}
+	read := map[string]bool{}
+	for _, e := range p.Environments {
+		for _, v := range e.Values {
+			read[v] = true
+		}
+	}
+	top, _, _ := strings.Cut(key, ".")
+	dir := filepath.Join(p.Dir, filepath.FromSlash(p.Chart))
+	ents, _ := in.files().ReadDir(dir)
+	for _, ent := range ents {
+		n := ent.Name()
+		rel := filepath.ToSlash(filepath.Join(p.Chart, n))
+		if ent.IsDir() || read[rel] || n == "Chart.yaml" || (!strings.HasSuffix(n, ".yaml") && !strings.HasSuffix(n, ".yml")) {
+			continue
+		}
+		data, err := in.files().ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, top+":") {
+				return rel
+			}
+		}
+	}
+	return ""
 }
 
 // valuesSecrets reports the literal credentials an environment that did

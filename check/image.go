@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 )
 
@@ -182,6 +183,10 @@ func checkMutableImage(in *Input) []Finding {
 		switch {
 		case digest != "":
 			continue
+		case devStage(in, e) && e != last:
+			// A developer's first stage runs latest or dev-latest on
+			// purpose; what matters is that it does not reach later ones.
+			continue
 		case tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag):
 			l := imageLoc(e, "tag", tag)
 			what := "has no tag (so it pulls latest)"
@@ -217,6 +222,12 @@ func checkMutableImage(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// devStage reports the first environment of a path of several when its
+// name says development (dev, local, sandbox).
+func devStage(in *Input, e *Env) bool {
+	return in.Project != nil && len(in.Project.Path) > 1 && firstStep(in, e.Name) && project.DevLike(e.Name)
 }
 
 // foldTagWarnings makes FERRY002's last-environment-by-tag warning one

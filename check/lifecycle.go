@@ -373,6 +373,10 @@ func checkConfigNotRolled(in *Input) []Finding {
 		if e.Result == nil {
 			continue
 		}
+		// One finding per set of objects read: five workloads reading one
+		// ConfigMap without a checksum are one omission of the chart.
+		byReads := map[string]int{}
+		names := map[int][]string{}
 		for _, w := range e.Result.Workloads {
 			if hasChecksum(w.PodAnnotations) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
 				continue
@@ -387,19 +391,47 @@ func checkConfigNotRolled(in *Input) []Finding {
 			if len(rendered) == 0 {
 				continue
 			}
+			id := w.Kind + "/" + w.Name
+			reads := strings.Join(rendered, ", ")
+			if i, ok := byReads[reads]; ok {
+				names[i] = append(names[i], w.Kind+" "+w.Name)
+				out[i].Workload += ", " + id
+				out[i].Message = fmt.Sprintf("%s read %s through env/envFrom but their pod templates have no checksum annotation, so a config change will not restart their pods: add %s to the pod annotations.",
+					andList(names[i]), reads, checksumHint(e, rendered))
+				continue
+			}
 			tmpl := ""
 			if len(w.Containers) > 0 {
 				tmpl = w.Containers[0].Template
 			}
+			byReads[reads] = len(out)
+			names[len(out)] = []string{w.Kind + " " + w.Name}
 			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: w.Kind + "/" + w.Name,
-				Locations: []Location{{Environment: e.Name, Key: w.Kind + "/" + w.Name, Source: "template " + tmpl, File: tmpl}},
-				Message: fmt.Sprintf("%s %s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }} to the pod annotations.",
-					w.Kind, w.Name, strings.Join(rendered, ", ")),
+				Environments: []string{e.Name}, Key: id, Workload: id,
+				Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + tmpl, File: tmpl}},
+				Message: fmt.Sprintf("%s %s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add %s to the pod annotations.",
+					w.Kind, w.Name, reads, checksumHint(e, rendered)),
 			})
 		}
 	}
 	return dedupe(out)
+}
+
+// checksumHint is the annotation that rolls the pods when the objects
+// read change, naming the template that renders the first of them
+// (backend-secrets.yaml, not a configmap.yaml the chart may not have).
+func checksumHint(e *Env, reads []string) string {
+	file := "configmap.yaml"
+	kind, name, _ := strings.Cut(reads[0], "/")
+	for _, o := range e.Result.Objects {
+		if o.Kind == kind && o.Name == name && o.Template != "" {
+			if i := strings.LastIndex(o.Template, "templates/"); i >= 0 {
+				file = o.Template[i+len("templates/"):]
+			}
+			break
+		}
+	}
+	return fmt.Sprintf("checksum/config: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", file)
 }
 
 func hasChecksum(ann map[string]string) bool {

@@ -21,7 +21,7 @@ var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|:123456789012:)|(?-i:^(TODO|TBD|FIXME)\b)`)
+var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -94,7 +94,7 @@ func checkCommittedSecret(in *Input) []Finding {
 				continue // a file: its keys are checked one by one above
 			}
 			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
-				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) {
+				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) || plainSetting(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -233,6 +233,25 @@ func namesNotSecret(key, value string) bool {
 	}
 	words := splitWords(camelWords(key))
 	return len(words) > 0 && identityWords[words[len(words)-1]]
+}
+
+// plainSetting reports a Secret data key that is neither named like a
+// credential nor shaped like one, with a value too short or too plain to
+// be one (ALLOWED_IPS: '*', FEATURE_X: "true"): a setting that happens
+// to travel in a Secret, not a committed secret.
+func plainSetting(key, value string) bool {
+	if secret.Name(key) || secret.Value(value) {
+		return false
+	}
+	v := strings.TrimSpace(value)
+	if len(v) < 8 {
+		return true
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "enabled", "disabled":
+		return true
+	}
+	return strings.ContainsAny(v, " ,*") // a list or a sentence, not a token
 }
 
 // camelWords separates camelCase words with '_': rootUser → root_User.
@@ -497,11 +516,8 @@ func placeholderHosts(in *Input) []Finding {
 			sev = Warning
 		}
 		for _, o := range e.Result.Objects {
-			if o.Kind != "Ingress" {
-				continue
-			}
 			seen := map[string]bool{}
-			for _, h := range ingressHosts(o.Body) {
+			for _, h := range routeHosts(o) {
 				if seen[h] || !isPlaceholder(h) {
 					continue
 				}
@@ -512,13 +528,53 @@ func placeholderHosts(in *Input) []Finding {
 				}
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: "ingress.host", Severity: sev, Locations: []Location{l},
-					Message: fmt.Sprintf("%s: Ingress %s serves the placeholder host %q (set at %s): set the environment's real host.",
-						e.Name, o.Name, h, l.Source),
+					Message: fmt.Sprintf("%s: %s %s serves the placeholder host %q (set at %s): set the environment's real host.",
+						e.Name, o.Kind, o.Name, h, l.Source),
 				})
 			}
 		}
 	}
 	return out
+}
+
+// routeHosts lists the host names an object routes: an Ingress's, a
+// Contour HTTPProxy's or IngressRoute's virtualhost.fqdn, a Gateway API
+// route's hostnames, an Istio VirtualService's or Gateway's hosts; none
+// for any other object.
+func routeHosts(o render.Object) []string {
+	spec, _ := o.Body["spec"].(map[string]any)
+	strs := func(v any) []string {
+		var out []string
+		l, _ := v.([]any)
+		for _, x := range l {
+			if s, ok := x.(string); ok && s != "" && s != "*" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	switch o.Kind {
+	case "Ingress":
+		return ingressHosts(o.Body)
+	case "HTTPProxy", "IngressRoute":
+		vh, _ := spec["virtualhost"].(map[string]any)
+		if f, ok := vh["fqdn"].(string); ok && f != "" {
+			return []string{f}
+		}
+	case "HTTPRoute", "GRPCRoute", "TLSRoute":
+		return strs(spec["hostnames"])
+	case "VirtualService":
+		return strs(spec["hosts"])
+	case "Gateway":
+		var out []string
+		servers, _ := spec["servers"].([]any)
+		for _, sv := range servers {
+			m, _ := sv.(map[string]any)
+			out = append(out, strs(m["hosts"])...)
+		}
+		return out
+	}
+	return nil
 }
 
 // ingressHosts lists an Ingress's rule and TLS hosts.

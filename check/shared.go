@@ -116,3 +116,34 @@ func (l Location) envs() string {
 	}
 	return l.Environment
 }
+
+// secretRules report a literal credential; one values line that several
+// of them report (database.password feeding SPRING_DATASOURCE_PASSWORD
+// and POSTGRES_PASSWORD; a Secret literal that also sits in a ConfigMap)
+// is one thing to fix.
+var secretRules = map[string]bool{"FERRY040": true, "FERRY041": true}
+
+// mergeSecretLines keeps one finding per values line among the secret
+// rules' findings for the same environments, naming the other keys the
+// line reaches.
+func mergeSecretLines(fs []Finding) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	for _, f := range fs {
+		if !secretRules[f.Rule] || f.File == "" || f.Line == 0 || f.Accepted {
+			out = append(out, f)
+			continue
+		}
+		id := fmt.Sprintf("%s:%d|%s", f.File, f.Line, strings.Join(f.Environments, ","))
+		i, ok := at[id]
+		if !ok {
+			at[id] = len(out)
+			out = append(out, f)
+			continue
+		}
+		if f.Key != out[i].Key && !strings.Contains(out[i].Message, " also reaches "+f.Key) {
+			out[i].Message = strings.TrimSuffix(out[i].Message, ".") + "; the same value also reaches " + f.Key + " (" + f.Rule + ")."
+		}
+	}
+	return out
+}

@@ -82,3 +82,40 @@ func TestSlotName(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeSecretLines(t *testing.T) {
+	f := func(rule, key, file string, line int) Finding {
+		return Finding{Rule: rule, Key: key, Environments: []string{"prod"}, File: file, Line: line, Message: "prod: " + key + " is a literal."}
+	}
+	out := mergeSecretLines([]Finding{
+		f("FERRY040", "SPRING_DATASOURCE_PASSWORD", "values.yaml", 12),
+		f("FERRY040", "POSTGRES_PASSWORD", "values.yaml", 12),
+		f("FERRY041", "DB_PASSWORD", "values.yaml", 12),
+		f("FERRY041", "API_TOKEN", "values.yaml", 14), // another line stays
+		f("FERRY082", "X", "values.yaml", 12),         // another rule stays
+	})
+	if len(out) != 3 {
+		t.Fatalf("%d findings, want 3: %+v", len(out), out)
+	}
+	if m := out[0].Message; !strings.Contains(m, "also reaches POSTGRES_PASSWORD (FERRY040)") || !strings.Contains(m, "also reaches DB_PASSWORD (FERRY041)") {
+		t.Errorf("message %q does not name the other keys", m)
+	}
+}
+
+func TestPlainSetting(t *testing.T) {
+	for _, tt := range []struct {
+		key, value string
+		plain      bool
+	}{
+		{"ALLOWED_IPS", "*", true},
+		{"FEATURE_SIGNUP", "true", true},
+		{"CORS_ORIGINS", "https://a.acme.io, https://b.acme.io", true},
+		{"DB_PASSWORD", "x", false},                 // named a credential
+		{"SESSION_SEED", "q8Zr2LwX9vTf4KpB", false}, // a token's shape
+		{"OPENAI_API_KEY", "", false},
+	} {
+		if got := plainSetting(tt.key, tt.value); got != tt.plain {
+			t.Errorf("plainSetting(%s, %q) = %v, want %v", tt.key, tt.value, got, tt.plain)
+		}
+	}
+}

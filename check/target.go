@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
 )
 
 // Target rules: environments on Kubernetes are kept apart by context and
@@ -69,7 +70,7 @@ func checkSharedNamespace(in *Input) []Finding {
 		var ls []Location
 		fromValues, fromCI := false, false
 		for _, e := range envs {
-			l := namespaceLoc(e, p.ns, lines[e.Name])
+			l := namespaceLoc(in, e, p.ns, lines[e.Name])
 			fromValues = fromValues || p.ns != e.Spec.Namespace
 			fromCI = fromCI || (lines[e.Name]["namespace"] == 0 && e.Spec.Deploy != nil && e.Spec.Deploy.Namespace == p.ns)
 			ls = append(ls, l)
@@ -123,7 +124,7 @@ func colliding(envs []*Env, ns string) ([]*Env, string) {
 				continue
 			}
 			for k := range objs[i] {
-				if objs[j][k] {
+				if objs[j][k] && !(guessedName(e, envs[j], k) && !runsIn(e, ns) && !runsIn(envs[j], ns)) {
 					keep = true
 					if clash == "" || k < clash {
 						clash = k
@@ -136,6 +137,33 @@ func colliding(envs []*Env, ns string) ([]*Env, string) {
 		}
 	}
 	return out, clash
+}
+
+// guessedName reports an object named after a release name ferry made up
+// for both environments (the chart's name, with nothing saying what CI
+// names the releases): their real releases (analytics-staging,
+// analytics-prod) likely name it apart, so the clash is ferry's.
+func guessedName(a, b *Env, obj string) bool {
+	guessed := func(e *Env) bool {
+		return e.Spec.From.Release == "the chart's name" || e.Spec.From.Release == "the service's name"
+	}
+	_, name, _ := strings.Cut(obj, "/")
+	return guessed(a) && guessed(b) && a.Spec.Release != "" && strings.Contains(name, a.Spec.Release)
+}
+
+// runsIn reports whether one of e's workloads lives in ns: a namespace
+// its service runs in, not a side one (monitoring) a chart puts a
+// ServiceMonitor into.
+func runsIn(e *Env, ns string) bool {
+	if e.Result == nil {
+		return false
+	}
+	for _, o := range e.Result.Objects {
+		if o.Namespace == ns && render.PodSpecPath(o.Kind) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // clusterNamespaces are the namespaces e's objects land in on a cluster:
@@ -165,7 +193,7 @@ func clusterNamespaces(e *Env) []string {
 // namespaceLoc says where e's namespace ns was set: ferry.yaml or the CI
 // deploy command for the release namespace, else the values line or the
 // template of a manifest that names ns itself.
-func namespaceLoc(e *Env, ns string, lines map[string]int) Location {
+func namespaceLoc(in *Input, e *Env, ns string, lines map[string]int) Location {
 	l := Location{Environment: e.Name, Key: "namespace", Value: ns}
 	if ns == e.Spec.Namespace {
 		l.Source = "default (the environment's name)"
@@ -191,8 +219,33 @@ func namespaceLoc(e *Env, ns string, lines map[string]int) Location {
 		}
 	}
 	sort.Strings(paths)
+	// A values key that holds the same name is cited only when the
+	// template of an object in ns reads it: equality alone is a guess
+	// (monitoring.grafana.dashboard.namespace: monitoring, read by no
+	// template, beside a template's | default "monitoring").
+	var texts []string
+	for _, o := range e.Result.Objects {
+		if o.Namespace == ns && o.Template != "" && in.Project != nil {
+			if data, err := in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(o.Template))); err == nil {
+				texts = append(texts, string(data))
+			}
+		}
+	}
+	read := func(p string) bool {
+		if len(texts) == 0 {
+			return true // no template to read it in: the values key alone names ns
+		}
+		for _, t := range texts {
+			for _, l := range strings.Split(t, "\n") {
+				if readsPath(l, p) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for _, p := range paths {
-		if v, ok := valueAt(e.Result.Values, p); ok && v == ns {
+		if v, ok := valueAt(e.Result.Values, p); ok && v == ns && read(p) {
 			s := e.Result.ValueSources[p]
 			l.Key, l.Source, l.File, l.Line = p, s.String(), s.File, s.Line
 			return l

@@ -108,3 +108,8 @@ func conventionalOrder(names map[string]bool) (order []string, reason string) {
 // production, live, prod-eu, dr): settings fine for development are
 // errors there.
 func ProdLike(name string) bool { return stageOf(strings.ToLower(name)).class == "prod-like" }
+
+// DevLike reports whether an environment's name says development (dev,
+// development, local, sandbox): a developer's own stage, where a moving
+// tag is the point.
+func DevLike(name string) bool { return stageOf(strings.ToLower(name)).class == "dev-like" }
