@@ -182,8 +182,7 @@ func checkPlaceholder(in *Input) []Finding {
 		}
 		if img := e.Result.Image; img != "" {
 			repo, tag, _ := imageRef(img)
-			if isPlaceholder(repo) {
-				l, part := placeholderImagePart(e, repo)
+			if l, part, ok := imagePlaceholder(e, repo); ok {
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: "image.repository", Severity: sev, Locations: []Location{l},
 					Message: fmt.Sprintf("%s: the image registry or repository %q (set at %s) is a placeholder: set the real one.",
@@ -630,4 +629,18 @@ func placeholderImagePart(e *Env, repo string) (Location, string) {
 		}
 	}
 	return imageLoc(e, "repository", repo), repo
+}
+
+// imagePlaceholder locates an image registry or repository that is a
+// placeholder, unless the deploy command's --set fills it in as CI runs
+// (${ECR_REGISTRY}/${ECR_REPOSITORY}): that is CI's to replace, as a tag.
+func imagePlaceholder(e *Env, repo string) (Location, string, bool) {
+	if !isPlaceholder(repo) {
+		return Location{}, "", false
+	}
+	l, part := placeholderImagePart(e, repo)
+	if _, ci := e.setByCI(l.Key); ci {
+		return Location{}, "", false
+	}
+	return l, part, true
 }
