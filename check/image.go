@@ -47,10 +47,13 @@ func init() {
 // A registry port ("host:5000/app") is part of the repository.
 func imageRef(ref string) (repo, tag, digest string) {
 	ref = strings.TrimSpace(ref)
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref, digest = ref[:i], ref[i+1:]
+	// A CI expression's own ':' and '/' do not delimit: in
+	// app:$(shell git rev-parse origin/dev) the tag is the expression.
+	shape := project.MaskCIExprs(ref)
+	if i := strings.Index(shape, "@"); i >= 0 {
+		ref, digest, shape = ref[:i], ref[i+1:], shape[:i]
 	}
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+	if i := strings.LastIndex(shape, ":"); i > strings.LastIndex(shape, "/") {
 		ref, tag = ref[:i], ref[i+1:]
 	}
 	return ref, tag, digest

@@ -19,6 +19,10 @@ func TestImageRef(t *testing.T) {
 		{"orders-api:1.0", "orders-api", "1.0", ""},
 		{"reg:5000/team/orders-api", "reg:5000/team/orders-api", "", ""},
 		{"reg:5000/orders-api:1.0@sha256:abc", "reg:5000/orders-api", "1.0", "sha256:abc"},
+		// What CI fills in is the tag, whatever ':' and '/' it holds.
+		{"eu.gcr.io/p/api:$(shell git rev-parse --verify origin/dev)", "eu.gcr.io/p/api", "$(shell git rev-parse --verify origin/dev)", ""},
+		{"ghcr.io/acme/app:${{ github.ref_name }}", "ghcr.io/acme/app", "${{ github.ref_name }}", ""},
+		{"${REGISTRY}/app:${TAG:-dev/latest}", "${REGISTRY}/app", "${TAG:-dev/latest}", ""},
 	} {
 		repo, tag, digest := imageRef(tt.ref)
 		if repo != tt.repo || tag != tt.tag || digest != tt.digest {

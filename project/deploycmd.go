@@ -112,6 +112,19 @@ var wordExpr = regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`)
 // $VAR, ${VAR}, $(VAR)).
 func IsCIExpr(s string) bool { return ciExpr.MatchString(s) }
 
+// MaskCIExprs returns s with every CI expression in it replaced by as
+// many x's: the shape of what is written around them ("repo:$(shell git
+// rev-parse origin/dev)" has its tag after the last ':' of the mask).
+func MaskCIExprs(s string) string {
+	b := []byte(s)
+	for _, sp := range ciExpr.FindAllStringIndex(s, -1) {
+		for i := sp[0]; i < sp[1]; i++ {
+			b[i] = 'x'
+		}
+	}
+	return string(b)
+}
+
 // findDeploys reads the deploy commands of the repository holding dir:
 // GitHub Actions workflows, .gitlab-ci.yml, Makefiles and shell scripts,
 // in dir and (for a service inside a repository) at the repository root.

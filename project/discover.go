@@ -16,9 +16,10 @@ import (
 )
 
 // Discovery looks for charts this many directories below the project
-// directory: deep enough for deploy/helm/<name>/Chart.yaml, shallow
+// directory: deep enough for deploy/helm/<name>/Chart.yaml and for a
+// .NET solution's Service/Service.Api/devops/deployment/<name>/, shallow
 // enough to stay fast in a large repository.
-const maxChartDepth = 4
+const maxChartDepth = 6
 
 // skipDirs are never searched: dependencies and VCS metadata hold charts
 // that are not the service's own.
@@ -65,7 +66,7 @@ func FindCharts(dir string) ([]string, error) {
 		rel, _ := filepath.Rel(root, p)
 		if rel != "." {
 			name := d.Name()
-			if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".helm") {
+			if skipDirs[name] || hiddenDir(name) {
 				return filepath.SkipDir
 			}
 			if strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
@@ -481,7 +482,7 @@ func ownerDirs(root string) []string {
 			return nil
 		}
 		name := d.Name()
-		if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".helm") || strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
+		if skipDirs[name] || hiddenDir(name) || strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
 			return filepath.SkipDir
 		}
 		if isFile(filepath.Join(p, "Chart.yaml")) && !isFile(filepath.Join(p, FileName)) {
@@ -494,4 +495,11 @@ func ownerDirs(root string) []string {
 	})
 	sort.Strings(out)
 	return out
+}
+
+// hiddenDir reports a dot directory discovery skips: all but .helm and
+// its variants (.helm-own, .helm-staging), where werf and others keep
+// charts.
+func hiddenDir(name string) bool {
+	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".helm")
 }

@@ -97,3 +97,20 @@ func seal(res *Result, sealed []string) {
 		}
 	}
 }
+
+// unknownStandIns makes every value that holds a stand-in for a value
+// not decrypted (see Renderer.StandInForEncrypted) unknown until run time:
+// a stand-in true or 1 is no setting anyone chose, and no rule may judge
+// it as one.
+func unknownStandIns(res *Result) {
+	for i := range res.Workloads {
+		for j := range res.Workloads[i].Containers {
+			cfg := res.Workloads[i].Containers[j].Config
+			for k := range cfg.Entries {
+				if e := &cfg.Entries[k]; e.Source.Encrypted {
+					e.External, e.Value = true, ""
+				}
+			}
+		}
+	}
+}

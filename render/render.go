@@ -449,6 +449,9 @@ func (run *renderRun) layerConfig(context.Context) error {
 	if len(run.sealed) > 0 {
 		seal(res, run.sealed)
 	}
+	if len(res.NotDecrypted) > 0 {
+		unknownStandIns(res)
+	}
 	if wi < 0 {
 		res.Primary = -1
 		// A chart without a workload still has the image's file layer.

@@ -39,6 +39,9 @@ func TestStandInForEncrypted(t *testing.T) {
 	if strings.Contains(e.Display(), "sops-encrypted") {
 		t.Errorf("the stand-in is shown: %s", e.Display())
 	}
+	if !e.External || e.Value != "" {
+		t.Errorf("ELASTICSEARCH_HOSTS = %q (external %v), want a value unknown until run time: a stand-in is no setting", e.Value, e.External)
+	}
 	// The staging file is not encrypted: nothing is said of it.
 	res, err = r.Render(t.Context(), "staging")
 	if err != nil || len(res.NotDecrypted) != 0 {
