@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -183,6 +184,10 @@ func checkMutableImage(in *Input) []Finding {
 			continue
 		}
 		_, tag, digest := imageRef(e.Result.Image)
+		written := tag
+		if d, ok := ciDefault(tag); ok {
+			tag = d // what runs whenever CI leaves the variable unset
+		}
 		switch {
 		case digest != "":
 			continue
@@ -194,6 +199,8 @@ func checkMutableImage(in *Input) []Finding {
 			l := imageLoc(e, "tag", tag)
 			what := "has no tag (so it pulls latest)"
 			switch {
+			case written != tag:
+				what = fmt.Sprintf("is tagged %s, which is %q whenever CI leaves it unset", written, tag)
 			case tag == "latest":
 				what = "is tagged latest"
 			case branchTag(tag):
@@ -374,4 +381,17 @@ func nameTag(tag string) bool {
 func movingTag(tag string) bool {
 	t := strings.ToLower(tag)
 	return strings.HasSuffix(t, "-latest") || strings.HasPrefix(t, "latest-") || strings.HasSuffix(t, "_latest")
+}
+
+// shellDefault is ${VAR:-default} (or ${VAR-default}).
+var shellDefault = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`)
+
+// ciDefault is the default a CI expression's tag falls back to
+// (${tag:-latest} is latest whenever tag is unset), when it has one.
+func ciDefault(tag string) (string, bool) {
+	m := shellDefault.FindStringSubmatch(tag)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }

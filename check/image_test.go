@@ -31,6 +31,21 @@ func TestImageRef(t *testing.T) {
 	}
 }
 
+func TestCIDefault(t *testing.T) {
+	for _, tt := range []struct{ tag, want string }{
+		{"${tag:-latest}", "latest"},
+		{"${TAG-1.4.2}", "1.4.2"},
+		{"${TAG}", ""},
+		{"${{ github.sha }}", ""},
+		{"$(shell git rev-parse HEAD)", ""},
+		{"1.4.2", ""},
+	} {
+		if got, _ := ciDefault(tt.tag); got != tt.want {
+			t.Errorf("ciDefault(%q) = %q, want %q", tt.tag, got, tt.want)
+		}
+	}
+}
+
 func TestOneImage(t *testing.T) {
 	testRule(t, "FERRY001", []ruleCase{
 		{
@@ -55,6 +70,11 @@ func TestMutableImage(t *testing.T) {
 			name: "latest and no tag",
 			in:   inputOf(withImage(envOf("staging"), "orders-api:latest"), withImage(envOf("prod"), "orders-api")),
 			want: []string{"error staging image.tag", "error prod image.tag"},
+		},
+		{
+			name: "a CI variable that falls back to latest",
+			in:   inputOf(withImage(envOf("staging"), "orders-api:${TAG:-latest}"), withImage(envOf("prod"), "orders-api:${TAG:-1.4.2}")),
+			want: []string{"error staging image.tag", "info prod image.tag"},
 		},
 		{
 			name: "last environment pinned by a version tag: advice only",
