@@ -611,10 +611,36 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 			found = append(found, p)
 		}
 	}
-	if len(found) != 1 {
+	// The one path found must be the one leaf holding v: a list item
+	// (ingress.hosts[0].host) has no dotted path, and the same host there
+	// and under service.client.host must not cite the latter's line.
+	if len(found) != 1 || countLeaves(e.Result.Values, v) != 1 {
 		return render.Source{}, "", false
 	}
 	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// countLeaves counts the string leaves of v equal to s, lists included.
+func countLeaves(v any, s string) int {
+	switch x := v.(type) {
+	case map[string]any:
+		n := 0
+		for _, c := range x {
+			n += countLeaves(c, s)
+		}
+		return n
+	case []any:
+		n := 0
+		for _, c := range x {
+			n += countLeaves(c, s)
+		}
+		return n
+	case string:
+		if x == s {
+			return 1
+		}
+	}
+	return 0
 }
 
 // placeholderImagePart locates the part of an image reference that is a

@@ -130,3 +130,26 @@ func TestNamesNotSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesHoldingIsUnique: a host found under one dotted path and also
+// in a list item (which has none) cites no line rather than the wrong one.
+func TestValuesHoldingIsUnique(t *testing.T) {
+	res := &render.Result{
+		Values: map[string]any{
+			"service": map[string]any{"client": map[string]any{"host": "grpc.your-domain.net"}},
+			"ingress": map[string]any{"hosts": []any{map[string]any{"host": "grpc.your-domain.net"}}},
+			"api":     map[string]any{"host": "api.your-domain.net"},
+		},
+		ValueSources: map[string]render.Source{
+			"service.client.host": {Kind: render.KindValues, File: "values-prod.yaml", Line: 162},
+			"api.host":            {Kind: render.KindValues, File: "values-prod.yaml", Line: 170},
+		},
+	}
+	e := &Env{Name: "prod", Result: res}
+	if src, p, ok := e.valuesHolding("grpc.your-domain.net"); ok {
+		t.Errorf("valuesHolding = %s at %s, want no line: a list item holds it too", p, src)
+	}
+	if src, p, ok := e.valuesHolding("api.your-domain.net"); !ok || p != "api.host" || src.Line != 170 {
+		t.Errorf("valuesHolding = %s at %s (%v), want api.host at values-prod.yaml:170", p, src, ok)
+	}
+}
