@@ -160,7 +160,11 @@ func (r *Recover) Guard(ctx context.Context, envName string, dead int) (string, 
 		return "", err
 	}
 	var unlock func()
-	for wait := time.Now().Add(guardLockWait); ; time.Sleep(20 * time.Millisecond) {
+	// 20ms at first (a flock drops as its process exits), then up to a
+	// second between tries (a Lease is an API call).
+	pause := 20 * time.Millisecond
+	for wait := time.Now().Add(guardLockWait); ; time.Sleep(pause) {
+		pause = min(2*pause, time.Second)
 		unlock, err = r.cfg.lock(ctx, env)
 		var locked *state.LockedError
 		if !errors.As(err, &locked) {
@@ -183,9 +187,11 @@ func (r *Recover) Guard(ctx context.Context, envName string, dead int) (string, 
 	return fmt.Sprintf("%s: recovered after an interrupted ferry: %s", envName, summarize(before, after)), nil
 }
 
-// guardLockWait bounds how long a guard waits for the flock of the ferry
-// it watched, dead, to drop.
-const guardLockWait = 5 * time.Second
+// guardLockWait bounds how long a guard waits for the lock of the ferry
+// it watched, dead, to free: a local flock drops as the process exits,
+// a Kubernetes Lease only when it expires (60s), and the promoted
+// revision must not serve unchecked until someone runs ferry again.
+const guardLockWait = 90 * time.Second
 
 // summarize says what recovery made of env's live revision.
 func summarize(before, after *state.Revision) string {
