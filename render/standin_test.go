@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferrydev/ferry/internal/testtree"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -46,5 +47,38 @@ func TestStandInForEncrypted(t *testing.T) {
 	res, err = r.Render(t.Context(), "staging")
 	if err != nil || len(res.NotDecrypted) != 0 {
 		t.Errorf("staging: %v, NotDecrypted %+v", err, res.NotDecrypted)
+	}
+}
+
+// TestStandInThroughSecret: a stand-in for an encrypted boolean that a
+// chart's own Secret carries to the container (secretKeyRef) is unknown
+// there too, never "true": no rule may judge a setting nobody chose.
+func TestStandInThroughSecret(t *testing.T) {
+	dir := t.TempDir()
+	testtree.WriteIn(t, dir, map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+		"chart/values.yaml": "secretEnv: {}\n",
+		"chart/values-prod.yaml": "secretEnv:\n  APP_DEBUG: ENC[AES256_GCM,data:ZmFsc2U=,iv:aXY=,tag:dGFn,type:bool]\n" +
+			"sops:\n  version: 3.8.1\n  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]\n",
+		// range over the map: provenance cannot trace the key, so only the
+		// stand-in's own text can mark what it reaches.
+		"chart/templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: shop\ndata:\n" +
+			"{{- range $k, $v := .Values.secretEnv }}\n  {{ $k }}: {{ toString $v | b64enc }}\n{{- end }}\n",
+		"chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: php\n          image: shop:1.0.0\n" +
+			"          env:\n            - name: APP_DEBUG\n              valueFrom:\n                secretKeyRef: {name: shop, key: APP_DEBUG}\n",
+	})
+	p, err := project.LoadChart(dir, "chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(p)
+	r.StandInForEncrypted()
+	res, err := r.Render(t.Context(), "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := res.Config.Get("APP_DEBUG")
+	if !ok || !e.External || e.Value != "" || !e.Secret {
+		t.Errorf("APP_DEBUG = %+v, want an unknown secret value", e)
 	}
 }

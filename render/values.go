@@ -400,15 +400,14 @@ func leaves(v any, out []string) []string {
 	return out
 }
 
-// encValue matches a SOPS-encrypted scalar and its type.
-var encScalar = regexp.MustCompile(`^ENC\[AES256_GCM,data:[^\]]*,type:(\w+)\]$`)
+// encScalar matches a SOPS-encrypted scalar.
+var encScalar = regexp.MustCompile(`^ENC\[AES256_GCM,data:[^\]]*,type:\w+\]$`)
 
 // standInValues is the YAML of a SOPS file that could not be decrypted,
-// each encrypted scalar replaced by a stand-in of its type: a string
-// naming the file and key (secret by where it comes from, like every
-// decrypted value, and different per file so no two environments seem
-// to share a credential), 1 for a number, true for a boolean. The keys
-// are the committed file's, in clear.
+// each encrypted scalar replaced by a stand-in: a string naming the file
+// and key (secret by where it comes from, like every decrypted value,
+// and different per file so no two environments seem to share a
+// credential). The keys are the committed file's, in clear.
 func standInValues(root *yaml.Node, name string) ([]byte, error) {
 	doc := copyNode(root)
 	var walk func(n *yaml.Node, at string)
@@ -423,19 +422,14 @@ func standInValues(root *yaml.Node, name string) ([]byte, error) {
 				walk(c, fmt.Sprintf("%s[%d]", at, i))
 			}
 		case yaml.ScalarNode:
-			m := encScalar.FindStringSubmatch(n.Value)
-			if m == nil {
+			if !encScalar.MatchString(n.Value) {
 				return
 			}
-			n.Style, n.Tag = 0, ""
-			switch m[1] {
-			case "int", "float":
-				n.Value = "1"
-			case "bool":
-				n.Value = "true"
-			default:
-				n.Value, n.Tag, n.Style = "sops-encrypted:"+name+":"+at, "!!str", yaml.DoubleQuotedStyle
-			}
+			// A string whatever the type: a typed stand-in (true, 1) would
+			// read as a setting someone chose, and only a string marks
+			// every value it reaches, through a Secret and secretKeyRef
+			// too (see seal).
+			n.Value, n.Tag, n.Style = "sops-encrypted:"+name+":"+at, "!!str", yaml.DoubleQuotedStyle
 		}
 	}
 	walk(doc, "")
