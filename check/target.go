@@ -39,6 +39,9 @@ func checkSharedNamespace(in *Input) []Finding {
 			continue
 		}
 		for _, ns := range clusterNamespaces(e) {
+			if project.IsCIExpr(ns) {
+				continue // ${{ steps.env.outputs.namespace }}: known only as CI runs
+			}
 			ctx := project.ClusterKey(e.Spec, in.Project) // the target's context, else the cluster its CI job points at
 			p := pair{ctx, ns}
 			if _, ok := byPair[p]; !ok {

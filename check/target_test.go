@@ -47,6 +47,10 @@ func TestSharedNamespace(t *testing.T) {
 			want: []string{"error prod,staging namespace"},
 		},
 		{
+			name: "near miss: a namespace CI fills in is not known to be shared",
+			in:   inputOf(kube(envOf("staging"), "prod-cluster", "${{ steps.env.outputs.namespace }}"), kube(envOf("prod"), "prod-cluster", "${{ steps.env.outputs.namespace }}")),
+		},
+		{
 			name: "near miss: gitops environments on two clusters",
 			in:   inputOf(gitops(envOf("staging"), "staging-cluster", "orders"), gitops(envOf("prod"), "prod-cluster", "orders")),
 		},
