@@ -415,16 +415,26 @@ func withAssignments(lines []shellLine) []shellLine {
 	choices := map[string][]string{}
 	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
+	cd := "" // where the shell's `cd` lines took it, relative to the job's directory
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
 			assigned, choices, arrays, depth, hint, shell = map[string]string{}, map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			cd = ""
 			for n, a := range l.args {
 				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
 			}
 		}
 		l.assigned, l.choices, l.arrays = assigned, choices, arrays
 		t := strings.TrimSpace(l.text)
+		if l.dir == "" { // a CI step's shell; a script's paths are its own
+			if m := cdLine.FindStringSubmatch(t); m != nil && depth == 0 {
+				cd = path.Join(cd, strings.Trim(m[1], `"'`))
+			}
+			if cd != "" {
+				l.workdir = path.Join(l.workdir, cd)
+			}
+		}
 		if !strings.Contains(t, "=(") {
 			// no array here (the common case: skip the regexp)
 		} else if m := arrayAssign.FindStringSubmatch(t); m != nil {
@@ -1301,17 +1311,29 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 		}
 		return p
 	}
-	if IsCIExpr(p) {
-		if strings.HasPrefix(p, "$") {
-			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
-		}
-		return path.Clean(p) // ./helm/values-${env}.yaml
-	}
 	var bases []string
 	if l.workdir != "" {
 		bases = append(bases, filepath.Join(ciRepoRoot(fileDir), l.workdir))
 	}
 	bases = append(bases, ciRepoRoot(fileDir), fileDir, dir)
+	if IsCIExpr(p) {
+		if strings.HasPrefix(p, "$") {
+			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
+		}
+		// ./helm/values-${env}.yaml: the directory is written out, and is
+		// found as any path is (after a `cd deployment/helm`, ./values-$ENV.yaml
+		// is deployment/helm's).
+		if d := path.Dir(p); !IsCIExpr(d) {
+			for _, b := range bases {
+				if st, err := os.Stat(filepath.Join(b, d)); err == nil && st.IsDir() {
+					if rel, err := filepath.Rel(dir, filepath.Join(b, p)); err == nil && !strings.HasPrefix(rel, "..") {
+						return filepath.ToSlash(rel)
+					}
+				}
+			}
+		}
+		return path.Clean(p)
+	}
 	for _, b := range bases {
 		full := filepath.Join(b, p)
 		if _, err := os.Stat(full); err == nil {
@@ -1704,6 +1726,11 @@ func jobValues(values []string, dir string, writtenFrom func(string) (string, bo
 	}
 	return out
 }
+
+// cdLine matches a step's `cd DIR` to a literal directory inside the
+// repository, alone or before ; or &&: the lines after it in that shell
+// run there.
+var cdLine = regexp.MustCompile(`^cd\s+("[^"$/][^"$]*"|'[^'$/][^'$]*'|[^\s;&|$/"'~][^\s;&|$"']*)\s*(?:$|;|&&)`)
 
 // sopsDecrypt matches `sops -d SRC > DST` (or --decrypt, with options).
 var sopsDecrypt = regexp.MustCompile(`\bsops\s+(?:--?\S+\s+)*?(?:-d|--decrypt)\s+(?:--?\S+(?:\s+[^-\s>]\S*)?\s+)*?("[^"]*"|'[^']*'|[^\s>;&|]+)\s*>\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
