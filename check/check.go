@@ -247,6 +247,11 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 			for _, nd := range envs[i].Result.NotDecrypted {
 				in.Problems = append(in.Problems, notDecrypted(envs[i].Name, nd))
 			}
+			if nv := envs[i].Result.NotVendored; nv != nil {
+				// Rendered without its subcharts: their manifests alone
+				// went unchecked, and FERRY092 says so.
+				envs[i].Failure = &Failure{Problem: problemOf(envs[i].Name, fmt.Errorf("%s: %w", envs[i].Name, nv)), Dependency: true, Rendered: true}
+			}
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:

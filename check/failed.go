@@ -57,6 +57,9 @@ type Failure struct {
 	// Unset is set when the template failed on Key being unset (a nil
 	// pointer, b64enc of nothing) rather than on a required.
 	Unset bool
+	// Rendered is set when the chart's own templates rendered without
+	// the dependencies it lacks: only the subcharts went unchecked.
+	Rendered bool
 }
 
 // partial renders what can be of an environment that failed: its values
@@ -239,7 +242,13 @@ func valuesImage(vals map[string]any) string {
 func checkRenderFailed(in *Input) []Finding {
 	var out []Finding
 	at := map[string]int{} // one finding for a failure every environment shares
-	for _, e := range in.Failed {
+	failed := slices.Clone(in.Failed)
+	for _, e := range in.Envs {
+		if e.Failure != nil && e.Failure.Rendered {
+			failed = append(failed, e)
+		}
+	}
+	for _, e := range failed {
 		f := e.Failure
 		l := Location{Environment: e.Name, Key: "chart", Source: f.File, File: f.File, Line: f.Line}
 		if f.Line > 0 {
@@ -285,6 +294,14 @@ func checkRenderFailed(in *Input) []Finding {
 			// works, only ferry could not render.
 			fd.Severity = Warning
 			fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s), and CI fetches them at %s before it deploys: the values were checked, the manifests were not; commit charts/ (helm dependency build) to have them checked.", reason, build)
+		}
+		if f.Rendered {
+			checked := "the chart's own manifests were checked without them, the subcharts' were not"
+			if build := depBuild(in); build != "" {
+				fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s), and CI fetches them at %s before it deploys: %s; commit charts/ (helm dependency build) to have them checked.", reason, build, checked)
+			} else {
+				fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s): helm install fails; %s. Vendor the dependency as the message says.", reason, checked)
+			}
 		}
 		out = append(out, fd)
 	}

@@ -27,38 +27,36 @@ import (
 	"github.com/ferrydev/ferry/secret"
 )
 
-// loadChart loads the chart at rel, relative to the project root, and
-// refuses dependencies that are declared but not vendored. It returns
-// the chart's files as read (nil for a packaged chart).
-func loadChart(root *confine.Root, rel string) (*chart.Chart, []*archive.BufferedFile, error) {
+// loadChart loads the chart at rel, relative to the project root. It
+// returns the chart's files as read (nil for a packaged chart), and
+// notVendored when dependencies are declared but not vendored, which
+// helm install refuses.
+func loadChart(root *confine.Root, rel string) (c *chart.Chart, files []*archive.BufferedFile, notVendored *InputError, err error) {
 	if err := chartFileIsFile(root, rel, "Chart.yaml"); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	files, c, err := loadChartFiles(root, rel)
+	files, c, err = loadChartFiles(root, rel)
 	if errors.Is(err, confine.ErrRefused) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := checkChartFile(rel, chartFile(files, "Chart.yaml")); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err != nil {
 		if verr := checkChartValues(rel, chartFile(files, "values.yaml"), err); verr != nil {
-			return nil, nil, verr
+			return nil, nil, nil, verr
 		}
-		return nil, nil, chartErr(rel, err)
+		return nil, nil, nil, chartErr(rel, err)
 	}
-	if err := vendored(c, rel); err != nil {
-		return nil, nil, err
-	}
-	return c, files, nil
+	return c, files, vendored(c, rel), nil
 }
 
-// vendored refuses dependencies that are declared but not vendored.
-func vendored(c *chart.Chart, rel string) error {
+// vendored says which dependencies are declared but not vendored.
+func vendored(c *chart.Chart, rel string) *InputError {
 	var missing []string
 	for _, d := range c.Metadata.Dependencies {
 		if !slices.ContainsFunc(c.Dependencies(), func(sub *chart.Chart) bool { return sub.Name() == d.Name }) {

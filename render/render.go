@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,14 +54,20 @@ type Renderer struct {
 	parsed map[string]*parsedValues
 	// standIns: see StandInForEncrypted.
 	standIns bool
+	// notVendored is why the chart's declared dependencies are missing,
+	// with standIns: its own templates render without them.
+	notVendored *InputError
+	missingDeps []string // their names (aliases) as values keys
 }
 
-// StandInForEncrypted lets r's renders go on when a SOPS values file
-// cannot be decrypted (no sops, no key): each encrypted value becomes a
-// stand-in of its type, secret like a decrypted one, and the Result's
-// NotDecrypted says which files and why. A check can then read
-// everything else of the environment; nothing that deploys may use it.
-// Call it before the first render.
+// StandInForEncrypted lets r's renders go on for a check where Helm
+// would stop: when a SOPS values file cannot be decrypted (no sops, no
+// key), each encrypted value becomes a stand-in, secret like a decrypted
+// one, and the Result's NotDecrypted says which files and why; when the
+// chart's dependencies are not vendored, its own templates render
+// without them and NotVendored says so. A check can then read everything
+// else of the environment; nothing that deploys may use it. Call it
+// before the first render.
 func (r *Renderer) StandInForEncrypted() { r.standIns = true }
 
 type parsedValues struct {
@@ -166,15 +173,35 @@ func (r *Renderer) load() error {
 			defer r.prefetch(path.Join(r.p.Chart, "values.yaml"))()
 		}
 		var files []*archive.BufferedFile
-		r.chart, files, r.err = loadChart(root, r.p.Chart)
+		var notVendored *InputError
+		r.chart, files, notVendored, r.err = loadChart(root, r.p.Chart)
 		if r.err != nil {
 			return
+		}
+		if notVendored != nil {
+			if !r.standIns {
+				r.err = notVendored
+				return
+			}
+			// For a check: the chart's own templates render without the
+			// dependencies charts/ lacks, and the Result says which.
+			r.notVendored = notVendored
+			r.chart.Metadata.Dependencies = slices.DeleteFunc(slices.Clone(r.chart.Metadata.Dependencies), func(d *chart.Dependency) bool {
+				missing := !slices.ContainsFunc(r.chart.Dependencies(), func(sub *chart.Chart) bool { return sub.Name() == d.Name })
+				if missing {
+					r.missingDeps = append(r.missingDeps, cmp.Or(d.Alias, d.Name))
+				}
+				return missing
+			})
 		}
 		if !hasTemplates(r.chart) {
 			r.err = &InputError{File: path.Join(r.p.Chart, "templates"), Msg: "the chart has no templates: there is nothing to render"}
 			return
 		}
 		r.reads = chartReads(r.chart)
+		for _, d := range r.missingDeps {
+			r.reads.paths[d] = true // what configures a subchart charts/ lacks is its to read
+		}
 		r.traceTpls = traceTemplates(r.chart)
 		r.loadSubValues(files)
 		r.templates = map[string][]string{}
@@ -211,9 +238,16 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
+			if r.notVendored != nil {
+				// Without its subcharts the chart may not render at all
+				// (a template includes one of theirs): the missing
+				// dependency is the error to report.
+				return nil, r.notVendored
+			}
 			return nil, err
 		}
 	}
+	res.NotVendored = r.notVendored
 	return res, nil
 }
 

@@ -82,3 +82,33 @@ func TestStandInThroughSecret(t *testing.T) {
 		t.Errorf("APP_DEBUG = %+v, want an unknown secret value", e)
 	}
 }
+
+// TestRenderWithoutMissingDependencies: for a check, a chart whose
+// dependency charts/ lacks renders its own templates and says which
+// dependency is missing; without stand-ins it fails as helm install does.
+func TestRenderWithoutMissingDependencies(t *testing.T) {
+	p, err := project.LoadChart("../check/testdata/charts/rails-unvendored-deps", "ops/chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(p).Render(t.Context(), "production"); err == nil || !strings.Contains(err.Error(), "not vendored") {
+		t.Fatalf("render: %v, want the dependency refused", err)
+	}
+	r := New(p)
+	r.StandInForEncrypted()
+	res, err := r.Render(t.Context(), "production")
+	if err != nil {
+		t.Fatalf("render for a check: %v", err)
+	}
+	if res.NotVendored == nil || !strings.Contains(res.NotVendored.Msg, "redis") {
+		t.Errorf("NotVendored = %v, want the redis dependency named", res.NotVendored)
+	}
+	if len(res.Workloads) == 0 {
+		t.Errorf("no workload rendered from the chart's own templates")
+	}
+	for _, u := range res.Unread {
+		if strings.HasPrefix(u.Path, "redis") {
+			t.Errorf("%s is called unread: the missing subchart reads it", u.Path)
+		}
+	}
+}

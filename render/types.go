@@ -345,6 +345,10 @@ type Result struct {
 	// stand-ins, each with why it could not be decrypted (only with
 	// Renderer.StandInForEncrypted).
 	NotDecrypted []InputError
+	// NotVendored says which of the chart's dependencies charts/ lacks,
+	// when the chart rendered without them (only with
+	// Renderer.StandInForEncrypted); nil otherwise.
+	NotVendored *InputError
 }
 
 // Duplicate is a key repeated in one YAML mapping of a values file: YAML
