@@ -75,6 +75,8 @@ func TestSlotName(t *testing.T) {
 		{env("dev", "shop"), env("prod", "shop"), "shop", "shop", true},
 		{env("dev", "shop"), env("prod", "shop"), "shop-api", "shop-worker", false},
 		{env("dev", "shop"), env("prod", "shop"), "devtools", "prodtools", false},
+		// {{ .Values.env }}-{{ .Release.Name }}-deployment: both parts.
+		{env("dev", "petclinic"), env("prod", "petclinic"), "dev-petclinic-deployment", "prod-petclinic-deployment", true},
 	}
 	for _, tt := range tests {
 		if got := slotName(tt.a, tt.na) == slotName(tt.b, tt.nb); got != tt.same {

@@ -68,7 +68,7 @@ func (in *Input) views() []*view {
 		for wi := range e.Result.Workloads {
 			w := &e.Result.Workloads[wi]
 			for _, c := range w.Containers {
-				s := slot{w.Kind, slotName(e, w.Name), c.Name}
+				s := slot{w.Kind, slotName(e, w.Name), slotName(e, c.Name)} // a container may be named per environment too
 				v, ok := byslot[s]
 				if !ok {
 					v = &view{in: &Input{Project: in.Project, parent: in}, label: w.Label(&c)}
@@ -124,10 +124,10 @@ func (in *Input) views() []*view {
 // environments, and every rule that compares them is silent).
 func slotName(e *Env, name string) string {
 	if e.Spec != nil && e.Spec.Release != "" && strings.Contains(name, e.Spec.Release) {
-		return strings.Replace(name, e.Spec.Release, "\x00", 1)
+		name = strings.Replace(name, e.Spec.Release, "\x00", 1)
 	}
-	// orders-{{ .Values.environment }}: the environment's name as a
-	// dash-separated part.
+	// orders-{{ .Values.environment }}, {{ .Values.env }}-{{ .Release.Name }}:
+	// the environment's name as a dash-separated part too.
 	parts := strings.Split(name, "-")
 	for i, p := range parts {
 		if p == e.Name && len(parts) > 1 {
