@@ -227,7 +227,7 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 	// A SOPS file that cannot be decrypted here (no sops, no key) is
 	// checked with stand-ins for its values, and the header says so:
 	// everything else about the environment can still be read.
-	r.StandInForEncrypted()
+	r.ForCheck()
 	for i, e := range p.Environments {
 		wg.Go(func() {
 			res, err := r.Render(ctx, e.Name)

@@ -76,7 +76,7 @@ func TestCorpus(t *testing.T) {
 				fmt.Fprintf(&b, "project warning: %s\n", w)
 			}
 			r := New(p)
-			r.StandInForEncrypted() // no sops here: SOPS files are read as check reads them
+			r.ForCheck() // no sops here: SOPS files are read as check reads them
 			for _, e := range p.Environments {
 				res, err := r.Render(t.Context(), e.Name)
 				if err != nil {

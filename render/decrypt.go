@@ -99,7 +99,7 @@ func seal(res *Result, sealed []string) {
 }
 
 // unknownStandIns makes every value that holds a stand-in for a value
-// not decrypted (see Renderer.StandInForEncrypted) unknown until run time:
+// not decrypted (see Renderer.ForCheck) unknown until run time:
 // a stand-in true or 1 is no setting anyone chose, and no rule may judge
 // it as one.
 func unknownStandIns(res *Result) {

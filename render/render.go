@@ -52,7 +52,7 @@ type Renderer struct {
 	// decrypt it again, and a file no environment will read again is not
 	// kept.
 	parsed map[string]*parsedValues
-	// standIns: see StandInForEncrypted.
+	// standIns: see ForCheck.
 	standIns bool
 	// notVendored is why the chart's declared dependencies are missing,
 	// with standIns: its own templates render without them.
@@ -60,15 +60,15 @@ type Renderer struct {
 	missingDeps []string // their names (aliases) as values keys
 }
 
-// StandInForEncrypted lets r's renders go on for a check where Helm
-// would stop: when a SOPS values file cannot be decrypted (no sops, no
+// ForCheck lets r's renders go on where Helm would stop, for a
+// check: when a SOPS values file cannot be decrypted (no sops, no
 // key), each encrypted value becomes a stand-in, secret like a decrypted
 // one, and the Result's NotDecrypted says which files and why; when the
 // chart's dependencies are not vendored, its own templates render
 // without them and NotVendored says so. A check can then read everything
 // else of the environment; nothing that deploys may use it. Call it
 // before the first render.
-func (r *Renderer) StandInForEncrypted() { r.standIns = true }
+func (r *Renderer) ForCheck() { r.standIns = true }
 
 type parsedValues struct {
 	once sync.Once

@@ -8,12 +8,12 @@ import (
 	"github.com/ferrydev/ferry/project"
 )
 
-// TestStandInForEncrypted: a SOPS values file no sops can decrypt here
+// TestForCheck: a SOPS values file no sops can decrypt here
 // (no decrypter is installed in this test) fails a render, and with
 // stand-ins the environment renders: the encrypted key keeps its
 // committed line, is secret, and the Result says the file was not
 // decrypted and why.
-func TestStandInForEncrypted(t *testing.T) {
+func TestForCheck(t *testing.T) {
 	p, err := project.LoadChart("../check/testdata/charts/gin-sops-prod", "deploy/helm")
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +22,7 @@ func TestStandInForEncrypted(t *testing.T) {
 		t.Fatalf("render without stand-ins: %v, want the SOPS error", err)
 	}
 	r := New(p)
-	r.StandInForEncrypted()
+	r.ForCheck()
 	res, err := r.Render(t.Context(), "prod")
 	if err != nil {
 		t.Fatalf("render with stand-ins: %v", err)
@@ -72,7 +72,7 @@ func TestStandInThroughSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := New(p)
-	r.StandInForEncrypted()
+	r.ForCheck()
 	res, err := r.Render(t.Context(), "prod")
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestRenderWithoutMissingDependencies(t *testing.T) {
 		t.Fatalf("render: %v, want the dependency refused", err)
 	}
 	r := New(p)
-	r.StandInForEncrypted()
+	r.ForCheck()
 	res, err := r.Render(t.Context(), "production")
 	if err != nil {
 		t.Fatalf("render for a check: %v", err)

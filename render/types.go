@@ -343,11 +343,11 @@ type Result struct {
 	Warnings []string
 	// NotDecrypted lists the SOPS values files whose values are
 	// stand-ins, each with why it could not be decrypted (only with
-	// Renderer.StandInForEncrypted).
+	// Renderer.ForCheck).
 	NotDecrypted []InputError
 	// NotVendored says which of the chart's dependencies charts/ lacks,
 	// when the chart rendered without them (only with
-	// Renderer.StandInForEncrypted); nil otherwise.
+	// Renderer.ForCheck); nil otherwise.
 	NotVendored *InputError
 }
 

@@ -35,7 +35,7 @@ type valuesFile struct {
 	// sealed are the string values decrypted from a SOPS file.
 	sealed []string
 	// notDecrypted says why a SOPS file's values are stand-ins (see
-	// Renderer.StandInForEncrypted); nil when it was decrypted.
+	// Renderer.ForCheck); nil when it was decrypted.
 	notDecrypted *InputError
 }
 
