@@ -153,3 +153,16 @@ func TestValuesHoldingIsUnique(t *testing.T) {
 		t.Errorf("valuesHolding = %s at %s (%v), want api.host at values-prod.yaml:170", p, src, ok)
 	}
 }
+
+// TestDedupeKeepsDifferentValues: two environments' findings cited at one
+// template with no line, about different values, stay two findings.
+func TestDedupeKeepsDifferentValues(t *testing.T) {
+	f := func(env, host string) Finding {
+		return Finding{Severity: Error, Key: "ingress.host", Environments: []string{env},
+			Locations: []Location{{Environment: env, Value: host, File: "chart/templates/ingress.yaml"}}, Message: env + ": placeholder " + host}
+	}
+	got := dedupe([]Finding{f("test", "api.your-test.net"), f("prod", "api.your-prod.net"), f("qa", "api.your-test.net")})
+	if len(got) != 2 || len(got[0].Environments) != 2 || len(got[1].Environments) != 1 {
+		t.Errorf("dedupe = %+v, want test and qa's host as one finding, prod's as another", got)
+	}
+}

@@ -87,7 +87,9 @@ func dedupe(fs []Finding) []Finding {
 	var out []Finding
 	idx := map[string]int{}
 	for _, f := range fs {
-		id := fmt.Sprintf("%s|%s|%s:%d", f.Severity, f.Key, f.Locations[0].File, f.Locations[0].Line)
+		// The value too: a template cited with no line is one place for
+		// two environments' different hosts, not one finding.
+		id := fmt.Sprintf("%s|%s|%s:%d|%s", f.Severity, f.Key, f.Locations[0].File, f.Locations[0].Line, f.Locations[0].Value)
 		if f.Locations[0].File == "" {
 			out = append(out, f)
 			continue
