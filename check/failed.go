@@ -97,18 +97,7 @@ var requiredRe = regexp.MustCompile(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`)
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
 func requiredKey(dir, file string, line int) string {
-	if file == "" || line <= 0 {
-		return ""
-	}
-	data, err := readConfined(dir, file)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(string(data), "\n")
-	if line > len(lines) {
-		return ""
-	}
-	if m := requiredRe.FindStringSubmatch(lines[line-1]); m != nil {
+	if m := requiredRe.FindStringSubmatch(templateLine(dir, file, line)); m != nil {
 		return strings.TrimSuffix(m[1], ".")
 	}
 	return ""
