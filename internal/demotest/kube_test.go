@@ -19,7 +19,7 @@ import (
 // it. The script builds the control plane if the cache lacks it; without
 // the binaries the test skips, except under CI=true.
 func TestDemoKube(t *testing.T) {
-	if testing.Short() && !testcluster.CI() {
+	if mayShorten(testing.Short(), testcluster.CI()) {
 		t.Skip("demo-kube starts a control plane")
 	}
 	bins, err := testcluster.Locate()
@@ -85,5 +85,19 @@ func TestDemoKube(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// mayShorten says whether -short may leave the demo out: on a
+// developer's machine only, never under CI=true (where a missing control
+// plane fails the test above rather than skipping it).
+func mayShorten(short, inCI bool) bool { return short && !inCI }
+
+func TestDemoNeverShortenedInCI(t *testing.T) {
+	if mayShorten(true, true) || mayShorten(false, true) {
+		t.Error("under CI=true, -short leaves the kube demo out")
+	}
+	if !mayShorten(true, false) {
+		t.Error("on a developer's machine, -short should leave the kube demo out")
 	}
 }
