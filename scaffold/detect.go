@@ -19,6 +19,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -285,6 +286,8 @@ type code struct {
 	envKeys    map[string]string // key → the default the code falls back to, "" if none
 	ports      []int             // ":8080"-like literals
 	paths      []string          // HTTP route literals
+	// moduleKeys are the env keys the whole module's code reads.
+	moduleKeys []string
 }
 
 var (
@@ -364,6 +367,7 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 			return true
 		})
 	}
+	c.moduleKeys = moduleEnvKeys(root)
 	return c, nil
 }
 
@@ -405,10 +409,18 @@ func (s *Service) classify(envs map[string]string, c *code) {
 		// The names the local target knows first (HTTP_PORT, PORT,
 		// SERVER_PORT, APP_PORT), then address-shaped ones.
 		s.PortKey = "PORT"
+		known := false
 		for _, k := range []string{"PORT", "HTTP_PORT", "SERVER_PORT", "APP_PORT", "LISTEN_PORT", "ADDR", "HTTP_ADDR", "LISTEN_ADDR", "SERVER_ADDR"} {
 			if _, ok := keys[k]; ok {
-				s.PortKey = k
+				s.PortKey, known = k, true
 				break
+			}
+		}
+		if !known {
+			// MEDIA_SERVER_PORT, read in a package main imports: the one
+			// *_PORT key of the module that locates no datasource.
+			if k, ok := servicePortKey(c, keys); ok {
+				s.PortKey = k
 			}
 		}
 		s.Port = atoiOr(strings.TrimPrefix(keys[s.PortKey], ":"), 0)
@@ -477,3 +489,62 @@ func atoiOr(s string, def int) int {
 	}
 	return def
 }
+
+// otherPort are *_PORT keys that are not the service's own listening port.
+var otherPort = regexp.MustCompile(`(?:DB|DATABASE|POSTGRES|PG|MYSQL|MONGO|REDIS|CACHE|SMTP|MAIL|AMQP|RABBIT|KAFKA|NATS|MQTT|METRICS|GRPC|DEBUG|PPROF|ADMIN|PROXY|ELASTIC|SEARCH)`)
+
+// servicePortKey is the one key ending in _PORT that the module's Go code
+// reads (the main package's keys, then every other package's), when
+// exactly one locates no datasource or side port: a service whose main
+// package only calls into its own packages still names its port.
+func servicePortKey(c *code, mainKeys map[string]string) (string, bool) {
+	var found []string
+	for _, k := range append(slices.Collect(maps.Keys(mainKeys)), c.moduleKeys...) {
+		if (k == "PORT" || strings.HasSuffix(k, "_PORT")) && !otherPort.MatchString(k) && !slices.Contains(found, k) {
+			found = append(found, k)
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
+
+// moduleEnvKeys lists the keys os.Getenv and os.LookupEnv read anywhere
+// in the module's Go code (vendor/, testdata/ and dot directories left
+// out; at most 500 files), through the confined root.
+func moduleEnvKeys(root *confine.Root) []string {
+	var keys []string
+	files := 0
+	var walk func(dir string)
+	walk = func(dir string) {
+		ents, err := root.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			name := e.Name()
+			p := path.Join(dir, name)
+			switch {
+			case e.IsDir():
+				if !strings.HasPrefix(name, ".") && name != "vendor" && name != "testdata" && name != "node_modules" {
+					walk(p)
+				}
+			case files < 500 && strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go"):
+				files++
+				src, err := root.ReadFile(p)
+				if err != nil {
+					continue
+				}
+				for _, m := range getenvLit.FindAllSubmatch(src, -1) {
+					keys = append(keys, string(m[1]))
+				}
+			}
+		}
+	}
+	walk(".")
+	return keys
+}
+
+// getenvLit finds os.Getenv("KEY") and os.LookupEnv("KEY") in source text.
+var getenvLit = regexp.MustCompile(`os\.(?:Getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`)

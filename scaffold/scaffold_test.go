@@ -64,6 +64,13 @@ func TestDetect(t *testing.T) {
 			PortKey: "SERVER_PORT", Port: 8080, Readiness: "/healthz", Liveness: "/healthz", Grace: 30 * time.Second,
 			Config: map[string]string{}, LocalDefaults: map[string]string{},
 		}},
+		// The port key is read in a package main imports, named after the
+		// service; the cache's REDIS_PORT is not the service's.
+		{name: "mediahub", want: Service{
+			Module: "example.com/media/mediahub", Name: "mediahub", Main: ".",
+			PortKey: "MEDIA_HUB_PORT", Port: 8080, Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{},
+		}},
 		{name: "twomains", main: "./cmd/api", want: Service{
 			Module: "example.com/twomains", Name: "twomains", Main: "./cmd/api",
 			PortKey: "PORT", Port: 8080, Grace: 30 * time.Second,

@@ -1,0 +1,3 @@
+module example.com/media/mediahub
+
+go 1.22
