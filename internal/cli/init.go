@@ -7,20 +7,24 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/semver"
 
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/scaffold"
 	"github.com/ferrydev/ferry/view"
 )
 
 type initOptions struct {
-	Envs   []string
-	Main   string
-	Chart  string
-	CI     string
-	Target string
-	Image  string
-	Force  bool
-	DryRun bool
-	Format format
+	Envs []string
+	// envsGiven is set when --env was given: a kept chart's own
+	// environments are the default otherwise.
+	envsGiven bool
+	Main      string
+	Chart     string
+	CI        string
+	Target    string
+	Image     string
+	Force     bool
+	DryRun    bool
+	Format    format
 }
 
 const initLong = `Init reads the Go service repository in -C (default .) and writes what
@@ -74,6 +78,7 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 		Example: initExample,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.envsGiven = cmd.Flags().Changed("env")
 			return runInit(g, opts)
 		},
 	}
@@ -93,6 +98,12 @@ func runInit(g *globalOptions, opts *initOptions) error {
 	svc, err := scaffold.Detect(g.Dir, opts.Main, opts.Chart)
 	if err != nil {
 		return initErr(err)
+	}
+	if envs := chartEnvs(g.Dir, svc.Chart); !opts.envsGiven && len(envs) > 0 {
+		// The kept chart's values-<env>.yaml files name the environments
+		// it is deployed to: inventing staging beside its dev would check
+		// an environment nobody runs.
+		opts.Envs = envs
 	}
 	sopts := scaffold.Options{Envs: opts.Envs, Force: opts.Force, CI: opts.CI, Target: opts.Target, Image: opts.Image}
 	var warning string
@@ -183,4 +194,17 @@ func short12(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// chartEnvs are the environments a kept chart's values files name, in
+// promotion order; nil for a chart init writes, or one that names none.
+func chartEnvs(dir, chart string) []string {
+	if chart == "" {
+		return nil
+	}
+	p, err := project.LoadChart(dir, chart)
+	if err != nil {
+		return nil
+	}
+	return p.EnvNames()
 }

@@ -508,3 +508,25 @@ func TestInitPinsFerry(t *testing.T) {
 		t.Errorf("init --ci from a build with no version = %d %q, want 2", code, errOut)
 	}
 }
+
+// TestInitTakesTheChartsEnvironments: a kept chart's values-<env>.yaml
+// files (ledger's deploy/helm/values-staging.yaml and values-prod.yaml,
+// and a values-dev.yaml added here) name its environments; init neither
+// invents others nor drops one, unless --env says so.
+func TestInitTakesTheChartsEnvironments(t *testing.T) {
+	for _, tt := range []struct{ flags, path string }{
+		{"", "path: [dev, staging, prod]"},
+		{" --env qa,prod", "path: [qa, prod]"},
+	} {
+		dir := filepath.Join(t.TempDir(), "ledger")
+		os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scaffold", "testdata", "ledger")))
+		os.WriteFile(filepath.Join(dir, "deploy", "helm", "values-dev.yaml"), []byte("replicaCount: 1\n"), 0o644)
+		if out, errOut, code := run(t, "-C "+dir+" init"+tt.flags); code != 0 {
+			t.Fatalf("init%s = %d\n%s%s", tt.flags, code, out, errOut)
+		}
+		y, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
+		if !strings.Contains(string(y), tt.path) {
+			t.Errorf("init%s wrote ferry.yaml without %q:\n%s", tt.flags, tt.path, y)
+		}
+	}
+}
