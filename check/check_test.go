@@ -63,6 +63,12 @@ var catalogue = []string{
 	"FERRY092 render-failed error",
 	"FERRY093 shared-secret-store error",
 	"FERRY094 secret-in-command error",
+	"FERRY095 duplicate-object error",
+	"FERRY096 unmatched-target-port error",
+	"FERRY097 empty-ingress-host error",
+	"FERRY098 regex-path-type error",
+	"FERRY099 misnamed-reference warning",
+	"FERRY100 ci-secret-in-env warning",
 }
 
 func TestCatalogue(t *testing.T) {

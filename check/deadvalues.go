@@ -32,7 +32,9 @@ func init() {
 			"true) that the chart does not render and that nothing it renders creates (an " +
 			"ExternalSecret, a SealedSecret, a cert-manager Certificate). That is fine for a Secret " +
 			"made outside the repository (by hand, Terraform, a Vault operator) — an info, never a " +
-			"failure — but if nobody makes it the pod waits in CreateContainerConfigError. Make sure " +
+			"failure — but if nobody makes it the pod waits in CreateContainerConfigError (in " +
+			"ContainerCreating with FailedMount for a volume). A name the chart renders but for a " +
+			"prefix is FERRY099's. Make sure " +
 			"it exists in each namespace before deploying, render it, or add what creates it.",
 		Check: checkUnprovidedReference,
 	})
@@ -134,6 +136,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 		keys, wls []string
 		nss       []string
 		seenLoc   map[string]bool
+		vols, env int // references as volumes only, and through env
 	}
 	var groups []*group
 	idx := map[string]*group{}
@@ -146,7 +149,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 			continue // ferry itself supplies what the Secrets would hold, from the secretsFile
 		}
 		for _, r := range e.Result.Unprovided {
-			if r.Optional {
+			if r.Optional || misnamed(e, r) {
 				continue
 			}
 			obj := r.Kind + "/" + r.Name
@@ -161,6 +164,11 @@ func checkUnprovidedReference(in *Input) []Finding {
 			}
 			if !slices.Contains(g.wls, r.Workload) {
 				g.wls = append(g.wls, r.Workload)
+			}
+			if volumeOnly(e, r) {
+				g.vols++
+			} else {
+				g.env++
 			}
 			if !slices.Contains(g.f.Environments, e.Name) {
 				g.f.Environments = append(g.f.Environments, e.Name)
@@ -193,8 +201,12 @@ func checkUnprovidedReference(in *Input) []Finding {
 			what = fmt.Sprintf("%s (keys %s)", f.Key, strings.Join(g.keys, ", "))
 		}
 		f.Workload = strings.Join(g.wls, ", ")
-		f.Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, the pod waits in CreateContainerConfigError; make sure it exists before deploying, render it, or add what creates it.",
-			f.Workload, what, strings.Join(g.nss, ", "))
+		waits := stuck(g.env == 0)
+		if g.vols > 0 && g.env > 0 {
+			waits = "the pod waits in CreateContainerConfigError (or ContainerCreating, FailedMount, for the volume)"
+		}
+		f.Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, %s; make sure it exists before deploying, render it, or add what creates it.",
+			f.Workload, what, strings.Join(g.nss, ", "), waits)
 		out = append(out, f)
 	}
 	return out
