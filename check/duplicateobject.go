@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,8 +44,9 @@ type duplicate struct {
 }
 
 // duplicatesOf lists the objects e renders more than once, Helm hooks
-// left out.
-func duplicatesOf(e *Env) []duplicate {
+// left out. Render keeps the last of them only: a template holding a hook
+// may have rendered the dropped one, and is left out too.
+func duplicatesOf(in *Input, e *Env) []duplicate {
 	var out []duplicate
 	idx := map[string]int{}
 	for _, w := range e.Result.Warnings {
@@ -56,7 +58,7 @@ func duplicatesOf(e *Env) []duplicate {
 		i := slices.IndexFunc(e.Result.Objects, func(o render.Object) bool {
 			return o.Kind == kind && o.Name == name && o.Template == kept
 		})
-		if i < 0 || hook(e.Result.Objects[i].Body) {
+		if i < 0 || hook(e.Result.Objects[i].Body) || holdsHook(in, m[1]) {
 			continue
 		}
 		id := kind + "/" + name + "@" + e.Result.Objects[i].Namespace
@@ -72,6 +74,12 @@ func duplicatesOf(e *Env) []duplicate {
 	return out
 }
 
+// holdsHook reports whether template tpl writes a Helm hook annotation.
+func holdsHook(in *Input, tpl string) bool {
+	data, err := in.files().ReadFile(filepath.Join(in.dir(), tpl))
+	return err == nil && strings.Contains(string(data), "helm.sh/hook")
+}
+
 func checkDuplicateObject(in *Input) []Finding {
 	type group struct {
 		f     Finding
@@ -85,7 +93,7 @@ func checkDuplicateObject(in *Input) []Finding {
 		if e.Result == nil {
 			continue
 		}
-		for _, d := range duplicatesOf(e) {
+		for _, d := range duplicatesOf(in, e) {
 			key := d.kind + "/" + d.name
 			var ls []Location
 			var srcs []string

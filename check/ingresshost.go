@@ -63,7 +63,7 @@ func checkEmptyIngressHost(in *Input) []Finding {
 		l := objectLoc(in, e, o, "host", "", func(p string, v any) bool {
 			return strings.Contains(strings.ToLower(leaf(p)), "host") && scalarString(v) == ""
 		})
-		l.Key = "Ingress/" + o.Name + " host"
+		l.Key = "Ingress/" + o.Name
 		sev, what := Warning, "a rule with host \"\", which answers for every host name the controller serves"
 		switch {
 		case rule && tls:

@@ -53,7 +53,7 @@ func checkRegexPathType(in *Input) []Finding {
 				l := objectLoc(in, e, o, "path", path, func(vp string, v any) bool {
 					return leaf(vp) == "path" && scalarString(v) == path
 				})
-				l.Key = "Ingress/" + o.Name + " path"
+				l.Key = "Ingress/" + o.Name
 				refused := ""
 				if !strings.HasPrefix(path, "/") {
 					refused = " (and the API server refuses a path that does not start with /)"

@@ -150,7 +150,7 @@ func checkTargetPort(in *Input) []Finding {
 				sev = Warning
 				by := "targets port " + target
 				if !written {
-					by = "has no targetPort, so it targets its own port " + target + ","
+					by = "has no targetPort, so it targets its own port " + target
 				}
 				what = fmt.Sprintf("%s, which no container of %s declares (they declare %s): unless the process listens there undeclared, the Service sends its traffic to a closed port", by, andList(workloads), declared(picked))
 				fix = "point targetPort at the port the container serves, or declare the port it listens on"
@@ -160,9 +160,9 @@ func checkTargetPort(in *Input) []Finding {
 				field = "port"
 			}
 			l := objectLoc(in, e, o, field, target, func(p string, v any) bool {
-				return strings.EqualFold(leaf(p), field) && scalarString(v) == target
+				return strings.Contains(strings.ToLower(leaf(p)), "port") && scalarString(v) == target
 			})
-			l.Key = "Service/" + o.Name + " port " + portName
+			l.Key = "Service/" + o.Name + "/" + portName
 			g.add(strings.Join([]string{o.Name, portName, target, l.Source}, "\x00"), e, l,
 				Finding{Key: l.Key, Severity: sev, Workload: strings.Join(workloads, ", ")},
 				fmt.Sprintf("Service %s port %s %s (set at %s); %s.", o.Name, portName, what, l.Source, fix))
