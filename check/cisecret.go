@@ -75,8 +75,10 @@ type plainUse struct {
 }
 
 // plainUses lists where e's rendered objects hold text as a plain value:
-// containers' env values and ConfigMap data.
+// containers' env values and ConfigMap data. A URL carrying it as its
+// password is FERRY040's and FERRY041's.
 func plainUses(in *Input, e *Env, text string) []plainUse {
+	inURL := func(v string) bool { return strings.Contains(v, "://") && len(secret.Passwords(v)) > 0 }
 	var out []plainUse
 	for _, o := range e.Result.Objects {
 		if hook(o.Body) {
@@ -85,8 +87,8 @@ func plainUses(in *Input, e *Env, text string) []plainUse {
 		if o.Kind == "ConfigMap" {
 			data := digMap(o.Body, "data")
 			for _, k := range slices.Sorted(maps.Keys(data)) {
-				if v, ok := data[k].(string); ok && strings.Contains(v, text) {
-					out = append(out, plainUse{what: "ConfigMap " + o.Name + " key " + k, loc: templateLoc(e.Name, k, "", o.Template, 0)})
+				if v, ok := data[k].(string); ok && strings.Contains(v, text) && !inURL(v) {
+					out = append(out, plainUse{what: "ConfigMap " + o.Name + " key " + k, loc: templateLoc(e.Name, k, "", o.Template, keyLine(in.files(), in.dir(), o.Template, k))})
 				}
 			}
 			continue
@@ -104,7 +106,7 @@ func plainUses(in *Input, e *Env, text string) []plainUse {
 				for _, ev := range env {
 					em, _ := ev.(map[string]any)
 					v, ok := em["value"].(string)
-					if !ok || !strings.Contains(v, text) {
+					if !ok || !strings.Contains(v, text) || inURL(v) {
 						continue
 					}
 					name := scalarString(em["name"])
@@ -180,7 +182,7 @@ func checkCISecretInEnv(in *Input) []Finding {
 	for _, g := range groups {
 		f := g.f
 		f.Workload = strings.Join(g.wls, ", ")
-		f.Message = fmt.Sprintf("the deploy command passes %s from the pipeline's secrets (%s) and the chart writes it as plain text into %s: it shows in the pod spec and kubectl describe to anyone who can read them; render it into a Secret and read it with secretKeyRef.",
+		f.Message = fmt.Sprintf("the deploy command passes %s from the pipeline's secrets (%s) and the chart writes it as plain text into %s: anyone who can read the pod spec or the ConfigMap (kubectl describe) sees it; render it into a Secret and read it with secretKeyRef.",
 			f.Key, strings.Join(g.flags, "; "), andList(g.uses))
 		out = append(out, f)
 	}

@@ -129,6 +129,27 @@ func itemKeyLine(files *tree, dir, file, key, value string) int {
 	return found
 }
 
+// keyLine is the one line of file (relative to dir) that writes key as a
+// map key, whatever its value; 0 when none or several do.
+func keyLine(files *tree, dir, file, key string) int {
+	data, err := files.ReadFile(filepath.Join(dir, file))
+	if err != nil || file == "" {
+		return 0
+	}
+	found := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		k, _, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "- "), ":")
+		if !ok || strings.Trim(strings.TrimSpace(k), `"'`) != key {
+			continue
+		}
+		if found != 0 {
+			return 0
+		}
+		found = i + 1
+	}
+	return found
+}
+
 // objectLine is the line of tmpl that names an object of kind: the name:
 // under metadata: of the one document of that kind (or, when several
 // are, of the one whose name is written literally), else that document's
