@@ -79,6 +79,7 @@ type plainUse struct {
 // password is FERRY040's and FERRY041's.
 func plainUses(in *Input, e *Env, text string) []plainUse {
 	inURL := func(v string) bool { return strings.Contains(v, "://") && len(secret.Passwords(v)) > 0 }
+	holds := func(v string) bool { return holdsExpr(v, text) }
 	var out []plainUse
 	for _, o := range e.Result.Objects {
 		if hook(o.Body) {
@@ -87,7 +88,7 @@ func plainUses(in *Input, e *Env, text string) []plainUse {
 		if o.Kind == "ConfigMap" {
 			data := digMap(o.Body, "data")
 			for _, k := range slices.Sorted(maps.Keys(data)) {
-				if v, ok := data[k].(string); ok && strings.Contains(v, text) && !inURL(v) {
+				if v, ok := data[k].(string); ok && holds(v) && !inURL(v) {
 					out = append(out, plainUse{what: "ConfigMap " + o.Name + " key " + k, loc: templateLoc(e.Name, k, "", o.Template, keyLine(in.files(), in.dir(), o.Template, k))})
 				}
 			}
@@ -106,7 +107,7 @@ func plainUses(in *Input, e *Env, text string) []plainUse {
 				for _, ev := range env {
 					em, _ := ev.(map[string]any)
 					v, ok := em["value"].(string)
-					if !ok || !strings.Contains(v, text) || inURL(v) {
+					if !ok || !holds(v) || inURL(v) {
 						continue
 					}
 					name := scalarString(em["name"])
@@ -121,6 +122,25 @@ func plainUses(in *Input, e *Env, text string) []plainUse {
 		}
 	}
 	return out
+}
+
+// holdsExpr reports whether v holds the CI expression expr whole: $DB_PASS
+// is not in $DB_PASSWORD.
+func holdsExpr(v, expr string) bool {
+	word := func(c byte) bool { return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+	if expr == "" || !word(expr[len(expr)-1]) {
+		return expr != "" && strings.Contains(v, expr) // ${X}, ${{ x }}: closed by a brace
+	}
+	for rest := v; ; {
+		i := strings.Index(rest, expr)
+		if i < 0 {
+			return false
+		}
+		if end := i + len(expr); end == len(rest) || !word(rest[end]) {
+			return true
+		}
+		rest = rest[i+1:]
+	}
 }
 
 func checkCISecretInEnv(in *Input) []Finding {

@@ -18,10 +18,12 @@ func init() {
 	register(Rule{
 		ID: "FERRY098", Name: "regex-path-type", Severity: Error,
 		Summary: "An Ingress path is a regular expression but its pathType is Prefix or Exact",
-		Help: "Kubernetes matches Prefix and Exact paths literally, element by element: a path written " +
-			"as a regular expression (/api(/|$)(.*), /.*, /static/*) matches no request, and " +
-			"ingress-nginx's path validation refuses such paths outright where it is on. A path " +
-			"that does not start with / (.*) is refused by the API server. Use pathType: " +
+		Help: "Kubernetes defines Prefix and Exact paths as literal paths, matched element by " +
+			"element: a path written as a regular expression or glob (/api(/|$)(.*), /.*, /static/*) " +
+			"works only where a controller ignores the pathType (ingress-nginx with use-regex or " +
+			"rewrite-target), ingress-nginx's strict path validation (strict-validate-path-type) " +
+			"refuses the Ingress, and other controllers match it literally, so no request matches. A " +
+			"path that does not start with / (.*) is refused by the API server. Use pathType: " +
 			"ImplementationSpecific with the controller's regex annotation " +
 			"(nginx.ingress.kubernetes.io/use-regex: \"true\"), or a plain prefix (/api) with " +
 			"pathType Prefix.",
@@ -59,7 +61,7 @@ func checkRegexPathType(in *Input) []Finding {
 					refused = " (and the API server refuses a path that does not start with /)"
 				}
 				g.add(strings.Join([]string{o.Name, path, pt, l.Source}, "\x00"), e, l, Finding{Key: l.Key},
-					fmt.Sprintf("Ingress %s routes %q with pathType %s (set at %s), which Kubernetes matches literally, so the regular expression matches no request%s: use pathType ImplementationSpecific with the controller's regex annotation (nginx.ingress.kubernetes.io/use-regex: \"true\"), or a plain prefix.",
+					fmt.Sprintf("Ingress %s routes %q with pathType %s (set at %s), which Kubernetes defines as a literal path: ingress-nginx's strict path validation refuses it and other controllers match no request with it%s; use pathType ImplementationSpecific with the controller's regex annotation (nginx.ingress.kubernetes.io/use-regex: \"true\"), or a plain prefix.",
 						o.Name, path, pt, l.Source, refused))
 			}
 		}
