@@ -143,26 +143,24 @@ func holdsExpr(v, expr string) bool {
 	}
 }
 
+// checkCISecretInEnv reports every such secret of the chart in one
+// finding: moving the pipeline's secrets into a Secret is one fix, and
+// six keys in two environments are not twelve mistakes.
 func checkCISecretInEnv(in *Input) []Finding {
-	type group struct {
-		f     Finding
-		flags []string // "prod: ${{ secrets.X }} (file:line)"
-		uses  []string
-		wls   []string
-		seen  map[string]bool
-	}
-	var groups []*group
-	idx := map[string]*group{}
+	var f Finding
+	var paths, flags, uses, wls []string
+	seen := map[string]bool{}
 	for _, e := range in.Envs {
 		if e.Result == nil || e.Spec == nil || e.Spec.Deploy == nil {
 			continue
 		}
+		var lines []string // this environment's --set lines
 		for _, s := range e.Spec.Set {
 			if !ciSecret(s) || strings.TrimSpace(s.Value) == "" {
 				continue
 			}
-			uses := plainUses(in, e, s.Value)
-			if len(uses) == 0 {
+			found := plainUses(in, e, s.Value)
+			if len(found) == 0 {
 				continue
 			}
 			line := e.Spec.Deploy.Line
@@ -173,38 +171,45 @@ func checkCISecretInEnv(in *Input) []Finding {
 			if s.String {
 				flag = "--set-string"
 			}
-			ci := Location{Environment: e.Name, Key: s.Path, Value: s.Value, File: e.Spec.Deploy.File, Line: line,
-				Source: fmt.Sprintf("CI %s:%d (%s %s)", e.Spec.Deploy.File, line, flag, s.Path)}
-			g, ok := idx[s.Path]
-			if !ok {
-				g = &group{f: Finding{Key: s.Path}, seen: map[string]bool{}}
-				idx[s.Path] = g
-				groups = append(groups, g)
+			if !slices.Contains(f.Environments, e.Name) {
+				f.Environments = append(f.Environments, e.Name)
 			}
-			g.f.Environments = append(g.f.Environments, e.Name)
-			g.f.Locations = append(g.f.Locations, ci)
-			g.flags = append(g.flags, fmt.Sprintf("%s: %s at %s:%d", e.Name, s.Value, e.Spec.Deploy.File, line))
-			for _, u := range uses {
-				if !slices.Contains(g.uses, u.what) {
-					g.uses = append(g.uses, u.what)
+			if !slices.Contains(paths, s.Path) {
+				paths = append(paths, s.Path)
+			}
+			f.Locations = append(f.Locations, Location{Environment: e.Name, Key: s.Path, Value: s.Value, File: e.Spec.Deploy.File, Line: line,
+				Source: fmt.Sprintf("CI %s:%d (%s %s)", e.Spec.Deploy.File, line, flag, s.Path)})
+			if l := fmt.Sprintf("%s:%d", e.Spec.Deploy.File, line); !slices.Contains(lines, l) {
+				lines = append(lines, l)
+			}
+			for _, u := range found {
+				if !slices.Contains(uses, u.what) {
+					uses = append(uses, u.what)
 				}
-				if u.workload != "" && !slices.Contains(g.wls, u.workload) {
-					g.wls = append(g.wls, u.workload)
+				if u.workload != "" && !slices.Contains(wls, u.workload) {
+					wls = append(wls, u.workload)
 				}
-				if id := u.loc.Source; !g.seen[id] {
-					g.seen[id] = true
-					g.f.Locations = append(g.f.Locations, u.loc)
+				if !seen[u.loc.Source] {
+					seen[u.loc.Source] = true
+					f.Locations = append(f.Locations, u.loc)
 				}
 			}
 		}
+		if len(lines) > 0 {
+			flags = append(flags, e.Name+": "+strings.Join(lines, ", "))
+		}
 	}
-	out := make([]Finding, 0, len(groups))
-	for _, g := range groups {
-		f := g.f
-		f.Workload = strings.Join(g.wls, ", ")
-		f.Message = fmt.Sprintf("the deploy command passes %s from the pipeline's secrets (%s) and the chart writes it as plain text into %s: anyone who can read the pod spec or the ConfigMap (kubectl describe) sees it; render it into a Secret and read it with secretKeyRef.",
-			f.Key, strings.Join(g.flags, "; "), andList(g.uses))
-		out = append(out, f)
+	if len(paths) == 0 {
+		return nil
 	}
-	return out
+	slices.Sort(paths)
+	f.Key = strings.Join(paths, ",")
+	f.Workload = strings.Join(wls, ", ")
+	them, it := "them", "they show"
+	if len(paths) == 1 {
+		them, it = "it", "it shows"
+	}
+	f.Message = fmt.Sprintf("the deploy command passes %s from the pipeline's secrets (%s) and the chart writes %s as plain text into %s: %s to anyone who can read the pod spec or the ConfigMap (kubectl describe); render %s into a Secret and read %s with secretKeyRef.",
+		andList(paths), strings.Join(flags, "; "), them, andList(uses), it, them, them)
+	return []Finding{f}
 }

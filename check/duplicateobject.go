@@ -84,7 +84,8 @@ func checkDuplicateObject(in *Input) []Finding {
 	type group struct {
 		f     Finding
 		d     duplicate
-		where []string // each environment's namespace
+		where []string // each environment's namespace, "env: ns"
+		nss   []string
 		srcs  []string
 	}
 	var groups []*group
@@ -111,6 +112,7 @@ func checkDuplicateObject(in *Input) []Finding {
 			}
 			g.f.Environments = append(g.f.Environments, e.Name)
 			g.f.Locations = append(g.f.Locations, ls...)
+			g.nss = append(g.nss, d.ns)
 			if d.ns != "" {
 				g.where = append(g.where, e.Name+": "+d.ns)
 			}
@@ -121,6 +123,9 @@ func checkDuplicateObject(in *Input) []Finding {
 		where := "cluster-wide"
 		if len(g.where) > 0 {
 			where = "in one namespace (" + strings.Join(g.where, ", ") + ")"
+		}
+		if nss := uniqStrings(g.nss); len(nss) == 1 && nss[0] != "" {
+			where = "in namespace " + nss[0]
 		}
 		times := "twice"
 		if n := len(g.d.templates); n > 2 {
