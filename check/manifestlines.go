@@ -16,12 +16,24 @@ import (
 // template line that writes it literally otherwise, and the template with
 // no line when neither is certain. A line is never guessed.
 
-// objectLoc locates a field of o in e: the one template line that
-// reads `key: literal`, else the one values path the template reads
-// whose value match accepts, else the template alone.
+// objectLoc locates a field of o in e: the one line of o's document in
+// its template that reads `key: literal`, else (when o's document does
+// not write it literally, or, where o's document cannot be told, no line
+// of the template does) the one values path the template reads whose
+// value match accepts, else the template alone.
 func objectLoc(in *Input, e *Env, o render.Object, key, literal string, match func(path string, v any) bool) Location {
-	if line := itemKeyLine(in.files(), in.dir(), o.Template, key, literal); line > 0 {
-		return templateLoc(e.Name, key, literal, o.Template, line)
+	d, lines, ok := objectDoc(in.files(), in.dir(), o.Template, o.Kind, o.Name)
+	if ok {
+		switch line, n := keyValueLines(lines[d.start-1:d.end], key, literal); {
+		case n == 1:
+			return templateLoc(e.Name, key, literal, o.Template, d.start-1+line)
+		case n > 1:
+			return templateLoc(e.Name, key, literal, o.Template, 0)
+		}
+	} else if _, n := itemKeyLines(in.files(), in.dir(), o.Template, key, literal); n > 0 {
+		// Written literally somewhere in a template whose document for o
+		// cannot be told: perhaps o's, perhaps another's.
+		return templateLoc(e.Name, key, literal, o.Template, 0)
 	}
 	if l, ok := templateValuesLoc(in, e, o.Template, match); ok {
 		return l
@@ -105,12 +117,26 @@ func leaf(p string) string {
 // value` literally, as a map key or a list item's first key; 0 when none
 // or several do.
 func itemKeyLine(files *tree, dir, file, key, value string) int {
+	if line, n := itemKeyLines(files, dir, file, key, value); n == 1 {
+		return line
+	}
+	return 0
+}
+
+// itemKeyLines counts the lines of file reading `key: value` literally,
+// and gives the first.
+func itemKeyLines(files *tree, dir, file, key, value string) (first, n int) {
 	data, err := files.ReadFile(filepath.Join(dir, file))
 	if err != nil || file == "" {
-		return 0
+		return 0, 0
 	}
-	found := 0
-	for i, line := range strings.Split(string(data), "\n") {
+	return keyValueLines(strings.Split(string(data), "\n"), key, value)
+}
+
+// keyValueLines counts the lines reading `key: value` literally (a map
+// key or a list item's first key), and gives the first, 1-based.
+func keyValueLines(lines []string, key, value string) (first, n int) {
+	for i, line := range lines {
 		k, v, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "- "), ":")
 		if !ok || strings.TrimSpace(k) != key {
 			continue
@@ -121,12 +147,12 @@ func itemKeyLine(files *tree, dir, file, key, value string) int {
 		if strings.Trim(v, `"'`) != value || (value == "" && v != `""` && v != "''") {
 			continue
 		}
-		if found != 0 {
-			return 0
+		if n == 0 {
+			first = i + 1
 		}
-		found = i + 1
+		n++
 	}
-	return found
+	return first, n
 }
 
 // keyLine is the one line of file (relative to dir) that writes key as a
@@ -150,32 +176,29 @@ func keyLine(files *tree, dir, file, key string) int {
 	return found
 }
 
-// objectLine is the line of tmpl that names an object of kind: the name:
-// under metadata: of the one document of that kind (or, when several
-// are, of the one whose name is written literally), else that document's
-// kind: line; 0 when it cannot be told.
-func objectLine(files *tree, dir, tmpl, kind, name string) int {
-	data, err := files.ReadFile(filepath.Join(dir, tmpl))
-	if err != nil || tmpl == "" {
-		return 0
-	}
-	lines := strings.Split(string(data), "\n")
-	type doc struct{ kindLine, nameLine int }
+// doc is one YAML document of a template: its lines (1-based, end
+// inclusive), and its kind: and metadata name: lines.
+type doc struct{ start, end, kindLine, nameLine int }
+
+// docsOf lists the documents of a template's lines that are of kind.
+func docsOf(lines []string, kind string) []doc {
 	var docs []doc
-	cur := doc{}
+	cur := doc{start: 1}
 	inMeta, metaIndent := false, 0
-	flush := func() {
+	flush := func(end int) {
 		if cur.kindLine > 0 {
+			cur.end = end
 			docs = append(docs, cur)
 		}
-		cur, inMeta = doc{}, false
+		cur, inMeta = doc{start: end + 1}, false
 	}
 	for i, line := range lines {
 		t := strings.TrimSpace(line)
 		indent := len(line) - len(strings.TrimLeft(line, " "))
 		switch {
 		case strings.HasPrefix(t, "---"):
-			flush()
+			flush(i)
+			cur.start = i + 2
 		case indent == 0 && strings.HasPrefix(t, "kind:"):
 			if k := strings.Trim(strings.TrimSpace(strings.TrimPrefix(t, "kind:")), `"'`); k == kind {
 				cur.kindLine = i + 1
@@ -195,34 +218,59 @@ func objectLine(files *tree, dir, tmpl, kind, name string) int {
 			}
 		}
 	}
-	flush()
-	line := func(d doc) int {
-		if d.nameLine > 0 {
-			return d.nameLine
-		}
-		return d.kindLine
+	flush(len(lines))
+	return docs
+}
+
+// objectDoc finds the document of tmpl that renders the object of kind
+// and name: the one document of that kind, or the one of several whose
+// name: is written literally as name. A document whose literal name is
+// another is not it (the object came from an included helper).
+func objectDoc(files *tree, dir, tmpl, kind, name string) (doc, []string, bool) {
+	data, err := files.ReadFile(filepath.Join(dir, tmpl))
+	if err != nil || tmpl == "" {
+		return doc{}, nil, false
 	}
-	switch len(docs) {
-	case 0:
-		return 0
-	case 1:
-		return line(docs[0])
-	}
-	found := 0
-	for _, d := range docs {
+	lines := strings.Split(string(data), "\n")
+	literal := func(d doc) (string, bool) {
 		if d.nameLine == 0 {
-			continue
+			return "", false
 		}
 		_, v, _ := strings.Cut(lines[d.nameLine-1], ":")
-		if strings.Trim(strings.TrimSpace(v), `"'`) != name {
-			continue
-		}
-		if found != 0 {
-			return 0
-		}
-		found = d.nameLine
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		return v, !strings.Contains(v, "{{")
 	}
-	return found
+	docs := docsOf(lines, kind)
+	if len(docs) == 1 {
+		if v, ok := literal(docs[0]); ok && v != name {
+			return doc{}, nil, false
+		}
+		return docs[0], lines, true
+	}
+	var found []doc
+	for _, d := range docs {
+		if v, ok := literal(d); ok && v == name {
+			found = append(found, d)
+		}
+	}
+	if len(found) != 1 {
+		return doc{}, nil, false
+	}
+	return found[0], lines, true
+}
+
+// objectLine is the line of tmpl that names an object of kind: the name:
+// under metadata: of its document (see objectDoc), else that document's
+// kind: line; 0 when it cannot be told.
+func objectLine(files *tree, dir, tmpl, kind, name string) int {
+	d, _, ok := objectDoc(files, dir, tmpl, kind, name)
+	switch {
+	case !ok:
+		return 0
+	case d.nameLine > 0:
+		return d.nameLine
+	}
+	return d.kindLine
 }
 
 // templateLoc is a location in a template, with its line when known.

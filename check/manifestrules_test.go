@@ -119,3 +119,18 @@ func TestObjectLine(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectLineLiteralElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	// the template's own ConfigMap is "a"; a helper it includes renders "b"
+	text := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n{{ include \"chart.extra\" . }}\n"
+	if err := os.WriteFile(filepath.Join(dir, "cm.yaml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := objectLine(newTree(dir), dir, "cm.yaml", "ConfigMap", "b"); got != 0 {
+		t.Errorf("objectLine for an object the template does not name = %d, want 0", got)
+	}
+	if got := objectLine(newTree(dir), dir, "cm.yaml", "ConfigMap", "a"); got != 4 {
+		t.Errorf("objectLine(a) = %d, want 4", got)
+	}
+}
