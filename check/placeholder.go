@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
@@ -164,7 +165,7 @@ func checkPlaceholder(in *Input) []Finding {
 			if en.Secret {
 				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
-			if isPlaceholder(en.Value) {
+			if unreplaced(e, en) {
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
 					Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
@@ -203,6 +204,37 @@ func checkPlaceholder(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// unreplaced reports the entries FERRY082 reports as placeholders: a
+// placeholder that CI does not fill in.
+func unreplaced(e *Env, en render.Entry) bool {
+	return !en.External && isPlaceholder(en.Value) && !e.entrySetByCI(en.Key) && !ciFilled(e, en.Value)
+}
+
+// ciFilled reports a value whose placeholders are all values the deploy
+// command sets (Host=${{ secrets.DB_HOST }};Password=${{ secrets.DB_PW }}
+// composed by a template from two --set paths): CI fills them in as it
+// runs, so what is left once they are taken out decides.
+func ciFilled(e *Env, v string) bool {
+	if len(e.SetByCI) == 0 || e.Result == nil {
+		return false
+	}
+	var parts []string
+	for p := range e.SetByCI {
+		if s, ok := valueAt(e.Result.Values, p); ok && s != "" && isPlaceholder(s) && strings.Contains(v, s) {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return false
+	}
+	// The longest first: one CI value may hold another.
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range parts {
+		v = strings.ReplaceAll(v, s, "")
+	}
+	return !isPlaceholder(v)
 }
 
 // shownPlaceholder never prints a secret, not even a placeholder one

@@ -48,7 +48,9 @@ func checkSecretInConfig(in *Input) []Finding {
 			if !sensitive(en.Key) || boolish(en.Value) {
 				continue
 			}
-			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && en.Source.Kind != render.KindRuntime {
+			// A placeholder (<EMPTY>=, changeme) is FERRY082's: it is not the
+			// credential, and its line is one thing to fix.
+			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && !unreplaced(e, en) && en.Source.Kind != render.KindRuntime {
 				out = append(out, literalSecret(e, en.Key, en.Source, "is a literal value in the configuration"))
 				continue
 			}
