@@ -64,7 +64,8 @@ func init() {
 				"(OIDC_AUTH_SERVER_URL: \"\" in prod where staging has a URL) reaches the container " +
 				"empty: most libraries treat that as unset, and the feature silently falls back or " +
 				"fails at run time. Set the later environment's real value, or delete the key there " +
-				"if the base value is right.",
+				"if the base value is right. A URL path prefix (BASE_PATH, …_PREFIX: /app) emptied is " +
+				"an environment served at the root, and is not reported.",
 			Check: checkEmptiedValue,
 		},
 	)
@@ -395,6 +396,12 @@ func checkEmptiedValue(in *Input) []Finding {
 			if earlier == nil {
 				continue
 			}
+			if v, _ := earlier.value(en.Key); pathPrefix(en.Key, v) {
+				// A path prefix emptied serves the later environment at
+				// "/" (its own host, no shared gateway): a choice, not a
+				// value lost.
+				continue
+			}
 			l := e.loc(en.Key, "")
 			l.Value, l.Source, l.File, l.Line = `""`, src.String(), src.File, src.Line
 			el := earlier.loc(en.Key, "")
@@ -409,6 +416,27 @@ func checkEmptiedValue(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// prefixKeys end the names of keys that hold a URL path prefix.
+var prefixKeys = map[string]bool{"PREFIX": true, "BASEPATH": true, "CONTEXTPATH": true, "ROOTPATH": true, "SUBPATH": true, "BASEHREF": true}
+
+// pathPrefix reports a key that names a path prefix (MEDIA_SERVER_PREFIX,
+// BASE_PATH, server.servlet.context-path) holding a URL path (/media):
+// emptying one is how an environment is served at the root.
+func pathPrefix(key, v string) bool {
+	if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, " ?#@") {
+		return false
+	}
+	words := splitWords(camelWords(key))
+	n := len(words)
+	if n == 0 {
+		return false
+	}
+	if prefixKeys[words[n-1]] {
+		return true
+	}
+	return n > 1 && words[n-1] == "PATH" && prefixKeys[words[n-2]+"PATH"]
 }
 
 // envNamed returns the rendered environment called name.
