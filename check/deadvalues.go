@@ -65,7 +65,7 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			if s.Kind != render.KindValues && s.Kind != render.KindCI {
 				continue
 			}
-			if overlaps(u.Path, reported[s.File]) {
+			if overlaps(u.Path, reported[s.File]) || anchorHolder(in, s) {
 				continue
 			}
 			// One finding per path, naming every file that sets it: three
@@ -109,6 +109,20 @@ func checkUnreadValuesKey(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// anchorHolder reports a values line whose key holds a YAML anchor the
+// file aliases elsewhere: it names a value for other keys, no template
+// is meant to read it.
+func anchorHolder(in *Input, s render.Source) bool {
+	if s.Kind != render.KindValues || s.File == "" || s.Line == 0 || in.Project == nil {
+		return false
+	}
+	ps, err := readValues(in.files(), filepath.Join(in.Project.Dir, filepath.FromSlash(s.File)))
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(ps, func(p valuesPath) bool { return p.Line == s.Line && p.Anchor })
 }
 
 func unreadLoc(env string, u render.Unread) Location {
