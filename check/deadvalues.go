@@ -53,7 +53,7 @@ func checkUnreadValuesKey(in *Input) []Finding {
 	}
 	var out []Finding
 	idx := map[string]int{}
-	for _, e := range in.Envs {
+	for _, e := range in.withFailed() {
 		if e.Result == nil {
 			continue
 		}

@@ -43,7 +43,26 @@ func init() {
 var valuesRules = map[string]bool{
 	"FERRY002": true, "FERRY003": true, "FERRY010": true, "FERRY011": true, "FERRY012": true,
 	"FERRY013": true, "FERRY018": true, "FERRY019": true, "FERRY041": true, "FERRY060": true,
-	"FERRY080": true, "FERRY081": true, "FERRY082": true,
+	"FERRY081": true, "FERRY082": true,
+}
+
+// withFailed are the environments whose values keys the dead-value rules
+// (FERRY080, FERRY085) judge: every one, those that did not render too,
+// in project order. Those rules fold one key across environments, so
+// they run once over all of them rather than again in valuesPass.
+func (in *Input) withFailed() []*Env {
+	if len(in.Failed) == 0 {
+		return in.Envs
+	}
+	order := map[string]int{}
+	if in.Project != nil {
+		for i, n := range in.Project.EnvNames() {
+			order[n] = i
+		}
+	}
+	all := append(slices.Clone(in.Envs), in.Failed...)
+	slices.SortStableFunc(all, func(a, b *Env) int { return order[a.Name] - order[b.Name] })
+	return all
 }
 
 // Failure is why an environment did not render, kept with it.
@@ -87,6 +106,9 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	}
 	res.Config = render.NewConfig(valuesEntries(res))
 	res.Image = valuesImage(res.Values)
+	// The templates' .Values reads are known without a render: FERRY085
+	// judges this environment's keys too.
+	res.Unread = r.UnreadValues(e.Name, res)
 	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f}, true
 }
 

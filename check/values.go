@@ -364,7 +364,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 	base := filepath.Join(in.Project.Chart, "values.yaml")
 	users := map[string][]string{}
 	var files []string
-	for _, e := range in.Envs {
+	for _, e := range in.withFailed() {
 		if e.Spec == nil {
 			continue
 		}
