@@ -20,9 +20,9 @@ func init() {
 			"environment's files set x, renders it empty (Helm prints nothing for a missing key): a " +
 			"Secret key, an env value or an Ingress path that is silently \"\". Set the key in " +
 			"values.yaml (or the environment's file), give the template a default, or make it " +
-			"required. A read guarded by if, with, default or required is not reported. A map handed " +
-			"on whole (toYaml .Values.resources) renders null: reported where an environment leaves it " +
-			"unset while another sets it.",
+			"required. A read guarded by if, with, default or required is not reported. A map that " +
+			"bounds the pod handed on whole (toYaml .Values.resources, a securityContext) renders null: " +
+			"reported where an environment leaves it unset while another sets it.",
 		Check: checkUnsetValuesRead,
 	})
 	projectRules["FERRY088"] = true
@@ -215,10 +215,14 @@ func checkUnsetValuesRead(in *Input) []Finding {
 			}
 			l := Location{Key: p, Source: fmt.Sprintf("template %s:%d", f, line), File: f, Line: line}
 			if whole := slices.ContainsFunc(actions(lines[line-1]), func(a string) bool { return wholePath(a) == p }); whole {
-				// A map handed on whole (resources, nodeSelector) is
-				// optional by design where no environment sets it; one
-				// environment leaving it out where others set it runs
-				// without what they get (prod without limits).
+				// A map handed on whole is optional by design (annotations,
+				// nodeSelector only prod needs), but one that bounds or
+				// confines the pod (resources, securityContext) left out
+				// by one environment where others set it runs that one
+				// without what they get: prod without limits.
+				if !boundingMap(p) {
+					continue
+				}
 				var set []string
 				for _, env := range envsOf[f] {
 					if !slices.Contains(unset, env) {
@@ -269,4 +273,14 @@ func imageReported(in *Input, e *Env, tpl string) bool {
 		}
 	}
 	return false
+}
+
+// boundingMaps are the maps that bound or confine a pod: an environment
+// without them runs unlimited or as the image's user.
+var boundingMaps = map[string]bool{"resources": true, "limits": true, "requests": true,
+	"securityContext": true, "podSecurityContext": true, "containerSecurityContext": true}
+
+// boundingMap reports whether values path p names one of boundingMaps.
+func boundingMap(p string) bool {
+	return boundingMaps[p[strings.LastIndex(p, ".")+1:]]
 }
