@@ -437,11 +437,7 @@ func foldTagLines(fs []Finding) []Finding {
 		if !slices.Contains(g.images, img) {
 			g.images = append(g.images, img)
 		}
-		for _, w := range strings.Split(f.Workload, ", ") {
-			if w != "" && !slices.Contains(strings.Split(m.Workload, ", "), w) {
-				m.Workload = strings.TrimPrefix(m.Workload+", "+w, ", ")
-			}
-		}
+		m.addWorkloads(f.Workload)
 		for _, l := range f.Locations {
 			if !slices.ContainsFunc(m.Locations, func(o Location) bool {
 				return o.Environment == l.Environment && o.Key == l.Key && o.Value == l.Value && o.Source == l.Source

@@ -44,11 +44,7 @@ func mergeShared(fs []Finding) []Finding {
 		}
 		g.envs = append(g.envs, env)
 		m := &out[g.at]
-		for _, w := range strings.Split(f.Workload, ", ") {
-			if w != "" && !slices.Contains(strings.Split(m.Workload, ", "), w) {
-				m.Workload = strings.TrimPrefix(m.Workload+", "+w, ", ")
-			}
-		}
+		m.addWorkloads(f.Workload)
 		if f.Severity.rank() < m.Severity.rank() {
 			m.Severity = f.Severity
 		}
@@ -70,6 +66,16 @@ func mergeShared(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// addWorkloads adds the workloads of list ("Deployment/a, CronJob/b")
+// that f does not name yet.
+func (f *Finding) addWorkloads(list string) {
+	for _, w := range strings.Split(list, ", ") {
+		if w != "" && !slices.Contains(strings.Split(f.Workload, ", "), w) {
+			f.Workload = strings.TrimPrefix(f.Workload+", "+w, ", ")
+		}
+	}
 }
 
 // envWords caches envWord: a project has a handful of environments and a
