@@ -391,7 +391,14 @@ func ignoredCharts(in *Input) string {
 			if t == "" || strings.HasPrefix(t, "#") {
 				continue
 			}
-			switch gitignore.ParsePattern(t, dir).Match(charts, true) {
+			// The directory, or the archives helm dependency build
+			// writes into it (charts/*.tgz).
+			pat := gitignore.ParsePattern(t, dir)
+			m := pat.Match(charts, true)
+			if m == gitignore.NoMatch {
+				m = pat.Match(append(slices.Clone(charts), "dependency-1.0.0.tgz"), false)
+			}
+			switch m {
 			case gitignore.Exclude:
 				at = fmt.Sprintf("%s:%d", rel, n+1)
 			case gitignore.Include:
