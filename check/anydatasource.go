@@ -221,7 +221,8 @@ func init() {
 			Help: "localhost, 127.0.0.0/8 and ::1 inside a pod are the pod itself: a database, cache, " +
 				"broker or service URL that resolves there in staging or prod usually was inherited from " +
 				"the base values written for a laptop. Set the real host in each environment's values " +
-				"file. A sidecar in the pod listening on the port (a Cloud SQL proxy, say) is not reported.",
+				"file. A sidecar in the pod listening on the port (a Cloud SQL proxy, say) is not reported, " +
+				"nor a service URL at the container's own declared port (the service calling itself).",
 			Check: checkLoopback,
 		},
 		Rule{
@@ -295,8 +296,11 @@ func telemetryKey(k string) bool {
 		strings.Contains(k, "AGENT") || strings.Contains(k, "STATSD") || strings.Contains(k, "DOGSTATSD") || strings.Contains(k, "ZIPKIN")
 }
 
-// sidecarServes reports whether another container of the workload serves
-// the endpoint's port on localhost (a Cloud SQL proxy, an Envoy).
+// sidecarServes reports whether a container of the pod serves the
+// endpoint's port on localhost: a sidecar (a Cloud SQL proxy, an Envoy),
+// or the container itself on its own declared port (BASE_URL=
+// http://localhost:3000 in a container listening on 3000 is the service
+// calling itself).
 func sidecarServes(e *Env, ep endpoint) bool {
 	w := e.primary()
 	// A view holds one container; the whole pod is in the objects.
@@ -305,11 +309,12 @@ func sidecarServes(e *Env, ep endpoint) bool {
 			continue
 		}
 		for _, c := range podContainers(o.Body) {
-			if len(w.Containers) > 0 && c["name"] == w.Containers[0].Name {
-				continue
+			own := len(w.Containers) > 0 && c["name"] == w.Containers[0].Name
+			if own && ep.family != "http" {
+				continue // a database URL at the service's own port is still wrong
 			}
 			ports, _ := c["ports"].([]any)
-			if len(ports) == 0 {
+			if len(ports) == 0 && !own {
 				return true // a sidecar with undeclared ports may serve it
 			}
 			for _, p := range ports {

@@ -55,7 +55,8 @@ func checkUnreadValuesKey(in *Input) []Finding {
 	}
 	var out []Finding
 	idx := map[string]int{}
-	for _, e := range in.Envs {
+	anchors := anchorFiles{}
+	for _, e := range in.withFailed() {
 		if e.Result == nil {
 			continue
 		}
@@ -67,7 +68,7 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			if s.Kind != render.KindValues && s.Kind != render.KindCI {
 				continue
 			}
-			if overlaps(u.Path, reported[s.File]) {
+			if overlaps(u.Path, reported[s.File]) || anchors.holds(in, s) {
 				continue
 			}
 			// One finding per path, naming every file that sets it: three
@@ -111,6 +112,32 @@ func checkUnreadValuesKey(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// anchorFiles holds, per values file, the lines whose key holds a YAML
+// anchor the file aliases elsewhere: such a key names a value for other
+// keys, no template is meant to read it. Each file is parsed once.
+type anchorFiles map[string]map[int]bool
+
+// holds reports whether s is such a line.
+func (a anchorFiles) holds(in *Input, s render.Source) bool {
+	if s.Kind != render.KindValues || s.File == "" || s.Line == 0 || in.Project == nil {
+		return false
+	}
+	lines, ok := a[s.File]
+	if !ok {
+		ps, _ := readValues(in.files(), filepath.Join(in.Project.Dir, filepath.FromSlash(s.File)))
+		for _, p := range ps {
+			if p.Anchor {
+				if lines == nil {
+					lines = map[int]bool{}
+				}
+				lines[p.Line] = true
+			}
+		}
+		a[s.File] = lines
+	}
+	return lines[s.Line]
 }
 
 func unreadLoc(env string, u render.Unread) Location {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -32,7 +35,9 @@ func init() {
 		Help: "helm install fails the same way, so the environment cannot be deployed as it is. " +
 			"Set the value the template requires in the environment's own values file (a --set in a " +
 			"lint job does not reach the deploy), or vendor the dependency (helm dependency build, " +
-			"and commit charts/). The environment's values are still checked; its manifests are not.",
+			"and commit charts/). The environment's values are still checked; its manifests are not. " +
+			"A dependency the repository fetches before each deploy (CI runs helm dependency build or " +
+			"update, or git ignores charts/) is a warning: the install works, only the subcharts went unchecked.",
 		Check: checkRenderFailed,
 	})
 	projectRules["FERRY092"] = true
@@ -43,7 +48,26 @@ func init() {
 var valuesRules = map[string]bool{
 	"FERRY002": true, "FERRY003": true, "FERRY010": true, "FERRY011": true, "FERRY012": true,
 	"FERRY013": true, "FERRY018": true, "FERRY019": true, "FERRY041": true, "FERRY060": true,
-	"FERRY080": true, "FERRY081": true, "FERRY082": true,
+	"FERRY081": true, "FERRY082": true,
+}
+
+// withFailed are the environments whose values keys the dead-value rules
+// (FERRY080, FERRY085) judge: every one, those that did not render too,
+// in project order. Those rules fold one key across environments, so
+// they run once over all of them rather than again in valuesPass.
+func (in *Input) withFailed() []*Env {
+	if len(in.Failed) == 0 {
+		return in.Envs
+	}
+	order := map[string]int{}
+	if in.Project != nil {
+		for i, n := range in.Project.EnvNames() {
+			order[n] = i
+		}
+	}
+	all := append(slices.Clone(in.Envs), in.Failed...)
+	slices.SortStableFunc(all, func(a, b *Env) int { return order[a.Name] - order[b.Name] })
+	return all
 }
 
 // Failure is why an environment did not render, kept with it.
@@ -87,6 +111,9 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	}
 	res.Config = render.NewConfig(valuesEntries(res))
 	res.Image = valuesImage(res.Values)
+	// The templates' .Values reads are known without a render: FERRY085
+	// judges this environment's keys too.
+	res.Unread = r.UnreadValues(e.Name, res)
 	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f}, true
 }
 
@@ -230,7 +257,8 @@ func valuesImage(vals map[string]any) string {
 
 func checkRenderFailed(in *Input) []Finding {
 	var out []Finding
-	at := map[string]int{} // one finding for a failure every environment shares
+	at := map[string]int{}   // one finding for a failure every environment shares
+	deps := map[int]string{} // the findings of dependencies not vendored, with the reason
 	failed := slices.Clone(in.Failed)
 	for _, e := range in.Envs {
 		if e.Failure != nil && e.Failure.Rendered {
@@ -278,26 +306,107 @@ func checkRenderFailed(in *Input) []Finding {
 			fd.Severity = Warning
 			fd.Message = strings.Replace(fd.Message, "helm install fails the same way.", "helm install fails the same way unless the deploy layers that file.", 1)
 		}
-		if build := depBuild(in); f.Dependency && build != "" {
-			// CI fetches the dependencies before it deploys: the install
-			// works, only ferry could not render.
-			fd.Severity = Warning
-			fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s), and CI fetches them at %s before it deploys: the values were checked, the manifests were not; commit charts/ (helm dependency build) to have them checked.", reason, build)
-		}
-		if f.Rendered {
-			checked := "the chart's own manifests were checked without them, the subcharts' were not"
-			if build := depBuild(in); build != "" {
-				fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s), and CI fetches them at %s before it deploys: %s; commit charts/ (helm dependency build) to have them checked.", reason, build, checked)
-			} else {
-				fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s): helm install fails; %s. Vendor the dependency as the message says.", reason, checked)
-			}
+		if f.Dependency {
+			deps[len(out)] = reason
 		}
 		out = append(out, fd)
+	}
+	for i, reason := range deps {
+		out[i] = notVendored(in, out[i], reason)
 	}
 	for i := range out {
 		out[i].Message = strings.Replace(out[i].Message, "\x00", andList(out[i].Environments)+": ", 1)
 	}
 	return out
+}
+
+// notVendored words the finding of dependencies not vendored so that it
+// is true of every environment it names: those rendered without the
+// subcharts had the chart's own manifests checked, those that did not
+// render without them only their values. It is a warning when the
+// repository fetches the dependencies before each deploy (CI runs helm
+// dependency build or update on the chart, or git ignores charts/): the
+// install works there, only ferry could not see the subcharts.
+func notVendored(in *Input, fd Finding, reason string) Finding {
+	var rendered, not []string
+	for _, n := range fd.Environments {
+		e := envNamed(in, n)
+		if e != nil && e.Failure != nil && e.Failure.Rendered {
+			rendered = append(rendered, n)
+		} else {
+			not = append(not, n)
+		}
+	}
+	var checked string
+	switch {
+	case len(not) == 0:
+		checked = "the chart's own manifests were checked without them, the subcharts' were not"
+	case len(rendered) == 0:
+		checked = "the values were checked, the manifests were not"
+	default:
+		checked = fmt.Sprintf("for %s the chart's own manifests were checked without them, the subcharts' were not; %s did not render without them, so only %s values were checked",
+			andList(rendered), andList(not), map[bool]string{true: "its", false: "their"}[len(not) == 1])
+	}
+	fetched, advice := "", "commit charts/ (helm dependency build) to have them checked"
+	if build := depBuild(in); build != "" {
+		fetched = "CI fetches them at " + build + " before it deploys"
+	} else if ig := ignoredCharts(in); ig != "" {
+		fetched = "the repository ignores charts/ (" + ig + "), so they are fetched before each deploy"
+		advice = "run helm dependency build before ferry check, as the deploy does, to have them checked"
+	}
+	switch {
+	case fetched != "":
+		fd.Severity = Warning
+		fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s), and %s: %s; %s.", reason, fetched, checked, advice)
+	case len(rendered) == 0:
+		fd.Message = "\x00the chart does not render: " + reason + "; helm install fails the same way. The values were checked, the manifests were not: vendor the dependency as the message says."
+	default:
+		fd.Message = fmt.Sprintf("\x00the chart's dependencies are not vendored (%s): helm install fails; %s. Vendor the dependency as the message says.", reason, checked)
+	}
+	return fd
+}
+
+// ignoredCharts is the .gitignore line that keeps the chart's charts/
+// directory out of the repository ("" when none does): its dependencies
+// are fetched, not vendored, by design.
+func ignoredCharts(in *Input) string {
+	p := in.Project
+	if p == nil || p.Chart == "" {
+		return ""
+	}
+	charts := strings.Split(path.Join(filepath.ToSlash(p.Chart), "charts"), "/")
+	// Every .gitignore from the root down to the chart applies, each to
+	// the paths below its own directory; the last pattern that matches
+	// decides (a !charts/ re-includes).
+	at := ""
+	for i := 0; i < len(charts); i++ {
+		dir := charts[:i]
+		rel := path.Join(append(slices.Clone(dir), ".gitignore")...)
+		data, err := in.files().ReadFile(filepath.Join(p.Dir, filepath.FromSlash(rel)))
+		if err != nil {
+			continue
+		}
+		for n, line := range strings.Split(string(data), "\n") {
+			t := strings.TrimSpace(line)
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			// The directory, or the archives helm dependency build
+			// writes into it (charts/*.tgz).
+			pat := gitignore.ParsePattern(t, dir)
+			m := pat.Match(charts, true)
+			if m == gitignore.NoMatch {
+				m = pat.Match(append(slices.Clone(charts), "dependency-1.0.0.tgz"), false)
+			}
+			switch m {
+			case gitignore.Exclude:
+				at = fmt.Sprintf("%s:%d", rel, n+1)
+			case gitignore.Include:
+				at = ""
+			}
+		}
+	}
+	return at
 }
 
 // depBuild is where CI runs helm dependency build (or update) on the

@@ -183,7 +183,12 @@ func checkMutableImage(in *Input) []Finding {
 		if e.Result == nil || e.Result.Image == "" {
 			continue
 		}
-		_, tag, digest := imageRef(e.Result.Image)
+		repo, tag, digest := imageRef(e.Result.Image)
+		if repo == "" || strings.HasSuffix(repo, "/") {
+			// FERRY003: an image with no repository never starts, whatever
+			// its tag; the tag is not a second mistake.
+			continue
+		}
 		written := tag
 		if d, ok := ciDefault(tag); ok {
 			tag = d // what runs whenever CI leaves the variable unset
@@ -242,8 +247,10 @@ func devStage(in *Input, e *Env) bool {
 
 // foldTagWarnings makes FERRY002's last-environment-by-tag warning one
 // finding per chart: every pinned version tag is the same advice, and one
-// warning per image drowned the findings that matter.
+// warning per image drowned the findings that matter. A moving tag that
+// one line sets for several images is one finding too (foldTagLines).
 func foldTagWarnings(fs []Finding) []Finding {
+	fs = foldTagLines(fs)
 	var out []Finding
 	first := map[string]int{}
 	var parts map[int][]string
@@ -394,4 +401,87 @@ func ciDefault(tag string) (string, bool) {
 		return "", false
 	}
 	return m[1], true
+}
+
+// foldTagLines makes FERRY002's moving-tag findings one per line that
+// sets the tag (version: latest, read by five Deployments' images), naming
+// every image: one line is one thing to fix, and a finding per container
+// buried the rest. Environments fold afterwards as for every rule
+// (mergeShared), so a base line several environments read is one finding.
+func foldTagLines(fs []Finding) []Finding {
+	type group struct {
+		at            int
+		images, whats []string
+		rest          string
+	}
+	var out []Finding
+	groups := map[string]*group{}
+	for _, f := range fs {
+		if f.Rule != "FERRY002" || f.Severity == Info || f.Line == 0 || len(f.Environments) != 1 || f.Accepted {
+			out = append(out, f)
+			continue
+		}
+		img, what, rest, ok := splitTagMessage(f.Message, f.Environments[0])
+		if !ok {
+			out = append(out, f)
+			continue
+		}
+		id := fmt.Sprintf("%s|%s|%s:%d|%s", f.Severity, f.Environments[0], f.File, f.Line, what)
+		g, ok := groups[id]
+		if !ok {
+			groups[id] = &group{at: len(out), images: []string{img}, whats: []string{what}, rest: rest}
+			out = append(out, f)
+			continue
+		}
+		m := &out[g.at]
+		if !slices.Contains(g.images, img) {
+			g.images = append(g.images, img)
+		}
+		m.addWorkloads(f.Workload)
+		for _, l := range f.Locations {
+			if !slices.ContainsFunc(m.Locations, func(o Location) bool {
+				return o.Environment == l.Environment && o.Key == l.Key && o.Value == l.Value && o.Source == l.Source
+			}) {
+				m.Locations = append(m.Locations, l)
+			}
+		}
+	}
+	for _, g := range groups {
+		if len(g.images) < 2 {
+			continue
+		}
+		f := &out[g.at]
+		slices.Sort(g.images)
+		f.Message = fmt.Sprintf("%s: images %s %s%s", f.Environments[0], strings.Join(g.images, ", "), pluralWhat(g.whats[0]), g.rest)
+	}
+	return out
+}
+
+// splitTagMessage takes a FERRY002 message of checkMutableImage apart:
+// "<env>: image <ref> <what> (set at …)…".
+func splitTagMessage(msg, env string) (img, what, rest string, ok bool) {
+	body, found := strings.CutPrefix(msg, env+": image ")
+	if !found {
+		return "", "", "", false
+	}
+	img, tail, found := strings.Cut(body, " ")
+	if !found {
+		return "", "", "", false
+	}
+	i := strings.Index(tail, " (set at ")
+	if i < 0 {
+		return "", "", "", false
+	}
+	return img, tail[:i], tail[i:], true
+}
+
+// pluralWhat says of several images what checkMutableImage says of one.
+func pluralWhat(what string) string {
+	if w, ok := strings.CutPrefix(what, "has no tag (so it pulls latest)"); ok {
+		return "have no tag (so they pull latest)" + w
+	}
+	if w, ok := strings.CutPrefix(what, "is "); ok {
+		return "are " + w
+	}
+	return what
 }

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/render"
@@ -164,4 +166,33 @@ func TestForeignImage(t *testing.T) {
 				withImage(envOf("prod"), "acr.io/devops/prod/ingestion:1")),
 		},
 	})
+}
+
+func TestFoldTagLines(t *testing.T) {
+	tagged := func(env, wl, img, file string, line int) Finding {
+		src := fmt.Sprintf("%s:%d", file, line)
+		return Finding{Rule: "FERRY002", Severity: Error, Environments: []string{env}, Key: "image.tag", File: file, Line: line, Workload: wl,
+			Locations: []Location{{Environment: env, Key: "version", Value: "latest", Source: src, File: file, Line: line}},
+			Message:   fmt.Sprintf("%s: image %s is tagged latest (set at %s): set an immutable version tag or a digest.", env, img, src)}
+	}
+	fs := []Finding{
+		tagged("staging", "Deployment/api", "ghcr.io/acme/api:latest", "chart/values.yaml", 2),
+		tagged("staging", "Deployment/editor", "ghcr.io/acme/editor:latest", "chart/values.yaml", 2),
+		tagged("prod", "Deployment/api", "ghcr.io/acme/api:latest", "chart/values.yaml", 2),
+		tagged("prod", "Deployment/editor", "ghcr.io/acme/editor:latest", "chart/values.yaml", 2),
+		// Near miss: another line is another thing to fix.
+		tagged("prod", "Deployment/worker", "ghcr.io/acme/worker:latest", "chart/values-prod.yaml", 4),
+	}
+	got := mergeShared(foldTagLines(fs))
+	if len(got) != 2 {
+		t.Fatalf("got %d findings, want 2: %+v", len(got), got)
+	}
+	f := got[0]
+	want := "prod and staging: images ghcr.io/acme/api:latest, ghcr.io/acme/editor:latest are tagged latest (set at chart/values.yaml:2): set an immutable version tag or a digest."
+	if f.Message != want || f.Workload != "Deployment/api, Deployment/editor" || len(f.Locations) != 1 {
+		t.Errorf("folded finding:\n%s (%s, %d locations)\nwant\n%s", f.Message, f.Workload, len(f.Locations), want)
+	}
+	if got[1].Line != 4 || !strings.HasPrefix(got[1].Message, "prod: image ghcr.io/acme/worker:latest is tagged") {
+		t.Errorf("the other line's finding changed: %+v", got[1])
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
@@ -63,7 +64,8 @@ func init() {
 				"(OIDC_AUTH_SERVER_URL: \"\" in prod where staging has a URL) reaches the container " +
 				"empty: most libraries treat that as unset, and the feature silently falls back or " +
 				"fails at run time. Set the later environment's real value, or delete the key there " +
-				"if the base value is right.",
+				"if the base value is right. A URL path prefix (BASE_PATH, …_PREFIX: /app) emptied is " +
+				"an environment served at the root, and is not reported.",
 			Check: checkEmptiedValue,
 		},
 	)
@@ -164,7 +166,7 @@ func checkPlaceholder(in *Input) []Finding {
 			if en.Secret {
 				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
-			if isPlaceholder(en.Value) {
+			if unreplaced(e, en) {
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: en.Key, Severity: sev, Locations: []Location{l},
 					Message: fmt.Sprintf("%s: %s is %s (set at %s): set the real value, or have the pipeline replace it.",
@@ -203,6 +205,37 @@ func checkPlaceholder(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// unreplaced reports the entries FERRY082 reports as placeholders: a
+// placeholder that CI does not fill in.
+func unreplaced(e *Env, en render.Entry) bool {
+	return !en.External && isPlaceholder(en.Value) && !e.entrySetByCI(en.Key) && !ciFilled(e, en.Value)
+}
+
+// ciFilled reports a value whose placeholders are all values the deploy
+// command sets (Host=${{ secrets.DB_HOST }};Password=${{ secrets.DB_PW }}
+// composed by a template from two --set paths): CI fills them in as it
+// runs, so what is left once they are taken out decides.
+func ciFilled(e *Env, v string) bool {
+	if len(e.SetByCI) == 0 || e.Result == nil {
+		return false
+	}
+	var parts []string
+	for p := range e.SetByCI {
+		if s, ok := valueAt(e.Result.Values, p); ok && s != "" && isPlaceholder(s) && strings.Contains(v, s) {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return false
+	}
+	// The longest first: one CI value may hold another.
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range parts {
+		v = strings.ReplaceAll(v, s, "")
+	}
+	return !isPlaceholder(v)
 }
 
 // shownPlaceholder never prints a secret, not even a placeholder one
@@ -363,6 +396,12 @@ func checkEmptiedValue(in *Input) []Finding {
 			if earlier == nil {
 				continue
 			}
+			if v, _ := earlier.value(en.Key); pathPrefix(en.Key, v) {
+				// A path prefix emptied serves the later environment at
+				// "/" (its own host, no shared gateway): a choice, not a
+				// value lost.
+				continue
+			}
 			l := e.loc(en.Key, "")
 			l.Value, l.Source, l.File, l.Line = `""`, src.String(), src.File, src.Line
 			el := earlier.loc(en.Key, "")
@@ -377,6 +416,27 @@ func checkEmptiedValue(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// prefixKeys end the names of keys that hold a URL path prefix.
+var prefixKeys = map[string]bool{"PREFIX": true, "BASEPATH": true, "CONTEXTPATH": true, "ROOTPATH": true, "SUBPATH": true, "BASEHREF": true}
+
+// pathPrefix reports a key that names a path prefix (MEDIA_SERVER_PREFIX,
+// BASE_PATH, server.servlet.context-path) holding a URL path (/media):
+// emptying one is how an environment is served at the root.
+func pathPrefix(key, v string) bool {
+	if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, " ?#@") {
+		return false
+	}
+	words := splitWords(camelWords(key))
+	n := len(words)
+	if n == 0 {
+		return false
+	}
+	if prefixKeys[words[n-1]] {
+		return true
+	}
+	return n > 1 && words[n-1] == "PATH" && prefixKeys[words[n-2]+"PATH"]
 }
 
 // envNamed returns the rendered environment called name.

@@ -166,3 +166,26 @@ func TestDedupeKeepsDifferentValues(t *testing.T) {
 		t.Errorf("dedupe = %+v, want test and qa's host as one finding, prod's as another", got)
 	}
 }
+
+func TestPathPrefix(t *testing.T) {
+	for _, tt := range []struct {
+		key, v string
+		want   bool
+	}{
+		{"MEDIA_SERVER_PREFIX", "/media-server", true},
+		{"BASE_PATH", "/app", true},
+		{"basePath", "/docs", true},
+		{"server.servlet.context-path", "/orders", true},
+		{"NEXT_PUBLIC_BASE_PATH", "/shop", true},
+		// Near misses: a URL, a file path, a name prefix, a network path.
+		{"API_PREFIX", "https://api.acme.io/v1", false},
+		{"DATA_PATH", "/data", false},
+		{"CACHE_KEY_PREFIX", "orders:", false},
+		{"ASSET_PREFIX", "//cdn.acme.io", false},
+		{"OIDC_AUTH_SERVER_URL", "/auth", false},
+	} {
+		if got := pathPrefix(tt.key, tt.v); got != tt.want {
+			t.Errorf("pathPrefix(%q, %q) = %v, want %v", tt.key, tt.v, got, tt.want)
+		}
+	}
+}

@@ -48,7 +48,9 @@ func checkSecretInConfig(in *Input) []Finding {
 			if !sensitive(en.Key) || boolish(en.Value) {
 				continue
 			}
-			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && en.Source.Kind != render.KindRuntime {
+			// A placeholder (<EMPTY>=, changeme) is FERRY082's: it is not the
+			// credential, and its line is one thing to fix.
+			if !en.External && !fromSecret[en.Key] && !placeholder(en.Value) && !unreplaced(e, en) && en.Source.Kind != render.KindRuntime {
 				out = append(out, literalSecret(e, en.Key, en.Source, "is a literal value in the configuration"))
 				continue
 			}
@@ -82,26 +84,39 @@ func literalSecret(e *Env, key string, src render.Source, what string) Finding {
 
 // dedupe merges findings of one rule that point at the same key and line
 // (a base-layer line every environment inherits) into one finding naming
-// every environment.
+// every environment. The merged finding is as severe as the worst of
+// them, as mergeShared's: a placeholder line is a warning in the first
+// environment and an error after it, and still one line to fix.
 func dedupe(fs []Finding) []Finding {
 	var out []Finding
 	idx := map[string]int{}
+	first := map[int]string{} // merged finding → the environment its message names
 	for _, f := range fs {
 		// The value too: a template cited with no line is one place for
 		// two environments' different hosts, not one finding.
-		id := fmt.Sprintf("%s|%s|%s:%d|%s", f.Severity, f.Key, f.Locations[0].File, f.Locations[0].Line, f.Locations[0].Value)
+		// A finding that leaves its severity to the rule's default folds
+		// only with its like: its rank is not known here.
+		id := fmt.Sprintf("%t|%s|%s:%d|%s", f.Severity == "", f.Key, f.Locations[0].File, f.Locations[0].Line, f.Locations[0].Value)
 		if f.Locations[0].File == "" {
 			out = append(out, f)
 			continue
 		}
 		if i, ok := idx[id]; ok {
 			// The message now speaks for several environments.
-			out[i].Message = strings.TrimPrefix(out[i].Message, out[i].Environments[0]+": ")
+			if len(out[i].Environments) == 1 {
+				first[i] = out[i].Environments[0]
+			}
 			out[i].Environments = append(out[i].Environments, f.Environments...)
+			if f.Severity.rank() < out[i].Severity.rank() {
+				out[i].Severity = f.Severity
+			}
 			continue
 		}
 		idx[id] = len(out)
 		out = append(out, f)
+	}
+	for i, env := range first {
+		out[i].Message = envWord(env).ReplaceAllString(out[i].Message, "${1}"+strings.ReplaceAll(andList(out[i].Environments), "$", "$$")+"${2}")
 	}
 	return out
 }

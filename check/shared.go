@@ -44,11 +44,7 @@ func mergeShared(fs []Finding) []Finding {
 		}
 		g.envs = append(g.envs, env)
 		m := &out[g.at]
-		for _, w := range strings.Split(f.Workload, ", ") {
-			if w != "" && !slices.Contains(strings.Split(m.Workload, ", "), w) {
-				m.Workload = strings.TrimPrefix(m.Workload+", "+w, ", ")
-			}
-		}
+		m.addWorkloads(f.Workload)
 		if f.Severity.rank() < m.Severity.rank() {
 			m.Severity = f.Severity
 		}
@@ -70,6 +66,16 @@ func mergeShared(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// addWorkloads adds the workloads of list ("Deployment/a, CronJob/b")
+// that f does not name yet.
+func (f *Finding) addWorkloads(list string) {
+	for _, w := range strings.Split(list, ", ") {
+		if w != "" && !slices.Contains(strings.Split(f.Workload, ", "), w) {
+			f.Workload = strings.TrimPrefix(f.Workload+", "+w, ", ")
+		}
+	}
 }
 
 // envWords caches envWord: a project has a handful of environments and a
@@ -121,7 +127,9 @@ func (l Location) envs() string {
 // of them report (database.password feeding SPRING_DATASOURCE_PASSWORD
 // and POSTGRES_PASSWORD; a Secret literal that also sits in a ConfigMap)
 // is one thing to fix.
-var secretRules = map[string]bool{"FERRY040": true, "FERRY041": true}
+// FERRY042 folds the same way, apart from them: a credential two
+// environments share is another mistake than one committed.
+var secretRules = map[string]string{"FERRY040": "literal", "FERRY041": "literal", "FERRY042": "reused"}
 
 // mergeSecretLines keeps one finding per values line among the secret
 // rules' findings for the same environments, naming the other keys the
@@ -130,11 +138,11 @@ func mergeSecretLines(fs []Finding) []Finding {
 	var out []Finding
 	at := map[string]int{}
 	for _, f := range fs {
-		if !secretRules[f.Rule] || f.File == "" || f.Line == 0 || f.Accepted {
+		if secretRules[f.Rule] == "" || f.File == "" || f.Line == 0 || f.Accepted {
 			out = append(out, f)
 			continue
 		}
-		id := fmt.Sprintf("%s:%d|%s", f.File, f.Line, strings.Join(f.Environments, ","))
+		id := fmt.Sprintf("%s|%s:%d|%s", secretRules[f.Rule], f.File, f.Line, strings.Join(f.Environments, ","))
 		i, ok := at[id]
 		if !ok {
 			at[id] = len(out)
@@ -143,6 +151,15 @@ func mergeSecretLines(fs []Finding) []Finding {
 		}
 		if f.Key != out[i].Key && !strings.Contains(out[i].Message, " also reaches "+f.Key) {
 			out[i].Message = strings.TrimSuffix(out[i].Message, ".") + "; the same value also reaches " + f.Key + " (" + f.Rule + ")."
+		}
+		// The other environments' lines may differ (two lines of prod's
+		// file holding the value dev sets once): each stays cited.
+		for _, l := range f.Locations {
+			if l.File != "" && !slices.ContainsFunc(out[i].Locations, func(o Location) bool {
+				return o.Environment == l.Environment && o.File == l.File && o.Line == l.Line
+			}) {
+				out[i].Locations = append(out[i].Locations, l)
+			}
 		}
 	}
 	return out

@@ -20,7 +20,9 @@ func init() {
 			"environment's files set x, renders it empty (Helm prints nothing for a missing key): a " +
 			"Secret key, an env value or an Ingress path that is silently \"\". Set the key in " +
 			"values.yaml (or the environment's file), give the template a default, or make it " +
-			"required. A read guarded by if, with, default or required is not reported.",
+			"required. A read guarded by if, with, default or required is not reported. A map that " +
+			"bounds the pod handed on whole (toYaml .Values.resources, a securityContext) renders null: " +
+			"reported where an environment leaves it unset while another sets it.",
 		Check: checkUnsetValuesRead,
 	})
 	projectRules["FERRY088"] = true
@@ -30,7 +32,20 @@ var (
 	// plainRead is an action that prints (or binds) one values path as
 	// it is: no default, no required.
 	plainRead = regexp.MustCompile(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
+	// wholeRead hands one values path on whole, as YAML or JSON:
+	// {{ toYaml .Values.resources | indent 12 }}. Unset, it renders null.
+	wholeRead = regexp.MustCompile(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`)
 )
+
+// wholePath is the values path an action hands on whole, "" for any
+// other action.
+func wholePath(act string) string {
+	m := wholeRead.FindStringSubmatch(act)
+	if m == nil {
+		return ""
+	}
+	return m[1] + m[2]
+}
 
 // guardWords are the functions and actions that test or default a value.
 var guardWords = map[string]bool{"if": true, "with": true, "default": true, "required": true, "hasKey": true,
@@ -87,12 +102,15 @@ func plainReads(text string) map[string]int {
 			continue
 		}
 		for _, act := range actions(line) {
-			r := plainRead.FindStringSubmatch(act)
-			if r == nil || underGuard(r[2], guards) {
+			p := wholePath(act)
+			if r := plainRead.FindStringSubmatch(act); r != nil {
+				p = r[2]
+			}
+			if p == "" || underGuard(p, guards) {
 				continue
 			}
-			if _, ok := out[r[2]]; !ok {
-				out[r[2]] = i + 1
+			if _, ok := out[p]; !ok {
+				out[p] = i + 1
 			}
 		}
 	}
@@ -168,7 +186,9 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		if err != nil {
 			continue
 		}
-		reads := plainReads(string(data))
+		text := string(data)
+		reads := plainReads(text)
+		lines := strings.Split(text, "\n")
 		paths := make([]string, 0, len(reads))
 		for p := range reads {
 			paths = append(paths, p)
@@ -183,11 +203,42 @@ func checkUnsetValuesRead(in *Input) []Finding {
 					unset = append(unset, env)
 				}
 			}
+			line := reads[p]
+			if imageLine(lines[line-1]) {
+				// The image this line composes has no repository or no
+				// tag where p is unset: FERRY003 or FERRY002 reports that
+				// image, which is the one thing to fix.
+				unset = slices.DeleteFunc(unset, func(env string) bool { return imageReported(in, byName[env], f) })
+			}
 			if len(unset) == 0 {
 				continue
 			}
-			line := reads[p]
 			l := Location{Key: p, Source: fmt.Sprintf("template %s:%d", f, line), File: f, Line: line}
+			if whole := slices.ContainsFunc(actions(lines[line-1]), func(a string) bool { return wholePath(a) == p }); whole {
+				// A map handed on whole is optional by design (annotations,
+				// nodeSelector only prod needs), but one that bounds or
+				// confines the pod (resources, securityContext) left out
+				// by one environment where others set it runs that one
+				// without what they get: prod without limits.
+				if !boundingMap(p) {
+					continue
+				}
+				var set []string
+				for _, env := range envsOf[f] {
+					if !slices.Contains(unset, env) {
+						set = append(set, env)
+					}
+				}
+				if len(set) == 0 {
+					continue
+				}
+				out = append(out, Finding{
+					Environments: unset, Key: p, File: f, Line: line, Locations: []Location{l},
+					Message: fmt.Sprintf("%s:%d hands .Values.%s on whole, which no values file of %s sets, so it renders null there while %s %s it: set it in values.yaml or the environment's file, or guard it with `with`.",
+						f, line, p, andList(unset), andList(set), map[bool]string{true: "sets", false: "set"}[len(set) == 1]),
+				})
+				continue
+			}
 			out = append(out, Finding{
 				Environments: unset, Key: p, File: f, Line: line, Locations: []Location{l},
 				Message: fmt.Sprintf("%s:%d prints .Values.%s, which no values file of %s sets, so it renders empty: set it in values.yaml or the environment's file, or give the template a default.",
@@ -196,4 +247,40 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// imageLine reports a template line that sets a container's image.
+func imageLine(line string) bool {
+	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+	return strings.HasPrefix(t, "image:")
+}
+
+// imageReported reports whether e runs a container from template tpl
+// whose image FERRY003 (no repository) or FERRY002 (no tag) reports.
+func imageReported(in *Input, e *Env, tpl string) bool {
+	for _, w := range e.Result.Workloads {
+		if w.Template != tpl {
+			continue
+		}
+		for _, c := range w.Containers {
+			repo, tag, digest := imageRef(c.Image)
+			if repo == "" || strings.HasSuffix(repo, "/") {
+				return true
+			}
+			if tag == "" && digest == "" && !(devStage(in, e) && e != in.last()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// boundingMaps are the maps that bound or confine a pod: an environment
+// without them runs unlimited or as the image's user.
+var boundingMaps = map[string]bool{"resources": true, "limits": true, "requests": true,
+	"securityContext": true, "podSecurityContext": true, "containerSecurityContext": true}
+
+// boundingMap reports whether values path p names one of boundingMaps.
+func boundingMap(p string) bool {
+	return boundingMaps[p[strings.LastIndex(p, ".")+1:]]
 }

@@ -20,8 +20,15 @@ stringData:
 {{- end }}
   name: {{ include "app.fullname" . }}
 # port: {{ .Values.commented.port }}
+          resources:
+{{ toYaml .Values.resources | indent 12 }}
+      nodeSelector: {{- .Values.nodeSelector | toYaml | nindent 8 }}
+{{- with .Values.tolerations }}
+      tolerations: {{- toYaml .Values.tolerations | nindent 8 }}
+{{- end }}
+      affinity: {{- toYaml .Values.affinity | default "{}" }}
 `
-	want := map[string]int{"ingress.path": 1, "key1": 3, "s3.region": 4}
+	want := map[string]int{"ingress.path": 1, "key1": 3, "s3.region": 4, "resources": 16, "nodeSelector": 17}
 	if got := plainReads(text); !reflect.DeepEqual(got, want) {
 		t.Errorf("plainReads = %v, want %v", got, want)
 	}

@@ -67,6 +67,10 @@ func checkDuplicateValuesKey(in *Input) []Finding {
 type valuesPath struct {
 	Path []string
 	Line int
+	// Anchor is set when the key holds a YAML anchor that the file
+	// aliases elsewhere (dataPath: &data /data, read as *data): the key
+	// exists to name the value, not for a template.
+	Anchor bool
 }
 
 // leafPaths lists the leaf paths of a YAML values document: scalars,
@@ -104,10 +108,64 @@ func readValues(files *tree, path string) ([]valuesPath, error) {
 	}
 	var out []valuesPath
 	leafPaths(&doc, nil, &out)
+	if aliased := aliasedAnchors(&doc, nil); len(aliased) > 0 {
+		lines := anchorKeyLines(&doc, aliased, nil)
+		for i := range out {
+			out[i].Anchor = lines[out[i].Line]
+		}
+	}
 	if sopsFile(&doc) { // sops: is the file's encryption metadata, not a value
 		out = slices.DeleteFunc(out, func(p valuesPath) bool { return len(p.Path) > 0 && p.Path[0] == "sops" })
 	}
 	return out, nil
+}
+
+// aliasedAnchors collects the anchors a document's aliases name.
+func aliasedAnchors(n *yaml.Node, into map[string]bool) map[string]bool {
+	if n.Kind == yaml.AliasNode {
+		if into == nil {
+			into = map[string]bool{}
+		}
+		into[n.Value] = true
+	}
+	for _, c := range n.Content {
+		into = aliasedAnchors(c, into)
+	}
+	return into
+}
+
+// anchorKeyLines are the lines of the mapping keys whose value carries
+// one of the anchors.
+func anchorKeyLines(n *yaml.Node, anchors map[string]bool, into map[int]bool) map[int]bool {
+	if into == nil {
+		into = map[int]bool{}
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := n.Content[i+1]; v.Anchor != "" && anchors[v.Anchor] {
+				// A map anchored whole (defaults: &defaults, merged with
+				// <<: *defaults) holds its keys for the aliases too.
+				into[n.Content[i].Line] = true
+				markKeyLines(v, into)
+			}
+		}
+	}
+	for _, c := range n.Content {
+		anchorKeyLines(c, anchors, into)
+	}
+	return into
+}
+
+// markKeyLines marks the line of every mapping key under n.
+func markKeyLines(n *yaml.Node, into map[int]bool) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			into[n.Content[i].Line] = true
+		}
+	}
+	for _, c := range n.Content {
+		markKeyLines(c, into)
+	}
 }
 
 // sopsFile reports a values document with SOPS's metadata: a top-level
@@ -306,7 +364,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 	base := filepath.Join(in.Project.Chart, "values.yaml")
 	users := map[string][]string{}
 	var files []string
-	for _, e := range in.Envs {
+	for _, e := range in.withFailed() {
 		if e.Spec == nil {
 			continue
 		}
@@ -331,7 +389,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 		groups := map[string][]valuesPath{}
 		var order []string
 		for _, p := range ps {
-			if m.known(p.Path) {
+			if m.known(p.Path) || p.Anchor {
 				continue
 			}
 			g := p.Path

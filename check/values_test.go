@@ -1,6 +1,8 @@
 package check
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,5 +68,41 @@ func TestUnknownValuesKeySuggests(t *testing.T) {
 	m := &chartModel{base: map[string]bool{"image": true, "image.tag": true}}
 	if got := m.suggest("image.tga"); got != "image.tag" {
 		t.Errorf("suggest(image.tga) = %q, want image.tag", got)
+	}
+}
+
+func TestReadValuesAnchors(t *testing.T) {
+	dir := t.TempDir()
+	doc := `dataPath: &data /data/
+defaults: &defaults
+  timeout: 30s
+  retries: 3
+unusedAnchor: &lonely /tmp
+env:
+  DATA_ROUTE: *data
+worker:
+  <<: *defaults
+  queue: mail
+`
+	if err := os.WriteFile(filepath.Join(dir, "values-dev.yaml"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := readValues(newTree(dir), filepath.Join(dir, "values-dev.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range ps {
+		got[strings.Join(p.Path, ".")] = p.Anchor
+	}
+	want := map[string]bool{
+		"dataPath": true, "defaults.timeout": true, "defaults.retries": true,
+		// Near misses: an anchor nothing aliases, and the keys that alias.
+		"unusedAnchor": false, "env.DATA_ROUTE": false, "worker.queue": false,
+	}
+	for k, w := range want {
+		if a, ok := got[k]; !ok || a != w {
+			t.Errorf("%s: anchor %v (listed %v), want %v", k, a, ok, w)
+		}
 	}
 }

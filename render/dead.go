@@ -173,6 +173,22 @@ func unread(vr *valuesReads, sources map[string]Source, values map[string]any, f
 	return out
 }
 
+// UnreadValues lists the keys env's own values files (and deploy
+// command) set that no template reads, for a Result that ValuesOnly made
+// because the chart did not render: what the templates read of .Values
+// is known whenever the chart loads, so these keys can still be judged.
+// Nil when the chart does not load.
+func (r *Renderer) UnreadValues(env string, res *Result) []Unread {
+	if res == nil || r.load() != nil || r.reads == nil {
+		return nil
+	}
+	e, err := r.p.Env(env)
+	if err != nil {
+		return nil
+	}
+	return unread(r.reads, res.ValueSources, res.Values, envFiles(r.p.Chart, e.Values))
+}
+
 // tplReads are the .Values paths named inside values that hold template
 // text (rendered by tpl).
 func tplReads(v any) []string {
