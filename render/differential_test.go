@@ -13,6 +13,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	"helm.sh/helm/v4/pkg/strvals"
 
 	"github.com/ferrydev/ferry/internal/kubeletenv"
 	"github.com/ferrydev/ferry/project"
@@ -67,7 +68,7 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
-// helmTemplate renders as `helm template RELEASE CHART -n NS -f values…`
+// helmTemplate renders as `helm template RELEASE CHART -n NS -f values… --set …`
 // does, through the Helm SDK, and prints the manifest stream.
 func helmTemplate(p *project.Project, e *project.Environment) (string, error) {
 	c, err := loader.Load(filepath.Join(p.Dir, p.Chart))
@@ -84,6 +85,17 @@ func helmTemplate(p *project.Project, e *project.Environment) (string, error) {
 			return "", err
 		}
 		vals = loader.MergeMaps(vals, v)
+	}
+	// Then the deploy command's --set and --set-string, as the helm CLI
+	// parses them (a value CI fills in is passed as written).
+	for _, s := range e.Set {
+		parse := strvals.ParseInto
+		if s.String {
+			parse = strvals.ParseIntoString
+		}
+		if err := parse(s.Path+"="+s.Value, vals); err != nil {
+			return "", fmt.Errorf("--set %s: %w", s.Path, err)
+		}
 	}
 	if err := chartutil.ProcessDependencies(c, vals); err != nil {
 		return "", err
@@ -155,6 +167,13 @@ func compareEnv(t *testing.T, res *Result, want []kubeletenv.Container) int {
 			case v.External:
 				if !e.External || e.Source.Kind != KindExternal {
 					t.Errorf("%s: %s: render %q (%s), reference: external", id, k, e.Display(), e.Source)
+				}
+			case e.Source.Kind == KindCI && e.Source.CI:
+				// What CI fills in is known only when the pipeline runs:
+				// render marks it external; the reference renders the
+				// expression itself (${{ secrets.X }}, $SMTP_PASSWORD).
+				if !e.External || !strings.Contains(v.Value, "$") {
+					t.Errorf("%s: %s: render %q external=%v (%s), reference: CI's expression", id, k, e.Display(), e.External, e.Source)
 				}
 			default:
 				if e.External || e.Value != v.Value {
