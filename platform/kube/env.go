@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"helm.sh/helm/v4/pkg/action"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	helmkube "helm.sh/helm/v4/pkg/kube"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -89,19 +91,47 @@ func (e *Env) where() string {
 	return fmt.Sprintf("%s (%s, namespace %s)", e.Name, ctx, e.Namespace)
 }
 
-// conn is a connection to an environment's cluster: a Helm action
-// configuration bound to the environment's namespace, and a clientset.
+// conn is a connection to an environment's cluster: Helm's kube client
+// and release storage (Secrets in the environment's namespace, where
+// helm history/status/rollback find them), and a clientset.
 type conn struct {
 	env    Env
 	rest   *rest.Config
 	client kubernetes.Interface
-	helm   *action.Configuration
+	helm   *helmConfig
 }
 
-// dial loads the kubeconfig with kubectl's loading rules and the
-// environment's context. An unknown context is bad input.
-func dial(e Env, log *slog.Logger) (*conn, error) {
-	e.defaults()
+// helmConfig is the part of Helm's SDK ferry's release flow runs on: the
+// kube client that builds, applies, waits for and deletes the objects, and
+// the release records.
+type helmConfig struct {
+	KubeClient *helmkube.Client
+	Releases   *storage.Storage
+	log        *slog.Logger
+	// getter is the kubeconfig the kube client builds from; its REST
+	// mapper learns new kinds when reset (after installing CRDs).
+	getter genericclioptions.RESTClientGetter
+}
+
+// resetMapper forgets the discovered kinds, so that objects of CRDs just
+// installed can be built.
+func (c *conn) resetMapper() error {
+	if dc, err := c.helm.getter.ToDiscoveryClient(); err == nil {
+		dc.Invalidate()
+	}
+	m, err := c.helm.getter.ToRESTMapper()
+	if err != nil {
+		return err
+	}
+	if r, ok := m.(meta.ResettableRESTMapper); ok {
+		r.Reset()
+	}
+	return nil
+}
+
+// configFlags are kubectl's loading rules for the environment's
+// kubeconfig, context and namespace (e has its defaults).
+func (e *Env) configFlags() *genericclioptions.ConfigFlags {
 	flags := genericclioptions.NewConfigFlags(false)
 	if e.Kubeconfig != "" {
 		flags.KubeConfig = &e.Kubeconfig
@@ -110,6 +140,14 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 		flags.Context = &e.Context
 	}
 	flags.Namespace = &e.Namespace
+	return flags
+}
+
+// dial loads the kubeconfig with kubectl's loading rules and the
+// environment's context. An unknown context is bad input.
+func dial(e Env, log *slog.Logger) (*conn, error) {
+	e.defaults()
+	flags := e.configFlags()
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		msg := err.Error()
@@ -131,9 +169,11 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	hc := action.NewConfiguration(action.ConfigurationSetLogger(log.Handler()))
-	if err := hc.Init(flags, e.Namespace, "secret"); err != nil {
-		return nil, fmt.Errorf("environment %s: helm: %w", e.Name, err)
-	}
+	kc := helmkube.New(flags)
+	kc.SetLogger(log.Handler())
+	kc.Namespace = e.Namespace
+	d := driver.NewSecrets(client.CoreV1().Secrets(e.Namespace))
+	d.SetLogger(log.Handler())
+	hc := &helmConfig{KubeClient: kc, Releases: storage.Init(d), log: log, getter: flags}
 	return &conn{env: e, rest: cfg, client: client, helm: hc}, nil
 }

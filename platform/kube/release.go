@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -8,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"helm.sh/helm/v4/pkg/action"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
@@ -151,10 +151,8 @@ func manifestDigest(manifest, repo string) string {
 // releases returns the release's revisions, oldest first, as Helm
 // stores them; none when the release does not exist.
 func (c *conn) releases() ([]*rv1.Release, error) {
-	h := action.NewHistory(c.helm)
-	h.Max = 256
-	rels, err := h.Run(c.env.Release)
-	if err == driver.ErrReleaseNotFound {
+	rels, err := c.helm.Releases.History(c.env.Release)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, nil
 	}
 	if err != nil {
