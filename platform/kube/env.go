@@ -9,24 +9,21 @@ import (
 	"time"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	helmkube "helm.sh/helm/v4/pkg/kube"
 	"helm.sh/helm/v4/pkg/storage"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
 // FieldManager is the one server-side-apply field manager ferry applies
 // as: a field another manager changed shows up under that manager's name.
 const FieldManager = "ferry"
-
-func init() {
-	// Helm's kube client applies under this package-level name.
-	helmkube.ManagedFieldsManager = FieldManager
-}
 
 // Env is one environment on a cluster, as ferry.yaml describes it.
 type Env struct {
@@ -91,64 +88,39 @@ func (e *Env) where() string {
 	return fmt.Sprintf("%s (%s, namespace %s)", e.Name, ctx, e.Namespace)
 }
 
-// conn is a connection to an environment's cluster: Helm's kube client
-// and release storage (Secrets in the environment's namespace, where
-// helm history/status/rollback find them), and a clientset.
+// conn is a connection to an environment's cluster: a clientset, the
+// dynamic client and REST mapper the release flow applies manifests with,
+// and Helm's release storage (Secrets in the environment's namespace,
+// where helm history/status/rollback find them).
+//
+// client is the concrete clientset, never held as kubernetes.Interface:
+// a clientset in an interface keeps every API group's typed client and
+// apply configurations in the binary (the Helm engine's text/template
+// makes the linker keep all methods of types that reach an interface),
+// about 8 MB.
 type conn struct {
 	env    Env
 	rest   *rest.Config
-	client kubernetes.Interface
+	client *kubernetes.Clientset
+	dyn    *dynamic.DynamicClient
+	mapper meta.ResettableRESTMapper
 	helm   *helmConfig
 }
 
-// helmConfig is the part of Helm's SDK ferry's release flow runs on: the
-// kube client that builds, applies, waits for and deletes the objects, and
-// the release records.
+// helmConfig is Helm's release storage and the log for its messages.
 type helmConfig struct {
-	KubeClient *helmkube.Client
-	Releases   *storage.Storage
-	log        *slog.Logger
-	// getter is the kubeconfig the kube client builds from; its REST
-	// mapper learns new kinds when reset (after installing CRDs).
-	getter genericclioptions.RESTClientGetter
-}
-
-// resetMapper forgets the discovered kinds, so that objects of CRDs just
-// installed can be built.
-func (c *conn) resetMapper() error {
-	if dc, err := c.helm.getter.ToDiscoveryClient(); err == nil {
-		dc.Invalidate()
-	}
-	m, err := c.helm.getter.ToRESTMapper()
-	if err != nil {
-		return err
-	}
-	if r, ok := m.(meta.ResettableRESTMapper); ok {
-		r.Reset()
-	}
-	return nil
-}
-
-// configFlags are kubectl's loading rules for the environment's
-// kubeconfig, context and namespace (e has its defaults).
-func (e *Env) configFlags() *genericclioptions.ConfigFlags {
-	flags := genericclioptions.NewConfigFlags(false)
-	if e.Kubeconfig != "" {
-		flags.KubeConfig = &e.Kubeconfig
-	}
-	if e.Context != "" {
-		flags.Context = &e.Context
-	}
-	flags.Namespace = &e.Namespace
-	return flags
+	Releases *storage.Storage
+	log      *slog.Logger
 }
 
 // dial loads the kubeconfig with kubectl's loading rules and the
 // environment's context. An unknown context is bad input.
 func dial(e Env, log *slog.Logger) (*conn, error) {
 	e.defaults()
-	flags := e.configFlags()
-	cfg, err := flags.ToRESTConfig()
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = e.Kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
+		&clientcmd.ConfigOverrides{CurrentContext: e.Context}).ClientConfig()
 	if err != nil {
 		msg := err.Error()
 		if clientcmd.IsContextNotFound(err) || clientcmd.IsEmptyConfig(err) ||
@@ -158,10 +130,6 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 		return nil, fmt.Errorf("environment %s: kubeconfig: %w", e.Name, err)
 	}
 	cfg.QPS, cfg.Burst = 100, 200
-	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
-		c.QPS, c.Burst = 100, 200
-		return c
-	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
@@ -169,11 +137,19 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	kc := helmkube.New(flags)
-	kc.SetLogger(log.Handler())
-	kc.Namespace = e.Namespace
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
+	}
 	d := driver.NewSecrets(client.CoreV1().Secrets(e.Namespace))
 	d.SetLogger(log.Handler())
-	hc := &helmConfig{KubeClient: kc, Releases: storage.Init(d), log: log, getter: flags}
-	return &conn{env: e, rest: cfg, client: client, helm: hc}, nil
+	return &conn{
+		env: e, rest: cfg, client: client, dyn: dyn,
+		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
+		helm:   &helmConfig{Releases: storage.Init(d), log: log},
+	}, nil
 }

@@ -2,12 +2,12 @@ package kube
 
 // ferry's release flow: what Helm's pkg/action Install, Upgrade, Rollback
 // and Uninstall do, written over the Helm SDK packages below it — the
-// chart engine, Helm's kube client (build, server-side apply, three-way
-// update, delete, the kstatus waiter) and its release storage (Secrets,
-// so helm history/status/rollback read ferry's releases and ferry reads
-// Helm's). pkg/action itself is not imported: it brings Helm's plugin
-// runtime (wazero, extism), OCI registry and provenance-signing
-// libraries, none of which a deploy uses.
+// chart engine, Helm's release records and storage (Secrets, so helm
+// history/status/rollback read ferry's releases and ferry reads Helm's),
+// its manifest and hook sorting — and client-go (objects.go). pkg/action
+// itself is not imported: it brings Helm's plugin runtime (wazero,
+// extism), OCI registry and provenance-signing libraries, none of which a
+// deploy uses.
 
 import (
 	"context"
@@ -24,15 +24,11 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartv2util "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
-	helmkube "helm.sh/helm/v4/pkg/kube"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"helm.sh/helm/v4/pkg/storage/driver"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/discovery"
 )
 
@@ -66,8 +62,6 @@ func (c *conn) change(ctx context.Context, force bool) *change {
 // half-way would leave the release neither old nor new.
 func (x *change) detach() { x.ctx = context.WithoutCancel(x.ctx) }
 
-func (x *change) kc() *helmkube.Client { return x.c.helm.KubeClient }
-
 // record stores r's new state; a failure is logged, not returned, as
 // Helm does: the cluster change it records has already happened.
 func (x *change) record(r *rv1.Release) {
@@ -76,21 +70,25 @@ func (x *change) record(r *rv1.Release) {
 	}
 }
 
-func (x *change) waiter() (helmkube.Waiter, error) {
-	return x.kc().GetWaiterWithOptions(helmkube.StatusWatcherStrategy, helmkube.WithWaitContext(x.ctx))
+// wait waits for the objects to be ready (kstatus Current).
+func (x *change) wait(objs objects) error {
+	return x.c.waitFor(x.ctx, objs, x.c.env.Timeout, current)
 }
 
-func (x *change) wait(res helmkube.ResourceList) error {
-	w, err := x.waiter()
-	if err != nil {
-		return err
+// build turns a manifest into the cluster's objects.
+func (x *change) build(manifest string) (objects, error) {
+	return x.c.build(manifest)
+}
+
+// applyAll applies each object server-side, as Helm's kube client
+// creates a release's objects.
+func (x *change) applyAll(objs objects, force bool) error {
+	for _, o := range objs {
+		if err := x.c.apply(x.ctx, o, force, true); err != nil {
+			return err
+		}
 	}
-	return w.Wait(res, x.c.env.Timeout)
-}
-
-// build turns a manifest into Helm's resource list.
-func (x *change) build(manifest string, validate bool) (helmkube.ResourceList, error) {
-	return x.kc().Build(strings.NewReader(manifest), validate)
+	return nil
 }
 
 // capabilities are what templates see as .Capabilities: the server's
@@ -183,35 +181,27 @@ func (x *change) render(ch *chart.Chart, vals map[string]any, revision int, upgr
 	return &rendered{manifest: b.String(), hooks: hooks, notes: notes}, nil
 }
 
-// owned marks every object as the release's, as Helm does.
-func owned(name, namespace string) resource.VisitorFunc {
-	return func(info *resource.Info, err error) error {
-		if err != nil {
-			return err
-		}
-		acc, err := meta.Accessor(info.Object)
-		if err != nil {
-			return err
-		}
-		l := acc.GetLabels()
+// own marks every object as the release's, as Helm does.
+func own(objs objects, name, namespace string) {
+	for _, o := range objs {
+		l := o.u.GetLabels()
 		if l == nil {
 			l = map[string]string{}
 		}
 		l[managedByLabel] = managedByHelm
-		acc.SetLabels(l)
-		a := acc.GetAnnotations()
+		o.u.SetLabels(l)
+		a := o.u.GetAnnotations()
 		if a == nil {
 			a = map[string]string{}
 		}
 		a[releaseNameAnn], a[releaseNSAnn] = name, namespace
-		acc.SetAnnotations(a)
-		return nil
+		o.u.SetAnnotations(a)
 	}
 }
 
 // ownership says why an object found in the cluster is not the
 // release's to change; nil when it is.
-func ownership(info *resource.Info, existing metav1.Object, name, namespace string) error {
+func ownership(o *object, existing metav1.Object, name, namespace string) error {
 	var why []string
 	if v := existing.GetLabels()[managedByLabel]; v != managedByHelm {
 		why = append(why, fmt.Sprintf("label %s is %q, not %q", managedByLabel, v, managedByHelm))
@@ -225,75 +215,68 @@ func ownership(info *resource.Info, existing metav1.Object, name, namespace stri
 		return nil
 	}
 	sort.Strings(why)
-	return fmt.Errorf("%s %q in namespace %q exists and cannot be imported into release %s: %s",
-		info.Mapping.GroupVersionKind.Kind, info.Name, info.Namespace, name, strings.Join(why, "; "))
+	return fmt.Errorf("%s exists and cannot be imported into release %s: %s", o, name, strings.Join(why, "; "))
 }
 
-// existing returns the objects of res already in the cluster, refusing
+// existing returns the objects of objs already in the cluster, refusing
 // any the release does not own: Helm adopts only its own.
-func (x *change) existing(res helmkube.ResourceList) (helmkube.ResourceList, error) {
-	var found helmkube.ResourceList
-	err := res.Visit(func(info *resource.Info, err error) error {
+func (x *change) existing(objs objects) (objects, error) {
+	var found objects
+	for _, o := range objs {
+		if o.name() == "" {
+			continue // generateName: always new
+		}
+		live, err := x.c.get(x.ctx, o)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if info.Name == "" {
-			return nil // generateName: always new
+		if live == nil {
+			continue
 		}
-		obj, err := resource.NewHelper(info.Client, info.Mapping).Get(info.Namespace, info.Name)
-		if apierrors.IsNotFound(err) {
-			return nil
+		if err := ownership(o, live, x.c.env.Release, x.c.env.Namespace); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return fmt.Errorf("get %s %q: %w", info.Mapping.GroupVersionKind.Kind, info.Name, err)
-		}
-		acc, err := meta.Accessor(obj)
-		if err != nil {
-			return err
-		}
-		if err := ownership(info, acc, x.c.env.Release, x.c.env.Namespace); err != nil {
-			return err
-		}
-		cp := *info
-		found.Append(&cp)
-		return nil
-	})
-	return found, err
+		found = append(found, o)
+	}
+	return found, nil
 }
 
 // installCRDs creates the chart's crds/ before anything else, as helm
 // install does (CRDs already there are left alone), and waits for them
 // to be established.
 func (x *change) installCRDs(crds []chart.CRD) error {
-	var all helmkube.ResourceList
+	var all objects
 	for _, crd := range crds {
 		if crd.File == nil || len(crd.File.Data) == 0 {
 			return fmt.Errorf("CRD %s: the file is empty", crd.Name)
 		}
-		res, err := x.kc().Build(strings.NewReader(string(crd.File.Data)), false)
+		objs, err := x.build(string(crd.File.Data))
 		if err != nil {
 			return fmt.Errorf("CRD %s: %w", crd.Name, err)
 		}
-		if _, err := x.kc().Create(res, helmkube.ClientCreateOptionServerSideApply(true, x.force)); err != nil {
-			if apierrors.IsAlreadyExists(err) {
-				continue
+		for _, o := range objs {
+			live, err := x.c.get(x.ctx, o)
+			if err != nil {
+				return fmt.Errorf("CRD %s: %w", crd.Name, err)
 			}
-			return fmt.Errorf("CRD %s: %w", crd.Name, err)
+			if live != nil {
+				continue // helm install leaves an installed CRD alone
+			}
+			if err := x.c.apply(x.ctx, o, x.force, false); err != nil {
+				return fmt.Errorf("CRD %s: %w", crd.Name, err)
+			}
+			all = append(all, o)
 		}
-		all = append(all, res...)
 	}
 	if len(all) == 0 {
 		return nil
 	}
-	w, err := x.waiter()
-	if err != nil {
-		return err
-	}
-	if err := w.Wait(all, time.Minute); err != nil {
+	if err := x.c.waitFor(x.ctx, all, time.Minute, current); err != nil {
 		return fmt.Errorf("CRDs: %w", err)
 	}
 	// The new kinds must be known to the mapper that builds the manifest.
-	return x.c.resetMapper()
+	x.c.mapper.Reset()
+	return nil
 }
 
 // hooks runs the revision's hooks for event in Helm's order (weight,
@@ -322,20 +305,17 @@ func (x *change) hooks(rel *rv1.Release, event rv1.HookEvent) error {
 		if err := x.deleteHook(h, rv1.HookBeforeHookCreation); err != nil {
 			return err
 		}
-		res, err := x.build(h.Manifest, true)
+		objs, err := x.build(h.Manifest)
 		if err != nil {
 			return fmt.Errorf("%s hook %s: %w", event, h.Path, err)
 		}
 		h.LastRun = rv1.HookExecution{StartedAt: time.Now(), Phase: rv1.HookPhaseRunning}
 		x.record(rel)
-		if _, err := x.kc().Create(res, helmkube.ClientCreateOptionServerSideApply(true, false)); err != nil {
+		if err := x.applyAll(objs, false); err != nil {
 			h.LastRun.CompletedAt, h.LastRun.Phase = time.Now(), rv1.HookPhaseFailed
 			return fmt.Errorf("%s hook %s: %w", event, h.Path, err)
 		}
-		w, err := x.waiter()
-		if err == nil {
-			err = w.WatchUntilReady(res, x.c.env.Timeout)
-		}
+		err = x.c.waitFor(x.ctx, objs, x.c.env.Timeout, completed)
 		h.LastRun.CompletedAt = time.Now()
 		if err != nil {
 			h.LastRun.Phase = rv1.HookPhaseFailed
@@ -365,18 +345,16 @@ func (x *change) deleteHook(h *rv1.Hook, policy rv1.HookDeletePolicy) error {
 	if h.Kind == "CustomResourceDefinition" || !slices.Contains(h.DeletePolicies, policy) {
 		return nil
 	}
-	res, err := x.build(h.Manifest, false)
+	objs, err := x.build(h.Manifest)
 	if err != nil {
 		return fmt.Errorf("hook %s: %w", h.Path, err)
 	}
-	if _, errs := x.kc().Delete(res, metav1.DeletePropagationBackground); len(errs) > 0 {
-		return fmt.Errorf("delete hook %s: %w", h.Path, errors.Join(errs...))
+	for _, o := range objs {
+		if err := x.c.remove(x.ctx, o); err != nil {
+			return fmt.Errorf("hook %s: %w", h.Path, err)
+		}
 	}
-	w, err := x.waiter()
-	if err != nil {
-		return err
-	}
-	return w.WaitForDelete(res, x.c.env.Timeout)
+	return x.c.waitGone(x.ctx, objs, x.c.env.Timeout)
 }
 
 // install makes a first revision (or, after an uninstall or only failed
@@ -402,13 +380,11 @@ func (x *change) install(ch *chart.Chart, vals map[string]any, labels map[string
 			return nil, err
 		}
 	}
-	res, err := x.build(rel.Manifest, true)
+	res, err := x.build(rel.Manifest)
 	if err != nil {
 		return nil, fmt.Errorf("build the manifest's objects: %w", err)
 	}
-	if err := res.Visit(owned(env.Release, env.Namespace)); err != nil {
-		return nil, err
-	}
+	own(res, env.Release, env.Namespace)
 	adopt, err := x.existing(res)
 	if err != nil {
 		return nil, fmt.Errorf("cannot install: %w", err)
@@ -438,19 +414,15 @@ func (x *change) install(ch *chart.Chart, vals map[string]any, labels map[string
 	return rel, nil
 }
 
-func (x *change) installObjects(rel *rv1.Release, res, adopt helmkube.ResourceList) error {
+func (x *change) installObjects(rel *rv1.Release, res, adopt objects) error {
 	if err := x.hooks(rel, rv1.HookPreInstall); err != nil {
 		return fmt.Errorf("failed pre-install: %w", err)
 	}
 	var err error
-	switch {
-	case len(res) == 0:
-	case len(adopt) == 0:
-		_, err = x.kc().Create(res, helmkube.ClientCreateOptionServerSideApply(true, false))
-	default:
-		_, err = x.kc().Update(adopt, res,
-			helmkube.ClientUpdateOptionServerSideApply(true, x.force),
-			helmkube.ClientUpdateOptionUpgradeClientSideFieldManager(true))
+	if len(adopt) == 0 {
+		err = x.applyAll(res, false)
+	} else {
+		_, err = x.c.update(x.ctx, adopt, res, x.force, true)
 	}
 	if err != nil {
 		return err
@@ -484,24 +456,22 @@ func (x *change) upgrade(ch *chart.Chart, vals map[string]any, labels map[string
 		Version: last.Version + 1, Labels: mergeLabels(last.Labels, labels), Manifest: r.manifest, Hooks: r.hooks,
 		ApplyMethod: string(rv1.ApplyMethodServerSideApply),
 	}
-	from, err := x.build(current.Manifest, false)
+	from, err := x.build(current.Manifest)
 	if err != nil {
 		return nil, fmt.Errorf("build revision %d's objects: %w", current.Version, err)
 	}
-	to, err := x.build(rel.Manifest, true)
+	to, err := x.build(rel.Manifest)
 	if err != nil {
 		return nil, fmt.Errorf("build the manifest's objects: %w", err)
 	}
-	if err := to.Visit(owned(env.Release, env.Namespace)); err != nil {
-		return nil, err
-	}
+	own(to, env.Release, env.Namespace)
 	had := map[string]bool{}
 	for _, o := range from {
-		had[objectKey(o)] = true
+		had[o.key()] = true
 	}
-	var added helmkube.ResourceList
+	var added objects
 	for _, o := range to {
-		if !had[objectKey(o)] {
+		if !had[o.key()] {
 			added = append(added, o)
 		}
 	}
@@ -526,13 +496,11 @@ func (x *change) upgrade(ch *chart.Chart, vals map[string]any, labels map[string
 	return rel, nil
 }
 
-func (x *change) upgradeObjects(rel *rv1.Release, from, to helmkube.ResourceList, csa bool) error {
+func (x *change) upgradeObjects(rel *rv1.Release, from, to objects, csa bool) error {
 	if err := x.hooks(rel, rv1.HookPreUpgrade); err != nil {
 		return fmt.Errorf("pre-upgrade hooks failed: %w", err)
 	}
-	if _, err := x.kc().Update(from, to,
-		helmkube.ClientUpdateOptionServerSideApply(true, x.force),
-		helmkube.ClientUpdateOptionUpgradeClientSideFieldManager(csa)); err != nil {
+	if _, err := x.c.update(x.ctx, from, to, x.force, csa); err != nil {
 		return err
 	}
 	if err := x.wait(to); err != nil {
@@ -593,23 +561,19 @@ func (x *change) rollback(rels []*rv1.Release, to int) error {
 	if err := x.c.helm.Releases.Create(rel); err != nil {
 		return err
 	}
-	from, err := x.build(last.Manifest, false)
+	from, err := x.build(last.Manifest)
 	if err != nil {
 		return fmt.Errorf("build revision %d's objects: %w", last.Version, err)
 	}
-	target, err := x.build(rel.Manifest, false)
+	target, err := x.build(rel.Manifest)
 	if err != nil {
 		return fmt.Errorf("build revision %d's objects: %w", to, err)
 	}
 	if err := x.hooks(rel, rv1.HookPreRollback); err != nil {
 		return err
 	}
-	if err := target.Visit(owned(rel.Name, rel.Namespace)); err != nil {
-		return err
-	}
-	if _, err := x.kc().Update(from, target,
-		helmkube.ClientUpdateOptionServerSideApply(true, x.force),
-		helmkube.ClientUpdateOptionUpgradeClientSideFieldManager(true)); err != nil {
+	own(target, rel.Name, rel.Namespace)
+	if _, err := x.c.update(x.ctx, from, target, x.force, true); err != nil {
 		last.Info.Status = rcommon.StatusSuperseded
 		rel.SetStatus(rcommon.StatusFailed, fmt.Sprintf("Rollback %q failed: %s", rel.Name, err))
 		x.record(last)
@@ -676,50 +640,39 @@ func (x *change) uninstall(keepHistory bool, desc string) error {
 	}
 	var b strings.Builder
 	for _, f := range files {
-		if f.Head.Metadata != nil && strings.ToLower(strings.TrimSpace(f.Head.Metadata.Annotations[helmkube.ResourcePolicyAnno])) == helmkube.KeepPolicy {
+		if f.Head.Metadata != nil && strings.ToLower(strings.TrimSpace(f.Head.Metadata.Annotations[resourcePolicyAnno])) == keepPolicy {
 			continue
 		}
 		b.WriteString("\n---\n" + f.Content)
 	}
-	res, err := x.build(b.String(), false)
+	res, err := x.build(b.String())
 	if err != nil {
 		return fmt.Errorf("build the objects to delete: %w", err)
 	}
-	var mine helmkube.ResourceList
-	err = res.Visit(func(info *resource.Info, err error) error {
+	var mine objects
+	for _, o := range res {
+		live, err := x.c.get(x.ctx, o)
 		if err != nil {
-			return err
+			x.c.helm.log.Warn("not deleting: ownership unknown", "object", o.String(), "error", err)
+			continue
 		}
-		obj, err := resource.NewHelper(info.Client, info.Mapping).Get(info.Namespace, info.Name)
-		if err != nil {
-			if !apierrors.IsNotFound(err) {
-				x.c.helm.log.Warn("not deleting: ownership unknown", "kind", info.Mapping.GroupVersionKind.Kind, "name", info.Name, "error", err)
-			}
-			return nil
+		if live == nil {
+			continue
 		}
-		if acc, aerr := meta.Accessor(obj); aerr != nil || ownership(info, acc, rel.Name, rel.Namespace) != nil {
-			x.c.helm.log.Warn("not deleting: another owner", "kind", info.Mapping.GroupVersionKind.Kind, "name", info.Name)
-			return nil
+		if ownership(o, live, rel.Name, rel.Namespace) != nil {
+			x.c.helm.log.Warn("not deleting: another owner", "object", o.String())
+			continue
 		}
-		cp := *info
-		mine.Append(&cp)
-		return nil
-	})
-	if err != nil {
-		return err
+		mine = append(mine, o)
 	}
 	var errs []error
-	if len(mine) > 0 {
-		if _, derrs := x.kc().Delete(mine, metav1.DeletePropagationBackground); len(derrs) > 0 {
-			return fmt.Errorf("delete release %s: %w", env.Release, errors.Join(derrs...))
+	for _, o := range mine {
+		if err := x.c.remove(x.ctx, o); err != nil {
+			return fmt.Errorf("delete release %s: %w", env.Release, err)
 		}
-		w, err := x.waiter()
-		if err == nil {
-			err = w.WaitForDelete(mine, env.Timeout)
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
+	}
+	if err := x.c.waitGone(x.ctx, mine, env.Timeout); err != nil {
+		errs = append(errs, err)
 	}
 	if err := x.hooks(rel, rv1.HookPostDelete); err != nil {
 		errs = append(errs, err)
@@ -748,11 +701,6 @@ func (x *change) purge(rels []*rv1.Release) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func objectKey(r *resource.Info) string {
-	gvk := r.Object.GetObjectKind().GroupVersionKind()
-	return fmt.Sprintf("%s/%s/%s/%s", gvk.GroupVersion().String(), gvk.Kind, r.Namespace, r.Name)
 }
 
 // mergeLabels is Helm's: the previous revision's labels, overridden by

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/ferrydev/ferry/internal/testcluster"
@@ -26,9 +28,16 @@ import (
 // ferry's binary does not (pkg/action brings Helm's plugin runtime).
 func helmAction(t testing.TB, env Env) *action.Configuration {
 	t.Helper()
+	// The helm CLI applies as field manager "helm" (its binary's name).
+	helmkube.ManagedFieldsManager = "helm"
 	env.defaults()
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig, flags.Namespace = &env.Kubeconfig, &env.Namespace
+	if env.Context != "" {
+		flags.Context = &env.Context
+	}
 	cfg := action.NewConfiguration()
-	if err := cfg.Init(env.configFlags(), env.Namespace, "secret"); err != nil {
+	if err := cfg.Init(flags, env.Namespace, "secret"); err != nil {
 		t.Fatalf("helm action configuration: %v", err)
 	}
 	return cfg
@@ -68,8 +77,10 @@ func TestHelmActsOnFerrysRelease(t *testing.T) {
 		t.Errorf("helm status = revision %d, labels %v; want 2 with the manifest pinned to %s", rel.Version, rel.Labels, digestB)
 	}
 
+	// Helm applies as another field manager than ferry, so taking the
+	// image back needs --force-conflicts, as with any other manager.
 	rb := action.NewRollback(cfg)
-	rb.Version, rb.ServerSideApply = 1, "true"
+	rb.Version, rb.ServerSideApply, rb.ForceConflicts = 1, "true", true
 	rb.WaitStrategy, rb.Timeout = helmkube.StatusWatcherStrategy, env.Timeout
 	if err := rb.Run(env.Release); err != nil {
 		t.Fatalf("helm rollback: %v", err)
@@ -84,7 +95,8 @@ func TestHelmActsOnFerrysRelease(t *testing.T) {
 	if s := helmStates(t, env); s != "superseded,superseded,deployed" {
 		t.Errorf("ferry reads the history as %s, want superseded,superseded,deployed", s)
 	}
-	res, err := k.Deploy(ctx, env, digestB, Meta{Op: "deploy"}, DeployOptions{})
+	// helm now owns the image field: taking it back is --force-conflicts.
+	res, err := k.Deploy(ctx, env, digestB, Meta{Op: "deploy"}, DeployOptions{ForceConflicts: true})
 	if err != nil {
 		t.Fatalf("deploy after helm rollback: %v", err)
 	}
@@ -120,12 +132,20 @@ func TestFerryCarriesOnHelmsRelease(t *testing.T) {
 	if live.Digest != digestA || live.Revision.Number != 1 || live.Revision.Status != "deployed" || live.Revision.Ferry != 0 {
 		t.Errorf("ferry reads helm's release as %+v (digest %s), want revision 1 deployed with %s, not ferry's", live.Revision, live.Digest, digestA)
 	}
-	res, err := k.Deploy(ctx, env, digestB, Meta{Op: "deploy", Revision: 7}, DeployOptions{})
+	// The image field is Helm's (field manager "helm"): ferry names the
+	// manager and leaves the release as it was, unless told to take the
+	// field over.
+	_, err = k.Deploy(ctx, env, digestB, Meta{Op: "deploy", Revision: 7}, DeployOptions{})
+	var de *DeployError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), `conflict with "helm"`) || !de.Restored {
+		t.Fatalf("ferry deploy over helm's fields = %v, want a conflict naming helm, the release restored", err)
+	}
+	res, err := k.Deploy(ctx, env, digestB, Meta{Op: "deploy", Revision: 7}, DeployOptions{ForceConflicts: true})
 	if err != nil {
 		t.Fatalf("ferry deploy over helm's release: %v", err)
 	}
-	if res.Revision.Number != 2 || res.Revision.Ferry != 7 || res.Revision.Digest != digestB {
-		t.Errorf("ferry's revision = %+v, want 2 (ferry 7) with %s", res.Revision, digestB)
+	if res.Revision.Number != 4 || res.Revision.Ferry != 7 || res.Revision.Digest != digestB {
+		t.Errorf("ferry's revision = %+v, want 4 (ferry 7) with %s", res.Revision, digestB)
 	}
 	hist, err := action.NewHistory(cfg).Run(env.Release)
 	if err != nil {
@@ -136,7 +156,7 @@ func TestFerryCarriesOnHelmsRelease(t *testing.T) {
 		rel := r.(*rv1.Release)
 		got = append(got, fmt.Sprintf("%d:%s:%s", rel.Version, rel.Info.Status, rel.ApplyMethod))
 	}
-	if strings.Join(got, ",") != "1:superseded:ssa,2:deployed:ssa" {
+	if strings.Join(got, ",") != "1:superseded:ssa,2:failed:ssa,3:superseded:ssa,4:deployed:ssa" {
 		t.Errorf("helm history after ferry's deploy = %v", got)
 	}
 }
