@@ -9,8 +9,6 @@ import (
 	"time"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	"helm.sh/helm/v4/pkg/storage"
-	"helm.sh/helm/v4/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -90,8 +88,8 @@ func (e *Env) where() string {
 
 // conn is a connection to an environment's cluster: a clientset, the
 // dynamic client and REST mapper the release flow applies manifests with,
-// and Helm's release storage (Secrets in the environment's namespace,
-// where helm history/status/rollback find them).
+// and Helm's release records (Secrets in the environment's namespace,
+// where helm history/status/rollback find them: records.go).
 //
 // client is the concrete clientset, never held as kubernetes.Interface:
 // a clientset in an interface keeps every API group's typed client and
@@ -107,9 +105,9 @@ type conn struct {
 	helm   *helmConfig
 }
 
-// helmConfig is Helm's release storage and the log for its messages.
+// helmConfig is Helm's release records and the log for their messages.
 type helmConfig struct {
-	Releases *storage.Storage
+	Releases *records
 	log      *slog.Logger
 }
 
@@ -145,11 +143,9 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
 	}
-	d := driver.NewSecrets(client.CoreV1().Secrets(e.Namespace))
-	d.SetLogger(log.Handler())
 	return &conn{
 		env: e, rest: cfg, client: client, dyn: dyn,
 		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
-		helm:   &helmConfig{Releases: storage.Init(d), log: log},
+		helm:   &helmConfig{Releases: &records{secrets: client.CoreV1().Secrets(e.Namespace), log: log}, log: log},
 	}, nil
 }

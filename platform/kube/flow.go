@@ -27,7 +27,6 @@ import (
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
-	"helm.sh/helm/v4/pkg/storage/driver"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 )
@@ -696,7 +695,7 @@ func (x *change) uninstall(keepHistory bool, desc string) error {
 func (x *change) purge(rels []*rv1.Release) error {
 	var errs []error
 	for _, r := range rels {
-		if _, err := x.c.helm.Releases.Delete(r.Name, r.Version); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+		if err := x.c.helm.Releases.Delete(r.Name, r.Version); err != nil {
 			errs = append(errs, err)
 		}
 	}

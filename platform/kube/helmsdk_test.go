@@ -12,6 +12,7 @@ import (
 
 	"helm.sh/helm/v4/pkg/action"
 	helmkube "helm.sh/helm/v4/pkg/kube"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -288,4 +289,41 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// TestRecordsPruneAsHelmDoes: with a history limit, creating a revision
+// removes the oldest records but never the deployed one, as helm
+// --history-max does, and Helm's own SDK reads what is left.
+func TestRecordsPruneAsHelmDoes(t *testing.T) {
+	c := testcluster.Get(t)
+	env := Env{Name: "staging", Kubeconfig: c.Kubeconfig, Namespace: c.Namespace(t), Release: "billing"}
+	cn, err := dial(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := cn.helm.Releases
+	status := map[int]rcommon.Status{1: rcommon.StatusSuperseded, 2: rcommon.StatusDeployed, 3: rcommon.StatusFailed, 4: rcommon.StatusFailed, 5: rcommon.StatusFailed, 6: rcommon.StatusPendingUpgrade}
+	for v := 1; v <= 6; v++ {
+		if v == 6 {
+			recs.MaxHistory = 3
+		}
+		rel := &rv1.Release{Name: "billing", Namespace: env.Namespace, Version: v,
+			Info: &rv1.Info{Status: status[v], Description: fmt.Sprintf("revision %d", v)}, Labels: map[string]string{labelOp: "deploy"}}
+		if err := recs.Create(rel); err != nil {
+			t.Fatalf("create revision %d: %v", v, err)
+		}
+	}
+	hist, err := action.NewHistory(helmAction(t, env)).Run("billing")
+	if err != nil {
+		t.Fatalf("helm history: %v", err)
+	}
+	var got []string
+	for _, r := range hist {
+		rel := r.(*rv1.Release)
+		got = append(got, fmt.Sprintf("%d:%s:%s", rel.Version, rel.Info.Status, rel.Labels[labelOp]))
+	}
+	slices.Sort(got)
+	if want := "2:deployed:deploy,5:failed:deploy,6:pending-upgrade:deploy"; strings.Join(got, ",") != want {
+		t.Errorf("helm history after pruning to 3 = %v, want %s", got, want)
+	}
 }

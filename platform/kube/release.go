@@ -1,17 +1,14 @@
 package kube
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
-	"helm.sh/helm/v4/pkg/storage/driver"
 	"sigs.k8s.io/yaml"
 )
 
@@ -152,20 +149,10 @@ func manifestDigest(manifest, repo string) string {
 // stores them; none when the release does not exist.
 func (c *conn) releases() ([]*rv1.Release, error) {
 	rels, err := c.helm.Releases.History(c.env.Release)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: release %s history: %w", c.env.where(), c.env.Release, err)
 	}
-	var out []*rv1.Release
-	for _, r := range rels {
-		if v1, ok := r.(*rv1.Release); ok {
-			out = append(out, v1)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, nil
+	return rels, nil
 }
 
 // current returns the release's deployed revision, or an error matching
