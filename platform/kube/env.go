@@ -13,10 +13,14 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
+	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
+	autoscalingv2client "k8s.io/client-go/kubernetes/typed/autoscaling/v2"
+	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/flowcontrol"
 )
 
 // FieldManager is the one server-side-apply field manager ferry applies
@@ -86,20 +90,15 @@ func (e *Env) where() string {
 	return fmt.Sprintf("%s (%s, namespace %s)", e.Name, ctx, e.Namespace)
 }
 
-// conn is a connection to an environment's cluster: a clientset, the
-// dynamic client and REST mapper the release flow applies manifests with,
-// and Helm's release records (Secrets in the environment's namespace,
-// where helm history/status/rollback find them: records.go).
-//
-// client is the concrete clientset, never held as kubernetes.Interface:
-// a clientset in an interface keeps every API group's typed client and
-// apply configurations in the binary (the Helm engine's text/template
-// makes the linker keep all methods of types that reach an interface),
-// about 8 MB.
+// conn is a connection to an environment's cluster: the typed clients
+// ferry reads with, the dynamic client and REST mapper the release flow
+// applies manifests with, and Helm's release records (Secrets in the
+// environment's namespace, where helm history/status/rollback find them:
+// records.go).
 type conn struct {
 	env    Env
 	rest   *rest.Config
-	client *kubernetes.Clientset
+	client *clients
 	dyn    *dynamic.DynamicClient
 	mapper meta.ResettableRESTMapper
 	helm   *helmConfig
@@ -128,7 +127,7 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 		return nil, fmt.Errorf("environment %s: kubeconfig: %w", e.Name, err)
 	}
 	cfg.QPS, cfg.Burst = 100, 200
-	client, err := kubernetes.NewForConfig(cfg)
+	client, err := newClients(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
 	}
@@ -148,4 +147,58 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
 		helm:   &helmConfig{Releases: &records{secrets: client.CoreV1().Secrets(e.Namespace), log: log}, log: log},
 	}, nil
+}
+
+// clients are the API groups ferry uses, each a concrete typed client
+// sharing one HTTP client, as kubernetes.NewForConfig builds them — but
+// not kubernetes.Clientset, which builds all fifty groups, nor anything
+// held as an interface: a client in an interface keeps every method of
+// its type in the binary (Helm's engine uses text/template, so the
+// linker keeps the methods of all types that reach an interface), and
+// through them every group's client and apply configurations, about 8 MB.
+type clients struct {
+	core  *corev1client.CoreV1Client
+	apps  *appsv1client.AppsV1Client
+	as    *autoscalingv2client.AutoscalingV2Client
+	coord *coordinationv1client.CoordinationV1Client
+	disc  *discovery.DiscoveryClient
+}
+
+func (c *clients) CoreV1() *corev1client.CoreV1Client                         { return c.core }
+func (c *clients) AppsV1() *appsv1client.AppsV1Client                         { return c.apps }
+func (c *clients) AutoscalingV2() *autoscalingv2client.AutoscalingV2Client    { return c.as }
+func (c *clients) CoordinationV1() *coordinationv1client.CoordinationV1Client { return c.coord }
+func (c *clients) Discovery() *discovery.DiscoveryClient                      { return c.disc }
+
+// newClients builds the clients with kubernetes.NewForConfig's defaults:
+// the default user agent, one HTTP client and rate limiter for all.
+func newClients(c *rest.Config) (*clients, error) {
+	cfg := *c
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	hc, err := rest.HTTPClientFor(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RateLimiter == nil && cfg.QPS > 0 {
+		cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
+	}
+	var out clients
+	if out.core, err = corev1client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.apps, err = appsv1client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.as, err = autoscalingv2client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.coord, err = coordinationv1client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.disc, err = discovery.NewDiscoveryClientForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
