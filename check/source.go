@@ -3,8 +3,8 @@ package check
 import (
 	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/token"
-	"go/types"
 	"io/fs"
 	"path/filepath"
 	"regexp"
@@ -173,7 +173,7 @@ func (s *appEnvScan) walk(f *ast.File, visit func(fn string, n ast.Node)) {
 		if fd, ok := d.(*ast.FuncDecl); ok {
 			fn = fd.Name.Name
 			if fd.Recv != nil && len(fd.Recv.List) > 0 {
-				fn = types.ExprString(fd.Recv.List[0].Type) + "." + fn
+				fn = exprString(fd.Recv.List[0].Type) + "." + fn
 			}
 		}
 		ast.Inspect(d, func(n ast.Node) bool {
@@ -193,7 +193,7 @@ func key(fn string, e ast.Expr) string {
 	case *ast.Ident:
 		return fn + "." + e.Name
 	case *ast.SelectorExpr:
-		return types.ExprString(e)
+		return exprString(e)
 	}
 	return ""
 }
@@ -205,7 +205,7 @@ func (s *appEnvScan) isTainted(fn string, e ast.Expr) bool {
 	case *ast.Ident:
 		return s.tainted[fn+"."+e.Name] || s.tainted["."+e.Name]
 	case *ast.SelectorExpr:
-		return s.tainted[types.ExprString(e)]
+		return s.tainted[exprString(e)]
 	case *ast.CallExpr:
 		return s.readsAppEnv(fn, e)
 	}
@@ -306,7 +306,7 @@ func (s *appEnvScan) report(fn string, n ast.Node) {
 		}
 		for _, pair := range [][2]ast.Expr{{n.X, n.Y}, {n.Y, n.X}} {
 			if s.taintedOrField(fn, pair[0]) {
-				s.add(n.Pos(), "compares APP_ENV with "+types.ExprString(pair[1]))
+				s.add(n.Pos(), "compares APP_ENV with "+exprString(pair[1]))
 				return
 			}
 		}
@@ -346,4 +346,16 @@ func (s *appEnvScan) add(pos token.Pos, what string) {
 		rel = p.Filename
 	}
 	s.found = append(s.found, codeLoc{File: filepath.ToSlash(rel), Line: p.Line, What: what})
+}
+
+// exprString is an expression's Go source on one line (cfg.Env, *Server,
+// "production"). It prints through go/printer rather than go/types'
+// ExprString: importing go/types for that one function put the whole type
+// checker, about 0.86 MB, in ferry's binary.
+func exprString(e ast.Expr) string {
+	var b strings.Builder
+	if err := printer.Fprint(&b, token.NewFileSet(), e); err != nil {
+		return ""
+	}
+	return b.String()
 }

@@ -81,7 +81,7 @@ func BenchmarkDeployOverHelmUpgrade(b *testing.B) {
 			b.Fatal(err)
 		}
 		v := mergeValues(vals, map[string]any{"image": map[string]any{"digest": dg}})
-		up := action.NewUpgrade(cn.helm)
+		up := action.NewUpgrade(helmAction(b, helmEnv))
 		up.Namespace = helmEnv.Namespace
 		up.ServerSideApply = "true"
 		up.WaitStrategy, up.Timeout = helmkube.StatusWatcherStrategy, time.Minute

@@ -12,10 +12,8 @@ import (
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/render"
-	"helm.sh/helm/v4/pkg/action"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	helmkube "helm.sh/helm/v4/pkg/kube"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -82,30 +80,15 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 		meta.Op = "deploy"
 	}
 	start := time.Now()
-	var rel any
 	// Install (reusing the name, as helm install --replace) when nothing
 	// is deployed: a new release, one that ferry down uninstalled, or one
 	// whose only revisions failed (a first install that was killed).
-	if len(rels) == 0 || deployed(rels) == nil {
-		in := action.NewInstall(c.helm)
-		in.ReleaseName, in.Namespace = env.Release, env.Namespace
-		in.ServerSideApply, in.ForceConflicts = true, o.ForceConflicts
-		in.WaitStrategy, in.Timeout = helmkube.StatusWatcherStrategy, env.Timeout
-		in.RollbackOnFailure = true
-		in.Labels, in.Description = meta.labels(), meta.description(digest)
-		in.PostRenderer = pin
-		in.Replace = len(rels) > 0
-		rel, err = in.RunWithContext(ctx, ch, vals)
+	x := c.change(ctx, o.ForceConflicts)
+	var rel *rv1.Release
+	if deployed(rels) == nil {
+		rel, err = x.install(ch, vals, meta.labels(), meta.description(digest), pin, rels)
 	} else {
-		up := action.NewUpgrade(c.helm)
-		up.Namespace, up.Install = env.Namespace, true
-		up.ServerSideApply, up.ForceConflicts = "true", o.ForceConflicts
-		up.WaitStrategy, up.Timeout = helmkube.StatusWatcherStrategy, env.Timeout
-		up.RollbackOnFailure = true
-		up.MaxHistory = 50
-		up.Labels, up.Description = meta.labels(), meta.description(digest)
-		up.PostRenderer = pin
-		rel, err = up.RunWithContext(ctx, env.Release, ch, vals)
+		rel, err = x.upgrade(ch, vals, meta.labels(), meta.description(digest), pin, rels)
 	}
 	res.Took = time.Since(start)
 	res.Pinned = pin.pinned
@@ -115,11 +98,7 @@ func (k *Kube) Deploy(ctx context.Context, env Env, digest string, meta Meta, o 
 		}
 		return nil, c.deployFailure(ctx, err)
 	}
-	r, ok := rel.(*rv1.Release)
-	if !ok {
-		return nil, fmt.Errorf("%s: helm returned a %T, not a v1 release", env.where(), rel)
-	}
-	res.Revision = revisionOf(r, env.Image)
+	res.Revision = revisionOf(rel, env.Image)
 	return res, nil
 }
 

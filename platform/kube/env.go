@@ -8,23 +8,24 @@ import (
 	"strings"
 	"time"
 
-	"helm.sh/helm/v4/pkg/action"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	helmkube "helm.sh/helm/v4/pkg/kube"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
+	autoscalingv2client "k8s.io/client-go/kubernetes/typed/autoscaling/v2"
+	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/flowcontrol"
 )
 
 // FieldManager is the one server-side-apply field manager ferry applies
 // as: a field another manager changed shows up under that manager's name.
 const FieldManager = "ferry"
-
-func init() {
-	// Helm's kube client applies under this package-level name.
-	helmkube.ManagedFieldsManager = FieldManager
-}
 
 // Env is one environment on a cluster, as ferry.yaml describes it.
 type Env struct {
@@ -89,28 +90,34 @@ func (e *Env) where() string {
 	return fmt.Sprintf("%s (%s, namespace %s)", e.Name, ctx, e.Namespace)
 }
 
-// conn is a connection to an environment's cluster: a Helm action
-// configuration bound to the environment's namespace, and a clientset.
+// conn is a connection to an environment's cluster: the typed clients
+// ferry reads with, the dynamic client and REST mapper the release flow
+// applies manifests with, and Helm's release records (Secrets in the
+// environment's namespace, where helm history/status/rollback find them:
+// records.go).
 type conn struct {
 	env    Env
 	rest   *rest.Config
-	client kubernetes.Interface
-	helm   *action.Configuration
+	client *clients
+	dyn    *dynamic.DynamicClient
+	mapper meta.ResettableRESTMapper
+	helm   *helmConfig
+}
+
+// helmConfig is Helm's release records and the log for their messages.
+type helmConfig struct {
+	Releases *records
+	log      *slog.Logger
 }
 
 // dial loads the kubeconfig with kubectl's loading rules and the
 // environment's context. An unknown context is bad input.
 func dial(e Env, log *slog.Logger) (*conn, error) {
 	e.defaults()
-	flags := genericclioptions.NewConfigFlags(false)
-	if e.Kubeconfig != "" {
-		flags.KubeConfig = &e.Kubeconfig
-	}
-	if e.Context != "" {
-		flags.Context = &e.Context
-	}
-	flags.Namespace = &e.Namespace
-	cfg, err := flags.ToRESTConfig()
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = e.Kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
+		&clientcmd.ConfigOverrides{CurrentContext: e.Context}).ClientConfig()
 	if err != nil {
 		msg := err.Error()
 		if clientcmd.IsContextNotFound(err) || clientcmd.IsEmptyConfig(err) ||
@@ -120,20 +127,78 @@ func dial(e Env, log *slog.Logger) (*conn, error) {
 		return nil, fmt.Errorf("environment %s: kubeconfig: %w", e.Name, err)
 	}
 	cfg.QPS, cfg.Burst = 100, 200
-	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
-		c.QPS, c.Burst = 100, 200
-		return c
-	}
-	client, err := kubernetes.NewForConfig(cfg)
+	client, err := newClients(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	hc := action.NewConfiguration(action.ConfigurationSetLogger(log.Handler()))
-	if err := hc.Init(flags, e.Namespace, "secret"); err != nil {
-		return nil, fmt.Errorf("environment %s: helm: %w", e.Name, err)
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
 	}
-	return &conn{env: e, rest: cfg, client: client, helm: hc}, nil
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
+	}
+	return &conn{
+		env: e, rest: cfg, client: client, dyn: dyn,
+		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
+		helm:   &helmConfig{Releases: &records{secrets: client.CoreV1().Secrets(e.Namespace), log: log}, log: log},
+	}, nil
+}
+
+// clients are the API groups ferry uses, each a concrete typed client
+// sharing one HTTP client, as kubernetes.NewForConfig builds them — but
+// not kubernetes.Clientset, which builds all fifty groups, nor anything
+// held as an interface: a client in an interface keeps every method of
+// its type in the binary (Helm's engine uses text/template, so the
+// linker keeps the methods of all types that reach an interface), and
+// through them every group's client and apply configurations, about 8 MB.
+type clients struct {
+	core  *corev1client.CoreV1Client
+	apps  *appsv1client.AppsV1Client
+	as    *autoscalingv2client.AutoscalingV2Client
+	coord *coordinationv1client.CoordinationV1Client
+	disc  *discovery.DiscoveryClient
+}
+
+func (c *clients) CoreV1() *corev1client.CoreV1Client                         { return c.core }
+func (c *clients) AppsV1() *appsv1client.AppsV1Client                         { return c.apps }
+func (c *clients) AutoscalingV2() *autoscalingv2client.AutoscalingV2Client    { return c.as }
+func (c *clients) CoordinationV1() *coordinationv1client.CoordinationV1Client { return c.coord }
+func (c *clients) Discovery() *discovery.DiscoveryClient                      { return c.disc }
+
+// newClients builds the clients with kubernetes.NewForConfig's defaults:
+// the default user agent, one HTTP client and rate limiter for all.
+func newClients(c *rest.Config) (*clients, error) {
+	cfg := *c
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	hc, err := rest.HTTPClientFor(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RateLimiter == nil && cfg.QPS > 0 {
+		cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
+	}
+	var out clients
+	if out.core, err = corev1client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.apps, err = appsv1client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.as, err = autoscalingv2client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.coord, err = coordinationv1client.NewForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	if out.disc, err = discovery.NewDiscoveryClientForConfigAndClient(&cfg, hc); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"maps"
 	"sync"
 	"time"
@@ -65,12 +66,15 @@ func holderOf(l *coordv1.Lease) state.Holder {
 // ferry-<release> in the environment's namespace, renewed in the
 // background until Release.
 type Lock struct {
-	c     *conn
-	name  string
-	stop  chan struct{}
-	done  sync.WaitGroup
-	mu    sync.Mutex
-	lease *coordv1.Lease
+	// leases and where, not the *conn: a Lock is handed out as a
+	// state.Lock, and what it holds stays in the binary whole (see conn).
+	leases coordinationv1.LeaseInterface
+	where  string
+	name   string
+	stop   chan struct{}
+	done   sync.WaitGroup
+	mu     sync.Mutex
+	lease  *coordv1.Lease
 }
 
 func leaseName(env Env) string { return "ferry-" + env.Release }
@@ -130,7 +134,7 @@ func (k *Kube) Lock(ctx context.Context, env Env, holder state.Holder) (*Lock, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: lock (Lease %s): %w", env.where(), name, err)
 	}
-	lk := &Lock{c: c, name: name, stop: make(chan struct{}), lease: l}
+	lk := &Lock{leases: c.client.CoordinationV1().Leases(c.env.Namespace), where: c.env.where(), name: name, stop: make(chan struct{}), lease: l}
 	lk.done.Add(1)
 	go lk.renew()
 	return lk, nil
@@ -177,7 +181,7 @@ func (lk *Lock) renew() {
 			now := metav1.NewMicroTime(time.Now())
 			l.Spec.RenewTime = &now
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if nl, err := lk.c.client.CoordinationV1().Leases(l.Namespace).Update(ctx, l, metav1.UpdateOptions{FieldManager: FieldManager}); err == nil {
+			if nl, err := lk.leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: FieldManager}); err == nil {
 				lk.lease = nl
 			}
 			cancel()
@@ -196,11 +200,11 @@ func (lk *Lock) Release() error {
 	l := lk.lease
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := lk.c.client.CoordinationV1().Leases(l.Namespace).Delete(ctx, l.Name, metav1.DeleteOptions{
+	err := lk.leases.Delete(ctx, l.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: &l.UID, ResourceVersion: &l.ResourceVersion},
 	})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		return fmt.Errorf("%s: unlock (Lease %s): %w", lk.c.env.where(), lk.name, err)
+		return fmt.Errorf("%s: unlock (Lease %s): %w", lk.where, lk.name, err)
 	}
 	return nil
 }

@@ -22,15 +22,11 @@ func TestClientSideReleaseMigratedOnlyWhenAsked(t *testing.T) {
 	env := exampleEnv(t, c, "staging")
 
 	// Install the chart as Helm 3 would: client-side apply.
-	conn, err := dial(env, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ch, vals, err := loadChart(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := action.NewInstall(conn.helm)
+	in := action.NewInstall(helmAction(t, env))
 	in.ReleaseName, in.Namespace = env.Release, env.Namespace
 	in.ServerSideApply = false
 	in.WaitStrategy, in.Timeout = helmkube.StatusWatcherStrategy, env.Timeout

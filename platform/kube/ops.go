@@ -3,9 +3,6 @@ package kube
 import (
 	"context"
 	"fmt"
-
-	"helm.sh/helm/v4/pkg/action"
-	helmkube "helm.sh/helm/v4/pkg/kube"
 )
 
 // Down uninstalls the release and waits for its objects to go. The
@@ -16,12 +13,7 @@ func (k *Kube) Down(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	u := action.NewUninstall(c.helm)
-	u.KeepHistory = true
-	u.IgnoreNotFound = true
-	u.WaitStrategy, u.Timeout = helmkube.StatusWatcherStrategy, c.env.Timeout
-	u.Description = "ferry down"
-	if _, err := u.Run(c.env.Release); err != nil {
+	if err := c.change(ctx, false).uninstall(true, "ferry down"); err != nil {
 		return fmt.Errorf("%s: uninstall %s: %w", c.env.where(), c.env.Release, err)
 	}
 	return nil

@@ -3,8 +3,10 @@ package kube
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -26,13 +28,40 @@ type pinner struct {
 	pinned []string
 }
 
-// Run implements Helm's postrenderer.PostRenderer.
+// Run pins one stream of documents, as a Helm post-renderer does.
 func (p *pinner) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	p.pinned = nil
+	out, foreign, err := p.pin(in.String())
+	if err != nil {
+		return nil, err
+	}
+	return out, p.check(foreign)
+}
+
+// pinFiles pins the rendered files (template path → documents) in place,
+// hooks included: a migration Job running the service's image must run
+// the digest being deployed too.
+func (p *pinner) pinFiles(files map[string]string) error {
+	p.pinned = nil
+	var foreign []string
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		out, f, err := p.pin(files[n])
+		if err != nil {
+			return err
+		}
+		files[n] = out.String()
+		foreign = append(foreign, f...)
+	}
+	return p.check(foreign)
+}
+
+// pin rewrites one stream's containers, adding them to p.pinned, and
+// returns the containers that run the image from another repository.
+func (p *pinner) pin(in string) (*bytes.Buffer, []string, error) {
 	want := normRepo(p.repo)
 	var out bytes.Buffer
 	var foreign []string
-	for _, doc := range splitYAML(in.String()) {
+	for _, doc := range splitYAML(in) {
 		var obj map[string]any
 		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil || obj == nil {
 			writeDoc(&out, doc)
@@ -60,19 +89,25 @@ func (p *pinner) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 		}
 		b, err := yaml.Marshal(obj)
 		if err != nil {
-			return nil, fmt.Errorf("pin %s/%s: %w", kind, objName, err)
+			return nil, nil, fmt.Errorf("pin %s/%s: %w", kind, objName, err)
 		}
 		writeDoc(&out, string(b))
 	}
+	return &out, foreign, nil
+}
+
+// check refuses what cannot be deployed: a container running the image
+// from another repository, or nothing pinned at all.
+func (p *pinner) check(foreign []string) error {
 	if len(foreign) > 0 {
-		return nil, fmt.Errorf("%w: %s, not ferry.yaml's image %s: the cluster would pull an image ferry did not push; set the chart's image repository to %s",
+		return fmt.Errorf("%w: %s, not ferry.yaml's image %s: the cluster would pull an image ferry did not push; set the chart's image repository to %s",
 			ErrBadInput, strings.Join(foreign, "; "), p.repo, p.repo)
 	}
 	if len(p.pinned) == 0 {
-		return nil, fmt.Errorf("%w: the chart renders no workload container with image %s, so there is nothing to pin to %s; check ferry.yaml's image: against the chart's image values",
+		return fmt.Errorf("%w: the chart renders no workload container with image %s, so there is nothing to pin to %s; check ferry.yaml's image: against the chart's image values",
 			ErrBadInput, p.repo, p.digest)
 	}
-	return &out, nil
+	return nil
 }
 
 var docSep = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)

@@ -3,15 +3,12 @@ package kube
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"helm.sh/helm/v4/pkg/action"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
-	"helm.sh/helm/v4/pkg/storage/driver"
 	"sigs.k8s.io/yaml"
 )
 
@@ -151,23 +148,11 @@ func manifestDigest(manifest, repo string) string {
 // releases returns the release's revisions, oldest first, as Helm
 // stores them; none when the release does not exist.
 func (c *conn) releases() ([]*rv1.Release, error) {
-	h := action.NewHistory(c.helm)
-	h.Max = 256
-	rels, err := h.Run(c.env.Release)
-	if err == driver.ErrReleaseNotFound {
-		return nil, nil
-	}
+	rels, err := c.helm.Releases.History(c.env.Release)
 	if err != nil {
 		return nil, fmt.Errorf("%s: release %s history: %w", c.env.where(), c.env.Release, err)
 	}
-	var out []*rv1.Release
-	for _, r := range rels {
-		if v1, ok := r.(*rv1.Release); ok {
-			out = append(out, v1)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, nil
+	return rels, nil
 }
 
 // current returns the release's deployed revision, or an error matching
