@@ -35,10 +35,12 @@ type accessEntry struct {
 	status                 int
 }
 
+// enabled says whether a line at level is written: the middleware asks
+// before it gathers the line's fields.
+func (l *accessLog) enabled(level slog.Level) bool { return level >= l.level.Level() }
+
+// write writes e's line; the caller has checked enabled(e.level).
 func (l *accessLog) write(e accessEntry) {
-	if e.level < l.level.Level() {
-		return
-	}
 	bp := linePool.Get().(*[]byte)
 	b := (*bp)[:0]
 	b = append(b, `{"time":"`...)

@@ -90,16 +90,22 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		obs.method = http.MethodGet
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		// The monotonic clock alone: the wall clock is read once, at the
+		// end, and only for a request that is logged.
+		start := sinceEpoch()
 		ctx := r.Context()
 		owned := ctx.Value(serverRequest{}) != nil
+		// A request of kit's own server holds net/http's context alone,
+		// which has no span, unless the headers carry one.
+		parentless := owned
 		// Most requests carry no trace context: skip the propagators' header
 		// canonicalisation then (the keys below are already canonical).
 		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
 			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			parentless = false
 		}
 		st := &requestState{rec: recorder{ResponseWriter: w}}
-		ctx, span := m.startSpan(ctx, spanName{pattern, method, path, r.Method}, st)
+		ctx, span := m.startSpan(ctx, spanName{pattern, method, path, r.Method}, st, parentless)
 		sc := span.SpanContext()
 		st.setTraceID(sc.TraceID())
 		rec, traceID := &st.rec, st.id[0]
@@ -132,8 +138,19 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status == 0 {
 				status = http.StatusOK
 			}
-			end := time.Now()
-			elapsed := end.Sub(start)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			logged := !probe && m.access.enabled(level)
+			var end time.Time
+			var elapsed time.Duration
+			if logged {
+				end = time.Now()
+				elapsed = end.Sub(epoch) - start
+			} else {
+				elapsed = sinceEpoch() - start
+			}
 			obs.observe(r.Method, status, elapsed.Seconds())
 			if span.IsRecording() {
 				span.SetAttributes(
@@ -146,12 +163,8 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 				}
 			}
 			span.End()
-			if probe {
+			if !logged {
 				return
-			}
-			level := slog.LevelInfo
-			if status >= 500 {
-				level = slog.LevelError
 			}
 			m.access.write(accessEntry{
 				time: end, level: level, traceID: traceID, spanID: sc.SpanID(),
@@ -162,6 +175,13 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		h.ServeHTTP(rec, r)
 	})
 }
+
+// epoch is the origin of sinceEpoch.
+var epoch = time.Now()
+
+// sinceEpoch reads the monotonic clock only, which costs about half a
+// time.Now (that also reads the wall clock).
+func sinceEpoch() time.Duration { return time.Since(epoch) }
 
 // firstValue is Header.Get for a key already in canonical form, without
 // canonicalising it again on every request.
@@ -309,8 +329,11 @@ func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
 // SDK would otherwise configure, sample and allocate on every request.
 // Requests with a parent, and sampled roots (started with the IDs the
 // decision was made on), go through the SDK.
-func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestState) (context.Context, oteltrace.Span) {
-	if oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
+//
+// parentless says that ctx is known to hold no span (see wrap), so that
+// the context chain is not searched for one.
+func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestState, parentless bool) (context.Context, oteltrace.Span) {
+	if !parentless && oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
 		return m.tracer.Start(ctx, sn.String(), serverSpan...)
 	}
 	tid, sid := trace.NewIDs()
