@@ -35,10 +35,12 @@ type accessEntry struct {
 	status                 int
 }
 
+// enabled says whether a line at level is written: the middleware asks
+// before it gathers the line's fields.
+func (l *accessLog) enabled(level slog.Level) bool { return level >= l.level.Level() }
+
+// write writes e's line; the caller has checked enabled(e.level).
 func (l *accessLog) write(e accessEntry) {
-	if e.level < l.level.Level() {
-		return
-	}
 	bp := linePool.Get().(*[]byte)
 	b := (*bp)[:0]
 	b = append(b, `{"time":"`...)
@@ -85,6 +87,14 @@ func (l *accessLog) write(e accessEntry) {
 
 const hex = "0123456789abcdef"
 
+// plainJSON tells the bytes that stand for themselves in a JSON string.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes
 // U+FFFD, as encoding/json does.
 func appendJSONString(b []byte, s string) []byte {
@@ -95,9 +105,9 @@ func appendJSONString(b []byte, s string) []byte {
 // appendJSONInner appends s escaped for a JSON string, without quotes.
 func appendJSONInner(b []byte, s string) []byte {
 	// Methods, paths, addresses and user agents rarely need escaping:
-	// append the plain prefix in one piece.
+	// append the plain prefix in one piece, found a table look-up a byte.
 	i := 0
-	for i < len(s) && s[i] >= 0x20 && s[i] < utf8.RuneSelf && s[i] != '"' && s[i] != '\\' {
+	for i < len(s) && plainJSON[s[i]] {
 		i++
 	}
 	b = append(b, s[:i]...)
@@ -147,13 +157,12 @@ func appendTime(b []byte, t time.Time) []byte {
 	}
 	b = append(b, st.prefix...)
 	if ns := t.Nanosecond(); ns != 0 {
-		var frac [10]byte
+		// 1e9+ns has ten digits: a 1, then ns padded to nine, which
+		// strconv writes two at a time; the 1 becomes the point.
+		var buf [16]byte
+		frac := strconv.AppendUint(buf[:0], uint64(ns)+1e9, 10)
 		frac[0] = '.'
-		for i := 9; i >= 1; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		n := 10
+		n := len(frac)
 		for frac[n-1] == '0' {
 			n--
 		}

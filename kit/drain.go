@@ -20,7 +20,7 @@ import (
 type drainer struct {
 	draining atomic.Bool
 	// conns holds each open connection's *atomic.Int64: when it became
-	// idle (or new), in Unix nanoseconds, 0 while it serves a request.
+	// idle (or new), as idleStamp, 0 while it serves a request.
 	// A sync.Map and atomics, not a mutex: the hook runs twice per
 	// request on every connection.
 	conns sync.Map
@@ -37,13 +37,13 @@ func (d *drainer) connState(c net.Conn, s http.ConnState) {
 	switch s {
 	case http.StateNew:
 		since := new(atomic.Int64)
-		since.Store(time.Now().UnixNano())
+		since.Store(idleStamp())
 		d.conns.Store(c, since)
 	case http.StateActive, http.StateIdle:
 		if v, ok := d.conns.Load(c); ok {
 			var now int64
 			if s == http.StateIdle {
-				now = time.Now().UnixNano()
+				now = idleStamp()
 			}
 			v.(*atomic.Int64).Store(now)
 		}
@@ -51,6 +51,11 @@ func (d *drainer) connState(c net.Conn, s http.ConnState) {
 		d.conns.Delete(c)
 	}
 }
+
+// idleStamp is the monotonic time in nanoseconds since epoch, never 0:
+// the hook runs on every request, and reading the monotonic clock alone
+// costs half of time.Now.
+func idleStamp() int64 { return max(int64(sinceEpoch()), 1) }
 
 // handler marks every response of a draining server "Connection: close";
 // the server then closes the connection once the answer is sent.
@@ -72,9 +77,9 @@ func (d *drainer) start() { d.draining.Store(true) }
 // what is left and waits for requests in flight).
 func (d *drainer) closeIdle(deadline time.Time) {
 	for {
-		now, left := time.Now(), 0
+		now, stamp, left := time.Now(), idleStamp(), 0
 		d.conns.Range(func(k, v any) bool {
-			if since := v.(*atomic.Int64).Load(); since != 0 && now.UnixNano()-since >= int64(idleDrain) {
+			if since := v.(*atomic.Int64).Load(); since != 0 && stamp-since >= int64(idleDrain) {
 				k.(net.Conn).Close()
 				d.conns.Delete(k)
 			} else {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -90,16 +91,22 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		obs.method = http.MethodGet
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		// The monotonic clock alone: the wall clock is read once, at the
+		// end, and only for a request that is logged.
+		start := sinceEpoch()
 		ctx := r.Context()
 		owned := ctx.Value(serverRequest{}) != nil
+		// A request of kit's own server holds net/http's context alone,
+		// which has no span, unless the headers carry one.
+		parentless := owned
 		// Most requests carry no trace context: skip the propagators' header
 		// canonicalisation then (the keys below are already canonical).
 		if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
 			ctx = m.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			parentless = false
 		}
 		st := &requestState{rec: recorder{ResponseWriter: w}}
-		ctx, span := m.startSpan(ctx, spanName{pattern, method, path, r.Method}, st)
+		ctx, span := m.startSpan(ctx, spanName{pattern, method, path, r.Method}, st, parentless)
 		sc := span.SpanContext()
 		st.setTraceID(sc.TraceID())
 		rec, traceID := &st.rec, st.id[0]
@@ -108,11 +115,10 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		w.Header()["X-Correlation-Id"] = st.id[:]
 		if owned && ctx == context.Context(st) {
 			// A request kit's own server made for this call alone: it takes
-			// the span's context in place (WithContext, inlined, copies on
-			// the stack) instead of being copied into an allocation of its
-			// own. st hides the mark, so a kit handler this one calls with r
-			// copies it.
-			*r = *r.WithContext(ctx)
+			// the span's context in place instead of being copied into an
+			// allocation of its own. st hides the mark, so a kit handler this
+			// one calls with r copies it.
+			setContext(r, ctx)
 		} else {
 			r = r.WithContext(ctx)
 		}
@@ -132,8 +138,19 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 			if status == 0 {
 				status = http.StatusOK
 			}
-			end := time.Now()
-			elapsed := end.Sub(start)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			logged := !probe && m.access.enabled(level)
+			var end time.Time
+			var elapsed time.Duration
+			if logged {
+				end = time.Now()
+				elapsed = end.Sub(epoch) - start
+			} else {
+				elapsed = sinceEpoch() - start
+			}
 			obs.observe(r.Method, status, elapsed.Seconds())
 			if span.IsRecording() {
 				span.SetAttributes(
@@ -146,12 +163,8 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 				}
 			}
 			span.End()
-			if probe {
+			if !logged {
 				return
-			}
-			level := slog.LevelInfo
-			if status >= 500 {
-				level = slog.LevelError
 			}
 			m.access.write(accessEntry{
 				time: end, level: level, traceID: traceID, spanID: sc.SpanID(),
@@ -162,6 +175,13 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		h.ServeHTTP(rec, r)
 	})
 }
+
+// epoch is the origin of sinceEpoch.
+var epoch = time.Now()
+
+// sinceEpoch reads the monotonic clock only, which costs about half a
+// time.Now (that also reads the wall clock).
+func sinceEpoch() time.Duration { return time.Since(epoch) }
 
 // firstValue is Header.Get for a key already in canonical form, without
 // canonicalising it again on every request.
@@ -309,8 +329,11 @@ func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
 // SDK would otherwise configure, sample and allocate on every request.
 // Requests with a parent, and sampled roots (started with the IDs the
 // decision was made on), go through the SDK.
-func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestState) (context.Context, oteltrace.Span) {
-	if oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
+//
+// parentless says that ctx is known to hold no span (see wrap), so that
+// the context chain is not searched for one.
+func (m *middleware) startSpan(ctx context.Context, sn spanName, st *requestState, parentless bool) (context.Context, oteltrace.Span) {
+	if !parentless && oteltrace.SpanContextFromContext(ctx).TraceID().IsValid() {
 		return m.tracer.Start(ctx, sn.String(), serverSpan...)
 	}
 	tid, sid := trace.NewIDs()
@@ -344,6 +367,44 @@ func (n spanName) String() string {
 		return n.pattern
 	}
 	return n.method + " " + n.path
+}
+
+// requestCtx locates http.Request's (unexported) context field, so that
+// setContext stores the one field that WithContext changes instead of
+// copying the whole request twice (WithContext's copy, then back into r:
+// with write barriers while the GC marks). ok is false, and setContext
+// copies, if the field is not found where and as probeRequestCtx expects.
+var requestCtx = probeRequestCtx()
+
+type fieldOffset struct {
+	off uintptr
+	ok  bool
+}
+
+// probeRequestCtx finds Request's field "ctx" of type context.Context by
+// reflection and checks that a context stored at its offset is the one
+// Request.Context returns.
+func probeRequestCtx() fieldOffset {
+	f, found := reflect.TypeFor[http.Request]().FieldByName("ctx")
+	if !found || f.Type != reflect.TypeFor[context.Context]() || len(f.Index) != 1 {
+		return fieldOffset{}
+	}
+	r := new(http.Request)
+	ctx := context.WithValue(context.Background(), keyProbe{}, r)
+	*(*context.Context)(unsafe.Add(unsafe.Pointer(r), f.Offset)) = ctx
+	if r.Context() != ctx {
+		return fieldOffset{}
+	}
+	return fieldOffset{off: f.Offset, ok: true}
+}
+
+// setContext sets r's context in place, as *r = *r.WithContext(ctx) does.
+func setContext(r *http.Request, ctx context.Context) {
+	if !requestCtx.ok {
+		*r = *r.WithContext(ctx)
+		return
+	}
+	*(*context.Context)(unsafe.Add(unsafe.Pointer(r), requestCtx.off)) = ctx
 }
 
 // keyProbe records the key it is asked for.

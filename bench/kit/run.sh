@@ -19,16 +19,25 @@
 # ferry build builds a service (CGO_ENABLED=0, -trimpath) and copied
 # before it runs: a binary fresh from the linker can be mapped with huge
 # pages and read heavier. Rounds alternate the services so that noise
-# from other work on the machine hits all; medians are reported.
-# Usage: bench/kit/run.sh [rounds] [seconds]
+# from other work on the machine hits all, each round in the reverse
+# order of the one before (so that none always follows another); medians
+# are reported. On a shared machine the load of the moment moves every
+# service's CPU per request by more than kit's cost, so each round's kit
+# figure is also divided by the bare figure of the same round, measured
+# seconds apart, and the verdict is the median of those paired ratios,
+# printed with their spread (quartiles, min–max) and the load average
+# during the run.
+# Usage: bench/kit/run.sh [rounds] [seconds]; MODES="bare kit-lean"
+# measures fewer services (bare must be among them); EXTRAS=0 leaves out
+# the example's start-up and the in-process benchmark.
 set -euo pipefail
 cd "$(dirname "$0")"
-rounds=${1:-8}
+rounds=${1:-12}
 secs=${2:-3}
 conc=${CONC:-32}
 idle=${IDLE:-2}
 rate=${RATE:-8000}
-modes="bare kit kit-lean"
+modes=${MODES:-bare kit kit-lean}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -67,8 +76,10 @@ allocs() { # pid mode → "objects bytes gcs" allocated and GC cycles so far (th
 }
 
 echo "== hello: bare net/http vs kit (c=$conc, ${secs}s closed-loop after 1s warm-up, then ${secs}s at $rate req/s; $rounds rounds)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+order=$modes
 for r in $(seq "$rounds"); do
-  for mode in $modes; do
+  for mode in $order; do
     port=$(free_port)
     pid=$(serve "$port" "$mode")
     for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/hello" >/dev/null 2>&1 && break; sleep 0.05; done
@@ -98,10 +109,12 @@ for r in $(seq "$rounds"); do
     # cost, counted rather than timed, so other work on the machine does
     # not move it.
     gpk=$(awk -v a="$g1" -v b="$g0" -v n="$reqs" 'BEGIN {printf "%.3f", (a-b)*1000/n}')
+    load1=$(cut -d' ' -f1 /proc/loadavg)
     printf 'round %s %-8s ' "$r" "$mode"
-    echo "$out cpu_per_req=${cpu_us}us allocs_per_req=$apr bytes_per_req=$bpr gc_per_1k=$gpk idle_rss=${rss}kB paced_rps=$prps paced_cpu_per_req=${pcpu}us" | tee -a "$tmp/$mode.results"
+    echo "$out cpu_per_req=${cpu_us}us allocs_per_req=$apr bytes_per_req=$bpr gc_per_1k=$gpk idle_rss=${rss}kB paced_rps=$prps paced_cpu_per_req=${pcpu}us load=$load1" | tee -a "$tmp/$mode.results"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
+  order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -114,17 +127,45 @@ for mode in $modes; do
     printf "median %-8s %6.0f req/s  p99 %6.0fµs  cpu/req %6.2fµs  allocs/req %5.1f  bytes/req %5.0f  GCs/1k req %5.3f  idle RSS %5.1f MB | paced %5.0f req/s cpu/req %6.2fµs\n", m, rps, p99, cpu, al, by, gc, rss/1024, prps, pcpu
   }'
 done
-for mode in kit kit-lean; do
+for mode in $modes; do
+  [ "$mode" = bare ] && continue
   awk -v m="$mode" -v bc="$(med bare cpu_per_req)" -v kc="$(med "$mode" cpu_per_req)" -v bp="$(med bare p99)" -v kp="$(med "$mode" p99)" \
     -v br="$(med bare rps)" -v kr="$(med "$mode" rps)" -v km="$(med "$mode" idle_rss)" -v bg="$(med bare gc_per_1k)" -v kg="$(med "$mode" gc_per_1k)" \
     -v bpc="$(med bare paced_cpu_per_req)" -v kpc="$(med "$mode" paced_cpu_per_req)" 'BEGIN {
-    printf "%-8s / bare: server CPU per request %.3fx closed-loop, %.3fx paced (target <= 1.1x): %s\n", m, kc/bc, kpc/bpc, (kc/bc <= 1.1 ? "met" : (kpc/bpc <= 1.1 ? "met paced only" : "MISSED"))
+    printf "%-8s / bare, medians: server CPU per request %.3fx closed-loop, %.3fx paced (target <= 1.1x): %s\n", m, kc/bc, kpc/bpc, (kc/bc <= 1.1 ? "met" : (kpc/bpc <= 1.1 ? "met paced only" : "MISSED"))
     printf "%-8s / bare: p99 %.3fx (target <= 1.1x): %s; req/s %.3fx\n", m, kp/bp, (kp/bp <= 1.1 ? "met" : "MISSED"), kr/br
     printf "%-8s idle RSS %.1f MB (target <= 12 MB): %s; GC cycles per request %.3fx\n", m, km/1024, (km <= 12*1024 ? "met" : "MISSED"), (bg > 0 ? kg/bg : 0)
   }'
 done
-echo "kit log lines written in its last round: $(wc -l <"$tmp/kit.log")"
+# Paired ratios: round r's kit figure over round r's bare figure.
+spread() { # "name" file: one ratio a line → median [q1–q3, min–max]
+  sort -n "$2" | awk -v n="$1" '{a[NR]=$1} END {
+    m = a[int((NR+1)/2)]; q1 = a[int((NR+3)/4)]; q3 = a[NR+1-int((NR+3)/4)]
+    printf "%s %.3fx [quartiles %.3f–%.3f, min–max %.3f–%.3f]", n, m, q1, q3, a[1], a[NR]
+  }'
+}
+paired() { # mode field → the per-round ratios mode/bare of field, one a line
+  paste <(field "$2" <"$tmp/$1.results") <(field "$2" <"$tmp/bare.results") | awk '$2 > 0 {printf "%.4f\n", $1/$2}'
+}
+for mode in $modes; do
+  [ "$mode" = bare ] && continue
+  paired "$mode" cpu_per_req >"$tmp/r.cpu"
+  paired "$mode" paced_cpu_per_req >"$tmp/r.pcpu"
+  paired "$mode" p99 >"$tmp/r.p99"
+  cm=$(sort -n "$tmp/r.cpu" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  pm=$(sort -n "$tmp/r.p99" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "$mode / bare, paired by round (n=$(wc -l <"$tmp/r.cpu")): $(spread "CPU/req closed-loop" "$tmp/r.cpu"); $(spread "paced" "$tmp/r.pcpu"); $(spread "p99" "$tmp/r.p99")"
+  awk -v m="$mode" -v c="$cm" -v p="$pm" 'BEGIN {
+    printf "%-8s / bare, paired: CPU per request %.3fx (target <= 1.1x): %s; p99 %.3fx (target <= 1.1x): %s\n", m, c, (c <= 1.1 ? "met" : "MISSED"), p, (p <= 1.1 ? "met" : "MISSED")
+  }'
+done
+loads=$(cat "$tmp"/*.results | sed -E 's/.* load=([0-9.]+).*/\1/' | sort -n)
+echo "load average (1 min) during the rounds: median $(echo "$loads" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'), min $(echo "$loads" | head -1), max $(echo "$loads" | tail -1)"
+for mode in $modes; do
+  [ "$mode" = bare ] || echo "$mode log lines written in its last round: $(wc -l <"$tmp/$mode.log")"
+done
 
+[ "${EXTRAS:-1}" = 1 ] || exit 0
 echo "== examples/orders-api with SQLite: time to healthy and idle RSS"
 "$tmp/load" start -bin "$tmp/orders-api" -dir ../../examples/orders-api -n 5 -idle 3s
 
