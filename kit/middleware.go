@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"reflect"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -115,10 +114,11 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		w.Header()["X-Correlation-Id"] = st.id[:]
 		if owned && ctx == context.Context(st) {
 			// A request kit's own server made for this call alone: it takes
-			// the span's context in place instead of being copied into an
-			// allocation of its own. st hides the mark, so a kit handler this
-			// one calls with r copies it.
-			setContext(r, ctx)
+			// the span's context in place (WithContext, inlined, copies on
+			// the stack) instead of being copied into an allocation of its
+			// own. st hides the mark, so a kit handler this one calls with r
+			// copies it.
+			*r = *r.WithContext(ctx)
 		} else {
 			r = r.WithContext(ctx)
 		}
@@ -367,44 +367,6 @@ func (n spanName) String() string {
 		return n.pattern
 	}
 	return n.method + " " + n.path
-}
-
-// requestCtx locates http.Request's (unexported) context field, so that
-// setContext stores the one field that WithContext changes instead of
-// copying the whole request twice (WithContext's copy, then back into r:
-// with write barriers while the GC marks). ok is false, and setContext
-// copies, if the field is not found where and as probeRequestCtx expects.
-var requestCtx = probeRequestCtx()
-
-type fieldOffset struct {
-	off uintptr
-	ok  bool
-}
-
-// probeRequestCtx finds Request's field "ctx" of type context.Context by
-// reflection and checks that a context stored at its offset is the one
-// Request.Context returns.
-func probeRequestCtx() fieldOffset {
-	f, found := reflect.TypeFor[http.Request]().FieldByName("ctx")
-	if !found || f.Type != reflect.TypeFor[context.Context]() || len(f.Index) != 1 {
-		return fieldOffset{}
-	}
-	r := new(http.Request)
-	ctx := context.WithValue(context.Background(), keyProbe{}, r)
-	*(*context.Context)(unsafe.Add(unsafe.Pointer(r), f.Offset)) = ctx
-	if r.Context() != ctx {
-		return fieldOffset{}
-	}
-	return fieldOffset{off: f.Offset, ok: true}
-}
-
-// setContext sets r's context in place, as *r = *r.WithContext(ctx) does.
-func setContext(r *http.Request, ctx context.Context) {
-	if !requestCtx.ok {
-		*r = *r.WithContext(ctx)
-		return
-	}
-	*(*context.Context)(unsafe.Add(unsafe.Pointer(r), requestCtx.off)) = ctx
 }
 
 // keyProbe records the key it is asked for.

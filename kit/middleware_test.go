@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -346,24 +345,5 @@ func TestRequestContextInPlace(t *testing.T) {
 				t.Errorf("inner handler: same request %v, trace %s, want a copy in trace %s", inner.r == outer.r, inner.trace, outer.trace)
 			}
 		})
-	}
-}
-
-// TestSetContextInPlace: setContext stores the context in the request
-// itself, by the field found at start-up, and changes nothing else.
-func TestSetContextInPlace(t *testing.T) {
-	if !requestCtx.ok {
-		t.Fatal("http.Request's context field was not found: setContext copies the request on every call")
-	}
-	r := httptest.NewRequest("GET", "/orders?id=1", nil)
-	r.Header.Set("User-Agent", "test")
-	want := *r.WithContext(context.WithValue(context.Background(), keyProbe{}, "x"))
-	before := r
-	setContext(r, want.Context())
-	if r != before || r.Context() != want.Context() {
-		t.Fatalf("context after setContext: %v, want %v in the same request", r.Context(), want.Context())
-	}
-	if !reflect.DeepEqual(*r, want) {
-		t.Errorf("setContext changed more than the context:\n got %+v\nwant %+v", *r, want)
 	}
 }
