@@ -83,6 +83,54 @@ type Deploy struct {
 	// last is the command's last line when known (0: it may run on for
 	// up to maxCommandLines).
 	last int
+	// guard are the conditions of the script's branches the command runs
+	// under (if [[ "$ENVIRONMENT" == "uat" ]]); envVar is the variable
+	// whose value names the environment when a pattern filled it in.
+	guard  []cond
+	envVar string
+	// flags are the -n, -f and --kube-context words as written, and
+	// flagLines the line each sits on, by kind and value as read ("-f"
+	// and "deploy/values-prod.yaml"), for a command over several lines.
+	flags     []flagWord
+	flagLines map[string]int
+	// Uncertain says why the command may not be the one that deploys
+	// its environment: it stands in a branch ferry cannot decide, and
+	// another command deploys the environment in another ("" when sure).
+	Uncertain string
+}
+
+// flagWord is one flag of a command: its kind (-n, -f, --kube-context),
+// the word as written and the value as read.
+type flagWord struct{ kind, raw, val string }
+
+// FlagLine is the line of the file that holds the command's flag kind
+// (-n, -f, --kube-context) with value val: the command's own line unless
+// the flag stands on one of its continuation lines.
+func (d *Deploy) FlagLine(kind, val string) int {
+	if n := d.flagLines[kind+"\x00"+val]; n > 0 {
+		return n
+	}
+	return d.Line
+}
+
+// FlagLoc is FlagLine as "file:line".
+func (d *Deploy) FlagLoc(kind, val string) string {
+	return d.File + ":" + strconv.Itoa(d.FlagLine(kind, val))
+}
+
+// ValuesLoc is where the command names its values files: "file:line",
+// or "file:line1, line2" when they stand on several lines.
+func (d *Deploy) ValuesLoc() string {
+	var ns []string
+	for _, v := range d.Values {
+		if n := strconv.Itoa(d.FlagLine("-f", v)); !slices.Contains(ns, n) {
+			ns = append(ns, n)
+		}
+	}
+	if len(ns) == 0 {
+		return d.Loc()
+	}
+	return d.File + ":" + strings.Join(ns, ", ")
 }
 
 // SetFlag is one key a deploy command sets with --set or --set-string.
@@ -218,21 +266,30 @@ func findDeploys(dir string) []Deploy {
 				d.File = file
 				d.Throwaway = c.throwaway || throwawayContext.MatchString(c.text)
 				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput.MatchString(c.text) || lintName.MatchString(c.hint) || lintName.MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
+				decrypted := map[string]string{} // a file the job decrypts: its SOPS source
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
+					if src != "" {
+						decrypted[v] = src
+					}
 					return src, ok
 				})
-				if d.Cluster == "" {
-					cc := clusters[c.hint]
-					d.Cluster, d.ClusterAt = cc.name, cc.at
-				} else {
-					d.ClusterAt = d.Loc() + " (--kube-context)"
+				for i, f := range d.flags {
+					if src, ok := decrypted[f.val]; ok && f.kind == "-f" && slices.Contains(d.Values, src) {
+						d.flags[i].val = src // the -f that names the decrypted file names its source
+					}
 				}
 				if _, ok := lines[file]; !ok {
 					data, _ := readCIFile(filepath.Join(dir, filepath.FromSlash(file)))
 					lines[file] = strings.Split(string(data), "\n")
 				}
 				setLines(&d, lines[file])
+				if d.Cluster == "" {
+					cc := clusters[c.hint]
+					d.Cluster, d.ClusterAt = cc.name, cc.at
+				} else {
+					d.ClusterAt = d.FlagLoc("--kube-context", strings.TrimPrefix(d.Cluster, "context ")) + " (--kube-context)"
+				}
 				out = append(out, d)
 			}
 		}
@@ -279,6 +336,80 @@ func setLines(d *Deploy, lines []string) {
 		if found > 0 && found != d.Line {
 			s.Line = found
 		}
+	}
+	for _, f := range d.flags {
+		names := flagNames[f.kind]
+		found := 0
+		for _, sp := range spans {
+			for n := sp[0]; n <= min(sp[1], len(lines)) && n > 0 && found >= 0; n++ {
+				l := strings.NewReplacer(`"`, "", `'`, "").Replace(lines[n-1])
+				if !strings.Contains(l, f.raw) || !slices.ContainsFunc(names, func(fl string) bool { return hasFlag(l, fl) }) {
+					continue
+				}
+				if found != 0 && found != n {
+					found = -1
+				} else {
+					found = n
+				}
+			}
+		}
+		if found == 0 && len(spans) == 1 {
+			found = nthFlagLine(d, f, spans[0], lines)
+		}
+		if found > 0 {
+			if d.flagLines == nil {
+				d.flagLines = map[string]int{}
+			}
+			d.flagLines[f.kind+"\x00"+f.val] = found
+		}
+	}
+}
+
+// nthFlagLine finds flag f by its place among the command's flags of its
+// kind, for a command whose words are not as the file writes them (a
+// Makefile macro's $(2) filled in): the k-th --values is on the k-th
+// line with one, when there are as many such lines as flags. 0 when
+// they do not pair up.
+func nthFlagLine(d *Deploy, f flagWord, sp [2]int, lines []string) int {
+	k, n := -1, 0
+	for _, o := range d.flags {
+		if o.kind == f.kind {
+			if o == f {
+				k = n
+			}
+			n++
+		}
+	}
+	var at []int
+	for i := sp[0]; i <= min(sp[1], len(lines)) && i > 0; i++ {
+		if slices.ContainsFunc(flagNames[f.kind], func(fl string) bool { return hasFlag(lines[i-1], fl) }) {
+			at = append(at, i)
+		}
+	}
+	if k < 0 || len(at) != n {
+		return 0
+	}
+	return at[k]
+}
+
+// flagNames are the spellings of each flag kind.
+var flagNames = map[string][]string{"-n": {"-n", "--namespace"}, "-f": {"-f", "--values"}, "--kube-context": {"--kube-context"}}
+
+// hasFlag reports whether line l holds flag fl as a word of its own
+// (-n, -nprod, --namespace=prod), not inside another (--no-hooks).
+func hasFlag(l, fl string) bool {
+	for i := 0; ; {
+		j := strings.Index(l[i:], fl)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || l[j-1] == ' ' || l[j-1] == '\t'
+		after := j+len(fl) >= len(l) || l[j+len(fl)] == ' ' || l[j+len(fl)] == '=' || (len(fl) == 2 && l[j+len(fl)] != '-')
+		if before && after {
+			return true
+		}
+		i = j + 1
 	}
 }
 
@@ -350,6 +481,9 @@ type shellLine struct {
 	// throwaway is set for the lines of a job, target or script that makes
 	// its own throwaway cluster (kind create cluster, a kind action).
 	throwaway bool
+	// guard are the conditions of the if and case branches the line
+	// stands in, its function's call's included.
+	guard []cond
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -562,7 +696,7 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	if cur.Len() > 0 {
 		out = append(out, shellLine{text: cur.String(), line: start, last: n, hint: hint})
 	}
-	return out
+	return withBranches(out)
 }
 
 // arrayStart matches the start of a bash array assignment.
@@ -1059,8 +1193,12 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	if len(l.overridable) > 0 {
 		l = l.keepOverridable(words)
 	}
+	guard, runs := l.decide()
+	if !runs {
+		return Deploy{}, false // a branch that does not run where the script is called from
+	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
@@ -1090,13 +1228,16 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		switch name {
 		case "-n", "--namespace":
 			d.Namespace = l.expand(val)
+			d.flags = append(d.flags, flagWord{"-n", val, d.Namespace})
 		case "--kube-context":
 			if c := l.expand(val); !IsCIExpr(c) {
 				d.Cluster = "context " + c
+				d.flags = append(d.flags, flagWord{"--kube-context", val, c})
 			}
 		case "-f", "--values":
 			for _, f := range strings.Split(val, ",") {
 				d.Values = append(d.Values, l.relPath(l.expand(f), dir, fileDir))
+				d.flags = append(d.flags, flagWord{"-f", f, d.Values[len(d.Values)-1]})
 			}
 		case "--set", "--set-string":
 			for _, kv := range splitSet(val) {
@@ -1674,6 +1815,9 @@ func (d *Deploy) canary() bool {
 // the cluster its job points at.
 func (d *Deploy) Why() string {
 	var parts []string
+	if d.Uncertain != "" {
+		parts = append(parts, d.Uncertain)
+	}
 	if d.Via != "" {
 		parts = append(parts, "called from "+d.Via)
 	}

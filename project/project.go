@@ -640,13 +640,30 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 	case e.Namespace != "":
 		e.From.Namespace = at
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
-		e.Namespace, e.From.Namespace = d.Namespace, d.Loc()+" (-n)"
+		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n)"
+	case d != nil && d.Namespace != "":
+		// CI fills it in: say so, and what ferry checks in its stead.
+		e.Namespace = e.Name
+		e.From.Namespace = NamespaceByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
 	default:
 		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
-		if d != nil && d.Namespace != "" {
-			e.From.Namespace += "; CI sets " + d.Namespace + " at " + d.Loc()
-		}
 	}
+}
+
+// NamespaceByCI starts the provenance of a namespace the CI deploy
+// command fills in from an expression: ferry checks the environment in
+// a namespace of its own choosing, which is not the one CI deploys to.
+const NamespaceByCI = "set by CI"
+
+// NamespaceSaid is how a report names an environment's namespace ns
+// with its provenance from: "payments (ferry.yaml:12)", or "set by CI
+// (${K8S_NAMESPACE} at bin/deploy:23; checked as uat, …)" when CI fills
+// it in, so that a report never calls ferry's stand-in CI's namespace.
+func NamespaceSaid(ns, from string) string {
+	if strings.HasPrefix(from, NamespaceByCI+" (") {
+		return from
+	}
+	return ns + " (" + from + ")"
 }
 
 // defineRelease: ferry.yaml's, else the deploy command's, else the
@@ -699,7 +716,7 @@ func (p *Project) defineValues(e *Environment, at string, d *Deploy, base, envFi
 			e.Values = append(e.Values, base)
 		}
 		e.Values = append(e.Values, vals...)
-		e.From.Values = d.Loc() + " (-f)"
+		e.From.Values = d.ValuesLoc() + " (-f)"
 		return
 	}
 	if base != "" {
@@ -766,8 +783,17 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if !envNameRe.MatchString(env) || env == "local" {
 			return
 		}
-		if old, ok := out[env]; ok && !prefer(old, &d) {
-			return // deploycmd.go's prefer: the main deploy, else the job's last, else the first
+		if runs, _ := runsFor(d.guard, d.envVar, env); !runs {
+			return // its branch runs for other environments
+		}
+		if old, ok := out[env]; ok {
+			keep := old
+			if prefer(old, &d) {
+				keep = &d
+			}
+			noteUncertain(keep, old, &d, env)
+			out[env] = keep
+			return
 		}
 		out[env] = &d
 	}
@@ -851,7 +877,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			if m == nil || m[1] != env {
 				continue
 			}
-			out[env] = fillDeploy(d, expr, env)
+			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
+				out[env] = fillDeploy(d, expr, env)
+			}
 		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
@@ -861,6 +889,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 				continue
 			}
 			if _, ok := envFiles[env]; ok {
+				continue
+			}
+			if runs, _ := runsFor(d.guard, exprVar(expr), env); !runs {
 				continue
 			}
 			dd := fillDeploy(d, expr, env)
@@ -883,7 +914,13 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 // the command uses it.
 func fillDeploy(d Deploy, expr, env string) Deploy {
 	dd := d
-	dd.Env = env
+	dd.Env, dd.envVar = env, exprVar(expr)
+	if d.flagLines != nil {
+		dd.flagLines = map[string]int{}
+		for k, n := range d.flagLines {
+			dd.flagLines[strings.ReplaceAll(k, expr, env)] = n
+		}
+	}
 	dd.Values = nil
 	for _, x := range d.Values {
 		dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
