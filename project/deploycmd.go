@@ -123,6 +123,9 @@ func (d *Deploy) FlagLoc(kind, val string) string {
 func (d *Deploy) ValuesLoc() string {
 	var ns []string
 	for _, v := range d.Values {
+		if v == "-" {
+			continue // what CI pipes in: not among the environment's files
+		}
 		if n := strconv.Itoa(d.FlagLine("-f", v)); !slices.Contains(ns, n) {
 			ns = append(ns, n)
 		}
@@ -193,7 +196,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -223,11 +226,11 @@ func findDeploys(dir string) []Deploy {
 			switch base := filepath.Base(f); {
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f)) // each recipe line is a shell of its own
-			case strings.HasSuffix(base, ".sh") || !strings.Contains(base, "."):
-				if !strings.HasSuffix(base, ".sh") && !shellShebang.Match(data) {
+			case shellName(base) || !strings.Contains(base, "."):
+				if !shellName(base) && !shellShebang.Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
 				}
-				cmds = scriptLines(data, 1, strings.TrimSuffix(base, ".sh"))
+				cmds = scriptLines(data, 1, strings.TrimSuffix(strings.TrimSuffix(base, ".sh"), ".bash"))
 				for i := range cmds {
 					cmds[i].dir = filepath.Dir(f)
 				}
@@ -238,7 +241,7 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
-			markThrowaway(cmds, strings.HasSuffix(f, ".sh"))
+			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
 			// by job and path: files the job writes, each with the SOPS
@@ -299,6 +302,10 @@ func findDeploys(dir string) []Deploy {
 	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] })
 }
 
+// shellName reports whether a file's name says a shell runs it:
+// deploy.sh, helm-deploy.bash.
+func shellName(f string) bool { return strings.HasSuffix(f, ".sh") || strings.HasSuffix(f, ".bash") }
+
 // shellShebang matches the first line of a script a shell runs.
 var shellShebang = regexp.MustCompile(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`)
 
@@ -324,7 +331,7 @@ func setLines(d *Deploy, lines []string) {
 		for _, sp := range spans {
 			for n := sp[0]; n <= min(sp[1], len(lines)) && n > 0; n++ {
 				l := lines[n-1]
-				if at := strings.Index(l, flag); at >= 0 && strings.Contains(l[at:], s.Path+"=") {
+				if at := strings.Index(l, flag); at >= 0 && setsPath(l[at:], s.Path) {
 					if found != 0 && found != n {
 						found = -1
 						break
@@ -353,7 +360,7 @@ func setLines(d *Deploy, lines []string) {
 				}
 			}
 		}
-		if found == 0 && len(spans) == 1 {
+		if found <= 0 && len(spans) == 1 {
 			found = nthFlagLine(d, f, spans[0], lines)
 		}
 		if found > 0 {
@@ -407,6 +414,22 @@ func hasFlag(l, fl string) bool {
 		before := j == 0 || l[j-1] == ' ' || l[j-1] == '\t'
 		after := j+len(fl) >= len(l) || l[j+len(fl)] == ' ' || l[j+len(fl)] == '=' || (len(fl) == 2 && l[j+len(fl)] != '-')
 		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// setsPath reports whether l sets path p (image.tag=), not a path
+// ending in it (nginx.image.tag=).
+func setsPath(l, p string) bool {
+	for i := 0; ; {
+		j := strings.Index(l[i:], p+"=")
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 || strings.ContainsRune(" \t=,\"'", rune(l[j-1])) {
 			return true
 		}
 		i = j + 1
@@ -1586,54 +1609,6 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 	return out
 }
 
-// circleLines reads the run: steps of a CircleCI config's jobs, each
-// with its job's name and environment: variables; each step runs in a
-// shell of its own. A step may be an alias of one under references:.
-func circleLines(data []byte) []shellLine {
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return nil
-	}
-	jobs := mapValue(doc.Content[0], "jobs")
-	if jobs == nil || jobs.Kind != yaml.MappingNode {
-		return nil
-	}
-	var out []shellLine
-	for i := 0; i+1 < len(jobs.Content); i += 2 {
-		name, job := jobs.Content[i].Value, merged(jobs.Content[i+1])
-		vars := yamlVars(mapValue(job, "environment"))
-		steps := mapValue(job, "steps")
-		for steps != nil && steps.Kind == yaml.AliasNode {
-			steps = steps.Alias
-		}
-		if steps == nil || steps.Kind != yaml.SequenceNode {
-			continue
-		}
-		for _, st := range steps.Content {
-			for st != nil && st.Kind == yaml.AliasNode {
-				st = st.Alias
-			}
-			run := mapValue(st, "run")
-			if run == nil {
-				run = mapValue(st, "deploy") // CircleCI's older name for a run step
-			}
-			sv := vars
-			if run != nil && run.Kind == yaml.MappingNode {
-				if se := yamlVars(mapValue(run, "environment")); len(se) > 0 {
-					sv = maps.Clone(vars)
-					maps.Copy(sv, se)
-				}
-				run = mapValue(run, "command")
-			}
-			if run == nil {
-				continue
-			}
-			out = append(out, blockLines(run, shellLine{hint: name, vars: sv, shell: len(out) + 1})...)
-		}
-	}
-	return out
-}
-
 // followCalls puts after each line that runs one of the repository's
 // scripts (./scripts/deploy.sh staging, bash bin/release prod) that
 // script's lines, as the job runs them: the job's name, environment and
@@ -1651,7 +1626,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 			continue
 		}
 		data, err := readCIFile(f)
-		if err != nil || !strings.HasSuffix(f, ".sh") && !shellShebang.Match(data) {
+		if err != nil || !shellName(f) && !shellShebang.Match(data) {
 			continue
 		}
 		srel, err := filepath.Rel(dir, f)
@@ -1687,7 +1662,7 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
 		return "", nil
 	}
 	script := words[i]
-	if !strings.Contains(script, "/") && !strings.HasSuffix(script, ".sh") {
+	if !strings.Contains(script, "/") && !shellName(script) {
 		return "", nil // a command on PATH
 	}
 	var args []string
@@ -1963,9 +1938,9 @@ func mayCallScript(t string) bool {
 	w, _, _ := strings.Cut(strings.TrimSpace(t), " ")
 	switch {
 	case w == "bash" || w == "sh" || w == "exec" || w == "source" || w == "." || strings.Contains(w, "="):
-		return strings.Contains(t, "/") || strings.Contains(t, ".sh")
+		return strings.Contains(t, "/") || strings.Contains(t, ".sh") || strings.Contains(t, ".bash")
 	default:
-		return strings.Contains(w, "/") || strings.HasSuffix(w, ".sh")
+		return strings.Contains(w, "/") || shellName(w)
 	}
 }
 

@@ -760,12 +760,17 @@ func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
 	if d == nil || len(d.Values) == 0 {
 		return nil, false
 	}
+	var out []string
 	for _, v := range d.Values {
+		if v == "-" {
+			continue // --values -: what CI pipes in, which the repository does not hold
+		}
+		out = append(out, v)
 		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !isFile(filepath.Join(dir, v)) {
 			return nil, false
 		}
 	}
-	return d.Values, true
+	return out, len(out) > 0
 }
 
 // assignDeploys decides which environment each deploy command deploys,
@@ -800,6 +805,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	// helm template only counts where nothing installs the chart (helm
 	// template | kubectl apply).
 	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway && !d.Lint })
+	shared := p.sharedValues()
 	for _, d := range p.Deploys {
 		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint {
 			continue // a CI test job's own kind cluster is no environment
@@ -810,7 +816,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		env := d.Env
 		if env == "" {
 			for _, v := range d.Values {
-				if e, ok := byFile[v]; ok {
+				if e, ok := byFile[v]; ok && !shared[v] {
 					env = e
 				}
 			}
@@ -827,6 +833,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		}
 		if env == "" {
 			for _, v := range d.Values {
+				if shared[v] {
+					continue
+				}
 				stem := strings.TrimSuffix(strings.TrimSuffix(path.Base(v), path.Ext(v)), ".values")
 				stem = strings.TrimPrefix(strings.TrimPrefix(stem, "values-"), "values.")
 				if env = stageIn(stem); env != "" {
@@ -1008,4 +1017,44 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 			}
 		}
 	}
+}
+
+// sharedValues are the values files the deploy commands layer onto
+// every environment they deploy (-f values-live.yaml after
+// values-$ENV.yaml, or beside a different environment's file in each
+// command): an overlay, not an environment of its own.
+func (p *Project) sharedValues() map[string]bool {
+	others := map[string]map[string]bool{} // file → the other file sets it comes with
+	for _, d := range p.Deploys {
+		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint || len(d.Values) < 2 {
+			continue
+		}
+		for _, v := range d.Values {
+			if IsCIExpr(v) || v == "-" {
+				continue
+			}
+			var rest []string
+			for _, o := range d.Values {
+				if o != v && o != "-" {
+					rest = append(rest, o)
+				}
+			}
+			if others[v] == nil {
+				others[v] = map[string]bool{}
+			}
+			key := strings.Join(rest, "\x00")
+			if slices.ContainsFunc(rest, IsCIExpr) {
+				key = "\x00pattern" // beside values-$ENV.yaml: every environment's
+				others[v]["\x00pattern2"] = true
+			}
+			others[v][key] = true
+		}
+	}
+	out := map[string]bool{}
+	for v, sets := range others {
+		if len(sets) >= 2 {
+			out[v] = true
+		}
+	}
+	return out
 }
