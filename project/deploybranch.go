@@ -170,6 +170,7 @@ func withBranches(lines []shellLine) []shellLine {
 			args := words[1:]
 			for _, b := range lines[f.from:f.to] {
 				b.guard = append(slices.Clip(l.guard), b.guard...)
+				b.fn, b.fnLine = words[0], l.line
 				if len(args) > 0 && strings.Contains(b.text, "$") {
 					b.text = positional.ReplaceAllStringFunc(b.text, func(m string) string {
 						n, _ := strconv.Atoi(strings.Trim(m, "${}"))

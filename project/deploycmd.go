@@ -88,6 +88,11 @@ type Deploy struct {
 	// whose value names the environment when a pattern filled it in.
 	guard  []cond
 	envVar string
+	// fn and fnLine are the shell function the command runs in and the
+	// line of the file that called it: two calls with other arguments
+	// are two deploys.
+	fn     string
+	fnLine int
 	// flags are the -n, -f and --kube-context words as written, and
 	// flagLines the line each sits on, by kind and value as read ("-f"
 	// and "deploy/values-prod.yaml"), for a command over several lines.
@@ -507,6 +512,10 @@ type shellLine struct {
 	// guard are the conditions of the if and case branches the line
 	// stands in, its function's call's included.
 	guard []cond
+	// fn is the shell function the line runs in, fnLine the line that
+	// called it (0: not in a function, or one nobody calls).
+	fn     string
+	fnLine int
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -1221,7 +1230,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		return Deploy{}, false // a branch that does not run where the script is called from
 	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
@@ -1731,12 +1740,12 @@ func (l shellLine) cluster(file string) (clusterChoice, bool) {
 // the real one); otherwise the first found.
 func prefer(old, d *Deploy) bool {
 	keep := func(win, lose *Deploy, why string) bool {
-		win.Chosen = why + ": " + lose.Loc() + " " + lose.what() + " too"
+		win.Chosen = why + ": " + lose.at() + " " + lose.what() + " too"
 		return win == d
 	}
 	switch {
-	case old.Loc() == d.Loc():
-		return false // one script that two jobs call
+	case old.Loc() == d.Loc() && (old.fnLine == d.fnLine || sameDeploy(old, d)):
+		return false // one script that two jobs call, a function called again to retry
 	case (old.Command == "template") != (d.Command == "template"):
 		return old.Command == "template"
 	case old.dryRun != d.dryRun:
@@ -1749,13 +1758,29 @@ func prefer(old, d *Deploy) bool {
 			return keep(d, old, "the main deploy, not the canary")
 		}
 		return keep(old, d, "the main deploy, not the canary")
-	case old.File == d.File && old.job == d.job && old.job != "" && d.Line > old.Line && old.Via == d.Via:
+	case old.File == d.File && old.job == d.job && old.job != "" && max(d.Line, d.fnLine) > max(old.Line, old.fnLine) && old.Via == d.Via:
 		return keep(d, old, "the job's last helm "+d.Command)
 	}
 	if old.Chosen == "" {
-		old.Chosen = "the first found: " + d.Loc() + " " + d.what() + " too"
+		old.Chosen = "the first found: " + d.at() + " " + d.what() + " too"
 	}
 	return false
+}
+
+// at is where the command stands, with the call of its function when
+// it runs in one: "scripts/deploy.sh:7 (deploy_to at scripts/deploy.sh:20)".
+func (d *Deploy) at() string {
+	if d.fnLine > 0 {
+		return d.Loc() + " (" + d.fn + " at " + d.File + ":" + strconv.Itoa(d.fnLine) + ")"
+	}
+	return d.Loc()
+}
+
+// sameDeploy reports whether a and b deploy the same release, namespace,
+// values and --set keys.
+func sameDeploy(a, b *Deploy) bool {
+	return a.Release == b.Release && a.Namespace == b.Namespace && slices.Equal(a.Values, b.Values) &&
+		slices.EqualFunc(a.Set, b.Set, func(x, y SetFlag) bool { return x.Path == y.Path && x.Value == y.Value })
 }
 
 // what says what a deploy command deploys, for a note.
@@ -1792,6 +1817,9 @@ func (d *Deploy) Why() string {
 	var parts []string
 	if d.Uncertain != "" {
 		parts = append(parts, d.Uncertain)
+	}
+	if d.fnLine > 0 {
+		parts = append(parts, "run by "+d.fn+" at "+d.File+":"+strconv.Itoa(d.fnLine))
 	}
 	if d.Via != "" {
 		parts = append(parts, "called from "+d.Via)

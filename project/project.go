@@ -51,9 +51,12 @@ type Project struct {
 	OrderReason string
 	// Deploys are the helm commands found in the repository's CI files
 	// and scripts; each environment's Deploy is one of them.
-	Deploys  []Deploy
-	Database Database
-	Accept   []Acceptance
+	Deploys []Deploy
+	// alsoDeployed are the values files of the commands an environment
+	// did not keep (its canary's), by environment: not environments.
+	alsoDeployed map[string]string
+	Database     Database
+	Accept       []Acceptance
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
@@ -297,6 +300,9 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 	f := p.File
 	names = map[string]bool{}
 	used := map[string]string{}
+	for v, n := range p.alsoDeployed {
+		used[v] = n
+	}
 	for n, d := range deploys {
 		for _, v := range d.Values {
 			used[v] = n
@@ -779,6 +785,7 @@ func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
 // deploy.
 func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	out := map[string]*Deploy{}
+	p.alsoDeployed = map[string]string{}
 	byFile := map[string]string{}
 	for env, f := range envFiles {
 		byFile[f] = env
@@ -792,9 +799,14 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			return // its branch runs for other environments
 		}
 		if old, ok := out[env]; ok {
-			keep := old
+			keep, lost := old, &d
 			if prefer(old, &d) {
-				keep = &d
+				keep, lost = &d, old
+			}
+			for _, v := range lost.Values {
+				if !slices.Contains(keep.Values, v) {
+					p.alsoDeployed[v] = env // a canary's file: env's too, not an environment
+				}
 			}
 			noteUncertain(keep, old, &d, env)
 			out[env] = keep
