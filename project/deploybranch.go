@@ -26,6 +26,10 @@ type cond struct {
 	Neg  bool
 	// At is the line of the if or case that holds it.
 	At int
+	// Frame is the line of the if or case whose branch this is, Arm the
+	// branch's number in it: two commands in other arms of one frame
+	// never both run.
+	Frame, Arm int
 }
 
 // String is the condition as the report says it: $ENVIRONMENT is uat.
@@ -34,7 +38,11 @@ func (c cond) String() string {
 	if c.Neg {
 		verb = " is not "
 	}
-	return "$" + c.Var + verb + strings.Join(c.Vals, " or ")
+	v := "$" + c.Var
+	if strings.ContainsAny(c.Var, ". ") {
+		v = "${{ " + c.Var + " }}" // a workflow expression
+	}
+	return v + verb + strings.Join(c.Vals, " or ")
 }
 
 // matches reports whether value v satisfies c; glob patterns (prod*)
@@ -98,12 +106,14 @@ func negate(c cond) cond {
 // branchFrame is one if or case the tracker is inside.
 type branchFrame struct {
 	isCase bool
-	// prev are the conditions of the branches before the current one;
-	// cur the current branch's.
-	prev, cur []cond
-	caseVar   string
-	caseAt    int
-	inArm     bool
+	// conds are the conditions of the if and its elifs so far; prev
+	// holds a case's patterns so far (as one condition); cur the
+	// current branch's.
+	conds, prev, cur []cond
+	at, arm          int
+	caseVar          string
+	caseAt           int
+	inArm            bool
 }
 
 // withBranches gives each line the conditions it runs under and puts
@@ -230,7 +240,8 @@ func guardLines(lines []shellLine) {
 			if !ok {
 				c, rest = strings.TrimSuffix(t[3:], " then"), ""
 			}
-			fr := &branchFrame{cur: []cond{parseCond(c, l.line)}}
+			first := parseCond(c, l.line)
+			fr := &branchFrame{conds: []cond{first}, cur: arm([]cond{first}, l.line, 0), at: l.line}
 			if strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "fi")) == "" {
 				l.guard = current() // the condition runs here, the branch after
 				stack = append(stack, fr)
@@ -243,12 +254,13 @@ func guardLines(lines []shellLine) {
 			}
 			continue
 		case f != nil && !f.isCase && strings.HasPrefix(t, "elif "):
-			f.prev = append(f.prev, f.cur...)
 			c, _, _ := strings.Cut(t[5:], "; then")
-			f.cur = append(negations(f.prev), parseCond(c, l.line))
+			f.arm++
+			f.cur = arm(append(negations(f.conds), parseCond(c, l.line)), f.at, f.arm)
+			f.conds = append(f.conds, parseCond(c, l.line))
 		case f != nil && !f.isCase && (t == "else" || strings.HasPrefix(t, "else ")):
-			f.prev = append(f.prev, f.cur...)
-			f.cur = negations(f.prev)
+			f.arm++
+			f.cur = arm(negations(f.conds), f.at, f.arm)
 		case f != nil && !f.isCase && (t == "fi" || strings.HasPrefix(t, "fi ") || strings.HasPrefix(t, "fi;")):
 			stack = stack[:len(stack)-1]
 			l.guard = current()
@@ -256,7 +268,7 @@ func guardLines(lines []shellLine) {
 		case caseStart.MatchString(t):
 			m := caseStart.FindStringSubmatch(t)
 			l.guard = current()
-			stack = append(stack, &branchFrame{isCase: true, caseVar: exprVar(m[1]), caseAt: l.line})
+			stack = append(stack, &branchFrame{isCase: true, caseVar: exprVar(m[1]), caseAt: l.line, at: l.line})
 			continue
 		case f != nil && f.isCase && (t == "esac" || strings.HasPrefix(t, "esac")):
 			stack = stack[:len(stack)-1]
@@ -280,6 +292,8 @@ func guardLines(lines []shellLine) {
 					}
 					f.prev[0].Vals = append(f.prev[0].Vals, pats...)
 				}
+				f.arm++
+				f.cur = arm(f.cur, f.at, f.arm)
 				f.inArm = true
 				l.guard = current()
 				if strings.HasSuffix(t, ";;") {
@@ -293,6 +307,31 @@ func guardLines(lines []shellLine) {
 			f.inArm, f.cur = false, nil
 		}
 	}
+}
+
+// arm marks the conditions of one branch of the if or case at line
+// frame; a branch with none gets one that says only which it is.
+func arm(cs []cond, frame, n int) []cond {
+	if len(cs) == 0 {
+		cs = []cond{{At: frame}}
+	}
+	for i := range cs {
+		cs[i].Frame, cs[i].Arm = frame, n
+	}
+	return cs
+}
+
+// exclusive reports whether a and b stand in two branches of one if or
+// case: never both run.
+func exclusive(a, b []cond) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Frame != 0 && x.Frame == y.Frame && x.Arm != y.Arm {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // negations are the else of every condition in cs.
@@ -355,15 +394,16 @@ func noteUncertain(keep, old, d *Deploy, env string) {
 	if old.Loc() == d.Loc() {
 		return
 	}
-	for _, x := range []*Deploy{old, d} {
-		if _, und := runsFor(x.guard, x.envVar, env); len(und) > 0 {
-			other := old
-			if keep == old {
-				other = d
-			}
-			keep.Uncertain = fmt.Sprintf("uncertain: %s runs only when %s (%s:%d), %s:%d deploys %s too, and ferry cannot tell which branch runs",
-				x.Loc(), und[0], x.File, und[0].At, other.File, other.Line, env)
-			return
-		}
+	_, undOld := runsFor(old.guard, old.envVar, env)
+	_, undD := runsFor(d.guard, d.envVar, env)
+	if len(undOld) == 0 && len(undD) == 0 {
+		return
 	}
+	when := func(x *Deploy, und []cond) string {
+		if len(und) == 0 {
+			return x.Loc() + " otherwise"
+		}
+		return fmt.Sprintf("%s when %s (%s:%d)", x.Loc(), und[0], x.File, und[0].At)
+	}
+	keep.Uncertain = fmt.Sprintf("uncertain: two commands deploy %s and ferry cannot tell which branch runs: %s, %s", env, when(old, undOld), when(d, undD))
 }

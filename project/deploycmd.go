@@ -1758,6 +1758,8 @@ func prefer(old, d *Deploy) bool {
 			return keep(d, old, "the main deploy, not the canary")
 		}
 		return keep(old, d, "the main deploy, not the canary")
+	case exclusive(old.guard, d.guard):
+		return false // two branches of one if: noteUncertain says which runs is not known
 	case old.File == d.File && old.job == d.job && old.job != "" && max(d.Line, d.fnLine) > max(old.Line, old.fnLine) && old.Via == d.Via:
 		return keep(d, old, "the job's last helm "+d.Command)
 	}
