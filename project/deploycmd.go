@@ -39,6 +39,10 @@ type Deploy struct {
 	// Release, Chart and Namespace as written; Namespace "" when the
 	// command sets none. A part CI fills in keeps its expression.
 	Release, Chart, Namespace string
+	// NamespaceDefault is the expression whose default Namespace is
+	// (${NS:-payments}, NS set nowhere in the repository), "" when the
+	// namespace is as written.
+	NamespaceDefault string
 	// Values are the -f files, relative to the project directory.
 	Values []string
 	// Set are the --set/--set-string keys.
@@ -1237,7 +1241,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		name, val, hasVal := strings.Cut(w, "=")
 		if !strings.HasPrefix(w, "-") {
 			if !optionalWord.MatchString(w) && !l.flagsOnly(w) {
-				pos = append(pos, l.expand(w))
+				pos = append(pos, l.expandDefault(w))
 			}
 			continue
 		}
@@ -1259,7 +1263,10 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 		switch name {
 		case "-n", "--namespace":
-			d.Namespace = l.expand(val)
+			d.Namespace = l.expandDefault(val)
+			if e := l.expand(val); e != d.Namespace {
+				d.NamespaceDefault = e
+			}
 			d.flags = append(d.flags, flagWord{"-n", val, d.Namespace})
 		case "--kube-context":
 			if c := l.expand(val); !IsCIExpr(c) {
@@ -1268,7 +1275,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			}
 		case "-f", "--values":
 			for _, f := range strings.Split(val, ",") {
-				d.Values = append(d.Values, l.relPath(l.expand(f), dir, fileDir))
+				d.Values = append(d.Values, l.relPath(l.expandDefault(f), dir, fileDir))
 				d.flags = append(d.flags, flagWord{"-f", f, d.Values[len(d.Values)-1]})
 			}
 		case "--set", "--set-string":
@@ -1431,16 +1438,33 @@ func splitSet(s string) []string {
 
 // expand replaces the variables the job or target defines with their
 // values, once; others stay as written (CI fills them in).
-func (l shellLine) expand(s string) string { return l.expandDepth(s, 0) }
+func (l shellLine) expand(s string) string { return l.expandDepth(s, 0, false) }
+
+// expandDefault is expand, a ${NS:-fintech} or ${NS:=fintech} of a
+// variable nothing in the repository sets taken as its default: what
+// the command deploys to when the caller sets nothing.
+func (l shellLine) expandDefault(s string) string { return l.expandDepth(s, 0, true) }
+
+// defaultExpr matches ${NAME:-word}, ${NAME-word}, ${NAME:=word} and
+// ${NAME=word}: the name, and the default word.
+var defaultExpr = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^{}$]*)\}$`)
 
 // expandDepth is expand of a value that is itself a variable's: a
 // Makefile's SERVICE := $(APP)-api is expanded in turn, a few levels at
 // most.
-func (l shellLine) expandDepth(s string, depth int) string {
-	if (len(l.vars) == 0 && len(l.assigned) == 0) || !strings.Contains(s, "$") {
+func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
+	if (len(l.vars) == 0 && len(l.assigned) == 0 && !defaults) || !strings.Contains(s, "$") {
 		return s
 	}
 	return ciExpr.ReplaceAllStringFunc(s, func(m string) string {
+		if dm := defaultExpr.FindStringSubmatch(m); dm != nil && defaults {
+			_, set := l.assigned[dm[1]]
+			_, inJob := l.vars[dm[1]]
+			_, chosen := l.choices[dm[1]]
+			if !set && !inJob && !chosen {
+				return dm[2]
+			}
+		}
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
 		if i := strings.IndexAny(name, ":-=?+"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
@@ -1465,7 +1489,7 @@ func (l shellLine) expandDepth(s string, depth int) string {
 				return v
 			}
 			if depth < 4 {
-				return l.expandDepth(v, depth+1)
+				return l.expandDepth(v, depth+1, defaults)
 			}
 		}
 		return m

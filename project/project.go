@@ -647,6 +647,9 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 		e.From.Namespace = at
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
 		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n)"
+		if d.NamespaceDefault != "" {
+			e.From.Namespace = d.FlagLoc("-n", d.Namespace) + " (-n: the default of " + d.NamespaceDefault + ", which nothing in the repository sets)"
+		}
 	case d != nil && d.Namespace != "":
 		// CI fills it in: say so, and what ferry checks in its stead.
 		e.Namespace = e.Name
