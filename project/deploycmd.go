@@ -639,7 +639,7 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
-			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
+			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
 			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
 				// ${X:-y} of an X CI sets, $(cmd): known only when the
 				// script runs.
