@@ -630,13 +630,27 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 	case d != nil && d.Missing != "":
 		return "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
+		for _, v := range d.Values {
+			if r := fileRegion(v); r != "" {
+				return "CI " + d.Loc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
+			}
+		}
 		return "CI " + d.Loc() + d.Why()
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
-		return envFile + " (discovered; no deploy command of the repository deploys " + name + ")"
+		return envFile + " (discovered" + regionNote(envFile) + "; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
-		return envFile + " (discovered)"
+		return envFile + " (discovered" + regionNote(envFile) + ")"
 	}
 	return path.Join(p.Configs, "."+name+".env") + " (discovered)"
+}
+
+// regionNote says which cloud region a values file's name gives, for
+// the definition: "; region eastus, from the file's name".
+func regionNote(file string) string {
+	if r := fileRegion(file); r != "" {
+		return "; region " + r + ", from the file's name"
+	}
+	return ""
 }
 
 // defineNamespace: ferry.yaml's, else the deploy command's -n, else the
