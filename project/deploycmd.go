@@ -92,6 +92,9 @@ type Deploy struct {
 	// whose value names the environment when a pattern filled it in.
 	guard  []cond
 	envVar string
+	// envByName is set when Env is a stage word in the job's or script's
+	// name (deploy-production), not an environment the job declares.
+	envByName bool
 	// fn and fnLine are the shell function the command runs in and the
 	// line of the file that called it: two calls with other arguments
 	// are two deploys.
@@ -205,7 +208,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -232,7 +235,14 @@ func findDeploys(dir string) []Deploy {
 			rel, _ := filepath.Rel(dir, f)
 			rel = filepath.ToSlash(rel)
 			var cmds []shellLine
+			var tasks map[int]map[string]int // Azure HelmDeploy tasks' inputs, by the task's line
 			switch base := filepath.Base(f); {
+			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
+				if !isAzurePipeline(data) {
+					continue // docker-compose.yml, mkdocs.yml: no CI file
+				}
+				cmds, tasks = azureLines(data)
+				cmds = withAssignments(cmds)
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f)) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
@@ -295,7 +305,11 @@ func findDeploys(dir string) []Deploy {
 					data, _ := readCIFile(filepath.Join(dir, filepath.FromSlash(file)))
 					lines[file] = strings.Split(string(data), "\n")
 				}
-				setLines(&d, lines[file])
+				if at, ok := tasks[c.line]; ok && c.file == "" {
+					azureFlagLines(&d, at)
+				} else {
+					setLines(&d, lines[file])
+				}
 				if d.Cluster == "" {
 					cc := clusters[c.hint]
 					d.Cluster, d.ClusterAt = cc.name, cc.at
@@ -1313,6 +1327,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	if d.Env == "" {
 		d.Env = stageIn(l.hint)
+		d.envByName = d.Env != ""
 	}
 	return d, true
 }

@@ -833,6 +833,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	// helm template only counts where nothing installs the chart (helm
 	// template | kubectl apply).
+	for i := range p.Deploys {
+		p.workspacePaths(&p.Deploys[i])
+	}
 	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway && !d.Lint })
 	shared := p.sharedValues()
 	for _, d := range p.Deploys {
@@ -875,11 +878,43 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if env == "" && !IsCIExpr(d.Namespace) {
 			env = stageIn(d.Namespace)
 		}
+		if env != "" && d.envByName {
+			env = p.fileEnvName(env, d, byFile, shared)
+		}
 		if env != "" {
 			add(env, d)
 		}
 	}
 	return out
+}
+
+// fileEnvName is the name the repository's values files give the
+// environment a CI job calls env: the job says production or
+// migration-sharedutilities (an Azure DevOps environment), the command's
+// values file says prod or migration; the files' name is the one the
+// rest of the repository uses.
+func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, shared map[string]bool) string {
+	for _, v := range d.Values {
+		if shared[v] || IsCIExpr(v) {
+			continue
+		}
+		e, ok := byFile[v]
+		if !ok {
+			stem := strings.TrimSuffix(path.Base(v), path.Ext(v))
+			for _, pre := range []string{"values-", "values."} {
+				if strings.HasPrefix(stem, pre) {
+					_, e = splitRegion(strings.TrimPrefix(stem, pre))
+				}
+			}
+		}
+		if e == "" || e == env || !envNameRe.MatchString(e) {
+			continue
+		}
+		if (synonym(e) != "" && synonym(e) == synonym(env)) || strings.HasPrefix(env, e+"-") || strings.HasSuffix(env, "-"+e) {
+			return e
+		}
+	}
+	return env
 }
 
 // ownChart reports whether a command's chart argument is this project's
@@ -1086,4 +1121,55 @@ func (p *Project) sharedValues() map[string]bool {
 		}
 	}
 	return out
+}
+
+// workspacePaths maps a deploy command's chart and values files that
+// start with where CI put the repository or an exported copy of the
+// chart ($(Pipeline.Workspace)/install/sharedutilities/,
+// ${{ github.workspace }}/deploy/chart) to the project's own: a path
+// that exists under the project directory is that; a chart directory
+// named as the project's chart is the project's chart, and a values file
+// in it the file of that name in the chart (which may not exist: then
+// helm fails, and MissingValues says so).
+func (p *Project) workspacePaths(d *Deploy) {
+	if p.Chart == "" {
+		return
+	}
+	rest := func(s string) (string, bool) {
+		loc := ciExpr.FindStringIndex(s)
+		if loc == nil || loc[0] != 0 || !strings.HasPrefix(s[loc[1]:], "/") {
+			return "", false
+		}
+		r := path.Clean(strings.TrimPrefix(s[loc[1]:], "/"))
+		return r, r != "." && !IsCIExpr(r)
+	}
+	chartBase := path.Base(path.Clean(p.Chart))
+	mapped := false
+	if r, ok := rest(d.Chart); ok {
+		switch {
+		case isDir(filepath.Join(p.Dir, r)):
+			d.Chart, mapped = r, path.Clean(r) == path.Clean(p.Chart)
+		case path.Base(r) == chartBase:
+			d.Chart, mapped = p.Chart, true
+		}
+	}
+	for i, v := range d.Values {
+		r, ok := rest(v)
+		if !ok {
+			continue
+		}
+		nv := v
+		switch {
+		case isFile(filepath.Join(p.Dir, r)):
+			nv = r
+		case mapped && path.Base(path.Dir(r)) == chartBase:
+			nv = path.Join(p.Chart, path.Base(r))
+		}
+		if nv != v {
+			d.Values[i] = nv
+			if n, ok := d.flagLines["-f\x00"+v]; ok {
+				d.flagLines["-f\x00"+nv] = n
+			}
+		}
+	}
 }
