@@ -115,6 +115,10 @@ type valuesFiles struct {
 	// ignored explains values files that look like an environment's but
 	// whose name cannot be one (not a DNS label).
 	ignored []string
+	// regionDups are a region's file for an environment another file
+	// names too (values.eastus2.dev.yaml beside values.dev.yaml), each
+	// with the file kept.
+	regionDups [][2]string
 }
 
 // valuesDirs are the directories whose values-<env>.yaml files belong to
@@ -199,13 +203,11 @@ func (p *Project) discoverValues() valuesFiles {
 				continue
 			}
 			if old, ok := vf.envs[env]; ok && region != "" && path.Dir(old) == d {
-				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: names environment %s in region %s, as %s does; %s is checked — name this one under environments: in %s to check it too",
-					rel, env, region, old, old, FileName))
+				vf.regionDups = append(vf.regionDups, [2]string{rel, old}) // values.dev.yaml keeps dev
 				continue
 			}
 			if old, ok := vf.envs[env]; ok && fileRegion(old) != "" && region == "" && path.Dir(old) == d {
-				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: names environment %s in region %s, as %s does; %s is checked — name this one under environments: in %s to check it too",
-					old, env, fileRegion(old), rel, rel, FileName))
+				vf.regionDups = append(vf.regionDups, [2]string{old, rel})
 			}
 			vf.envs[env] = rel
 		}

@@ -284,6 +284,15 @@ func (p *Project) sources() (envFiles map[string]string, deploys map[string]*Dep
 	}
 	p.Deploys = findDeploys(p.Dir)
 	deploys = p.assignDeploys(found.envs)
+	for _, dup := range found.regionDups {
+		file, kept := dup[0], dup[1]
+		env := byValue(found.envs, kept)
+		if d := deploys[env]; d != nil && slices.Contains(d.Values, file) {
+			continue // CI deploys the region's file: classify says the other is not checked
+		}
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: names environment %s in region %s, as %s does; %s is checked — name this one under environments: in %s to check it too",
+			file, env, fileRegion(file), kept, kept, FileName))
+	}
 	p.siblingValues(deploys, found.envs)
 	return found.envs, deploys
 }
@@ -631,7 +640,7 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 		return "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
 		for _, v := range d.Values {
-			if r := fileRegion(v); r != "" {
+			if r := fileRegion(v); r != "" && isFile(filepath.Join(p.Dir, v)) {
 				return "CI " + d.Loc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
 			}
 		}
@@ -1172,4 +1181,14 @@ func (p *Project) workspacePaths(d *Deploy) {
 			}
 		}
 	}
+}
+
+// byValue is the key of m whose value is v, "" when none is.
+func byValue(m map[string]string, v string) string {
+	for k, x := range m {
+		if x == v {
+			return k
+		}
+	}
+	return ""
 }
