@@ -124,7 +124,8 @@ type branchFrame struct {
 func withBranches(lines []shellLine) []shellLine {
 	if !slices.ContainsFunc(lines, func(l shellLine) bool {
 		t := strings.TrimSpace(l.text)
-		return strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.Contains(t, "()") || strings.HasPrefix(t, "function ")
+		return strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.Contains(t, "()") || strings.HasPrefix(t, "function ") ||
+			(strings.HasPrefix(t, "[") || strings.HasPrefix(t, "test ")) && strings.ContainsAny(t, "&|")
 	}) {
 		return lines
 	}
@@ -303,6 +304,11 @@ func guardLines(lines []shellLine) {
 			}
 		}
 		l.guard = current()
+		if c, ok := shortCircuit(t, l.line); ok {
+			// [[ "$ENV" == prod ]] && helm upgrade …: the command's own
+			// condition.
+			l.guard = append(slices.Clip(l.guard), c)
+		}
 		if f := top(); f != nil && f.isCase && f.inArm && strings.HasSuffix(t, ";;") {
 			f.inArm, f.cur = false, nil
 		}
@@ -332,6 +338,25 @@ func exclusive(a, b []cond) bool {
 		}
 	}
 	return false
+}
+
+// shortCircuit reads a line that runs its command only under a test
+// before it: [ "$ENV" = prod ] && cmd (the test holds), [[ $ENV == dev ]]
+// || cmd (it does not).
+func shortCircuit(t string, at int) (cond, bool) {
+	if !strings.HasPrefix(t, "[") && !strings.HasPrefix(t, "test ") {
+		return cond{}, false
+	}
+	and, or := strings.Index(t, "&&"), strings.Index(t, "||")
+	switch {
+	case and > 0 && (or < 0 || and < or):
+		c := parseCond(t[:and], at)
+		return c, c.Var != ""
+	case or > 0:
+		c := parseCond(t[:or], at)
+		return negate(c), c.Var != ""
+	}
+	return cond{}, false
 }
 
 // negations are the else of every condition in cs.

@@ -66,6 +66,12 @@ helm upgrade app ./chart`,
 			runs: map[string]string{"dev": "2,4", "prod": "2,4"},
 		},
 		{
+			name: "a test before && or ||",
+			script: `[[ "$ENV" == "prod" ]] && helm upgrade app ./chart -f values-prod.yaml
+[ "$ENV" = "prod" ] || helm upgrade app ./chart -f values-$ENV.yaml`,
+			runs: map[string]string{"prod": "1", "dev": "2"},
+		},
+		{
 			name: "a function nobody calls stays where it is written",
 			script: `purge() {
   helm upgrade app ./chart --reset-values
