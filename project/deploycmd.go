@@ -342,6 +342,8 @@ func setLines(d *Deploy, lines []string) {
 	end := d.Line + maxCommandLines
 	if d.last >= d.Line {
 		end = d.last // the command's own lines: not the next job's same flag
+	} else {
+		end = yamlBlockEnd(lines, d.Line, end)
 	}
 	spans := append([][2]int{{d.Line, end}}, d.spans...)
 	for i := range d.Set {
@@ -442,6 +444,32 @@ func hasFlag(l, fl string) bool {
 		i = j + 1
 	}
 }
+
+// yamlBlockEnd is the last line of a folded or plain YAML scalar that
+// starts at line first, at most end: the scalar ends before a line
+// indented less than its first, or as much and starting a new item or
+// key (- name:, deploy-prod:).
+func yamlBlockEnd(lines []string, first, end int) int {
+	if first < 1 || first > len(lines) {
+		return end
+	}
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " \t")) }
+	base := indent(lines[first-1])
+	for n := first + 1; n <= min(end, len(lines)); n++ {
+		l := lines[n-1]
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if in := indent(l); in < base || in == base && (strings.HasPrefix(t, "- ") || yamlKey.MatchString(t)) {
+			return n - 1
+		}
+	}
+	return end
+}
+
+// yamlKey matches a line that starts a YAML mapping key.
+var yamlKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+:(\s|$)`)
 
 // setsPath reports whether l sets path p (image.tag=), not a path
 // ending in it (nginx.image.tag=).
