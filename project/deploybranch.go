@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -158,11 +159,12 @@ func withBranches(lines []shellLine) []shellLine {
 		return lines
 	}
 	called := map[string]bool{}
+	names := slices.Collect(maps.Keys(fns))
 	var out []shellLine
 	var expand func(l shellLine, depth int)
 	expand = func(l shellLine, depth int) {
 		out = append(out, l)
-		if depth > 3 {
+		if depth > 3 || !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(l.text, n) }) {
 			return
 		}
 		for _, seg := range shellSeparator.Split(l.text, -1) {

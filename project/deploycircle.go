@@ -174,7 +174,21 @@ func repoPath(s, p string) string {
 		return s
 	}
 	s = strings.ReplaceAll(s, p+"/", "")
-	return regexp.MustCompile(regexp.QuoteMeta(p)+`(\s|"|'|;|$)`).ReplaceAllString(s, ".$1")
+	var b strings.Builder
+	for {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return b.String() + s
+		}
+		end := i + len(p)
+		b.WriteString(s[:i])
+		if end == len(s) || strings.ContainsRune(" \t\n\"';", rune(s[end])) {
+			b.WriteString(".") // the checkout itself
+		} else {
+			b.WriteString(p) // ~/git-old: another directory
+		}
+		s = s[end:]
+	}
 }
 
 // steps reads a steps: list into out: run (or deploy) steps as shell

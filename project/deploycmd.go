@@ -374,7 +374,7 @@ func setLines(d *Deploy, lines []string) {
 		found := 0
 		for _, sp := range spans {
 			for n := sp[0]; n <= min(sp[1], len(lines)) && n > 0 && found >= 0; n++ {
-				l := strings.NewReplacer(`"`, "", `'`, "").Replace(lines[n-1])
+				l := unquote.Replace(lines[n-1])
 				if !strings.Contains(l, f.raw) || !slices.ContainsFunc(names, func(fl string) bool { return hasFlag(l, fl) }) {
 					continue
 				}
@@ -423,6 +423,9 @@ func nthFlagLine(d *Deploy, f flagWord, sp [2]int, lines []string) int {
 	}
 	return at[k]
 }
+
+// unquote drops the quotes a shell removes, for finding a word on its line.
+var unquote = strings.NewReplacer(`"`, "", `'`, "")
 
 // flagNames are the spellings of each flag kind.
 var flagNames = map[string][]string{"-n": {"-n", "--namespace"}, "-f": {"-f", "--values"}, "--kube-context": {"--kube-context"}}
