@@ -18,8 +18,9 @@ import (
 // isAzurePipeline reports whether a YAML file is an Azure Pipelines
 // definition with something ferry reads in it.
 func isAzurePipeline(data []byte) bool {
-	return bytes.Contains(data, []byte("HelmDeploy@")) ||
-		(bytes.Contains(data, []byte("vmImage")) || bytes.Contains(data, []byte("trigger:"))) && bytes.Contains(data, []byte("helm"))
+	has := func(s string) bool { return bytes.Contains(data, []byte(s)) }
+	pipeline := (has("vmImage") || has("pool:") || has("trigger:")) && (has("steps:") || has("stages:") || has("jobs:"))
+	return has("HelmDeploy@") && (pipeline || has("task:")) || pipeline && has("helm")
 }
 
 // azureCtx is what encloses a step: the job's name and environment and
