@@ -676,26 +676,26 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 	case d != nil && d.Namespace != "":
 		// CI fills it in: say so, and what ferry checks in its stead.
 		e.Namespace = e.Name
-		e.From.Namespace = NamespaceByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
+		e.From.Namespace = SetByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
 	default:
 		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
 	}
 }
 
-// NamespaceByCI starts the provenance of a namespace the CI deploy
-// command fills in from an expression: ferry checks the environment in
-// a namespace of its own choosing, which is not the one CI deploys to.
-const NamespaceByCI = "set by CI"
+// SetByCI starts the provenance of a namespace or release the CI deploy
+// command fills in from an expression: ferry checks the environment
+// with a stand-in of its own choosing, which is not what CI deploys.
+const SetByCI = "set by CI"
 
-// NamespaceSaid is how a report names an environment's namespace ns
+// Said is how a report names an environment's namespace or release v
 // with its provenance from: "payments (ferry.yaml:12)", or "set by CI
 // (${K8S_NAMESPACE} at bin/deploy:23; checked as uat, …)" when CI fills
-// it in, so that a report never calls ferry's stand-in CI's namespace.
-func NamespaceSaid(ns, from string) string {
-	if strings.HasPrefix(from, NamespaceByCI+" (") {
+// it in, so that a report never calls ferry's stand-in CI's value.
+func Said(v, from string) string {
+	if strings.HasPrefix(from, SetByCI+" (") {
 		return from
 	}
-	return ns + " (" + from + ")"
+	return v + " (" + from + ")"
 }
 
 // defineRelease: ferry.yaml's, else the deploy command's, else the
@@ -711,6 +711,9 @@ func (p *Project) defineRelease(e *Environment, at string, d *Deploy) {
 		e.From.Release = "the service's name"
 		if p.File.Service == "" {
 			e.From.Release = "the chart's name"
+		}
+		if d != nil && d.Release != "" {
+			e.From.Release = SetByCI + " (" + d.Release + " at " + d.Loc() + "; checked as " + e.Release + ", " + e.From.Release + ")"
 		}
 	}
 }
