@@ -7,6 +7,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/ferrydev/ferry/project"
 )
 
 // Merge combines the reports of several projects into one: findings carry
@@ -175,10 +177,10 @@ func headerLines(p *ProjectInfo) []string {
 		}
 		l := fmt.Sprintf("  %s: from %s", d.Name, d.Definition)
 		if d.Release != "" {
-			l += fmt.Sprintf("; release %s (%s)", d.Release, d.ReleaseFrom)
+			l += "; release " + project.Said(d.Release, d.ReleaseFrom)
 		}
 		if d.Namespace != "" {
-			l += fmt.Sprintf("; namespace %s (%s)", d.Namespace, d.NamespaceFrom)
+			l += "; namespace " + project.Said(d.Namespace, d.NamespaceFrom)
 		}
 		if len(d.Objects) > 0 {
 			l += fmt.Sprintf("; objects in %s", strings.Join(d.Objects, ", "))

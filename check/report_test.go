@@ -217,7 +217,7 @@ func TestReportHeader(t *testing.T) {
 	}
 	for _, w := range []string{
 		"order staging → production (by name:",
-		"staging: from CI .github/workflows/deploy.yml:13; release billing (.github/workflows/deploy.yml:13); namespace billing-staging (.github/workflows/deploy.yml:13 (-n))",
+		"staging: from CI .github/workflows/deploy.yml:13; release billing (.github/workflows/deploy.yml:13); namespace billing-staging (.github/workflows/deploy.yml:14 (-n))",
 	} {
 		if !strings.Contains(text.String(), w) {
 			t.Errorf("text header lacks %q:\n%s", w, text.String())
@@ -237,7 +237,7 @@ func TestReportHeader(t *testing.T) {
 	p := got.Project
 	if !strings.HasPrefix(p.OrderReason, "by name:") || len(p.Definitions) != 2 ||
 		p.Definitions[1].Name != "production" || p.Definitions[1].Definition != "CI .github/workflows/deploy.yml:25" ||
-		p.Definitions[1].NamespaceFrom != ".github/workflows/deploy.yml:25 (-n)" {
+		p.Definitions[1].NamespaceFrom != ".github/workflows/deploy.yml:26 (-n)" {
 		t.Errorf("JSON header = %+v", p)
 	}
 }

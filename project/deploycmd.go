@@ -39,6 +39,10 @@ type Deploy struct {
 	// Release, Chart and Namespace as written; Namespace "" when the
 	// command sets none. A part CI fills in keeps its expression.
 	Release, Chart, Namespace string
+	// NamespaceDefault is the expression whose default Namespace is
+	// (${NS:-payments}, NS set nowhere in the repository), "" when the
+	// namespace is as written.
+	NamespaceDefault string
 	// Values are the -f files, relative to the project directory.
 	Values []string
 	// Set are the --set/--set-string keys.
@@ -83,6 +87,65 @@ type Deploy struct {
 	// last is the command's last line when known (0: it may run on for
 	// up to maxCommandLines).
 	last int
+	// guard are the conditions of the script's branches the command runs
+	// under (if [[ "$ENVIRONMENT" == "uat" ]]); envVar is the variable
+	// whose value names the environment when a pattern filled it in.
+	guard  []cond
+	envVar string
+	// envByName is set when Env is a stage word in the job's or script's
+	// name (deploy-production), not an environment the job declares.
+	envByName bool
+	// fn and fnLine are the shell function the command runs in and the
+	// line of the file that called it: two calls with other arguments
+	// are two deploys.
+	fn     string
+	fnLine int
+	// flags are the -n, -f and --kube-context words as written, and
+	// flagLines the line each sits on, by kind and value as read ("-f"
+	// and "deploy/values-prod.yaml"), for a command over several lines.
+	flags     []flagWord
+	flagLines map[string]int
+	// Uncertain says why the command may not be the one that deploys
+	// its environment: it stands in a branch ferry cannot decide, and
+	// another command deploys the environment in another ("" when sure).
+	Uncertain string
+}
+
+// flagWord is one flag of a command: its kind (-n, -f, --kube-context),
+// the word as written and the value as read.
+type flagWord struct{ kind, raw, val string }
+
+// FlagLine is the line of the file that holds the command's flag kind
+// (-n, -f, --kube-context) with value val: the command's own line unless
+// the flag stands on one of its continuation lines.
+func (d *Deploy) FlagLine(kind, val string) int {
+	if n := d.flagLines[kind+"\x00"+val]; n > 0 {
+		return n
+	}
+	return d.Line
+}
+
+// FlagLoc is FlagLine as "file:line".
+func (d *Deploy) FlagLoc(kind, val string) string {
+	return d.File + ":" + strconv.Itoa(d.FlagLine(kind, val))
+}
+
+// ValuesLoc is where the command names its values files: "file:line",
+// or "file:line1, line2" when they stand on several lines.
+func (d *Deploy) ValuesLoc() string {
+	var ns []string
+	for _, v := range d.Values {
+		if v == "-" {
+			continue // what CI pipes in: not among the environment's files
+		}
+		if n := strconv.Itoa(d.FlagLine("-f", v)); !slices.Contains(ns, n) {
+			ns = append(ns, n)
+		}
+	}
+	if len(ns) == 0 {
+		return d.Loc()
+	}
+	return d.File + ":" + strings.Join(ns, ", ")
 }
 
 // SetFlag is one key a deploy command sets with --set or --set-string.
@@ -145,7 +208,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -172,14 +235,21 @@ func findDeploys(dir string) []Deploy {
 			rel, _ := filepath.Rel(dir, f)
 			rel = filepath.ToSlash(rel)
 			var cmds []shellLine
+			var tasks map[int]map[string]int // Azure HelmDeploy tasks' inputs, by the task's line
 			switch base := filepath.Base(f); {
+			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
+				if !isAzurePipeline(data) {
+					continue // docker-compose.yml, mkdocs.yml: no CI file
+				}
+				cmds, tasks = azureLines(data)
+				cmds = withAssignments(cmds)
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f)) // each recipe line is a shell of its own
-			case strings.HasSuffix(base, ".sh") || !strings.Contains(base, "."):
-				if !strings.HasSuffix(base, ".sh") && !shellShebang.Match(data) {
+			case shellName(base) || !strings.Contains(base, "."):
+				if !shellName(base) && !shellShebang.Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
 				}
-				cmds = scriptLines(data, 1, strings.TrimSuffix(base, ".sh"))
+				cmds = scriptLines(data, 1, strings.TrimSuffix(strings.TrimSuffix(base, ".sh"), ".bash"))
 				for i := range cmds {
 					cmds[i].dir = filepath.Dir(f)
 				}
@@ -190,7 +260,7 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
 			}
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
-			markThrowaway(cmds, strings.HasSuffix(f, ".sh"))
+			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
 			// by job and path: files the job writes, each with the SOPS
@@ -218,21 +288,34 @@ func findDeploys(dir string) []Deploy {
 				d.File = file
 				d.Throwaway = c.throwaway || throwawayContext.MatchString(c.text)
 				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput.MatchString(c.text) || lintName.MatchString(c.hint) || lintName.MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
+				decrypted := map[string]string{} // a file the job decrypts: its SOPS source
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
+					if src != "" {
+						decrypted[v] = src
+					}
 					return src, ok
 				})
-				if d.Cluster == "" {
-					cc := clusters[c.hint]
-					d.Cluster, d.ClusterAt = cc.name, cc.at
-				} else {
-					d.ClusterAt = d.Loc() + " (--kube-context)"
+				for i, f := range d.flags {
+					if src, ok := decrypted[f.val]; ok && f.kind == "-f" && slices.Contains(d.Values, src) {
+						d.flags[i].val = src // the -f that names the decrypted file names its source
+					}
 				}
 				if _, ok := lines[file]; !ok {
 					data, _ := readCIFile(filepath.Join(dir, filepath.FromSlash(file)))
 					lines[file] = strings.Split(string(data), "\n")
 				}
-				setLines(&d, lines[file])
+				if at, ok := tasks[c.line]; ok && c.file == "" {
+					azureFlagLines(&d, at)
+				} else {
+					setLines(&d, lines[file])
+				}
+				if d.Cluster == "" {
+					cc := clusters[c.hint]
+					d.Cluster, d.ClusterAt = cc.name, cc.at
+				} else {
+					d.ClusterAt = d.FlagLoc("--kube-context", strings.TrimPrefix(d.Cluster, "context ")) + " (--kube-context)"
+				}
 				out = append(out, d)
 			}
 		}
@@ -241,6 +324,10 @@ func findDeploys(dir string) []Deploy {
 	// their own (no arguments, no job) would be a guess.
 	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] })
 }
+
+// shellName reports whether a file's name says a shell runs it:
+// deploy.sh, helm-deploy.bash.
+func shellName(f string) bool { return strings.HasSuffix(f, ".sh") || strings.HasSuffix(f, ".bash") }
 
 // shellShebang matches the first line of a script a shell runs.
 var shellShebang = regexp.MustCompile(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`)
@@ -255,6 +342,8 @@ func setLines(d *Deploy, lines []string) {
 	end := d.Line + maxCommandLines
 	if d.last >= d.Line {
 		end = d.last // the command's own lines: not the next job's same flag
+	} else {
+		end = yamlBlockEnd(lines, d.Line, end)
 	}
 	spans := append([][2]int{{d.Line, end}}, d.spans...)
 	for i := range d.Set {
@@ -267,7 +356,7 @@ func setLines(d *Deploy, lines []string) {
 		for _, sp := range spans {
 			for n := sp[0]; n <= min(sp[1], len(lines)) && n > 0; n++ {
 				l := lines[n-1]
-				if at := strings.Index(l, flag); at >= 0 && strings.Contains(l[at:], s.Path+"=") {
+				if at := strings.Index(l, flag); at >= 0 && setsPath(l[at:], s.Path) {
 					if found != 0 && found != n {
 						found = -1
 						break
@@ -279,6 +368,125 @@ func setLines(d *Deploy, lines []string) {
 		if found > 0 && found != d.Line {
 			s.Line = found
 		}
+	}
+	for _, f := range d.flags {
+		names := flagNames[f.kind]
+		found := 0
+		for _, sp := range spans {
+			for n := sp[0]; n <= min(sp[1], len(lines)) && n > 0 && found >= 0; n++ {
+				l := unquote.Replace(lines[n-1])
+				if !strings.Contains(l, f.raw) || !slices.ContainsFunc(names, func(fl string) bool { return hasFlag(l, fl) }) {
+					continue
+				}
+				if found != 0 && found != n {
+					found = -1
+				} else {
+					found = n
+				}
+			}
+		}
+		if found <= 0 && len(spans) == 1 {
+			found = nthFlagLine(d, f, spans[0], lines)
+		}
+		if found > 0 {
+			if d.flagLines == nil {
+				d.flagLines = map[string]int{}
+			}
+			d.flagLines[f.kind+"\x00"+f.val] = found
+		}
+	}
+}
+
+// nthFlagLine finds flag f by its place among the command's flags of its
+// kind, for a command whose words are not as the file writes them (a
+// Makefile macro's $(2) filled in): the k-th --values is on the k-th
+// line with one, when there are as many such lines as flags. 0 when
+// they do not pair up.
+func nthFlagLine(d *Deploy, f flagWord, sp [2]int, lines []string) int {
+	k, n := -1, 0
+	for _, o := range d.flags {
+		if o.kind == f.kind {
+			if o == f {
+				k = n
+			}
+			n++
+		}
+	}
+	var at []int
+	for i := sp[0]; i <= min(sp[1], len(lines)) && i > 0; i++ {
+		if slices.ContainsFunc(flagNames[f.kind], func(fl string) bool { return hasFlag(lines[i-1], fl) }) {
+			at = append(at, i)
+		}
+	}
+	if k < 0 || len(at) != n {
+		return 0
+	}
+	return at[k]
+}
+
+// unquote drops the quotes a shell removes, for finding a word on its line.
+var unquote = strings.NewReplacer(`"`, "", `'`, "")
+
+// flagNames are the spellings of each flag kind.
+var flagNames = map[string][]string{"-n": {"-n", "--namespace"}, "-f": {"-f", "--values"}, "--kube-context": {"--kube-context"}}
+
+// hasFlag reports whether line l holds flag fl as a word of its own
+// (-n, -nprod, --namespace=prod), not inside another (--no-hooks).
+func hasFlag(l, fl string) bool {
+	for i := 0; ; {
+		j := strings.Index(l[i:], fl)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || l[j-1] == ' ' || l[j-1] == '\t'
+		after := j+len(fl) >= len(l) || l[j+len(fl)] == ' ' || l[j+len(fl)] == '=' || (len(fl) == 2 && l[j+len(fl)] != '-')
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// yamlBlockEnd is the last line of a folded or plain YAML scalar that
+// starts at line first, at most end: the scalar ends before a line
+// indented less than its first, or as much and starting a new item or
+// key (- name:, deploy-prod:).
+func yamlBlockEnd(lines []string, first, end int) int {
+	if first < 1 || first > len(lines) {
+		return end
+	}
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " \t")) }
+	base := indent(lines[first-1])
+	for n := first + 1; n <= min(end, len(lines)); n++ {
+		l := lines[n-1]
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if in := indent(l); in < base || in == base && (strings.HasPrefix(t, "- ") || yamlKey.MatchString(t)) {
+			return n - 1
+		}
+	}
+	return end
+}
+
+// yamlKey matches a line that starts a YAML mapping key.
+var yamlKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+:(\s|$)`)
+
+// setsPath reports whether l sets path p (image.tag=), not a path
+// ending in it (nginx.image.tag=).
+func setsPath(l, p string) bool {
+	for i := 0; ; {
+		j := strings.Index(l[i:], p+"=")
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 || strings.ContainsRune(" \t=,\"'", rune(l[j-1])) {
+			return true
+		}
+		i = j + 1
 	}
 }
 
@@ -350,6 +558,13 @@ type shellLine struct {
 	// throwaway is set for the lines of a job, target or script that makes
 	// its own throwaway cluster (kind create cluster, a kind action).
 	throwaway bool
+	// guard are the conditions of the if and case branches the line
+	// stands in, its function's call's included.
+	guard []cond
+	// fn is the shell function the line runs in, fnLine the line that
+	// called it (0: not in a function, or one nobody calls).
+	fn     string
+	fnLine int
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -469,7 +684,7 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
-			val = (shellLine{vars: l.vars, assigned: assigned}).expand(val)
+			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
 			if strings.ContainsAny(simpleRef.ReplaceAllString(val, ""), "$`") {
 				// ${X:-y} of an X CI sets, $(cmd): known only when the
 				// script runs.
@@ -562,7 +777,7 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	if cur.Len() > 0 {
 		out = append(out, shellLine{text: cur.String(), line: start, last: n, hint: hint})
 	}
-	return out
+	return withBranches(out)
 }
 
 // arrayStart matches the start of a bash array assignment.
@@ -1059,15 +1274,19 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	if len(l.overridable) > 0 {
 		l = l.keepOverridable(words)
 	}
+	guard, runs := l.decide()
+	if !runs {
+		return Deploy{}, false // a branch that does not run where the script is called from
+	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
 		name, val, hasVal := strings.Cut(w, "=")
 		if !strings.HasPrefix(w, "-") {
 			if !optionalWord.MatchString(w) && !l.flagsOnly(w) {
-				pos = append(pos, l.expand(w))
+				pos = append(pos, l.expandDefault(w))
 			}
 			continue
 		}
@@ -1089,14 +1308,20 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 		switch name {
 		case "-n", "--namespace":
-			d.Namespace = l.expand(val)
+			d.Namespace = l.expandDefault(val)
+			if e := l.expand(val); e != d.Namespace {
+				d.NamespaceDefault = e
+			}
+			d.flags = append(d.flags, flagWord{"-n", val, d.Namespace})
 		case "--kube-context":
 			if c := l.expand(val); !IsCIExpr(c) {
 				d.Cluster = "context " + c
+				d.flags = append(d.flags, flagWord{"--kube-context", val, c})
 			}
 		case "-f", "--values":
 			for _, f := range strings.Split(val, ",") {
-				d.Values = append(d.Values, l.relPath(l.expand(f), dir, fileDir))
+				d.Values = append(d.Values, l.relPath(l.expandDefault(f), dir, fileDir))
+				d.flags = append(d.flags, flagWord{"-f", f, d.Values[len(d.Values)-1]})
 			}
 		case "--set", "--set-string":
 			for _, kv := range splitSet(val) {
@@ -1133,6 +1358,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	if d.Env == "" {
 		d.Env = stageIn(l.hint)
+		d.envByName = d.Env != ""
 	}
 	return d, true
 }
@@ -1258,16 +1484,33 @@ func splitSet(s string) []string {
 
 // expand replaces the variables the job or target defines with their
 // values, once; others stay as written (CI fills them in).
-func (l shellLine) expand(s string) string { return l.expandDepth(s, 0) }
+func (l shellLine) expand(s string) string { return l.expandDepth(s, 0, false) }
+
+// expandDefault is expand, a ${NS:-fintech} or ${NS:=fintech} of a
+// variable nothing in the repository sets taken as its default: what
+// the command deploys to when the caller sets nothing.
+func (l shellLine) expandDefault(s string) string { return l.expandDepth(s, 0, true) }
+
+// defaultExpr matches ${NAME:-word}, ${NAME-word}, ${NAME:=word} and
+// ${NAME=word}: the name, and the default word.
+var defaultExpr = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^{}$]*)\}$`)
 
 // expandDepth is expand of a value that is itself a variable's: a
 // Makefile's SERVICE := $(APP)-api is expanded in turn, a few levels at
 // most.
-func (l shellLine) expandDepth(s string, depth int) string {
-	if (len(l.vars) == 0 && len(l.assigned) == 0) || !strings.Contains(s, "$") {
+func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
+	if (len(l.vars) == 0 && len(l.assigned) == 0 && !defaults) || !strings.Contains(s, "$") {
 		return s
 	}
 	return ciExpr.ReplaceAllStringFunc(s, func(m string) string {
+		if dm := defaultExpr.FindStringSubmatch(m); dm != nil && defaults {
+			_, set := l.assigned[dm[1]]
+			_, inJob := l.vars[dm[1]]
+			_, chosen := l.choices[dm[1]]
+			if !set && !inJob && !chosen {
+				return dm[2]
+			}
+		}
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
 		if i := strings.IndexAny(name, ":-=?+"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
@@ -1292,7 +1535,7 @@ func (l shellLine) expandDepth(s string, depth int) string {
 				return v
 			}
 			if depth < 4 {
-				return l.expandDepth(v, depth+1)
+				return l.expandDepth(v, depth+1, defaults)
 			}
 		}
 		return m
@@ -1445,54 +1688,6 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 	return out
 }
 
-// circleLines reads the run: steps of a CircleCI config's jobs, each
-// with its job's name and environment: variables; each step runs in a
-// shell of its own. A step may be an alias of one under references:.
-func circleLines(data []byte) []shellLine {
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return nil
-	}
-	jobs := mapValue(doc.Content[0], "jobs")
-	if jobs == nil || jobs.Kind != yaml.MappingNode {
-		return nil
-	}
-	var out []shellLine
-	for i := 0; i+1 < len(jobs.Content); i += 2 {
-		name, job := jobs.Content[i].Value, merged(jobs.Content[i+1])
-		vars := yamlVars(mapValue(job, "environment"))
-		steps := mapValue(job, "steps")
-		for steps != nil && steps.Kind == yaml.AliasNode {
-			steps = steps.Alias
-		}
-		if steps == nil || steps.Kind != yaml.SequenceNode {
-			continue
-		}
-		for _, st := range steps.Content {
-			for st != nil && st.Kind == yaml.AliasNode {
-				st = st.Alias
-			}
-			run := mapValue(st, "run")
-			if run == nil {
-				run = mapValue(st, "deploy") // CircleCI's older name for a run step
-			}
-			sv := vars
-			if run != nil && run.Kind == yaml.MappingNode {
-				if se := yamlVars(mapValue(run, "environment")); len(se) > 0 {
-					sv = maps.Clone(vars)
-					maps.Copy(sv, se)
-				}
-				run = mapValue(run, "command")
-			}
-			if run == nil {
-				continue
-			}
-			out = append(out, blockLines(run, shellLine{hint: name, vars: sv, shell: len(out) + 1})...)
-		}
-	}
-	return out
-}
-
 // followCalls puts after each line that runs one of the repository's
 // scripts (./scripts/deploy.sh staging, bash bin/release prod) that
 // script's lines, as the job runs them: the job's name, environment and
@@ -1510,7 +1705,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 			continue
 		}
 		data, err := readCIFile(f)
-		if err != nil || !strings.HasSuffix(f, ".sh") && !shellShebang.Match(data) {
+		if err != nil || !shellName(f) && !shellShebang.Match(data) {
 			continue
 		}
 		srel, err := filepath.Rel(dir, f)
@@ -1546,7 +1741,7 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
 		return "", nil
 	}
 	script := words[i]
-	if !strings.Contains(script, "/") && !strings.HasSuffix(script, ".sh") {
+	if !strings.Contains(script, "/") && !shellName(script) {
 		return "", nil // a command on PATH
 	}
 	var args []string
@@ -1615,12 +1810,12 @@ func (l shellLine) cluster(file string) (clusterChoice, bool) {
 // the real one); otherwise the first found.
 func prefer(old, d *Deploy) bool {
 	keep := func(win, lose *Deploy, why string) bool {
-		win.Chosen = why + ": " + lose.Loc() + " " + lose.what() + " too"
+		win.Chosen = why + ": " + lose.at() + " " + lose.what() + " too"
 		return win == d
 	}
 	switch {
-	case old.Loc() == d.Loc():
-		return false // one script that two jobs call
+	case old.Loc() == d.Loc() && (old.fnLine == d.fnLine || sameDeploy(old, d)):
+		return false // one script that two jobs call, a function called again to retry
 	case (old.Command == "template") != (d.Command == "template"):
 		return old.Command == "template"
 	case old.dryRun != d.dryRun:
@@ -1633,13 +1828,31 @@ func prefer(old, d *Deploy) bool {
 			return keep(d, old, "the main deploy, not the canary")
 		}
 		return keep(old, d, "the main deploy, not the canary")
-	case old.File == d.File && old.job == d.job && old.job != "" && d.Line > old.Line && old.Via == d.Via:
+	case exclusive(old.guard, d.guard):
+		return false // two branches of one if: noteUncertain says which runs is not known
+	case old.File == d.File && old.job == d.job && old.job != "" && max(d.Line, d.fnLine) > max(old.Line, old.fnLine) && old.Via == d.Via:
 		return keep(d, old, "the job's last helm "+d.Command)
 	}
 	if old.Chosen == "" {
-		old.Chosen = "the first found: " + d.Loc() + " " + d.what() + " too"
+		old.Chosen = "the first found: " + d.at() + " " + d.what() + " too"
 	}
 	return false
+}
+
+// at is where the command stands, with the call of its function when
+// it runs in one: "scripts/deploy.sh:7 (deploy_to at scripts/deploy.sh:20)".
+func (d *Deploy) at() string {
+	if d.fnLine > 0 {
+		return d.Loc() + " (" + d.fn + " at " + d.File + ":" + strconv.Itoa(d.fnLine) + ")"
+	}
+	return d.Loc()
+}
+
+// sameDeploy reports whether a and b deploy the same release, namespace,
+// values and --set keys.
+func sameDeploy(a, b *Deploy) bool {
+	return a.Release == b.Release && a.Namespace == b.Namespace && slices.Equal(a.Values, b.Values) &&
+		slices.EqualFunc(a.Set, b.Set, func(x, y SetFlag) bool { return x.Path == y.Path && x.Value == y.Value })
 }
 
 // what says what a deploy command deploys, for a note.
@@ -1674,6 +1887,12 @@ func (d *Deploy) canary() bool {
 // the cluster its job points at.
 func (d *Deploy) Why() string {
 	var parts []string
+	if d.Uncertain != "" {
+		parts = append(parts, d.Uncertain)
+	}
+	if d.fnLine > 0 {
+		parts = append(parts, "run by "+d.fn+" at "+d.File+":"+strconv.Itoa(d.fnLine))
+	}
 	if d.Via != "" {
 		parts = append(parts, "called from "+d.Via)
 	}
@@ -1819,9 +2038,9 @@ func mayCallScript(t string) bool {
 	w, _, _ := strings.Cut(strings.TrimSpace(t), " ")
 	switch {
 	case w == "bash" || w == "sh" || w == "exec" || w == "source" || w == "." || strings.Contains(w, "="):
-		return strings.Contains(t, "/") || strings.Contains(t, ".sh")
+		return strings.Contains(t, "/") || strings.Contains(t, ".sh") || strings.Contains(t, ".bash")
 	default:
-		return strings.Contains(w, "/") || strings.HasSuffix(w, ".sh")
+		return strings.Contains(w, "/") || shellName(w)
 	}
 }
 

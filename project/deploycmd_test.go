@@ -106,6 +106,9 @@ func FuzzDeployCommand(f *testing.F) {
 		"A=(\n --set a=b\n)\nH=\nR=$(cd \"$(dirname \"$0\")/..\" && pwd)\n$H upgrade x $R/c \"${A[@]}\" -n ${1:-x}\n",
 		"define d\n\t$(HELM) upgrade $(1) c \\\n\t -n $(2)\nendef\nt:\n\t$(call d,a,b)\n",
 		"jobs:\n  deploy_prod:\n    steps:\n      - run: aws eks update-kubeconfig --name c\n      - run: {command: ./bin/deploy prod}\n",
+		"f() {\n  helm upgrade $1 c -f values-$2.yaml\n}\ncase \"$E\" in\n  a|b) f x a ;;\n  *)\n    if [[ $E == c ]]; then f y c; elif [ \"$E\" != d ]; then\n f z; else f; fi\n;;\nesac\n",
+		"commands:\n  d:\n    parameters: {e: {type: string}}\n    steps:\n      - checkout: {path: ~/git}\n      - run: helm upgrade x ~/git/c -f ~/git/v-<< parameters.e >>.yaml\njobs:\n  j:\n    steps:\n      - d: {e: prod}\nworkflows:\n  w:\n    jobs:\n      - j: {name: k}\n",
+		"stages:\n- stage: P\n  jobs:\n  - deployment: D\n    environment: prod-$(x)\n    variables: [{name: x, value: y}]\n    strategy: {runOnce: {deploy: {steps: [{task: HelmDeploy@0, inputs: {namespace: n, chartPath: c, valueFile: \"a\\nb\", overrideValues: \"k=v\\nl=w\"}}]}}}\n",
 	} {
 		f.Add(seed)
 	}
@@ -117,6 +120,8 @@ func FuzzDeployCommand(f *testing.F) {
 		lines = append(lines, makeLines([]byte(in), "")...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
 		lines = append(lines, circleLines([]byte(in))...)
+		az, _ := azureLines([]byte(in))
+		lines = append(lines, az...)
 		for _, l := range lines {
 			l.cluster("ci.yml")
 			l.writes()

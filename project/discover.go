@@ -115,6 +115,10 @@ type valuesFiles struct {
 	// ignored explains values files that look like an environment's but
 	// whose name cannot be one (not a DNS label).
 	ignored []string
+	// regionDups are a region's file for an environment another file
+	// names too (values.eastus2.dev.yaml beside values.dev.yaml), each
+	// with the file kept.
+	regionDups [][2]string
 }
 
 // valuesDirs are the directories whose values-<env>.yaml files belong to
@@ -182,6 +186,12 @@ func (p *Project) discoverValues() valuesFiles {
 			if env == "" || env == "schema" {
 				continue
 			}
+			region := ""
+			if r, rest := splitRegion(env); r != "" && envNameRe.MatchString(rest) {
+				// values.eastus.demo.yaml: environment demo, in region
+				// eastus (definition says so; fileRegion reads it back).
+				region, env = r, rest
+			}
 			if !envNameRe.MatchString(env) {
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
 					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
@@ -191,6 +201,13 @@ func (p *Project) discoverValues() valuesFiles {
 			if layerStems[env] {
 				layers[rel] = true
 				continue
+			}
+			if old, ok := vf.envs[env]; ok && region != "" && path.Dir(old) == d {
+				vf.regionDups = append(vf.regionDups, [2]string{rel, old}) // values.dev.yaml keeps dev
+				continue
+			}
+			if old, ok := vf.envs[env]; ok && fileRegion(old) != "" && region == "" && path.Dir(old) == d {
+				vf.regionDups = append(vf.regionDups, [2]string{old, rel})
 			}
 			vf.envs[env] = rel
 		}
@@ -502,4 +519,39 @@ func ownerDirs(root string) []string {
 // charts.
 func hiddenDir(name string) bool {
 	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".helm")
+}
+
+// Cloud regions as values files name them: Azure's (eastus2), AWS's
+// (eu-west-1) and Google Cloud's (europe-west4).
+var (
+	azureRegion = regexp.MustCompile(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`)
+	dashRegion  = regexp.MustCompile(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`)
+)
+
+// splitRegion splits a values file's environment part that starts with
+// a cloud region (eastus.demo, eastus2-qa, eu-west-1-prod) into the
+// region and the environment; "" when it names no region.
+func splitRegion(s string) (region, env string) {
+	if m := dashRegion.FindStringSubmatch(s); m != nil {
+		return m[1], m[2]
+	}
+	if i := strings.IndexAny(s, ".-"); i > 0 && azureRegion.MatchString(s[:i]) {
+		return s[:i], s[i+1:]
+	}
+	return "", s
+}
+
+// fileRegion is the cloud region a values file's name gives
+// (values.eastus.demo.yaml: eastus), "" when it names none.
+func fileRegion(file string) string {
+	stem := strings.TrimSuffix(path.Base(file), path.Ext(file))
+	for _, pre := range []string{"values-", "values."} {
+		if strings.HasPrefix(stem, pre) {
+			r, env := splitRegion(strings.TrimPrefix(stem, pre))
+			if r != "" && envNameRe.MatchString(env) {
+				return r
+			}
+		}
+	}
+	return ""
 }

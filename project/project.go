@@ -51,9 +51,12 @@ type Project struct {
 	OrderReason string
 	// Deploys are the helm commands found in the repository's CI files
 	// and scripts; each environment's Deploy is one of them.
-	Deploys  []Deploy
-	Database Database
-	Accept   []Acceptance
+	Deploys []Deploy
+	// alsoDeployed are the values files of the commands an environment
+	// did not keep (its canary's), by environment: not environments.
+	alsoDeployed map[string]string
+	Database     Database
+	Accept       []Acceptance
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
@@ -281,6 +284,15 @@ func (p *Project) sources() (envFiles map[string]string, deploys map[string]*Dep
 	}
 	p.Deploys = findDeploys(p.Dir)
 	deploys = p.assignDeploys(found.envs)
+	for _, dup := range found.regionDups {
+		file, kept := dup[0], dup[1]
+		env := byValue(found.envs, kept)
+		if d := deploys[env]; d != nil && slices.Contains(d.Values, file) {
+			continue // CI deploys the region's file: classify says the other is not checked
+		}
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: names environment %s in region %s, as %s does; %s is checked — name this one under environments: in %s to check it too",
+			file, env, fileRegion(file), kept, kept, FileName))
+	}
 	p.siblingValues(deploys, found.envs)
 	return found.envs, deploys
 }
@@ -297,6 +309,9 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 	f := p.File
 	names = map[string]bool{}
 	used := map[string]string{}
+	for v, n := range p.alsoDeployed {
+		used[v] = n
+	}
 	for n, d := range deploys {
 		for _, v := range d.Values {
 			used[v] = n
@@ -624,13 +639,27 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 	case d != nil && d.Missing != "":
 		return "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
+		for _, v := range d.Values {
+			if r := fileRegion(v); r != "" && isFile(filepath.Join(p.Dir, v)) {
+				return "CI " + d.Loc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
+			}
+		}
 		return "CI " + d.Loc() + d.Why()
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
-		return envFile + " (discovered; no deploy command of the repository deploys " + name + ")"
+		return envFile + " (discovered" + regionNote(envFile) + "; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
-		return envFile + " (discovered)"
+		return envFile + " (discovered" + regionNote(envFile) + ")"
 	}
 	return path.Join(p.Configs, "."+name+".env") + " (discovered)"
+}
+
+// regionNote says which cloud region a values file's name gives, for
+// the definition: "; region eastus, from the file's name".
+func regionNote(file string) string {
+	if r := fileRegion(file); r != "" {
+		return "; region " + r + ", from the file's name"
+	}
+	return ""
 }
 
 // defineNamespace: ferry.yaml's, else the deploy command's -n, else the
@@ -640,13 +669,33 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 	case e.Namespace != "":
 		e.From.Namespace = at
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
-		e.Namespace, e.From.Namespace = d.Namespace, d.Loc()+" (-n)"
+		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n)"
+		if d.NamespaceDefault != "" {
+			e.From.Namespace = d.FlagLoc("-n", d.Namespace) + " (-n: the default of " + d.NamespaceDefault + ", which nothing in the repository sets)"
+		}
+	case d != nil && d.Namespace != "":
+		// CI fills it in: say so, and what ferry checks in its stead.
+		e.Namespace = e.Name
+		e.From.Namespace = SetByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
 	default:
 		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
-		if d != nil && d.Namespace != "" {
-			e.From.Namespace += "; CI sets " + d.Namespace + " at " + d.Loc()
-		}
 	}
+}
+
+// SetByCI starts the provenance of a namespace or release the CI deploy
+// command fills in from an expression: ferry checks the environment
+// with a stand-in of its own choosing, which is not what CI deploys.
+const SetByCI = "set by CI"
+
+// Said is how a report names an environment's namespace or release v
+// with its provenance from: "payments (ferry.yaml:12)", or "set by CI
+// (${K8S_NAMESPACE} at bin/deploy:23; checked as uat, …)" when CI fills
+// it in, so that a report never calls ferry's stand-in CI's value.
+func Said(v, from string) string {
+	if strings.HasPrefix(from, SetByCI+" (") {
+		return from
+	}
+	return v + " (" + from + ")"
 }
 
 // defineRelease: ferry.yaml's, else the deploy command's, else the
@@ -662,6 +711,9 @@ func (p *Project) defineRelease(e *Environment, at string, d *Deploy) {
 		e.From.Release = "the service's name"
 		if p.File.Service == "" {
 			e.From.Release = "the chart's name"
+		}
+		if d != nil && d.Release != "" {
+			e.From.Release = SetByCI + " (" + d.Release + " at " + d.Loc() + "; checked as " + e.Release + ", " + e.From.Release + ")"
 		}
 	}
 }
@@ -699,7 +751,7 @@ func (p *Project) defineValues(e *Environment, at string, d *Deploy, base, envFi
 			e.Values = append(e.Values, base)
 		}
 		e.Values = append(e.Values, vals...)
-		e.From.Values = d.Loc() + " (-f)"
+		e.From.Values = d.ValuesLoc() + " (-f)"
 		return
 	}
 	if base != "" {
@@ -743,12 +795,17 @@ func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
 	if d == nil || len(d.Values) == 0 {
 		return nil, false
 	}
+	var out []string
 	for _, v := range d.Values {
+		if v == "-" {
+			continue // --values -: what CI pipes in, which the repository does not hold
+		}
+		out = append(out, v)
 		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !isFile(filepath.Join(dir, v)) {
 			return nil, false
 		}
 	}
-	return d.Values, true
+	return out, len(out) > 0
 }
 
 // assignDeploys decides which environment each deploy command deploys,
@@ -757,6 +814,7 @@ func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
 // deploy.
 func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	out := map[string]*Deploy{}
+	p.alsoDeployed = map[string]string{}
 	byFile := map[string]string{}
 	for env, f := range envFiles {
 		byFile[f] = env
@@ -766,14 +824,32 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if !envNameRe.MatchString(env) || env == "local" {
 			return
 		}
-		if old, ok := out[env]; ok && !prefer(old, &d) {
-			return // deploycmd.go's prefer: the main deploy, else the job's last, else the first
+		if runs, _ := runsFor(d.guard, d.envVar, env); !runs {
+			return // its branch runs for other environments
+		}
+		if old, ok := out[env]; ok {
+			keep, lost := old, &d
+			if prefer(old, &d) {
+				keep, lost = &d, old
+			}
+			for _, v := range lost.Values {
+				if !slices.Contains(keep.Values, v) {
+					p.alsoDeployed[v] = env // a canary's file: env's too, not an environment
+				}
+			}
+			noteUncertain(keep, old, &d, env)
+			out[env] = keep
+			return
 		}
 		out[env] = &d
 	}
 	// helm template only counts where nothing installs the chart (helm
 	// template | kubectl apply).
+	for i := range p.Deploys {
+		p.workspacePaths(&p.Deploys[i])
+	}
 	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway && !d.Lint })
+	shared := p.sharedValues()
 	for _, d := range p.Deploys {
 		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint {
 			continue // a CI test job's own kind cluster is no environment
@@ -784,7 +860,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		env := d.Env
 		if env == "" {
 			for _, v := range d.Values {
-				if e, ok := byFile[v]; ok {
+				if e, ok := byFile[v]; ok && !shared[v] {
 					env = e
 				}
 			}
@@ -801,6 +877,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		}
 		if env == "" {
 			for _, v := range d.Values {
+				if shared[v] {
+					continue
+				}
 				stem := strings.TrimSuffix(strings.TrimSuffix(path.Base(v), path.Ext(v)), ".values")
 				stem = strings.TrimPrefix(strings.TrimPrefix(stem, "values-"), "values.")
 				if env = stageIn(stem); env != "" {
@@ -811,11 +890,43 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if env == "" && !IsCIExpr(d.Namespace) {
 			env = stageIn(d.Namespace)
 		}
+		if env != "" && d.envByName {
+			env = p.fileEnvName(env, d, byFile, shared)
+		}
 		if env != "" {
 			add(env, d)
 		}
 	}
 	return out
+}
+
+// fileEnvName is the name the repository's values files give the
+// environment a CI job calls env: the job says production or
+// migration-sharedutilities (an Azure DevOps environment), the command's
+// values file says prod or migration; the files' name is the one the
+// rest of the repository uses.
+func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, shared map[string]bool) string {
+	for _, v := range d.Values {
+		if shared[v] || IsCIExpr(v) {
+			continue
+		}
+		e, ok := byFile[v]
+		if !ok {
+			stem := strings.TrimSuffix(path.Base(v), path.Ext(v))
+			for _, pre := range []string{"values-", "values."} {
+				if strings.HasPrefix(stem, pre) {
+					_, e = splitRegion(strings.TrimPrefix(stem, pre))
+				}
+			}
+		}
+		if e == "" || e == env || !envNameRe.MatchString(e) {
+			continue
+		}
+		if (synonym(e) != "" && synonym(e) == synonym(env)) || strings.HasPrefix(env, e+"-") || strings.HasSuffix(env, "-"+e) {
+			return e
+		}
+	}
+	return env
 }
 
 // ownChart reports whether a command's chart argument is this project's
@@ -851,7 +962,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			if m == nil || m[1] != env {
 				continue
 			}
-			out[env] = fillDeploy(d, expr, env)
+			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
+				out[env] = fillDeploy(d, expr, env)
+			}
 		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
@@ -861,6 +974,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 				continue
 			}
 			if _, ok := envFiles[env]; ok {
+				continue
+			}
+			if runs, _ := runsFor(d.guard, exprVar(expr), env); !runs {
 				continue
 			}
 			dd := fillDeploy(d, expr, env)
@@ -883,7 +999,13 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 // the command uses it.
 func fillDeploy(d Deploy, expr, env string) Deploy {
 	dd := d
-	dd.Env = env
+	dd.Env, dd.envVar = env, exprVar(expr)
+	if d.flagLines != nil {
+		dd.flagLines = map[string]int{}
+		for k, n := range d.flagLines {
+			dd.flagLines[strings.ReplaceAll(k, expr, env)] = n
+		}
+	}
 	dd.Values = nil
 	for _, x := range d.Values {
 		dd.Values = append(dd.Values, strings.ReplaceAll(x, expr, env))
@@ -971,4 +1093,105 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 			}
 		}
 	}
+}
+
+// sharedValues are the values files the deploy commands layer onto
+// every environment they deploy (-f values-live.yaml after
+// values-$ENV.yaml, or beside a different environment's file in each
+// command): an overlay, not an environment of its own.
+func (p *Project) sharedValues() map[string]bool {
+	others := map[string]map[string]bool{} // file → the other file sets it comes with
+	for _, d := range p.Deploys {
+		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint || len(d.Values) < 2 {
+			continue
+		}
+		for _, v := range d.Values {
+			if IsCIExpr(v) || v == "-" {
+				continue
+			}
+			var rest []string
+			for _, o := range d.Values {
+				if o != v && o != "-" {
+					rest = append(rest, o)
+				}
+			}
+			if others[v] == nil {
+				others[v] = map[string]bool{}
+			}
+			key := strings.Join(rest, "\x00")
+			if slices.ContainsFunc(rest, IsCIExpr) {
+				key = "\x00pattern" // beside values-$ENV.yaml: every environment's
+				others[v]["\x00pattern2"] = true
+			}
+			others[v][key] = true
+		}
+	}
+	out := map[string]bool{}
+	for v, sets := range others {
+		if len(sets) >= 2 {
+			out[v] = true
+		}
+	}
+	return out
+}
+
+// workspacePaths maps a deploy command's chart and values files that
+// start with where CI put the repository or an exported copy of the
+// chart ($(Pipeline.Workspace)/install/sharedutilities/,
+// ${{ github.workspace }}/deploy/chart) to the project's own: a path
+// that exists under the project directory is that; a chart directory
+// named as the project's chart is the project's chart, and a values file
+// in it the file of that name in the chart (which may not exist: then
+// helm fails, and MissingValues says so).
+func (p *Project) workspacePaths(d *Deploy) {
+	if p.Chart == "" {
+		return
+	}
+	rest := func(s string) (string, bool) {
+		loc := ciExpr.FindStringIndex(s)
+		if loc == nil || loc[0] != 0 || !strings.HasPrefix(s[loc[1]:], "/") {
+			return "", false
+		}
+		r := path.Clean(strings.TrimPrefix(s[loc[1]:], "/"))
+		return r, r != "." && !IsCIExpr(r)
+	}
+	chartBase := path.Base(path.Clean(p.Chart))
+	mapped := false
+	if r, ok := rest(d.Chart); ok {
+		switch {
+		case isDir(filepath.Join(p.Dir, r)):
+			d.Chart, mapped = r, path.Clean(r) == path.Clean(p.Chart)
+		case path.Base(r) == chartBase:
+			d.Chart, mapped = p.Chart, true
+		}
+	}
+	for i, v := range d.Values {
+		r, ok := rest(v)
+		if !ok {
+			continue
+		}
+		nv := v
+		switch {
+		case isFile(filepath.Join(p.Dir, r)):
+			nv = r
+		case mapped && path.Base(path.Dir(r)) == chartBase:
+			nv = path.Join(p.Chart, path.Base(r))
+		}
+		if nv != v {
+			d.Values[i] = nv
+			if n, ok := d.flagLines["-f\x00"+v]; ok {
+				d.flagLines["-f\x00"+nv] = n
+			}
+		}
+	}
+}
+
+// byValue is the key of m whose value is v, "" when none is.
+func byValue(m map[string]string, v string) string {
+	for k, x := range m {
+		if x == v {
+			return k
+		}
+	}
+	return ""
 }

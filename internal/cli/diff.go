@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/view"
 )
@@ -91,7 +92,7 @@ func runDiff(ctx context.Context, g *globalOptions, opts *diffOptions) error {
 	}
 	for _, r := range []*render.Result{a, b} {
 		if e, err := p.Env(r.Environment); err == nil {
-			fmt.Fprintf(g.streams.Out, "# %s: defined by %s; namespace %s (%s); values %s (%s)\n", e.Name, e.From.Definition, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)
+			fmt.Fprintf(g.streams.Out, "# %s: defined by %s; namespace %s; values %s (%s)\n", e.Name, e.From.Definition, project.Said(e.Namespace, e.From.Namespace), strings.Join(e.Values, ", "), e.From.Values)
 		}
 	}
 	defer writeNeverArrive(g.streams.Out, opts, unread, len(changes) == 0 && len(pairs) <= 1)

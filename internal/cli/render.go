@@ -142,7 +142,7 @@ func runRender(ctx context.Context, g *globalOptions, opts *renderOptions) error
 // namespaces its objects land in, and the order of the environments and
 // why.
 func writeHeader(w io.Writer, p *project.Project, e *project.Environment, res *render.Result) {
-	fmt.Fprintf(w, "# %s: defined by %s; release %s (%s); namespace %s (%s)", e.Name, e.From.Definition, e.Release, e.From.Release, e.Namespace, e.From.Namespace)
+	fmt.Fprintf(w, "# %s: defined by %s; release %s; namespace %s", e.Name, e.From.Definition, project.Said(e.Release, e.From.Release), project.Said(e.Namespace, e.From.Namespace))
 	if len(res.Namespaces) > 0 && !slices.Equal(res.Namespaces, []string{res.Namespace}) {
 		fmt.Fprintf(w, "; objects land in %s", strings.Join(res.Namespaces, ", "))
 	}
