@@ -79,8 +79,11 @@ func knownElsewhere(in *Input, f string) bool {
 }
 
 // writes matches a shell line that makes a file: a redirection, cp, mv,
-// tee, an --output or -o flag, a decrypting tool.
-var writes = regexp.MustCompile(`>|\b(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)\b|--output|\s-o\s`)
+// tee, an --output or -o flag, a decrypting tool. The tools count only
+// as commands (at the line's start or after a space, ;, |, & or "("),
+// not as a path's part: $(pipeline.workspace)/install/values.yaml
+// makes nothing.
+var writes = regexp.MustCompile(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`)
 
 // written reports a values file the CI file itself makes before helm
 // reads it (sops -d … > secrets-prod.yaml, echo "$VALUES" | base64 -d >

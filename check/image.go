@@ -189,6 +189,11 @@ func checkMutableImage(in *Input) []Finding {
 			// its tag; the tag is not a second mistake.
 			continue
 		}
+		if e.tokenFilled(tag) || tag == "" && e.tokenFilled(repo[strings.LastIndex(repo, "/")+1:]) {
+			// CI writes the tag (or the whole reference) into the chart
+			// before it deploys: what it writes is not known here.
+			continue
+		}
 		written := tag
 		if d, ok := ciDefault(tag); ok {
 			tag = d // what runs whenever CI leaves the variable unset

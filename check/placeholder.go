@@ -210,7 +210,18 @@ func checkPlaceholder(in *Input) []Finding {
 // unreplaced reports the entries FERRY082 reports as placeholders: a
 // placeholder that CI does not fill in.
 func unreplaced(e *Env, en render.Entry) bool {
-	return !en.External && isPlaceholder(en.Value) && !e.entrySetByCI(en.Key) && !ciFilled(e, en.Value)
+	return !en.External && isPlaceholder(en.Value) && !e.entrySetByCI(en.Key) && !ciFilled(e, en.Value) && !e.tokenFilled(en.Value)
+}
+
+// tokenFilled reports a value holding a token that a step of the deploy's
+// CI file replaces before it deploys (image: __imageName__ with Azure's
+// replacetokens, tokenPrefix __).
+func (e *Env) tokenFilled(v string) bool {
+	if e.Spec == nil {
+		return false
+	}
+	_, ok := e.Spec.TokenFilled(v)
+	return ok
 }
 
 // ciFilled reports a value whose placeholders are all values the deploy
@@ -721,7 +732,7 @@ func placeholderImagePart(e *Env, repo string) (Location, string) {
 // placeholder, unless the deploy command's --set fills it in as CI runs
 // (${ECR_REGISTRY}/${ECR_REPOSITORY}): that is CI's to replace, as a tag.
 func imagePlaceholder(e *Env, repo string) (Location, string, bool) {
-	if !isPlaceholder(repo) {
+	if !isPlaceholder(repo) || e.tokenFilled(repo) {
 		return Location{}, "", false
 	}
 	l, part := placeholderImagePart(e, repo)

@@ -74,6 +74,9 @@ type Deploy struct {
 	// applies (> /dev/null, a schema validator, a lint job): a
 	// check of the chart, not an environment's deploy.
 	Lint bool
+	// Tokens are the token-replacing steps of the command's CI file
+	// (Azure's replacetokens): what they fill in is CI's (see tokens.go).
+	Tokens []Token
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string

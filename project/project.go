@@ -94,6 +94,9 @@ type Environment struct {
 	// Set are the values the deploy command sets with --set, applied after
 	// the values files as Helm does.
 	Set []SetFlag
+	// Tokens are the CI steps that replace tokens in the chart before it
+	// deploys (see tokens.go).
+	Tokens []Token
 }
 
 // Origin says where an environment's definition came from, for the
@@ -283,6 +286,14 @@ func (p *Project) sources() (envFiles map[string]string, deploys map[string]*Dep
 		p.Layers = found.layers
 	}
 	p.Deploys = findDeploys(p.Dir)
+	tokens := map[string][]Token{}
+	for i := range p.Deploys {
+		d := &p.Deploys[i]
+		if _, ok := tokens[d.File]; !ok {
+			tokens[d.File] = findTokens(p.Dir, d.File)
+		}
+		d.Tokens = tokens[d.File]
+	}
 	deploys = p.assignDeploys(found.envs)
 	for _, dup := range found.regionDups {
 		file, kept := dup[0], dup[1]
@@ -625,6 +636,17 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 	p.defineValues(e, at, d, base, envFile)
 	if d != nil {
 		e.Set = d.Set
+		e.Tokens = d.Tokens
+	} else {
+		// No command deploys e; a repository whose pipelines replace
+		// tokens in the chart writes e's the same way.
+		for _, o := range p.Deploys {
+			for _, t := range o.Tokens {
+				if !slices.ContainsFunc(e.Tokens, t.same) {
+					e.Tokens = append(e.Tokens, t)
+				}
+			}
+		}
 	}
 }
 
