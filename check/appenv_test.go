@@ -2,6 +2,7 @@ package check
 
 import (
 	"strings"
+	"go/parser"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/testtree"
@@ -165,5 +166,30 @@ func TestAppEnvInFile(t *testing.T) {
 				t.Errorf("FERRY032 findings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestExprString: the shapes the APP_ENV scan names print as their Go
+// source; any other is "" (never a key that two expressions could share).
+func TestExprString(t *testing.T) {
+	for src, want := range map[string]string{
+		`cfg.Env`:                     "cfg.Env",
+		`*Server`:                     "*Server",
+		`Server[T]`:                   "Server[T]",
+		`Cache[K, V]`:                 "Cache[K, V]",
+		`"production"`:                `"production"`,
+		`os.Getenv("APP_ENV")`:        `os.Getenv("APP_ENV")`,
+		`(a.b).c`:                     "(a.b).c",
+		`!ok`:                         "!ok",
+		`func() string { return "" }`: "",
+		`f(func() {})`:                "",
+	} {
+		e, err := parser.ParseExpr(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := exprString(e); got != want {
+			t.Errorf("exprString(%s) = %q, want %q", src, got, want)
+		}
 	}
 }

@@ -3,11 +3,11 @@ package check
 import (
 	"go/ast"
 	"go/parser"
-	"go/printer"
 	"go/token"
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -348,14 +348,51 @@ func (s *appEnvScan) add(pos token.Pos, what string) {
 	s.found = append(s.found, codeLoc{File: filepath.ToSlash(rel), Line: p.Line, What: what})
 }
 
-// exprString is an expression's Go source on one line (cfg.Env, *Server,
-// "production"). It prints through go/printer rather than go/types'
-// ExprString: importing go/types for that one function put the whole type
-// checker, about 0.86 MB, in ferry's binary.
+// exprString is an expression's Go source on one line, for the shapes
+// the scan names (cfg.Env, *Server, Server[T], "production", os.Getenv("X"));
+// "" for others, which the scan never uses as a key. Written out rather
+// than printed: go/types' ExprString brings the whole type checker
+// (0.86 MB) and go/printer another 80 KB into ferry's binary.
 func exprString(e ast.Expr) string {
-	var b strings.Builder
-	if err := printer.Fprint(&b, token.NewFileSet(), e); err != nil {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.BasicLit:
+		return e.Value
+	case *ast.SelectorExpr:
+		if x := exprString(e.X); x != "" {
+			return x + "." + e.Sel.Name
+		}
+	case *ast.StarExpr:
+		if x := exprString(e.X); x != "" {
+			return "*" + x
+		}
+	case *ast.ParenExpr:
+		if x := exprString(e.X); x != "" {
+			return "(" + x + ")"
+		}
+	case *ast.UnaryExpr:
+		if x := exprString(e.X); x != "" {
+			return e.Op.String() + x
+		}
+	case *ast.IndexExpr:
+		return exprList(e.X, "[", []ast.Expr{e.Index}, "]")
+	case *ast.IndexListExpr:
+		return exprList(e.X, "[", e.Indices, "]")
+	case *ast.CallExpr:
+		return exprList(e.Fun, "(", e.Args, ")")
+	}
+	return ""
+}
+
+// exprList is x[a, b] or f(a, b); "" when a part has no string.
+func exprList(x ast.Expr, open string, items []ast.Expr, closing string) string {
+	parts := []string{exprString(x)}
+	for _, it := range items {
+		parts = append(parts, exprString(it))
+	}
+	if slices.Contains(parts, "") {
 		return ""
 	}
-	return b.String()
+	return parts[0] + open + strings.Join(parts[1:], ", ") + closing
 }
