@@ -1,8 +1,8 @@
 package check
 
 import (
-	"strings"
 	"go/parser"
+	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/testtree"
