@@ -30,12 +30,13 @@ import (
 // loadChart loads the chart at rel, relative to the project root. It
 // returns the chart's files as read (nil for a packaged chart), and
 // notVendored when dependencies are declared but not vendored, which
-// helm install refuses.
-func loadChart(root *confine.Root, rel string) (c *chart.Chart, files []*archive.BufferedFile, notVendored *InputError, err error) {
+// helm install refuses. values, when not nil, gives the chart's
+// values.yaml as already parsed (see loadChartFiles).
+func loadChart(root *confine.Root, rel string, values func() (map[string]any, bool)) (c *chart.Chart, files []*archive.BufferedFile, notVendored *InputError, err error) {
 	if err := chartFileIsFile(root, rel, "Chart.yaml"); err != nil {
 		return nil, nil, nil, err
 	}
-	files, c, err = loadChartFiles(root, rel)
+	files, c, err = loadChartFiles(root, rel, values)
 	if errors.Is(err, confine.ErrRefused) {
 		return nil, nil, nil, err
 	}

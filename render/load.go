@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/loader/archive"
@@ -153,7 +154,10 @@ func helmIgnore(root *confine.Root, rel string) (*ignore.Rules, error) {
 
 // loadChartFiles loads the chart at rel through root: a directory as
 // chartFiles reads it, a packaged chart (.tgz) as Helm reads an archive.
-func loadChartFiles(root *confine.Root, rel string) ([]*archive.BufferedFile, *chart.Chart, error) {
+// For a directory, values (when not nil and ok) are the chart's
+// values.yaml as ferry parsed it for its lines: Helm's loader does not
+// parse the file again.
+func loadChartFiles(root *confine.Root, rel string, values func() (map[string]any, bool)) ([]*archive.BufferedFile, *chart.Chart, error) {
 	if st, err := root.Stat(rel); err == nil && st.Mode().IsRegular() {
 		data, err := root.ReadFile(rel)
 		if err != nil {
@@ -166,6 +170,36 @@ func loadChartFiles(root *confine.Root, rel string) ([]*archive.BufferedFile, *c
 	if err != nil {
 		return nil, nil, err
 	}
+	if values != nil {
+		if vals, ok := values(); ok {
+			c, err := loadWithValues(files, vals)
+			return files, c, err
+		}
+	}
 	c, err := loader.LoadFiles(files)
 	return files, c, err
+}
+
+// loadWithValues loads files as Helm's loader does, with vals for the
+// values.yaml among them, which it leaves unparsed. A values.yaml that
+// starts with a byte-order mark is Helm's to read.
+func loadWithValues(files []*archive.BufferedFile, vals map[string]any) (*chart.Chart, error) {
+	i := slices.IndexFunc(files, func(f *archive.BufferedFile) bool { return f.Name == "values.yaml" })
+	if i < 0 || bytes.HasPrefix(files[i].Data, []byte("\xef\xbb\xbf")) {
+		return loader.LoadFiles(files)
+	}
+	data := files[i].Data
+	blank := slices.Clone(files)
+	blank[i] = &archive.BufferedFile{Name: "values.yaml", ModTime: files[i].ModTime}
+	c, err := loader.LoadFiles(blank)
+	if err != nil {
+		return c, err
+	}
+	c.Values = vals
+	for _, f := range c.Raw {
+		if f.Name == "values.yaml" {
+			f.Data = data
+		}
+	}
+	return c, nil
 }

@@ -105,6 +105,21 @@ func (r *Renderer) prefetch(name string) (wait func()) {
 	return func() { <-done }
 }
 
+// parsedValues are the values of values file name, parsed by prefetch,
+// for Helm's loader to take instead of parsing the file again; ok is
+// false when the parse failed (the loader reports it, as ever) or the
+// file is SOPS-encrypted (the loader reads the committed text).
+func (r *Renderer) parsedValues(name string) (map[string]any, bool) {
+	r.mu.Lock()
+	pv := r.parsed[name]
+	r.mu.Unlock()
+	if pv == nil || pv.err != nil || pv.vf.encrypted {
+		return nil, false
+	}
+	vals, err := pv.vf.helmValues()
+	return vals, err == nil
+}
+
 // parsedEntry is the entry of values file name in r.parsed, made when
 // missing; r.mu is held.
 func (r *Renderer) parsedEntry(name string) *parsedValues {
@@ -167,14 +182,21 @@ func (r *Renderer) load() error {
 			r.err = err
 			return
 		}
-		if st, err := root.Stat(path.Join(r.p.Chart, "values.yaml")); err == nil && st.Mode().IsRegular() {
+		base := path.Join(r.p.Chart, "values.yaml")
+		var baseValues func() (map[string]any, bool)
+		if st, err := root.Stat(base); err == nil && st.Mode().IsRegular() {
 			// A load that fails returns once the parse has: nothing of
 			// this render outlives it.
-			defer r.prefetch(path.Join(r.p.Chart, "values.yaml"))()
+			wait := r.prefetch(base)
+			defer wait()
+			baseValues = func() (map[string]any, bool) {
+				wait()
+				return r.parsedValues(base)
+			}
 		}
 		var files []*archive.BufferedFile
 		var notVendored *InputError
-		r.chart, files, notVendored, r.err = loadChart(root, r.p.Chart)
+		r.chart, files, notVendored, r.err = loadChart(root, r.p.Chart, baseValues)
 		if r.err != nil {
 			return
 		}

@@ -40,8 +40,7 @@ type valuesFile struct {
 }
 
 // parseValues reads and parses a values file, decrypting a SOPS file.
-// name is relative to dir. Helm's loader parses it lazily (see
-// helmValues): the chart's own values.yaml needs only its lines.
+// name is relative to dir. Its values are made lazily (see helmValues).
 func parseValues(root *confine.Root, name string, standIns bool) (*valuesFile, error) {
 	data, err := readValues(root, name)
 	if err != nil {
@@ -106,10 +105,18 @@ func readValues(root *confine.Root, name string) ([]byte, error) {
 	return data, err
 }
 
-// helmValues are the file's values as Helm's loader reads them, parsed
-// on first use. They are shared: merge a copy (copyValues).
+// helmValues are the file's values as Helm's loader reads them, made on
+// first use from the parse parseValues did (nodeValues), else parsed by
+// Helm's loader. They are shared: merge a copy (copyValues).
 func (vf *valuesFile) helmValues() (map[string]any, error) {
 	vf.valuesOnce.Do(func() {
+		if !vf.encrypted {
+			// The bytes parsed for the file's lines are not parsed again.
+			if vals, ok := nodeValues(vf.data, vf.root); ok {
+				vf.values, vf.data = vals, nil
+				return
+			}
+		}
 		vals, err := loader.LoadValues(bytes.NewReader(vf.data))
 		switch {
 		case err != nil && vf.encrypted:
