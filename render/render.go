@@ -296,14 +296,20 @@ type renderRun struct {
 func (run *renderRun) readValues(context.Context) error {
 	res := run.res
 	base := path.Join(run.p.Chart, "values.yaml")
-	run.subchartSources(res.ValueSources)
+	var baseVF *valuesFile
 	if _, err := run.root.Stat(base); err == nil {
-		vf, err := run.values(base)
-		if err != nil {
+		if baseVF, err = run.values(base); err != nil {
 			return err
 		}
-		vf.record(res.ValueSources, &res.Warnings, &res.Duplicates)
-		run.sealed = append(run.sealed, vf.sealed...)
+		if len(res.ValueSources) == 0 && baseVF.root != nil {
+			// Sized once: a large values.yaml grew it key by key.
+			res.ValueSources = make(map[string]Source, countPaths(baseVF.root))
+		}
+	}
+	run.subchartSources(res.ValueSources)
+	if baseVF != nil {
+		baseVF.record(res.ValueSources, &res.Warnings, &res.Duplicates)
+		run.sealed = append(run.sealed, baseVF.sealed...)
 	}
 	run.user = map[string]any{}
 	for _, name := range run.e.Values {

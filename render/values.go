@@ -235,7 +235,7 @@ func (w *valuesWalk) mapping(n *yaml.Node, prefix string) {
 	if n.Kind != yaml.MappingNode {
 		return
 	}
-	seen := map[string]int{}
+	seen := make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		path := k.Value
@@ -256,6 +256,23 @@ func (w *valuesWalk) mapping(n *yaml.Node, prefix string) {
 		w.drop(path, v.Kind != yaml.MappingNode)
 		w.node(v, path)
 	}
+}
+
+// countPaths counts the paths walkValues records under n: its keys and
+// list elements, at every depth.
+func countPaths(n *yaml.Node) int {
+	c := 0
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			c += 1 + countPaths(n.Content[i])
+		}
+	case yaml.SequenceNode:
+		for _, e := range n.Content {
+			c += 1 + countPaths(e)
+		}
+	}
+	return c
 }
 
 // node records the paths below a value: map keys, and list elements as
