@@ -8,10 +8,10 @@ TESTFLAGS ?= -count=1 -shuffle=on
 
 .PHONY: build size bench-size bench-lean test test-unit testcluster demo-kube demo-gitops lint vet fmt golden demo bench tidy
 
-# Built as Helm builds its releases: without cgo (with it, Helm's
-# pkg/action pulls in Go's plugin package and the linker exports every
-# symbol: +28% of the binary), without symbol tables (-s -w) and without
-# local paths (-trimpath). The module information stays in the binary;
+# Built as Helm builds its releases: without cgo (a static binary; with
+# cgo on, any package that imports Go's plugin package makes the linker
+# export every symbol, +28% when Helm's pkg/action was in), without symbol
+# tables (-s -w) and without local paths (-trimpath). The module information stays in the binary;
 # where VCS stamping is off (CI's -buildvcs=false) the commit is passed
 # with -X so that `ferry version` still names it.
 CLI_PKG     := github.com/ferrydev/ferry/internal/cli
