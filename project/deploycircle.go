@@ -221,6 +221,8 @@ func (c *circleCtx) steps(steps *yaml.Node, params map[string]string, out *[]she
 			c.run(arg, params, out)
 		case key == "when" || key == "unless":
 			c.steps(mapValue(arg, "steps"), params, out, depth+1)
+		case strings.HasSuffix(key, "/upgrade-helm-chart") || strings.HasSuffix(key, "/install-helm-chart"):
+			c.helmOrb(st.Content[0].Line, strings.HasSuffix(key, "/install-helm-chart"), arg, params, out)
 		case c.cfg.commands[key] != nil:
 			passed := map[string]string{}
 			if arg != nil && arg.Kind == yaml.MappingNode {
@@ -258,4 +260,45 @@ func (c *circleCtx) run(run *yaml.Node, params map[string]string, out *[]shellLi
 		workdir = w // a directory inside the repository
 	}
 	*out = append(*out, blockLines(&filled, shellLine{hint: c.hint, vars: sv, workdir: workdir, shell: len(*out) + 1})...)
+}
+
+// helmOrb reads a step of CircleCI's helm orb (helm/upgrade-helm-chart,
+// helm/install-helm-chart) as the helm command the orb runs: its
+// parameters are the command's flags, values-to-override its --set (a
+// comma-separated list, which helm splits as it does any --set).
+func (c *circleCtx) helmOrb(line int, install bool, arg *yaml.Node, params map[string]string, out *[]shellLine) {
+	p := func(k string) string { return c.fill(scalarOf(mapValue(arg, k)), params) }
+	chart := p("chart")
+	if chart == "" {
+		return
+	}
+	words := []string{"helm", "upgrade", "--install"}
+	if install {
+		words = []string{"helm", "install"}
+	}
+	if r := p("release-name"); r != "" {
+		words = append(words, shellWord(r))
+	} else if install {
+		words = append(words, "--generate-name")
+	}
+	words = append(words, shellWord(chart))
+	for _, f := range []struct{ param, flag string }{{"namespace", "--namespace"}, {"values", "--values"}, {"version", "--version"}} {
+		if v := p(f.param); v != "" {
+			words = append(words, f.flag, shellWord(v))
+		}
+	}
+	if v := strings.Trim(p("values-to-override"), ", "); v != "" {
+		words = append(words, "--set", shellWord(v))
+	}
+	cmd := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Join(words, " "), Line: line}
+	*out = append(*out, blockLines(cmd, shellLine{hint: c.hint, vars: c.vars, shell: len(*out) + 1})...)
+}
+
+// shellWord quotes a parameter's value for the command line helmOrb
+// writes, leaving its $VARIABLES to expand as the orb's shell would.
+func shellWord(s string) string {
+	if !strings.ContainsAny(s, " \t'\"&;|<>()") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
 }
