@@ -260,7 +260,8 @@ func findDeploys(dir string) []Deploy {
 			case strings.HasPrefix(rel, ".circleci/") || strings.Contains(rel, "/.circleci/"):
 				cmds = withAssignments(circleLines(data))
 			default:
-				cmds = withAssignments(ciYAMLLines(data, strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")))
+				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
+				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel)))
 			}
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
 			markThrowaway(cmds, shellName(f))
@@ -926,7 +927,11 @@ func splitMakeArgs(s string) []string {
 // ciYAMLLines reads the run: steps of a GitHub Actions workflow, or the
 // script: lines of GitLab CI jobs, with each job's environment and
 // variables.
-func ciYAMLLines(data []byte, gitlab bool) []shellLine {
+func ciYAMLLines(data []byte, gitlab bool) []shellLine { return ciYAMLLinesWith(data, gitlab, nil) }
+
+// ciYAMLLinesWith is ciYAMLLines with a reader of the repository's local
+// actions (uses: ./path), whose run: steps are the calling step's.
+func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return nil
@@ -996,7 +1001,8 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 		}
 		for _, st := range steps.Content {
 			run := mapValue(st, "run")
-			if run == nil {
+			uses := scalarOf(mapValue(st, "uses"))
+			if run == nil && (action == nil || !strings.HasPrefix(uses, "./")) {
 				continue
 			}
 			sv := vars
@@ -1013,7 +1019,12 @@ func ciYAMLLines(data []byte, gitlab bool) []shellLine {
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			out = append(out, blockLines(run, shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway})...)
+			ctx := shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
+			if run == nil {
+				out = append(out, compositeLines(action, uses, mapValue(st, "with"), mapValue(st, "uses").Line, ctx)...)
+				continue
+			}
+			out = append(out, blockLines(run, ctx)...)
 		}
 	}
 	return out
