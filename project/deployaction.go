@@ -121,4 +121,3 @@ func compositeLines(read actionReader, uses string, with *yaml.Node, line int, c
 	}
 	return out
 }
-
