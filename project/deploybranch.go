@@ -434,3 +434,92 @@ func noteUncertain(keep, old, d *Deploy, env string) {
 	}
 	keep.Uncertain = fmt.Sprintf("uncertain: two commands deploy %s and ferry cannot tell which branch runs: %s, %s", env, when(old, undOld), when(d, undD))
 }
+
+// branchArm is one branch of a top-level if/elif/else in a CI step or
+// script: its condition and the variables it assigns, together
+// (NAMESPACE="stage" and VALUES_FILE="helm/values-stage.yaml" under
+// [[ "${{ github.ref }}" == "refs/heads/stage" ]]).
+type branchArm struct {
+	cond cond
+	vars map[string]string
+}
+
+// trackArms follows the top-level if the line t (at line n, the if
+// depth before it) opens or continues: a new arm for if, elif and else.
+func trackArms(arms []branchArm, t string, n, depth int) []branchArm {
+	switch {
+	case depth == 0 && strings.HasPrefix(t, "if ") && !strings.HasSuffix(t, "fi"):
+		return []branchArm{{cond: parseCond(t, n), vars: map[string]string{}}}
+	case depth == 1 && len(arms) > 0 && strings.HasPrefix(t, "elif "):
+		return append(arms, branchArm{cond: parseCond(t, n), vars: map[string]string{}})
+	case depth == 1 && len(arms) > 0 && (t == "else" || strings.HasPrefix(t, "else ") || strings.HasPrefix(t, "else;")):
+		return append(arms, branchArm{cond: cond{At: n}, vars: map[string]string{}})
+	}
+	return arms
+}
+
+// armDeploys reads a command whose values file is a variable each arm
+// of the if/elif before it assigns as one deploy per arm, the arm's
+// variables filled in: the environment is the one the arm's values file
+// names (byFile), or for the chart's own values.yaml the namespace the
+// arm picks (its stage word if it has one; the word the arm's condition
+// compares with when the namespace is "default").
+func (p *Project) armDeploys(d Deploy, byFile map[string]string) map[string]Deploy {
+	out := map[string]Deploy{}
+	for _, v := range d.Values {
+		m := simpleRef.FindString(v)
+		if m == "" || m != v {
+			continue
+		}
+		name := strings.Trim(m, "${}")
+		for _, arm := range d.arms {
+			if arm.vars[name] == "" {
+				continue
+			}
+			dd := d
+			dd.arms, dd.guard = nil, append(slices.Clip(d.guard), arm.cond)
+			fill := func(s string) string {
+				return simpleRef.ReplaceAllStringFunc(s, func(r string) string {
+					if val, ok := arm.vars[strings.Trim(r, "${}")]; ok {
+						return val
+					}
+					return r
+				})
+			}
+			dd.Values = nil
+			for _, x := range d.Values {
+				dd.Values = append(dd.Values, path.Clean(fill(x)))
+			}
+			dd.Namespace, dd.Release = fill(d.Namespace), fill(d.Release)
+			dd.Set = nil
+			for _, sf := range d.Set {
+				sf.Value = fill(sf.Value)
+				sf.ByCI = IsCIExpr(sf.Value)
+				dd.Set = append(dd.Set, sf)
+			}
+			if d.flagLines != nil {
+				dd.flagLines = map[string]int{}
+				for k, n := range d.flagLines {
+					dd.flagLines[fill(k)] = n
+				}
+			}
+			f := path.Clean(fill(v))
+			env := byFile[f]
+			if env == "" && p.Chart != "" && path.Dir(f) == path.Clean(p.Chart) && (path.Base(f) == "values.yaml" || path.Base(f) == "values.yml") {
+				env = dd.Namespace
+				if w := stageIn(env); w != "" && !IsCIExpr(env) {
+					env = w // ledger-production: production
+				}
+				if (env == "default" || env == "" || IsCIExpr(env)) && len(arm.cond.Vals) == 1 && !arm.cond.Neg {
+					env = path.Base(arm.cond.Vals[0]) // refs/heads/main: main
+				}
+			}
+			if env == "" || IsCIExpr(env) || !envNameRe.MatchString(strings.ToLower(env)) {
+				continue
+			}
+			dd.Env = env
+			out[env] = dd
+		}
+	}
+	return out
+}

@@ -80,6 +80,9 @@ type Deploy struct {
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
+	// arms are the branches of the if/elif before the command that each
+	// assign its variables together (NAMESPACE=stage, VALUES_FILE=…).
+	arms []branchArm
 	// job names the CI job, target or script the command runs in, and
 	// dryRun marks a --dry-run: what prefer weighs between two commands.
 	job    string
@@ -569,6 +572,9 @@ type shellLine struct {
 	// called it (0: not in a function, or one nobody calls).
 	fn     string
 	fnLine int
+	// arms are the branches of the shell's last if/elif/else before the
+	// line, each with what it assigns (see branchArm).
+	arms []branchArm
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -634,18 +640,21 @@ func withAssignments(lines []shellLine) []shellLine {
 	choices := map[string][]string{}
 	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
-	cd := "" // where the shell's `cd` lines took it, relative to the job's directory
+	cd := ""                       // where the shell's `cd` lines took it, relative to the job's directory
+	var arms, lastArms []branchArm // the top-level if being read, the last one closed
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
 			assigned, choices, arrays, depth, hint, shell = map[string]string{}, map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
 			cd = ""
+			arms, lastArms = nil, nil
 			for n, a := range l.args {
 				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
 			}
 		}
-		l.assigned, l.choices, l.arrays = assigned, choices, arrays
+		l.assigned, l.choices, l.arrays, l.arms = assigned, choices, arrays, lastArms
 		t := strings.TrimSpace(l.text)
+		arms = trackArms(arms, t, l.line, depth)
 		if l.dir == "" { // a CI step's shell; a script's paths are its own
 			if m := cdLine.FindStringSubmatch(t); m != nil && depth == 0 {
 				cd = path.Join(cd, strings.Trim(m[1], `"'`))
@@ -682,6 +691,11 @@ func withAssignments(lines []shellLine) []shellLine {
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
 		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
 		ms := lineAssignments(t)
+		if len(arms) > 0 && depth == 1 {
+			for _, m := range ms {
+				arms[len(arms)-1].vars[m.name] = (shellLine{vars: l.vars, assigned: assigned}).expandDefault(strings.Trim(m.val, `"'`))
+			}
+		}
 		if len(ms) > 0 {
 			// Copy on write: earlier lines keep what held for them.
 			assigned, choices = maps.Clone(assigned), maps.Clone(choices)
@@ -721,6 +735,9 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		if closes && !opens && depth > 0 {
 			depth--
+			if depth == 0 && len(arms) > 0 {
+				lastArms, arms = arms, nil
+			}
 		}
 		l.assigned, l.choices = assigned, choices
 	}
@@ -1293,7 +1310,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		return Deploy{}, false // a branch that does not run where the script is called from
 	}
 	sub := words[0]
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, arms: l.arms, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]

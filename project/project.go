@@ -887,6 +887,16 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 				}
 			}
 		}
+		if env == "" && len(d.arms) > 1 {
+			// if/elif branches that each pick the values file:
+			// VALUES_FILE="helm/values-stage.yaml", then -f $VALUES_FILE.
+			if matched := p.armDeploys(d, byFile); len(matched) > 0 {
+				for e, dd := range matched {
+					add(e, dd)
+				}
+				continue
+			}
+		}
 		if env == "" {
 			// A command written for every environment:
 			// -f values-${{ env.STAGE }}.yaml.
