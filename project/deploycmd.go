@@ -1237,12 +1237,21 @@ var helmValueFlags = map[string]bool{
 	"--wait-for": true, "--rollback-on-failure": false, "--labels": true, "-l": true, "--name-template": true,
 }
 
+// werfValueFlags are the flags of werf deploy and werf converge that
+// take a value, besides helm's.
+var werfValueFlags = map[string]bool{
+	"--release": true, "--env": true, "--helm-chart-dir": true, "--chart-directory": true, "--dir": true,
+	"--config": true, "--repo": true, "--tag-git-commit": true, "--tag-git-branch": true, "--tag-git-tag": true,
+	"--tag-custom": true, "--images-repo": true, "--stages-storage": true, "--secret-values": true,
+	"--add-annotation": true, "--add-label": true, "--home-dir": true, "--tmp-dir": true, "--log-project-dir": true,
+}
+
 // parseHelm finds a helm install, upgrade or template command in one
 // shell line. dir is the project directory, fileDir the CI file's own
 // directory (a script's relative paths start there, a workflow's at the
 // repository root).
 func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
-	if !strings.Contains(l.text, "helm") && !strings.Contains(l.text, "HELM") {
+	if !strings.Contains(l.text, "helm") && !strings.Contains(l.text, "HELM") && !strings.Contains(l.text, "werf") {
 		return Deploy{}, false
 	}
 	text := l.text
@@ -1276,13 +1285,16 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 		words[i] = w
 	}
-	start := -1
+	start, werf := -1, false
 	for i, w := range words {
 		if i+1 < len(words) && l.isHelm(w) && commandAt(words, i) {
 			switch words[i+1] {
 			case "upgrade", "install", "template", "lint", "dependency", "dep":
 				start = i
 			}
+		}
+		if i+1 < len(words) && path.Base(w) == "werf" && (words[i+1] == "deploy" || words[i+1] == "converge") && commandAt(words, i) {
+			start, werf = i, true // werf's helm upgrade --install of the project's .helm chart
 		}
 		if start >= 0 {
 			break
@@ -1310,6 +1322,10 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		return Deploy{}, false // a branch that does not run where the script is called from
 	}
 	sub := words[0]
+	if werf {
+		sub = "upgrade"
+	}
+	werfChart, werfEnv := ".helm", ""
 	d := Deploy{Line: l.line, Command: sub, choices: l.choices, arms: l.arms, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
@@ -1326,7 +1342,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 		if !hasVal {
 			name = w
-			if helmValueFlags[name] && i+1 < len(words) {
+			if (helmValueFlags[name] || werf && werfValueFlags[name]) && i+1 < len(words) {
 				i++
 				val = words[i]
 			} else if strings.HasPrefix(w, "-n") && len(w) > 2 && !strings.HasPrefix(w, "--") {
@@ -1336,6 +1352,18 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			} else {
 				continue
 			}
+		}
+		switch {
+		case !werf:
+		case name == "--release":
+			d.Release = l.expandDefault(val)
+			continue
+		case name == "--env":
+			werfEnv = l.expand(val)
+			continue
+		case name == "--helm-chart-dir" || name == "--chart-directory":
+			werfChart = val
+			continue
 		}
 		switch name {
 		case "-n", "--namespace":
@@ -1366,6 +1394,8 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		}
 	}
 	switch {
+	case werf:
+		d.Chart = l.relPath(werfChart, dir, fileDir) // werf takes no arguments: its flags say it all
 	case sub == "dependency" || sub == "dep":
 		// helm dependency build CHART: fetches what charts/ lacks.
 		if len(pos) < 2 || (pos[0] != "build" && pos[0] != "update" && pos[0] != "up") {
@@ -1384,6 +1414,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		return Deploy{}, false
 	}
 	d.Env = l.env
+	if werfEnv != "" && !IsCIExpr(werfEnv) {
+		d.Env = werfEnv
+	}
 	if IsCIExpr(d.Env) {
 		d.Env = ""
 	}

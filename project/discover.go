@@ -73,7 +73,7 @@ func FindCharts(dir string) ([]string, error) {
 				return filepath.SkipDir
 			}
 		}
-		if isFile(filepath.Join(p, "Chart.yaml")) {
+		if isFile(filepath.Join(p, "Chart.yaml")) || WerfProject(p) != "" {
 			out = append(out, filepath.ToSlash(rel))
 			return filepath.SkipDir
 		}
@@ -555,3 +555,27 @@ func fileRegion(file string) string {
 	}
 	return ""
 }
+
+// WerfProject is the werf project whose chart is the directory dir, ""
+// when it is none: werf deploys a .helm directory beside its werf.yaml
+// as the chart, with or without a Chart.yaml (the chart's name is then
+// werf.yaml's project:).
+func WerfProject(dir string) string {
+	if filepath.Base(dir) != ".helm" || !isDir(filepath.Join(dir, "templates")) {
+		return ""
+	}
+	for _, name := range []string{"werf.yaml", "werf.yml"} {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), name))
+		if err != nil {
+			continue
+		}
+		// werf.yaml is several documents, templated with Go templates: the
+		// project: line of the first is all ferry reads.
+		if m := werfProjectLine.FindSubmatch(data); m != nil {
+			return strings.Trim(string(m[1]), `"'`)
+		}
+	}
+	return ""
+}
+
+var werfProjectLine = regexp.MustCompile(`(?m)^project:\s*(\S+)\s*$`)

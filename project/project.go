@@ -602,6 +602,9 @@ func chartName(root *confine.Root, chart string) (string, error) {
 		return "", err
 	}
 	if err != nil {
+		if w := WerfProject(filepath.Join(root.Dir(), filepath.FromSlash(chart))); w != "" {
+			return w, nil
+		}
 		return "", nil // findChart saw it; render reports what is wrong with it
 	}
 	var c struct {
