@@ -236,7 +236,56 @@ func (p *Project) otherChartValues(folder string) string {
 	if slices.Contains(chartDependencies(filepath.Join(p.Dir, p.Chart)), name) {
 		return fmt.Sprintf("%q is a dependency of chart %s, so this is the values of a separate %s install", name, p.Chart, name)
 	}
+	if foreign, all := p.foreignKeys(folder); len(foreign) >= 2 && 2*len(foreign) > all {
+		if len(foreign) > 4 {
+			foreign = append(foreign[:4], "…")
+		}
+		return fmt.Sprintf("most of its top-level keys (%s) are not in %s/values.yaml: the values of another chart", strings.Join(foreign, ", "), p.Chart)
+	}
 	return ""
+}
+
+// foreignKeys are the top-level keys of folder's values.yaml (or .yml)
+// that the chart's values.yaml does not have, in the file's order, and
+// how many top-level keys the file has: helm/prometheus/values.yml
+// holding kube-prometheus-stack's alertmanager, grafana, … beside a
+// chart that has none of them.
+func (p *Project) foreignKeys(folder string) (foreign []string, all int) {
+	own := topKeys(filepath.Join(p.Dir, p.Chart, "values.yaml"))
+	if own == nil {
+		return nil, 0
+	}
+	for _, f := range []string{"values.yaml", "values.yml"} {
+		keys := topKeys(filepath.Join(p.Dir, folder, f))
+		if keys == nil {
+			continue
+		}
+		for _, k := range keys {
+			if !slices.Contains(own, k) {
+				foreign = append(foreign, k)
+			}
+		}
+		return foreign, len(keys)
+	}
+	return nil, 0
+}
+
+// topKeys are a YAML mapping file's top-level keys, nil when it is none.
+func topKeys(file string) []string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	m := doc.Content[0]
+	keys := []string{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		keys = append(keys, m.Content[i].Value)
+	}
+	return keys
 }
 
 // chartDependencies names a chart's dependencies: Chart.yaml's (or
