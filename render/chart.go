@@ -193,6 +193,9 @@ func renderFuncs(ctx context.Context) template.FuncMap {
 	for k, v := range boundedFuncs(ctx) {
 		m[k] = v
 	}
+	for k, v := range werfFuncs {
+		m[k] = v
+	}
 	return m
 }
 

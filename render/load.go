@@ -170,6 +170,7 @@ func loadChartFiles(root *confine.Root, rel string, values func() (map[string]an
 	if err != nil {
 		return nil, nil, err
 	}
+	files = werfChartFile(root, rel, files)
 	if values != nil {
 		if vals, ok := values(); ok {
 			c, err := loadWithValues(files, vals)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -341,6 +342,9 @@ func (run *renderRun) readValues(context.Context) error {
 func (run *renderRun) coalesce(context.Context) error {
 	valuesFile := path.Join(run.p.Chart, "values.yaml")
 	run.c = copyChart(run.chart)
+	if w := project.WerfProject(filepath.Join(run.p.Dir, filepath.FromSlash(run.p.Chart))); w != "" {
+		run.user = loader.MergeMaps(werfValues(run.e.Name, run.e.Namespace, w), run.user)
+	}
 	top, err := renderValues(run.c, run.user, run.e.Release, run.e.Namespace)
 	if err != nil {
 		return scrubbed(&InputError{File: valuesFile, Msg: "coalescing values: " + err.Error()}, common.Values{"Values": run.user})
