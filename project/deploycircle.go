@@ -4,6 +4,7 @@ import (
 	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -26,6 +27,10 @@ type circleConfig struct {
 	commands  map[string]*yaml.Node // name → the command's mapping
 	executors map[string]*yaml.Node
 	pipeline  map[string]string // pipeline parameters' defaults
+	// enums are the values an enum pipeline parameter may take
+	// (deploy_target: demo, demo1, …): the one a job's name names is the
+	// job's, not the default.
+	enums map[string][]string
 }
 
 // circleLines reads the run: steps of a CircleCI config's jobs, as each
@@ -43,7 +48,7 @@ func circleLines(data []byte) []shellLine {
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil
 	}
-	cfg := circleConfig{commands: mapOf(mapValue(root, "commands")), executors: mapOf(mapValue(root, "executors")), pipeline: paramDefaults(mapValue(root, "parameters"), nil)}
+	cfg := circleConfig{commands: mapOf(mapValue(root, "commands")), executors: mapOf(mapValue(root, "executors")), pipeline: paramDefaults(mapValue(root, "parameters"), nil), enums: paramEnums(mapValue(root, "parameters"))}
 	invoked := workflowJobs(mapValue(root, "workflows"))
 	var out []shellLine
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
@@ -123,6 +128,23 @@ func paramDefaults(decl *yaml.Node, passed map[string]string) map[string]string 
 	return out
 }
 
+// paramEnums are the values each enum parameter of a parameters: block
+// may take.
+func paramEnums(decl *yaml.Node) map[string][]string {
+	out := map[string][]string{}
+	if decl == nil || decl.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(decl.Content); i += 2 {
+		if e := mapValue(decl.Content[i+1], "enum"); e != nil && e.Kind == yaml.SequenceNode {
+			for _, v := range e.Content {
+				out[decl.Content[i].Value] = append(out[decl.Content[i].Value], v.Value)
+			}
+		}
+	}
+	return out
+}
+
 func mapOf(n *yaml.Node) map[string]*yaml.Node {
 	out := map[string]*yaml.Node{}
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -154,6 +176,9 @@ func (c *circleCtx) fill(s string, params map[string]string) string {
 			src := params
 			if sm[1] != "" {
 				src = c.cfg.pipeline
+				if w := stageIn(c.hint); w != "" && slices.Contains(c.cfg.enums[sm[2]], w) {
+					return w // the demo1-deploy job runs for deploy_target demo1
+				}
 			}
 			if v, ok := src[sm[2]]; ok {
 				return v
