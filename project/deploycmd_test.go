@@ -108,6 +108,9 @@ func FuzzDeployCommand(f *testing.F) {
 		"jobs:\n  deploy_prod:\n    steps:\n      - run: aws eks update-kubeconfig --name c\n      - run: {command: ./bin/deploy prod}\n",
 		"f() {\n  helm upgrade $1 c -f values-$2.yaml\n}\ncase \"$E\" in\n  a|b) f x a ;;\n  *)\n    if [[ $E == c ]]; then f y c; elif [ \"$E\" != d ]; then\n f z; else f; fi\n;;\nesac\n",
 		"commands:\n  d:\n    parameters: {e: {type: string}}\n    steps:\n      - checkout: {path: ~/git}\n      - run: helm upgrade x ~/git/c -f ~/git/v-<< parameters.e >>.yaml\njobs:\n  j:\n    steps:\n      - d: {e: prod}\nworkflows:\n  w:\n    jobs:\n      - j: {name: k}\n",
+		"orbs:\n  helm: circleci/helm@2\njobs:\n  d:\n    parameters: {v: {type: string}}\n    steps:\n      - helm/upgrade-helm-chart: {chart: ./c, release-name: r, namespace: n, values: << parameters.v >>, values-to-override: \"a=1,b=$X,\"}\nworkflows:\n  w:\n    jobs:\n      - d: {name: prod-deploy, v: values-prod.yaml}\n",
+		"script:\n  - werf converge --env prod --release r --namespace n --values .helm/values-prod.yaml --set a=b\n",
+		"if [[ $R == main ]]; then\n  NS=prod\n  VF=values.yaml\nelif [[ $R == dev ]]; then\n  NS=dev\n  VF=values-dev.yaml\nelse\n  exit 1\nfi\nhelm upgrade x c -n $NS -f $VF\n",
 		"stages:\n- stage: P\n  jobs:\n  - deployment: D\n    environment: prod-$(x)\n    variables: [{name: x, value: y}]\n    strategy: {runOnce: {deploy: {steps: [{task: HelmDeploy@0, inputs: {namespace: n, chartPath: c, valueFile: \"a\\nb\", overrideValues: \"k=v\\nl=w\"}}]}}}\n",
 	} {
 		f.Add(seed)
