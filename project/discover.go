@@ -621,10 +621,18 @@ func WerfProject(dir string) string {
 		// werf.yaml is several documents, templated with Go templates: the
 		// project: line of the first is all ferry reads.
 		if m := werfProjectLine.FindSubmatch(data); m != nil {
-			return strings.Trim(string(m[1]), `"'`)
+			if name := strings.Trim(string(m[1]), `"'`); werfName.MatchString(name) {
+				return name
+			}
 		}
+		// project: {{ env "PROJECT" }}: known when werf runs; the
+		// directory names the project until then.
+		return strings.ToLower(filepath.Base(filepath.Dir(dir)))
 	}
 	return ""
 }
 
-var werfProjectLine = regexp.MustCompile(`(?m)^project:\s*(\S+)\s*$`)
+var (
+	werfProjectLine = regexp.MustCompile(`(?m)^project:\s*(\S+)\s*$`)
+	werfName        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+)

@@ -2,6 +2,8 @@ package project
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -223,4 +225,42 @@ func TestDiscoveryFailures(t *testing.T) {
 			t.Errorf("Load = %v", err)
 		}
 	})
+}
+
+// TestWerfProject: a .helm directory beside werf.yaml is werf's chart,
+// named by project:, or by the directory when project: is templated;
+// near misses: no werf.yaml, no templates/, a directory not called .helm.
+func TestWerfProject(t *testing.T) {
+	for _, tc := range []struct {
+		name, werf, dir string
+		templates       bool
+		want            string
+	}{
+		{"named", "project: billing\nconfigVersion: 1\n---\nimage: app\n", ".helm", true, "billing"},
+		{"templated", "project: {{ env \"PROJECT\" }}\nconfigVersion: 1\n", ".helm", true, "templated"},
+		{"no werf.yaml", "", ".helm", true, ""},
+		{"no templates", "project: billing\n", ".helm", false, ""},
+		{"other directory", "project: billing\n", "helm", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), tc.name)
+			dir := filepath.Join(root, tc.dir)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.templates {
+				if err := os.Mkdir(filepath.Join(dir, "templates"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.werf != "" {
+				if err := os.WriteFile(filepath.Join(root, "werf.yaml"), []byte(tc.werf), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := WerfProject(dir); got != tc.want {
+				t.Errorf("WerfProject = %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
