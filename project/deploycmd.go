@@ -1237,6 +1237,10 @@ var helmValueFlags = map[string]bool{
 	"--wait-for": true, "--rollback-on-failure": false, "--labels": true, "-l": true, "--name-template": true,
 }
 
+// evalLine is a line that runs a command a variable holds: eval "$CMD",
+// eval $CMD, or $CMD alone.
+var evalLine = regexp.MustCompile(`^(?:eval\s+)?"?(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)"?;?$`)
+
 // werfValueFlags are the flags of werf deploy and werf converge that
 // take a value, besides helm's.
 var werfValueFlags = map[string]bool{
@@ -1251,10 +1255,17 @@ var werfValueFlags = map[string]bool{
 // directory (a script's relative paths start there, a workflow's at the
 // repository root).
 func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
-	if !strings.Contains(l.text, "helm") && !strings.Contains(l.text, "HELM") && !strings.Contains(l.text, "werf") {
+	text := l.text
+	if m := evalLine.FindStringSubmatch(strings.TrimSpace(text)); m != nil && len(l.assigned) > 0 {
+		// CMD="helm upgrade …"; CMD="$CMD -f values-$ENV.yaml"; eval "$CMD":
+		// the command the script built.
+		if e := l.expand(m[1]); e != m[1] && !strings.Contains(e, "$"+strings.Trim(m[1], "${}")) {
+			text = e
+		}
+	}
+	if !strings.Contains(text, "helm") && !strings.Contains(text, "HELM") && !strings.Contains(text, "werf") {
 		return Deploy{}, false
 	}
-	text := l.text
 	var spans [][2]int
 	if strings.Contains(text, "[@]}") || strings.Contains(text, "[*]}") {
 		// "${HELM_SET[@]}": the array's words; one ferry does not know
