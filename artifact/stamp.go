@@ -3,7 +3,7 @@ package artifact
 import (
 	"bytes"
 	"crypto/sha256"
-	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -125,29 +125,19 @@ func (s *Store) unchanged(path string, st *stamp) (*Image, v1.Image) {
 }
 
 // buildID returns the Go build ID the linker writes into an executable
-// (what `go tool buildid` prints): in ELF its .note.go.buildid note,
-// elsewhere a quoted string near the start of the file.
+// (what `go tool buildid` prints): in ELF its Go build ID note, elsewhere
+// a quoted string near the start of the file.
 func buildID(bin string) (string, error) {
 	f, err := os.Open(bin)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	if ef, err := elf.NewFile(f); err == nil {
-		sec := ef.Section(".note.go.buildid")
-		if sec == nil {
-			return "", fmt.Errorf("%s: no Go build ID", bin)
+	if id, isELF, err := elfBuildID(f); isELF {
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", bin, err)
 		}
-		note, err := sec.Data()
-		// namesz, descsz, type, then the name "Go\x00\x00" and the ID.
-		if err != nil || len(note) < 16 || string(note[12:16]) != "Go\x00\x00" {
-			return "", fmt.Errorf("%s: no Go build ID", bin)
-		}
-		n := int(ef.ByteOrder.Uint32(note[4:8]))
-		if len(note) < 16+n {
-			return "", fmt.Errorf("%s: no Go build ID", bin)
-		}
-		return string(note[16 : 16+n]), nil
+		return id, nil
 	}
 	head := make([]byte, 32<<10)
 	n, err := f.ReadAt(head, 0)
@@ -166,4 +156,68 @@ func buildID(bin string) (string, error) {
 		return "", fmt.Errorf("%s: no Go build ID", bin)
 	}
 	return string(rest[:j]), nil
+}
+
+// elfBuildID reads the Go build ID note (owner "Go", type 4) from an ELF
+// file's PT_NOTE segments. It reads the few header fields it needs
+// itself: debug/elf, which only this used, weighed ~150 KB of ferry's
+// binary (its relocation-name tables).
+func elfBuildID(f io.ReaderAt) (id string, isELF bool, err error) {
+	var ident [64]byte
+	if n, _ := f.ReadAt(ident[:], 0); n < 52 || string(ident[:4]) != "\x7fELF" {
+		return "", false, nil
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if ident[5] == 2 {
+		bo = binary.BigEndian
+	}
+	// Where the program headers are, by ELF class (1: 32-bit, 2: 64-bit).
+	var phoff, phentsize, phnum uint64
+	wide := ident[4] == 2
+	if wide {
+		phoff, phentsize, phnum = bo.Uint64(ident[0x20:]), uint64(bo.Uint16(ident[0x36:])), uint64(bo.Uint16(ident[0x38:]))
+	} else {
+		phoff, phentsize, phnum = uint64(bo.Uint32(ident[0x1c:])), uint64(bo.Uint16(ident[0x2a:])), uint64(bo.Uint16(ident[0x2c:]))
+	}
+	noGoID := errors.New("no Go build ID")
+	if phnum == 0 || phnum > 256 || phentsize < 32 || phentsize > 128 {
+		return "", true, noGoID
+	}
+	ph := make([]byte, phentsize)
+	for i := range phnum {
+		if _, err := f.ReadAt(ph, int64(phoff+i*phentsize)); err != nil {
+			return "", true, noGoID
+		}
+		const ptNote = 4
+		if bo.Uint32(ph) != ptNote {
+			continue
+		}
+		var off, size uint64
+		if wide {
+			off, size = bo.Uint64(ph[8:]), bo.Uint64(ph[32:])
+		} else {
+			off, size = uint64(bo.Uint32(ph[4:])), uint64(bo.Uint32(ph[16:]))
+		}
+		if size > 1<<16 {
+			continue
+		}
+		notes := make([]byte, size)
+		if _, err := f.ReadAt(notes, int64(off)); err != nil {
+			continue
+		}
+		// Each note: namesz, descsz, type, then name and desc, each
+		// padded to 4 bytes.
+		for len(notes) >= 12 {
+			namesz, descsz, typ := uint64(bo.Uint32(notes)), uint64(bo.Uint32(notes[4:])), bo.Uint32(notes[8:])
+			name, desc := 12+(namesz+3)&^3, 12+(namesz+3)&^3+(descsz+3)&^3
+			if desc > uint64(len(notes)) {
+				break
+			}
+			if typ == 4 && namesz == 4 && string(notes[12:16]) == "Go\x00\x00" {
+				return string(notes[name : name+descsz]), true, nil
+			}
+			notes = notes[desc:]
+		}
+	}
+	return "", true, noGoID
 }
