@@ -21,7 +21,9 @@ func init() {
 			Summary: "The image repository differs between environments",
 			Help: "The same artifact must run everywhere: an environment that pulls another repository " +
 				"runs a build that never passed the earlier environments' gates. Set image.repository " +
-				"once, in the chart's values.yaml, and let only tags or digests vary.",
+				"once, in the chart's values.yaml, and let only tags or digests vary. One repository path " +
+				"in several registries (a mirror in each cloud account) is a warning: CI must push the " +
+				"same digest to each; nothing is said when every deploy pins a digest.",
 			Check: checkOneImage,
 		},
 		Rule{
@@ -158,22 +160,71 @@ func checkOneImage(in *Input) []Finding {
 	if len(g.order) < 2 {
 		return nil
 	}
-	var parts []string
-	var ls []Location
-	var all []*Env
-	for _, repo := range g.order {
-		for _, e := range g.envs[repo] {
+	if f, ok := mirroredImage(g.order, g.envs); ok {
+		return f
+	}
+	parts, ls, all := pulls(g.order, g.envs)
+	return []Finding{{
+		Environments: names(all), Key: "image.repository", Locations: ls,
+		Message: fmt.Sprintf("the environments run different images: %s; set image.repository once in the chart's values.yaml.",
+			strings.Join(parts, ", ")),
+	}}
+}
+
+// mirroredImage reports one repository path pulled from several
+// registries (two cloud accounts' registries, …/htapi in each): a mirror,
+// not another build. Only CI can make it the same artifact, so it is a
+// warning, and nothing when every environment's deploy pins a digest.
+func mirroredImage(order []string, envs map[string][]*Env) ([]Finding, bool) {
+	path := ""
+	for _, repo := range order {
+		host, rest, ok := strings.Cut(repo, "/")
+		if !ok || !strings.ContainsAny(host, ".:") && host != "localhost" {
+			return nil, false
+		}
+		if path != "" && rest != path {
+			return nil, false
+		}
+		path = rest
+	}
+	parts, ls, all := pulls(order, envs)
+	if !slices.ContainsFunc(all, func(e *Env) bool { return !pinsDigest(e) }) {
+		return nil, true
+	}
+	return []Finding{{
+		Environments: names(all), Key: "image.repository", Severity: Warning, Locations: ls,
+		Message: fmt.Sprintf("the environments pull %s from different registries: %s; a mirror runs the same build only if CI pushes the same digest to each registry: make sure it does, and deploy by digest (image.digest) so that it can be told.",
+			path, strings.Join(parts, ", ")),
+	}}, true
+}
+
+// pulls says which environment pulls which repository, from where.
+func pulls(order []string, envs map[string][]*Env) (parts []string, ls []Location, all []*Env) {
+	for _, repo := range order {
+		for _, e := range envs[repo] {
 			all = append(all, e)
 			l := imageLoc(e, "repository", repo)
 			ls = append(ls, l)
 			parts = append(parts, fmt.Sprintf("%s pulls %s (%s)", e.Name, repo, where(l)))
 		}
 	}
-	return []Finding{{
-		Environments: names(all), Key: "image.repository", Locations: ls,
-		Message: fmt.Sprintf("the environments run different images: %s; set image.repository once in the chart's values.yaml.",
-			strings.Join(parts, ", ")),
-	}}
+	return parts, ls, all
+}
+
+// pinsDigest reports whether e's image is pulled by digest: rendered so,
+// or a digest the deploy command sets.
+func pinsDigest(e *Env) bool {
+	if _, _, d := imageRef(e.Result.Image); d != "" {
+		return true
+	}
+	if e.Spec != nil {
+		for _, s := range e.Spec.Set {
+			if strings.HasSuffix(strings.ToLower(s.Path), "digest") && s.Value != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkMutableImage(in *Input) []Finding {
