@@ -171,7 +171,9 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		}
 		byName[e.Name] = e
 		for _, o := range e.Result.Objects {
-			if o.Template != "" {
+			// A helm test hook is no workload: what it prints runs only
+			// under helm test.
+			if o.Template != "" && !testHook(o.Body) {
 				files = addUser(envsOf, files, o.Template, e.Name)
 			}
 		}
