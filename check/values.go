@@ -67,6 +67,9 @@ func checkDuplicateValuesKey(in *Input) []Finding {
 type valuesPath struct {
 	Path []string
 	Line int
+	// Lines are the lines of the keys along Path: Lines[i] is where
+	// Path[:i+1] is set.
+	Lines []int
 	// Anchor is set when the key holds a YAML anchor that the file
 	// aliases elsewhere (dataPath: &data /data, read as *data): the key
 	// exists to name the value, not for a template.
@@ -76,9 +79,13 @@ type valuesPath struct {
 // leafPaths lists the leaf paths of a YAML values document: scalars,
 // sequences and empty maps.
 func leafPaths(n *yaml.Node, prefix []string, out *[]valuesPath) {
+	leafPathsAt(n, prefix, nil, out)
+}
+
+func leafPathsAt(n *yaml.Node, prefix []string, lines []int, out *[]valuesPath) {
 	if n.Kind == yaml.DocumentNode {
 		for _, c := range n.Content {
-			leafPaths(c, prefix, out)
+			leafPathsAt(c, prefix, lines, out)
 		}
 		return
 	}
@@ -88,11 +95,12 @@ func leafPaths(n *yaml.Node, prefix []string, out *[]valuesPath) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		p := append(append([]string(nil), prefix...), k.Value)
+		ls := append(append([]int(nil), lines...), k.Line)
 		if v.Kind == yaml.MappingNode && len(v.Content) > 0 {
-			leafPaths(v, p, out)
+			leafPathsAt(v, p, ls, out)
 			continue
 		}
-		*out = append(*out, valuesPath{Path: p, Line: k.Line})
+		*out = append(*out, valuesPath{Path: p, Line: k.Line, Lines: ls})
 	}
 }
 
@@ -378,6 +386,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 	sort.Strings(files)
 	var out []Finding
 	leaves := map[string][]string{} // group → the leaf paths it stands for
+	under := map[int]Location{}     // a single key's finding → the missing map above it
 	for _, file := range files {
 		ps, err := readValues(in.files(), filepath.Join(in.Project.Dir, file))
 		if err != nil {
@@ -386,7 +395,12 @@ func checkUnknownValuesKey(in *Input) []Finding {
 		// Unknown leaves under one unknown map (backup.schedule,
 		// backup.s3.bucket …) are one finding: the map is what Helm
 		// ignores.
+		// The group is the top-most map values.yaml lacks, even where a
+		// template reads some other key below it (logCollector.image in
+		// a helper): logCollector.enabled, .resources and .config are
+		// one thing Helm ignores.
 		groups := map[string][]valuesPath{}
+		mapLine := map[string]int{} // group → the line of its map's key
 		var order []string
 		for _, p := range ps {
 			if m.known(p.Path) || p.Anchor {
@@ -394,7 +408,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			}
 			g := p.Path
 			for i := 1; i < len(p.Path); i++ {
-				if !m.known(p.Path[:i]) {
+				if !m.known(p.Path[:i]) || !m.base[strings.Join(p.Path[:i], ".")] && !m.subchart[p.Path[0]] {
 					g = p.Path[:i]
 					break
 				}
@@ -402,6 +416,9 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			id := strings.Join(g, ".")
 			if _, ok := groups[id]; !ok {
 				order = append(order, id)
+				if len(g) < len(p.Path) && len(p.Lines) == len(p.Path) {
+					mapLine[id] = p.Lines[len(g)-1]
+				}
 			}
 			groups[id] = append(groups[id], p)
 		}
@@ -430,7 +447,11 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			}
 			g := groups[id]
 			if len(g) > 1 {
-				src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), g[0].Line)
+				line, under := mapLine[id]
+				if !under {
+					line = g[0].Line
+				}
+				src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), line)
 				var keys []string
 				for _, p := range g {
 					keys = append(keys, strings.Join(p.Path, "."))
@@ -441,8 +462,8 @@ func checkUnknownValuesKey(in *Input) []Finding {
 					}
 				}
 				out = append(out, Finding{
-					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: g[0].Line,
-					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: g[0].Line}},
+					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: line,
+					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: line}},
 					Message: fmt.Sprintf("%s sets %d keys under %q (%s), which %s lacks and no template reads, so Helm ignores them: fix the spelling, or delete them.",
 						src, len(g), id, strings.Join(keys, ", "), filepath.ToSlash(base)),
 				})
@@ -455,6 +476,11 @@ func checkUnknownValuesKey(in *Input) []Finding {
 				hint = "did you mean " + strconv.Quote(s) + "? Fix the key's spelling or delete it"
 			}
 			src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), p.Line)
+			if line, ok := mapLine[id]; ok {
+				// Alone here, but another file may set more under the
+				// same missing map: acrossFiles folds it there.
+				under[len(out)] = Location{Key: id, Source: fmt.Sprintf("%s:%d", filepath.ToSlash(file), line), File: filepath.ToSlash(file), Line: line}
+			}
 			out = append(out, Finding{
 				Environments: users[file], Key: dotted, File: filepath.ToSlash(file), Line: p.Line,
 				Locations: []Location{{Key: dotted, Source: src, File: filepath.ToSlash(file), Line: p.Line}},
@@ -463,18 +489,27 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			})
 		}
 	}
-	return acrossFiles(out, leaves)
+	return acrossFiles(out, leaves, under)
 }
 
 // acrossFiles folds the findings of one values path that several
-// environments' files set alike into one naming every file.
-func acrossFiles(fs []Finding, leaves map[string][]string) []Finding {
+// environments' files set alike into one naming every file. A single
+// key under a map values.yaml lacks (under: its index → the map's
+// location) joins that map's finding from another file.
+func acrossFiles(fs []Finding, leaves map[string][]string, under map[int]Location) []Finding {
 	var out []Finding
 	idx := map[string]int{}
-	for _, f := range fs {
-		i, ok := idx[f.Key]
+	for j, f := range fs {
+		key := f.Key
+		if l, ok := under[j]; ok && len(leaves[l.Key]) > 0 {
+			if !slices.Contains(leaves[l.Key], f.Key) {
+				leaves[l.Key] = append(leaves[l.Key], f.Key)
+			}
+			key, f.Key, f.Locations, f.File, f.Line = l.Key, l.Key, []Location{l}, l.File, l.Line
+		}
+		i, ok := idx[key]
 		if !ok {
-			idx[f.Key] = len(out)
+			idx[key] = len(out)
 			out = append(out, f)
 			continue
 		}
