@@ -301,6 +301,7 @@ func Run(in *Input) *Report {
 	// Acceptances name environments: they apply to each environment's
 	// finding before a shared value's findings fold into one.
 	stale := applyAcceptances(in, accepts, all)
+	all = foldRenamedKeys(all)
 	all = append(mergeSecretLines(mergeShared(all)), stale...)
 	sortFindings(all)
 	rep := &Report{Findings: all, Problems: in.Problems}

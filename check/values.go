@@ -573,3 +573,72 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// foldRenamedKeys makes one finding of a renamed key: an environment's
+// file sets keys nobody reads (FERRY080) while templates read unset keys
+// under the same parent in the same environments (FERRY088:
+// service.internalPort set, service.port read). It is one mistake, the
+// values file still using the old names.
+func foldRenamedKeys(fs []Finding) []Finding {
+	parentOf := func(k string) string {
+		if i := strings.LastIndex(k, "."); i >= 0 {
+			return k[:i]
+		}
+		return ""
+	}
+	drop := map[int]bool{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Rule != "FERRY080" || f.Accepted {
+			continue
+		}
+		var reads []string
+		at := map[string][]string{}
+		for j, g := range fs {
+			if g.Rule != "FERRY088" || g.Accepted || drop[j] {
+				continue
+			}
+			p := parentOf(g.Key)
+			if p == "" || p != f.Key && p != parentOf(f.Key) || !subset(g.Environments, f.Environments) {
+				continue
+			}
+			drop[j] = true
+			if _, ok := at[g.Key]; !ok {
+				reads = append(reads, g.Key)
+			}
+			for _, l := range g.Locations {
+				at[g.Key] = append(at[g.Key], strings.TrimPrefix(l.Source, "template "))
+			}
+			f.Locations = append(f.Locations, g.Locations...)
+		}
+		if len(reads) == 0 {
+			continue
+		}
+		parts := make([]string, len(reads))
+		for k, r := range reads {
+			parts[k] = fmt.Sprintf("%s (%s)", r, strings.Join(at[r], ", "))
+		}
+		msg := f.Message
+		if k := strings.LastIndex(msg, ", so Helm ignores"); k >= 0 {
+			msg = msg[:k]
+		}
+		f.Message = fmt.Sprintf("%s, while the templates read %s, which no values file of %s sets: a renamed key, so Helm ignores the one and renders the other empty: set the names the templates read, and delete the old ones.",
+			msg, strings.Join(parts, ", "), andList(f.Environments))
+	}
+	var out []Finding
+	for i, f := range fs {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
