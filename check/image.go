@@ -30,7 +30,9 @@ func init() {
 			ID: "FERRY002", Name: "mutable-image", Severity: Error,
 			Summary: "Image tag empty or latest, or the last environment pinned by tag",
 			Help: "A missing or latest tag (error) pulls whatever was pushed last; a tag in the last " +
-				"environment of the path (warning) can be re-pushed after it soaked. Use an immutable " +
+				"environment of the path (warning) can be re-pushed after it soaked. In the first, " +
+				"dev-like environment latest or a branch tag (dev, develop) is a warning: each push " +
+				"moves it, and what dev ran cannot be promoted by digest. Use an immutable " +
 				"version tag everywhere, and a digest (or ferry deploy, which pins it) for the last " +
 				"environment.",
 			Check: checkMutableImage,
@@ -252,9 +254,16 @@ func checkMutableImage(in *Input) []Finding {
 		switch {
 		case digest != "":
 			continue
+		case devStage(in, e) && e != last && !isPlaceholder(repo) && (tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag)):
+			// A developer's first stage runs latest or its branch's tag on
+			// purpose: a warning, since what it tested cannot be promoted.
+			l := imageLoc(e, "tag", tag)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: "image.tag", Severity: Warning, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: image %s is tagged %s (set at %s), which each push moves: what %s ran cannot be told or promoted; promote by digest (or tag builds with a version or commit).",
+					e.Name, e.Result.Image, orLatest(written), where(l), e.Name),
+			})
 		case devStage(in, e) && e != last:
-			// A developer's first stage runs latest or dev-latest on
-			// purpose; what matters is that it does not reach later ones.
 			continue
 		case tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag):
 			l := imageLoc(e, "tag", tag)
@@ -293,6 +302,13 @@ func checkMutableImage(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+func orLatest(tag string) string {
+	if tag == "" {
+		return "nothing (so latest)"
+	}
+	return tag
 }
 
 // devStage reports the first environment of a path of several when its
