@@ -143,6 +143,9 @@ type Finding struct {
 	// Project is the project directory as the user named it, set when
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`
+	// unread are the values paths a FERRY080 finding stands for, for
+	// foldRenamedKeys.
+	unread []string
 }
 
 // Summary counts the findings that are not accepted, by severity.

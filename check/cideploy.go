@@ -91,6 +91,10 @@ func checkMissingValuesFile(in *Input) []Finding {
 			for _, l := range m.f.Locations {
 				at = append(at, l.Source)
 			}
+			if len(m.whats) > 1 {
+				// "the deploy of develop" says more than "the deploy".
+				m.whats = slices.DeleteFunc(m.whats, func(w string) bool { return w == "the deploy" })
+			}
 			verb := "fails"
 			if len(m.whats) > 1 {
 				verb = "fail"

@@ -301,7 +301,22 @@ func checkMutableImage(in *Input) []Finding {
 			})
 		}
 	}
-	return out
+	return devRepeats(out)
+}
+
+// devRepeats drops dev's warning on a line that a later environment's
+// error already cites: a base-values latest is one thing to fix.
+func devRepeats(fs []Finding) []Finding {
+	at := func(l Location) string { return fmt.Sprintf("%s:%d %s", l.File, l.Line, l.Source) }
+	errs := map[string]bool{}
+	for _, f := range fs {
+		if f.Severity == Error && len(f.Locations) > 0 {
+			errs[at(f.Locations[0])] = true
+		}
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool {
+		return f.Severity == Warning && len(f.Locations) > 0 && errs[at(f.Locations[0])]
+	})
 }
 
 func orLatest(tag string) string {

@@ -462,6 +462,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 					}
 				}
 				out = append(out, Finding{
+					unread:       keys,
 					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: line,
 					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: line}},
 					Message: fmt.Sprintf("%s sets %d keys under %q (%s), which %s lacks and no template reads, so Helm ignores them: fix the spelling, or delete them.",
@@ -482,6 +483,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 				under[len(out)] = Location{Key: id, Source: fmt.Sprintf("%s:%d", filepath.ToSlash(file), line), File: filepath.ToSlash(file), Line: line}
 			}
 			out = append(out, Finding{
+				unread:       []string{dotted},
 				Environments: users[file], Key: dotted, File: filepath.ToSlash(file), Line: p.Line,
 				Locations: []Location{{Key: dotted, Source: src, File: filepath.ToSlash(file), Line: p.Line}},
 				Message: fmt.Sprintf("%s sets %q, which %s lacks and no template reads, so Helm ignores it: %s.",
@@ -515,6 +517,11 @@ func acrossFiles(fs []Finding, leaves map[string][]string, under map[int]Locatio
 		}
 		out[i].Environments = append(out[i].Environments, f.Environments...)
 		out[i].Locations = append(out[i].Locations, f.Locations...)
+		for _, k := range f.unread {
+			if !slices.Contains(out[i].unread, k) {
+				out[i].unread = append(out[i].unread, k)
+			}
+		}
 	}
 	for i, f := range out {
 		if len(f.Locations) < 2 {
@@ -599,7 +606,7 @@ func foldRenamedKeys(fs []Finding) []Finding {
 				continue
 			}
 			p := parentOf(g.Key)
-			if p == "" || p != f.Key && p != parentOf(f.Key) || !subset(g.Environments, f.Environments) {
+			if p == "" || p != f.Key && p != parentOf(f.Key) || !subset(g.Environments, f.Environments) || !resembles(g.Key, f.unread) {
 				continue
 			}
 			drop[j] = true
@@ -632,6 +639,36 @@ func foldRenamedKeys(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// resembles reports whether a read key shares a word with one of the
+// unread keys' last names (port and externalPort, targetPort and
+// internalPort): a rename keeps a word; autoscaling.minReplicas read
+// while autoscaling.enabled is set is another story.
+func resembles(read string, unread []string) bool {
+	words := func(k string) []string {
+		k = k[strings.LastIndex(k, ".")+1:]
+		var out []string
+		start := 0
+		for i := 1; i <= len(k); i++ {
+			if i == len(k) || k[i] >= 'A' && k[i] <= 'Z' || k[i] == '_' || k[i] == '-' {
+				if w := strings.ToLower(strings.Trim(k[start:i], "_-")); len(w) >= 3 {
+					out = append(out, w)
+				}
+				start = i
+			}
+		}
+		return out
+	}
+	rw := words(read)
+	for _, u := range unread {
+		for _, w := range words(u) {
+			if slices.Contains(rw, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func subset(a, b []string) bool {
