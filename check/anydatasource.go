@@ -232,7 +232,9 @@ func init() {
 				"(accounts-dev.… in dr, models.stage.… in prod) usually was copied from that " +
 				"environment's values and points this one at its data. Words are matched whole, " +
 				"stage≈staging, prod≈production, dev≈development; a value in the first environment " +
-				"naming a later one is fine. Set this environment's own host or name.",
+				"naming a later one is fine. A host, path or name that also names the environment " +
+				"itself is its own (ht-accept-demo1 in demo1), and numbered siblings (demo, demo1) " +
+				"do not name each other. Set this environment's own host or name.",
 			Check: checkForeignEnvironment,
 		},
 	)
@@ -436,7 +438,15 @@ func checkForeignEnvironment(in *Input) []Finding {
 			if len(parts) == 0 {
 				continue
 			}
-			other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(strings.Join(parts, " ")))
+			var other, a string
+			ok := false
+			// Each part on its own: a host naming the environment itself
+			// is its own, while its database on another's server is not.
+			for _, p := range parts {
+				if other, a, ok = namedEnv(in, e.Name, own, strings.ToLower(p)); ok {
+					break
+				}
+			}
 			if !ok {
 				continue
 			}
@@ -481,9 +491,19 @@ func foreignImage(in *Input, e *Env, own []string) (Finding, bool) {
 
 // namedEnv finds another environment of the path that text names (by
 // one of its aliases, as a whole word), other than env's own names.
+//
+// A text that also names env itself is env's own (ht-accept-demo1 in
+// demo1, demo-dev.… in demo: the environment's compound name or a value
+// built from its own profile), and numbered siblings (demo, demo1…demo4)
+// are one family that does not name each other.
 func namedEnv(in *Input, env string, own []string, text string) (other, alias string, ok bool) {
+	for _, a := range own {
+		if wordIn(a, text) {
+			return "", "", false
+		}
+	}
 	for _, other := range in.Project.EnvNames() {
-		if other == env {
+		if other == env || family(other) == family(env) {
 			continue
 		}
 		for _, a := range aliases(other) {
@@ -493,6 +513,12 @@ func namedEnv(in *Input, env string, own []string, text string) (other, alias st
 		}
 	}
 	return "", "", false
+}
+
+// family is an environment's name without its trailing number or
+// separator: demo for demo1, eu-west for eu-west-2.
+func family(env string) string {
+	return strings.TrimRight(strings.ToLower(env), "0123456789-_")
 }
 
 // wordIn matches word in text at word boundaries (letters and digits are

@@ -143,6 +143,9 @@ type Finding struct {
 	// Project is the project directory as the user named it, set when
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`
+	// unread are the values paths a FERRY080 finding stands for, for
+	// foldRenamedKeys.
+	unread []string
 }
 
 // Summary counts the findings that are not accepted, by severity.
@@ -301,6 +304,7 @@ func Run(in *Input) *Report {
 	// Acceptances name environments: they apply to each environment's
 	// finding before a shared value's findings fold into one.
 	stale := applyAcceptances(in, accepts, all)
+	all = foldRenamedKeys(all)
 	all = append(mergeSecretLines(mergeShared(all)), stale...)
 	sortFindings(all)
 	rep := &Report{Findings: all, Problems: in.Problems}

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -28,6 +29,8 @@ func checkMissingValuesFile(in *Input) []Finding {
 		return nil
 	}
 	var out []Finding
+	var missing []missingFile
+	byFile := map[string]int{}
 	seen := map[string]bool{}
 	for _, d := range p.Deploys {
 		if !p.OwnChart(d) {
@@ -50,15 +53,67 @@ func checkMissingValuesFile(in *Input) []Finding {
 					envs, what = []string{env}, "the deploy of "+env
 				}
 			}
-			out = append(out, Finding{
-				Environments: envs, Key: f, File: d.File, Line: d.Line,
-				Locations: []Location{{Key: "-f", Value: f, Source: d.Loc(), File: d.File, Line: d.Line}},
+			l := Location{Key: "-f", Value: f, Source: d.Loc(), File: d.File, Line: d.Line}
+			if i, ok := byFile[f]; ok {
+				// One missing file, one finding: every command that names
+				// it is cited.
+				m := &missing[i]
+				m.f.Locations = append(m.f.Locations, l)
+				for _, env := range envs {
+					if !slices.Contains(m.f.Environments, env) {
+						m.f.Environments = append(m.f.Environments, env)
+					}
+				}
+				if !slices.Contains(m.whats, what) {
+					m.whats = append(m.whats, what)
+				}
+				continue
+			}
+			byFile[f] = len(missing)
+			near := nearby(in.files(), p.Dir, f)
+			missing = append(missing, missingFile{f: Finding{
+				Environments: envs, Key: f, File: d.File, Line: d.Line, Locations: []Location{l},
 				Message: fmt.Sprintf("%s runs helm %s -f %s, which does not exist%s: %s fails there; add the file or correct the name.",
-					d.Loc(), d.Command, f, nearby(in.files(), p.Dir, f), what),
-			})
+					d.Loc(), d.Command, f, near, what),
+			}, whats: []string{what}, near: near})
 		}
 	}
+	for _, m := range missing {
+		if len(m.f.Locations) > 1 {
+			slices.SortStableFunc(m.f.Locations, func(a, b Location) int {
+				if a.File != b.File {
+					return strings.Compare(a.File, b.File)
+				}
+				return a.Line - b.Line
+			})
+			m.f.File, m.f.Line = m.f.Locations[0].File, m.f.Locations[0].Line
+			var at []string
+			for _, l := range m.f.Locations {
+				at = append(at, l.Source)
+			}
+			if len(m.whats) > 1 {
+				// "the deploy of develop" says more than "the deploy".
+				m.whats = slices.DeleteFunc(m.whats, func(w string) bool { return w == "the deploy" })
+			}
+			verb := "fails"
+			if len(m.whats) > 1 {
+				verb = "fail"
+			}
+			cited := strings.Join(at[:len(at)-1], ", ") + " and " + at[len(at)-1] // in file order
+			m.f.Message = fmt.Sprintf("%s run helm with -f %s, which does not exist%s: %s %s there; add the file or correct the name.",
+				cited, m.f.Key, m.near, andList(m.whats), verb)
+		}
+		out = append(out, m.f)
+	}
 	return out
+}
+
+// missingFile is FERRY091's finding for one missing values file, with
+// what fails for each command that names it.
+type missingFile struct {
+	f     Finding
+	whats []string
+	near  string
 }
 
 // knownElsewhere reports a missing file whose name an environment reads

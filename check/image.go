@@ -21,14 +21,18 @@ func init() {
 			Summary: "The image repository differs between environments",
 			Help: "The same artifact must run everywhere: an environment that pulls another repository " +
 				"runs a build that never passed the earlier environments' gates. Set image.repository " +
-				"once, in the chart's values.yaml, and let only tags or digests vary.",
+				"once, in the chart's values.yaml, and let only tags or digests vary. One repository path " +
+				"in several registries (a mirror in each cloud account) is a warning: CI must push the " +
+				"same digest to each; nothing is said when every deploy pins a digest.",
 			Check: checkOneImage,
 		},
 		Rule{
 			ID: "FERRY002", Name: "mutable-image", Severity: Error,
 			Summary: "Image tag empty or latest, or the last environment pinned by tag",
 			Help: "A missing or latest tag (error) pulls whatever was pushed last; a tag in the last " +
-				"environment of the path (warning) can be re-pushed after it soaked. Use an immutable " +
+				"environment of the path (warning) can be re-pushed after it soaked. In the first, " +
+				"dev-like environment latest or a branch tag (dev, develop) is a warning: each push " +
+				"moves it, and what dev ran cannot be promoted by digest. Use an immutable " +
 				"version tag everywhere, and a digest (or ferry deploy, which pins it) for the last " +
 				"environment.",
 			Check: checkMutableImage,
@@ -158,22 +162,71 @@ func checkOneImage(in *Input) []Finding {
 	if len(g.order) < 2 {
 		return nil
 	}
-	var parts []string
-	var ls []Location
-	var all []*Env
-	for _, repo := range g.order {
-		for _, e := range g.envs[repo] {
+	if f, ok := mirroredImage(g.order, g.envs); ok {
+		return f
+	}
+	parts, ls, all := pulls(g.order, g.envs)
+	return []Finding{{
+		Environments: names(all), Key: "image.repository", Locations: ls,
+		Message: fmt.Sprintf("the environments run different images: %s; set image.repository once in the chart's values.yaml.",
+			strings.Join(parts, ", ")),
+	}}
+}
+
+// mirroredImage reports one repository path pulled from several
+// registries (two cloud accounts' registries, …/htapi in each): a mirror,
+// not another build. Only CI can make it the same artifact, so it is a
+// warning, and nothing when every environment's deploy pins a digest.
+func mirroredImage(order []string, envs map[string][]*Env) ([]Finding, bool) {
+	path := ""
+	for _, repo := range order {
+		host, rest, ok := strings.Cut(repo, "/")
+		if !ok || !strings.ContainsAny(host, ".:") && host != "localhost" {
+			return nil, false
+		}
+		if path != "" && rest != path {
+			return nil, false
+		}
+		path = rest
+	}
+	parts, ls, all := pulls(order, envs)
+	if !slices.ContainsFunc(all, func(e *Env) bool { return !pinsDigest(e) }) {
+		return nil, true
+	}
+	return []Finding{{
+		Environments: names(all), Key: "image.repository", Severity: Warning, Locations: ls,
+		Message: fmt.Sprintf("the environments pull %s from different registries: %s; a mirror runs the same build only if CI pushes the same digest to each registry: make sure it does, and deploy by digest (image.digest) so that it can be told.",
+			path, strings.Join(parts, ", ")),
+	}}, true
+}
+
+// pulls says which environment pulls which repository, from where.
+func pulls(order []string, envs map[string][]*Env) (parts []string, ls []Location, all []*Env) {
+	for _, repo := range order {
+		for _, e := range envs[repo] {
 			all = append(all, e)
 			l := imageLoc(e, "repository", repo)
 			ls = append(ls, l)
 			parts = append(parts, fmt.Sprintf("%s pulls %s (%s)", e.Name, repo, where(l)))
 		}
 	}
-	return []Finding{{
-		Environments: names(all), Key: "image.repository", Locations: ls,
-		Message: fmt.Sprintf("the environments run different images: %s; set image.repository once in the chart's values.yaml.",
-			strings.Join(parts, ", ")),
-	}}
+	return parts, ls, all
+}
+
+// pinsDigest reports whether e's image is pulled by digest: rendered so,
+// or a digest the deploy command sets.
+func pinsDigest(e *Env) bool {
+	if _, _, d := imageRef(e.Result.Image); d != "" {
+		return true
+	}
+	if e.Spec != nil {
+		for _, s := range e.Spec.Set {
+			if strings.HasSuffix(strings.ToLower(s.Path), "digest") && s.Value != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkMutableImage(in *Input) []Finding {
@@ -201,9 +254,16 @@ func checkMutableImage(in *Input) []Finding {
 		switch {
 		case digest != "":
 			continue
+		case devStage(in, e) && e != last && !isPlaceholder(repo) && (tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag)):
+			// A developer's first stage runs latest or its branch's tag on
+			// purpose: a warning, since what it tested cannot be promoted.
+			l := imageLoc(e, "tag", tag)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: "image.tag", Severity: Warning, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: image %s is tagged %s (set at %s), which each push moves: what %s ran cannot be told or promoted; promote by digest (or tag builds with a version or commit).",
+					e.Name, e.Result.Image, orLatest(written), where(l), e.Name),
+			})
 		case devStage(in, e) && e != last:
-			// A developer's first stage runs latest or dev-latest on
-			// purpose; what matters is that it does not reach later ones.
 			continue
 		case tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag):
 			l := imageLoc(e, "tag", tag)
@@ -241,7 +301,29 @@ func checkMutableImage(in *Input) []Finding {
 			})
 		}
 	}
-	return out
+	return devRepeats(out)
+}
+
+// devRepeats drops dev's warning on a line that a later environment's
+// error already cites: a base-values latest is one thing to fix.
+func devRepeats(fs []Finding) []Finding {
+	at := func(l Location) string { return fmt.Sprintf("%s:%d %s", l.File, l.Line, l.Source) }
+	errs := map[string]bool{}
+	for _, f := range fs {
+		if f.Severity == Error && len(f.Locations) > 0 {
+			errs[at(f.Locations[0])] = true
+		}
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool {
+		return f.Severity == Warning && len(f.Locations) > 0 && errs[at(f.Locations[0])]
+	})
+}
+
+func orLatest(tag string) string {
+	if tag == "" {
+		return "nothing (so latest)"
+	}
+	return tag
 }
 
 // devStage reports the first environment of a path of several when its

@@ -102,7 +102,9 @@ func init() {
 		Help: "An env value or ConfigMap data that is not a string (8080, true, 0.5 unquoted), " +
 			"Secret data that is not base64, a name that is not a DNS name, or a release name Helm " +
 			"refuses: the install fails, so what ferry shows would never run. Quote the value, b64enc " +
-			"the data (or use stringData), or fix the name.",
+			"the data (or use stringData), or fix the name. A name invalid only with the release name " +
+			"ferry made up (the chart's name: no deploy command or ferry.yaml names the release) is " +
+			"an info, said on that condition.",
 		Check: checkInvalidManifest,
 	})
 	projectRules["FERRY057"] = true
@@ -119,11 +121,47 @@ func checkInvalidManifest(in *Input) []Finding {
 				continue
 			}
 			seen[id] = len(out)
-			out = append(out, Finding{
+			f := Finding{
 				Environments: []string{e.Name}, File: iv.File, Line: iv.Line,
 				Message: iv.Msg + ".",
-			})
+			}
+			if rel, ok := inventedRelease(e); ok && namesRelease(iv.Msg, rel) {
+				// Only ferry named the release: the name CI gives may be
+				// valid, so the finding is said on that condition.
+				f.Severity = Info
+				f.Message = fmt.Sprintf("if the release is named %s (the chart's name: no deploy command or ferry.yaml names the release), %s; name the release in ferry.yaml to check the real name.",
+					rel, lowerFirst(iv.Msg))
+			}
+			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// inventedRelease is e's release name when ferry made it up from the
+// chart's name (no deploy command, no ferry.yaml names it, or CI names it
+// with an expression ferry cannot know).
+func inventedRelease(e *Env) (string, bool) {
+	if e.Spec == nil || e.Spec.Release == "" {
+		return "", false
+	}
+	return e.Spec.Release, strings.Contains(e.Spec.From.Release, "the chart's name")
+}
+
+// namesRelease reports whether an invalid-manifest message is about a
+// name that holds the release name.
+func namesRelease(msg, release string) bool {
+	_, rest, ok := strings.Cut(msg, "\"")
+	if !ok {
+		return false
+	}
+	name, _, _ := strings.Cut(rest, "\"")
+	return strings.Contains(name, release)
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

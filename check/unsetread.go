@@ -163,6 +163,7 @@ func subchartScope(template string) string {
 
 func checkUnsetValuesRead(in *Input) []Finding {
 	envsOf := map[string][]string{}
+	kinds := map[string][]string{} // template → the kinds it renders
 	var files []string
 	byName := map[string]*Env{}
 	for _, e := range in.Envs {
@@ -171,7 +172,10 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		}
 		byName[e.Name] = e
 		for _, o := range e.Result.Objects {
-			if o.Template != "" {
+			// A helm test hook is no workload: what it prints runs only
+			// under helm test.
+			if o.Template != "" && !testHook(o.Body) {
+				kinds[o.Template] = addKind(kinds[o.Template], o.Kind)
 				files = addUser(envsOf, files, o.Template, e.Name)
 			}
 		}
@@ -210,7 +214,7 @@ func checkUnsetValuesRead(in *Input) []Finding {
 				// image, which is the one thing to fix.
 				unset = slices.DeleteFunc(unset, func(env string) bool { return imageReported(in, byName[env], f) })
 			}
-			if len(unset) == 0 {
+			if len(unset) == 0 || defaultedField(lines[line-1], kinds[f]) {
 				continue
 			}
 			l := Location{Key: p, Source: fmt.Sprintf("template %s:%d", f, line), File: f, Line: line}
@@ -283,4 +287,17 @@ var boundingMaps = map[string]bool{"resources": true, "limits": true, "requests"
 // boundingMap reports whether values path p names one of boundingMaps.
 func boundingMap(p string) bool {
 	return boundingMaps[p[strings.LastIndex(p, ".")+1:]]
+}
+
+func addKind(ks []string, k string) []string {
+	if slices.Contains(ks, k) {
+		return ks
+	}
+	return append(ks, k)
+}
+
+// defaultedField reports a template line setting a field the API server
+// defaults when it is empty: a Service's type: "" is ClusterIP.
+func defaultedField(line string, kinds []string) bool {
+	return strings.HasPrefix(strings.TrimSpace(line), "type:") && slices.Equal(kinds, []string{"Service"})
 }

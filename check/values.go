@@ -67,6 +67,9 @@ func checkDuplicateValuesKey(in *Input) []Finding {
 type valuesPath struct {
 	Path []string
 	Line int
+	// Lines are the lines of the keys along Path: Lines[i] is where
+	// Path[:i+1] is set.
+	Lines []int
 	// Anchor is set when the key holds a YAML anchor that the file
 	// aliases elsewhere (dataPath: &data /data, read as *data): the key
 	// exists to name the value, not for a template.
@@ -76,9 +79,13 @@ type valuesPath struct {
 // leafPaths lists the leaf paths of a YAML values document: scalars,
 // sequences and empty maps.
 func leafPaths(n *yaml.Node, prefix []string, out *[]valuesPath) {
+	leafPathsAt(n, prefix, nil, out)
+}
+
+func leafPathsAt(n *yaml.Node, prefix []string, lines []int, out *[]valuesPath) {
 	if n.Kind == yaml.DocumentNode {
 		for _, c := range n.Content {
-			leafPaths(c, prefix, out)
+			leafPathsAt(c, prefix, lines, out)
 		}
 		return
 	}
@@ -88,11 +95,12 @@ func leafPaths(n *yaml.Node, prefix []string, out *[]valuesPath) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		p := append(append([]string(nil), prefix...), k.Value)
+		ls := append(append([]int(nil), lines...), k.Line)
 		if v.Kind == yaml.MappingNode && len(v.Content) > 0 {
-			leafPaths(v, p, out)
+			leafPathsAt(v, p, ls, out)
 			continue
 		}
-		*out = append(*out, valuesPath{Path: p, Line: k.Line})
+		*out = append(*out, valuesPath{Path: p, Line: k.Line, Lines: ls})
 	}
 }
 
@@ -378,6 +386,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 	sort.Strings(files)
 	var out []Finding
 	leaves := map[string][]string{} // group → the leaf paths it stands for
+	under := map[int]Location{}     // a single key's finding → the missing map above it
 	for _, file := range files {
 		ps, err := readValues(in.files(), filepath.Join(in.Project.Dir, file))
 		if err != nil {
@@ -386,7 +395,12 @@ func checkUnknownValuesKey(in *Input) []Finding {
 		// Unknown leaves under one unknown map (backup.schedule,
 		// backup.s3.bucket …) are one finding: the map is what Helm
 		// ignores.
+		// The group is the top-most map values.yaml lacks, even where a
+		// template reads some other key below it (logCollector.image in
+		// a helper): logCollector.enabled, .resources and .config are
+		// one thing Helm ignores.
 		groups := map[string][]valuesPath{}
+		mapLine := map[string]int{} // group → the line of its map's key
 		var order []string
 		for _, p := range ps {
 			if m.known(p.Path) || p.Anchor {
@@ -394,7 +408,7 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			}
 			g := p.Path
 			for i := 1; i < len(p.Path); i++ {
-				if !m.known(p.Path[:i]) {
+				if !m.known(p.Path[:i]) || !m.base[strings.Join(p.Path[:i], ".")] && !m.subchart[p.Path[0]] {
 					g = p.Path[:i]
 					break
 				}
@@ -402,6 +416,9 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			id := strings.Join(g, ".")
 			if _, ok := groups[id]; !ok {
 				order = append(order, id)
+				if len(g) < len(p.Path) && len(p.Lines) == len(p.Path) {
+					mapLine[id] = p.Lines[len(g)-1]
+				}
 			}
 			groups[id] = append(groups[id], p)
 		}
@@ -430,7 +447,11 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			}
 			g := groups[id]
 			if len(g) > 1 {
-				src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), g[0].Line)
+				line, under := mapLine[id]
+				if !under {
+					line = g[0].Line
+				}
+				src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), line)
 				var keys []string
 				for _, p := range g {
 					keys = append(keys, strings.Join(p.Path, "."))
@@ -441,8 +462,9 @@ func checkUnknownValuesKey(in *Input) []Finding {
 					}
 				}
 				out = append(out, Finding{
-					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: g[0].Line,
-					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: g[0].Line}},
+					unread:       keys,
+					Environments: users[file], Key: id, File: filepath.ToSlash(file), Line: line,
+					Locations: []Location{{Key: id, Source: src, File: filepath.ToSlash(file), Line: line}},
 					Message: fmt.Sprintf("%s sets %d keys under %q (%s), which %s lacks and no template reads, so Helm ignores them: fix the spelling, or delete them.",
 						src, len(g), id, strings.Join(keys, ", "), filepath.ToSlash(base)),
 				})
@@ -455,7 +477,13 @@ func checkUnknownValuesKey(in *Input) []Finding {
 				hint = "did you mean " + strconv.Quote(s) + "? Fix the key's spelling or delete it"
 			}
 			src := fmt.Sprintf("%s:%d", filepath.ToSlash(file), p.Line)
+			if line, ok := mapLine[id]; ok {
+				// Alone here, but another file may set more under the
+				// same missing map: acrossFiles folds it there.
+				under[len(out)] = Location{Key: id, Source: fmt.Sprintf("%s:%d", filepath.ToSlash(file), line), File: filepath.ToSlash(file), Line: line}
+			}
 			out = append(out, Finding{
+				unread:       []string{dotted},
 				Environments: users[file], Key: dotted, File: filepath.ToSlash(file), Line: p.Line,
 				Locations: []Location{{Key: dotted, Source: src, File: filepath.ToSlash(file), Line: p.Line}},
 				Message: fmt.Sprintf("%s sets %q, which %s lacks and no template reads, so Helm ignores it: %s.",
@@ -463,23 +491,37 @@ func checkUnknownValuesKey(in *Input) []Finding {
 			})
 		}
 	}
-	return acrossFiles(out, leaves)
+	return acrossFiles(out, leaves, under)
 }
 
 // acrossFiles folds the findings of one values path that several
-// environments' files set alike into one naming every file.
-func acrossFiles(fs []Finding, leaves map[string][]string) []Finding {
+// environments' files set alike into one naming every file. A single
+// key under a map values.yaml lacks (under: its index → the map's
+// location) joins that map's finding from another file.
+func acrossFiles(fs []Finding, leaves map[string][]string, under map[int]Location) []Finding {
 	var out []Finding
 	idx := map[string]int{}
-	for _, f := range fs {
-		i, ok := idx[f.Key]
+	for j, f := range fs {
+		key := f.Key
+		if l, ok := under[j]; ok && len(leaves[l.Key]) > 0 {
+			if !slices.Contains(leaves[l.Key], f.Key) {
+				leaves[l.Key] = append(leaves[l.Key], f.Key)
+			}
+			key, f.Key, f.Locations, f.File, f.Line = l.Key, l.Key, []Location{l}, l.File, l.Line
+		}
+		i, ok := idx[key]
 		if !ok {
-			idx[f.Key] = len(out)
+			idx[key] = len(out)
 			out = append(out, f)
 			continue
 		}
 		out[i].Environments = append(out[i].Environments, f.Environments...)
 		out[i].Locations = append(out[i].Locations, f.Locations...)
+		for _, k := range f.unread {
+			if !slices.Contains(out[i].unread, k) {
+				out[i].unread = append(out[i].unread, k)
+			}
+		}
 	}
 	for i, f := range out {
 		if len(f.Locations) < 2 {
@@ -537,4 +579,103 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// foldRenamedKeys makes one finding of a renamed key: an environment's
+// file sets keys nobody reads (FERRY080) while templates read unset keys
+// under the same parent in the same environments (FERRY088:
+// service.internalPort set, service.port read). It is one mistake, the
+// values file still using the old names.
+func foldRenamedKeys(fs []Finding) []Finding {
+	parentOf := func(k string) string {
+		if i := strings.LastIndex(k, "."); i >= 0 {
+			return k[:i]
+		}
+		return ""
+	}
+	drop := map[int]bool{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Rule != "FERRY080" || f.Accepted {
+			continue
+		}
+		var reads []string
+		at := map[string][]string{}
+		for j, g := range fs {
+			if g.Rule != "FERRY088" || g.Accepted || drop[j] {
+				continue
+			}
+			p := parentOf(g.Key)
+			if p == "" || p != f.Key && p != parentOf(f.Key) || !subset(g.Environments, f.Environments) || !resembles(g.Key, f.unread) {
+				continue
+			}
+			drop[j] = true
+			if _, ok := at[g.Key]; !ok {
+				reads = append(reads, g.Key)
+			}
+			for _, l := range g.Locations {
+				at[g.Key] = append(at[g.Key], strings.TrimPrefix(l.Source, "template "))
+			}
+			f.Locations = append(f.Locations, g.Locations...)
+		}
+		if len(reads) == 0 {
+			continue
+		}
+		parts := make([]string, len(reads))
+		for k, r := range reads {
+			parts[k] = fmt.Sprintf("%s (%s)", r, strings.Join(at[r], ", "))
+		}
+		msg := f.Message
+		if k := strings.LastIndex(msg, ", so Helm ignores"); k >= 0 {
+			msg = msg[:k]
+		}
+		f.Message = fmt.Sprintf("%s, while the templates read %s, which no values file of %s sets: a renamed key, so Helm ignores the one and renders the other empty: set the names the templates read, and delete the old ones.",
+			msg, strings.Join(parts, ", "), andList(f.Environments))
+	}
+	var out []Finding
+	for i, f := range fs {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// resembles reports whether a read key shares a word with one of the
+// unread keys' last names (port and externalPort, targetPort and
+// internalPort): a rename keeps a word; autoscaling.minReplicas read
+// while autoscaling.enabled is set is another story.
+func resembles(read string, unread []string) bool {
+	words := func(k string) []string {
+		k = k[strings.LastIndex(k, ".")+1:]
+		var out []string
+		start := 0
+		for i := 1; i <= len(k); i++ {
+			if i == len(k) || k[i] >= 'A' && k[i] <= 'Z' || k[i] == '_' || k[i] == '-' {
+				if w := strings.ToLower(strings.Trim(k[start:i], "_-")); len(w) >= 3 {
+					out = append(out, w)
+				}
+				start = i
+			}
+		}
+		return out
+	}
+	rw := words(read)
+	for _, u := range unread {
+		for _, w := range words(u) {
+			if slices.Contains(rw, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
