@@ -4,7 +4,8 @@ import (
 	"k8s.io/client-go/discovery"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/util/flowcontrol"
+
+	"github.com/ferrydev/ferry/platform/kubeconn"
 )
 
 // kubeReader is the part of a clientset the target reads through: core
@@ -29,22 +30,15 @@ func (k kubeClients) Discovery() discovery.DiscoveryInterface { return k.disc }
 // kubernetes.NewForConfig builds its clients: the default user agent,
 // one HTTP client and one rate limiter shared by both.
 func newKubeReader(c *rest.Config) (kubeReader, error) {
-	cfg := *c
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = rest.DefaultKubernetesUserAgent()
-	}
-	hc, err := rest.HTTPClientFor(&cfg)
+	cfg, hc, err := kubeconn.Prepare(c)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.RateLimiter == nil && cfg.QPS > 0 {
-		cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
-	}
-	core, err := corev1client.NewForConfigAndClient(&cfg, hc)
+	core, err := corev1client.NewForConfigAndClient(cfg, hc)
 	if err != nil {
 		return nil, err
 	}
-	disc, err := discovery.NewDiscoveryClientForConfigAndClient(&cfg, hc)
+	disc, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, hc)
 	if err != nil {
 		return nil, err
 	}

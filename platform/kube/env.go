@@ -18,9 +18,10 @@ import (
 	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
+
+	"github.com/ferrydev/ferry/platform/kubeconn"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/util/flowcontrol"
 )
 
 // FieldManager is the one server-side-apply field manager ferry applies
@@ -170,34 +171,27 @@ func (c *clients) AutoscalingV2() *autoscalingv2client.AutoscalingV2Client    { 
 func (c *clients) CoordinationV1() *coordinationv1client.CoordinationV1Client { return c.coord }
 func (c *clients) Discovery() *discovery.DiscoveryClient                      { return c.disc }
 
-// newClients builds the clients with kubernetes.NewForConfig's defaults:
+// newClients builds the clients on one connection (kubeconn.Prepare):
 // the default user agent, one HTTP client and rate limiter for all.
 func newClients(c *rest.Config) (*clients, error) {
-	cfg := *c
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = rest.DefaultKubernetesUserAgent()
-	}
-	hc, err := rest.HTTPClientFor(&cfg)
+	cfg, hc, err := kubeconn.Prepare(c)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.RateLimiter == nil && cfg.QPS > 0 {
-		cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
-	}
 	var out clients
-	if out.core, err = corev1client.NewForConfigAndClient(&cfg, hc); err != nil {
+	if out.core, err = corev1client.NewForConfigAndClient(cfg, hc); err != nil {
 		return nil, err
 	}
-	if out.apps, err = appsv1client.NewForConfigAndClient(&cfg, hc); err != nil {
+	if out.apps, err = appsv1client.NewForConfigAndClient(cfg, hc); err != nil {
 		return nil, err
 	}
-	if out.as, err = autoscalingv2client.NewForConfigAndClient(&cfg, hc); err != nil {
+	if out.as, err = autoscalingv2client.NewForConfigAndClient(cfg, hc); err != nil {
 		return nil, err
 	}
-	if out.coord, err = coordinationv1client.NewForConfigAndClient(&cfg, hc); err != nil {
+	if out.coord, err = coordinationv1client.NewForConfigAndClient(cfg, hc); err != nil {
 		return nil, err
 	}
-	if out.disc, err = discovery.NewDiscoveryClientForConfigAndClient(&cfg, hc); err != nil {
+	if out.disc, err = discovery.NewDiscoveryClientForConfigAndClient(cfg, hc); err != nil {
 		return nil, err
 	}
 	return &out, nil
