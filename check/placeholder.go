@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
 )
@@ -588,7 +589,7 @@ func placeholderHosts(in *Input) []Finding {
 		for _, o := range e.Result.Objects {
 			seen := map[string]bool{}
 			for _, h := range routeHosts(o) {
-				if seen[h] || !isPlaceholder(h) {
+				if seen[h] || !isPlaceholder(h) || hostSetByCI(e, h) {
 					continue
 				}
 				seen[h] = true
@@ -689,6 +690,21 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 		return render.Source{}, "", false
 	}
 	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// hostSetByCI reports a host the deploy command sets with --set from
+// what CI fills in (ingress.host=${{ github.event.pull_request.number }}-app.example.org):
+// CI's to replace, as any other value it sets.
+func hostSetByCI(e *Env, h string) bool {
+	if e.Spec == nil || !project.IsCIExpr(h) {
+		return false
+	}
+	for _, s := range e.Spec.Set {
+		if s.ByCI && s.Value != "" && strings.Contains(h, s.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // countLeaves counts the string leaves of v equal to s, lists included.
