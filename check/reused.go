@@ -67,7 +67,7 @@ func checkReusedSecret(in *Input) []Finding {
 				continue
 			}
 			seen[id] = true
-			if !sensitive(en.Key) || placeholder(en.Value) || isPlaceholder(en.Value) || boolish(en.Value) || encrypted(en.Value) {
+			if !sensitive(en.Key) || placeholder(en.Value) || isPlaceholder(en.Value) || boolish(en.Value) || filePath(en.Value) || encrypted(en.Value) {
 				continue
 			}
 			byValue, ok := keys[en.Key]

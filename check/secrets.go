@@ -45,7 +45,7 @@ func checkSecretInConfig(in *Input) []Finding {
 		out = append(out, fileSecretFindings(e, false)...)
 		fromSecret := secretKeys(e)
 		for _, en := range e.Result.Config.Entries {
-			if !sensitive(en.Key) || boolish(en.Value) {
+			if !sensitive(en.Key) || boolish(en.Value) || filePath(en.Value) {
 				continue
 			}
 			// A placeholder (<EMPTY>=, changeme) is FERRY082's: it is not the
@@ -166,6 +166,32 @@ func objectKeys(e *Env, kind, name string) []string {
 }
 
 // boolish values are switches, not credentials: ALLOW_EMPTY_PASSWORD=yes.
+// filePath reports a value that is an absolute file path
+// (/data/tokens-eth.json, /run/secrets/db-password): where a credential
+// is kept, or a file a key named like one points at, never the literal
+// credential. Every segment is lower-case, so a base64 secret that
+// happens to start with a slash is not one.
+func filePath(v string) bool {
+	if !strings.HasPrefix(v, "/") || len(v) > 256 {
+		return false
+	}
+	segs := strings.Split(strings.TrimSuffix(v[1:], "/"), "/")
+	if len(segs) < 2 {
+		return false
+	}
+	for _, s := range segs {
+		if s == "" || strings.Trim(s, "0123456789") == "" {
+			return false
+		}
+		for _, c := range s {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func boolish(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "true", "false", "yes", "no", "on", "off", "0", "1":

@@ -69,3 +69,24 @@ func TestSecretBakedIntoImage(t *testing.T) {
 		t.Errorf("FERRY040 message prints the secret: %s", fs[0].Message)
 	}
 }
+
+// TestFilePath: an absolute path is where a credential is kept, never the
+// credential; a secret that only starts with a slash is still one.
+func TestFilePath(t *testing.T) {
+	for v, want := range map[string]bool{
+		"/data/tokens-eth.json":      true,
+		"/run/secrets/db-password":   true,
+		"/etc/orders/tls/key.pem":    true,
+		"/var/lib/app/":              true,
+		"/token":                     false, // one segment: too like a value
+		"/3kd9fJ+Qk/Zx8aLm==":        false, // base64
+		"/AbC9xYz/QweRty":            false, // mixed case: a generated secret
+		"/2024/05":                   false,
+		"s3cr3t/with/slashes":        false,
+		"https://vault.internal/v1/": false,
+	} {
+		if got := filePath(v); got != want {
+			t.Errorf("filePath(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
