@@ -66,7 +66,7 @@ func circleLines(data []byte) []shellLine {
 			if wd == "" {
 				wd = "~/project"
 			}
-			ctx := circleCtx{cfg: &cfg, hint: call.name, vars: yamlVars(mapValue(job, "environment")), wd: wd, checkout: wd}
+			ctx := circleCtx{cfg: &cfg, fixed: call.pipeline, hint: call.name, vars: yamlVars(mapValue(job, "environment")), wd: wd, checkout: wd}
 			ctx.steps(mapValue(job, "steps"), params, &out, 0)
 		}
 	}
@@ -74,10 +74,12 @@ func circleLines(data []byte) []shellLine {
 }
 
 // circleCall is one invocation of a job by a workflow: the name it runs
-// under and the parameters it passes.
+// under, the parameters it passes, and the pipeline parameters the
+// workflow's when: condition fixes for it.
 type circleCall struct {
-	name   string
-	params map[string]string
+	name     string
+	params   map[string]string
+	pipeline map[string]string
 }
 
 // workflowJobs are the invocations of each job in the workflows.
@@ -91,26 +93,95 @@ func workflowJobs(wfs *yaml.Node) map[string][]circleCall {
 		if js == nil || js.Kind != yaml.SequenceNode {
 			continue
 		}
+		// A workflow that runs when deploy_target is demo1, demo2, …
+		// runs each of its jobs once per value.
+		runs := []map[string]string{nil}
+		if param, values := whenEquals(mapValue(wfs.Content[i+1], "when")); len(values) > 0 {
+			runs = runs[:0]
+			for _, v := range values {
+				runs = append(runs, map[string]string{param: v})
+			}
+		}
 		for _, j := range js.Content {
-			switch {
-			case j.Kind == yaml.ScalarNode:
-				out[j.Value] = append(out[j.Value], circleCall{name: j.Value})
-			case j.Kind == yaml.MappingNode && len(j.Content) == 2:
-				job, args := j.Content[0].Value, merged(j.Content[1])
-				call := circleCall{name: job, params: map[string]string{}}
-				for k := 0; k+1 < len(args.Content); k += 2 {
-					if v := args.Content[k+1]; v.Kind == yaml.ScalarNode {
-						call.params[args.Content[k].Value] = v.Value
+			job, call, ok := workflowCall(j)
+			if !ok {
+				continue
+			}
+			for _, run := range runs {
+				call := call
+				call.pipeline = run
+				if len(runs) > 1 {
+					// One job run per value: the value, not the job's one
+					// name (demo1-deploy for demo1…demo4), names its run.
+					for _, v := range run {
+						call.name = v
 					}
-				}
-				if n := call.params["name"]; n != "" {
-					call.name = n
 				}
 				out[job] = append(out[job], call)
 			}
 		}
 	}
 	return out
+}
+
+// whenEquals reads a workflow's when: condition for the values it allows
+// one pipeline parameter: equal: [demo1, << pipeline.parameters.deploy_target >>],
+// alone or under and/or (values under an or are alternatives; a second
+// parameter is not followed).
+func whenEquals(n *yaml.Node) (param string, values []string) {
+	if n == nil {
+		return "", nil
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i].Value, n.Content[i+1]
+				if k == "equal" && v.Kind == yaml.SequenceNode && len(v.Content) == 2 {
+					val, ref := scalarOf(v.Content[0]), scalarOf(v.Content[1])
+					if sm := circleParam.FindStringSubmatch(ref); sm != nil && sm[1] != "" && !strings.Contains(val, "<<") {
+						if param == "" || param == sm[2] {
+							param = sm[2]
+							values = append(values, val)
+						}
+					}
+					continue
+				}
+				if k == "and" || k == "or" {
+					walk(v)
+				}
+			}
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return param, values
+}
+
+// workflowCall reads one item of a workflow's jobs: list, the job it
+// invokes and how.
+func workflowCall(j *yaml.Node) (job string, call circleCall, ok bool) {
+	switch {
+	case j.Kind == yaml.ScalarNode:
+		return j.Value, circleCall{name: j.Value}, true
+	case j.Kind == yaml.MappingNode && len(j.Content) == 2:
+		job, args := j.Content[0].Value, merged(j.Content[1])
+		call := circleCall{name: job, params: map[string]string{}}
+		for k := 0; k+1 < len(args.Content); k += 2 {
+			if v := args.Content[k+1]; v.Kind == yaml.ScalarNode {
+				call.params[args.Content[k].Value] = v.Value
+			}
+		}
+		if n := call.params["name"]; n != "" {
+			call.name = n
+		}
+		return job, call, true
+	}
+	return "", circleCall{}, false
 }
 
 // paramDefaults are a parameters: block's defaults, overridden by what
@@ -159,7 +230,10 @@ func mapOf(n *yaml.Node) map[string]*yaml.Node {
 // circleCtx is the job being read: its config, name, variables, working
 // directory, and where its checkout put the repository.
 type circleCtx struct {
-	cfg      *circleConfig
+	cfg *circleConfig
+	// fixed are the pipeline parameters the workflow's when: fixes for
+	// this run of the job (deploy_target: demo2).
+	fixed    map[string]string
 	hint     string
 	vars     map[string]string
 	wd       string
@@ -175,6 +249,9 @@ func (c *circleCtx) fill(s string, params map[string]string) string {
 			sm := circleParam.FindStringSubmatch(m)
 			src := params
 			if sm[1] != "" {
+				if v, ok := c.fixed[sm[2]]; ok {
+					return v
+				}
 				src = c.cfg.pipeline
 				if w := stageIn(c.hint); w != "" && slices.Contains(c.cfg.enums[sm[2]], w) {
 					return w // the demo1-deploy job runs for deploy_target demo1

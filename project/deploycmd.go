@@ -605,6 +605,9 @@ func lineAssignments(t string) (out []struct {
 		cmds = shellSeparator.Split(t, -1)
 	}
 	for i, c := range cmds {
+		if m := ciEnvExport.FindStringSubmatch(c); m != nil {
+			c = m[1] // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
+		}
 		if m := shellAssign.FindStringSubmatch(c); m != nil {
 			out = append(out, struct {
 				name, val string
@@ -614,6 +617,10 @@ func lineAssignments(t string) (out []struct {
 	}
 	return out
 }
+
+// ciEnvExport matches a step writing a variable into the file CI sources
+// before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
+var ciEnvExport = regexp.MustCompile(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`)
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
 var simpleRef = regexp.MustCompile(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
@@ -642,10 +649,16 @@ func withAssignments(lines []shellLine) []shellLine {
 	depth, hint, shell := 0, "", 0
 	cd := ""                       // where the shell's `cd` lines took it, relative to the job's directory
 	var arms, lastArms []branchArm // the top-level if being read, the last one closed
+	// jobEnv are the variables a step wrote into $BASH_ENV or $GITHUB_ENV:
+	// every later step of the job starts with them.
+	jobEnv := map[string]string{}
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
-			assigned, choices, arrays, depth, hint, shell = map[string]string{}, map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			if i == 0 || l.hint != hint {
+				jobEnv = map[string]string{}
+			}
+			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
 			cd = ""
 			arms, lastArms = nil, nil
 			for n, a := range l.args {
@@ -720,6 +733,10 @@ func withAssignments(lines []shellLine) []shellLine {
 			if certain {
 				assigned[name] = val
 				delete(choices, name)
+				if ciEnvExport.MatchString(t) {
+					jobEnv = maps.Clone(jobEnv)
+					jobEnv[name] = val
+				}
 				continue
 			}
 			if old, ok := assigned[name]; ok {
