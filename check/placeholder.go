@@ -31,7 +31,38 @@ var placeholderHost = regexp.MustCompile(`(?i)(^|[/@.:])(example\.(com|org|net)|
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {
 	v = strings.TrimSpace(v)
+	if !mayBePlaceholder(v) {
+		return false
+	}
 	return ciPlaceholder.MatchString(v) || placeholderParts.MatchString(v) || placeholderHost.MatchString(v)
+}
+
+// placeholderLiterals are, in lower case, the literals one of which
+// every match of ciPlaceholder, placeholderParts and placeholderHost
+// holds.
+var placeholderLiterals = []string{
+	"${", "replace", "change", "your", "<", "todo", "xxx", "__", "#{",
+	"tbd", "fixme", "123456789012", "example", "invalid",
+}
+
+// mayBePlaceholder reports whether v holds one of placeholderLiterals,
+// ignoring ASCII case: most values hold none, and strings.Contains is
+// far cheaper than the three expressions. A value with non-ASCII bytes
+// always goes to them, since their case-insensitive classes fold
+// letters such as the Kelvin sign to ASCII ones.
+func mayBePlaceholder(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			return true
+		}
+	}
+	lower := strings.ToLower(v)
+	for _, l := range placeholderLiterals {
+		if strings.Contains(lower, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // encrypted reports a SOPS-encrypted value.
