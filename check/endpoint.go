@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
@@ -56,10 +57,12 @@ var schemes = map[string]struct {
 	"http": {"http", "80"}, "https": {"http", "443"},
 }
 
-var jdbcDatabase = regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`)
+var jdbcDatabase = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`) })
 
-var mysqlDSN = regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`)
-var hostList = regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
+var mysqlDSN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`) })
+var hostList = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
+})
 
 // parseURL recognises URLs and DSNs by scheme.
 func parseURL(v string) (endpoint, bool) {
@@ -69,7 +72,7 @@ func parseURL(v string) (endpoint, bool) {
 	// not read as the host, path or database, and none reaches an
 	// endpoint.
 	v = secret.Shown("", strings.TrimSpace(v), secret.Unmarked)
-	if m := mysqlDSN.FindStringSubmatch(v); m != nil {
+	if m := mysqlDSN().FindStringSubmatch(v); m != nil {
 		return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
 	}
 	v = strings.TrimPrefix(v, "jdbc:")
@@ -102,7 +105,7 @@ func parseURL(v string) (endpoint, bool) {
 			db = db[:i]
 		}
 	}
-	if m := jdbcDatabase.FindStringSubmatch(path); m != nil {
+	if m := jdbcDatabase().FindStringSubmatch(path); m != nil {
 		db = m[1]
 	}
 	switch sc.family {
@@ -207,7 +210,7 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 		if family == "" {
 			family, port = prefixFamily(e, prefix)
 		}
-		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList.MatchString(en.Value) {
+		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) {
 			continue
 		}
 		keys := []string{en.Key}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -478,12 +479,12 @@ func movingTag(tag string) bool {
 }
 
 // shellDefault is ${VAR:-default} (or ${VAR-default}).
-var shellDefault = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`)
+var shellDefault = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`) })
 
 // ciDefault is the default a CI expression's tag falls back to
 // (${tag:-latest} is latest whenever tag is unset), when it has one.
 func ciDefault(tag string) (string, bool) {
-	m := shellDefault.FindStringSubmatch(tag)
+	m := shellDefault().FindStringSubmatch(tag)
 	if m == nil {
 		return "", false
 	}

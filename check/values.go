@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -208,8 +209,10 @@ type chartModel struct {
 }
 
 var (
-	valuesRef = regexp.MustCompile(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
-	quoted    = regexp.MustCompile(`"([^"]*)"`)
+	valuesRef = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
+	})
+	quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"]*)"`) })
 )
 
 func loadChart(files *tree, dir string) (*chartModel, error) {
@@ -235,13 +238,13 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 		if err != nil {
 			return err
 		}
-		for _, sm := range valuesRef.FindAllSubmatch(data, -1) {
+		for _, sm := range valuesRef().FindAllSubmatch(data, -1) {
 			var ref []string
 			if len(sm[2]) > 0 {
 				ref = strings.Split(strings.TrimPrefix(string(sm[2]), "."), ".")
 			}
 			if len(sm[1]) > 0 && len(sm[2]) == 0 {
-				for _, q := range quoted.FindAllSubmatch(sm[3], -1) {
+				for _, q := range quoted().FindAllSubmatch(sm[3], -1) {
 					ref = append(ref, string(q[1]))
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,7 +21,9 @@ import (
 
 // circleParam matches a parameter reference: << parameters.env >>, <<
 // pipeline.parameters.channel >>.
-var circleParam = regexp.MustCompile(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`)
+var circleParam = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`)
+})
 
 // circleConfig is what circleLines reads besides the jobs.
 type circleConfig struct {
@@ -171,8 +174,8 @@ type circleCtx struct {
 // helm_deploy/values-dev.yaml.
 func (c *circleCtx) fill(s string, params map[string]string) string {
 	if strings.Contains(s, "<<") {
-		s = circleParam.ReplaceAllStringFunc(s, func(m string) string {
-			sm := circleParam.FindStringSubmatch(m)
+		s = circleParam().ReplaceAllStringFunc(s, func(m string) string {
+			sm := circleParam().FindStringSubmatch(m)
 			src := params
 			if sm[1] != "" {
 				src = c.cfg.pipeline

@@ -70,13 +70,17 @@ func (s *litShape) ReplaceAllString(v, repl string) string {
 
 // tokenChars is a single token of base64, base64url or hex characters: the
 // alphabet of generated keys.
-var tokenChars = regexp.MustCompile(`^[A-Za-z0-9+/_-]+={0,2}$`)
+var tokenChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+/_-]+={0,2}$`) })
 
 // uuid and plain digests are long and random-looking, but identifiers.
 var (
-	uuid      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	hexDigest = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
-	hexOnly   = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	uuid = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
+	hexDigest = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
+	})
+	hexOnly = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-fA-F]+$`) })
 )
 
 // shaped reports a value that is a secret by a shape of its own: one that
@@ -114,10 +118,10 @@ func base64PEM(v string) bool {
 // has. A hex key (32 hex digits and more, other than the digest lengths)
 // must look random too.
 func generatedKey(v string) bool {
-	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars.MatchString(v) || uuid.MatchString(v) || hexDigest.MatchString(v) {
+	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars().MatchString(v) || uuid().MatchString(v) || hexDigest().MatchString(v) {
 		return false
 	}
-	if hexOnly.MatchString(v) {
+	if hexOnly().MatchString(v) {
 		return len(v) >= 32 && entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
