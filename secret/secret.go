@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // sensitiveTokens are the name tokens that mark a credential. A token
@@ -67,6 +68,28 @@ func featureAfter(words []string, next int) bool {
 // `_URL` and `_URI` names are not secret by name, but their values may
 // be (see Value): a URL's password is found by its shape.
 func Name(key string) bool {
+	if v, ok := names.Load(key); ok {
+		return v.(bool)
+	}
+	is := name(key)
+	// Every rule of check and every output asks of the same few hundred
+	// keys; the memo is bounded so a long-running serve cannot grow it
+	// without end.
+	if namesLen.Add(1) <= maxNames {
+		names.Store(strings.Clone(key), is)
+	}
+	return is
+}
+
+// names memoises Name, up to maxNames keys.
+var (
+	names    sync.Map
+	namesLen atomic.Int64
+)
+
+const maxNames = 1 << 14
+
+func name(key string) bool {
 	words := splitWords(key)
 	// PWD and OLDPWD only look like credentials: the working directory
 	// every shell exports.
