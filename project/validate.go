@@ -168,30 +168,31 @@ func lineAt(lines []int, i int) int {
 // own settings (the local target's secretsFile, which may lie outside)
 // are its decoder's to check.
 func validateFile(dir string, data []byte, f *File) error {
-	lines := readLines(data)
+	// The lines are wanted only to name one in an error.
+	lines := sync.OnceValue(func() fileLines { return readLines(data) })
 	if f.Chart != "" {
 		if err := inside(dir, f.Chart); err != nil {
-			return fmt.Errorf("%s: chart: %w", at(lines.chart), err)
+			return fmt.Errorf("%s: chart: %w", at(lines().chart), err)
 		}
 	}
 	if f.Main != "" {
 		if err := inside(dir, f.Main); err != nil {
-			return fmt.Errorf("%s: main: %w", at(lines.main), err)
+			return fmt.Errorf("%s: main: %w", at(lines().main), err)
 		}
 	}
 	if f.Service != "" {
 		if err := ValidServiceName(f.Service); err != nil {
-			return fmt.Errorf("%s: %w", at(lines.service), err)
+			return fmt.Errorf("%s: %w", at(lines().service), err)
 		}
 	}
 	for i, n := range f.Path {
 		if err := ValidName(n); err != nil {
-			return fmt.Errorf("%s: path: %w", at(lineAt(lines.path, i)), err)
+			return fmt.Errorf("%s: path: %w", at(lineAt(lines().path, i)), err)
 		}
 	}
 	for i, l := range f.Layers {
 		if err := valuesFile(dir, l); err != nil {
-			return fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines.layers, i)), l, err)
+			return fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines().layers, i)), l, err)
 		}
 	}
 	for i, k := range f.Trust.Keys {
@@ -199,30 +200,31 @@ func validateFile(dir string, data []byte, f *File) error {
 			continue // an inline key
 		}
 		if err := inside(dir, k); err != nil {
-			return fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines.trustKeys, i)), err)
+			return fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines().trustKeys, i)), err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Environments)) {
-		spec, el := f.Environments[name], lines.env[name]
+		spec := f.Environments[name]
+		el := func() envLines { return lines().env[name] }
 		if err := ValidName(name); err != nil {
-			return fmt.Errorf("%s: %w", at(el.name), err)
+			return fmt.Errorf("%s: %w", at(el().name), err)
 		}
 		if spec.Namespace != "" {
 			if err := ValidNamespace(spec.Namespace); err != nil {
-				return fmt.Errorf("%s: environment %q: %w", at(el.namespace), name, err)
+				return fmt.Errorf("%s: environment %q: %w", at(el().namespace), name, err)
 			}
 		}
 		if spec.Release != "" {
 			if err := ValidFileName(spec.Release); err != nil {
-				return fmt.Errorf("%s: environment %q: release: %w", at(el.release), name, err)
+				return fmt.Errorf("%s: environment %q: release: %w", at(el().release), name, err)
 			}
 		}
 		if spec.Soak.Duration.Duration < 0 {
-			return fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
+			return fmt.Errorf("%s: environment %q: soak %s is negative", at(el().soak), name, spec.Soak.Duration.Duration)
 		}
 		for i, v := range spec.Values {
 			if err := valuesFile(dir, v); err != nil {
-				return fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el.values, i)), name, v, err)
+				return fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el().values, i)), name, v, err)
 			}
 		}
 	}
@@ -235,7 +237,7 @@ func validateFile(dir string, data []byte, f *File) error {
 // configures, or one with a values file or a configs overlay of its own —
 // rather than a typo that would become an empty environment.
 func validateEnvironments(p *Project, data []byte) error {
-	lines := readLines(data)
+	lines := sync.OnceValue(func() fileLines { return readLines(data) })
 	if err := ValidFileName(p.Service); err != nil {
 		// Not from ferry.yaml (validateFile checked that): from the
 		// chart's name.
@@ -264,7 +266,7 @@ func validateEnvironments(p *Project, data []byte) error {
 		if err == nil && hasOwnFiles(p, e, base) {
 			continue
 		}
-		return fmt.Errorf("%s: path names %q, which is not an environment: no values-%s.yaml, no configs/.%s.env and no entry under environments:", at(lineAt(lines.path, i)), n, n, n)
+		return fmt.Errorf("%s: path names %q, which is not an environment: no values-%s.yaml, no configs/.%s.env and no entry under environments:", at(lineAt(lines().path, i)), n, n, n)
 	}
 	return nil
 }
