@@ -64,6 +64,23 @@ var hostList = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
 })
 
+// mayBeURL reports whether v can be a URL or a DSN parseURL reads: one
+// holding "://" or "tcp(". Shown only puts Redacted (no ':', '/' or
+// '(') in place of a password, so it makes neither where v had none;
+// but dropping a control character or an escape sequence could, so a
+// value with any byte outside printable ASCII takes the whole path.
+func mayBeURL(v string) bool {
+	if strings.Contains(v, "://") || strings.Contains(v, "tcp(") {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // parseURL recognises URLs and DSNs by scheme.
 func parseURL(v string) (endpoint, bool) {
 	// Passwords are found by secret.Passwords, the one parser of them,
@@ -71,7 +88,11 @@ func parseURL(v string) (endpoint, bool) {
 	// (postgres://app:pa/ss@db/orders, seldom percent-encoded) is then
 	// not read as the host, path or database, and none reaches an
 	// endpoint.
-	v = secret.Shown("", strings.TrimSpace(v), secret.Unmarked)
+	v = strings.TrimSpace(v)
+	if !mayBeURL(v) {
+		return endpoint{}, false
+	}
+	v = secret.Shown("", v, secret.Unmarked)
 	if m := mysqlDSN().FindStringSubmatch(v); m != nil {
 		return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
 	}
