@@ -93,8 +93,10 @@ func parseURL(v string) (endpoint, bool) {
 		return endpoint{}, false
 	}
 	v = secret.Shown("", v, secret.Unmarked)
-	if m := mysqlDSN().FindStringSubmatch(v); m != nil {
-		return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
+	if strings.Contains(v, "tcp(") { // mysqlDSN's literal
+		if m := mysqlDSN().FindStringSubmatch(v); m != nil {
+			return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
+		}
 	}
 	v = strings.TrimPrefix(v, "jdbc:")
 	scheme, rest, ok := strings.Cut(v, "://")

@@ -70,7 +70,18 @@ func (s *litShape) ReplaceAllString(v, repl string) string {
 
 // tokenChars is a single token of base64, base64url or hex characters: the
 // alphabet of generated keys.
-var tokenChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+/_-]+={0,2}$`) })
+// It is ^[A-Za-z0-9+/_-]+={0,2}$, read byte by byte.
+func tokenChars(v string) bool {
+	i := 0
+	for i < len(v) && (isLower(v[i]) || isUpper(v[i]) || isDigit(v[i]) || v[i] == '+' || v[i] == '/' || v[i] == '_' || v[i] == '-') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	pad := len(v) - i
+	return pad <= 2 && strings.Count(v[i:], "=") == pad
+}
 
 // uuid and plain digests are long and random-looking, but identifiers.
 var (
@@ -80,7 +91,6 @@ var (
 	hexDigest = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
 	})
-	hexOnly = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-fA-F]+$`) })
 )
 
 // shaped reports a value that is a secret by a shape of its own: one that
@@ -118,10 +128,10 @@ func base64PEM(v string) bool {
 // has. A hex key (32 hex digits and more, other than the digest lengths)
 // must look random too.
 func generatedKey(v string) bool {
-	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars().MatchString(v) || uuid().MatchString(v) || hexDigest().MatchString(v) {
+	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars(v) || uuid().MatchString(v) || hexDigest().MatchString(v) {
 		return false
 	}
-	if hexOnly().MatchString(v) {
+	if hexOnly(v) {
 		return len(v) >= 32 && entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
@@ -215,4 +225,14 @@ func scrubShapes(text string) string {
 		text = vendorShapes[i].ReplaceAllString(text, Redacted)
 	}
 	return text
+}
+
+// hexOnly reports ^[0-9a-fA-F]+$.
+func hexOnly(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isDigit(c) && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return v != ""
 }
