@@ -1,11 +1,14 @@
 package check
 
 import (
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
@@ -81,8 +84,48 @@ func mayBeURL(v string) bool {
 	return false
 }
 
-// parseURL recognises URLs and DSNs by scheme.
+// parseURL recognises URLs and DSNs by scheme. Several rules ask of
+// the same values in every environment, so the answers are memoised
+// (bounded, like secret.Name's); each caller gets its own copy of the
+// slices, which qualify rewrites in place.
 func parseURL(v string) (endpoint, bool) {
+	if !mayBeURL(strings.TrimSpace(v)) {
+		return endpoint{}, false
+	}
+	if m, ok := urls.Load(v); ok {
+		p := m.(parsedURL)
+		return p.ep.copied(), p.ok
+	}
+	ep, ok := parseURLOnce(v)
+	if urlsLen.Add(1) <= maxURLs {
+		urls.Store(strings.Clone(v), parsedURL{ep.copied(), ok})
+	}
+	return ep, ok
+}
+
+// urls memoises parseURL, up to maxURLs values.
+var (
+	urls    sync.Map
+	urlsLen atomic.Int64
+)
+
+const maxURLs = 1 << 14
+
+type parsedURL struct {
+	ep endpoint
+	ok bool
+}
+
+// copied is ep with slices of its own.
+func (ep endpoint) copied() endpoint {
+	ep.hosts = slices.Clone(ep.hosts)
+	ep.rawHosts = slices.Clone(ep.rawHosts)
+	ep.keys = slices.Clone(ep.keys)
+	ep.where = maps.Clone(ep.where)
+	return ep
+}
+
+func parseURLOnce(v string) (endpoint, bool) {
 	// Passwords are found by secret.Passwords, the one parser of them,
 	// and redacted by secret.Shown before the parse: one holding "/", "?", "#" or "@"
 	// (postgres://app:pa/ss@db/orders, seldom percent-encoded) is then

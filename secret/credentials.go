@@ -76,8 +76,10 @@ func pair(v string) (Password, bool) {
 var pairKeyWords = map[string]bool{"AUTH": true, "BASICAUTH": true, "HTPASSWD": true, "USERINFO": true, "LOGIN": true, "USERPASS": true}
 
 // pairKey reports a key named for a user:password pair.
-func pairKey(key string) bool {
-	words := splitWords(key)
+func pairKey(key string) bool { return keyKinds(key).pair }
+
+// pairWords is pairKey of a key's words.
+func pairWords(words []string) bool {
 	if len(words) == 0 || nonSecretQualifiers[words[len(words)-1]] {
 		return false
 	}

@@ -67,21 +67,28 @@ func featureAfter(words []string, next int) bool {
 // Name reports whether a key's name marks its value as a credential.
 // `_URL` and `_URI` names are not secret by name, but their values may
 // be (see Value): a URL's password is found by its shape.
-func Name(key string) bool {
+func Name(key string) bool { return keyKinds(key).secret }
+
+// keyKind is what a key's name says: whether it names a credential
+// (Name) and whether it names a user:password pair (pairKey).
+type keyKind struct{ secret, pair bool }
+
+// keyKinds is key's keyKind, memoised: every rule of check and every
+// output asks of the same few hundred keys. The memo is bounded so a
+// long-running serve cannot grow it without end.
+func keyKinds(key string) keyKind {
 	if v, ok := names.Load(key); ok {
-		return v.(bool)
+		return v.(keyKind)
 	}
-	is := name(key)
-	// Every rule of check and every output asks of the same few hundred
-	// keys; the memo is bounded so a long-running serve cannot grow it
-	// without end.
+	words := splitWords(key)
+	k := keyKind{secret: name(key, words), pair: pairWords(words)}
 	if namesLen.Add(1) <= maxNames {
-		names.Store(strings.Clone(key), is)
+		names.Store(strings.Clone(key), k) // cloned: pins no file buffer
 	}
-	return is
+	return k
 }
 
-// names memoises Name, up to maxNames keys.
+// names memoises keyKinds, up to maxNames keys.
 var (
 	names    sync.Map
 	namesLen atomic.Int64
@@ -89,8 +96,7 @@ var (
 
 const maxNames = 1 << 14
 
-func name(key string) bool {
-	words := splitWords(key)
+func name(key string, words []string) bool {
 	// PWD and OLDPWD only look like credentials: the working directory
 	// every shell exports.
 	if len(words) == 0 || strings.EqualFold(key, "PWD") || strings.EqualFold(key, "OLDPWD") {
