@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
@@ -387,7 +388,9 @@ func aliases(env string) []string {
 }
 
 // nameKeys are keys whose value names a place even without a URL shape.
-var nameKeys = regexp.MustCompile(`(?i)(_DB|_DATABASE|_DBNAME|DB_NAME|BUCKET|NAMESPACE|CLUSTER|_INDEX|_QUEUE|_VHOST|_SCHEMA)$|BUCKET|NAMESPACE`)
+var nameKeys = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(_DB|_DATABASE|_DBNAME|DB_NAME|BUCKET|NAMESPACE|CLUSTER|_INDEX|_QUEUE|_VHOST|_SCHEMA)$|BUCKET|NAMESPACE`)
+})
 
 // placeParts are the parts of a value that name a place: host labels, URL
 // path segments, the database name.
@@ -402,7 +405,7 @@ func placeParts(key, value string, eps []endpoint) []string {
 		}
 		parts = append(parts, ep.db, ep.path)
 	}
-	if len(parts) == 0 && nameKeys.MatchString(key) {
+	if len(parts) == 0 && nameKeys().MatchString(key) {
 		parts = append(parts, value)
 	}
 	return parts

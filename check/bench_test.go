@@ -25,6 +25,7 @@ func BenchmarkRun(b *testing.B) {
 	}
 	for b.Loop() {
 		in.srcOnce = sync.Once{} // re-read the Go source each time
+		in.unknownOnce, in.unknown = sync.Once{}, nil
 		Run(in)
 	}
 }

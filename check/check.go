@@ -213,7 +213,10 @@ type Input struct {
 	src      *goSource
 	treeOnce sync.Once
 	tree     *tree
-	parent   *Input // a per-container view shares its project's source scan
+	// unknownOnce guards unknown, FERRY080's findings (unknownValuesKeys).
+	unknownOnce sync.Once
+	unknown     []Finding
+	parent      *Input // a per-container view shares its project's source scan
 }
 
 // Load renders every environment of p, concurrently, into an Input. An

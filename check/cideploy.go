@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The repository's own deploy commands, checked as CI will run them.
@@ -138,7 +139,9 @@ func knownElsewhere(in *Input, f string) bool {
 // as commands (at the line's start or after a space, ;, |, & or "("),
 // not as a path's part: $(pipeline.workspace)/install/values.yaml
 // makes nothing.
-var writes = regexp.MustCompile(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`)
+var writes = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`)
+})
 
 // written reports a values file the CI file itself makes before helm
 // reads it (sops -d … > secrets-prod.yaml, echo "$VALUES" | base64 -d >
@@ -149,7 +152,7 @@ func written(in *Input, ciFile, f string) bool {
 	data, err := in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(ciFile)))
 	if err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
-			if i := strings.Index(l, base); i >= 0 && !strings.Contains(l, "helm ") && writes.MatchString(l) && !strings.Contains(l[:i], "-f ") {
+			if i := strings.Index(l, base); i >= 0 && !strings.Contains(l, "helm ") && writes().MatchString(l) && !strings.Contains(l[:i], "-f ") {
 				return true
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -36,9 +37,9 @@ func init() {
 
 var (
 	// ghSecret is a GitHub Actions secret: ${{ secrets.NAME }}.
-	ghSecret = regexp.MustCompile(`\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+	ghSecret = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`) })
 	// ciVar is a variable a pipeline or shell fills in: $NAME, ${NAME}, $(NAME).
-	ciVar = regexp.MustCompile(`\$(?:\{|\()?([A-Za-z_][A-Za-z0-9_]*)`)
+	ciVar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$(?:\{|\()?([A-Za-z_][A-Za-z0-9_]*)`) })
 )
 
 // ciSecret reports whether a --set flag passes a secret from the
@@ -51,7 +52,7 @@ func ciSecret(s project.SetFlag) bool {
 	if secret.Name(strings.ReplaceAll(s.Path, ".", "_")) {
 		return true
 	}
-	for _, m := range ghSecret.FindAllStringSubmatch(s.Value, -1) {
+	for _, m := range ghSecret().FindAllStringSubmatch(s.Value, -1) {
 		if secret.Name(m[1]) {
 			return true
 		}
@@ -59,7 +60,7 @@ func ciSecret(s project.SetFlag) bool {
 	if strings.Contains(s.Value, "${{") {
 		return false // another expression (github.sha, vars.X)
 	}
-	for _, m := range ciVar.FindAllStringSubmatch(s.Value, -1) {
+	for _, m := range ciVar().FindAllStringSubmatch(s.Value, -1) {
 		if secret.Name(m[1]) {
 			return true
 		}

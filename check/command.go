@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/secret"
 )
@@ -28,9 +29,13 @@ func init() {
 var (
 	// shellAssign is NAME=value in a shell command (a variable for one
 	// command, or an export).
-	shellAssign = regexp.MustCompile(`(?:^|[\s;&|('"])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|()'"]+)`)
+	shellAssign = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[\s;&|('"])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|()'"]+)`)
+	})
 	// longFlag is --name=value or --name value.
-	longFlag = regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s;&|()'"-][^\s;&|()'"]*)`)
+	longFlag = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s;&|()'"-][^\s;&|()'"]*)`)
+	})
 )
 
 // commandSecret is one credential found in a command: what names it
@@ -46,12 +51,12 @@ func commandSecrets(words []string) []commandSecret {
 		return v != "" && !strings.ContainsAny(v, "$`") && !placeholder(v) && !boolish(v)
 	}
 	for _, w := range words {
-		for _, m := range shellAssign.FindAllStringSubmatch(w, -1) {
+		for _, m := range shellAssign().FindAllStringSubmatch(w, -1) {
 			if secret.Name(m[1]) && literal(m[2]) {
 				out = append(out, commandSecret{m[1], m[1] + "=" + m[2]})
 			}
 		}
-		for _, m := range longFlag.FindAllStringSubmatch(w, -1) {
+		for _, m := range longFlag().FindAllStringSubmatch(w, -1) {
 			if secret.Name(strings.ReplaceAll(m[1], "-", "_")) && literal(m[2]) {
 				out = append(out, commandSecret{"--" + m[1], "--" + m[1]})
 			}

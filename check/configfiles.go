@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -274,7 +275,9 @@ type envLine struct {
 	line       int
 }
 
-var envKey = regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`)
+var envKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`)
+})
 
 // dotenvLines reads the statements of a dotenv file, every one, repeated
 // keys included (envfile keeps only the winner). Multi-line quoted values
@@ -283,7 +286,7 @@ func dotenvLines(text string) []envLine {
 	var out []envLine
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for n := 1; sc.Scan(); n++ {
-		m := envKey.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		m := envKey().FindStringSubmatch(strings.TrimSpace(sc.Text()))
 		if m == nil {
 			continue
 		}

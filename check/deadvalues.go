@@ -48,7 +48,7 @@ func checkUnreadValuesKey(in *Input) []Finding {
 	// FERRY080 already reports a key values.yaml lacks: one key, one
 	// finding.
 	reported := map[string][]string{} // file → keys FERRY080 reports there
-	for _, f := range checkUnknownValuesKey(in) {
+	for _, f := range in.unknownValuesKeys() {
 		for _, l := range f.Locations {
 			reported[l.File] = append(reported[l.File], f.Key)
 		}

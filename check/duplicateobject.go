@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/render"
 )
@@ -35,7 +36,9 @@ func init() {
 // document renders again, keeping the later one (render/chart.go,
 // dedupeObjects): "TEMPLATE: KIND/NAME is rendered again by TEMPLATE; an
 // install keeps the last one".
-var renderedAgain = regexp.MustCompile(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`)
+var renderedAgain = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`)
+})
 
 // duplicate is one object a release renders more than once.
 type duplicate struct {
@@ -50,7 +53,7 @@ func duplicatesOf(in *Input, e *Env) []duplicate {
 	var out []duplicate
 	idx := map[string]int{}
 	for _, w := range e.Result.Warnings {
-		m := renderedAgain.FindStringSubmatch(w)
+		m := renderedAgain().FindStringSubmatch(w)
 		if m == nil {
 			continue
 		}

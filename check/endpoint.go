@@ -1,10 +1,14 @@
 package check
 
 import (
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
@@ -56,21 +60,86 @@ var schemes = map[string]struct {
 	"http": {"http", "80"}, "https": {"http", "443"},
 }
 
-var jdbcDatabase = regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`)
+var jdbcDatabase = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`) })
 
-var mysqlDSN = regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`)
-var hostList = regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
+var mysqlDSN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`) })
+var hostList = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
+})
 
-// parseURL recognises URLs and DSNs by scheme.
+// mayBeURL reports whether v can be a URL or a DSN parseURL reads: one
+// holding "://" or "tcp(". Shown only puts Redacted (no ':', '/' or
+// '(') in place of a password, so it makes neither where v had none;
+// but dropping a control character or an escape sequence could, so a
+// value with any byte outside printable ASCII takes the whole path.
+func mayBeURL(v string) bool {
+	if strings.Contains(v, "://") || strings.Contains(v, "tcp(") {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// parseURL recognises URLs and DSNs by scheme. Several rules ask of
+// the same values in every environment, so the answers are memoised
+// (bounded, like secret.Name's); each caller gets its own copy of the
+// slices, which qualify rewrites in place.
 func parseURL(v string) (endpoint, bool) {
+	if !mayBeURL(strings.TrimSpace(v)) {
+		return endpoint{}, false
+	}
+	if m, ok := urls.Load(v); ok {
+		p := m.(parsedURL)
+		return p.ep.copied(), p.ok
+	}
+	ep, ok := parseURLOnce(v)
+	if urlsLen.Add(1) <= maxURLs {
+		urls.Store(strings.Clone(v), parsedURL{ep.copied(), ok})
+	}
+	return ep, ok
+}
+
+// urls memoises parseURL, up to maxURLs values.
+var (
+	urls    sync.Map
+	urlsLen atomic.Int64
+)
+
+const maxURLs = 1 << 14
+
+type parsedURL struct {
+	ep endpoint
+	ok bool
+}
+
+// copied is ep with slices of its own.
+func (ep endpoint) copied() endpoint {
+	ep.hosts = slices.Clone(ep.hosts)
+	ep.rawHosts = slices.Clone(ep.rawHosts)
+	ep.keys = slices.Clone(ep.keys)
+	ep.where = maps.Clone(ep.where)
+	return ep
+}
+
+func parseURLOnce(v string) (endpoint, bool) {
 	// Passwords are found by secret.Passwords, the one parser of them,
 	// and redacted by secret.Shown before the parse: one holding "/", "?", "#" or "@"
 	// (postgres://app:pa/ss@db/orders, seldom percent-encoded) is then
 	// not read as the host, path or database, and none reaches an
 	// endpoint.
-	v = secret.Shown("", strings.TrimSpace(v), secret.Unmarked)
-	if m := mysqlDSN.FindStringSubmatch(v); m != nil {
-		return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
+	v = strings.TrimSpace(v)
+	if !mayBeURL(v) {
+		return endpoint{}, false
+	}
+	v = secret.Shown("", v, secret.Unmarked)
+	if strings.Contains(v, "tcp(") { // mysqlDSN's literal
+		if m := mysqlDSN().FindStringSubmatch(v); m != nil {
+			return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
+		}
 	}
 	v = strings.TrimPrefix(v, "jdbc:")
 	scheme, rest, ok := strings.Cut(v, "://")
@@ -102,7 +171,7 @@ func parseURL(v string) (endpoint, bool) {
 			db = db[:i]
 		}
 	}
-	if m := jdbcDatabase.FindStringSubmatch(path); m != nil {
+	if m := jdbcDatabase().FindStringSubmatch(path); m != nil {
 		db = m[1]
 	}
 	switch sc.family {
@@ -207,7 +276,7 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 		if family == "" {
 			family, port = prefixFamily(e, prefix)
 		}
-		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList.MatchString(en.Value) {
+		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) {
 			continue
 		}
 		keys := []string{en.Key}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
@@ -119,12 +120,12 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 
 // requiredRe finds the values path a template line requires:
 // {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x.
-var requiredRe = regexp.MustCompile(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`)
+var requiredRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`) })
 
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
 func requiredKey(dir, file string, line int) string {
-	if m := requiredRe.FindStringSubmatch(templateLine(dir, file, line)); m != nil {
+	if m := requiredRe().FindStringSubmatch(templateLine(dir, file, line)); m != nil {
 		return strings.TrimSuffix(m[1], ".")
 	}
 	return ""
@@ -140,7 +141,7 @@ func unsetKey(dir, file string, line int, msg string) string {
 		return ""
 	}
 	text := templateLine(dir, file, line)
-	refs := valuesRefs.FindAllStringSubmatch(text, -1)
+	refs := valuesRefs().FindAllStringSubmatch(text, -1)
 	if i := strings.LastIndex(msg, "}."); i >= 0 && strings.Contains(msg, "nil pointer evaluating") {
 		field := strings.FieldsFunc(msg[i+2:], func(r rune) bool { return !isIdent(byte(r)) || r > 127 })
 		for _, r := range refs {
@@ -155,7 +156,7 @@ func unsetKey(dir, file string, line int, msg string) string {
 	return ""
 }
 
-var valuesRefs = regexp.MustCompile(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`)
+var valuesRefs = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`) })
 
 // templateLine is line of a project file, "" when it cannot be read.
 func templateLine(dir, file string, line int) string {
@@ -228,12 +229,12 @@ func entry(key, val string, src render.Source) render.Entry {
 	return render.Entry{Key: key, Value: val, Source: src, Secret: render.IsSensitive(key) || src.Encrypted}
 }
 
-var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`) })
 
 // valuesKey names a values path as an environment variable.
 func valuesKey(p string) string {
 	parts := strings.Split(p, ".")
-	if last := parts[len(parts)-1]; envName.MatchString(last) {
+	if last := parts[len(parts)-1]; envName().MatchString(last) {
 		return last
 	}
 	return upperKey(p)

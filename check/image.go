@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -133,16 +134,18 @@ func tagLoc(e *Env, c *render.Container, value string) Location {
 	case render.KindTemplate:
 		return l
 	}
-	paths := slices.Clone(c.ImageFrom)
-	rest := make([]string, 0, len(e.Result.ValueSources))
-	for p := range e.Result.ValueSources {
-		rest = append(rest, p)
-	}
-	slices.Sort(rest)
-	for _, p := range append(paths, rest...) {
+	for _, p := range c.ImageFrom {
 		if src, ok := e.Result.ValueSources[p]; ok && src == s {
 			l.Key = p
 			return l
+		}
+	}
+	// Else the first values path, in sorted order, set at the tag's
+	// source: the least one, found without sorting them all.
+	found := false
+	for p, src := range e.Result.ValueSources {
+		if src == s && (!found || p < l.Key) {
+			l.Key, found = p, true
 		}
 	}
 	return l
@@ -478,12 +481,12 @@ func movingTag(tag string) bool {
 }
 
 // shellDefault is ${VAR:-default} (or ${VAR-default}).
-var shellDefault = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`)
+var shellDefault = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`) })
 
 // ciDefault is the default a CI expression's tag falls back to
 // (${tag:-latest} is latest whenever tag is unset), when it has one.
 func ciDefault(tag string) (string, bool) {
-	m := shellDefault.FindStringSubmatch(tag)
+	m := shellDefault().FindStringSubmatch(tag)
 	if m == nil {
 		return "", false
 	}

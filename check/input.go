@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
@@ -115,11 +116,35 @@ func normHost(h string) string {
 // normPort makes "05432" and "5432" the same port.
 func normPort(p string) string {
 	p = strings.TrimSpace(p)
+	if n, ok := smallDecimal(p); ok {
+		// What the Sscanf below makes of plain digits, without fmt's cost.
+		if s := strconv.Itoa(n); s == strings.TrimLeft(p, "0") {
+			return s
+		}
+		return p
+	}
 	var n int
 	if _, err := fmt.Sscanf(p, "%d", &n); err == nil && fmt.Sprint(n) == strings.TrimLeft(p, "0") {
 		return fmt.Sprint(n)
 	}
 	return p
+}
+
+// smallDecimal is p's value when p is 1 to 18 ASCII digits, which fit an
+// int.
+func smallDecimal(p string) (int, bool) {
+	if p == "" || len(p) > 18 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // shared groups environments by an identity; ident returns ok=false for an

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -18,21 +19,58 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+var ciPlaceholder = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+})
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
+var placeholderParts = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
+})
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
-var placeholderHost = regexp.MustCompile(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`)
+var placeholderHost = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`)
+})
 
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {
 	v = strings.TrimSpace(v)
-	return ciPlaceholder.MatchString(v) || placeholderParts.MatchString(v) || placeholderHost.MatchString(v)
+	if !mayBePlaceholder(v) {
+		return false
+	}
+	return ciPlaceholder().MatchString(v) || placeholderParts().MatchString(v) || placeholderHost().MatchString(v)
+}
+
+// placeholderLiterals are, in lower case, the literals one of which
+// every match of ciPlaceholder, placeholderParts and placeholderHost
+// holds.
+var placeholderLiterals = []string{
+	"${", "replace", "change", "your", "<", "todo", "xxx", "__", "#{",
+	"tbd", "fixme", "123456789012", "example", "invalid",
+}
+
+// mayBePlaceholder reports whether v holds one of placeholderLiterals,
+// ignoring ASCII case: most values hold none, and strings.Contains is
+// far cheaper than the three expressions. A value with non-ASCII bytes
+// always goes to them, since their case-insensitive classes fold
+// letters such as the Kelvin sign to ASCII ones.
+func mayBePlaceholder(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			return true
+		}
+	}
+	lower := strings.ToLower(v)
+	for _, l := range placeholderLiterals {
+		if strings.Contains(lower, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // encrypted reports a SOPS-encrypted value.

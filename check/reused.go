@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 
@@ -28,20 +29,32 @@ func init() {
 }
 
 // allEntries are the configuration entries of every container e renders,
-// the primary container's alone when it renders no workload.
-func allEntries(e *Env) []render.Entry {
-	if len(e.Result.Workloads) == 0 {
-		return e.Result.Config.Entries
-	}
-	var out []render.Entry
-	for _, w := range e.Result.Workloads {
-		for _, c := range w.Containers {
-			if c.Config != nil {
-				out = append(out, c.Config.Entries...)
+// the primary container's alone when it renders no workload. They are
+// yielded in place rather than copied into one slice: a chart of many
+// workloads has thousands.
+func allEntries(e *Env) iter.Seq[render.Entry] {
+	return func(yield func(render.Entry) bool) {
+		if len(e.Result.Workloads) == 0 {
+			for _, en := range e.Result.Config.Entries {
+				if !yield(en) {
+					return
+				}
+			}
+			return
+		}
+		for _, w := range e.Result.Workloads {
+			for _, c := range w.Containers {
+				if c.Config == nil {
+					continue
+				}
+				for _, en := range c.Config.Entries {
+					if !yield(en) {
+						return
+					}
+				}
 			}
 		}
 	}
-	return out
 }
 
 func checkReusedSecret(in *Input) []Finding {
@@ -57,7 +70,7 @@ func checkReusedSecret(in *Input) []Finding {
 			continue
 		}
 		seen := map[string]bool{}
-		for _, en := range allEntries(e) {
+		for en := range allEntries(e) {
 			// Cheap tests first: this walks every container of the chart.
 			if en.External || en.Source.Kind != render.KindValues || en.Source.Encrypted || baseLayer(e, en.Source.File) {
 				continue

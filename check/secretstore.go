@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // A secret store two environments read is one set of secrets: dev's pods
@@ -34,9 +35,11 @@ type secretStore struct {
 }
 
 var (
-	awsSecretARN   = regexp.MustCompile(`arn:aws[\w-]*:(?:secretsmanager|ssm):[\w-]+:\d{12}:(?:secret:|parameter/)[\w/+=.@-]+`)
-	gcpSecretName  = regexp.MustCompile(`projects/[\w-]+/secrets/[\w-]+`)
-	azureVaultName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{2,23}$`)
+	awsSecretARN = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`arn:aws[\w-]*:(?:secretsmanager|ssm):[\w-]+:\d{12}:(?:secret:|parameter/)[\w/+=.@-]+`)
+	})
+	gcpSecretName  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`projects/[\w-]+/secrets/[\w-]+`) })
+	azureVaultName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{2,23}$`) })
 )
 
 // secretStores lists the stores e's SecretProviderClasses read.
@@ -53,17 +56,17 @@ func secretStores(e *Env) []secretStore {
 		}
 		switch provider, _ := spec["provider"].(string); provider {
 		case "azure":
-			if v, _ := params["keyvaultName"].(string); azureVaultName.MatchString(v) && !strings.Contains(v, "{{") {
+			if v, _ := params["keyvaultName"].(string); azureVaultName().MatchString(v) && !strings.Contains(v, "{{") {
 				add("azure-keyvault "+strings.ToLower(v), "the Azure Key Vault", v)
 			}
 		case "aws":
 			objs, _ := params["objects"].(string)
-			for _, arn := range uniq(awsSecretARN.FindAllString(objs, -1)) {
+			for _, arn := range uniq(awsSecretARN().FindAllString(objs, -1)) {
 				add("aws "+arn, "the AWS secret", arn)
 			}
 		case "gcp":
 			secrets, _ := params["secrets"].(string)
-			for _, name := range uniq(gcpSecretName.FindAllString(secrets, -1)) {
+			for _, name := range uniq(gcpSecretName().FindAllString(secrets, -1)) {
 				add("gcp "+name, "the Google secret", name)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // goSource is what the rules need from the service's Go code, read once
@@ -218,7 +219,7 @@ var getters = map[string]bool{"Get": true, "GetOrDefault": true, "String": true,
 
 // envHelper names a service's own environment readers: getEnv, envOr,
 // mustEnv, getenvDefault.
-var envHelper = regexp.MustCompile(`(?i)env|^get`)
+var envHelper = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)env|^get`) })
 
 var normalisers = map[string]bool{"ToLower": true, "ToUpper": true, "TrimSpace": true, "Trim": true, "TrimPrefix": true, "TrimSuffix": true}
 
@@ -228,7 +229,7 @@ func (s *appEnvScan) readsAppEnv(fn string, c *ast.CallExpr) bool {
 	}
 	// A helper of the service's own: getEnv("APP_ENV", "development").
 	if id, ok := c.Fun.(*ast.Ident); ok {
-		return envHelper.MatchString(id.Name) && s.isKey(c.Args[0])
+		return envHelper().MatchString(id.Name) && s.isKey(c.Args[0])
 	}
 	sel, ok := c.Fun.(*ast.SelectorExpr)
 	if !ok {

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/ferrydev/ferry/secret"
 )
@@ -26,7 +27,9 @@ func init() {
 
 // helmAction matches a Helm template action: {{ .Values.x }}, {{ include … }},
 // {{- $x }}. ${{ X }} is a CI placeholder (FERRY082), not Helm's.
-var helmAction = regexp.MustCompile(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`)
+var helmAction = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`)
+})
 
 func checkUnrenderedTemplate(in *Input) []Finding {
 	var out []Finding
@@ -35,14 +38,14 @@ func checkUnrenderedTemplate(in *Input) []Finding {
 			continue
 		}
 		for _, en := range e.Result.Config.Entries {
-			if en.External || !committedKind(en.Source.Kind) || !helmAction.MatchString(en.Value) {
+			if en.External || !committedKind(en.Source.Kind) || !helmAction().MatchString(en.Value) {
 				continue
 			}
 			l := e.loc(en.Key, "")
 			if en.Secret {
 				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
-			text := fmt.Sprintf("the literal template text %q", trimLeft(helmAction.FindStringSubmatch(en.Value)[0]))
+			text := fmt.Sprintf("the literal template text %q", trimLeft(helmAction().FindStringSubmatch(en.Value)[0]))
 			if en.Secret {
 				text = "literal template text (value redacted)"
 			}

@@ -64,6 +64,10 @@ func ddlWrites(v string) bool {
 	return false
 }
 
+// underscored spells a key's dots and dashes as underscores; one
+// Replacer serves every entry (it is safe for concurrent use).
+var underscored = strings.NewReplacer(".", "_", "-", "_")
+
 func checkUnsafeProductionSetting(in *Input) []Finding {
 	var out []Finding
 	last := in.last()
@@ -72,7 +76,7 @@ func checkUnsafeProductionSetting(in *Input) []Finding {
 			continue
 		}
 		for _, en := range e.Result.Config.Entries {
-			k := strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToUpper(en.Key))
+			k := underscored.Replace(strings.ToUpper(en.Key))
 			if en.External {
 				continue
 			}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A template that prints a values key no values file sets renders it
@@ -31,16 +32,20 @@ func init() {
 var (
 	// plainRead is an action that prints (or binds) one values path as
 	// it is: no default, no required.
-	plainRead = regexp.MustCompile(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
+	plainRead = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
+	})
 	// wholeRead hands one values path on whole, as YAML or JSON:
 	// {{ toYaml .Values.resources | indent 12 }}. Unset, it renders null.
-	wholeRead = regexp.MustCompile(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`)
+	wholeRead = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`)
+	})
 )
 
 // wholePath is the values path an action hands on whole, "" for any
 // other action.
 func wholePath(act string) string {
-	m := wholeRead.FindStringSubmatch(act)
+	m := wholeRead().FindStringSubmatch(act)
 	if m == nil {
 		return ""
 	}
@@ -103,7 +108,7 @@ func plainReads(text string) map[string]int {
 		}
 		for _, act := range actions(line) {
 			p := wholePath(act)
-			if r := plainRead.FindStringSubmatch(act); r != nil {
+			if r := plainRead().FindStringSubmatch(act); r != nil {
 				p = r[2]
 			}
 			if p == "" || underGuard(p, guards) {

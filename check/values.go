@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -208,8 +209,10 @@ type chartModel struct {
 }
 
 var (
-	valuesRef = regexp.MustCompile(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
-	quoted    = regexp.MustCompile(`"([^"]*)"`)
+	valuesRef = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
+	})
+	quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"]*)"`) })
 )
 
 func loadChart(files *tree, dir string) (*chartModel, error) {
@@ -235,13 +238,13 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 		if err != nil {
 			return err
 		}
-		for _, sm := range valuesRef.FindAllSubmatch(data, -1) {
+		for _, sm := range valuesRef().FindAllSubmatch(data, -1) {
 			var ref []string
 			if len(sm[2]) > 0 {
 				ref = strings.Split(strings.TrimPrefix(string(sm[2]), "."), ".")
 			}
 			if len(sm[1]) > 0 && len(sm[2]) == 0 {
-				for _, q := range quoted.FindAllSubmatch(sm[3], -1) {
+				for _, q := range quoted().FindAllSubmatch(sm[3], -1) {
 					ref = append(ref, string(q[1]))
 				}
 			}
@@ -360,7 +363,35 @@ func schemaDescribes(s map[string]any, path []string) bool {
 	return true
 }
 
+// checkUnknownValuesKey is FERRY080. FERRY081 asks for the same
+// findings (see unknownValuesKeys); the rule's own copy keeps what the
+// runner does to its findings from reaching them.
 func checkUnknownValuesKey(in *Input) []Finding {
+	shared := in.unknownValuesKeys()
+	if shared == nil {
+		return nil
+	}
+	out := make([]Finding, len(shared))
+	for i, f := range shared {
+		f.Environments = slices.Clone(f.Environments)
+		f.Locations = slices.Clone(f.Locations)
+		for j := range f.Locations {
+			f.Locations[j].Environments = slices.Clone(f.Locations[j].Environments)
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// unknownValuesKeys are FERRY080's findings, found once per Input:
+// loading the chart's model and reading every values file again is the
+// costlier half of the rule, and FERRY081 needs them as well.
+func (in *Input) unknownValuesKeys() []Finding {
+	in.unknownOnce.Do(func() { in.unknown = findUnknownValuesKeys(in) })
+	return in.unknown
+}
+
+func findUnknownValuesKeys(in *Input) []Finding {
 	if in.Project == nil || in.Project.Chart == "" {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -46,7 +47,9 @@ func localActions(dir, root, rel string) actionReader {
 
 // actionExpr matches what a composite action's step reads from its
 // caller: ${{ inputs.x }} and the workspace's path.
-var actionExpr = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`)
+var actionExpr = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`)
+})
 
 // compositeLines are the shell lines of the composite action a step
 // uses, read as the calling step's (its job, environment and
@@ -75,8 +78,8 @@ func compositeLines(read actionReader, uses string, with *yaml.Node, line int, c
 		inputs[k] = v
 	}
 	fill := func(s string) string {
-		return actionExpr.ReplaceAllStringFunc(s, func(m string) string {
-			sm := actionExpr.FindStringSubmatch(m)
+		return actionExpr().ReplaceAllStringFunc(s, func(m string) string {
+			sm := actionExpr().FindStringSubmatch(m)
 			if sm[1] == "" {
 				return "" // the workspace is the repository's root
 			}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,7 +21,9 @@ import (
 
 // circleParam matches a parameter reference: << parameters.env >>, <<
 // pipeline.parameters.channel >>.
-var circleParam = regexp.MustCompile(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`)
+var circleParam = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`)
+})
 
 // circleConfig is what circleLines reads besides the jobs.
 type circleConfig struct {
@@ -140,7 +143,7 @@ func whenEquals(n *yaml.Node) (param string, values []string) {
 				k, v := n.Content[i].Value, n.Content[i+1]
 				if k == "equal" && v.Kind == yaml.SequenceNode && len(v.Content) == 2 {
 					val, ref := scalarOf(v.Content[0]), scalarOf(v.Content[1])
-					if sm := circleParam.FindStringSubmatch(ref); sm != nil && sm[1] != "" && !strings.Contains(val, "<<") {
+					if sm := circleParam().FindStringSubmatch(ref); sm != nil && sm[1] != "" && !strings.Contains(val, "<<") {
 						if param == "" || param == sm[2] {
 							param = sm[2]
 							values = append(values, val)
@@ -245,8 +248,8 @@ type circleCtx struct {
 // helm_deploy/values-dev.yaml.
 func (c *circleCtx) fill(s string, params map[string]string) string {
 	if strings.Contains(s, "<<") {
-		s = circleParam.ReplaceAllStringFunc(s, func(m string) string {
-			sm := circleParam.FindStringSubmatch(m)
+		s = circleParam().ReplaceAllStringFunc(s, func(m string) string {
+			sm := circleParam().FindStringSubmatch(m)
 			src := params
 			if sm[1] != "" {
 				if v, ok := c.fixed[sm[2]]; ok {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -94,7 +95,7 @@ func isSecretsLayer(stem string) bool {
 	return strings.HasPrefix(stem, "secret") || strings.HasPrefix(stem, "values-secret") || strings.HasPrefix(stem, "values.secret")
 }
 
-var envNameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+var envNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`) })
 
 // serviceConfigs finds the GoFr configs/ directory of a chart's service
 // in a monorepo: the nearest configs/ above the chart, below the project
@@ -153,7 +154,7 @@ func (p *Project) discoverValues() valuesFiles {
 				switch {
 				case name == "values":
 					p.valuesDirFiles(path.Join(d, name), vf.envs)
-				case !isChartSubdir(name) && envNameRe.MatchString(name) && (d == p.Chart || envLike(name)):
+				case !isChartSubdir(name) && envNameRe().MatchString(name) && (d == p.Chart || envLike(name)):
 					for _, f := range []string{"values.yaml", "values.yml"} {
 						rel := path.Join(d, name, f)
 						if !isFile(filepath.Join(p.Dir, rel)) {
@@ -187,12 +188,12 @@ func (p *Project) discoverValues() valuesFiles {
 				continue
 			}
 			region := ""
-			if r, rest := splitRegion(env); r != "" && envNameRe.MatchString(rest) {
+			if r, rest := splitRegion(env); r != "" && envNameRe().MatchString(rest) {
 				// values.eastus.demo.yaml: environment demo, in region
 				// eastus (definition says so; fileRegion reads it back).
 				region, env = r, rest
 			}
-			if !envNameRe.MatchString(env) {
+			if !envNameRe().MatchString(env) {
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
 					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
 				continue
@@ -323,7 +324,7 @@ func (p *Project) valuesDirFiles(dir string, envs map[string]string) {
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
 		stem := strings.TrimSuffix(e.Name(), ext)
-		if !yamlName(e.Name()) || !envNameRe.MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
+		if !yamlName(e.Name()) || !envNameRe().MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
 			continue
 		}
 		envs[stem] = path.Join(dir, e.Name())
@@ -353,7 +354,9 @@ const (
 	RuntimeGeneric = "generic"
 )
 
-var goModGoFr = regexp.MustCompile(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`)
+var goModGoFr = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`)
+})
 
 // detectRuntime decides whether the service follows GoFr's contract, and
 // says why.
@@ -374,7 +377,7 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 		if err != nil {
 			continue
 		}
-		if m := goModGoFr.FindSubmatch(data); m != nil {
+		if m := goModGoFr().FindSubmatch(data); m != nil {
 			return RuntimeGoFr, fmt.Sprintf("%s/go.mod requires %s", d, m[1]), nil
 		}
 		if p.Configs == "" || !isFile(filepath.Join(p.Dir, p.Configs, ".env")) {
@@ -387,7 +390,7 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 		if err == nil {
 			rel, _ := filepath.Rel(p.Dir, filepath.Join(dir, "go.mod"))
-			if m := goModGoFr.FindSubmatch(data); m != nil {
+			if m := goModGoFr().FindSubmatch(data); m != nil {
 				return RuntimeGoFr, fmt.Sprintf("%s requires %s", filepath.ToSlash(rel), m[1]), nil
 			}
 			break
@@ -573,18 +576,22 @@ func hiddenDir(name string) bool {
 // Cloud regions as values files name them: Azure's (eastus2), AWS's
 // (eu-west-1) and Google Cloud's (europe-west4).
 var (
-	azureRegion = regexp.MustCompile(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`)
-	dashRegion  = regexp.MustCompile(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`)
+	azureRegion = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`)
+	})
+	dashRegion = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`)
+	})
 )
 
 // splitRegion splits a values file's environment part that starts with
 // a cloud region (eastus.demo, eastus2-qa, eu-west-1-prod) into the
 // region and the environment; "" when it names no region.
 func splitRegion(s string) (region, env string) {
-	if m := dashRegion.FindStringSubmatch(s); m != nil {
+	if m := dashRegion().FindStringSubmatch(s); m != nil {
 		return m[1], m[2]
 	}
-	if i := strings.IndexAny(s, ".-"); i > 0 && azureRegion.MatchString(s[:i]) {
+	if i := strings.IndexAny(s, ".-"); i > 0 && azureRegion().MatchString(s[:i]) {
 		return s[:i], s[i+1:]
 	}
 	return "", s
@@ -597,7 +604,7 @@ func fileRegion(file string) string {
 	for _, pre := range []string{"values-", "values."} {
 		if strings.HasPrefix(stem, pre) {
 			r, env := splitRegion(strings.TrimPrefix(stem, pre))
-			if r != "" && envNameRe.MatchString(env) {
+			if r != "" && envNameRe().MatchString(env) {
 				return r
 			}
 		}
@@ -620,8 +627,8 @@ func WerfProject(dir string) string {
 		}
 		// werf.yaml is several documents, templated with Go templates: the
 		// project: line of the first is all ferry reads.
-		if m := werfProjectLine.FindSubmatch(data); m != nil {
-			if name := strings.Trim(string(m[1]), `"'`); werfName.MatchString(name) {
+		if m := werfProjectLine().FindSubmatch(data); m != nil {
+			if name := strings.Trim(string(m[1]), `"'`); werfName().MatchString(name) {
 				return name
 			}
 		}
@@ -633,6 +640,6 @@ func WerfProject(dir string) string {
 }
 
 var (
-	werfProjectLine = regexp.MustCompile(`(?m)^project:\s*(\S+)\s*$`)
-	werfName        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	werfProjectLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^project:\s*(\S+)\s*$`) })
+	werfName        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`) })
 )

@@ -846,7 +846,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	add := func(env string, d Deploy) {
 		env = strings.ToLower(env)
-		if !envNameRe.MatchString(env) || env == "local" {
+		if !envNameRe().MatchString(env) || env == "local" {
 			return
 		}
 		if runs, _ := runsFor(d.guard, d.envVar, env); !runs {
@@ -954,7 +954,7 @@ func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, sh
 				}
 			}
 		}
-		if e == "" || e == env || !envNameRe.MatchString(e) {
+		if e == "" || e == env || !envNameRe().MatchString(e) {
 			continue
 		}
 		if (synonym(e) != "" && synonym(e) == synonym(env)) || strings.HasPrefix(env, e+"-") || strings.HasSuffix(env, "-"+e) {
@@ -983,7 +983,7 @@ func (p *Project) ownChart(c string) bool {
 func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[string]Deploy {
 	out := map[string]Deploy{}
 	for _, v := range d.Values {
-		locs := ciExpr.FindAllStringIndex(v, -1)
+		locs := ciExpr().FindAllStringIndex(v, -1)
 		if len(locs) != 1 {
 			continue
 		}
@@ -1005,7 +1005,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		// environment too: the chart's values and the command's --set.
 		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")
 		for _, env := range d.choices[name] {
-			if _, ok := out[env]; ok || !envNameRe.MatchString(env) || env == "local" {
+			if _, ok := out[env]; ok || !envNameRe().MatchString(env) || env == "local" {
 				continue
 			}
 			if _, ok := envFiles[env]; ok {
@@ -1119,7 +1119,7 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 				}
 				env := name[len(prefix) : len(name)-len(suffix)]
 				rel := path.Join(path.Dir(v), name)
-				if known[rel] || !envNameRe.MatchString(env) || !envLike(env) || layerStems[env] {
+				if known[rel] || !envNameRe().MatchString(env) || !envLike(env) || layerStems[env] {
 					continue
 				}
 				if _, ok := envFiles[env]; !ok {
@@ -1183,7 +1183,7 @@ func (p *Project) workspacePaths(d *Deploy) {
 		return
 	}
 	rest := func(s string) (string, bool) {
-		loc := ciExpr.FindStringIndex(s)
+		loc := ciExpr().FindStringIndex(s)
 		if loc == nil || loc[0] != 0 || !strings.HasPrefix(s[loc[1]:], "/") {
 			return "", false
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Token is a CI step that replaces tokens in the repository's files
@@ -23,11 +24,13 @@ type Token struct {
 func (t Token) Loc() string { return t.File + ":" + strconv.Itoa(t.Line) }
 
 // tokenStep matches the step that replaces tokens.
-var tokenStep = regexp.MustCompile(`(?i)(replacetokens|replace-tokens)`)
+var tokenStep = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(replacetokens|replace-tokens)`) })
 
 // tokenInput matches a step's input naming the token's prefix, suffix or
 // pattern: tokenPrefix: __ (Azure), token-prefix: '#{' (actions).
-var tokenInput = regexp.MustCompile(`(?i)^\s*(token-?prefix|token-?suffix|token-?pattern)\s*:\s*(.*?)\s*$`)
+var tokenInput = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*(token-?prefix|token-?suffix|token-?pattern)\s*:\s*(.*?)\s*$`)
+})
 
 // tokenPatterns are the replacetokens task's named patterns.
 var tokenPatterns = map[string][2]string{
@@ -50,7 +53,7 @@ func findTokens(dir, f string) []Token {
 	{
 		lines := strings.Split(string(data), "\n")
 		for i, l := range lines {
-			if !tokenStep.MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), "#") {
+			if !tokenStep().MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), "#") {
 				continue
 			}
 			t := Token{Prefix: "#{", Suffix: "}#", File: f, Line: i + 1}
@@ -59,7 +62,7 @@ func findTokens(dir, f string) []Token {
 				if s := strings.TrimSpace(in); s != "" && len(in)-len(strings.TrimLeft(in, " -")) <= indent && strings.HasPrefix(strings.TrimLeft(in, " "), "-") {
 					break // the next step
 				}
-				m := tokenInput.FindStringSubmatch(in)
+				m := tokenInput().FindStringSubmatch(in)
 				if m == nil {
 					continue
 				}

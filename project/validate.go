@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,12 +21,12 @@ const MaxValuesSize = 10 << 20
 // envName is a DNS label: environment names become namespaces, release
 // suffixes, directory names under .ferry/ and parts of host names, so
 // "../x" or "Prod" must never get that far.
-var envName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`) })
 
 // ValidName reports whether name may name an environment: a DNS label of
 // at most 63 characters.
 func ValidName(name string) error {
-	if len(name) > 63 || !envName.MatchString(name) {
+	if len(name) > 63 || !envName().MatchString(name) {
 		return fmt.Errorf("environment name %q: use lower-case letters, digits and '-' (a DNS label, at most 63 characters)", name)
 	}
 	return nil
@@ -35,11 +36,11 @@ func ValidName(name string) error {
 // the binary .ferry/build/<service>, the image's name and the release's,
 // so it is one path element of letters, digits, '.', '_' and '-' that
 // starts with a letter or digit ("..", "../x" and "/x" never are).
-var serviceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+var serviceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`) })
 
 // ValidServiceName reports whether name may name a service in ferry.yaml.
 func ValidServiceName(name string) error {
-	if !serviceName.MatchString(name) {
+	if !serviceName().MatchString(name) {
 		return fmt.Errorf("service name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128): it becomes a file name under .ferry/build", name)
 	}
 	return nil
@@ -59,7 +60,7 @@ func ValidFileName(name string) error {
 // a DNS label, as the API server requires. ferry also names local state
 // after it.
 func ValidNamespace(name string) error {
-	if len(name) > 63 || !envName.MatchString(name) {
+	if len(name) > 63 || !envName().MatchString(name) {
 		return fmt.Errorf("namespace %q: use lower-case letters, digits and '-' (a DNS label, at most 63 characters)", name)
 	}
 	return nil
@@ -167,30 +168,31 @@ func lineAt(lines []int, i int) int {
 // own settings (the local target's secretsFile, which may lie outside)
 // are its decoder's to check.
 func validateFile(dir string, data []byte, f *File) error {
-	lines := readLines(data)
+	// The lines are wanted only to name one in an error.
+	lines := sync.OnceValue(func() fileLines { return readLines(data) })
 	if f.Chart != "" {
 		if err := inside(dir, f.Chart); err != nil {
-			return fmt.Errorf("%s: chart: %w", at(lines.chart), err)
+			return fmt.Errorf("%s: chart: %w", at(lines().chart), err)
 		}
 	}
 	if f.Main != "" {
 		if err := inside(dir, f.Main); err != nil {
-			return fmt.Errorf("%s: main: %w", at(lines.main), err)
+			return fmt.Errorf("%s: main: %w", at(lines().main), err)
 		}
 	}
 	if f.Service != "" {
 		if err := ValidServiceName(f.Service); err != nil {
-			return fmt.Errorf("%s: %w", at(lines.service), err)
+			return fmt.Errorf("%s: %w", at(lines().service), err)
 		}
 	}
 	for i, n := range f.Path {
 		if err := ValidName(n); err != nil {
-			return fmt.Errorf("%s: path: %w", at(lineAt(lines.path, i)), err)
+			return fmt.Errorf("%s: path: %w", at(lineAt(lines().path, i)), err)
 		}
 	}
 	for i, l := range f.Layers {
 		if err := valuesFile(dir, l); err != nil {
-			return fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines.layers, i)), l, err)
+			return fmt.Errorf("%s: layers: %s: %w", at(lineAt(lines().layers, i)), l, err)
 		}
 	}
 	for i, k := range f.Trust.Keys {
@@ -198,30 +200,31 @@ func validateFile(dir string, data []byte, f *File) error {
 			continue // an inline key
 		}
 		if err := inside(dir, k); err != nil {
-			return fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines.trustKeys, i)), err)
+			return fmt.Errorf("%s: trust.keys: %w", at(lineAt(lines().trustKeys, i)), err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Environments)) {
-		spec, el := f.Environments[name], lines.env[name]
+		spec := f.Environments[name]
+		el := func() envLines { return lines().env[name] }
 		if err := ValidName(name); err != nil {
-			return fmt.Errorf("%s: %w", at(el.name), err)
+			return fmt.Errorf("%s: %w", at(el().name), err)
 		}
 		if spec.Namespace != "" {
 			if err := ValidNamespace(spec.Namespace); err != nil {
-				return fmt.Errorf("%s: environment %q: %w", at(el.namespace), name, err)
+				return fmt.Errorf("%s: environment %q: %w", at(el().namespace), name, err)
 			}
 		}
 		if spec.Release != "" {
 			if err := ValidFileName(spec.Release); err != nil {
-				return fmt.Errorf("%s: environment %q: release: %w", at(el.release), name, err)
+				return fmt.Errorf("%s: environment %q: release: %w", at(el().release), name, err)
 			}
 		}
 		if spec.Soak.Duration.Duration < 0 {
-			return fmt.Errorf("%s: environment %q: soak %s is negative", at(el.soak), name, spec.Soak.Duration.Duration)
+			return fmt.Errorf("%s: environment %q: soak %s is negative", at(el().soak), name, spec.Soak.Duration.Duration)
 		}
 		for i, v := range spec.Values {
 			if err := valuesFile(dir, v); err != nil {
-				return fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el.values, i)), name, v, err)
+				return fmt.Errorf("%s: environment %q: values file %s: %w", at(lineAt(el().values, i)), name, v, err)
 			}
 		}
 	}
@@ -234,7 +237,7 @@ func validateFile(dir string, data []byte, f *File) error {
 // configures, or one with a values file or a configs overlay of its own —
 // rather than a typo that would become an empty environment.
 func validateEnvironments(p *Project, data []byte) error {
-	lines := readLines(data)
+	lines := sync.OnceValue(func() fileLines { return readLines(data) })
 	if err := ValidFileName(p.Service); err != nil {
 		// Not from ferry.yaml (validateFile checked that): from the
 		// chart's name.
@@ -263,7 +266,7 @@ func validateEnvironments(p *Project, data []byte) error {
 		if err == nil && hasOwnFiles(p, e, base) {
 			continue
 		}
-		return fmt.Errorf("%s: path names %q, which is not an environment: no values-%s.yaml, no configs/.%s.env and no entry under environments:", at(lineAt(lines.path, i)), n, n, n)
+		return fmt.Errorf("%s: path names %q, which is not an environment: no values-%s.yaml, no configs/.%s.env and no entry under environments:", at(lineAt(lines().path, i)), n, n, n)
 	}
 	return nil
 }

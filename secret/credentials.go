@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Password is one credential inside a URL or DSN value, by where it
@@ -38,10 +39,10 @@ func Passwords(v string) []Password {
 		}
 		return out
 	}
-	if m := dsnUserinfo.FindStringSubmatchIndex(v); m != nil {
+	if m := dsnUserinfo().FindStringSubmatchIndex(v); m != nil {
 		return []Password{{User: v[m[2]:m[3]], Value: v[m[4]:m[5]], Start: m[4], End: m[5]}}
 	}
-	for _, m := range kvPassword.FindAllStringSubmatchIndex(v, -1) {
+	for _, m := range kvPassword().FindAllStringSubmatchIndex(v, -1) {
 		from, to := m[4], m[5]
 		if to-from >= 2 && (v[from] == '\'' || v[from] == '"') && v[to-1] == v[from] {
 			from, to = from+1, to-1
@@ -61,7 +62,7 @@ func Passwords(v string) []Password {
 
 // pair is a bare user:password value's password, however weak.
 func pair(v string) (Password, bool) {
-	m := userPass.FindStringSubmatchIndex(v)
+	m := userPass().FindStringSubmatchIndex(v)
 	if m == nil || notAUser[strings.ToLower(v[m[2]:m[3]])] || !passwordLike(v[m[4]:m[5]], false) {
 		return Password{}, false
 	}
@@ -75,8 +76,10 @@ func pair(v string) (Password, bool) {
 var pairKeyWords = map[string]bool{"AUTH": true, "BASICAUTH": true, "HTPASSWD": true, "USERINFO": true, "LOGIN": true, "USERPASS": true}
 
 // pairKey reports a key named for a user:password pair.
-func pairKey(key string) bool {
-	words := splitWords(key)
+func pairKey(key string) bool { return keyKinds(key).pair }
+
+// pairWords is pairKey of a key's words.
+func pairWords(words []string) bool {
 	if len(words) == 0 || nonSecretQualifiers[words[len(words)-1]] {
 		return false
 	}
@@ -94,14 +97,18 @@ func keyedPair(key, v string) (Password, bool) {
 
 // dsnUserinfo finds the password in DSNs that are not URLs, such as Go's
 // MySQL driver form `user:pass@tcp(host:3306)/db`.
-var dsnUserinfo = regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
+var dsnUserinfo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`) })
 
 // kvPassword is the password of a key=value DSN (libpq's
 // "host=db password=x", ADO.NET's "Server=db;Password=x").
-var kvPassword = regexp.MustCompile(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`)
+var kvPassword = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`)
+})
 
 // userPass is a bare user:password value (BASIC_AUTH=admin:hunter2).
-var userPass = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`)
+var userPass = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`)
+})
 
 // notAUser are left-hand sides of name:tag values that are not users:
 // schemes and the usual image names that a tag follows.
@@ -109,7 +116,7 @@ var notAUser = map[string]bool{"http": true, "https": true, "tcp": true, "udp": 
 
 // versionish is an image tag or a version: digits first (1.25-alpine,
 // v2.1), or digits with dots anywhere (lts-alpine3.19).
-var versionish = regexp.MustCompile(`^v?[0-9]|[0-9]+\.[0-9]+`)
+var versionish = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v?[0-9]|[0-9]+\.[0-9]+`) })
 
 // passwordLike tells a password after "user:" from an image tag or a
 // port name: not a version, and more than one kind of character, with a
@@ -119,7 +126,7 @@ var versionish = regexp.MustCompile(`^v?[0-9]|[0-9]+\.[0-9]+`)
 // sha-1a2b3c), so only a strong one is a password without a key that
 // says so.
 func passwordLike(p string, strong bool) bool {
-	if versionish.MatchString(p) || placeholderWord(p) {
+	if versionish().MatchString(p) || placeholderWord(p) {
 		return false
 	}
 	var lower, upper, digit, symbol bool
@@ -157,7 +164,7 @@ func placeholderWord(p string) bool {
 // or query (https://host:8443/users/@me): a port, not a password. A
 // password that starts with up to five digits and a "/" reads the same
 // way and is not redacted; that shape is the one ambiguity left.
-var portThenPath = regexp.MustCompile(`^[0-9]{1,5}[/?#]`)
+var portThenPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{1,5}[/?#]`) })
 
 // urlPasswords finds the credentials of one URL, off bytes into the value.
 func urlPasswords(v string, off int) []Password {
@@ -178,7 +185,7 @@ func urlPasswords(v string, off int) []Password {
 	hostAt := 0
 	if at := strings.LastIndex(authority, "@"); at >= 0 {
 		user, pass, hasPass := strings.Cut(authority[:at], ":")
-		if hasPass && pass != "" && !strings.ContainsAny(user, "/?#") && !portThenPath.MatchString(pass) {
+		if hasPass && pass != "" && !strings.ContainsAny(user, "/?#") && !portThenPath().MatchString(pass) {
 			start := base + len(user) + 1
 			out = append(out, Password{User: user, Value: pass, Start: start, End: start + len(pass)})
 			hostAt = at + 1

@@ -4,19 +4,24 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 var (
-	pemBlock  = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
-	jwtInText = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`)
+	pemBlock = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
+	})
+	jwtInText = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`)
+	})
 	// urlInText finds a URL in free text, to be redacted as a value is.
-	urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`)
-	dsnInText = regexp.MustCompile(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`)
+	urlInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`) })
+	dsnInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`) })
 	// authInText is an Authorization header's credentials in a dump.
-	authInText = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`)
+	authInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`) })
 	// assignment finds the KEY= and KEY: of KEY=value pairs, as a
 	// service's log or a parser's message carries them.
-	assignment = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`)
+	assignment = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`) })
 )
 
 // Scrub removes secrets from free text — a service's log tail, a parser's
@@ -35,15 +40,15 @@ func Scrub(text string, known ...string) string {
 	for _, k := range ks {
 		text = strings.ReplaceAll(text, k, Redacted)
 	}
-	text = pemBlock.ReplaceAllString(text, Redacted)
+	text = pemBlock().ReplaceAllString(text, Redacted)
 	text = scrubShapes(text)
-	text = jwtInText.ReplaceAllString(text, Redacted)
-	text = urlInText.ReplaceAllStringFunc(text, func(u string) string {
+	text = jwtInText().ReplaceAllString(text, Redacted)
+	text = urlInText().ReplaceAllStringFunc(text, func(u string) string {
 		r, _ := redactURL(u)
 		return r
 	})
-	text = dsnInText.ReplaceAllString(text, "${1}:"+Redacted+"@${3}(")
-	text = authInText.ReplaceAllString(text, "${1}${2}"+Redacted)
+	text = dsnInText().ReplaceAllString(text, "${1}:"+Redacted+"@${3}(")
+	text = authInText().ReplaceAllString(text, "${1}${2}"+Redacted)
 	text = scrubKVPasswords(text)
 	text = scrubAssignments(text)
 	return text
@@ -56,7 +61,7 @@ func Scrub(text string, known ...string) string {
 func scrubAssignments(text string) string {
 	type span struct{ from, to int }
 	var spans []span
-	for _, m := range assignment.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range assignment().FindAllStringSubmatchIndex(text, -1) {
 		key := text[m[2]:m[3]]
 		if !Name(key) || text[m[1]-1] == ':' && (fileName(text, m[2], key) || messageWord(text[m[1]:])) {
 			continue
@@ -104,7 +109,7 @@ func scrubAssignments(text string) string {
 // scrubKVPasswords replaces the password= of key=value DSNs in text
 // (Pwd= too, which the sensitive-name rule leaves to the shell's PWD).
 func scrubKVPasswords(text string) string {
-	ms := kvPassword.FindAllStringSubmatchIndex(text, -1)
+	ms := kvPassword().FindAllStringSubmatchIndex(text, -1)
 	for i := len(ms) - 1; i >= 0; i-- {
 		if from, to := ms[i][4], ms[i][5]; to > from && text[from:to] != Redacted {
 			text = text[:from] + Redacted + text[to:]

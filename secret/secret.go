@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // sensitiveTokens are the name tokens that mark a credential. A token
@@ -62,16 +64,42 @@ func featureAfter(words []string, next int) bool {
 	return next < len(words) && featureWords[words[next]]
 }
 
-// shellNames are process variables that only look like credentials: PWD
-// is the working directory every shell exports.
-var shellNames = map[string]bool{"PWD": true, "OLDPWD": true}
-
 // Name reports whether a key's name marks its value as a credential.
 // `_URL` and `_URI` names are not secret by name, but their values may
 // be (see Value): a URL's password is found by its shape.
-func Name(key string) bool {
+func Name(key string) bool { return keyKinds(key).secret }
+
+// keyKind is what a key's name says: whether it names a credential
+// (Name) and whether it names a user:password pair (pairKey).
+type keyKind struct{ secret, pair bool }
+
+// keyKinds is key's keyKind, memoised: every rule of check and every
+// output asks of the same few hundred keys. The memo is bounded so a
+// long-running serve cannot grow it without end.
+func keyKinds(key string) keyKind {
+	if v, ok := names.Load(key); ok {
+		return v.(keyKind)
+	}
 	words := splitWords(key)
-	if len(words) == 0 || shellNames[strings.ToUpper(key)] {
+	k := keyKind{secret: name(key, words), pair: pairWords(words)}
+	if namesLen.Add(1) <= maxNames {
+		names.Store(strings.Clone(key), k) // cloned: pins no file buffer
+	}
+	return k
+}
+
+// names memoises keyKinds, up to maxNames keys.
+var (
+	names    sync.Map
+	namesLen atomic.Int64
+)
+
+const maxNames = 1 << 14
+
+func name(key string, words []string) bool {
+	// PWD and OLDPWD only look like credentials: the working directory
+	// every shell exports.
+	if len(words) == 0 || strings.EqualFold(key, "PWD") || strings.EqualFold(key, "OLDPWD") {
 		return false
 	}
 	last := words[len(words)-1]
@@ -127,17 +155,69 @@ var secretNameQualifiers = map[string]bool{
 // and camelCase humps: smtpPassword is SMTP PASSWORD, DBPassword is DB
 // PASSWORD, and an all-caps word stays whole.
 func splitWords(key string) []string {
+	if !asciiOnly(key) {
+		return splitWordsUnicode(key)
+	}
+	// ASCII upper-cases byte for byte, so the words are slices of the
+	// key upper-cased once rather than one allocation each.
+	up := strings.ToUpper(key)
+	var words []string
+	for start := 0; start < len(key); {
+		end := start
+		for end < len(key) && !wordSep(key[end]) {
+			end++
+		}
+		if end > start {
+			words = appendHumps(words, key[start:end], up[start:end])
+		}
+		start = end + 1
+	}
+	return words
+}
+
+// appendHumps appends part's camelCase humps, cut from its upper-cased
+// twin up.
+func appendHumps(words []string, part, up string) []string {
+	start := 0
+	for i := 1; i < len(part); i++ {
+		if hump(part, i) {
+			words = append(words, up[start:i])
+			start = i
+		}
+	}
+	return append(words, up[start:])
+}
+
+// hump reports a camelCase word starting at part[i].
+func hump(part string, i int) bool {
+	prev, cur := part[i-1], part[i]
+	lowerToUpper := isLower(prev) && isUpper(cur)
+	acronymEnd := isUpper(prev) && isUpper(cur) && i+1 < len(part) && isLower(part[i+1])
+	digitToUpper := isDigit(prev) && isUpper(cur) && i > 1 && isLower(part[i-2])
+	return lowerToUpper || acronymEnd || digitToUpper
+}
+
+func wordSep(c byte) bool { return c == '_' || c == '-' || c == '.' || c == '/' }
+
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// splitWordsUnicode is splitWords for a key with non-ASCII letters,
+// whose upper case may differ in length.
+func splitWordsUnicode(key string) []string {
 	var words []string
 	for _, part := range strings.FieldsFunc(key, func(r rune) bool {
-		return r == '_' || r == '-' || r == '.' || r == '/'
+		return r < 0x80 && wordSep(byte(r))
 	}) {
 		start := 0
 		for i := 1; i < len(part); i++ {
-			prev, cur := part[i-1], part[i]
-			lowerToUpper := isLower(prev) && isUpper(cur)
-			acronymEnd := isUpper(prev) && isUpper(cur) && i+1 < len(part) && isLower(part[i+1])
-			digitToUpper := isDigit(prev) && isUpper(cur) && i > 1 && isLower(part[i-2])
-			if lowerToUpper || acronymEnd || digitToUpper {
+			if hump(part, i) {
 				words = append(words, strings.ToUpper(part[start:i]))
 				start = i
 			}
@@ -185,28 +265,32 @@ func opaqueSecret(v string) bool {
 	if strings.Contains(v, "-----BEGIN ") && strings.Contains(v, "PRIVATE KEY") {
 		return true
 	}
-	for _, re := range tokenShapes {
-		if re.MatchString(v) {
+	for i := range tokenShapes {
+		if tokenShapes[i].MatchString(v) {
 			return true
 		}
 	}
-	if authScheme.MatchString(v) {
+	if strings.IndexByte("bBtTaA", v[0]) >= 0 && authScheme().MatchString(v) {
 		return true
 	}
 	return shaped(v)
 }
 
 // tokenShapes are vendor token formats that are unambiguous on their own.
-var tokenShapes = []*regexp.Regexp{
-	regexp.MustCompile(`^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}$`), // JWT
-	regexp.MustCompile(`^(AKIA|ASIA)[0-9A-Z]{16}$`),                                        // AWS access key id
-	regexp.MustCompile(`^gh[pousr]_[A-Za-z0-9]{36,}$`),                                     // GitHub
-	regexp.MustCompile(`^github_pat_[A-Za-z0-9_]{40,}$`),
-	regexp.MustCompile(`^xox[abprs]-[A-Za-z0-9-]{10,}$`), // Slack
-	regexp.MustCompile(`^sk_(live|test)_[A-Za-z0-9]{16,}$`),
-	regexp.MustCompile(`^glpat-[A-Za-z0-9_-]{20,}$`), // GitLab
+var tokenShapes = []litShape{
+	{re: `^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}$`, need: []string{"eyJ"}}, // JWT
+	{re: `^(AKIA|ASIA)[0-9A-Z]{16}$`, need: []string{"AKIA", "ASIA"}},                               // AWS access key id
+	{re: `^gh[pousr]_[A-Za-z0-9]{36,}$`, need: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}},    // GitHub
+	{re: `^github_pat_[A-Za-z0-9_]{40,}$`, need: []string{"github_pat_"}},
+	{re: `^xox[abprs]-[A-Za-z0-9-]{10,}$`, need: []string{"xox"}}, // Slack
+	{re: `^sk_(live|test)_[A-Za-z0-9]{16,}$`, need: []string{"sk_live_", "sk_test_"}},
+	{re: `^glpat-[A-Za-z0-9_-]{20,}$`, need: []string{"glpat-"}}, // GitLab
 }
 
 // authScheme is an Authorization header's value: a scheme and its
-// credentials (Bearer eyJ…, Basic dXNlcjpwYXNz).
-var authScheme = regexp.MustCompile(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`)
+// credentials (Bearer eyJ…, Basic dXNlcjpwYXNz). Its first letter is
+// one of bBtTaA (none of which case-folds to a non-ASCII letter), which
+// opaqueSecret checks before running it.
+var authScheme = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`)
+})

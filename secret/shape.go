@@ -5,38 +5,92 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // vendorShapes are more vendor token formats, matched anywhere in free text
 // as well as as whole values: each has a fixed prefix long enough that an
-// ordinary word or identifier does not take that form.
-var vendorShapes = []*regexp.Regexp{
-	regexp.MustCompile(`\b(AKIA|ASIA|AGPA|AROA|AIDA)[0-9A-Z]{16}\b`),   // AWS key ids
-	regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`),               // GitHub
-	regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{40,}\b`),             // GitHub fine-grained
-	regexp.MustCompile(`\bxox[abeprs]-[A-Za-z0-9-]{10,}`),              // Slack tokens
-	regexp.MustCompile(`\bxapp-[0-9]-[A-Za-z0-9-]{10,}`),               // Slack app-level tokens
-	regexp.MustCompile(`hooks\.slack\.com/services/[A-Za-z0-9/]{20,}`), // Slack webhook
-	regexp.MustCompile(`\b[rs]k_(live|test)_[A-Za-z0-9]{16,}\b`),       // Stripe
-	regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`),                   // GitLab
-	regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`),                    // Google API key
-	regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`),                      // npm
-	regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`), // SendGrid
-	regexp.MustCompile(`\bsk-(proj-|ant-)?[A-Za-z0-9_-]{32,}`),         // OpenAI, Anthropic
-	regexp.MustCompile(`\bdop_v1_[a-f0-9]{64}\b`),                      // DigitalOcean
-	regexp.MustCompile(`\bhvs\.[A-Za-z0-9_-]{24,}`),                    // Vault service token
-	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----|$)`),
+// ordinary word or identifier does not take that form. Each names the
+// literals one of which every match holds, so a value holding none of
+// them skips the regular expression.
+var vendorShapes = []litShape{
+	{re: `\b(AKIA|ASIA|AGPA|AROA|AIDA)[0-9A-Z]{16}\b`, need: []string{"AKIA", "ASIA", "AGPA", "AROA", "AIDA"}}, // AWS key ids
+	{re: `\bgh[pousr]_[A-Za-z0-9]{36,}\b`, need: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}},             // GitHub
+	{re: `\bgithub_pat_[A-Za-z0-9_]{40,}\b`, need: []string{"github_pat_"}},                                    // GitHub fine-grained
+	{re: `\bxox[abeprs]-[A-Za-z0-9-]{10,}`, need: []string{"xox"}},                                             // Slack tokens
+	{re: `\bxapp-[0-9]-[A-Za-z0-9-]{10,}`, need: []string{"xapp-"}},                                            // Slack app-level tokens
+	{re: `hooks\.slack\.com/services/[A-Za-z0-9/]{20,}`, need: []string{"hooks.slack.com/services/"}},          // Slack webhook
+	{re: `\b[rs]k_(live|test)_[A-Za-z0-9]{16,}\b`, need: []string{"k_live_", "k_test_"}},                       // Stripe
+	{re: `\bglpat-[A-Za-z0-9_-]{20,}`, need: []string{"glpat-"}},                                               // GitLab
+	{re: `\bAIza[0-9A-Za-z_-]{35}\b`, need: []string{"AIza"}},                                                  // Google API key
+	{re: `\bnpm_[A-Za-z0-9]{36}\b`, need: []string{"npm_"}},                                                    // npm
+	{re: `\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`, need: []string{"SG."}},                                // SendGrid
+	{re: `\bsk-(proj-|ant-)?[A-Za-z0-9_-]{32,}`, need: []string{"sk-"}},                                        // OpenAI, Anthropic
+	{re: `\bdop_v1_[a-f0-9]{64}\b`, need: []string{"dop_v1_"}},                                                 // DigitalOcean
+	{re: `\bhvs\.[A-Za-z0-9_-]{24,}`, need: []string{"hvs."}},                                                  // Vault service token
+	{re: `-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----|$)`, need: []string{"-----BEGIN "}},
+}
+
+// litShape is a regular expression with the literals one of which every
+// match holds. Most values hold none, and strings.Contains is far
+// cheaper than running the expression; the expression is compiled on
+// first use, so commands that never ask pay nothing at start-up.
+type litShape struct {
+	re   string
+	need []string
+	once sync.Once
+	c    *regexp.Regexp
+}
+
+func (s *litShape) compiled() *regexp.Regexp {
+	s.once.Do(func() { s.c = regexp.MustCompile(s.re) })
+	return s.c
+}
+
+// mayMatch reports whether v holds one of the literals every match holds.
+func (s *litShape) mayMatch(v string) bool {
+	for _, l := range s.need {
+		if strings.Contains(v, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *litShape) MatchString(v string) bool {
+	return s.mayMatch(v) && s.compiled().MatchString(v)
+}
+
+func (s *litShape) ReplaceAllString(v, repl string) string {
+	if !s.mayMatch(v) {
+		return v
+	}
+	return s.compiled().ReplaceAllString(v, repl)
 }
 
 // tokenChars is a single token of base64, base64url or hex characters: the
 // alphabet of generated keys.
-var tokenChars = regexp.MustCompile(`^[A-Za-z0-9+/_-]+={0,2}$`)
+// It is ^[A-Za-z0-9+/_-]+={0,2}$, read byte by byte.
+func tokenChars(v string) bool {
+	i := 0
+	for i < len(v) && (isLower(v[i]) || isUpper(v[i]) || isDigit(v[i]) || v[i] == '+' || v[i] == '/' || v[i] == '_' || v[i] == '-') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	pad := len(v) - i
+	return pad <= 2 && strings.Count(v[i:], "=") == pad
+}
 
 // uuid and plain digests are long and random-looking, but identifiers.
 var (
-	uuid      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	hexDigest = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
-	hexOnly   = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	uuid = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
+	hexDigest = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
+	})
 )
 
 // shaped reports a value that is a secret by a shape of its own: one that
@@ -44,8 +98,8 @@ var (
 // it), or a generated key — a single token of 32 or more base64 or hex
 // characters with the randomness of one.
 func shaped(v string) bool {
-	for _, re := range vendorShapes {
-		if re.MatchString(v) {
+	for i := range vendorShapes {
+		if vendorShapes[i].MatchString(v) {
 			return true
 		}
 	}
@@ -74,10 +128,10 @@ func base64PEM(v string) bool {
 // has. A hex key (32 hex digits and more, other than the digest lengths)
 // must look random too.
 func generatedKey(v string) bool {
-	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars.MatchString(v) || uuid.MatchString(v) || hexDigest.MatchString(v) {
+	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars(v) || uuid().MatchString(v) || hexDigest().MatchString(v) {
 		return false
 	}
-	if hexOnly.MatchString(v) {
+	if hexOnly(v) {
 		return len(v) >= 32 && entropy(v) >= 3.0 && hasDigit(v) && strings.IndexAny(v, "abcdefABCDEF") >= 0
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
@@ -167,8 +221,18 @@ func entropy(v string) float64 {
 // The generic generated-key rule is not used on free text: log lines are
 // full of trace ids and digests.
 func scrubShapes(text string) string {
-	for _, re := range vendorShapes {
-		text = re.ReplaceAllString(text, Redacted)
+	for i := range vendorShapes {
+		text = vendorShapes[i].ReplaceAllString(text, Redacted)
 	}
 	return text
+}
+
+// hexOnly reports ^[0-9a-fA-F]+$.
+func hexOnly(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isDigit(c) && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return v != ""
 }
