@@ -2,12 +2,11 @@ package check
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 )
@@ -388,9 +387,7 @@ func aliases(env string) []string {
 }
 
 // nameKeys are keys whose value names a place even without a URL shape.
-var nameKeys = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(_DB|_DATABASE|_DBNAME|DB_NAME|BUCKET|NAMESPACE|CLUSTER|_INDEX|_QUEUE|_VHOST|_SCHEMA)$|BUCKET|NAMESPACE`)
-})
+var nameKeys = lazyre.New(`(?i)(_DB|_DATABASE|_DBNAME|DB_NAME|BUCKET|NAMESPACE|CLUSTER|_INDEX|_QUEUE|_VHOST|_SCHEMA)$|BUCKET|NAMESPACE`).Get
 
 // placeParts are the parts of a value that name a place: host labels, URL
 // path segments, the database name.

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // The repository's own deploy commands, checked as CI will run them.
@@ -139,9 +139,7 @@ func knownElsewhere(in *Input, f string) bool {
 // as commands (at the line's start or after a space, ;, |, & or "("),
 // not as a path's part: $(pipeline.workspace)/install/values.yaml
 // makes nothing.
-var writes = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`)
-})
+var writes = lazyre.New(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`).Get
 
 // written reports a values file the CI file itself makes before helm
 // reads it (sops -d … > secrets-prod.yaml, echo "$VALUES" | base64 -d >

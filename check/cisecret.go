@@ -3,11 +3,10 @@ package check
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
@@ -37,9 +36,9 @@ func init() {
 
 var (
 	// ghSecret is a GitHub Actions secret: ${{ secrets.NAME }}.
-	ghSecret = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`) })
+	ghSecret = lazyre.New(`\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`).Get
 	// ciVar is a variable a pipeline or shell fills in: $NAME, ${NAME}, $(NAME).
-	ciVar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$(?:\{|\()?([A-Za-z_][A-Za-z0-9_]*)`) })
+	ciVar = lazyre.New(`\$(?:\{|\()?([A-Za-z_][A-Za-z0-9_]*)`).Get
 )
 
 // ciSecret reports whether a --set flag passes a secret from the

@@ -3,10 +3,9 @@ package check
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/secret"
 )
 
@@ -29,13 +28,9 @@ func init() {
 var (
 	// shellAssign is NAME=value in a shell command (a variable for one
 	// command, or an export).
-	shellAssign = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?:^|[\s;&|('"])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|()'"]+)`)
-	})
+	shellAssign = lazyre.New(`(?:^|[\s;&|('"])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|()'"]+)`).Get
 	// longFlag is --name=value or --name value.
-	longFlag = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s;&|()'"-][^\s;&|()'"]*)`)
-	})
+	longFlag = lazyre.New(`(?:^|\s)--([a-z][a-z0-9-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s;&|()'"-][^\s;&|()'"]*)`).Get
 )
 
 // commandSecret is one credential found in a command: what names it

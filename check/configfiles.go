@@ -4,13 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
 )
@@ -275,9 +274,7 @@ type envLine struct {
 	line       int
 }
 
-var envKey = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`)
-})
+var envKey = lazyre.New(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`).Get
 
 // dotenvLines reads the statements of a dotenv file, every one, repeated
 // keys included (envfile keeps only the winner). Multi-line quoted values

@@ -3,11 +3,10 @@ package check
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/render"
 )
 
@@ -36,9 +35,7 @@ func init() {
 // document renders again, keeping the later one (render/chart.go,
 // dedupeObjects): "TEMPLATE: KIND/NAME is rendered again by TEMPLATE; an
 // install keeps the last one".
-var renderedAgain = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`)
-})
+var renderedAgain = lazyre.New(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`).Get
 
 // duplicate is one object a release renders more than once.
 type duplicate struct {

@@ -3,13 +3,13 @@ package check
 import (
 	"maps"
 	"net"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
 )
@@ -60,12 +60,10 @@ var schemes = map[string]struct {
 	"http": {"http", "80"}, "https": {"http", "443"},
 }
 
-var jdbcDatabase = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i);(?:databaseName|database)=([^;]+)`) })
+var jdbcDatabase = lazyre.New(`(?i);(?:databaseName|database)=([^;]+)`).Get
 
-var mysqlDSN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`) })
-var hostList = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
-})
+var mysqlDSN = lazyre.New(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`).Get
+var hostList = lazyre.New(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`).Get
 
 // mayBeURL reports whether v can be a URL or a DSN parseURL reads: one
 // holding "://" or "tcp(". Shown only puts Redacted (no ':', '/' or

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
@@ -120,7 +119,7 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 
 // requiredRe finds the values path a template line requires:
 // {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x.
-var requiredRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`) })
+var requiredRe = lazyre.New(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`).Get
 
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
@@ -156,7 +155,7 @@ func unsetKey(dir, file string, line int, msg string) string {
 	return ""
 }
 
-var valuesRefs = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`) })
+var valuesRefs = lazyre.New(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`).Get
 
 // templateLine is line of a project file, "" when it cannot be read.
 func templateLine(dir, file string, line int) string {
@@ -229,7 +228,7 @@ func entry(key, val string, src render.Source) render.Entry {
 	return render.Entry{Key: key, Value: val, Source: src, Secret: render.IsSensitive(key) || src.Encrypted}
 }
 
-var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`) })
+var envName = lazyre.New(`^[A-Z][A-Z0-9_]*$`).Get
 
 // valuesKey names a values path as an environment variable.
 func valuesKey(p string) string {

@@ -2,11 +2,10 @@ package check
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 )
@@ -481,7 +480,7 @@ func movingTag(tag string) bool {
 }
 
 // shellDefault is ${VAR:-default} (or ${VAR-default}).
-var shellDefault = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`) })
+var shellDefault = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`).Get
 
 // ciDefault is the default a CI expression's tag falls back to
 // (${tag:-latest} is latest whenever tag is unset), when it has one.

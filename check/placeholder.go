@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
 	"github.com/ferrydev/ferry/secret"
@@ -19,22 +18,16 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
-})
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`).Get
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
-})
+var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`).Get
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
-var placeholderHost = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`)
-})
+var placeholderHost = lazyre.New(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`).Get
 
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {

@@ -2,11 +2,11 @@ package check
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // A secret store two environments read is one set of secrets: dev's pods
@@ -35,11 +35,9 @@ type secretStore struct {
 }
 
 var (
-	awsSecretARN = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`arn:aws[\w-]*:(?:secretsmanager|ssm):[\w-]+:\d{12}:(?:secret:|parameter/)[\w/+=.@-]+`)
-	})
-	gcpSecretName  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`projects/[\w-]+/secrets/[\w-]+`) })
-	azureVaultName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{2,23}$`) })
+	awsSecretARN   = lazyre.New(`arn:aws[\w-]*:(?:secretsmanager|ssm):[\w-]+:\d{12}:(?:secret:|parameter/)[\w/+=.@-]+`).Get
+	gcpSecretName  = lazyre.New(`projects/[\w-]+/secrets/[\w-]+`).Get
+	azureVaultName = lazyre.New(`^[A-Za-z][A-Za-z0-9-]{2,23}$`).Get
 )
 
 // secretStores lists the stores e's SecretProviderClasses read.

@@ -6,12 +6,12 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // goSource is what the rules need from the service's Go code, read once
@@ -219,7 +219,7 @@ var getters = map[string]bool{"Get": true, "GetOrDefault": true, "String": true,
 
 // envHelper names a service's own environment readers: getEnv, envOr,
 // mustEnv, getenvDefault.
-var envHelper = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)env|^get`) })
+var envHelper = lazyre.New(`(?i)env|^get`).Get
 
 var normalisers = map[string]bool{"ToLower": true, "ToUpper": true, "TrimSpace": true, "Trim": true, "TrimPrefix": true, "TrimSuffix": true}
 

@@ -2,9 +2,8 @@ package check
 
 import (
 	"fmt"
-	"regexp"
-	"sync"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/secret"
 )
 
@@ -27,9 +26,7 @@ func init() {
 
 // helmAction matches a Helm template action: {{ .Values.x }}, {{ include … }},
 // {{- $x }}. ${{ X }} is a CI placeholder (FERRY082), not Helm's.
-var helmAction = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`)
-})
+var helmAction = lazyre.New(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`).Get
 
 func checkUnrenderedTemplate(in *Input) []Finding {
 	var out []Finding

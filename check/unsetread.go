@@ -3,10 +3,10 @@ package check
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // A template that prints a values key no values file sets renders it
@@ -32,14 +32,10 @@ func init() {
 var (
 	// plainRead is an action that prints (or binds) one values path as
 	// it is: no default, no required.
-	plainRead = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
-	})
+	plainRead = lazyre.New(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`).Get
 	// wholeRead hands one values path on whole, as YAML or JSON:
 	// {{ toYaml .Values.resources | indent 12 }}. Unset, it renders null.
-	wholeRead = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`)
-	})
+	wholeRead = lazyre.New(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`).Get
 )
 
 // wholePath is the values path an action hands on whole, "" for any

@@ -12,9 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // Values rules: what a per-environment values file sets must mean
@@ -209,10 +210,8 @@ type chartModel struct {
 }
 
 var (
-	valuesRef = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
-	})
-	quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"]*)"`) })
+	valuesRef = lazyre.New(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`).Get
+	quoted    = lazyre.New(`"([^"]*)"`).Get
 )
 
 func loadChart(files *tree, dir string) (*chartModel, error) {

@@ -3,12 +3,12 @@ package project
 import (
 	"path"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // A workflow step may run a composite action kept in the repository
@@ -47,9 +47,7 @@ func localActions(dir, root, rel string) actionReader {
 
 // actionExpr matches what a composite action's step reads from its
 // caller: ${{ inputs.x }} and the workspace's path.
-var actionExpr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`)
-})
+var actionExpr = lazyre.New(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`).Get
 
 // compositeLines are the shell lines of the composite action a step
 // uses, read as the calling step's (its job, environment and

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // Branches of a deploy script. A script written for every environment
@@ -60,16 +60,10 @@ func (c cond) matches(v string) bool {
 // Conditions as scripts write them: [[ "$X" == "uat" ]], [ "$X" = uat ],
 // test $X != prod, joined by || (or by && for !=).
 var (
-	testCompare = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s*(==|=|!=)\s*("[^"]*"|'[^']*'|[^\s\]);&|]+)`)
-	})
-	caseStart = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^case\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s+in\b`)
-	})
-	caseArm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\(?\s*([^()\s][^()]*?)\s*\)\s*(.*)$`) })
-	funcDef = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:function\s+([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\(\s*\))?|([A-Za-z_][A-Za-z0-9_-]*)\s*\(\s*\))\s*\{?\s*$`)
-	})
+	testCompare = lazyre.New(`"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s*(==|=|!=)\s*("[^"]*"|'[^']*'|[^\s\]);&|]+)`).Get
+	caseStart   = lazyre.New(`^case\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s+in\b`).Get
+	caseArm     = lazyre.New(`^\(?\s*([^()\s][^()]*?)\s*\)\s*(.*)$`).Get
+	funcDef     = lazyre.New(`^(?:function\s+([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\(\s*\))?|([A-Za-z_][A-Za-z0-9_-]*)\s*\(\s*\))\s*\{?\s*$`).Get
 )
 
 // exprVar names a variable as patternDeploys does: ${{ env.STAGE }} is

@@ -3,12 +3,12 @@ package project
 import (
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // CircleCI: a job's steps may call reusable commands (commands:), both
@@ -21,9 +21,7 @@ import (
 
 // circleParam matches a parameter reference: << parameters.env >>, <<
 // pipeline.parameters.channel >>.
-var circleParam = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`)
-})
+var circleParam = lazyre.New(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`).Get
 
 // circleConfig is what circleLines reads besides the jobs.
 type circleConfig struct {

@@ -13,10 +13,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/google/shlex"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // The deploy command: what the repository's CI really runs. Release
@@ -172,13 +173,11 @@ type SetFlag struct {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
-})
+var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`).Get
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
-var wordExpr = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`) })
+var wordExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`).Get
 
 // IsCIExpr reports whether s holds something CI substitutes (${{ X }},
 // $VAR, ${VAR}, $(VAR)).
@@ -340,7 +339,7 @@ func findDeploys(dir string) []Deploy {
 func shellName(f string) bool { return strings.HasSuffix(f, ".sh") || strings.HasSuffix(f, ".bash") }
 
 // shellShebang matches the first line of a script a shell runs.
-var shellShebang = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`) })
+var shellShebang = lazyre.New(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`).Get
 
 // setLines finds the line of each --set flag of a command that spans
 // several lines (continued with a backslash, or a YAML block, or a bash
@@ -482,7 +481,7 @@ func yamlBlockEnd(lines []string, first, end int) int {
 }
 
 // yamlKey matches a line that starts a YAML mapping key.
-var yamlKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+:(\s|$)`) })
+var yamlKey = lazyre.New(`^[A-Za-z0-9_.-]+:(\s|$)`).Get
 
 // setsPath reports whether l sets path p (image.tag=), not a path
 // ending in it (nginx.image.tag=).
@@ -590,10 +589,8 @@ type shellArray struct {
 // (after export, local, readonly, then, else); shellSeparator splits a
 // line into its commands.
 var (
-	shellAssign = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^\s*(?:(?:then|else|do|export|local|readonly|declare)\s+)*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`)
-	})
-	shellSeparator = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`&&|\|\||;`) })
+	shellAssign    = lazyre.New(`^\s*(?:(?:then|else|do|export|local|readonly|declare)\s+)*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`).Get
+	shellSeparator = lazyre.New(`&&|\|\||;`).Get
 )
 
 // lineAssignments returns the assignments of a line, name and value,
@@ -627,28 +624,20 @@ func lineAssignments(t string) (out []struct {
 
 // ciEnvExport matches a step writing a variable into the file CI sources
 // before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
-var ciEnvExport = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`)
-})
+var ciEnvExport = lazyre.New(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`).Get
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
-var simpleRef = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
-})
+var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`).Get
 
 // positional matches a reference to a script's argument.
-var positional = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$(?:\{[1-9]\}|[1-9])`) })
+var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`).Get
 
 // arrayAssign matches a bash array assignment, name, += and words;
 // scriptDirAssign the idiom that sets a variable to the script's own
 // directory or one above it, and how far up.
 var (
-	arrayAssign = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?s)^(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=\((.*)\)\s*;?$`)
-	})
-	scriptDirAssign = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\((?:\s*cd\s+"?)?\$\(\s*dirname\s+"?\$(?:\{BASH_SOURCE\[0\]\}|\{BASH_SOURCE\}|BASH_SOURCE|0|\{0\})"?\s*\)"?((?:/\.\.)*)/?"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*)?\)"?$`)
-	})
+	arrayAssign     = lazyre.New(`(?s)^(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=\((.*)\)\s*;?$`).Get
+	scriptDirAssign = lazyre.New(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\((?:\s*cd\s+"?)?\$\(\s*dirname\s+"?\$(?:\{BASH_SOURCE\[0\]\}|\{BASH_SOURCE\}|BASH_SOURCE|0|\{0\})"?\s*\)"?((?:/\.\.)*)/?"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*)?\)"?$`).Get
 )
 
 // withAssignments gives each line the variables the script assigned
@@ -834,9 +823,7 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 }
 
 // arrayStart matches the start of a bash array assignment.
-var arrayStart = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^\s*(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?[A-Za-z_][A-Za-z0-9_]*\+?=\(`)
-})
+var arrayStart = lazyre.New(`^\s*(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?[A-Za-z_][A-Za-z0-9_]*\+?=\(`).Get
 
 // openArray reports whether s starts a bash array whose ) has not come.
 func openArray(s string) bool {
@@ -844,10 +831,10 @@ func openArray(s string) bool {
 }
 
 var (
-	hereDoc     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`) })
-	hereToShell = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`) })
-	makeTarget  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`) })
-	makeVar     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*([:?]?)=\s*(.*)$`) })
+	hereDoc     = lazyre.New(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`).Get
+	hereToShell = lazyre.New(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`).Get
+	makeTarget  = lazyre.New(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`).Get
+	makeVar     = lazyre.New(`^([A-Za-z_][A-Za-z0-9_]*)\s*([:?]?)=\s*(.*)$`).Get
 )
 
 // makeLines reads a Makefile's recipe lines, each with its target's name
@@ -938,10 +925,10 @@ func makeLines(data []byte, dir string) []shellLine {
 }
 
 var (
-	makeDefine  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`) })
-	makeInclude = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?include\s+(.+)$`) })
-	makeCall    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`) })
-	makeArg     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$[({][1-9][)}]|\$[1-9]`) })
+	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`).Get
+	makeInclude = lazyre.New(`^-?include\s+(.+)$`).Get
+	makeCall    = lazyre.New(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`).Get
+	makeArg     = lazyre.New(`\$[({][1-9][)}]|\$[1-9]`).Get
 )
 
 // makeValue is a Makefile variable's value: make keeps quotes in it, the
@@ -1124,31 +1111,21 @@ func merged(n *yaml.Node) *yaml.Node { return mergedDepth(n, 0) }
 // Throwaway clusters: what a CI test job runs to make a cluster of its
 // own, and the actions that do it for a GitHub workflow.
 var (
-	throwawayCluster = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\b(kind\s+(create\s+cluster|load\s+docker-image|load\s+image-archive)|k3d\s+(cluster\s+create|image\s+import)|minikube\s+(start|image\s+load)|ct\s+install)\b`)
-	})
-	throwawayAction = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`)
-	})
+	throwawayCluster = lazyre.New(`\b(kind\s+(create\s+cluster|load\s+docker-image|load\s+image-archive)|k3d\s+(cluster\s+create|image\s+import)|minikube\s+(start|image\s+load)|ct\s+install)\b`).Get
+	throwawayAction  = lazyre.New(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`).Get
 	// throwawayContext is a helm command aimed at such a cluster itself.
-	throwawayContext = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`--kube-context[= ](kind|k3d|minikube)\b`) })
+	throwawayContext = lazyre.New(`--kube-context[= ](kind|k3d|minikube)\b`).Get
 	// testScript is a script named for a test of the chart.
-	testScript = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)(^|[-_.])(e2e|test|tests|smoke|integration|it|ci)([-_.]|$)`)
-	})
+	testScript = lazyre.New(`(?i)(^|[-_.])(e2e|test|tests|smoke|integration|it|ci)([-_.]|$)`).Get
 	// throwawayHint is a job, target or script named for one.
-	throwawayHint = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`) })
+	throwawayHint = lazyre.New(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`).Get
 )
 
 // lintOutput is a helm template whose manifests go nowhere or to a
 // validator; lintName a job, target or workflow named for a check.
 var (
-	lintOutput = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`>\s*/dev/null|\|\s*(kubeconform|kubeval|conftest|kube-linter|polaris|datree|checkov|kube-score|pluto)\b`)
-	})
-	lintName = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)(^|[-_. ])(lint|linter|validate|validation|verify|check|checks|pr|pull-request)([-_. ]|$)`)
-	})
+	lintOutput = lazyre.New(`>\s*/dev/null|\|\s*(kubeconform|kubeval|conftest|kube-linter|polaris|datree|checkov|kube-score|pluto)\b`).Get
+	lintName   = lazyre.New(`(?i)(^|[-_. ])(lint|linter|validate|validation|verify|check|checks|pr|pull-request)([-_. ]|$)`).Get
 )
 
 // markThrowaway marks the lines of every job, target or script (one
@@ -1283,9 +1260,7 @@ var helmValueFlags = map[string]bool{
 
 // evalLine is a line that runs a command a variable holds: eval "$CMD",
 // eval $CMD, or $CMD alone.
-var evalLine = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(?:eval\s+)?"?(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)"?;?$`)
-})
+var evalLine = lazyre.New(`^(?:eval\s+)?"?(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)"?;?$`).Get
 
 // werfValueFlags are the flags of werf deploy and werf converge that
 // take a value, besides helm's.
@@ -1512,7 +1487,7 @@ func commandAt(words []string, i int) bool {
 // flags or a duration first.
 var prefixWithArgs = map[string]bool{"sudo": true, "env": true, "timeout": true, "nice": true, "retry": true}
 
-var duration = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+[smhd]?$`) })
+var duration = lazyre.New(`^[0-9]+[smhd]?$`).Get
 
 // shellPrefix are keywords and commands after which the next word is
 // still a command.
@@ -1547,10 +1522,10 @@ func (l shellLine) flagsOnly(w string) bool {
 
 // optionalWord is a word that expands to nothing or to a flag
 // (${DRY_RUN:-}, ${PARAM:---atomic}): not the release or the chart.
-var arrayRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?`) })
+var arrayRef = lazyre.New(`"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?`).Get
 
 // helmBinary is the name of a Helm binary: helm, helm3.
-var helmBinary = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^helm[0-9]?$`) })
+var helmBinary = lazyre.New(`^helm[0-9]?$`).Get
 
 // isHelm reports whether w runs Helm: helm, /usr/local/bin/helm3, or a
 // variable holding it ($HELM, ${HELM_BIN}, $(HELM)) — its value when
@@ -1570,9 +1545,9 @@ func (l shellLine) isHelm(w string) bool {
 	return strings.Contains(strings.ToUpper(name), "HELM") && !strings.ContainsAny(name, " :")
 }
 
-var optionalWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`) })
+var optionalWord = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`).Get
 
-var assignment = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`) })
+var assignment = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`).Get
 
 // isRedirect reports whether a word redirects output (> out.yaml, 2>&1):
 // the command's arguments end there.
@@ -1614,7 +1589,7 @@ func (l shellLine) expandDefault(s string) string { return l.expandDepth(s, 0, t
 
 // defaultExpr matches ${NAME:-word}, ${NAME-word}, ${NAME:=word} and
 // ${NAME=word}: the name, and the default word.
-var defaultExpr = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^{}$]*)\}$`) })
+var defaultExpr = lazyre.New(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^{}$]*)\}$`).Get
 
 // expandDepth is expand of a value that is itself a variable's: a
 // Makefile's SERVICE := $(APP)-api is expanded in turn, a few levels at
@@ -1751,7 +1726,7 @@ func readCIFile(f string) ([]byte, error) {
 }
 
 // helmfileEnv is how a helmfile names the environment in its templates.
-var helmfileEnv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{-?\s*\.Environment\.Name\s*-?\}\}`) })
+var helmfileEnv = lazyre.New(`\{\{-?\s*\.Environment\.Name\s*-?\}\}`).Get
 
 // helmfileDeploys reads a helmfile.yaml's releases: one deploy per
 // release and environment, {{ .Environment.Name }} filled in. Other
@@ -1893,21 +1868,11 @@ type clusterChoice struct{ name, at string }
 
 // Commands that point kubectl and helm at a cluster.
 var (
-	eksKubeconfig = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
-	})
-	gkeGetCreds = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
-	})
-	aksGetCreds = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
-	})
-	useContext = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
-	})
-	doctlKubecfg = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`)
-	})
+	eksKubeconfig = lazyre.New(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
+	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
+	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
+	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
+	doctlKubecfg  = lazyre.New(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
 )
 
 // cluster reads a line that points the job at a cluster: its name, and
@@ -2080,14 +2045,10 @@ func jobValues(values []string, dir string, writtenFrom func(string) (string, bo
 // cdLine matches a step's `cd DIR` to a literal directory inside the
 // repository, alone or before ; or &&: the lines after it in that shell
 // run there.
-var cdLine = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^cd\s+("[^"$/][^"$]*"|'[^'$/][^'$]*'|[^\s;&|$/"'~][^\s;&|$"']*)\s*(?:$|;|&&)`)
-})
+var cdLine = lazyre.New(`^cd\s+("[^"$/][^"$]*"|'[^'$/][^'$]*'|[^\s;&|$/"'~][^\s;&|$"']*)\s*(?:$|;|&&)`).Get
 
 // sopsDecrypt matches `sops -d SRC > DST` (or --decrypt, with options).
-var sopsDecrypt = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\bsops\s+(?:--?\S+\s+)*?(?:-d|--decrypt)\s+(?:--?\S+(?:\s+[^-\s>]\S*)?\s+)*?("[^"]*"|'[^']*'|[^\s>;&|]+)\s*>\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
-})
+var sopsDecrypt = lazyre.New(`\bsops\s+(?:--?\S+\s+)*?(?:-d|--decrypt)\s+(?:--?\S+(?:\s+[^-\s>]\S*)?\s+)*?("[^"]*"|'[^']*'|[^\s>;&|]+)\s*>\s*("[^"]*"|'[^']*'|[^\s;&|]+)`).Get
 
 // decrypts is the file l decrypts with sops into w, "" when l writes w
 // some other way.
@@ -2104,7 +2065,7 @@ func (l shellLine) decrypts(w string) string {
 	return ""
 }
 
-var redirect = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[^0-9&<>])>>?\s*("[^"]*"|'[^']*'|[^\s;&|]+)`) })
+var redirect = lazyre.New(`(?:^|[^0-9&<>])>>?\s*("[^"]*"|'[^']*'|[^\s;&|]+)`).Get
 
 // writes returns the files a line writes by redirection, cleaned.
 func (l shellLine) writes() []string {

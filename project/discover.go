@@ -7,13 +7,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // Discovery looks for charts this many directories below the project
@@ -95,7 +95,7 @@ func isSecretsLayer(stem string) bool {
 	return strings.HasPrefix(stem, "secret") || strings.HasPrefix(stem, "values-secret") || strings.HasPrefix(stem, "values.secret")
 }
 
-var envNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`) })
+var envNameRe = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).Get
 
 // serviceConfigs finds the GoFr configs/ directory of a chart's service
 // in a monorepo: the nearest configs/ above the chart, below the project
@@ -354,9 +354,7 @@ const (
 	RuntimeGeneric = "generic"
 )
 
-var goModGoFr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`)
-})
+var goModGoFr = lazyre.New(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`).Get
 
 // detectRuntime decides whether the service follows GoFr's contract, and
 // says why.
@@ -576,12 +574,8 @@ func hiddenDir(name string) bool {
 // Cloud regions as values files name them: Azure's (eastus2), AWS's
 // (eu-west-1) and Google Cloud's (europe-west4).
 var (
-	azureRegion = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`)
-	})
-	dashRegion = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`)
-	})
+	azureRegion = lazyre.New(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`).Get
+	dashRegion  = lazyre.New(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`).Get
 )
 
 // splitRegion splits a values file's environment part that starts with
@@ -640,6 +634,6 @@ func WerfProject(dir string) string {
 }
 
 var (
-	werfProjectLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^project:\s*(\S+)\s*$`) })
-	werfName        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`) })
+	werfProjectLine = lazyre.New(`(?m)^project:\s*(\S+)\s*$`).Get
+	werfName        = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).Get
 )

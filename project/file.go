@@ -10,10 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // FileName is the name of the optional project file.
@@ -287,7 +288,7 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+): (.*)`) })
+var yamlLine = lazyre.New(`line (\d+): (.*)`).Get
 
 // yamlError turns yaml.v3's "yaml: line 3: …" and "yaml: unmarshal errors:
 // line 5: field x not found in type …" into "name:3: …", one line.

@@ -2,11 +2,11 @@ package project
 
 import (
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // Token is a CI step that replaces tokens in the repository's files
@@ -24,13 +24,11 @@ type Token struct {
 func (t Token) Loc() string { return t.File + ":" + strconv.Itoa(t.Line) }
 
 // tokenStep matches the step that replaces tokens.
-var tokenStep = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(replacetokens|replace-tokens)`) })
+var tokenStep = lazyre.New(`(?i)(replacetokens|replace-tokens)`).Get
 
 // tokenInput matches a step's input naming the token's prefix, suffix or
 // pattern: tokenPrefix: __ (Azure), token-prefix: '#{' (actions).
-var tokenInput = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)^\s*(token-?prefix|token-?suffix|token-?pattern)\s*:\s*(.*?)\s*$`)
-})
+var tokenInput = lazyre.New(`(?i)^\s*(token-?prefix|token-?suffix|token-?pattern)\s*:\s*(.*?)\s*$`).Get
 
 // tokenPatterns are the replacetokens task's named patterns.
 var tokenPatterns = map[string][2]string{

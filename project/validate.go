@@ -5,12 +5,13 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // MaxValuesSize is the largest values file ferry reads. Real values files
@@ -21,7 +22,7 @@ const MaxValuesSize = 10 << 20
 // envName is a DNS label: environment names become namespaces, release
 // suffixes, directory names under .ferry/ and parts of host names, so
 // "../x" or "Prod" must never get that far.
-var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`) })
+var envName = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`).Get
 
 // ValidName reports whether name may name an environment: a DNS label of
 // at most 63 characters.
@@ -36,7 +37,7 @@ func ValidName(name string) error {
 // the binary .ferry/build/<service>, the image's name and the release's,
 // so it is one path element of letters, digits, '.', '_' and '-' that
 // starts with a letter or digit ("..", "../x" and "/x" never are).
-var serviceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`) })
+var serviceName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`).Get
 
 // ValidServiceName reports whether name may name a service in ferry.yaml.
 func ValidServiceName(name string) error {

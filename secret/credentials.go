@@ -2,10 +2,10 @@ package secret
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // Password is one credential inside a URL or DSN value, by where it
@@ -97,18 +97,14 @@ func keyedPair(key, v string) (Password, bool) {
 
 // dsnUserinfo finds the password in DSNs that are not URLs, such as Go's
 // MySQL driver form `user:pass@tcp(host:3306)/db`.
-var dsnUserinfo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`) })
+var dsnUserinfo = lazyre.New(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`).Get
 
 // kvPassword is the password of a key=value DSN (libpq's
 // "host=db password=x", ADO.NET's "Server=db;Password=x").
-var kvPassword = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`)
-})
+var kvPassword = lazyre.New(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`).Get
 
 // userPass is a bare user:password value (BASIC_AUTH=admin:hunter2).
-var userPass = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`)
-})
+var userPass = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`).Get
 
 // notAUser are left-hand sides of name:tag values that are not users:
 // schemes and the usual image names that a tag follows.
@@ -116,7 +112,7 @@ var notAUser = map[string]bool{"http": true, "https": true, "tcp": true, "udp": 
 
 // versionish is an image tag or a version: digits first (1.25-alpine,
 // v2.1), or digits with dots anywhere (lts-alpine3.19).
-var versionish = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v?[0-9]|[0-9]+\.[0-9]+`) })
+var versionish = lazyre.New(`^v?[0-9]|[0-9]+\.[0-9]+`).Get
 
 // passwordLike tells a password after "user:" from an image tag or a
 // port name: not a version, and more than one kind of character, with a
@@ -164,7 +160,7 @@ func placeholderWord(p string) bool {
 // or query (https://host:8443/users/@me): a port, not a password. A
 // password that starts with up to five digits and a "/" reads the same
 // way and is not redacted; that shape is the one ambiguity left.
-var portThenPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{1,5}[/?#]`) })
+var portThenPath = lazyre.New(`^[0-9]{1,5}[/?#]`).Get
 
 // urlPasswords finds the credentials of one URL, off bytes into the value.
 func urlPasswords(v string, off int) []Password {

@@ -1,18 +1,16 @@
 package secret
 
 import (
-	"regexp"
 	"strings"
-	"sync"
 	"unicode/utf8"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // escapeSeq is a terminal escape sequence: CSI (colours, cursor moves,
 // screen clears), OSC (window titles, hyperlinks, clipboard writes),
 // DCS/SOS/PM/APC strings, and the two-byte ESC forms.
-var escapeSeq = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|[ -/]*[0-~]?)`)
-})
+var escapeSeq = lazyre.New(`\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|[ -/]*[0-~]?)`).Get
 
 // Printable returns an untrusted string — a signer's name, the "who" of an
 // action taken on the page, a failed service's log tail — fit to print on

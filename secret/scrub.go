@@ -1,27 +1,23 @@
 package secret
 
 import (
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 var (
-	pemBlock = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
-	})
-	jwtInText = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`)
-	})
+	pemBlock  = lazyre.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`).Get
+	jwtInText = lazyre.New(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`).Get
 	// urlInText finds a URL in free text, to be redacted as a value is.
-	urlInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`) })
-	dsnInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`) })
+	urlInText = lazyre.New(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`).Get
+	dsnInText = lazyre.New(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`).Get
 	// authInText is an Authorization header's credentials in a dump.
-	authInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`) })
+	authInText = lazyre.New(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`).Get
 	// assignment finds the KEY= and KEY: of KEY=value pairs, as a
 	// service's log or a parser's message carries them.
-	assignment = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`) })
+	assignment = lazyre.New(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`).Get
 )
 
 // Scrub removes secrets from free text — a service's log tail, a parser's

@@ -9,11 +9,12 @@
 package secret
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // sensitiveTokens are the name tokens that mark a credential. A token
@@ -291,6 +292,4 @@ var tokenShapes = []litShape{
 // credentials (Bearer eyJ…, Basic dXNlcjpwYXNz). Its first letter is
 // one of bBtTaA (none of which case-folds to a non-ASCII letter), which
 // opaqueSecret checks before running it.
-var authScheme = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`)
-})
+var authScheme = lazyre.New(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`).Get

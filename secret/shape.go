@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // vendorShapes are more vendor token formats, matched anywhere in free text
@@ -85,12 +87,8 @@ func tokenChars(v string) bool {
 
 // uuid and plain digests are long and random-looking, but identifiers.
 var (
-	uuid = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	})
-	hexDigest = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
-	})
+	uuid      = lazyre.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`).Get
+	hexDigest = lazyre.New(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`).Get
 )
 
 // shaped reports a value that is a secret by a shape of its own: one that
