@@ -169,3 +169,25 @@ func TestZombieLeaderIsAlive(t *testing.T) {
 		t.Errorf("staging runs revision %d, want 2", rev)
 	}
 }
+
+// TestLiveJudgedAtItsDeployedURL: after ferry.yaml's health: is edited,
+// the running revision is still judged at the URL it was deployed with
+// and answered at; the edited URL is the next deploy's. Before, status
+// called a serving revision DOWN because nothing listened at the new URL.
+func TestLiveJudgedAtItsDeployedURL(t *testing.T) {
+	l, img := setup(t)
+	l.Settle = 100 * time.Millisecond
+	port := freePort(t)
+	s := spec(img, 1, port)
+	if _, err := l.Deploy(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	edited := &project.Environment{Name: "staging", Health: "http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/health"}
+	live, err := l.Live(t.Context(), platform.Query{Env: "staging", Environment: edited, Vars: map[string]string{"HTTP_PORT": strconv.Itoa(port)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Health != platform.HealthUp || live.URL != "http://127.0.0.1:"+strconv.Itoa(port) {
+		t.Errorf("Live = %s at %s (%s), want UP at the deployed port %d", live.Health, live.URL, live.HealthDetail, port)
+	}
+}

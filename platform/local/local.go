@@ -31,7 +31,6 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/platform"
-	"github.com/ferrydev/ferry/project"
 )
 
 func init() {
@@ -365,8 +364,11 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	default:
 		inst.Digest = rec.Digest
 	}
+	// The revision is judged at the health URL it was deployed with and
+	// answered at: ferry.yaml's health: edited since then describes the
+	// next deploy, not this process.
 	url := rec.URL
-	if u := healthURL(q.Environment, port); u != "" && (url == "" || healthOverride(q.Environment) != "" || !ours) {
+	if u := healthURL(q.Environment, port); u != "" && (url == "" || !ours) {
 		url = u
 	}
 	live := &platform.Live{Env: q.Env, Revision: rec.Revision, Digest: inst.Digest, URL: base(url)}
@@ -378,13 +380,6 @@ func (l *Local) Live(ctx context.Context, q platform.Query) (*platform.Live, err
 	inst.Ready = live.Health == platform.HealthUp || live.Health == platform.HealthDegraded
 	live.Instances = []platform.Instance{inst}
 	return live, nil
-}
-
-func healthOverride(env *project.Environment) string {
-	if env == nil {
-		return ""
-	}
-	return env.Health
 }
 
 func short(d string) string {
