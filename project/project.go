@@ -544,7 +544,9 @@ func (p *Project) Last() string {
 
 func (p *Project) findChart(explicit string) (string, error) {
 	if explicit != "" {
-		if !isFile(filepath.Join(p.Dir, explicit, "Chart.yaml")) {
+		// A werf project's .helm has no Chart.yaml: werf makes one, as
+		// render does (discovery finds such charts the same way).
+		if !isFile(filepath.Join(p.Dir, explicit, "Chart.yaml")) && WerfProject(filepath.Join(p.Dir, explicit)) == "" {
 			return "", fmt.Errorf("%s: chart %s has no Chart.yaml", FileName, explicit)
 		}
 		return filepath.ToSlash(filepath.Clean(explicit)), nil

@@ -1,6 +1,8 @@
 package project
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +174,27 @@ func TestMissingChart(t *testing.T) {
 	write(t, dir, map[string]string{"ferry.yaml": "chart: deploy\n"})
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "chart deploy has no Chart.yaml") {
 		t.Errorf("Load error = %v", err)
+	}
+}
+
+// TestWerfChartNamed: ferry.yaml naming a werf project's .helm (no
+// Chart.yaml; werf.yaml beside it) loads, as discovery finds it; a .helm
+// without werf.yaml beside it is still refused.
+func TestWerfChartNamed(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"ferry.yaml": "chart: .helm\n", "werf.yaml": "project: tokeninfo\nconfigVersion: 1\n",
+		".helm/templates/deployment.yaml": "kind: Deployment\n", ".helm/values-dev.yaml": "replicas: 1\n",
+	})
+	p, err := Load(dir)
+	if err != nil || p.Chart != ".helm" {
+		t.Fatalf("Load = %v, %v; want the werf chart .helm", p, err)
+	}
+	if err := os.Remove(filepath.Join(dir, "werf.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "chart .helm has no Chart.yaml") {
+		t.Errorf("without werf.yaml: Load error = %v", err)
 	}
 }
 
