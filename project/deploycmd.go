@@ -271,6 +271,7 @@ func findDeploys(dir string) []Deploy {
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
+			tokens := tokensIn(data, rel) // what the file's steps fill in before they deploy
 			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
 			// by job and path: files the job writes, each with the SOPS
 			// file it decrypts into it ("" for any other write)
@@ -295,6 +296,7 @@ func findDeploys(dir string) []Deploy {
 					continue
 				}
 				d.File = file
+				d.Tokens = tokens
 				d.Throwaway = c.throwaway || throwawayContext().MatchString(c.text)
 				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput().MatchString(c.text) || lintName().MatchString(c.hint) || lintName().MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
 				decrypted := map[string]string{} // a file the job decrypts: its SOPS source

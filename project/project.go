@@ -286,14 +286,6 @@ func (p *Project) sources() (envFiles map[string]string, deploys map[string]*Dep
 		p.Layers = found.layers
 	}
 	p.Deploys = findDeploys(p.Dir)
-	tokens := map[string][]Token{}
-	for i := range p.Deploys {
-		d := &p.Deploys[i]
-		if _, ok := tokens[d.File]; !ok {
-			tokens[d.File] = findTokens(p.Dir, d.File)
-		}
-		d.Tokens = tokens[d.File]
-	}
 	deploys = p.assignDeploys(found.envs)
 	for _, dup := range found.regionDups {
 		file, kept := dup[0], dup[1]

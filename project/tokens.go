@@ -1,7 +1,6 @@
 package project
 
 import (
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,54 +38,48 @@ var tokenPatterns = map[string][2]string{
 	"octopus":           {"#{", "}"},
 }
 
-// findTokens reads a CI file that deploys (f, relative to dir) for
+// tokensIn reads a CI file's text (rel, relative to the project) for
 // token-replacing steps, each with its prefix and suffix (the task's
 // default #{ … }# when it names none).
-func findTokens(dir, f string) []Token {
+func tokensIn(data []byte, rel string) []Token {
 	var out []Token
-	data, err := readCIFile(filepath.Join(dir, filepath.FromSlash(f)))
-	if err != nil {
-		return nil
-	}
-	{
-		lines := strings.Split(string(data), "\n")
-		for i, l := range lines {
-			if !tokenStep().MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), "#") {
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if !tokenStep().MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue
+		}
+		t := Token{Prefix: "#{", Suffix: "}#", File: rel, Line: i + 1}
+		indent := len(l) - len(strings.TrimLeft(l, " -"))
+		for _, in := range lines[i+1 : min(len(lines), i+30)] {
+			if s := strings.TrimSpace(in); s != "" && len(in)-len(strings.TrimLeft(in, " -")) <= indent && strings.HasPrefix(strings.TrimLeft(in, " "), "-") {
+				break // the next step
+			}
+			m := tokenInput().FindStringSubmatch(in)
+			if m == nil {
 				continue
 			}
-			t := Token{Prefix: "#{", Suffix: "}#", File: f, Line: i + 1}
-			indent := len(l) - len(strings.TrimLeft(l, " -"))
-			for _, in := range lines[i+1 : min(len(lines), i+30)] {
-				if s := strings.TrimSpace(in); s != "" && len(in)-len(strings.TrimLeft(in, " -")) <= indent && strings.HasPrefix(strings.TrimLeft(in, " "), "-") {
-					break // the next step
-				}
-				m := tokenInput().FindStringSubmatch(in)
-				if m == nil {
-					continue
-				}
-				v := m[2]
-				if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
-					v = v[1 : len(v)-1]
-				} else if i := strings.Index(v, " #"); i >= 0 {
-					v = strings.TrimSpace(v[:i]) // a YAML comment
-				}
-				if v == "" {
-					continue
-				}
-				switch strings.ToLower(strings.ReplaceAll(m[1], "-", "")) {
-				case "tokenprefix":
-					t.Prefix = v
-				case "tokensuffix":
-					t.Suffix = v
-				case "tokenpattern":
-					if p, ok := tokenPatterns[strings.ToLower(v)]; ok {
-						t.Prefix, t.Suffix = p[0], p[1]
-					}
+			v := m[2]
+			if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+				v = v[1 : len(v)-1]
+			} else if i := strings.Index(v, " #"); i >= 0 {
+				v = strings.TrimSpace(v[:i]) // a YAML comment
+			}
+			if v == "" {
+				continue
+			}
+			switch strings.ToLower(strings.ReplaceAll(m[1], "-", "")) {
+			case "tokenprefix":
+				t.Prefix = v
+			case "tokensuffix":
+				t.Suffix = v
+			case "tokenpattern":
+				if p, ok := tokenPatterns[strings.ToLower(v)]; ok {
+					t.Prefix, t.Suffix = p[0], p[1]
 				}
 			}
-			if !slices.ContainsFunc(out, t.same) {
-				out = append(out, t)
-			}
+		}
+		if !slices.ContainsFunc(out, t.same) {
+			out = append(out, t)
 		}
 	}
 	return out
