@@ -271,7 +271,7 @@ func findDeploys(dir string) []Deploy {
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
-			tokens := tokensIn(data, rel) // what the file's steps fill in before they deploy
+			tokens := tokensIn(data, rel)          // what the file's steps fill in before they deploy
 			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
 			// by job and path: files the job writes, each with the SOPS
 			// file it decrypts into it ("" for any other write)
