@@ -110,7 +110,7 @@ func runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions) err
 				return werr
 			}
 		} else {
-			writePlan(g.streams.Out, plan, opts.DryRun)
+			writePlan(g.streams.Out, plan, opts.DryRun, err)
 		}
 	}
 	return engineErr(err)
@@ -135,13 +135,17 @@ func runResume(ctx context.Context, g *globalOptions, opts *promoteOptions, env 
 				return werr
 			}
 		} else {
-			writePlan(g.streams.Out, plan, false)
+			writePlan(g.streams.Out, plan, false, err)
 		}
 	}
 	return engineErr(err)
 }
 
-func writePlan(w io.Writer, p *promote.Plan, dry bool) {
+// writePlan prints the plan, its gates and how it ended. The last line
+// claims what runs only when nothing failed: a revision whose process
+// exited, or never answered its health check, has not proved it runs, and
+// the error that follows says so.
+func writePlan(w io.Writer, p *promote.Plan, dry bool, err error) {
 	verb := "promote"
 	if dry {
 		verb = "plan: promote"
@@ -187,7 +191,7 @@ func writePlan(w io.Writer, p *promote.Plan, dry bool) {
 		fmt.Fprintf(w, "%s: revision %d awaits review: %s\n", p.To, p.Revision.Number, promote.ReviewNote(p.Revision))
 	case p.Revision != nil && p.RolledBack:
 		fmt.Fprintf(w, "%s revision %d failed; rolled back to revision %d\n", p.To, p.Revision.Number, p.ToRevision)
-	case p.Revision != nil && p.Passed():
+	case p.Revision != nil && p.Passed() && err == nil:
 		fmt.Fprintf(w, "%s: revision %d runs %s\n", p.To, p.Revision.Number, p.Revision.Digest)
 	}
 }

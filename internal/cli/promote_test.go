@@ -288,3 +288,30 @@ func TestBuildPushCLI(t *testing.T) {
 		}
 	}
 }
+
+// A promotion whose new process dies before it answers health must not
+// print that the revision runs: only the failure, exit 1.
+func TestPromoteNeverClaimsAFailedRevisionRuns(t *testing.T) {
+	dir := svcProject(t, "0s")
+	c := "-C " + dir + " "
+	if _, errOut, code := run(t, c+"build --tag 1.0.0"); code != 0 {
+		t.Fatalf("build: %s", errOut)
+	}
+	if _, errOut, code := run(t, c+"deploy staging --artifact 1.0.0"); code != 0 {
+		t.Fatalf("deploy staging: %s", errOut)
+	}
+	yaml, _ := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
+	prod := strings.SplitN(string(yaml), "  prod:", 2)
+	crashing := prod[0] + "  prod:" + strings.Replace(prod[1], `METRICS_PORT: "0",`, `METRICS_PORT: "0", CRASH: "1",`, 1)
+	if crashing == string(yaml) {
+		t.Fatalf("could not make prod crash; ferry.yaml:\n%s", yaml)
+	}
+	os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(crashing), 0o644)
+	out, errOut, code := run(t, c+"promote staging prod")
+	if code != 1 || !strings.Contains(errOut, "exited before it became healthy") {
+		t.Fatalf("promote into a crashing prod = %d\nstdout: %s\nstderr: %s\nwant 1 and the failure", code, out, errOut)
+	}
+	if strings.Contains(out, "prod: revision 1 runs") || !strings.Contains(out, "gates:") {
+		t.Errorf("promote printed the gates and then claimed the failed revision runs:\n%s", out)
+	}
+}
