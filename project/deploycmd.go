@@ -1322,9 +1322,24 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	start, werf := -1, false
 	for i, w := range words {
 		if i+1 < len(words) && l.isHelm(w) && commandAt(words, i) {
-			switch words[i+1] {
-			case "upgrade", "install", "template", "lint", "dependency", "dep":
-				start = i
+			// helm --kubeconfig $K -n app upgrade …: global flags may come
+			// first; they mean the same after the subcommand, so move
+			// them there.
+			j := i + 1
+			for j < len(words) && strings.HasPrefix(words[j], "-") {
+				if !strings.Contains(words[j], "=") && !helmBoolGlobal[words[j]] {
+					j++
+				}
+				j++
+			}
+			if j < len(words) {
+				switch words[j] {
+				case "upgrade", "install", "template", "lint", "dependency", "dep":
+					start = i
+					if j > i+1 {
+						words = slices.Concat(words[:i+1], words[j:j+1], words[i+1:j], words[j+1:])
+					}
+				}
 			}
 		}
 		if i+1 < len(words) && path.Base(w) == "werf" && (words[i+1] == "deploy" || words[i+1] == "converge") && commandAt(words, i) {
@@ -1484,6 +1499,9 @@ func commandAt(words []string, i int) bool {
 	}
 	return !args
 }
+
+// helmBoolGlobal are helm's global flags that take no value.
+var helmBoolGlobal = map[string]bool{"--debug": true, "--kube-insecure-skip-tls-verify": true}
 
 // prefixWithArgs are commands that run the rest of the line and take
 // flags or a duration first.
