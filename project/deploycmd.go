@@ -45,6 +45,10 @@ type Deploy struct {
 	// (${NS:-payments}, NS set nowhere in the repository), "" when the
 	// namespace is as written.
 	NamespaceDefault string
+	// NamespaceAt is where the job chose the namespace when the command
+	// sets none (kubectl config set-context --current --namespace=X);
+	// "" otherwise.
+	NamespaceAt string
 	// Values are the -f files, relative to the project directory.
 	Values []string
 	// Set are the --set/--set-string keys.
@@ -271,8 +275,9 @@ func findDeploys(dir string) []Deploy {
 			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
-			tokens := tokensIn(data, rel)          // what the file's steps fill in before they deploy
-			clusters := map[string]clusterChoice{} // by job: the cluster its kubeconfig points at
+			tokens := tokensIn(data, rel)            // what the file's steps fill in before they deploy
+			clusters := map[string]clusterChoice{}   // by job: the cluster its kubeconfig points at
+			namespaces := map[string]clusterChoice{} // by job: the namespace its context was set to
 			// by job and path: files the job writes, each with the SOPS
 			// file it decrypts into it ("" for any other write)
 			written := map[string]string{}
@@ -286,6 +291,9 @@ func findDeploys(dir string) []Deploy {
 				}
 				if cc, ok := c.cluster(file); ok {
 					clusters[c.hint] = cc
+				}
+				if m := contextNamespace().FindStringSubmatch(c.text); m != nil {
+					namespaces[c.hint] = clusterChoice{c.expand(strings.Trim(m[1], `"'`)), file + ":" + strconv.Itoa(c.line)}
 				}
 				fileDir := filepath.Dir(f)
 				if c.dir != "" {
@@ -320,6 +328,9 @@ func findDeploys(dir string) []Deploy {
 					azureFlagLines(&d, at)
 				} else {
 					setLines(&d, lines[file])
+				}
+				if cn, ok := namespaces[c.hint]; ok && d.Namespace == "" && !strings.ContainsAny(cn.name, "${}") {
+					d.Namespace, d.NamespaceAt = cn.name, cn.at
 				}
 				if d.Cluster == "" {
 					cc := clusters[c.hint]
@@ -1073,7 +1084,8 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 // extended resolves GitLab's extends: (a job name or a list of them,
 // hidden templates such as .deploy included): the job's own keys win,
 // then each template's, later templates over earlier ones, as GitLab
-// merges them (one level of keys deep: script, environment, variables).
+// merges them: maps key by key at every depth (a job's variables: add
+// to its template's), lists and scalars whole (script:).
 func extended(jobs, job *yaml.Node, depth int) *yaml.Node {
 	ext := mapValue(job, "extends")
 	if ext == nil || depth > 8 {
@@ -1088,22 +1100,37 @@ func extended(jobs, job *yaml.Node, depth int) *yaml.Node {
 		bases = append(bases, scalarOf(ext))
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Line: job.Line}
-	has := map[string]bool{}
-	add := func(m *yaml.Node) {
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if k := m.Content[i].Value; !has[k] && k != "extends" {
-				has[k] = true
-				out.Content = append(out.Content, m.Content[i], m.Content[i+1])
-			}
-		}
-	}
-	add(job)
+	deepen(out, job)
 	for i := len(bases) - 1; i >= 0; i-- {
 		if b := mapValue(jobs, bases[i]); b != nil {
-			add(extended(jobs, merged(b), depth+1))
+			deepen(out, extended(jobs, merged(b), depth+1))
 		}
 	}
 	return out
+}
+
+// deepen adds to out the keys of m it lacks; a map both hold gets m's
+// missing keys the same way, in a copy (the template is shared).
+func deepen(out, m *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i].Value, m.Content[i+1]
+		if k == "extends" {
+			continue
+		}
+		have := mapValue(out, k)
+		switch {
+		case have == nil:
+			out.Content = append(out.Content, m.Content[i], v)
+		case have.Kind == yaml.MappingNode && v.Kind == yaml.MappingNode:
+			cp := &yaml.Node{Kind: yaml.MappingNode, Line: have.Line, Column: have.Column, Content: slices.Clone(have.Content)}
+			deepen(cp, v)
+			for j := 0; j+1 < len(out.Content); j += 2 {
+				if out.Content[j].Value == k {
+					out.Content[j+1] = cp
+				}
+			}
+		}
+	}
 }
 
 // merged returns a mapping with its YAML merge keys (<<: *anchor)
@@ -1892,7 +1919,10 @@ var (
 	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
 	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
 	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
-	doctlKubecfg  = lazyre.New(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
+	// kubectl config set-context --current --namespace=X: helm then
+	// deploys into X when its command says no -n.
+	contextNamespace = lazyre.New(`\bkubectl\s+config\s+set-context\b.*?\s--namespace[=\s]+("[^"]*"|'[^']*'|\S+)`).Get
+	doctlKubecfg     = lazyre.New(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
 )
 
 // cluster reads a line that points the job at a cluster: its name, and

@@ -687,6 +687,8 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 	switch {
 	case e.Namespace != "":
 		e.From.Namespace = at
+	case d != nil && d.NamespaceAt != "":
+		e.Namespace, e.From.Namespace = d.Namespace, d.NamespaceAt+" (kubectl config set-context --namespace)"
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
 		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n)"
 		if d.NamespaceDefault != "" {
@@ -919,7 +921,10 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if env == "" && !IsCIExpr(d.Namespace) {
 			env = stageIn(d.Namespace)
 		}
-		if env != "" && d.envByName {
+		if env != "" && (d.envByName || !envNameRe().MatchString(strings.ToLower(env))) {
+			// A name from the job (deploy-production), or one that cannot
+			// name an environment here (GitLab's primary_hl_dev): the
+			// command's values file may name it as the repository does.
 			env = p.fileEnvName(env, d, byFile, shared)
 		}
 		if env != "" {
@@ -951,7 +956,8 @@ func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, sh
 		if e == "" || e == env || !envNameRe().MatchString(e) {
 			continue
 		}
-		if (synonym(e) != "" && synonym(e) == synonym(env)) || strings.HasPrefix(env, e+"-") || strings.HasSuffix(env, "-"+e) {
+		if (synonym(e) != "" && synonym(e) == synonym(env)) || strings.HasPrefix(env, e+"-") || strings.HasSuffix(env, "-"+e) ||
+			strings.HasPrefix(env, e+"_") || strings.HasSuffix(env, "_"+e) {
 			return e
 		}
 	}
