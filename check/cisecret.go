@@ -167,10 +167,6 @@ func checkCISecretInEnv(in *Input) []Finding {
 			if s.Line > 0 {
 				line = s.Line
 			}
-			flag := "--set"
-			if s.String {
-				flag = "--set-string"
-			}
 			if !slices.Contains(f.Environments, e.Name) {
 				f.Environments = append(f.Environments, e.Name)
 			}
@@ -178,7 +174,7 @@ func checkCISecretInEnv(in *Input) []Finding {
 				paths = append(paths, s.Path)
 			}
 			f.Locations = append(f.Locations, Location{Environment: e.Name, Key: s.Path, Value: s.Value, File: e.Spec.Deploy.File, Line: line,
-				Source: fmt.Sprintf("CI %s:%d (%s %s)", e.Spec.Deploy.File, line, flag, s.Path)})
+				Source: fmt.Sprintf("CI %s:%d (%s)", e.Spec.Deploy.File, line, s.Flag())})
 			if l := fmt.Sprintf("%s:%d", e.Spec.Deploy.File, line); !slices.Contains(lines, l) {
 				lines = append(lines, l)
 			}

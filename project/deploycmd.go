@@ -171,6 +171,21 @@ type SetFlag struct {
 	// Line is the line of the file that holds the flag, when the
 	// command spans several (0: the command's own line stands).
 	Line int
+	// Written is the values file the job writes with the key in it
+	// (cat > values-dev-custom.yaml <<EOF), "" for a flag.
+	Written string
+}
+
+// Flag says how the command sets the key: "--set image.tag", or
+// "s3.secretKey in values-ci.yaml, which the job writes".
+func (s SetFlag) Flag() string {
+	switch {
+	case s.Written != "":
+		return s.Path + " in " + s.Written + ", which the job writes"
+	case s.String:
+		return "--set-string " + s.Path
+	}
+	return "--set " + s.Path
 }
 
 // Loc is "file:line".
@@ -281,9 +296,13 @@ func findDeploys(dir string) []Deploy {
 			// by job and path: files the job writes, each with the SOPS
 			// file it decrypts into it ("" for any other write)
 			written := map[string]string{}
+			heres := map[string]shellLine{} // by job and path: the here-document written there
 			for _, c := range cmds {
 				for _, w := range c.writes() {
 					written[c.hint+"\x00"+w] = c.decrypts(w)
+					if len(c.here) > 0 {
+						heres[c.hint+"\x00"+w] = c
+					}
 				}
 				file := rel
 				if c.file != "" {
@@ -310,6 +329,9 @@ func findDeploys(dir string) []Deploy {
 				decrypted := map[string]string{} // a file the job decrypts: its SOPS source
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
+					if h, ok := heres[c.hint+"\x00"+path.Clean(v)]; ok {
+						d.Set = append(d.Set, h.hereSets(path.Clean(v))...)
+					}
 					if src != "" {
 						decrypted[v] = src
 					}
@@ -370,6 +392,9 @@ func setLines(d *Deploy, lines []string) {
 	spans := append([][2]int{{d.Line, end}}, d.spans...)
 	for i := range d.Set {
 		s := &d.Set[i]
+		if s.Written != "" {
+			continue // its line is the here-document's
+		}
 		flag := "--set"
 		if s.String {
 			flag = "--set-string"
@@ -590,6 +615,10 @@ type shellLine struct {
 	// arms are the branches of the shell's last if/elif/else before the
 	// line, each with what it assigns (see branchArm).
 	arms []branchArm
+	// here is the here-document the line feeds its command (cat > f
+	// <<EOF …), its first line numbered hereLine.
+	here     []string
+	hereLine int
 }
 
 // shellArray is a bash array's words as written, and the lines it spans.
@@ -795,6 +824,11 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 		if heredoc != "" {
 			if strings.TrimSpace(l) == heredoc {
 				heredoc = ""
+			} else if k := len(out) - 1; k >= 0 && len(out[k].here) < maxHereLines {
+				if out[k].hereLine == 0 {
+					out[k].hereLine = n
+				}
+				out[k].here = append(out[k].here, l)
 			}
 			continue
 		}
@@ -834,6 +868,10 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 	}
 	return withBranches(out)
 }
+
+// maxHereLines bounds the here-document a line keeps: a values file a
+// job writes is short; a page of text is not one.
+const maxHereLines = 200
 
 // arrayStart matches the start of a bash array assignment.
 var arrayStart = lazyre.New(`^\s*(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?[A-Za-z_][A-Za-z0-9_]*\+?=\(`).Get
@@ -2128,6 +2166,34 @@ func (l shellLine) writes() []string {
 			out = append(out, path.Clean(w))
 		}
 	}
+	return out
+}
+
+// hereSets are the keys of a values file the line writes from its
+// here-document, as --set flags at their lines: the job's file
+// overrides the committed ones (secretKey: "${{ secrets.S3 }}"), so what
+// it sets is CI's, not the repository's.
+func (l shellLine) hereSets(file string) []SetFlag {
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(strings.Join(l.here, "\n")), &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	var out []SetFlag
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := prefix + k.Value
+			if v.Kind == yaml.ScalarNode {
+				out = append(out, SetFlag{Path: p, Value: v.Value, ByCI: IsCIExpr(v.Value), Line: l.hereLine + k.Line - 1, String: v.Tag == "!!str", Written: file})
+			}
+			walk(v, p+".")
+		}
+	}
+	walk(doc.Content[0], "")
 	return out
 }
 

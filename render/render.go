@@ -883,15 +883,11 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 				delete(sources, p)
 			}
 		}
-		flag := "--set"
-		if s.String {
-			flag = "--set-string"
-		}
 		line := e.Deploy.Line
 		if s.Line > 0 {
 			line = s.Line // the flag's own line in a command continued over several
 		}
-		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: line, Detail: flag + " " + s.Path, CI: s.ByCI}
+		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: line, Detail: s.Flag(), CI: s.ByCI}
 	}
 	return nil
 }
