@@ -17,6 +17,7 @@ import (
 	"github.com/google/shlex"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
@@ -113,6 +114,9 @@ type Deploy struct {
 	// and "deploy/values-prod.yaml"), for a command over several lines.
 	flags     []flagWord
 	flagLines map[string]int
+	// origin is the file read to find the command: File itself, or the
+	// CI file whose job calls the script, action or workflow File.
+	origin string
 	// Uncertain says why the command may not be the one that deploys
 	// its environment: it stands in a branch ferry cannot decide, and
 	// another command deploys the environment in another ("" when sure).
@@ -203,7 +207,16 @@ func findDeploys(dir string) []Deploy {
 	var out []Deploy
 	seen := map[string]bool{}
 	called := map[string]bool{} // wrapper scripts followed from a CI job
+	// actions and reusable workflows a job uses: a reusable workflow is
+	// its callers', what it deploys read as a file of its own (its
+	// inputs unset, or set by a workflow itself called) would be a guess
+	calledYAML := map[string]bool{}
 	for _, root := range ciRoots(dir) {
+		cr, err := confine.Open(root)
+		if err != nil {
+			continue
+		}
+		readCIFile := confinedRead(cr)
 		var files []string
 		for _, hf := range []string{"helmfile.yaml", "helmfile.yml"} {
 			f := filepath.Join(root, hf)
@@ -245,14 +258,14 @@ func findDeploys(dir string) []Deploy {
 			var cmds []shellLine
 			var tasks map[int]map[string]int // Azure HelmDeploy tasks' inputs, by the task's line
 			switch base := filepath.Base(f); {
-			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
+			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, "/.github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
 				if !isAzurePipeline(data) {
 					continue // docker-compose.yml, mkdocs.yml: no CI file
 				}
 				cmds, tasks = azureLines(data)
 				cmds = withAssignments(cmds)
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data, filepath.Dir(f)) // each recipe line is a shell of its own
+				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
 				if !shellName(base) && !shellShebang().Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
@@ -266,9 +279,9 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(circleLines(data))
 			default:
 				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
-				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel)))
+				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel, readCIFile, calledYAML)))
 			}
-			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
+			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile)
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			tokens := tokensIn(data, rel)          // what the file's steps fill in before they deploy
@@ -295,7 +308,7 @@ func findDeploys(dir string) []Deploy {
 				if !ok {
 					continue
 				}
-				d.File = file
+				d.File, d.origin = file, rel
 				d.Tokens = tokens
 				d.Throwaway = c.throwaway || throwawayContext().MatchString(c.text)
 				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput().MatchString(c.text) || lintName().MatchString(c.hint) || lintName().MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
@@ -330,10 +343,11 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, d)
 			}
 		}
+		cr.Close()
 	}
 	// A script a CI job calls is that job's: its commands as a file of
 	// their own (no arguments, no job) would be a guess.
-	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] })
+	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] || calledYAML[d.origin] })
 }
 
 // shellName reports whether a file's name says a shell runs it:
@@ -844,7 +858,7 @@ var (
 // dir). A recipe line that calls a define'd macro ($(call deploy,ctx,ns,
 // values-stage.yaml)) stands for the macro's lines, its $(1), $(2)
 // filled in, at the macro's own lines.
-func makeLines(data []byte, dir string) []shellLine {
+func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error)) []shellLine {
 	vars := map[string]string{}
 	overridable := map[string]bool{}
 	defines := map[string][]shellLine{}
@@ -895,7 +909,7 @@ func makeLines(data []byte, dir string) []shellLine {
 			define = m[1]
 			continue
 		}
-		if m := makeInclude().FindStringSubmatch(l); m != nil && dir != "" {
+		if m := makeInclude().FindStringSubmatch(l); m != nil && dir != "" && readCIFile != nil {
 			for _, pat := range strings.Fields(m[1]) {
 				fs, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
 				for _, f := range fs {
@@ -976,7 +990,16 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return nil
 	}
-	root := doc.Content[0]
+	return ciYAMLDoc(doc.Content[0], gitlab, action, nil)
+}
+
+// ciYAMLDoc reads a parsed CI file; chain are the reusable workflows
+// called to reach it, the last one this file (none for the file read).
+func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string) []shellLine {
+	from := ""
+	if len(chain) > 0 {
+		from = chain[len(chain)-1]
+	}
 	globals := yamlVars(mapValue(root, "env"))
 	if gitlab {
 		globals = yamlVars(mapValue(root, "variables"))
@@ -1024,6 +1047,10 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 			}
 			continue
 		}
+		if u := scalarOf(mapValue(job, "uses")); action != nil && strings.HasPrefix(u, "./") {
+			out = append(out, calledWorkflow(action, name, job, from, chain, len(out))...)
+			continue
+		}
 		for k, v := range yamlVars(mapValue(job, "env")) {
 			vars[k] = v
 		}
@@ -1061,7 +1088,7 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 			}
 			ctx := shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
 			if run == nil {
-				out = append(out, compositeLines(action, uses, mapValue(st, "with"), mapValue(st, "uses").Line, ctx)...)
+				out = append(out, compositeLines(action, uses, yamlVars(mapValue(st, "with")), from, mapValue(st, "uses").Line, ctx, chain)...)
 				continue
 			}
 			out = append(out, blockLines(run, ctx)...)
@@ -1714,17 +1741,29 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// readCIFile reads a CI file: a regular file of at most 1 MiB (a symlink
-// or a huge file is not one ferry reads).
-func readCIFile(f string) ([]byte, error) {
-	st, err := os.Lstat(f)
-	if err != nil {
-		return nil, err
+// confinedRead reads the CI files of the repository at root through
+// internal/confine: a path that leads out of it (a symbolic link anywhere
+// along it, "..") is refused, and so is anything but a regular file of
+// at most 1 MiB (a symlink itself, a FIFO, a huge file).
+func confinedRead(root *confine.Root) func(f string) ([]byte, error) {
+	return func(f string) ([]byte, error) {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(root.Dir(), abs)
+		if err != nil {
+			return nil, err
+		}
+		st, err := root.Lstat(rel)
+		if err != nil {
+			return nil, err
+		}
+		if !st.Mode().IsRegular() || st.Size() > 1<<20 {
+			return nil, fmt.Errorf("%s: not a regular file of at most 1 MiB", f)
+		}
+		return root.ReadFile(rel)
 	}
-	if !st.Mode().IsRegular() || st.Size() > 1<<20 {
-		return nil, fmt.Errorf("%s: not a regular file of at most 1 MiB", f)
-	}
-	return os.ReadFile(f)
 }
 
 // helmfileEnv is how a helmfile names the environment in its templates.
@@ -1791,7 +1830,7 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 // script's lines, as the job runs them: the job's name, environment and
 // variables, the call's arguments as $1, $2. One level deep: a script a
 // called script calls is read as a file of its own.
-func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]bool) []shellLine {
+func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]bool, readCIFile func(string) ([]byte, error)) []shellLine {
 	var out []shellLine
 	for _, c := range cmds {
 		out = append(out, c)

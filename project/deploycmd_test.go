@@ -120,7 +120,7 @@ func FuzzDeployCommand(f *testing.F) {
 		var lines []shellLine
 		lines = append(lines, ciYAMLLines([]byte(in), false)...)
 		lines = append(lines, ciYAMLLines([]byte(in), true)...)
-		lines = append(lines, makeLines([]byte(in), "")...)
+		lines = append(lines, makeLines([]byte(in), "", nil)...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
 		lines = append(lines, circleLines([]byte(in))...)
 		az, _ := azureLines([]byte(in))
