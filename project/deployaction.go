@@ -67,7 +67,7 @@ func localActions(dir, root, rel string, read func(string) ([]byte, error), call
 
 // actionExpr matches what a composite action's step reads from its
 // caller: ${{ inputs.x }} and the workspace's path.
-var actionExpr = lazyre.New(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`).Get
+var actionExpr = lazyre.New(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`)
 
 // inputSet are the inputs an action or reusable workflow declares
 // (decl, with their defaults) as the caller's with: sets them.
@@ -89,8 +89,8 @@ func inputs(decl *yaml.Node, with map[string]string) inputSet {
 // caller leaves unset stays CI's expression) and the workspace, which is
 // the repository's root.
 func (in inputSet) fill(s string) string {
-	return actionExpr().ReplaceAllStringFunc(s, func(m string) string {
-		sm := actionExpr().FindStringSubmatch(m)
+	return actionExpr.Get().ReplaceAllStringFunc(s, func(m string) string {
+		sm := actionExpr.Get().FindStringSubmatch(m)
 		if sm[1] == "" {
 			return ""
 		}

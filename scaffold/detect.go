@@ -613,7 +613,7 @@ func moduleEnvKeys(root *confine.Root) []string {
 func flagPort(call *ast.CallExpr, name string, fset *token.FileSet) (int, string) {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	n := len(call.Args)
-	if !ok || !flagFunc().MatchString(sel.Sel.Name) || n < 3 {
+	if !ok || !flagFunc.Get().MatchString(sel.Sel.Name) || n < 3 {
 		return 0, ""
 	}
 	// The name is the first string, the default the one before the
@@ -634,7 +634,7 @@ func flagPort(call *ast.CallExpr, name string, fset *token.FileSet) (int, string
 			return 0, ""
 		}
 	}
-	m := addrLit().FindStringSubmatch(v)
+	m := addrLit.Get().FindStringSubmatch(v)
 	if m == nil || !portFlag(flagName) {
 		return 0, "" // --metrics-addr, --db-port: not the service's own
 	}
@@ -649,10 +649,10 @@ func dockerPort(root *confine.Root) (int, string) {
 	for _, f := range []string{"Dockerfile", "docker/Dockerfile", "build/Dockerfile"} {
 		data, _ := root.ReadFile(f)
 		for i, l := range strings.Split(string(data), "\n") {
-			if !cmdLine().MatchString(l) {
+			if !cmdLine.Get().MatchString(l) {
 				continue
 			}
-			for _, m := range cmdPort().FindAllStringSubmatch(l, -1) {
+			for _, m := range cmdPort.Get().FindAllStringSubmatch(l, -1) {
 				if portFlag(m[1]) {
 					p, _ := strconv.Atoi(m[3])
 					return p, fmt.Sprintf("%s:%d passes %s %s", f, i+1, m[1], m[2])
@@ -667,16 +667,16 @@ func dockerPort(root *confine.Root) (int, string) {
 // address: --host, -addr, --listen, --port; not --metrics-addr or
 // --db-port.
 func portFlag(name string) bool {
-	return addrFlag().MatchString(name) && !otherPort.MatchString(strings.ToUpper(name))
+	return addrFlag.Get().MatchString(name) && !otherPort.MatchString(strings.ToUpper(name))
 }
 
-// Lazily compiled: every command links them, init alone reads them.
+// Compiled on first use: every command links them, init alone reads them.
 var (
-	cmdPort  = lazyre.New(`[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`).Get
-	cmdLine  = lazyre.New(`^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`).Get
-	flagFunc = lazyre.New(`^(?:String|Int|Uint)(?:Var)?P?$`).Get
-	addrLit  = lazyre.New(`^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`).Get
-	addrFlag = lazyre.New(`(?i)addr|host|listen|port|bind|http|server`).Get
+	cmdPort  = lazyre.New(`[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`)
+	cmdLine  = lazyre.New(`^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`)
+	flagFunc = lazyre.New(`^(?:String|Int|Uint)(?:Var)?P?$`)
+	addrLit  = lazyre.New(`^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`)
+	addrFlag = lazyre.New(`(?i)addr|host|listen|port|bind|http|server`)
 )
 
 // getenvLit finds os.Getenv("KEY") and os.LookupEnv("KEY") in source text.
