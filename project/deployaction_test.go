@@ -136,3 +136,29 @@ func TestCalledFromTheRepository(t *testing.T) {
 		})
 	}
 }
+
+// TestMonorepoRootWorkflow: a service inside a repository reads the
+// workflows at the repository's root (their path from the service starts
+// with ../, which once sent them down the Azure Pipelines branch and out),
+// and takes only the command that deploys its own chart.
+func TestMonorepoRootWorkflow(t *testing.T) {
+	repo := t.TempDir()
+	write(t, repo, map[string]string{
+		".git/HEAD": "ref: refs/heads/main\n",
+		".github/workflows/cd.yml": "jobs:\n  deploy-prod:\n    environment: prod\n    steps:\n" +
+			"      - run: helm upgrade --install api ./services/api/chart -n api-prod -f services/api/chart/values-prod.yaml\n" +
+			"      - run: helm upgrade --install web ./services/web/chart -n web-prod -f services/web/chart/values-prod.yaml\n",
+		"services/api/chart/Chart.yaml": chartYAML, "services/api/chart/values-prod.yaml": "replicaCount: 2\n",
+		"services/web/chart/Chart.yaml": chartYAML, "services/web/chart/values-prod.yaml": "replicaCount: 3\n",
+	})
+	for _, svc := range []string{"api", "web"} {
+		p, err := Load(filepath.Join(repo, "services", svc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := p.Environments[0]
+		if e.Name != "prod" || e.Release != svc || e.Namespace != svc+"-prod" || e.From.Definition == "" || !strings.HasPrefix(e.From.Definition, "CI ../../.github/workflows/cd.yml:") {
+			t.Errorf("%s: prod is release %q in %q from %q", svc, e.Release, e.Namespace, e.From.Definition)
+		}
+	}
+}
