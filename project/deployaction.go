@@ -3,6 +3,7 @@ package project
 import (
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,31 +16,50 @@ import (
 // (uses: ./.github/actions/helm-release): its run: steps are the
 // caller's, with ${{ inputs.x }} what the step passes in with: (itself
 // often ${{ env.X }}, the caller's variables) or the input's default.
+// Such an action may itself use another local action. A job may call a
+// reusable workflow of the repository (jobs: deploy-prod: uses:
+// ./.github/workflows/deploy.yml): the called workflow's jobs are the
+// caller's, its ${{ inputs.x }} filled in the same way.
 
-// actionReader reads the local action a step uses, called at the step's
-// line: the action file's text, its path relative to the project and
-// where it was called from ("" when there is none).
-type actionReader func(uses string, line int) (data []byte, file, via string)
+// maxCalls bounds how deep local actions and reusable workflows are
+// followed: GitHub itself stops reusable workflows at a few levels.
+const maxCalls = 4
 
-// localActions reads local actions from the repository at root for the
-// CI file rel of the project at dir.
-func localActions(dir, root, rel string) actionReader {
-	return func(uses string, line int) ([]byte, string, string) {
+// actionReader reads the local action or reusable workflow a step or job
+// uses, called at line of file from ("" for the CI file being read): its
+// text, its path relative to the project and where it was called from
+// (file:line).
+type actionReader func(uses, from string, line int) (data []byte, file, via string)
+
+// localActions reads local actions and reusable workflows from the
+// repository at root for the CI file rel of the project at dir, through
+// read (the repository's confined reader), noting each file read in
+// called.
+func localActions(dir, root, rel string, read func(string) ([]byte, error), called map[string]bool) actionReader {
+	return func(uses, from string, line int) ([]byte, string, string) {
 		p := path.Clean(strings.TrimPrefix(uses, "./"))
 		if strings.HasPrefix(p, "..") {
 			return nil, "", ""
 		}
-		for _, name := range []string{"action.yml", "action.yaml"} {
+		names := []string{"action.yml", "action.yaml"}
+		if ext := path.Ext(p); ext == ".yml" || ext == ".yaml" {
+			names = []string{""} // a reusable workflow names its file
+		}
+		for _, name := range names {
 			f := filepath.Join(root, filepath.FromSlash(p), name)
-			data, err := readCIFile(f)
+			data, err := read(f)
 			if err != nil {
 				continue
 			}
-			r, err := filepath.Rel(dir, f)
-			if err != nil || strings.HasPrefix(r, "..") {
+			r, err := filepath.Rel(dir, f) // ../../.github/…: a service's in a monorepo
+			if err != nil {
 				return nil, "", ""
 			}
-			return data, filepath.ToSlash(r), rel + ":" + strconv.Itoa(line)
+			called[filepath.ToSlash(r)] = true
+			if from == "" {
+				from = rel
+			}
+			return data, filepath.ToSlash(r), from + ":" + strconv.Itoa(line)
 		}
 		return nil, "", ""
 	}
@@ -47,46 +67,102 @@ func localActions(dir, root, rel string) actionReader {
 
 // actionExpr matches what a composite action's step reads from its
 // caller: ${{ inputs.x }} and the workspace's path.
-var actionExpr = lazyre.New(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`).Get
+var actionExpr = lazyre.New(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}|\$\{\{\s*github\.workspace\s*\}\}/?`)
+
+// inputSet are the inputs an action or reusable workflow declares
+// (decl, with their defaults) as the caller's with: sets them.
+type inputSet map[string]string
+
+func inputs(decl *yaml.Node, with map[string]string) inputSet {
+	in := inputSet(with)
+	if decl != nil && decl.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(decl.Content); i += 2 {
+			if _, ok := in[decl.Content[i].Value]; !ok {
+				in[decl.Content[i].Value] = scalarOf(mapValue(decl.Content[i+1], "default"))
+			}
+		}
+	}
+	return in
+}
+
+// fill replaces in s what the caller passes in: an input (one the
+// caller leaves unset stays CI's expression) and the workspace, which is
+// the repository's root.
+func (in inputSet) fill(s string) string {
+	return actionExpr.Get().ReplaceAllStringFunc(s, func(m string) string {
+		sm := actionExpr.Get().FindStringSubmatch(m)
+		if sm[1] == "" {
+			return ""
+		}
+		if v, ok := in[sm[1]]; ok {
+			return strings.ReplaceAll(v, "\n", " ") // a line stays at its line
+		}
+		return m
+	})
+}
+
+// fillAll fills in every scalar of a parsed document.
+func (in inputSet) fillAll(n *yaml.Node) {
+	n.Value = in.fill(n.Value)
+	for _, c := range n.Content {
+		in.fillAll(c)
+	}
+}
+
+// calledDoc reads and parses the action or workflow uses names, called
+// at line of file from; nil for none, for one already in chain (the
+// actions or workflows that led here: a cycle) and past maxCalls.
+func calledDoc(read actionReader, uses, from string, line int, chain []string) (root *yaml.Node, file, via string) {
+	if read == nil {
+		return nil, "", ""
+	}
+	data, file, via := read(uses, from, line)
+	var doc yaml.Node
+	if data == nil || slices.Contains(chain, file) || len(chain) >= maxCalls || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil, "", ""
+	}
+	return doc.Content[0], file, via
+}
+
+// calledWorkflow reads the reusable workflow a job (caller) of file from
+// calls: its jobs' lines as the caller's, each at its own line of the
+// called file and called from the caller's uses: line.
+// Its steps' shells are numbered after shell, the caller's last.
+func calledWorkflow(read actionReader, caller string, job *yaml.Node, from string, chain []string, shell int) []shellLine {
+	u := mapValue(job, "uses")
+	root, file, via := calledDoc(read, u.Value, from, u.Line, chain)
+	if root == nil {
+		return nil
+	}
+	decl := root
+	for _, k := range []string{"on", "workflow_call", "inputs"} {
+		decl = mapValue(decl, k)
+	}
+	inputs(decl, yamlVars(mapValue(job, "with"))).fillAll(root)
+	lines := ciYAMLDoc(root, false, read, append(chain, file))
+	for i := range lines {
+		l := &lines[i]
+		l.hint = caller + "/" + l.hint // each caller its own job: another environment's deploy
+		l.shell += shell
+		if l.file == "" {
+			l.file, l.via = file, via
+		}
+	}
+	return lines
+}
 
 // compositeLines are the shell lines of the composite action a step
-// uses, read as the calling step's (its job, environment and
-// variables), each at its own line of the action file.
-func compositeLines(read actionReader, uses string, with *yaml.Node, line int, ctx shellLine) []shellLine {
-	if read == nil {
-		return nil
-	}
-	data, file, via := read(uses, line)
-	var doc yaml.Node
-	if data == nil || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return nil
-	}
-	root := doc.Content[0]
+// uses (called at line of file from, with the step's with:), read as the
+// calling step's (its job, environment and variables), each at its own
+// line of the action file. An action the action uses is read the same
+// way, up to maxCalls deep; chain are the actions that led here.
+func compositeLines(read actionReader, uses string, with map[string]string, from string, line int, ctx shellLine, chain []string) []shellLine {
+	root, file, via := calledDoc(read, uses, from, line, chain)
 	runs := mapValue(root, "runs")
 	if scalarOf(mapValue(runs, "using")) != "composite" {
 		return nil
 	}
-	inputs := map[string]string{}
-	if decl := mapValue(root, "inputs"); decl != nil && decl.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(decl.Content); i += 2 {
-			inputs[decl.Content[i].Value] = scalarOf(mapValue(decl.Content[i+1], "default"))
-		}
-	}
-	for k, v := range yamlVars(with) {
-		inputs[k] = v
-	}
-	fill := func(s string) string {
-		return actionExpr().ReplaceAllStringFunc(s, func(m string) string {
-			sm := actionExpr().FindStringSubmatch(m)
-			if sm[1] == "" {
-				return "" // the workspace is the repository's root
-			}
-			if v, ok := inputs[sm[1]]; ok {
-				return v
-			}
-			return m
-		})
-	}
+	fill := inputs(mapValue(root, "inputs"), with).fill
 	steps := mapValue(runs, "steps")
 	if steps == nil || steps.Kind != yaml.SequenceNode {
 		return nil
@@ -94,7 +170,8 @@ func compositeLines(read actionReader, uses string, with *yaml.Node, line int, c
 	var out []shellLine
 	for _, st := range steps.Content {
 		run := mapValue(st, "run")
-		if run == nil || run.Kind != yaml.ScalarNode {
+		uses := mapValue(st, "uses")
+		if run == nil && !strings.HasPrefix(scalarOf(uses), "./") {
 			continue
 		}
 		sv := ctx.vars
@@ -107,13 +184,21 @@ func compositeLines(read actionReader, uses string, with *yaml.Node, line int, c
 				sv[k] = fill(v)
 			}
 		}
-		filled := *run
-		filled.Value = fill(run.Value)
 		sctx := ctx
 		sctx.vars = sv
 		if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 			sctx.workdir = fill(w)
 		}
+		if run == nil {
+			w := yamlVars(mapValue(st, "with"))
+			for k, v := range w {
+				w[k] = fill(v)
+			}
+			out = append(out, compositeLines(read, uses.Value, w, file, uses.Line, sctx, append(chain, file))...)
+			continue
+		}
+		filled := *run
+		filled.Value = fill(run.Value)
 		lines := blockLines(&filled, sctx)
 		for i := range lines {
 			lines[i].file, lines[i].via = file, via

@@ -60,10 +60,10 @@ func (c cond) matches(v string) bool {
 // Conditions as scripts write them: [[ "$X" == "uat" ]], [ "$X" = uat ],
 // test $X != prod, joined by || (or by && for !=).
 var (
-	testCompare = lazyre.New(`"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s*(==|=|!=)\s*("[^"]*"|'[^']*'|[^\s\]);&|]+)`).Get
-	caseStart   = lazyre.New(`^case\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s+in\b`).Get
-	caseArm     = lazyre.New(`^\(?\s*([^()\s][^()]*?)\s*\)\s*(.*)$`).Get
-	funcDef     = lazyre.New(`^(?:function\s+([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\(\s*\))?|([A-Za-z_][A-Za-z0-9_-]*)\s*\(\s*\))\s*\{?\s*$`).Get
+	testCompare = lazyre.New(`"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s*(==|=|!=)\s*("[^"]*"|'[^']*'|[^\s\]);&|]+)`)
+	caseStart   = lazyre.New(`^case\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})\}?"?\s+in\b`)
+	caseArm     = lazyre.New(`^\(?\s*([^()\s][^()]*?)\s*\)\s*(.*)$`)
+	funcDef     = lazyre.New(`^(?:function\s+([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\(\s*\))?|([A-Za-z_][A-Za-z0-9_-]*)\s*\(\s*\))\s*\{?\s*$`)
 )
 
 // exprVar names a variable as patternDeploys does: ${{ env.STAGE }} is
@@ -76,7 +76,7 @@ func exprVar(s string) string {
 // parseCond reads an if's or elif's condition: a comparison of one
 // variable with words, or nothing ferry can use (Var "").
 func parseCond(text string, at int) cond {
-	ms := testCompare().FindAllStringSubmatch(text, -1)
+	ms := testCompare.Get().FindAllStringSubmatch(text, -1)
 	if len(ms) == 0 {
 		return cond{At: at}
 	}
@@ -138,7 +138,7 @@ func withBranches(lines []shellLine) []shellLine {
 	body := make([]bool, len(lines))
 	for i := 0; i < len(lines); i++ {
 		t := strings.TrimSpace(lines[i].text)
-		m := funcDef().FindStringSubmatch(t)
+		m := funcDef.Get().FindStringSubmatch(t)
 		if m == nil {
 			continue
 		}
@@ -168,7 +168,7 @@ func withBranches(lines []shellLine) []shellLine {
 		if depth > 3 || !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(l.text, n) }) {
 			return
 		}
-		for _, seg := range shellSeparator().Split(l.text, -1) {
+		for _, seg := range shellSeparator.Get().Split(l.text, -1) {
 			words := strings.Fields(seg)
 			for len(words) > 0 && (shellPrefix[words[0]] || words[0] == "elif") {
 				words = words[1:]
@@ -186,7 +186,7 @@ func withBranches(lines []shellLine) []shellLine {
 				b.guard = append(slices.Clip(l.guard), b.guard...)
 				b.fn, b.fnLine = words[0], l.line
 				if len(args) > 0 && strings.Contains(b.text, "$") {
-					b.text = positional().ReplaceAllStringFunc(b.text, func(m string) string {
+					b.text = positional.Get().ReplaceAllStringFunc(b.text, func(m string) string {
 						n, _ := strconv.Atoi(strings.Trim(m, "${}"))
 						if n <= len(args) {
 							return args[n-1]
@@ -269,8 +269,8 @@ func guardLines(lines []shellLine) {
 			stack = stack[:len(stack)-1]
 			l.guard = current()
 			continue
-		case caseStart().MatchString(t):
-			m := caseStart().FindStringSubmatch(t)
+		case caseStart.Get().MatchString(t):
+			m := caseStart.Get().FindStringSubmatch(t)
 			l.guard = current()
 			stack = append(stack, &branchFrame{isCase: true, caseVar: exprVar(m[1]), caseAt: l.line, at: l.line})
 			continue
@@ -279,7 +279,7 @@ func guardLines(lines []shellLine) {
 			l.guard = current()
 			continue
 		case f != nil && f.isCase && !f.inArm:
-			if m := caseArm().FindStringSubmatch(t); m != nil {
+			if m := caseArm.Get().FindStringSubmatch(t); m != nil {
 				var pats []string
 				for _, p := range strings.Split(m[1], "|") {
 					pats = append(pats, strings.Trim(strings.TrimSpace(p), `"'`))
@@ -399,7 +399,7 @@ func runsFor(g []cond, name, env string) (runs bool, undecided []cond) {
 func (l shellLine) decide() ([]cond, bool) {
 	var open []cond
 	for _, c := range l.guard {
-		if c.Var == "" || !assignment().MatchString(c.Var+"=") {
+		if c.Var == "" || !assignment.Get().MatchString(c.Var+"=") {
 			open = append(open, c)
 			continue
 		}
@@ -468,7 +468,7 @@ func trackArms(arms []branchArm, t string, n, depth int) []branchArm {
 func (p *Project) armDeploys(d Deploy, byFile map[string]string) map[string]Deploy {
 	out := map[string]Deploy{}
 	for _, v := range d.Values {
-		m := simpleRef().FindString(v)
+		m := simpleRef.Get().FindString(v)
 		if m == "" || m != v {
 			continue
 		}
@@ -480,7 +480,7 @@ func (p *Project) armDeploys(d Deploy, byFile map[string]string) map[string]Depl
 			dd := d
 			dd.arms, dd.guard = nil, append(slices.Clip(d.guard), arm.cond)
 			fill := func(s string) string {
-				return simpleRef().ReplaceAllStringFunc(s, func(r string) string {
+				return simpleRef.Get().ReplaceAllStringFunc(s, func(r string) string {
 					if val, ok := arm.vars[strings.Trim(r, "${}")]; ok {
 						return val
 					}

@@ -21,7 +21,7 @@ import (
 
 // circleParam matches a parameter reference: << parameters.env >>, <<
 // pipeline.parameters.channel >>.
-var circleParam = lazyre.New(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`).Get
+var circleParam = lazyre.New(`<<\s*(pipeline\.)?parameters\.([A-Za-z0-9_-]+)\s*>>`)
 
 // circleConfig is what circleLines reads besides the jobs.
 type circleConfig struct {
@@ -141,7 +141,7 @@ func whenEquals(n *yaml.Node) (param string, values []string) {
 				k, v := n.Content[i].Value, n.Content[i+1]
 				if k == "equal" && v.Kind == yaml.SequenceNode && len(v.Content) == 2 {
 					val, ref := scalarOf(v.Content[0]), scalarOf(v.Content[1])
-					if sm := circleParam().FindStringSubmatch(ref); sm != nil && sm[1] != "" && !strings.Contains(val, "<<") {
+					if sm := circleParam.Get().FindStringSubmatch(ref); sm != nil && sm[1] != "" && !strings.Contains(val, "<<") {
 						if param == "" || param == sm[2] {
 							param = sm[2]
 							values = append(values, val)
@@ -246,8 +246,8 @@ type circleCtx struct {
 // helm_deploy/values-dev.yaml.
 func (c *circleCtx) fill(s string, params map[string]string) string {
 	if strings.Contains(s, "<<") {
-		s = circleParam().ReplaceAllStringFunc(s, func(m string) string {
-			sm := circleParam().FindStringSubmatch(m)
+		s = circleParam.Get().ReplaceAllStringFunc(s, func(m string) string {
+			sm := circleParam.Get().FindStringSubmatch(m)
 			src := params
 			if sm[1] != "" {
 				if v, ok := c.fixed[sm[2]]; ok {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/shlex"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
@@ -117,6 +118,9 @@ type Deploy struct {
 	// and "deploy/values-prod.yaml"), for a command over several lines.
 	flags     []flagWord
 	flagLines map[string]int
+	// origin is the file read to find the command: File itself, or the
+	// CI file whose job calls the script, action or workflow File.
+	origin string
 	// Uncertain says why the command may not be the one that deploys
 	// its environment: it stands in a branch ferry cannot decide, and
 	// another command deploys the environment in another ("" when sure).
@@ -192,22 +196,22 @@ func (s SetFlag) Flag() string {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`).Get
+var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
-var wordExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`).Get
+var wordExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\$\{\{[^}]*\}\}`)
 
 // IsCIExpr reports whether s holds something CI substitutes (${{ X }},
 // $VAR, ${VAR}, $(VAR)).
-func IsCIExpr(s string) bool { return ciExpr().MatchString(s) }
+func IsCIExpr(s string) bool { return ciExpr.Get().MatchString(s) }
 
 // MaskCIExprs returns s with every CI expression in it replaced by as
 // many x's: the shape of what is written around them ("repo:$(shell git
 // rev-parse origin/dev)" has its tag after the last ':' of the mask).
 func MaskCIExprs(s string) string {
 	b := []byte(s)
-	for _, sp := range ciExpr().FindAllStringIndex(s, -1) {
+	for _, sp := range ciExpr.Get().FindAllStringIndex(s, -1) {
 		for i := sp[0]; i < sp[1]; i++ {
 			b[i] = 'x'
 		}
@@ -222,7 +226,16 @@ func findDeploys(dir string) []Deploy {
 	var out []Deploy
 	seen := map[string]bool{}
 	called := map[string]bool{} // wrapper scripts followed from a CI job
+	// actions and reusable workflows a job uses: a reusable workflow is
+	// its callers', what it deploys read as a file of its own (its
+	// inputs unset, or set by a workflow itself called) would be a guess
+	calledYAML := map[string]bool{}
 	for _, root := range ciRoots(dir) {
+		cr, err := confine.Open(root)
+		if err != nil {
+			continue
+		}
+		readCIFile := confinedRead(cr)
 		var files []string
 		for _, hf := range []string{"helmfile.yaml", "helmfile.yml"} {
 			f := filepath.Join(root, hf)
@@ -264,16 +277,16 @@ func findDeploys(dir string) []Deploy {
 			var cmds []shellLine
 			var tasks map[int]map[string]int // Azure HelmDeploy tasks' inputs, by the task's line
 			switch base := filepath.Base(f); {
-			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
+			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, "/.github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
 				if !isAzurePipeline(data) {
 					continue // docker-compose.yml, mkdocs.yml: no CI file
 				}
 				cmds, tasks = azureLines(data)
 				cmds = withAssignments(cmds)
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data, filepath.Dir(f)) // each recipe line is a shell of its own
+				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
-				if !shellName(base) && !shellShebang().Match(data) {
+				if !shellName(base) && !shellShebang.Get().Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
 				}
 				cmds = scriptLines(data, 1, strings.TrimSuffix(strings.TrimSuffix(base, ".sh"), ".bash"))
@@ -285,9 +298,9 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(circleLines(data))
 			default:
 				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
-				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel)))
+				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel, readCIFile, calledYAML)))
 			}
-			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called)
+			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile)
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			tokens := tokensIn(data, rel)            // what the file's steps fill in before they deploy
@@ -311,7 +324,7 @@ func findDeploys(dir string) []Deploy {
 				if cc, ok := c.cluster(file); ok {
 					clusters[c.hint] = cc
 				}
-				if m := contextNamespace().FindStringSubmatch(c.text); m != nil {
+				if m := contextNamespace.Get().FindStringSubmatch(c.text); m != nil {
 					namespaces[c.hint] = clusterChoice{c.expand(strings.Trim(m[1], `"'`)), file + ":" + strconv.Itoa(c.line)}
 				}
 				fileDir := filepath.Dir(f)
@@ -322,10 +335,10 @@ func findDeploys(dir string) []Deploy {
 				if !ok {
 					continue
 				}
-				d.File = file
+				d.File, d.origin = file, rel
 				d.Tokens = tokens
-				d.Throwaway = c.throwaway || throwawayContext().MatchString(c.text)
-				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput().MatchString(c.text) || lintName().MatchString(c.hint) || lintName().MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
+				d.Throwaway = c.throwaway || throwawayContext.Get().MatchString(c.text)
+				d.Lint = d.Command == "lint" || strings.HasPrefix(d.Command, "dependency") || (d.Command == "template" && (lintOutput.Get().MatchString(c.text) || lintName.Get().MatchString(c.hint) || lintName.Get().MatchString(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))))
 				decrypted := map[string]string{} // a file the job decrypts: its SOPS source
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
@@ -363,10 +376,11 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, d)
 			}
 		}
+		cr.Close()
 	}
 	// A script a CI job calls is that job's: its commands as a file of
 	// their own (no arguments, no job) would be a guess.
-	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] })
+	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] || calledYAML[d.origin] })
 }
 
 // shellName reports whether a file's name says a shell runs it:
@@ -374,7 +388,7 @@ func findDeploys(dir string) []Deploy {
 func shellName(f string) bool { return strings.HasSuffix(f, ".sh") || strings.HasSuffix(f, ".bash") }
 
 // shellShebang matches the first line of a script a shell runs.
-var shellShebang = lazyre.New(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`).Get
+var shellShebang = lazyre.New(`^#!\s*\S*(?:/|env\s+)(?:ba|z|da|k)?sh\b`)
 
 // setLines finds the line of each --set flag of a command that spans
 // several lines (continued with a backslash, or a YAML block, or a bash
@@ -511,7 +525,7 @@ func yamlBlockEnd(lines []string, first, end int) int {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if in := indent(l); in < base || in == base && (strings.HasPrefix(t, "- ") || yamlKey().MatchString(t)) {
+		if in := indent(l); in < base || in == base && (strings.HasPrefix(t, "- ") || yamlKey.Get().MatchString(t)) {
 			return n - 1
 		}
 	}
@@ -519,7 +533,7 @@ func yamlBlockEnd(lines []string, first, end int) int {
 }
 
 // yamlKey matches a line that starts a YAML mapping key.
-var yamlKey = lazyre.New(`^[A-Za-z0-9_.-]+:(\s|$)`).Get
+var yamlKey = lazyre.New(`^[A-Za-z0-9_.-]+:(\s|$)`)
 
 // setsPath reports whether l sets path p (image.tag=), not a path
 // ending in it (nginx.image.tag=).
@@ -631,8 +645,8 @@ type shellArray struct {
 // (after export, local, readonly, then, else); shellSeparator splits a
 // line into its commands.
 var (
-	shellAssign    = lazyre.New(`^\s*(?:(?:then|else|do|export|local|readonly|declare)\s+)*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`).Get
-	shellSeparator = lazyre.New(`&&|\|\||;`).Get
+	shellAssign    = lazyre.New(`^\s*(?:(?:then|else|do|export|local|readonly|declare)\s+)*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)`)
+	shellSeparator = lazyre.New(`&&|\|\||;`)
 )
 
 // lineAssignments returns the assignments of a line, name and value,
@@ -646,15 +660,15 @@ func lineAssignments(t string) (out []struct {
 	}
 	cmds := []string{t}
 	if strings.ContainsAny(t, "&|;") {
-		cmds = shellSeparator().Split(t, -1)
+		cmds = shellSeparator.Get().Split(t, -1)
 	}
 	for i, c := range cmds {
 		if strings.Contains(c, "_ENV") {
-			if m := ciEnvExport().FindStringSubmatch(c); m != nil {
+			if m := ciEnvExport.Get().FindStringSubmatch(c); m != nil {
 				c = m[1] // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
 			}
 		}
-		if m := shellAssign().FindStringSubmatch(c); m != nil {
+		if m := shellAssign.Get().FindStringSubmatch(c); m != nil {
 			out = append(out, struct {
 				name, val string
 				first     bool
@@ -666,20 +680,20 @@ func lineAssignments(t string) (out []struct {
 
 // ciEnvExport matches a step writing a variable into the file CI sources
 // before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
-var ciEnvExport = lazyre.New(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`).Get
+var ciEnvExport = lazyre.New(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`)
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
-var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`).Get
+var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
 
 // positional matches a reference to a script's argument.
-var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`).Get
+var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`)
 
 // arrayAssign matches a bash array assignment, name, += and words;
 // scriptDirAssign the idiom that sets a variable to the script's own
 // directory or one above it, and how far up.
 var (
-	arrayAssign     = lazyre.New(`(?s)^(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=\((.*)\)\s*;?$`).Get
-	scriptDirAssign = lazyre.New(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\((?:\s*cd\s+"?)?\$\(\s*dirname\s+"?\$(?:\{BASH_SOURCE\[0\]\}|\{BASH_SOURCE\}|BASH_SOURCE|0|\{0\})"?\s*\)"?((?:/\.\.)*)/?"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*)?\)"?$`).Get
+	arrayAssign     = lazyre.New(`(?s)^(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=\((.*)\)\s*;?$`)
+	scriptDirAssign = lazyre.New(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\((?:\s*cd\s+"?)?\$\(\s*dirname\s+"?\$(?:\{BASH_SOURCE\[0\]\}|\{BASH_SOURCE\}|BASH_SOURCE|0|\{0\})"?\s*\)"?((?:/\.\.)*)/?"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*)?\)"?$`)
 )
 
 // withAssignments gives each line the variables the script assigned
@@ -715,7 +729,7 @@ func withAssignments(lines []shellLine) []shellLine {
 		t := strings.TrimSpace(l.text)
 		arms = trackArms(arms, t, l.line, depth)
 		if l.dir == "" { // a CI step's shell; a script's paths are its own
-			if m := cdLine().FindStringSubmatch(t); m != nil && depth == 0 {
+			if m := cdLine.Get().FindStringSubmatch(t); m != nil && depth == 0 {
 				cd = path.Join(cd, strings.Trim(m[1], `"'`))
 			}
 			if cd != "" {
@@ -724,7 +738,7 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		if !strings.Contains(t, "=(") {
 			// no array here (the common case: skip the regexp)
-		} else if m := arrayAssign().FindStringSubmatch(t); m != nil {
+		} else if m := arrayAssign.Get().FindStringSubmatch(t); m != nil {
 			// HELM_SET=( "--set" "a=b" … ): its words, expanded where the
 			// array is used. One assigned under a condition counts too: it
 			// holds flags, which say which keys CI sets.
@@ -740,7 +754,7 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		if l.dir == "" || !strings.Contains(t, "dirname") {
 			// not the script-directory idiom
-		} else if m := scriptDirAssign().FindStringSubmatch(t); m != nil {
+		} else if m := scriptDirAssign.Get().FindStringSubmatch(t); m != nil {
 			// ROOT=$(cd "$(dirname "$0")/.." && pwd): a path ferry knows.
 			assigned = maps.Clone(assigned)
 			assigned[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2]))
@@ -762,14 +776,14 @@ func withAssignments(lines []shellLine) []shellLine {
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
 			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
-			if strings.ContainsAny(simpleRef().ReplaceAllString(val, ""), "$`") {
+			if strings.ContainsAny(simpleRef.Get().ReplaceAllString(val, ""), "$`") {
 				// ${X:-y} of an X CI sets, $(cmd): known only when the
 				// script runs.
 				delete(assigned, name)
 				delete(choices, name)
 				continue
 			}
-			if positional().MatchString(val) {
+			if positional.Get().MatchString(val) {
 				// $1 with no caller ferry followed: the script's argument.
 				delete(assigned, name)
 				delete(choices, name)
@@ -779,7 +793,7 @@ func withAssignments(lines []shellLine) []shellLine {
 			if certain {
 				assigned[name] = val
 				delete(choices, name)
-				if strings.Contains(t, "_ENV") && ciEnvExport().MatchString(t) {
+				if strings.Contains(t, "_ENV") && ciEnvExport.Get().MatchString(t) {
 					jobEnv = maps.Clone(jobEnv)
 					jobEnv[name] = val
 				}
@@ -834,7 +848,7 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 		}
 		if !strings.Contains(l, "<<") {
 			// no here-document starts here
-		} else if m := hereDoc().FindStringSubmatch(l); m != nil && !hereToShell().MatchString(l[:strings.Index(l, "<<")]) {
+		} else if m := hereDoc.Get().FindStringSubmatch(l); m != nil && !hereToShell.Get().MatchString(l[:strings.Index(l, "<<")]) {
 			// A here-document's lines are text a command reads (cat <<EOF
 			// prints them), not commands — unless a shell reads them.
 			heredoc = m[1]
@@ -874,18 +888,18 @@ func scriptLines(data []byte, first int, hint string) []shellLine {
 const maxHereLines = 200
 
 // arrayStart matches the start of a bash array assignment.
-var arrayStart = lazyre.New(`^\s*(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?[A-Za-z_][A-Za-z0-9_]*\+?=\(`).Get
+var arrayStart = lazyre.New(`^\s*(?:(?:local|declare|typeset|export|readonly)\s+(?:-a\s+)?)?[A-Za-z_][A-Za-z0-9_]*\+?=\(`)
 
 // openArray reports whether s starts a bash array whose ) has not come.
 func openArray(s string) bool {
-	return arrayStart().MatchString(s) && strings.Count(s, "(") > strings.Count(s, ")")
+	return arrayStart.Get().MatchString(s) && strings.Count(s, "(") > strings.Count(s, ")")
 }
 
 var (
-	hereDoc     = lazyre.New(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`).Get
-	hereToShell = lazyre.New(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`).Get
-	makeTarget  = lazyre.New(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`).Get
-	makeVar     = lazyre.New(`^([A-Za-z_][A-Za-z0-9_]*)\s*([:?]?)=\s*(.*)$`).Get
+	hereDoc     = lazyre.New(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
+	hereToShell = lazyre.New(`(^|[\s|;&/])(bash|sh|zsh|ssh|kubectl\s+exec)(\s|$)`)
+	makeTarget  = lazyre.New(`^([A-Za-z0-9_.%/-]+)\s*:([^=]|$)`)
+	makeVar     = lazyre.New(`^([A-Za-z_][A-Za-z0-9_]*)\s*([:?]?)=\s*(.*)$`)
 )
 
 // makeLines reads a Makefile's recipe lines, each with its target's name
@@ -893,7 +907,7 @@ var (
 // dir). A recipe line that calls a define'd macro ($(call deploy,ctx,ns,
 // values-stage.yaml)) stands for the macro's lines, its $(1), $(2)
 // filled in, at the macro's own lines.
-func makeLines(data []byte, dir string) []shellLine {
+func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error)) []shellLine {
 	vars := map[string]string{}
 	overridable := map[string]bool{}
 	defines := map[string][]shellLine{}
@@ -923,10 +937,10 @@ func makeLines(data []byte, dir string) []shellLine {
 				i++
 				text = strings.TrimSuffix(text, "\\") + " " + strings.TrimSpace(lines[i])
 			}
-			if m := makeCall().FindStringSubmatch(text); m != nil && defines[m[1]] != nil {
+			if m := makeCall.Get().FindStringSubmatch(text); m != nil && defines[m[1]] != nil {
 				args := splitMakeArgs(m[2])
 				for _, d := range defines[m[1]] {
-					d.text = makeArg().ReplaceAllStringFunc(d.text, func(a string) string {
+					d.text = makeArg.Get().ReplaceAllStringFunc(d.text, func(a string) string {
 						if n, _ := strconv.Atoi(strings.Trim(a, "${}()")); n >= 1 && n <= len(args) {
 							return strings.TrimSpace(args[n-1])
 						}
@@ -940,17 +954,17 @@ func makeLines(data []byte, dir string) []shellLine {
 			out = append(out, shellLine{text: text, line: start, last: i + 1, hint: target, vars: vars, overridable: overridable})
 			continue
 		}
-		if m := makeDefine().FindStringSubmatch(l); m != nil {
+		if m := makeDefine.Get().FindStringSubmatch(l); m != nil {
 			define = m[1]
 			continue
 		}
-		if m := makeInclude().FindStringSubmatch(l); m != nil && dir != "" {
+		if m := makeInclude.Get().FindStringSubmatch(l); m != nil && dir != "" && readCIFile != nil {
 			for _, pat := range strings.Fields(m[1]) {
 				fs, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
 				for _, f := range fs {
 					if inc, err := readCIFile(f); err == nil {
 						for _, il := range strings.Split(string(inc), "\n") {
-							if m := makeVar().FindStringSubmatch(il); m != nil {
+							if m := makeVar.Get().FindStringSubmatch(il); m != nil {
 								vars[m[1]] = makeValue(m[3])
 							}
 						}
@@ -959,7 +973,7 @@ func makeLines(data []byte, dir string) []shellLine {
 			}
 			continue
 		}
-		if m := makeVar().FindStringSubmatch(l); m != nil {
+		if m := makeVar.Get().FindStringSubmatch(l); m != nil {
 			vars[m[1]] = makeValue(m[3])
 			if m[2] == "?" && !strings.Contains(m[3], "$") {
 				overridable[m[1]] = true
@@ -968,7 +982,7 @@ func makeLines(data []byte, dir string) []shellLine {
 			}
 			continue
 		}
-		if m := makeTarget().FindStringSubmatch(l); m != nil {
+		if m := makeTarget.Get().FindStringSubmatch(l); m != nil {
 			target = m[1]
 		}
 	}
@@ -976,10 +990,10 @@ func makeLines(data []byte, dir string) []shellLine {
 }
 
 var (
-	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`).Get
-	makeInclude = lazyre.New(`^-?include\s+(.+)$`).Get
-	makeCall    = lazyre.New(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`).Get
-	makeArg     = lazyre.New(`\$[({][1-9][)}]|\$[1-9]`).Get
+	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`)
+	makeInclude = lazyre.New(`^-?include\s+(.+)$`)
+	makeCall    = lazyre.New(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`)
+	makeArg     = lazyre.New(`\$[({][1-9][)}]|\$[1-9]`)
 )
 
 // makeValue is a Makefile variable's value: make keeps quotes in it, the
@@ -1025,7 +1039,16 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return nil
 	}
-	root := doc.Content[0]
+	return ciYAMLDoc(doc.Content[0], gitlab, action, nil)
+}
+
+// ciYAMLDoc reads a parsed CI file; chain are the reusable workflows
+// called to reach it, the last one this file (none for the file read).
+func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string) []shellLine {
+	from := ""
+	if len(chain) > 0 {
+		from = chain[len(chain)-1]
+	}
 	globals := yamlVars(mapValue(root, "env"))
 	if gitlab {
 		globals = yamlVars(mapValue(root, "variables"))
@@ -1073,6 +1096,10 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 			}
 			continue
 		}
+		if u := scalarOf(mapValue(job, "uses")); action != nil && strings.HasPrefix(u, "./") {
+			out = append(out, calledWorkflow(action, name, job, from, chain, len(out))...)
+			continue
+		}
 		for k, v := range yamlVars(mapValue(job, "env")) {
 			vars[k] = v
 		}
@@ -1086,7 +1113,7 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 		}
 		throwaway := false
 		for _, st := range steps.Content {
-			throwaway = throwaway || throwawayAction().MatchString(scalarOf(mapValue(st, "uses")))
+			throwaway = throwaway || throwawayAction.Get().MatchString(scalarOf(mapValue(st, "uses")))
 		}
 		for _, st := range steps.Content {
 			run := mapValue(st, "run")
@@ -1110,7 +1137,7 @@ func ciYAMLLinesWith(data []byte, gitlab bool, action actionReader) []shellLine 
 			}
 			ctx := shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
 			if run == nil {
-				out = append(out, compositeLines(action, uses, mapValue(st, "with"), mapValue(st, "uses").Line, ctx)...)
+				out = append(out, compositeLines(action, uses, yamlVars(mapValue(st, "with")), from, mapValue(st, "uses").Line, ctx, chain)...)
 				continue
 			}
 			out = append(out, blockLines(run, ctx)...)
@@ -1178,21 +1205,21 @@ func merged(n *yaml.Node) *yaml.Node { return mergedDepth(n, 0) }
 // Throwaway clusters: what a CI test job runs to make a cluster of its
 // own, and the actions that do it for a GitHub workflow.
 var (
-	throwawayCluster = lazyre.New(`\b(kind\s+(create\s+cluster|load\s+docker-image|load\s+image-archive)|k3d\s+(cluster\s+create|image\s+import)|minikube\s+(start|image\s+load)|ct\s+install)\b`).Get
-	throwawayAction  = lazyre.New(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`).Get
+	throwawayCluster = lazyre.New(`\b(kind\s+(create\s+cluster|load\s+docker-image|load\s+image-archive)|k3d\s+(cluster\s+create|image\s+import)|minikube\s+(start|image\s+load)|ct\s+install)\b`)
+	throwawayAction  = lazyre.New(`(?i)(^|/)(kind-action|setup-kind|k3d-action|setup-k3d|setup-minikube|minikube-action|chart-testing-action)@`)
 	// throwawayContext is a helm command aimed at such a cluster itself.
-	throwawayContext = lazyre.New(`--kube-context[= ](kind|k3d|minikube)\b`).Get
+	throwawayContext = lazyre.New(`--kube-context[= ](kind|k3d|minikube)\b`)
 	// testScript is a script named for a test of the chart.
-	testScript = lazyre.New(`(?i)(^|[-_.])(e2e|test|tests|smoke|integration|it|ci)([-_.]|$)`).Get
+	testScript = lazyre.New(`(?i)(^|[-_.])(e2e|test|tests|smoke|integration|it|ci)([-_.]|$)`)
 	// throwawayHint is a job, target or script named for one.
-	throwawayHint = lazyre.New(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`).Get
+	throwawayHint = lazyre.New(`(?i)(^|[-_.:/])(kind|k3d|minikube)([-_.:/]|$)`)
 )
 
 // lintOutput is a helm template whose manifests go nowhere or to a
 // validator; lintName a job, target or workflow named for a check.
 var (
-	lintOutput = lazyre.New(`>\s*/dev/null|\|\s*(kubeconform|kubeval|conftest|kube-linter|polaris|datree|checkov|kube-score|pluto)\b`).Get
-	lintName   = lazyre.New(`(?i)(^|[-_. ])(lint|linter|validate|validation|verify|check|checks|pr|pull-request)([-_. ]|$)`).Get
+	lintOutput = lazyre.New(`>\s*/dev/null|\|\s*(kubeconform|kubeval|conftest|kube-linter|polaris|datree|checkov|kube-score|pluto)\b`)
+	lintName   = lazyre.New(`(?i)(^|[-_. ])(lint|linter|validate|validation|verify|check|checks|pr|pull-request)([-_. ]|$)`)
 )
 
 // markThrowaway marks the lines of every job, target or script (one
@@ -1206,7 +1233,7 @@ var (
 func markThrowaway(lines []shellLine, script bool) {
 	hints := map[string]bool{}
 	for _, l := range lines {
-		if throwawayHint().MatchString(l.hint) || (throwawayCluster().MatchString(l.text) && (!script || testScript().MatchString(l.hint))) {
+		if throwawayHint.Get().MatchString(l.hint) || (throwawayCluster.Get().MatchString(l.text) && (!script || testScript.Get().MatchString(l.hint))) {
 			hints[l.hint] = true
 		}
 	}
@@ -1327,7 +1354,7 @@ var helmValueFlags = map[string]bool{
 
 // evalLine is a line that runs a command a variable holds: eval "$CMD",
 // eval $CMD, or $CMD alone.
-var evalLine = lazyre.New(`^(?:eval\s+)?"?(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)"?;?$`).Get
+var evalLine = lazyre.New(`^(?:eval\s+)?"?(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)"?;?$`)
 
 // werfValueFlags are the flags of werf deploy and werf converge that
 // take a value, besides helm's.
@@ -1344,7 +1371,7 @@ var werfValueFlags = map[string]bool{
 // repository root).
 func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	text := l.text
-	if m := evalLine().FindStringSubmatch(strings.TrimSpace(text)); m != nil && len(l.assigned) > 0 {
+	if m := evalLine.Get().FindStringSubmatch(strings.TrimSpace(text)); m != nil && len(l.assigned) > 0 {
 		// CMD="helm upgrade …"; CMD="$CMD -f values-$ENV.yaml"; eval "$CMD":
 		// the command the script built.
 		if e := l.expand(m[1]); e != m[1] && !strings.Contains(e, "$"+strings.Trim(m[1], "${}")) {
@@ -1358,8 +1385,8 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	if strings.Contains(text, "[@]}") || strings.Contains(text, "[*]}") {
 		// "${HELM_SET[@]}": the array's words; one ferry does not know
 		// holds flags or arguments it cannot read, so it counts as none.
-		text = arrayRef().ReplaceAllStringFunc(text, func(m string) string {
-			a, ok := l.arrays[arrayRef().FindStringSubmatch(m)[1]]
+		text = arrayRef.Get().ReplaceAllStringFunc(text, func(m string) string {
+			a, ok := l.arrays[arrayRef.Get().FindStringSubmatch(m)[1]]
 			if !ok {
 				return ""
 			}
@@ -1369,7 +1396,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	}
 	// ${{ x }} and $(git rev-parse HEAD) hold spaces: keep each as one word.
 	exprs := map[string]string{}
-	text = wordExpr().ReplaceAllStringFunc(text, func(m string) string {
+	text = wordExpr.Get().ReplaceAllStringFunc(text, func(m string) string {
 		k := fmt.Sprintf("FERRYCIEXPR%dX", len(exprs))
 		exprs[k] = m
 		return k
@@ -1446,7 +1473,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		w := words[i]
 		name, val, hasVal := strings.Cut(w, "=")
 		if !strings.HasPrefix(w, "-") {
-			if !optionalWord().MatchString(w) && !l.flagsOnly(w) {
+			if !optionalWord.Get().MatchString(w) && !l.flagsOnly(w) {
 				pos = append(pos, l.expandDefault(w))
 			}
 			continue
@@ -1554,9 +1581,9 @@ func commandAt(words []string, i int) bool {
 			return !args
 		case shellPrefix[w] || prefixWithArgs[w]:
 			args = args && !prefixWithArgs[w]
-		case strings.HasPrefix(w, "-") || duration().MatchString(w):
+		case strings.HasPrefix(w, "-") || duration.Get().MatchString(w):
 			args = true
-		case assignment().MatchString(w):
+		case assignment.Get().MatchString(w):
 			continue
 		default:
 			return false
@@ -1572,7 +1599,7 @@ var helmBoolGlobal = map[string]bool{"--debug": true, "--kube-insecure-skip-tls-
 // flags or a duration first.
 var prefixWithArgs = map[string]bool{"sudo": true, "env": true, "timeout": true, "nice": true, "retry": true}
 
-var duration = lazyre.New(`^[0-9]+[smhd]?$`).Get
+var duration = lazyre.New(`^[0-9]+[smhd]?$`)
 
 // shellPrefix are keywords and commands after which the next word is
 // still a command.
@@ -1586,7 +1613,7 @@ var shellPrefix = map[string]bool{
 // nothing or to flags (PARAM="" and, under a condition,
 // PARAM="--debug --dry-run"): not the release or the chart.
 func (l shellLine) flagsOnly(w string) bool {
-	if !simpleRef().MatchString(w) || simpleRef().FindString(w) != w {
+	if !simpleRef.Get().MatchString(w) || simpleRef.Get().FindString(w) != w {
 		return false
 	}
 	name := strings.Trim(w, "${}")
@@ -1607,32 +1634,31 @@ func (l shellLine) flagsOnly(w string) bool {
 
 // optionalWord is a word that expands to nothing or to a flag
 // (${DRY_RUN:-}, ${PARAM:---atomic}): not the release or the chart.
-var arrayRef = lazyre.New(`"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?`).Get
+var arrayRef = lazyre.New(`"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?`)
 
 // helmBinary is the name of a Helm binary: helm, helm3.
-var helmBinary = lazyre.New(`^helm[0-9]?$`).Get
+var helmBinary = lazyre.New(`^helm[0-9]?$`)
 
 // isHelm reports whether w runs Helm: helm, /usr/local/bin/helm3, or a
 // variable holding it ($HELM, ${HELM_BIN}, $(HELM)) — its value when
 // the script or job sets it, else its name.
 func (l shellLine) isHelm(w string) bool {
-	if helmBinary().MatchString(path.Base(w)) {
+	if helmBinary.Get().MatchString(path.Base(w)) {
 		return true
 	}
-	if !strings.HasPrefix(w, "$") || ciExpr().FindString(w) != w {
+	if !strings.HasPrefix(w, "$") || ciExpr.Get().FindString(w) != w {
 		return false
 	}
 	name := strings.TrimPrefix(strings.Trim(w, "${}() "), "env.")
 	if v := l.expand(w); v != w && !IsCIExpr(v) {
 		f := strings.Fields(v)
-		return len(f) > 0 && helmBinary().MatchString(path.Base(f[len(f)-1])) // microk8s helm3
+		return len(f) > 0 && helmBinary.Get().MatchString(path.Base(f[len(f)-1])) // microk8s helm3
 	}
 	return strings.Contains(strings.ToUpper(name), "HELM") && !strings.ContainsAny(name, " :")
 }
 
-var optionalWord = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`).Get
-
-var assignment = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`).Get
+var optionalWord = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(-[^}]*)?\}$`)
+var assignment = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // isRedirect reports whether a word redirects output (> out.yaml, 2>&1):
 // the command's arguments end there.
@@ -1674,7 +1700,7 @@ func (l shellLine) expandDefault(s string) string { return l.expandDepth(s, 0, t
 
 // defaultExpr matches ${NAME:-word}, ${NAME-word}, ${NAME:=word} and
 // ${NAME=word}: the name, and the default word.
-var defaultExpr = lazyre.New(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^{}$]*)\}$`).Get
+var defaultExpr = lazyre.New(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^{}$]*)\}$`)
 
 // expandDepth is expand of a value that is itself a variable's: a
 // Makefile's SERVICE := $(APP)-api is expanded in turn, a few levels at
@@ -1683,8 +1709,8 @@ func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
 	if (len(l.vars) == 0 && len(l.assigned) == 0 && !defaults) || !strings.Contains(s, "$") {
 		return s
 	}
-	return ciExpr().ReplaceAllStringFunc(s, func(m string) string {
-		if dm := defaultExpr().FindStringSubmatch(m); dm != nil && defaults {
+	return ciExpr.Get().ReplaceAllStringFunc(s, func(m string) string {
+		if dm := defaultExpr.Get().FindStringSubmatch(m); dm != nil && defaults {
 			_, set := l.assigned[dm[1]]
 			_, inJob := l.vars[dm[1]]
 			_, chosen := l.choices[dm[1]]
@@ -1797,21 +1823,33 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// readCIFile reads a CI file: a regular file of at most 1 MiB (a symlink
-// or a huge file is not one ferry reads).
-func readCIFile(f string) ([]byte, error) {
-	st, err := os.Lstat(f)
-	if err != nil {
-		return nil, err
+// confinedRead reads the CI files of the repository at root through
+// internal/confine: a path that leads out of it (a symbolic link anywhere
+// along it, "..") is refused, and so is anything but a regular file of
+// at most 1 MiB (a symlink itself, a FIFO, a huge file).
+func confinedRead(root *confine.Root) func(f string) ([]byte, error) {
+	return func(f string) ([]byte, error) {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(root.Dir(), abs)
+		if err != nil {
+			return nil, err
+		}
+		st, err := root.Lstat(rel)
+		if err != nil {
+			return nil, err
+		}
+		if !st.Mode().IsRegular() || st.Size() > 1<<20 {
+			return nil, fmt.Errorf("%s: not a regular file of at most 1 MiB", f)
+		}
+		return root.ReadFile(rel)
 	}
-	if !st.Mode().IsRegular() || st.Size() > 1<<20 {
-		return nil, fmt.Errorf("%s: not a regular file of at most 1 MiB", f)
-	}
-	return os.ReadFile(f)
 }
 
 // helmfileEnv is how a helmfile names the environment in its templates.
-var helmfileEnv = lazyre.New(`\{\{-?\s*\.Environment\.Name\s*-?\}\}`).Get
+var helmfileEnv = lazyre.New(`\{\{-?\s*\.Environment\.Name\s*-?\}\}`)
 
 // helmfileDeploys reads a helmfile.yaml's releases: one deploy per
 // release and environment, {{ .Environment.Name }} filled in. Other
@@ -1840,7 +1878,7 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 		r = merged(r)
 		chartRef := scalarOf(mapValue(r, "chart"))
 		for _, env := range envs {
-			fill := func(s string) string { return helmfileEnv().ReplaceAllString(s, env) }
+			fill := func(s string) string { return helmfileEnv.Get().ReplaceAllString(s, env) }
 			d := Deploy{File: rel, Line: r.Line, Env: env, Command: "helmfile", Release: fill(scalarOf(mapValue(r, "name"))), Namespace: fill(scalarOf(mapValue(r, "namespace")))}
 			l := shellLine{}
 			d.Chart = l.relPath(fill(chartRef), dir, root)
@@ -1874,7 +1912,7 @@ func helmfileDeploys(data []byte, rel, dir, root string) []Deploy {
 // script's lines, as the job runs them: the job's name, environment and
 // variables, the call's arguments as $1, $2. One level deep: a script a
 // called script calls is read as a file of its own.
-func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]bool) []shellLine {
+func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]bool, readCIFile func(string) ([]byte, error)) []shellLine {
 	var out []shellLine
 	for _, c := range cmds {
 		out = append(out, c)
@@ -1886,7 +1924,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 			continue
 		}
 		data, err := readCIFile(f)
-		if err != nil || !shellName(f) && !shellShebang().Match(data) {
+		if err != nil || !shellName(f) && !shellShebang.Get().Match(data) {
 			continue
 		}
 		srel, err := filepath.Rel(dir, f)
@@ -1910,12 +1948,12 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 // arguments expanded as far as known; "" when the line runs none of the
 // repository's scripts.
 func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
-	words, err := shlex.Split(wordExpr().ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") }))
+	words, err := shlex.Split(wordExpr.Get().ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") }))
 	if err != nil || len(words) == 0 {
 		return "", nil
 	}
 	i := 0
-	for i < len(words) && (assignment().MatchString(words[i]) || words[i] == "exec" || words[i] == "bash" || words[i] == "sh" || words[i] == "source" || words[i] == ".") {
+	for i < len(words) && (assignment.Get().MatchString(words[i]) || words[i] == "exec" || words[i] == "bash" || words[i] == "sh" || words[i] == "source" || words[i] == ".") {
 		i++
 	}
 	if i >= len(words) || strings.HasPrefix(words[i], "-") || strings.Contains(words[i], "$") {
@@ -1953,14 +1991,14 @@ type clusterChoice struct{ name, at string }
 
 // Commands that point kubectl and helm at a cluster.
 var (
-	eksKubeconfig = lazyre.New(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
-	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
-	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
-	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`).Get
+	eksKubeconfig = lazyre.New(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
+	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
 	// kubectl config set-context --current --namespace=X: helm then
 	// deploys into X when its command says no -n.
-	contextNamespace = lazyre.New(`\bkubectl\s+config\s+set-context\b.*?\s--namespace[=\s]+("[^"]*"|'[^']*'|\S+)`).Get
-	doctlKubecfg     = lazyre.New(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`).Get
+	contextNamespace = lazyre.New(`\bkubectl\s+config\s+set-context\b.*?\s--namespace[=\s]+("[^"]*"|'[^']*'|\S+)`)
+	doctlKubecfg     = lazyre.New(`\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^\s-]\S*)`)
 )
 
 // cluster reads a line that points the job at a cluster: its name, and
@@ -1974,7 +2012,7 @@ func (l shellLine) cluster(file string) (clusterChoice, bool) {
 	for _, c := range []struct {
 		re   *regexp.Regexp
 		kind string
-	}{{eksKubeconfig(), "EKS cluster "}, {gkeGetCreds(), "GKE cluster "}, {aksGetCreds(), "AKS cluster "}, {useContext(), "context "}, {doctlKubecfg(), "DOKS cluster "}} {
+	}{{eksKubeconfig.Get(), "EKS cluster "}, {gkeGetCreds.Get(), "GKE cluster "}, {aksGetCreds.Get(), "AKS cluster "}, {useContext.Get(), "context "}, {doctlKubecfg.Get(), "DOKS cluster "}} {
 		if m := c.re.FindStringSubmatch(t); m != nil {
 			name := l.expand(strings.Trim(m[1], `"'`))
 			if name == "" || IsCIExpr(name) || strings.ContainsAny(name, "${}") {
@@ -2133,15 +2171,15 @@ func jobValues(values []string, dir string, writtenFrom func(string) (string, bo
 // cdLine matches a step's `cd DIR` to a literal directory inside the
 // repository, alone or before ; or &&: the lines after it in that shell
 // run there.
-var cdLine = lazyre.New(`^cd\s+("[^"$/][^"$]*"|'[^'$/][^'$]*'|[^\s;&|$/"'~][^\s;&|$"']*)\s*(?:$|;|&&)`).Get
+var cdLine = lazyre.New(`^cd\s+("[^"$/][^"$]*"|'[^'$/][^'$]*'|[^\s;&|$/"'~][^\s;&|$"']*)\s*(?:$|;|&&)`)
 
 // sopsDecrypt matches `sops -d SRC > DST` (or --decrypt, with options).
-var sopsDecrypt = lazyre.New(`\bsops\s+(?:--?\S+\s+)*?(?:-d|--decrypt)\s+(?:--?\S+(?:\s+[^-\s>]\S*)?\s+)*?("[^"]*"|'[^']*'|[^\s>;&|]+)\s*>\s*("[^"]*"|'[^']*'|[^\s;&|]+)`).Get
+var sopsDecrypt = lazyre.New(`\bsops\s+(?:--?\S+\s+)*?(?:-d|--decrypt)\s+(?:--?\S+(?:\s+[^-\s>]\S*)?\s+)*?("[^"]*"|'[^']*'|[^\s>;&|]+)\s*>\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
 
 // decrypts is the file l decrypts with sops into w, "" when l writes w
 // some other way.
 func (l shellLine) decrypts(w string) string {
-	for _, m := range sopsDecrypt().FindAllStringSubmatch(l.text, -1) {
+	for _, m := range sopsDecrypt.Get().FindAllStringSubmatch(l.text, -1) {
 		if path.Clean(strings.Trim(m[2], `"'`)) == w {
 			src := strings.Trim(m[1], `"'`)
 			if strings.ContainsAny(src, "$`") {
@@ -2153,7 +2191,7 @@ func (l shellLine) decrypts(w string) string {
 	return ""
 }
 
-var redirect = lazyre.New(`(?:^|[^0-9&<>])>>?\s*("[^"]*"|'[^']*'|[^\s;&|]+)`).Get
+var redirect = lazyre.New(`(?:^|[^0-9&<>])>>?\s*("[^"]*"|'[^']*'|[^\s;&|]+)`)
 
 // writes returns the files a line writes by redirection, cleaned.
 func (l shellLine) writes() []string {
@@ -2161,7 +2199,7 @@ func (l shellLine) writes() []string {
 		return nil
 	}
 	var out []string
-	for _, m := range redirect().FindAllStringSubmatch(l.text, -1) {
+	for _, m := range redirect.Get().FindAllStringSubmatch(l.text, -1) {
 		if w := strings.Trim(m[1], `"'`); w != "/dev/null" && !strings.HasPrefix(w, "&") && !strings.HasPrefix(w, "$") {
 			out = append(out, path.Clean(w))
 		}
@@ -2234,7 +2272,7 @@ func (l shellLine) keepOverridable(words []string) shellLine {
 		case strings.HasPrefix(w, "-f") && len(w) > 2 && !strings.HasPrefix(w, "--"):
 			val = w[2:]
 		}
-		for _, m := range ciExpr().FindAllString(kept.expand(val), -1) {
+		for _, m := range ciExpr.Get().FindAllString(kept.expand(val), -1) {
 			if l.overridable[strings.Trim(m, "${}() ")] {
 				return kept
 			}

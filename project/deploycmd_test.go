@@ -107,6 +107,7 @@ func FuzzDeployCommand(f *testing.F) {
 		"define d\n\t$(HELM) upgrade $(1) c \\\n\t -n $(2)\nendef\nt:\n\t$(call d,a,b)\n",
 		"jobs:\n  deploy_prod:\n    steps:\n      - run: aws eks update-kubeconfig --name c\n      - run: {command: ./bin/deploy prod}\n",
 		"f() {\n  helm upgrade $1 c -f values-$2.yaml\n}\ncase \"$E\" in\n  a|b) f x a ;;\n  *)\n    if [[ $E == c ]]; then f y c; elif [ \"$E\" != d ]; then\n f z; else f; fi\n;;\nesac\n",
+		"on: {workflow_call: {inputs: {e: {default: prod}}}}\njobs:\n  a:\n    uses: ./a.yml\n    with: {e: x}\n  b:\n    uses: ./b.yml\n  c:\n    environment: ${{ inputs.e }}\n    steps:\n      - uses: ./act\n        with: {e: y}\n      - run: helm upgrade --install r ./c -n ${{ inputs.e }}\nruns:\n  using: composite\n  steps:\n    - uses: ./other\n    - run: helm upgrade --install r ./c -f v-${{ inputs.e }}.yaml\n",
 		"commands:\n  d:\n    parameters: {e: {type: string}}\n    steps:\n      - checkout: {path: ~/git}\n      - run: helm upgrade x ~/git/c -f ~/git/v-<< parameters.e >>.yaml\njobs:\n  j:\n    steps:\n      - d: {e: prod}\nworkflows:\n  w:\n    jobs:\n      - j: {name: k}\n",
 		"orbs:\n  helm: circleci/helm@2\njobs:\n  d:\n    parameters: {v: {type: string}}\n    steps:\n      - helm/upgrade-helm-chart: {chart: ./c, release-name: r, namespace: n, values: << parameters.v >>, values-to-override: \"a=1,b=$X,\"}\nworkflows:\n  w:\n    jobs:\n      - d: {name: prod-deploy, v: values-prod.yaml}\n",
 		"script:\n  - werf converge --env prod --release r --namespace n --values .helm/values-prod.yaml --set a=b\n",
@@ -120,7 +121,11 @@ func FuzzDeployCommand(f *testing.F) {
 		var lines []shellLine
 		lines = append(lines, ciYAMLLines([]byte(in), false)...)
 		lines = append(lines, ciYAMLLines([]byte(in), true)...)
-		lines = append(lines, makeLines([]byte(in), "")...)
+		// Every local action and reusable workflow the input uses is the
+		// input itself: nesting and cycles must end.
+		self := func(uses, from string, line int) ([]byte, string, string) { return []byte(in), uses, "ci.yml:1" }
+		lines = append(lines, ciYAMLLinesWith([]byte(in), false, self)...)
+		lines = append(lines, makeLines([]byte(in), "", nil)...)
 		lines = append(lines, scriptLines([]byte(in), 1, "deploy-prod")...)
 		lines = append(lines, circleLines([]byte(in))...)
 		az, _ := azureLines([]byte(in))

@@ -983,7 +983,7 @@ func (p *Project) ownChart(c string) bool {
 func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[string]Deploy {
 	out := map[string]Deploy{}
 	for _, v := range d.Values {
-		locs := ciExpr().FindAllStringIndex(v, -1)
+		locs := ciExpr.Get().FindAllStringIndex(v, -1)
 		if len(locs) != 1 {
 			continue
 		}
@@ -1183,7 +1183,7 @@ func (p *Project) workspacePaths(d *Deploy) {
 		return
 	}
 	rest := func(s string) (string, bool) {
-		loc := ciExpr().FindStringIndex(s)
+		loc := ciExpr.Get().FindStringIndex(s)
 		if loc == nil || loc[0] != 0 || !strings.HasPrefix(s[loc[1]:], "/") {
 			return "", false
 		}

@@ -23,11 +23,11 @@ type Token struct {
 func (t Token) Loc() string { return t.File + ":" + strconv.Itoa(t.Line) }
 
 // tokenStep matches the step that replaces tokens.
-var tokenStep = lazyre.New(`(?i)(replacetokens|replace-tokens)`).Get
+var tokenStep = lazyre.New(`(?i)(replacetokens|replace-tokens)`)
 
 // tokenInput matches a step's input naming the token's prefix, suffix or
 // pattern: tokenPrefix: __ (Azure), token-prefix: '#{' (actions).
-var tokenInput = lazyre.New(`(?i)^\s*(token-?prefix|token-?suffix|token-?pattern)\s*:\s*(.*?)\s*$`).Get
+var tokenInput = lazyre.New(`(?i)^\s*(token-?prefix|token-?suffix|token-?pattern)\s*:\s*(.*?)\s*$`)
 
 // tokenPatterns are the replacetokens task's named patterns.
 var tokenPatterns = map[string][2]string{
@@ -45,7 +45,7 @@ func tokensIn(data []byte, rel string) []Token {
 	var out []Token
 	lines := strings.Split(string(data), "\n")
 	for i, l := range lines {
-		if !tokenStep().MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), "#") {
+		if !tokenStep.Get().MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), "#") {
 			continue
 		}
 		t := Token{Prefix: "#{", Suffix: "}#", File: rel, Line: i + 1}
@@ -54,7 +54,7 @@ func tokensIn(data []byte, rel string) []Token {
 			if s := strings.TrimSpace(in); s != "" && len(in)-len(strings.TrimLeft(in, " -")) <= indent && strings.HasPrefix(strings.TrimLeft(in, " "), "-") {
 				break // the next step
 			}
-			m := tokenInput().FindStringSubmatch(in)
+			m := tokenInput.Get().FindStringSubmatch(in)
 			if m == nil {
 				continue
 			}

@@ -34,6 +34,7 @@ import (
 
 	"github.com/ferrydev/ferry/envfile"
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/secret"
 )
@@ -61,9 +62,14 @@ type Service struct {
 	GoFr    bool
 	GoFrWhy string
 	// PortKey is the variable the service reads its HTTP port from
-	// (HTTP_PORT under GoFr's contract); Port its value.
-	PortKey string
-	Port    int
+	// (HTTP_PORT under GoFr's contract); Port its value. PortKey is ""
+	// when no variable sets the port and the code or image fixes it
+	// (a flag's default, a literal address, the Dockerfile's CMD):
+	// PortFrom then says where ("flag --host defaults to \":8000\" at
+	// main.go:36").
+	PortKey  string
+	Port     int
+	PortFrom string
 	// MetricsPort is GoFr's METRICS_PORT, 0 for other services.
 	MetricsPort int
 	// Readiness and Liveness are the HTTP paths of the probes; "" when the
@@ -154,6 +160,9 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p, from := dockerPort(root); p != 0 {
+		code.ports, code.portFrom = append([]int{p}, code.ports...), from
+	}
 	if code.gofrImport != "" && !s.GoFr {
 		s.GoFr, s.GoFrWhy = true, "imports "+code.gofrImport
 	}
@@ -162,7 +171,7 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 	}
 	if chart != "" {
 		s.Chart = filepath.ToSlash(filepath.Clean(chart))
-		if st, err := root.Stat(path.Join(s.Chart, "Chart.yaml")); err != nil || st.IsDir() {
+		if st, err := root.Stat(path.Join(s.Chart, "Chart.yaml")); (err != nil || st.IsDir()) && project.WerfProject(filepath.Join(abs, s.Chart)) == "" {
 			return nil, inputErr("--chart %s: no Chart.yaml there", chart)
 		}
 	}
@@ -177,6 +186,15 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 		s.Liveness = cmp.Or(chartProbe(root, s.Chart, "livenessProbe"), s.Readiness)
 	}
 	return s, nil
+}
+
+// PortSummary is the variable that sets the port and its value
+// (PORT=8080), or the port and what fixes it when no variable does.
+func (s *Service) PortSummary() string {
+	if s.PortKey == "" {
+		return fmt.Sprintf("%d (no variable sets it: %s)", s.Port, s.PortFrom)
+	}
+	return s.PortKey + "=" + strconv.Itoa(s.Port)
 }
 
 // chartProbe is the literal httpGet path of the first probe named kind
@@ -285,7 +303,10 @@ type code struct {
 	gofrImport string
 	envKeys    map[string]string // key → the default the code falls back to, "" if none
 	ports      []int             // ":8080"-like literals
-	paths      []string          // HTTP route literals
+	// portFrom says where the first of ports stands, or the flag whose
+	// default it is.
+	portFrom string
+	paths    []string // HTTP route literals
 	// moduleKeys are the env keys the whole module's code reads.
 	moduleKeys []string
 }
@@ -338,6 +359,9 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 						}
 					}
 				}
+				if p, from := flagPort(n, name, fset); p != 0 && !strings.HasPrefix(c.portFrom, "flag") {
+					c.ports, c.portFrom = append([]int{p}, c.ports...), from
+				}
 				// envOr("PORT", "8080")-style helpers: a call whose first
 				// two arguments are an upper-case key and a literal.
 				if len(n.Args) == 2 {
@@ -358,6 +382,9 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 				v, _ := strconv.Unquote(n.Value)
 				if m := portLit.FindStringSubmatch(v); m != nil {
 					p, _ := strconv.Atoi(m[1])
+					if c.portFrom == "" {
+						c.portFrom = fmt.Sprintf("%q at %s:%d", v, name, fset.Position(n.Pos()).Line)
+					}
 					c.ports = append(c.ports, p)
 				}
 				if m := routeLit.FindStringSubmatch(v); m != nil {
@@ -408,7 +435,6 @@ func (s *Service) classify(envs map[string]string, c *code) {
 	} else {
 		// The names the local target knows first (HTTP_PORT, PORT,
 		// SERVER_PORT, APP_PORT), then address-shaped ones.
-		s.PortKey = "PORT"
 		known := false
 		for _, k := range []string{"PORT", "HTTP_PORT", "SERVER_PORT", "APP_PORT", "LISTEN_PORT", "ADDR", "HTTP_ADDR", "LISTEN_ADDR", "SERVER_ADDR"} {
 			if _, ok := keys[k]; ok {
@@ -419,9 +445,15 @@ func (s *Service) classify(envs map[string]string, c *code) {
 		if !known {
 			// MEDIA_SERVER_PORT, read in a package main imports: the one
 			// *_PORT key of the module that locates no datasource.
-			if k, ok := servicePortKey(c, keys); ok {
-				s.PortKey = k
-			}
+			s.PortKey, known = servicePortKey(c, keys)
+		}
+		if !known && c.portFrom != "" {
+			// The port is the code's (a flag's default, a literal
+			// address) or the image's CMD: a PORT ferry set would be
+			// read by nothing.
+			s.PortKey, s.PortFrom = "", c.portFrom
+		} else if !known {
+			s.PortKey = "PORT" // nothing says: the local target's first guess
 		}
 		s.Port = atoiOr(strings.TrimPrefix(keys[s.PortKey], ":"), 0)
 		if s.Port == 0 && len(c.ports) > 0 {
@@ -460,6 +492,34 @@ func (s *Service) classify(envs map[string]string, c *code) {
 	}
 	sort.Strings(s.Secrets)
 	sort.Strings(s.Datasources)
+}
+
+// ChartEnvs are the environments the kept chart in dir is deployed to,
+// in promotion order, as ferry reads the project (a werf .helm with no
+// Chart.yaml too): its values-<env>.yaml files and the environments CI
+// deploys. One CI deploys with the very values files of an environment
+// before it (a pull request's review app on values-dev.yaml) is a
+// variant of that one, not a stage of the path: check still checks it,
+// off the path. nil for a chart init writes.
+func ChartEnvs(dir, chart string) []string {
+	if chart == "" {
+		return nil
+	}
+	p, err := project.LoadChart(dir, chart)
+	if err != nil {
+		return nil
+	}
+	var out []string
+next:
+	for i, e := range p.Environments {
+		for _, o := range p.Environments[:i] {
+			if slices.Equal(e.Values, o.Values) {
+				continue next
+			}
+		}
+		out = append(out, e.Name)
+	}
+	return out
 }
 
 // existingChart finds the repository's own chart with ferry's discovery;
@@ -545,6 +605,79 @@ func moduleEnvKeys(root *confine.Root) []string {
 	walk(".")
 	return keys
 }
+
+// flagPort reads a flag definition in file name of the main package
+// (flag.String("addr", ":8080", …), pflag's StringVarP(&h, "host", "h",
+// ":8000", …), an IntVar named for a port) whose default is the port
+// the service listens on: the port, and where it is said.
+func flagPort(call *ast.CallExpr, name string, fset *token.FileSet) (int, string) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	n := len(call.Args)
+	if !ok || !flagFunc.Get().MatchString(sel.Sel.Name) || n < 3 {
+		return 0, ""
+	}
+	// The name is the first string, the default the one before the
+	// usage, in every shape (String, StringVar, StringP, StringVarP).
+	fl, ok1 := call.Args[0].(*ast.BasicLit)
+	if !ok1 {
+		fl, ok1 = call.Args[1].(*ast.BasicLit)
+	}
+	dv, ok2 := call.Args[n-2].(*ast.BasicLit)
+	if !ok1 || !ok2 {
+		return 0, ""
+	}
+	flagName, _ := strconv.Unquote(fl.Value)
+	v, err := strconv.Unquote(dv.Value)
+	if err != nil {
+		v = ":" + dv.Value // an int flag: the port itself
+		if !strings.Contains(strings.ToLower(flagName), "port") {
+			return 0, ""
+		}
+	}
+	m := addrLit.Get().FindStringSubmatch(v)
+	if m == nil || !portFlag(flagName) {
+		return 0, "" // --metrics-addr, --db-port: not the service's own
+	}
+	p, _ := strconv.Atoi(m[1])
+	return p, fmt.Sprintf("flag --%s defaults to %s at %s:%d", flagName, dv.Value, name, fset.Position(call.Pos()).Line)
+}
+
+// dockerPort reads the port the image's CMD or ENTRYPOINT gives the
+// service as a flag (CMD ["/app", "--host", ":8000"], ENTRYPOINT app
+// -port=8000): the port, and where.
+func dockerPort(root *confine.Root) (int, string) {
+	for _, f := range []string{"Dockerfile", "docker/Dockerfile", "build/Dockerfile"} {
+		data, _ := root.ReadFile(f)
+		for i, l := range strings.Split(string(data), "\n") {
+			if !cmdLine.Get().MatchString(l) {
+				continue
+			}
+			for _, m := range cmdPort.Get().FindAllStringSubmatch(l, -1) {
+				if portFlag(m[1]) {
+					p, _ := strconv.Atoi(m[3])
+					return p, fmt.Sprintf("%s:%d passes %s %s", f, i+1, m[1], m[2])
+				}
+			}
+		}
+	}
+	return 0, ""
+}
+
+// portFlag reports whether a flag's name says it is the service's own
+// address: --host, -addr, --listen, --port; not --metrics-addr or
+// --db-port.
+func portFlag(name string) bool {
+	return addrFlag.Get().MatchString(name) && !otherPort.MatchString(strings.ToUpper(name))
+}
+
+// Compiled on first use: every command links them, init alone reads them.
+var (
+	cmdPort  = lazyre.New(`[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`)
+	cmdLine  = lazyre.New(`^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`)
+	flagFunc = lazyre.New(`^(?:String|Int|Uint)(?:Var)?P?$`)
+	addrLit  = lazyre.New(`^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`)
+	addrFlag = lazyre.New(`(?i)addr|host|listen|port|bind|http|server`)
+)
 
 // getenvLit finds os.Getenv("KEY") and os.LookupEnv("KEY") in source text.
 var getenvLit = regexp.MustCompile(`os\.(?:Getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`)

@@ -353,7 +353,9 @@ func baseConfig(s *Service) []KV {
 	if basics {
 		out = append(out, KV{"APP_NAME", s.Name})
 	}
-	out = append(out, KV{s.PortKey, strconv.Itoa(s.Port)})
+	if s.PortKey != "" {
+		out = append(out, KV{s.PortKey, strconv.Itoa(s.Port)})
+	}
 	if s.MetricsPort != 0 {
 		out = append(out, KV{"METRICS_PORT", strconv.Itoa(s.MetricsPort)})
 	}
@@ -394,7 +396,9 @@ func (p *Plan) envSpecs(s *Service, opts Options) []envSpec {
 			continue
 		}
 		port := ports[i][0]
-		e.Env = append(e.Env, KV{s.PortKey, strconv.Itoa(port)})
+		if s.PortKey != "" {
+			e.Env = append(e.Env, KV{s.PortKey, strconv.Itoa(port)})
+		}
 		if s.MetricsPort != 0 {
 			e.Env = append(e.Env, KV{"METRICS_PORT", strconv.Itoa(ports[i][1])})
 		}
@@ -422,6 +426,15 @@ func (p *Plan) envSpecs(s *Service, opts Options) []envSpec {
 // environment, so two projects seldom meet and none sits on another's
 // usual port. A port that is in use now is skipped, naming its holder.
 func (p *Plan) localPorts(s *Service, opts Options) [][2]int {
+	out := make([][2]int, 0, len(opts.Envs))
+	if s.PortKey == "" {
+		// No variable sets the port: every environment listens where
+		// the service does, one at a time.
+		for range opts.Envs {
+			out = append(out, [2]int{s.Port})
+		}
+		return out
+	}
 	free := opts.PortFree
 	if free == nil {
 		free = func(port int) (bool, string) {
@@ -441,7 +454,6 @@ func (p *Plan) localPorts(s *Service, opts Options) [][2]int {
 	if base == 0 {
 		base, mbase = shift(s.Port), shift(s.MetricsPort)
 	}
-	out := make([][2]int, 0, len(opts.Envs))
 	slot := 0
 	for _, env := range opts.Envs {
 		var taken []string

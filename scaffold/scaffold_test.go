@@ -2,13 +2,20 @@ package scaffold
 
 import (
 	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferrydev/ferry/internal/confine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -71,6 +78,30 @@ func TestDetect(t *testing.T) {
 			PortKey: "MEDIA_HUB_PORT", Port: 8080, Grace: 30 * time.Second,
 			Config: map[string]string{}, LocalDefaults: map[string]string{},
 		}},
+		// No variable sets the port: pflag's --host defaults to ":8000"
+		// (a werf chart kept, Dockerfile without flags). PORT would be
+		// read by nothing.
+		{name: "tokencache", want: Service{
+			Module: "github.com/coinlab/tokencache", Name: "tokencache", Main: ".",
+			Port: 8000, PortFrom: `flag --host defaults to ":8000" at main.go:17`,
+			Readiness: "/health", Liveness: "/health", Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{}, Secrets: []string{"TOKEN_LIST"}, Chart: ".helm",
+		}},
+		// The image's CMD passes -addr :7070 over the flag's default
+		// "0.0.0.0:9090"; -metrics-addr is a side port.
+		{name: "relay", want: Service{
+			Module: "example.com/chat/relay", Name: "relay", Main: "./cmd/relay",
+			Port: 7070, PortFrom: "Dockerfile:9 passes -addr :7070",
+			Readiness: "/healthz", Liveness: "/healthz", Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{},
+		}},
+		// Near miss: a --metrics-port flag beside the HTTP_PORT the code
+		// reads; the variable sets the port.
+		{name: "relay-metrics", want: Service{
+			Module: "example.com/chat/relaymetrics", Name: "relaymetrics", Main: ".",
+			PortKey: "HTTP_PORT", Port: 8080, Readiness: "/healthz", Liveness: "/healthz", Grace: 30 * time.Second,
+			Config: map[string]string{}, LocalDefaults: map[string]string{},
+		}},
 		{name: "twomains", main: "./cmd/api", want: Service{
 			Module: "example.com/twomains", Name: "twomains", Main: "./cmd/api",
 			PortKey: "PORT", Port: 8080, Grace: 30 * time.Second,
@@ -128,6 +159,7 @@ func TestPlanGolden(t *testing.T) {
 		{"inventory", "inventory", Options{}},
 		{"billing", "billing", Options{}},
 		{"ledger", "ledger", Options{}},
+		{"relay", "relay", Options{Envs: []string{"dev", "prod"}}},
 		{"billing-kube-github", "billing", Options{Target: "kube", CI: "github", Image: "registry.acme.internal/acme/billing", Install: "v0.4.0"}},
 		{"inventory-kube-gitlab", "inventory", Options{Target: "kube", CI: "gitlab", Image: "registry.acme.internal/shop/inventory", Install: "v0.0.0-20261207071516-04d0f54aa1b2", Envs: []string{"dev", "staging", "production"}}},
 	}
@@ -350,4 +382,95 @@ func TestConfined(t *testing.T) {
 			t.Errorf("main = %s, want ./cmd/billing", svc.Main)
 		}
 	})
+}
+
+// TestPortWithoutVariable: the flag shapes and image commands that fix a
+// service's port without a variable, and near misses that must not be
+// taken for it (side ports, a flag named for something else, a RUN line).
+func TestPortWithoutVariable(t *testing.T) {
+	flags := []struct{ src, want string }{
+		{`flag.String("addr", ":8080", "listen address")`, `8080 flag --addr defaults to ":8080" at main.go:1`},
+		{`flag.StringVar(&a, "listen", "0.0.0.0:9000", "")`, `9000 flag --listen defaults to "0.0.0.0:9000" at main.go:1`},
+		{`pflag.StringVarP(&h, "host", "h", "[::]:8443", "")`, `8443 flag --host defaults to "[::]:8443" at main.go:1`},
+		{`fs.IntVar(&p, "port", 3000, "")`, `3000 flag --port defaults to 3000 at main.go:1`},
+		{`cmd.Flags().IntP("http-port", "p", 8081, "")`, `8081 flag --http-port defaults to 8081 at main.go:1`},
+		{`flag.String("metrics-addr", ":9102", "")`, `0 `},
+		{`flag.Int("db-port", 5432, "")`, `0 `},
+		{`flag.Int("workers", 8080, "")`, `0 `},
+		{`flag.String("upstream", "api:8080", "")`, `0 `},
+		{`flag.Bool("port", true, "")`, `0 `},
+	}
+	for _, tt := range flags {
+		fset := token.NewFileSet()
+		e, err := parser.ParseExprFrom(fset, "main.go", tt.src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, from := flagPort(e.(*ast.CallExpr), "main.go", fset)
+		if got := fmt.Sprintf("%d %s", p, from); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.src, got, tt.want)
+		}
+	}
+	docker := []struct{ file, want string }{
+		{"FROM x\nCMD [\"/relay\", \"-addr\", \":7070\"]\n", "7070 Dockerfile:2 passes -addr :7070"},
+		{"FROM x\nENTRYPOINT /app --metrics-addr=:9102 --listen=0.0.0.0:8000\n", "8000 Dockerfile:2 passes --listen 0.0.0.0:8000"},
+		{"FROM x\ncmd ./srv --port 5000\n", "5000 Dockerfile:2 passes --port 5000"},
+		{"FROM x\nRUN ./srv --port 5000 --selftest\nCMD [\"./srv\"]\n", "0 "},
+		{"FROM x\nEXPOSE 8000\nCMD [\"./srv\", \"--workers\", \"4000\"]\n", "0 "},
+	}
+	for _, tt := range docker {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(tt.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root, err := confine.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, from := dockerPort(root)
+		root.Close()
+		if got := fmt.Sprintf("%d %s", p, from); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.file, got, tt.want)
+		}
+	}
+}
+
+// TestChartEnvs: the environments init takes from a kept chart are the
+// ones its values files name, for a werf .helm without Chart.yaml as
+// for a Helm chart; an environment CI deploys only with another one's
+// values file (a pull request's review app on values-dev.yaml) is not
+// a stage of the path, one with a file of its own is.
+func TestChartEnvs(t *testing.T) {
+	review := t.TempDir()
+	for f, c := range map[string]string{
+		"go.mod":                        "module example.com/shop/cart\n",
+		"chart/Chart.yaml":              "apiVersion: v2\nname: cart\nversion: 0.1.0\n",
+		"chart/values.yaml":             "replicaCount: 1\n",
+		"chart/values-dev.yaml":         "replicaCount: 1\n",
+		"chart/values-eu-prod.yaml":     "replicaCount: 4\n",
+		".github/workflows/main.yml":    "jobs:\n  dev:\n    environment: dev\n    steps:\n      - run: helm upgrade --install cart ./chart -n dev -f chart/values-dev.yaml\n",
+		".github/workflows/pr.yml":      "jobs:\n  review:\n    environment: review\n    steps:\n      - run: helm upgrade --install cart-pr-${{ github.event.number }} ./chart -n review -f chart/values-dev.yaml\n",
+		".github/workflows/release.yml": "jobs:\n  eu-prod:\n    environment: eu-prod\n    steps:\n      - run: helm upgrade --install cart ./chart -n cart -f chart/values-eu-prod.yaml\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(review, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(review, f), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, dir, chart string
+		want             []string
+	}{
+		{"werf chart, review app on dev's values", "testdata/tokencache", ".helm", []string{"dev", "staging"}},
+		{"helm chart", "testdata/ledger", "deploy/helm/ledger", []string{"staging", "prod"}},
+		{"review app beside eu-prod", review, "chart", []string{"dev", "eu-prod"}},
+		{"a chart init writes", "testdata/relay", "", nil},
+	}
+	for _, tt := range tests {
+		if got := ChartEnvs(tt.dir, tt.chart); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
 }

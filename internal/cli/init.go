@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/semver"
 
-	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/scaffold"
 	"github.com/ferrydev/ferry/view"
 )
@@ -99,7 +98,7 @@ func runInit(g *globalOptions, opts *initOptions) error {
 	if err != nil {
 		return initErr(err)
 	}
-	if envs := chartEnvs(g.Dir, svc.Chart); !opts.envsGiven && len(envs) > 0 {
+	if envs := scaffold.ChartEnvs(g.Dir, svc.Chart); !opts.envsGiven && len(envs) > 0 {
 		// The kept chart's values-<env>.yaml files name the environments
 		// it is deployed to: inventing staging beside its dev would check
 		// an environment nobody runs.
@@ -153,7 +152,7 @@ func runInit(g *globalOptions, opts *initOptions) error {
 	if svc.GoFr {
 		runtime = "gofr (" + svc.GoFrWhy + ")"
 	}
-	fmt.Fprintf(g.streams.Out, "%s: main %s, runtime %s, port %s=%d\n", svc.Module, svc.Main, runtime, svc.PortKey, svc.Port)
+	fmt.Fprintf(g.streams.Out, "%s: main %s, runtime %s, port %s\n", svc.Module, svc.Main, runtime, svc.PortSummary())
 	plan.Print(g.streams.Out)
 	if warning != "" {
 		fmt.Fprintln(g.streams.ErrOut, "warning: "+warning)
@@ -194,17 +193,4 @@ func short12(s string) string {
 		return s[:12]
 	}
 	return s
-}
-
-// chartEnvs are the environments a kept chart's values files name, in
-// promotion order; nil for a chart init writes, or one that names none.
-func chartEnvs(dir, chart string) []string {
-	if chart == "" {
-		return nil
-	}
-	p, err := project.LoadChart(dir, chart)
-	if err != nil {
-		return nil
-	}
-	return p.EnvNames()
 }

@@ -22,6 +22,14 @@ type Regexp struct {
 func New(src string) *Regexp { return &Regexp{src: src} }
 
 // Get compiles the expression the first time it is called.
+//
+// Not inlined: a package-level `var x = lazyre.New(…)` is laid out by
+// the linker with no start-up code, while `lazyre.New(…).Get` makes a
+// method-value closure at init (about 130 bytes of code per
+// expression); called as x.Get(), an inlined Get would copy sync.Once's
+// fast path into every call site instead.
+//
+//go:noinline
 func (l *Regexp) Get() *regexp.Regexp {
 	l.once.Do(l.compile)
 	return l.re

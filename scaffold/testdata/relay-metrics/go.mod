@@ -1,0 +1,3 @@
+module example.com/chat/relaymetrics
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/chat/relay
+
+go 1.22
