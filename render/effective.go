@@ -390,8 +390,14 @@ func (r *resolver) envFrom(l *envList, obj manifest, efm map[string]any, reads m
 		return
 	}
 	isSecret := kind == "Secret"
-	for _, k := range sortedKeys(src.data) {
-		l.set(Entry{Key: prefix + k, Value: src.data[k], Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(k), k)})
+	keys := src.keys()
+	if len(l.env) == 0 {
+		// Sized once: a large ConfigMap grew it key by key.
+		l.env, l.order = make(map[string]Entry, len(keys)), make([]string, 0, len(keys))
+	}
+	for _, k := range keys {
+		v, _ := src.value(k)
+		l.set(Entry{Key: prefix + k, Value: v, Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(k), k)})
 	}
 }
 
@@ -460,8 +466,9 @@ func (r *resolver) envKeyRef(l *envList, obj manifest, name, kind, ref string, v
 	switch {
 	case !ok:
 		l.set(Entry{Key: name, Secret: isSecret, FromSecret: isSecret, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: detail}})
-	case hasKey(src.data, key):
-		l.set(Entry{Key: name, Value: src.data[key], Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(key), key)})
+	case hasKey(src, key):
+		v, _ := src.value(key)
+		l.set(Entry{Key: name, Value: v, Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(key), key)})
 	case optional(vf, ref):
 		// Kubernetes leaves it unset, or keeps an earlier definition.
 	default:
@@ -469,18 +476,15 @@ func (r *resolver) envKeyRef(l *envList, obj manifest, name, kind, ref string, v
 	}
 }
 
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
+func hasKey(m manifest, k string) bool {
+	_, ok := m.value(k)
 	return ok
 }
 
 // dataKey reads key of a ConfigMap's or Secret's data, in the object or
 // its marked twin.
 func dataKey(key string) func(m manifest) (string, bool) {
-	return func(m manifest) (string, bool) {
-		v, ok := m.data[key]
-		return v, ok
-	}
+	return func(m manifest) (string, bool) { return m.value(key) }
 }
 
 // expand applies the kubelet's $(VAR) expansion (its
