@@ -402,8 +402,10 @@ func (t *taint) trace(s string) (paths []string, exact bool) {
 type manifest struct {
 	template string // relative to the project
 	body     map[string]any
-	// data is a ConfigMap's data or a Secret's decoded data, computed once
-	// here because every key of an envFrom reads it.
+	// data is a Secret's decoded data, computed once here because every
+	// key of an envFrom reads it; a ConfigMap's is read in its body
+	// (value), not copied: a large one is held twice already (the object
+	// and its marked twin).
 	data map[string]string
 	// idx is the object's position among the release's objects, which its
 	// marked twin shares.
@@ -533,13 +535,37 @@ func flattenList(body map[string]any) []map[string]any {
 
 func newManifest(tpl string, body map[string]any) manifest {
 	m := manifest{template: tpl, body: body, idx: -1}
-	switch scalar(body["kind"]) {
-	case "ConfigMap":
-		m.data = configMapData(body)
-	case "Secret":
+	if scalar(body["kind"]) == "Secret" {
 		m.data = secretData(body)
 	}
 	return m
+}
+
+// configMap is a ConfigMap's data, nil for other kinds.
+func (m manifest) configMap() map[string]any {
+	if m.data != nil || scalar(m.body["kind"]) != "ConfigMap" {
+		return nil
+	}
+	d, _ := m.body["data"].(map[string]any)
+	return d
+}
+
+// value is key of a ConfigMap's or Secret's data.
+func (m manifest) value(key string) (string, bool) {
+	if d := m.configMap(); d != nil {
+		v, ok := d[key]
+		return scalar(v), ok
+	}
+	v, ok := m.data[key]
+	return v, ok
+}
+
+// keys are the keys of a ConfigMap's or Secret's data, sorted.
+func (m manifest) keys() []string {
+	if d := m.configMap(); d != nil {
+		return sortedKeys(d)
+	}
+	return sortedKeys(m.data)
 }
 
 // dedupeObjects keeps, of several objects with one kind, namespace and
@@ -585,16 +611,6 @@ func secretData(body map[string]any) map[string]string {
 		}
 	}
 	if d, ok := body["stringData"].(map[string]any); ok {
-		for k, v := range d {
-			out[k] = scalar(v)
-		}
-	}
-	return out
-}
-
-func configMapData(body map[string]any) map[string]string {
-	out := map[string]string{}
-	if d, ok := body["data"].(map[string]any); ok {
 		for k, v := range d {
 			out[k] = scalar(v)
 		}

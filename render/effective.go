@@ -316,7 +316,7 @@ func (r *resolver) lineOf(tpl, key string) int {
 // definition winning.
 func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
 	r.containers++
-	l := &envList{env: map[string]Entry{}}
+	l := &envList{at: map[string]int{}}
 	for _, ef := range list(c["envFrom"]) {
 		efm, _ := ef.(map[string]any)
 		r.envFrom(l, obj, efm, reads)
@@ -328,7 +328,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 	}
 	// Service links come last and never replace the container's own.
 	for _, k := range sortedKeys(r.links) {
-		if _, ok := l.env[k]; !ok {
+		if _, ok := l.at[k]; !ok {
 			l.set(r.links[k])
 		}
 	}
@@ -336,10 +336,24 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 }
 
 // envList is a container's environment as it is built: a later
-// definition of a key shadows the earlier ones.
+// definition of a key shadows the earlier ones. Entries stay in the order
+// first defined, in one slice that entries returns: a 30,000-key envFrom
+// is not copied again.
 type envList struct {
-	env   map[string]Entry
-	order []string
+	list []Entry
+	at   map[string]int // key → index in list
+}
+
+// lookup returns the entry of key name, else the service link of that
+// name: what a $(VAR) reference reads.
+func (l *envList) lookup(links map[string]Entry) func(name string) (Entry, bool) {
+	return func(name string) (Entry, bool) {
+		if i, ok := l.at[name]; ok {
+			return l.list[i], true
+		}
+		e, ok := links[name]
+		return e, ok
+	}
 }
 
 func (l *envList) set(e Entry) {
@@ -349,26 +363,25 @@ func (l *envList) set(e Entry) {
 	if e.Source.CI {
 		e.External, e.Value = true, ""
 	}
-	if old, ok := l.env[e.Key]; ok {
+	if i, ok := l.at[e.Key]; ok {
+		old := l.list[i]
 		e.Shadows = append([]Shadowed{{Value: old.Value, Source: old.Source, Secret: old.Secret}}, old.Shadows...)
-	} else {
-		l.order = append(l.order, e.Key)
+		l.list[i] = e
+		return
 	}
-	l.env[e.Key] = e
+	l.at[e.Key] = len(l.list)
+	l.list = append(l.list, e)
 }
 
 // entries are the keys in the order first defined, each marked secret by
 // its name or value where nothing marked it before.
 func (l *envList) entries(isSecret func(key, value string) bool) []Entry {
-	out := make([]Entry, 0, len(l.order))
-	for _, k := range l.order {
-		e := l.env[k]
-		if !e.Secret && isSecret(k, e.Value) {
+	for i := range l.list {
+		if e := &l.list[i]; !e.Secret && isSecret(e.Key, e.Value) {
 			e.Secret = true
 		}
-		out = append(out, e)
 	}
-	return out
+	return l.list
 }
 
 // envFrom adds every key of one envFrom source (a ConfigMap's or a
@@ -390,8 +403,14 @@ func (r *resolver) envFrom(l *envList, obj manifest, efm map[string]any, reads m
 		return
 	}
 	isSecret := kind == "Secret"
-	for _, k := range sortedKeys(src.data) {
-		l.set(Entry{Key: prefix + k, Value: src.data[k], Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(k), k)})
+	keys := src.keys()
+	if len(l.list) == 0 {
+		// Sized once: a large ConfigMap grew it key by key.
+		l.at, l.list = make(map[string]int, len(keys)), make([]Entry, 0, len(keys))
+	}
+	for _, k := range keys {
+		v, _ := src.value(k)
+		l.set(Entry{Key: prefix + k, Value: v, Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(k), k)})
 	}
 }
 
@@ -428,7 +447,8 @@ func (r *resolver) envVar(l *envList, obj manifest, at envAddr, evm map[string]a
 // or computed from; $(VAR) references are expanded from the entries
 // before it.
 func (r *resolver) envValue(l *envList, obj manifest, at envAddr, name, raw string) {
-	val, read, runtime := expand(raw, l.env, r.links)
+	lookup := l.lookup(r.links)
+	val, read, runtime := expand(raw, lookup)
 	src := r.provenance(obj, func(m manifest) (string, bool) {
 		e := envAt(m.body, at.podPath, at.field, at.container, at.entry)
 		if e == nil {
@@ -437,14 +457,17 @@ func (r *resolver) envValue(l *envList, obj manifest, at envAddr, name, raw stri
 		return scalar(e["value"]), true
 	}, name)
 	if len(read) > 0 {
-		src = expandedSource(src, read, l.env, r.links)
+		src = expandedSource(src, read, lookup)
 	}
 	if runtime {
 		l.set(Entry{Key: name, External: true, Source: Source{Kind: KindRuntime, File: obj.template, Line: src.Line, Detail: "expands " + strings.Join(read, ", ") + " at run time"}})
 		return
 	}
 	// A $(VAR) copy of a secret is as secret as what it copies.
-	l.set(Entry{Key: name, Value: val, Source: src, Secret: slices.ContainsFunc(read, func(k string) bool { return l.env[k].Secret })})
+	l.set(Entry{Key: name, Value: val, Source: src, Secret: slices.ContainsFunc(read, func(k string) bool {
+		i, ok := l.at[k] // a service link is never secret
+		return ok && l.list[i].Secret
+	})})
 }
 
 // envKeyRef adds an env entry read from one key of a ConfigMap or Secret
@@ -460,8 +483,9 @@ func (r *resolver) envKeyRef(l *envList, obj manifest, name, kind, ref string, v
 	switch {
 	case !ok:
 		l.set(Entry{Key: name, Secret: isSecret, FromSecret: isSecret, External: true, Source: Source{Kind: KindExternal, File: obj.template, Detail: detail}})
-	case hasKey(src.data, key):
-		l.set(Entry{Key: name, Value: src.data[key], Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(key), key)})
+	case hasKey(src, key):
+		v, _ := src.value(key)
+		l.set(Entry{Key: name, Value: v, Secret: isSecret, FromSecret: isSecret, Source: r.provenance(src, dataKey(key), key)})
 	case optional(vf, ref):
 		// Kubernetes leaves it unset, or keeps an earlier definition.
 	default:
@@ -469,18 +493,15 @@ func (r *resolver) envKeyRef(l *envList, obj manifest, name, kind, ref string, v
 	}
 }
 
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
+func hasKey(m manifest, k string) bool {
+	_, ok := m.value(k)
 	return ok
 }
 
 // dataKey reads key of a ConfigMap's or Secret's data, in the object or
 // its marked twin.
 func dataKey(key string) func(m manifest) (string, bool) {
-	return func(m manifest) (string, bool) {
-		v, ok := m.data[key]
-		return v, ok
-	}
+	return func(m manifest) (string, bool) { return m.value(key) }
 }
 
 // expand applies the kubelet's $(VAR) expansion (its
@@ -489,7 +510,7 @@ func dataKey(key string) func(m manifest) (string, bool) {
 // bring, dots and dashes included) or of a service link, and an unknown
 // or unterminated reference stays as written. It returns the names read
 // and whether one of them is known only at run time.
-func expand(s string, env map[string]Entry, links map[string]Entry) (out string, read []string, runtime bool) {
+func expand(s string, lookup func(name string) (Entry, bool)) (out string, read []string, runtime bool) {
 	if !strings.Contains(s, "$") {
 		return s, nil, false
 	}
@@ -510,10 +531,7 @@ func expand(s string, env map[string]Entry, links map[string]Entry) (out string,
 				return b.String(), read, runtime
 			}
 			name := s[i+2 : i+2+end]
-			e, ok := env[name]
-			if !ok {
-				e, ok = links[name]
-			}
+			e, ok := lookup(name)
 			if ok && name != "" {
 				read = append(read, name)
 				if e.External {
@@ -533,13 +551,10 @@ func expand(s string, env map[string]Entry, links map[string]Entry) (out string,
 
 // expandedSource says what a $(VAR) reference read: the value is computed
 // by the kubelet from the variables it names.
-func expandedSource(src Source, read []string, env, links map[string]Entry) Source {
+func expandedSource(src Source, read []string, lookup func(name string) (Entry, bool)) Source {
 	var parts []string
 	for _, n := range read {
-		e, ok := env[n]
-		if !ok {
-			e = links[n]
-		}
+		e, _ := lookup(n)
 		parts = append(parts, n+" ("+e.Source.String()+")")
 		src.Encrypted = src.Encrypted || e.Source.Encrypted
 	}

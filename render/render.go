@@ -775,11 +775,13 @@ func (r *Renderer) chartless(res *Result, e *project.Environment) (*Result, erro
 }
 
 // layer puts the process environment over the file layer. proc holds
-// each key once (envList.entries).
+// each key once (envList.entries), and is the caller's to give: its
+// entries are shadowed in place, not copied.
 func layer(files *fileLayer, proc []Entry) *Config {
-	entries := make([]Entry, 0, len(proc)+len(files.keys))
+	entries := slices.Grow(proc, len(files.keys))
 	var hidden map[string]bool // the file keys proc sets
-	for _, p := range proc {
+	for i := range entries {
+		p := &entries[i]
 		if old, ok := files.vars[p.Key]; ok {
 			p.Shadows = append(p.Shadows, Shadowed{Value: old.Value, Source: old.Source, Secret: old.Secret})
 			p.Shadows = append(p.Shadows, old.Shadows...)
@@ -788,7 +790,6 @@ func layer(files *fileLayer, proc []Entry) *Config {
 			}
 			hidden[p.Key] = true
 		}
-		entries = append(entries, p)
 	}
 	for _, k := range files.keys {
 		if hidden[k] {

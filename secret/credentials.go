@@ -39,10 +39,14 @@ func Passwords(v string) []Password {
 		}
 		return out
 	}
-	if m := dsnUserinfo().FindStringSubmatchIndex(v); m != nil {
-		return []Password{{User: v[m[2]:m[3]], Value: v[m[4]:m[5]], Start: m[4], End: m[5]}}
+	// The expressions below need an @, an = and a : in turn: most values
+	// (every key of a large ConfigMap) have none, and skip them.
+	if strings.Contains(v, "@") {
+		if m := dsnUserinfo().FindStringSubmatchIndex(v); m != nil {
+			return []Password{{User: v[m[2]:m[3]], Value: v[m[4]:m[5]], Start: m[4], End: m[5]}}
+		}
 	}
-	for _, m := range kvPassword().FindAllStringSubmatchIndex(v, -1) {
+	for _, m := range kvPasswords(v) {
 		from, to := m[4], m[5]
 		if to-from >= 2 && (v[from] == '\'' || v[from] == '"') && v[to-1] == v[from] {
 			from, to = from+1, to-1
@@ -60,8 +64,19 @@ func Passwords(v string) []Password {
 	return nil
 }
 
+// kvPasswords are kvPassword's matches in v.
+func kvPasswords(v string) [][]int {
+	if !strings.Contains(v, "=") {
+		return nil
+	}
+	return kvPassword().FindAllStringSubmatchIndex(v, -1)
+}
+
 // pair is a bare user:password value's password, however weak.
 func pair(v string) (Password, bool) {
+	if !strings.Contains(v, ":") {
+		return Password{}, false
+	}
 	m := userPass().FindStringSubmatchIndex(v)
 	if m == nil || notAUser[strings.ToLower(v[m[2]:m[3]])] || !passwordLike(v[m[4]:m[5]], false) {
 		return Password{}, false

@@ -243,10 +243,15 @@ func equalWords(a, b []string) bool {
 
 // Is reports whether a key's value is a secret, by its name or its value.
 func Is(key, value string) bool {
-	if _, ok := keyedPair(key, value); ok {
-		return true
+	// The key's words once: past the memo's bound (a 30,000-key
+	// ConfigMap) each asking splits them again.
+	k := keyKinds(key)
+	if k.pair {
+		if _, ok := pair(value); ok {
+			return true
+		}
 	}
-	return Name(key) || Value(value)
+	return k.secret || Value(value)
 }
 
 // Value reports whether a value is a secret by its shape alone: a URL or
