@@ -42,19 +42,21 @@ func isPlaceholder(v string) bool {
 // <your-api-key>, https://<tenant>.auth0.com, <EMPTY>=.
 var angleWord = lazyre.New(`<[A-Za-z_][A-Za-z0-9_ .-]*>`).Get
 
+// markup matches what only a file or a page holds.
+var markup = lazyre.New(`\n|</|/>|<[!?]`).Get
+
 // anglePlaceholder reports a <word> stand-in in a one-line value that is
 // not markup: an nginx maintenance page (<!DOCTYPE html>, <head>,
 // </body>) in a ConfigMap is a file, not a value left unreplaced.
 func anglePlaceholder(v string) bool {
-	if strings.Contains(v, "\n") || strings.Contains(v, "</") || strings.Contains(v, "/>") ||
-		strings.Contains(v, "<!") || strings.Contains(v, "<?") {
+	if markup().MatchString(v) {
 		return false
 	}
 	for _, ix := range angleWord().FindAllStringIndex(v, -1) {
 		if ix[0] > 0 && isIdent(v[ix[0]-1]) {
 			continue // a type parameter: List<String>
 		}
-		if name, _, _ := strings.Cut(strings.ToLower(v[ix[0]+1:ix[1]-1]), " "); !htmlTags[name] {
+		if name, _, _ := strings.Cut(strings.ToLower(v[ix[0]+1:ix[1]-1]), " "); !strings.Contains(htmlTags, " "+name+" ") {
 			return true
 		}
 	}
@@ -62,12 +64,7 @@ func anglePlaceholder(v string) bool {
 }
 
 // htmlTags are the elements a page opens without closing on its line.
-var htmlTags = map[string]bool{
-	"html": true, "head": true, "body": true, "title": true, "div": true, "span": true, "p": true, "br": true,
-	"hr": true, "b": true, "i": true, "a": true, "em": true, "strong": true, "ul": true, "ol": true, "li": true,
-	"table": true, "tr": true, "td": true, "th": true, "meta": true, "style": true, "script": true, "link": true,
-	"h1": true, "h2": true, "h3": true, "pre": true, "code": true, "center": true, "main": true, "section": true,
-}
+const htmlTags = " html head body title div span p br hr b i a em strong ul ol li table tr td th meta style script link h1 h2 h3 pre code center main section "
 
 // firstLine is v for a message: its first line, at most 120 bytes, marked
 // when cut; a 130-line page is never printed whole.

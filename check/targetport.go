@@ -51,29 +51,23 @@ type pod struct {
 // listen [::]:8880, Apache's Listen 8080, Spring's server.port=8081.
 var listenLine = lazyre.New(`(?im)^\s*(?:listen\s+(?:\S*:)?|server\.port\s*[=:]\s*)(\d+)\b`).Get
 
-// listenPorts lists the ports the ConfigMaps spec mounts listen on: nginx
-// running `listen {{ .Values.service.port }}` from its mounted nginx.conf
-// serves that port whether or not its container declares it.
+// listenPorts lists the ports the ConfigMaps spec mounts listen on:
+// nginx running `listen {{ .Values.service.port }}` from its mounted
+// nginx.conf serves that port whether or not its container declares it.
 func listenPorts(e *Env, ns string, spec map[string]any) map[int]bool {
 	mounted := map[string]bool{}
 	vols, _ := spec["volumes"].([]any)
 	for _, v := range vols {
 		vm, _ := v.(map[string]any)
-		srcs, _ := digMap(vm, "projected")["sources"].([]any)
-		for _, s := range append([]any{vm}, srcs...) {
-			sm, _ := s.(map[string]any)
-			if n, ok := digMap(sm, "configMap")["name"].(string); ok {
-				mounted[n] = true
-			}
-		}
+		addVolume(vm, mounted)
 	}
 	out := map[int]bool{}
 	for _, o := range e.Result.Objects {
-		if o.Kind != "ConfigMap" || o.Namespace != ns || !mounted[o.Name] {
+		if o.Namespace != ns || !mounted[o.Kind+"/"+o.Name] {
 			continue
 		}
-		for _, d := range digMap(o.Body, "data") {
-			s, _ := d.(string)
+		for _, text := range digMap(o.Body, "data") {
+			s, _ := text.(string)
 			for _, m := range listenLine().FindAllStringSubmatch(s, -1) {
 				if n, err := strconv.Atoi(m[1]); err == nil {
 					out[n] = true
