@@ -18,12 +18,12 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|^<[^<>]+>$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`).Get
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`).Get
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|<[a-z_][a-z0-9_ .-]*>|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`).Get
+var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`).Get
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -35,7 +35,48 @@ func isPlaceholder(v string) bool {
 	if !mayBePlaceholder(v) {
 		return false
 	}
-	return ciPlaceholder().MatchString(v) || placeholderParts().MatchString(v) || placeholderHost().MatchString(v)
+	return ciPlaceholder().MatchString(v) || placeholderParts().MatchString(v) || placeholderHost().MatchString(v) || anglePlaceholder(v)
+}
+
+// angleWord matches a <word> a person was meant to fill in:
+// <your-api-key>, https://<tenant>.auth0.com, <EMPTY>=.
+var angleWord = lazyre.New(`<[A-Za-z_][A-Za-z0-9_ .-]*>`).Get
+
+// markup matches what only a file or a page holds.
+var markup = lazyre.New(`\n|</|/>|<[!?]`).Get
+
+// anglePlaceholder reports a <word> stand-in in a one-line value that is
+// not markup: an nginx maintenance page (<!DOCTYPE html>, <head>,
+// </body>) in a ConfigMap is a file, not a value left unreplaced.
+func anglePlaceholder(v string) bool {
+	if markup().MatchString(v) {
+		return false
+	}
+	for _, ix := range angleWord().FindAllStringIndex(v, -1) {
+		if ix[0] > 0 && isIdent(v[ix[0]-1]) {
+			continue // a type parameter: List<String>
+		}
+		if name, _, _ := strings.Cut(strings.ToLower(v[ix[0]+1:ix[1]-1]), " "); !strings.Contains(htmlTags, " "+name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// htmlTags are the elements a page opens without closing on its line.
+const htmlTags = " html head body title div span p br hr b i a em strong ul ol li table tr td th meta style script link h1 h2 h3 pre code center main section "
+
+// firstLine is v for a message: its first line, at most 120 bytes, marked
+// when cut; a 130-line page is never printed whole.
+func firstLine(v string) string {
+	s, _, cut := strings.Cut(v, "\n")
+	if len(s) > 120 {
+		s, cut = strings.ToValidUTF8(s[:120], ""), true
+	}
+	if cut {
+		s += "…"
+	}
+	return s
 }
 
 // placeholderLiterals are, in lower case, the literals one of which
@@ -195,6 +236,7 @@ func checkPlaceholder(in *Input) []Finding {
 				continue
 			}
 			l := e.loc(en.Key, "")
+			l.Value = firstLine(l.Value)
 			if en.Secret {
 				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
@@ -287,7 +329,7 @@ func shownPlaceholder(en render.Entry) string {
 	if en.Secret {
 		return "an unreplaced placeholder (value redacted)"
 	}
-	return fmt.Sprintf("the placeholder %q", en.Value)
+	return fmt.Sprintf("the placeholder %q", firstLine(en.Value))
 }
 
 // identityWords end the names of what a Secret often carries beside the

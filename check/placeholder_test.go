@@ -1,6 +1,7 @@
 package check
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/render"
@@ -38,10 +39,34 @@ func TestIsPlaceholder(t *testing.T) {
 		{"yours.acme.dev", false},
 		{"registry.example.com/ml/serving", true},
 		{"pg.prod.acme.internal", false},
+		{"<your-api-key>", true},
+		{"<REPLACE_ME>", true},
+		{"postgres://app:<password>@db.acme.internal/orders", true},
+		// Markup and code are not stand-ins.
+		{"<!DOCTYPE html>\n<html><head><title>Down</title></head><body>back soon</body></html>\n", false},
+		{"<html>\n<body>\n<p>back soon\n", false},
+		{`<div class="banner">back soon</div>`, false},
+		{"<b>Planned maintenance</b> on Sunday", false},
+		{"<br>", false},
+		{"-Dtypes=List<String>", false},
+		{"<?xml version=\"1.0\"?><config/>", false},
 	}
 	for _, tt := range tests {
 		if got := isPlaceholder(tt.v); got != tt.want {
 			t.Errorf("isPlaceholder(%q) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	for v, want := range map[string]string{
+		"changeme":                  "changeme",
+		"<!DOCTYPE html>\n<html>\n": "<!DOCTYPE html>…",
+		strings.Repeat("x", 130):    strings.Repeat("x", 120) + "…",
+		strings.Repeat("é", 61):     strings.Repeat("é", 60) + "…",
+	} {
+		if got := firstLine(v); got != want {
+			t.Errorf("firstLine(%.20q) = %q, want %q", v, got, want)
 		}
 	}
 }

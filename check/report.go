@@ -140,7 +140,7 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 					}
 					v := ""
 					if l.Value != "" {
-						v = "=" + l.Value
+						v = "=" + firstLine(l.Value) // a file in a ConfigMap: its first line
 					}
 					fmt.Fprintf(&b, "      %s: %s%s  (%s)\n", l.envs(), l.Key, v, l.Source)
 				}

@@ -241,3 +241,21 @@ func TestReportHeader(t *testing.T) {
 		t.Errorf("JSON header = %+v", p)
 	}
 }
+
+// A value that is a file (a page in a ConfigMap) is shown by its first
+// line: the text report never prints it whole.
+func TestTextShowsFirstLineOfValue(t *testing.T) {
+	page := "<!DOCTYPE html>\n<html><body>the second line</body></html>\n"
+	rep := &Report{Findings: []Finding{{
+		Rule: "FERRY055", Name: "config-not-rolled", Severity: Warning, Environments: []string{"prod"}, Key: "page",
+		Message:   "m",
+		Locations: []Location{{Environment: "prod", Key: "maintenance.html", Value: page, Source: "template t.yaml"}},
+	}}}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, []*Report{rep}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); strings.Contains(out, "the second line") || !strings.Contains(out, "maintenance.html=<!DOCTYPE html>…") {
+		t.Errorf("WriteText prints a multi-line value whole or not at all:\n%s", out)
+	}
+}

@@ -21,7 +21,10 @@ func init() {
 		Summary: "Two environments deploy to the same cluster context and namespace",
 		Help: "Two kube environments in one namespace of one cluster install over each other's " +
 			"release, ConfigMaps and Secrets. Give each environment its own namespace (the " +
-			"default is the environment's name) or context in ferry.yaml.",
+			"default is the environment's name) or context in ferry.yaml. When nothing in the " +
+			"repository says which cluster each uses (no deploy command, ferry.yaml context or kube " +
+			"target: manifests that name their namespace, applied by Argo CD), it is a warning: one " +
+			"namespace name on two clusters is no clash.",
 		Check: checkSharedNamespace,
 	})
 }
@@ -72,6 +75,14 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		var ls []Location
 		fromValues, fromCI := false, false
+		// Only ferry.yaml (a context, a kube target) and deploy commands
+		// say where an environment goes; without them the clusters are
+		// unknown, and the same namespace name on two is no clash.
+		known := true
+		for _, e := range envs {
+			known = known && (onCluster(e) || e.Spec.Deploy != nil)
+		}
+		known = known || p.ctx != ""
 		for _, e := range envs {
 			l := namespaceLoc(in, e, p.ns, lines[e.Name])
 			fromValues = fromValues || p.ns != e.Spec.Namespace
@@ -92,10 +103,16 @@ func checkSharedNamespace(in *Input) []Finding {
 			}
 			ctx += ", " + both + " rendering " + clash + " there"
 		}
-		out = append(out, Finding{
+		f := Finding{
 			Environments: names(envs), Key: "namespace", Locations: ls,
 			Message: fmt.Sprintf("%s deploy to namespace %q in %s: %s.", andList(names(envs)), p.ns, ctx, fix),
-		})
+		}
+		if !known {
+			f.Severity = Warning
+			f.Message = fmt.Sprintf("%s deploy to namespace %q%s, and nothing in the repository says which cluster each uses (no deploy command, no context in %s): if they share one they install over each other; %s, or name each one's context in %s.",
+				andList(names(envs)), p.ns, strings.TrimPrefix(ctx, "the current context"), project.FileName, fix, project.FileName)
+		}
+		out = append(out, f)
 	}
 	return out
 }

@@ -75,6 +75,12 @@ func rendered(e *Env, ns ...string) *Env {
 	return e
 }
 
+// deployed gives e a CI deploy command that names no cluster.
+func deployed(e *Env) *Env {
+	e.Spec.Deploy = &project.Deploy{File: ".github/workflows/deploy.yml", Line: 12}
+	return e
+}
+
 // monitor adds a ServiceMonitor the chart puts into "monitoring".
 func monitor(e *Env, name string) *Env {
 	e.Result.Namespaces = append(e.Result.Namespaces, "monitoring")
@@ -85,9 +91,21 @@ func monitor(e *Env, name string) *Env {
 func TestSharedNamespaceRendered(t *testing.T) {
 	testRule(t, "FERRY060", []ruleCase{
 		{
-			name: "manifests name one namespace from values",
+			// Argo CD outside the repository: one namespace name on two
+			// clusters would be fine.
+			name: "manifests name one namespace, nothing says which cluster",
 			in:   inputOf(rendered(envOf("staging"), "shop"), rendered(envOf("prod"), "shop")),
+			want: []string{"warning prod,staging namespace"},
+		},
+		{
+			name: "manifests name one namespace, both deploy commands in the current context",
+			in:   inputOf(deployed(rendered(envOf("staging"), "shop")), deployed(rendered(envOf("prod"), "shop"))),
 			want: []string{"error prod,staging namespace"},
+		},
+		{
+			name: "manifests name one namespace, only staging's deploy command is known",
+			in:   inputOf(deployed(rendered(envOf("staging"), "shop")), rendered(envOf("prod"), "shop")),
+			want: []string{"warning prod,staging namespace"},
 		},
 		{
 			name: "near miss: differently named objects in a shared monitoring namespace",
@@ -100,6 +118,13 @@ func TestSharedNamespaceRendered(t *testing.T) {
 			in: inputOf(
 				monitor(rendered(envOf("staging"), "shop-staging"), "app"),
 				monitor(rendered(envOf("prod"), "shop-prod"), "app")),
+			want: []string{"warning prod,staging namespace"},
+		},
+		{
+			name: "the same ServiceMonitor in a shared monitoring namespace of one context",
+			in: inputOf(
+				monitor(rendered(kube(envOf("staging"), "main", "shop-staging"), "shop-staging"), "app"),
+				monitor(rendered(kube(envOf("prod"), "main", "shop-prod"), "shop-prod"), "app")),
 			want: []string{"error prod,staging namespace"},
 		},
 		{

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/render"
 )
 
@@ -15,7 +16,10 @@ import (
 // resolves to nothing: the port has no endpoints and its connections are
 // refused. A number no container declares may still be listened on
 // (declaring ports is informational), so it is a warning, and only when
-// the containers declare their ports at all.
+// the containers declare their ports at all, and not when a config file
+// the pod mounts listens there: then the port is open, and declaring it
+// would only document it (FERRY096 is about closed ports, so it stays
+// silent rather than adding an info to every nginx chart built so).
 
 func init() {
 	register(Rule{
@@ -40,6 +44,38 @@ type pod struct {
 	labels   map[string]string
 	names    map[string]bool // declared port names
 	numbers  map[int]bool    // declared container ports
+	listens  map[int]bool    // ports its mounted config files listen on
+}
+
+// listenLine matches a config file's listening port: nginx's
+// listen [::]:8880, Apache's Listen 8080, Spring's server.port=8081.
+var listenLine = lazyre.New(`(?im)^\s*(?:listen\s+(?:\S*:)?|server\.port\s*[=:]\s*)(\d+)\b`).Get
+
+// listenPorts lists the ports the ConfigMaps spec mounts listen on:
+// nginx running `listen {{ .Values.service.port }}` from its mounted
+// nginx.conf serves that port whether or not its container declares it.
+func listenPorts(e *Env, ns string, spec map[string]any) map[int]bool {
+	mounted := map[string]bool{}
+	vols, _ := spec["volumes"].([]any)
+	for _, v := range vols {
+		vm, _ := v.(map[string]any)
+		addVolume(vm, mounted)
+	}
+	out := map[int]bool{}
+	for _, o := range e.Result.Objects {
+		if o.Namespace != ns || !mounted[o.Kind+"/"+o.Name] {
+			continue
+		}
+		for _, text := range digMap(o.Body, "data") {
+			s, _ := text.(string)
+			for _, m := range listenLine().FindAllStringSubmatch(s, -1) {
+				if n, err := strconv.Atoi(m[1]); err == nil {
+					out[n] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // podsOf lists the pod templates e renders, helm hooks left out.
@@ -52,7 +88,8 @@ func podsOf(e *Env) []pod {
 		}
 		spec := digMap(o.Body, pp...)
 		meta := digMap(o.Body, append(slices.Clone(pp[:len(pp)-1]), "metadata")...)
-		p := pod{workload: o.Kind + "/" + o.Name, ns: o.Namespace, labels: map[string]string{}, names: map[string]bool{}, numbers: map[int]bool{}}
+		p := pod{workload: o.Kind + "/" + o.Name, ns: o.Namespace, labels: map[string]string{}, names: map[string]bool{}, numbers: map[int]bool{},
+			listens: listenPorts(e, o.Namespace, spec)}
 		for k, v := range digMap(meta, "labels") {
 			p.labels[k] = scalarString(v)
 		}
@@ -144,7 +181,7 @@ func checkTargetPort(in *Input) []Finding {
 				}
 				what = fmt.Sprintf("targets the port named %q, which no container of %s declares (they declare %s): the port has no endpoints and its traffic goes nowhere", target, andList(workloads), declared(picked))
 				fix = fmt.Sprintf("name the container's port %s, or point targetPort at a port it declares", target)
-			case !declares || slices.ContainsFunc(picked, func(p pod) bool { return p.numbers[n] }):
+			case !declares || slices.ContainsFunc(picked, func(p pod) bool { return p.numbers[n] || p.listens[n] }):
 				continue
 			default:
 				sev = Warning

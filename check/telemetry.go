@@ -103,12 +103,25 @@ func collector(e *Env) (url, key string) {
 	return "", ""
 }
 
+// collectorID is where env's collector is, to compare environments by: a
+// short Service name (otel-collector:4317) resolves in the pod's own
+// namespace, so it is qualified with the environment's as datasources
+// are; the same short name in two namespaces is two collectors.
+func collectorID(e *Env) (string, bool) {
+	url, _ := collector(e)
+	u := strings.ToLower(strings.TrimSuffix(url, "/"))
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		scheme, rest = "", u
+	}
+	hostport, path, _ := strings.Cut(rest, "/")
+	ep := qualify(endpoint{hosts: []string{hostport}}, e)
+	return scheme + "://" + ep.hosts[0] + "/" + path, url != ""
+}
+
 func checkSharedTelemetry(in *Input) []Finding {
 	var out []Finding
-	g := groupBy(in.Envs, func(e *Env) (string, bool) {
-		url, _ := collector(e)
-		return strings.ToLower(strings.TrimSuffix(url, "/")), url != ""
-	})
+	g := groupBy(in.Envs, collectorID)
 	for _, envs := range g.groups() {
 		seen := map[string]bool{}
 		distinct := true

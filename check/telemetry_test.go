@@ -4,7 +4,12 @@ import "testing"
 
 func TestSharedTelemetry(t *testing.T) {
 	otlpTo := func(name string, pairs ...string) *Env {
-		return envOf(name, append([]string{"TRACE_EXPORTER=otlp", "TRACER_URL=otel:4317" + base + "29"}, pairs...)...)
+		return envOf(name, append([]string{"TRACE_EXPORTER=otlp", "TRACER_URL=otel.observability:4317" + base + "29"}, pairs...)...)
+	}
+	// envOf puts each environment in the namespace of its name.
+	inNamespace := func(e *Env, ns string) *Env { e.Spec.Namespace = ns; return e }
+	short := func(name string) *Env {
+		return envOf(name, "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4317/")
 	}
 	testRule(t, "FERRY014", []ruleCase{
 		{
@@ -25,6 +30,21 @@ func TestSharedTelemetry(t *testing.T) {
 		{
 			name: "near miss: different collectors",
 			in:   inputOf(envOf("staging", "TRACE_EXPORTER=otlp", "TRACER_URL=otel.staging:4317"), envOf("prod", "TRACE_EXPORTER=otlp", "TRACER_URL=otel.prod:4317")),
+		},
+		{
+			name: "near miss: one short Service name in two namespaces is two collectors",
+			in:   inputOf(short("staging"), short("prod")),
+		},
+		{
+			name: "one short Service name in one namespace is one collector",
+			in:   inputOf(inNamespace(short("staging"), "shop"), inNamespace(short("prod"), "shop")),
+			want: []string{"warning prod,staging OTEL_EXPORTER_OTLP_ENDPOINT"},
+		},
+		{
+			name: "the short name and the namespace-qualified one are one collector",
+			in: inputOf(inNamespace(short("staging"), "shop"),
+				inNamespace(envOf("prod", "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.shop:4317"), "shop")),
+			want: []string{"warning prod,staging OTEL_EXPORTER_OTLP_ENDPOINT"},
 		},
 	})
 }
