@@ -592,8 +592,10 @@ func (p *Project) discoverConfigs() []string {
 		if e.IsDir() || !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".env") || name == ".env" {
 			continue
 		}
-		if name == ".local.env" {
-			continue // GoFr's overlay for a developer's machine is never an environment
+		if name == ".local.env" || name == ".test.env" {
+			// GoFr's overlays for a developer's machine and for its unit
+			// tests (APP_ENV=test) are no environment of their own.
+			continue
 		}
 		out = append(out, strings.TrimSuffix(strings.TrimPrefix(name, "."), ".env"))
 	}
