@@ -43,3 +43,41 @@ func TestNameless(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalDeployListed: a command its script or job names local (a
+// developer's machine) defines no environment and is listed as not
+// checked; a command written for every environment
+// (-f values-$ENV.yaml) that values-local.yaml happens to match is not
+// said to deploy local.
+func TestLocalDeployListed(t *testing.T) {
+	chart := map[string]string{
+		"helm/Chart.yaml": chartYAML, "helm/values.yaml": "", "helm/values-local.yaml": "", "helm/values-prod.yaml": "",
+	}
+	for _, tc := range []struct {
+		name   string
+		script string
+		want   bool
+	}{
+		{"deploy-local.sh", "#!/bin/sh\nhelm upgrade --install svc ./helm -n svc --set image.pullPolicy=Never\n", true},
+		{"deploy.sh", "#!/bin/sh\nENV=\"$1\"\nhelm upgrade --install svc ./helm -n \"svc-$ENV\" -f \"helm/values-$ENV.yaml\"\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"scripts/" + tc.name: tc.script}
+			for k, v := range chart {
+				files[k] = v
+			}
+			write(t, dir, files)
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(p.OrderReason, "scripts/"+tc.name+":"); got != tc.want {
+				t.Errorf("order line %q: listed %v, want %v", p.OrderReason, got, tc.want)
+			}
+			if _, err := p.Env("local"); err != nil {
+				t.Errorf("values-local.yaml is no longer an environment: %v", err)
+			}
+		})
+	}
+}

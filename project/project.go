@@ -860,9 +860,6 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	add := func(env string, d Deploy) {
 		env = strings.ToLower(env)
-		if env == "local" {
-			p.unmatched = append(p.unmatched, d.Loc()+" (deploys local, a developer's machine)")
-		}
 		if !envNameRe().MatchString(env) || env == "local" {
 			return
 		}
@@ -900,6 +897,10 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			continue // a lint or a diff, not the deploy
 		}
 		env := d.Env
+		if strings.EqualFold(env, "local") {
+			p.unmatched = append(p.unmatched, d.Loc()+localNote) // its job or script says local
+			continue
+		}
 		if env == "" {
 			for _, v := range d.Values {
 				if e, ok := byFile[v]; ok && !shared[v] {
@@ -954,6 +955,8 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	}
 	return out
 }
+
+const localNote = " (deploys local, a developer's machine)"
 
 // nameless names the environment of a deploy command nothing else names
 // (helm upgrade --install shop -n shop chart/, no -f, no job
