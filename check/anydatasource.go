@@ -503,8 +503,8 @@ func namedEnv(in *Input, env string, own []string, text string) (other, alias st
 		}
 	}
 	for _, other := range in.Project.EnvNames() {
-		if other == env || family(other) == family(env) {
-			continue
+		if o, _ := in.Project.Env(other); other == env || family(other) == family(env) || o.Nameless {
+			continue // a Nameless one's name is the service's: values name it everywhere
 		}
 		for _, a := range aliases(other) {
 			if !slices.Contains(own, a) && wordIn(a, text) && !ownPrefix(own, a) {

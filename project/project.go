@@ -1,6 +1,7 @@
 package project
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -55,8 +56,13 @@ type Project struct {
 	// alsoDeployed are the values files of the commands an environment
 	// did not keep (its canary's), by environment: not environments.
 	alsoDeployed map[string]string
-	Database     Database
-	Accept       []Acceptance
+	// named says why a deploy command that names no environment is called
+	// what it is, by environment; unmatched are the commands ferry could
+	// neither match nor name, for the header.
+	named     map[string]string
+	unmatched []string
+	Database  Database
+	Accept    []Acceptance
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
@@ -97,6 +103,10 @@ type Environment struct {
 	// Tokens are the CI steps that replace tokens in the chart before it
 	// deploys (see tokens.go).
 	Tokens []Token
+	// Nameless is set when ferry named the environment after its deploy
+	// command's namespace or release (the command names none): a service's
+	// name, not a stage word that a value naming it would mean.
+	Nameless bool
 }
 
 // Origin says where an environment's definition came from, for the
@@ -424,6 +434,9 @@ func (p *Project) order(names map[string]bool, fromCI, fromFiles []string) {
 		p.OrderReason += "; defined by CI's deploy commands: " + strings.Join(fromCI, ", ") +
 			"; by values files alone (no deploy command of the repository deploys them): " + strings.Join(fromFiles, ", ")
 	}
+	if len(p.unmatched) > 0 {
+		p.OrderReason += "; deploy commands matched to no environment, not checked: " + strings.Join(p.unmatched, "; ")
+	}
 }
 
 // defineAll defines the environments, the path's first, then the others
@@ -579,8 +592,10 @@ func (p *Project) discoverConfigs() []string {
 		if e.IsDir() || !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".env") || name == ".env" {
 			continue
 		}
-		if name == ".local.env" {
-			continue // GoFr's overlay for a developer's machine is never an environment
+		if name == ".local.env" || name == ".test.env" {
+			// GoFr's overlays for a developer's machine and for its unit
+			// tests (APP_ENV=test) are no environment of their own.
+			continue
 		}
 		out = append(out, strings.TrimSuffix(strings.TrimPrefix(name, "."), ".env"))
 	}
@@ -627,6 +642,7 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 	_, inFile := specs[e.Name]
 	at := fileAt(spec)
 	e.Deploy = d
+	e.Nameless = d != nil && p.named[e.Name] != ""
 	e.From.Definition = p.definition(e.Name, inFile, at, d, envFile)
 	defineNamespace(e, at, d)
 	p.defineRelease(e, at, d)
@@ -663,7 +679,9 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 				return "CI " + d.Loc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
 			}
 		}
-		return "CI " + d.Loc() + d.Why()
+		return "CI " + d.Loc() + d.Why() + p.named[name]
+	case envFile != "" && len(p.unmatched) > 0:
+		return envFile + " (discovered" + regionNote(envFile) + "; ferry matched no deploy command to " + name + ")"
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
 		return envFile + " (discovered" + regionNote(envFile) + "; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
@@ -779,10 +797,12 @@ func (p *Project) defineValues(e *Environment, at string, d *Deploy, base, envFi
 		e.Values = append(e.Values, base)
 	}
 	e.Values = append(e.Values, p.Layers...)
+	e.From.Values = "discovered"
 	if envFile != "" {
 		e.Values = append(e.Values, envFile)
+	} else if d != nil && len(d.Values) == 0 {
+		e.From.Values = d.Loc() + " (no -f: the chart's own)"
 	}
-	e.From.Values = "discovered"
 }
 
 // fileAt is where ferry.yaml defines an environment: "ferry.yaml:12".
@@ -879,6 +899,10 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			continue // a lint or a diff, not the deploy
 		}
 		env := d.Env
+		if strings.EqualFold(env, "local") {
+			p.unmatched = append(p.unmatched, d.Loc()+localNote) // its job or script says local
+			continue
+		}
 		if env == "" {
 			for _, v := range d.Values {
 				if e, ok := byFile[v]; ok && !shared[v] {
@@ -927,11 +951,39 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			// command's values file may name it as the repository does.
 			env = p.fileEnvName(env, d, byFile, shared)
 		}
+		if env == "" {
+			env = p.nameless(d)
+		}
 		if env != "" {
 			add(env, d)
 		}
 	}
 	return out
+}
+
+const localNote = " (deploys local, a developer's machine)"
+
+// nameless names the environment of a deploy command nothing else names
+// (helm upgrade --install shop -n shop chart/, no -f, no job
+// environment) after its namespace, else its release, as written: what
+// a user knows the deploy by. A command ferry cannot define that way (a
+// name or values file CI fills in) is listed as not checked, never
+// dropped silently.
+func (p *Project) nameless(d Deploy) string {
+	_, resolved := d.valuesFiles(p.Dir)
+	if !IsCIExpr(d.Chart) && (resolved || len(d.Values) == 0) {
+		for _, c := range [][2]string{{d.Namespace, "namespace"}, {d.Release, "release"}} {
+			if n := strings.ToLower(c[0]); envNameRe().MatchString(n) && n != "default" && n != "local" {
+				if p.named == nil {
+					p.named = map[string]string{}
+				}
+				p.named[n] = " (it names no environment: called " + n + " after its " + c[1] + ")"
+				return n
+			}
+		}
+	}
+	p.unmatched = append(p.unmatched, fmt.Sprintf("%s (release %s, namespace %s, values %s)", d.Loc(), d.Release, cmp.Or(d.Namespace, "unset"), cmp.Or(strings.Join(d.Values, ", "), "the chart's")))
+	return ""
 }
 
 // fileEnvName is the name the repository's values files give the

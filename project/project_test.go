@@ -53,6 +53,31 @@ func TestDiscovery(t *testing.T) {
 			wantPath: []string{"staging", "prod"},
 			wantVals: map[string][]string{"staging": nil, "prod": nil},
 		},
+		{
+			// GoFr's .test.env is what its unit tests load (APP_ENV=test),
+			// not a deploy environment (issue 17, inventory-func).
+			name: "configs only: never test from GoFr's .test.env",
+			files: map[string]string{
+				"go.mod":               "module github.com/acme/stock\n\ngo 1.22\n\nrequire gofr.dev v1.28.0\n",
+				"configs/.env":         "APP_NAME=stock\nHTTP_PORT=8000\nDB_DIALECT=mysql\nDB_PORT=3306\n",
+				"configs/.test.env":    "DB_HOST=localhost\nDB_NAME=stock_test\nDB_USER=root\nDB_PASSWORD=password\n",
+				"configs/.staging.env": "DB_HOST=stock-db.staging.internal\nDB_NAME=stock\nTRACE_EXPORTER=otlp\n",
+				"configs/.prod.env":    "DB_HOST=stock-db.prod.internal\nDB_NAME=stock\nTRACE_EXPORTER=otlp\nDB_MAX_OPEN_CONNECTION=20\n",
+			},
+			wantPath: []string{"staging", "prod"},
+			wantVals: map[string][]string{"staging": nil, "prod": nil},
+		},
+		{
+			// Near miss: a chart's values-test.yaml names a real test
+			// environment, which then reads configs/.test.env as its overlay.
+			name: "values-test.yaml beside GoFr's .test.env is an environment",
+			files: map[string]string{
+				"chart/Chart.yaml": chartYAML, "chart/values.yaml": "", "chart/values-test.yaml": "", "chart/values-prod.yaml": "",
+				"configs/.env": "APP_NAME=svc\n", "configs/.test.env": "DB_HOST=svc-db.test.internal\n", "configs/.prod.env": "DB_HOST=svc-db.prod.internal\n",
+			},
+			wantChart: "chart", wantPath: []string{"test", "prod"}, service: "svc",
+			wantVals: map[string][]string{"test": {"chart/values.yaml", "chart/values-test.yaml"}, "prod": {"chart/values.yaml", "chart/values-prod.yaml"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

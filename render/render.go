@@ -219,6 +219,11 @@ func (r *Renderer) load() error {
 		}
 		if !hasTemplates(r.chart) {
 			r.err = &InputError{File: path.Join(r.p.Chart, "templates"), Msg: "the chart has no templates: there is nothing to render"}
+			if r.notVendored != nil {
+				// An umbrella over dependencies charts/ lacks: those are
+				// what is missing (a check still reads its values).
+				r.err = r.notVendored
+			}
 			return
 		}
 		r.reads = chartReads(r.chart)

@@ -112,3 +112,60 @@ func TestRenderWithoutMissingDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestUmbrellaWithoutTemplates: a chart with no templates of its own
+// renders nothing by itself; over a dependency charts/ lacks, that missing
+// dependency is the error (FERRY092's path, which still reads the
+// values), for a check as for an install. Near misses: a chart with
+// neither templates nor dependencies has nothing to render, and an
+// umbrella whose dependency is vendored renders the subchart.
+func TestUmbrellaWithoutTemplates(t *testing.T) {
+	chart := "apiVersion: v2\nname: portal\nversion: 1.0.0\n"
+	dep := "dependencies:\n  - name: service-base\n    version: \">=2.1.0\"\n    repository: https://charts.platform.example.invalid\n"
+	sub := map[string]string{
+		"chart/charts/service-base/Chart.yaml":               "apiVersion: v2\nname: service-base\nversion: 2.1.0\n",
+		"chart/charts/service-base/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  URL: {{ .Values.url | quote }}\n",
+	}
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		check   bool
+		wantErr string // "" when it renders
+	}{
+		{"dependency missing, check", map[string]string{"chart/Chart.yaml": chart + dep}, true, "dependency service-base is not vendored"},
+		{"dependency missing, install", map[string]string{"chart/Chart.yaml": chart + dep}, false, "dependency service-base is not vendored"},
+		{"no dependency", map[string]string{"chart/Chart.yaml": chart}, true, "the chart has no templates"},
+		{"dependency vendored", sub, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"chart/values.yaml": "service-base:\n  url: https://portal.opsdesk.io\n", "chart/values-prod.yaml": "{}\n"}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			if _, ok := files["chart/Chart.yaml"]; !ok {
+				files["chart/Chart.yaml"] = chart + dep
+			}
+			testtree.WriteIn(t, dir, files)
+			p, err := project.LoadChart(dir, "chart")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := New(p)
+			if tc.check {
+				r.ForCheck()
+			}
+			res, err := r.Render(t.Context(), "prod")
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("render: %v", err)
+			case tc.wantErr == "":
+				if len(res.Objects) != 1 {
+					t.Errorf("%d objects, want the subchart's ConfigMap", len(res.Objects))
+				}
+			case err == nil || !strings.Contains(err.Error(), tc.wantErr):
+				t.Fatalf("render: %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}

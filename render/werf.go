@@ -47,7 +47,9 @@ func werfValues(env, namespace, name string) map[string]any {
 
 // werfFuncs stand in for werf's template functions. The image is the
 // one werf built, which ferry does not know: "werf-built/<image>:…", a
-// reference no registry serves, stands in for it.
+// reference no registry serves, stands in for it; a secret file's
+// content is "werf-secret-file/<name>", neither a literal secret nor a
+// placeholder.
 var werfFuncs = map[string]any{
 	"werf_container_image": func(arg any) string {
 		return "image: " + werfImage(arg) + "\nimagePullPolicy: IfNotPresent"
@@ -56,6 +58,9 @@ var werfFuncs = map[string]any{
 		return "- name: DOCKER_IMAGE_ID\n  value: " + werfImage(arg)
 	},
 	"werf_image": func(arg any) string { return werfImage(arg) },
+	// werf decrypts .helm/secret/<name> as it deploys, with a key CI
+	// holds: what the file says is known then, not here.
+	"werf_secret_file": func(name string) string { return "werf-secret-file/" + name },
 }
 
 // werfImage is the image werf names for arg: the root context (.) or a

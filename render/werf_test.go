@@ -44,3 +44,34 @@ func TestWerfChart(t *testing.T) {
 		t.Errorf("no Deployment quotes in quotes-production: %+v", res.Objects)
 	}
 }
+
+// TestWerfSecretFile: werf_secret_file, whose content werf decrypts from
+// .helm/secret/ as it deploys, renders as a stand-in naming the file (a
+// pull secret and a mounted key), so that the rest of the chart renders;
+// the committed ciphertext is never what the Secret is said to hold.
+func TestWerfSecretFile(t *testing.T) {
+	p, err := project.Load("../check/testdata/charts/fastapi-werf-secret-file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := New(p).Render(t.Context(), "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]SecretValue{}
+	for _, sv := range res.SecretValues {
+		got[sv.Secret+"/"+sv.Key] = sv
+	}
+	for _, tc := range []struct{ key, want string }{
+		{"invoices-pull/.dockerconfigjson", "werf-secret-file/dockerconfig"},
+		{"invoices-signing/signing.pem", "werf-secret-file/signing.pem"},
+	} {
+		sv, ok := got[tc.key]
+		if !ok || sv.Value != tc.want {
+			t.Errorf("%s = %+v, want %q", tc.key, sv, tc.want)
+		}
+		if sv.Source.Kind == KindValues {
+			t.Errorf("%s is said to come from a values file: %s", tc.key, sv.Source)
+		}
+	}
+}

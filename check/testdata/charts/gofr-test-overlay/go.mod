@@ -1,0 +1,5 @@
+module github.com/acme/stock
+
+go 1.23
+
+require gofr.dev v1.28.0
