@@ -72,6 +72,9 @@ type Image struct {
 	// BuildTags are the kit tags Build passed to go build, leaving out
 	// the datasource clients the configuration never asks for (leanTags).
 	BuildTags []string `json:"-"`
+	// Stored says Build changed the store (a new image or a tag moved):
+	// a rebuild of unchanged source leaves nothing new to prune.
+	Stored bool `json:"-"`
 }
 
 // Store is a local OCI image layout.
@@ -152,13 +155,18 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if opts.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(&stderr, opts.Stderr)
 	}
+	// The revision is asked of git while the compiler runs: a no-op
+	// build should cost little more than go build's own.
+	revc := make(chan string, 1)
+	if opts.Revision != "" {
+		revc <- opts.Revision
+	} else {
+		go func() { revc <- gitRevision(ctx, p.Dir) }()
+	}
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("go build %s: %w\n%s", main, err, strings.TrimSpace(stderr.String()))
 	}
-	rev := opts.Revision
-	if rev == "" {
-		rev = gitRevision(ctx, p.Dir)
-	}
+	rev := <-revc
 	warnings := configSecrets(p.Configs, configs)
 	// Nothing changed since the last build (go build left the binary as
 	// it was, configs/ and the revision are the same): the image is the
@@ -167,7 +175,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	st, stErr := newStamp(bin, p.Service, configs, rev)
 	if stErr == nil {
 		if info, img := s.unchanged(stampFile, st); img != nil {
-			if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+			if info.Stored, err = s.store(img, opts.Tag, opts.Force); err != nil {
 				return nil, err
 			}
 			info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
@@ -178,7 +186,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+	if info.Stored, err = s.store(img, opts.Tag, opts.Force); err != nil {
 		return nil, err
 	}
 	if stErr == nil {
@@ -326,32 +334,39 @@ func layerTar(bin, name string, configs []configFile) (layer, binData []byte, er
 // Put stores img, naming it tag when tag is not "". A tag that names
 // another digest is refused with ErrTagMoved unless force.
 func (s *Store) Put(img v1.Image, tag string, force bool) error {
-	if err := s.put(img, tag, force); err != nil {
-		return err
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+	_, err := s.store(img, tag, force)
+	return err
 }
 
-func (s *Store) put(img v1.Image, tag string, force bool) error {
-	lp, err := s.layout()
+// store is Put, saying whether it changed the index.
+func (s *Store) store(img v1.Image, tag string, force bool) (bool, error) {
+	changed, err := s.put(img, tag, force)
 	if err != nil {
-		return err
+		return false, err
 	}
 	d, err := img.Digest()
 	if err != nil {
-		return err
+		return false, err
+	}
+	return changed, os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+}
+
+func (s *Store) put(img v1.Image, tag string, force bool) (bool, error) {
+	lp, err := s.layout()
+	if err != nil {
+		return false, err
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return false, err
 	}
 	idx, err := lp.ImageIndex()
 	if err != nil {
-		return err
+		return false, err
 	}
 	im, err := idx.IndexManifest()
 	if err != nil {
-		return err
+		return false, err
 	}
 	have := false
 	for _, desc := range im.Manifests {
@@ -361,18 +376,19 @@ func (s *Store) put(img v1.Image, tag string, force bool) error {
 			}
 		}
 		if tag != "" && desc.Annotations[AnnotationRefName] == tag && desc.Digest != d && !force {
-			return fmt.Errorf("tag %q: %w %s (use --force to move it)", tag, ErrTagMoved, desc.Digest)
+			return false, fmt.Errorf("tag %q: %w %s (use --force to move it)", tag, ErrTagMoved, desc.Digest)
 		}
 	}
-	if !have {
-		if err := lp.WriteImage(img); err != nil {
-			return fmt.Errorf("storing image: %w", err)
-		}
-		if err := s.addToIndex(im, img, tag); err != nil {
-			return fmt.Errorf("storing image: %w", err)
-		}
+	if have {
+		return false, nil
 	}
-	return nil
+	if err := lp.WriteImage(img); err != nil {
+		return false, fmt.Errorf("storing image: %w", err)
+	}
+	if err := s.addToIndex(im, img, tag); err != nil {
+		return false, fmt.Errorf("storing image: %w", err)
+	}
+	return true, nil
 }
 
 // addToIndex records img (under tag, which it takes from any other image)

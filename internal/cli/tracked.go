@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/ferrydev/ferry/internal/confine"
 )
@@ -64,6 +68,9 @@ func trackedState(dir string) (string, error) {
 		return "", err
 	}
 	state := filepath.ToSlash(filepath.Join(rel, confine.StateDir))
+	if !mayTrack(repo, state) {
+		return "", nil
+	}
 	idx, err := repo.Storer.Index()
 	if err != nil {
 		return "", err
@@ -74,4 +81,29 @@ func trackedState(dir string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// mayTrack says whether the index may hold a path starting with name.
+// Index versions 2 and 3 store every path whole, so an index file without
+// name's bytes holds none; that scan costs a fraction of decoding (and
+// checksumming) every entry of a large repository's index, which every
+// build and state command would pay. Version 4 compresses paths: decode.
+func mayTrack(repo *git.Repository, name string) bool {
+	fss, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return true
+	}
+	f, err := fss.Filesystem().Open("index")
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil || len(data) < 12 || string(data[:4]) != "DIRC" {
+		return true
+	}
+	if v := binary.BigEndian.Uint32(data[4:8]); v != 2 && v != 3 {
+		return true
+	}
+	return bytes.Contains(data, []byte(name))
 }
