@@ -155,19 +155,24 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if opts.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(&stderr, opts.Stderr)
 	}
-	// The revision is asked of git while the compiler runs: a no-op
-	// build should cost little more than go build's own.
-	revc := make(chan string, 1)
-	if opts.Revision != "" {
-		revc <- opts.Revision
-	} else {
-		go func() { revc <- gitRevision(ctx, p.Dir) }()
-	}
-	if err := cmd.Run(); err != nil {
+	// The revision (asked of git) and the warnings are found while the
+	// compiler runs: a no-op build should take little longer than go
+	// build's own.
+	var rev string
+	var warnings []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		warnings = configSecrets(p.Configs, configs)
+		if rev = opts.Revision; rev == "" {
+			rev = gitRevision(ctx, p.Dir)
+		}
+	}()
+	err = cmd.Run()
+	<-done
+	if err != nil {
 		return nil, fmt.Errorf("go build %s: %w\n%s", main, err, strings.TrimSpace(stderr.String()))
 	}
-	rev := <-revc
-	warnings := configSecrets(p.Configs, configs)
 	// Nothing changed since the last build (go build left the binary as
 	// it was, configs/ and the revision are the same): the image is the
 	// one stored, without reading, packing and hashing the binary again.
