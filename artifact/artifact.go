@@ -180,7 +180,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	st, stErr := newStamp(bin, p.Service, configs, rev)
 	if stErr == nil {
 		if info, img := s.unchanged(stampFile, st); img != nil {
-			if info.Stored, err = s.store(img, opts.Tag, opts.Force); err != nil {
+			if info.Stored, err = s.put(img, opts.Tag, opts.Force, true); err != nil {
 				return nil, err
 			}
 			info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
@@ -191,7 +191,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if err != nil {
 		return nil, err
 	}
-	if info.Stored, err = s.store(img, opts.Tag, opts.Force); err != nil {
+	if info.Stored, err = s.put(img, opts.Tag, opts.Force, true); err != nil {
 		return nil, err
 	}
 	if stErr == nil {
@@ -336,27 +336,17 @@ func layerTar(bin, name string, configs []configFile) (layer, binData []byte, er
 	return buf.Bytes(), binData, nil
 }
 
-// Put stores img, naming it tag when tag is not "". A tag that names
-// another digest is refused with ErrTagMoved unless force.
+// Put stores img, naming it tag when tag is not "", and records it as the
+// last build. A tag that names another digest is refused with
+// ErrTagMoved unless force.
 func (s *Store) Put(img v1.Image, tag string, force bool) error {
-	_, err := s.store(img, tag, force)
+	_, err := s.put(img, tag, force, true)
 	return err
 }
 
-// store is Put, saying whether it changed the index.
-func (s *Store) store(img v1.Image, tag string, force bool) (bool, error) {
-	changed, err := s.put(img, tag, force)
-	if err != nil {
-		return false, err
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return false, err
-	}
-	return changed, os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
-}
-
-func (s *Store) put(img v1.Image, tag string, force bool) (bool, error) {
+// put is Put (last: record the last build), saying whether it changed the
+// index.
+func (s *Store) put(img v1.Image, tag string, force, last bool) (changed bool, err error) {
 	lp, err := s.layout()
 	if err != nil {
 		return false, err
@@ -384,16 +374,19 @@ func (s *Store) put(img v1.Image, tag string, force bool) (bool, error) {
 			return false, fmt.Errorf("tag %q: %w %s (use --force to move it)", tag, ErrTagMoved, desc.Digest)
 		}
 	}
-	if have {
-		return false, nil
+	if !have {
+		if err := lp.WriteImage(img); err != nil {
+			return false, fmt.Errorf("storing image: %w", err)
+		}
+		if err := s.addToIndex(im, img, tag); err != nil {
+			return false, fmt.Errorf("storing image: %w", err)
+		}
+		changed = true
 	}
-	if err := lp.WriteImage(img); err != nil {
-		return false, fmt.Errorf("storing image: %w", err)
+	if last {
+		err = os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
 	}
-	if err := s.addToIndex(im, img, tag); err != nil {
-		return false, fmt.Errorf("storing image: %w", err)
-	}
-	return true, nil
+	return changed, err
 }
 
 // addToIndex records img (under tag, which it takes from any other image)

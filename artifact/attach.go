@@ -14,7 +14,7 @@ func (s *Store) Attach(img v1.Image, tag string) error {
 	if tag == "" {
 		return errors.New("attach: empty tag")
 	}
-	_, err := s.put(img, tag, true)
+	_, err := s.put(img, tag, true, false)
 	return err
 }
 

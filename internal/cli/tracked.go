@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -68,8 +67,19 @@ func trackedState(dir string) (string, error) {
 		return "", err
 	}
 	state := filepath.ToSlash(filepath.Join(rel, confine.StateDir))
-	if !mayTrack(repo, state) {
-		return "", nil
+	// Index versions 2 and 3 store every path whole: an index without
+	// the state directory's bytes tracks nothing there, found by one scan
+	// instead of decoding and SHA-1-checking every entry of a large
+	// repository's index, which every build and state command would pay.
+	// Version 4 compresses paths: it is decoded.
+	if fss, ok := repo.Storer.(*filesystem.Storage); ok {
+		if f, err := fss.Filesystem().Open("index"); err == nil {
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err == nil && len(data) > 12 && string(data[:7]) == "DIRC\x00\x00\x00" && (data[7] == 2 || data[7] == 3) && !bytes.Contains(data, []byte(state)) {
+				return "", nil
+			}
+		}
 	}
 	idx, err := repo.Storer.Index()
 	if err != nil {
@@ -81,29 +91,4 @@ func trackedState(dir string) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-// mayTrack says whether the index may hold a path starting with name.
-// Index versions 2 and 3 store every path whole, so an index file without
-// name's bytes holds none; that scan costs a fraction of decoding (and
-// checksumming) every entry of a large repository's index, which every
-// build and state command would pay. Version 4 compresses paths: decode.
-func mayTrack(repo *git.Repository, name string) bool {
-	fss, ok := repo.Storer.(*filesystem.Storage)
-	if !ok {
-		return true
-	}
-	f, err := fss.Filesystem().Open("index")
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil || len(data) < 12 || string(data[:4]) != "DIRC" {
-		return true
-	}
-	if v := binary.BigEndian.Uint32(data[4:8]); v != 2 && v != 3 {
-		return true
-	}
-	return bytes.Contains(data, []byte(name))
 }
