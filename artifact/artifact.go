@@ -158,15 +158,15 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	// The revision (asked of git) and the warnings are found while the
 	// compiler runs: a no-op build should take little longer than go
 	// build's own.
-	var rev string
+	rev := opts.Revision
 	var warnings []string
 	done := make(chan struct{})
 	go func() {
-		defer close(done)
 		warnings = configSecrets(p.Configs, configs)
-		if rev = opts.Revision; rev == "" {
+		if rev == "" {
 			rev = gitRevision(ctx, p.Dir)
 		}
+		close(done)
 	}()
 	err = cmd.Run()
 	<-done
