@@ -72,6 +72,9 @@ type Image struct {
 	// BuildTags are the kit tags Build passed to go build, leaving out
 	// the datasource clients the configuration never asks for (leanTags).
 	BuildTags []string `json:"-"`
+	// Stored says Build changed the store (a new image or a tag moved):
+	// a rebuild of unchanged source leaves nothing new to prune.
+	Stored bool `json:"-"`
 }
 
 // Store is a local OCI image layout.
@@ -152,14 +155,24 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if opts.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(&stderr, opts.Stderr)
 	}
-	if err := cmd.Run(); err != nil {
+	// The revision (asked of git) and the warnings are found while the
+	// compiler runs: a no-op build should take little longer than go
+	// build's own.
+	rev := opts.Revision
+	var warnings []string
+	done := make(chan struct{})
+	go func() {
+		warnings = configSecrets(p.Configs, configs)
+		if rev == "" {
+			rev = gitRevision(ctx, p.Dir)
+		}
+		close(done)
+	}()
+	err = cmd.Run()
+	<-done
+	if err != nil {
 		return nil, fmt.Errorf("go build %s: %w\n%s", main, err, strings.TrimSpace(stderr.String()))
 	}
-	rev := opts.Revision
-	if rev == "" {
-		rev = gitRevision(ctx, p.Dir)
-	}
-	warnings := configSecrets(p.Configs, configs)
 	// Nothing changed since the last build (go build left the binary as
 	// it was, configs/ and the revision are the same): the image is the
 	// one stored, without reading, packing and hashing the binary again.
@@ -167,7 +180,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	st, stErr := newStamp(bin, p.Service, configs, rev)
 	if stErr == nil {
 		if info, img := s.unchanged(stampFile, st); img != nil {
-			if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+			if info.Stored, err = s.put(img, opts.Tag, opts.Force, true); err != nil {
 				return nil, err
 			}
 			info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
@@ -178,7 +191,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Put(img, opts.Tag, opts.Force); err != nil {
+	if info.Stored, err = s.put(img, opts.Tag, opts.Force, true); err != nil {
 		return nil, err
 	}
 	if stErr == nil {
@@ -323,35 +336,32 @@ func layerTar(bin, name string, configs []configFile) (layer, binData []byte, er
 	return buf.Bytes(), binData, nil
 }
 
-// Put stores img, naming it tag when tag is not "". A tag that names
-// another digest is refused with ErrTagMoved unless force.
+// Put stores img, naming it tag when tag is not "", and records it as the
+// last build. A tag that names another digest is refused with
+// ErrTagMoved unless force.
 func (s *Store) Put(img v1.Image, tag string, force bool) error {
-	if err := s.put(img, tag, force); err != nil {
-		return err
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+	_, err := s.put(img, tag, force, true)
+	return err
 }
 
-func (s *Store) put(img v1.Image, tag string, force bool) error {
+// put is Put (last: record the last build), saying whether it changed the
+// index.
+func (s *Store) put(img v1.Image, tag string, force, last bool) (changed bool, err error) {
 	lp, err := s.layout()
 	if err != nil {
-		return err
+		return false, err
 	}
 	d, err := img.Digest()
 	if err != nil {
-		return err
+		return false, err
 	}
 	idx, err := lp.ImageIndex()
 	if err != nil {
-		return err
+		return false, err
 	}
 	im, err := idx.IndexManifest()
 	if err != nil {
-		return err
+		return false, err
 	}
 	have := false
 	for _, desc := range im.Manifests {
@@ -361,18 +371,22 @@ func (s *Store) put(img v1.Image, tag string, force bool) error {
 			}
 		}
 		if tag != "" && desc.Annotations[AnnotationRefName] == tag && desc.Digest != d && !force {
-			return fmt.Errorf("tag %q: %w %s (use --force to move it)", tag, ErrTagMoved, desc.Digest)
+			return false, fmt.Errorf("tag %q: %w %s (use --force to move it)", tag, ErrTagMoved, desc.Digest)
 		}
 	}
 	if !have {
 		if err := lp.WriteImage(img); err != nil {
-			return fmt.Errorf("storing image: %w", err)
+			return false, fmt.Errorf("storing image: %w", err)
 		}
 		if err := s.addToIndex(im, img, tag); err != nil {
-			return fmt.Errorf("storing image: %w", err)
+			return false, fmt.Errorf("storing image: %w", err)
 		}
+		changed = true
 	}
-	return nil
+	if last {
+		err = os.WriteFile(filepath.Join(s.Dir, "last-build"), []byte(d.String()+"\n"), 0o644)
+	}
+	return changed, err
 }
 
 // addToIndex records img (under tag, which it takes from any other image)

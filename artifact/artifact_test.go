@@ -196,13 +196,21 @@ func TestNoOpBuild(t *testing.T) {
 	if got, err := s.Resolve("1.0.0"); err != nil || got.Digest != first.Digest {
 		t.Errorf("tag of a no-op build: %v, %v", got, err)
 	}
+	// Stored says whether there is anything new to prune: the first
+	// build and the tag are; a repeat with the same tag is not.
+	if !first.Stored || !again.Stored {
+		t.Errorf("Stored: first build %v, new tag %v; want both true", first.Stored, again.Stored)
+	}
+	if same, err := Build(ctx, p, s, BuildOptions{Revision: "r1", Tag: "1.0.0"}); err != nil || same.Stored || same.Digest != first.Digest {
+		t.Errorf("repeated no-op build = %+v, %v; want %s, not Stored", same, err, first.Digest)
+	}
 
 	env := filepath.Join(p.Dir, "configs", ".env")
 	orig, _ := os.ReadFile(env)
 	os.WriteFile(env, []byte("APP_NAME=other\n"), 0o644)
 	changed, err := Build(ctx, p, s, BuildOptions{Revision: "r1"})
-	if err != nil || changed.Digest == first.Digest {
-		t.Fatalf("changed configs: %+v, %v, want a new digest", changed, err)
+	if err != nil || changed.Digest == first.Digest || !changed.Stored {
+		t.Fatalf("changed configs: %+v, %v, want a new digest, Stored", changed, err)
 	}
 	if rev, err := Build(ctx, p, s, BuildOptions{Revision: "r2"}); err != nil || rev.Digest == changed.Digest {
 		t.Errorf("new revision: %+v, %v, want a new digest", rev, err)

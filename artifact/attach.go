@@ -14,7 +14,8 @@ func (s *Store) Attach(img v1.Image, tag string) error {
 	if tag == "" {
 		return errors.New("attach: empty tag")
 	}
-	return s.put(img, tag, true)
+	_, err := s.put(img, tag, true, false)
+	return err
 }
 
 // Tagged returns the image tag names, or an error wrapping

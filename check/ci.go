@@ -60,6 +60,11 @@ func (e *Env) valuesPathOf(file string, line int) string {
 
 // entrySetByCI reports whether CI sets the value of configuration key in e.
 func (e *Env) entrySetByCI(key string) bool {
+	if len(e.SetByCI) == 0 {
+		// Without --set in CI, finding the entry's values path (a scan of
+		// every values path, per entry) would be for nothing.
+		return false
+	}
 	en, ok := e.entry(key)
 	if !ok {
 		return false

@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/ferrydev/ferry/internal/cli"
+	// First: the GC's pace must be set before the heavy package inits.
+	_ "github.com/ferrydev/ferry/internal/gcpace"
 )
 
 func main() {

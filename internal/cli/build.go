@@ -85,7 +85,10 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
 	}
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
-	g.pruneAfterBuild(ctx, s)
+	if img.Stored {
+		// A build that stored nothing new leaves nothing to prune.
+		g.pruneAfterBuild(ctx, s)
+	}
 	if opts.Push != "" {
 		// A registry that stops answering must not hang a CI job.
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)

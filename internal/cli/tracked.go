@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/ferrydev/ferry/internal/confine"
 )
@@ -64,6 +67,20 @@ func trackedState(dir string) (string, error) {
 		return "", err
 	}
 	state := filepath.ToSlash(filepath.Join(rel, confine.StateDir))
+	// Index versions 2 and 3 store every path whole: an index without
+	// the state directory's bytes tracks nothing there, found by one scan
+	// instead of decoding and SHA-1-checking every entry of a large
+	// repository's index, which every build and state command would pay.
+	// Version 4 compresses paths: it is decoded.
+	if fss, ok := repo.Storer.(*filesystem.Storage); ok {
+		if f, err := fss.Filesystem().Open("index"); err == nil {
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err == nil && len(data) > 12 && string(data[:7]) == "DIRC\x00\x00\x00" && (data[7] == 2 || data[7] == 3) && !bytes.Contains(data, []byte(state)) {
+				return "", nil
+			}
+		}
+	}
 	idx, err := repo.Storer.Index()
 	if err != nil {
 		return "", err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,4 +92,38 @@ func firstKey(m map[string]string) string {
 		return k
 	}
 	return ""
+}
+
+// TestTrackedStateIndexVersions: the index is read for .ferry whatever
+// its version: 2 and 3 store whole paths (the fast scan may answer),
+// 4 compresses them (decoded instead). The near miss: a tracked path
+// holding ".ferry" that is not the state directory.
+func TestTrackedStateIndexVersions(t *testing.T) {
+	needTool(t, "git")
+	for _, tt := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"committed lock", map[string]string{".ferry/locks/x.lock": "{}", "main.go": "package main"}, ".ferry/locks/x.lock"},
+		{"look-alike", map[string]string{"docs/.ferry.md": "notes", "a.ferry/x": "", "main.go": "package main"}, ""},
+		{"untracked", map[string]string{"main.go": "package main"}, ""},
+	} {
+		for _, v := range []string{"2", "3", "4"} {
+			t.Run(tt.name+" v"+v, func(t *testing.T) {
+				top := t.TempDir()
+				commitAll(t, top, tt.files)
+				if out, err := exec.Command("git", "-C", top, "update-index", "--index-version", v).CombinedOutput(); err != nil {
+					t.Fatalf("git update-index: %v\n%s", err, out)
+				}
+				if err := os.MkdirAll(filepath.Join(top, ".ferry"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				got, err := trackedState(top)
+				if err != nil || got != tt.want {
+					t.Errorf("trackedState = %q, %v; want %q", got, err, tt.want)
+				}
+			})
+		}
+	}
 }
