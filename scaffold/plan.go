@@ -3,30 +3,40 @@ package scaffold
 import (
 	"bytes"
 	"cmp"
-	"embed"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
 	"golang.org/x/mod/modfile"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/packfs"
 	"github.com/ferrydev/ferry/internal/portholder"
 	"github.com/ferrydev/ferry/project"
 )
 
-//go:embed all:templates
-var templates embed.FS
+// packed is the directory templates/ (the chart, ferry.yaml, CI files
+// init writes), packed by TestTemplatesPacked -update.
+//
+//go:embed templates.tgz
+var packed []byte
+
+// templates unpacks templates/ once, by path under it.
+var templates = sync.OnceValues(func() (map[string][]byte, error) { return packfs.Unpack(packed) })
 
 // Action is what a plan does with one file.
 type Action string
@@ -164,15 +174,16 @@ func NewPlan(svc *Service, opts Options) (*Plan, error) {
 	if svc.Chart != "" {
 		p.Files = append(p.Files, File{Path: svc.Chart + "/", Action: Keep, Why: "existing chart: ferry.yaml points at it; its values files are kept as they are"})
 	} else {
-		err := fs.WalkDir(templates, "templates/chart", func(name string, de fs.DirEntry, err error) error {
-			if err != nil || de.IsDir() {
-				return err
-			}
-			rel := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".tmpl")
-			return p.add(d, name, rel, "chart", opts.Force)
-		})
+		files, err := templates()
 		if err != nil {
 			return nil, err
+		}
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			if strings.HasPrefix(name, "chart/") {
+				if err := p.add(d, "templates/"+name, strings.TrimSuffix(name, ".tmpl"), "chart", opts.Force); err != nil {
+					return nil, err
+				}
+			}
 		}
 		for _, env := range opts.Envs {
 			e := *d
@@ -499,9 +510,13 @@ func (p *Plan) add(d *data, tmpl, rel, why string, force bool) error {
 		}
 		action = Replace
 	}
-	src, err := templates.ReadFile(tmpl)
+	files, err := templates()
 	if err != nil {
 		return err
+	}
+	src, ok := files[strings.TrimPrefix(tmpl, "templates/")]
+	if !ok {
+		return fmt.Errorf("no template %s", tmpl)
 	}
 	t, err := template.New(path.Base(tmpl)).Delims("[[", "]]").Funcs(template.FuncMap{
 		"join":  strings.Join,

@@ -1,27 +1,32 @@
 package serve
 
 import (
+	"bytes"
 	"context"
-	"embed"
+	_ "embed"
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/packfs"
 	"github.com/ferrydev/ferry/promote"
 	"github.com/ferrydev/ferry/remotelog"
 	"github.com/ferrydev/ferry/soak"
 	"github.com/ferrydev/ferry/view"
 )
 
-//go:embed assets
-var assets embed.FS
+// packed is the directory assets/ (the page, its script and style),
+// packed by TestAssetsPacked -update.
+//
+//go:embed assets.tgz
+var packed []byte
 
 // Options configure a Server.
 type Options struct {
@@ -54,6 +59,7 @@ type Server struct {
 	token    string
 	loopback bool
 	tmpl     *template.Template
+	assets   map[string][]byte // assets/, by file name
 	log      *slog.Logger
 
 	mu      sync.Mutex
@@ -89,9 +95,18 @@ func New(opts Options) (*Server, error) {
 	if s.token == "" {
 		s.token = NewToken()
 	}
-	t, err := template.New("").Funcs(funcs).ParseFS(assets, "assets/*.html")
+	assets, err := packfs.Unpack(packed)
 	if err != nil {
 		return nil, err
+	}
+	s.assets = assets
+	t := template.New("").Funcs(funcs)
+	for name, data := range assets {
+		if strings.HasSuffix(name, ".html") {
+			if _, err := t.New(name).Parse(string(data)); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		}
 	}
 	s.tmpl = t
 	return s, nil
@@ -116,8 +131,14 @@ func (s *Server) now() time.Time {
 // Handler returns the server's routes behind the token guard.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(assets, "assets")
-	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /assets/{name}", func(w http.ResponseWriter, r *http.Request) {
+		data, ok := s.assets[r.PathValue("name")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, r.PathValue("name"), time.Time{}, bytes.NewReader(data))
+	})
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("GET /api/status", s.apiStatus)
 	mux.HandleFunc("GET /api/history/{env}", perEnv(s, func(ctx context.Context, env string) (*promote.FullHistory, error) {
