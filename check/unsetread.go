@@ -118,6 +118,53 @@ func plainReads(text string) map[string]int {
 	return out
 }
 
+// enclosingIfs lists, for each line of a template, the values paths
+// that the if blocks around it test plainly ({{ if .Values.db.enabled }}):
+// the line renders only where each is true. An else branch, and with,
+// range and define blocks, test nothing known here ("").
+func enclosingIfs(lines []string) [][]string {
+	out := make([][]string, len(lines))
+	var open []string
+	for i, line := range lines {
+		for _, act := range actions(line) {
+			word, rest, _ := strings.Cut(act, " ")
+			p, ok := strings.CutPrefix(strings.TrimPrefix(rest, "$"), ".Values.")
+			if word != "if" || !ok || strings.ContainsAny(p, " |()") {
+				p = ""
+			}
+			switch word {
+			case "if", "with", "range", "define", "block":
+				open = append(open, p)
+			case "else":
+				if len(open) > 0 {
+					open[len(open)-1] = ""
+				}
+			case "end":
+				if len(open) > 0 {
+					open = open[:len(open)-1]
+				}
+			}
+		}
+		out[i] = slices.Clone(open)
+	}
+	return out
+}
+
+// falsy reports whether an if on values path p is false: p unset, false,
+// zero or empty.
+func falsy(vals map[string]any, p string) bool {
+	var cur any = vals
+	for _, seg := range strings.Split(p, ".") {
+		m, _ := cur.(map[string]any)
+		cur = m[seg]
+	}
+	switch fmt.Sprint(cur) {
+	case "<nil>", "false", "", "0", "map[]", "[]":
+		return true
+	}
+	return false
+}
+
 // underGuard reports whether path or a map above it is tested.
 func underGuard(path string, guarded map[string]bool) bool {
 	for p := path; p != ""; {
@@ -194,6 +241,7 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		text := string(data)
 		reads := plainReads(text)
 		lines := strings.Split(text, "\n")
+		ifs := enclosingIfs(lines)
 		paths := make([]string, 0, len(reads))
 		for p := range reads {
 			paths = append(paths, p)
@@ -202,13 +250,14 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		for _, p := range paths {
 			var unset []string
 			scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(f), chart))
+			line := reads[p]
 			for _, env := range envsOf[f] {
 				vals := byName[env].Result.Values
-				if !valueSet(vals, scope+p) && !(strings.HasPrefix(p, "global.") && valueSet(vals, p)) {
+				if !valueSet(vals, scope+p) && !(strings.HasPrefix(p, "global.") && valueSet(vals, p)) &&
+					!slices.ContainsFunc(ifs[line-1], func(c string) bool { return c != "" && falsy(vals, scope+c) }) {
 					unset = append(unset, env)
 				}
 			}
-			line := reads[p]
 			if imageLine(lines[line-1]) {
 				// The image this line composes has no repository or no
 				// tag where p is unset: FERRY003 or FERRY002 reports that
