@@ -118,22 +118,21 @@ func plainReads(text string) map[string]int {
 	return out
 }
 
-// enclosingIfs lists, for each line of a template, the values paths
-// that the if blocks around it test plainly ({{ if .Values.db.enabled }}):
-// the line renders only where each is true. An else branch, and with,
-// range and define blocks, test nothing known here ("").
-func enclosingIfs(lines []string) [][]string {
-	out := make([][]string, len(lines))
-	var open []string
-	for i, line := range lines {
+// openIfs lists the values paths that the if blocks open at the end of
+// lines test plainly ({{ if .Values.db.enabled }}): what follows renders
+// only where each is true. An else branch, and with, range and define
+// blocks, test nothing known here (""). Never nil.
+func openIfs(lines []string) []string {
+	open := []string{}
+	for _, line := range lines {
 		for _, act := range actions(line) {
 			word, rest, _ := strings.Cut(act, " ")
-			p, ok := strings.CutPrefix(strings.TrimPrefix(rest, "$"), ".Values.")
-			if word != "if" || !ok || strings.ContainsAny(p, " |()") {
-				p = ""
-			}
 			switch word {
 			case "if", "with", "range", "define", "block":
+				p, ok := strings.CutPrefix(strings.TrimPrefix(rest, "$"), ".Values.")
+				if word != "if" || !ok || strings.ContainsAny(p, " |()") {
+					p = ""
+				}
 				open = append(open, p)
 			case "else":
 				if len(open) > 0 {
@@ -145,9 +144,8 @@ func enclosingIfs(lines []string) [][]string {
 				}
 			}
 		}
-		out[i] = slices.Clone(open)
 	}
-	return out
+	return open
 }
 
 // falsy reports whether an if on values path p is false: p unset, false,
@@ -241,7 +239,6 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		text := string(data)
 		reads := plainReads(text)
 		lines := strings.Split(text, "\n")
-		ifs := enclosingIfs(lines)
 		paths := make([]string, 0, len(reads))
 		for p := range reads {
 			paths = append(paths, p)
@@ -251,10 +248,16 @@ func checkUnsetValuesRead(in *Input) []Finding {
 			var unset []string
 			scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(f), chart))
 			line := reads[p]
+			var ifs []string // the if blocks around the line, read when p is unset somewhere
 			for _, env := range envsOf[f] {
 				vals := byName[env].Result.Values
-				if !valueSet(vals, scope+p) && !(strings.HasPrefix(p, "global.") && valueSet(vals, p)) &&
-					!slices.ContainsFunc(ifs[line-1], func(c string) bool { return c != "" && falsy(vals, scope+c) }) {
+				if valueSet(vals, scope+p) || strings.HasPrefix(p, "global.") && valueSet(vals, p) {
+					continue
+				}
+				if ifs == nil {
+					ifs = openIfs(lines[:line])
+				}
+				if !slices.ContainsFunc(ifs, func(c string) bool { return c != "" && falsy(vals, scope+c) }) {
 					unset = append(unset, env)
 				}
 			}

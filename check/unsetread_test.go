@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -57,7 +56,7 @@ func TestValueSet(t *testing.T) {
 	}
 }
 
-func TestEnclosingIfs(t *testing.T) {
+func TestOpenIfs(t *testing.T) {
 	lines := strings.Split(`data:
   {{- if .Values.db.azure.enabled }}
   pw: {{ .Values.db.azure.password | b64enc }}
@@ -69,10 +68,10 @@ func TestEnclosingIfs(t *testing.T) {
   {{- end }}
   {{- with .Values.extra }}{{ end }}
   top: {{ .Values.top }}`, "\n")
-	got := fmt.Sprintf("%q", enclosingIfs(lines))
-	want := fmt.Sprintf("%q", [][]string{nil, {"db.azure.enabled"}, {"db.azure.enabled"}, {"db.azure.enabled", ""}, {"db.azure.enabled", ""}, {"db.azure.enabled"}, {""}, {""}, nil, nil, nil})
-	if got != want {
-		t.Errorf("enclosingIfs = %q, want %q", got, want)
+	for n, want := range map[int][]string{1: {}, 3: {"db.azure.enabled"}, 5: {"db.azure.enabled", ""}, 8: {""}, 11: {}} {
+		if got := openIfs(lines[:n]); !reflect.DeepEqual(got, want) {
+			t.Errorf("openIfs(line %d) = %q, want %q", n, got, want)
+		}
 	}
 	vals := map[string]any{"db": map[string]any{"azure": map[string]any{"enabled": false}}, "n": float64(0), "s": "x"}
 	for p, want := range map[string]bool{"db.azure.enabled": true, "db.azure.password": true, "missing.deep": true, "n": true, "s": false, "db": false} {
