@@ -304,7 +304,23 @@ func credentialData(key, value string) bool {
 	if w := splitWords(camelWords(key)); len(w) > 0 && w[len(w)-1] == "ID" {
 		return false
 	}
-	return secret.Is(key, value) || secret.ShortKey(value)
+	return secret.Is(key, value) || secret.ShortKey(value) || htpasswd(value)
+}
+
+// htpasswd reports an htpasswd line (ingress basic auth's auth:
+// admin:$apr1$…): a password hash, which a committed file gives away to
+// offline cracking.
+func htpasswd(v string) bool {
+	user, hash, _ := strings.Cut(v, ":")
+	if user == "" || strings.ContainsAny(user, "/ @") {
+		return false
+	}
+	for _, p := range []string{"$apr1$", "$2", "$5$", "$6$", "{SHA}"} {
+		if strings.HasPrefix(hash, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // camelWords separates camelCase words with '_': rootUser → root_User.

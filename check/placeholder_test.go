@@ -122,6 +122,8 @@ func TestCredentialData(t *testing.T) {
 		{"api-key", "k", true},
 		{"SESSION_SEED", "q8Zr2LwX9vTf4KpB", true}, // a short generated token
 		{"BOT_API_KEY", "sk-ant-api03-4Qv9", true},
+		{"auth", "admin:$apr1$H65vpo2B$ZkV0qzLn1bG4Yq2k7x3Wd/", true}, // an htpasswd line
+		{"DISCORD_NEW_COMMENT", "https://discord.com/api/webhooks/1203344556677889900/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEf", true},
 		// Near misses: what charts carry in a Secret beside the credential.
 		{"username", "orders_app", false},
 		{"DB_USER", "orders", false},
@@ -138,6 +140,7 @@ func TestCredentialData(t *testing.T) {
 		{"EVE_CLIENT_ID", "3f1c9d2e7a5b4c8d9e0f1a2b3c4d5e6f", false}, // public, whatever its shape
 		{"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", true},
 		{"DISCORD_CHANNEL_IDS", "1203344556677889900,1203344556677889901", false},
+		{"BACKEND_DISCORD_URL", "https://discord.com/channels/1203344556677889900", false},
 	}
 	for _, tt := range tests {
 		if got := credentialData(tt.key, tt.value); got != tt.want {

@@ -22,6 +22,7 @@ var vendorShapes = []litShape{
 	{re: `\bxox[abeprs]-[A-Za-z0-9-]{10,}`, need: []string{"xox"}},                                             // Slack tokens
 	{re: `\bxapp-[0-9]-[A-Za-z0-9-]{10,}`, need: []string{"xapp-"}},                                            // Slack app-level tokens
 	{re: `hooks\.slack\.com/services/[A-Za-z0-9/]{20,}`, need: []string{"hooks.slack.com/services/"}},          // Slack webhook
+	{re: `/api/webhooks/[0-9]{6,}/[A-Za-z0-9_-]{30,}`, need: []string{"/api/webhooks/"}},                       // Discord webhook
 	{re: `\b[rs]k_(live|test)_[A-Za-z0-9]{16,}\b`, need: []string{"k_live_", "k_test_"}},                       // Stripe
 	{re: `\bglpat-[A-Za-z0-9_-]{20,}`, need: []string{"glpat-"}},                                               // GitLab
 	{re: `\bAIza[0-9A-Za-z_-]{35}\b`, need: []string{"AIza"}},                                                  // Google API key
