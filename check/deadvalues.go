@@ -151,7 +151,7 @@ func joinUnread(f *Finding, l Location, perFile bool) {
 
 // parentPath is the map above values path p, "" for a top-level key.
 func parentPath(p string) string {
-	return p[:max(strings.LastIndexByte(p, '.'), 0)]
+	return p[:max(strings.LastIndex(p, "."), 0)]
 }
 
 // anchorFiles holds, per values file, the lines whose key holds a YAML

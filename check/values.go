@@ -622,6 +622,12 @@ func editDistance(a, b string) int {
 // service.internalPort set, service.port read). It is one mistake, the
 // values file still using the old names.
 func foldRenamedKeys(fs []Finding) []Finding {
+	parentOf := func(k string) string {
+		if i := strings.LastIndex(k, "."); i >= 0 {
+			return k[:i]
+		}
+		return ""
+	}
 	drop := map[int]bool{}
 	for i := range fs {
 		f := &fs[i]
@@ -634,8 +640,8 @@ func foldRenamedKeys(fs []Finding) []Finding {
 			if g.Rule != "FERRY088" || g.Accepted || drop[j] {
 				continue
 			}
-			p := parentPath(g.Key)
-			if p == "" || p != f.Key && p != parentPath(f.Key) || !subset(g.Environments, f.Environments) || !resembles(g.Key, f.unread) {
+			p := parentOf(g.Key)
+			if p == "" || p != f.Key && p != parentOf(f.Key) || !subset(g.Environments, f.Environments) || !resembles(g.Key, f.unread) {
 				continue
 			}
 			drop[j] = true
