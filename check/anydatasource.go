@@ -252,7 +252,7 @@ func checkLoopback(in *Input) []Finding {
 			continue
 		}
 		for _, ep := range endpoints(e, nil) {
-			if !anyLoopback(ep) || telemetryKey(ep.keys[0]) || sidecarServes(e, ep) {
+			if !anyLoopback(ep) || telemetryKey(ep.keys[0]) || otherStageKey(ep.keys[0], e.Name) || sidecarServes(e, ep) {
 				continue
 			}
 			src := entrySource(e, ep.keys[0])
@@ -296,6 +296,21 @@ func telemetryKey(k string) bool {
 	k = strings.ToUpper(k)
 	return strings.HasPrefix(k, "OTEL_") || strings.Contains(k, "TRACER") || strings.Contains(k, "JAEGER") ||
 		strings.Contains(k, "AGENT") || strings.Contains(k, "STATSD") || strings.Contains(k, "DOGSTATSD") || strings.Contains(k, "ZIPKIN")
+}
+
+// otherStageKey reports a key named for another, earlier stage than env
+// (EVE_CLIENT_REDIRECT_DEV, LOCAL_API_URL in prod): it configures a
+// developer's client, not this environment's pod, so localhost there is
+// not env's mistake.
+func otherStageKey(key, env string) bool {
+	for _, w := range splitWords(camelWords(key)) {
+		w = strings.ToLower(w)
+		// ci, int and integration name services as often as stages.
+		if project.DevLike(w) && !strings.Contains(" ci int integration ", " "+w+" ") && !slices.Contains(aliases(env), w) {
+			return true
+		}
+	}
+	return false
 }
 
 // sidecarServes reports whether a container of the pod serves the

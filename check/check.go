@@ -144,7 +144,7 @@ type Finding struct {
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`
 	// unread are the values paths a FERRY080 finding stands for, for
-	// foldRenamedKeys.
+	// foldRenamedKeys, or a FERRY085 finding for a map names.
 	unread []string
 }
 

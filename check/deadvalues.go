@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,6 @@ func checkUnreadValuesKey(in *Input) []Finding {
 		}
 	}
 	var out []Finding
-	idx := map[string]int{}
 	anchors := anchorFiles{}
 	for _, e := range in.withFailed() {
 		if e.Result == nil {
@@ -71,17 +71,9 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			if overlaps(u.Path, reported[s.File]) || anchors.holds(in, s) {
 				continue
 			}
-			// One finding per path, naming every file that sets it: three
-			// environments' files setting autoscaling.* no template reads
-			// are one thing to fix.
-			if i, ok := idx[u.Path]; ok {
-				if !slices.Contains(out[i].Environments, e.Name) {
-					out[i].Environments = append(out[i].Environments, e.Name)
-				}
-				out[i].Locations = append(out[i].Locations, unreadLoc(e.Name, u))
-				continue
+			if (u.Path == "global" || strings.HasPrefix(u.Path, "global.")) && e.Failure != nil && e.Failure.Dependency {
+				continue // Helm hands global to the subcharts charts/ lacks
 			}
-			idx[u.Path] = len(out)
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: u.Path, File: s.File, Line: s.Line,
 				Locations: []Location{unreadLoc(e.Name, u)},
@@ -99,6 +91,32 @@ func checkUnreadValuesKey(in *Input) []Finding {
 	out = slices.DeleteFunc(out, func(f Finding) bool {
 		return slices.ContainsFunc(dead, func(k string) bool { return strings.HasPrefix(f.Key, k+".") })
 	})
+	// One finding per path, naming every file that sets it: three
+	// environments' files setting autoscaling.* no template reads are one
+	// thing to fix. So are the unread keys of one map a template reads
+	// elsewhere (postgresql.azure.serverName, .username beside a read
+	// .enabled): one finding for the map (unread: its keys), one location
+	// per file. Sorted, both are neighbours.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	n := 0
+	for j := range out {
+		f, p := &out[j], parentPath(out[j].Key)
+		g := &out[max(n-1, 0)]
+		same := n > 0 && g.Key == f.Key && g.unread == nil
+		if !same && (n == 0 || p == "" || g.Key != p && parentPath(g.Key) != p) {
+			out[n] = *f
+			n++
+			continue
+		}
+		if !same && g.unread == nil {
+			g.unread, g.Key = []string{g.Key}, p
+		}
+		if !same && !slices.Contains(g.unread, f.Key) {
+			g.unread = append(g.unread, f.Key)
+		}
+		joinUnread(g, f.Locations[0], !same)
+	}
+	out = out[:n]
 	for i, f := range out {
 		var srcs []string
 		for _, l := range f.Locations {
@@ -106,12 +124,34 @@ func checkUnreadValuesKey(in *Input) []Finding {
 				srcs = append(srcs, l.Source)
 			}
 		}
-		if len(srcs) > 1 {
+		if ks := f.unread; len(ks) > 1 {
+			out[i].Message = fmt.Sprintf("%s set %d keys under %q (%s), which no template reads, so they never reach a container: make a template read them, or delete them.",
+				andList(srcs), len(ks), f.Key, strings.Join(ks, ", "))
+		} else if len(srcs) > 1 {
 			out[i].Message = fmt.Sprintf("%s set %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
 				andList(srcs), f.Key)
 		}
 	}
 	return out
+}
+
+// joinUnread adds l and its environment to f; with perFile, l only when
+// f cites no line of l's file yet.
+func joinUnread(f *Finding, l Location, perFile bool) {
+	if !slices.Contains(f.Environments, l.Environment) {
+		f.Environments = append(f.Environments, l.Environment)
+	}
+	for _, m := range f.Locations {
+		if perFile && m.File == l.File {
+			return
+		}
+	}
+	f.Locations = append(f.Locations, l)
+}
+
+// parentPath is the map above values path p, "" for a top-level key.
+func parentPath(p string) string {
+	return p[:max(strings.LastIndex(p, "."), 0)]
 }
 
 // anchorFiles holds, per values file, the lines whose key holds a YAML

@@ -109,11 +109,12 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	if verr != nil {
 		return nil, false
 	}
+	// The templates' .Values reads are known without a render: FERRY085
+	// judges this environment's keys too, and the configuration leaves
+	// them out.
+	res.Unread = r.UnreadValues(e.Name, res)
 	res.Config = render.NewConfig(valuesEntries(res))
 	res.Image = valuesImage(res.Values)
-	// The templates' .Values reads are known without a render: FERRY085
-	// judges this environment's keys too.
-	res.Unread = r.UnreadValues(e.Name, res)
 	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f}, true
 }
 
@@ -181,11 +182,17 @@ func readConfined(dir, rel string) ([]byte, error) {
 // valuesEntries makes a configuration of an environment's values: every
 // scalar a values file sets, keyed as a chart usually hands it to the
 // container (env.DATABASE_URL → DATABASE_URL, config.dbHost →
-// CONFIG_DB_HOST; a {name, value} list item → its name).
+// CONFIG_DB_HOST; a {name, value} list item → its name). A key no
+// template reads (res.Unread) reaches no container and is left out.
 func valuesEntries(res *render.Result) []render.Entry {
 	var out []render.Entry
 	var walk func(p string, v any)
 	walk = func(p string, v any) {
+		for _, u := range res.Unread {
+			if u.Path == p { // the top-most key no template reads
+				return
+			}
+		}
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {

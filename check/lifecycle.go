@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -368,15 +369,21 @@ func checkMetricsOffDrain(in *Input) []Finding {
 }
 
 func checkConfigNotRolled(in *Input) []Finding {
-	var out []Finding
+	// One finding per set of objects read, across environments: five
+	// workloads reading one ConfigMap without a checksum are one omission
+	// of the chart, and prod running one workload more than dev does not
+	// make it two.
+	type group struct {
+		f           Finding
+		ids, wls    []string
+		reads, hint string
+	}
+	var groups []*group
+	byReads := map[string]*group{}
 	for _, e := range in.Envs {
 		if e.Result == nil {
 			continue
 		}
-		// One finding per set of objects read: five workloads reading one
-		// ConfigMap without a checksum are one omission of the chart.
-		byReads := map[string]int{}
-		names := map[int][]string{}
 		for _, w := range e.Result.Workloads {
 			if hasChecksum(w.PodAnnotations) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
 				continue
@@ -393,28 +400,38 @@ func checkConfigNotRolled(in *Input) []Finding {
 			}
 			id := w.Kind + "/" + w.Name
 			reads := strings.Join(rendered, ", ")
-			if i, ok := byReads[reads]; ok {
-				names[i] = append(names[i], w.Kind+" "+w.Name)
-				out[i].Workload += ", " + id
-				out[i].Message = fmt.Sprintf("%s read %s through env/envFrom but their pod templates have no checksum annotation, so a config change will not restart their pods: add %s to the pod annotations.",
-					andList(names[i]), reads, checksumHint(e, rendered))
-				continue
+			g := byReads[reads]
+			if g == nil {
+				tmpl := ""
+				if len(w.Containers) > 0 {
+					tmpl = w.Containers[0].Template
+				}
+				g = &group{reads: reads, hint: checksumHint(e, rendered), f: Finding{Key: id,
+					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + tmpl, File: tmpl}}}}
+				byReads[reads] = g
+				groups = append(groups, g)
 			}
-			tmpl := ""
-			if len(w.Containers) > 0 {
-				tmpl = w.Containers[0].Template
+			if !slices.Contains(g.f.Environments, e.Name) {
+				g.f.Environments = append(g.f.Environments, e.Name)
 			}
-			byReads[reads] = len(out)
-			names[len(out)] = []string{w.Kind + " " + w.Name}
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: id, Workload: id,
-				Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + tmpl, File: tmpl}},
-				Message: fmt.Sprintf("%s %s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add %s to the pod annotations.",
-					w.Kind, w.Name, reads, checksumHint(e, rendered)),
-			})
+			if !slices.Contains(g.ids, id) {
+				g.ids = append(g.ids, id)
+				g.wls = append(g.wls, w.Kind+" "+w.Name)
+			}
 		}
 	}
-	return dedupe(out)
+	out := make([]Finding, 0, len(groups))
+	for _, g := range groups {
+		g.f.Workload = strings.Join(g.ids, ", ")
+		g.f.Message = fmt.Sprintf("%s read %s through env/envFrom but their pod templates have no checksum annotation, so a config change will not restart their pods: add %s to the pod annotations.",
+			andList(g.wls), g.reads, g.hint)
+		if len(g.wls) == 1 {
+			g.f.Message = fmt.Sprintf("%s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add %s to the pod annotations.",
+				g.wls[0], g.reads, g.hint)
+		}
+		out = append(out, g.f)
+	}
+	return out
 }
 
 // checksumHint is the annotation that rolls the pods when the objects

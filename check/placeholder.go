@@ -169,7 +169,7 @@ func checkCommittedSecret(in *Input) []Finding {
 				continue // a file: its keys are checked one by one above
 			}
 			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
-				namesNotSecret(sv.Key, sv.Value) || publicCertificate(sv.Key, sv.Value) || plainSetting(sv.Key, sv.Value) {
+				publicCertificate(sv.Key, sv.Value) || !credentialData(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
@@ -332,43 +332,37 @@ func shownPlaceholder(en render.Entry) string {
 	return fmt.Sprintf("the placeholder %q", firstLine(en.Value))
 }
 
-// identityWords end the names of what a Secret often carries beside the
-// credential without being one: who connects, to what, where.
-var identityWords = map[string]bool{
-	"USER": true, "USERNAME": true, "LOGIN": true, "NAME": true, "DATABASE": true, "DB": true, "DBNAME": true,
-	"SCHEMA": true, "HOST": true, "HOSTNAME": true, "PORT": true, "EMAIL": true, "REGION": true, "BUCKET": true,
-	"URL": true, "URI": true, "ENDPOINT": true, "ADDR": true, "ADDRESS": true, "SERVER": true, "DIALECT": true,
-	"DRIVER": true, "SSLMODE": true, "MODE": true, "ID": true,
-}
-
-// namesNotSecret reports a Secret data key that names a user, database,
-// host or the like, whose value is not a credential by its shape: a
-// database name in a Secret is not a committed secret.
-func namesNotSecret(key, value string) bool {
-	if secret.Name(key) || secret.Value(value) {
-		return false
-	}
-	words := splitWords(camelWords(key))
-	return len(words) > 0 && identityWords[words[len(words)-1]]
-}
-
-// plainSetting reports a Secret data key that is neither named like a
-// credential nor shaped like one, with a value too short or too plain to
-// be one (ALLOWED_IPS: '*', FEATURE_X: "true"): a setting that happens
-// to travel in a Secret, not a committed secret.
-func plainSetting(key, value string) bool {
-	if secret.Name(key) || secret.Value(value) {
-		return false
-	}
-	v := strings.TrimSpace(value)
-	if len(v) < 8 {
+// credentialData reports a value of a Secret's data that is a
+// credential: its key is named like one (DB_PASSWORD, apiKey) or its
+// value is shaped like one (a URL with a password, a vendor token, a
+// generated key, a short random one). Sitting in a Secret is not
+// enough: charts put redirect URLs, model names and user names there.
+func credentialData(key, value string) bool {
+	if secret.Name(key) {
 		return true
 	}
-	switch strings.ToLower(v) {
-	case "true", "false", "enabled", "disabled":
-		return true
+	// An identifier (EVE_CLIENT_ID, a 32-hex OAuth client id) is public
+	// whatever its shape; its secret is the key beside it.
+	if w := splitWords(camelWords(key)); len(w) > 0 && w[len(w)-1] == "ID" {
+		return false
 	}
-	return strings.ContainsAny(v, " ,*") // a list or a sentence, not a token
+	return secret.Is(key, value) || secret.ShortKey(value) || htpasswd(value)
+}
+
+// htpasswd reports an htpasswd line (ingress basic auth's auth:
+// admin:$apr1$…): a password hash, which a committed file gives away to
+// offline cracking.
+func htpasswd(v string) bool {
+	user, hash, _ := strings.Cut(v, ":")
+	if user == "" || strings.ContainsAny(user, "/ @") {
+		return false
+	}
+	for _, p := range []string{"$apr1$", "$2", "$5$", "$6$", "{SHA}"} {
+		if strings.HasPrefix(hash, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // camelWords separates camelCase words with '_': rootUser → root_User.

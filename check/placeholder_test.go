@@ -133,25 +133,43 @@ func TestEmptiedValue(t *testing.T) {
 	})
 }
 
-func TestNamesNotSecret(t *testing.T) {
+// TestCredentialData: a value of a Secret's data is a committed secret
+// by its key's name or its shape, not because it sits in a Secret.
+func TestCredentialData(t *testing.T) {
 	tests := []struct {
 		key, value string
 		want       bool
 	}{
-		{"username", "orders_app", true},
-		{"DB_USER", "orders", true},
-		{"database", "orders", true},
-		{"rootUser", "admin", true},
-		{"postgres-host", "pg.acme.internal", true},
-		{"password", "s3cret", false},
-		{"DB_PASSWORD", "s3cret", false},
-		{"DATABASE_URL", "postgres://u:pw@h/db", false},
-		{"dsn", "u:pw@tcp(h:3306)/db", false},
-		{"api-key", "k", false},
+		{"password", "s3cret", true},
+		{"DB_PASSWORD", "x", true},
+		{"DATABASE_URL", "postgres://u:pw@h/db", true},
+		{"dsn", "u:pw@tcp(h:3306)/db", true},
+		{"api-key", "k", true},
+		{"SESSION_SEED", "q8Zr2LwX9vTf4KpB", true}, // a short generated token
+		{"BOT_API_KEY", "sk-ant-api03-4Qv9", true},
+		{"auth", "admin:$apr1$H65vpo2B$ZkV0qzLn1bG4Yq2k7x3Wd/", true}, // an htpasswd line
+		{"DISCORD_NEW_COMMENT", "https://discord.com/api/webhooks/1203344556677889900/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEf", true},
+		// Near misses: what charts carry in a Secret beside the credential.
+		{"username", "orders_app", false},
+		{"DB_USER", "orders", false},
+		{"database", "orders", false},
+		{"rootUser", "admin", false},
+		{"postgres-host", "pg.acme.internal", false},
+		{"ALLOWED_IPS", "*", false},
+		{"FEATURE_SIGNUP", "true", false},
+		{"CORS_ORIGINS", "https://a.acme.io, https://b.acme.io", false},
+		{"OAUTH_REDIRECT", "https://app.acme.io/auth/callback", false},
+		{"BOT_CLAUDE_MODEL", "claude-3-haiku-20240307", false},
+		{"BOT_OPENAI_MODEL", "gpt-4o-mini", false},
+		{"passwordSecretKey", "password", false},                     // names the key inside another Secret
+		{"EVE_CLIENT_ID", "3f1c9d2e7a5b4c8d9e0f1a2b3c4d5e6f", false}, // public, whatever its shape
+		{"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", true},
+		{"DISCORD_CHANNEL_IDS", "1203344556677889900,1203344556677889901", false},
+		{"BACKEND_DISCORD_URL", "https://discord.com/channels/1203344556677889900", false},
 	}
 	for _, tt := range tests {
-		if got := namesNotSecret(tt.key, tt.value); got != tt.want {
-			t.Errorf("namesNotSecret(%q) = %v, want %v", tt.key, got, tt.want)
+		if got := credentialData(tt.key, tt.value); got != tt.want {
+			t.Errorf("credentialData(%q) = %v, want %v", tt.key, got, tt.want)
 		}
 	}
 }

@@ -103,21 +103,3 @@ func TestMergeSecretLines(t *testing.T) {
 		t.Errorf("message %q does not name the other keys", m)
 	}
 }
-
-func TestPlainSetting(t *testing.T) {
-	for _, tt := range []struct {
-		key, value string
-		plain      bool
-	}{
-		{"ALLOWED_IPS", "*", true},
-		{"FEATURE_SIGNUP", "true", true},
-		{"CORS_ORIGINS", "https://a.acme.io, https://b.acme.io", true},
-		{"DB_PASSWORD", "x", false},                 // named a credential
-		{"SESSION_SEED", "q8Zr2LwX9vTf4KpB", false}, // a token's shape
-		{"OPENAI_API_KEY", "", false},
-	} {
-		if got := plainSetting(tt.key, tt.value); got != tt.plain {
-			t.Errorf("plainSetting(%s, %q) = %v, want %v", tt.key, tt.value, got, tt.plain)
-		}
-	}
-}

@@ -118,6 +118,51 @@ func plainReads(text string) map[string]int {
 	return out
 }
 
+// openIfs lists the values paths that the if blocks open at the end of
+// lines test plainly ({{ if .Values.db.enabled }}): what follows renders
+// only where each is true. An else branch, and with, range and define
+// blocks, test nothing known here (""). Never nil.
+func openIfs(lines []string) []string {
+	open := []string{}
+	for _, line := range lines {
+		for _, act := range actions(line) {
+			word, rest, _ := strings.Cut(act, " ")
+			switch word {
+			case "if", "with", "range", "define", "block":
+				p, ok := strings.CutPrefix(strings.TrimPrefix(rest, "$"), ".Values.")
+				if word != "if" || !ok || strings.ContainsAny(p, " |()") {
+					p = ""
+				}
+				open = append(open, p)
+			case "else":
+				if len(open) > 0 {
+					open[len(open)-1] = ""
+				}
+			case "end":
+				if len(open) > 0 {
+					open = open[:len(open)-1]
+				}
+			}
+		}
+	}
+	return open
+}
+
+// falsy reports whether an if on values path p is false: p unset, false,
+// zero or empty.
+func falsy(vals map[string]any, p string) bool {
+	var cur any = vals
+	for _, seg := range strings.Split(p, ".") {
+		m, _ := cur.(map[string]any)
+		cur = m[seg]
+	}
+	switch fmt.Sprint(cur) {
+	case "<nil>", "false", "", "0", "map[]", "[]":
+		return true
+	}
+	return false
+}
+
 // underGuard reports whether path or a map above it is tested.
 func underGuard(path string, guarded map[string]bool) bool {
 	for p := path; p != ""; {
@@ -202,13 +247,20 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		for _, p := range paths {
 			var unset []string
 			scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(f), chart))
+			line := reads[p]
+			var ifs []string // the if blocks around the line, read when p is unset somewhere
 			for _, env := range envsOf[f] {
 				vals := byName[env].Result.Values
-				if !valueSet(vals, scope+p) && !(strings.HasPrefix(p, "global.") && valueSet(vals, p)) {
+				if valueSet(vals, scope+p) || strings.HasPrefix(p, "global.") && valueSet(vals, p) {
+					continue
+				}
+				if ifs == nil {
+					ifs = openIfs(lines[:line])
+				}
+				if !slices.ContainsFunc(ifs, func(c string) bool { return c != "" && falsy(vals, scope+c) }) {
 					unset = append(unset, env)
 				}
 			}
-			line := reads[p]
 			if imageLine(lines[line-1]) {
 				// The image this line composes has no repository or no
 				// tag where p is unset: FERRY003 or FERRY002 reports that

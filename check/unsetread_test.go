@@ -2,6 +2,7 @@ package check
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -51,6 +52,31 @@ func TestValueSet(t *testing.T) {
 	for path, want := range map[string]bool{"ingress.enabled": true, "replicas": true, "ingress.path": false, "ingress.host": false, "key1": false} {
 		if got := valueSet(vals, path); got != want {
 			t.Errorf("valueSet(%s) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+func TestOpenIfs(t *testing.T) {
+	lines := strings.Split(`data:
+  {{- if .Values.db.azure.enabled }}
+  pw: {{ .Values.db.azure.password | b64enc }}
+  {{- if and .Values.a .Values.b }}
+  ab: {{ .Values.ab }}
+  {{- end }}
+  {{- else }}
+  local: {{ .Values.db.local }}
+  {{- end }}
+  {{- with .Values.extra }}{{ end }}
+  top: {{ .Values.top }}`, "\n")
+	for n, want := range map[int][]string{1: {}, 3: {"db.azure.enabled"}, 5: {"db.azure.enabled", ""}, 8: {""}, 11: {}} {
+		if got := openIfs(lines[:n]); !reflect.DeepEqual(got, want) {
+			t.Errorf("openIfs(line %d) = %q, want %q", n, got, want)
+		}
+	}
+	vals := map[string]any{"db": map[string]any{"azure": map[string]any{"enabled": false}}, "n": float64(0), "s": "x"}
+	for p, want := range map[string]bool{"db.azure.enabled": true, "db.azure.password": true, "missing.deep": true, "n": true, "s": false, "db": false} {
+		if got := falsy(vals, p); got != want {
+			t.Errorf("falsy(%s) = %v, want %v", p, got, want)
 		}
 	}
 }

@@ -452,13 +452,18 @@ func findUnknownValuesKeys(in *Input) []Finding {
 			}
 			groups[id] = append(groups[id], p)
 		}
-		// Single keys under one known map (ingress.annotations.a, .b)
+		// Single keys and unknown maps under one known map
+		// (ingress.annotations.a, .b; elastic.url beside elastic.tags.*)
 		// are one finding too.
 		byParent := map[string][]string{}
 		for _, id := range order {
-			if g := groups[id]; len(g) == 1 && len(g[0].Path) > 1 {
-				parent := strings.Join(g[0].Path[:len(g[0].Path)-1], ".")
-				byParent[parent] = append(byParent[parent], id)
+			p := groups[id][0].Path // id is a head of it; keys may hold dots
+			for k := len(p); k > 1; k-- {
+				if strings.Join(p[:k], ".") == id {
+					parent := strings.Join(p[:k-1], ".")
+					byParent[parent] = append(byParent[parent], id)
+					break
+				}
 			}
 		}
 		for parent, ids := range byParent {

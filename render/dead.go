@@ -32,8 +32,14 @@ var (
 
 // chartReads collects the .Values paths every template of c and of its
 // subcharts names, and the conditions and tags of its dependencies.
+// global counts as read only where there are subcharts, to which Helm
+// hands it whole: a chart without any reads of global what its
+// templates name.
 func chartReads(c *chart.Chart) *valuesReads {
-	vr := &valuesReads{paths: map[string]bool{"global": true}}
+	vr := &valuesReads{paths: map[string]bool{}}
+	if len(c.Dependencies()) > 0 {
+		vr.paths["global"] = true
+	}
 	vr.collect(c, "")
 	return vr
 }

@@ -42,6 +42,11 @@ func TestNameShapes(t *testing.T) {
 		{"passwordSecret", false},
 		{"tlsSecret", false},
 		{"imagePullSecrets", false},
+		{"postgresql.azure.passwordSecretKey", false}, // the key inside the Secret
+		{"adminPasswordSecretName", false},
+		{"tlsSecretKey", false},
+		{"jwtSecretKey", true}, // a secret key, not a reference to one
+		{"clientSecretKey", true},
 		{"jwtSecret", true},
 		{"sessionSecret", true},
 		{"tokenSecret", true},

@@ -126,9 +126,9 @@ func name(key string, words []string) bool {
 }
 
 // referenceToKey reports the Bitnami-style names of a key inside a
-// Secret (existingSecretPasswordKey, passwordKey: "db-password") and of
-// a Secret (passwordSecret: orders-db), which hold a name, not a
-// credential.
+// Secret (existingSecretPasswordKey, passwordKey: "db-password",
+// passwordSecretKey: password) and of a Secret (passwordSecret:
+// orders-db), which hold a name, not a credential.
 func referenceToKey(words []string) bool {
 	n := len(words)
 	if n < 2 {
@@ -136,7 +136,7 @@ func referenceToKey(words []string) bool {
 	}
 	switch words[n-1] {
 	case "KEY":
-		return words[n-2] == "PASSWORD" || words[n-2] == "SECRET" && n >= 3 && words[n-3] == "EXISTING"
+		return words[n-2] == "PASSWORD" || words[n-2] == "SECRET" && n >= 3 && (words[n-3] == "EXISTING" || secretNameQualifiers[words[n-3]])
 	case "SECRET", "SECRETS":
 		// passwordSecret, tlsSecret, imagePullSecrets: the name of the
 		// Secret that holds the credential.

@@ -22,6 +22,7 @@ var vendorShapes = []litShape{
 	{re: `\bxox[abeprs]-[A-Za-z0-9-]{10,}`, need: []string{"xox"}},                                             // Slack tokens
 	{re: `\bxapp-[0-9]-[A-Za-z0-9-]{10,}`, need: []string{"xapp-"}},                                            // Slack app-level tokens
 	{re: `hooks\.slack\.com/services/[A-Za-z0-9/]{20,}`, need: []string{"hooks.slack.com/services/"}},          // Slack webhook
+	{re: `/api/webhooks/[0-9]{6,}/[A-Za-z0-9_-]{30,}`, need: []string{"/api/webhooks/"}},                       // Discord webhook
 	{re: `\b[rs]k_(live|test)_[A-Za-z0-9]{16,}\b`, need: []string{"k_live_", "k_test_"}},                       // Stripe
 	{re: `\bglpat-[A-Za-z0-9_-]{20,}`, need: []string{"glpat-"}},                                               // GitLab
 	{re: `\bAIza[0-9A-Za-z_-]{35}\b`, need: []string{"AIza"}},                                                  // Google API key
@@ -137,6 +138,12 @@ func generatedKey(v string) bool {
 		// paths and dashed-or-underscored names
 		return false
 	}
+	return mixed(v) && entropy(v) >= keyEntropy(len(v)) && !wordy(v)
+}
+
+// mixed reports whether v has upper case, lower case and digits, as
+// base64 and generated passwords do.
+func mixed(v string) bool {
 	var upper, lower, digit bool
 	for _, r := range v {
 		switch {
@@ -148,7 +155,20 @@ func generatedKey(v string) bool {
 			digit = true
 		}
 	}
-	return upper && lower && digit && entropy(v) >= keyEntropy(len(v)) && !wordy(v)
+	return upper && lower && digit
+}
+
+// passwordChars are the characters of generated passwords and seeds.
+const passwordChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-!#%&*?@^~"
+
+// ShortKey reports a short generated password or seed
+// (q8Zr2LwX9vTf4KpB): one word of 12 or more characters mixing upper
+// case, lower case and digits. Value wants 24 characters, as it judges
+// text anywhere; where the context says a secret is meant (a Secret's
+// data) the shorter one counts.
+func ShortKey(v string) bool {
+	v = strings.TrimSpace(v)
+	return len(v) >= 12 && strings.Trim(v, passwordChars) == "" && mixed(v)
 }
 
 // wordy reports an identifier made of words (AbstractFactoryBean2024X,

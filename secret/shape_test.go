@@ -93,3 +93,19 @@ func TestRedactURLPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestShortKey(t *testing.T) {
+	for v, want := range map[string]bool{
+		"q8Zr2LwX9vTf4KpB":         true,
+		"Xk9#mP2!vL8q":             true,
+		"q8Zr2LwX9v":               false, // too short
+		"gpt-4o-mini":              false,
+		"claude-3-haiku-20240307":  false, // no upper case
+		"https://a.example/X1y2z3": false,
+		"Orders Service 2024":      false, // a sentence
+	} {
+		if got := ShortKey(v); got != want {
+			t.Errorf("ShortKey(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+{{- define "storefront.fullname" -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
