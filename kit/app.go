@@ -285,7 +285,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.steer("http", httpLn)
 	var drain drainer
-	if tl, ok := httpLn.(*net.TCPListener); ok {
+	tl, tracking := httpLn.(*net.TCPListener)
+	if tracking {
 		httpLn = trackListener{tl}
 	}
 	srv := &http.Server{
@@ -294,7 +295,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopExpiry := make(chan struct{})
 	defer close(stopExpiry)
-	if s.CertFile != "" {
+	if s.CertFile != "" || !tracking {
 		// HTTP/2 connections over TLS never tell the hook they are in
 		// use, so expireHeaders cannot tell them from slow ones.
 		srv.ReadHeaderTimeout = readHeaderTimeout
