@@ -78,6 +78,8 @@ func (l *accessLog) write(e accessEntry) {
 	b = append(b, "}\n"...)
 	w := l.out
 	if e.level >= slog.LevelError {
+		f, _ := l.out.(flusher)
+		flushBefore(f)
 		w = l.err
 	}
 	_, _ = w.Write(b)

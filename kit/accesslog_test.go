@@ -2,7 +2,15 @@ package kit
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -36,5 +44,74 @@ func TestAppendJSONString(t *testing.T) {
 		if got != want {
 			t.Errorf("appendJSONString(%q) decodes to %q, want %q", s, got, want)
 		}
+	}
+}
+
+// seqLog records, in one sequence, what is written to stdout and stderr.
+type seqLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *seqLog) writer(stream string) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, line := range strings.SplitAfter(string(p), "\n") {
+			if line != "" {
+				l.lines = append(l.lines, stream+" "+line)
+			}
+		}
+		return len(p), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestBufferedLinesPrecedeAnError: the buffered stdout lines reach the
+// log before an ERROR line (written unbuffered to stderr), from the
+// logger and from the request log alike, without waiting for the flush
+// timer: the lines that led to an error are never behind it or lost
+// with the process.
+func TestBufferedLinesPrecedeAnError(t *testing.T) {
+	var seq seqLog
+	a, err := New(Options{FS: fstest.MapFS{}, Environ: []string{"LOG_LEVEL=INFO"}, Stdout: seq.writer("stdout"), Stderr: seq.writer("stderr")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.close(); a.logs.Close() })
+	a.HandleFunc("GET /ok", func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, 200, "ok") })
+	a.HandleFunc("GET /fail", func(w http.ResponseWriter, _ *http.Request) { WriteError(w, 500, "no") })
+	order := func() []string {
+		seq.mu.Lock()
+		defer seq.mu.Unlock()
+		var got []string
+		for _, l := range seq.lines {
+			switch {
+			case strings.Contains(l, "before the error"), strings.Contains(l, `"uri":"/ok"`),
+				strings.Contains(l, "the error"), strings.Contains(l, `"uri":"/fail"`):
+				stream, rest, _ := strings.Cut(l, " ")
+				var m map[string]any
+				_ = json.Unmarshal([]byte(rest), &m)
+				got = append(got, fmt.Sprintf("%s %v %v", stream, m["message"], m["uri"]))
+			}
+		}
+		return got
+	}
+
+	a.Logger().Info("before the error")
+	a.Logger().Error("the error")
+	a.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/ok", nil))
+	a.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/fail", nil))
+	want := []string{
+		"stdout before the error <nil>",
+		"stderr the error <nil>",
+		"stdout GET /ok /ok",
+		"stderr GET /fail /fail",
+	}
+	if got := order(); !slices.Equal(got, want) {
+		t.Errorf("lines in the order written:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -285,9 +285,22 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.steer("http", httpLn)
 	var drain drainer
+	tl, tracking := httpLn.(*net.TCPListener)
+	if tracking {
+		httpLn = trackListener{tl}
+	}
 	srv := &http.Server{
 		Handler: drain.handler(a.mux), ConnState: drain.connState, ConnContext: markServerRequests,
-		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError),
+		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelError),
+	}
+	stopExpiry := make(chan struct{})
+	defer close(stopExpiry)
+	if s.CertFile != "" || !tracking {
+		// HTTP/2 connections over TLS never tell the hook they are in
+		// use, so expireHeaders cannot tell them from slow ones.
+		srv.ReadHeaderTimeout = readHeaderTimeout
+	} else {
+		go drain.expireHeaders(readHeaderTimeout, time.Second, stopExpiry)
 	}
 
 	var metricsSrv *http.Server
@@ -299,7 +312,7 @@ func (a *App) Run(ctx context.Context) error {
 			return fmt.Errorf("metrics port %d: %w", s.MetricsPort, err)
 		}
 		a.steer("metrics", metricsLn)
-		metricsSrv = &http.Server{Handler: metricsHandler(a.registry), ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv = &http.Server{Handler: metricsHandler(a.registry), ReadHeaderTimeout: readHeaderTimeout}
 	} else {
 		a.logger.Info("Metrics server is disabled (METRICS_PORT=0)")
 	}
@@ -410,6 +423,10 @@ func (a *App) closeBy(deadline time.Time) {
 	}
 	_ = a.logs.Flush()
 }
+
+// readHeaderTimeout bounds how long a request's header may take to
+// arrive (slow-header attacks).
+const readHeaderTimeout = 10 * time.Second
 
 // Main builds an App from opts, lets setup register routes (and run
 // migrations), runs it until SIGTERM or SIGINT and returns the process exit

@@ -1,13 +1,19 @@
 package kit
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
 	"testing"
 	"time"
+
+	"github.com/ferrydev/ferry/kit/internal/testdep"
 )
 
 // TestDrainerClosesNothingUnderARequest: once draining, a connection in
@@ -19,6 +25,7 @@ func TestDrainerClosesNothingUnderARequest(t *testing.T) {
 	srv := httptest.NewUnstartedServer(d.handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok")
 	})))
+	srv.Listener = trackListener{srv.Listener.(*net.TCPListener)}
 	srv.Config.ConnState = d.connState
 	srv.Start()
 	defer srv.Close()
@@ -55,5 +62,124 @@ func TestDrainerClosesNothingUnderARequest(t *testing.T) {
 	}
 	if _, reused := get(idle); reused {
 		t.Error("the idle connection is still open after closeIdle")
+	}
+}
+
+// TestExpireHeaders: what http.Server.ReadHeaderTimeout does, done by
+// looking at the connections once per tick: a header that takes longer
+// than the timeout to arrive, on a new connection or a keep-alive one, is
+// cut off; an idle keep-alive connection, and requests arriving in time
+// on a busy one, are not.
+func TestExpireHeaders(t *testing.T) {
+	const timeout, tick = 400 * time.Millisecond, 20 * time.Millisecond
+	var d drainer
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.Listener = trackListener{srv.Listener.(*net.TCPListener)}
+	srv.Config.ConnState = d.connState
+	srv.Start()
+	defer srv.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	go d.expireHeaders(timeout, tick, stop)
+
+	dial := func() (net.Conn, *bufio.Reader) {
+		t.Helper()
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	const req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	get := func(c net.Conn, r *bufio.Reader) error {
+		if _, err := io.WriteString(c, req); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.Body.Close()
+	}
+	// closed says whether the server has closed c, waiting up to wait.
+	closed := func(c net.Conn, r *bufio.Reader, wait time.Duration) bool {
+		_ = c.SetReadDeadline(time.Now().Add(wait))
+		_, err := r.ReadByte()
+		_ = c.SetReadDeadline(time.Time{})
+		var ne net.Error
+		return !(errors.As(err, &ne) && ne.Timeout())
+	}
+
+	silent, silentR := dial()     // new, sends nothing
+	slowNew, slowNewR := dial()   // new, half a header
+	slowKept, slowKeptR := dial() // one request, then half a header
+	idle, idleR := dial()         // one request, then nothing
+	busy, busyR := dial()         // a request every tick
+	if _, err := io.WriteString(slowNew, req[:10]); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		c net.Conn
+		r *bufio.Reader
+	}{{slowKept, slowKeptR}, {idle, idleR}} {
+		if err := get(c.c, c.r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := io.WriteString(slowKept, req[:10]); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for time.Since(start) < 3*timeout {
+		if err := get(busy, busyR); err != nil {
+			t.Fatalf("busy connection, request after %s: %v", time.Since(start), err)
+		}
+		time.Sleep(tick)
+	}
+	for name, c := range map[string]struct {
+		c    net.Conn
+		r    *bufio.Reader
+		want bool
+	}{
+		"new connection sending nothing": {silent, silentR, true},
+		"new connection, half a header":  {slowNew, slowNewR, true},
+		"kept connection, half a header": {slowKept, slowKeptR, true},
+		"idle kept connection":           {idle, idleR, false},
+	} {
+		if got := closed(c.c, c.r, 50*time.Millisecond); got != c.want {
+			t.Errorf("%s after %s: closed %v, want %v", name, 3*timeout, got, c.want)
+		}
+	}
+	if err := get(idle, idleR); err != nil {
+		t.Errorf("idle kept connection: %v", err)
+	}
+}
+
+// TestHijackGivesTheTCPConn: a handler that takes over the connection
+// gets the *net.TCPConn, not kit's tracking wrapper.
+func TestHijackGivesTheTCPConn(t *testing.T) {
+	a := newTestApp(t, fmt.Sprintf("HTTP_PORT=%d", testdep.FreePort(t)), "METRICS_PORT=0")
+	got := make(chan string, 1)
+	a.HandleFunc("GET /ws", func(w http.ResponseWriter, _ *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer c.Close()
+		got <- fmt.Sprintf("%T", c)
+	})
+	base, stop := runApp(t, a)
+	defer stop()
+	resp, err := http.Get(base + "/ws")
+	if err == nil {
+		resp.Body.Close()
+	}
+	if g := <-got; g != "*net.TCPConn" {
+		t.Errorf("hijacked connection: %s, want *net.TCPConn", g)
 	}
 }

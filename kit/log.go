@@ -16,31 +16,48 @@ import (
 // GoFr does, so that a log collector keeping only stderr still sees errors.
 type splitHandler struct {
 	out, err slog.Handler
+	// flush writes out what stdout's buffer holds before an ERROR line
+	// (see flushBefore); nil when stdout is not buffered.
+	flush flusher
 }
+
+type flusher interface{ Flush() error }
 
 func newLogHandler(stdout, stderr io.Writer, level *slog.LevelVar, tty bool) slog.Handler {
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: loglevel.ReplaceAttr}
+	f, _ := stdout.(flusher)
 	if tty {
-		return splitHandler{out: slog.NewTextHandler(stdout, opts), err: slog.NewTextHandler(stderr, opts)}
+		return splitHandler{out: slog.NewTextHandler(stdout, opts), err: slog.NewTextHandler(stderr, opts), flush: f}
 	}
-	return splitHandler{out: slog.NewJSONHandler(stdout, opts), err: slog.NewJSONHandler(stderr, opts)}
+	return splitHandler{out: slog.NewJSONHandler(stdout, opts), err: slog.NewJSONHandler(stderr, opts), flush: f}
+}
+
+// flushBefore writes out the buffered lines below ERROR before an ERROR
+// line is written (unbuffered, to stderr): the lines that led to an error
+// reach the log before it, and are not lost if the process dies right
+// after. Errors are rare, so this costs nothing per request.
+func flushBefore(f flusher) {
+	if f != nil {
+		_ = f.Flush()
+	}
 }
 
 func (h splitHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.out.Enabled(ctx, l) }
 
 func (h splitHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelError {
+		flushBefore(h.flush)
 		return h.err.Handle(ctx, r)
 	}
 	return h.out.Handle(ctx, r)
 }
 
 func (h splitHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return splitHandler{out: h.out.WithAttrs(as), err: h.err.WithAttrs(as)}
+	return splitHandler{out: h.out.WithAttrs(as), err: h.err.WithAttrs(as), flush: h.flush}
 }
 
 func (h splitHandler) WithGroup(name string) slog.Handler {
-	return splitHandler{out: h.out.WithGroup(name), err: h.err.WithGroup(name)}
+	return splitHandler{out: h.out.WithGroup(name), err: h.err.WithGroup(name), flush: h.flush}
 }
 
 func isTerminal(w io.Writer) bool {

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
@@ -455,6 +456,16 @@ func (r *recorder) Flush() {
 		}
 		f.Flush()
 	}
+}
+
+// Hijack hands a handler the connection as the listener accepted it
+// (a *net.TCPConn), not kit's tracking wrapper around it (see drainer).
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if tc, ok := c.(*trackedConn); ok {
+		c = tc.TCPConn
+	}
+	return c, rw, err
 }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines.

@@ -171,3 +171,5 @@ echo "== examples/orders-api with SQLite: time to healthy and idle RSS"
 
 echo "== in-process handler cost (kit's BenchmarkHello: no sockets, steadier on a shared machine)"
 (cd ../../kit && go test -run '^$' -bench BenchmarkHello -benchmem -benchtime 300000x -count 3 . | grep '^Benchmark')
+echo "== the same over loopback connections in one process (kit's BenchmarkServe: client and server CPU together; kit minus bare is what kit's server adds per request)"
+(cd ../../kit && go test -run '^$' -bench BenchmarkServe -benchmem -benchtime 100000x -count 3 . | grep '^Benchmark')

@@ -16,8 +16,10 @@ import (
 
 func main() {
 	port := flag.Int("port", 8000, "HTTP port")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here between two SIGUSR2s")
 	flag.Parse()
 	allocs.ReportOnSignal()
+	allocs.ProfileOnSignal(*cpuprofile)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

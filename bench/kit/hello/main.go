@@ -17,12 +17,14 @@ import (
 
 func main() {
 	port := flag.Int("port", 8000, "HTTP port")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here between two SIGUSR2s")
 	metrics := flag.Int("metrics-port", 2121, "metrics port (kit mode)")
 	var extra envList
 	flag.Var(&extra, "env", "KEY=VALUE added to kit's environment (repeatable), to measure one part at a time")
 	flag.Parse()
 
 	allocs.ReportOnSignal()
+	allocs.ProfileOnSignal(*cpuprofile)
 	hello := func(w http.ResponseWriter, r *http.Request) { kit.WriteJSON(w, http.StatusOK, "hello") }
 	os.Exit(kit.Main(kit.Options{
 		FS: fstest.MapFS{},
