@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
+	"github.com/ferrydev/ferry/project"
 )
 
 // The repository's own deploy commands, checked as CI will run them.
@@ -50,7 +51,7 @@ func checkMissingValuesFile(in *Input) []Finding {
 				if d.Env != "" {
 					what += " of " + d.Env
 				}
-				if env := deployedEnv(in, d.File, d.Line); env != "" {
+				if env := deployedEnv(in, d, f); env != "" {
 					envs, what = []string{env}, "the deploy of "+env
 				}
 			}
@@ -175,14 +176,22 @@ func written(in *Input, ciFile, f string) bool {
 }
 
 // deployedEnv is the environment whose definition is the command at
-// file:line, "" when none is.
-func deployedEnv(in *Input, file string, line int) string {
+// file:line naming f (several callers of one reusable workflow or
+// template run one line), "" when none is.
+func deployedEnv(in *Input, d project.Deploy, f string) string {
+	env := ""
 	for _, e := range in.Project.Environments {
-		if e.Deploy != nil && e.Deploy.File == file && e.Deploy.Line == line {
-			return e.Name
+		if e.Deploy == nil || e.Deploy.File != d.File || e.Deploy.Line != d.Line {
+			continue
+		}
+		if slices.Contains(e.Deploy.Values, f) {
+			return e.Name // one line several callers run: the one naming f
+		}
+		if env == "" {
+			env = e.Name
 		}
 	}
-	return ""
+	return env
 }
 
 // nearby names the values files beside a missing one, so that a typo

@@ -37,6 +37,12 @@ type actionReader func(uses, from string, line int) (data []byte, file, via stri
 // called.
 func localActions(dir, root, rel string, read func(string) ([]byte, error), called map[string]bool) actionReader {
 	return func(uses, from string, line int) ([]byte, string, string) {
+		if m := ownWorkflow.Get().FindStringSubmatch(uses); m != nil {
+			if !strings.EqualFold(m[1], filepath.Base(root)) {
+				return nil, "", "" // another repository's workflow: not here to read
+			}
+			uses = m[2] // this repository's, named as another would call it
+		}
 		p := path.Clean(strings.TrimPrefix(uses, "./"))
 		if strings.HasPrefix(p, "..") {
 			return nil, "", ""
@@ -64,6 +70,11 @@ func localActions(dir, root, rel string, read func(string) ([]byte, error), call
 		return nil, "", ""
 	}
 }
+
+// ownWorkflow matches a reusable workflow named by repository and ref
+// (acme/orders/.github/workflows/cd.yml@develop): the repository's own
+// when its name is the checkout's.
+var ownWorkflow = lazyre.New(`^[\w.-]+/([\w.-]+)/(\.github/workflows/[^@/]+\.ya?ml)@\S+$`)
 
 // actionExpr matches what a composite action's step reads from its
 // caller: ${{ inputs.x }} and the workspace's path.

@@ -1096,7 +1096,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			}
 			continue
 		}
-		if u := scalarOf(mapValue(job, "uses")); action != nil && strings.HasPrefix(u, "./") {
+		if u := scalarOf(mapValue(job, "uses")); action != nil && (strings.HasPrefix(u, "./") || ownWorkflow.Get().MatchString(u)) {
 			out = append(out, calledWorkflow(action, name, job, from, chain, len(out))...)
 			continue
 		}
