@@ -248,7 +248,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -283,6 +283,8 @@ func findDeploys(dir string) []Deploy {
 				}
 				cmds, tasks = azureLines(data)
 				cmds = withAssignments(cmds)
+			case jenkinsFile(base):
+				cmds = withAssignments(jenkinsLines(data))
 			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
