@@ -234,7 +234,8 @@ func init() {
 				"stage≈staging, prod≈production, dev≈development; a value in the first environment " +
 				"naming a later one is fine. A host, path or name that also names the environment " +
 				"itself is its own (ht-accept-demo1 in demo1), and numbered siblings (demo, demo1) " +
-				"do not name each other. Set this environment's own host or name.",
+				"do not name each other. Where FERRY010–013 pair the two environments on that key, " +
+				"their finding says it instead. Set this environment's own host or name.",
 			Check: checkForeignEnvironment,
 		},
 	)
@@ -452,7 +453,7 @@ func checkForeignEnvironment(in *Input) []Finding {
 			}
 			l := e.loc(en.Key, "")
 			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l}, named: other,
 				Message: fmt.Sprintf("%s: %s=%s (set at %s) names environment %s (%q): point %s at its own datasource.",
 					e.Name, en.Key, l.Value, l.Source, other, a, e.Name),
 			})
@@ -464,6 +465,47 @@ func checkForeignEnvironment(in *Input) []Finding {
 	// A base-values repository every later environment inherits is one
 	// line to fix.
 	return append(out, dedupe(images)...)
+}
+
+// foldForeignShared makes one finding of a datasource value copied from
+// another environment: FERRY019 (acceptance's host names dev) and the
+// sharing rule (FERRY010–013) that pairs the two environments on the
+// same key say the same thing, so the FERRY019 joins that finding, as
+// severe as the worse. A FERRY019 whose environment is not paired with
+// the one it names stays on its own.
+func foldForeignShared(fs []Finding) []Finding {
+	drop := map[int]bool{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Rule < "FERRY010" || f.Rule > "FERRY013" || f.Accepted {
+			continue
+		}
+		var envs []string
+		named := ""
+		for j, g := range fs {
+			if g.Rule != "FERRY019" || g.Accepted || drop[j] || g.Key != f.Key || named != "" && g.named != named ||
+				!slices.Contains(f.Environments, g.named) || !subset(g.Environments, f.Environments) {
+				continue
+			}
+			drop[j], named = true, g.named
+			envs = append(envs, g.Environments...)
+			if g.Severity.rank() < f.Severity.rank() {
+				f.Severity = g.Severity
+			}
+		}
+		if named != "" {
+			slices.Sort(envs)
+			f.Message = fmt.Sprintf("%s; the %s of %s names environment %s (FERRY019).",
+				strings.TrimSuffix(f.Message, "."), f.Key, andList(envs), named)
+		}
+	}
+	var out []Finding
+	for i, f := range fs {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // foreignImage reports an image repository that names another

@@ -146,6 +146,9 @@ type Finding struct {
 	// unread are the values paths a FERRY080 finding stands for, for
 	// foldRenamedKeys.
 	unread []string
+	// named is the environment a FERRY019 finding's value names, for
+	// foldForeignShared.
+	named string
 }
 
 // Summary counts the findings that are not accepted, by severity.
@@ -307,7 +310,7 @@ func Run(in *Input) *Report {
 	// Acceptances name environments: they apply to each environment's
 	// finding before a shared value's findings fold into one.
 	stale := applyAcceptances(in, accepts, all)
-	all = foldRenamedKeys(all)
+	all = foldForeignShared(foldRenamedKeys(all))
 	all = append(mergeSecretLines(mergeShared(all)), stale...)
 	sortFindings(all)
 	rep := &Report{Findings: all, Problems: in.Problems}
