@@ -627,6 +627,8 @@ func placeholderHosts(in *Input) []Finding {
 				l := Location{Environment: e.Name, Key: "ingress host", Value: h, Source: "template " + o.Template, File: o.Template}
 				if src, p, ok := e.valuesHolding(h); ok {
 					l = Location{Environment: e.Name, Key: p, Value: h, Source: src.String(), File: src.File, Line: src.Line}
+				} else if f, line := hostItemLine(in, e, h); line > 0 {
+					l = Location{Environment: e.Name, Key: "host", Value: h, Source: fmt.Sprintf("%s:%d", f, line), File: f, Line: line}
 				}
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: "ingress.host", Severity: sev, Locations: []Location{l},
@@ -721,6 +723,43 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 		return render.Source{}, "", false
 	}
 	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// hostItemLine locates a host a list item sets (ingress.hosts[0].host
+// has no dotted values path): when the values hold one item with host h,
+// the one `host: h` line of the last of e's values files that writes it.
+func hostItemLine(in *Input, e *Env, h string) (string, int) {
+	if e.Spec == nil || hostItems(e.Result.Values, h) != 1 {
+		return "", 0
+	}
+	for i := len(e.Spec.Values) - 1; i >= 0; i-- {
+		f := filepath.ToSlash(e.Spec.Values[i])
+		if line, n := itemKeyLines(in.files(), in.dir(), f, "host", h); n == 1 {
+			return f, line
+		} else if n > 1 {
+			break // which of them is the item's cannot be told
+		}
+	}
+	return "", 0
+}
+
+// hostItems counts the maps under v whose host is h.
+func hostItems(v any, h string) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		if x["host"] == h {
+			n++
+		}
+		for _, c := range x {
+			n += hostItems(c, h)
+		}
+	case []any:
+		for _, c := range x {
+			n += hostItems(c, h)
+		}
+	}
+	return n
 }
 
 // hostSetByCI reports a host the deploy command sets with --set from
