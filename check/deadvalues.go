@@ -180,10 +180,18 @@ func checkUnprovidedReference(in *Input) []Finding {
 				continue
 			}
 			obj := r.Kind + "/" + r.Name
-			g, ok := idx[obj]
+			// One template's {{ .Release.Name }}-app under each
+			// environment's own release is one object to provide.
+			id := obj
+			if e.Spec != nil && e.Spec.Release != "" {
+				if rest, ok := strings.CutPrefix(r.Name, e.Spec.Release); ok {
+					id = r.Kind + "/\x00" + rest
+				}
+			}
+			g, ok := idx[id]
 			if !ok {
 				g = &group{f: Finding{Key: obj}, seenLoc: map[string]bool{}}
-				idx[obj] = g
+				idx[id] = g
 				groups = append(groups, g)
 			}
 			if r.Key != "" && !slices.Contains(g.keys, r.Key) {
@@ -199,7 +207,11 @@ func checkUnprovidedReference(in *Input) []Finding {
 			}
 			if !slices.Contains(g.f.Environments, e.Name) {
 				g.f.Environments = append(g.f.Environments, e.Name)
-				g.nss = append(g.nss, e.Name+": "+r.Namespace)
+				ns := e.Name + ": " + r.Namespace
+				if obj != g.f.Key {
+					ns += " (as " + obj + ")"
+				}
+				g.nss = append(g.nss, ns)
 			}
 			l := Location{Environment: e.Name, Key: obj, File: r.Template, Line: referenceLine(in.files(), dir, r)}
 			if r.Key != "" {
