@@ -120,7 +120,7 @@ func sharedEndpoints(in *Input, families []string) []Finding {
 		if len(group) < 2 || len(dbs) < 2 {
 			continue
 		}
-		out = append(out, sharedFinding(group, Warning, "the same database server "+s+" with different databases"))
+		out = append(out, sharedFinding(group, Warning, "the same database server "+noPort(s)+" with different databases"))
 	}
 	return out
 }
@@ -159,7 +159,16 @@ func shown(group []envEndpoint) string {
 			return "(from a secret value)"
 		}
 	}
-	return group[0].ep.ident()
+	return noPort(group[0].ep.ident())
+}
+
+// emptyPort is a host's port that no key set (DATABASE_HOST without
+// DATABASE_PORT): the identity keeps the "host:", a message need not.
+var emptyPort = lazyre.New(`([^:/]):(,|/|$)`).Get
+
+func noPort(id string) string {
+	scheme, hosts, _ := strings.Cut(id, "://")
+	return scheme + "://" + emptyPort().ReplaceAllString(hosts, "$1$2")
 }
 
 func sharedFinding(group []envEndpoint, sev Severity, what string) Finding {
