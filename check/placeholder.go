@@ -32,7 +32,9 @@ var placeholderHost = lazyre.New(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {
 	v = strings.TrimSpace(v)
-	if !mayBePlaceholder(v) {
+	// Markup (a maintenance page, an XML config) is full of <tags>,
+	// none of them a <placeholder>.
+	if !mayBePlaceholder(v) || strings.HasPrefix(v, "<!") || strings.HasPrefix(v, "<?") || strings.Contains(v, "</") {
 		return false
 	}
 	return ciPlaceholder().MatchString(v) || placeholderParts().MatchString(v) || placeholderHost().MatchString(v)
