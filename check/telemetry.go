@@ -107,7 +107,18 @@ func checkSharedTelemetry(in *Input) []Finding {
 	var out []Finding
 	g := groupBy(in.Envs, func(e *Env) (string, bool) {
 		url, _ := collector(e)
-		return strings.ToLower(strings.TrimSuffix(url, "/")), url != ""
+		id := strings.ToLower(strings.TrimSuffix(url, "/"))
+		// A short Service name (otel-collector:4317) is the collector
+		// of the environment's own namespace, as for datasources.
+		_, rest, ok := strings.Cut(id, "://")
+		if !ok {
+			rest = id
+		}
+		host, _, _ := strings.Cut(strings.SplitN(rest, "/", 2)[0], ":")
+		if e.Spec != nil && !strings.Contains(host, ".") && !loopback(host) {
+			id += " in " + e.Spec.Namespace
+		}
+		return id, url != ""
 	})
 	for _, envs := range g.groups() {
 		seen := map[string]bool{}

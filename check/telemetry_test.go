@@ -4,7 +4,7 @@ import "testing"
 
 func TestSharedTelemetry(t *testing.T) {
 	otlpTo := func(name string, pairs ...string) *Env {
-		return envOf(name, append([]string{"TRACE_EXPORTER=otlp", "TRACER_URL=otel:4317" + base + "29"}, pairs...)...)
+		return envOf(name, append([]string{"TRACE_EXPORTER=otlp", "TRACER_URL=otel.observability:4317" + base + "29"}, pairs...)...)
 	}
 	testRule(t, "FERRY014", []ruleCase{
 		{
@@ -21,6 +21,12 @@ func TestSharedTelemetry(t *testing.T) {
 			name: "near miss: per-environment attribute (new semconv name)",
 			in: inputOf(otlpTo("staging", "OTEL_RESOURCE_ATTRIBUTES=service.version=1,deployment.environment.name=staging"),
 				otlpTo("prod", "OTEL_RESOURCE_ATTRIBUTES=deployment.environment=prod")),
+		},
+		{
+			// A short Service name is each namespace's own collector
+			// (eval5 todo: otel-collector:4317 in ci and in prod).
+			name: "near miss: one short name in two namespaces",
+			in:   inputOf(envOf("staging", "TRACE_EXPORTER=otlp", "TRACER_URL=otel:4317"), envOf("prod", "TRACE_EXPORTER=otlp", "TRACER_URL=otel:4317")),
 		},
 		{
 			name: "near miss: different collectors",
