@@ -111,6 +111,65 @@ func checkUnreadValuesKey(in *Input) []Finding {
 				andList(srcs), f.Key)
 		}
 	}
+	return unreadSiblings(out)
+}
+
+// unreadSiblings makes one finding of the unread keys under one partly
+// read map that the same environments set (autoscaling.minReplicas,
+// .maxReplicas … where a template reads only autoscaling.enabled; two
+// --set keys of one command), as FERRY080 groups the keys of a map.
+func unreadSiblings(fs []Finding) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	keys := map[int][]string{}
+	for _, f := range fs {
+		i := strings.LastIndex(f.Key, ".")
+		if i < 0 {
+			out = append(out, f)
+			continue
+		}
+		id := f.Key[:i] + "|" + strings.Join(f.Environments, ",")
+		j, ok := at[id]
+		if !ok {
+			at[id], keys[len(out)] = len(out), []string{f.Key}
+			out = append(out, f)
+			continue
+		}
+		g := &out[j]
+		keys[j] = append(keys[j], f.Key)
+		g.Locations = append(g.Locations, f.Locations...)
+		if f.File == g.File && f.Line < g.Line {
+			g.Line = f.Line
+		}
+	}
+	for j, ks := range keys {
+		if len(ks) < 2 {
+			continue
+		}
+		g := &out[j]
+		var files []string
+		first := map[string]int{} // file → its first line of the map's keys
+		for _, l := range g.Locations {
+			if n, ok := first[l.File]; !ok || l.Line < n {
+				if !ok {
+					files = append(files, l.File)
+				}
+				first[l.File] = l.Line
+			}
+		}
+		srcs := make([]string, len(files))
+		for i, f := range files {
+			srcs[i] = fmt.Sprintf("%s:%d", f, first[f])
+		}
+		slices.Sort(ks)
+		g.Key = ks[0][:strings.LastIndex(ks[0], ".")]
+		verb := " set "
+		if len(srcs) == 1 {
+			verb = " sets "
+		}
+		g.Message = fmt.Sprintf("%s%s%s under %q, which no template reads, so they never reach a container: make a template read them, or delete them.",
+			andList(srcs), verb, strings.Join(ks, ", "), g.Key)
+	}
 	return out
 }
 
