@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,6 +73,16 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		var ls []Location
 		fromValues, fromCI := false, false
+		// A namespace the templates write for every environment alike,
+		// where neither ferry.yaml nor a deploy command says where each
+		// deploys (Argo CD outside the repository, a cluster each?), is
+		// the chart's design: a collision only if they share a cluster.
+		var sev Severity // the rule's: an error
+		if p.ctx == "" && !slices.ContainsFunc(envs, func(e *Env) bool {
+			return e.Spec.Section != nil || e.Spec.Deploy != nil || !strings.HasPrefix(namespaceLoc(in, e, p.ns, lines[e.Name]).Source, "template ")
+		}) {
+			ctx, sev = "one cluster, if they share one (the templates name it, and nothing in the repository says where each deploys)", Warning
+		}
 		for _, e := range envs {
 			l := namespaceLoc(in, e, p.ns, lines[e.Name])
 			fromValues = fromValues || p.ns != e.Spec.Namespace
@@ -85,6 +96,9 @@ func checkSharedNamespace(in *Input) []Finding {
 		case fromCI:
 			fix = "give each environment its own namespace with -n in its deploy command, or in " + project.FileName
 		}
+		if sev == Warning {
+			fix = "if they do, write {{ .Release.Namespace }} in the templates and give each environment its own"
+		}
 		if clash != "" {
 			both := "both"
 			if len(envs) > 2 {
@@ -93,7 +107,7 @@ func checkSharedNamespace(in *Input) []Finding {
 			ctx += ", " + both + " rendering " + clash + " there"
 		}
 		out = append(out, Finding{
-			Environments: names(envs), Key: "namespace", Locations: ls,
+			Environments: names(envs), Key: "namespace", Locations: ls, Severity: sev,
 			Message: fmt.Sprintf("%s deploy to namespace %q in %s: %s.", andList(names(envs)), p.ns, ctx, fix),
 		})
 	}
