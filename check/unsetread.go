@@ -194,6 +194,14 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		text := string(data)
 		reads := plainReads(text)
 		lines := strings.Split(text, "\n")
+		// A line whose key the mapping writes again later is dropped by
+		// YAML (FERRY059 reports it): what it prints never counts.
+		dropped := map[int]bool{}
+		for _, ls := range templateDuplicates(text) {
+			for _, l := range ls[:len(ls)-1] {
+				dropped[l] = true
+			}
+		}
 		paths := make([]string, 0, len(reads))
 		for p := range reads {
 			paths = append(paths, p)
@@ -209,6 +217,9 @@ func checkUnsetValuesRead(in *Input) []Finding {
 				}
 			}
 			line := reads[p]
+			if dropped[line] {
+				continue
+			}
 			if imageLine(lines[line-1]) {
 				// The image this line composes has no repository or no
 				// tag where p is unset: FERRY003 or FERRY002 reports that
