@@ -216,6 +216,7 @@ func checkPlaceholder(in *Input) []Finding {
 				})
 			}
 		}
+		out = append(out, commandPlaceholders(in, e, sev)...)
 		if img := e.Result.Image; img != "" {
 			repo, tag, _ := imageRef(img)
 			if l, part, ok := imagePlaceholder(e, repo); ok {
@@ -725,6 +726,59 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 		return render.Source{}, "", false
 	}
 	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// commandPlaceholders reports a placeholder in a container's command or
+// args (-instances=XXX=tcp:5432 for a Cloud SQL proxy), at the line of
+// the template or values file that writes it. Shell and Ruby expansions
+// (${VAR}, #{x}) and dunder names are the command's own.
+func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
+	var out []Finding
+	for _, w := range e.Result.Workloads {
+		for _, c := range w.Containers {
+			for _, word := range c.Command {
+				for _, tok := range strings.Fields(word) {
+					for _, part := range strings.Split(strings.Trim(tok, `"'`), "=") {
+						// A credential beside it is FERRY094's, and never printed.
+						if strings.ContainsAny(part, "${}#") || strings.HasPrefix(part, "__") || !isPlaceholder(part) ||
+							len(secret.Passwords(part)) > 0 || len(commandSecrets([]string{tok})) > 0 {
+							continue
+						}
+						l := Location{Environment: e.Name, Key: "command", Value: part, Source: "template " + c.Template, File: c.Template}
+						// The line that writes the word whole, else the one
+						// values line that writes the placeholder.
+						files := []string{c.Template}
+						if e.Spec != nil {
+							files = append(files, e.Spec.Values...)
+						}
+						at, n := "", 0
+						for _, text := range []string{tok, part} {
+							for _, f := range files {
+								if line := textLine(in.files(), filepath.Join(in.dir(), f), text); line > 0 {
+									at, n = fmt.Sprintf("%s:%d", filepath.ToSlash(f), line), n+1
+									l.File, l.Line = filepath.ToSlash(f), line
+								}
+							}
+							if n > 0 {
+								break
+							}
+						}
+						if n == 1 {
+							l.Source = at
+						} else {
+							l.File, l.Line = c.Template, 0
+						}
+						out = append(out, Finding{
+							Environments: []string{e.Name}, Key: l.Key, Severity: sev, Locations: []Location{l}, Workload: w.Kind + "/" + w.Name,
+							Message: fmt.Sprintf("%s: container %s of %s/%s runs with the placeholder %q in its command (set at %s): set the real value.",
+								e.Name, c.Name, w.Kind, w.Name, part, l.Source),
+						})
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // hostItemLine locates a host a list item sets (ingress.hosts[0].host
