@@ -470,10 +470,45 @@ func checkForeignEnvironment(in *Input) []Finding {
 		if f, ok := foreignImage(in, e, own); ok {
 			images = append(images, f)
 		}
+		out = append(out, foreignAnnotations(in, e, own)...)
 	}
 	// A base-values repository every later environment inherits is one
 	// line to fix.
 	return append(out, dedupe(images)...)
+}
+
+// foreignAnnotations reports an Ingress annotation whose URL names another
+// environment: a test that inherits the base's cors-allow-origin
+// https://erp-dev.… (annotations: {} in its file does not remove it).
+func foreignAnnotations(in *Input, e *Env, own []string) []Finding {
+	var out []Finding
+	for _, o := range e.Result.Objects {
+		meta, _ := o.Body["metadata"].(map[string]any)
+		ann, _ := meta["annotations"].(map[string]any)
+		for k, v := range ann {
+			s, _ := v.(string)
+			for _, u := range strings.Split(s, ",") {
+				_, rest, ok := strings.Cut(strings.TrimSpace(u), "://")
+				host := strings.ToLower(strings.Split(strings.Split(rest, "/")[0], ":")[0])
+				if !ok || o.Kind != "Ingress" {
+					continue
+				}
+				other, a, named := namedEnv(in, e.Name, own, withoutTLD(host))
+				if !named {
+					continue
+				}
+				l := writtenAt(in, e, o.Template, s)
+				l.Key, l.Value = k, s
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: k, Locations: []Location{l}, named: other,
+					Message: fmt.Sprintf("%s: Ingress %s's annotation %s=%s (set at %s) names environment %s (%q): set %s's own.",
+						e.Name, o.Name, k, s, l.Source, other, a, e.Name),
+				})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // foldForeignShared makes one finding of a datasource value copied from

@@ -744,30 +744,10 @@ func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 							len(secret.Passwords(part)) > 0 || len(commandSecrets([]string{tok})) > 0 {
 							continue
 						}
-						l := Location{Environment: e.Name, Key: "command", Value: part, Source: "template " + c.Template, File: c.Template}
 						// The line that writes the word whole, else the one
 						// values line that writes the placeholder.
-						files := []string{c.Template}
-						if e.Spec != nil {
-							files = append(files, e.Spec.Values...)
-						}
-						at, n := "", 0
-						for _, text := range []string{tok, part} {
-							for _, f := range files {
-								if line := textLine(in.files(), filepath.Join(in.dir(), f), text); line > 0 {
-									at, n = fmt.Sprintf("%s:%d", filepath.ToSlash(f), line), n+1
-									l.File, l.Line = filepath.ToSlash(f), line
-								}
-							}
-							if n > 0 {
-								break
-							}
-						}
-						if n == 1 {
-							l.Source = at
-						} else {
-							l.File, l.Line = c.Template, 0
-						}
+						l := writtenAt(in, e, c.Template, tok, part)
+						l.Key, l.Value = "command", part
 						out = append(out, Finding{
 							Environments: []string{e.Name}, Key: l.Key, Severity: sev, Locations: []Location{l}, Workload: w.Kind + "/" + w.Name,
 							Message: fmt.Sprintf("%s: container %s of %s/%s runs with the placeholder %q in its command (set at %s): set the real value.",
@@ -779,6 +759,33 @@ func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		}
 	}
 	return out
+}
+
+// writtenAt locates a rendered text of e: the one line of the template
+// or e's values files that writes the first of texts any of them holds,
+// else the template without a line, never a guessed one.
+func writtenAt(in *Input, e *Env, template string, texts ...string) Location {
+	l := Location{Environment: e.Name, Source: "template " + template, File: template}
+	files := []string{template}
+	if e.Spec != nil {
+		files = append(files, e.Spec.Values...)
+	}
+	for _, text := range texts {
+		var found []Location
+		for _, f := range files {
+			if line := textLine(in.files(), filepath.Join(in.dir(), f), text); line > 0 {
+				f = filepath.ToSlash(f)
+				found = append(found, Location{Environment: e.Name, Source: fmt.Sprintf("%s:%d", f, line), File: f, Line: line})
+			}
+		}
+		if len(found) == 1 {
+			return found[0]
+		}
+		if len(found) > 1 {
+			break
+		}
+	}
+	return l
 }
 
 // hostItemLine locates a host a list item sets (ingress.hosts[0].host
