@@ -120,7 +120,7 @@ func sharedEndpoints(in *Input, families []string) []Finding {
 		if len(group) < 2 || len(dbs) < 2 {
 			continue
 		}
-		out = append(out, sharedFinding(group, Warning, "the same database server "+s+" with different databases"))
+		out = append(out, sharedFinding(group, Warning, "the same database server "+noPort(s)+" with different databases"))
 	}
 	return out
 }
@@ -159,7 +159,16 @@ func shown(group []envEndpoint) string {
 			return "(from a secret value)"
 		}
 	}
-	return group[0].ep.ident()
+	return noPort(group[0].ep.ident())
+}
+
+// emptyPort is a host's port that no key set (DATABASE_HOST without
+// DATABASE_PORT): the identity keeps the "host:", a message need not.
+var emptyPort = lazyre.New(`([^:/]):(,|/|$)`).Get
+
+func noPort(id string) string {
+	scheme, hosts, _ := strings.Cut(id, "://")
+	return scheme + "://" + emptyPort().ReplaceAllString(hosts, "$1$2")
 }
 
 func sharedFinding(group []envEndpoint, sev Severity, what string) Finding {
@@ -234,7 +243,8 @@ func init() {
 				"stage≈staging, prod≈production, dev≈development; a value in the first environment " +
 				"naming a later one is fine. A host, path or name that also names the environment " +
 				"itself is its own (ht-accept-demo1 in demo1), and numbered siblings (demo, demo1) " +
-				"do not name each other. Set this environment's own host or name.",
+				"do not name each other. Where FERRY010–013 pair the two environments on that key, " +
+				"their finding says it instead. Set this environment's own host or name.",
 			Check: checkForeignEnvironment,
 		},
 	)
@@ -467,7 +477,7 @@ func checkForeignEnvironment(in *Input) []Finding {
 			}
 			l := e.loc(en.Key, "")
 			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l}, named: other,
 				Message: fmt.Sprintf("%s: %s=%s (set at %s) names environment %s (%q): point %s at its own datasource.",
 					e.Name, en.Key, l.Value, l.Source, other, a, e.Name),
 			})
@@ -475,10 +485,86 @@ func checkForeignEnvironment(in *Input) []Finding {
 		if f, ok := foreignImage(in, e, own); ok {
 			images = append(images, f)
 		}
+		out = append(out, foreignAnnotations(in, e, own)...)
 	}
 	// A base-values repository every later environment inherits is one
 	// line to fix.
 	return append(out, dedupe(images)...)
+}
+
+// foreignAnnotations reports an Ingress annotation whose URL names another
+// environment: a test that inherits the base's cors-allow-origin
+// https://erp-dev.… (annotations: {} in its file does not remove it).
+func foreignAnnotations(in *Input, e *Env, own []string) []Finding {
+	var out []Finding
+	for _, o := range e.Result.Objects {
+		meta, _ := o.Body["metadata"].(map[string]any)
+		ann, _ := meta["annotations"].(map[string]any)
+		for k, v := range ann {
+			s, _ := v.(string)
+			for _, u := range strings.Split(s, ",") {
+				_, rest, ok := strings.Cut(strings.TrimSpace(u), "://")
+				host := strings.ToLower(strings.Split(strings.Split(rest, "/")[0], ":")[0])
+				if !ok || o.Kind != "Ingress" {
+					continue
+				}
+				other, a, named := namedEnv(in, e.Name, own, withoutTLD(host))
+				if !named {
+					continue
+				}
+				l := writtenAt(in, e, o.Template, s)
+				l.Key, l.Value = k, s
+				out = append(out, Finding{
+					Environments: []string{e.Name}, Key: k, Locations: []Location{l}, named: other,
+					Message: fmt.Sprintf("%s: Ingress %s's annotation %s=%s (set at %s) names environment %s (%q): set %s's own.",
+						e.Name, o.Name, k, s, l.Source, other, a, e.Name),
+				})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// foldForeignShared makes one finding of a datasource value copied from
+// another environment: FERRY019 (acceptance's host names dev) and the
+// sharing rule (FERRY010–013) that pairs the two environments on the
+// same key say the same thing, so the FERRY019 joins that finding, as
+// severe as the worse. A FERRY019 whose environment is not paired with
+// the one it names stays on its own.
+func foldForeignShared(fs []Finding) []Finding {
+	drop := map[int]bool{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Rule < "FERRY010" || f.Rule > "FERRY013" || f.Accepted {
+			continue
+		}
+		var envs []string
+		named := ""
+		for j, g := range fs {
+			if g.Rule != "FERRY019" || g.Accepted || drop[j] || g.Key != f.Key || named != "" && g.named != named ||
+				!slices.Contains(f.Environments, g.named) || !subset(g.Environments, f.Environments) {
+				continue
+			}
+			drop[j], named = true, g.named
+			envs = append(envs, g.Environments...)
+			if g.Severity.rank() < f.Severity.rank() {
+				f.Severity = g.Severity
+			}
+		}
+		if named != "" {
+			slices.Sort(envs)
+			f.Message = fmt.Sprintf("%s; the %s of %s names environment %s (FERRY019).",
+				strings.TrimSuffix(f.Message, "."), f.Key, andList(envs), named)
+		}
+	}
+	var out []Finding
+	for i, f := range fs {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // foreignImage reports an image repository that names another

@@ -82,7 +82,9 @@ func register(rules ...Rule) { registry = append(registry, rules...) }
 // Rules returns the catalogue sorted by ID.
 func Rules() []Rule {
 	out := slices.Clone(registry)
-	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	// sort.Slice, not slices.SortFunc: each struct type sorted
+	// generically links its own copy of pdqsort (~12 KB).
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
@@ -146,6 +148,9 @@ type Finding struct {
 	// unread are the values paths a FERRY080 finding stands for, for
 	// foldRenamedKeys, or a FERRY085 finding for a map names.
 	unread []string
+	// named is the environment a FERRY019 finding's value names, for
+	// foldForeignShared.
+	named string
 }
 
 // Summary counts the findings that are not accepted, by severity.
@@ -307,7 +312,7 @@ func Run(in *Input) *Report {
 	// Acceptances name environments: they apply to each environment's
 	// finding before a shared value's findings fold into one.
 	stale := applyAcceptances(in, accepts, all)
-	all = foldRenamedKeys(all)
+	all = foldForeignShared(foldRenamedKeys(all))
 	all = append(mergeSecretLines(mergeShared(all)), stale...)
 	sortFindings(all)
 	rep := &Report{Findings: all, Problems: in.Problems}
@@ -366,7 +371,8 @@ func complete(r Rule, f Finding) Finding {
 }
 
 func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
 		return cmp.Or(
 			cmp.Compare(a.Severity.rank(), b.Severity.rank()),
 			strings.Compare(a.Rule, b.Rule),
@@ -374,7 +380,7 @@ func sortFindings(fs []Finding) {
 			strings.Compare(a.Key, b.Key),
 			strings.Compare(a.File, b.File),
 			cmp.Compare(a.Line, b.Line),
-		)
+		) < 0
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
@@ -82,11 +83,9 @@ func checkMissingValuesFile(in *Input) []Finding {
 	}
 	for _, m := range missing {
 		if len(m.f.Locations) > 1 {
-			slices.SortStableFunc(m.f.Locations, func(a, b Location) int {
-				if a.File != b.File {
-					return strings.Compare(a.File, b.File)
-				}
-				return a.Line - b.Line
+			ls := m.f.Locations
+			sort.SliceStable(ls, func(i, j int) bool {
+				return ls[i].File < ls[j].File || ls[i].File == ls[j].File && ls[i].Line < ls[j].Line
 			})
 			m.f.File, m.f.Line = m.f.Locations[0].File, m.f.Locations[0].Line
 			var at []string

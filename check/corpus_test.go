@@ -20,6 +20,7 @@ import (
 //
 //   - RULE ENVS KEY [WORKLOAD]   must be found (ENVS comma-separated, sorted)
 //   - RULE ENVS KEY              must not be found (* matches anything)
+//     ~ RULE ENVS KEY TEXT         must be found, its message saying TEXT
 //     ? ENV FILE[:LINE] TEXT       ENV could not be read, for that reason
 //     ! TEXT                       never printed (a secret value)
 //
@@ -67,6 +68,13 @@ func TestCorpus(t *testing.T) {
 			}
 			for _, w := range readWant(t, filepath.Join("testdata", "corpus", name+".want")) {
 				switch w.op {
+				case "~":
+					if !slices.ContainsFunc(all, func(f Finding) bool {
+						return w.op == "~" && w.fields[0] == f.Rule && w.fields[1] == strings.Join(f.Environments, ",") &&
+							w.fields[2] == f.Key && strings.Contains(f.Message, w.rest)
+					}) {
+						t.Errorf("planted mistake not found with its text: %s", w.line)
+					}
 				case "+", "-":
 					found := slices.ContainsFunc(all, func(f Finding) bool { return w.matches(f) })
 					if w.op == "+" && !found {
@@ -190,6 +198,12 @@ func readWant(t *testing.T, path string) []want {
 				t.Fatalf("%s: %q: want RULE ENVS KEY [WORKLOAD]", path, line)
 			}
 			w.fields, w.rest = fs[:3], strings.Join(fs[3:], " ")
+		case "~":
+			fs := strings.SplitN(body, " ", 4)
+			if len(fs) < 4 {
+				t.Fatalf("%s: %q: want RULE ENVS KEY TEXT", path, line)
+			}
+			w.fields, w.rest = fs[:3], fs[3]
 		case "?":
 			fs := strings.SplitN(body, " ", 3)
 			if len(fs) < 3 {

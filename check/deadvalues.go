@@ -125,8 +125,12 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			}
 		}
 		if ks := f.unread; len(ks) > 1 {
-			out[i].Message = fmt.Sprintf("%s set %d keys under %q (%s), which no template reads, so they never reach a container: make a template read them, or delete them.",
-				andList(srcs), len(ks), f.Key, strings.Join(ks, ", "))
+			verb := "set"
+			if len(srcs) == 1 {
+				verb = "sets"
+			}
+			out[i].Message = fmt.Sprintf("%s %s %d keys under %q (%s), which no template reads, so they never reach a container: make a template read them, or delete them.",
+				andList(srcs), verb, len(ks), f.Key, strings.Join(ks, ", "))
 		} else if len(srcs) > 1 {
 			out[i].Message = fmt.Sprintf("%s set %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
 				andList(srcs), f.Key)
@@ -220,10 +224,18 @@ func checkUnprovidedReference(in *Input) []Finding {
 				continue
 			}
 			obj := r.Kind + "/" + r.Name
-			g, ok := idx[obj]
+			// One template's {{ .Release.Name }}-app under each
+			// environment's own release is one object to provide.
+			id := obj
+			if e.Spec != nil && e.Spec.Release != "" {
+				if rest, ok := strings.CutPrefix(r.Name, e.Spec.Release); ok {
+					id = r.Kind + "/\x00" + rest
+				}
+			}
+			g, ok := idx[id]
 			if !ok {
 				g = &group{f: Finding{Key: obj}, seenLoc: map[string]bool{}}
-				idx[obj] = g
+				idx[id] = g
 				groups = append(groups, g)
 			}
 			if r.Key != "" && !slices.Contains(g.keys, r.Key) {
@@ -239,7 +251,11 @@ func checkUnprovidedReference(in *Input) []Finding {
 			}
 			if !slices.Contains(g.f.Environments, e.Name) {
 				g.f.Environments = append(g.f.Environments, e.Name)
-				g.nss = append(g.nss, e.Name+": "+r.Namespace)
+				ns := e.Name + ": " + r.Namespace
+				if obj != g.f.Key {
+					ns += " (as " + obj + ")"
+				}
+				g.nss = append(g.nss, ns)
 			}
 			l := Location{Environment: e.Name, Key: obj, File: r.Template, Line: referenceLine(in.files(), dir, r)}
 			if r.Key != "" {

@@ -256,6 +256,7 @@ func checkPlaceholder(in *Input) []Finding {
 				})
 			}
 		}
+		out = append(out, commandPlaceholders(in, e, sev)...)
 		if img := e.Result.Image; img != "" {
 			repo, tag, _ := imageRef(img)
 			if l, part, ok := imagePlaceholder(e, repo); ok {
@@ -663,6 +664,8 @@ func placeholderHosts(in *Input) []Finding {
 				l := Location{Environment: e.Name, Key: "ingress host", Value: h, Source: "template " + o.Template, File: o.Template}
 				if src, p, ok := e.valuesHolding(h); ok {
 					l = Location{Environment: e.Name, Key: p, Value: h, Source: src.String(), File: src.File, Line: src.Line}
+				} else if f, line := hostItemLine(in, e, h); line > 0 {
+					l = Location{Environment: e.Name, Key: "host", Value: h, Source: fmt.Sprintf("%s:%d", f, line), File: f, Line: line}
 				}
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: "ingress.host", Severity: sev, Locations: []Location{l},
@@ -757,6 +760,103 @@ func (e *Env) valuesHolding(v string) (render.Source, string, bool) {
 		return render.Source{}, "", false
 	}
 	return e.Result.ValueSources[found[0]], found[0], true
+}
+
+// commandPlaceholders reports a placeholder in a container's command or
+// args (-instances=XXX=tcp:5432 for a Cloud SQL proxy), at the line of
+// the template or values file that writes it. Shell and Ruby expansions
+// (${VAR}, #{x}) and dunder names are the command's own.
+func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
+	var out []Finding
+	for _, w := range e.Result.Workloads {
+		for _, c := range w.Containers {
+			for _, word := range c.Command {
+				for _, tok := range strings.Fields(word) {
+					for _, part := range strings.Split(strings.Trim(tok, `"'`), "=") {
+						// A credential beside it is FERRY094's, and never printed.
+						if strings.ContainsAny(part, "${}#") || strings.HasPrefix(part, "__") || !isPlaceholder(part) ||
+							len(secret.Passwords(part)) > 0 || len(commandSecrets([]string{tok})) > 0 {
+							continue
+						}
+						// The line that writes the word whole, else the one
+						// values line that writes the placeholder.
+						l := writtenAt(in, e, c.Template, tok, part)
+						l.Key, l.Value = "command", part
+						out = append(out, Finding{
+							Environments: []string{e.Name}, Key: l.Key, Severity: sev, Locations: []Location{l}, Workload: w.Kind + "/" + w.Name,
+							Message: fmt.Sprintf("%s: container %s of %s/%s runs with the placeholder %q in its command (set at %s): set the real value.",
+								e.Name, c.Name, w.Kind, w.Name, part, l.Source),
+						})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// writtenAt locates a rendered text of e: the one line of the template
+// or e's values files that writes the first of texts any of them holds,
+// else the template without a line, never a guessed one.
+func writtenAt(in *Input, e *Env, template string, texts ...string) Location {
+	l := Location{Environment: e.Name, Source: "template " + template, File: template}
+	files := []string{template}
+	if e.Spec != nil {
+		files = append(files, e.Spec.Values...)
+	}
+	for _, text := range texts {
+		var found []Location
+		for _, f := range files {
+			if line := textLine(in.files(), filepath.Join(in.dir(), f), text); line > 0 {
+				f = filepath.ToSlash(f)
+				found = append(found, Location{Environment: e.Name, Source: fmt.Sprintf("%s:%d", f, line), File: f, Line: line})
+			}
+		}
+		if len(found) == 1 {
+			return found[0]
+		}
+		if len(found) > 1 {
+			break
+		}
+	}
+	return l
+}
+
+// hostItemLine locates a host a list item sets (ingress.hosts[0].host
+// has no dotted values path): when the values hold one item with host h,
+// the one `host: h` line of the last of e's values files that writes it.
+func hostItemLine(in *Input, e *Env, h string) (string, int) {
+	if e.Spec == nil || hostItems(e.Result.Values, h) != 1 {
+		return "", 0
+	}
+	for i := len(e.Spec.Values) - 1; i >= 0; i-- {
+		f := filepath.ToSlash(e.Spec.Values[i])
+		if line, n := itemKeyLines(in.files(), in.dir(), f, "host", h); n == 1 {
+			return f, line
+		} else if n > 1 {
+			break // which of them is the item's cannot be told
+		}
+	}
+	return "", 0
+}
+
+// hostItems counts the maps under v whose host is h.
+func hostItems(v any, h string) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		if x["host"] == h {
+			n++
+		}
+		for _, c := range x {
+			n += hostItems(c, h)
+		}
+	case []any:
+		for _, c := range x {
+			n += hostItems(c, h)
+		}
+	}
+	return n
 }
 
 // hostSetByCI reports a host the deploy command sets with --set from

@@ -50,6 +50,11 @@ func TestIsPlaceholder(t *testing.T) {
 		{"<br>", false},
 		{"-Dtypes=List<String>", false},
 		{"<?xml version=\"1.0\"?><config/>", false},
+		// Markup is full of <tags> (eval5 ibs: a maintenance page).
+		{"<!DOCTYPE html>\n<html><head><title>Down</title></head></html>", false},
+		{"<?xml version=\"1.0\"?>\n<config><key>v</key></config>", false},
+		{"<p>back soon</p>", false},
+		{"<project-id>", true},
 	}
 	for _, tt := range tests {
 		if got := isPlaceholder(tt.v); got != tt.want {

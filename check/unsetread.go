@@ -239,6 +239,14 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		text := string(data)
 		reads := plainReads(text)
 		lines := strings.Split(text, "\n")
+		// A line whose key the mapping writes again later is dropped by
+		// YAML (FERRY059 reports it): what it prints never counts.
+		dropped := map[int]bool{}
+		for _, ls := range templateDuplicates(text) {
+			for _, l := range ls[:len(ls)-1] {
+				dropped[l] = true
+			}
+		}
 		paths := make([]string, 0, len(reads))
 		for p := range reads {
 			paths = append(paths, p)
@@ -260,6 +268,9 @@ func checkUnsetValuesRead(in *Input) []Finding {
 				if !slices.ContainsFunc(ifs, func(c string) bool { return c != "" && falsy(vals, scope+c) }) {
 					unset = append(unset, env)
 				}
+			}
+			if dropped[line] {
+				continue
 			}
 			if imageLine(lines[line-1]) {
 				// The image this line composes has no repository or no

@@ -29,7 +29,8 @@ func init() {
 			"values-<env>.yaml leaves the environment on the base value. A path counts as known when " +
 			"values.yaml has it, when a .Values reference in the chart is a prefix of it (a map that " +
 			"a template ranges over is read whole), or, where the chart ships values.schema.json, " +
-			"when the schema describes it. Fix the key's spelling or delete it.",
+			"when the schema describes it. The keys of a list's items count as known when a range over the " +
+			"list reads them or values.yaml's items have them. Fix the key's spelling or delete it.",
 		Check: checkUnknownValuesKey,
 	}, Rule{
 		ID: "FERRY081", Name: "duplicate-values-key", Severity: Warning,
@@ -107,6 +108,25 @@ func leafPathsAt(n *yaml.Node, prefix []string, lines []int, out *[]valuesPath) 
 }
 
 func readValues(files *tree, path string) ([]valuesPath, error) {
+	doc, err := parseValues(files, path)
+	if err != nil {
+		return nil, err
+	}
+	var out []valuesPath
+	leafPaths(doc, nil, &out)
+	if aliased := aliasedAnchors(doc, nil); len(aliased) > 0 {
+		lines := anchorKeyLines(doc, aliased, nil)
+		for i := range out {
+			out[i].Anchor = lines[out[i].Line]
+		}
+	}
+	if sopsFile(doc) { // sops: is the file's encryption metadata, not a value
+		out = slices.DeleteFunc(out, func(p valuesPath) bool { return len(p.Path) > 0 && p.Path[0] == "sops" })
+	}
+	return out, nil
+}
+
+func parseValues(files *tree, path string) (*yaml.Node, error) {
 	data, err := files.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -116,18 +136,14 @@ func readValues(files *tree, path string) ([]valuesPath, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
 	}
-	var out []valuesPath
-	leafPaths(&doc, nil, &out)
-	if aliased := aliasedAnchors(&doc, nil); len(aliased) > 0 {
-		lines := anchorKeyLines(&doc, aliased, nil)
-		for i := range out {
-			out[i].Anchor = lines[out[i].Line]
-		}
-	}
-	if sopsFile(&doc) { // sops: is the file's encryption metadata, not a value
-		out = slices.DeleteFunc(out, func(p valuesPath) bool { return len(p.Path) > 0 && p.Path[0] == "sops" })
-	}
-	return out, nil
+	return &doc, nil
+}
+
+// valuesDoc is the parsed values file at path, nil when it cannot be
+// read.
+func valuesDoc(files *tree, path string) *yaml.Node {
+	doc, _ := parseValues(files, path)
+	return doc
 }
 
 // aliasedAnchors collects the anchors a document's aliases name.
@@ -207,6 +223,13 @@ type chartModel struct {
 	readsAll bool            // a template hands .Values on whole
 	subchart map[string]bool // top-level keys that configure dependencies
 	schema   map[string]any
+	// items are the lists templates range over, each with the item
+	// fields the ranges read (see listitems.go); itemBase the keys of
+	// values.yaml's items ("list|key"), itemPrinted the fields printed
+	// without a test or default.
+	items       map[string][][]string
+	itemBase    map[string]bool
+	itemPrinted map[string][]string
 }
 
 var (
@@ -215,7 +238,11 @@ var (
 )
 
 func loadChart(files *tree, dir string) (*chartModel, error) {
-	m := &chartModel{base: map[string]bool{}, open: map[string]bool{}, subchart: map[string]bool{"global": true}}
+	m := &chartModel{base: map[string]bool{}, open: map[string]bool{}, subchart: map[string]bool{"global": true},
+		items: map[string][][]string{}, itemBase: map[string]bool{}, itemPrinted: map[string][]string{}}
+	var uses []string
+	var reads []itemRead
+	itemsOK := true
 	if ps, err := readValues(files, filepath.Join(dir, "values.yaml")); err == nil {
 		for _, p := range ps {
 			for i := 1; i <= len(p.Path); i++ {
@@ -237,6 +264,12 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 		if err != nil {
 			return err
 		}
+		ranges := bytes.Contains(data, []byte("range"))
+		if ranges {
+			rs, u, ok := itemReads(path, string(data))
+			itemsOK = itemsOK && ok
+			uses, reads = append(uses, u...), append(reads, rs...)
+		}
 		for _, sm := range valuesRef().FindAllSubmatch(data, -1) {
 			var ref []string
 			if len(sm[2]) > 0 {
@@ -249,6 +282,9 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 			}
 			if len(ref) == 0 {
 				m.readsAll = true
+			}
+			if !ranges {
+				uses = append(uses, strings.Join(ref, "."))
 			}
 			m.refs = append(m.refs, ref)
 		}
@@ -275,6 +311,11 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 	}
 	if data, err := files.ReadFile(filepath.Join(dir, "values.schema.json")); err == nil {
 		_ = json.Unmarshal(data, &m.schema)
+	}
+	// A template that does not parse, or reads .Values whole, may read
+	// any item key; a schema says itself what items hold.
+	if itemsOK && !m.readsAll && m.schema == nil && len(reads) > 0 {
+		m.loadItems(reads, uses, valuesDoc(files, filepath.Join(dir, "values.yaml")))
 	}
 	return m, nil
 }
@@ -421,6 +462,11 @@ func findUnknownValuesKeys(in *Input) []Finding {
 		ps, err := readValues(in.files(), filepath.Join(in.Project.Dir, file))
 		if err != nil {
 			continue // render reports unreadable values files
+		}
+		if len(m.items) > 0 {
+			if doc := valuesDoc(in.files(), filepath.Join(in.Project.Dir, file)); doc != nil {
+				out = append(out, m.unknownItems(doc, filepath.ToSlash(file), filepath.ToSlash(base), users[file])...)
+			}
 		}
 		// Unknown leaves under one unknown map (backup.schedule,
 		// backup.s3.bucket …) are one finding: the map is what Helm

@@ -1,0 +1,4 @@
+{{- define "quotes-gateway.sidecarEnv" -}}
+- name: {{ .name }}
+  value: {{ .value | quote }}
+{{- end }}
