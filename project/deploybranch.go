@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -211,7 +212,7 @@ func withBranches(lines []shellLine) []shellLine {
 			uncalled = append(uncalled, f)
 		}
 	}
-	slices.SortFunc(uncalled, func(a, b fn) int { return a.from - b.from })
+	sort.Slice(uncalled, func(i, j int) bool { return uncalled[i].from < uncalled[j].from })
 	for _, f := range uncalled {
 		out = append(out, lines[f.from:f.to]...)
 	}

@@ -1,7 +1,7 @@
 package soak
 
 import (
-	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -91,6 +91,6 @@ func (m *MemStore) Samples(env string, rev int, from, to time.Time) ([]Sample, e
 			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(a, b Sample) int { return a.At.Compare(b.At) })
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out, nil
 }

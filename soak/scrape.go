@@ -7,7 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -184,7 +184,7 @@ func (m Metrics) reduce(fams map[string]*dto.MetricFamily, smp *Sample) error {
 	for le, c := range buckets {
 		smp.Buckets = append(smp.Buckets, Bucket{LE: le, Count: c})
 	}
-	slices.SortFunc(smp.Buckets, func(a, b Bucket) int { return compareFloat(a.LE, b.LE) })
+	sort.Slice(smp.Buckets, func(i, j int) bool { return compareFloat(smp.Buckets[i].LE, smp.Buckets[j].LE) < 0 })
 	return nil
 }
 

@@ -391,7 +391,7 @@ func (s *Bolt) Repair(now time.Time) (*Repaired, error) {
 		}
 		// Settings are kept in the order they were made.
 		for _, ls := range got.levels {
-			slices.SortStableFunc(ls, func(a, b remotelog.Setting) int { return a.At.Compare(b.At) })
+			sort.SliceStable(ls, func(i, j int) bool { return ls[i].At.Before(ls[j].At) })
 		}
 	}
 	revs := make([]state.Revision, 0, len(byKey))

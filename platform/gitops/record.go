@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/boltstore"
@@ -67,7 +68,7 @@ func (tx *gitTx) List(env string) ([]state.Revision, error) {
 			own = append(own, r)
 		}
 	}
-	slices.SortFunc(own, func(a, b state.Revision) int { return a.Number - b.Number })
+	sort.Slice(own, func(i, j int) bool { return own[i].Number < own[j].Number })
 	return own, nil
 }
 

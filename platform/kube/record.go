@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (s *Store) AddSample(env string, rev int, smp soak.Sample) error {
 		// file's time-keyed buckets do.
 		list = slices.DeleteFunc(list[:len(list)-1], func(x soak.Sample) bool { return x.At.Equal(smp.At) })
 		list = append(list, smp)
-		slices.SortStableFunc(list, func(a, b soak.Sample) int { return a.At.Compare(b.At) })
+		sort.SliceStable(list, func(i, j int) bool { return list[i].At.Before(list[j].At) })
 		return thin(list)
 	})
 }
