@@ -572,7 +572,114 @@ func findUnknownValuesKeys(in *Input) []Finding {
 			})
 		}
 	}
-	return acrossFiles(out, leaves, under)
+	return append(acrossFiles(out, leaves, under), m.unknownSetKeys(in)...)
+}
+
+// unknownSetKeys is FERRY080 for the keys an environment's deploy
+// command sets (--set migrations.containers.migrate.image.tag=$SHA where
+// values.yaml has migrations.app.containers…): Helm takes the path as
+// written, no template reads it, and the image keeps the chart's tag.
+// That CI fills the value in changes nothing: the path is what is wrong.
+// A path under a map a template ranges over or hands on whole counts
+// only when values.yaml has a path one key away from it.
+func (m *chartModel) unknownSetKeys(in *Input) []Finding {
+	// One finding per command file and map: --set app.name and
+	// --set app.version under a map values.yaml lacks are one fix, and
+	// so are a misplaced image's repository and tag.
+	var out []Finding
+	var nears []string
+	at := map[string]int{}
+	for _, e := range in.withFailed() {
+		if e.Spec == nil || e.Spec.Deploy == nil {
+			continue
+		}
+		for _, s := range e.Spec.Set {
+			path := strings.Split(s.Path, ".")
+			near, known := m.nearBase(path), m.known(path)
+			if known && near == "" || strings.ContainsAny(s.Path, `[\\`) {
+				continue // list indexes and escaped dots: not a plain path
+			}
+			id := parentPath(s.Path)
+			if near == "" {
+				near = m.suggest(s.Path)
+				for i := 1; i <= len(path); i++ {
+					if id = strings.Join(path[:i], "."); !m.known(path[:i]) {
+						break
+					}
+				}
+			}
+			line := e.Spec.Deploy.Line
+			if s.Line > 0 {
+				line = s.Line
+			}
+			src := "CI " + e.Spec.Deploy.File + ":" + strconv.Itoa(line) + " (" + s.Flag() + ")"
+			i, ok := at[e.Spec.Deploy.File+" "+id]
+			if !ok {
+				i, at[e.Spec.Deploy.File+" "+id] = len(out), len(out)
+				out = append(out, Finding{Key: id, File: e.Spec.Deploy.File, Line: line})
+				nears = append(nears, "")
+			}
+			f := &out[i]
+			if !slices.Contains(f.Environments, e.Name) {
+				f.Environments = append(f.Environments, e.Name)
+			}
+			if at[src] > 0 {
+				continue
+			}
+			at[src] = 1
+			f.unread = append(f.unread, s.Path)
+			f.Locations = append(f.Locations, Location{Environment: e.Name, Key: s.Path, Source: src, File: f.File, Line: line})
+			if near != "" {
+				nears[i] += ", " + strconv.Quote(near)
+			}
+		}
+	}
+	for i := range out {
+		f := &out[i]
+		if len(f.unread) == 1 {
+			f.Key = f.unread[0]
+		}
+		hint := "fix the spelling, or delete it"
+		if nears[i] != "" {
+			hint = "did you mean " + nears[i][2:] + "? Fix the path"
+		}
+		f.Message = fmt.Sprintf("CI %s:%d sets %s, which values.yaml lacks and no template reads, so Helm ignores it: %s.",
+			f.File, f.Line, strings.Join(f.unread, ", "), hint)
+	}
+	return out
+}
+
+// nearBase returns the path of values.yaml one key away from path (a key
+// left out or one too many), "" when none is.
+func (m *chartModel) nearBase(path []string) string {
+	if m.base[strings.Join(path, ".")] {
+		return ""
+	}
+	var best string
+	for q := range m.base {
+		qs := strings.Split(q, ".")
+		if (oneKeyAway(path, qs) || oneKeyAway(qs, path)) && (best == "" || q < best) {
+			best = q
+		}
+	}
+	return best
+}
+
+// oneKeyAway reports whether long is short with one key inserted.
+func oneKeyAway(short, long []string) bool {
+	if len(long) != len(short)+1 || len(short) < 2 {
+		return false
+	}
+	i := 0
+	for i < len(short) && short[i] == long[i] {
+		i++
+	}
+	for ; i < len(short); i++ {
+		if short[i] != long[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 // acrossFiles folds the findings of one values path that several
