@@ -114,8 +114,9 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	// them out.
 	res.Unread = r.UnreadValues(e.Name, res)
 	res.Config = render.NewConfig(valuesEntries(res))
-	res.Image = valuesImage(res.Values)
-	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f}, true
+	var at string
+	res.Image, at = valuesImage(res.Values)
+	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f, imagePath: at}, true
 }
 
 // requiredRe finds the values path a template line requires:
@@ -249,8 +250,37 @@ func valuesKey(p string) string {
 // valuesImage is the image the values name (image.registry,
 // image.repository, image.tag), "" when they name no tag: the template
 // may default it to the chart's appVersion, which is not a values line.
-func valuesImage(vals map[string]any) string {
-	img, _ := vals["image"].(map[string]any)
+func valuesImage(vals map[string]any) (string, string) {
+	if img := imageOf(vals["image"]); img != "" {
+		return img, ""
+	}
+	// An umbrella chart configures its dependency's image under the
+	// dependency's key: generic-chart.image, generic-chart.app.image.
+	// Two levels down; the first path in order is the one cited, the
+	// same in every run.
+	var img, at string
+	pick := func(p string, v any) {
+		if i := imageOf(v); i != "" && (at == "" || p < at) {
+			img, at = i, p
+		}
+	}
+	for k, v := range vals {
+		sub, _ := v.(map[string]any)
+		if k == "global" {
+			continue
+		}
+		pick(k+".image", sub["image"])
+		for k2, v2 := range sub {
+			if m, ok := v2.(map[string]any); ok {
+				pick(k+"."+k2+".image", m["image"])
+			}
+		}
+	}
+	return img, at
+}
+
+func imageOf(v any) string {
+	img, _ := v.(map[string]any)
 	repo, _ := img["repository"].(string)
 	tag := fmt.Sprint(img["tag"])
 	if repo == "" || img["tag"] == nil || tag == "" {
