@@ -3,7 +3,9 @@ package check
 import (
 	"bufio"
 	"fmt"
+	"io/fs"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -397,4 +399,76 @@ func committedFile(e *Env, f fileEntry) bool {
 		}
 	}
 	return false
+}
+
+// filePlaceholders is FERRY082 for the configuration files e's
+// containers mount: host = <DB_HOST> in a config.ini the chart carries
+// reaches the service as it stands. An interpolation the file's own
+// reader fills in (${DB_HOST}, %(host)s, {{ }}, #{ }) is not one.
+func filePlaceholders(in *Input, e *Env, sev Severity) []Finding {
+	// One finding per file: a template config.ini with seven <…> keys
+	// is one file to fill in.
+	var out []Finding
+	at := map[string]int{}
+	for _, f := range mountedFiles(e) {
+		v := strings.TrimSpace(f.Value)
+		if strings.Contains(v, "${") || strings.Contains(v, "%(") || strings.Contains(v, "{{") || strings.Contains(v, "#{") ||
+			!isPlaceholder(v) || ciFilled(e, v) || e.tokenFilled(v) {
+			continue
+		}
+		l := f.loc(e.Name)
+		if w := fileWrittenAt(in, e, f); w.Line > 0 {
+			l.Source, l.File, l.Line = w.Source, w.File, w.Line
+		}
+		id := f.Object + " " + f.File
+		i, ok := at[id]
+		if !ok {
+			i, at[id] = len(out), len(out)
+			out = append(out, Finding{Environments: []string{e.Name}, Key: f.File, Severity: sev})
+		}
+		out[i].Locations = append(out[i].Locations, l)
+	}
+	for i := range out {
+		f := &out[i]
+		var keys []string
+		for _, l := range f.Locations {
+			keys = append(keys, fmt.Sprintf("%s %q (%s)", strings.TrimPrefix(l.Key, f.Key+":"), l.Value, l.Source))
+		}
+		f.Message = fmt.Sprintf("%s: the mounted %s still holds placeholders: %s. The service reads them as they stand: set the real values, or have the pipeline replace them.",
+			e.Name, f.Key, strings.Join(keys, ", "))
+	}
+	return out
+}
+
+// fileWrittenAt locates a key of a mounted file in the repository: the
+// one line of the template or e's values files that writes its value
+// (config: | in values-prod.yaml), else the same line of the chart's own
+// copy of the file (.Files.Get "config/app.ini"); no line when neither
+// is sure.
+func fileWrittenAt(in *Input, e *Env, f fileEntry) Location {
+	if l := writtenAt(in, e, f.Template, f.Value); l.Line > 0 || in.Project == nil || f.Line == 0 {
+		return l
+	}
+	chart := filepath.Join(in.dir(), in.Project.Chart)
+	var found Location
+	_ = in.files().WalkDir(chart, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found.Line > 0 {
+			return fs.SkipDir
+		}
+		if d.IsDir() && (d.Name() == "templates" || d.Name() == "charts") {
+			return fs.SkipDir
+		}
+		if d.IsDir() || d.Name() != path.Base(f.File) {
+			return nil
+		}
+		data, _ := in.files().ReadFile(p)
+		lines := strings.Split(string(data), "\n")
+		if f.Line <= len(lines) && strings.Contains(lines[f.Line-1], f.Value) {
+			rel, _ := filepath.Rel(in.dir(), p)
+			rel = filepath.ToSlash(rel)
+			found = Location{Source: fmt.Sprintf("%s:%d", rel, f.Line), File: rel, Line: f.Line}
+		}
+		return nil
+	})
+	return found
 }
