@@ -3,10 +3,10 @@ package check
 import (
 	"bufio"
 	"fmt"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -432,10 +432,10 @@ func filePlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		f := &out[i]
 		var keys []string
 		for _, l := range f.Locations {
-			keys = append(keys, fmt.Sprintf("%s %q (%s)", strings.TrimPrefix(l.Key, f.Key+":"), l.Value, l.Source))
+			keys = append(keys, strings.TrimPrefix(l.Key, f.Key+":")+" "+strconv.Quote(l.Value)+" ("+l.Source+")")
 		}
-		f.Message = fmt.Sprintf("%s: the mounted %s still holds placeholders: %s. The service reads them as they stand: set the real values, or have the pipeline replace them.",
-			e.Name, f.Key, strings.Join(keys, ", "))
+		f.Message = e.Name + ": the mounted " + f.Key + " still holds placeholders: " + strings.Join(keys, ", ") +
+			". The service reads them as they stand: set the real values, or have the pipeline replace them."
 	}
 	return out
 }
@@ -443,32 +443,19 @@ func filePlaceholders(in *Input, e *Env, sev Severity) []Finding {
 // fileWrittenAt locates a key of a mounted file in the repository: the
 // one line of the template or e's values files that writes its value
 // (config: | in values-prod.yaml), else the same line of the chart's own
-// copy of the file (.Files.Get "config/app.ini"); no line when neither
-// is sure.
+// copy of the file (.Files.Get "config/app.ini"), looked for where charts
+// keep them; no line when neither is sure.
 func fileWrittenAt(in *Input, e *Env, f fileEntry) Location {
-	if l := writtenAt(in, e, f.Template, f.Value); l.Line > 0 || in.Project == nil || f.Line == 0 {
+	l := writtenAt(in, e, f.Template, f.Value)
+	if l.Line > 0 || in.Project == nil || f.Line == 0 {
 		return l
 	}
-	chart := filepath.Join(in.dir(), in.Project.Chart)
-	var found Location
-	_ = in.files().WalkDir(chart, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || found.Line > 0 {
-			return fs.SkipDir
+	for _, dir := range []string{"", "config", "configs", "files", "conf"} {
+		rel := path.Join(filepath.ToSlash(in.Project.Chart), dir, f.File)
+		data, _ := in.files().ReadFile(filepath.Join(in.dir(), rel))
+		if lines := strings.Split(string(data), "\n"); f.Line <= len(lines) && strings.Contains(lines[f.Line-1], f.Value) {
+			return Location{Source: rel + ":" + strconv.Itoa(f.Line), File: rel, Line: f.Line}
 		}
-		if d.IsDir() && (d.Name() == "templates" || d.Name() == "charts") {
-			return fs.SkipDir
-		}
-		if d.IsDir() || d.Name() != path.Base(f.File) {
-			return nil
-		}
-		data, _ := in.files().ReadFile(p)
-		lines := strings.Split(string(data), "\n")
-		if f.Line <= len(lines) && strings.Contains(lines[f.Line-1], f.Value) {
-			rel, _ := filepath.Rel(in.dir(), p)
-			rel = filepath.ToSlash(rel)
-			found = Location{Source: fmt.Sprintf("%s:%d", rel, f.Line), File: rel, Line: f.Line}
-		}
-		return nil
-	})
-	return found
+	}
+	return l
 }

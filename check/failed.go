@@ -259,20 +259,16 @@ func valuesImage(vals map[string]any) (string, string) {
 	// Two levels down; the first path in order is the one cited, the
 	// same in every run.
 	var img, at string
-	pick := func(p string, v any) {
-		if i := imageOf(v); i != "" && (at == "" || p < at) {
-			img, at = i, p
-		}
-	}
 	for k, v := range vals {
 		sub, _ := v.(map[string]any)
-		if k == "global" {
-			continue
-		}
-		pick(k+".image", sub["image"])
 		for k2, v2 := range sub {
-			if m, ok := v2.(map[string]any); ok {
-				pick(k+"."+k2+".image", m["image"])
+			p := k + "." + k2
+			if k2 != "image" {
+				m, _ := v2.(map[string]any)
+				v2, p = m["image"], p+".image"
+			}
+			if i := imageOf(v2); i != "" && k != "global" && (at == "" || p < at) {
+				img, at = i, p
 			}
 		}
 	}

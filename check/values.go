@@ -581,70 +581,56 @@ func findUnknownValuesKeys(in *Input) []Finding {
 // written, no template reads it, and the image keeps the chart's tag.
 // That CI fills the value in changes nothing: the path is what is wrong.
 // A path under a map a template ranges over or hands on whole counts
-// only when values.yaml has a path one key away from it.
+// only when values.yaml has a path one key away from it. One finding per
+// command: fixing its flags is one change.
 func (m *chartModel) unknownSetKeys(in *Input) []Finding {
-	// One finding per command file and map: --set app.name and
-	// --set app.version under a map values.yaml lacks are one fix, and
-	// so are a misplaced image's repository and tag.
 	var out []Finding
-	var nears []string
 	at := map[string]int{}
 	for _, e := range in.withFailed() {
 		if e.Spec == nil || e.Spec.Deploy == nil {
 			continue
 		}
+		d := e.Spec.Deploy
+		f := Finding{Environments: []string{e.Name}, File: d.File, Line: d.Line}
+		var what []string
+		lines := ""
 		for _, s := range e.Spec.Set {
 			path := strings.Split(s.Path, ".")
 			near, known := m.nearBase(path), m.known(path)
 			if known && near == "" || strings.ContainsAny(s.Path, `[\\`) {
 				continue // list indexes and escaped dots: not a plain path
 			}
-			id := parentPath(s.Path)
-			if near == "" {
+			if !known {
 				near = m.suggest(s.Path)
-				for i := 1; i <= len(path); i++ {
-					if id = strings.Join(path[:i], "."); !m.known(path[:i]) {
-						break
-					}
-				}
 			}
-			line := e.Spec.Deploy.Line
+			line := d.Line
 			if s.Line > 0 {
 				line = s.Line
 			}
-			src := "CI " + e.Spec.Deploy.File + ":" + strconv.Itoa(line) + " (" + s.Flag() + ")"
-			i, ok := at[e.Spec.Deploy.File+" "+id]
-			if !ok {
-				i, at[e.Spec.Deploy.File+" "+id] = len(out), len(out)
-				out = append(out, Finding{Key: id, File: e.Spec.Deploy.File, Line: line})
-				nears = append(nears, "")
+			if n := strconv.Itoa(line); !strings.HasSuffix(lines, ":"+n) && !strings.HasSuffix(lines, ", "+n) {
+				lines += ", " + n
 			}
-			f := &out[i]
-			if !slices.Contains(f.Environments, e.Name) {
-				f.Environments = append(f.Environments, e.Name)
-			}
-			if at[src] > 0 {
-				continue
-			}
-			at[src] = 1
 			f.unread = append(f.unread, s.Path)
-			f.Locations = append(f.Locations, Location{Environment: e.Name, Key: s.Path, Source: src, File: f.File, Line: line})
+			f.Locations = append(f.Locations, Location{Environment: e.Name, Key: s.Path, File: d.File, Line: line,
+				Source: "CI " + d.File + ":" + strconv.Itoa(line) + " (" + s.Flag() + ")"})
 			if near != "" {
-				nears[i] += ", " + strconv.Quote(near)
+				s.Path += " (did you mean " + strconv.Quote(near) + "?)"
 			}
+			what = append(what, s.Path)
 		}
-	}
-	for i := range out {
-		f := &out[i]
-		if len(f.unread) == 1 {
-			f.Key = f.unread[0]
+		if len(what) == 0 {
+			continue
 		}
-		hint := "fix the spelling, or delete it"
-		if nears[i] != "" {
-			hint = "did you mean " + nears[i][2:] + "? Fix the path"
+		id := d.Loc() + strings.Join(what, ",")
+		if i, ok := at[id]; ok {
+			out[i].Environments = append(out[i].Environments, e.Name)
+			continue
 		}
-		f.Message = fmt.Sprintf("CI %s:%d sets %s, which values.yaml lacks and no template reads, so Helm ignores it: %s.",
-			f.File, f.Line, strings.Join(f.unread, ", "), hint)
+		at[id] = len(out)
+		f.Key, f.Line = f.unread[0], f.Locations[0].Line
+		f.Message = "CI " + d.File + ":" + lines[2:] + " sets " + strings.Join(what, ", ") +
+			", which values.yaml lacks and no template reads, so Helm ignores it: fix the path."
+		out = append(out, f)
 	}
 	return out
 }
