@@ -404,7 +404,8 @@ func committedFile(e *Env, f fileEntry) bool {
 // filePlaceholders is FERRY082 for the configuration files e's
 // containers mount: host = <DB_HOST> in a config.ini the chart carries
 // reaches the service as it stands. An interpolation the file's own
-// reader fills in (${DB_HOST}, %(host)s, {{ }}, #{ }) is not one.
+// reader fills in (${DB_HOST}, %(host)s, {{ }}, #{ }) is not one, nor
+// a lower-case dunder name (Prometheus's __address__ label).
 func filePlaceholders(in *Input, e *Env, sev Severity) []Finding {
 	// One finding per file: a template config.ini with seven <…> keys
 	// is one file to fill in.
@@ -412,7 +413,7 @@ func filePlaceholders(in *Input, e *Env, sev Severity) []Finding {
 	at := map[string]int{}
 	for _, f := range mountedFiles(e) {
 		v := strings.TrimSpace(f.Value)
-		if strings.Contains(v, "${") || strings.Contains(v, "%(") || strings.Contains(v, "{{") || strings.Contains(v, "#{") ||
+		if strings.Contains(v, "${") || strings.HasPrefix(v, "__") && strings.ToLower(v) == v || strings.Contains(v, "%(") || strings.Contains(v, "{{") || strings.Contains(v, "#{") ||
 			!isPlaceholder(v) || ciFilled(e, v) || e.tokenFilled(v) {
 			continue
 		}

@@ -1,9 +1,11 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
@@ -115,7 +118,7 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	res.Unread = r.UnreadValues(e.Name, res)
 	res.Config = render.NewConfig(valuesEntries(res))
 	var at string
-	res.Image, at = valuesImage(res.Values)
+	res.Image, at = valuesImage(res.Values, chartDeps(filepath.Join(p.Dir, p.Chart)))
 	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f, imagePath: at}, true
 }
 
@@ -250,7 +253,7 @@ func valuesKey(p string) string {
 // valuesImage is the image the values name (image.registry,
 // image.repository, image.tag), "" when they name no tag: the template
 // may default it to the chart's appVersion, which is not a values line.
-func valuesImage(vals map[string]any) (string, string) {
+func valuesImage(vals map[string]any, deps map[string]bool) (string, string) {
 	if img := imageOf(vals["image"]); img != "" {
 		return img, ""
 	}
@@ -267,12 +270,27 @@ func valuesImage(vals map[string]any) (string, string) {
 				m, _ := v2.(map[string]any)
 				v2, p = m["image"], p+".image"
 			}
-			if i := imageOf(v2); i != "" && k != "global" && (at == "" || p < at) {
+			if i := imageOf(v2); i != "" && deps[k] && (at == "" || p < at) {
 				img, at = i, p
 			}
 		}
 	}
 	return img, at
+}
+
+// chartDeps are the values keys of the chart's dependencies (name or
+// alias), from its Chart.yaml.
+func chartDeps(dir string) map[string]bool {
+	var c struct {
+		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+	_ = yaml.Unmarshal(data, &c)
+	out := map[string]bool{}
+	for _, d := range c.Dependencies {
+		out[cmp.Or(d.Alias, d.Name)] = true
+	}
+	return out
 }
 
 func imageOf(v any) string {

@@ -628,8 +628,12 @@ func (m *chartModel) unknownSetKeys(in *Input) []Finding {
 		}
 		at[id] = len(out)
 		f.Key, f.Line = f.unread[0], f.Locations[0].Line
+		it := "it: fix the path."
+		if len(what) > 1 {
+			it = "them: fix the paths."
+		}
 		f.Message = "CI " + d.File + ":" + lines[2:] + " sets " + strings.Join(what, ", ") +
-			", which values.yaml lacks and no template reads, so Helm ignores it: fix the path."
+			", which values.yaml lacks and no template reads, so Helm ignores " + it
 		out = append(out, f)
 	}
 	return out
