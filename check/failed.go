@@ -1,7 +1,6 @@
 package check
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +117,10 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	res.Unread = r.UnreadValues(e.Name, res)
 	res.Config = render.NewConfig(valuesEntries(res))
 	var at string
-	res.Image, at = valuesImage(res.Values, chartDeps(filepath.Join(p.Dir, p.Chart)))
+	deps := map[string]bool{}
+	data, _ := os.ReadFile(filepath.Join(p.Dir, p.Chart, "Chart.yaml"))
+	chartDeps(data, deps)
+	res.Image, at = valuesImage(res.Values, deps)
 	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f, imagePath: at}, true
 }
 
@@ -278,19 +280,21 @@ func valuesImage(vals map[string]any, deps map[string]bool) (string, string) {
 	return img, at
 }
 
-// chartDeps are the values keys of the chart's dependencies (name or
-// alias), from its Chart.yaml.
-func chartDeps(dir string) map[string]bool {
+// chartDeps adds the values keys of a chart's dependencies (name, and
+// alias when it has one) from its Chart.yaml text to into.
+func chartDeps(data []byte, into map[string]bool) {
 	var c struct {
 		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
 	}
-	data, _ := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
-	_ = yaml.Unmarshal(data, &c)
-	out := map[string]bool{}
-	for _, d := range c.Dependencies {
-		out[cmp.Or(d.Alias, d.Name)] = true
+	if yaml.Unmarshal(data, &c) != nil {
+		return
 	}
-	return out
+	for _, d := range c.Dependencies {
+		into[d.Name] = true
+		if d.Alias != "" {
+			into[d.Alias] = true
+		}
+	}
 }
 
 func imageOf(v any) string {

@@ -301,13 +301,8 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 		}
 		m.subchart[name] = true
 	}
-	var chart struct {
-		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
-	}
-	if data, err := files.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil && yaml.Unmarshal(data, &chart) == nil {
-		for _, d := range chart.Dependencies {
-			m.subchart[d.Name], m.subchart[d.Alias] = true, d.Alias != ""
-		}
+	if data, err := files.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil {
+		chartDeps(data, m.subchart)
 	}
 	if data, err := files.ReadFile(filepath.Join(dir, "values.schema.json")); err == nil {
 		_ = json.Unmarshal(data, &m.schema)
