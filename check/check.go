@@ -198,6 +198,10 @@ type Env struct {
 	// Failure is set for an environment whose chart did not render: its
 	// Result holds its values alone (see failed.go).
 	Failure *Failure
+	// imagePath is the values map of Result.Image when the values pass
+	// found it under a dependency's key (generic-chart.app.image), ""
+	// for the top-level image.
+	imagePath string
 }
 
 // Input is what rules see.

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -397,4 +399,64 @@ func committedFile(e *Env, f fileEntry) bool {
 		}
 	}
 	return false
+}
+
+// filePlaceholders is FERRY082 for the configuration files e's
+// containers mount: host = <DB_HOST> in a config.ini the chart carries
+// reaches the service as it stands. An interpolation the file's own
+// reader fills in (${DB_HOST}, %(host)s, {{ }}, #{ }) is not one, nor
+// a lower-case dunder name (Prometheus's __address__ label).
+func filePlaceholders(in *Input, e *Env, sev Severity) []Finding {
+	// One finding per file: a template config.ini with seven <…> keys
+	// is one file to fill in.
+	var out []Finding
+	at := map[string]int{}
+	for _, f := range mountedFiles(e) {
+		v := strings.TrimSpace(f.Value)
+		if strings.Contains(v, "${") || strings.HasPrefix(v, "__") && strings.ToLower(v) == v || strings.Contains(v, "%(") || strings.Contains(v, "{{") || strings.Contains(v, "#{") ||
+			!isPlaceholder(v) || ciFilled(e, v) || e.tokenFilled(v) {
+			continue
+		}
+		l := f.loc(e.Name)
+		if w := fileWrittenAt(in, e, f); w.Line > 0 {
+			l.Source, l.File, l.Line = w.Source, w.File, w.Line
+		}
+		id := f.Object + " " + f.File
+		i, ok := at[id]
+		if !ok {
+			i, at[id] = len(out), len(out)
+			out = append(out, Finding{Environments: []string{e.Name}, Key: f.File, Severity: sev})
+		}
+		out[i].Locations = append(out[i].Locations, l)
+	}
+	for i := range out {
+		f := &out[i]
+		var keys []string
+		for _, l := range f.Locations {
+			keys = append(keys, strings.TrimPrefix(l.Key, f.Key+":")+" "+strconv.Quote(l.Value)+" ("+l.Source+")")
+		}
+		f.Message = e.Name + ": the mounted " + f.Key + " still holds placeholders: " + strings.Join(keys, ", ") +
+			". The service reads them as they stand: set the real values, or have the pipeline replace them."
+	}
+	return out
+}
+
+// fileWrittenAt locates a key of a mounted file in the repository: the
+// one line of the template or e's values files that writes its value
+// (config: | in values-prod.yaml), else the same line of the chart's own
+// copy of the file (.Files.Get "config/app.ini"), looked for where charts
+// keep them; no line when neither is sure.
+func fileWrittenAt(in *Input, e *Env, f fileEntry) Location {
+	l := writtenAt(in, e, f.Template, f.Value)
+	if l.Line > 0 || in.Project == nil || f.Line == 0 {
+		return l
+	}
+	for _, dir := range []string{"", "config", "configs", "files", "conf"} {
+		rel := path.Join(filepath.ToSlash(in.Project.Chart), dir, f.File)
+		data, _ := in.files().ReadFile(filepath.Join(in.dir(), rel))
+		if lines := strings.Split(string(data), "\n"); f.Line <= len(lines) && strings.Contains(lines[f.Line-1], f.Value) {
+			return Location{Source: rel + ":" + strconv.Itoa(f.Line), File: rel, Line: f.Line}
+		}
+	}
+	return l
 }

@@ -51,7 +51,7 @@ func checkUnreadValuesKey(in *Input) []Finding {
 	reported := map[string][]string{} // file → keys FERRY080 reports there
 	for _, f := range in.unknownValuesKeys() {
 		for _, l := range f.Locations {
-			reported[l.File] = append(reported[l.File], f.Key)
+			reported[l.File] = append(reported[l.File], f.Key, l.Key)
 		}
 	}
 	var out []Finding

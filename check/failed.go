@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
@@ -114,8 +116,12 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	// them out.
 	res.Unread = r.UnreadValues(e.Name, res)
 	res.Config = render.NewConfig(valuesEntries(res))
-	res.Image = valuesImage(res.Values)
-	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f}, true
+	var at string
+	deps := map[string]bool{}
+	data, _ := os.ReadFile(filepath.Join(p.Dir, p.Chart, "Chart.yaml"))
+	chartDeps(data, deps)
+	res.Image, at = valuesImage(res.Values, deps)
+	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f, imagePath: at}, true
 }
 
 // requiredRe finds the values path a template line requires:
@@ -249,8 +255,50 @@ func valuesKey(p string) string {
 // valuesImage is the image the values name (image.registry,
 // image.repository, image.tag), "" when they name no tag: the template
 // may default it to the chart's appVersion, which is not a values line.
-func valuesImage(vals map[string]any) string {
-	img, _ := vals["image"].(map[string]any)
+func valuesImage(vals map[string]any, deps map[string]bool) (string, string) {
+	if img := imageOf(vals["image"]); img != "" {
+		return img, ""
+	}
+	// An umbrella chart configures its dependency's image under the
+	// dependency's key: generic-chart.image, generic-chart.app.image.
+	// Two levels down; the first path in order is the one cited, the
+	// same in every run.
+	var img, at string
+	for k, v := range vals {
+		sub, _ := v.(map[string]any)
+		for k2, v2 := range sub {
+			p := k + "." + k2
+			if k2 != "image" {
+				m, _ := v2.(map[string]any)
+				v2, p = m["image"], p+".image"
+			}
+			if i := imageOf(v2); i != "" && deps[k] && (at == "" || p < at) {
+				img, at = i, p
+			}
+		}
+	}
+	return img, at
+}
+
+// chartDeps adds the values keys of a chart's dependencies (name, and
+// alias when it has one) from its Chart.yaml text to into.
+func chartDeps(data []byte, into map[string]bool) {
+	var c struct {
+		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
+	}
+	if yaml.Unmarshal(data, &c) != nil {
+		return
+	}
+	for _, d := range c.Dependencies {
+		into[d.Name] = true
+		if d.Alias != "" {
+			into[d.Alias] = true
+		}
+	}
+}
+
+func imageOf(v any) string {
+	img, _ := v.(map[string]any)
 	repo, _ := img["repository"].(string)
 	tag := fmt.Sprint(img["tag"])
 	if repo == "" || img["tag"] == nil || tag == "" {

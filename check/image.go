@@ -74,6 +74,9 @@ func imageRef(ref string) (repo, tag, digest string) {
 func imageLoc(e *Env, part, value string) Location {
 	c := imageContainer(e)
 	if c == nil {
+		if e.imagePath != "" {
+			return e.valuesLoc(e.imagePath+"."+part, value)
+		}
 		return e.valuesLoc("image."+part, value)
 	}
 	if part == "tag" && c.ImageTag.Kind != "" && c.ImageTag.Kind != render.KindUnknown {

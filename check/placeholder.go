@@ -257,6 +257,7 @@ func checkPlaceholder(in *Input) []Finding {
 			}
 		}
 		out = append(out, commandPlaceholders(in, e, sev)...)
+		out = append(out, filePlaceholders(in, e, sev)...)
 		if img := e.Result.Image; img != "" {
 			repo, tag, _ := imageRef(img)
 			if l, part, ok := imagePlaceholder(e, repo); ok {

@@ -301,13 +301,8 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 		}
 		m.subchart[name] = true
 	}
-	var chart struct {
-		Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
-	}
-	if data, err := files.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil && yaml.Unmarshal(data, &chart) == nil {
-		for _, d := range chart.Dependencies {
-			m.subchart[d.Name], m.subchart[d.Alias] = true, d.Alias != ""
-		}
+	if data, err := files.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil {
+		chartDeps(data, m.subchart)
 	}
 	if data, err := files.ReadFile(filepath.Join(dir, "values.schema.json")); err == nil {
 		_ = json.Unmarshal(data, &m.schema)
@@ -572,7 +567,104 @@ func findUnknownValuesKeys(in *Input) []Finding {
 			})
 		}
 	}
-	return acrossFiles(out, leaves, under)
+	return append(acrossFiles(out, leaves, under), m.unknownSetKeys(in)...)
+}
+
+// unknownSetKeys is FERRY080 for the keys an environment's deploy
+// command sets (--set migrations.containers.migrate.image.tag=$SHA where
+// values.yaml has migrations.app.containers…): Helm takes the path as
+// written, no template reads it, and the image keeps the chart's tag.
+// That CI fills the value in changes nothing: the path is what is wrong.
+// A path under a map a template ranges over or hands on whole counts
+// only when values.yaml has a path one key away from it. One finding per
+// command: fixing its flags is one change.
+func (m *chartModel) unknownSetKeys(in *Input) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	for _, e := range in.withFailed() {
+		if e.Spec == nil || e.Spec.Deploy == nil {
+			continue
+		}
+		d := e.Spec.Deploy
+		f := Finding{Environments: []string{e.Name}, File: d.File, Line: d.Line}
+		var what []string
+		lines := ""
+		for _, s := range e.Spec.Set {
+			path := strings.Split(s.Path, ".")
+			near, known := m.nearBase(path), m.known(path)
+			if known && near == "" || strings.ContainsAny(s.Path, `[\\`) {
+				continue // list indexes and escaped dots: not a plain path
+			}
+			if !known {
+				near = m.suggest(s.Path)
+			}
+			line := d.Line
+			if s.Line > 0 {
+				line = s.Line
+			}
+			if n := strconv.Itoa(line); !strings.HasSuffix(lines, ":"+n) && !strings.HasSuffix(lines, ", "+n) {
+				lines += ", " + n
+			}
+			f.unread = append(f.unread, s.Path)
+			f.Locations = append(f.Locations, Location{Environment: e.Name, Key: s.Path, File: d.File, Line: line,
+				Source: "CI " + d.File + ":" + strconv.Itoa(line) + " (" + s.Flag() + ")"})
+			if near != "" {
+				s.Path += " (did you mean " + strconv.Quote(near) + "?)"
+			}
+			what = append(what, s.Path)
+		}
+		if len(what) == 0 {
+			continue
+		}
+		id := d.Loc() + strings.Join(what, ",")
+		if i, ok := at[id]; ok {
+			out[i].Environments = append(out[i].Environments, e.Name)
+			continue
+		}
+		at[id] = len(out)
+		f.Key, f.Line = f.unread[0], f.Locations[0].Line
+		it := "it: fix the path."
+		if len(what) > 1 {
+			it = "them: fix the paths."
+		}
+		f.Message = "CI " + d.File + ":" + lines[2:] + " sets " + strings.Join(what, ", ") +
+			", which values.yaml lacks and no template reads, so Helm ignores " + it
+		out = append(out, f)
+	}
+	return out
+}
+
+// nearBase returns the path of values.yaml one key away from path (a key
+// left out or one too many), "" when none is.
+func (m *chartModel) nearBase(path []string) string {
+	if m.base[strings.Join(path, ".")] {
+		return ""
+	}
+	var best string
+	for q := range m.base {
+		qs := strings.Split(q, ".")
+		if (oneKeyAway(path, qs) || oneKeyAway(qs, path)) && (best == "" || q < best) {
+			best = q
+		}
+	}
+	return best
+}
+
+// oneKeyAway reports whether long is short with one key inserted.
+func oneKeyAway(short, long []string) bool {
+	if len(long) != len(short)+1 || len(short) < 2 {
+		return false
+	}
+	i := 0
+	for i < len(short) && short[i] == long[i] {
+		i++
+	}
+	for ; i < len(short); i++ {
+		if short[i] != long[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 // acrossFiles folds the findings of one values path that several
