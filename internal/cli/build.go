@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/sign"
 )
 
@@ -60,9 +61,24 @@ func newBuildCmd(g *globalOptions) *cobra.Command {
 }
 
 func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
-	p, err := g.loadProject()
+	// Build reads the repository's deploy commands only when the build
+	// tags depend on them (see artifact.BuildOptions.WithCI): they are
+	// most of a load's work, and a no-op build should cost little more
+	// than go build's own.
+	p, err := g.loadWith(project.LoadOwn)
 	if err != nil {
 		return err
+	}
+	g.warnProject(p, nil)
+	var loadErr error
+	withCI := func() (*project.Project, error) {
+		full, err := g.loadWith(project.Load)
+		if err != nil {
+			loadErr = err
+			return nil, err
+		}
+		g.warnProject(full, p.Warnings)
+		return full, nil
 	}
 	// Open the key before building: a wrong passphrase should not cost
 	// a build, nor leave an unsigned image pushed.
@@ -77,7 +93,10 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force})
+	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force, WithCI: withCI})
+	if loadErr != nil {
+		return loadErr
+	}
 	if err != nil {
 		return buildErr(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
@@ -13,8 +14,20 @@ import (
 
 // loadProject loads the project of -C; every failure is bad input.
 func (g *globalOptions) loadProject() (*project.Project, error) {
+	p, err := g.loadWith(project.Load)
+	if err != nil {
+		return nil, err
+	}
+	g.warnProject(p, nil)
+	return p, nil
+}
+
+// loadWith loads the project of -C with load (project.Load or
+// project.LoadOwn) and says so on -v; every failure is bad input. It
+// prints no warnings: see warnProject.
+func (g *globalOptions) loadWith(load func(dir string) (*project.Project, error)) (*project.Project, error) {
 	done := g.step("project loaded", "dir", g.Dir)
-	p, err := project.Load(g.Dir)
+	p, err := load(g.Dir)
 	if err == nil {
 		err = platform.DecodeSettings(p) // each environment's target reads its own keys
 	}
@@ -22,10 +35,16 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 		return nil, usageError(err)
 	}
 	done(projectAttrs(p)...)
-	for _, w := range p.Warnings {
-		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
-	}
 	return p, nil
+}
+
+// warnProject prints p's warnings but those already printed (nil: none).
+func (g *globalOptions) warnProject(p *project.Project, printed []string) {
+	for _, w := range p.Warnings {
+		if !slices.Contains(printed, w) {
+			fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
+		}
+	}
 }
 
 // loadProjectChart loads the project of -C with the chart given by
@@ -45,9 +64,7 @@ func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error)
 		return nil, usageError(err)
 	}
 	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
-	for _, w := range p.Warnings {
-		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
-	}
+	g.warnProject(p, nil)
 	return p, nil
 }
 
