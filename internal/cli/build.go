@@ -70,12 +70,11 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 		return err
 	}
 	g.warnProject(p, nil)
+	var full *project.Project // with the deploy commands, once loaded
 	var loadErr error
 	withCI := func() (*project.Project, error) {
-		full, err := g.loadWith(project.Load)
-		if err != nil {
-			loadErr = err
-			return nil, err
+		if full, loadErr = g.loadWith(project.Load); loadErr != nil {
+			return nil, loadErr
 		}
 		g.warnProject(full, p.Warnings)
 		return full, nil
@@ -106,7 +105,7 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
 	if img.Stored {
 		// A build that stored nothing new leaves nothing to prune.
-		g.pruneAfterBuild(ctx, s)
+		g.pruneAfterBuild(ctx, s, full)
 	}
 	if opts.Push != "" {
 		// A registry that stops answering must not hang a CI job.
