@@ -69,15 +69,13 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	g.warnProject(p, nil)
-	var full *project.Project // with the deploy commands, once loaded
+	g.warn(p.Warnings)
+	// The deploy commands' own warnings are check's to give.
+	var full *project.Project
 	var loadErr error
 	withCI := func() (*project.Project, error) {
-		if full, loadErr = g.loadWith(project.Load); loadErr != nil {
-			return nil, loadErr
-		}
-		g.warnProject(full, p.Warnings)
-		return full, nil
+		full, loadErr = g.loadWith(project.Load)
+		return full, loadErr
 	}
 	// Open the key before building: a wrong passphrase should not cost
 	// a build, nor leave an unsigned image pushed.
@@ -99,9 +97,7 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	if err != nil {
 		return buildErr(err)
 	}
-	for _, w := range img.Warnings {
-		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
-	}
+	g.warn(img.Warnings)
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
 	if img.Stored {
 		// A build that stored nothing new leaves nothing to prune.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
@@ -18,13 +17,13 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.warnProject(p, nil)
+	g.warn(p.Warnings)
 	return p, nil
 }
 
 // loadWith loads the project of -C with load (project.Load or
 // project.LoadOwn) and says so on -v; every failure is bad input. It
-// prints no warnings: see warnProject.
+// prints no warnings: see warn.
 func (g *globalOptions) loadWith(load func(dir string) (*project.Project, error)) (*project.Project, error) {
 	done := g.step("project loaded", "dir", g.Dir)
 	p, err := load(g.Dir)
@@ -38,12 +37,10 @@ func (g *globalOptions) loadWith(load func(dir string) (*project.Project, error)
 	return p, nil
 }
 
-// warnProject prints p's warnings but those already printed (nil: none).
-func (g *globalOptions) warnProject(p *project.Project, printed []string) {
-	for _, w := range p.Warnings {
-		if !slices.Contains(printed, w) {
-			fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
-		}
+// warn prints each warning on a line of its own.
+func (g *globalOptions) warn(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
 	}
 }
 
@@ -64,7 +61,7 @@ func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error)
 		return nil, usageError(err)
 	}
 	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
-	g.warnProject(p, nil)
+	g.warn(p.Warnings)
 	return p, nil
 }
 
