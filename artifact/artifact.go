@@ -107,6 +107,11 @@ type BuildOptions struct {
 	Revision string
 	// Stderr receives the go build's own output; discarded when nil.
 	Stderr io.Writer
+	// WithCI, when set, is the project with its deploy commands, for a p
+	// loaded without them (project.LoadOwn). Build asks for it only when
+	// the build tags could depend on them: a CI --set flag can only keep
+	// a client in, so tags that keep every client in are already final.
+	WithCI func() (*project.Project, error)
 }
 
 // Build compiles p's main package and stores it with configs/ as an image.
@@ -144,6 +149,13 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	// annotation instead.
 	args := []string{"build", "-trimpath", "-buildvcs=false"}
 	tags := leanTags(root, p, configs)
+	if len(tags) > 0 && opts.WithCI != nil {
+		full, err := opts.WithCI()
+		if err != nil {
+			return nil, err
+		}
+		tags = leanTags(root, full, configs)
+	}
 	if len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}

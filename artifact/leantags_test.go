@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/testtree"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -73,20 +74,7 @@ func TestLeanTags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.CopyFS(dir, os.DirFS("../platform/local/testdata/svc")); err != nil {
-				t.Fatal(err)
-			}
-			requireKit(t, dir)
-			for name, data := range tt.files {
-				path := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := kitService(t, tt.files)
 			p, err := project.Load(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -149,6 +137,19 @@ func mustOpen(t *testing.T, dir string) *confine.Root {
 // requireKit makes the stand-in service in dir a kit service by its
 // go.mod, as the tags are only for one: it requires kit (replaced by this
 // tree's, so nothing is fetched) without importing it.
+// kitService is a copy of the stand-in service requiring kit, with
+// files over it.
+func kitService(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../platform/local/testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	requireKit(t, dir)
+	testtree.WriteIn(t, dir, files)
+	return dir
+}
+
 func requireKit(t *testing.T, dir string) {
 	t.Helper()
 	kit, err := filepath.Abs("../kit")

@@ -136,7 +136,16 @@ func Load(dir string) (*Project, error) { return LoadChart(dir, "") }
 // if ferry.yaml named it; "" discovers it. It reads ferry.yaml and
 // Chart.yaml through internal/confine: one that leads out of the project
 // is refused, naming it.
-func LoadChart(dir, chartDir string) (*Project, error) {
+func LoadChart(dir, chartDir string) (*Project, error) { return load(dir, chartDir, true) }
+
+// LoadOwn is Load without the repository's deploy commands (workflows,
+// Makefiles, scripts: the most of a load's work), for a command that
+// only builds the service: its environments are those ferry.yaml and
+// the values files define, without --set flags or tokens from CI.
+func LoadOwn(dir string) (*Project, error) { return load(dir, "", false) }
+
+// load is LoadChart, reading the deploy commands when ci is set.
+func load(dir, chartDir string, ci bool) (*Project, error) {
 	p, err := open(dir)
 	if err != nil {
 		return nil, err
@@ -162,7 +171,7 @@ func LoadChart(dir, chartDir string) (*Project, error) {
 	if err := p.identify(root); err != nil {
 		return nil, err
 	}
-	envFiles, deploys := p.sources()
+	envFiles, deploys := p.sources(ci)
 	names, fromFiles, fromCI := p.classify(envFiles, deploys)
 	if err := p.settle(names); err != nil {
 		return nil, err
@@ -287,15 +296,17 @@ func ownPackage(root *confine.Root, main string) error {
 
 // sources finds what defines environments besides ferry.yaml: the
 // values files by name and the repository's deploy commands, each
-// command assigned to the environment it deploys.
-func (p *Project) sources() (envFiles map[string]string, deploys map[string]*Deploy) {
+// command assigned to the environment it deploys (none without ci).
+func (p *Project) sources(ci bool) (envFiles map[string]string, deploys map[string]*Deploy) {
 	found := p.discoverValues()
 	p.Warnings = append(p.Warnings, found.ignored...)
 	p.Layers = p.File.Layers
 	if p.Layers == nil {
 		p.Layers = found.layers
 	}
-	p.Deploys = findDeploys(p.Dir)
+	if ci {
+		p.Deploys = findDeploys(p.Dir)
+	}
 	deploys = p.assignDeploys(found.envs)
 	for _, dup := range found.regionDups {
 		file, kept := dup[0], dup[1]

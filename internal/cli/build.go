@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/sign"
 )
 
@@ -60,9 +61,21 @@ func newBuildCmd(g *globalOptions) *cobra.Command {
 }
 
 func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
-	p, err := g.loadProject()
+	// Build reads the repository's deploy commands only when the build
+	// tags depend on them (see artifact.BuildOptions.WithCI): they are
+	// most of a load's work, and a no-op build should cost little more
+	// than go build's own.
+	p, err := g.loadWith(project.LoadOwn)
 	if err != nil {
 		return err
+	}
+	g.warn(p.Warnings)
+	// The deploy commands' own warnings are check's to give.
+	var full *project.Project
+	var loadErr error
+	withCI := func() (*project.Project, error) {
+		full, loadErr = g.loadWith(project.Load)
+		return full, loadErr
 	}
 	// Open the key before building: a wrong passphrase should not cost
 	// a build, nor leave an unsigned image pushed.
@@ -77,17 +90,18 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force})
+	img, err := artifact.Build(ctx, p, s, artifact.BuildOptions{Tag: opts.Tag, Force: opts.Force, WithCI: withCI})
+	if loadErr != nil {
+		return loadErr
+	}
 	if err != nil {
 		return buildErr(err)
 	}
-	for _, w := range img.Warnings {
-		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
-	}
+	g.warn(img.Warnings)
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
 	if img.Stored {
 		// A build that stored nothing new leaves nothing to prune.
-		g.pruneAfterBuild(ctx, s)
+		g.pruneAfterBuild(ctx, s, full)
 	}
 	if opts.Push != "" {
 		// A registry that stops answering must not hang a CI job.

@@ -23,6 +23,12 @@ func (g *globalOptions) engine(command string) (*promote.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.engineOf(p, command)
+}
+
+// engineOf is engine for p, the project of -C already loaded (with its
+// deploy commands: project.Load).
+func (g *globalOptions) engineOf(p *project.Project, command string) (*promote.Config, error) {
 	if err := g.refuseTrackedState(p.Dir); err != nil {
 		return nil, err
 	}

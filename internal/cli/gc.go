@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrydev/ferry/artifact"
+	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/promote"
 )
 
@@ -127,9 +128,17 @@ func revisionDigests(ctx context.Context, c *promote.Config) (map[string]bool, e
 // build, where that costs nothing: when every environment runs on this
 // machine (its revisions are in .ferry/state.db). Any other target's
 // history is a round trip to read, left to an explicit ferry gc. A
-// failure only leaves the store as it was; -v logs it.
-func (g *globalOptions) pruneAfterBuild(ctx context.Context, s *artifact.Store) {
-	c, err := g.engine("ferry build")
+// failure only leaves the store as it was; -v logs it. p is the project
+// with its deploy commands (they define environments and their
+// targets), or nil to load it without printing its warnings again.
+func (g *globalOptions) pruneAfterBuild(ctx context.Context, s *artifact.Store, p *project.Project) {
+	if p == nil {
+		var err error
+		if p, err = g.loadWith(project.Load); err != nil {
+			return
+		}
+	}
+	c, err := g.engineOf(p, "ferry build")
 	if err != nil {
 		return
 	}

@@ -81,7 +81,7 @@ func TestPruneAfterBuild(t *testing.T) {
 			}
 			t.Setenv(keepEnv, "2")
 			s := artifact.NewStore(dir)
-			(&globalOptions{Dir: dir}).pruneAfterBuild(t.Context(), s)
+			(&globalOptions{Dir: dir}).pruneAfterBuild(t.Context(), s, nil)
 			assertGone(t, s, d, tt.gone)
 		})
 	}

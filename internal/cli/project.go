@@ -13,8 +13,20 @@ import (
 
 // loadProject loads the project of -C; every failure is bad input.
 func (g *globalOptions) loadProject() (*project.Project, error) {
+	p, err := g.loadWith(project.Load)
+	if err != nil {
+		return nil, err
+	}
+	g.warn(p.Warnings)
+	return p, nil
+}
+
+// loadWith loads the project of -C with load (project.Load or
+// project.LoadOwn) and says so on -v; every failure is bad input. It
+// prints no warnings: see warn.
+func (g *globalOptions) loadWith(load func(dir string) (*project.Project, error)) (*project.Project, error) {
 	done := g.step("project loaded", "dir", g.Dir)
-	p, err := project.Load(g.Dir)
+	p, err := load(g.Dir)
 	if err == nil {
 		err = platform.DecodeSettings(p) // each environment's target reads its own keys
 	}
@@ -22,10 +34,14 @@ func (g *globalOptions) loadProject() (*project.Project, error) {
 		return nil, usageError(err)
 	}
 	done(projectAttrs(p)...)
-	for _, w := range p.Warnings {
+	return p, nil
+}
+
+// warn prints each warning on a line of its own.
+func (g *globalOptions) warn(warnings []string) {
+	for _, w := range warnings {
 		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
 	}
-	return p, nil
 }
 
 // loadProjectChart loads the project of -C with the chart given by
@@ -45,9 +61,7 @@ func (g *globalOptions) loadProjectChart(chart string) (*project.Project, error)
 		return nil, usageError(err)
 	}
 	done(append(projectAttrs(p), "because", p.RuntimeReason)...)
-	for _, w := range p.Warnings {
-		fmt.Fprintf(g.streams.ErrOut, "warning: %s\n", w)
-	}
+	g.warn(p.Warnings)
 	return p, nil
 }
 
