@@ -1446,7 +1446,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	if start < 0 {
 		return Deploy{}, false
 	}
-	words = words[start+1:]
+	words = l.splitFlagVars(words[start+1:], text)
 	for i, w := range words {
 		if w == "&&" || w == "||" || w == ";" || w == "|" || isRedirect(w) {
 			words = words[:i]
@@ -1568,6 +1568,23 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		d.envByName = d.Env != ""
 	}
 	return d, true
+}
+
+// splitFlagVars expands each unquoted $VAR that holds flags into its
+// words, as the shell splits it (EXTRA_VALUES: "-f values-stage.yaml"),
+// and drops one set to nothing: staging's values are read, not lost.
+func (l shellLine) splitFlagVars(words []string, text string) []string {
+	var out []string
+	for _, w := range words {
+		if v := l.expand(w); v != w && (v == "" || strings.HasPrefix(v, "-")) && simpleRef.Get().FindString(w) == w && !strings.Contains(text, `"`+w) {
+			if vw, err := shlex.Split(v); err == nil {
+				out = append(out, vw...)
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // commandAt reports whether words[i] is a command the shell runs, not an
