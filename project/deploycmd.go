@@ -248,7 +248,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -1938,7 +1938,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		if c.file != "" || !mayCallScript(c.text) {
 			continue
 		}
-		f, args := c.scriptCall(dir, fileDir)
+		f, args, env := c.scriptCall(dir, fileDir)
 		if f == "" {
 			continue
 		}
@@ -1955,7 +1955,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		lines := scriptLines(data, 1, c.hint)
 		for i := range lines {
 			l := &lines[i]
-			l.env, l.vars, l.shell, l.args = c.env, c.vars, -(len(out) + 1), args
+			l.env, l.vars, l.shell, l.args = c.env, env, -(len(out) + 1), args
 			l.dir, l.file, l.via = filepath.Dir(f), srel, rel+":"+strconv.Itoa(c.line)
 		}
 		out = append(out, withAssignments(lines)...)
@@ -1964,23 +1964,32 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 }
 
 // scriptCall returns the script a line runs, as a path on disk, and its
-// arguments expanded as far as known; "" when the line runs none of the
-// repository's scripts.
-func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
+// arguments expanded as far as known, and the variables it runs with:
+// the job's, and the assignments in front of it (ENV=uat ./deploy.sh);
+// "" when the line runs none of the repository's scripts.
+func (l shellLine) scriptCall(dir, fileDir string) (string, []string, map[string]string) {
 	words, err := shlex.Split(wordExpr.Get().ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") }))
 	if err != nil || len(words) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
+	vars := l.vars
 	i := 0
 	for i < len(words) && (assignment.Get().MatchString(words[i]) || words[i] == "exec" || words[i] == "bash" || words[i] == "sh" || words[i] == "source" || words[i] == ".") {
+		if k, v, ok := strings.Cut(words[i], "="); ok && assignment.Get().MatchString(words[i]) {
+			vars = maps.Clone(vars)
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			vars[k] = l.expand(v)
+		}
 		i++
 	}
 	if i >= len(words) || strings.HasPrefix(words[i], "-") || strings.Contains(words[i], "$") {
-		return "", nil
+		return "", nil, nil
 	}
 	script := words[i]
 	if !strings.Contains(script, "/") && !shellName(script) {
-		return "", nil // a command on PATH
+		return "", nil, nil // a command on PATH
 	}
 	var args []string
 	for _, w := range words[i+1:] {
@@ -1997,11 +2006,11 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
 		f := filepath.Join(b, filepath.FromSlash(script))
 		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
 			if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
-				return f, args
+				return f, args, vars
 			}
 		}
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 // clusterChoice is the cluster a job's kubeconfig points at and where
