@@ -1768,6 +1768,9 @@ func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
 				return l.expandDepth(v, depth+1, defaults)
 			}
 		}
+		if c := l.choices[name]; defaults && len(c) == 1 {
+			return c[0] // HELM=.helm in the if the command stands in: unset, the deploy has no chart
+		}
 		return m
 	})
 }
