@@ -196,7 +196,7 @@ func (s SetFlag) Flag() string {
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
+var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
@@ -248,7 +248,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*.sh", "scripts/*.sh", "deploy/*.sh", "ci/*.sh", "bin/*.sh", ".ci/*.sh", "hack/*.sh", "*.bash", "scripts/*.bash", "deploy/*.bash", "bin/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -262,6 +262,10 @@ func findDeploys(dir string) []Deploy {
 				}
 			}
 		}
+		// what dependencies ship (node_modules/x/Jenkinsfile) is not this repository's CI
+		files = slices.DeleteFunc(files, func(f string) bool {
+			return strings.Contains(f, "/node_modules/") || strings.Contains(f, "/vendor/")
+		})
 		sort.Strings(files)
 		for _, f := range files {
 			if seen[f] {
@@ -1446,7 +1450,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 	if start < 0 {
 		return Deploy{}, false
 	}
-	words = words[start+1:]
+	words = l.splitFlagVars(words[start+1:], text)
 	for i, w := range words {
 		if w == "&&" || w == "||" || w == ";" || w == "|" || isRedirect(w) {
 			words = words[:i]
@@ -1568,6 +1572,23 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		d.envByName = d.Env != ""
 	}
 	return d, true
+}
+
+// splitFlagVars expands each unquoted $VAR that holds flags into its
+// words, as the shell splits it (EXTRA_VALUES: "-f values-stage.yaml"),
+// and drops one set to nothing: staging's values are read, not lost.
+func (l shellLine) splitFlagVars(words []string, text string) []string {
+	var out []string
+	for _, w := range words {
+		if v := l.expand(w); v != w && (v == "" || strings.HasPrefix(v, "-")) && simpleRef.Get().FindString(w) == w && !strings.Contains(text, `"`+w) {
+			if vw, err := shlex.Split(v); err == nil {
+				out = append(out, vw...)
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // commandAt reports whether words[i] is a command the shell runs, not an
@@ -1747,6 +1768,9 @@ func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
 				return l.expandDepth(v, depth+1, defaults)
 			}
 		}
+		if c := l.choices[name]; defaults && len(c) == 1 {
+			return c[0] // HELM=.helm in the if the command stands in: unset, the deploy has no chart
+		}
 		return m
 	})
 }
@@ -1921,7 +1945,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		if c.file != "" || !mayCallScript(c.text) {
 			continue
 		}
-		f, args := c.scriptCall(dir, fileDir)
+		f, args, env := c.scriptCall(dir, fileDir)
 		if f == "" {
 			continue
 		}
@@ -1938,7 +1962,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		lines := scriptLines(data, 1, c.hint)
 		for i := range lines {
 			l := &lines[i]
-			l.env, l.vars, l.shell, l.args = c.env, c.vars, -(len(out) + 1), args
+			l.env, l.vars, l.shell, l.args = c.env, env, -(len(out) + 1), args
 			l.dir, l.file, l.via = filepath.Dir(f), srel, rel+":"+strconv.Itoa(c.line)
 		}
 		out = append(out, withAssignments(lines)...)
@@ -1947,23 +1971,32 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 }
 
 // scriptCall returns the script a line runs, as a path on disk, and its
-// arguments expanded as far as known; "" when the line runs none of the
-// repository's scripts.
-func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
+// arguments expanded as far as known, and the variables it runs with:
+// the job's, and the assignments in front of it (ENV=uat ./deploy.sh);
+// "" when the line runs none of the repository's scripts.
+func (l shellLine) scriptCall(dir, fileDir string) (string, []string, map[string]string) {
 	words, err := shlex.Split(wordExpr.Get().ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") }))
 	if err != nil || len(words) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
+	vars := l.vars
 	i := 0
 	for i < len(words) && (assignment.Get().MatchString(words[i]) || words[i] == "exec" || words[i] == "bash" || words[i] == "sh" || words[i] == "source" || words[i] == ".") {
+		if k, v, ok := strings.Cut(words[i], "="); ok && assignment.Get().MatchString(words[i]) {
+			vars = maps.Clone(vars)
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			vars[k] = l.expand(v)
+		}
 		i++
 	}
 	if i >= len(words) || strings.HasPrefix(words[i], "-") || strings.Contains(words[i], "$") {
-		return "", nil
+		return "", nil, nil
 	}
 	script := words[i]
 	if !strings.Contains(script, "/") && !shellName(script) {
-		return "", nil // a command on PATH
+		return "", nil, nil // a command on PATH
 	}
 	var args []string
 	for _, w := range words[i+1:] {
@@ -1980,11 +2013,11 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string) {
 		f := filepath.Join(b, filepath.FromSlash(script))
 		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
 			if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
-				return f, args
+				return f, args, vars
 			}
 		}
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 // clusterChoice is the cluster a job's kubeconfig points at and where

@@ -903,6 +903,12 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 	installs := slices.ContainsFunc(p.Deploys, func(d Deploy) bool { return p.ownChart(d.Chart) && d.Command != "template" && !d.Throwaway && !d.Lint })
 	shared := p.sharedValues()
 	for _, d := range p.Deploys {
+		if !p.ownChart(d.Chart) && p.missingChart(d) {
+			// ./deploy/helm/stack beside deploy/helm/api: every deploy with
+			// it fails, which is the mistake to show, not drop.
+			p.unmatched = append(p.unmatched, fmt.Sprintf("%s (chart %s does not exist: %s fails)", d.Loc(), d.Chart, cmp.Or(d.Env, "the deploy")))
+			continue
+		}
 		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint {
 			continue // a CI test job's own kind cluster is no environment
 		}
@@ -1025,6 +1031,17 @@ func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, sh
 		}
 	}
 	return env
+}
+
+// missingChart reports whether a command's chart is a path in the
+// repository that does not exist, near the project's chart (its
+// basename, or its parent directory): a typo or a renamed chart.
+func (p *Project) missingChart(d Deploy) bool {
+	c := path.Clean(d.Chart)
+	if p.Chart == "" || d.Throwaway || IsCIExpr(c) || !strings.Contains(d.Chart, "/") || strings.Contains(c, ":/") || exists(filepath.Join(p.Dir, filepath.FromSlash(c))) {
+		return false
+	}
+	return path.Base(c) == path.Base(path.Clean(p.Chart)) || path.Dir(c) == path.Dir(path.Clean(p.Chart))
 }
 
 // ownChart reports whether a command's chart argument is this project's

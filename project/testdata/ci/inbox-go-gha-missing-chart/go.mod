@@ -1,0 +1,3 @@
+module github.com/acme/inbox
+
+go 1.22
