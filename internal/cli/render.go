@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -212,14 +214,95 @@ func renderView(res *render.Result, slots []slot, picked bool) *view.Render {
 	return v
 }
 
+// writeRenderTable writes cfg as a table: KEY, VALUE and SOURCE, each
+// column as wide as its widest cell and two spaces, as text/tabwriter
+// aligns it. The widths are measured in a first pass and the rows then
+// written one at a time, so no formatted copy of a 30,000-row table is
+// held; a cell holding what tabwriter reads as markup (a tab, vertical
+// tab, form feed, newline or 0xff) is written through tabwriter itself.
 func writeRenderTable(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
+	kw, vw := len("KEY"), len("VALUE")
+	for i := range cfg {
+		e := &cfg[i]
+		v := oneLine(e.Text())
+		if tabMarkup(e.Key) || tabMarkup(v) || tabMarkup(e.Source) {
+			return writeRenderTabwriter(w, cfg, shadows)
+		}
+		kw, vw = max(kw, utf8.RuneCountInString(e.Key)), max(vw, utf8.RuneCountInString(v))
+		if !shadows {
+			continue
+		}
+		for _, s := range e.Shadows {
+			sv := oneLine(s.Value)
+			if tabMarkup(sv) || tabMarkup(s.Source) {
+				return writeRenderTabwriter(w, cfg, shadows)
+			}
+			vw = max(vw, len(shadowsPrefix)+utf8.RuneCountInString(sv))
+		}
+	}
+	kw, vw = kw+2, vw+2
+	bw, ok := w.(*bufio.Writer)
+	if !ok {
+		bw = bufio.NewWriter(w)
+	}
+	row := func(key, pre, value, source string) {
+		bw.WriteString(key)
+		pad(bw, kw-utf8.RuneCountInString(key))
+		bw.WriteString(pre)
+		bw.WriteString(value)
+		pad(bw, vw-len(pre)-utf8.RuneCountInString(value))
+		bw.WriteString(source)
+		bw.WriteByte('\n')
+	}
+	row("KEY", "", "VALUE", "SOURCE")
+	for i := range cfg {
+		e := &cfg[i]
+		row(e.Key, "", oneLine(e.Text()), e.Source)
+		if shadows {
+			for _, s := range e.Shadows {
+				row("", shadowsPrefix, oneLine(s.Value), s.Source)
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// shadowsPrefix starts the value cell of a hidden value's row.
+const shadowsPrefix = "  shadows "
+
+// tabMarkup reports a byte text/tabwriter does not count as text.
+func tabMarkup(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\t', '\v', '\f', '\n', 0xff:
+			return true
+		}
+	}
+	return false
+}
+
+// spaces pads table cells without a write per space.
+const spaces = "                                                                "
+
+func pad(w *bufio.Writer, n int) {
+	for ; n > len(spaces); n -= len(spaces) {
+		w.WriteString(spaces)
+	}
+	if n > 0 {
+		w.WriteString(spaces[:n])
+	}
+}
+
+// writeRenderTabwriter is writeRenderTable through text/tabwriter, for a
+// table whose cells tabwriter would read as more than text.
+func writeRenderTabwriter(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
 	for _, e := range cfg {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Text()), e.Source)
 		if shadows {
 			for _, s := range e.Shadows {
-				fmt.Fprintf(tw, "\t  shadows %s\t%s\n", oneLine(s.Value), s.Source)
+				fmt.Fprintf(tw, "\t%s%s\t%s\n", shadowsPrefix, oneLine(s.Value), s.Source)
 			}
 		}
 	}
