@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 )
@@ -75,27 +74,54 @@ func Name(key string) bool { return keyKinds(key).secret }
 type keyKind struct{ secret, pair bool }
 
 // keyKinds is key's keyKind, memoised: every rule of check and every
-// output asks of the same few hundred keys. The memo is bounded so a
+// output asks of the same keys (render and then its output each ask of
+// all 30,000 keys of a large ConfigMap). The memo is bounded so a
 // long-running serve cannot grow it without end.
 func keyKinds(key string) keyKind {
-	if v, ok := names.Load(key); ok {
-		return v.(keyKind)
+	if k, ok := names.get(key); ok {
+		return k
 	}
 	words := splitWords(key)
 	k := keyKind{secret: name(key, words), pair: pairWords(words)}
-	if namesLen.Add(1) <= maxNames {
-		names.Store(strings.Clone(key), k) // cloned: pins no file buffer
-	}
+	names.put(strings.Clone(key), k) // cloned: pins no file buffer
 	return k
 }
 
-// names memoises keyKinds, up to maxNames keys.
-var (
-	names    sync.Map
-	namesLen atomic.Int64
-)
+// names memoises keyKinds.
+var names = memo[string, keyKind]{max: 1 << 14}
 
-const maxNames = 1 << 14
+// memo is a bounded map that does not thrash: when its current
+// generation is full it becomes the old one and the older is dropped,
+// so a pass over more keys than max, asked again in the same order,
+// still finds every key (a single bounded map that stops adding splits
+// every key past its bound again on each pass). It holds at most 2×max.
+type memo[K comparable, V any] struct {
+	mu       sync.RWMutex
+	cur, old map[K]V
+	max      int
+}
+
+func (m *memo[K, V]) get(k K) (V, bool) {
+	m.mu.RLock()
+	v, ok := m.cur[k]
+	if !ok {
+		v, ok = m.old[k]
+	}
+	m.mu.RUnlock()
+	return v, ok
+}
+
+func (m *memo[K, V]) put(k K, v V) {
+	m.mu.Lock()
+	if len(m.cur) >= m.max {
+		m.old, m.cur = m.cur, nil
+	}
+	if m.cur == nil {
+		m.cur = make(map[K]V)
+	}
+	m.cur[k] = v
+	m.mu.Unlock()
+}
 
 func name(key string, words []string) bool {
 	// PWD and OLDPWD only look like credentials: the working directory
