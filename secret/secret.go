@@ -269,15 +269,41 @@ func equalWords(a, b []string) bool {
 
 // Is reports whether a key's value is a secret, by its name or its value.
 func Is(key, value string) bool {
-	// The key's words once: past the memo's bound (a 30,000-key
-	// ConfigMap) each asking splits them again.
 	k := keyKinds(key)
 	if k.pair {
 		if _, ok := pair(value); ok {
 			return true
 		}
 	}
-	return k.secret || Value(value)
+	if k.secret || Value(value) {
+		return true
+	}
+	remember(key, value)
+	return false
+}
+
+// cleared remembers, per key, the last value Is found not secret, so
+// Shown of that key and value (an output showing what render judged)
+// skips the same checks: nothing of such a value is secret by its name
+// or its shape (see show). Values longer than maxCleared are not
+// remembered; each key and value is copied (one allocation for both) so
+// the memo pins no file buffer.
+var cleared = memo[string, string]{max: 1 << 14}
+
+const maxCleared = 256
+
+func remember(key, value string) {
+	if len(value) > maxCleared {
+		return
+	}
+	kv := key + value
+	cleared.put(kv[:len(key)], kv[len(key):])
+}
+
+// isCleared reports that Is found value not secret under key.
+func isCleared(key, value string) bool {
+	v, ok := cleared.get(key)
+	return ok && v == value
 }
 
 // Value reports whether a value is a secret by its shape alone: a URL or
