@@ -17,9 +17,9 @@ func TestMemoBoundedWithoutThrashing(t *testing.T) {
 		{max: 4, keys: 100, wantHits: 4}, // only the last generations stay
 	}
 	for _, tt := range tests {
-		m := memo[string, int]{max: tt.max}
+		m := memo{max: tt.max}
 		for i := range tt.keys {
-			m.put(strconv.Itoa(i), i)
+			m.put(strconv.Itoa(i), known{clean: strconv.Itoa(i)})
 			if n := len(m.cur) + len(m.old); n > 2*tt.max {
 				t.Fatalf("max %d: holds %d after %d keys", tt.max, n, i+1)
 			}
@@ -27,8 +27,8 @@ func TestMemoBoundedWithoutThrashing(t *testing.T) {
 		hits := 0
 		for i := range tt.keys {
 			if v, ok := m.get(strconv.Itoa(i)); ok {
-				if v != i {
-					t.Fatalf("max %d: key %d holds %d", tt.max, i, v)
+				if v.clean != strconv.Itoa(i) {
+					t.Fatalf("max %d: key %d holds %q", tt.max, i, v.clean)
 				}
 				hits++
 			}

@@ -78,30 +78,38 @@ type keyKind struct{ secret, pair bool }
 // all 30,000 keys of a large ConfigMap). The memo is bounded so a
 // long-running serve cannot grow it without end.
 func keyKinds(key string) keyKind {
-	if k, ok := names.get(key); ok {
-		return k
+	if n, ok := names.get(key); ok {
+		return n.kind
 	}
 	words := splitWords(key)
 	k := keyKind{secret: name(key, words), pair: pairWords(words)}
-	names.put(strings.Clone(key), k) // cloned: pins no file buffer
+	names.put(strings.Clone(key), known{kind: k}) // cloned: pins no file buffer
 	return k
 }
 
-// names memoises keyKinds.
-var names = memo[string, keyKind]{max: 1 << 14}
+// known is what the memo knows of a key: its keyKind and, once Is
+// found one not secret under it, that value (see remember).
+type known struct {
+	kind   keyKind
+	judged bool
+	clean  string
+}
+
+// names memoises keyKinds and Is's last clean verdict per key.
+var names = memo{max: 1 << 14}
 
 // memo is a bounded map that does not thrash: when its current
 // generation is full it becomes the old one and the older is dropped,
 // so a pass over more keys than max, asked again in the same order,
 // still finds every key (a single bounded map that stops adding splits
 // every key past its bound again on each pass). It holds at most 2×max.
-type memo[K comparable, V any] struct {
+type memo struct {
 	mu       sync.RWMutex
-	cur, old map[K]V
+	cur, old map[string]known
 	max      int
 }
 
-func (m *memo[K, V]) get(k K) (V, bool) {
+func (m *memo) get(k string) (known, bool) {
 	m.mu.RLock()
 	v, ok := m.cur[k]
 	if !ok {
@@ -111,13 +119,13 @@ func (m *memo[K, V]) get(k K) (V, bool) {
 	return v, ok
 }
 
-func (m *memo[K, V]) put(k K, v V) {
+func (m *memo) put(k string, v known) {
 	m.mu.Lock()
 	if len(m.cur) >= m.max {
 		m.old, m.cur = m.cur, nil
 	}
 	if m.cur == nil {
-		m.cur = make(map[K]V)
+		m.cur = make(map[string]known)
 	}
 	m.cur[k] = v
 	m.mu.Unlock()
@@ -278,32 +286,30 @@ func Is(key, value string) bool {
 	if k.secret || Value(value) {
 		return true
 	}
-	remember(key, value)
+	remember(k, key, value)
 	return false
 }
 
-// cleared remembers, per key, the last value Is found not secret, so
-// Shown of that key and value (an output showing what render judged)
-// skips the same checks: nothing of such a value is secret by its name
-// or its shape (see show). Values longer than maxCleared are not
-// remembered; each key and value is copied (one allocation for both) so
-// the memo pins no file buffer.
-var cleared = memo[string, string]{max: 1 << 14}
-
-const maxCleared = 256
-
-func remember(key, value string) {
+// remember keeps, per key, the last value Is found not secret, so Shown
+// of that key and value (an output showing what render judged) skips
+// the same checks: nothing of such a value is secret by its name or its
+// shape (see show). Values longer than maxCleared are not kept; key and
+// value are copied (one allocation for both) so the memo pins no file
+// buffer.
+func remember(k keyKind, key, value string) {
 	if len(value) > maxCleared {
 		return
 	}
 	kv := key + value
-	cleared.put(kv[:len(key)], kv[len(key):])
+	names.put(kv[:len(key)], known{kind: k, judged: true, clean: kv[len(key):]})
 }
+
+const maxCleared = 256
 
 // isCleared reports that Is found value not secret under key.
 func isCleared(key, value string) bool {
-	v, ok := cleared.get(key)
-	return ok && v == value
+	n, ok := names.get(key)
+	return ok && n.judged && n.clean == value
 }
 
 // Value reports whether a value is a secret by its shape alone: a URL or

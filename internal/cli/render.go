@@ -218,95 +218,87 @@ func renderView(res *render.Result, slots []slot, picked bool) *view.Render {
 // column as wide as its widest cell and two spaces, as text/tabwriter
 // aligns it. The widths are measured in a first pass and the rows then
 // written one at a time, so no formatted copy of a 30,000-row table is
-// held; a cell holding what tabwriter reads as markup (a tab, vertical
+// held; a table with a cell tabwriter reads as markup (a tab, vertical
 // tab, form feed, newline or 0xff) is written through tabwriter itself.
 func writeRenderTable(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
-	kw, vw := len("KEY"), len("VALUE")
-	for i := range cfg {
-		e := &cfg[i]
-		v := oneLine(e.Text())
-		if tabMarkup(e.Key) || tabMarkup(v) || tabMarkup(e.Source) {
-			return writeRenderTabwriter(w, cfg, shadows)
-		}
-		kw, vw = max(kw, utf8.RuneCountInString(e.Key)), max(vw, utf8.RuneCountInString(v))
-		if !shadows {
-			continue
-		}
-		for _, s := range e.Shadows {
-			sv := oneLine(s.Value)
-			if tabMarkup(sv) || tabMarkup(s.Source) {
-				return writeRenderTabwriter(w, cfg, shadows)
-			}
-			vw = max(vw, len(shadowsPrefix)+utf8.RuneCountInString(sv))
-		}
-	}
-	kw, vw = kw+2, vw+2
-	bw, ok := w.(*bufio.Writer)
-	if !ok {
-		bw = bufio.NewWriter(w)
-	}
-	row := func(key, pre, value, source string) {
-		bw.WriteString(key)
-		pad(bw, kw-utf8.RuneCountInString(key))
-		bw.WriteString(pre)
-		bw.WriteString(value)
-		pad(bw, vw-len(pre)-utf8.RuneCountInString(value))
-		bw.WriteString(source)
-		bw.WriteByte('\n')
-	}
-	row("KEY", "", "VALUE", "SOURCE")
-	for i := range cfg {
-		e := &cfg[i]
-		row(e.Key, "", oneLine(e.Text()), e.Source)
-		if shadows {
-			for _, s := range e.Shadows {
-				row("", shadowsPrefix, oneLine(s.Value), s.Source)
+	rows := func(row func(key, value, source string)) {
+		row("KEY", "VALUE", "SOURCE")
+		for i := range cfg {
+			e := &cfg[i]
+			row(e.Key, oneLine(e.Text()), e.Source)
+			for j := 0; shadows && j < len(e.Shadows); j++ {
+				row("", shadowsPrefix+oneLine(e.Shadows[j].Value), e.Shadows[j].Source)
 			}
 		}
 	}
-	return bw.Flush()
+	var t table
+	rows(t.fit)
+	var tw *tabwriter.Writer
+	if t.tabbed {
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		w = tw
+	}
+	t.w = bufio.NewWriter(w)
+	rows(t.row)
+	if err := t.w.Flush(); err != nil || tw == nil {
+		return err
+	}
+	return tw.Flush()
 }
 
 // shadowsPrefix starts the value cell of a hidden value's row.
 const shadowsPrefix = "  shadows "
 
-// tabMarkup reports a byte text/tabwriter does not count as text.
-func tabMarkup(s string) bool {
+// cellWidth is s's width in a tabwriter cell, in runes, or -1 when s
+// holds what tabwriter reads as markup.
+func cellWidth(s string) int {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '\t', '\v', '\f', '\n', 0xff:
-			return true
+			return -1
 		}
 	}
-	return false
+	return utf8.RuneCountInString(s)
 }
 
-// spaces pads table cells without a write per space.
+// table writes rows of two cells padded to kw and vw and a last one;
+// tabbed, the cells end in a tab instead, for tabwriter to align.
+type table struct {
+	w      *bufio.Writer
+	kw, vw int
+	tabbed bool
+}
+
+// fit widens the columns to a row's cells and the two spaces after
+// them, or marks the table tabbed when a cell holds what tabwriter
+// reads as markup.
+func (t *table) fit(key, value, source string) {
+	k, v := cellWidth(key), cellWidth(value)
+	if k < 0 || v < 0 || cellWidth(source) < 0 {
+		t.tabbed = true
+	}
+	t.kw, t.vw = max(t.kw, k+2), max(t.vw, v+2)
+}
+
+func (t *table) row(key, value, source string) {
+	t.cell(key, t.kw)
+	t.cell(value, t.vw)
+	t.w.WriteString(source)
+	t.w.WriteByte('\n')
+}
+
+// spaces pads cells without a write per space.
 const spaces = "                                                                "
 
-func pad(w *bufio.Writer, n int) {
-	for ; n > len(spaces); n -= len(spaces) {
-		w.WriteString(spaces)
+func (t *table) cell(s string, width int) {
+	t.w.WriteString(s)
+	if t.tabbed {
+		t.w.WriteByte('\t')
+		return
 	}
-	if n > 0 {
-		w.WriteString(spaces[:n])
+	for n := width - utf8.RuneCountInString(s); n > 0; n -= len(spaces) {
+		t.w.WriteString(spaces[:min(n, len(spaces))])
 	}
-}
-
-// writeRenderTabwriter is writeRenderTable through text/tabwriter, for a
-// table whose cells tabwriter would read as more than text.
-func writeRenderTabwriter(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
-	for _, e := range cfg {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Text()), e.Source)
-		if shadows {
-			for _, s := range e.Shadows {
-				fmt.Fprintf(tw, "\t%s%s\t%s\n", shadowsPrefix, oneLine(s.Value), s.Source)
-			}
-		}
-	}
-	return tw.Flush()
 }
 
 // writeDotenv writes the configuration as a dotenv file. Secret and
