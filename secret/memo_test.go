@@ -38,3 +38,21 @@ func TestMemoBoundedWithoutThrashing(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoUpdateKeepsGeneration: Is updating the entry of a key the
+// full current generation holds does not drop the older one.
+func TestMemoUpdateKeepsGeneration(t *testing.T) {
+	m := memo{max: 4}
+	for i := range 8 {
+		m.put(strconv.Itoa(i), known{})
+	}
+	m.put("7", known{judged: true, clean: "x"})
+	for i := range 8 {
+		if _, ok := m.get(strconv.Itoa(i)); !ok {
+			t.Errorf("key %d lost after an update of key 7", i)
+		}
+	}
+	if n, _ := m.get("7"); n.clean != "x" {
+		t.Errorf("key 7 holds %+v, want its update", n)
+	}
+}

@@ -121,7 +121,7 @@ func (m *memo) get(k string) (known, bool) {
 
 func (m *memo) put(k string, v known) {
 	m.mu.Lock()
-	if len(m.cur) >= m.max {
+	if _, in := m.cur[k]; !in && len(m.cur) >= m.max {
 		m.old, m.cur = m.cur, nil
 	}
 	if m.cur == nil {
@@ -297,7 +297,7 @@ func Is(key, value string) bool {
 // value are copied (one allocation for both) so the memo pins no file
 // buffer.
 func remember(k keyKind, key, value string) {
-	if len(value) > maxCleared {
+	if len(value) > maxCleared || isCleared(key, value) {
 		return
 	}
 	kv := key + value
