@@ -221,70 +221,65 @@ func renderView(res *render.Result, slots []slot, picked bool) *view.Render {
 // held; a table with a cell tabwriter reads as markup (a tab, vertical
 // tab, form feed, newline or 0xff) is written through tabwriter itself.
 func writeRenderTable(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
-	rows := func(row func(key, value, source string)) {
-		row("KEY", "VALUE", "SOURCE")
-		for i := range cfg {
-			e := &cfg[i]
-			row(e.Key, oneLine(e.Text()), e.Source)
-			for j := 0; shadows && j < len(e.Shadows); j++ {
-				row("", shadowsPrefix+oneLine(e.Shadows[j].Value), e.Shadows[j].Source)
-			}
-		}
-	}
 	var t table
-	rows(t.fit)
+	t.rows(cfg, shadows)
 	var tw *tabwriter.Writer
 	if t.tabbed {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		w = tw
 	}
 	t.w = bufio.NewWriter(w)
-	rows(t.row)
+	t.rows(cfg, shadows)
 	if err := t.w.Flush(); err != nil || tw == nil {
 		return err
 	}
 	return tw.Flush()
 }
 
-// shadowsPrefix starts the value cell of a hidden value's row.
-const shadowsPrefix = "  shadows "
-
-// cellWidth is s's width in a tabwriter cell, in runes, or -1 when s
-// holds what tabwriter reads as markup.
-func cellWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\t', '\v', '\f', '\n', 0xff:
-			return -1
-		}
-	}
-	return utf8.RuneCountInString(s)
-}
-
 // table writes rows of two cells padded to kw and vw and a last one;
-// tabbed, the cells end in a tab instead, for tabwriter to align.
+// tabbed, the cells end in a tab instead, for tabwriter to align. Until
+// it has a writer it only measures.
 type table struct {
 	w      *bufio.Writer
 	kw, vw int
 	tabbed bool
 }
 
-// fit widens the columns to a row's cells and the two spaces after
-// them, or marks the table tabbed when a cell holds what tabwriter
-// reads as markup.
-func (t *table) fit(key, value, source string) {
-	k, v := cellWidth(key), cellWidth(value)
-	if k < 0 || v < 0 || cellWidth(source) < 0 {
-		t.tabbed = true
+// shadowsPrefix starts the value cell of a hidden value's row.
+const shadowsPrefix = "  shadows "
+
+func (t *table) rows(cfg []view.ConfigEntry, shadows bool) {
+	t.row("KEY", "VALUE", "SOURCE")
+	for i := range cfg {
+		e := &cfg[i]
+		t.row(e.Key, oneLine(e.Text()), e.Source)
+		for j := 0; shadows && j < len(e.Shadows); j++ {
+			t.row("", shadowsPrefix+oneLine(e.Shadows[j].Value), e.Shadows[j].Source)
+		}
 	}
-	t.kw, t.vw = max(t.kw, k+2), max(t.vw, v+2)
 }
 
+// row writes a row, or, measuring, widens the columns to its cells and
+// the two spaces after them and marks the table tabbed when a cell holds
+// what tabwriter reads as markup (a tab, vertical tab, form feed,
+// newline or 0xff).
 func (t *table) row(key, value, source string) {
+	if t.w == nil {
+		t.kw, t.vw = max(t.kw, t.cellWidth(key)+2), max(t.vw, t.cellWidth(value)+2)
+		t.cellWidth(source)
+		return
+	}
 	t.cell(key, t.kw)
 	t.cell(value, t.vw)
 	t.w.WriteString(source)
 	t.w.WriteByte('\n')
+}
+
+func (t *table) cellWidth(s string) int {
+	if strings.ContainsAny(s, "\t\v\f\n") || strings.IndexByte(s, 0xff) >= 0 {
+		t.tabbed = true
+	}
+	return utf8.RuneCountInString(s)
 }
 
 // spaces pads cells without a write per space.
