@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 )
@@ -75,27 +74,62 @@ func Name(key string) bool { return keyKinds(key).secret }
 type keyKind struct{ secret, pair bool }
 
 // keyKinds is key's keyKind, memoised: every rule of check and every
-// output asks of the same few hundred keys. The memo is bounded so a
+// output asks of the same keys (render and then its output each ask of
+// all 30,000 keys of a large ConfigMap). The memo is bounded so a
 // long-running serve cannot grow it without end.
 func keyKinds(key string) keyKind {
-	if v, ok := names.Load(key); ok {
-		return v.(keyKind)
+	if n, ok := names.get(key); ok {
+		return n.kind
 	}
 	words := splitWords(key)
 	k := keyKind{secret: name(key, words), pair: pairWords(words)}
-	if namesLen.Add(1) <= maxNames {
-		names.Store(strings.Clone(key), k) // cloned: pins no file buffer
-	}
+	names.put(strings.Clone(key), known{kind: k}) // cloned: pins no file buffer
 	return k
 }
 
-// names memoises keyKinds, up to maxNames keys.
-var (
-	names    sync.Map
-	namesLen atomic.Int64
-)
+// known is what the memo knows of a key: its keyKind and, once Is
+// found one not secret under it, that value (see remember).
+type known struct {
+	kind   keyKind
+	judged bool
+	clean  string
+}
 
-const maxNames = 1 << 14
+// names memoises keyKinds and Is's last clean verdict per key.
+var names = memo{max: 1 << 14}
+
+// memo is a bounded map that does not thrash: when its current
+// generation is full it becomes the old one and the older is dropped,
+// so a pass over more keys than max, asked again in the same order,
+// still finds every key (a single bounded map that stops adding splits
+// every key past its bound again on each pass). It holds at most 2×max.
+type memo struct {
+	mu       sync.RWMutex
+	cur, old map[string]known
+	max      int
+}
+
+func (m *memo) get(k string) (known, bool) {
+	m.mu.RLock()
+	v, ok := m.cur[k]
+	if !ok {
+		v, ok = m.old[k]
+	}
+	m.mu.RUnlock()
+	return v, ok
+}
+
+func (m *memo) put(k string, v known) {
+	m.mu.Lock()
+	if _, in := m.cur[k]; !in && len(m.cur) >= m.max {
+		m.old, m.cur = m.cur, nil
+	}
+	if m.cur == nil {
+		m.cur = make(map[string]known)
+	}
+	m.cur[k] = v
+	m.mu.Unlock()
+}
 
 func name(key string, words []string) bool {
 	// PWD and OLDPWD only look like credentials: the working directory
@@ -243,15 +277,39 @@ func equalWords(a, b []string) bool {
 
 // Is reports whether a key's value is a secret, by its name or its value.
 func Is(key, value string) bool {
-	// The key's words once: past the memo's bound (a 30,000-key
-	// ConfigMap) each asking splits them again.
 	k := keyKinds(key)
 	if k.pair {
 		if _, ok := pair(value); ok {
 			return true
 		}
 	}
-	return k.secret || Value(value)
+	if k.secret || Value(value) {
+		return true
+	}
+	remember(k, key, value)
+	return false
+}
+
+// remember keeps, per key, the last value Is found not secret, so Shown
+// of that key and value (an output showing what render judged) skips
+// the same checks: nothing of such a value is secret by its name or its
+// shape (see show). Values longer than maxCleared are not kept; key and
+// value are copied (one allocation for both) so the memo pins no file
+// buffer.
+func remember(k keyKind, key, value string) {
+	if len(value) > maxCleared || isCleared(key, value) {
+		return
+	}
+	kv := key + value
+	names.put(kv[:len(key)], known{kind: k, judged: true, clean: kv[len(key):]})
+}
+
+const maxCleared = 256
+
+// isCleared reports that Is found value not secret under key.
+func isCleared(key, value string) bool {
+	n, ok := names.get(key)
+	return ok && n.judged && n.clean == value
 }
 
 // Value reports whether a value is a secret by its shape alone: a URL or

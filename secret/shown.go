@@ -49,7 +49,12 @@ func Shown(key, value string, s Secrecy) string {
 	if s == Whole {
 		return Redacted
 	}
-	out := show(key, value)
+	// What Is already found not secret (render judges every entry
+	// before an output shows it) is not checked again.
+	out := value
+	if !isCleared(key, value) {
+		out = show(key, value)
+	}
 	if s == Marked && out == value {
 		return Redacted
 	}

@@ -44,16 +44,24 @@ func TestShownPrintsNoSecret(t *testing.T) {
 		{"port in path", "URL", "https://host:8443/users/@me", Unmarked, "https://host:8443/users/@me"},
 		{"email", "EMAIL", "ops@example.com", Unmarked, "ops@example.com"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Shown(tt.key, tt.value, tt.how)
-			if got != tt.want {
-				t.Errorf("Shown(%q, %q, %d) = %q, want %q", tt.key, tt.value, tt.how, got, tt.want)
-			}
-			if strings.Contains(got, pw) || strings.ContainsAny(got, "\x1b\a\u202e") {
-				t.Errorf("Shown(%q, …) = %q prints the secret or a control sequence", tt.key, got)
-			}
-		})
+	// Each row twice: as Shown alone finds it, and after Is judged the
+	// same key and value (as render does before its output shows them),
+	// when Shown takes Is's verdict from its memo.
+	for _, judged := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if judged {
+					Is(tt.key, tt.value)
+				}
+				got := Shown(tt.key, tt.value, tt.how)
+				if got != tt.want {
+					t.Errorf("judged %v: Shown(%q, %q, %d) = %q, want %q", judged, tt.key, tt.value, tt.how, got, tt.want)
+				}
+				if strings.Contains(got, pw) || strings.ContainsAny(got, "\x1b\a\u202e") {
+					t.Errorf("Shown(%q, …) = %q prints the secret or a control sequence", tt.key, got)
+				}
+			})
+		}
 	}
 }
 

@@ -60,7 +60,12 @@ func (e ConfigEntry) ShortSource() string {
 func NewConfigEntry(e render.Entry) ConfigEntry {
 	text := printable(e)
 	ce := ConfigEntry{Key: e.Key, Value: text, Source: e.Source.String(), Secret: e.Secret, External: e.External,
-		Kind: e.Source.Kind, text: text, short: e.Source.Short()}
+		Kind: e.Source.Kind, text: text}
+	if e.Source.Kind == render.KindTemplate && e.Source.Detail != "" {
+		// Only a template's detail makes Short differ from String; every
+		// other entry's short is its Source, not a second copy of it.
+		ce.short = e.Source.Short()
+	}
 	if e.External {
 		ce.Value = ""
 	}
@@ -92,12 +97,12 @@ func shown(key, value string, isSecret, wholly bool) string {
 
 // NewConfig is every entry of c, printable.
 func NewConfig(c *render.Config) []ConfigEntry {
-	out := []ConfigEntry{}
 	if c == nil {
-		return out
+		return []ConfigEntry{}
 	}
-	for _, e := range c.Entries {
-		out = append(out, NewConfigEntry(e))
+	out := make([]ConfigEntry, 0, len(c.Entries))
+	for i := range c.Entries {
+		out = append(out, NewConfigEntry(c.Entries[i]))
 	}
 	return out
 }

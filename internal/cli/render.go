@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -212,18 +214,86 @@ func renderView(res *render.Result, slots []slot, picked bool) *view.Render {
 	return v
 }
 
+// writeRenderTable writes cfg as a table: KEY, VALUE and SOURCE, each
+// column as wide as its widest cell and two spaces, as text/tabwriter
+// aligns it. The widths are measured in a first pass and the rows then
+// written one at a time, so no formatted copy of a 30,000-row table is
+// held; a table with a cell tabwriter reads as markup (a tab, vertical
+// tab, form feed, newline or 0xff) is written through tabwriter itself.
 func writeRenderTable(w io.Writer, cfg []view.ConfigEntry, shadows bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
-	for _, e := range cfg {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Text()), e.Source)
-		if shadows {
-			for _, s := range e.Shadows {
-				fmt.Fprintf(tw, "\t  shadows %s\t%s\n", oneLine(s.Value), s.Source)
-			}
-		}
+	var t table
+	t.rows(cfg, shadows)
+	var tw *tabwriter.Writer
+	if t.tabbed {
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		w = tw
+	}
+	t.w = bufio.NewWriter(w)
+	t.rows(cfg, shadows)
+	if err := t.w.Flush(); err != nil || tw == nil {
+		return err
 	}
 	return tw.Flush()
+}
+
+// table writes rows of two cells padded to kw and vw and a last one;
+// tabbed, the cells end in a tab instead, for tabwriter to align. Until
+// it has a writer it only measures.
+type table struct {
+	w      *bufio.Writer
+	kw, vw int
+	tabbed bool
+}
+
+// shadowsPrefix starts the value cell of a hidden value's row.
+const shadowsPrefix = "  shadows "
+
+func (t *table) rows(cfg []view.ConfigEntry, shadows bool) {
+	t.row("KEY", "VALUE", "SOURCE")
+	for i := range cfg {
+		e := &cfg[i]
+		t.row(e.Key, oneLine(e.Text()), e.Source)
+		for j := 0; shadows && j < len(e.Shadows); j++ {
+			t.row("", shadowsPrefix+oneLine(e.Shadows[j].Value), e.Shadows[j].Source)
+		}
+	}
+}
+
+// row writes a row, or, measuring, widens the columns to its cells and
+// the two spaces after them and marks the table tabbed when a cell holds
+// what tabwriter reads as markup (a tab, vertical tab, form feed,
+// newline or 0xff).
+func (t *table) row(key, value, source string) {
+	if t.w == nil {
+		t.kw, t.vw = max(t.kw, t.cellWidth(key)+2), max(t.vw, t.cellWidth(value)+2)
+		t.cellWidth(source)
+		return
+	}
+	t.cell(key, t.kw)
+	t.cell(value, t.vw)
+	t.w.WriteString(source)
+	t.w.WriteByte('\n')
+}
+
+func (t *table) cellWidth(s string) int {
+	if strings.ContainsAny(s, "\t\v\f\n") || strings.IndexByte(s, 0xff) >= 0 {
+		t.tabbed = true
+	}
+	return utf8.RuneCountInString(s)
+}
+
+// spaces pads cells without a write per space.
+const spaces = "                                                                "
+
+func (t *table) cell(s string, width int) {
+	t.w.WriteString(s)
+	if t.tabbed {
+		t.w.WriteByte('\t')
+		return
+	}
+	for n := width - utf8.RuneCountInString(s); n > 0; n -= len(spaces) {
+		t.w.WriteString(spaces[:min(n, len(spaces))])
+	}
 }
 
 // writeDotenv writes the configuration as a dotenv file. Secret and

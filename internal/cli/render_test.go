@@ -2,10 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"text/tabwriter"
 
 	"github.com/ferrydev/ferry/internal/testtree"
+	"github.com/ferrydev/ferry/view"
 )
 
 const example = "-C ../../examples/orders-api"
@@ -144,4 +148,63 @@ func TestBadInputExit2(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRenderTableAsTabwriter holds the streamed table to what
+// text/tabwriter wrote before it (tabwriterTable): widths counted in
+// runes, empty and wide cells, shadow rows, a quoted multi-line value,
+// and cells tabwriter reads as markup (which go through tabwriter
+// itself).
+func TestRenderTableAsTabwriter(t *testing.T) {
+	long := strings.Repeat("x", 150)
+	tests := []struct {
+		name string
+		cfg  []view.ConfigEntry
+	}{
+		{"empty", nil},
+		{"plain", []view.ConfigEntry{
+			{Key: "APP_ENV", Value: "prod", Source: "values-prod.yaml:2"},
+			{Key: "DB_HOST", Value: "", Source: "chart/values.yaml:14"},
+			{Key: "K", Value: long, Source: "chart/templates/configmap.yaml:9"},
+		}},
+		{"unicode and shadows", []view.ConfigEntry{
+			{Key: "GRÜẞE", Value: "héllo wörld ✓", Source: "values.yaml:1", Shadows: []view.ConfigSource{
+				{Value: "ünïcode", Source: "chart/values.yaml:3"}, {Value: long, Source: "configs/.env:1"}}},
+			{Key: "MULTI", Value: "a\nb\r\nc", Source: "configs/.env:4"},
+			{Key: "LONGKEY_" + long, Value: "v", Source: "s"},
+		}},
+		{"markup in a cell", []view.ConfigEntry{
+			{Key: "TABBED", Value: "a\tb", Source: "values.yaml:1"},
+			{Key: "FEED", Value: "x\fy\vz", Source: "values.yaml:2"},
+			{Key: "OK", Value: "fine", Source: "values.yaml:3", Shadows: []view.ConfigSource{{Value: "t\tt", Source: "a\tb"}}},
+		}},
+	}
+	for _, tt := range tests {
+		for _, shadows := range []bool{false, true} {
+			var got, want strings.Builder
+			if err := writeRenderTable(&got, tt.cfg, shadows); err != nil {
+				t.Fatal(err)
+			}
+			tabwriterTable(&want, tt.cfg, shadows)
+			if got.String() != want.String() {
+				t.Errorf("%s (shadows %v):\ngot\n%s\nwant\n%s", tt.name, shadows, got.String(), want.String())
+			}
+		}
+	}
+}
+
+// tabwriterTable is the render table as it was written before it was
+// streamed: every row through text/tabwriter.
+func tabwriterTable(w io.Writer, cfg []view.ConfigEntry, shadows bool) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
+	for _, e := range cfg {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, oneLine(e.Text()), e.Source)
+		if shadows {
+			for _, s := range e.Shadows {
+				fmt.Fprintf(tw, "\t  shadows %s\t%s\n", oneLine(s.Value), s.Source)
+			}
+		}
+	}
+	tw.Flush()
 }
