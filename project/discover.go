@@ -81,7 +81,31 @@ func FindCharts(dir string) ([]string, error) {
 		return nil
 	})
 	sort.Strings(out)
-	return out, err
+	return subchartsDropped(root, out), err
+}
+
+// subchartsDropped leaves out the charts another found chart pulls in
+// as a file:// dependency (helm/accounts beside the umbrella helm/bank
+// that lists repository: file://../accounts): helm renders them inside
+// the umbrella, with its values, so they are checked there and not as
+// projects of their own given the umbrella's values-<env>.yaml.
+func subchartsDropped(root string, charts []string) []string {
+	var subs []string
+	for _, c := range charts {
+		for _, d := range readDependencies(filepath.Join(root, c)) {
+			if rel, ok := strings.CutPrefix(d.Repository, "file://"); ok {
+				subs = append(subs, path.Join(c, rel))
+			}
+		}
+	}
+	var out []string
+	for _, c := range charts {
+		// A chart that names itself (file://.) is still the one chart.
+		if !slices.Contains(subs, c) || len(charts) == 1 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // layerStems name values files that every environment shares, not
@@ -199,6 +223,10 @@ func (p *Project) discoverValues() valuesFiles {
 				continue
 			}
 			rel := path.Join(d, name)
+			if why := p.umbrellaValues(rel); why != "" {
+				vf.ignored = append(vf.ignored, why)
+				continue
+			}
 			if layerStems[env] {
 				layers[rel] = true
 				continue
@@ -244,6 +272,36 @@ func (p *Project) otherChartValues(folder string) string {
 		return fmt.Sprintf("most of its top-level keys (%s) are not in %s/values.yaml: the values of another chart", strings.Join(foreign, ", "), p.Chart)
 	}
 	return ""
+}
+
+// umbrellaValues says why a values-<env>.yaml beside other charts (rel,
+// relative to the project) holds their umbrella's values rather than
+// this chart's environment — more of its top-level keys name the charts
+// beside it than this chart's own (helm/values-prod.yaml setting
+// accounts:, cash:, … for the umbrella helm/bank, seen from
+// helm/accounts) — and "" when it may be this chart's.
+func (p *Project) umbrellaValues(rel string) string {
+	dir := path.Dir(rel)
+	if p.Chart == "" || dir == p.Chart {
+		return ""
+	}
+	own := append(topKeys(filepath.Join(p.Dir, p.Chart, "values.yaml")), chartDependencies(filepath.Join(p.Dir, p.Chart))...)
+	var charts []string
+	n := 0
+	for _, k := range topKeys(filepath.Join(p.Dir, rel)) {
+		switch {
+		case k == "global":
+		case !slices.Contains(own, k) && isFile(filepath.Join(p.Dir, dir, k, "Chart.yaml")):
+			charts = append(charts, k)
+		default:
+			n++
+		}
+	}
+	if len(charts) <= n {
+		return ""
+	}
+	return fmt.Sprintf("%s: not an environment of %s: its top-level keys (%s) name the charts beside it, so it is their umbrella's values",
+		rel, p.Chart, strings.Join(charts, ", "))
 }
 
 // foreignKeys are the top-level keys of folder's values.yaml (or .yml)
@@ -294,25 +352,35 @@ func topKeys(file string) []string {
 // vendored under charts/.
 func chartDependencies(chart string) []string {
 	var out []string
+	for _, d := range readDependencies(chart) {
+		out = append(out, d.Name, d.Alias)
+	}
+	entries, _ := os.ReadDir(filepath.Join(chart, "charts"))
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// dependency is one entry of a chart's dependencies.
+type dependency struct{ Name, Alias, Repository string }
+
+// readDependencies are the dependencies Chart.yaml (or, for a v1 chart,
+// requirements.yaml) lists in the chart directory.
+func readDependencies(chart string) []dependency {
+	var out []dependency
 	for _, f := range []string{"Chart.yaml", "requirements.yaml"} {
 		data, err := os.ReadFile(filepath.Join(chart, f))
 		if err != nil {
 			continue
 		}
 		var c struct {
-			Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
+			Dependencies []dependency `yaml:"dependencies"`
 		}
-		if yaml.Unmarshal(data, &c) != nil {
-			continue
-		}
-		for _, d := range c.Dependencies {
-			out = append(out, d.Name, d.Alias)
-		}
-	}
-	entries, _ := os.ReadDir(filepath.Join(chart, "charts"))
-	for _, e := range entries {
-		if e.IsDir() {
-			out = append(out, e.Name())
+		if yaml.Unmarshal(data, &c) == nil {
+			out = append(out, c.Dependencies...)
 		}
 	}
 	return out
