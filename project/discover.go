@@ -217,6 +217,9 @@ func (p *Project) discoverValues() valuesFiles {
 				// eastus (definition says so; fileRegion reads it back).
 				region, env = r, rest
 			}
+			if u := strings.ReplaceAll(env, "_", "-"); u != env && envNameRe().MatchString(u) {
+				env = u // values-primary_dev.yaml: primary-dev, since the name becomes a namespace (underscoreNote says so)
+			}
 			if !envNameRe().MatchString(env) {
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
 					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
@@ -637,6 +640,16 @@ func ownerDirs(root string) []string {
 // charts.
 func hiddenDir(name string) bool {
 	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".helm")
+}
+
+// underscoreNote says that a values file's name gave its environment's
+// name with '_' read as '-' (values-primary_dev.yaml: primary-dev), for
+// the definition.
+func underscoreNote(file string) string {
+	if b := path.Base(file); strings.HasPrefix(b, "values") && strings.Contains(b, "_") {
+		return "; '_' in the file's name read as '-', as namespaces need"
+	}
+	return ""
 }
 
 // Cloud regions as values files name them: Azure's (eastus2), AWS's

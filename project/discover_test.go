@@ -148,6 +148,25 @@ func TestDiscoveryLayouts(t *testing.T) {
 			},
 		},
 		{
+			name: "GitLab environment names with '_' (Java): read with '-', the CI job's name matched to the file's",
+			files: map[string]string{
+				"pom.xml":                            "<project/>",
+				"k8s/helm/Chart.yaml":                chartYAML,
+				"k8s/helm/values.yaml":               "replicaCount: 1\n",
+				"k8s/helm/values-primary_dev.yaml":   "replicaCount: 1\n",
+				"k8s/helm/values-fallback_prod.yaml": "replicaCount: 2\n",
+				"k8s/helm/values-Staging.yaml":       "replicaCount: 1\n", // near miss: no name can be made of it
+				".gitlab-ci.yml": "deploy_fallback_prod:\n  variables:\n    ENVIRONMENT_NAME: fallback_prod\n  environment:\n    name: fallback_prod\n" +
+					"  script:\n    - helm upgrade --install search ./k8s/helm --values ./k8s/helm/values-${ENVIRONMENT_NAME}.yaml -n search-fallback\n",
+			},
+			wantChart: "k8s/helm", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"primary-dev":   {"k8s/helm/values.yaml", "k8s/helm/values-primary_dev.yaml"},
+				"fallback-prod": {"k8s/helm/values.yaml", "k8s/helm/values-fallback_prod.yaml"},
+			},
+			warnings: []string{`k8s/helm/values-Staging.yaml: "Staging" is not an environment name (lower-case letters, digits and '-'); ignored — rename the file, or list it under an environment's values: in ferry.yaml`},
+		},
+		{
 			name: "a sibling install's values beside deploy/helm/<svc> (Python, Chart v2 dependencies)",
 			files: map[string]string{
 				"pyproject.toml":                   "[project]\nname = \"orders\"\n",
