@@ -50,9 +50,11 @@ func (e *SeveralChartsError) Error() string {
 
 // FindCharts returns the chart directories below dir, relative to dir and
 // sorted. A chart's own subdirectories (its vendored subcharts under
-// charts/) are not searched: an umbrella chart is one chart.
+// charts/) are not searched: an umbrella chart is one chart. Dot
+// directories are not searched either, but a chart in one (or one below)
+// that a deploy command of the repository installs is found.
 func FindCharts(dir string) ([]string, error) {
-	var out []string
+	var out, hidden []string
 	root := filepath.Clean(dir)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -67,6 +69,16 @@ func FindCharts(dir string) ([]string, error) {
 		rel, _ := filepath.Rel(root, p)
 		if rel != "." {
 			name := d.Name()
+			if hiddenDir(name) && !skipDirs[name] {
+				// .deploy/rails: a chart here is the service's only when
+				// a deploy command installs it (below).
+				m, _ := filepath.Glob(filepath.Join(p, "*", "Chart.yaml"))
+				for _, c := range append(m, filepath.Join(p, "Chart.yaml")) {
+					if rel, _ := filepath.Rel(root, filepath.Dir(c)); isFile(c) {
+						hidden = append(hidden, filepath.ToSlash(rel))
+					}
+				}
+			}
 			if skipDirs[name] || hiddenDir(name) {
 				return filepath.SkipDir
 			}
@@ -80,6 +92,13 @@ func FindCharts(dir string) ([]string, error) {
 		}
 		return nil
 	})
+	if len(hidden) > 0 {
+		for _, d := range findDeploys(root) {
+			if c := path.Clean(d.Chart); slices.Contains(hidden, c) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
 	sort.Strings(out)
 	return subchartsDropped(root, out), err
 }

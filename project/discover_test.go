@@ -167,6 +167,21 @@ func TestDiscoveryLayouts(t *testing.T) {
 			warnings: []string{`k8s/helm/values-Staging.yaml: "Staging" is not an environment name (lower-case letters, digits and '-'); ignored — rename the file, or list it under an environment's values: in ferry.yaml`},
 		},
 		{
+			name: "a chart in a dot directory that the CI deploy command installs (Ruby, .deploy/rails)",
+			files: map[string]string{
+				"Gemfile":                                 "source \"https://rubygems.org\"\ngem \"rails\", \"~> 7.1\"\n",
+				".deploy/rails/Chart.yaml":                chartYAML,
+				".deploy/rails/values.yaml":               "image:\n  repository: ghcr.io/acme/pad\n  tag: latest\n",
+				".deploy/rails/templates/deployment.yaml": "kind: Deployment\n",
+				".devcontainer/helm/Chart.yaml":           chartYAML, // near miss: a dot directory's chart nothing deploys
+				".github/workflows/deploy.yml": "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n" +
+					"      - uses: actions/checkout@v4\n      - run: |\n          helm upgrade pad-prod ./.deploy/rails --install \\\n" +
+					"            -f .deploy/rails/values.yaml --namespace pad-prod\n",
+			},
+			wantChart: ".deploy/rails", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{"prod": {".deploy/rails/values.yaml"}},
+		},
+		{
 			name: "a sibling install's values beside deploy/helm/<svc> (Python, Chart v2 dependencies)",
 			files: map[string]string{
 				"pyproject.toml":                   "[project]\nname = \"orders\"\n",
@@ -235,6 +250,18 @@ func TestDiscoveryFailures(t *testing.T) {
 		p, err := LoadChart(dir, "deploy/worker")
 		if err != nil || p.Chart != "deploy/worker" {
 			t.Errorf("LoadChart = %v, %v", p, err)
+		}
+	})
+	t.Run("a dot directory's chart no deploy command installs", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{
+			".deploy/rails/Chart.yaml":       chartYAML,
+			".github/workflows/build.yml":    "jobs:\n  build:\n    steps:\n      - run: docker build -t pad .\n",
+			".deploy/rails/values-prod.yaml": "",
+		})
+		var nc *NoChartError
+		if _, err := Load(dir); !errors.As(err, &nc) {
+			t.Errorf("Load = %v, want a NoChartError", err)
 		}
 	})
 	t.Run("bad runtime", func(t *testing.T) {
