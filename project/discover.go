@@ -54,7 +54,8 @@ func (e *SeveralChartsError) Error() string {
 // directories are not searched either, but a chart in one (or one below)
 // that a deploy command of the repository installs is found.
 func FindCharts(dir string) ([]string, error) {
-	var out, hidden []string
+	var out, subs []string
+	hidden := false
 	root := filepath.Clean(dir)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -69,17 +70,13 @@ func FindCharts(dir string) ([]string, error) {
 		rel, _ := filepath.Rel(root, p)
 		if rel != "." {
 			name := d.Name()
-			if hiddenDir(name) && !skipDirs[name] {
-				// .deploy/rails: a chart here is the service's only when
-				// a deploy command installs it (below).
-				m, _ := filepath.Glob(filepath.Join(p, "*", "Chart.yaml"))
-				for _, c := range append(m, filepath.Join(p, "Chart.yaml")) {
-					if rel, _ := filepath.Rel(root, filepath.Dir(c)); isFile(c) {
-						hidden = append(hidden, filepath.ToSlash(rel))
-					}
-				}
-			}
 			if skipDirs[name] || hiddenDir(name) {
+				if !skipDirs[name] && !hidden {
+					// .deploy/rails: the service's chart when a deploy
+					// command installs it (below).
+					m, _ := filepath.Glob(filepath.Join(p, "*", "Chart.yaml"))
+					hidden = m != nil || isFile(filepath.Join(p, "Chart.yaml"))
+				}
 				return filepath.SkipDir
 			}
 			if strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
@@ -87,44 +84,37 @@ func FindCharts(dir string) ([]string, error) {
 			}
 		}
 		if isFile(filepath.Join(p, "Chart.yaml")) || WerfProject(p) != "" {
-			out = append(out, filepath.ToSlash(rel))
+			rel = filepath.ToSlash(rel)
+			out = append(out, rel)
+			// helm renders a file:// dependency (helm/accounts of the
+			// umbrella helm/bank) inside the umbrella, with its values:
+			// it is checked there, not as a project given the umbrella's
+			// values-<env>.yaml.
+			for _, dep := range readDependencies(p) {
+				if r, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
+					subs = append(subs, path.Join(rel, r))
+				}
+			}
 			return filepath.SkipDir
 		}
 		return nil
 	})
-	if len(hidden) > 0 {
+	if hidden {
 		for _, d := range findDeploys(root) {
-			if c := path.Clean(d.Chart); slices.Contains(hidden, c) && !slices.Contains(out, c) {
+			if c := path.Clean(d.Chart); strings.Contains("/"+c, "/.") && !strings.HasPrefix(c, "..") && isFile(filepath.Join(root, c, "Chart.yaml")) && !slices.Contains(out, c) {
 				out = append(out, c)
 			}
 		}
 	}
-	sort.Strings(out)
-	return subchartsDropped(root, out), err
-}
-
-// subchartsDropped leaves out the charts another found chart pulls in
-// as a file:// dependency (helm/accounts beside the umbrella helm/bank
-// that lists repository: file://../accounts): helm renders them inside
-// the umbrella, with its values, so they are checked there and not as
-// projects of their own given the umbrella's values-<env>.yaml.
-func subchartsDropped(root string, charts []string) []string {
-	var subs []string
-	for _, c := range charts {
-		for _, d := range readDependencies(filepath.Join(root, c)) {
-			if rel, ok := strings.CutPrefix(d.Repository, "file://"); ok {
-				subs = append(subs, path.Join(c, rel))
-			}
-		}
-	}
-	var out []string
-	for _, c := range charts {
+	var kept []string
+	for _, c := range out {
 		// A chart that names itself (file://.) is still the one chart.
-		if !slices.Contains(subs, c) || len(charts) == 1 {
-			out = append(out, c)
+		if len(out) == 1 || !slices.Contains(subs, c) {
+			kept = append(kept, c)
 		}
 	}
-	return out
+	sort.Strings(kept)
+	return kept, err
 }
 
 // layerStems name values files that every environment shares, not
@@ -307,23 +297,23 @@ func (p *Project) umbrellaValues(rel string) string {
 	if p.Chart == "" || dir == p.Chart {
 		return ""
 	}
-	own := append(topKeys(filepath.Join(p.Dir, p.Chart, "values.yaml")), chartDependencies(filepath.Join(p.Dir, p.Chart))...)
-	var charts []string
-	n := 0
+	chart := filepath.Join(p.Dir, p.Chart)
+	own := append(topKeys(filepath.Join(chart, "values.yaml")), chartDependencies(chart)...)
+	charts, n := "", 0
 	for _, k := range topKeys(filepath.Join(p.Dir, rel)) {
 		switch {
 		case k == "global":
 		case !slices.Contains(own, k) && isFile(filepath.Join(p.Dir, dir, k, "Chart.yaml")):
-			charts = append(charts, k)
-		default:
+			charts += ", " + k
 			n++
+		default:
+			n--
 		}
 	}
-	if len(charts) <= n {
+	if n <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s: not an environment of %s: its top-level keys (%s) name the charts beside it, so it is their umbrella's values",
-		rel, p.Chart, strings.Join(charts, ", "))
+	return rel + ": not an environment of " + p.Chart + ": its top-level keys (" + charts[2:] + ") name the charts beside it, so it is their umbrella's values"
 }
 
 // foreignKeys are the top-level keys of folder's values.yaml (or .yml)
