@@ -50,9 +50,12 @@ func (e *SeveralChartsError) Error() string {
 
 // FindCharts returns the chart directories below dir, relative to dir and
 // sorted. A chart's own subdirectories (its vendored subcharts under
-// charts/) are not searched: an umbrella chart is one chart.
+// charts/) are not searched: an umbrella chart is one chart. Dot
+// directories are not searched either, but a chart in one (or one below)
+// that a deploy command of the repository installs is found.
 func FindCharts(dir string) ([]string, error) {
-	var out []string
+	var out, subs []string
+	hidden := false
 	root := filepath.Clean(dir)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -68,6 +71,12 @@ func FindCharts(dir string) ([]string, error) {
 		if rel != "." {
 			name := d.Name()
 			if skipDirs[name] || hiddenDir(name) {
+				if !skipDirs[name] && !hidden {
+					// .deploy/rails: the service's chart when a deploy
+					// command installs it (below).
+					m, _ := filepath.Glob(filepath.Join(p, "*", "Chart.yaml"))
+					hidden = m != nil || isFile(filepath.Join(p, "Chart.yaml"))
+				}
 				return filepath.SkipDir
 			}
 			if strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
@@ -75,13 +84,37 @@ func FindCharts(dir string) ([]string, error) {
 			}
 		}
 		if isFile(filepath.Join(p, "Chart.yaml")) || WerfProject(p) != "" {
-			out = append(out, filepath.ToSlash(rel))
+			rel = filepath.ToSlash(rel)
+			out = append(out, rel)
+			// helm renders a file:// dependency (helm/accounts of the
+			// umbrella helm/bank) inside the umbrella, with its values:
+			// it is checked there, not as a project given the umbrella's
+			// values-<env>.yaml.
+			for _, dep := range readDependencies(p) {
+				if r, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
+					subs = append(subs, path.Join(rel, r))
+				}
+			}
 			return filepath.SkipDir
 		}
 		return nil
 	})
-	sort.Strings(out)
-	return out, err
+	if hidden {
+		for _, d := range findDeploys(root) {
+			if c := path.Clean(d.Chart); strings.Contains("/"+c, "/.") && !strings.HasPrefix(c, "..") && isFile(filepath.Join(root, c, "Chart.yaml")) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	var kept []string
+	for _, c := range out {
+		// A chart that names itself (file://.) is still the one chart.
+		if len(out) == 1 || !slices.Contains(subs, c) {
+			kept = append(kept, c)
+		}
+	}
+	sort.Strings(kept)
+	return kept, err
 }
 
 // layerStems name values files that every environment shares, not
@@ -193,12 +226,19 @@ func (p *Project) discoverValues() valuesFiles {
 				// eastus (definition says so; fileRegion reads it back).
 				region, env = r, rest
 			}
+			if u := strings.ReplaceAll(env, "_", "-"); u != env && envNameRe().MatchString(u) {
+				env = u // values-primary_dev.yaml: primary-dev, since the name becomes a namespace (underscoreNote says so)
+			}
 			if !envNameRe().MatchString(env) {
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
 					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
 				continue
 			}
 			rel := path.Join(d, name)
+			if why := p.umbrellaValues(rel); why != "" {
+				vf.ignored = append(vf.ignored, why)
+				continue
+			}
 			if layerStems[env] {
 				layers[rel] = true
 				continue
@@ -244,6 +284,36 @@ func (p *Project) otherChartValues(folder string) string {
 		return fmt.Sprintf("most of its top-level keys (%s) are not in %s/values.yaml: the values of another chart", strings.Join(foreign, ", "), p.Chart)
 	}
 	return ""
+}
+
+// umbrellaValues says why a values-<env>.yaml beside other charts (rel,
+// relative to the project) holds their umbrella's values rather than
+// this chart's environment — more of its top-level keys name the charts
+// beside it than this chart's own (helm/values-prod.yaml setting
+// accounts:, cash:, … for the umbrella helm/bank, seen from
+// helm/accounts) — and "" when it may be this chart's.
+func (p *Project) umbrellaValues(rel string) string {
+	dir := path.Dir(rel)
+	if p.Chart == "" || dir == p.Chart {
+		return ""
+	}
+	chart := filepath.Join(p.Dir, p.Chart)
+	own := append(topKeys(filepath.Join(chart, "values.yaml")), chartDependencies(chart)...)
+	charts, n := "", 0
+	for _, k := range topKeys(filepath.Join(p.Dir, rel)) {
+		switch {
+		case k == "global":
+		case !slices.Contains(own, k) && isFile(filepath.Join(p.Dir, dir, k, "Chart.yaml")):
+			charts += ", " + k
+			n++
+		default:
+			n--
+		}
+	}
+	if n <= 0 {
+		return ""
+	}
+	return rel + ": not an environment of " + p.Chart + ": its top-level keys (" + charts[2:] + ") name the charts beside it, so it is their umbrella's values"
 }
 
 // foreignKeys are the top-level keys of folder's values.yaml (or .yml)
@@ -294,25 +364,35 @@ func topKeys(file string) []string {
 // vendored under charts/.
 func chartDependencies(chart string) []string {
 	var out []string
+	for _, d := range readDependencies(chart) {
+		out = append(out, d.Name, d.Alias)
+	}
+	entries, _ := os.ReadDir(filepath.Join(chart, "charts"))
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// dependency is one entry of a chart's dependencies.
+type dependency struct{ Name, Alias, Repository string }
+
+// readDependencies are the dependencies Chart.yaml (or, for a v1 chart,
+// requirements.yaml) lists in the chart directory.
+func readDependencies(chart string) []dependency {
+	var out []dependency
 	for _, f := range []string{"Chart.yaml", "requirements.yaml"} {
 		data, err := os.ReadFile(filepath.Join(chart, f))
 		if err != nil {
 			continue
 		}
 		var c struct {
-			Dependencies []struct{ Name, Alias string } `yaml:"dependencies"`
+			Dependencies []dependency `yaml:"dependencies"`
 		}
-		if yaml.Unmarshal(data, &c) != nil {
-			continue
-		}
-		for _, d := range c.Dependencies {
-			out = append(out, d.Name, d.Alias)
-		}
-	}
-	entries, _ := os.ReadDir(filepath.Join(chart, "charts"))
-	for _, e := range entries {
-		if e.IsDir() {
-			out = append(out, e.Name())
+		if yaml.Unmarshal(data, &c) == nil {
+			out = append(out, c.Dependencies...)
 		}
 	}
 	return out
@@ -569,6 +649,16 @@ func ownerDirs(root string) []string {
 // charts.
 func hiddenDir(name string) bool {
 	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".helm")
+}
+
+// underscoreNote says that a values file's name gave its environment's
+// name with '_' read as '-' (values-primary_dev.yaml: primary-dev), for
+// the definition.
+func underscoreNote(file string) string {
+	if b := path.Base(file); strings.HasPrefix(b, "values") && strings.Contains(b, "_") {
+		return "; '_' in the file's name read as '-', as namespaces need"
+	}
+	return ""
 }
 
 // Cloud regions as values files name them: Azure's (eastus2), AWS's

@@ -148,6 +148,40 @@ func TestDiscoveryLayouts(t *testing.T) {
 			},
 		},
 		{
+			name: "GitLab environment names with '_' (Java): read with '-', the CI job's name matched to the file's",
+			files: map[string]string{
+				"pom.xml":                            "<project/>",
+				"k8s/helm/Chart.yaml":                chartYAML,
+				"k8s/helm/values.yaml":               "replicaCount: 1\n",
+				"k8s/helm/values-primary_dev.yaml":   "replicaCount: 1\n",
+				"k8s/helm/values-fallback_prod.yaml": "replicaCount: 2\n",
+				"k8s/helm/values-Staging.yaml":       "replicaCount: 1\n", // near miss: no name can be made of it
+				".gitlab-ci.yml": "deploy_fallback_prod:\n  variables:\n    ENVIRONMENT_NAME: fallback_prod\n  environment:\n    name: fallback_prod\n" +
+					"  script:\n    - helm upgrade --install search ./k8s/helm --values ./k8s/helm/values-${ENVIRONMENT_NAME}.yaml -n search-fallback\n",
+			},
+			wantChart: "k8s/helm", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{
+				"primary-dev":   {"k8s/helm/values.yaml", "k8s/helm/values-primary_dev.yaml"},
+				"fallback-prod": {"k8s/helm/values.yaml", "k8s/helm/values-fallback_prod.yaml"},
+			},
+			warnings: []string{`k8s/helm/values-Staging.yaml: "Staging" is not an environment name (lower-case letters, digits and '-'); ignored — rename the file, or list it under an environment's values: in ferry.yaml`},
+		},
+		{
+			name: "a chart in a dot directory that the CI deploy command installs (Ruby, .deploy/rails)",
+			files: map[string]string{
+				"Gemfile":                                 "source \"https://rubygems.org\"\ngem \"rails\", \"~> 7.1\"\n",
+				".deploy/rails/Chart.yaml":                chartYAML,
+				".deploy/rails/values.yaml":               "image:\n  repository: ghcr.io/acme/pad\n  tag: latest\n",
+				".deploy/rails/templates/deployment.yaml": "kind: Deployment\n",
+				".devcontainer/helm/Chart.yaml":           chartYAML, // near miss: a dot directory's chart nothing deploys
+				".github/workflows/deploy.yml": "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n" +
+					"      - uses: actions/checkout@v4\n      - run: |\n          helm upgrade pad-prod ./.deploy/rails --install \\\n" +
+					"            -f .deploy/rails/values.yaml --namespace pad-prod\n",
+			},
+			wantChart: ".deploy/rails", runtime: RuntimeGeneric,
+			wantVals: map[string][]string{"prod": {".deploy/rails/values.yaml"}},
+		},
+		{
 			name: "a sibling install's values beside deploy/helm/<svc> (Python, Chart v2 dependencies)",
 			files: map[string]string{
 				"pyproject.toml":                   "[project]\nname = \"orders\"\n",
@@ -218,6 +252,18 @@ func TestDiscoveryFailures(t *testing.T) {
 			t.Errorf("LoadChart = %v, %v", p, err)
 		}
 	})
+	t.Run("a dot directory's chart no deploy command installs", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{
+			".deploy/rails/Chart.yaml":       chartYAML,
+			".github/workflows/build.yml":    "jobs:\n  build:\n    steps:\n      - run: docker build -t pad .\n",
+			".deploy/rails/values-prod.yaml": "",
+		})
+		var nc *NoChartError
+		if _, err := Load(dir); !errors.As(err, &nc) {
+			t.Errorf("Load = %v, want a NoChartError", err)
+		}
+	})
 	t.Run("bad runtime", func(t *testing.T) {
 		dir := t.TempDir()
 		write(t, dir, map[string]string{"Chart.yaml": chartYAML, "ferry.yaml": "runtime: spring\n"})
@@ -260,6 +306,95 @@ func TestWerfProject(t *testing.T) {
 			}
 			if got := WerfProject(dir); got != tc.want {
 				t.Errorf("WerfProject = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUmbrellaSubcharts: charts an umbrella pulls in as file://
+// dependencies (helm/ledger, helm/notify beside helm/bank) are checked
+// inside the umbrella, not as projects given the umbrella's
+// values-<env>.yaml; the umbrella keeps its environments.
+func TestUmbrellaSubcharts(t *testing.T) {
+	charts, err := FindCharts("testdata/umbrella")
+	if err != nil || !cmp.Equal(charts, []string{"helm/bank"}) {
+		t.Fatalf("FindCharts = %v, %v; want only the umbrella helm/bank", charts, err)
+	}
+	ps, err := LoadAll("testdata/umbrella")
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("LoadAll = %d projects, %v; want the umbrella alone", len(ps), err)
+	}
+	got := map[string][]string{}
+	for _, e := range ps[0].Environments {
+		got[e.Name] = e.Values
+	}
+	want := map[string][]string{
+		"dev":        {"helm/bank/values.yaml", "helm/values-dev.yaml"},
+		"production": {"helm/bank/values.yaml", "helm/values-production.yaml"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(ps[0].Warnings) > 0 {
+		t.Errorf("umbrella environments (-want +got):\n%s\nwarnings %q", diff, ps[0].Warnings)
+	}
+}
+
+// TestUmbrellaValuesNotOthers: a values-<env>.yaml whose top-level keys
+// name the charts beside it is their umbrella's, not the environment of
+// a chart checked on its own (-C helm/ledger, or a dependency pulled from
+// a registry); near misses keep a file that sets the chart's own keys or
+// its own dependency's.
+func TestUmbrellaValuesNotOthers(t *testing.T) {
+	p, err := LoadChart("testdata/umbrella", "helm/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Environments) != 0 {
+		t.Errorf("helm/ledger environments %v, want none", p.EnvNames())
+	}
+	wantWarn := []string{
+		"helm/values-dev.yaml: not an environment of helm/ledger: its top-level keys (ledger, notify) name the charts beside it, so it is their umbrella's values",
+		"helm/values-production.yaml: not an environment of helm/ledger: its top-level keys (ledger, notify) name the charts beside it, so it is their umbrella's values",
+	}
+	if diff := cmp.Diff(wantWarn, p.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		envs  string
+	}{
+		{"own keys beside a sibling chart", map[string]string{
+			"deploy/helm/orders/Chart.yaml":   chartYAML,
+			"deploy/helm/orders/values.yaml":  "replicaCount: 1\nimage:\n  tag: latest\n",
+			"deploy/helm/rabbitmq/Chart.yaml": chartYAML,
+			"deploy/helm/values-prod.yaml":    "replicaCount: 4\nimage:\n  tag: 1.2.0\n",
+		}, "prod"},
+		{"own dependency's key named like a sibling chart", map[string]string{
+			"deploy/helm/orders/Chart.yaml":   "apiVersion: v2\nname: orders\nversion: 1.0.0\ndependencies:\n  - name: rabbitmq\n    version: 12.0.0\n    repository: oci://charts.example.org\n",
+			"deploy/helm/orders/values.yaml":  "replicaCount: 1\n",
+			"deploy/helm/rabbitmq/Chart.yaml": chartYAML,
+			"deploy/helm/values-prod.yaml":    "rabbitmq:\n  replicaCount: 3\n",
+		}, "prod"},
+		{"a registry dependency's vendored source beside the umbrella", map[string]string{
+			"helm/shop/Chart.yaml":     "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: api\n    version: 0.1.0\n    repository: https://charts.example.org\n",
+			"helm/api/Chart.yaml":      chartYAML,
+			"helm/api/values.yaml":     "image:\n  tag: latest\n",
+			"helm/values-staging.yaml": "api:\n  image:\n    tag: 0.9.1\n",
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, tc.files)
+			chart := "deploy/helm/orders"
+			if _, ok := tc.files["helm/api/Chart.yaml"]; ok {
+				chart = "helm/api"
+			}
+			p, err := LoadChart(dir, chart)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(p.EnvNames(), ","); got != tc.envs {
+				t.Errorf("environments %q, want %q (warnings %q)", got, tc.envs, p.Warnings)
 			}
 		})
 	}

@@ -705,9 +705,9 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 // the definition: "; region eastus, from the file's name".
 func regionNote(file string) string {
 	if r := fileRegion(file); r != "" {
-		return "; region " + r + ", from the file's name"
+		return "; region " + r + ", from the file's name" + underscoreNote(file)
 	}
-	return ""
+	return underscoreNote(file)
 }
 
 // defineNamespace: ferry.yaml's, else the deploy command's -n, else the
@@ -872,7 +872,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		byFile[f] = env
 	}
 	add := func(env string, d Deploy) {
-		env = strings.ToLower(env)
+		// GitLab's environment: name: primary_dev is values-primary_dev.yaml's
+		// primary-dev (discoverValues).
+		env = strings.ReplaceAll(strings.ToLower(env), "_", "-")
 		if !envNameRe().MatchString(env) || env == "local" {
 			return
 		}

@@ -143,6 +143,14 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 				jobs = append(jobs, job{dir: dir, err: derr})
 				continue
 			}
+			for _, w := range p.Warnings {
+				// What discovery left out, and why (a values file whose
+				// name is no environment's), as status says it.
+				if len(dirs) > 1 || dir != d {
+					w = dir + ": " + w
+				}
+				fmt.Fprintf(g.streams.ErrOut, "ferry: warning: %s\n", w)
+			}
 			g.logger().Info("checking", "dir", dir, "chart", p.Chart, "runtime", p.Runtime, "because", p.RuntimeReason, "environments", p.EnvNames())
 			jobs = append(jobs, job{dir: dir, p: p})
 		}
@@ -167,6 +175,11 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 				return
 			}
 			reports[i], errs[i] = check.CheckProject(ctx, j.dir, j.p)
+			if errs[i] == nil && len(j.p.Environments) == 0 {
+				// Nothing was checked: that is no pass (a file ignored for
+				// its name, a chart with no environment's values).
+				reports[i].Problems = append(reports[i].Problems, check.Problem{Message: noEnvironment(j.p)})
+			}
 		})
 	}
 	wg.Wait()
@@ -174,4 +187,13 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 		return nil, err // only an interruption gets here
 	}
 	return reports, nil
+}
+
+// noEnvironment says why project p has no environment to check.
+func noEnvironment(p *project.Project) string {
+	why := strings.Join(p.Warnings, "; ")
+	if why == "" {
+		why = "chart " + p.Chart + " has no values file of an environment's (values-<env>.yaml, <env>/values.yaml), no configs/.<env>.env and no deploy command"
+	}
+	return "no environment checked: " + why + "; name the environments under environments: in " + project.FileName
 }

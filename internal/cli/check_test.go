@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -16,6 +17,22 @@ func TestCheckExitCodes(t *testing.T) {
 		"configs/.staging.env": "LOG_LEVEL=INFO\n",
 		"configs/.prod.env":    "LOG_LEVEL=INFO\nMETRICS_PORT=0\n",
 	})
+	chart := map[string]string{
+		"pom.xml":           "<project><artifactId>search</artifactId></project>\n",
+		"chart/Chart.yaml":  "apiVersion: v2\nname: search\nversion: 0.1.0\n",
+		"chart/values.yaml": "image:\n  repository: ghcr.io/acme/search\n  tag: 2.3.1\n",
+		"chart/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: search\nspec:\n" +
+			"  selector: {matchLabels: {app: search}}\n  template:\n    metadata: {labels: {app: search}}\n" +
+			"    spec:\n      containers:\n        - name: search\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+	}
+	// GitLab-style environment names (primary_dev) are environments,
+	// named with '-'; a values file no name can be made of is said, and a
+	// project left with no environment is no pass.
+	underscores := testtree.Write(t, with(chart, map[string]string{
+		"chart/values-primary_dev.yaml":   "image:\n  tag: 2.4.0-rc.1\n",
+		"chart/values-fallback_prod.yaml": "image:\n  tag: 2.3.1\n",
+	}))
+	noEnv := testtree.Write(t, with(chart, map[string]string{"chart/values-Prod.yaml": "image:\n  tag: 2.3.1\n"}))
 	tests := []struct {
 		name string
 		args string
@@ -30,6 +47,11 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "warnings fail strict", args: "-C " + warnOnly + " check --strict", code: 1, out: "FERRY054"},
 		{name: "missing project", args: "-C does-not-exist check", code: 2, err: "does-not-exist"},
 		{name: "bad format", args: "-C ../../examples/orders-api check -o yaml", code: 2, err: "unknown format"},
+		{name: "underscored environments", args: "-C " + underscores + " check", code: 0, out: "primary-dev: from chart/values-primary_dev.yaml (discovered; '_' in the file's name read as '-'"},
+		{name: "no environment left", args: "-C " + noEnv + " check", code: 2, out: "Not checked",
+			err: `ferry: no environment checked: chart/values-Prod.yaml: "Prod" is not an environment name`},
+		{name: "no environment's warning said", args: "-C " + noEnv + " check -o json", code: 2, out: `"message": "no environment checked`,
+			err: `ferry: warning: chart/values-Prod.yaml: "Prod" is not an environment name`},
 		{name: "several projects, concurrently", args: "check ../../examples/orders-api " + brokenTwin, code: 1, out: "== " + brokenTwin},
 	}
 	for _, tt := range tests {
@@ -46,6 +68,13 @@ func TestCheckExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// with is files with more added.
+func with(files, more map[string]string) map[string]string {
+	out := maps.Clone(files)
+	maps.Copy(out, more)
+	return out
 }
 
 // writeProject writes a chartless project: configs/ only.
