@@ -357,7 +357,7 @@ func checkSharedBucket(in *Input) []Finding {
 	for _, k := range sorted {
 		g := groupBy(in.Envs, func(e *Env) (string, bool) {
 			v, ok := e.value(k)
-			return strings.ToLower(strings.TrimSpace(v)), ok
+			return strings.ToLower(strings.TrimSpace(v)) + "@" + bucketServer(e, k), ok
 		})
 		for _, envs := range g.groups() {
 			v, _ := envs[0].value(k)
@@ -370,6 +370,28 @@ func checkSharedBucket(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// bucketServer is the object store a bucket key's sibling endpoint
+// (S3_ENDPOINT beside S3_AVATAR_BUCKET) names, a short Service name
+// qualified by the environment's namespace as qualify does:
+// minio:9000 in two namespaces is two MinIO servers, two buckets.
+func bucketServer(e *Env, k string) string {
+	first, _, _ := strings.Cut(k, "_")
+	for _, en := range e.Result.Config.Entries {
+		if strings.HasPrefix(en.Key, first+"_") && strings.Contains(en.Key, "ENDPOINT") {
+			h := en.Value
+			if i := strings.Index(h, "//"); i >= 0 {
+				h = h[i+2:] // http://minio:9000
+			}
+			h, _, _ = strings.Cut(h, "/")
+			if e.Spec != nil && !strings.Contains(h, ".") {
+				h += "." + e.Spec.Namespace
+			}
+			return h
+		}
+	}
+	return ""
 }
 
 func checkDBPortDefault(in *Input) []Finding {

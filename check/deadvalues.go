@@ -206,6 +206,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 		f         Finding
 		keys, wls []string
 		nss       []string
+		elsewhere int // environments whose chart renders the object in another namespace
 		seenLoc   map[string]bool
 		vols, env int // references as volumes only, and through env
 	}
@@ -255,6 +256,10 @@ func checkUnprovidedReference(in *Input) []Finding {
 				if obj != g.f.Key {
 					ns += " (as " + obj + ")"
 				}
+				if o, ok := renderedElsewhere(e, r); ok {
+					ns += "; the chart's: " + o
+					g.elsewhere++
+				}
 				g.nss = append(g.nss, ns)
 			}
 			l := Location{Environment: e.Name, Key: obj, File: r.Template, Line: referenceLine(in.files(), dir, r)}
@@ -288,11 +293,29 @@ func checkUnprovidedReference(in *Input) []Finding {
 		if g.vols > 0 && g.env > 0 {
 			waits = "the pod waits in CreateContainerConfigError (or ContainerCreating, FailedMount, for the volume)"
 		}
-		f.Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, %s; make sure it exists before deploying, render it, or add what creates it.",
+		msg := "%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, %s; make sure it exists before deploying, render it, or add what creates it."
+		if g.elsewhere == len(f.Environments) {
+			// The chart does render it, in a namespace of its own
+			// (namespace: web-{{ .Values.stage }}) the release is not in.
+			f.Severity = Warning
+			msg = "%s reads %s in its own namespace, but the chart renders it in another (namespace %s): a pod reads only its own namespace's objects, so %s; render it in the release namespace, or deploy the release into that one."
+		}
+		f.Message = fmt.Sprintf(msg,
 			f.Workload, what, strings.Join(g.nss, ", "), waits)
 		out = append(out, f)
 	}
 	return out
+}
+
+// renderedElsewhere is the namespace of an object the chart renders
+// under r's kind and name in a namespace other than the pod's.
+func renderedElsewhere(e *Env, r render.Reference) (string, bool) {
+	for _, o := range e.Result.Objects {
+		if o.Kind == r.Kind && o.Name == r.Name && o.Namespace != r.Namespace {
+			return o.Namespace, true
+		}
+	}
+	return "", false
 }
 
 // referenceLine is the line of tmpl that names the referenced object
