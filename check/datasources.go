@@ -379,14 +379,14 @@ func checkSharedBucket(in *Input) []Finding {
 func bucketServer(e *Env, k string) string {
 	first, _, _ := strings.Cut(k, "_")
 	for _, en := range e.Result.Config.Entries {
-		if strings.HasPrefix(en.Key, first+"_") && strings.Contains(en.Key, "ENDPOINT") {
+		if strings.HasPrefix(en.Key, first) && strings.Contains(en.Key, "ENDPOINT") {
 			h := en.Value
-			if i := strings.Index(h, "//"); i >= 0 {
-				h = h[i+2:] // http://minio:9000
+			if _, rest, ok := strings.Cut(h, "//"); ok {
+				h = rest // http://minio:9000
 			}
 			h, _, _ = strings.Cut(h, "/")
-			if e.Spec != nil && !strings.Contains(h, ".") {
-				h += "." + e.Spec.Namespace
+			if !strings.Contains(h, ".") {
+				h += "." + e.Result.Namespace
 			}
 			return h
 		}

@@ -256,9 +256,12 @@ func checkUnprovidedReference(in *Input) []Finding {
 				if obj != g.f.Key {
 					ns += " (as " + obj + ")"
 				}
-				if o, ok := renderedElsewhere(e, r); ok {
-					ns += "; the chart's: " + o
-					g.elsewhere++
+				for _, o := range e.Result.Objects {
+					if o.Kind == r.Kind && o.Name == r.Name && o.Namespace != r.Namespace {
+						ns += "; the chart's: " + o.Namespace
+						g.elsewhere++
+						break
+					}
 				}
 				g.nss = append(g.nss, ns)
 			}
@@ -298,24 +301,13 @@ func checkUnprovidedReference(in *Input) []Finding {
 			// The chart does render it, in a namespace of its own
 			// (namespace: web-{{ .Values.stage }}) the release is not in.
 			f.Severity = Warning
-			msg = "%s reads %s in its own namespace, but the chart renders it in another (namespace %s): a pod reads only its own namespace's objects, so %s; render it in the release namespace, or deploy the release into that one."
+			msg = "%s reads %s, which the chart renders in another namespace than the pod's (namespace %s): %s; render it in the release namespace."
 		}
 		f.Message = fmt.Sprintf(msg,
 			f.Workload, what, strings.Join(g.nss, ", "), waits)
 		out = append(out, f)
 	}
 	return out
-}
-
-// renderedElsewhere is the namespace of an object the chart renders
-// under r's kind and name in a namespace other than the pod's.
-func renderedElsewhere(e *Env, r render.Reference) (string, bool) {
-	for _, o := range e.Result.Objects {
-		if o.Kind == r.Kind && o.Name == r.Name && o.Namespace != r.Namespace {
-			return o.Namespace, true
-		}
-	}
-	return "", false
 }
 
 // referenceLine is the line of tmpl that names the referenced object

@@ -455,28 +455,19 @@ func checksumHint(e *Env, reads []string) string {
 	return fmt.Sprintf("checksum/config: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", file)
 }
 
-// everyRender matches a template call whose value changes on every
+// everyRender matches a pod annotation whose template changes on every
 // render (rollme: {{ randAlphaNum 5 | quote }}, {{ now | unixEpoch }}).
-var everyRender = lazyre.New(`\{\{[^}]*\b(rand(AlphaNum|Alpha|Numeric|Ascii)|uuidv4|now)\b`).Get
+var everyRender = lazyre.New(`\n\s*[\w./-]+:\s*"?\{\{[^}]*\b(rand(AlphaNum|Alpha|Numeric|Ascii)|uuidv4|now)\b`).Get
 
-// rollsEveryRender reports a pod annotation whose template changes on
-// every render: Helm's documented rollme, which restarts the pods on
+// rollsEveryRender reports a workload whose template has such an
+// annotation: Helm's documented rollme, which restarts the pods on
 // every upgrade, config change or not.
 func rollsEveryRender(in *Input, w *render.Workload) bool {
 	if len(w.Containers) == 0 || len(w.PodAnnotations) == 0 || in.Project == nil {
 		return false
 	}
 	data, err := in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Containers[0].Template)))
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if _, ann := w.PodAnnotations[strings.Trim(k, `"'`)]; ok && ann && everyRender().MatchString(v) {
-			return true
-		}
-	}
-	return false
+	return err == nil && everyRender().Match(data)
 }
 
 func hasChecksum(ann map[string]string) bool {

@@ -350,7 +350,7 @@ func credentialData(key, value string) bool {
 	w := splitWords(camelWords(key))
 	// A user or database name (cloud-sql-user: admin) is not one even in
 	// a key named SECRET_*, unless its value is itself a user:password.
-	if len(w) > 0 && notCredentialWords[w[len(w)-1]] && len(secret.Passwords(value)) == 0 && !htpasswd(value) {
+	if len(w) > 0 && strings.Contains(" USER USERNAME LOGIN NAME DB DATABASE ", " "+w[len(w)-1]+" ") && len(secret.Passwords(value)) == 0 && !htpasswd(value) {
 		return false
 	}
 	if secret.Name(key) {
@@ -363,9 +363,6 @@ func credentialData(key, value string) bool {
 	}
 	return secret.Is(key, value) || secret.ShortKey(value) || htpasswd(value)
 }
-
-// notCredentialWords end the names of a Secret's keys that hold a name.
-var notCredentialWords = map[string]bool{"USER": true, "USERNAME": true, "LOGIN": true, "NAME": true, "DB": true, "DATABASE": true}
 
 // htpasswd reports an htpasswd line (ingress basic auth's auth:
 // admin:$apr1$…): a password hash, which a committed file gives away to

@@ -155,13 +155,10 @@ func mergeSecretLines(fs []Finding) []Finding {
 			out[i].Message = strings.TrimSuffix(out[i].Message, ".") + "; the same value also reaches " + f.Key + " (" + f.Rule + ")."
 		}
 		if old := andList(out[i].Environments); old != andList(f.Environments) {
-			envs := slices.Clone(out[i].Environments) // its array may be another finding's
-			for _, e := range f.Environments {
-				if !slices.Contains(envs, e) {
-					envs = append(envs, e)
-				}
-			}
+			// A copy: its array may be another finding's.
+			envs := append(out[i].Environments[:len(out[i].Environments):len(out[i].Environments)], f.Environments...)
 			sort.Strings(envs)
+			envs = slices.Compact(envs)
 			out[i].Environments = envs
 			if rest, ok := strings.CutPrefix(out[i].Message, old+":"); ok {
 				out[i].Message = andList(out[i].Environments) + ":" + rest
