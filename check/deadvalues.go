@@ -299,8 +299,8 @@ func checkUnprovidedReference(in *Input) []Finding {
 		msg := "%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, %s; make sure it exists before deploying, render it, or add what creates it."
 		if g.elsewhere == len(f.Environments) {
 			// The chart does render it, in a namespace of its own
-			// (namespace: web-{{ .Values.stage }}) the release is not in.
-			f.Severity = Warning
+			// (namespace: web-{{ .Values.stage }}); the release's may be
+			// a guess (the environment's name), so it stays advisory.
 			msg = "%s reads %s, which the chart renders in another namespace than the pod's (namespace %s): %s; render it in the release namespace."
 		}
 		f.Message = fmt.Sprintf(msg,
