@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ferrydev/ferry/render"
 )
 
 // Datasource rules: environments must not share a database, cache, broker
@@ -357,7 +359,7 @@ func checkSharedBucket(in *Input) []Finding {
 	for _, k := range sorted {
 		g := groupBy(in.Envs, func(e *Env) (string, bool) {
 			v, ok := e.value(k)
-			return strings.ToLower(strings.TrimSpace(v)), ok
+			return strings.ToLower(strings.TrimSpace(v)) + "@" + bucketServer(in, e, k), ok
 		})
 		for _, envs := range g.groups() {
 			v, _ := envs[0].value(k)
@@ -370,6 +372,46 @@ func checkSharedBucket(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// bucketServer is the object store a bucket key's sibling endpoint
+// (S3_ENDPOINT beside S3_AVATAR_BUCKET) names, a short Service name
+// qualified by the environment's namespace as qualify does:
+// minio:9000 in two namespaces is two MinIO servers, two buckets.
+func bucketServer(in *Input, e *Env, k string) string {
+	first, _, _ := strings.Cut(k, "_")
+	// Any container's: the Job that creates the bucket (mc mb) may not
+	// read the endpoint the application does, and a per-container view
+	// holds that Job alone.
+	all := [][]render.Entry{e.Result.Config.Entries}
+	if in.parent != nil {
+		for _, p := range in.parent.Envs {
+			if p.Name == e.Name {
+				e = p
+			}
+		}
+	}
+	for _, w := range e.Result.Workloads {
+		for _, c := range w.Containers {
+			all = append(all, c.Config.Entries)
+		}
+	}
+	for _, entries := range all {
+		for _, en := range entries {
+			if strings.HasPrefix(en.Key, first) && strings.Contains(en.Key, "ENDPOINT") {
+				h := en.Value
+				if _, rest, ok := strings.Cut(h, "//"); ok {
+					h = rest // http://minio:9000
+				}
+				h, _, _ = strings.Cut(h, "/")
+				if !strings.Contains(h, ".") {
+					h += "." + e.Result.Namespace
+				}
+				return h
+			}
+		}
+	}
+	return ""
 }
 
 func checkDBPortDefault(in *Input) []Finding {

@@ -206,6 +206,7 @@ func checkUnprovidedReference(in *Input) []Finding {
 		f         Finding
 		keys, wls []string
 		nss       []string
+		elsewhere int // environments whose chart renders the object in another namespace
 		seenLoc   map[string]bool
 		vols, env int // references as volumes only, and through env
 	}
@@ -255,6 +256,13 @@ func checkUnprovidedReference(in *Input) []Finding {
 				if obj != g.f.Key {
 					ns += " (as " + obj + ")"
 				}
+				for _, o := range e.Result.Objects {
+					if o.Kind == r.Kind && o.Name == r.Name && o.Namespace != r.Namespace {
+						ns += "; the chart's: " + o.Namespace
+						g.elsewhere++
+						break
+					}
+				}
 				g.nss = append(g.nss, ns)
 			}
 			l := Location{Environment: e.Name, Key: obj, File: r.Template, Line: referenceLine(in.files(), dir, r)}
@@ -288,7 +296,14 @@ func checkUnprovidedReference(in *Input) []Finding {
 		if g.vols > 0 && g.env > 0 {
 			waits = "the pod waits in CreateContainerConfigError (or ContainerCreating, FailedMount, for the volume)"
 		}
-		f.Message = fmt.Sprintf("%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, %s; make sure it exists before deploying, render it, or add what creates it.",
+		msg := "%s reads %s, which the chart does not render and nothing in the repository creates (namespace %s): unless it is made outside the repository, %s; make sure it exists before deploying, render it, or add what creates it."
+		if g.elsewhere == len(f.Environments) {
+			// The chart does render it, in a namespace of its own
+			// (namespace: web-{{ .Values.stage }}); the release's may be
+			// a guess (the environment's name), so it stays advisory.
+			msg = "%s reads %s, which the chart renders in another namespace than the pod's (namespace %s): %s; render it in the release namespace."
+		}
+		f.Message = fmt.Sprintf(msg,
 			f.Workload, what, strings.Join(g.nss, ", "), waits)
 		out = append(out, f)
 	}

@@ -2,11 +2,15 @@ package check
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
+	"github.com/ferrydev/ferry/render"
 )
 
 // Lifecycle rules: the process starts on the ports the pod expects, parses
@@ -385,7 +389,7 @@ func checkConfigNotRolled(in *Input) []Finding {
 			continue
 		}
 		for _, w := range e.Result.Workloads {
-			if hasChecksum(w.PodAnnotations) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
+			if hasChecksum(w.PodAnnotations) || rollsEveryRender(in, &w) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
 				continue
 			}
 			var rendered []string
@@ -449,6 +453,21 @@ func checksumHint(e *Env, reads []string) string {
 		}
 	}
 	return fmt.Sprintf("checksum/config: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", file)
+}
+
+// everyRender matches a pod annotation whose template changes on every
+// render (rollme: {{ randAlphaNum 5 | quote }}, {{ now | unixEpoch }}).
+var everyRender = lazyre.New(`\n\s*[\w./-]+:\s*"?\{\{[^}]*\b(rand(AlphaNum|Alpha|Numeric|Ascii)|uuidv4|now)\b`).Get
+
+// rollsEveryRender reports a workload whose template has such an
+// annotation: Helm's documented rollme, which restarts the pods on
+// every upgrade, config change or not.
+func rollsEveryRender(in *Input, w *render.Workload) bool {
+	if len(w.Containers) == 0 || len(w.PodAnnotations) == 0 || in.Project == nil {
+		return false
+	}
+	data, err := in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Containers[0].Template)))
+	return err == nil && everyRender().Match(data)
 }
 
 func hasChecksum(ann map[string]string) bool {

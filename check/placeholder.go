@@ -152,11 +152,19 @@ func init() {
 func placeholderPasswords(v string) bool {
 	ps := secret.Passwords(v)
 	for _, p := range ps {
-		if !placeholder(p.Value) && !isPlaceholder(p.Value) && !strings.Contains(p.Value, "$(") {
+		if !placeholder(p.Value) && !isPlaceholder(p.Value) && !strings.Contains(p.Value, "$(") && !templateSlot(p.Value) {
 			return false
 		}
 	}
 	return len(ps) > 0
+}
+
+// templateSlot reports a slot the application fills in when it builds
+// the URL (reset-password?token={token}, {{token}}, %s, <token>): a
+// template, not a committed credential.
+func templateSlot(v string) bool {
+	n := len(v)
+	return n >= 2 && (v[0] == '{' && v[n-1] == '}' || v[0] == '<' && v[n-1] == '>' || v[0] == '%' && n == 2)
 }
 
 func checkCommittedSecret(in *Input) []Finding {
@@ -340,12 +348,18 @@ func shownPlaceholder(en render.Entry) string {
 // generated key, a short random one). Sitting in a Secret is not
 // enough: charts put redirect URLs, model names and user names there.
 func credentialData(key, value string) bool {
+	w := splitWords(camelWords(key))
+	// A user or database name (cloud-sql-user: admin) is not one even in
+	// a key named SECRET_*, unless its value is itself a user:password.
+	if len(w) > 0 && strings.Contains(" USER USERNAME LOGIN NAME DB DATABASE ", " "+w[len(w)-1]+" ") && len(secret.Passwords(value)) == 0 && !htpasswd(value) {
+		return false
+	}
 	if secret.Name(key) {
 		return true
 	}
 	// An identifier (EVE_CLIENT_ID, a 32-hex OAuth client id) is public
 	// whatever its shape; its secret is the key beside it.
-	if w := splitWords(camelWords(key)); len(w) > 0 && w[len(w)-1] == "ID" {
+	if len(w) > 0 && w[len(w)-1] == "ID" {
 		return false
 	}
 	return secret.Is(key, value) || secret.ShortKey(value) || htpasswd(value)

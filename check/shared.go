@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -132,8 +133,9 @@ func (l Location) envs() string {
 var secretRules = map[string]string{"FERRY040": "literal", "FERRY041": "literal", "FERRY042": "reused"}
 
 // mergeSecretLines keeps one finding per values line among the secret
-// rules' findings for the same environments, naming the other keys the
-// line reaches.
+// rules' findings, naming the other keys and environments the line
+// reaches: a workload that another environment names differently (a
+// release called like the Deployment) splits them upstream.
 func mergeSecretLines(fs []Finding) []Finding {
 	var out []Finding
 	at := map[string]int{}
@@ -142,7 +144,7 @@ func mergeSecretLines(fs []Finding) []Finding {
 			out = append(out, f)
 			continue
 		}
-		id := fmt.Sprintf("%s|%s:%d|%s", secretRules[f.Rule], f.File, f.Line, strings.Join(f.Environments, ","))
+		id := fmt.Sprintf("%s|%s:%d", secretRules[f.Rule], f.File, f.Line)
 		i, ok := at[id]
 		if !ok {
 			at[id] = len(out)
@@ -151,6 +153,16 @@ func mergeSecretLines(fs []Finding) []Finding {
 		}
 		if f.Key != out[i].Key && !strings.Contains(out[i].Message, " also reaches "+f.Key) {
 			out[i].Message = strings.TrimSuffix(out[i].Message, ".") + "; the same value also reaches " + f.Key + " (" + f.Rule + ")."
+		}
+		if old := andList(out[i].Environments); old != andList(f.Environments) {
+			// A copy: its array may be another finding's.
+			envs := append(out[i].Environments[:len(out[i].Environments):len(out[i].Environments)], f.Environments...)
+			sort.Strings(envs)
+			envs = slices.Compact(envs)
+			out[i].Environments = envs
+			if rest, ok := strings.CutPrefix(out[i].Message, old+":"); ok {
+				out[i].Message = andList(out[i].Environments) + ":" + rest
+			}
 		}
 		// The other environments' lines may differ (two lines of prod's
 		// file holding the value dev sets once): each stays cited.

@@ -102,4 +102,12 @@ func TestMergeSecretLines(t *testing.T) {
 	if m := out[0].Message; !strings.Contains(m, "also reaches POSTGRES_PASSWORD (FERRY040)") || !strings.Contains(m, "also reaches DB_PASSWORD (FERRY041)") {
 		t.Errorf("message %q does not name the other keys", m)
 	}
+
+	// One line split upstream by environment group is one finding.
+	dev := Finding{Rule: "FERRY040", Key: "JWT_SECRET", Environments: []string{"dev", "test"}, File: "values.yaml", Line: 4, Message: "dev and test: JWT_SECRET is a literal."}
+	web := Finding{Rule: "FERRY040", Key: "JWT_SECRET", Environments: []string{"web"}, File: "values.yaml", Line: 4, Message: "web: JWT_SECRET is a literal."}
+	out = mergeSecretLines([]Finding{dev, web})
+	if len(out) != 1 || strings.Join(out[0].Environments, ",") != "dev,test,web" || out[0].Message != "dev, test and web: JWT_SECRET is a literal." {
+		t.Errorf("split line not merged: %+v", out)
+	}
 }

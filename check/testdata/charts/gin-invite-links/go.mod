@@ -1,0 +1,3 @@
+module github.com/acme/invites
+
+go 1.22
