@@ -71,3 +71,22 @@ func Pack(fsys fs.FS) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Compare packs fsys again and reports whether packed holds exactly its
+// files, with the fresh archive for a test's -update to write.
+func Compare(fsys fs.FS, packed []byte) (fresh []byte, same bool, err error) {
+	if fresh, err = Pack(fsys); err != nil {
+		return nil, false, err
+	}
+	want, _ := Unpack(fresh)
+	got, err := Unpack(packed)
+	if err != nil || len(want) != len(got) {
+		return fresh, false, nil
+	}
+	for name, data := range want {
+		if g, ok := got[name]; !ok || !bytes.Equal(g, data) {
+			return fresh, false, nil
+		}
+	}
+	return fresh, len(want) > 0, nil
+}

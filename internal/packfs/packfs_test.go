@@ -38,3 +38,22 @@ func TestRoundTrip(t *testing.T) {
 		t.Error("Unpack of junk succeeded")
 	}
 }
+
+func TestCompare(t *testing.T) {
+	src := fstest.MapFS{"a.txt": {Data: []byte("one\n")}, "b/c.txt": {Data: []byte("two\n")}}
+	packed, _ := Pack(src)
+	if _, same, err := Compare(src, packed); err != nil || !same {
+		t.Errorf("Compare of its own archive = %v, %v; want same", same, err)
+	}
+	edited := fstest.MapFS{"a.txt": {Data: []byte("one!\n")}, "b/c.txt": {Data: []byte("two\n")}}
+	if _, same, _ := Compare(edited, packed); same {
+		t.Error("an edited file compared the same")
+	}
+	added := fstest.MapFS{"a.txt": {Data: []byte("one\n")}, "b/c.txt": {Data: []byte("two\n")}, "d.txt": {}}
+	if _, same, _ := Compare(added, packed); same {
+		t.Error("an added file compared the same")
+	}
+	if _, same, _ := Compare(src, []byte("junk")); same {
+		t.Error("a broken archive compared the same")
+	}
+}
