@@ -3,6 +3,7 @@ package project
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -13,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
@@ -343,7 +345,7 @@ func (p *Project) foreignKeys(folder string) (foreign []string, all int) {
 
 // topKeys are a YAML mapping file's top-level keys, nil when it is none.
 func topKeys(file string) []string {
-	data, err := os.ReadFile(file)
+	data, err := readRegular(file)
 	if err != nil {
 		return nil
 	}
@@ -358,6 +360,31 @@ func topKeys(file string) []string {
 	}
 	return keys
 }
+
+// readRegular reads a file of the repository that discovery only peeks
+// at, through the confined file system of its directory: a FIFO, a
+// device or a link out of the directory is refused without blocking, and
+// a file past maxPeek is not read (the values rules refuse it later,
+// saying so).
+func readRegular(file string) ([]byte, error) {
+	root, err := confine.Open(filepath.Dir(file))
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.Base(file))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() > maxPeek {
+		return nil, fmt.Errorf("%s: not read while discovering (over %d bytes)", file, maxPeek)
+	}
+	return io.ReadAll(f)
+}
+
+// maxPeek bounds what discovery reads of a file to judge it.
+const maxPeek = 1 << 20
 
 // chartDependencies names a chart's dependencies: Chart.yaml's (or
 // requirements.yaml's) dependencies by name and alias, and the charts
@@ -384,7 +411,7 @@ type dependency struct{ Name, Alias, Repository string }
 func readDependencies(chart string) []dependency {
 	var out []dependency
 	for _, f := range []string{"Chart.yaml", "requirements.yaml"} {
-		data, err := os.ReadFile(filepath.Join(chart, f))
+		data, err := readRegular(filepath.Join(chart, f))
 		if err != nil {
 			continue
 		}
