@@ -224,6 +224,9 @@ func checkUnprovidedReference(in *Input) []Finding {
 			if r.Optional || misnamed(e, r) {
 				continue
 			}
+			if e.Spec != nil && e.Spec.Deploy.CreatesObject(r.Kind, r.Name, r.Namespace) != "" {
+				continue // the deploy's job makes it (kubectl create secret) before helm runs
+			}
 			obj := r.Kind + "/" + r.Name
 			// One template's {{ .Release.Name }}-app under each
 			// environment's own release is one object to provide.

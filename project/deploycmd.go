@@ -65,6 +65,10 @@ type Deploy struct {
 	// cluster X", "context X"; "" when the job does not say or CI fills it
 	// in. ClusterAt is where it was chosen (file:line).
 	Cluster, ClusterAt string
+	// Creates are the ConfigMaps and Secrets the command's job makes
+	// itself before it deploys (kubectl create secret generic app-db …):
+	// objects the chart's pods may read that the chart does not render.
+	Creates []Created
 	// Via is where a wrapper script holding the command was called from
 	// (.github/workflows/cd.yml:24), "" when the command stands there.
 	Via string
@@ -248,7 +252,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			m, _ := filepath.Glob(filepath.Join(root, pat))
 			files = append(files, m...)
 		}
@@ -289,7 +293,7 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(cmds)
 			case jenkinsFile(base):
 				cmds = withAssignments(jenkinsLines(data))
-			case base == "Makefile" || base == "makefile" || strings.HasSuffix(base, ".mk"):
+			case base == "Makefile" || base == "makefile" || base == "GNUmakefile" || strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
 				if !shellName(base) && !shellShebang.Get().Match(data) {
@@ -312,6 +316,7 @@ func findDeploys(dir string) []Deploy {
 			tokens := tokensIn(data, rel)            // what the file's steps fill in before they deploy
 			clusters := map[string]clusterChoice{}   // by job: the cluster its kubeconfig points at
 			namespaces := map[string]clusterChoice{} // by job: the namespace its context was set to
+			creates := map[string][]Created{}        // by job: the ConfigMaps and Secrets it makes itself
 			// by job and path: files the job writes, each with the SOPS
 			// file it decrypts into it ("" for any other write)
 			written := map[string]string{}
@@ -332,6 +337,9 @@ func findDeploys(dir string) []Deploy {
 				}
 				if m := contextNamespace.Get().FindStringSubmatch(c.text); m != nil {
 					namespaces[c.hint] = clusterChoice{c.expand(strings.Trim(m[1], `"'`)), file + ":" + strconv.Itoa(c.line)}
+				}
+				if o, ok := c.creates(file); ok {
+					creates[c.hint] = append(creates[c.hint], o)
 				}
 				fileDir := filepath.Dir(f)
 				if c.dir != "" {
@@ -373,6 +381,7 @@ func findDeploys(dir string) []Deploy {
 				if cn, ok := namespaces[c.hint]; ok && d.Namespace == "" && !strings.ContainsAny(cn.name, "${}") {
 					d.Namespace, d.NamespaceAt = cn.name, cn.at
 				}
+				d.Creates = creates[c.hint]
 				if d.Cluster == "" {
 					cc := clusters[c.hint]
 					d.Cluster, d.ClusterAt = cc.name, cc.at
@@ -2030,6 +2039,10 @@ var (
 	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
 	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
 	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	// kubectl create secret generic NAME, kubectl create configmap NAME
+	// (often --dry-run=client -o yaml | kubectl apply -f -).
+	kubectlCreate = lazyre.New(`\bkubectl\b[^|;&]*?\screate\s+(secret\s+(?:generic|tls|docker-registry)|configmap)\s+("[^"]*"|'[^']*'|[^\s-]\S*)`)
+	flagNamespace = lazyre.New(`\s(?:-n|--namespace)[=\s]+("[^"]*"|'[^']*'|[^\s|;&]+)`)
 	// kubectl config set-context --current --namespace=X: helm then
 	// deploys into X when its command says no -n.
 	contextNamespace = lazyre.New(`\bkubectl\s+config\s+set-context\b.*?\s--namespace[=\s]+("[^"]*"|'[^']*'|\S+)`)
@@ -2331,3 +2344,69 @@ func mayCallScript(t string) bool {
 
 // OwnChart reports whether the command installs the project's chart.
 func (p *Project) OwnChart(d Deploy) bool { return p.ownChart(d.Chart) }
+
+// Created is a ConfigMap or Secret a deploy's job makes itself. Name and
+// Namespace are as the job wrote them, expanded where the job's
+// variables say; Namespace "" when the command sets none (the job's).
+// At is where (.gitlab-ci.yml:90).
+type Created struct {
+	Kind, Name, Namespace, At string
+}
+
+// creates reads a kubectl create secret or configmap on the line.
+func (l shellLine) creates(file string) (Created, bool) {
+	if !strings.Contains(l.text, "create") {
+		return Created{}, false
+	}
+	m := kubectlCreate.Get().FindStringSubmatchIndex(l.text)
+	if m == nil {
+		return Created{}, false
+	}
+	o := Created{Kind: "Secret", Name: l.expand(strings.Trim(l.text[m[4]:m[5]], `"'`)), At: file + ":" + strconv.Itoa(l.line)}
+	if strings.HasPrefix(l.text[m[2]:m[3]], "configmap") {
+		o.Kind = "ConfigMap"
+	}
+	// the namespace flag may stand before create or after the name
+	cmd := l.text[:m[1]]
+	if i := strings.IndexAny(l.text[m[1]:], "|;&"); i >= 0 {
+		cmd += l.text[m[1] : m[1]+i]
+	} else {
+		cmd += l.text[m[1]:]
+	}
+	if n := flagNamespace.Get().FindStringSubmatch(cmd); n != nil {
+		o.Namespace = l.expand(strings.Trim(n[1], `"'`))
+	}
+	return o, true
+}
+
+// CreatesObject reports where the deploy's job makes the kind/name
+// object in namespace ns ("" when it does not). A part of the name or
+// namespace CI fills in (${APP}-db) matches anything there, and only
+// there.
+func (d *Deploy) CreatesObject(kind, name, ns string) string {
+	if d == nil {
+		return ""
+	}
+	for _, o := range d.Creates {
+		if o.Kind == kind && ciMatch(o.Name, name) && (o.Namespace == "" || ciMatch(o.Namespace, ns)) {
+			return o.At
+		}
+	}
+	return ""
+}
+
+// ciVar is a variable CI fills into a name: ${X}, $X, ${{ x }}, $(X).
+var ciVar = lazyre.New(`\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// ciMatch reports whether name fits pattern, a name as CI wrote it.
+func ciMatch(pattern, name string) bool {
+	if !strings.Contains(pattern, "$") {
+		return pattern == name
+	}
+	parts := ciVar.Get().Split(pattern, -1)
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	ok, _ := regexp.MatchString("^"+strings.Join(parts, ".+")+"$", name)
+	return ok
+}

@@ -228,6 +228,13 @@ func (p *Project) discoverValues() valuesFiles {
 				// eastus (definition says so; fileRegion reads it back).
 				region, env = r, rest
 			}
+			if b, ok := strings.CutSuffix(env, ".base"); ok && envNameRe().MatchString(strings.ReplaceAll(b, "_", "-")) {
+				// values-prod.base.yaml: prod's own values, which a
+				// generator (gomplate, a Makefile) merges into the file
+				// helm is given; a values-prod.yaml beside it wins, as it
+				// sorts after (baseNote says so).
+				env = b
+			}
 			if u := strings.ReplaceAll(env, "_", "-"); u != env && envNameRe().MatchString(u) {
 				env = u // values-primary_dev.yaml: primary-dev, since the name becomes a namespace (underscoreNote says so)
 			}
@@ -676,6 +683,15 @@ func ownerDirs(root string) []string {
 // charts.
 func hiddenDir(name string) bool {
 	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".helm")
+}
+
+// baseNote says that a values file's name ends in .base, read as the
+// environment's own values.
+func baseNote(file string) string {
+	if strings.HasSuffix(strings.TrimSuffix(path.Base(file), path.Ext(file)), ".base") {
+		return "; the environment's .base values, taken as its layer"
+	}
+	return ""
 }
 
 // underscoreNote says that a values file's name gave its environment's

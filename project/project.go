@@ -705,9 +705,9 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 // the definition: "; region eastus, from the file's name".
 func regionNote(file string) string {
 	if r := fileRegion(file); r != "" {
-		return "; region " + r + ", from the file's name" + underscoreNote(file)
+		return "; region " + r + ", from the file's name" + underscoreNote(file) + baseNote(file)
 	}
-	return underscoreNote(file)
+	return underscoreNote(file) + baseNote(file)
 }
 
 // defineNamespace: ferry.yaml's, else the deploy command's -n, else the
@@ -1070,7 +1070,10 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			continue
 		}
 		expr := v[locs[0][0]:locs[0][1]]
-		re, err := regexp.Compile("^" + regexp.QuoteMeta(v[:locs[0][0]]) + "([a-z0-9-]+)" + regexp.QuoteMeta(v[locs[0][1]:]) + "$")
+		// values-$(ENV).yaml may be generated from the values-<env>.base.yaml
+		// discovery took as the environment's (gomplate, a Makefile): the
+		// command deploys that environment, with that file.
+		re, err := regexp.Compile("^" + regexp.QuoteMeta(v[:locs[0][0]]) + "([a-z0-9-]+)(\\.base)?" + regexp.QuoteMeta(v[locs[0][1]:]) + "$")
 		if err != nil {
 			continue
 		}
@@ -1080,7 +1083,16 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 				continue
 			}
 			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
-				out[env] = fillDeploy(d, expr, env)
+				dd := fillDeploy(d, expr, env)
+				if m[2] != "" {
+					generated := strings.ReplaceAll(v, expr, env)
+					for i, x := range dd.Values {
+						if x == generated && !isFile(filepath.Join(p.Dir, filepath.FromSlash(x))) {
+							dd.Values[i] = f
+						}
+					}
+				}
+				out[env] = dd
 			}
 		}
 		// A value the script gives the variable with no values file is an
