@@ -444,6 +444,38 @@ func noteUncertain(keep, old, d *Deploy, env string) {
 type branchArm struct {
 	cond cond
 	vars map[string]string
+	// before are the variables assigned before the if.
+	before map[string]string
+}
+
+// decidedArms are the line's arms that may run: an arm whose condition
+// tests a variable the script or its caller gives (environment=$1 with
+// the caller's argument "test") runs only when the value matches, and
+// an else only when no arm did. A script called once per environment
+// is one deploy per call, not every arm for each.
+func (l shellLine) decidedArms() []branchArm {
+	var out []branchArm
+	matched := false
+	for _, a := range l.arms {
+		c := a.cond
+		if c.Var == "" && len(c.Vals) == 0 && c.At > 0 && matched {
+			continue // else, after an arm that runs
+		}
+		if c.Var == "" || len(c.Vals) == 0 || !assignment.Get().MatchString(c.Var+"=") {
+			out = append(out, a)
+			continue
+		}
+		v := l.expand("${" + c.Var + "}")
+		if v == "" || strings.ContainsAny(v, "$`") {
+			out = append(out, a)
+			continue
+		}
+		if c.matches(v) {
+			matched = true
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // trackArms follows the top-level if the line t (at line n, the if
@@ -485,6 +517,9 @@ func (p *Project) armDeploys(d Deploy, byFile map[string]string) map[string]Depl
 					if val, ok := arm.vars[strings.Trim(r, "${}")]; ok {
 						return val
 					}
+					if val, ok := arm.before[strings.Trim(r, "${}")]; ok && !strings.ContainsAny(val, "$`") {
+						return val
+					}
 					return r
 				})
 			}
@@ -511,6 +546,8 @@ func (p *Project) armDeploys(d Deploy, byFile map[string]string) map[string]Depl
 				env = dd.Namespace
 				if w := stageIn(env); w != "" && !IsCIExpr(env) {
 					env = w // ledger-production: production
+				} else if c := arm.cond; len(c.Vals) == 1 && !c.Neg && stageIn(c.Vals[0]) == c.Vals[0] {
+					env = c.Vals[0] // [[ $environment == production ]] deploying into shop: production
 				}
 				if (env == "default" || env == "" || IsCIExpr(env)) && len(arm.cond.Vals) == 1 && !arm.cond.Neg {
 					env = path.Base(arm.cond.Vals[0]) // refs/heads/main: main

@@ -743,6 +743,14 @@ func withAssignments(lines []shellLine) []shellLine {
 		l.assigned, l.choices, l.arrays, l.arms = assigned, choices, arrays, lastArms
 		t := strings.TrimSpace(l.text)
 		arms = trackArms(arms, t, l.line, depth)
+		if n := len(arms); n > 0 && arms[n-1].before == nil {
+			// what held before the if: an arm that does not assign a
+			// variable keeps it (namespace="shop" above the if)
+			arms[n-1].before = assigned
+			if n > 1 {
+				arms[n-1].before = arms[0].before
+			}
+		}
 		if l.dir == "" { // a CI step's shell; a script's paths are its own
 			if m := cdLine.Get().FindStringSubmatch(t); m != nil && depth == 0 {
 				cd = path.Join(cd, strings.Trim(m[1], `"'`))
@@ -1482,7 +1490,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		sub = "upgrade"
 	}
 	werfChart, werfEnv := ".helm", ""
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, arms: l.arms, job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, arms: l.decidedArms(), job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]

@@ -929,7 +929,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 				}
 			}
 		}
-		if env == "" && len(d.arms) > 1 {
+		if env == "" && len(d.arms) > 0 {
 			// if/elif branches that each pick the values file:
 			// VALUES_FILE="helm/values-stage.yaml", then -f $VALUES_FILE.
 			if matched := p.armDeploys(d, byFile); len(matched) > 0 {
