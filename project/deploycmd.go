@@ -65,6 +65,8 @@ type Deploy struct {
 	// cluster X", "context X"; "" when the job does not say or CI fills it
 	// in. ClusterAt is where it was chosen (file:line).
 	Cluster, ClusterAt string
+	// argo is set for an Argo CD Application, not a command.
+	argo bool
 	// Creates are the ConfigMaps and Secrets the command's job makes
 	// itself before it deploys (kubectl create secret generic app-db …):
 	// objects the chart's pods may read that the chart does not render.
@@ -199,6 +201,15 @@ func (s SetFlag) Flag() string {
 // Loc is "file:line".
 func (d *Deploy) Loc() string { return d.File + ":" + strconv.Itoa(d.Line) }
 
+// kindLoc is Loc after what holds the deploy: "CI .gitlab-ci.yml:42",
+// "Argo CD Application argocd/app-dev.yaml:1".
+func (d *Deploy) kindLoc() string {
+	if d.argo {
+		return "Argo CD Application " + d.Loc()
+	}
+	return "CI " + d.Loc()
+}
+
 // ciExpr matches what CI substitutes before the command runs.
 var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
@@ -250,6 +261,18 @@ func findDeploys(dir string) []Deploy {
 			if data, err := readCIFile(f); err == nil {
 				rel, _ := filepath.Rel(dir, f)
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
+			}
+		}
+		for _, f := range argoFiles(root) {
+			if seen[f] {
+				continue
+			}
+			if data, err := readCIFile(f); err == nil {
+				rel, _ := filepath.Rel(dir, f)
+				if ds := argoDeploys(data, filepath.ToSlash(rel), dir, root); len(ds) > 0 {
+					seen[f] = true // an Application, not a CI file
+					out = append(out, ds...)
+				}
 			}
 		}
 		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {

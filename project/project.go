@@ -679,18 +679,18 @@ func (p *Project) define(e *Environment, spec EnvSpec, specs map[string]EnvSpec,
 func (p *Project) definition(name string, inFile bool, at string, d *Deploy, envFile string) string {
 	switch {
 	case inFile && d != nil:
-		return at + ", CI " + d.Loc() + d.Why()
+		return at + ", " + d.kindLoc() + d.Why()
 	case inFile:
 		return at
 	case d != nil && d.Missing != "":
-		return "CI " + d.Loc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
+		return d.kindLoc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
 		for _, v := range d.Values {
 			if r := fileRegion(v); r != "" && isFile(filepath.Join(p.Dir, v)) {
-				return "CI " + d.Loc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
+				return d.kindLoc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
 			}
 		}
-		return "CI " + d.Loc() + d.Why() + p.named[name]
+		return d.kindLoc() + d.Why() + p.named[name]
 	case envFile != "" && len(p.unmatched) > 0:
 		return envFile + " (discovered" + regionNote(envFile) + "; ferry matched no deploy command to " + name + ")"
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
