@@ -69,6 +69,7 @@ var catalogue = []string{
 	"FERRY098 regex-path-type error",
 	"FERRY099 misnamed-reference warning",
 	"FERRY100 ci-secret-in-env warning",
+	"FERRY101 image-built-per-environment warning",
 }
 
 func TestCatalogue(t *testing.T) {
