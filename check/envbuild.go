@@ -54,7 +54,7 @@ func tagNaming(tag, env string) (string, bool) {
 
 func checkImageBuiltPerEnv(in *Input) []Finding {
 	type named struct {
-		e        *Env
+		e         *Env
 		tag, rest string
 	}
 	var ns []named
