@@ -590,6 +590,33 @@ func valuesSecrets(e *Env) []Finding {
 	return out
 }
 
+// listImageFindings runs the image rules (FERRY002, FERRY003) on the
+// images values lists name in the environments that did not render
+// (render.Result.ListImages: images[], sidecars[].image), each as the
+// service's image is judged, keyed by its values path. Only errors and
+// warnings: a version tag pulled by tag is the service image's advice.
+func listImageFindings(in *Input) []Finding {
+	imgs := &Input{Project: in.Project, Problems: in.Problems, parent: in}
+	for _, e := range in.Failed {
+		for _, li := range e.Result.ListImages {
+			res := *e.Result
+			res.Image = li.Image
+			imgs.Envs = append(imgs.Envs, &Env{Name: e.Name, Spec: e.Spec, Result: &res, SetByCI: e.SetByCI, Failure: e.Failure, imagePath: li.Path})
+		}
+	}
+	var out []Finding // in.Failed is in project order: so are imgs.Envs
+	for _, id := range []string{"FERRY002", "FERRY003"} {
+		r, _ := RuleByID(id)
+		for _, f := range r.Check(imgs) {
+			if f = complete(r, f); f.Severity != Info && len(f.Locations) > 0 {
+				f.Key = f.Locations[0].Key
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // valuesPass runs the rules that need only values over every environment,
 // the ones that did not render included, and keeps what involves those:
 // the rest the ordinary pass has reported.
@@ -623,6 +650,7 @@ func valuesPass(in *Input) []Finding {
 			}
 		}
 	}
+	out = append(out, listImageFindings(in)...)
 	committed, _ := RuleByID("FERRY041")
 	for _, e := range in.Failed {
 		for _, f := range valuesSecrets(e) {

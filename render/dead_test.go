@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"testing"
 
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -88,5 +89,32 @@ resources: {{ toYaml $svc.resources | nindent 2 }}
 				}
 			}
 		})
+	}
+}
+
+// TestListImages finds the images values lists name, map or reference,
+// and leaves single images and untagged maps to others.
+func TestListImages(t *testing.T) {
+	vals := map[string]any{
+		"image": map[string]any{"repository": "ghcr.io/acme/api", "tag": "1.0.0"},
+		"images": []any{
+			map[string]any{"name": "api", "registry": "ghcr.io", "repository": "acme/api", "tag": 1.5},
+			map[string]any{"name": "migrate", "repository": "ghcr.io/acme/migrate", "digest": "sha256:abc"},
+		},
+		"sidecars": []any{
+			map[string]any{"name": "proxy", "image": "gcr.io/cloud-sql-proxy:latest"},
+			map[string]any{"name": "shipper", "image": map[string]any{"repository": "fluent/fluent-bit"}},
+			map[string]any{"name": "tpl", "image": "{{ .Values.x }}"},
+		},
+	}
+	var got []ValuesImage
+	listImages(vals, "", false, &got)
+	want := []ValuesImage{
+		{Path: "images[0]", Image: "ghcr.io/acme/api:1.5"},
+		{Path: "images[1]", Image: "ghcr.io/acme/migrate@sha256:abc"},
+		{Path: "sidecars[0].image", Image: "gcr.io/cloud-sql-proxy:latest"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listImages = %+v, want %+v", got, want)
 	}
 }

@@ -355,6 +355,10 @@ type Result struct {
 	// does not render and nothing it renders creates (an ExternalSecret,
 	// a SealedSecret, a cert-manager Certificate).
 	Unprovided []Reference
+	// ListImages are the images values lists name (images[], a
+	// sidecars[] item's image), only for a Result of ValuesOnly: with no
+	// render, they are checked as the values name them.
+	ListImages []ValuesImage
 	// Warnings are things a user should know that are not errors: a key
 	// repeated in a values file, a missing configs/.env.
 	Warnings []string
@@ -402,6 +406,13 @@ type SecretValue struct {
 	Secret, Key string
 	Value       string
 	Source      Source
+}
+
+// ValuesImage is an image a values file names: Path is the values path
+// of its map ({repository, tag}: images[1]) or of its reference string
+// (sidecars[0].image).
+type ValuesImage struct {
+	Path, Image string
 }
 
 // Unread is a values key that no template reads.
