@@ -607,11 +607,28 @@ func listImageFindings(in *Input) []Finding {
 	var out []Finding // in.Failed is in project order: so are imgs.Envs
 	for _, id := range []string{"FERRY002", "FERRY003"} {
 		r, _ := RuleByID(id)
+		at := map[string]int{} // one finding per environment and severity: a list of 12 jobs at latest is one fix
 		for _, f := range r.Check(imgs) {
-			if f = complete(r, f); f.Severity != Info && len(f.Locations) > 0 {
-				f.Key = f.Locations[0].Key
-				out = append(out, f)
+			if f = complete(r, f); f.Severity == Info || len(f.Locations) == 0 {
+				continue
 			}
+			f.Key = f.Locations[0].Key
+			id := strings.Join(f.Environments, ",") + string(f.Severity)
+			i, seen := at[id]
+			if !seen {
+				at[id] = len(out)
+				out = append(out, f)
+				continue
+			}
+			l := f.Locations[0]
+			more := fmt.Sprintf("%s=%s (%s)", l.Key, l.Value, l.Source)
+			if len(out[i].Locations) == 1 {
+				out[i].Message += " The same for images other values lists name: " + more
+			} else {
+				out[i].Message = strings.TrimSuffix(out[i].Message, ".") + ", " + more
+			}
+			out[i].Message += "."
+			out[i].Locations = append(out[i].Locations, l)
 		}
 	}
 	return out

@@ -241,15 +241,17 @@ func (w *readWalker) record(v aval, whole bool) {
 	}
 }
 
-// field follows .a.b from v; .Values on something unknown (a context
-// merged in a template) is taken as the running chart's.
+// field follows .a.b from v. A .Values on something unknown (the
+// context a dict hands a define: .context.Values.x) is taken as the
+// running chart's.
 func field(v aval, idents []string, s scope) aval {
 	for _, id := range idents {
 		switch {
 		case v.isPath():
 			v = v.child(id)
+		case id != "Values" && v != "":
+			return "" // .Release, .Chart
 		case id != "Values":
-			return ""
 		case v == "":
 			v = aval("." + s.prefix)
 		default: // a chart's top
@@ -438,6 +440,9 @@ func unread(vr *valuesReads, sources map[string]Source, values map[string]any, f
 			continue
 		}
 		if v, ok := lookupPath(values, p); ok {
+			if l, isList := v.([]any); v == nil || isList && len(l) == 0 {
+				continue // empty: whether read or not, it sets nothing
+			}
 			if _, isMap := v.(map[string]any); isMap {
 				continue // its leaves speak for it
 			}

@@ -55,6 +55,12 @@ resources: {{ toYaml $svc.resources | nindent 2 }}
 		read:   []string{"web.env.PORT"},
 		unread: []string{"web.replicas"},
 	}, {
+		name: "a define handed the top in a dict",
+		tpl: `{{- define "app.image" }}{{ .context.Values.image.tag }}{{ $.context.Values.registry }}{{ end -}}
+{{ include "app.image" (dict "context" $ "svc" .Values.web) }}`,
+		read:   []string{"image.tag", "registry", "web.port"},
+		unread: []string{"image.pullPolicy"},
+	}, {
 		name:   "index with constant keys",
 		tpl:    `{{ index .Values "sso" "issuerUrl" }}{{ index .Values.extraEnv 0 }}`,
 		read:   []string{"sso.issuerUrl", "extraEnv"},
