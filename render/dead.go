@@ -28,6 +28,7 @@ type valuesReads struct {
 	// function, toYaml'd); nodes only as themselves (an if's test, a
 	// range's or with's subject).
 	paths, nodes map[string]bool
+	wild         []wildRead // the reads of either with "*" segments
 	// whole is set when a template reads .Values as a whole (toYaml
 	// .Values, a variable bound to it): then no key can be called unread.
 	whole bool
@@ -68,6 +69,7 @@ func chartReads(c *chart.Chart) *valuesReads {
 	for _, name := range unreached {
 		w.list(w.defines[name].Root, rootScope(w.prefixes[name]), 1)
 	}
+	vr.indexWild()
 	return vr
 }
 
@@ -148,24 +150,47 @@ func (vr *valuesReads) read(p string) bool {
 			return true
 		}
 	}
-	seg := strings.Split(p, ".")
-	for i, set := range []map[string]bool{vr.paths, vr.nodes} {
+	dot, brk := p+".", p+"["
+	for _, set := range []map[string]bool{vr.paths, vr.nodes} {
 		for r := range set {
-			if strings.HasPrefix(r, p+".") || strings.HasPrefix(r, p+"[") {
+			if strings.HasPrefix(r, dot) || strings.HasPrefix(r, brk) {
 				return true
 			}
-			if strings.Contains(r, "*") && wildRead(strings.Split(r, "."), seg, i == 0) {
-				return true
-			}
+		}
+	}
+	if len(vr.wild) == 0 {
+		return false
+	}
+	seg := strings.Split(p, ".")
+	for _, w := range vr.wild {
+		if wildMatch(w.seg, seg, w.whole) {
+			return true
 		}
 	}
 	return false
 }
 
-// wildRead matches a read with "*" segments against the segments of a
+// wildRead is a read with "*" segments, split.
+type wildRead struct {
+	seg   []string
+	whole bool
+}
+
+// indexWild lists the reads with "*" segments, for read.
+func (vr *valuesReads) indexWild() {
+	for i, set := range []map[string]bool{vr.paths, vr.nodes} {
+		for r := range set {
+			if strings.Contains(r, "*") {
+				vr.wild = append(vr.wild, wildRead{strings.Split(r, "."), i == 0})
+			}
+		}
+	}
+}
+
+// wildMatch matches a read with "*" segments against the segments of a
 // values path: the path is read when it is the read (or under it, for a
 // read whole), or when the read is under the path.
-func wildRead(r, p []string, whole bool) bool {
+func wildMatch(r, p []string, whole bool) bool {
 	n := min(len(r), len(p))
 	for i := range n {
 		if r[i] != "*" && r[i] != p[i] {
@@ -198,17 +223,25 @@ type scope struct {
 	dot    aval
 	vars   map[string]aval
 	prefix string
+	own    bool // vars is this block's own copy
 }
 
 func rootScope(prefix string) scope {
 	root := aval("$" + prefix)
-	return scope{dot: root, vars: map[string]aval{"$": root}, prefix: prefix}
+	return scope{dot: root, vars: map[string]aval{"$": root}, prefix: prefix, own: true}
 }
 
-// in returns a copy of s whose dot is dot: a block's variables end with
-// it.
+// in returns the scope of a block in s whose dot is dot: its variables
+// end with it, so it copies them before it sets one (see set).
 func (s scope) in(dot aval) scope {
-	return scope{dot: dot, vars: maps.Clone(s.vars), prefix: s.prefix}
+	return scope{dot: dot, vars: s.vars, prefix: s.prefix}
+}
+
+func (s *scope) set(name string, v aval) {
+	if !s.own {
+		s.vars, s.own = maps.Clone(s.vars), true
+	}
+	s.vars[name] = v
 }
 
 // readWalker follows what dot and variables hold through a template's
@@ -350,7 +383,7 @@ func (w *readWalker) include(name string, arg aval, s scope, depth int) {
 		return
 	}
 	w.seen[key], w.seen[name] = true, true
-	w.list(t.Root, scope{dot: arg, vars: map[string]aval{"$": arg}, prefix: s.prefix}, depth+1)
+	w.list(t.Root, scope{dot: arg, vars: map[string]aval{"$": arg}, prefix: s.prefix, own: true}, depth+1)
 }
 
 // list walks the nodes of a template body.
@@ -368,7 +401,7 @@ func (w *readWalker) list(l *parse.ListNode, s scope, depth int) {
 				w.use(v)
 			}
 			for _, d := range n.Pipe.Decl {
-				s.vars[d.Ident[0]] = v
+				s.set(d.Ident[0], v)
 			}
 			continue
 		case *parse.TemplateNode:
@@ -405,11 +438,11 @@ func (w *readWalker) list(l *parse.ListNode, s scope, depth int) {
 			}
 			inner.dot = v
 			if len(p.Decl) == 2 {
-				inner.vars[p.Decl[0].Ident[0]] = "" // the key or index
+				inner.set(p.Decl[0].Ident[0], "") // the key or index
 			}
 		}
 		if len(p.Decl) > 0 {
-			inner.vars[p.Decl[len(p.Decl)-1].Ident[0]] = v
+			inner.set(p.Decl[len(p.Decl)-1].Ident[0], v)
 		}
 		w.list(body, inner, depth)
 		w.list(elseBody, s.in(s.dot), depth)
@@ -426,7 +459,7 @@ func unread(vr *valuesReads, sources map[string]Source, values map[string]any, f
 	}
 	reads := vr
 	if extra := tplReads(values); len(extra) > 0 {
-		reads = &valuesReads{paths: maps.Clone(vr.paths), nodes: vr.nodes}
+		reads = &valuesReads{paths: maps.Clone(vr.paths), nodes: vr.nodes, wild: vr.wild}
 		for _, p := range extra {
 			reads.paths[p] = true
 		}
