@@ -590,6 +590,50 @@ func valuesSecrets(e *Env) []Finding {
 	return out
 }
 
+// listImageFindings runs the image rules (FERRY002, FERRY003) on the
+// images values lists name in the environments that did not render
+// (render.Result.ListImages: images[], sidecars[].image), each as the
+// service's image is judged, keyed by its values path. Only errors and
+// warnings: a version tag pulled by tag is the service image's advice.
+func listImageFindings(in *Input) []Finding {
+	imgs := &Input{Project: in.Project, Problems: in.Problems, parent: in}
+	for _, e := range in.Failed {
+		for _, li := range e.Result.ListImages {
+			res := *e.Result
+			res.Image = li.Image
+			imgs.Envs = append(imgs.Envs, &Env{Name: e.Name, Spec: e.Spec, Result: &res, SetByCI: e.SetByCI, Failure: e.Failure, imagePath: li.Path})
+		}
+	}
+	var out []Finding // in.Failed is in project order: so are imgs.Envs
+	for _, id := range []string{"FERRY002", "FERRY003"} {
+		r, _ := RuleByID(id)
+		at := map[string]int{} // one finding per environment and severity: a list of 12 jobs at latest is one fix
+		for _, f := range r.Check(imgs) {
+			if f = complete(r, f); f.Severity == Info || len(f.Locations) == 0 {
+				continue
+			}
+			f.Key = f.Locations[0].Key
+			id := strings.Join(f.Environments, ",") + string(f.Severity)
+			i, seen := at[id]
+			if !seen {
+				at[id] = len(out)
+				out = append(out, f)
+				continue
+			}
+			l := f.Locations[0]
+			more := fmt.Sprintf("%s=%s (%s)", l.Key, l.Value, l.Source)
+			if len(out[i].Locations) == 1 {
+				out[i].Message += " The same for images other values lists name: " + more
+			} else {
+				out[i].Message = strings.TrimSuffix(out[i].Message, ".") + ", " + more
+			}
+			out[i].Message += "."
+			out[i].Locations = append(out[i].Locations, l)
+		}
+	}
+	return out
+}
+
 // valuesPass runs the rules that need only values over every environment,
 // the ones that did not render included, and keeps what involves those:
 // the rest the ordinary pass has reported.
@@ -623,6 +667,7 @@ func valuesPass(in *Input) []Finding {
 			}
 		}
 	}
+	out = append(out, listImageFindings(in)...)
 	committed, _ := RuleByID("FERRY041")
 	for _, e := range in.Failed {
 		for _, f := range valuesSecrets(e) {

@@ -75,7 +75,10 @@ func imageLoc(e *Env, part, value string) Location {
 	c := imageContainer(e)
 	if c == nil {
 		if e.imagePath != "" {
-			return e.valuesLoc(e.imagePath+"."+part, value)
+			if l := e.valuesLoc(e.imagePath+"."+part, value); l.File != "" || !strings.HasSuffix(e.imagePath, ".image") {
+				return l
+			}
+			return e.valuesLoc(e.imagePath, value) // a reference string (sidecars[0].image)
 		}
 		return e.valuesLoc("image."+part, value)
 	}

@@ -1,11 +1,13 @@
 package render
 
 import (
+	"maps"
 	"path"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"text/template/parse"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 )
@@ -16,74 +18,107 @@ import (
 // the first changes nothing, the second leaves the pod waiting.
 
 // valuesReads is what the chart's templates read of .Values, as values
-// paths from the top chart (a subchart's .Values.x is <subchart>.x).
+// paths from the top chart (a subchart's .Values.x is <subchart>.x). A
+// segment "*" stands for any key: what a range's element reads
+// (range $name, $svc := .Values.services … $svc.replicas is
+// services.*.replicas), so a key beside the ones read under a ranged map
+// is still unread.
 type valuesReads struct {
-	paths map[string]bool
+	// paths are read with everything under them (printed, handed to a
+	// function, toYaml'd); nodes only as themselves (an if's test, a
+	// range's or with's subject).
+	paths, nodes map[string]bool
+	wild         []wildRead // the reads of either with "*" segments
 	// whole is set when a template reads .Values as a whole (toYaml
 	// .Values, a variable bound to it): then no key can be called unread.
 	whole bool
 }
 
-var (
-	valuesRefAll = regexp.MustCompile(`\.Values((?:\.[A-Za-z0-9_-]+)*)`)
-	indexValues  = regexp.MustCompile(`index\s+\$?\.Values((?:\s+"[^"]+")+)`)
-	quotedWord   = regexp.MustCompile(`"([^"]+)"`)
-)
+var valuesRefAll = regexp.MustCompile(`\.Values((?:\.[A-Za-z0-9_-]+)*)`)
 
 // chartReads collects the .Values paths every template of c and of its
-// subcharts names, and the conditions and tags of its dependencies.
+// subcharts reads, and the conditions and tags of its dependencies.
 // global counts as read only where there are subcharts, to which Helm
 // hands it whole: a chart without any reads of global what its
 // templates name.
 func chartReads(c *chart.Chart) *valuesReads {
-	vr := &valuesReads{paths: map[string]bool{}}
+	vr := &valuesReads{paths: map[string]bool{}, nodes: map[string]bool{}}
 	if len(c.Dependencies()) > 0 {
 		vr.paths["global"] = true
 	}
-	vr.collect(c, "")
+	w := &readWalker{vr: vr, defines: map[string]*parse.Tree{}, prefixes: map[string]string{}, seen: map[string]bool{}}
+	var files []tplFile
+	w.parseAll(c, "", &files)
+	for _, f := range files {
+		if f.tree == nil {
+			vr.whole = true // Helm fails on it too: judge no key by it
+			continue
+		}
+		// NOTES.txt counts: Helm renders it (a required there fails
+		// the install).
+		w.list(f.tree.Root, rootScope(f.prefix), 0)
+	}
+	// A define no constant include reached (a name made by printf, or
+	// one nothing includes) reads as from its own chart's top.
+	var unreached []string
+	for name := range w.defines {
+		if !w.seen[name] {
+			unreached = append(unreached, name)
+		}
+	}
+	for _, name := range unreached {
+		w.list(w.defines[name].Root, rootScope(w.prefixes[name]), 1)
+	}
+	vr.indexWild()
 	return vr
 }
 
-func (vr *valuesReads) collect(c *chart.Chart, prefix string) {
+// tplFile is one template of the chart tree, parsed (tree nil when it
+// does not parse).
+type tplFile struct {
+	prefix string
+	tree   *parse.Tree
+}
+
+// parseAll parses the templates of c and its subcharts (prefix is the
+// values path of c) and collects every define: Helm shares them across
+// the chart tree, the last one loaded winning.
+func (w *readWalker) parseAll(c *chart.Chart, prefix string, files *[]tplFile) {
 	join := func(p string) string {
-		p = strings.TrimPrefix(p, ".")
-		if prefix == "" {
-			return p
-		}
-		if p == "" {
-			return prefix
+		if prefix == "" || p == "" {
+			return prefix + p
 		}
 		return prefix + "." + p
 	}
 	for _, t := range c.Templates {
-		text := string(t.Data)
-		for _, m := range indexValues.FindAllStringSubmatch(text, -1) {
-			var parts []string
-			for _, q := range quotedWord.FindAllStringSubmatch(m[1], -1) {
-				parts = append(parts, q[1])
-			}
-			vr.paths[join(strings.Join(parts, "."))] = true
+		if t == nil {
+			continue
 		}
-		text = indexValues.ReplaceAllString(text, "")
-		for _, m := range valuesRefAll.FindAllStringSubmatchIndex(text, -1) {
-			p := text[m[2]:m[3]]
-			if p == "" && !strings.HasPrefix(text[m[1]:], ".") {
-				vr.whole = true
-				continue
+		f := tplFile{prefix: prefix}
+		pt := parse.New(t.Name)
+		pt.Mode = parse.SkipFuncCheck
+		set := map[string]*parse.Tree{}
+		if tree, err := pt.Parse(string(t.Data), "", "", set); err == nil {
+			f.tree = tree
+			for name, d := range set {
+				if name != t.Name && d.Root != nil {
+					w.defines[name] = d
+					w.prefixes[name] = prefix
+				}
 			}
-			vr.paths[join(p)] = true
 		}
+		*files = append(*files, f)
 	}
 	aliases := map[string]string{}
 	if c.Metadata != nil {
 		for _, d := range c.Metadata.Dependencies {
 			for _, cond := range strings.Split(d.Condition, ",") {
 				if cond = strings.TrimSpace(cond); cond != "" {
-					vr.paths[join(cond)] = true
+					w.vr.paths[join(cond)] = true
 				}
 			}
 			for _, tag := range d.Tags {
-				vr.paths[join("tags."+tag)] = true
+				w.vr.paths[join("tags."+tag)] = true
 			}
 			if d.Alias != "" {
 				aliases[d.Name] = d.Alias
@@ -95,14 +130,14 @@ func (vr *valuesReads) collect(c *chart.Chart, prefix string) {
 		if a, ok := aliases[name]; ok {
 			name = a
 		}
-		vr.collect(sub, join(name))
+		w.parseAll(sub, join(name), files)
 	}
 }
 
 // read reports whether a template reads p, a part of it or something
 // under it.
 func (vr *valuesReads) read(p string) bool {
-	if vr.paths[p] {
+	if vr.paths[p] || vr.nodes[p] {
 		return true
 	}
 	for q := p; ; {
@@ -115,12 +150,303 @@ func (vr *valuesReads) read(p string) bool {
 			return true
 		}
 	}
-	for r := range vr.paths {
-		if strings.HasPrefix(r, p+".") || strings.HasPrefix(r, p+"[") {
+	dot, brk := p+".", p+"["
+	for _, set := range []map[string]bool{vr.paths, vr.nodes} {
+		for r := range set {
+			if strings.HasPrefix(r, dot) || strings.HasPrefix(r, brk) {
+				return true
+			}
+		}
+	}
+	if len(vr.wild) == 0 {
+		return false
+	}
+	seg := strings.Split(p, ".")
+	for _, w := range vr.wild {
+		if wildMatch(w.seg, seg, w.whole) {
 			return true
 		}
 	}
 	return false
+}
+
+// wildRead is a read with "*" segments, split.
+type wildRead struct {
+	seg   []string
+	whole bool
+}
+
+// indexWild lists the reads with "*" segments, for read.
+func (vr *valuesReads) indexWild() {
+	for i, set := range []map[string]bool{vr.paths, vr.nodes} {
+		for r := range set {
+			if strings.Contains(r, "*") {
+				vr.wild = append(vr.wild, wildRead{strings.Split(r, "."), i == 0})
+			}
+		}
+	}
+}
+
+// wildMatch matches a read with "*" segments against the segments of a
+// values path: the path is read when it is the read (or under it, for a
+// read whole), or when the read is under the path.
+func wildMatch(r, p []string, whole bool) bool {
+	n := min(len(r), len(p))
+	for i := range n {
+		if r[i] != "*" && r[i] != p[i] {
+			return false
+		}
+	}
+	return len(r) >= len(p) || whole
+}
+
+// aval is what a template value holds, as far as reads of .Values go:
+// "$"+prefix for a chart's top context (prefix is its values path),
+// "."+path for a values path ("." for .Values whole), "" for anything
+// else (a string, a dict built in the template, a function's result).
+type aval string
+
+func (v aval) isPath() bool { return len(v) > 0 && v[0] == '.' }
+
+// child is the values path k under path v.
+func (v aval) child(k string) aval {
+	if v == "." {
+		return v + aval(k)
+	}
+	return v + "." + aval(k)
+}
+
+// scope is what dot and the variables hold where a node runs; prefix is
+// the values path of the chart whose template runs, for a .Values on
+// something unknown.
+type scope struct {
+	dot    aval
+	vars   map[string]aval
+	prefix string
+	own    bool // vars is this block's own copy
+}
+
+func rootScope(prefix string) scope {
+	root := aval("$" + prefix)
+	return scope{dot: root, vars: map[string]aval{"$": root}, prefix: prefix, own: true}
+}
+
+// in returns the scope of a block in s whose dot is dot: its variables
+// end with it, so it copies them before it sets one (see set).
+func (s scope) in(dot aval) scope {
+	return scope{dot: dot, vars: s.vars, prefix: s.prefix}
+}
+
+func (s *scope) set(name string, v aval) {
+	if !s.own {
+		s.vars, s.own = maps.Clone(s.vars), true
+	}
+	s.vars[name] = v
+}
+
+// readWalker follows what dot and variables hold through a template's
+// actions, ranges, withs and includes (text/template/parse, which Helm
+// links anyway), recording the values paths read.
+type readWalker struct {
+	vr       *valuesReads
+	defines  map[string]*parse.Tree
+	prefixes map[string]string // the values path of the chart defining each define
+	seen     map[string]bool   // define and argument already walked
+}
+
+// maxIncludeDepth bounds includes within includes (a recursive define).
+const maxIncludeDepth = 24
+
+// use records v as read with everything under it; test only as itself
+// (an if's test, a range's subject).
+func (w *readWalker) use(v aval)  { w.record(v, true) }
+func (w *readWalker) test(v aval) { w.record(v, false) }
+
+func (w *readWalker) record(v aval, whole bool) {
+	switch {
+	case v == ".":
+		w.vr.whole = w.vr.whole || whole
+	case !v.isPath():
+	case whole:
+		w.vr.paths[string(v[1:])] = true
+	default:
+		w.vr.nodes[string(v[1:])] = true
+	}
+}
+
+// field follows .a.b from v. A .Values on something unknown (the
+// context a dict hands a define: .context.Values.x) is taken as the
+// running chart's.
+func field(v aval, idents []string, s scope) aval {
+	for _, id := range idents {
+		switch {
+		case v.isPath():
+			v = v.child(id)
+		case id != "Values" && v != "":
+			return "" // .Release, .Chart
+		case id != "Values":
+		case v == "":
+			v = aval("." + s.prefix)
+		default: // a chart's top
+			v = "." + v[1:]
+		}
+	}
+	return v
+}
+
+// arg evaluates one argument of a command.
+func (w *readWalker) arg(n parse.Node, s scope, depth int) aval {
+	switch n := n.(type) {
+	case *parse.DotNode:
+		return s.dot
+	case *parse.FieldNode:
+		return field(s.dot, n.Ident, s)
+	case *parse.VariableNode:
+		return field(s.vars[n.Ident[0]], n.Ident[1:], s)
+	case *parse.ChainNode:
+		return field(w.arg(n.Node, s, depth), n.Field, s)
+	case *parse.PipeNode:
+		return w.pipe(n, s, false, depth)
+	}
+	return ""
+}
+
+// testFuncs look at their arguments without handing them on.
+var testFuncs = map[string]bool{"not": true, "empty": true, "eq": true, "ne": true, "hasKey": true, "kindIs": true}
+
+// pipe evaluates a pipeline and returns what it yields (not yet read:
+// its user decides). test: an if's, with's or range's pipeline.
+func (w *readWalker) pipe(p *parse.PipeNode, s scope, test bool, depth int) aval {
+	var v aval
+	for i, c := range p.Cmds {
+		args := make([]aval, len(c.Args))
+		for j, a := range c.Args {
+			args[j] = w.arg(a, s, depth)
+		}
+		if i > 0 {
+			args = append(args, v) // the value piped in comes last
+		}
+		v = w.cmd(c, args, s, test, depth)
+	}
+	return v
+}
+
+// cmd evaluates one command whose arguments hold args.
+func (w *readWalker) cmd(c *parse.CommandNode, args []aval, s scope, test bool, depth int) aval {
+	id, isFunc := c.Args[0].(*parse.IdentifierNode)
+	switch {
+	case !isFunc:
+		if len(args) == 1 {
+			return args[0]
+		}
+	case (id.Ident == "index" || id.Ident == "get") && len(c.Args) > 2 && args[1].isPath():
+		v := args[1]
+		for _, a := range c.Args[2:] {
+			switch k := a.(type) {
+			case *parse.StringNode:
+				v = v.child(k.Text)
+			case *parse.NumberNode:
+				v = v.child("*")
+			default:
+				v = ""
+			}
+		}
+		if v != "" && len(args) == len(c.Args) {
+			return v
+		}
+	case id.Ident == "include" && len(c.Args) > 1:
+		if name, ok := c.Args[1].(*parse.StringNode); ok {
+			w.include(name.Text, args[len(args)-1], s, depth)
+			return ""
+		}
+	case testFuncs[id.Ident] || (test && (id.Ident == "and" || id.Ident == "or")):
+		for _, a := range args[1:] {
+			w.test(a)
+		}
+		return ""
+	}
+	for _, a := range args {
+		w.use(a)
+	}
+	return ""
+}
+
+// include walks define name with dot arg, once per argument.
+func (w *readWalker) include(name string, arg aval, s scope, depth int) {
+	t := w.defines[name]
+	if t == nil || depth > maxIncludeDepth {
+		w.use(arg)
+		return
+	}
+	key := name + "\x00" + string(arg)
+	if w.seen[key] {
+		return
+	}
+	w.seen[key], w.seen[name] = true, true
+	w.list(t.Root, scope{dot: arg, vars: map[string]aval{"$": arg}, prefix: s.prefix, own: true}, depth+1)
+}
+
+// list walks the nodes of a template body.
+func (w *readWalker) list(l *parse.ListNode, s scope, depth int) {
+	if l == nil {
+		return
+	}
+	for _, n := range l.Nodes {
+		var p *parse.PipeNode
+		var body, elseBody *parse.ListNode
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			v := w.pipe(n.Pipe, s, false, depth)
+			if len(n.Pipe.Decl) == 0 {
+				w.use(v)
+			}
+			for _, d := range n.Pipe.Decl {
+				s.set(d.Ident[0], v)
+			}
+			continue
+		case *parse.TemplateNode:
+			var v aval
+			if n.Pipe != nil {
+				v = w.pipe(n.Pipe, s, false, depth)
+			}
+			w.include(n.Name, v, s, depth)
+			continue
+		case *parse.ListNode:
+			w.list(n, s, depth)
+			continue
+		case *parse.IfNode:
+			p, body, elseBody = n.Pipe, n.List, n.ElseList
+		case *parse.WithNode:
+			p, body, elseBody = n.Pipe, n.List, n.ElseList
+		case *parse.RangeNode:
+			p, body, elseBody = n.Pipe, n.List, n.ElseList
+		default:
+			continue
+		}
+		v := w.pipe(p, s, true, depth)
+		w.test(v)
+		inner := s.in(s.dot)
+		switch n.(type) {
+		case *parse.WithNode:
+			inner.dot = v
+		case *parse.RangeNode:
+			if v.isPath() {
+				v = v.child("*")
+				w.test(v) // ranging reads each key
+			} else {
+				v = ""
+			}
+			inner.dot = v
+			if len(p.Decl) == 2 {
+				inner.set(p.Decl[0].Ident[0], "") // the key or index
+			}
+		}
+		if len(p.Decl) > 0 {
+			inner.set(p.Decl[len(p.Decl)-1].Ident[0], v)
+		}
+		w.list(body, inner, depth)
+		w.list(elseBody, s.in(s.dot), depth)
+	}
 }
 
 // unread lists the keys of files (an environment's values files, the
@@ -133,10 +459,7 @@ func unread(vr *valuesReads, sources map[string]Source, values map[string]any, f
 	}
 	reads := vr
 	if extra := tplReads(values); len(extra) > 0 {
-		reads = &valuesReads{paths: make(map[string]bool, len(vr.paths)+len(extra))}
-		for p := range vr.paths {
-			reads.paths[p] = true
-		}
+		reads = &valuesReads{paths: maps.Clone(vr.paths), nodes: vr.nodes, wild: vr.wild}
 		for _, p := range extra {
 			reads.paths[p] = true
 		}
@@ -150,6 +473,9 @@ func unread(vr *valuesReads, sources map[string]Source, values map[string]any, f
 			continue
 		}
 		if v, ok := lookupPath(values, p); ok {
+			if l, isList := v.([]any); v == nil || isList && len(l) == 0 {
+				continue // empty: whether read or not, it sets nothing
+			}
 			if _, isMap := v.(map[string]any); isMap {
 				continue // its leaves speak for it
 			}

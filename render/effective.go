@@ -314,7 +314,7 @@ func (r *resolver) lineOf(tpl, key string) int {
 // containerEnv resolves one container's process environment, in
 // Kubernetes order: envFrom sources in order, then env entries, a later
 // definition winning.
-func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) []Entry {
+func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) ([]Entry, []EnvFrom) {
 	r.containers++
 	l := &envList{at: map[string]int{}}
 	for _, ef := range list(c["envFrom"]) {
@@ -332,7 +332,7 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 			l.set(r.links[k])
 		}
 	}
-	return l.entries(r.isSecret)
+	return l.entries(r.isSecret), l.unrendered
 }
 
 // envList is a container's environment as it is built: a later
@@ -340,8 +340,9 @@ func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci
 // first defined, in one slice that entries returns: a 30,000-key envFrom
 // is not copied again.
 type envList struct {
-	list []Entry
-	at   map[string]int // key → index in list
+	list       []Entry
+	at         map[string]int // key → index in list
+	unrendered []EnvFrom      // envFrom sources the chart does not render
 }
 
 // lookup returns the entry of key name, else the service link of that
@@ -400,6 +401,7 @@ func (r *resolver) envFrom(l *envList, obj manifest, efm map[string]any, reads m
 	src, ok := r.find(kind, name, obj.ns)
 	if !ok {
 		*r.warnings = append(*r.warnings, fmt.Sprintf("envFrom %s %q is not rendered by the chart: its keys are set at run time", kind, name))
+		l.unrendered = append(l.unrendered, EnvFrom{Kind: kind, Name: name, Prefix: prefix, Optional: optional(efm, ref), Template: obj.template})
 		return
 	}
 	isSecret := kind == "Secret"

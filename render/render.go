@@ -559,6 +559,7 @@ func (run *renderRun) containerConfig(c *Container, primaryRepo string, files ma
 		}
 	}
 	c.Config = layer(fc, c.env)
+	c.Config.Unrendered = c.unrendered
 	c.env = nil
 	return nil
 }
@@ -626,7 +627,7 @@ func (r *Renderer) workload(rs *resolver, o manifest) Workload {
 					c.Probes[kind] = Probe{Path: scalar(pr["path"]), Port: scalar(pr["port"])}
 				}
 			}
-			c.env = rs.containerEnv(o, podPath, field, i, cm, reads)
+			c.env, c.unrendered = rs.containerEnv(o, podPath, field, i, cm, reads)
 			c.ImageFrom, c.ImageTraced = rs.valuesRead(o, func(m manifest) (string, bool) {
 				cs := list(dig(m.body, podPath...)[field])
 				if i >= len(cs) {

@@ -154,7 +154,21 @@ func (e Entry) Display() string {
 // Config is the effective configuration of one container.
 type Config struct {
 	Entries []Entry // sorted by key
-	index   map[string]int
+	// Unrendered are the container's envFrom sources the chart does not
+	// render (a Secret made by kubectl or an ExternalSecret operator):
+	// their keys are known only where the container runs, so a target
+	// supplies them (the local one from the environment's secretsFile).
+	Unrendered []EnvFrom
+	index      map[string]int
+}
+
+// EnvFrom is one envFrom source of a container: a ConfigMap or Secret,
+// the prefix put before its keys, whether the pod starts without it, and
+// the template that names it.
+type EnvFrom struct {
+	Kind, Name, Prefix string
+	Optional           bool
+	Template           string
 }
 
 // NewConfig builds a Config from entries (in any order; a later entry for
@@ -251,6 +265,9 @@ type Container struct {
 	Primary bool
 
 	env []Entry // the process environment, until laid over the files
+	// unrendered are its envFrom sources the chart does not render, for
+	// Config.Unrendered.
+	unrendered []EnvFrom
 }
 
 // Probe is an HTTP probe of a container.
@@ -338,6 +355,10 @@ type Result struct {
 	// does not render and nothing it renders creates (an ExternalSecret,
 	// a SealedSecret, a cert-manager Certificate).
 	Unprovided []Reference
+	// ListImages are the images values lists name (images[], a
+	// sidecars[] item's image), only for a Result of ValuesOnly: with no
+	// render, they are checked as the values name them.
+	ListImages []ValuesImage
 	// Warnings are things a user should know that are not errors: a key
 	// repeated in a values file, a missing configs/.env.
 	Warnings []string
@@ -385,6 +406,13 @@ type SecretValue struct {
 	Secret, Key string
 	Value       string
 	Source      Source
+}
+
+// ValuesImage is an image a values file names: Path is the values path
+// of its map ({repository, tag}: images[1]) or of its reference string
+// (sidecars[0].image).
+type ValuesImage struct {
+	Path, Image string
 }
 
 // Unread is a values key that no template reads.

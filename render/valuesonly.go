@@ -3,6 +3,8 @@ package render
 import (
 	"context"
 	"path"
+	"strconv"
+	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 
@@ -46,5 +48,51 @@ func (r *Renderer) ValuesOnly(ctx context.Context, env string) (*Result, error) 
 	}
 	res.Values = loader.MergeMaps(vals, run.user)
 	res.Config = NewConfig(nil)
+	listImages(res.Values, "", false, &res.ListImages)
 	return res, nil
+}
+
+// listImages adds the images named inside values lists under v (at path
+// p): an item that is an image map, or whose image key is one or a
+// reference. An image map outside a list is the checks' own to find.
+func listImages(v any, p string, inList bool, out *[]ValuesImage) {
+	switch v := v.(type) {
+	case map[string]any:
+		if img := imageOfMap(v); img != "" && inList {
+			*out = append(*out, ValuesImage{Path: p, Image: img})
+			return
+		}
+		for _, k := range sortedKeys(v) {
+			at := joinPath(p, k)
+			if ref, ok := v[k].(string); ok && k == "image" && inList && ref != "" && !strings.ContainsAny(ref, " {") {
+				*out = append(*out, ValuesImage{Path: at, Image: ref})
+				continue
+			}
+			listImages(v[k], at, inList, out)
+		}
+	case []any:
+		for i, x := range v {
+			listImages(x, p+"["+strconv.Itoa(i)+"]", true, out)
+		}
+	}
+}
+
+// imageOfMap is the reference an image map ({registry, repository, tag}
+// or digest) makes, "" when it has no repository or names no tag or
+// digest (the template may default the tag).
+func imageOfMap(m map[string]any) string {
+	repo, isStr := m["repository"].(string)
+	if !isStr {
+		return ""
+	}
+	if reg, _ := m["registry"].(string); reg != "" {
+		repo = reg + "/" + repo
+	}
+	if d, _ := m["digest"].(string); d != "" {
+		return repo + "@" + d
+	}
+	if t := scalar(m["tag"]); m["tag"] != nil {
+		return repo + ":" + t
+	}
+	return ""
 }

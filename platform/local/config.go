@@ -62,6 +62,9 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 		}
 		byKey[e.Key] = v
 	}
+	if err := fromUnrendered(byKey, eff.Unrendered, secrets, missing, env.Name, own.SecretsFile); err != nil {
+		return nil, err
+	}
 	for k, val := range own.Env {
 		if strings.Contains(val, DataVar) {
 			dir, err := dataDir(l.ProjectDir, env.Name)
@@ -86,6 +89,36 @@ func (l *Local) Desired(_ context.Context, env *project.Environment, eff *render
 		return nil, missing
 	}
 	return out, nil
+}
+
+// fromUnrendered supplies the keys of the Secrets a container takes
+// whole (envFrom) that the chart does not render — made by kubectl or an
+// ExternalSecret operator in the cluster — from the secrets file, which
+// stands for them on this machine: every key of the file that the
+// container does not set itself, with the source's prefix. Without a
+// secrets file a required one is bad input; with a missing one, the
+// error names the Secret the file stands for.
+func fromUnrendered(byKey map[string]platform.Var, srcs []render.EnvFrom, secrets map[string]string, missing *platform.MissingSecretsError, env, file string) error {
+	for _, src := range srcs {
+		if src.Kind != "Secret" {
+			continue
+		}
+		switch {
+		case missing != nil:
+			if !src.Optional {
+				missing.Keys = append(missing.Keys, "the keys of Secret "+src.Name)
+			}
+		case secrets == nil && !src.Optional:
+			return fmt.Errorf("%w: environment %q: envFrom Secret %s (%s) is not rendered by the chart and ferry.yaml sets no secretsFile to supply its keys here", platform.ErrBadInput, env, src.Name, src.Template)
+		}
+		for k, val := range secrets {
+			if _, set := byKey[src.Prefix+k]; !set {
+				byKey[src.Prefix+k] = platform.Var{Key: src.Prefix + k, Value: val, Secret: true,
+					Source: "secretsFile " + file + " (Secret " + src.Name + ")"}
+			}
+		}
+	}
+	return nil
 }
 
 // DataVar, in a ferry.yaml env value, stands for the environment's data
