@@ -1,0 +1,150 @@
+package render
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferrydev/ferry/internal/testtree"
+	"github.com/ferrydev/ferry/project"
+)
+
+// onceChart is a service whose Deployment checksums its ConfigMap, with
+// the templates given over it.
+func onceChart(over map[string]string) map[string]string {
+	files := map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+		"chart/values.yaml": "debug: false\nconfig:\n  LOG_LEVEL: info\n  WORKERS: 4\n  QUOTED: 'say \"hi\"'\n",
+		"chart/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n" +
+			"  {{- range $k, $v := .Values.config }}\n  {{ $k }}: {{ $v | quote }}\n  {{- end }}\n",
+		"chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    metadata:\n      annotations:\n" +
+			"        checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }}\n" +
+			"    spec:\n      containers:\n        - name: svc\n          image: svc:1\n          envFrom:\n            - configMapRef:\n                name: {{ .Release.Name }}\n",
+		"values-prod.yaml": "config:\n  LOG_LEVEL: warn\n",
+	}
+	for k, v := range over {
+		files[k] = v
+	}
+	return files
+}
+
+// TestRenderOnce renders every chart of the corpora, and charts made to
+// catch it out, as Helm does and with each checksummed template rendered
+// once (renderOnce): the outputs are the same byte for byte, and the
+// single render is taken where the test says it must be.
+func TestRenderOnce(t *testing.T) {
+	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n"
+	const checksum = "checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }}"
+	made := []struct {
+		name  string
+		files map[string]string
+		once  bool // the single render is Helm's output (else it falls back)
+	}{
+		{"the bench chart", onceChart(nil), true},
+		{"the ConfigMap reads .Template", onceChart(map[string]string{
+			"chart/templates/configmap.yaml": cm + "  from: {{ .Template.Name }}\n  base: {{ $.Template.BasePath }}\n",
+		}), false},
+		{"the ConfigMap prints <no value>, the checksum keeps it", onceChart(map[string]string{
+			"chart/templates/configmap.yaml": cm + "  missing: \"{{ .Values.nothing }}\"\n",
+		}), true},
+		{"a helper reads .Template for the ConfigMap", onceChart(map[string]string{
+			"chart/templates/_helpers.tpl":   "{{- define \"svc.from\" -}}{{ .Template.Name }}{{- end }}\n",
+			"chart/templates/configmap.yaml": cm + "  from: {{ include \"svc.from\" . }}\n",
+		}), false},
+		{"a helper prints the root it is given", onceChart(map[string]string{
+			"chart/templates/_helpers.tpl":   "{{- define \"svc.all\" -}}{{ toJson . | len }}{{- end }}\n",
+			"chart/templates/configmap.yaml": cm + "  size: \"{{ include \"svc.all\" . }}\"\n",
+		}), false},
+		{"the root reaches a helper only as its context", onceChart(map[string]string{
+			"chart/templates/_helpers.tpl":   "{{- define \"svc.level\" -}}{{ .Values.config.LOG_LEVEL | upper }}{{- end }}\n",
+			"chart/templates/configmap.yaml": cm + "  level: {{ include \"svc.level\" . }}\n  also: {{ template \"svc.level\" $ }}\n",
+		}), true},
+		{"the ConfigMap defines a template", onceChart(map[string]string{
+			"chart/templates/configmap.yaml": "{{- define \"svc.name\" }}{{ .Release.Name }}{{ end -}}\n" + cm,
+		}), false},
+		{"the checksum under a false if", onceChart(map[string]string{
+			"chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  annotations:\n    {{- if .Values.debug }}\n    " + checksum + "\n    {{- end }}\n    a: b\n",
+		}), false},
+		{"a template writes the values (set)", onceChart(map[string]string{
+			"chart/templates/configmap.yaml": cm + "  {{- $_ := set .Values.config \"SEEN\" \"yes\" }}\n  seen: {{ .Values.config.SEEN | quote }}\n",
+		}), false},
+		{"a chain: the ConfigMap checksums the Secret", onceChart(map[string]string{
+			"chart/templates/secret.yaml":    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n    at: \"{{ .Values.nothing }}\"\nstringData:\n  k: {{ .Values.config.LOG_LEVEL | quote }}\n",
+			"chart/templates/configmap.yaml": cm + "  sum: {{ include (print $.Template.BasePath \"/secret.yaml\") $ | sha256sum }}\n",
+		}), true},
+		{"two templates checksum the ConfigMap", onceChart(map[string]string{
+			"chart/templates/job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    " + checksum + "\n",
+		}), true},
+		{"another template includes the ConfigMap by name", onceChart(map[string]string{
+			"chart/templates/job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    n: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | len }}\n",
+		}), false},
+		{"a subchart's Deployment checksums its ConfigMap", map[string]string{
+			"chart/Chart.yaml":                           "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: svc\n    version: 0.1.0\n",
+			"chart/values.yaml":                          "svc:\n  config:\n    A: b\n",
+			"chart/templates/service.yaml":               "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n",
+			"chart/charts/svc/Chart.yaml":                onceChart(nil)["chart/Chart.yaml"],
+			"chart/charts/svc/values.yaml":               onceChart(nil)["chart/values.yaml"],
+			"chart/charts/svc/templates/configmap.yaml":  cm + "  {{- range $k, $v := .Values.config }}\n  {{ $k }}: {{ $v | quote }}\n  {{- end }}\n",
+			"chart/charts/svc/templates/deployment.yaml": onceChart(nil)["chart/templates/deployment.yaml"],
+			"values-prod.yaml":                           "svc:\n  config:\n    A: c\n",
+		}, true},
+	}
+	var dirs []string
+	for _, tt := range made {
+		dir := filepath.Join(t.TempDir(), tt.name)
+		testtree.WriteIn(t, dir, tt.files)
+		dirs = append(dirs, dir)
+	}
+	for _, corpus := range []string{"testdata/corpus/*", "testdata/kubelet/*", "../check/testdata/charts/*"} {
+		ds, _ := filepath.Glob(corpus)
+		dirs = append(dirs, ds...)
+	}
+	wantOnce := map[string]bool{}
+	for i, tt := range made {
+		wantOnce[dirs[i]] = tt.once
+	}
+	taken := 0
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			continue
+		}
+		charts, _ := project.FindCharts(d)
+		for _, root := range append(charts, d) {
+			p, err := project.Load(root)
+			if err != nil || p.Chart == "" {
+				continue
+			}
+			r := New(p)
+			if r.load() != nil {
+				continue
+			}
+			for _, e := range p.Environments {
+				name := fmt.Sprintf("%s %s", filepath.Base(d), e.Name)
+				run := &renderRun{Renderer: r, e: e, res: &Result{Environment: e.Name, ValueSources: map[string]Source{}}}
+				if run.readValues(t.Context()) != nil || run.coalesce(t.Context()) != nil {
+					continue
+				}
+				want, werr := boundedRender(t.Context(), run.c, run.top)
+				got, ok := renderOnce(t.Context(), run.c, run.top, r.onceTpls)
+				if ok {
+					taken++
+					if werr != nil {
+						t.Errorf("%s: Helm's render fails (%v), the single one does not", name, werr)
+					} else if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("%s (-Helm's +once):\n%s", name, diff)
+					}
+				}
+				if w, made := wantOnce[d]; made && ok != w {
+					t.Errorf("%s: single render taken %v, want %v", name, ok, w)
+				}
+			}
+		}
+	}
+	t.Logf("single render taken %d times", taken)
+	if taken < 10 {
+		t.Fatalf("the single render was taken %d times: the test shows little", taken)
+	}
+}
