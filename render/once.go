@@ -123,10 +123,13 @@ func onceName(name string) string {
 // (and its subcharts') keyed by the original: a template that checksums
 // another includes it through onceEnter and onceLeave, and the
 // checksummed template, renamed to a partial, renders only there. It is
-// empty when a template of the chart is onceUnsafe.
-func onceTemplates(c *chart.Chart) map[*common.File]*common.File {
+// empty when a template of the chart (as stand, traceTemplates' copies,
+// has it) is onceUnsafe or not rootBlind.
+func onceTemplates(c *chart.Chart, stand map[*common.File]*common.File) map[*common.File]*common.File {
 	out := map[*common.File]*common.File{}
-	stand := traceTemplates(c)
+	if len(stand) == 0 {
+		return out // no template checksums another
+	}
 	if anyTemplate(c, func(t *common.File) bool {
 		if cp, ok := stand[t]; ok {
 			t = cp

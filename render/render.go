@@ -234,7 +234,7 @@ func (r *Renderer) load() error {
 			r.reads.paths[d] = true // what configures a subchart charts/ lacks is its to read
 		}
 		r.traceTpls = traceTemplates(r.chart)
-		r.onceTpls = onceTemplates(r.chart)
+		r.onceTpls = onceTemplates(r.chart, r.traceTpls)
 		r.loadSubValues(files)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
