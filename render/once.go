@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -251,17 +252,22 @@ func (o *onceRun) funcs() map[string]any {
 
 // renderOnce is the plain render of c (a render's copy) with the once
 // templates tpls; ok is false when it is not known to be Helm's output
-// (an error, a checksummed template whose checksum did not render), and
-// the caller renders as Helm does.
-func renderOnce(ctx context.Context, c *chart.Chart, top common.Values, tpls map[*common.File]*common.File) (map[string]string, bool) {
+// (a template error, a checksummed template whose checksum did not
+// render), and the caller renders as Helm does. A render past its budget
+// or cancelled returns its error: rendering again would only double the
+// wait.
+func renderOnce(ctx context.Context, c *chart.Chart, top common.Values, tpls map[*common.File]*common.File) (map[string]string, bool, error) {
 	if len(tpls) == 0 {
-		return nil, false
+		return nil, false, nil
 	}
 	o := &onceRun{out: map[string]string{}}
 	oc := withTraceTemplates(c, tpls)
 	out, err := boundedRender(context.WithValue(ctx, onceKey{}, o), oc, top)
+	if errors.Is(err, errBudget) || ctx.Err() != nil {
+		return nil, false, cmp.Or(ctx.Err(), err)
+	}
 	if err != nil || len(o.stack) > 0 {
-		return nil, false
+		return nil, false, nil
 	}
 	renamed := map[*common.File]string{}
 	for t, cp := range tpls {
@@ -290,5 +296,5 @@ func renderOnce(ctx context.Context, c *chart.Chart, top common.Values, tpls map
 		}
 	}
 	fill(oc)
-	return out, ok
+	return out, ok, nil
 }

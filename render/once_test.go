@@ -1,10 +1,12 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -61,6 +63,9 @@ func TestRenderOnce(t *testing.T) {
 		{"the root reaches a helper only as its context", onceChart(map[string]string{
 			"chart/templates/_helpers.tpl":   "{{- define \"svc.level\" -}}{{ .Values.config.LOG_LEVEL | upper }}{{- end }}\n",
 			"chart/templates/configmap.yaml": cm + "  level: {{ include \"svc.level\" . }}\n  also: {{ template \"svc.level\" $ }}\n",
+		}), true},
+		{"the ConfigMap hashes and encodes values", onceChart(map[string]string{
+			"chart/templates/configmap.yaml": cm + "  hash: {{ .Values.config.LOG_LEVEL | sha256sum }}\n  enc: {{ .Values.config.QUOTED | b64enc }}\n",
 		}), true},
 		{"the ConfigMap defines a template", onceChart(map[string]string{
 			"chart/templates/configmap.yaml": "{{- define \"svc.name\" }}{{ .Release.Name }}{{ end -}}\n" + cm,
@@ -128,7 +133,10 @@ func TestRenderOnce(t *testing.T) {
 					continue
 				}
 				want, werr := boundedRender(t.Context(), run.c, run.top)
-				got, ok := renderOnce(t.Context(), run.c, run.top, r.onceTpls)
+				got, ok, err := renderOnce(t.Context(), run.c, run.top, r.onceTpls)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
 				if ok {
 					taken++
 					if werr != nil {
@@ -146,5 +154,42 @@ func TestRenderOnce(t *testing.T) {
 	t.Logf("single render taken %d times", taken)
 	if taken < 10 {
 		t.Fatalf("the single render was taken %d times: the test shows little", taken)
+	}
+}
+
+// TestRenderOnceBudget: a checksummed template that loops stops the
+// single render at the budget with its error, which Render reports: it
+// does not fall back to render past the budget a second time.
+func TestRenderOnceBudget(t *testing.T) {
+	old := limits
+	limits.Budget = 300 * time.Millisecond
+	t.Cleanup(func() { limits = old })
+	dir := t.TempDir()
+	testtree.WriteIn(t, dir, onceChart(map[string]string{
+		"chart/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- range until 100000 }}{{- range until 100000 }}{{- end }}{{- end }}\n",
+	}))
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(p)
+	if err := r.load(); err != nil || len(r.onceTpls) == 0 {
+		t.Fatalf("no single render to test (%v)", err)
+	}
+	e, _ := p.Env("prod")
+	run := &renderRun{Renderer: r, e: e, res: &Result{Environment: e.Name, ValueSources: map[string]Source{}}}
+	if err := run.readValues(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.coalesce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := renderOnce(t.Context(), run.c, run.top, r.onceTpls); ok || !errors.Is(err, errBudget) {
+		t.Fatalf("single render: ok %v, error %v; want the budget's error", ok, err)
+	}
+	_, err = r.Render(t.Context(), "prod")
+	want := "chart/templates: rendering exceeded its budget (took longer than 300ms): a template loops or recurses without end"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
 	}
 }

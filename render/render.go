@@ -371,9 +371,8 @@ func (run *renderRun) coalesce(context.Context) error {
 // renderManifests renders the templates within the limits and parses
 // them into the release's objects, as an install would create them.
 func (run *renderRun) renderManifests(ctx context.Context) error {
-	rendered, ok := renderOnce(ctx, run.c, run.top, run.onceTpls)
-	var err error
-	if !ok {
+	rendered, ok, err := renderOnce(ctx, run.c, run.top, run.onceTpls)
+	if !ok && err == nil {
 		rendered, err = boundedRender(ctx, run.c, run.top)
 	}
 	if errors.Is(err, errBudget) {
