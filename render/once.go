@@ -296,5 +296,12 @@ func renderOnce(ctx context.Context, c *chart.Chart, top common.Values, tpls map
 		}
 	}
 	fill(oc)
-	return out, ok, nil
+	// boundedRender measured the output without the checksummed
+	// templates: one that takes it past the limit is Helm's render's
+	// to report.
+	total := 0
+	for _, s := range out {
+		total += len(s)
+	}
+	return out, ok && total <= limits.Output, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,5 +192,46 @@ func TestRenderOnceBudget(t *testing.T) {
 	want := "chart/templates: rendering exceeded its budget (took longer than 300ms): a template loops or recurses without end"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %q", err, want)
+	}
+}
+
+// TestRenderOnceOutputLimit: the single render's output counts the
+// checksummed template too; past the output limit it leaves the error to
+// Helm's render.
+func TestRenderOnceOutputLimit(t *testing.T) {
+	dir := t.TempDir()
+	testtree.WriteIn(t, dir, onceChart(nil))
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(p)
+	if err := r.load(); err != nil || len(r.onceTpls) == 0 {
+		t.Fatalf("no single render to test (%v)", err)
+	}
+	e, _ := p.Env("prod")
+	run := &renderRun{Renderer: r, e: e, res: &Result{Environment: e.Name, ValueSources: map[string]Source{}}}
+	if err := run.readValues(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.coalesce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := boundedRender(t.Context(), run.c, run.top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, s := range out {
+		total += len(s)
+	}
+	old := limits
+	limits.Output = total - 1
+	t.Cleanup(func() { limits = old })
+	if _, ok, err := renderOnce(t.Context(), run.c, run.top, r.onceTpls); ok || err != nil {
+		t.Fatalf("single render past the output limit: ok %v, error %v; want Helm's render to report it", ok, err)
+	}
+	if _, err := r.Render(t.Context(), "prod"); err == nil || !strings.Contains(err.Error(), "more than the") {
+		t.Fatalf("error %v, want the output limit's", err)
 	}
 }
