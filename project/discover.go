@@ -307,12 +307,19 @@ func (p *Project) umbrellaValues(rel string) string {
 		return ""
 	}
 	chart := filepath.Join(p.Dir, p.Chart)
-	own := append(topKeys(filepath.Join(chart, "values.yaml")), chartDependencies(chart)...)
+	// The chart's own keys are read only for a key that names a chart
+	// beside it: its values.yaml may hold 30,000 keys.
+	var own []string
+	read := false
 	charts, n := "", 0
 	for _, k := range topKeys(filepath.Join(p.Dir, rel)) {
+		beside := k != "global" && isFile(filepath.Join(p.Dir, dir, k, "Chart.yaml"))
+		if beside && !read {
+			own, read = append(topKeys(filepath.Join(chart, "values.yaml")), chartDependencies(chart)...), true
+		}
 		switch {
 		case k == "global":
-		case !slices.Contains(own, k) && isFile(filepath.Join(p.Dir, dir, k, "Chart.yaml")):
+		case beside && !slices.Contains(own, k):
 			charts += ", " + k
 			n++
 		default:

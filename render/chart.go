@@ -184,7 +184,8 @@ var tracedFuncs = template.FuncMap{
 	"fail": func(msg string) (string, error) { return "", errors.New(msg) },
 }
 
-// renderFuncs are tracedFuncs and boundedFuncs(ctx).
+// renderFuncs are tracedFuncs, boundedFuncs(ctx), werfFuncs and, in a
+// plain render that renders checksummed templates once, the onceRun's.
 func renderFuncs(ctx context.Context) template.FuncMap {
 	m := template.FuncMap{}
 	for k, v := range tracedFuncs {
@@ -195,6 +196,11 @@ func renderFuncs(ctx context.Context) template.FuncMap {
 	}
 	for k, v := range werfFuncs {
 		m[k] = v
+	}
+	if o, ok := ctx.Value(onceKey{}).(*onceRun); ok {
+		for k, v := range o.funcs() {
+			m[k] = v
+		}
 	}
 	return m
 }

@@ -224,6 +224,9 @@ func checkTplChains(vals map[string]any, sources map[string]Source) error {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, c := range x {
+				if s, ok := c.(string); ok && !strings.Contains(s, "{{") {
+					continue // no path made for each plain value of a large map
+				}
 				p := k
 				if prefix != "" {
 					p = prefix + "." + k

@@ -45,6 +45,9 @@ type Renderer struct {
 	// traceTpls are the templates marked renders use instead (see
 	// traceTemplates).
 	traceTpls map[*common.File]*common.File
+	// onceTpls are the templates the plain render uses instead (see
+	// onceTemplates).
+	onceTpls  map[*common.File]*common.File
 	subValues []subValues // the vendored subcharts' values.yaml
 	err       error
 	// parsed are the values files read and not yet used by every
@@ -231,6 +234,7 @@ func (r *Renderer) load() error {
 			r.reads.paths[d] = true // what configures a subchart charts/ lacks is its to read
 		}
 		r.traceTpls = traceTemplates(r.chart)
+		r.onceTpls = onceTemplates(r.chart, r.traceTpls)
 		r.loadSubValues(files)
 		r.templates = map[string][]string{}
 		for _, t := range r.chart.Templates {
@@ -367,7 +371,10 @@ func (run *renderRun) coalesce(context.Context) error {
 // renderManifests renders the templates within the limits and parses
 // them into the release's objects, as an install would create them.
 func (run *renderRun) renderManifests(ctx context.Context) error {
-	rendered, err := boundedRender(ctx, run.c, run.top)
+	rendered, ok, err := renderOnce(ctx, run.c, run.top, run.onceTpls)
+	if !ok && err == nil {
+		rendered, err = boundedRender(ctx, run.c, run.top)
+	}
 	if errors.Is(err, errBudget) {
 		return &InputError{File: path.Join(run.p.Chart, "templates"), Msg: err.Error()}
 	}

@@ -38,7 +38,7 @@ func traceTemplates(c *chart.Chart) map[*common.File]*common.File {
 			if t == nil || !renders(t.Name) {
 				continue
 			}
-			if data, ok := withoutChecksums(t.Name, string(t.Data), rendered); ok {
+			if data, ok := withoutChecksums(t.Name, string(t.Data), rendered, func(string) string { return `"` + checksumStandIn + `"` }); ok {
 				cp := *t
 				cp.Data = []byte(data)
 				out[t] = &cp
@@ -59,9 +59,10 @@ func renders(name string) bool {
 }
 
 // withoutChecksums rewrites the checksum actions of one template (see
-// traceTemplates); ok is false when it has none, or does not parse
-// (the render reports that).
-func withoutChecksums(name, text string, rendered map[string]bool) (string, bool) {
+// traceTemplates) as with(the checksummed template's name under the
+// chart's templates/, "/configmap.yaml") returns; ok is false when it
+// has none, or does not parse (the render reports that).
+func withoutChecksums(name, text string, rendered map[string]bool, with func(file string) string) (string, bool) {
 	t := parse.New(name)
 	t.Mode = parse.SkipFuncCheck
 	main, err := t.Parse(text, "", "", map[string]*parse.Tree{})
@@ -69,6 +70,7 @@ func withoutChecksums(name, text string, rendered map[string]bool) (string, bool
 		return "", false
 	}
 	var spans [][2]int
+	var files []string
 	var visit func(l *parse.ListNode)
 	visit = func(l *parse.ListNode) {
 		if l == nil {
@@ -77,9 +79,10 @@ func withoutChecksums(name, text string, rendered map[string]bool) (string, bool
 		for _, n := range l.Nodes {
 			switch n := n.(type) {
 			case *parse.ActionNode:
-				if checksumOfRendered(n.Pipe, rendered) {
+				if file, ok := checksumOfRendered(n.Pipe, rendered); ok {
 					if s, e, ok := actionSpan(text, int(n.Pos)); ok {
 						spans = append(spans, [2]int{s, e})
+						files = append(files, file)
 					}
 				}
 			case *parse.IfNode:
@@ -96,9 +99,9 @@ func withoutChecksums(name, text string, rendered map[string]bool) (string, bool
 	}
 	var b strings.Builder
 	last := 0
-	for _, sp := range spans {
+	for i, sp := range spans {
 		b.WriteString(text[last:sp[0]])
-		b.WriteString(`"` + checksumStandIn + `"`)
+		b.WriteString(with(files[i]))
 		last = sp[1]
 	}
 	b.WriteString(text[last:])
@@ -107,45 +110,46 @@ func withoutChecksums(name, text string, rendered map[string]bool) (string, bool
 
 // checksumOfRendered reports whether p is
 // include (print $.Template.BasePath "/x.yaml") . | sha256sum
-// (or $ for the dot) for a template x.yaml the chart renders.
-func checksumOfRendered(p *parse.PipeNode, rendered map[string]bool) bool {
+// (or $ for the dot) for a template x.yaml the chart renders, and
+// returns "/x.yaml".
+func checksumOfRendered(p *parse.PipeNode, rendered map[string]bool) (string, bool) {
 	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 2 {
-		return false
+		return "", false
 	}
 	if last := p.Cmds[1].Args; len(last) != 1 || !isIdent(last[0], "sha256sum") {
-		return false
+		return "", false
 	}
 	inc := p.Cmds[0].Args
 	if len(inc) != 3 || !isIdent(inc[0], "include") {
-		return false
+		return "", false
 	}
 	switch dot := inc[2].(type) {
 	case *parse.DotNode:
 	case *parse.VariableNode:
 		if len(dot.Ident) != 1 || dot.Ident[0] != "$" {
-			return false
+			return "", false
 		}
 	default:
-		return false
+		return "", false
 	}
 	name, ok := inc[1].(*parse.PipeNode)
 	if !ok || len(name.Decl) > 0 || len(name.Cmds) != 1 {
-		return false
+		return "", false
 	}
 	args := name.Cmds[0].Args
 	if len(args) != 3 || !isIdent(args[0], "print") {
-		return false
+		return "", false
 	}
 	base, ok := args[1].(*parse.VariableNode)
 	if !ok || strings.Join(base.Ident, ".") != "$.Template.BasePath" {
-		return false
+		return "", false
 	}
 	file, ok := args[2].(*parse.StringNode)
 	if !ok || !strings.HasPrefix(file.Text, "/") {
-		return false
+		return "", false
 	}
 	tpl := "templates" + file.Text
-	return path.Clean(tpl) == tpl && rendered[tpl]
+	return file.Text, path.Clean(tpl) == tpl && rendered[tpl]
 }
 
 func isIdent(n parse.Node, name string) bool {

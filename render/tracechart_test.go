@@ -38,7 +38,7 @@ func TestWithoutChecksums(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := withoutChecksums("svc/templates/deployment.yaml", tt.in, rendered)
+			got, ok := withoutChecksums("svc/templates/deployment.yaml", tt.in, rendered, func(string) string { return stand })
 			if tt.want == "" {
 				if ok {
 					t.Fatalf("rewritten to %q", got)

@@ -193,7 +193,10 @@ type valuesWalk struct {
 	// the path and ".", and path+"[" to those that start with that (its
 	// list elements). A path is listed under each of its ancestors; a
 	// list is dropped once its subtree is removed.
-	below    map[string][]string
+	below map[string][]string
+	// lists is set once a list element is indexed: until then drop
+	// looks up no path+"[" (a string made per key of a large file).
+	lists    bool
 	warnings *[]string
 	dups     *[]Duplicate
 }
@@ -205,6 +208,7 @@ func (w *valuesWalk) index(p string) {
 			w.below[p[:i]] = append(w.below[p[:i]], p)
 		case '[':
 			w.below[p[:i+1]] = append(w.below[p[:i+1]], p)
+			w.lists = true
 		}
 	}
 }
@@ -219,16 +223,19 @@ func (w *valuesWalk) record(p string, line int) {
 // drop removes what is recorded below p: its keys and its elements, or
 // (elements only) its list elements.
 func (w *valuesWalk) drop(p string, keys bool) {
-	lists := []string{p + "["}
+	if w.lists {
+		w.dropBelow(p + "[")
+	}
 	if keys {
-		lists = append(lists, p)
+		w.dropBelow(p)
 	}
-	for _, l := range lists {
-		for _, q := range w.below[l] {
-			delete(w.sources, q)
-		}
-		delete(w.below, l)
+}
+
+func (w *valuesWalk) dropBelow(l string) {
+	for _, q := range w.below[l] {
+		delete(w.sources, q)
 	}
+	delete(w.below, l)
 }
 
 func (w *valuesWalk) mapping(n *yaml.Node, prefix string) {
