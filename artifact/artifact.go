@@ -182,7 +182,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	go func() {
 		warnings = configSecrets(p.Configs, configs)
 		var more []string
-		runFiles, packed, more = readRunDirs(root, findRunDirs(root, p.Configs))
+		runFiles, packed, more = readRunDirs(root, findRunDirs(root, p.Configs, p.Chart))
 		warnings = append(warnings, more...)
 		if rev == "" {
 			rev = gitRevision(ctx, p.Dir)

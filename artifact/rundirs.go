@@ -28,6 +28,15 @@ import (
 // (a front end's build output, media) is not packed, and the build says so.
 const maxRunDir = 32 << 20
 
+// fileCalls are the calls, besides …Dir and …DirFS (os.DirFS, http.Dir,
+// os.ReadDir), whose arguments a bare directory name may be: the standard
+// library's, and the static-file and template loaders of gin, echo and
+// fiber.
+var fileCalls = map[string]bool{
+	"Open": true, "ReadFile": true, "Stat": true, "Glob": true, "WalkDir": true, "Walk": true, "ParseGlob": true,
+	"ParseFiles": true, "Static": true, "StaticFS": true, "LoadHTMLGlob": true,
+}
+
 // runDir is a directory of the project the code reads by a relative path.
 type runDir struct {
 	dir string // slash-separated, relative to the project
@@ -41,8 +50,9 @@ func skipDir(name string) bool {
 
 // findRunDirs lists the directories the Go code of the project in root
 // names by a relative path, in order, leaving out configs (packed on its
-// own), Go package directories and what //go:embed names.
-func findRunDirs(root *confine.Root, configs string) []runDir {
+// own), the chart (never run-time data: its values may hold what the
+// image must not), Go package directories and what //go:embed names.
+func findRunDirs(root *confine.Root, configs, chart string) []runDir {
 	var found []runDir
 	embedded := map[string]bool{}
 	_ = root.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
@@ -65,11 +75,27 @@ func findRunDirs(root *confine.Root, configs string) []runDir {
 		var s scanner.Scanner
 		file := token.NewFileSet().AddFile(p, -1, len(src))
 		s.Init(file, src, nil, scanner.ScanComments)
+		// calls holds, per open parenthesis, whether it is a call that
+		// opens files (os.DirFS(, e.Static(, template.ParseGlob().
+		var calls []bool
+		var ident string
 		for {
 			pos, tok, lit := s.Scan()
 			if tok == token.EOF {
 				break
 			}
+			switch tok {
+			case token.IDENT:
+				ident = lit
+				continue
+			case token.LPAREN:
+				calls = append(calls, strings.HasSuffix(ident, "Dir") || strings.HasSuffix(ident, "DirFS") || fileCalls[ident])
+			case token.RPAREN:
+				if len(calls) > 0 {
+					calls = calls[:len(calls)-1]
+				}
+			}
+			ident = ""
 			switch tok {
 			case token.COMMENT:
 				if pats, ok := strings.CutPrefix(lit, "//go:embed "); ok {
@@ -83,7 +109,13 @@ func findRunDirs(root *confine.Root, configs string) []runDir {
 				if err != nil {
 					continue
 				}
-				if dir := namedDir(root, v); dir != "" {
+				// A bare word ("static", "deploy") is a directory only as
+				// the argument of a call that opens files: elsewhere it is
+				// a command's or a route's name as often.
+				if !strings.ContainsRune(v, '/') && (len(calls) == 0 || !calls[len(calls)-1]) {
+					continue
+				}
+				if dir := namedDir(root, v); dir != "" && dir != chart && !isFile(root, path.Join(dir, "Chart.yaml")) {
 					found = append(found, runDir{dir: dir, why: p + ":" + strconv.Itoa(file.Line(pos)) + " " + lit})
 				}
 			}

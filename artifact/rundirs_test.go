@@ -12,12 +12,12 @@ import (
 )
 
 // TestBuildPacksRunDirs builds a service that reads migrations/ (through
-// golang-migrate's "file://migrations"), templates/mail/*.tmpl and
-// ./db/seed at start-up, and runs the image's binary in the image's
-// working directory as a container would: it must find them all. The
-// embedded static/, the Go package db/ around the seeds, a directory no
-// code names (docs-src/) and a path to nothing (docs/schema) are not
-// packed.
+// golang-migrate's "file://migrations"), templates/mail/*.tmpl, ./db/seed
+// and http.Dir("public") at start-up, and runs the image's binary in the
+// image's working directory as a container would: it must find them all.
+// Not packed: the embedded static/, the Go package db/ around the seeds,
+// the chart deploy/chart (named in a log line), docs-src/ (a bare word
+// outside a call that opens files) and a path to nothing (docs/schema).
 func TestBuildPacksRunDirs(t *testing.T) {
 	p := migrator(t)
 	dir := p.Dir
@@ -26,7 +26,7 @@ func TestBuildPacksRunDirs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{`db/seed/ (main.go:34 "./db/seed")`, `migrations/ (main.go:21 "file://migrations")`, `templates/mail/ (main.go:29 "templates/mail/*.tmpl")`}
+	want := []string{`db/seed/ (main.go:36 "./db/seed")`, `migrations/ (main.go:23 "file://migrations")`, `public/ (main.go:44 "public")`, `templates/mail/ (main.go:31 "templates/mail/*.tmpl")`}
 	if !slices.Equal(img.Packed, want) {
 		t.Errorf("packed %q, want %q", img.Packed, want)
 	}
@@ -38,19 +38,19 @@ func TestBuildPacksRunDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := filepath.Join(root, "app")
-	for _, f := range []string{"migrations/0002_currency.up.sql", "templates/mail/receipt.tmpl", "db/seed/accounts.csv", "configs/.env"} {
+	for _, f := range []string{"migrations/0002_currency.up.sql", "templates/mail/receipt.tmpl", "db/seed/accounts.csv", "public/index.html", "configs/.env"} {
 		if _, err := os.Stat(filepath.Join(work, f)); err != nil {
 			t.Errorf("the image lacks %s: %v", f, err)
 		}
 	}
-	for _, f := range []string{"static", "db/db.go", "docs-src", "main.go"} {
+	for _, f := range []string{"static", "db/db.go", "docs-src", "deploy", "main.go"} {
 		if _, err := os.Stat(filepath.Join(work, f)); err == nil {
 			t.Errorf("the image carries %s", f)
 		}
 	}
 	cmd := exec.CommandContext(t.Context(), filepath.Join(work, "migrator"))
 	cmd.Dir = work
-	out, err := cmd.CombinedOutput()
+	out, err := cmd.Output()
 	if err != nil || !strings.HasPrefix(string(out), "migrations 2, templates 1, seeds 1, css 34 bytes") {
 		t.Errorf("the image's service: %v\n%s", err, out)
 	}
@@ -78,10 +78,10 @@ func TestRunDirTooLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(img.Warnings) != 1 || !strings.Contains(img.Warnings[0], `db/seed/ is read at run time (main.go:34 "./db/seed") but not packed into the image: 33 MiB is over the 32 MiB bound`) {
+	if len(img.Warnings) != 1 || !strings.Contains(img.Warnings[0], `db/seed/ is read at run time (main.go:36 "./db/seed") but not packed into the image: 33 MiB is over the 32 MiB bound`) {
 		t.Errorf("warnings %q", img.Warnings)
 	}
-	if slices.ContainsFunc(img.Packed, func(s string) bool { return strings.HasPrefix(s, "db/seed/") }) || len(img.Packed) != 2 {
+	if slices.ContainsFunc(img.Packed, func(s string) bool { return strings.HasPrefix(s, "db/seed/") }) || len(img.Packed) != 3 {
 		t.Errorf("packed %q", img.Packed)
 	}
 }

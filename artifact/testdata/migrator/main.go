@@ -7,6 +7,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log"
+	"net/http"
 	"os"
 	"strings"
 	"text/template"
@@ -37,6 +39,14 @@ func main() {
 		os.Exit(1)
 	}
 	css, _ := fs.ReadFile(static, "static/app.css")
+	// The landing page; the chart under deploy/ is named for operators
+	// only, as are the schema notes.
+	http.Handle("/", http.FileServer(http.Dir("public")))
+	log.Printf("deployed with %s, schema notes in %s", "deploy/chart", "docs-src")
+	if _, err := os.Stat("public/index.html"); err != nil {
+		fmt.Println("no landing page:", err)
+		os.Exit(1)
+	}
 	fmt.Printf("migrations %d, templates %d, seeds %d, css %d bytes, store %s\n",
 		len(ups), len(receipts.Templates()), len(seeds), len(css), store.Name)
 }
