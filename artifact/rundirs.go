@@ -32,10 +32,7 @@ const maxRunDir = 32 << 20
 // os.ReadDir), whose arguments a bare directory name may be: the standard
 // library's, and the static-file and template loaders of gin, echo and
 // fiber.
-var fileCalls = map[string]bool{
-	"Open": true, "ReadFile": true, "Stat": true, "Glob": true, "WalkDir": true, "Walk": true, "ParseGlob": true,
-	"ParseFiles": true, "Static": true, "StaticFS": true, "LoadHTMLGlob": true,
-}
+const fileCalls = " Open ReadFile Stat Glob WalkDir Walk ParseGlob ParseFiles Static StaticFS LoadHTMLGlob "
 
 // runDir is a directory of the project the code reads by a relative path.
 type runDir struct {
@@ -54,7 +51,7 @@ func skipDir(name string) bool {
 // image must not), Go package directories and what //go:embed names.
 func findRunDirs(root *confine.Root, configs, chart string) []runDir {
 	var found []runDir
-	embedded := map[string]bool{}
+	var embedded []string
 	_ = root.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
@@ -89,7 +86,7 @@ func findRunDirs(root *confine.Root, configs, chart string) []runDir {
 				ident = lit
 				continue
 			case token.LPAREN:
-				calls = append(calls, strings.HasSuffix(ident, "Dir") || strings.HasSuffix(ident, "DirFS") || fileCalls[ident])
+				calls = append(calls, ident != "" && (strings.HasSuffix(ident, "Dir") || strings.HasSuffix(ident, "DirFS") || strings.Contains(fileCalls, " "+ident+" ")))
 			case token.RPAREN:
 				if len(calls) > 0 {
 					calls = calls[:len(calls)-1]
@@ -101,7 +98,7 @@ func findRunDirs(root *confine.Root, configs, chart string) []runDir {
 				if pats, ok := strings.CutPrefix(lit, "//go:embed "); ok {
 					for _, pat := range strings.Fields(pats) {
 						pat = strings.TrimPrefix(strings.Trim(pat, "\"`"), "all:")
-						embedded[path.Join(path.Dir(p), pat)] = true
+						embedded = append(embedded, path.Join(path.Dir(p), pat))
 					}
 				}
 			case token.STRING:
@@ -122,29 +119,23 @@ func findRunDirs(root *confine.Root, configs, chart string) []runDir {
 		}
 		return nil
 	})
-	// Each directory once, with the first line naming it; sorted, so a
-	// parent comes before what it holds.
-	whys := map[string]string{}
-	var dirs []string
-	for _, r := range found {
-		if _, ok := whys[r.dir]; !ok {
-			whys[r.dir] = r.why
-			dirs = append(dirs, r.dir)
-		}
-	}
-	sort.Strings(dirs)
+	// Sorted, so that a directory comes before what it holds, and the
+	// first line naming it before the others.
+	sort.Slice(found, func(i, j int) bool {
+		return found[i].dir < found[j].dir || found[i].dir == found[j].dir && found[i].why < found[j].why
+	})
 	var out []runDir
 next:
-	for _, d := range dirs {
-		if within(d, configs) || within(configs, d) || embeddedDir(embedded, d) {
+	for _, r := range found {
+		if within(r.dir, configs) || within(configs, r.dir) || embeddedDir(embedded, r.dir) {
 			continue
 		}
 		for _, o := range out {
-			if within(d, o.dir) {
+			if within(r.dir, o.dir) {
 				continue next
 			}
 		}
-		out = append(out, runDir{dir: d, why: whys[d]})
+		out = append(out, r)
 	}
 	return out
 }
@@ -154,8 +145,8 @@ func within(dir, d string) bool { return dir == d || strings.HasPrefix(dir, d+"/
 
 // embeddedDir reports a directory a //go:embed pattern names (or one
 // below it): the binary carries it.
-func embeddedDir(embedded map[string]bool, dir string) bool {
-	for pat := range embedded {
+func embeddedDir(embedded []string, dir string) bool {
+	for _, pat := range embedded {
 		if within(dir, strings.TrimSuffix(pat, "/")) || within(pat, dir) {
 			return true
 		}

@@ -102,8 +102,7 @@ func querySlot(v string, from, to int) bool {
 	if start == 0 {
 		return false
 	}
-	norm := func(s string) string { return strings.Join(splitWords(camelWords(s)), "") }
-	return norm(v[start:from-1]) == norm(v[from+1:to-1])
+	return strings.EqualFold(strings.ReplaceAll(v[start:from-1], "_", ""), strings.ReplaceAll(v[from+1:to-1], "_", ""))
 }
 
 // htmlTags are the elements a page opens without closing on its line.
