@@ -1,7 +1,8 @@
 // Package artifact builds a Go service once into an OCI image and keeps it
 // in a local OCI image layout (.ferry/images in the project directory):
-// the binary (CGO_ENABLED=0, -trimpath) and the service's configs/
-// directory in one deterministic layer, so that the same source always
+// the binary (CGO_ENABLED=0, -trimpath), the service's configs/
+// directory and the directories its code reads at run time (rundirs.go)
+// in one deterministic layer, so that the same source always
 // gives the same digest. Tags are names for digests, recorded in the
 // layout's index; a tag never silently moves to another digest.
 package artifact
@@ -69,6 +70,10 @@ type Image struct {
 	// Warnings are what Build found worth saying that did not stop it:
 	// a secret-looking key in configs/, which the image carries.
 	Warnings []string `json:"-"`
+	// Packed are the directories besides configs/ that Build put in the
+	// image because the code reads them by a relative path at run time,
+	// each with the line that names it.
+	Packed []string `json:"-"`
 	// BuildTags are the kit tags Build passed to go build, leaving out
 	// the datasource clients the configuration never asks for (leanTags).
 	BuildTags []string `json:"-"`
@@ -171,10 +176,14 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	// compiler runs: a no-op build should take little longer than go
 	// build's own.
 	rev := opts.Revision
-	var warnings []string
+	var warnings, packed []string
+	var runFiles []configFile
 	done := make(chan struct{})
 	go func() {
 		warnings = configSecrets(p.Configs, configs)
+		var more []string
+		runFiles, packed, more = readRunDirs(root, findRunDirs(root, p.Configs, p.Chart))
+		warnings = append(warnings, more...)
 		if rev == "" {
 			rev = gitRevision(ctx, p.Dir)
 		}
@@ -184,6 +193,10 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	<-done
 	if err != nil {
 		return nil, fmt.Errorf("go build %s: %w\n%s", main, err, strings.TrimSpace(stderr.String()))
+	}
+	for _, f := range runFiles {
+		f.name = "/" + f.name
+		configs = append(configs, f)
 	}
 	// Nothing changed since the last build (go build left the binary as
 	// it was, configs/ and the revision are the same): the image is the
@@ -195,7 +208,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 			if info.Stored, err = s.put(img, opts.Tag, opts.Force, true); err != nil {
 				return nil, err
 			}
-			info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
+			info.Tag, info.Warnings, info.BuildTags, info.Packed = opts.Tag, warnings, tags, packed
 			return info, nil
 		}
 	}
@@ -210,7 +223,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 		st.Image = *info
 		st.write(stampFile)
 	}
-	info.Tag, info.Warnings, info.BuildTags = opts.Tag, warnings, tags
+	info.Tag, info.Warnings, info.BuildTags, info.Packed = opts.Tag, warnings, tags, packed
 	return info, nil
 }
 
@@ -307,6 +320,9 @@ func layerTar(bin, name string, configs []configFile) (layer, binData []byte, er
 	files := []file{{name: "app/", dir: true, mode: 0o755}, {name: "app/" + name, src: bin, mode: 0o755}}
 	for _, c := range configs {
 		n := path.Join("app/configs", c.name)
+		if strings.HasPrefix(c.name, "/") {
+			n = path.Join("app", c.name)
+		}
 		if c.dir {
 			files = append(files, file{name: n + "/", dir: true, mode: 0o755})
 		} else {

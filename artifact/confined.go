@@ -123,7 +123,10 @@ func buildOutput(root *confine.Root, service string) (string, error) {
 
 // configFile is one entry of the configs/ tree packed into the image.
 type configFile struct {
-	name string // slash-separated, relative to configs/
+	// name is slash-separated, relative to configs/; one starting with
+	// "/" is relative to WorkDir instead (a directory the code reads at
+	// run time, see findRunDirs).
+	name string
 	dir  bool
 	data []byte
 }

@@ -563,12 +563,7 @@ func valuesSecrets(e *Env) []Finding {
 	var out []Finding
 	for _, en := range e.Result.Config.Entries {
 		if len(secret.Passwords(en.Value)) > 0 && en.Source.Kind == render.KindValues && !en.Source.Encrypted && !placeholderPasswords(en.Value) {
-			l := Location{Environment: e.Name, Key: en.Key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
-			out = append(out, Finding{
-				Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
-				Message: fmt.Sprintf("%s: %s carries a password in its URL (set at %s): deliver the password from a Secret and build the URL with $(DB_PASSWORD) in env.",
-					e.Name, en.Key, en.Source),
-			})
+			out = append(out, urlCredentialFinding(e, en))
 			continue
 		}
 		if !en.Secret || en.Value == "" || en.Source.Encrypted || en.Source.Kind != render.KindValues ||

@@ -273,6 +273,8 @@ func checkMutableImage(in *Input) []Finding {
 			})
 		case devStage(in, e) && e != last:
 			continue
+		case written == tag && placeholderTag(e, tag):
+			continue // a placeholder tag (CHANGE_COMMIT_ID) is FERRY082's
 		case tag == "" || tag == "latest" || movingTag(tag) || branchTag(tag):
 			l := imageLoc(e, "tag", tag)
 			what := "has no tag (so it pulls latest)"

@@ -1,8 +1,11 @@
 package check
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/render"
 )
 
 // TestPlaceholderPasswords: FERRY041 leaves a URL or DSN alone when
@@ -63,6 +66,63 @@ func TestParseURLPasswords(t *testing.T) {
 		for _, part := range []string{"pa/ss", "p@ss", "gu?est", "Pa;ss", "Xq7v", "s3cr3t"} {
 			if strings.Contains(tt.v, part) && strings.Contains(ep.ident()+ep.path+strings.Join(ep.rawHosts, ","), part) {
 				t.Errorf("parseURL(%q) keeps the password %q: %+v", tt.v, part, ep)
+			}
+		}
+	}
+}
+
+// TestURLTemplates: a link the service fills in (a reset or invite URL
+// with a {token}, <token>, %s, {{ .Token }} or :token slot) is no
+// committed credential, in a container's env or in a Secret's data; a
+// query that really carries a token is one, and is called a token.
+func TestURLTemplates(t *testing.T) {
+	tests := []struct {
+		v    string
+		want string // "" for silent, else a text of the message
+	}{
+		{"https://app.acme.dev/reset?token={token}", ""},
+		{"https://app.acme.dev/reset?token=<token>", ""},
+		{"https://app.acme.dev/reset?token=%s", ""},
+		{"https://app.acme.dev/reset?token={{ .Token }}", ""},
+		{"https://app.acme.dev/reset?token={{.Token}}&next=%2Fhome", ""},
+		{"https://app.acme.dev/reset/:token", ""},
+		{"https://app.acme.dev/verify?email=%(email)s&code=%(code)s", ""},
+		{"https://app.acme.dev/reset?token=abc123def", "carries a token (token=) in its URL"},
+		{"https://hooks.acme.dev/x?api_key=Zq81kLm2Pw", "carries a key (api_key=) in its URL"},
+		{"https://app.acme.dev/reset?token={token}&password=Xq7vR2mK", "carries a password in its URL"},
+		{"postgres://app:S3cr3t-pass@db:5432/orders", "carries a password in its URL"},
+	}
+	for _, tt := range tests {
+		for _, inSecret := range []bool{false, true} {
+			e := envOf("prod", "RESET_LINK=x")
+			e.Result.Config = render.NewConfig([]render.Entry{{Key: "RESET_LINK", Value: tt.v,
+				Source: render.Source{Kind: render.KindValues, File: "values-prod.yaml", Line: 1}}})
+			e = withWorkload(e, render.Workload{Containers: []render.Container{{Name: "app", Config: e.Result.Config}}})
+			if inSecret {
+				e.Result.SecretValues = []render.SecretValue{{Secret: "app", Key: "RESET_LINK", Value: tt.v,
+					Source: render.Source{Kind: render.KindValues, File: "values-prod.yaml", Line: 1}}}
+			}
+			in := inputOf(e)
+			fs := checkCommittedSecret(in)
+			if tt.want == "" && len(fs) > 0 {
+				t.Errorf("FERRY041 on the template %q (in a Secret: %v): %s", tt.v, inSecret, fs[0].Message)
+			}
+			if tt.want != "" && len(fs) == 0 {
+				t.Errorf("no FERRY041 on %q (in a Secret: %v)", tt.v, inSecret)
+			}
+			// In a Secret the Secret's finding is the one kept.
+			if tt.want != "" && !inSecret && !slices.ContainsFunc(fs, func(f Finding) bool { return strings.Contains(f.Message, tt.want) }) {
+				t.Errorf("FERRY041 on %q: got %v, want a message saying %q", tt.v, fs, tt.want)
+			}
+			for _, f := range fs {
+				if strings.Contains(f.Message, "abc123def") || strings.Contains(f.Message, "Zq81kLm2Pw") {
+					t.Errorf("the finding prints the token: %s", f.Message)
+				}
+			}
+			if tt.want == "" {
+				if ps := checkPlaceholder(in); len(ps) > 0 {
+					t.Errorf("FERRY082 on the template %q: %s", tt.v, ps[0].Message)
+				}
 			}
 		}
 	}

@@ -35,8 +35,32 @@ func isPlaceholder(v string) bool {
 	if !mayBePlaceholder(v) {
 		return false
 	}
-	return ciPlaceholder().MatchString(v) || placeholderParts().MatchString(v) || placeholderHost().MatchString(v) || anglePlaceholder(v)
+	return ciPlaceholder().MatchString(v) || placeholderParts().MatchString(v) || placeholderHost().MatchString(v) || anglePlaceholder(v) || fillIn(v)
 }
+
+// fillIn reports an upper-case CHANGE_<WORD> or REPLACE_<WORD> naming
+// what to write in (CHANGE_COMMIT_ID, REPLACE_DB_HOST): a pipeline's sed
+// target or a person's note. Names of modes (CHANGE_DATA_CAPTURE,
+// CHANGE_STREAM) end in another word and are values.
+func fillIn(v string) bool {
+	rest, ok := strings.CutPrefix(v, "CHANGE_")
+	if !ok {
+		if rest, ok = strings.CutPrefix(v, "REPLACE_"); !ok {
+			return false
+		}
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !(c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	last := rest[strings.LastIndexByte(rest, '_')+1:]
+	return last != "" && strings.Contains(fillInWords, " "+last+" ")
+}
+
+// fillInWords end the names of what a CHANGE_… value stands for.
+const fillInWords = " ME THIS IT ID SHA TAG VERSION COMMIT URL URI HOST HOSTNAME DOMAIN ENDPOINT PORT PASSWORD TOKEN KEY " +
+	"SECRET NAME VALUE EMAIL USER USERNAME ACCOUNT REGION BUCKET ARN DSN IMAGE REGISTRY REPOSITORY PROJECT ADDRESS IP "
 
 // angleWord matches a <word> a person was meant to fill in:
 // <your-api-key>, https://<tenant>.auth0.com, <EMPTY>=.
@@ -56,11 +80,29 @@ func anglePlaceholder(v string) bool {
 		if ix[0] > 0 && isIdent(v[ix[0]-1]) {
 			continue // a type parameter: List<String>
 		}
+		if querySlot(v, ix[0], ix[1]) {
+			continue // reset?token=<token>: the service fills it in
+		}
 		if name, _, _ := strings.Cut(strings.ToLower(v[ix[0]+1:ix[1]-1]), " "); !strings.Contains(htmlTags, " "+name+" ") {
 			return true
 		}
 	}
 	return false
+}
+
+// querySlot reports an angle word v[from:to] that is the whole value of a
+// URL's query parameter of the same name (?token=<token>, &email=<email>):
+// a slot the service fills in as it builds the link, where a person's
+// stand-in would name what to write (<your-api-key>).
+func querySlot(v string, from, to int) bool {
+	if !strings.Contains(v, "://") || from == 0 || v[from-1] != '=' || to < len(v) && v[to] != '&' && v[to] != '#' {
+		return false
+	}
+	start := strings.LastIndexAny(v[:from-1], "?&") + 1
+	if start == 0 {
+		return false
+	}
+	return strings.EqualFold(strings.ReplaceAll(v[start:from-1], "_", ""), strings.ReplaceAll(v[from+1:to-1], "_", ""))
 }
 
 // htmlTags are the elements a page opens without closing on its line.
@@ -114,17 +156,18 @@ func init() {
 	register(
 		Rule{
 			ID: "FERRY041", Name: "committed-secret", Severity: Error,
-			Summary: "A committed values file feeds a Secret, or a URL carries a password",
+			Summary: "A committed values file feeds a Secret, or a URL carries a password or token",
 			Help: "A Secret the chart renders from a literal in a values file, and a URL or DSN whose " +
-				"userinfo carries a password, put the credential in the repository for everyone who can " +
-				"read it. Create the Secret outside the chart (or encrypt the values with SOPS) and " +
-				"reference it; build URLs from a password delivered by a Secret ($(DB_PASSWORD) in env).",
+				"userinfo or query carries a password or token, put the credential in the repository for " +
+				"everyone who can read it. Create the Secret outside the chart (or encrypt the values with " +
+				"SOPS) and reference it; build URLs from a credential delivered by a Secret ($(DB_PASSWORD) " +
+				"in env). A slot the service fills in (reset?token={token}, %s, <token>, :token) is a template, not a credential.",
 			Check: checkCommittedSecret,
 		},
 		Rule{
 			ID: "FERRY082", Name: "placeholder-value", Severity: Error,
 			Summary: "A CI placeholder was rendered as a real value",
-			Help: "${{ IMAGE_TAG }}, ${VAR}, REPLACE_WITH_…, replace-me, changeme, YOUR_…, <…>, TODO or " +
+			Help: "${{ IMAGE_TAG }}, ${VAR}, REPLACE_WITH_…, replace-me, changeme, CHANGE_COMMIT_ID, YOUR_…, <…>, TODO or " +
 				"xxx in a rendered value or image tag was meant to be replaced by a pipeline or a person; " +
 				"deployed as it is, the service gets the placeholder. An error after the first " +
 				"environment of the path, a warning in the first. Set the real value, or reference a Secret.",
@@ -148,23 +191,63 @@ func init() {
 // placeholderPasswords reports a URL or DSN whose every password (by
 // secret.Passwords, the one parser of them: userinfo, ?password=,
 // password= of a DSN) is a placeholder or a $(VAR) reference: it
-// commits no credential.
+// commits no credential. Slots the application fills in
+// (reset?token={token}) are not passwords to begin with.
 func placeholderPasswords(v string) bool {
 	ps := secret.Passwords(v)
-	for _, p := range ps {
-		if !placeholder(p.Value) && !isPlaceholder(p.Value) && !strings.Contains(p.Value, "$(") && !templateSlot(p.Value) {
-			return false
-		}
-	}
-	return len(ps) > 0
+	return len(ps) > 0 && len(committedPasswords(ps)) == 0
 }
 
-// templateSlot reports a slot the application fills in when it builds
-// the URL (reset-password?token={token}, {{token}}, %s, <token>): a
-// template, not a committed credential.
-func templateSlot(v string) bool {
-	n := len(v)
-	return n >= 2 && (v[0] == '{' && v[n-1] == '}' || v[0] == '<' && v[n-1] == '>' || v[0] == '%' && n == 2)
+// committedPasswords are the passwords of ps that are written out: not a
+// placeholder, a $(VAR) reference or a ${VAR} one.
+func committedPasswords(ps []secret.Password) []secret.Password {
+	var out []secret.Password
+	for _, p := range ps {
+		if !placeholder(p.Value) && !isPlaceholder(p.Value) && !strings.Contains(p.Value, "$(") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// urlCredentialFinding is FERRY041's finding on a committed URL or DSN
+// en that carries a credential, worded for the first one written out: a
+// password (userinfo, password=), or the token, key or signature of a
+// query parameter, which is not a password and is not fixed like one.
+func urlCredentialFinding(e *Env, en render.Entry) Finding {
+	noun, what, ref := "password", "a password", "$(DB_PASSWORD)"
+	if ps := committedPasswords(secret.Passwords(en.Value)); len(ps) > 0 && ps[0].Param != "" {
+		noun, ref = credentialNoun(ps[0].Param)
+		what = "a " + noun
+		if noun != "password" {
+			what += " (" + ps[0].Param + "=)"
+		}
+	}
+	l := Location{Environment: e.Name, Key: en.Key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
+	return Finding{
+		Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
+		Message: fmt.Sprintf("%s: %s carries %s in its URL (set at %s): deliver the %s from a Secret and build the URL with %s in env.",
+			e.Name, en.Key, what, en.Source, noun, ref),
+	}
+}
+
+// credentialNoun names the credential a query parameter or DSN key
+// carries, and the $(VAR) to build the URL from instead.
+func credentialNoun(param string) (noun, ref string) {
+	up := strings.ToUpper(param)
+	switch {
+	case strings.Contains(up, "PASS") || up == "PWD":
+		return "password", "$(DB_PASSWORD)"
+	case strings.Contains(up, "SIG") || strings.Contains(up, "CREDENTIAL"):
+		noun = "signature"
+	case strings.Contains(up, "KEY"):
+		noun = "key"
+	case strings.Contains(up, "SECRET"):
+		noun = "secret"
+	default:
+		noun = "token"
+	}
+	return noun, "$(" + strings.Join(splitWords(camelWords(param)), "_") + ")"
 }
 
 func checkCommittedSecret(in *Input) []Finding {
@@ -199,12 +282,7 @@ func checkCommittedSecret(in *Input) []Finding {
 					if placeholderPasswords(en.Value) {
 						continue
 					}
-					l := Location{Environment: e.Name, Key: en.Key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
-					out = append(out, Finding{
-						Environments: []string{e.Name}, Key: en.Key, Locations: []Location{l},
-						Message: fmt.Sprintf("%s: %s carries a password in its URL (set at %s): deliver the password from a Secret and build the URL with $(DB_PASSWORD) in env.",
-							e.Name, en.Key, en.Source),
-					})
+					out = append(out, urlCredentialFinding(e, en))
 				}
 			}
 		}
@@ -275,10 +353,7 @@ func checkPlaceholder(in *Input) []Finding {
 						e.Name, part, l.Source),
 				})
 			}
-			if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
-				continue
-			}
-			if isPlaceholder(tag) || strings.Contains(img, "${") {
+			if placeholderTag(e, tag) || strings.Contains(img, "${") && !setByCI(e, tag) {
 				l := imageLoc(e, "tag", tag)
 				out = append(out, Finding{
 					Environments: []string{e.Name}, Key: "image.tag", Severity: sev, Locations: []Location{l},
@@ -289,6 +364,18 @@ func checkPlaceholder(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// placeholderTag reports an image tag FERRY082 reports: a placeholder
+// that the deploy command does not set.
+func placeholderTag(e *Env, tag string) bool {
+	return isPlaceholder(tag) && !setByCI(e, tag)
+}
+
+// setByCI reports an image tag the deploy command sets.
+func setByCI(e *Env, tag string) bool {
+	_, ci := e.setByCI(imageLoc(e, "tag", tag).Key)
+	return ci
 }
 
 // unreplaced reports the entries FERRY082 reports as placeholders: a

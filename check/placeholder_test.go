@@ -55,6 +55,23 @@ func TestIsPlaceholder(t *testing.T) {
 		{"<?xml version=\"1.0\"?>\n<config><key>v</key></config>", false},
 		{"<p>back soon</p>", false},
 		{"<project-id>", true},
+		// A CHANGE_<WORD> a pipeline's sed was to replace.
+		{"CHANGE_COMMIT_ID", true},
+		{"CHANGE_ME", true},
+		{"REPLACE_DB_HOST", true},
+		{"registry.acme.dev/orders:CHANGE_IMAGE_TAG", false}, // a whole image is judged by its parts
+		// Near misses: modes and words that start the same way.
+		{"CHANGE_DATA_CAPTURE", false},
+		{"CHANGE_STREAM", false},
+		{"CHANGELOG.md", false},
+		{"change_id", false},
+		{"Change_Commit_Id", false},
+		// A query slot the service fills in; a person's stand-in is not.
+		{"https://app.acme.dev/reset?token=<token>", false},
+		{"https://app.acme.dev/invite?email=<email>&code=<code>", false},
+		{"https://api.acme.dev/v1?key=<api-key>", true},
+		{"https://api.acme.dev/v1?key=<your-api-key>", true},
+		{"<token>", true},
 	}
 	for _, tt := range tests {
 		if got := isPlaceholder(tt.v); got != tt.want {

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/secret"
@@ -35,14 +36,15 @@ func checkUnrenderedTemplate(in *Input) []Finding {
 			continue
 		}
 		for _, en := range e.Result.Config.Entries {
-			if en.External || !committedKind(en.Source.Kind) || !helmAction().MatchString(en.Value) {
+			action := helmText(en.Value)
+			if en.External || !committedKind(en.Source.Kind) || action == "" {
 				continue
 			}
 			l := e.loc(en.Key, "")
 			if en.Secret {
 				l.Value = secret.Shown(en.Key, en.Value, secret.Whole)
 			}
-			text := fmt.Sprintf("the literal template text %q", trimLeft(helmAction().FindStringSubmatch(en.Value)[0]))
+			text := fmt.Sprintf("the literal template text %q", action)
 			if en.Secret {
 				text = "literal template text (value redacted)"
 			}
@@ -55,6 +57,31 @@ func checkUnrenderedTemplate(in *Input) []Finding {
 	}
 	return dedupe(out)
 }
+
+// helmText is the first action of v that is Helm's, "" when none is. An
+// action on a field Helm does not have ({{ .Token }} in a reset link's
+// query) is the service's own template, which it fills in itself.
+func helmText(v string) string {
+	for _, m := range helmAction().FindAllString(v, -1) {
+		a := trimLeft(m)
+		field := strings.TrimLeft(strings.TrimPrefix(a, "{{"), "- \t")
+		if rest, ok := strings.CutPrefix(field, "."); ok {
+			n := 0
+			for n < len(rest) && isIdent(rest[n]) {
+				n++
+			}
+			name := rest[:n]
+			if name != "" && !strings.Contains(helmObjects, " "+name+" ") {
+				continue
+			}
+		}
+		return a
+	}
+	return ""
+}
+
+// helmObjects are the fields of the root a Helm template can read.
+const helmObjects = " Values Release Chart Capabilities Template Files Subcharts "
 
 // trimLeft drops the character before "{{" the pattern had to match.
 func trimLeft(s string) string {

@@ -54,7 +54,8 @@ func (c *Config) changes(cur *state.Revision, want *Desired) ([]view.Change, err
 		out = append(out, ch)
 	}
 	for _, dep := range deployed {
-		out = append(out, view.Change{Key: dep.Key, Change: "removed", Deployed: secret.Shown(dep.Key, dep.Value, secret.SecrecyOf(dep.Secret, true)), Secret: dep.Secret})
+		// A key removed from configs/ is still in the deployed image.
+		out = append(out, view.Change{Key: dep.Key, Change: "removed", Deployed: secret.Shown(dep.Key, dep.Value, secret.SecrecyOf(dep.Secret, true)), Secret: dep.Secret, Source: dep.Source, InImage: c.inImage(dep.Source)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil

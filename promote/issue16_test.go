@@ -210,14 +210,7 @@ func TestDriftInImage(t *testing.T) {
 	if err := os.WriteFile(overlay, append(data, "ORDERS_PAGE_SIZE=50\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	yaml := filepath.Join(c.Project.Dir, "ferry.yaml")
-	data, _ = os.ReadFile(yaml)
-	os.WriteFile(yaml, []byte(strings.Replace(string(data), "DB_NAME: staging.db", "DB_NAME: staging2.db", 1)), 0o644)
-	p, err := project.Load(c.Project.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Project = p
+	renameStagingDB(t, c)
 	rep, err := NewVerify(c).Run(t.Context(), "staging")
 	if err != nil {
 		t.Fatal(err)

@@ -93,6 +93,11 @@ type Service struct {
 	Chart string
 	// ConfigsEnv is true when configs/.env exists.
 	ConfigsEnv bool
+	// Overlays are the keys of each configs/.<env>.env overlay, by env
+	// (.local.env is a laptop's, not an environment's); nil when none.
+	// The image carries them, and APP_ENV selects one: a ConfigMap key
+	// (process environment) would shadow it.
+	Overlays map[string]map[string]string
 	// ChartImage is the image repository the existing chart's values.yaml
 	// names (image.registry/image.repository), "" if it names none.
 	ChartImage string
@@ -155,6 +160,7 @@ func Detect(dir, mainPkg, chart string) (*Service, error) {
 		if !s.GoFr {
 			s.GoFr, s.GoFrWhy = true, "configs/.env exists"
 		}
+		s.Overlays = overlays(root)
 	}
 	code, err := scanCode(root, s.Main)
 	if err != nil {
@@ -492,6 +498,33 @@ func (s *Service) classify(envs map[string]string, c *code) {
 	}
 	sort.Strings(s.Secrets)
 	sort.Strings(s.Datasources)
+}
+
+// overlays reads configs/.<env>.env, each environment's GoFr overlay.
+func overlays(root *confine.Root) map[string]map[string]string {
+	ents, err := root.ReadDir("configs")
+	if err != nil {
+		return nil
+	}
+	var out map[string]map[string]string
+	for _, ent := range ents {
+		env, ok := strings.CutSuffix(strings.TrimPrefix(ent.Name(), "."), ".env")
+		if !ok || ent.IsDir() || !strings.HasPrefix(ent.Name(), ".") || env == "" || env == "local" || strings.Contains(env, ".") {
+			continue
+		}
+		vars, err := envfile.ReadFile(root.FS(), "configs/"+ent.Name())
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]map[string]string{}
+		}
+		out[env] = map[string]string{}
+		for _, v := range vars {
+			out[env][v.Key] = v.Value
+		}
+	}
+	return out
 }
 
 // ChartEnvs are the environments the kept chart in dir is deployed to,

@@ -112,15 +112,19 @@ type data struct {
 	BaseConfig         []KV
 	Env                string
 	EnvConfig          []KV
-	EnvSpecs           []envSpec
-	LocalDatasources   bool
-	LastEnv            []string
-	FirstName          string
-	LastName           string
-	Target, Image      string
-	Install            string
-	Promotions         []promotion
-	GoImage            string
+	// Overlay is Env's GoFr overlay file, "" when it has none, and
+	// FromOverlay the keys it sets.
+	Overlay          string
+	FromOverlay      []string
+	EnvSpecs         []envSpec
+	LocalDatasources bool
+	LastEnv          []string
+	FirstName        string
+	LastName         string
+	Target, Image    string
+	Install          string
+	Promotions       []promotion
+	GoImage          string
 }
 
 type envSpec struct {
@@ -188,13 +192,17 @@ func NewPlan(svc *Service, opts Options) (*Plan, error) {
 		for _, env := range opts.Envs {
 			e := *d
 			e.Env = env
+			why := env + "'s values: datasource placeholders"
 			if svc.GoFr {
 				e.EnvConfig = append(e.EnvConfig, KV{"APP_ENV", env})
 			}
-			for _, k := range svc.Datasources {
-				e.EnvConfig = append(e.EnvConfig, KV{k, Placeholder(env, k)})
+			e.EnvConfig = append(e.EnvConfig, envConfig(svc, d.BaseConfig, env)...)
+			if overlay, ok := svc.Overlays[env]; ok {
+				e.Overlay = "configs/." + env + ".env"
+				e.FromOverlay = slices.Sorted(maps.Keys(overlay))
+				why = env + "'s values: APP_ENV selects " + e.Overlay + ", baked into the image"
 			}
-			if err := p.add(&e, "templates/values-env.yaml.tmpl", "values-"+env+".yaml", env+"'s values: datasource placeholders", opts.Force); err != nil {
+			if err := p.add(&e, "templates/values-env.yaml.tmpl", "values-"+env+".yaml", why, opts.Force); err != nil {
 				return nil, err
 			}
 		}
@@ -380,6 +388,29 @@ func baseConfig(s *Service) []KV {
 	sort.Strings(keys)
 	for _, k := range keys {
 		out = append(out, KV{k, s.Config[k]})
+	}
+	return out
+}
+
+// envConfig is values-<env>.yaml's config beyond APP_ENV: a placeholder
+// for each datasource, and a port the chart reads that env's GoFr
+// overlay (configs/.<env>.env) moves. A key the overlay sets is left to
+// it: the ConfigMap is process environment, which wins over GoFr's files,
+// so a copy there would shadow the overlay (and a placeholder would
+// replace its real value).
+func envConfig(s *Service, base []KV, env string) []KV {
+	overlay := s.Overlays[env]
+	var out []KV
+	for _, kv := range base {
+		if v, ok := overlay[kv.Key]; ok && v != kv.Value && (kv.Key == s.PortKey || kv.Key == "METRICS_PORT") {
+			// The chart's container ports read it: they must follow.
+			out = append(out, KV{kv.Key, v})
+		}
+	}
+	for _, k := range s.Datasources {
+		if _, ok := overlay[k]; !ok {
+			out = append(out, KV{k, Placeholder(env, k)})
+		}
 	}
 	return out
 }

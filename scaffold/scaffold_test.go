@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -44,6 +46,20 @@ func TestDetect(t *testing.T) {
 			Readiness: "/.well-known/health", Liveness: "/.well-known/alive", Grace: 20 * time.Second,
 			Config: map[string]string{}, Datasources: []string{"DB_HOST", "DB_NAME"},
 			LocalDefaults: map[string]string{"DB_NAME": "inventory.db"}, ConfigsEnv: true,
+		}},
+		// GoFr's own example configs/.env with overlays: the ones an
+		// environment has are read, a laptop's .local.env is not.
+		{name: "gofr-redis", want: Service{
+			Module: "github.com/acme-labs/greeter", Name: "greeter", Main: ".",
+			GoFr: true, GoFrWhy: "go.mod requires gofr.dev",
+			PortKey: "HTTP_PORT", Port: 8000, MetricsPort: 2121,
+			Readiness: "/.well-known/health", Liveness: "/.well-known/alive", Grace: 30 * time.Second,
+			Config: map[string]string{}, Datasources: []string{"REDIS_HOST"},
+			LocalDefaults: map[string]string{"REDIS_HOST": "localhost"}, ConfigsEnv: true,
+			Overlays: map[string]map[string]string{
+				"staging": {"LOG_LEVEL": "INFO", "REDIS_HOST": "redis.staging.svc.cluster.local", "GREETING": "Hello from staging"},
+				"prod":    {"LOG_LEVEL": "WARN", "HTTP_PORT": "8080", "REDIS_HOST": "redis-prod.cache.svc.cluster.local", "REDIS_PORT": "6380"},
+			},
 		}},
 		{name: "billing", want: Service{
 			Module: "github.com/acme/billing", Name: "billing", Main: "./cmd/billing",
@@ -157,6 +173,7 @@ func TestPlanGolden(t *testing.T) {
 		opts            Options
 	}{
 		{"inventory", "inventory", Options{}},
+		{"gofr-redis-kube", "gofr-redis", Options{Target: "kube", Image: "registry.acme.internal/greeter", Envs: []string{"dev", "staging", "prod"}}},
 		{"billing", "billing", Options{}},
 		{"ledger", "ledger", Options{}},
 		{"relay", "relay", Options{Envs: []string{"dev", "prod"}}},
@@ -471,6 +488,70 @@ func TestChartEnvs(t *testing.T) {
 	for _, tt := range tests {
 		if got := ChartEnvs(tt.dir, tt.chart); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestInitLeavesOverlaysAlone: init on a GoFr service with per-environment
+// overlays (configs/.<env>.env) puts none of configs/'s keys into the
+// ConfigMap where the overlay would be shadowed: the ConfigMap is process
+// environment, which wins over GoFr's files. Rendered, each environment's
+// LOG_LEVEL and REDIS_HOST are its overlay's; an environment without one
+// gets a placeholder; a port the overlay moves is followed by the chart.
+func TestInitLeavesOverlaysAlone(t *testing.T) {
+	dir := copyService(t, "gofr-redis")
+	svc, err := Detect(dir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(svc, Options{PortFree: allFree, Target: "kube", Image: "registry.acme.internal/greeter", Envs: []string{"dev", "staging", "prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Write(); err != nil {
+		t.Fatal(err)
+	}
+	proj, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := render.New(proj)
+	tests := []struct {
+		env       string
+		want      map[string]string // key → value@source prefix
+		fromChart []string          // keys the ConfigMap may set
+	}{
+		{"dev", map[string]string{"LOG_LEVEL": "DEBUG@configs/.env", "REDIS_HOST": "REPLACE_WITH_DEV_REDIS_HOST@values-dev.yaml", "HTTP_PORT": "8000@chart/values.yaml"},
+			[]string{"APP_ENV", "HTTP_PORT", "METRICS_PORT", "REDIS_HOST"}},
+		{"staging", map[string]string{"LOG_LEVEL": "INFO@configs/.staging.env", "REDIS_HOST": "redis.staging.svc.cluster.local@configs/.staging.env", "GREETING": "Hello from staging@configs/.staging.env"},
+			[]string{"APP_ENV", "HTTP_PORT", "METRICS_PORT"}},
+		{"prod", map[string]string{"LOG_LEVEL": "WARN@configs/.prod.env", "REDIS_PORT": "6380@configs/.prod.env", "HTTP_PORT": "8080@values-prod.yaml"},
+			[]string{"APP_ENV", "HTTP_PORT", "METRICS_PORT"}},
+	}
+	for _, tt := range tests {
+		res, err := r.Render(t.Context(), tt.env)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.env, err)
+		}
+		for k, want := range tt.want {
+			v, src, _ := strings.Cut(want, "@")
+			en, ok := res.Config.Get(k)
+			if !ok || en.Value != v || !strings.HasPrefix(en.Source.File, src) {
+				t.Errorf("%s: %s = %q from %s, want %q from %s", tt.env, k, en.Value, en.Source, v, src)
+			}
+		}
+		for _, en := range res.Config.Entries {
+			if en.Source.Kind == render.KindFile || slices.Contains(tt.fromChart, en.Key) {
+				continue
+			}
+			t.Errorf("%s: the chart sets %s (%s), shadowing configs/", tt.env, en.Key, en.Source)
+		}
+		port := 8000
+		if tt.env == "prod" {
+			port = 8080
+		}
+		if w := res.Workloads; len(w) != 1 || len(w[0].Containers) != 1 || w[0].Containers[0].Ports["http"] != port {
+			t.Errorf("%s: the container's http port is not %d: %+v", tt.env, port, w)
 		}
 	}
 }

@@ -28,8 +28,44 @@ type Password struct {
 // a key=value DSN (host=db password=x, Server=…;Pwd=…), and a bare
 // user:password pair. It is the one parser of credentials in URLs that
 // ferry has: redaction, check's committed-secret rule and placeholders
-// all ask it, so they agree on where a password starts and ends.
+// all ask it, so they agree on where a password starts and ends. A slot
+// the application fills in (see Slot) is not a credential, and is left
+// out.
 func Passwords(v string) []Password {
+	ps := passwords(v)
+	for i := 0; i < len(ps); i++ {
+		if Slot(ps[i].Value) {
+			ps = slices.Delete(ps, i, i+1)
+			i--
+		}
+	}
+	return ps
+}
+
+// slot is a stand-in a program or a template engine replaces when it
+// builds the URL: {token} and {0} (Python, .NET, OpenAPI), {{ .Token }}
+// and {% … (Go, Jinja, Handlebars; a space ends the URL, so "{{" alone
+// is one too), <token>, printf's %s, %v, %[1]s and Python's %(token)s,
+// and a route's :token.
+var slot = lazyre.New(`^(\{[^{}]*\}|\{[{%].*|<[A-Za-z_][A-Za-z0-9_ .-]*>|%(\[[0-9]+\])?[-+# 0]*[0-9]*[svdqxX]|%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|:[A-Za-z_][A-Za-z0-9_]*)$`).Get
+
+// Slot reports a value that is a slot a program fills in as it builds a
+// URL (reset?token={token}, ?token=%s, /:token): a template, not a
+// committed credential. A slot percent-encoded in a query (%7Btoken%7D)
+// is one too.
+func Slot(v string) bool {
+	if v == "" || !strings.ContainsAny(v, "{<%:") {
+		return false
+	}
+	if slot().MatchString(v) {
+		return true
+	}
+	u, err := url.QueryUnescape(v)
+	return err == nil && u != v && slot().MatchString(u)
+}
+
+// passwords is Passwords with the slots.
+func passwords(v string) []Password {
 	var out []Password
 	if strings.Contains(v, "://") {
 		off := 0

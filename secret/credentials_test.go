@@ -170,6 +170,24 @@ func TestPasswords(t *testing.T) {
 		{"https://host:8443/users/@me", nil},
 		{"https://host/path?email=a@example.com", nil},
 		{"postgres://app:$(DB_PASSWORD)@db/x", []string{"$(DB_PASSWORD)"}},
+		// Slots the service fills in as it builds a link are no
+		// credential; a real value beside one still is.
+		{"https://app.acme.dev/reset?token={token}", nil},
+		{"https://app.acme.dev/reset?token=<token>", nil},
+		{"https://app.acme.dev/reset?token=%s&uid=%d", nil},
+		{"https://app.acme.dev/reset?token={{ .Token }}", nil},
+		{"https://app.acme.dev/reset?token={{.Token}}&lang={{.Lang}}", nil},
+		{"https://app.acme.dev/reset?token=%7Btoken%7D", nil},
+		{"https://app.acme.dev/reset?token=%(token)s", nil},
+		{"https://app.acme.dev/reset?token=:token", nil},
+		{"https://app.acme.dev/reset/:token", nil},
+		{"https://app.acme.dev/invite?id={0}&sig=Xq7vR2mK9pL4", []string{"Xq7vR2mK9pL4"}},
+		{"https://app.acme.dev/reset?token=abc123def", []string{"abc123def"}},
+		{"postgres://app:{password}@db/orders", nil},
+		{"host=db password=%s dbname=orders", nil},
+		// Near misses: braces or a colon inside a real value.
+		{"https://app.acme.dev/reset?token=ab{c}d", []string{"ab{c}d"}},
+		{"https://app.acme.dev/reset?token=:9f3kQ2", []string{":9f3kQ2"}},
 	}
 	for _, tt := range tests {
 		ps := Passwords(tt.value)

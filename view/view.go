@@ -359,8 +359,25 @@ func (r *Verify) DriftLine() string {
 	if len(r.Drift) == 0 {
 		return "none: the repository says what was deployed"
 	}
+	return driftHints(r.Drift, r.Revision)
+}
+
+// Hint says what applies the drift, per key source; "" when nothing
+// drifted.
+func (d *Drift) Hint() string {
+	if len(d.Changes) == 0 {
+		return ""
+	}
+	return driftHints(d.Changes, d.Revision)
+}
+
+// driftHints groups changed keys by what applies them: a deploy for keys
+// the deploy writes (ferry.yaml, the chart's values), a new build for
+// keys of the GoFr files baked into the image (configs/.env and its
+// overlays), which a deploy of the same artifact leaves as they were.
+func driftHints(changes []Change, revision int) string {
 	var changed, baked, unknown []string
-	for _, c := range r.Drift {
+	for _, c := range changes {
 		switch {
 		case c.Change == "unknown":
 			unknown = append(unknown, c.Key+" "+c.Desired)
@@ -372,10 +389,10 @@ func (r *Verify) DriftLine() string {
 	}
 	var parts []string
 	if len(changed) > 0 {
-		parts = append(parts, fmt.Sprintf("%d key(s) changed in the repository since revision %d: %s (ferry deploy applies them)", len(changed), r.Revision, strings.Join(changed, ", ")))
+		parts = append(parts, fmt.Sprintf("%d key(s) changed in the repository since revision %d: %s (ferry deploy applies them)", len(changed), revision, strings.Join(changed, ", ")))
 	}
 	if len(baked) > 0 {
-		parts = append(parts, fmt.Sprintf("%d key(s) changed in the image's configuration files since revision %d: %s (they travel in the image: ferry build, then deploy the new artifact)", len(baked), r.Revision, strings.Join(baked, ", ")))
+		parts = append(parts, fmt.Sprintf("%d key(s) changed in the image's configuration files since revision %d: %s (they travel in the image: ferry build, then deploy the new artifact)", len(baked), revision, strings.Join(baked, ", ")))
 	}
 	if len(unknown) > 0 {
 		parts = append(parts, "unknown: "+strings.Join(unknown, ", "))
@@ -408,8 +425,9 @@ type Change struct {
 	Source   string `json:"source,omitempty"`
 	Secret   bool   `json:"secret"`
 	// InImage is set when the repository's value is a line of the GoFr
-	// files baked into the image (configs/): a deploy of the same
-	// artifact does not change it, a new build does.
+	// files baked into the image (configs/), or for a removed key the
+	// deployed value was: a deploy of the same artifact does not change
+	// it, a new build does.
 	InImage bool `json:"inImage,omitempty"`
 }
 

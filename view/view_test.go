@@ -165,3 +165,46 @@ func TestDetailsAliases(t *testing.T) {
 		t.Errorf("DetailsText = %q", got)
 	}
 }
+
+// TestDriftHints: each changed key is told what applies it by where its
+// value comes from: ferry.yaml or the chart's values a deploy writes,
+// configs/ files only a new build changes.
+func TestDriftHints(t *testing.T) {
+	tests := []struct {
+		name    string
+		changes []Change
+		want    []string
+		not     []string
+	}{
+		{"deploy only", []Change{{Key: "DB_NAME", Change: "changed", Source: "ferry.yaml:7"}},
+			[]string{"1 key(s) changed in the repository since revision 4: DB_NAME changed (ferry deploy applies them)"},
+			[]string{"ferry build"}},
+		{"image only", []Change{{Key: "LOG_LEVEL", Change: "removed", Source: "configs/.prod.env:1", InImage: true}},
+			[]string{"1 key(s) changed in the image's configuration files since revision 4: LOG_LEVEL removed (they travel in the image: ferry build, then deploy the new artifact)"},
+			[]string{"ferry deploy applies"}},
+		{"both and unknown", []Change{
+			{Key: "API_TIMEOUT", Change: "added", Source: "chart/values-prod.yaml:3"},
+			{Key: "PAGE_SIZE", Change: "changed", Source: "configs/.env:4", InImage: true},
+			{Key: "DB_PASSWORD", Change: "unknown", Desired: "<secrets file missing>"},
+		}, []string{"API_TIMEOUT added (ferry deploy applies them)", "PAGE_SIZE changed (they travel in the image", "unknown: DB_PASSWORD <secrets file missing>"}, nil},
+	}
+	for _, tt := range tests {
+		d := &Drift{Environment: "prod", Revision: 4, Changes: tt.changes}
+		v := &Verify{Revision: 4, Drift: tt.changes}
+		for _, got := range []string{d.Hint(), v.DriftLine()} {
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%s: %q lacks %q", tt.name, got, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(got, n) {
+					t.Errorf("%s: %q says %q", tt.name, got, n)
+				}
+			}
+		}
+	}
+	if h := (&Drift{Revision: 4}).Hint(); h != "" {
+		t.Errorf("no drift, hint %q", h)
+	}
+}

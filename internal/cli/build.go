@@ -98,6 +98,9 @@ func runBuild(ctx context.Context, g *globalOptions, opts *buildOptions) error {
 		return buildErr(err)
 	}
 	g.warn(img.Warnings)
+	for _, d := range img.Packed {
+		fmt.Fprintf(g.streams.ErrOut, "packed %s into the image: the code reads it at run time\n", d)
+	}
 	g.progress("built %s in %s", p.Service, time.Since(start).Round(time.Millisecond))
 	if img.Stored {
 		// A build that stored nothing new leaves nothing to prune.

@@ -61,6 +61,7 @@ func runDrift(ctx context.Context, g *globalOptions, opts *driftOptions) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ch.Key, ch.Change, ch.Deployed, ch.Desired, ch.Source)
 		}
 		tw.Flush()
+		fmt.Fprintln(out, rep.Hint())
 	}
 	if opts.Format != formatJSON && len(rep.Objects) > 0 {
 		fmt.Fprintf(out, "%s: %d live field(s) changed outside ferry\n", rep.Environment, len(rep.Objects))

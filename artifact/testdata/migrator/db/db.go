@@ -1,0 +1,4 @@
+package db
+
+// Package db is Go code beside the seed data: not packed.
+const Dir = "db"

@@ -1,0 +1,3 @@
+module example.com/ledger/migrator
+
+go 1.24
