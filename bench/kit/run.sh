@@ -29,7 +29,10 @@
 # during the run.
 # Usage: bench/kit/run.sh [rounds] [seconds]; MODES="bare kit-lean"
 # measures fewer services (bare must be among them); EXTRAS=0 leaves out
-# the example's start-up and the in-process benchmark.
+# the example's start-up and the in-process benchmark; BASE=DIR, a
+# checkout of another revision (git worktree add DIR REV), adds
+# "kit-base" and "lean-base", hello built from it by default and lean, so
+# that a change is measured before and after in the same run.
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-12}
@@ -37,7 +40,7 @@ secs=${2:-3}
 conc=${CONC:-32}
 idle=${IDLE:-2}
 rate=${RATE:-8000}
-modes=${MODES:-bare kit kit-lean}
+modes=${MODES:-bare kit kit-lean${BASE:+ kit-base lean-base}}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -47,7 +50,13 @@ build -o "$tmp/kit.new" ./hello
 build -tags kit_nopostgres,kit_nosqlite,kit_noredis -o "$tmp/kit-lean.new" ./hello
 build -o "$tmp/load.new" ./load
 (cd ../../examples/orders-api && CGO_ENABLED=0 go build -trimpath -o "$tmp/orders-api.new" .)
-for b in bare kit kit-lean load orders-api; do cp "$tmp/$b.new" "$tmp/$b" && rm "$tmp/$b.new"; done
+bins="bare kit kit-lean load orders-api"
+if [ -n "${BASE:-}" ]; then
+  (cd "$BASE/bench/kit" && build -o "$tmp/kit-base.new" ./hello &&
+    build -tags kit_nopostgres,kit_nosqlite,kit_noredis -o "$tmp/lean-base.new" ./hello)
+  bins="$bins kit-base lean-base"
+fi
+for b in $bins; do cp "$tmp/$b.new" "$tmp/$b" && rm "$tmp/$b.new"; done
 echo "binaries: bare $(stat -c %s "$tmp/bare") B, kit $(stat -c %s "$tmp/kit") B, kit-lean $(stat -c %s "$tmp/kit-lean") B"
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
