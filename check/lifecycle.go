@@ -2,6 +2,8 @@ package check
 
 import (
 	"fmt"
+	"maps"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -378,9 +380,10 @@ func checkConfigNotRolled(in *Input) []Finding {
 	// of the chart, and prod running one workload more than dev does not
 	// make it two.
 	type group struct {
-		f           Finding
-		ids, wls    []string
-		reads, hint string
+		f                Finding
+		ids, wls         []string
+		reads, hint, how string
+		others           []string // checksum annotations that cover other objects
 	}
 	var groups []*group
 	byReads := map[string]*group{}
@@ -389,14 +392,38 @@ func checkConfigNotRolled(in *Input) []Finding {
 			continue
 		}
 		for _, w := range e.Result.Workloads {
-			if hasChecksum(w.PodAnnotations) || rollsEveryRender(in, &w) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
+			if (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") || rollsEveryRender(in, &w) {
 				continue
 			}
-			var rendered []string
+			cov := checksumsOf(in, e, &w)
+			// via says how the pod reads each object: "env" (env,
+			// envFrom) or "volume".
+			via := map[string]string{}
 			for _, r := range w.Reads {
+				via[r] = "env"
+			}
+			for _, o := range e.Result.Objects {
+				if o.Kind == w.Kind && o.Name == w.Name && o.Namespace == w.Namespace {
+					vol := map[string]bool{}
+					vl, _ := digMap(o.Body, render.PodSpecPath(o.Kind)...)["volumes"].([]any)
+					for _, v := range vl {
+						vm, _ := v.(map[string]any)
+						addVolume(vm, vol)
+					}
+					for r := range vol {
+						if via[r] == "" {
+							via[r] = "volume"
+						}
+					}
+				}
+			}
+			var rendered []string
+			hows := map[string]bool{}
+			for _, r := range slices.Sorted(maps.Keys(via)) {
 				kind, name, _ := strings.Cut(r, "/")
-				if renders(e, kind, name) {
+				if o, ok := rendering(e, kind, name); ok && !cov.covers(o) {
 					rendered = append(rendered, r)
+					hows[via[r]] = true
 				}
 			}
 			if len(rendered) == 0 {
@@ -406,12 +433,17 @@ func checkConfigNotRolled(in *Input) []Finding {
 			reads := strings.Join(rendered, ", ")
 			g := byReads[reads]
 			if g == nil {
-				tmpl := ""
-				if len(w.Containers) > 0 {
-					tmpl = w.Containers[0].Template
+				how := "env/envFrom"
+				switch {
+				case hows["env"] && hows["volume"]:
+					how = "env/envFrom and volumes"
+				case !hows["env"] && len(rendered) > 1:
+					how = "volumes"
+				case !hows["env"]:
+					how = "a volume"
 				}
-				g = &group{reads: reads, hint: checksumHint(e, rendered), f: Finding{Key: id,
-					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + tmpl, File: tmpl}}}}
+				g = &group{reads: reads, how: how, hint: checksumHint(e, rendered, cov.keys), f: Finding{Key: id,
+					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + w.Template, File: w.Template}}}}
 				byReads[reads] = g
 				groups = append(groups, g)
 			}
@@ -422,26 +454,127 @@ func checkConfigNotRolled(in *Input) []Finding {
 				g.ids = append(g.ids, id)
 				g.wls = append(g.wls, w.Kind+" "+w.Name)
 			}
+			for _, k := range cov.keys {
+				if !slices.Contains(g.others, k) {
+					g.others = append(g.others, k)
+				}
+			}
 		}
 	}
 	out := make([]Finding, 0, len(groups))
 	for _, g := range groups {
 		g.f.Workload = strings.Join(g.ids, ", ")
-		g.f.Message = fmt.Sprintf("%s read %s through env/envFrom but their pod templates have no checksum annotation, so a config change will not restart their pods: add %s to the pod annotations.",
-			andList(g.wls), g.reads, g.hint)
+		what, verb, none, their := andList(g.wls), "read", "their pod templates have no checksum annotation", "their"
 		if len(g.wls) == 1 {
-			g.f.Message = fmt.Sprintf("%s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add %s to the pod annotations.",
-				g.wls[0], g.reads, g.hint)
+			what, verb, none, their = g.wls[0], "reads", "its pod template has no checksum annotation", "its"
 		}
+		if len(g.others) > 0 {
+			slices.Sort(g.others)
+			cv := " covers"
+			if len(g.others) > 1 {
+				cv = " cover"
+			}
+			none = "no checksum annotation covers it (" + strings.Join(g.others, ", ") + cv + " other objects)"
+			if strings.Contains(g.reads, ", ") {
+				none = strings.Replace(none, "covers it", "covers them", 1)
+			}
+		}
+		g.f.Message = fmt.Sprintf("%s %s %s through %s but %s, so a config change will not restart %s pods: add %s to the pod annotations.",
+			what, verb, g.reads, g.how, none, their, g.hint)
 		out = append(out, g.f)
 	}
 	return out
 }
 
+// checksums is what a pod template's checksum annotations roll for.
+type checksums struct {
+	keys []string // the annotations' keys, sorted
+	// files are the templates a checksum includes through
+	// $.Template.BasePath, as chart paths.
+	files map[string]bool
+	// named are the objects (by name) a checksum's key names when its
+	// action includes no template: checksum-configmap-<name>.
+	named map[string]bool
+	// any is set when a checksum includes no template and its key names
+	// no rendered object (checksum/config: {{ toYaml .Values.config |
+	// sha256sum }}): what it hashes is not known, so it covers anything.
+	any bool
+}
+
+// basePathFile finds the templates a checksum's action includes through
+// $.Template.BasePath (print or printf).
+var basePathFile = lazyre.New(`Template\.BasePath\s+"(/[^"]+)"|printf\s+"%s(/[^"]+)"\s+\$?\.Template\.BasePath`).Get
+
+// checksumLine is a checksum annotation written literally in a pod
+// template, with the rest of its line.
+var checksumLine = lazyre.New(`(?m)^\s*["']?([^\s:"'{}]*checksum[^\s:"'{}]*)["']?\s*:(.*)$`).Get
+
+// checksumsOf reads what the checksum annotations of w (in e) cover: the
+// templates their actions include (read from w's template, where the
+// annotation is written literally), else the object their key names,
+// else anything.
+func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
+	c := checksums{files: map[string]bool{}, named: map[string]bool{}}
+	var text []byte
+	if in.Project != nil && w.Template != "" {
+		text, _ = in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Template)))
+	}
+	actions := map[string][]string{}
+	for _, m := range checksumLine().FindAllSubmatch(text, -1) {
+		k := strings.ToLower(string(m[1]))
+		actions[k] = append(actions[k], string(m[2]))
+	}
+	base := templatesDir(w.Template)
+	for k := range w.PodAnnotations {
+		lk := strings.ToLower(k)
+		if !strings.Contains(lk, "checksum") {
+			continue
+		}
+		c.keys = append(c.keys, k)
+		included := false
+		for _, a := range actions[lk] {
+			for _, f := range basePathFile().FindAllStringSubmatch(a, -1) {
+				c.files[base+f[1]+f[2]] = true
+				included = true
+			}
+		}
+		if included {
+			continue
+		}
+		rest := lk[strings.Index(lk, "checksum")+len("checksum"):]
+		named := false
+		for _, o := range e.Result.Objects {
+			if n := strings.ToLower(o.Name); (o.Kind == "ConfigMap" || o.Kind == "Secret") && strings.HasSuffix(rest, n) {
+				if b := rest[:len(rest)-len(n)]; b == "" || strings.ContainsAny(b[len(b)-1:], "-/._") {
+					c.named[o.Name], named = true, true
+				}
+			}
+		}
+		c.any = c.any || !named
+	}
+	slices.Sort(c.keys)
+	return c
+}
+
+// templatesDir is $.Template.BasePath of the chart that holds template
+// t: chart/templates for chart/templates/api/deployment.yaml.
+func templatesDir(t string) string {
+	if i := strings.LastIndex(t, "templates/"); i >= 0 {
+		return t[:i+len("templates")]
+	}
+	return ""
+}
+
+// covers reports whether a checksum rolls the pods when o changes.
+func (c checksums) covers(o render.Object) bool {
+	return c.any || c.files[o.Template] || c.named[o.Name]
+}
+
 // checksumHint is the annotation that rolls the pods when the objects
 // read change, naming the template that renders the first of them
-// (backend-secrets.yaml, not a configmap.yaml the chart may not have).
-func checksumHint(e *Env, reads []string) string {
+// (backend-secrets.yaml, not a configmap.yaml the chart may not have),
+// under a key the pod does not use yet.
+func checksumHint(e *Env, reads []string, taken []string) string {
 	file := "configmap.yaml"
 	kind, name, _ := strings.Cut(reads[0], "/")
 	for _, o := range e.Result.Objects {
@@ -452,7 +585,11 @@ func checksumHint(e *Env, reads []string) string {
 			break
 		}
 	}
-	return fmt.Sprintf("checksum/config: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", file)
+	key := "checksum/config"
+	if slices.Contains(taken, key) {
+		key = "checksum/" + strings.TrimSuffix(path.Base(file), path.Ext(file))
+	}
+	return fmt.Sprintf("%s: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", key, file)
 }
 
 // everyRender matches a pod annotation whose template changes on every
@@ -470,20 +607,12 @@ func rollsEveryRender(in *Input, w *render.Workload) bool {
 	return err == nil && everyRender().Match(data)
 }
 
-func hasChecksum(ann map[string]string) bool {
-	for k := range ann {
-		if strings.Contains(strings.ToLower(k), "checksum") {
-			return true
-		}
-	}
-	return false
-}
-
-func renders(e *Env, kind, name string) bool {
+// rendering is the object of kind and name e's chart renders.
+func rendering(e *Env, kind, name string) (render.Object, bool) {
 	for _, o := range e.Result.Objects {
 		if o.Kind == kind && o.Name == name {
-			return true
+			return o, true
 		}
 	}
-	return false
+	return render.Object{}, false
 }
