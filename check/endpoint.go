@@ -231,17 +231,9 @@ var keyFamilies = []struct {
 // mail relay whatever the prefix (NOTIFY_HOST, NOTIFY_PORT=587).
 var mailPorts = map[string]bool{"25": true, "465": true, "587": true, "2525": true}
 
-// mailbox reports a mail key that holds an address, not a relay
-// (MAIL_FROM_ADDRESS, SMTP_SENDER), not a relay.
-func mailbox(upper string) bool {
-	for _, w := range strings.FieldsFunc(upper, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
-		switch w {
-		case "FROM", "TO", "REPLY", "SENDER", "ADDRESS", "RECIPIENT", "ADMIN", "SUPPORT":
-			return true
-		}
-	}
-	return false
-}
+// mailbox matches a mail key that holds an address, not a relay
+// (MAIL_FROM_ADDRESS, SMTP_SENDER).
+var mailbox = lazyre.New(`(^|[_.-])(FROM|TO|REPLY|SENDER|ADDRESS|RECIPIENT|ADMIN|SUPPORT)([_.-]|$)`).Get
 
 func keyFamily(key string) (family, port string) {
 	words := strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool { return r == '_' || r == '-' || r == '.' })
@@ -294,7 +286,7 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 		if family == "" {
 			family, port = prefixFamily(e, prefix)
 		}
-		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) || family == "mail" && mailbox(upper) {
+		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) || family == "mail" && mailbox().MatchString(upper) {
 			continue
 		}
 		keys := []string{en.Key}

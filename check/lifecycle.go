@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"maps"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -380,10 +379,10 @@ func checkConfigNotRolled(in *Input) []Finding {
 	// of the chart, and prod running one workload more than dev does not
 	// make it two.
 	type group struct {
-		f                Finding
-		ids, wls         []string
-		reads, hint, how string
-		others           []string // checksum annotations that cover other objects
+		f           Finding
+		ids, wls    []string
+		reads, hint string
+		how, none   string
 	}
 	var groups []*group
 	byReads := map[string]*group{}
@@ -396,55 +395,45 @@ func checkConfigNotRolled(in *Input) []Finding {
 				continue
 			}
 			cov := checksumsOf(in, e, &w)
-			// via says how the pod reads each object: "env" (env,
-			// envFrom) or "volume".
-			via := map[string]string{}
-			for _, r := range w.Reads {
-				via[r] = "env"
-			}
+			// all maps each object the pod reads to whether it reads it
+			// through env (env, envFrom) rather than only a volume.
+			all := map[string]bool{}
 			for _, o := range e.Result.Objects {
 				if o.Kind == w.Kind && o.Name == w.Name && o.Namespace == w.Namespace {
-					vol := map[string]bool{}
 					vl, _ := digMap(o.Body, render.PodSpecPath(o.Kind)...)["volumes"].([]any)
 					for _, v := range vl {
 						vm, _ := v.(map[string]any)
-						addVolume(vm, vol)
+						addVolume(vm, all)
 					}
-					for r := range vol {
-						if via[r] == "" {
-							via[r] = "volume"
-						}
+					for r := range all {
+						all[r] = false
 					}
 				}
 			}
+			for _, r := range w.Reads {
+				all[r] = true
+			}
 			var rendered []string
-			hows := map[string]bool{}
-			for _, r := range slices.Sorted(maps.Keys(via)) {
+			how := "a volume"
+			for _, r := range slices.Sorted(maps.Keys(all)) {
 				kind, name, _ := strings.Cut(r, "/")
 				if o, ok := rendering(e, kind, name); ok && !cov.covers(o) {
 					rendered = append(rendered, r)
-					hows[via[r]] = true
+					if all[r] {
+						how = "env/envFrom"
+					}
 				}
 			}
 			if len(rendered) == 0 {
 				continue
 			}
 			id := w.Kind + "/" + w.Name
-			reads := strings.Join(rendered, ", ")
-			g := byReads[reads]
+			joined := strings.Join(rendered, ", ")
+			g := byReads[joined]
 			if g == nil {
-				how := "env/envFrom"
-				switch {
-				case hows["env"] && hows["volume"]:
-					how = "env/envFrom and volumes"
-				case !hows["env"] && len(rendered) > 1:
-					how = "volumes"
-				case !hows["env"]:
-					how = "a volume"
-				}
-				g = &group{reads: reads, how: how, hint: checksumHint(e, rendered, cov.keys), f: Finding{Key: id,
+				g = &group{reads: joined, how: how, hint: checksumHint(e, rendered, cov.keys), f: Finding{Key: id,
 					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + w.Template, File: w.Template}}}}
-				byReads[reads] = g
+				byReads[joined] = g
 				groups = append(groups, g)
 			}
 			if !slices.Contains(g.f.Environments, e.Name) {
@@ -454,10 +443,8 @@ func checkConfigNotRolled(in *Input) []Finding {
 				g.ids = append(g.ids, id)
 				g.wls = append(g.wls, w.Kind+" "+w.Name)
 			}
-			for _, k := range cov.keys {
-				if !slices.Contains(g.others, k) {
-					g.others = append(g.others, k)
-				}
+			if len(cov.keys) > 0 {
+				g.none = "its checksum annotations cover other objects (" + strings.Join(cov.keys, ", ") + ")"
 			}
 		}
 	}
@@ -468,16 +455,8 @@ func checkConfigNotRolled(in *Input) []Finding {
 		if len(g.wls) == 1 {
 			what, verb, none, their = g.wls[0], "reads", "its pod template has no checksum annotation", "its"
 		}
-		if len(g.others) > 0 {
-			slices.Sort(g.others)
-			cv := " covers"
-			if len(g.others) > 1 {
-				cv = " cover"
-			}
-			none = "no checksum annotation covers it (" + strings.Join(g.others, ", ") + cv + " other objects)"
-			if strings.Contains(g.reads, ", ") {
-				none = strings.Replace(none, "covers it", "covers them", 1)
-			}
+		if g.none != "" {
+			none = g.none
 		}
 		g.f.Message = fmt.Sprintf("%s %s %s through %s but %s, so a config change will not restart %s pods: add %s to the pod annotations.",
 			what, verb, g.reads, g.how, none, their, g.hint)
@@ -587,7 +566,7 @@ func checksumHint(e *Env, reads []string, taken []string) string {
 	}
 	key := "checksum/config"
 	if slices.Contains(taken, key) {
-		key = "checksum/" + strings.TrimSuffix(path.Base(file), path.Ext(file))
+		key = "checksum/" + strings.ToLower(kind)
 	}
 	return fmt.Sprintf("%s: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", key, file)
 }
