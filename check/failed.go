@@ -145,14 +145,15 @@ func templateFile(p *project.Project, file string) bool {
 }
 
 // requiredRe finds the values path a template line requires:
-// {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x.
-var requiredRe = lazyre.New(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`).Get
+// {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x,
+// {{ .Values.app.key | required "…" }} (eval8 career2).
+var requiredRe = lazyre.New(`\.Values\.([A-Za-z0-9_.]+)\s*\|\s*required\b|\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`).Get
 
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
 func requiredKey(dir, file string, line int) string {
 	if m := requiredRe().FindStringSubmatch(templateLine(dir, file, line)); m != nil {
-		return strings.TrimSuffix(m[1], ".")
+		return strings.TrimSuffix(m[1]+m[2], ".")
 	}
 	return ""
 }

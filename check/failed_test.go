@@ -1,7 +1,9 @@
 package check
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/project"
@@ -53,6 +55,26 @@ func TestTemplateErrorEverywhere(t *testing.T) {
 	for _, id := range []string{"FERRY092", "FERRY002", "FERRY041"} {
 		if !rules[id] {
 			t.Errorf("no %s finding", id)
+		}
+	}
+}
+
+// TestRequiredKey reads the values path a failing template line
+// requires, in both of required's spellings.
+func TestRequiredKey(t *testing.T) {
+	dir := t.TempDir()
+	lines := []string{
+		`  host: {{ required "set ingress.host" .Values.ingress.host }}`,
+		`  APP_KEY: {{ .Values.app.key | required "app.key обязателен" | quote }}`,
+		`  a: {{ .Values.a | required "a" }} b: {{ .Values.b }}`,
+		`  name: {{ include "app.fullname" . }}`,
+	}
+	if err := os.WriteFile(filepath.Join(dir, "t.yaml"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"ingress.host", "app.key", "a", ""} {
+		if got := requiredKey(dir, "t.yaml", i+1); got != want {
+			t.Errorf("line %d: %q, want %q", i+1, got, want)
 		}
 	}
 }
