@@ -68,10 +68,12 @@ func init() {
 		},
 		Rule{
 			ID: "FERRY055", Name: "config-not-rolled", Severity: Warning,
-			Summary: "A workload reads a rendered ConfigMap/Secret without a checksum annotation",
-			Help: "Environment variables are read when a container starts; a changed ConfigMap or " +
-				"Secret does not restart pods, which keep the old values until something else rolls " +
-				"them. Add checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . " +
+			Summary: "A workload reads a rendered ConfigMap/Secret that no checksum annotation covers",
+			Help: "Environment variables and mounted files are read when a container starts; a changed " +
+				"ConfigMap or Secret does not restart pods, which keep the old values until something " +
+				"else rolls them. Each object the pod reads (env, envFrom, volumes) needs a checksum of " +
+				"the template that renders it, or one keyed by its name (checksum-configmap-<name>): add " +
+				"checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . " +
 				"| sha256sum }} to the pod template's annotations.",
 			Check: checkConfigNotRolled,
 		},
