@@ -402,6 +402,12 @@ func checkConfigNotRolled(in *Input) []Finding {
 			all := map[string]bool{}
 			for _, o := range e.Result.Objects {
 				if o.Kind == w.Kind && o.Name == w.Name && o.Namespace == w.Namespace {
+					// An operator that restarts the workload when what
+					// it reads changes (Stakater Reloader, Wave) covers
+					// everything it reads.
+					for k := range digMap(o.Body, "metadata", "annotations") {
+						cov.any = cov.any || strings.Contains(k, "reloader.stakater.com/") || strings.HasPrefix(k, "wave.pusher.com/")
+					}
 					vl, _ := digMap(o.Body, render.PodSpecPath(o.Kind)...)["volumes"].([]any)
 					for _, v := range vl {
 						vm, _ := v.(map[string]any)
