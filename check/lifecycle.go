@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -423,7 +422,7 @@ func checkConfigNotRolled(in *Input) []Finding {
 			}
 			var rendered []string
 			how := "a volume"
-			for _, r := range slices.Sorted(maps.Keys(all)) {
+			for _, r := range sortedSet(all) {
 				kind, name, _ := strings.Cut(r, "/")
 				if o, ok := rendering(e, kind, name); ok && !cov.covers(o) {
 					rendered = append(rendered, r)
@@ -441,6 +440,9 @@ func checkConfigNotRolled(in *Input) []Finding {
 			if g == nil {
 				g = &group{reads: joined, how: how, hint: checksumHint(e, rendered, cov.keys), f: Finding{Key: id,
 					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + w.Template, File: w.Template}}}}
+				if len(cov.keys) > 0 {
+					g.none = "its checksum annotations cover other objects (" + strings.Join(cov.keys, ", ") + ")"
+				}
 				byReads[joined] = g
 				groups = append(groups, g)
 			}
@@ -450,9 +452,6 @@ func checkConfigNotRolled(in *Input) []Finding {
 			if !slices.Contains(g.ids, id) {
 				g.ids = append(g.ids, id)
 				g.wls = append(g.wls, w.Kind+" "+w.Name)
-			}
-			if len(cov.keys) > 0 {
-				g.none = "its checksum annotations cover other objects (" + strings.Join(cov.keys, ", ") + ")"
 			}
 		}
 	}
@@ -506,10 +505,10 @@ func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
 	if in.Project != nil && w.Template != "" {
 		text, _ = in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Template)))
 	}
-	actions := map[string][]string{}
+	actions := map[string]string{} // a key written twice: both lines
 	for _, m := range checksumLine().FindAllSubmatch(text, -1) {
 		k := strings.ToLower(string(m[1]))
-		actions[k] = append(actions[k], string(m[2]))
+		actions[k] += string(m[2]) + "\n"
 	}
 	base := templatesDir(w.Template)
 	for k := range w.PodAnnotations {
@@ -518,14 +517,11 @@ func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
 			continue
 		}
 		c.keys = append(c.keys, k)
-		included := false
-		for _, a := range actions[lk] {
-			for _, f := range basePathFile().FindAllStringSubmatch(a, -1) {
-				c.files[base+f[1]+f[2]] = true
-				included = true
-			}
+		fs := basePathFile().FindAllStringSubmatch(actions[lk], -1)
+		for _, f := range fs {
+			c.files[base+f[1]+f[2]] = true
 		}
-		if included {
+		if len(fs) > 0 {
 			continue
 		}
 		rest := lk[strings.Index(lk, "checksum")+len("checksum"):]
