@@ -436,8 +436,12 @@ func placeParts(key, value string, eps []endpoint) []string {
 // withoutTLD drops the top-level domain of a public host name: .dev and
 // .live are registries' domains (staging.shop.acme.dev), not the dev
 // environment. A short cluster name keeps it: postgres.dev is the
-// Service postgres in namespace dev.
+// Service postgres in namespace dev. .local is mDNS's domain
+// (mailpit.local), never the environment local.
 func withoutTLD(host string) string {
+	if n := len(host) - len(".local"); n > 0 && strings.EqualFold(host[n:], ".local") {
+		return host[:n]
+	}
 	if strings.Count(host, ".") < 2 {
 		return host
 	}
@@ -576,7 +580,13 @@ func foreignImage(in *Input, e *Env, own []string) (Finding, bool) {
 	repo, _, _ := imageRef(e.Result.Image)
 	named := repo
 	if host, rest, ok := strings.Cut(repo, "/"); ok && strings.ContainsAny(host, ".:") {
-		named = withoutTLD(strings.Split(host, ":")[0]) + "/" + rest // registry.acme.dev is no dev
+		// A registry's domain is no environment: registry.acme.dev is
+		// no dev, registry.local no local.
+		host = strings.Split(host, ":")[0]
+		if i := strings.LastIndex(host, "."); i > 0 {
+			host = host[:i]
+		}
+		named = host + "/" + rest
 	}
 	other, a, ok := namedEnv(in, e.Name, own, strings.ToLower(named))
 	if !ok {

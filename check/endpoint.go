@@ -24,7 +24,7 @@ import (
 
 // endpoint is one datasource or service a container connects to.
 type endpoint struct {
-	family   string   // sql, mongodb, redis, amqp, nats, kafka, mqtt, search, http
+	family   string   // sql, mongodb, redis, amqp, nats, kafka, mqtt, search, http, mail
 	hosts    []string // host:port, normalised and sorted
 	db       string   // database, vhost or db index
 	keys     []string // the keys that name it; the first holds the host
@@ -58,6 +58,7 @@ var schemes = map[string]struct {
 	"kafka": {"kafka", "9092"},
 	"mqtt":  {"mqtt", "1883"}, "mqtts": {"mqtt", "8883"}, "ssl": {"mqtt", "8883"},
 	"http": {"http", "80"}, "https": {"http", "443"},
+	"smtp": {"mail", "25"}, "smtps": {"mail", "465"},
 }
 
 var jdbcDatabase = lazyre.New(`(?i);(?:databaseName|database)=([^;]+)`).Get
@@ -181,7 +182,7 @@ func parseURLOnce(v string) (endpoint, bool) {
 		if db == "" {
 			db = "/"
 		}
-	case "http", "kafka", "nats", "mqtt":
+	case "http", "kafka", "nats", "mqtt", "mail":
 		db = ""
 	}
 	ep := mkEndpoint(sc.family, sc.port, strings.Split(authority, ","), db, path)
@@ -221,7 +222,18 @@ var keyFamilies = []struct {
 	{[]string{"ELASTIC", "ELASTICSEARCH", "OPENSEARCH"}, "search", "9200"},
 	{[]string{"DB", "DATABASE", "POSTGRES", "POSTGRESQL", "PG", "PGHOST", "MYSQL", "MARIADB", "SQL", "DATASOURCE", "DS", "JDBC", "RDS", "PGSQL", "AURORA"}, "sql", ""},
 	{[]string{"BROKER", "BROKERS", "BOOTSTRAP"}, "kafka", "9092"},
+	// A mail relay: FERRY018 and FERRY019 read it, the sharing rules do
+	// not (environments sharing one relay is the norm).
+	{[]string{"MAIL", "SMTP", "EMAIL", "MAILER"}, "mail", "25"},
 }
+
+// mailPorts are SMTP's ports: a *_HOST beside a *_PORT of these is a
+// mail relay whatever the prefix (NOTIFY_HOST, NOTIFY_PORT=587).
+var mailPorts = map[string]bool{"25": true, "465": true, "587": true, "2525": true}
+
+// mailbox matches a mail key that holds an address, not a relay
+// (MAIL_FROM_ADDRESS, SMTP_SENDER).
+var mailbox = lazyre.New(`(^|[_.-])(FROM|TO|REPLY|SENDER|ADDRESS|RECIPIENT|ADMIN|SUPPORT)([_.-]|$)`).Get
 
 func keyFamily(key string) (family, port string) {
 	words := strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool { return r == '_' || r == '-' || r == '.' })
@@ -274,7 +286,7 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 		if family == "" {
 			family, port = prefixFamily(e, prefix)
 		}
-		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) {
+		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) || family == "mail" && mailbox().MatchString(upper) {
 			continue
 		}
 		keys := []string{en.Key}
@@ -337,7 +349,8 @@ func entrySource(e *Env, key string) render.Source {
 
 // prefixFamily recognises a datasource by the set of keys sharing a
 // prefix: LEDGER_HOST beside LEDGER_PORT, LEDGER_NAME and LEDGER_USER is
-// a database whatever LEDGER means; the port tells which kind.
+// a database whatever LEDGER means; the port tells which kind. A port of
+// SMTP's makes a mail relay.
 func prefixFamily(e *Env, prefix string) (family, port string) {
 	has := func(suffixes ...string) bool {
 		for _, s := range suffixes {
@@ -346,6 +359,9 @@ func prefixFamily(e *Env, prefix string) (family, port string) {
 			}
 		}
 		return false
+	}
+	if p, ok := e.value(prefix + "_PORT"); ok && prefix != "" && mailPorts[normPort(p)] {
+		return "mail", normPort(p)
 	}
 	if prefix == "" || !has("_PORT") || !has("_NAME", "_DB", "_DATABASE", "_DBNAME") || !has("_USER", "_USERNAME", "_PASSWORD") {
 		return "", ""

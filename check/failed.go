@@ -27,8 +27,10 @@ import (
 // that environment (FERRY092, an error: the install fails the same way),
 // and what its values say is still checked: placeholders, committed
 // secrets, images, datasources shared with other environments, values
-// keys. Other render failures of a chart that renders nowhere stay
-// problems: there is no working chart to hold the environment against.
+// keys. So is a template that fails in every environment (a helper
+// renamed in one place only): the values are checked all the same. Other
+// failures of a chart that renders nowhere (no templates, an unreadable
+// .env) stay problems.
 
 func init() {
 	register(Rule{
@@ -96,6 +98,7 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	pr := problemOf(e.Name, fmt.Errorf("%s: %w", e.Name, err))
 	f := &Failure{Problem: pr}
 	var ie *render.InputError
+	inTemplate := false
 	if errors.As(err, &ie) {
 		f.Dependency = strings.Contains(ie.Msg, "is not vendored")
 		f.Key = requiredKey(p.Dir, ie.File, ie.Line)
@@ -103,8 +106,9 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 			f.Key = unsetKey(p.Dir, ie.File, ie.Line, ie.Msg)
 			f.Unset = f.Key != ""
 		}
+		inTemplate = templateFile(p, ie.File)
 	}
-	if !anyRendered && !f.Dependency && f.Key == "" {
+	if !anyRendered && !f.Dependency && f.Key == "" && !inTemplate {
 		return nil, false
 	}
 	res, verr := r.ValuesOnly(ctx, e.Name)
@@ -124,15 +128,32 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	return &Env{Name: e.Name, Spec: e, Result: res, SetByCI: ciSets(e), Failure: f, imagePath: at}, true
 }
 
+// templateFile reports whether file is a template of p's chart or of a
+// subchart vendored in it: a render that fails there is the chart's
+// mistake, one the values need no working chart to be checked beside
+// (a helper renamed in one template and not in _helpers.tpl, eval8
+// nebi). A chart without templates, an unreadable .env, stays a problem.
+func templateFile(p *project.Project, file string) bool {
+	rel := file
+	if c := path.Clean(filepath.ToSlash(p.Chart)); c != "." {
+		var ok bool
+		if rel, ok = strings.CutPrefix(file, c+"/"); !ok {
+			return false
+		}
+	}
+	return strings.HasPrefix(rel, "templates/") || strings.HasPrefix(rel, "charts/") && strings.Contains(rel, "/templates/")
+}
+
 // requiredRe finds the values path a template line requires:
-// {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x.
-var requiredRe = lazyre.New(`\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`).Get
+// {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x,
+// {{ .Values.app.key | required "…" }} (eval8 career2).
+var requiredRe = lazyre.New(`\.Values\.([A-Za-z0-9_.]+)\s*\|\s*required\b|\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`).Get
 
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
 func requiredKey(dir, file string, line int) string {
 	if m := requiredRe().FindStringSubmatch(templateLine(dir, file, line)); m != nil {
-		return strings.TrimSuffix(m[1], ".")
+		return strings.TrimSuffix(m[1]+m[2], ".")
 	}
 	return ""
 }

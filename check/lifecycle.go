@@ -67,10 +67,12 @@ func init() {
 		},
 		Rule{
 			ID: "FERRY055", Name: "config-not-rolled", Severity: Warning,
-			Summary: "A workload reads a rendered ConfigMap/Secret without a checksum annotation",
-			Help: "Environment variables are read when a container starts; a changed ConfigMap or " +
-				"Secret does not restart pods, which keep the old values until something else rolls " +
-				"them. Add checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . " +
+			Summary: "A workload reads a rendered ConfigMap/Secret that no checksum annotation covers",
+			Help: "Environment variables and mounted files are read when a container starts; a changed " +
+				"ConfigMap or Secret does not restart pods, which keep the old values until something " +
+				"else rolls them. Each object the pod reads (env, envFrom, volumes) needs a checksum of " +
+				"the template that renders it, or one keyed by its name (checksum-configmap-<name>): add " +
+				"checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . " +
 				"| sha256sum }} to the pod template's annotations.",
 			Check: checkConfigNotRolled,
 		},
@@ -381,6 +383,7 @@ func checkConfigNotRolled(in *Input) []Finding {
 		f           Finding
 		ids, wls    []string
 		reads, hint string
+		how, none   string
 	}
 	var groups []*group
 	byReads := map[string]*group{}
@@ -389,30 +392,58 @@ func checkConfigNotRolled(in *Input) []Finding {
 			continue
 		}
 		for _, w := range e.Result.Workloads {
-			if hasChecksum(w.PodAnnotations) || rollsEveryRender(in, &w) || (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") {
+			if (w.Kind != "Deployment" && w.Kind != "StatefulSet" && w.Kind != "DaemonSet") || rollsEveryRender(in, &w) {
 				continue
 			}
-			var rendered []string
+			cov := checksumsOf(in, e, &w)
+			// all maps each object the pod reads to whether it reads it
+			// through env (env, envFrom) rather than only a volume.
+			all := map[string]bool{}
+			for _, o := range e.Result.Objects {
+				if o.Kind == w.Kind && o.Name == w.Name && o.Namespace == w.Namespace {
+					// An operator that restarts the workload when what
+					// it reads changes (Stakater Reloader, Wave) covers
+					// everything it reads.
+					for k := range digMap(o.Body, "metadata", "annotations") {
+						cov.any = cov.any || strings.Contains(k, "reloader.stakater.com/") || strings.HasPrefix(k, "wave.pusher.com/")
+					}
+					vl, _ := digMap(o.Body, render.PodSpecPath(o.Kind)...)["volumes"].([]any)
+					for _, v := range vl {
+						vm, _ := v.(map[string]any)
+						addVolume(vm, all)
+					}
+					for r := range all {
+						all[r] = false
+					}
+				}
+			}
 			for _, r := range w.Reads {
+				all[r] = true
+			}
+			var rendered []string
+			how := "a volume"
+			for _, r := range sortedSet(all) {
 				kind, name, _ := strings.Cut(r, "/")
-				if renders(e, kind, name) {
+				if o, ok := rendering(e, kind, name); ok && !cov.covers(o) {
 					rendered = append(rendered, r)
+					if all[r] {
+						how = "env/envFrom"
+					}
 				}
 			}
 			if len(rendered) == 0 {
 				continue
 			}
 			id := w.Kind + "/" + w.Name
-			reads := strings.Join(rendered, ", ")
-			g := byReads[reads]
+			joined := strings.Join(rendered, ", ")
+			g := byReads[joined]
 			if g == nil {
-				tmpl := ""
-				if len(w.Containers) > 0 {
-					tmpl = w.Containers[0].Template
+				g = &group{reads: joined, how: how, hint: checksumHint(e, rendered, cov.keys), f: Finding{Key: id,
+					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + w.Template, File: w.Template}}}}
+				if len(cov.keys) > 0 {
+					g.none = "its checksum annotations cover other objects (" + strings.Join(cov.keys, ", ") + ")"
 				}
-				g = &group{reads: reads, hint: checksumHint(e, rendered), f: Finding{Key: id,
-					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + tmpl, File: tmpl}}}}
-				byReads[reads] = g
+				byReads[joined] = g
 				groups = append(groups, g)
 			}
 			if !slices.Contains(g.f.Environments, e.Name) {
@@ -427,21 +458,106 @@ func checkConfigNotRolled(in *Input) []Finding {
 	out := make([]Finding, 0, len(groups))
 	for _, g := range groups {
 		g.f.Workload = strings.Join(g.ids, ", ")
-		g.f.Message = fmt.Sprintf("%s read %s through env/envFrom but their pod templates have no checksum annotation, so a config change will not restart their pods: add %s to the pod annotations.",
-			andList(g.wls), g.reads, g.hint)
+		what, verb, none, their := andList(g.wls), "read", "their pod templates have no checksum annotation", "their"
 		if len(g.wls) == 1 {
-			g.f.Message = fmt.Sprintf("%s reads %s through env/envFrom but its pod template has no checksum annotation, so a config change will not restart its pods: add %s to the pod annotations.",
-				g.wls[0], g.reads, g.hint)
+			what, verb, none, their = g.wls[0], "reads", "its pod template has no checksum annotation", "its"
 		}
+		if g.none != "" {
+			none = g.none
+		}
+		g.f.Message = fmt.Sprintf("%s %s %s through %s but %s, so a config change will not restart %s pods: add %s to the pod annotations.",
+			what, verb, g.reads, g.how, none, their, g.hint)
 		out = append(out, g.f)
 	}
 	return out
 }
 
+// checksums is what a pod template's checksum annotations roll for.
+type checksums struct {
+	keys []string // the annotations' keys, sorted
+	// files are the templates a checksum includes through
+	// $.Template.BasePath, as chart paths.
+	files map[string]bool
+	// named are the objects (by name) a checksum's key names when its
+	// action includes no template: checksum-configmap-<name>.
+	named map[string]bool
+	// any is set when a checksum includes no template and its key names
+	// no rendered object (checksum/config: {{ toYaml .Values.config |
+	// sha256sum }}): what it hashes is not known, so it covers anything.
+	any bool
+}
+
+// basePathFile finds the templates a checksum's action includes through
+// $.Template.BasePath (print or printf).
+var basePathFile = lazyre.New(`Template\.BasePath\s+"(/[^"]+)"|printf\s+"%s(/[^"]+)"\s+\$?\.Template\.BasePath`).Get
+
+// checksumLine is a checksum annotation written literally in a pod
+// template, with the rest of its line.
+var checksumLine = lazyre.New(`(?m)^\s*["']?([^\s:"'{}]*checksum[^\s:"'{}]*)["']?\s*:(.*)$`).Get
+
+// checksumsOf reads what the checksum annotations of w (in e) cover: the
+// templates their actions include (read from w's template, where the
+// annotation is written literally), else the object their key names,
+// else anything.
+func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
+	c := checksums{files: map[string]bool{}, named: map[string]bool{}}
+	var text []byte
+	if in.Project != nil && w.Template != "" {
+		text, _ = in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Template)))
+	}
+	actions := map[string]string{} // a key written twice: both lines
+	for _, m := range checksumLine().FindAllSubmatch(text, -1) {
+		k := strings.ToLower(string(m[1]))
+		actions[k] += string(m[2]) + "\n"
+	}
+	base := templatesDir(w.Template)
+	for k := range w.PodAnnotations {
+		lk := strings.ToLower(k)
+		if !strings.Contains(lk, "checksum") {
+			continue
+		}
+		c.keys = append(c.keys, k)
+		fs := basePathFile().FindAllStringSubmatch(actions[lk], -1)
+		for _, f := range fs {
+			c.files[base+f[1]+f[2]] = true
+		}
+		if len(fs) > 0 {
+			continue
+		}
+		rest := lk[strings.Index(lk, "checksum")+len("checksum"):]
+		named := false
+		for _, o := range e.Result.Objects {
+			if n := strings.ToLower(o.Name); (o.Kind == "ConfigMap" || o.Kind == "Secret") && strings.HasSuffix(rest, n) {
+				if b := rest[:len(rest)-len(n)]; b == "" || strings.ContainsAny(b[len(b)-1:], "-/._") {
+					c.named[o.Name], named = true, true
+				}
+			}
+		}
+		c.any = c.any || !named
+	}
+	slices.Sort(c.keys)
+	return c
+}
+
+// templatesDir is $.Template.BasePath of the chart that holds template
+// t: chart/templates for chart/templates/api/deployment.yaml.
+func templatesDir(t string) string {
+	if i := strings.LastIndex(t, "templates/"); i >= 0 {
+		return t[:i+len("templates")]
+	}
+	return ""
+}
+
+// covers reports whether a checksum rolls the pods when o changes.
+func (c checksums) covers(o render.Object) bool {
+	return c.any || c.files[o.Template] || c.named[o.Name]
+}
+
 // checksumHint is the annotation that rolls the pods when the objects
 // read change, naming the template that renders the first of them
-// (backend-secrets.yaml, not a configmap.yaml the chart may not have).
-func checksumHint(e *Env, reads []string) string {
+// (backend-secrets.yaml, not a configmap.yaml the chart may not have),
+// under a key the pod does not use yet.
+func checksumHint(e *Env, reads []string, taken []string) string {
 	file := "configmap.yaml"
 	kind, name, _ := strings.Cut(reads[0], "/")
 	for _, o := range e.Result.Objects {
@@ -452,7 +568,11 @@ func checksumHint(e *Env, reads []string) string {
 			break
 		}
 	}
-	return fmt.Sprintf("checksum/config: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", file)
+	key := "checksum/config"
+	if slices.Contains(taken, key) {
+		key = "checksum/" + strings.ToLower(kind)
+	}
+	return fmt.Sprintf("%s: {{ include (print $.Template.BasePath \"/%s\") . | sha256sum }}", key, file)
 }
 
 // everyRender matches a pod annotation whose template changes on every
@@ -470,20 +590,12 @@ func rollsEveryRender(in *Input, w *render.Workload) bool {
 	return err == nil && everyRender().Match(data)
 }
 
-func hasChecksum(ann map[string]string) bool {
-	for k := range ann {
-		if strings.Contains(strings.ToLower(k), "checksum") {
-			return true
-		}
-	}
-	return false
-}
-
-func renders(e *Env, kind, name string) bool {
+// rendering is the object of kind and name e's chart renders.
+func rendering(e *Env, kind, name string) (render.Object, bool) {
 	for _, o := range e.Result.Objects {
 		if o.Kind == kind && o.Name == name {
-			return true
+			return o, true
 		}
 	}
-	return false
+	return render.Object{}, false
 }

@@ -130,6 +130,17 @@ func TestConfigNotRolled(t *testing.T) {
 			in:   inputOf(pod(envOf("prod"), map[string]string{"checksum/config": "abc"}, []string{"ConfigMap/app-config"}, cm)),
 		},
 		{
+			name: "a checksum keyed by another object's name does not cover this one",
+			in: inputOf(pod(envOf("prod"), map[string]string{"checksum-configmap-app-routes": "abc"}, []string{"ConfigMap/app-config"},
+				cm, render.Object{Kind: "ConfigMap", Name: "app-routes"})),
+			want: []string{"warning prod Deployment/app"},
+		},
+		{
+			name: "near miss: a checksum keyed by the object's name",
+			in: inputOf(pod(envOf("prod"), map[string]string{"checksum-configmap-app-config": "abc"}, []string{"ConfigMap/app-config"},
+				cm, render.Object{Kind: "ConfigMap", Name: "app-routes"})),
+		},
+		{
 			name: "near miss: reads only a Secret created outside the chart",
 			in:   inputOf(pod(envOf("prod"), nil, []string{"Secret/db"})),
 		},
