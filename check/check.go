@@ -185,7 +185,18 @@ func (r *Report) Failed(strict bool) bool {
 
 // Incomplete reports whether something could not be read: the check is
 // then not a pass whatever the findings say.
-func (r *Report) Incomplete() bool { return len(r.Problems) > 0 }
+func (r *Report) Incomplete() bool { return r.incomplete() > 0 }
+
+// incomplete counts the problems that leave the check incomplete.
+func (r *Report) incomplete() int {
+	n := 0
+	for _, p := range r.Problems {
+		if !p.Info {
+			n++
+		}
+	}
+	return n
+}
 
 // Env is one rendered environment.
 type Env struct {
