@@ -213,6 +213,9 @@ type Env struct {
 	// found it under a dependency's key (generic-chart.app.image), ""
 	// for the top-level image.
 	imagePath string
+	// outside are the values the environment was rendered with a
+	// stand-in for (see outside.go).
+	outside []render.Outside
 }
 
 // Input is what rules see.
@@ -281,6 +284,11 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:
+			e, err, ok := renderOutside(ctx, r, p, i, err, envs)
+			if ok {
+				in.Envs = append(in.Envs, e)
+				continue
+			}
 			if e, ok := partial(ctx, r, p, p.Environments[i], err, anyRendered); ok {
 				in.Failed = append(in.Failed, e)
 				continue

@@ -77,21 +77,27 @@ func checkSecretInConfig(in *Input) []Finding {
 }
 
 // configMapSecrets is FERRY040 for the keys of rendered ConfigMaps that no
-// container of the chart receives as env: a ConfigMap an operator reads
-// by name (the Zalando operator's AWS_SECRET_ACCESS_KEY for WAL backups)
-// is as readable as any other. What a container receives is judged above,
-// with the container's provenance, so it is left out here.
+// pod of the chart reads through env or envFrom: a ConfigMap an operator
+// reads by name (the Zalando operator's AWS_SECRET_ACCESS_KEY for WAL
+// backups) is as readable as any other. What a container receives is
+// judged above, with the container's provenance, so a ConfigMap a pod
+// reads is left out here.
 func configMapSecrets(in *Input, e *Env) []Finding {
-	whole, keys := envReadConfigMaps(e)
+	read := map[string]bool{} // what a pod reads through env or envFrom
+	for _, w := range e.Result.Workloads {
+		for _, r := range w.Reads {
+			read[r] = true
+		}
+	}
 	var out []Finding
 	for _, o := range e.Result.Objects {
-		if o.Kind != "ConfigMap" || whole[o.Name] {
+		if o.Kind != "ConfigMap" || read["ConfigMap/"+o.Name] {
 			continue
 		}
 		data := dataOf(e, o)
 		for _, k := range slices.Sorted(maps.Keys(data)) {
 			v := strings.TrimSpace(data[k])
-			if keys[o.Name+"/"+k] || !sensitive(k) || boolish(v) || filePath(v) || placeholder(v) || isPlaceholder(v) ||
+			if !sensitive(k) || boolish(v) || filePath(v) || placeholder(v) || isPlaceholder(v) ||
 				encrypted(v) || strings.Contains(v, "{") || strings.ContainsAny(v, "\n") || namesSecret(k, v) {
 				continue
 			}
@@ -133,36 +139,6 @@ func dataKeyValuesLoc(in *Input, e *Env, o render.Object, key, v string) (Locati
 		return Location{}, false
 	}
 	return Location{Environment: e.Name, Key: refs[0], Source: s.String(), File: s.File, Line: s.Line}, true
-}
-
-// envReadConfigMaps lists the ConfigMaps e's pods read whole (envFrom)
-// and the "name/key"s they read one by one (configMapKeyRef).
-func envReadConfigMaps(e *Env) (whole, keys map[string]bool) {
-	whole, keys = map[string]bool{}, map[string]bool{}
-	for _, o := range e.Result.Objects {
-		spec := podSpec(o.Body)
-		for _, field := range []string{"initContainers", "containers"} {
-			cs, _ := spec[field].([]any)
-			for _, c := range cs {
-				cm, _ := c.(map[string]any)
-				efs, _ := cm["envFrom"].([]any)
-				for _, ef := range efs {
-					efm, _ := ef.(map[string]any)
-					if n := scalarString(digMap(efm, "configMapRef")["name"]); n != "" {
-						whole[n] = true
-					}
-				}
-				evs, _ := cm["env"].([]any)
-				for _, ev := range evs {
-					evm, _ := ev.(map[string]any)
-					if ref := digMap(evm, "valueFrom", "configMapKeyRef"); ref != nil {
-						keys[scalarString(ref["name"])+"/"+scalarString(ref["key"])] = true
-					}
-				}
-			}
-		}
-	}
-	return whole, keys
 }
 
 // namesSecret reports a key that names a Secret rather than holding one:
