@@ -185,7 +185,18 @@ func (r *Report) Failed(strict bool) bool {
 
 // Incomplete reports whether something could not be read: the check is
 // then not a pass whatever the findings say.
-func (r *Report) Incomplete() bool { return len(r.Problems) > 0 }
+func (r *Report) Incomplete() bool { return r.incomplete() > 0 }
+
+// incomplete counts the problems that leave the check incomplete.
+func (r *Report) incomplete() int {
+	n := 0
+	for _, p := range r.Problems {
+		if !p.Info {
+			n++
+		}
+	}
+	return n
+}
 
 // Env is one rendered environment.
 type Env struct {
@@ -202,6 +213,9 @@ type Env struct {
 	// found it under a dependency's key (generic-chart.app.image), ""
 	// for the top-level image.
 	imagePath string
+	// outside are the values the environment was rendered with a
+	// stand-in for (see outside.go).
+	outside []render.Outside
 }
 
 // Input is what rules see.
@@ -270,6 +284,11 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:
+			e, err, ok := renderOutside(ctx, r, p, i, err, envs)
+			if ok {
+				in.Envs = append(in.Envs, e)
+				continue
+			}
 			if e, ok := partial(ctx, r, p, p.Environments[i], err, anyRendered); ok {
 				in.Failed = append(in.Failed, e)
 				continue

@@ -19,12 +19,15 @@ import (
 func init() {
 	register(Rule{
 		ID: "FERRY085", Name: "unread-values-key", Severity: Warning,
-		Summary: "A per-environment values key (or --set) that values.yaml declares but no template reads",
+		Summary: "A values key (per environment, --set, or values.yaml's own) that values.yaml declares but no template reads",
 		Help: "An environment's values file or deploy command sets a key that the chart's values.yaml " +
 			"declares but no template (of the chart or its subcharts) reads, so the environment's " +
 			"setting changes nothing: sso.issuerUrl in values-prod.yaml that no template uses. A key " +
-			"values.yaml lacks too is FERRY080. A map a template hands on whole (toYaml .Values.x) " +
-			"counts as read. Make a template read it, or delete it.",
+			"of values.yaml itself that nothing reads is reported once for the chart (a scanner's " +
+			"resources its template never uses); a dependency's section and global are its subcharts'. " +
+			"A key values.yaml lacks is FERRY080. A map a template hands on whole (toYaml .Values.x, " +
+			"with, range) counts as read, and so does a key a tpl'd value names. Make a template read " +
+			"it, or delete it.",
 		Check: checkUnreadValuesKey,
 	}, Rule{
 		ID: "FERRY086", Name: "unprovided-reference", Severity: Info,
@@ -54,16 +57,20 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			reported[l.File] = append(reported[l.File], f.Key, l.Key)
 		}
 	}
-	var out []Finding
+	var out, chart []Finding
 	anchors := anchorFiles{}
+	var deps subchartKeys
 	for _, e := range in.withFailed() {
 		if e.Result == nil {
 			continue
 		}
 		for _, u := range e.Result.Unread {
 			s := u.Source
-			if s.Kind == render.KindValues && (s.File == base || s.File == "") {
-				continue // the chart's own default: not this environment's setting
+			if s.Kind == render.KindValues && s.File == "" {
+				continue
+			}
+			if s.Kind == render.KindValues && s.File == base && deps.holds(in, u.Path) {
+				continue // a subchart's section, or global: the subchart's templates read it, vendored or not
 			}
 			if s.Kind != render.KindValues && s.Kind != render.KindCI {
 				continue
@@ -74,14 +81,26 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			if (u.Path == "global" || strings.HasPrefix(u.Path, "global.")) && e.Failure != nil && e.Failure.Dependency {
 				continue // Helm hands global to the subcharts charts/ lacks
 			}
-			out = append(out, Finding{
+			f := Finding{
 				Environments: []string{e.Name}, Key: u.Path, File: s.File, Line: s.Line,
 				Locations: []Location{unreadLoc(e.Name, u)},
-				Message: fmt.Sprintf("%s sets %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
-					s.String(), u.Path),
-			})
+			}
+			if s.Kind == render.KindValues && s.File == base {
+				// The chart's own default: a finding of its own, once for
+				// the chart, apart from what environments' files set.
+				chart = append(chart, f)
+			} else {
+				out = append(out, f)
+			}
 		}
 	}
+	return append(foldUnread(out, ""), foldUnread(chart, " of any environment")...)
+}
+
+// foldUnread makes one finding per unread path (and per map of unread
+// keys) of out, each naming every file that sets it; where completes
+// "never reaches a container".
+func foldUnread(out []Finding, where string) []Finding {
 	// A key under one already reported dead is the same fix (ingress and
 	// ingress.annotations.…): the parent's finding stands for it.
 	dead := make([]string, len(out))
@@ -124,19 +143,42 @@ func checkUnreadValuesKey(in *Input) []Finding {
 				srcs = append(srcs, l.Source)
 			}
 		}
-		if ks := f.unread; len(ks) > 1 {
+		switch ks := f.unread; {
+		case len(ks) > 1:
 			verb := "set"
 			if len(srcs) == 1 {
 				verb = "sets"
 			}
-			out[i].Message = fmt.Sprintf("%s %s %d keys under %q (%s), which no template reads, so they never reach a container: make a template read them, or delete them.",
-				andList(srcs), verb, len(ks), f.Key, strings.Join(ks, ", "))
-		} else if len(srcs) > 1 {
-			out[i].Message = fmt.Sprintf("%s set %q, which no template reads, so it never reaches a container: make a template read it, or delete it.",
-				andList(srcs), f.Key)
+			out[i].Message = fmt.Sprintf("%s %s %d keys under %q (%s), which no template reads, so they never reach a container%s: make a template read them, or delete them.",
+				andList(srcs), verb, len(ks), f.Key, strings.Join(ks, ", "), where)
+		case len(srcs) > 1:
+			out[i].Message = fmt.Sprintf("%s set %q, which no template reads, so it never reaches a container%s: make a template read it, or delete it.",
+				andList(srcs), f.Key, where)
+		default:
+			out[i].Message = fmt.Sprintf("%s sets %q, which no template reads, so it never reaches a container%s: make a template read it, or delete it.",
+				srcs[0], f.Key, where)
 		}
 	}
 	return out
+}
+
+// subchartKeys holds the top-level values keys the chart hands to its
+// dependencies (their names and aliases in Chart.yaml) and global, read
+// from Chart.yaml once.
+type subchartKeys map[string]bool
+
+// holds reports whether values path p lies in such a section.
+func (d *subchartKeys) holds(in *Input, p string) bool {
+	if *d == nil {
+		*d = subchartKeys{"global": true}
+		for _, f := range []string{"Chart.yaml", "requirements.yaml"} { // requirements.yaml: Helm 2's
+			if data, err := in.files().ReadFile(filepath.Join(in.dir(), in.Project.Chart, f)); err == nil {
+				chartDeps(data, *d)
+			}
+		}
+	}
+	top, _, _ := strings.Cut(p, ".")
+	return (*d)[top]
 }
 
 // joinUnread adds l and its environment to f; with perFile, l only when

@@ -40,8 +40,12 @@ func TestUnreadValuesKey(t *testing.T) {
 			want: []string{"warning dev,prod autoscaling.maxReplicas"},
 		},
 		{
-			name: "near miss: the chart's own default nobody reads",
+			// Issue 17 asks for dead keys "base or not" (eval9: open-vsx's
+			// clamav.resources): once for the chart, naming every
+			// environment.
+			name: "the chart's own default nobody reads",
 			in:   in(unread(envOf("staging"), "nameOverride", base), unread(envOf("prod"), "nameOverride", base)),
+			want: []string{"warning prod,staging nameOverride"},
 		},
 	})
 }

@@ -332,7 +332,8 @@ func imageOf(v any) string {
 }
 
 func checkRenderFailed(in *Input) []Finding {
-	var out []Finding
+	// Values set outside the repository (outside.go): infos.
+	out := outsideFindings(in)
 	at := map[string]int{}   // one finding for a failure every environment shares
 	deps := map[int]string{} // the findings of dependencies not vendored, with the reason
 	failed := slices.Clone(in.Failed)

@@ -26,6 +26,10 @@ type Problem struct {
 	// Project is the project directory as the user named it, set when
 	// several projects are checked at once.
 	Project string `json:"project,omitempty"`
+	// Info is set for a project left out that leaves the run complete: a
+	// chart with no environment beside projects that were checked (a
+	// cluster-wide chart Terraform installs once per cluster).
+	Info bool `json:"info,omitempty"`
 }
 
 // ProjectInfo says what check looked at: which chart, and which runtime

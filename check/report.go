@@ -93,6 +93,10 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 					fmt.Fprintf(&b, "  in part: %s\n", pr.Message)
 					continue
 				}
+				if pr.Info {
+					fmt.Fprintf(&b, "  info: %s\n", pr.Message)
+					continue
+				}
 				fmt.Fprintf(&b, "  %s\n", pr.Message)
 			}
 		}
@@ -157,8 +161,8 @@ func WriteText(w io.Writer, reports []*Report, opts TextOptions) error {
 		fmt.Fprintf(&b, "%s\n", paint(ansiBold, "No findings."))
 	}
 	fmt.Fprintf(&b, "%s\n", summaryLine(total.Summary))
-	if len(total.Problems) > 0 {
-		fmt.Fprintf(&b, "%s\n", paint(ansiRed, problemsLine(len(total.Problems))))
+	if n := total.incomplete(); n > 0 {
+		fmt.Fprintf(&b, "%s\n", paint(ansiRed, problemsLine(n)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -147,6 +147,9 @@ func WriteSARIF(w io.Writer, reports []*Report, opts SARIFOptions) error {
 			inv := sarifInvocation{}
 			for _, pr := range rep.Problems {
 				n := sarifNotification{Level: "error", Message: sarifText{pr.Message}}
+				if pr.Info {
+					n.Level = "note"
+				}
 				if uri := artifactURI(rep.Dir, pr.File); uri != "" {
 					n.Locations = []sarifLocation{{PhysicalLocation: physical(uri, pr.Line)}}
 				}

@@ -2,6 +2,8 @@ package check
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ferrydev/ferry/render"
@@ -69,8 +71,91 @@ func checkSecretInConfig(in *Input) []Finding {
 				}
 			}
 		}
+		out = append(out, configMapSecrets(in, e)...)
 	}
 	return dedupe(out)
+}
+
+// configMapSecrets is FERRY040 for the keys of rendered ConfigMaps that no
+// pod of the chart reads through env or envFrom: a ConfigMap an operator
+// reads by name (the Zalando operator's AWS_SECRET_ACCESS_KEY for WAL
+// backups) is as readable as any other. What a container receives is
+// judged above, with the container's provenance, so a ConfigMap a pod
+// reads is left out here.
+func configMapSecrets(in *Input, e *Env) []Finding {
+	read := map[string]bool{} // what a pod reads through env or envFrom
+	for _, w := range e.Result.Workloads {
+		for _, r := range w.Reads {
+			read[r] = true
+		}
+	}
+	var out []Finding
+	for _, o := range e.Result.Objects {
+		if o.Kind != "ConfigMap" || read["ConfigMap/"+o.Name] {
+			continue
+		}
+		data := dataOf(e, o)
+		for _, k := range slices.Sorted(maps.Keys(data)) {
+			v := strings.TrimSpace(data[k])
+			if !sensitive(k) || boolish(v) || filePath(v) || placeholder(v) || isPlaceholder(v) ||
+				encrypted(v) || strings.Contains(v, "{") || strings.ContainsAny(v, "\n") || namesSecret(k, v) {
+				continue
+			}
+			l, ok := dataKeyValuesLoc(in, e, o, k, v)
+			if !ok {
+				l = objectLoc(in, e, o, k, v, func(_ string, x any) bool { return scalarString(x) == v })
+			}
+			l.Key, l.Value = k, secret.Shown(k, "", secret.Whole)
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: k, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s is a literal value in ConfigMap %s (%s), which no pod of the chart reads but anyone who can read the namespace's ConfigMaps can: move it to a Secret created outside the chart and have what reads the ConfigMap by name take it from there.",
+					e.Name, k, o.Name, l.Source),
+			})
+		}
+	}
+	return out
+}
+
+// dataKeyValuesLoc is the values line behind a data key whose one line in
+// o's document reads one values path (AWS_ACCESS_KEY_ID: {{
+// .Values.s3_key_id }}): two keys set to the same value are then still
+// told apart.
+func dataKeyValuesLoc(in *Input, e *Env, o render.Object, key, v string) (Location, bool) {
+	d, lines, ok := objectDoc(in.files(), in.dir(), o.Template, o.Kind, o.Name)
+	if !ok {
+		return Location{}, false
+	}
+	var refs []string
+	for _, line := range lines[d.start-1 : d.end] {
+		if k, rest, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && k == key {
+			refs = append(refs, valuesPaths(rest)...)
+		}
+	}
+	if len(refs) != 1 {
+		return Location{}, false
+	}
+	s, ok := e.Result.ValueSources[refs[0]]
+	if x, found := pathValue(e.Result.Values, refs[0]); !ok || !found || scalarString(x) != v || s.Kind != render.KindValues && s.Kind != render.KindCI {
+		return Location{}, false
+	}
+	return Location{Environment: e.Name, Key: refs[0], Source: s.String(), File: s.File, Line: s.Line}, true
+}
+
+// namesSecret reports a key that names a Secret rather than holding one:
+// pod_environment_secret: postgres-pod-secrets, DB_SECRET_NAME is not
+// sensitive at all. Its last word is SECRET and its value is an object
+// name (lower-case words joined by - or .).
+func namesSecret(key, v string) bool {
+	w := splitWords(camelWords(key))
+	if len(w) == 0 || (w[len(w)-1] != "SECRET" && w[len(w)-1] != "SECRETS") || len(v) > 253 || !strings.ContainsAny(v, "-.") {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func literalSecret(e *Env, key string, src render.Source, what string) Finding {

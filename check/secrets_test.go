@@ -10,7 +10,9 @@ import (
 // withPodEnv renders a Deployment whose container takes DB_PASSWORD from
 // a Secret and everything else from the ConfigMap "app-config".
 func withPodEnv(e *Env) *Env {
-	withWorkload(e, render.Workload{})
+	// What the pod reads, as render lists it from the envFrom and
+	// valueFrom below.
+	withWorkload(e, render.Workload{Reads: []string{"ConfigMap/app-config", "Secret/app-secrets", "Secret/db"}})
 	e.Result.Objects = append(e.Result.Objects,
 		render.Object{Kind: "Deployment", Name: "app", Body: map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
 			"containers": []any{map[string]any{
@@ -48,6 +50,20 @@ func TestSecretInConfig(t *testing.T) {
 			name: "token in a rendered ConfigMap",
 			in:   inputOf(withPodEnv(envOf("prod", "API_TOKEN=abc", "STRIPE_API_KEY=sk", "DB_PASSWORD=pw"))),
 			want: []string{"error prod API_TOKEN"},
+		},
+		{
+			// A ConfigMap no pod reads (an operator reads it by name) is
+			// as readable as any other (eval9 fastapi).
+			name: "token in a ConfigMap no pod reads",
+			in: inputOf(func() *Env {
+				e := envOf("prod")
+				e.Result.Objects = append(e.Result.Objects, render.Object{Kind: "ConfigMap", Name: "operator-pod-env", Body: map[string]any{"data": map[string]any{
+					"AWS_SECRET_ACCESS_KEY": "q8Vt2mWc9rLkP0sXa7dZb3nHy6JfE1uGo4TiR5eK", "AWS_ACCESS_KEY_ID": "${WALG_KEY_ID}",
+					"pod_environment_secret": "postgres-pod-secrets", "CLONE_AWS_SECRET_ACCESS_KEY": "", "AWS_REGION": "eu-west-1",
+				}}})
+				return e
+			}()),
+			want: []string{"error prod AWS_SECRET_ACCESS_KEY"},
 		},
 		{
 			name: "near miss: external Secret, placeholder, names of where a secret lives",

@@ -77,6 +77,9 @@ type valuesPath struct {
 	// aliases elsewhere (dataPath: &data /data, read as *data): the key
 	// exists to name the value, not for a template.
 	Anchor bool
+	// Empty is set when the key holds nothing: {}, [], "" or null. Helm
+	// has nothing there to ignore, so no template needs to read it.
+	Empty bool
 }
 
 // leafPaths lists the leaf paths of a YAML values document: scalars,
@@ -103,8 +106,20 @@ func leafPathsAt(n *yaml.Node, prefix []string, lines []int, out *[]valuesPath) 
 			leafPathsAt(v, p, ls, out)
 			continue
 		}
-		*out = append(*out, valuesPath{Path: p, Line: k.Line, Lines: ls})
+		*out = append(*out, valuesPath{Path: p, Line: k.Line, Lines: ls, Empty: emptyNode(v)})
 	}
+}
+
+// emptyNode reports whether a values node holds nothing: an empty map or
+// list, "" or null.
+func emptyNode(v *yaml.Node) bool {
+	switch v.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		return len(v.Content) == 0
+	case yaml.ScalarNode:
+		return v.Tag == "!!null" || v.Tag == "!!str" && v.Value == ""
+	}
+	return false
 }
 
 func readValues(files *tree, path string) ([]valuesPath, error) {
@@ -474,7 +489,7 @@ func findUnknownValuesKeys(in *Input) []Finding {
 		mapLine := map[string]int{} // group → the line of its map's key
 		var order []string
 		for _, p := range ps {
-			if m.known(p.Path) || p.Anchor {
+			if m.known(p.Path) || p.Anchor || p.Empty {
 				continue
 			}
 			g := p.Path

@@ -473,11 +473,8 @@ func unread(vr *valuesReads, sources map[string]Source, values map[string]any, f
 			continue
 		}
 		if v, ok := lookupPath(values, p); ok {
-			if l, isList := v.([]any); v == nil || isList && len(l) == 0 {
-				continue // empty: whether read or not, it sets nothing
-			}
-			if _, isMap := v.(map[string]any); isMap {
-				continue // its leaves speak for it
+			if _, isMap := v.(map[string]any); isMap || emptyValue(v) {
+				continue // its leaves speak for it; an empty value holds nothing to ignore
 			}
 		}
 		if reads.read(p) {
@@ -519,6 +516,20 @@ func (r *Renderer) UnreadValues(env string, res *Result) []Unread {
 		return nil
 	}
 	return unread(r.reads, res.ValueSources, res.Values, envFiles(r.p.Chart, e.Values))
+}
+
+// emptyValue reports whether v holds nothing: an empty list, "" or null
+// (FERRY080 skips the same keys, so check and render agree).
+func emptyValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
 }
 
 // tplReads are the .Values paths named inside values that hold template

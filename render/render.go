@@ -246,6 +246,12 @@ func (r *Renderer) load() error {
 
 // Render renders environment env, in named steps (see renderRun).
 func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
+	return r.render(ctx, env, nil)
+}
+
+// render is Render, with outside (when not nil) adding to the merged
+// values after --set (see RenderOutside).
+func (r *Renderer) render(ctx context.Context, env string, outside func(user map[string]any, sources map[string]Source) error) (*Result, error) {
 	e, err := r.p.Env(env)
 	if err != nil {
 		return nil, err
@@ -257,7 +263,7 @@ func (r *Renderer) Render(ctx context.Context, env string) (*Result, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
-	run := &renderRun{Renderer: r, e: e, res: res}
+	run := &renderRun{Renderer: r, e: e, res: res, outside: outside}
 	defer func() { run.marked.stop() }() // set by startTrace
 	steps := []func(context.Context) error{
 		run.readValues,      // every values file, with the line of each key
@@ -297,6 +303,8 @@ type renderRun struct {
 	objs   []manifest
 	rs     *resolver
 	marked *markedRun // the first marked render, started ahead
+	// outside adds the stand-ins of RenderOutside; nil for Render.
+	outside func(user map[string]any, sources map[string]Source) error
 }
 
 // readValues records where each key of the environment's values files
@@ -341,7 +349,13 @@ func (run *renderRun) readValues(context.Context) error {
 		run.sealed = append(run.sealed, vf.sealed...)
 		run.user = loader.MergeMaps(run.user, copyValues(vals).(map[string]any))
 	}
-	return applySet(run.user, run.e, res.ValueSources)
+	if err := applySet(run.user, run.e, res.ValueSources); err != nil {
+		return err
+	}
+	if run.outside != nil {
+		return run.outside(run.user, res.ValueSources)
+	}
+	return nil
 }
 
 // coalesce coalesces the environment's values with the chart's, as helm

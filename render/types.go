@@ -143,6 +143,8 @@ func (e Entry) Display() string {
 		return "(missing: the pod fails to start)"
 	case e.Secret:
 		return secret.Shown(e.Key, e.Value, secret.Whole)
+	case e.External && e.Source.CI && e.Source.Kind == KindExternal:
+		return "(set outside the repository)" // see RenderOutside
 	case e.External && e.Source.CI:
 		return "(set by CI)"
 	case e.External:

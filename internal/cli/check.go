@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -186,8 +187,24 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 	if err := errors.Join(errs...); err != nil {
 		return nil, err // only an interruption gets here
 	}
+	// Beside projects that were checked, a chart with no environment (a
+	// cluster-wide chart Terraform installs once per cluster) is said,
+	// not a reason to call the whole run incomplete; alone, it still is.
+	checked := slices.ContainsFunc(jobs, func(j job) bool { return j.p != nil && len(j.p.Environments) > 0 })
+	for i, r := range reports {
+		if !checked || jobs[i].p == nil || len(jobs[i].p.Environments) > 0 {
+			continue
+		}
+		for k, pr := range r.Problems {
+			if msg, ok := strings.CutPrefix(pr.Message, noEnvironmentPrefix); ok {
+				r.Problems[k].Info, r.Problems[k].Message = true, "not checked: no environments: "+msg
+			}
+		}
+	}
 	return reports, nil
 }
+
+const noEnvironmentPrefix = "no environment checked: "
 
 // noEnvironment says why project p has no environment to check.
 func noEnvironment(p *project.Project) string {
@@ -195,5 +212,5 @@ func noEnvironment(p *project.Project) string {
 	if why == "" {
 		why = "chart " + p.Chart + " has no values file of an environment's (values-<env>.yaml, <env>/values.yaml), no configs/.<env>.env and no deploy command"
 	}
-	return "no environment checked: " + why + "; name the environments under environments: in " + project.FileName
+	return noEnvironmentPrefix + why + "; name the environments under environments: in " + project.FileName
 }

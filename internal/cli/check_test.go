@@ -33,6 +33,31 @@ func TestCheckExitCodes(t *testing.T) {
 		"chart/values-fallback_prod.yaml": "image:\n  tag: 2.3.1\n",
 	}))
 	noEnv := testtree.Write(t, with(chart, map[string]string{"chart/values-Prod.yaml": "image:\n  tag: 2.3.1\n"}))
+	// A monorepo whose cluster-wide chart (a cert-manager ClusterIssuer
+	// Terraform installs once per cluster) has no environment: said as
+	// an info beside the API's checked chart, not an incomplete run
+	// (eval9 fastapi); alone, nothing was checked and it still is one.
+	issuer := map[string]string{
+		"helm/cluster-issuer/Chart.yaml":  "apiVersion: v2\nname: cluster-issuer\nversion: 0.1.0\n",
+		"helm/cluster-issuer/values.yaml": "email: ops@shop.test\nserver: https://acme-v02.api.letsencrypt.org/directory\n",
+		"helm/cluster-issuer/templates/issuer.yaml": "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt\n" +
+			"spec:\n  acme:\n    email: {{ .Values.email }}\n    server: {{ .Values.server }}\n    privateKeySecretRef: {name: letsencrypt-key}\n",
+	}
+	api := map[string]string{
+		"requirements.txt":             "fastapi==0.111.0\nuvicorn==0.30.1\n",
+		"helm/api/Chart.yaml":          "apiVersion: v2\nname: api\nversion: 0.2.0\n",
+		"helm/api/values.yaml":         "image:\n  repository: ghcr.io/shop/api\n  tag: 1.0.4\n",
+		"helm/api/values-preprod.yaml": "replicas: 1\n",
+		"helm/api/values-prod.yaml":    "replicas: 2\n",
+		"helm/api/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: {{ .Values.replicas }}\n" +
+			"  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n" +
+			"    spec:\n      containers:\n        - name: api\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+	}
+	monorepo := testtree.Write(t, with(api, issuer))
+	issuerOnly := testtree.Write(t, with(issuer, map[string]string{
+		"helm/ingress-classes/Chart.yaml":           "apiVersion: v2\nname: ingress-classes\nversion: 0.1.0\n",
+		"helm/ingress-classes/templates/nginx.yaml": "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx\nspec:\n  controller: k8s.io/ingress-nginx\n",
+	}))
 	tests := []struct {
 		name string
 		args string
@@ -52,6 +77,10 @@ func TestCheckExitCodes(t *testing.T) {
 			err: `ferry: no environment checked: chart/values-Prod.yaml: "Prod" is not an environment name`},
 		{name: "no environment's warning said", args: "-C " + noEnv + " check -o json", code: 2, out: `"message": "no environment checked`,
 			err: `ferry: warning: chart/values-Prod.yaml: "Prod" is not an environment name`},
+		{name: "a chart with no environment beside a checked one", args: "-C " + monorepo + " check", code: 0,
+			out: "info: not checked: no environments: chart helm/cluster-issuer has no values file", err: "not checked: no environments"},
+		{name: "near miss: charts with no environment and nothing checked", args: "-C " + issuerOnly + " check", code: 2,
+			out: "incomplete: 2 ", err: ": no environment checked: chart helm/cluster-issuer"},
 		{name: "several projects, concurrently", args: "check ../../examples/orders-api " + brokenTwin, code: 1, out: "== " + brokenTwin},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,4 @@
+{{- define "registry.labels" -}}
+app.kubernetes.io/name: registry
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
