@@ -66,9 +66,13 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 				continue
 			}
 			helm := mapValue(src, "helm")
-			d := Deploy{File: rel, Line: top.Line, Command: "upgrade", argo: true, Release: scalarOf(mapValue(mapValue(top, "metadata"), "name")), flagLines: map[string]int{}}
-			if r := scalarOf(mapValue(helm, "releaseName")); r != "" {
-				d.Release = r
+			// The deploy's line is the release name's: metadata.name, or
+			// helm.releaseName when it sets one.
+			d := Deploy{File: rel, Line: top.Line, Command: "upgrade", argo: true, argoRepo: scalarOf(mapValue(src, "repoURL")), flagLines: map[string]int{}}
+			for _, n := range []*yaml.Node{mapValue(mapValue(top, "metadata"), "name"), mapValue(helm, "releaseName")} {
+				if scalarOf(n) != "" {
+					d.Release, d.Line = n.Value, n.Line
+				}
 			}
 			l := shellLine{}
 			d.Chart = l.relPath(path.Clean(chartPath), dir, root)
@@ -100,6 +104,12 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 					}
 					f = l.relPath(path.Clean(f), dir, root)
 					d.Values = append(d.Values, f)
+					if stage := strings.TrimPrefix(strings.TrimSuffix(path.Base(f), path.Ext(f)), "values-"); d.Env == "" && stage != path.Base(f) && stageIn(stage) == stage {
+						// values-production.yaml among the files: the
+						// Application deploys production, whatever files
+						// follow it (values-selection.yaml)
+						d.Env = stage
+					}
 					d.flagLines["-f\x00"+f] = v.Line
 				}
 			}
@@ -107,6 +117,16 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 				for _, p := range ps.Content {
 					v := scalarOf(mapValue(p, "value"))
 					d.Set = append(d.Set, SetFlag{Path: scalarOf(mapValue(p, "name")), Value: v, String: scalarOf(mapValue(p, "forceString")) == "true", ByCI: IsCIExpr(v), Line: p.Line})
+				}
+			}
+			if d.Env == "" {
+				// app-prod, or a namespace of its stage, when no values
+				// file names one
+				for _, n := range []string{scalarOf(mapValue(mapValue(top, "metadata"), "name")), d.Namespace} {
+					if w := stageIn(n); w != "" && envNameRe().MatchString(w) {
+						d.Env = w
+						break
+					}
 				}
 			}
 			if d.Release != "" && d.Chart != "" {

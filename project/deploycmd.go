@@ -65,8 +65,10 @@ type Deploy struct {
 	// cluster X", "context X"; "" when the job does not say or CI fills it
 	// in. ClusterAt is where it was chosen (file:line).
 	Cluster, ClusterAt string
-	// argo is set for an Argo CD Application, not a command.
-	argo bool
+	// argo is set for an Argo CD Application, not a command; argoRepo
+	// is the repository its source names.
+	argo     bool
+	argoRepo string
 	// Creates are the ConfigMaps and Secrets the command's job makes
 	// itself before it deploys (kubectl create secret generic app-db …):
 	// objects the chart's pods may read that the chart does not render.

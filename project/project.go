@@ -911,6 +911,12 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			p.unmatched = append(p.unmatched, fmt.Sprintf("%s (chart %s does not exist: %s fails)", d.Loc(), d.Chart, cmp.Or(d.Env, "the deploy")))
 			continue
 		}
+		if d.argo && !p.ownChart(d.Chart) && !exists(filepath.Join(p.Dir, filepath.FromSlash(path.Clean(d.Chart)))) {
+			// an Application of a chart kept in another repository (or a
+			// path that is wrong): say so rather than drop it
+			p.unmatched = append(p.unmatched, fmt.Sprintf("%s (Argo CD Application: its chart %s is not in this repository (source %s), so %s is not checked)", d.Loc(), d.Chart, cmp.Or(d.argoRepo, "unknown"), cmp.Or(d.Env, "its environment")))
+			continue
+		}
 		if !p.ownChart(d.Chart) || d.Throwaway || d.Lint {
 			continue // a CI test job's own kind cluster is no environment
 		}

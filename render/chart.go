@@ -609,7 +609,12 @@ func secretData(body map[string]any) map[string]string {
 	if d, ok := body["data"].(map[string]any); ok {
 		for k, v := range d {
 			s := scalar(v) // null is an empty value, never the text "<nil>"
-			if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
+			if _, size, ok := markerAt(s); ok && size == len(s) {
+				// a traced render's marker written into data as it is
+				// (the values held it encoded): fry12yrf is valid base64
+				// too, and decoded it would lose where the value came from
+				out[k] = s
+			} else if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
 				out[k] = string(dec)
 			} else {
 				out[k] = s
