@@ -47,6 +47,9 @@ var nonSecretQualifiers = map[string]bool{
 	"TYPE": true, "HEADER": true, "NAME": true, "LENGTH": true, "REF": true,
 	"MINUTES": true, "SECONDS": true, "HOURS": true, "DAYS": true, "DURATION": true,
 	"ENABLED": true, "REQUIRED": true, "POLICY": true,
+	// Quantities about credentials: AUTH_TOKEN_CLEANUP_INTERVAL_MS=3600000.
+	"MS": true, "MILLIS": true, "MILLISECONDS": true, "INTERVAL": true, "TIMEOUT": true,
+	"COUNT": true, "SIZE": true, "LIMIT": true, "RETRIES": true, "MAX": true, "MIN": true,
 	// Where credentials are kept, not one: SECRETS_BACKEND=vault.
 	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
 }
