@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -567,7 +566,7 @@ func ciRoots(dir string) []string {
 	out := []string{dir}
 	d := dir
 	for range 4 {
-		if exists(filepath.Join(d, ".git")) {
+		if gitRoot(d) {
 			break
 		}
 		parent := filepath.Dir(d)
@@ -575,7 +574,7 @@ func ciRoots(dir string) []string {
 			break
 		}
 		d = parent
-		if exists(filepath.Join(d, ".git")) { // a directory, or a worktree's file
+		if gitRoot(d) {
 			out = append(out, d)
 			break
 		}
@@ -1792,6 +1791,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 		bases = append(bases, filepath.Join(ciRepoRoot(fileDir), l.workdir))
 	}
 	bases = append(bases, ciRepoRoot(fileDir), fileDir, dir)
+	top := repoTop(dir)
 	if IsCIExpr(p) {
 		if strings.HasPrefix(p, "$") {
 			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
@@ -1801,7 +1801,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 		// is deployment/helm's).
 		if d := path.Dir(p); !IsCIExpr(d) {
 			for _, b := range bases {
-				if st, err := os.Stat(filepath.Join(b, d)); err == nil && st.IsDir() {
+				if isDirIn(top, under(top, filepath.Join(b, d))) {
 					if rel, err := filepath.Rel(dir, filepath.Join(b, p)); err == nil && !strings.HasPrefix(rel, "..") {
 						return filepath.ToSlash(rel)
 					}
@@ -1812,7 +1812,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	for _, b := range bases {
 		full := filepath.Join(b, p)
-		if _, err := os.Stat(full); err == nil {
+		if _, err := statIn(top, under(top, full)); err == nil {
 			if rel, err := filepath.Rel(dir, full); err == nil {
 				return filepath.ToSlash(rel)
 			}
@@ -1842,11 +1842,6 @@ func stageIn(name string) string {
 		}
 	}
 	return ""
-}
-
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
 }
 
 // confinedRead reads the CI files of the repository at root through
@@ -2006,12 +2001,13 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string, map[string
 		args = append(args, l.expand(strings.TrimSuffix(w, ";")))
 	}
 	bases := []string{ciRepoRoot(fileDir), fileDir, dir}
+	top := repoTop(dir)
 	if l.workdir != "" {
 		bases = append([]string{filepath.Join(ciRepoRoot(fileDir), l.workdir)}, bases...)
 	}
 	for _, b := range bases {
 		f := filepath.Join(b, filepath.FromSlash(script))
-		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+		if st, err := lstatIn(top, under(top, f)); err == nil && st.Mode().IsRegular() {
 			if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
 				return f, args, vars
 			}
@@ -2194,9 +2190,9 @@ func jobValues(values []string, dir string, writtenFrom func(string) (string, bo
 	for _, v := range values {
 		src, written := writtenFrom(v)
 		switch {
-		case !written || isFile(filepath.Join(dir, v)):
+		case !written || isFileInRepo(dir, v):
 			out = append(out, v)
-		case src != "" && isFile(filepath.Join(dir, src)) && !slices.Contains(out, src):
+		case src != "" && isFileInRepo(dir, src) && !slices.Contains(out, src):
 			out = append(out, src)
 		}
 	}
@@ -2280,7 +2276,7 @@ func (d *Deploy) MissingValues(dir string) []string {
 		if v == "" || v == "-" || IsCIExpr(v) || filepath.IsAbs(v) || strings.Contains(v, "://") {
 			continue
 		}
-		if !exists(filepath.Join(dir, v)) {
+		if !existsInRepo(dir, v) {
 			out = append(out, v)
 		}
 	}

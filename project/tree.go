@@ -1,0 +1,198 @@
+package project
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ferrydev/ferry/internal/confine"
+)
+
+// A repository is untrusted input: a go.mod linked to ~/.ssh/id_rsa, a
+// FIFO ferry.yaml, a charts/ entry linked to /etc. Everything discovery
+// looks at goes through internal/confine, by a name relative to the
+// directory that holds it (the project, or the repository root above
+// it): a path that leaves that directory, by ".." or by a symbolic link,
+// is refused, and so is a FIFO (without blocking) or a file over maxPeek.
+// Nothing here calls os.ReadFile, os.Stat or os.ReadDir on the
+// repository's paths.
+
+// maxPeek bounds what discovery reads of a file to judge it.
+const maxPeek = 1 << 20
+
+// inTree runs f on name (relative to base) in base's confined file system.
+func inTree[T any](base, name string, f func(r *confine.Root, name string) (T, error)) (T, error) {
+	r, err := confine.Open(base)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer r.Close()
+	return f(r, filepath.ToSlash(name))
+}
+
+// statIn stats name under base, following links that stay inside base.
+func statIn(base, name string) (fs.FileInfo, error) {
+	return inTree(base, name, (*confine.Root).Stat)
+}
+
+// lstatIn is statIn without following a final link.
+func lstatIn(base, name string) (fs.FileInfo, error) {
+	return inTree(base, name, (*confine.Root).Lstat)
+}
+
+// under is abs relative to base, for a path built from base (a CI file's
+// directory, a working directory) that must still be inside it.
+func under(base, abs string) string {
+	rel, err := filepath.Rel(base, abs)
+	if err != nil {
+		return abs // absolute: refused as such
+	}
+	return rel
+}
+
+// isFileIn reports whether name under base is a regular file reached
+// without leaving base.
+func isFileIn(base, name string) bool {
+	st, err := statIn(base, name)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// isDirIn reports whether name under base is a directory reached without
+// leaving base.
+func isDirIn(base, name string) bool {
+	st, err := statIn(base, name)
+	return err == nil && st.IsDir()
+}
+
+// readDirIn lists name under base, sorted by name.
+func readDirIn(base, name string) ([]fs.DirEntry, error) {
+	return inTree(base, name, (*confine.Root).ReadDir)
+}
+
+// readIn reads name under base: a regular file of at most maxPeek bytes.
+// A FIFO, a device or a link out of base is refused without blocking; a
+// larger file is not read (the values rules refuse it later, saying so).
+func readIn(base, name string) ([]byte, error) {
+	return inTree(base, name, func(r *confine.Root, n string) ([]byte, error) {
+		f, err := r.Open(n)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		switch {
+		case err != nil:
+			return nil, err
+		case fi.IsDir():
+			return nil, fmt.Errorf("%s: is a directory, not a file", n)
+		case fi.Size() > maxPeek:
+			return nil, fmt.Errorf("%s: not read while discovering (over %d bytes)", n, maxPeek)
+		}
+		return io.ReadAll(io.LimitReader(f, maxPeek))
+	})
+}
+
+// readRegular reads a file of the repository that discovery only peeks
+// at, confined to the file's own directory.
+func readRegular(file string) ([]byte, error) {
+	return readIn(filepath.Dir(file), filepath.Base(file))
+}
+
+// noteRefused warns that discovery left out file, which confine refused
+// (a link out of the project, a FIFO): it is treated as missing, as
+// before, but never silently. It reports whether err was such a refusal.
+func (p *Project) noteRefused(file string, err error) bool {
+	if !errors.Is(err, confine.ErrRefused) {
+		return false
+	}
+	p.Warnings = append(p.Warnings, fmt.Sprintf("%s: ignored: %v", file, err))
+	return true
+}
+
+// gitRoot reports whether dir holds .git (a directory, or a worktree's
+// file): the root of the repository the project is in. It looks at dir
+// itself, which may be above the project on purpose (a chart checked
+// with -C deploy/helm has its go.mod and workflows at the root); Lstat
+// reads nothing and follows no link.
+func gitRoot(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, ".git"))
+	return err == nil
+}
+
+// repoTop is the directory a CI file's paths are confined to: the
+// repository root when the project at dir lies inside one (at most four
+// levels up), else dir. CI names files from the root (-f
+// services/orders/values-prod.yaml), which may be above the project.
+func repoTop(dir string) string {
+	r := ciRoots(dir)
+	return r[len(r)-1]
+}
+
+// existsInRepo reports whether rel (relative to the project at dir, as
+// CI's paths are made) exists inside the repository; a final link is
+// not followed.
+func existsInRepo(dir, rel string) bool {
+	top := repoTop(dir)
+	_, err := lstatIn(top, under(top, filepath.Join(dir, rel)))
+	return err == nil
+}
+
+// isFileInRepo is isFileIn for a path CI names, relative to the project
+// at dir, confined to the repository.
+func isFileInRepo(dir, rel string) bool {
+	top := repoTop(dir)
+	return isFileIn(top, under(top, filepath.Join(dir, rel)))
+}
+
+// walkDirs calls fn for each directory under root, in lexical order,
+// with its slash-separated path relative to root ("." for root itself);
+// fn returns fs.SkipDir not to enter one. As with filepath.WalkDir, a
+// directory reached through a symbolic link is not entered, and one
+// leading out of root is never looked at.
+func walkDirs(root string, fn func(r *confine.Root, rel string) error) error {
+	r, err := confine.Open(root)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return r.WalkDir(".", func(rel string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil && rel == ".":
+			return err
+		case err != nil, !d.IsDir():
+			return nil // an unreadable directory or a link out holds no chart of the user's
+		case rel != ".":
+			if fi, err := r.Lstat(rel); err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+				return fs.SkipDir
+			}
+		}
+		return fn(r, rel)
+	})
+}
+
+// regularIn reports whether name is a regular file of r, reached without
+// leaving it.
+func regularIn(r *confine.Root, name string) bool {
+	st, err := r.Stat(name)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// present is presentIn for name under base: a link out is there, for
+// its reader to refuse by name.
+func present(base, name string) bool {
+	ok, _ := inTree(base, name, func(r *confine.Root, n string) (bool, error) { return presentIn(r, n), nil })
+	return ok
+}
+
+// presentIn reports whether name (a Chart.yaml, a ferry.yaml) makes its
+// directory a chart or a project: a regular file, or a link out of the
+// repository that loading it refuses, naming it (skipping it would hide
+// the refusal).
+func presentIn(r *confine.Root, name string) bool {
+	st, err := r.Stat(name)
+	return err == nil && st.Mode().IsRegular() || errors.Is(err, confine.ErrOutside)
+}
