@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -71,7 +72,7 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		ctx := "the current context"
 		if p.ctx != "" {
-			ctx = fmt.Sprintf("context %q", p.ctx)
+			ctx = clusterName(p.ctx)
 		}
 		var ls []Location
 		fromValues, fromCI := false, false
@@ -316,4 +317,16 @@ func envLines(files *tree, dir string) map[string]map[string]int {
 // into the context the environment names.
 func onCluster(e *Env) bool {
 	return e.Spec.Target == "kube" || e.Spec.Target == "gitops"
+}
+
+// clusterName names a cluster key for a message: ferry.yaml's context
+// as a context, a CI job's choice with the kind it has ("context
+// \"a:b\"", "EKS cluster \"payments\"", "kubeconfig \"$DR_KUBECONFIG\"").
+func clusterName(key string) string {
+	for _, kind := range []string{"context ", "kubeconfig ", "EKS cluster ", "GKE cluster ", "AKS cluster ", "DOKS cluster "} {
+		if name, ok := strings.CutPrefix(key, kind); ok {
+			return kind + strconv.Quote(name)
+		}
+	}
+	return "context " + strconv.Quote(key)
 }

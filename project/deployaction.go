@@ -1,6 +1,7 @@
 package project
 
 import (
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -185,18 +186,17 @@ func compositeLines(read actionReader, uses string, with map[string]string, from
 		if run == nil && !strings.HasPrefix(scalarOf(uses), "./") {
 			continue
 		}
-		sv := ctx.vars
+		sctx := ctx
 		if se := yamlVars(mapValue(st, "env")); len(se) > 0 {
-			sv = map[string]string{}
-			for k, v := range ctx.vars {
-				sv[k] = v
+			sctx.vars, sctx.varAt = maps.Clone(ctx.vars), maps.Clone(ctx.varAt)
+			if sctx.vars == nil {
+				sctx.vars = map[string]string{}
 			}
 			for k, v := range se {
-				sv[k] = fill(v)
+				sctx.vars[k] = fill(v)
+				delete(sctx.varAt, k) // the action's, not the calling file's
 			}
 		}
-		sctx := ctx
-		sctx.vars = sv
 		if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 			sctx.workdir = fill(w)
 		}

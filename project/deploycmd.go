@@ -326,7 +326,7 @@ func findDeploys(dir string) []Deploy {
 				if c.file != "" {
 					file = c.file
 				}
-				if cc, ok := c.cluster(file); ok {
+				if cc, ok := c.cluster(file, rel); ok {
 					clusters[c.hint] = cc
 				}
 				if m := contextNamespace.Get().FindStringSubmatch(c.text); m != nil {
@@ -373,10 +373,13 @@ func findDeploys(dir string) []Deploy {
 					d.Namespace, d.NamespaceAt = cn.name, cn.at
 				}
 				if d.Cluster == "" {
-					cc := clusters[c.hint]
+					cc, chosen := clusters[c.hint]
+					if !chosen {
+						cc = c.clusterFromVars(rel)
+					}
 					d.Cluster, d.ClusterAt = cc.name, cc.at
 				} else {
-					d.ClusterAt = d.FlagLoc("--kube-context", strings.TrimPrefix(d.Cluster, "context ")) + " (--kube-context)"
+					d.ClusterAt = d.FlagLoc("--kube-context", strings.TrimPrefix(d.Cluster, "context ")) + " (--kube-context" + c.varNote(kubeContextFlag.Get().FindStringSubmatch(c.text), rel) + ")"
 				}
 				out = append(out, d)
 			}
@@ -592,8 +595,11 @@ type shellLine struct {
 	env string
 	// hint is a job, target or script name that may name the environment.
 	hint string
-	// vars are the variables the job or target defines.
-	vars map[string]string
+	// vars are the variables the job or target defines; varAt the line of
+	// the CI file read (not a called workflow's) defining each one, for
+	// provenance.
+	vars  map[string]string
+	varAt map[string]int
 	// workdir is the directory the job runs in (working-directory:).
 	workdir string
 	// assigned are the variables the script assigned literally before
@@ -1054,9 +1060,20 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 	if len(chain) > 0 {
 		from = chain[len(chain)-1]
 	}
-	globals := yamlVars(mapValue(root, "env"))
+	globalsNode := mapValue(root, "env")
 	if gitlab {
-		globals = yamlVars(mapValue(root, "variables"))
+		globalsNode = mapValue(root, "variables")
+	}
+	globals := yamlVars(globalsNode)
+	// varLines notes where the file read defines each variable (a called
+	// workflow's lines are another file's).
+	varLines := func(into map[string]int, n *yaml.Node) map[string]int {
+		if from == "" && n != nil && n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				into[n.Content[i].Value] = n.Content[i].Line
+			}
+		}
+		return into
 	}
 	var out []shellLine
 	jobs := root
@@ -1078,11 +1095,13 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 		for k, v := range globals {
 			vars[k] = v
 		}
+		at := varLines(map[string]int{}, globalsNode)
 		env := jobEnvironment(mapValue(job, "environment"))
 		if gitlab {
 			for k, v := range yamlVars(mapValue(job, "variables")) {
 				vars[k] = v
 			}
+			varLines(at, mapValue(job, "variables"))
 			if env != "" && !IsCIExpr(env) {
 				vars["CI_ENVIRONMENT_NAME"] = env // GitLab's own variable for the job's environment
 			}
@@ -1096,7 +1115,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 					items = s.Content
 				}
 				for _, it := range items {
-					out = append(out, blockLines(it, shellLine{env: env, hint: name, vars: vars})...)
+					out = append(out, blockLines(it, shellLine{env: env, hint: name, vars: vars, varAt: at})...)
 				}
 			}
 			continue
@@ -1108,6 +1127,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 		for k, v := range yamlVars(mapValue(job, "env")) {
 			vars[k] = v
 		}
+		varLines(at, mapValue(job, "env"))
 		workdir := ""
 		if d := mapValue(mapValue(job, "defaults"), "run"); d != nil {
 			workdir = scalarOf(mapValue(d, "working-directory"))
@@ -1126,21 +1146,17 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			if run == nil && (action == nil || !strings.HasPrefix(uses, "./")) {
 				continue
 			}
-			sv := vars
+			sv, sat := vars, at
 			if se := yamlVars(mapValue(st, "env")); len(se) > 0 {
-				sv = map[string]string{}
-				for k, v := range vars {
-					sv[k] = v
-				}
-				for k, v := range se {
-					sv[k] = v
-				}
+				sv = maps.Clone(vars)
+				maps.Copy(sv, se)
+				sat = varLines(maps.Clone(at), mapValue(st, "env"))
 			}
 			wd := workdir
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			ctx := shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
+			ctx := shellLine{env: env, hint: name, vars: sv, varAt: sat, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
 			if run == nil {
 				out = append(out, compositeLines(action, uses, yamlVars(mapValue(st, "with")), from, mapValue(st, "uses").Line, ctx, chain)...)
 				continue
@@ -1306,7 +1322,7 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 		if n.Style&yaml.LiteralStyle == 0 {
 			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
 		}
-		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.workdir, ctx.shell, ctx.throwaway
+		lines[i].env, lines[i].vars, lines[i].varAt, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.varAt, ctx.workdir, ctx.shell, ctx.throwaway
 	}
 	return lines
 }
@@ -1957,7 +1973,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		lines := scriptLines(data, 1, c.hint)
 		for i := range lines {
 			l := &lines[i]
-			l.env, l.vars, l.shell, l.args = c.env, env, -(len(out) + 1), args
+			l.env, l.vars, l.varAt, l.shell, l.args = c.env, env, c.varAt, -(len(out) + 1), args
 			l.dir, l.file, l.via = filepath.Dir(f), srel, rel+":"+strconv.Itoa(c.line)
 		}
 		out = append(out, withAssignments(lines)...)
@@ -2035,7 +2051,7 @@ var (
 // cluster reads a line that points the job at a cluster: its name, and
 // where (file:line). A name CI fills in is no name ferry can compare:
 // the job's cluster becomes unknown.
-func (l shellLine) cluster(file string) (clusterChoice, bool) {
+func (l shellLine) cluster(file, varFile string) (clusterChoice, bool) {
 	t := l.text
 	if !strings.Contains(t, "kubeconfig") && !strings.Contains(t, "get-credentials") && !strings.Contains(t, "use-context") {
 		return clusterChoice{}, false
@@ -2049,11 +2065,59 @@ func (l shellLine) cluster(file string) (clusterChoice, bool) {
 			if name == "" || IsCIExpr(name) || strings.ContainsAny(name, "${}") {
 				return clusterChoice{}, true
 			}
-			return clusterChoice{c.kind + name, file + ":" + strconv.Itoa(l.line)}, true
+			return clusterChoice{c.kind + name, file + ":" + strconv.Itoa(l.line) + l.varNote(m, varFile)}, true
 		}
 	}
 	return clusterChoice{}, false
 }
+
+// kubeContextFlag is helm's --kube-context flag, its value as written.
+var kubeContextFlag = lazyre.New(`--kube-context[=\s]+("[^"]*"|'[^']*'|\S+)`)
+
+// varRef is the first variable a shell word names.
+var varRef = lazyre.New(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// varNote says where the job defines the variable that m[1] (a cluster
+// or context as written: "$KUBE_CONTEXT") names, "" when it names none
+// the CI file read defines.
+func (l shellLine) varNote(m []string, varFile string) string {
+	if len(m) < 2 {
+		return ""
+	}
+	if v := varRef.Get().FindStringSubmatch(m[1]); v != nil && l.varAt[v[1]] > 0 {
+		return fmt.Sprintf(", %s at %s:%d", v[1], varFile, l.varAt[v[1]])
+	}
+	return ""
+}
+
+// clusterVars choose a job's cluster without a command: helm reads
+// HELM_KUBECONTEXT and KUBECONFIG, GitLab's agent integration (Auto
+// DevOps) KUBE_CONTEXT.
+var clusterVars = []struct{ name, kind string }{{"HELM_KUBECONTEXT", "context "}, {"KUBE_CONTEXT", "context "}, {"KUBECONFIG", "kubeconfig "}}
+
+// clusterFromVars is the cluster the job's own variables choose, where
+// the CI file varFile defines them: a context by name, or a kubeconfig
+// (a path, or the one CI/CD file variable it is set to: jobs given
+// $PROD_KUBECONFIG and $DR_KUBECONFIG deploy to different clusters). A
+// value CI fills in otherwise is no cluster ferry can compare.
+func (l shellLine) clusterFromVars(varFile string) clusterChoice {
+	for _, cv := range clusterVars {
+		raw, ok := l.vars[cv.name]
+		line := l.varAt[cv.name]
+		if !ok || raw == "" || line == 0 {
+			continue
+		}
+		name := l.expand(raw)
+		if IsCIExpr(name) && (cv.kind != "kubeconfig " || !loneVar.Get().MatchString(raw)) {
+			return clusterChoice{}
+		}
+		return clusterChoice{cv.kind + name, fmt.Sprintf("%s:%d (%s)", varFile, line, cv.name)}
+	}
+	return clusterChoice{}
+}
+
+// loneVar is a value that is one variable and nothing else.
+var loneVar = lazyre.New(`^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$`)
 
 // prefer reports whether d, found after old for the same environment,
 // deploys it rather than old, and notes on the one kept why it was

@@ -131,7 +131,8 @@ func FuzzDeployCommand(f *testing.F) {
 		az, _ := azureLines([]byte(in))
 		lines = append(lines, az...)
 		for _, l := range lines {
-			l.cluster("ci.yml")
+			l.cluster("ci.yml", "ci.yml")
+			l.clusterFromVars("ci.yml")
 			l.writes()
 		}
 		for _, l := range withAssignments(lines) {
