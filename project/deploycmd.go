@@ -117,6 +117,9 @@ type Deploy struct {
 	// and "deploy/values-prod.yaml"), for a command over several lines.
 	flags     []flagWord
 	flagLines map[string]int
+	// nsVar says where the variable -n names is defined (", NAMESPACE at
+	// Jenkinsfile:17"), "" when it names none or that is not known.
+	nsVar string
 	// origin is the file read to find the command: File itself, or the
 	// CI file whose job calls the script, action or workflow File.
 	origin string
@@ -177,6 +180,25 @@ type SetFlag struct {
 	// Written is the values file the job writes with the key in it
 	// (cat > values-dev-custom.yaml <<EOF), "" for a flag.
 	Written string
+	// Var is the variable the flag's value is (--set image.tag=$VERSION),
+	// ValueLine the line of the command's file that defines it: the job's
+	// variables:, a workflow's env:, an environment { } block, an export
+	// VERSION=… before the command (0: not known there).
+	Var       string
+	ValueLine int
+}
+
+// ValueSource is where the flag's value comes from, for a command at
+// line cmdLine: the line defining its variable when known, else the
+// flag's own line; and what that line is.
+func (s SetFlag) ValueSource(cmdLine int) (int, string) {
+	switch {
+	case s.ValueLine > 0:
+		return s.ValueLine, s.Var + ", for " + s.Flag()
+	case s.Line > 0:
+		return s.Line, s.Flag() // the flag's own line in a command continued over several
+	}
+	return cmdLine, s.Flag()
 }
 
 // Flag says how the command sets the key: "--set image.tag", or
@@ -368,6 +390,18 @@ func findDeploys(dir string) []Deploy {
 					azureFlagLines(&d, at)
 				} else {
 					setLines(&d, lines[file])
+				}
+				for i := range d.Set {
+					if s := &d.Set[i]; s.Var != "" {
+						s.ValueLine = c.defined(s.Var, file == rel)
+					}
+				}
+				for _, f := range d.flags {
+					if m := loneVar.Get().FindStringSubmatch(f.raw); f.kind == "-n" && m != nil {
+						if n := c.defined(strings.Trim(m[1], "{}"), file == rel); n > 0 {
+							d.nsVar = fmt.Sprintf(", %s at %s:%d", strings.Trim(m[1], "{}"), file, n)
+						}
+					}
 				}
 				if cn, ok := namespaces[c.hint]; ok && d.Namespace == "" && !strings.ContainsAny(cn.name, "${}") {
 					d.Namespace, d.NamespaceAt = cn.name, cn.at
@@ -608,6 +642,10 @@ type shellLine struct {
 	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
 	assigned map[string]string
 	choices  map[string][]string
+	// assignedAt is the line of each certain assignment before this line,
+	// its value known (in assigned) or not (none for what an earlier step
+	// exported, or a caller's argument).
+	assignedAt map[string]int
 	// shell numbers the shell the line runs in: a workflow's steps each
 	// run in their own, so one step's variables are not the next one's.
 	shell int
@@ -715,6 +753,7 @@ var (
 // job or step (a different hint) starts afresh.
 func withAssignments(lines []shellLine) []shellLine {
 	assigned := map[string]string{}
+	assignedAt := map[string]int{}
 	choices := map[string][]string{}
 	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
@@ -730,13 +769,14 @@ func withAssignments(lines []shellLine) []shellLine {
 				jobEnv = map[string]string{}
 			}
 			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			assignedAt = map[string]int{}
 			cd = ""
 			arms, lastArms = nil, nil
 			for n, a := range l.args {
 				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
 			}
 		}
-		l.assigned, l.choices, l.arrays, l.arms = assigned, choices, arrays, lastArms
+		l.assigned, l.assignedAt, l.choices, l.arrays, l.arms = assigned, assignedAt, choices, arrays, lastArms
 		t := strings.TrimSpace(l.text)
 		arms = trackArms(arms, t, l.line, depth)
 		if l.dir == "" { // a CI step's shell; a script's paths are its own
@@ -767,9 +807,9 @@ func withAssignments(lines []shellLine) []shellLine {
 			// not the script-directory idiom
 		} else if m := scriptDirAssign.Get().FindStringSubmatch(t); m != nil {
 			// ROOT=$(cd "$(dirname "$0")/.." && pwd): a path ferry knows.
-			assigned = maps.Clone(assigned)
-			assigned[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2]))
-			l.assigned = assigned
+			assigned, assignedAt = maps.Clone(assigned), maps.Clone(assignedAt)
+			assigned[m[1]], assignedAt[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2])), l.line
+			l.assigned, l.assignedAt = assigned, assignedAt
 			continue
 		}
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
@@ -782,10 +822,15 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		if len(ms) > 0 {
 			// Copy on write: earlier lines keep what held for them.
-			assigned, choices = maps.Clone(assigned), maps.Clone(choices)
+			assigned, assignedAt, choices = maps.Clone(assigned), maps.Clone(assignedAt), maps.Clone(choices)
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
+			if m.first && depth == 0 && !opens {
+				assignedAt[name] = l.line // what the next lines see is defined here, known or not
+			} else {
+				delete(assignedAt, name) // one of several
+			}
 			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
 			if strings.ContainsAny(simpleRef.Get().ReplaceAllString(val, ""), "$`") {
 				// ${X:-y} of an X CI sets, $(cmd): known only when the
@@ -827,7 +872,7 @@ func withAssignments(lines []shellLine) []shellLine {
 				lastArms, arms = arms, nil
 			}
 		}
-		l.assigned, l.choices = assigned, choices
+		l.assigned, l.assignedAt, l.choices = assigned, assignedAt, choices
 	}
 	return lines
 }
@@ -1550,8 +1595,13 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 				if k == "" {
 					continue // --set =x sets nothing; helm refuses it
 				}
-				v = l.expand(v)
-				d.Set = append(d.Set, SetFlag{Path: k, Value: v, String: name == "--set-string", ByCI: IsCIExpr(v)})
+				sf := SetFlag{Path: k, String: name == "--set-string"}
+				if m := loneVar.Get().FindStringSubmatch(v); m != nil {
+					sf.Var = strings.Trim(m[1], "{}")
+				}
+				sf.Value = l.expand(v)
+				sf.ByCI = IsCIExpr(sf.Value)
+				d.Set = append(d.Set, sf)
 			}
 		}
 	}
@@ -2069,6 +2119,26 @@ func (l shellLine) cluster(file, varFile string) (clusterChoice, bool) {
 		}
 	}
 	return clusterChoice{}, false
+}
+
+// defined is the line of the command's file that gives variable name
+// the value the line sees: the script's own assignment before it, else
+// the job's variable when the command stands in the CI file itself
+// (sameFile); 0 when neither says.
+func (l shellLine) defined(name string, sameFile bool) int {
+	if n, ok := l.assignedAt[name]; ok {
+		return n
+	}
+	if _, ok := l.assigned[name]; ok {
+		return 0 // an earlier step's export, an argument
+	}
+	if _, ok := l.choices[name]; ok {
+		return 0 // one of the script's branches
+	}
+	if _, ok := l.vars[name]; ok && sameFile {
+		return l.varAt[name]
+	}
+	return 0
 }
 
 // kubeContextFlag is helm's --kube-context flag, its value as written.

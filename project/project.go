@@ -711,7 +711,7 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 	case d != nil && d.NamespaceAt != "":
 		e.Namespace, e.From.Namespace = d.Namespace, d.NamespaceAt+" (kubectl config set-context --namespace)"
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
-		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n)"
+		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n"+d.nsVar+")"
 		if d.NamespaceDefault != "" {
 			e.From.Namespace = d.FlagLoc("-n", d.Namespace) + " (-n: the default of " + d.NamespaceDefault + ", which nothing in the repository sets)"
 		}
