@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -72,7 +71,10 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		ctx := "the current context"
 		if p.ctx != "" {
-			ctx = clusterName(p.ctx)
+			ctx = fmt.Sprintf("context %q", p.ctx)
+			if strings.Contains(p.ctx, " ") {
+				ctx = p.ctx // a CI job's, with its kind: "EKS cluster orders-prod"
+			}
 		}
 		var ls []Location
 		fromValues, fromCI := false, false
@@ -317,16 +319,4 @@ func envLines(files *tree, dir string) map[string]map[string]int {
 // into the context the environment names.
 func onCluster(e *Env) bool {
 	return e.Spec.Target == "kube" || e.Spec.Target == "gitops"
-}
-
-// clusterName names a cluster key for a message: ferry.yaml's context
-// as a context, a CI job's choice with the kind it has ("context
-// \"a:b\"", "EKS cluster \"payments\"", "kubeconfig \"$DR_KUBECONFIG\"").
-func clusterName(key string) string {
-	for _, kind := range []string{"context ", "kubeconfig ", "EKS cluster ", "GKE cluster ", "AKS cluster ", "DOKS cluster "} {
-		if name, ok := strings.CutPrefix(key, kind); ok {
-			return kind + strconv.Quote(name)
-		}
-	}
-	return "context " + strconv.Quote(key)
 }

@@ -191,12 +191,12 @@ type SetFlag struct {
 // ValueSource is where the flag's value comes from, for a command at
 // line cmdLine: the line defining its variable when known, else the
 // flag's own line; and what that line is.
-func (s SetFlag) ValueSource(cmdLine int) (int, string) {
-	switch {
-	case s.ValueLine > 0:
+func (s *SetFlag) ValueSource(cmdLine int) (int, string) {
+	if s.ValueLine > 0 {
 		return s.ValueLine, s.Var + ", for " + s.Flag()
-	case s.Line > 0:
-		return s.Line, s.Flag() // the flag's own line in a command continued over several
+	}
+	if s.Line > 0 {
+		cmdLine = s.Line // the flag's own line in a command continued over several
 	}
 	return cmdLine, s.Flag()
 }
@@ -1109,17 +1109,6 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 	if gitlab {
 		globalsNode = mapValue(root, "variables")
 	}
-	globals := yamlVars(globalsNode)
-	// varLines notes where the file read defines each variable (a called
-	// workflow's lines are another file's).
-	varLines := func(into map[string]int, n *yaml.Node) map[string]int {
-		if from == "" && n != nil && n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				into[n.Content[i].Value] = n.Content[i].Line
-			}
-		}
-		return into
-	}
 	var out []shellLine
 	jobs := root
 	if !gitlab {
@@ -1136,17 +1125,16 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 		if job.Kind != yaml.MappingNode || (gitlab && strings.HasPrefix(name, ".")) {
 			continue // a GitLab hidden job is a template the real jobs extend
 		}
-		vars := map[string]string{}
-		for k, v := range globals {
-			vars[k] = v
+		// at notes where the file read defines each variable (a called
+		// workflow's lines are another file's).
+		vars, at := map[string]string{}, map[string]int{}
+		if from != "" {
+			at = nil
 		}
-		at := varLines(map[string]int{}, globalsNode)
+		addVars(vars, at, globalsNode)
 		env := jobEnvironment(mapValue(job, "environment"))
 		if gitlab {
-			for k, v := range yamlVars(mapValue(job, "variables")) {
-				vars[k] = v
-			}
-			varLines(at, mapValue(job, "variables"))
+			addVars(vars, at, mapValue(job, "variables"))
 			if env != "" && !IsCIExpr(env) {
 				vars["CI_ENVIRONMENT_NAME"] = env // GitLab's own variable for the job's environment
 			}
@@ -1166,13 +1154,14 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			continue
 		}
 		if u := scalarOf(mapValue(job, "uses")); action != nil && (strings.HasPrefix(u, "./") || ownWorkflow.Get().MatchString(u)) {
-			out = append(out, calledWorkflow(action, name, job, from, chain, len(out))...)
+			// A matrix fans the call out: one caller, so one deploy, per
+			// entry (environment: [staging, prod] passed on as inputs).
+			for _, m := range matrixEntries(mapValue(mapValue(job, "strategy"), "matrix")) {
+				out = append(out, calledWorkflow(action, name, job, from, chain, len(out), m)...)
+			}
 			continue
 		}
-		for k, v := range yamlVars(mapValue(job, "env")) {
-			vars[k] = v
-		}
-		varLines(at, mapValue(job, "env"))
+		addVars(vars, at, mapValue(job, "env"))
 		workdir := ""
 		if d := mapValue(mapValue(job, "defaults"), "run"); d != nil {
 			workdir = scalarOf(mapValue(d, "working-directory"))
@@ -1192,10 +1181,9 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 				continue
 			}
 			sv, sat := vars, at
-			if se := yamlVars(mapValue(st, "env")); len(se) > 0 {
-				sv = maps.Clone(vars)
-				maps.Copy(sv, se)
-				sat = varLines(maps.Clone(at), mapValue(st, "env"))
+			if se := mapValue(st, "env"); se != nil && len(se.Content) > 0 {
+				sv, sat = maps.Clone(vars), maps.Clone(at)
+				addVars(sv, sat, se)
 			}
 			wd := workdir
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
@@ -1385,17 +1373,26 @@ func jobEnvironment(n *yaml.Node) string {
 
 func yamlVars(n *yaml.Node) map[string]string {
 	out := map[string]string{}
+	addVars(out, nil, n)
+	return out
+}
+
+// addVars adds the variables of a variables: or env: block to vars, and
+// the line of each to at (unless nil).
+func addVars(vars map[string]string, at map[string]int, n *yaml.Node) {
 	if n == nil || n.Kind != yaml.MappingNode {
-		return out
+		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		v := n.Content[i+1]
+		k, v := n.Content[i], n.Content[i+1]
 		if v.Kind == yaml.MappingNode { // GitLab's {value: …, description: …}
 			v = mapValue(v, "value")
 		}
-		out[n.Content[i].Value] = scalarOf(v)
+		vars[k.Value] = scalarOf(v)
+		if at != nil {
+			at[k.Value] = k.Line
+		}
 	}
-	return out
 }
 
 func scalarOf(n *yaml.Node) string {

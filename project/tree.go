@@ -83,16 +83,10 @@ func readIn(base, name string) ([]byte, error) {
 			return nil, err
 		}
 		defer f.Close()
-		fi, err := f.Stat()
-		switch {
-		case err != nil:
-			return nil, err
-		case fi.IsDir():
-			return nil, fmt.Errorf("%s: is a directory, not a file", n)
-		case fi.Size() > maxPeek:
+		if fi, err := f.Stat(); err != nil || fi.Size() > maxPeek {
 			return nil, fmt.Errorf("%s: not read while discovering (over %d bytes)", n, maxPeek)
 		}
-		return io.ReadAll(io.LimitReader(f, maxPeek))
+		return io.ReadAll(io.LimitReader(f, maxPeek)) // a directory fails here
 	})
 }
 
@@ -109,7 +103,7 @@ func (p *Project) noteRefused(file string, err error) bool {
 	if !errors.Is(err, confine.ErrRefused) {
 		return false
 	}
-	p.Warnings = append(p.Warnings, fmt.Sprintf("%s: ignored: %v", file, err))
+	p.Warnings = append(p.Warnings, file+": ignored: "+err.Error())
 	return true
 }
 
