@@ -1875,7 +1875,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	for _, b := range bases {
 		full := filepath.Join(b, p)
-		if _, err := statIn(top, under(top, full)); err == nil {
+		if _, err := statIn(top, under(top, full), false); err == nil {
 			if rel, err := filepath.Rel(dir, full); err == nil {
 				return filepath.ToSlash(rel)
 			}
@@ -2070,7 +2070,7 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string, map[string
 	}
 	for _, b := range bases {
 		f := filepath.Join(b, filepath.FromSlash(script))
-		if st, err := lstatIn(top, under(top, f)); err == nil && st.Mode().IsRegular() {
+		if st, err := statIn(top, under(top, f), true); err == nil && st.Mode().IsRegular() {
 			if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
 				return f, args, vars
 			}

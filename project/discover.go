@@ -65,10 +65,10 @@ func FindCharts(dir string) ([]string, error) {
 				if !skipDirs[name] && !hidden {
 					// .deploy/rails: the service's chart when a deploy
 					// command installs it (below).
-					hidden = regularIn(r, path.Join(rel, "Chart.yaml"))
+					hidden = regular(r.Stat(path.Join(rel, "Chart.yaml")))
 					entries, _ := r.ReadDir(rel)
 					for _, e := range entries {
-						hidden = hidden || regularIn(r, path.Join(rel, e.Name(), "Chart.yaml"))
+						hidden = hidden || regular(r.Stat(path.Join(rel, e.Name(), "Chart.yaml")))
 					}
 				}
 				return fs.SkipDir
@@ -77,7 +77,7 @@ func FindCharts(dir string) ([]string, error) {
 				return fs.SkipDir
 			}
 		}
-		if presentIn(r, path.Join(rel, "Chart.yaml")) || WerfProject(p) != "" {
+		if present(r.Stat(path.Join(rel, "Chart.yaml"))) || WerfProject(p) != "" {
 			out = append(out, rel)
 			// helm renders a file:// dependency (helm/accounts of the
 			// umbrella helm/bank) inside the umbrella, with its values:
@@ -624,8 +624,8 @@ func ownerDirs(root string) []string {
 		if skipDirs[name] || hiddenDir(name) || strings.Count(rel, "/")+1 > maxChartDepth {
 			return fs.SkipDir
 		}
-		own := presentIn(r, path.Join(rel, FileName))
-		if regularIn(r, path.Join(rel, "Chart.yaml")) && !own {
+		own := present(r.Stat(path.Join(rel, FileName)))
+		if regular(r.Stat(path.Join(rel, "Chart.yaml"))) && !own {
 			return fs.SkipDir // a chart's own subcharts are not projects
 		}
 		if own {

@@ -507,7 +507,7 @@ func (p *Project) environment(n string, d *Deploy, base, envFile string) (*Envir
 			d.Loc(), n, d.Missing, n))
 	}
 	for _, v := range e.Values {
-		st, err := statIn(p.Dir, v)
+		st, err := statIn(p.Dir, v, false)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
@@ -845,7 +845,7 @@ func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
 			continue // --values -: what CI pipes in, which the repository does not hold
 		}
 		out = append(out, v)
-		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !present(dir, v) {
+		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !present(statIn(dir, v, false)) {
 			return nil, false
 		}
 	}

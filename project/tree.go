@@ -23,25 +23,18 @@ import (
 // maxPeek bounds what discovery reads of a file to judge it.
 const maxPeek = 1 << 20
 
-// inTree runs f on name (relative to base) in base's confined file system.
-func inTree[T any](base, name string, f func(r *confine.Root, name string) (T, error)) (T, error) {
+// statIn stats name under base, following links that stay inside base
+// (but not a final one, with lstat).
+func statIn(base, name string, lstat bool) (fs.FileInfo, error) {
 	r, err := confine.Open(base)
 	if err != nil {
-		var zero T
-		return zero, err
+		return nil, err
 	}
 	defer r.Close()
-	return f(r, filepath.ToSlash(name))
-}
-
-// statIn stats name under base, following links that stay inside base.
-func statIn(base, name string) (fs.FileInfo, error) {
-	return inTree(base, name, (*confine.Root).Stat)
-}
-
-// lstatIn is statIn without following a final link.
-func lstatIn(base, name string) (fs.FileInfo, error) {
-	return inTree(base, name, (*confine.Root).Lstat)
+	if lstat {
+		return r.Lstat(filepath.ToSlash(name))
+	}
+	return r.Stat(filepath.ToSlash(name))
 }
 
 // under is abs relative to base, for a path built from base (a CI file's
@@ -56,38 +49,46 @@ func under(base, abs string) string {
 
 // isFileIn reports whether name under base is a regular file reached
 // without leaving base.
-func isFileIn(base, name string) bool {
-	st, err := statIn(base, name)
-	return err == nil && st.Mode().IsRegular()
-}
+func isFileIn(base, name string) bool { return regular(statIn(base, name, false)) }
+
+// regular reports whether a Stat found a regular file.
+func regular(st fs.FileInfo, err error) bool { return err == nil && st.Mode().IsRegular() }
 
 // isDirIn reports whether name under base is a directory reached without
 // leaving base.
 func isDirIn(base, name string) bool {
-	st, err := statIn(base, name)
+	st, err := statIn(base, name, false)
 	return err == nil && st.IsDir()
 }
 
 // readDirIn lists name under base, sorted by name.
 func readDirIn(base, name string) ([]fs.DirEntry, error) {
-	return inTree(base, name, (*confine.Root).ReadDir)
+	r, err := confine.Open(base)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.ReadDir(filepath.ToSlash(name))
 }
 
 // readIn reads name under base: a regular file of at most maxPeek bytes.
 // A FIFO, a device or a link out of base is refused without blocking; a
 // larger file is not read (the values rules refuse it later, saying so).
 func readIn(base, name string) ([]byte, error) {
-	return inTree(base, name, func(r *confine.Root, n string) ([]byte, error) {
-		f, err := r.Open(n)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err != nil || fi.Size() > maxPeek {
-			return nil, fmt.Errorf("%s: not read while discovering (over %d bytes)", n, maxPeek)
-		}
-		return io.ReadAll(io.LimitReader(f, maxPeek)) // a directory fails here
-	})
+	r, err := confine.Open(base)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := r.Open(filepath.ToSlash(name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() > maxPeek {
+		return nil, fmt.Errorf("%s: not read while discovering (over %d bytes)", name, maxPeek)
+	}
+	return io.ReadAll(io.LimitReader(f, maxPeek)) // a directory fails here
 }
 
 // readRegular reads a file of the repository that discovery only peeks
@@ -131,7 +132,7 @@ func repoTop(dir string) string {
 // not followed.
 func existsInRepo(dir, rel string) bool {
 	top := repoTop(dir)
-	_, err := lstatIn(top, under(top, filepath.Join(dir, rel)))
+	_, err := statIn(top, under(top, filepath.Join(dir, rel)), true)
 	return err == nil
 }
 
@@ -168,25 +169,10 @@ func walkDirs(root string, fn func(r *confine.Root, rel string) error) error {
 	})
 }
 
-// regularIn reports whether name is a regular file of r, reached without
-// leaving it.
-func regularIn(r *confine.Root, name string) bool {
-	st, err := r.Stat(name)
-	return err == nil && st.Mode().IsRegular()
-}
-
-// present is presentIn for name under base: a link out is there, for
-// its reader to refuse by name.
-func present(base, name string) bool {
-	ok, _ := inTree(base, name, func(r *confine.Root, n string) (bool, error) { return presentIn(r, n), nil })
-	return ok
-}
-
-// presentIn reports whether name (a Chart.yaml, a ferry.yaml) makes its
-// directory a chart or a project: a regular file, or a link out of the
-// repository that loading it refuses, naming it (skipping it would hide
-// the refusal).
-func presentIn(r *confine.Root, name string) bool {
-	st, err := r.Stat(name)
-	return err == nil && st.Mode().IsRegular() || errors.Is(err, confine.ErrOutside)
+// present reports whether a Stat of a Chart.yaml or a ferry.yaml makes
+// its directory a chart or a project: a regular file, or a link out of
+// the repository that loading it refuses, naming it (skipping it would
+// hide the refusal).
+func present(st fs.FileInfo, err error) bool {
+	return regular(st, err) || errors.Is(err, confine.ErrOutside)
 }

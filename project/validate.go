@@ -291,7 +291,7 @@ func inside(dir, rel string) error {
 		return fmt.Errorf("%s is outside the project directory", rel)
 	}
 	var ce *confine.Error
-	if _, err := statIn(dir, rel); errors.As(err, &ce) && ce.Outside {
+	if _, err := statIn(dir, rel, false); errors.As(err, &ce) && ce.Outside {
 		return fmt.Errorf("%s leads outside the project directory (%s)", rel, ce.Why)
 	}
 	return nil // a missing path is reported where it is used
@@ -305,7 +305,7 @@ func valuesFile(dir, rel string) error {
 	if err := inside(dir, rel); err != nil {
 		return err
 	}
-	st, err := statIn(dir, rel)
+	st, err := statIn(dir, rel, false)
 	if err != nil {
 		return nil
 	}
