@@ -6,7 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"sync"
 
 	"github.com/ferrydev/ferry/internal/confine"
 )
@@ -123,9 +125,18 @@ func gitRoot(dir string) bool {
 // levels up), else dir. CI names files from the root (-f
 // services/orders/values-prod.yaml), which may be above the project.
 func repoTop(dir string) string {
+	if top, ok := repoTops.Load(dir); ok {
+		return top.(string)
+	}
 	r := ciRoots(dir)
+	repoTops.Store(dir, r[len(r)-1])
 	return r[len(r)-1]
 }
+
+// repoTops remembers repoTop by project directory: every path a CI file
+// names asks for it, and a directory's repository root does not move
+// while ferry runs.
+var repoTops sync.Map
 
 // existsInRepo reports whether rel (relative to the project at dir, as
 // CI's paths are made) exists inside the repository; a final link is
@@ -146,27 +157,34 @@ func isFileInRepo(dir, rel string) bool {
 // walkDirs calls fn for each directory under root, in lexical order,
 // with its slash-separated path relative to root ("." for root itself);
 // fn returns fs.SkipDir not to enter one. As with filepath.WalkDir, a
-// directory reached through a symbolic link is not entered, and one
-// leading out of root is never looked at.
+// directory reached through a symbolic link is not entered (so none
+// leading out of root is), nor one that cannot be read.
 func walkDirs(root string, fn func(r *confine.Root, rel string) error) error {
 	r, err := confine.Open(root)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	return r.WalkDir(".", func(rel string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil && rel == ".":
+	var walk func(rel string) error
+	walk = func(rel string) error {
+		if err := fn(r, rel); err != nil {
 			return err
-		case err != nil, !d.IsDir():
-			return nil // an unreadable directory or a link out holds no chart of the user's
-		case rel != ".":
-			if fi, err := r.Lstat(rel); err != nil || fi.Mode()&fs.ModeSymlink != 0 {
-				return fs.SkipDir
+		}
+		entries, _ := r.Entries(rel)
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			if err := walk(path.Join(rel, e.Name())); err != nil && err != fs.SkipDir {
+				return err
 			}
 		}
-		return fn(r, rel)
-	})
+		return nil
+	}
+	if err := walk("."); err != fs.SkipDir {
+		return err
+	}
+	return nil
 }
 
 // present reports whether a Stat of a Chart.yaml or a ferry.yaml makes
