@@ -1855,6 +1855,11 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	bases = append(bases, ciRepoRoot(fileDir), fileDir, dir)
 	top := repoTop(dir)
+	r, err := confine.Open(top) // every base is inside the repository
+	if err != nil {
+		return path.Clean(p)
+	}
+	defer r.Close()
 	if IsCIExpr(p) {
 		if strings.HasPrefix(p, "$") {
 			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
@@ -1864,7 +1869,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 		// is deployment/helm's).
 		if d := path.Dir(p); !IsCIExpr(d) {
 			for _, b := range bases {
-				if isDirIn(top, under(top, filepath.Join(b, d))) {
+				if st, err := r.Stat(filepath.ToSlash(under(top, filepath.Join(b, d)))); err == nil && st.IsDir() {
 					if rel, err := filepath.Rel(dir, filepath.Join(b, p)); err == nil && !strings.HasPrefix(rel, "..") {
 						return filepath.ToSlash(rel)
 					}
@@ -1875,7 +1880,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	for _, b := range bases {
 		full := filepath.Join(b, p)
-		if _, err := statIn(top, under(top, full), false); err == nil {
+		if _, err := r.Stat(filepath.ToSlash(under(top, full))); err == nil {
 			if rel, err := filepath.Rel(dir, full); err == nil {
 				return filepath.ToSlash(rel)
 			}
