@@ -399,7 +399,7 @@ func findDeploys(dir string) []Deploy {
 				for _, f := range d.flags {
 					if m := loneVar.Get().FindStringSubmatch(f.raw); f.kind == "-n" && m != nil {
 						if n := c.defined(strings.Trim(m[1], "{}"), file == rel); n > 0 {
-							d.nsVar = fmt.Sprintf(", %s at %s:%d", strings.Trim(m[1], "{}"), file, n)
+							d.nsVar = ", " + strings.Trim(m[1], "{}") + " at " + file + ":" + strconv.Itoa(n)
 						}
 					}
 				}
@@ -2157,7 +2157,7 @@ func (l shellLine) varNote(m []string, varFile string) string {
 		return ""
 	}
 	if v := varRef.Get().FindStringSubmatch(m[1]); v != nil && l.varAt[v[1]] > 0 {
-		return fmt.Sprintf(", %s at %s:%d", v[1], varFile, l.varAt[v[1]])
+		return ", " + v[1] + " at " + varFile + ":" + strconv.Itoa(l.varAt[v[1]])
 	}
 	return ""
 }
@@ -2183,7 +2183,7 @@ func (l shellLine) clusterFromVars(varFile string) clusterChoice {
 		if IsCIExpr(name) && (cv.kind != "kubeconfig " || !loneVar.Get().MatchString(raw)) {
 			return clusterChoice{}
 		}
-		return clusterChoice{cv.kind + name, fmt.Sprintf("%s:%d (%s)", varFile, line, cv.name)}
+		return clusterChoice{cv.kind + name, varFile + ":" + strconv.Itoa(line) + " (" + cv.name + ")"}
 	}
 	return clusterChoice{}
 }
@@ -2326,9 +2326,9 @@ func jobValues(values []string, dir string, writtenFrom func(string) (string, bo
 	for _, v := range values {
 		src, written := writtenFrom(v)
 		switch {
-		case !written || isFileInRepo(dir, v):
+		case !written || regular(statInRepo(dir, v, false)):
 			out = append(out, v)
-		case src != "" && isFileInRepo(dir, src) && !slices.Contains(out, src):
+		case src != "" && regular(statInRepo(dir, src, false)) && !slices.Contains(out, src):
 			out = append(out, src)
 		}
 	}
@@ -2412,7 +2412,7 @@ func (d *Deploy) MissingValues(dir string) []string {
 		if v == "" || v == "-" || IsCIExpr(v) || filepath.IsAbs(v) || strings.Contains(v, "://") {
 			continue
 		}
-		if !existsInRepo(dir, v) {
+		if !exists(statInRepo(dir, v, true)) {
 			out = append(out, v)
 		}
 	}

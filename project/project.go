@@ -1032,7 +1032,7 @@ func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, sh
 // basename, or its parent directory): a typo or a renamed chart.
 func (p *Project) missingChart(d Deploy) bool {
 	c := path.Clean(d.Chart)
-	if p.Chart == "" || d.Throwaway || IsCIExpr(c) || !strings.Contains(d.Chart, "/") || strings.Contains(c, ":/") || existsInRepo(p.Dir, c) {
+	if p.Chart == "" || d.Throwaway || IsCIExpr(c) || !strings.Contains(d.Chart, "/") || strings.Contains(c, ":/") || exists(statInRepo(p.Dir, c, true)) {
 		return false
 	}
 	return path.Base(c) == path.Base(path.Clean(p.Chart)) || path.Dir(c) == path.Dir(path.Clean(p.Chart))

@@ -53,6 +53,9 @@ func under(base, abs string) string {
 // without leaving base.
 func isFileIn(base, name string) bool { return regular(statIn(base, name, false)) }
 
+// exists reports whether a Stat found anything.
+func exists(_ fs.FileInfo, err error) bool { return err == nil }
+
 // regular reports whether a Stat found a regular file.
 func regular(st fs.FileInfo, err error) bool { return err == nil && st.Mode().IsRegular() }
 
@@ -138,20 +141,12 @@ func repoTop(dir string) string {
 // while ferry runs.
 var repoTops sync.Map
 
-// existsInRepo reports whether rel (relative to the project at dir, as
-// CI's paths are made) exists inside the repository; a final link is
-// not followed.
-func existsInRepo(dir, rel string) bool {
+// statInRepo is statIn for rel, a path relative to the project at dir
+// as CI's paths are made, confined to the repository (it may climb to
+// the root: -f services/orders/values-prod.yaml from there).
+func statInRepo(dir, rel string, lstat bool) (fs.FileInfo, error) {
 	top := repoTop(dir)
-	_, err := statIn(top, under(top, filepath.Join(dir, rel)), true)
-	return err == nil
-}
-
-// isFileInRepo is isFileIn for a path CI names, relative to the project
-// at dir, confined to the repository.
-func isFileInRepo(dir, rel string) bool {
-	top := repoTop(dir)
-	return isFileIn(top, under(top, filepath.Join(dir, rel)))
+	return statIn(top, under(top, filepath.Join(dir, rel)), lstat)
 }
 
 // walkDirs calls fn for each directory under root, in lexical order,
