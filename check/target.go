@@ -72,6 +72,9 @@ func checkSharedNamespace(in *Input) []Finding {
 		ctx := "the current context"
 		if p.ctx != "" {
 			ctx = fmt.Sprintf("context %q", p.ctx)
+			if strings.Contains(p.ctx, " ") {
+				ctx = p.ctx // a CI job's, with its kind: "EKS cluster orders-prod"
+			}
 		}
 		var ls []Location
 		fromValues, fromCI := false, false

@@ -1,6 +1,8 @@
 package project
 
 import (
+	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -139,7 +141,7 @@ func calledDoc(read actionReader, uses, from string, line int, chain []string) (
 // calls: its jobs' lines as the caller's, each at its own line of the
 // called file and called from the caller's uses: line.
 // Its steps' shells are numbered after shell, the caller's last.
-func calledWorkflow(read actionReader, caller string, job *yaml.Node, from string, chain []string, shell int) []shellLine {
+func calledWorkflow(read actionReader, caller string, job *yaml.Node, from string, chain []string, shell int, m map[string]string) []shellLine {
 	u := mapValue(job, "uses")
 	root, file, via := calledDoc(read, u.Value, from, u.Line, chain)
 	if root == nil {
@@ -149,7 +151,19 @@ func calledWorkflow(read actionReader, caller string, job *yaml.Node, from strin
 	for _, k := range []string{"on", "workflow_call", "inputs"} {
 		decl = mapValue(decl, k)
 	}
-	inputs(decl, yamlVars(mapValue(job, "with"))).fillAll(root)
+	with := yamlVars(mapValue(job, "with"))
+	if m != nil {
+		for k, v := range with {
+			with[k] = matrixExpr.Get().ReplaceAllStringFunc(v, func(e string) string {
+				if v, ok := m[matrixExpr.Get().FindStringSubmatch(e)[1]]; ok {
+					return v
+				}
+				return e // one the entry lacks stays CI's
+			})
+		}
+		caller += fmt.Sprint(" ", m) // each entry its own job
+	}
+	inputs(decl, with).fillAll(root)
 	lines := ciYAMLDoc(root, false, read, append(chain, file))
 	for i := range lines {
 		l := &lines[i]
@@ -185,18 +199,17 @@ func compositeLines(read actionReader, uses string, with map[string]string, from
 		if run == nil && !strings.HasPrefix(scalarOf(uses), "./") {
 			continue
 		}
-		sv := ctx.vars
+		sctx := ctx
 		if se := yamlVars(mapValue(st, "env")); len(se) > 0 {
-			sv = map[string]string{}
-			for k, v := range ctx.vars {
-				sv[k] = v
+			sctx.vars, sctx.varAt = maps.Clone(ctx.vars), maps.Clone(ctx.varAt)
+			if sctx.vars == nil {
+				sctx.vars = map[string]string{}
 			}
 			for k, v := range se {
-				sv[k] = fill(v)
+				sctx.vars[k] = fill(v)
+				delete(sctx.varAt, k) // the action's, not the calling file's
 			}
 		}
-		sctx := ctx
-		sctx.vars = sv
 		if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 			sctx.workdir = fill(w)
 		}
@@ -215,6 +228,60 @@ func compositeLines(read actionReader, uses string, with map[string]string, from
 			lines[i].file, lines[i].via = file, via
 		}
 		out = append(out, lines...)
+	}
+	return out
+}
+
+// A job's strategy.matrix: GitHub runs the job once per entry. ferry
+// expands the shape deploys use, one list (environment: [staging, prod])
+// with include: entries merged into the entries they match (namespace:
+// per environment) or added; a product of lists, exclude: or a list CI
+// computes is the job as written.
+
+// matrixExpr is ${{ matrix.x }}.
+var matrixExpr = lazyre.New(`\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}`)
+
+// maxMatrix bounds the entries a matrix fans out to (GitHub's is 256).
+const maxMatrix = 64
+
+// matrixEntries are the runs of a matrix, each its variables; one
+// without when n is no matrix or one ferry does not expand.
+func matrixEntries(n *yaml.Node) []map[string]string {
+	var out []map[string]string
+	var include []*yaml.Node
+	key := ""
+	for i := 0; n != nil && i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i].Value, n.Content[i+1]
+		if v.Kind != yaml.SequenceNode || len(v.Content) > maxMatrix || k == "exclude" || (key != "" && k != "include") {
+			return []map[string]string{nil}
+		}
+		if k == "include" {
+			include = v.Content
+			continue
+		}
+		key = k
+		for _, it := range v.Content {
+			if it.Kind != yaml.ScalarNode {
+				return []map[string]string{nil}
+			}
+			out = append(out, map[string]string{k: it.Value})
+		}
+	}
+	base := len(out)
+	for _, inc := range include {
+		add, merged := yamlVars(inc), false
+		for _, e := range out[:base] {
+			if v, ok := add[key]; !ok || v == e[key] {
+				maps.Copy(e, add)
+				merged = true
+			}
+		}
+		if !merged {
+			out = append(out, add)
+		}
+	}
+	if len(out) == 0 || len(out) > maxMatrix {
+		return []map[string]string{nil}
 	}
 	return out
 }

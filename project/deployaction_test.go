@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 )
 
 // TestCalledFromTheRepository: local actions and reusable workflows are
@@ -160,5 +163,40 @@ func TestMonorepoRootWorkflow(t *testing.T) {
 		if e.Name != "prod" || e.Release != svc || e.Namespace != svc+"-prod" || e.From.Definition == "" || !strings.HasPrefix(e.From.Definition, "CI ../../.github/workflows/cd.yml:") {
 			t.Errorf("%s: prod is release %q in %q from %q", svc, e.Release, e.Namespace, e.From.Definition)
 		}
+	}
+}
+
+// TestMatrixEntries expands strategy.matrix as GitHub does for the
+// shape deploys use: one list, include: merged into the entries it
+// matches or added; a matrix ferry does not expand is the job as written.
+func TestMatrixEntries(t *testing.T) {
+	tests := []struct {
+		name, matrix string
+		want         []string // each entry
+	}{
+		{"one list", "environment: [staging, prod]", []string{"map[environment:staging]", "map[environment:prod]"}},
+		{"a product of lists", "env: [staging, prod]\nregion: [eu, us]", []string{"map[]"}},
+		{"exclude", "env: [staging, prod]\nexclude:\n  - {env: staging}", []string{"map[]"}},
+		{"include merges and adds", "env: [staging, prod]\ninclude:\n  - {env: prod, namespace: shop}\n  - {env: preview, namespace: shop-pr}\n  - {tier: web}",
+			[]string{"map[env:staging tier:web]", "map[env:prod namespace:shop tier:web]", "map[env:preview namespace:shop-pr]"}},
+		{"include before the list", "include:\n  - {env: prod, namespace: shop}\nenv: [staging, prod]", []string{"map[env:staging]", "map[env:prod namespace:shop]"}},
+		{"include alone", "include:\n  - {env: dev, ns: a}\n  - {env: prod, ns: b}", []string{"map[env:dev ns:a]", "map[env:prod ns:b]"}},
+		{"a list CI computes", "env: ${{ fromJSON(needs.plan.outputs.envs) }}", []string{"map[]"}},
+		{"a list of maps", "target: [{env: dev}, {env: prod}]", []string{"map[]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var doc yaml.Node
+			if err := yaml.Unmarshal([]byte(tt.matrix), &doc); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range matrixEntries(doc.Content[0]) {
+				got = append(got, fmt.Sprint(m))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

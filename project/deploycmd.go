@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -126,6 +125,9 @@ type Deploy struct {
 	// and "deploy/values-prod.yaml"), for a command over several lines.
 	flags     []flagWord
 	flagLines map[string]int
+	// nsVar says where the variable -n names is defined (", NAMESPACE at
+	// Jenkinsfile:17"), "" when it names none or that is not known.
+	nsVar string
 	// origin is the file read to find the command: File itself, or the
 	// CI file whose job calls the script, action or workflow File.
 	origin string
@@ -186,6 +188,25 @@ type SetFlag struct {
 	// Written is the values file the job writes with the key in it
 	// (cat > values-dev-custom.yaml <<EOF), "" for a flag.
 	Written string
+	// Var is the variable the flag's value is (--set image.tag=$VERSION),
+	// ValueLine the line of the command's file that defines it: the job's
+	// variables:, a workflow's env:, an environment { } block, an export
+	// VERSION=… before the command (0: not known there).
+	Var       string
+	ValueLine int
+}
+
+// ValueSource is where the flag's value comes from, for a command at
+// line cmdLine: the line defining its variable when known, else the
+// flag's own line; and what that line is.
+func (s *SetFlag) ValueSource(cmdLine int) (int, string) {
+	if s.ValueLine > 0 {
+		return s.ValueLine, s.Var + ", for " + s.Flag()
+	}
+	if s.Line > 0 {
+		cmdLine = s.Line // the flag's own line in a command continued over several
+	}
+	return cmdLine, s.Flag()
 }
 
 // Flag says how the command sets the key: "--set image.tag", or
@@ -357,7 +378,7 @@ func findDeploys(dir string) []Deploy {
 				if c.file != "" {
 					file = c.file
 				}
-				if cc, ok := c.cluster(file); ok {
+				if cc, ok := c.cluster(file, rel); ok {
 					clusters[c.hint] = cc
 				}
 				if m := contextNamespace.Get().FindStringSubmatch(c.text); m != nil {
@@ -403,15 +424,30 @@ func findDeploys(dir string) []Deploy {
 				} else {
 					setLines(&d, lines[file])
 				}
+				for i := range d.Set {
+					if s := &d.Set[i]; s.Var != "" {
+						s.ValueLine = c.defined(s.Var, file == rel)
+					}
+				}
+				for _, f := range d.flags {
+					if m := loneVar.Get().FindStringSubmatch(f.raw); f.kind == "-n" && m != nil {
+						if n := c.defined(strings.Trim(m[1], "{}"), file == rel); n > 0 {
+							d.nsVar = ", " + strings.Trim(m[1], "{}") + " at " + file + ":" + strconv.Itoa(n)
+						}
+					}
+				}
 				if cn, ok := namespaces[c.hint]; ok && d.Namespace == "" && !strings.ContainsAny(cn.name, "${}") {
 					d.Namespace, d.NamespaceAt = cn.name, cn.at
 				}
 				d.Creates = creates[c.hint]
 				if d.Cluster == "" {
-					cc := clusters[c.hint]
+					cc, chosen := clusters[c.hint]
+					if !chosen {
+						cc = c.clusterFromVars(rel)
+					}
 					d.Cluster, d.ClusterAt = cc.name, cc.at
 				} else {
-					d.ClusterAt = d.FlagLoc("--kube-context", strings.TrimPrefix(d.Cluster, "context ")) + " (--kube-context)"
+					d.ClusterAt = d.FlagLoc("--kube-context", strings.TrimPrefix(d.Cluster, "context ")) + " (--kube-context" + c.varNote(kubeContextFlag.Get().FindStringSubmatch(c.text), rel) + ")"
 				}
 				out = append(out, d)
 			}
@@ -601,7 +637,7 @@ func ciRoots(dir string) []string {
 	out := []string{dir}
 	d := dir
 	for range 4 {
-		if exists(filepath.Join(d, ".git")) {
+		if gitRoot(d) {
 			break
 		}
 		parent := filepath.Dir(d)
@@ -609,7 +645,7 @@ func ciRoots(dir string) []string {
 			break
 		}
 		d = parent
-		if exists(filepath.Join(d, ".git")) { // a directory, or a worktree's file
+		if gitRoot(d) {
 			out = append(out, d)
 			break
 		}
@@ -627,8 +663,11 @@ type shellLine struct {
 	env string
 	// hint is a job, target or script name that may name the environment.
 	hint string
-	// vars are the variables the job or target defines.
-	vars map[string]string
+	// vars are the variables the job or target defines; varAt the line of
+	// the CI file read (not a called workflow's) defining each one, for
+	// provenance.
+	vars  map[string]string
+	varAt map[string]int
 	// workdir is the directory the job runs in (working-directory:).
 	workdir string
 	// assigned are the variables the script assigned literally before
@@ -637,6 +676,10 @@ type shellLine struct {
 	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
 	assigned map[string]string
 	choices  map[string][]string
+	// assignedAt is the line of each certain assignment before this line,
+	// its value known (in assigned) or not (none for what an earlier step
+	// exported, or a caller's argument).
+	assignedAt map[string]int
 	// shell numbers the shell the line runs in: a workflow's steps each
 	// run in their own, so one step's variables are not the next one's.
 	shell int
@@ -744,6 +787,7 @@ var (
 // job or step (a different hint) starts afresh.
 func withAssignments(lines []shellLine) []shellLine {
 	assigned := map[string]string{}
+	assignedAt := map[string]int{}
 	choices := map[string][]string{}
 	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
@@ -759,13 +803,14 @@ func withAssignments(lines []shellLine) []shellLine {
 				jobEnv = map[string]string{}
 			}
 			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			assignedAt = map[string]int{}
 			cd = ""
 			arms, lastArms = nil, nil
 			for n, a := range l.args {
 				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
 			}
 		}
-		l.assigned, l.choices, l.arrays, l.arms = assigned, choices, arrays, lastArms
+		l.assigned, l.assignedAt, l.choices, l.arrays, l.arms = assigned, assignedAt, choices, arrays, lastArms
 		t := strings.TrimSpace(l.text)
 		arms = trackArms(arms, t, l.line, depth)
 		if n := len(arms); n > 0 && arms[n-1].before == nil {
@@ -804,9 +849,9 @@ func withAssignments(lines []shellLine) []shellLine {
 			// not the script-directory idiom
 		} else if m := scriptDirAssign.Get().FindStringSubmatch(t); m != nil {
 			// ROOT=$(cd "$(dirname "$0")/.." && pwd): a path ferry knows.
-			assigned = maps.Clone(assigned)
-			assigned[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2]))
-			l.assigned = assigned
+			assigned, assignedAt = maps.Clone(assigned), maps.Clone(assignedAt)
+			assigned[m[1]], assignedAt[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2])), l.line
+			l.assigned, l.assignedAt = assigned, assignedAt
 			continue
 		}
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
@@ -819,10 +864,15 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		if len(ms) > 0 {
 			// Copy on write: earlier lines keep what held for them.
-			assigned, choices = maps.Clone(assigned), maps.Clone(choices)
+			assigned, assignedAt, choices = maps.Clone(assigned), maps.Clone(assignedAt), maps.Clone(choices)
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
+			if m.first && depth == 0 && !opens {
+				assignedAt[name] = l.line // what the next lines see is defined here, known or not
+			} else {
+				delete(assignedAt, name) // one of several
+			}
 			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
 			if strings.ContainsAny(simpleRef.Get().ReplaceAllString(val, ""), "$`") {
 				// ${X:-y} of an X CI sets, $(cmd): known only when the
@@ -864,7 +914,7 @@ func withAssignments(lines []shellLine) []shellLine {
 				lastArms, arms = arms, nil
 			}
 		}
-		l.assigned, l.choices = assigned, choices
+		l.assigned, l.assignedAt, l.choices = assigned, assignedAt, choices
 	}
 	return lines
 }
@@ -1097,9 +1147,9 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 	if len(chain) > 0 {
 		from = chain[len(chain)-1]
 	}
-	globals := yamlVars(mapValue(root, "env"))
+	globalsNode := mapValue(root, "env")
 	if gitlab {
-		globals = yamlVars(mapValue(root, "variables"))
+		globalsNode = mapValue(root, "variables")
 	}
 	var out []shellLine
 	jobs := root
@@ -1117,15 +1167,16 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 		if job.Kind != yaml.MappingNode || (gitlab && strings.HasPrefix(name, ".")) {
 			continue // a GitLab hidden job is a template the real jobs extend
 		}
-		vars := map[string]string{}
-		for k, v := range globals {
-			vars[k] = v
+		// at notes where the file read defines each variable (a called
+		// workflow's lines are another file's).
+		vars, at := map[string]string{}, map[string]int{}
+		if from != "" {
+			at = nil
 		}
+		addVars(vars, at, globalsNode)
 		env := jobEnvironment(mapValue(job, "environment"))
 		if gitlab {
-			for k, v := range yamlVars(mapValue(job, "variables")) {
-				vars[k] = v
-			}
+			addVars(vars, at, mapValue(job, "variables"))
 			if env != "" && !IsCIExpr(env) {
 				vars["CI_ENVIRONMENT_NAME"] = env // GitLab's own variable for the job's environment
 			}
@@ -1139,18 +1190,20 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 					items = s.Content
 				}
 				for _, it := range items {
-					out = append(out, blockLines(it, shellLine{env: env, hint: name, vars: vars})...)
+					out = append(out, blockLines(it, shellLine{env: env, hint: name, vars: vars, varAt: at})...)
 				}
 			}
 			continue
 		}
 		if u := scalarOf(mapValue(job, "uses")); action != nil && (strings.HasPrefix(u, "./") || ownWorkflow.Get().MatchString(u)) {
-			out = append(out, calledWorkflow(action, name, job, from, chain, len(out))...)
+			// A matrix fans the call out: one caller, so one deploy, per
+			// entry (environment: [staging, prod] passed on as inputs).
+			for _, m := range matrixEntries(mapValue(mapValue(job, "strategy"), "matrix")) {
+				out = append(out, calledWorkflow(action, name, job, from, chain, len(out), m)...)
+			}
 			continue
 		}
-		for k, v := range yamlVars(mapValue(job, "env")) {
-			vars[k] = v
-		}
+		addVars(vars, at, mapValue(job, "env"))
 		workdir := ""
 		if d := mapValue(mapValue(job, "defaults"), "run"); d != nil {
 			workdir = scalarOf(mapValue(d, "working-directory"))
@@ -1169,21 +1222,16 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			if run == nil && (action == nil || !strings.HasPrefix(uses, "./")) {
 				continue
 			}
-			sv := vars
-			if se := yamlVars(mapValue(st, "env")); len(se) > 0 {
-				sv = map[string]string{}
-				for k, v := range vars {
-					sv[k] = v
-				}
-				for k, v := range se {
-					sv[k] = v
-				}
+			sv, sat := vars, at
+			if se := mapValue(st, "env"); se != nil && len(se.Content) > 0 {
+				sv, sat = maps.Clone(vars), maps.Clone(at)
+				addVars(sv, sat, se)
 			}
 			wd := workdir
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			ctx := shellLine{env: env, hint: name, vars: sv, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
+			ctx := shellLine{env: env, hint: name, vars: sv, varAt: sat, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
 			if run == nil {
 				out = append(out, compositeLines(action, uses, yamlVars(mapValue(st, "with")), from, mapValue(st, "uses").Line, ctx, chain)...)
 				continue
@@ -1349,7 +1397,7 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 		if n.Style&yaml.LiteralStyle == 0 {
 			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
 		}
-		lines[i].env, lines[i].vars, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.workdir, ctx.shell, ctx.throwaway
+		lines[i].env, lines[i].vars, lines[i].varAt, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.varAt, ctx.workdir, ctx.shell, ctx.throwaway
 	}
 	return lines
 }
@@ -1367,17 +1415,26 @@ func jobEnvironment(n *yaml.Node) string {
 
 func yamlVars(n *yaml.Node) map[string]string {
 	out := map[string]string{}
+	addVars(out, nil, n)
+	return out
+}
+
+// addVars adds the variables of a variables: or env: block to vars, and
+// the line of each to at (unless nil).
+func addVars(vars map[string]string, at map[string]int, n *yaml.Node) {
 	if n == nil || n.Kind != yaml.MappingNode {
-		return out
+		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		v := n.Content[i+1]
+		k, v := n.Content[i], n.Content[i+1]
 		if v.Kind == yaml.MappingNode { // GitLab's {value: …, description: …}
 			v = mapValue(v, "value")
 		}
-		out[n.Content[i].Value] = scalarOf(v)
+		vars[k.Value] = scalarOf(v)
+		if at != nil {
+			at[k.Value] = k.Line
+		}
 	}
-	return out
 }
 
 func scalarOf(n *yaml.Node) string {
@@ -1577,8 +1634,13 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 				if k == "" {
 					continue // --set =x sets nothing; helm refuses it
 				}
-				v = l.expand(v)
-				d.Set = append(d.Set, SetFlag{Path: k, Value: v, String: name == "--set-string", ByCI: IsCIExpr(v)})
+				sf := SetFlag{Path: k, String: name == "--set-string"}
+				if m := loneVar.Get().FindStringSubmatch(v); m != nil {
+					sf.Var = strings.Trim(m[1], "{}")
+				}
+				sf.Value = l.expand(v)
+				sf.ByCI = IsCIExpr(sf.Value)
+				d.Set = append(d.Set, sf)
 			}
 		}
 	}
@@ -1834,6 +1896,12 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 		bases = append(bases, filepath.Join(ciRepoRoot(fileDir), l.workdir))
 	}
 	bases = append(bases, ciRepoRoot(fileDir), fileDir, dir)
+	top := repoTop(dir)
+	r, err := confine.Open(top) // every base is inside the repository
+	if err != nil {
+		return path.Clean(p)
+	}
+	defer r.Close()
 	if IsCIExpr(p) {
 		if strings.HasPrefix(p, "$") {
 			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
@@ -1843,7 +1911,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 		// is deployment/helm's).
 		if d := path.Dir(p); !IsCIExpr(d) {
 			for _, b := range bases {
-				if st, err := os.Stat(filepath.Join(b, d)); err == nil && st.IsDir() {
+				if st, err := r.Stat(filepath.ToSlash(under(top, filepath.Join(b, d)))); err == nil && st.IsDir() {
 					if rel, err := filepath.Rel(dir, filepath.Join(b, p)); err == nil && !strings.HasPrefix(rel, "..") {
 						return filepath.ToSlash(rel)
 					}
@@ -1854,7 +1922,7 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	for _, b := range bases {
 		full := filepath.Join(b, p)
-		if _, err := os.Stat(full); err == nil {
+		if _, err := r.Stat(filepath.ToSlash(under(top, full))); err == nil {
 			if rel, err := filepath.Rel(dir, full); err == nil {
 				return filepath.ToSlash(rel)
 			}
@@ -1884,11 +1952,6 @@ func stageIn(name string) string {
 		}
 	}
 	return ""
-}
-
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
 }
 
 // confinedRead reads the CI files of the repository at root through
@@ -2004,7 +2067,7 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		lines := scriptLines(data, 1, c.hint)
 		for i := range lines {
 			l := &lines[i]
-			l.env, l.vars, l.shell, l.args = c.env, env, -(len(out) + 1), args
+			l.env, l.vars, l.varAt, l.shell, l.args = c.env, env, c.varAt, -(len(out) + 1), args
 			l.dir, l.file, l.via = filepath.Dir(f), srel, rel+":"+strconv.Itoa(c.line)
 		}
 		out = append(out, withAssignments(lines)...)
@@ -2048,12 +2111,13 @@ func (l shellLine) scriptCall(dir, fileDir string) (string, []string, map[string
 		args = append(args, l.expand(strings.TrimSuffix(w, ";")))
 	}
 	bases := []string{ciRepoRoot(fileDir), fileDir, dir}
+	top := repoTop(dir)
 	if l.workdir != "" {
 		bases = append([]string{filepath.Join(ciRepoRoot(fileDir), l.workdir)}, bases...)
 	}
 	for _, b := range bases {
 		f := filepath.Join(b, filepath.FromSlash(script))
-		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+		if st, err := statIn(top, under(top, f), true); err == nil && st.Mode().IsRegular() {
 			if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
 				return f, args, vars
 			}
@@ -2085,7 +2149,7 @@ var (
 // cluster reads a line that points the job at a cluster: its name, and
 // where (file:line). A name CI fills in is no name ferry can compare:
 // the job's cluster becomes unknown.
-func (l shellLine) cluster(file string) (clusterChoice, bool) {
+func (l shellLine) cluster(file, varFile string) (clusterChoice, bool) {
 	t := l.text
 	if !strings.Contains(t, "kubeconfig") && !strings.Contains(t, "get-credentials") && !strings.Contains(t, "use-context") {
 		return clusterChoice{}, false
@@ -2099,11 +2163,79 @@ func (l shellLine) cluster(file string) (clusterChoice, bool) {
 			if name == "" || IsCIExpr(name) || strings.ContainsAny(name, "${}") {
 				return clusterChoice{}, true
 			}
-			return clusterChoice{c.kind + name, file + ":" + strconv.Itoa(l.line)}, true
+			return clusterChoice{c.kind + name, file + ":" + strconv.Itoa(l.line) + l.varNote(m, varFile)}, true
 		}
 	}
 	return clusterChoice{}, false
 }
+
+// defined is the line of the command's file that gives variable name
+// the value the line sees: the script's own assignment before it, else
+// the job's variable when the command stands in the CI file itself
+// (sameFile); 0 when neither says.
+func (l shellLine) defined(name string, sameFile bool) int {
+	if n, ok := l.assignedAt[name]; ok {
+		return n
+	}
+	if _, ok := l.assigned[name]; ok {
+		return 0 // an earlier step's export, an argument
+	}
+	if _, ok := l.choices[name]; ok {
+		return 0 // one of the script's branches
+	}
+	if _, ok := l.vars[name]; ok && sameFile {
+		return l.varAt[name]
+	}
+	return 0
+}
+
+// kubeContextFlag is helm's --kube-context flag, its value as written.
+var kubeContextFlag = lazyre.New(`--kube-context[=\s]+("[^"]*"|'[^']*'|\S+)`)
+
+// varRef is the first variable a shell word names.
+var varRef = lazyre.New(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// varNote says where the job defines the variable that m[1] (a cluster
+// or context as written: "$KUBE_CONTEXT") names, "" when it names none
+// the CI file read defines.
+func (l shellLine) varNote(m []string, varFile string) string {
+	if len(m) < 2 {
+		return ""
+	}
+	if v := varRef.Get().FindStringSubmatch(m[1]); v != nil && l.varAt[v[1]] > 0 {
+		return ", " + v[1] + " at " + varFile + ":" + strconv.Itoa(l.varAt[v[1]])
+	}
+	return ""
+}
+
+// clusterVars choose a job's cluster without a command: helm reads
+// HELM_KUBECONTEXT and KUBECONFIG, GitLab's agent integration (Auto
+// DevOps) KUBE_CONTEXT.
+var clusterVars = []struct{ name, kind string }{{"HELM_KUBECONTEXT", "context "}, {"KUBE_CONTEXT", "context "}, {"KUBECONFIG", "kubeconfig "}}
+
+// clusterFromVars is the cluster the job's own variables choose, where
+// the CI file varFile defines them: a context by name, or a kubeconfig
+// (a path, or the one CI/CD file variable it is set to: jobs given
+// $PROD_KUBECONFIG and $DR_KUBECONFIG deploy to different clusters). A
+// value CI fills in otherwise is no cluster ferry can compare.
+func (l shellLine) clusterFromVars(varFile string) clusterChoice {
+	for _, cv := range clusterVars {
+		raw, ok := l.vars[cv.name]
+		line := l.varAt[cv.name]
+		if !ok || raw == "" || line == 0 {
+			continue
+		}
+		name := l.expand(raw)
+		if IsCIExpr(name) && (cv.kind != "kubeconfig " || !loneVar.Get().MatchString(raw)) {
+			return clusterChoice{}
+		}
+		return clusterChoice{cv.kind + name, varFile + ":" + strconv.Itoa(line) + " (" + cv.name + ")"}
+	}
+	return clusterChoice{}
+}
+
+// loneVar is a value that is one variable and nothing else.
+var loneVar = lazyre.New(`^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$`)
 
 // prefer reports whether d, found after old for the same environment,
 // deploys it rather than old, and notes on the one kept why it was
@@ -2240,9 +2372,9 @@ func jobValues(values []string, dir string, writtenFrom func(string) (string, bo
 	for _, v := range values {
 		src, written := writtenFrom(v)
 		switch {
-		case !written || isFile(filepath.Join(dir, v)):
+		case !written || regular(statInRepo(dir, v, false)):
 			out = append(out, v)
-		case src != "" && isFile(filepath.Join(dir, src)) && !slices.Contains(out, src):
+		case src != "" && regular(statInRepo(dir, src, false)) && !slices.Contains(out, src):
 			out = append(out, src)
 		}
 	}
@@ -2326,7 +2458,7 @@ func (d *Deploy) MissingValues(dir string) []string {
 		if v == "" || v == "-" || IsCIExpr(v) || filepath.IsAbs(v) || strings.Contains(v, "://") {
 			continue
 		}
-		if !exists(filepath.Join(dir, v)) {
+		if !exists(statInRepo(dir, v, true)) {
 			out = append(out, v)
 		}
 	}

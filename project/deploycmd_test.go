@@ -45,7 +45,11 @@ func describe(p *Project) string {
 		fmt.Fprintf(&b, "env %s: %s\n", e.Name, e.From.Definition)
 		fmt.Fprintf(&b, "  release %s (%s)\n  namespace %s (%s)\n  values %s (%s)\n", e.Release, e.From.Release, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)
 		for _, s := range e.Set {
-			fmt.Fprintf(&b, "  --set %s=%s by CI=%v\n", s.Path, s.Value, s.ByCI)
+			fmt.Fprintf(&b, "  --set %s=%s by CI=%v", s.Path, s.Value, s.ByCI)
+			if s.ValueLine > 0 {
+				fmt.Fprintf(&b, " ($%s at %s:%d)", s.Var, e.Deploy.File, s.ValueLine)
+			}
+			b.WriteString("\n")
 		}
 	}
 	return b.String()
@@ -131,7 +135,8 @@ func FuzzDeployCommand(f *testing.F) {
 		az, _ := azureLines([]byte(in))
 		lines = append(lines, az...)
 		for _, l := range lines {
-			l.cluster("ci.yml")
+			l.cluster("ci.yml", "ci.yml")
+			l.clusterFromVars("ci.yml")
 			l.writes()
 		}
 		for _, l := range withAssignments(lines) {

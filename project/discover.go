@@ -3,9 +3,7 @@ package project
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -59,34 +57,27 @@ func FindCharts(dir string) ([]string, error) {
 	var out, subs []string
 	hidden := false
 	root := filepath.Clean(dir)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == root {
-				return err
-			}
-			return nil // an unreadable subdirectory is not the user's chart
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
+	err := walkDirs(root, func(r *confine.Root, rel string) error {
+		p := filepath.Join(root, filepath.FromSlash(rel))
 		if rel != "." {
-			name := d.Name()
+			name := path.Base(rel)
 			if skipDirs[name] || hiddenDir(name) {
 				if !skipDirs[name] && !hidden {
 					// .deploy/rails: the service's chart when a deploy
 					// command installs it (below).
-					m, _ := filepath.Glob(filepath.Join(p, "*", "Chart.yaml"))
-					hidden = m != nil || isFile(filepath.Join(p, "Chart.yaml"))
+					hidden = regular(r.Stat(path.Join(rel, "Chart.yaml")))
+					entries, _ := r.ReadDir(rel)
+					for _, e := range entries {
+						hidden = hidden || regular(r.Stat(path.Join(rel, e.Name(), "Chart.yaml")))
+					}
 				}
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
-			if strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
-				return filepath.SkipDir
+			if strings.Count(rel, "/")+1 > maxChartDepth {
+				return fs.SkipDir
 			}
 		}
-		if isFile(filepath.Join(p, "Chart.yaml")) || WerfProject(p) != "" {
-			rel = filepath.ToSlash(rel)
+		if present(r.Stat(path.Join(rel, "Chart.yaml"))) || WerfProject(p) != "" {
 			out = append(out, rel)
 			// helm renders a file:// dependency (helm/accounts of the
 			// umbrella helm/bank) inside the umbrella, with its values:
@@ -97,13 +88,13 @@ func FindCharts(dir string) ([]string, error) {
 					subs = append(subs, path.Join(rel, r))
 				}
 			}
-			return filepath.SkipDir
+			return fs.SkipDir
 		}
 		return nil
 	})
 	if hidden {
 		for _, d := range findDeploys(root) {
-			if c := path.Clean(d.Chart); strings.Contains("/"+c, "/.") && !strings.HasPrefix(c, "..") && isFile(filepath.Join(root, c, "Chart.yaml")) && !slices.Contains(out, c) {
+			if c := path.Clean(d.Chart); strings.Contains("/"+c, "/.") && !strings.HasPrefix(c, "..") && isFileIn(root, path.Join(c, "Chart.yaml")) && !slices.Contains(out, c) {
 				out = append(out, c)
 			}
 		}
@@ -137,7 +128,7 @@ var envNameRe = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).Get
 // directory (services/orders/configs beside services/orders/chart).
 func (p *Project) serviceConfigs() string {
 	for d := path.Dir(p.Chart); p.Chart != "" && d != "." && d != "/"; d = path.Dir(d) {
-		if isDir(filepath.Join(p.Dir, d, "configs")) {
+		if isDirIn(p.Dir, path.Join(d, "configs")) {
 			return path.Join(d, "configs")
 		}
 	}
@@ -179,7 +170,7 @@ func (p *Project) discoverValues() valuesFiles {
 	vf := valuesFiles{envs: map[string]string{}}
 	layers := map[string]bool{}
 	for _, d := range p.valuesDirs() {
-		entries, _ := os.ReadDir(filepath.Join(p.Dir, d))
+		entries, _ := readDirIn(p.Dir, d)
 		for _, e := range entries {
 			name := e.Name()
 			// A directory named like a values file (values-prod.yaml/) is
@@ -192,7 +183,7 @@ func (p *Project) discoverValues() valuesFiles {
 				case !isChartSubdir(name) && envNameRe().MatchString(name) && (d == p.Chart || envLike(name)):
 					for _, f := range []string{"values.yaml", "values.yml"} {
 						rel := path.Join(d, name, f)
-						if !isFile(filepath.Join(p.Dir, rel)) {
+						if !isFileIn(p.Dir, rel) {
 							continue
 						}
 						if why := p.otherChartValues(path.Join(d, name)); why != "" {
@@ -277,7 +268,7 @@ func (p *Project) discoverValues() valuesFiles {
 // an environment's.
 func (p *Project) otherChartValues(folder string) string {
 	name := path.Base(folder)
-	if isFile(filepath.Join(p.Dir, folder, "Chart.yaml")) {
+	if isFileIn(p.Dir, path.Join(folder, "Chart.yaml")) {
 		return folder + "/ is a chart of its own, and a chart's values.yaml is its defaults"
 	}
 	if p.Chart == "" || envLike(name) {
@@ -313,7 +304,7 @@ func (p *Project) umbrellaValues(rel string) string {
 	read := false
 	charts, n := "", 0
 	for _, k := range topKeys(filepath.Join(p.Dir, rel)) {
-		beside := k != "global" && isFile(filepath.Join(p.Dir, dir, k, "Chart.yaml"))
+		beside := k != "global" && isFileIn(p.Dir, path.Join(dir, k, "Chart.yaml"))
 		if beside && !read {
 			own, read = append(topKeys(filepath.Join(chart, "values.yaml")), chartDependencies(chart)...), true
 		}
@@ -375,31 +366,6 @@ func topKeys(file string) []string {
 	return keys
 }
 
-// readRegular reads a file of the repository that discovery only peeks
-// at, through the confined file system of its directory: a FIFO, a
-// device or a link out of the directory is refused without blocking, and
-// a file past maxPeek is not read (the values rules refuse it later,
-// saying so).
-func readRegular(file string) ([]byte, error) {
-	root, err := confine.Open(filepath.Dir(file))
-	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	f, err := root.Open(filepath.Base(file))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || fi.Size() > maxPeek {
-		return nil, fmt.Errorf("%s: not read while discovering (over %d bytes)", file, maxPeek)
-	}
-	return io.ReadAll(f)
-}
-
-// maxPeek bounds what discovery reads of a file to judge it.
-const maxPeek = 1 << 20
-
 // chartDependencies names a chart's dependencies: Chart.yaml's (or
 // requirements.yaml's) dependencies by name and alias, and the charts
 // vendored under charts/.
@@ -408,7 +374,7 @@ func chartDependencies(chart string) []string {
 	for _, d := range readDependencies(chart) {
 		out = append(out, d.Name, d.Alias)
 	}
-	entries, _ := os.ReadDir(filepath.Join(chart, "charts"))
+	entries, _ := readDirIn(chart, "charts")
 	for _, e := range entries {
 		if e.IsDir() {
 			out = append(out, e.Name())
@@ -441,7 +407,7 @@ func readDependencies(chart string) []dependency {
 
 // valuesDirFiles reads a values/ directory of <env>.yaml files.
 func (p *Project) valuesDirFiles(dir string, envs map[string]string) {
-	entries, _ := os.ReadDir(filepath.Join(p.Dir, dir))
+	entries, _ := readDirIn(p.Dir, dir)
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
 		stem := strings.TrimSuffix(e.Name(), ext)
@@ -492,38 +458,41 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 	// the repository root, which may be above the project directory (-C
 	// deploy/helm).
 	for d := path.Dir(p.Chart); p.Chart != "" && d != "." && d != "/"; d = path.Dir(d) {
-		data, err := os.ReadFile(filepath.Join(p.Dir, d, "go.mod"))
+		data, err := readIn(p.Dir, path.Join(d, "go.mod"))
 		if err != nil {
+			p.noteRefused(path.Join(d, "go.mod"), err)
 			continue
 		}
 		if m := goModGoFr().FindSubmatch(data); m != nil {
 			return RuntimeGoFr, fmt.Sprintf("%s/go.mod requires %s", d, m[1]), nil
 		}
-		if p.Configs == "" || !isFile(filepath.Join(p.Dir, p.Configs, ".env")) {
+		if p.Configs == "" || !isFileIn(p.Dir, path.Join(p.Configs, ".env")) {
 			return RuntimeGeneric, fmt.Sprintf("%s/go.mod requires neither gofr.dev nor ferry's kit, and there is no configs/.env", d), nil
 		}
 		break
 	}
-	dir := p.Dir
+	// Above the project, on purpose, but never above the repository
+	// root (.git): a chart checked with -C deploy/helm has its go.mod
+	// there. Each go.mod is read confined to its own directory.
+	dir, top := p.Dir, repoTop(p.Dir)
 	for range 4 {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		data, err := readIn(dir, "go.mod")
+		rel, _ := filepath.Rel(p.Dir, filepath.Join(dir, "go.mod"))
+		if p.noteRefused(filepath.ToSlash(rel), err) {
+			break
+		}
 		if err == nil {
-			rel, _ := filepath.Rel(p.Dir, filepath.Join(dir, "go.mod"))
 			if m := goModGoFr().FindSubmatch(data); m != nil {
 				return RuntimeGoFr, fmt.Sprintf("%s requires %s", filepath.ToSlash(rel), m[1]), nil
 			}
 			break
 		}
-		if !errors.Is(err, fs.ErrNotExist) || isDir(filepath.Join(dir, ".git")) {
+		if !errors.Is(err, fs.ErrNotExist) || dir == top {
 			break
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
+		dir = filepath.Dir(dir)
 	}
-	if p.Configs != "" && isFile(filepath.Join(p.Dir, p.Configs, ".env")) {
+	if p.Configs != "" && isFileIn(p.Dir, path.Join(p.Configs, ".env")) {
 		return RuntimeGoFr, p.Configs + "/.env exists", nil
 	}
 	return RuntimeGeneric, "no gofr.dev or ferry kit in go.mod, no configs/.env", nil
@@ -540,7 +509,7 @@ func LoadAll(dir string) ([]*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	if isFile(filepath.Join(abs, "Chart.yaml")) {
+	if isFileIn(abs, "Chart.yaml") {
 		p, err := Load(dir)
 		if err != nil {
 			return nil, err
@@ -585,7 +554,7 @@ func LoadAll(dir string) ([]*Project, error) {
 			// A service of configs/ only, or one whose ferry.yaml names
 			// its chart: Load finds what it has. A ferry.yaml above other
 			// services' own is not a project by itself.
-			if f, _ := readFileIfAny(sub); !isDir(filepath.Join(sub, "configs")) && (f == nil || f.Chart == "") {
+			if f, _ := readFileIfAny(sub); !isDirIn(sub, "configs") && (f == nil || f.Chart == "") {
 				continue
 			}
 			var p *Project
@@ -650,8 +619,8 @@ func loadEach(dir, prefix string, charts []string) ([]*Project, error) {
 
 // readFileIfAny parses dir's ferry.yaml; nil when there is none.
 func readFileIfAny(dir string) (*File, error) {
-	data, err := os.ReadFile(filepath.Join(dir, FileName))
-	if err != nil {
+	data, err := readIn(dir, FileName)
+	if err != nil { // one that leads out is refused by Load, naming it
 		return nil, nil
 	}
 	return ParseFile(FileName, data)
@@ -661,23 +630,20 @@ func readFileIfAny(dir string) (*File, error) {
 // that hold their own ferry.yaml, searched as deep as charts are.
 func ownerDirs(root string) []string {
 	var out []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
+	walkDirs(root, func(r *confine.Root, rel string) error {
 		if rel == "." {
 			return nil
 		}
-		name := d.Name()
-		if skipDirs[name] || hiddenDir(name) || strings.Count(rel, string(filepath.Separator))+1 > maxChartDepth {
-			return filepath.SkipDir
+		name := path.Base(rel)
+		if skipDirs[name] || hiddenDir(name) || strings.Count(rel, "/")+1 > maxChartDepth {
+			return fs.SkipDir
 		}
-		if isFile(filepath.Join(p, "Chart.yaml")) && !isFile(filepath.Join(p, FileName)) {
-			return filepath.SkipDir // a chart's own subcharts are not projects
+		own := present(r.Stat(path.Join(rel, FileName)))
+		if regular(r.Stat(path.Join(rel, "Chart.yaml"))) && !own {
+			return fs.SkipDir // a chart's own subcharts are not projects
 		}
-		if isFile(filepath.Join(p, FileName)) {
-			out = append(out, filepath.ToSlash(rel))
+		if own {
+			out = append(out, rel)
 		}
 		return nil
 	})
@@ -751,11 +717,11 @@ func fileRegion(file string) string {
 // as the chart, with or without a Chart.yaml (the chart's name is then
 // werf.yaml's project:).
 func WerfProject(dir string) string {
-	if filepath.Base(dir) != ".helm" || !isDir(filepath.Join(dir, "templates")) {
+	if filepath.Base(dir) != ".helm" || !isDirIn(dir, "templates") {
 		return ""
 	}
 	for _, name := range []string{"werf.yaml", "werf.yml"} {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), name))
+		data, err := readIn(filepath.Dir(dir), name)
 		if err != nil {
 			continue
 		}

@@ -193,6 +193,8 @@ func open(dir string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The directory the user names is not the repository's to choose:
+	// it may be reached through links. What is inside it is confined.
 	st, err := os.Stat(abs)
 	if err != nil {
 		return nil, fmt.Errorf("project directory: %w", err)
@@ -220,7 +222,7 @@ func readFile(root *confine.Root) (*File, []byte, error) {
 // locate finds the configs directory, the chart (chartDir when given)
 // and the runtime. dir is the directory as the user named it.
 func (p *Project) locate(dir, chartDir string) error {
-	if isDir(filepath.Join(p.Dir, "configs")) {
+	if isDirIn(p.Dir, "configs") {
 		p.Configs = "configs"
 	}
 	var err error
@@ -465,7 +467,7 @@ func (p *Project) defineAll(names map[string]bool, deploys map[string]*Deploy, e
 
 	base := ""
 	if p.Chart != "" {
-		if b := filepath.Join(p.Chart, "values.yaml"); isFile(filepath.Join(p.Dir, b)) {
+		if b := filepath.Join(p.Chart, "values.yaml"); isFileIn(p.Dir, b) {
 			base = b
 		}
 	}
@@ -505,13 +507,13 @@ func (p *Project) environment(n string, d *Deploy, base, envFile string) (*Envir
 			d.Loc(), n, d.Missing, n))
 	}
 	for _, v := range e.Values {
-		st, err := os.Stat(filepath.Join(p.Dir, v))
-		if errors.Is(err, fs.ErrNotExist) {
+		st, err := statIn(p.Dir, v, false)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s: environment %q: values file %s does not exist", FileName, n, v)
-		}
-		if err == nil {
+		case err == nil:
 			err = RegularWithin(st, MaxValuesSize) // a directory or a FIFO is named, never skipped or read
-		} else {
+		case !errors.Is(err, confine.ErrRefused):
 			err = errors.Unwrap(err)
 		}
 		if err != nil {
@@ -562,12 +564,12 @@ func (p *Project) findChart(explicit string) (string, error) {
 	if explicit != "" {
 		// A werf project's .helm has no Chart.yaml: werf makes one, as
 		// render does (discovery finds such charts the same way).
-		if !isFile(filepath.Join(p.Dir, explicit, "Chart.yaml")) && WerfProject(filepath.Join(p.Dir, explicit)) == "" {
+		if !isFileIn(p.Dir, path.Join(explicit, "Chart.yaml")) && WerfProject(filepath.Join(p.Dir, explicit)) == "" {
 			return "", fmt.Errorf("%s: chart %s has no Chart.yaml", FileName, explicit)
 		}
 		return filepath.ToSlash(filepath.Clean(explicit)), nil
 	}
-	if isFile(filepath.Join(p.Dir, "Chart.yaml")) {
+	if isFileIn(p.Dir, "Chart.yaml") {
 		return ".", nil
 	}
 	charts, err := FindCharts(p.Dir)
@@ -596,7 +598,7 @@ func (p *Project) discoverConfigs() []string {
 	if p.Configs == "" {
 		return nil
 	}
-	entries, _ := os.ReadDir(filepath.Join(p.Dir, p.Configs))
+	entries, _ := readDirIn(p.Dir, p.Configs)
 	var out []string
 	for _, e := range entries {
 		name := e.Name()
@@ -634,16 +636,6 @@ func chartName(root *confine.Root, chart string) (string, error) {
 		return "", nil
 	}
 	return c.Name, nil
-}
-
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }
 
 // define fills in what ferry.yaml leaves unset of e: from the CI deploy
@@ -686,7 +678,7 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 		return d.kindLoc() + " (no values file: " + d.Missing + " does not exist, so the chart's values and the command's --set)"
 	case d != nil:
 		for _, v := range d.Values {
-			if r := fileRegion(v); r != "" && isFile(filepath.Join(p.Dir, v)) {
+			if r := fileRegion(v); r != "" && isFileIn(p.Dir, v) {
 				return d.kindLoc() + d.Why() + " (region " + r + ", from " + path.Base(v) + ")"
 			}
 		}
@@ -719,7 +711,7 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 	case d != nil && d.NamespaceAt != "":
 		e.Namespace, e.From.Namespace = d.Namespace, d.NamespaceAt+" (kubectl config set-context --namespace)"
 	case d != nil && d.Namespace != "" && !IsCIExpr(d.Namespace):
-		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n)"
+		e.Namespace, e.From.Namespace = d.Namespace, d.FlagLoc("-n", d.Namespace)+" (-n"+d.nsVar+")"
 		if d.NamespaceDefault != "" {
 			e.From.Namespace = d.FlagLoc("-n", d.Namespace) + " (-n: the default of " + d.NamespaceDefault + ", which nothing in the repository sets)"
 		}
@@ -853,7 +845,7 @@ func (d *Deploy) valuesFiles(dir string) ([]string, bool) {
 			continue // --values -: what CI pipes in, which the repository does not hold
 		}
 		out = append(out, v)
-		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !isFile(filepath.Join(dir, v)) {
+		if IsCIExpr(v) || strings.HasPrefix(v, "../") || filepath.IsAbs(v) || !present(statIn(dir, v, false)) {
 			return nil, false
 		}
 	}
@@ -911,7 +903,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			p.unmatched = append(p.unmatched, fmt.Sprintf("%s (chart %s does not exist: %s fails)", d.Loc(), d.Chart, cmp.Or(d.Env, "the deploy")))
 			continue
 		}
-		if d.argo && !p.ownChart(d.Chart) && !exists(filepath.Join(p.Dir, filepath.FromSlash(path.Clean(d.Chart)))) {
+		if d.argo && !p.ownChart(d.Chart) && !exists(statIn(p.Dir, path.Clean(d.Chart), false)) {
 			// an Application of a chart kept in another repository (or a
 			// path that is wrong): say so rather than drop it
 			p.unmatched = append(p.unmatched, fmt.Sprintf("%s (Argo CD Application: its chart %s is not in this repository (source %s), so %s is not checked)", d.Loc(), d.Chart, cmp.Or(d.argoRepo, "unknown"), cmp.Or(d.Env, "its environment")))
@@ -1046,7 +1038,7 @@ func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, sh
 // basename, or its parent directory): a typo or a renamed chart.
 func (p *Project) missingChart(d Deploy) bool {
 	c := path.Clean(d.Chart)
-	if p.Chart == "" || d.Throwaway || IsCIExpr(c) || !strings.Contains(d.Chart, "/") || strings.Contains(c, ":/") || exists(filepath.Join(p.Dir, filepath.FromSlash(c))) {
+	if p.Chart == "" || d.Throwaway || IsCIExpr(c) || !strings.Contains(d.Chart, "/") || strings.Contains(c, ":/") || exists(statInRepo(p.Dir, c, true)) {
 		return false
 	}
 	return path.Base(c) == path.Base(path.Clean(p.Chart)) || path.Dir(c) == path.Dir(path.Clean(p.Chart))
@@ -1093,7 +1085,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 				if m[2] != "" {
 					generated := strings.ReplaceAll(v, expr, env)
 					for i, x := range dd.Values {
-						if x == generated && !isFile(filepath.Join(p.Dir, filepath.FromSlash(x))) {
+						if x == generated && !isFileIn(p.Dir, x) {
 							dd.Values[i] = f
 						}
 					}
@@ -1116,7 +1108,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			}
 			dd := fillDeploy(d, expr, env)
 			dd.Values = slices.DeleteFunc(dd.Values, func(f string) bool {
-				if strings.Contains(v, expr) && f == strings.ReplaceAll(v, expr, env) && !isFile(filepath.Join(p.Dir, f)) {
+				if strings.Contains(v, expr) && f == strings.ReplaceAll(v, expr, env) && !isFileIn(p.Dir, f) {
 					dd.Missing = f
 					return true
 				}
@@ -1204,14 +1196,14 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 	for n, d := range deploys {
 		for _, v := range d.Values {
 			i := strings.LastIndex(path.Base(v), n)
-			if i < 0 || IsCIExpr(v) || !isFile(filepath.Join(p.Dir, v)) {
+			if i < 0 || IsCIExpr(v) || !isFileIn(p.Dir, v) {
 				continue
 			}
 			prefix, suffix := path.Base(v)[:i], path.Base(v)[i+len(n):]
 			if !yamlName(suffix) && (suffix == "" || !yamlName("x"+suffix)) {
 				continue
 			}
-			entries, _ := os.ReadDir(filepath.Join(p.Dir, path.Dir(v)))
+			entries, _ := readDirIn(p.Dir, path.Dir(v))
 			for _, e := range entries {
 				name := e.Name()
 				if e.IsDir() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, suffix) || len(name) <= len(prefix)+len(suffix) {
@@ -1294,7 +1286,7 @@ func (p *Project) workspacePaths(d *Deploy) {
 	mapped := false
 	if r, ok := rest(d.Chart); ok {
 		switch {
-		case isDir(filepath.Join(p.Dir, r)):
+		case isDirIn(p.Dir, r):
 			d.Chart, mapped = r, path.Clean(r) == path.Clean(p.Chart)
 		case path.Base(r) == chartBase:
 			d.Chart, mapped = p.Chart, true
@@ -1307,7 +1299,7 @@ func (p *Project) workspacePaths(d *Deploy) {
 		}
 		nv := v
 		switch {
-		case isFile(filepath.Join(p.Dir, r)):
+		case isFileIn(p.Dir, r):
 			nv = r
 		case mapped && path.Base(path.Dir(r)) == chartBase:
 			nv = path.Join(p.Chart, path.Base(r))

@@ -1,9 +1,11 @@
 package project
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
@@ -123,7 +126,7 @@ func readLines(data []byte) fileLines {
 
 // lineOf is ":LINE" of key at the top of the YAML file at path, or "".
 func lineOf(path, key string) string {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	var doc yaml.Node
 	if err != nil || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) != 1 {
 		return ""
@@ -278,7 +281,7 @@ func hasOwnFiles(p *Project, e *Environment, base string) bool {
 			return true
 		}
 	}
-	return p.Configs != "" && isFile(filepath.Join(p.Dir, p.Configs, "."+e.Name+".env"))
+	return p.Configs != "" && isFileIn(p.Dir, path.Join(p.Configs, "."+e.Name+".env"))
 }
 
 // inside refuses a path that leads out of dir, lexically or through a
@@ -287,18 +290,11 @@ func inside(dir, rel string) error {
 	if filepath.IsAbs(rel) || !filepath.IsLocal(filepath.Clean(rel)) {
 		return fmt.Errorf("%s is outside the project directory", rel)
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(dir, rel))
-	if err != nil {
-		return nil // a missing path is reported where it is used
+	var ce *confine.Error
+	if _, err := statIn(dir, rel, false); errors.As(err, &ce) && ce.Outside {
+		return fmt.Errorf("%s leads outside the project directory (%s)", rel, ce.Why)
 	}
-	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil
-	}
-	if r, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(r) {
-		return fmt.Errorf("%s leads outside the project directory (a symbolic link)", rel)
-	}
-	return nil
+	return nil // a missing path is reported where it is used
 }
 
 // valuesFile refuses a values file outside the project, one that is not a
@@ -309,7 +305,7 @@ func valuesFile(dir, rel string) error {
 	if err := inside(dir, rel); err != nil {
 		return err
 	}
-	st, err := os.Stat(filepath.Join(dir, rel))
+	st, err := statIn(dir, rel, false)
 	if err != nil {
 		return nil
 	}

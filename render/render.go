@@ -911,11 +911,8 @@ func applySet(user map[string]any, e *project.Environment, sources map[string]So
 				delete(sources, p)
 			}
 		}
-		line := e.Deploy.Line
-		if s.Line > 0 {
-			line = s.Line // the flag's own line in a command continued over several
-		}
-		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: line, Detail: s.Flag(), CI: s.ByCI}
+		line, detail := s.ValueSource(e.Deploy.Line) // the line defining its $VAR, else the flag's
+		sources[s.Path] = Source{Kind: KindCI, File: e.Deploy.File, Line: line, Detail: detail, CI: s.ByCI}
 	}
 	return nil
 }

@@ -417,3 +417,38 @@ func TestFIFONeverBlocks(t *testing.T) {
 		t.Fatal("ReadFile blocked on a FIFO")
 	}
 }
+
+// TestEntries: a directory's entries by name and type as the directory
+// records them: links are links (in or out, never followed), sorted; a
+// directory that leads out is refused like any path.
+func TestEntries(t *testing.T) {
+	dir, _ := tree(t, map[string]string{
+		"chart/values.yaml":     "a: 1\n",
+		"chart/templates/x.yml": "kind: x\n",
+		"chart/charts/redis":    "->{out}",
+		"chart/shared":          "->../shared",
+		"shared/h.tpl":          "x\n",
+		"linked":                "->{out}",
+	})
+	r := openRoot(t, dir)
+	entries, err := r.Entries("chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name()+" "+e.Type().String())
+	}
+	if want := []string{"charts d---------", "shared L---------", "templates d---------", "values.yaml ----------"}; !slices.Equal(got, want) {
+		t.Errorf("Entries(chart) = %q, want %q", got, want)
+	}
+	if sub, err := r.Entries("chart/charts"); err != nil || len(sub) != 1 || sub[0].Type()&fs.ModeSymlink == 0 {
+		t.Errorf("Entries(chart/charts) = %v, %v: want the link redis, not followed", sub, err)
+	}
+	for _, name := range []string{"linked", "../outside", "chart/shared"} {
+		_, err := r.Entries(name)
+		if want := name != "chart/shared"; errors.Is(err, ErrOutside) != want {
+			t.Errorf("Entries(%s) = %v, refused as outside: want %v", name, err, want)
+		}
+	}
+}
