@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferrydev/ferry/internal/confine"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -139,11 +140,10 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 
 // argoFiles lists the files under root that may hold Argo CD
 // Applications.
-func argoFiles(root string) []string {
+func argoFiles(cr *confine.Root, root string) []string {
 	var out []string
 	for _, pat := range argoDirs {
-		m, _ := filepath.Glob(filepath.Join(root, pat))
-		for _, f := range m {
+		for _, f := range globIn(cr, root, pat) {
 			if rel, err := filepath.Rel(root, f); err == nil && argoPath(filepath.ToSlash(rel)) {
 				out = append(out, f)
 			}

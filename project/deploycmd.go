@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io/fs"
 	"maps"
 	"path"
 	"path/filepath"
@@ -286,7 +287,7 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, f := range argoFiles(root) {
+		for _, f := range argoFiles(cr, root) {
 			if seen[f] {
 				continue
 			}
@@ -299,14 +300,12 @@ func findDeploys(dir string) []Deploy {
 			}
 		}
 		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
-			m, _ := filepath.Glob(filepath.Join(root, pat))
-			files = append(files, m...)
+			files = append(files, globIn(cr, root, pat)...)
 		}
 		for _, d := range []string{"bin", "scripts", "deploy", "ci"} {
 			// Extension-less scripts (bin/deploy, scripts/release): only
 			// the ones whose first line says a shell runs them.
-			m, _ := filepath.Glob(filepath.Join(root, d, "*"))
-			for _, f := range m {
+			for _, f := range globIn(cr, root, d+"/*") {
 				if !strings.Contains(filepath.Base(f), ".") {
 					files = append(files, f)
 				}
@@ -2574,4 +2573,15 @@ func ciMatch(pattern, name string) bool {
 	}
 	ok, _ := regexp.MatchString("^"+strings.Join(parts, ".+")+"$", name)
 	return ok
+}
+
+// globIn is filepath.Glob of pat in the repository at root, listed
+// through its confined file system: a directory linked out of the
+// repository lists nothing.
+func globIn(cr *confine.Root, root, pat string) []string {
+	m, _ := fs.Glob(cr.FS(), pat)
+	for i := range m {
+		m[i] = filepath.Join(root, filepath.FromSlash(m[i]))
+	}
+	return m
 }

@@ -24,6 +24,9 @@ import (
 	"strings"
 )
 
+// errNotDir is ReadDir's answer for what is not a directory.
+var errNotDir = errors.New("not a directory")
+
 var (
 	// ErrRefused is what every refusal of this package matches with
 	// errors.Is: bad input, exit 2.
@@ -206,7 +209,16 @@ func (r *Root) Lstat(name string) (fs.FileInfo, error) { return do(r, "lstat", n
 
 // ReadDir lists a directory, sorted by name.
 func (r *Root) ReadDir(name string) ([]fs.DirEntry, error) {
-	return do(r, "readdir", name, func(c string) ([]fs.DirEntry, error) { return fs.ReadDir(r.root.FS(), c) })
+	return do(r, "readdir", name, func(c string) ([]fs.DirEntry, error) {
+		// what is not a directory is not opened: opening a FIFO blocks
+		// (fs.Glob lists every match of "*" in "*/x.yaml")
+		if st, err := r.root.Stat(c); err != nil {
+			return nil, err
+		} else if !st.IsDir() {
+			return nil, &fs.PathError{Op: "readdir", Path: c, Err: errNotDir}
+		}
+		return fs.ReadDir(r.root.FS(), c)
+	})
 }
 
 // WalkDir walks the tree at name in lexical order as fs.WalkDir does, and

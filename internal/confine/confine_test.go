@@ -416,6 +416,20 @@ func TestFIFONeverBlocks(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("ReadFile blocked on a FIFO")
 	}
+	// fs.Glob of "*/x.yaml" lists every match of "*", FIFOs included
+	// (discovery's CI globs did, and hung on a FIFO go.mod).
+	go func() {
+		_, err := fs.Glob(r.FS(), "*/*.yaml")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Glob past a FIFO = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Glob blocked on a FIFO")
+	}
 }
 
 // TestEntries: a directory's entries by name and type as the directory
