@@ -139,8 +139,7 @@ func knownElsewhere(in *Input, f string) bool {
 // as commands (at the line's start or after a space, ;, |, & or "("),
 // not as a path's part: $(pipeline.workspace)/install/values.yaml
 // makes nothing.
-var writes = lazyre.New(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`).Get
-
+var writes = lazyre.New(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`)
 // written reports a values file the CI file itself makes before helm
 // reads it (sops -d … > secrets-prod.yaml, echo "$VALUES" | base64 -d >
 // …), or one .gitignore keeps out of the repository: it exists while the
@@ -150,7 +149,7 @@ func written(in *Input, ciFile, f string) bool {
 	data, err := in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(ciFile)))
 	if err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
-			if i := strings.Index(l, base); i >= 0 && !strings.Contains(l, "helm ") && writes().MatchString(l) && !strings.Contains(l[:i], "-f ") {
+			if i := strings.Index(l, base); i >= 0 && !strings.Contains(l, "helm ") && writes.Get().MatchString(l) && !strings.Contains(l[:i], "-f ") {
 				return true
 			}
 		}

@@ -24,7 +24,7 @@ func TestWritesIsACommand(t *testing.T) {
 		{`- script: ./scripts/sops-check.sh values-prod.yaml`, false},
 		{`valueFile: values-prod.yaml`, false},
 	} {
-		if got := writes().MatchString(tc.line); got != tc.want {
+		if got := writes.Get().MatchString(tc.line); got != tc.want {
 			t.Errorf("writes(%q) = %v, want %v", tc.line, got, tc.want)
 		}
 	}

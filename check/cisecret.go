@@ -36,9 +36,9 @@ func init() {
 
 var (
 	// ghSecret is a GitHub Actions secret: ${{ secrets.NAME }}.
-	ghSecret = lazyre.New(`\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`).Get
+	ghSecret = lazyre.New(`\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 	// ciVar is a variable a pipeline or shell fills in: $NAME, ${NAME}, $(NAME).
-	ciVar = lazyre.New(`\$(?:\{|\()?([A-Za-z_][A-Za-z0-9_]*)`).Get
+	ciVar = lazyre.New(`\$(?:\{|\()?([A-Za-z_][A-Za-z0-9_]*)`)
 )
 
 // ciSecret reports whether a --set flag passes a secret from the
@@ -51,7 +51,7 @@ func ciSecret(s project.SetFlag) bool {
 	if secret.Name(strings.ReplaceAll(s.Path, ".", "_")) {
 		return true
 	}
-	for _, m := range ghSecret().FindAllStringSubmatch(s.Value, -1) {
+	for _, m := range ghSecret.Get().FindAllStringSubmatch(s.Value, -1) {
 		if secret.Name(m[1]) {
 			return true
 		}
@@ -59,7 +59,7 @@ func ciSecret(s project.SetFlag) bool {
 	if strings.Contains(s.Value, "${{") {
 		return false // another expression (github.sha, vars.X)
 	}
-	for _, m := range ciVar().FindAllStringSubmatch(s.Value, -1) {
+	for _, m := range ciVar.Get().FindAllStringSubmatch(s.Value, -1) {
 		if secret.Name(m[1]) {
 			return true
 		}

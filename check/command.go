@@ -28,9 +28,9 @@ func init() {
 var (
 	// shellAssign is NAME=value in a shell command (a variable for one
 	// command, or an export).
-	shellAssign = lazyre.New(`(?:^|[\s;&|('"])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|()'"]+)`).Get
+	shellAssign = lazyre.New(`(?:^|[\s;&|('"])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|()'"]+)`)
 	// longFlag is --name=value or --name value.
-	longFlag = lazyre.New(`(?:^|\s)--([a-z][a-z0-9-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s;&|()'"-][^\s;&|()'"]*)`).Get
+	longFlag = lazyre.New(`(?:^|\s)--([a-z][a-z0-9-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s;&|()'"-][^\s;&|()'"]*)`)
 )
 
 // commandSecret is one credential found in a command: what names it
@@ -46,12 +46,12 @@ func commandSecrets(words []string) []commandSecret {
 		return v != "" && !strings.ContainsAny(v, "$`") && !placeholder(v) && !boolish(v)
 	}
 	for _, w := range words {
-		for _, m := range shellAssign().FindAllStringSubmatch(w, -1) {
+		for _, m := range shellAssign.Get().FindAllStringSubmatch(w, -1) {
 			if secret.Name(m[1]) && literal(m[2]) {
 				out = append(out, commandSecret{m[1], m[1] + "=" + m[2]})
 			}
 		}
-		for _, m := range longFlag().FindAllStringSubmatch(w, -1) {
+		for _, m := range longFlag.Get().FindAllStringSubmatch(w, -1) {
 			if secret.Name(strings.ReplaceAll(m[1], "-", "_")) && literal(m[2]) {
 				out = append(out, commandSecret{"--" + m[1], "--" + m[1]})
 			}

@@ -276,8 +276,7 @@ type envLine struct {
 	line       int
 }
 
-var envKey = lazyre.New(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`).Get
-
+var envKey = lazyre.New(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`)
 // dotenvLines reads the statements of a dotenv file, every one, repeated
 // keys included (envfile keeps only the winner). Multi-line quoted values
 // are rare in configuration and read as their first line.
@@ -285,7 +284,7 @@ func dotenvLines(text string) []envLine {
 	var out []envLine
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for n := 1; sc.Scan(); n++ {
-		m := envKey().FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		m := envKey.Get().FindStringSubmatch(strings.TrimSpace(sc.Text()))
 		if m == nil {
 			continue
 		}

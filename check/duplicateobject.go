@@ -35,8 +35,7 @@ func init() {
 // document renders again, keeping the later one (render/chart.go,
 // dedupeObjects): "TEMPLATE: KIND/NAME is rendered again by TEMPLATE; an
 // install keeps the last one".
-var renderedAgain = lazyre.New(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`).Get
-
+var renderedAgain = lazyre.New(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`)
 // duplicate is one object a release renders more than once.
 type duplicate struct {
 	kind, name, ns string
@@ -50,7 +49,7 @@ func duplicatesOf(in *Input, e *Env) []duplicate {
 	var out []duplicate
 	idx := map[string]int{}
 	for _, w := range e.Result.Warnings {
-		m := renderedAgain().FindStringSubmatch(w)
+		m := renderedAgain.Get().FindStringSubmatch(w)
 		if m == nil {
 			continue
 		}

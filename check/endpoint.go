@@ -61,11 +61,9 @@ var schemes = map[string]struct {
 	"smtp": {"mail", "25"}, "smtps": {"mail", "465"},
 }
 
-var jdbcDatabase = lazyre.New(`(?i);(?:databaseName|database)=([^;]+)`).Get
-
-var mysqlDSN = lazyre.New(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`).Get
-var hostList = lazyre.New(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`).Get
-
+var jdbcDatabase = lazyre.New(`(?i);(?:databaseName|database)=([^;]+)`)
+var mysqlDSN = lazyre.New(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`)
+var hostList = lazyre.New(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
 // mayBeURL reports whether v can be a URL or a DSN parseURL reads: one
 // holding "://" or "tcp(". Shown only puts Redacted (no ':', '/' or
 // '(') in place of a password, so it makes neither where v had none;
@@ -136,7 +134,7 @@ func parseURLOnce(v string) (endpoint, bool) {
 	}
 	v = secret.Shown("", v, secret.Unmarked)
 	if strings.Contains(v, "tcp(") { // mysqlDSN's literal
-		if m := mysqlDSN().FindStringSubmatch(v); m != nil {
+		if m := mysqlDSN.Get().FindStringSubmatch(v); m != nil {
 			return mkEndpoint("sql", "3306", strings.Split(m[1], ","), m[2], ""), true
 		}
 	}
@@ -170,7 +168,7 @@ func parseURLOnce(v string) (endpoint, bool) {
 			db = db[:i]
 		}
 	}
-	if m := jdbcDatabase().FindStringSubmatch(path); m != nil {
+	if m := jdbcDatabase.Get().FindStringSubmatch(path); m != nil {
 		db = m[1]
 	}
 	switch sc.family {
@@ -233,8 +231,7 @@ var mailPorts = map[string]bool{"25": true, "465": true, "587": true, "2525": tr
 
 // mailbox matches a mail key that holds an address, not a relay
 // (MAIL_FROM_ADDRESS, SMTP_SENDER).
-var mailbox = lazyre.New(`(^|[_.-])(FROM|TO|REPLY|SENDER|ADDRESS|RECIPIENT|ADMIN|SUPPORT)([_.-]|$)`).Get
-
+var mailbox = lazyre.New(`(^|[_.-])(FROM|TO|REPLY|SENDER|ADDRESS|RECIPIENT|ADMIN|SUPPORT)([_.-]|$)`)
 func keyFamily(key string) (family, port string) {
 	words := strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool { return r == '_' || r == '-' || r == '.' })
 	for _, f := range keyFamilies {
@@ -286,7 +283,7 @@ func endpoints(e *Env, skip map[string]bool) []endpoint {
 		if family == "" {
 			family, port = prefixFamily(e, prefix)
 		}
-		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList().MatchString(en.Value) || family == "mail" && mailbox().MatchString(upper) {
+		if family == "" || strings.ContainsAny(en.Value, " /@") || !hostList.Get().MatchString(en.Value) || family == "mail" && mailbox.Get().MatchString(upper) {
 			continue
 		}
 		keys := []string{en.Key}

@@ -147,12 +147,11 @@ func templateFile(p *project.Project, file string) bool {
 // requiredRe finds the values path a template line requires:
 // {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x,
 // {{ .Values.app.key | required "…" }} (eval8 career2).
-var requiredRe = lazyre.New(`\.Values\.([A-Za-z0-9_.]+)\s*\|\s*required\b|\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`).Get
-
+var requiredRe = lazyre.New(`\.Values\.([A-Za-z0-9_.]+)\s*\|\s*required\b|\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`)
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
 func requiredKey(dir, file string, line int) string {
-	if m := requiredRe().FindStringSubmatch(templateLine(dir, file, line)); m != nil {
+	if m := requiredRe.Get().FindStringSubmatch(templateLine(dir, file, line)); m != nil {
 		return strings.TrimSuffix(m[1]+m[2], ".")
 	}
 	return ""
@@ -168,7 +167,7 @@ func unsetKey(dir, file string, line int, msg string) string {
 		return ""
 	}
 	text := templateLine(dir, file, line)
-	refs := valuesRefs().FindAllStringSubmatch(text, -1)
+	refs := valuesRefs.Get().FindAllStringSubmatch(text, -1)
 	if i := strings.LastIndex(msg, "}."); i >= 0 && strings.Contains(msg, "nil pointer evaluating") {
 		field := strings.FieldsFunc(msg[i+2:], func(r rune) bool { return !isIdent(byte(r)) || r > 127 })
 		for _, r := range refs {
@@ -183,8 +182,7 @@ func unsetKey(dir, file string, line int, msg string) string {
 	return ""
 }
 
-var valuesRefs = lazyre.New(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`).Get
-
+var valuesRefs = lazyre.New(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`)
 // templateLine is line of a project file, "" when it cannot be read.
 func templateLine(dir, file string, line int) string {
 	if file == "" || line <= 0 {
@@ -262,12 +260,11 @@ func entry(key, val string, src render.Source) render.Entry {
 	return render.Entry{Key: key, Value: val, Source: src, Secret: render.IsSensitive(key) || src.Encrypted}
 }
 
-var envName = lazyre.New(`^[A-Z][A-Z0-9_]*$`).Get
-
+var envName = lazyre.New(`^[A-Z][A-Z0-9_]*$`)
 // valuesKey names a values path as an environment variable.
 func valuesKey(p string) string {
 	parts := strings.Split(p, ".")
-	if last := parts[len(parts)-1]; envName().MatchString(last) {
+	if last := parts[len(parts)-1]; envName.Get().MatchString(last) {
 		return last
 	}
 	return upperKey(p)

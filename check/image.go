@@ -488,12 +488,11 @@ func movingTag(tag string) bool {
 }
 
 // shellDefault is ${VAR:-default} (or ${VAR-default}).
-var shellDefault = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`).Get
-
+var shellDefault = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`)
 // ciDefault is the default a CI expression's tag falls back to
 // (${tag:-latest} is latest whenever tag is unset), when it has one.
 func ciDefault(tag string) (string, bool) {
-	m := shellDefault().FindStringSubmatch(tag)
+	m := shellDefault.Get().FindStringSubmatch(tag)
 	if m == nil {
 		return "", false
 	}

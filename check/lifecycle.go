@@ -489,12 +489,10 @@ type checksums struct {
 
 // basePathFile finds the templates a checksum's action includes through
 // $.Template.BasePath (print or printf).
-var basePathFile = lazyre.New(`Template\.BasePath\s+"(/[^"]+)"|printf\s+"%s(/[^"]+)"\s+\$?\.Template\.BasePath`).Get
-
+var basePathFile = lazyre.New(`Template\.BasePath\s+"(/[^"]+)"|printf\s+"%s(/[^"]+)"\s+\$?\.Template\.BasePath`)
 // checksumLine is a checksum annotation written literally in a pod
 // template, with the rest of its line.
-var checksumLine = lazyre.New(`(?m)^\s*["']?([^\s:"'{}]*checksum[^\s:"'{}]*)["']?\s*:(.*)$`).Get
-
+var checksumLine = lazyre.New(`(?m)^\s*["']?([^\s:"'{}]*checksum[^\s:"'{}]*)["']?\s*:(.*)$`)
 // checksumsOf reads what the checksum annotations of w (in e) cover: the
 // templates their actions include (read from w's template, where the
 // annotation is written literally), else the object their key names,
@@ -506,7 +504,7 @@ func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
 		text, _ = in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Template)))
 	}
 	actions := map[string]string{} // a key written twice: both lines
-	for _, m := range checksumLine().FindAllSubmatch(text, -1) {
+	for _, m := range checksumLine.Get().FindAllSubmatch(text, -1) {
 		k := strings.ToLower(string(m[1]))
 		actions[k] += string(m[2]) + "\n"
 	}
@@ -517,7 +515,7 @@ func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
 			continue
 		}
 		c.keys = append(c.keys, k)
-		fs := basePathFile().FindAllStringSubmatch(actions[lk], -1)
+		fs := basePathFile.Get().FindAllStringSubmatch(actions[lk], -1)
 		for _, f := range fs {
 			c.files[base+f[1]+f[2]] = true
 		}
@@ -577,8 +575,7 @@ func checksumHint(e *Env, reads []string, taken []string) string {
 
 // everyRender matches a pod annotation whose template changes on every
 // render (rollme: {{ randAlphaNum 5 | quote }}, {{ now | unixEpoch }}).
-var everyRender = lazyre.New(`\n\s*[\w./-]+:\s*"?\{\{[^}]*\b(rand(AlphaNum|Alpha|Numeric|Ascii)|uuidv4|now)\b`).Get
-
+var everyRender = lazyre.New(`\n\s*[\w./-]+:\s*"?\{\{[^}]*\b(rand(AlphaNum|Alpha|Numeric|Ascii)|uuidv4|now)\b`)
 // rollsEveryRender reports a workload whose template has such an
 // annotation: Helm's documented rollme, which restarts the pods on
 // every upgrade, config change or not.
@@ -587,7 +584,7 @@ func rollsEveryRender(in *Input, w *render.Workload) bool {
 		return false
 	}
 	data, err := in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Containers[0].Template)))
-	return err == nil && everyRender().Match(data)
+	return err == nil && everyRender.Get().Match(data)
 }
 
 // rendering is the object of kind and name e's chart renders.

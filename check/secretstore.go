@@ -35,9 +35,9 @@ type secretStore struct {
 }
 
 var (
-	awsSecretARN   = lazyre.New(`arn:aws[\w-]*:(?:secretsmanager|ssm):[\w-]+:\d{12}:(?:secret:|parameter/)[\w/+=.@-]+`).Get
-	gcpSecretName  = lazyre.New(`projects/[\w-]+/secrets/[\w-]+`).Get
-	azureVaultName = lazyre.New(`^[A-Za-z][A-Za-z0-9-]{2,23}$`).Get
+	awsSecretARN   = lazyre.New(`arn:aws[\w-]*:(?:secretsmanager|ssm):[\w-]+:\d{12}:(?:secret:|parameter/)[\w/+=.@-]+`)
+	gcpSecretName  = lazyre.New(`projects/[\w-]+/secrets/[\w-]+`)
+	azureVaultName = lazyre.New(`^[A-Za-z][A-Za-z0-9-]{2,23}$`)
 )
 
 // secretStores lists the stores e's SecretProviderClasses read.
@@ -54,17 +54,17 @@ func secretStores(e *Env) []secretStore {
 		}
 		switch provider, _ := spec["provider"].(string); provider {
 		case "azure":
-			if v, _ := params["keyvaultName"].(string); azureVaultName().MatchString(v) && !strings.Contains(v, "{{") {
+			if v, _ := params["keyvaultName"].(string); azureVaultName.Get().MatchString(v) && !strings.Contains(v, "{{") {
 				add("azure-keyvault "+strings.ToLower(v), "the Azure Key Vault", v)
 			}
 		case "aws":
 			objs, _ := params["objects"].(string)
-			for _, arn := range uniq(awsSecretARN().FindAllString(objs, -1)) {
+			for _, arn := range uniq(awsSecretARN.Get().FindAllString(objs, -1)) {
 				add("aws "+arn, "the AWS secret", arn)
 			}
 		case "gcp":
 			secrets, _ := params["secrets"].(string)
-			for _, name := range uniq(gcpSecretName().FindAllString(secrets, -1)) {
+			for _, name := range uniq(gcpSecretName.Get().FindAllString(secrets, -1)) {
 				add("gcp "+name, "the Google secret", name)
 			}
 		}

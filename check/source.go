@@ -219,8 +219,7 @@ var getters = map[string]bool{"Get": true, "GetOrDefault": true, "String": true,
 
 // envHelper names a service's own environment readers: getEnv, envOr,
 // mustEnv, getenvDefault.
-var envHelper = lazyre.New(`(?i)env|^get`).Get
-
+var envHelper = lazyre.New(`(?i)env|^get`)
 var normalisers = map[string]bool{"ToLower": true, "ToUpper": true, "TrimSpace": true, "Trim": true, "TrimPrefix": true, "TrimSuffix": true}
 
 func (s *appEnvScan) readsAppEnv(fn string, c *ast.CallExpr) bool {
@@ -229,7 +228,7 @@ func (s *appEnvScan) readsAppEnv(fn string, c *ast.CallExpr) bool {
 	}
 	// A helper of the service's own: getEnv("APP_ENV", "development").
 	if id, ok := c.Fun.(*ast.Ident); ok {
-		return envHelper().MatchString(id.Name) && s.isKey(c.Args[0])
+		return envHelper.Get().MatchString(id.Name) && s.isKey(c.Args[0])
 	}
 	sel, ok := c.Fun.(*ast.SelectorExpr)
 	if !ok {

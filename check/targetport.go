@@ -49,8 +49,7 @@ type pod struct {
 
 // listenLine matches a config file's listening port: nginx's
 // listen [::]:8880, Apache's Listen 8080, Spring's server.port=8081.
-var listenLine = lazyre.New(`(?im)^\s*(?:listen\s+(?:\S*:)?|server\.port\s*[=:]\s*)(\d+)\b`).Get
-
+var listenLine = lazyre.New(`(?im)^\s*(?:listen\s+(?:\S*:)?|server\.port\s*[=:]\s*)(\d+)\b`)
 // listenPorts lists the ports the ConfigMaps spec mounts listen on:
 // nginx running `listen {{ .Values.service.port }}` from its mounted
 // nginx.conf serves that port whether or not its container declares it.
@@ -68,7 +67,7 @@ func listenPorts(e *Env, ns string, spec map[string]any) map[int]bool {
 		}
 		for _, text := range digMap(o.Body, "data") {
 			s, _ := text.(string)
-			for _, m := range listenLine().FindAllStringSubmatch(s, -1) {
+			for _, m := range listenLine.Get().FindAllStringSubmatch(s, -1) {
 				if n, err := strconv.Atoi(m[1]); err == nil {
 					out[n] = true
 				}

@@ -27,8 +27,7 @@ func init() {
 
 // helmAction matches a Helm template action: {{ .Values.x }}, {{ include … }},
 // {{- $x }}. ${{ X }} is a CI placeholder (FERRY082), not Helm's.
-var helmAction = lazyre.New(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`).Get
-
+var helmAction = lazyre.New(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`)
 func checkUnrenderedTemplate(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
@@ -62,7 +61,7 @@ func checkUnrenderedTemplate(in *Input) []Finding {
 // action on a field Helm does not have ({{ .Token }} in a reset link's
 // query) is the service's own template, which it fills in itself.
 func helmText(v string) string {
-	for _, m := range helmAction().FindAllString(v, -1) {
+	for _, m := range helmAction.Get().FindAllString(v, -1) {
 		a := trimLeft(m)
 		field := strings.TrimLeft(strings.TrimPrefix(a, "{{"), "- \t")
 		if rest, ok := strings.CutPrefix(field, "."); ok {

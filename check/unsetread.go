@@ -32,16 +32,16 @@ func init() {
 var (
 	// plainRead is an action that prints (or binds) one values path as
 	// it is: no default, no required.
-	plainRead = lazyre.New(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`).Get
+	plainRead = lazyre.New(`^(\$\w+\s*:?=\s*)?\$?\.Values\.([A-Za-z0-9_.]+)(\s*\|\s*(quote|squote|toString|b64enc|trim|upper|lower))*$`)
 	// wholeRead hands one values path on whole, as YAML or JSON:
 	// {{ toYaml .Values.resources | indent 12 }}. Unset, it renders null.
-	wholeRead = lazyre.New(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`).Get
+	wholeRead = lazyre.New(`^(?:(?:toYaml|toJson|toPrettyJson)\s+\$?\.Values\.([A-Za-z0-9_.]+)|\$?\.Values\.([A-Za-z0-9_.]+)\s*\|\s*(?:toYaml|toJson|toPrettyJson))(\s*\|\s*(n?indent\s+\d+|trim))*$`)
 )
 
 // wholePath is the values path an action hands on whole, "" for any
 // other action.
 func wholePath(act string) string {
-	m := wholeRead().FindStringSubmatch(act)
+	m := wholeRead.Get().FindStringSubmatch(act)
 	if m == nil {
 		return ""
 	}
@@ -104,7 +104,7 @@ func plainReads(text string) map[string]int {
 		}
 		for _, act := range actions(line) {
 			p := wholePath(act)
-			if r := plainRead().FindStringSubmatch(act); r != nil {
+			if r := plainRead.Get().FindStringSubmatch(act); r != nil {
 				p = r[2]
 			}
 			if p == "" || underGuard(p, guards) {

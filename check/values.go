@@ -248,8 +248,8 @@ type chartModel struct {
 }
 
 var (
-	valuesRef = lazyre.New(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`).Get
-	quoted    = lazyre.New(`"([^"]*)"`).Get
+	valuesRef = lazyre.New(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
+	quoted    = lazyre.New(`"([^"]*)"`)
 )
 
 func loadChart(files *tree, dir string) (*chartModel, error) {
@@ -285,13 +285,13 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 			itemsOK = itemsOK && ok
 			uses, reads = append(uses, u...), append(reads, rs...)
 		}
-		for _, sm := range valuesRef().FindAllSubmatch(data, -1) {
+		for _, sm := range valuesRef.Get().FindAllSubmatch(data, -1) {
 			var ref []string
 			if len(sm[2]) > 0 {
 				ref = strings.Split(strings.TrimPrefix(string(sm[2]), "."), ".")
 			}
 			if len(sm[1]) > 0 && len(sm[2]) == 0 {
-				for _, q := range quoted().FindAllSubmatch(sm[3], -1) {
+				for _, q := range quoted.Get().FindAllSubmatch(sm[3], -1) {
 					ref = append(ref, string(q[1]))
 				}
 			}

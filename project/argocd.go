@@ -124,7 +124,7 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 				// app-prod, or a namespace of its stage, when no values
 				// file names one
 				for _, n := range []string{scalarOf(mapValue(mapValue(top, "metadata"), "name")), d.Namespace} {
-					if w := stageIn(n); w != "" && envNameRe().MatchString(w) {
+					if w := stageIn(n); w != "" && envNameRe.Get().MatchString(w) {
 						d.Env = w
 						break
 					}

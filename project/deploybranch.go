@@ -553,7 +553,7 @@ func (p *Project) armDeploys(d Deploy, byFile map[string]string) map[string]Depl
 					env = path.Base(arm.cond.Vals[0]) // refs/heads/main: main
 				}
 			}
-			if env == "" || IsCIExpr(env) || !envNameRe().MatchString(strings.ToLower(env)) {
+			if env == "" || IsCIExpr(env) || !envNameRe.Get().MatchString(strings.ToLower(env)) {
 				continue
 			}
 			dd.Env = env

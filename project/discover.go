@@ -121,8 +121,7 @@ func isSecretsLayer(stem string) bool {
 	return strings.HasPrefix(stem, "secret") || strings.HasPrefix(stem, "values-secret") || strings.HasPrefix(stem, "values.secret")
 }
 
-var envNameRe = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).Get
-
+var envNameRe = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 // serviceConfigs finds the GoFr configs/ directory of a chart's service
 // in a monorepo: the nearest configs/ above the chart, below the project
 // directory (services/orders/configs beside services/orders/chart).
@@ -180,7 +179,7 @@ func (p *Project) discoverValues() valuesFiles {
 				switch {
 				case name == "values":
 					p.valuesDirFiles(path.Join(d, name), vf.envs)
-				case !isChartSubdir(name) && envNameRe().MatchString(name) && (d == p.Chart || envLike(name)):
+				case !isChartSubdir(name) && envNameRe.Get().MatchString(name) && (d == p.Chart || envLike(name)):
 					for _, f := range []string{"values.yaml", "values.yml"} {
 						rel := path.Join(d, name, f)
 						if !isFileIn(p.Dir, rel) {
@@ -214,22 +213,22 @@ func (p *Project) discoverValues() valuesFiles {
 				continue
 			}
 			region := ""
-			if r, rest := splitRegion(env); r != "" && envNameRe().MatchString(rest) {
+			if r, rest := splitRegion(env); r != "" && envNameRe.Get().MatchString(rest) {
 				// values.eastus.demo.yaml: environment demo, in region
 				// eastus (definition says so; fileRegion reads it back).
 				region, env = r, rest
 			}
-			if b, ok := strings.CutSuffix(env, ".base"); ok && envNameRe().MatchString(strings.ReplaceAll(b, "_", "-")) {
+			if b, ok := strings.CutSuffix(env, ".base"); ok && envNameRe.Get().MatchString(strings.ReplaceAll(b, "_", "-")) {
 				// values-prod.base.yaml: prod's own values, which a
 				// generator (gomplate, a Makefile) merges into the file
 				// helm is given; a values-prod.yaml beside it wins, as it
 				// sorts after (baseNote says so).
 				env = b
 			}
-			if u := strings.ReplaceAll(env, "_", "-"); u != env && envNameRe().MatchString(u) {
+			if u := strings.ReplaceAll(env, "_", "-"); u != env && envNameRe.Get().MatchString(u) {
 				env = u // values-primary_dev.yaml: primary-dev, since the name becomes a namespace (underscoreNote says so)
 			}
-			if !envNameRe().MatchString(env) {
+			if !envNameRe.Get().MatchString(env) {
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: %q is not an environment name (lower-case letters, digits and '-'); "+
 					"ignored — rename the file, or list it under an environment's values: in %s", path.Join(d, name), env, FileName))
 				continue
@@ -411,7 +410,7 @@ func (p *Project) valuesDirFiles(dir string, envs map[string]string) {
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
 		stem := strings.TrimSuffix(e.Name(), ext)
-		if !yamlName(e.Name()) || !envNameRe().MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
+		if !yamlName(e.Name()) || !envNameRe.Get().MatchString(stem) || layerStems[stem] || isSecretsLayer(stem) {
 			continue
 		}
 		envs[stem] = path.Join(dir, e.Name())
@@ -441,8 +440,7 @@ const (
 	RuntimeGeneric = "generic"
 )
 
-var goModGoFr = lazyre.New(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`).Get
-
+var goModGoFr = lazyre.New(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`)
 // detectRuntime decides whether the service follows GoFr's contract, and
 // says why.
 func (p *Project) detectRuntime() (runtime, reason string, err error) {
@@ -463,7 +461,7 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 			p.noteRefused(path.Join(d, "go.mod"), err)
 			continue
 		}
-		if m := goModGoFr().FindSubmatch(data); m != nil {
+		if m := goModGoFr.Get().FindSubmatch(data); m != nil {
 			return RuntimeGoFr, fmt.Sprintf("%s/go.mod requires %s", d, m[1]), nil
 		}
 		if p.Configs == "" || !isFileIn(p.Dir, path.Join(p.Configs, ".env")) {
@@ -482,7 +480,7 @@ func (p *Project) detectRuntime() (runtime, reason string, err error) {
 			break
 		}
 		if err == nil {
-			if m := goModGoFr().FindSubmatch(data); m != nil {
+			if m := goModGoFr.Get().FindSubmatch(data); m != nil {
 				return RuntimeGoFr, fmt.Sprintf("%s requires %s", filepath.ToSlash(rel), m[1]), nil
 			}
 			break
@@ -680,18 +678,18 @@ func underscoreNote(file string) string {
 // Cloud regions as values files name them: Azure's (eastus2), AWS's
 // (eu-west-1) and Google Cloud's (europe-west4).
 var (
-	azureRegion = lazyre.New(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`).Get
-	dashRegion  = lazyre.New(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`).Get
+	azureRegion = lazyre.New(`^(eastus|eastus2|westus|westus2|westus3|centralus|northcentralus|southcentralus|westcentralus|northeurope|westeurope|uksouth|ukwest|francecentral|germanywestcentral|swedencentral|switzerlandnorth|norwayeast|eastasia|southeastasia|japaneast|japanwest|australiaeast|australiasoutheast|canadacentral|canadaeast|brazilsouth|centralindia|southindia|koreacentral|uaenorth|southafricanorth)$`)
+	dashRegion  = lazyre.New(`^((?:us|eu|ap|ca|sa|me|af|il|mx)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-[0-9]|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)[0-9]{1,2})[-.](.+)$`)
 )
 
 // splitRegion splits a values file's environment part that starts with
 // a cloud region (eastus.demo, eastus2-qa, eu-west-1-prod) into the
 // region and the environment; "" when it names no region.
 func splitRegion(s string) (region, env string) {
-	if m := dashRegion().FindStringSubmatch(s); m != nil {
+	if m := dashRegion.Get().FindStringSubmatch(s); m != nil {
 		return m[1], m[2]
 	}
-	if i := strings.IndexAny(s, ".-"); i > 0 && azureRegion().MatchString(s[:i]) {
+	if i := strings.IndexAny(s, ".-"); i > 0 && azureRegion.Get().MatchString(s[:i]) {
 		return s[:i], s[i+1:]
 	}
 	return "", s
@@ -704,7 +702,7 @@ func fileRegion(file string) string {
 	for _, pre := range []string{"values-", "values."} {
 		if strings.HasPrefix(stem, pre) {
 			r, env := splitRegion(strings.TrimPrefix(stem, pre))
-			if r != "" && envNameRe().MatchString(env) {
+			if r != "" && envNameRe.Get().MatchString(env) {
 				return r
 			}
 		}
@@ -727,8 +725,8 @@ func WerfProject(dir string) string {
 		}
 		// werf.yaml is several documents, templated with Go templates: the
 		// project: line of the first is all ferry reads.
-		if m := werfProjectLine().FindSubmatch(data); m != nil {
-			if name := strings.Trim(string(m[1]), `"'`); werfName().MatchString(name) {
+		if m := werfProjectLine.Get().FindSubmatch(data); m != nil {
+			if name := strings.Trim(string(m[1]), `"'`); werfName.Get().MatchString(name) {
 				return name
 			}
 		}
@@ -740,6 +738,6 @@ func WerfProject(dir string) string {
 }
 
 var (
-	werfProjectLine = lazyre.New(`(?m)^project:\s*(\S+)\s*$`).Get
-	werfName        = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).Get
+	werfProjectLine = lazyre.New(`(?m)^project:\s*(\S+)\s*$`)
+	werfName        = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 )

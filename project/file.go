@@ -288,8 +288,7 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-var yamlLine = lazyre.New(`line (\d+): (.*)`).Get
-
+var yamlLine = lazyre.New(`line (\d+): (.*)`)
 // yamlError turns yaml.v3's "yaml: line 3: …" and "yaml: unmarshal errors:
 // line 5: field x not found in type …" into "name:3: …", one line.
 func yamlError(name string, err error) error {
@@ -298,7 +297,7 @@ func yamlError(name string, err error) error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
-	if m := yamlLine().FindStringSubmatch(msg); m != nil {
+	if m := yamlLine.Get().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		detail := m[2]
 		if f := regexp.MustCompile(`field (\S+) not found in type`).FindStringSubmatch(detail); f != nil {

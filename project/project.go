@@ -867,7 +867,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		// GitLab's environment: name: primary_dev is values-primary_dev.yaml's
 		// primary-dev (discoverValues).
 		env = strings.ReplaceAll(strings.ToLower(env), "_", "-")
-		if !envNameRe().MatchString(env) || env == "local" {
+		if !envNameRe.Get().MatchString(env) || env == "local" {
 			return
 		}
 		if runs, _ := runsFor(d.guard, d.envVar, env); !runs {
@@ -962,7 +962,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		if env == "" && !IsCIExpr(d.Namespace) {
 			env = stageIn(d.Namespace)
 		}
-		if env != "" && (d.envByName || !envNameRe().MatchString(strings.ToLower(env))) {
+		if env != "" && (d.envByName || !envNameRe.Get().MatchString(strings.ToLower(env))) {
 			// A name from the job (deploy-production), or one that cannot
 			// name an environment here (GitLab's primary_hl_dev): the
 			// command's values file may name it as the repository does.
@@ -990,7 +990,7 @@ func (p *Project) nameless(d Deploy) string {
 	_, resolved := d.valuesFiles(p.Dir)
 	if !IsCIExpr(d.Chart) && (resolved || len(d.Values) == 0) {
 		for _, c := range [][2]string{{d.Namespace, "namespace"}, {d.Release, "release"}} {
-			if n := strings.ToLower(c[0]); envNameRe().MatchString(n) && n != "default" && n != "local" {
+			if n := strings.ToLower(c[0]); envNameRe.Get().MatchString(n) && n != "default" && n != "local" {
 				if p.named == nil {
 					p.named = map[string]string{}
 				}
@@ -1022,7 +1022,7 @@ func (p *Project) fileEnvName(env string, d Deploy, byFile map[string]string, sh
 				}
 			}
 		}
-		if e == "" || e == env || !envNameRe().MatchString(e) {
+		if e == "" || e == env || !envNameRe.Get().MatchString(e) {
 			continue
 		}
 		if (synonym(e) != "" && synonym(e) == synonym(env)) || strings.HasPrefix(env, e+"-") || strings.HasSuffix(env, "-"+e) ||
@@ -1097,7 +1097,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		// environment too: the chart's values and the command's --set.
 		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")
 		for _, env := range d.choices[name] {
-			if _, ok := out[env]; ok || !envNameRe().MatchString(env) || env == "local" {
+			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || env == "local" {
 				continue
 			}
 			if _, ok := envFiles[env]; ok {
@@ -1211,7 +1211,7 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 				}
 				env := name[len(prefix) : len(name)-len(suffix)]
 				rel := path.Join(path.Dir(v), name)
-				if known[rel] || !envNameRe().MatchString(env) || !envLike(env) || layerStems[env] {
+				if known[rel] || !envNameRe.Get().MatchString(env) || !envLike(env) || layerStems[env] {
 					continue
 				}
 				if _, ok := envFiles[env]; !ok {

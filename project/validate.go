@@ -25,12 +25,11 @@ const MaxValuesSize = 10 << 20
 // envName is a DNS label: environment names become namespaces, release
 // suffixes, directory names under .ferry/ and parts of host names, so
 // "../x" or "Prod" must never get that far.
-var envName = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`).Get
-
+var envName = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 // ValidName reports whether name may name an environment: a DNS label of
 // at most 63 characters.
 func ValidName(name string) error {
-	if len(name) > 63 || !envName().MatchString(name) {
+	if len(name) > 63 || !envName.Get().MatchString(name) {
 		return fmt.Errorf("environment name %q: use lower-case letters, digits and '-' (a DNS label, at most 63 characters)", name)
 	}
 	return nil
@@ -40,11 +39,10 @@ func ValidName(name string) error {
 // the binary .ferry/build/<service>, the image's name and the release's,
 // so it is one path element of letters, digits, '.', '_' and '-' that
 // starts with a letter or digit ("..", "../x" and "/x" never are).
-var serviceName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`).Get
-
+var serviceName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // ValidServiceName reports whether name may name a service in ferry.yaml.
 func ValidServiceName(name string) error {
-	if !serviceName().MatchString(name) {
+	if !serviceName.Get().MatchString(name) {
 		return fmt.Errorf("service name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128): it becomes a file name under .ferry/build", name)
 	}
 	return nil
@@ -64,7 +62,7 @@ func ValidFileName(name string) error {
 // a DNS label, as the API server requires. ferry also names local state
 // after it.
 func ValidNamespace(name string) error {
-	if len(name) > 63 || !envName().MatchString(name) {
+	if len(name) > 63 || !envName.Get().MatchString(name) {
 		return fmt.Errorf("namespace %q: use lower-case letters, digits and '-' (a DNS label, at most 63 characters)", name)
 	}
 	return nil

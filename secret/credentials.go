@@ -47,8 +47,7 @@ func Passwords(v string) []Password {
 // and {% … (Go, Jinja, Handlebars; a space ends the URL, so "{{" alone
 // is one too), <token>, printf's %s, %v, %[1]s and Python's %(token)s,
 // and a route's :token.
-var slot = lazyre.New(`^(\{[^{}]*\}|\{[{%].*|<[A-Za-z_][A-Za-z0-9_ .-]*>|%(\[[0-9]+\])?[-+# 0]*[0-9]*[svdqxX]|%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|:[A-Za-z_][A-Za-z0-9_]*)$`).Get
-
+var slot = lazyre.New(`^(\{[^{}]*\}|\{[{%].*|<[A-Za-z_][A-Za-z0-9_ .-]*>|%(\[[0-9]+\])?[-+# 0]*[0-9]*[svdqxX]|%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|:[A-Za-z_][A-Za-z0-9_]*)$`)
 // Slot reports a value that is a slot a program fills in as it builds a
 // URL (reset?token={token}, ?token=%s, /:token): a template, not a
 // committed credential. A slot percent-encoded in a query (%7Btoken%7D)
@@ -57,11 +56,11 @@ func Slot(v string) bool {
 	if v == "" || !strings.ContainsAny(v, "{<%:") {
 		return false
 	}
-	if slot().MatchString(v) {
+	if slot.Get().MatchString(v) {
 		return true
 	}
 	u, err := url.QueryUnescape(v)
-	return err == nil && u != v && slot().MatchString(u)
+	return err == nil && u != v && slot.Get().MatchString(u)
 }
 
 // passwords is Passwords with the slots.
@@ -78,7 +77,7 @@ func passwords(v string) []Password {
 	// The expressions below need an @, an = and a : in turn: most values
 	// (every key of a large ConfigMap) have none, and skip them.
 	if strings.Contains(v, "@") {
-		if m := dsnUserinfo().FindStringSubmatchIndex(v); m != nil {
+		if m := dsnUserinfo.Get().FindStringSubmatchIndex(v); m != nil {
 			return []Password{{User: v[m[2]:m[3]], Value: v[m[4]:m[5]], Start: m[4], End: m[5]}}
 		}
 	}
@@ -105,7 +104,7 @@ func kvPasswords(v string) [][]int {
 	if !strings.Contains(v, "=") {
 		return nil
 	}
-	return kvPassword().FindAllStringSubmatchIndex(v, -1)
+	return kvPassword.Get().FindAllStringSubmatchIndex(v, -1)
 }
 
 // pair is a bare user:password value's password, however weak.
@@ -113,7 +112,7 @@ func pair(v string) (Password, bool) {
 	if !strings.Contains(v, ":") {
 		return Password{}, false
 	}
-	m := userPass().FindStringSubmatchIndex(v)
+	m := userPass.Get().FindStringSubmatchIndex(v)
 	if m == nil || notAUser[strings.ToLower(v[m[2]:m[3]])] || !passwordLike(v[m[4]:m[5]], false) {
 		return Password{}, false
 	}
@@ -148,23 +147,19 @@ func keyedPair(key, v string) (Password, bool) {
 
 // dsnUserinfo finds the password in DSNs that are not URLs, such as Go's
 // MySQL driver form `user:pass@tcp(host:3306)/db`.
-var dsnUserinfo = lazyre.New(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`).Get
-
+var dsnUserinfo = lazyre.New(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
 // kvPassword is the password of a key=value DSN (libpq's
 // "host=db password=x", ADO.NET's "Server=db;Password=x").
-var kvPassword = lazyre.New(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`).Get
-
+var kvPassword = lazyre.New(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`)
 // userPass is a bare user:password value (BASIC_AUTH=admin:hunter2).
-var userPass = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`).Get
-
+var userPass = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`)
 // notAUser are left-hand sides of name:tag values that are not users:
 // schemes and the usual image names that a tag follows.
 var notAUser = map[string]bool{"http": true, "https": true, "tcp": true, "udp": true, "unix": true, "file": true, "sha256": true, "sha512": true, "urn": true, "mailto": true}
 
 // versionish is an image tag or a version: digits first (1.25-alpine,
 // v2.1), or digits with dots anywhere (lts-alpine3.19).
-var versionish = lazyre.New(`^v?[0-9]|[0-9]+\.[0-9]+`).Get
-
+var versionish = lazyre.New(`^v?[0-9]|[0-9]+\.[0-9]+`)
 // passwordLike tells a password after "user:" from an image tag or a
 // port name: not a version, and more than one kind of character, with a
 // digit or a symbol among them (hunter2, s3cr3t!, not alpine or
@@ -173,7 +168,7 @@ var versionish = lazyre.New(`^v?[0-9]|[0-9]+\.[0-9]+`).Get
 // sha-1a2b3c), so only a strong one is a password without a key that
 // says so.
 func passwordLike(p string, strong bool) bool {
-	if versionish().MatchString(p) || placeholderWord(p) {
+	if versionish.Get().MatchString(p) || placeholderWord(p) {
 		return false
 	}
 	var lower, upper, digit, symbol bool
@@ -211,8 +206,7 @@ func placeholderWord(p string) bool {
 // or query (https://host:8443/users/@me): a port, not a password. A
 // password that starts with up to five digits and a "/" reads the same
 // way and is not redacted; that shape is the one ambiguity left.
-var portThenPath = lazyre.New(`^[0-9]{1,5}[/?#]`).Get
-
+var portThenPath = lazyre.New(`^[0-9]{1,5}[/?#]`)
 // urlPasswords finds the credentials of one URL, off bytes into the value.
 func urlPasswords(v string, off int) []Password {
 	scheme, rest, ok := strings.Cut(v, "://")
@@ -232,7 +226,7 @@ func urlPasswords(v string, off int) []Password {
 	hostAt := 0
 	if at := strings.LastIndex(authority, "@"); at >= 0 {
 		user, pass, hasPass := strings.Cut(authority[:at], ":")
-		if hasPass && pass != "" && !strings.ContainsAny(user, "/?#") && !portThenPath().MatchString(pass) {
+		if hasPass && pass != "" && !strings.ContainsAny(user, "/?#") && !portThenPath.Get().MatchString(pass) {
 			start := base + len(user) + 1
 			out = append(out, Password{User: user, Value: pass, Start: start, End: start + len(pass)})
 			hostAt = at + 1

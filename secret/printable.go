@@ -10,8 +10,7 @@ import (
 // escapeSeq is a terminal escape sequence: CSI (colours, cursor moves,
 // screen clears), OSC (window titles, hyperlinks, clipboard writes),
 // DCS/SOS/PM/APC strings, and the two-byte ESC forms.
-var escapeSeq = lazyre.New(`\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|[ -/]*[0-~]?)`).Get
-
+var escapeSeq = lazyre.New(`\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|[ -/]*[0-~]?)`)
 // Printable returns an untrusted string — a signer's name, the "who" of an
 // action taken on the page, a failed service's log tail — fit to print on
 // the operator's terminal: escape sequences are removed, and so are other
@@ -24,7 +23,7 @@ func Printable(s string) string {
 		return s
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = escapeSeq().ReplaceAllString(s, "")
+	s = escapeSeq.Get().ReplaceAllString(s, "")
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t' || r == '\n':

@@ -8,16 +8,16 @@ import (
 )
 
 var (
-	pemBlock  = lazyre.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`).Get
-	jwtInText = lazyre.New(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`).Get
+	pemBlock  = lazyre.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
+	jwtInText = lazyre.New(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`)
 	// urlInText finds a URL in free text, to be redacted as a value is.
-	urlInText = lazyre.New(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`).Get
-	dsnInText = lazyre.New(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`).Get
+	urlInText = lazyre.New(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`)
+	dsnInText = lazyre.New(`\b([^:@/\s"']+):([^@\s"']+)@(tcp|unix|udp)\(`)
 	// authInText is an Authorization header's credentials in a dump.
-	authInText = lazyre.New(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`).Get
+	authInText = lazyre.New(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*`)
 	// assignment finds the KEY= and KEY: of KEY=value pairs, as a
 	// service's log or a parser's message carries them.
-	assignment = lazyre.New(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`).Get
+	assignment = lazyre.New(`([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*[=:]`)
 )
 
 // Scrub removes secrets from free text — a service's log tail, a parser's
@@ -36,15 +36,15 @@ func Scrub(text string, known ...string) string {
 	for _, k := range ks {
 		text = strings.ReplaceAll(text, k, Redacted)
 	}
-	text = pemBlock().ReplaceAllString(text, Redacted)
+	text = pemBlock.Get().ReplaceAllString(text, Redacted)
 	text = scrubShapes(text)
-	text = jwtInText().ReplaceAllString(text, Redacted)
-	text = urlInText().ReplaceAllStringFunc(text, func(u string) string {
+	text = jwtInText.Get().ReplaceAllString(text, Redacted)
+	text = urlInText.Get().ReplaceAllStringFunc(text, func(u string) string {
 		r, _ := redactURL(u)
 		return r
 	})
-	text = dsnInText().ReplaceAllString(text, "${1}:"+Redacted+"@${3}(")
-	text = authInText().ReplaceAllString(text, "${1}${2}"+Redacted)
+	text = dsnInText.Get().ReplaceAllString(text, "${1}:"+Redacted+"@${3}(")
+	text = authInText.Get().ReplaceAllString(text, "${1}${2}"+Redacted)
 	text = scrubKVPasswords(text)
 	text = scrubAssignments(text)
 	return text
@@ -57,7 +57,7 @@ func Scrub(text string, known ...string) string {
 func scrubAssignments(text string) string {
 	type span struct{ from, to int }
 	var spans []span
-	for _, m := range assignment().FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range assignment.Get().FindAllStringSubmatchIndex(text, -1) {
 		key := text[m[2]:m[3]]
 		if !Name(key) || text[m[1]-1] == ':' && (fileName(text, m[2], key) || messageWord(text[m[1]:])) {
 			continue
@@ -105,7 +105,7 @@ func scrubAssignments(text string) string {
 // scrubKVPasswords replaces the password= of key=value DSNs in text
 // (Pwd= too, which the sensitive-name rule leaves to the shell's PWD).
 func scrubKVPasswords(text string) string {
-	ms := kvPassword().FindAllStringSubmatchIndex(text, -1)
+	ms := kvPassword.Get().FindAllStringSubmatchIndex(text, -1)
 	for i := len(ms) - 1; i >= 0; i-- {
 		if from, to := ms[i][4], ms[i][5]; to > from && text[from:to] != Redacted {
 			text = text[:from] + Redacted + text[to:]

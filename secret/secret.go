@@ -337,7 +337,7 @@ func opaqueSecret(v string) bool {
 			return true
 		}
 	}
-	if strings.IndexByte("bBtTaA", v[0]) >= 0 && authScheme().MatchString(v) {
+	if strings.IndexByte("bBtTaA", v[0]) >= 0 && authScheme.Get().MatchString(v) {
 		return true
 	}
 	return shaped(v)
@@ -358,4 +358,4 @@ var tokenShapes = []litShape{
 // credentials (Bearer eyJ…, Basic dXNlcjpwYXNz). Its first letter is
 // one of bBtTaA (none of which case-folds to a non-ASCII letter), which
 // opaqueSecret checks before running it.
-var authScheme = lazyre.New(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`).Get
+var authScheme = lazyre.New(`^(?i:bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=-]{8,}$`)

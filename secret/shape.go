@@ -88,8 +88,8 @@ func tokenChars(v string) bool {
 
 // uuid and plain digests are long and random-looking, but identifiers.
 var (
-	uuid      = lazyre.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`).Get
-	hexDigest = lazyre.New(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`).Get
+	uuid      = lazyre.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	hexDigest = lazyre.New(`^([0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64})$`)
 )
 
 // shaped reports a value that is a secret by a shape of its own: one that
@@ -127,7 +127,7 @@ func base64PEM(v string) bool {
 // has. A hex key (32 hex digits and more, other than the digest lengths)
 // must look random too.
 func generatedKey(v string) bool {
-	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars(v) || uuid().MatchString(v) || hexDigest().MatchString(v) {
+	if len(v) < minKeyLen || len(v) > 4096 || !tokenChars(v) || uuid.Get().MatchString(v) || hexDigest.Get().MatchString(v) {
 		return false
 	}
 	if hexOnly(v) {
