@@ -1093,6 +1093,20 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 				out[env] = dd
 			}
 		}
+		if len(out) == 0 && !strings.HasPrefix(v, "$") && strings.Contains(v, "/") {
+			// k8s/helm/values-${ENVIRONMENT}.yaml away from the chart,
+			// where discovery does not look: the files the pattern names
+			// are the environments.
+			for _, f := range globProject(p.Dir, v[:locs[0][0]]+"*"+v[locs[0][1]:]) {
+				m := re.FindStringSubmatch(f)
+				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) {
+					continue
+				}
+				if runs, _ := runsFor(d.guard, exprVar(expr), m[1]); runs {
+					out[m[1]] = fillDeploy(d, expr, m[1])
+				}
+			}
+		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
 		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")

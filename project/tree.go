@@ -189,3 +189,16 @@ func walkDirs(root string, fn func(r *confine.Root, rel string) error) error {
 func present(st fs.FileInfo, err error) bool {
 	return regular(st, err) || errors.Is(err, confine.ErrOutside)
 }
+
+// globProject is fs.Glob of pat (slash-separated, relative to the project
+// directory dir) through the confined file system: nothing out of the
+// repository is listed, and a FIFO is never opened.
+func globProject(dir, pat string) []string {
+	r, err := confine.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	m, _ := fs.Glob(r.FS(), pat)
+	return m
+}
