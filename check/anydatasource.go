@@ -165,6 +165,7 @@ func shown(group []envEndpoint) string {
 // emptyPort is a host's port that no key set (DATABASE_HOST without
 // DATABASE_PORT): the identity keeps the "host:", a message need not.
 var emptyPort = lazyre.New(`([^:/]):(,|/|$)`)
+
 func noPort(id string) string {
 	scheme, hosts, _ := strings.Cut(id, "://")
 	return scheme + "://" + emptyPort.Get().ReplaceAllString(hosts, "$1$2")
@@ -412,6 +413,7 @@ func aliases(env string) []string {
 
 // nameKeys are keys whose value names a place even without a URL shape.
 var nameKeys = lazyre.New(`(?i)(_DB|_DATABASE|_DBNAME|DB_NAME|BUCKET|NAMESPACE|CLUSTER|_INDEX|_QUEUE|_VHOST|_SCHEMA)$|BUCKET|NAMESPACE`)
+
 // placeParts are the parts of a value that name a place: host labels, URL
 // path segments, the database name.
 func placeParts(key, value string, eps []endpoint) []string {

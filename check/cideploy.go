@@ -140,6 +140,7 @@ func knownElsewhere(in *Input, f string) bool {
 // not as a path's part: $(pipeline.workspace)/install/values.yaml
 // makes nothing.
 var writes = lazyre.New(`>|(^|[\s;|&(])(cp|mv|tee|install|envsubst|base64|sops|gpg|helm-secrets|ln)(\s|$)|--output|\s-o\s`)
+
 // written reports a values file the CI file itself makes before helm
 // reads it (sops -d … > secrets-prod.yaml, echo "$VALUES" | base64 -d >
 // …), or one .gitignore keeps out of the repository: it exists while the

@@ -277,6 +277,7 @@ type envLine struct {
 }
 
 var envKey = lazyre.New(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$`)
+
 // dotenvLines reads the statements of a dotenv file, every one, repeated
 // keys included (envfile keeps only the winner). Multi-line quoted values
 // are rare in configuration and read as their first line.

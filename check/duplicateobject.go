@@ -36,6 +36,7 @@ func init() {
 // dedupeObjects): "TEMPLATE: KIND/NAME is rendered again by TEMPLATE; an
 // install keeps the last one".
 var renderedAgain = lazyre.New(`^(\S+): ([^/\s]+)/(\S+) is rendered again by (\S+); an install keeps the last one$`)
+
 // duplicate is one object a release renders more than once.
 type duplicate struct {
 	kind, name, ns string

@@ -64,6 +64,7 @@ var schemes = map[string]struct {
 var jdbcDatabase = lazyre.New(`(?i);(?:databaseName|database)=([^;]+)`)
 var mysqlDSN = lazyre.New(`^(?:[^@\s]*@)?tcp\(([^)]+)\)/([^?\s]*)`)
 var hostList = lazyre.New(`^[A-Za-z0-9.-]+(:\d+)?(,\s*[A-Za-z0-9.-]+(:\d+)?)*$`)
+
 // mayBeURL reports whether v can be a URL or a DSN parseURL reads: one
 // holding "://" or "tcp(". Shown only puts Redacted (no ':', '/' or
 // '(') in place of a password, so it makes neither where v had none;
@@ -232,6 +233,7 @@ var mailPorts = map[string]bool{"25": true, "465": true, "587": true, "2525": tr
 // mailbox matches a mail key that holds an address, not a relay
 // (MAIL_FROM_ADDRESS, SMTP_SENDER).
 var mailbox = lazyre.New(`(^|[_.-])(FROM|TO|REPLY|SENDER|ADDRESS|RECIPIENT|ADMIN|SUPPORT)([_.-]|$)`)
+
 func keyFamily(key string) (family, port string) {
 	words := strings.FieldsFunc(strings.ToUpper(key), func(r rune) bool { return r == '_' || r == '-' || r == '.' })
 	for _, f := range keyFamilies {

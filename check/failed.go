@@ -148,6 +148,7 @@ func templateFile(p *project.Project, file string) bool {
 // {{ required "…" .Values.ingress.host }}, required (printf …) .Values.x,
 // {{ .Values.app.key | required "…" }} (eval8 career2).
 var requiredRe = lazyre.New(`\.Values\.([A-Za-z0-9_.]+)\s*\|\s*required\b|\brequired\b.*?\.Values\.([A-Za-z0-9_.]+)`)
+
 // requiredKey reads the template line that failed for the values path it
 // requires, "" when the line is not a required.
 func requiredKey(dir, file string, line int) string {
@@ -183,6 +184,7 @@ func unsetKey(dir, file string, line int, msg string) string {
 }
 
 var valuesRefs = lazyre.New(`\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)`)
+
 // templateLine is line of a project file, "" when it cannot be read.
 func templateLine(dir, file string, line int) string {
 	if file == "" || line <= 0 {
@@ -261,6 +263,7 @@ func entry(key, val string, src render.Source) render.Entry {
 }
 
 var envName = lazyre.New(`^[A-Z][A-Z0-9_]*$`)
+
 // valuesKey names a values path as an environment variable.
 func valuesKey(p string) string {
 	parts := strings.Split(p, ".")

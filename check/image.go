@@ -489,6 +489,7 @@ func movingTag(tag string) bool {
 
 // shellDefault is ${VAR:-default} (or ${VAR-default}).
 var shellDefault = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^{}$]*)\}$`)
+
 // ciDefault is the default a CI expression's tag falls back to
 // (${tag:-latest} is latest whenever tag is unset), when it has one.
 func ciDefault(tag string) (string, bool) {

@@ -490,9 +490,11 @@ type checksums struct {
 // basePathFile finds the templates a checksum's action includes through
 // $.Template.BasePath (print or printf).
 var basePathFile = lazyre.New(`Template\.BasePath\s+"(/[^"]+)"|printf\s+"%s(/[^"]+)"\s+\$?\.Template\.BasePath`)
+
 // checksumLine is a checksum annotation written literally in a pod
 // template, with the rest of its line.
 var checksumLine = lazyre.New(`(?m)^\s*["']?([^\s:"'{}]*checksum[^\s:"'{}]*)["']?\s*:(.*)$`)
+
 // checksumsOf reads what the checksum annotations of w (in e) cover: the
 // templates their actions include (read from w's template, where the
 // annotation is written literally), else the object their key names,
@@ -576,6 +578,7 @@ func checksumHint(e *Env, reads []string, taken []string) string {
 // everyRender matches a pod annotation whose template changes on every
 // render (rollme: {{ randAlphaNum 5 | quote }}, {{ now | unixEpoch }}).
 var everyRender = lazyre.New(`\n\s*[\w./-]+:\s*"?\{\{[^}]*\b(rand(AlphaNum|Alpha|Numeric|Ascii)|uuidv4|now)\b`)
+
 // rollsEveryRender reports a workload whose template has such an
 // annotation: Helm's documented rollme, which restarts the pods on
 // every upgrade, config change or not.

@@ -26,6 +26,7 @@ import (
 // pipedRequiredRe finds the values path piped into required:
 // {{ .Values.app.key | required "app.key is required" }}.
 var pipedRequiredRe = lazyre.New(`\.Values\.([A-Za-z0-9_.]+)\s*\|\s*required\b`)
+
 // requiredPath is the values path the template line file:line requires,
 // either way it is written; "" when the line is not a required.
 func requiredPath(dir, file string, line int) string {

@@ -19,13 +19,16 @@ import (
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
 var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
 var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
+
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
 var placeholderHost = lazyre.New(`(?i)(^|[/@.:])(example\.(com|org|net)|[a-z0-9-]+\.(invalid|example))(:\d+)?([/?#:]|$)`)
+
 // isPlaceholder reports an unreplaced placeholder.
 func isPlaceholder(v string) bool {
 	v = strings.TrimSpace(v)
@@ -62,8 +65,10 @@ const fillInWords = " ME THIS IT ID SHA TAG VERSION COMMIT URL URI HOST HOSTNAME
 // angleWord matches a <word> a person was meant to fill in:
 // <your-api-key>, https://<tenant>.auth0.com, <EMPTY>=.
 var angleWord = lazyre.New(`<[A-Za-z_][A-Za-z0-9_ .-]*>`)
+
 // markup matches what only a file or a page holds.
 var markup = lazyre.New(`\n|</|/>|<[!?]`)
+
 // anglePlaceholder reports a <word> stand-in in a one-line value that is
 // not markup: an nginx maintenance page (<!DOCTYPE html>, <head>,
 // </body>) in a ConfigMap is a file, not a value left unreplaced.

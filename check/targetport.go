@@ -50,6 +50,7 @@ type pod struct {
 // listenLine matches a config file's listening port: nginx's
 // listen [::]:8880, Apache's Listen 8080, Spring's server.port=8081.
 var listenLine = lazyre.New(`(?im)^\s*(?:listen\s+(?:\S*:)?|server\.port\s*[=:]\s*)(\d+)\b`)
+
 // listenPorts lists the ports the ConfigMaps spec mounts listen on:
 // nginx running `listen {{ .Values.service.port }}` from its mounted
 // nginx.conf serves that port whether or not its container declares it.

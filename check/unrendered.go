@@ -28,6 +28,7 @@ func init() {
 // helmAction matches a Helm template action: {{ .Values.x }}, {{ include … }},
 // {{- $x }}. ${{ X }} is a CI placeholder (FERRY082), not Helm's.
 var helmAction = lazyre.New(`(^|[^$])\{\{-?\s*(\.|\$|include\s|template\s|tpl\s|printf\s|default\s|required\s|quote\s|lower\s|upper\s)[^}]*\}\}`)
+
 func checkUnrenderedTemplate(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {

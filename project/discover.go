@@ -122,6 +122,7 @@ func isSecretsLayer(stem string) bool {
 }
 
 var envNameRe = lazyre.New(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
 // serviceConfigs finds the GoFr configs/ directory of a chart's service
 // in a monorepo: the nearest configs/ above the chart, below the project
 // directory (services/orders/configs beside services/orders/chart).
@@ -441,6 +442,7 @@ const (
 )
 
 var goModGoFr = lazyre.New(`(?m)^\s*(?:require\s+)?(gofr\.dev|github\.com/ferrydev/ferry/kit)\s+v`)
+
 // detectRuntime decides whether the service follows GoFr's contract, and
 // says why.
 func (p *Project) detectRuntime() (runtime, reason string, err error) {

@@ -289,6 +289,7 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 }
 
 var yamlLine = lazyre.New(`line (\d+): (.*)`)
+
 // yamlError turns yaml.v3's "yaml: line 3: …" and "yaml: unmarshal errors:
 // line 5: field x not found in type …" into "name:3: …", one line.
 func yamlError(name string, err error) error {

@@ -26,6 +26,7 @@ const MaxValuesSize = 10 << 20
 // suffixes, directory names under .ferry/ and parts of host names, so
 // "../x" or "Prod" must never get that far.
 var envName = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
 // ValidName reports whether name may name an environment: a DNS label of
 // at most 63 characters.
 func ValidName(name string) error {
@@ -40,6 +41,7 @@ func ValidName(name string) error {
 // so it is one path element of letters, digits, '.', '_' and '-' that
 // starts with a letter or digit ("..", "../x" and "/x" never are).
 var serviceName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
 // ValidServiceName reports whether name may name a service in ferry.yaml.
 func ValidServiceName(name string) error {
 	if !serviceName.Get().MatchString(name) {

@@ -48,6 +48,7 @@ func Passwords(v string) []Password {
 // is one too), <token>, printf's %s, %v, %[1]s and Python's %(token)s,
 // and a route's :token.
 var slot = lazyre.New(`^(\{[^{}]*\}|\{[{%].*|<[A-Za-z_][A-Za-z0-9_ .-]*>|%(\[[0-9]+\])?[-+# 0]*[0-9]*[svdqxX]|%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|:[A-Za-z_][A-Za-z0-9_]*)$`)
+
 // Slot reports a value that is a slot a program fills in as it builds a
 // URL (reset?token={token}, ?token=%s, /:token): a template, not a
 // committed credential. A slot percent-encoded in a query (%7Btoken%7D)
@@ -148,11 +149,14 @@ func keyedPair(key, v string) (Password, bool) {
 // dsnUserinfo finds the password in DSNs that are not URLs, such as Go's
 // MySQL driver form `user:pass@tcp(host:3306)/db`.
 var dsnUserinfo = lazyre.New(`^([^:@/\s]+):([^@\s]+)@(tcp|unix|udp)\(`)
+
 // kvPassword is the password of a key=value DSN (libpq's
 // "host=db password=x", ADO.NET's "Server=db;Password=x").
 var kvPassword = lazyre.New(`(?i)(?:^|[\s;])(password|passwd|pwd)\s*=\s*('[^']*'|"[^"]*"|[^\s;]*)`)
+
 // userPass is a bare user:password value (BASIC_AUTH=admin:hunter2).
 var userPass = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([^\s:@/]{6,128})$`)
+
 // notAUser are left-hand sides of name:tag values that are not users:
 // schemes and the usual image names that a tag follows.
 var notAUser = map[string]bool{"http": true, "https": true, "tcp": true, "udp": true, "unix": true, "file": true, "sha256": true, "sha512": true, "urn": true, "mailto": true}
@@ -160,6 +164,7 @@ var notAUser = map[string]bool{"http": true, "https": true, "tcp": true, "udp": 
 // versionish is an image tag or a version: digits first (1.25-alpine,
 // v2.1), or digits with dots anywhere (lts-alpine3.19).
 var versionish = lazyre.New(`^v?[0-9]|[0-9]+\.[0-9]+`)
+
 // passwordLike tells a password after "user:" from an image tag or a
 // port name: not a version, and more than one kind of character, with a
 // digit or a symbol among them (hunter2, s3cr3t!, not alpine or
@@ -207,6 +212,7 @@ func placeholderWord(p string) bool {
 // password that starts with up to five digits and a "/" reads the same
 // way and is not redacted; that shape is the one ambiguity left.
 var portThenPath = lazyre.New(`^[0-9]{1,5}[/?#]`)
+
 // urlPasswords finds the credentials of one URL, off bytes into the value.
 func urlPasswords(v string, off int) []Password {
 	scheme, rest, ok := strings.Cut(v, "://")

@@ -11,6 +11,7 @@ import (
 // screen clears), OSC (window titles, hyperlinks, clipboard writes),
 // DCS/SOS/PM/APC strings, and the two-byte ESC forms.
 var escapeSeq = lazyre.New(`\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|[ -/]*[0-~]?)`)
+
 // Printable returns an untrusted string — a signer's name, the "who" of an
 // action taken on the page, a failed service's log tail — fit to print on
 // the operator's terminal: escape sequences are removed, and so are other
