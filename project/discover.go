@@ -112,6 +112,9 @@ func FindCharts(dir string) ([]string, error) {
 
 // layerStems name values files that every environment shares, not
 // environments: values-common.yaml and the like.
+// leftoverStems name values files kept aside, not deployed.
+var leftoverStems = map[string]bool{"original": true, "orig": true, "backup": true, "bak": true, "old": true, "copy": true, "example": true, "sample": true, "template": true, "tmpl": true}
+
 var layerStems = map[string]bool{"common": true, "base": true, "default": true, "defaults": true, "shared": true, "global": true, "all": true}
 
 // isSecretsLayer recognises helm-secrets style files (secrets.yaml,
@@ -211,6 +214,12 @@ func (p *Project) discoverValues() valuesFiles {
 				env = strings.TrimPrefix(stem, "values.")
 			}
 			if env == "" || env == "schema" {
+				continue
+			}
+			if leftoverStems[env] {
+				// values-original.yaml, values-backup.yaml: a copy kept
+				// aside, not an environment
+				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: a copy kept aside (%q), not an environment; list it under an environment's values: in %s if it is one", path.Join(d, name), env, FileName))
 				continue
 			}
 			region := ""
