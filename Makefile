@@ -21,10 +21,11 @@ GIT_DIRTY   := $(shell [ -z "$$(git status --porcelain --untracked-files=no 2>/d
 LDFLAGS     := -s -w -X $(CLI_PKG).stampCommit=$(GIT_COMMIT) -X $(CLI_PKG).stampTime=$(GIT_TIME) -X $(CLI_PKG).stampModified=$(GIT_DIRTY)
 # The packages that run once per command (main, its flags and output, the
 # deploy targets, promotion, the web page and ferry init with their packed
-# files, signing, the state store, GC pacing) are compiled without inlining: 150 KB less binary and no measurable time
+# files, signing, the state store, GC pacing, the confined file system
+# whose every call is a system call) are compiled without inlining: 150 KB less binary and no measurable time
 # (bench/lean/run.sh), since no loop of a check or a render runs in them.
 # check, render, project, secret, view, envfile and artifact keep it.
-NOINLINE    := cmd/ferry internal/cli platform/... promote serve scaffold soak sign internal/boltstore internal/packfs internal/portholder internal/gcpace remotelog sopsvalues state
+NOINLINE    := cmd/ferry internal/cli platform/... promote serve scaffold soak sign internal/boltstore internal/packfs internal/portholder internal/gcpace internal/confine remotelog sopsvalues state
 GCFLAGS     := $(foreach p,$(NOINLINE),-gcflags=github.com/ferrydev/ferry/$(p)=-l)
 BUILDFLAGS  := -trimpath $(GCFLAGS) -ldflags "$(LDFLAGS)"
 

@@ -327,7 +327,7 @@ func Run(in *Input) *Report {
 		}
 	}
 	all = append(all, valuesPass(in)...)
-	all = foldTagWarnings(mergeWorkloads(all))
+	all = foldPlaceholders(foldTagWarnings(mergeWorkloads(all)))
 	var accepts []project.Acceptance
 	if in.Project != nil {
 		accepts = in.Project.Accept

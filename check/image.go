@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -514,7 +515,7 @@ func foldTagLines(fs []Finding) []Finding {
 	var out []Finding
 	groups := map[string]*group{}
 	for _, f := range fs {
-		if f.Rule != "FERRY002" || f.Severity == Info || f.Line == 0 || len(f.Environments) != 1 || f.Accepted {
+		if f.Rule != "FERRY002" || f.Severity == Info || f.Line == 0 && firstValue(f) == "" || len(f.Environments) != 1 || f.Accepted {
 			out = append(out, f)
 			continue
 		}
@@ -550,6 +551,49 @@ func foldTagLines(fs []Finding) []Finding {
 		f := &out[g.at]
 		slices.Sort(g.images)
 		f.Message = fmt.Sprintf("%s: images %s %s%s", f.Environments[0], strings.Join(g.images, ", "), pluralWhat(g.whats[0]), g.rest)
+	}
+	return out
+}
+
+// foldPlaceholders folds FERRY082 findings of one environment set and
+// key whose values share their placeholder — eleven images under one
+// ghcr.io/your-github-org/app/, eight hosts of one example domain, cited
+// on no line or on one — into one finding naming every workload and
+// value: one fix, said once.
+func foldPlaceholders(fs []Finding) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	more := map[int][]string{}
+	for _, f := range fs {
+		v := firstValue(f)
+		if f.Rule != "FERRY082" || f.Accepted || v == "" {
+			out = append(out, f)
+			continue
+		}
+		shared := v
+		switch {
+		case strings.HasSuffix(f.Key, "repository") && strings.Contains(v, "/"):
+			shared = path.Dir(v) // the org or project the repositories share
+		case strings.HasSuffix(f.Key, "host") && strings.Count(v, ".") >= 2 && !strings.ContainsAny(v, "/:"):
+			shared = v[strings.Index(v, ".")+1:] // api.example.com, web.example.com
+		case f.Line > 0:
+			shared = fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		id := fmt.Sprintf("%s|%s|%s|%s", f.Severity, strings.Join(f.Environments, ","), f.Key, shared)
+		i, ok := at[id]
+		if !ok {
+			at[id] = len(out)
+			out = append(out, f)
+			continue
+		}
+		out[i].addWorkloads(f.Workload)
+		out[i].Locations = append(out[i].Locations, f.Locations...)
+		if !slices.Contains(more[i], v) && v != firstValue(out[i]) {
+			more[i] = append(more[i], v)
+		}
+	}
+	for i, vs := range more {
+		out[i].Message = strings.TrimSuffix(out[i].Message, ".") + fmt.Sprintf("; the same placeholder is in %d more: %s.", len(vs), strings.Join(vs, ", "))
 	}
 	return out
 }

@@ -18,7 +18,7 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|^REPLACE[_-]?(WITH|ME)|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
