@@ -54,6 +54,10 @@ var nonSecretQualifiers = map[string]bool{
 	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
 }
 
+// countWords before a credential's word make it a count of them:
+// LLM_MAX_TOKENS, NUM_KEYS.
+var countWords = map[string]bool{"MAX": true, "MIN": true, "NUM": true, "COUNT": true, "TOTAL": true, "LIMIT": true}
+
 // featureWords, right after a credential's word, make the name a
 // feature about credentials rather than one: PASSWORD_RECOVERY_DEFAULT
 // and PASSWORD_RESET_ALLOWED_DOMAINS configure a flow. A later
@@ -148,6 +152,9 @@ func name(key string, words []string) bool {
 		return true
 	}
 	for i, w := range words {
+		if i > 0 && countWords[words[i-1]] {
+			continue // LLM_MAX_TOKENS: how many tokens, not one
+		}
 		for _, suf := range credentialSuffixes {
 			if strings.HasSuffix(w, suf) && !featureAfter(words, i+1) {
 				return true

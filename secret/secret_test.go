@@ -31,6 +31,11 @@ func TestName(t *testing.T) {
 		{"MINIO_ACCESSKEY", true},
 		// Near misses: names about a credential, not the credential.
 		{"ACCESS_TOKEN_TTL_MINUTES", false},
+		{"AUTH_TOKEN_CLEANUP_INTERVAL_MS", false},
+		{"SESSION_TOKEN_TIMEOUT", false},
+		{"TW_LLM_MAX_TOKENS", false},
+		{"NUM_API_KEYS", false},
+
 		{"ACCESS_TOKEN_TTL", false},
 		{"TOKEN_EXPIRY", false},
 		{"JWT_ISSUER", false},
