@@ -22,10 +22,12 @@ LDFLAGS     := -s -w -X $(CLI_PKG).stampCommit=$(GIT_COMMIT) -X $(CLI_PKG).stamp
 # The packages that run once per command (main, its flags and output, the
 # deploy targets, promotion, the web page and ferry init with their packed
 # files, signing, the state store, GC pacing, the confined file system
-# whose every call is a system call) are compiled without inlining: 150 KB less binary and no measurable time
-# (bench/lean/run.sh), since no loop of a check or a render runs in them.
-# check, render, project, secret, view, envfile and artifact keep it.
-NOINLINE    := cmd/ferry internal/cli platform/... promote serve scaffold soak sign internal/boltstore internal/packfs internal/portholder internal/gcpace internal/confine remotelog sopsvalues state
+# whose every call is a system call, the image builder, whose time is go
+# build's and hashing's) are compiled without inlining: 180 KB less binary
+# and no measurable time (bench/lean/run.sh), since no loop of a check or a
+# render runs in them. check, render, project, secret, view and envfile
+# keep it.
+NOINLINE    := cmd/ferry internal/cli platform/... promote serve scaffold soak sign internal/boltstore internal/packfs internal/portholder internal/gcpace internal/confine remotelog sopsvalues state artifact
 GCFLAGS     := $(foreach p,$(NOINLINE),-gcflags=github.com/ferrydev/ferry/$(p)=-l)
 BUILDFLAGS  := -trimpath $(GCFLAGS) -ldflags "$(LDFLAGS)"
 

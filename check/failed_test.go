@@ -3,10 +3,12 @@ package check
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/secret"
 )
 
 // TestTemplateFile decides which render failures of a chart that
@@ -76,5 +78,24 @@ func TestRequiredKey(t *testing.T) {
 		if got := requiredKey(dir, "t.yaml", i+1); got != want {
 			t.Errorf("line %d: %q, want %q", i+1, got, want)
 		}
+	}
+}
+
+// TestValuesSecretsSkipsFlags: where an environment did not render, a
+// boolean under a credential's name is a setting about credentials
+// (eval13 cogito: CORS_ALLOW_CREDENTIALS=false), while a literal password
+// beside it is still reported.
+func TestValuesSecretsSkipsFlags(t *testing.T) {
+	e := envOf("prod", "CORS_ALLOW_CREDENTIALS=false", "DB_PASSWORD=s3cr3t-Pa55")
+	for i := range e.Result.Config.Entries {
+		en := &e.Result.Config.Entries[i]
+		en.Secret = secret.Name(en.Key)
+	}
+	var keys []string
+	for _, f := range valuesSecrets(e) {
+		keys = append(keys, f.Key)
+	}
+	if !slices.Equal(keys, []string{"DB_PASSWORD"}) {
+		t.Errorf("valuesSecrets reported %v, want [DB_PASSWORD]", keys)
 	}
 }

@@ -112,6 +112,19 @@ func FindCharts(dir string) ([]string, error) {
 
 // layerStems name values files that every environment shares, not
 // environments: values-common.yaml and the like.
+// ciCheckStem reports a values file's environment part that names a CI
+// check rather than an environment: ci, lint, kind, validation, smoke-ci,
+// kind-validation.
+func ciCheckStem(env string) bool {
+	for _, w := range strings.Split(env, "-") {
+		switch w {
+		case "ci", "lint", "kind", "validation", "linter", "kubeconform":
+			return true
+		}
+	}
+	return false
+}
+
 // leftoverStems name values files kept aside, not deployed.
 var leftoverStems = map[string]bool{"original": true, "orig": true, "backup": true, "bak": true, "old": true, "copy": true, "example": true, "sample": true, "template": true, "tmpl": true}
 
@@ -220,6 +233,12 @@ func (p *Project) discoverValues() valuesFiles {
 				// values-original.yaml, values-backup.yaml: a copy kept
 				// aside, not an environment
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: a copy kept aside (%q), not an environment; list it under an environment's values: in %s if it is one", path.Join(d, name), env, FileName))
+				continue
+			}
+			if ciCheckStem(env) {
+				// values-kind-validation.yaml, values-ci.yaml: what a CI job
+				// lints or installs into a throwaway cluster
+				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: values for a CI check (%q), not an environment; list it under an environment's values: in %s if it is one", path.Join(d, name), env, FileName))
 				continue
 			}
 			region := ""

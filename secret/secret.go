@@ -50,6 +50,10 @@ var nonSecretQualifiers = map[string]bool{
 	// Quantities about credentials: AUTH_TOKEN_CLEANUP_INTERVAL_MS=3600000.
 	"MS": true, "MILLIS": true, "MILLISECONDS": true, "INTERVAL": true, "TIMEOUT": true,
 	"COUNT": true, "SIZE": true, "LIMIT": true, "RETRIES": true, "MAX": true, "MIN": true,
+	// Where or which, not what: *_SECRET_ID holds a secret store's path,
+	// GoogleCredential__UniverseDomain a domain (ACCESS_KEY_ID stays a
+	// credential: AWS's key pair, see name).
+	"ID": true, "DOMAIN": true,
 	// Where credentials are kept, not one: SECRETS_BACKEND=vault.
 	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
 }
@@ -145,6 +149,9 @@ func name(key string, words []string) bool {
 		return false
 	}
 	last := words[len(words)-1]
+	if last == "ID" && len(words) >= 3 && words[len(words)-2] == "KEY" && words[len(words)-3] == "ACCESS" {
+		return true // AWS_ACCESS_KEY_ID: half of a key pair
+	}
 	if nonSecretQualifiers[last] || slices.Contains(words, "EXISTING") || referenceToKey(words) {
 		return false
 	}

@@ -34,6 +34,9 @@ func TestName(t *testing.T) {
 		{"AUTH_TOKEN_CLEANUP_INTERVAL_MS", false},
 		{"SESSION_TOKEN_TIMEOUT", false},
 		{"TW_LLM_MAX_TOKENS", false},
+		{"GRAFANA_ONCALL_HMAC_SECRET_ID", false},
+		{"SpeechOptions__GoogleCredential__UniverseDomain", false},
+		{"MINIO_ACCESS_KEY_ID", true},
 		{"NUM_API_KEYS", false},
 
 		{"ACCESS_TOKEN_TTL", false},
