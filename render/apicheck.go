@@ -51,6 +51,12 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 			add("name", fmt.Sprintf("name %q is not a DNS subdomain (lower case letters, digits, '-' and '.')", name))
 		}
 		switch kind {
+		case "Ingress":
+			// networking/v1 ValidateIngressCreate: both set, they must agree
+			class, hasClass := dig(o.body, "metadata", "annotations")["kubernetes.io/ingress.class"].(string)
+			if spec, ok := dig(o.body, "spec")["ingressClassName"].(string); ok && hasClass && class != spec {
+				add("ingressClassName", fmt.Sprintf("annotation kubernetes.io/ingress.class %q and ingressClassName %q differ: the API server refuses to create it; keep one", class, spec))
+			}
 		case "ConfigMap":
 			d, _ := o.body["data"].(map[string]any)
 			for _, k := range sortedKeys(d) {

@@ -123,11 +123,15 @@ func TestKubeletInvalid(t *testing.T) {
 		"templates/all.yaml:7: data RATIO is 0.5",
 		"templates/all.yaml:14: data token is not base64: use stringData, or b64enc it (Secret/invalid-secret)",
 		"templates/all.yaml:34: container invalid: env DEBUG value true is not a string",
+		`annotation kubernetes.io/ingress.class "nginx" and ingressClassName "alb" differ: the API server refuses to create it; keep one (Ingress/invalid-web)`,
 		"templates/all.yaml:39: container invalid: livenessProbe.httpGet has no field initialDelaySeconds (indent it one level up, beside httpGet); readinessProbe has no field failureTreshold (a probe has exec, httpGet, tcpSocket or grpc and its timings): the API server refuses it",
 	} {
 		if !strings.Contains(strings.Join(got, "\n"), want) {
 			t.Errorf("Invalid lacks %q:\n%s", want, strings.Join(got, "\n"))
 		}
+	}
+	if s := strings.Join(got, "\n"); strings.Contains(s, "Ingress/invalid-api") {
+		t.Errorf("an Ingress whose class annotation matches ingressClassName is reported invalid:\n%s", s)
 	}
 	if s := strings.Join(got, "\n"); strings.Contains(s, "data empty") || strings.Contains(s, "periodSeconds") || strings.Contains(s, "scheme") {
 		t.Errorf("a null Secret value (an empty one) is reported invalid:\n%s", s)
