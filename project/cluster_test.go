@@ -46,6 +46,9 @@ func TestClusterKey(t *testing.T) {
 			withEnv(job("prd", "prod", "", "orders"), "      REGION: eu-west-1\n      KUBECONFIG: ${PROD_KUBECONFIG}\n"),
 			map[string]string{"staging": "kubeconfig $STAGING_KUBECONFIG", "prod": "kubeconfig ${PROD_KUBECONFIG}"},
 			map[string]string{"staging": ".github/workflows/cd.yml:7 (KUBECONFIG)", "prod": ".github/workflows/cd.yml:16 (KUBECONFIG)"}},
+		{"werf's kubeconfig, one GitHub secret each", withEnv(job("stg", "staging", "", "orders"), "      WERF_KUBECONFIG_BASE64: ${{ secrets.KUBE_CONFIG_STAGING }}\n") +
+			withEnv(job("prd", "prod", "", "orders"), "      WERF_KUBECONFIG_BASE64: ${{ secrets.KUBE_CONFIG_PROD }}\n"),
+			map[string]string{"staging": "kubeconfig ${{ secrets.KUBE_CONFIG_STAGING }}", "prod": "kubeconfig ${{ secrets.KUBE_CONFIG_PROD }}"}, nil},
 		{"HELM_KUBECONTEXT", withEnv(job("stg", "staging", "", "orders"), "      HELM_KUBECONTEXT: ops-staging\n") +
 			withEnv(job("prd", "prod", "", "orders"), "      HELM_KUBECONTEXT: ops-prod\n"),
 			map[string]string{"staging": "context ops-staging", "prod": "context ops-prod"}, nil},

@@ -1643,6 +1643,9 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			}
 		}
 	}
+	if werf {
+		l.werfVars(&d, &werfEnv, dir, fileDir)
+	}
 	switch {
 	case werf:
 		d.Chart = l.relPath(werfChart, dir, fileDir) // werf takes no arguments: its flags say it all
@@ -2210,7 +2213,7 @@ func (l shellLine) varNote(m []string, varFile string) string {
 // clusterVars choose a job's cluster without a command: helm reads
 // HELM_KUBECONTEXT and KUBECONFIG, GitLab's agent integration (Auto
 // DevOps) KUBE_CONTEXT.
-var clusterVars = []struct{ name, kind string }{{"HELM_KUBECONTEXT", "context "}, {"KUBE_CONTEXT", "context "}, {"KUBECONFIG", "kubeconfig "}}
+var clusterVars = []struct{ name, kind string }{{"HELM_KUBECONTEXT", "context "}, {"KUBE_CONTEXT", "context "}, {"KUBECONFIG", "kubeconfig "}, {"WERF_KUBE_CONTEXT", "context "}, {"WERF_KUBECONFIG", "kubeconfig "}, {"WERF_KUBECONFIG_BASE64", "kubeconfig "}}
 
 // clusterFromVars is the cluster the job's own variables choose, where
 // the CI file varFile defines them: a context by name, or a kubeconfig
@@ -2225,13 +2228,17 @@ func (l shellLine) clusterFromVars(varFile string) clusterChoice {
 			continue
 		}
 		name := l.expand(raw)
-		if IsCIExpr(name) && (cv.kind != "kubeconfig " || !loneVar.Get().MatchString(raw)) {
+		if IsCIExpr(name) && (cv.kind != "kubeconfig " || !loneVar.Get().MatchString(raw) && !loneSecret.Get().MatchString(raw)) {
 			return clusterChoice{}
 		}
 		return clusterChoice{cv.kind + name, varFile + ":" + strconv.Itoa(line) + " (" + cv.name + ")"}
 	}
 	return clusterChoice{}
 }
+
+// loneSecret is a value that is one GitHub secret and nothing else
+// (${{ secrets.KUBE_CONFIG_SANDBOX }}): a kubeconfig by its name.
+var loneSecret = lazyre.New(`^\$\{\{\s*secrets\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}$`)
 
 // loneVar is a value that is one variable and nothing else.
 var loneVar = lazyre.New(`^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$`)
@@ -2584,4 +2591,45 @@ func globIn(cr *confine.Root, root, pat string) []string {
 		m[i] = filepath.Join(root, filepath.FromSlash(m[i]))
 	}
 	return m
+}
+
+// werfVars reads what werf takes from its WERF_ variables where its
+// flags say nothing (a step's env: WERF_ENV: production,
+// WERF_VALUES_ENV: .helm/values-production.yaml): the environment,
+// release, namespace and values files, each as its flag would.
+func (l shellLine) werfVars(d *Deploy, env *string, dir, fileDir string) {
+	get := func(k string) string {
+		if v := l.expand("${" + k + "}"); !strings.Contains(v, "$") {
+			return v
+		}
+		return ""
+	}
+	if *env == "" {
+		*env = get("WERF_ENV")
+	}
+	if d.Release == "" {
+		d.Release = get("WERF_RELEASE")
+	}
+	if d.Namespace == "" {
+		d.Namespace = get("WERF_NAMESPACE")
+	}
+	var names []string
+	for k := range l.vars {
+		if strings.HasPrefix(k, "WERF_VALUES_") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names) // werf reads them in the variables' order; names are all ferry has
+	for _, k := range names {
+		if v := get(k); v != "" {
+			d.Values = append(d.Values, l.relPath(v, dir, fileDir))
+			d.flags = append(d.flags, flagWord{"-f", v, d.Values[len(d.Values)-1]})
+			if n := l.varAt[k]; n > 0 {
+				if d.flagLines == nil {
+					d.flagLines = map[string]int{}
+				}
+				d.flagLines["-f\x00"+d.Values[len(d.Values)-1]] = n // the variable's line
+			}
+		}
+	}
 }
