@@ -240,6 +240,11 @@ type Input struct {
 	unknownOnce sync.Once
 	unknown     []Finding
 	parent      *Input // a per-container view shares its project's source scan
+	// checksumMu guards checksumActs, each workload template's checksum
+	// annotations' actions (checksumActions): every environment's
+	// workloads of one template ask.
+	checksumMu   sync.Mutex
+	checksumActs map[string]map[string]string
 }
 
 // Load renders every environment of p, concurrently, into an Input. An

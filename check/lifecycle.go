@@ -501,15 +501,14 @@ var checksumLine = lazyre.New(`(?m)^\s*["']?([^\s:"'{}]*checksum[^\s:"'{}]*)["']
 // else anything.
 func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
 	c := checksums{files: map[string]bool{}, named: map[string]bool{}}
-	var text []byte
-	if in.Project != nil && w.Template != "" {
-		text, _ = in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(w.Template)))
+	has := false
+	for k := range w.PodAnnotations {
+		has = has || strings.Contains(strings.ToLower(k), "checksum")
 	}
-	actions := map[string]string{} // a key written twice: both lines
-	for _, m := range checksumLine.Get().FindAllSubmatch(text, -1) {
-		k := strings.ToLower(string(m[1]))
-		actions[k] += string(m[2]) + "\n"
+	if !has {
+		return c // nothing to read the template for
 	}
+	actions := in.checksumActions(w.Template)
 	base := templatesDir(w.Template)
 	for k := range w.PodAnnotations {
 		lk := strings.ToLower(k)
@@ -537,6 +536,34 @@ func checksumsOf(in *Input, e *Env, w *render.Workload) checksums {
 	}
 	slices.Sort(c.keys)
 	return c
+}
+
+// checksumActions are the actions of template t's checksum annotations,
+// by lower-cased key (a key written twice: both lines), read once per
+// template for every environment and workload that asks.
+func (in *Input) checksumActions(t string) map[string]string {
+	if in.parent != nil {
+		return in.parent.checksumActions(t)
+	}
+	in.checksumMu.Lock()
+	defer in.checksumMu.Unlock()
+	if a, ok := in.checksumActs[t]; ok {
+		return a
+	}
+	var text []byte
+	if in.Project != nil && t != "" {
+		text, _ = in.files().ReadFile(filepath.Join(in.Project.Dir, filepath.FromSlash(t)))
+	}
+	actions := map[string]string{}
+	for _, m := range checksumLine.Get().FindAllSubmatch(text, -1) {
+		k := strings.ToLower(string(m[1]))
+		actions[k] += string(m[2]) + "\n"
+	}
+	if in.checksumActs == nil {
+		in.checksumActs = map[string]map[string]string{}
+	}
+	in.checksumActs[t] = actions
+	return actions
 }
 
 // templatesDir is $.Template.BasePath of the chart that holds template
