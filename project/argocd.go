@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ferrydev/ferry/internal/confine"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -140,10 +139,10 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 
 // argoFiles lists the files under root that may hold Argo CD
 // Applications.
-func argoFiles(cr *confine.Root, root string) []string {
+func argoFiles(lst *listing, root string) []string {
 	var out []string
 	for _, pat := range argoDirs {
-		for _, f := range globIn(cr, root, pat) {
+		for _, f := range globIn(lst, root, pat) {
 			if rel, err := filepath.Rel(root, f); err == nil && argoPath(filepath.ToSlash(rel)) {
 				out = append(out, f)
 			}

@@ -287,7 +287,8 @@ func findDeploys(dir string) []Deploy {
 				out = append(out, helmfileDeploys(data, filepath.ToSlash(rel), dir, root)...)
 			}
 		}
-		for _, f := range argoFiles(cr, root) {
+		lst := &listing{FS: cr.FS(), dirs: map[string][]fs.DirEntry{}}
+		for _, f := range argoFiles(lst, root) {
 			if seen[f] {
 				continue
 			}
@@ -300,12 +301,12 @@ func findDeploys(dir string) []Deploy {
 			}
 		}
 		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
-			files = append(files, globIn(cr, root, pat)...)
+			files = append(files, globIn(lst, root, pat)...)
 		}
 		for _, d := range []string{"bin", "scripts", "deploy", "ci"} {
 			// Extension-less scripts (bin/deploy, scripts/release): only
 			// the ones whose first line says a shell runs them.
-			for _, f := range globIn(cr, root, d+"/*") {
+			for _, f := range globIn(lst, root, d+"/*") {
 				if !strings.Contains(filepath.Base(f), ".") {
 					files = append(files, f)
 				}
@@ -2582,11 +2583,28 @@ func ciMatch(pattern, name string) bool {
 	return ok
 }
 
+// listing is a repository's confined file system with each directory
+// listed once: the CI scan globs some thirty patterns over the same few
+// directories.
+type listing struct {
+	fs.FS
+	dirs map[string][]fs.DirEntry
+}
+
+func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
+	if d, ok := l.dirs[name]; ok {
+		return d, nil
+	}
+	d, err := fs.ReadDir(l.FS, name)
+	l.dirs[name] = d // a failed listing lists nothing the next time too
+	return d, err
+}
+
 // globIn is filepath.Glob of pat in the repository at root, listed
-// through its confined file system: a directory linked out of the
+// through its confined file system (lst): a directory linked out of the
 // repository lists nothing.
-func globIn(cr *confine.Root, root, pat string) []string {
-	m, _ := fs.Glob(cr.FS(), pat)
+func globIn(lst *listing, root, pat string) []string {
+	m, _ := fs.Glob(lst, pat)
 	for i := range m {
 		m[i] = filepath.Join(root, filepath.FromSlash(m[i]))
 	}
