@@ -2,8 +2,6 @@ package project
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -40,9 +38,8 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) || err != nil {
-			break
+		if dec.Decode(&doc) != nil {
+			break // the end, or YAML ferry cannot read: what came before stands
 		}
 		if len(doc.Content) == 0 {
 			continue
