@@ -245,6 +245,9 @@ func checkMutableImage(in *Input) []Finding {
 		if e.Result == nil || e.Result.Image == "" {
 			continue
 		}
+		if ciSetImage(e, e.Result.Image) {
+			continue // CI writes the whole reference: its tag is what CI built
+		}
 		repo, tag, digest := imageRef(e.Result.Image)
 		if repo == "" || strings.HasSuffix(repo, "/") {
 			// FERRY003: an image with no repository never starts, whatever
@@ -383,6 +386,24 @@ func foldTagWarnings(fs []Finding) []Finding {
 			andList(out[i].Environments), len(ps), strings.Join(ps, ", "))
 	}
 	return out
+}
+
+// ciSetImage reports an image reference the deploy command sets whole
+// from CI (--set image=$DOCKER_IMAGE, DOCKER_IMAGE a step's output): its
+// repository and tag are what CI built, not a placeholder or a missing
+// tag. A reference left as ${IMAGE} in a values file, which nothing
+// fills, is still one.
+func ciSetImage(e *Env, img string) bool {
+	img = strings.TrimSpace(img)
+	if e.Spec == nil || e.Spec.Deploy == nil || img == "" || strings.Trim(project.MaskCIExprs(img), "x") != "" {
+		return false
+	}
+	for _, sf := range e.Spec.Deploy.Set {
+		if sf.ByCI && strings.TrimSpace(sf.Value) == img {
+			return true
+		}
+	}
+	return false
 }
 
 func firstValue(f Finding) string {

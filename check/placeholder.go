@@ -344,7 +344,7 @@ func checkPlaceholder(in *Input) []Finding {
 		}
 		out = append(out, commandPlaceholders(in, e, sev)...)
 		out = append(out, filePlaceholders(in, e, sev)...)
-		if img := e.Result.Image; img != "" {
+		if img := e.Result.Image; img != "" && !ciSetImage(e, img) {
 			repo, tag, _ := imageRef(img)
 			if l, part, ok := imagePlaceholder(e, repo); ok {
 				out = append(out, Finding{

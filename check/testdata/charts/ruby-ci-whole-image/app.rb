@@ -1,0 +1,1 @@
+require "sinatra"; get("/health") { "ok" }
