@@ -57,8 +57,15 @@ func decode(p *project.Project, e *project.Environment) (any, error) {
 		return nil, fmt.Errorf("%s:%d: environment %q: secretsFile %s: %w", project.FileName, s.SecretsFileLine, e.Name, s.SecretsFile, err)
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: environment %q: secretsFile %s is readable by others (mode %04o), so a deploy will not read it; chmod 600 it",
-			project.FileName, s.SecretsFileLine, e.Name, s.SecretsFile, perm))
+		// A deploy reads a file inside the project as it reads the rest
+		// of the project; one outside only when it is yours alone
+		// (trustedSecrets). The warning says which will happen.
+		then := "a deploy still reads it, as part of the project"
+		if filepath.IsAbs(expandHome(s.SecretsFile)) {
+			then = "so a deploy will not read it"
+		}
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: environment %q: secretsFile %s is readable by others (mode %04o); %s: chmod 600 it",
+			project.FileName, s.SecretsFileLine, e.Name, s.SecretsFile, perm, then))
 	}
 	return s, nil
 }

@@ -110,3 +110,32 @@ func TestSettingsSecretsFileModeWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsSecretsFileModeSaysWhatDeployDoes: the warning tells what a
+// deploy will do with the file, as readSecretsFile does it: one inside
+// the project is read like the rest of the project (the warning once said
+// it would not be, and the deploy then read it), one outside only when
+// it is yours alone.
+func TestSettingsSecretsFileModeSaysWhatDeployDoes(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "prod.env")
+	if err := os.WriteFile(outside, []byte("DB_PASSWORD=x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{"secrets/prod.env", "a deploy still reads it"},
+		{outside, "so a deploy will not read it"},
+	} {
+		p, e := settingsProject(t, "    secretsFile: "+tt.file+"\n", func(dir string) {
+			testtree.WriteIn(t, dir, map[string]string{"secrets/prod.env": "DB_PASSWORD=x\n"})
+			if err := os.Chmod(filepath.Join(dir, "secrets/prod.env"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if _, err := decode(p, e); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], tt.want) {
+			t.Errorf("%s: warnings %q, want one saying %q", tt.file, p.Warnings, tt.want)
+		}
+	}
+}
