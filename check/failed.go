@@ -590,7 +590,7 @@ func valuesSecrets(e *Env) []Finding {
 		}
 		if !en.Secret || en.Value == "" || en.Source.Encrypted || en.Source.Kind != render.KindValues ||
 			baseLayer(e, en.Source.File) || placeholder(en.Value) || isPlaceholder(en.Value) || encrypted(en.Value) ||
-			project.IsCIExpr(en.Value) || !secret.Name(en.Key) || flagValue(en.Value) {
+			project.IsCIExpr(en.Value) || !secret.Name(en.Key) || boolish(en.Value) {
 			continue
 		}
 		key := e.valuesPathOf(en.Source.File, en.Source.Line)
@@ -692,14 +692,4 @@ func valuesPass(in *Input) []Finding {
 		}
 	}
 	return out
-}
-
-// flagValue reports a boolean: a setting about credentials
-// (CORS_ALLOW_CREDENTIALS=false), never one. (A number may be a PIN.)
-func flagValue(v string) bool {
-	switch strings.ToLower(v) {
-	case "true", "false", "yes", "no", "on", "off":
-		return true
-	}
-	return false
 }
