@@ -3,14 +3,13 @@ package render
 import (
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"text/template/parse"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-
-	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // Values that never arrive: keys an environment's values files set that
@@ -35,7 +34,7 @@ type valuesReads struct {
 	whole bool
 }
 
-var valuesRefAll = lazyre.New(`\.Values((?:\.[A-Za-z0-9_-]+)*)`)
+var valuesRefAll = regexp.MustCompile(`\.Values((?:\.[A-Za-z0-9_-]+)*)`)
 
 // chartReads collects the .Values paths every template of c and of its
 // subcharts reads, and the conditions and tags of its dependencies.
@@ -548,7 +547,7 @@ func tplReads(v any) []string {
 		}
 	case string:
 		if strings.Contains(x, "{{") {
-			for _, m := range valuesRefAll.Get().FindAllStringSubmatch(x, -1) {
+			for _, m := range valuesRefAll.FindAllStringSubmatch(x, -1) {
 				out = append(out, strings.TrimPrefix(m[1], "."))
 			}
 		}

@@ -235,7 +235,7 @@ func checkTplChains(vals map[string]any, sources map[string]Source) error {
 			}
 		case string:
 			if strings.Contains(x, "{{") && strings.Contains(x, "tpl") {
-				for _, m := range valuesRefAll.Get().FindAllStringSubmatch(x, -1) {
+				for _, m := range valuesRefAll.FindAllStringSubmatch(x, -1) {
 					graph[prefix] = append(graph[prefix], strings.TrimPrefix(m[1], "."))
 				}
 				if len(graph[prefix]) == 0 {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,8 +15,6 @@ import (
 
 	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-
-	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // A template that checksums another of its chart's rendered templates
@@ -40,7 +39,7 @@ import (
 // sortAlpha in place), run text from the values (tpl) or draw randomness
 // or time. The whole text of every template is searched, not only its
 // actions: a word in plain text costs only the saving.
-var onceUnsafe = lazyre.New(`\b(?:set|unset|tpl|merge\w*|mustMerge\w*|append|mustAppend|push|mustPush|prepend|mustPrepend|sortAlpha|deepCopy|mustDeepCopy|rand\w*|uuidv4|now|gen[A-Z]\w*|bcrypt|htpasswd|encryptAES|shuffle|onceEnter|onceLeave)\b`)
+var onceUnsafe = regexp.MustCompile(`\b(?:set|unset|tpl|merge\w*|mustMerge\w*|append|mustAppend|push|mustPush|prepend|mustPrepend|sortAlpha|deepCopy|mustDeepCopy|rand\w*|uuidv4|now|gen[A-Z]\w*|bcrypt|htpasswd|encryptAES|shuffle|onceEnter|onceLeave)\b`)
 
 // rootBlind reports whether template text (its checksum actions
 // already replaced by traceTemplates' stand-in) never names Template and
@@ -136,7 +135,7 @@ func onceTemplates(c *chart.Chart, stand map[*common.File]*common.File) map[*com
 		if cp, ok := stand[t]; ok {
 			t = cp
 		}
-		return onceUnsafe.Get().Match(t.Data) || !rootBlind(t.Name, string(t.Data))
+		return onceUnsafe.Match(t.Data) || !rootBlind(t.Name, string(t.Data))
 	}) {
 		return out
 	}
