@@ -153,19 +153,20 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	// would break "same source, same digest"; the revision goes in an
 	// annotation instead.
 	args := []string{"build", "-trimpath", "-buildvcs=false"}
-	tags := leanTags(root, p, configs)
+	mod, pkg := goModule(root, main)
+	tags := leanTags(root, mod, p, configs)
 	if len(tags) > 0 && opts.WithCI != nil {
 		full, err := opts.WithCI()
 		if err != nil {
 			return nil, err
 		}
-		tags = leanTags(root, full, configs)
+		tags = leanTags(root, mod, full, configs)
 	}
 	if len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, "-o", bin, main)...)
-	cmd.Dir = p.Dir
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", bin, pkg)...)
+	cmd.Dir = filepath.Join(p.Dir, mod)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -182,7 +183,7 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	go func() {
 		warnings = configSecrets(p.Configs, configs)
 		var more []string
-		runFiles, packed, more = readRunDirs(root, findRunDirs(root, p.Configs, p.Chart))
+		runFiles, packed, more = readRunDirs(root, findRunDirs(root, mod, p.Configs, p.Chart))
 		warnings = append(warnings, more...)
 		if rev == "" {
 			rev = gitRevision(ctx, p.Dir)
@@ -192,6 +193,9 @@ func Build(ctx context.Context, p *project.Project, s *Store, opts BuildOptions)
 	err = cmd.Run()
 	<-done
 	if err != nil {
+		if hint := moduleHint(root, stderr.String()); hint != "" {
+			return nil, fmt.Errorf("go build %s: %s", main, hint)
+		}
 		return nil, fmt.Errorf("go build %s: %w\n%s", main, err, strings.TrimSpace(stderr.String()))
 	}
 	for _, f := range runFiles {

@@ -241,3 +241,47 @@ func TestNoOpBuild(t *testing.T) {
 		t.Errorf("rebuilt image: %v", err)
 	}
 }
+
+// TestBuildModuleInSubdirectory: a repository that keeps its Go module in
+// go/ beside the rest builds with main: go, from inside the module; with
+// the default main (the root, which has no go.mod) the error names the
+// module and the setting rather than only go's "go.mod file not found".
+func TestBuildModuleInSubdirectory(t *testing.T) {
+	dir := t.TempDir()
+	svc := filepath.Join(dir, "go")
+	if err := os.CopyFS(svc, os.DirFS("../platform/local/testdata/svc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(svc, "configs"), filepath.Join(dir, "configs")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(svc, "ferry.yaml"))
+	write := func(main string) *project.Project {
+		t.Helper()
+		y := "service: svc\nmain: " + main + "\n"
+		if err := os.WriteFile(filepath.Join(dir, "ferry.yaml"), []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := project.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	_, err := Build(t.Context(), write("."), NewStore(dir), BuildOptions{Revision: "abc123"})
+	if err == nil || !strings.Contains(err.Error(), "go/go.mod is one") || !strings.Contains(err.Error(), "(main: go)") {
+		t.Fatalf("Build with main . = %v, want the error to name go/go.mod and main: go", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("the error is not one line: %q", err)
+	}
+
+	img, err := Build(t.Context(), write("go"), NewStore(dir), BuildOptions{Revision: "abc123"})
+	if err != nil {
+		t.Fatalf("Build with main go: %v", err)
+	}
+	if !strings.HasPrefix(img.Digest, "sha256:") {
+		t.Errorf("digest %q", img.Digest)
+	}
+}

@@ -3,6 +3,7 @@ package artifact
 import (
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -44,8 +45,8 @@ var (
 // configuration-only rebuild must share. A kit service built without a
 // client refuses, at start and in one line naming the tag, a
 // configuration that asks for it.
-func leanTags(root *confine.Root, p *project.Project, configs []configFile) []string {
-	if !requiresKit(root) {
+func leanTags(root *confine.Root, mod string, p *project.Project, configs []configFile) []string {
+	if !requiresKit(root, mod) {
 		return nil
 	}
 	var texts [][]byte
@@ -111,9 +112,9 @@ func leanTags(root *confine.Root, p *project.Project, configs []configFile) []st
 	return tags
 }
 
-// requiresKit says whether the project's go.mod requires ferry's kit.
-func requiresKit(root *confine.Root) bool {
-	data, err := root.ReadFile("go.mod")
+// requiresKit says whether the go.mod in mod requires ferry's kit.
+func requiresKit(root *confine.Root, mod string) bool {
+	data, err := root.ReadFile(path.Join(mod, "go.mod"))
 	if err != nil {
 		return false
 	}

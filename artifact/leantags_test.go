@@ -91,7 +91,7 @@ func TestLeanTags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := leanTags(root, p, configs); !slices.Equal(got, tt.want) {
+			if got := leanTags(root, ".", p, configs); !slices.Equal(got, tt.want) {
 				t.Errorf("leanTags = %v, want %v", got, tt.want)
 			}
 		})

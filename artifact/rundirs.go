@@ -45,19 +45,20 @@ func skipDir(name string) bool {
 	return name == "vendor" || name == "testdata" || name == "node_modules" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-// findRunDirs lists the directories the Go code of the project in root
-// names by a relative path, in order, leaving out configs (packed on its
+// findRunDirs lists the directories the Go code of the module in mod (see
+// goModule) names by a relative path, in order, resolved against the
+// project's root, where the image runs the binary, leaving out configs (packed on its
 // own), the chart (never run-time data: its values may hold what the
 // image must not), Go package directories and what //go:embed names.
-func findRunDirs(root *confine.Root, configs, chart string) []runDir {
+func findRunDirs(root *confine.Root, mod, configs, chart string) []runDir {
 	var found []runDir
 	var embedded []string
-	_ = root.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+	_ = root.WalkDir(mod, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if d.IsDir() {
-			if p != "." && (skipDir(d.Name()) || isFile(root, path.Join(p, "go.mod"))) {
+			if p != mod && (skipDir(d.Name()) || isFile(root, path.Join(p, "go.mod"))) {
 				return fs.SkipDir // a nested module is another service
 			}
 			return nil
