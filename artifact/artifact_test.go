@@ -269,12 +269,21 @@ func TestBuildModuleInSubdirectory(t *testing.T) {
 		return p
 	}
 
-	_, err := Build(t.Context(), write("."), NewStore(dir), BuildOptions{Revision: "abc123"})
-	if err == nil || !strings.Contains(err.Error(), "go/go.mod is one") || !strings.Contains(err.Error(), "(main: go)") {
-		t.Fatalf("Build with main . = %v, want the error to name go/go.mod and main: go", err)
-	}
-	if strings.Contains(err.Error(), "\n") {
-		t.Errorf("the error is not one line: %q", err)
+	// In a git checkout go words it differently; the hint is the same.
+	for _, git := range []bool{false, true} {
+		if git {
+			if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, ".git", "config"), nil, 0o644)
+		}
+		_, err := Build(t.Context(), write("."), NewStore(dir), BuildOptions{Revision: "abc123"})
+		if err == nil || !strings.Contains(err.Error(), "go/go.mod is one") || !strings.Contains(err.Error(), "(main: go)") {
+			t.Fatalf("Build with main . (git %v) = %v, want the error to name go/go.mod and main: go", git, err)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("the error is not one line: %q", err)
+		}
 	}
 
 	img, err := Build(t.Context(), write("go"), NewStore(dir), BuildOptions{Revision: "abc123"})

@@ -31,12 +31,13 @@ func goModule(root *confine.Root, main string) (dir, pkg string) {
 	return ".", main
 }
 
-// moduleHint explains a go build that found no module: go's message says
-// only that go.mod is missing, while a repository that keeps its service
-// in a subdirectory has one a level or two down. It names them and the
-// setting that builds there, or is "" for another failure or none found.
+// moduleHint explains a go build that found no module: go says only that
+// go.mod is missing (in a git checkout: that it cannot find the main
+// module), while a repository that keeps its service in a subdirectory has
+// one a level or two down. It names them and the setting that builds
+// there, or is "" for another failure or when the project holds none.
 func moduleHint(root *confine.Root, stderr string) string {
-	if !strings.Contains(stderr, "go.mod file not found") {
+	if !strings.Contains(stderr, "go.mod file not found") && !strings.Contains(stderr, "cannot find main module") {
 		return ""
 	}
 	var mods []string
