@@ -95,6 +95,10 @@ type Deploy struct {
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
+	// domain are the values a workflow names for its inputs and matrix
+	// ("inputs.environment": a workflow_dispatch choice's options,
+	// "matrix.env": the job's matrix list).
+	domain map[string][]string
 	// arms are the branches of the if/elif before the command that each
 	// assign its variables together (NAMESPACE=stage, VALUES_FILE=…).
 	arms []branchArm
@@ -235,7 +239,7 @@ func (d *Deploy) kindLoc() string {
 }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
+var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])[:\-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
@@ -332,6 +336,10 @@ func findDeploys(dir string) []Deploy {
 			var tasks map[int]map[string]int // Azure HelmDeploy tasks' inputs, by the task's line
 			switch base := filepath.Base(f); {
 			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, "/.github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
+				if base == "okteto.yml" || base == "okteto.yaml" {
+					cmds = withAssignments(oktetoLines(data))
+					break
+				}
 				if !isAzurePipeline(data) {
 					continue // docker-compose.yml, mkdocs.yml: no CI file
 				}
@@ -676,6 +684,9 @@ type shellLine struct {
 	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
 	assigned map[string]string
 	choices  map[string][]string
+	// domain are the values the workflow allows its inputs and the job's
+	// matrix (see Deploy.domain).
+	domain map[string][]string
 	// assignedAt is the line of each certain assignment before this line,
 	// its value known (in assigned) or not (none for what an earlier step
 	// exported, or a caller's argument).
@@ -746,6 +757,9 @@ func lineAssignments(t string) (out []struct {
 		cmds = shellSeparator.Get().Split(t, -1)
 	}
 	for i, c := range cmds {
+		if strings.Contains(c, ")") {
+			c = strings.TrimPrefix(c, casePattern.Get().FindString(c)) // prod) ENV=production ;;
+		}
 		if strings.Contains(c, "_ENV") {
 			if m := ciEnvExport.Get().FindStringSubmatch(c); m != nil {
 				c = m[1] // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
@@ -760,6 +774,9 @@ func lineAssignments(t string) (out []struct {
 	}
 	return out
 }
+
+// casePattern matches the pattern opening a case arm: prod|production) .
+var casePattern = lazyre.New(`^\s*\(?[A-Za-z0-9_*./|@"'\[\]-]+\)\s*`)
 
 // ciEnvExport matches a step writing a variable into the file CI sources
 // before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
@@ -1204,6 +1221,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			continue
 		}
 		addVars(vars, at, mapValue(job, "env"))
+		dom := workflowDomain(root, job)
 		workdir := ""
 		if d := mapValue(mapValue(job, "defaults"), "run"); d != nil {
 			workdir = scalarOf(mapValue(d, "working-directory"))
@@ -1231,7 +1249,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			ctx := shellLine{env: env, hint: name, vars: sv, varAt: sat, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
+			ctx := shellLine{env: env, hint: name, vars: sv, varAt: sat, workdir: wd, shell: len(out) + 1, throwaway: throwaway, domain: dom}
 			if run == nil {
 				out = append(out, compositeLines(action, uses, yamlVars(mapValue(st, "with")), from, mapValue(st, "uses").Line, ctx, chain)...)
 				continue
@@ -1397,9 +1415,21 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 		if n.Style&yaml.LiteralStyle == 0 {
 			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
 		}
-		lines[i].env, lines[i].vars, lines[i].varAt, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.varAt, ctx.workdir, ctx.shell, ctx.throwaway
+		lines[i].env, lines[i].vars, lines[i].varAt, lines[i].workdir, lines[i].shell, lines[i].throwaway, lines[i].domain = ctx.env, ctx.vars, ctx.varAt, ctx.workdir, ctx.shell, ctx.throwaway, ctx.domain
 	}
 	return lines
+}
+
+// workflowDomain are the values a GitHub workflow allows each input
+// (on.workflow_dispatch.inputs.X.options) and the job's matrix lists.
+func workflowDomain(root, job *yaml.Node) map[string][]string {
+	dom := paramEnums(mapValue(mapValue(mapValue(root, "on"), "workflow_dispatch"), "inputs"), "options", "inputs.")
+	for _, e := range matrixEntries(mapValue(mapValue(job, "strategy"), "matrix")) {
+		for k, v := range e {
+			dom["matrix."+k] = append(dom["matrix."+k], v)
+		}
+	}
+	return dom
 }
 
 // jobEnvironment reads a job's environment: "prod" or {name: prod}.
@@ -1572,7 +1602,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		sub = "upgrade"
 	}
 	werfChart, werfEnv := ".helm", ""
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, arms: l.decidedArms(), job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, domain: l.domain, arms: l.decidedArms(), job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
@@ -1850,11 +1880,13 @@ func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
 		}
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
-		if i := strings.IndexAny(name, ":-=?+"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
+		if i := strings.IndexAny(name, ":-=?+/#%^,"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
 			// ${NS:-chat}: the variable's value when the script set it;
 			// otherwise CI's, which ferry does not know (the default is
-			// only what runs when CI sets nothing).
-			if v, ok := l.assigned[name[:i]]; ok && v != "" && (name[i:i+1] == ":" || name[i:i+1] == "-") && !strings.HasPrefix(name[i:], ":?") && !strings.HasPrefix(name[i:], ":=") && !strings.HasPrefix(name[i:], ":+") {
+			// only what runs when CI sets nothing). ${SHA::7}, ${REF#*/},
+			// ${IMAGE%:*}, ${B//\//-} cut or change the value at run
+			// time: CI's too, never a literal tail.
+			if v, ok := l.assigned[name[:i]]; ok && v != "" && (strings.HasPrefix(name[i:], ":-") || name[i] == '-') {
 				return v
 			}
 			return m

@@ -418,3 +418,61 @@ deploy-prod:
 		t.Errorf("deploys (-want +got):\n%s", diff)
 	}
 }
+
+// TestCutExpansions: ${SHA::7}, ${REF#refs/heads/}, ${IMAGE%:*} and
+// ${B//\//-} cut or change a value at run time — CI's value, even when
+// the script assigned the variable, and never a literal tail ("7}").
+// ${NS:-x} of an assigned variable is still its value.
+func TestCutExpansions(t *testing.T) {
+	l := shellLine{assigned: map[string]string{"SHA": "0123456789abcdef", "NS": "orders"}}
+	for in, want := range map[string]string{
+		"ghcr.io/acme/api:${GITHUB_SHA::7}": "ghcr.io/acme/api:${GITHUB_SHA::7}",
+		"${SHA:0:12}":                       "${SHA:0:12}",
+		"${SHA: -4}":                        "${SHA: -4}",
+		"${GITHUB_REF#refs/heads/}":         "${GITHUB_REF#refs/heads/}",
+		"${IMAGE%:*}":                       "${IMAGE%:*}",
+		"pr-${BRANCH//\\//-}":               "pr-${BRANCH//\\//-}",
+		"${NS:-payments}":                   "orders",
+		"${NS-payments}":                    "orders",
+		"${NS:?unset}":                      "${NS:?unset}",
+	} {
+		if got := l.expand(in); got != want {
+			t.Errorf("expand(%q) = %q, want %q", in, got, want)
+		}
+		if !IsCIExpr(in) {
+			t.Errorf("IsCIExpr(%q) = false, want a value set at run time", in)
+		}
+		if masked := MaskCIExprs(in); strings.Contains(masked, "}") {
+			t.Errorf("MaskCIExprs(%q) = %q leaves a tail of the expression", in, masked)
+		}
+	}
+}
+
+// TestOktetoManifest: an Okteto manifest's deploy: entries — a string,
+// a {name, command}, or under deploy.commands — are shell lines at
+// their own line; dev: commands (a developer's shell) are not.
+func TestOktetoManifest(t *testing.T) {
+	manifest := `deploy:
+  - okteto build api
+  - helm upgrade --install api chart -f chart/values-dev.yaml --set image=${OKTETO_BUILD_API_IMAGE}
+  - name: migrate
+    command: kubectl apply -f k8s/job.yaml
+dev:
+  api:
+    command: helm upgrade --install api chart
+`
+	commands := `deploy:
+  commands:
+    - name: helm
+      command: helm upgrade --install api chart
+`
+	for in, want := range map[string][]string{manifest: {"2 okteto build api", "3 helm upgrade --install api chart -f chart/values-dev.yaml --set image=${OKTETO_BUILD_API_IMAGE}", "5 kubectl apply -f k8s/job.yaml"}, commands: {"4 helm upgrade --install api chart"}, "deploy: {compose: docker-compose.yml}\n": nil} {
+		var got []string
+		for _, l := range oktetoLines([]byte(in)) {
+			got = append(got, fmt.Sprintf("%d %s", l.line, l.text))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", in, diff)
+		}
+	}
+}

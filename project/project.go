@@ -1075,9 +1075,10 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		if err != nil {
 			continue
 		}
+		allowed := d.exprValues(expr)
 		for env, f := range envFiles {
 			m := re.FindStringSubmatch(f)
-			if m == nil || m[1] != env {
+			if m == nil || m[1] != env || (allowed != nil && !slices.Contains(allowed, env)) {
 				continue
 			}
 			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
@@ -1099,7 +1100,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			// are the environments.
 			for _, f := range globProject(p.Dir, v[:locs[0][0]]+"*"+v[locs[0][1]:]) {
 				m := re.FindStringSubmatch(f)
-				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) {
+				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) || (allowed != nil && !slices.Contains(allowed, m[1])) {
 					continue
 				}
 				if runs, _ := runsFor(d.guard, exprVar(expr), m[1]); runs {
@@ -1109,8 +1110,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
-		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")
-		for _, env := range d.choices[name] {
+		for _, env := range allowed {
 			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || env == "local" {
 				continue
 			}
@@ -1131,6 +1131,32 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			if dd.Missing != "" {
 				out[env] = dd
 			}
+		}
+	}
+	return out
+}
+
+// exprValues are the values expr can take when the repository names
+// them all, nil when it does not: what the script's branches assign
+// it, or a workflow's ${{ inputs.env || 'staging' }} — the choice
+// input's options (or the job's matrix list) and the default.
+func (d *Deploy) exprValues(expr string) []string {
+	if c, ok := d.choices[strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")]; ok {
+		return c
+	}
+	inner, ok := strings.CutPrefix(expr, "${{")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, part := range strings.Split(strings.TrimSuffix(inner, "}}"), "||") {
+		part = strings.TrimSpace(part)
+		if lit := strings.Trim(part, `'"`); len(part) > 1 && len(lit) == len(part)-2 {
+			out = append(out, lit)
+		} else if vals, ok := d.domain[strings.TrimPrefix(part, "github.event.")]; ok {
+			out = append(out, vals...)
+		} else {
+			return nil
 		}
 	}
 	return out
