@@ -364,7 +364,7 @@ func findDeploys(dir string) []Deploy {
 				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
 				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel, readCIFile, calledYAML)))
 			}
-			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile)
+			cmds = flagArms(followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile))
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			tokens := tokensIn(data, rel)            // what the file's steps fill in before they deploy
@@ -431,6 +431,14 @@ func findDeploys(dir string) []Deploy {
 					azureFlagLines(&d, at)
 				} else {
 					setLines(&d, lines[file])
+				}
+				for _, f := range d.flags {
+					if c.armAt > 0 && f.kind == "-f" && !strings.Contains(c.text, f.raw) {
+						if d.flagLines == nil {
+							d.flagLines = map[string]int{}
+						}
+						d.flagLines["-f\x00"+f.val] = c.armAt // named by the arm's $GITHUB_ENV line
+					}
 				}
 				for i := range d.Set {
 					if s := &d.Set[i]; s.Var != "" {
@@ -723,6 +731,8 @@ type shellLine struct {
 	// arms are the branches of the shell's last if/elif/else before the
 	// line, each with what it assigns (see branchArm).
 	arms []branchArm
+	// armAt is the line of the arm a command was split for (flagArms).
+	armAt int
 	// here is the here-document the line feeds its command (cat > f
 	// <<EOF …), its first line numbered hereLine.
 	here     []string
@@ -762,7 +772,8 @@ func lineAssignments(t string) (out []struct {
 		}
 		if strings.Contains(c, "_ENV") {
 			if m := ciEnvExport.Get().FindStringSubmatch(c); m != nil {
-				c = m[1] // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
+				n, v, _ := strings.Cut(m[1], "=")
+				c = n + `="` + v + `"` // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
 			}
 		}
 		if m := shellAssign.Get().FindStringSubmatch(c); m != nil {
@@ -813,16 +824,20 @@ func withAssignments(lines []shellLine) []shellLine {
 	// jobEnv are the variables a step wrote into $BASH_ENV or $GITHUB_ENV:
 	// every later step of the job starts with them.
 	jobEnv := map[string]string{}
+	// jobArms are the last if or case whose arms wrote variables there
+	// (case "$NS" in prod) echo "VALUES=-f values-prod.yaml" >> $GITHUB_ENV):
+	// the arms the job's later steps run under.
+	var jobArms []branchArm
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
 			if i == 0 || l.hint != hint {
-				jobEnv = map[string]string{}
+				jobEnv, jobArms = map[string]string{}, nil
 			}
 			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
 			assignedAt = map[string]int{}
 			cd = ""
-			arms, lastArms = nil, nil
+			arms, lastArms = nil, jobArms
 			for n, a := range l.args {
 				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
 			}
@@ -877,6 +892,10 @@ func withAssignments(lines []shellLine) []shellLine {
 		if len(arms) > 0 && depth == 1 {
 			for _, m := range ms {
 				arms[len(arms)-1].vars[m.name] = (shellLine{vars: l.vars, assigned: assigned}).expandDefault(strings.Trim(m.val, `"'`))
+				arms[0].exported = arms[0].exported || strings.Contains(t, "_ENV")
+			}
+			if strings.HasSuffix(t, ";;") {
+				arms[len(arms)-1].done = true
 			}
 		}
 		if len(ms) > 0 {
@@ -928,6 +947,13 @@ func withAssignments(lines []shellLine) []shellLine {
 		if closes && !opens && depth > 0 {
 			depth--
 			if depth == 0 && len(arms) > 0 {
+				exported := arms[0].exported
+				if arms[0].caseHead {
+					arms = arms[1:]
+				}
+				if exported && len(arms) > 0 {
+					jobArms = arms
+				}
 				lastArms, arms = arms, nil
 			}
 		}
