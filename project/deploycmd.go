@@ -2628,17 +2628,29 @@ func (d *Deploy) CreatesObject(kind, name, ns string) string {
 // ciVar is a variable CI fills into a name: ${X}, $X, ${{ x }}, $(X).
 var ciVar = lazyre.New(`\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
 
-// ciMatch reports whether name fits pattern, a name as CI wrote it.
+// ciMatch reports whether name fits pattern, a name as CI wrote it:
+// its literal parts in order, at least one character where each
+// variable stands. Taking each middle part at its first place leaves
+// the most room for the rest, so no backtracking is needed (and no
+// regexp is compiled per object compared).
 func ciMatch(pattern, name string) bool {
 	if !strings.Contains(pattern, "$") {
 		return pattern == name
 	}
 	parts := ciVar.Get().Split(pattern, -1)
-	for i := range parts {
-		parts[i] = regexp.QuoteMeta(parts[i])
+	last := parts[len(parts)-1]
+	if len(parts) == 1 || !strings.HasPrefix(name, parts[0]) {
+		return pattern == name
 	}
-	ok, _ := regexp.MatchString("^"+strings.Join(parts, ".+")+"$", name)
-	return ok
+	rest := name[len(parts[0]):]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(rest[min(1, len(rest)):], p)
+		if rest == "" || i < 0 {
+			return false
+		}
+		rest = rest[1+i+len(p):]
+	}
+	return len(rest) > len(last) && strings.HasSuffix(rest, last)
 }
 
 // listing is a repository's confined file system with each directory

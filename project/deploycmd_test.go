@@ -476,3 +476,34 @@ dev:
 		}
 	}
 }
+
+// TestCIMatch: a name CI writes with variables (${APP}-db,
+// $(NS)-${{ env.X }}) matches a name with at least one character for
+// each variable and the literal parts in order — as the regexp it
+// replaced did.
+func TestCIMatch(t *testing.T) {
+	for _, tt := range []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"orders-db", "orders-db", true},
+		{"orders-db", "orders-dbx", false},
+		{"${APP}-db", "orders-db", true},
+		{"${APP}-db", "-db", false},
+		{"${APP}-db", "orders-db-2", false},
+		{"pg-$ENV", "pg-prod", true},
+		{"pg-$ENV", "pg-", false},
+		{"${A}-x-${B}", "a-x-x-b", true},
+		{"${A}-x-${B}", "a-x-", false},
+		{"${A}${B}", "ab", true},
+		{"${A}${B}", "a", false},
+		{"s-${{ env.STAGE }}-cfg", "s-prod-cfg", true},
+		{"s-${{ env.STAGE }}-cfg", "t-prod-cfg", false},
+		{"$(NS)-a-a", "n-a-a-a", true},
+		{"cost$", "cost$", true},
+	} {
+		if got := ciMatch(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("ciMatch(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}

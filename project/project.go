@@ -150,11 +150,11 @@ func load(dir, chartDir string, ci bool) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := confine.Open(p.Dir)
+	root, release, err := hold(p.Dir)
 	if err != nil {
 		return nil, err
 	}
-	defer root.Close()
+	defer release()
 	var data []byte
 	if p.File, data, err = readFile(root); err != nil {
 		return nil, err
