@@ -2670,11 +2670,12 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 	return d, err
 }
 
-// globIn is filepath.Glob of pat in the repository at root, listed
-// through its confined file system (lst): a directory linked out of the
-// repository lists nothing.
-func globIn(lst *listing, root, pat string) []string {
-	m, _ := fs.Glob(lst, pat)
+// globIn is filepath.Glob of pat in the repository at root ("" for
+// paths relative to it), listed through its confined file system (a
+// listing, or a root's): a directory linked out of the repository lists
+// nothing.
+func globIn(fsys fs.FS, root, pat string) []string {
+	m, _ := fs.Glob(fsys, pat)
 	for i := range m {
 		m[i] = filepath.Join(root, filepath.FromSlash(m[i]))
 	}

@@ -243,15 +243,14 @@ func present(st fs.FileInfo, err error) bool {
 	return regular(st, err) || errors.Is(err, confine.ErrOutside)
 }
 
-// globProject is fs.Glob of pat (slash-separated, relative to the project
-// directory dir) through the confined file system: nothing out of the
+// globProject is globIn of pat (slash-separated, relative to the project
+// directory dir) through the load's confined root: nothing out of the
 // repository is listed, and a FIFO is never opened.
 func globProject(dir, pat string) []string {
-	r, err := confine.Open(dir)
+	r, release, err := rootOf(dir)
 	if err != nil {
 		return nil
 	}
-	defer r.Close()
-	m, _ := fs.Glob(r.FS(), pat)
-	return m
+	defer release()
+	return globIn(r.FS(), "", pat)
 }
