@@ -538,9 +538,15 @@ func flagArms(cmds []shellLine) []shellLine {
 			if cc.assigned == nil {
 				cc.assigned = map[string]string{}
 			}
-			maps.Copy(cc.assigned, a.vars)
+			cc.assignedAt = maps.Clone(c.assignedAt)
+			if cc.assignedAt == nil {
+				cc.assignedAt = map[string]int{}
+			}
+			for k, v := range a.vars {
+				cc.assigned[k], cc.assignedAt[k] = v, a.cond.At
+			}
 			if v := a.cond.Vals; len(v) == 1 && a.cond.Var != "" && !a.cond.Neg && !strings.ContainsAny(v[0], "*?[") {
-				cc.assigned[a.cond.Var] = v[0]
+				cc.assigned[a.cond.Var], cc.assignedAt[a.cond.Var] = v[0], a.cond.At
 			}
 			out = append(out, cc)
 		}
