@@ -450,6 +450,9 @@ type branchArm struct {
 	// names the variable), done an arm its ;; closed, exported (on the
 	// first arm) arms that write $GITHUB_ENV or $BASH_ENV.
 	caseHead, done, exported bool
+	// inCase marks a case's arms: together they name every value its
+	// variables take (an if may leave one to CI).
+	inCase bool
 }
 
 // decidedArms are the line's arms that may run: an arm whose condition
@@ -499,7 +502,7 @@ func trackArms(arms []branchArm, t string, n, depth int) []branchArm {
 	case depth == 1 && len(arms) > 0 && arms[0].caseHead && arms[len(arms)-1].done:
 		// a case arm: prod|production) — * is the default, like else
 		if m := caseArm.Get().FindStringSubmatch(t); m != nil {
-			a := branchArm{cond: cond{Var: arms[0].cond.Var, At: n}, vars: map[string]string{}}
+			a := branchArm{cond: cond{Var: arms[0].cond.Var, At: n}, vars: map[string]string{}, inCase: true}
 			for _, p := range strings.Split(m[1], "|") {
 				if p = strings.Trim(strings.TrimSpace(p), `"'`); p == "*" {
 					a.cond = cond{At: n}

@@ -1075,7 +1075,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		if err != nil {
 			continue
 		}
-		allowed := d.exprValues(expr)
+		allowed, named := d.exprValues(expr)
 		for env, f := range envFiles {
 			m := re.FindStringSubmatch(f)
 			if m == nil || m[1] != env || (allowed != nil && !slices.Contains(allowed, env)) {
@@ -1110,7 +1110,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
-		for _, env := range allowed {
+		for _, env := range named {
 			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || env == "local" {
 				continue
 			}
@@ -1137,16 +1137,22 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 }
 
 // exprValues are the values expr can take when the repository names
-// them all, nil when it does not: what the script's branches assign
-// it, or a workflow's ${{ inputs.env || 'staging' }} — the choice
-// input's options (or the job's matrix list) and the default.
-func (d *Deploy) exprValues(expr string) []string {
-	if c, ok := d.choices[strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")]; ok {
-		return c
+// them all (allowed), nil when it does not: what the arms of a case
+// before the command assign it, or a workflow's
+// ${{ inputs.env || 'staging' }} — the choice input's options (or the
+// job's matrix list) and the default. named are the values the
+// repository gives it, all or not (an if without else may leave CI's).
+func (d *Deploy) exprValues(expr string) (allowed, named []string) {
+	name := exprVar(expr)
+	if c, ok := d.choices[name]; ok {
+		if slices.ContainsFunc(d.arms, func(a branchArm) bool { _, set := a.vars[name]; return a.inCase && set }) {
+			return c, c
+		}
+		return nil, c
 	}
 	inner, ok := strings.CutPrefix(expr, "${{")
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var out []string
 	for _, part := range strings.Split(strings.TrimSuffix(inner, "}}"), "||") {
@@ -1156,10 +1162,10 @@ func (d *Deploy) exprValues(expr string) []string {
 		} else if vals, ok := d.domain[strings.TrimPrefix(part, "github.event.")]; ok {
 			out = append(out, vals...)
 		} else {
-			return nil
+			return nil, nil
 		}
 	}
-	return out
+	return out, out
 }
 
 // fillDeploy is d with the variable expr given the value env wherever
