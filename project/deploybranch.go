@@ -520,31 +520,34 @@ func trackArms(arms []branchArm, t string, n, depth int) []branchArm {
 // set to flags (VALUES_OVERRIDE="-f values-prod.yaml" in one case arm,
 // "" in the *) one) a line per arm, with that arm's variables and the
 // value its condition gives the case's variable: a deploy per arm, its
-// values file named at the arm's line (armAt).
+// values file named at the arm's line (armAt). Only arms that cover
+// every path split it: a case's (none matching is one more path when
+// it has no *) arm), an if's with an else.
 func flagArms(cmds []shellLine) []shellLine {
 	var out []shellLine
 	for _, c := range cmds {
-		split := false
-		for _, a := range c.arms {
+		arms, split := c.arms, false
+		n := len(arms)
+		if n > 0 && arms[0].inCase && arms[n-1].cond.Vals != nil {
+			arms = append(slices.Clip(arms), branchArm{})
+		} else if n < 2 || arms[n-1].cond.Var != "" || arms[n-1].cond.Vals != nil {
+			arms = nil
+		}
+		for _, a := range arms {
 			for k, v := range a.vars {
-				split = split || strings.HasPrefix(v, "-") && (strings.Contains(c.text, "$"+k+" ") || strings.HasSuffix(c.text, "$"+k) || strings.Contains(c.text, "${"+k+"}"))
+				split = split || strings.HasPrefix(v, "-") && strings.Contains(c.text, k)
 			}
 		}
 		if !split {
 			out = append(out, c)
 			continue
 		}
-		for _, a := range c.arms {
+		for _, a := range arms {
 			cc := c
 			cc.arms, cc.armAt = nil, a.cond.At
-			cc.assigned = maps.Clone(c.assigned)
-			if cc.assigned == nil {
-				cc.assigned = map[string]string{}
-			}
-			cc.assignedAt = maps.Clone(c.assignedAt)
-			if cc.assignedAt == nil {
-				cc.assignedAt = map[string]int{}
-			}
+			cc.assigned, cc.assignedAt = map[string]string{}, map[string]int{}
+			maps.Copy(cc.assigned, c.assigned)
+			maps.Copy(cc.assignedAt, c.assignedAt)
 			for k, v := range a.vars {
 				cc.assigned[k], cc.assignedAt[k] = v, a.cond.At
 			}

@@ -507,3 +507,28 @@ func TestCIMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagArms: a command expanding a variable that branches set to
+// flags is read once per path — a case's arms (plus "none matched"
+// when it has no *) arm) or an if with its else — and not split by an
+// if without else, whose other path ferry cannot see.
+func TestFlagArms(t *testing.T) {
+	for script, want := range map[string][]string{
+		"if [ \"$DEBUG\" = true ]; then\n  PARAM=\"--debug --dry-run\"\nfi\nhelm upgrade $PARAM api ./chart\n": {"0 map[]"},
+		"if [ \"$ENV\" = prod ]; then\n  EXTRA=\"-f values-prod.yaml\"\nelse\n  EXTRA=\"-f values-dev.yaml\"\nfi\nhelm upgrade api ./chart $EXTRA\n": {
+			"1 map[ENV:prod EXTRA:-f values-prod.yaml]", "3 map[EXTRA:-f values-dev.yaml]"},
+		"case \"$NS\" in\n  shop-prod) EXTRA=\"-f values-prod.yaml\" ;;\n  shop-qa) EXTRA=\"-f values-qa.yaml\" ;;\nesac\nhelm upgrade api ./chart -n $NS $EXTRA\n": {
+			"2 map[EXTRA:-f values-prod.yaml NS:shop-prod]", "3 map[EXTRA:-f values-qa.yaml NS:shop-qa]", "0 map[]"},
+	} {
+		lines := flagArms(withAssignments(scriptLines([]byte(script), 1, "deploy")))
+		var got []string
+		for _, l := range lines {
+			if strings.HasPrefix(l.text, "helm") {
+				got = append(got, fmt.Sprintf("%d %v", l.armAt, l.assigned))
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s(-want +got):\n%s", script, diff)
+		}
+	}
+}
