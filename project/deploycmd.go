@@ -892,7 +892,7 @@ func withAssignments(lines []shellLine) []shellLine {
 		if len(arms) > 0 && depth == 1 {
 			for _, m := range ms {
 				arms[len(arms)-1].vars[m.name] = (shellLine{vars: l.vars, assigned: assigned}).expandDefault(strings.Trim(m.val, `"'`))
-				arms[0].exported = arms[0].exported || strings.Contains(t, "_ENV")
+				arms[0].exported = arms[0].exported || strings.Contains(t, "_ENV") && strings.Contains(t, ">>") // echo "X=…" >> $GITHUB_ENV
 			}
 			if strings.HasSuffix(t, ";;") {
 				arms[len(arms)-1].done = true
