@@ -446,6 +446,13 @@ type branchArm struct {
 	vars map[string]string
 	// before are the variables assigned before the if.
 	before map[string]string
+	// caseHead marks the case line read before its first arm (its cond
+	// names the variable), done an arm its ;; closed, exported (on the
+	// first arm) arms that write $GITHUB_ENV or $BASH_ENV.
+	caseHead, done, exported bool
+	// inCase marks a case's arms: together they name every value its
+	// variables take (an if may leave one to CI).
+	inCase bool
 }
 
 // decidedArms are the line's arms that may run: an arm whose condition
@@ -488,8 +495,69 @@ func trackArms(arms []branchArm, t string, n, depth int) []branchArm {
 		return append(arms, branchArm{cond: parseCond(t, n), vars: map[string]string{}})
 	case depth == 1 && len(arms) > 0 && (t == "else" || strings.HasPrefix(t, "else ") || strings.HasPrefix(t, "else;")):
 		return append(arms, branchArm{cond: cond{At: n}, vars: map[string]string{}})
+	case depth == 0 && strings.HasPrefix(t, "case "):
+		if m := caseStart.Get().FindStringSubmatch(t); m != nil {
+			return []branchArm{{cond: cond{Var: exprVar(m[1]), At: n}, vars: map[string]string{}, caseHead: true, done: true}}
+		}
+	case depth == 1 && len(arms) > 0 && arms[0].caseHead && arms[len(arms)-1].done:
+		// a case arm: prod|production) — * is the default, like else
+		if m := caseArm.Get().FindStringSubmatch(t); m != nil {
+			a := branchArm{cond: cond{Var: arms[0].cond.Var, At: n}, vars: map[string]string{}, inCase: true}
+			for _, p := range strings.Split(m[1], "|") {
+				if p = strings.Trim(strings.TrimSpace(p), `"'`); p == "*" {
+					a.cond = cond{At: n}
+					break
+				}
+				a.cond.Vals = append(a.cond.Vals, p)
+			}
+			return append(arms, a)
+		}
 	}
 	return arms
+}
+
+// flagArms gives a command that expands a variable the arms before it
+// set to flags (VALUES_OVERRIDE="-f values-prod.yaml" in one case arm,
+// "" in the *) one) a line per arm, with that arm's variables and the
+// value its condition gives the case's variable: a deploy per arm, its
+// values file named at the arm's line (armAt). Only arms that cover
+// every path split it: a case's (none matching is one more path when
+// it has no *) arm), an if's with an else.
+func flagArms(cmds []shellLine) []shellLine {
+	var out []shellLine
+	for _, c := range cmds {
+		arms, split := c.arms, false
+		n := len(arms)
+		if n > 0 && arms[0].inCase && arms[n-1].cond.Vals != nil {
+			arms = append(slices.Clip(arms), branchArm{})
+		} else if n < 2 || arms[n-1].cond.Var != "" || arms[n-1].cond.Vals != nil {
+			arms = nil
+		}
+		for _, a := range arms {
+			for k, v := range a.vars {
+				split = split || strings.HasPrefix(v, "-") && strings.Contains(c.text, k)
+			}
+		}
+		if !split {
+			out = append(out, c)
+			continue
+		}
+		for _, a := range arms {
+			cc := c
+			cc.arms, cc.armAt = nil, a.cond.At
+			cc.assigned, cc.assignedAt = map[string]string{}, map[string]int{}
+			maps.Copy(cc.assigned, c.assigned)
+			maps.Copy(cc.assignedAt, c.assignedAt)
+			for k, v := range a.vars {
+				cc.assigned[k], cc.assignedAt[k] = v, a.cond.At
+			}
+			if v := a.cond.Vals; len(v) == 1 && a.cond.Var != "" && !a.cond.Neg && !strings.ContainsAny(v[0], "*?[") {
+				cc.assigned[a.cond.Var], cc.assignedAt[a.cond.Var] = v[0], a.cond.At
+			}
+			out = append(out, cc)
+		}
+	}
+	return out
 }
 
 // armDeploys reads a command whose values file is a variable each arm

@@ -49,7 +49,7 @@ func circleLines(data []byte) []shellLine {
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil
 	}
-	cfg := circleConfig{commands: mapOf(mapValue(root, "commands")), executors: mapOf(mapValue(root, "executors")), pipeline: paramDefaults(mapValue(root, "parameters"), nil), enums: paramEnums(mapValue(root, "parameters"))}
+	cfg := circleConfig{commands: mapOf(mapValue(root, "commands")), executors: mapOf(mapValue(root, "executors")), pipeline: paramDefaults(mapValue(root, "parameters"), nil), enums: paramEnums(mapValue(root, "parameters"), "enum", "")}
 	invoked := workflowJobs(mapValue(root, "workflows"))
 	var out []shellLine
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
@@ -201,16 +201,17 @@ func paramDefaults(decl *yaml.Node, passed map[string]string) map[string]string 
 }
 
 // paramEnums are the values each enum parameter of a parameters: block
-// may take.
-func paramEnums(decl *yaml.Node) map[string][]string {
+// may take (key "enum"; a GitHub workflow_dispatch input's are its
+// "options"), by prefix and name.
+func paramEnums(decl *yaml.Node, key, prefix string) map[string][]string {
 	out := map[string][]string{}
 	if decl == nil || decl.Kind != yaml.MappingNode {
 		return out
 	}
 	for i := 0; i+1 < len(decl.Content); i += 2 {
-		if e := mapValue(decl.Content[i+1], "enum"); e != nil && e.Kind == yaml.SequenceNode {
+		if e := mapValue(decl.Content[i+1], key); e != nil && e.Kind == yaml.SequenceNode {
 			for _, v := range e.Content {
-				out[decl.Content[i].Value] = append(out[decl.Content[i].Value], v.Value)
+				out[prefix+decl.Content[i].Value] = append(out[prefix+decl.Content[i].Value], v.Value)
 			}
 		}
 	}

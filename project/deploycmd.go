@@ -95,6 +95,10 @@ type Deploy struct {
 	// choices are the values the script may give each variable the
 	// command uses (ENVIRON=qa, then ENVIRON=prod under a condition).
 	choices map[string][]string
+	// domain are the values a workflow names for its inputs and matrix
+	// ("inputs.environment": a workflow_dispatch choice's options,
+	// "matrix.env": the job's matrix list).
+	domain map[string][]string
 	// arms are the branches of the if/elif before the command that each
 	// assign its variables together (NAMESPACE=stage, VALUES_FILE=…).
 	arms []branchArm
@@ -235,7 +239,7 @@ func (d *Deploy) kindLoc() string {
 }
 
 // ciExpr matches what CI substitutes before the command runs.
-var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]):?[-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
+var ciExpr = lazyre.New("`[^`]*`" + `|\$\([^()]*\)|\{\{[^}]*\}\}|\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])[:\-=?+/#%^,][^{}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:\{[1-9]\}|[1-9])`)
 
 // wordExpr matches what holds spaces but is one shell word to CI: ${{ x }},
 // $(command substitution) and `backticks`.
@@ -332,6 +336,10 @@ func findDeploys(dir string) []Deploy {
 			var tasks map[int]map[string]int // Azure HelmDeploy tasks' inputs, by the task's line
 			switch base := filepath.Base(f); {
 			case (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")) && !strings.HasPrefix(rel, ".github/") && !strings.Contains(rel, "/.github/") && !strings.Contains(rel, ".gitlab") && !strings.HasPrefix(rel, ".circleci/") && !strings.Contains(rel, "/.circleci/"):
+				if base == "okteto.yml" || base == "okteto.yaml" {
+					cmds = withAssignments(oktetoLines(data))
+					break
+				}
 				if !isAzurePipeline(data) {
 					continue // docker-compose.yml, mkdocs.yml: no CI file
 				}
@@ -356,7 +364,7 @@ func findDeploys(dir string) []Deploy {
 				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
 				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel, readCIFile, calledYAML)))
 			}
-			cmds = followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile)
+			cmds = flagArms(followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile))
 			markThrowaway(cmds, shellName(f))
 			lines := map[string][]string{rel: strings.Split(string(data), "\n")}
 			tokens := tokensIn(data, rel)            // what the file's steps fill in before they deploy
@@ -423,6 +431,14 @@ func findDeploys(dir string) []Deploy {
 					azureFlagLines(&d, at)
 				} else {
 					setLines(&d, lines[file])
+				}
+				for _, f := range d.flags {
+					if c.armAt > 0 && f.kind == "-f" && !strings.Contains(c.text, f.raw) {
+						if d.flagLines == nil {
+							d.flagLines = map[string]int{}
+						}
+						d.flagLines["-f\x00"+f.val] = c.armAt // named by the arm's $GITHUB_ENV line
+					}
 				}
 				for i := range d.Set {
 					if s := &d.Set[i]; s.Var != "" {
@@ -676,6 +692,9 @@ type shellLine struct {
 	// (ENVIRON=qa, then [[ … ]] && ENVIRON=prod).
 	assigned map[string]string
 	choices  map[string][]string
+	// domain are the values the workflow allows its inputs and the job's
+	// matrix (see Deploy.domain).
+	domain map[string][]string
 	// assignedAt is the line of each certain assignment before this line,
 	// its value known (in assigned) or not (none for what an earlier step
 	// exported, or a caller's argument).
@@ -712,6 +731,8 @@ type shellLine struct {
 	// arms are the branches of the shell's last if/elif/else before the
 	// line, each with what it assigns (see branchArm).
 	arms []branchArm
+	// armAt is the line of the arm a command was split for (flagArms).
+	armAt int
 	// here is the here-document the line feeds its command (cat > f
 	// <<EOF …), its first line numbered hereLine.
 	here     []string
@@ -746,9 +767,13 @@ func lineAssignments(t string) (out []struct {
 		cmds = shellSeparator.Get().Split(t, -1)
 	}
 	for i, c := range cmds {
+		if strings.Contains(c, ")") {
+			c = strings.TrimPrefix(c, casePattern.Get().FindString(c)) // prod) ENV=production ;;
+		}
 		if strings.Contains(c, "_ENV") {
 			if m := ciEnvExport.Get().FindStringSubmatch(c); m != nil {
-				c = m[1] // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
+				n, v, _ := strings.Cut(m[1], "=")
+				c = n + `="` + v + `"` // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
 			}
 		}
 		if m := shellAssign.Get().FindStringSubmatch(c); m != nil {
@@ -760,6 +785,9 @@ func lineAssignments(t string) (out []struct {
 	}
 	return out
 }
+
+// casePattern matches the pattern opening a case arm: prod|production) .
+var casePattern = lazyre.New(`^\s*\(?[A-Za-z0-9_*./|@"'\[\]-]+\)\s*`)
 
 // ciEnvExport matches a step writing a variable into the file CI sources
 // before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
@@ -796,16 +824,20 @@ func withAssignments(lines []shellLine) []shellLine {
 	// jobEnv are the variables a step wrote into $BASH_ENV or $GITHUB_ENV:
 	// every later step of the job starts with them.
 	jobEnv := map[string]string{}
+	// jobArms are the last if or case whose arms wrote variables there
+	// (case "$NS" in prod) echo "VALUES=-f values-prod.yaml" >> $GITHUB_ENV):
+	// the arms the job's later steps run under.
+	var jobArms []branchArm
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
 			if i == 0 || l.hint != hint {
-				jobEnv = map[string]string{}
+				jobEnv, jobArms = map[string]string{}, nil
 			}
 			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
 			assignedAt = map[string]int{}
 			cd = ""
-			arms, lastArms = nil, nil
+			arms, lastArms = nil, jobArms
 			for n, a := range l.args {
 				assigned[strconv.Itoa(n+1)] = a // a called script's $1, $2
 			}
@@ -860,6 +892,10 @@ func withAssignments(lines []shellLine) []shellLine {
 		if len(arms) > 0 && depth == 1 {
 			for _, m := range ms {
 				arms[len(arms)-1].vars[m.name] = (shellLine{vars: l.vars, assigned: assigned}).expandDefault(strings.Trim(m.val, `"'`))
+				arms[0].exported = arms[0].exported || strings.Contains(t, "_ENV") && strings.Contains(t, ">>") // echo "X=…" >> $GITHUB_ENV
+			}
+			if strings.HasSuffix(t, ";;") {
+				arms[len(arms)-1].done = true
 			}
 		}
 		if len(ms) > 0 {
@@ -911,6 +947,13 @@ func withAssignments(lines []shellLine) []shellLine {
 		if closes && !opens && depth > 0 {
 			depth--
 			if depth == 0 && len(arms) > 0 {
+				exported := arms[0].exported
+				if arms[0].caseHead {
+					arms = arms[1:]
+				}
+				if exported && len(arms) > 0 {
+					jobArms = arms
+				}
 				lastArms, arms = arms, nil
 			}
 		}
@@ -1204,6 +1247,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			continue
 		}
 		addVars(vars, at, mapValue(job, "env"))
+		dom := workflowDomain(root, job)
 		workdir := ""
 		if d := mapValue(mapValue(job, "defaults"), "run"); d != nil {
 			workdir = scalarOf(mapValue(d, "working-directory"))
@@ -1231,7 +1275,7 @@ func ciYAMLDoc(root *yaml.Node, gitlab bool, action actionReader, chain []string
 			if w := scalarOf(mapValue(st, "working-directory")); w != "" {
 				wd = w
 			}
-			ctx := shellLine{env: env, hint: name, vars: sv, varAt: sat, workdir: wd, shell: len(out) + 1, throwaway: throwaway}
+			ctx := shellLine{env: env, hint: name, vars: sv, varAt: sat, workdir: wd, shell: len(out) + 1, throwaway: throwaway, domain: dom}
 			if run == nil {
 				out = append(out, compositeLines(action, uses, yamlVars(mapValue(st, "with")), from, mapValue(st, "uses").Line, ctx, chain)...)
 				continue
@@ -1397,9 +1441,21 @@ func blockLines(n *yaml.Node, ctx shellLine) []shellLine {
 		if n.Style&yaml.LiteralStyle == 0 {
 			lines[i].last = 0 // a folded or plain scalar's lines are not the file's
 		}
-		lines[i].env, lines[i].vars, lines[i].varAt, lines[i].workdir, lines[i].shell, lines[i].throwaway = ctx.env, ctx.vars, ctx.varAt, ctx.workdir, ctx.shell, ctx.throwaway
+		lines[i].env, lines[i].vars, lines[i].varAt, lines[i].workdir, lines[i].shell, lines[i].throwaway, lines[i].domain = ctx.env, ctx.vars, ctx.varAt, ctx.workdir, ctx.shell, ctx.throwaway, ctx.domain
 	}
 	return lines
+}
+
+// workflowDomain are the values a GitHub workflow allows each input
+// (on.workflow_dispatch.inputs.X.options) and the job's matrix lists.
+func workflowDomain(root, job *yaml.Node) map[string][]string {
+	dom := paramEnums(mapValue(mapValue(mapValue(root, "on"), "workflow_dispatch"), "inputs"), "options", "inputs.")
+	for _, e := range matrixEntries(mapValue(mapValue(job, "strategy"), "matrix")) {
+		for k, v := range e {
+			dom["matrix."+k] = append(dom["matrix."+k], v)
+		}
+	}
+	return dom
 }
 
 // jobEnvironment reads a job's environment: "prod" or {name: prod}.
@@ -1572,7 +1628,7 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 		sub = "upgrade"
 	}
 	werfChart, werfEnv := ".helm", ""
-	d := Deploy{Line: l.line, Command: sub, choices: l.choices, arms: l.decidedArms(), job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
+	d := Deploy{Line: l.line, Command: sub, choices: l.choices, domain: l.domain, arms: l.decidedArms(), job: l.hint, Via: l.via, spans: spans, last: l.last, guard: guard, fn: l.fn, fnLine: l.fnLine}
 	var pos []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
@@ -1850,11 +1906,13 @@ func (l shellLine) expandDepth(s string, depth int, defaults bool) string {
 		}
 		name := strings.Trim(m, "${}() ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "{"), "env.")
-		if i := strings.IndexAny(name, ":-=?+"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
+		if i := strings.IndexAny(name, ":-=?+/#%^,"); i > 0 && strings.HasPrefix(m, "${") && !strings.HasPrefix(m, "${{") {
 			// ${NS:-chat}: the variable's value when the script set it;
 			// otherwise CI's, which ferry does not know (the default is
-			// only what runs when CI sets nothing).
-			if v, ok := l.assigned[name[:i]]; ok && v != "" && (name[i:i+1] == ":" || name[i:i+1] == "-") && !strings.HasPrefix(name[i:], ":?") && !strings.HasPrefix(name[i:], ":=") && !strings.HasPrefix(name[i:], ":+") {
+			// only what runs when CI sets nothing). ${SHA::7}, ${REF#*/},
+			// ${IMAGE%:*}, ${B//\//-} cut or change the value at run
+			// time: CI's too, never a literal tail.
+			if v, ok := l.assigned[name[:i]]; ok && v != "" && (strings.HasPrefix(name[i:], ":-") || name[i] == '-') {
 				return v
 			}
 			return m
@@ -2570,17 +2628,29 @@ func (d *Deploy) CreatesObject(kind, name, ns string) string {
 // ciVar is a variable CI fills into a name: ${X}, $X, ${{ x }}, $(X).
 var ciVar = lazyre.New(`\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
 
-// ciMatch reports whether name fits pattern, a name as CI wrote it.
+// ciMatch reports whether name fits pattern, a name as CI wrote it:
+// its literal parts in order, at least one character where each
+// variable stands. Taking each middle part at its first place leaves
+// the most room for the rest, so no backtracking is needed (and no
+// regexp is compiled per object compared).
 func ciMatch(pattern, name string) bool {
 	if !strings.Contains(pattern, "$") {
 		return pattern == name
 	}
 	parts := ciVar.Get().Split(pattern, -1)
-	for i := range parts {
-		parts[i] = regexp.QuoteMeta(parts[i])
+	last := parts[len(parts)-1]
+	if len(parts) == 1 || !strings.HasPrefix(name, parts[0]) {
+		return pattern == name
 	}
-	ok, _ := regexp.MatchString("^"+strings.Join(parts, ".+")+"$", name)
-	return ok
+	rest := name[len(parts[0]):]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(rest[min(1, len(rest)):], p)
+		if rest == "" || i < 0 {
+			return false
+		}
+		rest = rest[1+i+len(p):]
+	}
+	return len(rest) > len(last) && strings.HasSuffix(rest, last)
 }
 
 // listing is a repository's confined file system with each directory
@@ -2600,11 +2670,12 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 	return d, err
 }
 
-// globIn is filepath.Glob of pat in the repository at root, listed
-// through its confined file system (lst): a directory linked out of the
-// repository lists nothing.
-func globIn(lst *listing, root, pat string) []string {
-	m, _ := fs.Glob(lst, pat)
+// globIn is filepath.Glob of pat in the repository at root ("" for
+// paths relative to it), listed through its confined file system (a
+// listing, or a root's): a directory linked out of the repository lists
+// nothing.
+func globIn(fsys fs.FS, root, pat string) []string {
+	m, _ := fs.Glob(fsys, pat)
 	for i := range m {
 		m[i] = filepath.Join(root, filepath.FromSlash(m[i]))
 	}

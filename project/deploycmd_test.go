@@ -418,3 +418,117 @@ deploy-prod:
 		t.Errorf("deploys (-want +got):\n%s", diff)
 	}
 }
+
+// TestCutExpansions: ${SHA::7}, ${REF#refs/heads/}, ${IMAGE%:*} and
+// ${B//\//-} cut or change a value at run time — CI's value, even when
+// the script assigned the variable, and never a literal tail ("7}").
+// ${NS:-x} of an assigned variable is still its value.
+func TestCutExpansions(t *testing.T) {
+	l := shellLine{assigned: map[string]string{"SHA": "0123456789abcdef", "NS": "orders"}}
+	for in, want := range map[string]string{
+		"ghcr.io/acme/api:${GITHUB_SHA::7}": "ghcr.io/acme/api:${GITHUB_SHA::7}",
+		"${SHA:0:12}":                       "${SHA:0:12}",
+		"${SHA: -4}":                        "${SHA: -4}",
+		"${GITHUB_REF#refs/heads/}":         "${GITHUB_REF#refs/heads/}",
+		"${IMAGE%:*}":                       "${IMAGE%:*}",
+		"pr-${BRANCH//\\//-}":               "pr-${BRANCH//\\//-}",
+		"${NS:-payments}":                   "orders",
+		"${NS-payments}":                    "orders",
+		"${NS:?unset}":                      "${NS:?unset}",
+	} {
+		if got := l.expand(in); got != want {
+			t.Errorf("expand(%q) = %q, want %q", in, got, want)
+		}
+		if !IsCIExpr(in) {
+			t.Errorf("IsCIExpr(%q) = false, want a value set at run time", in)
+		}
+		if masked := MaskCIExprs(in); strings.Contains(masked, "}") {
+			t.Errorf("MaskCIExprs(%q) = %q leaves a tail of the expression", in, masked)
+		}
+	}
+}
+
+// TestOktetoManifest: an Okteto manifest's deploy: entries — a string,
+// a {name, command}, or under deploy.commands — are shell lines at
+// their own line; dev: commands (a developer's shell) are not.
+func TestOktetoManifest(t *testing.T) {
+	manifest := `deploy:
+  - okteto build api
+  - helm upgrade --install api chart -f chart/values-dev.yaml --set image=${OKTETO_BUILD_API_IMAGE}
+  - name: migrate
+    command: kubectl apply -f k8s/job.yaml
+dev:
+  api:
+    command: helm upgrade --install api chart
+`
+	commands := `deploy:
+  commands:
+    - name: helm
+      command: helm upgrade --install api chart
+`
+	for in, want := range map[string][]string{manifest: {"2 okteto build api", "3 helm upgrade --install api chart -f chart/values-dev.yaml --set image=${OKTETO_BUILD_API_IMAGE}", "5 kubectl apply -f k8s/job.yaml"}, commands: {"4 helm upgrade --install api chart"}, "deploy: {compose: docker-compose.yml}\n": nil} {
+		var got []string
+		for _, l := range oktetoLines([]byte(in)) {
+			got = append(got, fmt.Sprintf("%d %s", l.line, l.text))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", in, diff)
+		}
+	}
+}
+
+// TestCIMatch: a name CI writes with variables (${APP}-db,
+// $(NS)-${{ env.X }}) matches a name with at least one character for
+// each variable and the literal parts in order — as the regexp it
+// replaced did.
+func TestCIMatch(t *testing.T) {
+	for _, tt := range []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"orders-db", "orders-db", true},
+		{"orders-db", "orders-dbx", false},
+		{"${APP}-db", "orders-db", true},
+		{"${APP}-db", "-db", false},
+		{"${APP}-db", "orders-db-2", false},
+		{"pg-$ENV", "pg-prod", true},
+		{"pg-$ENV", "pg-", false},
+		{"${A}-x-${B}", "a-x-x-b", true},
+		{"${A}-x-${B}", "a-x-", false},
+		{"${A}${B}", "ab", true},
+		{"${A}${B}", "a", false},
+		{"s-${{ env.STAGE }}-cfg", "s-prod-cfg", true},
+		{"s-${{ env.STAGE }}-cfg", "t-prod-cfg", false},
+		{"$(NS)-a-a", "n-a-a-a", true},
+		{"cost$", "cost$", true},
+	} {
+		if got := ciMatch(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("ciMatch(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestFlagArms: a command expanding a variable that branches set to
+// flags is read once per path — a case's arms (plus "none matched"
+// when it has no *) arm) or an if with its else — and not split by an
+// if without else, whose other path ferry cannot see.
+func TestFlagArms(t *testing.T) {
+	for script, want := range map[string][]string{
+		"if [ \"$DEBUG\" = true ]; then\n  PARAM=\"--debug --dry-run\"\nfi\nhelm upgrade $PARAM api ./chart\n": {"0 map[]"},
+		"if [ \"$ENV\" = prod ]; then\n  EXTRA=\"-f values-prod.yaml\"\nelse\n  EXTRA=\"-f values-dev.yaml\"\nfi\nhelm upgrade api ./chart $EXTRA\n": {
+			"1 map[ENV:prod EXTRA:-f values-prod.yaml]", "3 map[EXTRA:-f values-dev.yaml]"},
+		"case \"$NS\" in\n  shop-prod) EXTRA=\"-f values-prod.yaml\" ;;\n  shop-qa) EXTRA=\"-f values-qa.yaml\" ;;\nesac\nhelm upgrade api ./chart -n $NS $EXTRA\n": {
+			"2 map[EXTRA:-f values-prod.yaml NS:shop-prod]", "3 map[EXTRA:-f values-qa.yaml NS:shop-qa]", "0 map[]"},
+	} {
+		lines := flagArms(withAssignments(scriptLines([]byte(script), 1, "deploy")))
+		var got []string
+		for _, l := range lines {
+			if strings.HasPrefix(l.text, "helm") {
+				got = append(got, fmt.Sprintf("%d %v", l.armAt, l.assigned))
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s(-want +got):\n%s", script, diff)
+		}
+	}
+}

@@ -150,11 +150,11 @@ func load(dir, chartDir string, ci bool) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := confine.Open(p.Dir)
+	root, release, err := hold(p.Dir)
 	if err != nil {
 		return nil, err
 	}
-	defer root.Close()
+	defer release()
 	var data []byte
 	if p.File, data, err = readFile(root); err != nil {
 		return nil, err
@@ -1075,9 +1075,10 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		if err != nil {
 			continue
 		}
+		allowed, named := d.exprValues(expr)
 		for env, f := range envFiles {
 			m := re.FindStringSubmatch(f)
-			if m == nil || m[1] != env {
+			if m == nil || m[1] != env || (allowed != nil && !slices.Contains(allowed, env)) {
 				continue
 			}
 			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
@@ -1099,7 +1100,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			// are the environments.
 			for _, f := range globProject(p.Dir, v[:locs[0][0]]+"*"+v[locs[0][1]:]) {
 				m := re.FindStringSubmatch(f)
-				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) {
+				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) || (allowed != nil && !slices.Contains(allowed, m[1])) {
 					continue
 				}
 				if runs, _ := runsFor(d.guard, exprVar(expr), m[1]); runs {
@@ -1109,8 +1110,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
-		name := strings.TrimPrefix(strings.Trim(expr, "${}() "), "env.")
-		for _, env := range d.choices[name] {
+		for _, env := range named {
 			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || env == "local" {
 				continue
 			}
@@ -1134,6 +1134,38 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		}
 	}
 	return out
+}
+
+// exprValues are the values expr can take when the repository names
+// them all (allowed), nil when it does not: what the arms of a case
+// before the command assign it, or a workflow's
+// ${{ inputs.env || 'staging' }} — the choice input's options (or the
+// job's matrix list) and the default. named are the values the
+// repository gives it, all or not (an if without else may leave CI's).
+func (d *Deploy) exprValues(expr string) (allowed, named []string) {
+	name := exprVar(expr)
+	if c, ok := d.choices[name]; ok {
+		if slices.ContainsFunc(d.arms, func(a branchArm) bool { _, set := a.vars[name]; return a.inCase && set }) {
+			return c, c
+		}
+		return nil, c
+	}
+	inner, ok := strings.CutPrefix(expr, "${{")
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	for _, part := range strings.Split(strings.TrimSuffix(inner, "}}"), "||") {
+		part = strings.TrimSpace(part)
+		if lit := strings.Trim(part, `'"`); len(part) > 1 && len(lit) == len(part)-2 {
+			out = append(out, lit)
+		} else if vals, ok := d.domain[strings.TrimPrefix(part, "github.event.")]; ok {
+			out = append(out, vals...)
+		} else {
+			return nil, nil
+		}
+	}
+	return out, out
 }
 
 // fillDeploy is d with the variable expr given the value env wherever

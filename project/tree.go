@@ -25,14 +25,67 @@ import (
 // maxPeek bounds what discovery reads of a file to judge it.
 const maxPeek = 1 << 20
 
+// held are the directories loads keep open while they run (a load
+// stats its project's files a few hundred times: one root, not one per
+// stat), each with how many hold it.
+var (
+	heldMu sync.Mutex
+	held   = map[string]*heldRoot{}
+)
+
+type heldRoot struct {
+	r *confine.Root
+	n int
+}
+
+// hold opens dir, or shares the root another holder opened, until
+// release: statIn, readIn and readDirIn under dir use it meanwhile.
+func hold(dir string) (r *confine.Root, release func(), err error) {
+	heldMu.Lock()
+	defer heldMu.Unlock()
+	h := held[dir]
+	if h == nil {
+		if r, err = confine.Open(dir); err != nil {
+			return nil, nil, err
+		}
+		h = &heldRoot{r: r}
+		held[dir] = h
+	}
+	h.n++
+	return h.r, func() {
+		heldMu.Lock()
+		defer heldMu.Unlock()
+		if h.n--; h.n == 0 {
+			delete(held, dir)
+			h.r.Close()
+		}
+	}, nil
+}
+
+// rootOf is base's root: a held one (shared until release) or one of
+// its own.
+func rootOf(base string) (*confine.Root, func(), error) {
+	heldMu.Lock()
+	_, ok := held[base]
+	heldMu.Unlock()
+	if ok {
+		return hold(base)
+	}
+	r, err := confine.Open(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() { r.Close() }, nil
+}
+
 // statIn stats name under base, following links that stay inside base
 // (but not a final one, with lstat).
 func statIn(base, name string, lstat bool) (fs.FileInfo, error) {
-	r, err := confine.Open(base)
+	r, release, err := rootOf(base)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer release()
 	if lstat {
 		return r.Lstat(filepath.ToSlash(name))
 	}
@@ -68,11 +121,11 @@ func isDirIn(base, name string) bool {
 
 // readDirIn lists name under base, sorted by name.
 func readDirIn(base, name string) ([]fs.DirEntry, error) {
-	r, err := confine.Open(base)
+	r, release, err := rootOf(base)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer release()
 	return r.ReadDir(filepath.ToSlash(name))
 }
 
@@ -80,11 +133,11 @@ func readDirIn(base, name string) ([]fs.DirEntry, error) {
 // A FIFO, a device or a link out of base is refused without blocking; a
 // larger file is not read (the values rules refuse it later, saying so).
 func readIn(base, name string) ([]byte, error) {
-	r, err := confine.Open(base)
+	r, release, err := rootOf(base)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer release()
 	f, err := r.Open(filepath.ToSlash(name))
 	if err != nil {
 		return nil, err
@@ -190,15 +243,14 @@ func present(st fs.FileInfo, err error) bool {
 	return regular(st, err) || errors.Is(err, confine.ErrOutside)
 }
 
-// globProject is fs.Glob of pat (slash-separated, relative to the project
-// directory dir) through the confined file system: nothing out of the
+// globProject is globIn of pat (slash-separated, relative to the project
+// directory dir) through the load's confined root: nothing out of the
 // repository is listed, and a FIFO is never opened.
 func globProject(dir, pat string) []string {
-	r, err := confine.Open(dir)
+	r, release, err := rootOf(dir)
 	if err != nil {
 		return nil
 	}
-	defer r.Close()
-	m, _ := fs.Glob(r.FS(), pat)
-	return m
+	defer release()
+	return globIn(r.FS(), "", pat)
 }
