@@ -259,21 +259,25 @@ func checkCommittedSecret(in *Input) []Finding {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
 			}
-			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
+			if !committedSource(sv.Source) || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
 				publicCertificate(sv.Key, sv.Value) || !credentialData(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+			fix := "encrypt the file with SOPS"
+			if sv.Source.Kind == render.KindCI {
+				fix = "pass it from the pipeline's secret store (${{ secrets.NAME }})"
+			}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: sv.Key, Locations: []Location{l},
-				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or encrypt the file with SOPS.",
-					e.Name, sv.Secret, sv.Key, sv.Source),
+				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or %s.",
+					e.Name, sv.Secret, sv.Key, sv.Source, fix),
 			})
 		}
 		for _, w := range e.Result.Workloads {
 			for _, c := range w.Containers {
 				for _, en := range c.Config.Entries {
-					if en.External || en.Source.Encrypted || !committedKind(en.Source.Kind) {
+					if en.External || en.Source.Encrypted || !committedKind(en.Source.Kind) && !committedSource(en.Source) {
 						continue
 					}
 					if len(secret.Passwords(en.Value)) == 0 {
@@ -304,6 +308,14 @@ func publicCertificate(key, value string) bool {
 		return publicCertificate(key, string(b)) && !strings.Contains(string(b), "PRIVATE KEY")
 	}
 	return false
+}
+
+// committedSource reports a value written in clear in the repository: a
+// values file's, or a literal the CI deploy command passes (--set-string
+// secrets.dbPassword="chatbot" in a workflow, eval14 shopyverse), not a
+// ${{ secrets.X }} or $VAR the pipeline fills in.
+func committedSource(s render.Source) bool {
+	return !s.Encrypted && (s.Kind == render.KindValues || s.Kind == render.KindCI && !s.CI)
 }
 
 func committedKind(k render.Kind) bool {
