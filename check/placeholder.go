@@ -18,12 +18,14 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^placeholder$|^#\{.*\}#?$)`)
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
-// XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
+// XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123,
+// a registry __PLACEHOLDER__.dkr.ecr.__PLACEHOLDER__.amazonaws.com
+// (eval14 bk-devops-case; upper case only: __init__ is Python's).
+var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -126,7 +128,7 @@ func firstLine(v string) string {
 // holds.
 var placeholderLiterals = []string{
 	"${", "replace", "change", "your", "<", "todo", "xxx", "__", "#{",
-	"tbd", "fixme", "123456789012", "example", "invalid",
+	"tbd", "fixme", "123456789012", "example", "invalid", "placeholder",
 }
 
 // mayBePlaceholder reports whether v holds one of placeholderLiterals,
