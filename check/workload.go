@@ -56,6 +56,13 @@ func (in *Input) views() []*view {
 	type slot struct{ kind, name, container string }
 	var order []slot
 	byslot := map[slot]*view{}
+	glued := gluedNames(in.Envs)
+	name := func(e *Env, n string) string {
+		if g, ok := glued[[2]string{e.Name, n}]; ok {
+			return g
+		}
+		return slotName(e, n)
+	}
 	for _, e := range in.Envs {
 		if e.Result == nil {
 			continue
@@ -68,7 +75,7 @@ func (in *Input) views() []*view {
 		for wi := range e.Result.Workloads {
 			w := &e.Result.Workloads[wi]
 			for _, c := range w.Containers {
-				s := slot{w.Kind, slotName(e, w.Name), slotName(e, c.Name)} // a container may be named per environment too
+				s := slot{w.Kind, name(e, w.Name), name(e, c.Name)} // a container may be named per environment too
 				v, ok := byslot[s]
 				if !ok {
 					v = &view{in: &Input{Project: in.Project, parent: in}, label: w.Label(&c)}
@@ -136,6 +143,57 @@ func slotName(e *Env, name string) string {
 		}
 	}
 	return name
+}
+
+// gluedNames maps an environment's workload and container names that
+// glue the environment's name on without a dash (aiservicedev,
+// aiservicestg: a fullnameOverride per environment, eval13
+// Action-Agent-BE) to their slot name, keyed by environment and name;
+// only when another environment glues its own name to the same stem, so
+// a name that merely ends like one (backstage in stage) stays whole.
+func gluedNames(envs []*Env) map[[2]string]string {
+	cands := map[[2]string][]string{}
+	by := map[string]map[string]bool{} // slot name → environments
+	for _, e := range envs {
+		if e.Result == nil || len(e.Name) < 2 {
+			continue
+		}
+		for _, w := range e.Result.Workloads {
+			names := []string{w.Name}
+			for _, c := range w.Containers {
+				names = append(names, c.Name)
+			}
+			for _, n := range names {
+				k := [2]string{e.Name, n}
+				if _, seen := cands[k]; seen {
+					continue
+				}
+				cands[k] = nil
+				if stem, ok := strings.CutSuffix(n, e.Name); ok && stem != "" && !strings.HasSuffix(stem, "-") {
+					cands[k] = append(cands[k], stem+"\x01")
+				}
+				if stem, ok := strings.CutPrefix(n, e.Name); ok && stem != "" && !strings.HasPrefix(stem, "-") {
+					cands[k] = append(cands[k], "\x01"+stem)
+				}
+				for _, g := range cands[k] {
+					if by[g] == nil {
+						by[g] = map[string]bool{}
+					}
+					by[g][e.Name] = true
+				}
+			}
+		}
+	}
+	out := map[[2]string]string{}
+	for k, gs := range cands {
+		for _, g := range gs {
+			if len(by[g]) > 1 {
+				out[k] = g
+				break
+			}
+		}
+	}
+	return out
 }
 
 func repoOf(ref string) string {
