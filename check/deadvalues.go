@@ -103,11 +103,12 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			ps, _ = readValues(in.files(), filepath.Join(in.dir(), filepath.FromSlash(l.File)))
 			parsed[l.File] = ps
 		}
+		ks := strings.Split(key, ".")
 		for _, p := range ps {
-			for k := 1; k <= len(p.Path) && k <= len(p.Lines); k++ {
-				if strings.Join(p.Path[:k], ".") == key {
-					return Location{Environment: l.Environment, Key: key, Source: fmt.Sprintf("%s:%d", l.File, p.Lines[k-1]), File: l.File, Line: p.Lines[k-1]}
-				}
+			if n := len(ks); n <= len(p.Lines) && slices.Equal(p.Path[:n], ks) {
+				l.Key, l.Line = key, p.Lines[n-1]
+				l.Source = l.File + ":" + strconv.Itoa(l.Line)
+				return l
 			}
 		}
 		return l

@@ -73,7 +73,13 @@ func (in *Input) withFailed() []*Env {
 	}
 	all := append(slices.Clone(in.Envs), in.Failed...)
 	slices.SortStableFunc(all, func(a, b *Env) int { return order[a.Name] - order[b.Name] })
-	return slices.DeleteFunc(all, func(e *Env) bool { return e.Failure != nil && e.Failure.Empty })
+	out := all[:0]
+	for _, e := range all {
+		if e.Failure == nil || !e.Failure.Empty {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Failure is why an environment did not render, kept with it.

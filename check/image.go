@@ -162,15 +162,11 @@ func tagLoc(e *Env, c *render.Container, value string) Location {
 		return l
 	}
 	// Else the first values path, in sorted order, set at the tag's
-	// source (one holding the tag first): the least one, found without
-	// sorting them all.
-	found, held := false, false
+	// source: the least one, found without sorting them all.
+	found := false
 	for p, src := range e.Result.ValueSources {
-		if src != s {
-			continue
-		}
-		if h := holds(p); !found || h && !held || h == held && p < l.Key {
-			l.Key, found, held = p, true, h
+		if src == s && (!found || p < l.Key) {
+			l.Key, found = p, true
 		}
 	}
 	return l

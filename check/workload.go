@@ -58,7 +58,7 @@ func (in *Input) views() []*view {
 	byslot := map[slot]*view{}
 	glued := gluedNames(in.Envs)
 	name := func(e *Env, n string) string {
-		if g, ok := glued[[2]string{e.Name, n}]; ok {
+		if g, ok := glued[e.Name+"\x00"+n]; ok {
 			return g
 		}
 		return slotName(e, n)
@@ -148,52 +148,43 @@ func slotName(e *Env, name string) string {
 // gluedNames maps an environment's workload and container names that
 // glue the environment's name on without a dash (aiservicedev,
 // aiservicestg: a fullnameOverride per environment, eval13
-// Action-Agent-BE) to their slot name, keyed by environment and name;
-// only when another environment glues its own name to the same stem, so
-// a name that merely ends like one (backstage in stage) stays whole.
-func gluedNames(envs []*Env) map[[2]string]string {
-	cands := map[[2]string][]string{}
-	by := map[string]map[string]bool{} // slot name → environments
+// Action-Agent-BE) to their slot name, keyed env+"\x00"+name; only when
+// another environment glues its own name to the same stem, so a name
+// that merely ends like one (backstage in stage) stays whole.
+func gluedNames(envs []*Env) map[string]string {
+	first := map[string]string{} // stem → the environment that glued it, "" once two have
+	cut := map[string]string{}
 	for _, e := range envs {
 		if e.Result == nil || len(e.Name) < 2 {
 			continue
 		}
 		for _, w := range e.Result.Workloads {
-			names := []string{w.Name}
-			for _, c := range w.Containers {
-				names = append(names, c.Name)
-			}
-			for _, n := range names {
-				k := [2]string{e.Name, n}
-				if _, seen := cands[k]; seen {
+			for i := -1; i < len(w.Containers); i++ {
+				n := w.Name
+				if i >= 0 {
+					n = w.Containers[i].Name
+				}
+				stem, ok := strings.CutSuffix(n, e.Name)
+				if !ok || stem == "" || strings.HasSuffix(stem, "-") {
 					continue
 				}
-				cands[k] = nil
-				if stem, ok := strings.CutSuffix(n, e.Name); ok && stem != "" && !strings.HasSuffix(stem, "-") {
-					cands[k] = append(cands[k], stem+"\x01")
-				}
-				if stem, ok := strings.CutPrefix(n, e.Name); ok && stem != "" && !strings.HasPrefix(stem, "-") {
-					cands[k] = append(cands[k], "\x01"+stem)
-				}
-				for _, g := range cands[k] {
-					if by[g] == nil {
-						by[g] = map[string]bool{}
-					}
-					by[g][e.Name] = true
+				cut[e.Name+"\x00"+n] = stem
+				if f, seen := first[stem]; !seen {
+					first[stem] = e.Name
+				} else if f != e.Name {
+					first[stem] = ""
 				}
 			}
 		}
 	}
-	out := map[[2]string]string{}
-	for k, gs := range cands {
-		for _, g := range gs {
-			if len(by[g]) > 1 {
-				out[k] = g
-				break
-			}
+	for k, stem := range cut {
+		if first[stem] != "" {
+			delete(cut, k)
+		} else {
+			cut[k] = stem + "\x01"
 		}
 	}
-	return out
+	return cut
 }
 
 func repoOf(ref string) string {
