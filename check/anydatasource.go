@@ -146,6 +146,8 @@ func what(ep endpoint) string {
 		return "Redis database"
 	case "search":
 		return "search cluster"
+	case "graph":
+		return "graph database"
 	}
 	return ep.family + " broker"
 }

@@ -296,6 +296,11 @@ func Load(ctx context.Context, p *project.Project) (*Input, error) {
 			}
 			if e, ok := partial(ctx, r, p, p.Environments[i], err, anyRendered); ok {
 				in.Failed = append(in.Failed, e)
+				if e.Failure.Empty { // nothing rendered: still a problem
+					pr := e.Failure.Problem
+					pr.Message += "; its values alone were checked"
+					in.Problems = append(in.Problems, pr)
+				}
 				continue
 			}
 			in.Problems = append(in.Problems, problemOf(p.Environments[i].Name, fmt.Errorf("%s: %w", p.Environments[i].Name, err)))

@@ -26,7 +26,7 @@ func init() {
 				"(supabase rewrites 3306 to 5432), host names are case-insensitive, and a value inherited " +
 				"from the base layer counts for every environment that inherits it. " +
 				"Set DB_HOST and DB_NAME in each environment's own values file.",
-			Check: withValues(checkSharedDatabase, "sql", "mongodb", "search"),
+			Check: withValues(checkSharedDatabase, "sql", "mongodb", "search", "graph"),
 		},
 		Rule{
 			ID: "FERRY011", Name: "shared-redis", Severity: Error,

@@ -94,13 +94,33 @@ func checkUnreadValuesKey(in *Input) []Finding {
 			}
 		}
 	}
-	return append(foldUnread(out, ""), foldUnread(chart, " of any environment")...)
+	// A map's finding cites the map's own key line in each file
+	// (autoscaling:, not maxReplicas: under it).
+	parsed := map[string][]valuesPath{}
+	block := func(l Location, key string) Location {
+		ps, ok := parsed[l.File]
+		if !ok {
+			ps, _ = readValues(in.files(), filepath.Join(in.dir(), filepath.FromSlash(l.File)))
+			parsed[l.File] = ps
+		}
+		ks := strings.Split(key, ".")
+		for _, p := range ps {
+			if n := len(ks); n <= len(p.Lines) && slices.Equal(p.Path[:n], ks) {
+				l.Key, l.Line = key, p.Lines[n-1]
+				l.Source = l.File + ":" + strconv.Itoa(l.Line)
+				return l
+			}
+		}
+		return l
+	}
+	return append(foldUnread(out, "", block), foldUnread(chart, " of any environment", block)...)
 }
 
 // foldUnread makes one finding per unread path (and per map of unread
 // keys) of out, each naming every file that sets it; where completes
-// "never reaches a container".
-func foldUnread(out []Finding, where string) []Finding {
+// "never reaches a container", and block locates a map's key in a
+// location's file.
+func foldUnread(out []Finding, where string, block func(l Location, key string) Location) []Finding {
 	// A key under one already reported dead is the same fix (ingress and
 	// ingress.annotations.…): the parent's finding stands for it.
 	dead := make([]string, len(out))
@@ -137,6 +157,12 @@ func foldUnread(out []Finding, where string) []Finding {
 	}
 	out = out[:n]
 	for i, f := range out {
+		if len(f.unread) > 1 {
+			for j, l := range f.Locations {
+				f.Locations[j] = block(l, f.Key)
+			}
+			out[i].File, out[i].Line = f.Locations[0].File, f.Locations[0].Line
+		}
 		var srcs []string
 		for _, l := range f.Locations {
 			if !slices.Contains(srcs, l.Source) {

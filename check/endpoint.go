@@ -24,7 +24,7 @@ import (
 
 // endpoint is one datasource or service a container connects to.
 type endpoint struct {
-	family   string   // sql, mongodb, redis, amqp, nats, kafka, mqtt, search, http, mail
+	family   string   // sql, mongodb, redis, amqp, nats, kafka, mqtt, search, graph, http, mail
 	hosts    []string // host:port, normalised and sorted
 	db       string   // database, vhost or db index
 	keys     []string // the keys that name it; the first holds the host
@@ -59,6 +59,7 @@ var schemes = map[string]struct {
 	"mqtt":  {"mqtt", "1883"}, "mqtts": {"mqtt", "8883"}, "ssl": {"mqtt", "8883"},
 	"http": {"http", "80"}, "https": {"http", "443"},
 	"smtp": {"mail", "25"}, "smtps": {"mail", "465"},
+	"neo4j": {"graph", "7687"}, "bolt": {"graph", "7687"}, // neo4j+s, bolt+ssc: the + part is cut
 }
 
 var jdbcDatabase = lazyre.New(`(?i);(?:databaseName|database)=([^;]+)`)
@@ -181,8 +182,8 @@ func parseURLOnce(v string) (endpoint, bool) {
 		if db == "" {
 			db = "/"
 		}
-	case "http", "kafka", "nats", "mqtt", "mail":
-		db = ""
+	case "http", "kafka", "nats", "mqtt", "mail", "graph":
+		db = "" // a Neo4j URI's path names no database
 	}
 	ep := mkEndpoint(sc.family, sc.port, strings.Split(authority, ","), db, path)
 	return ep, true
@@ -219,6 +220,7 @@ var keyFamilies = []struct {
 	{[]string{"NATS"}, "nats", "4222"},
 	{[]string{"MQTT"}, "mqtt", "1883"},
 	{[]string{"ELASTIC", "ELASTICSEARCH", "OPENSEARCH"}, "search", "9200"},
+	{[]string{"NEO4J", "BOLT"}, "graph", "7687"},
 	{[]string{"DB", "DATABASE", "POSTGRES", "POSTGRESQL", "PG", "PGHOST", "MYSQL", "MARIADB", "SQL", "DATASOURCE", "DS", "JDBC", "RDS", "PGSQL", "AURORA"}, "sql", ""},
 	{[]string{"BROKER", "BROKERS", "BOOTSTRAP"}, "kafka", "9092"},
 	// A mail relay: FERRY018 and FERRY019 read it, the sharing rules do

@@ -33,3 +33,25 @@ func TestMailEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphEndpoints: Neo4j's URI schemes, with or without TLS, and a
+// NEO4J_HOST key are one graph database whatever the spelling.
+func TestGraphEndpoints(t *testing.T) {
+	for _, tt := range []struct {
+		pair, want string // want: the identity, "" for none
+	}{
+		{"NEO4J_URI=neo4j+s://Graph-DB.acme.net", "graph://graph-db.acme.net:7687/"},
+		{"NEO4J_URL=bolt+ssc://graph-db.acme.net:7687", "graph://graph-db.acme.net:7687/"},
+		{"GRAPH_URL=bolt://graph-db.acme.net:7688/ignored", "graph://graph-db.acme.net:7688/"},
+		{"NEO4J_HOST=graph-db.acme.net", "graph://graph-db.acme.net:7687/"},
+		{"NEO4J_USER=neo4j", ""},
+	} {
+		var got []string
+		for _, ep := range endpoints(envOf("prod", tt.pair), nil) {
+			got = append(got, ep.ident())
+		}
+		if strings.Join(got, ";") != tt.want {
+			t.Errorf("%s: endpoints %q, want %q", tt.pair, got, tt.want)
+		}
+	}
+}

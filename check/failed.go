@@ -28,9 +28,10 @@ import (
 // and what its values say is still checked: placeholders, committed
 // secrets, images, datasources shared with other environments, values
 // keys. So is a template that fails in every environment (a helper
-// renamed in one place only): the values are checked all the same. Other
-// failures of a chart that renders nowhere (no templates, an unreadable
-// .env) stay problems.
+// renamed in one place only): the values are checked all the same. A
+// chart with no templates stays a problem (nothing renders), its values
+// checked too; other failures of a chart that renders nowhere (an
+// unreadable .env) stay problems alone.
 
 func init() {
 	register(Rule{
@@ -58,7 +59,8 @@ var valuesRules = map[string]bool{
 // withFailed are the environments whose values keys the dead-value rules
 // (FERRY080, FERRY085) judge: every one, those that did not render too,
 // in project order. Those rules fold one key across environments, so
-// they run once over all of them rather than again in valuesPass.
+// they run once over all of them rather than again in valuesPass. A
+// chart with no templates reads no key: its problem says so once.
 func (in *Input) withFailed() []*Env {
 	if len(in.Failed) == 0 {
 		return in.Envs
@@ -71,7 +73,13 @@ func (in *Input) withFailed() []*Env {
 	}
 	all := append(slices.Clone(in.Envs), in.Failed...)
 	slices.SortStableFunc(all, func(a, b *Env) int { return order[a.Name] - order[b.Name] })
-	return all
+	out := all[:0]
+	for _, e := range all {
+		if e.Failure == nil || !e.Failure.Empty {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Failure is why an environment did not render, kept with it.
@@ -88,6 +96,10 @@ type Failure struct {
 	// Rendered is set when the chart's own templates rendered without
 	// the dependencies it lacks: only the subcharts went unchecked.
 	Rendered bool
+	// Empty is set when the chart has no templates: it stays a problem
+	// (nothing was rendered), and its values are checked all the same
+	// (eval15 product-catalog: a placeholder registry passed unseen).
+	Empty bool
 }
 
 // partial renders what can be of an environment that failed: its values
@@ -107,8 +119,9 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 			f.Unset = f.Key != ""
 		}
 		inTemplate = templateFile(p, ie.File)
+		f.Empty = strings.HasPrefix(ie.Msg, "the chart has no templates")
 	}
-	if !anyRendered && !f.Dependency && f.Key == "" && !inTemplate {
+	if !anyRendered && !f.Dependency && f.Key == "" && !inTemplate && !f.Empty {
 		return nil, false
 	}
 	res, verr := r.ValuesOnly(ctx, e.Name)
@@ -118,7 +131,9 @@ func partial(ctx context.Context, r *render.Renderer, p *project.Project, e *pro
 	// The templates' .Values reads are known without a render: FERRY085
 	// judges this environment's keys too, and the configuration leaves
 	// them out.
-	res.Unread = r.UnreadValues(e.Name, res)
+	if !f.Empty { // with no template, every key is unread: the problem says it once
+		res.Unread = r.UnreadValues(e.Name, res)
+	}
 	res.Config = render.NewConfig(valuesEntries(res))
 	var at string
 	deps := map[string]bool{}
@@ -210,7 +225,8 @@ func readConfined(dir, rel string) ([]byte, error) {
 // scalar a values file sets, keyed as a chart usually hands it to the
 // container (env.DATABASE_URL → DATABASE_URL, config.dbHost →
 // CONFIG_DB_HOST; a {name, value} list item → its name). A key no
-// template reads (res.Unread) reaches no container and is left out.
+// template reads (res.Unread) reaches no container and is left out, and
+// an image map is the image rules' to judge.
 func valuesEntries(res *render.Result) []render.Entry {
 	var out []render.Entry
 	var walk func(p string, v any)
@@ -222,6 +238,9 @@ func valuesEntries(res *render.Result) []render.Entry {
 		}
 		switch v := v.(type) {
 		case map[string]any:
+			if p == "image" || strings.HasSuffix(p, ".image") {
+				return // the image rules judge it, as an image
+			}
 			for k, x := range v {
 				walk(join(p, k), x)
 			}
@@ -344,6 +363,9 @@ func checkRenderFailed(in *Input) []Finding {
 	}
 	for _, e := range failed {
 		f := e.Failure
+		if f.Empty {
+			continue // a problem already: not checked, there is nothing to render
+		}
 		l := Location{Environment: e.Name, Key: "chart", Source: f.File, File: f.File, Line: f.Line}
 		if f.Line > 0 {
 			l.Source = fmt.Sprintf("%s:%d", f.File, f.Line)

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -140,11 +141,25 @@ func tagLoc(e *Env, c *render.Container, value string) Location {
 	case render.KindTemplate:
 		return l
 	}
+	// The path that holds the tag's value, before another set on the
+	// same line (image: {repository: x, tag: 0.1.0} is one line for both).
+	holds := func(p string) bool {
+		x, ok := pathValue(e.Result.Values, p)
+		return ok && fmt.Sprint(x) == value
+	}
+	first := ""
 	for _, p := range c.ImageFrom {
 		if src, ok := e.Result.ValueSources[p]; ok && src == s {
-			l.Key = p
-			return l
+			if holds(p) {
+				l.Key = p
+				return l
+			}
+			first = cmp.Or(first, p)
 		}
+	}
+	if first != "" {
+		l.Key = first
+		return l
 	}
 	// Else the first values path, in sorted order, set at the tag's
 	// source: the least one, found without sorting them all.

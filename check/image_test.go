@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -195,4 +196,21 @@ func TestFoldTagLines(t *testing.T) {
 	if got[1].Line != 4 || !strings.HasPrefix(got[1].Message, "prod: image ghcr.io/acme/worker:latest is tagged") {
 		t.Errorf("the other line's finding changed: %+v", got[1])
 	}
+}
+
+// TestFlowMappingTagKey: image: {repository: x, tag: 3.4.1} sets both on
+// one line; the tag's location is keyed image.tag, not image.repository.
+func TestFlowMappingTagKey(t *testing.T) {
+	for _, r := range checkCorpus(t, filepath.Join(corpusDir, "spring-flow-image-autoscaling")) {
+		for _, f := range r.Findings {
+			if f.Rule != "FERRY002" {
+				continue
+			}
+			if l := f.Locations[0]; l.Key != "image.tag" || l.Value != "3.4.1" || l.Line != 2 {
+				t.Errorf("FERRY002 location %s=%s at line %d, want image.tag=3.4.1 at line 2", l.Key, l.Value, l.Line)
+			}
+			return
+		}
+	}
+	t.Error("no FERRY002 finding")
 }

@@ -18,12 +18,14 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^#\{.*\}#?$)`)
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^placeholder$|^#\{.*\}#?$)`)
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
-// XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123.
-var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b)`)
+// XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123,
+// a registry __PLACEHOLDER__.dkr.ecr.__PLACEHOLDER__.amazonaws.com
+// (eval14 bk-devops-case; upper case only: __init__ is Python's).
+var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -126,7 +128,7 @@ func firstLine(v string) string {
 // holds.
 var placeholderLiterals = []string{
 	"${", "replace", "change", "your", "<", "todo", "xxx", "__", "#{",
-	"tbd", "fixme", "123456789012", "example", "invalid",
+	"tbd", "fixme", "123456789012", "example", "invalid", "placeholder",
 }
 
 // mayBePlaceholder reports whether v holds one of placeholderLiterals,
@@ -259,21 +261,25 @@ func checkCommittedSecret(in *Input) []Finding {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
 			}
-			if sv.Source.Kind != render.KindValues || sv.Source.Encrypted || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
+			if !committedSource(sv.Source) || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
 				publicCertificate(sv.Key, sv.Value) || !credentialData(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+			fix := "encrypt the file with SOPS"
+			if sv.Source.Kind == render.KindCI {
+				fix = "pass it from the pipeline's secret store (${{ secrets.NAME }})"
+			}
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: sv.Key, Locations: []Location{l},
-				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or encrypt the file with SOPS.",
-					e.Name, sv.Secret, sv.Key, sv.Source),
+				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or %s.",
+					e.Name, sv.Secret, sv.Key, sv.Source, fix),
 			})
 		}
 		for _, w := range e.Result.Workloads {
 			for _, c := range w.Containers {
 				for _, en := range c.Config.Entries {
-					if en.External || en.Source.Encrypted || !committedKind(en.Source.Kind) {
+					if en.External || en.Source.Encrypted || !committedKind(en.Source.Kind) && !committedSource(en.Source) {
 						continue
 					}
 					if len(secret.Passwords(en.Value)) == 0 {
@@ -304,6 +310,14 @@ func publicCertificate(key, value string) bool {
 		return publicCertificate(key, string(b)) && !strings.Contains(string(b), "PRIVATE KEY")
 	}
 	return false
+}
+
+// committedSource reports a value written in clear in the repository: a
+// values file's, or a literal the CI deploy command passes (--set-string
+// secrets.dbPassword="chatbot" in a workflow, eval14 shopyverse), not a
+// ${{ secrets.X }} or $VAR the pipeline fills in.
+func committedSource(s render.Source) bool {
+	return !s.Encrypted && (s.Kind == render.KindValues || s.Kind == render.KindCI && !s.CI)
 }
 
 func committedKind(k render.Kind) bool {

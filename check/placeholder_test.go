@@ -72,6 +72,17 @@ func TestIsPlaceholder(t *testing.T) {
 		{"https://api.acme.dev/v1?key=<api-key>", true},
 		{"https://api.acme.dev/v1?key=<your-api-key>", true},
 		{"<token>", true},
+		// A __WORD__ token inside a registry host (eval14 bk-devops-case).
+		{"__PLACEHOLDER__.dkr.ecr.__PLACEHOLDER__.amazonaws.com/mern-server", true},
+		{"mongodb+srv://app:x@__ATLAS_CLUSTER__.mongodb.net/shop", true},
+		{"PLACEHOLDER", true},
+		// Near misses: dunder names, a doubled separator.
+		{"python -m __main__", false},
+		{"app__init__module", false},
+		{"cache__v2__prod", false},
+		{"Logging__LogLevel__Default", false},
+		{"feature_flags__DARK__MODE", false},
+		{"placeholder-text.acme.dev", false},
 	}
 	for _, tt := range tests {
 		if got := isPlaceholder(tt.v); got != tt.want {

@@ -72,7 +72,7 @@ func checkReusedSecret(in *Input) []Finding {
 		seen := map[string]bool{}
 		for en := range allEntries(e) {
 			// Cheap tests first: this walks every container of the chart.
-			if en.External || en.Source.Kind != render.KindValues || en.Source.Encrypted || baseLayer(e, en.Source.File) {
+			if en.External || !committedSource(en.Source) || baseLayer(e, en.Source.File) {
 				continue
 			}
 			id := en.Key + "\x00" + en.Value
@@ -114,10 +114,14 @@ func checkReusedSecret(in *Input) []Finding {
 				locs = append(locs, l)
 				where = append(where, fmt.Sprintf("%s at %s", e.Name, l.Source))
 			}
+			own := "files"
+			if s.srcs[0].Kind == render.KindCI {
+				own = "deploy commands"
+			}
 			out = append(out, Finding{
 				Environments: names(s.envs), Key: k, Locations: locs,
-				Message: fmt.Sprintf("%s set %s to the same credential in their own files (%s): give each environment its own, from its own Secret.",
-					andList(names(s.envs)), k, strings.Join(where, "; ")),
+				Message: fmt.Sprintf("%s set %s to the same credential in their own %s (%s): give each environment its own, from its own Secret.",
+					andList(names(s.envs)), k, own, strings.Join(where, "; ")),
 			})
 		}
 	}
@@ -128,7 +132,7 @@ func checkReusedSecret(in *Input) []Finding {
 // one line every environment inherits is not a copy.
 func distinctFiles(srcs []render.Source) bool {
 	for _, s := range srcs[1:] {
-		if s.File != srcs[0].File {
+		if s.File != srcs[0].File || s.Kind == render.KindCI && s.Line != srcs[0].Line { // each deploy command's own --set
 			return true
 		}
 	}

@@ -1,9 +1,12 @@
 package check
 
 import (
-	"github.com/ferrydev/ferry/project"
+	"maps"
 	"strings"
 	"testing"
+
+	"github.com/ferrydev/ferry/project"
+	"github.com/ferrydev/ferry/render"
 )
 
 func TestMergeShared(t *testing.T) {
@@ -109,5 +112,38 @@ func TestMergeSecretLines(t *testing.T) {
 	out = mergeSecretLines([]Finding{dev, web})
 	if len(out) != 1 || strings.Join(out[0].Environments, ",") != "dev,test,web" || out[0].Message != "dev, test and web: JWT_SECRET is a literal." {
 		t.Errorf("split line not merged: %+v", out)
+	}
+}
+
+// TestGluedNames: a fullnameOverride per environment with the
+// environment's name glued on (aiservicedev, aiservicestg,
+// aiserviceprod) is one workload; a name that only ends like an
+// environment (backstage in stage) is not cut, and neither is one glued
+// in a single environment.
+func TestGluedNames(t *testing.T) {
+	env := func(name string, ws ...string) *Env {
+		res := &render.Result{}
+		for _, w := range ws {
+			res.Workloads = append(res.Workloads, render.Workload{Kind: "Deployment", Name: w, Containers: []render.Container{{Name: w, Config: render.NewConfig(nil)}}})
+		}
+		return &Env{Name: name, Spec: &project.Environment{Name: name}, Result: res}
+	}
+	in := &Input{Envs: []*Env{
+		env("dev", "aiservicedev", "backstage", "toolsdev"),
+		env("stg", "aiservicestg", "backstage"),
+		env("stage", "backstage"),
+		env("prod", "aiserviceprod", "backstage"),
+	}}
+	got := map[string]string{}
+	for _, v := range in.views() {
+		got[v.labelFor(names(v.in.Envs))] = strings.Join(names(v.in.Envs), ",")
+	}
+	want := map[string]string{
+		"Deployment/aiservicedev, Deployment/aiservicestg, Deployment/aiserviceprod": "dev,stg,prod",
+		"Deployment/backstage": "dev,stg,stage,prod",
+		"Deployment/toolsdev":  "dev",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("views %v, want %v", got, want)
 	}
 }

@@ -513,11 +513,15 @@ func findUnknownValuesKeys(in *Input) []Finding {
 		// are one finding too.
 		byParent := map[string][]string{}
 		for _, id := range order {
-			p := groups[id][0].Path // id is a head of it; keys may hold dots
+			vp := groups[id][0]
+			p := vp.Path // id is a head of it; keys may hold dots
 			for k := len(p); k > 1; k-- {
 				if strings.Join(p[:k], ".") == id {
 					parent := strings.Join(p[:k-1], ".")
 					byParent[parent] = append(byParent[parent], id)
+					if _, ok := mapLine[parent]; !ok && len(vp.Lines) == len(p) {
+						mapLine[parent] = vp.Lines[k-2] // the parent map's own key line
+					}
 					break
 				}
 			}

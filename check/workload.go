@@ -56,6 +56,13 @@ func (in *Input) views() []*view {
 	type slot struct{ kind, name, container string }
 	var order []slot
 	byslot := map[slot]*view{}
+	glued := gluedNames(in.Envs)
+	name := func(e *Env, n string) string {
+		if g, ok := glued[e.Name+"\x00"+n]; ok {
+			return g
+		}
+		return slotName(e, n)
+	}
 	for _, e := range in.Envs {
 		if e.Result == nil {
 			continue
@@ -68,7 +75,7 @@ func (in *Input) views() []*view {
 		for wi := range e.Result.Workloads {
 			w := &e.Result.Workloads[wi]
 			for _, c := range w.Containers {
-				s := slot{w.Kind, slotName(e, w.Name), slotName(e, c.Name)} // a container may be named per environment too
+				s := slot{w.Kind, name(e, w.Name), name(e, c.Name)} // a container may be named per environment too
 				v, ok := byslot[s]
 				if !ok {
 					v = &view{in: &Input{Project: in.Project, parent: in}, label: w.Label(&c)}
@@ -136,6 +143,48 @@ func slotName(e *Env, name string) string {
 		}
 	}
 	return name
+}
+
+// gluedNames maps an environment's workload and container names that
+// glue the environment's name on without a dash (aiservicedev,
+// aiservicestg: a fullnameOverride per environment, eval13
+// Action-Agent-BE) to their slot name, keyed env+"\x00"+name; only when
+// another environment glues its own name to the same stem, so a name
+// that merely ends like one (backstage in stage) stays whole.
+func gluedNames(envs []*Env) map[string]string {
+	first := map[string]string{} // stem → the environment that glued it, "" once two have
+	cut := map[string]string{}
+	for _, e := range envs {
+		if e.Result == nil || len(e.Name) < 2 {
+			continue
+		}
+		for _, w := range e.Result.Workloads {
+			for i := -1; i < len(w.Containers); i++ {
+				n := w.Name
+				if i >= 0 {
+					n = w.Containers[i].Name
+				}
+				stem, ok := strings.CutSuffix(n, e.Name)
+				if !ok || stem == "" || strings.HasSuffix(stem, "-") {
+					continue
+				}
+				cut[e.Name+"\x00"+n] = stem
+				if f, seen := first[stem]; !seen {
+					first[stem] = e.Name
+				} else if f != e.Name {
+					first[stem] = ""
+				}
+			}
+		}
+	}
+	for k, stem := range cut {
+		if first[stem] != "" {
+			delete(cut, k)
+		} else {
+			cut[k] = stem + "\x01"
+		}
+	}
+	return cut
 }
 
 func repoOf(ref string) string {
