@@ -487,6 +487,14 @@ func splitManifests(rendered map[string]string, chartRel, chartName string) ([]m
 // as float64 as JSON has them — without its round trip through JSON, which
 // cost a third of a render.
 func parseManifest(doc string) (map[string]any, error) {
+	if m, ok := plainManifest(doc); ok {
+		return m, nil
+	}
+	return v2Manifest(doc)
+}
+
+// v2Manifest is parseManifest through yaml.v2.
+func v2Manifest(doc string) (map[string]any, error) {
 	var raw any
 	if err := yamlv2.Unmarshal([]byte(doc), &raw); err != nil {
 		return nil, err

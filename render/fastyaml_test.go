@@ -1,0 +1,78 @@
+package render
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestPlainManifest: what plainManifest reads, yaml.v2 reads the same;
+// what it cannot be sure of, it leaves to yaml.v2.
+func TestPlainManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		plain     bool // plainManifest reads it
+	}{
+		{"configmap", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc\n  labels:\n    app.kubernetes.io/name: svc\ndata:\n  KEY_00: \"value-0\"\n  DB_HOST: 'db-0'\n  EMPTY: \"\"\n", true},
+		{"deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc\nspec:\n  replicas: 2\n  template:\n    spec:\n      enableServiceLinks: false\n      containers:\n        - name: svc\n          image: \"svc:1.0\"\n          ports:\n          - containerPort: 8080\n            name: http\n          args:\n            - verbose\n            - serve\n          env:\n            - name: A\n              value: \"1\"\n      volumes:\n", true},
+		{"dash word", "kind: X\nargs:\n- --verbose\n", false},
+		{"sequence at the key's indent", "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx:1.25\n  - name: b\n    image: redis\n  restartPolicy: Always\n", true},
+		{"yaml 1.1 words", "kind: X\ndata:\n  a: yes\n  b: Off\n  c: ~\n  d: null\n  e: y\n  f:\n  g: 0\n  h: 123456789012345\n  8080: port\n", true},
+		{"numbers yaml.v2 reads", "kind: X\ndata:\n  a: 010\n", false},
+		{"hex", "kind: X\ndata:\n  a: 0x1f\n", false},
+		{"float", "kind: X\ndata:\n  a: 1.5\n", false},
+		{"date", "kind: X\ndata:\n  a: 2024-01-02\n", false},
+		{"underscores", "kind: X\ndata:\n  a: 1_000\n", false},
+		{"boolean key", "kind: X\ndata:\n  yes: 1\n", false},
+		{"escape", "kind: X\ndata:\n  a: \"a\\nb\"\n", false},
+		{"flow", "kind: X\nref: {name: db, key: password}\n", false},
+		{"comment", "kind: X # a comment\n", false},
+		{"block scalar", "kind: X\ndata:\n  a: |\n    text\n", false},
+		{"continued plain scalar", "kind: X\ndata:\n  a: one\n    two\n", false},
+		{"continued quoted scalar", "kind: X\ndata:\n  a: \"one\n    two\"\n", false},
+		{"anchor", "kind: X\na: &x y\nb: *x\n", false},
+		{"plain with a space", "kind: X\na: hello world\n", false},
+		{"colon space in value", "kind: X\na: b: c\n", false},
+		{"duplicate key", "kind: X\na: 1\na: 2\n", false},
+		{"tab", "kind: X\na:\t1\n", false},
+		{"crlf", "kind: X\r\na: 1\r\n", false},
+		{"not ascii", "kind: X\na: \"café\"\n", false},
+		{"indented document", "  kind: X\n", false},
+		{"top-level sequence", "- a\n- b\n", false},
+		{"nested sequence", "kind: X\na:\n- - b\n", false},
+		{"odd indent", "kind: X\na:\n    b: 1\n  c: 2\n", false},
+		{"merge key", "kind: X\n<<: {}\n", false},
+		{"empty", "\n\n", false},
+		{"separator", "kind: X\n---\nkind: Y\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := plainManifest(tc.doc)
+			if ok != tc.plain {
+				t.Fatalf("plainManifest ok = %v, want %v (%v)", ok, tc.plain, got)
+			}
+			if !ok {
+				return
+			}
+			want, _ := v2Manifest(tc.doc)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("plainManifest = %#v\nyaml.v2 = %#v", got, want)
+			}
+		})
+	}
+}
+
+// FuzzPlainManifest: plainManifest never reads a document differently
+// from yaml.v2.
+func FuzzPlainManifest(f *testing.F) {
+	f.Add("kind: X\ndata:\n  a: \"b\"\n  c: 1\nl:\n- x: y\n  z: 0\n- w\n")
+	f.Add("a:\n  b:\n  - c\n  d: off\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		got, ok := plainManifest(doc)
+		if !ok {
+			return
+		}
+		want, err := v2Manifest(doc)
+		if valid := err == nil; !valid || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: plainManifest = %#v, yaml.v2 (valid %v) = %#v", doc, got, valid, want)
+		}
+	})
+}
