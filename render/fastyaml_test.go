@@ -1,8 +1,13 @@
 package render
 
 import (
+	"maps"
 	"reflect"
+	"slices"
+	"sort"
 	"testing"
+
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 )
 
 // TestPlainManifest: what plainManifest reads, yaml.v2 reads the same;
@@ -73,6 +78,39 @@ func FuzzPlainManifest(f *testing.F) {
 		want, err := v2Manifest(doc)
 		if valid := err == nil; !valid || !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: plainManifest = %#v, yaml.v2 (valid %v) = %#v", doc, got, valid, want)
+		}
+	})
+}
+
+// helmDocs are releaseutil.SplitManifests' documents, in its order.
+func helmDocs(s string) []string {
+	docs := releaseutil.SplitManifests(s)
+	keys := slices.Collect(maps.Keys(docs))
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	var out []string
+	for _, k := range keys {
+		out = append(out, docs[k])
+	}
+	return out
+}
+
+// TestSplitDocs: splitDocs splits as Helm does.
+func TestSplitDocs(t *testing.T) {
+	for _, s := range []string{
+		"", "\n\n", "kind: A\n", "---\nkind: A\n---\nkind: B\n", "\n  ---  \nkind: A\n--- # comment\nkind: B\n",
+		"kind: A\n----\nkind: B", "a: \"---\"\nb: x---\n  ---\n---\t\t\n---", "---kind: A\n---\n\n---\n",
+	} {
+		if got, want := splitDocs(s), helmDocs(s); !slices.Equal(got, want) {
+			t.Errorf("%q: splitDocs = %q, Helm = %q", s, got, want)
+		}
+	}
+}
+
+func FuzzSplitDocs(f *testing.F) {
+	f.Add("---\nkind: A\n--- #c\r\nkind: B\n\t---\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := splitDocs(s), helmDocs(s); !slices.Equal(got, want) {
+			t.Fatalf("%q: splitDocs = %q, Helm = %q", s, got, want)
 		}
 	})
 }
