@@ -15,7 +15,7 @@ import (
 // scalars, a word YAML 1.1 may read as another type): yaml.v2 decides
 // those, as ever.
 func plainManifest(doc string) (m map[string]any, ok bool) {
-	p := plainParser{}
+	p := plainParser{lines: make([]plainLine, 0, strings.Count(doc, "\n")+1)}
 	for len(doc) > 0 {
 		line := doc
 		if i := strings.IndexByte(doc, '\n'); i >= 0 {
@@ -66,8 +66,24 @@ func (p *plainParser) block() (any, bool) {
 	return p.mapping(l.indent)
 }
 
+// entries counts the entries of the mapping or sequence at indent that
+// starts at the current line: a 30,000-key map is made its size, not
+// grown to it.
+func (p *plainParser) entries(indent int) int {
+	n := 0
+	for _, l := range p.lines[p.i:] {
+		if l.indent < indent {
+			break
+		}
+		if l.indent == indent {
+			n++
+		}
+	}
+	return n
+}
+
 func (p *plainParser) mapping(indent int) (map[string]any, bool) {
-	m := map[string]any{}
+	m := make(map[string]any, p.entries(indent))
 	for p.i < len(p.lines) && p.lines[p.i].indent == indent && !seqItem(p.lines[p.i].text) {
 		key, rest, ok := plainKey(p.lines[p.i].text)
 		if !ok {
@@ -98,7 +114,7 @@ func (p *plainParser) mapping(indent int) (map[string]any, bool) {
 }
 
 func (p *plainParser) sequence(indent int) ([]any, bool) {
-	s := []any{}
+	s := make([]any, 0, p.entries(indent))
 	for p.i < len(p.lines) && p.lines[p.i].indent == indent && seqItem(p.lines[p.i].text) {
 		l := &p.lines[p.i]
 		if l.text == "-" {
