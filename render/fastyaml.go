@@ -8,11 +8,11 @@ import (
 // plainManifest parses doc as parseManifest does when doc is in the
 // plain block form most rendered manifests take: block mappings and
 // sequences, one entry a line, whose keys are plain words and whose
-// values are quoted strings without escapes or plain words and decimal
+// values are quoted strings without escapes, plain words and decimal
 // integers. A 30,000-key ConfigMap is parsed, twice (the object and its
 // marked twin), in a fraction of yaml.v2's time. ok is false for
 // anything else (flow collections, comments, escapes, anchors, block
-// scalars, a word YAML 1.1 may read as another type): yaml.v2 decides
+// scalars, YAML 1.1's booleans and nulls): yaml.v2 decides
 // those, as ever.
 func plainManifest(doc string) (m map[string]any, ok bool) {
 	p := plainParser{lines: make([]plainLine, 0, strings.Count(doc, "\n")+1)}
@@ -169,8 +169,9 @@ func plainKey(text string) (key, rest string, ok bool) {
 }
 
 // plainScalar reads a value as yaml.v2 and jsonish would: a quoted
-// string without escapes, a decimal integer (as a float64), a YAML 1.1
-// boolean or null, or a plain word; ok is false for anything else.
+// string without escapes, a decimal integer (as a float64) or a plain
+// word; ok is false for anything else (a YAML 1.1 boolean or null too:
+// rare in a large document, and yaml.v2's to read).
 func plainScalar(s string) (any, bool) {
 	switch q := s[0]; q {
 	case '"', '\'':
@@ -178,14 +179,6 @@ func plainScalar(s string) (any, bool) {
 			return nil, false
 		}
 		return s[1 : len(s)-1], true
-	}
-	switch s {
-	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
-		return true, true
-	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
-		return false, true
-	case "~", "null", "Null", "NULL":
-		return nil, true
 	}
 	c := s[0]
 	if c >= '0' && c <= '9' {
@@ -197,7 +190,7 @@ func plainScalar(s string) (any, bool) {
 		n, err := strconv.Atoi(s)
 		return float64(n), err == nil
 	}
-	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/') {
+	if yaml11Words[s] || !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/') {
 		return nil, false
 	}
 	for i := 0; i < len(s); i++ {

@@ -18,16 +18,18 @@ func TestPlainManifest(t *testing.T) {
 		plain     bool // plainManifest reads it
 	}{
 		{"configmap", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc\n  labels:\n    app.kubernetes.io/name: svc\ndata:\n  KEY_00: \"value-0\"\n  DB_HOST: 'db-0'\n  EMPTY: \"\"\n", true},
-		{"deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc\nspec:\n  replicas: 2\n  template:\n    spec:\n      enableServiceLinks: false\n      containers:\n        - name: svc\n          image: \"svc:1.0\"\n          ports:\n          - containerPort: 8080\n            name: http\n          args:\n            - verbose\n            - serve\n          env:\n            - name: A\n              value: \"1\"\n      volumes:\n", true},
+		{"deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc\nspec:\n  replicas: 2\n  template:\n    spec:\n      restartPolicy: Always\n      containers:\n        - name: svc\n          image: \"svc:1.0\"\n          ports:\n          - containerPort: 8080\n            name: http\n          args:\n            - verbose\n            - serve\n          env:\n            - name: A\n              value: \"1\"\n      volumes:\n", true},
 		{"dash word", "kind: X\nargs:\n- --verbose\n", false},
 		{"sequence at the key's indent", "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx:1.25\n  - name: b\n    image: redis\n  restartPolicy: Always\n", true},
-		{"yaml 1.1 words", "kind: X\ndata:\n  a: yes\n  b: Off\n  c: ~\n  d: null\n  e: y\n  f:\n  g: 0\n  h: 123456789012345\n  8080: port\n", true},
+		{"words and numbers", "kind: X\ndata:\n  a: yesterday\n  b: Offline\n  f:\n  g: 0\n  h: 123456789012345\n  8080: port\n", true},
+		{"yaml 1.1 boolean", "kind: X\ndata:\n  a: yes\n", false},
+		{"yaml 1.1 null", "kind: X\ndata:\n  a: ~\n", false},
+		{"boolean key", "kind: X\ny: 1\n", false},
 		{"numbers yaml.v2 reads", "kind: X\ndata:\n  a: 010\n", false},
 		{"hex", "kind: X\ndata:\n  a: 0x1f\n", false},
 		{"float", "kind: X\ndata:\n  a: 1.5\n", false},
 		{"date", "kind: X\ndata:\n  a: 2024-01-02\n", false},
 		{"underscores", "kind: X\ndata:\n  a: 1_000\n", false},
-		{"boolean key", "kind: X\ndata:\n  yes: 1\n", false},
 		{"escape", "kind: X\ndata:\n  a: \"a\\nb\"\n", false},
 		{"flow", "kind: X\nref: {name: db, key: password}\n", false},
 		{"comment", "kind: X # a comment\n", false},
@@ -69,7 +71,7 @@ func TestPlainManifest(t *testing.T) {
 // from yaml.v2.
 func FuzzPlainManifest(f *testing.F) {
 	f.Add("kind: X\ndata:\n  a: \"b\"\n  c: 1\nl:\n- x: y\n  z: 0\n- w\n")
-	f.Add("a:\n  b:\n  - c\n  d: off\n")
+	f.Add("a:\n  b:\n  - c\n  d: off\n  e: 7\n")
 	f.Fuzz(func(t *testing.T, doc string) {
 		got, ok := plainManifest(doc)
 		if !ok {
