@@ -413,6 +413,9 @@ type manifest struct {
 	// (value), not copied: a large one is held twice already (the object
 	// and its marked twin).
 	data map[string]string
+	// cm is a ConfigMap's data, looked up once: every key of an envFrom
+	// reads it, in the object and in its marked twin.
+	cm map[string]any
 	// idx is the object's position among the release's objects, which its
 	// marked twin shares.
 	idx int
@@ -577,20 +580,17 @@ func flattenList(body map[string]any) []map[string]any {
 
 func newManifest(tpl string, body map[string]any) manifest {
 	m := manifest{template: tpl, body: body, idx: -1}
-	if scalar(body["kind"]) == "Secret" {
+	switch scalar(body["kind"]) {
+	case "Secret":
 		m.data = secretData(body)
+	case "ConfigMap":
+		m.cm, _ = body["data"].(map[string]any)
 	}
 	return m
 }
 
 // configMap is a ConfigMap's data, nil for other kinds.
-func (m manifest) configMap() map[string]any {
-	if m.data != nil || scalar(m.body["kind"]) != "ConfigMap" {
-		return nil
-	}
-	d, _ := m.body["data"].(map[string]any)
-	return d
-}
+func (m manifest) configMap() map[string]any { return m.cm }
 
 // value is key of a ConfigMap's or Secret's data.
 func (m manifest) value(key string) (string, bool) {

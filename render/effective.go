@@ -237,7 +237,10 @@ func boolOrNumber(s string) bool {
 // lookupPath reads a dotted path of the coalesced values.
 func lookupPath(vals map[string]any, p string) (any, bool) {
 	var cur any = vals
-	for _, part := range strings.Split(p, ".") {
+	for more := true; more; {
+		// Cut, not Split: unread looks up every key a values file sets.
+		var part string
+		part, p, more = strings.Cut(p, ".")
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false
