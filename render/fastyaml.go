@@ -152,7 +152,8 @@ func (p *plainParser) sequence(indent int) ([]any, bool) {
 // it).
 func plainKey(text string) (key, rest string, ok bool) {
 	i := strings.IndexByte(text, ':')
-	if i <= 0 || (i+1 < len(text) && text[i+1] != ' ') {
+	// yaml.v2 gives up on an implicit key longer than 1,024 characters.
+	if i <= 0 || i > 1000 || (i+1 < len(text) && text[i+1] != ' ') {
 		return "", "", false
 	}
 	v, ok := plainScalar(text[:i])

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
@@ -50,6 +51,7 @@ func TestPlainManifest(t *testing.T) {
 		{"merge key", "kind: X\n<<: {}\n", false},
 		{"empty", "\n\n", false},
 		{"separator", "kind: X\n---\nkind: Y\n", false},
+		{"long key", "kind: X\n" + strings.Repeat("k", 1100) + ": v\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := plainManifest(tc.doc)
