@@ -74,6 +74,8 @@ func TestPlainManifest(t *testing.T) {
 func FuzzPlainManifest(f *testing.F) {
 	f.Add("kind: X\ndata:\n  a: \"b\"\n  c: 1\nl:\n- x: y\n  z: 0\n- w\n")
 	f.Add("a:\n  b:\n  - c\n  d: off\n  e: 7\n")
+	f.Add("spec:\n  template:\n    spec:\n      containers:\n        - name: svc\n          image: \"svc:1.0\"\n          ports:\n          - containerPort: 8080\n      volumes:\n")
+	f.Add("data:\n  0: a\n  '1': \"\"\n  k: /x:y@z=w,v%\n")
 	f.Fuzz(func(t *testing.T, doc string) {
 		got, ok := plainManifest(doc)
 		if !ok {
