@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"unicode"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
@@ -21,7 +22,6 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
-	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 
 	"github.com/ferrydev/ferry/internal/confine"
 	"github.com/ferrydev/ferry/secret"
@@ -413,6 +413,9 @@ type manifest struct {
 	// (value), not copied: a large one is held twice already (the object
 	// and its marked twin).
 	data map[string]string
+	// cm is a ConfigMap's data, looked up once: every key of an envFrom
+	// reads it, in the object and in its marked twin.
+	cm map[string]any
 	// idx is the object's position among the release's objects, which its
 	// marked twin shares.
 	idx int
@@ -445,7 +448,7 @@ func placeNamespaces(objs []manifest, release string) {
 
 // splitManifests parses rendered templates into objects, in template order,
 // splitting each template's output exactly as Helm does
-// (releaseutil.SplitManifests: a document may start with "--- # comment")
+// (splitDocs: a document may start with "--- # comment")
 // and flattening kind: List, as an install does.
 func splitManifests(rendered map[string]string, chartRel, chartName string) ([]manifest, error) {
 	names := make([]string, 0, len(rendered))
@@ -460,14 +463,8 @@ func splitManifests(rendered map[string]string, chartRel, chartName string) ([]m
 	var out []manifest
 	for _, n := range names {
 		tpl := templatePath(chartRel, chartName, n)
-		docs := releaseutil.SplitManifests(rendered[n])
-		keys := make([]string, 0, len(docs))
-		for k := range docs {
-			keys = append(keys, k)
-		}
-		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-		for _, k := range keys {
-			body, err := parseManifest(docs[k])
+		for _, doc := range splitDocs(rendered[n]) {
+			body, err := parseManifest(doc)
 			if err != nil {
 				return nil, &InputError{File: tpl, Msg: "rendered output is not valid YAML: " + err.Error()}
 			}
@@ -482,11 +479,53 @@ func splitManifests(rendered map[string]string, chartRel, chartName string) ([]m
 	return out, nil
 }
 
+// splitDocs splits a template's output into its documents as Helm's
+// releaseutil.SplitManifests does, in order: at each "---" that starts a
+// line (with the spaces and tabs after it), leading white space trimmed,
+// blank documents dropped. Its regular expression cost ~25 ms on the
+// output of a 30,000-key ConfigMap.
+func splitDocs(s string) []string {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	var docs []string
+	keep := func(d string) {
+		if strings.TrimSpace(d) != "" {
+			docs = append(docs, strings.TrimLeftFunc(d, unicode.IsSpace))
+		}
+	}
+	beg := 0
+	for i := 0; i+3 <= len(s); {
+		if (i == 0 || s[i-1] == '\n') && s[i:i+3] == "---" {
+			end := i + 3
+			for end < len(s) && (s[end] == ' ' || s[end] == '\t') {
+				end++
+			}
+			keep(s[beg:i])
+			beg, i = end, end
+			continue
+		}
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	keep(s[beg:])
+	return docs
+}
+
 // parseManifest parses one document as sigs.k8s.io/yaml (and so
 // Kubernetes' own clients) does — YAML 1.1 scalars through yaml.v2, numbers
 // as float64 as JSON has them — without its round trip through JSON, which
 // cost a third of a render.
 func parseManifest(doc string) (map[string]any, error) {
+	if m, ok := plainManifest(doc); ok {
+		return m, nil
+	}
+	return v2Manifest(doc)
+}
+
+// v2Manifest is parseManifest through yaml.v2.
+func v2Manifest(doc string) (map[string]any, error) {
 	var raw any
 	if err := yamlv2.Unmarshal([]byte(doc), &raw); err != nil {
 		return nil, err
@@ -541,20 +580,17 @@ func flattenList(body map[string]any) []map[string]any {
 
 func newManifest(tpl string, body map[string]any) manifest {
 	m := manifest{template: tpl, body: body, idx: -1}
-	if scalar(body["kind"]) == "Secret" {
+	switch scalar(body["kind"]) {
+	case "Secret":
 		m.data = secretData(body)
+	case "ConfigMap":
+		m.cm, _ = body["data"].(map[string]any)
 	}
 	return m
 }
 
 // configMap is a ConfigMap's data, nil for other kinds.
-func (m manifest) configMap() map[string]any {
-	if m.data != nil || scalar(m.body["kind"]) != "ConfigMap" {
-		return nil
-	}
-	d, _ := m.body["data"].(map[string]any)
-	return d
-}
+func (m manifest) configMap() map[string]any { return m.cm }
 
 // value is key of a ConfigMap's or Secret's data.
 func (m manifest) value(key string) (string, bool) {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template/parse"
 
@@ -202,8 +203,9 @@ func wildMatch(r, p []string, whole bool) bool {
 
 // aval is what a template value holds, as far as reads of .Values go:
 // "$"+prefix for a chart's top context (prefix is its values path),
-// "."+path for a values path ("." for .Values whole), "" for anything
-// else (a string, a dict built in the template, a function's result).
+// "."+path for a values path ("." for .Values whole), "{"+n for the
+// n-th dict of constant keys built in the template (readWalker.dicts),
+// "" for anything else (a string, a function's result).
 type aval string
 
 func (v aval) isPath() bool { return len(v) > 0 && v[0] == '.' }
@@ -252,6 +254,63 @@ type readWalker struct {
 	defines  map[string]*parse.Tree
 	prefixes map[string]string // the values path of the chart defining each define
 	seen     map[string]bool   // define and argument already walked
+	// dicts are what dict "k" v … holds, each made once by its content
+	// (dictIDs), so that a define handed the same dict twice is walked
+	// once.
+	dicts   []map[string]aval
+	dictIDs map[string]aval
+}
+
+// dict models dict "k1" v1 "k2" v2 … whose keys are constants: a define
+// handed (dict "Values" .Values) reads what it reads of them, not all
+// of .Values. ok is false for any other dict, which is used whole.
+func (w *readWalker) dict(c *parse.CommandNode, args []aval) (aval, bool) {
+	if len(args) != len(c.Args) || len(args)%2 == 0 {
+		return "", false // a value piped in, or a key without a value
+	}
+	m := map[string]aval{}
+	for i := 1; i < len(args); i += 2 {
+		k, ok := c.Args[i].(*parse.StringNode)
+		if !ok {
+			return "", false
+		}
+		m[k.Text] = args[i+1]
+	}
+	var content strings.Builder
+	for _, k := range sortedKeys(m) {
+		content.WriteString(k + "\x00" + string(m[k]) + "\x01")
+	}
+	id, ok := w.dictIDs[content.String()]
+	if !ok {
+		if w.dictIDs == nil {
+			w.dictIDs = map[string]aval{}
+		}
+		id = aval("{" + strconv.Itoa(len(w.dicts)))
+		w.dicts = append(w.dicts, m)
+		w.dictIDs[content.String()] = id
+	}
+	return id, true
+}
+
+// members are what dict v holds; nil when v is not a dict.
+func (w *readWalker) members(v aval) map[string]aval {
+	if len(v) < 2 || v[0] != '{' {
+		return nil
+	}
+	n, _ := strconv.Atoi(string(v[1:]))
+	return w.dicts[n]
+}
+
+// child is key k under v, a values path or a dict; "" when v is
+// neither or the dict has no k.
+func (w *readWalker) child(v aval, k string) aval {
+	if m := w.members(v); m != nil {
+		return m[k]
+	}
+	if v.isPath() {
+		return v.child(k)
+	}
+	return ""
 }
 
 // maxIncludeDepth bounds includes within includes (a recursive define).
@@ -263,6 +322,9 @@ func (w *readWalker) use(v aval)  { w.record(v, true) }
 func (w *readWalker) test(v aval) { w.record(v, false) }
 
 func (w *readWalker) record(v aval, whole bool) {
+	for _, m := range w.members(v) {
+		w.record(m, whole) // a dict handed on or printed: what it holds
+	}
 	switch {
 	case v == ".":
 		w.vr.whole = w.vr.whole || whole
@@ -277,9 +339,11 @@ func (w *readWalker) record(v aval, whole bool) {
 // field follows .a.b from v. A .Values on something unknown (the
 // context a dict hands a define: .context.Values.x) is taken as the
 // running chart's.
-func field(v aval, idents []string, s scope) aval {
+func (w *readWalker) field(v aval, idents []string, s scope) aval {
 	for _, id := range idents {
 		switch {
+		case w.members(v) != nil:
+			v = w.child(v, id)
 		case v.isPath():
 			v = v.child(id)
 		case id != "Values" && v != "":
@@ -300,11 +364,11 @@ func (w *readWalker) arg(n parse.Node, s scope, depth int) aval {
 	case *parse.DotNode:
 		return s.dot
 	case *parse.FieldNode:
-		return field(s.dot, n.Ident, s)
+		return w.field(s.dot, n.Ident, s)
 	case *parse.VariableNode:
-		return field(s.vars[n.Ident[0]], n.Ident[1:], s)
+		return w.field(s.vars[n.Ident[0]], n.Ident[1:], s)
 	case *parse.ChainNode:
-		return field(w.arg(n.Node, s, depth), n.Field, s)
+		return w.field(w.arg(n.Node, s, depth), n.Field, s)
 	case *parse.PipeNode:
 		return w.pipe(n, s, false, depth)
 	}
@@ -339,19 +403,26 @@ func (w *readWalker) cmd(c *parse.CommandNode, args []aval, s scope, test bool, 
 		if len(args) == 1 {
 			return args[0]
 		}
-	case (id.Ident == "index" || id.Ident == "get") && len(c.Args) > 2 && args[1].isPath():
+	case (id.Ident == "index" || id.Ident == "get") && len(c.Args) > 2 && (args[1].isPath() || w.members(args[1]) != nil):
 		v := args[1]
 		for _, a := range c.Args[2:] {
 			switch k := a.(type) {
 			case *parse.StringNode:
-				v = v.child(k.Text)
+				v = w.child(v, k.Text)
 			case *parse.NumberNode:
-				v = v.child("*")
+				v = w.child(v, "*")
+				if !v.isPath() {
+					v = ""
+				}
 			default:
 				v = ""
 			}
 		}
 		if v != "" && len(args) == len(c.Args) {
+			return v
+		}
+	case id.Ident == "dict":
+		if v, ok := w.dict(c, args); ok {
 			return v
 		}
 	case id.Ident == "include" && len(c.Args) > 1:
@@ -430,6 +501,9 @@ func (w *readWalker) list(l *parse.ListNode, s scope, depth int) {
 		case *parse.WithNode:
 			inner.dot = v
 		case *parse.RangeNode:
+			if w.members(v) != nil {
+				w.use(v) // ranging over a dict hands on what it holds
+			}
 			if v.isPath() {
 				v = v.child("*")
 				w.test(v) // ranging reads each key

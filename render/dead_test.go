@@ -56,10 +56,31 @@ resources: {{ toYaml $svc.resources | nindent 2 }}
 		unread: []string{"web.replicas"},
 	}, {
 		name: "a define handed the top in a dict",
-		tpl: `{{- define "app.image" }}{{ .context.Values.image.tag }}{{ $.context.Values.registry }}{{ end -}}
+		tpl: `{{- define "app.image" }}{{ .context.Values.image.tag }}{{ $.context.Values.registry }}{{ .svc.port }}{{ end -}}
 {{ include "app.image" (dict "context" $ "svc" .Values.web) }}`,
 		read:   []string{"image.tag", "registry", "web.port"},
-		unread: []string{"image.pullPolicy"},
+		unread: []string{"image.pullPolicy", "web.replicas"},
+	}, {
+		name: "a define handed .Values in a dict reads what it reads of them (eval13 cause 4)",
+		tpl: `{{- define "api.env" }}value: {{ .Values.infra.tableName | quote }}{{ end -}}
+{{ include "api.env" (dict "Values" .Values "service" "api") }}`,
+		read:   []string{"infra.tableName"},
+		unread: []string{"infra.bucketName", "image.tag"},
+	}, {
+		name: "a dict's members read through get, index, with and a variable",
+		tpl: `{{- $d := dict "cfg" .Values.config "top" $ }}{{ get $d.cfg "a" }}{{ index $d "cfg" "b" }}
+{{- with $d.top }}{{ .Values.c }}{{ end }}`,
+		read:   []string{"config.a", "config.b", "c"},
+		unread: []string{"config.z", "d"},
+	}, {
+		name:   "a dict printed, ranged or handed to a function reads what it holds",
+		tpl:    `{{ toYaml (dict "a" .Values.a) }}{{ range (dict "b" .Values.b) }}{{ . }}{{ end }}{{ include "missing" (dict "c" .Values.c) }}`,
+		read:   []string{"a.x", "b.y", "c.z"},
+		unread: []string{"d"},
+	}, {
+		name: "a dict of computed keys is used whole",
+		tpl:  `{{ include "x" (dict (printf "k") .Values) }}{{ define "x" }}{{ end }}`,
+		read: []string{"anything"},
 	}, {
 		name:   "index with constant keys",
 		tpl:    `{{ index .Values "sso" "issuerUrl" }}{{ index .Values.extraEnv 0 }}`,

@@ -237,7 +237,10 @@ func boolOrNumber(s string) bool {
 // lookupPath reads a dotted path of the coalesced values.
 func lookupPath(vals map[string]any, p string) (any, bool) {
 	var cur any = vals
-	for _, part := range strings.Split(p, ".") {
+	for more := true; more; {
+		// Cut, not Split: unread looks up every key a values file sets.
+		var part string
+		part, p, more = strings.Cut(p, ".")
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false
@@ -316,7 +319,9 @@ func (r *resolver) lineOf(tpl, key string) int {
 // definition winning.
 func (r *resolver) containerEnv(obj manifest, podPath []string, field string, ci int, c map[string]any, reads map[string]bool) ([]Entry, []EnvFrom) {
 	r.containers++
-	l := &envList{at: map[string]int{}}
+	// Room for the container's own env, the service links and a file
+	// layer (see layer) after a large envFrom, which sizes the list.
+	l := &envList{at: map[string]int{}, room: len(list(c["env"])) + len(r.links) + 64}
 	for _, ef := range list(c["envFrom"]) {
 		efm, _ := ef.(map[string]any)
 		r.envFrom(l, obj, efm, reads)
@@ -343,6 +348,7 @@ type envList struct {
 	list       []Entry
 	at         map[string]int // key → index in list
 	unrendered []EnvFrom      // envFrom sources the chart does not render
+	room       int            // entries to leave room for after an envFrom's
 }
 
 // lookup returns the entry of key name, else the service link of that
@@ -408,7 +414,7 @@ func (r *resolver) envFrom(l *envList, obj manifest, efm map[string]any, reads m
 	keys := src.keys()
 	if len(l.list) == 0 {
 		// Sized once: a large ConfigMap grew it key by key.
-		l.at, l.list = make(map[string]int, len(keys)), make([]Entry, 0, len(keys))
+		l.at, l.list = make(map[string]int, len(keys)+l.room), make([]Entry, 0, len(keys)+l.room)
 	}
 	for _, k := range keys {
 		v, _ := src.value(k)

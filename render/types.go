@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,19 +179,18 @@ type EnvFrom struct {
 func NewConfig(entries []Entry) *Config {
 	// The last entry of each key, sorted by key: indices are sorted, not
 	// the entries (large structs; a chart may have 30,000 of them).
-	last := make(map[string]int, len(entries))
-	for i, e := range entries {
-		last[e.Key] = i
+	order := make([]int, len(entries))
+	for i := range order {
+		order[i] = i
 	}
-	order := make([]int, 0, len(last))
-	for _, i := range last {
-		order = append(order, i)
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(entries[a].Key, entries[b].Key) })
-	c := &Config{Entries: make([]Entry, len(order)), index: make(map[string]int, len(order))}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Or(strings.Compare(entries[a].Key, entries[b].Key), a-b) })
+	c := &Config{Entries: make([]Entry, 0, len(order)), index: make(map[string]int, len(order))}
 	for j, i := range order {
-		c.Entries[j] = entries[i]
-		c.index[entries[i].Key] = j
+		if j+1 < len(order) && entries[order[j+1]].Key == entries[i].Key {
+			continue // the key is set again later
+		}
+		c.index[entries[i].Key] = len(c.Entries)
+		c.Entries = append(c.Entries, entries[i])
 	}
 	return c
 }
