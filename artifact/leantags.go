@@ -4,13 +4,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/modfile"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -25,11 +25,11 @@ const (
 )
 
 var (
-	dbKey    = regexp.MustCompile(`(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`)
-	redisKey = regexp.MustCompile(`(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`)
+	dbKey    = lazyre.New(`(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`)
+	redisKey = lazyre.New(`(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`)
 	// envFrom brings a ConfigMap's or Secret's keys into the container
 	// without naming them in the chart.
-	envFrom = regexp.MustCompile(`\benvFrom\b`)
+	envFrom = lazyre.New(`\benvFrom\b`)
 )
 
 // leanTags returns the tags that leave out the datasource clients nothing
@@ -94,11 +94,11 @@ func leanTags(root *confine.Root, p *project.Project, configs []configFile) []st
 	sql := p.File != nil && p.File.Database != (project.Database{})
 	redis := false
 	for _, t := range texts {
-		if envFrom.Match(t) {
+		if envFrom.Get().Match(t) {
 			return nil
 		}
-		sql = sql || dbKey.Match(t)
-		redis = redis || redisKey.Match(t)
+		sql = sql || dbKey.Get().Match(t)
+		redis = redis || redisKey.Get().Match(t)
 	}
 	var tags []string
 	if !sql {
