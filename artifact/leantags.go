@@ -25,11 +25,11 @@ const (
 )
 
 var (
-	dbKey    = lazyre.New(`(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`)
-	redisKey = lazyre.New(`(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`)
+	dbKey    = &lazyre.Regexp{Src: `(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`}
+	redisKey = &lazyre.Regexp{Src: `(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`}
 	// envFrom brings a ConfigMap's or Secret's keys into the container
 	// without naming them in the chart.
-	envFrom = lazyre.New(`\benvFrom\b`)
+	envFrom = &lazyre.Regexp{Src: `\benvFrom\b`}
 )
 
 // leanTags returns the tags that leave out the datasource clients nothing

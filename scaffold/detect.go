@@ -317,8 +317,8 @@ type code struct {
 }
 
 var (
-	portLit  = lazyre.New(`^:(\d{2,5})$`)
-	routeLit = lazyre.New(`^(?:(?:GET|HEAD) )?(/[A-Za-z0-9._/-]*)$`)
+	portLit  = &lazyre.Regexp{Src: `^:(\d{2,5})$`}
+	routeLit = &lazyre.Regexp{Src: `^(?:(?:GET|HEAD) )?(/[A-Za-z0-9._/-]*)$`}
 )
 
 // scanCode reads the main package's Go files: imports, the string
@@ -403,11 +403,11 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 	return c, nil
 }
 
-var envKey = lazyre.New(`^[A-Z][A-Z0-9_]*$`)
+var envKey = &lazyre.Regexp{Src: `^[A-Z][A-Z0-9_]*$`}
 
 // datasourceKey: keys that locate a datasource and so must differ per
 // environment. Hosts, URLs and DSNs of databases, caches and brokers.
-var datasourceKey = lazyre.New(`^(?:DB_HOST|DB_NAME|REDIS_HOST|PUBSUB_BROKER|MQTT_HOST|NATS_SERVER|.*(?:DATABASE|POSTGRES|MYSQL|MONGO|REDIS|AMQP|RABBIT|KAFKA|BROKER|NATS|DB)_(?:URL|URI|DSN|ADDR|ADDRESS|HOST|BROKERS?))$`)
+var datasourceKey = &lazyre.Regexp{Src: `^(?:DB_HOST|DB_NAME|REDIS_HOST|PUBSUB_BROKER|MQTT_HOST|NATS_SERVER|.*(?:DATABASE|POSTGRES|MYSQL|MONGO|REDIS|AMQP|RABBIT|KAFKA|BROKER|NATS|DB)_(?:URL|URI|DSN|ADDR|ADDRESS|HOST|BROKERS?))$`}
 
 // classify sorts the keys the service reads into config, datasources and
 // secrets, and settles ports, probes and grace.
@@ -583,7 +583,7 @@ func atoiOr(s string, def int) int {
 }
 
 // otherPort are *_PORT keys that are not the service's own listening port.
-var otherPort = lazyre.New(`(?:DB|DATABASE|POSTGRES|PG|MYSQL|MONGO|REDIS|CACHE|SMTP|MAIL|AMQP|RABBIT|KAFKA|NATS|MQTT|METRICS|GRPC|DEBUG|PPROF|ADMIN|PROXY|ELASTIC|SEARCH)`)
+var otherPort = &lazyre.Regexp{Src: `(?:DB|DATABASE|POSTGRES|PG|MYSQL|MONGO|REDIS|CACHE|SMTP|MAIL|AMQP|RABBIT|KAFKA|NATS|MQTT|METRICS|GRPC|DEBUG|PPROF|ADMIN|PROXY|ELASTIC|SEARCH)`}
 
 // servicePortKey is the one key ending in _PORT that the module's Go code
 // reads (the main package's keys, then every other package's), when
@@ -704,12 +704,12 @@ func portFlag(name string) bool {
 
 // Compiled on first use: every command links them, init alone reads them.
 var (
-	cmdPort  = lazyre.New(`[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`)
-	cmdLine  = lazyre.New(`^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`)
-	flagFunc = lazyre.New(`^(?:String|Int|Uint)(?:Var)?P?$`)
-	addrLit  = lazyre.New(`^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`)
-	addrFlag = lazyre.New(`(?i)addr|host|listen|port|bind|http|server`)
+	cmdPort  = &lazyre.Regexp{Src: `[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`}
+	cmdLine  = &lazyre.Regexp{Src: `^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`}
+	flagFunc = &lazyre.Regexp{Src: `^(?:String|Int|Uint)(?:Var)?P?$`}
+	addrLit  = &lazyre.Regexp{Src: `^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`}
+	addrFlag = &lazyre.Regexp{Src: `(?i)addr|host|listen|port|bind|http|server`}
 )
 
 // getenvLit finds os.Getenv("KEY") and os.LookupEnv("KEY") in source text.
-var getenvLit = lazyre.New(`os\.(?:Getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`)
+var getenvLit = &lazyre.Regexp{Src: `os\.(?:Getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`}

@@ -110,7 +110,7 @@ func (p *pinner) check(foreign []string) error {
 	return nil
 }
 
-var docSep = lazyre.New(`(?m)^---[ \t]*(#.*)?$`)
+var docSep = &lazyre.Regexp{Src: `(?m)^---[ \t]*(#.*)?$`}
 
 func splitYAML(s string) []string {
 	var docs []string

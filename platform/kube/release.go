@@ -90,7 +90,7 @@ func (m Meta) description(digest string) string {
 	return b.String()
 }
 
-var notLabel = lazyre.New(`[^A-Za-z0-9_.-]+`)
+var notLabel = &lazyre.Regexp{Src: `[^A-Za-z0-9_.-]+`}
 
 // labelValue makes s a valid label value: allowed characters only,
 // alphanumeric at both ends, at most 63 characters.
