@@ -37,6 +37,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/sentinel"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -55,10 +56,10 @@ const (
 )
 
 // ErrUnknownArtifact is returned for a digest or tag the layout lacks.
-var ErrUnknownArtifact = errors.New("unknown artifact")
+var ErrUnknownArtifact error = &sentinel.Error{Text: "unknown artifact"}
 
 // ErrTagMoved is returned when a tag already names another digest.
-var ErrTagMoved = errors.New("tag already points to another digest")
+var ErrTagMoved error = &sentinel.Error{Text: "tag already points to another digest"}
 
 // Image describes a stored artifact.
 type Image struct {

@@ -5,13 +5,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/modfile"
 
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
 )
 
@@ -26,11 +26,11 @@ const (
 )
 
 var (
-	dbKey    = regexp.MustCompile(`(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`)
-	redisKey = regexp.MustCompile(`(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`)
+	dbKey    = &lazyre.Regexp{Src: `(^|[^A-Za-z0-9_])DB_[A-Za-z0-9_]`}
+	redisKey = &lazyre.Regexp{Src: `(^|[^A-Za-z0-9_])REDIS_[A-Za-z0-9_]`}
 	// envFrom brings a ConfigMap's or Secret's keys into the container
 	// without naming them in the chart.
-	envFrom = regexp.MustCompile(`\benvFrom\b`)
+	envFrom = &lazyre.Regexp{Src: `\benvFrom\b`}
 )
 
 // leanTags returns the tags that leave out the datasource clients nothing
@@ -95,11 +95,11 @@ func leanTags(root *confine.Root, mod string, p *project.Project, configs []conf
 	sql := p.File != nil && p.File.Database != (project.Database{})
 	redis := false
 	for _, t := range texts {
-		if envFrom.Match(t) {
+		if envFrom.Get().Match(t) {
 			return nil
 		}
-		sql = sql || dbKey.Match(t)
-		redis = redis || redisKey.Match(t)
+		sql = sql || dbKey.Get().Match(t)
+		redis = redis || redisKey.Get().Match(t)
 	}
 	var tags []string
 	if !sql {

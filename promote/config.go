@@ -15,6 +15,7 @@ import (
 	"github.com/ferrydev/ferry/artifact"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/confine"
+	"github.com/ferrydev/ferry/internal/sentinel"
 	"github.com/ferrydev/ferry/platform"
 	"github.com/ferrydev/ferry/project"
 	"github.com/ferrydev/ferry/render"
@@ -309,5 +310,5 @@ var (
 	// ErrBadInput, so a target's bad input is the user's.
 	ErrInput = platform.ErrBadInput
 	// ErrGate is a gate that is not met, or a check that failed.
-	ErrGate = errors.New("gate not met")
+	ErrGate error = &sentinel.Error{Text: "gate not met"}
 )

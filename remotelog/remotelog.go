@@ -12,12 +12,13 @@ package remotelog
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/sentinel"
 )
 
 // Levels are the levels GoFr applies, exactly as it spells them; any
@@ -25,7 +26,7 @@ import (
 var Levels = []string{"DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"}
 
 // ErrLevel is returned for a level the services would not apply.
-var ErrLevel = errors.New("unknown log level")
+var ErrLevel error = &sentinel.Error{Text: "unknown log level"}
 
 // Parse returns the level as services expect it. Case is forgiven on
 // input (debug is DEBUG); anything that is not one of Levels is refused,

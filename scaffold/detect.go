@@ -22,7 +22,6 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -318,8 +317,8 @@ type code struct {
 }
 
 var (
-	portLit  = regexp.MustCompile(`^:(\d{2,5})$`)
-	routeLit = regexp.MustCompile(`^(?:(?:GET|HEAD) )?(/[A-Za-z0-9._/-]*)$`)
+	portLit  = &lazyre.Regexp{Src: `^:(\d{2,5})$`}
+	routeLit = &lazyre.Regexp{Src: `^(?:(?:GET|HEAD) )?(/[A-Za-z0-9._/-]*)$`}
 )
 
 // scanCode reads the main package's Go files: imports, the string
@@ -376,7 +375,7 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 					if ok1 && ok2 && k.Kind == token.STRING && v.Kind == token.STRING {
 						key, _ := strconv.Unquote(k.Value)
 						val, _ := strconv.Unquote(v.Value)
-						if envKey.MatchString(key) {
+						if envKey.Get().MatchString(key) {
 							c.envKeys[key] = val
 						}
 					}
@@ -386,14 +385,14 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 					return true
 				}
 				v, _ := strconv.Unquote(n.Value)
-				if m := portLit.FindStringSubmatch(v); m != nil {
+				if m := portLit.Get().FindStringSubmatch(v); m != nil {
 					p, _ := strconv.Atoi(m[1])
 					if c.portFrom == "" {
 						c.portFrom = fmt.Sprintf("%q at %s:%d", v, name, fset.Position(n.Pos()).Line)
 					}
 					c.ports = append(c.ports, p)
 				}
-				if m := routeLit.FindStringSubmatch(v); m != nil {
+				if m := routeLit.Get().FindStringSubmatch(v); m != nil {
 					c.paths = append(c.paths, m[1])
 				}
 			}
@@ -404,11 +403,11 @@ func scanCode(root *confine.Root, mainPkg string) (*code, error) {
 	return c, nil
 }
 
-var envKey = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+var envKey = &lazyre.Regexp{Src: `^[A-Z][A-Z0-9_]*$`}
 
 // datasourceKey: keys that locate a datasource and so must differ per
 // environment. Hosts, URLs and DSNs of databases, caches and brokers.
-var datasourceKey = regexp.MustCompile(`^(?:DB_HOST|DB_NAME|REDIS_HOST|PUBSUB_BROKER|MQTT_HOST|NATS_SERVER|.*(?:DATABASE|POSTGRES|MYSQL|MONGO|REDIS|AMQP|RABBIT|KAFKA|BROKER|NATS|DB)_(?:URL|URI|DSN|ADDR|ADDRESS|HOST|BROKERS?))$`)
+var datasourceKey = &lazyre.Regexp{Src: `^(?:DB_HOST|DB_NAME|REDIS_HOST|PUBSUB_BROKER|MQTT_HOST|NATS_SERVER|.*(?:DATABASE|POSTGRES|MYSQL|MONGO|REDIS|AMQP|RABBIT|KAFKA|BROKER|NATS|DB)_(?:URL|URI|DSN|ADDR|ADDRESS|HOST|BROKERS?))$`}
 
 // classify sorts the keys the service reads into config, datasources and
 // secrets, and settles ports, probes and grace.
@@ -485,7 +484,7 @@ func (s *Service) classify(envs map[string]string, c *code) {
 		case k == s.PortKey || k == "METRICS_PORT" || k == "APP_ENV":
 		case secret.Name(k):
 			s.Secrets = append(s.Secrets, k)
-		case datasourceKey.MatchString(k):
+		case datasourceKey.Get().MatchString(k):
 			s.Datasources = append(s.Datasources, k)
 			if v != "" {
 				s.LocalDefaults[k] = v
@@ -584,7 +583,7 @@ func atoiOr(s string, def int) int {
 }
 
 // otherPort are *_PORT keys that are not the service's own listening port.
-var otherPort = regexp.MustCompile(`(?:DB|DATABASE|POSTGRES|PG|MYSQL|MONGO|REDIS|CACHE|SMTP|MAIL|AMQP|RABBIT|KAFKA|NATS|MQTT|METRICS|GRPC|DEBUG|PPROF|ADMIN|PROXY|ELASTIC|SEARCH)`)
+var otherPort = &lazyre.Regexp{Src: `(?:DB|DATABASE|POSTGRES|PG|MYSQL|MONGO|REDIS|CACHE|SMTP|MAIL|AMQP|RABBIT|KAFKA|NATS|MQTT|METRICS|GRPC|DEBUG|PPROF|ADMIN|PROXY|ELASTIC|SEARCH)`}
 
 // servicePortKey is the one key ending in _PORT that the module's Go code
 // reads (the main package's keys, then every other package's), when
@@ -593,7 +592,7 @@ var otherPort = regexp.MustCompile(`(?:DB|DATABASE|POSTGRES|PG|MYSQL|MONGO|REDIS
 func servicePortKey(c *code, mainKeys map[string]string) (string, bool) {
 	var found []string
 	for _, k := range append(slices.Collect(maps.Keys(mainKeys)), c.moduleKeys...) {
-		if (k == "PORT" || strings.HasSuffix(k, "_PORT")) && !otherPort.MatchString(k) && !slices.Contains(found, k) {
+		if (k == "PORT" || strings.HasSuffix(k, "_PORT")) && !otherPort.Get().MatchString(k) && !slices.Contains(found, k) {
 			found = append(found, k)
 		}
 	}
@@ -629,7 +628,7 @@ func moduleEnvKeys(root *confine.Root) []string {
 				if err != nil {
 					continue
 				}
-				for _, m := range getenvLit.FindAllSubmatch(src, -1) {
+				for _, m := range getenvLit.Get().FindAllSubmatch(src, -1) {
 					keys = append(keys, string(m[1]))
 				}
 			}
@@ -700,17 +699,17 @@ func dockerPort(root *confine.Root) (int, string) {
 // address: --host, -addr, --listen, --port; not --metrics-addr or
 // --db-port.
 func portFlag(name string) bool {
-	return addrFlag.Get().MatchString(name) && !otherPort.MatchString(strings.ToUpper(name))
+	return addrFlag.Get().MatchString(name) && !otherPort.Get().MatchString(strings.ToUpper(name))
 }
 
 // Compiled on first use: every command links them, init alone reads them.
 var (
-	cmdPort  = lazyre.New(`[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`)
-	cmdLine  = lazyre.New(`^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`)
-	flagFunc = lazyre.New(`^(?:String|Int|Uint)(?:Var)?P?$`)
-	addrLit  = lazyre.New(`^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`)
-	addrFlag = lazyre.New(`(?i)addr|host|listen|port|bind|http|server`)
+	cmdPort  = &lazyre.Regexp{Src: `[ \t"'](--?[a-zA-Z][a-zA-Z0-9-]*)(?:=|["', \t]+)((?:[a-zA-Z0-9.-]*:)?(\d{2,5}))\b`}
+	cmdLine  = &lazyre.Regexp{Src: `^[ \t]*(?i:CMD|ENTRYPOINT)[ \t[]`}
+	flagFunc = &lazyre.Regexp{Src: `^(?:String|Int|Uint)(?:Var)?P?$`}
+	addrLit  = &lazyre.Regexp{Src: `^(?:[A-Za-z0-9.-]*|\[[0-9a-fA-F:]*\]):(\d{2,5})$`}
+	addrFlag = &lazyre.Regexp{Src: `(?i)addr|host|listen|port|bind|http|server`}
 )
 
 // getenvLit finds os.Getenv("KEY") and os.LookupEnv("KEY") in source text.
-var getenvLit = regexp.MustCompile(`os\.(?:Getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`)
+var getenvLit = &lazyre.Regexp{Src: `os\.(?:Getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`}

@@ -35,8 +35,20 @@ import (
 //go:embed templates.tgz
 var packed []byte
 
-// templates unpacks templates/ once, by path under it.
-var templates = sync.OnceValues(func() (map[string][]byte, error) { return packfs.Unpack(packed) })
+// unpacked is templates/, by path under it, once templates unpacked it:
+// a struct rather than sync.OnceValues, whose call at package level
+// would run (and page in this package's code) for every command.
+var unpacked struct {
+	once  sync.Once
+	files map[string][]byte
+	err   error
+}
+
+// templates unpacks templates/ once.
+func templates() (map[string][]byte, error) {
+	unpacked.once.Do(func() { unpacked.files, unpacked.err = packfs.Unpack(packed) })
+	return unpacked.files, unpacked.err
+}
 
 // Action is what a plan does with one file.
 type Action string

@@ -103,31 +103,35 @@ func (b *Board) soakDuration(v *soak.Verdict) (time.Duration, bool) {
 	return 0, false
 }
 
-var funcs = template.FuncMap{
-	"short": func(d string) string {
-		d = strings.TrimPrefix(d, "sha256:")
-		if len(d) > 12 {
-			return d[:12]
-		}
-		return d
-	},
-	"since": func(s string) string {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return s
-		}
-		return t.Local().Format("Jan 2 15:04:05")
-	},
-	"healthClass": func(h platform.Health) string { return strings.ToLower(string(h)) },
-	"outcomeClass": func(o any) string {
-		switch fmt.Sprint(o) {
-		case "live":
-			return "ok"
-		case "failed", "aborted":
-			return "bad"
-		}
-		return ""
-	},
+// funcs are the page template's functions, made when the server parses
+// it: a package-level map would be built at start-up for every command.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"short": func(d string) string {
+			d = strings.TrimPrefix(d, "sha256:")
+			if len(d) > 12 {
+				return d[:12]
+			}
+			return d
+		},
+		"since": func(s string) string {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return s
+			}
+			return t.Local().Format("Jan 2 15:04:05")
+		},
+		"healthClass": func(h platform.Health) string { return strings.ToLower(string(h)) },
+		"outcomeClass": func(o any) string {
+			switch fmt.Sprint(o) {
+			case "live":
+				return "ok"
+			case "failed", "aborted":
+				return "bad"
+			}
+			return ""
+		},
+	}
 }
 
 // slow holds what is refreshed less often: verify and drift render the

@@ -100,7 +100,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.assets = assets
-	t := template.New("").Funcs(funcs)
+	t := template.New("").Funcs(funcs())
 	for name, data := range assets {
 		if strings.HasSuffix(name, ".html") {
 			if _, err := t.New(name).Parse(string(data)); err != nil {

@@ -22,7 +22,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -30,6 +29,8 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/ferrydev/ferry/internal/sentinel"
 )
 
 // Environment variables read for keys.
@@ -53,11 +54,11 @@ const (
 // Errors a caller tells apart.
 var (
 	// ErrPassword is a passphrase that does not open the private key.
-	ErrPassword = errors.New("wrong passphrase")
+	ErrPassword error = &sentinel.Error{Text: "wrong passphrase"}
 	// ErrNotKey is a file that holds no key ferry can use.
-	ErrNotKey = errors.New("not a key")
+	ErrNotKey error = &sentinel.Error{Text: "not a key"}
 	// ErrNoKey is a signing key that was not given or cannot be reached.
-	ErrNoKey = errors.New("no signing key")
+	ErrNoKey error = &sentinel.Error{Text: "no signing key"}
 )
 
 // GenerateKeyPair returns a new key pair: the private key encrypted with

@@ -1,9 +1,10 @@
 package state
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/sentinel"
 )
 
 // Holder describes who holds an environment's lock.
@@ -29,7 +30,7 @@ func (e *LockedError) Error() string {
 }
 
 // ErrLocked matches every *LockedError with errors.Is.
-var ErrLocked = errors.New("environment locked")
+var ErrLocked error = &sentinel.Error{Text: "environment locked"}
 
 // Is implements errors.Is for ErrLocked.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }

@@ -22,19 +22,19 @@ package state
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/sentinel"
 	"github.com/ferrydev/ferry/remotelog"
 	"github.com/ferrydev/ferry/soak"
 )
 
 // ErrCorrupt is returned when a store's records cannot be read as
 // records; ferry never overwrites them.
-var ErrCorrupt = errors.New("state file is corrupted")
+var ErrCorrupt error = &sentinel.Error{Text: "state file is corrupted"}
 
 // ErrNoRevision is returned for a revision number an environment lacks.
-var ErrNoRevision = errors.New("no such revision")
+var ErrNoRevision error = &sentinel.Error{Text: "no such revision"}
 
 // Store keeps an environment's whole record: its revisions, the metric
 // samples of each revision's soak, its log-level settings, and its lock.

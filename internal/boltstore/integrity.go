@@ -74,10 +74,12 @@ func structure(tx *bolt.Tx) []string {
 // verified remembers, per state file, the last state of it this process
 // verified or wrote itself: a write needs no new verification until the
 // file changes otherwise (another ferry's transaction, damage).
-var verified = struct {
+// files is made by the first write (a map literal here would be built
+// at start-up for every command).
+var verified struct {
 	sync.Mutex
 	files map[string]fileState
-}{files: map[string]fileState{}}
+}
 
 // fileState tells one state of a file from another: its transaction and
 // what stat says.
@@ -148,6 +150,9 @@ func (s *Bolt) verify(h *handle) error {
 func (s *Bolt) sound(h *handle, txid int) {
 	if now, ok := s.stateOf(h, txid); ok {
 		verified.Lock()
+		if verified.files == nil {
+			verified.files = map[string]fileState{}
+		}
 		verified.files[s.path] = now
 		verified.Unlock()
 	}

@@ -22,10 +22,12 @@ const sealV1 = 0x01
 // sealLen is a seal's overhead: the version byte and the CRC.
 const sealLen = 1 + 4
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // sum is the CRC of a record's place and contents.
 func sum(path [][]byte, key, payload []byte) uint32 {
+	// crc32 builds the table once and hands back the same one; asked
+	// for here rather than in a package-level var, which would be a call
+	// at start-up for every command.
+	castagnoli := crc32.MakeTable(crc32.Castagnoli)
 	var n [binary.MaxVarintLen64]byte
 	h := uint32(0)
 	for _, part := range append(append(path[:len(path):len(path)], key), payload) {

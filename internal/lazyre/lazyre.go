@@ -11,15 +11,20 @@ import (
 )
 
 // Regexp is an expression's source and, once asked for, its compiled form.
+//
+// A package compiled without inlining (the Makefile's NOINLINE) writes
+// &lazyre.Regexp{Src: …}: there New stays a call, which gives the
+// package an init function that every command runs and pages in.
 type Regexp struct {
 	once sync.Once
-	src  string
-	re   *regexp.Regexp
+	// Src is the expression; an invalid one panics on first use, as
+	// regexp.MustCompile would at start-up.
+	Src string
+	re  *regexp.Regexp
 }
 
-// New keeps src for Get to compile; an invalid src panics on first use,
-// as regexp.MustCompile would at start-up.
-func New(src string) *Regexp { return &Regexp{src: src} }
+// New keeps src for Get to compile.
+func New(src string) *Regexp { return &Regexp{Src: src} }
 
 // Get compiles the expression the first time it is called.
 //
@@ -35,4 +40,4 @@ func (l *Regexp) Get() *regexp.Regexp {
 	return l.re
 }
 
-func (l *Regexp) compile() { l.re = regexp.MustCompile(l.src) }
+func (l *Regexp) compile() { l.re = regexp.MustCompile(l.Src) }

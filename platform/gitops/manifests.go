@@ -72,7 +72,7 @@ func Manifests(ctx context.Context, p *project.Project, env *project.Environment
 		}
 		pinned += pin(body, repo, m.Digest)
 		meta, _ := body["metadata"].(map[string]any)
-		if meta != nil && meta["namespace"] == nil && !clusterScoped[o.Kind] {
+		if meta != nil && meta["namespace"] == nil && !clusterScoped(o.Kind) {
 			meta["namespace"] = ns
 		}
 		b, err := yaml.Marshal(body)
@@ -101,14 +101,19 @@ func fileName(kind, name string) string {
 	return strings.ToLower(kind) + "-" + strings.ReplaceAll(name, "/", "-") + ".yaml"
 }
 
-// clusterScoped lists the kinds a chart may render that have no
-// namespace.
-var clusterScoped = map[string]bool{
-	"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
-	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true,
-	"PriorityClass": true, "IngressClass": true, "RuntimeClass": true,
-	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true,
-	"APIService": true,
+// clusterScoped says whether kind is one a chart may render that has no
+// namespace. A switch, not a package-level map: the map would be built
+// at start-up for every command.
+func clusterScoped(kind string) bool {
+	switch kind {
+	case "Namespace", "ClusterRole", "ClusterRoleBinding",
+		"CustomResourceDefinition", "PersistentVolume", "StorageClass",
+		"PriorityClass", "IngressClass", "RuntimeClass",
+		"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+		"APIService":
+		return true
+	}
+	return false
 }
 
 func deepCopy(v map[string]any) (map[string]any, error) {

@@ -20,6 +20,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/ferrydev/ferry/internal/sentinel"
 )
 
 // Repo is one branch of a git repository that holds environments'
@@ -205,7 +207,7 @@ func touching(repo *git.Repository, tip, base plumbing.Hash, dir string) (*objec
 	return found, nil
 }
 
-var errStop = errors.New("stop")
+var errStop error = &sentinel.Error{Text: "stop"}
 
 // changes reports whether commit c changed dir's content compared with
 // its first parent (or created it).

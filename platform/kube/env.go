@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/ferrydev/ferry/internal/sentinel"
 	"github.com/ferrydev/ferry/platform/kubeconn"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
@@ -65,7 +65,7 @@ type Env struct {
 
 // ErrBadInput marks an error in what the user gave (an unknown context, a
 // chart that pins nothing): exit 2.
-var ErrBadInput = errors.New("bad input")
+var ErrBadInput error = &sentinel.Error{Text: "bad input"}
 
 func (e *Env) defaults() {
 	if e.Namespace == "" {

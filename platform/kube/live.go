@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ferrydev/ferry/internal/sentinel"
 )
 
 // Pod is one pod of the release, as the cluster reports it.
@@ -58,7 +59,7 @@ type Live struct {
 }
 
 // ErrNotDeployed is returned for an environment with no deployed release.
-var ErrNotDeployed = errors.New("nothing deployed")
+var ErrNotDeployed error = &sentinel.Error{Text: "nothing deployed"}
 
 // Live reads the environment's release and its pods.
 func (k *Kube) Live(ctx context.Context, env Env) (*Live, error) {

@@ -41,7 +41,7 @@ const (
 // csaManagers are the field managers a release applied client-side
 // (Helm 3, or ferry before server-side apply) updated as; their fields
 // move to ferry's apply manager when such a release is migrated.
-var csaManagers = sets.New(FieldManager, "helm")
+func csaManagers() sets.Set[string] { return sets.New(FieldManager, "helm") }
 
 // pollEvery is how often a wait reads the objects it waits for.
 const pollEvery = 500 * time.Millisecond
@@ -180,7 +180,7 @@ func (c *conn) migrateFields(ctx context.Context, o *object) error {
 		if err != nil || live == nil {
 			return err
 		}
-		patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, csaManagers, FieldManager)
+		patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, csaManagers(), FieldManager)
 		if err != nil || len(patch) == 0 {
 			return err
 		}

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/render"
 )
 
@@ -110,11 +110,11 @@ func (p *pinner) check(foreign []string) error {
 	return nil
 }
 
-var docSep = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)
+var docSep = &lazyre.Regexp{Src: `(?m)^---[ \t]*(#.*)?$`}
 
 func splitYAML(s string) []string {
 	var docs []string
-	for _, d := range docSep.Split(s, -1) {
+	for _, d := range docSep.Get().Split(s, -1) {
 		if strings.TrimSpace(d) != "" {
 			docs = append(docs, d)
 		}

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,8 @@ import (
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	rv1 "helm.sh/helm/v4/pkg/release/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ferrydev/ferry/internal/lazyre"
 )
 
 // The labels ferry puts on a release revision (Helm keeps them on the
@@ -89,12 +90,12 @@ func (m Meta) description(digest string) string {
 	return b.String()
 }
 
-var notLabel = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+var notLabel = &lazyre.Regexp{Src: `[^A-Za-z0-9_.-]+`}
 
 // labelValue makes s a valid label value: allowed characters only,
 // alphanumeric at both ends, at most 63 characters.
 func labelValue(s string) string {
-	s = notLabel.ReplaceAllString(s, "_")
+	s = notLabel.Get().ReplaceAllString(s, "_")
 	if len(s) > 63 {
 		s = s[:63]
 	}
