@@ -41,8 +41,27 @@ func (l *accessLog) enabled(level slog.Level) bool { return level >= l.level.Lev
 
 // write writes e's line; the caller has checked enabled(e.level).
 func (l *accessLog) write(e accessEntry) {
+	if bw, ok := l.out.(*bufferedWriter); ok && e.level < slog.LevelError {
+		// Straight into the buffer's free space: no line buffer to take
+		// from a pool and copy out of.
+		bw.end(e.appendTo(bw.begin()))
+		return
+	}
 	bp := linePool.Get().(*[]byte)
-	b := (*bp)[:0]
+	b := e.appendTo((*bp)[:0])
+	w := l.out
+	if e.level >= slog.LevelError {
+		f, _ := l.out.(flusher)
+		flushBefore(f)
+		w = l.err
+	}
+	_, _ = w.Write(b)
+	*bp = b
+	linePool.Put(bp)
+}
+
+// appendTo appends e's line, in the slog handler's JSON shape.
+func (e *accessEntry) appendTo(b []byte) []byte {
 	b = append(b, `{"time":"`...)
 	b = appendTime(b, e.time)
 	b = append(b, `","level":"`...)
@@ -75,16 +94,7 @@ func (l *accessLog) write(e accessEntry) {
 	b = appendJSONString(b, e.ip)
 	b = append(b, `,"user_agent":`...)
 	b = appendJSONString(b, e.agent)
-	b = append(b, "}\n"...)
-	w := l.out
-	if e.level >= slog.LevelError {
-		f, _ := l.out.(flusher)
-		flushBefore(f)
-		w = l.err
-	}
-	_, _ = w.Write(b)
-	*bp = b
-	linePool.Put(bp)
+	return append(b, "}\n"...)
 }
 
 const hex = "0123456789abcdef"

@@ -115,3 +115,43 @@ func TestBufferedLinesPrecedeAnError(t *testing.T) {
 		t.Errorf("lines in the order written:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRequestLinesInPlace: request log lines appended in place in the
+// buffered writer's free space come out whole and in order, across
+// buffer flushes and for lines longer than the room begin reserves.
+func TestRequestLinesInPlace(t *testing.T) {
+	var out strings.Builder
+	a, err := New(Options{FS: fstest.MapFS{}, Environ: []string{"LOG_LEVEL=INFO"}, Stdout: &out, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.close() })
+	a.HandleFunc("GET /p/", func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, 200, "ok") })
+	var want []string
+	// 64 KiB of buffer takes a few hundred short lines; the long ones
+	// (up to 3× lineRoom) do not fit the reserved room.
+	for i := range 600 {
+		uri := fmt.Sprintf("/p/%d", i)
+		if i%97 == 0 {
+			uri += "?q=" + strings.Repeat("x", (i%3+1)*lineRoom)
+		}
+		want = append(want, uri)
+		a.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", uri, nil))
+	}
+	if err := a.logs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		var m struct{ URI string }
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line is not JSON (%v): %.120q", err, line)
+		}
+		if m.URI != "" {
+			got = append(got, m.URI)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %d request lines, want %d in order", len(got), len(want))
+	}
+}

@@ -108,6 +108,28 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	return b.w.Write(p)
 }
 
+// lineRoom is the free space begin leaves for a line: a request log line
+// with a long URI or user agent that outgrows it is copied as any write.
+const lineRoom = 1 << 10
+
+// begin locks the buffer and returns its free space (at least lineRoom,
+// flushing first if need be) for a line to be appended to in place; end
+// takes the line and unlocks. Between the two nothing may block.
+func (b *bufferedWriter) begin() []byte {
+	b.mu.Lock()
+	if b.w.Available() < lineRoom {
+		_ = b.w.Flush()
+	}
+	return b.w.AvailableBuffer()
+}
+
+// end adds line, which begin's slice was appended to, and unlocks.
+func (b *bufferedWriter) end(line []byte) {
+	// Within the free space, Write copies the line onto itself.
+	_, _ = b.w.Write(line)
+	b.mu.Unlock()
+}
+
 // Flush writes out what is buffered.
 func (b *bufferedWriter) Flush() error {
 	b.mu.Lock()

@@ -95,7 +95,7 @@ func (m *middleware) wrap(pattern string, h http.Handler, probe bool) http.Handl
 		// end, and only for a request that is logged.
 		start := sinceEpoch()
 		ctx := r.Context()
-		owned := ctx.Value(serverRequest{}) != nil
+		owned := ctx.Value(serverRequest) != nil
 		// A request of kit's own server holds net/http's context alone,
 		// which has no span, unless the headers carry one.
 		parentless := owned
@@ -297,7 +297,7 @@ func (st *requestState) Value(key any) any {
 	switch {
 	case key == spanKey && spanKey != nil:
 		return &st.span
-	case key == any(serverRequest{}):
+	case key == any(serverRequest):
 		return nil
 	}
 	return st.Context.Value(key)
@@ -309,11 +309,16 @@ func (st *requestState) Value(key any) any {
 // middleware may set its context in place rather than copy it (304 bytes
 // per request). Any other request, as a test or a wrapping handler
 // passes it, may be shared and is copied.
-type serverRequest struct{}
+//
+// The key is a pointer, so that the look-ups on every request compare
+// two words: a key of struct type is compared through runtime.efaceeq.
+var serverRequest = &contextKey{"kit server request"}
+
+type contextKey struct{ name string }
 
 // markServerRequests is kit's server's ConnContext.
 func markServerRequests(ctx context.Context, _ net.Conn) context.Context {
-	return context.WithValue(ctx, serverRequest{}, true)
+	return context.WithValue(ctx, serverRequest, true)
 }
 
 func (st *requestState) setTraceID(traceID oteltrace.TraceID) {
