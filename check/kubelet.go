@@ -148,7 +148,6 @@ func inventedRelease(e *Env) (string, bool) {
 	return e.Spec.Release, strings.Contains(e.Spec.From.Release, "the chart's name")
 }
 
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s
