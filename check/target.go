@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -320,3 +321,57 @@ func envLines(files *tree, dir string) map[string]map[string]int {
 func onCluster(e *Env) bool {
 	return e.Spec.Target == "kube" || e.Spec.Target == "gitops"
 }
+
+// oneDeployment drops the findings that compare environments which are
+// one deployment: deploy commands that install the same release into the
+// same namespace of the same cluster with the same values files, one
+// command's a subset of the other's (a script deploying values-demo.yaml
+// and a workflow job deploying it plus values-demo-tls.yaml). What they
+// "share" is one install's datasources, not two environments' mistake.
+// Two commands of one release and namespace with their own values files
+// (values-uat.yaml, values-prod.yaml) are two environments overwriting
+// each other: FERRY060 says so.
+func oneDeployment(in *Input, fs []Finding) []Finding {
+	envs := map[string]*project.Environment{}
+	for _, e := range in.Envs {
+		if s := e.Spec; s != nil && s.Deploy != nil && s.Release != "" && s.Namespace != "" && !project.IsCIExpr(s.Release+s.Namespace) {
+			envs[e.Name] = s
+		}
+	}
+	same := func(a, b string) bool {
+		x, y := envs[a], envs[b]
+		if x == nil || y == nil || x.Release != y.Release || x.Namespace != y.Namespace || project.ClusterKey(x, in.Project) != project.ClusterKey(y, in.Project) {
+			return false
+		}
+		within := func(p, q []string) bool {
+			return !slices.ContainsFunc(p, func(v string) bool { return !slices.Contains(q, v) })
+		}
+		return within(x.Values, y.Values) || within(y.Values, x.Values)
+	}
+	if len(envs) < 2 {
+		return fs
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool {
+		if !pairwise[f.Rule] {
+			return false
+		}
+		names := f.Environments
+		if f.Rule == "FERRY019" {
+			named := f.named
+			if named == "" { // foreignImage's: "… names environment demo ("demo") …"
+				_, rest, _ := strings.Cut(f.Message, " names environment ")
+				named, _, _ = strings.Cut(rest, " ")
+			}
+			names = append(slices.Clone(names), named)
+		}
+		for _, n := range names[1:] {
+			if !same(names[0], n) {
+				return false
+			}
+		}
+		return len(names) > 1
+	})
+}
+
+// pairwise are the rules that compare environments with each other.
+var pairwise = map[string]bool{"FERRY010": true, "FERRY011": true, "FERRY012": true, "FERRY013": true, "FERRY014": true, "FERRY019": true, "FERRY060": true}

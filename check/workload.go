@@ -270,11 +270,15 @@ func foldID(f Finding) (id string, loose bool) {
 }
 
 // maskWorkloads puts <workload> for the names of workloads (Kind/name,
-// comma-separated) in msg.
+// comma-separated) where msg has them as an image's last path segment
+// (…/dev-images/orders:1.2): a name that is only part of one
+// (…/stratum-backend) is another image's.
 func maskWorkloads(msg, workloads string) string {
 	for _, w := range strings.Split(workloads, ", ") {
 		if _, name, ok := strings.Cut(w, "/"); ok && name != "" {
-			msg = strings.ReplaceAll(msg, name, "<workload>")
+			for _, end := range []string{" ", ":", "@"} {
+				msg = strings.ReplaceAll(msg, "/"+name+end, "/<workload>"+end)
+			}
 		}
 	}
 	return msg
