@@ -113,8 +113,8 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		if !known {
 			f.Severity = Warning
-			f.Message = fmt.Sprintf("%s deploy to namespace %q%s, and nothing in the repository says which cluster each uses (no deploy command, no context in %s): if they share one they install over each other; %s, or name each one's context in %s.",
-				andList(names(envs)), p.ns, strings.TrimPrefix(ctx, "the current context"), project.FileName, fix, project.FileName)
+			f.Message = fmt.Sprintf("%s deploy to namespace %q%s, and nothing in the repository says which cluster each uses (%s): if they share one they install over each other; %s, or name each one's context in %s.",
+				andList(names(envs)), p.ns, strings.TrimPrefix(ctx, "the current context"), unknownClusters(envs), fix, project.FileName)
 		}
 		out = append(out, f)
 	}
@@ -318,6 +318,27 @@ func envLines(files *tree, dir string) map[string]map[string]int {
 // onCluster says whether ferry itself puts e on a cluster: the kube
 // target installs there, and a gitops engine applies what ferry commits
 // into the context the environment names.
+// unknownClusters says why each of envs has no known cluster: no deploy
+// command at all, or one that uses whatever kube context is current.
+func unknownClusters(envs []*Env) string {
+	var none, current []string
+	for _, e := range envs {
+		if d := e.Spec.Deploy; d != nil {
+			current = append(current, fmt.Sprintf("%s at %s:%d", e.Name, d.File, d.Line))
+		} else if !onCluster(e) {
+			none = append(none, e.Name)
+		}
+	}
+	var parts []string
+	if len(none) > 0 {
+		parts = append(parts, fmt.Sprintf("no deploy command or context in %s for %s", project.FileName, andList(none)))
+	}
+	if len(current) > 0 {
+		parts = append(parts, "the deploy command uses the current kube context for "+strings.Join(current, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
 func onCluster(e *Env) bool {
 	return e.Spec.Target == "kube" || e.Spec.Target == "gitops"
 }
