@@ -231,10 +231,11 @@ func mergeWorkloads(fs []Finding) []Finding {
 		if !loose {
 			continue
 		}
-		m.addLocations(f.Locations)
-		if f.Message != m.Message {
-			m.Message = maskWorkloads(m.Message, m.Workload)
+		if _, name := registries(*m); f.Message != m.Message && name != "" {
+			// said once, before m holds the others' locations
+			m.Message = strings.ReplaceAll(m.Message, name, "/<image>")
 		}
+		m.addLocations(f.Locations)
 	}
 	return out
 }
@@ -258,9 +259,11 @@ func foldID(f Finding) (id string, loose bool) {
 	case f.Accepted:
 	case f.Rule == "FERRY001":
 		// One registry per environment (global.image.registry) gives every
-		// service a different image: the messages differ only in the
-		// workload's own name.
-		msg, loose = maskWorkloads(msg, f.Workload), true
+		// service a different image: the same registries, each image's
+		// own name after them.
+		if regs, _ := registries(f); regs != "" {
+			msg, loose = regs, true
+		}
 	case f.Rule == "FERRY101":
 		// One tag scheme (tag: dev in dev, prod in prod) written on one
 		// line per service.
@@ -269,19 +272,32 @@ func foldID(f Finding) (id string, loose bool) {
 	return fmt.Sprintf("%s|%s|%s|%s|%s|%s", f.Rule, f.Severity, strings.Join(f.Environments, ","), f.Key, at, msg), loose
 }
 
-// maskWorkloads puts <workload> for the names of workloads (Kind/name,
-// comma-separated) where msg has them as an image's last path segment
-// (…/dev-images/orders:1.2): a name that is only part of one
-// (…/stratum-backend) is another image's.
-func maskWorkloads(msg, workloads string) string {
-	for _, w := range strings.Split(workloads, ", ") {
-		if _, name, ok := strings.Cut(w, "/"); ok && name != "" {
-			for _, end := range []string{" ", ":", "@"} {
-				msg = strings.ReplaceAll(msg, "/"+name+end, "/<workload>"+end)
-			}
+// registries splits the images of a FERRY001 finding's locations into
+// what differs per environment and the image's own name after it:
+// "dev=…/dev-images prod=…/prod-images" and "/orders" for
+// …/dev-images/orders and …/prod-images/orders; "" when they share no
+// trailing path segment.
+func registries(f Finding) (regs, name string) {
+	for i, l := range f.Locations {
+		if i == 0 {
+			name = l.Value
+			continue
 		}
+		n := 0
+		for n < len(name) && n < len(l.Value) && name[len(name)-1-n] == l.Value[len(l.Value)-1-n] {
+			n++
+		}
+		name = name[len(name)-n:]
 	}
-	return msg
+	if i := strings.Index(name, "/"); i >= 0 && len(f.Locations) > 1 {
+		name = name[i:]
+	} else {
+		return "", ""
+	}
+	for _, l := range f.Locations {
+		regs += l.Environment + "=" + strings.TrimSuffix(l.Value, name) + " "
+	}
+	return regs, name
 }
 
 // pruneTestHooks drops the pods and Jobs of `helm test` hooks from the
