@@ -373,8 +373,10 @@ func oneDeployment(in *Input, fs []Finding) []Finding {
 		return fs
 	}
 	return slices.DeleteFunc(fs, func(f Finding) bool {
-		if !pairwise[f.Rule] {
-			return false
+		switch f.Rule {
+		case "FERRY010", "FERRY011", "FERRY012", "FERRY013", "FERRY014", "FERRY019", "FERRY060":
+		default:
+			return false // not a rule comparing environments
 		}
 		names := f.Environments
 		if f.Rule == "FERRY019" {
@@ -393,6 +395,3 @@ func oneDeployment(in *Input, fs []Finding) []Finding {
 		return len(names) > 1
 	})
 }
-
-// pairwise are the rules that compare environments with each other.
-var pairwise = map[string]bool{"FERRY010": true, "FERRY011": true, "FERRY012": true, "FERRY013": true, "FERRY014": true, "FERRY019": true, "FERRY060": true}
