@@ -337,6 +337,7 @@ func Run(in *Input) *Report {
 		}
 	}
 	all = append(all, valuesPass(in)...)
+	all = oneDeployment(in, all)
 	all = foldPlaceholders(foldTagWarnings(mergeWorkloads(all)))
 	var accepts []project.Acceptance
 	if in.Project != nil {

@@ -33,6 +33,9 @@ func init() {
 type frame struct {
 	id, branch int
 	cond       string
+	// outer is the key scope around a define or block, whose body is a
+	// mapping of its own: restored at its end.
+	outer map[int]map[string]keySeen
 }
 
 type keySeen struct {
@@ -155,16 +158,23 @@ func templateDuplicates(text string) map[string][]int {
 		at := slices.Clone(frames)
 		for _, act := range actions(line) {
 			switch word, _, _ := strings.Cut(act, " "); word {
-			case "if", "with", "range", "define", "block":
+			case "if", "with", "range":
 				next++
 				frames = append(frames, frame{id: next, cond: act})
+			case "define", "block":
+				next++
+				frames = append(frames, frame{id: next, cond: act, outer: scope})
+				scope = map[int]map[string]keySeen{}
 			case "else":
 				if len(frames) > 0 {
 					frames[len(frames)-1].branch++
 				}
 			case "end":
-				if len(frames) > 0 {
-					frames = frames[:len(frames)-1]
+				if n := len(frames); n > 0 {
+					if frames[n-1].outer != nil {
+						scope = frames[n-1].outer
+					}
+					frames = frames[:n-1]
 				}
 			}
 		}

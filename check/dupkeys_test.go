@@ -32,6 +32,33 @@ func TestTemplateDuplicates(t *testing.T) {
 			want: map[string][]int{"envFrom@5": {5, 10, 14}},
 		},
 		{
+			name: "near miss: two defines in one file are two mappings",
+			text: `kind: Deployment
+{{- define "shop.labels" -}}
+app.kubernetes.io/name: shop
+app.kubernetes.io/part-of: shop
+{{- end }}
+{{- define "shop.selectorLabels" -}}
+app.kubernetes.io/name: shop
+{{- end }}
+`,
+			want: map[string][]int{},
+		},
+		{
+			name: "a key twice inside one define, and the file's own scope after it",
+			text: `{{- define "shop.labels" -}}
+app: shop
+tier: api
+app: shop-api
+{{- end }}
+metadata:
+  name: shop
+metadata:
+  name: shop-2
+`,
+			want: map[string][]int{"app@2": {2, 4}, "metadata@6": {6, 8}},
+		},
+		{
 			name: "near miss: if/else branches",
 			text: `      {{- if .Values.existingSecret }}
       envFrom:

@@ -572,13 +572,7 @@ func foldTagLines(fs []Finding) []Finding {
 			g.images = append(g.images, img)
 		}
 		m.addWorkloads(f.Workload)
-		for _, l := range f.Locations {
-			if !slices.ContainsFunc(m.Locations, func(o Location) bool {
-				return o.Environment == l.Environment && o.Key == l.Key && o.Value == l.Value && o.Source == l.Source
-			}) {
-				m.Locations = append(m.Locations, l)
-			}
-		}
+		m.addLocations(f.Locations)
 	}
 	for _, g := range groups {
 		if len(g.images) < 2 {

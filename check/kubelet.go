@@ -125,7 +125,7 @@ func checkInvalidManifest(in *Input) []Finding {
 				Environments: []string{e.Name}, File: iv.File, Line: iv.Line,
 				Message: iv.Msg + ".",
 			}
-			if rel, ok := inventedRelease(e); ok && namesRelease(iv.Msg, rel) {
+			if rel, ok := inventedRelease(e); ok && iv.ByRelease {
 				// Only ferry named the release: the name CI gives may be
 				// valid, so the finding is said on that condition.
 				f.Severity = Info
@@ -146,17 +146,6 @@ func inventedRelease(e *Env) (string, bool) {
 		return "", false
 	}
 	return e.Spec.Release, strings.Contains(e.Spec.From.Release, "the chart's name")
-}
-
-// namesRelease reports whether an invalid-manifest message is about a
-// name that holds the release name.
-func namesRelease(msg, release string) bool {
-	_, rest, ok := strings.Cut(msg, "\"")
-	if !ok {
-		return false
-	}
-	name, _, _ := strings.Cut(rest, "\"")
-	return strings.Contains(name, release)
 }
 
 func lowerFirst(s string) string {

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -112,8 +113,8 @@ func checkSharedNamespace(in *Input) []Finding {
 		}
 		if !known {
 			f.Severity = Warning
-			f.Message = fmt.Sprintf("%s deploy to namespace %q%s, and nothing in the repository says which cluster each uses (no deploy command, no context in %s): if they share one they install over each other; %s, or name each one's context in %s.",
-				andList(names(envs)), p.ns, strings.TrimPrefix(ctx, "the current context"), project.FileName, fix, project.FileName)
+			f.Message = fmt.Sprintf("%s deploy to namespace %q%s, and nothing in the repository says which cluster each uses (%s): if they share one they install over each other; %s, or name each one's context in %s.",
+				andList(names(envs)), p.ns, strings.TrimPrefix(ctx, "the current context"), unknownClusters(envs), fix, project.FileName)
 		}
 		out = append(out, f)
 	}
@@ -317,6 +318,80 @@ func envLines(files *tree, dir string) map[string]map[string]int {
 // onCluster says whether ferry itself puts e on a cluster: the kube
 // target installs there, and a gitops engine applies what ferry commits
 // into the context the environment names.
+// unknownClusters says why each of envs has no known cluster: no deploy
+// command at all, or one that uses whatever kube context is current.
+func unknownClusters(envs []*Env) string {
+	var none, current []string
+	for _, e := range envs {
+		if d := e.Spec.Deploy; d != nil {
+			current = append(current, fmt.Sprintf("%s at %s:%d", e.Name, d.File, d.Line))
+		} else if !onCluster(e) {
+			none = append(none, e.Name)
+		}
+	}
+	var parts []string
+	if len(none) > 0 {
+		parts = append(parts, fmt.Sprintf("no deploy command or context in %s for %s", project.FileName, andList(none)))
+	}
+	if len(current) > 0 {
+		parts = append(parts, "the deploy command uses the current kube context for "+strings.Join(current, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
 func onCluster(e *Env) bool {
 	return e.Spec.Target == "kube" || e.Spec.Target == "gitops"
+}
+
+// oneDeployment drops the findings that compare environments which are
+// one deployment: deploy commands that install the same release into the
+// same namespace of the same cluster with the same values files, one
+// command's a subset of the other's (a script deploying values-demo.yaml
+// and a workflow job deploying it plus values-demo-tls.yaml). What they
+// "share" is one install's datasources, not two environments' mistake.
+// Two commands of one release and namespace with their own values files
+// (values-uat.yaml, values-prod.yaml) are two environments overwriting
+// each other: FERRY060 says so.
+func oneDeployment(in *Input, fs []Finding) []Finding {
+	envs := map[string]*project.Environment{}
+	for _, e := range in.Envs {
+		if s := e.Spec; s != nil && s.Deploy != nil && s.Release != "" && s.Namespace != "" && !project.IsCIExpr(s.Release+s.Namespace) {
+			envs[e.Name] = s
+		}
+	}
+	same := func(a, b string) bool {
+		x, y := envs[a], envs[b]
+		if x == nil || y == nil || x.Release != y.Release || x.Namespace != y.Namespace || project.ClusterKey(x, in.Project) != project.ClusterKey(y, in.Project) {
+			return false
+		}
+		within := func(p, q []string) bool {
+			return !slices.ContainsFunc(p, func(v string) bool { return !slices.Contains(q, v) })
+		}
+		return within(x.Values, y.Values) || within(y.Values, x.Values)
+	}
+	if len(envs) < 2 {
+		return fs
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool {
+		switch f.Rule {
+		case "FERRY010", "FERRY011", "FERRY012", "FERRY013", "FERRY014", "FERRY019", "FERRY060":
+		default:
+			return false // not a rule comparing environments
+		}
+		names := f.Environments
+		if f.Rule == "FERRY019" {
+			named := f.named
+			if named == "" { // foreignImage's: "… names environment demo ("demo") …"
+				_, rest, _ := strings.Cut(f.Message, " names environment ")
+				named, _, _ = strings.Cut(rest, " ")
+			}
+			names = append(slices.Clone(names), named)
+		}
+		for _, n := range names[1:] {
+			if !same(names[0], n) {
+				return false
+			}
+		}
+		return len(names) > 1
+	})
 }

@@ -211,23 +211,93 @@ func runRule(r Rule, in *Input, views []*view) []Finding {
 	return out
 }
 
-// mergeWorkloads folds findings that differ only in their workload (a
-// base-values line every container inherits) into one naming them all.
+// mergeWorkloads folds findings that are one fix for several workloads
+// into one naming them all: a base-values line every container inherits
+// (same rule, environments, key, line and message), and per rule a
+// decision taken once for the chart (see foldID).
 func mergeWorkloads(fs []Finding) []Finding {
 	var out []Finding
 	idx := map[string]int{}
 	for _, f := range fs {
-		id := fmt.Sprintf("%s|%s|%s|%s|%s:%d|%s", f.Rule, f.Severity, strings.Join(f.Environments, ","), f.Key, f.File, f.Line, f.Message)
-		if i, ok := idx[id]; ok {
-			if f.Workload != "" && !slices.Contains(strings.Split(out[i].Workload, ", "), f.Workload) {
-				out[i].Workload += ", " + f.Workload
-			}
+		id, loose := foldID(f)
+		i, ok := idx[id]
+		if !ok {
+			idx[id] = len(out)
+			out = append(out, f)
 			continue
 		}
-		idx[id] = len(out)
-		out = append(out, f)
+		m := &out[i]
+		m.addWorkloads(f.Workload)
+		if !loose {
+			continue
+		}
+		if _, name := registries(*m); f.Message != m.Message && name != "" {
+			// said once, before m holds the others' locations
+			m.Message = strings.ReplaceAll(m.Message, name, "/<image>")
+		}
+		m.addLocations(f.Locations)
 	}
 	return out
+}
+
+// addLocations adds the locations f does not list yet.
+func (f *Finding) addLocations(ls []Location) {
+	for _, l := range ls {
+		if !slices.ContainsFunc(f.Locations, func(o Location) bool {
+			return o.Environment == l.Environment && o.Key == l.Key && o.Value == l.Value && o.Source == l.Source
+		}) {
+			f.Locations = append(f.Locations, l)
+		}
+	}
+}
+
+// foldID is what makes findings one: loose when they may differ in their
+// lines or in the workload names their messages hold.
+func foldID(f Finding) (id string, loose bool) {
+	at, msg := fmt.Sprintf("%s:%d", f.File, f.Line), f.Message
+	switch {
+	case f.Accepted:
+	case f.Rule == "FERRY001":
+		// One registry per environment (global.image.registry) gives every
+		// service a different image: the same registries, each image's
+		// own name after them.
+		if regs, _ := registries(f); regs != "" {
+			msg, loose = regs, true
+		}
+	case f.Rule == "FERRY101":
+		// One tag scheme (tag: dev in dev, prod in prod) written on one
+		// line per service.
+		at, loose = "", true
+	}
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s", f.Rule, f.Severity, strings.Join(f.Environments, ","), f.Key, at, msg), loose
+}
+
+// registries splits the images of a FERRY001 finding's locations into
+// what differs per environment and the image's own name after it:
+// "dev=…/dev-images prod=…/prod-images" and "/orders" for
+// …/dev-images/orders and …/prod-images/orders; "" when they share no
+// trailing path segment.
+func registries(f Finding) (regs, name string) {
+	for i, l := range f.Locations {
+		if i == 0 {
+			name = l.Value
+			continue
+		}
+		n := 0
+		for n < len(name) && n < len(l.Value) && name[len(name)-1-n] == l.Value[len(l.Value)-1-n] {
+			n++
+		}
+		name = name[len(name)-n:]
+	}
+	if i := strings.Index(name, "/"); i >= 0 && len(f.Locations) > 1 {
+		name = name[i:]
+	} else {
+		return "", ""
+	}
+	for _, l := range f.Locations {
+		regs += l.Environment + "=" + strings.TrimSuffix(l.Value, name) + " "
+	}
+	return regs, name
 }
 
 // pruneTestHooks drops the pods and Jobs of `helm test` hooks from the

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/ferrydev/ferry/project"
 )
 
 // What the API server would reject in the objects ferry reads: ferry
@@ -16,16 +18,45 @@ type Invalid struct {
 	File string
 	Line int // 0 when the line cannot be told
 	Msg  string
+	// ByRelease is set for a name that is invalid only because of the
+	// release name in it: with a valid release in its place, it passes.
+	ByRelease bool `json:"-"`
 }
 
 var (
 	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 	dns1035Label     = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 )
 
 // validRelease is Helm's release-name rule (pkg/chart/common/util).
 func validRelease(name string) bool {
 	return len(name) <= 53 && dns1123Subdomain.MatchString(name)
+}
+
+// badName says why the API server refuses name for an object of kind,
+// "" when it takes it. Most kinds want a DNS subdomain; a Service a
+// DNS-1035 label, a Namespace a DNS-1123 label, and the RBAC kinds only a
+// path segment (system:auth-delegator is a valid ClusterRole).
+func badName(kind, apiVersion, name string) string {
+	switch {
+	case kind == "Service":
+		if len(name) > 63 || !dns1035Label.MatchString(name) {
+			return fmt.Sprintf("Service name %q is not a DNS-1035 label (lower case, starting with a letter, at most 63 characters)", name)
+		}
+	case kind == "Namespace":
+		if len(name) > 63 || !dns1123Label.MatchString(name) {
+			return fmt.Sprintf("Namespace name %q is not a DNS label (lower case letters, digits and '-', at most 63 characters)", name)
+		}
+	case strings.HasPrefix(apiVersion, "rbac.authorization.k8s.io/"):
+		// k8s.io/apimachinery content.IsPathSegmentName
+		if name == "." || name == ".." || strings.ContainsAny(name, "/%") {
+			return fmt.Sprintf("%s name %q cannot be a URL path segment (no '/', '%%', '.' or '..')", kind, name)
+		}
+	case len(name) > 253 || !dns1123Subdomain.MatchString(name):
+		return fmt.Sprintf("name %q is not a DNS subdomain (lower case letters, digits, '-' and '.')", name)
+	}
+	return ""
 }
 
 // apiCheck lists what the API server would reject in objs: a non-string
@@ -43,12 +74,12 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 			// would read as a key: value pair to secret.Scrub.
 			out = append(out, Invalid{File: o.template, Line: r.lineOf(o.template, key), Msg: msg + " (" + kind + "/" + name + ")"})
 		}
-		switch {
-		case name == "":
-		case kind == "Service" && (len(name) > 63 || !dns1035Label.MatchString(name)):
-			add("name", fmt.Sprintf("Service name %q is not a DNS-1035 label (lower case, starting with a letter, at most 63 characters)", name))
-		case kind != "Service" && (len(name) > 253 || !dns1123Subdomain.MatchString(name)):
-			add("name", fmt.Sprintf("name %q is not a DNS subdomain (lower case letters, digits, '-' and '.')", name))
+		if name != "" {
+			if msg := badName(kind, str(o.body, "apiVersion"), name); msg != "" {
+				add("name", msg)
+				out[len(out)-1].ByRelease = release != "" && strings.Contains(name, release) &&
+					badName(kind, str(o.body, "apiVersion"), strings.ReplaceAll(name, release, "r")) == ""
+			}
 		}
 		switch kind {
 		case "Ingress":
@@ -72,7 +103,9 @@ func (r *resolver) apiCheck(objs []manifest, release string) []Invalid {
 					add(k, fmt.Sprintf("data %s is not a string", k))
 					continue
 				}
-				if _, err := base64.StdEncoding.DecodeString(v); err != nil {
+				// A value the deploy command fills in as it runs (--set
+				// x=$(… | base64 -w0)) is not known here.
+				if _, err := base64.StdEncoding.DecodeString(v); err != nil && !project.IsCIExpr(v) {
 					add(k, fmt.Sprintf("data %s is not base64: use stringData, or b64enc it", k))
 				}
 			}

@@ -1,0 +1,3 @@
+helm upgrade --install clanwars . \
+    -f ./values.yaml \
+    -f ./values-dev.yaml

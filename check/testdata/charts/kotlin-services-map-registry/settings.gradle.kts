@@ -1,0 +1,2 @@
+rootProject.name = "tidewater"
+include("services:orders", "services:billing", "services:catalog")

@@ -1,0 +1,4 @@
+import os
+from celery import Celery
+
+app = Celery("ingest", broker=os.environ["BROKER_URL"])
