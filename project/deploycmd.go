@@ -304,9 +304,10 @@ func findDeploys(dir string) []Deploy {
 				}
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			files = append(files, globIn(lst, root, pat)...)
 		}
+		files = append(files, scriptsIn(lst, root)...)
 		for _, d := range []string{"bin", "scripts", "deploy", "ci"} {
 			// Extension-less scripts (bin/deploy, scripts/release): only
 			// the ones whose first line says a shell runs them.
@@ -2668,6 +2669,31 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 	d, err := fs.ReadDir(l.FS, name)
 	l.dirs[name] = d // a failed listing lists nothing the next time too
 	return d, err
+}
+
+// scriptsIn lists the shell scripts of the repository at root down to
+// the depth charts are found at (deploy/scripts/dev/install.sh,
+// k8s/helm/deploy.sh beside its chart), leaving out what dependencies,
+// test fixtures and dot directories hold.
+func scriptsIn(lst *listing, root string) []string {
+	var out []string
+	var walk func(rel string, depth int)
+	walk = func(rel string, depth int) {
+		entries, _ := lst.ReadDir(rel)
+		for _, e := range entries {
+			n := e.Name()
+			switch {
+			case e.IsDir():
+				if depth < maxChartDepth-2 && !skipDirs[n] && !strings.HasPrefix(n, ".") {
+					walk(path.Join(rel, n), depth+1)
+				}
+			case shellName(n):
+				out = append(out, filepath.Join(root, filepath.FromSlash(path.Join(rel, n))))
+			}
+		}
+	}
+	walk(".", 0)
+	return out
 }
 
 // globIn is filepath.Glob of pat in the repository at root ("" for

@@ -954,6 +954,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 				}
 				stem := strings.TrimSuffix(strings.TrimSuffix(path.Base(v), path.Ext(v)), ".values")
 				stem = strings.TrimPrefix(strings.TrimPrefix(stem, "values-"), "values.")
+				if stem == "values" {
+					stem = path.Base(path.Dir(v)) // values/prod/values.yaml
+				}
 				if env = stageIn(stem); env != "" {
 					break
 				}
