@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -380,6 +381,20 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 			// CI deploys it with values files ferry cannot resolve (-f
 			// $VALUES_FILE): the discovered file is the best definition.
 			names[n] = true
+		case deployedAs != "" && deployedAs != n && slices.ContainsFunc(deploys[deployedAs].Values, func(v string) bool {
+			m := byValue(envFiles, v)
+			return m != "" && synonym(m) != synonym(n) && m != deployedAs
+		}):
+			// CI's production job deploys another environment's files
+			// (values-demo.yaml): values-prod.yaml is still what the
+			// repository says prod is, deployed by nothing, so it is
+			// checked, values only, and the header says so.
+			names[n] = true
+			fromFiles = append(fromFiles, n)
+			if p.named == nil {
+				p.named = map[string]string{}
+			}
+			p.named[n] = fmt.Sprintf("; deployed by nothing: CI deploys %s with other values files (%s)", deployedAs, deploys[deployedAs].Loc())
 		case deployedAs != "":
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
 				file, deployedAs, deploys[deployedAs].Loc(), FileName))
@@ -685,6 +700,8 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 		return d.kindLoc() + d.Why() + p.named[name]
 	case envFile != "" && len(p.unmatched) > 0:
 		return envFile + " (discovered" + regionNote(envFile) + "; ferry matched no deploy command to " + name + ")"
+	case envFile != "" && strings.HasPrefix(p.named[name], "; deployed by nothing"):
+		return envFile + " (discovered" + regionNote(envFile) + p.named[name] + ")"
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
 		return envFile + " (discovered" + regionNote(envFile) + "; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
@@ -867,7 +884,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		// GitLab's environment: name: primary_dev is values-primary_dev.yaml's
 		// primary-dev (discoverValues).
 		env = strings.ReplaceAll(strings.ToLower(env), "_", "-")
-		if !envNameRe.Get().MatchString(env) || env == "local" {
+		if !envNameRe.Get().MatchString(env) || localStem(env) {
 			return
 		}
 		if runs, _ := runsFor(d.guard, d.envVar, env); !runs {
@@ -916,7 +933,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			continue // a lint or a diff, not the deploy
 		}
 		env := d.Env
-		if strings.EqualFold(env, "local") {
+		if localStem(strings.ToLower(env)) {
 			p.unmatched = append(p.unmatched, d.Loc()+localNote) // its job or script says local
 			continue
 		}
@@ -978,7 +995,58 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			add(env, d)
 		}
 	}
+	p.sameRelease(out, envFiles)
 	return out
+}
+
+// sameRelease makes one environment of two commands that install one
+// release into one namespace of one cluster from overlapping values
+// files (scripts/deploy-demo.sh and a workflow job environment:
+// production): the second overwrites the first, so they are one
+// environment with two definitions, not two that share everything. It
+// keeps the name the more specific source gives: a job's declared
+// environment over a script's or job's name, over a values file's.
+func (p *Project) sameRelease(out map[string]*Deploy, envFiles map[string]string) {
+	rank := func(n string) int {
+		d := out[n]
+		switch {
+		case d.Env != "" && !d.envByName:
+			return 2
+		case d.Env != "":
+			return 1
+		}
+		return 0
+	}
+	files := func(n string) []string { return append(slices.Clone(out[n].Values), envFiles[n]) }
+	names := slices.Sorted(maps.Keys(out))
+	for i, a := range names {
+		for _, b := range names[i+1:] {
+			da, db := out[a], out[b]
+			if da == nil || db == nil || da.Namespace == "" || da.Release == "" || strings.Contains(da.Namespace+da.Release+da.Cluster, "$") ||
+				da.Namespace != db.Namespace || da.Release != db.Release || da.Cluster != db.Cluster ||
+				!slices.ContainsFunc(files(a), func(v string) bool { return v != "" && slices.Contains(files(b), v) }) {
+				continue
+			}
+			keep, lost := a, b
+			if rb, ra := rank(b), rank(a); rb > ra || (rb == ra && len(db.Values) > len(da.Values)) {
+				keep, lost = b, a
+			}
+			out[keep].Chosen = fmt.Sprintf("one environment: %s installs release %s into namespace %s too (as %s)", out[lost].at(), out[keep].Release, out[keep].Namespace, lost)
+			for _, v := range files(lost) {
+				if v != "" && !slices.Contains(out[keep].Values, v) {
+					p.alsoDeployed[v] = keep
+				}
+			}
+			delete(out, lost)
+			delete(p.named, lost)
+		}
+	}
+}
+
+// localStem reports whether an environment name is a developer's own
+// machine: local, demo-local, local-dev.
+func localStem(s string) bool {
+	return s == "local" || strings.HasSuffix(s, "-local") || strings.HasPrefix(s, "local-")
 }
 
 const localNote = " (deploys local, a developer's machine)"
@@ -993,7 +1061,7 @@ func (p *Project) nameless(d Deploy) string {
 	_, resolved := d.valuesFiles(p.Dir)
 	if !IsCIExpr(d.Chart) && (resolved || len(d.Values) == 0) {
 		for _, c := range [][2]string{{d.Namespace, "namespace"}, {d.Release, "release"}} {
-			if n := strings.ToLower(c[0]); envNameRe.Get().MatchString(n) && n != "default" && n != "local" {
+			if n := strings.ToLower(c[0]); envNameRe.Get().MatchString(n) && n != "default" && !localStem(n) {
 				if p.named == nil {
 					p.named = map[string]string{}
 				}
@@ -1103,7 +1171,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			// are the environments.
 			for _, f := range globProject(p.Dir, v[:locs[0][0]]+"*"+v[locs[0][1]:]) {
 				m := re.FindStringSubmatch(f)
-				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) || (allowed != nil && !slices.Contains(allowed, m[1])) {
+				if m == nil || localStem(m[1]) || !envNameRe.Get().MatchString(m[1]) || (allowed != nil && !slices.Contains(allowed, m[1])) {
 					continue
 				}
 				if runs, _ := runsFor(d.guard, exprVar(expr), m[1]); runs {
@@ -1114,7 +1182,7 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
 		for _, env := range named {
-			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || env == "local" {
+			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || localStem(env) {
 				continue
 			}
 			if _, ok := envFiles[env]; ok {
@@ -1260,7 +1328,7 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 				}
 				env := name[len(prefix) : len(name)-len(suffix)]
 				rel := path.Join(path.Dir(v), name)
-				if known[rel] || !envNameRe.Get().MatchString(env) || !envLike(env) || layerStems[env] {
+				if known[rel] || !envNameRe.Get().MatchString(env) || !envLike(env) || layerStems[env] || localStem(env) {
 					continue
 				}
 				if _, ok := envFiles[env]; !ok {
