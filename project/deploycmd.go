@@ -2194,7 +2194,7 @@ type clusterChoice struct{ name, at string }
 
 // Commands that point kubectl and helm at a cluster.
 var (
-	eksKubeconfig = lazyre.New(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	eksKubeconfig = lazyre.New(`\baws(?:\s+--?[a-z-]+(?:[=\s]+(?:"[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^-\s]\S*))?)*\s+eks(?:\s+--?[a-z-]+(?:[=\s]+(?:"[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^-\s]\S*))?)*\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
 	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
 	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
 	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
