@@ -777,6 +777,17 @@ func lineAssignments(t string) (out []struct {
 				c = n + `="` + v + `"` // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
 			}
 		}
+		if strings.Contains(c, "_OUTPUT") {
+			if m := ciOutput.Get().FindStringSubmatch(c); m != nil {
+				// echo "stage=prod" >> $GITHUB_OUTPUT: a value of the
+				// step's output, ${{ steps.<id>.outputs.stage }}
+				out = append(out, struct {
+					name, val string
+					first     bool
+				}{"outputs." + m[1], m[2], i == 0 && !strings.HasPrefix(strings.TrimSpace(c), "then") && !strings.HasPrefix(strings.TrimSpace(c), "else")})
+				continue
+			}
+		}
 		if m := shellAssign.Get().FindStringSubmatch(c); m != nil {
 			out = append(out, struct {
 				name, val string
@@ -792,6 +803,8 @@ var casePattern = lazyre.New(`^\s*\(?[A-Za-z0-9_*./|@"'\[\]-]+\)\s*`)
 
 // ciEnvExport matches a step writing a variable into the file CI sources
 // before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
+var ciOutput = lazyre.New(`^\s*(?:then\s+|else\s+)?echo\s+(?:-e\s+)?["']?([A-Za-z_][A-Za-z0-9_-]*)=([a-z0-9-]*)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT\}?["']?\s*$`)
+
 var ciEnvExport = lazyre.New(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`)
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
@@ -829,13 +842,16 @@ func withAssignments(lines []shellLine) []shellLine {
 	// (case "$NS" in prod) echo "VALUES=-f values-prod.yaml" >> $GITHUB_ENV):
 	// the arms the job's later steps run under.
 	var jobArms []branchArm
+	// jobOutputs are the values steps echo into $GITHUB_OUTPUT, which a
+	// later step reads as ${{ steps.<id>.outputs.X }}: its choices.
+	jobOutputs := map[string][]string{}
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
 			if i == 0 || l.hint != hint {
-				jobEnv, jobArms = map[string]string{}, nil
+				jobEnv, jobArms, jobOutputs = map[string]string{}, nil, map[string][]string{}
 			}
-			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), maps.Clone(jobOutputs), map[string]shellArray{}, 0, l.hint, l.shell
 			assignedAt = map[string]int{}
 			cd = ""
 			arms, lastArms = nil, jobArms
@@ -905,6 +921,14 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
+			if strings.HasPrefix(name, "outputs.") {
+				if val != "" && !slices.Contains(jobOutputs[name], val) {
+					jobOutputs = maps.Clone(jobOutputs)
+					jobOutputs[name] = append(slices.Clone(jobOutputs[name]), val)
+				}
+				choices[name] = jobOutputs[name]
+				continue
+			}
 			if m.first && depth == 0 && !opens {
 				assignedAt[name] = l.line // what the next lines see is defined here, known or not
 			} else {

@@ -1127,6 +1127,19 @@ func (p *Project) ownChart(c string) bool {
 	return path.Clean(c) == path.Clean(p.Chart)
 }
 
+// filledExist reports whether every values file of d that names expr
+// exists once dd filled it in (a generated values-<env>.yaml, from the
+// .base file discovery took, excepted): a name that fits one -f but
+// makes another point nowhere is not a value CI gives the expression.
+func (p *Project) filledExist(d, dd Deploy, expr string) bool {
+	for i, v := range d.Values {
+		if i < len(dd.Values) && strings.Contains(v, expr) && !isFileIn(p.Dir, dd.Values[i]) && !isFileIn(p.Dir, strings.TrimSuffix(dd.Values[i], path.Ext(dd.Values[i]))+".base"+path.Ext(dd.Values[i])) {
+			return false
+		}
+	}
+	return true
+}
+
 // patternDeploys matches a deploy command whose values file names its
 // environment by a variable (values-$ENV.yaml) against the discovered
 // values files, one deploy per environment, the variable filled in
@@ -1154,6 +1167,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			}
 			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
 				dd := fillDeploy(d, expr, env)
+				if !p.filledExist(d, dd, expr) {
+					continue // values-dev-grafana.yaml is no env: its -f values-${STAGE}-grafana.yaml would not exist
+				}
 				if m[2] != "" {
 					generated := strings.ReplaceAll(v, expr, env)
 					for i, x := range dd.Values {
@@ -1175,7 +1191,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 					continue
 				}
 				if runs, _ := runsFor(d.guard, exprVar(expr), m[1]); runs {
-					out[m[1]] = fillDeploy(d, expr, m[1])
+					if dd := fillDeploy(d, expr, m[1]); p.filledExist(d, dd, expr) {
+						out[m[1]] = dd
+					}
 				}
 			}
 		}
@@ -1204,6 +1222,26 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			}
 		}
 	}
+	if len(out) > 0 {
+		// values-qa-frontend.yaml fits the command's other -f
+		// (values-${STAGE}-frontend.yaml) with qa, an environment of its
+		// own: qa's layer, not an environment called qa-frontend.
+		for _, v := range d.Values {
+			locs := ciExpr.Get().FindAllStringIndex(v, -1)
+			if len(locs) != 1 {
+				continue
+			}
+			re, err := regexp.Compile("^" + regexp.QuoteMeta(v[:locs[0][0]]) + "([a-z0-9-]+)" + regexp.QuoteMeta(v[locs[0][1]:]) + "$")
+			if err != nil {
+				continue
+			}
+			for env, f := range envFiles {
+				if m := re.FindStringSubmatch(f); m != nil && m[1] != env && envFiles[m[1]] != "" {
+					p.alsoDeployed[f] = m[1]
+				}
+			}
+		}
+	}
 	return out
 }
 
@@ -1215,6 +1253,12 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 // repository gives it, all or not (an if without else may leave CI's).
 func (d *Deploy) exprValues(expr string) (allowed, named []string) {
 	name := exprVar(expr)
+	if _, out, ok := strings.Cut(name, ".outputs."); ok && strings.HasPrefix(name, "steps.") {
+		name = "outputs." + out // what the job's steps echo into $GITHUB_OUTPUT
+		if c, ok := d.choices[name]; ok {
+			return c, c
+		}
+	}
 	if c, ok := d.choices[name]; ok {
 		if slices.ContainsFunc(d.arms, func(a branchArm) bool { _, set := a.vars[name]; return a.inCase && set }) {
 			return c, c
