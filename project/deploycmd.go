@@ -266,7 +266,16 @@ func MaskCIExprs(s string) string {
 // GitHub Actions workflows, .gitlab-ci.yml, Makefiles and shell scripts,
 // in dir and (for a service inside a repository) at the repository root.
 func findDeploys(dir string) []Deploy {
-	var out []Deploy
+	ds, _ := findDeploysWarn(dir)
+	return ds
+}
+
+// yamlErrLine is the line yaml's error names.
+var yamlErrLine = lazyre.New(`^line (\d+)`)
+
+// findDeploysWarn is findDeploys with what it could not read: a CI file
+// that is not valid YAML (its CI will not run it either), by file:line.
+func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 	seen := map[string]bool{}
 	called := map[string]bool{} // wrapper scripts followed from a CI job
 	// actions and reusable workflows a job uses: a reusable workflow is
@@ -363,6 +372,14 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(circleLines(data))
 			default:
 				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
+				if err := yaml.Unmarshal(data, &yaml.Node{}); err != nil {
+					at, why := rel, strings.TrimPrefix(err.Error(), "yaml: ")
+					if m := yamlErrLine.Get().FindStringSubmatch(why); m != nil {
+						at, why = at+":"+m[1], strings.TrimPrefix(why, m[0]+": ")
+					}
+					warnings = append(warnings, fmt.Sprintf("%s: not valid YAML (%s), so CI will not run it and ferry reads no deploy command from it", at, why))
+					continue
+				}
 				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel, readCIFile, calledYAML)))
 			}
 			cmds = flagArms(followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile))
@@ -473,7 +490,7 @@ func findDeploys(dir string) []Deploy {
 	}
 	// A script a CI job calls is that job's: its commands as a file of
 	// their own (no arguments, no job) would be a guess.
-	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] || calledYAML[d.origin] })
+	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] || calledYAML[d.origin] }), warnings
 }
 
 // shellName reports whether a file's name says a shell runs it:

@@ -308,7 +308,9 @@ func (p *Project) sources(ci bool) (envFiles map[string]string, deploys map[stri
 		p.Layers = found.layers
 	}
 	if ci {
-		p.Deploys = findDeploys(p.Dir)
+		var warns []string
+		p.Deploys, warns = findDeploysWarn(p.Dir)
+		p.Warnings = append(p.Warnings, warns...)
 	}
 	deploys = p.assignDeploys(found.envs)
 	for _, dup := range found.regionDups {
