@@ -359,6 +359,11 @@ func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 				cmds = withAssignments(jenkinsLines(data))
 			case base == "Makefile" || base == "makefile" || base == "GNUmakefile" || strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
+				for i, c := range cmds {
+					if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
+						cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
+					}
+				}
 			case shellName(base) || !strings.Contains(base, "."):
 				if !shellName(base) && !shellShebang.Get().Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
@@ -1169,12 +1174,47 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 			target = m[1]
 		}
 	}
-	return out
+	return makeRecursive(out)
+}
+
+// makeRecursive reads `$(MAKE) helm-upgrade NAMESPACE=shop-dev` as the
+// called target's lines run with those variables, in the calling
+// target (cd-deploy-dev names the environment); a target only ever
+// called that way is a helper, not a deploy of its own.
+func makeRecursive(lines []shellLine) []shellLine {
+	var out []shellLine
+	helpers := map[string]bool{}
+	for _, l := range lines {
+		m := makeRecurse.Get().FindStringSubmatch(l.text)
+		if m == nil {
+			out = append(out, l)
+			continue
+		}
+		helpers[m[1]] = true
+		for _, c := range lines {
+			if c.hint != m[1] || makeRecurse.Get().MatchString(c.text) {
+				continue
+			}
+			c.vars, c.overridable = maps.Clone(c.vars), maps.Clone(c.overridable)
+			for _, a := range strings.Fields(m[2]) {
+				k, v, _ := strings.Cut(a, "=")
+				c.vars[k] = strings.Trim(v, `"'`)
+				delete(c.overridable, k) // make's command line wins over ?= and the environment
+			}
+			c.hint = l.hint
+			out = append(out, c)
+		}
+	}
+	if len(helpers) == 0 {
+		return lines
+	}
+	return slices.DeleteFunc(out, func(l shellLine) bool { return helpers[l.hint] })
 }
 
 var (
 	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`)
 	makeInclude = lazyre.New(`^-?include\s+(.+)$`)
+	makeRecurse = lazyre.New(`^\$[({]MAKE[)}]\s+(?:-\S+\s+)*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$`)
 	makeCall    = lazyre.New(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`)
 	makeArg     = lazyre.New(`\$[({][1-9][)}]|\$[1-9]`)
 )
