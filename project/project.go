@@ -95,6 +95,11 @@ type Environment struct {
 	Settings any
 	// From says where each part of this definition came from.
 	From Origin
+	// NamespaceFromContext is the deploy command (file:line) that sets
+	// no -n, when nothing else names the namespace: Helm installs into
+	// the kube context's namespace, not the environment's name, which
+	// Namespace holds only as ferry's stand-in. "" otherwise.
+	NamespaceFromContext string
 	// Deploy is the CI command that deploys this environment, nil when
 	// none was found.
 	Deploy *Deploy
@@ -740,6 +745,9 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 		e.From.Namespace = SetByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
 	default:
 		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
+		if d != nil && d.Namespace == "" && !d.argo {
+			e.NamespaceFromContext = d.Loc()
+		}
 	}
 }
 
