@@ -833,6 +833,8 @@ var ciEnvExport = lazyre.New(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_]
 var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
 
 // positional matches a reference to a script's argument.
+var loneArg = lazyre.New(`^\$(?:\{[1-9]\}|[1-9])$`)
+
 var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`)
 
 // arrayAssign matches a bash array assignment, name, += and words;
@@ -1780,6 +1782,13 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 				sf.ByCI = IsCIExpr(sf.Value)
 				d.Set = append(d.Set, sf)
 			}
+		}
+	}
+	if len(pos) > 2 {
+		// ARGS+=("$2") expanded before --install: a flag the script's
+		// caller passes through, not the release
+		if rest := slices.DeleteFunc(slices.Clone(pos), func(w string) bool { return loneArg.Get().MatchString(w) }); len(rest) >= 2 {
+			pos = rest
 		}
 	}
 	if werf {
