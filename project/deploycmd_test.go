@@ -41,6 +41,9 @@ func describe(p *Project) string {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
+	for _, w := range p.Unchecked {
+		fmt.Fprintf(&b, "unchecked: %s\n", w)
+	}
 	for _, e := range p.Environments {
 		fmt.Fprintf(&b, "env %s: %s\n", e.Name, e.From.Definition)
 		fmt.Fprintf(&b, "  release %s (%s)\n  namespace %s (%s)\n  values %s (%s)\n", e.Release, e.From.Release, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)

@@ -67,6 +67,11 @@ type Project struct {
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
+	// Unchecked are values files of an environment's name that no
+	// environment checks (CI deploys that environment with other files),
+	// each "file: why", also among Warnings: for a report's problems, so
+	// that JSON and SARIF readers see them too.
+	Unchecked []string
 	// Trust is ferry.yaml's trust section, as written.
 	Trust Trust
 }
@@ -403,8 +408,9 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 			}
 			p.named[n] = fmt.Sprintf("; deployed by nothing: CI deploys %s with other values files (%s)", deployedAs, deploys[deployedAs].Loc())
 		case deployedAs != "":
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
+			p.Unchecked = append(p.Unchecked, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
 				file, deployedAs, deploys[deployedAs].Loc(), FileName))
+			p.Warnings = append(p.Warnings, p.Unchecked[len(p.Unchecked)-1])
 			delete(envFiles, n)
 		default:
 			names[n] = true
