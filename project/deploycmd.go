@@ -360,6 +360,9 @@ func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 			case base == "Makefile" || base == "makefile" || base == "GNUmakefile" || strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
 				for i, c := range cmds {
+					if strings.HasPrefix(c.via, ":") {
+						cmds[i].via = rel + c.via // $(MAKE) helm-upgrade NAMESPACE=x at Makefile:12
+					}
 					if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
 						cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
 					}
@@ -1203,7 +1206,7 @@ func makeRecursive(lines []shellLine) []shellLine {
 				c.vars[k] = strings.Trim(v, `"'`)
 				delete(c.overridable, k) // make's command line wins over ?= and the environment
 			}
-			c.hint = l.hint
+			c.hint, c.via = l.hint, ":"+strconv.Itoa(l.line) // the file's name is findDeploys'
 			out = append(out, c)
 		}
 	}
