@@ -30,6 +30,12 @@ func TestClusterKey(t *testing.T) {
 		{"different EKS clusters", job("stg", "staging", step("aws eks update-kubeconfig --region eu-west-1 --name orders-staging"), "orders") +
 			job("prd", "prod", step("aws eks update-kubeconfig --name=orders-prod --region eu-west-1"), "orders"),
 			map[string]string{"staging": "EKS cluster orders-staging", "prod": "EKS cluster orders-prod"}, nil},
+		{"EKS global options before the subcommand", job("stg", "staging", step("aws eks --region ${{ env.AWS_REGION }} update-kubeconfig --name \"orders-staging\""), "orders") +
+			job("prd", "prod", step("aws --profile ops eks --region eu-west-1 --no-cli-pager update-kubeconfig --name orders-prod"), "orders"),
+			map[string]string{"staging": "EKS cluster orders-staging", "prod": "EKS cluster orders-prod"}, nil},
+		{"an EKS command that is not update-kubeconfig", job("stg", "staging", step("aws eks --region eu-west-1 describe-cluster --name orders-staging"), "orders") +
+			job("prd", "prod", step("aws eks --region eu-west-1 update-kubeconfig --name orders-prod"), "orders"),
+			map[string]string{"staging": "", "prod": ""}, nil}, // staging's cluster is unknown, so neither is keyed
 		{"GKE and AKS", job("stg", "staging", step("gcloud container clusters get-credentials orders-stg --zone europe-west1-b"), "orders") +
 			job("prd", "prod", step("az aks get-credentials -g rg-orders --name orders-aks-prod"), "orders"),
 			map[string]string{"staging": "GKE cluster orders-stg", "prod": "AKS cluster orders-aks-prod"}, nil},

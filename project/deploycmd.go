@@ -266,7 +266,16 @@ func MaskCIExprs(s string) string {
 // GitHub Actions workflows, .gitlab-ci.yml, Makefiles and shell scripts,
 // in dir and (for a service inside a repository) at the repository root.
 func findDeploys(dir string) []Deploy {
-	var out []Deploy
+	ds, _ := findDeploysWarn(dir)
+	return ds
+}
+
+// yamlErrLine is the line yaml's error names.
+var yamlErrLine = lazyre.New(`^line (\d+)`)
+
+// findDeploysWarn is findDeploys with what it could not read: a CI file
+// that is not valid YAML (its CI will not run it either), by file:line.
+func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 	seen := map[string]bool{}
 	called := map[string]bool{} // wrapper scripts followed from a CI job
 	// actions and reusable workflows a job uses: a reusable workflow is
@@ -304,9 +313,10 @@ func findDeploys(dir string) []Deploy {
 				}
 			}
 		}
-		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.sh", "*/*.sh", "*.bash", "*/*.bash", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
+		for _, pat := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/ci/*.yml", ".circleci/config.yml", "Makefile", "makefile", "GNUmakefile", "Makefile.*", "*.mk", "Jenkinsfile*", "*.jenkinsfile", "*/Jenkinsfile*", "*/*.jenkinsfile", "*/*/Jenkinsfile*", "*/*/*.jenkinsfile", "*.yml", "*.yaml", ".azure-pipelines/*.yml", ".azure-pipelines/*.yaml", ".azuredevops/*.yml", ".pipelines/*.yml", "pipelines/*.yml"} {
 			files = append(files, globIn(lst, root, pat)...)
 		}
+		files = append(files, scriptsIn(lst, root)...)
 		for _, d := range []string{"bin", "scripts", "deploy", "ci"} {
 			// Extension-less scripts (bin/deploy, scripts/release): only
 			// the ones whose first line says a shell runs them.
@@ -349,6 +359,14 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(jenkinsLines(data))
 			case base == "Makefile" || base == "makefile" || base == "GNUmakefile" || strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".mk"):
 				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
+				for i, c := range cmds {
+					if strings.HasPrefix(c.via, ":") {
+						cmds[i].via = rel + c.via // $(MAKE) helm-upgrade NAMESPACE=x at Makefile:12
+					}
+					if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
+						cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
+					}
+				}
 			case shellName(base) || !strings.Contains(base, "."):
 				if !shellName(base) && !shellShebang.Get().Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
@@ -362,6 +380,14 @@ func findDeploys(dir string) []Deploy {
 				cmds = withAssignments(circleLines(data))
 			default:
 				gitlab := strings.HasPrefix(rel, ".gitlab") || strings.HasSuffix(rel, ".gitlab-ci.yml")
+				if err := yaml.Unmarshal(data, &yaml.Node{}); err != nil {
+					at, why := rel, strings.TrimPrefix(err.Error(), "yaml: ")
+					if m := yamlErrLine.Get().FindStringSubmatch(why); m != nil {
+						at, why = at+":"+m[1], strings.TrimPrefix(why, m[0]+": ")
+					}
+					warnings = append(warnings, fmt.Sprintf("%s: not valid YAML (%s), so CI will not run it and ferry reads no deploy command from it", at, why))
+					continue
+				}
 				cmds = withAssignments(ciYAMLLinesWith(data, gitlab, localActions(dir, root, rel, readCIFile, calledYAML)))
 			}
 			cmds = flagArms(followCalls(cmds, dir, filepath.Dir(f), rel, called, readCIFile))
@@ -472,7 +498,7 @@ func findDeploys(dir string) []Deploy {
 	}
 	// A script a CI job calls is that job's: its commands as a file of
 	// their own (no arguments, no job) would be a guess.
-	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] || calledYAML[d.origin] })
+	return slices.DeleteFunc(out, func(d Deploy) bool { return d.Via == "" && called[d.File] || calledYAML[d.origin] }), warnings
 }
 
 // shellName reports whether a file's name says a shell runs it:
@@ -776,6 +802,17 @@ func lineAssignments(t string) (out []struct {
 				c = n + `="` + v + `"` // echo "export X=Y" >> $BASH_ENV sets X for the job's later steps
 			}
 		}
+		if strings.Contains(c, "_OUTPUT") {
+			if m := ciOutput.Get().FindStringSubmatch(c); m != nil {
+				// echo "stage=prod" >> $GITHUB_OUTPUT: a value of the
+				// step's output, ${{ steps.<id>.outputs.stage }}
+				out = append(out, struct {
+					name, val string
+					first     bool
+				}{"outputs." + m[1], m[2], i == 0 && !strings.HasPrefix(strings.TrimSpace(c), "then") && !strings.HasPrefix(strings.TrimSpace(c), "else")})
+				continue
+			}
+		}
 		if m := shellAssign.Get().FindStringSubmatch(c); m != nil {
 			out = append(out, struct {
 				name, val string
@@ -791,12 +828,16 @@ var casePattern = lazyre.New(`^\s*\(?[A-Za-z0-9_*./|@"'\[\]-]+\)\s*`)
 
 // ciEnvExport matches a step writing a variable into the file CI sources
 // before each later step: CircleCI's $BASH_ENV, GitHub's $GITHUB_ENV.
+var ciOutput = lazyre.New(`^\s*(?:then\s+|else\s+)?echo\s+(?:-e\s+)?["']?([A-Za-z_][A-Za-z0-9_-]*)=([a-z0-9-]*)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT\}?["']?\s*$`)
+
 var ciEnvExport = lazyre.New(`^\s*echo\s+(?:-e\s+)?["']?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*=[^"'>]*?)["']?\s*>>\s*["']?\$\{?(?:BASH_ENV|GITHUB_ENV)\}?["']?\s*$`)
 
 // simpleRef is a plain reference to a variable: $ENV, ${ENV}, $1.
 var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][A-Za-z0-9_]*|[1-9])`)
 
 // positional matches a reference to a script's argument.
+var loneArg = lazyre.New(`^\$(?:\{[1-9]\}|[1-9])$`)
+
 var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`)
 
 // arrayAssign matches a bash array assignment, name, += and words;
@@ -828,13 +869,16 @@ func withAssignments(lines []shellLine) []shellLine {
 	// (case "$NS" in prod) echo "VALUES=-f values-prod.yaml" >> $GITHUB_ENV):
 	// the arms the job's later steps run under.
 	var jobArms []branchArm
+	// jobOutputs are the values steps echo into $GITHUB_OUTPUT, which a
+	// later step reads as ${{ steps.<id>.outputs.X }}: its choices.
+	jobOutputs := map[string][]string{}
 	for i := range lines {
 		l := &lines[i]
 		if i == 0 || l.hint != hint || l.shell != shell {
 			if i == 0 || l.hint != hint {
-				jobEnv, jobArms = map[string]string{}, nil
+				jobEnv, jobArms, jobOutputs = map[string]string{}, nil, map[string][]string{}
 			}
-			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), map[string][]string{}, map[string]shellArray{}, 0, l.hint, l.shell
+			assigned, choices, arrays, depth, hint, shell = maps.Clone(jobEnv), maps.Clone(jobOutputs), map[string]shellArray{}, 0, l.hint, l.shell
 			assignedAt = map[string]int{}
 			cd = ""
 			arms, lastArms = nil, jobArms
@@ -904,6 +948,14 @@ func withAssignments(lines []shellLine) []shellLine {
 		}
 		for _, m := range ms {
 			name, val := m.name, strings.Trim(m.val, `"'`)
+			if strings.HasPrefix(name, "outputs.") {
+				if val != "" && !slices.Contains(jobOutputs[name], val) {
+					jobOutputs = maps.Clone(jobOutputs)
+					jobOutputs[name] = append(slices.Clone(jobOutputs[name]), val)
+				}
+				choices[name] = jobOutputs[name]
+				continue
+			}
 			if m.first && depth == 0 && !opens {
 				assignedAt[name] = l.line // what the next lines see is defined here, known or not
 			} else {
@@ -1127,12 +1179,47 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 			target = m[1]
 		}
 	}
-	return out
+	return makeRecursive(out)
+}
+
+// makeRecursive reads `$(MAKE) helm-upgrade NAMESPACE=shop-dev` as the
+// called target's lines run with those variables, in the calling
+// target (cd-deploy-dev names the environment); a target only ever
+// called that way is a helper, not a deploy of its own.
+func makeRecursive(lines []shellLine) []shellLine {
+	var out []shellLine
+	helpers := map[string]bool{}
+	for _, l := range lines {
+		m := makeRecurse.Get().FindStringSubmatch(l.text)
+		if m == nil {
+			out = append(out, l)
+			continue
+		}
+		helpers[m[1]] = true
+		for _, c := range lines {
+			if c.hint != m[1] || makeRecurse.Get().MatchString(c.text) {
+				continue
+			}
+			c.vars, c.overridable = maps.Clone(c.vars), maps.Clone(c.overridable)
+			for _, a := range strings.Fields(m[2]) {
+				k, v, _ := strings.Cut(a, "=")
+				c.vars[k] = strings.Trim(v, `"'`)
+				delete(c.overridable, k) // make's command line wins over ?= and the environment
+			}
+			c.hint, c.via = l.hint, ":"+strconv.Itoa(l.line) // the file's name is findDeploys'
+			out = append(out, c)
+		}
+	}
+	if len(helpers) == 0 {
+		return lines
+	}
+	return slices.DeleteFunc(out, func(l shellLine) bool { return helpers[l.hint] })
 }
 
 var (
 	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`)
 	makeInclude = lazyre.New(`^-?include\s+(.+)$`)
+	makeRecurse = lazyre.New(`^\$[({]MAKE[)}]\s+(?:-\S+\s+)*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$`)
 	makeCall    = lazyre.New(`^\$[({]call\s+([A-Za-z0-9_.-]+)\s*,?(.*)[)}]\s*$`)
 	makeArg     = lazyre.New(`\$[({][1-9][)}]|\$[1-9]`)
 )
@@ -1700,6 +1787,13 @@ func parseHelm(l shellLine, dir, fileDir string) (Deploy, bool) {
 			}
 		}
 	}
+	if len(pos) > 2 {
+		// ARGS+=("$2") expanded before --install: a flag the script's
+		// caller passes through, not the release
+		if rest := slices.DeleteFunc(slices.Clone(pos), func(w string) bool { return loneArg.Get().MatchString(w) }); len(rest) >= 2 {
+			pos = rest
+		}
+	}
 	if werf {
 		l.werfVars(&d, &werfEnv, dir, fileDir)
 	}
@@ -2193,7 +2287,7 @@ type clusterChoice struct{ name, at string }
 
 // Commands that point kubectl and helm at a cluster.
 var (
-	eksKubeconfig = lazyre.New(`\baws\s+eks\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
+	eksKubeconfig = lazyre.New(`\baws(?:\s+--?[a-z-]+(?:[=\s]+(?:"[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^-\s]\S*))?)*\s+eks(?:\s+--?[a-z-]+(?:[=\s]+(?:"[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|[^-\s]\S*))?)*\s+update-kubeconfig\b.*?\s--name[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
 	gkeGetCreds   = lazyre.New(`\bgcloud\s+container\s+clusters\s+get-credentials\s+(?:--?[a-z-]+(?:=\S+|\s+\S+)\s+)*(\$\{\{[^}]*\}\}|[^\s-]\S*)`)
 	aksGetCreds   = lazyre.New(`\baz\s+aks\s+get-credentials\b.*?\s(?:--name|-n)[=\s]+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
 	useContext    = lazyre.New(`\bkubectl\s+config\s+use-context\s+("[^"]*"|'[^']*'|\$\{\{[^}]*\}\}|\S+)`)
@@ -2668,6 +2762,31 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 	d, err := fs.ReadDir(l.FS, name)
 	l.dirs[name] = d // a failed listing lists nothing the next time too
 	return d, err
+}
+
+// scriptsIn lists the shell scripts of the repository at root down to
+// the depth charts are found at (deploy/scripts/dev/install.sh,
+// k8s/helm/deploy.sh beside its chart), leaving out what dependencies,
+// test fixtures and dot directories hold.
+func scriptsIn(lst *listing, root string) []string {
+	var out []string
+	var walk func(rel string, depth int)
+	walk = func(rel string, depth int) {
+		entries, _ := lst.ReadDir(rel)
+		for _, e := range entries {
+			n := e.Name()
+			switch {
+			case e.IsDir():
+				if depth < maxChartDepth-2 && !skipDirs[n] && !strings.HasPrefix(n, ".") {
+					walk(path.Join(rel, n), depth+1)
+				}
+			case shellName(n):
+				out = append(out, filepath.Join(root, filepath.FromSlash(path.Join(rel, n))))
+			}
+		}
+	}
+	walk(".", 0)
+	return out
 }
 
 // globIn is filepath.Glob of pat in the repository at root ("" for

@@ -41,9 +41,15 @@ func describe(p *Project) string {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
+	for _, w := range p.Unchecked {
+		fmt.Fprintf(&b, "unchecked: %s\n", w)
+	}
 	for _, e := range p.Environments {
 		fmt.Fprintf(&b, "env %s: %s\n", e.Name, e.From.Definition)
 		fmt.Fprintf(&b, "  release %s (%s)\n  namespace %s (%s)\n  values %s (%s)\n", e.Release, e.From.Release, e.Namespace, e.From.Namespace, strings.Join(e.Values, ", "), e.From.Values)
+		if e.NamespaceFromContext != "" {
+			fmt.Fprintf(&b, "  namespace: the kube context's (no -n at %s)\n", e.NamespaceFromContext)
+		}
 		for _, s := range e.Set {
 			fmt.Fprintf(&b, "  --set %s=%s by CI=%v", s.Path, s.Value, s.ByCI)
 			if s.ValueLine > 0 {

@@ -235,6 +235,12 @@ func (p *Project) discoverValues() valuesFiles {
 				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: a copy kept aside (%q), not an environment; list it under an environment's values: in %s if it is one", path.Join(d, name), env, FileName))
 				continue
 			}
+			if env != "local" && localStem(env) {
+				// values-demo-local.yaml: demo on a laptop (a bare
+				// values-local.yaml stays listed, as it always was)
+				vf.ignored = append(vf.ignored, fmt.Sprintf("%s: values for a developer's machine (%q), not an environment; list it under an environment's values: in %s if it is one", path.Join(d, name), env, FileName))
+				continue
+			}
 			if ciCheckStem(env) {
 				// values-kind-validation.yaml, values-ci.yaml: what a CI job
 				// lints or installs into a throwaway cluster

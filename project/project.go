@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -66,6 +67,11 @@ type Project struct {
 	// Warnings are what ferry.yaml allows but should not say, such as a
 	// secretsFile others can read (see validate.go).
 	Warnings []string
+	// Unchecked are values files of an environment's name that no
+	// environment checks (CI deploys that environment with other files),
+	// each "file: why", also among Warnings: for a report's problems, so
+	// that JSON and SARIF readers see them too.
+	Unchecked []string
 	// Trust is ferry.yaml's trust section, as written.
 	Trust Trust
 }
@@ -94,6 +100,11 @@ type Environment struct {
 	Settings any
 	// From says where each part of this definition came from.
 	From Origin
+	// NamespaceFromContext is the deploy command (file:line) that sets
+	// no -n, when nothing else names the namespace: Helm installs into
+	// the kube context's namespace, not the environment's name, which
+	// Namespace holds only as ferry's stand-in. "" otherwise.
+	NamespaceFromContext string
 	// Deploy is the CI command that deploys this environment, nil when
 	// none was found.
 	Deploy *Deploy
@@ -307,7 +318,9 @@ func (p *Project) sources(ci bool) (envFiles map[string]string, deploys map[stri
 		p.Layers = found.layers
 	}
 	if ci {
-		p.Deploys = findDeploys(p.Dir)
+		var warns []string
+		p.Deploys, warns = findDeploysWarn(p.Dir)
+		p.Warnings = append(p.Warnings, warns...)
 	}
 	deploys = p.assignDeploys(found.envs)
 	for _, dup := range found.regionDups {
@@ -380,9 +393,24 @@ func (p *Project) classify(envFiles map[string]string, deploys map[string]*Deplo
 			// CI deploys it with values files ferry cannot resolve (-f
 			// $VALUES_FILE): the discovered file is the best definition.
 			names[n] = true
+		case deployedAs != "" && deployedAs != n && slices.ContainsFunc(deploys[deployedAs].Values, func(v string) bool {
+			m := byValue(envFiles, v)
+			return m != "" && synonym(m) != synonym(n) && m != deployedAs
+		}):
+			// CI's production job deploys another environment's files
+			// (values-demo.yaml): values-prod.yaml is still what the
+			// repository says prod is, deployed by nothing, so it is
+			// checked, values only, and the header says so.
+			names[n] = true
+			fromFiles = append(fromFiles, n)
+			if p.named == nil {
+				p.named = map[string]string{}
+			}
+			p.named[n] = fmt.Sprintf("; deployed by nothing: CI deploys %s with other values files (%s)", deployedAs, deploys[deployedAs].Loc())
 		case deployedAs != "":
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
+			p.Unchecked = append(p.Unchecked, fmt.Sprintf("%s: CI deploys %s with other values files (%s), so this file is not checked; name it under environments: in %s to check it",
 				file, deployedAs, deploys[deployedAs].Loc(), FileName))
+			p.Warnings = append(p.Warnings, p.Unchecked[len(p.Unchecked)-1])
 			delete(envFiles, n)
 		default:
 			names[n] = true
@@ -685,6 +713,8 @@ func (p *Project) definition(name string, inFile bool, at string, d *Deploy, env
 		return d.kindLoc() + d.Why() + p.named[name]
 	case envFile != "" && len(p.unmatched) > 0:
 		return envFile + " (discovered" + regionNote(envFile) + "; ferry matched no deploy command to " + name + ")"
+	case envFile != "" && strings.HasPrefix(p.named[name], "; deployed by nothing"):
+		return envFile + " (discovered" + regionNote(envFile) + p.named[name] + ")"
 	case envFile != "" && len(p.Deploys) > 0 && p.deploysChart():
 		return envFile + " (discovered" + regionNote(envFile) + "; no deploy command of the repository deploys " + name + ")"
 	case envFile != "":
@@ -721,6 +751,9 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 		e.From.Namespace = SetByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
 	default:
 		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
+		if d != nil && d.Namespace == "" && !d.argo {
+			e.NamespaceFromContext = d.Loc()
+		}
 	}
 }
 
@@ -867,7 +900,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 		// GitLab's environment: name: primary_dev is values-primary_dev.yaml's
 		// primary-dev (discoverValues).
 		env = strings.ReplaceAll(strings.ToLower(env), "_", "-")
-		if !envNameRe.Get().MatchString(env) || env == "local" {
+		if !envNameRe.Get().MatchString(env) || localStem(env) {
 			return
 		}
 		if runs, _ := runsFor(d.guard, d.envVar, env); !runs {
@@ -916,7 +949,7 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			continue // a lint or a diff, not the deploy
 		}
 		env := d.Env
-		if strings.EqualFold(env, "local") {
+		if localStem(strings.ToLower(env)) {
 			p.unmatched = append(p.unmatched, d.Loc()+localNote) // its job or script says local
 			continue
 		}
@@ -954,6 +987,9 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 				}
 				stem := strings.TrimSuffix(strings.TrimSuffix(path.Base(v), path.Ext(v)), ".values")
 				stem = strings.TrimPrefix(strings.TrimPrefix(stem, "values-"), "values.")
+				if stem == "values" {
+					stem = path.Base(path.Dir(v)) // values/prod/values.yaml
+				}
 				if env = stageIn(stem); env != "" {
 					break
 				}
@@ -975,7 +1011,58 @@ func (p *Project) assignDeploys(envFiles map[string]string) map[string]*Deploy {
 			add(env, d)
 		}
 	}
+	p.sameRelease(out, envFiles)
 	return out
+}
+
+// sameRelease makes one environment of two commands that install one
+// release into one namespace of one cluster from overlapping values
+// files (scripts/deploy-demo.sh and a workflow job environment:
+// production): the second overwrites the first, so they are one
+// environment with two definitions, not two that share everything. It
+// keeps the name the more specific source gives: a job's declared
+// environment over a script's or job's name, over a values file's.
+func (p *Project) sameRelease(out map[string]*Deploy, envFiles map[string]string) {
+	rank := func(n string) int {
+		d := out[n]
+		switch {
+		case d.Env != "" && !d.envByName:
+			return 2
+		case d.Env != "":
+			return 1
+		}
+		return 0
+	}
+	files := func(n string) []string { return append(slices.Clone(out[n].Values), envFiles[n]) }
+	names := slices.Sorted(maps.Keys(out))
+	for i, a := range names {
+		for _, b := range names[i+1:] {
+			da, db := out[a], out[b]
+			if da == nil || db == nil || da.Namespace == "" || da.Release == "" || strings.Contains(da.Namespace+da.Release+da.Cluster, "$") ||
+				da.Namespace != db.Namespace || da.Release != db.Release || da.Cluster != db.Cluster ||
+				!slices.ContainsFunc(files(a), func(v string) bool { return v != "" && slices.Contains(files(b), v) }) {
+				continue
+			}
+			keep, lost := a, b
+			if rb, ra := rank(b), rank(a); rb > ra || (rb == ra && len(db.Values) > len(da.Values)) {
+				keep, lost = b, a
+			}
+			out[keep].Chosen = fmt.Sprintf("one environment: %s installs release %s into namespace %s too (as %s)", out[lost].at(), out[keep].Release, out[keep].Namespace, lost)
+			for _, v := range files(lost) {
+				if v != "" && !slices.Contains(out[keep].Values, v) {
+					p.alsoDeployed[v] = keep
+				}
+			}
+			delete(out, lost)
+			delete(p.named, lost)
+		}
+	}
+}
+
+// localStem reports whether an environment name is a developer's own
+// machine: local, demo-local, local-dev.
+func localStem(s string) bool {
+	return s == "local" || strings.HasSuffix(s, "-local") || strings.HasPrefix(s, "local-")
 }
 
 const localNote = " (deploys local, a developer's machine)"
@@ -990,7 +1077,7 @@ func (p *Project) nameless(d Deploy) string {
 	_, resolved := d.valuesFiles(p.Dir)
 	if !IsCIExpr(d.Chart) && (resolved || len(d.Values) == 0) {
 		for _, c := range [][2]string{{d.Namespace, "namespace"}, {d.Release, "release"}} {
-			if n := strings.ToLower(c[0]); envNameRe.Get().MatchString(n) && n != "default" && n != "local" {
+			if n := strings.ToLower(c[0]); envNameRe.Get().MatchString(n) && n != "default" && !localStem(n) {
 				if p.named == nil {
 					p.named = map[string]string{}
 				}
@@ -1056,6 +1143,19 @@ func (p *Project) ownChart(c string) bool {
 	return path.Clean(c) == path.Clean(p.Chart)
 }
 
+// filledExist reports whether every values file of d that names expr
+// exists once dd filled it in (a generated values-<env>.yaml, from the
+// .base file discovery took, excepted): a name that fits one -f but
+// makes another point nowhere is not a value CI gives the expression.
+func (p *Project) filledExist(d, dd Deploy, expr string) bool {
+	for i, v := range d.Values {
+		if i < len(dd.Values) && strings.Contains(v, expr) && !isFileIn(p.Dir, dd.Values[i]) && !isFileIn(p.Dir, strings.TrimSuffix(dd.Values[i], path.Ext(dd.Values[i]))+".base"+path.Ext(dd.Values[i])) {
+			return false
+		}
+	}
+	return true
+}
+
 // patternDeploys matches a deploy command whose values file names its
 // environment by a variable (values-$ENV.yaml) against the discovered
 // values files, one deploy per environment, the variable filled in
@@ -1083,6 +1183,9 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			}
 			if runs, _ := runsFor(d.guard, exprVar(expr), env); runs {
 				dd := fillDeploy(d, expr, env)
+				if !p.filledExist(d, dd, expr) {
+					continue // values-dev-grafana.yaml is no env: its -f values-${STAGE}-grafana.yaml would not exist
+				}
 				if m[2] != "" {
 					generated := strings.ReplaceAll(v, expr, env)
 					for i, x := range dd.Values {
@@ -1100,18 +1203,20 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			// are the environments.
 			for _, f := range globProject(p.Dir, v[:locs[0][0]]+"*"+v[locs[0][1]:]) {
 				m := re.FindStringSubmatch(f)
-				if m == nil || m[1] == "local" || !envNameRe.Get().MatchString(m[1]) || (allowed != nil && !slices.Contains(allowed, m[1])) {
+				if m == nil || localStem(m[1]) || !envNameRe.Get().MatchString(m[1]) || (allowed != nil && !slices.Contains(allowed, m[1])) {
 					continue
 				}
 				if runs, _ := runsFor(d.guard, exprVar(expr), m[1]); runs {
-					out[m[1]] = fillDeploy(d, expr, m[1])
+					if dd := fillDeploy(d, expr, m[1]); p.filledExist(d, dd, expr) {
+						out[m[1]] = dd
+					}
 				}
 			}
 		}
 		// A value the script gives the variable with no values file is an
 		// environment too: the chart's values and the command's --set.
 		for _, env := range named {
-			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || env == "local" {
+			if _, ok := out[env]; ok || !envNameRe.Get().MatchString(env) || localStem(env) {
 				continue
 			}
 			if _, ok := envFiles[env]; ok {
@@ -1133,6 +1238,26 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 			}
 		}
 	}
+	if len(out) > 0 {
+		// values-qa-frontend.yaml fits the command's other -f
+		// (values-${STAGE}-frontend.yaml) with qa, an environment of its
+		// own: qa's layer, not an environment called qa-frontend.
+		for _, v := range d.Values {
+			locs := ciExpr.Get().FindAllStringIndex(v, -1)
+			if len(locs) != 1 {
+				continue
+			}
+			re, err := regexp.Compile("^" + regexp.QuoteMeta(v[:locs[0][0]]) + "([a-z0-9-]+)" + regexp.QuoteMeta(v[locs[0][1]:]) + "$")
+			if err != nil {
+				continue
+			}
+			for env, f := range envFiles {
+				if m := re.FindStringSubmatch(f); m != nil && m[1] != env && envFiles[m[1]] != "" {
+					p.alsoDeployed[f] = m[1]
+				}
+			}
+		}
+	}
 	return out
 }
 
@@ -1144,6 +1269,12 @@ func (p *Project) patternDeploys(d Deploy, envFiles map[string]string) map[strin
 // repository gives it, all or not (an if without else may leave CI's).
 func (d *Deploy) exprValues(expr string) (allowed, named []string) {
 	name := exprVar(expr)
+	if _, out, ok := strings.Cut(name, ".outputs."); ok && strings.HasPrefix(name, "steps.") {
+		name = "outputs." + out // what the job's steps echo into $GITHUB_OUTPUT
+		if c, ok := d.choices[name]; ok {
+			return c, c
+		}
+	}
 	if c, ok := d.choices[name]; ok {
 		if slices.ContainsFunc(d.arms, func(a branchArm) bool { _, set := a.vars[name]; return a.inCase && set }) {
 			return c, c
@@ -1257,7 +1388,7 @@ func (p *Project) siblingValues(deploys map[string]*Deploy, envFiles map[string]
 				}
 				env := name[len(prefix) : len(name)-len(suffix)]
 				rel := path.Join(path.Dir(v), name)
-				if known[rel] || !envNameRe.Get().MatchString(env) || !envLike(env) || layerStems[env] {
+				if known[rel] || !envNameRe.Get().MatchString(env) || !envLike(env) || layerStems[env] || localStem(env) {
 					continue
 				}
 				if _, ok := envFiles[env]; !ok {

@@ -1,0 +1,3 @@
+module github.com/acme/hermes
+
+go 1.22

@@ -1,0 +1,2 @@
+#!/bin/bash
+helm install vendored ./somechart -n qa

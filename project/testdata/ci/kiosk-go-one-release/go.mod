@@ -1,0 +1,3 @@
+module github.com/acme/kiosk
+
+go 1.22
