@@ -455,7 +455,7 @@ func credentialData(key, value string) bool {
 	if len(w) > 0 && strings.Contains(" USER USERNAME LOGIN NAME DB DATABASE ", " "+w[len(w)-1]+" ") && len(secret.Passwords(value)) == 0 && !htpasswd(value) {
 		return false
 	}
-	if secret.Name(key) {
+	if credential(key, value) {
 		return true
 	}
 	// An identifier (EVE_CLIENT_ID, a 32-hex OAuth client id) is public

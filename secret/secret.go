@@ -51,8 +51,9 @@ var nonSecretQualifiers = map[string]bool{
 	"MS": true, "MILLIS": true, "MILLISECONDS": true, "INTERVAL": true, "TIMEOUT": true,
 	"COUNT": true, "SIZE": true, "LIMIT": true, "RETRIES": true, "MAX": true, "MIN": true,
 	// Where or which, not what: *_SECRET_ID holds a secret store's path,
-	// GoogleCredential__UniverseDomain a domain (ACCESS_KEY_ID stays a
-	// credential: AWS's key pair, see name).
+	// GoogleCredential__UniverseDomain a domain, AWS_ACCESS_KEY_ID the
+	// user half of a key pair (MINIO_ACCESS_KEY_ID: minioadmin): its
+	// *_SECRET_ACCESS_KEY is the secret.
 	"ID": true, "DOMAIN": true,
 	// Where credentials are kept, not one: SECRETS_BACKEND=vault.
 	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
@@ -149,9 +150,6 @@ func name(key string, words []string) bool {
 		return false
 	}
 	last := words[len(words)-1]
-	if last == "ID" && len(words) >= 3 && words[len(words)-2] == "KEY" && words[len(words)-3] == "ACCESS" {
-		return true // AWS_ACCESS_KEY_ID: half of a key pair
-	}
 	if nonSecretQualifiers[last] || slices.Contains(words, "EXISTING") || referenceToKey(words) {
 		return false
 	}
