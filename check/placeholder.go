@@ -887,7 +887,7 @@ func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 	for _, w := range e.Result.Workloads {
 		for _, c := range w.Containers {
 			for _, word := range c.Command {
-				for _, tok := range strings.Fields(word) {
+				for _, tok := range strings.Fields(scriptCode(word)) {
 					for _, part := range strings.Split(strings.Trim(tok, `"'`), "=") {
 						// A credential beside it is FERRY094's, and never printed.
 						if strings.ContainsAny(part, "${}#") || strings.HasPrefix(part, "__") || !isPlaceholder(part) ||
@@ -909,6 +909,34 @@ func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		}
 	}
 	return out
+}
+
+// scriptCode is a command word without what its script only says: a
+// comment, and the text an echo or printf prints (echo "Example: kubectl
+// create secret generic <name> …" in a hook, eval17 Stratum) is no
+// configuration value.
+func scriptCode(word string) string {
+	if !strings.Contains(word, "echo") && !strings.Contains(word, "printf") && !strings.Contains(word, "#") {
+		return word
+	}
+	lines := strings.Split(word, "\n")
+	for i, line := range lines {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "#") {
+			lines[i] = ""
+			continue
+		}
+		if j := strings.Index(line, " #"); j >= 0 {
+			line = line[:j]
+		}
+		for _, cmd := range []string{"echo ", "printf "} {
+			if j := strings.Index(line, cmd); j >= 0 && (j == 0 || strings.ContainsAny(line[j-1:j], " \t;&|(")) {
+				line = line[:j]
+			}
+		}
+		lines[i] = line
+	}
+	return strings.Join(lines, "\n")
 }
 
 // writtenAt locates a rendered text of e: the one line of the template
