@@ -18,7 +18,7 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^placeholder$|^#\{.*\}#?$)`)
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^(OVERRIDE|REPLACE)[_-]?(ME|THIS)$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^placeholder$|^#\{.*\}#?$)`)
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
@@ -128,7 +128,7 @@ func firstLine(v string) string {
 // holds.
 var placeholderLiterals = []string{
 	"${", "replace", "change", "your", "<", "todo", "xxx", "__", "#{",
-	"tbd", "fixme", "123456789012", "example", "invalid", "placeholder",
+	"tbd", "fixme", "123456789012", "example", "invalid", "placeholder", "override",
 }
 
 // mayBePlaceholder reports whether v holds one of placeholderLiterals,
@@ -356,6 +356,7 @@ func checkPlaceholder(in *Input) []Finding {
 				})
 			}
 		}
+		out = append(out, unreadSecretPlaceholders(in, e, sev)...)
 		out = append(out, commandPlaceholders(in, e, sev)...)
 		out = append(out, filePlaceholders(in, e, sev)...)
 		if img := e.Result.Image; img != "" && !ciSetImage(e, img) {
@@ -378,6 +379,51 @@ func checkPlaceholder(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// unreadSecretPlaceholders are the placeholders in Secrets no pod of the
+// chart reads (DB_PASSWORD: change-me-in-production, eval17
+// msseguridad): what reads the Secret by name gets the placeholder just
+// as a pod's envFrom would. A Secret a pod reads is judged above, with
+// the container's entries.
+func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
+	if len(e.Result.SecretValues) == 0 {
+		return nil
+	}
+	// A per-container view holds one workload: what the others read is
+	// the project's.
+	for in.parent != nil {
+		in = in.parent
+	}
+	read := map[string]bool{}
+	for _, pe := range in.Envs {
+		if pe.Name != e.Name || pe.Result == nil {
+			continue
+		}
+		for _, w := range pe.Result.Workloads {
+			for _, r := range w.Reads {
+				read[r] = true
+			}
+		}
+	}
+	var out []Finding
+	for _, sv := range e.Result.SecretValues {
+		if read["Secret/"+sv.Secret] || !isPlaceholder(sv.Value) || configFileKind(sv.Key) != "" {
+			continue
+		}
+		if p := e.valuesPathOf(sv.Source.File, sv.Source.Line); p != "" {
+			if _, ok := e.setByCI(p); ok {
+				continue
+			}
+		}
+		l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, "", secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: sv.Key, Severity: sev, Locations: []Location{l},
+			Message: fmt.Sprintf("%s: Secret %s key %s is an unreplaced placeholder (value redacted) (set at %s), which no pod of the chart reads but what reads the Secret by name gets: set the real value, or create the Secret outside the chart.",
+				e.Name, sv.Secret, sv.Key, sv.Source),
+		})
+	}
+	return out
 }
 
 // placeholderTag reports an image tag FERRY082 reports: a placeholder
