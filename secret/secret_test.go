@@ -38,6 +38,13 @@ func TestName(t *testing.T) {
 		// The user half of a key pair (eval17 Stratum: minioadmin).
 		{"AWS_ACCESS_KEY_ID", false},
 		{"MINIO_ACCESS_KEY_ID", false},
+		// Names of a store and of the key inside a Secret (eval15 BOL-CD).
+		{"externalSecrets.secretStoreRef.kind", false},
+		{"cron.abNotify.webhookSecret.key", false},
+		{"api.tokenSecretRef.key", false},
+		{"WEBHOOK_SECRET_KEY", true},
+		{"webhook.secret.key.value", true},
+		{"jwt.secret.key", true},
 		{"minio.accessKeyId", false},
 		{"NUM_API_KEYS", false},
 
