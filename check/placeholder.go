@@ -434,8 +434,19 @@ func placeholderTag(e *Env, tag string) bool {
 
 // setByCI reports an image tag the deploy command sets.
 func setByCI(e *Env, tag string) bool {
-	_, ci := e.setByCI(imageLoc(e, "tag", tag).Key)
-	return ci
+	if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
+		return true
+	}
+	// A tag a template computes ({{ default "latest" .Values.global.imageTag }})
+	// has no values line: the pipeline's own expression rendered is the mark.
+	if e.Spec != nil && tag != "" {
+		for _, s := range e.Spec.Set {
+			if s.ByCI && s.Value == tag {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // unreplaced reports the entries FERRY082 reports as placeholders: a
