@@ -391,7 +391,8 @@ func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		return nil
 	}
 	// A per-container view holds one workload: what the others read is
-	// the project's.
+	// the project's, and the Secret is reported once, from the view of
+	// the environment's first container, not from every workload's.
 	for in.parent != nil {
 		in = in.parent
 	}
@@ -399,6 +400,9 @@ func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 	for _, pe := range in.Envs {
 		if pe.Name != e.Name || pe.Result == nil {
 			continue
+		}
+		if pe != e && !firstContainer(pe, e) {
+			return nil
 		}
 		for _, w := range pe.Result.Workloads {
 			for _, r := range w.Reads {
@@ -424,6 +428,14 @@ func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		})
 	}
 	return out
+}
+
+// firstContainer reports whether view, a per-container view of env, holds
+// env's first workload's first container.
+func firstContainer(env, view *Env) bool {
+	ws, vs := env.Result.Workloads, view.Result.Workloads
+	return len(ws) > 0 && len(vs) == 1 && len(ws[0].Containers) > 0 && len(vs[0].Containers) > 0 &&
+		ws[0].Kind == vs[0].Kind && ws[0].Name == vs[0].Name && ws[0].Containers[0].Name == vs[0].Containers[0].Name
 }
 
 // placeholderTag reports an image tag FERRY082 reports: a placeholder
