@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -257,6 +258,7 @@ func checkCommittedSecret(in *Input) []Finding {
 	for _, e := range in.Envs {
 		out = append(out, fileSecretFindings(e, true)...)
 		out = append(out, pullSecretFindings(e)...)
+		out = append(out, overriddenCredentials(in, e)...)
 		for _, sv := range e.Result.SecretValues {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
@@ -294,6 +296,95 @@ func checkCommittedSecret(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// overriddenCredentials are the credentials a committed values layer
+// holds under a path the CI deploy command replaces with --set
+// (databaseUrl: postgres://app:pw@…rds…, --set databaseUrl=$DATABASE_URL,
+// eval15 kitten-store): never rendered, still in the repository.
+func overriddenCredentials(in *Input, e *Env) []Finding {
+	if len(e.SetByCI) == 0 || e.Spec == nil {
+		return nil
+	}
+	var out []Finding
+	for _, p := range slices.Sorted(maps.Keys(e.SetByCI)) {
+		key := leaf(p)
+		for _, f := range e.Spec.Values {
+			line := keyLine(in.files(), in.dir(), f, key)
+			if line == 0 {
+				continue
+			}
+			v, ok := lineValue(in, f, line, p)
+			if !ok || v == "" || placeholder(v) || isPlaceholder(v) || encrypted(v) || project.IsCIExpr(v) || boolish(v) {
+				continue
+			}
+			// PROD_DB_PASSWORD names the variable a pipeline step writes
+			// in: a stand-in, not the credential.
+			if len(committedPasswords(secret.Passwords(v))) == 0 && (!sensitive(key) || !credentialData(key, v) || varName(v)) {
+				continue
+			}
+			f = filepath.ToSlash(f)
+			l := Location{Environment: e.Name, Key: p, Value: secret.Shown(key, v, secret.Whole), Source: fmt.Sprintf("%s:%d", f, line), File: f, Line: line}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: p, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s at %s holds a credential: the deploy command (%s) overrides it with --set, but it is committed with the repository: delete it from the values file and rotate it.",
+					e.Name, p, l.Source, e.SetByCI[p]),
+			})
+		}
+	}
+	return out
+}
+
+// varName reports an upper-case variable's name (PROD_DB_PASSWORD).
+func varName(v string) bool {
+	return strings.Contains(v, "_") && strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == "" && v[0] >= 'A' && v[0] <= 'Z'
+}
+
+// lineValue is the scalar a values file's line writes after its key,
+// unquoted, when the maps it sits in spell values path p; not ok for a
+// map, a list or a block scalar, or under another path.
+func lineValue(in *Input, file string, line int, p string) (string, bool) {
+	data, err := in.files().ReadFile(filepath.Join(in.dir(), file))
+	if err != nil {
+		return "", false
+	}
+	lines := strings.Split(string(data), "\n")
+	if line > len(lines) || mapPath(lines, line) != p {
+		return "", false
+	}
+	_, v, _ := strings.Cut(lines[line-1], ":")
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.TrimSpace(v)
+	if v == "" || strings.ContainsAny(v[:1], "|>&*[{") {
+		return "", false
+	}
+	if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+		v = v[1 : len(v)-1]
+	}
+	return v, true
+}
+
+// mapPath is the dotted path of the key a line writes, read from the
+// keys of lesser indent above it; "" inside a list.
+func mapPath(lines []string, line int) string {
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	cur := lines[line-1]
+	k, _, _ := strings.Cut(strings.TrimSpace(cur), ":")
+	path, in := []string{strings.Trim(k, `"'`)}, indent(cur)
+	for i := line - 2; i >= 0 && in > 0; i-- {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || strings.HasPrefix(t, "#") || indent(lines[i]) >= in {
+			continue
+		}
+		if strings.HasPrefix(t, "- ") {
+			return ""
+		}
+		k, _, _ := strings.Cut(t, ":")
+		path, in = append([]string{strings.Trim(k, `"'`)}, path...), indent(lines[i])
+	}
+	return strings.Join(path, ".")
 }
 
 // publicCertificate reports a certificate without its private key
