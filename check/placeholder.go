@@ -26,7 +26,7 @@ var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123,
 // a registry __PLACEHOLDER__.dkr.ecr.__PLACEHOLDER__.amazonaws.com
 // (eval14 bk-devops-case; upper case only: __init__ is Python's).
-var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
+var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|(change|override)[-_]?(me|this)|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -306,8 +306,19 @@ func overriddenCredentials(in *Input, e *Env) []Finding {
 	if len(e.SetByCI) == 0 || e.Spec == nil {
 		return nil
 	}
+	// Only what the pipeline fills in: a literal --set is reported as
+	// the credential it is, at the command's line.
+	filled := map[string]bool{}
+	for _, s := range e.Spec.Set {
+		if s.ByCI {
+			filled[s.Path] = true
+		}
+	}
 	var out []Finding
 	for _, p := range slices.Sorted(maps.Keys(e.SetByCI)) {
+		if !filled[p] {
+			continue
+		}
 		key := leaf(p)
 		for _, f := range e.Spec.Values {
 			line := keyLine(in.files(), in.dir(), f, key)
