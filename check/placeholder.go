@@ -511,6 +511,7 @@ func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 				read[r] = true
 			}
 		}
+		mountedSecrets(pe, read)
 	}
 	var out []Finding
 	for _, sv := range e.Result.SecretValues {
@@ -530,6 +531,31 @@ func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		})
 	}
 	return out
+}
+
+// mountedSecrets marks in read the Secrets e's pods mount as volumes
+// (secret.secretName, a projected source): a pod reads those too.
+func mountedSecrets(e *Env, read map[string]bool) {
+	for _, o := range e.Result.Objects {
+		path := render.PodSpecPath(o.Kind)
+		if path == nil {
+			continue
+		}
+		vols, _ := digMap(o.Body, path...)["volumes"].([]any)
+		for _, v := range vols {
+			vm, _ := v.(map[string]any)
+			if n := scalarString(digMap(vm, "secret")["secretName"]); n != "" {
+				read["Secret/"+n] = true
+			}
+			srcs, _ := digMap(vm, "projected")["sources"].([]any)
+			for _, src := range srcs {
+				sm, _ := src.(map[string]any)
+				if n := scalarString(digMap(sm, "secret")["name"]); n != "" {
+					read["Secret/"+n] = true
+				}
+			}
+		}
+	}
 }
 
 // firstContainer reports whether view, a per-container view of env, holds
