@@ -28,8 +28,14 @@ func ciSets(env *project.Environment) map[string]string {
 }
 
 // setByCI reports whether the deploy command sets values path p, or a map
-// above it, and where.
+// above it, and where. Helm copies the parent's globals into every
+// subchart, so a subchart's web.global.user is what --set global.user set.
 func (e *Env) setByCI(p string) (string, bool) {
+	if i := strings.Index(p, ".global."); i >= 0 {
+		if loc, ok := e.setByCI(p[i+1:]); ok {
+			return loc, true
+		}
+	}
 	for p != "" {
 		if loc, ok := e.SetByCI[p]; ok {
 			return loc, true

@@ -161,7 +161,9 @@ func parseURLOnce(v string) (endpoint, bool) {
 		authority = authority[at+1:]
 	}
 	if authority == "" {
-		return endpoint{}, false
+		if authority = socketHost(path); authority == "" {
+			return endpoint{}, false
+		}
 	}
 	db := ""
 	if strings.HasPrefix(path, "/") {
@@ -187,6 +189,24 @@ func parseURLOnce(v string) (endpoint, bool) {
 	}
 	ep := mkEndpoint(sc.family, sc.port, strings.Split(authority, ","), db, path)
 	return ep, true
+}
+
+// socketHost is the server a URL with no authority names in its query:
+// Cloud SQL's connector (jdbc:postgresql:///orders?cloudSqlInstance=
+// prj:region:inst&socketFactory=…), a unix socket (unixSocketPath=,
+// libpq's host=). Environments sharing it share the database.
+func socketHost(path string) string {
+	_, q, _ := strings.Cut(path, "?")
+	for _, kv := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' }) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch strings.ToLower(k) {
+		case "cloudsqlinstance", "unixsocketpath", "host":
+			if v != "" {
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 func mkEndpoint(family, port string, hosts []string, db, path string) endpoint {
@@ -323,8 +343,13 @@ func qualify(ep endpoint, e *Env) endpoint {
 		ns = e.Spec.Namespace
 	}
 	for i, h := range ep.hosts {
-		host, port, _ := strings.Cut(h, ":")
-		if !strings.Contains(host, ".") && !loopback(host) && ns != "" {
+		host, port := h, ""
+		if c := strings.LastIndexByte(h, ':'); c >= 0 {
+			host, port = h[:c], h[c+1:]
+		}
+		// A Cloud SQL instance (prj:region:inst) or a socket path is no
+		// in-cluster short name.
+		if !strings.ContainsAny(host, ".:/") && !loopback(host) && ns != "" {
 			ep.hosts[i] = host + "." + ns + ":" + port
 		}
 	}

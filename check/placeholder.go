@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,14 +19,14 @@ import (
 // replace, encrypted blobs, and committed credentials.
 
 // ciPlaceholder matches placeholders left for a pipeline or a person.
-var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^placeholder$|^#\{.*\}#?$)`)
+var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|(?:^|[^A-Za-z0-9])REPLACE[_-]?(?:WITH|ME)(?:$|[^A-Za-z0-9])|\bREPLACE[_-]ME\b|^CHANGE[_-]?ME$|^(OVERRIDE|REPLACE)[_-]?(ME|THIS)$|^YOUR[_-][A-Z0-9_-]+$|(?-i:^TODO\b)|^xxx+$|^__[A-Z0-9_]+__$|^placeholder$|^#\{.*\}#?$)`)
 
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123,
 // a registry __PLACEHOLDER__.dkr.ecr.__PLACEHOLDER__.amazonaws.com
 // (eval14 bk-devops-case; upper case only: __init__ is Python's).
-var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|change[-_]?me|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
+var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|(change|override)[-_]?(me|this)|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
 
 // placeholderHosts are the domains reserved for documentation (RFC 2606,
 // RFC 6761): a service configured with one reaches nothing.
@@ -128,7 +129,7 @@ func firstLine(v string) string {
 // holds.
 var placeholderLiterals = []string{
 	"${", "replace", "change", "your", "<", "todo", "xxx", "__", "#{",
-	"tbd", "fixme", "123456789012", "example", "invalid", "placeholder",
+	"tbd", "fixme", "123456789012", "example", "invalid", "placeholder", "override",
 }
 
 // mayBePlaceholder reports whether v holds one of placeholderLiterals,
@@ -257,6 +258,7 @@ func checkCommittedSecret(in *Input) []Finding {
 	for _, e := range in.Envs {
 		out = append(out, fileSecretFindings(e, true)...)
 		out = append(out, pullSecretFindings(e)...)
+		out = append(out, overriddenCredentials(in, e)...)
 		for _, sv := range e.Result.SecretValues {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
@@ -294,6 +296,106 @@ func checkCommittedSecret(in *Input) []Finding {
 		}
 	}
 	return dedupe(out)
+}
+
+// overriddenCredentials are the credentials a committed values layer
+// holds under a path the CI deploy command replaces with --set
+// (databaseUrl: postgres://app:pw@…rds…, --set databaseUrl=$DATABASE_URL,
+// eval15 kitten-store): never rendered, still in the repository.
+func overriddenCredentials(in *Input, e *Env) []Finding {
+	if len(e.SetByCI) == 0 || e.Spec == nil {
+		return nil
+	}
+	// Only what the pipeline fills in: a literal --set is reported as
+	// the credential it is, at the command's line.
+	filled := map[string]bool{}
+	for _, s := range e.Spec.Set {
+		if s.ByCI {
+			filled[s.Path] = true
+		}
+	}
+	var out []Finding
+	for _, p := range slices.Sorted(maps.Keys(e.SetByCI)) {
+		if !filled[p] {
+			continue
+		}
+		key := leaf(p)
+		for _, f := range e.Spec.Values {
+			line := keyLine(in.files(), in.dir(), f, key)
+			if line == 0 {
+				continue
+			}
+			v, ok := lineValue(in, f, line, p)
+			if !ok || v == "" || placeholder(v) || isPlaceholder(v) || encrypted(v) || project.IsCIExpr(v) || boolish(v) {
+				continue
+			}
+			// PROD_DB_PASSWORD names the variable a pipeline step writes
+			// in: a stand-in, not the credential.
+			if len(committedPasswords(secret.Passwords(v))) == 0 && (!sensitive(key) || !credentialData(key, v) || varName(v)) {
+				continue
+			}
+			f = filepath.ToSlash(f)
+			l := Location{Environment: e.Name, Key: p, Value: secret.Shown(key, v, secret.Whole), Source: fmt.Sprintf("%s:%d", f, line), File: f, Line: line}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: p, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: %s at %s holds a credential: the deploy command (%s) overrides it with --set, but it is committed with the repository: delete it from the values file and rotate it.",
+					e.Name, p, l.Source, e.SetByCI[p]),
+			})
+		}
+	}
+	return out
+}
+
+// varName reports an upper-case variable's name (PROD_DB_PASSWORD).
+func varName(v string) bool {
+	return strings.Contains(v, "_") && strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == "" && v[0] >= 'A' && v[0] <= 'Z'
+}
+
+// lineValue is the scalar a values file's line writes after its key,
+// unquoted, when the maps it sits in spell values path p; not ok for a
+// map, a list or a block scalar, or under another path.
+func lineValue(in *Input, file string, line int, p string) (string, bool) {
+	data, err := in.files().ReadFile(filepath.Join(in.dir(), file))
+	if err != nil {
+		return "", false
+	}
+	lines := strings.Split(string(data), "\n")
+	if line > len(lines) || mapPath(lines, line) != p {
+		return "", false
+	}
+	_, v, _ := strings.Cut(lines[line-1], ":")
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.TrimSpace(v)
+	if v == "" || strings.ContainsAny(v[:1], "|>&*[{") {
+		return "", false
+	}
+	if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+		v = v[1 : len(v)-1]
+	}
+	return v, true
+}
+
+// mapPath is the dotted path of the key a line writes, read from the
+// keys of lesser indent above it; "" inside a list.
+func mapPath(lines []string, line int) string {
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	cur := lines[line-1]
+	k, _, _ := strings.Cut(strings.TrimSpace(cur), ":")
+	path, in := []string{strings.Trim(k, `"'`)}, indent(cur)
+	for i := line - 2; i >= 0 && in > 0; i-- {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || strings.HasPrefix(t, "#") || indent(lines[i]) >= in {
+			continue
+		}
+		if strings.HasPrefix(t, "- ") {
+			return ""
+		}
+		k, _, _ := strings.Cut(t, ":")
+		path, in = append([]string{strings.Trim(k, `"'`)}, path...), indent(lines[i])
+	}
+	return strings.Join(path, ".")
 }
 
 // publicCertificate reports a certificate without its private key
@@ -356,6 +458,7 @@ func checkPlaceholder(in *Input) []Finding {
 				})
 			}
 		}
+		out = append(out, unreadSecretPlaceholders(in, e, sev)...)
 		out = append(out, commandPlaceholders(in, e, sev)...)
 		out = append(out, filePlaceholders(in, e, sev)...)
 		if img := e.Result.Image; img != "" && !ciSetImage(e, img) {
@@ -380,6 +483,89 @@ func checkPlaceholder(in *Input) []Finding {
 	return dedupe(out)
 }
 
+// unreadSecretPlaceholders are the placeholders in Secrets no pod of the
+// chart reads (DB_PASSWORD: change-me-in-production, eval17
+// msseguridad): what reads the Secret by name gets the placeholder just
+// as a pod's envFrom would. A Secret a pod reads is judged above, with
+// the container's entries.
+func unreadSecretPlaceholders(in *Input, e *Env, sev Severity) []Finding {
+	if len(e.Result.SecretValues) == 0 {
+		return nil
+	}
+	// A per-container view holds one workload: what the others read is
+	// the project's, and the Secret is reported once, from the view of
+	// the environment's first container, not from every workload's.
+	for in.parent != nil {
+		in = in.parent
+	}
+	read := map[string]bool{}
+	for _, pe := range in.Envs {
+		if pe.Name != e.Name || pe.Result == nil {
+			continue
+		}
+		if pe != e && !firstContainer(pe, e) {
+			return nil
+		}
+		for _, w := range pe.Result.Workloads {
+			for _, r := range w.Reads {
+				read[r] = true
+			}
+		}
+		mountedSecrets(pe, read)
+	}
+	var out []Finding
+	for _, sv := range e.Result.SecretValues {
+		if read["Secret/"+sv.Secret] || !isPlaceholder(sv.Value) || configFileKind(sv.Key) != "" {
+			continue
+		}
+		if p := e.valuesPathOf(sv.Source.File, sv.Source.Line); p != "" {
+			if _, ok := e.setByCI(p); ok {
+				continue
+			}
+		}
+		l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, "", secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+		out = append(out, Finding{
+			Environments: []string{e.Name}, Key: sv.Key, Severity: sev, Locations: []Location{l},
+			Message: fmt.Sprintf("%s: Secret %s key %s is an unreplaced placeholder (value redacted) (set at %s), which no pod of the chart reads but what reads the Secret by name gets: set the real value, or create the Secret outside the chart.",
+				e.Name, sv.Secret, sv.Key, sv.Source),
+		})
+	}
+	return out
+}
+
+// mountedSecrets marks in read the Secrets e's pods mount as volumes
+// (secret.secretName, a projected source): a pod reads those too.
+func mountedSecrets(e *Env, read map[string]bool) {
+	for _, o := range e.Result.Objects {
+		path := render.PodSpecPath(o.Kind)
+		if path == nil {
+			continue
+		}
+		vols, _ := digMap(o.Body, path...)["volumes"].([]any)
+		for _, v := range vols {
+			vm, _ := v.(map[string]any)
+			if n := scalarString(digMap(vm, "secret")["secretName"]); n != "" {
+				read["Secret/"+n] = true
+			}
+			srcs, _ := digMap(vm, "projected")["sources"].([]any)
+			for _, src := range srcs {
+				sm, _ := src.(map[string]any)
+				if n := scalarString(digMap(sm, "secret")["name"]); n != "" {
+					read["Secret/"+n] = true
+				}
+			}
+		}
+	}
+}
+
+// firstContainer reports whether view, a per-container view of env, holds
+// env's first workload's first container.
+func firstContainer(env, view *Env) bool {
+	ws, vs := env.Result.Workloads, view.Result.Workloads
+	return len(ws) > 0 && len(vs) == 1 && len(ws[0].Containers) > 0 && len(vs[0].Containers) > 0 &&
+		ws[0].Kind == vs[0].Kind && ws[0].Name == vs[0].Name && ws[0].Containers[0].Name == vs[0].Containers[0].Name
+}
+
 // placeholderTag reports an image tag FERRY082 reports: a placeholder
 // that the deploy command does not set.
 func placeholderTag(e *Env, tag string) bool {
@@ -388,8 +574,19 @@ func placeholderTag(e *Env, tag string) bool {
 
 // setByCI reports an image tag the deploy command sets.
 func setByCI(e *Env, tag string) bool {
-	_, ci := e.setByCI(imageLoc(e, "tag", tag).Key)
-	return ci
+	if _, ci := e.setByCI(imageLoc(e, "tag", tag).Key); ci {
+		return true
+	}
+	// A tag a template computes ({{ default "latest" .Values.global.imageTag }})
+	// has no values line: the pipeline's own expression rendered is the mark.
+	if e.Spec != nil && tag != "" {
+		for _, s := range e.Spec.Set {
+			if s.ByCI && s.Value == tag {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // unreplaced reports the entries FERRY082 reports as placeholders: a
@@ -455,7 +652,7 @@ func credentialData(key, value string) bool {
 	if len(w) > 0 && strings.Contains(" USER USERNAME LOGIN NAME DB DATABASE ", " "+w[len(w)-1]+" ") && len(secret.Passwords(value)) == 0 && !htpasswd(value) {
 		return false
 	}
-	if secret.Name(key) {
+	if credential(key, value) {
 		return true
 	}
 	// An identifier (EVE_CLIENT_ID, a 32-hex OAuth client id) is public
@@ -887,7 +1084,7 @@ func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 	for _, w := range e.Result.Workloads {
 		for _, c := range w.Containers {
 			for _, word := range c.Command {
-				for _, tok := range strings.Fields(word) {
+				for _, tok := range strings.Fields(scriptCode(word)) {
 					for _, part := range strings.Split(strings.Trim(tok, `"'`), "=") {
 						// A credential beside it is FERRY094's, and never printed.
 						if strings.ContainsAny(part, "${}#") || strings.HasPrefix(part, "__") || !isPlaceholder(part) ||
@@ -909,6 +1106,34 @@ func commandPlaceholders(in *Input, e *Env, sev Severity) []Finding {
 		}
 	}
 	return out
+}
+
+// scriptCode is a command word without what its script only says: a
+// comment, and the text an echo or printf prints (echo "Example: kubectl
+// create secret generic <name> …" in a hook, eval17 Stratum) is no
+// configuration value.
+func scriptCode(word string) string {
+	if !strings.Contains(word, "echo") && !strings.Contains(word, "printf") && !strings.Contains(word, "#") {
+		return word
+	}
+	lines := strings.Split(word, "\n")
+	for i, line := range lines {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "#") {
+			lines[i] = ""
+			continue
+		}
+		if j := strings.Index(line, " #"); j >= 0 {
+			line = line[:j]
+		}
+		for _, cmd := range []string{"echo ", "printf "} {
+			if j := strings.Index(line, cmd); j >= 0 && (j == 0 || strings.ContainsAny(line[j-1:j], " \t;&|(")) {
+				line = line[:j]
+			}
+		}
+		lines[i] = line
+	}
+	return strings.Join(lines, "\n")
 }
 
 // writtenAt locates a rendered text of e: the one line of the template

@@ -30,12 +30,29 @@ func init() {
 // list every command shares.
 func sensitive(key string) bool { return secret.Name(key) }
 
+// credential reports a literal FERRY040 flags: a value under a sensitive
+// key, or an access key id (the user half of a key pair, no secret by
+// its name) whose value has the shape of a real one (AKIA…): one pasted
+// in beside its secret half is the pair committed.
+func credential(key, v string) bool {
+	if sensitive(key) {
+		return true
+	}
+	w := splitWords(camelWords(key))
+	n := len(w)
+	return n >= 3 && w[n-3] == "ACCESS" && w[n-2] == "KEY" && w[n-1] == "ID" && secret.Value(v)
+}
+
 // placeholder reports values that stand for a secret rather than being
-// one: "${{ DB_PASSWORD }}", "REPLACE_WITH_TOKEN", "$(TOKEN)".
+// one: "${{ DB_PASSWORD }}", "REPLACE_WITH_TOKEN", "$(TOKEN)", and Go's
+// formatting of a values map a template quoted into a value
+// (map[secretKeyRef:map[key:token name:orders]]): a template bug that
+// names a Secret, never the credential (eval16 InstaCommerce).
 func placeholder(v string) bool {
 	v = strings.TrimSpace(v)
 	return v == "" || strings.HasPrefix(v, "${") || strings.HasPrefix(v, "$(") ||
-		strings.HasPrefix(strings.ToUpper(v), "REPLACE_") || (strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"))
+		strings.HasPrefix(strings.ToUpper(v), "REPLACE_") || (strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">")) ||
+		(strings.HasPrefix(v, "map[") || strings.HasPrefix(v, "[map[")) && strings.HasSuffix(v, "]")
 }
 
 func checkSecretInConfig(in *Input) []Finding {
@@ -47,7 +64,7 @@ func checkSecretInConfig(in *Input) []Finding {
 		out = append(out, fileSecretFindings(e, false)...)
 		fromSecret := secretKeys(e)
 		for _, en := range e.Result.Config.Entries {
-			if !sensitive(en.Key) || boolish(en.Value) || filePath(en.Value) {
+			if !credential(en.Key, en.Value) || boolish(en.Value) || filePath(en.Value) {
 				continue
 			}
 			// A placeholder (<EMPTY>=, changeme) is FERRY082's: it is not the
@@ -97,7 +114,7 @@ func configMapSecrets(in *Input, e *Env) []Finding {
 		data := dataOf(e, o)
 		for _, k := range slices.Sorted(maps.Keys(data)) {
 			v := strings.TrimSpace(data[k])
-			if !sensitive(k) || boolish(v) || filePath(v) || placeholder(v) || isPlaceholder(v) ||
+			if !credential(k, v) || boolish(v) || filePath(v) || placeholder(v) || isPlaceholder(v) ||
 				encrypted(v) || strings.Contains(v, "{") || strings.ContainsAny(v, "\n") || namesSecret(k, v) {
 				continue
 			}

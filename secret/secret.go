@@ -47,12 +47,15 @@ var nonSecretQualifiers = map[string]bool{
 	"TYPE": true, "HEADER": true, "NAME": true, "LENGTH": true, "REF": true,
 	"MINUTES": true, "SECONDS": true, "HOURS": true, "DAYS": true, "DURATION": true,
 	"ENABLED": true, "REQUIRED": true, "POLICY": true,
+	// What kind of store or object: secretStoreRef.kind: ClusterSecretStore.
+	"KIND": true,
 	// Quantities about credentials: AUTH_TOKEN_CLEANUP_INTERVAL_MS=3600000.
 	"MS": true, "MILLIS": true, "MILLISECONDS": true, "INTERVAL": true, "TIMEOUT": true,
 	"COUNT": true, "SIZE": true, "LIMIT": true, "RETRIES": true, "MAX": true, "MIN": true,
 	// Where or which, not what: *_SECRET_ID holds a secret store's path,
-	// GoogleCredential__UniverseDomain a domain (ACCESS_KEY_ID stays a
-	// credential: AWS's key pair, see name).
+	// GoogleCredential__UniverseDomain a domain, AWS_ACCESS_KEY_ID the
+	// user half of a key pair (MINIO_ACCESS_KEY_ID: minioadmin): its
+	// *_SECRET_ACCESS_KEY is the secret.
 	"ID": true, "DOMAIN": true,
 	// Where credentials are kept, not one: SECRETS_BACKEND=vault.
 	"BACKEND": true, "PROVIDER": true, "STORE": true, "ENGINE": true, "ARN": true,
@@ -149,10 +152,7 @@ func name(key string, words []string) bool {
 		return false
 	}
 	last := words[len(words)-1]
-	if last == "ID" && len(words) >= 3 && words[len(words)-2] == "KEY" && words[len(words)-3] == "ACCESS" {
-		return true // AWS_ACCESS_KEY_ID: half of a key pair
-	}
-	if nonSecretQualifiers[last] || slices.Contains(words, "EXISTING") || referenceToKey(words) {
+	if nonSecretQualifiers[last] || slices.Contains(words, "EXISTING") || referenceToKey(words) || keyOfSecret(key) {
 		return false
 	}
 	if lastOnly[last] {
@@ -174,6 +174,19 @@ func name(key string, words []string) bool {
 		}
 	}
 	return false
+}
+
+// keyOfSecret reports a values path naming the key inside a Secret
+// another map names (webhookSecret: {name: hooks, key: key}, as a
+// secretKeyRef does): the key's name, not the credential.
+func keyOfSecret(key string) bool {
+	parent, ok := strings.CutSuffix(key, ".key")
+	if !ok {
+		return false
+	}
+	parent = strings.ToLower(parent[strings.LastIndexByte(parent, '.')+1:])
+	// A bare secret: {key: …} may hold the credential itself (jwt.secret.key).
+	return len(parent) > len("secret") && strings.HasSuffix(parent, "secret") || strings.HasSuffix(parent, "secretref") || strings.HasSuffix(parent, "keyref")
 }
 
 // referenceToKey reports the Bitnami-style names of a key inside a
