@@ -618,6 +618,11 @@ func valuesSecrets(e *Env) []Finding {
 		key := e.valuesPathOf(en.Source.File, en.Source.Line)
 		if key == "" {
 			key = en.Key
+		} else if !secret.Name(key) {
+			// The dotted path says more than its upper-cased form: the key
+			// inside a Secret another map names (webhookSecret.key), not
+			// the credential (eval15 BOL-CD).
+			continue
 		}
 		l := Location{Environment: e.Name, Key: key, Value: secret.Shown(en.Key, en.Value, secret.Whole), Source: en.Source.String(), File: en.Source.File, Line: en.Source.Line}
 		out = append(out, Finding{
