@@ -252,6 +252,13 @@ type Input struct {
 // and the others are still checked; only an interruption is an error.
 func Load(ctx context.Context, p *project.Project) (*Input, error) {
 	in := &Input{Project: p}
+	// A values file of an environment's name that CI deploys with other
+	// files is checked by no environment: JSON and SARIF readers are told
+	// so too, as an info that leaves the run complete.
+	for _, u := range p.Unchecked {
+		file, _, _ := strings.Cut(u, ": ")
+		in.Problems = append(in.Problems, Problem{File: file, Message: u, Info: true})
+	}
 	envs := make([]*Env, len(p.Environments))
 	errs := make([]error, len(p.Environments))
 	var wg sync.WaitGroup

@@ -168,3 +168,28 @@ func TestFailed(t *testing.T) {
 		}
 	}
 }
+
+// TestUncheckedValuesFile: a values file of an environment's name that CI
+// deploys with other files (payments-node's values-prod.yaml, beside a
+// workflow that passes values-production.yaml) is among the report's
+// problems, as an info naming the file, so JSON and SARIF readers see
+// it; the run stays complete.
+func TestUncheckedValuesFile(t *testing.T) {
+	p, err := project.Load("../project/testdata/ci/payments-node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Load(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Problem
+	for _, pr := range in.Problems {
+		if strings.Contains(pr.Message, "so this file is not checked") {
+			got = append(got, pr)
+		}
+	}
+	if len(got) != 1 || got[0].File != "chart/values-prod.yaml" || !got[0].Info {
+		t.Fatalf("problems %+v, want one info about chart/values-prod.yaml", in.Problems)
+	}
+}

@@ -146,7 +146,11 @@ func checkAll(ctx context.Context, g *globalOptions, dirs []string) ([]*check.Re
 			}
 			for _, w := range p.Warnings {
 				// What discovery left out, and why (a values file whose
-				// name is no environment's), as status says it.
+				// name is no environment's), as status says it; a file no
+				// environment checks is among the report's problems.
+				if slices.Contains(p.Unchecked, w) {
+					continue
+				}
 				if len(dirs) > 1 || dir != d {
 					w = dir + ": " + w
 				}
