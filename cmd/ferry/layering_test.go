@@ -19,7 +19,7 @@ var floors = map[string]int{
 	"platform": 3, "view": 3,
 	"state": 2, "internal/boltstore": 2, "render": 2, "check": 2, "artifact": 2, "sign": 2,
 	"soak": 2, "remotelog": 2, "sopsvalues": 2, "scaffold": 2,
-	"project": 1, "secret": 1, "internal/confine": 1, "internal/lazyre": 1, "internal/portholder": 1, "internal/packfs": 1, "internal/gcpace": 1,
+	"project": 1, "secret": 1, "internal/confine": 1, "internal/lazyre": 1, "internal/sentinel": 1, "internal/portholder": 1, "internal/packfs": 1, "internal/gcpace": 1,
 	"internal/kubeletenv": 1, "internal/testcluster": 1, "internal/testtree": 1,
 }
 
