@@ -207,6 +207,20 @@ func subchartScope(template string) string {
 	return scope
 }
 
+// localScope is subchartScope of a template of a file:// dependency the
+// render loaded from its own directory.
+func localScope(e *Env, template string) (string, bool) {
+	if e == nil || e.Result == nil {
+		return "", false
+	}
+	for dir, scope := range e.Result.LocalCharts {
+		if strings.HasPrefix(filepath.ToSlash(template), dir+"/") {
+			return scope, true
+		}
+	}
+	return "", false
+}
+
 func checkUnsetValuesRead(in *Input) []Finding {
 	envsOf := map[string][]string{}
 	kinds := map[string][]string{} // template → the kinds it renders
@@ -252,9 +266,14 @@ func checkUnsetValuesRead(in *Input) []Finding {
 			paths = append(paths, p)
 		}
 		slices.SortFunc(paths, func(a, b string) int { return reads[a] - reads[b] })
+		scope, ok := localScope(byName[envsOf[f][0]], f)
+		if !ok {
+			scope = subchartScope(strings.TrimPrefix(filepath.ToSlash(f), chart))
+		} else if scope == "" {
+			continue // several aliases of one chart: which values it reads is not one path
+		}
 		for _, p := range paths {
 			var unset []string
-			scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(f), chart))
 			line := reads[p]
 			var ifs []string // the if blocks around the line, read when p is unset somewhere
 			for _, env := range envsOf[f] {

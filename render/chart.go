@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"text/template"
 	"unicode"
 
+	"github.com/Masterminds/semver/v3"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -30,30 +32,161 @@ import (
 // loadChart loads the chart at rel, relative to the project root. It
 // returns the chart's files as read (nil for a packaged chart), and
 // notVendored when dependencies are declared but not vendored, which
-// helm install refuses. values, when not nil, gives the chart's
+// helm install refuses, and the file:// dependencies it loaded from the
+// project (see localDeps). values, when not nil, gives the chart's
 // values.yaml as already parsed (see loadChartFiles).
-func loadChart(root *confine.Root, rel string, values func() (map[string]any, bool)) (c *chart.Chart, files []*archive.BufferedFile, notVendored *InputError, err error) {
+func loadChart(root *confine.Root, rel string, values func() (map[string]any, bool)) (c *chart.Chart, files []*archive.BufferedFile, local map[string]string, notVendored *InputError, err error) {
+	return loadChartIn(root, rel, values, nil)
+}
+
+// loadChartIn is loadChart for a chart that the charts in stack depend
+// on through file:// paths.
+func loadChartIn(root *confine.Root, rel string, values func() (map[string]any, bool), stack []string) (c *chart.Chart, files []*archive.BufferedFile, local map[string]string, notVendored *InputError, err error) {
 	if err := chartFileIsFile(root, rel, "Chart.yaml"); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	files, c, err = loadChartFiles(root, rel, values)
 	if errors.Is(err, confine.ErrRefused) {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := checkChartFile(rel, chartFile(files, "Chart.yaml")); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err != nil {
 		if verr := checkChartValues(rel, chartFile(files, "values.yaml"), err); verr != nil {
-			return nil, nil, nil, verr
+			return nil, nil, nil, nil, verr
 		}
-		return nil, nil, nil, chartErr(rel, err)
+		return nil, nil, nil, nil, chartErr(rel, err)
 	}
-	return c, files, vendored(c, rel), nil
+	if files == nil {
+		return c, nil, nil, vendored(c, rel), nil // a packaged chart carries its dependencies
+	}
+	local = map[string]string{}
+	if err := localDeps(root, rel, c, &files, local, append(stack, rel)); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return c, files, local, vendored(c, rel), nil
+}
+
+// localDeps adds to c the dependencies charts/ lacks whose repository is
+// a file:// path: `helm dependency build` would package them from there,
+// so they are read from that directory of the project, through root (a
+// path that leaves the project is refused). A subchart whose version
+// the dependency's constraint refuses fails as the build does; one whose
+// directory is missing stays not vendored. local gets, for each subchart
+// added, the path Helm gives it under the chart (chart/charts/api, or
+// each alias, which Helm names a copy after) mapped to
+// its directory; files gets its files under charts/<name>/ (its
+// values.yaml gives provenance). stack holds rel and the charts that
+// depend on it, which it does not load again.
+func localDeps(root *confine.Root, rel string, c *chart.Chart, files *[]*archive.BufferedFile, local map[string]string, stack []string) error {
+	if c.Metadata == nil {
+		return nil
+	}
+	chartYAML := path.Join(rel, "Chart.yaml")
+	dirs := map[string]string{} // name → directory, of those added
+	for _, d := range c.Metadata.Dependencies {
+		p, ok := strings.CutPrefix(d.Repository, "file://")
+		if !ok || slices.ContainsFunc(c.Dependencies(), func(sub *chart.Chart) bool { return sub.Name() == d.Name }) {
+			continue
+		}
+		dir := p
+		if !path.IsAbs(p) {
+			dir = path.Join(rel, p)
+		}
+		st, err := root.Stat(dir)
+		if errors.Is(err, confine.ErrRefused) {
+			return fmt.Errorf("%s: dependency %s (repository %s): %w", chartYAML, d.Name, d.Repository, err)
+		}
+		if err != nil || !st.IsDir() || slices.Contains(stack, dir) {
+			continue // helm dependency build fails (or loops): not vendored
+		}
+		sub, subFiles, subLocal, _, err := loadChartIn(root, dir, nil, stack)
+		if err != nil {
+			return err
+		}
+		if sub.Name() != d.Name {
+			continue // packaged under its own name, which install does not find
+		}
+		if err := localVersion(chartYAML, d, dir, sub); err != nil {
+			return err
+		}
+		at := "charts/" + d.Name
+		dirs[d.Name] = dir
+		for k, v := range subLocal {
+			local[path.Join(rel, at, strings.TrimPrefix(k, dir+"/"))] = v
+		}
+		for _, f := range subFiles {
+			*files = append(*files, &archive.BufferedFile{Name: at + "/" + f.Name, ModTime: f.ModTime, Data: f.Data})
+		}
+		c.AddDependency(sub)
+	}
+	for _, d := range c.Metadata.Dependencies {
+		if dir, ok := dirs[d.Name]; ok {
+			local[path.Join(rel, "charts", cmp.Or(d.Alias, d.Name))] = dir
+		}
+	}
+	return nil
+}
+
+// localVersion refuses a file:// subchart whose version the
+// dependency's constraint excludes, as helm dependency build does. An
+// empty constraint takes any version.
+func localVersion(chartYAML string, d *chart.Dependency, dir string, sub *chart.Chart) error {
+	if d.Version == "" {
+		return nil
+	}
+	want, err := semver.NewConstraint(d.Version)
+	if err != nil {
+		return &InputError{File: chartYAML, Msg: fmt.Sprintf("dependency %s: version %q is not a version constraint: %v", d.Name, d.Version, err)}
+	}
+	if v, err := semver.NewVersion(sub.Metadata.Version); err == nil && !want.Check(v) {
+		return &InputError{File: chartYAML, Msg: fmt.Sprintf(
+			"dependency %s wants version %s, %s has %s: helm dependency build fails the same way", d.Name, d.Version, path.Join(dir, "Chart.yaml"), sub.Metadata.Version)}
+	}
+	return nil
+}
+
+// localScopes is Result.LocalCharts of a chart at rel whose file://
+// dependencies are local (see localDeps); nil when it has none.
+func localScopes(rel string, local map[string]string) map[string]string {
+	if len(local) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for at, dir := range local {
+		scope := ""
+		for _, name := range strings.Split(strings.TrimPrefix(at, rel+"/"), "/") {
+			if name != "charts" {
+				scope += name + "."
+			}
+		}
+		if old, ok := out[dir]; ok && old != scope {
+			scope = ""
+		}
+		out[dir] = scope
+	}
+	return out
+}
+
+// localPath maps a path Helm gives a file of a file:// dependency
+// (chart/charts/api/templates/x.yaml) to where it is in the project
+// (api/chart/templates/x.yaml); local is as localDeps fills it.
+func localPath(local map[string]string, p string) string {
+	best := ""
+	for from := range local {
+		if len(from) > len(best) && strings.HasPrefix(p, from+"/") {
+			best = from
+		}
+	}
+	if best == "" {
+		return p
+	}
+	return local[best] + p[len(best):]
 }
 
 // vendored says which dependencies are declared but not vendored.

@@ -61,6 +61,9 @@ type Renderer struct {
 	// notVendored is why the chart's declared dependencies are missing,
 	// with standIns: its own templates render without them.
 	notVendored *InputError
+	// local maps the path Helm gives each file:// dependency under the
+	// chart to its directory in the project (see localDeps).
+	local       map[string]string
 	missingDeps []string // their names (aliases) as values keys
 }
 
@@ -200,7 +203,7 @@ func (r *Renderer) load() error {
 		}
 		var files []*archive.BufferedFile
 		var notVendored *InputError
-		r.chart, files, notVendored, r.err = loadChart(root, r.p.Chart, baseValues)
+		r.chart, files, r.local, notVendored, r.err = loadChart(root, r.p.Chart, baseValues)
 		if r.err != nil {
 			return
 		}
@@ -286,6 +289,7 @@ func (r *Renderer) render(ctx context.Context, env string, outside func(user map
 		}
 	}
 	res.NotVendored = r.notVendored
+	res.LocalCharts = localScopes(r.p.Chart, r.local)
 	return res, nil
 }
 
@@ -393,9 +397,9 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 		return &InputError{File: path.Join(run.p.Chart, "templates"), Msg: err.Error()}
 	}
 	if err != nil {
-		return scrubbed(templateErr(run.p.Chart, run.c.Name(), err), run.top)
+		return scrubbed(run.localErr(templateErr(run.p.Chart, run.c.Name(), err)), run.top)
 	}
-	objs, err := splitManifests(rendered, run.p.Chart, run.c.Name())
+	objs, err := run.splitManifests(rendered)
 	if err != nil {
 		return scrubbed(err, run.top)
 	}
@@ -415,6 +419,33 @@ func (run *renderRun) renderManifests(ctx context.Context) error {
 	return nil
 }
 
+// splitManifests is splitManifests of this chart, each object at its
+// template's path in the project.
+func (run *renderRun) splitManifests(rendered map[string]string) ([]manifest, error) {
+	objs, err := splitManifests(rendered, run.p.Chart, run.c.Name())
+	if len(run.local) > 0 {
+		for i := range objs {
+			objs[i].template = localPath(run.local, objs[i].template)
+		}
+	}
+	return objs, err
+}
+
+// localErr names a file:// dependency's templates in a template error
+// where they are in the project.
+func (run *renderRun) localErr(err error) error {
+	var ie *InputError
+	if len(run.local) == 0 || !errors.As(err, &ie) {
+		return err
+	}
+	cp := *ie
+	cp.File = localPath(run.local, ie.File)
+	for from, to := range run.local {
+		cp.Msg = strings.ReplaceAll(cp.Msg, from+"/", to+"/")
+	}
+	return &cp
+}
+
 // startTrace starts the first marked render (see traced). It starts
 // after the plain render has succeeded, not beside it: a chart whose
 // templates fail (a runaway include) then costs one render's memory and
@@ -429,7 +460,7 @@ func (run *renderRun) startTrace(ctx context.Context) error {
 // twins parses a marked render's output into objects, as
 // renderManifests does the plain render's.
 func (run *renderRun) twins(out map[string]string) ([]manifest, error) {
-	twins, err := splitManifests(out, run.p.Chart, run.c.Name())
+	twins, err := run.splitManifests(out)
 	if err != nil {
 		return nil, err
 	}
@@ -966,6 +997,9 @@ func (r *Renderer) loadSubValues(files []*archive.BufferedFile) {
 		prefix := sub.Name()
 		if a, ok := aliases[prefix]; ok {
 			prefix = a
+		}
+		if dir, ok := r.local[path.Join(r.p.Chart, "charts", prefix)]; ok {
+			file = path.Join(dir, "values.yaml") // a file:// dependency
 		}
 		r.subValues = append(r.subValues, subValues{file: file, prefix: prefix, root: doc.Content[0]})
 	}

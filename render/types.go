@@ -372,6 +372,11 @@ type Result struct {
 	// when the chart rendered without them (only with
 	// Renderer.ForCheck); nil otherwise.
 	NotVendored *InputError
+	// LocalCharts maps the directory of each file:// dependency loaded
+	// from the project (where its objects' templates are) to where its
+	// .Values live in the chart's values ("api."); "" when several
+	// aliases of it live in different places.
+	LocalCharts map[string]string
 }
 
 // Duplicate is a key repeated in one YAML mapping of a values file: YAML
