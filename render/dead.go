@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template/parse"
 
+	"github.com/gobwas/glob"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 )
 
@@ -47,7 +48,7 @@ func chartReads(c *chart.Chart) *valuesReads {
 	if len(c.Dependencies()) > 0 {
 		vr.paths["global"] = true
 	}
-	w := &readWalker{vr: vr, defines: map[string]*parse.Tree{}, prefixes: map[string]string{}, seen: map[string]bool{}}
+	w := &readWalker{vr: vr, defines: map[string]*parse.Tree{}, prefixes: map[string]string{}, seen: map[string]bool{}, charts: map[string]*chart.Chart{}}
 	var files []tplFile
 	w.parseAll(c, "", &files)
 	for _, f := range files {
@@ -91,6 +92,7 @@ func (w *readWalker) parseAll(c *chart.Chart, prefix string, files *[]tplFile) {
 		}
 		return prefix + "." + p
 	}
+	w.charts[prefix] = c
 	for _, t := range c.Templates {
 		if t == nil {
 			continue
@@ -259,6 +261,9 @@ type readWalker struct {
 	// once.
 	dicts   []map[string]aval
 	dictIDs map[string]aval
+	// charts are the charts of the tree by values path, whose files a
+	// template hands to tpl.
+	charts map[string]*chart.Chart
 }
 
 // dict models dict "k1" v1 "k2" v2 … whose keys are constants: a define
@@ -430,6 +435,8 @@ func (w *readWalker) cmd(c *parse.CommandNode, args []aval, s scope, test bool, 
 			w.include(name.Text, args[len(args)-1], s, depth)
 			return ""
 		}
+	case id.Ident == "tpl" && len(c.Args) == 3:
+		w.tplFiles(c.Args[1], args[2], s, depth)
 	case testFuncs[id.Ident] || (test && (id.Ident == "and" || id.Ident == "or")):
 		for _, a := range args[1:] {
 			w.test(a)
@@ -440,6 +447,105 @@ func (w *readWalker) cmd(c *parse.CommandNode, args []aval, s scope, test bool, 
 		w.use(a)
 	}
 	return ""
+}
+
+// tplFiles walks, as templates run with dot ctx, the chart's files that
+// text (tpl's first argument) reads with .Files.Get or .Files.Glob: a
+// config file in the chart that names .Values reads them when rendered
+// by tpl. A name that is no constant (ranging over a Glob) stands for
+// every file the chart's templates glob. A file only read, not handed
+// to tpl, is data: its .Values are text.
+func (w *readWalker) tplFiles(text parse.Node, ctx aval, s scope, depth int) {
+	c := w.charts[s.prefix]
+	if c == nil || depth > maxIncludeDepth {
+		return
+	}
+	pats, dynamic := filePatterns(text)
+	if dynamic {
+		pats = append(pats, chartGlobs(c)...)
+	}
+	for _, f := range c.Files {
+		if f == nil || !slices.ContainsFunc(pats, func(p string) bool { return p == f.Name || globMatch(p, f.Name) }) {
+			continue
+		}
+		key := "tpl\x00" + s.prefix + "\x00" + f.Name + "\x00" + string(ctx)
+		if w.seen[key] {
+			continue
+		}
+		w.seen[key] = true
+		pt := parse.New(f.Name)
+		pt.Mode = parse.SkipFuncCheck
+		tree, err := pt.Parse(string(f.Data), "", "", map[string]*parse.Tree{})
+		if err != nil {
+			w.vr.whole = true // tpl fails on it too: judge no key by it
+			continue
+		}
+		w.list(tree.Root, scope{dot: ctx, vars: map[string]aval{"$": ctx}, prefix: s.prefix, own: true}, depth+1)
+	}
+}
+
+// filePatterns are the names and Glob patterns text passes to
+// .Files.Get and .Files.Glob; dynamic when one is not a constant.
+func filePatterns(n parse.Node) (pats []string, dynamic bool) {
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.PipeNode:
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *parse.ChainNode:
+			walk(n.Node)
+		case *parse.CommandNode:
+			if len(n.Args) > 1 && filesCall(n.Args[0]) {
+				if str, ok := n.Args[1].(*parse.StringNode); ok {
+					pats = append(pats, str.Text)
+				} else {
+					dynamic = true
+				}
+			}
+			for _, a := range n.Args {
+				walk(a)
+			}
+		}
+	}
+	walk(n)
+	return pats, dynamic
+}
+
+// filesCall reports whether n names .Files.Get or .Files.Glob (on dot,
+// $ or a variable).
+func filesCall(n parse.Node) bool {
+	var idents []string
+	switch n := n.(type) {
+	case *parse.FieldNode:
+		idents = n.Ident
+	case *parse.VariableNode:
+		idents = n.Ident[1:]
+	case *parse.ChainNode:
+		idents = n.Field
+	}
+	k := len(idents)
+	return k >= 2 && idents[k-2] == "Files" && (idents[k-1] == "Get" || idents[k-1] == "Glob")
+}
+
+var filesGlobRe = regexp.MustCompile(`Files\.Glob\s+"([^"]+)"`)
+
+// chartGlobs are the patterns c's templates pass to .Files.Glob.
+func chartGlobs(c *chart.Chart) []string {
+	var out []string
+	for _, t := range c.Templates {
+		for _, m := range filesGlobRe.FindAllSubmatch(t.Data, -1) {
+			out = append(out, string(m[1]))
+		}
+	}
+	return out
+}
+
+// globMatch matches name as Helm's .Files.Glob does.
+func globMatch(pattern, name string) bool {
+	g, err := glob.Compile(pattern, '/')
+	return err == nil && g.Match(name)
 }
 
 // include walks define name with dot arg, once per argument.
