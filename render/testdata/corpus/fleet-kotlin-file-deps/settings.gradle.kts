@@ -1,0 +1,2 @@
+rootProject.name = "fleet"
+include("services:tracker", "services:dispatch")
