@@ -250,6 +250,8 @@ type chartModel struct {
 var (
 	valuesRef = lazyre.New(`(index\s+)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)`)
 	quoted    = lazyre.New(`"([^"]*)"`)
+	// tplFileRef is a chart file a template hands to tpl by name.
+	tplFileRef = lazyre.New(`tpl\s*\(\s*\$?\.Files\.Get\s+"([^"]+)"\s*\)`)
 )
 
 func loadChart(files *tree, dir string) (*chartModel, error) {
@@ -284,6 +286,13 @@ func loadChart(files *tree, dir string) (*chartModel, error) {
 			rs, u, ok := itemReads(path, string(data))
 			itemsOK = itemsOK && ok
 			uses, reads = append(uses, u...), append(reads, rs...)
+		}
+		// A chart file the template renders with tpl reads values too
+		// (tpl (.Files.Get "config/app.yaml") .).
+		for _, fm := range tplFileRef.Get().FindAllSubmatch(data, -1) {
+			if more, err := files.ReadFile(filepath.Join(dir, filepath.FromSlash(string(fm[1])))); err == nil {
+				data = append(append(data, '\n'), more...)
+			}
 		}
 		for _, sm := range valuesRef.Get().FindAllSubmatch(data, -1) {
 			var ref []string
