@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -77,11 +78,25 @@ func TestDeployCommands(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			// A repository of several charts (an app-of-apps beside the
+			// charts it deploys) is described chart by chart.
+			var got string
 			p, err := Load(dir)
-			if err != nil {
+			var several *SeveralChartsError
+			switch {
+			case errors.As(err, &several):
+				for _, c := range several.Charts {
+					p, err := LoadChart(dir, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got += "== " + c + "\n" + describe(p)
+				}
+			case err != nil:
 				t.Fatal(err)
+			default:
+				got = describe(p)
 			}
-			got := describe(p)
 			golden := dir + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
