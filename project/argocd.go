@@ -3,7 +3,6 @@ package project
 import (
 	"bytes"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -160,22 +159,5 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 // argoFiles lists the YAML files under root that may hold Argo CD
 // Applications (argoPath), as deep as charts are looked for.
 func argoFiles(lst *listing, root string) []string {
-	var out []string
-	var walk func(rel string, depth int)
-	walk = func(rel string, depth int) {
-		entries, _ := lst.ReadDir(rel)
-		for _, e := range entries {
-			n := e.Name()
-			switch {
-			case e.IsDir():
-				if depth < maxChartDepth && !skipDirs[n] {
-					walk(path.Join(rel, n), depth+1)
-				}
-			case yamlName(n) && argoPath(path.Join(rel, n)):
-				out = append(out, filepath.Join(root, filepath.FromSlash(path.Join(rel, n))))
-			}
-		}
-	}
-	walk(".", 0)
-	return out
+	return filesIn(lst, root, maxChartDepth, true, func(rel string) bool { return yamlName(rel) && argoPath(rel) })
 }

@@ -2769,19 +2769,27 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 // k8s/helm/deploy.sh beside its chart), leaving out what dependencies,
 // test fixtures and dot directories hold.
 func scriptsIn(lst *listing, root string) []string {
+	return filesIn(lst, root, maxChartDepth-2, false, func(rel string) bool { return shellName(path.Base(rel)) })
+}
+
+// filesIn lists the files under root, down to depth directories, that
+// keep takes (by their slash-separated path relative to root), leaving
+// out what dependencies and test fixtures hold, and dot directories
+// unless dots.
+func filesIn(lst *listing, root string, depth int, dots bool, keep func(rel string) bool) []string {
 	var out []string
-	var walk func(rel string, depth int)
-	walk = func(rel string, depth int) {
+	var walk func(rel string, d int)
+	walk = func(rel string, d int) {
 		entries, _ := lst.ReadDir(rel)
 		for _, e := range entries {
-			n := e.Name()
+			n := path.Join(rel, e.Name())
 			switch {
 			case e.IsDir():
-				if depth < maxChartDepth-2 && !skipDirs[n] && !strings.HasPrefix(n, ".") {
-					walk(path.Join(rel, n), depth+1)
+				if d < depth && !skipDirs[e.Name()] && (dots || !strings.HasPrefix(e.Name(), ".")) {
+					walk(n, d+1)
 				}
-			case shellName(n):
-				out = append(out, filepath.Join(root, filepath.FromSlash(path.Join(rel, n))))
+			case keep(n):
+				out = append(out, filepath.Join(root, filepath.FromSlash(n)))
 			}
 		}
 	}
