@@ -2058,6 +2058,18 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	defer r.Close()
 	if IsCIExpr(p) {
+		if loc := ciExpr.Get().FindStringIndex(p); loc != nil && loc[0] == 0 && loc[1] < len(p) && !strings.Contains(p, "/") {
+			// $env.values.yaml: a file of the command's directory whose
+			// name the variable begins; found as any path is, by the
+			// files the pattern names.
+			for _, b := range bases {
+				if m, _ := fs.Glob(r.FS(), filepath.ToSlash(under(top, filepath.Join(b, "*"+p[loc[1]:])))); len(m) > 0 {
+					if rel, err := filepath.Rel(dir, filepath.Join(b, p)); err == nil && !strings.HasPrefix(rel, "..") {
+						return filepath.ToSlash(rel)
+					}
+				}
+			}
+		}
 		if strings.HasPrefix(p, "$") {
 			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
 		}

@@ -1051,6 +1051,12 @@ func (p *Project) sameRelease(out map[string]*Deploy, envFiles map[string]string
 				!slices.ContainsFunc(files(a), func(v string) bool { return v != "" && slices.Contains(files(b), v) }) {
 				continue
 			}
+			if da.File == db.File && da.Line == db.Line && da.Cluster == "" {
+				// deploy.sh $env, its --values $env.values.yaml: one command
+				// run once per environment, against whichever cluster the
+				// caller's context is; not one environment twice
+				continue
+			}
 			keep, lost := a, b
 			if rb, ra := rank(b), rank(a); rb > ra || (rb == ra && len(db.Values) > len(da.Values)) {
 				keep, lost = b, a
