@@ -3,6 +3,7 @@ package project
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -358,15 +359,7 @@ func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 			case jenkinsFile(base):
 				cmds = withAssignments(jenkinsLines(data))
 			case base == "Makefile" || base == "makefile" || base == "GNUmakefile" || strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
-				for i, c := range cmds {
-					if strings.HasPrefix(c.via, ":") {
-						cmds[i].via = rel + c.via // $(MAKE) helm-upgrade NAMESPACE=x at Makefile:12
-					}
-					if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
-						cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
-					}
-				}
+				cmds = makeFileLines(data, f, rel, readCIFile) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
 				if !shellName(base) && !shellShebang.Get().Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
@@ -1104,7 +1097,10 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 	vars := map[string]string{}
 	overridable := map[string]bool{}
 	defines := map[string][]shellLine{}
-	target, define := "", ""
+	// choices are the values ifeq compares a variable with, branchVars
+	// what each branch (variable\x00value; \x00 alone the else) assigns.
+	choices, branchVars := map[string][]string{}, map[string]map[string]string{}
+	target, define, branch := "", "", ""
 	var out []shellLine
 	lines := strings.Split(string(data), "\n")
 	for i := 0; i < len(lines); i++ {
@@ -1166,6 +1162,31 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 			}
 			continue
 		}
+		if m := makeIfeq.Get().FindStringSubmatch(l); m != nil {
+			v, val := cmp.Or(m[1], m[4]), cmp.Or(m[2], m[3])
+			if !slices.Contains(choices[v], val) {
+				choices[v] = append(choices[v], val)
+			}
+			branch = v + "\x00" + val
+			continue
+		}
+		if t := strings.TrimSpace(l); branch != "" && (t == "else" || t == "endif") {
+			v, _, _ := strings.Cut(branch, "\x00")
+			branch = ""
+			if t == "else" {
+				branch = v + "\x00"
+			}
+			continue
+		}
+		if m := makeVar.Get().FindStringSubmatch(strings.TrimSpace(l)); m != nil && branch != "" {
+			// an ifeq ($(BUILD_ENV),prod) branch's: the value's, not every
+			// run's
+			if branchVars[branch] == nil {
+				branchVars[branch] = map[string]string{}
+			}
+			branchVars[branch][m[1]] = makeValue(m[3])
+			continue
+		}
 		if m := makeVar.Get().FindStringSubmatch(l); m != nil {
 			vars[m[1]] = makeValue(m[3])
 			if m[2] == "?" && !strings.Contains(m[3], "$") {
@@ -1179,7 +1200,56 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 			target = m[1]
 		}
 	}
-	return makeRecursive(out)
+	return makeRecursive(makeChoices(out, choices, branchVars))
+}
+
+// makeChoices makes, of a helm line that passes a variable an ifeq of the
+// Makefile compares (--set global.env=$(BUILD_ENV), with BUILD_ENV ?= dev
+// and ifeq ($(BUILD_ENV),prod)), one line per value: the default's and
+// each the caller may give, each naming the environment of that value
+// and with what its branch assigns. A values file it names is
+// keepOverridable's.
+func makeChoices(lines []shellLine, choices map[string][]string, branchVars map[string]map[string]string) []shellLine {
+	if len(choices) == 0 {
+		return lines
+	}
+	var out []shellLine
+	for _, l := range lines {
+		v := ""
+		for c := range choices {
+			// make's command line (make upg BUILD_ENV=prod) overrides ?=,
+			// = and := alike: only override, which makeVar does not read,
+			// holds
+			if def, ok := l.vars[c]; ok && !strings.Contains(def, "$") && strings.Contains(l.text, "helm") && (strings.Contains(l.text, "$("+c+")") || strings.Contains(l.text, "${"+c+"}")) && !strings.Contains(l.text, "values-$("+c+")") && !strings.Contains(l.text, "/$("+c+")") {
+				v = c
+			}
+		}
+		vals := slices.Clone(choices[v])
+		if def := l.vars[v]; v != "" && !slices.Contains(vals, def) {
+			vals = append([]string{def}, vals...)
+		}
+		if v == "" || !slices.ContainsFunc(vals, envLike) {
+			out = append(out, l)
+			continue
+		}
+		for _, val := range vals {
+			if !envLike(val) || !envNameRe.Get().MatchString(val) {
+				continue
+			}
+			c := l
+			c.vars, c.overridable = maps.Clone(l.vars), maps.Clone(l.overridable)
+			bv, ok := branchVars[v+"\x00"+val]
+			if !ok {
+				bv = branchVars[v+"\x00"]
+			}
+			maps.Copy(c.vars, bv)
+			c.vars[v] = val
+			delete(c.overridable, v)
+			c.env = val
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // makeRecursive reads `$(MAKE) helm-upgrade NAMESPACE=shop-dev` as the
@@ -1217,6 +1287,7 @@ func makeRecursive(lines []shellLine) []shellLine {
 }
 
 var (
+	makeIfeq    = lazyre.New(`^\s*(?:else\s+)?ifeq\s*\(\s*(?:\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]\s*,\s*([A-Za-z0-9_.-]+)|([A-Za-z0-9_.-]+)\s*,\s*\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}])\s*\)`)
 	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`)
 	makeInclude = lazyre.New(`^-?include\s+(.+)$`)
 	makeRecurse = lazyre.New(`^\$[({]MAKE[)}]\s+(?:-\S+\s+)*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$`)
@@ -2214,6 +2285,9 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 	var out []shellLine
 	for _, c := range cmds {
 		out = append(out, c)
+		if c.file == "" {
+			out = append(out, c.followMake(dir, fileDir, rel, readCIFile)...)
+		}
 		if c.file != "" || !mayCallScript(c.text) {
 			continue
 		}
@@ -2240,6 +2314,97 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		out = append(out, withAssignments(lines)...)
 	}
 	return out
+}
+
+// makeFileLines are the recipe lines of the Makefile f (rel, relative to
+// the project), each with where a recursive make called it and the
+// directory a cd in front of it moves to.
+func makeFileLines(data []byte, f, rel string, readCIFile func(string) ([]byte, error)) []shellLine {
+	cmds := makeLines(data, filepath.Dir(f), readCIFile)
+	for i, c := range cmds {
+		if strings.HasPrefix(c.via, ":") {
+			cmds[i].via = rel + c.via // $(MAKE) helm-upgrade NAMESPACE=x at Makefile:12
+		}
+		if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
+			cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
+		}
+	}
+	return cmds
+}
+
+// ciMake matches a CI line that runs a Makefile's target with variables
+// on make's command line (make install ENV=production): the target and
+// the assignments.
+var ciMake = lazyre.New(`^(?:\$[({]MAKE[)}]|make)\s+(?:-[A-Za-z]+\s+)*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$`)
+
+// followMake returns the lines of the repository's Makefile target a CI
+// line runs with variables (make install ENV=production), as the job
+// runs them: the command line's variables win over the Makefile's ?=, =
+// and := (only override holds), the job's environment and name name the
+// environment, and each line says where CI called it.
+func (l shellLine) followMake(dir, fileDir, rel string, readCIFile func(string) ([]byte, error)) []shellLine {
+	m := ciMake.Get().FindStringSubmatch(strings.TrimSpace(wordExpr.Get().ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") })))
+	if m == nil {
+		return nil
+	}
+	cli := map[string]string{}
+	for _, a := range strings.Fields(m[2]) {
+		k, v, _ := strings.Cut(a, "=")
+		cli[k] = l.expand(strings.Trim(v, `"'`))
+	}
+	bases := []string{ciRepoRoot(fileDir), fileDir, dir}
+	if l.workdir != "" {
+		bases = append([]string{filepath.Join(ciRepoRoot(fileDir), l.workdir)}, bases...)
+	}
+	for _, b := range bases {
+		f := filepath.Join(b, "Makefile")
+		data, err := readCIFile(f)
+		if err != nil {
+			continue
+		}
+		mrel, err := filepath.Rel(dir, f)
+		if err != nil || strings.HasPrefix(mrel, "..") {
+			return nil
+		}
+		mrel = filepath.ToSlash(mrel)
+		var out []shellLine
+		took := map[int]bool{}
+		lines := makeFileLines(data, f, mrel, readCIFile)
+		for _, c := range lines {
+			if c.hint != m[1] || took[c.line] {
+				continue
+			}
+			if c.env != "" && !slices.Contains(slices.Collect(maps.Values(cli)), c.env) && slices.ContainsFunc(lines, func(o shellLine) bool {
+				return o.line == c.line && o.hint == c.hint && slices.Contains(slices.Collect(maps.Values(cli)), o.env)
+			}) {
+				continue // one of makeChoices' copies, for a value CI does not give
+			}
+			took[c.line] = true
+			vars := maps.Clone(l.vars)
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			for k, v := range c.vars {
+				if _, job := vars[k]; !job || !c.overridable[k] {
+					vars[k] = v // a Makefile assignment wins over the job's environment, ?= does not
+				}
+			}
+			maps.Copy(vars, cli)
+			c.vars, c.overridable = vars, maps.Clone(c.overridable)
+			for k := range cli {
+				delete(c.overridable, k)
+			}
+			if !slices.Contains(slices.Collect(maps.Values(cli)), c.env) {
+				c.env = ""
+			}
+			c.env = cmp.Or(l.env, c.env)
+			c.hint, c.varAt, c.shell = l.hint, l.varAt, l.shell
+			c.dir, c.file, c.via = filepath.Dir(f), mrel, rel+":"+strconv.Itoa(l.line)
+			out = append(out, c)
+		}
+		return out
+	}
+	return nil
 }
 
 // scriptCall returns the script a line runs, as a path on disk, and its
