@@ -831,6 +831,15 @@ var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][
 // positional matches a reference to a script's argument.
 var loneArg = lazyre.New(`^\$(?:\{[1-9]\}|[1-9])$`)
 
+// positionalDefault is ${2:-latest}: the argument, and its default;
+// dirOfAssign is X="$(dirname "$Y")"; missingFileIf is
+// `if [ ! -f "$X" ]`: the variable that names the file.
+var (
+	dirOfAssign       = lazyre.New(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\(\s*dirname\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\s*\)"?$`)
+	positionalDefault = lazyre.New(`^\$\{([1-9]):?-([^{}$]*)\}$`)
+	missingFileIf     = lazyre.New(`^if\s+\[\[?\s+!\s+-[fe]\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\s*\]`)
+)
+
 var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`)
 
 // arrayAssign matches a bash array assignment, name, += and words;
@@ -853,6 +862,9 @@ func withAssignments(lines []shellLine) []shellLine {
 	choices := map[string][]string{}
 	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
+	// fallback is the variable an `if [ ! -f "$X" ]` being read assigns
+	// only when its file is missing, fallbackDepth that if's depth.
+	fallback, fallbackDepth := "", 0
 	cd := ""                       // where the shell's `cd` lines took it, relative to the job's directory
 	var arms, lastArms []branchArm // the top-level if being read, the last one closed
 	// jobEnv are the variables a step wrote into $BASH_ENV or $GITHUB_ENV:
@@ -922,9 +934,21 @@ func withAssignments(lines []shellLine) []shellLine {
 			assigned[m[1]], assignedAt[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2])), l.line
 			l.assigned, l.assignedAt = assigned, assignedAt
 			continue
+		} else if m := dirOfAssign.Get().FindStringSubmatch(t); m != nil && filepath.IsAbs(assigned[m[2]]) {
+			// PROJECT_ROOT="$(dirname "$SCRIPT_DIR")": the script
+			// directory's parent
+			assigned, assignedAt = maps.Clone(assigned), maps.Clone(assignedAt)
+			assigned[m[1]], assignedAt[m[1]] = filepath.Dir(assigned[m[2]]), l.line
+			l.assigned, l.assignedAt = assigned, assignedAt
+			continue
 		}
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
 		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
+		if fm := missingFileIf.Get().FindStringSubmatch(t); fm != nil && fallback == "" {
+			fallback, fallbackDepth = fm[1], depth+1
+		} else if fallback != "" && closes && !opens && depth <= fallbackDepth {
+			fallback = ""
+		}
 		ms := lineAssignments(t)
 		if len(arms) > 0 && depth == 1 {
 			for _, m := range ms {
@@ -949,10 +973,23 @@ func withAssignments(lines []shellLine) []shellLine {
 				choices[name] = jobOutputs[name]
 				continue
 			}
+			if fallback != "" && name == fallback && depth >= fallbackDepth {
+				continue // [ ! -f "$VALUES_FILE" ] && VALUES_FILE=values.yaml: for a file that is not there
+			}
 			if m.first && depth == 0 && !opens {
 				assignedAt[name] = l.line // what the next lines see is defined here, known or not
 			} else {
 				delete(assignedAt, name) // one of several
+			}
+			if pm := positionalDefault.Get().FindStringSubmatch(val); pm != nil && !envLike(pm[2]) && m.first && depth == 0 && !opens {
+				if _, given := assigned[pm[1]]; !given {
+					// VERSION=${2:-latest}, the script run without it: what
+					// the caller gives, else the default (an environment's
+					// name stays the pattern it is)
+					assigned[name] = "${" + name + ":-" + pm[2] + "}"
+					delete(choices, name)
+					continue
+				}
 			}
 			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
 			if strings.ContainsAny(simpleRef.Get().ReplaceAllString(val, ""), "$`") {
