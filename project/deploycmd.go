@@ -430,7 +430,16 @@ func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
 					if h, ok := heres[c.hint+"\x00"+path.Clean(v)]; ok {
-						d.Set = append(d.Set, h.hereSets(path.Clean(v))...)
+						sets := h.hereSets(path.Clean(v))
+						if h.file != c.file {
+							// the job wrote it (a workflow's heredoc), the
+							// Makefile or script it called deploys it: its
+							// lines are not the deploy file's
+							for i := range sets {
+								sets[i].Line = 0
+							}
+						}
+						d.Set = append(d.Set, sets...)
 					}
 					if src != "" {
 						decrypted[v] = src
