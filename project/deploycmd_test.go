@@ -1,7 +1,6 @@
 package project
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -78,25 +77,11 @@ func TestDeployCommands(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			// A repository of several charts (an app-of-apps beside the
-			// charts it deploys) is described chart by chart.
-			var got string
 			p, err := Load(dir)
-			var several *SeveralChartsError
-			switch {
-			case errors.As(err, &several):
-				for _, c := range several.Charts {
-					p, err := LoadChart(dir, c)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got += "== " + c + "\n" + describe(p)
-				}
-			case err != nil:
+			if err != nil {
 				t.Fatal(err)
-			default:
-				got = describe(p)
 			}
+			got := describe(p)
 			golden := dir + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
