@@ -3,24 +3,46 @@ package project
 import (
 	"bytes"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// argoDirs are the file patterns, relative to the repository root, where
-// Argo CD Applications are kept (argocd/app-dev.yaml,
-// deploy/argo/prod.yaml, gitops/applications/web.yaml): only paths that
-// say argo, gitops or application are read, so that a chart's templates
-// are not parsed for them.
-var argoDirs = []string{"*.yaml", "*.yml", "*/*.yaml", "*/*.yml", "*/*/*.yaml", "*/*/*.yml"}
-
-// argoPath reports whether rel may hold Argo CD Applications.
+// argoPath reports whether rel may hold Argo CD Applications: a path
+// that says argo, gitops or application, or a chart's templates/ (an
+// app-of-apps chart whose templates are Applications). Other YAML is
+// not read for them.
 func argoPath(rel string) bool {
 	l := strings.ToLower(rel)
-	return strings.Contains(l, "argo") || strings.Contains(l, "gitops") || strings.Contains(l, "application")
+	return strings.Contains(l, "argo") || strings.Contains(l, "gitops") || strings.Contains(l, "application") || path.Base(path.Dir(l)) == "templates"
+}
+
+// argoTemplate turns a chart template holding Applications into YAML
+// ferry can read as far as its literal fields go: lines that are only
+// actions ({{- if }}, {{- end }}) go, and a field whose value an action
+// fills becomes empty, so that it is unknown rather than wrong.
+func argoTemplate(data []byte) []byte {
+	if !bytes.Contains(data, []byte("{{")) {
+		return data
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	out := lines[:0]
+	for _, l := range lines {
+		t := bytes.TrimSpace(l)
+		if bytes.HasPrefix(t, []byte("{{")) && bytes.HasSuffix(t, []byte("}}")) && bytes.Count(t, []byte("{{")) == 1 {
+			continue
+		}
+		if i := bytes.Index(l, []byte("{{")); i >= 0 {
+			if k := bytes.Index(l, []byte(": ")); k >= 0 && k < i {
+				l = append(l[:k+1:k+1], []byte(" \"\"")...)
+			} else {
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return bytes.Join(out, []byte("\n"))
 }
 
 // argoDeploys reads the Argo CD Applications in data (rel, relative to
@@ -35,7 +57,7 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 		return nil
 	}
 	var out []Deploy
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(bytes.NewReader(argoTemplate(data)))
 	for {
 		var doc yaml.Node
 		if dec.Decode(&doc) != nil {
@@ -134,16 +156,8 @@ func argoDeploys(data []byte, rel, dir, root string) []Deploy {
 	return out
 }
 
-// argoFiles lists the files under root that may hold Argo CD
-// Applications.
+// argoFiles lists the YAML files under root that may hold Argo CD
+// Applications (argoPath), as deep as charts are looked for.
 func argoFiles(lst *listing, root string) []string {
-	var out []string
-	for _, pat := range argoDirs {
-		for _, f := range globIn(lst, root, pat) {
-			if rel, err := filepath.Rel(root, f); err == nil && argoPath(filepath.ToSlash(rel)) {
-				out = append(out, f)
-			}
-		}
-	}
-	return out
+	return filesIn(lst, root, maxChartDepth, true, func(rel string) bool { return yamlName(rel) && argoPath(rel) })
 }

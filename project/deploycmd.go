@@ -3,6 +3,7 @@ package project
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -358,15 +359,7 @@ func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 			case jenkinsFile(base):
 				cmds = withAssignments(jenkinsLines(data))
 			case base == "Makefile" || base == "makefile" || base == "GNUmakefile" || strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".mk"):
-				cmds = makeLines(data, filepath.Dir(f), readCIFile) // each recipe line is a shell of its own
-				for i, c := range cmds {
-					if strings.HasPrefix(c.via, ":") {
-						cmds[i].via = rel + c.via // $(MAKE) helm-upgrade NAMESPACE=x at Makefile:12
-					}
-					if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
-						cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
-					}
-				}
+				cmds = makeFileLines(data, f, rel, readCIFile) // each recipe line is a shell of its own
 			case shellName(base) || !strings.Contains(base, "."):
 				if !shellName(base) && !shellShebang.Get().Match(data) {
 					continue // bin/rails: a Ruby script, not a shell one
@@ -437,7 +430,16 @@ func findDeploysWarn(dir string) (out []Deploy, warnings []string) {
 				d.Values = jobValues(d.Values, dir, func(v string) (string, bool) {
 					src, ok := written[c.hint+"\x00"+path.Clean(v)]
 					if h, ok := heres[c.hint+"\x00"+path.Clean(v)]; ok {
-						d.Set = append(d.Set, h.hereSets(path.Clean(v))...)
+						sets := h.hereSets(path.Clean(v))
+						if h.file != c.file {
+							// the job wrote it (a workflow's heredoc), the
+							// Makefile or script it called deploys it: its
+							// lines are not the deploy file's
+							for i := range sets {
+								sets[i].Line = 0
+							}
+						}
+						d.Set = append(d.Set, sets...)
 					}
 					if src != "" {
 						decrypted[v] = src
@@ -838,6 +840,15 @@ var simpleRef = lazyre.New(`\$(?:\{(?:[A-Za-z_][A-Za-z0-9_]*|[1-9])\}|[A-Za-z_][
 // positional matches a reference to a script's argument.
 var loneArg = lazyre.New(`^\$(?:\{[1-9]\}|[1-9])$`)
 
+// positionalDefault is ${2:-latest}: the argument, and its default;
+// dirOfAssign is X="$(dirname "$Y")"; missingFileIf is
+// `if [ ! -f "$X" ]`: the variable that names the file.
+var (
+	dirOfAssign       = lazyre.New(`^(?:(?:export|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)="?\$\(\s*dirname\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\s*\)"?$`)
+	positionalDefault = lazyre.New(`^\$\{([1-9]):?-([^{}$]*)\}$`)
+	missingFileIf     = lazyre.New(`^if\s+\[\[?\s+!\s+-[fe]\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\s*\]`)
+)
+
 var positional = lazyre.New(`\$(?:\{[1-9]\}|[1-9])`)
 
 // arrayAssign matches a bash array assignment, name, += and words;
@@ -860,6 +871,9 @@ func withAssignments(lines []shellLine) []shellLine {
 	choices := map[string][]string{}
 	arrays := map[string]shellArray{}
 	depth, hint, shell := 0, "", 0
+	// fallback is the variable an `if [ ! -f "$X" ]` being read assigns
+	// only when its file is missing, fallbackDepth that if's depth.
+	fallback, fallbackDepth := "", 0
 	cd := ""                       // where the shell's `cd` lines took it, relative to the job's directory
 	var arms, lastArms []branchArm // the top-level if being read, the last one closed
 	// jobEnv are the variables a step wrote into $BASH_ENV or $GITHUB_ENV:
@@ -929,9 +943,21 @@ func withAssignments(lines []shellLine) []shellLine {
 			assigned[m[1]], assignedAt[m[1]] = filepath.Join(l.dir, filepath.FromSlash(m[2])), l.line
 			l.assigned, l.assignedAt = assigned, assignedAt
 			continue
+		} else if m := dirOfAssign.Get().FindStringSubmatch(t); m != nil && filepath.IsAbs(assigned[m[2]]) {
+			// PROJECT_ROOT="$(dirname "$SCRIPT_DIR")": the script
+			// directory's parent
+			assigned, assignedAt = maps.Clone(assigned), maps.Clone(assignedAt)
+			assigned[m[1]], assignedAt[m[1]] = filepath.Dir(assigned[m[2]]), l.line
+			l.assigned, l.assignedAt = assigned, assignedAt
+			continue
 		}
 		opens := strings.HasPrefix(t, "if ") || strings.HasPrefix(t, "case ") || strings.HasPrefix(t, "for ") || strings.HasPrefix(t, "while ")
 		closes := strings.HasSuffix(t, "fi") || strings.HasSuffix(t, "esac") || strings.HasSuffix(t, "done")
+		if fm := missingFileIf.Get().FindStringSubmatch(t); fm != nil && fallback == "" {
+			fallback, fallbackDepth = fm[1], depth+1
+		} else if fallback != "" && closes && !opens && depth <= fallbackDepth {
+			fallback = ""
+		}
 		ms := lineAssignments(t)
 		if len(arms) > 0 && depth == 1 {
 			for _, m := range ms {
@@ -956,10 +982,23 @@ func withAssignments(lines []shellLine) []shellLine {
 				choices[name] = jobOutputs[name]
 				continue
 			}
+			if fallback != "" && name == fallback && depth >= fallbackDepth {
+				continue // [ ! -f "$VALUES_FILE" ] && VALUES_FILE=values.yaml: for a file that is not there
+			}
 			if m.first && depth == 0 && !opens {
 				assignedAt[name] = l.line // what the next lines see is defined here, known or not
 			} else {
 				delete(assignedAt, name) // one of several
+			}
+			if pm := positionalDefault.Get().FindStringSubmatch(val); pm != nil && !envLike(pm[2]) && m.first && depth == 0 && !opens {
+				if _, given := assigned[pm[1]]; !given {
+					// VERSION=${2:-latest}, the script run without it: what
+					// the caller gives, else the default (an environment's
+					// name stays the pattern it is)
+					assigned[name] = "${" + name + ":-" + pm[2] + "}"
+					delete(choices, name)
+					continue
+				}
 			}
 			val = (shellLine{vars: l.vars, assigned: assigned, choices: choices}).expandDefault(val)
 			if strings.ContainsAny(simpleRef.Get().ReplaceAllString(val, ""), "$`") {
@@ -1104,7 +1143,10 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 	vars := map[string]string{}
 	overridable := map[string]bool{}
 	defines := map[string][]shellLine{}
-	target, define := "", ""
+	// choices are the values ifeq compares a variable with, branchVars
+	// what each branch (variable\x00value; \x00 alone the else) assigns.
+	choices, branchVars := map[string][]string{}, map[string]map[string]string{}
+	target, define, branch := "", "", ""
 	var out []shellLine
 	lines := strings.Split(string(data), "\n")
 	for i := 0; i < len(lines); i++ {
@@ -1166,6 +1208,31 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 			}
 			continue
 		}
+		if m := makeIfeq.Get().FindStringSubmatch(l); m != nil {
+			v, val := cmp.Or(m[1], m[4]), cmp.Or(m[2], m[3])
+			if !slices.Contains(choices[v], val) {
+				choices[v] = append(choices[v], val)
+			}
+			branch = v + "\x00" + val
+			continue
+		}
+		if t := strings.TrimSpace(l); branch != "" && (t == "else" || t == "endif") {
+			v, _, _ := strings.Cut(branch, "\x00")
+			branch = ""
+			if t == "else" {
+				branch = v + "\x00"
+			}
+			continue
+		}
+		if m := makeVar.Get().FindStringSubmatch(strings.TrimSpace(l)); m != nil && branch != "" {
+			// an ifeq ($(BUILD_ENV),prod) branch's: the value's, not every
+			// run's
+			if branchVars[branch] == nil {
+				branchVars[branch] = map[string]string{}
+			}
+			branchVars[branch][m[1]] = makeValue(m[3])
+			continue
+		}
 		if m := makeVar.Get().FindStringSubmatch(l); m != nil {
 			vars[m[1]] = makeValue(m[3])
 			if m[2] == "?" && !strings.Contains(m[3], "$") {
@@ -1179,7 +1246,56 @@ func makeLines(data []byte, dir string, readCIFile func(string) ([]byte, error))
 			target = m[1]
 		}
 	}
-	return makeRecursive(out)
+	return makeRecursive(makeChoices(out, choices, branchVars))
+}
+
+// makeChoices makes, of a helm line that passes a variable an ifeq of the
+// Makefile compares (--set global.env=$(BUILD_ENV), with BUILD_ENV ?= dev
+// and ifeq ($(BUILD_ENV),prod)), one line per value: the default's and
+// each the caller may give, each naming the environment of that value
+// and with what its branch assigns. A values file it names is
+// keepOverridable's.
+func makeChoices(lines []shellLine, choices map[string][]string, branchVars map[string]map[string]string) []shellLine {
+	if len(choices) == 0 {
+		return lines
+	}
+	var out []shellLine
+	for _, l := range lines {
+		v := ""
+		for c := range choices {
+			// make's command line (make upg BUILD_ENV=prod) overrides ?=,
+			// = and := alike: only override, which makeVar does not read,
+			// holds
+			if def, ok := l.vars[c]; ok && !strings.Contains(def, "$") && strings.Contains(l.text, "helm") && (strings.Contains(l.text, "$("+c+")") || strings.Contains(l.text, "${"+c+"}")) && !strings.Contains(l.text, "values-$("+c+")") && !strings.Contains(l.text, "/$("+c+")") {
+				v = c
+			}
+		}
+		vals := slices.Clone(choices[v])
+		if def := l.vars[v]; v != "" && !slices.Contains(vals, def) {
+			vals = append([]string{def}, vals...)
+		}
+		if v == "" || !slices.ContainsFunc(vals, envLike) {
+			out = append(out, l)
+			continue
+		}
+		for _, val := range vals {
+			if !envLike(val) || !envNameRe.Get().MatchString(val) {
+				continue
+			}
+			c := l
+			c.vars, c.overridable = maps.Clone(l.vars), maps.Clone(l.overridable)
+			bv, ok := branchVars[v+"\x00"+val]
+			if !ok {
+				bv = branchVars[v+"\x00"]
+			}
+			maps.Copy(c.vars, bv)
+			c.vars[v] = val
+			delete(c.overridable, v)
+			c.env = val
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // makeRecursive reads `$(MAKE) helm-upgrade NAMESPACE=shop-dev` as the
@@ -1217,6 +1333,7 @@ func makeRecursive(lines []shellLine) []shellLine {
 }
 
 var (
+	makeIfeq    = lazyre.New(`^\s*(?:else\s+)?ifeq\s*\(\s*(?:\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]\s*,\s*([A-Za-z0-9_.-]+)|([A-Za-z0-9_.-]+)\s*,\s*\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}])\s*\)`)
 	makeDefine  = lazyre.New(`^define\s+([A-Za-z0-9_.-]+)\s*=?\s*$`)
 	makeInclude = lazyre.New(`^-?include\s+(.+)$`)
 	makeRecurse = lazyre.New(`^\$[({]MAKE[)}]\s+(?:-\S+\s+)*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$`)
@@ -2058,6 +2175,18 @@ func (l shellLine) relPath(p, dir, fileDir string) string {
 	}
 	defer r.Close()
 	if IsCIExpr(p) {
+		if loc := ciExpr.Get().FindStringIndex(p); loc != nil && loc[0] == 0 && loc[1] < len(p) && !strings.Contains(p, "/") {
+			// $env.values.yaml: a file of the command's directory whose
+			// name the variable begins; found as any path is, by the
+			// files the pattern names.
+			for _, b := range bases {
+				if m, _ := fs.Glob(r.FS(), filepath.ToSlash(under(top, filepath.Join(b, "*"+p[loc[1]:])))); len(m) > 0 {
+					if rel, err := filepath.Rel(dir, filepath.Join(b, p)); err == nil && !strings.HasPrefix(rel, "..") {
+						return filepath.ToSlash(rel)
+					}
+				}
+			}
+		}
 		if strings.HasPrefix(p, "$") {
 			return p // ${CHART_DIR}/values.yaml: where it starts is CI's
 		}
@@ -2202,6 +2331,9 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 	var out []shellLine
 	for _, c := range cmds {
 		out = append(out, c)
+		if c.file == "" {
+			out = append(out, c.followMake(dir, fileDir, rel, readCIFile)...)
+		}
 		if c.file != "" || !mayCallScript(c.text) {
 			continue
 		}
@@ -2228,6 +2360,97 @@ func followCalls(cmds []shellLine, dir, fileDir, rel string, called map[string]b
 		out = append(out, withAssignments(lines)...)
 	}
 	return out
+}
+
+// makeFileLines are the recipe lines of the Makefile f (rel, relative to
+// the project), each with where a recursive make called it and the
+// directory a cd in front of it moves to.
+func makeFileLines(data []byte, f, rel string, readCIFile func(string) ([]byte, error)) []shellLine {
+	cmds := makeLines(data, filepath.Dir(f), readCIFile)
+	for i, c := range cmds {
+		if strings.HasPrefix(c.via, ":") {
+			cmds[i].via = rel + c.via // $(MAKE) helm-upgrade NAMESPACE=x at Makefile:12
+		}
+		if m := cdLine.Get().FindStringSubmatch(strings.TrimLeft(c.text, "@-+ \t")); m != nil && c.workdir == "" {
+			cmds[i].workdir = strings.Trim(m[1], `"'`) // cd chart && helm upgrade --install shop . -f values-staging.yaml
+		}
+	}
+	return cmds
+}
+
+// ciMake matches a CI line that runs a Makefile's target with variables
+// on make's command line (make install ENV=production): the target and
+// the assignments.
+var ciMake = lazyre.New(`^(?:\$[({]MAKE[)}]|make)\s+(?:-[A-Za-z]+\s+)*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$`)
+
+// followMake returns the lines of the repository's Makefile target a CI
+// line runs with variables (make install ENV=production), as the job
+// runs them: the command line's variables win over the Makefile's ?=, =
+// and := (only override holds), the job's environment and name name the
+// environment, and each line says where CI called it.
+func (l shellLine) followMake(dir, fileDir, rel string, readCIFile func(string) ([]byte, error)) []shellLine {
+	m := ciMake.Get().FindStringSubmatch(strings.TrimSpace(wordExpr.Get().ReplaceAllStringFunc(l.text, func(m string) string { return strings.ReplaceAll(m, " ", "") })))
+	if m == nil {
+		return nil
+	}
+	cli := map[string]string{}
+	for _, a := range strings.Fields(m[2]) {
+		k, v, _ := strings.Cut(a, "=")
+		cli[k] = l.expand(strings.Trim(v, `"'`))
+	}
+	bases := []string{ciRepoRoot(fileDir), fileDir, dir}
+	if l.workdir != "" {
+		bases = append([]string{filepath.Join(ciRepoRoot(fileDir), l.workdir)}, bases...)
+	}
+	for _, b := range bases {
+		f := filepath.Join(b, "Makefile")
+		data, err := readCIFile(f)
+		if err != nil {
+			continue
+		}
+		mrel, err := filepath.Rel(dir, f)
+		if err != nil || strings.HasPrefix(mrel, "..") {
+			return nil
+		}
+		mrel = filepath.ToSlash(mrel)
+		var out []shellLine
+		took := map[int]bool{}
+		lines := makeFileLines(data, f, mrel, readCIFile)
+		for _, c := range lines {
+			if c.hint != m[1] || took[c.line] {
+				continue
+			}
+			if c.env != "" && !slices.Contains(slices.Collect(maps.Values(cli)), c.env) && slices.ContainsFunc(lines, func(o shellLine) bool {
+				return o.line == c.line && o.hint == c.hint && slices.Contains(slices.Collect(maps.Values(cli)), o.env)
+			}) {
+				continue // one of makeChoices' copies, for a value CI does not give
+			}
+			took[c.line] = true
+			vars := maps.Clone(l.vars)
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			for k, v := range c.vars {
+				if _, job := vars[k]; !job || !c.overridable[k] {
+					vars[k] = v // a Makefile assignment wins over the job's environment, ?= does not
+				}
+			}
+			maps.Copy(vars, cli)
+			c.vars, c.overridable = vars, maps.Clone(c.overridable)
+			for k := range cli {
+				delete(c.overridable, k)
+			}
+			if !slices.Contains(slices.Collect(maps.Values(cli)), c.env) {
+				c.env = ""
+			}
+			c.env = cmp.Or(l.env, c.env)
+			c.hint, c.varAt, c.shell = l.hint, l.varAt, l.shell
+			c.dir, c.file, c.via = filepath.Dir(f), mrel, rel+":"+strconv.Itoa(l.line)
+			out = append(out, c)
+		}
+		return out
+	}
+	return nil
 }
 
 // scriptCall returns the script a line runs, as a path on disk, and its
@@ -2769,19 +2992,27 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 // k8s/helm/deploy.sh beside its chart), leaving out what dependencies,
 // test fixtures and dot directories hold.
 func scriptsIn(lst *listing, root string) []string {
+	return filesIn(lst, root, maxChartDepth-2, false, func(rel string) bool { return shellName(path.Base(rel)) })
+}
+
+// filesIn lists the files under root, down to depth directories, that
+// keep takes (by their slash-separated path relative to root), leaving
+// out what dependencies and test fixtures hold, and dot directories
+// unless dots.
+func filesIn(lst *listing, root string, depth int, dots bool, keep func(rel string) bool) []string {
 	var out []string
-	var walk func(rel string, depth int)
-	walk = func(rel string, depth int) {
+	var walk func(rel string, d int)
+	walk = func(rel string, d int) {
 		entries, _ := lst.ReadDir(rel)
 		for _, e := range entries {
-			n := e.Name()
+			n := path.Join(rel, e.Name())
 			switch {
 			case e.IsDir():
-				if depth < maxChartDepth-2 && !skipDirs[n] && !strings.HasPrefix(n, ".") {
-					walk(path.Join(rel, n), depth+1)
+				if d < depth && !skipDirs[e.Name()] && (dots || !strings.HasPrefix(e.Name(), ".")) {
+					walk(n, d+1)
 				}
-			case shellName(n):
-				out = append(out, filepath.Join(root, filepath.FromSlash(path.Join(rel, n))))
+			case keep(n):
+				out = append(out, filepath.Join(root, filepath.FromSlash(n)))
 			}
 		}
 	}

@@ -225,6 +225,12 @@ func (p *Project) discoverValues() valuesFiles {
 				env = strings.TrimPrefix(stem, "values-")
 			case strings.HasPrefix(stem, "values."):
 				env = strings.TrimPrefix(stem, "values.")
+			case strings.HasSuffix(stem, ".values") && envLike(strings.TrimSuffix(stem, ".values")):
+				// dev.values.yaml, prod-values.yaml: the name first; only a
+				// stage's name, so that common.values.yaml stays a layer
+				env = strings.TrimSuffix(stem, ".values")
+			case strings.HasSuffix(stem, "-values") && envLike(strings.TrimSuffix(stem, "-values")):
+				env = strings.TrimSuffix(stem, "-values")
 			}
 			if env == "" || env == "schema" {
 				continue

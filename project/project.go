@@ -732,6 +732,10 @@ func regionNote(file string) string {
 	return underscoreNote(file) + baseNote(file)
 }
 
+// nameAsNamespace is the provenance of a namespace nothing sets: the
+// environment's name, taken as a guess.
+const nameAsNamespace = "the environment's name"
+
 // defineNamespace: ferry.yaml's, else the deploy command's -n, else the
 // environment's name.
 func defineNamespace(e *Environment, at string, d *Deploy) {
@@ -750,7 +754,7 @@ func defineNamespace(e *Environment, at string, d *Deploy) {
 		e.Namespace = e.Name
 		e.From.Namespace = SetByCI + " (" + d.Namespace + " at " + d.FlagLoc("-n", d.Namespace) + "; checked as " + e.Name + ", the environment's name)"
 	default:
-		e.Namespace, e.From.Namespace = e.Name, "the environment's name"
+		e.Namespace, e.From.Namespace = e.Name, nameAsNamespace
 		if d != nil && d.Namespace == "" && !d.argo {
 			e.NamespaceFromContext = d.Loc()
 		}
@@ -769,6 +773,10 @@ const SetByCI = "set by CI"
 func Said(v, from string) string {
 	if strings.HasPrefix(from, SetByCI+" (") {
 		return from
+	}
+	if from == nameAsNamespace {
+		// nothing sets it: the report must not read it as a fact
+		return v + " (a guess: the environment's name; no ferry.yaml or deploy command sets it)"
 	}
 	return v + " (" + from + ")"
 }
@@ -1043,6 +1051,12 @@ func (p *Project) sameRelease(out map[string]*Deploy, envFiles map[string]string
 				!slices.ContainsFunc(files(a), func(v string) bool { return v != "" && slices.Contains(files(b), v) }) {
 				continue
 			}
+			if da.File == db.File && da.Line == db.Line && da.Cluster == "" {
+				// deploy.sh $env, its --values $env.values.yaml: one command
+				// run once per environment, against whichever cluster the
+				// caller's context is; not one environment twice
+				continue
+			}
 			keep, lost := a, b
 			if rb, ra := rank(b), rank(a); rb > ra || (rb == ra && len(db.Values) > len(da.Values)) {
 				keep, lost = b, a
@@ -1128,7 +1142,18 @@ func (p *Project) missingChart(d Deploy) bool {
 	if p.Chart == "" || d.Throwaway || IsCIExpr(c) || !strings.Contains(d.Chart, "/") || strings.Contains(c, ":/") || exists(statInRepo(p.Dir, c, true)) {
 		return false
 	}
+	if repoChart(p.Dir, d.Chart) {
+		return false // bitnami/redis: another chart, from a Helm repository
+	}
 	return path.Base(c) == path.Base(path.Clean(p.Chart)) || path.Dir(c) == path.Dir(path.Clean(p.Chart))
+}
+
+// repoChart reports whether a command's chart argument is a chart from a
+// Helm repository (bitnami/redis, $(NAME)/$(NAME) after helm repo add):
+// repo/name, where no directory repo is beside the command.
+func repoChart(dir, c string) bool {
+	repo, name, ok := strings.Cut(c, "/")
+	return ok && repo != "" && name != "" && !strings.Contains(name, "/") && !strings.HasPrefix(repo, ".") && !strings.HasPrefix(repo, "$") && !exists(statInRepo(dir, repo, false))
 }
 
 // ownChart reports whether a command's chart argument is this project's

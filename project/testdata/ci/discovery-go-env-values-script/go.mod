@@ -1,0 +1,3 @@
+module example.org/discovery
+
+go 1.22
