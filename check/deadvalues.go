@@ -274,7 +274,7 @@ func splitUnread(e *Env, reported map[string][]string) []render.Unread {
 				leaves = append(leaves, render.Unread{Path: p, Source: src})
 			}
 		}
-		slices.SortFunc(leaves, func(a, b render.Unread) int { return strings.Compare(a.Path, b.Path) })
+		sort.Slice(leaves, func(i, j int) bool { return leaves[i].Path < leaves[j].Path })
 		out = append(out, leaves...)
 	}
 	return out
