@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
@@ -323,10 +324,15 @@ func overriddenCredentials(in *Input, e *Env) []Finding {
 		for _, f := range e.Spec.Values {
 			line := keyLine(in.files(), in.dir(), f, key)
 			if line == 0 {
+				// The leaf's name recurs (database.password, mail.password):
+				// the path's own line.
+				line = pathLine(in, f, p)
+			}
+			if line == 0 {
 				continue
 			}
 			v, ok := lineValue(in, f, line, p)
-			if !ok || v == "" || placeholder(v) || isPlaceholder(v) || encrypted(v) || project.IsCIExpr(v) || boolish(v) {
+			if !ok || v == "" || placeholder(v) || isPlaceholder(v) || standIn(key, v) || encrypted(v) || project.IsCIExpr(v) || boolish(v) {
 				continue
 			}
 			// PROD_DB_PASSWORD names the variable a pipeline step writes
@@ -344,6 +350,49 @@ func overriddenCredentials(in *Input, e *Env) []Finding {
 		}
 	}
 	return out
+}
+
+// standIn reports a dummy written where CI sets the real value: the
+// key's own word behind a filler (somePassword, my-secret, dummyToken for
+// password/secret/token keys), the key's name itself, or a bare filler
+// word (dummy, example).
+func standIn(key, v string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '-' || r == '_' || r == '.' || r == ' ' {
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	v, key = norm(v), norm(key)
+	if v == key || slices.Contains(standInFillers, v) {
+		return true
+	}
+	for _, f := range standInFillers {
+		rest, ok := strings.CutPrefix(v, f)
+		if ok && rest != "" && (strings.HasSuffix(key, rest) || slices.Contains(standInWords, rest)) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	standInFillers = []string{"some", "my", "your", "default", "dummy", "sample", "example", "fake", "test"}
+	standInWords   = []string{"password", "pass", "pwd", "secret", "token", "key", "apikey", "webhook"}
+)
+
+// pathLine is the line of values file f that sets dotted path p, 0 when
+// none does.
+func pathLine(in *Input, f, p string) int {
+	ps, _ := readValues(in.files(), filepath.Join(in.dir(), filepath.FromSlash(f)))
+	for _, vp := range ps {
+		if strings.Join(vp.Path, ".") == p {
+			return vp.Line
+		}
+	}
+	return 0
 }
 
 // varName reports an upper-case variable's name (PROD_DB_PASSWORD).
