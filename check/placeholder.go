@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -264,11 +265,18 @@ func checkCommittedSecret(in *Input) []Finding {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
 			}
-			if !committedSource(sv.Source) || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
+			// Template text and chart files (.Files.Get) are committed as
+			// much as a values file is.
+			chartText := !sv.Source.Encrypted && (sv.Source.Kind == render.KindTemplate || sv.Source.Kind == render.KindFile)
+			if !committedSource(sv.Source) && !chartText || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
 				publicCertificate(sv.Key, sv.Value) || !credentialData(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+			if chartText && l.Line == 0 {
+				w := chartLine(in, sv.Source.File, sv.Key, sv.Value)
+				l.Source, l.File, l.Line = w.Source, w.File, w.Line
+			}
 			fix := "encrypt the file with SOPS"
 			if sv.Source.Kind == render.KindCI {
 				fix = "pass it from the pipeline's secret store (${{ secrets.NAME }})"
@@ -276,7 +284,7 @@ func checkCommittedSecret(in *Input) []Finding {
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: sv.Key, Locations: []Location{l},
 				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or %s.",
-					e.Name, sv.Secret, sv.Key, sv.Source, fix),
+					e.Name, sv.Secret, sv.Key, l.Source, fix),
 			})
 		}
 		for _, w := range e.Result.Workloads {
@@ -382,6 +390,49 @@ var (
 	standInFillers = []string{"some", "my", "your", "default", "dummy", "sample", "example", "fake", "test"}
 	standInWords   = []string{"password", "pass", "pwd", "secret", "token", "key", "apikey", "webhook"}
 )
+
+// chartLine locates a Secret key written as text in the chart: the one
+// line of the template, else of the chart's other files (what .Files.Get
+// copies in), that writes key with value. The template without a line when
+// no one line does.
+func chartLine(in *Input, template, key, value string) Location {
+	l := Location{Source: "template " + template, File: template}
+	var found []string
+	match := func(rel string) {
+		data, err := in.files().ReadFile(filepath.Join(in.dir(), filepath.FromSlash(rel)))
+		if err != nil {
+			return
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if ok && strings.Trim(strings.TrimSpace(k), `"'`) == key && strings.Trim(strings.TrimSpace(v), `"'`) == value {
+				found = append(found, fmt.Sprintf("%s:%d", rel, i+1))
+			}
+		}
+	}
+	match(template)
+	if len(found) == 0 && in.Project != nil && in.Project.Chart != "" {
+		chart := filepath.ToSlash(in.Project.Chart)
+		_ = in.files().WalkDir(filepath.Join(in.dir(), in.Project.Chart), func(p string, d fs.DirEntry, err error) error {
+			rel := filepath.ToSlash(in.files().rel(p))
+			switch {
+			case err != nil:
+				return nil
+			case d.IsDir() && (d.Name() == "templates" || d.Name() == "charts" || strings.HasPrefix(d.Name(), ".")) && rel != chart:
+				return filepath.SkipDir
+			case !d.IsDir() && len(found) < 2:
+				match(rel)
+			}
+			return nil
+		})
+	}
+	if len(found) != 1 {
+		return l
+	}
+	file, line, _ := strings.Cut(found[0], ":")
+	n, _ := strconv.Atoi(line)
+	return Location{Source: found[0], File: file, Line: n}
+}
 
 // pathLine is the line of values file f that sets dotted path p, 0 when
 // none does.
