@@ -80,6 +80,9 @@ func publicName(n string) bool {
 	switch strings.ToLower(ws[len(ws)-1]) {
 	case "host", "hostname", "port", "id", "user", "username", "name", "region", "domain", "namespace", "server", "endpoint":
 		return true
+	case "url", "uri":
+		// A webhook's URL carries its token; a base URL is an address.
+		return !strings.Contains(strings.ToLower(n), "webhook")
 	}
 	return false
 }

@@ -273,9 +273,16 @@ func checkCommittedSecret(in *Input) []Finding {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
-			if chartText && l.Line == 0 {
-				w := chartLine(in, sv.Source.File, sv.Key, sv.Value)
-				l.Source, l.File, l.Line = w.Source, w.File, w.Line
+			if chartText {
+				// Only text the repository holds: randAlphaNum 32 renders
+				// a value written nowhere.
+				w, ok := chartLine(in, sv.Source.File, sv.Key, sv.Value)
+				if !ok {
+					continue
+				}
+				if l.Line == 0 {
+					l.Source, l.File, l.Line = w.Source, w.File, w.Line
+				}
 			}
 			fix := "encrypt the file with SOPS"
 			if sv.Source.Kind == render.KindCI {
@@ -392,28 +399,39 @@ var (
 )
 
 // chartLine locates a Secret key written as text in the chart: the one
-// line of the template, else of the chart's other files (what .Files.Get
-// copies in), that writes key with value. The template without a line when
-// no one line does.
-func chartLine(in *Input, template, key, value string) Location {
-	l := Location{Source: "template " + template, File: template}
+// line of the template, else of its chart's other files (what .Files.Get
+// copies in), that writes key with value; the template without a line
+// when several do. ok is false when the value is written nowhere there
+// (a function made it).
+func chartLine(in *Input, template, key, value string) (l Location, ok bool) {
+	l = Location{Source: "template " + template, File: template}
 	var found []string
+	b64 := base64.StdEncoding.EncodeToString([]byte(value))
 	match := func(rel string) {
 		data, err := in.files().ReadFile(filepath.Join(in.dir(), filepath.FromSlash(rel)))
 		if err != nil {
 			return
 		}
 		for i, line := range strings.Split(string(data), "\n") {
-			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-			if ok && strings.Trim(strings.TrimSpace(k), `"'`) == key && strings.Trim(strings.TrimSpace(v), `"'`) == value {
+			if !strings.Contains(line, value) && !strings.Contains(line, b64) {
+				continue
+			}
+			ok = true
+			k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+			if v = strings.Trim(strings.TrimSpace(v), `"'`); strings.Trim(strings.TrimSpace(k), `"'`) == key && (v == value || v == b64) {
 				found = append(found, fmt.Sprintf("%s:%d", rel, i+1))
 			}
 		}
 	}
 	match(template)
-	if len(found) == 0 && in.Project != nil && in.Project.Chart != "" {
-		chart := filepath.ToSlash(in.Project.Chart)
-		_ = in.files().WalkDir(filepath.Join(in.dir(), in.Project.Chart), func(p string, d fs.DirEntry, err error) error {
+	// The template's own chart: a subchart's files are its own
+	// (charts/auth/environments/dev/secret.yaml).
+	chart, _, sub := strings.Cut(filepath.ToSlash(template), "/templates/")
+	if !sub && in.Project != nil {
+		chart = filepath.ToSlash(in.Project.Chart)
+	}
+	if len(found) == 0 && chart != "" {
+		_ = in.files().WalkDir(filepath.Join(in.dir(), filepath.FromSlash(chart)), func(p string, d fs.DirEntry, err error) error {
 			rel := filepath.ToSlash(in.files().rel(p))
 			switch {
 			case err != nil:
@@ -427,11 +445,11 @@ func chartLine(in *Input, template, key, value string) Location {
 		})
 	}
 	if len(found) != 1 {
-		return l
+		return l, ok
 	}
 	file, line, _ := strings.Cut(found[0], ":")
 	n, _ := strconv.Atoi(line)
-	return Location{Source: found[0], File: file, Line: n}
+	return Location{Source: found[0], File: file, Line: n}, true
 }
 
 // pathLine is the line of values file f that sets dotted path p, 0 when
