@@ -42,10 +42,11 @@ func init() {
 		},
 		Rule{
 			ID: "FERRY003", Name: "image-without-repository", Severity: Error,
-			Summary: "An image reference has a tag but no repository",
+			Summary: "An image reference has no repository, or renders empty",
 			Help: "An image such as \":1.0.0\" (image.repository empty or misspelt, so only the tag " +
-				"renders) is refused by the kubelet: the pod never starts (InvalidImageName). Set " +
-				"image.repository in the chart's values.yaml.",
+				"renders) is refused by the kubelet: the pod never starts (InvalidImageName). An image " +
+				"that renders empty (image: {{ .Values.image }} that no values file sets) is refused by " +
+				"the API server. Set image.repository (or the image) in the chart's values.yaml.",
 			Check: checkImageWithoutRepository,
 		},
 	)
