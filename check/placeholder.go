@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -276,7 +277,7 @@ func checkCommittedSecret(in *Input) []Finding {
 			if chartText {
 				// Only text the repository holds: randAlphaNum 32 renders
 				// a value written nowhere.
-				w, ok := chartLine(in, sv.Source.File, sv.Key, sv.Value)
+				w, ok := chartLine(in, e.Result.Values, sv.Source.File, sv.Key, sv.Value)
 				if !ok {
 					continue
 				}
@@ -403,7 +404,7 @@ var (
 // copies in), that writes key with value; the template without a line
 // when several do. ok is false when the value is written nowhere there
 // (a function made it).
-func chartLine(in *Input, template, key, value string) (l Location, ok bool) {
+func chartLine(in *Input, vals map[string]any, template, key, value string) (l Location, ok bool) {
 	l = Location{Source: "template " + template, File: template}
 	var found []string
 	b64 := base64.StdEncoding.EncodeToString([]byte(value))
@@ -438,11 +439,14 @@ func chartLine(in *Input, template, key, value string) (l Location, ok bool) {
 				return nil
 			case d.IsDir() && (d.Name() == "templates" || d.Name() == "charts" || strings.HasPrefix(d.Name(), ".")) && rel != chart:
 				return filepath.SkipDir
-			case !d.IsDir() && len(found) < 2:
+			case !d.IsDir():
 				match(rel)
 			}
 			return nil
 		})
+		if len(found) > 1 {
+			found = filesGot(in, template, vals, found)
+		}
 	}
 	if len(found) != 1 {
 		return l, ok
@@ -450,6 +454,40 @@ func chartLine(in *Input, template, key, value string) (l Location, ok bool) {
 	file, line, _ := strings.Cut(found[0], ":")
 	n, _ := strconv.Atoi(line)
 	return Location{Source: found[0], File: file, Line: n}, true
+}
+
+// filesGot keeps the places (file:line) whose file a .Files.Get of
+// template names with this environment's values: environments/dev/… when
+// it reads printf "environments/%s/secret.yaml" .Values.global.env and
+// global.env is dev.
+func filesGot(in *Input, template string, vals map[string]any, places []string) []string {
+	data, _ := in.files().ReadFile(filepath.Join(in.dir(), filepath.FromSlash(template)))
+	scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(template), chartDir(in)))
+	var words []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, ".Files.Get") {
+			continue
+		}
+		for _, a := range actions(line) {
+			for _, p := range valuesPaths(a) {
+				if v, ok := valueAt(vals, p); ok && v != "" && strings.HasPrefix(p, "global.") {
+					words = append(words, v)
+				} else if v, ok := valueAt(vals, scope+p); ok && v != "" {
+					words = append(words, v)
+				}
+			}
+		}
+	}
+	var out []string
+	for _, pl := range places {
+		file, _, _ := strings.Cut(pl, ":")
+		if slices.ContainsFunc(words, func(w string) bool {
+			return slices.Contains(strings.Split(strings.TrimSuffix(file, path.Ext(file)), "/"), w)
+		}) {
+			out = append(out, pl)
+		}
+	}
+	return out
 }
 
 // pathLine is the line of values file f that sets dotted path p, 0 when
