@@ -42,7 +42,7 @@ var (
 )
 
 // ciSecret reports whether a --set flag passes a secret from the
-// pipeline: a GitHub secret named like one, or a variable named like a
+// pipeline: any GitHub secret, or a variable named like a
 // secret, or any CI value for a key named like one (auth.clientSecret).
 func ciSecret(s project.SetFlag) bool {
 	if !s.ByCI {
@@ -52,7 +52,10 @@ func ciSecret(s project.SetFlag) bool {
 		return true
 	}
 	for _, m := range ghSecret.Get().FindAllStringSubmatch(s.Value, -1) {
-		if secret.Name(m[1]) {
+		// The store is the evidence, whatever the secret is called
+		// (PROD_DISCORD_WEBHOOK), unless the name says what is kept
+		// there is public (DB_HOST, OAUTH_CLIENT_ID).
+		if !publicName(m[1]) && !publicName(s.Path) {
 			return true
 		}
 	}
@@ -63,6 +66,23 @@ func ciSecret(s project.SetFlag) bool {
 		if secret.Name(m[1]) {
 			return true
 		}
+	}
+	return false
+}
+
+// publicName reports a name whose last word is a thing that is not a
+// secret: a host, a port, an id, a user or database name.
+func publicName(n string) bool {
+	ws := splitWords(camelWords(n))
+	if len(ws) == 0 {
+		return false
+	}
+	switch strings.ToLower(ws[len(ws)-1]) {
+	case "host", "hostname", "port", "id", "user", "username", "name", "region", "domain", "namespace", "server", "endpoint":
+		return true
+	case "url", "uri":
+		// A webhook's URL carries its token; a base URL is an address.
+		return !strings.Contains(strings.ToLower(n), "webhook")
 	}
 	return false
 }

@@ -64,7 +64,7 @@ func checkUnreadValuesKey(in *Input) []Finding {
 		if e.Result == nil {
 			continue
 		}
-		for _, u := range e.Result.Unread {
+		for _, u := range splitUnread(e, reported) {
 			s := u.Source
 			if s.Kind == render.KindValues && s.File == "" {
 				continue
@@ -254,6 +254,30 @@ func (a anchorFiles) holds(in *Input, s render.Source) bool {
 
 func unreadLoc(env string, u render.Unread) Location {
 	return Location{Environment: env, Key: u.Path, Source: u.Source.String(), File: u.Source.File, Line: u.Source.Line}
+}
+
+// splitUnread returns e's unread keys, a map that holds a key FERRY080
+// reports split into its other keys (savanaflow.frontend without
+// .autoscaling: its replicaCount and image are still unread, and still
+// worth a finding).
+func splitUnread(e *Env, reported map[string][]string) []render.Unread {
+	var out []render.Unread
+	for _, u := range e.Result.Unread {
+		keys := reported[u.Source.File]
+		if !slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, u.Path+".") }) {
+			out = append(out, u)
+			continue
+		}
+		var leaves []render.Unread
+		for p, src := range e.Result.ValueSources {
+			if strings.HasPrefix(p, u.Path+".") && src.File == u.Source.File && !overlaps(p, keys) {
+				leaves = append(leaves, render.Unread{Path: p, Source: src})
+			}
+		}
+		sort.Slice(leaves, func(i, j int) bool { return leaves[i].Path < leaves[j].Path })
+		out = append(out, leaves...)
+	}
+	return out
 }
 
 // overlaps reports whether path is one of keys, under one, or above one.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -41,10 +42,11 @@ func init() {
 		},
 		Rule{
 			ID: "FERRY003", Name: "image-without-repository", Severity: Error,
-			Summary: "An image reference has a tag but no repository",
+			Summary: "An image reference has no repository, or renders empty",
 			Help: "An image such as \":1.0.0\" (image.repository empty or misspelt, so only the tag " +
-				"renders) is refused by the kubelet: the pod never starts (InvalidImageName). Set " +
-				"image.repository in the chart's values.yaml.",
+				"renders) is refused by the kubelet: the pod never starts (InvalidImageName). An image " +
+				"that renders empty (image: {{ .Values.image }} that no values file sets) is refused by " +
+				"the API server. Set image.repository (or the image) in the chart's values.yaml.",
 			Check: checkImageWithoutRepository,
 		},
 	)
@@ -438,7 +440,11 @@ func firstSource(f Finding) string {
 func checkImageWithoutRepository(in *Input) []Finding {
 	var out []Finding
 	for _, e := range in.Envs {
-		if e.Result == nil || e.Result.Image == "" {
+		if e.Result == nil {
+			continue
+		}
+		out = append(out, emptyImages(in, e)...)
+		if e.Result.Image == "" {
 			continue
 		}
 		repo, _, _ := imageRef(e.Result.Image)
@@ -456,6 +462,62 @@ func checkImageWithoutRepository(in *Input) []Finding {
 		})
 	}
 	return dedupe(out)
+}
+
+// emptyImages reports e's containers whose whole image renders empty
+// (image: {{ .Values.image }} that no values file of e sets, or sets to
+// ""): the API server refuses the pod. It cites the values line that
+// empties it, else the template line that prints it.
+func emptyImages(in *Input, e *Env) []Finding {
+	var out []Finding
+	for _, w := range e.Result.Workloads {
+		for _, c := range w.Containers {
+			if strings.TrimSpace(c.Image) != "" || c.Template == "" {
+				continue
+			}
+			data, err := in.files().ReadFile(filepath.Join(in.dir(), c.Template))
+			if err != nil {
+				continue
+			}
+			scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(c.Template), chartDir(in)))
+			l := Location{Environment: e.Name, Key: "image", Source: "template " + c.Template, File: c.Template}
+			for i, line := range strings.Split(string(data), "\n") {
+				if !imageLine(line) {
+					continue
+				}
+				var paths []string
+				for _, a := range actions(line) {
+					for _, p := range valuesPaths(a) {
+						paths = append(paths, scope+p)
+					}
+				}
+				if len(paths) == 0 || slices.ContainsFunc(paths, func(p string) bool {
+					v, ok := valueAt(e.Result.Values, p)
+					_, ci := e.setByCI(p)
+					// werf writes .Values.werf.image.<name> as it deploys.
+					return ci || strings.HasPrefix(p, "werf.") || valueSet(e.Result.Values, p) && (!ok || v != "")
+				}) {
+					continue // a literal, or a value that is set: another container's line
+				}
+				l.Key, l.Line, l.Source = paths[0], i+1, fmt.Sprintf("template %s:%d", c.Template, i+1)
+				if v, ok := valueAt(e.Result.Values, paths[0]); ok && v == "" {
+					if vl := e.valuesLoc(paths[0], ""); vl.File != "" {
+						l = vl
+					}
+				}
+				break
+			}
+			if l.Line == 0 {
+				continue // not told which line: the deploy may fill it
+			}
+			out = append(out, Finding{
+				Environments: []string{e.Name}, Key: l.Key, Locations: []Location{l},
+				Message: fmt.Sprintf("%s: container %s of %s/%s renders no image (.Values.%s is empty or unset, at %s): the API server refuses the pod, so it never starts; set it in values.yaml or the environment's values file.",
+					e.Name, c.Name, w.Kind, w.Name, l.Key, where(l)),
+			})
+		}
+	}
+	return out
 }
 
 // emptyRepoLoc locates an empty repository beside the tag the image was

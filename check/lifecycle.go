@@ -384,6 +384,8 @@ func checkConfigNotRolled(in *Input) []Finding {
 		ids, wls    []string
 		reads, hint string
 		how, none   string
+		first       string   // the environment that opened the group
+		tpls        []string // the templates of its workloads
 	}
 	var groups []*group
 	byReads := map[string]*group{}
@@ -436,19 +438,30 @@ func checkConfigNotRolled(in *Input) []Finding {
 			}
 			id := w.Kind + "/" + w.Name
 			joined := strings.Join(rendered, ", ")
-			g := byReads[joined]
+			// One template is one omission whatever each environment's
+			// release calls its objects (api-staging, api-prod).
+			gk := joined
+			if e.Spec != nil && e.Spec.Release != "" {
+				gk = strings.ReplaceAll(joined, e.Spec.Release, "\x00")
+			}
+			g := byReads[gk]
 			if g == nil {
 				g = &group{reads: joined, how: how, hint: checksumHint(e, rendered, cov.keys), f: Finding{Key: id,
 					Locations: []Location{{Environment: e.Name, Key: id, Source: "template " + w.Template, File: w.Template}}}}
 				if len(cov.keys) > 0 {
 					g.none = "its checksum annotations cover other objects (" + strings.Join(cov.keys, ", ") + ")"
 				}
-				byReads[joined] = g
+				g.first = e.Name
+				byReads[gk] = g
 				groups = append(groups, g)
 			}
 			if !slices.Contains(g.f.Environments, e.Name) {
 				g.f.Environments = append(g.f.Environments, e.Name)
 			}
+			if e.Name != g.first && slices.Contains(g.tpls, w.Template) {
+				continue // named so by another release: the same workload
+			}
+			g.tpls = append(g.tpls, w.Template)
 			if !slices.Contains(g.ids, id) {
 				g.ids = append(g.ids, id)
 				g.wls = append(g.wls, w.Kind+" "+w.Name)

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/ferrydev/ferry/internal/lazyre"
 	"github.com/ferrydev/ferry/project"
@@ -263,11 +266,25 @@ func checkCommittedSecret(in *Input) []Finding {
 			if configFileKind(sv.Key) != "" {
 				continue // a file: its keys are checked one by one above
 			}
-			if !committedSource(sv.Source) || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
+			// Template text and chart files (.Files.Get) are committed as
+			// much as a values file is.
+			chartText := !sv.Source.Encrypted && (sv.Source.Kind == render.KindTemplate || sv.Source.Kind == render.KindFile)
+			if !committedSource(sv.Source) && !chartText || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
 				publicCertificate(sv.Key, sv.Value) || !credentialData(sv.Key, sv.Value) {
 				continue
 			}
 			l := Location{Environment: e.Name, Key: sv.Key, Value: secret.Shown(sv.Key, sv.Value, secret.Whole), Source: sv.Source.String(), File: sv.Source.File, Line: sv.Source.Line}
+			if chartText {
+				// Only text the repository holds: randAlphaNum 32 renders
+				// a value written nowhere.
+				w, ok := chartLine(in, e.Result.Values, sv.Source.File, sv.Key, sv.Value)
+				if !ok {
+					continue
+				}
+				if l.Line == 0 {
+					l.Source, l.File, l.Line = w.Source, w.File, w.Line
+				}
+			}
 			fix := "encrypt the file with SOPS"
 			if sv.Source.Kind == render.KindCI {
 				fix = "pass it from the pipeline's secret store (${{ secrets.NAME }})"
@@ -275,7 +292,7 @@ func checkCommittedSecret(in *Input) []Finding {
 			out = append(out, Finding{
 				Environments: []string{e.Name}, Key: sv.Key, Locations: []Location{l},
 				Message: fmt.Sprintf("%s: Secret %s key %s is a literal from %s, committed with the repository: create the Secret outside the chart, or %s.",
-					e.Name, sv.Secret, sv.Key, sv.Source, fix),
+					e.Name, sv.Secret, sv.Key, l.Source, fix),
 			})
 		}
 		for _, w := range e.Result.Workloads {
@@ -323,10 +340,15 @@ func overriddenCredentials(in *Input, e *Env) []Finding {
 		for _, f := range e.Spec.Values {
 			line := keyLine(in.files(), in.dir(), f, key)
 			if line == 0 {
+				// The leaf's name recurs (database.password, mail.password):
+				// the path's own line.
+				line = pathLine(in, f, p)
+			}
+			if line == 0 {
 				continue
 			}
 			v, ok := lineValue(in, f, line, p)
-			if !ok || v == "" || placeholder(v) || isPlaceholder(v) || encrypted(v) || project.IsCIExpr(v) || boolish(v) {
+			if !ok || v == "" || placeholder(v) || isPlaceholder(v) || standIn(key, v) || encrypted(v) || project.IsCIExpr(v) || boolish(v) {
 				continue
 			}
 			// PROD_DB_PASSWORD names the variable a pipeline step writes
@@ -344,6 +366,140 @@ func overriddenCredentials(in *Input, e *Env) []Finding {
 		}
 	}
 	return out
+}
+
+// standIn reports a dummy written where CI sets the real value: the
+// key's own word behind a filler (somePassword, my-secret, dummyToken for
+// password/secret/token keys), the key's name itself, or a bare filler
+// word (dummy, example).
+func standIn(key, v string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '-' || r == '_' || r == '.' || r == ' ' {
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	v, key = norm(v), norm(key)
+	if v == key || slices.Contains(standInFillers, v) {
+		return true
+	}
+	for _, f := range standInFillers {
+		rest, ok := strings.CutPrefix(v, f)
+		if ok && rest != "" && (strings.HasSuffix(key, rest) || slices.Contains(standInWords, rest)) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	standInFillers = []string{"some", "my", "your", "default", "dummy", "sample", "example", "fake", "test"}
+	standInWords   = []string{"password", "pass", "pwd", "secret", "token", "key", "apikey", "webhook"}
+)
+
+// chartLine locates a Secret key written as text in the chart: the one
+// line of the template, else of its chart's other files (what .Files.Get
+// copies in), that writes key with value; the template without a line
+// when several do. ok is false when the value is written nowhere there
+// (a function made it).
+func chartLine(in *Input, vals map[string]any, template, key, value string) (l Location, ok bool) {
+	l = Location{Source: "template " + template, File: template}
+	var found []string
+	b64 := base64.StdEncoding.EncodeToString([]byte(value))
+	match := func(rel string) {
+		data, err := in.files().ReadFile(filepath.Join(in.dir(), filepath.FromSlash(rel)))
+		if err != nil {
+			return
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if !strings.Contains(line, value) && !strings.Contains(line, b64) {
+				continue
+			}
+			ok = true
+			k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+			if v = strings.Trim(strings.TrimSpace(v), `"'`); strings.Trim(strings.TrimSpace(k), `"'`) == key && (v == value || v == b64) {
+				found = append(found, fmt.Sprintf("%s:%d", rel, i+1))
+			}
+		}
+	}
+	match(template)
+	// The template's own chart: a subchart's files are its own
+	// (charts/auth/environments/dev/secret.yaml).
+	chart, _, sub := strings.Cut(filepath.ToSlash(template), "/templates/")
+	if !sub && in.Project != nil {
+		chart = filepath.ToSlash(in.Project.Chart)
+	}
+	if len(found) == 0 && chart != "" {
+		_ = in.files().WalkDir(filepath.Join(in.dir(), filepath.FromSlash(chart)), func(p string, d fs.DirEntry, err error) error {
+			rel := filepath.ToSlash(in.files().rel(p))
+			switch {
+			case err != nil:
+				return nil
+			case d.IsDir() && (d.Name() == "templates" || d.Name() == "charts" || strings.HasPrefix(d.Name(), ".")) && rel != chart:
+				return filepath.SkipDir
+			case !d.IsDir():
+				match(rel)
+			}
+			return nil
+		})
+		if len(found) > 1 {
+			found = filesGot(in, template, vals, found)
+		}
+	}
+	if len(found) != 1 {
+		return l, ok
+	}
+	file, line, _ := strings.Cut(found[0], ":")
+	n, _ := strconv.Atoi(line)
+	return Location{Source: found[0], File: file, Line: n}, true
+}
+
+// filesGot keeps the places (file:line) whose file a .Files.Get of
+// template names with this environment's values: environments/dev/… when
+// it reads printf "environments/%s/secret.yaml" .Values.global.env and
+// global.env is dev.
+func filesGot(in *Input, template string, vals map[string]any, places []string) []string {
+	data, _ := in.files().ReadFile(filepath.Join(in.dir(), filepath.FromSlash(template)))
+	scope := subchartScope(strings.TrimPrefix(filepath.ToSlash(template), chartDir(in)))
+	var words []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, ".Files.Get") {
+			continue
+		}
+		for _, a := range actions(line) {
+			for _, p := range valuesPaths(a) {
+				if v, ok := valueAt(vals, p); ok && v != "" && strings.HasPrefix(p, "global.") {
+					words = append(words, v)
+				} else if v, ok := valueAt(vals, scope+p); ok && v != "" {
+					words = append(words, v)
+				}
+			}
+		}
+	}
+	var out []string
+	for _, pl := range places {
+		file, _, _ := strings.Cut(pl, ":")
+		if slices.ContainsFunc(words, func(w string) bool {
+			return slices.Contains(strings.Split(strings.TrimSuffix(file, path.Ext(file)), "/"), w)
+		}) {
+			out = append(out, pl)
+		}
+	}
+	return out
+}
+
+// pathLine is the line of values file f that sets dotted path p, 0 when
+// none does.
+func pathLine(in *Input, f, p string) int {
+	ps, _ := readValues(in.files(), filepath.Join(in.dir(), filepath.FromSlash(f)))
+	for _, vp := range ps {
+		if strings.Join(vp.Path, ".") == p {
+			return vp.Line
+		}
+	}
+	return 0
 }
 
 // varName reports an upper-case variable's name (PROD_DB_PASSWORD).

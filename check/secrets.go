@@ -101,7 +101,18 @@ func checkSecretInConfig(in *Input) []Finding {
 // reads is left out here.
 func configMapSecrets(in *Input, e *Env) []Finding {
 	read := map[string]bool{} // what a pod reads through env or envFrom
-	for _, w := range e.Result.Workloads {
+	// Any pod of the chart: a per-container view holds one workload,
+	// and the auth Deployment reading auth-configmap is not in the MySQL
+	// Deployment's view (eval18 grhakarya).
+	root, all := in, e
+	for ; root.parent != nil; root = root.parent {
+	}
+	for _, pe := range root.Envs {
+		if pe.Name == e.Name && pe.Result != nil {
+			all = pe
+		}
+	}
+	for _, w := range all.Result.Workloads {
 		for _, r := range w.Reads {
 			read[r] = true
 		}

@@ -240,10 +240,7 @@ func checkUnsetValuesRead(in *Input) []Finding {
 			}
 		}
 	}
-	chart := ""
-	if in.Project != nil && in.Project.Chart != "" {
-		chart = strings.TrimSuffix(filepath.ToSlash(in.Project.Chart), "/") + "/"
-	}
+	chart := chartDir(in)
 	var out []Finding
 	for _, f := range files {
 		data, err := in.files().ReadFile(filepath.Join(in.dir(), f))
@@ -334,6 +331,15 @@ func checkUnsetValuesRead(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// chartDir is the chart's directory with a trailing slash ("" when none),
+// the prefix of template paths.
+func chartDir(in *Input) string {
+	if in.Project == nil || in.Project.Chart == "" {
+		return ""
+	}
+	return strings.TrimSuffix(filepath.ToSlash(in.Project.Chart), "/") + "/"
 }
 
 // imageLine reports a template line that sets a container's image.
