@@ -1,12 +1,6 @@
 package project
 
-import (
-	"os"
-	"path/filepath"
-	"testing"
-
-	"github.com/google/go-cmp/cmp"
-)
+import "testing"
 
 // TestArgoAppOfApps reads repositories whose Argo CD Applications are
 // the templates of an app-of-apps chart (platform/apps/templates/*.yaml,
@@ -16,42 +10,21 @@ import (
 // whose chart path a template fills in, and an Application of the
 // app.k8s.io kind, which is no Argo CD one.
 func TestArgoAppOfApps(t *testing.T) {
-	dirs, _ := filepath.Glob("testdata/argo/*")
-	var n int
-	for _, dir := range dirs {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			continue
+	if n := eachGolden(t, "testdata/argo/*", func(t *testing.T, dir string) string {
+		charts, err := FindCharts(dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		n++
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			charts, err := FindCharts(dir)
+		var got string
+		for _, c := range charts {
+			p, err := LoadChart(dir, c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got string
-			for _, c := range charts {
-				p, err := LoadChart(dir, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got += "== " + c + "\n" + describe(p)
-			}
-			golden := dir + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", dir, diff)
-			}
-		})
-	}
-	if n == 0 {
+			got += "== " + c + "\n" + describe(p)
+		}
+		return got
+	}); n == 0 {
 		t.Fatal("no fixtures")
 	}
 }

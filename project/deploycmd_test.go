@@ -69,7 +69,23 @@ func describe(p *Project) string {
 // golden file. Near misses planted: a commented-out helm command, a helm
 // template lint of values-prod.yaml, a Redis install of another chart.
 func TestDeployCommands(t *testing.T) {
-	dirs, _ := filepath.Glob("testdata/ci/*")
+	if n := eachGolden(t, "testdata/ci/*", func(t *testing.T, dir string) string {
+		p, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return describe(p)
+	}); n < 4 {
+		t.Fatalf("%d fixtures, want at least 4", n)
+	}
+}
+
+// eachGolden runs got on every fixture directory pattern matches, as a
+// subtest, and compares its text with the directory's .golden file
+// (-update rewrites it). It returns how many directories it ran.
+func eachGolden(t *testing.T, pattern string, got func(t *testing.T, dir string) string) int {
+	t.Helper()
+	dirs, _ := filepath.Glob(pattern)
 	var n int
 	for _, dir := range dirs {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -77,14 +93,10 @@ func TestDeployCommands(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			p, err := Load(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := describe(p)
+			out := got(t, dir)
 			golden := dir + ".golden"
 			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -92,14 +104,12 @@ func TestDeployCommands(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run with -update)", err)
 			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
+			if diff := cmp.Diff(string(want), out); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", dir, diff)
 			}
 		})
 	}
-	if n < 4 {
-		t.Fatalf("%d fixtures, want at least 4", n)
-	}
+	return n
 }
 
 // FuzzDeployCommand feeds arbitrary CI files, Makefiles and scripts to the
