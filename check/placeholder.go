@@ -267,8 +267,11 @@ func checkCommittedSecret(in *Input) []Finding {
 				continue // a file: its keys are checked one by one above
 			}
 			// Template text and chart files (.Files.Get) are committed as
-			// much as a values file is.
-			chartText := !sv.Source.Encrypted && (sv.Source.Kind == render.KindTemplate || sv.Source.Kind == render.KindFile)
+			// much as a values file is; a key a template took from a
+			// file whose path the values choose has no known line, and
+			// chartLine finds it where the repository writes it.
+			chartText := !sv.Source.Encrypted && (sv.Source.Kind == render.KindTemplate || sv.Source.Kind == render.KindFile ||
+				sv.Source.Kind == render.KindUnknown && sv.Source.File != "")
 			if !committedSource(sv.Source) && !chartText || placeholder(sv.Value) || isPlaceholder(sv.Value) || encrypted(sv.Value) ||
 				publicCertificate(sv.Key, sv.Value) || !credentialData(sv.Key, sv.Value) {
 				continue

@@ -166,7 +166,9 @@ func (r *resolver) untraced(tpl string, obj manifest, get func(m manifest) (stri
 		// A template that names the key on several lines (one per
 		// branch of an if/else) chose one of them by values: which
 		// line, and so whether a value decided it, is not known.
-		if rendered == "" || boolOrNumber(rendered) || r.mentions(tpl, key) {
+		// A template that reads the chart's files (.Files.Get) may have
+		// taken the key from one, whose path the values may choose.
+		if rendered == "" || boolOrNumber(rendered) || r.mentions(tpl, key) || r.readsFiles(tpl) {
 			return Source{Kind: KindUnknown, File: tpl}
 		}
 		return Source{Kind: KindTemplate, File: tpl}
@@ -273,6 +275,16 @@ func (r *resolver) valuesRead(obj manifest, get func(m manifest) (string, bool))
 // mentions is a cheap pre-check for lineOf: most templates do not name the
 // key at all.
 func (r *resolver) mentions(tpl, key string) bool {
+	return strings.Contains(r.textOf(tpl), key)
+}
+
+// readsFiles reports a template that reads the chart's files.
+func (r *resolver) readsFiles(tpl string) bool {
+	return strings.Contains(r.textOf(tpl), ".Files.")
+}
+
+// textOf is template tpl's text, joined once.
+func (r *resolver) textOf(tpl string) string {
 	if r.text == nil {
 		r.text = map[string]string{}
 	}
@@ -281,7 +293,7 @@ func (r *resolver) mentions(tpl, key string) bool {
 		t = strings.Join(r.templates[tpl], "\n")
 		r.text[tpl] = t
 	}
-	return strings.Contains(t, key)
+	return t
 }
 
 // lineOf finds the template line that names key, when exactly one does;
