@@ -27,7 +27,7 @@ var ciPlaceholder = lazyre.New(`(?i)(\$\{\{.*\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}|
 // placeholderParts match a placeholder inside a longer value: a host
 // your-rds-endpoint.region.rds.amazonaws.com, an ARN with the account
 // XXXXXXXXXXXX, a URL https://<tenant>.auth0.com, a password changeme123,
-// a registry __PLACEHOLDER__.dkr.ecr.__PLACEHOLDER__.amazonaws.com
+// a registry host whose account and region are __PLACEHOLDER__
 // (eval14 bk-devops-case; upper case only: __init__ is Python's).
 var placeholderParts = lazyre.New(`(?i)((^|[^a-z0-9])your([-_][a-z0-9]|(domain|company|app|host|server|project|account|org|bucket|cluster|registry|region|tenant|name)s?([^a-z0-9]|$))|(^|[^a-z0-9])x{4,}([^a-z0-9]|$)|(change|override)[-_]?(me|this)|^(TODO|TBD|FIXME)$|(^|[^0-9])123456789012([^0-9]|$))|(?-i:^(TODO|TBD|FIXME)\b|(^|[^A-Za-z0-9_])__[A-Z][A-Z0-9_]*__([^A-Za-z0-9_]|$))`)
 
